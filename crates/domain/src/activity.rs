@@ -1,0 +1,205 @@
+//! Activities: the public events an organisation runs (a lab open day, a certification
+//! week, a training), each with bookable sessions.
+
+use crate::session::{Availability, SessionFormat, SessionView};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A text in both of labday's languages: zh-CN first, English second.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Localised {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Localised {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The text in `lang` (`"en"` for English, anything else for Chinese); falls back to the
+    /// other language when a translation is missing.
+    pub fn get(&self, lang: &str) -> &str {
+        let (first, second) = if lang.starts_with("en") {
+            (&self.en, &self.zh)
+        } else {
+            (&self.zh, &self.en)
+        };
+        if first.is_empty() {
+            second
+        } else {
+            first
+        }
+    }
+}
+
+/// What kind of public event an activity is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// 检验检测机构开放日 — a testing lab opens its doors.
+    LabOpenDay,
+    /// 认证宣传周 — organic, green or service certification week.
+    CertificationWeek,
+    /// Training or lecture series.
+    Training,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 3] = [
+        ActivityKind::LabOpenDay,
+        ActivityKind::CertificationWeek,
+        ActivityKind::Training,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::LabOpenDay => "lab_open_day",
+            ActivityKind::CertificationWeek => "certification_week",
+            ActivityKind::Training => "training",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// The lab or bureau that runs activities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Organisation {
+    pub id: i64,
+    pub name: Localised,
+    pub city: Localised,
+    pub address: Localised,
+    pub contact: String,
+}
+
+/// One card on the home page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivitySummary {
+    pub id: i64,
+    pub kind: ActivityKind,
+    pub title: Localised,
+    pub organisation: Localised,
+    pub city: Localised,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Formats of its sessions, each once.
+    pub formats: Vec<SessionFormat>,
+    /// Places left across its upcoming, bookable sessions.
+    pub places_left: u32,
+    pub availability: Availability,
+}
+
+/// Home-page filter categories, as a citizen thinks of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    LabOpenDay,
+    Demo,
+    QuickTest,
+    CloudClassroom,
+    CertificationWeek,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::LabOpenDay,
+        Category::Demo,
+        Category::QuickTest,
+        Category::CloudClassroom,
+        Category::CertificationWeek,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::LabOpenDay => "lab_open_day",
+            Category::Demo => "demo",
+            Category::QuickTest => "quick_test",
+            Category::CloudClassroom => "cloud_classroom",
+            Category::CertificationWeek => "certification_week",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+
+    /// Whether an activity belongs in this category.
+    pub fn matches(self, activity: &ActivitySummary) -> bool {
+        match self {
+            Category::LabOpenDay => activity.kind == ActivityKind::LabOpenDay,
+            Category::CertificationWeek => activity.kind == ActivityKind::CertificationWeek,
+            Category::Demo => activity.formats.contains(&SessionFormat::Demo),
+            Category::QuickTest => activity.formats.contains(&SessionFormat::QuickTest),
+            Category::CloudClassroom => activity.formats.contains(&SessionFormat::CloudClassroom),
+        }
+    }
+}
+
+/// An activity page: the card's facts plus description, address, safety notes and sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityDetail {
+    #[serde(flatten)]
+    pub summary: ActivitySummary,
+    pub description: Localised,
+    pub address: Localised,
+    pub safety_notes: Localised,
+    pub contact: String,
+    pub sessions: Vec<SessionView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localised_falls_back_when_a_translation_is_missing() {
+        let t = Localised::new("开放日", "");
+        assert_eq!(t.get("en"), "开放日");
+        assert_eq!(Localised::new("开放日", "Open day").get("en"), "Open day");
+        assert_eq!(Localised::new("开放日", "Open day").get("zh-CN"), "开放日");
+    }
+}
+
+/// The home page's filters; every part is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+pub struct ActivityFilter {
+    /// `lab_open_day`, `demo`, `quick_test`, `cloud_classroom` or `certification_week`.
+    pub category: Option<String>,
+    /// City name in either language, e.g. `南昌` or `Nanchang`.
+    pub city: Option<String>,
+    /// Only activities running on this date (`YYYY-MM-DD`).
+    pub date: Option<NaiveDate>,
+}
+
+impl ActivityFilter {
+    pub fn matches(&self, a: &ActivitySummary) -> bool {
+        let category = match self.category.as_deref().filter(|c| !c.is_empty()) {
+            None => true,
+            Some(raw) => Category::parse(raw).is_some_and(|c| c.matches(a)),
+        };
+        let city = match self
+            .city
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => true,
+            Some(c) => a.city.zh == c || a.city.en.eq_ignore_ascii_case(c),
+        };
+        let date = self.date.is_none_or(|d| a.starts_on <= d && d <= a.ends_on);
+        category && city && date
+    }
+}

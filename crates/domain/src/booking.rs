@@ -1,0 +1,520 @@
+//! Bookings: who may book what, and what happens to places when they do or cancel.
+//! The server applies these rules inside one transaction; the front end applies the same
+//! field rules before sending so errors appear beside the field at once.
+
+use crate::activity::Localised;
+use crate::error::{ApiError, ErrorCode};
+use crate::phone::Phone;
+use crate::session::SessionView;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// Longest holder name accepted, in characters.
+pub const NAME_MAX_CHARS: usize = 40;
+
+/// The holder's name as they typed it: trimmed, 1–40 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HolderName(String);
+
+impl HolderName {
+    pub fn parse(raw: &str) -> Result<HolderName, &'static str> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("name_required");
+        }
+        if name.chars().count() > NAME_MAX_CHARS {
+            return Err("name_too_long");
+        }
+        if name.chars().any(char::is_control) {
+            return Err("name_invalid");
+        }
+        Ok(HolderName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// First character and a star per remaining one (`张**`): how names appear in views.
+    pub fn masked(&self) -> String {
+        mask_name(&self.0)
+    }
+}
+
+/// Masks a stored name: its first character, then one `*` per remaining character.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
+/// The people a booking brings: at least one adult; children come with an adult.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Party {
+    pub adults: u32,
+    pub children: u32,
+}
+
+impl Party {
+    /// Checks the party against the session's per-booking limit.
+    pub fn parse(
+        adults: u32,
+        children: u32,
+        per_booking_limit: u32,
+    ) -> Result<Party, &'static str> {
+        if adults == 0 {
+            return Err("adult_required");
+        }
+        if adults + children > per_booking_limit {
+            return Err("party_too_large");
+        }
+        Ok(Party { adults, children })
+    }
+
+    pub fn people(self) -> u32 {
+        self.adults + self.children
+    }
+}
+
+/// Upper bound on any party, whatever a session allows, so a typo cannot book a hall.
+pub const PARTY_HARD_LIMIT: u32 = 20;
+
+/// What a citizen sends to book a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingRequest {
+    pub session_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub adults: u32,
+    #[serde(default)]
+    pub children: u32,
+    /// The privacy notice was shown and accepted.
+    pub consent: bool,
+}
+
+/// A booking request whose fields passed every check that needs no database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidBooking {
+    pub session_id: i64,
+    pub name: HolderName,
+    pub phone: Phone,
+    pub party: Party,
+}
+
+impl BookingRequest {
+    /// Field checks, all reported at once so the form can mark every wrong field.
+    pub fn validate(&self, per_booking_limit: u32) -> Result<ValidBooking, ApiError> {
+        let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
+        let name = HolderName::parse(&self.name).map_err(|c| err_field(&mut err, "name", c));
+        let phone = Phone::parse(&self.phone).map_err(|c| err_field(&mut err, "phone", c));
+        let limit = per_booking_limit.min(PARTY_HARD_LIMIT);
+        let party = Party::parse(self.adults, self.children, limit).map_err(|c| {
+            let field = if c == "adult_required" {
+                "adults"
+            } else {
+                "party"
+            };
+            err_field(&mut err, field, c)
+        });
+        if !self.consent {
+            err.fields
+                .insert("consent".into(), "consent_required".into());
+        }
+        match (name, phone, party) {
+            (Ok(name), Ok(phone), Ok(party)) if err.fields.is_empty() => Ok(ValidBooking {
+                session_id: self.session_id,
+                name,
+                phone,
+                party,
+            }),
+            _ => Err(err),
+        }
+    }
+}
+
+fn err_field(err: &mut ApiError, field: &str, code: &str) {
+    err.fields.insert(field.to_owned(), code.to_owned());
+}
+
+/// What a booking's status is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+    CheckedIn,
+    NoShow,
+}
+
+impl BookingStatus {
+    pub const ALL: [BookingStatus; 5] = [
+        BookingStatus::Confirmed,
+        BookingStatus::Waitlisted,
+        BookingStatus::Cancelled,
+        BookingStatus::CheckedIn,
+        BookingStatus::NoShow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Waitlisted => "waitlisted",
+            BookingStatus::Cancelled => "cancelled",
+            BookingStatus::CheckedIn => "checked_in",
+            BookingStatus::NoShow => "no_show",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether this booking holds places in its session.
+    pub fn holds_places(self) -> bool {
+        matches!(self, BookingStatus::Confirmed | BookingStatus::CheckedIn)
+    }
+}
+
+/// Confirm when the whole party fits in what is left; otherwise wait.
+pub fn admit(capacity: u32, booked: u32, party: Party) -> BookingStatus {
+    if booked + party.people() <= capacity {
+        BookingStatus::Confirmed
+    } else {
+        BookingStatus::Waitlisted
+    }
+}
+
+/// Which waiting bookings to confirm when places free up: in order of joining, every one
+/// whose party fits in what is still free (a big party does not block smaller ones behind).
+pub fn promotions<Id: Copy>(free: u32, waiting: &[(Id, u32)]) -> Vec<Id> {
+    let mut left = free;
+    let mut promoted = Vec::new();
+    for &(id, people) in waiting {
+        if people <= left {
+            left -= people;
+            promoted.push(id);
+        }
+    }
+    promoted
+}
+
+/// How many people one phone may book per day across all sessions (default 5).
+pub fn within_daily_limit(already_booked_that_day: u32, party: Party, limit: u32) -> bool {
+    already_booked_that_day + party.people() <= limit
+}
+
+/// The no-show rule: `count` no-shows within `within_days` block booking for `block_days`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoShowPolicy {
+    pub count: u32,
+    pub within_days: i64,
+    pub block_days: i64,
+}
+
+impl Default for NoShowPolicy {
+    fn default() -> Self {
+        Self {
+            count: 3,
+            within_days: 180,
+            block_days: 60,
+        }
+    }
+}
+
+impl NoShowPolicy {
+    /// The date until which a phone is blocked, given the session dates of its no-shows.
+    pub fn blocked_until(&self, no_shows: &[NaiveDate], today: NaiveDate) -> Option<NaiveDate> {
+        if self.count == 0 {
+            return None;
+        }
+        let mut recent: Vec<NaiveDate> = no_shows
+            .iter()
+            .copied()
+            .filter(|d| *d <= today && (today - *d).num_days() <= self.within_days)
+            .collect();
+        recent.sort();
+        if (recent.len() as u32) < self.count {
+            return None;
+        }
+        let until = *recent.last()? + Duration::days(self.block_days);
+        (until > today).then_some(until)
+    }
+}
+
+/// Whether a booking can still be cancelled: before the session's deadline only.
+pub fn can_cancel(now: NaiveDateTime, deadline: NaiveDateTime) -> bool {
+    now < deadline
+}
+
+/// Alphabet of booking codes: no 0/O, 1/I/L, so a code can be read aloud or typed from paper.
+pub const CODE_ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTUVWXY";
+/// Characters in a booking code (30^8 ≈ 6.6 × 10^11 codes: not guessable by trying).
+pub const CODE_LEN: usize = 8;
+
+/// A booking code such as `K7QM-4XPB`, shown with a dash, stored without.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(try_from = "String", into = "String")]
+pub struct BookingCode(String);
+
+impl BookingCode {
+    /// Builds a code from random bytes (the server supplies them from its CSPRNG).
+    pub fn from_random(bytes: [u8; CODE_LEN]) -> BookingCode {
+        let code = bytes
+            .iter()
+            .map(|b| CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()] as char)
+            .collect();
+        BookingCode(code)
+    }
+
+    /// Accepts what a person types: any case, spaces and dashes ignored.
+    pub fn parse(raw: &str) -> Result<BookingCode, &'static str> {
+        let code: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+            Ok(BookingCode(code))
+        } else {
+            Err("code_invalid")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `K7QM-4XPB`: two groups of four, for reading aloud.
+    pub fn display(&self) -> String {
+        format!("{}-{}", &self.0[..4], &self.0[4..])
+    }
+}
+
+impl TryFrom<String> for BookingCode {
+    type Error = &'static str;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        BookingCode::parse(&value)
+    }
+}
+
+impl From<BookingCode> for String {
+    fn from(value: BookingCode) -> Self {
+        value.0
+    }
+}
+
+/// A booking as its holder sees it (by code + phone): masked name and phone, the session,
+/// and for a confirmed cloud-classroom seat the join link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingView {
+    pub code: BookingCode,
+    pub status: BookingStatus,
+    pub name_masked: String,
+    pub phone_masked: String,
+    pub adults: u32,
+    pub children: u32,
+    /// 1-based place in the waiting list, when waitlisted.
+    pub waitlist_position: Option<u32>,
+    pub session: SessionView,
+    pub organisation: Localised,
+    pub address: Localised,
+    /// Only for a confirmed cloud-classroom booking, only in the holder's own view.
+    pub join_link: Option<String>,
+    pub can_cancel: bool,
+    pub booked_at: NaiveDateTime,
+}
+
+/// Cancelling needs the code and the phone it was booked with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingLookup {
+    pub code: String,
+    pub phone: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn request() -> BookingRequest {
+        BookingRequest {
+            session_id: 1,
+            name: " 张三 ".into(),
+            phone: "13800138000".into(),
+            adults: 1,
+            children: 1,
+            consent: true,
+        }
+    }
+
+    #[test]
+    fn a_good_request_is_trimmed_and_accepted() {
+        let ok = request().validate(5).unwrap();
+        assert_eq!(ok.name.as_str(), "张三");
+        assert_eq!(ok.party.people(), 2);
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported_at_once() {
+        let bad = BookingRequest {
+            name: "  ".into(),
+            phone: "123".into(),
+            adults: 0,
+            consent: false,
+            ..request()
+        };
+        let err = bad.validate(5).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Invalid);
+        assert_eq!(err.fields["name"], "name_required");
+        assert_eq!(err.fields["phone"], "phone_invalid");
+        assert_eq!(err.fields["adults"], "adult_required");
+        assert_eq!(err.fields["consent"], "consent_required");
+    }
+
+    #[test]
+    fn party_over_the_session_limit_is_refused() {
+        let big = BookingRequest {
+            adults: 3,
+            children: 3,
+            ..request()
+        };
+        assert_eq!(
+            big.validate(5).unwrap_err().fields["party"],
+            "party_too_large"
+        );
+        assert!(big.validate(6).is_ok());
+        let huge = BookingRequest {
+            adults: 30,
+            children: 0,
+            ..request()
+        };
+        assert!(
+            huge.validate(100).is_err(),
+            "hard limit applies whatever the session says"
+        );
+    }
+
+    #[test]
+    fn names_are_masked_after_the_first_character() {
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("Li"), "L*");
+        assert_eq!(mask_name(""), "");
+    }
+
+    #[test]
+    fn codes_round_trip_and_accept_sloppy_typing() {
+        let code = BookingCode::from_random([0, 1, 2, 3, 29, 30, 200, 255]);
+        let typed = code.display().to_lowercase().replace('-', " - ");
+        assert_eq!(BookingCode::parse(&typed).unwrap(), code);
+        assert!(BookingCode::parse("O0O0-I1I1").is_err());
+        assert!(BookingCode::parse("ABCD").is_err());
+    }
+
+    #[test]
+    fn waitlist_promotes_in_order_skipping_parties_that_do_not_fit() {
+        let waiting = [(1, 3), (2, 1), (3, 2), (4, 1)];
+        assert_eq!(promotions(2, &waiting), vec![2, 4]);
+        assert_eq!(promotions(3, &waiting), vec![1]);
+        assert_eq!(promotions(0, &waiting), Vec::<i32>::new());
+    }
+
+    #[test]
+    fn no_show_rule_blocks_after_three_in_180_days() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let policy = NoShowPolicy::default();
+        let today = d(9, 20);
+        assert_eq!(policy.blocked_until(&[d(9, 1), d(9, 10)], today), None);
+        assert_eq!(
+            policy.blocked_until(&[d(9, 1), d(9, 10), d(9, 15)], today),
+            Some(d(11, 14))
+        );
+        // One of them is older than 180 days: not blocked.
+        assert_eq!(
+            policy.blocked_until(&[d(1, 2), d(9, 10), d(9, 15)], today),
+            None
+        );
+        // Block over.
+        assert_eq!(
+            policy.blocked_until(&[d(5, 1), d(5, 2), d(5, 3)], today),
+            None
+        );
+    }
+
+    #[test]
+    fn cancel_only_before_deadline() {
+        let t = NaiveDate::from_ymd_opt(2026, 9, 20)
+            .unwrap()
+            .and_hms_opt(15, 0, 0)
+            .unwrap();
+        assert!(can_cancel(t - Duration::seconds(1), t));
+        assert!(!can_cancel(t, t));
+    }
+
+    proptest! {
+        /// However parties arrive, admitting them one by one never exceeds capacity.
+        #[test]
+        fn admitting_never_overbooks(capacity in 0u32..200, parties in proptest::collection::vec((1u32..4, 0u32..3), 0..300)) {
+            let mut booked = 0;
+            for (adults, children) in parties {
+                let party = Party { adults, children };
+                if admit(capacity, booked, party) == BookingStatus::Confirmed {
+                    booked += party.people();
+                }
+                prop_assert!(booked <= capacity);
+            }
+        }
+
+        /// Promotions never hand out more places than are free, and keep joining order.
+        #[test]
+        fn promotions_fit_in_free_places(free in 0u32..50, sizes in proptest::collection::vec(1u32..6, 0..40)) {
+            let waiting: Vec<(usize, u32)> = sizes.iter().copied().enumerate().collect();
+            let promoted = promotions(free, &waiting);
+            let total: u32 = promoted.iter().map(|i| sizes[*i]).sum();
+            prop_assert!(total <= free);
+            prop_assert!(promoted.windows(2).all(|w| w[0] < w[1]));
+            // Nobody left waiting would still fit.
+            let left = free - total;
+            for (i, size) in waiting {
+                if !promoted.contains(&i) {
+                    prop_assert!(size > left);
+                }
+            }
+        }
+
+        /// The daily limit is exact: allowed iff the total stays within it.
+        #[test]
+        fn daily_limit_is_exact(already in 0u32..10, adults in 1u32..4, children in 0u32..3, limit in 1u32..10) {
+            let party = Party { adults, children };
+            prop_assert_eq!(within_daily_limit(already, party, limit), already + adults + children <= limit);
+        }
+
+        /// Party parsing agrees with the limit and the adult rule.
+        #[test]
+        fn party_rule(adults in 0u32..10, children in 0u32..10, limit in 1u32..12) {
+            let parsed = Party::parse(adults, children, limit);
+            prop_assert_eq!(parsed.is_ok(), adults >= 1 && adults + children <= limit);
+        }
+
+        /// The window is open exactly between its two ends.
+        #[test]
+        fn window_open_exactly_inside(offset in -10_000i64..10_000, len in 1i64..5_000) {
+            use crate::session::{window_state, WindowState};
+            let open = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+            let close = open + Duration::minutes(len);
+            let now = open + Duration::minutes(offset);
+            let state = window_state(now, open, close);
+            prop_assert_eq!(state == WindowState::Open, now >= open && now < close);
+        }
+    }
+}

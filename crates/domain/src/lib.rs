@@ -1,0 +1,23 @@
+//! labday's vocabulary: the types that cross the wire between the WebAssembly front end and
+//! the server, and the booking rules both sides apply. The server is the authority and
+//! re-checks everything; the front end runs the same code so a citizen sees the same error
+//! before sending. Nothing here does I/O, so it builds for wasm32 and native alike.
+
+pub mod activity;
+pub mod booking;
+pub mod calendar;
+pub mod error;
+pub mod phone;
+pub mod session;
+pub mod time;
+
+pub use activity::{
+    ActivityDetail, ActivityFilter, ActivityKind, ActivitySummary, Category, Localised,
+    Organisation,
+};
+pub use booking::{
+    BookingCode, BookingLookup, BookingRequest, BookingStatus, BookingView, HolderName, Party,
+};
+pub use error::{ApiError, ErrorCode};
+pub use phone::Phone;
+pub use session::{Availability, SessionFormat, SessionStatus, SessionView, WindowState};

@@ -1,0 +1,96 @@
+//! Configuration: command-line flags, each with an environment variable and a safe default.
+
+use clap::{Args, Parser, Subcommand};
+use labday_domain::booking::NoShowPolicy;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "labday-server",
+    version,
+    about = "labday: bookings for testing-lab open days"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the app (the default).
+    Serve,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "LABDAY_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// SQLite file path (or `sqlite://path`).
+    #[arg(long, env = "DATABASE_URL", default_value = "./data/labday.db")]
+    pub database: String,
+    /// Folder with the built single-page app (Trunk's `dist`).
+    #[arg(long, env = "LABDAY_DIST", default_value = "./dist")]
+    pub dist: PathBuf,
+    /// Do not load the demo activities into an empty database.
+    #[arg(long, env = "LABDAY_NO_DEMO_DATA")]
+    pub no_demo_data: bool,
+    /// Most people one phone number may book per day, across sessions.
+    #[arg(long, env = "LABDAY_DAILY_LIMIT", default_value_t = 5)]
+    pub daily_limit: u32,
+    /// Days after a session ends before its bookings' names and phones are erased.
+    #[arg(long, env = "LABDAY_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: i64,
+    /// No-shows that trigger a booking pause…
+    #[arg(long, env = "LABDAY_NO_SHOW_COUNT", default_value_t = 3)]
+    pub no_show_count: u32,
+    /// …when they fall within this many days…
+    #[arg(long, env = "LABDAY_NO_SHOW_WITHIN_DAYS", default_value_t = 180)]
+    pub no_show_within_days: i64,
+    /// …pausing bookings for this many days.
+    #[arg(long, env = "LABDAY_NO_SHOW_BLOCK_DAYS", default_value_t = 60)]
+    pub no_show_block_days: i64,
+}
+
+impl Config {
+    /// Defaults suitable for tests: a given database, the given dist, no demo data.
+    pub fn for_tests(database: impl Into<String>, dist: impl Into<PathBuf>) -> Config {
+        Config {
+            bind: "127.0.0.1:0".parse().expect("valid address"),
+            database: database.into(),
+            dist: dist.into(),
+            no_demo_data: true,
+            daily_limit: 5,
+            retention_days: 30,
+            no_show_count: 3,
+            no_show_within_days: 180,
+            no_show_block_days: 60,
+        }
+    }
+
+    pub fn no_show_policy(&self) -> NoShowPolicy {
+        NoShowPolicy {
+            count: self.no_show_count,
+            within_days: self.no_show_within_days,
+            block_days: self.no_show_block_days,
+        }
+    }
+
+    /// The SQLite file this configuration points at.
+    pub fn sqlite_path(&self) -> Result<PathBuf, String> {
+        let url = self.database.as_str();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(
+                "PostgreSQL is not supported by this build yet; use a SQLite file path".into(),
+            );
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Ok(PathBuf::from(path))
+    }
+}

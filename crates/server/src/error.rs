@@ -1,0 +1,101 @@
+//! The server's one error type. Every failure becomes the domain's `ApiError` body with the
+//! status its code documents; storage failures are logged here and reach the caller only
+//! as a generic `internal` error.
+
+use crate::storage::{BookingError, StorageError};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use labday_domain::{ApiError, ErrorCode};
+
+#[derive(Debug)]
+pub struct AppError(pub ApiError);
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError(ApiError::new(code, message))
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+}
+
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        AppError(e)
+    }
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> Self {
+        tracing::error!(error = %e, "storage failure");
+        AppError::new(
+            ErrorCode::Internal,
+            "Something went wrong on our side; please try again",
+        )
+    }
+}
+
+impl From<BookingError> for AppError {
+    fn from(e: BookingError) -> Self {
+        match e {
+            BookingError::Refused(code) => AppError::new(code, refusal_message(code)),
+            BookingError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// English fallback text; the front end shows its own text for each code.
+pub fn refusal_message(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::NotFound => "No booking matches that code and phone number",
+        ErrorCode::WindowClosed => "Booking for this session is not open",
+        ErrorCode::DuplicateBooking => "This phone number already has a booking for this session",
+        ErrorCode::DailyLimit => "This phone number has reached the daily limit of people",
+        ErrorCode::PartyTooLarge => "The party is larger than this session allows per booking",
+        ErrorCode::CancelDeadlinePassed => "The cancellation deadline has passed",
+        ErrorCode::AlreadyCancelled => "This booking is already cancelled",
+        ErrorCode::SessionCancelled => "This session was cancelled by the organiser",
+        ErrorCode::NoShowBlocked => "Bookings are paused for this number after repeated no-shows",
+        ErrorCode::IdempotencyMismatch => "This Idempotency-Key was used for a different request",
+        ErrorCode::TooManyRequests => "Too many attempts; please wait a moment",
+        _ => "The request could not be completed",
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(e: JsonRejection) -> Self {
+        AppError::new(
+            ErrorCode::BadRequest,
+            format!("Request body is not valid: {}", e.body_text()),
+        )
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(e: QueryRejection) -> Self {
+        AppError::new(
+            ErrorCode::BadRequest,
+            format!("Query is not valid: {}", e.body_text()),
+        )
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(e: PathRejection) -> Self {
+        AppError::new(
+            ErrorCode::NotFound,
+            format!("No such resource: {}", e.body_text()),
+        )
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
+    }
+}

@@ -1,0 +1,11 @@
+//! labday-server: the JSON API under `/api/v1` and the static host of the built app.
+//! `main.rs` only parses flags and calls [`startup::start`]; tests do the same.
+
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod seed;
+pub mod spa;
+pub mod startup;
+pub mod state;
+pub mod storage;

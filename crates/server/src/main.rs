@@ -1,0 +1,26 @@
+use clap::Parser;
+use labday_server::config::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => match labday_server::startup::start(&cli.config).await {
+            Ok((running, handle)) => {
+                println!("labday is serving on http://{}/", running.addr);
+                let _ = handle.await;
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("labday-server could not start: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,42 @@
+//! The JSON API under `/api/v1`: one module per resource, merged here, and the OpenAPI
+//! document generated from the same handler and type definitions.
+
+pub mod activities;
+pub mod bookings;
+pub mod health;
+
+use crate::state::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "labday API",
+        description = "Bookings for testing-lab open days. Errors are always `{\"code\",\"message\",\"fields\"}`."
+    ),
+    paths(
+        health::health,
+        activities::list_activities,
+        activities::show_activity,
+        activities::show_session,
+        bookings::create_booking,
+        bookings::lookup_booking,
+        bookings::cancel_booking,
+    ),
+    components(schemas(labday_domain::ApiError))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .merge(health::router())
+        .merge(activities::router())
+        .merge(bookings::router())
+}

@@ -1,0 +1,156 @@
+//! Builds the application from a configuration, so `main` and the tests start it the same
+//! way: open storage, load demo data if asked, assemble routes, bind, serve.
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::storage::sqlite::SqliteStorage;
+use crate::storage::Storage;
+use crate::{routes, seed, spa};
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use chrono::{Duration, Utc};
+use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+use labday_domain::ErrorCode;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Why the server could not start, in words for whoever runs it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the configured storage and loads demo data into an empty database unless told not to.
+pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, StartupError> {
+    let path = config.sqlite_path().map_err(StartupError::Database)?;
+    let storage = SqliteStorage::open(&path)
+        .await
+        .map_err(|e| StartupError::Database(format!("{}: {e}", path.display())))?;
+    let storage: Arc<dyn Storage> = Arc::new(storage);
+    if !config.no_demo_data
+        && storage
+            .is_empty()
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?
+    {
+        let today = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES).date();
+        seed::load_demo_data(storage.as_ref(), today)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        tracing::info!("loaded demo data");
+    }
+    Ok(storage)
+}
+
+async fn api_not_found() -> AppError {
+    AppError::new(ErrorCode::NotFound, "No such API endpoint")
+}
+
+/// The whole HTTP application: `/api/v1` and the single-page app.
+pub fn app(state: AppState, config: &Config) -> Router {
+    let api = routes::router()
+        .fallback(api_not_found)
+        .with_state(state)
+        .layer(CompressionLayer::new());
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(spa::router(&config.dist))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Erases personal fields of bookings whose session ended more than `retention_days` ago,
+/// now and then every hour.
+fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let cutoff =
+                venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(retention_days);
+            match storage.erase_personal_data(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(bookings = n, "erased personal data past retention"),
+                Err(e) => tracing::error!(error = %e, "retention run failed"),
+            }
+        }
+    });
+}
+
+/// A started server: where it listens, and the storage behind it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub storage: Arc<dyn Storage>,
+}
+
+/// Starts serving in the background (for tests and for `main`).
+pub async fn start(
+    config: &Config,
+) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
+    let storage = open_storage(config).await?;
+    let state = AppState {
+        storage: storage.clone(),
+        daily_limit: config.daily_limit,
+        no_show: config.no_show_policy(),
+    };
+    spawn_retention(storage.clone(), config.retention_days);
+    let router = app(state, config);
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartupError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    let handle = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok((Running { addr, storage }, handle))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,156 @@
+//! The storage boundary: everything the API needs from a database, as one small trait per
+//! aggregate. Handlers only ever see these traits; SQL lives in the implementations.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use labday_domain::activity::{ActivityDetail, ActivityKind, ActivitySummary, Localised};
+use labday_domain::booking::{BookingCode, NoShowPolicy, ValidBooking};
+use labday_domain::{BookingView, ErrorCode, Phone, SessionFormat, SessionView};
+
+/// A storage failure that is not the caller's fault. Its detail goes to the log only.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StorageError(String);
+
+impl StorageError {
+    pub fn new(detail: impl std::fmt::Display) -> Self {
+        StorageError(detail.to_string())
+    }
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(e: sqlx::Error) -> Self {
+        StorageError::new(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StorageError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StorageError::new(e)
+    }
+}
+
+/// Why a booking operation was refused, or that storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("refused: {0:?}")]
+    Refused(ErrorCode),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for BookingError {
+    fn from(e: sqlx::Error) -> Self {
+        BookingError::Storage(e.into())
+    }
+}
+
+/// A new organisation (demo data, staff console).
+#[derive(Debug, Clone)]
+pub struct NewOrganisation {
+    pub name: Localised,
+    pub city: Localised,
+    pub address: Localised,
+    pub contact: String,
+    pub utc_offset_minutes: i32,
+}
+
+/// A new activity.
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub organisation_id: i64,
+    pub kind: ActivityKind,
+    pub title: Localised,
+    pub description: Localised,
+    pub safety_notes: Localised,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// A new session of an activity.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub activity_id: i64,
+    pub format: SessionFormat,
+    pub title: Localised,
+    pub place: Localised,
+    pub join_link: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity: u32,
+    pub per_booking_limit: u32,
+    pub booking_opens_at: NaiveDateTime,
+    pub booking_closes_at: NaiveDateTime,
+    pub cancel_deadline: NaiveDateTime,
+}
+
+/// Rules and context of one booking attempt that come from configuration and the request.
+#[derive(Debug, Clone)]
+pub struct BookingContext {
+    pub now: DateTime<Utc>,
+    pub daily_limit: u32,
+    pub no_show: NoShowPolicy,
+    /// A fresh random code, used if this attempt creates a booking.
+    pub code: BookingCode,
+    /// The client's Idempotency-Key, if it sent one, and a digest of the request body.
+    pub idempotency: Option<(String, String)>,
+}
+
+/// Organisations, activities and sessions: the public catalogue.
+#[async_trait]
+pub trait Catalogue: Send + Sync {
+    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError>;
+    async fn add_activity(&self, activity: NewActivity) -> Result<i64, StorageError>;
+    async fn add_session(&self, session: NewSession) -> Result<i64, StorageError>;
+    async fn is_empty(&self) -> Result<bool, StorageError>;
+    /// Activities that have not ended yet, soonest first.
+    async fn list_activities(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ActivitySummary>, StorageError>;
+    async fn activity(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ActivityDetail>, StorageError>;
+    async fn session(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionView>, StorageError>;
+}
+
+/// Bookings: the one aggregate where concurrency matters.
+#[async_trait]
+pub trait Bookings: Send + Sync {
+    /// Books atomically: window, duplicate, daily-limit and no-show checks, then confirmed
+    /// or waitlisted; confirmed people never exceed capacity.
+    async fn book(
+        &self,
+        booking: ValidBooking,
+        ctx: BookingContext,
+    ) -> Result<BookingView, BookingError>;
+    /// The holder's view, or `None` when code and phone do not match a booking.
+    async fn find_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingView>, StorageError>;
+    /// Cancels before the deadline, releasing places and promoting the waiting list.
+    async fn cancel_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<BookingView, BookingError>;
+    /// Erases name and phone of bookings whose session ended before `cutoff` (venue time).
+    async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
+}
+
+/// Everything the server stores.
+pub trait Storage: Catalogue + Bookings {
+    fn backend(&self) -> &'static str;
+}

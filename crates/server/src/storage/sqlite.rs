@@ -1,0 +1,692 @@
+//! The default storage: one SQLite file in WAL mode. Reads use a small pool; every write
+//! goes through a single connection, so booking transactions are serialised and capacity
+//! checks cannot race. One server process per file.
+
+use super::{
+    BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
+    Storage, StorageError,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use labday_domain::activity::{ActivityDetail, ActivityKind, ActivitySummary, Localised};
+use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
+use labday_domain::session::{window_state, Availability, SessionStatus, WindowState};
+use labday_domain::time::venue_local;
+use labday_domain::{BookingView, ErrorCode, Phone, SessionFormat, SessionView};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStorage {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database file and runs migrations.
+    pub async fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StorageError::new(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStorage { read, write })
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+const SESSION_SELECT: &str = "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
+    s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
+    s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting, \
+    a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes \
+    FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    JOIN organisations o ON o.id = a.organisation_id";
+
+#[derive(FromRow)]
+struct SessionRow {
+    id: i64,
+    activity_id: i64,
+    format: String,
+    title_zh: String,
+    title_en: String,
+    place_zh: String,
+    place_en: String,
+    join_link: Option<String>,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    capacity: i64,
+    per_booking_limit: i64,
+    booking_opens_at: NaiveDateTime,
+    booking_closes_at: NaiveDateTime,
+    cancel_deadline: NaiveDateTime,
+    status: String,
+    booked: i64,
+    waiting: i64,
+    activity_title_zh: String,
+    activity_title_en: String,
+    utc_offset_minutes: i64,
+}
+
+impl SessionRow {
+    fn local_now(&self, now: DateTime<Utc>) -> NaiveDateTime {
+        venue_local(now, self.utc_offset_minutes as i32)
+    }
+
+    fn status(&self) -> SessionStatus {
+        if self.status == "cancelled" {
+            SessionStatus::Cancelled
+        } else {
+            SessionStatus::Scheduled
+        }
+    }
+
+    fn view(&self, now: DateTime<Utc>) -> SessionView {
+        let capacity = to_u32(self.capacity);
+        let booked = to_u32(self.booked);
+        let status = self.status();
+        let window = match status {
+            SessionStatus::Cancelled => WindowState::Closed,
+            SessionStatus::Scheduled => window_state(
+                self.local_now(now),
+                self.booking_opens_at,
+                self.booking_closes_at,
+            ),
+        };
+        SessionView {
+            id: self.id,
+            activity_id: self.activity_id,
+            activity_title: Localised::new(&self.activity_title_zh, &self.activity_title_en),
+            format: SessionFormat::parse(&self.format).unwrap_or(SessionFormat::Visit),
+            title: Localised::new(&self.title_zh, &self.title_en),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            place: Localised::new(&self.place_zh, &self.place_en),
+            capacity,
+            booked,
+            places_left: capacity.saturating_sub(booked),
+            availability: Availability::of(capacity, booked),
+            per_booking_limit: to_u32(self.per_booking_limit),
+            booking_opens_at: self.booking_opens_at,
+            booking_closes_at: self.booking_closes_at,
+            cancel_deadline: self.cancel_deadline,
+            window,
+            status,
+            waiting: to_u32(self.waiting),
+        }
+    }
+}
+
+fn to_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+#[derive(FromRow)]
+struct ActivityRow {
+    id: i64,
+    kind: String,
+    title_zh: String,
+    title_en: String,
+    description_zh: String,
+    description_en: String,
+    safety_zh: String,
+    safety_en: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    org_name_zh: String,
+    org_name_en: String,
+    city_zh: String,
+    city_en: String,
+    address_zh: String,
+    address_en: String,
+    contact: String,
+}
+
+const ACTIVITY_SELECT: &str = "SELECT a.id, a.kind, a.title_zh, a.title_en, a.description_zh, \
+    a.description_en, a.safety_zh, a.safety_en, a.starts_on, a.ends_on, \
+    o.name_zh AS org_name_zh, o.name_en AS org_name_en, o.city_zh, o.city_en, \
+    o.address_zh, o.address_en, o.contact \
+    FROM activities a JOIN organisations o ON o.id = a.organisation_id";
+
+impl ActivityRow {
+    fn summary(&self, sessions: &[SessionView]) -> ActivitySummary {
+        let mut formats: Vec<SessionFormat> = sessions.iter().map(|s| s.format).collect();
+        formats.sort();
+        formats.dedup();
+        let bookable = sessions
+            .iter()
+            .filter(|s| s.status == SessionStatus::Scheduled && s.window != WindowState::Closed);
+        let (capacity, booked) = bookable.fold((0, 0), |(c, b), s| (c + s.capacity, b + s.booked));
+        ActivitySummary {
+            id: self.id,
+            kind: ActivityKind::parse(&self.kind).unwrap_or(ActivityKind::LabOpenDay),
+            title: Localised::new(&self.title_zh, &self.title_en),
+            organisation: Localised::new(&self.org_name_zh, &self.org_name_en),
+            city: Localised::new(&self.city_zh, &self.city_en),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            formats,
+            places_left: capacity.saturating_sub(booked),
+            availability: Availability::of(capacity, booked),
+        }
+    }
+}
+
+#[async_trait]
+impl Catalogue for SqliteStorage {
+    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError> {
+        let id = sqlx::query(
+            "INSERT INTO organisations (name_zh, name_en, city_zh, city_en, address_zh, address_en, contact, utc_offset_minutes) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&org.name.zh)
+        .bind(&org.name.en)
+        .bind(&org.city.zh)
+        .bind(&org.city.en)
+        .bind(&org.address.zh)
+        .bind(&org.address.en)
+        .bind(&org.contact)
+        .bind(org.utc_offset_minutes)
+        .execute(&self.write)
+        .await?
+        .last_insert_rowid();
+        Ok(id)
+    }
+
+    async fn add_activity(&self, a: NewActivity) -> Result<i64, StorageError> {
+        let id = sqlx::query(
+            "INSERT INTO activities (organisation_id, kind, title_zh, title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.organisation_id)
+        .bind(a.kind.as_str())
+        .bind(&a.title.zh)
+        .bind(&a.title.en)
+        .bind(&a.description.zh)
+        .bind(&a.description.en)
+        .bind(&a.safety_notes.zh)
+        .bind(&a.safety_notes.en)
+        .bind(a.starts_on)
+        .bind(a.ends_on)
+        .execute(&self.write)
+        .await?
+        .last_insert_rowid();
+        Ok(id)
+    }
+
+    async fn add_session(&self, s: NewSession) -> Result<i64, StorageError> {
+        let id = sqlx::query(
+            "INSERT INTO sessions (activity_id, format, title_zh, title_en, place_zh, place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, booking_closes_at, cancel_deadline) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(s.activity_id)
+        .bind(s.format.as_str())
+        .bind(&s.title.zh)
+        .bind(&s.title.en)
+        .bind(&s.place.zh)
+        .bind(&s.place.en)
+        .bind(&s.join_link)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(i64::from(s.capacity))
+        .bind(i64::from(s.per_booking_limit))
+        .bind(s.booking_opens_at)
+        .bind(s.booking_closes_at)
+        .bind(s.cancel_deadline)
+        .execute(&self.write)
+        .await?
+        .last_insert_rowid();
+        Ok(id)
+    }
+
+    async fn is_empty(&self) -> Result<bool, StorageError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activities")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n == 0)
+    }
+
+    async fn list_activities(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ActivitySummary>, StorageError> {
+        // A day of slack covers every venue offset; the exact cut is made per session below.
+        let yesterday = (now - chrono::Duration::days(1)).date_naive();
+        let activities: Vec<ActivityRow> = sqlx::query_as(&format!(
+            "{ACTIVITY_SELECT} WHERE a.ends_on >= ? ORDER BY a.starts_on, a.id"
+        ))
+        .bind(yesterday)
+        .fetch_all(&self.read)
+        .await?;
+        let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
+            "{SESSION_SELECT} WHERE a.ends_on >= ? ORDER BY s.starts_at, s.id"
+        ))
+        .bind(yesterday)
+        .fetch_all(&self.read)
+        .await?;
+        let mut by_activity: BTreeMap<i64, Vec<SessionView>> = BTreeMap::new();
+        for row in &sessions {
+            if row.ends_at > row.local_now(now) {
+                by_activity
+                    .entry(row.activity_id)
+                    .or_default()
+                    .push(row.view(now));
+            }
+        }
+        Ok(activities
+            .iter()
+            .filter(|a| by_activity.contains_key(&a.id))
+            .map(|a| a.summary(&by_activity[&a.id]))
+            .collect())
+    }
+
+    async fn activity(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ActivityDetail>, StorageError> {
+        let Some(a): Option<ActivityRow> =
+            sqlx::query_as(&format!("{ACTIVITY_SELECT} WHERE a.id = ?"))
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+            "{SESSION_SELECT} WHERE s.activity_id = ? ORDER BY s.starts_at, s.id"
+        ))
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        let sessions: Vec<SessionView> = rows
+            .iter()
+            .filter(|r| r.ends_at > r.local_now(now))
+            .map(|r| r.view(now))
+            .collect();
+        Ok(Some(ActivityDetail {
+            summary: a.summary(&sessions),
+            description: Localised::new(&a.description_zh, &a.description_en),
+            address: Localised::new(&a.address_zh, &a.address_en),
+            safety_notes: Localised::new(&a.safety_zh, &a.safety_en),
+            contact: a.contact.clone(),
+            sessions,
+        }))
+    }
+
+    async fn session(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionView>, StorageError> {
+        let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|r| r.view(now)))
+    }
+}
+
+#[derive(FromRow)]
+struct BookingRow {
+    id: i64,
+    session_id: i64,
+    code: String,
+    name: Option<String>,
+    phone: Option<String>,
+    adults: i64,
+    children: i64,
+    status: String,
+    booked_at: NaiveDateTime,
+    org_name_zh: String,
+    org_name_en: String,
+    address_zh: String,
+    address_en: String,
+}
+
+const BOOKING_SELECT: &str = "SELECT b.id, b.session_id, b.code, b.name, b.phone, b.adults, \
+    b.children, b.status, b.booked_at, o.name_zh AS org_name_zh, o.name_en AS org_name_en, \
+    o.address_zh, o.address_en \
+    FROM bookings b JOIN sessions s ON s.id = b.session_id \
+    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
+
+const HOLDING: &str = "('confirmed', 'waitlisted', 'checked_in')";
+
+async fn session_row(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The holder's view of a booking, read on the given connection.
+async fn booking_view(
+    conn: &mut SqliteConnection,
+    where_clause: &str,
+    code: &str,
+    phone: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<BookingView>, sqlx::Error> {
+    let sql = format!("{BOOKING_SELECT} WHERE {where_clause}");
+    let mut query = sqlx::query_as::<_, BookingRow>(&sql).bind(code);
+    if let Some(phone) = phone {
+        query = query.bind(phone);
+    }
+    let Some(b) = query.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let Some(s) = session_row(conn, b.session_id).await? else {
+        return Ok(None);
+    };
+    let status = BookingStatus::parse(&b.status).unwrap_or(BookingStatus::Cancelled);
+    let waitlist_position = if status == BookingStatus::Waitlisted {
+        let ahead: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bookings WHERE session_id = ? AND status = 'waitlisted' AND id < ?",
+        )
+        .bind(b.session_id)
+        .bind(b.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Some(to_u32(ahead) + 1)
+    } else {
+        None
+    };
+    let session = s.view(now);
+    let join_link = (status.holds_places() && session.format == SessionFormat::CloudClassroom)
+        .then(|| s.join_link.clone())
+        .flatten();
+    let can_cancel = matches!(status, BookingStatus::Confirmed | BookingStatus::Waitlisted)
+        && session.status == SessionStatus::Scheduled
+        && booking::can_cancel(s.local_now(now), s.cancel_deadline);
+    Ok(Some(BookingView {
+        code: BookingCode::parse(&b.code).unwrap_or_else(|_| BookingCode::from_random([0; 8])),
+        status,
+        name_masked: b
+            .name
+            .as_deref()
+            .map(booking::mask_name)
+            .unwrap_or_default(),
+        phone_masked: b
+            .phone
+            .as_deref()
+            .and_then(|p| Phone::parse(p).ok())
+            .map(|p| p.masked())
+            .unwrap_or_default(),
+        adults: to_u32(b.adults),
+        children: to_u32(b.children),
+        waitlist_position,
+        session,
+        organisation: Localised::new(&b.org_name_zh, &b.org_name_en),
+        address: Localised::new(&b.address_zh, &b.address_en),
+        join_link,
+        can_cancel,
+        booked_at: b.booked_at,
+    }))
+}
+
+fn refused(code: ErrorCode) -> BookingError {
+    BookingError::Refused(code)
+}
+
+#[async_trait]
+impl Bookings for SqliteStorage {
+    async fn book(
+        &self,
+        booking: ValidBooking,
+        ctx: BookingContext,
+    ) -> Result<BookingView, BookingError> {
+        let mut tx = self.write.begin().await?;
+        if let Some((key, digest)) = &ctx.idempotency {
+            let earlier: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT code, request_digest FROM bookings WHERE idempotency_key = ?",
+            )
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((code, earlier_digest)) = earlier {
+                if earlier_digest.as_deref() != Some(digest.as_str()) {
+                    return Err(refused(ErrorCode::IdempotencyMismatch));
+                }
+                let view = booking_view(&mut tx, "b.code = ?", &code, None, ctx.now).await?;
+                return view.ok_or_else(|| refused(ErrorCode::NotFound));
+            }
+        }
+        let session = session_row(&mut tx, booking.session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        if session.status() == SessionStatus::Cancelled {
+            return Err(refused(ErrorCode::SessionCancelled));
+        }
+        let local_now = session.local_now(ctx.now);
+        let stamp = local_now.with_nanosecond(0).unwrap_or(local_now);
+        if window_state(
+            local_now,
+            session.booking_opens_at,
+            session.booking_closes_at,
+        ) != WindowState::Open
+        {
+            return Err(refused(ErrorCode::WindowClosed));
+        }
+        if booking.party.people() > to_u32(session.per_booking_limit) {
+            return Err(refused(ErrorCode::PartyTooLarge));
+        }
+        let phone = booking.phone.as_str();
+        let duplicate: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE session_id = ? AND phone = ? AND status IN {HOLDING}"
+        ))
+        .bind(session.id)
+        .bind(phone)
+        .fetch_one(&mut *tx)
+        .await?;
+        if duplicate > 0 {
+            return Err(refused(ErrorCode::DuplicateBooking));
+        }
+        let day = session.starts_at.date();
+        let that_day: i64 = sqlx::query_scalar(&format!(
+            "SELECT COALESCE(SUM(adults + children), 0) FROM bookings WHERE phone = ? AND session_day = ? AND status IN {HOLDING}"
+        ))
+        .bind(phone)
+        .bind(day)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !booking::within_daily_limit(to_u32(that_day), booking.party, ctx.daily_limit) {
+            return Err(refused(ErrorCode::DailyLimit));
+        }
+        let no_shows: Vec<NaiveDate> = sqlx::query_scalar(
+            "SELECT session_day FROM bookings WHERE phone = ? AND status = 'no_show'",
+        )
+        .bind(phone)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ctx
+            .no_show
+            .blocked_until(&no_shows, local_now.date())
+            .is_some()
+        {
+            return Err(refused(ErrorCode::NoShowBlocked));
+        }
+        let status = booking::admit(
+            to_u32(session.capacity),
+            to_u32(session.booked),
+            booking.party,
+        );
+        let people = i64::from(booking.party.people());
+        let (key, digest) = ctx.idempotency.clone().unzip();
+        sqlx::query(
+            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(session.id)
+        .bind(ctx.code.as_str())
+        .bind(booking.name.as_str())
+        .bind(phone)
+        .bind(i64::from(booking.party.adults))
+        .bind(i64::from(booking.party.children))
+        .bind(status.as_str())
+        .bind(day)
+        .bind(stamp)
+        .bind(stamp)
+        .bind(key)
+        .bind(digest)
+        .execute(&mut *tx)
+        .await?;
+        let counter = if status == BookingStatus::Confirmed {
+            "booked"
+        } else {
+            "waiting"
+        };
+        sqlx::query(&format!(
+            "UPDATE sessions SET {counter} = {counter} + ? WHERE id = ?"
+        ))
+        .bind(people)
+        .bind(session.id)
+        .execute(&mut *tx)
+        .await?;
+        let view = booking_view(&mut tx, "b.code = ?", ctx.code.as_str(), None, ctx.now).await?;
+        tx.commit().await?;
+        view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+    }
+
+    async fn find_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingView>, StorageError> {
+        let mut conn = self.read.acquire().await?;
+        Ok(booking_view(
+            &mut conn,
+            "b.code = ? AND b.phone = ?",
+            code.as_str(),
+            Some(phone.as_str()),
+            now,
+        )
+        .await?)
+    }
+
+    async fn cancel_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<BookingView, BookingError> {
+        let mut tx = self.write.begin().await?;
+        let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT id, session_id, status, adults + children FROM bookings WHERE code = ? AND phone = ?",
+        )
+        .bind(code.as_str())
+        .bind(phone.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (id, session_id, status, people) = row.ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let status = BookingStatus::parse(&status).unwrap_or(BookingStatus::Cancelled);
+        match status {
+            BookingStatus::Cancelled => return Err(refused(ErrorCode::AlreadyCancelled)),
+            BookingStatus::CheckedIn | BookingStatus::NoShow => {
+                return Err(refused(ErrorCode::CancelDeadlinePassed))
+            }
+            BookingStatus::Confirmed | BookingStatus::Waitlisted => {}
+        }
+        let session = session_row(&mut tx, session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let local_now = session.local_now(now);
+        if !booking::can_cancel(local_now, session.cancel_deadline) {
+            return Err(refused(ErrorCode::CancelDeadlinePassed));
+        }
+        sqlx::query("UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?")
+            .bind(local_now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if status == BookingStatus::Confirmed {
+            sqlx::query("UPDATE sessions SET booked = booked - ? WHERE id = ?")
+                .bind(people)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+            promote_waiting(&mut tx, session_id).await?;
+        } else {
+            sqlx::query("UPDATE sessions SET waiting = waiting - ? WHERE id = ?")
+                .bind(people)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let view = booking_view(&mut tx, "b.code = ?", code.as_str(), None, now).await?;
+        tx.commit().await?;
+        view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+    }
+
+    async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        let done = sqlx::query(
+            "UPDATE bookings SET name = NULL, phone = NULL, erased_at = CURRENT_TIMESTAMP \
+             WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)",
+        )
+        .bind(cutoff)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// Confirms waiting bookings that now fit, in the order they joined.
+async fn promote_waiting(conn: &mut SqliteConnection, session_id: i64) -> Result<(), sqlx::Error> {
+    let (capacity, booked): (i64, i64) =
+        sqlx::query_as("SELECT capacity, booked FROM sessions WHERE id = ?")
+            .bind(session_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let waiting: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, adults + children FROM bookings WHERE session_id = ? AND status = 'waitlisted' ORDER BY id",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let queue: Vec<(i64, u32)> = waiting.iter().map(|(id, p)| (*id, to_u32(*p))).collect();
+    let free = to_u32(capacity - booked);
+    let promoted = booking::promotions(free, &queue);
+    let moved: i64 = queue
+        .iter()
+        .filter(|(id, _)| promoted.contains(id))
+        .map(|(_, p)| i64::from(*p))
+        .sum();
+    for id in promoted {
+        sqlx::query("UPDATE bookings SET status = 'confirmed' WHERE id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE sessions SET booked = booked + ?, waiting = waiting - ? WHERE id = ?")
+        .bind(moved)
+        .bind(moved)
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The two builds: the SPA (Trunk, into dist/) and the server binary.
+
+use crate::ctx::{run, Ctx, Failure, Result};
+use crate::tools::Tools;
+use std::path::PathBuf;
+
+/// `trunk build --release` at the workspace root (Trunk.toml: offline, dist/, wasm-release).
+pub fn spa(ctx: &Ctx, tools: &Tools) -> Result {
+    if !ctx.root.join("index.html").is_file() {
+        return Err(Failure::new(
+            "index.html is missing at the workspace root: Trunk builds the app from it",
+        ));
+    }
+    let mut cmd = ctx.command(&tools.trunk.to_string_lossy());
+    cmd.args(["build", "--release"]);
+    println!("$ {}", crate::ctx::show(&cmd));
+    run(&mut cmd)
+}
+
+/// `cargo build --release -p labday-server`, returning the binary's path.
+pub fn server(ctx: &Ctx) -> Result<PathBuf> {
+    let mut cmd = ctx.cargo();
+    cmd.args(["build", "--release", "-p", "labday-server"]);
+    println!("$ {}", crate::ctx::show(&cmd));
+    run(&mut cmd)?;
+    let exe = target_dir(ctx)
+        .join("release")
+        .join(format!("labday-server{}", std::env::consts::EXE_SUFFIX));
+    if exe.is_file() {
+        Ok(exe)
+    } else {
+        Err(Failure::new(format!(
+            "cargo built labday-server but {} does not exist (custom target dir?)",
+            exe.display()
+        )))
+    }
+}
+
+/// Cargo's target directory (CARGO_TARGET_DIR, else `<root>/target`).
+pub fn target_dir(ctx: &Ctx) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => crate::ctx::absolute(&ctx.root, dir.as_ref()),
+        _ => ctx.root.join("target"),
+    }
+}

@@ -1,0 +1,45 @@
+//! `cargo xtask run|test`: bootstrap the tools, build, run or test labday.
+
+mod build;
+mod ctx;
+mod run;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  run [--port N] [--no-demo-data]   build the app and the server, then serve on 127.0.0.1:N (8080)
+  test [--quick]                    fmt, clippy, build, native + browser tests, wasm tests
+                                    (--quick skips fmt and clippy)
+
+environment:
+  LABDAY_TOOLS_DIR   where missing tools are installed (default <repo>/.tools)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run::main(&args[1..]),
+        Some("test") => test::main(&args[1..]),
+        // Internal: cargo's runner for wasm32 tests (see test.rs).
+        Some(test::RUNNER_SUBCOMMAND) => test::wasm_runner(&args[1..]),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(ctx::Failure::new(format!(
+            "unknown command `{other}`\n\n{USAGE}"
+        ))),
+        None => Err(ctx::Failure::new(USAGE)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! `cargo xtask test [--quick]`: the whole gate, stage by stage, stopping at the first failure.
+
+use crate::ctx::{run, secs, show, stage, Ctx, Failure, Result};
+use crate::{build, tools};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Hidden subcommand: cargo runs wasm32 test binaries through it (see `wasm_runner`).
+pub const RUNNER_SUBCOMMAND: &str = "__wasm-test-runner";
+
+/// Chromium flags for tests (DESIGN.md "Tooling facts"); wasm-bindgen-test-runner adds headless.
+const CHROME_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+pub fn main(args: &[String]) -> Result {
+    let mut quick = false;
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            other => {
+                return Err(Failure::new(format!(
+                    "unknown option `{other}` (usage: cargo xtask test [--quick])"
+                )))
+            }
+        }
+    }
+    let started = Instant::now();
+    let mut ctx = Ctx::new()?;
+    let (tools, took) = stage("tools", || tools::bootstrap(&mut ctx, true));
+    let mut done: Vec<(&str, Duration)> = vec![("tools", took)];
+    let tools = tools.inspect_err(|_| summary(&done, Some("tools"), started))?;
+    let ctx = ctx;
+
+    let dist = ctx.root.join("dist");
+    let (chromium, driver) = tools.browser.clone().unwrap_or_default();
+
+    type Stage<'a> = (&'static str, Box<dyn FnOnce() -> Result + 'a>);
+    let mut stages: Vec<Stage> = Vec::new();
+    if !quick {
+        stages.push((
+            "cargo fmt --all --check",
+            Box::new(|| cargo(&ctx, &["fmt", "--all", "--check"])),
+        ));
+        stages.push((
+            "cargo clippy --workspace --all-targets",
+            Box::new(|| {
+                cargo(
+                    &ctx,
+                    &[
+                        "clippy",
+                        "--workspace",
+                        "--all-targets",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
+                )
+            }),
+        ));
+        stages.push((
+            "cargo clippy -p labday --target wasm32-unknown-unknown",
+            Box::new(|| {
+                cargo(
+                    &ctx,
+                    &[
+                        "clippy",
+                        "-p",
+                        "labday",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
+                )
+            }),
+        ));
+    }
+    stages.push((
+        "trunk build --release",
+        Box::new(|| build::spa(&ctx, &tools)),
+    ));
+    stages.push((
+        "cargo test --workspace",
+        Box::new(|| {
+            let mut cmd = ctx.cargo();
+            cmd.args(["test", "--workspace"]).env("LABDAY_DIST", &dist);
+            println!("$ {}", show(&cmd));
+            run(&mut cmd)
+        }),
+    ));
+    stages.push((
+        "wasm tests (headless Chromium)",
+        Box::new(|| wasm_tests(&ctx, &chromium, &driver)),
+    ));
+
+    for (title, body) in stages {
+        let (result, took) = stage(title, body);
+        done.push((title, took));
+        if let Err(e) = result {
+            summary(&done, Some(title), started);
+            return Err(e);
+        }
+    }
+    summary(&done, None, started);
+    Ok(())
+}
+
+fn cargo(ctx: &Ctx, args: &[&str]) -> Result {
+    let mut cmd = ctx.cargo();
+    cmd.args(args);
+    println!("$ {}", show(&cmd));
+    run(&mut cmd)
+}
+
+fn summary(done: &[(&str, Duration)], failed: Option<&str>, started: Instant) {
+    println!("\n==> summary");
+    for (title, took) in done {
+        let mark = if Some(*title) == failed {
+            "FAILED"
+        } else {
+            "ok"
+        };
+        println!("  {mark:>6}  {:>7}  {title}", secs(*took));
+    }
+    let total = secs(started.elapsed());
+    match failed {
+        None => println!("==> all {} stages passed; total {total}", done.len()),
+        Some(title) => println!("==> FAILED at `{title}`; total {total}"),
+    }
+}
+
+/// `cargo test -p labday --target wasm32-unknown-unknown`, with cargo's runner pointed at this
+/// xtask, which gives wasm-bindgen-test-runner a webdriver.json for headless Chromium.
+fn wasm_tests(ctx: &Ctx, chromium: &Path, driver: &Path) -> Result {
+    let me = std::env::current_exe()
+        .map_err(|e| Failure::new(format!("cannot locate the xtask binary: {e}")))?;
+    let me = me.to_string_lossy();
+    if me.contains(char::is_whitespace) {
+        return Err(Failure::new(format!(
+            "the xtask binary path contains spaces, which cargo's runner setting cannot hold: {me}"
+        )));
+    }
+    let mut cmd = ctx.cargo();
+    cmd.args(["test", "-p", "labday", "--target", "wasm32-unknown-unknown"])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            format!("{me} {RUNNER_SUBCOMMAND}"),
+        )
+        .env("CHROMEDRIVER", driver)
+        .env("LABDAY_CHROMIUM", chromium)
+        .env("LABDAY_XTASK_TARGET_DIR", build::target_dir(ctx));
+    if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
+        cmd.env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    }
+    println!("$ CHROMEDRIVER={} {}", driver.display(), show(&cmd));
+    run(&mut cmd)
+}
+
+/// Cargo's runner for wasm32 tests: write a webdriver.json (Chromium binary, --no-sandbox,
+/// a fresh profile) into a scratch directory under target/, then run
+/// wasm-bindgen-test-runner from there, since it reads ./webdriver.json.
+pub fn wasm_runner(args: &[String]) -> Result {
+    let cwd =
+        std::env::current_dir().map_err(|e| Failure::new(format!("no current directory: {e}")))?;
+    let target = std::env::var_os("LABDAY_XTASK_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cwd.join("target"));
+    let scratch = target
+        .join("xtask")
+        .join(format!("wasm-test-{}", std::process::id()));
+    let profile = scratch.join("chromium-profile");
+    std::fs::create_dir_all(&profile)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", profile.display())))?;
+    let chromium =
+        std::env::var_os("LABDAY_CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into());
+    std::fs::write(
+        scratch.join("webdriver.json"),
+        webdriver_json(Path::new(&chromium), &profile),
+    )
+    .map_err(|e| Failure::new(format!("cannot write webdriver.json: {e}")))?;
+
+    // Paths cargo hands us may be relative to its working directory: make them absolute.
+    let args: Vec<OsString> = args
+        .iter()
+        .map(|a| {
+            let p = Path::new(a);
+            if p.is_relative() && cwd.join(p).exists() {
+                cwd.join(p).into_os_string()
+            } else {
+                a.into()
+            }
+        })
+        .collect();
+    let mut cmd = Command::new("wasm-bindgen-test-runner");
+    cmd.args(&args).current_dir(&scratch);
+    let result = run(&mut cmd);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn webdriver_json(chromium: &Path, profile: &Path) -> String {
+    let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| json_str(a)).collect();
+    args.push(json_str(&format!("--user-data-dir={}", profile.display())));
+    format!(
+        "{{\n  \"goog:chromeOptions\": {{\n    \"binary\": {},\n    \"args\": [\n      {}\n    ]\n  }}\n}}\n",
+        json_str(&chromium.to_string_lossy()),
+        args.join(",\n      ")
+    )
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::webdriver_json;
+    use std::path::Path;
+
+    #[test]
+    fn webdriver_json_names_the_browser_and_profile() {
+        let json = webdriver_json(Path::new("/usr/bin/chromium"), Path::new("/tmp/p\"x"));
+        assert!(json.contains("\"binary\": \"/usr/bin/chromium\""));
+        assert!(json.contains("\"--no-sandbox\""));
+        assert!(json.contains("\"--user-data-dir=/tmp/p\\\"x\""));
+    }
+}

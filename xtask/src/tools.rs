@@ -1,0 +1,393 @@
+//! Tool bootstrap shared by `run` and `test`: install only what is missing, one line per step.
+//!
+//! Tools land in `<repo>/.tools` (or LABDAY_TOOLS_DIR): `bin/` for cargo-installed binaries,
+//! `npm/` for binaryen. Both go first on every child's PATH, which is how Trunk (offline)
+//! finds `wasm-bindgen` and `wasm-opt`.
+
+use crate::ctx::{output, run, Ctx, Failure, Result};
+use std::path::{Path, PathBuf};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// What the bootstrap found or installed.
+pub struct Tools {
+    pub trunk: PathBuf,
+    /// (chromium, chromedriver), when the browser was asked for.
+    pub browser: Option<(PathBuf, PathBuf)>,
+}
+
+/// Make sure every tool is present; with `browser`, Chromium and chromedriver too.
+/// Also sets the children's environment (Trunk tool versions, browser paths).
+pub fn bootstrap(ctx: &mut Ctx, browser: bool) -> Result<Tools> {
+    println!(
+        "==> tools (installing only what is missing into {})",
+        ctx.tools.display()
+    );
+    wasm_target(ctx)?;
+    fetch_crates(ctx)?;
+
+    let wasm_bindgen = wasm_bindgen_version(&ctx.root)?;
+    let binaryen = binaryen_version(&ctx.root, &wasm_bindgen)?;
+
+    let trunk = cargo_tool(ctx, "trunk", TRUNK_VERSION, &["trunk"])?;
+    cargo_tool(
+        ctx,
+        "wasm-bindgen-cli",
+        &wasm_bindgen,
+        &["wasm-bindgen", "wasm-bindgen-test-runner"],
+    )?;
+    wasm_opt(ctx, &binaryen)?;
+
+    // Trunk.toml pins the same versions; the environment wins should they ever drift.
+    ctx.set_env("TRUNK_TOOLS_WASM_BINDGEN", &wasm_bindgen);
+    ctx.set_env("TRUNK_TOOLS_WASM_OPT", format!("version_{binaryen}"));
+    ctx.set_env("TRUNK_OFFLINE", "true");
+
+    let browser = if browser {
+        let (chromium, driver) = chromium(ctx)?;
+        ctx.set_env("LABDAY_CHROMIUM", &chromium);
+        ctx.set_env("LABDAY_CHROMEDRIVER", &driver);
+        ctx.set_env("CHROMEDRIVER", &driver);
+        Some((chromium, driver))
+    } else {
+        None
+    };
+    Ok(Tools { trunk, browser })
+}
+
+fn step(what: &str) {
+    println!("  - {what}");
+}
+
+/// The wasm32 target for the installed toolchain.
+fn wasm_target(ctx: &Ctx) -> Result {
+    let installed = output(
+        ctx.command("rustup")
+            .args(["target", "list", "--installed"]),
+    );
+    match installed {
+        Some(list) if list.lines().any(|l| l.trim() == WASM_TARGET) => {
+            step(&format!("rust target {WASM_TARGET}: installed"));
+            Ok(())
+        }
+        Some(_) => {
+            step(&format!(
+                "rust target {WASM_TARGET}: adding (rustup target add)"
+            ));
+            run(ctx.command("rustup").args(["target", "add", WASM_TARGET])).map_err(|_| {
+                Failure::new(format!(
+                    "could not add the {WASM_TARGET} target: run `rustup target add {WASM_TARGET}` \
+                     with network access"
+                ))
+            })
+        }
+        None => {
+            // No rustup: accept a toolchain that ships the target's standard library.
+            let sysroot = output(ctx.command("rustc").args(["--print", "sysroot"]));
+            let has_std = sysroot
+                .map(|s| {
+                    Path::new(s.trim())
+                        .join("lib/rustlib")
+                        .join(WASM_TARGET)
+                        .is_dir()
+                })
+                .unwrap_or(false);
+            if has_std {
+                step(&format!("rust target {WASM_TARGET}: present (no rustup)"));
+                Ok(())
+            } else {
+                Err(Failure::new(format!(
+                    "the Rust target {WASM_TARGET} is missing and rustup is not available: \
+                     install rustup (https://rustup.rs) and run `rustup target add {WASM_TARGET}`"
+                )))
+            }
+        }
+    }
+}
+
+/// Trunk builds offline (`cargo build --offline`), so every crate must be downloaded first.
+fn fetch_crates(ctx: &Ctx) -> Result {
+    step("crates: cargo fetch (Trunk builds offline)");
+    run(ctx.cargo().args(["fetch", "--quiet"])).map_err(|e| {
+        Failure::new(format!(
+            "{e}: cargo could not download the dependencies (is crates.io reachable?)"
+        ))
+    })
+}
+
+/// The exact `wasm-bindgen` version in Cargo.lock: wasm-bindgen-cli must match it.
+pub fn wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| Failure::new(format!("cannot read Cargo.lock: {e}")))?;
+    let mut versions: Vec<String> = Vec::new();
+    let mut lines = lock.lines().map(str::trim);
+    while let Some(line) = lines.next() {
+        if line != "name = \"wasm-bindgen\"" {
+            continue;
+        }
+        let version = lines
+            .next()
+            .and_then(|l| l.strip_prefix("version = \""))
+            .and_then(|l| l.strip_suffix('"'));
+        if let Some(v) = version {
+            if !versions.iter().any(|known| known == v) {
+                versions.push(v.to_owned());
+            }
+        }
+    }
+    match versions.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Failure::new(
+            "Cargo.lock has no `wasm-bindgen` package: does the app crate still depend on it?",
+        )),
+        many => Err(Failure::new(format!(
+            "Cargo.lock has several wasm-bindgen versions ({}): pin one with `wasm-bindgen = \"=0.2.x\"`",
+            many.join(", ")
+        ))),
+    }
+}
+
+/// The binaryen release pinned in Trunk.toml (`wasm_opt = "version_N"`), as `N`.
+/// Also warns when Trunk.toml's `wasm_bindgen` no longer matches Cargo.lock.
+fn binaryen_version(root: &Path, wasm_bindgen: &str) -> Result<String> {
+    let path = root.join("Trunk.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))?;
+    if let Some(pinned) = toml_string(&text, "tools", "wasm_bindgen") {
+        if pinned != wasm_bindgen {
+            println!(
+                "  ! Trunk.toml pins wasm_bindgen = \"{pinned}\" but Cargo.lock has {wasm_bindgen}: \
+                 using {wasm_bindgen}; please update Trunk.toml"
+            );
+        }
+    }
+    toml_string(&text, "tools", "wasm_opt")
+        .and_then(|v| v.strip_prefix("version_").map(str::to_owned))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            Failure::new(
+                "Trunk.toml must pin the binaryen release under [tools], e.g. wasm_opt = \"version_123\"",
+            )
+        })
+}
+
+/// A `key = "value"` string in `[section]` of a simple TOML file.
+fn toml_string(text: &str, section: &str, key: &str) -> Option<String> {
+    let mut current = String::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = name.trim().to_owned();
+            continue;
+        }
+        if current != section {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        if k.trim() == key {
+            let v = v.split('#').next().unwrap_or("").trim();
+            return v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .map(str::to_owned);
+        }
+    }
+    None
+}
+
+/// The version a binary reports with `--version` ("name 1.2.3 ..."), if it runs.
+fn reported_version(ctx: &Ctx, bin: &str) -> Option<String> {
+    ctx.which(bin)?;
+    let out = output(ctx.command(bin).arg("--version"))?;
+    out.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// A crates.io binary at an exact version: the first one on PATH (ours first) if it reports
+/// that version, else `cargo install` into the tools directory.
+fn cargo_tool(ctx: &Ctx, krate: &str, version: &str, bins: &[&str]) -> Result<PathBuf> {
+    let ok = |ctx: &Ctx| {
+        bins.iter()
+            .all(|bin| reported_version(ctx, bin).as_deref() == Some(version))
+    };
+    if ok(ctx) {
+        let path = ctx.which(bins[0]).unwrap_or_default();
+        step(&format!("{krate} {version}: {}", path.display()));
+        return Ok(path);
+    }
+    step(&format!(
+        "{krate} {version}: installing into {} (cargo install, takes a few minutes once)",
+        ctx.tools.display()
+    ));
+    std::fs::create_dir_all(&ctx.tools)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", ctx.tools.display())))?;
+    let install = |locked: bool| {
+        let mut cmd = ctx.cargo();
+        // Run outside the workspace so its .cargo/config.toml does not apply.
+        cmd.current_dir(&ctx.tools)
+            .args(["install", krate, "--version", version, "--force", "--root"])
+            .arg(&ctx.tools);
+        if locked {
+            cmd.arg("--locked");
+        }
+        run(&mut cmd)
+    };
+    if install(true).is_err() {
+        // The crates.io mirror can lag behind a locked dependency: retry unlocked.
+        step(&format!("{krate} {version}: retrying without --locked"));
+        install(false).map_err(|e| {
+            Failure::new(format!(
+                "{e}: could not install {krate} {version}; check that crates.io is reachable, \
+                 or install it yourself with `cargo install {krate} --version {version}`"
+            ))
+        })?;
+    }
+    if !ok(ctx) {
+        return Err(Failure::new(format!(
+            "{krate} {version} was installed into {} but `{} --version` does not report {version}",
+            ctx.tools.display(),
+            bins[0]
+        )));
+    }
+    Ok(ctx.which(bins[0]).unwrap_or_default())
+}
+
+/// wasm-opt from the npm package `binaryen` (its JS build runs on node).
+fn wasm_opt(ctx: &Ctx, binaryen: &str) -> Result {
+    // `wasm-opt --version` prints "wasm-opt version 123 (version_123)".
+    let reported = |ctx: &Ctx| {
+        ctx.which("wasm-opt")?;
+        let out = output(ctx.command("wasm-opt").arg("--version"))?;
+        out.split_whitespace().nth(2).map(str::to_owned)
+    };
+    if reported(ctx).as_deref() == Some(binaryen) {
+        let path = ctx.which("wasm-opt").unwrap_or_default();
+        step(&format!(
+            "wasm-opt (binaryen {binaryen}): {}",
+            path.display()
+        ));
+        return Ok(());
+    }
+    if ctx.which("npm").is_none() || ctx.which("node").is_none() {
+        return Err(Failure::new(format!(
+            "wasm-opt needs Node.js and npm, which are missing: install them \
+             (Debian: `apt-get install nodejs npm`) or put binaryen {binaryen}'s wasm-opt on PATH"
+        )));
+    }
+    let prefix = ctx.tools.join("npm");
+    step(&format!(
+        "wasm-opt (binaryen {binaryen}): installing into {} (npm)",
+        prefix.display()
+    ));
+    std::fs::create_dir_all(&prefix)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", prefix.display())))?;
+    let mut cmd = ctx.command("npm");
+    cmd.current_dir(&prefix)
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg(format!("binaryen@{binaryen}.0.0"));
+    run(&mut cmd).map_err(|e| {
+        Failure::new(format!(
+            "{e}: could not install binaryen {binaryen} with npm; check that registry.npmjs.org is reachable"
+        ))
+    })?;
+    match reported(ctx) {
+        Some(v) if v == binaryen => Ok(()),
+        other => Err(Failure::new(format!(
+            "binaryen {binaryen} was installed but `wasm-opt --version` reports {}",
+            other.unwrap_or_else(|| "nothing (does node run?)".to_owned())
+        ))),
+    }
+}
+
+/// Chromium and chromedriver for the browser tests (Debian packages).
+fn chromium(ctx: &Ctx) -> Result<(PathBuf, PathBuf)> {
+    let pick = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(default))
+    };
+    let browser = pick("LABDAY_CHROMIUM", CHROMIUM);
+    let driver = pick("LABDAY_CHROMEDRIVER", CHROMEDRIVER);
+    let present = || browser.is_file() && driver.is_file();
+    if present() {
+        step(&format!(
+            "chromium + chromedriver: {}, {}",
+            browser.display(),
+            driver.display()
+        ));
+        return Ok((browser, driver));
+    }
+    let root = output(ctx.command("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let apt = ctx.which("apt-get").is_some();
+    if !(root && apt) {
+        return Err(Failure::new(format!(
+            "Chromium and chromedriver are needed for the browser tests: install them \
+             (Debian/Ubuntu: `sudo apt-get install chromium chromium-driver`), or set \
+             LABDAY_CHROMIUM and LABDAY_CHROMEDRIVER to existing binaries (looked for {} and {})",
+            browser.display(),
+            driver.display()
+        )));
+    }
+    step("chromium + chromedriver: installing (apt-get install chromium chromium-driver)");
+    let install = || {
+        let mut cmd = ctx.command("apt-get");
+        cmd.env("DEBIAN_FRONTEND", "noninteractive").args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ]);
+        run(&mut cmd)
+    };
+    if install().is_err() {
+        step("chromium + chromedriver: apt-get update, then retrying");
+        let updated = run(ctx.command("apt-get").arg("update"));
+        if updated.and_then(|()| install()).is_err() {
+            return Err(Failure::new(
+                "could not install Chromium: run `apt-get install chromium chromium-driver` \
+                 with access to the Debian mirrors",
+            ));
+        }
+    }
+    if present() {
+        Ok((browser, driver))
+    } else {
+        Err(Failure::new(format!(
+            "apt-get installed chromium but {} or {} is still missing: set LABDAY_CHROMIUM and \
+             LABDAY_CHROMEDRIVER to the installed binaries",
+            browser.display(),
+            driver.display()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::toml_string;
+
+    #[test]
+    fn reads_a_string_in_a_section() {
+        let text = "[build]\nrelease = true\n[tools]\nwasm_bindgen = \"0.2.100\" # pinned\nwasm_opt=\"version_123\"\n";
+        assert_eq!(
+            toml_string(text, "tools", "wasm_bindgen").as_deref(),
+            Some("0.2.100")
+        );
+        assert_eq!(
+            toml_string(text, "tools", "wasm_opt").as_deref(),
+            Some("version_123")
+        );
+        assert_eq!(toml_string(text, "build", "wasm_opt"), None);
+    }
+}
