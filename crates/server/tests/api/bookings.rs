@@ -1,0 +1,252 @@
+//! Booking rules over HTTP: validation, idempotency, duplicates, limits, windows, waiting
+//! list and promotion, cancellation deadline, no-show pause, retention.
+
+use crate::helpers::{now, SessionSpec, TestApp};
+use chrono::Duration;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_booking_is_confirmed_and_found_only_with_its_phone() {
+    let app = TestApp::spawn().await;
+    let s = app.session(SessionSpec::default()).await;
+    let (status, b) = app.book(s, "+86 138 0013 8000", 2, 1).await;
+    assert_eq!(status, 201, "{b}");
+    assert_eq!(b["status"], "confirmed");
+    assert_eq!(b["phone_masked"], "138****8000");
+    assert_eq!(b["name_masked"], "张*");
+    assert_eq!(b["can_cancel"], true);
+    let code = b["code"].as_str().unwrap();
+    assert_eq!(code.len(), 8);
+
+    let (status, found) = app.lookup(&code.to_lowercase(), "13800138000").await;
+    assert_eq!(status, 200);
+    assert_eq!(found["code"], code);
+    // Wrong phone and unknown code look exactly the same.
+    let (s1, wrong_phone) = app.lookup(code, "13900139000").await;
+    let (s2, unknown) = app.lookup("ABCDEFGH", "13800138000").await;
+    assert_eq!((s1, s2), (404, 404));
+    assert_eq!(wrong_phone, unknown);
+}
+
+#[tokio::test]
+async fn invalid_fields_are_all_reported_and_nothing_is_booked() {
+    let app = TestApp::spawn().await;
+    let s = app.session(SessionSpec::default()).await;
+    let (status, err) = app
+        .post("/api/v1/bookings", &json!({"session_id": s, "name": " ", "phone": "123", "adults": 0, "children": 0, "consent": false}))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["code"], "invalid");
+    for field in ["name", "phone", "adults", "consent"] {
+        assert!(
+            err["fields"][field].is_string(),
+            "{field} not reported: {err}"
+        );
+    }
+    let (status, err) = app
+        .post("/api/v1/bookings", &json!({"session_id": s, "name": 5}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(err["code"], "bad_request");
+    let (status, err) = app.book(s, "13800138000", 4, 2).await;
+    assert_eq!(status, 422, "party over the per-booking limit of 5");
+    assert_eq!(err["fields"]["party"], "party_too_large");
+    let (status, _) = app.book(999, "13800138000", 1, 0).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.confirmed_people_in_db(s).await, 0);
+}
+
+#[tokio::test]
+async fn a_retried_request_with_the_same_key_books_once() {
+    let app = TestApp::spawn().await;
+    let s = app.session(SessionSpec::default()).await;
+    let body = json!({"session_id": s, "name": "李四", "phone": "13700137000", "adults": 2, "children": 0, "consent": true});
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let r = app
+            .http
+            .post(format!("{}/api/v1/bookings", app.url))
+            .header("Idempotency-Key", "retry-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: serde_json::Value = r.json().await.unwrap();
+        codes.push(v["code"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        codes.windows(2).all(|w| w[0] == w[1]),
+        "same booking each time: {codes:?}"
+    );
+    assert_eq!(app.confirmed_people_in_db(s).await, 2);
+    // The same key with a different request is refused.
+    let other = json!({"session_id": s, "name": "李四", "phone": "13700137000", "adults": 1, "children": 0, "consent": true});
+    let r = app
+        .http
+        .post(format!("{}/api/v1/bookings", app.url))
+        .header("Idempotency-Key", "retry-1")
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+}
+
+#[tokio::test]
+async fn one_booking_per_phone_per_session_and_five_people_per_day() {
+    let app = TestApp::spawn().await;
+    let morning = app.session(SessionSpec::default()).await;
+    let afternoon = app
+        .session(SessionSpec {
+            starts_in: Duration::days(2) + Duration::hours(3),
+            ..Default::default()
+        })
+        .await;
+    let (status, _) = app.book(morning, "13600136000", 2, 1).await;
+    assert_eq!(status, 201);
+    let (status, err) = app.book(morning, "13600136000", 1, 0).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("duplicate_booking"))
+    );
+    // 3 people already that day: 3 more would make 6 > 5.
+    let (status, err) = app.book(afternoon, "13600136000", 2, 1).await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("daily_limit")));
+    let (status, _) = app.book(afternoon, "13600136000", 2, 0).await;
+    assert_eq!(status, 201, "exactly five is allowed");
+}
+
+#[tokio::test]
+async fn booking_outside_the_window_is_refused() {
+    let app = TestApp::spawn().await;
+    let later = app
+        .session(SessionSpec {
+            opens_in: Duration::days(1),
+            ..Default::default()
+        })
+        .await;
+    let closed = app
+        .session(SessionSpec {
+            starts_in: Duration::minutes(30),
+            ..Default::default()
+        })
+        .await;
+    let (status, err) = app.book(later, "13500135000", 1, 0).await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("window_closed")));
+    let (status, err) = app.book(closed, "13500135000", 1, 0).await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("window_closed")));
+    let (_, view) = app.get(&format!("/api/v1/sessions/{later}")).await;
+    assert_eq!(view["window"], "not_yet_open");
+}
+
+#[tokio::test]
+async fn a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits() {
+    let app = TestApp::spawn().await;
+    let s = app
+        .session(SessionSpec {
+            capacity: 4,
+            ..Default::default()
+        })
+        .await;
+    let (_, first) = app.book(s, "13100131000", 3, 0).await;
+    let (_, second) = app.book(s, "13100131001", 1, 0).await;
+    assert_eq!(second["status"], "confirmed");
+    let (_, big) = app.book(s, "13100131002", 3, 0).await;
+    let (_, small) = app.book(s, "13100131003", 2, 0).await;
+    assert_eq!(big["status"], "waitlisted");
+    assert_eq!(big["waitlist_position"], 1);
+    assert_eq!(small["waitlist_position"], 2);
+    let (_, view) = app.get(&format!("/api/v1/sessions/{s}")).await;
+    assert_eq!(
+        (view["availability"].as_str(), view["waiting"].as_u64()),
+        (Some("full"), Some(5))
+    );
+
+    // The 3-person booking cancels: the first waiting party (3) fits and is promoted.
+    let (status, cancelled) = app
+        .cancel(first["code"].as_str().unwrap(), "13100131000")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(cancelled["status"], "cancelled");
+    let (_, promoted) = app
+        .lookup(big["code"].as_str().unwrap(), "13100131002")
+        .await;
+    assert_eq!(promoted["status"], "confirmed");
+    let (_, still) = app
+        .lookup(small["code"].as_str().unwrap(), "13100131003")
+        .await;
+    assert_eq!(still["status"], "waitlisted");
+    assert_eq!(still["waitlist_position"], 1);
+    assert_eq!(app.confirmed_people_in_db(s).await, 4);
+
+    // Cancelling twice says so.
+    let (status, err) = app
+        .cancel(first["code"].as_str().unwrap(), "13100131000")
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("already_cancelled"))
+    );
+}
+
+#[tokio::test]
+async fn cancelling_after_the_deadline_is_refused_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let s = app
+        .session(SessionSpec {
+            starts_in: Duration::hours(3),
+            cancel_before_start: Duration::hours(4),
+            ..Default::default()
+        })
+        .await;
+    let (_, b) = app.book(s, "13200132000", 1, 0).await;
+    assert_eq!(b["can_cancel"], false);
+    let (status, err) = app.cancel(b["code"].as_str().unwrap(), "13200132000").await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("cancel_deadline_passed"))
+    );
+    assert_eq!(app.confirmed_people_in_db(s).await, 1);
+}
+
+#[tokio::test]
+async fn three_no_shows_pause_bookings() {
+    let app = TestApp::spawn().await;
+    let s = app.session(SessionSpec::default()).await;
+    let day = (now() - Duration::days(10)).date();
+    for i in 0..3 {
+        app.sql(&format!(
+            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at) \
+             VALUES ({s}, 'NOSHOW{i}A', 'x', '13300133000', 1, 0, 'no_show', '{day}', '{day} 09:00:00', '{day} 09:00:00')"
+        ))
+        .await;
+    }
+    let (status, err) = app.book(s, "13300133000", 1, 0).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("no_show_blocked"))
+    );
+    let (status, _) = app.book(s, "13300133001", 1, 0).await;
+    assert_eq!(status, 201, "other numbers are unaffected");
+}
+
+#[tokio::test]
+async fn retention_erases_names_and_phones_but_keeps_counts() {
+    let app = TestApp::spawn().await;
+    let s = app.session(SessionSpec::default()).await;
+    let (_, b) = app.book(s, "13400134000", 2, 0).await;
+    let erased = app
+        .storage
+        .erase_personal_data(now() + Duration::days(40))
+        .await
+        .unwrap();
+    assert_eq!(erased, 1);
+    let (status, _) = app.lookup(b["code"].as_str().unwrap(), "13400134000").await;
+    assert_eq!(status, 404, "nothing personal left to match");
+    assert_eq!(
+        app.confirmed_people_in_db(s).await,
+        2,
+        "head counts survive"
+    );
+}

@@ -1,0 +1,112 @@
+//! Health, the OpenAPI document, activities and sessions.
+
+use crate::helpers::{SessionSpec, TestApp};
+use labday_domain::SessionFormat;
+
+#[tokio::test]
+async fn health_answers_and_openapi_describes_every_endpoint() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/api/v1/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"], "sqlite");
+
+    let (status, doc) = app.get("/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/health",
+        "/api/v1/activities",
+        "/api/v1/activities/{id}",
+        "/api/v1/sessions/{id}",
+        "/api/v1/bookings",
+        "/api/v1/bookings/lookup",
+        "/api/v1/bookings/cancel",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ApiError"].is_object());
+}
+
+#[tokio::test]
+async fn demo_data_is_loaded_into_an_empty_database_only() {
+    let app = TestApp::spawn_with(|c| c.no_demo_data = false).await;
+    let (status, list) = app.get("/api/v1/activities").await;
+    assert_eq!(status, 200);
+    let titles: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"]["zh"].as_str().unwrap())
+        .collect();
+    assert!(titles.iter().any(|t| t.contains("电子信息产品检测中心")));
+    assert!(titles.iter().any(|t| t.contains("云课堂")));
+    assert!(titles.iter().any(|t| t.contains("有机产品认证宣传周")));
+    // The fixture activity (created after start-up) is listed too once it has sessions.
+    let (_, cloud) = app.get("/api/v1/activities?category=cloud_classroom").await;
+    assert_eq!(cloud.as_array().unwrap().len(), 2);
+    let (_, ganzhou) = app.get("/api/v1/activities?city=Ganzhou").await;
+    assert_eq!(ganzhou.as_array().unwrap().len(), 1);
+    // Something is bookable in the coming two weeks.
+    let first = list[0]["id"].as_i64().unwrap();
+    let (_, detail) = app.get(&format!("/api/v1/activities/{first}")).await;
+    assert!(detail["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["window"] == "open"));
+}
+
+#[tokio::test]
+async fn unknown_things_get_a_json_404() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v1/activities/999",
+        "/api/v1/sessions/999",
+        "/api/v1/nothing-here",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["code"], "not_found", "{path}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let (status, body) = app.get("/api/v1/activities/abc").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "not_found");
+}
+
+#[tokio::test]
+async fn public_views_never_carry_the_join_link_or_personal_data() {
+    let app = TestApp::spawn().await;
+    let link = "https://live.example.cn/secret-room-42";
+    let s = app
+        .session(SessionSpec {
+            format: SessionFormat::CloudClassroom,
+            join_link: Some(link.into()),
+            ..Default::default()
+        })
+        .await;
+    let (status, booked) = app.book(s, "13800138000", 1, 0).await;
+    assert_eq!(status, 201);
+    assert_eq!(booked["join_link"], link, "the holder sees the link");
+
+    for path in [
+        "/api/v1/activities".to_owned(),
+        format!("/api/v1/activities/{}", app.activity_id),
+        format!("/api/v1/sessions/{s}"),
+    ] {
+        let (_, body) = app.get(&path).await;
+        let text = body.to_string();
+        assert!(!text.contains("secret-room"), "{path} leaks the join link");
+        assert!(
+            !text.contains("13800138000") && !text.contains("张三"),
+            "{path} leaks personal data"
+        );
+    }
+    let (_, session) = app.get(&format!("/api/v1/sessions/{s}")).await;
+    assert_eq!(session["booked"], 1);
+    assert_eq!(session["places_left"], 9);
+}

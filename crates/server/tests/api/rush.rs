@@ -1,0 +1,53 @@
+//! The rush: 500 simultaneous booking requests (parties of 1–3) for 100 places, over real
+//! HTTP. Confirmed people never exceed capacity, and the API's answers add up with the
+//! database.
+
+use crate::helpers::{SessionSpec, TestApp};
+use futures::future::join_all;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_hundred_simultaneous_bookings_never_overbook() {
+    let app = TestApp::spawn().await;
+    let s = app
+        .session(SessionSpec {
+            capacity: 100,
+            ..Default::default()
+        })
+        .await;
+    let requests = (0..500u32).map(|i| {
+        let http = app.http.clone();
+        let url = format!("{}/api/v1/bookings", app.url);
+        let party = 1 + i % 3;
+        async move {
+            let body = json!({
+                "session_id": s, "name": "访客", "phone": format!("139{i:08}"),
+                "adults": party, "children": 0, "consent": true
+            });
+            let r = http.post(url).json(&body).send().await.expect("request");
+            let status = r.status().as_u16();
+            let v: serde_json::Value = r.json().await.expect("json");
+            (status, v, party)
+        }
+    });
+    let results = join_all(requests).await;
+    let mut confirmed_people = 0;
+    let mut waitlisted = 0;
+    for (status, v, party) in &results {
+        assert_eq!(*status, 201, "every request gets a clear answer: {v}");
+        match v["status"].as_str() {
+            Some("confirmed") => confirmed_people += i64::from(*party),
+            Some("waitlisted") => waitlisted += 1,
+            other => panic!("unexpected status {other:?}"),
+        }
+    }
+    assert!(confirmed_people <= 100, "overbooked: {confirmed_people}");
+    assert!(
+        confirmed_people >= 98,
+        "a session this oversubscribed fills up: {confirmed_people}"
+    );
+    assert!(waitlisted > 0);
+    assert_eq!(app.confirmed_people_in_db(s).await, confirmed_people);
+    let (_, view) = app.get(&format!("/api/v1/sessions/{s}")).await;
+    assert_eq!(view["booked"].as_i64(), Some(confirmed_people));
+}

@@ -1,0 +1,116 @@
+//! The only place the front end talks HTTP: typed calls to `/api/v1`, answering either the
+//! domain type or the server's `ApiError` (a `network` error when the server is unreachable).
+
+use gloo_net::http::{Request, Response};
+use labday_domain::booking::BookingLookup;
+use labday_domain::{
+    ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingRequest, BookingView,
+    ErrorCode, SessionView,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+const BASE: &str = "/api/v1";
+
+fn network(_: gloo_net::Error) -> ApiError {
+    ApiError::new(ErrorCode::Network, "The server could not be reached")
+}
+
+async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if response.ok() {
+        return response
+            .json::<T>()
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::Internal, "Unexpected answer from the server"));
+    }
+    match response.json::<ApiError>().await {
+        Ok(err) => Err(err),
+        // A proxy or an outage page rather than labday itself.
+        Err(_) if response.status() >= 500 => Err(ApiError::new(
+            ErrorCode::Network,
+            "The server is unavailable",
+        )),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::Internal,
+            "Unexpected answer from the server",
+        )),
+    }
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(&format!("{BASE}{path}"))
+        .send()
+        .await
+        .map_err(network)?;
+    answer(response).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    idempotency_key: Option<&str>,
+) -> Result<T, ApiError> {
+    let mut request = Request::post(&format!("{BASE}{path}"));
+    if let Some(key) = idempotency_key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let request = request
+        .json(body)
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "Could not encode the request"))?;
+    let response = request.send().await.map_err(network)?;
+    answer(response).await
+}
+
+fn query_string(filter: &ActivityFilter) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = filter.category.as_deref().filter(|c| !c.is_empty()) {
+        parts.push(format!("category={}", js_sys::encode_uri_component(c)));
+    }
+    if let Some(c) = filter.city.as_deref().filter(|c| !c.is_empty()) {
+        parts.push(format!("city={}", js_sys::encode_uri_component(c)));
+    }
+    if let Some(d) = filter.date {
+        parts.push(format!("date={d}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+pub async fn list_activities(filter: &ActivityFilter) -> Result<Vec<ActivitySummary>, ApiError> {
+    get(&format!("/activities{}", query_string(filter))).await
+}
+
+pub async fn activity(id: i64) -> Result<ActivityDetail, ApiError> {
+    get(&format!("/activities/{id}")).await
+}
+
+pub async fn session(id: i64) -> Result<SessionView, ApiError> {
+    get(&format!("/sessions/{id}")).await
+}
+
+/// Books; retries with the same `idempotency_key` never book twice.
+pub async fn book(
+    request: &BookingRequest,
+    idempotency_key: &str,
+) -> Result<BookingView, ApiError> {
+    post("/bookings", request, Some(idempotency_key)).await
+}
+
+pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
+    let lookup = BookingLookup {
+        code: code.into(),
+        phone: phone.into(),
+    };
+    post("/bookings/lookup", &lookup, None).await
+}
+
+pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
+    let lookup = BookingLookup {
+        code: code.into(),
+        phone: phone.into(),
+    };
+    post("/bookings/cancel", &lookup, None).await
+}

@@ -1,0 +1,4 @@
+//! Reusable pieces shared by pages.
+
+pub mod qr;
+pub mod status;

@@ -1,0 +1,29 @@
+//! Loading and error states every page shows the same way. Errors are announced to
+//! screen readers and offer a retry where one makes sense.
+
+use crate::i18n::{self, error_msg, t, use_lang};
+use labday_domain::ApiError;
+use leptos::prelude::*;
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" role="status" aria-live="polite">{t(i18n::LOADING)}</p> }
+}
+
+/// An error from the API in the reader's language, with an optional retry.
+#[component]
+pub fn ErrorPanel(
+    error: ApiError,
+    #[prop(optional, into)] retry: Option<Callback<()>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let msg = error_msg(error.code);
+    view! {
+        <div class="error" role="alert">
+            <p>{move || msg.get(lang.get())}</p>
+            {retry.map(|retry| view! {
+                <button type="button" on:click=move |_| retry.run(())>{t(i18n::RETRY)}</button>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,118 @@
+//! How dates, times and domain values read on screen, in each language. Times are the
+//! venue's wall-clock times as the server sends them; the phone's time zone plays no part.
+
+use crate::i18n::{self, Lang, Msg};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use labday_domain::booking::BookingStatus;
+use labday_domain::session::{Availability, SessionFormat};
+
+const WEEKDAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `11月26日 周四` / `Thu 26 Nov`.
+pub fn day(date: NaiveDate, lang: Lang) -> String {
+    let wd = date.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Zh => format!("{}月{}日 {}", date.month(), date.day(), WEEKDAYS_ZH[wd]),
+        Lang::En => format!(
+            "{} {} {}",
+            WEEKDAYS_EN[wd],
+            date.day(),
+            MONTHS_EN[date.month0() as usize]
+        ),
+    }
+}
+
+/// `11月26日 – 12月7日` / `26 Nov – 7 Dec`.
+pub fn date_range(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
+    let one = |d: NaiveDate| match lang {
+        Lang::Zh => format!("{}月{}日", d.month(), d.day()),
+        Lang::En => format!("{} {}", d.day(), MONTHS_EN[d.month0() as usize]),
+    };
+    if from == to {
+        one(from)
+    } else {
+        format!("{} – {}", one(from), one(to))
+    }
+}
+
+pub fn hhmm(t: NaiveDateTime) -> String {
+    format!(
+        "{:02}:{:02}",
+        chrono::Timelike::hour(&t),
+        chrono::Timelike::minute(&t)
+    )
+}
+
+/// `11月26日 周四 09:30–10:30`.
+pub fn slot(start: NaiveDateTime, end: NaiveDateTime, lang: Lang) -> String {
+    format!("{} {}–{}", day(start.date(), lang), hhmm(start), hhmm(end))
+}
+
+/// `11月26日 周四 09:30`.
+pub fn moment(t: NaiveDateTime, lang: Lang) -> String {
+    format!("{} {}", day(t.date(), lang), hhmm(t))
+}
+
+pub fn format_msg(format: SessionFormat) -> Msg {
+    match format {
+        SessionFormat::Visit => i18n::FORMAT_VISIT,
+        SessionFormat::Demo => i18n::FORMAT_DEMO,
+        SessionFormat::QuickTest => i18n::FORMAT_QUICK_TEST,
+        SessionFormat::CloudClassroom => i18n::FORMAT_CLOUD,
+    }
+}
+
+pub fn availability_msg(a: Availability) -> Msg {
+    match a {
+        Availability::Open => i18n::AVAIL_OPEN,
+        Availability::FewLeft => i18n::AVAIL_FEW,
+        Availability::Full => i18n::AVAIL_FULL,
+    }
+}
+
+pub fn availability_class(a: Availability) -> &'static str {
+    match a {
+        Availability::Open => "badge open",
+        Availability::FewLeft => "badge few",
+        Availability::Full => "badge full",
+    }
+}
+
+pub fn status_msg(s: BookingStatus) -> Msg {
+    match s {
+        BookingStatus::Confirmed => i18n::STATUS_CONFIRMED,
+        BookingStatus::Waitlisted => i18n::STATUS_WAITLISTED,
+        BookingStatus::Cancelled => i18n::STATUS_CANCELLED,
+        BookingStatus::CheckedIn => i18n::STATUS_CHECKED_IN,
+        BookingStatus::NoShow => i18n::STATUS_NO_SHOW,
+    }
+}
+
+/// `2 成人 · 1 儿童` / `2 adults · 1 children`.
+pub fn party(adults: u32, children: u32, lang: Lang) -> String {
+    let a = format!("{adults} {}", i18n::ADULTS_SHORT.get(lang));
+    if children == 0 {
+        a
+    } else {
+        format!("{a} · {children} {}", i18n::CHILDREN_SHORT.get(lang))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_read_naturally_in_both_languages() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert_eq!(day(d, Lang::Zh), "11月26日 周四");
+        assert_eq!(day(d, Lang::En), "Thu 26 Nov");
+        let e = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        assert_eq!(date_range(d, e, Lang::En), "26 Nov – 7 Dec");
+        assert_eq!(date_range(d, d, Lang::Zh), "11月26日");
+    }
+}

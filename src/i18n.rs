@@ -1,0 +1,263 @@
+//! Every user-visible string, in zh-CN (first) and English, and the reader's current
+//! language. Components read the language from context, so switching re-renders in place.
+
+use labday_domain::ErrorCode;
+use leptos::prelude::*;
+
+/// The reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        if code.to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+}
+
+/// One message in both languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Msg {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+impl Msg {
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.zh,
+            Lang::En => self.en,
+        }
+    }
+}
+
+macro_rules! messages {
+    ($($name:ident = $zh:literal, $en:literal;)*) => {
+        $(pub const $name: Msg = Msg { zh: $zh, en: $en };)*
+    };
+}
+
+messages! {
+    APP_NAME = "实验室开放日预约", "Lab open-day bookings";
+    SWITCH_LANG = "English", "中文";
+    SWITCH_LANG_LABEL = "Switch to English", "切换到中文";
+    NAV_HOME = "活动", "Activities";
+    NAV_MY = "我的预约", "My bookings";
+    LOADING = "正在加载…", "Loading…";
+    RETRY = "重试", "Try again";
+    LOAD_FAILED = "暂时无法加载，请检查网络后重试。", "Could not load. Check your connection and try again.";
+    HOME_TITLE = "近期开放活动", "Upcoming open days";
+    HOME_INTRO = "检验检测机构开放日、认证宣传周与云课堂：选择活动，预约场次。", "Testing-lab open days, certification weeks and cloud classrooms: pick an activity and book a session.";
+    FILTER_CATEGORY = "类型", "Type";
+    FILTER_CITY = "城市", "City";
+    FILTER_DATE = "日期", "Date";
+    FILTER_ALL = "全部", "All";
+    FILTER_CLEAR = "清除筛选", "Clear filters";
+    NO_ACTIVITIES = "没有符合条件的活动。", "No activities match.";
+    CAT_LAB_OPEN_DAY = "实验室开放日", "Lab open day";
+    CAT_DEMO = "检测演示", "Demonstrations";
+    CAT_QUICK_TEST = "蔬菜快检", "Vegetable quick tests";
+    CAT_CLOUD = "云课堂", "Cloud classroom";
+    CAT_CERT_WEEK = "认证宣传周", "Certification weeks";
+    KIND_TRAINING = "培训讲座", "Training";
+    FORMAT_VISIT = "现场参观", "On-site visit";
+    FORMAT_DEMO = "检测演示", "Demonstration";
+    FORMAT_QUICK_TEST = "快检服务", "Quick test";
+    FORMAT_CLOUD = "云课堂", "Cloud classroom";
+    AVAIL_OPEN = "可预约", "Places available";
+    AVAIL_FEW = "名额紧张", "Few places left";
+    AVAIL_FULL = "已约满", "Full";
+    PLACES_LEFT = "剩余名额", "Places left";
+    ORGANISER = "主办单位", "Organiser";
+    ADDRESS = "地址", "Address";
+    MAP = "在地图中查看", "Open in map";
+    SAFETY = "参观须知", "Safety notes";
+    CONTACT = "咨询电话", "Contact";
+    SESSIONS = "场次", "Sessions";
+    NO_SESSIONS = "暂无可预约场次。", "No upcoming sessions.";
+    BOOK = "预约", "Book";
+    JOIN_WAITLIST = "排队候补", "Join waiting list";
+    WINDOW_NOT_YET = "尚未开放预约", "Booking not open yet";
+    WINDOW_CLOSED = "预约已截止", "Booking closed";
+    SESSION_CANCELLED = "场次已取消", "Session cancelled";
+    BOOKING_OPENS = "开放预约", "Booking opens";
+    BOOKING_CLOSES = "预约截止", "Booking closes";
+    CANCEL_DEADLINE = "取消截止", "Cancel by";
+    PER_BOOKING = "每单最多", "Per booking, up to";
+    PEOPLE = "人", "people";
+    BACK = "返回", "Back";
+    NOT_FOUND = "页面不存在。", "Page not found.";
+    BOOK_TITLE = "填写预约信息", "Your booking";
+    NAME = "姓名", "Name";
+    PHONE = "手机号码", "Mobile number";
+    ADULTS = "成人", "Adults";
+    CHILDREN = "儿童（须成人陪同）", "Children (with an adult)";
+    CONSENT = "我已阅读并同意隐私说明", "I have read and agree to the privacy notice";
+    PRIVACY_TITLE = "隐私说明", "Privacy notice";
+    PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。除预约本人和现场工作人员外，号码均以掩码显示。活动结束 30 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Numbers are shown masked to everyone but you and the staff on the day. Your name and number are erased automatically 30 days after the session; only anonymous head counts are kept.";
+    SUBMIT_BOOKING = "提交预约", "Book now";
+    SUBMITTING = "正在提交…", "Booking…";
+    FULL_NOTICE = "本场已约满，提交后将进入候补队列，有人取消时按顺序自动递补。", "This session is full. You will join the waiting list and be moved up automatically, in order, when someone cancels.";
+    BOOKED_TITLE = "预约成功", "You're booked";
+    WAITLISTED_TITLE = "已进入候补", "You're on the waiting list";
+    CANCELLED_TITLE = "预约已取消", "Booking cancelled";
+    BOOKING_CODE = "预约码", "Booking code";
+    SHOW_AT_DOOR = "入场时出示此二维码或预约码。", "Show this QR code or the booking code at the door.";
+    QR_LABEL = "预约码二维码", "QR code of the booking code";
+    STATUS = "状态", "Status";
+    STATUS_CONFIRMED = "已确认", "Confirmed";
+    STATUS_WAITLISTED = "候补中", "Waiting list";
+    STATUS_CANCELLED = "已取消", "Cancelled";
+    STATUS_CHECKED_IN = "已签到", "Checked in";
+    STATUS_NO_SHOW = "未到场", "No-show";
+    WAITLIST_POSITION = "候补位次", "Place in queue";
+    WHEN = "时间", "When";
+    WHERE = "地点", "Where";
+    PARTY = "人数", "Party";
+    HOLDER = "预约人", "Booked by";
+    ADD_TO_CALENDAR = "添加到日历", "Add to calendar";
+    JOIN_LINK = "进入直播", "Join the live class";
+    JOIN_LINK_HINT = "直播链接仅对预约人可见，请勿转发。", "This link is for you only; please do not share it.";
+    CANCEL_BOOKING = "取消预约", "Cancel booking";
+    CANCEL_CONFIRM = "确定取消？名额将立即释放。", "Cancel for sure? Your places are released at once.";
+    CANCEL_YES = "确定取消", "Yes, cancel";
+    CANCEL_NO = "不取消", "Keep it";
+    CANCEL_TOO_LATE = "已过取消截止时间，无法在线取消。", "The cancellation deadline has passed; it can no longer be cancelled online.";
+    MY_TITLE = "我的预约", "My bookings";
+    MY_EMPTY = "本设备上还没有预约记录。", "No bookings on this device yet.";
+    MY_DEVICE_NOTE = "在本设备上完成的预约会显示在这里。", "Bookings made on this device appear here.";
+    FIND_TITLE = "查找预约", "Find a booking";
+    FIND_HINT = "在其他设备上预约的？输入预约码和手机号码查找。", "Booked on another device? Enter the booking code and mobile number.";
+    FIND = "查找", "Find";
+    ENTER_PHONE = "请输入预约时填写的手机号码以查看此预约。", "Enter the mobile number used for this booking to see it.";
+    CHILDREN_SHORT = "儿童", "children";
+    ADULTS_SHORT = "成人", "adults";
+    SKIP_TO_CONTENT = "跳到主要内容", "Skip to content";
+    FIELD_NAME_REQUIRED = "请填写姓名", "Please enter your name";
+    FIELD_NAME_TOO_LONG = "姓名过长（最多 40 字）", "Name is too long (40 characters at most)";
+    FIELD_NAME_INVALID = "姓名包含无效字符", "Name contains characters that are not allowed";
+    FIELD_PHONE_INVALID = "请输入 11 位手机号码", "Enter an 11-digit mainland mobile number";
+    FIELD_ADULT_REQUIRED = "至少需要一名成人", "At least one adult is needed";
+    FIELD_PARTY_TOO_LARGE = "人数超过本场每单上限", "More people than this session allows per booking";
+    FIELD_CONSENT_REQUIRED = "请阅读并同意隐私说明", "Please read and accept the privacy notice";
+    FIELD_CODE_INVALID = "预约码为 8 位字母数字", "A booking code has 8 letters and digits";
+    FIELD_INVALID = "请检查此项", "Please check this field";
+    ERR_BAD_REQUEST = "请求无法识别，请刷新页面后重试。", "The request was not understood; reload the page and try again.";
+    ERR_INVALID = "请修改标出的内容。", "Please correct the marked fields.";
+    ERR_NOT_FOUND = "未找到：请检查预约码和手机号码。", "Not found: check the booking code and mobile number.";
+    ERR_WINDOW_CLOSED = "该场次当前不在预约时间内。", "This session is not open for booking right now.";
+    ERR_DUPLICATE = "该手机号码已预约本场次。", "This mobile number already has a booking for this session.";
+    ERR_DAILY_LIMIT = "该手机号码当日预约人数已达上限。", "This mobile number has reached today's limit of people.";
+    ERR_PARTY_TOO_LARGE = "人数超过本场每单上限。", "More people than this session allows per booking.";
+    ERR_CANCEL_DEADLINE = "已过取消截止时间。", "The cancellation deadline has passed.";
+    ERR_ALREADY_CANCELLED = "该预约已取消。", "This booking is already cancelled.";
+    ERR_SESSION_CANCELLED = "该场次已被主办方取消。", "The organiser cancelled this session.";
+    ERR_NO_SHOW = "因多次预约未到场，该号码暂停预约。", "Bookings are paused for this number after repeated no-shows.";
+    ERR_IDEMPOTENCY = "重复提交的内容不一致，请刷新后重试。", "A repeated request did not match; reload and try again.";
+    ERR_TOO_MANY = "操作过于频繁，请稍后再试。", "Too many attempts; please wait a moment.";
+    ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
+    ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
+}
+
+/// The text for an API error code.
+pub fn error_msg(code: ErrorCode) -> Msg {
+    match code {
+        ErrorCode::BadRequest => ERR_BAD_REQUEST,
+        ErrorCode::Invalid => ERR_INVALID,
+        ErrorCode::NotFound => ERR_NOT_FOUND,
+        ErrorCode::WindowClosed => ERR_WINDOW_CLOSED,
+        ErrorCode::DuplicateBooking => ERR_DUPLICATE,
+        ErrorCode::DailyLimit => ERR_DAILY_LIMIT,
+        ErrorCode::PartyTooLarge => ERR_PARTY_TOO_LARGE,
+        ErrorCode::CancelDeadlinePassed => ERR_CANCEL_DEADLINE,
+        ErrorCode::AlreadyCancelled => ERR_ALREADY_CANCELLED,
+        ErrorCode::SessionCancelled => ERR_SESSION_CANCELLED,
+        ErrorCode::NoShowBlocked => ERR_NO_SHOW,
+        ErrorCode::IdempotencyMismatch => ERR_IDEMPOTENCY,
+        ErrorCode::TooManyRequests => ERR_TOO_MANY,
+        ErrorCode::Internal => ERR_INTERNAL,
+        ErrorCode::Network => ERR_NETWORK,
+    }
+}
+
+/// The text for a per-field error code.
+pub fn field_msg(code: &str) -> Msg {
+    match code {
+        "name_required" => FIELD_NAME_REQUIRED,
+        "name_too_long" => FIELD_NAME_TOO_LONG,
+        "name_invalid" => FIELD_NAME_INVALID,
+        "phone_invalid" => FIELD_PHONE_INVALID,
+        "adult_required" => FIELD_ADULT_REQUIRED,
+        "party_too_large" => FIELD_PARTY_TOO_LARGE,
+        "consent_required" => FIELD_CONSENT_REQUIRED,
+        "code_invalid" => FIELD_CODE_INVALID,
+        _ => FIELD_INVALID,
+    }
+}
+
+/// The language signal shared by the whole app.
+pub fn use_lang() -> RwSignal<Lang> {
+    expect_context::<RwSignal<Lang>>()
+}
+
+/// Translates `msg` reactively: re-evaluates when the language changes.
+pub fn t(msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_lang();
+    move || msg.get(lang.get())
+}
+
+/// Current language, read once (tracked when called inside a reactive closure).
+pub fn lang() -> Lang {
+    use_lang().get()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_has_both_languages() {
+        use ErrorCode::*;
+        for code in [
+            BadRequest,
+            Invalid,
+            NotFound,
+            WindowClosed,
+            DuplicateBooking,
+            DailyLimit,
+            PartyTooLarge,
+            CancelDeadlinePassed,
+            AlreadyCancelled,
+            SessionCancelled,
+            NoShowBlocked,
+            IdempotencyMismatch,
+            TooManyRequests,
+            Internal,
+            Network,
+        ] {
+            let msg = error_msg(code);
+            assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");
+            assert_ne!(msg.zh, msg.en);
+        }
+    }
+
+    #[test]
+    fn language_codes_round_trip() {
+        assert_eq!(Lang::from_code("en-GB"), Lang::En);
+        assert_eq!(Lang::from_code("zh-CN"), Lang::Zh);
+        assert_eq!(Lang::from_code(Lang::En.code()), Lang::En);
+    }
+}

@@ -1,0 +1,146 @@
+//! An activity: what it is, who runs it, where, safety notes, and its sessions by day with
+//! places left and the booking window of each.
+
+use crate::api;
+use crate::components::status::{ErrorPanel, Loading};
+use crate::format;
+use crate::i18n::{self, t, use_lang};
+use crate::pages::home::kind_msg;
+use chrono::NaiveDate;
+use labday_domain::session::{SessionStatus, WindowState};
+use labday_domain::{ActivityDetail, Availability, SessionView};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// Sessions grouped by their (venue-local) day, in order.
+pub fn by_day(sessions: &[SessionView]) -> Vec<(NaiveDate, Vec<SessionView>)> {
+    let mut days: Vec<(NaiveDate, Vec<SessionView>)> = Vec::new();
+    for s in sessions {
+        let d = s.starts_at.date();
+        match days.last_mut() {
+            Some((day, list)) if *day == d => list.push(s.clone()),
+            _ => days.push((d, vec![s.clone()])),
+        }
+    }
+    days
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let detail = LocalResource::new(move || {
+        let id = id();
+        async move { api::activity(id).await }
+    });
+    view! {
+        <p><a href="/" class="back">{t(i18n::BACK)}</a></p>
+        {move || match detail.get() {
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| detail.refetch())/> }.into_any(),
+            Some(Ok(a)) => view! { <ActivityView activity=a/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn ActivityView(activity: ActivityDetail) -> impl IntoView {
+    let lang = use_lang();
+    let a = StoredValue::new(activity);
+    let text = move |f: fn(&ActivityDetail) -> &labday_domain::Localised| {
+        move || a.with_value(|a| f(a).get(lang.get().code()).to_owned())
+    };
+    let map_href = a.with_value(|a| {
+        format!(
+            "https://uri.amap.com/search?keyword={}",
+            js_sys::encode_uri_component(&a.address.zh)
+        )
+    });
+    let has_safety = a.with_value(|a| !a.safety_notes.zh.is_empty());
+    let days = a.with_value(|a| by_day(&a.sessions));
+    view! {
+        <article class="activity">
+            <p class="kind">{move || kind_msg(a.with_value(|a| a.summary.kind)).get(lang.get())}</p>
+            <h1>{text(|a| &a.summary.title)}</h1>
+            <p class="meta">{move || a.with_value(|a| format::date_range(a.summary.starts_on, a.summary.ends_on, lang.get()))}</p>
+            <p>{text(|a| &a.description)}</p>
+            <dl class="facts">
+                <dt>{t(i18n::ORGANISER)}</dt>
+                <dd>{text(|a| &a.summary.organisation)}</dd>
+                <dt>{t(i18n::ADDRESS)}</dt>
+                <dd>{text(|a| &a.address)}" "<a href=map_href target="_blank" rel="noopener">{t(i18n::MAP)}</a></dd>
+                <dt>{t(i18n::CONTACT)}</dt>
+                <dd>{a.with_value(|a| a.contact.clone())}</dd>
+            </dl>
+            <Show when=move || has_safety>
+                <section class="safety">
+                    <h2>{t(i18n::SAFETY)}</h2>
+                    <p>{text(|a| &a.safety_notes)}</p>
+                </section>
+            </Show>
+            <section>
+                <h2>{t(i18n::SESSIONS)}</h2>
+                {if days.is_empty() {
+                    view! { <p class="empty">{t(i18n::NO_SESSIONS)}</p> }.into_any()
+                } else {
+                    days.into_iter().map(|(day, sessions)| view! {
+                        <h3 class="day">{move || format::day(day, lang.get())}</h3>
+                        <ul class="sessions">
+                            {sessions.into_iter().map(|s| view! { <SessionRow session=s/> }).collect_view()}
+                        </ul>
+                    }).collect_view().into_any()
+                }}
+            </section>
+        </article>
+    }
+}
+
+#[component]
+fn SessionRow(session: SessionView) -> impl IntoView {
+    let lang = use_lang();
+    let s = StoredValue::new(session);
+    let action = move || {
+        let l = lang.get();
+        s.with_value(|s| {
+            let href = format!("/sessions/{}/book", s.id);
+            match (s.status, s.window) {
+                (SessionStatus::Cancelled, _) => view! { <span class="state">{i18n::SESSION_CANCELLED.get(l)}</span> }.into_any(),
+                (_, WindowState::NotYetOpen) => view! {
+                    <span class="state">{format!("{} · {} {}", i18n::WINDOW_NOT_YET.get(l), i18n::BOOKING_OPENS.get(l), format::moment(s.booking_opens_at, l))}</span>
+                }.into_any(),
+                (_, WindowState::Closed) => view! { <span class="state">{i18n::WINDOW_CLOSED.get(l)}</span> }.into_any(),
+                (_, WindowState::Open) => {
+                    let label = if s.availability == Availability::Full { i18n::JOIN_WAITLIST } else { i18n::BOOK };
+                    let title = format!("{} {}", label.get(l), s.title.get(l.code()));
+                    view! { <a class="button" href=href aria-label=title>{label.get(l)}</a> }.into_any()
+                }
+            }
+        })
+    };
+    view! {
+        <li class="session">
+            <div class="session-main">
+                <p class="time">{move || s.with_value(|s| format!("{}–{}", format::hhmm(s.starts_at), format::hhmm(s.ends_at)))}</p>
+                <p class="title">{move || s.with_value(|s| s.title.get(lang.get().code()).to_owned())}</p>
+                <p class="meta">{move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), s.place.get(lang.get().code())))}</p>
+                <p class=move || s.with_value(|s| format::availability_class(s.availability))>
+                    {move || s.with_value(|s| {
+                        let l = lang.get();
+                        format!("{} · {} {}/{}", format::availability_msg(s.availability).get(l), i18n::PLACES_LEFT.get(l), s.places_left, s.capacity)
+                    })}
+                </p>
+                <p class="small">{move || s.with_value(|s| {
+                    let l = lang.get();
+                    format!("{} {} · {} {}", i18n::BOOKING_CLOSES.get(l), format::moment(s.booking_closes_at, l), i18n::CANCEL_DEADLINE.get(l), format::moment(s.cancel_deadline, l))
+                })}</p>
+            </div>
+            <div class="session-action">{action}</div>
+        </li>
+    }
+}

@@ -1,0 +1,211 @@
+//! The booking form: name, mobile, party, consent to the privacy notice. The same rules as
+//! the server (labday-domain) run before sending, so errors sit beside their fields at once;
+//! the server's verdict is shown the same way. A retry after a lost answer reuses the
+//! Idempotency-Key, so it can never book twice.
+
+use crate::api;
+use crate::components::status::{ErrorPanel, Loading};
+use crate::format;
+use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::store;
+use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, SessionView};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use std::collections::BTreeMap;
+
+fn new_idempotency_key() -> String {
+    let a = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let b = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let t = js_sys::Date::now() as u64;
+    format!("{t:x}-{a:08x}{b:08x}")
+}
+
+#[component]
+pub fn BookPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let session = LocalResource::new(move || {
+        let id = id();
+        async move { api::session(id).await }
+    });
+    view! {
+        {move || match session.get() {
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| session.refetch())/> }.into_any(),
+            Some(Ok(s)) => view! { <BookingForm session=s/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn FieldError(field: &'static str, errors: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <p class="field-error" id=format!("{field}-error")>
+            {move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get())))}
+        </p>
+    }
+}
+
+#[component]
+fn BookingForm(session: SessionView) -> impl IntoView {
+    let lang = use_lang();
+    let navigate = use_navigate();
+    let s = StoredValue::new(session);
+    let limit = s.with_value(|s| s.per_booking_limit.max(1));
+    let name = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let adults = RwSignal::new(1u32);
+    let children = RwSignal::new(0u32);
+    let consent = RwSignal::new(false);
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let key = StoredValue::new(new_idempotency_key());
+    let back = format!("/activities/{}", s.with_value(|s| s.activity_id));
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let request = BookingRequest {
+            session_id: s.with_value(|s| s.id),
+            name: name.get_untracked(),
+            phone: phone.get_untracked(),
+            adults: adults.get_untracked(),
+            children: children.get_untracked(),
+            consent: consent.get_untracked(),
+        };
+        failure.set(None);
+        if let Err(e) = request.validate(limit) {
+            errors.set(e.fields.clone());
+            focus_first_error(&e.fields);
+            return;
+        }
+        errors.set(BTreeMap::new());
+        busy.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let result = api::book(&request, &key.get_value()).await;
+            busy.set(false);
+            match result {
+                Ok(view) => {
+                    store::remember_booking(view.code.as_str(), &request.phone);
+                    navigate(
+                        &format!("/bookings/{}", view.code.as_str()),
+                        Default::default(),
+                    );
+                }
+                Err(e) => {
+                    if e.code == ErrorCode::Invalid {
+                        errors.set(e.fields.clone());
+                        focus_first_error(&e.fields);
+                    } else if e.code != ErrorCode::Network {
+                        // A definitive answer: a corrected request is a new booking attempt.
+                        key.set_value(new_idempotency_key());
+                    }
+                    failure.set(Some(e));
+                }
+            }
+        });
+    };
+
+    let invalid =
+        move |field: &'static str| move || errors.with(|e| e.contains_key(field)).to_string();
+    let full = s.with_value(|s| s.availability == Availability::Full);
+    view! {
+        <p><a href=back class="back">{t(i18n::BACK)}</a></p>
+        <h1>{t(i18n::BOOK_TITLE)}</h1>
+        <section class="summary">
+            <p class="title">{move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code())))}</p>
+            <p>{move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get()))}</p>
+            <p>{move || s.with_value(|s| s.place.get(lang.get().code()).to_owned())}</p>
+            <p class=move || s.with_value(|s| format::availability_class(s.availability))>
+                {move || s.with_value(|s| format!("{} · {} {}", format::availability_msg(s.availability).get(lang.get()), i18n::PLACES_LEFT.get(lang.get()), s.places_left))}
+            </p>
+        </section>
+        <Show when=move || full>
+            <p class="notice">{t(i18n::FULL_NOTICE)}</p>
+        </Show>
+        <form class="booking-form" on:submit=submit novalidate>
+            <label for="name">{t(i18n::NAME)}</label>
+            <input id="name" name="name" autocomplete="name" maxlength="40" bind:value=name
+                aria-invalid=invalid("name") aria-describedby="name-error"/>
+            <FieldError field="name" errors=errors/>
+
+            <label for="phone">{t(i18n::PHONE)}</label>
+            <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20"
+                bind:value=phone aria-invalid=invalid("phone") aria-describedby="phone-error"/>
+            <FieldError field="phone" errors=errors/>
+
+            <div class="party">
+                <div>
+                    <label for="adults">{t(i18n::ADULTS)}</label>
+                    <select id="adults" aria-invalid=invalid("adults") aria-describedby="adults-error party-error"
+                        on:change=move |ev| adults.set(event_target_value(&ev).parse().unwrap_or(1))
+                        prop:value=move || adults.get().to_string()>
+                        {(1..=limit).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div>
+                    <label for="children">{t(i18n::CHILDREN)}</label>
+                    <select id="children" aria-describedby="party-error"
+                        on:change=move |ev| children.set(event_target_value(&ev).parse().unwrap_or(0))
+                        prop:value=move || children.get().to_string()>
+                        {(0..limit).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <p class="small">{move || format!("{} {} {}", i18n::PER_BOOKING.get(lang.get()), limit, i18n::PEOPLE.get(lang.get()))}</p>
+            <FieldError field="adults" errors=errors/>
+            <FieldError field="party" errors=errors/>
+
+            <details class="privacy" open>
+                <summary>{t(i18n::PRIVACY_TITLE)}</summary>
+                <p>{t(i18n::PRIVACY_TEXT)}</p>
+            </details>
+            <label class="check">
+                <input id="consent" type="checkbox" bind:checked=consent
+                    aria-invalid=invalid("consent") aria-describedby="consent-error"/>
+                <span>{t(i18n::CONSENT)}</span>
+            </label>
+            <FieldError field="consent" errors=errors/>
+
+            <div aria-live="assertive">
+                {move || failure.get().filter(|e| e.code != ErrorCode::Invalid).map(|e| {
+                    let msg = error_msg(e.code);
+                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                })}
+            </div>
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_BOOKING.get(lang.get()) }}
+            </button>
+        </form>
+    }
+}
+
+/// Moves keyboard and screen-reader focus to the first field in error.
+fn focus_first_error(fields: &BTreeMap<String, String>) {
+    let order = ["name", "phone", "adults", "party", "consent"];
+    let Some(first) = order.iter().find(|f| fields.contains_key(**f)) else {
+        return;
+    };
+    let id = if *first == "party" { "adults" } else { first };
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! One booking as its holder sees it: code and QR to show at the door, session details,
+//! add-to-calendar, the join link for a cloud-classroom seat, and cancellation.
+//! Opening it needs the phone number it was booked with (remembered on this device).
+
+use crate::api;
+use crate::components::qr::QrCode;
+use crate::components::status::{ErrorPanel, Loading};
+use crate::format;
+use crate::i18n::{self, error_msg, t, use_lang};
+use crate::store;
+use labday_domain::booking::BookingStatus;
+use labday_domain::calendar::booking_event;
+use labday_domain::{ApiError, BookingView};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn BookingPage() -> impl IntoView {
+    let params = use_params_map();
+    let code = move || params.read().get("code").unwrap_or_default();
+    let phone = RwSignal::new(store::phone_for(&code()));
+    let booking = LocalResource::new(move || {
+        let code = code();
+        let phone = phone.get();
+        async move {
+            match phone {
+                Some(phone) => Some(api::find_booking(&code, &phone).await),
+                None => None,
+            }
+        }
+    });
+    let typed = RwSignal::new(String::new());
+    let ask = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let p = typed.get_untracked();
+        if labday_domain::Phone::parse(&p).is_ok() {
+            store::remember_booking(&code(), &p);
+            phone.set(Some(p));
+        }
+    };
+    view! {
+        {move || match booking.get() {
+            None => view! { <Loading/> }.into_any(),
+            Some(None) => view! {
+                <h1>{t(i18n::FIND_TITLE)}</h1>
+                <form class="lookup" on:submit=ask>
+                    <p>{t(i18n::ENTER_PHONE)}</p>
+                    <label for="lookup-phone">{t(i18n::PHONE)}</label>
+                    <input id="lookup-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=typed/>
+                    <button type="submit" class="primary">{t(i18n::FIND)}</button>
+                </form>
+            }.into_any(),
+            Some(Some(Err(e))) => view! { <ErrorPanel error=e retry=Callback::new(move |_| booking.refetch())/> }.into_any(),
+            Some(Some(Ok(view))) => {
+                let p = phone.get_untracked().unwrap_or_default();
+                view! { <BookingCard booking=view phone=p/> }.into_any()
+            }
+        }}
+    }
+}
+
+fn calendar_href(view: &BookingView, lang: &str) -> String {
+    format!(
+        "data:text/calendar;charset=utf-8,{}",
+        js_sys::encode_uri_component(&booking_event(view, lang))
+    )
+}
+
+#[component]
+fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
+    let lang = use_lang();
+    let current = RwSignal::new(booking);
+    let confirming = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
+    let announce = RwSignal::new(None::<&'static str>);
+    let phone = StoredValue::new(phone);
+    let cancel = move |_| {
+        let code = current.with_untracked(|b| b.code.as_str().to_owned());
+        failure.set(None);
+        spawn_local(async move {
+            match api::cancel_booking(&code, &phone.get_value()).await {
+                Ok(view) => {
+                    current.set(view);
+                    confirming.set(false);
+                    announce.set(Some(i18n::CANCELLED_TITLE.get(lang.get_untracked())));
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
+    let l = move || lang.get();
+    let code_text = move || current.with(|b| b.code.display());
+    let status = move || current.with(|b| b.status);
+    let heading = move || {
+        match status() {
+            BookingStatus::Waitlisted => i18n::WAITLISTED_TITLE,
+            BookingStatus::Cancelled => i18n::CANCELLED_TITLE,
+            _ => i18n::BOOKED_TITLE,
+        }
+        .get(l())
+    };
+    view! {
+        <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
+        <h1>{heading}</h1>
+        <section class=move || format!("ticket {}", status().as_str())>
+            <p class="code-label">{t(i18n::BOOKING_CODE)}</p>
+            <p class="code" data-testid="booking-code">{code_text}</p>
+            <Show when=move || status() != BookingStatus::Cancelled>
+                {move || {
+                    let code = current.with(|b| b.code.as_str().to_owned());
+                    view! { <QrCode text=code label=Signal::derive(move || i18n::QR_LABEL.get(lang.get()).to_owned())/> }
+                }}
+                <p class="small">{t(i18n::SHOW_AT_DOOR)}</p>
+            </Show>
+            <dl class="facts">
+                <dt>{t(i18n::STATUS)}</dt>
+                <dd data-testid="booking-status">{move || format::status_msg(status()).get(l())}
+                    {move || current.with(|b| b.waitlist_position).map(|n| format!(" · {} {n}", i18n::WAITLIST_POSITION.get(l())))}
+                </dd>
+                <dt>{t(i18n::WHEN)}</dt>
+                <dd>{move || current.with(|b| format::slot(b.session.starts_at, b.session.ends_at, l()))}</dd>
+                <dt>{t(i18n::WHERE)}</dt>
+                <dd>{move || current.with(|b| format!("{} · {} · {}", b.session.activity_title.get(l().code()), b.session.title.get(l().code()), b.session.place.get(l().code())))}</dd>
+                <dt>{t(i18n::ADDRESS)}</dt>
+                <dd>{move || current.with(|b| b.address.get(l().code()).to_owned())}</dd>
+                <dt>{t(i18n::PARTY)}</dt>
+                <dd>{move || current.with(|b| format::party(b.adults, b.children, l()))}</dd>
+                <dt>{t(i18n::HOLDER)}</dt>
+                <dd>{move || current.with(|b| format!("{} · {}", b.name_masked, b.phone_masked))}</dd>
+            </dl>
+            {move || current.with(|b| b.join_link.clone()).map(|link| view! {
+                <p><a class="button" href=link.clone() target="_blank" rel="noopener" data-testid="join-link">{t(i18n::JOIN_LINK)}</a></p>
+                <p class="small">{t(i18n::JOIN_LINK_HINT)}</p>
+            })}
+            <Show when=move || status() != BookingStatus::Cancelled>
+                <p>
+                    <a class="button secondary" download=move || format!("labday-{}.ics", current.with(|b| b.code.as_str().to_owned()))
+                        href=move || current.with(|b| calendar_href(b, l().code()))>{t(i18n::ADD_TO_CALENDAR)}</a>
+                </p>
+            </Show>
+        </section>
+        <div aria-live="assertive">
+            {move || failure.get().map(|e| {
+                let msg = error_msg(e.code);
+                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+            })}
+        </div>
+        {move || {
+            let (can, st) = current.with(|b| (b.can_cancel, b.status));
+            if can {
+                if confirming.get() {
+                    view! {
+                        <div class="confirm" role="group" aria-label=t(i18n::CANCEL_BOOKING)>
+                            <p>{t(i18n::CANCEL_CONFIRM)}</p>
+                            <button type="button" class="danger" on:click=cancel>{t(i18n::CANCEL_YES)}</button>
+                            <button type="button" on:click=move |_| confirming.set(false)>{t(i18n::CANCEL_NO)}</button>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! { <button type="button" class="secondary" on:click=move |_| confirming.set(true)>{t(i18n::CANCEL_BOOKING)}</button> }.into_any()
+                }
+            } else if matches!(st, BookingStatus::Confirmed | BookingStatus::Waitlisted) {
+                view! { <p class="notice">{t(i18n::CANCEL_TOO_LATE)}</p> }.into_any()
+            } else {
+                ().into_any()
+            }
+        }}
+        <p><a href="/my">{t(i18n::NAV_MY)}</a></p>
+    }
+}

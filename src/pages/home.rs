@@ -1,0 +1,176 @@
+//! Home: upcoming activities as cards, filterable by type, city and date. Filters live in
+//! the address (`/?category=demo&city=南昌`), so a filtered list can be shared.
+
+use crate::api;
+use crate::components::status::{ErrorPanel, Loading};
+use crate::format;
+use crate::i18n::{self, t, use_lang, Lang, Msg};
+use labday_domain::activity::{ActivityKind, Category};
+use labday_domain::{ActivityFilter, ActivitySummary};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+fn category_msg(c: Category) -> Msg {
+    match c {
+        Category::LabOpenDay => i18n::CAT_LAB_OPEN_DAY,
+        Category::Demo => i18n::CAT_DEMO,
+        Category::QuickTest => i18n::CAT_QUICK_TEST,
+        Category::CloudClassroom => i18n::CAT_CLOUD,
+        Category::CertificationWeek => i18n::CAT_CERT_WEEK,
+    }
+}
+
+pub fn kind_msg(k: ActivityKind) -> Msg {
+    match k {
+        ActivityKind::LabOpenDay => i18n::CAT_LAB_OPEN_DAY,
+        ActivityKind::CertificationWeek => i18n::CAT_CERT_WEEK,
+        ActivityKind::Training => i18n::KIND_TRAINING,
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let filter = Memo::new(move |_| {
+        let q = query.read();
+        ActivityFilter {
+            category: q.get("category").filter(|c| !c.is_empty()),
+            city: q.get("city").filter(|c| !c.is_empty()),
+            date: q.get("date").and_then(|d| d.parse().ok()),
+        }
+    });
+    // One request for everything; filtering runs here with the same rule the server uses.
+    let activities =
+        LocalResource::new(|| async { api::list_activities(&ActivityFilter::default()).await });
+    let set_param = move |key: &'static str, value: String| {
+        let mut f = filter.get_untracked();
+        match key {
+            "category" => f.category = Some(value).filter(|v| !v.is_empty()),
+            "city" => f.city = Some(value).filter(|v| !v.is_empty()),
+            _ => f.date = value.parse().ok(),
+        }
+        let mut parts = Vec::new();
+        if let Some(c) = &f.category {
+            parts.push(format!("category={}", js_sys::encode_uri_component(c)));
+        }
+        if let Some(c) = &f.city {
+            parts.push(format!("city={}", js_sys::encode_uri_component(c)));
+        }
+        if let Some(d) = f.date {
+            parts.push(format!("date={d}"));
+        }
+        let url = if parts.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/?{}", parts.join("&"))
+        };
+        navigate(
+            &url,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    let set_param = StoredValue::new(set_param);
+    let lang = use_lang();
+    view! {
+        <h1>{t(i18n::HOME_TITLE)}</h1>
+        <p class="intro">{t(i18n::HOME_INTRO)}</p>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label>
+                <span>{t(i18n::FILTER_CATEGORY)}</span>
+                <select on:change=move |ev| set_param.with_value(|f| f("category", event_target_value(&ev)))
+                    prop:value=move || filter.get().category.unwrap_or_default()>
+                    <option value="">{t(i18n::FILTER_ALL)}</option>
+                    {Category::ALL.into_iter().map(|c| view! {
+                        <option value=c.as_str()>{t(category_msg(c))}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <span>{t(i18n::FILTER_CITY)}</span>
+                <select on:change=move |ev| set_param.with_value(|f| f("city", event_target_value(&ev)))
+                    prop:value=move || filter.get().city.unwrap_or_default()>
+                    <option value="">{t(i18n::FILTER_ALL)}</option>
+                    {move || cities(activities.get().and_then(Result::ok).unwrap_or_default(), lang.get())
+                        .into_iter()
+                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                <span>{t(i18n::FILTER_DATE)}</span>
+                <input type="date" on:change=move |ev| set_param.with_value(|f| f("date", event_target_value(&ev)))
+                    prop:value=move || filter.get().date.map(|d| d.to_string()).unwrap_or_default()/>
+            </label>
+        </form>
+        <section aria-live="polite" aria-busy=move || activities.get().is_none().to_string()>
+            {move || match activities.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
+                Some(Ok(all)) => {
+                    let f = filter.get();
+                    let shown: Vec<ActivitySummary> = all.into_iter().filter(|a| f.matches(a)).collect();
+                    if shown.is_empty() {
+                        view! {
+                            <div class="empty">
+                                <p>{t(i18n::NO_ACTIVITIES)}</p>
+                                <a href="/">{t(i18n::FILTER_CLEAR)}</a>
+                            </div>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <ul class="cards">
+                                {shown.into_iter().map(|a| view! { <ActivityCard activity=a/> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }
+                }
+            }}
+        </section>
+    }
+}
+
+/// City options (value in Chinese, label in the reader's language), each once.
+fn cities(all: Vec<ActivitySummary>, lang: Lang) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for a in all {
+        if !out.iter().any(|(v, _)| *v == a.city.zh) {
+            let label = a.city.get(lang.code()).to_owned();
+            out.push((a.city.zh, label));
+        }
+    }
+    out
+}
+
+#[component]
+fn ActivityCard(activity: ActivitySummary) -> impl IntoView {
+    let lang = use_lang();
+    let a = StoredValue::new(activity);
+    let href = format!("/activities/{}", a.with_value(|a| a.id));
+    view! {
+        <li class="card">
+            <a href=href class="card-link">
+                <span class="kind">{move || kind_msg(a.with_value(|a| a.kind)).get(lang.get())}</span>
+                <h2>{move || a.with_value(|a| a.title.get(lang.get().code()).to_owned())}</h2>
+                <p class="org">{move || a.with_value(|a| a.organisation.get(lang.get().code()).to_owned())}</p>
+                <p class="meta">
+                    {move || a.with_value(|a| format!("{} · {}", a.city.get(lang.get().code()), format::date_range(a.starts_on, a.ends_on, lang.get())))}
+                </p>
+                <p class="formats">
+                    {move || a.with_value(|a| a.formats.iter().map(|f| format::format_msg(*f).get(lang.get())).collect::<Vec<_>>().join(" · "))}
+                </p>
+                <p class=move || a.with_value(|a| format::availability_class(a.availability))>
+                    {move || a.with_value(|a| {
+                        let l = lang.get();
+                        format!("{} · {} {}", format::availability_msg(a.availability).get(l), i18n::PLACES_LEFT.get(l), a.places_left)
+                    })}
+                </p>
+            </a>
+        </li>
+    }
+}

@@ -1,0 +1,137 @@
+//! "My bookings": the bookings made on this device with their live status, and a form to
+//! find one made elsewhere by code and mobile number.
+
+use crate::api;
+use crate::format;
+use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::store::{self, RememberedBooking};
+use labday_domain::booking::BookingCode;
+use labday_domain::{ApiError, Phone};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn MyBookingsPage() -> impl IntoView {
+    let remembered = store::remembered_bookings();
+    let empty = remembered.is_empty();
+    view! {
+        <h1>{t(i18n::MY_TITLE)}</h1>
+        <p class="small">{t(i18n::MY_DEVICE_NOTE)}</p>
+        {if empty {
+            view! { <p class="empty">{t(i18n::MY_EMPTY)}</p> }.into_any()
+        } else {
+            view! {
+                <ul class="cards">
+                    {remembered.into_iter().map(|b| view! { <RememberedItem booking=b/> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <FindBooking/>
+    }
+}
+
+#[component]
+fn RememberedItem(booking: RememberedBooking) -> impl IntoView {
+    let lang = use_lang();
+    let href = format!("/bookings/{}", booking.code);
+    let b = StoredValue::new(booking);
+    let live = LocalResource::new(move || {
+        let b = b.get_value();
+        async move { api::find_booking(&b.code, &b.phone).await }
+    });
+    view! {
+        <li class="card">
+            <a href=href class="card-link">
+                <p class="code">{move || b.with_value(|b| BookingCode::parse(&b.code).map(|c| c.display()).unwrap_or_else(|_| b.code.clone()))}</p>
+                {move || match live.get() {
+                    None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
+                    Some(Err(e)) => {
+                        let msg = error_msg(e.code);
+                        view! { <p class="small">{move || msg.get(lang.get())}</p> }.into_any()
+                    }
+                    Some(Ok(v)) => {
+                        let l = lang.get();
+                        view! {
+                            <h2>{v.session.activity_title.get(l.code()).to_owned()}</h2>
+                            <p class="meta">{format!("{} · {}", v.session.title.get(l.code()), format::slot(v.session.starts_at, v.session.ends_at, l))}</p>
+                            <p class=format!("status {}", v.status.as_str())>{format::status_msg(v.status).get(l)}</p>
+                        }.into_any()
+                    }
+                }}
+            </a>
+        </li>
+    }
+}
+
+#[component]
+fn FindBooking() -> impl IntoView {
+    let lang = use_lang();
+    let navigate = use_navigate();
+    let code = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let field_error = RwSignal::new(None::<(&'static str, &'static str)>);
+    let failure = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        failure.set(None);
+        let parsed = match (
+            BookingCode::parse(&code.get_untracked()),
+            Phone::parse(&phone.get_untracked()),
+        ) {
+            (Err(c), _) => Err(("code", c)),
+            (_, Err(c)) => Err(("phone", c)),
+            (Ok(c), Ok(p)) => Ok((c, p)),
+        };
+        let (c, p) = match parsed {
+            Ok(ok) => ok,
+            Err(e) => {
+                field_error.set(Some(e));
+                return;
+            }
+        };
+        field_error.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::find_booking(c.as_str(), p.as_str()).await {
+                Ok(view) => {
+                    store::remember_booking(view.code.as_str(), p.as_str());
+                    navigate(
+                        &format!("/bookings/{}", view.code.as_str()),
+                        Default::default(),
+                    );
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
+    let err_for = move |field: &'static str| {
+        move || {
+            field_error
+                .get()
+                .filter(|(f, _)| *f == field)
+                .map(|(_, c)| field_msg(c).get(lang.get()))
+        }
+    };
+    view! {
+        <section class="find">
+            <h2>{t(i18n::FIND_TITLE)}</h2>
+            <p class="small">{t(i18n::FIND_HINT)}</p>
+            <form on:submit=submit novalidate>
+                <label for="find-code">{t(i18n::BOOKING_CODE)}</label>
+                <input id="find-code" autocomplete="off" autocapitalize="characters" bind:value=code aria-describedby="find-code-error"/>
+                <p class="field-error" id="find-code-error">{err_for("code")}</p>
+                <label for="find-phone">{t(i18n::PHONE)}</label>
+                <input id="find-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=phone aria-describedby="find-phone-error"/>
+                <p class="field-error" id="find-phone-error">{err_for("phone")}</p>
+                <div aria-live="assertive">
+                    {move || failure.get().map(|e| {
+                        let msg = error_msg(e.code);
+                        view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                    })}
+                </div>
+                <button type="submit" class="primary">{t(i18n::FIND)}</button>
+            </form>
+        </section>
+    }
+}

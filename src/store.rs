@@ -1,0 +1,59 @@
+//! What this device remembers: the reader's language and the bookings made here (code and
+//! the phone typed for it), so "my bookings" works without an account.
+
+use serde::{Deserialize, Serialize};
+
+const BOOKINGS_KEY: &str = "labday.bookings";
+const LANG_KEY: &str = "labday.lang";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// A booking made on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedBooking {
+    pub code: String,
+    pub phone: String,
+}
+
+pub fn remembered_bookings() -> Vec<RememberedBooking> {
+    storage()
+        .and_then(|s| s.get_item(BOOKINGS_KEY).ok().flatten())
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default()
+}
+
+/// Remembers a booking (newest first, once).
+pub fn remember_booking(code: &str, phone: &str) {
+    let mut all = remembered_bookings();
+    all.retain(|b| b.code != code);
+    all.insert(
+        0,
+        RememberedBooking {
+            code: code.into(),
+            phone: phone.into(),
+        },
+    );
+    if let (Some(s), Ok(raw)) = (storage(), serde_json::to_string(&all)) {
+        let _ = s.set_item(BOOKINGS_KEY, &raw);
+    }
+}
+
+/// The phone typed for a booking on this device, if any.
+pub fn phone_for(code: &str) -> Option<String> {
+    remembered_bookings()
+        .into_iter()
+        .find(|b| b.code == code)
+        .map(|b| b.phone)
+}
+
+pub fn saved_lang() -> Option<String> {
+    storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+}
+
+pub fn save_lang(code: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(LANG_KEY, code);
+    }
+}

@@ -1,0 +1,1 @@
+//! Booking journeys (see the booking issue).

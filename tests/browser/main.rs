@@ -1,0 +1,9 @@
+//! Browser journeys: real Chromium (through chromedriver) at a phone viewport, against the
+//! real server on a free port with a temporary SQLite database and the built app (`dist/`).
+//! Outside CI they are skipped, saying so, when Chromium or the built app is missing; in CI
+//! (`CI` set) a missing piece fails the run.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod booking;
+mod home;
+mod support;

@@ -1,0 +1,282 @@
+//! Helpers every journey reuses: start a server on a temporary database, open a page at a
+//! phone viewport, wait for the app, find things by role, label or text.
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use labday_server::config::Config;
+use labday_server::storage::Storage;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const PHONE_VIEWPORT: (u32, u32) = (390, 844);
+const WAIT: Duration = Duration::from_secs(15);
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn dist_dir() -> PathBuf {
+    std::env::var_os("LABDAY_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("dist"))
+}
+
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
+/// Says why a journey cannot run: fails in CI, skips loudly elsewhere.
+fn unavailable(why: &str) -> Option<Journey> {
+    if in_ci() {
+        panic!("browser journey cannot run in CI: {why}");
+    }
+    eprintln!("SKIPPED browser journey (not in CI): {why}");
+    None
+}
+
+/// A running labday server on a temporary database.
+pub struct TestServer {
+    pub url: String,
+    pub storage: Arc<dyn Storage>,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the real server on a free port; `demo_data` loads the seeded activities.
+pub async fn start_server(demo_data: bool) -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::for_tests(
+        dir.path().join("labday.db").display().to_string(),
+        dist_dir(),
+    );
+    config.no_demo_data = !demo_data;
+    let (running, _handle) = labday_server::startup::start(&config)
+        .await
+        .expect("server starts");
+    TestServer {
+        url: format!("http://{}", running.addr),
+        storage: running.storage,
+        _dir: dir,
+    }
+}
+
+/// Serves the built app with its API down (every `/api` call answers 503 from "a proxy"),
+/// as a portal visitor sees it during an outage.
+pub async fn start_app_without_api() -> TestServer {
+    use axum::http::StatusCode;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let router = axum::Router::new()
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async {
+                (StatusCode::SERVICE_UNAVAILABLE, "upstream unavailable")
+            }),
+        )
+        .merge(labday_server::spa::router(&dist_dir()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let config = Config::for_tests(
+        dir.path().join("unused.db").display().to_string(),
+        dist_dir(),
+    );
+    let storage = labday_server::startup::open_storage(&config)
+        .await
+        .expect("storage");
+    TestServer {
+        url: format!("http://{addr}"),
+        storage,
+        _dir: dir,
+    }
+}
+
+/// A Chromium session driven through its own chromedriver.
+pub struct Journey {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Journey {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Opens Chromium at a phone viewport, or `None` (skipped) outside CI when it cannot.
+pub async fn open_browser() -> Option<Journey> {
+    let chromedriver =
+        std::env::var("LABDAY_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let chromium = std::env::var("LABDAY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromedriver).exists() || !std::path::Path::new(&chromium).exists() {
+        return unavailable("Chromium/chromedriver not installed (cargo xtask test installs them)");
+    }
+    if !dist_dir().join("index.html").exists() {
+        return unavailable("the app is not built (cargo xtask test runs trunk build first)");
+    }
+    let port = free_port();
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let (w, h) = PHONE_VIEWPORT;
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage",
+                format!("--user-data-dir={}", profile.path().display()),
+                format!("--window-size={w},{h}"),
+            ],
+            "mobileEmulation": { "deviceMetrics": { "width": w, "height": h, "pixelRatio": 2.0, "touch": true } }
+        }
+    });
+    let caps = caps.as_object().cloned().expect("object");
+    let started = Instant::now();
+    let client = loop {
+        let attempt = ClientBuilder::rustls()
+            .expect("tls config")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        match attempt {
+            Ok(c) => break c,
+            Err(e) if started.elapsed() > WAIT => panic!("cannot start Chromium: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    Some(Journey {
+        client,
+        driver,
+        _profile: profile,
+    })
+}
+
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else {
+        format!("concat('{}')", text.replace('\'', "', \"'\", '"))
+    }
+}
+
+impl Journey {
+    /// Opens `path` and waits until the app has mounted its main region.
+    pub async fn open(&self, server: &TestServer, path: &str) {
+        self.client
+            .goto(&format!("{}{}", server.url, path))
+            .await
+            .expect("navigates");
+        self.wait_css("header.top").await;
+    }
+
+    pub async fn wait_css(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Waits until `text` appears somewhere on the page.
+    pub async fn wait_text(&self, text: &str) -> Element {
+        let xpath = format!(
+            "//*[contains(normalize-space(text()), {})]",
+            xpath_literal(text)
+        );
+        match self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&xpath))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                let body = self.body_text().await;
+                panic!("text {text:?} never appeared: {e}\npage text:\n{body}")
+            }
+        }
+    }
+
+    pub async fn body_text(&self) -> String {
+        match self.client.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The form control labelled `label` (by `<label for>` or a wrapping `<label>`).
+    pub async fn by_label(&self, label: &str) -> Element {
+        let lit = xpath_literal(label);
+        let xpath = format!(
+            "//input[@id=//label[normalize-space()={lit}]/@for] | //select[@id=//label[normalize-space()={lit}]/@for] \
+             | //label[normalize-space()={lit}]//input | //label[normalize-space()={lit}]//select"
+        );
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no control labelled {label:?}: {e}"))
+    }
+
+    /// A button or link whose visible name is `name` (its text or aria-label).
+    pub async fn by_role_name(&self, role: &str, name: &str) -> Element {
+        let lit = xpath_literal(name);
+        let tag = match role {
+            "button" => "button",
+            "link" => "a",
+            other => other,
+        };
+        let xpath = format!("//{tag}[normalize-space()={lit} or @aria-label={lit}]");
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no {role} named {name:?}: {e}"))
+    }
+
+    pub async fn click(&self, role: &str, name: &str) {
+        let el = self.by_role_name(role, name).await;
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {role} {name:?}: {e}"));
+    }
+
+    pub async fn fill(&self, label: &str, text: &str) {
+        let el = self.by_label(label).await;
+        el.clear().await.expect("clears");
+        el.send_keys(text).await.expect("types");
+    }
+
+    pub async fn select(&self, label: &str, value: &str) {
+        let el = self.by_label(label).await;
+        el.select_by_value(value).await.expect("selects");
+    }
+
+    /// Closes the session and the browser.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
