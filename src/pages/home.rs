@@ -81,9 +81,9 @@ pub fn HomePage() -> impl IntoView {
         <h1>{t(i18n::HOME_TITLE)}</h1>
         <p class="intro">{t(i18n::HOME_INTRO)}</p>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
-            <label>
+            <label for="filter-category">
                 <span>{t(i18n::FILTER_CATEGORY)}</span>
-                <select on:change=move |ev| set_param.with_value(|f| f("category", event_target_value(&ev)))
+                <select id="filter-category" on:change=move |ev| set_param.with_value(|f| f("category", event_target_value(&ev)))
                     prop:value=move || filter.get().category.unwrap_or_default()>
                     <option value="">{t(i18n::FILTER_ALL)}</option>
                     {Category::ALL.into_iter().map(|c| view! {
@@ -91,9 +91,9 @@ pub fn HomePage() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            <label>
+            <label for="filter-city">
                 <span>{t(i18n::FILTER_CITY)}</span>
-                <select on:change=move |ev| set_param.with_value(|f| f("city", event_target_value(&ev)))
+                <select id="filter-city" on:change=move |ev| set_param.with_value(|f| f("city", event_target_value(&ev)))
                     prop:value=move || filter.get().city.unwrap_or_default()>
                     <option value="">{t(i18n::FILTER_ALL)}</option>
                     {move || cities(activities.get().and_then(Result::ok).unwrap_or_default(), lang.get())
@@ -102,9 +102,9 @@ pub fn HomePage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <label>
+            <label for="filter-date">
                 <span>{t(i18n::FILTER_DATE)}</span>
-                <input type="date" on:change=move |ev| set_param.with_value(|f| f("date", event_target_value(&ev)))
+                <input id="filter-date" type="date" on:change=move |ev| set_param.with_value(|f| f("date", event_target_value(&ev)))
                     prop:value=move || filter.get().date.map(|d| d.to_string()).unwrap_or_default()/>
             </label>
         </form>

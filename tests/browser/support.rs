@@ -100,7 +100,11 @@ pub struct Journey {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
+
+/// One browser at a time: journeys stay reliable on a two-core CI machine.
+static BROWSER_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Drop for Journey {
     fn drop(&mut self) {
@@ -127,6 +131,7 @@ pub async fn open_browser() -> Option<Journey> {
     if !dist_dir().join("index.html").exists() {
         return unavailable("the app is not built (cargo xtask test runs trunk build first)");
     }
+    let turn = BROWSER_TURN.lock().await;
     let port = free_port();
     let driver = Command::new(&chromedriver)
         .arg(format!("--port={port}"))
@@ -167,6 +172,7 @@ pub async fn open_browser() -> Option<Journey> {
         client,
         driver,
         _profile: profile,
+        _turn: turn,
     })
 }
 
@@ -228,9 +234,11 @@ impl Journey {
     /// The form control labelled `label` (by `<label for>` or a wrapping `<label>`).
     pub async fn by_label(&self, label: &str) -> Element {
         let lit = xpath_literal(label);
+        // A label's own text: its direct text, or a <span> inside it (not its <option>s).
+        let named = format!("(normalize-space(text())={lit} or normalize-space(span)={lit})");
         let xpath = format!(
-            "//input[@id=//label[normalize-space()={lit}]/@for] | //select[@id=//label[normalize-space()={lit}]/@for] \
-             | //label[normalize-space()={lit}]//input | //label[normalize-space()={lit}]//select"
+            "//input[@id=//label[{named}]/@for] | //select[@id=//label[{named}]/@for] \
+             | //label[{named}]//input | //label[{named}]//select"
         );
         self.client
             .wait()
@@ -273,6 +281,15 @@ impl Journey {
     pub async fn select(&self, label: &str, value: &str) {
         let el = self.by_label(label).await;
         el.select_by_value(value).await.expect("selects");
+    }
+
+    /// Ticks or clicks the control labelled `label` (a checkbox, say).
+    pub async fn tick(&self, label: &str) {
+        self.by_label(label)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot tick {label:?}: {e}"));
     }
 
     /// Closes the session and the browser.

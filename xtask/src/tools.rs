@@ -44,7 +44,9 @@ pub fn bootstrap(ctx: &mut Ctx, browser: bool) -> Result<Tools> {
     // Trunk.toml pins the same versions; the environment wins should they ever drift.
     ctx.set_env("TRUNK_TOOLS_WASM_BINDGEN", &wasm_bindgen);
     ctx.set_env("TRUNK_TOOLS_WASM_OPT", format!("version_{binaryen}"));
+    // The CLI-level offline switch also stops Trunk's update check against crates.io.
     ctx.set_env("TRUNK_OFFLINE", "true");
+    ctx.set_env("TRUNK_SKIP_VERSION_CHECK", "true");
 
     let browser = if browser {
         let (chromium, driver) = chromium(ctx)?;
@@ -169,7 +171,7 @@ fn binaryen_version(root: &Path, wasm_bindgen: &str) -> Result<String> {
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| {
             Failure::new(
-                "Trunk.toml must pin the binaryen release under [tools], e.g. wasm_opt = \"version_123\"",
+                "Trunk.toml must pin the binaryen release under [tools], e.g. wasm_opt = \"version_132\"",
             )
         })
 }
