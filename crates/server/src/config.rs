@@ -29,7 +29,7 @@ pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "LABDAY_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// SQLite file path (or `sqlite://path`).
+    /// SQLite file path (or `sqlite://path`), or a PostgreSQL URL (`postgres://...`).
     #[arg(long, env = "DATABASE_URL", default_value = "./data/labday.db")]
     pub database: String,
     /// Folder with the built single-page app (Trunk's `dist`).
@@ -79,18 +79,34 @@ impl Config {
         }
     }
 
-    /// The SQLite file this configuration points at.
-    pub fn sqlite_path(&self) -> Result<PathBuf, String> {
+    /// The database this configuration points at, chosen by the scheme of `--database`.
+    pub fn database_location(&self) -> DatabaseLocation {
         let url = self.database.as_str();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(
-                "PostgreSQL is not supported by this build yet; use a SQLite file path".into(),
-            );
+            return DatabaseLocation::Postgres(url.to_owned());
         }
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
-        Ok(PathBuf::from(path))
+        DatabaseLocation::Sqlite(PathBuf::from(path))
+    }
+}
+
+/// Where the data lives: a SQLite file owned by this process (the default), or a PostgreSQL
+/// database that several processes may share.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseLocation {
+    /// Never prints a PostgreSQL URL: it may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseLocation::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+            DatabaseLocation::Postgres(_) => f.write_str("Postgres(..)"),
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! Builds the application from a configuration, so `main` and the tests start it the same
 //! way: open storage, load demo data if asked, assemble routes, bind, serve.
 
-use crate::config::Config;
+use crate::config::{Config, DatabaseLocation};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::storage::postgres::PostgresStorage;
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::Storage;
 use crate::{routes, seed, spa};
@@ -33,11 +34,18 @@ pub enum StartupError {
 
 /// Opens the configured storage and loads demo data into an empty database unless told not to.
 pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, StartupError> {
-    let path = config.sqlite_path().map_err(StartupError::Database)?;
-    let storage = SqliteStorage::open(&path)
-        .await
-        .map_err(|e| StartupError::Database(format!("{}: {e}", path.display())))?;
-    let storage: Arc<dyn Storage> = Arc::new(storage);
+    let storage: Arc<dyn Storage> = match config.database_location() {
+        DatabaseLocation::Sqlite(path) => Arc::new(
+            SqliteStorage::open(&path)
+                .await
+                .map_err(|e| StartupError::Database(format!("{}: {e}", path.display())))?,
+        ),
+        DatabaseLocation::Postgres(url) => Arc::new(
+            PostgresStorage::open(&url)
+                .await
+                .map_err(|e| StartupError::Database(format!("PostgreSQL: {e}")))?,
+        ),
+    };
     if !config.no_demo_data
         && storage
             .is_empty()

@@ -1,6 +1,8 @@
 //! The storage boundary: everything the API needs from a database, as one small trait per
 //! aggregate. Handlers only ever see these traits; SQL lives in the implementations.
 
+pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -2,19 +2,22 @@
 //! goes through a single connection, so booking transactions are serialised and capacity
 //! checks cannot race. One server process per file.
 
+use super::rows::{
+    to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, HOLDING,
+    SESSION_SELECT,
+};
 use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
-use labday_domain::activity::{ActivityDetail, ActivityKind, ActivitySummary, Localised};
+use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
 use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
-use labday_domain::session::{window_state, Availability, SessionStatus, WindowState};
-use labday_domain::time::venue_local;
-use labday_domain::{BookingView, ErrorCode, Phone, SessionFormat, SessionView};
+use labday_domain::session::{window_state, SessionStatus, WindowState};
+use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
@@ -55,142 +58,6 @@ impl SqliteStorage {
 impl Storage for SqliteStorage {
     fn backend(&self) -> &'static str {
         "sqlite"
-    }
-}
-
-const SESSION_SELECT: &str = "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
-    s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
-    s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting, \
-    a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes \
-    FROM sessions s JOIN activities a ON a.id = s.activity_id \
-    JOIN organisations o ON o.id = a.organisation_id";
-
-#[derive(FromRow)]
-struct SessionRow {
-    id: i64,
-    activity_id: i64,
-    format: String,
-    title_zh: String,
-    title_en: String,
-    place_zh: String,
-    place_en: String,
-    join_link: Option<String>,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
-    capacity: i64,
-    per_booking_limit: i64,
-    booking_opens_at: NaiveDateTime,
-    booking_closes_at: NaiveDateTime,
-    cancel_deadline: NaiveDateTime,
-    status: String,
-    booked: i64,
-    waiting: i64,
-    activity_title_zh: String,
-    activity_title_en: String,
-    utc_offset_minutes: i64,
-}
-
-impl SessionRow {
-    fn local_now(&self, now: DateTime<Utc>) -> NaiveDateTime {
-        venue_local(now, self.utc_offset_minutes as i32)
-    }
-
-    fn status(&self) -> SessionStatus {
-        if self.status == "cancelled" {
-            SessionStatus::Cancelled
-        } else {
-            SessionStatus::Scheduled
-        }
-    }
-
-    fn view(&self, now: DateTime<Utc>) -> SessionView {
-        let capacity = to_u32(self.capacity);
-        let booked = to_u32(self.booked);
-        let status = self.status();
-        let window = match status {
-            SessionStatus::Cancelled => WindowState::Closed,
-            SessionStatus::Scheduled => window_state(
-                self.local_now(now),
-                self.booking_opens_at,
-                self.booking_closes_at,
-            ),
-        };
-        SessionView {
-            id: self.id,
-            activity_id: self.activity_id,
-            activity_title: Localised::new(&self.activity_title_zh, &self.activity_title_en),
-            format: SessionFormat::parse(&self.format).unwrap_or(SessionFormat::Visit),
-            title: Localised::new(&self.title_zh, &self.title_en),
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
-            place: Localised::new(&self.place_zh, &self.place_en),
-            capacity,
-            booked,
-            places_left: capacity.saturating_sub(booked),
-            availability: Availability::of(capacity, booked),
-            per_booking_limit: to_u32(self.per_booking_limit),
-            booking_opens_at: self.booking_opens_at,
-            booking_closes_at: self.booking_closes_at,
-            cancel_deadline: self.cancel_deadline,
-            window,
-            status,
-            waiting: to_u32(self.waiting),
-        }
-    }
-}
-
-fn to_u32(v: i64) -> u32 {
-    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
-}
-
-#[derive(FromRow)]
-struct ActivityRow {
-    id: i64,
-    kind: String,
-    title_zh: String,
-    title_en: String,
-    description_zh: String,
-    description_en: String,
-    safety_zh: String,
-    safety_en: String,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    org_name_zh: String,
-    org_name_en: String,
-    city_zh: String,
-    city_en: String,
-    address_zh: String,
-    address_en: String,
-    contact: String,
-}
-
-const ACTIVITY_SELECT: &str = "SELECT a.id, a.kind, a.title_zh, a.title_en, a.description_zh, \
-    a.description_en, a.safety_zh, a.safety_en, a.starts_on, a.ends_on, \
-    o.name_zh AS org_name_zh, o.name_en AS org_name_en, o.city_zh, o.city_en, \
-    o.address_zh, o.address_en, o.contact \
-    FROM activities a JOIN organisations o ON o.id = a.organisation_id";
-
-impl ActivityRow {
-    fn summary(&self, sessions: &[SessionView]) -> ActivitySummary {
-        let mut formats: Vec<SessionFormat> = sessions.iter().map(|s| s.format).collect();
-        formats.sort();
-        formats.dedup();
-        let bookable = sessions
-            .iter()
-            .filter(|s| s.status == SessionStatus::Scheduled && s.window != WindowState::Closed);
-        let (capacity, booked) = bookable.fold((0, 0), |(c, b), s| (c + s.capacity, b + s.booked));
-        ActivitySummary {
-            id: self.id,
-            kind: ActivityKind::parse(&self.kind).unwrap_or(ActivityKind::LabOpenDay),
-            title: Localised::new(&self.title_zh, &self.title_en),
-            organisation: Localised::new(&self.org_name_zh, &self.org_name_en),
-            city: Localised::new(&self.city_zh, &self.city_en),
-            starts_on: self.starts_on,
-            ends_on: self.ends_on,
-            formats,
-            places_left: capacity.saturating_sub(booked),
-            availability: Availability::of(capacity, booked),
-        }
     }
 }
 
@@ -349,31 +216,6 @@ impl Catalogue for SqliteStorage {
     }
 }
 
-#[derive(FromRow)]
-struct BookingRow {
-    id: i64,
-    session_id: i64,
-    code: String,
-    name: Option<String>,
-    phone: Option<String>,
-    adults: i64,
-    children: i64,
-    status: String,
-    booked_at: NaiveDateTime,
-    org_name_zh: String,
-    org_name_en: String,
-    address_zh: String,
-    address_en: String,
-}
-
-const BOOKING_SELECT: &str = "SELECT b.id, b.session_id, b.code, b.name, b.phone, b.adults, \
-    b.children, b.status, b.booked_at, o.name_zh AS org_name_zh, o.name_en AS org_name_en, \
-    o.address_zh, o.address_en \
-    FROM bookings b JOIN sessions s ON s.id = b.session_id \
-    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
-
-const HOLDING: &str = "('confirmed', 'waitlisted', 'checked_in')";
-
 async fn session_row(
     conn: &mut SqliteConnection,
     id: i64,
@@ -403,8 +245,7 @@ async fn booking_view(
     let Some(s) = session_row(conn, b.session_id).await? else {
         return Ok(None);
     };
-    let status = BookingStatus::parse(&b.status).unwrap_or(BookingStatus::Cancelled);
-    let waitlist_position = if status == BookingStatus::Waitlisted {
+    let waitlist_position = if b.status() == BookingStatus::Waitlisted {
         let ahead: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM bookings WHERE session_id = ? AND status = 'waitlisted' AND id < ?",
         )
@@ -416,37 +257,7 @@ async fn booking_view(
     } else {
         None
     };
-    let session = s.view(now);
-    let join_link = (status.holds_places() && session.format == SessionFormat::CloudClassroom)
-        .then(|| s.join_link.clone())
-        .flatten();
-    let can_cancel = matches!(status, BookingStatus::Confirmed | BookingStatus::Waitlisted)
-        && session.status == SessionStatus::Scheduled
-        && booking::can_cancel(s.local_now(now), s.cancel_deadline);
-    Ok(Some(BookingView {
-        code: BookingCode::parse(&b.code).unwrap_or_else(|_| BookingCode::from_random([0; 8])),
-        status,
-        name_masked: b
-            .name
-            .as_deref()
-            .map(booking::mask_name)
-            .unwrap_or_default(),
-        phone_masked: b
-            .phone
-            .as_deref()
-            .and_then(|p| Phone::parse(p).ok())
-            .map(|p| p.masked())
-            .unwrap_or_default(),
-        adults: to_u32(b.adults),
-        children: to_u32(b.children),
-        waitlist_position,
-        session,
-        organisation: Localised::new(&b.org_name_zh, &b.org_name_en),
-        address: Localised::new(&b.address_zh, &b.address_en),
-        join_link,
-        can_cancel,
-        booked_at: b.booked_at,
-    }))
+    Ok(Some(b.view(&s, waitlist_position, now)))
 }
 
 fn refused(code: ErrorCode) -> BookingError {

@@ -1,13 +1,12 @@
 //! Booking rules over HTTP: validation, idempotency, duplicates, limits, windows, waiting
 //! list and promotion, cancellation deadline, no-show pause, retention.
 
-use crate::helpers::{now, SessionSpec, TestApp};
+use crate::helpers::{now, Db, SessionSpec, TestApp};
 use chrono::Duration;
 use serde_json::json;
 
-#[tokio::test]
-async fn a_booking_is_confirmed_and_found_only_with_its_phone() {
-    let app = TestApp::spawn().await;
+async fn a_booking_is_confirmed_and_found_only_with_its_phone(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app.session(SessionSpec::default()).await;
     let (status, b) = app.book(s, "+86 138 0013 8000", 2, 1).await;
     assert_eq!(status, 201, "{b}");
@@ -28,9 +27,8 @@ async fn a_booking_is_confirmed_and_found_only_with_its_phone() {
     assert_eq!(wrong_phone, unknown);
 }
 
-#[tokio::test]
-async fn invalid_fields_are_all_reported_and_nothing_is_booked() {
-    let app = TestApp::spawn().await;
+async fn invalid_fields_are_all_reported_and_nothing_is_booked(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app.session(SessionSpec::default()).await;
     let (status, err) = app
         .post("/api/v1/bookings", &json!({"session_id": s, "name": " ", "phone": "123", "adults": 0, "children": 0, "consent": false}))
@@ -56,9 +54,8 @@ async fn invalid_fields_are_all_reported_and_nothing_is_booked() {
     assert_eq!(app.confirmed_people_in_db(s).await, 0);
 }
 
-#[tokio::test]
-async fn a_retried_request_with_the_same_key_books_once() {
-    let app = TestApp::spawn().await;
+async fn a_retried_request_with_the_same_key_books_once(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app.session(SessionSpec::default()).await;
     let body = json!({"session_id": s, "name": "李四", "phone": "13700137000", "adults": 2, "children": 0, "consent": true});
     let mut codes = Vec::new();
@@ -93,9 +90,8 @@ async fn a_retried_request_with_the_same_key_books_once() {
     assert_eq!(r.status(), 409);
 }
 
-#[tokio::test]
-async fn one_booking_per_phone_per_session_and_five_people_per_day() {
-    let app = TestApp::spawn().await;
+async fn one_booking_per_phone_per_session_and_five_people_per_day(db: Db) {
+    let app = TestApp::spawn(db).await;
     let morning = app.session(SessionSpec::default()).await;
     let afternoon = app
         .session(SessionSpec {
@@ -117,9 +113,8 @@ async fn one_booking_per_phone_per_session_and_five_people_per_day() {
     assert_eq!(status, 201, "exactly five is allowed");
 }
 
-#[tokio::test]
-async fn booking_outside_the_window_is_refused() {
-    let app = TestApp::spawn().await;
+async fn booking_outside_the_window_is_refused(db: Db) {
+    let app = TestApp::spawn(db).await;
     let later = app
         .session(SessionSpec {
             opens_in: Duration::days(1),
@@ -140,9 +135,8 @@ async fn booking_outside_the_window_is_refused() {
     assert_eq!(view["window"], "not_yet_open");
 }
 
-#[tokio::test]
-async fn a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits() {
-    let app = TestApp::spawn().await;
+async fn a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app
         .session(SessionSpec {
             capacity: 4,
@@ -190,9 +184,8 @@ async fn a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_
     );
 }
 
-#[tokio::test]
-async fn cancelling_after_the_deadline_is_refused_with_the_reason() {
-    let app = TestApp::spawn().await;
+async fn cancelling_after_the_deadline_is_refused_with_the_reason(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app
         .session(SessionSpec {
             starts_in: Duration::hours(3),
@@ -210,9 +203,8 @@ async fn cancelling_after_the_deadline_is_refused_with_the_reason() {
     assert_eq!(app.confirmed_people_in_db(s).await, 1);
 }
 
-#[tokio::test]
-async fn three_no_shows_pause_bookings() {
-    let app = TestApp::spawn().await;
+async fn three_no_shows_pause_bookings(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app.session(SessionSpec::default()).await;
     let day = (now() - Duration::days(10)).date();
     for i in 0..3 {
@@ -231,9 +223,8 @@ async fn three_no_shows_pause_bookings() {
     assert_eq!(status, 201, "other numbers are unaffected");
 }
 
-#[tokio::test]
-async fn retention_erases_names_and_phones_but_keeps_counts() {
-    let app = TestApp::spawn().await;
+async fn retention_erases_names_and_phones_but_keeps_counts(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app.session(SessionSpec::default()).await;
     let (_, b) = app.book(s, "13400134000", 2, 0).await;
     let erased = app
@@ -250,3 +241,15 @@ async fn retention_erases_names_and_phones_but_keeps_counts() {
         "head counts survive"
     );
 }
+
+crate::on_both_databases!(
+    a_booking_is_confirmed_and_found_only_with_its_phone,
+    invalid_fields_are_all_reported_and_nothing_is_booked,
+    a_retried_request_with_the_same_key_books_once,
+    one_booking_per_phone_per_session_and_five_people_per_day,
+    booking_outside_the_window_is_refused,
+    a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits,
+    cancelling_after_the_deadline_is_refused_with_the_reason,
+    three_no_shows_pause_bookings,
+    retention_erases_names_and_phones_but_keeps_counts,
+);

@@ -1,15 +1,21 @@
 //! Health, the OpenAPI document, activities and sessions.
 
-use crate::helpers::{SessionSpec, TestApp};
+use crate::helpers::{Db, SessionSpec, TestApp};
 use labday_domain::SessionFormat;
 
-#[tokio::test]
-async fn health_answers_and_openapi_describes_every_endpoint() {
-    let app = TestApp::spawn().await;
+async fn health_answers_and_openapi_describes_every_endpoint(db: Db) {
+    let app = TestApp::spawn(db).await;
     let (status, body) = app.get("/api/v1/health").await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["database"], "sqlite");
+    assert_eq!(body["database"], app.backend());
+    assert_eq!(
+        app.backend(),
+        match db {
+            Db::Sqlite => "sqlite",
+            Db::Postgres => "postgres",
+        }
+    );
 
     let (status, doc) = app.get("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
@@ -31,9 +37,8 @@ async fn health_answers_and_openapi_describes_every_endpoint() {
     assert!(doc["components"]["schemas"]["ApiError"].is_object());
 }
 
-#[tokio::test]
-async fn demo_data_is_loaded_into_an_empty_database_only() {
-    let app = TestApp::spawn_with(|c| c.no_demo_data = false).await;
+async fn demo_data_is_loaded_into_an_empty_database_only(db: Db) {
+    let app = TestApp::spawn_with(db, |c| c.no_demo_data = false).await;
     let (status, list) = app.get("/api/v1/activities").await;
     assert_eq!(status, 200);
     let titles: Vec<&str> = list
@@ -60,9 +65,8 @@ async fn demo_data_is_loaded_into_an_empty_database_only() {
         .any(|s| s["window"] == "open"));
 }
 
-#[tokio::test]
-async fn unknown_things_get_a_json_404() {
-    let app = TestApp::spawn().await;
+async fn unknown_things_get_a_json_404(db: Db) {
+    let app = TestApp::spawn(db).await;
     for path in [
         "/api/v1/activities/999",
         "/api/v1/sessions/999",
@@ -78,9 +82,8 @@ async fn unknown_things_get_a_json_404() {
     assert_eq!(body["code"], "not_found");
 }
 
-#[tokio::test]
-async fn public_views_never_carry_the_join_link_or_personal_data() {
-    let app = TestApp::spawn().await;
+async fn public_views_never_carry_the_join_link_or_personal_data(db: Db) {
+    let app = TestApp::spawn(db).await;
     let link = "https://live.example.cn/secret-room-42";
     let s = app
         .session(SessionSpec {
@@ -110,3 +113,10 @@ async fn public_views_never_carry_the_join_link_or_personal_data() {
     assert_eq!(session["booked"], 1);
     assert_eq!(session["places_left"], 9);
 }
+
+crate::on_both_databases!(
+    health_answers_and_openapi_describes_every_endpoint,
+    demo_data_is_loaded_into_an_empty_database_only,
+    unknown_things_get_a_json_404,
+    public_views_never_carry_the_join_link_or_personal_data,
+);

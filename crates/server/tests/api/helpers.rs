@@ -1,5 +1,6 @@
-//! `TestApp`: a server on a temporary database, an HTTP client, and fixtures that create
-//! sessions with windows and deadlines relative to now.
+//! `TestApp`: a server on a fresh database (a temporary SQLite file, or a schema of its own
+//! in the test PostgreSQL database), an HTTP client, and fixtures that create sessions with
+//! windows and deadlines relative to now. [`on_both_databases!`] runs a test on each backend.
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::activity::{ActivityKind, Localised};
@@ -7,21 +8,272 @@ use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::SessionFormat;
 use labday_server::config::Config;
 use labday_server::storage::{NewActivity, NewOrganisation, NewSession, Storage};
+use rand::RngCore;
 use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection};
 use std::sync::Arc;
+
+/// The PostgreSQL the tests use: `LABDAY_TEST_POSTGRES`, else the CI service.
+pub fn postgres_url() -> String {
+    std::env::var("LABDAY_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    /// PostgreSQL, when it answers. Outside CI an unreachable server skips the test with a
+    /// message; in CI (`CI` set) it fails the test.
+    pub async fn postgres(test: &str) -> Option<Db> {
+        match PgConnection::connect(&postgres_url()).await {
+            Ok(conn) => {
+                let _ = conn.close().await;
+                Some(Db::Postgres)
+            }
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!(
+                    "SKIPPED (not in CI): PostgreSQL unreachable at {}: {e} [{test}]",
+                    postgres_url()
+                );
+                None
+            }
+            Err(e) => panic!("PostgreSQL unreachable at {} in CI: {e}", postgres_url()),
+        }
+    }
+}
+
+/// Defines each listed `async fn name(db: Db)` as two tests, `sqlite::name` and
+/// `postgres::name`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Db::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(db) = $crate::helpers::Db::postgres(stringify!($name)).await {
+                        super::$name(db).await
+                    }
+                }
+            )+
+        }
+    };
+}
+
+/// A fresh, private database for one test; a PostgreSQL schema is dropped when it goes.
+pub enum TestDb {
+    Sqlite {
+        path: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        /// The test database URL with `search_path` set to the schema.
+        url: String,
+        schema: String,
+    },
+}
+
+impl TestDb {
+    pub async fn create(db: Db) -> TestDb {
+        match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                TestDb::Sqlite {
+                    path: dir.path().join("labday.db"),
+                    _dir: dir,
+                }
+            }
+            Db::Postgres => {
+                let mut bytes = [0u8; 8];
+                rand::thread_rng().fill_bytes(&mut bytes);
+                let schema: String = std::iter::once("t_".to_owned())
+                    .chain(bytes.iter().map(|b| format!("{b:02x}")))
+                    .collect();
+                let mut conn = PgConnection::connect(&postgres_url())
+                    .await
+                    .expect("PostgreSQL");
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create schema");
+                let _ = conn.close().await;
+                let base = postgres_url();
+                let sep = if base.contains('?') { '&' } else { '?' };
+                TestDb::Postgres {
+                    url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                    schema,
+                }
+            }
+        }
+    }
+
+    /// What `--database` gets.
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite { path, .. } => path.display().to_string(),
+            TestDb::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    /// Runs one statement on a connection of its own.
+    pub async fn execute(&self, statement: &str) {
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("db");
+                sqlx::query(statement)
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql");
+                let _ = conn.close().await;
+            }
+            TestDb::Postgres { url, .. } => {
+                let mut conn = PgConnection::connect(url).await.expect("db");
+                sqlx::query(statement)
+                    .execute(&mut conn)
+                    .await
+                    .expect("sql");
+                let _ = conn.close().await;
+            }
+        }
+    }
+
+    /// Confirmed people in a session, counted from the bookings table itself.
+    pub async fn confirmed_people(&self, session: i64) -> i64 {
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(adults + children), 0) AS BIGINT) FROM bookings \
+             WHERE session_id = {session} AND status IN ('confirmed', 'checked_in')"
+        );
+        match self {
+            TestDb::Sqlite { path, .. } => {
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                        .await
+                        .expect("db");
+                let n = sqlx::query_scalar(&sql)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count");
+                let _ = conn.close().await;
+                n
+            }
+            TestDb::Postgres { url, .. } => {
+                let mut conn = PgConnection::connect(url).await.expect("db");
+                let n = sqlx::query_scalar(&sql)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count");
+                let _ = conn.close().await;
+                n
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let TestDb::Postgres { schema, .. } = self else {
+            return;
+        };
+        let drop_schema = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+        // Drop runs inside the test's runtime, which must not block on itself: use a thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&postgres_url()).await {
+                    let _ = sqlx::query(&drop_schema).execute(&mut conn).await;
+                    let _ = conn.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
 
 pub struct TestApp {
     pub url: String,
     pub http: reqwest::Client,
     pub storage: Arc<dyn Storage>,
-    pub db_path: std::path::PathBuf,
+    pub db: TestDb,
     pub activity_id: i64,
-    _dir: tempfile::TempDir,
 }
 
 /// Venue-local now.
 pub fn now() -> NaiveDateTime {
     venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES)
+}
+
+/// The organisation and activity every test's sessions belong to.
+pub async fn add_fixture_activity(storage: &dyn Storage) -> i64 {
+    let org = storage
+        .add_organisation(NewOrganisation {
+            name: Localised::new("测试实验室", "Test lab"),
+            city: Localised::new("南昌", "Nanchang"),
+            address: Localised::new("测试路 1 号", "1 Test Road"),
+            contact: "0791-0000".into(),
+            utc_offset_minutes: SHANGHAI_OFFSET_MINUTES,
+        })
+        .await
+        .expect("org");
+    let today = now().date();
+    storage
+        .add_activity(NewActivity {
+            organisation_id: org,
+            kind: ActivityKind::LabOpenDay,
+            title: Localised::new("测试开放日", "Test open day"),
+            description: Localised::default(),
+            safety_notes: Localised::default(),
+            starts_on: today,
+            ends_on: today + Duration::days(10),
+        })
+        .await
+        .expect("activity")
+}
+
+/// A session of the fixture activity, shaped by `spec`.
+pub async fn add_fixture_session(
+    storage: &dyn Storage,
+    activity_id: i64,
+    spec: SessionSpec,
+) -> i64 {
+    let starts_at = now() + spec.starts_in;
+    storage
+        .add_session(NewSession {
+            activity_id,
+            format: spec.format,
+            title: Localised::new("测试场次", "Test session"),
+            place: Localised::new("一楼", "Ground floor"),
+            join_link: spec.join_link,
+            starts_at,
+            ends_at: starts_at + Duration::hours(1),
+            capacity: spec.capacity,
+            per_booking_limit: spec.per_booking_limit,
+            booking_opens_at: now() + spec.opens_in,
+            booking_closes_at: starts_at - spec.closes_before_start,
+            cancel_deadline: starts_at - spec.cancel_before_start,
+        })
+        .await
+        .expect("session")
 }
 
 /// How a fixture session is shaped.
@@ -53,72 +305,35 @@ impl Default for SessionSpec {
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        Self::spawn_with(|_| {}).await
+    pub async fn spawn(db: Db) -> TestApp {
+        Self::spawn_with(db, |_| {}).await
     }
 
-    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("labday.db");
-        let mut config =
-            Config::for_tests(db_path.display().to_string(), dir.path().join("no-dist"));
+    pub async fn spawn_with(db: Db, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::create(db).await;
+        let mut config = Config::for_tests(db.url(), std::env::temp_dir().join("labday-no-dist"));
         adjust(&mut config);
         let (running, _handle) = labday_server::startup::start(&config)
             .await
             .expect("server starts");
         let storage = running.storage;
-        let org = storage
-            .add_organisation(NewOrganisation {
-                name: Localised::new("测试实验室", "Test lab"),
-                city: Localised::new("南昌", "Nanchang"),
-                address: Localised::new("测试路 1 号", "1 Test Road"),
-                contact: "0791-0000".into(),
-                utc_offset_minutes: SHANGHAI_OFFSET_MINUTES,
-            })
-            .await
-            .expect("org");
-        let today = now().date();
-        let activity_id = storage
-            .add_activity(NewActivity {
-                organisation_id: org,
-                kind: ActivityKind::LabOpenDay,
-                title: Localised::new("测试开放日", "Test open day"),
-                description: Localised::default(),
-                safety_notes: Localised::default(),
-                starts_on: today,
-                ends_on: today + Duration::days(10),
-            })
-            .await
-            .expect("activity");
+        let activity_id = add_fixture_activity(storage.as_ref()).await;
         TestApp {
             url: format!("http://{}", running.addr),
             http: reqwest::Client::new(),
             storage,
-            db_path,
+            db,
             activity_id,
-            _dir: dir,
         }
     }
 
+    /// "sqlite" or "postgres", as health reports it.
+    pub fn backend(&self) -> &'static str {
+        self.storage.backend()
+    }
+
     pub async fn session(&self, spec: SessionSpec) -> i64 {
-        let starts_at = now() + spec.starts_in;
-        self.storage
-            .add_session(NewSession {
-                activity_id: self.activity_id,
-                format: spec.format,
-                title: Localised::new("测试场次", "Test session"),
-                place: Localised::new("一楼", "Ground floor"),
-                join_link: spec.join_link,
-                starts_at,
-                ends_at: starts_at + Duration::hours(1),
-                capacity: spec.capacity,
-                per_booking_limit: spec.per_booking_limit,
-                booking_opens_at: now() + spec.opens_in,
-                booking_closes_at: starts_at - spec.closes_before_start,
-                cancel_deadline: starts_at - spec.cancel_before_start,
-            })
-            .await
-            .expect("session")
+        add_fixture_session(self.storage.as_ref(), self.activity_id, spec).await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -176,25 +391,10 @@ impl TestApp {
 
     /// Confirmed people in a session, counted from the bookings table itself.
     pub async fn confirmed_people_in_db(&self, session: i64) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("db");
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(adults + children), 0) FROM bookings WHERE session_id = ? AND status IN ('confirmed', 'checked_in')",
-        )
-        .bind(session)
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-        pool.close().await;
-        n
+        self.db.confirmed_people(session).await
     }
 
     pub async fn sql(&self, statement: &str) {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .expect("db");
-        sqlx::query(statement).execute(&pool).await.expect("sql");
-        pool.close().await;
+        self.db.execute(statement).await
     }
 }

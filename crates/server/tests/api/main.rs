@@ -1,7 +1,8 @@
-//! Black-box API tests: the real server on a free port with a fresh SQLite file per test,
-//! driven over real HTTP.
+//! Black-box API tests: the real server on a free port with a fresh database per test (a
+//! SQLite file, or a PostgreSQL schema), driven over real HTTP. Every test runs on both.
 
 mod bookings;
 mod catalogue;
 mod helpers;
 mod rush;
+mod scale_out;

@@ -2,13 +2,12 @@
 //! HTTP. Confirmed people never exceed capacity, and the API's answers add up with the
 //! database.
 
-use crate::helpers::{SessionSpec, TestApp};
+use crate::helpers::{Db, SessionSpec, TestApp};
 use futures::future::join_all;
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn five_hundred_simultaneous_bookings_never_overbook() {
-    let app = TestApp::spawn().await;
+async fn five_hundred_simultaneous_bookings_never_overbook(db: Db) {
+    let app = TestApp::spawn(db).await;
     let s = app
         .session(SessionSpec {
             capacity: 100,
@@ -51,3 +50,35 @@ async fn five_hundred_simultaneous_bookings_never_overbook() {
     let (_, view) = app.get(&format!("/api/v1/sessions/{s}")).await;
     assert_eq!(view["booked"].as_i64(), Some(confirmed_people));
 }
+
+async fn simultaneous_retries_with_one_key_book_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let s = app.session(SessionSpec::default()).await;
+    let body = json!({"session_id": s, "name": "李四", "phone": "13700137000", "adults": 2, "children": 0, "consent": true});
+    let retries = (0..20).map(|_| {
+        let request = app
+            .http
+            .post(format!("{}/api/v1/bookings", app.url))
+            .header("Idempotency-Key", "same-key")
+            .json(&body);
+        async move {
+            let r = request.send().await.expect("request");
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.expect("json"))
+        }
+    });
+    let answers = join_all(retries).await;
+    for (status, v) in &answers {
+        assert_eq!(*status, 201, "never a 500 or a refusal: {v}");
+        assert_eq!(
+            v["code"], answers[0].1["code"],
+            "the first booking each time"
+        );
+    }
+    assert_eq!(app.confirmed_people_in_db(s).await, 2);
+}
+
+crate::on_both_databases!(
+    five_hundred_simultaneous_bookings_never_overbook,
+    simultaneous_retries_with_one_key_book_once,
+);

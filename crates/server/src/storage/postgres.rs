@@ -1,0 +1,583 @@
+//! PostgreSQL storage, for running several server processes against one database. Unlike
+//! SQLite, writers here really run in parallel, so every booking or cancellation first takes
+//! its session's row lock (`SELECT ... FOR UPDATE`): capacity checks and the `booked` /
+//! `waiting` counters of one session are serialised across all processes, while different
+//! sessions book in parallel. The per-phone daily limit spans sessions, so a transaction-scoped
+//! advisory lock on the phone number serialises one number's bookings too.
+
+use super::rows::{
+    to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, HOLDING,
+    SESSION_SELECT,
+};
+use super::{
+    BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
+    Storage, StorageError,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
+use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
+use labday_domain::session::{window_state, SessionStatus, WindowState};
+use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Connections per server process. Bookings of one session queue on its row lock anyway, so
+/// a few connections keep the database busy; several processes must stay well below
+/// PostgreSQL's default `max_connections` of 100.
+const POOL_SIZE: u32 = 8;
+
+/// Advisory-lock class for "one phone number's bookings" (the two-key form, so it cannot
+/// collide with the single-key lock sqlx takes while migrating).
+const PHONE_LOCK_CLASS: i32 = 0x6c62_6431;
+
+const IDEMPOTENCY_CONSTRAINT: &str = "bookings_idempotency_key";
+const ONE_PER_PHONE_CONSTRAINT: &str = "bookings_one_per_phone_per_session";
+
+pub struct PostgresStorage {
+    pool: PgPool,
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (`postgres://...`) and runs migrations. Several processes may start
+    /// at once: sqlx serialises migrations with an advisory lock.
+    pub async fn open(url: &str) -> Result<PostgresStorage, StorageError> {
+        let options = PgConnectOptions::from_str(url)?.application_name("labday");
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStorage { pool })
+    }
+}
+
+impl Storage for PostgresStorage {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+#[async_trait]
+impl Catalogue for PostgresStorage {
+    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO organisations (name_zh, name_en, city_zh, city_en, address_zh, address_en, contact, utc_offset_minutes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(&org.name.zh)
+        .bind(&org.name.en)
+        .bind(&org.city.zh)
+        .bind(&org.city.en)
+        .bind(&org.address.zh)
+        .bind(&org.address.en)
+        .bind(&org.contact)
+        .bind(i64::from(org.utc_offset_minutes))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn add_activity(&self, a: NewActivity) -> Result<i64, StorageError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO activities (organisation_id, kind, title_zh, title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(a.organisation_id)
+        .bind(a.kind.as_str())
+        .bind(&a.title.zh)
+        .bind(&a.title.en)
+        .bind(&a.description.zh)
+        .bind(&a.description.en)
+        .bind(&a.safety_notes.zh)
+        .bind(&a.safety_notes.en)
+        .bind(a.starts_on)
+        .bind(a.ends_on)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn add_session(&self, s: NewSession) -> Result<i64, StorageError> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO sessions (activity_id, format, title_zh, title_en, place_zh, place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, booking_closes_at, cancel_deadline) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        )
+        .bind(s.activity_id)
+        .bind(s.format.as_str())
+        .bind(&s.title.zh)
+        .bind(&s.title.en)
+        .bind(&s.place.zh)
+        .bind(&s.place.en)
+        .bind(&s.join_link)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(i64::from(s.capacity))
+        .bind(i64::from(s.per_booking_limit))
+        .bind(s.booking_opens_at)
+        .bind(s.booking_closes_at)
+        .bind(s.cancel_deadline)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn is_empty(&self) -> Result<bool, StorageError> {
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM activities)")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(!any)
+    }
+
+    async fn list_activities(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ActivitySummary>, StorageError> {
+        // A day of slack covers every venue offset; the exact cut is made per session below.
+        let yesterday = (now - chrono::Duration::days(1)).date_naive();
+        let activities: Vec<ActivityRow> = sqlx::query_as(&format!(
+            "{ACTIVITY_SELECT} WHERE a.ends_on >= $1 ORDER BY a.starts_on, a.id"
+        ))
+        .bind(yesterday)
+        .fetch_all(&self.pool)
+        .await?;
+        let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
+            "{SESSION_SELECT} WHERE a.ends_on >= $1 ORDER BY s.starts_at, s.id"
+        ))
+        .bind(yesterday)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_activity: BTreeMap<i64, Vec<SessionView>> = BTreeMap::new();
+        for row in &sessions {
+            if row.ends_at > row.local_now(now) {
+                by_activity
+                    .entry(row.activity_id)
+                    .or_default()
+                    .push(row.view(now));
+            }
+        }
+        Ok(activities
+            .iter()
+            .filter(|a| by_activity.contains_key(&a.id))
+            .map(|a| a.summary(&by_activity[&a.id]))
+            .collect())
+    }
+
+    async fn activity(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ActivityDetail>, StorageError> {
+        let Some(a): Option<ActivityRow> =
+            sqlx::query_as(&format!("{ACTIVITY_SELECT} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let rows: Vec<SessionRow> = sqlx::query_as(&format!(
+            "{SESSION_SELECT} WHERE s.activity_id = $1 ORDER BY s.starts_at, s.id"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let sessions: Vec<SessionView> = rows
+            .iter()
+            .filter(|r| r.ends_at > r.local_now(now))
+            .map(|r| r.view(now))
+            .collect();
+        Ok(Some(ActivityDetail {
+            summary: a.summary(&sessions),
+            description: Localised::new(&a.description_zh, &a.description_en),
+            address: Localised::new(&a.address_zh, &a.address_en),
+            safety_notes: Localised::new(&a.safety_zh, &a.safety_en),
+            contact: a.contact.clone(),
+            sessions,
+        }))
+    }
+
+    async fn session(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionView>, StorageError> {
+        let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.view(now)))
+    }
+}
+
+/// The session row, locked until the transaction ends: the one place where bookings of a
+/// session queue up, whichever server process they arrived at.
+async fn lock_session(conn: &mut PgConnection, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = $1 FOR UPDATE OF s"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+async fn session_row(conn: &mut PgConnection, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The holder's view of a booking, read on the given connection.
+async fn booking_view(
+    conn: &mut PgConnection,
+    where_clause: &str,
+    code: &str,
+    phone: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<BookingView>, sqlx::Error> {
+    let sql = format!("{BOOKING_SELECT} WHERE {where_clause}");
+    let mut query = sqlx::query_as::<_, BookingRow>(&sql).bind(code);
+    if let Some(phone) = phone {
+        query = query.bind(phone);
+    }
+    let Some(b) = query.fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let Some(s) = session_row(conn, b.session_id).await? else {
+        return Ok(None);
+    };
+    let waitlist_position = if b.status() == BookingStatus::Waitlisted {
+        let ahead: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bookings WHERE session_id = $1 AND status = 'waitlisted' AND id < $2",
+        )
+        .bind(b.session_id)
+        .bind(b.id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Some(to_u32(ahead) + 1)
+    } else {
+        None
+    };
+    Ok(Some(b.view(&s, waitlist_position, now)))
+}
+
+/// The booking an Idempotency-Key already made, if any: its view when the request is the
+/// same, a refusal when the key was used for a different request.
+async fn earlier_booking(
+    conn: &mut PgConnection,
+    key: &str,
+    digest: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<BookingView>, BookingError> {
+    let earlier: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT code, request_digest FROM bookings WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((code, earlier_digest)) = earlier else {
+        return Ok(None);
+    };
+    if earlier_digest.as_deref() != Some(digest) {
+        return Err(refused(ErrorCode::IdempotencyMismatch));
+    }
+    let view = booking_view(conn, "b.code = $1", &code, None, now).await?;
+    view.map(Some).ok_or_else(|| refused(ErrorCode::NotFound))
+}
+
+/// The constraint a statement violated, when it failed on a unique index.
+fn unique_violation(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            Some(db.constraint().unwrap_or_default().to_owned())
+        }
+        _ => None,
+    }
+}
+
+fn refused(code: ErrorCode) -> BookingError {
+    BookingError::Refused(code)
+}
+
+/// How one booking transaction ended.
+enum Attempt {
+    Done(BookingView),
+    /// Another request with the same Idempotency-Key committed first.
+    KeyTaken,
+}
+
+impl PostgresStorage {
+    async fn try_book(
+        &self,
+        booking: &ValidBooking,
+        ctx: &BookingContext,
+    ) -> Result<Attempt, BookingError> {
+        let mut tx = self.pool.begin().await?;
+        let session = lock_session(&mut tx, booking.session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        // Checked under the lock, so a retry racing its original on the same session sees it.
+        if let Some((key, digest)) = &ctx.idempotency {
+            if let Some(view) = earlier_booking(&mut tx, key, digest, ctx.now).await? {
+                return Ok(Attempt::Done(view));
+            }
+        }
+        if session.status() == SessionStatus::Cancelled {
+            return Err(refused(ErrorCode::SessionCancelled));
+        }
+        let local_now = session.local_now(ctx.now);
+        let stamp = local_now.with_nanosecond(0).unwrap_or(local_now);
+        if window_state(
+            local_now,
+            session.booking_opens_at,
+            session.booking_closes_at,
+        ) != WindowState::Open
+        {
+            return Err(refused(ErrorCode::WindowClosed));
+        }
+        if booking.party.people() > to_u32(session.per_booking_limit) {
+            return Err(refused(ErrorCode::PartyTooLarge));
+        }
+        let phone = booking.phone.as_str();
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(PHONE_LOCK_CLASS)
+            .bind(phone)
+            .execute(&mut *tx)
+            .await?;
+        let duplicate: bool = sqlx::query_scalar(&format!(
+            "SELECT EXISTS (SELECT 1 FROM bookings WHERE session_id = $1 AND phone = $2 AND status IN {HOLDING})"
+        ))
+        .bind(session.id)
+        .bind(phone)
+        .fetch_one(&mut *tx)
+        .await?;
+        if duplicate {
+            return Err(refused(ErrorCode::DuplicateBooking));
+        }
+        let day = session.starts_at.date();
+        let that_day: i64 = sqlx::query_scalar(&format!(
+            "SELECT COALESCE(SUM(adults + children), 0)::BIGINT FROM bookings WHERE phone = $1 AND session_day = $2 AND status IN {HOLDING}"
+        ))
+        .bind(phone)
+        .bind(day)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !booking::within_daily_limit(to_u32(that_day), booking.party, ctx.daily_limit) {
+            return Err(refused(ErrorCode::DailyLimit));
+        }
+        let no_shows: Vec<NaiveDate> = sqlx::query_scalar(
+            "SELECT session_day FROM bookings WHERE phone = $1 AND status = 'no_show'",
+        )
+        .bind(phone)
+        .fetch_all(&mut *tx)
+        .await?;
+        if ctx
+            .no_show
+            .blocked_until(&no_shows, local_now.date())
+            .is_some()
+        {
+            return Err(refused(ErrorCode::NoShowBlocked));
+        }
+        let status = booking::admit(
+            to_u32(session.capacity),
+            to_u32(session.booked),
+            booking.party,
+        );
+        let people = i64::from(booking.party.people());
+        let (key, digest) = ctx.idempotency.clone().unzip();
+        let inserted = sqlx::query(
+            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(session.id)
+        .bind(ctx.code.as_str())
+        .bind(booking.name.as_str())
+        .bind(phone)
+        .bind(i64::from(booking.party.adults))
+        .bind(i64::from(booking.party.children))
+        .bind(status.as_str())
+        .bind(day)
+        .bind(stamp)
+        .bind(stamp)
+        .bind(key)
+        .bind(digest)
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = inserted {
+            return match unique_violation(&e).as_deref() {
+                // The same key committed for another session while we held this one.
+                Some(IDEMPOTENCY_CONSTRAINT) => Ok(Attempt::KeyTaken),
+                Some(ONE_PER_PHONE_CONSTRAINT) => Err(refused(ErrorCode::DuplicateBooking)),
+                _ => Err(e.into()),
+            };
+        }
+        let counter = if status == BookingStatus::Confirmed {
+            "booked"
+        } else {
+            "waiting"
+        };
+        sqlx::query(&format!(
+            "UPDATE sessions SET {counter} = {counter} + $1 WHERE id = $2"
+        ))
+        .bind(people)
+        .bind(session.id)
+        .execute(&mut *tx)
+        .await?;
+        let view = booking_view(&mut tx, "b.code = $1", ctx.code.as_str(), None, ctx.now).await?;
+        tx.commit().await?;
+        view.map(Attempt::Done)
+            .ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+    }
+}
+
+#[async_trait]
+impl Bookings for PostgresStorage {
+    async fn book(
+        &self,
+        booking: ValidBooking,
+        ctx: BookingContext,
+    ) -> Result<BookingView, BookingError> {
+        match self.try_book(&booking, &ctx).await? {
+            Attempt::Done(view) => Ok(view),
+            Attempt::KeyTaken => {
+                let (key, digest) = ctx.idempotency.as_ref().ok_or_else(|| {
+                    BookingError::Storage(StorageError::new("key conflict without a key"))
+                })?;
+                let mut conn = self.pool.acquire().await?;
+                earlier_booking(&mut conn, key, digest, ctx.now)
+                    .await?
+                    .ok_or_else(|| {
+                        BookingError::Storage(StorageError::new("earlier booking vanished"))
+                    })
+            }
+        }
+    }
+
+    async fn find_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingView>, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(booking_view(
+            &mut conn,
+            "b.code = $1 AND b.phone = $2",
+            code.as_str(),
+            Some(phone.as_str()),
+            now,
+        )
+        .await?)
+    }
+
+    async fn cancel_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<BookingView, BookingError> {
+        let mut tx = self.pool.begin().await?;
+        let session_id: i64 =
+            sqlx::query_scalar("SELECT session_id FROM bookings WHERE code = $1 AND phone = $2")
+                .bind(code.as_str())
+                .bind(phone.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let session = lock_session(&mut tx, session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        // Read again under the session lock: a concurrent cancel may have won.
+        let (id, status, people): (i64, String, i64) = sqlx::query_as(
+            "SELECT id, status, adults + children FROM bookings WHERE code = $1 AND phone = $2",
+        )
+        .bind(code.as_str())
+        .bind(phone.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let status = BookingStatus::parse(&status).unwrap_or(BookingStatus::Cancelled);
+        match status {
+            BookingStatus::Cancelled => return Err(refused(ErrorCode::AlreadyCancelled)),
+            BookingStatus::CheckedIn | BookingStatus::NoShow => {
+                return Err(refused(ErrorCode::CancelDeadlinePassed))
+            }
+            BookingStatus::Confirmed | BookingStatus::Waitlisted => {}
+        }
+        let local_now = session.local_now(now);
+        if !booking::can_cancel(local_now, session.cancel_deadline) {
+            return Err(refused(ErrorCode::CancelDeadlinePassed));
+        }
+        sqlx::query("UPDATE bookings SET status = 'cancelled', cancelled_at = $1 WHERE id = $2")
+            .bind(local_now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if status == BookingStatus::Confirmed {
+            sqlx::query("UPDATE sessions SET booked = booked - $1 WHERE id = $2")
+                .bind(people)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+            promote_waiting(&mut tx, session_id).await?;
+        } else {
+            sqlx::query("UPDATE sessions SET waiting = waiting - $1 WHERE id = $2")
+                .bind(people)
+                .bind(session_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let view = booking_view(&mut tx, "b.code = $1", code.as_str(), None, now).await?;
+        tx.commit().await?;
+        view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+    }
+
+    async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        let done = sqlx::query(
+            "UPDATE bookings SET name = NULL, phone = NULL, erased_at = LOCALTIMESTAMP(0) \
+             WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < $1)",
+        )
+        .bind(cutoff)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// Confirms waiting bookings that now fit, in the order they joined. The caller holds the
+/// session's row lock.
+async fn promote_waiting(conn: &mut PgConnection, session_id: i64) -> Result<(), sqlx::Error> {
+    let (capacity, booked): (i64, i64) =
+        sqlx::query_as("SELECT capacity, booked FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let waiting: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, adults + children FROM bookings WHERE session_id = $1 AND status = 'waitlisted' ORDER BY id",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let queue: Vec<(i64, u32)> = waiting.iter().map(|(id, p)| (*id, to_u32(*p))).collect();
+    let free = to_u32(capacity - booked);
+    let promoted = booking::promotions(free, &queue);
+    let moved: i64 = queue
+        .iter()
+        .filter(|(id, _)| promoted.contains(id))
+        .map(|(_, p)| i64::from(*p))
+        .sum();
+    if !promoted.is_empty() {
+        sqlx::query("UPDATE bookings SET status = 'confirmed' WHERE id = ANY($1)")
+            .bind(&promoted)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE sessions SET booked = booked + $1, waiting = waiting - $1 WHERE id = $2")
+        .bind(moved)
+        .bind(session_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

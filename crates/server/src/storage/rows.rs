@@ -1,0 +1,223 @@
+//! Row shapes shared by the SQLite and PostgreSQL implementations: both schemas use the
+//! same table and column names, and the column types decode to the same Rust types, so
+//! the select lists and the conversion into wire views are written once.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use labday_domain::activity::{ActivityKind, ActivitySummary, Localised};
+use labday_domain::booking::{self, BookingCode, BookingStatus};
+use labday_domain::session::{window_state, Availability, SessionStatus, WindowState};
+use labday_domain::time::venue_local;
+use labday_domain::{BookingView, Phone, SessionFormat, SessionView};
+use sqlx::FromRow;
+
+pub(super) const SESSION_SELECT: &str =
+    "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
+    s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
+    s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting, \
+    a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes \
+    FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    JOIN organisations o ON o.id = a.organisation_id";
+
+#[derive(FromRow)]
+pub(super) struct SessionRow {
+    pub(super) id: i64,
+    pub(super) activity_id: i64,
+    pub(super) format: String,
+    pub(super) title_zh: String,
+    pub(super) title_en: String,
+    pub(super) place_zh: String,
+    pub(super) place_en: String,
+    pub(super) join_link: Option<String>,
+    pub(super) starts_at: NaiveDateTime,
+    pub(super) ends_at: NaiveDateTime,
+    pub(super) capacity: i64,
+    pub(super) per_booking_limit: i64,
+    pub(super) booking_opens_at: NaiveDateTime,
+    pub(super) booking_closes_at: NaiveDateTime,
+    pub(super) cancel_deadline: NaiveDateTime,
+    pub(super) status: String,
+    pub(super) booked: i64,
+    pub(super) waiting: i64,
+    pub(super) activity_title_zh: String,
+    pub(super) activity_title_en: String,
+    pub(super) utc_offset_minutes: i64,
+}
+
+impl SessionRow {
+    pub(super) fn local_now(&self, now: DateTime<Utc>) -> NaiveDateTime {
+        venue_local(now, self.utc_offset_minutes as i32)
+    }
+
+    pub(super) fn status(&self) -> SessionStatus {
+        if self.status == "cancelled" {
+            SessionStatus::Cancelled
+        } else {
+            SessionStatus::Scheduled
+        }
+    }
+
+    pub(super) fn view(&self, now: DateTime<Utc>) -> SessionView {
+        let capacity = to_u32(self.capacity);
+        let booked = to_u32(self.booked);
+        let status = self.status();
+        let window = match status {
+            SessionStatus::Cancelled => WindowState::Closed,
+            SessionStatus::Scheduled => window_state(
+                self.local_now(now),
+                self.booking_opens_at,
+                self.booking_closes_at,
+            ),
+        };
+        SessionView {
+            id: self.id,
+            activity_id: self.activity_id,
+            activity_title: Localised::new(&self.activity_title_zh, &self.activity_title_en),
+            format: SessionFormat::parse(&self.format).unwrap_or(SessionFormat::Visit),
+            title: Localised::new(&self.title_zh, &self.title_en),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            place: Localised::new(&self.place_zh, &self.place_en),
+            capacity,
+            booked,
+            places_left: capacity.saturating_sub(booked),
+            availability: Availability::of(capacity, booked),
+            per_booking_limit: to_u32(self.per_booking_limit),
+            booking_opens_at: self.booking_opens_at,
+            booking_closes_at: self.booking_closes_at,
+            cancel_deadline: self.cancel_deadline,
+            window,
+            status,
+            waiting: to_u32(self.waiting),
+        }
+    }
+}
+
+pub(super) fn to_u32(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
+
+#[derive(FromRow)]
+pub(super) struct ActivityRow {
+    pub(super) id: i64,
+    pub(super) kind: String,
+    pub(super) title_zh: String,
+    pub(super) title_en: String,
+    pub(super) description_zh: String,
+    pub(super) description_en: String,
+    pub(super) safety_zh: String,
+    pub(super) safety_en: String,
+    pub(super) starts_on: NaiveDate,
+    pub(super) ends_on: NaiveDate,
+    pub(super) org_name_zh: String,
+    pub(super) org_name_en: String,
+    pub(super) city_zh: String,
+    pub(super) city_en: String,
+    pub(super) address_zh: String,
+    pub(super) address_en: String,
+    pub(super) contact: String,
+}
+
+pub(super) const ACTIVITY_SELECT: &str =
+    "SELECT a.id, a.kind, a.title_zh, a.title_en, a.description_zh, \
+    a.description_en, a.safety_zh, a.safety_en, a.starts_on, a.ends_on, \
+    o.name_zh AS org_name_zh, o.name_en AS org_name_en, o.city_zh, o.city_en, \
+    o.address_zh, o.address_en, o.contact \
+    FROM activities a JOIN organisations o ON o.id = a.organisation_id";
+
+impl ActivityRow {
+    pub(super) fn summary(&self, sessions: &[SessionView]) -> ActivitySummary {
+        let mut formats: Vec<SessionFormat> = sessions.iter().map(|s| s.format).collect();
+        formats.sort();
+        formats.dedup();
+        let bookable = sessions
+            .iter()
+            .filter(|s| s.status == SessionStatus::Scheduled && s.window != WindowState::Closed);
+        let (capacity, booked) = bookable.fold((0, 0), |(c, b), s| (c + s.capacity, b + s.booked));
+        ActivitySummary {
+            id: self.id,
+            kind: ActivityKind::parse(&self.kind).unwrap_or(ActivityKind::LabOpenDay),
+            title: Localised::new(&self.title_zh, &self.title_en),
+            organisation: Localised::new(&self.org_name_zh, &self.org_name_en),
+            city: Localised::new(&self.city_zh, &self.city_en),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            formats,
+            places_left: capacity.saturating_sub(booked),
+            availability: Availability::of(capacity, booked),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(super) struct BookingRow {
+    pub(super) id: i64,
+    pub(super) session_id: i64,
+    pub(super) code: String,
+    pub(super) name: Option<String>,
+    pub(super) phone: Option<String>,
+    pub(super) adults: i64,
+    pub(super) children: i64,
+    pub(super) status: String,
+    pub(super) booked_at: NaiveDateTime,
+    pub(super) org_name_zh: String,
+    pub(super) org_name_en: String,
+    pub(super) address_zh: String,
+    pub(super) address_en: String,
+}
+
+pub(super) const BOOKING_SELECT: &str =
+    "SELECT b.id, b.session_id, b.code, b.name, b.phone, b.adults, \
+    b.children, b.status, b.booked_at, o.name_zh AS org_name_zh, o.name_en AS org_name_en, \
+    o.address_zh, o.address_en \
+    FROM bookings b JOIN sessions s ON s.id = b.session_id \
+    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
+
+pub(super) const HOLDING: &str = "('confirmed', 'waitlisted', 'checked_in')";
+
+impl BookingRow {
+    pub(super) fn status(&self) -> BookingStatus {
+        BookingStatus::parse(&self.status).unwrap_or(BookingStatus::Cancelled)
+    }
+
+    /// The holder's view, given the booking's session and its place on the waiting list.
+    pub(super) fn view(
+        &self,
+        s: &SessionRow,
+        waitlist_position: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> BookingView {
+        let status = self.status();
+        let session = s.view(now);
+        let join_link = (status.holds_places() && session.format == SessionFormat::CloudClassroom)
+            .then(|| s.join_link.clone())
+            .flatten();
+        let can_cancel = matches!(status, BookingStatus::Confirmed | BookingStatus::Waitlisted)
+            && session.status == SessionStatus::Scheduled
+            && booking::can_cancel(s.local_now(now), s.cancel_deadline);
+        BookingView {
+            code: BookingCode::parse(&self.code)
+                .unwrap_or_else(|_| BookingCode::from_random([0; 8])),
+            status,
+            name_masked: self
+                .name
+                .as_deref()
+                .map(booking::mask_name)
+                .unwrap_or_default(),
+            phone_masked: self
+                .phone
+                .as_deref()
+                .and_then(|p| Phone::parse(p).ok())
+                .map(|p| p.masked())
+                .unwrap_or_default(),
+            adults: to_u32(self.adults),
+            children: to_u32(self.children),
+            waitlist_position,
+            session,
+            organisation: Localised::new(&self.org_name_zh, &self.org_name_en),
+            address: Localised::new(&self.address_zh, &self.address_en),
+            join_link,
+            can_cancel,
+            booked_at: self.booked_at,
+        }
+    }
+}
