@@ -9,7 +9,47 @@ use crate::pages::{
 use crate::store;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
+use wasm_bindgen::JsCast;
+
+fn root_element() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.document_element()
+}
+
+/// After a route change, moves focus to the new page's heading (or the main region) so
+/// screen-reader and keyboard users start at the top of what changed.
+#[component]
+fn RouteFocus() -> impl IntoView {
+    let location = use_location();
+    let first = StoredValue::new(true);
+    Effect::new(move |_| {
+        let _ = location.pathname.get();
+        if first.get_value() {
+            first.set_value(false);
+            return;
+        }
+        set_timeout(
+            || {
+                let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                    return;
+                };
+                let target = doc
+                    .query_selector("main h1")
+                    .ok()
+                    .flatten()
+                    .or_else(|| doc.get_element_by_id("main"));
+                if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    if !el.has_attribute("tabindex") {
+                        let _ = el.set_attribute("tabindex", "-1");
+                    }
+                    let _ = el.focus();
+                }
+            },
+            std::time::Duration::from_millis(60),
+        );
+    });
+}
 
 /// The language to start in: `?lang=` in the address, then this device's choice, then zh-CN.
 fn initial_lang() -> Lang {
@@ -30,6 +70,19 @@ fn initial_lang() -> Lang {
 pub fn App() -> impl IntoView {
     let lang = RwSignal::new(initial_lang());
     provide_context(lang);
+    let elder = RwSignal::new(
+        store::elder_mode() || root_element().is_some_and(|r| r.class_list().contains("elder")),
+    );
+    Effect::new(move |_| {
+        if let Some(root) = root_element() {
+            let _ = root.class_list().toggle_with_force("elder", elder.get());
+        }
+    });
+    let toggle_elder = move |_| {
+        let on = !elder.get_untracked();
+        store::save_elder_mode(on);
+        elder.set(on);
+    };
     Effect::new(move |_| {
         let code = lang.get().code();
         if let Some(root) = web_sys::window()
@@ -55,14 +108,19 @@ pub fn App() -> impl IntoView {
             <a class="skip" href="#main">{t(i18n::SKIP_TO_CONTENT)}</a>
             <header class="top">
                 <A href="/" attr:class="brand">{t(i18n::APP_NAME)}</A>
-                <nav aria-label=t(i18n::NAV_HOME)>
+                <nav aria-label=t(i18n::NAV_LABEL)>
                     <A href="/my">{t(i18n::NAV_MY)}</A>
                 </nav>
+                <button type="button" class="mode" on:click=toggle_elder
+                    aria-pressed=move || elder.get().to_string() title=t(i18n::ELDER_MODE_LABEL)>
+                    {t(i18n::ELDER_MODE)}
+                </button>
                 <button type="button" class="lang" on:click=switch aria-label=t(i18n::SWITCH_LANG_LABEL)
                     lang=move || match lang.get() { Lang::Zh => "en", Lang::En => "zh-CN" }>
                     {t(i18n::SWITCH_LANG)}
                 </button>
             </header>
+            <RouteFocus/>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }>
                     <Route path=path!("/") view=HomePage/>

@@ -55,6 +55,9 @@ messages! {
     SWITCH_LANG = "English", "中文";
     SWITCH_LANG_LABEL = "Switch to English", "切换到中文";
     NAV_HOME = "活动", "Activities";
+    NAV_LABEL = "主导航", "Main navigation";
+    ELDER_MODE = "长辈版", "Large text";
+    ELDER_MODE_LABEL = "长辈版：大字体、高对比度", "Elder-friendly mode: large text, high contrast";
     NAV_MY = "我的预约", "My bookings";
     LOADING = "正在加载…", "Loading…";
     RETRY = "重试", "Try again";

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 const BOOKINGS_KEY: &str = "labday.bookings";
 const LANG_KEY: &str = "labday.lang";
+const ELDER_KEY: &str = "labday.elder";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -55,5 +56,19 @@ pub fn saved_lang() -> Option<String> {
 pub fn save_lang(code: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(LANG_KEY, code);
+    }
+}
+
+/// Whether this device chose the elder-friendly mode (长辈版).
+pub fn elder_mode() -> bool {
+    storage()
+        .and_then(|s| s.get_item(ELDER_KEY).ok().flatten())
+        .as_deref()
+        == Some("1")
+}
+
+pub fn save_elder_mode(on: bool) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(ELDER_KEY, if on { "1" } else { "0" });
     }
 }

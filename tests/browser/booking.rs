@@ -10,13 +10,13 @@ use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::SessionFormat;
 use labday_server::storage::{NewActivity, NewOrganisation, NewSession};
 
-struct Fixture {
-    activity: i64,
-    session: i64,
+pub struct Fixture {
+    pub activity: i64,
+    pub session: i64,
 }
 
 /// One activity with one session starting in two days, booking open now.
-async fn fixture(
+pub async fn fixture(
     server: &TestServer,
     format: SessionFormat,
     capacity: u32,

@@ -4,6 +4,9 @@
 //! (`CI` set) a missing piece fails the run.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod accessibility;
 mod booking;
+mod embed;
 mod home;
+mod keyboard;
 mod support;

@@ -45,12 +45,18 @@ pub struct TestServer {
 
 /// Starts the real server on a free port; `demo_data` loads the seeded activities.
 pub async fn start_server(demo_data: bool) -> TestServer {
+    start_server_with(demo_data, |_| {}).await
+}
+
+/// Starts the real server with an adjusted configuration.
+pub async fn start_server_with(demo_data: bool, adjust: impl FnOnce(&mut Config)) -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_tests(
         dir.path().join("labday.db").display().to_string(),
         dist_dir(),
     );
     config.no_demo_data = !demo_data;
+    adjust(&mut config);
     let (running, _handle) = labday_server::startup::start(&config)
         .await
         .expect("server starts");
@@ -122,6 +128,11 @@ fn free_port() -> u16 {
 
 /// Opens Chromium at a phone viewport, or `None` (skipped) outside CI when it cannot.
 pub async fn open_browser() -> Option<Journey> {
+    open_browser_at(PHONE_VIEWPORT).await
+}
+
+/// Opens Chromium emulating a phone `(width, height)` CSS pixels wide.
+pub async fn open_browser_at(viewport: (u32, u32)) -> Option<Journey> {
     let chromedriver =
         std::env::var("LABDAY_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let chromium = std::env::var("LABDAY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -140,7 +151,7 @@ pub async fn open_browser() -> Option<Journey> {
         .spawn()
         .expect("chromedriver starts");
     let profile = tempfile::tempdir().expect("profile dir");
-    let (w, h) = PHONE_VIEWPORT;
+    let (w, h) = viewport;
     let caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": chromium,
@@ -290,6 +301,61 @@ impl Journey {
             .click()
             .await
             .unwrap_or_else(|e| panic!("cannot tick {label:?}: {e}"));
+    }
+
+    /// Presses one key, wherever focus is (keyboard-only journeys).
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let k: char = key.into();
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k });
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("key press");
+    }
+
+    /// Types text into the focused field.
+    pub async fn type_text(&self, text: &str) {
+        let focused = self
+            .client
+            .active_element()
+            .await
+            .expect("a focused element");
+        focused.send_keys(text).await.expect("typing");
+    }
+
+    /// The accessible-ish name of the focused element: aria-label, else its text, else id.
+    pub async fn focused_name(&self) -> String {
+        let name = self
+            .client
+            .execute(
+                "const e = document.activeElement; return e ? (e.getAttribute('aria-label') || e.innerText || e.id || '').trim() : '';",
+                vec![],
+            )
+            .await
+            .expect("focused element");
+        name.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Presses Tab until the focused element's name is `name` (at most 60 times).
+    pub async fn tab_to(&self, name: &str) {
+        for _ in 0..60 {
+            if self.focused_name().await == name {
+                return;
+            }
+            self.press(fantoccini::key::Key::Tab).await;
+        }
+        panic!("Tab never reached {name:?}");
+    }
+
+    /// Leaves an iframe for its parent page.
+    pub async fn enter_parent(&self) {
+        self.client
+            .enter_parent_frame()
+            .await
+            .expect("parent frame");
     }
 
     /// Closes the session and the browser.

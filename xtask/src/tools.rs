@@ -49,6 +49,8 @@ pub fn bootstrap(ctx: &mut Ctx, browser: bool) -> Result<Tools> {
     ctx.set_env("TRUNK_SKIP_VERSION_CHECK", "true");
 
     let browser = if browser {
+        let axe = axe_core(ctx)?;
+        ctx.set_env("LABDAY_AXE", &axe);
         let (chromium, driver) = chromium(ctx)?;
         ctx.set_env("LABDAY_CHROMIUM", &chromium);
         ctx.set_env("LABDAY_CHROMEDRIVER", &driver);
@@ -308,6 +310,61 @@ fn wasm_opt(ctx: &Ctx, binaryen: &str) -> Result {
             "binaryen {binaryen} was installed but `wasm-opt --version` reports {}",
             other.unwrap_or_else(|| "nothing (does node run?)".to_owned())
         ))),
+    }
+}
+
+/// axe-core, the accessibility engine the browser tests inject into every page.
+const AXE_CORE_VERSION: &str = "4.14.1";
+
+/// axe-core from the npm registry, into the same prefix as binaryen; returns axe.min.js.
+fn axe_core(ctx: &Ctx) -> Result<PathBuf> {
+    let prefix = ctx.tools.join("npm");
+    let package = prefix.join("node_modules").join("axe-core");
+    let script = package.join("axe.min.js");
+    let installed = std::fs::read_to_string(package.join("package.json"))
+        .ok()
+        .is_some_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")));
+    if installed && script.exists() {
+        step(&format!(
+            "axe-core {AXE_CORE_VERSION}: {}",
+            script.display()
+        ));
+        return Ok(script);
+    }
+    if ctx.which("npm").is_none() {
+        return Err(Failure::new(
+            "the accessibility tests need npm to install axe-core: install Node.js and npm (Debian: `apt-get install nodejs npm`)",
+        ));
+    }
+    step(&format!(
+        "axe-core {AXE_CORE_VERSION}: installing into {} (npm)",
+        prefix.display()
+    ));
+    std::fs::create_dir_all(&prefix)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", prefix.display())))?;
+    let mut cmd = ctx.command("npm");
+    cmd.current_dir(&prefix)
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg(format!("axe-core@{AXE_CORE_VERSION}"));
+    run(&mut cmd).map_err(|e| {
+        Failure::new(format!(
+            "{e}: could not install axe-core {AXE_CORE_VERSION} with npm; check that registry.npmjs.org is reachable"
+        ))
+    })?;
+    if script.exists() {
+        Ok(script)
+    } else {
+        Err(Failure::new(format!(
+            "axe-core was installed but {} is missing",
+            script.display()
+        )))
     }
 }
 

@@ -35,6 +35,10 @@ pub struct Config {
     /// Folder with the built single-page app (Trunk's `dist`).
     #[arg(long, env = "LABDAY_DIST", default_value = "./dist")]
     pub dist: PathBuf,
+    /// Portal origins allowed to embed the app and call the API, comma-separated
+    /// (e.g. `https://www.jiangxi.gov.cn`). Default: none besides labday itself.
+    #[arg(long, env = "LABDAY_PORTAL_ORIGINS", default_value = "", value_parser = crate::embedding::PortalOrigins::parse)]
+    pub portal_origins: crate::embedding::PortalOrigins,
     /// Do not load the demo activities into an empty database.
     #[arg(long, env = "LABDAY_NO_DEMO_DATA")]
     pub no_demo_data: bool,
@@ -62,6 +66,7 @@ impl Config {
             bind: "127.0.0.1:0".parse().expect("valid address"),
             database: database.into(),
             dist: dist.into(),
+            portal_origins: Default::default(),
             no_demo_data: true,
             daily_limit: 5,
             retention_days: 30,
@@ -108,5 +113,31 @@ impl std::fmt::Debug for DatabaseLocation {
             DatabaseLocation::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
             DatabaseLocation::Postgres(_) => f.write_str("Postgres(..)"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_with_safe_defaults() {
+        let cli = Cli::try_parse_from(["labday-server"]).unwrap();
+        assert_eq!(cli.config.bind.to_string(), "127.0.0.1:8080");
+        assert!(cli.config.portal_origins.0.is_empty());
+        let cli = Cli::try_parse_from([
+            "labday-server",
+            "--portal-origins",
+            "https://www.jiangxi.gov.cn,http://127.0.0.1:8092",
+            "--daily-limit",
+            "4",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.config.portal_origins.0,
+            ["https://www.jiangxi.gov.cn", "http://127.0.0.1:8092"]
+        );
+        assert_eq!(cli.config.daily_limit, 4);
+        assert!(Cli::try_parse_from(["labday-server", "--portal-origins", "*"]).is_err());
     }
 }

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::storage::postgres::PostgresStorage;
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::Storage;
-use crate::{routes, seed, spa};
+use crate::{embedding, routes, seed, spa};
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use chrono::{Duration, Utc};
@@ -71,9 +71,10 @@ pub fn app(state: AppState, config: &Config) -> Router {
         .fallback(api_not_found)
         .with_state(state)
         .layer(CompressionLayer::new());
-    Router::new()
+    let router = Router::new()
         .nest("/api/v1", api)
-        .merge(spa::router(&config.dist))
+        .merge(spa::router(&config.dist));
+    embedding::apply(router, &config.portal_origins.0)
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

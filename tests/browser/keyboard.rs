@@ -1,0 +1,41 @@
+//! A booking made with the keyboard alone: no clicks anywhere.
+
+use crate::booking::fixture;
+use crate::support::{open_browser, start_server};
+use fantoccini::key::Key;
+use labday_domain::SessionFormat;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_can_be_made_with_the_keyboard_alone() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = start_server(false).await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+
+    browser
+        .open(&server, &format!("/activities/{}", f.activity))
+        .await;
+    browser.wait_text("上午场").await;
+    browser.tab_to("预约 上午场").await;
+    browser.press(Key::Enter).await;
+    browser.wait_text("填写预约信息").await;
+    // Focus moved to the new page's heading; the form follows in reading order.
+    browser.tab_to("name").await;
+    browser.type_text("周九").await;
+    browser.press(Key::Tab).await;
+    browser.type_text("13800138001").await;
+    browser.tab_to("consent").await;
+    browser.press(Key::Space).await;
+    browser.tab_to("提交预约").await;
+    browser.press(Key::Enter).await;
+    browser.wait_text("预约成功").await;
+    let code = browser
+        .wait_css("[data-testid=booking-code]")
+        .await
+        .text()
+        .await
+        .expect("code");
+    assert_eq!(code.len(), 9, "code shown as XXXX-XXXX: {code}");
+    browser.close().await;
+}
