@@ -171,6 +171,13 @@ messages! {
     ERR_NO_SHOW = "因多次预约未到场，该号码暂停预约。", "Bookings are paused for this number after repeated no-shows.";
     ERR_IDEMPOTENCY = "重复提交的内容不一致，请刷新后重试。", "A repeated request did not match; reload and try again.";
     ERR_TOO_MANY = "操作过于频繁，请稍后再试。", "Too many attempts; please wait a moment.";
+    ERR_UNAUTHORIZED = "请先登录。", "Please sign in.";
+    ERR_FORBIDDEN = "无权操作其他单位的数据。", "This belongs to another organisation.";
+    ERR_WRONG_SESSION = "该预约不属于本场次。", "This booking is for another session.";
+    ERR_NOT_CONFIRMED = "该预约仍在候补中，尚未确认。", "This booking is still on the waiting list.";
+    ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
+    ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
+    ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
     ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
 }
@@ -191,6 +198,13 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::NoShowBlocked => ERR_NO_SHOW,
         ErrorCode::IdempotencyMismatch => ERR_IDEMPOTENCY,
         ErrorCode::TooManyRequests => ERR_TOO_MANY,
+        ErrorCode::Unauthorized => ERR_UNAUTHORIZED,
+        ErrorCode::Forbidden => ERR_FORBIDDEN,
+        ErrorCode::WrongSession => ERR_WRONG_SESSION,
+        ErrorCode::NotConfirmed => ERR_NOT_CONFIRMED,
+        ErrorCode::AlreadyCheckedIn => ERR_ALREADY_CHECKED_IN,
+        ErrorCode::SessionNotOver => ERR_SESSION_NOT_OVER,
+        ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
         ErrorCode::Internal => ERR_INTERNAL,
         ErrorCode::Network => ERR_NETWORK,
     }
@@ -250,6 +264,13 @@ mod tests {
             TooManyRequests,
             Internal,
             Network,
+            Unauthorized,
+            Forbidden,
+            WrongSession,
+            NotConfirmed,
+            AlreadyCheckedIn,
+            SessionNotOver,
+            UsernameTaken,
         ] {
             let msg = error_msg(code);
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");

@@ -35,6 +35,20 @@ pub enum ErrorCode {
     NoShowBlocked,
     /// 409 — the same Idempotency-Key was reused with a different request.
     IdempotencyMismatch,
+    /// 401 — staff endpoint without a valid staff session (or wrong sign-in).
+    Unauthorized,
+    /// 403 — signed in, but this is another organisation's.
+    Forbidden,
+    /// 409 — the booking belongs to another session.
+    WrongSession,
+    /// 409 — the booking is on the waiting list, not confirmed.
+    NotConfirmed,
+    /// 409 — everyone in the party has already checked in.
+    AlreadyCheckedIn,
+    /// 409 — no-shows can be marked only after the session has ended.
+    SessionNotOver,
+    /// 409 — that username is taken.
+    UsernameTaken,
     /// 429 — too many requests; try again later.
     TooManyRequests,
     /// 500 — something went wrong on the server; details are in its log, not here.
@@ -50,7 +64,8 @@ impl ErrorCode {
             ErrorCode::BadRequest => 400,
             ErrorCode::Invalid => 422,
             ErrorCode::NotFound => 404,
-            ErrorCode::NoShowBlocked => 403,
+            ErrorCode::NoShowBlocked | ErrorCode::Forbidden => 403,
+            ErrorCode::Unauthorized => 401,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::Internal | ErrorCode::Network => 500,
             ErrorCode::WindowClosed
@@ -60,7 +75,12 @@ impl ErrorCode {
             | ErrorCode::CancelDeadlinePassed
             | ErrorCode::AlreadyCancelled
             | ErrorCode::SessionCancelled
-            | ErrorCode::IdempotencyMismatch => 409,
+            | ErrorCode::IdempotencyMismatch
+            | ErrorCode::WrongSession
+            | ErrorCode::NotConfirmed
+            | ErrorCode::AlreadyCheckedIn
+            | ErrorCode::SessionNotOver
+            | ErrorCode::UsernameTaken => 409,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod error;
 pub mod phone;
 pub mod session;
+pub mod staff;
 pub mod time;
 
 pub use activity::{

@@ -22,6 +22,29 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API and the app (the default).
     Serve,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account. The password is read from LABDAY_PASSWORD or, if unset, from
+    /// the first line of standard input (so it never appears in the shell history).
+    Add {
+        /// 3–32 characters of a-z, 0-9, `.`, `_`, `-`.
+        #[arg(long)]
+        username: String,
+        /// `organiser` (all organisations) or `lab-staff` (one organisation).
+        #[arg(long, default_value = "organiser")]
+        role: String,
+        /// The organisation a lab-staff account belongs to.
+        #[arg(long)]
+        organisation: Option<i64>,
+        /// Name shown in the console and the audit log.
+        #[arg(long, default_value = "")]
+        display_name: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,7 @@
 //! labday-server: the JSON API under `/api/v1` and the static host of the built app.
 //! `main.rs` only parses flags and calls [`startup::start`]; tests do the same.
 
+pub mod auth;
 pub mod config;
 pub mod embedding;
 pub mod error;
@@ -10,3 +11,4 @@ pub mod spa;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod users;

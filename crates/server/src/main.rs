@@ -22,5 +22,22 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+        Command::User(command) => {
+            let password = std::env::var("LABDAY_PASSWORD").ok().or_else(|| {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).ok()?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            });
+            match labday_server::users::run(&cli.config, command, password).await {
+                Ok(done) => {
+                    println!("{done}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("labday-server: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod activities;
 pub mod bookings;
 pub mod health;
+pub mod staff;
 
 use crate::state::AppState;
 use axum::routing::get;
@@ -24,6 +25,13 @@ use utoipa::OpenApi;
         bookings::create_booking,
         bookings::lookup_booking,
         bookings::cancel_booking,
+        staff::sign_in,
+        staff::sign_out,
+        staff::me,
+        staff::roster,
+        staff::roster_export,
+        staff::check_in,
+        staff::mark_no_shows,
     ),
     components(schemas(labday_domain::ApiError))
 )]
@@ -39,4 +47,5 @@ pub fn router() -> Router<AppState> {
         .merge(health::router())
         .merge(activities::router())
         .merge(bookings::router())
+        .merge(staff::router())
 }

@@ -4,6 +4,8 @@
 pub mod postgres;
 mod rows;
 pub mod sqlite;
+pub mod staff;
+mod staff_sql;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -153,6 +155,6 @@ pub trait Bookings: Send + Sync {
 }
 
 /// Everything the server stores.
-pub trait Storage: Catalogue + Bookings {
+pub trait Storage: Catalogue + Bookings + staff::Staff {
     fn backend(&self) -> &'static str;
 }

@@ -5,6 +5,8 @@
 //! sessions book in parallel. The per-phone daily limit spans sessions, so a transaction-scoped
 //! advisory lock on the phone number serialises one number's bookings too.
 
+mod staff;
+
 use super::rows::{
     to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, HOLDING,
     SESSION_SELECT,
@@ -303,27 +305,38 @@ fn refused(code: ErrorCode) -> BookingError {
 
 /// How one booking transaction ended.
 enum Attempt {
-    Done(BookingView),
+    Done(Box<BookingView>),
     /// Another request with the same Idempotency-Key committed first.
     KeyTaken,
 }
 
 impl PostgresStorage {
+    /// Books in two steps, so the session's row lock is held as briefly as possible: first,
+    /// under the phone number's advisory lock, everything that depends on the phone (retry,
+    /// duplicate, daily limit, no-shows); then, under the session's row lock, only the
+    /// capacity decision and one statement that inserts the booking and moves the counter.
     async fn try_book(
         &self,
         booking: &ValidBooking,
         ctx: &BookingContext,
     ) -> Result<Attempt, BookingError> {
         let mut tx = self.pool.begin().await?;
-        let session = lock_session(&mut tx, booking.session_id)
-            .await?
-            .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        // Checked under the lock, so a retry racing its original on the same session sees it.
+        let phone = booking.phone.as_str();
+        // A retry carries the same phone, so it waits here until its original has committed
+        // and then finds it.
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(PHONE_LOCK_CLASS)
+            .bind(phone)
+            .execute(&mut *tx)
+            .await?;
         if let Some((key, digest)) = &ctx.idempotency {
             if let Some(view) = earlier_booking(&mut tx, key, digest, ctx.now).await? {
-                return Ok(Attempt::Done(view));
+                return Ok(Attempt::Done(Box::new(view)));
             }
         }
+        let session = session_row(&mut tx, booking.session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
         if session.status() == SessionStatus::Cancelled {
             return Err(refused(ErrorCode::SessionCancelled));
         }
@@ -340,39 +353,25 @@ impl PostgresStorage {
         if booking.party.people() > to_u32(session.per_booking_limit) {
             return Err(refused(ErrorCode::PartyTooLarge));
         }
-        let phone = booking.phone.as_str();
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind(PHONE_LOCK_CLASS)
-            .bind(phone)
-            .execute(&mut *tx)
-            .await?;
-        let duplicate: bool = sqlx::query_scalar(&format!(
-            "SELECT EXISTS (SELECT 1 FROM bookings WHERE session_id = $1 AND phone = $2 AND status IN {HOLDING})"
+        let day = session.starts_at.date();
+        let (duplicate, that_day, no_shows): (bool, i64, Vec<NaiveDate>) = sqlx::query_as(&format!(
+            "SELECT \
+               EXISTS (SELECT 1 FROM bookings WHERE session_id = $1 AND phone = $2 AND status IN {HOLDING}), \
+               (SELECT COALESCE(SUM(adults + children), 0)::BIGINT FROM bookings \
+                  WHERE phone = $2 AND session_day = $3 AND status IN {HOLDING}), \
+               ARRAY(SELECT session_day FROM bookings WHERE phone = $2 AND status = 'no_show')"
         ))
         .bind(session.id)
         .bind(phone)
+        .bind(day)
         .fetch_one(&mut *tx)
         .await?;
         if duplicate {
             return Err(refused(ErrorCode::DuplicateBooking));
         }
-        let day = session.starts_at.date();
-        let that_day: i64 = sqlx::query_scalar(&format!(
-            "SELECT COALESCE(SUM(adults + children), 0)::BIGINT FROM bookings WHERE phone = $1 AND session_day = $2 AND status IN {HOLDING}"
-        ))
-        .bind(phone)
-        .bind(day)
-        .fetch_one(&mut *tx)
-        .await?;
         if !booking::within_daily_limit(to_u32(that_day), booking.party, ctx.daily_limit) {
             return Err(refused(ErrorCode::DailyLimit));
         }
-        let no_shows: Vec<NaiveDate> = sqlx::query_scalar(
-            "SELECT session_day FROM bookings WHERE phone = $1 AND status = 'no_show'",
-        )
-        .bind(phone)
-        .fetch_all(&mut *tx)
-        .await?;
         if ctx
             .no_show
             .blocked_until(&no_shows, local_now.date())
@@ -380,17 +379,30 @@ impl PostgresStorage {
         {
             return Err(refused(ErrorCode::NoShowBlocked));
         }
-        let status = booking::admit(
-            to_u32(session.capacity),
-            to_u32(session.booked),
-            booking.party,
-        );
-        let people = i64::from(booking.party.people());
-        let (key, digest) = ctx.idempotency.clone().unzip();
-        let inserted = sqlx::query(
-            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+
+        // From here to commit, this session's other bookings wait.
+        let (capacity, booked, session_status): (i64, i64, String) = sqlx::query_as(
+            "SELECT capacity, booked, status FROM sessions WHERE id = $1 FOR UPDATE",
         )
+        .bind(session.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if session_status == "cancelled" {
+            return Err(refused(ErrorCode::SessionCancelled));
+        }
+        let status = booking::admit(to_u32(capacity), to_u32(booked), booking.party);
+        let counter = if status == BookingStatus::Confirmed {
+            "booked"
+        } else {
+            "waiting"
+        };
+        let (key, digest) = ctx.idempotency.clone().unzip();
+        let inserted = sqlx::query(&format!(
+            "WITH booking AS ( \
+               INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING adults + children AS people) \
+             UPDATE sessions SET {counter} = {counter} + (SELECT people FROM booking) WHERE id = $1"
+        ))
         .bind(session.id)
         .bind(ctx.code.as_str())
         .bind(booking.name.as_str())
@@ -400,34 +412,22 @@ impl PostgresStorage {
         .bind(status.as_str())
         .bind(day)
         .bind(stamp)
-        .bind(stamp)
         .bind(key)
         .bind(digest)
         .execute(&mut *tx)
         .await;
         if let Err(e) = inserted {
             return match unique_violation(&e).as_deref() {
-                // The same key committed for another session while we held this one.
+                // The same key, sent with another phone, committed first.
                 Some(IDEMPOTENCY_CONSTRAINT) => Ok(Attempt::KeyTaken),
                 Some(ONE_PER_PHONE_CONSTRAINT) => Err(refused(ErrorCode::DuplicateBooking)),
                 _ => Err(e.into()),
             };
         }
-        let counter = if status == BookingStatus::Confirmed {
-            "booked"
-        } else {
-            "waiting"
-        };
-        sqlx::query(&format!(
-            "UPDATE sessions SET {counter} = {counter} + $1 WHERE id = $2"
-        ))
-        .bind(people)
-        .bind(session.id)
-        .execute(&mut *tx)
-        .await?;
-        let view = booking_view(&mut tx, "b.code = $1", ctx.code.as_str(), None, ctx.now).await?;
         tx.commit().await?;
-        view.map(Attempt::Done)
+        let mut conn = self.pool.acquire().await?;
+        let view = booking_view(&mut conn, "b.code = $1", ctx.code.as_str(), None, ctx.now).await?;
+        view.map(|v| Attempt::Done(Box::new(v)))
             .ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
     }
 }
@@ -440,7 +440,7 @@ impl Bookings for PostgresStorage {
         ctx: BookingContext,
     ) -> Result<BookingView, BookingError> {
         match self.try_book(&booking, &ctx).await? {
-            Attempt::Done(view) => Ok(view),
+            Attempt::Done(view) => Ok(*view),
             Attempt::KeyTaken => {
                 let (key, digest) = ctx.idempotency.as_ref().ok_or_else(|| {
                     BookingError::Storage(StorageError::new("key conflict without a key"))

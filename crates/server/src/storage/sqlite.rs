@@ -2,6 +2,8 @@
 //! goes through a single connection, so booking transactions are serialised and capacity
 //! checks cannot race. One server process per file.
 
+mod staff;
+
 use super::rows::{
     to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, HOLDING,
     SESSION_SELECT,

@@ -6,3 +6,4 @@ mod catalogue;
 mod helpers;
 mod rush;
 mod scale_out;
+mod staff;

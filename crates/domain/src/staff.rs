@@ -1,0 +1,194 @@
+//! Lab staff and organisers: who they are, what they may see, and the check-in rules they
+//! apply at the door.
+
+use crate::booking::BookingStatus;
+use crate::error::ErrorCode;
+use serde::{Deserialize, Serialize};
+
+/// What a staff account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// City or province bureau: every organisation.
+    Organiser,
+    /// Staff of one lab: only their organisation.
+    LabStaff,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Organiser => "organiser",
+            Role::LabStaff => "lab_staff",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        match raw.replace('-', "_").as_str() {
+            "organiser" | "organizer" => Some(Role::Organiser),
+            "lab_staff" => Some(Role::LabStaff),
+            _ => None,
+        }
+    }
+}
+
+/// A signed-in staff member, as the console sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The lab a lab-staff account belongs to; `None` for organisers.
+    pub organisation_id: Option<i64>,
+}
+
+impl StaffView {
+    /// Whether this account may act on `organisation_id`'s activities.
+    pub fn may_act_for(&self, organisation_id: i64) -> bool {
+        match self.role {
+            Role::Organiser => true,
+            Role::LabStaff => self.organisation_id == Some(organisation_id),
+        }
+    }
+}
+
+/// Staff sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignIn {
+    pub username: String,
+    pub password: String,
+}
+
+/// Shortest password accepted for a staff account.
+pub const PASSWORD_MIN_CHARS: usize = 10;
+
+/// Usernames: 3–32 of `a-z 0-9 . _ -`, so they are easy to type on a phone.
+pub fn parse_username(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim().to_ascii_lowercase();
+    let ok = (3..=32).contains(&name.len())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if ok {
+        Ok(name)
+    } else {
+        Err("username_invalid")
+    }
+}
+
+/// One line of a session's roster: staff see full phone numbers here and nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RosterEntry {
+    pub code: String,
+    pub name: String,
+    pub phone: String,
+    pub adults: u32,
+    pub children: u32,
+    pub checked_in: u32,
+    pub status: BookingStatus,
+}
+
+/// Checking a visitor in by booking code, at a session's door.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckIn {
+    pub session_id: i64,
+    pub code: String,
+    /// How many of the party arrived now; the rest of the party when omitted.
+    #[serde(default)]
+    pub people: Option<u32>,
+}
+
+/// Decides a check-in: how many people it adds, or why not.
+pub fn check_in(
+    status: BookingStatus,
+    same_session: bool,
+    party: u32,
+    already: u32,
+    people: Option<u32>,
+) -> Result<u32, ErrorCode> {
+    if !same_session {
+        return Err(ErrorCode::WrongSession);
+    }
+    match status {
+        BookingStatus::Cancelled => return Err(ErrorCode::AlreadyCancelled),
+        BookingStatus::Waitlisted => return Err(ErrorCode::NotConfirmed),
+        BookingStatus::NoShow | BookingStatus::Confirmed | BookingStatus::CheckedIn => {}
+    }
+    let remaining = party.saturating_sub(already);
+    if remaining == 0 {
+        return Err(ErrorCode::AlreadyCheckedIn);
+    }
+    let now = people.unwrap_or(remaining);
+    if now == 0 || now > remaining {
+        return Err(ErrorCode::PartyTooLarge);
+    }
+    Ok(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_party_can_arrive_in_parts_but_not_beyond_its_size() {
+        use BookingStatus::*;
+        assert_eq!(check_in(Confirmed, true, 3, 0, None), Ok(3));
+        assert_eq!(check_in(Confirmed, true, 3, 0, Some(2)), Ok(2));
+        assert_eq!(check_in(CheckedIn, true, 3, 2, None), Ok(1));
+        assert_eq!(
+            check_in(CheckedIn, true, 3, 3, None),
+            Err(ErrorCode::AlreadyCheckedIn)
+        );
+        assert_eq!(
+            check_in(CheckedIn, true, 3, 2, Some(2)),
+            Err(ErrorCode::PartyTooLarge)
+        );
+        assert_eq!(
+            check_in(Confirmed, false, 3, 0, None),
+            Err(ErrorCode::WrongSession)
+        );
+        assert_eq!(
+            check_in(Cancelled, true, 3, 0, None),
+            Err(ErrorCode::AlreadyCancelled)
+        );
+        assert_eq!(
+            check_in(Waitlisted, true, 3, 0, None),
+            Err(ErrorCode::NotConfirmed)
+        );
+        // A late arrival marked as a no-show can still be let in.
+        assert_eq!(check_in(NoShow, true, 1, 0, None), Ok(1));
+    }
+
+    #[test]
+    fn lab_staff_act_only_for_their_own_lab() {
+        let staff = StaffView {
+            id: 1,
+            username: "lab1".into(),
+            display_name: "".into(),
+            role: Role::LabStaff,
+            organisation_id: Some(7),
+        };
+        assert!(staff.may_act_for(7));
+        assert!(!staff.may_act_for(8));
+        let organiser = StaffView {
+            role: Role::Organiser,
+            organisation_id: None,
+            ..staff
+        };
+        assert!(organiser.may_act_for(8));
+    }
+
+    #[test]
+    fn usernames_are_simple() {
+        assert_eq!(parse_username(" Wang.Li ").unwrap(), "wang.li");
+        assert!(parse_username("ab").is_err());
+        assert!(parse_username("王力").is_err());
+        assert!(parse_username("a b c").is_err());
+    }
+}

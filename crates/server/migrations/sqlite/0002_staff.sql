@@ -1,0 +1,28 @@
+-- Staff accounts, their sign-in sessions, check-in counts and the audit log.
+
+CREATE TABLE staff (
+    id              INTEGER PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE,
+    display_name    TEXT NOT NULL DEFAULT '',
+    password_hash   TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    organisation_id INTEGER REFERENCES organisations(id),
+    created_at      TEXT NOT NULL
+);
+
+-- Only a digest of each session token is kept: a copied database signs nobody in.
+CREATE TABLE staff_sessions (
+    token_digest TEXT PRIMARY KEY,
+    staff_id     INTEGER NOT NULL REFERENCES staff(id),
+    expires_at   TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY,
+    staff_id INTEGER NOT NULL REFERENCES staff(id),
+    action   TEXT NOT NULL,
+    subject  TEXT NOT NULL,
+    at       TEXT NOT NULL
+);
+
+ALTER TABLE bookings ADD COLUMN checked_in INTEGER NOT NULL DEFAULT 0;

@@ -1,0 +1,228 @@
+//! Staff authentication: argon2 password hashes, random session tokens kept only as SHA-256
+//! digests, an HttpOnly SameSite=Strict cookie, and slowing down repeated failed sign-ins.
+//! Staff writes are CSRF-safe: the cookie is never sent cross-site, and every write must be
+//! JSON (a cross-site form cannot send that without a CORS preflight we do not grant).
+
+use crate::error::AppError;
+use crate::state::AppState;
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use chrono::{Duration, NaiveDateTime, Utc};
+use labday_domain::staff::StaffView;
+use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+use labday_domain::ErrorCode;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+pub const COOKIE: &str = "labday_staff";
+/// How long a staff session lasts without signing in again.
+pub const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins allowed per username within [`FAILURE_WINDOW`] before a pause.
+pub const MAX_FAILURES: u32 = 5;
+pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A fresh session token (what the cookie holds) and its digest (what the database holds).
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let digest = token_digest(&token);
+    (token, digest)
+}
+
+pub fn token_digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Venue-local now, the clock staff records use.
+pub fn now_local() -> NaiveDateTime {
+    venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES)
+}
+
+pub fn session_expiry() -> NaiveDateTime {
+    now_local() + Duration::hours(SESSION_HOURS)
+}
+
+/// The `Set-Cookie` value for a new session (`Secure` when served over https).
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        SESSION_HOURS * 3600
+    )
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
+}
+
+/// Whether the request reached us over https (directly or through a proxy that says so).
+pub fn is_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(COOKIE)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// The signed-in staff member of a request: 401 without a valid session.
+pub struct SignedIn {
+    pub staff: StaffView,
+    pub token_digest: String,
+}
+
+impl SignedIn {
+    /// 403 unless this account may act for `organisation_id`.
+    pub fn require(&self, organisation_id: i64) -> Result<(), AppError> {
+        if self.staff.may_act_for(organisation_id) {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                "This belongs to another organisation",
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = || AppError::new(ErrorCode::Unauthorized, "Sign in as staff first");
+        let token = cookie_token(&parts.headers).ok_or_else(unauthorized)?;
+        let digest = token_digest(&token);
+        let staff = state
+            .storage
+            .staff_by_session(&digest, now_local())
+            .await?
+            .ok_or_else(unauthorized)?;
+        Ok(SignedIn {
+            staff,
+            token_digest: digest,
+        })
+    }
+}
+
+/// Counts failed sign-ins per username; past the limit, sign-in pauses for the window.
+#[derive(Default)]
+pub struct SignInThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl SignInThrottle {
+    pub fn allowed(&self, username: &str) -> bool {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(username) {
+            Some((n, since)) if since.elapsed() < FAILURE_WINDOW => *n < MAX_FAILURES,
+            Some(_) => {
+                map.remove(username);
+                true
+            }
+            None => true,
+        }
+    }
+
+    pub fn failed(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+        }
+        let entry = map
+            .entry(username.to_owned())
+            .or_insert((0, Instant::now()));
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(username);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2"));
+        assert!(verify_password("correct horse battery", &hash));
+        assert!(!verify_password("correct horse batterY", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_strict_and_secure_over_https() {
+        let c = session_cookie("abc", true);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Secure"));
+        assert!(!session_cookie("abc", false).contains("Secure"));
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "a=1; labday_staff=tok123; b=2".parse().unwrap(),
+        );
+        assert_eq!(cookie_token(&headers).as_deref(), Some("tok123"));
+    }
+
+    #[test]
+    fn sign_in_pauses_after_five_failures() {
+        let t = SignInThrottle::default();
+        for _ in 0..MAX_FAILURES {
+            assert!(t.allowed("lab1"));
+            t.failed("lab1");
+        }
+        assert!(!t.allowed("lab1"));
+        assert!(t.allowed("lab2"), "other accounts are unaffected");
+    }
+}

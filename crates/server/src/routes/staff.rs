@@ -1,0 +1,322 @@
+//! The staff console's API: sign-in, the roster of a session, check-in at the door,
+//! no-shows after the session, and the roster as CSV. Every route needs a staff session
+//! (401 without one) and lab staff may act only for their own organisation (403).
+
+use crate::auth::{self, SignedIn};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use labday_domain::staff::{parse_username, CheckIn, RosterEntry, SignIn, StaffView};
+use labday_domain::{ApiError, ErrorCode};
+use serde::Serialize;
+
+/// Browsers send `Origin` on cross-site writes; refuse any that is not this server.
+fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let bare = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    if !host.is_empty() && bare == host {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            "Staff actions must come from labday itself",
+        ))
+    }
+}
+
+/// Signs a staff member in and sets the session cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/sign-in",
+    request_body = SignIn,
+    responses(
+        (status = 200, body = StaffView, description = "Signed in; the session cookie is set"),
+        (status = 401, body = ApiError, description = "Wrong username or password"),
+        (status = 429, body = ApiError, description = "Too many failed attempts; wait 15 minutes")
+    )
+)]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> Result<Response, AppError> {
+    same_origin(&headers)?;
+    let Json(sign_in) = body?;
+    let username = parse_username(&sign_in.username).unwrap_or_default();
+    if !state.sign_in_throttle.allowed(&username) {
+        return Err(AppError::new(
+            ErrorCode::TooManyRequests,
+            "Too many failed sign-ins; wait 15 minutes",
+        ));
+    }
+    let found = state.storage.staff_credentials(&username).await?;
+    let password = sign_in.password.clone();
+    let verified = match found {
+        Some(c) => {
+            let hash = c.password_hash.clone();
+            let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+                .await
+                .unwrap_or(false);
+            ok.then_some(c.staff)
+        }
+        None => None,
+    };
+    let Some(staff) = verified else {
+        state.sign_in_throttle.failed(&username);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        return Err(AppError::new(
+            ErrorCode::Unauthorized,
+            "Wrong username or password",
+        ));
+    };
+    state.sign_in_throttle.succeeded(&username);
+    let (token, digest) = auth::new_token();
+    state
+        .storage
+        .open_staff_session(staff.id, &digest, auth::session_expiry())
+        .await?;
+    state
+        .storage
+        .audit(staff.id, "sign_in", &staff.username, auth::now_local())
+        .await?;
+    let cookie = auth::session_cookie(&token, auth::is_https(&headers));
+    Ok(([(header::SET_COOKIE, cookie)], Json(staff)).into_response())
+}
+
+/// Ends the staff session.
+#[utoipa::path(post, path = "/api/v1/staff/sign-out", responses((status = 204), (status = 401, body = ApiError)))]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    same_origin(&headers)?;
+    state
+        .storage
+        .close_staff_session(&signed_in.token_digest)
+        .await?;
+    let cookie = auth::clear_cookie(auth::is_https(&headers));
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/v1/staff/me", responses((status = 200, body = StaffView), (status = 401, body = ApiError)))]
+pub async fn me(signed_in: SignedIn) -> Json<StaffView> {
+    Json(signed_in.staff)
+}
+
+async fn authorised_session(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<i64, AppError> {
+    let Path(id) = id?;
+    let organisation = state
+        .storage
+        .session_organisation(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("session"))?;
+    signed_in.require(organisation)?;
+    Ok(id)
+}
+
+/// Everyone booked on a session, with full phone numbers (staff only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/sessions/{id}/roster",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = [RosterEntry]), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError))
+)]
+pub async fn roster(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Vec<RosterEntry>>, AppError> {
+    let id = authorised_session(&state, &signed_in, id).await?;
+    Ok(Json(state.storage.roster(id).await?))
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// The roster as CSV: UTF-8 with a byte-order mark, so spreadsheets read the Chinese text.
+pub fn roster_csv(entries: &[RosterEntry]) -> String {
+    let mut out = String::from("\u{feff}预约码 code,姓名 name,手机 phone,成人 adults,儿童 children,已签到 checked in,状态 status\r\n");
+    for e in entries {
+        let row = [
+            csv_field(&e.code),
+            csv_field(&e.name),
+            csv_field(&e.phone),
+            e.adults.to_string(),
+            e.children.to_string(),
+            e.checked_in.to_string(),
+            e.status.as_str().to_owned(),
+        ];
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The roster as a CSV download.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/sessions/{id}/roster.csv",
+    params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv"), (status = 401, body = ApiError), (status = 403, body = ApiError))
+)]
+pub async fn roster_export(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Response, AppError> {
+    let id = authorised_session(&state, &signed_in, id).await?;
+    let csv = roster_csv(&state.storage.roster(id).await?);
+    state
+        .storage
+        .audit(
+            signed_in.staff.id,
+            "export_roster",
+            &format!("session {id}"),
+            auth::now_local(),
+        )
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"roster-session-{id}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CheckInResult {
+    pub entry: RosterEntry,
+    /// People let in by this check-in.
+    pub people: u32,
+}
+
+/// Checks a visitor in by booking code (scanned or typed) at a session's door.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/check-in",
+    request_body = CheckIn,
+    responses(
+        (status = 200, body = CheckInResult),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "Wrong session, cancelled, waiting list or already in")
+    )
+)]
+pub async fn check_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    body: Result<Json<CheckIn>, JsonRejection>,
+) -> Result<Json<CheckInResult>, AppError> {
+    same_origin(&headers)?;
+    let Json(request) = body?;
+    let session = authorised_session(&state, &signed_in, Ok(Path(request.session_id))).await?;
+    let code = labday_domain::BookingCode::parse(&request.code).map_err(|c| {
+        AppError(ApiError::new(ErrorCode::Invalid, "Check the booking code").with_field("code", c))
+    })?;
+    let done = state
+        .storage
+        .check_in(
+            signed_in.staff.id,
+            session,
+            code.as_str(),
+            request.people,
+            auth::now_local(),
+        )
+        .await?;
+    Ok(Json(CheckInResult {
+        entry: done.entry,
+        people: done.people,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NoShows {
+    pub marked: u32,
+}
+
+/// After a session: marks every confirmed booking nobody checked in for as a no-show.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/sessions/{id}/no-shows",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = NoShows), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError))
+)]
+pub async fn mark_no_shows(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<NoShows>, AppError> {
+    same_origin(&headers)?;
+    let id = authorised_session(&state, &signed_in, id).await?;
+    let marked = state
+        .storage
+        .mark_no_shows(signed_in.staff.id, id, auth::now_local())
+        .await?;
+    Ok(Json(NoShows { marked }))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/sign-in", post(sign_in))
+        .route("/staff/sign-out", post(sign_out))
+        .route("/staff/me", get(me))
+        .route("/staff/check-in", post(check_in))
+        .route("/staff/sessions/{id}/roster", get(roster))
+        .route("/staff/sessions/{id}/roster.csv", get(roster_export))
+        .route("/staff/sessions/{id}/no-shows", post(mark_no_shows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use labday_domain::BookingStatus;
+
+    #[test]
+    fn csv_starts_with_a_bom_and_quotes_awkward_fields() {
+        let csv = roster_csv(&[RosterEntry {
+            code: "K7QM4XPB".into(),
+            name: "王, \"小明\"".into(),
+            phone: "13800138000".into(),
+            adults: 2,
+            children: 1,
+            checked_in: 0,
+            status: BookingStatus::Confirmed,
+        }]);
+        assert!(csv.starts_with('\u{feff}'));
+        assert!(csv.contains("K7QM4XPB,\"王, \"\"小明\"\"\",13800138000,2,1,0,confirmed\r\n"));
+    }
+}

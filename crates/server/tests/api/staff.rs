@@ -1,0 +1,444 @@
+//! The staff API: sign-in and its cookie, throttling, route-by-route authorisation (401
+//! without a session, 403 for another organisation's lab staff), roster, check-in rules,
+//! no-shows after the session, CSV export, sign-out.
+
+use crate::helpers::{add_fixture_activity, add_fixture_session, now, Db, SessionSpec, TestApp};
+use chrono::Duration;
+use labday_domain::staff::Role;
+use labday_server::auth;
+use labday_server::storage::staff::NewStaff;
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "open-day-2026";
+
+async fn add_staff(app: &TestApp, username: &str, role: Role, organisation_id: Option<i64>) {
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    let staff = NewStaff {
+        username: username.into(),
+        display_name: username.into(),
+        password_hash: hash,
+        role,
+        organisation_id,
+    };
+    assert!(app.storage.add_staff(staff, now()).await.unwrap().is_some());
+}
+
+/// Signs in; returns the status, body and the `Cookie` header to send afterwards.
+async fn sign_in(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+) -> (u16, Value, Option<String>, Option<String>) {
+    let r = app
+        .http
+        .post(format!("{}/api/v1/staff/sign-in", app.url))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let set_cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let cookie = set_cookie
+        .as_deref()
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned);
+    (
+        status,
+        r.json().await.unwrap_or(Value::Null),
+        cookie,
+        set_cookie,
+    )
+}
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<Value>,
+) -> (u16, String) {
+    let url = format!("{}{path}", app.url);
+    let mut req = if method == "GET" {
+        app.http.get(url)
+    } else {
+        app.http.post(url)
+    };
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+struct Site {
+    app: TestApp,
+    org: i64,
+    session: i64,
+    other_session: i64,
+}
+
+async fn site(db: Db) -> Site {
+    let app = TestApp::spawn(db).await;
+    let session = app.session(SessionSpec::default()).await;
+    let org = app
+        .storage
+        .session_organisation(session)
+        .await
+        .unwrap()
+        .unwrap();
+    let other_activity = add_fixture_activity(app.storage.as_ref()).await;
+    let other_session =
+        add_fixture_session(app.storage.as_ref(), other_activity, SessionSpec::default()).await;
+    assert_ne!(
+        app.storage
+            .session_organisation(other_session)
+            .await
+            .unwrap(),
+        Some(org)
+    );
+    add_staff(&app, "chief", Role::Organiser, None).await;
+    add_staff(&app, "lab-a", Role::LabStaff, Some(org)).await;
+    Site {
+        app,
+        org,
+        session,
+        other_session,
+    }
+}
+
+async fn sign_in_sets_a_strict_cookie_and_wrong_passwords_are_slowed_down(db: Db) {
+    let s = site(db).await;
+    let (status, me, cookie, set_cookie) = sign_in(&s.app, "LAB-A", PASSWORD).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["role"], "lab_staff");
+    assert_eq!(me["organisation_id"], s.org);
+    let set_cookie = set_cookie.unwrap();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let (status, body) = call(&s.app, "GET", "/api/v1/staff/me", cookie.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Unknown user and wrong password look the same.
+    let (s1, e1, _, _) = sign_in(&s.app, "nobody", PASSWORD).await;
+    let (s2, e2, _, _) = sign_in(&s.app, "chief", "wrong-password").await;
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(e1, e2);
+    for _ in 0..4 {
+        sign_in(&s.app, "chief", "wrong-password").await;
+    }
+    let (status, err, _, _) = sign_in(&s.app, "chief", PASSWORD).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (429, Some("too_many_requests")),
+        "paused even with the right password"
+    );
+
+    // Sign-out ends the session.
+    let (status, _) = call(
+        &s.app,
+        "POST",
+        "/api/v1/staff/sign-out",
+        cookie.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(&s.app, "GET", "/api/v1/staff/me", cookie.as_deref(), None).await;
+    assert_eq!(status, 401);
+}
+
+async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
+    let s = site(db).await;
+    let (_, _, lab, _) = sign_in(&s.app, "lab-a", PASSWORD).await;
+    let (_, _, chief, _) = sign_in(&s.app, "chief", PASSWORD).await;
+    let mine = s.session;
+    let theirs = s.other_session;
+    let routes: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", "/api/v1/staff/me".into(), None),
+        ("POST", "/api/v1/staff/sign-out".into(), None),
+        (
+            "GET",
+            format!("/api/v1/staff/sessions/{theirs}/roster"),
+            None,
+        ),
+        (
+            "GET",
+            format!("/api/v1/staff/sessions/{theirs}/roster.csv"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/api/v1/staff/sessions/{theirs}/no-shows"),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/staff/check-in".into(),
+            Some(json!({"session_id": theirs, "code": "ABCDEFGH"})),
+        ),
+    ];
+    // The OpenAPI document lists exactly these staff routes (plus sign-in): none is forgotten.
+    let (_, doc) = s.app.get("/api/v1/openapi.json").await;
+    let documented: Vec<&String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|p| p.contains("/staff/") && !p.ends_with("sign-in"))
+        .collect();
+    assert_eq!(documented.len(), routes.len(), "{documented:?}");
+
+    for (method, path, body) in &routes {
+        let (status, text) = call(&s.app, method, path, None, body.clone()).await;
+        assert_eq!(status, 401, "{method} {path} without a session: {text}");
+        let (status, text) = call(
+            &s.app,
+            method,
+            path,
+            Some("labday_staff=forged"),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(status, 401, "{method} {path} with a forged cookie: {text}");
+        if path.contains(&format!("/{theirs}/")) || body.is_some() {
+            let (status, text) = call(&s.app, method, path, lab.as_deref(), body.clone()).await;
+            assert_eq!(
+                status, 403,
+                "{method} {path} for another organisation: {text}"
+            );
+            let (status, text) = call(&s.app, method, path, chief.as_deref(), body.clone()).await;
+            assert_ne!(
+                status, 403,
+                "{method} {path}: organisers may act everywhere: {text}"
+            );
+            assert_ne!(status, 401, "{method} {path}: {text}");
+        }
+    }
+    let (status, _) = call(
+        &s.app,
+        "GET",
+        &format!("/api/v1/staff/sessions/{mine}/roster"),
+        lab.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "lab staff see their own sessions");
+    // A cross-site write is refused even with a valid cookie.
+    let r = s
+        .app
+        .http
+        .post(format!(
+            "{}/api/v1/staff/sessions/{mine}/no-shows",
+            s.app.url
+        ))
+        .header("cookie", lab.clone().unwrap())
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+}
+
+async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let cookie = lab.as_deref();
+    let small = app
+        .session(SessionSpec {
+            capacity: 4,
+            ..Default::default()
+        })
+        .await;
+    let (_, family) = app.book(small, "13800138000", 2, 1).await;
+    let (_, single) = app.book(small, "13800138001", 1, 0).await;
+    let (_, waiting) = app.book(small, "13800138002", 1, 0).await;
+    let (_, elsewhere) = app.book(s.session, "13800138003", 1, 0).await;
+    assert_eq!(waiting["status"], "waitlisted");
+    let code = |v: &Value| v["code"].as_str().unwrap().to_owned();
+
+    // The roster shows full numbers to staff.
+    let (status, roster) = call(
+        app,
+        "GET",
+        &format!("/api/v1/staff/sessions/{small}/roster"),
+        cookie,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(roster.contains("13800138000") && roster.contains("张三"));
+
+    let check =
+        |c: String, people: Option<u32>| json!({"session_id": small, "code": c, "people": people});
+    // Two of the family now, the third later; not more than the party.
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check(code(&family).to_lowercase(), Some(2))),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            body["people"].as_u64(),
+            body["entry"]["checked_in"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check(code(&family), Some(2))),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, _) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check(code(&family), None)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check(code(&family), None)),
+    )
+    .await;
+    assert!(
+        status == 409 && body.contains("already_checked_in"),
+        "{body}"
+    );
+    // Wrong session, waiting list, unknown code: each says so.
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check(code(&elsewhere), None)),
+    )
+    .await;
+    assert!(status == 409 && body.contains("wrong_session"), "{body}");
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check(code(&waiting), None)),
+    )
+    .await;
+    assert!(status == 409 && body.contains("not_confirmed"), "{body}");
+    let (status, _) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check("ABCDEFGH".into(), None)),
+    )
+    .await;
+    assert_eq!(status, 404);
+    app.cancel(&code(&single), "13800138001").await;
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(check(code(&single), None)),
+    )
+    .await;
+    assert!(
+        status == 409 && body.contains("already_cancelled"),
+        "{body}"
+    );
+
+    // No-shows only after the session.
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/sessions/{small}/no-shows"),
+        cookie,
+        None,
+    )
+    .await;
+    assert!(status == 409 && body.contains("session_not_over"), "{body}");
+    let past = app
+        .session(SessionSpec {
+            starts_in: Duration::hours(-3),
+            opens_in: Duration::days(-2),
+            ..Default::default()
+        })
+        .await;
+    for (i, phone) in ["13900139000", "13900139001"].iter().enumerate() {
+        app.sql(&format!(
+            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at) \
+             VALUES ({past}, 'PASTWXY{n}', '过去', '{phone}', 1, 0, 'confirmed', '{day}', '{day} 08:00:00', '{day} 08:00:00')",
+            n = i + 2,
+            day = (now() - Duration::hours(3)).date()
+        ))
+        .await;
+    }
+    let (status, _) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        cookie,
+        Some(json!({"session_id": past, "code": "PASTWXY2"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/sessions/{past}/no-shows"),
+        cookie,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["marked"], 1);
+
+    // CSV: BOM first, one line per booking.
+    let r = app
+        .http
+        .get(format!(
+            "{}/api/v1/staff/sessions/{small}/roster.csv",
+            app.url
+        ))
+        .header("cookie", lab.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert_eq!(text.lines().count(), 4, "header + three bookings:\n{text}");
+    assert!(text.contains(&format!(
+        "{},张三,13800138000,2,1,3,checked_in",
+        code(&family)
+    )));
+}
+
+crate::on_both_databases!(
+    sign_in_sets_a_strict_cookie_and_wrong_passwords_are_slowed_down,
+    every_staff_route_needs_a_session_and_the_right_organisation,
+    check_in_at_the_door_and_no_shows_after_the_session,
+);
