@@ -1,5 +1,6 @@
-//! `cargo xtask run|test`: bootstrap the tools, build, run or test labday.
+//! `cargo xtask run|test|bench`: bootstrap the tools, build, run or test labday.
 
+mod bench;
 mod build;
 mod ctx;
 mod run;
@@ -15,6 +16,8 @@ commands:
   run [--port N] [--no-demo-data]   build the app and the server, then serve on 127.0.0.1:N (8080)
   test [--quick]                    fmt, clippy, build, native + browser tests, wasm tests
                                     (--quick skips fmt and clippy)
+  bench [--clients N] [--places N]  rush, browse and no-op benchmark on SQLite and PostgreSQL,
+        [--skip-spa] ...            plus bundle sizes; writes BENCHMARKS.md, bench-results.json
 
 environment:
   LABDAY_TOOLS_DIR   where missing tools are installed (default <repo>/.tools)";
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run::main(&args[1..]),
         Some("test") => test::main(&args[1..]),
+        Some("bench") => bench::main(&args[1..]),
         // Internal: cargo's runner for wasm32 tests (see test.rs).
         Some(test::RUNNER_SUBCOMMAND) => test::wasm_runner(&args[1..]),
         Some("help" | "-h" | "--help") => {

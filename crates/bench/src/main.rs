@@ -1,0 +1,173 @@
+//! `labday-bench`: the figures behind `cargo xtask bench`. For each database it starts the
+//! release server on a fresh database, drives it over real HTTP on loopback with keep-alive
+//! connections, checks the result against the database, and measures the shipped bundle.
+//! It writes `BENCHMARKS.md` and `bench-results.json`.
+
+mod bundle;
+mod load;
+mod report;
+mod server;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// What one run measures, from the command line.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub server: PathBuf,
+    pub dist: PathBuf,
+    pub out_dir: PathBuf,
+    pub clients: usize,
+    pub places: u32,
+    /// Bookings each client makes: one in the rush for the popular session, the rest spread.
+    pub bookings_per_client: usize,
+    pub spread_sessions: usize,
+    pub phase: Duration,
+    pub postgres: String,
+    pub databases: Vec<String>,
+    pub commit: String,
+}
+
+const USAGE: &str = "\
+usage: labday-bench --server PATH [options]
+  --dist DIR            the built app to measure (default ./dist)
+  --out DIR             where BENCHMARKS.md and bench-results.json go (default .)
+  --clients N           concurrent clients (default 1000)
+  --places N            places in the popular session (default 500)
+  --bookings N          bookings per client in the rush (default 3)
+  --spread N            other sessions booked in the rush (default 40)
+  --seconds N           length of the baseline and browse phases (default 5)
+  --postgres URL        PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
+  --databases LIST      comma-separated: sqlite,postgres (default both)
+  --commit SHA          commit being measured (default: git rev-parse HEAD)";
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        server: PathBuf::new(),
+        dist: PathBuf::from("dist"),
+        out_dir: PathBuf::from("."),
+        clients: 1000,
+        places: 500,
+        bookings_per_client: 3,
+        spread_sessions: 40,
+        phase: Duration::from_secs(5),
+        postgres: "postgres://postgres@127.0.0.1:5432/test".into(),
+        databases: vec!["sqlite".into(), "postgres".into()],
+        commit: String::new(),
+    };
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        let number = |v: String| {
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{flag} needs a positive number"))
+        };
+        match flag.as_str() {
+            "--server" => o.server = value()?.into(),
+            "--dist" => o.dist = value()?.into(),
+            "--out" => o.out_dir = value()?.into(),
+            "--clients" => o.clients = number(value()?)?,
+            "--places" => o.places = u32::try_from(number(value()?)?).map_err(|e| e.to_string())?,
+            "--bookings" => o.bookings_per_client = number(value()?)?,
+            "--spread" => o.spread_sessions = number(value()?)?,
+            "--seconds" => o.phase = Duration::from_secs(number(value()?)? as u64),
+            "--postgres" => o.postgres = value()?,
+            "--databases" => {
+                o.databases = value()?.split(',').map(str::to_owned).collect();
+                if let Some(bad) = o
+                    .databases
+                    .iter()
+                    .find(|d| !matches!(d.as_str(), "sqlite" | "postgres"))
+                {
+                    return Err(format!("unknown database `{bad}`"));
+                }
+            }
+            "--commit" => o.commit = value()?,
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
+        }
+    }
+    if o.server.as_os_str().is_empty() {
+        return Err(format!("--server is required\n\n{USAGE}"));
+    }
+    if o.commit.is_empty() {
+        o.commit = std::process::Command::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+            .unwrap_or_else(|| "unknown".into());
+    }
+    Ok(o)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!(
+                "labday-bench: a safety check failed (overbooking or errors); see the report"
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("labday-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(options: Options) -> Result<bool, String> {
+    let mut results = Vec::new();
+    for database in &options.databases {
+        println!("\n==> {database}");
+        match server::bench_database(&options, database).await {
+            Ok(r) => results.push(r),
+            Err(e) if database == "postgres" && std::env::var_os("CI").is_none() => {
+                println!("SKIPPED (not in CI): PostgreSQL: {e}");
+            }
+            Err(e) => return Err(format!("{database}: {e}")),
+        }
+    }
+    println!("\n==> bundle ({})", options.dist.display());
+    let bundle = bundle::measure(&options.dist)?;
+    let machine = report::Machine::detect();
+    let json = report::json(&options, &machine, &results, &bundle);
+    let md = report::markdown(&options, &machine, &results, &bundle);
+    let json_path = options.out_dir.join("bench-results.json");
+    let md_path = options.out_dir.join("BENCHMARKS.md");
+    std::fs::write(
+        &json_path,
+        serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n",
+    )
+    .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
+    std::fs::write(&md_path, md).map_err(|e| format!("cannot write {}: {e}", md_path.display()))?;
+    println!("\nwrote {} and {}", md_path.display(), json_path.display());
+    Ok(results.iter().all(|r| r.safe()))
+}
