@@ -2,6 +2,7 @@
 //! `main.rs` only parses flags and calls [`startup::start`]; tests do the same.
 
 pub mod auth;
+pub mod catalogue_cache;
 pub mod config;
 pub mod embedding;
 pub mod error;

@@ -117,6 +117,7 @@ pub async fn start(
     let storage = open_storage(config).await?;
     let state = AppState {
         storage: storage.clone(),
+        catalogue_cache: Default::default(),
         sign_in_throttle: Default::default(),
         daily_limit: config.daily_limit,
         no_show: config.no_show_policy(),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
+    pub catalogue_cache: Arc<crate::catalogue_cache::CatalogueCache>,
     pub sign_in_throttle: Arc<crate::auth::SignInThrottle>,
     pub daily_limit: u32,
     pub no_show: NoShowPolicy,

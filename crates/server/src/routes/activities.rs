@@ -1,10 +1,13 @@
 //! The public catalogue: activities and their sessions. Nothing personal, no join links.
+//! Responses go through the catalogue cache (a second fresh, with an ETag).
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use chrono::Utc;
 use labday_domain::{ActivityDetail, ActivityFilter, ActivitySummary, ApiError, SessionView};
 
@@ -20,13 +23,24 @@ use labday_domain::{ActivityDetail, ActivityFilter, ActivitySummary, ApiError, S
 )]
 pub async fn list_activities(
     State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
     filter: Result<Query<ActivityFilter>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<ActivitySummary>>, AppError> {
+) -> Result<Response, AppError> {
     let Query(filter) = filter?;
-    let all = state.storage.list_activities(Utc::now()).await?;
-    Ok(Json(
-        all.into_iter().filter(|a| filter.matches(a)).collect(),
-    ))
+    let key = format!("activities?{}", raw.unwrap_or_default());
+    let cached = state
+        .catalogue_cache
+        .get_or_load(&key, async {
+            let all = state.storage.list_activities(Utc::now()).await?;
+            let matching: Vec<ActivitySummary> =
+                all.into_iter().filter(|a| filter.matches(a)).collect();
+            Ok(Some(matching))
+        })
+        .await?;
+    cached
+        .map(|c| c.respond(&headers))
+        .ok_or_else(|| AppError::not_found("activity"))
 }
 
 /// One activity with its upcoming sessions.
@@ -38,12 +52,18 @@ pub async fn list_activities(
 )]
 pub async fn show_activity(
     State(state): State<AppState>,
+    headers: HeaderMap,
     id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
-) -> Result<Json<ActivityDetail>, AppError> {
+) -> Result<Response, AppError> {
     let Path(id) = id?;
-    let activity = state.storage.activity(id, Utc::now()).await?;
-    activity
-        .map(Json)
+    let cached = state
+        .catalogue_cache
+        .get_or_load(&format!("activity/{id}"), async {
+            Ok(state.storage.activity(id, Utc::now()).await?)
+        })
+        .await?;
+    cached
+        .map(|c| c.respond(&headers))
         .ok_or_else(|| AppError::not_found("activity"))
 }
 
@@ -56,12 +76,18 @@ pub async fn show_activity(
 )]
 pub async fn show_session(
     State(state): State<AppState>,
+    headers: HeaderMap,
     id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
-) -> Result<Json<SessionView>, AppError> {
+) -> Result<Response, AppError> {
     let Path(id) = id?;
-    let session = state.storage.session(id, Utc::now()).await?;
-    session
-        .map(Json)
+    let cached = state
+        .catalogue_cache
+        .get_or_load(&format!("session/{id}"), async {
+            Ok(state.storage.session(id, Utc::now()).await?)
+        })
+        .await?;
+    cached
+        .map(|c| c.respond(&headers))
         .ok_or_else(|| AppError::not_found("session"))
 }
 

@@ -84,6 +84,7 @@ pub async fn create_booking(
         idempotency: idempotency(&headers, &request)?,
     };
     let view = state.storage.book(valid, ctx).await?;
+    state.catalogue_cache.clear();
     tracing::info!(session = view.session.id, status = ?view.status, "booking made");
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -155,6 +156,7 @@ pub async fn cancel_booking(
         .storage
         .cancel_booking(&code, &phone, Utc::now())
         .await?;
+    state.catalogue_cache.clear();
     tracing::info!(session = view.session.id, "booking cancelled");
     Ok(Json(view))
 }

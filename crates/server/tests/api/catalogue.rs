@@ -114,9 +114,44 @@ async fn public_views_never_carry_the_join_link_or_personal_data(db: Db) {
     assert_eq!(session["places_left"], 9);
 }
 
+async fn repeat_views_are_answered_not_modified_until_a_booking_changes_them(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let s = app.session(SessionSpec::default()).await;
+    let url = format!("{}/api/v1/sessions/{s}", app.url);
+    let first = app.http.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+    let etag = first.headers()["etag"].clone();
+    let again = app
+        .http
+        .get(&url)
+        .header("If-None-Match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    let (status, _) = app.book(s, "13800138000", 2, 0).await;
+    assert_eq!(status, 201);
+    let after = app
+        .http
+        .get(&url)
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 200, "the booking shows at once");
+    let view: serde_json::Value = after.json().await.unwrap();
+    assert_eq!(view["booked"], 2);
+}
+
 crate::on_both_databases!(
     health_answers_and_openapi_describes_every_endpoint,
     demo_data_is_loaded_into_an_empty_database_only,
     unknown_things_get_a_json_404,
     public_views_never_carry_the_join_link_or_personal_data,
+    repeat_views_are_answered_not_modified_until_a_booking_changes_them,
 );
