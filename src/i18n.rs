@@ -178,6 +178,7 @@ messages! {
     ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
     ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
     ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
+    ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数。", "Capacity cannot go below the people already booked.";
     ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
 }
@@ -205,6 +206,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::AlreadyCheckedIn => ERR_ALREADY_CHECKED_IN,
         ErrorCode::SessionNotOver => ERR_SESSION_NOT_OVER,
         ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
+        ErrorCode::CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
         ErrorCode::Internal => ERR_INTERNAL,
         ErrorCode::Network => ERR_NETWORK,
     }
@@ -271,6 +273,7 @@ mod tests {
             AlreadyCheckedIn,
             SessionNotOver,
             UsernameTaken,
+            CapacityBelowBooked,
         ] {
             let msg = error_msg(code);
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");

@@ -49,6 +49,8 @@ pub enum ErrorCode {
     SessionNotOver,
     /// 409 — that username is taken.
     UsernameTaken,
+    /// 409 — a session's capacity cannot go below the people already booked on it.
+    CapacityBelowBooked,
     /// 429 — too many requests; try again later.
     TooManyRequests,
     /// 500 — something went wrong on the server; details are in its log, not here.
@@ -80,7 +82,8 @@ impl ErrorCode {
             | ErrorCode::NotConfirmed
             | ErrorCode::AlreadyCheckedIn
             | ErrorCode::SessionNotOver
-            | ErrorCode::UsernameTaken => 409,
+            | ErrorCode::UsernameTaken
+            | ErrorCode::CapacityBelowBooked => 409,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! apply at the door.
 
 use crate::booking::BookingStatus;
-use crate::error::ErrorCode;
+use crate::error::{ApiError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 /// What a staff account may do.
@@ -78,6 +78,115 @@ pub fn parse_username(raw: &str) -> Result<String, &'static str> {
     } else {
         Err("username_invalid")
     }
+}
+
+/// Longest password accepted (argon2 has no limit, but a pasted novel is a mistake).
+pub const PASSWORD_MAX_CHARS: usize = 128;
+/// Longest display name, in characters.
+pub const DISPLAY_NAME_MAX_CHARS: usize = 40;
+
+/// An organiser creating a staff account in the console.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewStaffAccount {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    /// Required for lab staff (their lab); must be absent for organisers.
+    #[serde(default)]
+    pub organisation_id: Option<i64>,
+}
+
+/// A staff account request that passed [`NewStaffAccount::validate`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct ValidStaffAccount {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub organisation_id: Option<i64>,
+}
+
+// Passwords never reach a log through `{:?}`.
+impl std::fmt::Debug for NewStaffAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewStaffAccount")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("organisation_id", &self.organisation_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ValidStaffAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidStaffAccount")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("organisation_id", &self.organisation_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewStaffAccount {
+    /// Username rules of [`parse_username`], a password of 10–128 characters, a short display
+    /// name (the username when empty), and an organisation exactly when the role needs one.
+    pub fn validate(&self) -> Result<ValidStaffAccount, ApiError> {
+        let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
+        let username = parse_username(&self.username);
+        if let Err(code) = &username {
+            err = err.with_field("username", code);
+        }
+        let chars = self.password.chars().count();
+        if chars < PASSWORD_MIN_CHARS {
+            err = err.with_field("password", "password_too_short");
+        } else if chars > PASSWORD_MAX_CHARS {
+            err = err.with_field("password", "password_too_long");
+        }
+        let display_name = self.display_name.trim();
+        if display_name.chars().count() > DISPLAY_NAME_MAX_CHARS
+            || display_name.chars().any(char::is_control)
+        {
+            err = err.with_field("display_name", "name_invalid");
+        }
+        match (self.role, self.organisation_id) {
+            (Role::LabStaff, None) => {
+                err = err.with_field("organisation_id", "organisation_required")
+            }
+            (Role::Organiser, Some(_)) => {
+                err = err.with_field("organisation_id", "organisation_unexpected")
+            }
+            _ => {}
+        }
+        match username {
+            Ok(username) if err.fields.is_empty() => Ok(ValidStaffAccount {
+                display_name: if display_name.is_empty() {
+                    username.clone()
+                } else {
+                    display_name.to_owned()
+                },
+                username,
+                password: self.password.clone(),
+                role: self.role,
+                organisation_id: self.organisation_id,
+            }),
+            _ => Err(err),
+        }
+    }
+}
+
+/// One line of the audit log: who did what, to what, when (venue-local).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub staff_id: i64,
+    pub username: String,
+    pub action: String,
+    pub subject: String,
+    pub at: chrono::NaiveDateTime,
 }
 
 /// One line of a session's roster: staff see full phone numbers here and nowhere else.
@@ -182,6 +291,41 @@ mod tests {
             ..staff
         };
         assert!(organiser.may_act_for(8));
+    }
+
+    #[test]
+    fn new_accounts_need_a_good_username_a_long_password_and_the_right_organisation() {
+        let lab = NewStaffAccount {
+            username: " Lab.Two ".into(),
+            display_name: " ".into(),
+            password: "long enough!".into(),
+            role: Role::LabStaff,
+            organisation_id: Some(3),
+        };
+        let valid = lab.validate().unwrap();
+        assert_eq!(
+            (valid.username.as_str(), valid.display_name.as_str()),
+            ("lab.two", "lab.two")
+        );
+        assert!(!format!("{lab:?}{valid:?}").contains("long enough"));
+        let e = NewStaffAccount {
+            username: "x".into(),
+            password: "short".into(),
+            organisation_id: None,
+            ..lab.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["username"], "username_invalid");
+        assert_eq!(e.fields["password"], "password_too_short");
+        assert_eq!(e.fields["organisation_id"], "organisation_required");
+        let e = NewStaffAccount {
+            role: Role::Organiser,
+            ..lab
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["organisation_id"], "organisation_unexpected");
     }
 
     #[test]

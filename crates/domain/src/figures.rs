@@ -1,0 +1,345 @@
+//! The organiser's figures: how many sessions and places were offered, how many people
+//! booked, came, did not come or waited, and bookings per day for a chart — per activity,
+//! per organisation and overall. Storage supplies per-session and per-day tallies; the
+//! roll-up is here so it is the same wherever it is shown and is tested without a database.
+//!
+//! Vegetable samples are not counted yet: labday does not record them so far, and a figure
+//! that is always zero would read as "nobody brought a sample".
+
+use crate::activity::Localised;
+use crate::session::SessionFormat;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What storage knows about one session, counted from its bookings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTally {
+    pub activity_id: i64,
+    pub format: SessionFormat,
+    pub cancelled: bool,
+    pub capacity: u32,
+    /// People in confirmed, checked-in and no-show bookings: everyone who held a place.
+    pub booked_people: u32,
+    /// People let in at the door.
+    pub checked_in_people: u32,
+    /// People in bookings marked as no-shows.
+    pub no_show_people: u32,
+    /// People on the waiting list now.
+    pub waitlisted_people: u32,
+}
+
+/// Bookings made on one day for one activity (whatever became of them later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayTally {
+    pub activity_id: i64,
+    pub day: NaiveDate,
+    pub bookings: u32,
+    pub people: u32,
+}
+
+/// An activity the figures cover, and who runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityName {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub title: Localised,
+    pub organisation: Localised,
+}
+
+/// Everything the roll-up needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tallies {
+    pub activities: Vec<ActivityName>,
+    pub sessions: Vec<SessionTally>,
+    pub days: Vec<DayTally>,
+}
+
+/// Bookings made on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyBookings {
+    pub day: NaiveDate,
+    pub bookings: u32,
+    pub people: u32,
+}
+
+/// One set of figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Figures {
+    /// Sessions held or planned (not cancelled ones).
+    pub sessions: u32,
+    pub cancelled_sessions: u32,
+    /// Places offered by those sessions.
+    pub places_offered: u32,
+    /// People who held a place (confirmed, checked in, or no-show).
+    pub booked_people: u32,
+    pub checked_in_people: u32,
+    pub no_show_people: u32,
+    /// No-shows among people whose attendance is known (checked in or no-show), 0–1;
+    /// absent until anyone's attendance is known.
+    pub no_show_rate: Option<f64>,
+    /// People waiting for a place now.
+    pub waitlisted_people: u32,
+    /// Cloud-classroom seats held.
+    pub cloud_classroom_seats: u32,
+    /// Bookings made per day, oldest first.
+    pub bookings_per_day: Vec<DailyBookings>,
+}
+
+impl Figures {
+    fn add_session(&mut self, s: &SessionTally) {
+        if s.cancelled {
+            self.cancelled_sessions += 1;
+        } else {
+            self.sessions += 1;
+            self.places_offered += s.capacity;
+        }
+        self.booked_people += s.booked_people;
+        self.checked_in_people += s.checked_in_people;
+        self.no_show_people += s.no_show_people;
+        self.waitlisted_people += s.waitlisted_people;
+        if s.format == SessionFormat::CloudClassroom {
+            self.cloud_classroom_seats += s.booked_people;
+        }
+    }
+
+    fn add_day(&mut self, d: &DayTally) {
+        match self.bookings_per_day.iter_mut().find(|x| x.day == d.day) {
+            Some(x) => {
+                x.bookings += d.bookings;
+                x.people += d.people;
+            }
+            None => self.bookings_per_day.push(DailyBookings {
+                day: d.day,
+                bookings: d.bookings,
+                people: d.people,
+            }),
+        }
+    }
+
+    fn finish(mut self) -> Self {
+        self.bookings_per_day.sort_by_key(|d| d.day);
+        let known = self.checked_in_people + self.no_show_people;
+        self.no_show_rate = (known > 0).then(|| f64::from(self.no_show_people) / f64::from(known));
+        self
+    }
+}
+
+/// An activity's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityFigures {
+    pub activity_id: i64,
+    pub organisation_id: i64,
+    pub title: Localised,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// An organisation's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganisationFigures {
+    pub organisation_id: i64,
+    pub name: Localised,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The organiser's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Summary {
+    pub overall: Figures,
+    pub organisations: Vec<OrganisationFigures>,
+    pub activities: Vec<ActivityFigures>,
+}
+
+/// Rolls per-session and per-day tallies up into activity, organisation and overall
+/// figures. Tallies of activities not listed in `activities` are ignored.
+pub fn summarise(t: &Tallies) -> Summary {
+    let mut activities: BTreeMap<i64, Figures> = BTreeMap::new();
+    let mut organisations: BTreeMap<i64, Figures> = BTreeMap::new();
+    let mut overall = Figures::default();
+    let owner: BTreeMap<i64, i64> = t
+        .activities
+        .iter()
+        .map(|a| (a.id, a.organisation_id))
+        .collect();
+    for a in &t.activities {
+        activities.entry(a.id).or_default();
+        organisations.entry(a.organisation_id).or_default();
+    }
+    for s in &t.sessions {
+        let Some(org) = owner.get(&s.activity_id) else {
+            continue;
+        };
+        activities.entry(s.activity_id).or_default().add_session(s);
+        organisations.entry(*org).or_default().add_session(s);
+        overall.add_session(s);
+    }
+    for d in &t.days {
+        let Some(org) = owner.get(&d.activity_id) else {
+            continue;
+        };
+        activities.entry(d.activity_id).or_default().add_day(d);
+        organisations.entry(*org).or_default().add_day(d);
+        overall.add_day(d);
+    }
+    let mut org_names: BTreeMap<i64, Localised> = BTreeMap::new();
+    let activities = t
+        .activities
+        .iter()
+        .map(|a| {
+            org_names
+                .entry(a.organisation_id)
+                .or_insert_with(|| a.organisation.clone());
+            ActivityFigures {
+                activity_id: a.id,
+                organisation_id: a.organisation_id,
+                title: a.title.clone(),
+                figures: activities.remove(&a.id).unwrap_or_default().finish(),
+            }
+        })
+        .collect();
+    Summary {
+        overall: overall.finish(),
+        organisations: organisations
+            .into_iter()
+            .map(|(id, figures)| OrganisationFigures {
+                organisation_id: id,
+                name: org_names.remove(&id).unwrap_or_default(),
+                figures: figures.finish(),
+            })
+            .collect(),
+        activities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 9, d).unwrap()
+    }
+
+    fn tally(activity_id: i64, capacity: u32, booked: u32) -> SessionTally {
+        SessionTally {
+            activity_id,
+            format: SessionFormat::Visit,
+            cancelled: false,
+            capacity,
+            booked_people: booked,
+            checked_in_people: 0,
+            no_show_people: 0,
+            waitlisted_people: 0,
+        }
+    }
+
+    fn tallies() -> Tallies {
+        let name = |id, org| ActivityName {
+            id,
+            organisation_id: org,
+            title: Localised::new(format!("活动{id}"), ""),
+            organisation: Localised::new(format!("机构{org}"), ""),
+        };
+        Tallies {
+            activities: vec![name(1, 10), name(2, 10), name(3, 20), name(4, 20)],
+            sessions: vec![
+                SessionTally {
+                    checked_in_people: 8,
+                    no_show_people: 2,
+                    ..tally(1, 10, 10)
+                },
+                SessionTally {
+                    waitlisted_people: 3,
+                    ..tally(1, 5, 5)
+                },
+                SessionTally {
+                    format: SessionFormat::CloudClassroom,
+                    ..tally(2, 100, 40)
+                },
+                SessionTally {
+                    cancelled: true,
+                    ..tally(3, 50, 0)
+                },
+                // An activity outside the caller's view contributes nothing.
+                tally(99, 1000, 1000),
+            ],
+            days: vec![
+                DayTally {
+                    activity_id: 1,
+                    day: day(2),
+                    bookings: 3,
+                    people: 6,
+                },
+                DayTally {
+                    activity_id: 2,
+                    day: day(1),
+                    bookings: 10,
+                    people: 40,
+                },
+                DayTally {
+                    activity_id: 1,
+                    day: day(1),
+                    bookings: 4,
+                    people: 9,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn figures_roll_up_from_sessions_to_activities_organisations_and_overall() {
+        let s = summarise(&tallies());
+        let o = &s.overall;
+        assert_eq!((o.sessions, o.cancelled_sessions), (3, 1));
+        assert_eq!(o.places_offered, 115);
+        assert_eq!(o.booked_people, 55);
+        assert_eq!(o.checked_in_people, 8);
+        assert_eq!(o.no_show_people, 2);
+        assert_eq!(o.no_show_rate, Some(0.2));
+        assert_eq!(o.waitlisted_people, 3);
+        assert_eq!(o.cloud_classroom_seats, 40);
+        assert_eq!(
+            o.bookings_per_day,
+            vec![
+                DailyBookings {
+                    day: day(1),
+                    bookings: 14,
+                    people: 49
+                },
+                DailyBookings {
+                    day: day(2),
+                    bookings: 3,
+                    people: 6
+                },
+            ]
+        );
+
+        let ids: Vec<i64> = s.organisations.iter().map(|o| o.organisation_id).collect();
+        assert_eq!(ids, vec![10, 20]);
+        let lab10 = &s.organisations[0];
+        assert_eq!(lab10.name.zh, "机构10");
+        assert_eq!(lab10.figures.places_offered, 115);
+        assert_eq!(s.organisations[1].figures.cancelled_sessions, 1);
+        assert_eq!(s.organisations[1].figures.no_show_rate, None);
+
+        assert_eq!(s.activities.len(), 4);
+        let first = &s.activities[0];
+        assert_eq!((first.activity_id, first.figures.sessions), (1, 2));
+        assert_eq!(first.figures.bookings_per_day[0].day, day(1));
+        // An activity without sessions still shows, with zeros.
+        assert_eq!(s.activities[3].figures, Figures::default());
+    }
+
+    #[test]
+    fn nothing_to_count_gives_zeros_and_no_rate() {
+        let s = summarise(&Tallies::default());
+        assert_eq!(s.overall, Figures::default());
+        assert!(s.organisations.is_empty() && s.activities.is_empty());
+    }
+}

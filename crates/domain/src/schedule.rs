@@ -1,0 +1,738 @@
+//! What staff schedule: activities and their sessions, one at a time or as a series
+//! ("every Tuesday and Thursday in September, 09:00–16:00, 45-minute slots"). The rules
+//! here are the ones the console form checks as you type and the server checks again:
+//! every broken rule is reported at once, against the field that breaks it.
+
+use crate::activity::{ActivityKind, Localised};
+use crate::booking::PARTY_HARD_LIMIT;
+use crate::error::{ApiError, ErrorCode};
+use crate::session::SessionFormat;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+/// Longest title, in characters.
+pub const TITLE_MAX_CHARS: usize = 80;
+/// Longest description or safety note, in characters.
+pub const TEXT_MAX_CHARS: usize = 4000;
+/// Longest place or join link, in characters.
+pub const PLACE_MAX_CHARS: usize = 200;
+/// Most places one session may offer.
+pub const CAPACITY_MAX: u32 = 100_000;
+/// Longest activity, in days.
+pub const ACTIVITY_MAX_DAYS: i64 = 366;
+/// Longest session.
+pub const SESSION_MAX_HOURS: i64 = 24;
+/// Most sessions one series may create.
+pub const SERIES_MAX_SESSIONS: usize = 500;
+/// Shortest generated session, in minutes.
+pub const SERIES_MIN_MINUTES: u32 = 5;
+
+/// An activity as staff create or edit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ActivityDraft {
+    /// The lab running it; lab staff may only name their own.
+    pub organisation_id: i64,
+    pub kind: ActivityKind,
+    pub title: Localised,
+    #[serde(default)]
+    pub description: Localised,
+    #[serde(default)]
+    pub safety_notes: Localised,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// An activity draft that passed [`ActivityDraft::validate`]: texts trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidActivity(ActivityDraft);
+
+impl ValidActivity {
+    pub fn get(&self) -> &ActivityDraft {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> ActivityDraft {
+        self.0
+    }
+}
+
+/// Collects field errors, so a form learns about every wrong field in one answer.
+struct FieldErrors(ApiError);
+
+impl FieldErrors {
+    fn new() -> Self {
+        FieldErrors(ApiError::new(
+            ErrorCode::Invalid,
+            "Some fields need attention",
+        ))
+    }
+
+    fn add(&mut self, field: &str, code: &str) {
+        self.0
+            .fields
+            .entry(field.to_owned())
+            .or_insert(code.to_owned());
+    }
+
+    fn check(&mut self, ok: bool, field: &str, code: &str) {
+        if !ok {
+            self.add(field, code);
+        }
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        if self.0.fields.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+fn trimmed(text: &Localised) -> Localised {
+    Localised::new(text.zh.trim(), text.en.trim())
+}
+
+fn longest(text: &Localised) -> usize {
+    text.zh.chars().count().max(text.en.chars().count())
+}
+
+impl ActivityDraft {
+    /// Title required (in Chinese, English optional), texts within their lengths, and the
+    /// dates in order and at most a year apart.
+    pub fn validate(&self) -> Result<ValidActivity, ApiError> {
+        let mut errors = FieldErrors::new();
+        let draft = ActivityDraft {
+            title: trimmed(&self.title),
+            description: trimmed(&self.description),
+            safety_notes: trimmed(&self.safety_notes),
+            ..self.clone()
+        };
+        errors.check(!draft.title.zh.is_empty(), "title", "title_required");
+        errors.check(
+            longest(&draft.title) <= TITLE_MAX_CHARS,
+            "title",
+            "title_too_long",
+        );
+        errors.check(
+            longest(&draft.description) <= TEXT_MAX_CHARS,
+            "description",
+            "text_too_long",
+        );
+        errors.check(
+            longest(&draft.safety_notes) <= TEXT_MAX_CHARS,
+            "safety_notes",
+            "text_too_long",
+        );
+        errors.check(
+            draft.ends_on >= draft.starts_on,
+            "ends_on",
+            "end_before_start",
+        );
+        errors.check(
+            (draft.ends_on - draft.starts_on).num_days() <= ACTIVITY_MAX_DAYS,
+            "ends_on",
+            "too_long",
+        );
+        errors.finish(ValidActivity(draft))
+    }
+}
+
+/// A session as staff create or edit it. Times are venue-local.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionDraft {
+    pub format: SessionFormat,
+    #[serde(default)]
+    pub title: Localised,
+    /// Where to come; required unless the session is a cloud classroom.
+    #[serde(default)]
+    pub place: Localised,
+    /// The online join link (cloud classrooms only, where it is required); shown only to
+    /// people holding a booking.
+    #[serde(default)]
+    pub join_link: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity: u32,
+    /// Most people (adults + children) one booking may bring.
+    pub per_booking_limit: u32,
+    /// Booking opens at this time (inclusive) and closes at `booking_closes_at` (exclusive).
+    pub booking_opens_at: NaiveDateTime,
+    pub booking_closes_at: NaiveDateTime,
+    /// Holders may cancel until this time.
+    pub cancel_deadline: NaiveDateTime,
+}
+
+/// A session draft that passed [`SessionDraft::validate`]: texts trimmed, and a join link
+/// only where one belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSession(SessionDraft);
+
+impl ValidSession {
+    pub fn get(&self) -> &SessionDraft {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> SessionDraft {
+        self.0
+    }
+}
+
+/// Whether `link` looks like a web address a browser can open.
+pub fn is_web_link(link: &str) -> bool {
+    let rest = link
+        .strip_prefix("https://")
+        .or_else(|| link.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or_default();
+        !host.is_empty() && !link.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
+impl SessionDraft {
+    /// The session rules: it ends after it starts (within a day); booking opens before it
+    /// closes and closes no later than the start; the cancellation deadline is no later
+    /// than the start; capacity and per-booking limit are sensible; on-site sessions say
+    /// where, cloud classrooms give a web join link.
+    pub fn validate(&self) -> Result<ValidSession, ApiError> {
+        let mut errors = FieldErrors::new();
+        let online = self.format == SessionFormat::CloudClassroom;
+        let join_link = self
+            .join_link
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned);
+        let draft = SessionDraft {
+            title: trimmed(&self.title),
+            place: trimmed(&self.place),
+            join_link: if online { join_link } else { None },
+            ..self.clone()
+        };
+        errors.check(
+            longest(&draft.title) <= TITLE_MAX_CHARS,
+            "title",
+            "title_too_long",
+        );
+        errors.check(
+            longest(&draft.place) <= PLACE_MAX_CHARS,
+            "place",
+            "text_too_long",
+        );
+        if online {
+            match &draft.join_link {
+                None => errors.add("join_link", "join_link_required"),
+                Some(link) => errors.check(
+                    is_web_link(link) && link.chars().count() <= PLACE_MAX_CHARS,
+                    "join_link",
+                    "join_link_invalid",
+                ),
+            }
+        } else {
+            errors.check(!draft.place.zh.is_empty(), "place", "place_required");
+        }
+        errors.check(
+            draft.ends_at > draft.starts_at,
+            "ends_at",
+            "end_before_start",
+        );
+        errors.check(
+            draft.ends_at - draft.starts_at <= Duration::hours(SESSION_MAX_HOURS),
+            "ends_at",
+            "too_long",
+        );
+        errors.check(
+            (1..=CAPACITY_MAX).contains(&draft.capacity),
+            "capacity",
+            "capacity_invalid",
+        );
+        errors.check(
+            (1..=PARTY_HARD_LIMIT).contains(&draft.per_booking_limit),
+            "per_booking_limit",
+            "limit_invalid",
+        );
+        errors.check(
+            draft.per_booking_limit <= draft.capacity.max(1),
+            "per_booking_limit",
+            "limit_above_capacity",
+        );
+        errors.check(
+            draft.booking_opens_at < draft.booking_closes_at,
+            "booking_closes_at",
+            "window_empty",
+        );
+        errors.check(
+            draft.booking_closes_at <= draft.starts_at,
+            "booking_closes_at",
+            "closes_after_start",
+        );
+        errors.check(
+            draft.cancel_deadline <= draft.starts_at,
+            "cancel_deadline",
+            "deadline_after_start",
+        );
+        errors.finish(ValidSession(draft))
+    }
+
+    /// New sessions must start in the future (edits of a running session need not).
+    pub fn validate_new(&self, now: NaiveDateTime) -> Result<ValidSession, ApiError> {
+        let in_past = self.starts_at <= now;
+        match self.validate() {
+            Ok(valid) if !in_past => Ok(valid),
+            Ok(_) => Err(
+                ApiError::new(ErrorCode::Invalid, "Some fields need attention")
+                    .with_field("starts_at", "in_past"),
+            ),
+            Err(mut e) => {
+                if in_past {
+                    e.fields
+                        .entry("starts_at".into())
+                        .or_insert_with(|| "in_past".into());
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Many sessions at once: every chosen weekday between two dates, slots of `length_minutes`
+/// with `gap_minutes` between them from `day_starts` until `day_ends`, each with the same
+/// format, place, capacity and rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionSeries {
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+    /// ISO weekdays: 1 = Monday … 7 = Sunday.
+    pub weekdays: Vec<u8>,
+    /// First slot starts at this venue-local time (`HH:MM`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "09:00"))]
+    pub day_starts: NaiveTime,
+    /// No slot ends after this time.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "16:00"))]
+    pub day_ends: NaiveTime,
+    pub length_minutes: u32,
+    #[serde(default)]
+    pub gap_minutes: u32,
+    pub format: SessionFormat,
+    #[serde(default)]
+    pub title: Localised,
+    #[serde(default)]
+    pub place: Localised,
+    #[serde(default)]
+    pub join_link: Option<String>,
+    pub capacity: u32,
+    pub per_booking_limit: u32,
+    /// When booking opens for every session of the series.
+    pub booking_opens_at: NaiveDateTime,
+    /// Booking for each session closes this many minutes before it starts.
+    #[serde(default)]
+    pub closes_minutes_before: u32,
+    /// Holders may cancel until this many minutes before the start.
+    #[serde(default)]
+    pub cancel_minutes_before: u32,
+}
+
+impl SessionSeries {
+    /// The sessions this series makes, in time order; every one passes the session rules.
+    /// Refused with field errors when the series is malformed, makes no session, or makes
+    /// more than [`SERIES_MAX_SESSIONS`].
+    pub fn expand(&self, now: NaiveDateTime) -> Result<Vec<ValidSession>, ApiError> {
+        let mut errors = FieldErrors::new();
+        errors.check(self.to >= self.from, "to", "end_before_start");
+        errors.check(
+            (self.to - self.from).num_days() <= ACTIVITY_MAX_DAYS,
+            "to",
+            "too_long",
+        );
+        errors.check(
+            !self.weekdays.is_empty() && self.weekdays.iter().all(|d| (1..=7).contains(d)),
+            "weekdays",
+            "weekdays_invalid",
+        );
+        errors.check(
+            self.day_ends > self.day_starts,
+            "day_ends",
+            "end_before_start",
+        );
+        errors.check(
+            (SERIES_MIN_MINUTES..=24 * 60).contains(&self.length_minutes),
+            "length_minutes",
+            "length_invalid",
+        );
+        errors.check(self.gap_minutes <= 24 * 60, "gap_minutes", "gap_invalid");
+        errors.check(
+            self.closes_minutes_before <= 366 * 24 * 60,
+            "closes_minutes_before",
+            "too_long",
+        );
+        errors.check(
+            self.cancel_minutes_before <= 366 * 24 * 60,
+            "cancel_minutes_before",
+            "too_long",
+        );
+        errors.finish(())?;
+        let length = Duration::minutes(i64::from(self.length_minutes));
+        let step = length + Duration::minutes(i64::from(self.gap_minutes));
+        let mut drafts = Vec::new();
+        let mut day = self.from;
+        while day <= self.to {
+            let weekday = day.weekday().number_from_monday() as u8;
+            if self.weekdays.contains(&weekday) {
+                let day_ends = day.and_time(self.day_ends);
+                let mut starts_at = day.and_time(self.day_starts);
+                while starts_at + length <= day_ends {
+                    if drafts.len() == SERIES_MAX_SESSIONS {
+                        return Err(ApiError::new(
+                            ErrorCode::Invalid,
+                            format!("A series makes at most {SERIES_MAX_SESSIONS} sessions"),
+                        )
+                        .with_field("to", "too_many_sessions"));
+                    }
+                    drafts.push(self.session_at(starts_at, length));
+                    starts_at += step;
+                }
+            }
+            day += Duration::days(1);
+        }
+        if drafts.is_empty() {
+            return Err(
+                ApiError::new(ErrorCode::Invalid, "This series makes no session")
+                    .with_field("weekdays", "no_sessions"),
+            );
+        }
+        // Every session shares the same rules, so the first error stands for all of them.
+        drafts.iter().map(|d| d.validate_new(now)).collect()
+    }
+
+    fn session_at(&self, starts_at: NaiveDateTime, length: Duration) -> SessionDraft {
+        SessionDraft {
+            format: self.format,
+            title: self.title.clone(),
+            place: self.place.clone(),
+            join_link: self.join_link.clone(),
+            starts_at,
+            ends_at: starts_at + length,
+            capacity: self.capacity,
+            per_booking_limit: self.per_booking_limit,
+            booking_opens_at: self.booking_opens_at,
+            booking_closes_at: starts_at - Duration::minutes(i64::from(self.closes_minutes_before)),
+            cancel_deadline: starts_at - Duration::minutes(i64::from(self.cancel_minutes_before)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 9, d)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    }
+
+    fn session() -> SessionDraft {
+        SessionDraft {
+            format: SessionFormat::Visit,
+            title: Localised::new(" 上午场 ", "Morning"),
+            place: Localised::new("一楼大厅", "Ground floor"),
+            join_link: Some("https://meet.example/x".into()),
+            starts_at: at(20, 9, 0),
+            ends_at: at(20, 10, 0),
+            capacity: 30,
+            per_booking_limit: 4,
+            booking_opens_at: at(1, 9, 0),
+            booking_closes_at: at(20, 8, 0),
+            cancel_deadline: at(19, 18, 0),
+        }
+    }
+
+    fn fields(e: ApiError) -> Vec<(String, String)> {
+        e.fields.into_iter().collect()
+    }
+
+    #[test]
+    fn a_sound_session_is_trimmed_and_keeps_no_join_link_on_site() {
+        let valid = session().validate().unwrap().into_inner();
+        assert_eq!(valid.title.zh, "上午场");
+        assert_eq!(valid.join_link, None);
+    }
+
+    #[test]
+    fn every_broken_time_rule_is_reported_against_its_field() {
+        let broken = SessionDraft {
+            ends_at: at(20, 9, 0),
+            booking_opens_at: at(20, 8, 30),
+            booking_closes_at: at(20, 9, 30),
+            cancel_deadline: at(20, 9, 1),
+            ..session()
+        };
+        let e = broken.validate().unwrap_err();
+        assert_eq!(e.code, ErrorCode::Invalid);
+        assert_eq!(
+            fields(e),
+            vec![
+                ("booking_closes_at".into(), "closes_after_start".into()),
+                ("cancel_deadline".into(), "deadline_after_start".into()),
+                ("ends_at".into(), "end_before_start".into()),
+            ]
+        );
+        let empty_window = SessionDraft {
+            booking_opens_at: at(20, 8, 0),
+            ..session()
+        };
+        assert_eq!(
+            fields(empty_window.validate().unwrap_err()),
+            vec![("booking_closes_at".into(), "window_empty".into())]
+        );
+        // Closing exactly at the start, and a deadline at the start, are allowed.
+        let edge = SessionDraft {
+            booking_closes_at: at(20, 9, 0),
+            cancel_deadline: at(20, 9, 0),
+            ..session()
+        };
+        assert!(edge.validate().is_ok());
+        let marathon = SessionDraft {
+            ends_at: at(21, 9, 1),
+            ..session()
+        };
+        assert_eq!(
+            fields(marathon.validate().unwrap_err()),
+            vec![("ends_at".into(), "too_long".into())]
+        );
+    }
+
+    #[test]
+    fn capacity_and_limit_must_be_sensible() {
+        let e = SessionDraft {
+            capacity: 0,
+            per_booking_limit: 0,
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["capacity"], "capacity_invalid");
+        assert_eq!(e.fields["per_booking_limit"], "limit_invalid");
+        let e = SessionDraft {
+            capacity: 2,
+            per_booking_limit: 3,
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["per_booking_limit"], "limit_above_capacity");
+        assert!(SessionDraft {
+            per_booking_limit: PARTY_HARD_LIMIT + 1,
+            capacity: 100,
+            ..session()
+        }
+        .validate()
+        .is_err());
+    }
+
+    #[test]
+    fn cloud_classrooms_need_a_web_link_and_on_site_sessions_a_place() {
+        let online = SessionDraft {
+            format: SessionFormat::CloudClassroom,
+            place: Localised::default(),
+            join_link: None,
+            ..session()
+        };
+        assert_eq!(
+            online.validate().unwrap_err().fields["join_link"],
+            "join_link_required"
+        );
+        let bad = SessionDraft {
+            join_link: Some("javascript:alert(1)".into()),
+            ..online.clone()
+        };
+        assert_eq!(
+            bad.validate().unwrap_err().fields["join_link"],
+            "join_link_invalid"
+        );
+        let good = SessionDraft {
+            join_link: Some(" https://meet.example/room?id=1 ".into()),
+            ..online
+        };
+        assert_eq!(
+            good.validate().unwrap().get().join_link.as_deref(),
+            Some("https://meet.example/room?id=1")
+        );
+        let nowhere = SessionDraft {
+            place: Localised::new(" ", "Hall"),
+            ..session()
+        };
+        assert_eq!(
+            nowhere.validate().unwrap_err().fields["place"],
+            "place_required"
+        );
+        assert!(!is_web_link("https://"));
+        assert!(!is_web_link("https://a b"));
+        assert!(is_web_link("http://lab.example"));
+    }
+
+    #[test]
+    fn new_sessions_start_in_the_future() {
+        let e = session().validate_new(at(20, 9, 0)).unwrap_err();
+        assert_eq!(e.fields["starts_at"], "in_past");
+        assert!(session().validate_new(at(20, 8, 59)).is_ok());
+        let both = SessionDraft {
+            capacity: 0,
+            per_booking_limit: 1,
+            ..session()
+        };
+        let e = both.validate_new(at(21, 0, 0)).unwrap_err();
+        assert_eq!(e.fields.len(), 2);
+    }
+
+    #[test]
+    fn activities_need_a_title_and_dates_in_order() {
+        let draft = ActivityDraft {
+            organisation_id: 1,
+            kind: ActivityKind::LabOpenDay,
+            title: Localised::new(" 开放日 ", ""),
+            description: Localised::default(),
+            safety_notes: Localised::default(),
+            starts_on: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+        };
+        assert_eq!(draft.validate().unwrap().get().title.zh, "开放日");
+        let e = ActivityDraft {
+            title: Localised::new("", "Open day"),
+            ends_on: NaiveDate::from_ymd_opt(2026, 8, 31).unwrap(),
+            ..draft.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["title"], "title_required");
+        assert_eq!(e.fields["ends_on"], "end_before_start");
+        let e = ActivityDraft {
+            title: Localised::new("长".repeat(TITLE_MAX_CHARS + 1), ""),
+            ..draft
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["title"], "title_too_long");
+    }
+
+    fn series() -> SessionSeries {
+        SessionSeries {
+            // 2026-09-01 is a Tuesday.
+            from: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 9, 14).unwrap(),
+            weekdays: vec![2, 4],
+            day_starts: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            day_ends: NaiveTime::from_hms_opt(11, 0, 0).unwrap(),
+            length_minutes: 45,
+            gap_minutes: 15,
+            format: SessionFormat::Demo,
+            title: Localised::new("演示", "Demo"),
+            place: Localised::new("二楼", "First floor"),
+            join_link: None,
+            capacity: 20,
+            per_booking_limit: 2,
+            booking_opens_at: at(1, 0, 0) - Duration::days(7),
+            closes_minutes_before: 60,
+            cancel_minutes_before: 120,
+        }
+    }
+
+    #[test]
+    fn a_series_makes_slots_on_the_chosen_weekdays_only() {
+        let made = series().expand(at(1, 0, 0) - Duration::days(1)).unwrap();
+        let starts: Vec<NaiveDateTime> = made.iter().map(|s| s.get().starts_at).collect();
+        // Tue 1, Thu 3, Tue 8, Thu 10; 09:00 and 10:00 (a third slot would end at 11:45).
+        assert_eq!(
+            starts,
+            vec![
+                at(1, 9, 0),
+                at(1, 10, 0),
+                at(3, 9, 0),
+                at(3, 10, 0),
+                at(8, 9, 0),
+                at(8, 10, 0),
+                at(10, 9, 0),
+                at(10, 10, 0),
+            ]
+        );
+        let first = made[0].get();
+        assert_eq!(first.ends_at, at(1, 9, 45));
+        assert_eq!(first.booking_closes_at, at(1, 8, 0));
+        assert_eq!(first.cancel_deadline, at(1, 7, 0));
+        assert_eq!(first.capacity, 20);
+    }
+
+    #[test]
+    fn a_slot_may_end_exactly_at_the_end_of_the_day() {
+        let exact = SessionSeries {
+            day_ends: NaiveTime::from_hms_opt(10, 45, 0).unwrap(),
+            weekdays: vec![2],
+            to: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            ..series()
+        };
+        assert_eq!(exact.expand(at(1, 0, 0)).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn malformed_empty_and_huge_series_are_refused() {
+        let now = at(1, 0, 0) - Duration::days(1);
+        let e = SessionSeries {
+            weekdays: vec![0, 8],
+            length_minutes: 1,
+            to: NaiveDate::from_ymd_opt(2026, 8, 1).unwrap(),
+            day_ends: NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+            ..series()
+        }
+        .expand(now)
+        .unwrap_err();
+        for field in ["weekdays", "length_minutes", "to", "day_ends"] {
+            assert!(e.fields.contains_key(field), "{field}: {e:?}");
+        }
+        let sundays_only = SessionSeries {
+            weekdays: vec![7],
+            to: NaiveDate::from_ymd_opt(2026, 9, 5).unwrap(),
+            ..series()
+        };
+        assert_eq!(
+            sundays_only.expand(now).unwrap_err().fields["weekdays"],
+            "no_sessions"
+        );
+        let huge = SessionSeries {
+            weekdays: (1..=7).collect(),
+            to: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            day_starts: NaiveTime::from_hms_opt(0, 0, 0).unwrap(),
+            day_ends: NaiveTime::from_hms_opt(23, 59, 0).unwrap(),
+            length_minutes: 5,
+            gap_minutes: 0,
+            ..series()
+        };
+        assert_eq!(
+            huge.expand(now).unwrap_err().fields["to"],
+            "too_many_sessions"
+        );
+        // The session rules apply to every generated session.
+        let full = SessionSeries {
+            capacity: 1,
+            ..series()
+        };
+        assert_eq!(
+            full.expand(now).unwrap_err().fields["per_booking_limit"],
+            "limit_above_capacity"
+        );
+        assert_eq!(
+            series().expand(at(1, 9, 30)).unwrap_err().fields["starts_at"],
+            "in_past"
+        );
+    }
+
+    #[test]
+    fn series_times_read_as_hours_and_minutes() {
+        let t: NaiveTime = serde_json::from_value(serde_json::json!("09:30")).unwrap();
+        assert_eq!(t, NaiveTime::from_hms_opt(9, 30, 0).unwrap());
+    }
+}
