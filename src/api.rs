@@ -3,6 +3,7 @@
 
 use gloo_net::http::{Request, Response};
 use labday_domain::booking::BookingLookup;
+use labday_domain::staff::{CheckIn, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingRequest, BookingView,
     ErrorCode, SessionView,
@@ -43,6 +44,19 @@ async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
         .await
         .map_err(network)?;
     answer(response).await
+}
+
+/// POST with no answer body expected (204).
+async fn post_empty(path: &str) -> Result<(), ApiError> {
+    let response = Request::post(&format!("{BASE}{path}"))
+        .send()
+        .await
+        .map_err(network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        answer::<()>(response).await
+    }
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(
@@ -113,4 +127,65 @@ pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiE
         phone: phone.into(),
     };
     post("/bookings/cancel", &lookup, None).await
+}
+
+// Staff console. The session cookie is HttpOnly and same-origin, so the browser sends it.
+
+pub async fn staff_sign_in(username: &str, password: &str) -> Result<StaffView, ApiError> {
+    let body = SignIn {
+        username: username.into(),
+        password: password.into(),
+    };
+    post("/staff/sign-in", &body, None).await
+}
+
+pub async fn staff_me() -> Result<StaffView, ApiError> {
+    get("/staff/me").await
+}
+
+pub async fn staff_sign_out() -> Result<(), ApiError> {
+    post_empty("/staff/sign-out").await
+}
+
+pub async fn roster(session_id: i64) -> Result<Vec<RosterEntry>, ApiError> {
+    get(&format!("/staff/sessions/{session_id}/roster")).await
+}
+
+/// The CSV download's address (a plain link: the browser saves the file).
+pub fn roster_csv_href(session_id: i64) -> String {
+    format!("{BASE}/staff/sessions/{session_id}/roster.csv")
+}
+
+/// What a check-in answers: the updated roster line and how many came in now.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CheckInResult {
+    pub entry: RosterEntry,
+    pub people: u32,
+}
+
+pub async fn check_in(
+    session_id: i64,
+    code: &str,
+    people: Option<u32>,
+) -> Result<CheckInResult, ApiError> {
+    let body = CheckIn {
+        session_id,
+        code: code.into(),
+        people,
+    };
+    post("/staff/check-in", &body, None).await
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NoShows {
+    pub marked: u32,
+}
+
+pub async fn mark_no_shows(session_id: i64) -> Result<NoShows, ApiError> {
+    post(
+        &format!("/staff/sessions/{session_id}/no-shows"),
+        &serde_json::json!({}),
+        None,
+    )
+    .await
 }

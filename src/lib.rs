@@ -7,6 +7,7 @@ pub mod components;
 pub mod format;
 pub mod i18n;
 pub mod pages;
+pub mod staff;
 pub mod store;
 
 /// Mounts the app on `<body>`.

@@ -9,4 +9,5 @@ mod booking;
 mod embed;
 mod home;
 mod keyboard;
+mod staff;
 mod support;

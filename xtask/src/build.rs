@@ -1,4 +1,5 @@
-//! The two builds: the SPA (Trunk, into dist/) and the server binary.
+//! The builds: the citizen app (Trunk, into dist/), the staff console (a separate bundle,
+//! into dist/staff/, so it never weighs on the citizen's first load) and the server binary.
 
 use crate::ctx::{run, Ctx, Failure, Result};
 use crate::tools::Tools;
@@ -13,6 +14,19 @@ pub fn spa(ctx: &Ctx, tools: &Tools) -> Result {
     }
     let mut cmd = ctx.command(&tools.trunk.to_string_lossy());
     cmd.args(["build", "--release"]);
+    println!("$ {}", crate::ctx::show(&cmd));
+    run(&mut cmd)?;
+    // Trunk replaces its whole output folder, so the console is built after the citizen app.
+    let mut cmd = ctx.command(&tools.trunk.to_string_lossy());
+    cmd.args([
+        "build",
+        "staff.html",
+        "--release",
+        "--dist",
+        "dist/staff",
+        "--public-url",
+        "/staff/",
+    ]);
     println!("$ {}", crate::ctx::show(&cmd));
     run(&mut cmd)
 }

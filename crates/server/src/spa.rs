@@ -108,17 +108,23 @@ pub fn router(dist: &Path) -> Router {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not precompress app files"),
     }
-    let files = ServeDir::new(dist)
+    let mut router = Router::new().fallback_service(single_page_app(dist));
+    // The staff console is its own bundle with its own deep links under /staff/.
+    if dist.join("staff").join("index.html").exists() {
+        router = router.nest_service("/staff", single_page_app(&dist.join("staff")));
+    }
+    router.layer(axum::middleware::from_fn(cache_headers))
+}
+
+/// Files from `dir`, precompressed where possible; any other path gets its `index.html`.
+fn single_page_app(dir: &Path) -> ServeDir<ServeFile> {
+    let index = ServeFile::new(dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(
-            ServeFile::new(&index)
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
-    Router::new()
-        .fallback_service(files)
-        .layer(axum::middleware::from_fn(cache_headers))
+        .fallback(index)
 }
 
 #[cfg(test)]

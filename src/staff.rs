@@ -1,0 +1,96 @@
+//! The staff console: a separate bundle (`staff.html` → `/staff/`), so nothing of it weighs
+//! on the citizen app. Lab staff sign in, pick a session, check visitors in by QR scan or
+//! typed code, mark no-shows after the session and export the roster.
+
+pub mod roster;
+pub mod scanner;
+pub mod sessions;
+pub mod sign_in;
+
+use crate::api;
+use crate::i18n::{self, t, Lang};
+use crate::store;
+use labday_domain::staff::StaffView;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The signed-in staff member, or `None` before sign-in.
+pub type Me = RwSignal<Option<StaffView>>;
+
+/// Mounts the console on `<body>`.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(StaffApp);
+}
+
+#[component]
+pub fn StaffApp() -> impl IntoView {
+    let lang = RwSignal::new(
+        store::saved_lang()
+            .map(|c| Lang::from_code(&c))
+            .unwrap_or(Lang::Zh),
+    );
+    provide_context(lang);
+    let me: Me = RwSignal::new(None);
+    provide_context(me);
+    let checked = RwSignal::new(false);
+    spawn_local(async move {
+        if let Ok(staff) = api::staff_me().await {
+            me.set(Some(staff));
+        }
+        checked.set(true);
+    });
+    Effect::new(move |_| {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", lang.get().code());
+        }
+    });
+    let switch = move |_| {
+        let next = if lang.get() == Lang::Zh {
+            Lang::En
+        } else {
+            Lang::Zh
+        };
+        store::save_lang(next.code());
+        lang.set(next);
+    };
+    let sign_out = move |_| {
+        spawn_local(async move {
+            let _ = api::staff_sign_out().await;
+            me.set(None);
+        });
+    };
+    view! {
+        <Router base="/staff">
+            <header class="top">
+                <a href="/staff/" class="brand">{t(i18n::STAFF_APP_NAME)}</a>
+                {move || me.get().map(|m| view! {
+                    <span class="who">{format!("{} · {}", i18n::SIGNED_IN_AS.get(lang.get()), if m.display_name.is_empty() { m.username.clone() } else { m.display_name.clone() })}</span>
+                    <button type="button" class="lang" on:click=sign_out>{t(i18n::SIGN_OUT)}</button>
+                })}
+                <button type="button" class="lang" on:click=switch aria-label=t(i18n::SWITCH_LANG_LABEL)>{t(i18n::SWITCH_LANG)}</button>
+            </header>
+            <main id="main" tabindex="-1">
+                {move || {
+                    if !checked.get() {
+                        view! { <crate::components::status::Loading/> }.into_any()
+                    } else if me.get().is_none() {
+                        view! { <sign_in::SignInPage/> }.into_any()
+                    } else {
+                        view! {
+                            <Routes fallback=|| view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }>
+                                <Route path=path!("/") view=sessions::SessionsPage/>
+                                <Route path=path!("/sessions/:id") view=roster::RosterPage/>
+                            </Routes>
+                        }.into_any()
+                    }
+                }}
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,54 @@
+//! Staff sign-in. Wrong details and the pause after repeated failures come back as errors
+//! from the server and are shown in the reader's language.
+
+use crate::api;
+use crate::i18n::{self, error_msg, t, use_lang};
+use crate::staff::Me;
+use labday_domain::{ApiError, ErrorCode};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let lang = use_lang();
+    let me = expect_context::<Me>();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        let (u, p) = (username.get_untracked(), password.get_untracked());
+        spawn_local(async move {
+            match api::staff_sign_in(&u, &p).await {
+                Ok(staff) => me.set(Some(staff)),
+                Err(e) => {
+                    password.set(String::new());
+                    failure.set(Some(e));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <h1>{t(i18n::STAFF_SIGN_IN)}</h1>
+        <form class="booking-form" on:submit=submit>
+            <label for="username">{t(i18n::USERNAME)}</label>
+            <input id="username" autocomplete="username" autocapitalize="none" bind:value=username required/>
+            <label for="password">{t(i18n::PASSWORD)}</label>
+            <input id="password" type="password" autocomplete="current-password" bind:value=password required/>
+            <div aria-live="assertive">
+                {move || failure.get().map(|e| {
+                    let msg = if e.code == ErrorCode::Unauthorized { i18n::SIGN_IN_FAILED } else { error_msg(e.code) };
+                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                })}
+            </div>
+            <button type="submit" class="primary" disabled=move || busy.get()>{t(i18n::SIGN_IN)}</button>
+        </form>
+    }
+}

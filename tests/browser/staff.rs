@@ -1,0 +1,112 @@
+//! The staff console at the door: a lab staff member signs in, opens a session's roster,
+//! checks a visitor in by typed booking code and another by a tap in the roster, sees a
+//! wrong-session code refused, exports the roster, and signs out.
+
+use crate::booking::fixture;
+use crate::support::{open_browser, start_server};
+use labday_domain::staff::Role;
+use labday_domain::SessionFormat;
+use labday_server::auth;
+use labday_server::storage::staff::NewStaff;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_staff_check_visitors_in_and_export_the_roster() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = start_server(false).await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let other = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let org = server
+        .storage
+        .session_organisation(f.session)
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = auth::hash_password("open-day-2026").unwrap();
+    let now = auth::now_local();
+    let staff = NewStaff {
+        username: "lab-food".into(),
+        display_name: "食品院 张工".into(),
+        password_hash: hash,
+        role: Role::LabStaff,
+        organisation_id: Some(org),
+    };
+    server.storage.add_staff(staff, now).await.unwrap().unwrap();
+    let http = reqwest::Client::new();
+    let mut codes = Vec::new();
+    for (session, phone, adults) in [
+        (f.session, "13800138020", 2),
+        (f.session, "13800138021", 1),
+        (other.session, "13800138022", 1),
+    ] {
+        let v: serde_json::Value = http
+            .post(format!("{}/api/v1/bookings", server.url))
+            .json(&serde_json::json!({"session_id": session, "name": format!("访客{phone}"), "phone": phone, "adults": adults, "children": 0, "consent": true}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        codes.push(v["code"].as_str().unwrap().to_owned());
+    }
+
+    browser.open(&server, "/staff/").await;
+    browser.wait_text("工作人员登录").await;
+    browser.fill("用户名", "lab-food").await;
+    browser.fill("密码", "wrong-password").await;
+    browser.click("button", "登录").await;
+    browser.wait_text("用户名或密码错误。").await;
+    browser.fill("密码", "open-day-2026").await;
+    browser.click("button", "登录").await;
+    browser.wait_text("食品院 张工").await;
+
+    browser
+        .open(&server, &format!("/staff/sessions/{}", f.session))
+        .await;
+    browser.wait_text("签到名单").await;
+    browser.wait_text("13800138020").await; // full numbers for staff
+    browser
+        .fill("输入预约码签到", &codes[0].to_lowercase())
+        .await;
+    browser.click("button", "签到").await;
+    browser.wait_text("已签到: 访客13800138020 · 2 人").await;
+    // A tap in the roster for the second visitor.
+    browser.click("button", "签到 访客13800138021").await;
+    browser.wait_text("已签到: 访客13800138021 · 1 人").await;
+    // A booking for another session is refused with the reason.
+    browser.fill("输入预约码签到", &codes[2]).await;
+    browser.click("button", "签到").await;
+    browser.wait_text("该预约不属于本场次。").await;
+
+    let roster = server.storage.roster(f.session).await.unwrap();
+    assert!(roster
+        .iter()
+        .all(|e| e.status == labday_domain::BookingStatus::CheckedIn));
+    assert_eq!(roster.iter().map(|e| e.checked_in).sum::<u32>(), 3);
+
+    // The export link downloads a CSV with a byte-order mark (fetched with the session cookie).
+    let csv = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; const a = [...document.querySelectorAll('a')].find(a => a.textContent.includes('导出 CSV')); \
+             fetch(a.href).then(r => r.arrayBuffer()).then(b => { const u = new Uint8Array(b); done([u[0], u[1], u[2], new TextDecoder().decode(b)]); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (csv[0].as_u64(), csv[1].as_u64(), csv[2].as_u64()),
+        (Some(0xEF), Some(0xBB), Some(0xBF))
+    );
+    assert!(csv[3].as_str().unwrap().contains("13800138021"));
+
+    // Too early for no-shows: the console says why.
+    browser.click("button", "标记未到场").await;
+    browser.wait_text("场次结束后才能标记未到场。").await;
+
+    browser.click("button", "退出登录").await;
+    browser.wait_text("工作人员登录").await;
+    browser.close().await;
+}
