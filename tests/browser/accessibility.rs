@@ -7,7 +7,7 @@ use crate::support::{open_browser, open_browser_at, start_server, Journey, TestS
 use labday_domain::SessionFormat;
 use std::path::PathBuf;
 
-fn axe_source() -> Option<String> {
+pub fn axe_source() -> Option<String> {
     let path = std::env::var_os("LABDAY_AXE")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -27,7 +27,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// Runs axe on the current page; returns the WCAG 2.1 A/AA violations, described.
-async fn violations(browser: &Journey, axe: &str) -> Vec<String> {
+pub async fn violations(browser: &Journey, axe: &str) -> Vec<String> {
     browser
         .client
         .execute(axe, vec![])

@@ -2,6 +2,7 @@
 //! checks a visitor in by typed booking code and another by a tap in the roster, sees a
 //! wrong-session code refused, exports the roster, and signs out.
 
+use crate::accessibility::{axe_source, violations};
 use crate::booking::fixture;
 use crate::support::{open_browser, start_server};
 use labday_domain::staff::Role;
@@ -52,8 +53,13 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
         codes.push(v["code"].as_str().unwrap().to_owned());
     }
 
+    let axe = axe_source();
     browser.open(&server, "/staff/").await;
     browser.wait_text("工作人员登录").await;
+    if let Some(axe) = &axe {
+        let found = violations(&browser, axe).await;
+        assert!(found.is_empty(), "sign-in page: {found:?}");
+    }
     browser.fill("用户名", "lab-food").await;
     browser.fill("密码", "wrong-password").await;
     browser.click("button", "登录").await;
@@ -80,6 +86,10 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.click("button", "签到").await;
     browser.wait_text("该预约不属于本场次。").await;
 
+    if let Some(axe) = &axe {
+        let found = violations(&browser, axe).await;
+        assert!(found.is_empty(), "roster page: {found:?}");
+    }
     let roster = server.storage.roster(f.session).await.unwrap();
     assert!(roster
         .iter()
