@@ -13,7 +13,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use chrono::{Duration, NaiveDateTime, Utc};
-use labday_domain::staff::StaffView;
+use labday_domain::staff::{Role, StaffView};
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::ErrorCode;
 use rand::RngCore;
@@ -125,6 +125,31 @@ impl SignedIn {
                 ErrorCode::Forbidden,
                 "This belongs to another organisation",
             ))
+        }
+    }
+}
+
+impl SignedIn {
+    /// 403 unless this account is an organiser.
+    pub fn require_organiser(&self) -> Result<(), AppError> {
+        if self.staff.role == Role::Organiser {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                "Only organisers may do this",
+            ))
+        }
+    }
+
+    /// The organisation whose data this account may see: its own for lab staff, `asked`
+    /// (or everything when `None`) for organisers. 403 when lab staff ask for another.
+    pub fn scope(&self, asked: Option<i64>) -> Result<Option<i64>, AppError> {
+        match (self.staff.role, asked) {
+            (Role::Organiser, asked) => Ok(asked),
+            (Role::LabStaff, Some(org)) => self.require(org).map(|()| Some(org)),
+            // A lab-staff account without a lab sees nothing rather than everything.
+            (Role::LabStaff, None) => Ok(Some(self.staff.organisation_id.unwrap_or(-1))),
         }
     }
 }

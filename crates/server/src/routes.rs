@@ -4,7 +4,11 @@
 pub mod activities;
 pub mod bookings;
 pub mod health;
+pub mod media;
 pub mod staff;
+pub mod staff_admin;
+pub mod staff_schedule;
+pub mod summary;
 
 use crate::state::AppState;
 use axum::routing::get;
@@ -32,6 +36,19 @@ use utoipa::OpenApi;
         staff::roster_export,
         staff::check_in,
         staff::mark_no_shows,
+        staff_admin::create_account,
+        staff_admin::audit_log,
+        staff_schedule::create_activity,
+        staff_schedule::update_activity,
+        staff_schedule::create_session,
+        staff_schedule::preview_series,
+        staff_schedule::generate_series,
+        staff_schedule::update_session,
+        staff_schedule::cancel_session,
+        summary::summary,
+        summary::summary_export,
+        media::add_media,
+        media::list_media,
     ),
     components(schemas(labday_domain::ApiError))
 )]
@@ -48,4 +65,8 @@ pub fn router() -> Router<AppState> {
         .merge(activities::router())
         .merge(bookings::router())
         .merge(staff::router())
+        .merge(staff_admin::router())
+        .merge(staff_schedule::router())
+        .merge(summary::router())
+        .merge(media::router())
 }

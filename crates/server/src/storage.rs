@@ -1,8 +1,11 @@
 //! The storage boundary: everything the API needs from a database, as one small trait per
 //! aggregate. Handlers only ever see these traits; SQL lives in the implementations.
 
+mod console_sql;
 pub mod postgres;
+pub mod reports;
 mod rows;
+pub mod schedule;
 pub mod sqlite;
 pub mod staff;
 mod staff_sql;
@@ -155,6 +158,8 @@ pub trait Bookings: Send + Sync {
 }
 
 /// Everything the server stores.
-pub trait Storage: Catalogue + Bookings + staff::Staff {
+pub trait Storage:
+    Catalogue + Bookings + staff::Staff + schedule::Schedule + reports::Reports + reports::MediaCoverage
+{
     fn backend(&self) -> &'static str;
 }

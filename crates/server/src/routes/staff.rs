@@ -16,7 +16,7 @@ use labday_domain::{ApiError, ErrorCode};
 use serde::Serialize;
 
 /// Browsers send `Origin` on cross-site writes; refuse any that is not this server.
-fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
+pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
@@ -119,7 +119,9 @@ pub async fn me(signed_in: SignedIn) -> Json<StaffView> {
     Json(signed_in.staff)
 }
 
-async fn authorised_session(
+/// The session's id once the signed-in staff member may act for its organisation (404 for
+/// no such session, 403 for another organisation's).
+pub(crate) async fn authorised_session(
     state: &AppState,
     signed_in: &SignedIn,
     id: Result<Path<i64>, PathRejection>,
@@ -150,7 +152,7 @@ pub async fn roster(
     Ok(Json(state.storage.roster(id).await?))
 }
 
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {

@@ -5,6 +5,8 @@
 //! sessions book in parallel. The per-phone daily limit spans sessions, so a transaction-scoped
 //! advisory lock on the phone number serialises one number's bookings too.
 
+mod reports;
+mod schedule;
 mod staff;
 
 use super::rows::{

@@ -2,6 +2,8 @@
 //! goes through a single connection, so booking transactions are serialised and capacity
 //! checks cannot race. One server process per file.
 
+mod reports;
+mod schedule;
 mod staff;
 
 use super::rows::{

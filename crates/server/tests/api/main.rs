@@ -3,6 +3,7 @@
 
 mod bookings;
 mod catalogue;
+mod console;
 mod helpers;
 mod rush;
 mod scale_out;

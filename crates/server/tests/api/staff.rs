@@ -1,7 +1,9 @@
-//! The staff API: sign-in and its cookie, throttling, route-by-route authorisation (401
-//! without a session, 403 for another organisation's lab staff), roster, check-in rules,
-//! no-shows after the session, CSV export, sign-out.
+//! The staff API: sign-in and its cookie, throttling, route-by-route authorisation of every
+//! staff route (401 without a session, 403 for another organisation's lab staff or for lab
+//! staff on organiser-only routes), roster, check-in rules, no-shows after the session, CSV
+//! export, sign-out.
 
+use crate::console::{activity_body, series_body, session_body};
 use crate::helpers::{add_fixture_activity, add_fixture_session, now, Db, SessionSpec, TestApp};
 use chrono::Duration;
 use labday_domain::staff::Role;
@@ -9,9 +11,14 @@ use labday_server::auth;
 use labday_server::storage::staff::NewStaff;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "open-day-2026";
+pub(crate) const PASSWORD: &str = "open-day-2026";
 
-async fn add_staff(app: &TestApp, username: &str, role: Role, organisation_id: Option<i64>) {
+pub(crate) async fn add_staff(
+    app: &TestApp,
+    username: &str,
+    role: Role,
+    organisation_id: Option<i64>,
+) {
     let hash = auth::hash_password(PASSWORD).unwrap();
     let staff = NewStaff {
         username: username.into(),
@@ -24,7 +31,7 @@ async fn add_staff(app: &TestApp, username: &str, role: Role, organisation_id: O
 }
 
 /// Signs in; returns the status, body and the `Cookie` header to send afterwards.
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     username: &str,
     password: &str,
@@ -54,7 +61,8 @@ async fn sign_in(
     )
 }
 
-async fn call(
+/// Sends a request (GET, POST or PUT) with an optional cookie and JSON body.
+pub(crate) async fn call(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -62,10 +70,10 @@ async fn call(
     body: Option<Value>,
 ) -> (u16, String) {
     let url = format!("{}{path}", app.url);
-    let mut req = if method == "GET" {
-        app.http.get(url)
-    } else {
-        app.http.post(url)
+    let mut req = match method {
+        "GET" => app.http.get(url),
+        "PUT" => app.http.put(url),
+        _ => app.http.post(url),
     };
     if let Some(c) = cookie {
         req = req.header("cookie", c);
@@ -77,14 +85,18 @@ async fn call(
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-struct Site {
-    app: TestApp,
-    org: i64,
-    session: i64,
-    other_session: i64,
+/// Two organisations, each with an activity and a session; an organiser `chief` and lab
+/// staff `lab-a` of the first.
+pub(crate) struct Site {
+    pub(crate) app: TestApp,
+    pub(crate) org: i64,
+    pub(crate) session: i64,
+    pub(crate) other_session: i64,
+    pub(crate) other_org: i64,
+    pub(crate) other_activity: i64,
 }
 
-async fn site(db: Db) -> Site {
+pub(crate) async fn site(db: Db) -> Site {
     let app = TestApp::spawn(db).await;
     let session = app.session(SessionSpec::default()).await;
     let org = app
@@ -96,13 +108,13 @@ async fn site(db: Db) -> Site {
     let other_activity = add_fixture_activity(app.storage.as_ref()).await;
     let other_session =
         add_fixture_session(app.storage.as_ref(), other_activity, SessionSpec::default()).await;
-    assert_ne!(
-        app.storage
-            .session_organisation(other_session)
-            .await
-            .unwrap(),
-        Some(org)
-    );
+    let other_org = app
+        .storage
+        .session_organisation(other_session)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(other_org, org);
     add_staff(&app, "chief", Role::Organiser, None).await;
     add_staff(&app, "lab-a", Role::LabStaff, Some(org)).await;
     Site {
@@ -110,6 +122,8 @@ async fn site(db: Db) -> Site {
         org,
         session,
         other_session,
+        other_org,
+        other_activity,
     }
 }
 
@@ -162,41 +176,119 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
     let (_, _, chief, _) = sign_in(&s.app, "chief", PASSWORD).await;
     let mine = s.session;
     let theirs = s.other_session;
-    let routes: Vec<(&str, String, Option<Value>)> = vec![
-        ("GET", "/api/v1/staff/me".into(), None),
-        ("POST", "/api/v1/staff/sign-out".into(), None),
+    let (org, act) = (s.other_org, s.other_activity);
+    let account = json!({"username": "new-lab", "password": PASSWORD, "role": "lab_staff", "organisation_id": org});
+    let media = json!({"activity_id": act, "link": "https://news.example/a", "outlet": "日报", "published_on": now().date()});
+    // Each route, and whether lab staff of the first organisation must be refused (403).
+    let routes: Vec<(&str, String, Option<Value>, bool)> = vec![
+        ("GET", "/api/v1/staff/me".into(), None, false),
+        ("POST", "/api/v1/staff/sign-out".into(), None, false),
         (
             "GET",
             format!("/api/v1/staff/sessions/{theirs}/roster"),
             None,
+            true,
         ),
         (
             "GET",
             format!("/api/v1/staff/sessions/{theirs}/roster.csv"),
             None,
+            true,
         ),
         (
             "POST",
             format!("/api/v1/staff/sessions/{theirs}/no-shows"),
             None,
+            true,
         ),
         (
             "POST",
             "/api/v1/staff/check-in".into(),
             Some(json!({"session_id": theirs, "code": "ABCDEFGH"})),
+            true,
+        ),
+        ("POST", "/api/v1/staff/accounts".into(), Some(account), true),
+        ("GET", "/api/v1/staff/audit".into(), None, true),
+        (
+            "POST",
+            "/api/v1/staff/activities".into(),
+            Some(activity_body(org)),
+            true,
+        ),
+        (
+            "PUT",
+            format!("/api/v1/staff/activities/{act}"),
+            Some(activity_body(org)),
+            true,
+        ),
+        (
+            "POST",
+            format!("/api/v1/staff/activities/{act}/sessions"),
+            Some(session_body(10)),
+            true,
+        ),
+        (
+            "POST",
+            format!("/api/v1/staff/activities/{act}/sessions/preview"),
+            Some(series_body()),
+            true,
+        ),
+        (
+            "POST",
+            format!("/api/v1/staff/activities/{act}/sessions/generate"),
+            Some(series_body()),
+            true,
+        ),
+        (
+            "PUT",
+            format!("/api/v1/staff/sessions/{theirs}"),
+            Some(session_body(12)),
+            true,
+        ),
+        (
+            "POST",
+            format!("/api/v1/staff/sessions/{theirs}/cancel"),
+            None,
+            true,
+        ),
+        (
+            "GET",
+            format!("/api/v1/staff/summary?organisation_id={org}"),
+            None,
+            true,
+        ),
+        (
+            "GET",
+            format!("/api/v1/staff/summary.csv?organisation_id={org}"),
+            None,
+            true,
+        ),
+        ("POST", "/api/v1/staff/media".into(), Some(media), true),
+        (
+            "GET",
+            format!("/api/v1/staff/media?activity_id={act}"),
+            None,
+            true,
         ),
     ];
-    // The OpenAPI document lists exactly these staff routes (plus sign-in): none is forgotten.
+    // The OpenAPI document lists exactly these staff operations (plus sign-in): none is
+    // forgotten.
     let (_, doc) = s.app.get("/api/v1/openapi.json").await;
-    let documented: Vec<&String> = doc["paths"]
+    let documented: Vec<String> = doc["paths"]
         .as_object()
         .unwrap()
-        .keys()
-        .filter(|p| p.contains("/staff/") && !p.ends_with("sign-in"))
+        .iter()
+        .filter(|(p, _)| p.contains("/staff/") && !p.ends_with("sign-in"))
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {p}", m.to_uppercase()))
+        })
         .collect();
     assert_eq!(documented.len(), routes.len(), "{documented:?}");
 
-    for (method, path, body) in &routes {
+    for (method, path, body, foreign) in &routes {
         let (status, text) = call(&s.app, method, path, None, body.clone()).await;
         assert_eq!(status, 401, "{method} {path} without a session: {text}");
         let (status, text) = call(
@@ -208,7 +300,7 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
         )
         .await;
         assert_eq!(status, 401, "{method} {path} with a forged cookie: {text}");
-        if path.contains(&format!("/{theirs}/")) || body.is_some() {
+        if *foreign {
             let (status, text) = call(&s.app, method, path, lab.as_deref(), body.clone()).await;
             assert_eq!(
                 status, 403,

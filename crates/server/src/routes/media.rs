@@ -1,0 +1,91 @@
+//! Media coverage for the written summary: staff record where an activity was reported
+//! (link, outlet, date) and list it back. Photos are not handled here.
+
+use crate::auth::{self, SignedIn};
+use crate::error::AppError;
+use crate::routes::staff::same_origin;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use labday_domain::media::{MediaDraft, MediaItem};
+use labday_domain::ApiError;
+use serde::Deserialize;
+
+/// Which media items.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct MediaQuery {
+    /// One activity only.
+    pub activity_id: Option<i64>,
+    /// One organisation only (organisers; lab staff always get their own).
+    pub organisation_id: Option<i64>,
+}
+
+async fn activity_organisation(state: &AppState, activity: i64) -> Result<i64, AppError> {
+    state
+        .storage
+        .activity_organisation(activity)
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))
+}
+
+/// Records where an activity was reported.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/media",
+    request_body = MediaDraft,
+    responses(
+        (status = 201, body = MediaItem),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError, description = "No such activity"),
+        (status = 422, body = ApiError)
+    )
+)]
+pub async fn add_media(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    body: Result<Json<MediaDraft>, JsonRejection>,
+) -> Result<(StatusCode, Json<MediaItem>), AppError> {
+    same_origin(&headers)?;
+    let Json(draft) = body?;
+    signed_in.require(activity_organisation(&state, draft.activity_id).await?)?;
+    let valid = draft.validate(auth::now_local().date())?;
+    let item = state
+        .storage
+        .add_media(signed_in.staff.id, &valid, auth::now_local())
+        .await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// Media items, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/media",
+    params(MediaQuery),
+    responses(
+        (status = 200, body = [MediaItem]),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError)
+    )
+)]
+pub async fn list_media(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    query: Result<Query<MediaQuery>, QueryRejection>,
+) -> Result<Json<Vec<MediaItem>>, AppError> {
+    let Query(query) = query?;
+    if let Some(activity) = query.activity_id {
+        signed_in.require(activity_organisation(&state, activity).await?)?;
+    }
+    let scope = signed_in.scope(query.organisation_id)?;
+    Ok(Json(state.storage.media(scope, query.activity_id).await?))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/staff/media", get(list_media).post(add_media))
+}

@@ -1,0 +1,129 @@
+//! What only organisers do: create staff accounts in the console and read the audit log.
+//! Lab staff get 403.
+
+use crate::auth::{self, SignedIn};
+use crate::error::AppError;
+use crate::routes::staff::same_origin;
+use crate::state::AppState;
+use crate::storage::staff::NewStaff;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
+use labday_domain::{ApiError, ErrorCode};
+use serde::Deserialize;
+
+/// Creates a staff account: an organiser, or lab staff of one organisation.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/accounts",
+    request_body = NewStaffAccount,
+    responses(
+        (status = 201, body = StaffView),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Only organisers create accounts"),
+        (status = 409, body = ApiError, description = "`username_taken`"),
+        (status = 422, body = ApiError)
+    )
+)]
+pub async fn create_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    body: Result<Json<NewStaffAccount>, JsonRejection>,
+) -> Result<(StatusCode, Json<StaffView>), AppError> {
+    same_origin(&headers)?;
+    signed_in.require_organiser()?;
+    let Json(request) = body?;
+    let account = request.validate()?;
+    if let Some(org) = account.organisation_id {
+        if !state.storage.organisation_exists(org).await? {
+            return Err(AppError(
+                ApiError::new(ErrorCode::Invalid, "No such organisation")
+                    .with_field("organisation_id", "organisation_unknown"),
+            ));
+        }
+    }
+    let password = account.password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(crate::storage::StorageError::new)?
+        .map_err(crate::storage::StorageError::new)?;
+    let staff = NewStaff {
+        username: account.username.clone(),
+        display_name: account.display_name.clone(),
+        password_hash,
+        role: account.role,
+        organisation_id: account.organisation_id,
+    };
+    let now = auth::now_local();
+    let Some(id) = state.storage.add_staff(staff, now).await? else {
+        return Err(AppError::new(
+            ErrorCode::UsernameTaken,
+            "That username is taken",
+        ));
+    };
+    state
+        .storage
+        .audit(
+            signed_in.staff.id,
+            "create_staff",
+            &format!(
+                "staff {id}: {} ({})",
+                account.username,
+                account.role.as_str()
+            ),
+            now,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(StaffView {
+            id,
+            username: account.username,
+            display_name: account.display_name,
+            role: account.role,
+            organisation_id: account.organisation_id,
+        }),
+    ))
+}
+
+/// Most audit entries one request returns.
+pub const AUDIT_MAX: u32 = 1000;
+
+/// How much of the audit log.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Newest entries to return (default 200, at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// The audit log, newest first: every staff write, and sign-ins and roster exports.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, body = [AuditEntry]),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Only organisers read the audit log")
+    )
+)]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Json<Vec<AuditEntry>>, AppError> {
+    signed_in.require_organiser()?;
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(200).clamp(1, AUDIT_MAX);
+    Ok(Json(state.storage.audit_entries(limit).await?))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/accounts", post(create_account))
+        .route("/staff/audit", get(audit_log))
+}

@@ -1,0 +1,333 @@
+//! The console's scheduling API: create and edit activities, add or edit sessions one by one
+//! or as a generated series (previewed first), and cancel sessions. Lab staff may schedule
+//! only for their own organisation (403); organisers for every one. Rules are checked in
+//! labday-domain and reported per field (422); capacity below what is booked is a 409.
+//! Every change clears this process's catalogue cache, so the public pages show it at once.
+
+use crate::auth::{self, SignedIn};
+use crate::error::AppError;
+use crate::routes::staff::{authorised_session, same_origin};
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use chrono::Utc;
+use labday_domain::schedule::{ActivityDraft, SessionDraft, SessionSeries, ValidActivity};
+use labday_domain::{ApiError, ErrorCode, SessionView};
+use serde::Serialize;
+
+/// A created activity.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedActivity {
+    pub id: i64,
+}
+
+/// Sessions a series created, in time order.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GeneratedSessions {
+    pub session_ids: Vec<i64>,
+}
+
+/// A session after an edit, and how many waiting people a larger capacity let in.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionChanged {
+    pub session: SessionView,
+    pub promoted_people: u32,
+}
+
+/// What cancelling a session did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CancelledSession {
+    pub cancelled_bookings: u32,
+}
+
+/// 422 unless the organisation exists (an unknown one is the caller's mistake, not a 404).
+async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
+    if state.storage.organisation_exists(id).await? {
+        Ok(())
+    } else {
+        Err(AppError(
+            ApiError::new(ErrorCode::Invalid, "No such organisation")
+                .with_field("organisation_id", "organisation_unknown"),
+        ))
+    }
+}
+
+/// The activity's id once the signed-in staff member may act for its organisation.
+async fn authorised_activity(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<i64, AppError> {
+    let Path(id) = id?;
+    let organisation = state
+        .storage
+        .activity_organisation(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    signed_in.require(organisation)?;
+    Ok(id)
+}
+
+async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError> {
+    state
+        .storage
+        .session(id, Utc::now())
+        .await?
+        .ok_or_else(|| AppError::not_found("session"))
+}
+
+/// Creates an activity for an organisation.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/activities",
+    request_body = ActivityDraft,
+    responses(
+        (status = 201, body = CreatedActivity),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Lab staff naming another organisation"),
+        (status = 422, body = ApiError, description = "Field errors")
+    )
+)]
+pub async fn create_activity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    body: Result<Json<ActivityDraft>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedActivity>), AppError> {
+    same_origin(&headers)?;
+    let Json(draft) = body?;
+    signed_in.require(draft.organisation_id)?;
+    let valid: ValidActivity = draft.validate()?;
+    known_organisation(&state, draft.organisation_id).await?;
+    let id = state
+        .storage
+        .create_activity(signed_in.staff.id, &valid, auth::now_local())
+        .await?;
+    state.catalogue_cache.clear();
+    Ok((StatusCode::CREATED, Json(CreatedActivity { id })))
+}
+
+/// Replaces an activity's details (lab staff cannot hand it to another organisation).
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/activities/{id}",
+    params(("id" = i64, Path)),
+    request_body = ActivityDraft,
+    responses(
+        (status = 200, body = CreatedActivity),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError)
+    )
+)]
+pub async fn update_activity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<ActivityDraft>, JsonRejection>,
+) -> Result<Json<CreatedActivity>, AppError> {
+    same_origin(&headers)?;
+    let id = authorised_activity(&state, &signed_in, id).await?;
+    let Json(draft) = body?;
+    signed_in.require(draft.organisation_id)?;
+    let valid = draft.validate()?;
+    known_organisation(&state, draft.organisation_id).await?;
+    let found = state
+        .storage
+        .update_activity(signed_in.staff.id, id, &valid, auth::now_local())
+        .await?;
+    state.catalogue_cache.clear();
+    if found {
+        Ok(Json(CreatedActivity { id }))
+    } else {
+        Err(AppError::not_found("activity"))
+    }
+}
+
+/// Adds one session to an activity.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/activities/{id}/sessions",
+    params(("id" = i64, Path)),
+    request_body = SessionDraft,
+    responses(
+        (status = 201, body = SessionView),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`")
+    )
+)]
+pub async fn create_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<SessionDraft>, JsonRejection>,
+) -> Result<(StatusCode, Json<SessionView>), AppError> {
+    same_origin(&headers)?;
+    let activity = authorised_activity(&state, &signed_in, id).await?;
+    let Json(draft) = body?;
+    let valid = draft.validate_new(auth::now_local())?;
+    let ids = state
+        .storage
+        .create_sessions(signed_in.staff.id, activity, &[valid], auth::now_local())
+        .await?;
+    state.catalogue_cache.clear();
+    let id = ids
+        .first()
+        .copied()
+        .ok_or_else(|| AppError::not_found("session"))?;
+    Ok((StatusCode::CREATED, Json(session_view(&state, id).await?)))
+}
+
+/// The sessions a series would create, without creating them (at most 500).
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/activities/{id}/sessions/preview",
+    params(("id" = i64, Path)),
+    request_body = SessionSeries,
+    responses(
+        (status = 200, body = [SessionDraft]),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500")
+    )
+)]
+pub async fn preview_series(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<SessionSeries>, JsonRejection>,
+) -> Result<Json<Vec<SessionDraft>>, AppError> {
+    authorised_activity(&state, &signed_in, id).await?;
+    let Json(series) = body?;
+    let sessions = series.expand(auth::now_local())?;
+    Ok(Json(sessions.into_iter().map(|s| s.into_inner()).collect()))
+}
+
+/// Creates every session of a series in one transaction: all of them or none.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/activities/{id}/sessions/generate",
+    params(("id" = i64, Path)),
+    request_body = SessionSeries,
+    responses(
+        (status = 201, body = GeneratedSessions),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 422, body = ApiError)
+    )
+)]
+pub async fn generate_series(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<SessionSeries>, JsonRejection>,
+) -> Result<(StatusCode, Json<GeneratedSessions>), AppError> {
+    same_origin(&headers)?;
+    let activity = authorised_activity(&state, &signed_in, id).await?;
+    let Json(series) = body?;
+    let sessions = series.expand(auth::now_local())?;
+    let session_ids = state
+        .storage
+        .create_sessions(signed_in.staff.id, activity, &sessions, auth::now_local())
+        .await?;
+    state.catalogue_cache.clear();
+    tracing::info!(activity, sessions = session_ids.len(), "series created");
+    Ok((StatusCode::CREATED, Json(GeneratedSessions { session_ids })))
+}
+
+/// Replaces a session's details. Capacity may go down only to the people already booked;
+/// raising it confirms waiting bookings that now fit, in the order they joined.
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/sessions/{id}",
+    params(("id" = i64, Path)),
+    request_body = SessionDraft,
+    responses(
+        (status = 200, body = SessionChanged),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "`capacity_below_booked`, or `session_cancelled`"),
+        (status = 422, body = ApiError)
+    )
+)]
+pub async fn update_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+    body: Result<Json<SessionDraft>, JsonRejection>,
+) -> Result<Json<SessionChanged>, AppError> {
+    same_origin(&headers)?;
+    let id = authorised_session(&state, &signed_in, id).await?;
+    let Json(draft) = body?;
+    let valid = draft.validate()?;
+    let done = state
+        .storage
+        .update_session(signed_in.staff.id, id, &valid, auth::now_local())
+        .await?;
+    state.catalogue_cache.clear();
+    Ok(Json(SessionChanged {
+        session: session_view(&state, id).await?,
+        promoted_people: done.promoted_people,
+    }))
+}
+
+/// Cancels a session: every confirmed or waiting booking on it is cancelled, and holders
+/// see the session as cancelled when they look their booking up.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/sessions/{id}/cancel",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = CancelledSession),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "Already cancelled")
+    )
+)]
+pub async fn cancel_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<CancelledSession>, AppError> {
+    same_origin(&headers)?;
+    let id = authorised_session(&state, &signed_in, id).await?;
+    let cancelled_bookings = state
+        .storage
+        .cancel_session(signed_in.staff.id, id, auth::now_local())
+        .await?;
+    state.catalogue_cache.clear();
+    tracing::info!(session = id, cancelled_bookings, "session cancelled");
+    Ok(Json(CancelledSession { cancelled_bookings }))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/activities", post(create_activity))
+        .route("/staff/activities/{id}", put(update_activity))
+        .route("/staff/activities/{id}/sessions", post(create_session))
+        .route(
+            "/staff/activities/{id}/sessions/preview",
+            post(preview_series),
+        )
+        .route(
+            "/staff/activities/{id}/sessions/generate",
+            post(generate_series),
+        )
+        .route("/staff/sessions/{id}", put(update_session))
+        .route("/staff/sessions/{id}/cancel", post(cancel_session))
+}

@@ -1,0 +1,192 @@
+//! The organiser's figures, as JSON for the console's tables and chart and as CSV for the
+//! written summary. Organisers see every organisation (or one, when asked); lab staff only
+//! their own (403 when they ask for another).
+
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::routes::staff::csv_field;
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use labday_domain::figures::{summarise, Figures, Summary};
+use labday_domain::ApiError;
+use serde::Deserialize;
+
+/// Whose figures.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SummaryQuery {
+    /// One organisation only (organisers; lab staff always get their own).
+    pub organisation_id: Option<i64>,
+}
+
+async fn load(
+    state: &AppState,
+    signed_in: &SignedIn,
+    query: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Result<Summary, AppError> {
+    let Query(query) = query?;
+    let scope = signed_in.scope(query.organisation_id)?;
+    Ok(summarise(&state.storage.tallies(scope).await?))
+}
+
+/// Sessions, places, bookings, attendance, waiting list, cloud-classroom seats and bookings
+/// per day: per activity, per organisation and overall. (Vegetable samples are not counted
+/// yet: labday does not record them so far.)
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/summary",
+    params(SummaryQuery),
+    responses(
+        (status = 200, body = Summary),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError, description = "Lab staff asking for another organisation")
+    )
+)]
+pub async fn summary(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    query: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Result<Json<Summary>, AppError> {
+    Ok(Json(load(&state, &signed_in, query).await?))
+}
+
+fn figures_row(scope: &str, id: Option<i64>, name: &str, f: &Figures) -> String {
+    let rate = f
+        .no_show_rate
+        .map(|r| format!("{:.1}%", r * 100.0))
+        .unwrap_or_default();
+    [
+        scope.to_owned(),
+        id.map(|i| i.to_string()).unwrap_or_default(),
+        csv_field(name),
+        f.sessions.to_string(),
+        f.cancelled_sessions.to_string(),
+        f.places_offered.to_string(),
+        f.booked_people.to_string(),
+        f.checked_in_people.to_string(),
+        f.no_show_people.to_string(),
+        rate,
+        f.waitlisted_people.to_string(),
+        f.cloud_classroom_seats.to_string(),
+    ]
+    .join(",")
+        + "\r\n"
+}
+
+/// The summary as CSV: UTF-8 with a byte-order mark, so spreadsheets read the Chinese
+/// text; one line overall, one per organisation, one per activity, then bookings per day.
+pub fn summary_csv(s: &Summary) -> String {
+    let mut out = String::from(
+        "\u{feff}范围 scope,编号 id,名称 name,场次 sessions,取消场次 cancelled sessions,\
+         提供名额 places offered,预约人数 booked people,签到人数 checked-in people,\
+         未到人数 no-show people,未到率 no-show rate,候补人数 waitlisted people,\
+         云课堂座位 cloud-classroom seats\r\n",
+    );
+    out.push_str(&figures_row("overall", None, "全部 All", &s.overall));
+    for o in &s.organisations {
+        out.push_str(&figures_row(
+            "organisation",
+            Some(o.organisation_id),
+            o.name.get("zh"),
+            &o.figures,
+        ));
+    }
+    for a in &s.activities {
+        out.push_str(&figures_row(
+            "activity",
+            Some(a.activity_id),
+            a.title.get("zh"),
+            &a.figures,
+        ));
+    }
+    out.push_str("\r\n日期 day,预约数 bookings,人数 people\r\n");
+    for d in &s.overall.bookings_per_day {
+        out.push_str(&format!("{},{},{}\r\n", d.day, d.bookings, d.people));
+    }
+    out
+}
+
+/// The summary as a CSV download.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/summary.csv",
+    params(SummaryQuery),
+    responses(
+        (status = 200, content_type = "text/csv"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError)
+    )
+)]
+pub async fn summary_export(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    query: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let csv = summary_csv(&load(&state, &signed_in, query).await?);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"labday-summary.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/summary", get(summary))
+        .route("/staff/summary.csv", get(summary_export))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use labday_domain::figures::{ActivityName, DayTally, SessionTally, Tallies};
+    use labday_domain::{Localised, SessionFormat};
+
+    #[test]
+    fn csv_has_a_bom_a_line_per_scope_and_the_days() {
+        let s = summarise(&Tallies {
+            activities: vec![ActivityName {
+                id: 4,
+                organisation_id: 2,
+                title: Localised::new("开放日, 上午", "Open day"),
+                organisation: Localised::new("", "Test lab"),
+            }],
+            sessions: vec![SessionTally {
+                activity_id: 4,
+                format: SessionFormat::Visit,
+                cancelled: false,
+                capacity: 10,
+                booked_people: 8,
+                checked_in_people: 6,
+                no_show_people: 2,
+                waitlisted_people: 1,
+            }],
+            days: vec![DayTally {
+                activity_id: 4,
+                day: chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+                bookings: 3,
+                people: 8,
+            }],
+        });
+        let csv = summary_csv(&s);
+        assert!(csv.starts_with('\u{feff}'));
+        assert!(
+            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0\r\n"),
+            "{csv}"
+        );
+        assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");
+        assert!(csv.contains("activity,4,\"开放日, 上午\",1,"), "{csv}");
+        assert!(csv.ends_with("2026-09-01,3,8\r\n"), "{csv}");
+    }
+}

@@ -1,0 +1,97 @@
+//! Figures, audit log and media coverage on PostgreSQL.
+
+use super::PostgresStorage;
+use crate::storage::console_sql::*;
+use crate::storage::reports::{MediaCoverage, Reports};
+use crate::storage::staff_sql::{numbered, AUDIT};
+use crate::storage::StorageError;
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use labday_domain::figures::Tallies;
+use labday_domain::media::{MediaItem, ValidMedia};
+use labday_domain::staff::AuditEntry;
+
+#[async_trait]
+impl Reports for PostgresStorage {
+    async fn tallies(&self, organisation: Option<i64>) -> Result<Tallies, StorageError> {
+        let activities: Vec<ActivityNameRow> = sqlx::query_as(&numbered(TALLY_ACTIVITIES))
+            .bind(organisation)
+            .bind(organisation)
+            .fetch_all(&self.pool)
+            .await?;
+        let sessions: Vec<SessionTallyRow> = sqlx::query_as(&numbered(TALLY_SESSIONS))
+            .bind(organisation)
+            .bind(organisation)
+            .fetch_all(&self.pool)
+            .await?;
+        let days: Vec<DayTallyRow> = sqlx::query_as(&numbered(TALLY_DAYS))
+            .bind(organisation)
+            .bind(organisation)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Tallies {
+            activities: activities.into_iter().map(activity_name).collect(),
+            sessions: sessions.into_iter().map(session_tally).collect(),
+            days: days.into_iter().filter_map(day_tally).collect(),
+        })
+    }
+
+    async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(&numbered(AUDIT_ENTRIES))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(audit_entry).collect())
+    }
+}
+
+#[async_trait]
+impl MediaCoverage for PostgresStorage {
+    async fn add_media(
+        &self,
+        staff_id: i64,
+        item: &ValidMedia,
+        now: NaiveDateTime,
+    ) -> Result<MediaItem, StorageError> {
+        let m = item.get();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(&numbered(INSERT_MEDIA))
+            .bind(m.activity_id)
+            .bind(&m.link)
+            .bind(&m.outlet)
+            .bind(&m.headline)
+            .bind(m.published_on)
+            .bind(staff_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(&numbered(AUDIT))
+            .bind(staff_id)
+            .bind("add_media")
+            .bind(format!("media {id}: activity {}", m.activity_id))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let row: MediaRow = sqlx::query_as(&numbered(&media_by_id()))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(media_item(row))
+    }
+
+    async fn media(
+        &self,
+        organisation: Option<i64>,
+        activity: Option<i64>,
+    ) -> Result<Vec<MediaItem>, StorageError> {
+        let rows: Vec<MediaRow> = sqlx::query_as(&numbered(&media_filtered()))
+            .bind(organisation)
+            .bind(organisation)
+            .bind(activity)
+            .bind(activity)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(media_item).collect())
+    }
+}

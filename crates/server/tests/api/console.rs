@@ -1,0 +1,699 @@
+//! The staff console beyond the door: accounts created by organisers, activities and
+//! sessions (one at a time or as a previewed series), capacity changes and the waiting list,
+//! cancelled sessions as their holders see them, the organiser's figures and CSV, media
+//! coverage, and the audit log. Route-by-route authorisation is in `staff.rs`.
+
+use crate::helpers::{now, Db, SessionSpec};
+use crate::staff::{call, sign_in, site, PASSWORD};
+use chrono::{Duration, NaiveDateTime};
+use labday_domain::SessionFormat;
+use serde_json::{json, Value};
+
+/// Venue-local time `days` from today at `h:m`.
+fn at(days: i64, h: u32, m: u32) -> NaiveDateTime {
+    (now().date() + Duration::days(days))
+        .and_hms_opt(h, m, 0)
+        .unwrap()
+}
+
+pub(crate) fn activity_body(organisation_id: i64) -> Value {
+    json!({
+        "organisation_id": organisation_id,
+        "kind": "lab_open_day",
+        "title": {"zh": "新开放日", "en": "New open day"},
+        "starts_on": now().date(),
+        "ends_on": now().date() + Duration::days(30),
+    })
+}
+
+pub(crate) fn session_body(capacity: u32) -> Value {
+    json!({
+        "format": "visit",
+        "title": {"zh": "上午场", "en": "Morning"},
+        "place": {"zh": "一楼", "en": "Ground floor"},
+        "starts_at": at(3, 9, 0),
+        "ends_at": at(3, 10, 0),
+        "capacity": capacity,
+        "per_booking_limit": capacity.clamp(1, 4),
+        "booking_opens_at": at(-1, 9, 0),
+        "booking_closes_at": at(3, 8, 0),
+        "cancel_deadline": at(2, 18, 0),
+    })
+}
+
+/// Every day from tomorrow for a week, 09:00–11:00 in hour slots: 14 sessions.
+pub(crate) fn series_body() -> Value {
+    json!({
+        "from": now().date() + Duration::days(1),
+        "to": now().date() + Duration::days(7),
+        "weekdays": [1, 2, 3, 4, 5, 6, 7],
+        "day_starts": "09:00",
+        "day_ends": "11:00",
+        "length_minutes": 60,
+        "format": "demo",
+        "place": {"zh": "二楼", "en": "First floor"},
+        "capacity": 20,
+        "per_booking_limit": 2,
+        "booking_opens_at": at(-1, 0, 0),
+        "closes_minutes_before": 60,
+        "cancel_minutes_before": 120,
+    })
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let account = json!({"username": "Lab-B", "display_name": "王工", "password": "a long password", "role": "lab_staff", "organisation_id": s.other_org});
+
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/accounts",
+        chief.as_deref(),
+        Some(account.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let created = parse(&body);
+    assert_eq!(created["username"], "lab-b");
+    assert_eq!(created["organisation_id"], s.other_org);
+    assert!(!body.contains("password"), "{body}");
+    let (status, me, _, _) = sign_in(app, "lab-b", "a long password").await;
+    assert_eq!((status, &me["role"]), (200, &json!("lab_staff")), "{me}");
+
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/accounts",
+        chief.as_deref(),
+        Some(account.clone()),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(parse(&body)["code"], "username_taken");
+
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/accounts",
+        chief.as_deref(),
+        Some(json!({"username": "x", "password": "short", "role": "lab_staff"})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let fields = &parse(&body)["fields"];
+    assert_eq!(fields["username"], "username_invalid");
+    assert_eq!(fields["password"], "password_too_short");
+    assert_eq!(fields["organisation_id"], "organisation_required");
+
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/accounts",
+        chief.as_deref(),
+        Some(json!({"username": "ghost-lab", "password": PASSWORD, "role": "lab_staff", "organisation_id": 999_999})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        parse(&body)["fields"]["organisation_id"],
+        "organisation_unknown"
+    );
+
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/accounts",
+        lab.as_deref(),
+        Some(json!({"username": "my-friend", "password": PASSWORD, "role": "organiser"})),
+    )
+    .await;
+    assert_eq!(status, 403, "lab staff cannot create accounts: {body}");
+}
+
+async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/activities",
+        lab,
+        Some(activity_body(s.org)),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let activity = parse(&body)["id"].as_i64().unwrap();
+
+    let mut broken = activity_body(s.org);
+    broken["title"] = json!({"zh": " ", "en": "x"});
+    broken["ends_on"] = json!(now().date() - Duration::days(1));
+    let (status, body) = call(app, "POST", "/api/v1/staff/activities", lab, Some(broken)).await;
+    assert_eq!(status, 422, "{body}");
+    let fields = &parse(&body)["fields"];
+    assert_eq!(
+        (&fields["title"], &fields["ends_on"]),
+        (&json!("title_required"), &json!("end_before_start"))
+    );
+
+    let mut renamed = activity_body(s.org);
+    renamed["title"] = json!({"zh": "改名的开放日", "en": "Renamed"});
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("/api/v1/staff/activities/{activity}"),
+        lab,
+        Some(renamed.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Lab staff cannot hand their activity to another organisation.
+    renamed["organisation_id"] = json!(s.other_org);
+    let (status, _) = call(
+        app,
+        "PUT",
+        &format!("/api/v1/staff/activities/{activity}"),
+        lab,
+        Some(renamed),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/activities/{activity}/sessions"),
+        lab,
+        Some(session_body(12)),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let session = parse(&body);
+    assert_eq!(session["capacity"], 12);
+    assert_eq!(session["window"], "open");
+    let id = session["id"].as_i64().unwrap();
+
+    // The public sees it on the activity page, under its new title.
+    let (status, page) = app.get(&format!("/api/v1/activities/{activity}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["title"]["zh"], "改名的开放日");
+    assert_eq!(page["sessions"][0]["id"], id);
+
+    // Every broken rule is named against its field.
+    let mut broken = session_body(12);
+    broken["ends_at"] = json!(at(3, 8, 0));
+    broken["booking_closes_at"] = json!(at(3, 9, 30));
+    broken["cancel_deadline"] = json!(at(4, 0, 0));
+    broken["capacity"] = json!(0);
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/activities/{activity}/sessions"),
+        lab,
+        Some(broken),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let fields = &parse(&body)["fields"];
+    assert_eq!(fields["ends_at"], "end_before_start");
+    assert_eq!(fields["booking_closes_at"], "closes_after_start");
+    assert_eq!(fields["cancel_deadline"], "deadline_after_start");
+    assert_eq!(fields["capacity"], "capacity_invalid");
+
+    let mut online = session_body(100);
+    online["format"] = json!("cloud_classroom");
+    online["place"] = json!({"zh": "", "en": ""});
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/activities/{activity}/sessions"),
+        lab,
+        Some(online.clone()),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(parse(&body)["fields"]["join_link"], "join_link_required");
+    online["join_link"] = json!("https://meet.example/lecture");
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/activities/{activity}/sessions"),
+        lab,
+        Some(online),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        !body.contains("meet.example"),
+        "the link is for holders only"
+    );
+
+    // Edit: new time and place.
+    let mut moved = session_body(12);
+    moved["starts_at"] = json!(at(4, 14, 0));
+    moved["ends_at"] = json!(at(4, 15, 0));
+    moved["place"] = json!({"zh": "三楼", "en": "Second floor"});
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("/api/v1/staff/sessions/{id}"),
+        lab,
+        Some(moved),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let changed = parse(&body);
+    assert_eq!(changed["session"]["place"]["zh"], "三楼");
+    assert_eq!(
+        changed["session"]["starts_at"],
+        json!(at(4, 14, 0)),
+        "{changed}"
+    );
+}
+
+async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+    let activity = app.activity_id;
+    let count_sessions = || async {
+        let (_, page) = app.get(&format!("/api/v1/activities/{activity}")).await;
+        page["sessions"].as_array().map_or(0, Vec::len)
+    };
+    let before = count_sessions().await;
+
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/activities/{activity}/sessions/preview"),
+        lab,
+        Some(series_body()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let preview = parse(&body);
+    let preview = preview.as_array().unwrap();
+    assert_eq!(preview.len(), 14);
+    assert_eq!(preview[0]["starts_at"], json!(at(1, 9, 0)));
+    assert_eq!(preview[1]["starts_at"], json!(at(1, 10, 0)));
+    assert_eq!(preview[0]["booking_closes_at"], json!(at(1, 8, 0)));
+    assert_eq!(count_sessions().await, before, "a preview creates nothing");
+
+    let mut huge = series_body();
+    huge["day_starts"] = json!("00:00");
+    huge["day_ends"] = json!("23:55");
+    huge["length_minutes"] = json!(5);
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/activities/{activity}/sessions/generate"),
+        lab,
+        Some(huge),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(parse(&body)["fields"]["to"], "too_many_sessions");
+    assert_eq!(
+        count_sessions().await,
+        before,
+        "a refused series creates nothing"
+    );
+
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/activities/{activity}/sessions/generate"),
+        lab,
+        Some(series_body()),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let ids = parse(&body)["session_ids"].as_array().unwrap().clone();
+    assert_eq!(ids.len(), 14);
+    assert_eq!(count_sessions().await, before + 14);
+    let (_, first) = app.get(&format!("/api/v1/sessions/{}", ids[0])).await;
+    assert_eq!(
+        (&first["format"], &first["capacity"], &first["starts_at"]),
+        (&json!("demo"), &json!(20), &json!(at(1, 9, 0)))
+    );
+}
+
+async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_list(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+    let session = app
+        .session(SessionSpec {
+            capacity: 4,
+            ..Default::default()
+        })
+        .await;
+    let (_, family) = app.book(session, "13800138000", 2, 1).await;
+    let (_, pair) = app.book(session, "13800138001", 2, 0).await;
+    let (_, single) = app.book(session, "13800138002", 1, 0).await;
+    assert_eq!(family["status"], "confirmed");
+    assert_eq!(pair["status"], "waitlisted");
+    assert_eq!(single["status"], "confirmed");
+
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("/api/v1/staff/sessions/{session}"),
+        lab,
+        Some(session_body(3)),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(parse(&body)["code"], "capacity_below_booked");
+
+    // Down to exactly what is booked is fine.
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("/api/v1/staff/sessions/{session}"),
+        lab,
+        Some(session_body(4)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse(&body)["promoted_people"], 0);
+
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("/api/v1/staff/sessions/{session}"),
+        lab,
+        Some(session_body(6)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let changed = parse(&body);
+    assert_eq!(changed["promoted_people"], 2);
+    assert_eq!(changed["session"]["booked"], 6);
+    assert_eq!(changed["session"]["waiting"], 0);
+    let (_, pair) = app
+        .lookup(pair["code"].as_str().unwrap(), "13800138001")
+        .await;
+    assert_eq!(pair["status"], "confirmed");
+    assert_eq!(app.confirmed_people_in_db(session).await, 6);
+}
+
+async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+    let session = app
+        .session(SessionSpec {
+            capacity: 2,
+            ..Default::default()
+        })
+        .await;
+    let (_, first) = app.book(session, "13800138000", 2, 0).await;
+    let (_, waiting) = app.book(session, "13800138001", 1, 0).await;
+    assert_eq!(waiting["status"], "waitlisted");
+
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/sessions/{session}/cancel"),
+        lab,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(parse(&body)["cancelled_bookings"], 2);
+
+    for (booking, phone) in [(&first, "13800138000"), (&waiting, "13800138001")] {
+        let (status, view) = app.lookup(booking["code"].as_str().unwrap(), phone).await;
+        assert_eq!(status, 200);
+        assert_eq!(view["status"], "cancelled", "{view}");
+        assert_eq!(view["session"]["status"], "cancelled", "{view}");
+        assert_eq!(view["can_cancel"], false);
+    }
+    let (_, view) = app.get(&format!("/api/v1/sessions/{session}")).await;
+    assert_eq!(
+        (&view["booked"], &view["waiting"], &view["window"]),
+        (&json!(0), &json!(0), &json!("closed"))
+    );
+    assert_eq!(app.confirmed_people_in_db(session).await, 0);
+
+    let (status, body) = app.book(session, "13800138002", 1, 0).await;
+    assert_eq!((status, &body["code"]), (409, &json!("session_cancelled")));
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/sessions/{session}/cancel"),
+        lab,
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = call(
+        app,
+        "PUT",
+        &format!("/api/v1/staff/sessions/{session}"),
+        lab,
+        Some(session_body(10)),
+    )
+    .await;
+    assert_eq!(
+        (status, parse(&body)["code"].clone()),
+        (409, json!("session_cancelled"))
+    );
+}
+
+async fn figures_count_per_activity_organisation_and_overall(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    app.book(s.session, "13800138000", 2, 1).await;
+    app.book(s.session, "13800138001", 1, 0).await;
+    app.book(s.other_session, "13800138002", 1, 0).await;
+    let cloud = app
+        .session(SessionSpec {
+            format: SessionFormat::CloudClassroom,
+            capacity: 2,
+            per_booking_limit: 2,
+            join_link: Some("https://meet.example/x".into()),
+            ..Default::default()
+        })
+        .await;
+    app.book(cloud, "13800138003", 2, 0).await;
+    let (_, waiting) = app.book(cloud, "13800138004", 1, 0).await;
+    assert_eq!(waiting["status"], "waitlisted");
+    // A session that is over: one visitor came, one did not.
+    let past = app
+        .session(SessionSpec {
+            starts_in: Duration::hours(-3),
+            opens_in: Duration::days(-4),
+            ..Default::default()
+        })
+        .await;
+    let earlier = now().date() - Duration::days(2);
+    for (i, phone) in ["13900139000", "13900139001"].iter().enumerate() {
+        app.sql(&format!(
+            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at) \
+             VALUES ({past}, 'FGHKWXY{n}', '过去', '{phone}', 1, 0, 'confirmed', '{day}', '{earlier} 08:00:00', '{earlier} 08:00:00')",
+            n = i + 2,
+            day = (now() - Duration::hours(3)).date()
+        ))
+        .await;
+    }
+    let (status, _) = call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        lab.as_deref(),
+        Some(json!({"session_id": past, "code": "FGHKWXY2"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/sessions/{past}/no-shows"),
+        lab.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let (status, body) = call(app, "GET", "/api/v1/staff/summary", chief.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+    let all = parse(&body);
+    let o = &all["overall"];
+    assert_eq!(o["sessions"], 4, "{o}");
+    assert_eq!(o["places_offered"], 10 + 10 + 2 + 10);
+    assert_eq!(o["booked_people"], 3 + 1 + 1 + 2 + 2);
+    assert_eq!(o["checked_in_people"], 1);
+    assert_eq!(o["no_show_people"], 1);
+    assert_eq!(o["no_show_rate"], 0.5);
+    assert_eq!(o["waitlisted_people"], 1);
+    assert_eq!(o["cloud_classroom_seats"], 2);
+    assert_eq!(
+        o["bookings_per_day"],
+        json!([
+            {"day": earlier, "bookings": 2, "people": 2},
+            {"day": now().date(), "bookings": 5, "people": 8},
+        ])
+    );
+    assert_eq!(all["organisations"].as_array().unwrap().len(), 2);
+    assert!(
+        o.get("samples").is_none(),
+        "samples are not recorded yet, so not reported"
+    );
+
+    // Lab staff see their organisation only, and may not ask for another.
+    let (status, body) = call(app, "GET", "/api/v1/staff/summary", lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+    let mine = parse(&body);
+    assert_eq!(mine["overall"]["sessions"], 3);
+    assert_eq!(mine["overall"]["booked_people"], 8);
+    assert_eq!(mine["organisations"][0]["organisation_id"], s.org);
+    assert_eq!(mine["activities"].as_array().unwrap().len(), 1);
+    let (status, _) = call(
+        app,
+        "GET",
+        &format!("/api/v1/staff/summary?organisation_id={}", s.other_org),
+        lab.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let r = app
+        .http
+        .get(format!("{}/api/v1/staff/summary.csv", app.url))
+        .header("cookie", chief.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(
+        text.contains("overall,,全部 All,4,0,32,9,1,1,50.0%,1,2\r\n"),
+        "{text}"
+    );
+}
+
+async fn media_items_are_recorded_and_listed_and_staff_writes_are_audited(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let media = json!({"activity_id": app.activity_id, "link": "https://news.example/open-day", "outlet": "江西日报", "headline": "实验室开放日", "published_on": now().date()});
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/media",
+        lab.as_deref(),
+        Some(media.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(parse(&body)["added_by"], "lab-a");
+    let mut broken = media.clone();
+    broken["link"] = json!("not a link");
+    broken["published_on"] = json!(now().date() + Duration::days(2));
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/staff/media",
+        lab.as_deref(),
+        Some(broken),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let fields = &parse(&body)["fields"];
+    assert_eq!(
+        (&fields["link"], &fields["published_on"]),
+        (&json!("link_invalid"), &json!("in_future"))
+    );
+    let mut theirs = media.clone();
+    theirs["activity_id"] = json!(s.other_activity);
+    theirs["outlet"] = json!("其他报");
+    let (status, _) = call(
+        app,
+        "POST",
+        "/api/v1/staff/media",
+        chief.as_deref(),
+        Some(theirs),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let (_, body) = call(app, "GET", "/api/v1/staff/media", lab.as_deref(), None).await;
+    let mine = parse(&body);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "lab staff see their own");
+    assert_eq!(mine[0]["outlet"], "江西日报");
+    let (_, body) = call(app, "GET", "/api/v1/staff/media", chief.as_deref(), None).await;
+    assert_eq!(parse(&body).as_array().unwrap().len(), 2);
+
+    // Staff writes so far, and a few more, all appear in the audit log, newest first.
+    call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/sessions/{}/cancel", s.session),
+        lab.as_deref(),
+        None,
+    )
+    .await;
+    let (status, _) = call(app, "GET", "/api/v1/staff/audit", lab.as_deref(), None).await;
+    assert_eq!(status, 403, "only organisers read the audit log");
+    let (status, body) = call(
+        app,
+        "GET",
+        "/api/v1/staff/audit?limit=50",
+        chief.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let log = parse(&body);
+    let actions: Vec<(&str, &str)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["username"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions[..3],
+        [
+            ("lab-a", "cancel_session"),
+            ("chief", "add_media"),
+            ("lab-a", "add_media")
+        ],
+        "{log}"
+    );
+    assert!(actions.contains(&("chief", "sign_in")));
+}
+
+crate::on_both_databases!(
+    organisers_create_staff_accounts_and_lab_staff_cannot,
+    activities_and_sessions_are_created_and_edited_with_field_errors,
+    a_series_is_previewed_then_created_in_one_go,
+    capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_list,
+    cancelling_a_session_cancels_its_bookings_and_holders_see_it,
+    figures_count_per_activity_organisation_and_overall,
+    media_items_are_recorded_and_listed_and_staff_writes_are_audited,
+);
