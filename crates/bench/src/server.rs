@@ -336,6 +336,11 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
     let base = server.url.clone();
     let http = load::client(options.clients)?;
     load::connect_all(&http, &base, options.clients).await?;
+    println!(
+        "{} clients connected; server RSS peak so far {} MB",
+        options.clients,
+        memory_kb(server.pid).0 / 1024
+    );
     let clients = options.clients;
 
     let health = format!("{base}/api/v1/health");
@@ -347,10 +352,11 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
     )
     .await;
     println!(
-        "baseline: {:.0} req/s, p99 {:.1} ms, {} errors",
+        "baseline: {:.0} req/s, p99 {:.1} ms, {} errors; server RSS peak so far {} MB",
         baseline.per_second(),
         baseline.latency.p99,
-        baseline.errors
+        baseline.errors,
+        memory_kb(server.pid).0 / 1024
     );
 
     // Browsing: the activity list and session availability, half and half.
@@ -373,10 +379,11 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
     )
     .await;
     println!(
-        "browse: {:.0} reads/s, p99 {:.1} ms, {} errors",
+        "browse: {:.0} reads/s, p99 {:.1} ms, {} errors; server RSS peak so far {} MB",
         browse.per_second(),
         browse.latency.p99,
-        browse.errors
+        browse.errors,
+        memory_kb(server.pid).0 / 1024
     );
 
     let rush = load::rush(

@@ -74,6 +74,9 @@ impl Cached {
 #[derive(Default)]
 pub struct CatalogueCache {
     entries: Mutex<HashMap<String, (Instant, Cached)>>,
+    /// One load at a time: when a response expires under a thousand readers, one of them
+    /// queries the database and the rest wait for its answer instead of all querying.
+    loading: tokio::sync::Mutex<()>,
 }
 
 impl CatalogueCache {
@@ -84,6 +87,10 @@ impl CatalogueCache {
         T: Serialize,
         F: std::future::Future<Output = Result<Option<T>, AppError>>,
     {
+        if let Some(hit) = self.fresh(key) {
+            return Ok(Some(hit));
+        }
+        let _loading = self.loading.lock().await;
         if let Some(hit) = self.fresh(key) {
             return Ok(Some(hit));
         }
