@@ -233,7 +233,14 @@ fn cargo_tool(ctx: &Ctx, krate: &str, version: &str, bins: &[&str]) -> Result<Pa
         // Run outside the workspace so its .cargo/config.toml does not apply.
         cmd.current_dir(&ctx.tools)
             .args(["install", krate, "--version", version, "--force", "--root"])
-            .arg(&ctx.tools);
+            .arg(&ctx.tools)
+            // Build tools are run a few times per build: compile them quickly (no LTO, many
+            // codegen units, light optimisation) rather than squeeze their run time.
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_STRIP", "true");
         if locked {
             cmd.arg("--locked");
         }
