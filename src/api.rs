@@ -3,6 +3,7 @@
 
 use gloo_net::http::{Request, Response};
 use labday_domain::booking::BookingLookup;
+use labday_domain::figures::Summary;
 use labday_domain::staff::{CheckIn, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingRequest, BookingView,
@@ -189,3 +190,9 @@ pub async fn mark_no_shows(session_id: i64) -> Result<NoShows, ApiError> {
     )
     .await
 }
+
+pub async fn summary() -> Result<Summary, ApiError> {
+    get("/staff/summary").await
+}
+
+pub const SUMMARY_CSV_HREF: &str = "/api/v1/staff/summary.csv";

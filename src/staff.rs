@@ -6,6 +6,7 @@ pub mod roster;
 pub mod scanner;
 pub mod sessions;
 pub mod sign_in;
+pub mod summary;
 
 use crate::api;
 use crate::i18n::{self, t, Lang};
@@ -70,6 +71,7 @@ pub fn StaffApp() -> impl IntoView {
             <header class="top">
                 <a href="/staff/" class="brand">{t(i18n::STAFF_APP_NAME)}</a>
                 {move || me.get().map(|m| view! {
+                    <a href="/staff/summary">{t(i18n::NAV_SUMMARY)}</a>
                     <span class="who">{format!("{} · {}", i18n::SIGNED_IN_AS.get(lang.get()), if m.display_name.is_empty() { m.username.clone() } else { m.display_name.clone() })}</span>
                     <button type="button" class="lang" on:click=sign_out>{t(i18n::SIGN_OUT)}</button>
                 })}
@@ -86,6 +88,7 @@ pub fn StaffApp() -> impl IntoView {
                             <Routes fallback=|| view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }>
                                 <Route path=path!("/") view=sessions::SessionsPage/>
                                 <Route path=path!("/sessions/:id") view=roster::RosterPage/>
+                                <Route path=path!("/summary") view=summary::SummaryPage/>
                             </Routes>
                         }.into_any()
                     }

@@ -120,3 +120,75 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.wait_text("工作人员登录").await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organiser_sees_the_figures_for_the_written_summary() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = start_server(false).await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let hash = auth::hash_password("province-2026").unwrap();
+    let chief = NewStaff {
+        username: "chief".into(),
+        display_name: "省局 李处".into(),
+        password_hash: hash,
+        role: Role::Organiser,
+        organisation_id: None,
+    };
+    server
+        .storage
+        .add_staff(chief, auth::now_local())
+        .await
+        .unwrap()
+        .unwrap();
+    let http = reqwest::Client::new();
+    for (phone, adults, children) in [("13800138030", 2, 1), ("13800138031", 1, 0)] {
+        let r = http
+            .post(format!("{}/api/v1/bookings", server.url))
+            .json(&serde_json::json!({"session_id": f.session, "name": "访客", "phone": phone, "adults": adults, "children": children, "consent": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+
+    browser.open(&server, "/staff/").await;
+    browser.fill("用户名", "chief").await;
+    browser.fill("密码", "province-2026").await;
+    browser.click("button", "登录").await;
+    browser.wait_text("省局 李处").await;
+    browser.click("link", "活动总结").await;
+    browser.wait_text("活动总结数据").await;
+    let overall = browser
+        .wait_css("[data-testid=overall]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let overall: Vec<&str> = overall.lines().map(str::trim).collect();
+    let value_of = |label: &str| {
+        overall
+            .iter()
+            .position(|l| *l == label)
+            .map(|i| overall[i + 1])
+    };
+    assert_eq!(value_of("场次"), Some("1"), "{overall:?}");
+    assert_eq!(value_of("提供名额"), Some("20"), "{overall:?}");
+    assert_eq!(value_of("预约人数"), Some("4"), "{overall:?}");
+    assert_eq!(value_of("到场人数"), Some("0"), "{overall:?}");
+    browser.wait_css("[data-testid=per-day-chart] rect").await;
+    browser.wait_text("食品检验检测研究院").await;
+    let csv = browser
+        .by_role_name("link", "导出 CSV")
+        .await
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(csv.as_deref(), Some("/api/v1/staff/summary.csv"));
+    if let Some(axe) = axe_source() {
+        let found = violations(&browser, &axe).await;
+        assert!(found.is_empty(), "summary page: {found:?}");
+    }
+    browser.close().await;
+}

@@ -1,0 +1,152 @@
+//! The organiser's figures for the written summary every event must file: overall, per
+//! organisation and per activity, bookings per day as a chart (with the same numbers in a
+//! table), a CSV download and a print layout for A4.
+
+use crate::api;
+use crate::components::status::{ErrorPanel, Loading};
+use crate::i18n::{self, t, use_lang, Lang};
+use labday_domain::figures::{DailyBookings, Figures, Summary};
+use leptos::prelude::*;
+
+fn rate(f: &Figures) -> String {
+    f.no_show_rate
+        .map(|r| format!("{:.1} %", r * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The figure rows, labelled, in the order a summary reports them.
+fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
+    vec![
+        (i18n::FIG_SESSIONS.get(l), f.sessions.to_string()),
+        (i18n::FIG_PLACES.get(l), f.places_offered.to_string()),
+        (i18n::FIG_BOOKED.get(l), f.booked_people.to_string()),
+        (i18n::FIG_CHECKED_IN.get(l), f.checked_in_people.to_string()),
+        (i18n::FIG_NO_SHOW_RATE.get(l), rate(f)),
+        (i18n::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
+        (i18n::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
+    ]
+}
+
+#[component]
+pub fn SummaryPage() -> impl IntoView {
+    let lang = use_lang();
+    let summary = LocalResource::new(|| async { api::summary().await });
+    let print = |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    view! {
+        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
+        <h1>{t(i18n::SUMMARY_TITLE)}</h1>
+        <p class="actions">
+            <a class="button secondary" href=api::SUMMARY_CSV_HREF download="">{t(i18n::EXPORT_CSV)}</a>
+            <button type="button" on:click=print>{t(i18n::PRINT)}</button>
+        </p>
+        {move || match summary.get() {
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| summary.refetch())/> }.into_any(),
+            Some(Ok(s)) => view! { <SummaryView summary=s lang=lang.get()/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
+    let l = lang;
+    let overall = rows(&summary.overall, l);
+    let days = summary.overall.bookings_per_day.clone();
+    let heads = rows(&Figures::default(), l)
+        .into_iter()
+        .map(|(h, _)| view! { <th scope="col">{h}</th> })
+        .collect_view();
+    let heads2 = rows(&Figures::default(), l)
+        .into_iter()
+        .map(|(h, _)| view! { <th scope="col">{h}</th> })
+        .collect_view();
+    view! {
+        <section>
+            <h2>{i18n::SUMMARY_OVERALL.get(l)}</h2>
+            <dl class="facts figures" data-testid="overall">
+                {overall.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+            </dl>
+        </section>
+        <section>
+            <h2>{i18n::SUMMARY_PER_DAY.get(l)}</h2>
+            <DayChart days=days lang=l/>
+        </section>
+        <section>
+            <h2>{i18n::SUMMARY_BY_ORG.get(l)}</h2>
+            <div class="table-wrap">
+                <table class="roster">
+                    <thead><tr><th scope="col">{i18n::ORGANISER.get(l)}</th>{heads}</tr></thead>
+                    <tbody>
+                        {summary.organisations.iter().map(|o| view! {
+                            <tr>
+                                <th scope="row">{o.name.get(l.code()).to_owned()}</th>
+                                {rows(&o.figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section>
+            <h2>{i18n::SUMMARY_BY_ACTIVITY.get(l)}</h2>
+            <div class="table-wrap">
+                <table class="roster">
+                    <thead><tr><th scope="col">{i18n::CHOOSE_ACTIVITY.get(l)}</th>{heads2}</tr></thead>
+                    <tbody>
+                        {summary.activities.iter().map(|a| view! {
+                            <tr>
+                                <th scope="row">{a.title.get(l.code()).to_owned()}</th>
+                                {rows(&a.figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// Bookings per day as bars, with the numbers also in a table for screen readers and print.
+#[component]
+fn DayChart(days: Vec<DailyBookings>, lang: Lang) -> impl IntoView {
+    if days.is_empty() {
+        return view! { <p class="empty">{i18n::SUMMARY_NONE.get(lang)}</p> }.into_any();
+    }
+    let max = days.iter().map(|d| d.bookings).max().unwrap_or(1).max(1);
+    let bar = 28;
+    let height = 120;
+    let width = days.len() * bar + 8;
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let h = (d.bookings * height / max).max(1);
+            let x = 4 + i * bar;
+            let y = height + 20 - h;
+            view! {
+                <rect x=x + 4 y=y width=bar - 8 height=h fill="var(--primary)"/>
+                <text x=x + bar / 2 y=y - 4 text-anchor="middle" font-size="11">{d.bookings}</text>
+                <text x=x + bar / 2 y=height + 34 text-anchor="middle" font-size="10">{d.day.format("%m-%d").to_string()}</text>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {width} {}", height + 40) role="img"
+            aria-label=i18n::SUMMARY_PER_DAY.get(lang) data-testid="per-day-chart">
+            {bars}
+        </svg>
+        <div class="table-wrap">
+            <table class="roster">
+                <thead><tr><th scope="col">{i18n::DAY.get(lang)}</th><th scope="col">{i18n::FIG_BOOKINGS.get(lang)}</th><th scope="col">{i18n::PEOPLE.get(lang)}</th></tr></thead>
+                <tbody>
+                    {days.iter().map(|d| view! { <tr><td>{d.day.to_string()}</td><td>{d.bookings}</td><td>{d.people}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
