@@ -4,6 +4,7 @@
 use gloo_net::http::{Request, Response};
 use labday_domain::booking::BookingLookup;
 use labday_domain::figures::Summary;
+use labday_domain::schedule::{SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingRequest, BookingView,
@@ -196,3 +197,34 @@ pub async fn summary() -> Result<Summary, ApiError> {
 }
 
 pub const SUMMARY_CSV_HREF: &str = "/api/v1/staff/summary.csv";
+
+/// The sessions a series would make, without making them.
+pub async fn preview_series(
+    activity_id: i64,
+    series: &SessionSeries,
+) -> Result<Vec<SessionDraft>, ApiError> {
+    post(
+        &format!("/staff/activities/{activity_id}/sessions/preview"),
+        series,
+        None,
+    )
+    .await
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GeneratedSessions {
+    pub session_ids: Vec<i64>,
+}
+
+/// Makes every session of a series, all or none.
+pub async fn generate_series(
+    activity_id: i64,
+    series: &SessionSeries,
+) -> Result<GeneratedSessions, ApiError> {
+    post(
+        &format!("/staff/activities/{activity_id}/sessions/generate"),
+        series,
+        None,
+    )
+    .await
+}

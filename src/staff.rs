@@ -4,6 +4,7 @@
 
 pub mod roster;
 pub mod scanner;
+pub mod series;
 pub mod sessions;
 pub mod sign_in;
 pub mod summary;

@@ -43,7 +43,10 @@ pub fn SessionsPage() -> impl IntoView {
             Some(Some(Err(e))) => view! { <ErrorPanel error=e/> }.into_any(),
             Some(Some(Ok(a))) => {
                 let l = lang.get();
+                let activity_id = a.summary.id;
                 view! {
+                    <crate::staff::series::SeriesForm activity_id=activity_id on_created=Callback::new(move |_| detail.refetch())/>
+                    <h2>{i18n::SESSIONS.get(l)}</h2>
                     <ul class="sessions">
                         {a.sessions.into_iter().map(|s| {
                             let label = format!("{} · {}", format::slot(s.starts_at, s.ends_at, l), s.title.get(l.code()));

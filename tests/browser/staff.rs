@@ -192,3 +192,78 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
     }
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = start_server(false).await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let org = server
+        .storage
+        .session_organisation(f.session)
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = auth::hash_password("open-day-2026").unwrap();
+    let staff = NewStaff {
+        username: "lab-food".into(),
+        display_name: "食品院 王工".into(),
+        password_hash: hash,
+        role: Role::LabStaff,
+        organisation_id: Some(org),
+    };
+    server
+        .storage
+        .add_staff(staff, auth::now_local())
+        .await
+        .unwrap()
+        .unwrap();
+
+    browser.open(&server, "/staff/").await;
+    browser.fill("用户名", "lab-food").await;
+    browser.fill("密码", "open-day-2026").await;
+    browser.click("button", "登录").await;
+    browser.wait_text("食品院 王工").await;
+    browser.select("选择活动", &f.activity.to_string()).await;
+    browser.wait_text("批量生成场次").await;
+    browser.fill("场次名称", "周间参观").await;
+    browser.click("button", "预览").await;
+    browser.wait_text("place: 请检查此项").await; // a place is required, and nothing is saved
+    browser.fill("地点", "食品检验实验楼 大厅").await;
+    browser.click("button", "预览").await;
+    browser.wait_text("将生成场次数").await;
+    // Seven days hold five weekdays; 09:00–12:00 in 60-minute slots with 30-minute gaps: two a day.
+    let count = browser
+        .wait_css("[data-testid=series-count]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count, "将生成场次数: 10");
+    let before = server
+        .storage
+        .activity(f.activity, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .sessions
+        .len();
+    assert_eq!(before, 1, "the preview saved nothing");
+    browser.click("button", "确认生成").await;
+    browser.wait_text("已生成场次数: 10").await;
+    let after = server
+        .storage
+        .activity(f.activity, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .sessions;
+    assert_eq!(after.len(), 11);
+    assert!(after
+        .iter()
+        .filter(|s| s.title.zh == "周间参观")
+        .all(|s| s.capacity == 30 && s.per_booking_limit == 5));
+    browser.close().await;
+}
