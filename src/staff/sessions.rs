@@ -38,14 +38,16 @@ pub fn SessionsPage() -> impl IntoView {
                 </select>
             }.into_any(),
         }}
+        // Outside the session list, so refreshing the list keeps the form and its message.
+        {move || chosen.get().map(|activity_id| view! {
+            <crate::staff::series::SeriesForm activity_id=activity_id on_created=Callback::new(move |_| detail.refetch())/>
+        })}
         {move || match detail.get() {
             None | Some(None) => ().into_any(),
             Some(Some(Err(e))) => view! { <ErrorPanel error=e/> }.into_any(),
             Some(Some(Ok(a))) => {
                 let l = lang.get();
-                let activity_id = a.summary.id;
                 view! {
-                    <crate::staff::series::SeriesForm activity_id=activity_id on_created=Callback::new(move |_| detail.refetch())/>
                     <h2>{i18n::SESSIONS.get(l)}</h2>
                     <ul class="sessions">
                         {a.sessions.into_iter().map(|s| {
