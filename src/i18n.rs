@@ -158,6 +158,17 @@ messages! {
     FIELD_CONSENT_REQUIRED = "请阅读并同意隐私说明", "Please read and accept the privacy notice";
     FIELD_CODE_INVALID = "预约码为 8 位字母数字", "A booking code has 8 letters and digits";
     FIELD_INVALID = "请检查此项", "Please check this field";
+    FIELD_VARIETY_REQUIRED = "请选择或填写蔬菜品种", "Choose or type the vegetable";
+    FIELD_BOUGHT_AT_REQUIRED = "请填写购买地点（市场、摊位）", "Say where you bought it (market, stall)";
+    FIELD_DATE_IN_FUTURE = "购买日期不能晚于今天", "The purchase date cannot be after today";
+    FIELD_BOUGHT_TOO_LONG_AGO = "只接受 7 天内购买的蔬菜", "Only vegetables bought in the last 7 days can be tested";
+    FIELD_TOO_LONG = "内容太长", "This is too long";
+    FIELD_SAMPLES_REQUIRED = "请至少登记一份样品", "Register at least one sample";
+    FIELD_TOO_MANY_SAMPLES = "一次最多登记 5 份样品", "At most 5 samples at a time";
+    FIELD_LAST4_INVALID = "请输入手机号后 4 位数字", "Enter the last 4 digits of the phone number";
+    FIELD_PERCENT_INVALID = "请输入 0–100 之间的抑制率", "Enter an inhibition rate from 0 to 100";
+    FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
+    FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
     STAFF_APP_NAME = "开放日工作台", "Open-day staff console";
     STAFF_SIGN_IN = "工作人员登录", "Staff sign-in";
     USERNAME = "用户名", "Username";
@@ -242,6 +253,9 @@ messages! {
     ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
     ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
     ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数。", "Capacity cannot go below the people already booked.";
+    ERR_NOT_QUICK_TEST = "只有农残快检场次可以登记样品。", "Samples can be registered only on a quick-test session.";
+    ERR_SAMPLE_LIMIT = "该手机号在本场次登记的样品已达上限（5 份）。", "This phone number has registered the most samples allowed for this session (5).";
+    ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
     ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
 }
@@ -270,6 +284,9 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::SessionNotOver => ERR_SESSION_NOT_OVER,
         ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
         ErrorCode::CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
+        ErrorCode::NotQuickTest => ERR_NOT_QUICK_TEST,
+        ErrorCode::SampleLimit => ERR_SAMPLE_LIMIT,
+        ErrorCode::NotReceived => ERR_NOT_RECEIVED,
         ErrorCode::Internal => ERR_INTERNAL,
         ErrorCode::Network => ERR_NETWORK,
     }
@@ -286,6 +303,17 @@ pub fn field_msg(code: &str) -> Msg {
         "party_too_large" => FIELD_PARTY_TOO_LARGE,
         "consent_required" => FIELD_CONSENT_REQUIRED,
         "code_invalid" => FIELD_CODE_INVALID,
+        "variety_required" => FIELD_VARIETY_REQUIRED,
+        "bought_at_required" => FIELD_BOUGHT_AT_REQUIRED,
+        "date_in_future" => FIELD_DATE_IN_FUTURE,
+        "bought_too_long_ago" => FIELD_BOUGHT_TOO_LONG_AGO,
+        "too_long" => FIELD_TOO_LONG,
+        "samples_required" => FIELD_SAMPLES_REQUIRED,
+        "too_many_samples" => FIELD_TOO_MANY_SAMPLES,
+        "last4_invalid" => FIELD_LAST4_INVALID,
+        "percent_invalid" => FIELD_PERCENT_INVALID,
+        "pesticide_required" => FIELD_PESTICIDE_REQUIRED,
+        "strip_required" => FIELD_STRIP_REQUIRED,
         _ => FIELD_INVALID,
     }
 }
@@ -337,6 +365,9 @@ mod tests {
             SessionNotOver,
             UsernameTaken,
             CapacityBelowBooked,
+            NotQuickTest,
+            SampleLimit,
+            NotReceived,
         ] {
             let msg = error_msg(code);
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");

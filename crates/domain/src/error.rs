@@ -51,6 +51,12 @@ pub enum ErrorCode {
     UsernameTaken,
     /// 409 — a session's capacity cannot go below the people already booked on it.
     CapacityBelowBooked,
+    /// 409 — samples can be registered only on a quick-test session.
+    NotQuickTest,
+    /// 409 — this phone has registered as many samples on this session as allowed.
+    SampleLimit,
+    /// 409 — a sample must be received before a result is entered.
+    NotReceived,
     /// 429 — too many requests; try again later.
     TooManyRequests,
     /// 500 — something went wrong on the server; details are in its log, not here.
@@ -83,7 +89,10 @@ impl ErrorCode {
             | ErrorCode::AlreadyCheckedIn
             | ErrorCode::SessionNotOver
             | ErrorCode::UsernameTaken
-            | ErrorCode::CapacityBelowBooked => 409,
+            | ErrorCode::CapacityBelowBooked
+            | ErrorCode::NotQuickTest
+            | ErrorCode::SampleLimit
+            | ErrorCode::NotReceived => 409,
         }
     }
 }

@@ -61,6 +61,9 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::NoShowBlocked => "Bookings are paused for this number after repeated no-shows",
         ErrorCode::IdempotencyMismatch => "This Idempotency-Key was used for a different request",
         ErrorCode::TooManyRequests => "Too many attempts; please wait a moment",
+        ErrorCode::NotQuickTest => "Samples can be registered only on a quick-test session",
+        ErrorCode::SampleLimit => "This phone number has registered the most samples allowed here",
+        ErrorCode::NotReceived => "The sample must be received before a result is entered",
         ErrorCode::CapacityBelowBooked => {
             "Capacity cannot go below the people already booked on this session"
         }

@@ -1,0 +1,1020 @@
+//! Vegetable samples brought to a pesticide quick-test session: what a citizen registers,
+//! how a reading becomes a judgement, when re-tests are needed, and the public board.
+//!
+//! The rules follow GB/T 5009.199-2003 (enzyme inhibition) as described in DOMAIN.md: an
+//! inhibition rate at or above the positive threshold is positive, the band below it is
+//! suspicious, and a sample that is not negative at first is tested again at least twice;
+//! only a sample that fails every test counts as failing (final judgement = the mildest
+//! judgement among its tests). Thresholds are settings, kept in tenths of a percent so a
+//! reading at a threshold is judged exactly.
+
+use crate::activity::Localised;
+use crate::booking::{BookingCode, HolderName};
+use crate::error::{ApiError, ErrorCode};
+use crate::phone::Phone;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// Sample codes look and read like booking codes (`K7QM-4XPB`).
+pub type SampleCode = BookingCode;
+
+/// Most samples one phone may register on one session.
+pub const MAX_SAMPLES_PER_PHONE: u32 = 5;
+/// Vegetables bought longer ago than this are not worth a quick test.
+pub const MAX_PURCHASE_AGE_DAYS: i64 = 7;
+/// Longest "where bought" text, in characters.
+pub const PLACE_MAX_CHARS: usize = 40;
+/// Longest free-text variety or pesticide name, in characters.
+pub const NAME_MAX_CHARS: usize = 20;
+/// Re-tests required after a first test that is not negative.
+pub const RETESTS_REQUIRED: u32 = 2;
+
+/// A vegetable the registration form offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variety {
+    pub key: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Known to give false positives with the enzyme method (sulphur compounds, enzymes or
+    /// pigments of the plant itself), so the citizen is warned when registering it.
+    pub enzyme_false_positive: bool,
+}
+
+const fn v(key: &'static str, zh: &'static str, en: &'static str, fp: bool) -> Variety {
+    Variety {
+        key,
+        zh,
+        en,
+        enzyme_false_positive: fp,
+    }
+}
+
+/// Common vegetables of Chinese markets; `other` takes a typed name.
+pub const VARIETIES: &[Variety] = &[
+    v("chinese_cabbage", "大白菜", "Chinese cabbage", false),
+    v("bok_choy", "小白菜（青菜）", "Bok choy", false),
+    v("spinach", "菠菜", "Spinach", false),
+    v("lettuce", "生菜", "Lettuce", false),
+    v("indian_lettuce", "油麦菜", "Indian lettuce", false),
+    v("water_spinach", "空心菜", "Water spinach", false),
+    v("choy_sum", "菜心", "Choy sum", false),
+    v("cabbage", "卷心菜", "Cabbage", false),
+    v("broccoli", "西兰花", "Broccoli", false),
+    v("cauliflower", "花菜", "Cauliflower", false),
+    v("celtuce", "莴笋", "Celtuce", false),
+    v("cucumber", "黄瓜", "Cucumber", false),
+    v("tomato", "番茄", "Tomato", true),
+    v("eggplant", "茄子", "Aubergine", false),
+    v("chilli", "辣椒", "Chilli pepper", false),
+    v("yardlong_bean", "豇豆", "Yardlong bean", false),
+    v("green_bean", "四季豆", "Green bean", false),
+    v("bitter_melon", "苦瓜", "Bitter melon", false),
+    v("zucchini", "西葫芦", "Courgette", false),
+    v("pumpkin", "南瓜", "Pumpkin", false),
+    v("potato", "土豆", "Potato", false),
+    v("carrot", "胡萝卜", "Carrot", false),
+    v("radish", "萝卜", "Radish", true),
+    v("lotus_root", "莲藕", "Lotus root", false),
+    v("onion", "洋葱", "Onion", true),
+    v("garlic", "大蒜", "Garlic", true),
+    v("chives", "韭菜", "Chinese chives", true),
+    v("celery", "芹菜", "Celery", true),
+    v("coriander", "香菜", "Coriander", true),
+    v("water_bamboo", "茭白", "Water bamboo", true),
+    v("mushroom", "蘑菇", "Mushroom", true),
+    v("other", "其他", "Other", false),
+];
+
+/// The variety a typed `other` falls back to.
+pub const OTHER: &str = "other";
+
+impl Variety {
+    pub fn find(key: &str) -> Option<&'static Variety> {
+        VARIETIES.iter().find(|v| v.key == key)
+    }
+
+    /// Varieties whose name in either language contains `query` (case-insensitive);
+    /// all of them for an empty query. `other` always stays last so it can be picked.
+    pub fn search(query: &str) -> Vec<&'static Variety> {
+        let q = query.trim().to_lowercase();
+        VARIETIES
+            .iter()
+            .filter(|v| {
+                q.is_empty()
+                    || v.key == OTHER
+                    || v.zh.contains(q.as_str())
+                    || v.en.to_lowercase().contains(q.as_str())
+            })
+            .collect()
+    }
+}
+
+/// A variety as views show it: its key and its name in both languages (a typed name for
+/// `other`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VarietyName {
+    pub key: String,
+    pub name: Localised,
+}
+
+impl VarietyName {
+    /// The name for a stored key and typed name; unknown keys keep their typed name.
+    pub fn of(key: &str, other: &str) -> VarietyName {
+        let name = match Variety::find(key) {
+            Some(v) if v.key != OTHER => Localised::new(v.zh, v.en),
+            _ => Localised::new(other, other),
+        };
+        VarietyName {
+            key: key.to_owned(),
+            name,
+        }
+    }
+
+    pub fn enzyme_false_positive(&self) -> bool {
+        Variety::find(&self.key).is_some_and(|v| v.enzyme_false_positive)
+    }
+}
+
+/// One vegetable in a registration, as the form sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleItem {
+    /// A key of [`VARIETIES`].
+    pub variety: String,
+    /// The vegetable's name when `variety` is `other`.
+    #[serde(default)]
+    pub variety_other: String,
+    /// Market and stall where it was bought.
+    pub bought_at: String,
+    pub bought_on: NaiveDate,
+}
+
+/// What a citizen sends to register samples on a quick-test session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleRegistration {
+    pub session_id: i64,
+    pub name: String,
+    pub phone: String,
+    /// The privacy notice was shown and accepted.
+    pub consent: bool,
+    pub samples: Vec<SampleItem>,
+}
+
+/// One vegetable that passed the field checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidSampleItem {
+    pub variety: String,
+    /// Empty unless `variety` is `other`.
+    pub variety_other: String,
+    pub bought_at: String,
+    pub bought_on: NaiveDate,
+}
+
+/// A registration whose fields passed every check that needs no database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRegistration {
+    pub session_id: i64,
+    pub name: HolderName,
+    pub phone: Phone,
+    pub items: Vec<ValidSampleItem>,
+}
+
+fn field(err: &mut ApiError, name: &str, code: &str) {
+    err.fields.insert(name.to_owned(), code.to_owned());
+}
+
+fn short_text(raw: &str, max: usize, missing: &'static str) -> Result<String, &'static str> {
+    let text = raw.trim();
+    if text.is_empty() {
+        Err(missing)
+    } else if text.chars().count() > max {
+        Err("too_long")
+    } else if text.chars().any(char::is_control) {
+        Err("text_invalid")
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+impl SampleItem {
+    fn validate(
+        &self,
+        today: NaiveDate,
+    ) -> Result<ValidSampleItem, Vec<(&'static str, &'static str)>> {
+        let mut errors = Vec::new();
+        let variety_other = match Variety::find(&self.variety) {
+            None => {
+                errors.push(("variety", "variety_required"));
+                String::new()
+            }
+            Some(v) if v.key == OTHER => {
+                short_text(&self.variety_other, NAME_MAX_CHARS, "variety_required").unwrap_or_else(
+                    |c| {
+                        errors.push(("variety_other", c));
+                        String::new()
+                    },
+                )
+            }
+            Some(_) => String::new(),
+        };
+        let bought_at = short_text(&self.bought_at, PLACE_MAX_CHARS, "bought_at_required")
+            .unwrap_or_else(|c| {
+                errors.push(("bought_at", c));
+                String::new()
+            });
+        if self.bought_on > today {
+            errors.push(("bought_on", "date_in_future"));
+        } else if (today - self.bought_on).num_days() > MAX_PURCHASE_AGE_DAYS {
+            errors.push(("bought_on", "bought_too_long_ago"));
+        }
+        if errors.is_empty() {
+            Ok(ValidSampleItem {
+                variety: self.variety.clone(),
+                variety_other,
+                bought_at,
+                bought_on: self.bought_on,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl SampleRegistration {
+    /// Field checks, all reported at once. A vegetable's fields are named
+    /// `samples.<index>.<field>` so the form can mark the right row.
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidRegistration, ApiError> {
+        let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
+        let name = HolderName::parse(&self.name).map_err(|c| field(&mut err, "name", c));
+        let phone = Phone::parse(&self.phone).map_err(|c| field(&mut err, "phone", c));
+        if !self.consent {
+            err = err.with_field("consent", "consent_required");
+        }
+        if self.samples.is_empty() {
+            err = err.with_field("samples", "samples_required");
+        } else if self.samples.len() > MAX_SAMPLES_PER_PHONE as usize {
+            err = err.with_field("samples", "too_many_samples");
+        }
+        let mut items = Vec::new();
+        for (i, item) in self.samples.iter().enumerate() {
+            match item.validate(today) {
+                Ok(valid) => items.push(valid),
+                Err(fields) => {
+                    for (field, code) in fields {
+                        err = err.with_field(&format!("samples.{i}.{field}"), code);
+                    }
+                }
+            }
+        }
+        match (name, phone) {
+            (Ok(name), Ok(phone)) if err.fields.is_empty() => Ok(ValidRegistration {
+                session_id: self.session_id,
+                name,
+                phone,
+                items,
+            }),
+            _ => Err(err),
+        }
+    }
+}
+
+/// Looking a sample up needs its code and the last four digits of the phone it was
+/// registered with; a wrong pair and a missing code get the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleLookup {
+    pub code: String,
+    pub phone_last4: String,
+}
+
+impl SampleLookup {
+    pub fn validate(&self) -> Result<(SampleCode, String), ApiError> {
+        let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
+        let code = BookingCode::parse(&self.code).map_err(|c| field(&mut err, "code", c));
+        let last4: String = self
+            .phone_last4
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
+            err = err.with_field("phone_last4", "last4_invalid");
+        }
+        match code {
+            Ok(code) if err.fields.is_empty() => Ok((code, last4)),
+            _ => Err(err),
+        }
+    }
+}
+
+/// How a sample was tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Enzyme inhibition (organophosphates and carbamates), GB/T 5009.199-2003.
+    EnzymeInhibition,
+    /// Colloidal-gold test strip for one named pesticide.
+    ColloidalGold,
+}
+
+impl Method {
+    pub const ALL: [Method; 2] = [Method::EnzymeInhibition, Method::ColloidalGold];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::EnzymeInhibition => "enzyme_inhibition",
+            Method::ColloidalGold => "colloidal_gold",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Method> {
+        Self::ALL.into_iter().find(|m| m.as_str() == raw)
+    }
+
+    /// The standard the method follows, as a result shows it.
+    pub fn standard(self) -> &'static str {
+        match self {
+            Method::EnzymeInhibition => "GB/T 5009.199-2003",
+            Method::ColloidalGold => "市场监管总局 KJ 快检方法 / SAMR KJ methods",
+        }
+    }
+}
+
+/// Pesticides for which colloidal-gold strips are common: `(zh, en)`.
+pub const STRIP_PESTICIDES: &[(&str, &str)] = &[
+    ("克百威", "Carbofuran"),
+    ("啶虫脒", "Acetamiprid"),
+    ("吡虫啉", "Imidacloprid"),
+    ("氟虫腈", "Fipronil"),
+    ("毒死蜱", "Chlorpyrifos"),
+    ("氧乐果", "Omethoate"),
+    ("腐霉利", "Procymidone"),
+];
+
+/// What a colloidal-gold strip shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StripReading {
+    Negative,
+    Positive,
+}
+
+/// A screening judgement, mildest first (so `min` is the mildest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    /// 阴性
+    Negative,
+    /// 可疑
+    Suspicious,
+    /// 阳性
+    Positive,
+}
+
+impl Judgement {
+    pub const ALL: [Judgement; 3] = [
+        Judgement::Negative,
+        Judgement::Suspicious,
+        Judgement::Positive,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Judgement::Negative => "negative",
+            Judgement::Suspicious => "suspicious",
+            Judgement::Positive => "positive",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Judgement> {
+        Self::ALL.into_iter().find(|j| j.as_str() == raw)
+    }
+}
+
+/// Enzyme-inhibition thresholds, in tenths of a percent: below `suspicious_from` is
+/// negative, from `positive_from` up positive, between them suspicious.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    pub suspicious_from: u32,
+    pub positive_from: u32,
+}
+
+impl Default for Thresholds {
+    /// < 40 % negative, 40–50 % suspicious, ≥ 50 % positive.
+    fn default() -> Self {
+        Thresholds {
+            suspicious_from: 400,
+            positive_from: 500,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Thresholds from percentages (settings); the suspicious band may be empty.
+    pub fn from_percent(suspicious_from: f64, positive_from: f64) -> Result<Thresholds, String> {
+        let s = tenths(suspicious_from).ok_or("suspicious threshold must be 0–100 %")?;
+        let p = tenths(positive_from).ok_or("positive threshold must be 0–100 %")?;
+        if s == 0 || s > p {
+            return Err("need 0 % < suspicious threshold ≤ positive threshold".into());
+        }
+        Ok(Thresholds {
+            suspicious_from: s,
+            positive_from: p,
+        })
+    }
+}
+
+/// A percentage 0–100 to tenths of a percent, rounded; `None` outside the range.
+pub fn tenths(percent: f64) -> Option<u32> {
+    if percent.is_finite() && (0.0..=100.0).contains(&percent) {
+        Some((percent * 10.0).round() as u32)
+    } else {
+        None
+    }
+}
+
+/// A test result as staff enter it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TestEntry {
+    pub method: Method,
+    /// Enzyme inhibition rate in percent (0–100, one decimal kept).
+    #[serde(default)]
+    pub inhibition_pct: Option<f64>,
+    /// Colloidal gold: the pesticide the strip tests for.
+    #[serde(default)]
+    pub pesticide: Option<String>,
+    /// Colloidal gold: what the strip shows.
+    #[serde(default)]
+    pub strip: Option<StripReading>,
+    /// The id of an earlier test this one corrects (the earlier one is kept in history).
+    #[serde(default)]
+    pub corrects: Option<i64>,
+}
+
+/// A reading that passed the field checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    Enzyme {
+        inhibition_tenths: u32,
+    },
+    Strip {
+        pesticide: String,
+        reading: StripReading,
+    },
+}
+
+impl TestEntry {
+    pub fn validate(&self) -> Result<Reading, ApiError> {
+        let err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
+        match self.method {
+            Method::EnzymeInhibition => match self.inhibition_pct.and_then(tenths) {
+                Some(inhibition_tenths) => Ok(Reading::Enzyme { inhibition_tenths }),
+                None => Err(err.with_field("inhibition_pct", "percent_invalid")),
+            },
+            Method::ColloidalGold => {
+                let pesticide = short_text(
+                    self.pesticide.as_deref().unwrap_or(""),
+                    NAME_MAX_CHARS,
+                    "pesticide_required",
+                );
+                match (pesticide, self.strip) {
+                    (Ok(pesticide), Some(reading)) => Ok(Reading::Strip { pesticide, reading }),
+                    (pesticide, strip) => {
+                        let mut err = err;
+                        if let Err(code) = pesticide {
+                            err = err.with_field("pesticide", code);
+                        }
+                        if strip.is_none() {
+                            err = err.with_field("strip", "strip_required");
+                        }
+                        Err(err)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Judges one reading.
+pub fn judge(reading: &Reading, thresholds: Thresholds) -> Judgement {
+    match reading {
+        Reading::Enzyme { inhibition_tenths } => {
+            if *inhibition_tenths >= thresholds.positive_from {
+                Judgement::Positive
+            } else if *inhibition_tenths >= thresholds.suspicious_from {
+                Judgement::Suspicious
+            } else {
+                Judgement::Negative
+            }
+        }
+        Reading::Strip { reading, .. } => match reading {
+            StripReading::Negative => Judgement::Negative,
+            StripReading::Positive => Judgement::Positive,
+        },
+    }
+}
+
+/// Where a sample's testing stands, from its tests in order (corrected ones left out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Not negative at first; this many re-tests are still needed.
+    Pending { retests_needed: u32 },
+    /// The final judgement.
+    Final(Judgement),
+}
+
+/// The final-judgement rule: a first negative test is final; otherwise at least
+/// [`RETESTS_REQUIRED`] re-tests follow, and the final judgement is the mildest of all tests
+/// (only a sample that fails every test fails). `None` before the first test.
+pub fn outcome(tests: &[Judgement]) -> Option<Outcome> {
+    let first = *tests.first()?;
+    if first == Judgement::Negative {
+        return Some(Outcome::Final(Judgement::Negative));
+    }
+    let retests = (tests.len() - 1) as u32;
+    if retests < RETESTS_REQUIRED {
+        return Some(Outcome::Pending {
+            retests_needed: RETESTS_REQUIRED - retests,
+        });
+    }
+    tests.iter().min().copied().map(Outcome::Final)
+}
+
+/// A sample's progress, as its holder and staff see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SampleStatus {
+    /// Registered online, not handed in yet.
+    Registered,
+    /// Handed in at the test point.
+    Received,
+    /// Tested at least once; re-tests still needed.
+    Testing,
+    /// A final judgement exists.
+    ResultReady,
+}
+
+impl SampleStatus {
+    pub fn of(received: bool, outcome: Option<Outcome>) -> SampleStatus {
+        match outcome {
+            Some(Outcome::Final(_)) => SampleStatus::ResultReady,
+            Some(Outcome::Pending { .. }) => SampleStatus::Testing,
+            None if received => SampleStatus::Received,
+            None => SampleStatus::Registered,
+        }
+    }
+}
+
+/// One recorded test. `tester` is filled only in staff views.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleTest {
+    pub id: i64,
+    pub method: Method,
+    pub inhibition_pct: Option<f64>,
+    pub pesticide: Option<String>,
+    pub strip: Option<StripReading>,
+    pub judgement: Judgement,
+    pub tested_at: NaiveDateTime,
+    #[serde(default)]
+    pub tester: Option<String>,
+    /// The test this one corrected.
+    #[serde(default)]
+    pub corrects: Option<i64>,
+    /// Corrected by a later entry: kept for history, left out of the judgement.
+    #[serde(default)]
+    pub superseded: bool,
+}
+
+/// Who registered a sample: only in staff views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleHolder {
+    pub name: String,
+    pub phone: String,
+}
+
+/// A sample as its holder (by code + last four phone digits) or staff see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleView {
+    pub code: SampleCode,
+    pub session_id: i64,
+    pub session_title: Localised,
+    pub activity_title: Localised,
+    pub organisation: Localised,
+    pub place: Localised,
+    pub session_starts_at: NaiveDateTime,
+    pub variety: VarietyName,
+    pub enzyme_false_positive: bool,
+    pub bought_at: String,
+    pub bought_on: NaiveDate,
+    pub phone_masked: String,
+    pub status: SampleStatus,
+    pub registered_at: NaiveDateTime,
+    pub received_at: Option<NaiveDateTime>,
+    /// Tests in the order they were made; corrected ones only in staff views.
+    pub tests: Vec<SampleTest>,
+    /// The final judgement, once there is one.
+    pub judgement: Option<Judgement>,
+    /// Re-tests still needed before a final judgement.
+    pub retests_needed: u32,
+    /// Only in staff views.
+    #[serde(default)]
+    pub holder: Option<SampleHolder>,
+}
+
+impl SampleView {
+    /// Fills status, final judgement and re-tests needed from `tests` and `received_at`.
+    pub fn settle(&mut self) {
+        let judgements: Vec<Judgement> = self
+            .tests
+            .iter()
+            .filter(|t| !t.superseded)
+            .map(|t| t.judgement)
+            .collect();
+        let outcome = outcome(&judgements);
+        self.status = SampleStatus::of(self.received_at.is_some(), outcome);
+        (self.judgement, self.retests_needed) = match outcome {
+            Some(Outcome::Final(j)) => (Some(j), 0),
+            Some(Outcome::Pending { retests_needed }) => (None, retests_needed),
+            None => (None, 0),
+        };
+    }
+}
+
+/// Tested samples and their final judgements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JudgementCounts {
+    /// Samples with a final judgement.
+    pub tested: u32,
+    pub negative: u32,
+    pub suspicious: u32,
+    pub positive: u32,
+}
+
+impl JudgementCounts {
+    pub fn add(&mut self, judgement: Judgement) {
+        self.tested += 1;
+        match judgement {
+            Judgement::Negative => self.negative += 1,
+            Judgement::Suspicious => self.suspicious += 1,
+            Judgement::Positive => self.positive += 1,
+        }
+    }
+}
+
+/// One variety's line on the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VarietyCounts {
+    pub variety: VarietyName,
+    pub counts: JudgementCounts,
+}
+
+/// The public board of a session or an activity: counts only, no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleBoard {
+    /// Samples registered (tested or not).
+    pub registered: u32,
+    /// Samples handed in.
+    pub received: u32,
+    pub counts: JudgementCounts,
+    /// By variety, most tested first.
+    pub by_variety: Vec<VarietyCounts>,
+}
+
+/// What the board needs of one sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleTally {
+    pub variety: String,
+    pub variety_other: String,
+    pub received: bool,
+    /// Its tests' judgements in order, corrected ones left out.
+    pub tests: Vec<Judgement>,
+}
+
+/// Builds the board from per-sample tallies.
+pub fn board(samples: &[SampleTally]) -> SampleBoard {
+    let mut board = SampleBoard::default();
+    let mut by: Vec<VarietyCounts> = Vec::new();
+    for s in samples {
+        board.registered += 1;
+        if s.received {
+            board.received += 1;
+        }
+        let Some(Outcome::Final(judgement)) = outcome(&s.tests) else {
+            continue;
+        };
+        board.counts.add(judgement);
+        let name = VarietyName::of(&s.variety, &s.variety_other);
+        match by.iter_mut().find(|c| c.variety == name) {
+            Some(line) => line.counts.add(judgement),
+            None => {
+                let mut counts = JudgementCounts::default();
+                counts.add(judgement);
+                by.push(VarietyCounts {
+                    variety: name,
+                    counts,
+                });
+            }
+        }
+    }
+    by.sort_by(|a, b| {
+        b.counts
+            .tested
+            .cmp(&a.counts.tested)
+            .then_with(|| a.variety.key.cmp(&b.variety.key))
+    });
+    board.by_variety = by;
+    board
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Judgement::*;
+
+    fn enzyme(pct: f64) -> Judgement {
+        let entry = TestEntry {
+            method: Method::EnzymeInhibition,
+            inhibition_pct: Some(pct),
+            pesticide: None,
+            strip: None,
+            corrects: None,
+        };
+        judge(&entry.validate().unwrap(), Thresholds::default())
+    }
+
+    fn strip(reading: Option<StripReading>, pesticide: &str) -> Result<Judgement, ApiError> {
+        let entry = TestEntry {
+            method: Method::ColloidalGold,
+            inhibition_pct: None,
+            pesticide: Some(pesticide.into()),
+            strip: reading,
+            corrects: None,
+        };
+        entry.validate().map(|r| judge(&r, Thresholds::default()))
+    }
+
+    #[test]
+    fn enzyme_thresholds_at_and_around_each_boundary() {
+        assert_eq!(enzyme(0.0), Negative);
+        assert_eq!(enzyme(39.9), Negative);
+        assert_eq!(enzyme(39.94), Negative, "rounds to 39.9");
+        assert_eq!(enzyme(39.96), Suspicious, "rounds to 40.0");
+        assert_eq!(enzyme(40.0), Suspicious);
+        assert_eq!(enzyme(40.1), Suspicious);
+        assert_eq!(enzyme(49.9), Suspicious);
+        assert_eq!(enzyme(50.0), Positive);
+        assert_eq!(enzyme(50.1), Positive);
+        assert_eq!(enzyme(100.0), Positive);
+    }
+
+    #[test]
+    fn enzyme_thresholds_are_settings() {
+        let t = Thresholds::from_percent(60.0, 70.0).unwrap();
+        let r = |pct| Reading::Enzyme {
+            inhibition_tenths: tenths(pct).unwrap(),
+        };
+        assert_eq!(judge(&r(59.9), t), Negative);
+        assert_eq!(judge(&r(60.0), t), Suspicious);
+        assert_eq!(judge(&r(69.9), t), Suspicious);
+        assert_eq!(judge(&r(70.0), t), Positive);
+        // No suspicious band at all.
+        let t = Thresholds::from_percent(50.0, 50.0).unwrap();
+        assert_eq!(judge(&r(49.9), t), Negative);
+        assert_eq!(judge(&r(50.0), t), Positive);
+        assert!(Thresholds::from_percent(60.0, 50.0).is_err());
+        assert!(Thresholds::from_percent(0.0, 50.0).is_err());
+        assert!(Thresholds::from_percent(40.0, 100.1).is_err());
+    }
+
+    #[test]
+    fn enzyme_readings_outside_0_to_100_are_refused() {
+        for bad in [-0.1, 100.1, f64::NAN, f64::INFINITY] {
+            let entry = TestEntry {
+                method: Method::EnzymeInhibition,
+                inhibition_pct: Some(bad),
+                pesticide: None,
+                strip: None,
+                corrects: None,
+            };
+            let err = entry.validate().unwrap_err();
+            assert_eq!(err.fields["inhibition_pct"], "percent_invalid");
+        }
+        let missing = TestEntry {
+            method: Method::EnzymeInhibition,
+            inhibition_pct: None,
+            pesticide: None,
+            strip: None,
+            corrects: None,
+        };
+        assert!(missing.validate().is_err());
+    }
+
+    #[test]
+    fn strips_are_negative_or_positive_and_need_a_pesticide() {
+        assert_eq!(
+            strip(Some(StripReading::Negative), "克百威").unwrap(),
+            Negative
+        );
+        assert_eq!(
+            strip(Some(StripReading::Positive), "克百威").unwrap(),
+            Positive
+        );
+        let err = strip(None, " ").unwrap_err();
+        assert_eq!(err.fields["pesticide"], "pesticide_required");
+        assert_eq!(err.fields["strip"], "strip_required");
+    }
+
+    #[test]
+    fn a_first_negative_is_final() {
+        assert_eq!(outcome(&[]), None);
+        assert_eq!(outcome(&[Negative]), Some(Outcome::Final(Negative)));
+    }
+
+    #[test]
+    fn a_positive_or_suspicious_first_test_needs_two_retests() {
+        for first in [Suspicious, Positive] {
+            assert_eq!(
+                outcome(&[first]),
+                Some(Outcome::Pending { retests_needed: 2 })
+            );
+            assert_eq!(
+                outcome(&[first, Positive]),
+                Some(Outcome::Pending { retests_needed: 1 })
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_sample_failing_every_test_fails() {
+        assert_eq!(
+            outcome(&[Positive, Positive, Positive]),
+            Some(Outcome::Final(Positive))
+        );
+        assert_eq!(
+            outcome(&[Positive, Positive, Negative]),
+            Some(Outcome::Final(Negative))
+        );
+        assert_eq!(
+            outcome(&[Positive, Suspicious, Positive]),
+            Some(Outcome::Final(Suspicious))
+        );
+        assert_eq!(
+            outcome(&[Suspicious, Suspicious, Suspicious]),
+            Some(Outcome::Final(Suspicious))
+        );
+    }
+
+    #[test]
+    fn status_follows_receipt_and_tests() {
+        assert_eq!(SampleStatus::of(false, None), SampleStatus::Registered);
+        assert_eq!(SampleStatus::of(true, None), SampleStatus::Received);
+        assert_eq!(
+            SampleStatus::of(true, outcome(&[Positive])),
+            SampleStatus::Testing
+        );
+        assert_eq!(
+            SampleStatus::of(true, outcome(&[Negative])),
+            SampleStatus::ResultReady
+        );
+    }
+
+    fn item(variety: &str, other: &str, place: &str, bought_on: NaiveDate) -> SampleItem {
+        SampleItem {
+            variety: variety.into(),
+            variety_other: other.into(),
+            bought_at: place.into(),
+            bought_on,
+        }
+    }
+
+    fn registration(samples: Vec<SampleItem>) -> SampleRegistration {
+        SampleRegistration {
+            session_id: 7,
+            name: "王芳".into(),
+            phone: "139 0013 9000".into(),
+            consent: true,
+            samples,
+        }
+    }
+
+    #[test]
+    fn registration_checks_every_row_and_names_its_fields() {
+        let today = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+        let ok = registration(vec![
+            item("spinach", "", " 青山湖农贸市场 12号摊 ", today),
+            item(
+                "other",
+                "马齿苋",
+                "八一菜场",
+                today - chrono::Duration::days(7),
+            ),
+        ])
+        .validate(today)
+        .unwrap();
+        assert_eq!(ok.items.len(), 2);
+        assert_eq!(ok.items[0].bought_at, "青山湖农贸市场 12号摊");
+        assert_eq!(ok.items[1].variety_other, "马齿苋");
+        assert_eq!(ok.phone.as_str(), "13900139000");
+
+        let err = registration(vec![
+            item("spinach", "", "市场", today),
+            item("durian", "", "", today + chrono::Duration::days(1)),
+            item("other", "", "市场", today - chrono::Duration::days(8)),
+        ])
+        .validate(today)
+        .unwrap_err();
+        assert_eq!(err.fields["samples.1.variety"], "variety_required");
+        assert_eq!(err.fields["samples.1.bought_at"], "bought_at_required");
+        assert_eq!(err.fields["samples.1.bought_on"], "date_in_future");
+        assert_eq!(err.fields["samples.2.variety_other"], "variety_required");
+        assert_eq!(err.fields["samples.2.bought_on"], "bought_too_long_ago");
+        assert!(!err.fields.keys().any(|k| k.starts_with("samples.0")));
+    }
+
+    #[test]
+    fn registration_needs_consent_and_one_to_five_samples() {
+        let today = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+        let mut r = registration(vec![]);
+        r.consent = false;
+        let err = r.validate(today).unwrap_err();
+        assert_eq!(err.fields["samples"], "samples_required");
+        assert_eq!(err.fields["consent"], "consent_required");
+        let six = vec![item("spinach", "", "市场", today); 6];
+        let err = registration(six).validate(today).unwrap_err();
+        assert_eq!(err.fields["samples"], "too_many_samples");
+    }
+
+    #[test]
+    fn lookup_wants_a_code_and_four_digits() {
+        let ok = SampleLookup {
+            code: "k7qm-4xpb".into(),
+            phone_last4: " 9000".into(),
+        };
+        assert_eq!(ok.validate().unwrap().1, "9000");
+        let bad = SampleLookup {
+            code: "O0".into(),
+            phone_last4: "90a0".into(),
+        };
+        let err = bad.validate().unwrap_err();
+        assert_eq!(err.fields["code"], "code_invalid");
+        assert_eq!(err.fields["phone_last4"], "last4_invalid");
+    }
+
+    #[test]
+    fn false_positive_varieties_are_flagged_and_searchable_in_both_languages() {
+        for key in ["onion", "garlic", "chives", "celery", "coriander", "tomato"] {
+            assert!(VarietyName::of(key, "").enzyme_false_positive(), "{key}");
+        }
+        assert!(!VarietyName::of("spinach", "").enzyme_false_positive());
+        let found: Vec<_> = Variety::search("菜").iter().map(|v| v.key).collect();
+        assert!(found.contains(&"spinach") && found.contains(&"celery"));
+        assert_eq!(found.last(), Some(&OTHER));
+        let found: Vec<_> = Variety::search("CELE").iter().map(|v| v.key).collect();
+        assert_eq!(found, vec!["celery", "other"]);
+    }
+
+    #[test]
+    fn the_board_counts_final_judgements_by_variety() {
+        let tally =
+            |variety: &str, other: &str, received: bool, tests: Vec<Judgement>| SampleTally {
+                variety: variety.into(),
+                variety_other: other.into(),
+                received,
+                tests,
+            };
+        let board = board(&[
+            tally("spinach", "", true, vec![Negative]),
+            tally("spinach", "", true, vec![Positive, Positive, Positive]),
+            tally("celery", "", true, vec![Suspicious]),
+            tally("other", "马齿苋", true, vec![Negative]),
+            tally("cucumber", "", false, vec![]),
+        ]);
+        assert_eq!(board.registered, 5);
+        assert_eq!(board.received, 4);
+        assert_eq!(
+            board.counts,
+            JudgementCounts {
+                tested: 3,
+                negative: 2,
+                suspicious: 0,
+                positive: 1
+            }
+        );
+        assert_eq!(board.by_variety[0].variety.key, "spinach");
+        assert_eq!(board.by_variety[0].counts.tested, 2);
+        assert_eq!(board.by_variety[1].variety.name.zh, "马齿苋");
+        assert_eq!(board.by_variety.len(), 2);
+    }
+}
