@@ -109,6 +109,26 @@ impl Variety {
     }
 }
 
+/// What a person typed into the variety field, as `(key, typed name for other)`: a listed
+/// name in either language (or one of the names in its brackets, `小白菜（青菜）`) picks that
+/// variety; anything else is `other` with the text as its name.
+pub fn variety_from_typed(typed: &str) -> (String, String) {
+    let text = typed.trim();
+    let lower = text.to_lowercase();
+    let names = |v: &Variety| {
+        let mut all = vec![v.zh, v.en];
+        all.extend(v.zh.split(['（', '）']).filter(|p| !p.is_empty()));
+        all
+    };
+    match VARIETIES
+        .iter()
+        .find(|v| !text.is_empty() && names(v).iter().any(|n| n.to_lowercase() == lower))
+    {
+        Some(v) => (v.key.to_owned(), String::new()),
+        None => (OTHER.to_owned(), text.to_owned()),
+    }
+}
+
 /// A variety as views show it: its key and its name in both languages (a typed name for
 /// `other`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -983,6 +1003,28 @@ mod tests {
         assert_eq!(found.last(), Some(&OTHER));
         let found: Vec<_> = Variety::search("CELE").iter().map(|v| v.key).collect();
         assert_eq!(found, vec!["celery", "other"]);
+    }
+
+    #[test]
+    fn typed_varieties_map_to_keys_or_other() {
+        assert_eq!(
+            variety_from_typed(" 菠菜 "),
+            ("spinach".into(), String::new())
+        );
+        assert_eq!(
+            variety_from_typed("spinach"),
+            ("spinach".into(), String::new())
+        );
+        assert_eq!(
+            variety_from_typed("青菜"),
+            ("bok_choy".into(), String::new())
+        );
+        assert_eq!(
+            variety_from_typed("马齿苋"),
+            ("other".into(), "马齿苋".into())
+        );
+        assert_eq!(variety_from_typed("其他"), ("other".into(), String::new()));
+        assert_eq!(variety_from_typed(""), ("other".into(), String::new()));
     }
 
     #[test]
