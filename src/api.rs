@@ -4,6 +4,7 @@
 use gloo_net::http::{Request, Response};
 use labday_domain::booking::BookingLookup;
 use labday_domain::figures::Summary;
+use labday_domain::sample::{SampleBoard, SampleLookup, SampleRegistration, SampleView, TestEntry};
 use labday_domain::schedule::{SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, RosterEntry, SignIn, StaffView};
 use labday_domain::{
@@ -224,6 +225,80 @@ pub async fn generate_series(
     post(
         &format!("/staff/activities/{activity_id}/sessions/generate"),
         series,
+        None,
+    )
+    .await
+}
+
+// Vegetable samples for pesticide quick tests.
+
+/// Registers samples; retries with the same `idempotency_key` never register twice.
+pub async fn register_samples(
+    registration: &SampleRegistration,
+    idempotency_key: &str,
+) -> Result<Vec<SampleView>, ApiError> {
+    post("/samples", registration, Some(idempotency_key)).await
+}
+
+/// A sample as its holder sees it, by code and the phone's last four digits.
+pub async fn find_sample(code: &str, phone_last4: &str) -> Result<SampleView, ApiError> {
+    let lookup = SampleLookup {
+        code: code.into(),
+        phone_last4: phone_last4.into(),
+    };
+    post("/samples/lookup", &lookup, None).await
+}
+
+/// The public board of a session or of a whole activity.
+pub async fn sample_board(scope: BoardScope) -> Result<SampleBoard, ApiError> {
+    match scope {
+        BoardScope::Session(id) => get(&format!("/sessions/{id}/samples/board")).await,
+        BoardScope::Activity(id) => get(&format!("/activities/{id}/samples/board")).await,
+    }
+}
+
+/// Which board to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoardScope {
+    Session(i64),
+    Activity(i64),
+}
+
+/// Staff: every sample registered on a session, with holders and full test history.
+pub async fn session_samples(session_id: i64) -> Result<Vec<SampleView>, ApiError> {
+    get(&format!("/staff/sessions/{session_id}/samples")).await
+}
+
+/// Staff: one sample by code (a scanned label).
+pub async fn staff_sample(code: &str) -> Result<SampleView, ApiError> {
+    get(&format!(
+        "/staff/samples/{}",
+        js_sys::encode_uri_component(code)
+    ))
+    .await
+}
+
+/// Staff: the sample was handed in at this session's test point.
+pub async fn receive_sample(session_id: i64, code: &str) -> Result<SampleView, ApiError> {
+    post(
+        &format!(
+            "/staff/samples/{}/receive",
+            js_sys::encode_uri_component(code)
+        ),
+        &serde_json::json!({ "session_id": session_id }),
+        None,
+    )
+    .await
+}
+
+/// Staff: records a test (or corrects an earlier one).
+pub async fn record_test(code: &str, entry: &TestEntry) -> Result<SampleView, ApiError> {
+    post(
+        &format!(
+            "/staff/samples/{}/tests",
+            js_sys::encode_uri_component(code)
+        ),
+        entry,
         None,
     )
     .await

@@ -4,7 +4,7 @@
 use crate::i18n::{self, t, Lang};
 use crate::pages::{
     activity::ActivityPage, book::BookPage, booking::BookingPage, home::HomePage,
-    my_bookings::MyBookingsPage,
+    my_bookings::MyBookingsPage, sample::SamplePage, samples::SamplesPage,
 };
 use crate::store;
 use leptos::prelude::*;
@@ -128,6 +128,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sessions/:id/book") view=BookPage/>
                     <Route path=path!("/bookings/:code") view=BookingPage/>
                     <Route path=path!("/my") view=MyBookingsPage/>
+                    <Route path=path!("/sessions/:id/samples") view=SamplesPage/>
+                    <Route path=path!("/samples/:code") view=SamplePage/>
                 </Routes>
             </main>
         </Router>

@@ -260,6 +260,83 @@ messages! {
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
 }
 
+// Vegetable samples (pesticide quick tests): citizen pages, board and the staff batch view.
+messages! {
+    REGISTER_SAMPLES = "登记送检蔬菜", "Register vegetables";
+    SAMPLES_TITLE = "蔬菜农残快检登记", "Pesticide quick test: register your vegetables";
+    SAMPLES_INTRO = "带上您买的蔬菜（每份约两片叶子，约 5 克）到快检点。先在这里登记，到场后出示样品码。", "Bring the vegetables you bought (about two leaves, 5 g each) to the test point. Register them here and show the sample code when you arrive.";
+    SAMPLE_N = "样品", "Sample";
+    VARIETY = "蔬菜品种", "Vegetable";
+    VARIETY_HINT = "输入名称可搜索；列表中没有的请直接填写名称。", "Type to search; if it is not listed, type its name.";
+    BOUGHT_AT = "购买地点（市场、摊位）", "Where bought (market, stall)";
+    BOUGHT_ON = "购买日期", "Purchase date";
+    ADD_SAMPLE = "再加一份样品", "Add another sample";
+    REMOVE_SAMPLE = "删除这份样品", "Remove this sample";
+    FALSE_POSITIVE_WARNING = "提示：这种蔬菜自身的成分可能让酶抑制法出现假阳性；如初检阳性，会复检并以实验室结果为准。", "Note: this vegetable's own compounds can make the enzyme test read falsely positive; a positive is re-tested and confirmed by a laboratory.";
+    SUBMIT_SAMPLES = "提交登记", "Register samples";
+    SAMPLES_PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。活动结束 30 天后自动删除您的姓名和号码，仅保留不含个人信息的检测统计。", "We collect only your name and mobile number, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number. Your name and number are erased 30 days after the session; only anonymous test counts are kept.";
+    SAMPLES_DONE_TITLE = "登记成功", "Samples registered";
+    SAMPLES_DONE_HINT = "请打印标签或保存截图，与蔬菜一起交给工作人员。样品码也保存在本设备的“我的预约”中。", "Print the labels or keep a screenshot, and hand them in with the vegetables. The codes are also kept on this device under “My bookings”.";
+    SAMPLE_CODE = "样品码", "Sample code";
+    PRINT_LABELS = "打印标签", "Print labels";
+    SAMPLE_QR_LABEL = "样品码二维码", "QR code of the sample code";
+    SAMPLE_RESULT_TITLE = "快检结果", "Quick-test result";
+    VIEW_RESULT = "查看结果", "View result";
+    LAST4 = "手机号后 4 位", "Last 4 digits of the phone number";
+    FIND_SAMPLE = "查询样品结果", "Look up a sample result";
+    FIND_SAMPLE_HINT = "输入样品码和登记手机号的后 4 位。", "Enter the sample code and the last 4 digits of the phone number it was registered with.";
+    MY_SAMPLES = "我的样品", "My samples";
+    SAMPLE_STATUS_REGISTERED = "已登记，待送样", "Registered, not handed in yet";
+    SAMPLE_STATUS_RECEIVED = "已收样，待检测", "Received, waiting for the test";
+    SAMPLE_STATUS_TESTING = "检测中，正在复检", "Testing: re-tests under way";
+    SAMPLE_STATUS_READY = "结果已出", "Result ready";
+    JUDGEMENT = "判定", "Judgement";
+    NEGATIVE = "阴性", "Negative";
+    SUSPICIOUS = "可疑", "Suspicious";
+    POSITIVE = "阳性", "Positive";
+    NEGATIVE_PLAIN = "本次快检未发现农药残留超标。", "The quick test found no pesticide residue above the limit.";
+    SUSPICIOUS_PLAIN = "结果处于临界范围，不能排除农药残留超标，已建议送实验室确认。", "The result is borderline: residue above the limit cannot be ruled out, so laboratory confirmation is advised.";
+    POSITIVE_PLAIN = "快检显示农药残留可能超标，样品将送实验室用标准方法确认。", "The quick test suggests pesticide residue above the limit; the sample goes to a laboratory for confirmation by a standard method.";
+    SCREENING_NOTICE = "快检是初步筛查，不是最终结论，只对本次检验的样品负责。阳性或可疑的样品将送实验室确认。", "A quick test is a screening, not a final verdict, and applies only to the sample tested. Positive and suspicious samples are sent to a laboratory for confirmation.";
+    METHOD = "检测方法", "Method";
+    METHOD_ENZYME = "酶抑制法", "Enzyme inhibition";
+    METHOD_GOLD = "胶体金试纸", "Colloidal-gold strip";
+    STANDARD = "依据", "Standard";
+    INHIBITION = "抑制率", "Inhibition rate";
+    PESTICIDE = "检测农药", "Pesticide";
+    STRIP_READING = "试纸结果", "Strip reading";
+    FIRST_TEST = "初检", "First test";
+    RETEST = "复检", "Re-test";
+    RETESTS_NEEDED = "还需复检次数", "Re-tests still needed";
+    TESTED_AT = "检测时间", "Tested at";
+    BOUGHT = "购买", "Bought";
+    REGISTERED_AT = "登记时间", "Registered at";
+    BOARD_TITLE = "快检结果公示", "Quick-test results board";
+    BOARD_NOTE = "只公示数量，不含任何个人信息。", "Counts only, with no personal data.";
+    BOARD_EMPTY = "还没有出结果的样品。", "No results yet.";
+    BOARD_REGISTERED = "已登记", "Registered";
+    BOARD_RECEIVED = "已收样", "Received";
+    BOARD_TESTED = "已出结果", "Results";
+    STAFF_SAMPLES = "样品收检", "Samples";
+    OPEN_SAMPLES = "收样与结果", "Samples and results";
+    SAMPLE_QUEUE = "待检样品", "Samples to test";
+    SAMPLES_DONE = "已出结果", "Results done";
+    SAMPLES_WAITING = "未送样", "Not handed in";
+    QUEUE_EMPTY = "没有待检测的样品。", "Nothing waiting for a test.";
+    RECEIVE = "确认收样", "Mark received";
+    RECEIVED_NOW = "已收样", "Received";
+    FIND_OR_RECEIVE = "扫码或输入样品码收样", "Scan or type a sample code to receive it";
+    SAVE_RESULT = "保存结果", "Save result";
+    RESULT_SAVED = "已保存", "Saved";
+    CORRECT_TEST = "更正", "Correct";
+    CORRECTING = "更正这次检测", "Correcting this test";
+    CORRECTED = "已被更正", "Corrected";
+    TESTER = "检测人", "Tester";
+    HOLDER_PHONE = "登记人", "Holder";
+    FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
+    TOTAL = "合计", "Total";
+}
+
 /// The text for an API error code.
 pub fn error_msg(code: ErrorCode) -> Msg {
     match code {

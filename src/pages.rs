@@ -5,3 +5,5 @@ pub mod book;
 pub mod booking;
 pub mod home;
 pub mod my_bookings;
+pub mod sample;
+pub mod samples;

@@ -3,6 +3,7 @@
 //! typed code, mark no-shows after the session and export the roster.
 
 pub mod roster;
+pub mod samples;
 pub mod scanner;
 pub mod series;
 pub mod sessions;
@@ -89,6 +90,7 @@ pub fn StaffApp() -> impl IntoView {
                             <Routes fallback=|| view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }>
                                 <Route path=path!("/") view=sessions::SessionsPage/>
                                 <Route path=path!("/sessions/:id") view=roster::RosterPage/>
+                                <Route path=path!("/sessions/:id/samples") view=samples::SamplesDesk/>
                                 <Route path=path!("/summary") view=summary::SummaryPage/>
                             </Routes>
                         }.into_any()

@@ -1,14 +1,15 @@
 //! An activity: what it is, who runs it, where, safety notes, and its sessions by day with
 //! places left and the booking window of each.
 
-use crate::api;
+use crate::api::{self, BoardScope};
+use crate::components::board::Board;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::pages::home::kind_msg;
 use chrono::NaiveDate;
 use labday_domain::session::{SessionStatus, WindowState};
-use labday_domain::{ActivityDetail, Availability, SessionView};
+use labday_domain::{ActivityDetail, Availability, SessionFormat, SessionView};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -64,6 +65,12 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
     });
     let has_safety = a.with_value(|a| !a.safety_notes.zh.is_empty());
     let days = a.with_value(|a| by_day(&a.sessions));
+    let quick_test = a.with_value(|a| {
+        a.sessions
+            .iter()
+            .any(|s| s.format == SessionFormat::QuickTest)
+            .then_some(a.summary.id)
+    });
     view! {
         <article class="activity">
             <p class="kind">{move || kind_msg(a.with_value(|a| a.summary.kind)).get(lang.get())}</p>
@@ -97,6 +104,7 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
                     }).collect_view().into_any()
                 }}
             </section>
+            {quick_test.map(|id| view! { <Board scope=BoardScope::Activity(id)/> })}
         </article>
     }
 }
@@ -123,6 +131,23 @@ fn SessionRow(session: SessionView) -> impl IntoView {
             }
         })
     };
+    // Samples are handed in at the session itself, so registration stays open until it ends.
+    let samples_link = s.with_value(|s| {
+        (s.format == SessionFormat::QuickTest
+            && s.status != SessionStatus::Cancelled
+            && s.window != WindowState::NotYetOpen
+            && s.ends_at > format::venue_now())
+        .then(|| {
+            let href = format!("/sessions/{}/samples", s.id);
+            let title = s.title.clone();
+            view! {
+                <a class="button secondary" href=href data-testid="register-samples"
+                    aria-label=move || format!("{} {}", i18n::REGISTER_SAMPLES.get(lang.get()), title.get(lang.get().code()))>
+                    {t(i18n::REGISTER_SAMPLES)}
+                </a>
+            }
+        })
+    });
     view! {
         <li class="session">
             <div class="session-main">
@@ -140,7 +165,7 @@ fn SessionRow(session: SessionView) -> impl IntoView {
                     format!("{} {} · {} {}", i18n::BOOKING_CLOSES.get(l), format::moment(s.booking_closes_at, l), i18n::CANCEL_DEADLINE.get(l), format::moment(s.cancel_deadline, l))
                 })}</p>
             </div>
-            <div class="session-action">{action}</div>
+            <div class="session-action">{action}{samples_link}</div>
         </li>
     }
 }

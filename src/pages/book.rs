@@ -14,7 +14,8 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use std::collections::BTreeMap;
 
-fn new_idempotency_key() -> String {
+/// A fresh key for one booking or registration attempt (reused only by its retries).
+pub fn new_idempotency_key() -> String {
     let a = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let b = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let t = js_sys::Date::now() as u64;

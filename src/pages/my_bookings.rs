@@ -1,11 +1,14 @@
-//! "My bookings": the bookings made on this device with their live status, and a form to
-//! find one made elsewhere by code and mobile number.
+//! "My bookings": the bookings and vegetable samples made on this device with their live
+//! status, and forms to find one made elsewhere (booking: code and mobile number; sample:
+//! code and the number's last four digits).
 
 use crate::api;
+use crate::components::sample;
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
-use crate::store::{self, RememberedBooking};
+use crate::store::{self, RememberedBooking, RememberedSample};
 use labday_domain::booking::BookingCode;
+use labday_domain::sample::SampleLookup;
 use labday_domain::{ApiError, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -28,6 +31,113 @@ pub fn MyBookingsPage() -> impl IntoView {
             }.into_any()
         }}
         <FindBooking/>
+        <MySamples/>
+    }
+}
+
+/// Samples registered on this device with their live status, and a lookup by code and the
+/// last four digits of the phone.
+#[component]
+fn MySamples() -> impl IntoView {
+    let lang = use_lang();
+    let navigate = use_navigate();
+    let remembered = store::remembered_samples();
+    let code = RwSignal::new(String::new());
+    let last4 = RwSignal::new(String::new());
+    let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        failure.set(None);
+        let lookup = SampleLookup {
+            code: code.get_untracked(),
+            phone_last4: last4.get_untracked(),
+        };
+        let (c, digits) = match lookup.validate() {
+            Ok(ok) => ok,
+            Err(e) => {
+                errors.set(e.fields);
+                return;
+            }
+        };
+        errors.set(Default::default());
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::find_sample(c.as_str(), &digits).await {
+                Ok(view) => {
+                    store::remember_sample(view.code.as_str(), &digits);
+                    navigate(
+                        &format!("/samples/{}", view.code.as_str()),
+                        Default::default(),
+                    );
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
+    let err_for = move |field: &'static str| {
+        move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get())))
+    };
+    view! {
+        <section class="find">
+            <h2>{t(i18n::MY_SAMPLES)}</h2>
+            {(!remembered.is_empty()).then(|| view! {
+                <ul class="cards">
+                    {remembered.into_iter().map(|s| view! { <RememberedSampleItem sample=s/> }).collect_view()}
+                </ul>
+            })}
+            <h3>{t(i18n::FIND_SAMPLE)}</h3>
+            <p class="small">{t(i18n::FIND_SAMPLE_HINT)}</p>
+            <form on:submit=submit novalidate>
+                <label for="sample-code">{t(i18n::SAMPLE_CODE)}</label>
+                <input id="sample-code" autocomplete="off" autocapitalize="characters" bind:value=code aria-describedby="sample-code-error"/>
+                <p class="field-error" id="sample-code-error">{err_for("code")}</p>
+                <label for="sample-last4">{t(i18n::LAST4)}</label>
+                <input id="sample-last4" inputmode="numeric" maxlength="4" autocomplete="off" bind:value=last4 aria-describedby="sample-last4-error"/>
+                <p class="field-error" id="sample-last4-error">{err_for("phone_last4")}</p>
+                <div aria-live="assertive">
+                    {move || failure.get().map(|e| {
+                        let msg = error_msg(e.code);
+                        view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                    })}
+                </div>
+                <button type="submit" class="primary">{t(i18n::FIND)}</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
+    let lang = use_lang();
+    let href = format!("/samples/{}", sample.code);
+    let s = StoredValue::new(sample);
+    let live = LocalResource::new(move || {
+        let s = s.get_value();
+        async move { api::find_sample(&s.code, &s.last4).await }
+    });
+    view! {
+        <li class="card">
+            <a href=href class="card-link">
+                <p class="code">{move || s.with_value(|s| BookingCode::parse(&s.code).map(|c| c.display()).unwrap_or_else(|_| s.code.clone()))}</p>
+                {move || match live.get() {
+                    None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
+                    Some(Err(e)) => {
+                        let msg = error_msg(e.code);
+                        view! { <p class="small">{move || msg.get(lang.get())}</p> }.into_any()
+                    }
+                    Some(Ok(v)) => {
+                        let l = lang.get();
+                        let verdict = v.judgement.map(|j| format!(" · {}", sample::judgement_msg(j).get(l)));
+                        view! {
+                            <h2>{sample::variety(&v, l)}</h2>
+                            <p class="meta">{format!("{} · {}", v.session_title.get(l.code()), format::moment(v.session_starts_at, l))}</p>
+                            <p class="status">{sample::status_msg(v.status).get(l)}{verdict}</p>
+                        }.into_any()
+                    }
+                }}
+            </a>
+        </li>
     }
 }
 

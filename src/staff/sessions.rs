@@ -4,7 +4,7 @@ use crate::api;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang};
-use labday_domain::ActivityFilter;
+use labday_domain::{ActivityFilter, SessionFormat};
 use leptos::prelude::*;
 
 #[component]
@@ -59,6 +59,9 @@ pub fn SessionsPage() -> impl IntoView {
                                         <p class="meta">{format!("{} {}/{}", i18n::PLACES_LEFT.get(l), s.places_left, s.capacity)}</p>
                                     </div>
                                     <a class="button" href=format!("/staff/sessions/{}", s.id) aria-label=format!("{} {label}", i18n::OPEN_ROSTER.get(l))>{i18n::OPEN_ROSTER.get(l)}</a>
+                                    {(s.format == SessionFormat::QuickTest).then(|| view! {
+                                        <a class="button secondary" href=format!("/staff/sessions/{}/samples", s.id) aria-label=format!("{} {label}", i18n::OPEN_SAMPLES.get(l))>{i18n::OPEN_SAMPLES.get(l)}</a>
+                                    })}
                                 </li>
                             }
                         }).collect_view()}

@@ -1,0 +1,100 @@
+//! The public quick-test board of a session or an activity: how many samples were tested
+//! and how many were negative, suspicious or positive, overall and by vegetable. Counts
+//! only: nothing on it identifies anyone.
+
+use crate::api::{self, BoardScope};
+use crate::i18n::{self, t, use_lang};
+use labday_domain::sample::{JudgementCounts, SampleBoard};
+use leptos::prelude::*;
+
+#[component]
+pub fn Board(scope: BoardScope) -> impl IntoView {
+    let board = LocalResource::new(move || async move { api::sample_board(scope).await });
+    view! {
+        <section class="board" aria-labelledby="board-title" data-testid="sample-board">
+            <h2 id="board-title">{t(i18n::BOARD_TITLE)}</h2>
+            {move || match board.get() {
+                None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
+                // The board is extra information: a failure leaves the rest of the page usable.
+                Some(Err(e)) => {
+                    let msg = i18n::error_msg(e.code);
+                    let lang = use_lang();
+                    view! { <p class="small">{move || msg.get(lang.get())}</p> }.into_any()
+                }
+                Some(Ok(b)) => view! { <BoardTable board=b/> }.into_any(),
+            }}
+            <p class="small">{t(i18n::BOARD_NOTE)}</p>
+        </section>
+    }
+}
+
+fn cells(c: JudgementCounts) -> impl IntoView {
+    view! {
+        <td>{c.tested}</td>
+        <td>{c.negative}</td>
+        <td>{c.suspicious}</td>
+        <td>{c.positive}</td>
+    }
+}
+
+#[component]
+fn BoardTable(board: SampleBoard) -> impl IntoView {
+    let lang = use_lang();
+    let l = move || lang.get();
+    let totals = board.counts;
+    let summary = move || {
+        format!(
+            "{} {} · {} {} · {} {}",
+            i18n::BOARD_REGISTERED.get(l()),
+            board.registered,
+            i18n::BOARD_RECEIVED.get(l()),
+            board.received,
+            i18n::BOARD_TESTED.get(l()),
+            totals.tested
+        )
+    };
+    if totals.tested == 0 {
+        return view! {
+            <p data-testid="board-summary">{summary}</p>
+            <p class="empty">{t(i18n::BOARD_EMPTY)}</p>
+        }
+        .into_any();
+    }
+    let rows = board
+        .by_variety
+        .into_iter()
+        .map(|line| {
+            let name = line.variety.name;
+            view! {
+                <tr>
+                    <th scope="row">{move || name.get(l().code()).to_owned()}</th>
+                    {cells(line.counts)}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p data-testid="board-summary">{summary}</p>
+        <div class="table-wrap">
+            <table class="figures">
+                <thead>
+                    <tr>
+                        <th scope="col">{t(i18n::VARIETY)}</th>
+                        <th scope="col">{t(i18n::BOARD_TESTED)}</th>
+                        <th scope="col">{t(i18n::NEGATIVE)}</th>
+                        <th scope="col">{t(i18n::SUSPICIOUS)}</th>
+                        <th scope="col">{t(i18n::POSITIVE)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+                <tfoot>
+                    <tr data-testid="board-totals">
+                        <th scope="row">{t(i18n::TOTAL)}</th>
+                        {cells(totals)}
+                    </tr>
+                </tfoot>
+            </table>
+        </div>
+    }
+    .into_any()
+}

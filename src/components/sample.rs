@@ -1,0 +1,169 @@
+//! How a vegetable sample reads on screen, for its holder and for staff: status, judgement in
+//! plain words, each test with method, standard and value, the printable label, and the
+//! screening notice every result carries.
+
+use crate::components::qr::QrCode;
+use crate::format;
+use crate::i18n::{self, t, use_lang, Lang, Msg};
+use labday_domain::sample::{Judgement, Method, SampleStatus, SampleTest, SampleView};
+use leptos::prelude::*;
+
+pub fn status_msg(s: SampleStatus) -> Msg {
+    match s {
+        SampleStatus::Registered => i18n::SAMPLE_STATUS_REGISTERED,
+        SampleStatus::Received => i18n::SAMPLE_STATUS_RECEIVED,
+        SampleStatus::Testing => i18n::SAMPLE_STATUS_TESTING,
+        SampleStatus::ResultReady => i18n::SAMPLE_STATUS_READY,
+    }
+}
+
+pub fn judgement_msg(j: Judgement) -> Msg {
+    match j {
+        Judgement::Negative => i18n::NEGATIVE,
+        Judgement::Suspicious => i18n::SUSPICIOUS,
+        Judgement::Positive => i18n::POSITIVE,
+    }
+}
+
+fn judgement_plain(j: Judgement) -> Msg {
+    match j {
+        Judgement::Negative => i18n::NEGATIVE_PLAIN,
+        Judgement::Suspicious => i18n::SUSPICIOUS_PLAIN,
+        Judgement::Positive => i18n::POSITIVE_PLAIN,
+    }
+}
+
+pub fn method_msg(m: Method) -> Msg {
+    match m {
+        Method::EnzymeInhibition => i18n::METHOD_ENZYME,
+        Method::ColloidalGold => i18n::METHOD_GOLD,
+    }
+}
+
+/// `12.5 %` for an enzyme test, `克百威` for a strip.
+pub fn reading(test: &SampleTest, lang: Lang) -> String {
+    match test.method {
+        Method::EnzymeInhibition => format!(
+            "{} {:.1} %",
+            i18n::INHIBITION.get(lang),
+            test.inhibition_pct.unwrap_or_default()
+        ),
+        Method::ColloidalGold => format!(
+            "{} {}",
+            i18n::PESTICIDE.get(lang),
+            test.pesticide.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+/// The sample's variety name in the reader's language.
+pub fn variety(sample: &SampleView, lang: Lang) -> String {
+    sample.variety.name.get(lang.code()).to_owned()
+}
+
+/// A label to hand in with the vegetable: code, QR code, variety and purchase details.
+#[component]
+pub fn SampleLabel(sample: SampleView) -> impl IntoView {
+    let lang = use_lang();
+    let s = StoredValue::new(sample);
+    let code = s.with_value(|s| s.code.as_str().to_owned());
+    view! {
+        <li class="label" data-testid="sample-label">
+            <p class="code-label">{t(i18n::SAMPLE_CODE)}</p>
+            <p class="code" data-testid="sample-code">{s.with_value(|s| s.code.display())}</p>
+            <QrCode text=code label=Signal::derive(move || i18n::SAMPLE_QR_LABEL.get(lang.get()).to_owned())/>
+            <p class="title">{move || s.with_value(|s| variety(s, lang.get()))}</p>
+            <p class="small">{move || s.with_value(|s| format!("{} {} · {}", i18n::BOUGHT.get(lang.get()), format::date_range(s.bought_on, s.bought_on, lang.get()), s.bought_at))}</p>
+        </li>
+    }
+}
+
+/// The tests of a sample in order, first test then re-tests, with superseded ones marked.
+#[component]
+pub fn TestList(tests: Vec<SampleTest>, #[prop(optional)] staff: bool) -> impl IntoView {
+    let lang = use_lang();
+    let mut first = true;
+    let rows = tests
+        .into_iter()
+        .map(|test| {
+            let kind = if test.superseded {
+                i18n::CORRECTED
+            } else if std::mem::take(&mut first) {
+                i18n::FIRST_TEST
+            } else {
+                i18n::RETEST
+            };
+            let test = StoredValue::new(test);
+            view! {
+                <li class=move || if test.with_value(|t| t.superseded) { "test superseded" } else { "test" }>
+                    <p>
+                        <strong>{move || kind.get(lang.get())}</strong>
+                        " · "{move || test.with_value(|t| method_msg(t.method).get(lang.get()))}
+                        " · "{move || test.with_value(|t| reading(t, lang.get()))}
+                        " · "<span class=move || test.with_value(|t| format!("judgement {}", t.judgement.as_str()))>
+                            {move || test.with_value(|t| judgement_msg(t.judgement).get(lang.get()))}
+                        </span>
+                    </p>
+                    <p class="small">
+                        {move || test.with_value(|t| format!("{} {}", i18n::TESTED_AT.get(lang.get()), format::moment(t.tested_at, lang.get())))}
+                        {move || staff.then(|| test.with_value(|t| t.tester.clone().map(|who| format!(" · {} {who}", i18n::TESTER.get(lang.get())))))}
+                    </p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="tests">{rows}</ol> }
+}
+
+/// What a holder sees of a result: status, judgement in plain words, each test with its
+/// method and standard, and the screening notice.
+#[component]
+pub fn SampleResult(sample: SampleView) -> impl IntoView {
+    let lang = use_lang();
+    let s = StoredValue::new(sample);
+    let l = move || lang.get();
+    let judgement = s.with_value(|s| s.judgement);
+    let tested = s.with_value(|s| !s.tests.is_empty());
+    let methods: Vec<Method> = s.with_value(|s| {
+        let mut m: Vec<Method> = s.tests.iter().map(|t| t.method).collect();
+        m.dedup();
+        m
+    });
+    view! {
+        <dl class="facts">
+            <dt>{t(i18n::STATUS)}</dt>
+            <dd data-testid="sample-status">{move || s.with_value(|s| status_msg(s.status).get(l()))}</dd>
+            <dt>{t(i18n::VARIETY)}</dt>
+            <dd>{move || s.with_value(|s| variety(s, l()))}</dd>
+            <dt>{t(i18n::BOUGHT)}</dt>
+            <dd>{move || s.with_value(|s| format!("{} · {}", format::date_range(s.bought_on, s.bought_on, l()), s.bought_at))}</dd>
+            <dt>{t(i18n::WHERE)}</dt>
+            <dd>{move || s.with_value(|s| format!("{} · {} · {}", s.organisation.get(l().code()), s.session_title.get(l().code()), s.place.get(l().code())))}</dd>
+            <dt>{t(i18n::WHEN)}</dt>
+            <dd>{move || s.with_value(|s| format::moment(s.session_starts_at, l()))}</dd>
+            <dt>{t(i18n::HOLDER)}</dt>
+            <dd>{s.with_value(|s| s.phone_masked.clone())}</dd>
+        </dl>
+        {judgement.map(|j| view! {
+            <section class=format!("verdict {}", j.as_str()) data-testid="sample-judgement" data-judgement=j.as_str()>
+                <h2>{t(i18n::JUDGEMENT)}": "{move || judgement_msg(j).get(l())}</h2>
+                <p>{move || judgement_plain(j).get(l())}</p>
+            </section>
+        })}
+        {move || s.with_value(|s| (s.retests_needed > 0).then(|| {
+            let n = s.retests_needed;
+            view! { <p class="notice">{move || format!("{}: {n}", i18n::RETESTS_NEEDED.get(l()))}</p> }
+        }))}
+        <Show when=move || tested>
+            <h2>{t(i18n::SAMPLE_RESULT_TITLE)}</h2>
+            <TestList tests=s.with_value(|s| s.tests.clone())/>
+            <p class="small">
+                {methods.iter().map(|m| {
+                    let m = *m;
+                    view! { <span>{move || format!("{} {}: {} ", i18n::STANDARD.get(l()), method_msg(m).get(l()), m.standard())}</span> }
+                }).collect_view()}
+            </p>
+            <p class="notice" data-testid="screening-notice">{t(i18n::SCREENING_NOTICE)}</p>
+        </Show>
+    }
+}

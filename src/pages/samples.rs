@@ -1,0 +1,357 @@
+//! Registering vegetables for a quick-test session: one row per vegetable (variety searched
+//! from a list in both languages, or typed; where and when bought), the holder's name and
+//! mobile, consent. The same checks as the server run first so errors sit beside their
+//! field; the result is a printable label per sample, remembered on this device.
+
+use crate::api::{self, BoardScope};
+use crate::components::board::Board;
+use crate::components::sample::SampleLabel;
+use crate::components::status::{ErrorPanel, Loading};
+use crate::format;
+use crate::i18n::{self, error_msg, field_msg, t, use_lang, Lang};
+use crate::pages::book::new_idempotency_key;
+use crate::store;
+use chrono::NaiveDate;
+use labday_domain::sample::{
+    variety_from_typed, SampleItem, SampleRegistration, SampleView, Variety, MAX_SAMPLES_PER_PHONE,
+    OTHER, VARIETIES,
+};
+use labday_domain::{ApiError, ErrorCode, Phone, SessionView};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use std::collections::BTreeMap;
+
+#[component]
+pub fn SamplesPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let session = LocalResource::new(move || {
+        let id = id();
+        async move { api::session(id).await }
+    });
+    view! {
+        {move || match session.get() {
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| session.refetch())/> }.into_any(),
+            Some(Ok(s)) => view! { <Registration session=s/> }.into_any(),
+        }}
+    }
+}
+
+/// One vegetable row of the form; `id` keys it while rows come and go.
+#[derive(Clone, Copy)]
+struct Row {
+    id: u32,
+    variety: RwSignal<String>,
+    bought_at: RwSignal<String>,
+    bought_on: RwSignal<String>,
+}
+
+impl Row {
+    fn new(id: u32, bought_at: String, today: NaiveDate) -> Row {
+        Row {
+            id,
+            variety: RwSignal::new(String::new()),
+            bought_at: RwSignal::new(bought_at),
+            bought_on: RwSignal::new(today.to_string()),
+        }
+    }
+
+    fn item(&self) -> SampleItem {
+        let (variety, variety_other) = variety_from_typed(&self.variety.get_untracked());
+        SampleItem {
+            variety,
+            variety_other,
+            bought_at: self.bought_at.get_untracked(),
+            // An unreadable date becomes one the rules refuse, so the field shows why.
+            bought_on: parse_date(&self.bought_on.get_untracked()).unwrap_or(NaiveDate::MAX),
+        }
+    }
+}
+
+/// `2026-09-20` as a date input gives it.
+fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let mut parts = raw.trim().splitn(3, '-').map(|p| p.parse::<u32>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+}
+
+fn variety_name(v: &Variety, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => v.zh,
+        Lang::En => v.en,
+    }
+}
+
+#[component]
+fn Registration(session: SessionView) -> impl IntoView {
+    let lang = use_lang();
+    let s = StoredValue::new(session);
+    let today = format::venue_now().date();
+    let next_id = StoredValue::new(1u32);
+    let rows = RwSignal::new(vec![Row::new(0, String::new(), today)]);
+    let name = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let consent = RwSignal::new(false);
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let done = RwSignal::new(None::<Vec<SampleView>>);
+    let key = StoredValue::new(new_idempotency_key());
+    let session_id = s.with_value(|s| s.id);
+    let back = format!("/activities/{}", s.with_value(|s| s.activity_id));
+
+    let add_row = move |_| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        // The next vegetable was most likely bought at the same stall.
+        let place = rows.with_untracked(|r| r.last().map(|r| r.bought_at.get_untracked()));
+        rows.update(|r| r.push(Row::new(id, place.unwrap_or_default(), today)));
+        focus(&format!("variety-{id}"));
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let request = SampleRegistration {
+            session_id,
+            name: name.get_untracked(),
+            phone: phone.get_untracked(),
+            consent: consent.get_untracked(),
+            samples: rows.with_untracked(|r| r.iter().map(Row::item).collect()),
+        };
+        failure.set(None);
+        if let Err(e) = request.validate(format::venue_now().date()) {
+            show_errors(errors, rows, &e.fields);
+            return;
+        }
+        errors.set(BTreeMap::new());
+        busy.set(true);
+        spawn_local(async move {
+            let result = api::register_samples(&request, &key.get_value()).await;
+            busy.set(false);
+            match result {
+                Ok(samples) => {
+                    let last4 = Phone::parse(&request.phone)
+                        .map(|p| p.last4().to_owned())
+                        .unwrap_or_default();
+                    for sample in &samples {
+                        store::remember_sample(sample.code.as_str(), &last4);
+                    }
+                    done.set(Some(samples));
+                    focus("samples-done");
+                }
+                Err(e) => {
+                    if e.code == ErrorCode::Invalid {
+                        show_errors(errors, rows, &e.fields);
+                    } else if e.code != ErrorCode::Network {
+                        key.set_value(new_idempotency_key());
+                    }
+                    failure.set(Some(e));
+                }
+            }
+        });
+    };
+
+    let field_error = move |field: String| {
+        move || errors.with(|e| e.get(&field).map(|c| field_msg(c).get(lang.get())))
+    };
+    let invalid =
+        move |field: &'static str| move || errors.with(|e| e.contains_key(field)).to_string();
+
+    let form = move || {
+        view! {
+            <p class="small">{t(i18n::SAMPLES_INTRO)}</p>
+            <datalist id="varieties">
+                {move || VARIETIES.iter().filter(|v| v.key != OTHER).map(|v| view! { <option value=variety_name(v, lang.get())></option> }).collect_view()}
+            </datalist>
+            <form class="booking-form samples-form" on:submit=submit novalidate>
+                <For each=move || rows.get() key=|r| r.id let:row>
+                    <SampleRow row=row rows=rows errors=errors/>
+                </For>
+                <p class="field-error" id="samples-error">{field_error("samples".into())}</p>
+                <Show when=move || rows.with(|r| r.len() < MAX_SAMPLES_PER_PHONE as usize)>
+                    <button type="button" class="secondary" on:click=add_row>{t(i18n::ADD_SAMPLE)}</button>
+                </Show>
+
+                <label for="name">{t(i18n::NAME)}</label>
+                <input id="name" name="name" autocomplete="name" maxlength="40" bind:value=name
+                    aria-invalid=invalid("name") aria-describedby="name-error"/>
+                <p class="field-error" id="name-error">{field_error("name".into())}</p>
+
+                <label for="phone">{t(i18n::PHONE)}</label>
+                <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20"
+                    bind:value=phone aria-invalid=invalid("phone") aria-describedby="phone-error"/>
+                <p class="field-error" id="phone-error">{field_error("phone".into())}</p>
+
+                <details class="privacy" open>
+                    <summary>{t(i18n::PRIVACY_TITLE)}</summary>
+                    <p>{t(i18n::SAMPLES_PRIVACY_TEXT)}</p>
+                </details>
+                <label class="check">
+                    <input id="consent" type="checkbox" bind:checked=consent
+                        aria-invalid=invalid("consent") aria-describedby="consent-error"/>
+                    <span>{t(i18n::CONSENT)}</span>
+                </label>
+                <p class="field-error" id="consent-error">{field_error("consent".into())}</p>
+
+                <div aria-live="assertive">
+                    {move || failure.get().filter(|e| e.code != ErrorCode::Invalid).map(|e| {
+                        let msg = error_msg(e.code);
+                        view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                    })}
+                </div>
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_SAMPLES.get(lang.get()) }}
+                </button>
+            </form>
+        }
+    };
+
+    view! {
+        <p><a href=back class="back">{t(i18n::BACK)}</a></p>
+        {move || match done.get() {
+            None => view! {
+                <h1>{t(i18n::SAMPLES_TITLE)}</h1>
+                <section class="summary">
+                    <p class="title">{move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code())))}</p>
+                    <p>{move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get()))}</p>
+                    <p>{move || s.with_value(|s| s.place.get(lang.get().code()).to_owned())}</p>
+                </section>
+                {form}
+            }.into_any(),
+            Some(samples) => view! {
+                <h1 id="samples-done" tabindex="-1">{t(i18n::SAMPLES_DONE_TITLE)}</h1>
+                <p class="small no-print">{t(i18n::SAMPLES_DONE_HINT)}</p>
+                <ul class="labels">
+                    {samples.into_iter().map(|s| view! { <SampleLabel sample=s/> }).collect_view()}
+                </ul>
+                <p class="no-print">
+                    <button type="button" class="primary" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>
+                        {t(i18n::PRINT_LABELS)}
+                    </button>
+                </p>
+                <p class="no-print"><a href="/my">{t(i18n::NAV_MY)}</a></p>
+            }.into_any(),
+        }}
+        <div class="no-print"><Board scope=BoardScope::Session(session_id)/></div>
+    }
+}
+
+#[component]
+fn SampleRow(
+    row: Row,
+    rows: RwSignal<Vec<Row>>,
+    errors: RwSignal<BTreeMap<String, String>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let id = row.id;
+    let index = move || rows.with(|r| r.iter().position(|x| x.id == id).unwrap_or(0));
+    let err = move |field: &'static str| {
+        move || {
+            let i = index();
+            errors.with(|e| {
+                let code = if field == "variety" {
+                    e.get(&format!("samples.{i}.variety"))
+                        .or_else(|| e.get(&format!("samples.{i}.variety_other")))
+                } else {
+                    e.get(&format!("samples.{i}.{field}"))
+                };
+                code.map(|c| field_msg(c).get(lang.get()))
+            })
+        }
+    };
+    let invalid = move |field: &'static str| move || err(field)().is_some().to_string();
+    let warning = move || {
+        let (key, _) = variety_from_typed(&row.variety.get());
+        Variety::find(&key)
+            .filter(|v| v.enzyme_false_positive)
+            .map(|_| view! { <p class="notice" data-testid="false-positive-warning">{t(i18n::FALSE_POSITIVE_WARNING)}</p> })
+    };
+    let remove = move |_| {
+        rows.update(|r| r.retain(|x| x.id != id));
+        errors.set(BTreeMap::new());
+    };
+    let (v, at, on) = (
+        format!("variety-{id}"),
+        format!("bought-at-{id}"),
+        format!("bought-on-{id}"),
+    );
+    let max_date = format::venue_now().date().to_string();
+    view! {
+        <fieldset class="sample-row">
+            <legend>{move || format!("{} {}", i18n::SAMPLE_N.get(lang.get()), index() + 1)}</legend>
+            <label for=v.clone()>{t(i18n::VARIETY)}</label>
+            <input id=v.clone() list="varieties" autocomplete="off" maxlength="20" bind:value=row.variety
+                aria-invalid=invalid("variety") aria-describedby=format!("{v}-hint {v}-error")/>
+            <p class="small" id=format!("{v}-hint")>{t(i18n::VARIETY_HINT)}</p>
+            <p class="field-error" id=format!("{v}-error")>{err("variety")}</p>
+            {warning}
+            <label for=at.clone()>{t(i18n::BOUGHT_AT)}</label>
+            <input id=at.clone() maxlength="40" bind:value=row.bought_at
+                aria-invalid=invalid("bought_at") aria-describedby=format!("{at}-error")/>
+            <p class="field-error" id=format!("{at}-error")>{err("bought_at")}</p>
+            <label for=on.clone()>{t(i18n::BOUGHT_ON)}</label>
+            <input id=on.clone() type="date" max=max_date bind:value=row.bought_on
+                aria-invalid=invalid("bought_on") aria-describedby=format!("{on}-error")/>
+            <p class="field-error" id=format!("{on}-error")>{err("bought_on")}</p>
+            <Show when=move || rows.with(|r| r.len() > 1)>
+                <button type="button" class="secondary" on:click=remove>{t(i18n::REMOVE_SAMPLE)}</button>
+            </Show>
+        </fieldset>
+    }
+}
+
+/// Shows field errors and moves focus to the first wrong field, in the order of the form.
+fn show_errors(
+    errors: RwSignal<BTreeMap<String, String>>,
+    rows: RwSignal<Vec<Row>>,
+    fields: &BTreeMap<String, String>,
+) {
+    errors.set(fields.clone());
+    let ids: Vec<u32> = rows.with_untracked(|r| r.iter().map(|r| r.id).collect());
+    let mut order: Vec<(String, String)> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        for (field, dom) in [
+            ("variety", "variety"),
+            ("variety_other", "variety"),
+            ("bought_at", "bought-at"),
+            ("bought_on", "bought-on"),
+        ] {
+            order.push((format!("samples.{i}.{field}"), format!("{dom}-{id}")));
+        }
+    }
+    for f in ["name", "phone", "consent"] {
+        order.push((f.into(), f.into()));
+    }
+    if let Some((_, dom)) = order.iter().find(|(k, _)| fields.contains_key(k)) {
+        focus(dom);
+    }
+}
+
+fn focus(id: &str) {
+    let id = id.to_owned();
+    // After the view has updated (a new row, the confirmation heading).
+    set_timeout(
+        move || {
+            use wasm_bindgen::JsCast;
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&id))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        },
+        std::time::Duration::from_millis(30),
+    );
+}

@@ -1,0 +1,424 @@
+//! A quick-test session's bench: receive samples by scanning their label or typing the code,
+//! then enter results one after another on a phone. After each save, focus moves to the
+//! next sample in the queue; a positive or suspicious first test keeps its sample in the
+//! queue until the re-tests are in. Any test can be corrected; the history stays.
+
+use crate::api;
+use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
+use crate::components::status::{ErrorPanel, Loading};
+use crate::format;
+use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::staff::scanner;
+use labday_domain::sample::{
+    Method, SampleStatus, SampleView, StripReading, TestEntry, STRIP_PESTICIDES,
+};
+use labday_domain::ApiError;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use std::collections::BTreeMap;
+use wasm_bindgen::JsCast;
+
+fn in_queue(s: &SampleView) -> bool {
+    matches!(s.status, SampleStatus::Received | SampleStatus::Testing)
+}
+
+fn focus(id: String) {
+    set_timeout(
+        move || {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&id))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        },
+        std::time::Duration::from_millis(30),
+    );
+}
+
+#[component]
+pub fn SamplesDesk() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let session = LocalResource::new(move || {
+        let id = id();
+        async move { api::session(id).await }
+    });
+    let loaded = LocalResource::new(move || {
+        let id = id();
+        async move { api::session_samples(id).await }
+    });
+    let samples = RwSignal::new(Vec::<SampleView>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = loaded.get() {
+            samples.set(list);
+        }
+    });
+    let code = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let announce = RwSignal::new(String::new());
+    let scanning = RwSignal::new(false);
+
+    // Replaces one sample in the list with its new state.
+    let replace = move |updated: SampleView| {
+        samples.update(
+            |list| match list.iter_mut().find(|s| s.code == updated.code) {
+                Some(s) => *s = updated,
+                None => list.push(updated),
+            },
+        );
+    };
+    let receive = move |typed: String| {
+        failure.set(None);
+        spawn_local(async move {
+            match api::receive_sample(id(), &typed).await {
+                Ok(sample) => {
+                    let l = lang.get_untracked();
+                    announce.set(format!(
+                        "{}: {} · {}",
+                        i18n::RECEIVED_NOW.get(l),
+                        sample.code.display(),
+                        variety(&sample, l)
+                    ));
+                    code.set(String::new());
+                    let target = format!("reading-{}", sample.code.as_str());
+                    replace(sample);
+                    focus(target);
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        receive(code.get_untracked());
+    };
+    let video = NodeRef::<leptos::html::Video>::new();
+    let toggle_scan = move |_| {
+        if scanning.get_untracked() {
+            scanner::stop();
+            scanning.set(false);
+            return;
+        }
+        scanning.set(true);
+        spawn_local(async move {
+            let Some(el) = video.get_untracked() else {
+                return;
+            };
+            let el: web_sys::HtmlVideoElement = el.unchecked_into();
+            if let Err(e) = scanner::start(&el, receive).await {
+                scanning.set(false);
+                announce.set(e);
+            }
+        });
+    };
+    on_cleanup(scanner::stop);
+    // After a save: the next sample still waiting for a test, else the code field.
+    let saved = Callback::new(move |sample: SampleView| {
+        let l = lang.get_untracked();
+        let verdict = sample
+            .judgement
+            .map(|j| judgement_msg(j).get(l))
+            .unwrap_or_else(|| status_msg(sample.status).get(l));
+        announce.set(format!(
+            "{}: {} · {}",
+            i18n::RESULT_SAVED.get(l),
+            sample.code.display(),
+            verdict
+        ));
+        let code = sample.code.clone();
+        let stays = in_queue(&sample);
+        replace(sample);
+        let next = samples.with_untracked(|list| {
+            let queue: Vec<&SampleView> = list.iter().filter(|s| in_queue(s)).collect();
+            let at = queue.iter().position(|s| s.code == code);
+            match (stays, at) {
+                (true, Some(_)) => Some(code.as_str().to_owned()),
+                _ => queue.first().map(|s| s.code.as_str().to_owned()),
+            }
+        });
+        focus(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
+    });
+    let can_scan = scanner::scan_supported();
+    let queue = move || {
+        samples.with(|l| {
+            l.iter()
+                .filter(|s| in_queue(s))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let waiting = move || {
+        samples.with(|l| {
+            l.iter()
+                .filter(|s| s.status == SampleStatus::Registered)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let done = move || {
+        samples.with(|l| {
+            l.iter()
+                .filter(|s| s.status == SampleStatus::ResultReady)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    // Re-render a sample's line only when it changed.
+    let key = |s: &SampleView| {
+        (
+            s.code.as_str().to_owned(),
+            s.tests.len(),
+            s.received_at.is_some(),
+        )
+    };
+
+    view! {
+        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
+        <h1>{t(i18n::STAFF_SAMPLES)}</h1>
+        {move || session.get().and_then(Result::ok).map(|s| {
+            let l = lang.get();
+            view! {
+                <p class="title">{format!("{} · {}", s.activity_title.get(l.code()), s.title.get(l.code()))}</p>
+                <p class="meta">{format!("{} · {}", format::slot(s.starts_at, s.ends_at, l), s.place.get(l.code()))}</p>
+            }
+        })}
+        <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
+        <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || announce.get()}</p>
+        <form class="booking-form" on:submit=submit>
+            <label for="sample-code">{t(i18n::FIND_OR_RECEIVE)}</label>
+            <input id="sample-code" autocomplete="off" autocapitalize="characters" bind:value=code/>
+            <button type="submit" class="primary">{t(i18n::RECEIVE)}</button>
+        </form>
+        <p>
+            {if can_scan {
+                view! {
+                    <button type="button" on:click=toggle_scan>
+                        {move || if scanning.get() { i18n::SCAN_STOP.get(lang.get()) } else { i18n::SCAN_QR.get(lang.get()) }}
+                    </button>
+                }.into_any()
+            } else {
+                view! { <span class="small">{t(i18n::SCAN_UNSUPPORTED)}</span> }.into_any()
+            }}
+        </p>
+        <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
+        <div aria-live="assertive">
+            {move || failure.get().map(|e| {
+                let msg = error_msg(e.code);
+                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+            })}
+        </div>
+        {move || match loaded.get() {
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| loaded.refetch())/> }.into_any(),
+            Some(Ok(_)) => view! {
+                <h2>{t(i18n::SAMPLE_QUEUE)}</h2>
+                <Show when=move || queue().is_empty()>
+                    <p class="empty">{t(i18n::QUEUE_EMPTY)}</p>
+                </Show>
+                <ul class="cards desk">
+                    <For each=queue key=key let:sample>
+                        <SampleLine sample=sample on_saved=saved/>
+                    </For>
+                </ul>
+                <h2>{t(i18n::SAMPLES_WAITING)}</h2>
+                <ul class="cards desk">
+                    <For each=waiting key=key let:sample>
+                        {
+                            let code = sample.code.as_str().to_owned();
+                            let label = format!("{} {}", i18n::RECEIVE.get(lang.get_untracked()), sample.code.display());
+                            view! {
+                                <li class="card">
+                                    <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample, lang.get())}</p>
+                                    <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(i18n::RECEIVE)}</button>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+                <h2>{t(i18n::SAMPLES_DONE)}</h2>
+                <ul class="cards desk">
+                    <For each=done key=key let:sample>
+                        <SampleLine sample=sample on_saved=saved/>
+                    </For>
+                </ul>
+            }.into_any(),
+        }}
+    }
+}
+
+/// One received sample: its tests so far and a form for the next (or a correction).
+#[component]
+fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoView {
+    let lang = use_lang();
+    let code = sample.code.as_str().to_owned();
+    let open = sample.status != SampleStatus::ResultReady;
+    let correcting = RwSignal::new(None::<i64>);
+    let corrections: Vec<(i64, usize)> = sample
+        .tests
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.superseded)
+        .map(|(i, t)| (t.id, i + 1))
+        .collect();
+    let holder = sample
+        .holder
+        .as_ref()
+        .map(|h| format!("{} · {}", h.name, h.phone))
+        .unwrap_or_default();
+    let s = StoredValue::new(sample.clone());
+    let form_code = StoredValue::new(code.clone());
+    let show_form = move || open || correcting.get().is_some();
+    view! {
+        <li class="card" data-testid="desk-sample" data-code=code.clone()>
+            <p>
+                <strong>{sample.code.display()}</strong>" · "{move || s.with_value(|s| variety(s, lang.get()))}
+                {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(i18n::FALSE_POSITIVE_RISK)}</span> })}
+            </p>
+            <p class="small">{format!("{} {holder}", i18n::HOLDER_PHONE.get(lang.get_untracked()))}</p>
+            <p class="small" data-testid="desk-status">
+                {move || s.with_value(|s| status_msg(s.status).get(lang.get()))}
+                {move || s.with_value(|s| s.judgement.map(|j| format!(" · {}", judgement_msg(j).get(lang.get()))))}
+                {move || s.with_value(|s| (s.retests_needed > 0).then(|| format!(" · {} {}", i18n::RETESTS_NEEDED.get(lang.get()), s.retests_needed)))}
+            </p>
+            <TestList tests=sample.tests.clone() staff=true/>
+            {(!corrections.is_empty()).then(|| view! {
+                <p class="actions">
+                    {corrections.into_iter().map(|(test_id, n)| {
+                        let label = move || format!("{} #{n}", i18n::CORRECT_TEST.get(lang.get()));
+                        view! { <button type="button" class="secondary" on:click=move |_| correcting.set(Some(test_id))>{label}</button> }
+                    }).collect_view()}
+                </p>
+            })}
+            <Show when=show_form>
+                <ResultForm code=form_code.get_value() correcting=correcting on_saved=on_saved/>
+            </Show>
+        </li>
+    }
+}
+
+#[component]
+fn ResultForm(
+    code: String,
+    correcting: RwSignal<Option<i64>>,
+    on_saved: Callback<SampleView>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let method = RwSignal::new(Method::EnzymeInhibition);
+    let value = RwSignal::new(String::new());
+    let pesticide = RwSignal::new(String::new());
+    let strip = RwSignal::new(None::<StripReading>);
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let c = StoredValue::new(code.clone());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let entry = TestEntry {
+            method: method.get_untracked(),
+            inhibition_pct: value.get_untracked().trim().replace(',', ".").parse().ok(),
+            pesticide: Some(pesticide.get_untracked()),
+            strip: strip.get_untracked(),
+            corrects: correcting.get_untracked(),
+        };
+        failure.set(None);
+        if let Err(e) = entry.validate() {
+            errors.set(e.fields);
+            return;
+        }
+        errors.set(BTreeMap::new());
+        busy.set(true);
+        spawn_local(async move {
+            let result = api::record_test(&c.get_value(), &entry).await;
+            busy.set(false);
+            match result {
+                Ok(sample) => {
+                    correcting.set(None);
+                    on_saved.run(sample);
+                }
+                Err(e) => {
+                    if let Some(fields) = (!e.fields.is_empty()).then(|| e.fields.clone()) {
+                        errors.set(fields);
+                    }
+                    failure.set(Some(e));
+                }
+            }
+        });
+    };
+    let err = move |field: &'static str| {
+        move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get())))
+    };
+    let (reading_id, pest_id, list_id) = (
+        format!("reading-{code}"),
+        format!("pesticide-{code}"),
+        format!("pesticides-{code}"),
+    );
+    let group = format!("method-{code}");
+    let strip_group = format!("strip-{code}");
+    view! {
+        <form class="result-form" on:submit=submit novalidate>
+            {move || correcting.get().map(|_| view! { <p class="notice">{t(i18n::CORRECTING)}</p> })}
+            <fieldset>
+                <legend>{t(i18n::METHOD)}</legend>
+                <label class="check">
+                    <input type="radio" name=group.clone() checked=move || method.get() == Method::EnzymeInhibition
+                        on:change=move |_| method.set(Method::EnzymeInhibition)/>
+                    <span>{t(i18n::METHOD_ENZYME)}</span>
+                </label>
+                <label class="check">
+                    <input type="radio" name=group.clone() checked=move || method.get() == Method::ColloidalGold
+                        on:change=move |_| method.set(Method::ColloidalGold)/>
+                    <span>{t(i18n::METHOD_GOLD)}</span>
+                </label>
+            </fieldset>
+            <Show when=move || method.get() == Method::EnzymeInhibition fallback={
+                let (pest_id, list_id, strip_group) = (pest_id.clone(), list_id.clone(), strip_group.clone());
+                move || view! {
+                    <label for=pest_id.clone()>{t(i18n::PESTICIDE)}</label>
+                    <input id=pest_id.clone() list=list_id.clone() maxlength="20" bind:value=pesticide
+                        aria-describedby=format!("{pest_id}-error")/>
+                    <datalist id=list_id.clone()>
+                        {STRIP_PESTICIDES.iter().map(|(zh, _)| view! { <option value=*zh></option> }).collect_view()}
+                    </datalist>
+                    <p class="field-error" id=format!("{pest_id}-error")>{err("pesticide")}</p>
+                    <fieldset>
+                        <legend>{t(i18n::STRIP_READING)}</legend>
+                        <label class="check">
+                            <input type="radio" name=strip_group.clone() on:change=move |_| strip.set(Some(StripReading::Negative))/>
+                            <span>{t(i18n::NEGATIVE)}</span>
+                        </label>
+                        <label class="check">
+                            <input type="radio" name=strip_group.clone() on:change=move |_| strip.set(Some(StripReading::Positive))/>
+                            <span>{t(i18n::POSITIVE)}</span>
+                        </label>
+                    </fieldset>
+                    <p class="field-error">{err("strip")}</p>
+                }
+            }>
+                <label for=reading_id.clone()>{t(i18n::INHIBITION)}" (%)"</label>
+                <input id=reading_id.clone() type="text" inputmode="decimal" autocomplete="off" bind:value=value
+                    aria-describedby=format!("{reading_id}-error")/>
+                <p class="field-error" id=format!("{reading_id}-error")>{err("inhibition_pct")}</p>
+            </Show>
+            <div aria-live="assertive">
+                {move || failure.get().map(|e| {
+                    let msg = error_msg(e.code);
+                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                })}
+            </div>
+            <button type="submit" class="primary" disabled=move || busy.get()>{t(i18n::SAVE_RESULT)}</button>
+        </form>
+    }
+}
