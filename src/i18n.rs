@@ -335,6 +335,7 @@ messages! {
     HOLDER_PHONE = "登记人", "Holder";
     FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
     TOTAL = "合计", "Total";
+    ERR_SAMPLE_NOT_FOUND = "未找到：请检查样品码和手机号后 4 位。", "Not found: check the sample code and the last 4 digits of the phone number.";
 }
 
 /// The text for an API error code.
@@ -366,6 +367,14 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::NotReceived => ERR_NOT_RECEIVED,
         ErrorCode::Internal => ERR_INTERNAL,
         ErrorCode::Network => ERR_NETWORK,
+    }
+}
+
+/// The text for an error of a sample lookup: "not found" names what to check.
+pub fn sample_error_msg(code: ErrorCode) -> Msg {
+    match code {
+        ErrorCode::NotFound => ERR_SAMPLE_NOT_FOUND,
+        other => error_msg(other),
     }
 }
 

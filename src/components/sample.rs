@@ -146,7 +146,7 @@ pub fn SampleResult(sample: SampleView) -> impl IntoView {
         </dl>
         {judgement.map(|j| view! {
             <section class=format!("verdict {}", j.as_str()) data-testid="sample-judgement" data-judgement=j.as_str()>
-                <h2>{t(i18n::JUDGEMENT)}": "{move || judgement_msg(j).get(l())}</h2>
+                <h2>{move || format!("{}: {}", i18n::JUDGEMENT.get(l()), judgement_msg(j).get(l()))}</h2>
                 <p>{move || judgement_plain(j).get(l())}</p>
             </section>
         })}

@@ -97,7 +97,7 @@ fn MySamples() -> impl IntoView {
                 <p class="field-error" id="sample-last4-error">{err_for("phone_last4")}</p>
                 <div aria-live="assertive">
                     {move || failure.get().map(|e| {
-                        let msg = error_msg(e.code);
+                        let msg = i18n::sample_error_msg(e.code);
                         view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
                     })}
                 </div>
@@ -123,7 +123,7 @@ fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
                 {move || match live.get() {
                     None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
                     Some(Err(e)) => {
-                        let msg = error_msg(e.code);
+                        let msg = i18n::sample_error_msg(e.code);
                         view! { <p class="small">{move || msg.get(lang.get())}</p> }.into_any()
                     }
                     Some(Ok(v)) => {

@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::components::sample::{SampleLabel, SampleResult};
-use crate::components::status::{ErrorPanel, Loading};
+use crate::components::status::Loading;
 use crate::i18n::{self, field_msg, t, use_lang};
 use crate::store;
 use labday_domain::sample::{SampleLookup, SampleStatus};
@@ -65,7 +65,10 @@ pub fn SamplePage() -> impl IntoView {
             }.into_any(),
             Some(Some(Err(e))) => view! {
                 <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
-                <ErrorPanel error=e retry=Callback::new(move |_| sample.refetch())/>
+                {
+                    let msg = i18n::sample_error_msg(e.code);
+                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                }
                 <p><button type="button" class="secondary" on:click=move |_| last4.set(None)>{t(i18n::FIND_SAMPLE)}</button></p>
             }.into_any(),
             Some(Some(Ok(view))) => {

@@ -9,5 +9,6 @@ mod booking;
 mod embed;
 mod home;
 mod keyboard;
+mod samples;
 mod staff;
 mod support;

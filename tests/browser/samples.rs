@@ -1,0 +1,238 @@
+//! Vegetable samples end to end: a citizen registers two vegetables for a quick-test session
+//! and sees their codes and labels; lab staff sign in, receive both and enter results (one
+//! negative; one positive with two re-tests and a corrected typo); the citizen looks both up
+//! and sees the right judgement and the screening notice; the public board counts them.
+
+use crate::accessibility::{axe_source, violations};
+use crate::booking::fixture;
+use crate::support::{open_browser, Journey};
+use labday_domain::staff::Role;
+use labday_domain::SessionFormat;
+use labday_server::auth;
+use labday_server::storage::staff::NewStaff;
+
+/// Types into the field with this DOM id (rows of the form share their labels).
+async fn type_into(browser: &Journey, id: &str, text: &str) {
+    let el = browser.wait_css(&format!("#{id}")).await;
+    el.clear().await.expect("clears");
+    el.send_keys(text).await.expect("types");
+}
+
+/// Enters an enzyme reading for one sample on the staff bench and waits for it to be saved.
+async fn enzyme_result(browser: &Journey, code: &str, percent: &str) {
+    type_into(browser, &format!("reading-{code}"), percent).await;
+    browser
+        .wait_css(&format!("li[data-code='{code}'] form button[type=submit]"))
+        .await
+        .click()
+        .await
+        .expect("saves");
+    browser.wait_text(&format!("已保存: {}", display(code))).await;
+}
+
+fn display(code: &str) -> String {
+    format!("{}-{}", &code[..4], &code[4..])
+}
+
+async fn audit(browser: &Journey, axe: &Option<String>, page: &str) {
+    if let Some(axe) = axe {
+        let found = violations(browser, axe).await;
+        assert!(found.is_empty(), "{page}: {found:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_them() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = crate::support::start_server(false).await;
+    let f = fixture(&server, SessionFormat::QuickTest, 40, None).await;
+    let org = server
+        .storage
+        .session_organisation(f.session)
+        .await
+        .unwrap()
+        .unwrap();
+    let staff = NewStaff {
+        username: "food-lab".into(),
+        display_name: "食品院 王工".into(),
+        password_hash: auth::hash_password("quick-test-2026").unwrap(),
+        role: Role::LabStaff,
+        organisation_id: Some(org),
+    };
+    server
+        .storage
+        .add_staff(staff, auth::now_local())
+        .await
+        .unwrap()
+        .unwrap();
+    let axe = axe_source();
+
+    // Citizen: from the activity page to the registration form.
+    browser
+        .open(&server, &format!("/activities/{}", f.activity))
+        .await;
+    browser.click("link", "登记送检蔬菜").await;
+    browser.wait_text("蔬菜农残快检登记").await;
+    // Sending nothing shows every missing field beside it, and loses nothing typed.
+    browser.fill("姓名", "王芳").await;
+    browser.click("button", "提交登记").await;
+    browser.wait_text("请选择或填写蔬菜品种").await;
+    browser.wait_text("请填写购买地点（市场、摊位）").await;
+    audit(&browser, &axe, "sample form with errors").await;
+    type_into(&browser, "variety-0", "菠菜").await;
+    type_into(&browser, "bought-at-0", "青山湖农贸市场 12号摊").await;
+    browser.click("button", "再加一份样品").await;
+    type_into(&browser, "variety-1", "芹菜").await;
+    // Celery is known to read falsely positive with the enzyme method.
+    browser.wait_css("[data-testid=false-positive-warning]").await;
+    let place = browser
+        .wait_css("#bought-at-1")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(place.as_deref(), Some("青山湖农贸市场 12号摊"), "same stall as the first row");
+    browser.fill("手机号码", "13900139000").await;
+    browser.tick("我已阅读并同意隐私说明").await;
+    browser.click("button", "提交登记").await;
+    browser.wait_text("登记成功").await;
+    let mut codes = Vec::new();
+    for el in browser
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=sample-code]"))
+        .await
+        .unwrap()
+    {
+        codes.push(el.text().await.unwrap().replace('-', ""));
+    }
+    assert_eq!(codes.len(), 2, "two labels: {codes:?}");
+    assert_eq!(
+        browser
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid=sample-label] svg.qr"))
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "each label has its QR code"
+    );
+    browser.wait_text("打印标签").await;
+    audit(&browser, &axe, "sample labels").await;
+    let (spinach, celery) = (codes[0].clone(), codes[1].clone());
+
+    // Staff: sign in, receive both, enter results.
+    browser.open(&server, "/staff/").await;
+    browser.fill("用户名", "food-lab").await;
+    browser.fill("密码", "quick-test-2026").await;
+    browser.click("button", "登录").await;
+    browser.wait_text("食品院 王工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{}/samples", f.session))
+        .await;
+    browser.wait_text("未送样").await;
+    browser
+        .fill("扫码或输入样品码收样", &spinach.to_lowercase())
+        .await;
+    browser.click("button", "确认收样").await;
+    browser
+        .wait_text(&format!("已收样: {} · 菠菜", display(&spinach)))
+        .await;
+    browser
+        .click("button", &format!("确认收样 {}", display(&celery)))
+        .await;
+    browser
+        .wait_text(&format!("已收样: {} · 芹菜", display(&celery)))
+        .await;
+    audit(&browser, &axe, "staff sample bench").await;
+
+    enzyme_result(&browser, &spinach, "12.5").await;
+    enzyme_result(&browser, &celery, "62").await;
+    // A typo on the first re-test, then its correction.
+    enzyme_result(&browser, &celery, "5").await;
+    browser.click("button", "更正 #2").await;
+    browser.wait_text("更正这次检测").await;
+    enzyme_result(&browser, &celery, "58.3").await;
+    enzyme_result(&browser, &celery, "71").await;
+
+    let stored = server
+        .storage
+        .session_samples(f.session)
+        .await
+        .expect("samples");
+    let celery_view = stored
+        .iter()
+        .find(|s| s.code.as_str() == celery)
+        .expect("celery stored");
+    assert_eq!(celery_view.tests.len(), 4, "the corrected test stays in history");
+    assert_eq!(celery_view.tests.iter().filter(|t| t.superseded).count(), 1);
+    assert_eq!(
+        celery_view.judgement,
+        Some(labday_domain::sample::Judgement::Positive)
+    );
+
+    // Citizen: look both up by code and the phone's last four digits.
+    browser.open(&server, "/my").await;
+    browser.wait_text("我的样品").await;
+    browser.fill("样品码", &display(&spinach)).await;
+    browser.fill("手机号后 4 位", "9999").await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("#sample-last4"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    browser.wait_text("未找到：请检查样品码和手机号后 4 位。").await;
+    browser.fill("手机号后 4 位", "9000").await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("#sample-last4"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    browser.wait_text("判定: 阴性").await;
+    browser.wait_text("本次快检未发现农药残留超标。").await;
+    browser
+        .wait_text("快检是初步筛查，不是最终结论，只对本次检验的样品负责。")
+        .await;
+    audit(&browser, &axe, "negative result").await;
+
+    browser.open(&server, &format!("/samples/{celery}")).await;
+    browser.wait_text("判定: 阳性").await;
+    browser
+        .wait_text("快检显示农药残留可能超标，样品将送实验室用标准方法确认。")
+        .await;
+    browser.wait_text("复检").await;
+    let body = browser.body_text().await;
+    assert!(!body.contains("5.0 %"), "the corrected reading is not shown to the citizen");
+    assert!(body.contains("GB/T 5009.199-2003"), "the standard is named");
+
+    // The public board of the activity counts both, by variety, with no personal data.
+    browser
+        .open(&server, &format!("/activities/{}", f.activity))
+        .await;
+    let totals = browser.wait_css("[data-testid=board-totals]").await;
+    let totals: Vec<String> = totals
+        .text()
+        .await
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(totals, ["合计", "2", "1", "0", "1"], "tested, negative, suspicious, positive");
+    let board = browser
+        .wait_css("[data-testid=sample-board]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(board.contains("菠菜") && board.contains("芹菜"), "{board}");
+    assert!(!board.contains("王") && !board.contains("9000"), "{board}");
+    audit(&browser, &axe, "activity page with board").await;
+    browser.close().await;
+}
