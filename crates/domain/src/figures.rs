@@ -3,10 +3,11 @@
 //! per organisation and overall. Storage supplies per-session and per-day tallies; the
 //! roll-up is here so it is the same wherever it is shown and is tested without a database.
 //!
-//! Vegetable samples are not counted yet: labday does not record them so far, and a figure
-//! that is always zero would read as "nobody brought a sample".
+//! Vegetable quick-test samples count as registered, and as tested once they have a final
+//! judgement (a positive first test waits for its re-tests).
 
 use crate::activity::Localised;
+use crate::sample::{outcome, Outcome, SampleTally};
 use crate::session::SessionFormat;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,21 @@ pub struct Tallies {
     pub activities: Vec<ActivityName>,
     pub sessions: Vec<SessionTally>,
     pub days: Vec<DayTally>,
+    /// Vegetable samples, each with the activity it was registered for.
+    pub samples: Vec<(i64, SampleTally)>,
+}
+
+/// Quick-test samples and their final judgements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleFigures {
+    pub registered: u32,
+    /// Samples with a final judgement.
+    pub tested: u32,
+    pub negative: u32,
+    pub suspicious: u32,
+    /// Failed the quick test (positive in every test).
+    pub positive: u32,
 }
 
 /// Bookings made on one day.
@@ -86,6 +102,8 @@ pub struct Figures {
     pub cloud_classroom_seats: u32,
     /// Bookings made per day, oldest first.
     pub bookings_per_day: Vec<DailyBookings>,
+    /// Vegetable quick-test samples.
+    pub samples: SampleFigures,
 }
 
 impl Figures {
@@ -116,6 +134,19 @@ impl Figures {
                 bookings: d.bookings,
                 people: d.people,
             }),
+        }
+    }
+
+    fn add_sample(&mut self, s: &SampleTally) {
+        let f = &mut self.samples;
+        f.registered += 1;
+        if let Some(Outcome::Final(j)) = outcome(&s.tests) {
+            f.tested += 1;
+            match j {
+                crate::sample::Judgement::Negative => f.negative += 1,
+                crate::sample::Judgement::Suspicious => f.suspicious += 1,
+                crate::sample::Judgement::Positive => f.positive += 1,
+            }
         }
     }
 
@@ -187,6 +218,14 @@ pub fn summarise(t: &Tallies) -> Summary {
         activities.entry(d.activity_id).or_default().add_day(d);
         organisations.entry(*org).or_default().add_day(d);
         overall.add_day(d);
+    }
+    for (activity, sample) in &t.samples {
+        let Some(org) = owner.get(activity) else {
+            continue;
+        };
+        activities.entry(*activity).or_default().add_sample(sample);
+        organisations.entry(*org).or_default().add_sample(sample);
+        overall.add_sample(sample);
     }
     let mut org_names: BTreeMap<i64, Localised> = BTreeMap::new();
     let activities = t
@@ -289,7 +328,46 @@ mod tests {
                     people: 9,
                 },
             ],
+            samples: Vec::new(),
         }
+    }
+
+    fn sample(tests: Vec<crate::sample::Judgement>) -> SampleTally {
+        SampleTally {
+            variety: "spinach".into(),
+            variety_other: String::new(),
+            received: !tests.is_empty(),
+            tests,
+        }
+    }
+
+    #[test]
+    fn samples_count_once_they_have_a_final_judgement() {
+        use crate::sample::Judgement::*;
+        let mut t = tallies();
+        t.samples = vec![
+            (1, sample(vec![Negative])),
+            (1, sample(vec![Positive, Positive, Positive])),
+            (2, sample(vec![Suspicious, Suspicious, Negative])),
+            // Waiting for re-tests, or not tested yet: registered only.
+            (3, sample(vec![Positive])),
+            (3, sample(vec![])),
+            (99, sample(vec![Negative])),
+        ];
+        let s = summarise(&t);
+        assert_eq!(
+            s.overall.samples,
+            SampleFigures {
+                registered: 5,
+                tested: 3,
+                negative: 2,
+                suspicious: 0,
+                positive: 1
+            }
+        );
+        assert_eq!(s.organisations[0].figures.samples.tested, 3);
+        assert_eq!(s.organisations[1].figures.samples.registered, 2);
+        assert_eq!(s.activities[0].figures.samples.positive, 1);
     }
 
     #[test]

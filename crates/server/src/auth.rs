@@ -18,9 +18,6 @@ use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::ErrorCode;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
 
 pub const COOKIE: &str = "labday_staff";
 /// How long a staff session lasts without signing in again.
@@ -176,42 +173,12 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// Counts failed sign-ins per username; past the limit, sign-in pauses for the window.
-#[derive(Default)]
-pub struct SignInThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
+/// Failed sign-ins per username; past [`MAX_FAILURES`], sign-in pauses for [`FAILURE_WINDOW`].
+pub type SignInThrottle = crate::throttle::Throttle;
 
-impl SignInThrottle {
-    pub fn allowed(&self, username: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(username) {
-            Some((n, since)) if since.elapsed() < FAILURE_WINDOW => *n < MAX_FAILURES,
-            Some(_) => {
-                map.remove(username);
-                true
-            }
-            None => true,
-        }
-    }
-
-    pub fn failed(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            map.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
-        }
-        let entry = map
-            .entry(username.to_owned())
-            .or_insert((0, Instant::now()));
-        entry.0 += 1;
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(username);
-    }
+/// The sign-in throttle with its documented limits.
+pub fn sign_in_throttle() -> SignInThrottle {
+    SignInThrottle::new(MAX_FAILURES, FAILURE_WINDOW)
 }
 
 #[cfg(test)]
@@ -242,7 +209,7 @@ mod tests {
 
     #[test]
     fn sign_in_pauses_after_five_failures() {
-        let t = SignInThrottle::default();
+        let t = sign_in_throttle();
         for _ in 0..MAX_FAILURES {
             assert!(t.allowed("lab1"));
             t.failed("lab1");

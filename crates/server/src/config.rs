@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use labday_domain::booking::NoShowPolicy;
+use labday_domain::sample::Thresholds;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -80,6 +81,15 @@ pub struct Config {
     /// …pausing bookings for this many days.
     #[arg(long, env = "LABDAY_NO_SHOW_BLOCK_DAYS", default_value_t = 60)]
     pub no_show_block_days: i64,
+
+    /// Enzyme-inhibition quick tests: an inhibition rate from this percentage up is
+    /// suspicious (GB/T 5009.199-2003 instrument practice)…
+    #[arg(long, env = "LABDAY_ENZYME_SUSPICIOUS_FROM", default_value_t = 40.0)]
+    pub enzyme_suspicious_from: f64,
+
+    /// …and from this percentage up positive.
+    #[arg(long, env = "LABDAY_ENZYME_POSITIVE_FROM", default_value_t = 50.0)]
+    pub enzyme_positive_from: f64,
 }
 
 impl Config {
@@ -96,7 +106,14 @@ impl Config {
             no_show_count: 3,
             no_show_within_days: 180,
             no_show_block_days: 60,
+            enzyme_suspicious_from: 40.0,
+            enzyme_positive_from: 50.0,
         }
+    }
+
+    /// The enzyme-inhibition thresholds, or why the two settings do not fit together.
+    pub fn enzyme_thresholds(&self) -> Result<Thresholds, String> {
+        Thresholds::from_percent(self.enzyme_suspicious_from, self.enzyme_positive_from)
     }
 
     pub fn no_show_policy(&self) -> NoShowPolicy {
@@ -162,5 +179,22 @@ mod tests {
         );
         assert_eq!(cli.config.daily_limit, 4);
         assert!(Cli::try_parse_from(["labday-server", "--portal-origins", "*"]).is_err());
+        assert_eq!(
+            cli.config.enzyme_thresholds(),
+            Ok(Thresholds::default()),
+            "40 % / 50 % unless set"
+        );
+        let cli = Cli::try_parse_from([
+            "labday-server",
+            "--enzyme-suspicious-from",
+            "60",
+            "--enzyme-positive-from",
+            "55",
+        ])
+        .unwrap();
+        assert!(
+            cli.config.enzyme_thresholds().is_err(),
+            "suspicious above positive"
+        );
     }
 }

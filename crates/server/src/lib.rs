@@ -12,4 +12,5 @@ pub mod spa;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod throttle;
 pub mod users;

@@ -5,8 +5,10 @@ pub mod activities;
 pub mod bookings;
 pub mod health;
 pub mod media;
+pub mod samples;
 pub mod staff;
 pub mod staff_admin;
+pub mod staff_samples;
 pub mod staff_schedule;
 pub mod summary;
 
@@ -49,6 +51,14 @@ use utoipa::OpenApi;
         summary::summary_export,
         media::add_media,
         media::list_media,
+        samples::register_samples,
+        samples::lookup_sample,
+        samples::session_board,
+        samples::activity_board,
+        staff_samples::session_samples,
+        staff_samples::show_sample,
+        staff_samples::receive_sample,
+        staff_samples::record_test,
     ),
     components(schemas(labday_domain::ApiError))
 )]
@@ -69,4 +79,6 @@ pub fn router() -> Router<AppState> {
         .merge(staff_schedule::router())
         .merge(summary::router())
         .merge(media::router())
+        .merge(samples::router())
+        .merge(staff_samples::router())
 }

@@ -25,6 +25,8 @@ use tower_http::trace::TraceLayer;
 pub enum StartupError {
     #[error("database: {0}")]
     Database(String),
+    #[error("settings: {0}")]
+    Settings(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -86,8 +88,8 @@ pub fn app(state: AppState, config: &Config) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Erases personal fields of bookings whose session ended more than `retention_days` ago,
-/// now and then every hour.
+/// Erases personal fields of bookings and samples whose session ended more than
+/// `retention_days` ago, now and then every hour.
 fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -99,6 +101,11 @@ fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(bookings = n, "erased personal data past retention"),
                 Err(e) => tracing::error!(error = %e, "retention run failed"),
+            }
+            match storage.erase_sample_holders(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(samples = n, "erased sample holders past retention"),
+                Err(e) => tracing::error!(error = %e, "sample retention run failed"),
             }
         }
     });
@@ -114,13 +121,16 @@ pub struct Running {
 pub async fn start(
     config: &Config,
 ) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
+    let enzyme_thresholds = config.enzyme_thresholds().map_err(StartupError::Settings)?;
     let storage = open_storage(config).await?;
     let state = AppState {
         storage: storage.clone(),
         catalogue_cache: Default::default(),
-        sign_in_throttle: Default::default(),
+        sign_in_throttle: Arc::new(crate::auth::sign_in_throttle()),
         daily_limit: config.daily_limit,
         no_show: config.no_show_policy(),
+        enzyme_thresholds,
+        sample_lookups: Default::default(),
     };
     spawn_retention(storage.clone(), config.retention_days);
     let router = app(state, config);
@@ -135,9 +145,13 @@ pub async fn start(
         source,
     })?;
     let handle = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        // The peer address lets sample lookups be throttled per client.
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped");
         }

@@ -1,7 +1,9 @@
-//! What every handler can reach: the storage and the booking settings.
+//! What every handler can reach: the storage, the booking and quick-test settings, and the
+//! throttles that slow down guessing.
 
 use crate::storage::Storage;
 use labday_domain::booking::NoShowPolicy;
+use labday_domain::sample::Thresholds;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -11,4 +13,7 @@ pub struct AppState {
     pub sign_in_throttle: Arc<crate::auth::SignInThrottle>,
     pub daily_limit: u32,
     pub no_show: NoShowPolicy,
+    /// Enzyme-inhibition thresholds that turn a reading into a judgement.
+    pub enzyme_thresholds: Thresholds,
+    pub sample_lookups: Arc<crate::routes::samples::LookupThrottle>,
 }

@@ -5,6 +5,8 @@ mod console_sql;
 pub mod postgres;
 pub mod reports;
 mod rows;
+pub mod samples;
+mod samples_sql;
 pub mod schedule;
 pub mod sqlite;
 pub mod staff;
@@ -159,7 +161,13 @@ pub trait Bookings: Send + Sync {
 
 /// Everything the server stores.
 pub trait Storage:
-    Catalogue + Bookings + staff::Staff + schedule::Schedule + reports::Reports + reports::MediaCoverage
+    Catalogue
+    + Bookings
+    + staff::Staff
+    + schedule::Schedule
+    + reports::Reports
+    + reports::MediaCoverage
+    + samples::Samples
 {
     fn backend(&self) -> &'static str;
 }

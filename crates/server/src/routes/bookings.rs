@@ -14,7 +14,8 @@ use labday_domain::booking::{BookingCode, BookingLookup, CODE_LEN};
 use labday_domain::{ApiError, BookingRequest, BookingView, ErrorCode, Phone};
 use rand::RngCore;
 
-fn fresh_code() -> BookingCode {
+/// A fresh random code for a booking or a sample.
+pub(crate) fn fresh_code() -> BookingCode {
     let mut bytes = [0u8; CODE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     BookingCode::from_random(bytes)
@@ -23,10 +24,8 @@ fn fresh_code() -> BookingCode {
 /// Longest Idempotency-Key accepted.
 const IDEMPOTENCY_KEY_MAX: usize = 100;
 
-fn idempotency(
-    headers: &HeaderMap,
-    request: &BookingRequest,
-) -> Result<Option<(String, String)>, AppError> {
+/// The client's `Idempotency-Key`, if it sent a usable one.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -44,9 +43,16 @@ fn idempotency(
                 .with_field("idempotency_key", "invalid"),
             )
         })?;
+    Ok(Some(key.to_owned()))
+}
+
+fn idempotency(
+    headers: &HeaderMap,
+    request: &BookingRequest,
+) -> Result<Option<(String, String)>, AppError> {
     // The request itself is the digest: equal requests are the same booking.
-    let digest = serde_json::to_string(request).unwrap_or_default();
-    Ok(Some((key.to_owned(), digest)))
+    Ok(idempotency_key(headers)?
+        .map(|key| (key, serde_json::to_string(request).unwrap_or_default())))
 }
 
 /// Books a session: confirmed when the whole party fits, waitlisted otherwise.

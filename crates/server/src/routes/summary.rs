@@ -30,12 +30,14 @@ async fn load(
 ) -> Result<Summary, AppError> {
     let Query(query) = query?;
     let scope = signed_in.scope(query.organisation_id)?;
-    Ok(summarise(&state.storage.tallies(scope).await?))
+    let mut tallies = state.storage.tallies(scope).await?;
+    tallies.samples = state.storage.activity_sample_tallies(scope).await?;
+    Ok(summarise(&tallies))
 }
 
-/// Sessions, places, bookings, attendance, waiting list, cloud-classroom seats and bookings
-/// per day: per activity, per organisation and overall. (Vegetable samples are not counted
-/// yet: labday does not record them so far.)
+/// Sessions, places, bookings, attendance, waiting list, cloud-classroom seats, bookings per
+/// day and quick-test samples with their judgements: per activity, per organisation and
+/// overall.
 #[utoipa::path(
     get,
     path = "/api/v1/staff/summary",
@@ -72,6 +74,11 @@ fn figures_row(scope: &str, id: Option<i64>, name: &str, f: &Figures) -> String 
         rate,
         f.waitlisted_people.to_string(),
         f.cloud_classroom_seats.to_string(),
+        f.samples.registered.to_string(),
+        f.samples.tested.to_string(),
+        f.samples.negative.to_string(),
+        f.samples.suspicious.to_string(),
+        f.samples.positive.to_string(),
     ]
     .join(",")
         + "\r\n"
@@ -84,7 +91,8 @@ pub fn summary_csv(s: &Summary) -> String {
         "\u{feff}范围 scope,编号 id,名称 name,场次 sessions,取消场次 cancelled sessions,\
          提供名额 places offered,预约人数 booked people,签到人数 checked-in people,\
          未到人数 no-show people,未到率 no-show rate,候补人数 waitlisted people,\
-         云课堂座位 cloud-classroom seats\r\n",
+         云课堂座位 cloud-classroom seats,快检样品 samples registered,已出结果 samples tested,\
+         阴性 negative,可疑 suspicious,阳性 positive\r\n",
     );
     out.push_str(&figures_row("overall", None, "全部 All", &s.overall));
     for o in &s.organisations {
@@ -178,11 +186,12 @@ mod tests {
                 bookings: 3,
                 people: 8,
             }],
+            samples: Vec::new(),
         });
         let csv = summary_csv(&s);
         assert!(csv.starts_with('\u{feff}'));
         assert!(
-            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0\r\n"),
+            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0\r\n"),
             "{csv}"
         );
         assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");

@@ -6,6 +6,7 @@
 //! advisory lock on the phone number serialises one number's bookings too.
 
 mod reports;
+mod samples;
 mod schedule;
 mod staff;
 

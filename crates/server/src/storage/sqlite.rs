@@ -3,6 +3,7 @@
 //! checks cannot race. One server process per file.
 
 mod reports;
+mod samples;
 mod schedule;
 mod staff;
 

@@ -6,5 +6,6 @@ mod catalogue;
 mod console;
 mod helpers;
 mod rush;
+mod samples;
 mod scale_out;
 mod staff;

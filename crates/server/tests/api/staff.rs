@@ -179,6 +179,18 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
     let (org, act) = (s.other_org, s.other_activity);
     let account = json!({"username": "new-lab", "password": PASSWORD, "role": "lab_staff", "organisation_id": org});
     let media = json!({"activity_id": act, "link": "https://news.example/a", "outlet": "日报", "published_on": now().date()});
+    // A sample registered on a quick-test session of the other organisation.
+    let quick = add_fixture_session(
+        s.app.storage.as_ref(),
+        act,
+        SessionSpec {
+            format: labday_domain::SessionFormat::QuickTest,
+            ..Default::default()
+        },
+    )
+    .await;
+    let sample = crate::samples::register(&s.app, quick, "13700137000", &["spinach"]).await;
+    let sample = sample[0]["code"].as_str().unwrap().to_owned();
     // Each route, and whether lab staff of the first organisation must be refused (403).
     let routes: Vec<(&str, String, Option<Value>, bool)> = vec![
         ("GET", "/api/v1/staff/me".into(), None, false),
@@ -268,6 +280,25 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
             "GET",
             format!("/api/v1/staff/media?activity_id={act}"),
             None,
+            true,
+        ),
+        (
+            "GET",
+            format!("/api/v1/staff/sessions/{quick}/samples"),
+            None,
+            true,
+        ),
+        ("GET", format!("/api/v1/staff/samples/{sample}"), None, true),
+        (
+            "POST",
+            format!("/api/v1/staff/samples/{sample}/receive"),
+            Some(json!({"session_id": quick})),
+            true,
+        ),
+        (
+            "POST",
+            format!("/api/v1/staff/samples/{sample}/tests"),
+            Some(json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5})),
             true,
         ),
     ];

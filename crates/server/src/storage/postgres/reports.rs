@@ -33,6 +33,7 @@ impl Reports for PostgresStorage {
             activities: activities.into_iter().map(activity_name).collect(),
             sessions: sessions.into_iter().map(session_tally).collect(),
             days: days.into_iter().filter_map(day_tally).collect(),
+            samples: Vec::new(),
         })
     }
 

@@ -1,0 +1,186 @@
+//! Vegetable samples, the lab's side: a session's samples with holders and full history,
+//! one sample by its code (a scanned label), receiving it at the test point, and entering
+//! test results. The judgement follows from the reading and the configured thresholds;
+//! a correction keeps the test it corrects. Lab staff act only on their organisation's
+//! samples (403), and every route needs a staff session (401).
+
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::routes::staff::{authorised_session, same_origin};
+use crate::state::AppState;
+use crate::storage::samples::NewTest;
+use crate::storage::BookingError;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use labday_domain::sample::{judge, SampleCode, SampleView, TestEntry};
+use labday_domain::{ApiError, ErrorCode};
+use serde::Deserialize;
+
+/// Where a sample is handed in.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Receipt {
+    pub session_id: i64,
+}
+
+/// The sample's code once the signed-in staff member may act for its organisation (404 for
+/// no such sample, 403 for another organisation's).
+async fn authorised_sample(
+    state: &AppState,
+    signed_in: &SignedIn,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<SampleCode, AppError> {
+    let Path(raw) = code?;
+    let code = SampleCode::parse(&raw).map_err(|_| AppError::not_found("sample"))?;
+    let organisation = state
+        .storage
+        .sample_organisation(&code)
+        .await?
+        .ok_or_else(|| AppError::not_found("sample"))?;
+    signed_in.require(organisation)?;
+    Ok(code)
+}
+
+fn sample_error(e: BookingError) -> AppError {
+    match e {
+        BookingError::Refused(ErrorCode::NotFound) => AppError::not_found("sample"),
+        BookingError::Refused(ErrorCode::WrongSession) => AppError::new(
+            ErrorCode::WrongSession,
+            "This sample was registered for another session",
+        ),
+        BookingError::Refused(ErrorCode::Invalid) => AppError(
+            ApiError::new(
+                ErrorCode::Invalid,
+                "Only a current test of this sample can be corrected",
+            )
+            .with_field("corrects", "correction_invalid"),
+        ),
+        other => other.into(),
+    }
+}
+
+/// Every sample registered on a session, with holders' names and phones, testers and
+/// corrected tests (staff only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/sessions/{id}/samples",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = [SampleView]), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError))
+)]
+pub async fn session_samples(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<Vec<SampleView>>, AppError> {
+    let id = authorised_session(&state, &signed_in, id).await?;
+    Ok(Json(state.storage.session_samples(id).await?))
+}
+
+/// One sample by its code, as staff see it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/samples/{code}",
+    params(("code" = String, Path)),
+    responses((status = 200, body = SampleView), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError))
+)]
+pub async fn show_sample(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    code: Result<Path<String>, PathRejection>,
+) -> Result<Json<SampleView>, AppError> {
+    let code = authorised_sample(&state, &signed_in, code).await?;
+    state
+        .storage
+        .staff_sample(&code)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::not_found("sample"))
+}
+
+/// The sample was handed in at this session's test point (a second receipt changes nothing).
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/samples/{code}/receive",
+    params(("code" = String, Path)),
+    request_body = Receipt,
+    responses(
+        (status = 200, body = SampleView),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "Registered for another session")
+    )
+)]
+pub async fn receive_sample(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    code: Result<Path<String>, PathRejection>,
+    body: Result<Json<Receipt>, JsonRejection>,
+) -> Result<Json<SampleView>, AppError> {
+    same_origin(&headers)?;
+    let code = authorised_sample(&state, &signed_in, code).await?;
+    let Json(receipt) = body?;
+    let view = state
+        .storage
+        .receive_sample(
+            signed_in.staff.id,
+            receipt.session_id,
+            &code,
+            crate::auth::now_local(),
+        )
+        .await
+        .map_err(sample_error)?;
+    state.catalogue_cache.clear();
+    Ok(Json(view))
+}
+
+/// Records a test of a received sample, or corrects an earlier one (`corrects`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/samples/{code}/tests",
+    params(("code" = String, Path)),
+    request_body = TestEntry,
+    responses(
+        (status = 200, body = SampleView, description = "The sample with its new test and judgement"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "Not received yet"),
+        (status = 422, body = ApiError, description = "Invalid reading, or `corrects` is not a current test")
+    )
+)]
+pub async fn record_test(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    code: Result<Path<String>, PathRejection>,
+    body: Result<Json<TestEntry>, JsonRejection>,
+) -> Result<Json<SampleView>, AppError> {
+    same_origin(&headers)?;
+    let code = authorised_sample(&state, &signed_in, code).await?;
+    let Json(entry) = body?;
+    let reading = entry.validate()?;
+    let test = NewTest {
+        judgement: judge(&reading, state.enzyme_thresholds),
+        reading,
+        corrects: entry.corrects,
+    };
+    let view = state
+        .storage
+        .record_test(signed_in.staff.id, &code, test, crate::auth::now_local())
+        .await
+        .map_err(sample_error)?;
+    state.catalogue_cache.clear();
+    Ok(Json(view))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/sessions/{id}/samples", get(session_samples))
+        .route("/staff/samples/{code}", get(show_sample))
+        .route("/staff/samples/{code}/receive", post(receive_sample))
+        .route("/staff/samples/{code}/tests", post(record_test))
+}
