@@ -102,6 +102,13 @@ pub fn party(adults: u32, children: u32, lang: Lang) -> String {
     }
 }
 
+/// The venue's wall-clock time now (UTC+8; the server has the last word on windows).
+pub fn venue_now() -> NaiveDateTime {
+    let now =
+        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    labday_domain::time::venue_local(now, labday_domain::time::SHANGHAI_OFFSET_MINUTES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,11 +122,4 @@ mod tests {
         assert_eq!(date_range(d, e, Lang::En), "26 Nov – 7 Dec");
         assert_eq!(date_range(d, d, Lang::Zh), "11月26日");
     }
-}
-
-/// The venue's wall-clock time now (UTC+8; the server has the last word on windows).
-pub fn venue_now() -> NaiveDateTime {
-    let now =
-        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
-    labday_domain::time::venue_local(now, labday_domain::time::SHANGHAI_OFFSET_MINUTES)
 }

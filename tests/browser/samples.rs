@@ -27,7 +27,9 @@ async fn enzyme_result(browser: &Journey, code: &str, percent: &str) {
         .click()
         .await
         .expect("saves");
-    browser.wait_text(&format!("已保存: {}", display(code))).await;
+    browser
+        .wait_text(&format!("已保存: {}", display(code)))
+        .await;
 }
 
 fn display(code: &str) -> String {
@@ -86,14 +88,20 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     browser.click("button", "再加一份样品").await;
     type_into(&browser, "variety-1", "芹菜").await;
     // Celery is known to read falsely positive with the enzyme method.
-    browser.wait_css("[data-testid=false-positive-warning]").await;
+    browser
+        .wait_css("[data-testid=false-positive-warning]")
+        .await;
     let place = browser
         .wait_css("#bought-at-1")
         .await
         .prop("value")
         .await
         .unwrap();
-    assert_eq!(place.as_deref(), Some("青山湖农贸市场 12号摊"), "same stall as the first row");
+    assert_eq!(
+        place.as_deref(),
+        Some("青山湖农贸市场 12号摊"),
+        "same stall as the first row"
+    );
     browser.fill("手机号码", "13900139000").await;
     browser.tick("我已阅读并同意隐私说明").await;
     browser.click("button", "提交登记").await;
@@ -111,7 +119,9 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     assert_eq!(
         browser
             .client
-            .find_all(fantoccini::Locator::Css("[data-testid=sample-label] svg.qr"))
+            .find_all(fantoccini::Locator::Css(
+                "[data-testid=sample-label] svg.qr"
+            ))
             .await
             .unwrap()
             .len(),
@@ -165,7 +175,11 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         .iter()
         .find(|s| s.code.as_str() == celery)
         .expect("celery stored");
-    assert_eq!(celery_view.tests.len(), 4, "the corrected test stays in history");
+    assert_eq!(
+        celery_view.tests.len(),
+        4,
+        "the corrected test stays in history"
+    );
     assert_eq!(celery_view.tests.iter().filter(|t| t.superseded).count(), 1);
     assert_eq!(
         celery_view.judgement,
@@ -185,7 +199,9 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         .send_keys("\u{E007}")
         .await
         .unwrap();
-    browser.wait_text("未找到：请检查样品码和手机号后 4 位。").await;
+    browser
+        .wait_text("未找到：请检查样品码和手机号后 4 位。")
+        .await;
     browser.fill("手机号后 4 位", "9000").await;
     browser
         .client
@@ -209,7 +225,10 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         .await;
     browser.wait_text("复检").await;
     let body = browser.body_text().await;
-    assert!(!body.contains("5.0 %"), "the corrected reading is not shown to the citizen");
+    assert!(
+        !body.contains("5.0 %"),
+        "the corrected reading is not shown to the citizen"
+    );
     assert!(body.contains("GB/T 5009.199-2003"), "the standard is named");
 
     // The public board of the activity counts both, by variety, with no personal data.
@@ -224,7 +243,11 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    assert_eq!(totals, ["合计", "2", "1", "0", "1"], "tested, negative, suspicious, positive");
+    assert_eq!(
+        totals,
+        ["合计", "2", "1", "0", "1"],
+        "tested, negative, suspicious, positive"
+    );
     let board = browser
         .wait_css("[data-testid=sample-board]")
         .await
