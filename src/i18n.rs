@@ -214,6 +214,8 @@ messages! {
     FIG_WAITLISTED = "候补人数", "People waitlisted";
     FIG_CLOUD = "云课堂座位", "Cloud-classroom seats";
     FIG_BOOKINGS = "预约单数", "Bookings";
+    FIG_SAMPLES = "快检样品（已出结果）", "Quick-test samples (with result)";
+    FIG_SAMPLE_JUDGEMENTS = "阴性 / 可疑 / 阳性", "Negative / suspicious / positive";
     PRINT = "打印", "Print";
     SERIES_TITLE = "批量生成场次", "Generate sessions";
     SERIES_FROM = "开始日期", "From";

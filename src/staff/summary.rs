@@ -24,6 +24,17 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
         (i18n::FIG_NO_SHOW_RATE.get(l), rate(f)),
         (i18n::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
         (i18n::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
+        (
+            i18n::FIG_SAMPLES.get(l),
+            format!("{} ({})", f.samples.registered, f.samples.tested),
+        ),
+        (
+            i18n::FIG_SAMPLE_JUDGEMENTS.get(l),
+            format!(
+                "{} / {} / {}",
+                f.samples.negative, f.samples.suspicious, f.samples.positive
+            ),
+        ),
     ]
 }
 
