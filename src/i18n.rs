@@ -169,6 +169,7 @@ messages! {
     FIELD_PERCENT_INVALID = "请输入 0–100 之间的抑制率", "Enter an inhibition rate from 0 to 100";
     FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
     FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
+    FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
     STAFF_APP_NAME = "开放日工作台", "Open-day staff console";
     STAFF_SIGN_IN = "工作人员登录", "Staff sign-in";
     USERNAME = "用户名", "Username";
@@ -402,6 +403,7 @@ pub fn field_msg(code: &str) -> Msg {
         "percent_invalid" => FIELD_PERCENT_INVALID,
         "pesticide_required" => FIELD_PESTICIDE_REQUIRED,
         "strip_required" => FIELD_STRIP_REQUIRED,
+        "correction_invalid" => FIELD_CORRECTION_INVALID,
         _ => FIELD_INVALID,
     }
 }

@@ -370,6 +370,7 @@ fn ResultForm(
     view! {
         <form class="result-form" on:submit=submit novalidate>
             {move || correcting.get().map(|_| view! { <p class="notice">{t(i18n::CORRECTING)}</p> })}
+            <p class="field-error">{err("corrects")}</p>
             <fieldset>
                 <legend>{t(i18n::METHOD)}</legend>
                 <label class="check">
