@@ -331,6 +331,38 @@ macro_rules! samples_storage {
                 .ok_or_else(|| refused(ErrorCode::NotFound))
         }
 
+        /// The sample about to change, locked where the backend needs it.
+        async fn sample_for_change(
+            conn: &mut $conn,
+            code: &SampleCode,
+        ) -> Result<SampleForChange, BookingError> {
+            let sample: Option<SampleForChange> = sqlx::query_as(&locked(SAMPLE_FOR_CHANGE))
+                .bind(code.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+            sample.ok_or_else(|| refused(ErrorCode::NotFound))
+        }
+
+        /// Board tallies of the samples matching `filter` (conditions on `m`, `s` and `a`,
+        /// one `?` per bind).
+        async fn tallies_where(
+            conn: &mut $conn,
+            filter: &str,
+            binds: &[Option<i64>],
+        ) -> Result<Vec<(i64, SampleTally)>, sqlx::Error> {
+            let samples_sql = q(&format!("{TALLY_SAMPLES} WHERE {filter} ORDER BY m.id")).into_owned();
+            let mut samples = sqlx::query_as::<_, TallySampleRow>(&samples_sql);
+            let tests_sql = q(&format!("{TALLY_TESTS} AND {filter} ORDER BY t.id")).into_owned();
+            let mut tests = sqlx::query_as::<_, (i64, String)>(&tests_sql);
+            for bind in binds {
+                samples = samples.bind(*bind);
+                tests = tests.bind(*bind);
+            }
+            let samples = samples.fetch_all(&mut *conn).await?;
+            let tests = tests.fetch_all(&mut *conn).await?;
+            Ok(tallies(samples, &tests))
+        }
+
         async fn audit(
             conn: &mut $conn,
             staff_id: i64,
@@ -492,12 +524,7 @@ macro_rules! samples_storage {
                 now: NaiveDateTime,
             ) -> Result<SampleView, BookingError> {
                 let mut tx = self.$write.begin().await?;
-                let sample: Option<SampleForChange> = sqlx::query_as(&locked(SAMPLE_FOR_CHANGE))
-                    .bind(code.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let (id, sample_session, received_at) =
-                    sample.ok_or_else(|| refused(ErrorCode::NotFound))?;
+                let (id, sample_session, received_at) = sample_for_change(&mut tx, code).await?;
                 if sample_session != session_id {
                     return Err(refused(ErrorCode::WrongSession));
                 }
@@ -529,11 +556,7 @@ macro_rules! samples_storage {
                 now: NaiveDateTime,
             ) -> Result<SampleView, BookingError> {
                 let mut tx = self.$write.begin().await?;
-                let sample: Option<SampleForChange> = sqlx::query_as(&locked(SAMPLE_FOR_CHANGE))
-                    .bind(code.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let (id, _, received_at) = sample.ok_or_else(|| refused(ErrorCode::NotFound))?;
+                let (id, _, received_at) = sample_for_change(&mut tx, code).await?;
                 if received_at.is_none() {
                     return Err(refused(ErrorCode::NotReceived));
                 }
@@ -601,17 +624,8 @@ macro_rules! samples_storage {
                 if n == 0 {
                     return Ok(None);
                 }
-                let samples: Vec<TallySampleRow> =
-                    sqlx::query_as(&q(&format!("{TALLY_SAMPLES} WHERE {filter} ORDER BY m.id")))
-                        .bind(id)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                let tests: Vec<(i64, String)> =
-                    sqlx::query_as(&q(&format!("{TALLY_TESTS} AND {filter} ORDER BY t.id")))
-                        .bind(id)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                Ok(Some(tallies(samples, &tests).into_iter().map(|(_, t)| t).collect()))
+                let tallies = tallies_where(&mut conn, filter, &[Some(id)]).await?;
+                Ok(Some(tallies.into_iter().map(|(_, t)| t).collect()))
             }
 
             async fn activity_sample_tallies(
@@ -620,19 +634,7 @@ macro_rules! samples_storage {
             ) -> Result<Vec<(i64, SampleTally)>, StorageError> {
                 let filter = "(CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?)";
                 let mut conn = self.$read.acquire().await?;
-                let samples: Vec<TallySampleRow> =
-                    sqlx::query_as(&q(&format!("{TALLY_SAMPLES} WHERE {filter} ORDER BY m.id")))
-                        .bind(organisation)
-                        .bind(organisation)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                let tests: Vec<(i64, String)> =
-                    sqlx::query_as(&q(&format!("{TALLY_TESTS} AND {filter} ORDER BY t.id")))
-                        .bind(organisation)
-                        .bind(organisation)
-                        .fetch_all(&mut *conn)
-                        .await?;
-                Ok(tallies(samples, &tests))
+                Ok(tallies_where(&mut conn, filter, &[organisation, organisation]).await?)
             }
 
             async fn erase_sample_holders(

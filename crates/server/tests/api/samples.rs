@@ -52,20 +52,25 @@ async fn lookup(app: &TestApp, code: &str, last4: &str) -> (u16, Value) {
     .await
 }
 
+/// Registers with an Idempotency-Key; returns status and body.
+async fn register_once(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
+    let r = app
+        .http
+        .post(format!("{}/api/v1/samples", app.url))
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
 async fn a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_not_fit(db: Db) {
     let app = TestApp::spawn(db).await;
     let session = app.session(quick_test()).await;
     let body = registration(session, "13900139000", &["spinach", "other:马齿苋"]);
-    let r = app
-        .http
-        .post(format!("{}/api/v1/samples", app.url))
-        .header("Idempotency-Key", "reg-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    let first: Value = r.json().await.unwrap();
+    let (status, first) = register_once(&app, "reg-1", &body).await;
+    assert_eq!(status, 201);
     let codes: Vec<&str> = first
         .as_array()
         .unwrap()
@@ -83,25 +88,13 @@ async fn a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_n
     );
 
     // A retry with the same key is the same registration; another body under it is refused.
-    let retry = app
-        .http
-        .post(format!("{}/api/v1/samples", app.url))
-        .header("Idempotency-Key", "reg-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(retry.status().as_u16(), 201);
-    assert_eq!(retry.json::<Value>().await.unwrap(), first);
-    let other = app
-        .http
-        .post(format!("{}/api/v1/samples", app.url))
-        .header("Idempotency-Key", "reg-1")
-        .json(&registration(session, "13900139000", &["celery"]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(other.status().as_u16(), 409);
+    assert_eq!(register_once(&app, "reg-1", &body).await, (201, first));
+    let other = registration(session, "13900139000", &["celery"]);
+    let (status, err) = register_once(&app, "reg-1", &other).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("idempotency_mismatch"))
+    );
 
     // Five per phone per session: two held, four more is too many, three fit.
     let (status, err) = app
