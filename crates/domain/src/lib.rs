@@ -10,6 +10,7 @@ pub mod error;
 pub mod figures;
 pub mod media;
 pub mod phone;
+pub mod photo;
 pub mod sample;
 pub mod schedule;
 pub mod session;

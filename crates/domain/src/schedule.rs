@@ -425,6 +425,40 @@ impl SessionSeries {
     }
 }
 
+/// An organisation staff may schedule for: lab staff see only their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganisationChoice {
+    pub id: i64,
+    pub name: Localised,
+}
+
+/// A session as the console lists it: everything its edit form needs, whether it was
+/// cancelled, and how many people are booked and waiting. Unlike the public catalogue the
+/// console lists past and cancelled sessions too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScheduledSession {
+    pub id: i64,
+    pub draft: SessionDraft,
+    pub status: crate::session::SessionStatus,
+    /// People in confirmed and checked-in bookings (after a cancellation: those who came).
+    pub booked: u32,
+    /// People on the waiting list.
+    pub waiting: u32,
+}
+
+/// An activity as the console lists it, with every one of its sessions in time order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScheduledActivity {
+    pub id: i64,
+    /// The running organisation's name (its id is in `draft`).
+    pub organisation: Localised,
+    pub draft: ActivityDraft,
+    pub sessions: Vec<ScheduledSession>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

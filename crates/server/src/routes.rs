@@ -5,9 +5,11 @@ pub mod activities;
 pub mod bookings;
 pub mod health;
 pub mod media;
+pub mod photos;
 pub mod samples;
 pub mod staff;
 pub mod staff_admin;
+pub mod staff_catalogue;
 pub mod staff_samples;
 pub mod staff_schedule;
 pub mod summary;
@@ -59,6 +61,11 @@ use utoipa::OpenApi;
         staff_samples::show_sample,
         staff_samples::receive_sample,
         staff_samples::record_test,
+        staff_catalogue::list_organisations,
+        staff_catalogue::list_scheduled_activities,
+        photos::upload_photo,
+        photos::list_photos,
+        photos::photo_image,
     ),
     components(schemas(labday_domain::ApiError))
 )]
@@ -81,4 +88,6 @@ pub fn router() -> Router<AppState> {
         .merge(media::router())
         .merge(samples::router())
         .merge(staff_samples::router())
+        .merge(staff_catalogue::router())
+        .merge(photos::router())
 }

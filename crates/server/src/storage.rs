@@ -2,6 +2,7 @@
 //! aggregate. Handlers only ever see these traits; SQL lives in the implementations.
 
 mod console_sql;
+pub mod photos;
 pub mod postgres;
 pub mod reports;
 mod rows;
@@ -168,6 +169,7 @@ pub trait Storage:
     + reports::Reports
     + reports::MediaCoverage
     + samples::Samples
+    + photos::Photos
 {
     fn backend(&self) -> &'static str;
 }

@@ -5,12 +5,15 @@
 
 use super::rows::to_u32;
 use chrono::{NaiveDate, NaiveDateTime};
+use labday_domain::activity::ActivityKind;
 use labday_domain::activity::Localised;
 use labday_domain::figures::{ActivityName, DayTally, SessionTally};
 use labday_domain::media::MediaItem;
-use labday_domain::schedule::SessionDraft;
+use labday_domain::schedule::{
+    ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
+};
 use labday_domain::staff::AuditEntry;
-use labday_domain::SessionFormat;
+use labday_domain::{SessionFormat, SessionStatus};
 
 pub(super) const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
 pub(super) const ACTIVITY_ORGANISATION: &str =
@@ -204,4 +207,125 @@ pub(super) fn media_item(r: MediaRow) -> MediaItem {
         added_by: r.7,
         added_at: r.8,
     }
+}
+
+/// Organisations staff may schedule for: all, or one.
+pub(super) const ORGANISATION_CHOICES: &str = "SELECT id, name_zh, name_en FROM organisations \
+    WHERE (CAST(? AS BIGINT) IS NULL OR id = ?) ORDER BY id";
+/// The console's activity list: every activity of the scope, current and future first.
+pub(super) const SCHEDULED_ACTIVITIES: &str = "SELECT a.id, a.organisation_id, a.kind, a.title_zh, a.title_en, \
+    a.description_zh, a.description_en, a.safety_zh, a.safety_en, a.starts_on, a.ends_on, o.name_zh, o.name_en \
+    FROM activities a JOIN organisations o ON o.id = a.organisation_id \
+    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY a.ends_on DESC, a.id DESC";
+/// Every session of the scope's activities, past and cancelled ones included.
+pub(super) const SCHEDULED_SESSIONS: &str =
+    "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
+    s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
+    s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting \
+    FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY s.starts_at, s.id";
+
+/// `(id, name_zh, name_en)`.
+pub(super) type OrganisationChoiceRow = (i64, String, String);
+
+pub(super) fn organisation_choice(r: OrganisationChoiceRow) -> OrganisationChoice {
+    OrganisationChoice {
+        id: r.0,
+        name: Localised::new(r.1, r.2),
+    }
+}
+
+/// `(id, organisation_id, kind, title_zh, title_en, description_zh, description_en,
+/// safety_zh, safety_en, starts_on, ends_on, org_name_zh, org_name_en)`.
+pub(super) type ScheduledActivityRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDate,
+    NaiveDate,
+    String,
+    String,
+);
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ScheduledSessionRow {
+    id: i64,
+    activity_id: i64,
+    format: String,
+    title_zh: String,
+    title_en: String,
+    place_zh: String,
+    place_en: String,
+    join_link: Option<String>,
+    starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime,
+    capacity: i64,
+    per_booking_limit: i64,
+    booking_opens_at: NaiveDateTime,
+    booking_closes_at: NaiveDateTime,
+    cancel_deadline: NaiveDateTime,
+    status: String,
+    booked: i64,
+    waiting: i64,
+}
+
+/// Puts each session under its activity (sessions arrive in time order).
+pub(super) fn scheduled_activities(
+    activities: Vec<ScheduledActivityRow>,
+    sessions: Vec<ScheduledSessionRow>,
+) -> Vec<ScheduledActivity> {
+    let mut list: Vec<ScheduledActivity> = activities
+        .into_iter()
+        .map(|r| ScheduledActivity {
+            id: r.0,
+            organisation: Localised::new(r.11, r.12),
+            draft: ActivityDraft {
+                organisation_id: r.1,
+                kind: ActivityKind::parse(&r.2).unwrap_or(ActivityKind::LabOpenDay),
+                title: Localised::new(r.3, r.4),
+                description: Localised::new(r.5, r.6),
+                safety_notes: Localised::new(r.7, r.8),
+                starts_on: r.9,
+                ends_on: r.10,
+            },
+            sessions: Vec::new(),
+        })
+        .collect();
+    let index: std::collections::HashMap<i64, usize> =
+        list.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    for s in sessions {
+        let Some(&i) = index.get(&s.activity_id) else {
+            continue;
+        };
+        list[i].sessions.push(ScheduledSession {
+            id: s.id,
+            status: if s.status == "cancelled" {
+                SessionStatus::Cancelled
+            } else {
+                SessionStatus::Scheduled
+            },
+            booked: to_u32(s.booked),
+            waiting: to_u32(s.waiting),
+            draft: SessionDraft {
+                format: SessionFormat::parse(&s.format).unwrap_or(SessionFormat::Visit),
+                title: Localised::new(s.title_zh, s.title_en),
+                place: Localised::new(s.place_zh, s.place_en),
+                join_link: s.join_link,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                capacity: to_u32(s.capacity),
+                per_booking_limit: to_u32(s.per_booking_limit),
+                booking_opens_at: s.booking_opens_at,
+                booking_closes_at: s.booking_closes_at,
+                cancel_deadline: s.cancel_deadline,
+            },
+        });
+    }
+    list
 }

@@ -5,6 +5,7 @@
 //! sessions book in parallel. The per-phone daily limit spans sessions, so a transaction-scoped
 //! advisory lock on the phone number serialises one number's bookings too.
 
+mod photos;
 mod reports;
 mod samples;
 mod schedule;

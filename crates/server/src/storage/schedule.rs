@@ -6,7 +6,7 @@
 use super::{BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use labday_domain::schedule::{ValidActivity, ValidSession};
+use labday_domain::schedule::{OrganisationChoice, ScheduledActivity, ValidActivity, ValidSession};
 
 /// What became of a session edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,17 @@ pub struct SessionUpdated {
 #[async_trait]
 pub trait Schedule: Send + Sync {
     async fn organisation_exists(&self, id: i64) -> Result<bool, StorageError>;
+    /// Organisations to schedule for: one, or all when `None`.
+    async fn organisations(
+        &self,
+        organisation: Option<i64>,
+    ) -> Result<Vec<OrganisationChoice>, StorageError>;
+    /// The console's list: activities of one organisation (or all) with every session,
+    /// past and cancelled ones included, and the people booked and waiting on each.
+    async fn scheduled_activities(
+        &self,
+        organisation: Option<i64>,
+    ) -> Result<Vec<ScheduledActivity>, StorageError>;
     /// The organisation running an activity, or `None` if there is no such activity.
     async fn activity_organisation(&self, activity_id: i64) -> Result<Option<i64>, StorageError>;
     async fn create_activity(

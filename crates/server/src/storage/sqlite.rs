@@ -2,6 +2,7 @@
 //! goes through a single connection, so booking transactions are serialised and capacity
 //! checks cannot race. One server process per file.
 
+mod photos;
 mod reports;
 mod samples;
 mod schedule;

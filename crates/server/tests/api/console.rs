@@ -1,7 +1,8 @@
 //! The staff console beyond the door: accounts created by organisers, activities and
 //! sessions (one at a time or as a previewed series), capacity changes and the waiting list,
 //! cancelled sessions as their holders see them, the organiser's figures and CSV, media
-//! coverage, and the audit log. Route-by-route authorisation is in `staff.rs`.
+//! coverage, the audit log, and the console's own list of every session with its counts.
+//! Route-by-route authorisation is in `staff.rs`.
 
 use crate::helpers::{now, Db, SessionSpec};
 use crate::staff::{call, sign_in, site, PASSWORD};
@@ -688,6 +689,139 @@ async fn media_items_are_recorded_and_listed_and_staff_writes_are_audited(db: Db
     assert!(actions.contains(&("chief", "sign_in")));
 }
 
+async fn staff_list_every_session_with_its_counts_within_their_organisation(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    // A session that is over, and one that gets cancelled, beside the fixture session.
+    let past = app
+        .session(SessionSpec {
+            starts_in: Duration::hours(-3),
+            opens_in: Duration::days(-5),
+            ..SessionSpec::default()
+        })
+        .await;
+    let doomed = app.session(SessionSpec::default()).await;
+    let (status, _) = app.book(s.session, "13800138000", 2, 1).await;
+    assert_eq!(status, 201);
+    for phone in ["13800138001", "13800138002", "13800138003"] {
+        app.book(s.session, phone, 2, 0).await;
+    }
+    app.book(s.session, "13800138004", 3, 0).await; // 3 + 6 = 9 of 10: waits
+    call(
+        app,
+        "POST",
+        &format!("/api/v1/staff/sessions/{doomed}/cancel"),
+        lab.as_deref(),
+        None,
+    )
+    .await;
+
+    let (status, body) = call(app, "GET", "/api/v1/staff/activities", lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+    let list = parse(&body);
+    let list = list.as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "lab staff see only their organisation: {body}"
+    );
+    assert_eq!(list[0]["id"], app.activity_id);
+    assert_eq!(list[0]["draft"]["organisation_id"], s.org);
+    assert_eq!(list[0]["organisation"]["zh"], "测试实验室");
+    let sessions = list[0]["sessions"].as_array().unwrap();
+    let ids: Vec<i64> = sessions.iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert_eq!(
+        ids.len(),
+        3,
+        "past and cancelled sessions are listed: {body}"
+    );
+    assert_eq!(ids[0], past, "in time order");
+    let find = |id: i64| sessions.iter().find(|x| x["id"] == id).unwrap();
+    let booked = find(s.session);
+    assert_eq!(
+        (
+            &booked["booked"],
+            &booked["waiting"],
+            &booked["draft"]["capacity"]
+        ),
+        (&json!(9), &json!(3), &json!(10)),
+        "{booked}"
+    );
+    assert_eq!(booked["draft"]["place"]["zh"], "一楼");
+    assert_eq!(find(doomed)["status"], "cancelled");
+    assert_eq!(find(past)["status"], "scheduled");
+    // The public page of the same activity hides the session that is over.
+    let (_, public) = app
+        .get(&format!("/api/v1/activities/{}", app.activity_id))
+        .await;
+    assert!(
+        public["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["id"] != past),
+        "{public}"
+    );
+
+    let (_, body) = call(
+        app,
+        "GET",
+        "/api/v1/staff/activities",
+        chief.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        parse(&body).as_array().unwrap().len(),
+        2,
+        "organisers see all"
+    );
+    let (_, body) = call(
+        app,
+        "GET",
+        &format!("/api/v1/staff/activities?organisation_id={}", s.other_org),
+        chief.as_deref(),
+        None,
+    )
+    .await;
+    let theirs = parse(&body);
+    assert_eq!(theirs.as_array().unwrap().len(), 1);
+    assert_eq!(theirs[0]["id"], s.other_activity);
+    let (status, _) = call(
+        app,
+        "GET",
+        &format!("/api/v1/staff/activities?organisation_id={}", s.other_org),
+        lab.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (_, body) = call(
+        app,
+        "GET",
+        "/api/v1/staff/organisations",
+        lab.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        parse(&body),
+        json!([{"id": s.org, "name": {"zh": "测试实验室", "en": "Test lab"}}])
+    );
+    let (_, body) = call(
+        app,
+        "GET",
+        "/api/v1/staff/organisations",
+        chief.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(parse(&body).as_array().unwrap().len(), 2);
+}
+
 crate::on_both_databases!(
     organisers_create_staff_accounts_and_lab_staff_cannot,
     activities_and_sessions_are_created_and_edited_with_field_errors,
@@ -696,4 +830,5 @@ crate::on_both_databases!(
     cancelling_a_session_cancels_its_bookings_and_holders_see_it,
     figures_count_per_activity_organisation_and_overall,
     media_items_are_recorded_and_listed_and_staff_writes_are_audited,
+    staff_list_every_session_with_its_counts_within_their_organisation,
 );

@@ -5,6 +5,7 @@ mod bookings;
 mod catalogue;
 mod console;
 mod helpers;
+mod photos;
 mod rush;
 mod samples;
 mod scale_out;

@@ -5,6 +5,7 @@
 
 use crate::console::{activity_body, series_body, session_body};
 use crate::helpers::{add_fixture_activity, add_fixture_session, now, Db, SessionSpec, TestApp};
+use crate::photos::{upload, PNG};
 use chrono::Duration;
 use labday_domain::staff::Role;
 use labday_server::auth;
@@ -191,6 +192,9 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
     .await;
     let sample = crate::samples::register(&s.app, quick, "13700137000", &["spinach"]).await;
     let sample = sample[0]["code"].as_str().unwrap().to_owned();
+    let (status, photo) = upload(&s.app, chief.as_deref(), act, "合影", PNG.to_vec()).await;
+    assert_eq!(status, 201, "{photo}");
+    let their_photo = photo["id"].as_i64().unwrap();
     // Each route, and whether lab staff of the first organisation must be refused (403).
     let routes: Vec<(&str, String, Option<Value>, bool)> = vec![
         ("GET", "/api/v1/staff/me".into(), None, false),
@@ -301,7 +305,35 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
             Some(json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5})),
             true,
         ),
+        ("GET", "/api/v1/staff/organisations".into(), None, false),
+        (
+            "GET",
+            format!("/api/v1/staff/activities?organisation_id={org}"),
+            None,
+            true,
+        ),
+        (
+            "GET",
+            format!("/api/v1/staff/photos?activity_id={act}"),
+            None,
+            true,
+        ),
+        (
+            "GET",
+            format!("/api/v1/staff/photos/{their_photo}"),
+            None,
+            true,
+        ),
     ];
+    // Uploads send the image itself, not JSON: checked on their own.
+    for (cookie, expected) in [
+        (None, 401),
+        (Some("labday_staff=forged"), 401),
+        (lab.as_deref(), 403),
+    ] {
+        let (status, e) = upload(&s.app, cookie, act, "合影", PNG.to_vec()).await;
+        assert_eq!(status, expected, "POST /api/v1/staff/photos: {e}");
+    }
     // The OpenAPI document lists exactly these staff operations (plus sign-in): none is
     // forgotten.
     let (_, doc) = s.app.get("/api/v1/openapi.json").await;
@@ -317,7 +349,8 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
                 .map(move |m| format!("{} {p}", m.to_uppercase()))
         })
         .collect();
-    assert_eq!(documented.len(), routes.len(), "{documented:?}");
+    // (+1: the photo upload, checked above.)
+    assert_eq!(documented.len(), routes.len() + 1, "{documented:?}");
 
     for (method, path, body, foreign) in &routes {
         let (status, text) = call(&s.app, method, path, None, body.clone()).await;

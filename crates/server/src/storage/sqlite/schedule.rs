@@ -8,7 +8,7 @@ use crate::storage::staff_sql::AUDIT;
 use crate::storage::{rows::to_u32, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use labday_domain::schedule::{ValidActivity, ValidSession};
+use labday_domain::schedule::{OrganisationChoice, ScheduledActivity, ValidActivity, ValidSession};
 use labday_domain::ErrorCode;
 use sqlx::SqliteConnection;
 
@@ -37,6 +37,35 @@ impl Schedule for SqliteStorage {
             .fetch_one(&self.read)
             .await?;
         Ok(n > 0)
+    }
+
+    async fn organisations(
+        &self,
+        organisation: Option<i64>,
+    ) -> Result<Vec<OrganisationChoice>, StorageError> {
+        let rows: Vec<OrganisationChoiceRow> = sqlx::query_as(ORGANISATION_CHOICES)
+            .bind(organisation)
+            .bind(organisation)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.into_iter().map(organisation_choice).collect())
+    }
+
+    async fn scheduled_activities(
+        &self,
+        organisation: Option<i64>,
+    ) -> Result<Vec<ScheduledActivity>, StorageError> {
+        let activities: Vec<ScheduledActivityRow> = sqlx::query_as(SCHEDULED_ACTIVITIES)
+            .bind(organisation)
+            .bind(organisation)
+            .fetch_all(&self.read)
+            .await?;
+        let sessions: Vec<ScheduledSessionRow> = sqlx::query_as(SCHEDULED_SESSIONS)
+            .bind(organisation)
+            .bind(organisation)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(scheduled_activities(activities, sessions))
     }
 
     async fn activity_organisation(&self, activity_id: i64) -> Result<Option<i64>, StorageError> {

@@ -1,0 +1,183 @@
+//! Photos for the written summary: staff upload an image with its caption for one of their
+//! activities, list them, and fetch each image (staff only; lab staff their own
+//! organisation's). The image is the raw request body; its type is read from its first
+//! bytes, never from the declared `Content-Type`.
+
+use crate::auth::{self, SignedIn};
+use crate::error::AppError;
+use crate::routes::staff::same_origin;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use labday_domain::photo::{validate_photo, PhotoItem, PHOTO_MAX_BYTES};
+use labday_domain::{ApiError, ErrorCode};
+use serde::Deserialize;
+
+/// The photo to upload: which activity, and its caption.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    pub activity_id: i64,
+    /// What the photo shows (1–200 characters).
+    #[serde(default)]
+    pub caption: String,
+}
+
+/// Which photos.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PhotosQuery {
+    /// One activity only.
+    pub activity_id: Option<i64>,
+    /// One organisation only (organisers; lab staff always get their own).
+    pub organisation_id: Option<i64>,
+}
+
+async fn activity_organisation(state: &AppState, activity: i64) -> Result<i64, AppError> {
+    state
+        .storage
+        .activity_organisation(activity)
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))
+}
+
+fn too_large() -> AppError {
+    AppError(
+        ApiError::new(
+            ErrorCode::Invalid,
+            format!(
+                "A photo may be at most {} MB",
+                PHOTO_MAX_BYTES / (1024 * 1024)
+            ),
+        )
+        .with_field("photo", "photo_too_large"),
+    )
+}
+
+/// Keeps a photo of an activity: the request body is the image (JPEG, PNG or WebP, at most
+/// 5 MiB).
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/photos",
+    params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The image: JPEG, PNG or WebP, at most 5 MiB"),
+    responses(
+        (status = 201, body = PhotoItem),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError, description = "No such activity"),
+        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large")
+    )
+)]
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    query: Result<Query<UploadQuery>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<PhotoItem>), AppError> {
+    same_origin(&headers)?;
+    let Query(query) = query?;
+    signed_in.require(activity_organisation(&state, query.activity_id).await?)?;
+    let bytes = match body {
+        Ok(bytes) => bytes,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+        Err(e) => {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                format!("Request body is not valid: {}", e.body_text()),
+            ))
+        }
+    };
+    let valid = validate_photo(query.activity_id, &query.caption, bytes.to_vec())?;
+    let item = state
+        .storage
+        .add_photo(signed_in.staff.id, &valid, auth::now_local())
+        .await?;
+    tracing::info!(
+        photo = item.id,
+        activity = item.activity_id,
+        size = item.size_bytes,
+        "photo kept"
+    );
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// Photos (without their bytes), by activity then in the order they were added.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/photos",
+    params(PhotosQuery),
+    responses(
+        (status = 200, body = [PhotoItem]),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError)
+    )
+)]
+pub async fn list_photos(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    query: Result<Query<PhotosQuery>, QueryRejection>,
+) -> Result<Json<Vec<PhotoItem>>, AppError> {
+    let Query(query) = query?;
+    if let Some(activity) = query.activity_id {
+        signed_in.require(activity_organisation(&state, activity).await?)?;
+    }
+    let scope = signed_in.scope(query.organisation_id)?;
+    Ok(Json(state.storage.photos(scope, query.activity_id).await?))
+}
+
+/// One photo's image, for the console and the printed summary.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/photos/{id}",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, content_type = "image/jpeg", description = "The image, with its own type"),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, body = ApiError)
+    )
+)]
+pub async fn photo_image(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(id) = id?;
+    let image = state
+        .storage
+        .photo_image(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("photo"))?;
+    signed_in.require(image.organisation_id)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, image.content_type),
+            // Staff-only: never in a shared cache.
+            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"photo-{id}\""),
+            ),
+        ],
+        image.bytes,
+    )
+        .into_response())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/staff/photos",
+            get(list_photos)
+                .post(upload_photo)
+                // Room for the largest photo; anything beyond is refused as too large.
+                .layer(DefaultBodyLimit::max(PHOTO_MAX_BYTES + 1)),
+        )
+        .route("/staff/photos/{id}", get(photo_image))
+}

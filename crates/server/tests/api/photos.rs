@@ -1,0 +1,194 @@
+//! Photos for the written summary: uploaded as the raw image, recognised by their first
+//! bytes, limited in size, listed, and served to staff of the right organisation only.
+
+use crate::helpers::{now, Db};
+use crate::staff::{call, sign_in, site, PASSWORD};
+use serde_json::{json, Value};
+
+pub(crate) const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+];
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// Uploads `bytes` as a photo; returns the status and the answer.
+pub(crate) async fn upload(
+    app: &crate::helpers::TestApp,
+    cookie: Option<&str>,
+    activity: i64,
+    caption: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
+    let mut req = app
+        .http
+        .post(format!("{}/api/v1/staff/photos", app.url))
+        .query(&[
+            ("activity_id", activity.to_string()),
+            ("caption", caption.to_owned()),
+        ])
+        .header("content-type", "image/png")
+        .body(bytes);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+
+    let (status, photo) = upload(
+        app,
+        lab.as_deref(),
+        app.activity_id,
+        " 市民参观检测大厅 ",
+        PNG.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(photo["caption"], "市民参观检测大厅");
+    assert_eq!(photo["content_type"], "image/png");
+    assert_eq!(photo["size_bytes"], PNG.len());
+    assert_eq!(photo["added_by"], "lab-a");
+    let id = photo["id"].as_i64().unwrap();
+
+    // The image comes back byte for byte, with its type, to staff only.
+    let r = app
+        .http
+        .get(format!("{}/api/v1/staff/photos/{id}", app.url))
+        .header("cookie", lab.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("private"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+    let r = app
+        .http
+        .get(format!("{}/api/v1/staff/photos/{id}", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "no image without a staff session");
+
+    // Wrong type (declared as PNG but a GIF), no caption, too big: clear field errors.
+    let (status, e) = upload(
+        app,
+        lab.as_deref(),
+        app.activity_id,
+        "",
+        b"GIF89a\x01\x00".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 422, "{e}");
+    assert_eq!(e["code"], "invalid");
+    assert_eq!(e["fields"]["photo"], "photo_type");
+    assert_eq!(e["fields"]["caption"], "caption_required");
+    let mut huge = PNG.to_vec();
+    huge.resize(5 * 1024 * 1024 + 1, 0);
+    let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", huge).await;
+    assert_eq!(
+        (status, &e["fields"]["photo"]),
+        (422, &json!("photo_too_large")),
+        "{e}"
+    );
+    // Far beyond the limit the server answers before reading it all, and may close the
+    // connection while the client is still sending: either way nothing is kept.
+    let mut far_too_big = PNG.to_vec();
+    far_too_big.resize(9 * 1024 * 1024, 0);
+    let sent = app
+        .http
+        .post(format!("{}/api/v1/staff/photos", app.url))
+        .query(&[
+            ("activity_id", app.activity_id.to_string()),
+            ("caption", "合影".into()),
+        ])
+        .header("cookie", lab.as_deref().unwrap())
+        .body(far_too_big)
+        .send()
+        .await;
+    if let Ok(r) = sent {
+        let status = r.status().as_u16();
+        let e: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(
+            (status, &e["fields"]["photo"]),
+            (422, &json!("photo_too_large")),
+            "{e}"
+        );
+    }
+    let (status, e) = upload(app, lab.as_deref(), 999_999, "合影", PNG.to_vec()).await;
+    assert_eq!((status, &e["code"]), (404, &json!("not_found")));
+
+    // Another organisation's activity and photo are out of reach for lab staff.
+    let (status, _) = upload(app, lab.as_deref(), s.other_activity, "合影", PNG.to_vec()).await;
+    assert_eq!(status, 403);
+    let webp = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00".to_vec();
+    let (status, theirs) = upload(app, chief.as_deref(), s.other_activity, "专家讲解", webp).await;
+    assert_eq!(
+        (status, &theirs["content_type"]),
+        (201, &json!("image/webp")),
+        "{theirs}"
+    );
+    let (status, _) = call(
+        app,
+        "GET",
+        &format!("/api/v1/staff/photos/{}", theirs["id"]),
+        lab.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = call(
+        app,
+        "GET",
+        "/api/v1/staff/photos/424242",
+        chief.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let (_, body) = call(app, "GET", "/api/v1/staff/photos", lab.as_deref(), None).await;
+    let mine = parse(&body);
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(mine[0]["id"], id);
+    let (_, body) = call(app, "GET", "/api/v1/staff/photos", chief.as_deref(), None).await;
+    assert_eq!(parse(&body).as_array().unwrap().len(), 2);
+    let (_, body) = call(
+        app,
+        "GET",
+        &format!("/api/v1/staff/photos?activity_id={}", s.other_activity),
+        chief.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(parse(&body)[0]["caption"], "专家讲解");
+
+    let (_, body) = call(
+        app,
+        "GET",
+        "/api/v1/staff/audit?limit=5",
+        chief.as_deref(),
+        None,
+    )
+    .await;
+    let log = parse(&body);
+    assert_eq!(log[0]["action"], "add_photo", "{log}");
+    assert_eq!(log[0]["username"], "chief");
+    assert_eq!(log[1]["action"], "add_photo");
+    assert_eq!(log[1]["username"], "lab-a");
+    assert!(now().date() >= log[0]["at"].as_str().unwrap()[..10].parse().unwrap());
+}
+
+crate::on_both_databases!(photos_are_checked_kept_listed_and_served_to_the_right_staff,);
