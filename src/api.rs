@@ -14,13 +14,13 @@ use labday_domain::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-const BASE: &str = "/api/v1";
+pub(crate) const BASE: &str = "/api/v1";
 
-fn network(_: gloo_net::Error) -> ApiError {
+pub(crate) fn network(_: gloo_net::Error) -> ApiError {
     ApiError::new(ErrorCode::Network, "The server could not be reached")
 }
 
-async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+pub(crate) async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if response.ok() {
         return response
             .json::<T>()

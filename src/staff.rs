@@ -1,19 +1,29 @@
 //! The staff console: a separate bundle (`staff.html` → `/staff/`), so nothing of it weighs
-//! on the citizen app. Lab staff sign in, pick a session, check visitors in by QR scan or
-//! typed code, mark no-shows after the session and export the roster.
+//! on the citizen app. Lab staff sign in, schedule activities and sessions, watch bookings
+//! arrive, check visitors in by QR scan or typed code, mark no-shows after the session and
+//! export the roster; they record media coverage and photos. Organisers also create staff
+//! accounts, read the audit log and print the summary.
 
+pub mod accounts;
+pub mod activity_form;
+pub mod api;
+pub mod audit;
+pub mod form;
+pub mod i18n;
+pub mod media;
 pub mod roster;
 pub mod samples;
 pub mod scanner;
 pub mod series;
+pub mod session_form;
 pub mod sessions;
 pub mod sign_in;
 pub mod summary;
 
-use crate::api;
-use crate::i18n::{self, t, Lang};
+use crate::i18n::{t, Lang};
+use crate::staff::i18n as si;
 use crate::store;
-use labday_domain::staff::StaffView;
+use labday_domain::staff::{Role, StaffView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
@@ -40,7 +50,7 @@ pub fn StaffApp() -> impl IntoView {
     provide_context(me);
     let checked = RwSignal::new(false);
     spawn_local(async move {
-        if let Ok(staff) = api::staff_me().await {
+        if let Ok(staff) = crate::api::staff_me().await {
             me.set(Some(staff));
         }
         checked.set(true);
@@ -64,20 +74,25 @@ pub fn StaffApp() -> impl IntoView {
     };
     let sign_out = move |_| {
         spawn_local(async move {
-            let _ = api::staff_sign_out().await;
+            let _ = crate::api::staff_sign_out().await;
             me.set(None);
         });
     };
     view! {
         <Router base="/staff">
             <header class="top">
-                <a href="/staff/" class="brand">{t(i18n::STAFF_APP_NAME)}</a>
+                <a href="/staff/" class="brand">{t(crate::i18n::STAFF_APP_NAME)}</a>
                 {move || me.get().map(|m| view! {
-                    <a href="/staff/summary">{t(i18n::NAV_SUMMARY)}</a>
-                    <span class="who">{format!("{} · {}", i18n::SIGNED_IN_AS.get(lang.get()), if m.display_name.is_empty() { m.username.clone() } else { m.display_name.clone() })}</span>
-                    <button type="button" class="lang" on:click=sign_out>{t(i18n::SIGN_OUT)}</button>
+                    <a href="/staff/summary">{t(crate::i18n::NAV_SUMMARY)}</a>
+                    <a href="/staff/media">{t(si::NAV_MEDIA)}</a>
+                    {(m.role == Role::Organiser).then(|| view! {
+                        <a href="/staff/accounts">{t(si::NAV_ACCOUNTS)}</a>
+                        <a href="/staff/audit">{t(si::NAV_AUDIT)}</a>
+                    })}
+                    <span class="who">{format!("{} · {}", crate::i18n::SIGNED_IN_AS.get(lang.get()), if m.display_name.is_empty() { m.username.clone() } else { m.display_name.clone() })}</span>
+                    <button type="button" class="lang" on:click=sign_out>{t(crate::i18n::SIGN_OUT)}</button>
                 })}
-                <button type="button" class="lang" on:click=switch aria-label=t(i18n::SWITCH_LANG_LABEL)>{t(i18n::SWITCH_LANG)}</button>
+                <button type="button" class="lang" on:click=switch aria-label=t(crate::i18n::SWITCH_LANG_LABEL)>{t(crate::i18n::SWITCH_LANG)}</button>
             </header>
             <main id="main" tabindex="-1">
                 {move || {
@@ -87,11 +102,14 @@ pub fn StaffApp() -> impl IntoView {
                         view! { <sign_in::SignInPage/> }.into_any()
                     } else {
                         view! {
-                            <Routes fallback=|| view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }>
+                            <Routes fallback=|| view! { <p class="empty">{t(crate::i18n::NOT_FOUND)}</p> }>
                                 <Route path=path!("/") view=sessions::SessionsPage/>
                                 <Route path=path!("/sessions/:id") view=roster::RosterPage/>
                                 <Route path=path!("/sessions/:id/samples") view=samples::SamplesDesk/>
                                 <Route path=path!("/summary") view=summary::SummaryPage/>
+                                <Route path=path!("/media") view=media::MediaPage/>
+                                <Route path=path!("/accounts") view=accounts::AccountsPage/>
+                                <Route path=path!("/audit") view=audit::AuditPage/>
                             </Routes>
                         }.into_any()
                     }

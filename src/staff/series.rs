@@ -3,7 +3,8 @@
 
 use crate::api;
 use crate::format;
-use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::i18n::{self, t, use_lang};
+use crate::staff::form::{number, FieldError, FormAlert, Input};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use labday_domain::activity::Localised;
 use labday_domain::schedule::{SessionDraft, SessionSeries};
@@ -16,10 +17,6 @@ fn today() -> NaiveDate {
     let now =
         chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
     venue_local(now, SHANGHAI_OFFSET_MINUTES).date()
-}
-
-fn number(field: RwSignal<String>) -> u32 {
-    field.get_untracked().trim().parse().unwrap_or(0)
 }
 
 #[component]
@@ -92,22 +89,13 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             }
         });
     };
-    let field =
-        |id: &'static str, label: i18n::Msg, value: RwSignal<String>, kind: &'static str| {
-            view! {
-                <div>
-                    <label for=id>{t(label)}</label>
-                    <input id=id type=kind bind:value=value/>
-                </div>
-            }
-        };
     view! {
         <section class="series">
             <h2>{t(i18n::SERIES_TITLE)}</h2>
             <form class="booking-form" on:submit=move |ev| { ev.prevent_default(); send(false); }>
                 <div class="party">
-                    {field("series-from", i18n::SERIES_FROM, from, "date")}
-                    {field("series-to", i18n::SERIES_TO, to, "date")}
+                    <Input id="series-from" label=i18n::SERIES_FROM key="from" value=from failure=failure kind="date"/>
+                    <Input id="series-to" label=i18n::SERIES_TO key="to" value=to failure=failure kind="date"/>
                 </div>
                 <fieldset class="weekdays">
                     <legend>{t(i18n::SERIES_WEEKDAYS)}</legend>
@@ -121,29 +109,19 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                             </label>
                         }
                     }).collect_view()}
+                    <FieldError failure=failure key="weekdays" id="series-weekdays"/>
                 </fieldset>
                 <div class="party">
-                    {field("series-day-starts", i18n::SERIES_DAY_STARTS, day_starts, "time")}
-                    {field("series-day-ends", i18n::SERIES_DAY_ENDS, day_ends, "time")}
-                    {field("series-length", i18n::SERIES_LENGTH, length, "number")}
-                    {field("series-gap", i18n::SERIES_GAP, gap, "number")}
-                    {field("series-capacity", i18n::SERIES_CAPACITY, capacity, "number")}
-                    {field("series-per-booking", i18n::SERIES_PER_BOOKING, per_booking, "number")}
+                    <Input id="series-day-starts" label=i18n::SERIES_DAY_STARTS key="day_starts" value=day_starts failure=failure kind="time"/>
+                    <Input id="series-day-ends" label=i18n::SERIES_DAY_ENDS key="day_ends" value=day_ends failure=failure kind="time"/>
+                    <Input id="series-length" label=i18n::SERIES_LENGTH key="length_minutes" value=length failure=failure kind="number"/>
+                    <Input id="series-gap" label=i18n::SERIES_GAP key="gap_minutes" value=gap failure=failure kind="number"/>
+                    <Input id="series-capacity" label=i18n::SERIES_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
+                    <Input id="series-per-booking" label=i18n::SERIES_PER_BOOKING key="per_booking_limit" value=per_booking failure=failure kind="number"/>
                 </div>
-                {field("series-title", i18n::SERIES_SESSION_TITLE, title, "text")}
-                {field("series-place", i18n::WHERE, place, "text")}
-                <div aria-live="assertive">
-                    {move || failure.get().map(|e| {
-                        let msg = error_msg(e.code);
-                        let fields: Vec<(String, String)> = e.fields.into_iter().collect();
-                        view! {
-                            <div class="error" role="alert">
-                                <p>{move || msg.get(lang.get())}</p>
-                                <ul>{fields.into_iter().map(|(f, c)| view! { <li>{format!("{f}: {}", field_msg(&c).get(lang.get_untracked()))}</li> }).collect_view()}</ul>
-                            </div>
-                        }
-                    })}
-                </div>
+                <Input id="series-title" label=i18n::SERIES_SESSION_TITLE key="title" value=title failure=failure/>
+                <Input id="series-place" label=i18n::WHERE key="place" value=place failure=failure/>
+                <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "per_booking_limit", "title", "place"]/>
                 <p role="status" aria-live="polite">
                     {move || created.get().map(|n| format!("{}: {n}", i18n::SERIES_CREATED.get(lang.get())))}
                 </p>

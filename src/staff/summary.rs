@@ -1,10 +1,14 @@
 //! The organiser's figures for the written summary every event must file: overall, per
 //! organisation and per activity, bookings per day as a chart (with the same numbers in a
-//! table), a CSV download and a print layout for A4.
+//! table), the media coverage and the photos with their captions, a CSV download and a print
+//! layout for A4.
 
 use crate::api;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::i18n::{self, t, use_lang, Lang};
+use crate::staff::api as staff_api;
+use crate::staff::i18n as si;
+use crate::staff::media::{MediaList, PhotoGrid};
 use labday_domain::figures::{DailyBookings, Figures, Summary};
 use leptos::prelude::*;
 
@@ -42,6 +46,8 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
 pub fn SummaryPage() -> impl IntoView {
     let lang = use_lang();
     let summary = LocalResource::new(|| async { api::summary().await });
+    let media = LocalResource::new(|| async { staff_api::media().await });
+    let photos = LocalResource::new(|| async { staff_api::photos().await });
     let print = |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.print();
@@ -59,6 +65,22 @@ pub fn SummaryPage() -> impl IntoView {
             Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| summary.refetch())/> }.into_any(),
             Some(Ok(s)) => view! { <SummaryView summary=s lang=lang.get()/> }.into_any(),
         }}
+        <section class="keep-together">
+            <h2>{t(si::SUMMARY_MEDIA)}</h2>
+            {move || match media.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| media.refetch())/> }.into_any(),
+                Some(Ok(items)) => view! { <MediaList items=items/> }.into_any(),
+            }}
+        </section>
+        <section>
+            <h2>{t(si::SUMMARY_PHOTOS)}</h2>
+            {move || match photos.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| photos.refetch())/> }.into_any(),
+                Some(Ok(list)) => view! { <PhotoGrid photos=list/> }.into_any(),
+            }}
+        </section>
     }
 }
 

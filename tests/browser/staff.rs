@@ -230,7 +230,7 @@ async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
     browser.wait_text("批量生成场次").await;
     browser.fill("场次名称", "周间参观").await;
     browser.click("button", "预览").await;
-    browser.wait_text("place: 请检查此项").await; // a place is required, and nothing is saved
+    browser.wait_text("请填写地点").await; // beside the place field; nothing is saved
     browser.fill("地点", "食品检验实验楼 大厅").await;
     browser.click("button", "预览").await;
     browser.wait_text("将生成场次数").await;

@@ -1,0 +1,61 @@
+//! The audit log for organisers: who changed what, and when, newest first.
+
+use crate::components::status::{ErrorPanel, Loading};
+use crate::i18n::{self, t, use_lang};
+use crate::staff::api;
+use crate::staff::i18n as s;
+use crate::staff::Me;
+use labday_domain::staff::Role;
+use leptos::prelude::*;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let me = expect_context::<Me>();
+    let organiser = move || me.get().is_some_and(|m| m.role == Role::Organiser);
+    view! {
+        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
+        <h1>{t(s::AUDIT_TITLE)}</h1>
+        <Show when=organiser fallback=|| view! { <p class="empty">{t(s::ORGANISERS_ONLY)}</p> }>
+            <AuditTable/>
+        </Show>
+    }
+}
+
+#[component]
+fn AuditTable() -> impl IntoView {
+    let lang = use_lang();
+    let log = LocalResource::new(|| async { api::audit_log(500).await });
+    view! {
+        <p>{t(s::AUDIT_INTRO)}</p>
+        {move || match log.get() {
+            None => view! { <Loading/> }.into_any(),
+            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| log.refetch())/> }.into_any(),
+            Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t(s::AUDIT_EMPTY)}</p> }.into_any(),
+            Some(Ok(list)) => view! {
+                <div class="table-wrap">
+                    <table class="roster">
+                        <thead><tr>
+                            <th scope="col">{t(s::COL_TIME)}</th>
+                            <th scope="col">{t(s::COL_WHO)}</th>
+                            <th scope="col">{t(s::COL_ACTION)}</th>
+                            <th scope="col">{t(s::COL_SUBJECT)}</th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|e| {
+                                let action = e.action.clone();
+                                view! {
+                                    <tr>
+                                        <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                        <td>{e.username.clone()}</td>
+                                        <td>{move || s::action_label(&action).map(|m| m.get(lang.get()).to_owned()).unwrap_or_else(|| action.clone())}</td>
+                                        <td>{e.subject.clone()}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any(),
+        }}
+    }
+}

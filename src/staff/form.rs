@@ -1,0 +1,115 @@
+//! Pieces every console form shares: a labelled control whose server error appears right
+//! beside it (and is tied to it for screen readers), and the alert above the submit button
+//! that says what went wrong in words, naming by label any field the form does not show.
+
+use crate::i18n::{error_msg, use_lang, Lang, Msg};
+use crate::staff::i18n::{field_error, field_label};
+use labday_domain::ApiError;
+use leptos::prelude::*;
+
+/// A form's last server error, shared by its fields and its alert.
+pub type Failure = RwSignal<Option<ApiError>>;
+
+/// The error code the server reported against `key`, if any.
+fn code_of(failure: Failure, key: &'static str) -> Option<String> {
+    failure.with(|f| f.as_ref().and_then(|e| e.fields.get(key).cloned()))
+}
+
+/// The error shown beside a field (empty when there is none).
+#[component]
+pub fn FieldError(failure: Failure, key: &'static str, id: &'static str) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <p class="field-error" id=format!("{id}-error")>
+            {move || code_of(failure, key).map(|c| field_error(&c).get(lang.get()))}
+        </p>
+    }
+}
+
+/// A labelled input bound to `value`, marked invalid with its error beside it when the
+/// server names `key`.
+#[component]
+pub fn Input(
+    id: &'static str,
+    label: Msg,
+    key: &'static str,
+    value: RwSignal<String>,
+    failure: Failure,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let lang = use_lang();
+    let invalid = move || code_of(failure, key).is_some();
+    view! {
+        <div class="field">
+            <label for=id>{move || label.get(lang.get())}</label>
+            <input id=id type=kind bind:value=value autocomplete=autocomplete required=required
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=move || invalid().then(|| format!("{id}-error"))/>
+            <FieldError failure=failure key=key id=id/>
+        </div>
+    }
+}
+
+/// A labelled multi-line text bound to `value`.
+#[component]
+pub fn TextArea(
+    id: &'static str,
+    label: Msg,
+    key: &'static str,
+    value: RwSignal<String>,
+    failure: Failure,
+) -> impl IntoView {
+    let lang = use_lang();
+    let invalid = move || code_of(failure, key).is_some();
+    view! {
+        <div class="field">
+            <label for=id>{move || label.get(lang.get())}</label>
+            <textarea id=id rows="3" bind:value=value
+                aria-invalid=move || invalid().then_some("true")
+                aria-describedby=move || invalid().then(|| format!("{id}-error"))></textarea>
+            <FieldError failure=failure key=key id=id/>
+        </div>
+    }
+}
+
+/// What went wrong, in words: the error's own message, and any field error the form has no
+/// field for, named by its label ("名额：…").
+#[component]
+pub fn FormAlert(
+    failure: Failure,
+    #[prop(optional)] shown: &'static [&'static str],
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div aria-live="assertive">
+            {move || failure.get().map(|e| {
+                let l = lang.get();
+                let sep = if l == Lang::Zh { "：" } else { ": " };
+                let others: Vec<String> = e
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| !shown.contains(&k.as_str()))
+                    .map(|(k, c)| match field_label(k) {
+                        Some(label) => format!("{}{sep}{}", label.get(l), field_error(c).get(l)),
+                        None => field_error(c).get(l).to_owned(),
+                    })
+                    .collect();
+                view! {
+                    <div class="error" role="alert">
+                        <p>{error_msg(e.code).get(l)}</p>
+                        {(!others.is_empty()).then(|| view! {
+                            <ul>{others.into_iter().map(|o| view! { <li>{o}</li> }).collect_view()}</ul>
+                        })}
+                    </div>
+                }
+            })}
+        </div>
+    }
+}
+
+/// A number typed into a field (0 when it is not one, which the server then refuses).
+pub fn number(field: RwSignal<String>) -> u32 {
+    field.get_untracked().trim().parse().unwrap_or(0)
+}

@@ -1,0 +1,284 @@
+//! The console's own strings (scheduling, accounts, audit log, media and photos), kept apart
+//! from `crate::i18n` so the citizen bundle's strings and these never collide in a merge.
+//! Also: the label of every field the staff API reports errors against, and the staff-only
+//! field error codes, so an error reads "地点：请填写地点" rather than a raw key.
+
+use crate::i18n::Msg;
+
+macro_rules! messages {
+    ($($name:ident = $zh:literal, $en:literal;)*) => {
+        $(pub const $name: Msg = Msg { zh: $zh, en: $en };)*
+    };
+}
+
+messages! {
+    REFRESH = "刷新", "Refresh";
+    NEW_ACTIVITY = "新建活动", "New activity";
+    EDIT_ACTIVITY = "修改活动", "Edit activity";
+    NEW_SESSION = "新增场次", "Add a session";
+    EDIT_SESSION = "修改场次", "Edit session";
+    EDIT = "修改", "Edit";
+    SAVE = "保存", "Save";
+    CLOSE_FORM = "收起", "Close";
+    SAVED = "已保存", "Saved";
+    NO_ACTIVITY_YET = "还没有活动：先新建一个活动。", "No activities yet: create one first.";
+    NO_SESSIONS_YET = "这个活动还没有场次。", "This activity has no sessions yet.";
+    BOOKED_OF = "已预约", "Booked";
+    WAITING = "候补", "Waiting";
+    PEOPLE_UNIT = "人", "people";
+    SESSION_CANCELLED = "已取消", "Cancelled";
+    SESSION_OVER = "已结束", "Over";
+    CANCEL_SESSION = "取消场次", "Cancel session";
+    CANCEL_CONFIRM = "确定取消这个场次吗？其上的预约都会被取消，预约人查询时会看到场次已取消。此操作不能撤销。", "Cancel this session? Every booking on it is cancelled and holders see that when they look it up. This cannot be undone.";
+    CANCEL_CONFIRM_YES = "确认取消场次", "Yes, cancel the session";
+    CANCEL_CONFIRM_NO = "不取消", "Keep it";
+    SESSION_CANCELLED_NOW = "场次已取消，取消的预约数", "Session cancelled; bookings cancelled";
+    PROMOTED = "候补转为确认的人数", "People moved from the waiting list";
+    ORGANISATION = "主办单位", "Organisation";
+    ACTIVITY_KIND = "活动类型", "Kind";
+    ACTIVITY_TITLE = "活动名称", "Activity title";
+    ACTIVITY_TITLE_EN = "英文名称（可选）", "English title (optional)";
+    ACTIVITY_DESCRIPTION = "活动简介", "Description";
+    ACTIVITY_SAFETY = "安全须知", "Safety notes";
+    ACTIVITY_STARTS = "活动开始日期", "First day";
+    ACTIVITY_ENDS = "活动结束日期", "Last day";
+    ACTIVITY_CREATED = "活动已创建", "Activity created";
+    SESSION_FORMAT = "场次形式", "Format";
+    SESSION_NAME = "名称", "Title";
+    SESSION_PLACE = "集合地点", "Meeting place";
+    SESSION_LINK = "线上链接（云课堂）", "Online link (cloud classroom)";
+    SESSION_DATE = "日期", "Date";
+    SESSION_STARTS = "开始时间", "Starts";
+    SESSION_ENDS = "结束时间", "Ends";
+    SESSION_CAPACITY = "名额", "Places";
+    SESSION_LIMIT = "每单最多人数", "Most people per booking";
+    SESSION_OPENS = "开始预约", "Booking opens";
+    SESSION_CLOSES = "截止预约", "Booking closes";
+    SESSION_CANCEL_BY = "取消截止", "Cancel by";
+    SESSION_CREATED = "场次已创建", "Session created";
+    BOOKED_NOW = "目前已预约", "Booked now";
+    NAV_ACCOUNTS = "账号", "Accounts";
+    NAV_AUDIT = "操作记录", "Audit log";
+    NAV_MEDIA = "媒体与照片", "Media and photos";
+    ACCOUNTS_TITLE = "新建工作人员账号", "New staff account";
+    ACCOUNTS_INTRO = "组织者可查看所有单位；实验室工作人员只能管理本单位的活动。", "Organisers see every organisation; lab staff manage only their own lab's activities.";
+    DISPLAY_NAME = "显示名称", "Display name";
+    NEW_PASSWORD = "初始密码（至少 10 位）", "Initial password (at least 10 characters)";
+    ROLE = "角色", "Role";
+    ROLE_LAB_STAFF = "实验室工作人员", "Lab staff";
+    ROLE_ORGANISER = "组织者", "Organiser";
+    CREATE_ACCOUNT = "创建账号", "Create account";
+    ACCOUNT_CREATED = "已创建账号", "Account created";
+    ORGANISERS_ONLY = "只有组织者可以使用此页面。", "Only organisers can use this page.";
+    AUDIT_TITLE = "操作记录", "Audit log";
+    AUDIT_INTRO = "工作人员的每一次修改、登录和导出，最新的在前。", "Every change, sign-in and export by staff, newest first.";
+    AUDIT_EMPTY = "暂无记录。", "Nothing recorded yet.";
+    COL_TIME = "时间", "Time";
+    COL_WHO = "账号", "Account";
+    COL_ACTION = "操作", "Action";
+    COL_SUBJECT = "对象", "Subject";
+    MEDIA_TITLE = "媒体报道与活动照片", "Media coverage and photos";
+    MEDIA_INTRO = "记录媒体报道和活动照片，它们会出现在可打印的活动总结中。", "Record press coverage and photos; they appear in the printable summary.";
+    MEDIA_ADD = "添加媒体报道", "Add media coverage";
+    MEDIA_LINK = "报道链接", "Link";
+    MEDIA_OUTLET = "媒体名称", "Outlet";
+    MEDIA_HEADLINE = "标题", "Headline";
+    MEDIA_DATE = "发布日期", "Published on";
+    MEDIA_SAVE = "保存报道", "Save coverage";
+    MEDIA_SAVED = "已添加报道", "Coverage added";
+    MEDIA_NONE = "暂无媒体报道。", "No media coverage yet.";
+    PHOTO_ADD = "上传活动照片", "Upload a photo";
+    PHOTO_FILE = "照片（JPEG、PNG 或 WebP，最大 5 MB）", "Photo (JPEG, PNG or WebP, at most 5 MB)";
+    PHOTO_CAPTION = "照片说明", "Caption";
+    PHOTO_UPLOAD = "上传照片", "Upload photo";
+    PHOTO_SAVED = "已上传照片", "Photo uploaded";
+    PHOTO_NONE = "暂无活动照片。", "No photos yet.";
+    SUMMARY_MEDIA = "媒体报道", "Media coverage";
+    SUMMARY_PHOTOS = "活动照片", "Photos";
+    ACTION_SIGN_IN = "登录", "Signed in";
+    ACTION_CREATE_STAFF = "创建账号", "Created an account";
+    ACTION_CREATE_ACTIVITY = "新建活动", "Created an activity";
+    ACTION_UPDATE_ACTIVITY = "修改活动", "Edited an activity";
+    ACTION_CREATE_SESSIONS = "新增场次", "Added sessions";
+    ACTION_UPDATE_SESSION = "修改场次", "Edited a session";
+    ACTION_CANCEL_SESSION = "取消场次", "Cancelled a session";
+    ACTION_CHECK_IN = "签到", "Checked a visitor in";
+    ACTION_MARK_NO_SHOWS = "标记未到场", "Marked no-shows";
+    ACTION_EXPORT_ROSTER = "导出名单", "Exported a roster";
+    ACTION_ADD_MEDIA = "添加媒体报道", "Added media coverage";
+    ACTION_ADD_PHOTO = "上传照片", "Uploaded a photo";
+    FIELD_SERIES_FROM = "开始日期", "From";
+    FIELD_TITLE_REQUIRED = "请填写名称", "Enter a title";
+    FIELD_TITLE_TOO_LONG = "名称太长（最多 80 字）", "The title is too long (80 characters at most)";
+    FIELD_END_BEFORE_START = "结束不能早于开始", "The end cannot be before the start";
+    FIELD_SPAN_TOO_LONG = "时间跨度太长", "This spans too long";
+    FIELD_PLACE_REQUIRED = "请填写地点", "Say where";
+    FIELD_JOIN_LINK_REQUIRED = "云课堂需要线上链接", "A cloud classroom needs an online link";
+    FIELD_LINK_INVALID = "请填写以 https:// 开头的网址", "Enter a web address starting with https://";
+    FIELD_CAPACITY_INVALID = "名额应为 1 至 100000", "Places must be from 1 to 100,000";
+    FIELD_LIMIT_INVALID = "每单人数应为 1 至 20", "People per booking must be from 1 to 20";
+    FIELD_LIMIT_ABOVE_CAPACITY = "每单人数不能多于名额", "People per booking cannot exceed the places";
+    FIELD_WINDOW_EMPTY = "截止预约须晚于开始预约", "Booking must close after it opens";
+    FIELD_CLOSES_AFTER_START = "截止预约不能晚于场次开始", "Booking cannot close after the session starts";
+    FIELD_DEADLINE_AFTER_START = "取消截止不能晚于场次开始", "The cancellation deadline cannot be after the start";
+    FIELD_IN_PAST = "新场次的开始时间须在未来", "A new session must start in the future";
+    FIELD_OUTLET_REQUIRED = "请填写媒体名称", "Enter the outlet";
+    FIELD_IN_FUTURE = "日期不能晚于今天", "The date cannot be after today";
+    FIELD_USERNAME_INVALID = "用户名为 3–32 位小写字母、数字或 . _ -", "3–32 lower-case letters, digits or . _ -";
+    FIELD_PASSWORD_TOO_SHORT = "密码至少 10 位", "At least 10 characters";
+    FIELD_PASSWORD_TOO_LONG = "密码最多 128 位", "At most 128 characters";
+    FIELD_ORGANISATION_REQUIRED = "请选择所属单位", "Choose the organisation";
+    FIELD_ORGANISATION_UNEXPECTED = "组织者账号不属于某个单位", "Organisers do not belong to one organisation";
+    FIELD_ORGANISATION_UNKNOWN = "没有这个单位", "No such organisation";
+    FIELD_CAPTION_REQUIRED = "请填写照片说明", "Enter a caption";
+    FIELD_PHOTO_REQUIRED = "请选择照片", "Choose a photo";
+    FIELD_PHOTO_TYPE = "只接受 JPEG、PNG 或 WebP 图片", "Only JPEG, PNG or WebP images";
+    FIELD_PHOTO_TOO_LARGE = "照片不能超过 5 MB", "The photo must be 5 MB at most";
+    FIELD_WEEKDAYS_INVALID = "请至少选择一天", "Choose at least one day";
+    FIELD_NO_SESSIONS = "这些条件生成不了任何场次", "These settings make no session";
+    FIELD_TOO_MANY_SESSIONS = "一次最多生成 500 场", "At most 500 sessions at once";
+    FIELD_LENGTH_INVALID = "时长应为 5 分钟到 24 小时", "Length must be from 5 minutes to 24 hours";
+    FIELD_GAP_INVALID = "间隔不能超过一天", "The gap cannot exceed a day";
+    FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
+}
+
+/// The label of a field the staff API names in an error, for errors shown away from it.
+pub fn field_label(field: &str) -> Option<Msg> {
+    use crate::i18n as c;
+    Some(match field {
+        "title" => SESSION_NAME,
+        "place" => c::WHERE,
+        "join_link" => SESSION_LINK,
+        "starts_at" => SESSION_STARTS,
+        "ends_at" => SESSION_ENDS,
+        "capacity" => SESSION_CAPACITY,
+        "per_booking_limit" => SESSION_LIMIT,
+        "booking_opens_at" => SESSION_OPENS,
+        "booking_closes_at" => SESSION_CLOSES,
+        "cancel_deadline" => SESSION_CANCEL_BY,
+        "organisation_id" => ORGANISATION,
+        "description" => ACTIVITY_DESCRIPTION,
+        "safety_notes" => ACTIVITY_SAFETY,
+        "starts_on" => ACTIVITY_STARTS,
+        "ends_on" => ACTIVITY_ENDS,
+        "from" => FIELD_SERIES_FROM,
+        "to" => c::SERIES_TO,
+        "weekdays" => c::SERIES_WEEKDAYS,
+        "day_starts" => c::SERIES_DAY_STARTS,
+        "day_ends" => c::SERIES_DAY_ENDS,
+        "length_minutes" => c::SERIES_LENGTH,
+        "gap_minutes" => c::SERIES_GAP,
+        "username" => c::USERNAME,
+        "password" => NEW_PASSWORD,
+        "display_name" => DISPLAY_NAME,
+        "link" => MEDIA_LINK,
+        "outlet" => MEDIA_OUTLET,
+        "headline" => MEDIA_HEADLINE,
+        "published_on" => MEDIA_DATE,
+        "caption" => PHOTO_CAPTION,
+        "photo" => PHOTO_FILE,
+        _ => return None,
+    })
+}
+
+/// The text of a field error code, staff codes first, then the shared ones.
+pub fn field_error(code: &str) -> Msg {
+    match code {
+        "title_required" => FIELD_TITLE_REQUIRED,
+        "title_too_long" => FIELD_TITLE_TOO_LONG,
+        "text_too_long" => crate::i18n::FIELD_TOO_LONG,
+        "end_before_start" => FIELD_END_BEFORE_START,
+        "too_long" => FIELD_SPAN_TOO_LONG,
+        "place_required" => FIELD_PLACE_REQUIRED,
+        "join_link_required" => FIELD_JOIN_LINK_REQUIRED,
+        "join_link_invalid" | "link_invalid" => FIELD_LINK_INVALID,
+        "capacity_invalid" => FIELD_CAPACITY_INVALID,
+        "limit_invalid" => FIELD_LIMIT_INVALID,
+        "limit_above_capacity" => FIELD_LIMIT_ABOVE_CAPACITY,
+        "window_empty" => FIELD_WINDOW_EMPTY,
+        "closes_after_start" => FIELD_CLOSES_AFTER_START,
+        "deadline_after_start" => FIELD_DEADLINE_AFTER_START,
+        "in_past" => FIELD_IN_PAST,
+        "outlet_required" => FIELD_OUTLET_REQUIRED,
+        "in_future" => FIELD_IN_FUTURE,
+        "username_invalid" => FIELD_USERNAME_INVALID,
+        "password_too_short" => FIELD_PASSWORD_TOO_SHORT,
+        "password_too_long" => FIELD_PASSWORD_TOO_LONG,
+        "organisation_required" => FIELD_ORGANISATION_REQUIRED,
+        "organisation_unexpected" => FIELD_ORGANISATION_UNEXPECTED,
+        "organisation_unknown" => FIELD_ORGANISATION_UNKNOWN,
+        "caption_required" => FIELD_CAPTION_REQUIRED,
+        "photo_required" => FIELD_PHOTO_REQUIRED,
+        "photo_type" => FIELD_PHOTO_TYPE,
+        "photo_too_large" => FIELD_PHOTO_TOO_LARGE,
+        "weekdays_invalid" => FIELD_WEEKDAYS_INVALID,
+        "no_sessions" => FIELD_NO_SESSIONS,
+        "too_many_sessions" => FIELD_TOO_MANY_SESSIONS,
+        "length_invalid" => FIELD_LENGTH_INVALID,
+        "gap_invalid" => FIELD_GAP_INVALID,
+        "text_invalid" => FIELD_TEXT_INVALID,
+        "capacity_below_booked" => crate::i18n::ERR_CAPACITY_BELOW_BOOKED,
+        other => crate::i18n::field_msg(other),
+    }
+}
+
+/// The audit log's action names, in words.
+pub fn action_label(action: &str) -> Option<Msg> {
+    Some(match action {
+        "sign_in" => ACTION_SIGN_IN,
+        "create_staff" => ACTION_CREATE_STAFF,
+        "create_activity" => ACTION_CREATE_ACTIVITY,
+        "update_activity" => ACTION_UPDATE_ACTIVITY,
+        "create_sessions" => ACTION_CREATE_SESSIONS,
+        "update_session" => ACTION_UPDATE_SESSION,
+        "cancel_session" => ACTION_CANCEL_SESSION,
+        "check_in" => ACTION_CHECK_IN,
+        "mark_no_shows" => ACTION_MARK_NO_SHOWS,
+        "export_roster" => ACTION_EXPORT_ROSTER,
+        "add_media" => ACTION_ADD_MEDIA,
+        "add_photo" => ACTION_ADD_PHOTO,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_staff_field_code_reads_as_words_in_both_languages() {
+        for code in [
+            "title_required",
+            "place_required",
+            "join_link_required",
+            "capacity_invalid",
+            "limit_above_capacity",
+            "window_empty",
+            "closes_after_start",
+            "deadline_after_start",
+            "in_past",
+            "link_invalid",
+            "outlet_required",
+            "username_invalid",
+            "password_too_short",
+            "organisation_required",
+            "caption_required",
+            "photo_type",
+            "photo_too_large",
+            "no_sessions",
+        ] {
+            let m = field_error(code);
+            assert_ne!(
+                m.zh,
+                crate::i18n::FIELD_INVALID.zh,
+                "{code} has its own text"
+            );
+            assert!(!m.en.is_empty() && m.zh != m.en, "{code}");
+        }
+        for field in [
+            "place", "capacity", "caption", "photo", "username", "from", "weekdays",
+        ] {
+            assert!(field_label(field).is_some(), "{field} has a label");
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Creating or editing one session: format, title, place or online link, date and times,
+//! places, people per booking, booking window and cancellation deadline. Capacity may go
+//! down only to the people already booked: the server's refusal is shown beside the field.
+
+use crate::format;
+use crate::i18n::{t, use_lang};
+use crate::staff::api;
+use crate::staff::form::{number, Failure, FormAlert, Input};
+use crate::staff::i18n as s;
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use labday_domain::activity::Localised;
+use labday_domain::schedule::{ScheduledSession, SessionDraft};
+use labday_domain::{ApiError, ErrorCode, SessionFormat};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+const FORMATS: [SessionFormat; 4] = [
+    SessionFormat::Visit,
+    SessionFormat::Demo,
+    SessionFormat::QuickTest,
+    SessionFormat::CloudClassroom,
+];
+
+/// `datetime-local` inputs speak `YYYY-MM-DDTHH:MM`.
+fn local_input(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+fn parse_local(raw: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()
+}
+
+/// A sensible new session: tomorrow 09:00–10:00, bookable from now until an hour before,
+/// cancellable until two hours before.
+fn fresh() -> SessionDraft {
+    let now = format::venue_now();
+    let starts = (now.date() + Duration::days(1))
+        .and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default());
+    SessionDraft {
+        format: SessionFormat::Visit,
+        title: Localised::default(),
+        place: Localised::default(),
+        join_link: None,
+        starts_at: starts,
+        ends_at: starts + Duration::hours(1),
+        capacity: 30,
+        per_booking_limit: 5,
+        booking_opens_at: now.date().and_time(NaiveTime::MIN),
+        booking_closes_at: starts - Duration::hours(1),
+        cancel_deadline: starts - Duration::hours(2),
+    }
+}
+
+/// The form's fields; `existing` is the session being edited (with its booked count).
+#[component]
+pub fn SessionForm(
+    activity_id: i64,
+    existing: Option<ScheduledSession>,
+    #[prop(into)] on_saved: Callback<String>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let editing = existing.as_ref().map(|e| (e.id, e.booked));
+    let start = existing
+        .as_ref()
+        .map(|e| e.draft.clone())
+        .unwrap_or_else(fresh);
+    let format = RwSignal::new(start.format);
+    let title = RwSignal::new(start.title.zh.clone());
+    let place = RwSignal::new(start.place.zh.clone());
+    let link = RwSignal::new(start.join_link.clone().unwrap_or_default());
+    let date = RwSignal::new(start.starts_at.date().to_string());
+    let starts = RwSignal::new(start.starts_at.format("%H:%M").to_string());
+    let ends = RwSignal::new(start.ends_at.format("%H:%M").to_string());
+    let capacity = RwSignal::new(start.capacity.to_string());
+    let limit = RwSignal::new(start.per_booking_limit.to_string());
+    let opens = RwSignal::new(local_input(start.booking_opens_at));
+    let closes = RwSignal::new(local_input(start.booking_closes_at));
+    let cancel_by = RwSignal::new(local_input(start.cancel_deadline));
+    let failure: Failure = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let english = (start.title.en.clone(), start.place.en.clone());
+
+    let draft = move || -> Result<SessionDraft, ApiError> {
+        let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
+        let day = NaiveDate::parse_from_str(&date.get_untracked(), "%Y-%m-%d").ok();
+        let time =
+            |s: RwSignal<String>| NaiveTime::parse_from_str(&s.get_untracked(), "%H:%M").ok();
+        let starts_at = day.zip(time(starts)).map(|(d, t)| d.and_time(t));
+        let ends_at = day.zip(time(ends)).map(|(d, t)| d.and_time(t));
+        for (key, value) in [("starts_at", starts_at), ("ends_at", ends_at)] {
+            if value.is_none() {
+                err = err.with_field(key, "invalid");
+            }
+        }
+        let window: Vec<Option<NaiveDateTime>> = [opens, closes, cancel_by]
+            .into_iter()
+            .map(|s| parse_local(&s.get_untracked()))
+            .collect();
+        for (key, value) in ["booking_opens_at", "booking_closes_at", "cancel_deadline"]
+            .into_iter()
+            .zip(&window)
+        {
+            if value.is_none() {
+                err = err.with_field(key, "invalid");
+            }
+        }
+        match (starts_at, ends_at, window[0], window[1], window[2]) {
+            (Some(starts_at), Some(ends_at), Some(o), Some(c), Some(d)) => {
+                let online = format.get_untracked() == SessionFormat::CloudClassroom;
+                Ok(SessionDraft {
+                    format: format.get_untracked(),
+                    title: Localised::new(title.get_untracked(), english.0.clone()),
+                    place: Localised::new(place.get_untracked(), english.1.clone()),
+                    join_link: online.then(|| link.get_untracked()),
+                    starts_at,
+                    ends_at,
+                    capacity: number(capacity),
+                    per_booking_limit: number(limit),
+                    booking_opens_at: o,
+                    booking_closes_at: c,
+                    cancel_deadline: d,
+                })
+            }
+            _ => Err(err),
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        failure.set(None);
+        let d = match draft() {
+            Ok(d) => d,
+            Err(e) => {
+                failure.set(Some(e));
+                return;
+            }
+        };
+        busy.set(true);
+        spawn_local(async move {
+            let l = lang.get_untracked();
+            let done = match editing {
+                Some((id, _)) => api::update_session(id, &d).await.map(|c| {
+                    if c.promoted_people > 0 {
+                        format!(
+                            "{} · {}: {}",
+                            s::SAVED.get(l),
+                            s::PROMOTED.get(l),
+                            c.promoted_people
+                        )
+                    } else {
+                        s::SAVED.get(l).to_owned()
+                    }
+                }),
+                None => api::create_session(activity_id, &d).await.map(|v| {
+                    format!(
+                        "{}: {}",
+                        s::SESSION_CREATED.get(l),
+                        format::slot(v.starts_at, v.ends_at, l)
+                    )
+                }),
+            };
+            busy.set(false);
+            match done {
+                Ok(message) => on_saved.run(message),
+                // The capacity refusal belongs beside the capacity field.
+                Err(e) if e.code == ErrorCode::CapacityBelowBooked => {
+                    failure.set(Some(e.with_field("capacity", "capacity_below_booked")))
+                }
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
+    let online = move || format.get() == SessionFormat::CloudClassroom;
+    view! {
+        <form class="booking-form console-form" on:submit=submit novalidate>
+            <div class="field">
+                <label for="session-format">{t(s::SESSION_FORMAT)}</label>
+                <select id="session-format" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    if let Some(f) = SessionFormat::parse(&v) { format.set(f); }
+                }>
+                    {FORMATS.into_iter().map(|f| view! {
+                        <option value=f.as_str() selected=move || format.get() == f>{move || format::format_msg(f).get(lang.get())}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <Input id="session-title" label=s::SESSION_NAME key="title" value=title failure=failure/>
+            <Show when=move || !online() fallback=move || view! {
+                <Input id="session-link" label=s::SESSION_LINK key="join_link" value=link failure=failure kind="url"/>
+            }>
+                <Input id="session-place" label=s::SESSION_PLACE key="place" value=place failure=failure/>
+            </Show>
+            <div class="party">
+                <Input id="session-date" label=s::SESSION_DATE key="starts_on" value=date failure=failure kind="date"/>
+                <Input id="session-starts" label=s::SESSION_STARTS key="starts_at" value=starts failure=failure kind="time"/>
+                <Input id="session-ends" label=s::SESSION_ENDS key="ends_at" value=ends failure=failure kind="time"/>
+                <Input id="session-capacity" label=s::SESSION_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
+                <Input id="session-limit" label=s::SESSION_LIMIT key="per_booking_limit" value=limit failure=failure kind="number"/>
+            </div>
+            {editing.map(|(_, booked)| view! {
+                <p class="small">{move || format!("{}: {booked} {}", s::BOOKED_NOW.get(lang.get()), s::PEOPLE_UNIT.get(lang.get()))}</p>
+            })}
+            <Input id="session-opens" label=s::SESSION_OPENS key="booking_opens_at" value=opens failure=failure kind="datetime-local"/>
+            <Input id="session-closes" label=s::SESSION_CLOSES key="booking_closes_at" value=closes failure=failure kind="datetime-local"/>
+            <Input id="session-cancel-by" label=s::SESSION_CANCEL_BY key="cancel_deadline" value=cancel_by failure=failure kind="datetime-local"/>
+            <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_at", "ends_at", "capacity", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::NEW_SESSION.get(lang.get()) }}
+            </button>
+        </form>
+    }
+}
