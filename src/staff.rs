@@ -76,6 +76,10 @@ pub fn StaffApp() -> impl IntoView {
         spawn_local(async move {
             let _ = crate::api::staff_sign_out().await;
             me.set(None);
+            // Start the next person at the console's front page, with nothing left behind.
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_href("/staff/");
+            }
         });
     };
     view! {

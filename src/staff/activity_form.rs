@@ -145,7 +145,7 @@ pub fn ActivityForm(
             </div>
             <FormAlert failure=failure shown=&["organisation_id", "title", "description", "safety_notes", "starts_on", "ends_on"]/>
             <button type="submit" class="primary" disabled=move || busy.get()>
-                {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::NEW_ACTIVITY.get(lang.get()) }}
+                {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_ACTIVITY.get(lang.get()) }}
             </button>
         </form>
     }

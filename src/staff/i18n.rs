@@ -15,6 +15,8 @@ messages! {
     REFRESH = "刷新", "Refresh";
     NEW_ACTIVITY = "新建活动", "New activity";
     EDIT_ACTIVITY = "修改活动", "Edit activity";
+    CREATE_ACTIVITY = "创建活动", "Create activity";
+    CREATE_SESSION = "创建场次", "Create session";
     NEW_SESSION = "新增场次", "Add a session";
     EDIT_SESSION = "修改场次", "Edit session";
     EDIT = "修改", "Edit";

@@ -207,7 +207,7 @@ pub fn SessionForm(
             <Input id="session-cancel-by" label=s::SESSION_CANCEL_BY key="cancel_deadline" value=cancel_by failure=failure kind="datetime-local"/>
             <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_at", "ends_at", "capacity", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
             <button type="submit" class="primary" disabled=move || busy.get()>
-                {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::NEW_SESSION.get(lang.get()) }}
+                {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_SESSION.get(lang.get()) }}
             </button>
         </form>
     }

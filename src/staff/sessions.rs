@@ -47,6 +47,9 @@ pub fn SessionsPage() -> impl IntoView {
     let chosen = RwSignal::new(None::<i64>);
     let panel = RwSignal::new(Panel::Series);
     let announce = RwSignal::new(String::new());
+    // The session waiting for the "really cancel?" answer; kept here so the list can
+    // refresh underneath without losing it.
+    let confirming = RwSignal::new(None::<i64>);
     if let Ok(handle) = set_interval_with_handle(
         move || activities.refetch(),
         std::time::Duration::from_secs(15),
@@ -176,7 +179,7 @@ pub fn SessionsPage() -> impl IntoView {
             }
         }}
         {move || current().map(|a| view! {
-            <SessionList sessions=a.sessions announce=announce on_edit=Callback::new(move |id| open(Panel::EditSession(id)))
+            <SessionList sessions=a.sessions announce=announce confirming=confirming on_edit=Callback::new(move |id| open(Panel::EditSession(id)))
                 on_changed=Callback::new(move |_| activities.refetch())/>
         })}
     }
@@ -186,13 +189,12 @@ pub fn SessionsPage() -> impl IntoView {
 fn SessionList(
     sessions: Vec<ScheduledSession>,
     announce: RwSignal<String>,
+    confirming: RwSignal<Option<i64>>,
     on_edit: Callback<i64>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
     let now = format::venue_now();
-    // The session waiting for the "really cancel?" answer, and what went wrong.
-    let confirming = RwSignal::new(None::<i64>);
     let failure = RwSignal::new(None::<ApiError>);
     let cancel = move |id: i64| {
         failure.set(None);

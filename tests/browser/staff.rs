@@ -267,3 +267,263 @@ async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
         .all(|s| s.capacity == 30 && s.per_booking_limit == 5));
     browser.close().await;
 }
+
+/// A 1 × 1 PNG: a real image the browser can draw.
+const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+async fn audit(browser: &crate::support::Journey, axe: &Option<String>, page: &str) {
+    if let Some(axe) = axe {
+        let found = violations(browser, axe).await;
+        assert!(found.is_empty(), "{page}: {found:?}");
+    }
+}
+
+async fn sign_in(browser: &crate::support::Journey, username: &str, password: &str, shown: &str) {
+    browser.fill("用户名", username).await;
+    browser.fill("密码", password).await;
+    browser.click("button", "登录").await;
+    browser.wait_text(shown).await;
+}
+
+/// The whole console beyond the door: an organiser creates a lab account; that lab's staff
+/// member creates an activity and a session, watches a booking arrive, is refused a capacity
+/// below it, raises it, and cancels the session (its holder then sees the cancellation); the
+/// organiser records coverage and a photo, finds both on the printable summary, and reads
+/// every one of those actions in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organiser_and_lab_staff_run_an_event_from_the_console() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = start_server(false).await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let org = server
+        .storage
+        .session_organisation(f.session)
+        .await
+        .unwrap()
+        .unwrap();
+    let chief = NewStaff {
+        username: "chief".into(),
+        display_name: "省局 李处".into(),
+        password_hash: auth::hash_password("province-2026").unwrap(),
+        role: Role::Organiser,
+        organisation_id: None,
+    };
+    server
+        .storage
+        .add_staff(chief, auth::now_local())
+        .await
+        .unwrap()
+        .unwrap();
+    let axe = axe_source();
+
+    // The organiser creates a lab-staff account.
+    browser.open(&server, "/staff/").await;
+    sign_in(&browser, "chief", "province-2026", "省局 李处").await;
+    browser.click("link", "账号").await;
+    browser.wait_text("新建工作人员账号").await;
+    browser.fill("用户名", "x").await;
+    browser.click("button", "创建账号").await;
+    browser
+        .wait_text("用户名为 3–32 位小写字母、数字或 . _ -")
+        .await;
+    browser.wait_text("密码至少 10 位").await;
+    browser.wait_text("请选择所属单位").await;
+    audit(&browser, &axe, "accounts page with field errors").await;
+    browser.fill("用户名", "lab-emc").await;
+    browser.fill("显示名称", "电磁院 陈工").await;
+    browser.fill("初始密码（至少 10 位）", "emc-lab-2026").await;
+    browser.select("主办单位", &org.to_string()).await;
+    browser.click("button", "创建账号").await;
+    browser.wait_text("已创建账号: lab-emc").await;
+    browser.click("button", "退出登录").await;
+    browser.wait_text("工作人员登录").await;
+
+    // The new lab-staff member creates an activity and a session.
+    sign_in(&browser, "lab-emc", "emc-lab-2026", "电磁院 陈工").await;
+    let nav = browser.body_text().await;
+    assert!(
+        !nav.contains("操作记录"),
+        "lab staff get no audit log link: {nav}"
+    );
+    browser.click("button", "新建活动").await;
+    browser.wait_text("活动名称").await;
+    browser.click("button", "创建活动").await;
+    browser.wait_text("请填写名称").await; // beside the title, in words
+    browser.fill("活动名称", "电磁兼容开放日").await;
+    browser.click("button", "创建活动").await;
+    browser.wait_text("活动已创建").await;
+    browser.wait_text("集合地点").await; // the new-session form opens next
+    browser.fill("名称", "EMC 实验室参观").await;
+    browser.fill("集合地点", "").await;
+    browser.click("button", "创建场次").await;
+    browser.wait_text("请填写地点").await;
+    audit(&browser, &axe, "session form with a field error").await;
+    browser.fill("集合地点", "电磁兼容实验室 3 楼").await;
+    browser.fill("名额", "20").await;
+    browser.click("button", "创建场次").await;
+    browser.wait_text("场次已创建").await;
+    browser.wait_text("已预约 0/20 人").await;
+
+    // A booking arrives, and shows in the picker and the roster.
+    let list = server
+        .storage
+        .scheduled_activities(Some(org))
+        .await
+        .unwrap();
+    let activity = list
+        .iter()
+        .find(|a| a.draft.title.zh == "电磁兼容开放日")
+        .expect("the activity was saved");
+    let session = activity.sessions[0].id;
+    let booked: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/bookings", server.url))
+        .json(&serde_json::json!({"session_id": session, "name": "访客 周", "phone": "13800138050", "adults": 2, "children": 1, "consent": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = booked["code"].as_str().expect("booked").to_owned();
+    browser.click("button", "刷新").await;
+    browser.wait_text("已预约 3/20 人").await;
+    browser.click("link", "签到名单").await;
+    browser.wait_text("访客 周").await;
+    browser.wait_text("13800138050").await;
+    browser.click("link", "返回").await;
+    browser.select("选择活动", &activity.id.to_string()).await;
+
+    // Capacity cannot go below the three people booked; it can go up.
+    browser.click("button", "修改").await;
+    browser.wait_text("目前已预约: 3 人").await;
+    browser.fill("名额", "2").await;
+    browser.fill("每单最多人数", "2").await;
+    browser.click("button", "保存").await;
+    let beside = browser.wait_css("#session-capacity-error").await;
+    browser.wait_text("名额不能少于已预约人数。").await;
+    assert_eq!(beside.text().await.unwrap(), "名额不能少于已预约人数。");
+    assert_eq!(
+        browser
+            .by_label("名额")
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    audit(&browser, &axe, "capacity refused").await;
+    browser.fill("名额", "40").await;
+    browser.click("button", "保存").await;
+    browser.wait_text("已预约 3/40 人").await;
+
+    // Cancelling asks first; the holder then sees the cancellation.
+    browser.click("button", "取消场次").await;
+    browser.wait_text("确定取消这个场次吗？").await;
+    audit(&browser, &axe, "cancel confirmation").await;
+    browser.click("button", "不取消").await;
+    assert!(!browser.body_text().await.contains("确定取消这个场次吗？"));
+    browser.click("button", "取消场次").await;
+    browser.click("button", "确认取消场次").await;
+    browser.wait_text("场次已取消，取消的预约数: 1").await;
+    browser.wait_text("已预约 0/40 人 · 已取消").await;
+    let seen: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/bookings/lookup", server.url))
+        .json(&serde_json::json!({"code": code, "phone": "13800138050"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["status"], "cancelled", "{seen}");
+    browser.click("button", "退出登录").await;
+    browser.wait_text("工作人员登录").await;
+
+    // The organiser records coverage and a photo, and finds both on the printable summary.
+    sign_in(&browser, "chief", "province-2026", "省局 李处").await;
+    browser.click("link", "媒体与照片").await;
+    browser.wait_text("媒体报道与活动照片").await;
+    browser.select("选择活动", &activity.id.to_string()).await;
+    browser.fill("报道链接", "news.example/emc").await;
+    browser.fill("媒体名称", "江西日报").await;
+    browser.click("button", "保存报道").await;
+    browser.wait_text("请填写以 https:// 开头的网址").await;
+    browser
+        .fill("报道链接", "https://news.example/2026/emc-open-day")
+        .await;
+    browser.fill("标题", "电磁兼容实验室向市民开放").await;
+    browser.click("button", "保存报道").await;
+    browser.wait_text("已添加报道: 江西日报").await;
+    let dir = tempfile::tempdir().unwrap();
+    let not_an_image = dir.path().join("notes.png");
+    std::fs::write(&not_an_image, b"GIF89a pretending").unwrap();
+    let photo = dir.path().join("emc.png");
+    std::fs::write(&photo, TINY_PNG).unwrap();
+    let file = browser
+        .by_label("照片（JPEG、PNG 或 WebP，最大 5 MB）")
+        .await;
+    file.send_keys(&not_an_image.display().to_string())
+        .await
+        .unwrap();
+    browser.click("button", "上传照片").await;
+    browser.wait_text("请填写照片说明").await;
+    browser.wait_text("只接受 JPEG、PNG 或 WebP 图片").await;
+    audit(&browser, &axe, "media page with field errors").await;
+    let file = browser
+        .by_label("照片（JPEG、PNG 或 WebP，最大 5 MB）")
+        .await;
+    file.clear().await.unwrap();
+    file.send_keys(&photo.display().to_string()).await.unwrap();
+    browser.fill("照片说明", "市民参观电磁兼容实验室").await;
+    browser.click("button", "上传照片").await;
+    browser.wait_text("已上传照片").await;
+    browser.click("link", "活动总结").await;
+    browser.wait_text("活动总结数据").await;
+    browser.wait_text("电磁兼容实验室向市民开放").await;
+    browser.wait_text("市民参观电磁兼容实验室").await;
+    let drawn = browser
+        .client
+        .execute_async(
+            "const done = arguments[0]; const img = document.querySelector('figure.photo img'); \
+             const check = () => img.complete ? done(img.naturalWidth) : setTimeout(check, 50); check();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        drawn.as_u64(),
+        Some(1),
+        "the photo loads with the staff cookie"
+    );
+    audit(&browser, &axe, "summary with media and photos").await;
+
+    // Every one of those actions is in the audit log, with who did it.
+    browser.click("link", "操作记录").await;
+    browser.wait_text("工作人员的每一次修改").await;
+    let log = browser.wait_css("table.roster").await.text().await.unwrap();
+    for (who, action) in [
+        ("chief", "创建账号"),
+        ("lab-emc", "新建活动"),
+        ("lab-emc", "新增场次"),
+        ("lab-emc", "修改场次"),
+        ("lab-emc", "取消场次"),
+        ("chief", "添加媒体报道"),
+        ("chief", "上传照片"),
+    ] {
+        assert!(
+            log.lines().any(|l| l.contains(who) && l.contains(action)),
+            "{who} {action} missing from:\n{log}"
+        );
+    }
+    audit(&browser, &axe, "audit log").await;
+    browser.close().await;
+}
