@@ -527,3 +527,85 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     audit(&browser, &axe, "audit log").await;
     browser.close().await;
 }
+
+/// The console's pages pass axe in English too, and none of them scrolls sideways on a
+/// 320 px phone (wide tables scroll inside their own box).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
+    let Some(browser) = crate::support::open_browser_at((320, 640)).await else {
+        return;
+    };
+    let server = start_server(true).await;
+    let chief = NewStaff {
+        username: "chief".into(),
+        display_name: "Province bureau".into(),
+        password_hash: auth::hash_password("province-2026").unwrap(),
+        role: Role::Organiser,
+        organisation_id: None,
+    };
+    server
+        .storage
+        .add_staff(chief, auth::now_local())
+        .await
+        .unwrap()
+        .unwrap();
+    let activity = server.storage.scheduled_activities(None).await.unwrap()[0].id;
+    browser.open(&server, "/staff/").await;
+    browser.click("button", "English").await;
+    browser.wait_text("Staff sign-in").await;
+    browser.fill("Username", "chief").await;
+    browser.fill("Password", "province-2026").await;
+    browser.click("button", "Sign in").await;
+    browser.wait_text("Province bureau").await;
+    let axe = axe_source();
+    let mut problems = Vec::new();
+    let overflow = |browser: &crate::support::Journey| {
+        let client = browser.client.clone();
+        async move {
+            client
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .expect("measure")
+                .as_f64()
+                .unwrap_or(1.0)
+        }
+    };
+    for (path, ready) in [
+        ("/staff/", "Choose a session"),
+        ("/staff/accounts", "New staff account"),
+        ("/staff/media", "Media coverage and photos"),
+        ("/staff/summary", "Figures for the event summary"),
+        ("/staff/audit", "Every change, sign-in and export"),
+    ] {
+        browser.open(&server, path).await;
+        browser.wait_text(ready).await;
+        if path == "/staff/" {
+            // With an activity chosen: its sessions, and the single-session form open.
+            browser
+                .select("Choose an activity", &activity.to_string())
+                .await;
+            browser.click("button", "Add a session").await;
+            browser.wait_text("Meeting place").await;
+        }
+        if path == "/staff/media" {
+            browser
+                .select("Choose an activity", &activity.to_string())
+                .await;
+            browser.wait_text("Upload a photo").await;
+        }
+        let sideways = overflow(&browser).await;
+        if sideways > 0.0 {
+            problems.push(format!("{path} scrolls sideways at 320 px by {sideways}"));
+        }
+        if let Some(axe) = &axe {
+            for v in violations(&browser, axe).await {
+                problems.push(format!("{path} [en]: {v}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    browser.close().await;
+}
