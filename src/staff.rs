@@ -72,16 +72,6 @@ pub fn StaffApp() -> impl IntoView {
         store::save_lang(next.code());
         lang.set(next);
     };
-    let sign_out = move |_| {
-        spawn_local(async move {
-            let _ = crate::api::staff_sign_out().await;
-            me.set(None);
-            // Start the next person at the console's front page, with nothing left behind.
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().set_href("/staff/");
-            }
-        });
-    };
     view! {
         <Router base="/staff">
             <header class="top">
@@ -94,7 +84,7 @@ pub fn StaffApp() -> impl IntoView {
                         <a href="/staff/audit">{t(si::NAV_AUDIT)}</a>
                     })}
                     <span class="who">{format!("{} · {}", crate::i18n::SIGNED_IN_AS.get(lang.get()), if m.display_name.is_empty() { m.username.clone() } else { m.display_name.clone() })}</span>
-                    <button type="button" class="lang" on:click=sign_out>{t(crate::i18n::SIGN_OUT)}</button>
+                    <SignOutButton/>
                 })}
                 <button type="button" class="lang" on:click=switch aria-label=t(crate::i18n::SWITCH_LANG_LABEL)>{t(crate::i18n::SWITCH_LANG)}</button>
             </header>
@@ -121,4 +111,25 @@ pub fn StaffApp() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Signs out and starts the next person at the console's front page.
+#[component]
+fn SignOutButton() -> impl IntoView {
+    let me = expect_context::<Me>();
+    let navigate = leptos_router::hooks::use_navigate();
+    let sign_out = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let _ = crate::api::staff_sign_out().await;
+            me.set(None);
+            // An absolute address: not resolved against the router's `/staff` base again.
+            let options = leptos_router::NavigateOptions {
+                resolve: false,
+                ..Default::default()
+            };
+            navigate("/staff/", options);
+        });
+    };
+    view! { <button type="button" class="lang" on:click=sign_out>{t(crate::i18n::SIGN_OUT)}</button> }
 }

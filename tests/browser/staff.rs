@@ -345,6 +345,8 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     browser.wait_text("已创建账号: lab-emc").await;
     browser.click("button", "退出登录").await;
     browser.wait_text("工作人员登录").await;
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/staff/", "sign-out returns to the front page");
 
     // The new lab-staff member creates an activity and a session.
     sign_in(&browser, "lab-emc", "emc-lab-2026", "电磁院 陈工").await;
