@@ -61,13 +61,26 @@ pub fn SessionsPage() -> impl IntoView {
         panel.set(p);
         focus_panel();
     };
-    let current = move || -> Option<ScheduledActivity> {
+    // Memos: a refresh that brings nothing new re-renders nothing, so focus and what is
+    // being read stay put; only a change (a booking arriving) redraws the list.
+    let loaded = Memo::new(move |_| activities.get());
+    // What the picker shows: names only, so new bookings leave it alone.
+    let choices = Memo::new(move |_| {
+        loaded.get().map(|r| {
+            r.map(|list| {
+                list.into_iter()
+                    .map(|a| (a.id, a.draft.title, a.organisation))
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let current = Memo::new(move |_| -> Option<ScheduledActivity> {
         let id = chosen.get()?;
-        activities
+        loaded
             .get()
             .and_then(Result::ok)
             .and_then(|list| list.into_iter().find(|a| a.id == id))
-    };
+    });
 
     view! {
         <h1>{t(i18n::CHOOSE_SESSION)}</h1>
@@ -77,7 +90,7 @@ pub fn SessionsPage() -> impl IntoView {
         </p>
         <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
         <p class="notice" aria-hidden="true">{move || announce.get()}</p>
-        {move || match activities.get() {
+        {move || match choices.get() {
             None => view! { <Loading/> }.into_any(),
             Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
             Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t(s::NO_ACTIVITY_YET)}</p> }.into_any(),
@@ -88,18 +101,17 @@ pub fn SessionsPage() -> impl IntoView {
                     panel.set(Panel::Series);
                 }>
                     <option value="">"—"</option>
-                    {list.into_iter().map(|a| {
-                        let id = a.id;
+                    {list.into_iter().map(|(id, title, organisation)| {
                         let label = move || {
                             let l = lang.get().code();
-                            format!("{} · {}", a.draft.title.get(l), a.organisation.get(l))
+                            format!("{} · {}", title.get(l), organisation.get(l))
                         };
                         view! { <option value=id.to_string() selected=move || chosen.get() == Some(id)>{label}</option> }
                     }).collect_view()}
                 </select>
             }.into_any(),
         }}
-        {move || current().map(|a| {
+        {move || current.get().map(|a| {
             let l = lang.get();
             view! {
                 <p class="meta">{format!("{} · {}", a.organisation.get(l.code()), format::date_range(a.draft.starts_on, a.draft.ends_on, l))}</p>
@@ -132,7 +144,7 @@ pub fn SessionsPage() -> impl IntoView {
                     </section>
                 }.into_any(),
                 (Panel::EditActivity, Some(_)) => {
-                    let existing = untrack(current);
+                    let existing = current.get_untracked();
                     view! {
                         <section class="series">
                             {heading(s::EDIT_ACTIVITY)}
@@ -157,7 +169,7 @@ pub fn SessionsPage() -> impl IntoView {
                     </section>
                 }.into_any(),
                 (Panel::EditSession(id), Some(activity_id)) => {
-                    let existing = untrack(current).and_then(|a| a.sessions.into_iter().find(|x| x.id == id));
+                    let existing = current.get_untracked().and_then(|a| a.sessions.into_iter().find(|x| x.id == id));
                     view! {
                         <section class="series">
                             {heading(s::EDIT_SESSION)}
@@ -178,7 +190,7 @@ pub fn SessionsPage() -> impl IntoView {
                 (_, None) => ().into_any(),
             }
         }}
-        {move || current().map(|a| view! {
+        {move || current.get().map(|a| view! {
             <SessionList sessions=a.sessions announce=announce confirming=confirming on_edit=Callback::new(move |id| open(Panel::EditSession(id)))
                 on_changed=Callback::new(move |_| activities.refetch())/>
         })}

@@ -373,6 +373,13 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     browser.click("button", "创建场次").await;
     browser.wait_text("场次已创建").await;
     browser.wait_text("已预约 0/20 人").await;
+    browser.click("button", "修改活动").await;
+    browser.fill("活动名称", "电磁兼容实验室开放日").await;
+    browser.click("button", "保存").await;
+    browser.wait_text("已保存").await;
+    browser
+        .wait_text("电磁兼容实验室开放日 · 食品检验检测研究院")
+        .await;
 
     // A booking arrives, and shows in the picker and the roster.
     let list = server
@@ -382,7 +389,7 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
         .unwrap();
     let activity = list
         .iter()
-        .find(|a| a.draft.title.zh == "电磁兼容开放日")
+        .find(|a| a.draft.title.zh == "电磁兼容实验室开放日")
         .expect("the activity was saved");
     let session = activity.sessions[0].id;
     let booked: serde_json::Value = reqwest::Client::new()
