@@ -18,8 +18,22 @@ async fn type_into(browser: &Journey, id: &str, text: &str) {
     el.send_keys(text).await.expect("types");
 }
 
-/// Enters an enzyme reading for one sample on the staff bench and waits for it to be saved.
+/// Tests listed on the staff bench for one sample.
+async fn tests_listed(browser: &Journey, code: &str) -> usize {
+    browser
+        .client
+        .find_all(fantoccini::Locator::Css(&format!(
+            "li[data-code='{code}'] li.test"
+        )))
+        .await
+        .map(|found| found.len())
+        .unwrap_or(0)
+}
+
+/// Enters an enzyme reading for one sample and waits until the bench lists it: the
+/// "saved" notice alone may still be showing from the sample's previous test.
 async fn enzyme_result(browser: &Journey, code: &str, percent: &str) {
+    let before = tests_listed(browser, code).await;
     type_into(browser, &format!("reading-{code}"), percent).await;
     browser
         .wait_css(&format!("li[data-code='{code}'] form button[type=submit]"))
@@ -30,6 +44,15 @@ async fn enzyme_result(browser: &Journey, code: &str, percent: &str) {
     browser
         .wait_text(&format!("已保存: {}", display(code)))
         .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tests_listed(browser, code).await <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bench never listed test {} of {code}",
+            before + 1
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 fn display(code: &str) -> String {
