@@ -245,7 +245,8 @@ async fn start_server(options: &Options, database_url: &str) -> Result<Server, S
         .arg(database_url)
         .arg("--dist")
         .arg(&options.dist)
-        .env("RUST_LOG", "warn")
+        // The server's own default log filter, as deployed.
+        .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
