@@ -1,15 +1,74 @@
 //! `cargo xtask bench [options]`: build the app and the release server, then run the load
 //! generator (crates/bench) against SQLite and PostgreSQL. It writes BENCHMARKS.md and
 //! bench-results.json at the repository root. Options go to the generator unchanged.
+//!
+//! Only what is out of date is built: the app is rebuilt when a file it is made from is newer
+//! than `dist/`, and cargo skips what it has built. How long each step took goes into the
+//! report, so the cost of a run from a fresh clone is on record.
 
 use crate::ctx::{run, show, stage, Ctx, Failure, Result};
 use crate::{build, tools};
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 const USAGE: &str = "\
 usage: cargo xtask bench [--clients N] [--places N] [--bookings N] [--spread N] [--seconds N]
                          [--databases sqlite,postgres] [--postgres URL] [--skip-spa]
-  --skip-spa   measure the dist/ already built instead of running trunk build --release";
+  --skip-spa   measure the dist/ already built, even if it is older than the sources";
+
+/// What the app in dist/ is built from (relative to the root; folders are walked).
+const SPA_INPUTS: [&str; 10] = [
+    "src",
+    "style",
+    "public",
+    "index.html",
+    "staff.html",
+    "Trunk.toml",
+    "Cargo.toml",
+    "Cargo.lock",
+    "crates/domain/src",
+    "crates/domain/Cargo.toml",
+];
+
+/// The newest modification time under `path` (a file, or every file below a folder).
+fn newest(path: &Path) -> Option<SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| newest(&e.path()))
+        .max()
+}
+
+/// Whether both bundles in dist/ are newer than everything they are built from.
+fn spa_up_to_date(root: &Path) -> bool {
+    let built = [
+        root.join("dist/index.html"),
+        root.join("dist/staff/index.html"),
+    ]
+    .iter()
+    .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+    .collect::<Option<Vec<SystemTime>>>()
+    .and_then(|times| times.into_iter().min());
+    let Some(built) = built else {
+        return false;
+    };
+    SPA_INPUTS
+        .iter()
+        .filter_map(|p| newest(&root.join(p)))
+        .all(|t| t <= built)
+}
+
+/// `name=seconds` for the report.
+fn timing(name: &str, took: Duration) -> [String; 2] {
+    [
+        "--step".to_owned(),
+        format!("{name}={:.1}", took.as_secs_f64()),
+    ]
+}
 
 pub fn main(args: &[String]) -> Result {
     if args.iter().any(|a| a == "-h" || a == "--help") {
@@ -20,17 +79,24 @@ pub fn main(args: &[String]) -> Result {
     let forwarded: Vec<&String> = args.iter().filter(|a| *a != "--skip-spa").collect();
     let started = Instant::now();
     let mut ctx = Ctx::new()?;
-    if skip_spa {
-        if !ctx.root.join("dist").join("index.html").is_file() {
-            return Err(Failure::new(
-                "--skip-spa needs a built dist/: run without it once",
-            ));
-        }
-    } else {
-        let tools = tools::bootstrap(&mut ctx, false)?;
-        stage("trunk build --release (dist/)", || build::spa(&ctx, &tools)).0?;
+    let mut steps: Vec<String> = Vec::new();
+    let have_dist = ctx.root.join("dist").join("index.html").is_file();
+    if skip_spa && !have_dist {
+        return Err(Failure::new(
+            "--skip-spa needs a built dist/: run without it once",
+        ));
     }
-    stage(
+    if skip_spa || spa_up_to_date(&ctx.root) {
+        println!("\n==> dist/ is up to date with the app's sources: not rebuilding it");
+    } else {
+        let (tools, took) = stage("tools", || tools::bootstrap(&mut ctx, false));
+        steps.extend(timing("tools", took));
+        let tools = tools?;
+        let (built, took) = stage("trunk build --release (dist/)", || build::spa(&ctx, &tools));
+        steps.extend(timing("app build (trunk, both bundles)", took));
+        built?;
+    }
+    let (built, took) = stage(
         "cargo build --release -p labday-server -p labday-bench",
         || {
             let mut cmd = ctx.cargo();
@@ -45,10 +111,12 @@ pub fn main(args: &[String]) -> Result {
             println!("$ {}", show(&cmd));
             run(&mut cmd)
         },
-    )
-    .0?;
+    );
+    steps.extend(timing("server build (cargo --release)", took));
+    built?;
     let release = build::target_dir(&ctx).join("release");
-    let exe = |name: &str| release.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let exe =
+        |name: &str| -> PathBuf { release.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)) };
     let mut cmd = ctx.command(&exe("labday-bench").to_string_lossy());
     cmd.arg("--server")
         .arg(exe("labday-server"))
@@ -56,6 +124,7 @@ pub fn main(args: &[String]) -> Result {
         .arg(ctx.root.join("dist"))
         .arg("--out")
         .arg(&ctx.root)
+        .args(&steps)
         .args(forwarded);
     stage("labday-bench", || {
         println!("$ {}", show(&cmd));

@@ -27,6 +27,8 @@ pub struct Options {
     pub postgres: String,
     pub databases: Vec<String>,
     pub commit: String,
+    /// How long the steps before this run took (`cargo xtask bench` passes them), in seconds.
+    pub steps: Vec<(String, f64)>,
 }
 
 const USAGE: &str = "\
@@ -40,7 +42,8 @@ usage: labday-bench --server PATH [options]
   --seconds N           length of the baseline and browse phases (default 5)
   --postgres URL        PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
   --databases LIST      comma-separated: sqlite,postgres (default both)
-  --commit SHA          commit being measured (default: git rev-parse HEAD)";
+  --commit SHA          commit being measured (default: git rev-parse HEAD)
+  --step NAME=SECONDS   a step before this run and how long it took, for the report";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -55,6 +58,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         postgres: "postgres://postgres@127.0.0.1:5432/test".into(),
         databases: vec!["sqlite".into(), "postgres".into()],
         commit: String::new(),
+        steps: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -90,6 +94,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--commit" => o.commit = value()?,
+            "--step" => {
+                let step = value()?;
+                let (name, secs) = step
+                    .rsplit_once('=')
+                    .and_then(|(n, s)| Some((n.to_owned(), s.parse::<f64>().ok()?)))
+                    .ok_or_else(|| format!("--step needs NAME=SECONDS, not `{step}`"))?;
+                o.steps.push((name, secs));
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),
         }
@@ -143,7 +155,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(options: Options) -> Result<bool, String> {
+async fn run(mut options: Options) -> Result<bool, String> {
+    let started = std::time::Instant::now();
     let mut results = Vec::new();
     for database in &options.databases {
         println!("\n==> {database}");
@@ -157,6 +170,9 @@ async fn run(options: Options) -> Result<bool, String> {
     }
     println!("\n==> bundle ({})", options.dist.display());
     let bundle = bundle::measure(&options.dist)?;
+    options
+        .steps
+        .push(("load and checks".into(), started.elapsed().as_secs_f64()));
     let machine = report::Machine::detect();
     let json = report::json(&options, &machine, &results, &bundle);
     let md = report::markdown(&options, &machine, &results, &bundle);

@@ -64,6 +64,7 @@ pub fn json(options: &Options, m: &Machine, results: &[DatabaseResult], bundle: 
         "commit": options.commit,
         "date": m.date,
         "machine": {"cpu": m.cpu, "cores": m.cores, "memory_mb": m.memory_mb, "os": m.os, "kernel": m.kernel},
+        "steps_seconds": options.steps.iter().map(|(n, s)| json!({"step": n, "seconds": s})).collect::<Vec<_>>(),
         "parameters": {
             "clients": options.clients,
             "popular_session_places": options.places,
@@ -124,10 +125,25 @@ pub fn markdown(
     );
     let _ = writeln!(
         md,
-        "| baseline, browse | {} clients for {} s each; browse alternates `GET /api/v1/activities` and `GET /api/v1/sessions/{{id}}` |\n",
+        "| baseline, browse | {} clients for {} s each; browse alternates `GET /api/v1/activities` and `GET /api/v1/sessions/{{id}}` |",
         options.clients,
         options.phase.as_secs()
     );
+    if !options.steps.is_empty() {
+        let steps: Vec<String> = options
+            .steps
+            .iter()
+            .map(|(name, secs)| format!("{name} {secs:.0} s"))
+            .collect();
+        let total: f64 = options.steps.iter().map(|(_, s)| s).sum();
+        let _ = writeln!(
+            md,
+            "| time | {} (total {:.1} min) |",
+            steps.join(", "),
+            total / 60.0
+        );
+    }
+    let _ = writeln!(md);
 
     let _ = writeln!(md, "## Figures\n");
     let _ = writeln!(
@@ -226,6 +242,16 @@ pub fn markdown(
                 "{:.1} / {:.1} MB",
                 r.rss_peak_kb as f64 / 1024.0,
                 r.rss_end_kb as f64 / 1024.0
+            )
+        },
+    );
+    row(
+        &mut md,
+        "machine load, 1-min average (before run / after rush)",
+        &|r| {
+            format!(
+                "{:.2} / {:.2} on {} cores",
+                r.load_before, r.load_after, m.cores
             )
         },
     );

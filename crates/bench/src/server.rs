@@ -42,6 +42,10 @@ pub struct DatabaseResult {
     pub check: Check,
     pub rss_peak_kb: u64,
     pub rss_end_kb: u64,
+    /// The machine's 1-minute load average before the run and after the rush: other work
+    /// on the same cores (builds) shows here, and lowers every absolute figure.
+    pub load_before: f64,
+    pub load_after: f64,
 }
 
 impl DatabaseResult {
@@ -80,6 +84,7 @@ impl DatabaseResult {
             },
             "server_rss_peak_kb": self.rss_peak_kb,
             "server_rss_end_kb": self.rss_end_kb,
+            "load_average_1min": {"before": self.load_before, "after_rush": self.load_after},
             "safe": self.safe(),
         })
     }
@@ -240,7 +245,8 @@ async fn start_server(options: &Options, database_url: &str) -> Result<Server, S
         .arg(database_url)
         .arg("--dist")
         .arg(&options.dist)
-        .env("RUST_LOG", "warn")
+        // The server's own default log filter, as deployed.
+        .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -277,6 +283,14 @@ fn memory_kb(pid: u32) -> (u64, u64) {
             .unwrap_or(0)
     };
     (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// The 1-minute load average (0 when unknown).
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// Per session: capacity, the `booked` counter, and confirmed people counted from bookings.
@@ -331,6 +345,7 @@ pub async fn bench_database(options: &Options, database: &str) -> Result<Databas
 }
 
 async fn measure(options: &Options, database: &str, url: &str) -> Result<DatabaseResult, String> {
+    let load_before = load_average();
     let (popular, spread, readable) = seed(options, url).await?;
     let mut server = start_server(options, url).await?;
     let base = server.url.clone();
@@ -396,6 +411,7 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
     )
     .await;
     let (rss_peak_kb, rss_end_kb) = memory_kb(server.pid);
+    let load_after = load_average();
     println!(
         "rush: {} bookings in {:.2} s = {:.0}/s, p50 {:.1} ms, p99 {:.1} ms, {} errors; \
          opening wave p99 {:.1} ms; server RSS peak {} MB",
@@ -424,5 +440,7 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
         check,
         rss_peak_kb,
         rss_end_kb,
+        load_before,
+        load_after,
     })
 }

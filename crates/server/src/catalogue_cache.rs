@@ -1,8 +1,13 @@
 //! The public catalogue is what everyone reloads while booking opens: each response's JSON
 //! is kept for a second, with an ETag, so a burst of identical reads costs one database
 //! query and repeat views can be answered `304 Not Modified`. Bookings and cancellations
-//! made through this process clear it at once; changes made through other processes behind
-//! the same load balancer show within the second.
+//! made through this process make it stale at once (a counter bump, so a booking pays
+//! nothing for it); changes made through other processes behind the same load balancer
+//! show within the second.
+//!
+//! It also remembers each session's per-booking limit, which the booking form's field
+//! checks need: a booking then costs no catalogue read. A limit that changed elsewhere only
+//! changes which error the caller sees; storage checks the real limit when it books.
 
 use crate::error::AppError;
 use axum::body::Bytes;
@@ -11,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,6 +24,8 @@ use std::time::{Duration, Instant};
 const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Most distinct responses kept (activities, sessions, filters); past that it starts over.
 const MOST_ENTRIES: usize = 4096;
+/// How long a session's per-booking limit is reused.
+const LIMIT_FRESH_FOR: Duration = Duration::from_secs(10);
 
 /// One response body, ready to send.
 #[derive(Clone)]
@@ -71,9 +79,20 @@ impl Cached {
     }
 }
 
+/// A kept response: when it was loaded, and the places generation it was loaded in.
+struct Entry {
+    at: Instant,
+    generation: u64,
+    cached: Cached,
+}
+
 #[derive(Default)]
 pub struct CatalogueCache {
-    entries: Mutex<HashMap<String, (Instant, Cached)>>,
+    entries: Mutex<HashMap<String, Entry>>,
+    /// Bumped whenever places change: entries of an older generation are stale.
+    generation: AtomicU64,
+    /// Session → (when read, per-booking limit).
+    limits: Mutex<HashMap<i64, (Instant, u32)>>,
     /// One load at a time: when a response expires under a thousand readers, one of them
     /// queries the database and the rest wait for its answer instead of all querying.
     loading: tokio::sync::Mutex<()>,
@@ -94,6 +113,8 @@ impl CatalogueCache {
         if let Some(hit) = self.fresh(key) {
             return Ok(Some(hit));
         }
+        // Read before loading: a booking committed during the load makes this entry stale.
+        let generation = self.generation.load(Ordering::Acquire);
         let Some(value) = load.await? else {
             return Ok(None);
         };
@@ -102,21 +123,60 @@ impl CatalogueCache {
             if entries.len() >= MOST_ENTRIES {
                 entries.clear();
             }
-            entries.insert(key.to_owned(), (Instant::now(), cached.clone()));
+            entries.insert(
+                key.to_owned(),
+                Entry {
+                    at: Instant::now(),
+                    generation,
+                    cached: cached.clone(),
+                },
+            );
         }
         Ok(Some(cached))
     }
 
     fn fresh(&self, key: &str) -> Option<Cached> {
         let entries = self.entries.lock().ok()?;
-        let (at, cached) = entries.get(key)?;
-        (at.elapsed() < FRESH_FOR).then(|| cached.clone())
+        let entry = entries.get(key)?;
+        let current = entry.generation == self.generation.load(Ordering::Acquire);
+        (current && entry.at.elapsed() < FRESH_FOR).then(|| entry.cached.clone())
     }
 
-    /// Forget everything: places have just changed.
+    /// Places have just changed (a booking, a cancellation): every kept response is stale.
+    pub fn places_changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Forget everything, limits included: staff changed the catalogue.
     pub fn clear(&self) {
+        self.places_changed();
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
+        }
+        if let Ok(mut limits) = self.limits.lock() {
+            limits.clear();
+        }
+    }
+
+    /// A session's per-booking limit, if read within the last few seconds.
+    pub fn per_booking_limit(&self, session: i64) -> Option<u32> {
+        let limits = self.limits.lock().ok()?;
+        let (at, limit) = limits.get(&session)?;
+        (at.elapsed() < LIMIT_FRESH_FOR).then_some(*limit)
+    }
+
+    pub fn remember_limit(&self, session: i64, limit: u32) {
+        if let Ok(mut limits) = self.limits.lock() {
+            if limits.len() >= MOST_ENTRIES {
+                limits.clear();
+            }
+            limits.insert(session, (Instant::now(), limit));
+        }
+    }
+
+    pub fn forget_limit(&self, session: i64) {
+        if let Ok(mut limits) = self.limits.lock() {
+            limits.remove(&session);
         }
     }
 }

@@ -145,7 +145,10 @@ pub async fn start(
         source,
     })?;
     let handle = tokio::spawn(async move {
-        // The peer address lets sample lookups be throttled per client.
+        // The peer address lets sample lookups be throttled per client. Making the service
+        // once also finalises the router once: served as a bare `Router`, axum rebuilds
+        // (deep-clones) the whole route table for every connection, ~100 KB each, which
+        // under a rush of a thousand connections was most of the server's memory.
         let served = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

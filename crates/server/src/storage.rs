@@ -1,6 +1,7 @@
 //! The storage boundary: everything the API needs from a database, as one small trait per
 //! aggregate. Handlers only ever see these traits; SQL lives in the implementations.
 
+mod admission;
 mod console_sql;
 pub mod photos;
 pub mod postgres;
@@ -136,12 +137,20 @@ pub trait Catalogue: Send + Sync {
 #[async_trait]
 pub trait Bookings: Send + Sync {
     /// Books atomically: window, duplicate, daily-limit and no-show checks, then confirmed
-    /// or waitlisted; confirmed people never exceed capacity.
+    /// or waitlisted; confirmed people never exceed capacity. Concurrent calls are admitted
+    /// together in batches (group commit), each with its own answer.
     async fn book(
         &self,
         booking: ValidBooking,
         ctx: BookingContext,
     ) -> Result<BookingView, BookingError>;
+    /// Books `requests` in one transaction, in order, each decided as if it came after the
+    /// one before (places, duplicate phones, daily limits, idempotency keys): one answer
+    /// each. This is what `book` does with the requests waiting at the same moment.
+    async fn book_batch(
+        &self,
+        requests: Vec<(ValidBooking, BookingContext)>,
+    ) -> Vec<Result<BookingView, BookingError>>;
     /// The holder's view, or `None` when code and phone do not match a booking.
     async fn find_booking(
         &self,

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::storage::BookingContext;
+use crate::storage::{BookingContext, BookingError};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -76,12 +76,21 @@ pub async fn create_booking(
 ) -> Result<(StatusCode, Json<BookingView>), AppError> {
     let Json(request) = body?;
     let now = Utc::now();
-    let session = state
-        .storage
-        .session(request.session_id, now)
-        .await?
-        .ok_or_else(|| AppError::not_found("session"))?;
-    let valid = request.validate(session.per_booking_limit)?;
+    let limit = match state.catalogue_cache.per_booking_limit(request.session_id) {
+        Some(limit) => limit,
+        None => {
+            let session = state
+                .storage
+                .session(request.session_id, now)
+                .await?
+                .ok_or_else(|| AppError::not_found("session"))?;
+            state
+                .catalogue_cache
+                .remember_limit(session.id, session.per_booking_limit);
+            session.per_booking_limit
+        }
+    };
+    let valid = request.validate(limit)?;
     let ctx = BookingContext {
         now,
         daily_limit: state.daily_limit,
@@ -89,9 +98,20 @@ pub async fn create_booking(
         code: fresh_code(),
         idempotency: idempotency(&headers, &request)?,
     };
-    let view = state.storage.book(valid, ctx).await?;
-    state.catalogue_cache.clear();
-    tracing::info!(session = view.session.id, status = ?view.status, "booking made");
+    let view = match state.storage.book(valid, ctx).await {
+        Ok(view) => view,
+        Err(e) => {
+            if matches!(e, BookingError::Refused(ErrorCode::PartyTooLarge)) {
+                // The limit changed since it was remembered.
+                state.catalogue_cache.forget_limit(request.session_id);
+            }
+            return Err(e.into());
+        }
+    };
+    state.catalogue_cache.places_changed();
+    // Debug, not info: under a rush a line per booking on stderr cost a third of the
+    // booking rate (BENCHMARKS.md); the bookings table is the record.
+    tracing::debug!(session = view.session.id, status = ?view.status, "booking made");
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -162,8 +182,8 @@ pub async fn cancel_booking(
         .storage
         .cancel_booking(&code, &phone, Utc::now())
         .await?;
-    state.catalogue_cache.clear();
-    tracing::info!(session = view.session.id, "booking cancelled");
+    state.catalogue_cache.places_changed();
+    tracing::debug!(session = view.session.id, "booking cancelled");
     Ok(Json(view))
 }
 

@@ -5,12 +5,14 @@
 //! sessions book in parallel. The per-phone daily limit spans sessions, so a transaction-scoped
 //! advisory lock on the phone number serialises one number's bookings too.
 
+mod admit;
 mod photos;
 mod reports;
 mod samples;
 mod schedule;
 mod staff;
 
+use super::admission::{admit_each, Desk, Request};
 use super::rows::{
     to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, HOLDING,
     SESSION_SELECT,
@@ -19,6 +21,7 @@ use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
 };
+use admit::PgAdmissions;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
 use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
@@ -29,12 +32,17 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Connections per server process. Bookings of one session queue on its row lock anyway, so
 /// a few connections keep the database busy; several processes must stay well below
 /// PostgreSQL's default `max_connections` of 100.
 const POOL_SIZE: u32 = 8;
+
+/// Batches of bookings in flight at once per process: while one commits (a WAL flush),
+/// the next takes its phone locks and reads, then queues on the session locks.
+const BOOKING_WRITERS: usize = 3;
 
 /// Advisory-lock class for "one phone number's bookings" (the two-key form, so it cannot
 /// collide with the single-key lock sqlx takes while migrating).
@@ -45,6 +53,9 @@ const ONE_PER_PHONE_CONSTRAINT: &str = "bookings_one_per_phone_per_session";
 
 pub struct PostgresStorage {
     pool: PgPool,
+    admissions: Arc<PgAdmissions>,
+    /// Bookings queue here and are admitted in batches (group commit, `admit.rs`).
+    desk: Desk,
 }
 
 impl PostgresStorage {
@@ -58,7 +69,13 @@ impl PostgresStorage {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(PostgresStorage { pool })
+        let admissions = Arc::new(PgAdmissions { pool: pool.clone() });
+        let desk = Desk::open(admissions.clone(), BOOKING_WRITERS);
+        Ok(PostgresStorage {
+            pool,
+            admissions,
+            desk,
+        })
     }
 }
 
@@ -314,51 +331,50 @@ enum Attempt {
     KeyTaken,
 }
 
-impl PostgresStorage {
-    /// Books in two steps, so the session's row lock is held as briefly as possible: first,
-    /// under the phone number's advisory lock, everything that depends on the phone (retry,
-    /// duplicate, daily limit, no-shows); then, under the session's row lock, only the
-    /// capacity decision and one statement that inserts the booking and moves the counter.
-    async fn try_book(
-        &self,
-        booking: &ValidBooking,
-        ctx: &BookingContext,
-    ) -> Result<Attempt, BookingError> {
-        let mut tx = self.pool.begin().await?;
-        let phone = booking.phone.as_str();
-        // A retry carries the same phone, so it waits here until its original has committed
-        // and then finds it.
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind(PHONE_LOCK_CLASS)
-            .bind(phone)
-            .execute(&mut *tx)
-            .await?;
-        if let Some((key, digest)) = &ctx.idempotency {
-            if let Some(view) = earlier_booking(&mut tx, key, digest, ctx.now).await? {
-                return Ok(Attempt::Done(Box::new(view)));
-            }
+/// Books in two steps, so the session's row lock is held as briefly as possible: first,
+/// under the phone number's advisory lock, everything that depends on the phone (retry,
+/// duplicate, daily limit, no-shows); then, under the session's row lock, only the
+/// capacity decision and one statement that inserts the booking and moves the counter.
+async fn try_book(
+    pool: &PgPool,
+    booking: &ValidBooking,
+    ctx: &BookingContext,
+) -> Result<Attempt, BookingError> {
+    let mut tx = pool.begin().await?;
+    let phone = booking.phone.as_str();
+    // A retry carries the same phone, so it waits here until its original has committed
+    // and then finds it.
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(PHONE_LOCK_CLASS)
+        .bind(phone)
+        .execute(&mut *tx)
+        .await?;
+    if let Some((key, digest)) = &ctx.idempotency {
+        if let Some(view) = earlier_booking(&mut tx, key, digest, ctx.now).await? {
+            return Ok(Attempt::Done(Box::new(view)));
         }
-        let session = session_row(&mut tx, booking.session_id)
-            .await?
-            .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        if session.status() == SessionStatus::Cancelled {
-            return Err(refused(ErrorCode::SessionCancelled));
-        }
-        let local_now = session.local_now(ctx.now);
-        let stamp = local_now.with_nanosecond(0).unwrap_or(local_now);
-        if window_state(
-            local_now,
-            session.booking_opens_at,
-            session.booking_closes_at,
-        ) != WindowState::Open
-        {
-            return Err(refused(ErrorCode::WindowClosed));
-        }
-        if booking.party.people() > to_u32(session.per_booking_limit) {
-            return Err(refused(ErrorCode::PartyTooLarge));
-        }
-        let day = session.starts_at.date();
-        let (duplicate, that_day, no_shows): (bool, i64, Vec<NaiveDate>) = sqlx::query_as(&format!(
+    }
+    let session = session_row(&mut tx, booking.session_id)
+        .await?
+        .ok_or_else(|| refused(ErrorCode::NotFound))?;
+    if session.status() == SessionStatus::Cancelled {
+        return Err(refused(ErrorCode::SessionCancelled));
+    }
+    let local_now = session.local_now(ctx.now);
+    let stamp = local_now.with_nanosecond(0).unwrap_or(local_now);
+    if window_state(
+        local_now,
+        session.booking_opens_at,
+        session.booking_closes_at,
+    ) != WindowState::Open
+    {
+        return Err(refused(ErrorCode::WindowClosed));
+    }
+    if booking.party.people() > to_u32(session.per_booking_limit) {
+        return Err(refused(ErrorCode::PartyTooLarge));
+    }
+    let day = session.starts_at.date();
+    let (duplicate, that_day, no_shows): (bool, i64, Vec<NaiveDate>) = sqlx::query_as(&format!(
             "SELECT \
                EXISTS (SELECT 1 FROM bookings WHERE session_id = $1 AND phone = $2 AND status IN {HOLDING}), \
                (SELECT COALESCE(SUM(adults + children), 0)::BIGINT FROM bookings \
@@ -370,38 +386,37 @@ impl PostgresStorage {
         .bind(day)
         .fetch_one(&mut *tx)
         .await?;
-        if duplicate {
-            return Err(refused(ErrorCode::DuplicateBooking));
-        }
-        if !booking::within_daily_limit(to_u32(that_day), booking.party, ctx.daily_limit) {
-            return Err(refused(ErrorCode::DailyLimit));
-        }
-        if ctx
-            .no_show
-            .blocked_until(&no_shows, local_now.date())
-            .is_some()
-        {
-            return Err(refused(ErrorCode::NoShowBlocked));
-        }
+    if duplicate {
+        return Err(refused(ErrorCode::DuplicateBooking));
+    }
+    if !booking::within_daily_limit(to_u32(that_day), booking.party, ctx.daily_limit) {
+        return Err(refused(ErrorCode::DailyLimit));
+    }
+    if ctx
+        .no_show
+        .blocked_until(&no_shows, local_now.date())
+        .is_some()
+    {
+        return Err(refused(ErrorCode::NoShowBlocked));
+    }
 
-        // From here to commit, this session's other bookings wait.
-        let (capacity, booked, session_status): (i64, i64, String) = sqlx::query_as(
-            "SELECT capacity, booked, status FROM sessions WHERE id = $1 FOR UPDATE",
-        )
-        .bind(session.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if session_status == "cancelled" {
-            return Err(refused(ErrorCode::SessionCancelled));
-        }
-        let status = booking::admit(to_u32(capacity), to_u32(booked), booking.party);
-        let counter = if status == BookingStatus::Confirmed {
-            "booked"
-        } else {
-            "waiting"
-        };
-        let (key, digest) = ctx.idempotency.clone().unzip();
-        let inserted = sqlx::query(&format!(
+    // From here to commit, this session's other bookings wait.
+    let (capacity, booked, session_status): (i64, i64, String) =
+        sqlx::query_as("SELECT capacity, booked, status FROM sessions WHERE id = $1 FOR UPDATE")
+            .bind(session.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if session_status == "cancelled" {
+        return Err(refused(ErrorCode::SessionCancelled));
+    }
+    let status = booking::admit(to_u32(capacity), to_u32(booked), booking.party);
+    let counter = if status == BookingStatus::Confirmed {
+        "booked"
+    } else {
+        "waiting"
+    };
+    let (key, digest) = ctx.idempotency.clone().unzip();
+    let inserted = sqlx::query(&format!(
             "WITH booking AS ( \
                INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING adults + children AS people) \
@@ -420,19 +435,38 @@ impl PostgresStorage {
         .bind(digest)
         .execute(&mut *tx)
         .await;
-        if let Err(e) = inserted {
-            return match unique_violation(&e).as_deref() {
-                // The same key, sent with another phone, committed first.
-                Some(IDEMPOTENCY_CONSTRAINT) => Ok(Attempt::KeyTaken),
-                Some(ONE_PER_PHONE_CONSTRAINT) => Err(refused(ErrorCode::DuplicateBooking)),
-                _ => Err(e.into()),
-            };
+    if let Err(e) = inserted {
+        return match unique_violation(&e).as_deref() {
+            // The same key, sent with another phone, committed first.
+            Some(IDEMPOTENCY_CONSTRAINT) => Ok(Attempt::KeyTaken),
+            Some(ONE_PER_PHONE_CONSTRAINT) => Err(refused(ErrorCode::DuplicateBooking)),
+            _ => Err(e.into()),
+        };
+    }
+    tx.commit().await?;
+    let mut conn = pool.acquire().await?;
+    let view = booking_view(&mut conn, "b.code = $1", ctx.code.as_str(), None, ctx.now).await?;
+    view.map(|v| Attempt::Done(Box::new(v)))
+        .ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+}
+
+/// One booking in a transaction of its own: a lone request, or one whose batch failed.
+async fn book_alone(
+    pool: &PgPool,
+    booking: &ValidBooking,
+    ctx: &BookingContext,
+) -> Result<BookingView, BookingError> {
+    match try_book(pool, booking, ctx).await? {
+        Attempt::Done(view) => Ok(*view),
+        Attempt::KeyTaken => {
+            let (key, digest) = ctx.idempotency.as_ref().ok_or_else(|| {
+                BookingError::Storage(StorageError::new("key conflict without a key"))
+            })?;
+            let mut conn = pool.acquire().await?;
+            earlier_booking(&mut conn, key, digest, ctx.now)
+                .await?
+                .ok_or_else(|| BookingError::Storage(StorageError::new("earlier booking vanished")))
         }
-        tx.commit().await?;
-        let mut conn = self.pool.acquire().await?;
-        let view = booking_view(&mut conn, "b.code = $1", ctx.code.as_str(), None, ctx.now).await?;
-        view.map(|v| Attempt::Done(Box::new(v)))
-            .ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
     }
 }
 
@@ -443,20 +477,18 @@ impl Bookings for PostgresStorage {
         booking: ValidBooking,
         ctx: BookingContext,
     ) -> Result<BookingView, BookingError> {
-        match self.try_book(&booking, &ctx).await? {
-            Attempt::Done(view) => Ok(*view),
-            Attempt::KeyTaken => {
-                let (key, digest) = ctx.idempotency.as_ref().ok_or_else(|| {
-                    BookingError::Storage(StorageError::new("key conflict without a key"))
-                })?;
-                let mut conn = self.pool.acquire().await?;
-                earlier_booking(&mut conn, key, digest, ctx.now)
-                    .await?
-                    .ok_or_else(|| {
-                        BookingError::Storage(StorageError::new("earlier booking vanished"))
-                    })
-            }
-        }
+        self.desk.book(booking, ctx).await
+    }
+
+    async fn book_batch(
+        &self,
+        requests: Vec<(ValidBooking, BookingContext)>,
+    ) -> Vec<Result<BookingView, BookingError>> {
+        let requests: Vec<Request> = requests
+            .into_iter()
+            .map(|(booking, ctx)| Request { booking, ctx })
+            .collect();
+        admit_each(self.admissions.as_ref(), &requests).await
     }
 
     async fn find_booking(

@@ -1,37 +1,43 @@
 //! The default storage: one SQLite file in WAL mode. Reads use a small pool; every write
 //! goes through a single connection, so booking transactions are serialised and capacity
-//! checks cannot race. One server process per file.
+//! checks cannot race. Bookings are admitted in batches on that connection (group commit,
+//! `admit.rs`). One server process per file.
 
+mod admit;
 mod photos;
 mod reports;
 mod samples;
 mod schedule;
 mod staff;
 
+use super::admission::{admit_each, Desk, Request};
 use super::rows::{
-    to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, HOLDING,
-    SESSION_SELECT,
+    to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, SESSION_SELECT,
 };
 use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
 };
+use admit::SqliteAdmissions;
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
 use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
-use labday_domain::session::{window_state, SessionStatus, WindowState};
 use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct SqliteStorage {
     read: SqlitePool,
     write: SqlitePool,
+    admissions: Arc<SqliteAdmissions>,
+    /// Bookings queue here and are admitted in batches on the writer connection.
+    desk: Desk,
 }
 
 impl SqliteStorage {
@@ -57,7 +63,16 @@ impl SqliteStorage {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        Ok(SqliteStorage { read, write })
+        let admissions = Arc::new(SqliteAdmissions {
+            write: write.clone(),
+        });
+        let desk = Desk::open(admissions.clone(), 1);
+        Ok(SqliteStorage {
+            read,
+            write,
+            admissions,
+            desk,
+        })
     }
 }
 
@@ -277,116 +292,18 @@ impl Bookings for SqliteStorage {
         booking: ValidBooking,
         ctx: BookingContext,
     ) -> Result<BookingView, BookingError> {
-        let mut tx = self.write.begin().await?;
-        if let Some((key, digest)) = &ctx.idempotency {
-            let earlier: Option<(String, Option<String>)> = sqlx::query_as(
-                "SELECT code, request_digest FROM bookings WHERE idempotency_key = ?",
-            )
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some((code, earlier_digest)) = earlier {
-                if earlier_digest.as_deref() != Some(digest.as_str()) {
-                    return Err(refused(ErrorCode::IdempotencyMismatch));
-                }
-                let view = booking_view(&mut tx, "b.code = ?", &code, None, ctx.now).await?;
-                return view.ok_or_else(|| refused(ErrorCode::NotFound));
-            }
-        }
-        let session = session_row(&mut tx, booking.session_id)
-            .await?
-            .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        if session.status() == SessionStatus::Cancelled {
-            return Err(refused(ErrorCode::SessionCancelled));
-        }
-        let local_now = session.local_now(ctx.now);
-        let stamp = local_now.with_nanosecond(0).unwrap_or(local_now);
-        if window_state(
-            local_now,
-            session.booking_opens_at,
-            session.booking_closes_at,
-        ) != WindowState::Open
-        {
-            return Err(refused(ErrorCode::WindowClosed));
-        }
-        if booking.party.people() > to_u32(session.per_booking_limit) {
-            return Err(refused(ErrorCode::PartyTooLarge));
-        }
-        let phone = booking.phone.as_str();
-        let duplicate: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM bookings WHERE session_id = ? AND phone = ? AND status IN {HOLDING}"
-        ))
-        .bind(session.id)
-        .bind(phone)
-        .fetch_one(&mut *tx)
-        .await?;
-        if duplicate > 0 {
-            return Err(refused(ErrorCode::DuplicateBooking));
-        }
-        let day = session.starts_at.date();
-        let that_day: i64 = sqlx::query_scalar(&format!(
-            "SELECT COALESCE(SUM(adults + children), 0) FROM bookings WHERE phone = ? AND session_day = ? AND status IN {HOLDING}"
-        ))
-        .bind(phone)
-        .bind(day)
-        .fetch_one(&mut *tx)
-        .await?;
-        if !booking::within_daily_limit(to_u32(that_day), booking.party, ctx.daily_limit) {
-            return Err(refused(ErrorCode::DailyLimit));
-        }
-        let no_shows: Vec<NaiveDate> = sqlx::query_scalar(
-            "SELECT session_day FROM bookings WHERE phone = ? AND status = 'no_show'",
-        )
-        .bind(phone)
-        .fetch_all(&mut *tx)
-        .await?;
-        if ctx
-            .no_show
-            .blocked_until(&no_shows, local_now.date())
-            .is_some()
-        {
-            return Err(refused(ErrorCode::NoShowBlocked));
-        }
-        let status = booking::admit(
-            to_u32(session.capacity),
-            to_u32(session.booked),
-            booking.party,
-        );
-        let people = i64::from(booking.party.people());
-        let (key, digest) = ctx.idempotency.clone().unzip();
-        sqlx::query(
-            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(session.id)
-        .bind(ctx.code.as_str())
-        .bind(booking.name.as_str())
-        .bind(phone)
-        .bind(i64::from(booking.party.adults))
-        .bind(i64::from(booking.party.children))
-        .bind(status.as_str())
-        .bind(day)
-        .bind(stamp)
-        .bind(stamp)
-        .bind(key)
-        .bind(digest)
-        .execute(&mut *tx)
-        .await?;
-        let counter = if status == BookingStatus::Confirmed {
-            "booked"
-        } else {
-            "waiting"
-        };
-        sqlx::query(&format!(
-            "UPDATE sessions SET {counter} = {counter} + ? WHERE id = ?"
-        ))
-        .bind(people)
-        .bind(session.id)
-        .execute(&mut *tx)
-        .await?;
-        let view = booking_view(&mut tx, "b.code = ?", ctx.code.as_str(), None, ctx.now).await?;
-        tx.commit().await?;
-        view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+        self.desk.book(booking, ctx).await
+    }
+
+    async fn book_batch(
+        &self,
+        requests: Vec<(ValidBooking, BookingContext)>,
+    ) -> Vec<Result<BookingView, BookingError>> {
+        let requests: Vec<Request> = requests
+            .into_iter()
+            .map(|(booking, ctx)| Request { booking, ctx })
+            .collect();
+        admit_each(self.admissions.as_ref(), &requests).await
     }
 
     async fn find_booking(

@@ -1,0 +1,356 @@
+//! Group commit for bookings. When booking opens, a thousand requests for one session arrive
+//! at once, and each used to be a write transaction of its own, queued on the session's
+//! lock: the last caller waited for a thousand commits. Here the requests wait in a queue
+//! instead, and a writer takes everything waiting as one batch: it reads what the batch's
+//! decisions depend on (sessions, earlier idempotency keys, the phones' bookings) in a few
+//! statements, decides each request in arrival order exactly as if they had come one after
+//! another ([`decide`]), writes the new bookings and counters, reads the holders' views and
+//! commits once, then answers every caller with its own outcome.
+//!
+//! Capacity stays safe for the same reason as before: a batch is one transaction under the
+//! same lock a single booking took (SQLite's one writer connection; PostgreSQL's session row
+//! locks), and within the batch the decisions see each other's effects. When a batch fails
+//! as a whole (a storage error, a unique index another process won), every request in it is
+//! tried again on its own, so one bad request cannot fail its neighbours.
+
+use super::rows::{to_u32, BookingRow, SessionRow};
+use super::{BookingContext, BookingError, StorageError};
+use async_trait::async_trait;
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use labday_domain::booking::{self, BookingStatus, ValidBooking};
+use labday_domain::session::{window_state, SessionStatus, WindowState};
+use labday_domain::{BookingView, ErrorCode};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+/// Most requests admitted in one transaction. Enough to take a whole opening wave in a
+/// handful of commits; small enough that one batch's statements stay short.
+pub(super) const MOST_PER_BATCH: usize = 256;
+
+/// Requests that may wait for a writer before callers are held back.
+const QUEUE_LENGTH: usize = 8192;
+
+/// One booking request and its context.
+pub struct Request {
+    pub booking: ValidBooking,
+    pub ctx: BookingContext,
+}
+
+/// One caller's answer.
+pub type Answer = Result<BookingView, BookingError>;
+
+/// What a database does with a batch.
+#[async_trait]
+pub(super) trait BatchWriter: Send + Sync + 'static {
+    /// Admits `batch` in one transaction: one answer per request, in order. `Err` means the
+    /// transaction failed as a whole and nothing of it was kept.
+    async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError>;
+
+    /// One request on its own, after its batch failed as a whole.
+    async fn admit_alone(&self, request: &Request) -> Answer {
+        match self.admit(std::slice::from_ref(request)).await {
+            Ok(mut answers) => answers
+                .pop()
+                .unwrap_or_else(|| Err(StorageError::new("no answer for a booking").into())),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Admits a batch, and when it fails as a whole, each of its requests on its own.
+pub(super) async fn admit_each(writer: &dyn BatchWriter, batch: &[Request]) -> Vec<Answer> {
+    match writer.admit(batch).await {
+        Ok(answers) if answers.len() == batch.len() => answers,
+        Ok(_) => vec_of_errors(batch.len(), "a batch lost answers"),
+        Err(e) if batch.len() == 1 => vec![Err(e.into())],
+        Err(e) => {
+            tracing::warn!(error = %e, size = batch.len(), "booking batch failed; admitting one by one");
+            let mut answers = Vec::with_capacity(batch.len());
+            for request in batch {
+                answers.push(writer.admit_alone(request).await);
+            }
+            answers
+        }
+    }
+}
+
+fn vec_of_errors(n: usize, why: &str) -> Vec<Answer> {
+    (0..n).map(|_| Err(StorageError::new(why).into())).collect()
+}
+
+struct Pending {
+    request: Request,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// The queue in front of a database's booking writers.
+pub(super) struct Desk {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl Desk {
+    /// Starts `writers` tasks that take batches off one queue. SQLite has one writer
+    /// connection, so one task; PostgreSQL can overlap a batch's reads with another's
+    /// commit. The tasks end when the desk is dropped.
+    pub(super) fn open(writer: Arc<dyn BatchWriter>, writers: usize) -> Desk {
+        let (queue, receiver) = mpsc::channel(QUEUE_LENGTH);
+        let receiver = Arc::new(Mutex::new(receiver));
+        for _ in 0..writers.max(1) {
+            let writer = writer.clone();
+            let receiver = receiver.clone();
+            tokio::spawn(async move {
+                while let Some(batch) = next_batch(&receiver).await {
+                    let (requests, replies): (Vec<Request>, Vec<_>) =
+                        batch.into_iter().map(|p| (p.request, p.reply)).unzip();
+                    let answers = admit_each(writer.as_ref(), &requests).await;
+                    for (reply, answer) in replies.into_iter().zip(answers) {
+                        // A caller that went away (client disconnected) needs no answer.
+                        let _ = reply.send(answer);
+                    }
+                }
+            });
+        }
+        Desk { queue }
+    }
+
+    /// Queues one request and waits for its answer.
+    pub(super) async fn book(&self, booking: ValidBooking, ctx: BookingContext) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            request: Request { booking, ctx },
+            reply,
+        };
+        if self.queue.send(pending).await.is_err() {
+            return Err(StorageError::new("the booking writer has stopped").into());
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(StorageError::new("the booking writer dropped a request").into())
+        })
+    }
+}
+
+/// Everything waiting now (at least one request), up to a batch's worth; `None` when the
+/// desk is gone. Nothing waits for a batch to fill: a lone request is admitted at once, and
+/// requests arriving while a batch commits form the next one.
+async fn next_batch(receiver: &Mutex<mpsc::Receiver<Pending>>) -> Option<Vec<Pending>> {
+    let mut receiver = receiver.lock().await;
+    let first = receiver.recv().await?;
+    let mut batch = vec![first];
+    while batch.len() < MOST_PER_BATCH {
+        match receiver.try_recv() {
+            Ok(p) => batch.push(p),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// One of a phone number's bookings that a decision depends on.
+#[derive(Debug, Clone)]
+pub(super) struct Held {
+    pub session_id: i64,
+    pub day: NaiveDate,
+    pub people: u32,
+    /// A no-show (counts towards the pause) rather than a booking holding places.
+    pub no_show: bool,
+}
+
+impl Held {
+    /// From a bookings row's status; `None` for statuses that matter to no rule.
+    pub(super) fn of(session_id: i64, day: NaiveDate, people: i64, status: &str) -> Option<Held> {
+        let status = BookingStatus::parse(status)?;
+        let no_show = match status {
+            BookingStatus::Confirmed | BookingStatus::Waitlisted | BookingStatus::CheckedIn => {
+                false
+            }
+            BookingStatus::NoShow => true,
+            BookingStatus::Cancelled => return None,
+        };
+        Some(Held {
+            session_id,
+            day,
+            people: to_u32(people),
+            no_show,
+        })
+    }
+}
+
+/// What the database holds that a batch's decisions depend on, read at the start of its
+/// transaction and updated as each decision is made.
+#[derive(Default)]
+pub(super) struct Known {
+    pub sessions: HashMap<i64, SessionRow>,
+    /// Idempotency key → (booking code, request digest).
+    pub keys: HashMap<String, (String, Option<String>)>,
+    /// Phone → its bookings that hold places, and its no-shows.
+    pub phones: HashMap<String, Vec<Held>>,
+}
+
+/// A booking to insert.
+#[derive(Debug, Clone)]
+pub(super) struct NewBooking {
+    pub session_id: i64,
+    pub code: String,
+    pub name: String,
+    pub phone: String,
+    pub adults: u32,
+    pub children: u32,
+    pub status: BookingStatus,
+    pub session_day: NaiveDate,
+    pub stamp: NaiveDateTime,
+    pub idempotency_key: Option<String>,
+    pub request_digest: Option<String>,
+}
+
+/// What a batch does: for each request the code of the booking to answer with (new or
+/// earlier) or a refusal; the rows to insert, in order; and each session's counter moves
+/// (people added to `booked`, to `waiting`).
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    pub outcomes: Vec<Result<String, ErrorCode>>,
+    pub inserts: Vec<NewBooking>,
+    pub counters: BTreeMap<i64, (i64, i64)>,
+}
+
+/// Decides each request in order, as if each had been its own transaction after the one
+/// before: a later request sees an earlier one's places, phone and idempotency key.
+pub(super) fn decide(known: &mut Known, requests: &[Request]) -> Plan {
+    let mut plan = Plan::default();
+    for request in requests {
+        let outcome = decide_one(known, request, &mut plan);
+        plan.outcomes.push(outcome);
+    }
+    plan
+}
+
+fn decide_one(
+    known: &mut Known,
+    Request { booking, ctx }: &Request,
+    plan: &mut Plan,
+) -> Result<String, ErrorCode> {
+    if let Some((key, digest)) = &ctx.idempotency {
+        if let Some((code, earlier_digest)) = known.keys.get(key) {
+            if earlier_digest.as_deref() != Some(digest.as_str()) {
+                return Err(ErrorCode::IdempotencyMismatch);
+            }
+            return Ok(code.clone());
+        }
+    }
+    let session = known
+        .sessions
+        .get_mut(&booking.session_id)
+        .ok_or(ErrorCode::NotFound)?;
+    if session.status() == SessionStatus::Cancelled {
+        return Err(ErrorCode::SessionCancelled);
+    }
+    let local_now = session.local_now(ctx.now);
+    if window_state(
+        local_now,
+        session.booking_opens_at,
+        session.booking_closes_at,
+    ) != WindowState::Open
+    {
+        return Err(ErrorCode::WindowClosed);
+    }
+    if booking.party.people() > to_u32(session.per_booking_limit) {
+        return Err(ErrorCode::PartyTooLarge);
+    }
+    let phone = booking.phone.as_str();
+    let day = session.starts_at.date();
+    let held = known.phones.entry(phone.to_owned()).or_default();
+    if held
+        .iter()
+        .any(|h| !h.no_show && h.session_id == session.id)
+    {
+        return Err(ErrorCode::DuplicateBooking);
+    }
+    let that_day: u32 = held
+        .iter()
+        .filter(|h| !h.no_show && h.day == day)
+        .map(|h| h.people)
+        .sum();
+    if !booking::within_daily_limit(that_day, booking.party, ctx.daily_limit) {
+        return Err(ErrorCode::DailyLimit);
+    }
+    let no_shows: Vec<NaiveDate> = held.iter().filter(|h| h.no_show).map(|h| h.day).collect();
+    if ctx
+        .no_show
+        .blocked_until(&no_shows, local_now.date())
+        .is_some()
+    {
+        return Err(ErrorCode::NoShowBlocked);
+    }
+
+    let status = booking::admit(
+        to_u32(session.capacity),
+        to_u32(session.booked),
+        booking.party,
+    );
+    let people = booking.party.people();
+    let moves = plan.counters.entry(session.id).or_default();
+    if status == BookingStatus::Confirmed {
+        session.booked += i64::from(people);
+        moves.0 += i64::from(people);
+    } else {
+        session.waiting += i64::from(people);
+        moves.1 += i64::from(people);
+    }
+    held.push(Held {
+        session_id: session.id,
+        day,
+        people,
+        no_show: false,
+    });
+    let code = ctx.code.as_str().to_owned();
+    let (key, digest) = ctx.idempotency.clone().unzip();
+    if let (Some(key), Some(digest)) = (&key, &digest) {
+        known
+            .keys
+            .insert(key.clone(), (code.clone(), Some(digest.clone())));
+    }
+    plan.inserts.push(NewBooking {
+        session_id: session.id,
+        code: code.clone(),
+        name: booking.name.as_str().to_owned(),
+        phone: phone.to_owned(),
+        adults: booking.party.adults,
+        children: booking.party.children,
+        status,
+        session_day: day,
+        stamp: local_now.with_nanosecond(0).unwrap_or(local_now),
+        idempotency_key: key,
+        request_digest: digest,
+    });
+    Ok(code)
+}
+
+/// The rows behind the holders' views of some bookings, read in three statements.
+#[derive(Default)]
+pub(super) struct Views {
+    pub(super) bookings: HashMap<String, BookingRow>,
+    pub(super) sessions: HashMap<i64, SessionRow>,
+    pub(super) positions: HashMap<String, u32>,
+}
+
+impl Views {
+    pub(super) fn view(&self, code: &str, now: chrono::DateTime<chrono::Utc>) -> Answer {
+        let vanished = || BookingError::Storage(StorageError::new("booking vanished"));
+        let b = self.bookings.get(code).ok_or_else(vanished)?;
+        let s = self.sessions.get(&b.session_id).ok_or_else(vanished)?;
+        let position = (b.status() == BookingStatus::Waitlisted)
+            .then(|| self.positions.get(code).copied().unwrap_or(1));
+        Ok(b.view(s, position, now))
+    }
+}
+
+/// The distinct values of `f` over the batch, for the statements that read what it needs.
+pub(super) fn distinct<T: Ord + Clone>(
+    requests: &[Request],
+    f: impl Fn(&Request) -> Option<T>,
+) -> Vec<T> {
+    let mut values: Vec<T> = requests.iter().filter_map(f).collect();
+    values.sort();
+    values.dedup();
+    values
+}

@@ -1,0 +1,193 @@
+//! PostgreSQL's side of group commit (see `storage::admission`). A batch takes the same
+//! locks a single booking takes, for all its phones and sessions at once and always in the
+//! same order (phones by hash, then sessions by id), so batches in several server processes
+//! queue behind each other instead of deadlocking: first the phones' advisory locks and the
+//! reads that depend on phones, then the sessions' row locks, the decisions, one insert and
+//! one counter update, and one commit — one WAL flush for the whole batch. The holders'
+//! views are read after commit, outside the locks. A lone request takes the single-booking
+//! path, which holds the session lock for even less.
+
+use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known, Request, Views};
+use super::super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::{BookingError, StorageError};
+use super::{book_alone, PHONE_LOCK_CLASS};
+use async_trait::async_trait;
+use chrono::{NaiveDate, NaiveDateTime};
+use labday_domain::booking::BookingStatus;
+use sqlx::{PgConnection, PgPool};
+
+/// The writer behind PostgreSQL's booking desk.
+pub(super) struct PgAdmissions {
+    pub(super) pool: PgPool,
+}
+
+#[async_trait]
+impl BatchWriter for PgAdmissions {
+    async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError> {
+        if let [request] = batch {
+            return Ok(vec![self.admit_alone(request).await]);
+        }
+        let mut tx = self.pool.begin().await?;
+        let phones = distinct(batch, |r| Some(r.booking.phone.as_str().to_owned()));
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock($1, h) FROM \
+             (SELECT DISTINCT hashtext(p) AS h FROM unnest($2::text[]) AS p ORDER BY h) AS phones",
+        )
+        .bind(PHONE_LOCK_CLASS)
+        .bind(&phones)
+        .execute(&mut *tx)
+        .await?;
+        let mut known = Known::default();
+        let keys = distinct(batch, |r| {
+            r.ctx.idempotency.as_ref().map(|(k, _)| k.clone())
+        });
+        if !keys.is_empty() {
+            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+                "SELECT idempotency_key, code, request_digest FROM bookings WHERE idempotency_key = ANY($1)",
+            )
+            .bind(&keys)
+            .fetch_all(&mut *tx)
+            .await?;
+            known.keys = rows
+                .into_iter()
+                .map(|(key, code, digest)| (key, (code, digest)))
+                .collect();
+        }
+        let held: Vec<(String, i64, NaiveDate, i64, String)> = sqlx::query_as(
+            "SELECT phone, session_id, session_day, adults + children, status FROM bookings \
+             WHERE phone = ANY($1) AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
+        )
+        .bind(&phones)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (phone, session, day, people, status) in held {
+            if let Some(h) = Held::of(session, day, people, &status) {
+                known.phones.entry(phone).or_default().push(h);
+            }
+        }
+
+        // From here to commit, these sessions' other bookings wait.
+        let ids = distinct(batch, |r| Some(r.booking.session_id));
+        let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
+            "{SESSION_SELECT} WHERE s.id = ANY($1) ORDER BY s.id FOR UPDATE OF s"
+        ))
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?;
+        known.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
+        let plan = decide(&mut known, batch);
+        if !plan.inserts.is_empty() {
+            let rows = &plan.inserts;
+            let column = |f: &dyn Fn(&super::super::admission::NewBooking) -> String| {
+                rows.iter().map(f).collect::<Vec<String>>()
+            };
+            let session_ids: Vec<i64> = rows.iter().map(|b| b.session_id).collect();
+            let adults: Vec<i64> = rows.iter().map(|b| i64::from(b.adults)).collect();
+            let children: Vec<i64> = rows.iter().map(|b| i64::from(b.children)).collect();
+            let days: Vec<NaiveDate> = rows.iter().map(|b| b.session_day).collect();
+            let stamps: Vec<NaiveDateTime> = rows.iter().map(|b| b.stamp).collect();
+            let keys: Vec<Option<String>> =
+                rows.iter().map(|b| b.idempotency_key.clone()).collect();
+            let digests: Vec<Option<String>> =
+                rows.iter().map(|b| b.request_digest.clone()).collect();
+            sqlx::query(
+                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
+                 SELECT session_id, code, name, phone, adults, children, status, session_day, stamp, stamp, key, digest \
+                 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], \
+                   $7::text[], $8::date[], $9::timestamp[], $10::text[], $11::text[]) WITH ORDINALITY \
+                   AS t(session_id, code, name, phone, adults, children, status, session_day, stamp, key, digest, n) \
+                 ORDER BY n",
+            )
+            .bind(&session_ids)
+            .bind(column(&|b| b.code.clone()))
+            .bind(column(&|b| b.name.clone()))
+            .bind(column(&|b| b.phone.clone()))
+            .bind(&adults)
+            .bind(&children)
+            .bind(column(&|b| b.status.as_str().to_owned()))
+            .bind(&days)
+            .bind(&stamps)
+            .bind(&keys)
+            .bind(&digests)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !plan.counters.is_empty() {
+            let ids: Vec<i64> = plan.counters.keys().copied().collect();
+            let booked: Vec<i64> = plan.counters.values().map(|c| c.0).collect();
+            let waiting: Vec<i64> = plan.counters.values().map(|c| c.1).collect();
+            sqlx::query(
+                "UPDATE sessions SET booked = sessions.booked + d.booked, waiting = sessions.waiting + d.waiting \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS d(id, booked, waiting) \
+                 WHERE sessions.id = d.id",
+            )
+            .bind(&ids)
+            .bind(&booked)
+            .bind(&waiting)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+
+        let codes: Vec<String> = plan
+            .outcomes
+            .iter()
+            .filter_map(|o| o.as_ref().ok().cloned())
+            .collect();
+        let mut conn = self.pool.acquire().await?;
+        let views = read_views(&mut conn, &codes).await?;
+        Ok(plan
+            .outcomes
+            .into_iter()
+            .zip(batch)
+            .map(|(outcome, request)| match outcome {
+                Err(code) => Err(BookingError::Refused(code)),
+                Ok(code) => views.view(&code, request.ctx.now),
+            })
+            .collect())
+    }
+
+    async fn admit_alone(&self, request: &Request) -> Answer {
+        book_alone(&self.pool, &request.booking, &request.ctx).await
+    }
+}
+
+async fn read_views(conn: &mut PgConnection, codes: &[String]) -> Result<Views, sqlx::Error> {
+    let mut views = Views::default();
+    if codes.is_empty() {
+        return Ok(views);
+    }
+    let bookings: Vec<BookingRow> =
+        sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.code = ANY($1)"))
+            .bind(codes)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut ids: Vec<i64> = bookings.iter().map(|b| b.session_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let sessions: Vec<SessionRow> =
+        sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = ANY($1)"))
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await?;
+    if bookings
+        .iter()
+        .any(|b| b.status() == BookingStatus::Waitlisted)
+    {
+        let positions: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT b.code, 1 + (SELECT COUNT(*) FROM bookings w WHERE w.session_id = b.session_id \
+               AND w.status = 'waitlisted' AND w.id < b.id) \
+             FROM bookings b WHERE b.code = ANY($1) AND b.status = 'waitlisted'",
+        )
+        .bind(codes)
+        .fetch_all(&mut *conn)
+        .await?;
+        views.positions = positions
+            .into_iter()
+            .map(|(code, p)| (code, to_u32(p)))
+            .collect();
+    }
+    views.bookings = bookings.into_iter().map(|b| (b.code.clone(), b)).collect();
+    views.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
+    Ok(views)
+}

@@ -1,0 +1,215 @@
+//! Group commit: bookings waiting at the same moment are admitted in one transaction, and
+//! each caller still gets the answer it would have got alone, in arrival order — even when
+//! the batch holds the same phone twice, a retry of an earlier request, a party that no
+//! longer fits, or a second booking that breaks the daily limit.
+
+use crate::helpers::{Db, SessionSpec, TestApp};
+use chrono::Utc;
+use futures::future::join_all;
+use labday_domain::booking::{BookingCode, NoShowPolicy, ValidBooking};
+use labday_domain::{BookingRequest, ErrorCode};
+use labday_server::storage::{BookingContext, BookingError};
+use rand::RngCore;
+use serde_json::json;
+
+/// A valid booking request for `session`, with an optional Idempotency-Key and digest.
+fn request(
+    session: i64,
+    phone: &str,
+    adults: u32,
+    key: Option<(&str, &str)>,
+) -> (ValidBooking, BookingContext) {
+    let valid = BookingRequest {
+        session_id: session,
+        name: "王五".into(),
+        phone: phone.into(),
+        adults,
+        children: 0,
+        consent: true,
+    }
+    // The session's own per-booking limit is the storage's to check.
+    .validate(20)
+    .expect("valid fields");
+    let mut bytes = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let ctx = BookingContext {
+        now: Utc::now(),
+        daily_limit: 5,
+        no_show: NoShowPolicy::default(),
+        code: BookingCode::from_random(bytes),
+        idempotency: key.map(|(k, d)| (k.to_owned(), d.to_owned())),
+    };
+    (valid, ctx)
+}
+
+fn refusal(answer: &Result<labday_domain::BookingView, BookingError>) -> Option<ErrorCode> {
+    match answer {
+        Err(BookingError::Refused(code)) => Some(*code),
+        _ => None,
+    }
+}
+
+async fn one_batch_gives_each_caller_its_own_answer(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let hall = app
+        .session(SessionSpec {
+            capacity: 3,
+            per_booking_limit: 3,
+            ..Default::default()
+        })
+        .await;
+    // Same start, so the same day for the daily limit.
+    let lab = app.session(SessionSpec::default()).await;
+    let answers = app
+        .storage
+        .book_batch(vec![
+            request(hall, "13800000001", 2, Some(("key-a", "body-a"))),
+            request(hall, "13800000001", 1, None),
+            request(hall, "13800000001", 2, Some(("key-a", "body-a"))),
+            request(hall, "13800000002", 1, Some(("key-a", "another body"))),
+            request(hall, "13800000003", 2, None),
+            request(hall, "13800000004", 1, None),
+            request(hall, "13800000005", 4, None),
+            request(lab, "13800000001", 4, None),
+            request(lab, "13800000001", 3, None),
+            request(999_999, "13800000006", 1, None),
+        ])
+        .await;
+    assert_eq!(answers.len(), 10, "one answer per request");
+    let view = |i: usize| {
+        answers[i]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("request {i} refused: {e:?}"))
+    };
+    assert_eq!(view(0).status.as_str(), "confirmed");
+    assert_eq!(view(0).adults, 2);
+    assert_eq!(
+        refusal(&answers[1]),
+        Some(ErrorCode::DuplicateBooking),
+        "the same phone again in the same batch"
+    );
+    assert_eq!(
+        view(2).code,
+        view(0).code,
+        "a retry in the same batch gets the first booking"
+    );
+    assert_eq!(
+        refusal(&answers[3]),
+        Some(ErrorCode::IdempotencyMismatch),
+        "the key was used for another request earlier in the batch"
+    );
+    assert_eq!(
+        view(4).status.as_str(),
+        "waitlisted",
+        "two people do not fit in the one place left"
+    );
+    assert_eq!(view(4).waitlist_position, Some(1));
+    assert_eq!(
+        view(5).status.as_str(),
+        "confirmed",
+        "one person fits after the party that did not"
+    );
+    assert_eq!(
+        view(5).session.booked,
+        3,
+        "the view shows the batch's places"
+    );
+    assert_eq!(refusal(&answers[6]), Some(ErrorCode::PartyTooLarge));
+    assert_eq!(
+        refusal(&answers[7]),
+        Some(ErrorCode::DailyLimit),
+        "2 people earlier in the batch + 4 is over 5 that day"
+    );
+    assert_eq!(view(8).status.as_str(), "confirmed", "2 + 3 is exactly 5");
+    assert_eq!(refusal(&answers[9]), Some(ErrorCode::NotFound));
+
+    assert_eq!(app.confirmed_people_in_db(hall).await, 3);
+    assert_eq!(app.confirmed_people_in_db(lab).await, 3);
+    let (_, session) = app.get(&format!("/api/v1/sessions/{hall}")).await;
+    assert_eq!(
+        (session["booked"].as_i64(), session["waiting"].as_i64()),
+        (Some(3), Some(2))
+    );
+    // What the batch answered is what is stored: the holder finds the booking.
+    let (status, found) = app.lookup(view(0).code.as_str(), "13800000001").await;
+    assert_eq!(status, 200);
+    assert_eq!(found["status"], "confirmed");
+    // And a key stored by a batch is honoured by a later request.
+    let later = app
+        .storage
+        .book_batch(vec![request(
+            hall,
+            "13800000001",
+            2,
+            Some(("key-a", "body-a")),
+        )])
+        .await;
+    assert_eq!(later[0].as_ref().map(|v| &v.code).ok(), Some(&view(0).code));
+}
+
+/// Over HTTP, at once: pairs of retries with one key, pairs of the same phone without a key,
+/// and more people than places. However the server batches them, every pair gets one
+/// booking, and the places add up.
+async fn simultaneous_mixed_requests_each_get_the_right_answer(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let s = app
+        .session(SessionSpec {
+            capacity: 50,
+            ..Default::default()
+        })
+        .await;
+    let send = |i: u32, copy: u32| {
+        let http = app.http.clone();
+        let url = format!("{}/api/v1/bookings", app.url);
+        async move {
+            let body = json!({
+                "session_id": s, "name": "访客", "phone": format!("137{i:08}"),
+                "adults": 1, "children": 0, "consent": true
+            });
+            let mut r = http.post(url).json(&body);
+            if i.is_multiple_of(2) {
+                r = r.header("Idempotency-Key", format!("pair-{i}"));
+            }
+            let r = r.send().await.expect("request");
+            let status = r.status().as_u16();
+            let v: serde_json::Value = r.json().await.expect("json");
+            (i, copy, status, v)
+        }
+    };
+    let answers = join_all((0..80u32).flat_map(|i| [send(i, 0), send(i, 1)])).await;
+    let mut confirmed = 0;
+    for i in 0..80u32 {
+        let pair: Vec<_> = answers.iter().filter(|a| a.0 == i).collect();
+        let statuses: Vec<u16> = pair.iter().map(|a| a.2).collect();
+        if i.is_multiple_of(2) {
+            assert_eq!(
+                statuses,
+                [201, 201],
+                "a retry is answered like the first: {pair:?}"
+            );
+            assert_eq!(pair[0].3["code"], pair[1].3["code"], "one booking for both");
+        } else {
+            let mut sorted = statuses.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, [201, 409], "one booking per phone: {pair:?}");
+            let refused = pair.iter().find(|a| a.2 == 409).expect("refusal");
+            assert_eq!(refused.3["code"], "duplicate_booking");
+        }
+        let booked = pair.iter().find(|a| a.2 == 201).expect("a booking");
+        if booked.3["status"] == "confirmed" {
+            confirmed += 1;
+        }
+    }
+    assert_eq!(confirmed, 50, "80 people for 50 places: the session fills");
+    assert_eq!(app.confirmed_people_in_db(s).await, 50);
+    let (_, view) = app.get(&format!("/api/v1/sessions/{s}")).await;
+    assert_eq!(
+        (view["booked"].as_i64(), view["waiting"].as_i64()),
+        (Some(50), Some(30))
+    );
+}
+
+crate::on_both_databases!(
+    one_batch_gives_each_caller_its_own_answer,
+    simultaneous_mixed_requests_each_get_the_right_answer,
+);
