@@ -104,11 +104,11 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
         "{e}"
     );
     // Far beyond the limit the server answers before reading it all, and may close the
-    // connection while the client is still sending: either way nothing is kept.
+    // connection while the client is still sending: either way nothing is kept. A client of
+    // its own, so the closed connection is not reused by the requests after it.
     let mut far_too_big = PNG.to_vec();
     far_too_big.resize(9 * 1024 * 1024, 0);
-    let sent = app
-        .http
+    let sent = reqwest::Client::new()
         .post(format!("{}/api/v1/staff/photos", app.url))
         .query(&[
             ("activity_id", app.activity_id.to_string()),
