@@ -135,7 +135,7 @@ pub fn main(args: &[String]) -> Result {
 /// Brotli sizes of what the citizen's `index.html` loads (dist/staff/ is another bundle and
 /// never counts), printed per file; fails past `labday_bundle::FIRST_LOAD_BROTLI_BUDGET`.
 fn bundle_budget(dist: &Path) -> Result {
-    let bundle = labday_bundle::measure(dist).map_err(Failure::new)?;
+    let bundle = labday_bundle::measure_first_load(dist).map_err(Failure::new)?;
     print!("{}", bundle.first_load_table());
     match bundle.over_budget() {
         None => Ok(()),

@@ -101,9 +101,10 @@ pub fn brotli(bytes: &[u8]) -> std::io::Result<u64> {
 }
 
 /// Whether `index.html` names the file `name` (a path under `dist/`), as a link, script,
-/// preload or module import does: `"/name"` or `'/name'` (Trunk writes absolute paths).
+/// preload or module import does. Trunk writes absolute paths, and its minified HTML leaves
+/// attribute values unquoted: `href=/name`, `"/name"` or `'/name'`.
 pub fn named_by(index: &str, name: &str) -> bool {
-    ['"', '\'']
+    ['"', '\'', '=']
         .iter()
         .any(|q| index.contains(&format!("{q}/{name}")))
 }
@@ -111,6 +112,16 @@ pub fn named_by(index: &str, name: &str) -> bool {
 /// Measures every file of `dist/` (precompressed `.br`/`.gz` siblings are skipped: they are
 /// the same file, served instead of it).
 pub fn measure(dist: &Path) -> Result<Bundle, String> {
+    measure_files(dist, false)
+}
+
+/// Measures only the citizen's first load (what the budget check needs: brotli at quality
+/// 11 is slow, and the console's files would double the work).
+pub fn measure_first_load(dist: &Path) -> Result<Bundle, String> {
+    measure_files(dist, true)
+}
+
+fn measure_files(dist: &Path, first_load_only: bool) -> Result<Bundle, String> {
     let index_path = dist.join("index.html");
     let index = std::fs::read_to_string(&index_path).map_err(|e| {
         format!(
@@ -136,8 +147,11 @@ pub fn measure(dist: &Path) -> Result<Bundle, String> {
             if name.ends_with(".br") || name.ends_with(".gz") {
                 continue;
             }
-            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             let first_load = name == "index.html" || named_by(&index, &name);
+            if first_load_only && !first_load {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             files.push(FileSize {
                 raw: bytes.len() as u64,
                 gzip: gzip(&bytes).map_err(|e| e.to_string())?,
@@ -195,11 +209,12 @@ mod tests {
         let p = d.path();
         std::fs::write(
             p.join("index.html"),
-            r#"<link rel="preload" href="/app-1_bg.wasm"><script type="module">import init from '/app-1.js';</script>"#,
+            r#"<link rel="preload" href="/app-1_bg.wasm"><link href=/main-2.css rel=stylesheet><script type="module">import init from '/app-1.js';</script>"#,
         )
         .unwrap();
         std::fs::write(p.join("app-1_bg.wasm"), vec![7u8; 5000]).unwrap();
         std::fs::write(p.join("app-1.js"), "export default 1;").unwrap();
+        std::fs::write(p.join("main-2.css"), "body{}").unwrap();
         std::fs::write(p.join("embed.js"), "/* portal loader */").unwrap();
         std::fs::write(p.join("app-1_bg.wasm.br"), "precompressed").unwrap();
         std::fs::write(p.join("staff").join("index.html"), "<p>console</p>").unwrap();
@@ -212,8 +227,8 @@ mod tests {
             .filter(|f| f.first_load)
             .map(|f| f.name.as_str())
             .collect();
-        assert_eq!(first.len(), 3, "{first:?}");
-        for name in ["index.html", "app-1_bg.wasm", "app-1.js"] {
+        assert_eq!(first.len(), 4, "{first:?}");
+        for name in ["index.html", "app-1_bg.wasm", "app-1.js", "main-2.css"] {
             assert!(first.contains(&name), "{name} in {first:?}");
         }
         assert!(bundle.files.iter().all(|f| !f.name.ends_with(".br")));
@@ -241,6 +256,9 @@ mod tests {
                 .sum::<u64>()
         );
         assert_eq!(bundle.over_budget(), None);
+        let first_only = measure_first_load(p).unwrap();
+        assert_eq!(first_only.first_load(), bundle.first_load());
+        assert!(first_only.files.iter().all(|f| f.first_load));
     }
 
     #[test]
