@@ -7,6 +7,7 @@ use crate::pages::{
     my_bookings::MyBookingsPage, sample::SamplePage, samples::SamplesPage,
 };
 use crate::store;
+use crate::text::{message, text};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
@@ -112,11 +113,11 @@ pub fn App() -> impl IntoView {
                     <A href="/my">{t(i18n::NAV_MY)}</A>
                 </nav>
                 <button type="button" class="mode" on:click=toggle_elder
-                    aria-pressed=move || elder.get().to_string() title=t(i18n::ELDER_MODE_LABEL)>
+                    aria-pressed=text(move || elder.get().to_string()) title=t(i18n::ELDER_MODE_LABEL)>
                     {t(i18n::ELDER_MODE)}
                 </button>
                 <button type="button" class="lang" on:click=switch aria-label=t(i18n::SWITCH_LANG_LABEL)
-                    lang=move || match lang.get() { Lang::Zh => "en", Lang::En => "zh-CN" }>
+                    lang=message(move || match lang.get() { Lang::Zh => "en", Lang::En => "zh-CN" })>
                     {t(i18n::SWITCH_LANG)}
                 </button>
             </header>

@@ -6,9 +6,11 @@ pub mod app;
 pub mod components;
 pub mod format;
 pub mod i18n;
+pub mod loaded;
 pub mod pages;
 pub mod staff;
 pub mod store;
+pub mod text;
 
 /// Mounts the app on `<body>`.
 pub fn mount() {

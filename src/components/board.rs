@@ -4,12 +4,14 @@
 
 use crate::api::{self, BoardScope};
 use crate::i18n::{self, t, use_lang};
+use crate::loaded::load;
+use crate::text::text;
 use labday_domain::sample::{JudgementCounts, SampleBoard};
 use leptos::prelude::*;
 
 #[component]
 pub fn Board(scope: BoardScope) -> impl IntoView {
-    let board = LocalResource::new(move || async move { api::sample_board(scope).await });
+    let board = load(move || async move { api::sample_board(scope).await });
     view! {
         <section class="board" aria-labelledby="board-title" data-testid="sample-board">
             <h2 id="board-title">{t(i18n::BOARD_TITLE)}</h2>
@@ -18,8 +20,7 @@ pub fn Board(scope: BoardScope) -> impl IntoView {
                 // The board is extra information: a failure leaves the rest of the page usable.
                 Some(Err(e)) => {
                     let msg = i18n::error_msg(e.code);
-                    let lang = use_lang();
-                    view! { <p class="small">{move || msg.get(lang.get())}</p> }.into_any()
+                    view! { <p class="small">{t(msg)}</p> }.into_any()
                 }
                 Some(Ok(b)) => view! { <BoardTable board=b/> }.into_any(),
             }}
@@ -42,7 +43,7 @@ fn BoardTable(board: SampleBoard) -> impl IntoView {
     let lang = use_lang();
     let l = move || lang.get();
     let totals = board.counts;
-    let summary = move || {
+    let summary = text(move || {
         format!(
             "{} {} · {} {} · {} {}",
             i18n::BOARD_REGISTERED.get(l()),
@@ -52,7 +53,7 @@ fn BoardTable(board: SampleBoard) -> impl IntoView {
             i18n::BOARD_TESTED.get(l()),
             totals.tested
         )
-    };
+    });
     if totals.tested == 0 {
         return view! {
             <p data-testid="board-summary">{summary}</p>
@@ -67,7 +68,7 @@ fn BoardTable(board: SampleBoard) -> impl IntoView {
             let name = line.variety.name;
             view! {
                 <tr>
-                    <th scope="row">{move || name.get(l().code()).to_owned()}</th>
+                    <th scope="row">{text(move || name.get(l().code()).to_owned())}</th>
                     {cells(line.counts)}
                 </tr>
             }

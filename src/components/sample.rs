@@ -5,6 +5,7 @@
 use crate::components::qr::QrCode;
 use crate::format;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
+use crate::text::{flag, text};
 use labday_domain::sample::{Judgement, Method, SampleStatus, SampleTest, SampleView};
 use leptos::prelude::*;
 
@@ -43,11 +44,20 @@ pub fn method_msg(m: Method) -> Msg {
 /// `12.5 %` for an enzyme test, `克百威` for a strip.
 pub fn reading(test: &SampleTest, lang: Lang) -> String {
     match test.method {
-        Method::EnzymeInhibition => format!(
-            "{} {:.1} %",
-            i18n::INHIBITION.get(lang),
-            test.inhibition_pct.unwrap_or_default()
-        ),
+        Method::EnzymeInhibition => {
+            // Readings are kept in tenths of a percent (the judgement's unit); integer
+            // formatting spares the WebAssembly core's float printing.
+            let tenths = test
+                .inhibition_pct
+                .and_then(labday_domain::sample::tenths)
+                .unwrap_or_default();
+            format!(
+                "{} {}.{} %",
+                i18n::INHIBITION.get(lang),
+                tenths / 10,
+                tenths % 10
+            )
+        }
         Method::ColloidalGold => format!(
             "{} {}",
             i18n::PESTICIDE.get(lang),
@@ -72,13 +82,17 @@ pub fn SampleLabel(sample: SampleView) -> impl IntoView {
             <p class="code-label">{t(i18n::SAMPLE_CODE)}</p>
             <p class="code" data-testid="sample-code">{s.with_value(|s| s.code.display())}</p>
             <QrCode text=code label=Signal::derive(move || i18n::SAMPLE_QR_LABEL.get(lang.get()).to_owned())/>
-            <p class="title">{move || s.with_value(|s| variety(s, lang.get()))}</p>
-            <p class="small">{move || s.with_value(|s| format!("{} {} · {}", i18n::BOUGHT.get(lang.get()), format::date_range(s.bought_on, s.bought_on, lang.get()), s.bought_at))}</p>
+            <p class="title">{text(move || s.with_value(|s| variety(s, lang.get())))}</p>
+            <p class="small">{text(move || s.with_value(|s| format!("{} {} · {}", i18n::BOUGHT.get(lang.get()), format::date_range(s.bought_on, s.bought_on, lang.get()), s.bought_at)))}</p>
         </li>
     }
 }
 
 /// The tests of a sample in order, first test then re-tests, with superseded ones marked.
+///
+/// Its rows keep their own closures rather than the shared `text()` ones: converted, the
+/// samples journey failed on the staff bench (a stale reading input right after a
+/// correction), for a reason not yet understood; the saving was small.
 #[component]
 pub fn TestList(tests: Vec<SampleTest>, #[prop(optional)] staff: bool) -> impl IntoView {
     let lang = use_lang();
@@ -132,38 +146,82 @@ pub fn SampleResult(sample: SampleView) -> impl IntoView {
     view! {
         <dl class="facts">
             <dt>{t(i18n::STATUS)}</dt>
-            <dd data-testid="sample-status">{move || s.with_value(|s| status_msg(s.status).get(l()))}</dd>
+            <dd data-testid="sample-status">{t(s.with_value(|s| status_msg(s.status)))}</dd>
             <dt>{t(i18n::VARIETY)}</dt>
-            <dd>{move || s.with_value(|s| variety(s, l()))}</dd>
+            <dd>{text(move || s.with_value(|s| variety(s, l())))}</dd>
             <dt>{t(i18n::BOUGHT)}</dt>
-            <dd>{move || s.with_value(|s| format!("{} · {}", format::date_range(s.bought_on, s.bought_on, l()), s.bought_at))}</dd>
+            <dd>{text(move || s.with_value(|s| format!("{} · {}", format::date_range(s.bought_on, s.bought_on, l()), s.bought_at)))}</dd>
             <dt>{t(i18n::WHERE)}</dt>
-            <dd>{move || s.with_value(|s| format!("{} · {} · {}", s.organisation.get(l().code()), s.session_title.get(l().code()), s.place.get(l().code())))}</dd>
+            <dd>{text(move || s.with_value(|s| format!("{} · {} · {}", s.organisation.get(l().code()), s.session_title.get(l().code()), s.place.get(l().code()))))}</dd>
             <dt>{t(i18n::WHEN)}</dt>
-            <dd>{move || s.with_value(|s| format::moment(s.session_starts_at, l()))}</dd>
+            <dd>{text(move || s.with_value(|s| format::moment(s.session_starts_at, l())))}</dd>
             <dt>{t(i18n::HOLDER)}</dt>
             <dd>{s.with_value(|s| s.phone_masked.clone())}</dd>
         </dl>
         {judgement.map(|j| view! {
             <section class=format!("verdict {}", j.as_str()) data-testid="sample-judgement" data-judgement=j.as_str()>
-                <h2>{move || format!("{}: {}", i18n::JUDGEMENT.get(l()), judgement_msg(j).get(l()))}</h2>
-                <p>{move || judgement_plain(j).get(l())}</p>
+                <h2>{text(move || format!("{}: {}", i18n::JUDGEMENT.get(l()), judgement_msg(j).get(l())))}</h2>
+                <p>{t(judgement_plain(j))}</p>
             </section>
         })}
         {move || s.with_value(|s| (s.retests_needed > 0).then(|| {
             let n = s.retests_needed;
-            view! { <p class="notice">{move || format!("{}: {n}", i18n::RETESTS_NEEDED.get(l()))}</p> }
+            view! { <p class="notice">{text(move || format!("{}: {n}", i18n::RETESTS_NEEDED.get(l())))}</p> }
         }))}
-        <Show when=move || tested>
+        <Show when=flag(move || tested)>
             <h2>{t(i18n::SAMPLE_RESULT_TITLE)}</h2>
             <TestList tests=s.with_value(|s| s.tests.clone())/>
             <p class="small">
                 {methods.iter().map(|m| {
                     let m = *m;
-                    view! { <span>{move || format!("{} {}: {} ", i18n::STANDARD.get(l()), method_msg(m).get(l()), m.standard())}</span> }
+                    view! { <span>{text(move || format!("{} {}: {} ", i18n::STANDARD.get(l()), method_msg(m).get(l()), m.standard()))}</span> }
                 }).collect_view()}
             </p>
             <p class="notice" data-testid="screening-notice">{t(i18n::SCREENING_NOTICE)}</p>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reading;
+    use crate::i18n::Lang;
+    use labday_domain::sample::{Judgement, Method, SampleTest};
+
+    fn enzyme(pct: f64) -> SampleTest {
+        SampleTest {
+            id: 1,
+            method: Method::EnzymeInhibition,
+            inhibition_pct: Some(pct),
+            pesticide: None,
+            strip: None,
+            judgement: Judgement::Negative,
+            tested_at: Default::default(),
+            tester: None,
+            corrects: None,
+            superseded: false,
+        }
+    }
+
+    #[test]
+    fn enzyme_readings_show_one_decimal() {
+        for (pct, shown) in [
+            (12.5, "12.5"),
+            (45.0, "45.0"),
+            (100.0, "100.0"),
+            (0.0, "0.0"),
+            (7.3, "7.3"),
+        ] {
+            assert_eq!(
+                reading(&enzyme(pct), Lang::En),
+                format!("Inhibition rate {shown} %")
+            );
+            assert_eq!(
+                format!("{pct:.1}"),
+                shown,
+                "same as the float formatting it replaces"
+            );
+        }
+        assert_eq!(reading(&enzyme(38.2), Lang::Zh), "抑制率 38.2 %");
     }
 }

@@ -1,7 +1,7 @@
 //! Loading and error states every page shows the same way. Errors are announced to
 //! screen readers and offer a retry where one makes sense.
 
-use crate::i18n::{self, error_msg, t, use_lang};
+use crate::i18n::{self, error_msg, t};
 use labday_domain::ApiError;
 use leptos::prelude::*;
 
@@ -16,11 +16,10 @@ pub fn ErrorPanel(
     error: ApiError,
     #[prop(optional, into)] retry: Option<Callback<()>>,
 ) -> impl IntoView {
-    let lang = use_lang();
     let msg = error_msg(error.code);
     view! {
         <div class="error" role="alert">
-            <p>{move || msg.get(lang.get())}</p>
+            <p>{t(msg)}</p>
             {retry.map(|retry| view! {
                 <button type="button" on:click=move |_| retry.run(())>{t(i18n::RETRY)}</button>
             })}

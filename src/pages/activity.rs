@@ -6,7 +6,9 @@ use crate::components::board::Board;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang};
+use crate::loaded::load;
 use crate::pages::home::kind_msg;
+use crate::text::{flag, text};
 use chrono::NaiveDate;
 use labday_domain::session::{SessionStatus, WindowState};
 use labday_domain::{ActivityDetail, Availability, SessionFormat, SessionView};
@@ -36,7 +38,7 @@ pub fn ActivityPage() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let detail = LocalResource::new(move || {
+    let detail = load(move || {
         let id = id();
         async move { api::activity(id).await }
     });
@@ -54,8 +56,8 @@ pub fn ActivityPage() -> impl IntoView {
 fn ActivityView(activity: ActivityDetail) -> impl IntoView {
     let lang = use_lang();
     let a = StoredValue::new(activity);
-    let text = move |f: fn(&ActivityDetail) -> &labday_domain::Localised| {
-        move || a.with_value(|a| f(a).get(lang.get().code()).to_owned())
+    let localised = move |f: fn(&ActivityDetail) -> &labday_domain::Localised| {
+        text(move || a.with_value(|a| f(a).get(lang.get().code()).to_owned()))
     };
     let map_href = a.with_value(|a| {
         format!(
@@ -73,22 +75,22 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
     });
     view! {
         <article class="activity">
-            <p class="kind">{move || kind_msg(a.with_value(|a| a.summary.kind)).get(lang.get())}</p>
-            <h1>{text(|a| &a.summary.title)}</h1>
-            <p class="meta">{move || a.with_value(|a| format::date_range(a.summary.starts_on, a.summary.ends_on, lang.get()))}</p>
-            <p>{text(|a| &a.description)}</p>
+            <p class="kind">{t(kind_msg(a.with_value(|a| a.summary.kind)))}</p>
+            <h1>{localised(|a| &a.summary.title)}</h1>
+            <p class="meta">{text(move || a.with_value(|a| format::date_range(a.summary.starts_on, a.summary.ends_on, lang.get())))}</p>
+            <p>{localised(|a| &a.description)}</p>
             <dl class="facts">
                 <dt>{t(i18n::ORGANISER)}</dt>
-                <dd>{text(|a| &a.summary.organisation)}</dd>
+                <dd>{localised(|a| &a.summary.organisation)}</dd>
                 <dt>{t(i18n::ADDRESS)}</dt>
-                <dd>{text(|a| &a.address)}" "<a href=map_href target="_blank" rel="noopener">{t(i18n::MAP)}</a></dd>
+                <dd>{localised(|a| &a.address)}" "<a href=map_href target="_blank" rel="noopener">{t(i18n::MAP)}</a></dd>
                 <dt>{t(i18n::CONTACT)}</dt>
                 <dd>{a.with_value(|a| a.contact.clone())}</dd>
             </dl>
-            <Show when=move || has_safety>
+            <Show when=flag(move || has_safety)>
                 <section class="safety">
                     <h2>{t(i18n::SAFETY)}</h2>
-                    <p>{text(|a| &a.safety_notes)}</p>
+                    <p>{localised(|a| &a.safety_notes)}</p>
                 </section>
             </Show>
             <section>
@@ -97,7 +99,7 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
                     view! { <p class="empty">{t(i18n::NO_SESSIONS)}</p> }.into_any()
                 } else {
                     days.into_iter().map(|(day, sessions)| view! {
-                        <h3 class="day">{move || format::day(day, lang.get())}</h3>
+                        <h3 class="day">{text(move || format::day(day, lang.get()))}</h3>
                         <ul class="sessions">
                             {sessions.into_iter().map(|s| view! { <SessionRow session=s/> }).collect_view()}
                         </ul>
@@ -142,7 +144,7 @@ fn SessionRow(session: SessionView) -> impl IntoView {
             let title = s.title.clone();
             view! {
                 <a class="button secondary" href=href data-testid="register-samples"
-                    aria-label=move || format!("{} {}", i18n::REGISTER_SAMPLES.get(lang.get()), title.get(lang.get().code()))>
+                    aria-label=text(move || format!("{} {}", i18n::REGISTER_SAMPLES.get(lang.get()), title.get(lang.get().code())))>
                     {t(i18n::REGISTER_SAMPLES)}
                 </a>
             }
@@ -151,19 +153,19 @@ fn SessionRow(session: SessionView) -> impl IntoView {
     view! {
         <li class="session">
             <div class="session-main">
-                <p class="time">{move || s.with_value(|s| format!("{}–{}", format::hhmm(s.starts_at), format::hhmm(s.ends_at)))}</p>
-                <p class="title">{move || s.with_value(|s| s.title.get(lang.get().code()).to_owned())}</p>
-                <p class="meta">{move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), s.place.get(lang.get().code())))}</p>
-                <p class=move || s.with_value(|s| format::availability_class(s.availability))>
-                    {move || s.with_value(|s| {
+                <p class="time">{s.with_value(|s| format!("{}–{}", format::hhmm(s.starts_at), format::hhmm(s.ends_at)))}</p>
+                <p class="title">{text(move || s.with_value(|s| s.title.get(lang.get().code()).to_owned()))}</p>
+                <p class="meta">{text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), s.place.get(lang.get().code()))))}</p>
+                <p class=s.with_value(|s| format::availability_class(s.availability))>
+                    {text(move || s.with_value(|s| {
                         let l = lang.get();
                         format!("{} · {} {}/{}", format::availability_msg(s.availability).get(l), i18n::PLACES_LEFT.get(l), s.places_left, s.capacity)
-                    })}
+                    }))}
                 </p>
-                <p class="small">{move || s.with_value(|s| {
+                <p class="small">{text(move || s.with_value(|s| {
                     let l = lang.get();
                     format!("{} {} · {} {}", i18n::BOOKING_CLOSES.get(l), format::moment(s.booking_closes_at, l), i18n::CANCEL_DEADLINE.get(l), format::moment(s.cancel_deadline, l))
-                })}</p>
+                }))}</p>
             </div>
             <div class="session-action">{action}{samples_link}</div>
         </li>

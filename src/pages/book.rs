@@ -7,7 +7,9 @@ use crate::api;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::loaded::load;
 use crate::store;
+use crate::text::{flag, maybe_message, message, text};
 use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, SessionView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -32,7 +34,7 @@ pub fn BookPage() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let session = LocalResource::new(move || {
+    let session = load(move || {
         let id = id();
         async move { api::session(id).await }
     });
@@ -50,7 +52,7 @@ fn FieldError(field: &'static str, errors: RwSignal<BTreeMap<String, String>>) -
     let lang = use_lang();
     view! {
         <p class="field-error" id=format!("{field}-error")>
-            {move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get())))}
+            {maybe_message(move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get()))))}
         </p>
     }
 }
@@ -120,20 +122,20 @@ fn BookingForm(session: SessionView) -> impl IntoView {
     };
 
     let invalid =
-        move |field: &'static str| move || errors.with(|e| e.contains_key(field)).to_string();
+        move |field: &'static str| text(move || errors.with(|e| e.contains_key(field)).to_string());
     let full = s.with_value(|s| s.availability == Availability::Full);
     view! {
         <p><a href=back class="back">{t(i18n::BACK)}</a></p>
         <h1>{t(i18n::BOOK_TITLE)}</h1>
         <section class="summary">
-            <p class="title">{move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code())))}</p>
-            <p>{move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get()))}</p>
-            <p>{move || s.with_value(|s| s.place.get(lang.get().code()).to_owned())}</p>
-            <p class=move || s.with_value(|s| format::availability_class(s.availability))>
-                {move || s.with_value(|s| format!("{} · {} {}", format::availability_msg(s.availability).get(lang.get()), i18n::PLACES_LEFT.get(lang.get()), s.places_left))}
+            <p class="title">{text(move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code()))))}</p>
+            <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
+            <p>{text(move || s.with_value(|s| s.place.get(lang.get().code()).to_owned()))}</p>
+            <p class=s.with_value(|s| format::availability_class(s.availability))>
+                {text(move || s.with_value(|s| format!("{} · {} {}", format::availability_msg(s.availability).get(lang.get()), i18n::PLACES_LEFT.get(lang.get()), s.places_left)))}
             </p>
         </section>
-        <Show when=move || full>
+        <Show when=flag(move || full)>
             <p class="notice">{t(i18n::FULL_NOTICE)}</p>
         </Show>
         <form class="booking-form" on:submit=submit novalidate>
@@ -152,7 +154,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     <label for="adults">{t(i18n::ADULTS)}</label>
                     <select id="adults" aria-invalid=invalid("adults") aria-describedby="adults-error party-error"
                         on:change=move |ev| adults.set(event_target_value(&ev).parse().unwrap_or(1))
-                        prop:value=move || adults.get().to_string()>
+                        prop:value=text(move || adults.get().to_string())>
                         {(1..=limit).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
                     </select>
                 </div>
@@ -160,12 +162,12 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     <label for="children">{t(i18n::CHILDREN)}</label>
                     <select id="children" aria-describedby="party-error"
                         on:change=move |ev| children.set(event_target_value(&ev).parse().unwrap_or(0))
-                        prop:value=move || children.get().to_string()>
+                        prop:value=text(move || children.get().to_string())>
                         {(0..limit).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
                     </select>
                 </div>
             </div>
-            <p class="small">{move || format!("{} {} {}", i18n::PER_BOOKING.get(lang.get()), limit, i18n::PEOPLE.get(lang.get()))}</p>
+            <p class="small">{text(move || format!("{} {} {}", i18n::PER_BOOKING.get(lang.get()), limit, i18n::PEOPLE.get(lang.get())))}</p>
             <FieldError field="adults" errors=errors/>
             <FieldError field="party" errors=errors/>
 
@@ -183,11 +185,11 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <div aria-live="assertive">
                 {move || failure.get().filter(|e| e.code != ErrorCode::Invalid).map(|e| {
                     let msg = error_msg(e.code);
-                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                    view! { <p class="error" role="alert">{t(msg)}</p> }
                 })}
             </div>
-            <button type="submit" class="primary" disabled=move || busy.get()>
-                {move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_BOOKING.get(lang.get()) }}
+            <button type="submit" class="primary" disabled=flag(move || busy.get())>
+                {message(move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_BOOKING.get(lang.get()) })}
             </button>
         </form>
     }

@@ -7,7 +7,9 @@ use crate::components::qr::QrCode;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, t, use_lang};
+use crate::loaded::load;
 use crate::store;
+use crate::text::{flag, maybe_message, maybe_text, message, text};
 use labday_domain::booking::BookingStatus;
 use labday_domain::calendar::booking_event;
 use labday_domain::{ApiError, BookingView};
@@ -20,7 +22,7 @@ pub fn BookingPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
     let phone = RwSignal::new(store::phone_for(&code()));
-    let booking = LocalResource::new(move || {
+    let booking = load(move || {
         let code = code();
         let phone = phone.get();
         async move {
@@ -101,12 +103,12 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
         .get(l())
     };
     view! {
-        <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
+        <p class="sr-only" role="status" aria-live="polite">{maybe_message(move || announce.get())}</p>
         <h1>{heading}</h1>
-        <section class=move || format!("ticket {}", status().as_str())>
+        <section class=text(move || format!("ticket {}", status().as_str()))>
             <p class="code-label">{t(i18n::BOOKING_CODE)}</p>
             <p class="code" data-testid="booking-code">{code_text}</p>
-            <Show when=move || status() != BookingStatus::Cancelled>
+            <Show when=flag(move || status() != BookingStatus::Cancelled)>
                 {move || {
                     let code = current.with(|b| b.code.as_str().to_owned());
                     view! { <QrCode text=code label=Signal::derive(move || i18n::QR_LABEL.get(lang.get()).to_owned())/> }
@@ -115,35 +117,35 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
             </Show>
             <dl class="facts">
                 <dt>{t(i18n::STATUS)}</dt>
-                <dd data-testid="booking-status">{move || format::status_msg(status()).get(l())}
-                    {move || current.with(|b| b.waitlist_position).map(|n| format!(" · {} {n}", i18n::WAITLIST_POSITION.get(l())))}
+                <dd data-testid="booking-status">{message(move || format::status_msg(status()).get(l()))}
+                    {maybe_text(move || current.with(|b| b.waitlist_position).map(|n| format!(" · {} {n}", i18n::WAITLIST_POSITION.get(l()))))}
                 </dd>
                 <dt>{t(i18n::WHEN)}</dt>
-                <dd>{move || current.with(|b| format::slot(b.session.starts_at, b.session.ends_at, l()))}</dd>
+                <dd>{text(move || current.with(|b| format::slot(b.session.starts_at, b.session.ends_at, l())))}</dd>
                 <dt>{t(i18n::WHERE)}</dt>
-                <dd>{move || current.with(|b| format!("{} · {} · {}", b.session.activity_title.get(l().code()), b.session.title.get(l().code()), b.session.place.get(l().code())))}</dd>
+                <dd>{text(move || current.with(|b| format!("{} · {} · {}", b.session.activity_title.get(l().code()), b.session.title.get(l().code()), b.session.place.get(l().code()))))}</dd>
                 <dt>{t(i18n::ADDRESS)}</dt>
-                <dd>{move || current.with(|b| b.address.get(l().code()).to_owned())}</dd>
+                <dd>{text(move || current.with(|b| b.address.get(l().code()).to_owned()))}</dd>
                 <dt>{t(i18n::PARTY)}</dt>
-                <dd>{move || current.with(|b| format::party(b.adults, b.children, l()))}</dd>
+                <dd>{text(move || current.with(|b| format::party(b.adults, b.children, l())))}</dd>
                 <dt>{t(i18n::HOLDER)}</dt>
-                <dd>{move || current.with(|b| format!("{} · {}", b.name_masked, b.phone_masked))}</dd>
+                <dd>{text(move || current.with(|b| format!("{} · {}", b.name_masked, b.phone_masked)))}</dd>
             </dl>
             {move || current.with(|b| b.join_link.clone()).map(|link| view! {
                 <p><a class="button" href=link.clone() target="_blank" rel="noopener" data-testid="join-link">{t(i18n::JOIN_LINK)}</a></p>
                 <p class="small">{t(i18n::JOIN_LINK_HINT)}</p>
             })}
-            <Show when=move || status() != BookingStatus::Cancelled>
+            <Show when=flag(move || status() != BookingStatus::Cancelled)>
                 <p>
-                    <a class="button secondary" download=move || format!("labday-{}.ics", current.with(|b| b.code.as_str().to_owned()))
-                        href=move || current.with(|b| calendar_href(b, l().code()))>{t(i18n::ADD_TO_CALENDAR)}</a>
+                    <a class="button secondary" download=text(move || format!("labday-{}.ics", current.with(|b| b.code.as_str().to_owned())))
+                        href=text(move || current.with(|b| calendar_href(b, l().code())))>{t(i18n::ADD_TO_CALENDAR)}</a>
                 </p>
             </Show>
         </section>
         <div aria-live="assertive">
             {move || failure.get().map(|e| {
                 let msg = error_msg(e.code);
-                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                view! { <p class="error" role="alert">{t(msg)}</p> }
             })}
         </div>
         {move || {

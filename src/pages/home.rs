@@ -5,7 +5,10 @@ use crate::api;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
+use crate::loaded::load;
+use crate::text::text;
 use labday_domain::activity::{ActivityKind, Category};
+use labday_domain::time::parse_date;
 use labday_domain::{ActivityFilter, ActivitySummary};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -38,18 +41,17 @@ pub fn HomePage() -> impl IntoView {
         ActivityFilter {
             category: q.get("category").filter(|c| !c.is_empty()),
             city: q.get("city").filter(|c| !c.is_empty()),
-            date: q.get("date").and_then(|d| d.parse().ok()),
+            date: q.get("date").and_then(|d| parse_date(&d)),
         }
     });
     // One request for everything; filtering runs here with the same rule the server uses.
-    let activities =
-        LocalResource::new(|| async { api::list_activities(&ActivityFilter::default()).await });
+    let activities = load(|| async { api::list_activities(&ActivityFilter::default()).await });
     let set_param = move |key: &'static str, value: String| {
         let mut f = filter.get_untracked();
         match key {
             "category" => f.category = Some(value).filter(|v| !v.is_empty()),
             "city" => f.city = Some(value).filter(|v| !v.is_empty()),
-            _ => f.date = value.parse().ok(),
+            _ => f.date = parse_date(&value),
         }
         let mut parts = Vec::new();
         if let Some(c) = &f.category {
@@ -84,7 +86,7 @@ pub fn HomePage() -> impl IntoView {
             <label for="filter-category">
                 <span>{t(i18n::FILTER_CATEGORY)}</span>
                 <select id="filter-category" on:change=move |ev| set_param.with_value(|f| f("category", event_target_value(&ev)))
-                    prop:value=move || filter.get().category.unwrap_or_default()>
+                    prop:value=text(move || filter.get().category.unwrap_or_default())>
                     <option value="">{t(i18n::FILTER_ALL)}</option>
                     {Category::ALL.into_iter().map(|c| view! {
                         <option value=c.as_str()>{t(category_msg(c))}</option>
@@ -94,7 +96,7 @@ pub fn HomePage() -> impl IntoView {
             <label for="filter-city">
                 <span>{t(i18n::FILTER_CITY)}</span>
                 <select id="filter-city" on:change=move |ev| set_param.with_value(|f| f("city", event_target_value(&ev)))
-                    prop:value=move || filter.get().city.unwrap_or_default()>
+                    prop:value=text(move || filter.get().city.unwrap_or_default())>
                     <option value="">{t(i18n::FILTER_ALL)}</option>
                     {move || cities(activities.get().and_then(Result::ok).unwrap_or_default(), lang.get())
                         .into_iter()
@@ -105,10 +107,10 @@ pub fn HomePage() -> impl IntoView {
             <label for="filter-date">
                 <span>{t(i18n::FILTER_DATE)}</span>
                 <input id="filter-date" type="date" on:change=move |ev| set_param.with_value(|f| f("date", event_target_value(&ev)))
-                    prop:value=move || filter.get().date.map(|d| d.to_string()).unwrap_or_default()/>
+                    prop:value=text(move || filter.get().date.map(|d| d.to_string()).unwrap_or_default())/>
             </label>
         </form>
-        <section aria-live="polite" aria-busy=move || activities.get().is_none().to_string()>
+        <section aria-live="polite" aria-busy=text(move || activities.get().is_none().to_string())>
             {move || match activities.get() {
                 None => view! { <Loading/> }.into_any(),
                 Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
@@ -155,20 +157,20 @@ fn ActivityCard(activity: ActivitySummary) -> impl IntoView {
     view! {
         <li class="card">
             <a href=href class="card-link">
-                <span class="kind">{move || kind_msg(a.with_value(|a| a.kind)).get(lang.get())}</span>
-                <h2>{move || a.with_value(|a| a.title.get(lang.get().code()).to_owned())}</h2>
-                <p class="org">{move || a.with_value(|a| a.organisation.get(lang.get().code()).to_owned())}</p>
+                <span class="kind">{t(kind_msg(a.with_value(|a| a.kind)))}</span>
+                <h2>{text(move || a.with_value(|a| a.title.get(lang.get().code()).to_owned()))}</h2>
+                <p class="org">{text(move || a.with_value(|a| a.organisation.get(lang.get().code()).to_owned()))}</p>
                 <p class="meta">
-                    {move || a.with_value(|a| format!("{} · {}", a.city.get(lang.get().code()), format::date_range(a.starts_on, a.ends_on, lang.get())))}
+                    {text(move || a.with_value(|a| format!("{} · {}", a.city.get(lang.get().code()), format::date_range(a.starts_on, a.ends_on, lang.get()))))}
                 </p>
                 <p class="formats">
-                    {move || a.with_value(|a| a.formats.iter().map(|f| format::format_msg(*f).get(lang.get())).collect::<Vec<_>>().join(" · "))}
+                    {text(move || a.with_value(|a| a.formats.iter().map(|f| format::format_msg(*f).get(lang.get())).collect::<Vec<_>>().join(" · ")))}
                 </p>
-                <p class=move || a.with_value(|a| format::availability_class(a.availability))>
-                    {move || a.with_value(|a| {
+                <p class=a.with_value(|a| format::availability_class(a.availability))>
+                    {text(move || a.with_value(|a| {
                         let l = lang.get();
                         format!("{} · {} {}", format::availability_msg(a.availability).get(l), i18n::PLACES_LEFT.get(l), a.places_left)
-                    })}
+                    }))}
                 </p>
             </a>
         </li>

@@ -6,7 +6,9 @@ use crate::api;
 use crate::components::sample;
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::loaded::load;
 use crate::store::{self, RememberedBooking, RememberedSample};
+use crate::text::maybe_message;
 use labday_domain::booking::BookingCode;
 use labday_domain::sample::SampleLookup;
 use labday_domain::{ApiError, Phone};
@@ -76,7 +78,7 @@ fn MySamples() -> impl IntoView {
         });
     };
     let err_for = move |field: &'static str| {
-        move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get())))
+        maybe_message(move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get()))))
     };
     view! {
         <section class="find">
@@ -98,7 +100,7 @@ fn MySamples() -> impl IntoView {
                 <div aria-live="assertive">
                     {move || failure.get().map(|e| {
                         let msg = i18n::sample_error_msg(e.code);
-                        view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                        view! { <p class="error" role="alert">{t(msg)}</p> }
                     })}
                 </div>
                 <button type="submit" class="primary">{t(i18n::FIND)}</button>
@@ -112,19 +114,19 @@ fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
     let lang = use_lang();
     let href = format!("/samples/{}", sample.code);
     let s = StoredValue::new(sample);
-    let live = LocalResource::new(move || {
+    let live = load(move || {
         let s = s.get_value();
         async move { api::find_sample(&s.code, &s.last4).await }
     });
     view! {
         <li class="card">
             <a href=href class="card-link">
-                <p class="code">{move || s.with_value(|s| BookingCode::parse(&s.code).map(|c| c.display()).unwrap_or_else(|_| s.code.clone()))}</p>
+                <p class="code">{s.with_value(|s| BookingCode::parse(&s.code).map(|c| c.display()).unwrap_or_else(|_| s.code.clone()))}</p>
                 {move || match live.get() {
                     None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
                     Some(Err(e)) => {
                         let msg = i18n::sample_error_msg(e.code);
-                        view! { <p class="small">{move || msg.get(lang.get())}</p> }.into_any()
+                        view! { <p class="small">{t(msg)}</p> }.into_any()
                     }
                     Some(Ok(v)) => {
                         let l = lang.get();
@@ -146,19 +148,19 @@ fn RememberedItem(booking: RememberedBooking) -> impl IntoView {
     let lang = use_lang();
     let href = format!("/bookings/{}", booking.code);
     let b = StoredValue::new(booking);
-    let live = LocalResource::new(move || {
+    let live = load(move || {
         let b = b.get_value();
         async move { api::find_booking(&b.code, &b.phone).await }
     });
     view! {
         <li class="card">
             <a href=href class="card-link">
-                <p class="code">{move || b.with_value(|b| BookingCode::parse(&b.code).map(|c| c.display()).unwrap_or_else(|_| b.code.clone()))}</p>
+                <p class="code">{b.with_value(|b| BookingCode::parse(&b.code).map(|c| c.display()).unwrap_or_else(|_| b.code.clone()))}</p>
                 {move || match live.get() {
                     None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
                     Some(Err(e)) => {
                         let msg = error_msg(e.code);
-                        view! { <p class="small">{move || msg.get(lang.get())}</p> }.into_any()
+                        view! { <p class="small">{t(msg)}</p> }.into_any()
                     }
                     Some(Ok(v)) => {
                         let l = lang.get();
@@ -216,12 +218,12 @@ fn FindBooking() -> impl IntoView {
         });
     };
     let err_for = move |field: &'static str| {
-        move || {
+        maybe_message(move || {
             field_error
                 .get()
                 .filter(|(f, _)| *f == field)
                 .map(|(_, c)| field_msg(c).get(lang.get()))
-        }
+        })
     };
     view! {
         <section class="find">
@@ -237,7 +239,7 @@ fn FindBooking() -> impl IntoView {
                 <div aria-live="assertive">
                     {move || failure.get().map(|e| {
                         let msg = error_msg(e.code);
-                        view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                        view! { <p class="error" role="alert">{t(msg)}</p> }
                     })}
                 </div>
                 <button type="submit" class="primary">{t(i18n::FIND)}</button>

@@ -6,7 +6,9 @@ use crate::api;
 use crate::components::sample::{SampleLabel, SampleResult};
 use crate::components::status::Loading;
 use crate::i18n::{self, field_msg, t, use_lang};
+use crate::loaded::load;
 use crate::store;
+use crate::text::maybe_message;
 use labday_domain::sample::{SampleLookup, SampleStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -17,7 +19,7 @@ pub fn SamplePage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
     let last4 = RwSignal::new(store::last4_for(&code()));
-    let sample = LocalResource::new(move || {
+    let sample = load(move || {
         let code = code();
         let last4 = last4.get();
         async move {
@@ -59,7 +61,7 @@ pub fn SamplePage() -> impl IntoView {
                     <label for="lookup-last4">{t(i18n::LAST4)}</label>
                     <input id="lookup-last4" inputmode="numeric" maxlength="4" autocomplete="off"
                         bind:value=typed aria-describedby="lookup-last4-error"/>
-                    <p class="field-error" id="lookup-last4-error">{move || error.get()}</p>
+                    <p class="field-error" id="lookup-last4-error">{maybe_message(move || error.get())}</p>
                     <button type="submit" class="primary">{t(i18n::FIND)}</button>
                 </form>
             }.into_any(),
@@ -67,7 +69,7 @@ pub fn SamplePage() -> impl IntoView {
                 <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
                 {
                     let msg = i18n::sample_error_msg(e.code);
-                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                    view! { <p class="error" role="alert">{t(msg)}</p> }
                 }
                 <p><button type="button" class="secondary" on:click=move |_| last4.set(None)>{t(i18n::FIND_SAMPLE)}</button></p>
             }.into_any(),

@@ -9,13 +9,16 @@ use crate::components::sample::SampleLabel;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang, Lang};
+use crate::loaded::load;
 use crate::pages::book::new_idempotency_key;
 use crate::store;
+use crate::text::{flag, maybe_message, message, text};
 use chrono::NaiveDate;
 use labday_domain::sample::{
     variety_from_typed, SampleItem, SampleRegistration, SampleView, Variety, MAX_SAMPLES_PER_PHONE,
     OTHER, VARIETIES,
 };
+use labday_domain::time::parse_date;
 use labday_domain::{ApiError, ErrorCode, Phone, SessionView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -32,7 +35,7 @@ pub fn SamplesPage() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(0)
     };
-    let session = LocalResource::new(move || {
+    let session = load(move || {
         let id = id();
         async move { api::session(id).await }
     });
@@ -74,13 +77,6 @@ impl Row {
             bought_on: parse_date(&self.bought_on.get_untracked()).unwrap_or(NaiveDate::MAX),
         }
     }
-}
-
-/// `2026-09-20` as a date input gives it.
-fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let mut parts = raw.trim().splitn(3, '-').map(|p| p.parse::<u32>().ok());
-    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-    NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
 fn variety_name(v: &Variety, lang: Lang) -> &'static str {
@@ -163,10 +159,10 @@ fn Registration(session: SessionView) -> impl IntoView {
     };
 
     let field_error = move |field: String| {
-        move || errors.with(|e| e.get(&field).map(|c| field_msg(c).get(lang.get())))
+        maybe_message(move || errors.with(|e| e.get(&field).map(|c| field_msg(c).get(lang.get()))))
     };
     let invalid =
-        move |field: &'static str| move || errors.with(|e| e.contains_key(field)).to_string();
+        move |field: &'static str| text(move || errors.with(|e| e.contains_key(field)).to_string());
 
     let form = move || {
         view! {
@@ -179,7 +175,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                     <SampleRow row=row rows=rows errors=errors/>
                 </For>
                 <p class="field-error" id="samples-error">{field_error("samples".into())}</p>
-                <Show when=move || rows.with(|r| r.len() < MAX_SAMPLES_PER_PHONE as usize)>
+                <Show when=flag(move || rows.with(|r| r.len() < MAX_SAMPLES_PER_PHONE as usize))>
                     <button type="button" class="secondary" on:click=add_row>{t(i18n::ADD_SAMPLE)}</button>
                 </Show>
 
@@ -207,11 +203,11 @@ fn Registration(session: SessionView) -> impl IntoView {
                 <div aria-live="assertive">
                     {move || failure.get().filter(|e| e.code != ErrorCode::Invalid).map(|e| {
                         let msg = error_msg(e.code);
-                        view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+                        view! { <p class="error" role="alert">{t(msg)}</p> }
                     })}
                 </div>
-                <button type="submit" class="primary" disabled=move || busy.get()>
-                    {move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_SAMPLES.get(lang.get()) }}
+                <button type="submit" class="primary" disabled=flag(move || busy.get())>
+                    {message(move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_SAMPLES.get(lang.get()) })}
                 </button>
             </form>
         }
@@ -223,9 +219,9 @@ fn Registration(session: SessionView) -> impl IntoView {
             None => view! {
                 <h1>{t(i18n::SAMPLES_TITLE)}</h1>
                 <section class="summary">
-                    <p class="title">{move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code())))}</p>
-                    <p>{move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get()))}</p>
-                    <p>{move || s.with_value(|s| s.place.get(lang.get().code()).to_owned())}</p>
+                    <p class="title">{text(move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code()))))}</p>
+                    <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
+                    <p>{text(move || s.with_value(|s| s.place.get(lang.get().code()).to_owned()))}</p>
                 </section>
                 {form}
             }.into_any(),
@@ -257,7 +253,7 @@ fn SampleRow(
     let id = row.id;
     let index = move || rows.with(|r| r.iter().position(|x| x.id == id).unwrap_or(0));
     let err = move |field: &'static str| {
-        move || {
+        maybe_message(move || {
             let i = index();
             errors.with(|e| {
                 let code = if field == "variety" {
@@ -268,9 +264,9 @@ fn SampleRow(
                 };
                 code.map(|c| field_msg(c).get(lang.get()))
             })
-        }
+        })
     };
-    let invalid = move |field: &'static str| move || err(field)().is_some().to_string();
+    let invalid = move |field: &'static str| text(move || err(field)().is_some().to_string());
     let warning = move || {
         let (key, _) = variety_from_typed(&row.variety.get());
         Variety::find(&key)
@@ -289,7 +285,7 @@ fn SampleRow(
     let max_date = format::venue_now().date().to_string();
     view! {
         <fieldset class="sample-row">
-            <legend>{move || format!("{} {}", i18n::SAMPLE_N.get(lang.get()), index() + 1)}</legend>
+            <legend>{text(move || format!("{} {}", i18n::SAMPLE_N.get(lang.get()), index() + 1))}</legend>
             <label for=v.clone()>{t(i18n::VARIETY)}</label>
             <input id=v.clone() list="varieties" autocomplete="off" maxlength="20" bind:value=row.variety
                 aria-invalid=invalid("variety") aria-describedby=format!("{v}-hint {v}-error")/>
@@ -304,7 +300,7 @@ fn SampleRow(
             <input id=on.clone() type="date" max=max_date bind:value=row.bought_on
                 aria-invalid=invalid("bought_on") aria-describedby=format!("{on}-error")/>
             <p class="field-error" id=format!("{on}-error")>{err("bought_on")}</p>
-            <Show when=move || rows.with(|r| r.len() > 1)>
+            <Show when=flag(move || rows.with(|r| r.len() > 1))>
                 <button type="button" class="secondary" on:click=remove>{t(i18n::REMOVE_SAMPLE)}</button>
             </Show>
         </fieldset>

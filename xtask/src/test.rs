@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The stage that checks the citizen's first load against its budget. Its failure does not
+/// stop the run: the tests still run, so one run reports everything, and the run fails at
+/// the end.
+const BUNDLE_STAGE: &str = "bundle budget (citizen first load, brotli)";
+
 /// Hidden subcommand: cargo runs wasm32 test binaries through it (see `wasm_runner`).
 pub const RUNNER_SUBCOMMAND: &str = "__wasm-test-runner";
 
@@ -91,6 +96,7 @@ pub fn main(args: &[String]) -> Result {
         "trunk build --release",
         Box::new(|| build::spa(&ctx, &tools)),
     ));
+    stages.push((BUNDLE_STAGE, Box::new(|| bundle_budget(&dist))));
     stages.push((
         "cargo test --workspace",
         Box::new(|| {
@@ -105,16 +111,41 @@ pub fn main(args: &[String]) -> Result {
         Box::new(|| wasm_tests(&ctx, &chromium, &driver)),
     ));
 
+    let mut over_budget = None;
     for (title, body) in stages {
         let (result, took) = stage(title, body);
         done.push((title, took));
-        if let Err(e) = result {
-            summary(&done, Some(title), started);
-            return Err(e);
+        match result {
+            Err(e) if title == BUNDLE_STAGE => over_budget = Some(e),
+            Err(e) => {
+                summary(&done, Some(title), started);
+                return Err(e);
+            }
+            Ok(()) => {}
         }
+    }
+    if let Some(e) = over_budget {
+        summary(&done, Some(BUNDLE_STAGE), started);
+        return Err(e);
     }
     summary(&done, None, started);
     Ok(())
+}
+
+/// Brotli sizes of what the citizen's `index.html` loads (dist/staff/ is another bundle and
+/// never counts), printed per file; fails past `labday_bundle::FIRST_LOAD_BROTLI_BUDGET`.
+fn bundle_budget(dist: &Path) -> Result {
+    let bundle = labday_bundle::measure_first_load(dist).map_err(Failure::new)?;
+    print!("{}", bundle.first_load_table());
+    match bundle.over_budget() {
+        None => Ok(()),
+        Some(excess) => Err(Failure::new(format!(
+            "the citizen first load is {} bytes of brotli, {excess} over the budget of {} \
+             (the files are listed above; see README \"Bundle size\")",
+            bundle.first_load().brotli,
+            labday_bundle::FIRST_LOAD_BROTLI_BUDGET
+        ))),
+    }
 }
 
 fn cargo(ctx: &Ctx, args: &[&str]) -> Result {

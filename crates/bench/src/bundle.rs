@@ -1,41 +1,34 @@
-//! The shipped app's size: every file of `dist/`, raw and compressed the way the server
-//! serves it, and the first load (index.html and everything it names).
+//! The shipped app's size for the report. The measuring is labday-bundle's, the same
+//! computation `cargo xtask test` checks against the first-load budget, so the benchmark and
+//! the CI check can never disagree; this adds the tuples and JSON the report prints.
 
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::Path;
 
-#[derive(Debug, Clone)]
-pub struct FileSize {
-    pub name: String,
-    pub raw: u64,
-    pub gzip: u64,
-    pub brotli: u64,
-    /// index.html, or named by it: fetched on the citizen's first visit.
-    pub first_load: bool,
+#[derive(Debug, Clone, Default)]
+pub struct Bundle(labday_bundle::Bundle);
+
+impl std::ops::Deref for Bundle {
+    type Target = labday_bundle::Bundle;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct Bundle {
-    pub files: Vec<FileSize>,
+fn triple(s: labday_bundle::Sizes) -> (u64, u64, u64) {
+    (s.raw, s.gzip, s.brotli)
 }
 
 impl Bundle {
-    fn sum(&self, first_load_only: bool) -> (u64, u64, u64) {
-        self.files
-            .iter()
-            .filter(|f| f.first_load || !first_load_only)
-            .fold((0, 0, 0), |(r, g, b), f| {
-                (r + f.raw, g + f.gzip, b + f.brotli)
-            })
-    }
-
+    /// Every file: (raw, gzip, brotli).
     pub fn total(&self) -> (u64, u64, u64) {
-        self.sum(false)
+        triple(self.0.total())
     }
 
+    /// index.html and what it names: (raw, gzip, brotli).
     pub fn first_load(&self) -> (u64, u64, u64) {
-        self.sum(true)
+        triple(self.0.first_load())
     }
 
     pub fn json(&self) -> Value {
@@ -47,62 +40,11 @@ impl Bundle {
             })).collect::<Vec<_>>(),
             "total": triple(self.total()),
             "first_load": triple(self.first_load()),
+            "first_load_brotli_budget": labday_bundle::FIRST_LOAD_BROTLI_BUDGET,
         })
     }
 }
 
-fn gzip(bytes: &[u8]) -> std::io::Result<u64> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?.len() as u64)
-}
-
-fn brotli(bytes: &[u8]) -> std::io::Result<u64> {
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        writer.write_all(bytes)?;
-    }
-    Ok(out.len() as u64)
-}
-
 pub fn measure(dist: &Path) -> Result<Bundle, String> {
-    let index = std::fs::read_to_string(dist.join("index.html")).map_err(|e| {
-        format!(
-            "{}: {e} (build the app first: trunk build --release)",
-            dist.join("index.html").display()
-        )
-    })?;
-    let mut files = Vec::new();
-    let mut stack = vec![dist.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| e.to_string())?.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let name = path
-                .strip_prefix(dist)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            // Precompressed siblings are the same file, served instead of it.
-            if name.ends_with(".br") || name.ends_with(".gz") {
-                continue;
-            }
-            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let first_load = name == "index.html" || index.contains(&format!("/{name}"));
-            files.push(FileSize {
-                raw: bytes.len() as u64,
-                gzip: gzip(&bytes).map_err(|e| e.to_string())?,
-                brotli: brotli(&bytes).map_err(|e| e.to_string())?,
-                name,
-                first_load,
-            });
-        }
-    }
-    files.sort_by(|a, b| b.brotli.cmp(&a.brotli).then(a.name.cmp(&b.name)));
-    Ok(Bundle { files })
+    labday_bundle::measure(dist).map(Bundle)
 }

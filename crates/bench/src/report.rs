@@ -15,7 +15,7 @@ const NOTES_MARKER: &str = "<!-- hand-written notes below: kept by `cargo xtask 
 const RUSH_RATIO_TARGET: f64 = 0.40;
 const RUSH_P99_TARGET_MS: f64 = 100.0;
 const BROWSE_RATIO_TARGET: f64 = 0.70;
-const FIRST_LOAD_BROTLI_TARGET: u64 = 160 * 1024;
+const FIRST_LOAD_BROTLI_TARGET: u64 = labday_bundle::FIRST_LOAD_BROTLI_BUDGET;
 const RSS_TARGET_KB: u64 = 100 * 1024;
 
 pub struct Machine {

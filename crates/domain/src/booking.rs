@@ -331,6 +331,10 @@ pub struct BookingView {
     /// Only for a confirmed cloud-classroom booking, only in the holder's own view.
     pub join_link: Option<String>,
     pub can_cancel: bool,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub booked_at: NaiveDateTime,
 }
 

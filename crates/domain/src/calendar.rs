@@ -3,12 +3,26 @@
 
 use crate::booking::BookingView;
 use crate::time::SHANGHAI_OFFSET_MINUTES;
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 
+/// `20260920T013000Z`: the UTC form RFC 5545 wants. Written out by hand rather than with
+/// chrono's `format`, whose strftime machinery would otherwise ship in the WebAssembly.
 fn utc_stamp(local: NaiveDateTime, offset_minutes: i32) -> String {
-    (local - Duration::minutes(i64::from(offset_minutes)))
-        .format("%Y%m%dT%H%M%SZ")
-        .to_string()
+    let t = local - Duration::minutes(i64::from(offset_minutes));
+    let year = t.year();
+    let year = if (0..=9999).contains(&year) {
+        format!("{year:04}")
+    } else {
+        format!("{year:+}")
+    };
+    format!(
+        "{year}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// Escapes text per RFC 5545 §3.3.11.
@@ -63,4 +77,28 @@ pub fn booking_event(view: &BookingView, lang: &str) -> String {
         "END:VCALENDAR".to_owned(),
     ];
     lines.join("\r\n") + "\r\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_stamp;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn stamps_are_utc_in_the_basic_format() {
+        let local = NaiveDate::from_ymd_opt(2026, 9, 20)
+            .unwrap()
+            .and_hms_opt(7, 5, 9)
+            .unwrap();
+        // 07:05:09 in Shanghai is 23:05:09 UTC the day before.
+        assert_eq!(utc_stamp(local, 480), "20260919T230509Z");
+        assert_eq!(utc_stamp(local, 0), "20260920T070509Z");
+        assert_eq!(
+            utc_stamp(local, 480),
+            (local - chrono::Duration::minutes(480))
+                .format("%Y%m%dT%H%M%SZ")
+                .to_string(),
+            "same text as chrono's strftime"
+        );
+    }
 }

@@ -112,9 +112,11 @@ impl Variety {
 /// What a person typed into the variety field, as `(key, typed name for other)`: a listed
 /// name in either language (or one of the names in its brackets, `小白菜（青菜）`) picks that
 /// variety; anything else is `other` with the text as its name.
+///
+/// Names are ASCII English or Chinese (which has no case), so an ASCII case-insensitive
+/// match is the whole of it; it also keeps Unicode case tables out of the WebAssembly.
 pub fn variety_from_typed(typed: &str) -> (String, String) {
     let text = typed.trim();
-    let lower = text.to_lowercase();
     let names = |v: &Variety| {
         let mut all = vec![v.zh, v.en];
         all.extend(v.zh.split(['（', '）']).filter(|p| !p.is_empty()));
@@ -122,7 +124,7 @@ pub fn variety_from_typed(typed: &str) -> (String, String) {
     };
     match VARIETIES
         .iter()
-        .find(|v| !text.is_empty() && names(v).iter().any(|n| n.to_lowercase() == lower))
+        .find(|v| !text.is_empty() && names(v).iter().any(|n| n.eq_ignore_ascii_case(text)))
     {
         Some(v) => (v.key.to_owned(), String::new()),
         None => (OTHER.to_owned(), text.to_owned()),
@@ -601,6 +603,10 @@ pub struct SampleTest {
     pub pesticide: Option<String>,
     pub strip: Option<StripReading>,
     pub judgement: Judgement,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub tested_at: NaiveDateTime,
     #[serde(default)]
     pub tester: Option<String>,
@@ -630,14 +636,30 @@ pub struct SampleView {
     pub activity_title: Localised,
     pub organisation: Localised,
     pub place: Localised,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub session_starts_at: NaiveDateTime,
     pub variety: VarietyName,
     pub enzyme_false_positive: bool,
     pub bought_at: String,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::date")
+    )]
     pub bought_on: NaiveDate,
     pub phone_masked: String,
     pub status: SampleStatus,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub registered_at: NaiveDateTime,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::option_datetime", default)
+    )]
     pub received_at: Option<NaiveDateTime>,
     /// Tests in the order they were made; corrected ones only in staff views.
     pub tests: Vec<SampleTest>,

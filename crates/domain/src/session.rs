@@ -110,7 +110,15 @@ pub struct SessionView {
     pub format: SessionFormat,
     pub title: Localised,
     /// Venue-local start and end.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub starts_at: NaiveDateTime,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub ends_at: NaiveDateTime,
     pub place: Localised,
     pub capacity: u32,
@@ -119,8 +127,20 @@ pub struct SessionView {
     pub places_left: u32,
     pub availability: Availability,
     pub per_booking_limit: u32,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub booking_opens_at: NaiveDateTime,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub booking_closes_at: NaiveDateTime,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::time::wire::datetime")
+    )]
     pub cancel_deadline: NaiveDateTime,
     pub window: WindowState,
     pub status: SessionStatus,
