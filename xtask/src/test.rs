@@ -133,19 +133,32 @@ pub fn main(args: &[String]) -> Result {
 }
 
 /// Brotli sizes of what the citizen's `index.html` loads (dist/staff/ is another bundle and
-/// never counts), printed per file; fails past `labday_bundle::FIRST_LOAD_BROTLI_BUDGET`.
+/// never counts), printed per file. Fails past `labday_bundle::FIRST_LOAD_BROTLI_CEILING`;
+/// while over `FIRST_LOAD_BROTLI_BUDGET` but under the ceiling it says the target is missed.
 fn bundle_budget(dist: &Path) -> Result {
     let bundle = labday_bundle::measure_first_load(dist).map_err(Failure::new)?;
     print!("{}", bundle.first_load_table());
-    match bundle.over_budget() {
-        None => Ok(()),
-        Some(excess) => Err(Failure::new(format!(
-            "the citizen first load is {} bytes of brotli, {excess} over the budget of {} \
-             (the files are listed above; see README \"Bundle size\")",
-            bundle.first_load().brotli,
-            labday_bundle::FIRST_LOAD_BROTLI_BUDGET
-        ))),
+    let brotli = bundle.first_load().brotli;
+    if let Some(excess) = bundle.over_ceiling() {
+        return Err(Failure::new(format!(
+            "the citizen first load grew to {brotli} bytes of brotli, {excess} over its interim \
+             ceiling of {} (the files are listed above; see README \"Bundle size\")",
+            labday_bundle::FIRST_LOAD_BROTLI_CEILING
+        )));
     }
+    match bundle.over_budget() {
+        None => println!(
+            "within the budget of {} bytes",
+            labday_bundle::FIRST_LOAD_BROTLI_BUDGET
+        ),
+        Some(excess) => println!(
+            "TARGET MISSED: {brotli} bytes of brotli is {excess} over the budget of {} bytes; \
+             it is under the interim ceiling of {}, which keeps it from growing",
+            labday_bundle::FIRST_LOAD_BROTLI_BUDGET,
+            labday_bundle::FIRST_LOAD_BROTLI_CEILING
+        ),
+    }
+    Ok(())
 }
 
 fn cargo(ctx: &Ctx, args: &[&str]) -> Result {
