@@ -3,13 +3,12 @@
 //! negative; one positive with two re-tests and a corrected typo); the citizen looks both up
 //! and sees the right judgement and the screening notice; the public board counts them.
 
-use crate::accessibility::{axe_source, violations};
+use crate::accessibility::axe_source;
 use crate::booking::fixture;
+use crate::staff::{audit, sign_in};
 use crate::support::{open_browser, Journey};
 use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
-use labday_server::auth;
-use labday_server::storage::staff::NewStaff;
 
 /// Types into the field with this DOM id (rows of the form share their labels).
 async fn type_into(browser: &Journey, id: &str, text: &str) {
@@ -59,13 +58,6 @@ fn display(code: &str) -> String {
     format!("{}-{}", &code[..4], &code[4..])
 }
 
-async fn audit(browser: &Journey, axe: &Option<String>, page: &str) {
-    if let Some(axe) = axe {
-        let found = violations(browser, axe).await;
-        assert!(found.is_empty(), "{page}: {found:?}");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_them() {
     let Some(browser) = open_browser().await else {
@@ -79,19 +71,15 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         .await
         .unwrap()
         .unwrap();
-    let staff = NewStaff {
-        username: "food-lab".into(),
-        display_name: "食品院 王工".into(),
-        password_hash: auth::hash_password("quick-test-2026").unwrap(),
-        role: Role::LabStaff,
-        organisation_id: Some(org),
-    };
     server
-        .storage
-        .add_staff(staff, auth::now_local())
-        .await
-        .unwrap()
-        .unwrap();
+        .add_staff(
+            "food-lab",
+            "食品院 王工",
+            "quick-test-2026",
+            Role::LabStaff,
+            Some(org),
+        )
+        .await;
     let axe = axe_source();
 
     // Citizen: from the activity page to the registration form.
@@ -157,10 +145,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
 
     // Staff: sign in, receive both, enter results.
     browser.open(&server, "/staff/").await;
-    browser.fill("用户名", "food-lab").await;
-    browser.fill("密码", "quick-test-2026").await;
-    browser.click("button", "登录").await;
-    browser.wait_text("食品院 王工").await;
+    sign_in(&browser, "food-lab", "quick-test-2026", "食品院 王工").await;
     browser
         .open(&server, &format!("/staff/sessions/{}/samples", f.session))
         .await;

@@ -7,8 +7,6 @@ use crate::booking::fixture;
 use crate::support::{open_browser, start_server};
 use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
-use labday_server::auth;
-use labday_server::storage::staff::NewStaff;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_staff_check_visitors_in_and_export_the_roster() {
@@ -24,16 +22,15 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
         .await
         .unwrap()
         .unwrap();
-    let hash = auth::hash_password("open-day-2026").unwrap();
-    let now = auth::now_local();
-    let staff = NewStaff {
-        username: "lab-food".into(),
-        display_name: "食品院 张工".into(),
-        password_hash: hash,
-        role: Role::LabStaff,
-        organisation_id: Some(org),
-    };
-    server.storage.add_staff(staff, now).await.unwrap().unwrap();
+    server
+        .add_staff(
+            "lab-food",
+            "食品院 张工",
+            "open-day-2026",
+            Role::LabStaff,
+            Some(org),
+        )
+        .await;
     let http = reqwest::Client::new();
     let mut codes = Vec::new();
     for (session, phone, adults) in [
@@ -128,20 +125,9 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
     };
     let server = start_server(false).await;
     let f = fixture(&server, SessionFormat::Visit, 20, None).await;
-    let hash = auth::hash_password("province-2026").unwrap();
-    let chief = NewStaff {
-        username: "chief".into(),
-        display_name: "省局 李处".into(),
-        password_hash: hash,
-        role: Role::Organiser,
-        organisation_id: None,
-    };
     server
-        .storage
-        .add_staff(chief, auth::now_local())
-        .await
-        .unwrap()
-        .unwrap();
+        .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
+        .await;
     let http = reqwest::Client::new();
     for (phone, adults, children) in [("13800138030", 2, 1), ("13800138031", 1, 0)] {
         let r = http
@@ -206,20 +192,15 @@ async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
         .await
         .unwrap()
         .unwrap();
-    let hash = auth::hash_password("open-day-2026").unwrap();
-    let staff = NewStaff {
-        username: "lab-food".into(),
-        display_name: "食品院 王工".into(),
-        password_hash: hash,
-        role: Role::LabStaff,
-        organisation_id: Some(org),
-    };
     server
-        .storage
-        .add_staff(staff, auth::now_local())
-        .await
-        .unwrap()
-        .unwrap();
+        .add_staff(
+            "lab-food",
+            "食品院 王工",
+            "open-day-2026",
+            Role::LabStaff,
+            Some(org),
+        )
+        .await;
 
     browser.open(&server, "/staff/").await;
     browser.fill("用户名", "lab-food").await;
@@ -277,14 +258,20 @@ const TINY_PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-async fn audit(browser: &crate::support::Journey, axe: &Option<String>, page: &str) {
+pub(crate) async fn audit(browser: &crate::support::Journey, axe: &Option<String>, page: &str) {
     if let Some(axe) = axe {
         let found = violations(browser, axe).await;
         assert!(found.is_empty(), "{page}: {found:?}");
     }
 }
 
-async fn sign_in(browser: &crate::support::Journey, username: &str, password: &str, shown: &str) {
+/// Signs in on the console's front page and waits for the account's name.
+pub(crate) async fn sign_in(
+    browser: &crate::support::Journey,
+    username: &str,
+    password: &str,
+    shown: &str,
+) {
     browser.fill("用户名", username).await;
     browser.fill("密码", password).await;
     browser.click("button", "登录").await;
@@ -309,19 +296,9 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
         .await
         .unwrap()
         .unwrap();
-    let chief = NewStaff {
-        username: "chief".into(),
-        display_name: "省局 李处".into(),
-        password_hash: auth::hash_password("province-2026").unwrap(),
-        role: Role::Organiser,
-        organisation_id: None,
-    };
     server
-        .storage
-        .add_staff(chief, auth::now_local())
-        .await
-        .unwrap()
-        .unwrap();
+        .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
+        .await;
     let axe = axe_source();
 
     // The organiser creates a lab-staff account.
@@ -545,19 +522,15 @@ async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
         return;
     };
     let server = start_server(true).await;
-    let chief = NewStaff {
-        username: "chief".into(),
-        display_name: "Province bureau".into(),
-        password_hash: auth::hash_password("province-2026").unwrap(),
-        role: Role::Organiser,
-        organisation_id: None,
-    };
     server
-        .storage
-        .add_staff(chief, auth::now_local())
-        .await
-        .unwrap()
-        .unwrap();
+        .add_staff(
+            "chief",
+            "Province bureau",
+            "province-2026",
+            Role::Organiser,
+            None,
+        )
+        .await;
     let activity = server.storage.scheduled_activities(None).await.unwrap()[0].id;
     browser.open(&server, "/staff/").await;
     browser.click("button", "English").await;

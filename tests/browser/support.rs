@@ -43,6 +43,31 @@ pub struct TestServer {
     _dir: tempfile::TempDir,
 }
 
+impl TestServer {
+    /// Creates a staff account directly in storage, as `labday-server user add` would.
+    pub async fn add_staff(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        role: labday_domain::staff::Role,
+        organisation_id: Option<i64>,
+    ) {
+        let staff = labday_server::storage::staff::NewStaff {
+            username: username.into(),
+            display_name: display_name.into(),
+            password_hash: labday_server::auth::hash_password(password).expect("hashes"),
+            role,
+            organisation_id,
+        };
+        self.storage
+            .add_staff(staff, labday_server::auth::now_local())
+            .await
+            .expect("storage")
+            .expect("a new username");
+    }
+}
+
 /// Starts the real server on a free port; `demo_data` loads the seeded activities.
 pub async fn start_server(demo_data: bool) -> TestServer {
     start_server_with(demo_data, |_| {}).await
