@@ -1,6 +1,11 @@
-//! The shell: language context, header with navigation and language switch, and routes.
-//! Every route has a deep link that can be shared in chats and portals.
+//! The shell: language context, header with navigation and language switch, and the routes
+//! of one bundle. Every route has a deep link that can be shared in chats and portals.
+//!
+//! The citizen app is three bundles (see `labday_domain::entry`): each binary mounts the shell
+//! with its own routes, so a page's code ships only in its journey's bundle. A link into
+//! another journey matches no route here, and [`Elsewhere`] loads that page from the server.
 
+use crate::components::status::Loading;
 use crate::i18n::{self, t, Lang};
 use crate::pages::{
     activity::ActivityPage, book::BookPage, booking::BookingPage, home::HomePage,
@@ -8,6 +13,7 @@ use crate::pages::{
 };
 use crate::store;
 use crate::text::{message, text};
+use labday_domain::entry::Entry;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
@@ -67,8 +73,73 @@ fn initial_lang() -> Lang {
         .unwrap_or(Lang::Zh)
 }
 
+/// What no route of this bundle matches: a page of another bundle (loaded from the server,
+/// which answers with that bundle), or a page that does not exist.
 #[component]
-pub fn App() -> impl IntoView {
+fn Elsewhere(here: Entry) -> impl IntoView {
+    let location = use_location();
+    let path = location.pathname.get_untracked();
+    if Entry::for_path(&path) != here {
+        let mut url = path.clone();
+        let search = location.search.get_untracked();
+        if !search.is_empty() {
+            url.push('?');
+            url.push_str(&search);
+        }
+        let hash = location.hash.get_untracked();
+        if !hash.is_empty() && !hash.starts_with('#') {
+            url.push('#');
+        }
+        url.push_str(&hash);
+        if let Some(w) = web_sys::window() {
+            let now = w.location();
+            // Replace the entry the router may already have pushed; otherwise add one, so
+            // Back returns to the page the link was on either way.
+            let _ = if now.pathname().ok().as_deref() == Some(path.as_str()) {
+                now.replace(&url)
+            } else {
+                now.assign(&url)
+            };
+        }
+        view! { <Loading/> }.into_any()
+    } else {
+        view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }.into_any()
+    }
+}
+
+/// Browsing: the activity list and an activity's sessions.
+pub fn browse() -> impl IntoView {
+    view! {
+        <Routes fallback=|| view! { <Elsewhere here=Entry::Browse/> }>
+            <Route path=path!("/") view=HomePage/>
+            <Route path=path!("/activities/:id") view=ActivityPage/>
+        </Routes>
+    }
+}
+
+/// Booking: book a session, show, list and cancel bookings.
+pub fn book() -> impl IntoView {
+    view! {
+        <Routes fallback=|| view! { <Elsewhere here=Entry::Book/> }>
+            <Route path=path!("/sessions/:id/book") view=BookPage/>
+            <Route path=path!("/bookings/:code") view=BookingPage/>
+            <Route path=path!("/my") view=MyBookingsPage/>
+        </Routes>
+    }
+}
+
+/// Vegetable samples: register them for a quick-test session, look up a result.
+pub fn samples() -> impl IntoView {
+    view! {
+        <Routes fallback=|| view! { <Elsewhere here=Entry::Samples/> }>
+            <Route path=path!("/sessions/:id/samples") view=SamplesPage/>
+            <Route path=path!("/samples/:code") view=SamplePage/>
+        </Routes>
+    }
+}
+
+/// The app shell around one bundle's `routes` ([`browse`], [`book`] or [`samples`]).
+pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
     let lang = RwSignal::new(initial_lang());
     provide_context(lang);
     let elder = RwSignal::new(
@@ -123,15 +194,7 @@ pub fn App() -> impl IntoView {
             </header>
             <RouteFocus/>
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/activities/:id") view=ActivityPage/>
-                    <Route path=path!("/sessions/:id/book") view=BookPage/>
-                    <Route path=path!("/bookings/:code") view=BookingPage/>
-                    <Route path=path!("/my") view=MyBookingsPage/>
-                    <Route path=path!("/sessions/:id/samples") view=SamplesPage/>
-                    <Route path=path!("/samples/:code") view=SamplePage/>
-                </Routes>
+                {routes()}
             </main>
         </Router>
     }

@@ -1,5 +1,6 @@
 //! labday's citizen app: browse open-day activities, book a session, show and cancel a
-//! booking. `main.rs` only mounts [`app::App`]; everything else lives here so tests share it.
+//! booking. The binaries only mount [`app::shell`] with their routes; everything else lives here
+//! so tests share it.
 
 pub mod api;
 pub mod app;
@@ -12,8 +13,9 @@ pub mod staff;
 pub mod store;
 pub mod text;
 
-/// Mounts the app on `<body>`.
-pub fn mount() {
+/// Mounts the app shell with one bundle's routes ([`app::browse`], [`app::book`] or
+/// [`app::samples`]) on `<body>`.
+pub fn mount<R: leptos::prelude::IntoView + 'static>(routes: fn() -> R) {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(move || app::shell(routes));
 }

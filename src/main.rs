@@ -1,3 +1,4 @@
+//! The browsing bundle (`index.html`): the activity list and an activity's sessions.
 fn main() {
-    labday::mount();
+    labday::mount(labday::app::browse);
 }

@@ -17,11 +17,13 @@ usage: cargo xtask bench [--clients N] [--places N] [--bookings N] [--spread N] 
   --skip-spa   measure the dist/ already built, even if it is older than the sources";
 
 /// What the app in dist/ is built from (relative to the root; folders are walked).
-const SPA_INPUTS: [&str; 10] = [
+const SPA_INPUTS: [&str; 12] = [
     "src",
     "style",
     "public",
     "index.html",
+    "book.html",
+    "samples.html",
     "staff.html",
     "Trunk.toml",
     "Cargo.toml",
@@ -43,16 +45,14 @@ fn newest(path: &Path) -> Option<SystemTime> {
         .max()
 }
 
-/// Whether both bundles in dist/ are newer than everything they are built from.
+/// Whether every bundle in dist/ is newer than everything they are built from.
 fn spa_up_to_date(root: &Path) -> bool {
-    let built = [
-        root.join("dist/index.html"),
-        root.join("dist/staff/index.html"),
-    ]
-    .iter()
-    .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-    .collect::<Option<Vec<SystemTime>>>()
-    .and_then(|times| times.into_iter().min());
+    let built = build::bundles()
+        .iter()
+        .map(|(_, dist, _)| root.join(dist).join("index.html"))
+        .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .collect::<Option<Vec<SystemTime>>>()
+        .and_then(|times| times.into_iter().min());
     let Some(built) = built else {
         return false;
     };

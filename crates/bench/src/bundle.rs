@@ -26,9 +26,9 @@ impl Bundle {
         triple(self.0.total())
     }
 
-    /// index.html and what it names: (raw, gzip, brotli).
-    pub fn first_load(&self) -> (u64, u64, u64) {
-        triple(self.0.first_load())
+    /// A citizen bundle's index.html and what it names: (raw, gzip, brotli).
+    pub fn first_load(&self, entry: labday_bundle::Entry) -> (u64, u64, u64) {
+        triple(self.0.first_load(entry))
     }
 
     pub fn json(&self) -> Value {
@@ -36,10 +36,10 @@ impl Bundle {
         json!({
             "files": self.files.iter().map(|f| json!({
                 "name": f.name, "raw": f.raw, "gzip": f.gzip, "brotli": f.brotli,
-                "first_load": f.first_load,
+                "first_load_of": f.first_load_of.iter().map(|e| e.name()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "total": triple(self.total()),
-            "first_load": triple(self.first_load()),
+            "first_load": labday_bundle::Entry::ALL.iter().map(|e| (e.name().to_owned(), triple(self.first_load(*e)))).collect::<serde_json::Map<_, _>>(),
             "first_load_brotli_budget": labday_bundle::FIRST_LOAD_BROTLI_BUDGET,
         })
     }

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod booking;
 pub mod calendar;
+pub mod entry;
 pub mod error;
 pub mod figures;
 pub mod media;

@@ -1,14 +1,20 @@
 //! Serves the built single-page app: hashed assets cached for a year, `index.html` always
-//! revalidated, deep links answered with `index.html`, and brotli/gzip files prepared once
-//! at start-up so no request pays for compression.
+//! revalidated, deep links answered with the `index.html` of the bundle that shows them
+//! (`labday_domain::entry`), and brotli/gzip files prepared once at start-up so no request
+//! pays for compression.
 
 use axum::body::Body;
+use axum::extract::State;
+use axum::handler::Handler;
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
+use labday_domain::entry::Entry;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 const COMPRESSIBLE: [&str; 7] = ["html", "js", "css", "wasm", "svg", "json", "txt"];
@@ -108,7 +114,7 @@ pub fn router(dist: &Path) -> Router {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not precompress app files"),
     }
-    let mut router = Router::new().fallback_service(single_page_app(dist));
+    let mut router = citizen_app(dist);
     // The staff console is its own bundle with its own deep links under /staff/.
     if dist.join("staff").join("index.html").exists() {
         router = router.nest_service("/staff", single_page_app(&dist.join("staff")));
@@ -116,15 +122,60 @@ pub fn router(dist: &Path) -> Router {
     router.layer(axum::middleware::from_fn(cache_headers))
 }
 
+fn index_page(dir: &Path) -> ServeFile {
+    ServeFile::new(dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip()
+}
+
 /// Files from `dir`, precompressed where possible; any other path gets its `index.html`.
 fn single_page_app(dir: &Path) -> ServeDir<ServeFile> {
-    let index = ServeFile::new(dir.join("index.html"))
-        .precompressed_br()
-        .precompressed_gzip();
     ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(index)
+        .fallback(index_page(dir))
+}
+
+/// Each citizen bundle's `index.html`, by the bundle.
+#[derive(Clone)]
+struct Pages(Arc<Vec<(Entry, ServeFile)>>);
+
+/// A page path: the `index.html` of the bundle that shows it.
+async fn page(State(pages): State<Pages>, request: Request<Body>) -> Response {
+    let entry = Entry::for_path(request.uri().path());
+    let file = pages
+        .0
+        .iter()
+        .find(|(e, _)| *e == entry)
+        .unwrap_or(&pages.0[0])
+        .1
+        .clone();
+    match file.oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
+/// The citizen app's files; a page path gets the `index.html` of its bundle (the browsing
+/// bundle's when that bundle was not built).
+fn citizen_app(dist: &Path) -> Router {
+    let pages = Entry::ALL
+        .into_iter()
+        .map(|entry| {
+            let dir = dist.join(entry.dir());
+            let dir = if dir.join("index.html").exists() {
+                dir
+            } else {
+                dist.to_path_buf()
+            };
+            (entry, index_page(&dir))
+        })
+        .collect();
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(page.with_state(Pages(Arc::new(pages))));
+    Router::new().fallback_service(files)
 }
 
 #[cfg(test)]

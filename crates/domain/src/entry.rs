@@ -1,0 +1,87 @@
+//! Which bundle of the citizen app serves a page. The app ships as several small WebAssembly
+//! bundles, one per journey, so the first page a citizen opens downloads only its journey:
+//! browsing (the list and an activity), booking (book, show, list and cancel bookings) and
+//! vegetable samples (register, look up). The server answers a deep link with its bundle's
+//! `index.html`; a link into another journey is a full page load of that bundle.
+
+/// One bundle of the citizen app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `/`, `/activities/{id}` and anything unknown (which shows "not found").
+    Browse,
+    /// `/sessions/{id}/book`, `/bookings/{code}`, `/my`.
+    Book,
+    /// `/sessions/{id}/samples`, `/samples/{code}`.
+    Samples,
+}
+
+impl Entry {
+    pub const ALL: [Entry; 3] = [Entry::Browse, Entry::Book, Entry::Samples];
+
+    /// The bundle that serves `path` (the path of the address, without query or fragment).
+    pub fn for_path(path: &str) -> Entry {
+        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+        match parts.as_slice() {
+            ["sessions", _, "book"] | ["bookings", _] | ["my"] => Entry::Book,
+            ["sessions", _, "samples"] | ["samples", _] => Entry::Samples,
+            _ => Entry::Browse,
+        }
+    }
+
+    /// Where the bundle's files are under `dist/` and under the site root: `""` for the
+    /// browsing bundle (`dist/index.html` itself), else a folder no page path starts with.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Entry::Browse => "",
+            Entry::Book => "bundles/book",
+            Entry::Samples => "bundles/samples",
+        }
+    }
+
+    /// A short name for reports: `browse`, `book`, `samples`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Entry::Browse => "browse",
+            Entry::Book => "book",
+            Entry::Samples => "samples",
+        }
+    }
+
+    /// Its `index.html` under `dist/`.
+    pub fn index(self) -> String {
+        match self.dir() {
+            "" => "index.html".to_owned(),
+            dir => format!("{dir}/index.html"),
+        }
+    }
+
+    /// The Trunk entry page it is built from, at the repository root.
+    pub fn html(self) -> &'static str {
+        match self {
+            Entry::Browse => "index.html",
+            Entry::Book => "book.html",
+            Entry::Samples => "samples.html",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+
+    #[test]
+    fn every_page_has_its_bundle() {
+        assert_eq!(Entry::for_path("/"), Entry::Browse);
+        assert_eq!(Entry::for_path("/activities/3"), Entry::Browse);
+        assert_eq!(Entry::for_path("/sessions/3/book"), Entry::Book);
+        assert_eq!(Entry::for_path("/bookings/K7QM-4XPB"), Entry::Book);
+        assert_eq!(Entry::for_path("/my"), Entry::Book);
+        assert_eq!(Entry::for_path("/my/"), Entry::Book);
+        assert_eq!(Entry::for_path("/sessions/3/samples"), Entry::Samples);
+        assert_eq!(Entry::for_path("/samples/ABCD-EFGH"), Entry::Samples);
+        // Unknown pages, and pages one level too deep, are "not found" in the browsing bundle.
+        assert_eq!(Entry::for_path("/nowhere"), Entry::Browse);
+        assert_eq!(Entry::for_path("/my/extra"), Entry::Browse);
+        assert_eq!(Entry::for_path("/sessions/3"), Entry::Browse);
+    }
+}
