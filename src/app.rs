@@ -3,21 +3,18 @@
 //!
 //! The citizen app is three bundles (see `labday_domain::entry`): each binary mounts the shell
 //! with its own routes, so a page's code ships only in its journey's bundle. A link into
-//! another journey matches no route here, and [`Elsewhere`] loads that page from the server.
+//! another journey matches no route here, and `route::routes` loads that page from the server.
 
-use crate::components::status::Loading;
 use crate::i18n::{self, t, Lang};
 use crate::pages::{
     activity::ActivityPage, book::BookPage, booking::BookingPage, home::HomePage,
     my_bookings::MyBookingsPage, sample::SamplePage, samples::SamplesPage,
 };
+use crate::route::{self, Page};
 use crate::store;
 use crate::text::{message, text};
 use labday_domain::entry::Entry;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::hooks::use_location;
-use leptos_router::path;
 use wasm_bindgen::JsCast;
 
 fn root_element() -> Option<web_sys::Element> {
@@ -28,10 +25,10 @@ fn root_element() -> Option<web_sys::Element> {
 /// screen-reader and keyboard users start at the top of what changed.
 #[component]
 fn RouteFocus() -> impl IntoView {
-    let location = use_location();
+    let url = route::use_url();
     let first = StoredValue::new(true);
     Effect::new(move |_| {
-        let _ = location.pathname.get();
+        let _ = url.with(|u| u.path.clone());
         if first.get_value() {
             first.set_value(false);
             return;
@@ -73,73 +70,39 @@ fn initial_lang() -> Lang {
         .unwrap_or(Lang::Zh)
 }
 
-/// What no route of this bundle matches: a page of another bundle (loaded from the server,
-/// which answers with that bundle), or a page that does not exist.
-#[component]
-fn Elsewhere(here: Entry) -> impl IntoView {
-    let location = use_location();
-    let path = location.pathname.get_untracked();
-    if Entry::for_path(&path) != here {
-        let mut url = path.clone();
-        let search = location.search.get_untracked();
-        if !search.is_empty() {
-            url.push('?');
-            url.push_str(&search);
-        }
-        let hash = location.hash.get_untracked();
-        if !hash.is_empty() && !hash.starts_with('#') {
-            url.push('#');
-        }
-        url.push_str(&hash);
-        if let Some(w) = web_sys::window() {
-            let now = w.location();
-            // Replace the entry the router may already have pushed; otherwise add one, so
-            // Back returns to the page the link was on either way.
-            let _ = if now.pathname().ok().as_deref() == Some(path.as_str()) {
-                now.replace(&url)
-            } else {
-                now.assign(&url)
-            };
-        }
-        view! { <Loading/> }.into_any()
-    } else {
-        view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }.into_any()
-    }
-}
-
 /// Browsing: the activity list and an activity's sessions.
 pub fn browse() -> impl IntoView {
-    view! {
-        <Routes fallback=|| view! { <Elsewhere here=Entry::Browse/> }>
-            <Route path=path!("/") view=HomePage/>
-            <Route path=path!("/activities/:id") view=ActivityPage/>
-        </Routes>
-    }
+    const PAGES: [Page; 2] = [
+        ("/", || view! { <HomePage/> }.into_any()),
+        ("/activities/:id", || view! { <ActivityPage/> }.into_any()),
+    ];
+    route::routes(Entry::Browse, &PAGES)
 }
 
 /// Booking: book a session, show, list and cancel bookings.
 pub fn book() -> impl IntoView {
-    view! {
-        <Routes fallback=|| view! { <Elsewhere here=Entry::Book/> }>
-            <Route path=path!("/sessions/:id/book") view=BookPage/>
-            <Route path=path!("/bookings/:code") view=BookingPage/>
-            <Route path=path!("/my") view=MyBookingsPage/>
-        </Routes>
-    }
+    const PAGES: [Page; 3] = [
+        ("/sessions/:id/book", || view! { <BookPage/> }.into_any()),
+        ("/bookings/:code", || view! { <BookingPage/> }.into_any()),
+        ("/my", || view! { <MyBookingsPage/> }.into_any()),
+    ];
+    route::routes(Entry::Book, &PAGES)
 }
 
 /// Vegetable samples: register them for a quick-test session, look up a result.
 pub fn samples() -> impl IntoView {
-    view! {
-        <Routes fallback=|| view! { <Elsewhere here=Entry::Samples/> }>
-            <Route path=path!("/sessions/:id/samples") view=SamplesPage/>
-            <Route path=path!("/samples/:code") view=SamplePage/>
-        </Routes>
-    }
+    const PAGES: [Page; 2] = [
+        ("/sessions/:id/samples", || {
+            view! { <SamplesPage/> }.into_any()
+        }),
+        ("/samples/:code", || view! { <SamplePage/> }.into_any()),
+    ];
+    route::routes(Entry::Samples, &PAGES)
 }
 
 /// The app shell around one bundle's `routes` ([`browse`], [`book`] or [`samples`]).
 pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
+    route::follow();
     let lang = RwSignal::new(initial_lang());
     provide_context(lang);
     let elder = RwSignal::new(
@@ -176,12 +139,11 @@ pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
         lang.set(next);
     };
     view! {
-        <Router>
-            <a class="skip" href="#main">{t(i18n::SKIP_TO_CONTENT)}</a>
+        <a class="skip" href="#main">{t(i18n::SKIP_TO_CONTENT)}</a>
             <header class="top">
-                <A href="/" attr:class="brand">{t(i18n::APP_NAME)}</A>
+                <a href="/" class="brand">{t(i18n::APP_NAME)}</a>
                 <nav aria-label=t(i18n::NAV_LABEL)>
-                    <A href="/my">{t(i18n::NAV_MY)}</A>
+                    <a href="/my">{t(i18n::NAV_MY)}</a>
                 </nav>
                 <button type="button" class="mode" on:click=toggle_elder
                     aria-pressed=text(move || elder.get().to_string()) title=t(i18n::ELDER_MODE_LABEL)>
@@ -196,6 +158,5 @@ pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
             <main id="main" tabindex="-1">
                 {routes()}
             </main>
-        </Router>
     }
 }

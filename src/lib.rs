@@ -9,6 +9,7 @@ pub mod format;
 pub mod i18n;
 pub mod loaded;
 pub mod pages;
+pub mod route;
 pub mod staff;
 pub mod store;
 pub mod text;

@@ -8,12 +8,12 @@ use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::loaded::load;
 use crate::pages::home::kind_msg;
+use crate::route::use_params_map;
 use crate::text::{flag, text};
 use chrono::NaiveDate;
 use labday_domain::session::{SessionStatus, WindowState};
 use labday_domain::{ActivityDetail, Availability, SessionFormat, SessionView};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 /// Sessions grouped by their (venue-local) day, in order.
 pub fn by_day(sessions: &[SessionView]) -> Vec<(NaiveDate, Vec<SessionView>)> {

@@ -8,12 +8,12 @@ use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
 use crate::loaded::load;
+use crate::route::{self, use_params_map};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
 use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, SessionView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use std::collections::BTreeMap;
 
 /// A fresh key for one booking or registration attempt (reused only by its retries).
@@ -60,7 +60,6 @@ fn FieldError(field: &'static str, errors: RwSignal<BTreeMap<String, String>>) -
 #[component]
 fn BookingForm(session: SessionView) -> impl IntoView {
     let lang = use_lang();
-    let navigate = use_navigate();
     let s = StoredValue::new(session);
     let limit = s.with_value(|s| s.per_booking_limit.max(1));
     let name = RwSignal::new(String::new());
@@ -95,17 +94,13 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         }
         errors.set(BTreeMap::new());
         busy.set(true);
-        let navigate = navigate.clone();
         spawn_local(async move {
             let result = api::book(&request, &key.get_value()).await;
             busy.set(false);
             match result {
                 Ok(view) => {
                     store::remember_booking(view.code.as_str(), &request.phone);
-                    navigate(
-                        &format!("/bookings/{}", view.code.as_str()),
-                        Default::default(),
-                    );
+                    route::navigate(&format!("/bookings/{}", view.code.as_str()));
                 }
                 Err(e) => {
                     if e.code == ErrorCode::Invalid {

@@ -8,6 +8,7 @@ use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, t, use_lang};
 use crate::loaded::load;
+use crate::route::use_params_map;
 use crate::store;
 use crate::text::{flag, maybe_message, maybe_text, message, text};
 use labday_domain::booking::BookingStatus;
@@ -15,7 +16,6 @@ use labday_domain::calendar::booking_event;
 use labday_domain::{ApiError, BookingView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn BookingPage() -> impl IntoView {

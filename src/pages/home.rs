@@ -6,13 +6,12 @@ use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
 use crate::loaded::load;
+use crate::route::{self, use_query_map};
 use crate::text::text;
 use labday_domain::activity::{ActivityKind, Category};
 use labday_domain::time::parse_date;
 use labday_domain::{ActivityFilter, ActivitySummary};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 
 fn category_msg(c: Category) -> Msg {
     match c {
@@ -35,7 +34,6 @@ pub fn kind_msg(k: ActivityKind) -> Msg {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
-    let navigate = use_navigate();
     let filter = Memo::new(move |_| {
         let q = query.read();
         ActivityFilter {
@@ -68,14 +66,7 @@ pub fn HomePage() -> impl IntoView {
         } else {
             format!("/?{}", parts.join("&"))
         };
-        navigate(
-            &url,
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        route::replace(&url);
     };
     let set_param = StoredValue::new(set_param);
     let lang = use_lang();

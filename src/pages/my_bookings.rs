@@ -7,6 +7,7 @@ use crate::components::sample;
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
 use crate::loaded::load;
+use crate::route;
 use crate::store::{self, RememberedBooking, RememberedSample};
 use crate::text::maybe_message;
 use labday_domain::booking::BookingCode;
@@ -14,7 +15,6 @@ use labday_domain::sample::SampleLookup;
 use labday_domain::{ApiError, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn MyBookingsPage() -> impl IntoView {
@@ -42,7 +42,6 @@ pub fn MyBookingsPage() -> impl IntoView {
 #[component]
 fn MySamples() -> impl IntoView {
     let lang = use_lang();
-    let navigate = use_navigate();
     let remembered = store::remembered_samples();
     let code = RwSignal::new(String::new());
     let last4 = RwSignal::new(String::new());
@@ -63,15 +62,11 @@ fn MySamples() -> impl IntoView {
             }
         };
         errors.set(Default::default());
-        let navigate = navigate.clone();
         spawn_local(async move {
             match api::find_sample(c.as_str(), &digits).await {
                 Ok(view) => {
                     store::remember_sample(view.code.as_str(), &digits);
-                    navigate(
-                        &format!("/samples/{}", view.code.as_str()),
-                        Default::default(),
-                    );
+                    route::navigate(&format!("/samples/{}", view.code.as_str()));
                 }
                 Err(e) => failure.set(Some(e)),
             }
@@ -179,7 +174,6 @@ fn RememberedItem(booking: RememberedBooking) -> impl IntoView {
 #[component]
 fn FindBooking() -> impl IntoView {
     let lang = use_lang();
-    let navigate = use_navigate();
     let code = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let field_error = RwSignal::new(None::<(&'static str, &'static str)>);
@@ -203,15 +197,11 @@ fn FindBooking() -> impl IntoView {
             }
         };
         field_error.set(None);
-        let navigate = navigate.clone();
         spawn_local(async move {
             match api::find_booking(c.as_str(), p.as_str()).await {
                 Ok(view) => {
                     store::remember_booking(view.code.as_str(), p.as_str());
-                    navigate(
-                        &format!("/bookings/{}", view.code.as_str()),
-                        Default::default(),
-                    );
+                    route::navigate(&format!("/bookings/{}", view.code.as_str()));
                 }
                 Err(e) => failure.set(Some(e)),
             }

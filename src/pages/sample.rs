@@ -7,11 +7,11 @@ use crate::components::sample::{SampleLabel, SampleResult};
 use crate::components::status::Loading;
 use crate::i18n::{self, field_msg, t, use_lang};
 use crate::loaded::load;
+use crate::route::use_params_map;
 use crate::store;
 use crate::text::maybe_message;
 use labday_domain::sample::{SampleLookup, SampleStatus};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn SamplePage() -> impl IntoView {

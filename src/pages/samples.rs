@@ -11,6 +11,7 @@ use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang, Lang};
 use crate::loaded::load;
 use crate::pages::book::new_idempotency_key;
+use crate::route::use_params_map;
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
 use chrono::NaiveDate;
@@ -22,7 +23,6 @@ use labday_domain::time::parse_date;
 use labday_domain::{ApiError, ErrorCode, Phone, SessionView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use std::collections::BTreeMap;
 
 #[component]

@@ -1,0 +1,274 @@
+//! The citizen app's router: the address as a signal, links followed without reloading, Back
+//! and Forward, and each bundle's table of page paths (`/activities/:id`).
+//!
+//! Why not leptos_router here: the citizen pages need only this much of it, and its matching
+//! and view machinery weighed about 10 KB of brotli in every citizen bundle, whose first load
+//! has a 160 KB budget. The staff console, which has no such budget, keeps leptos_router.
+
+use crate::components::status::Loading;
+use crate::i18n::{self, t};
+use labday_domain::entry::Entry;
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// Where the reader is: the address's path, query (without `?`) and fragment (with `#`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Url {
+    pub path: String,
+    pub search: String,
+    pub hash: String,
+}
+
+impl Url {
+    fn current() -> Url {
+        let Some(loc) = web_sys::window().map(|w| w.location()) else {
+            return Url::default();
+        };
+        Url {
+            path: loc.pathname().unwrap_or_else(|_| "/".into()),
+            search: loc
+                .search()
+                .unwrap_or_default()
+                .trim_start_matches('?')
+                .to_owned(),
+            hash: loc.hash().unwrap_or_default(),
+        }
+    }
+
+    /// The address again, as a link would give it.
+    pub fn href(&self) -> String {
+        let mut out = self.path.clone();
+        if !self.search.is_empty() {
+            out.push('?');
+            out.push_str(&self.search);
+        }
+        out.push_str(&self.hash);
+        out
+    }
+}
+
+/// Named values from the address: a page path's `:id`, or the query's `key=value`s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Map(Vec<(String, String)>);
+
+impl Map {
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn query(search: &str) -> Map {
+        Map(search
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (decode(k), decode(v))
+            })
+            .collect())
+    }
+}
+
+fn decode(s: &str) -> String {
+    let spaced = s.replace('+', " ");
+    js_sys::decode_uri_component(&spaced)
+        .ok()
+        .and_then(|d| d.as_string())
+        .unwrap_or(spaced)
+}
+
+thread_local! {
+    /// The address signal of this page (one app per page, and wasm has one thread), so that
+    /// `navigate` works from event handlers and tasks alike.
+    static ADDRESS: std::cell::Cell<Option<RwSignal<Url>>> = const { std::cell::Cell::new(None) };
+}
+
+fn address() -> RwSignal<Url> {
+    ADDRESS.with(|a| match a.get() {
+        Some(signal) => signal,
+        None => {
+            let signal = RwSignal::new(Url::current());
+            a.set(Some(signal));
+            signal
+        }
+    })
+}
+
+#[derive(Clone, Copy)]
+struct Params(Memo<Map>);
+
+/// The address, tracked.
+pub fn use_url() -> Memo<Url> {
+    let address = address();
+    Memo::new(move |_| address.get())
+}
+
+/// The query's values (`/?city=南昌` → `city`), tracked.
+pub fn use_query_map() -> Memo<Map> {
+    let address = address();
+    Memo::new(move |_| address.with(|u| Map::query(&u.search)))
+}
+
+/// The matched page path's values (`/activities/:id` → `id`), tracked.
+pub fn use_params_map() -> Memo<Map> {
+    expect_context::<Params>().0
+}
+
+/// Goes to `href` (a path on this site), adding a history entry and scrolling to the top.
+pub fn navigate(href: &str) {
+    go(href, false);
+}
+
+/// Shows `href` in place of the current address (no history entry, no scrolling): for
+/// filters that change only the query.
+pub fn replace(href: &str) {
+    go(href, true);
+}
+
+fn go(href: &str, replace: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Ok(history) = window.history() {
+        let _ = if replace {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href))
+        } else {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href))
+        };
+    }
+    address().set(Url::current());
+    if !replace {
+        window.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}
+
+/// The link a click follows inside the app, if it is one: a plain left click on an
+/// `<a href="/…">` of this site with no target, download or `rel="external"`.
+fn followed_link(ev: &web_sys::MouseEvent) -> Option<String> {
+    if ev.default_prevented()
+        || ev.button() != 0
+        || ev.meta_key()
+        || ev.ctrl_key()
+        || ev.shift_key()
+        || ev.alt_key()
+    {
+        return None;
+    }
+    let a = ev
+        .target()?
+        .dyn_into::<web_sys::Element>()
+        .ok()?
+        .closest("a[href]")
+        .ok()??;
+    if a.has_attribute("target")
+        || a.has_attribute("download")
+        || a.get_attribute("rel")
+            .is_some_and(|r| r.split_whitespace().any(|r| r == "external"))
+    {
+        return None;
+    }
+    let href = a.get_attribute("href")?;
+    (href.starts_with('/') && !href.starts_with("//")).then_some(href)
+}
+
+/// Starts following the address: call once, in the shell, before any page.
+pub fn follow() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let address = address();
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+        if let Some(href) = followed_link(&ev) {
+            ev.prevent_default();
+            navigate(&href);
+        }
+    });
+    let on_pop = Closure::<dyn Fn()>::new(move || address.set(Url::current()));
+    if let Some(doc) = window.document() {
+        let _ = doc.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    }
+    let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+    // They live as long as the page.
+    on_click.forget();
+    on_pop.forget();
+}
+
+/// A page of a bundle: its path pattern (`:name` segments capture) and its view.
+pub type Page = (&'static str, fn() -> AnyView);
+
+/// The pattern of `pages` that `path` matches, with the values it captures.
+fn matching(pages: &[Page], path: &str) -> Option<(usize, Map)> {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    pages.iter().enumerate().find_map(|(i, (pattern, _))| {
+        let want: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
+        if want.len() != parts.len() {
+            return None;
+        }
+        let mut values = Vec::new();
+        for (w, p) in want.iter().zip(&parts) {
+            match w.strip_prefix(':') {
+                Some(name) => values.push((name.to_owned(), decode(p))),
+                None if w == p => {}
+                None => return None,
+            }
+        }
+        Some((i, Map(values)))
+    })
+}
+
+/// The page of `pages` the address shows; the same page stays (with new values) while only
+/// its values change. An address of another bundle is loaded from the server.
+pub fn routes(here: Entry, pages: &'static [Page]) -> impl IntoView {
+    let address = address();
+    let matched = Memo::new(move |_| address.with(|u| matching(pages, &u.path)));
+    provide_context(Params(Memo::new(move |_| {
+        matched.get().map(|(_, m)| m).unwrap_or_default()
+    })));
+    let page = Memo::new(move |_| matched.with(|m| m.as_ref().map(|(i, _)| *i)));
+    move || match page.get() {
+        Some(i) => (pages[i].1)(),
+        None => elsewhere(here, address.get_untracked()),
+    }
+}
+
+/// What no page of this bundle matches: a page of another bundle (loaded for real, the
+/// server answers with that bundle), or a page that does not exist.
+fn elsewhere(here: Entry, url: Url) -> AnyView {
+    if Entry::for_path(&url.path) == here {
+        return view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }.into_any();
+    }
+    if let Some(w) = web_sys::window() {
+        // The address is already in the history (pushed by `navigate`, or Back): replace it.
+        let _ = w.location().replace(&url.href());
+    }
+    view! { <Loading/> }.into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> AnyView {
+        ().into_any()
+    }
+
+    const PAGES: [Page; 3] = [
+        ("/", page),
+        ("/activities/:id", page),
+        ("/sessions/:id/book", page),
+    ];
+
+    #[test]
+    fn paths_match_their_pattern_and_capture_values() {
+        assert_eq!(matching(&PAGES, "/").map(|m| m.0), Some(0));
+        let (i, values) = matching(&PAGES, "/activities/12/").unwrap();
+        assert_eq!(i, 1);
+        assert_eq!(values.get("id").as_deref(), Some("12"));
+        assert_eq!(matching(&PAGES, "/sessions/7/book").map(|m| m.0), Some(2));
+        assert!(matching(&PAGES, "/sessions/7").is_none());
+        assert!(matching(&PAGES, "/activities/1/extra").is_none());
+    }
+}
