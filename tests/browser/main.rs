@@ -9,6 +9,7 @@ mod booking;
 mod embed;
 mod home;
 mod keyboard;
+mod navigation;
 mod samples;
 mod staff;
 mod support;

@@ -1,0 +1,135 @@
+//! Moving around: links inside a journey change the page without reloading it, Back and
+//! Forward work, filters stay in the address, a link into another journey loads that
+//! journey's bundle, and an unknown address says so (without reloading forever).
+
+use crate::booking::fixture;
+use crate::support::{open_browser, start_server, Journey};
+use labday_domain::SessionFormat;
+use serde_json::Value;
+
+async fn js(browser: &Journey, script: &str) -> Value {
+    browser
+        .client
+        .execute(script, vec![])
+        .await
+        .expect("run a script in the page")
+}
+
+/// Marks the document; the mark survives in-app navigation and is gone after a page load.
+async fn mark(browser: &Journey) {
+    js(browser, "window.__sameDocument = true; return null;").await;
+}
+
+async fn same_document(browser: &Journey) -> bool {
+    js(browser, "return window.__sameDocument === true;").await == Value::Bool(true)
+}
+
+async fn path(browser: &Journey) -> String {
+    js(browser, "return location.pathname + location.search;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Which bundle's script this document runs.
+async fn bundle(browser: &Journey) -> String {
+    js(
+        browser,
+        "var s = document.querySelector('script[type=module]'); \
+         return s ? (s.textContent.match(/'([^']+\\.js)'/) || [,''])[1] : '';",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_back_and_forward_and_journeys_across_bundles() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = start_server(false).await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+
+    browser.open(&server, "/").await;
+    browser.wait_css("li.card a").await;
+    assert!(
+        bundle(&browser).await.starts_with("/labday-"),
+        "the list is the browsing bundle"
+    );
+    mark(&browser).await;
+
+    // A filter goes into the address without a new page.
+    browser.select("类型", "lab_open_day").await;
+    browser.wait_css("li.card a").await;
+    assert_eq!(path(&browser).await, "/?category=lab_open_day");
+
+    // A card opens the activity in the same document.
+    browser
+        .wait_css("li.card a")
+        .await
+        .click()
+        .await
+        .expect("open the activity card");
+    browser.wait_text("请勿触碰仪器。").await;
+    assert_eq!(path(&browser).await, format!("/activities/{}", f.activity));
+    assert!(same_document(&browser).await, "no reload inside a journey");
+
+    // Back shows the filtered list again, Forward the activity, still without reloading.
+    browser.client.back().await.expect("back");
+    browser.wait_text("近期开放活动").await;
+    assert_eq!(path(&browser).await, "/?category=lab_open_day");
+    let category = js(
+        &browser,
+        "return document.getElementById('filter-category').value;",
+    )
+    .await;
+    assert_eq!(category, Value::String("lab_open_day".into()));
+    browser.client.forward().await.expect("forward");
+    browser.wait_text("请勿触碰仪器。").await;
+    assert!(same_document(&browser).await);
+
+    // Booking is another journey: its bundle is loaded, once, at the booking address.
+    browser.click("link", "预约 上午场").await;
+    browser.wait_text("填写预约信息").await;
+    assert_eq!(
+        path(&browser).await,
+        format!("/sessions/{}/book", f.session)
+    );
+    assert!(
+        !same_document(&browser).await,
+        "a new page for another bundle"
+    );
+    assert!(
+        bundle(&browser).await.starts_with("/bundles/book/"),
+        "the booking bundle"
+    );
+
+    // Back returns to the activity, served by the browsing bundle again.
+    browser.client.back().await.expect("back");
+    browser.wait_text("请勿触碰仪器。").await;
+    assert_eq!(path(&browser).await, format!("/activities/{}", f.activity));
+    assert!(bundle(&browser).await.starts_with("/labday-"));
+
+    // Within the booking bundle, the header's "my bookings" link is in-app again.
+    browser
+        .open(&server, &format!("/sessions/{}/book", f.session))
+        .await;
+    browser.wait_text("填写预约信息").await;
+    mark(&browser).await;
+    browser.click("link", "我的预约").await;
+    browser.wait_text("查找预约").await;
+    assert_eq!(path(&browser).await, "/my");
+    assert!(same_document(&browser).await);
+
+    // An address no bundle knows says so, and stays put.
+    browser.open(&server, "/no/such/page").await;
+    browser.wait_text("页面不存在。").await;
+    mark(&browser).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(same_document(&browser).await, "no reload loop");
+    assert_eq!(path(&browser).await, "/no/such/page");
+    browser.close().await;
+}
