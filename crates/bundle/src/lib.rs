@@ -17,13 +17,14 @@ use std::path::Path;
 /// The budget for a citizen's first load: 160 KB of brotli.
 pub const FIRST_LOAD_BROTLI_BUDGET: u64 = 160 * 1024;
 
-/// The most a bundle's first load may weigh while it misses the budget: its size when the
-/// bundles were split, rounded up. Lower these as the bundles shrink, down to the budget.
+/// The most a bundle's first load may weigh: the budget, or, for a bundle that still misses
+/// it, its size when this was last measured, rounded up a little (so it cannot grow while
+/// the work towards the budget goes on). Lower it as the bundle shrinks, down to the budget.
 pub fn ceiling(entry: Entry) -> u64 {
     match entry {
-        Entry::Browse => 172 * 1024,
-        Entry::Book => 200 * 1024,
-        Entry::Samples => 208 * 1024,
+        Entry::Browse | Entry::Book => FIRST_LOAD_BROTLI_BUDGET,
+        // 166,871 bytes when the bundles were split (December 2026).
+        Entry::Samples => 168 * 1024,
     }
 }
 
@@ -406,19 +407,26 @@ mod tests {
         let bundle = Bundle {
             files: vec![
                 weighing(Entry::Browse, FIRST_LOAD_BROTLI_BUDGET - 10),
-                weighing(Entry::Book, FIRST_LOAD_BROTLI_BUDGET + 1234),
-                weighing(Entry::Samples, 1000),
+                weighing(Entry::Book, 1000),
+                weighing(Entry::Samples, FIRST_LOAD_BROTLI_BUDGET + 1234),
             ],
         };
-        assert_eq!(bundle.over_budget(), vec![(Entry::Book, 1234)]);
+        assert_eq!(bundle.over_budget(), vec![(Entry::Samples, 1234)]);
         assert!(
             bundle.over_ceiling().is_empty(),
-            "still below its interim ceiling"
+            "the samples bundle is still below its interim ceiling"
         );
-        assert!(bundle.first_load_table().contains("book/app_bg.wasm"));
+        assert!(bundle.first_load_table().contains("samples/app_bg.wasm"));
         let grown = Bundle {
-            files: vec![weighing(Entry::Samples, ceiling(Entry::Samples) + 1)],
+            files: vec![
+                weighing(Entry::Samples, ceiling(Entry::Samples) + 1),
+                // A bundle that meets the budget is held to it.
+                weighing(Entry::Browse, FIRST_LOAD_BROTLI_BUDGET + 5),
+            ],
         };
-        assert_eq!(grown.over_ceiling(), vec![(Entry::Samples, 1)]);
+        assert_eq!(
+            grown.over_ceiling(),
+            vec![(Entry::Browse, 5), (Entry::Samples, 1)]
+        );
     }
 }
