@@ -72,12 +72,30 @@ impl Map {
     }
 }
 
+/// Percent-decoding of an address part (`+` is a space); text that does not decode to UTF-8
+/// is kept as it was.
 fn decode(s: &str) -> String {
-    let spaced = s.replace('+', " ");
-    js_sys::decode_uri_component(&spaced)
-        .ok()
-        .and_then(|d| d.as_string())
-        .unwrap_or(spaced)
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match bytes.get(i..i + 3) {
+            Some([b'%', h, l]) => hex(*h).zip(hex(*l)).map(|(h, l)| (h * 16 + l) as u8),
+            _ => None,
+        };
+        match (escaped, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (None, b'+') => out.push(b' '),
+            (None, b) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
 thread_local! {
@@ -270,5 +288,17 @@ mod tests {
         assert_eq!(matching(&PAGES, "/sessions/7/book").map(|m| m.0), Some(2));
         assert!(matching(&PAGES, "/sessions/7").is_none());
         assert!(matching(&PAGES, "/activities/1/extra").is_none());
+    }
+
+    #[test]
+    fn query_values_are_decoded() {
+        let q =
+            Map::query("city=%E5%8D%97%E6%98%8C&category=lab_open_day&q=a+b%2Bc&bad=%E5%8D&t=%zz");
+        assert_eq!(q.get("city").as_deref(), Some("南昌"));
+        assert_eq!(q.get("category").as_deref(), Some("lab_open_day"));
+        assert_eq!(q.get("q").as_deref(), Some("a b+c"));
+        assert_eq!(q.get("bad").as_deref(), Some("%E5%8D"), "not UTF-8: kept");
+        assert_eq!(q.get("t").as_deref(), Some("%zz"));
+        assert_eq!(q.get("missing"), None);
     }
 }
