@@ -4,6 +4,7 @@
 //! It writes `BENCHMARKS.md` and `bench-results.json`.
 
 mod bundle;
+mod http;
 mod load;
 mod report;
 mod server;

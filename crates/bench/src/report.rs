@@ -100,8 +100,9 @@ pub fn markdown(
     let _ = writeln!(
         md,
         "Written by `cargo xtask bench` (crates/bench): the release server on a fresh database, \
-         driven over real HTTP on loopback by a Rust load generator (tokio + reqwest, one \
-         keep-alive connection per client) running on the same machine. Every rate is also given \
+         driven over real HTTP/1.1 on loopback by a Rust load generator (tokio and a minimal \
+         client, one keep-alive connection per client, every answer read and checked) running \
+         on the same machine. Every rate is also given \
          as a ratio to the server's no-op rate (`GET /api/v1/health`) measured in the same run \
          with the same clients, so the figures carry over between machines. Machine-readable: \
          `bench-results.json`.\n"
