@@ -65,6 +65,7 @@ pub fn json(options: &Options, m: &Machine, results: &[DatabaseResult], bundle: 
         "date": m.date,
         "machine": {"cpu": m.cpu, "cores": m.cores, "memory_mb": m.memory_mb, "os": m.os, "kernel": m.kernel},
         "steps_seconds": options.steps.iter().map(|(n, s)| json!({"step": n, "seconds": s})).collect::<Vec<_>>(),
+        "overlapping_steps_seconds": options.overlapping_steps.iter().map(|(n, s)| json!({"step": n, "seconds": s})).collect::<Vec<_>>(),
         "parameters": {
             "clients": options.clients,
             "popular_session_places": options.places,
@@ -136,10 +137,20 @@ pub fn markdown(
             .iter()
             .map(|(name, secs)| format!("{name} {secs:.0} s"))
             .collect();
+        let within: Vec<String> = options
+            .overlapping_steps
+            .iter()
+            .map(|(name, secs)| format!("{name} {secs:.0} s"))
+            .collect();
+        let within = if within.is_empty() {
+            String::new()
+        } else {
+            format!("; of which, side by side: {}", within.join(", "))
+        };
         let total: f64 = options.steps.iter().map(|(_, s)| s).sum();
         let _ = writeln!(
             md,
-            "| time | {} (total {:.1} min) |",
+            "| time | {} (total {:.1} min){within} |",
             steps.join(", "),
             total / 60.0
         );
