@@ -7,13 +7,39 @@ use crate::support::{open_browser, open_browser_at, start_server, Journey, TestS
 use labday_domain::SessionFormat;
 use std::path::PathBuf;
 
+/// Where `cargo xtask test` keeps tools when it did not say (LABDAY_AXE): LABDAY_TOOLS_DIR,
+/// else the per-user cache (xtask/src/ctx.rs `tools_dir`).
+fn tools_dir() -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("LABDAY_TOOLS_DIR") {
+        return PathBuf::from(dir);
+    }
+    var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|cache| cache.join("labday/tools"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".tools"))
+}
+
+/// The newest `axe-core-<version>` the xtask installed.
+fn installed_axe() -> PathBuf {
+    let tools = tools_dir();
+    let newest = std::fs::read_dir(&tools)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("axe-core-"))
+        .max();
+    tools
+        .join(newest.as_deref().unwrap_or("axe-core"))
+        .join("node_modules/axe-core/axe.min.js")
+}
+
 pub fn axe_source() -> Option<String> {
     let path = std::env::var_os("LABDAY_AXE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join(".tools/npm/node_modules/axe-core/axe.min.js")
-        });
+        .unwrap_or_else(installed_axe);
     match std::fs::read_to_string(&path) {
         Ok(source) => Some(source),
         Err(_) if std::env::var_os("CI").is_some() => {

@@ -3,8 +3,9 @@
 //! bench-results.json at the repository root. Options go to the generator unchanged.
 //!
 //! Only what is out of date is built: the app is rebuilt when a file it is made from is newer
-//! than `dist/`, and cargo skips what it has built. How long each step took goes into the
-//! report, so the cost of a run from a fresh clone is on record.
+//! than `dist/`, and cargo skips what it has built. The native release build runs alongside
+//! the app's wasm build. How long each step took goes into the report, so the cost of a run
+//! from a fresh clone is on record.
 
 use crate::ctx::{run, show, stage, Ctx, Failure, Result};
 use crate::{build, tools};
@@ -15,6 +16,16 @@ const USAGE: &str = "\
 usage: cargo xtask bench [--clients N] [--places N] [--bookings N] [--spread N] [--seconds N]
                          [--databases sqlite,postgres] [--postgres URL] [--skip-spa]
   --skip-spa   measure the dist/ already built, even if it is older than the sources";
+
+/// `cargo` arguments of the native release build: the measured server and the generator.
+const SERVER_BUILD: [&str; 6] = [
+    "build",
+    "--release",
+    "-p",
+    "labday-server",
+    "-p",
+    "labday-bench",
+];
 
 /// What the app in dist/ is built from (relative to the root; folders are walked).
 const SPA_INPUTS: [&str; 12] = [
@@ -70,6 +81,21 @@ fn timing(name: &str, took: Duration) -> [String; 2] {
     ]
 }
 
+/// The native release build's command.
+fn server_build(ctx: &Ctx) -> std::process::Command {
+    let mut cmd = ctx.cargo();
+    cmd.args(SERVER_BUILD);
+    cmd
+}
+
+/// `name=seconds` of a step that ran alongside another, inside a step already counted.
+fn within(name: &str, took: Duration) -> [String; 2] {
+    [
+        "--step-within".to_owned(),
+        format!("{name}={:.1}", took.as_secs_f64()),
+    ]
+}
+
 pub fn main(args: &[String]) -> Result {
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("{USAGE}");
@@ -88,32 +114,58 @@ pub fn main(args: &[String]) -> Result {
     }
     if skip_spa || spa_up_to_date(&ctx.root) {
         println!("\n==> dist/ is up to date with the app's sources: not rebuilding it");
+        let (built, took) = stage(&format!("cargo {}", SERVER_BUILD.join(" ")), || {
+            let mut cmd = server_build(&ctx);
+            println!("$ {}", show(&cmd));
+            run(&mut cmd)
+        });
+        steps.extend(timing("server build (cargo --release)", took));
+        built?;
     } else {
         let (tools, took) = stage("tools", || tools::bootstrap(&mut ctx, false));
         steps.extend(timing("tools", took));
         let tools = tools?;
+        // The native release build and the app's wasm build share no build artefacts (other
+        // profile, other target) and lock different folders, and the app build spends long
+        // stretches in single-threaded link-time optimisation: run them side by side.
+        let mut cmd = server_build(&ctx);
+        println!(
+            "\n==> cargo {} (alongside the app build)",
+            SERVER_BUILD.join(" ")
+        );
+        println!("$ {}", show(&cmd));
+        let both = Instant::now();
+        let mut server = cmd
+            .spawn()
+            .map_err(|e| crate::ctx::spawn_failure(&cmd, e))?;
+        let server = std::thread::spawn(move || {
+            let status = server.wait();
+            let took = both.elapsed();
+            println!(
+                "\n==> cargo build --release (server, bench, alongside the app): done in {}",
+                crate::ctx::secs(took)
+            );
+            (status, took)
+        });
         let (built, took) = stage("trunk build --release (dist/)", || build::spa(&ctx, &tools));
-        steps.extend(timing("app build (trunk, both bundles)", took));
+        let (server_status, server_took) = server
+            .join()
+            .map_err(|_| Failure::new("the server build's watcher thread panicked"))?;
+        steps.extend(timing("app and server builds", both.elapsed()));
+        steps.extend(within("app build (trunk, both bundles)", took));
+        steps.extend(within("server build (cargo --release)", server_took));
         built?;
+        match server_status {
+            Ok(status) if status.success() => {}
+            Ok(status) => {
+                return Err(Failure::new(format!(
+                    "`{}` failed ({status})",
+                    show(&server_build(&ctx))
+                )))
+            }
+            Err(e) => return Err(Failure::new(format!("cargo build did not finish: {e}"))),
+        }
     }
-    let (built, took) = stage(
-        "cargo build --release -p labday-server -p labday-bench",
-        || {
-            let mut cmd = ctx.cargo();
-            cmd.args([
-                "build",
-                "--release",
-                "-p",
-                "labday-server",
-                "-p",
-                "labday-bench",
-            ]);
-            println!("$ {}", show(&cmd));
-            run(&mut cmd)
-        },
-    );
-    steps.extend(timing("server build (cargo --release)", took));
-    built?;
     let release = build::target_dir(&ctx).join("release");
     let exe =
         |name: &str| -> PathBuf { release.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)) };

@@ -28,9 +28,9 @@ pub type Result<T = ()> = std::result::Result<T, Failure>;
 pub struct Ctx {
     /// The workspace root.
     pub root: PathBuf,
-    /// Where missing tools are installed (`<root>/.tools` unless LABDAY_TOOLS_DIR is set).
+    /// Where missing tools are installed, one folder per tool and version (see `tools_dir`).
     pub tools: PathBuf,
-    /// PATH for children: our tool directories first.
+    /// PATH for children: the tool folders the bootstrap chose first, then the caller's PATH.
     path: OsString,
     /// Extra environment for children, in insertion order.
     env: Vec<(OsString, OsString)>,
@@ -43,32 +43,25 @@ impl Ctx {
             .parent()
             .map(Path::to_path_buf)
             .ok_or_else(|| Failure::new("cannot locate the workspace root"))?;
-        let tools = match std::env::var_os("LABDAY_TOOLS_DIR") {
-            Some(dir) if !dir.is_empty() => {
-                let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
-                absolute(&cwd, Path::new(&dir))
-            }
-            _ => root.join(".tools"),
-        };
-        let mut dirs = vec![
-            tools.join("bin"),
-            tools.join("npm").join("node_modules").join(".bin"),
-        ];
-        dirs.extend(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        ));
-        let path = std::env::join_paths(dirs).map_err(|e| {
-            Failure::new(format!(
-                "the tools directory {} cannot go on PATH: {e}",
-                tools.display()
-            ))
-        })?;
+        let tools = tools_dir(&root);
         Ok(Ctx {
             root,
             tools,
-            path,
+            path: std::env::var_os("PATH").unwrap_or_default(),
             env: Vec::new(),
         })
+    }
+
+    /// Put `dir` first on the children's PATH (and on the one `which` searches).
+    pub fn prepend_path(&mut self, dir: &Path) -> Result {
+        let dirs = std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&self.path));
+        self.path = std::env::join_paths(dirs).map_err(|e| {
+            Failure::new(format!(
+                "the tools folder {} cannot go on PATH: {e}",
+                dir.display()
+            ))
+        })?;
+        Ok(())
     }
 
     /// Set an environment variable for every later child process.
@@ -176,6 +169,32 @@ pub fn stage<T>(title: &str, f: impl FnOnce() -> Result<T>) -> (Result<T>, Durat
 
 pub fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
+}
+
+/// Where tools are installed: LABDAY_TOOLS_DIR if set, else a per-user cache that every clone
+/// of the repository shares (`$XDG_CACHE_HOME/labday/tools`, by default
+/// `~/.cache/labday/tools`), so a fresh clone does not build Trunk and wasm-bindgen again.
+/// Only without a home directory does it fall back to `<repo>/.tools`.
+fn tools_dir(root: &Path) -> PathBuf {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("LABDAY_TOOLS_DIR") {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| root.to_path_buf());
+        return absolute(&cwd, Path::new(&dir));
+    }
+    // The XDG base-directory spec ignores relative paths.
+    let cache = var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            var("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|home| home.join(".cache"))
+        });
+    match cache {
+        Some(cache) => cache.join("labday").join("tools"),
+        None => root.join(".tools"),
+    }
 }
 
 pub fn absolute(base: &Path, p: &Path) -> PathBuf {

@@ -20,7 +20,9 @@ commands:
         [--skip-spa] ...            plus bundle sizes; writes BENCHMARKS.md, bench-results.json
 
 environment:
-  LABDAY_TOOLS_DIR   where missing tools are installed (default <repo>/.tools)";
+  LABDAY_TOOLS_DIR   where missing tools are installed, one folder per tool and version
+                     (default: a per-user cache shared by every clone,
+                     ${XDG_CACHE_HOME:-~/.cache}/labday/tools)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,8 +1,20 @@
 //! Tool bootstrap shared by `run` and `test`: install only what is missing, one line per step.
 //!
-//! Tools land in `<repo>/.tools` (or LABDAY_TOOLS_DIR): `bin/` for cargo-installed binaries,
-//! `npm/` for binaryen. Both go first on every child's PATH, which is how Trunk (offline)
-//! finds `wasm-bindgen` and `wasm-opt`.
+//! Tools land in a per-user cache shared by every clone (`~/.cache/labday/tools`, or
+//! LABDAY_TOOLS_DIR; see `Ctx::tools`), one folder per tool and version, so pinned versions
+//! coexist and a version bump installs the new one beside the old:
+//!
+//! ```text
+//! trunk-0.21.14/bin/trunk
+//! wasm-bindgen-cli-0.2.100/bin/wasm-bindgen, wasm-bindgen-test-runner
+//! binaryen-132/node_modules/.bin/wasm-opt
+//! axe-core-4.14.1/node_modules/axe-core/axe.min.js
+//! ```
+//!
+//! The folders of the versions in use go first on every child's PATH, which is how Trunk
+//! (offline) finds `wasm-bindgen` and `wasm-opt`. Each is installed into a scratch folder and
+//! renamed into place when complete, so an interrupted install is never mistaken for a tool,
+//! and two clones bootstrapping at once do not overwrite each other's files.
 
 use crate::ctx::{output, run, Ctx, Failure, Result};
 use std::path::{Path, PathBuf};
@@ -210,128 +222,203 @@ fn reported_version(ctx: &Ctx, bin: &str) -> Option<String> {
     out.split_whitespace().nth(1).map(str::to_owned)
 }
 
-/// A crates.io binary at an exact version: the first one on PATH (ours first) if it reports
-/// that version, else `cargo install` into the tools directory.
-fn cargo_tool(ctx: &Ctx, krate: &str, version: &str, bins: &[&str]) -> Result<PathBuf> {
-    let ok = |ctx: &Ctx| {
+/// Installs into a scratch folder beside `home` with `install`, then renames it to `home`.
+/// Should another bootstrap have put a working `home` in place meanwhile (`ready`), its copy
+/// is kept and ours dropped.
+fn install_into(
+    home: &Path,
+    ready: impl Fn() -> bool,
+    install: impl Fn(&Path) -> Result,
+) -> Result {
+    let parent = home
+        .parent()
+        .ok_or_else(|| Failure::new(format!("{} has no parent folder", home.display())))?;
+    std::fs::create_dir_all(parent)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", parent.display())))?;
+    let name = home.file_name().unwrap_or_default().to_string_lossy();
+    let scratch = parent.join(format!(".{name}.installing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", scratch.display())))?;
+    let installed = install(&scratch);
+    if installed.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
+        return installed;
+    }
+    if ready() {
+        let _ = std::fs::remove_dir_all(&scratch);
+        return Ok(());
+    }
+    // A broken or partial folder of the same version (e.g. from an older layout) goes first.
+    let _ = std::fs::remove_dir_all(home);
+    let renamed = std::fs::rename(&scratch, home);
+    if renamed.is_err() {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    match renamed {
+        Ok(()) => Ok(()),
+        Err(_) if ready() => Ok(()),
+        Err(e) => Err(Failure::new(format!(
+            "cannot move the installed tool into {}: {e}",
+            home.display()
+        ))),
+    }
+}
+
+/// A crates.io binary at an exact version: ours in `<tools>/<crate>-<version>/bin` if it
+/// reports that version, else the first one on PATH that does, else `cargo install` into ours.
+fn cargo_tool(ctx: &mut Ctx, krate: &str, version: &str, bins: &[&str]) -> Result<PathBuf> {
+    let home = ctx.tools.join(format!("{krate}-{version}"));
+    let bin_dir = home.join("bin");
+    let ours_ok = || {
+        bins.iter().all(|bin| {
+            let exe = bin_dir.join(bin);
+            reported_version(ctx, &exe.to_string_lossy()).as_deref() == Some(version)
+        })
+    };
+    let on_path_ok = || {
         bins.iter()
             .all(|bin| reported_version(ctx, bin).as_deref() == Some(version))
     };
-    if ok(ctx) {
+    if ours_ok() {
+        step(&format!("{krate} {version}: {}", bin_dir.display()));
+    } else if on_path_ok() {
         let path = ctx.which(bins[0]).unwrap_or_default();
-        step(&format!("{krate} {version}: {}", path.display()));
+        step(&format!("{krate} {version}: {} (on PATH)", path.display()));
         return Ok(path);
-    }
-    step(&format!(
-        "{krate} {version}: installing into {} (cargo install, takes a few minutes once)",
-        ctx.tools.display()
-    ));
-    std::fs::create_dir_all(&ctx.tools)
-        .map_err(|e| Failure::new(format!("cannot create {}: {e}", ctx.tools.display())))?;
-    let install = |locked: bool| {
-        let mut cmd = ctx.cargo();
-        // Run outside the workspace so its .cargo/config.toml does not apply.
-        cmd.current_dir(&ctx.tools)
-            .args(["install", krate, "--version", version, "--force", "--root"])
-            .arg(&ctx.tools)
-            // Build tools are run a few times per build: compile them quickly (no LTO, many
-            // codegen units, light optimisation) rather than squeeze their run time.
-            .env("CARGO_PROFILE_RELEASE_LTO", "false")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_STRIP", "true");
-        if locked {
-            cmd.arg("--locked");
-        }
-        run(&mut cmd)
-    };
-    if install(true).is_err() {
-        // The crates.io mirror can lag behind a locked dependency: retry unlocked.
-        step(&format!("{krate} {version}: retrying without --locked"));
-        install(false).map_err(|e| {
-            Failure::new(format!(
-                "{e}: could not install {krate} {version}; check that crates.io is reachable, \
-                 or install it yourself with `cargo install {krate} --version {version}`"
-            ))
+    } else {
+        step(&format!(
+            "{krate} {version}: installing into {} (cargo install, takes a few minutes once \
+             per version for all clones)",
+            home.display()
+        ));
+        let install = |root: &Path, locked: bool| {
+            let mut cmd = ctx.cargo();
+            // Run outside the workspace so its .cargo/config.toml does not apply.
+            cmd.current_dir(root)
+                .args(["install", krate, "--version", version, "--force", "--root"])
+                .arg(root)
+                // Build tools are run a few times per build: compile them quickly (no LTO,
+                // many codegen units, light optimisation) rather than squeeze their run time.
+                .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+                .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+                .env("CARGO_PROFILE_RELEASE_STRIP", "true");
+            if locked {
+                cmd.arg("--locked");
+            }
+            run(&mut cmd)
+        };
+        install_into(&home, ours_ok, |root| {
+            if install(root, true).is_ok() {
+                return Ok(());
+            }
+            // The crates.io mirror can lag behind a locked dependency: retry unlocked.
+            step(&format!("{krate} {version}: retrying without --locked"));
+            install(root, false).map_err(|e| {
+                Failure::new(format!(
+                    "{e}: could not install {krate} {version}; check that crates.io is \
+                     reachable, or install it yourself with `cargo install {krate} --version \
+                     {version}`"
+                ))
+            })
         })?;
+        if !ours_ok() {
+            return Err(Failure::new(format!(
+                "{krate} {version} was installed into {} but `{} --version` does not report \
+                 {version}",
+                home.display(),
+                bins[0]
+            )));
+        }
     }
-    if !ok(ctx) {
-        return Err(Failure::new(format!(
-            "{krate} {version} was installed into {} but `{} --version` does not report {version}",
-            ctx.tools.display(),
-            bins[0]
-        )));
-    }
-    Ok(ctx.which(bins[0]).unwrap_or_default())
+    ctx.prepend_path(&bin_dir)?;
+    Ok(bin_dir.join(bins[0]))
 }
 
-/// wasm-opt from the npm package `binaryen` (its JS build runs on node).
-fn wasm_opt(ctx: &Ctx, binaryen: &str) -> Result {
+/// `npm install <package>@<version>` into `home` (its own prefix).
+fn npm_install(ctx: &Ctx, home: &Path, ready: impl Fn() -> bool, package: &str) -> Result {
+    install_into(home, ready, |prefix| {
+        let mut cmd = ctx.command("npm");
+        cmd.current_dir(prefix)
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(prefix)
+            .arg(package);
+        run(&mut cmd).map_err(|e| {
+            Failure::new(format!(
+                "{e}: could not install {package} with npm; check that registry.npmjs.org is \
+                 reachable"
+            ))
+        })
+    })
+}
+
+/// wasm-opt from the npm package `binaryen` (its JS build runs on node): ours in
+/// `<tools>/binaryen-<N>` if it reports release N, else the first on PATH that does, else
+/// installed into ours.
+fn wasm_opt(ctx: &mut Ctx, binaryen: &str) -> Result {
+    let home = ctx.tools.join(format!("binaryen-{binaryen}"));
+    let bin_dir = home.join("node_modules").join(".bin");
     // `wasm-opt --version` prints "wasm-opt version 123 (version_123)".
-    let reported = |ctx: &Ctx| {
-        ctx.which("wasm-opt")?;
-        let out = output(ctx.command("wasm-opt").arg("--version"))?;
+    let reported = |ctx: &Ctx, exe: &str| {
+        ctx.which(exe)?;
+        let out = output(ctx.command(exe).arg("--version"))?;
         out.split_whitespace().nth(2).map(str::to_owned)
     };
-    if reported(ctx).as_deref() == Some(binaryen) {
+    let ours = bin_dir.join("wasm-opt").to_string_lossy().into_owned();
+    let ours_ok = || reported(ctx, &ours).as_deref() == Some(binaryen);
+    if ours_ok() {
+        step(&format!("wasm-opt (binaryen {binaryen}): {ours}"));
+    } else if reported(ctx, "wasm-opt").as_deref() == Some(binaryen) {
         let path = ctx.which("wasm-opt").unwrap_or_default();
         step(&format!(
-            "wasm-opt (binaryen {binaryen}): {}",
+            "wasm-opt (binaryen {binaryen}): {} (on PATH)",
             path.display()
         ));
         return Ok(());
+    } else {
+        if ctx.which("npm").is_none() || ctx.which("node").is_none() {
+            return Err(Failure::new(format!(
+                "wasm-opt needs Node.js and npm, which are missing: install them (Debian: \
+                 `apt-get install nodejs npm`) or put binaryen {binaryen}'s wasm-opt on PATH"
+            )));
+        }
+        step(&format!(
+            "wasm-opt (binaryen {binaryen}): installing into {} (npm)",
+            home.display()
+        ));
+        npm_install(ctx, &home, ours_ok, &format!("binaryen@{binaryen}.0.0"))?;
+        if !ours_ok() {
+            return Err(Failure::new(format!(
+                "binaryen {binaryen} was installed but `{ours} --version` reports {}",
+                reported(ctx, &ours).unwrap_or_else(|| "nothing (does node run?)".to_owned())
+            )));
+        }
     }
-    if ctx.which("npm").is_none() || ctx.which("node").is_none() {
-        return Err(Failure::new(format!(
-            "wasm-opt needs Node.js and npm, which are missing: install them \
-             (Debian: `apt-get install nodejs npm`) or put binaryen {binaryen}'s wasm-opt on PATH"
-        )));
-    }
-    let prefix = ctx.tools.join("npm");
-    step(&format!(
-        "wasm-opt (binaryen {binaryen}): installing into {} (npm)",
-        prefix.display()
-    ));
-    std::fs::create_dir_all(&prefix)
-        .map_err(|e| Failure::new(format!("cannot create {}: {e}", prefix.display())))?;
-    let mut cmd = ctx.command("npm");
-    cmd.current_dir(&prefix)
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            "--prefix",
-        ])
-        .arg(&prefix)
-        .arg(format!("binaryen@{binaryen}.0.0"));
-    run(&mut cmd).map_err(|e| {
-        Failure::new(format!(
-            "{e}: could not install binaryen {binaryen} with npm; check that registry.npmjs.org is reachable"
-        ))
-    })?;
-    match reported(ctx) {
-        Some(v) if v == binaryen => Ok(()),
-        other => Err(Failure::new(format!(
-            "binaryen {binaryen} was installed but `wasm-opt --version` reports {}",
-            other.unwrap_or_else(|| "nothing (does node run?)".to_owned())
-        ))),
-    }
+    ctx.prepend_path(&bin_dir)
 }
 
 /// axe-core, the accessibility engine the browser tests inject into every page.
 const AXE_CORE_VERSION: &str = "4.14.1";
 
-/// axe-core from the npm registry, into the same prefix as binaryen; returns axe.min.js.
+/// axe-core from the npm registry into `<tools>/axe-core-<version>`; returns axe.min.js.
 fn axe_core(ctx: &Ctx) -> Result<PathBuf> {
-    let prefix = ctx.tools.join("npm");
-    let package = prefix.join("node_modules").join("axe-core");
+    let home = ctx.tools.join(format!("axe-core-{AXE_CORE_VERSION}"));
+    let package = home.join("node_modules").join("axe-core");
     let script = package.join("axe.min.js");
-    let installed = std::fs::read_to_string(package.join("package.json"))
-        .ok()
-        .is_some_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")));
-    if installed && script.exists() {
+    let ready = || {
+        script.is_file()
+            && std::fs::read_to_string(package.join("package.json"))
+                .is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")))
+    };
+    if ready() {
         step(&format!(
             "axe-core {AXE_CORE_VERSION}: {}",
             script.display()
@@ -345,27 +432,10 @@ fn axe_core(ctx: &Ctx) -> Result<PathBuf> {
     }
     step(&format!(
         "axe-core {AXE_CORE_VERSION}: installing into {} (npm)",
-        prefix.display()
+        home.display()
     ));
-    std::fs::create_dir_all(&prefix)
-        .map_err(|e| Failure::new(format!("cannot create {}: {e}", prefix.display())))?;
-    let mut cmd = ctx.command("npm");
-    cmd.current_dir(&prefix)
-        .args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            "--prefix",
-        ])
-        .arg(&prefix)
-        .arg(format!("axe-core@{AXE_CORE_VERSION}"));
-    run(&mut cmd).map_err(|e| {
-        Failure::new(format!(
-            "{e}: could not install axe-core {AXE_CORE_VERSION} with npm; check that registry.npmjs.org is reachable"
-        ))
-    })?;
-    if script.exists() {
+    npm_install(ctx, &home, ready, &format!("axe-core@{AXE_CORE_VERSION}"))?;
+    if ready() {
         Ok(script)
     } else {
         Err(Failure::new(format!(

@@ -1,8 +1,10 @@
-//! The load generator: `clients` tasks, each with its own keep-alive connection to the
-//! server, issuing one request after another and timing each one.
+//! The load generator: `clients` tasks, each with its own keep-alive HTTP/1.1 connection to
+//! the server (`http.rs`), issuing one request after another and timing each one.
 
-use reqwest::{Client, RequestBuilder};
+use crate::http::Connection;
+use serde::Deserialize;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
@@ -68,59 +70,55 @@ impl Throughput {
     }
 }
 
-/// One HTTP client whose pool holds a connection per simulated client.
-pub fn client(clients: usize) -> Result<Client, String> {
-    Client::builder()
-        .pool_max_idle_per_host(clients)
-        .pool_idle_timeout(Duration::from_secs(600))
-        .tcp_nodelay(true)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| e.to_string())
-}
-
-/// Opens every client's connection before anything is measured.
-pub async fn connect_all(http: &Client, base: &str, clients: usize) -> Result<(), String> {
-    let url = format!("{base}/api/v1/health");
+/// Opens every client's connection and checks it with one health request, all at once,
+/// before anything is measured.
+pub async fn connect_all(addr: SocketAddr, clients: usize) -> Result<Vec<Connection>, String> {
     let barrier = Arc::new(Barrier::new(clients));
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let http = http.clone();
-            let url = url.clone();
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
-                http.get(&url).send().await.map(|r| r.status().is_success())
+                let mut conn = Connection::open(addr).await.ok()?;
+                let ok = conn
+                    .get("/api/v1/health")
+                    .await
+                    .is_ok_and(|a| a.status == 200);
+                ok.then_some(conn)
             })
         })
         .collect();
-    let mut failed = 0;
+    let mut connections = Vec::with_capacity(clients);
     for task in tasks {
-        if !matches!(task.await, Ok(Ok(true))) {
-            failed += 1;
+        if let Ok(Some(conn)) = task.await {
+            connections.push(conn);
         }
     }
-    if failed > 0 {
-        return Err(format!("{failed} of {clients} clients could not connect"));
+    if connections.len() < clients {
+        return Err(format!(
+            "{} of {clients} clients could not connect",
+            clients - connections.len()
+        ));
     }
-    Ok(())
+    Ok(connections)
 }
 
-/// Builds the `n`th request of client `c`.
-pub type MakeRequest = Arc<dyn Fn(&Client, usize, u64) -> RequestBuilder + Send + Sync>;
+/// The `n`th request of client `c`: a path to GET.
+pub type MakeRequest = Arc<dyn Fn(usize, u64) -> Arc<str> + Send + Sync>;
 
-/// Every client repeats `request(client, n)` for `duration`; answers with a 2xx or 304
-/// status count, everything else is an error.
+/// Every client repeats `request(client, n)` on its connection for `duration`; answers with
+/// a 2xx or 304 status count, everything else is an error. Hands the connections back.
 pub async fn timed(
-    http: &Client,
-    clients: usize,
+    connections: Vec<Connection>,
     duration: Duration,
     request: MakeRequest,
-) -> Throughput {
+) -> (Vec<Connection>, Throughput) {
+    let clients = connections.len();
     let barrier = Arc::new(Barrier::new(clients + 1));
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| {
-            let http = http.clone();
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut conn)| {
             let request = request.clone();
             let barrier = barrier.clone();
             tokio::spawn(async move {
@@ -129,13 +127,14 @@ pub async fn timed(
                 barrier.wait().await;
                 let deadline = Instant::now() + duration;
                 let mut n = 0u64;
-                while Instant::now() < deadline {
+                loop {
                     let started = Instant::now();
-                    let ok = match request(&http, c, n).send().await {
-                        Ok(r) => {
-                            let ok = r.status().is_success() || r.status().as_u16() == 304;
-                            r.bytes().await.is_ok() && ok
-                        }
+                    if started >= deadline {
+                        break;
+                    }
+                    let path = request(c, n);
+                    let ok = match conn.get(&path).await {
+                        Ok(a) => (200..300).contains(&a.status) || a.status == 304,
                         Err(_) => false,
                     };
                     if ok {
@@ -145,7 +144,7 @@ pub async fn timed(
                     }
                     n += 1;
                 }
-                (micros, errors)
+                (conn, micros, errors)
             })
         })
         .collect();
@@ -153,25 +152,40 @@ pub async fn timed(
     let started = Instant::now();
     let mut all = Vec::new();
     let mut errors = 0;
+    let mut connections = Vec::with_capacity(clients);
     for task in tasks {
-        if let Ok((micros, e)) = task.await {
+        if let Ok((conn, micros, e)) = task.await {
             all.extend(micros);
             errors += e;
+            connections.push(conn);
         } else {
             errors += 1;
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    Throughput {
+    let throughput = Throughput {
         requests: all.len() as u64,
         errors,
         seconds,
         latency: Latency::of(all),
-    }
+    };
+    (connections, throughput)
 }
 
 fn elapsed_micros(since: Instant) -> u32 {
     u32::try_from(since.elapsed().as_micros()).unwrap_or(u32::MAX)
+}
+
+/// The fields of a booking answer the rush checks.
+#[derive(Deserialize)]
+struct BookingAnswer<'a> {
+    status: &'a str,
+    session: BookedSession,
+}
+
+#[derive(Deserialize)]
+struct BookedSession {
+    id: i64,
 }
 
 /// What the rush did.
@@ -188,25 +202,26 @@ pub struct Rush {
 }
 
 /// Every client books the popular session at the same instant, then books `per_client - 1`
-/// more times across the spread sessions. Each booking uses a phone number of its own.
+/// more times across the spread sessions. Each booking uses a phone number of its own. An
+/// answer counts when it is a 201 whose body is a booking of the session asked for, confirmed
+/// or waitlisted.
 pub async fn rush(
-    http: &Client,
-    base: &str,
-    clients: usize,
+    connections: Vec<Connection>,
     per_client: usize,
     popular: i64,
     spread: Arc<Vec<i64>>,
-) -> Rush {
-    let url = format!("{base}/api/v1/bookings");
+) -> (Vec<Connection>, Rush) {
+    let clients = connections.len();
     let barrier = Arc::new(Barrier::new(clients + 1));
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| {
-            let http = http.clone();
-            let url = url.clone();
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut conn)| {
             let barrier = barrier.clone();
             let spread = spread.clone();
             tokio::spawn(async move {
                 let mut answers = Vec::with_capacity(per_client);
+                let mut body = String::with_capacity(128);
                 barrier.wait().await;
                 for j in 0..per_client {
                     let session = if j == 0 || spread.is_empty() {
@@ -215,22 +230,30 @@ pub async fn rush(
                         spread[(c * 7 + j * 13) % spread.len()]
                     };
                     let phone = format!("13{:09}", c * per_client + j);
-                    let body = json!({
-                        "session_id": session, "name": "压测", "phone": phone,
-                        "adults": 1, "children": 0, "consent": true
-                    });
+                    body.clear();
+                    body.push_str(&format!(
+                        "{{\"session_id\":{session},\"name\":\"压测\",\"phone\":\"{phone}\",\
+                         \"adults\":1,\"children\":0,\"consent\":true}}"
+                    ));
                     let started = Instant::now();
-                    let answer = match http.post(&url).json(&body).send().await {
-                        Ok(r) => {
-                            let status = r.status().as_u16();
-                            let v: Value = r.json().await.unwrap_or(Value::Null);
-                            (status, v["status"].as_str().unwrap_or_default().to_owned())
+                    let answer = match conn.post_json("/api/v1/bookings", body.as_bytes()).await {
+                        Ok(a) => {
+                            let booking = serde_json::from_slice::<BookingAnswer>(a.body)
+                                .ok()
+                                .filter(|b| b.session.id == session)
+                                .map(|b| match b.status {
+                                    "confirmed" => Booked::Confirmed,
+                                    "waitlisted" => Booked::Waitlisted,
+                                    _ => Booked::Other,
+                                })
+                                .unwrap_or(Booked::Other);
+                            (a.status, booking)
                         }
-                        Err(_) => (0, String::new()),
+                        Err(_) => (0, Booked::Other),
                     };
                     answers.push((j == 0, elapsed_micros(started), answer));
                 }
-                answers
+                (conn, answers)
             })
         })
         .collect();
@@ -238,8 +261,16 @@ pub async fn rush(
     let started = Instant::now();
     let mut opening_done = None;
     let mut results = Vec::new();
+    let mut connections = Vec::with_capacity(clients);
     for task in tasks {
-        results.extend(task.await.unwrap_or_default());
+        match task.await {
+            Ok((conn, answers)) => {
+                results.extend(answers);
+                connections.push(conn);
+            }
+            // A client that died counts each of its bookings as unanswered.
+            Err(_) => results.extend((0..per_client).map(|j| (j == 0, 0, (0, Booked::Other)))),
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
     let mut out = Rush::default();
@@ -247,9 +278,9 @@ pub async fn rush(
     let mut opening = Vec::new();
     let mut errors = std::collections::BTreeMap::<u16, u64>::new();
     for (first, micros, (status, booking)) in results {
-        let ok = status == 201 && matches!(booking.as_str(), "confirmed" | "waitlisted");
+        let ok = status == 201 && booking != Booked::Other;
         if ok {
-            if booking == "confirmed" {
+            if booking == Booked::Confirmed {
                 out.confirmed += 1;
             } else {
                 out.waitlisted += 1;
@@ -277,5 +308,13 @@ pub async fn rush(
         latency: Latency::of(all),
     };
     out.error_statuses = errors.into_iter().collect();
-    out
+    (connections, out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Booked {
+    Confirmed,
+    Waitlisted,
+    /// Anything else: not a booking of the session asked for.
+    Other,
 }

@@ -4,6 +4,7 @@
 //! It writes `BENCHMARKS.md` and `bench-results.json`.
 
 mod bundle;
+mod http;
 mod load;
 mod report;
 mod server;
@@ -29,6 +30,8 @@ pub struct Options {
     pub commit: String,
     /// How long the steps before this run took (`cargo xtask bench` passes them), in seconds.
     pub steps: Vec<(String, f64)>,
+    /// Steps that ran alongside others (inside a counted step), shown but not added up.
+    pub overlapping_steps: Vec<(String, f64)>,
 }
 
 const USAGE: &str = "\
@@ -43,7 +46,9 @@ usage: labday-bench --server PATH [options]
   --postgres URL        PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
   --databases LIST      comma-separated: sqlite,postgres (default both)
   --commit SHA          commit being measured (default: git rev-parse HEAD)
-  --step NAME=SECONDS   a step before this run and how long it took, for the report";
+  --step NAME=SECONDS   a step before this run and how long it took, for the report
+  --step-within NAME=SECONDS
+                        a part of the steps that ran alongside another (not added to the total)";
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
@@ -59,6 +64,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         databases: vec!["sqlite".into(), "postgres".into()],
         commit: String::new(),
         steps: Vec::new(),
+        overlapping_steps: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -94,13 +100,17 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 }
             }
             "--commit" => o.commit = value()?,
-            "--step" => {
+            "--step" | "--step-within" => {
                 let step = value()?;
                 let (name, secs) = step
                     .rsplit_once('=')
                     .and_then(|(n, s)| Some((n.to_owned(), s.parse::<f64>().ok()?)))
-                    .ok_or_else(|| format!("--step needs NAME=SECONDS, not `{step}`"))?;
-                o.steps.push((name, secs));
+                    .ok_or_else(|| format!("{flag} needs NAME=SECONDS, not `{step}`"))?;
+                if flag == "--step" {
+                    o.steps.push((name, secs));
+                } else {
+                    o.overlapping_steps.push((name, secs));
+                }
             }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option `{other}`\n\n{USAGE}")),

@@ -65,6 +65,7 @@ pub fn json(options: &Options, m: &Machine, results: &[DatabaseResult], bundle: 
         "date": m.date,
         "machine": {"cpu": m.cpu, "cores": m.cores, "memory_mb": m.memory_mb, "os": m.os, "kernel": m.kernel},
         "steps_seconds": options.steps.iter().map(|(n, s)| json!({"step": n, "seconds": s})).collect::<Vec<_>>(),
+        "overlapping_steps_seconds": options.overlapping_steps.iter().map(|(n, s)| json!({"step": n, "seconds": s})).collect::<Vec<_>>(),
         "parameters": {
             "clients": options.clients,
             "popular_session_places": options.places,
@@ -100,8 +101,9 @@ pub fn markdown(
     let _ = writeln!(
         md,
         "Written by `cargo xtask bench` (crates/bench): the release server on a fresh database, \
-         driven over real HTTP on loopback by a Rust load generator (tokio + reqwest, one \
-         keep-alive connection per client) running on the same machine. Every rate is also given \
+         driven over real HTTP/1.1 on loopback by a Rust load generator (tokio and a minimal \
+         client, one keep-alive connection per client, every answer read and checked) running \
+         on the same machine. Every rate is also given \
          as a ratio to the server's no-op rate (`GET /api/v1/health`) measured in the same run \
          with the same clients, so the figures carry over between machines. Machine-readable: \
          `bench-results.json`.\n"
@@ -135,10 +137,20 @@ pub fn markdown(
             .iter()
             .map(|(name, secs)| format!("{name} {secs:.0} s"))
             .collect();
+        let within: Vec<String> = options
+            .overlapping_steps
+            .iter()
+            .map(|(name, secs)| format!("{name} {secs:.0} s"))
+            .collect();
+        let within = if within.is_empty() {
+            String::new()
+        } else {
+            format!("; of which, side by side: {}", within.join(", "))
+        };
         let total: f64 = options.steps.iter().map(|(_, s)| s).sum();
         let _ = writeln!(
             md,
-            "| time | {} (total {:.1} min) |",
+            "| time | {} (total {:.1} min){within} |",
             steps.join(", "),
             total / 60.0
         );

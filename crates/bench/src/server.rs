@@ -348,22 +348,19 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
     let load_before = load_average();
     let (popular, spread, readable) = seed(options, url).await?;
     let mut server = start_server(options, url).await?;
-    let base = server.url.clone();
-    let http = load::client(options.clients)?;
-    load::connect_all(&http, &base, options.clients).await?;
+    let addr = crate::http::address(&server.url)?;
+    let connections = load::connect_all(addr, options.clients).await?;
     println!(
         "{} clients connected; server RSS peak so far {} MB",
         options.clients,
         memory_kb(server.pid).0 / 1024
     );
-    let clients = options.clients;
 
-    let health = format!("{base}/api/v1/health");
-    let baseline = load::timed(
-        &http,
-        clients,
+    let health: Arc<str> = Arc::from("/api/v1/health");
+    let (connections, baseline) = load::timed(
+        connections,
         options.phase,
-        Arc::new(move |http, _, _| http.get(&health)),
+        Arc::new(move |_, _| health.clone()),
     )
     .await;
     println!(
@@ -375,20 +372,19 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
     );
 
     // Browsing: the activity list and session availability, half and half.
-    let list = format!("{base}/api/v1/activities");
-    let sessions: Vec<String> = readable
+    let list: Arc<str> = Arc::from("/api/v1/activities");
+    let sessions: Vec<Arc<str>> = readable
         .iter()
-        .map(|id| format!("{base}/api/v1/sessions/{id}"))
+        .map(|id| Arc::from(format!("/api/v1/sessions/{id}")))
         .collect();
-    let browse = load::timed(
-        &http,
-        clients,
+    let (connections, browse) = load::timed(
+        connections,
         options.phase,
-        Arc::new(move |http, c, n| {
+        Arc::new(move |c, n| {
             if (c as u64 + n) % 2 == 0 || sessions.is_empty() {
-                http.get(&list)
+                list.clone()
             } else {
-                http.get(&sessions[(c * 31 + n as usize) % sessions.len()])
+                sessions[(c * 31 + n as usize) % sessions.len()].clone()
             }
         }),
     )
@@ -401,10 +397,8 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
         memory_kb(server.pid).0 / 1024
     );
 
-    let rush = load::rush(
-        &http,
-        &base,
-        clients,
+    let (connections, rush) = load::rush(
+        connections,
         options.bookings_per_client,
         popular,
         Arc::new(spread),
@@ -424,7 +418,7 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
         rush.opening.latency.p99,
         rss_peak_kb / 1024
     );
-    drop(http);
+    drop(connections);
     let _ = server.child.kill().await;
     let check = check(database, url, popular).await?;
     println!(

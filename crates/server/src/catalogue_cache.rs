@@ -96,6 +96,9 @@ pub struct CatalogueCache {
     /// One load at a time: when a response expires under a thousand readers, one of them
     /// queries the database and the rest wait for its answer instead of all querying.
     loading: tokio::sync::Mutex<()>,
+    /// The same for per-booking limits: when booking opens, a thousand first bookings of one
+    /// session would otherwise each read the session before any of them remembers its limit.
+    loading_limit: tokio::sync::Mutex<()>,
 }
 
 impl CatalogueCache {
@@ -163,6 +166,30 @@ impl CatalogueCache {
         let limits = self.limits.lock().ok()?;
         let (at, limit) = limits.get(&session)?;
         (at.elapsed() < LIMIT_FRESH_FOR).then_some(*limit)
+    }
+
+    /// A session's per-booking limit: remembered, or read with `load` (one caller at a time;
+    /// the others then find it remembered). `None`: no such session.
+    pub async fn per_booking_limit_or_load<F>(
+        &self,
+        session: i64,
+        load: F,
+    ) -> Result<Option<u32>, AppError>
+    where
+        F: std::future::Future<Output = Result<Option<u32>, AppError>>,
+    {
+        if let Some(limit) = self.per_booking_limit(session) {
+            return Ok(Some(limit));
+        }
+        let _loading = self.loading_limit.lock().await;
+        if let Some(limit) = self.per_booking_limit(session) {
+            return Ok(Some(limit));
+        }
+        let limit = load.await?;
+        if let Some(limit) = limit {
+            self.remember_limit(session, limit);
+        }
+        Ok(limit)
     }
 
     pub fn remember_limit(&self, session: i64, limit: u32) {

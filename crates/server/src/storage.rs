@@ -1,8 +1,37 @@
 //! The storage boundary: everything the API needs from a database, as one small trait per
 //! aggregate. Handlers only ever see these traits; SQL lives in the implementations.
 
+/// `#[derive(sqlx::FromRow)]` without sqlx's proc macros (see `migrations.rs` for why): the
+/// struct, and a `FromRow` that reads each field from the column of the same name
+/// (through `columns::Column`, which reads SQLite's timestamps faster than sqlx).
+macro_rules! from_row {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident { $($field_vis:vis $field:ident: $ty:ty),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name { $($field_vis $field: $ty),* }
+
+        impl<'r, R: ::sqlx::Row> ::sqlx::FromRow<'r, R> for $name
+        where
+            &'r str: ::sqlx::ColumnIndex<R>,
+            $(<$ty as $crate::storage::columns::Column>::Wire:
+                ::sqlx::Decode<'r, R::Database> + ::sqlx::Type<R::Database>,)*
+        {
+            fn from_row(row: &'r R) -> Result<Self, ::sqlx::Error> {
+                use $crate::storage::columns::Column;
+                Ok($name {
+                    $($field: <$ty as Column>::from_wire(row.try_get(stringify!($field))?),)*
+                })
+            }
+        }
+    };
+}
+
 mod admission;
+mod columns;
 mod console_sql;
+mod migrations;
 pub mod photos;
 pub mod postgres;
 pub mod reports;

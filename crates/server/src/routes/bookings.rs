@@ -76,20 +76,14 @@ pub async fn create_booking(
 ) -> Result<(StatusCode, Json<BookingView>), AppError> {
     let Json(request) = body?;
     let now = Utc::now();
-    let limit = match state.catalogue_cache.per_booking_limit(request.session_id) {
-        Some(limit) => limit,
-        None => {
-            let session = state
-                .storage
-                .session(request.session_id, now)
-                .await?
-                .ok_or_else(|| AppError::not_found("session"))?;
-            state
-                .catalogue_cache
-                .remember_limit(session.id, session.per_booking_limit);
-            session.per_booking_limit
-        }
-    };
+    let limit = state
+        .catalogue_cache
+        .per_booking_limit_or_load(request.session_id, async {
+            let session = state.storage.session(request.session_id, now).await?;
+            Ok(session.map(|s| s.per_booking_limit))
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("session"))?;
     let valid = request.validate(limit)?;
     let ctx = BookingContext {
         now,

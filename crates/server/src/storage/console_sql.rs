@@ -253,26 +253,27 @@ pub(super) type ScheduledActivityRow = (
     String,
 );
 
-#[derive(sqlx::FromRow)]
-pub(super) struct ScheduledSessionRow {
-    id: i64,
-    activity_id: i64,
-    format: String,
-    title_zh: String,
-    title_en: String,
-    place_zh: String,
-    place_en: String,
-    join_link: Option<String>,
-    starts_at: NaiveDateTime,
-    ends_at: NaiveDateTime,
-    capacity: i64,
-    per_booking_limit: i64,
-    booking_opens_at: NaiveDateTime,
-    booking_closes_at: NaiveDateTime,
-    cancel_deadline: NaiveDateTime,
-    status: String,
-    booked: i64,
-    waiting: i64,
+from_row! {
+    pub(super) struct ScheduledSessionRow {
+        id: i64,
+        activity_id: i64,
+        format: String,
+        title_zh: String,
+        title_en: String,
+        place_zh: String,
+        place_en: String,
+        join_link: Option<String>,
+        starts_at: NaiveDateTime,
+        ends_at: NaiveDateTime,
+        capacity: i64,
+        per_booking_limit: i64,
+        booking_opens_at: NaiveDateTime,
+        booking_closes_at: NaiveDateTime,
+        cancel_deadline: NaiveDateTime,
+        status: String,
+        booked: i64,
+        waiting: i64,
+    }
 }
 
 /// Puts each session under its activity (sessions arrive in time order).

@@ -68,7 +68,7 @@ impl PostgresStorage {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        super::migrations::postgres().await?.run(&pool).await?;
         let admissions = Arc::new(PgAdmissions { pool: pool.clone() });
         let desk = Desk::open(admissions.clone(), BOOKING_WRITERS);
         Ok(PostgresStorage {

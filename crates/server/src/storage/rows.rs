@@ -8,7 +8,6 @@ use labday_domain::booking::{self, BookingCode, BookingStatus};
 use labday_domain::session::{window_state, Availability, SessionStatus, WindowState};
 use labday_domain::time::venue_local;
 use labday_domain::{BookingView, Phone, SessionFormat, SessionView};
-use sqlx::FromRow;
 
 pub(super) const SESSION_SELECT: &str =
     "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
@@ -18,29 +17,30 @@ pub(super) const SESSION_SELECT: &str =
     FROM sessions s JOIN activities a ON a.id = s.activity_id \
     JOIN organisations o ON o.id = a.organisation_id";
 
-#[derive(FromRow)]
-pub(super) struct SessionRow {
-    pub(super) id: i64,
-    pub(super) activity_id: i64,
-    pub(super) format: String,
-    pub(super) title_zh: String,
-    pub(super) title_en: String,
-    pub(super) place_zh: String,
-    pub(super) place_en: String,
-    pub(super) join_link: Option<String>,
-    pub(super) starts_at: NaiveDateTime,
-    pub(super) ends_at: NaiveDateTime,
-    pub(super) capacity: i64,
-    pub(super) per_booking_limit: i64,
-    pub(super) booking_opens_at: NaiveDateTime,
-    pub(super) booking_closes_at: NaiveDateTime,
-    pub(super) cancel_deadline: NaiveDateTime,
-    pub(super) status: String,
-    pub(super) booked: i64,
-    pub(super) waiting: i64,
-    pub(super) activity_title_zh: String,
-    pub(super) activity_title_en: String,
-    pub(super) utc_offset_minutes: i64,
+from_row! {
+    pub(super) struct SessionRow {
+        pub(super) id: i64,
+        pub(super) activity_id: i64,
+        pub(super) format: String,
+        pub(super) title_zh: String,
+        pub(super) title_en: String,
+        pub(super) place_zh: String,
+        pub(super) place_en: String,
+        pub(super) join_link: Option<String>,
+        pub(super) starts_at: NaiveDateTime,
+        pub(super) ends_at: NaiveDateTime,
+        pub(super) capacity: i64,
+        pub(super) per_booking_limit: i64,
+        pub(super) booking_opens_at: NaiveDateTime,
+        pub(super) booking_closes_at: NaiveDateTime,
+        pub(super) cancel_deadline: NaiveDateTime,
+        pub(super) status: String,
+        pub(super) booked: i64,
+        pub(super) waiting: i64,
+        pub(super) activity_title_zh: String,
+        pub(super) activity_title_en: String,
+        pub(super) utc_offset_minutes: i64,
+    }
 }
 
 impl SessionRow {
@@ -96,25 +96,26 @@ pub(super) fn to_u32(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
-#[derive(FromRow)]
-pub(super) struct ActivityRow {
-    pub(super) id: i64,
-    pub(super) kind: String,
-    pub(super) title_zh: String,
-    pub(super) title_en: String,
-    pub(super) description_zh: String,
-    pub(super) description_en: String,
-    pub(super) safety_zh: String,
-    pub(super) safety_en: String,
-    pub(super) starts_on: NaiveDate,
-    pub(super) ends_on: NaiveDate,
-    pub(super) org_name_zh: String,
-    pub(super) org_name_en: String,
-    pub(super) city_zh: String,
-    pub(super) city_en: String,
-    pub(super) address_zh: String,
-    pub(super) address_en: String,
-    pub(super) contact: String,
+from_row! {
+    pub(super) struct ActivityRow {
+        pub(super) id: i64,
+        pub(super) kind: String,
+        pub(super) title_zh: String,
+        pub(super) title_en: String,
+        pub(super) description_zh: String,
+        pub(super) description_en: String,
+        pub(super) safety_zh: String,
+        pub(super) safety_en: String,
+        pub(super) starts_on: NaiveDate,
+        pub(super) ends_on: NaiveDate,
+        pub(super) org_name_zh: String,
+        pub(super) org_name_en: String,
+        pub(super) city_zh: String,
+        pub(super) city_en: String,
+        pub(super) address_zh: String,
+        pub(super) address_en: String,
+        pub(super) contact: String,
+    }
 }
 
 pub(super) const ACTIVITY_SELECT: &str =
@@ -148,21 +149,22 @@ impl ActivityRow {
     }
 }
 
-#[derive(FromRow)]
-pub(super) struct BookingRow {
-    pub(super) id: i64,
-    pub(super) session_id: i64,
-    pub(super) code: String,
-    pub(super) name: Option<String>,
-    pub(super) phone: Option<String>,
-    pub(super) adults: i64,
-    pub(super) children: i64,
-    pub(super) status: String,
-    pub(super) booked_at: NaiveDateTime,
-    pub(super) org_name_zh: String,
-    pub(super) org_name_en: String,
-    pub(super) address_zh: String,
-    pub(super) address_en: String,
+from_row! {
+    pub(super) struct BookingRow {
+        pub(super) id: i64,
+        pub(super) session_id: i64,
+        pub(super) code: String,
+        pub(super) name: Option<String>,
+        pub(super) phone: Option<String>,
+        pub(super) adults: i64,
+        pub(super) children: i64,
+        pub(super) status: String,
+        pub(super) booked_at: NaiveDateTime,
+        pub(super) org_name_zh: String,
+        pub(super) org_name_en: String,
+        pub(super) address_zh: String,
+        pub(super) address_en: String,
+    }
 }
 
 pub(super) const BOOKING_SELECT: &str =

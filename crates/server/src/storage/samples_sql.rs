@@ -10,7 +10,6 @@ use labday_domain::sample::{
     StripReading, VarietyName,
 };
 use labday_domain::{BookingCode, Phone};
-use sqlx::FromRow;
 
 pub(super) const SAMPLE_SELECT: &str = "SELECT m.id, m.session_id, m.code, m.variety, \
     m.variety_other, m.bought_at, m.bought_on, m.name, m.phone, m.registered_at, m.received_at, \
@@ -72,43 +71,45 @@ pub(super) const ERASE_SAMPLE_HOLDERS: &str =
     "UPDATE samples SET name = NULL, phone = NULL, erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 
-#[derive(FromRow)]
-pub(super) struct SampleRow {
-    pub(super) id: i64,
-    pub(super) session_id: i64,
-    pub(super) code: String,
-    pub(super) variety: String,
-    pub(super) variety_other: String,
-    pub(super) bought_at: String,
-    pub(super) bought_on: NaiveDate,
-    pub(super) name: Option<String>,
-    pub(super) phone: Option<String>,
-    pub(super) registered_at: NaiveDateTime,
-    pub(super) received_at: Option<NaiveDateTime>,
-    pub(super) title_zh: String,
-    pub(super) title_en: String,
-    pub(super) place_zh: String,
-    pub(super) place_en: String,
-    pub(super) starts_at: NaiveDateTime,
-    pub(super) activity_title_zh: String,
-    pub(super) activity_title_en: String,
-    pub(super) org_name_zh: String,
-    pub(super) org_name_en: String,
+from_row! {
+    pub(super) struct SampleRow {
+        pub(super) id: i64,
+        pub(super) session_id: i64,
+        pub(super) code: String,
+        pub(super) variety: String,
+        pub(super) variety_other: String,
+        pub(super) bought_at: String,
+        pub(super) bought_on: NaiveDate,
+        pub(super) name: Option<String>,
+        pub(super) phone: Option<String>,
+        pub(super) registered_at: NaiveDateTime,
+        pub(super) received_at: Option<NaiveDateTime>,
+        pub(super) title_zh: String,
+        pub(super) title_en: String,
+        pub(super) place_zh: String,
+        pub(super) place_en: String,
+        pub(super) starts_at: NaiveDateTime,
+        pub(super) activity_title_zh: String,
+        pub(super) activity_title_en: String,
+        pub(super) org_name_zh: String,
+        pub(super) org_name_en: String,
+    }
 }
 
-#[derive(FromRow)]
-pub(super) struct TestRow {
-    pub(super) id: i64,
-    pub(super) sample_id: i64,
-    pub(super) method: String,
-    pub(super) inhibition_tenths: Option<i64>,
-    pub(super) pesticide: Option<String>,
-    pub(super) strip: Option<String>,
-    pub(super) judgement: String,
-    pub(super) tested_at: NaiveDateTime,
-    pub(super) corrects: Option<i64>,
-    pub(super) superseded_by: Option<i64>,
-    pub(super) tester: String,
+from_row! {
+    pub(super) struct TestRow {
+        pub(super) id: i64,
+        pub(super) sample_id: i64,
+        pub(super) method: String,
+        pub(super) inhibition_tenths: Option<i64>,
+        pub(super) pesticide: Option<String>,
+        pub(super) strip: Option<String>,
+        pub(super) judgement: String,
+        pub(super) tested_at: NaiveDateTime,
+        pub(super) corrects: Option<i64>,
+        pub(super) superseded_by: Option<i64>,
+        pub(super) tester: String,
+    }
 }
 
 /// Who looks at a sample.

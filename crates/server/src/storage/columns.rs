@@ -1,0 +1,176 @@
+//! How `from_row!` reads a column into a field (`Column`): every type as sqlx decodes it,
+//! except timestamps on SQLite, which are parsed here first.
+//!
+//! sqlx stores a `NaiveDateTime` in SQLite as text (`2026-09-15 09:30:00`, with a fraction
+//! when there is one) and reads it back by trying RFC 3339, then a list of strftime patterns
+//! with and without an offset, each compiled on every call: about 5,000 instructions per
+//! value, and a session row has five. A row of the booking rush is read many times per
+//! booking, so the text sqlx itself writes is parsed directly (a few dozen instructions);
+//! anything else goes to sqlx's decoder as before, so the result is the same.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgValueRef, Postgres};
+use sqlx::sqlite::{Sqlite, SqliteValueRef};
+use sqlx::{Database, Decode, Type, Value, ValueRef};
+
+/// A field type `from_row!` can fill: decoded as `Wire`, then converted.
+pub(super) trait Column: Sized {
+    type Wire;
+    fn from_wire(wire: Self::Wire) -> Self;
+}
+
+macro_rules! as_decoded {
+    ($($ty:ty),* $(,)?) => {
+        $(impl Column for $ty {
+            type Wire = $ty;
+            fn from_wire(wire: $ty) -> $ty {
+                wire
+            }
+        })*
+    };
+}
+
+as_decoded!(
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    NaiveDate,
+    Option<NaiveDate>,
+    bool
+);
+
+impl Column for NaiveDateTime {
+    type Wire = Stamp;
+    fn from_wire(wire: Stamp) -> NaiveDateTime {
+        wire.0
+    }
+}
+
+impl Column for Option<NaiveDateTime> {
+    type Wire = Option<Stamp>;
+    fn from_wire(wire: Option<Stamp>) -> Option<NaiveDateTime> {
+        wire.map(|s| s.0)
+    }
+}
+
+/// A `NaiveDateTime` column, decoded quickly when it is text in sqlx's own format.
+pub(super) struct Stamp(NaiveDateTime);
+
+impl<DB: Database> Type<DB> for Stamp
+where
+    NaiveDateTime: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <NaiveDateTime as Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <NaiveDateTime as Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Stamp {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        // A row's value: cloning it is a reference count, kept for the slow path.
+        let kept = ValueRef::to_owned(&value);
+        if let Some(stamp) = <&str as Decode<Sqlite>>::decode(value)
+            .ok()
+            .and_then(parse_sqlx_text)
+        {
+            return Ok(Stamp(stamp));
+        }
+        <NaiveDateTime as Decode<Sqlite>>::decode(kept.as_ref()).map(Stamp)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Stamp {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        <NaiveDateTime as Decode<Postgres>>::decode(value).map(Stamp)
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` with an optional `.` and 1–9 digits of fraction, exactly; `None`
+/// for anything else (which sqlx's decoder then reads).
+fn parse_sqlx_text(text: &str) -> Option<NaiveDateTime> {
+    let b = text.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let nanos = match &b[19..] {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            let n = number(20, b.len())?;
+            n * 10u32.pow(9 - digits.len() as u32)
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(number(0, 4)?).ok()?,
+        number(5, 7)?,
+        number(8, 10)?,
+    )?;
+    let (h, m, s) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
+    // A leap second (:60) is left to chrono's parser.
+    if s > 59 {
+        return None;
+    }
+    let time = NaiveTime::from_hms_nano_opt(h, m, s, nanos)?;
+    Some(date.and_time(time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_sqlx_text;
+    use chrono::NaiveDateTime;
+
+    /// The same value chrono reads with sqlx's pattern, for every shape sqlx writes.
+    #[test]
+    fn reads_what_sqlx_writes_as_chrono_does() {
+        for text in [
+            "2026-09-15 09:30:00",
+            "2026-09-15 09:30:00.5",
+            "2026-12-31 23:59:59.123456789",
+            "2024-02-29 00:00:00.000001",
+            "0001-01-01 00:00:00",
+        ] {
+            let expected = NaiveDateTime::parse_from_str(text, "%F %T%.f").unwrap();
+            assert_eq!(parse_sqlx_text(text), Some(expected), "{text}");
+        }
+        let now = chrono::Utc::now().naive_utc();
+        let written = now.format("%F %T%.f").to_string();
+        assert_eq!(parse_sqlx_text(&written), Some(now));
+    }
+
+    /// Anything else is left to sqlx's decoder.
+    #[test]
+    fn leaves_other_shapes_to_sqlx() {
+        for text in [
+            "2026-09-15T09:30:00",
+            "2026-09-15 09:30:00Z",
+            "2026-09-15 09:30:00+08:00",
+            "2026-09-15 09:30",
+            "2026-09-15 09:30:00.",
+            "2026-09-15 09:30:00.1234567890",
+            "2026-02-30 09:30:00",
+            "2026-09-15 24:00:00",
+            "2026-09-15 23:59:60",
+            "２026-09-15 09:30:00",
+            "",
+        ] {
+            assert_eq!(parse_sqlx_text(text), None, "{text}");
+        }
+    }
+}
