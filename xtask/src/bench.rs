@@ -152,7 +152,7 @@ pub fn main(args: &[String]) -> Result {
             .join()
             .map_err(|_| Failure::new("the server build's watcher thread panicked"))?;
         steps.extend(timing("app and server builds", both.elapsed()));
-        steps.extend(within("app build (trunk, both bundles)", took));
+        steps.extend(within("app build (trunk, every bundle)", took));
         steps.extend(within("server build (cargo --release)", server_took));
         built?;
         match server_status {
