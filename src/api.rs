@@ -249,19 +249,10 @@ pub async fn find_sample(code: &str, phone_last4: &str) -> Result<SampleView, Ap
     post("/samples/lookup", &lookup, None).await
 }
 
-/// The public board of a session or of a whole activity.
-pub async fn sample_board(scope: BoardScope) -> Result<SampleBoard, ApiError> {
-    match scope {
-        BoardScope::Session(id) => get(&format!("/sessions/{id}/samples/board")).await,
-        BoardScope::Activity(id) => get(&format!("/activities/{id}/samples/board")).await,
-    }
-}
-
-/// Which board to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BoardScope {
-    Session(i64),
-    Activity(i64),
+/// The public results board of an activity (all its quick-test sessions). The server also
+/// answers one session's board (`/sessions/{id}/samples/board`) for portals.
+pub async fn activity_board(activity_id: i64) -> Result<SampleBoard, ApiError> {
+    get(&format!("/activities/{activity_id}/samples/board")).await
 }
 
 /// Staff: every sample registered on a session, with holders and full test history.

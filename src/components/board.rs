@@ -1,8 +1,8 @@
-//! The public quick-test board of a session or an activity: how many samples were tested
+//! The public quick-test board of an activity: how many samples were tested
 //! and how many were negative, suspicious or positive, overall and by vegetable. Counts
 //! only: nothing on it identifies anyone.
 
-use crate::api::{self, BoardScope};
+use crate::api;
 use crate::i18n::{self, t, use_lang};
 use crate::loaded::load;
 use crate::text::text;
@@ -10,8 +10,8 @@ use labday_domain::sample::{JudgementCounts, SampleBoard};
 use leptos::prelude::*;
 
 #[component]
-pub fn Board(scope: BoardScope) -> impl IntoView {
-    let board = load(move || async move { api::sample_board(scope).await });
+pub fn Board(activity_id: i64) -> impl IntoView {
+    let board = load(move || async move { api::activity_board(activity_id).await });
     view! {
         <section class="board" aria-labelledby="board-title" data-testid="sample-board">
             <h2 id="board-title">{t(i18n::BOARD_TITLE)}</h2>

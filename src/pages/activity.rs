@@ -1,7 +1,7 @@
 //! An activity: what it is, who runs it, where, safety notes, and its sessions by day with
 //! places left and the booking window of each.
 
-use crate::api::{self, BoardScope};
+use crate::api;
 use crate::components::board::Board;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
@@ -106,7 +106,7 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
                     }).collect_view().into_any()
                 }}
             </section>
-            {quick_test.map(|id| view! { <Board scope=BoardScope::Activity(id)/> })}
+            {quick_test.map(|id| view! { <Board activity_id=id/> })}
         </article>
     }
 }

@@ -1,10 +1,10 @@
 //! Registering vegetables for a quick-test session: one row per vegetable (variety searched
 //! from a list in both languages, or typed; where and when bought), the holder's name and
 //! mobile, consent. The same checks as the server run first so errors sit beside their
-//! field; the result is a printable label per sample, remembered on this device.
+//! field; the result is a printable label per sample, remembered on this device. The
+//! session's results board is one link away, on the activity page.
 
-use crate::api::{self, BoardScope};
-use crate::components::board::Board;
+use crate::api;
 use crate::components::sample::SampleLabel;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
@@ -103,6 +103,7 @@ fn Registration(session: SessionView) -> impl IntoView {
     let key = StoredValue::new(new_idempotency_key());
     let session_id = s.with_value(|s| s.id);
     let back = format!("/activities/{}", s.with_value(|s| s.activity_id));
+    let back_to_board = back.clone();
 
     let add_row = move |_| {
         let id = next_id.get_value();
@@ -239,7 +240,8 @@ fn Registration(session: SessionView) -> impl IntoView {
                 <p class="no-print"><a href="/my">{t(i18n::NAV_MY)}</a></p>
             }.into_any(),
         }}
-        <div class="no-print"><Board scope=BoardScope::Session(session_id)/></div>
+        // The results board lives on the activity page (the browsing bundle), not here.
+        <p class="no-print"><a href=back_to_board>{t(i18n::BOARD_TITLE)}</a></p>
     }
 }
 

@@ -6,9 +6,8 @@
 //! under `dist/staff/` and is never part of a citizen's first load.
 //!
 //! One computation for two readers: `cargo xtask test` checks the first loads, and
-//! `cargo xtask bench` reports the same figures. The target is [`FIRST_LOAD_BROTLI_BUDGET`];
-//! while a bundle misses it, the check fails past that bundle's [`ceiling`] (the size it has
-//! reached, plus a little), so no bundle can grow while the target is still missed.
+//! `cargo xtask bench` reports the same figures. Every citizen bundle's first load must fit
+//! [`FIRST_LOAD_BROTLI_BUDGET`]; the check fails as soon as one does not.
 
 pub use labday_domain::entry::Entry;
 use std::io::Write;
@@ -16,17 +15,6 @@ use std::path::Path;
 
 /// The budget for a citizen's first load: 160 KB of brotli.
 pub const FIRST_LOAD_BROTLI_BUDGET: u64 = 160 * 1024;
-
-/// The most a bundle's first load may weigh: the budget, or, for a bundle that still misses
-/// it, its size when this was last measured, rounded up a little (so it cannot grow while
-/// the work towards the budget goes on). Lower it as the bundle shrinks, down to the budget.
-pub fn ceiling(entry: Entry) -> u64 {
-    match entry {
-        Entry::Browse | Entry::Book => FIRST_LOAD_BROTLI_BUDGET,
-        // 167,344 bytes when the bundles were split (December 2026).
-        Entry::Samples => 168 * 1024,
-    }
-}
 
 /// One file of the bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,18 +81,6 @@ impl Bundle {
             .filter_map(|e| {
                 let brotli = self.first_load(e).brotli;
                 (brotli > FIRST_LOAD_BROTLI_BUDGET).then(|| (e, brotli - FIRST_LOAD_BROTLI_BUDGET))
-            })
-            .collect()
-    }
-
-    /// The bundles grown past their interim [`ceiling`], each with its excess bytes.
-    pub fn over_ceiling(&self) -> Vec<(Entry, u64)> {
-        Entry::ALL
-            .into_iter()
-            .filter_map(|e| {
-                let brotli = self.first_load(e).brotli;
-                let limit = ceiling(e).max(FIRST_LOAD_BROTLI_BUDGET);
-                (brotli > limit).then(|| (e, brotli - limit))
             })
             .collect()
     }
@@ -412,21 +388,10 @@ mod tests {
             ],
         };
         assert_eq!(bundle.over_budget(), vec![(Entry::Samples, 1234)]);
-        assert!(
-            bundle.over_ceiling().is_empty(),
-            "the samples bundle is still below its interim ceiling"
-        );
         assert!(bundle.first_load_table().contains("samples/app_bg.wasm"));
-        let grown = Bundle {
-            files: vec![
-                weighing(Entry::Samples, ceiling(Entry::Samples) + 1),
-                // A bundle that meets the budget is held to it.
-                weighing(Entry::Browse, FIRST_LOAD_BROTLI_BUDGET + 5),
-            ],
+        let exact = Bundle {
+            files: vec![weighing(Entry::Book, FIRST_LOAD_BROTLI_BUDGET)],
         };
-        assert_eq!(
-            grown.over_ceiling(),
-            vec![(Entry::Browse, 5), (Entry::Samples, 1)]
-        );
+        assert!(exact.over_budget().is_empty(), "the budget itself fits");
     }
 }
