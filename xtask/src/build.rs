@@ -5,6 +5,7 @@
 use crate::ctx::{run, Ctx, Failure, Result};
 use crate::tools::Tools;
 use std::path::PathBuf;
+use std::process::{Child, Command};
 
 /// The Trunk entry pages: (page, output folder under the root, public URL). The citizen app
 /// is one bundle per journey (`labday_domain::entry`, re-exported by labday-bundle); the staff
@@ -22,28 +23,104 @@ pub fn bundles() -> Vec<(&'static str, String, String)> {
     all
 }
 
-/// `trunk build --release` of every bundle (Trunk.toml: offline, wasm-release).
+/// The binary a Trunk page builds: its Rust asset's `data-bin`.
+fn page_bin(ctx: &Ctx, page: &str) -> Result<String> {
+    let html = std::fs::read_to_string(ctx.root.join(page))
+        .map_err(|e| Failure::new(format!("cannot read {page}: {e}")))?;
+    html.split_once("data-bin=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(bin, _)| bin.to_owned())
+        .ok_or_else(|| {
+            Failure::new(format!(
+                "{page} names no binary: its <link data-trunk rel=\"rust\"> needs data-bin"
+            ))
+        })
+}
+
+/// The Rust side of every bundle at once: `cargo build` of all the app's binaries with the
+/// arguments Trunk gives it (the same features and profile, so Trunk's own `cargo build`
+/// then finds each binary up to date). Their link-time optimisation, single-threaded per
+/// binary and most of a cold build, runs side by side.
+fn wasm_binaries(ctx: &Ctx, pages: &[&str]) -> Result {
+    let mut cmd = ctx.cargo();
+    cmd.args([
+        "build",
+        "--target=wasm32-unknown-unknown",
+        "--manifest-path",
+    ])
+    .arg(ctx.root.join("Cargo.toml"))
+    .args(["--profile", "wasm-release", "--offline"]);
+    for page in pages {
+        cmd.arg("--bin").arg(page_bin(ctx, page)?);
+    }
+    println!("$ {}", crate::ctx::show(&cmd));
+    run(&mut cmd)
+}
+
+fn trunk(ctx: &Ctx, tools: &Tools, (page, dist, public_url): &(&str, String, String)) -> Command {
+    let mut cmd = ctx.command(&tools.trunk.to_string_lossy());
+    cmd.args([
+        "build",
+        page,
+        "--release",
+        "--dist",
+        dist,
+        "--public-url",
+        public_url,
+    ]);
+    cmd
+}
+
+/// `trunk build --release` of every bundle (Trunk.toml: offline, wasm-release). The binaries
+/// are built first, together; then `dist/` itself, since Trunk replaces its whole output
+/// folder; then the bundles in its subfolders side by side (wasm-bindgen and wasm-opt are
+/// single-threaded).
 pub fn spa(ctx: &Ctx, tools: &Tools) -> Result {
-    for (page, dist, public_url) in bundles() {
+    let all = bundles();
+    for (page, _, _) in &all {
         if !ctx.root.join(page).is_file() {
             return Err(Failure::new(format!(
                 "{page} is missing at the workspace root: Trunk builds a bundle from it"
             )));
         }
-        let mut cmd = ctx.command(&tools.trunk.to_string_lossy());
-        cmd.args([
-            "build",
-            page,
-            "--release",
-            "--dist",
-            &dist,
-            "--public-url",
-            &public_url,
-        ]);
-        println!("$ {}", crate::ctx::show(&cmd));
-        run(&mut cmd)?;
     }
-    Ok(())
+    wasm_binaries(
+        ctx,
+        &all.iter().map(|(page, _, _)| *page).collect::<Vec<_>>(),
+    )?;
+    let (first, rest) = all
+        .split_first()
+        .expect("the browsing bundle is always built");
+    let mut cmd = trunk(ctx, tools, first);
+    println!("$ {}", crate::ctx::show(&cmd));
+    run(&mut cmd)?;
+    let running: Vec<(Command, std::io::Result<Child>)> = rest
+        .iter()
+        .map(|bundle| {
+            let mut cmd = trunk(ctx, tools, bundle);
+            println!("$ {} &", crate::ctx::show(&cmd));
+            let child = cmd.spawn();
+            (cmd, child)
+        })
+        .collect();
+    // Wait for every one before reporting, so no build is left running.
+    let outcomes: Vec<Result> = running
+        .into_iter()
+        .map(|(cmd, child)| {
+            let status = child
+                .and_then(|mut c| c.wait())
+                .map_err(|e| crate::ctx::spawn_failure(&cmd, e))?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(Failure::new(format!(
+                    "`{}` failed ({status})",
+                    crate::ctx::show(&cmd)
+                )))
+            }
+        })
+        .collect();
+    outcomes.into_iter().collect()
 }
 
 /// `cargo build --release -p labday-server`, returning the binary's path.

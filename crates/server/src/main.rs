@@ -1,14 +1,34 @@
 use clap::Parser;
 use labday_server::config::{Cli, Command};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// Logging when RUST_LOG says nothing (or nothing readable).
+const DEFAULT_LOG: &str = "info,sqlx=warn";
+
+/// RUST_LOG's `target=level` list (span and regex filters are not supported: per-target
+/// levels are all the server needs, and they spare it a regex engine).
+fn log_filter() -> Targets {
+    let wanted = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    if let Some(wanted) = wanted {
+        match wanted.parse() {
+            Ok(filter) => return filter,
+            Err(e) => eprintln!(
+                "labday-server: RUST_LOG is not a list of target=level ({e}); using {DEFAULT_LOG}"
+            ),
+        }
+    }
+    DEFAULT_LOG.parse().unwrap_or_default()
+}
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(log_filter())
         .init();
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {

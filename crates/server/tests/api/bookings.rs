@@ -92,13 +92,14 @@ async fn a_retried_request_with_the_same_key_books_once(db: Db) {
 
 async fn one_booking_per_phone_per_session_and_five_people_per_day(db: Db) {
     let app = TestApp::spawn(db).await;
-    let morning = app.session(SessionSpec::default()).await;
-    let afternoon = app
-        .session(SessionSpec {
-            starts_in: Duration::days(2) + Duration::hours(3),
-            ..Default::default()
-        })
-        .await;
+    // Two sessions on the same venue day, whatever the time the test runs at.
+    let day = (now() + Duration::days(2)).date();
+    let at = |hour| SessionSpec {
+        starts_in: day.and_hms_opt(hour, 0, 0).unwrap() - now(),
+        ..Default::default()
+    };
+    let morning = app.session(at(9)).await;
+    let afternoon = app.session(at(14)).await;
     let (status, _) = app.book(morning, "13600136000", 2, 1).await;
     assert_eq!(status, 201);
     let (status, err) = app.book(morning, "13600136000", 1, 0).await;
