@@ -335,6 +335,7 @@ pub struct BookingView {
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub booked_at: NaiveDateTime,
 }
 

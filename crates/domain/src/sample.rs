@@ -607,6 +607,7 @@ pub struct SampleTest {
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub tested_at: NaiveDateTime,
     #[serde(default)]
     pub tester: Option<String>,
@@ -640,6 +641,7 @@ pub struct SampleView {
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub session_starts_at: NaiveDateTime,
     pub variety: VarietyName,
     pub enzyme_false_positive: bool,
@@ -655,6 +657,7 @@ pub struct SampleView {
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub registered_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",

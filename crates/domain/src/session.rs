@@ -114,11 +114,13 @@ pub struct SessionView {
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub starts_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub ends_at: NaiveDateTime,
     pub place: Localised,
     pub capacity: u32,
@@ -131,16 +133,19 @@ pub struct SessionView {
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub booking_opens_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub booking_closes_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
+    #[serde(serialize_with = "crate::time::wire::put_datetime")]
     pub cancel_deadline: NaiveDateTime,
     pub window: WindowState,
     pub status: SessionStatus,
