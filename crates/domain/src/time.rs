@@ -130,18 +130,16 @@ pub mod wire {
         put(11, t.hour(), 2);
         put(14, t.minute(), 2);
         put(17, t.second(), 2);
-        let len = if nano == 0 {
-            19
-        } else if nano % 1_000_000 == 0 {
-            put(20, nano / 1_000_000, 3);
-            23
-        } else if nano % 1_000 == 0 {
-            put(20, nano / 1_000, 6);
-            26
-        } else {
-            put(20, nano, 9);
-            29
+        // The fewest digits that are exact: milli-, micro- or nanoseconds.
+        let (digits, len) = match (nano % 1_000_000, nano % 1_000) {
+            _ if nano == 0 => (0, 19),
+            (0, _) => (nano / 1_000_000, 23),
+            (_, 0) => (nano / 1_000, 26),
+            _ => (nano, 29),
         };
+        if len > 19 {
+            put(20, digits, len - 20);
+        }
         for (at, byte) in [
             (4, b'-'),
             (7, b'-'),

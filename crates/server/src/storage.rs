@@ -29,6 +29,7 @@ macro_rules! from_row {
 }
 
 mod admission;
+mod catalogue_sql;
 mod columns;
 mod console_sql;
 mod migrations;

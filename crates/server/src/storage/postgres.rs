@@ -13,10 +13,7 @@ mod schedule;
 mod staff;
 
 use super::admission::{admit_each, Desk, Request};
-use super::rows::{
-    to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, HOLDING,
-    SESSION_SELECT,
-};
+use super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, HOLDING, SESSION_SELECT};
 use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
@@ -24,16 +21,17 @@ use super::{
 use admit::PgAdmissions;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
-use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
+use labday_domain::activity::{ActivityDetail, ActivitySummary};
 use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
 use labday_domain::session::{window_state, SessionStatus, WindowState};
 use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+
+crate::storage::catalogue_sql::catalogue_reads!(PgPool, sql: crate::storage::samples_sql::numbered);
 
 /// Connections per server process. Bookings of one session queue on its row lock anyway, so
 /// a few connections keep the database busy; several processes must stay well below
@@ -150,44 +148,14 @@ impl Catalogue for PostgresStorage {
     }
 
     async fn is_empty(&self) -> Result<bool, StorageError> {
-        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM activities)")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(!any)
+        catalogue_is_empty(&self.pool).await
     }
 
     async fn list_activities(
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<ActivitySummary>, StorageError> {
-        // A day of slack covers every venue offset; the exact cut is made per session below.
-        let yesterday = (now - chrono::Duration::days(1)).date_naive();
-        let activities: Vec<ActivityRow> = sqlx::query_as(&format!(
-            "{ACTIVITY_SELECT} WHERE a.ends_on >= $1 ORDER BY a.starts_on, a.id"
-        ))
-        .bind(yesterday)
-        .fetch_all(&self.pool)
-        .await?;
-        let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
-            "{SESSION_SELECT} WHERE a.ends_on >= $1 ORDER BY s.starts_at, s.id"
-        ))
-        .bind(yesterday)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_activity: BTreeMap<i64, Vec<SessionView>> = BTreeMap::new();
-        for row in &sessions {
-            if row.ends_at > row.local_now(now) {
-                by_activity
-                    .entry(row.activity_id)
-                    .or_default()
-                    .push(row.view(now));
-            }
-        }
-        Ok(activities
-            .iter()
-            .filter(|a| by_activity.contains_key(&a.id))
-            .map(|a| a.summary(&by_activity[&a.id]))
-            .collect())
+        catalogue_activities(&self.pool, now).await
     }
 
     async fn activity(
@@ -195,33 +163,7 @@ impl Catalogue for PostgresStorage {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<ActivityDetail>, StorageError> {
-        let Some(a): Option<ActivityRow> =
-            sqlx::query_as(&format!("{ACTIVITY_SELECT} WHERE a.id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-        else {
-            return Ok(None);
-        };
-        let rows: Vec<SessionRow> = sqlx::query_as(&format!(
-            "{SESSION_SELECT} WHERE s.activity_id = $1 ORDER BY s.starts_at, s.id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        let sessions: Vec<SessionView> = rows
-            .iter()
-            .filter(|r| r.ends_at > r.local_now(now))
-            .map(|r| r.view(now))
-            .collect();
-        Ok(Some(ActivityDetail {
-            summary: a.summary(&sessions),
-            description: Localised::new(&a.description_zh, &a.description_en),
-            address: Localised::new(&a.address_zh, &a.address_en),
-            safety_notes: Localised::new(&a.safety_zh, &a.safety_en),
-            contact: a.contact.clone(),
-            sessions,
-        }))
+        catalogue_activity(&self.pool, id, now).await
     }
 
     async fn session(
@@ -229,11 +171,7 @@ impl Catalogue for PostgresStorage {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionView>, StorageError> {
-        let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.view(now)))
+        catalogue_session(&self.pool, id, now).await
     }
 }
 

@@ -11,9 +11,7 @@ mod schedule;
 mod staff;
 
 use super::admission::{admit_each, Desk, Request};
-use super::rows::{
-    to_u32, ActivityRow, BookingRow, SessionRow, ACTIVITY_SELECT, BOOKING_SELECT, SESSION_SELECT,
-};
+use super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
@@ -21,16 +19,17 @@ use super::{
 use admit::SqliteAdmissions;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
+use labday_domain::activity::{ActivityDetail, ActivitySummary};
 use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
 use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
+
+crate::storage::catalogue_sql::catalogue_reads!(SqlitePool, sql: crate::storage::samples_sql::as_is);
 
 pub struct SqliteStorage {
     read: SqlitePool,
@@ -150,44 +149,14 @@ impl Catalogue for SqliteStorage {
     }
 
     async fn is_empty(&self) -> Result<bool, StorageError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activities")
-            .fetch_one(&self.read)
-            .await?;
-        Ok(n == 0)
+        catalogue_is_empty(&self.read).await
     }
 
     async fn list_activities(
         &self,
         now: DateTime<Utc>,
     ) -> Result<Vec<ActivitySummary>, StorageError> {
-        // A day of slack covers every venue offset; the exact cut is made per session below.
-        let yesterday = (now - chrono::Duration::days(1)).date_naive();
-        let activities: Vec<ActivityRow> = sqlx::query_as(&format!(
-            "{ACTIVITY_SELECT} WHERE a.ends_on >= ? ORDER BY a.starts_on, a.id"
-        ))
-        .bind(yesterday)
-        .fetch_all(&self.read)
-        .await?;
-        let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
-            "{SESSION_SELECT} WHERE a.ends_on >= ? ORDER BY s.starts_at, s.id"
-        ))
-        .bind(yesterday)
-        .fetch_all(&self.read)
-        .await?;
-        let mut by_activity: BTreeMap<i64, Vec<SessionView>> = BTreeMap::new();
-        for row in &sessions {
-            if row.ends_at > row.local_now(now) {
-                by_activity
-                    .entry(row.activity_id)
-                    .or_default()
-                    .push(row.view(now));
-            }
-        }
-        Ok(activities
-            .iter()
-            .filter(|a| by_activity.contains_key(&a.id))
-            .map(|a| a.summary(&by_activity[&a.id]))
-            .collect())
+        catalogue_activities(&self.read, now).await
     }
 
     async fn activity(
@@ -195,33 +164,7 @@ impl Catalogue for SqliteStorage {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<ActivityDetail>, StorageError> {
-        let Some(a): Option<ActivityRow> =
-            sqlx::query_as(&format!("{ACTIVITY_SELECT} WHERE a.id = ?"))
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?
-        else {
-            return Ok(None);
-        };
-        let rows: Vec<SessionRow> = sqlx::query_as(&format!(
-            "{SESSION_SELECT} WHERE s.activity_id = ? ORDER BY s.starts_at, s.id"
-        ))
-        .bind(id)
-        .fetch_all(&self.read)
-        .await?;
-        let sessions: Vec<SessionView> = rows
-            .iter()
-            .filter(|r| r.ends_at > r.local_now(now))
-            .map(|r| r.view(now))
-            .collect();
-        Ok(Some(ActivityDetail {
-            summary: a.summary(&sessions),
-            description: Localised::new(&a.description_zh, &a.description_en),
-            address: Localised::new(&a.address_zh, &a.address_en),
-            safety_notes: Localised::new(&a.safety_zh, &a.safety_en),
-            contact: a.contact.clone(),
-            sessions,
-        }))
+        catalogue_activity(&self.read, id, now).await
     }
 
     async fn session(
@@ -229,11 +172,7 @@ impl Catalogue for SqliteStorage {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionView>, StorageError> {
-        let row: Option<SessionRow> = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = ?"))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(row.map(|r| r.view(now)))
+        catalogue_session(&self.read, id, now).await
     }
 }
 
