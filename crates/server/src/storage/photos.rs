@@ -85,3 +85,80 @@ pub(super) fn photo_subject(id: i64, photo: &ValidPhoto) -> String {
         photo.bytes().len()
     )
 }
+
+/// Implements `Photos` for a backend: `$read` and `$write` name its read and write pools and
+/// `$sql` turns a statement into its placeholders (`samples_sql::as_is` or `numbered`).
+macro_rules! photos_storage {
+    ($storage:ty, read: $read:ident, write: $write:ident, sql: $sql:expr) => {
+        use crate::storage::photos::*;
+
+        #[async_trait::async_trait]
+        impl crate::storage::photos::Photos for $storage {
+            async fn add_photo(
+                &self,
+                staff_id: i64,
+                photo: &labday_domain::photo::ValidPhoto,
+                now: chrono::NaiveDateTime,
+            ) -> Result<labday_domain::photo::PhotoItem, crate::storage::StorageError> {
+                let mut tx = self.$write.begin().await?;
+                let id: i64 = sqlx::query_scalar(&$sql(INSERT_PHOTO))
+                    .bind(photo.activity_id())
+                    .bind(photo.caption())
+                    .bind(photo.image_type().mime())
+                    .bind(photo.bytes().len() as i64)
+                    .bind(photo.bytes())
+                    .bind(staff_id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(&$sql(crate::storage::staff_sql::AUDIT))
+                    .bind(staff_id)
+                    .bind("add_photo")
+                    .bind(photo_subject(id, photo))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let row: PhotoRow = sqlx::query_as(&$sql(&photo_by_id()))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(photo_item(row))
+            }
+
+            async fn photos(
+                &self,
+                organisation: Option<i64>,
+                activity: Option<i64>,
+            ) -> Result<Vec<labday_domain::photo::PhotoItem>, crate::storage::StorageError> {
+                let rows: Vec<PhotoRow> = sqlx::query_as(&$sql(&photos_filtered()))
+                    .bind(organisation)
+                    .bind(organisation)
+                    .bind(activity)
+                    .bind(activity)
+                    .fetch_all(&self.$read)
+                    .await?;
+                Ok(rows.into_iter().map(photo_item).collect())
+            }
+
+            async fn photo_image(
+                &self,
+                id: i64,
+            ) -> Result<Option<PhotoImage>, crate::storage::StorageError> {
+                let row: Option<(i64, String, Vec<u8>)> = sqlx::query_as(&$sql(PHOTO_IMAGE))
+                    .bind(id)
+                    .fetch_optional(&self.$read)
+                    .await?;
+                Ok(
+                    row.map(|(organisation_id, content_type, bytes)| PhotoImage {
+                        organisation_id,
+                        content_type,
+                        bytes,
+                    }),
+                )
+            }
+        }
+    };
+}
+
+pub(super) use photos_storage;
