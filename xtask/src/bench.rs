@@ -155,16 +155,9 @@ pub fn main(args: &[String]) -> Result {
         steps.extend(within("app build (trunk, every bundle)", took));
         steps.extend(within("server build (cargo --release)", server_took));
         built?;
-        match server_status {
-            Ok(status) if status.success() => {}
-            Ok(status) => {
-                return Err(Failure::new(format!(
-                    "`{}` failed ({status})",
-                    show(&server_build(&ctx))
-                )))
-            }
-            Err(e) => return Err(Failure::new(format!("cargo build did not finish: {e}"))),
-        }
+        let status =
+            server_status.map_err(|e| Failure::new(format!("cargo build did not finish: {e}")))?;
+        crate::ctx::finished(&server_build(&ctx), status)?;
     }
     let release = build::target_dir(&ctx).join("release");
     let exe =

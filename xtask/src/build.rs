@@ -110,14 +110,7 @@ pub fn spa(ctx: &Ctx, tools: &Tools) -> Result {
             let status = child
                 .and_then(|mut c| c.wait())
                 .map_err(|e| crate::ctx::spawn_failure(&cmd, e))?;
-            if status.success() {
-                Ok(())
-            } else {
-                Err(Failure::new(format!(
-                    "`{}` failed ({status})",
-                    crate::ctx::show(&cmd)
-                )))
-            }
+            crate::ctx::finished(&cmd, status)
         })
         .collect();
     outcomes.into_iter().collect()

@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// A failure that ends the xtask with one clear message and exit code 1.
@@ -110,6 +110,11 @@ impl Ctx {
 /// Run a command to completion with inherited stdio; a failure names the command.
 pub fn run(cmd: &mut Command) -> Result {
     let status = cmd.status().map_err(|e| spawn_failure(cmd, e))?;
+    finished(cmd, status)
+}
+
+/// How a command that ran ended: a failure names the command and its exit code.
+pub fn finished(cmd: &Command, status: ExitStatus) -> Result {
     if status.success() {
         Ok(())
     } else {
