@@ -51,37 +51,89 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
-/// The people a booking brings: at least one adult; children come with an adult.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// Upper bound on any party, whatever a session allows, so a typo cannot book a hall.
+pub const PARTY_HARD_LIMIT: u32 = 20;
+
+/// The people a booking brings: 1–[`PARTY_HARD_LIMIT`] adults and
+/// 0–[`PARTY_HARD_LIMIT`] children, together no more than the session allows and never
+/// more than [`PARTY_HARD_LIMIT`]. The fields are private and [`Party::parse`] is the only
+/// way to make one, so a party that exists is a possible party: [`Party::people`] cannot
+/// overflow, and nothing downstream has to check the counts again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Party {
-    pub adults: u32,
-    pub children: u32,
+    adults: u8,
+    children: u8,
+}
+
+/// Why counts of people are not a party. Each names the request field it belongs beside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartyError {
+    /// No adult: children come with an adult.
+    AdultRequired,
+    /// More adults than any party may have.
+    TooManyAdults,
+    /// More children than any party may have.
+    TooManyChildren,
+    /// Adults and children together exceed the session's per-booking limit.
+    TooLarge,
+}
+
+impl PartyError {
+    /// The request field the error belongs beside.
+    pub fn field(self) -> &'static str {
+        match self {
+            PartyError::AdultRequired | PartyError::TooManyAdults => "adults",
+            PartyError::TooManyChildren => "children",
+            PartyError::TooLarge => "party",
+        }
+    }
+
+    /// The error code the form shows.
+    pub fn code(self) -> &'static str {
+        match self {
+            PartyError::AdultRequired => "adult_required",
+            PartyError::TooManyAdults | PartyError::TooManyChildren | PartyError::TooLarge => {
+                "party_too_large"
+            }
+        }
+    }
 }
 
 impl Party {
-    /// Checks the party against the session's per-booking limit.
-    pub fn parse(
-        adults: u32,
-        children: u32,
-        per_booking_limit: u32,
-    ) -> Result<Party, &'static str> {
-        if adults == 0 {
-            return Err("adult_required");
+    /// Checks raw counts (as they arrive on the wire) against the hard limit and the
+    /// session's per-booking limit. Any `u32` is safe to pass: nothing is added before
+    /// both counts are known to be small.
+    pub fn parse(adults: u32, children: u32, per_booking_limit: u32) -> Result<Party, PartyError> {
+        let (adults, children) = match (u8::try_from(adults), u8::try_from(children)) {
+            (Ok(0), _) => return Err(PartyError::AdultRequired),
+            (Ok(a), _) if u32::from(a) > PARTY_HARD_LIMIT => return Err(PartyError::TooManyAdults),
+            (Err(_), _) => return Err(PartyError::TooManyAdults),
+            (_, Ok(c)) if u32::from(c) > PARTY_HARD_LIMIT => {
+                return Err(PartyError::TooManyChildren)
+            }
+            (_, Err(_)) => return Err(PartyError::TooManyChildren),
+            (Ok(a), Ok(c)) => (a, c),
+        };
+        let party = Party { adults, children };
+        if party.people() > per_booking_limit.min(PARTY_HARD_LIMIT) {
+            return Err(PartyError::TooLarge);
         }
-        if adults + children > per_booking_limit {
-            return Err("party_too_large");
-        }
-        Ok(Party { adults, children })
+        Ok(party)
     }
 
+    pub fn adults(self) -> u32 {
+        u32::from(self.adults)
+    }
+
+    pub fn children(self) -> u32 {
+        u32::from(self.children)
+    }
+
+    /// Adults and children together: at most [`PARTY_HARD_LIMIT`].
     pub fn people(self) -> u32 {
-        self.adults + self.children
+        u32::from(self.adults) + u32::from(self.children)
     }
 }
-
-/// Upper bound on any party, whatever a session allows, so a typo cannot book a hall.
-pub const PARTY_HARD_LIMIT: u32 = 20;
 
 /// What a citizen sends to book a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,15 +164,8 @@ impl BookingRequest {
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
         let name = HolderName::parse(&self.name).map_err(|c| err_field(&mut err, "name", c));
         let phone = Phone::parse(&self.phone).map_err(|c| err_field(&mut err, "phone", c));
-        let limit = per_booking_limit.min(PARTY_HARD_LIMIT);
-        let party = Party::parse(self.adults, self.children, limit).map_err(|c| {
-            let field = if c == "adult_required" {
-                "adults"
-            } else {
-                "party"
-            };
-            err_field(&mut err, field, c)
-        });
+        let party = Party::parse(self.adults, self.children, per_booking_limit)
+            .map_err(|e| err_field(&mut err, e.field(), e.code()));
         if !self.consent {
             err.fields
                 .insert("consent".into(), "consent_required".into());
@@ -184,7 +229,8 @@ impl BookingStatus {
 
 /// Confirm when the whole party fits in what is left; otherwise wait.
 pub fn admit(capacity: u32, booked: u32, party: Party) -> BookingStatus {
-    if booked + party.people() <= capacity {
+    // In u64, so a counter near u32::MAX (a bug elsewhere) cannot wrap into "fits".
+    if u64::from(booked) + u64::from(party.people()) <= u64::from(capacity) {
         BookingStatus::Confirmed
     } else {
         BookingStatus::Waitlisted
@@ -197,8 +243,8 @@ pub fn promotions<Id: Copy>(free: u32, waiting: &[(Id, u32)]) -> Vec<Id> {
     let mut left = free;
     let mut promoted = Vec::new();
     for &(id, people) in waiting {
-        if people <= left {
-            left -= people;
+        if let Some(rest) = left.checked_sub(people) {
+            left = rest;
             promoted.push(id);
         }
     }
@@ -207,7 +253,7 @@ pub fn promotions<Id: Copy>(free: u32, waiting: &[(Id, u32)]) -> Vec<Id> {
 
 /// How many people one phone may book per day across all sessions (default 5).
 pub fn within_daily_limit(already_booked_that_day: u32, party: Party, limit: u32) -> bool {
-    already_booked_that_day + party.people() <= limit
+    u64::from(already_booked_that_day) + u64::from(party.people()) <= u64::from(limit)
 }
 
 /// The no-show rule: `count` no-shows within `within_days` block booking for `block_days`.
@@ -410,6 +456,44 @@ mod tests {
         );
     }
 
+    /// The request of issue 14: one adult and u32::MAX children wrapped around to zero
+    /// people and was confirmed.
+    #[test]
+    fn a_party_that_would_wrap_is_refused_beside_its_field() {
+        let wrap = BookingRequest {
+            adults: 1,
+            children: u32::MAX,
+            ..request()
+        };
+        assert_eq!(
+            wrap.validate(5).unwrap_err().fields["children"],
+            "party_too_large"
+        );
+        let adults = BookingRequest {
+            adults: u32::MAX,
+            children: 1,
+            ..request()
+        };
+        assert_eq!(
+            adults.validate(5).unwrap_err().fields["adults"],
+            "party_too_large"
+        );
+        let many_children = BookingRequest {
+            adults: 1,
+            children: 21,
+            ..request()
+        };
+        assert_eq!(
+            many_children.validate(100).unwrap_err().fields["children"],
+            "party_too_large"
+        );
+        assert_eq!(
+            Party::parse(20, 0, u32::MAX).map(Party::people),
+            Ok(PARTY_HARD_LIMIT)
+        );
+        assert_eq!(Party::parse(20, 1, u32::MAX), Err(PartyError::TooLarge));
+    }
+
     #[test]
     fn names_are_masked_after_the_first_character() {
         assert_eq!(mask_name("张三丰"), "张**");
@@ -472,7 +556,7 @@ mod tests {
         fn admitting_never_overbooks(capacity in 0u32..200, parties in proptest::collection::vec((1u32..4, 0u32..3), 0..300)) {
             let mut booked = 0;
             for (adults, children) in parties {
-                let party = Party { adults, children };
+                let party = Party::parse(adults, children, PARTY_HARD_LIMIT).unwrap();
                 if admit(capacity, booked, party) == BookingStatus::Confirmed {
                     booked += party.people();
                 }
@@ -500,7 +584,7 @@ mod tests {
         /// The daily limit is exact: allowed iff the total stays within it.
         #[test]
         fn daily_limit_is_exact(already in 0u32..10, adults in 1u32..4, children in 0u32..3, limit in 1u32..10) {
-            let party = Party { adults, children };
+            let party = Party::parse(adults, children, PARTY_HARD_LIMIT).unwrap();
             prop_assert_eq!(within_daily_limit(already, party, limit), already + adults + children <= limit);
         }
 
@@ -509,6 +593,56 @@ mod tests {
         fn party_rule(adults in 0u32..10, children in 0u32..10, limit in 1u32..12) {
             let parsed = Party::parse(adults, children, limit);
             prop_assert_eq!(parsed.is_ok(), adults >= 1 && adults + children <= limit);
+        }
+
+        /// Any counts a caller can send, however large, give a party within the bounds or a
+        /// refusal naming a field; never a panic, never a party that wrapped around.
+        #[test]
+        fn any_counts_parse_to_a_bounded_party_or_a_field_error(
+            adults in prop_oneof![any::<u32>(), 0u32..25, Just(u32::MAX)],
+            children in prop_oneof![any::<u32>(), 0u32..25, (0u32..4).prop_map(|d| u32::MAX - d)],
+            limit in prop_oneof![any::<u32>(), 0u32..25],
+        ) {
+            match Party::parse(adults, children, limit) {
+                Ok(party) => {
+                    prop_assert_eq!(party.adults(), adults);
+                    prop_assert_eq!(party.children(), children);
+                    prop_assert!((1..=PARTY_HARD_LIMIT).contains(&party.adults()));
+                    prop_assert!(party.children() <= PARTY_HARD_LIMIT);
+                    prop_assert!(party.people() <= PARTY_HARD_LIMIT.min(limit));
+                    prop_assert_eq!(u64::from(party.people()), u64::from(adults) + u64::from(children));
+                }
+                Err(e) => {
+                    let too_big = u64::from(adults) + u64::from(children)
+                        > u64::from(limit.min(PARTY_HARD_LIMIT));
+                    prop_assert!(adults == 0 || too_big, "refused a possible party: {e:?}");
+                    prop_assert!(["adults", "children", "party"].contains(&e.field()));
+                }
+            }
+        }
+
+        /// The request's validation refuses every impossible party with a field error.
+        #[test]
+        fn validation_never_accepts_an_impossible_party(adults in any::<u32>(), children in any::<u32>(), limit in any::<u32>()) {
+            let req = BookingRequest { adults, children, ..request() };
+            match req.validate(limit) {
+                Ok(valid) => prop_assert!(valid.party.people() <= PARTY_HARD_LIMIT),
+                Err(err) => prop_assert!(
+                    ["adults", "children", "party"].iter().any(|f| err.fields.contains_key(*f))
+                ),
+            }
+        }
+
+        /// Admission compares in a wide type: a counter at the top of u32 never "fits".
+        #[test]
+        fn admission_never_wraps(capacity in any::<u32>(), booked in any::<u32>(), adults in 1u32..=20) {
+            let party = Party::parse(adults, 0, PARTY_HARD_LIMIT).unwrap();
+            let fits = u64::from(booked) + u64::from(adults) <= u64::from(capacity);
+            prop_assert_eq!(admit(capacity, booked, party) == BookingStatus::Confirmed, fits);
+            prop_assert_eq!(
+                within_daily_limit(booked, party, capacity),
+                fits
+            );
         }
 
         /// The window is open exactly between its two ends.

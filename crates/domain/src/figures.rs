@@ -5,6 +5,9 @@
 //!
 //! Vegetable quick-test samples count as registered, and as tested once they have a final
 //! judgement (a positive first test waits for its re-tests).
+//!
+//! Totals over many sessions add up with `saturating_add`: a figure that could reach
+//! `u32::MAX` is pinned there rather than wrapping to a small, believable number.
 
 use crate::activity::Localised;
 use crate::sample::{outcome, Outcome, SampleTally};
@@ -109,25 +112,25 @@ pub struct Figures {
 impl Figures {
     fn add_session(&mut self, s: &SessionTally) {
         if s.cancelled {
-            self.cancelled_sessions += 1;
+            self.cancelled_sessions = self.cancelled_sessions.saturating_add(1);
         } else {
-            self.sessions += 1;
-            self.places_offered += s.capacity;
+            self.sessions = self.sessions.saturating_add(1);
+            self.places_offered = self.places_offered.saturating_add(s.capacity);
         }
-        self.booked_people += s.booked_people;
-        self.checked_in_people += s.checked_in_people;
-        self.no_show_people += s.no_show_people;
-        self.waitlisted_people += s.waitlisted_people;
+        self.booked_people = self.booked_people.saturating_add(s.booked_people);
+        self.checked_in_people = self.checked_in_people.saturating_add(s.checked_in_people);
+        self.no_show_people = self.no_show_people.saturating_add(s.no_show_people);
+        self.waitlisted_people = self.waitlisted_people.saturating_add(s.waitlisted_people);
         if s.format == SessionFormat::CloudClassroom {
-            self.cloud_classroom_seats += s.booked_people;
+            self.cloud_classroom_seats = self.cloud_classroom_seats.saturating_add(s.booked_people);
         }
     }
 
     fn add_day(&mut self, d: &DayTally) {
         match self.bookings_per_day.iter_mut().find(|x| x.day == d.day) {
             Some(x) => {
-                x.bookings += d.bookings;
-                x.people += d.people;
+                x.bookings = x.bookings.saturating_add(d.bookings);
+                x.people = x.people.saturating_add(d.people);
             }
             None => self.bookings_per_day.push(DailyBookings {
                 day: d.day,
@@ -139,20 +142,22 @@ impl Figures {
 
     fn add_sample(&mut self, s: &SampleTally) {
         let f = &mut self.samples;
-        f.registered += 1;
+        f.registered = f.registered.saturating_add(1);
         if let Some(Outcome::Final(j)) = outcome(&s.tests) {
-            f.tested += 1;
+            f.tested = f.tested.saturating_add(1);
             match j {
-                crate::sample::Judgement::Negative => f.negative += 1,
-                crate::sample::Judgement::Suspicious => f.suspicious += 1,
-                crate::sample::Judgement::Positive => f.positive += 1,
+                crate::sample::Judgement::Negative => f.negative = f.negative.saturating_add(1),
+                crate::sample::Judgement::Suspicious => {
+                    f.suspicious = f.suspicious.saturating_add(1)
+                }
+                crate::sample::Judgement::Positive => f.positive = f.positive.saturating_add(1),
             }
         }
     }
 
     fn finish(mut self) -> Self {
         self.bookings_per_day.sort_by_key(|d| d.day);
-        let known = self.checked_in_people + self.no_show_people;
+        let known = self.checked_in_people.saturating_add(self.no_show_people);
         self.no_show_rate = (known > 0).then(|| f64::from(self.no_show_people) / f64::from(known));
         self
     }

@@ -558,7 +558,7 @@ pub fn outcome(tests: &[Judgement]) -> Option<Outcome> {
     if first == Judgement::Negative {
         return Some(Outcome::Final(Judgement::Negative));
     }
-    let retests = (tests.len() - 1) as u32;
+    let retests = u32::try_from(tests.len() - 1).unwrap_or(u32::MAX);
     if retests < RETESTS_REQUIRED {
         return Some(Outcome::Pending {
             retests_needed: RETESTS_REQUIRED - retests,
@@ -707,12 +707,13 @@ pub struct JudgementCounts {
 
 impl JudgementCounts {
     pub fn add(&mut self, judgement: Judgement) {
-        self.tested += 1;
-        match judgement {
-            Judgement::Negative => self.negative += 1,
-            Judgement::Suspicious => self.suspicious += 1,
-            Judgement::Positive => self.positive += 1,
-        }
+        self.tested = self.tested.saturating_add(1);
+        let count = match judgement {
+            Judgement::Negative => &mut self.negative,
+            Judgement::Suspicious => &mut self.suspicious,
+            Judgement::Positive => &mut self.positive,
+        };
+        *count = count.saturating_add(1);
     }
 }
 
@@ -752,9 +753,9 @@ pub fn board(samples: &[SampleTally]) -> SampleBoard {
     let mut board = SampleBoard::default();
     let mut by: Vec<VarietyCounts> = Vec::new();
     for s in samples {
-        board.registered += 1;
+        board.registered = board.registered.saturating_add(1);
         if s.received {
-            board.received += 1;
+            board.received = board.received.saturating_add(1);
         }
         let Some(Outcome::Final(judgement)) = outcome(&s.tests) else {
             continue;
