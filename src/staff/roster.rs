@@ -168,7 +168,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                 </thead>
                 <tbody>
                     {entries.into_iter().map(|e| {
-                        let party = e.adults + e.children;
+                        let party = e.adults.saturating_add(e.children);
                         let can = matches!(e.status, BookingStatus::Confirmed | BookingStatus::CheckedIn | BookingStatus::NoShow) && e.checked_in < party;
                         let code = e.code.clone();
                         let name = e.name.clone();

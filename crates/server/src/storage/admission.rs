@@ -13,7 +13,7 @@
 //! as a whole (a storage error, a unique index another process won), every request in it is
 //! tried again on its own, so one bad request cannot fail its neighbours.
 
-use super::rows::{to_u32, BookingRow, SessionRow};
+use super::rows::{count, BookingRow, SessionRow};
 use super::{BookingContext, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
@@ -157,22 +157,30 @@ pub(super) struct Held {
 }
 
 impl Held {
-    /// From a bookings row's status; `None` for statuses that matter to no rule.
-    pub(super) fn of(session_id: i64, day: NaiveDate, people: i64, status: &str) -> Option<Held> {
-        let status = BookingStatus::parse(status)?;
+    /// From a bookings row's status; `None` for statuses that matter to no rule, an error
+    /// for a party size no booking can have.
+    pub(super) fn of(
+        session_id: i64,
+        day: NaiveDate,
+        people: i64,
+        status: &str,
+    ) -> Result<Option<Held>, sqlx::Error> {
+        let Some(status) = BookingStatus::parse(status) else {
+            return Ok(None);
+        };
         let no_show = match status {
             BookingStatus::Confirmed | BookingStatus::Waitlisted | BookingStatus::CheckedIn => {
                 false
             }
             BookingStatus::NoShow => true,
-            BookingStatus::Cancelled => return None,
+            BookingStatus::Cancelled => return Ok(None),
         };
-        Some(Held {
+        Ok(Some(Held {
             session_id,
             day,
-            people: to_u32(people),
+            people: count(people)?,
             no_show,
-        })
+        }))
     }
 }
 
@@ -253,7 +261,7 @@ fn decide_one(
     {
         return Err(ErrorCode::WindowClosed);
     }
-    if booking.party.people() > to_u32(session.per_booking_limit) {
+    if booking.party.people() > session.per_booking_limit {
         return Err(ErrorCode::PartyTooLarge);
     }
     let phone = booking.phone.as_str();
@@ -265,11 +273,13 @@ fn decide_one(
     {
         return Err(ErrorCode::DuplicateBooking);
     }
-    let that_day: u32 = held
+    // Summed wide; a total beyond u32 is over any limit, which pinning at u32::MAX keeps.
+    let that_day: u64 = held
         .iter()
         .filter(|h| !h.no_show && h.day == day)
-        .map(|h| h.people)
+        .map(|h| u64::from(h.people))
         .sum();
+    let that_day = u32::try_from(that_day).unwrap_or(u32::MAX);
     if !booking::within_daily_limit(that_day, booking.party, ctx.daily_limit) {
         return Err(ErrorCode::DailyLimit);
     }
@@ -282,19 +292,17 @@ fn decide_one(
         return Err(ErrorCode::NoShowBlocked);
     }
 
-    let status = booking::admit(
-        to_u32(session.capacity),
-        to_u32(session.booked),
-        booking.party,
-    );
+    let status = booking::admit(session.capacity, session.booked, booking.party);
     let people = booking.party.people();
     let moves = plan.counters.entry(session.id).or_default();
+    // `admit` confirmed only if `booked + people <= capacity`, so `booked` cannot saturate;
+    // `waiting` has no bound but the database's, which refuses what would pass it.
     if status == BookingStatus::Confirmed {
-        session.booked += i64::from(people);
-        moves.0 += i64::from(people);
+        session.booked = session.booked.saturating_add(people);
+        moves.0 = moves.0.saturating_add(i64::from(people));
     } else {
-        session.waiting += i64::from(people);
-        moves.1 += i64::from(people);
+        session.waiting = session.waiting.saturating_add(people);
+        moves.1 = moves.1.saturating_add(i64::from(people));
     }
     held.push(Held {
         session_id: session.id,
@@ -314,8 +322,8 @@ fn decide_one(
         code: code.clone(),
         name: booking.name.as_str().to_owned(),
         phone: phone.to_owned(),
-        adults: booking.party.adults,
-        children: booking.party.children,
+        adults: booking.party.adults(),
+        children: booking.party.children(),
         status,
         session_day: day,
         stamp: local_now.with_nanosecond(0).unwrap_or(local_now),

@@ -7,6 +7,10 @@
 //! value, and a session row has five. A row of the booking rush is read many times per
 //! booking, so the text sqlx itself writes is parsed directly (a few dozen instructions);
 //! anything else goes to sqlx's decoder as before, so the result is the same.
+//!
+//! Counts (`u32` fields: capacities, people) are stored as 64-bit integers; a value outside
+//! `u32` fails the row's decoding instead of being clamped, so a corrupt counter is an error
+//! the log shows, never a plausible number a decision is then made on.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use sqlx::error::BoxDynError;
@@ -52,6 +56,41 @@ impl Column for Option<NaiveDateTime> {
     type Wire = Option<Stamp>;
     fn from_wire(wire: Option<Stamp>) -> Option<NaiveDateTime> {
         wire.map(|s| s.0)
+    }
+}
+
+impl Column for u32 {
+    type Wire = Count;
+    fn from_wire(wire: Count) -> u32 {
+        wire.0
+    }
+}
+
+/// A count column: a 64-bit integer that must fit a `u32`.
+pub(super) struct Count(u32);
+
+impl<DB: Database> Type<DB> for Count
+where
+    i64: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <i64 as Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <i64 as Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: Database> Decode<'r, DB> for Count
+where
+    i64: Decode<'r, DB>,
+{
+    fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        let wide = <i64 as Decode<DB>>::decode(value)?;
+        u32::try_from(wide)
+            .map(Count)
+            .map_err(|_| format!("count out of range: {wide}").into())
     }
 }
 

@@ -3,7 +3,7 @@
 //! are `(CAST(? AS BIGINT) IS NULL OR column = ?)`, bound twice, so one text serves both
 //! "everything" and "one organisation" and PostgreSQL can still infer the parameter type.
 
-use super::rows::to_u32;
+use super::rows::count;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::ActivityKind;
 use labday_domain::activity::Localised;
@@ -143,29 +143,32 @@ pub(super) fn activity_name(r: ActivityNameRow) -> ActivityName {
 /// `(activity_id, format, status, capacity, booked, checked_in, no_show, waitlisted)`.
 pub(super) type SessionTallyRow = (i64, String, String, i64, i64, i64, i64, i64);
 
-pub(super) fn session_tally(r: SessionTallyRow) -> SessionTally {
-    SessionTally {
+pub(super) fn session_tally(r: SessionTallyRow) -> Result<SessionTally, sqlx::Error> {
+    Ok(SessionTally {
         activity_id: r.0,
         format: SessionFormat::parse(&r.1).unwrap_or(SessionFormat::Visit),
         cancelled: r.2 == "cancelled",
-        capacity: to_u32(r.3),
-        booked_people: to_u32(r.4),
-        checked_in_people: to_u32(r.5),
-        no_show_people: to_u32(r.6),
-        waitlisted_people: to_u32(r.7),
-    }
+        capacity: count(r.3)?,
+        booked_people: count(r.4)?,
+        checked_in_people: count(r.5)?,
+        no_show_people: count(r.6)?,
+        waitlisted_people: count(r.7)?,
+    })
 }
 
 /// `(activity_id, day, bookings, people)`.
 pub(super) type DayTallyRow = (i64, String, i64, i64);
 
-pub(super) fn day_tally(r: DayTallyRow) -> Option<DayTally> {
-    Some(DayTally {
+pub(super) fn day_tally(r: DayTallyRow) -> Result<Option<DayTally>, sqlx::Error> {
+    let Ok(day) = NaiveDate::parse_from_str(&r.1, "%Y-%m-%d") else {
+        return Ok(None);
+    };
+    Ok(Some(DayTally {
         activity_id: r.0,
-        day: NaiveDate::parse_from_str(&r.1, "%Y-%m-%d").ok()?,
-        bookings: to_u32(r.2),
-        people: to_u32(r.3),
-    })
+        day,
+        bookings: count(r.2)?,
+        people: count(r.3)?,
+    }))
 }
 
 /// `(id, staff_id, username, action, subject, at)`.
@@ -265,14 +268,14 @@ from_row! {
         join_link: Option<String>,
         starts_at: NaiveDateTime,
         ends_at: NaiveDateTime,
-        capacity: i64,
-        per_booking_limit: i64,
+        capacity: u32,
+        per_booking_limit: u32,
         booking_opens_at: NaiveDateTime,
         booking_closes_at: NaiveDateTime,
         cancel_deadline: NaiveDateTime,
         status: String,
-        booked: i64,
-        waiting: i64,
+        booked: u32,
+        waiting: u32,
     }
 }
 
@@ -311,8 +314,8 @@ pub(super) fn scheduled_activities(
             } else {
                 SessionStatus::Scheduled
             },
-            booked: to_u32(s.booked),
-            waiting: to_u32(s.waiting),
+            booked: s.booked,
+            waiting: s.waiting,
             draft: SessionDraft {
                 format: SessionFormat::parse(&s.format).unwrap_or(SessionFormat::Visit),
                 title: Localised::new(s.title_zh, s.title_en),
@@ -320,8 +323,8 @@ pub(super) fn scheduled_activities(
                 join_link: s.join_link,
                 starts_at: s.starts_at,
                 ends_at: s.ends_at,
-                capacity: to_u32(s.capacity),
-                per_booking_limit: to_u32(s.per_booking_limit),
+                capacity: s.capacity,
+                per_booking_limit: s.per_booking_limit,
                 booking_opens_at: s.booking_opens_at,
                 booking_closes_at: s.booking_closes_at,
                 cancel_deadline: s.cancel_deadline,

@@ -64,17 +64,17 @@ pub(super) const PHOTO_IMAGE: &str = "SELECT a.organisation_id, p.content_type, 
 /// `(id, activity_id, organisation_id, caption, content_type, size_bytes, added_by, added_at)`.
 pub(super) type PhotoRow = (i64, i64, i64, String, String, i64, String, NaiveDateTime);
 
-pub(super) fn photo_item(r: PhotoRow) -> PhotoItem {
-    PhotoItem {
+pub(super) fn photo_item(r: PhotoRow) -> Result<PhotoItem, sqlx::Error> {
+    Ok(PhotoItem {
         id: r.0,
         activity_id: r.1,
         organisation_id: r.2,
         caption: r.3,
         content_type: r.4,
-        size_bytes: super::rows::to_u32(r.5),
+        size_bytes: super::rows::count(r.5)?,
         added_by: r.6,
         added_at: r.7,
-    }
+    })
 }
 
 /// A short description of a new photo for the audit log.
@@ -123,7 +123,7 @@ macro_rules! photos_storage {
                     .fetch_one(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                Ok(photo_item(row))
+                Ok(photo_item(row)?)
             }
 
             async fn photos(
@@ -138,7 +138,10 @@ macro_rules! photos_storage {
                     .bind(activity)
                     .fetch_all(&self.$read)
                     .await?;
-                Ok(rows.into_iter().map(photo_item).collect())
+                Ok(rows
+                    .into_iter()
+                    .map(photo_item)
+                    .collect::<Result<_, _>>()?)
             }
 
             async fn photo_image(

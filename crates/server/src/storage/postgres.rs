@@ -13,7 +13,7 @@ mod schedule;
 mod staff;
 
 use super::admission::{admit_each, Desk, Request};
-use super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, HOLDING, SESSION_SELECT};
+use super::rows::{count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, HOLDING, SESSION_SELECT};
 use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
@@ -218,7 +218,7 @@ async fn booking_view(
         .bind(b.id)
         .fetch_one(&mut *conn)
         .await?;
-        Some(to_u32(ahead) + 1)
+        Some(count(ahead)?.saturating_add(1))
     } else {
         None
     };
@@ -308,7 +308,7 @@ async fn try_book(
     {
         return Err(refused(ErrorCode::WindowClosed));
     }
-    if booking.party.people() > to_u32(session.per_booking_limit) {
+    if booking.party.people() > session.per_booking_limit {
         return Err(refused(ErrorCode::PartyTooLarge));
     }
     let day = session.starts_at.date();
@@ -327,7 +327,7 @@ async fn try_book(
     if duplicate {
         return Err(refused(ErrorCode::DuplicateBooking));
     }
-    if !booking::within_daily_limit(to_u32(that_day), booking.party, ctx.daily_limit) {
+    if !booking::within_daily_limit(count(that_day)?, booking.party, ctx.daily_limit) {
         return Err(refused(ErrorCode::DailyLimit));
     }
     if ctx
@@ -347,7 +347,7 @@ async fn try_book(
     if session_status == "cancelled" {
         return Err(refused(ErrorCode::SessionCancelled));
     }
-    let status = booking::admit(to_u32(capacity), to_u32(booked), booking.party);
+    let status = booking::admit(count(capacity)?, count(booked)?, booking.party);
     let counter = if status == BookingStatus::Confirmed {
         "booked"
     } else {
@@ -364,8 +364,8 @@ async fn try_book(
         .bind(ctx.code.as_str())
         .bind(booking.name.as_str())
         .bind(phone)
-        .bind(i64::from(booking.party.adults))
-        .bind(i64::from(booking.party.children))
+        .bind(i64::from(booking.party.adults()))
+        .bind(i64::from(booking.party.children()))
         .bind(status.as_str())
         .bind(day)
         .bind(stamp)
@@ -464,14 +464,15 @@ impl Bookings for PostgresStorage {
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
         // Read again under the session lock: a concurrent cancel may have won.
-        let (id, status, people): (i64, String, i64) = sqlx::query_as(
-            "SELECT id, status, adults + children FROM bookings WHERE code = $1 AND phone = $2",
+        let (id, status, adults, children): (i64, String, i64, i64) = sqlx::query_as(
+            "SELECT id, status, adults, children FROM bookings WHERE code = $1 AND phone = $2",
         )
         .bind(code.as_str())
         .bind(phone.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let people = i64::from(party_size(adults, children)?);
         let status = BookingStatus::parse(&status).unwrap_or(BookingStatus::Cancelled);
         match status {
             BookingStatus::Cancelled => return Err(refused(ErrorCode::AlreadyCancelled)),
@@ -528,14 +529,17 @@ async fn promote_waiting(conn: &mut PgConnection, session_id: i64) -> Result<(),
             .bind(session_id)
             .fetch_one(&mut *conn)
             .await?;
-    let waiting: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT id, adults + children FROM bookings WHERE session_id = $1 AND status = 'waitlisted' ORDER BY id",
+    let waiting: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, adults, children FROM bookings WHERE session_id = $1 AND status = 'waitlisted' ORDER BY id",
     )
     .bind(session_id)
     .fetch_all(&mut *conn)
     .await?;
-    let queue: Vec<(i64, u32)> = waiting.iter().map(|(id, p)| (*id, to_u32(*p))).collect();
-    let free = to_u32(capacity - booked);
+    let queue: Vec<(i64, u32)> = waiting
+        .iter()
+        .map(|&(id, adults, children)| Ok((id, party_size(adults, children)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let free = count_difference(capacity, booked)?;
     let promoted = booking::promotions(free, &queue);
     let moved: i64 = queue
         .iter()

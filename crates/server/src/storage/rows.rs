@@ -29,14 +29,14 @@ from_row! {
         pub(super) join_link: Option<String>,
         pub(super) starts_at: NaiveDateTime,
         pub(super) ends_at: NaiveDateTime,
-        pub(super) capacity: i64,
-        pub(super) per_booking_limit: i64,
+        pub(super) capacity: u32,
+        pub(super) per_booking_limit: u32,
         pub(super) booking_opens_at: NaiveDateTime,
         pub(super) booking_closes_at: NaiveDateTime,
         pub(super) cancel_deadline: NaiveDateTime,
         pub(super) status: String,
-        pub(super) booked: i64,
-        pub(super) waiting: i64,
+        pub(super) booked: u32,
+        pub(super) waiting: u32,
         pub(super) activity_title_zh: String,
         pub(super) activity_title_en: String,
         pub(super) utc_offset_minutes: i64,
@@ -57,8 +57,8 @@ impl SessionRow {
     }
 
     pub(super) fn view(&self, now: DateTime<Utc>) -> SessionView {
-        let capacity = to_u32(self.capacity);
-        let booked = to_u32(self.booked);
+        let capacity = self.capacity;
+        let booked = self.booked;
         let status = self.status();
         let window = match status {
             SessionStatus::Cancelled => WindowState::Closed,
@@ -81,19 +81,41 @@ impl SessionRow {
             booked,
             places_left: capacity.saturating_sub(booked),
             availability: Availability::of(capacity, booked),
-            per_booking_limit: to_u32(self.per_booking_limit),
+            per_booking_limit: self.per_booking_limit,
             booking_opens_at: self.booking_opens_at,
             booking_closes_at: self.booking_closes_at,
             cancel_deadline: self.cancel_deadline,
             window,
             status,
-            waiting: to_u32(self.waiting),
+            waiting: self.waiting,
         }
     }
 }
 
-pub(super) fn to_u32(v: i64) -> u32 {
-    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+/// The people in a booking read back from the database, checked as a request's party is:
+/// a row no request could have made is an error.
+pub(super) fn party_size(adults: i64, children: i64) -> Result<u32, sqlx::Error> {
+    let impossible = || {
+        sqlx::Error::Decode(format!("impossible party: {adults} adults, {children} children").into())
+    };
+    let (adults, children) = (count(adults)?, count(children)?);
+    booking::Party::parse(adults, children, booking::PARTY_HARD_LIMIT)
+        .map(booking::Party::people)
+        .map_err(|_| impossible())
+}
+
+/// `larger - smaller` of two counts read back from the database (free places, people
+/// promoted); a negative difference means a broken counter and is an error.
+pub(super) fn count_difference(larger: i64, smaller: i64) -> Result<u32, sqlx::Error> {
+    count(larger)?
+        .checked_sub(count(smaller)?)
+        .ok_or_else(|| sqlx::Error::Decode(format!("count below zero: {larger} - {smaller}").into()))
+}
+
+/// A count read back from the database. Out of range (negative, or beyond `u32`) is an
+/// error, never clamped: a corrupt counter must stop the operation, not steer it.
+pub(super) fn count(v: i64) -> Result<u32, sqlx::Error> {
+    u32::try_from(v).map_err(|_| sqlx::Error::Decode(format!("count out of range: {v}").into()))
 }
 
 from_row! {
@@ -133,7 +155,11 @@ impl ActivityRow {
         let bookable = sessions
             .iter()
             .filter(|s| s.status == SessionStatus::Scheduled && s.window != WindowState::Closed);
-        let (capacity, booked) = bookable.fold((0, 0), |(c, b), s| (c + s.capacity, b + s.booked));
+        // Summed in u64: many large sessions together may pass u32.
+        let (capacity, booked) = bookable.fold((0u64, 0u64), |(c, b), s| {
+            (c + u64::from(s.capacity), b + u64::from(s.booked))
+        });
+        let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         ActivitySummary {
             id: self.id,
             kind: ActivityKind::parse(&self.kind).unwrap_or(ActivityKind::LabOpenDay),
@@ -143,8 +169,8 @@ impl ActivityRow {
             starts_on: self.starts_on,
             ends_on: self.ends_on,
             formats,
-            places_left: capacity.saturating_sub(booked),
-            availability: Availability::of(capacity, booked),
+            places_left: narrow(capacity.saturating_sub(booked)),
+            availability: Availability::of(narrow(capacity), narrow(booked)),
         }
     }
 }
@@ -156,8 +182,8 @@ from_row! {
         pub(super) code: String,
         pub(super) name: Option<String>,
         pub(super) phone: Option<String>,
-        pub(super) adults: i64,
-        pub(super) children: i64,
+        pub(super) adults: u32,
+        pub(super) children: u32,
         pub(super) status: String,
         pub(super) booked_at: NaiveDateTime,
         pub(super) org_name_zh: String,
@@ -211,8 +237,8 @@ impl BookingRow {
                 .and_then(|p| Phone::parse(p).ok())
                 .map(|p| p.masked())
                 .unwrap_or_default(),
-            adults: to_u32(self.adults),
-            children: to_u32(self.children),
+            adults: self.adults,
+            children: self.children,
             waitlist_position,
             session,
             organisation: Localised::new(&self.org_name_zh, &self.org_name_en),

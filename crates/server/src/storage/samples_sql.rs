@@ -2,7 +2,6 @@
 //! placeholders (numbered for PostgreSQL), and [`samples_storage!`], which implements the
 //! `Samples` trait for a backend from them.
 
-use super::rows::to_u32;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::Localised;
 use labday_domain::sample::{
@@ -259,11 +258,6 @@ pub(super) fn numbered(statement: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(super::staff_sql::numbered(statement))
 }
 
-/// Count rows as `u32`.
-pub(super) fn count(n: i64) -> u32 {
-    to_u32(n)
-}
-
 /// Implements `Samples` for a backend. `$read` and `$write` name its read and write pools,
 /// `$sql` turns a statement into the backend's placeholders, and `$lock` is appended to the
 /// selects whose rows a change depends on (`FOR UPDATE` on PostgreSQL, nothing on SQLite,
@@ -431,8 +425,10 @@ macro_rules! samples_storage {
                     .bind(phone)
                     .fetch_one(&mut *tx)
                     .await?;
-                let wanted = registration.items.len() as u32;
-                if count(held) + wanted > MAX_SAMPLES_PER_PHONE {
+                // Compared wide: neither the stored count nor the request can wrap the sum.
+                let held = u64::from($crate::storage::rows::count(held)?);
+                let wanted = u64::try_from(registration.items.len()).unwrap_or(u64::MAX);
+                if held.saturating_add(wanted) > u64::from(MAX_SAMPLES_PER_PHONE) {
                     return Err(refused(ErrorCode::SampleLimit));
                 }
                 let (key, digest) = ctx.idempotency.clone().unzip();

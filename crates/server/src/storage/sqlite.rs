@@ -11,7 +11,7 @@ mod schedule;
 mod staff;
 
 use super::admission::{admit_each, Desk, Request};
-use super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::rows::{count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
@@ -213,7 +213,7 @@ async fn booking_view(
         .bind(b.id)
         .fetch_one(&mut *conn)
         .await?;
-        Some(to_u32(ahead) + 1)
+        Some(count(ahead)?.saturating_add(1))
     } else {
         None
     };
@@ -269,14 +269,16 @@ impl Bookings for SqliteStorage {
         now: DateTime<Utc>,
     ) -> Result<BookingView, BookingError> {
         let mut tx = self.write.begin().await?;
-        let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
-            "SELECT id, session_id, status, adults + children FROM bookings WHERE code = ? AND phone = ?",
+        let row: Option<(i64, i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT id, session_id, status, adults, children FROM bookings WHERE code = ? AND phone = ?",
         )
         .bind(code.as_str())
         .bind(phone.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        let (id, session_id, status, people) = row.ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let (id, session_id, status, adults, children) =
+            row.ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let people = i64::from(party_size(adults, children)?);
         let status = BookingStatus::parse(&status).unwrap_or(BookingStatus::Cancelled);
         match status {
             BookingStatus::Cancelled => return Err(refused(ErrorCode::AlreadyCancelled)),
@@ -335,14 +337,17 @@ async fn promote_waiting(conn: &mut SqliteConnection, session_id: i64) -> Result
             .bind(session_id)
             .fetch_one(&mut *conn)
             .await?;
-    let waiting: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT id, adults + children FROM bookings WHERE session_id = ? AND status = 'waitlisted' ORDER BY id",
+    let waiting: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, adults, children FROM bookings WHERE session_id = ? AND status = 'waitlisted' ORDER BY id",
     )
     .bind(session_id)
     .fetch_all(&mut *conn)
     .await?;
-    let queue: Vec<(i64, u32)> = waiting.iter().map(|(id, p)| (*id, to_u32(*p))).collect();
-    let free = to_u32(capacity - booked);
+    let queue: Vec<(i64, u32)> = waiting
+        .iter()
+        .map(|&(id, adults, children)| Ok((id, party_size(adults, children)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let free = count_difference(capacity, booked)?;
     let promoted = booking::promotions(free, &queue);
     let moved: i64 = queue
         .iter()

@@ -1,5 +1,6 @@
 //! The staff queries, written once with `?` placeholders; PostgreSQL gets them numbered.
 
+use super::rows::{count, party_size};
 use labday_domain::booking::BookingStatus;
 use labday_domain::staff::{Role, RosterEntry, StaffView};
 
@@ -54,17 +55,17 @@ pub(super) fn staff_view(row: &StaffRow) -> StaffView {
 /// `(code, name, phone, adults, children, checked_in, status)`.
 pub(super) type RosterRow = (String, String, String, i64, i64, i64, String);
 
-pub(super) fn roster_entry(row: RosterRow) -> RosterEntry {
-    let count = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
-    RosterEntry {
+pub(super) fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
+    party_size(row.3, row.4)?;
+    Ok(RosterEntry {
         code: row.0,
         name: row.1,
         phone: row.2,
-        adults: count(row.3),
-        children: count(row.4),
-        checked_in: count(row.5),
+        adults: count(row.3)?,
+        children: count(row.4)?,
+        checked_in: count(row.5)?,
         status: BookingStatus::parse(&row.6).unwrap_or(BookingStatus::Cancelled),
-    }
+    })
 }
 
 /// `(id, session_id, code, name, phone, adults, children, checked_in, status)`.

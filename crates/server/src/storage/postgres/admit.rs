@@ -8,7 +8,7 @@
 //! path, which holds the session lock for even less.
 
 use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known, Request, Views};
-use super::super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
 use super::{book_alone, PHONE_LOCK_CLASS};
 use async_trait::async_trait;
@@ -61,7 +61,7 @@ impl BatchWriter for PgAdmissions {
         .fetch_all(&mut *tx)
         .await?;
         for (phone, session, day, people, status) in held {
-            if let Some(h) = Held::of(session, day, people, &status) {
+            if let Some(h) = Held::of(session, day, people, &status)? {
                 known.phones.entry(phone).or_default().push(h);
             }
         }
@@ -184,8 +184,8 @@ async fn read_views(conn: &mut PgConnection, codes: &[String]) -> Result<Views, 
         .await?;
         views.positions = positions
             .into_iter()
-            .map(|(code, p)| (code, to_u32(p)))
-            .collect();
+            .map(|(code, p)| Ok((code, count(p)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
     }
     views.bookings = bookings.into_iter().map(|b| (b.code.clone(), b)).collect();
     views.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();

@@ -4,7 +4,7 @@
 //! text is the same for every batch and stays prepared.
 
 use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known, Request, Views};
-use super::super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
 
 use async_trait::async_trait;
@@ -135,7 +135,7 @@ async fn read_known(conn: &mut SqliteConnection, batch: &[Request]) -> Result<Kn
     .fetch_all(&mut *conn)
     .await?;
     for (phone, session, day, people, status) in held {
-        if let Some(h) = Held::of(session, day, people, &status) {
+        if let Some(h) = Held::of(session, day, people, &status)? {
             known.phones.entry(phone).or_default().push(h);
         }
     }
@@ -180,8 +180,8 @@ async fn read_views(conn: &mut SqliteConnection, codes: &[&str]) -> Result<Views
         .await?;
         views.positions = positions
             .into_iter()
-            .map(|(code, p)| (code, to_u32(p)))
-            .collect();
+            .map(|(code, p)| Ok((code, count(p)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
     }
     views.bookings = bookings.into_iter().map(|b| (b.code.clone(), b)).collect();
     views.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();

@@ -32,8 +32,14 @@ impl Reports for SqliteStorage {
             .await?;
         Ok(Tallies {
             activities: activities.into_iter().map(activity_name).collect(),
-            sessions: sessions.into_iter().map(session_tally).collect(),
-            days: days.into_iter().filter_map(day_tally).collect(),
+            sessions: sessions
+                .into_iter()
+                .map(session_tally)
+                .collect::<Result<_, _>>()?,
+            days: days
+                .into_iter()
+                .filter_map(|d| day_tally(d).transpose())
+                .collect::<Result<_, _>>()?,
             samples: Vec::new(),
         })
     }

@@ -5,7 +5,7 @@ use super::{promote_waiting, refused, SqliteStorage};
 use crate::storage::console_sql::*;
 use crate::storage::schedule::{Schedule, SessionUpdated};
 use crate::storage::staff_sql::AUDIT;
-use crate::storage::{rows::to_u32, BookingError, StorageError};
+use crate::storage::{rows::count_difference, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::schedule::{OrganisationChoice, ScheduledActivity, ValidActivity, ValidSession};
@@ -194,7 +194,7 @@ impl Schedule for SqliteStorage {
         .await?;
         tx.commit().await?;
         Ok(SessionUpdated {
-            promoted_people: to_u32(booked_after - booked),
+            promoted_people: count_difference(booked_after, booked)?,
         })
     }
 

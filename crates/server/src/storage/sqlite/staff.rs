@@ -7,6 +7,7 @@ use crate::storage::{BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingStatus;
+use crate::storage::rows::{count, party_size};
 use labday_domain::staff::{check_in, RosterEntry, StaffView};
 
 #[async_trait]
@@ -94,7 +95,10 @@ impl Staff for SqliteStorage {
             .bind(session_id)
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.into_iter().map(roster_entry).collect())
+        Ok(rows
+            .into_iter()
+            .map(roster_entry)
+            .collect::<Result<_, _>>()?)
     }
 
     async fn check_in(
@@ -113,8 +117,8 @@ impl Staff for SqliteStorage {
         let (id, booking_session, code, name, phone, adults, children, already, status) =
             row.ok_or(BookingError::Refused(labday_domain::ErrorCode::NotFound))?;
         let status = BookingStatus::parse(&status).unwrap_or(BookingStatus::Cancelled);
-        let party = u32::try_from(adults + children).unwrap_or(0);
-        let already = u32::try_from(already).unwrap_or(0);
+        let party = party_size(adults, children)?;
+        let already = count(already)?;
         let n = check_in(
             status,
             booking_session == session_id,
@@ -142,9 +146,9 @@ impl Staff for SqliteStorage {
             phone,
             adults,
             children,
-            i64::from(already + n),
+            i64::from(already.saturating_add(n)),
             "checked_in".into(),
-        ));
+        ))?;
         Ok(CheckedIn { entry, people: n })
     }
 
