@@ -26,6 +26,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "0003_console.sql",
     "0004_samples.sql",
     "0005_photos.sql",
+    "0006_counts.sql",
 );
 
 const POSTGRES: &[(&str, &str)] = embed!("postgres":
@@ -34,6 +35,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "0003_console.sql",
     "0004_samples.sql",
     "0005_photos.sql",
+    "0006_counts.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).
@@ -87,7 +89,8 @@ fn migration(file: &'static str, sql: &'static str) -> Result<Migration, String>
 
 #[cfg(test)]
 mod tests {
-    use super::{migration, POSTGRES, SQLITE};
+    use super::{migration, Embedded, POSTGRES, SQLITE};
+    use sqlx::migrate::Migrator;
     use std::path::Path;
 
     /// Every `.sql` file in the folder is embedded, in order, with the folder's contents.
@@ -135,5 +138,137 @@ mod tests {
             .collect();
         assert!(versions.windows(2).all(|w| w[0] < w[1]));
         assert!(migration("init.sql", "").is_err());
+    }
+
+    /// Rows as an old build stored them, the u32 overflow of issue 14 included: a booking of
+    /// one adult and u32::MAX children, cancelled, that left session 1's counter at
+    /// -4294967296 and let 36 people be confirmed for its 12 places.
+    const OLD_ROWS: &[&str] = &[
+        "INSERT INTO organisations (id, name_zh, city_zh) VALUES (1, '实验室', '南昌')",
+        "INSERT INTO activities (id, organisation_id, kind, title_zh, starts_on, ends_on) \
+         VALUES (1, 1, 'lab_open_day', '开放日', '2026-11-01', '2026-11-30')",
+        "INSERT INTO sessions (id, activity_id, format, starts_at, ends_at, capacity, per_booking_limit, \
+           booking_opens_at, booking_closes_at, cancel_deadline, booked, waiting) VALUES \
+         (1, 1, 'visit', '2026-11-19 09:00:00', '2026-11-19 10:00:00', 12, 5, '2026-11-01 09:00:00', \
+           '2026-11-19 08:00:00', '2026-11-19 07:00:00', -4294967260, 0), \
+         (2, 1, 'demo', '2026-11-20 09:00:00', '2026-11-20 10:00:00', 10, 5, '2026-11-01 09:00:00', \
+           '2026-11-20 08:00:00', '2026-11-20 07:00:00', 6, 5)",
+        "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, \
+           booked_at, consent_at) VALUES \
+         (1, 'ATTACK22', 'x', '13800000000', 1, 4294967295, 'cancelled', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA1', 'a', '13800000001', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA2', 'a', '13800000002', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA3', 'a', '13800000003', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA4', 'a', '13800000004', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA5', 'a', '13800000005', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA6', 'a', '13800000006', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA7', 'a', '13800000007', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA8', 'a', '13800000008', 2, 2, 'confirmed', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (1, 'AAAAAAA9', 'a', '13800000009', 2, 2, 'checked_in', '2026-11-19', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (2, 'BBBBBBB1', 'b', '13800000011', 2, 1, 'confirmed', '2026-11-20', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (2, 'BBBBBBB2', 'b', '13800000012', 3, 0, 'confirmed', '2026-11-20', '2026-11-02 10:00:00', '2026-11-02 10:00:00'), \
+         (2, 'BBBBBBB3', 'b', '13800000013', 4, 1, 'waitlisted', '2026-11-20', '2026-11-02 10:00:00', '2026-11-02 10:00:00')",
+        "INSERT INTO staff (id, username, password_hash, role, created_at) \
+         VALUES (1, 'boss', 'x', 'organiser', '2026-11-01 09:00:00')",
+    ];
+
+    /// `(bookings, session 1's capacity, booked, waiting, session 2's capacity, booked,
+    /// waiting, people in the attack booking, its status)`.
+    const AFTER: &str = "SELECT (SELECT COUNT(*) FROM bookings), \
+        s1.capacity, s1.booked, s1.waiting, s2.capacity, s2.booked, s2.waiting, \
+        (SELECT adults + children FROM bookings WHERE code = 'ATTACK22'), \
+        (SELECT status FROM bookings WHERE code = 'ATTACK22') \
+        FROM sessions s1, sessions s2 WHERE s1.id = 1 AND s2.id = 2";
+
+    type After = (i64, i64, i64, i64, i64, i64, i64, i64, String);
+
+    /// What the repair must leave: every row kept; session 1 keeps its 36 confirmed people
+    /// (capacity raised to them), session 2 is untouched; the attack booking stays cancelled
+    /// with a possible party.
+    fn assert_repaired(after: After) {
+        assert_eq!(after.0, 13, "every booking is kept");
+        assert_eq!((after.1, after.2, after.3), (36, 36, 0), "session 1 recounted");
+        assert_eq!((after.4, after.5, after.6), (10, 6, 5), "session 2 unchanged");
+        assert!((1..=20).contains(&after.7), "attack party in range: {}", after.7);
+        assert_eq!(after.8, "cancelled");
+    }
+
+    #[tokio::test]
+    async fn an_old_sqlite_database_migrates_and_keeps_its_rows() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("old.db"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let old = Migrator::new(Embedded(&SQLITE[..5])).await.unwrap();
+        old.run(&pool).await.unwrap();
+        for statement in OLD_ROWS {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        super::sqlite().await.unwrap().run(&pool).await.unwrap();
+        let after: After = sqlx::query_as(AFTER).fetch_one(&pool).await.unwrap();
+        assert_repaired(after);
+        let refused = sqlx::query("UPDATE sessions SET booked = -1 WHERE id = 2")
+            .execute(&pool)
+            .await;
+        assert!(refused.is_err(), "a negative counter is refused after migrating");
+    }
+
+    #[tokio::test]
+    async fn an_old_postgres_database_migrates_and_keeps_its_rows() {
+        use sqlx::postgres::PgPoolOptions;
+        use sqlx::Connection;
+        let base = std::env::var("LABDAY_TEST_POSTGRES")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let mut admin = match sqlx::PgConnection::connect(&base).await {
+            Ok(conn) => conn,
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!("SKIPPED (not in CI): PostgreSQL unreachable: {e}");
+                return;
+            }
+            Err(e) => panic!("PostgreSQL unreachable in CI: {e}"),
+        };
+        let schema = format!("t_migrate_{}", std::process::id());
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .unwrap();
+        let old = Migrator::new(Embedded(&POSTGRES[..5])).await.unwrap();
+        old.run(&pool).await.unwrap();
+        for statement in OLD_ROWS {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        let migrated = super::postgres().await.unwrap().run(&pool).await;
+        let after: Result<After, _> = sqlx::query_as(AFTER).fetch_one(&pool).await;
+        let refused = sqlx::query("UPDATE sessions SET booked = -1 WHERE id = 2")
+            .execute(&pool)
+            .await;
+        pool.close().await;
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        migrated.unwrap();
+        assert_repaired(after.unwrap());
+        assert!(refused.is_err(), "a negative counter is refused after migrating");
     }
 }
