@@ -140,6 +140,40 @@ mod tests {
         assert!(migration("init.sql", "").is_err());
     }
 
+    /// The values 0006 allows are the domain's: a status or bound added there and not here
+    /// would be refused by the database.
+    #[test]
+    fn the_counts_migration_allows_exactly_the_domain_values() {
+        use labday_domain::activity::ActivityKind;
+        use labday_domain::booking::{BookingStatus, PARTY_HARD_LIMIT};
+        use labday_domain::sample::{Judgement, Method};
+        use labday_domain::schedule::CAPACITY_MAX;
+        use labday_domain::staff::Role;
+        use labday_domain::SessionFormat;
+        let known: Vec<&str> = BookingStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .chain(SessionFormat::ALL.iter().map(|f| f.as_str()))
+            .chain(ActivityKind::ALL.iter().map(|k| k.as_str()))
+            .chain(Method::ALL.iter().map(|m| m.as_str()))
+            .chain(Judgement::ALL.iter().map(|j| j.as_str()))
+            .chain([Role::Organiser, Role::LabStaff].iter().map(|r| r.as_str()))
+            .chain(["scheduled", "cancelled"])
+            .collect();
+        for list in [SQLITE, POSTGRES] {
+            let (_, sql) = list
+                .iter()
+                .find(|(file, _)| *file == "0006_counts.sql")
+                .unwrap();
+            for value in &known {
+                assert!(sql.contains(&format!("'{value}'")), "{value} missing");
+            }
+            assert!(sql.contains(&format!("BETWEEN 1 AND {PARTY_HARD_LIMIT}")));
+            assert!(sql.contains(&format!("> {PARTY_HARD_LIMIT}")));
+            assert!(sql.contains(&format!("BETWEEN 0 AND {CAPACITY_MAX}")));
+        }
+    }
+
     /// Rows as an old build stored them, the u32 overflow of issue 14 included: a booking of
     /// one adult and u32::MAX children, cancelled, that left session 1's counter at
     /// -4294967296 and let 36 people be confirmed for its 12 places.
