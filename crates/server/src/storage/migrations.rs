@@ -221,9 +221,21 @@ mod tests {
     /// with a possible party.
     fn assert_repaired(after: After) {
         assert_eq!(after.0, 13, "every booking is kept");
-        assert_eq!((after.1, after.2, after.3), (36, 36, 0), "session 1 recounted");
-        assert_eq!((after.4, after.5, after.6), (10, 6, 5), "session 2 unchanged");
-        assert!((1..=20).contains(&after.7), "attack party in range: {}", after.7);
+        assert_eq!(
+            (after.1, after.2, after.3),
+            (36, 36, 0),
+            "session 1 recounted"
+        );
+        assert_eq!(
+            (after.4, after.5, after.6),
+            (10, 6, 5),
+            "session 2 unchanged"
+        );
+        assert!(
+            (1..=20).contains(&after.7),
+            "attack party in range: {}",
+            after.7
+        );
         assert_eq!(after.8, "cancelled");
     }
 
@@ -251,7 +263,10 @@ mod tests {
         let refused = sqlx::query("UPDATE sessions SET booked = -1 WHERE id = 2")
             .execute(&pool)
             .await;
-        assert!(refused.is_err(), "a negative counter is refused after migrating");
+        assert!(
+            refused.is_err(),
+            "a negative counter is refused after migrating"
+        );
     }
 
     #[tokio::test]
@@ -303,6 +318,9 @@ mod tests {
             .unwrap();
         migrated.unwrap();
         assert_repaired(after.unwrap());
-        assert!(refused.is_err(), "a negative counter is refused after migrating");
+        assert!(
+            refused.is_err(),
+            "a negative counter is refused after migrating"
+        );
     }
 }

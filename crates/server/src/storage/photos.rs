@@ -138,10 +138,7 @@ macro_rules! photos_storage {
                     .bind(activity)
                     .fetch_all(&self.$read)
                     .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(photo_item)
-                    .collect::<Result<_, _>>()?)
+                Ok(rows.into_iter().map(photo_item).collect::<Result<_, _>>()?)
             }
 
             async fn photo_image(

@@ -96,7 +96,9 @@ impl SessionRow {
 /// a row no request could have made is an error.
 pub(super) fn party_size(adults: i64, children: i64) -> Result<u32, sqlx::Error> {
     let impossible = || {
-        sqlx::Error::Decode(format!("impossible party: {adults} adults, {children} children").into())
+        sqlx::Error::Decode(
+            format!("impossible party: {adults} adults, {children} children").into(),
+        )
     };
     let (adults, children) = (count(adults)?, count(children)?);
     booking::Party::parse(adults, children, booking::PARTY_HARD_LIMIT)
@@ -107,9 +109,9 @@ pub(super) fn party_size(adults: i64, children: i64) -> Result<u32, sqlx::Error>
 /// `larger - smaller` of two counts read back from the database (free places, people
 /// promoted); a negative difference means a broken counter and is an error.
 pub(super) fn count_difference(larger: i64, smaller: i64) -> Result<u32, sqlx::Error> {
-    count(larger)?
-        .checked_sub(count(smaller)?)
-        .ok_or_else(|| sqlx::Error::Decode(format!("count below zero: {larger} - {smaller}").into()))
+    count(larger)?.checked_sub(count(smaller)?).ok_or_else(|| {
+        sqlx::Error::Decode(format!("count below zero: {larger} - {smaller}").into())
+    })
 }
 
 /// A count read back from the database. Out of range (negative, or beyond `u32`) is an

@@ -11,7 +11,9 @@ mod schedule;
 mod staff;
 
 use super::admission::{admit_each, Desk, Request};
-use super::rows::{count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::rows::{
+    count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT,
+};
 use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,

@@ -25,11 +25,17 @@ async fn audit(db: &TestDb) -> Vec<Audit> {
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
                 .await
                 .expect("db");
-            sqlx::query_as(AUDIT).fetch_all(&mut conn).await.expect("audit")
+            sqlx::query_as(AUDIT)
+                .fetch_all(&mut conn)
+                .await
+                .expect("audit")
         }
         TestDb::Postgres { url, .. } => {
             let mut conn = sqlx::PgConnection::connect(url).await.expect("db");
-            sqlx::query_as(AUDIT).fetch_all(&mut conn).await.expect("audit")
+            sqlx::query_as(AUDIT)
+                .fetch_all(&mut conn)
+                .await
+                .expect("audit")
         }
     }
 }
@@ -41,11 +47,17 @@ async fn try_sql(db: &TestDb, statement: &str) -> Result<u64, sqlx::Error> {
             let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
                 .await
                 .expect("db");
-            Ok(sqlx::query(statement).execute(&mut conn).await?.rows_affected())
+            Ok(sqlx::query(statement)
+                .execute(&mut conn)
+                .await?
+                .rows_affected())
         }
         TestDb::Postgres { url, .. } => {
             let mut conn = sqlx::PgConnection::connect(url).await.expect("db");
-            Ok(sqlx::query(statement).execute(&mut conn).await?.rows_affected())
+            Ok(sqlx::query(statement)
+                .execute(&mut conn)
+                .await?
+                .rows_affected())
         }
     }
 }
@@ -145,7 +157,17 @@ async fn counters_equal_the_bookings_through_booking_and_cancelling(db: Db) {
     assert_eq!(status, 404, "{answer}");
     assert_counters_hold(&app, "after the overflow request").await;
 
-    let parties = [(2, 2), (3, 1), (1, 0), (2, 1), (4, 1), (1, 1), (2, 0), (5, 0), (1, 0)];
+    let parties = [
+        (2, 2),
+        (3, 1),
+        (1, 0),
+        (2, 1),
+        (4, 1),
+        (1, 1),
+        (2, 0),
+        (5, 0),
+        (1, 0),
+    ];
     let mut codes = Vec::new();
     for (i, (adults, children)) in parties.into_iter().enumerate() {
         let phone = format!("1380000{i:04}");
@@ -154,7 +176,11 @@ async fn counters_equal_the_bookings_through_booking_and_cancelling(db: Db) {
         codes.push((b["code"].as_str().unwrap().to_owned(), phone));
         assert_counters_hold(&app, &format!("after booking {i}")).await;
     }
-    assert_eq!(app.confirmed_people_in_db(s).await, 12, "the session is full");
+    assert_eq!(
+        app.confirmed_people_in_db(s).await,
+        12,
+        "the session is full"
+    );
     // Cancel confirmed and waiting bookings alike; places go to the waiting list.
     for i in [0, 5, 1, 7, 3] {
         let (code, phone) = &codes[i];

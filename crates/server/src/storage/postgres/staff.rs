@@ -1,13 +1,13 @@
 //! Staff storage on PostgreSQL: the booking row is locked while it is checked in.
 
 use super::PostgresStorage;
+use crate::storage::rows::{count, party_size};
 use crate::storage::staff::{CheckedIn, NewStaff, Staff, StaffCredentials};
 use crate::storage::staff_sql::*;
 use crate::storage::{BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingStatus;
-use crate::storage::rows::{count, party_size};
 use labday_domain::staff::{check_in, RosterEntry, StaffView};
 
 #[async_trait]
