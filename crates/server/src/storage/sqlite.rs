@@ -9,6 +9,7 @@ mod reports;
 mod samples;
 mod schedule;
 mod staff;
+mod throttles;
 
 use super::admission::{admit_each, Desk, Request};
 use super::rows::{to_u32, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
