@@ -11,3 +11,4 @@ mod rush;
 mod samples;
 mod scale_out;
 mod staff;
+mod throttles;
