@@ -125,9 +125,12 @@ impl Throttle {
             None => Ok(attempt),
             Some(until) => {
                 attempt.succeeded().await;
+                // Measured from now rather than from `now`: under load the count may have
+                // waited for the database while a later attempt opened the window.
+                let wait = seconds_until(until, now_ms()).min(self.window.as_secs().max(1));
                 Err(Refusal::retry_after(
                     AppError::new(ErrorCode::TooManyRequests, message),
-                    seconds_until(until, now),
+                    wait,
                 ))
             }
         }
