@@ -59,12 +59,9 @@ impl Block {
             a.checked_shr(drop).unwrap_or(0) == b.checked_shr(drop).unwrap_or(0)
         }
         match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => same_prefix(
-                u32::from(net).into(),
-                u32::from(ip).into(),
-                self.prefix,
-                32,
-            ),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                same_prefix(u32::from(net).into(), u32::from(ip).into(), self.prefix, 32)
+            }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
                 same_prefix(net.into(), ip.into(), self.prefix, 128)
             }
@@ -197,8 +194,17 @@ mod tests {
         assert!(TrustedProxies::parse("0.0.0.0/0")
             .unwrap()
             .contains(ip("8.8.8.8")));
-        assert_eq!(TrustedProxies::parse("").unwrap(), TrustedProxies::default());
-        for bad in ["10.0.0.300", "10.0.0.0/33", "example.org", "::/129", "10.0.0.0/x"] {
+        assert_eq!(
+            TrustedProxies::parse("").unwrap(),
+            TrustedProxies::default()
+        );
+        for bad in [
+            "10.0.0.300",
+            "10.0.0.0/33",
+            "example.org",
+            "::/129",
+            "10.0.0.0/x",
+        ] {
             assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
         }
     }
@@ -207,7 +213,10 @@ mod tests {
     fn only_a_trusted_peer_names_the_client() {
         let none = TrustedProxies::default();
         let headers = forwarded("203.0.113.9");
-        assert_eq!(none.client(ip("198.51.100.1"), &headers), ip("198.51.100.1"));
+        assert_eq!(
+            none.client(ip("198.51.100.1"), &headers),
+            ip("198.51.100.1")
+        );
 
         let proxy = TrustedProxies::parse("10.0.0.0/8").unwrap();
         assert_eq!(proxy.client(ip("10.0.0.1"), &headers), ip("203.0.113.9"));

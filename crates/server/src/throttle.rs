@@ -79,7 +79,9 @@ fn millis(d: Duration) -> i64 {
 /// Whole seconds until `ms` from `now`, at least one (a `Retry-After` of 0 invites a loop).
 fn seconds_until(ms: i64, now: i64) -> u64 {
     let wait = ms.saturating_sub(now).max(0);
-    u64::try_from(wait.saturating_add(999) / 1000).unwrap_or(1).max(1)
+    u64::try_from(wait.saturating_add(999) / 1000)
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// Throttles on checks a guesser could repeat, counted in the database.
@@ -138,11 +140,7 @@ impl Throttle {
 
     /// Forgets a key's attempts (a successful sign-in clears its account's failures).
     pub async fn forget(&self, rule: Rule, value: &str) {
-        if let Err(e) = self
-            .storage
-            .forget_attempts(&key_digest(rule, value))
-            .await
-        {
+        if let Err(e) = self.storage.forget_attempts(&key_digest(rule, value)).await {
             tracing::warn!(error = %e, "could not clear a throttle");
         }
     }

@@ -4,8 +4,8 @@
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::state::AppState;
-use crate::throttle::{self, Attempt};
 use crate::storage::{BookingContext, BookingError};
+use crate::throttle::{self, Attempt};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

@@ -64,15 +64,14 @@ macro_rules! throttles_storage {
                 window_ms: i64,
                 now_ms: i64,
             ) -> Result<Counted, crate::storage::StorageError> {
-                let (attempts, window_ends_ms): (i64, i64) =
-                    sqlx::query_as(&$sql(COUNT_ATTEMPT))
-                        .bind(key_digest)
-                        .bind(now_ms.saturating_add(window_ms))
-                        .bind(now_ms)
-                        .bind(i64::from(limit))
-                        .bind(now_ms)
-                        .fetch_one(&self.$pool)
-                        .await?;
+                let (attempts, window_ends_ms): (i64, i64) = sqlx::query_as(&$sql(COUNT_ATTEMPT))
+                    .bind(key_digest)
+                    .bind(now_ms.saturating_add(window_ms))
+                    .bind(now_ms)
+                    .bind(i64::from(limit))
+                    .bind(now_ms)
+                    .fetch_one(&self.$pool)
+                    .await?;
                 Ok(Counted {
                     attempts,
                     window_ends_ms,
@@ -101,7 +100,10 @@ macro_rules! throttles_storage {
                 Ok(())
             }
 
-            async fn sweep_attempts(&self, now_ms: i64) -> Result<u64, crate::storage::StorageError> {
+            async fn sweep_attempts(
+                &self,
+                now_ms: i64,
+            ) -> Result<u64, crate::storage::StorageError> {
                 Ok(sqlx::query(&$sql(SWEEP_ATTEMPTS))
                     .bind(now_ms)
                     .execute(&self.$pool)
