@@ -130,9 +130,19 @@ fn hop_address(hop: &str) -> Option<IpAddr> {
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl ClientAddr {
-    /// The address as a throttle key (`unknown` when there is none: such callers share one).
+    /// Who the client is for throttles and rate limits: its IPv4 address, or its IPv6 /64
+    /// (one subscriber's network: a phone may pick any address in it at will).
+    pub fn network(&self) -> Option<IpAddr> {
+        self.0.map(|ip| match ip {
+            IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !(u128::from(u64::MAX))).into()),
+            v4 => v4,
+        })
+    }
+
+    /// [`ClientAddr::network`] as a throttle key (`unknown` when there is none: such callers
+    /// share one).
     pub fn key(&self) -> String {
-        self.0
+        self.network()
             .map(|ip| ip.to_string())
             .unwrap_or_else(|| "unknown".to_owned())
     }
@@ -230,6 +240,18 @@ mod tests {
             ip("10.0.0.1"),
             "no header: the proxy itself"
         );
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_network() {
+        let a = ClientAddr(Some(ip("2001:db8:1:2:aaaa::1")));
+        let b = ClientAddr(Some(ip("2001:db8:1:2:bbbb::2")));
+        let other = ClientAddr(Some(ip("2001:db8:1:3::1")));
+        assert_eq!(a.key(), b.key());
+        assert_eq!(a.key(), "2001:db8:1:2::");
+        assert_ne!(a.key(), other.key());
+        assert_eq!(ClientAddr(Some(ip("203.0.113.9"))).key(), "203.0.113.9");
+        assert_eq!(ClientAddr(None).key(), "unknown");
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub async fn create_booking(
     headers: HeaderMap,
     body: Result<Json<BookingRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<BookingView>), Refusal> {
-    state.booking_rate.check(client.0)?;
+    state.booking_rate.check(client.network())?;
     let Json(request) = body?;
     let now = Utc::now();
     let limit = state

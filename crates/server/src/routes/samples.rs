@@ -49,7 +49,7 @@ pub async fn register_samples(
     headers: HeaderMap,
     body: Result<Json<SampleRegistration>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Vec<SampleView>>), Refusal> {
-    state.booking_rate.check(client.0)?;
+    state.booking_rate.check(client.network())?;
     let Json(request) = body?;
     let now = Utc::now();
     let today = venue_local(now, SHANGHAI_OFFSET_MINUTES).date();

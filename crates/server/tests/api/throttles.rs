@@ -10,6 +10,7 @@ use labday_domain::BookingCode;
 use labday_server::client::TrustedProxies;
 use labday_server::config::Config;
 use serde_json::{json, Value};
+use sqlx::Connection;
 use std::time::{Duration, Instant};
 
 /// An answer with what a throttled caller must read: status, error code, `Retry-After`.
@@ -222,7 +223,69 @@ async fn a_trusted_proxy_names_the_client(db: Db) {
     assert_eq!(a.status, 404, "another client behind the proxy: {}", a.body);
 }
 
+/// The keys in the `throttles` table.
+async fn stored_keys(db: &TestDb) -> Vec<String> {
+    const SQL: &str = "SELECT key_digest FROM throttles ORDER BY key_digest";
+    match db {
+        TestDb::Sqlite { path, .. } => {
+            let url = format!("sqlite://{}", path.display());
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("db");
+            sqlx::query_scalar(SQL)
+                .fetch_all(&mut conn)
+                .await
+                .expect("keys")
+        }
+        TestDb::Postgres { url, .. } => {
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("db");
+            sqlx::query_scalar(SQL)
+                .fetch_all(&mut conn)
+                .await
+                .expect("keys")
+        }
+    }
+}
+
+async fn the_table_holds_digests_counts_atomically_and_sweeps_what_expired(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let code = unused_code(1);
+    assert_eq!(lookup(&app, &code, "13800138000").await.status, 404);
+    let keys = stored_keys(&app.db).await;
+    assert_eq!(keys.len(), 2, "the code and the client");
+    for key in &keys {
+        assert!(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(!key.contains(&code) && !key.contains("127.0.0.1"));
+    }
+
+    // The statement behind every throttle: counts up to one past the limit, then holds;
+    // a new window starts when the old one has passed; a success gives its attempt back.
+    let s = &app.storage;
+    let now = 1_000_000;
+    let mut counts = Vec::new();
+    for _ in 0..4 {
+        counts.push(s.count_attempt("k", 2, 1000, now).await.unwrap().attempts);
+    }
+    assert_eq!(counts, [1, 2, 3, 3]);
+    let later = s.count_attempt("k", 2, 1000, now + 1000).await.unwrap();
+    assert_eq!((later.attempts, later.window_ends_ms), (1, now + 2000));
+    s.release_attempt("k").await.unwrap();
+    s.release_attempt("k").await.unwrap();
+    assert_eq!(
+        s.count_attempt("k", 2, 1000, now + 1001)
+            .await
+            .unwrap()
+            .attempts,
+        1
+    );
+    assert_eq!(
+        s.sweep_attempts(now + 2000).await.unwrap(),
+        1,
+        "only the expired key"
+    );
+    assert_eq!(stored_keys(&app.db).await.len(), 2);
+}
+
 crate::on_both_databases!(
+    the_table_holds_digests_counts_atomically_and_sweeps_what_expired,
     forty_wrong_phones_on_one_code_are_throttled_and_the_right_one_waits_too,
     cancellations_count_against_the_code_like_lookups,
     twenty_parallel_wrong_passwords_get_at_most_five_checks,
