@@ -223,4 +223,42 @@ mod tests {
             "suspicious above positive"
         );
     }
+
+    #[test]
+    fn throttle_settings_parse_and_refuse_nonsense() {
+        let cli = Cli::try_parse_from(["labday-server"]).unwrap();
+        assert_eq!(
+            cli.config.trusted_proxies,
+            Default::default(),
+            "trust nobody"
+        );
+        assert_eq!(
+            (
+                cli.config.booking_rate_per_minute,
+                cli.config.argon2_parallelism
+            ),
+            (120, 2)
+        );
+        let cli = Cli::try_parse_from([
+            "labday-server",
+            "--trusted-proxies",
+            "10.0.0.5,172.16.0.0/12",
+            "--booking-rate-per-minute",
+            "0",
+        ])
+        .unwrap();
+        assert!(cli
+            .config
+            .trusted_proxies
+            .contains("172.20.1.1".parse().unwrap()));
+        assert_eq!(cli.config.booking_rate_per_minute, 0);
+        for bad in [
+            ["--trusted-proxies", "proxy.example"],
+            ["--argon2-parallelism", "0"],
+            ["--throttle-window-seconds", "0"],
+        ] {
+            let args = std::iter::once("labday-server").chain(bad);
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
+    }
 }
