@@ -6,7 +6,8 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+    rand_core::OsRng, Output, ParamsString, PasswordHash, PasswordHasher, PasswordVerifier,
+    SaltString,
 };
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
@@ -22,9 +23,6 @@ use sha2::{Digest, Sha256};
 pub const COOKIE: &str = "labday_staff";
 /// How long a staff session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
-/// Failed sign-ins allowed per username within [`FAILURE_WINDOW`] before a pause.
-pub const MAX_FAILURES: u32 = 5;
-pub const FAILURE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -42,6 +40,56 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// A hash in the form and with the cost of [`hash_password`]'s, of no password: a random
+/// salt and a random output. Checking a password against it costs what checking a real
+/// hash costs, and never matches.
+fn stand_in_hash() -> Result<String, String> {
+    let argon2 = Argon2::default();
+    let params = argon2.params();
+    let salt = SaltString::generate(&mut OsRng);
+    let mut output = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut output);
+    let output = Output::new(&output).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "${}$v={}${}${}${output}",
+        argon2::Algorithm::default(),
+        u32::from(argon2::Version::default()),
+        ParamsString::try_from(params).map_err(|e| e.to_string())?,
+        salt.as_str(),
+    ))
+}
+
+/// Password checks for sign-in. Each argon2 check holds 19 MiB and a core for a while, so
+/// at most `parallelism` run at once and the rest wait their turn; a username with no
+/// account is checked against a stand-in hash, so it takes as long as one with an account.
+pub struct PasswordChecks {
+    permits: tokio::sync::Semaphore,
+    stand_in: String,
+}
+
+impl PasswordChecks {
+    pub fn new(parallelism: usize) -> Result<PasswordChecks, String> {
+        Ok(PasswordChecks {
+            permits: tokio::sync::Semaphore::new(parallelism.max(1)),
+            stand_in: stand_in_hash()?,
+        })
+    }
+
+    /// Whether `password` matches `hash`, the account's hash (`None`: no such account,
+    /// which never matches but costs the same).
+    pub async fn verify(&self, password: String, hash: Option<String>) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.stand_in.clone());
+        let matched = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        matched && known
+    }
 }
 
 /// A fresh session token (what the cookie holds) and its digest (what the database holds).
@@ -83,7 +131,8 @@ pub fn clear_cookie(secure: bool) -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
 }
 
-/// Whether the request reached us over https (directly or through a proxy that says so).
+/// Whether the request reached us over https, as a proxy says: `X-Forwarded-Proto` reaches
+/// handlers only from a peer in `--trusted-proxies` (`client::resolve` removes it otherwise).
 pub fn is_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
@@ -173,14 +222,6 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// Failed sign-ins per username; past [`MAX_FAILURES`], sign-in pauses for [`FAILURE_WINDOW`].
-pub type SignInThrottle = crate::throttle::Throttle;
-
-/// The sign-in throttle with its documented limits.
-pub fn sign_in_throttle() -> SignInThrottle {
-    SignInThrottle::new(MAX_FAILURES, FAILURE_WINDOW)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +236,29 @@ mod tests {
     }
 
     #[test]
+    fn the_stand_in_hash_costs_what_a_real_one_does() {
+        let real = hash_password("correct horse battery").unwrap();
+        let stand_in = stand_in_hash().unwrap();
+        let (real, parsed) = (
+            PasswordHash::new(&real).unwrap(),
+            PasswordHash::new(&stand_in).unwrap(),
+        );
+        assert_eq!(parsed.algorithm, real.algorithm);
+        assert_eq!(parsed.version, real.version);
+        assert_eq!(parsed.params, real.params, "same memory, time and lanes");
+        assert_eq!(parsed.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
+        assert_ne!(stand_in_hash().unwrap(), stand_in, "random per start");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_never_matches() {
+        let checks = PasswordChecks::new(1).unwrap();
+        let hash = hash_password("pw-1234567").unwrap();
+        assert!(checks.verify("pw-1234567".into(), Some(hash)).await);
+        assert!(!checks.verify("pw-1234567".into(), None).await);
+    }
+
+    #[test]
     fn the_cookie_is_http_only_strict_and_secure_over_https() {
         let c = session_cookie("abc", true);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Secure"));
@@ -205,16 +269,5 @@ mod tests {
             "a=1; labday_staff=tok123; b=2".parse().unwrap(),
         );
         assert_eq!(cookie_token(&headers).as_deref(), Some("tok123"));
-    }
-
-    #[test]
-    fn sign_in_pauses_after_five_failures() {
-        let t = sign_in_throttle();
-        for _ in 0..MAX_FAILURES {
-            assert!(t.allowed("lab1"));
-            t.failed("lab1");
-        }
-        assert!(!t.allowed("lab1"));
-        assert!(t.allowed("lab2"), "other accounts are unaffected");
     }
 }

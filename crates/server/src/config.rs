@@ -90,6 +90,26 @@ pub struct Config {
     /// …and from this percentage up positive.
     #[arg(long, env = "LABDAY_ENZYME_POSITIVE_FROM", default_value_t = 50.0)]
     pub enzyme_positive_from: f64,
+
+    /// Reverse proxies allowed to name the client with `X-Forwarded-For` and the scheme with
+    /// `X-Forwarded-Proto`: comma-separated IP addresses or CIDR blocks (`10.0.0.1,
+    /// 172.16.0.0/12`). From any other peer those headers are ignored. Behind a proxy, list
+    /// it here: otherwise every citizen shares the proxy's address in the throttles below.
+    #[arg(long, env = "LABDAY_TRUSTED_PROXIES", default_value = "", value_parser = crate::client::TrustedProxies::parse)]
+    pub trusted_proxies: crate::client::TrustedProxies,
+    /// Staff password checks (argon2, 19 MiB each) run at once at most; more wait.
+    #[arg(long, env = "LABDAY_ARGON2_PARALLELISM", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub argon2_parallelism: u16,
+    /// Bookings and sample registrations one client address may make per minute (per
+    /// server process); 0 turns the limit off. Generous by default, as many citizens share
+    /// one carrier address; lower it to shed a flood during a rush.
+    #[arg(long, env = "LABDAY_BOOKING_RATE_PER_MINUTE", default_value_t = 120)]
+    pub booking_rate_per_minute: u32,
+    /// Seconds a throttle remembers failed guesses (wrong phone for a booking or sample
+    /// code: 5 per code, 30 per client address; wrong staff password: 5 per account, 20 per
+    /// client address).
+    #[arg(long, env = "LABDAY_THROTTLE_WINDOW_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    pub throttle_window_seconds: u64,
 }
 
 impl Config {
@@ -108,6 +128,12 @@ impl Config {
             no_show_block_days: 60,
             enzyme_suspicious_from: 40.0,
             enzyme_positive_from: 50.0,
+            trusted_proxies: Default::default(),
+            argon2_parallelism: 2,
+            // Tests send every request from 127.0.0.1, rushes included; a test of the
+            // limit sets it.
+            booking_rate_per_minute: 0,
+            throttle_window_seconds: 900,
         }
     }
 
@@ -196,5 +222,43 @@ mod tests {
             cli.config.enzyme_thresholds().is_err(),
             "suspicious above positive"
         );
+    }
+
+    #[test]
+    fn throttle_settings_parse_and_refuse_nonsense() {
+        let cli = Cli::try_parse_from(["labday-server"]).unwrap();
+        assert_eq!(
+            cli.config.trusted_proxies,
+            Default::default(),
+            "trust nobody"
+        );
+        assert_eq!(
+            (
+                cli.config.booking_rate_per_minute,
+                cli.config.argon2_parallelism
+            ),
+            (120, 2)
+        );
+        let cli = Cli::try_parse_from([
+            "labday-server",
+            "--trusted-proxies",
+            "10.0.0.5,172.16.0.0/12",
+            "--booking-rate-per-minute",
+            "0",
+        ])
+        .unwrap();
+        assert!(cli
+            .config
+            .trusted_proxies
+            .contains("172.20.1.1".parse().unwrap()));
+        assert_eq!(cli.config.booking_rate_per_minute, 0);
+        for bad in [
+            ["--trusted-proxies", "proxy.example"],
+            ["--argon2-parallelism", "0"],
+            ["--throttle-window-seconds", "0"],
+        ] {
+            let args = std::iter::once("labday-server").chain(bad);
+            assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
     }
 }

@@ -105,3 +105,44 @@ impl IntoResponse for AppError {
         (status, Json(self.0)).into_response()
     }
 }
+
+/// An [`AppError`] that may say when to try again (`Retry-After`, in seconds): what handlers
+/// behind a throttle or rate limit return. Every error converts into it.
+#[derive(Debug)]
+pub struct Refusal {
+    pub error: AppError,
+    pub retry_after: Option<u64>,
+}
+
+impl Refusal {
+    pub fn retry_after(error: AppError, seconds: u64) -> Refusal {
+        Refusal {
+            error,
+            retry_after: Some(seconds),
+        }
+    }
+}
+
+impl<E> From<E> for Refusal
+where
+    AppError: From<E>,
+{
+    fn from(e: E) -> Self {
+        Refusal {
+            error: e.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut response = self.error.into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod catalogue_cache;
+pub mod client;
 pub mod config;
 pub mod embedding;
 pub mod error;

@@ -85,6 +85,10 @@ pub fn app(state: AppState, config: &Config) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(axum::middleware::map_request_with_state(
+            Arc::new(config.trusted_proxies.clone()),
+            crate::client::resolve,
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -123,14 +127,25 @@ pub async fn start(
 ) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
     let enzyme_thresholds = config.enzyme_thresholds().map_err(StartupError::Settings)?;
     let storage = open_storage(config).await?;
+    let throttle = Arc::new(crate::throttle::Throttle::new(
+        storage.clone(),
+        std::time::Duration::from_secs(config.throttle_window_seconds),
+    ));
+    throttle.clone().spawn_sweeper();
     let state = AppState {
         storage: storage.clone(),
         catalogue_cache: Default::default(),
-        sign_in_throttle: Arc::new(crate::auth::sign_in_throttle()),
+        throttle: throttle.clone(),
+        passwords: Arc::new(
+            crate::auth::PasswordChecks::new(usize::from(config.argon2_parallelism))
+                .map_err(StartupError::Settings)?,
+        ),
+        booking_rate: Arc::new(crate::throttle::RateLimit::new(
+            config.booking_rate_per_minute,
+        )),
         daily_limit: config.daily_limit,
         no_show: config.no_show_policy(),
         enzyme_thresholds,
-        sample_lookups: Default::default(),
     };
     spawn_retention(storage.clone(), config.retention_days);
     let router = app(state, config);

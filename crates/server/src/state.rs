@@ -10,10 +10,13 @@ use std::sync::Arc;
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub catalogue_cache: Arc<crate::catalogue_cache::CatalogueCache>,
-    pub sign_in_throttle: Arc<crate::auth::SignInThrottle>,
+    /// Counts guesses (codes with phones, staff passwords) before they are checked.
+    pub throttle: Arc<crate::throttle::Throttle>,
+    pub passwords: Arc<crate::auth::PasswordChecks>,
+    /// Bookings and sample registrations per client address.
+    pub booking_rate: Arc<crate::throttle::RateLimit>,
     pub daily_limit: u32,
     pub no_show: NoShowPolicy,
     /// Enzyme-inhibition thresholds that turn a reading into a judgement.
     pub enzyme_thresholds: Thresholds,
-    pub sample_lookups: Arc<crate::routes::samples::LookupThrottle>,
 }

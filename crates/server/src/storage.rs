@@ -43,6 +43,7 @@ pub mod schedule;
 pub mod sqlite;
 pub mod staff;
 mod staff_sql;
+pub mod throttles;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -209,6 +210,7 @@ pub trait Storage:
     + reports::MediaCoverage
     + samples::Samples
     + photos::Photos
+    + throttles::Throttles
 {
     fn backend(&self) -> &'static str;
 }

@@ -1,58 +1,233 @@
-//! Slowing down guessing: counts failures per key (a username, a sample code, a client
-//! address) and refuses further tries once a key has failed `limit` times within `window`.
-//! Counts live in memory: a restart forgets them, which only gives a guesser a fresh window.
+//! Slowing down guessing and floods.
+//!
+//! [`Throttle`] guards every check a guesser could repeat: a booking or sample code with a
+//! phone number, a staff password. An attempt is counted *before* the check runs (one atomic
+//! statement in the database, `storage/throttles.rs`) and taken back only when the check
+//! passes, so a burst of parallel attempts gets at most `limit` checks, and every server
+//! process on one PostgreSQL database shares the counts. Keys are stored as SHA-256 digests,
+//! never as codes, usernames or addresses.
+//!
+//! [`RateLimit`] caps how often one client address may make bookings and sample
+//! registrations. It is in memory, per server process: it sheds floods, it does not guard a
+//! secret, and a database round trip per booking would slow every rush.
 
+use crate::error::{AppError, Refusal};
+use crate::storage::Storage;
+use labday_domain::ErrorCode;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Past this many tracked keys, expired ones are swept before adding another.
-const SWEEP_ABOVE: usize = 10_000;
+/// How many attempts one key may make per window; the scope keeps keys of different
+/// throttles apart (a code and a username may be the same text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    scope: &'static str,
+    pub limit: u32,
+}
 
+/// Wrong passwords per staff account: the account pauses after five.
+pub const SIGN_IN_PER_ACCOUNT: Rule = Rule {
+    scope: "sign-in/account",
+    limit: 5,
+};
+/// Wrong passwords from one client address, whatever the accounts (an office behind one
+/// address mistypes now and then; a sprayer does not get far).
+pub const SIGN_IN_PER_CLIENT: Rule = Rule {
+    scope: "sign-in/client",
+    limit: 20,
+};
+/// Misses on one booking code, lookups and cancellations together: enough for typos, far
+/// too few to try the phone numbers a masked `138****8000` leaves open.
+pub const BOOKING_CODE: Rule = Rule {
+    scope: "booking/code",
+    limit: 5,
+};
+/// Misses on one sample code: the 10,000 possible last-four digits stay out of reach.
+pub const SAMPLE_CODE: Rule = Rule {
+    scope: "sample/code",
+    limit: 5,
+};
+/// Misses from one client address on booking and sample lookups, whatever the codes.
+pub const LOOKUP_CLIENT: Rule = Rule {
+    scope: "lookup/client",
+    limit: 30,
+};
+
+/// The stored form of a key.
+fn key_digest(rule: Rule, value: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(rule.scope.as_bytes());
+    hash.update([0]);
+    hash.update(value.as_bytes());
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Whole seconds until `ms` from `now`, at least one (a `Retry-After` of 0 invites a loop).
+fn seconds_until(ms: i64, now: i64) -> u64 {
+    let wait = ms.saturating_sub(now).max(0);
+    u64::try_from(wait.saturating_add(999) / 1000)
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Throttles on checks a guesser could repeat, counted in the database.
 pub struct Throttle {
-    limit: u32,
+    storage: Arc<dyn Storage>,
     window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
 impl Throttle {
-    pub fn new(limit: u32, window: Duration) -> Throttle {
-        Throttle {
-            limit,
-            window,
-            failures: Mutex::default(),
-        }
+    /// `window`: how long attempts are remembered, from a key's first attempt.
+    pub fn new(storage: Arc<dyn Storage>, window: Duration) -> Throttle {
+        Throttle { storage, window }
     }
 
-    /// Whether `key` may try again now.
-    pub fn allowed(&self, key: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(key) {
-            Some((n, since)) if since.elapsed() < self.window => *n < self.limit,
-            Some(_) => {
-                map.remove(key);
-                true
+    /// Counts an attempt against each `(rule, key)`, in order, before the check it guards.
+    /// Refused (429 with `Retry-After`, saying `message`) at the first key past its limit;
+    /// then no key counts it.
+    pub async fn attempt(
+        &self,
+        keys: &[(Rule, &str)],
+        message: &'static str,
+    ) -> Result<Attempt<'_>, Refusal> {
+        let now = now_ms();
+        let mut counted = Vec::with_capacity(keys.len());
+        let mut refused_until: Option<i64> = None;
+        for &(rule, value) in keys {
+            let digest = key_digest(rule, value);
+            let c = self
+                .storage
+                .count_attempt(&digest, rule.limit, millis(self.window), now)
+                .await?;
+            if c.attempts > i64::from(rule.limit) {
+                refused_until = Some(c.window_ends_ms);
+                break;
             }
-            None => true,
+            counted.push(digest);
+        }
+        let attempt = Attempt {
+            throttle: self,
+            counted,
+        };
+        match refused_until {
+            None => Ok(attempt),
+            Some(until) => {
+                attempt.succeeded().await;
+                // Measured from now rather than from `now`: under load the count may have
+                // waited for the database while a later attempt opened the window.
+                let wait = seconds_until(until, now_ms()).min(self.window.as_secs().max(1));
+                Err(Refusal::retry_after(
+                    AppError::new(ErrorCode::TooManyRequests, message),
+                    wait,
+                ))
+            }
         }
     }
 
-    /// Counts a failed try; the window starts at a key's first failure.
-    pub fn failed(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > SWEEP_ABOVE {
-            let window = self.window;
-            map.retain(|_, (_, since)| since.elapsed() < window);
+    /// Forgets a key's attempts (a successful sign-in clears its account's failures).
+    pub async fn forget(&self, rule: Rule, value: &str) {
+        if let Err(e) = self.storage.forget_attempts(&key_digest(rule, value)).await {
+            tracing::warn!(error = %e, "could not clear a throttle");
         }
-        map.entry(key.to_owned()).or_insert((0, Instant::now())).0 += 1;
     }
 
-    /// Forgets a key's failures (a successful sign-in).
-    pub fn succeeded(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+    /// Deletes expired counts now and then, so the table holds only live windows.
+    pub fn spawn_sweeper(self: Arc<Self>) {
+        let every = self.window.max(Duration::from_secs(60));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.storage.sweep_attempts(now_ms()).await {
+                    tracing::warn!(error = %e, "throttle sweep failed");
+                }
+            }
+        });
+    }
+}
+
+/// An attempt counted against its keys. Dropped, it stays counted: that is a failure.
+#[must_use = "an attempt stays counted unless it succeeded"]
+pub struct Attempt<'a> {
+    throttle: &'a Throttle,
+    counted: Vec<String>,
+}
+
+impl Attempt<'_> {
+    /// The check passed: the attempt no longer counts. When storage fails here the attempt
+    /// stays counted, which errs on the safe side; the caller still gets its answer.
+    pub async fn succeeded(self) {
+        for digest in &self.counted {
+            if let Err(e) = self.throttle.storage.release_attempt(digest).await {
+                tracing::warn!(error = %e, "could not release a throttle attempt");
+            }
+        }
+    }
+
+    /// The check failed: the attempt stays counted.
+    pub fn failed(self) {}
+}
+
+/// Requests per client address per minute, in memory (see the module comment).
+pub struct RateLimit {
+    per_minute: u32,
+    clients: Mutex<HashMap<Option<IpAddr>, (u32, Instant)>>,
+}
+
+/// Past this many tracked addresses, finished minutes are swept before adding another.
+const SWEEP_ABOVE: usize = 10_000;
+const MINUTE: Duration = Duration::from_secs(60);
+
+impl RateLimit {
+    /// `per_minute` of 0 turns the limit off.
+    pub fn new(per_minute: u32) -> RateLimit {
+        RateLimit {
+            per_minute,
+            clients: Mutex::default(),
+        }
+    }
+
+    /// Counts a request from `client`; refused (429 with `Retry-After`) past the limit.
+    pub fn check(&self, client: Option<IpAddr>) -> Result<(), Refusal> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if clients.len() > SWEEP_ABOVE {
+            clients.retain(|_, (_, since)| now.duration_since(*since) < MINUTE);
+        }
+        let (count, since) = clients.entry(client).or_insert((0, now));
+        if now.duration_since(*since) >= MINUTE {
+            *count = 0;
+            *since = now;
+        }
+        if *count >= self.per_minute {
+            let wait = MINUTE.saturating_sub(now.duration_since(*since));
+            return Err(Refusal::retry_after(
+                AppError::new(
+                    ErrorCode::TooManyRequests,
+                    "Too many requests from this address; please wait a moment",
+                ),
+                wait.as_secs().max(1),
+            ));
+        }
+        *count += 1;
+        Ok(())
     }
 }
 
@@ -61,24 +236,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_key_is_refused_after_its_limit_and_others_are_not() {
-        let t = Throttle::new(3, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert!(t.allowed("a"));
-            t.failed("a");
-        }
-        assert!(!t.allowed("a"));
-        assert!(t.allowed("b"), "other keys are unaffected");
-        t.succeeded("a");
-        assert!(t.allowed("a"), "success forgets the failures");
+    fn keys_are_stored_as_digests_apart_per_scope() {
+        let code = key_digest(BOOKING_CODE, "K7QM4XPB");
+        assert_eq!(code.len(), 64);
+        assert!(!code.contains("K7QM4XPB"));
+        assert_ne!(code, key_digest(SAMPLE_CODE, "K7QM4XPB"));
+        assert_eq!(code, key_digest(BOOKING_CODE, "K7QM4XPB"));
     }
 
     #[test]
-    fn failures_expire_with_the_window() {
-        let t = Throttle::new(1, Duration::from_millis(20));
-        t.failed("a");
-        assert!(!t.allowed("a"));
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(t.allowed("a"));
+    fn retry_after_is_whole_seconds_and_never_zero() {
+        assert_eq!(seconds_until(10_001, 0), 11);
+        assert_eq!(seconds_until(5, 10), 1);
+    }
+
+    #[test]
+    fn the_rate_limit_refuses_past_its_minute_and_is_per_client() {
+        let limit = RateLimit::new(3);
+        let a = Some("203.0.113.1".parse().unwrap());
+        for _ in 0..3 {
+            assert!(limit.check(a).is_ok());
+        }
+        let refused = limit.check(a).unwrap_err();
+        assert_eq!(refused.error.0.code, ErrorCode::TooManyRequests);
+        assert!(matches!(refused.retry_after, Some(1..=60)));
+        assert!(limit.check(Some("203.0.113.2".parse().unwrap())).is_ok());
+        let off = RateLimit::new(0);
+        assert!((0..1000).all(|_| off.check(a).is_ok()), "0 is off");
     }
 }

@@ -1,9 +1,11 @@
 //! Booking, finding and cancelling. Phones travel only in request bodies, never in URLs,
 //! and never appear in logs.
 
-use crate::error::AppError;
+use crate::client::ClientAddr;
+use crate::error::{AppError, Refusal};
 use crate::state::AppState;
 use crate::storage::{BookingContext, BookingError};
+use crate::throttle::{self, Attempt};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -66,14 +68,18 @@ fn idempotency(
         (status = 404, body = ApiError, description = "No such session"),
         (status = 409, body = ApiError, description = "Window closed, duplicate, daily limit, party too large"),
         (status = 403, body = ApiError, description = "Paused after repeated no-shows"),
-        (status = 422, body = ApiError, description = "Invalid fields")
+        (status = 422, body = ApiError, description = "Invalid fields"),
+        (status = 429, body = ApiError, description = "Too many bookings from this client address this minute (`--booking-rate-per-minute`)",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn create_booking(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Result<Json<BookingRequest>, JsonRejection>,
-) -> Result<(StatusCode, Json<BookingView>), AppError> {
+) -> Result<(StatusCode, Json<BookingView>), Refusal> {
+    state.booking_rate.check(client.network())?;
     let Json(request) = body?;
     let now = Utc::now();
     let limit = state
@@ -130,32 +136,69 @@ fn parse_lookup(lookup: &BookingLookup) -> Result<(BookingCode, Phone), AppError
     }
 }
 
-/// Finds a booking by its code and the phone number it was made with.
+/// Counts a lookup or cancellation against its code and its client before the pair is
+/// checked (see `throttle.rs`).
+async fn attempt<'a>(
+    state: &'a AppState,
+    code: &BookingCode,
+    client: &ClientAddr,
+) -> Result<Attempt<'a>, Refusal> {
+    state
+        .throttle
+        .attempt(
+            &[
+                (throttle::BOOKING_CODE, code.as_str()),
+                (throttle::LOOKUP_CLIENT, &client.key()),
+            ],
+            "Too many tries; wait a while before trying again",
+        )
+        .await
+}
+
+/// Finds a booking by its code and the phone number it was made with. A wrong phone reads
+/// exactly like a missing code, and misses are throttled per code and per client.
 #[utoipa::path(
     post,
     path = "/api/v1/bookings/lookup",
     request_body = BookingLookup,
-    responses((status = 200, body = BookingView), (status = 404, body = ApiError), (status = 422, body = ApiError))
+    responses(
+        (status = 200, body = BookingView),
+        (status = 404, body = ApiError, description = "No such code, or the phone does not match: the same answer"),
+        (status = 422, body = ApiError),
+        (status = 429, body = ApiError, description = "Too many misses for this code or from this client",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
+    )
 )]
 pub async fn lookup_booking(
     State(state): State<AppState>,
+    client: ClientAddr,
     body: Result<Json<BookingLookup>, JsonRejection>,
-) -> Result<Json<BookingView>, AppError> {
+) -> Result<Json<BookingView>, Refusal> {
     let Json(lookup) = body?;
     let (code, phone) = parse_lookup(&lookup)?;
-    let view = state
+    let attempt = attempt(&state, &code, &client).await?;
+    match state
         .storage
         .find_booking(&code, &phone, Utc::now())
-        .await?;
-    view.map(Json).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::NotFound,
-            "No booking matches that code and phone number",
-        )
-    })
+        .await?
+    {
+        Some(view) => {
+            attempt.succeeded().await;
+            Ok(Json(view))
+        }
+        None => {
+            attempt.failed();
+            Err(AppError::new(
+                ErrorCode::NotFound,
+                "No booking matches that code and phone number",
+            )
+            .into())
+        }
+    }
 }
 
 /// Cancels a booking before its deadline; its places go to the waiting list at once.
+/// Throttled like a lookup: a cancellation is a lookup too.
 #[utoipa::path(
     post,
     path = "/api/v1/bookings/cancel",
@@ -163,19 +206,36 @@ pub async fn lookup_booking(
     responses(
         (status = 200, body = BookingView),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Deadline passed or already cancelled")
+        (status = 409, body = ApiError, description = "Deadline passed or already cancelled"),
+        (status = 429, body = ApiError, description = "Too many misses for this code or from this client",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn cancel_booking(
     State(state): State<AppState>,
+    client: ClientAddr,
     body: Result<Json<BookingLookup>, JsonRejection>,
-) -> Result<Json<BookingView>, AppError> {
+) -> Result<Json<BookingView>, Refusal> {
     let Json(lookup) = body?;
     let (code, phone) = parse_lookup(&lookup)?;
-    let view = state
+    let attempt = attempt(&state, &code, &client).await?;
+    let view = match state
         .storage
         .cancel_booking(&code, &phone, Utc::now())
-        .await?;
+        .await
+    {
+        Ok(view) => view,
+        Err(e) => {
+            if matches!(e, BookingError::Refused(ErrorCode::NotFound)) {
+                attempt.failed();
+            } else if matches!(e, BookingError::Refused(_)) {
+                // The pair matched (the deadline passed, or it was cancelled already).
+                attempt.succeeded().await;
+            }
+            return Err(e.into());
+        }
+    };
+    attempt.succeeded().await;
     state.catalogue_cache.places_changed();
     tracing::debug!(session = view.session.id, "booking cancelled");
     Ok(Json(view))

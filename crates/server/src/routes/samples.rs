@@ -4,14 +4,14 @@
 //! like a missing code, and repeated misses are throttled per code and per client, so codes
 //! cannot be probed. Phones travel only in request bodies and never reach the logs.
 
-use crate::error::AppError;
+use crate::client::ClientAddr;
+use crate::error::{AppError, Refusal};
 use crate::routes::bookings::{fresh_code, idempotency_key};
 use crate::state::AppState;
 use crate::storage::samples::{BoardScope, RegistrationContext};
-use crate::throttle::Throttle;
+use crate::throttle;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,58 +20,6 @@ use chrono::Utc;
 use labday_domain::sample::{self, SampleBoard, SampleLookup, SampleRegistration, SampleView};
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::{ApiError, ErrorCode};
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
-
-/// Misses allowed on one sample code within [`LOOKUP_WINDOW`]: enough for typos, far too
-/// few to try the 10,000 possible last-four digits.
-pub const MISSES_PER_CODE: u32 = 5;
-/// Misses allowed from one client address within [`LOOKUP_WINDOW`], whatever the codes.
-pub const MISSES_PER_CLIENT: u32 = 30;
-pub const LOOKUP_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// Failed sample lookups, per code and per client address.
-pub struct LookupThrottle {
-    by_code: Throttle,
-    by_client: Throttle,
-}
-
-impl Default for LookupThrottle {
-    fn default() -> Self {
-        LookupThrottle {
-            by_code: Throttle::new(MISSES_PER_CODE, LOOKUP_WINDOW),
-            by_client: Throttle::new(MISSES_PER_CLIENT, LOOKUP_WINDOW),
-        }
-    }
-}
-
-impl LookupThrottle {
-    fn allowed(&self, code: &str, client: &str) -> bool {
-        self.by_code.allowed(code) && self.by_client.allowed(client)
-    }
-
-    fn missed(&self, code: &str, client: &str) {
-        self.by_code.failed(code);
-        self.by_client.failed(client);
-    }
-}
-
-/// The peer address of the connection, when the server was started with it (tests that
-/// drive the router directly have none).
-pub struct ClientAddr(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
-    }
-}
 
 fn not_found() -> AppError {
     AppError::new(
@@ -90,14 +38,18 @@ fn not_found() -> AppError {
         (status = 201, body = [SampleView], description = "Registered, in the order sent"),
         (status = 404, body = ApiError, description = "No such session"),
         (status = 409, body = ApiError, description = "Not a quick-test session, cancelled, not open, or this phone's sample limit reached"),
-        (status = 422, body = ApiError, description = "Invalid fields, named `samples.<row>.<field>` for a vegetable's row")
+        (status = 422, body = ApiError, description = "Invalid fields, named `samples.<row>.<field>` for a vegetable's row"),
+        (status = 429, body = ApiError, description = "Too many registrations from this client address this minute (`--booking-rate-per-minute`)",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn register_samples(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Result<Json<SampleRegistration>, JsonRejection>,
-) -> Result<(StatusCode, Json<Vec<SampleView>>), AppError> {
+) -> Result<(StatusCode, Json<Vec<SampleView>>), Refusal> {
+    state.booking_rate.check(client.network())?;
     let Json(request) = body?;
     let now = Utc::now();
     let today = venue_local(now, SHANGHAI_OFFSET_MINUTES).date();
@@ -127,29 +79,35 @@ pub async fn register_samples(
         (status = 200, body = SampleView),
         (status = 404, body = ApiError, description = "No such code, or the digits do not match: the same answer"),
         (status = 422, body = ApiError),
-        (status = 429, body = ApiError, description = "Too many misses for this code or from this client; wait 15 minutes")
+        (status = 429, body = ApiError, description = "Too many misses for this code or from this client",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn lookup_sample(
     State(state): State<AppState>,
     client: ClientAddr,
     body: Result<Json<SampleLookup>, JsonRejection>,
-) -> Result<Json<SampleView>, AppError> {
+) -> Result<Json<SampleView>, Refusal> {
     let Json(lookup) = body?;
     let (code, last4) = lookup.validate()?;
-    let client = client.0.map(|ip| ip.to_string()).unwrap_or_default();
-    let throttle = &state.sample_lookups;
-    if !throttle.allowed(code.as_str(), &client) {
-        return Err(AppError::new(
-            ErrorCode::TooManyRequests,
-            "Too many tries; wait 15 minutes",
-        ));
-    }
+    let attempt = state
+        .throttle
+        .attempt(
+            &[
+                (throttle::SAMPLE_CODE, code.as_str()),
+                (throttle::LOOKUP_CLIENT, &client.key()),
+            ],
+            "Too many tries; wait a while before trying again",
+        )
+        .await?;
     match state.storage.find_sample(&code, &last4).await? {
-        Some(view) => Ok(Json(view)),
+        Some(view) => {
+            attempt.succeeded().await;
+            Ok(Json(view))
+        }
         None => {
-            throttle.missed(code.as_str(), &client);
-            Err(not_found())
+            attempt.failed();
+            Err(not_found().into())
         }
     }
 }
@@ -214,33 +172,4 @@ pub fn router() -> Router<AppState> {
         .route("/samples/lookup", post(lookup_sample))
         .route("/sessions/{id}/samples/board", get(session_board))
         .route("/activities/{id}/samples/board", get(activity_board))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_code_is_throttled_after_its_misses_whoever_tries() {
-        let t = LookupThrottle::default();
-        for i in 0..MISSES_PER_CODE {
-            assert!(t.allowed("K7QM4XPB", &format!("10.0.0.{i}")));
-            t.missed("K7QM4XPB", &format!("10.0.0.{i}"));
-        }
-        assert!(
-            !t.allowed("K7QM4XPB", "10.0.0.99"),
-            "a new address does not help"
-        );
-        assert!(t.allowed("ABCDEFGH", "10.0.0.99"));
-    }
-
-    #[test]
-    fn a_client_is_throttled_after_its_misses_whatever_the_codes() {
-        let t = LookupThrottle::default();
-        for i in 0..MISSES_PER_CLIENT {
-            t.missed(&format!("CODE{i:04}"), "10.0.0.1");
-        }
-        assert!(!t.allowed("FRESHONE", "10.0.0.1"));
-        assert!(t.allowed("FRESHONE", "10.0.0.2"));
-    }
 }

@@ -3,8 +3,10 @@
 //! (401 without one) and lab staff may act only for their own organisation (403).
 
 use crate::auth::{self, SignedIn};
-use crate::error::AppError;
+use crate::client::ClientAddr;
+use crate::error::{AppError, Refusal};
 use crate::state::AppState;
+use crate::throttle;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -38,7 +40,9 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
     }
 }
 
-/// Signs a staff member in and sets the session cookie.
+/// Signs a staff member in and sets the session cookie. The attempt is counted against the
+/// account and the client address before the password is checked, so a burst of parallel
+/// guesses gets no more checks than one guess after another.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sign-in",
@@ -46,44 +50,42 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
     responses(
         (status = 200, body = StaffView, description = "Signed in; the session cookie is set"),
         (status = 401, body = ApiError, description = "Wrong username or password"),
-        (status = 429, body = ApiError, description = "Too many failed attempts; wait 15 minutes")
+        (status = 429, body = ApiError, description = "Too many failed attempts for this account or from this address; `Retry-After` says when to try again",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
     )
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Result<Json<SignIn>, JsonRejection>,
-) -> Result<Response, AppError> {
+) -> Result<Response, Refusal> {
     same_origin(&headers)?;
     let Json(sign_in) = body?;
     let username = parse_username(&sign_in.username).unwrap_or_default();
-    if !state.sign_in_throttle.allowed(&username) {
-        return Err(AppError::new(
-            ErrorCode::TooManyRequests,
-            "Too many failed sign-ins; wait 15 minutes",
-        ));
-    }
+    let attempt = state
+        .throttle
+        .attempt(
+            &[
+                (throttle::SIGN_IN_PER_ACCOUNT, &username),
+                (throttle::SIGN_IN_PER_CLIENT, &client.key()),
+            ],
+            "Too many failed sign-ins; wait a while before trying again",
+        )
+        .await?;
     let found = state.storage.staff_credentials(&username).await?;
-    let password = sign_in.password.clone();
-    let verified = match found {
-        Some(c) => {
-            let hash = c.password_hash.clone();
-            let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-            ok.then_some(c.staff)
-        }
-        None => None,
-    };
-    let Some(staff) = verified else {
-        state.sign_in_throttle.failed(&username);
+    let (staff, hash) = found.map(|c| (c.staff, c.password_hash)).unzip();
+    let verified = state.passwords.verify(sign_in.password, hash).await;
+    let Some(staff) = staff.filter(|_| verified) else {
+        attempt.failed();
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        return Err(AppError::new(
-            ErrorCode::Unauthorized,
-            "Wrong username or password",
-        ));
+        return Err(AppError::new(ErrorCode::Unauthorized, "Wrong username or password").into());
     };
-    state.sign_in_throttle.succeeded(&username);
+    attempt.succeeded().await;
+    state
+        .throttle
+        .forget(throttle::SIGN_IN_PER_ACCOUNT, &username)
+        .await;
     let (token, digest) = auth::new_token();
     state
         .storage

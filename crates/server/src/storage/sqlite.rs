@@ -9,6 +9,7 @@ mod reports;
 mod samples;
 mod schedule;
 mod staff;
+mod throttles;
 
 use super::admission::{admit_each, Desk, Request};
 use super::rows::{

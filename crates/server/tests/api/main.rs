@@ -12,3 +12,4 @@ mod rush;
 mod samples;
 mod scale_out;
 mod staff;
+mod throttles;
