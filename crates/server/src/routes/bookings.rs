@@ -163,7 +163,8 @@ pub async fn lookup_booking(
     responses(
         (status = 200, body = BookingView),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Deadline passed or already cancelled")
+        (status = 409, body = ApiError, description = "Deadline passed or already cancelled"),
+        (status = 422, body = ApiError, description = "Not a booking code or not a phone number")
     )
 )]
 pub async fn cancel_booking(

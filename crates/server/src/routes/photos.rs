@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 /// The photo to upload: which activity, and its caption.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     pub activity_id: i64,
     /// What the photo shows (1–200 characters).
@@ -29,6 +30,7 @@ pub struct UploadQuery {
 
 /// Which photos.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PhotosQuery {
     /// One activity only.
     pub activity_id: Option<i64>,

@@ -4,8 +4,10 @@
 mod bookings;
 mod catalogue;
 mod console;
+mod contract;
 mod group_commit;
 mod helpers;
+mod hostile_input;
 mod photos;
 mod rush;
 mod samples;
