@@ -46,9 +46,16 @@ pub fn validate(doc: &Value, schema: &Value, instance: &Value, at: &str, errors:
                     e.is_empty()
                 })
                 .count();
-            let ok = if key == "oneOf" { matching == 1 } else { matching >= 1 };
+            let ok = if key == "oneOf" {
+                matching == 1
+            } else {
+                matching >= 1
+            };
             if !ok {
-                errors.push(format!("{at}: {matching} of the {key} alternatives match {}", short(instance)));
+                errors.push(format!(
+                    "{at}: {matching} of the {key} alternatives match {}",
+                    short(instance)
+                ));
             }
         }
     }
@@ -76,7 +83,10 @@ pub fn validate(doc: &Value, schema: &Value, instance: &Value, at: &str, errors:
     }
     if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
         if !allowed.contains(instance) {
-            errors.push(format!("{at}: {} is not one of {allowed:?}", short(instance)));
+            errors.push(format!(
+                "{at}: {} is not one of {allowed:?}",
+                short(instance)
+            ));
         }
     }
     if let Some(c) = s.get("const") {
@@ -87,7 +97,12 @@ pub fn validate(doc: &Value, schema: &Value, instance: &Value, at: &str, errors:
     match instance {
         Value::Object(o) => {
             let props = s.get("properties").and_then(Value::as_object);
-            for req in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+            for req in s
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(name) = req.as_str() {
                     if !o.contains_key(name) {
                         errors.push(format!("{at}: required `{name}` missing"));
@@ -279,7 +294,14 @@ fn by_name(rng: &mut StdRng, name: &str, path: &str, fx: &Fixture) -> Option<Val
 }
 
 /// A value that validates against `schema`, preferring names the fixture knows.
-fn valid_value(rng: &mut StdRng, doc: &Value, schema: &Value, path: &str, fx: &Fixture, depth: usize) -> Value {
+fn valid_value(
+    rng: &mut StdRng,
+    doc: &Value,
+    schema: &Value,
+    path: &str,
+    fx: &Fixture,
+    depth: usize,
+) -> Value {
     let schema = resolve(doc, schema);
     let Some(s) = schema.as_object() else {
         return json!("x");
@@ -328,7 +350,12 @@ fn valid_value(rng: &mut StdRng, doc: &Value, schema: &Value, path: &str, fx: &F
                 .filter_map(Value::as_str)
                 .collect();
             let mut out = Map::new();
-            for (k, sub) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            for (k, sub) in s
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 if !required.contains(k.as_str()) && (depth > 3 || rng.gen_bool(0.5)) {
                     continue;
                 }
@@ -349,7 +376,11 @@ fn valid_value(rng: &mut StdRng, doc: &Value, schema: &Value, path: &str, fx: &F
         }
         "integer" => {
             let lo = s.get("minimum").and_then(Value::as_i64).unwrap_or(0);
-            let hi = s.get("maximum").and_then(Value::as_i64).unwrap_or(lo + 20).max(lo);
+            let hi = s
+                .get("maximum")
+                .and_then(Value::as_i64)
+                .unwrap_or(lo + 20)
+                .max(lo);
             json!(rng.gen_range(lo..=hi.min(lo + 20)))
         }
         "number" => json!(rng.gen_range(0.0..100.0)),
@@ -364,7 +395,10 @@ fn valid_value(rng: &mut StdRng, doc: &Value, schema: &Value, path: &str, fx: &F
             } else if format == "date-time" || pattern.contains("T") {
                 json!(day.format("%Y-%m-%dT%H:00:00").to_string())
             } else {
-                json!(["测试", "Test", "x", "番茄"].choose(rng).copied().unwrap_or("x"))
+                json!(["测试", "Test", "x", "番茄"]
+                    .choose(rng)
+                    .copied()
+                    .unwrap_or("x"))
             }
         }
     }
@@ -405,7 +439,14 @@ fn operations(doc: &Value) -> Vec<Operation> {
 }
 
 /// A path or query parameter's text: valid, or hostile.
-fn param_text(rng: &mut StdRng, doc: &Value, p: &Value, path: &str, fx: &Fixture, hostile: bool) -> Option<String> {
+fn param_text(
+    rng: &mut StdRng,
+    doc: &Value,
+    p: &Value,
+    path: &str,
+    fx: &Fixture,
+    hostile: bool,
+) -> Option<String> {
     let name = p["name"].as_str().unwrap_or("");
     let required = p["required"].as_bool().unwrap_or(false);
     if !required && !hostile && rng.gen_bool(0.4) {
@@ -453,7 +494,13 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
             ..SessionSpec::default()
         })
         .await;
-    let org = app.storage.session_organisation(visit).await.ok().flatten().unwrap_or(1);
+    let org = app
+        .storage
+        .session_organisation(visit)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(1);
     add_staff(app, "chief", Role::Organiser, None).await;
     let (status, _, cookie, _) = sign_in(app, "chief", PASSWORD).await;
     assert_eq!(status, 200, "the organiser signs in");
@@ -468,13 +515,28 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
         )
         .await;
     let cookie = cookie.unwrap_or_default();
-    let (_, photo) = crate::photos::upload(app, Some(&cookie), app.activity_id, "大厅", crate::photos::PNG.to_vec()).await;
+    let (_, photo) = crate::photos::upload(
+        app,
+        Some(&cookie),
+        app.activity_id,
+        "大厅",
+        crate::photos::PNG.to_vec(),
+    )
+    .await;
     let fx = Fixture {
         sessions: vec![visit, quick, 0, 999_999],
         activities: vec![app.activity_id, 999_999],
         organisations: vec![org, 999_999],
-        booking_codes: booking["code"].as_str().map(str::to_owned).into_iter().collect(),
-        sample_codes: samples[0]["code"].as_str().map(str::to_owned).into_iter().collect(),
+        booking_codes: booking["code"]
+            .as_str()
+            .map(str::to_owned)
+            .into_iter()
+            .collect(),
+        sample_codes: samples[0]["code"]
+            .as_str()
+            .map(str::to_owned)
+            .into_iter()
+            .collect(),
         photos: photo["id"].as_i64().into_iter().chain([999_999]).collect(),
         phone,
     };
@@ -489,14 +551,26 @@ struct Outcome {
     failures: Vec<(String, String)>,
 }
 
-async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixture, cookie: &str, rng: &mut StdRng) -> Outcome {
+async fn check_operation(
+    app: &TestApp,
+    doc: &Value,
+    op: &Operation,
+    fx: &Fixture,
+    cookie: &str,
+    rng: &mut StdRng,
+) -> Outcome {
     let mut statuses = BTreeSet::new();
     let mut failures = Vec::new();
-    let mut fail = |kind: String, example: String| failures.push((format!("{} {} {kind}", op.method, op.path), example));
+    let mut fail = |kind: String, example: String| {
+        failures.push((format!("{} {} {kind}", op.method, op.path), example))
+    };
     for p in &op.parameters {
         let name = p["name"].as_str().unwrap_or("");
         if p["in"] == "path" && !op.path.contains(&format!("{{{name}}}")) {
-            fail(format!("documents a path parameter `{name}` the path does not have"), String::new());
+            fail(
+                format!("documents a path parameter `{name}` the path does not have"),
+                String::new(),
+            );
         }
     }
     let requests = if op.path.ends_with("/sign-in") || op.path.ends_with("/staff/accounts") {
@@ -516,10 +590,14 @@ async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixtur
             let this_hostile = hostile_params && rng.gen_bool(0.6);
             let text = param_text(rng, doc, p, &op.path, fx, this_hostile);
             match (p["in"].as_str(), text) {
-                (Some("path"), Some(t)) => url_path = url_path.replace(&format!("{{{name}}}"), &encode(&t)),
+                (Some("path"), Some(t)) => {
+                    url_path = url_path.replace(&format!("{{{name}}}"), &encode(&t))
+                }
                 (Some("path"), None) => url_path = url_path.replace(&format!("{{{name}}}"), "1"),
                 (Some("query"), Some(t)) => query.push(format!("{}={}", encode(name), encode(&t))),
-                (Some("header"), Some(t)) if t.len() < 200 && !t.contains(|c: char| c.is_control() || !c.is_ascii()) => {
+                (Some("header"), Some(t))
+                    if t.len() < 200 && !t.contains(|c: char| c.is_control() || !c.is_ascii()) =>
+                {
                     headers.push((name.to_owned(), t))
                 }
                 _ => {}
@@ -527,14 +605,19 @@ async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixtur
         }
         if op.path.ends_with("/bookings") || op.path.ends_with("/samples") {
             // Broken requests reuse a few keys, so some repeat a key with another body.
-            let key = if hostile { rng.gen_range(0..4) } else { rng.gen::<u64>() };
+            let key = if hostile {
+                rng.gen_range(0..4)
+            } else {
+                rng.gen::<u64>()
+            };
             headers.push(("Idempotency-Key".into(), format!("k{key}")));
         }
         let mut url = format!("{}{url_path}", app.url);
         if !query.is_empty() {
             url = format!("{url}?{}", query.join("&"));
         }
-        let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let method =
+            reqwest::Method::from_bytes(op.method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut req = app.http.request(method, &url);
         if op.path.contains("/staff/") && !op.path.ends_with("/sign-in") {
             req = req.header("cookie", cookie);
@@ -545,9 +628,15 @@ async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixtur
         let sent = match &op.body {
             Some((ct, schema)) if ct == "application/json" => {
                 let valid = valid_value(rng, doc, schema, &op.path, fx, 0);
-                let body = if hostile { break_body(rng, &valid) } else { Body::Json(valid) };
+                let body = if hostile {
+                    break_body(rng, &valid)
+                } else {
+                    Body::Json(valid)
+                };
                 let text = body.text();
-                req = req.header("content-type", "application/json").body(text.clone());
+                req = req
+                    .header("content-type", "application/json")
+                    .body(text.clone());
                 short(&Value::String(text))
             }
             Some((ct, _)) => {
@@ -584,10 +673,16 @@ async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixtur
             .to_owned();
         let bytes = response.bytes().await.unwrap_or_default();
         if !hostile && status >= 400 && std::env::var_os("LABDAY_FUZZ_VERBOSE").is_some() {
-            eprintln!("refused {status}: {what} -> {}", String::from_utf8_lossy(&bytes[..bytes.len().min(300)]));
+            eprintln!(
+                "refused {status}: {what} -> {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+            );
         }
         if status >= 500 {
-            fail(format!("answered {status}"), format!("{what}: {}", String::from_utf8_lossy(&bytes)));
+            fail(
+                format!("answered {status}"),
+                format!("{what}: {}", String::from_utf8_lossy(&bytes)),
+            );
             continue;
         }
         let Some(documented) = op
@@ -598,7 +693,10 @@ async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixtur
             let known: Vec<&String> = op.responses.keys().collect();
             fail(
                 format!("answered {status}, documented {known:?}"),
-                format!("{what}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])),
+                format!(
+                    "{what}: {}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                ),
             );
             continue;
         };
@@ -612,7 +710,10 @@ async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixtur
             Some(content) => {
                 let Some(media) = content.get(&content_type) else {
                     let known: Vec<&String> = content.keys().collect();
-                    fail(format!("{status} came as `{content_type}`, documented as {known:?}"), what);
+                    fail(
+                        format!("{status} came as `{content_type}`, documented as {known:?}"),
+                        what,
+                    );
                     continue;
                 };
                 if content_type == "application/json" {
@@ -622,11 +723,20 @@ async fn check_operation(app: &TestApp, doc: &Value, op: &Operation, fx: &Fixtur
                             validate(doc, &media["schema"], &body, "$", &mut errors);
                             for e in errors {
                                 let (at, problem) = e.split_once(": ").unwrap_or(("$", &e));
-                                let at = at.split('[').map(|p| p.split_once(']').map_or(p, |(_, r)| r)).collect::<Vec<_>>().join("[]");
-                                fail(format!("{status} body {at} invalid"), format!("{what}: {problem}"));
+                                let at = at
+                                    .split('[')
+                                    .map(|p| p.split_once(']').map_or(p, |(_, r)| r))
+                                    .collect::<Vec<_>>()
+                                    .join("[]");
+                                fail(
+                                    format!("{status} body {at} invalid"),
+                                    format!("{what}: {problem}"),
+                                );
                             }
                         }
-                        Err(e) => fail(format!("{status} body is not JSON"), format!("{what}: {e}")),
+                        Err(e) => {
+                            fail(format!("{status} body is not JSON"), format!("{what}: {e}"))
+                        }
                     }
                 }
             }
@@ -646,7 +756,11 @@ async fn every_operation_keeps_its_documented_contract(db: Db) {
     let (status, doc) = app.get("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     let ops = operations(&doc);
-    assert!(ops.len() >= 30, "the document lists the API: {} operations", ops.len());
+    assert!(
+        ops.len() >= 30,
+        "the document lists the API: {} operations",
+        ops.len()
+    );
     // Operations run side by side, each with an RNG of its own drawn from the seed, so
     // a replay sends the same requests whatever the interleaving.
     let (last, rest) = ops.split_last().expect("operations");
@@ -663,7 +777,10 @@ async fn every_operation_keeps_its_documented_contract(db: Db) {
     // A fuzzer that never gets past the door proves nothing: most operations must have
     // succeeded at least once. Some need state one request cannot build (no-shows only
     // after the session ended, check-in on its day), so not all.
-    let succeeded = outcomes.iter().filter(|o| o.statuses.iter().any(|s| (200..300).contains(s))).count();
+    let succeeded = outcomes
+        .iter()
+        .filter(|o| o.statuses.iter().any(|s| (200..300).contains(s)))
+        .count();
     for o in &outcomes {
         eprintln!("{:<60} {:?}", o.operation, o.statuses);
     }
@@ -679,7 +796,10 @@ async fn every_operation_keeps_its_documented_contract(db: Db) {
     for (kind, example) in failures {
         kinds.entry(kind).or_insert(example);
     }
-    let failures: Vec<String> = kinds.iter().map(|(k, e)| format!("{k}\n    e.g. {e}")).collect();
+    let failures: Vec<String> = kinds
+        .iter()
+        .map(|(k, e)| format!("{k}\n    e.g. {e}"))
+        .collect();
     assert!(
         failures.is_empty(),
         "{count} contract violations of {} kinds on {db:?} (replay with LABDAY_FUZZ_SEED={seed}):\n{}",
@@ -689,4 +809,3 @@ async fn every_operation_keeps_its_documented_contract(db: Db) {
 }
 
 crate::on_both_databases!(every_operation_keeps_its_documented_contract);
-

@@ -6,7 +6,7 @@
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// The seed for this run: `LABDAY_FUZZ_SEED` when set (to replay a failure), else fresh.
 pub fn seed() -> u64 {
@@ -220,15 +220,5 @@ pub fn name(rng: &mut StdRng) -> String {
         "{}{}",
         family.choose(rng).copied().unwrap_or("Zy"),
         rng.gen_range(100_000..999_999)
-    )
-}
-
-/// An object from `(key, value)` pairs.
-pub fn object(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Value {
-    Value::Object(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect::<Map<_, _>>(),
     )
 }

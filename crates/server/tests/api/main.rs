@@ -7,6 +7,7 @@ mod console;
 mod contract;
 mod group_commit;
 mod helpers;
+mod hostile;
 mod hostile_input;
 mod photos;
 mod rush;
