@@ -139,7 +139,8 @@ pub async fn list_photos(
     path = "/api/v1/staff/photos/{id}",
     params(("id" = i64, Path)),
     responses(
-        (status = 200, content_type = "image/jpeg", description = "The image, with its own type"),
+        (status = 200, description = "The image, with its own type",
+            content(("image/jpeg"), ("image/png"), ("image/webp"))),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError),
         (status = 404, body = ApiError)
