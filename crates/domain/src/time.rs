@@ -26,10 +26,11 @@ impl utoipa::PartialSchema for VenueDateTime {
             .schema_type(utoipa::openapi::schema::Type::String)
             .pattern(Some(VENUE_DATETIME_PATTERN))
             .description(Some(
-                "Venue-local wall-clock time, no offset: `YYYY-MM-DDTHH:MM:SS`, sometimes \
-                 with a fraction of a second. The venue's offset from UTC is its sessions' \
-                 `utc_offset_minutes` (480, UTC+8, for every venue in China); times on \
-                 staff records not tied to a venue (the audit log) are UTC+8.",
+                "Wall-clock time, no offset: `YYYY-MM-DDTHH:MM:SS`, sometimes with a \
+                 fraction of a second. Session and booking times are the venue's: its offset \
+                 from UTC is the session's `utc_offset_minutes` (480, UTC+8, for every venue \
+                 in China). Times of staff actions (audit log, photos, press coverage, \
+                 sample reception and tests) are UTC+8 (Asia/Shanghai).",
             ))
             .examples(["2026-12-03T09:00:00"])
             .into()
