@@ -183,6 +183,7 @@ mod tests {
 /// The home page's filters; every part is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ActivityFilter {
     /// `lab_open_day`, `demo`, `quick_test`, `cloud_classroom` or `certification_week`.
     pub category: Option<String>,

@@ -382,6 +382,7 @@ pub struct BookingView {
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booked_at: NaiveDateTime,
 }
 

@@ -81,6 +81,7 @@ pub struct MediaItem {
     pub published_on: NaiveDate,
     /// Username of whoever recorded it.
     pub added_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub added_at: NaiveDateTime,
 }
 

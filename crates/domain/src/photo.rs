@@ -128,6 +128,7 @@ pub struct PhotoItem {
     pub size_bytes: u32,
     /// Username of whoever added it.
     pub added_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub added_at: NaiveDateTime,
 }
 

@@ -608,6 +608,7 @@ pub struct SampleTest {
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub tested_at: NaiveDateTime,
     #[serde(default)]
     pub tester: Option<String>,
@@ -642,6 +643,7 @@ pub struct SampleView {
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub session_starts_at: NaiveDateTime,
     pub variety: VarietyName,
     pub enzyme_false_positive: bool,
@@ -658,11 +660,13 @@ pub struct SampleView {
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub registered_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::option_datetime", default)
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::time::VenueDateTime>))]
     pub received_at: Option<NaiveDateTime>,
     /// Tests in the order they were made; corrected ones only in staff views.
     pub tests: Vec<SampleTest>,

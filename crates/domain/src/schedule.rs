@@ -153,15 +153,20 @@ pub struct SessionDraft {
     /// people holding a booking.
     #[serde(default)]
     pub join_link: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub starts_at: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub ends_at: NaiveDateTime,
     pub capacity: u32,
     /// Most people (adults + children) one booking may bring.
     pub per_booking_limit: u32,
     /// Booking opens at this time (inclusive) and closes at `booking_closes_at` (exclusive).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booking_opens_at: NaiveDateTime,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booking_closes_at: NaiveDateTime,
     /// Holders may cancel until this time.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub cancel_deadline: NaiveDateTime,
 }
 
@@ -327,6 +332,7 @@ pub struct SessionSeries {
     pub capacity: u32,
     pub per_booking_limit: u32,
     /// When booking opens for every session of the series.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booking_opens_at: NaiveDateTime,
     /// Booking for each session closes this many minutes before it starts.
     #[serde(default)]

@@ -115,12 +115,14 @@ pub struct SessionView {
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub starts_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub ends_at: NaiveDateTime,
     pub place: Localised,
     pub capacity: u32,
@@ -134,23 +136,29 @@ pub struct SessionView {
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booking_opens_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booking_closes_at: NaiveDateTime,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::time::wire::datetime")
     )]
     #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub cancel_deadline: NaiveDateTime,
     pub window: WindowState,
     pub status: SessionStatus,
     /// People waiting for a place.
     pub waiting: u32,
+    /// How far east of UTC the venue is, in minutes (480: UTC+8): the offset of every time
+    /// above, which is the venue's wall-clock time.
+    pub utc_offset_minutes: i32,
 }
 
 #[cfg(test)]

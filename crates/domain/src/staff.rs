@@ -186,6 +186,7 @@ pub struct AuditEntry {
     pub username: String,
     pub action: String,
     pub subject: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub at: chrono::NaiveDateTime,
 }
 

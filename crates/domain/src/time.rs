@@ -8,6 +8,38 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 /// UTC+8, the offset of Asia/Shanghai.
 pub const SHANGHAI_OFFSET_MINUTES: i32 = 480;
 
+/// What a venue-local time looks like on the wire: `2026-12-03T09:00:00`, sometimes with a
+/// fraction of a second, never with an offset (see [`VenueDateTime`]).
+pub const VENUE_DATETIME_PATTERN: &str =
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?$";
+
+/// The OpenAPI schema of every time on the wire. Not `format: date-time`: RFC 3339 requires
+/// an offset, and these are the venue's wall-clock times, as printed on its poster. A
+/// session says how far its venue is from UTC (`utc_offset_minutes`).
+#[cfg(feature = "openapi")]
+pub struct VenueDateTime;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for VenueDateTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(VENUE_DATETIME_PATTERN))
+            .description(Some(
+                "Wall-clock time, no offset: `YYYY-MM-DDTHH:MM:SS`, sometimes with a \
+                 fraction of a second. Session and booking times are the venue's: its offset \
+                 from UTC is the session's `utc_offset_minutes` (480, UTC+8, for every venue \
+                 in China). Times of staff actions (audit log, photos, press coverage, \
+                 sample reception and tests) are UTC+8 (Asia/Shanghai).",
+            ))
+            .examples(["2026-12-03T09:00:00"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for VenueDateTime {}
+
 /// Converts an instant to the wall-clock time at a venue `offset_minutes` east of UTC.
 pub fn venue_local(now: DateTime<Utc>, offset_minutes: i32) -> NaiveDateTime {
     now.naive_utc() + Duration::minutes(i64::from(offset_minutes))

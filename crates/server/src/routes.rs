@@ -67,9 +67,65 @@ use utoipa::OpenApi;
         photos::list_photos,
         photos::photo_image,
     ),
-    components(schemas(labday_domain::ApiError))
+    components(schemas(labday_domain::ApiError, labday_domain::time::VenueDateTime)),
+    modifiers(&CommonAnswers)
 )]
 pub struct ApiDoc;
+
+/// The answers a whole kind of operation gives, documented once so that no operation's list
+/// forgets one: the extractors and the staff guard that produce them are shared too.
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let staff = path.starts_with("/api/v1/staff/") && !path.ends_with("/sign-in");
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let takes = |place: ParameterIn| params.iter().any(|p| p.parameter_in == place);
+                let (query, path_params) = (takes(ParameterIn::Query), takes(ParameterIn::Path));
+                if op.request_body.is_some() || query {
+                    answer(op, "400", "The body or the query is not what this operation reads (not JSON, a wrong type, a missing or repeated field)");
+                }
+                if path_params {
+                    answer(op, "404", "No such resource");
+                }
+                if staff {
+                    answer(op, "401", "Not signed in");
+                    answer(op, "403", "Not allowed: another organisation's, organiser-only, or not from labday's own origin");
+                }
+            }
+        }
+    }
+}
+
+/// Adds an `ApiError` answer unless the operation documents that status itself.
+fn answer(op: &mut utoipa::openapi::path::Operation, status: &str, description: &str) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    op.responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
+}
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())

@@ -208,7 +208,8 @@ pub async fn lookup_booking(
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Deadline passed or already cancelled"),
         (status = 429, body = ApiError, description = "Too many misses for this code or from this client",
-            headers(("Retry-After" = u64, description = "Seconds to wait")))
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 422, body = ApiError, description = "Not a booking code or not a phone number")
     )
 )]
 pub async fn cancel_booking(

@@ -16,6 +16,7 @@ use serde::Deserialize;
 
 /// Which media items.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MediaQuery {
     /// One activity only.
     pub activity_id: Option<i64>,

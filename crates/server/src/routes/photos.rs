@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 /// The photo to upload: which activity, and its caption.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     pub activity_id: i64,
     /// What the photo shows (1–200 characters).
@@ -29,6 +30,7 @@ pub struct UploadQuery {
 
 /// Which photos.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PhotosQuery {
     /// One activity only.
     pub activity_id: Option<i64>,
@@ -137,7 +139,8 @@ pub async fn list_photos(
     path = "/api/v1/staff/photos/{id}",
     params(("id" = i64, Path)),
     responses(
-        (status = 200, content_type = "image/jpeg", description = "The image, with its own type"),
+        (status = 200, description = "The image, with its own type",
+            content(("image/jpeg"), ("image/png"), ("image/webp"))),
         (status = 401, body = ApiError),
         (status = 403, body = ApiError),
         (status = 404, body = ApiError)

@@ -235,7 +235,8 @@ pub struct CheckInResult {
         (status = 401, body = ApiError),
         (status = 403, body = ApiError),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Wrong session, cancelled, waiting list or already in")
+        (status = 409, body = ApiError, description = "Wrong session, cancelled, waiting list or already in"),
+        (status = 422, body = ApiError, description = "Not a booking code")
     )
 )]
 pub async fn check_in(

@@ -95,6 +95,7 @@ pub const AUDIT_MAX: u32 = 1000;
 
 /// How much of the audit log.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Newest entries to return (default 200, at most 1000).
     pub limit: Option<u32>,

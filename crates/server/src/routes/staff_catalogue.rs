@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 /// Whose activities.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScopeQuery {
     /// One organisation only (organisers; lab staff always get their own).
     pub organisation_id: Option<i64>,

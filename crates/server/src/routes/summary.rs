@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 /// Whose figures.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     /// One organisation only (organisers; lab staff always get their own).
     pub organisation_id: Option<i64>,

@@ -88,6 +88,7 @@ impl SessionRow {
             window,
             status,
             waiting: self.waiting,
+            utc_offset_minutes: self.utc_offset_minutes as i32,
         }
     }
 }

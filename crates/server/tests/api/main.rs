@@ -4,9 +4,12 @@
 mod bookings;
 mod catalogue;
 mod console;
+mod contract;
 mod counts;
 mod group_commit;
 mod helpers;
+mod hostile;
+mod hostile_input;
 mod photos;
 mod rush;
 mod samples;
