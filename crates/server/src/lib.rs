@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalogue_cache;
 pub mod config;
 pub mod embedding;
+pub mod keyed_hash;
 pub mod error;
 pub mod routes;
 pub mod seed;

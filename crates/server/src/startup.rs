@@ -95,20 +95,26 @@ fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64) {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let cutoff =
-                venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(retention_days);
-            match storage.erase_personal_data(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(bookings = n, "erased personal data past retention"),
-                Err(e) => tracing::error!(error = %e, "retention run failed"),
-            }
-            match storage.erase_sample_holders(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(samples = n, "erased sample holders past retention"),
-                Err(e) => tracing::error!(error = %e, "sample retention run failed"),
-            }
+            erase_past_retention(storage.as_ref(), retention_days).await;
         }
     });
+}
+
+/// One retention run, as the server makes at start and every hour after: names, phones and
+/// idempotency records of bookings and samples whose session ended more than
+/// `retention_days` ago are erased. Failures are logged and retried at the next run.
+pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
+    let cutoff = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(retention_days);
+    match storage.erase_personal_data(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(bookings = n, "erased personal data past retention"),
+        Err(e) => tracing::error!(error = %e, "retention run failed"),
+    }
+    match storage.erase_sample_holders(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(samples = n, "erased sample holders past retention"),
+        Err(e) => tracing::error!(error = %e, "sample retention run failed"),
+    }
 }
 
 /// A started server: where it listens, and the storage behind it.
@@ -122,6 +128,7 @@ pub async fn start(
     config: &Config,
 ) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
     let enzyme_thresholds = config.enzyme_thresholds().map_err(StartupError::Settings)?;
+    let retention_days = config.retention().map_err(StartupError::Settings)?;
     let storage = open_storage(config).await?;
     let state = AppState {
         storage: storage.clone(),
@@ -132,7 +139,7 @@ pub async fn start(
         enzyme_thresholds,
         sample_lookups: Default::default(),
     };
-    spawn_retention(storage.clone(), config.retention_days);
+    spawn_retention(storage.clone(), retention_days);
     let router = app(state, config);
     let listener = TcpListener::bind(config.bind)
         .await

@@ -26,6 +26,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "0003_console.sql",
     "0004_samples.sql",
     "0005_photos.sql",
+    "0007_erasure.sql",
 );
 
 const POSTGRES: &[(&str, &str)] = embed!("postgres":
@@ -34,6 +35,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "0003_console.sql",
     "0004_samples.sql",
     "0005_photos.sql",
+    "0007_erasure.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).
