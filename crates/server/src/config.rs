@@ -223,7 +223,10 @@ mod tests {
         assert_eq!(retention("1"), Ok(1));
         for days in ["0", "-5"] {
             let why = retention(days).unwrap_err();
-            assert!(why.contains("--retention-days") && why.contains(days), "{why}");
+            assert!(
+                why.contains("--retention-days") && why.contains(days),
+                "{why}"
+            );
         }
     }
 }

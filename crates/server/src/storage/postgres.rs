@@ -76,7 +76,10 @@ impl PostgresStorage {
         let keys = Arc::new(erasure::server_keys(&pool).await?);
         let hashed = erasure::backfill_phone_hashes(&pool, &keys).await?;
         if hashed > 0 {
-            tracing::info!(rows = hashed, "hashed the phones of earlier bookings and samples");
+            tracing::info!(
+                rows = hashed,
+                "hashed the phones of earlier bookings and samples"
+            );
         }
         let admissions = Arc::new(PgAdmissions {
             pool: pool.clone(),

@@ -69,7 +69,10 @@ impl SqliteStorage {
         let keys = Arc::new(erasure::server_keys(&write).await?);
         let hashed = erasure::backfill_phone_hashes(&write, &keys).await?;
         if hashed > 0 {
-            tracing::info!(rows = hashed, "hashed the phones of earlier bookings and samples");
+            tracing::info!(
+                rows = hashed,
+                "hashed the phones of earlier bookings and samples"
+            );
         }
         let read = SqlitePoolOptions::new()
             .max_connections(4)

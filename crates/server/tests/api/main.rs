@@ -4,6 +4,7 @@
 mod bookings;
 mod catalogue;
 mod console;
+mod erasure;
 mod group_commit;
 mod helpers;
 mod photos;

@@ -14,10 +14,10 @@ use super::{book_alone, PHONE_LOCK_CLASS};
 use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
-use std::collections::HashMap;
-use std::sync::Arc;
 use labday_domain::booking::BookingStatus;
 use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The writer behind PostgreSQL's booking desk.
 pub(super) struct PgAdmissions {
@@ -70,7 +70,9 @@ impl BatchWriter for PgAdmissions {
         .fetch_all(&mut *tx)
         .await?;
         for (hash, session, day, people, status) in held {
-            if let (Some(phone), Some(h)) = (by_hash.get(&hash), Held::of(session, day, people, &status)) {
+            if let (Some(phone), Some(h)) =
+                (by_hash.get(&hash), Held::of(session, day, people, &status))
+            {
                 known.phones.entry((*phone).clone()).or_default().push(h);
             }
         }

@@ -10,11 +10,11 @@ use super::super::{BookingError, StorageError};
 use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use std::collections::HashMap;
-use std::sync::Arc;
 use labday_domain::booking::BookingStatus;
 use serde_json::{json, Value};
 use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The writer behind SQLite's booking desk.
 pub(super) struct SqliteAdmissions {
@@ -140,8 +140,8 @@ async fn read_known(
     let phones: HashMap<String, String> =
         distinct(batch, |r| Some(r.booking.phone.as_str().to_owned()))
             .into_iter()
-    .map(|phone| (hasher.phone(&phone), phone))
-    .collect();
+            .map(|phone| (hasher.phone(&phone), phone))
+            .collect();
     let hashes: Vec<&String> = phones.keys().collect();
     let held: Vec<(String, i64, NaiveDate, i64, String)> = sqlx::query_as(
         "SELECT phone_hash, session_id, session_day, adults + children, status FROM bookings \
@@ -152,7 +152,8 @@ async fn read_known(
     .fetch_all(&mut *conn)
     .await?;
     for (hash, session, day, people, status) in held {
-        if let (Some(phone), Some(h)) = (phones.get(&hash), Held::of(session, day, people, &status)) {
+        if let (Some(phone), Some(h)) = (phones.get(&hash), Held::of(session, day, people, &status))
+        {
             known.phones.entry(phone.clone()).or_default().push(h);
         }
     }
