@@ -357,8 +357,54 @@ async fn every_start_and_every_instance_share_one_secret(db: Db) {
     }
 }
 
+/// A phone photo's Exif (here a GPS latitude) is gone from what the server keeps and serves.
+async fn an_uploaded_photo_keeps_no_position(db: Db) {
+    let s = crate::staff::site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = crate::staff::sign_in(app, "lab-a", crate::staff::PASSWORD).await;
+    // Exif with a GPS IFD: GPSLatitudeRef "N" and the marker text a scan can find.
+    let mut tiff = b"II*\0\x08\0\0\0\x01\0\x25\x88\x04\0\x01\0\0\0\x1a\0\0\0\0\0\0\0".to_vec();
+    tiff.extend(b"\x01\0\x01\0\x02\0\x02\0\0\0N\0\0\0\0\0\0\0GPS-28.68N-115.86E");
+    let exif = [b"Exif\0\0".as_slice(), &tiff].concat();
+    let mut photo = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
+    photo.extend(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    photo.extend([0xFF, 0xE1]);
+    photo.extend(u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    photo.extend(&exif);
+    photo.extend([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0x34, 0xFF, 0xD9]);
+
+    let (status, kept) =
+        crate::photos::upload(app, lab.as_deref(), app.activity_id, "合影", photo.clone()).await;
+    assert_eq!(status, 201, "{kept}");
+    let id = kept["id"].as_i64().unwrap();
+    let served = app
+        .http
+        .get(format!("{}/api/v1/staff/photos/{id}", app.url))
+        .header("cookie", lab.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let has = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has(&photo, b"GPS-28.68N"), "the upload carries a position");
+    assert!(
+        !has(&served, b"GPS-28.68N") && !has(&served, b"Exif"),
+        "served with its Exif"
+    );
+    assert_eq!(kept["size_bytes"], served.len(), "the size is what is kept");
+    assert!(
+        served.ends_with(&[0x12, 0x34, 0xFF, 0xD9]),
+        "the image itself is kept"
+    );
+    let hits = cells_containing(&app.db, &["GPS-28.68N"]).await;
+    assert!(hits.is_empty(), "{hits:?}");
+}
+
 crate::on_both_databases!(
     after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows_still_count,
     phones_stored_before_hashing_are_hashed_at_start,
     every_start_and_every_instance_share_one_secret,
+    an_uploaded_photo_keeps_no_position,
 );
