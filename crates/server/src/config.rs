@@ -214,7 +214,8 @@ mod tests {
     #[test]
     fn a_retention_of_zero_or_less_is_refused_with_the_setting_named() {
         let retention = |days: &str| {
-            Cli::try_parse_from(["labday-server", "--retention-days", days])
+            let flag = format!("--retention-days={days}");
+            Cli::try_parse_from(["labday-server", flag.as_str()])
                 .unwrap()
                 .config
                 .retention()

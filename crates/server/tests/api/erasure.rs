@@ -408,3 +408,24 @@ crate::on_both_databases!(
     every_start_and_every_instance_share_one_secret,
     an_uploaded_photo_keeps_no_position,
 );
+
+/// A retention of zero days would erase bookings of sessions still to come: the server says
+/// so and does not start.
+#[tokio::test]
+async fn a_retention_of_zero_days_stops_the_server_with_the_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for days in [0, -1] {
+        let mut config = Config::for_tests(
+            dir.path().join("labday.db").display().to_string(),
+            dir.path().join("dist"),
+        );
+        config.retention_days = days;
+        match labday_server::startup::start(&config).await {
+            Err(labday_server::startup::StartupError::Settings(why)) => {
+                assert!(why.contains("--retention-days"), "{why}")
+            }
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("started with a retention of {days} days"),
+        }
+    }
+}
