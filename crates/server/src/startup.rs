@@ -90,12 +90,13 @@ pub fn app(state: AppState, config: &Config) -> Router {
 
 /// Erases personal fields of bookings and samples whose session ended more than
 /// `retention_days` ago, now and then every hour.
-fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64) {
+fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64, no_show_within_days: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
             erase_past_retention(storage.as_ref(), retention_days).await;
+            forget_past_no_show_window(storage.as_ref(), no_show_within_days).await;
         }
     });
 }
@@ -114,6 +115,18 @@ pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
         Ok(0) => {}
         Ok(n) => tracing::info!(samples = n, "erased sample holders past retention"),
         Err(e) => tracing::error!(error = %e, "sample retention run failed"),
+    }
+}
+
+/// Clears the phones' keyed hashes once no no-show rule can read them: sessions that ended
+/// more than `within_days` (and a day for time zones) ago.
+pub async fn forget_past_no_show_window(storage: &dyn Storage, within_days: i64) {
+    let cutoff =
+        venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(within_days.max(0) + 1);
+    match storage.forget_phone_hashes(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "forgot phone hashes past the no-show window"),
+        Err(e) => tracing::error!(error = %e, "forgetting phone hashes failed"),
     }
 }
 
@@ -139,7 +152,7 @@ pub async fn start(
         enzyme_thresholds,
         sample_lookups: Default::default(),
     };
-    spawn_retention(storage.clone(), retention_days);
+    spawn_retention(storage.clone(), retention_days, config.no_show_within_days);
     let router = app(state, config);
     let listener = TcpListener::bind(config.bind)
         .await

@@ -199,6 +199,9 @@ pub trait Bookings: Send + Sync {
     /// Erases name, phone and idempotency record of bookings whose session ended before
     /// `cutoff` (venue time). The phone's keyed hash stays, for the no-show pause.
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
+    /// Clears the phones' keyed hashes of bookings and samples whose session ended before
+    /// `cutoff`: past the no-show window no rule reads them.
+    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
 }
 
 /// Everything the server stores.

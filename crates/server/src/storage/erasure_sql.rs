@@ -24,6 +24,13 @@ pub(super) const SAMPLES_WITHOUT_HASH: &str = "SELECT id, phone FROM samples \
     WHERE phone IS NOT NULL AND phone_hash IS NULL ORDER BY id LIMIT ?";
 pub(super) const SET_SAMPLE_HASH: &str = "UPDATE samples SET phone_hash = ? WHERE id = ?";
 
+/// A phone's keyed hash is kept only while a rule can still read it: once a session ended
+/// longer ago than the no-show window, its bookings' and samples' hashes go too.
+pub(super) const FORGET_BOOKING_HASHES: &str = "UPDATE bookings SET phone_hash = NULL \
+    WHERE phone_hash IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
+pub(super) const FORGET_SAMPLE_HASHES: &str = "UPDATE samples SET phone_hash = NULL \
+    WHERE phone_hash IS NOT NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
+
 /// The stored secret, or why it cannot be used.
 pub(super) fn parse_secret(stored: Option<String>) -> Result<KeyedHash, super::StorageError> {
     let stored = stored.ok_or_else(|| super::StorageError::new("the server secret is missing"))?;
@@ -53,6 +60,22 @@ macro_rules! erasure_setup {
                 .fetch_optional(pool)
                 .await?;
             parse_secret(stored)
+        }
+
+        /// Clears the phone hashes of sessions that ended before `cutoff`; how many rows.
+        pub(super) async fn forget_phone_hashes(
+            pool: &$pool,
+            cutoff: chrono::NaiveDateTime,
+        ) -> Result<u64, StorageError> {
+            let mut done = 0;
+            for statement in [FORGET_BOOKING_HASHES, FORGET_SAMPLE_HASHES] {
+                done += sqlx::query(&$sql(statement))
+                    .bind(cutoff)
+                    .execute(pool)
+                    .await?
+                    .rows_affected();
+            }
+            Ok(done)
         }
 
         /// Hashes every stored phone that has no hash yet; how many rows it gave one.

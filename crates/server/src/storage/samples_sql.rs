@@ -68,9 +68,10 @@ pub(super) const TALLY_TESTS: &str = "SELECT t.sample_id, t.judgement FROM sampl
     JOIN activities a ON a.id = s.activity_id WHERE t.superseded_by IS NULL";
 pub(super) type TallySampleRow = (i64, i64, String, String, i64);
 
-/// Everything that names the holder; the phone's keyed hash stays with the sample.
+/// Everything that names the holder, the phone's keyed hash too: it only serves the
+/// per-session sample limit, and the session is over.
 pub(super) const ERASE_SAMPLE_HOLDERS: &str =
-    "UPDATE samples SET name = NULL, phone = NULL, request_digest = NULL, \
+    "UPDATE samples SET name = NULL, phone = NULL, phone_hash = NULL, request_digest = NULL, \
     idempotency_key = NULL, erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 

@@ -347,6 +347,10 @@ impl Bookings for SqliteStorage {
         view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
     }
 
+    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        erasure::forget_phone_hashes(&self.write, cutoff).await
+    }
+
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
         let done = sqlx::query(
             "UPDATE bookings SET name = NULL, phone = NULL, request_digest = NULL, \

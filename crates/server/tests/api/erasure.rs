@@ -402,13 +402,6 @@ async fn an_uploaded_photo_keeps_no_position(db: Db) {
     assert!(hits.is_empty(), "{hits:?}");
 }
 
-crate::on_both_databases!(
-    after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows_still_count,
-    phones_stored_before_hashing_are_hashed_at_start,
-    every_start_and_every_instance_share_one_secret,
-    an_uploaded_photo_keeps_no_position,
-);
-
 /// A retention of zero days would erase bookings of sessions still to come: the server says
 /// so and does not start.
 #[tokio::test]
@@ -429,3 +422,77 @@ async fn a_retention_of_zero_days_stops_the_server_with_the_reason() {
         }
     }
 }
+
+/// Rows of `sql` (a `SELECT COUNT(*)`), on a connection of its own.
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    match db {
+        TestDb::Sqlite { path, .. } => {
+            let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("db");
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count")
+        }
+        TestDb::Postgres { url, .. } => {
+            let mut conn = PgConnection::connect(url).await.expect("db");
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count")
+        }
+    }
+}
+
+/// The phone's keyed hash outlives the phone only as long as the no-show rule can read it.
+async fn phone_hashes_go_once_the_no_show_window_has_passed(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let [old, recent] = [
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    ];
+    for session in [old, recent] {
+        let (status, _) = app.book(session, PHONE, 1, 0).await;
+        assert_eq!(status, 201);
+    }
+    let hashed = |session: i64| {
+        format!(
+            "SELECT COUNT(*) FROM bookings WHERE session_id = {session} AND phone_hash IS NOT NULL"
+        )
+    };
+    assert_eq!(
+        count(&app.db, &hashed(old)).await,
+        1,
+        "written with the booking"
+    );
+    let start = now() - Duration::days(200);
+    sql(
+        &app,
+        &format!(
+            "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {old}",
+            start.format("%F %T"),
+            (start + Duration::hours(1)).format("%F %T")
+        ),
+    )
+    .await;
+    labday_server::startup::forget_past_no_show_window(app.storage.as_ref(), 180).await;
+    assert_eq!(
+        count(&app.db, &hashed(old)).await,
+        0,
+        "200 days on, no rule reads it"
+    );
+    assert_eq!(
+        count(&app.db, &hashed(recent)).await,
+        1,
+        "still within the window"
+    );
+}
+
+crate::on_both_databases!(
+    after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows_still_count,
+    phones_stored_before_hashing_are_hashed_at_start,
+    every_start_and_every_instance_share_one_secret,
+    an_uploaded_photo_keeps_no_position,
+    phone_hashes_go_once_the_no_show_window_has_passed,
+);
