@@ -2,6 +2,10 @@
 //! caption. Only JPEG, PNG and WebP are kept, recognised by their first bytes — never by a
 //! file name or a declared type, which a browser or a person can get wrong.
 
+mod metadata;
+
+pub use metadata::strip_metadata;
+
 use crate::error::{ApiError, ErrorCode};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -81,7 +85,7 @@ impl ValidPhoto {
 
 /// A caption (1–200 characters, no control characters) and an image of a kept format of at
 /// most [`PHOTO_MAX_BYTES`]; every broken rule is reported against its field (`caption`,
-/// `photo`).
+/// `photo`). The image is kept without its metadata (position, device: [`strip_metadata`]).
 pub fn validate_photo(
     activity_id: i64,
     caption: &str,
@@ -109,7 +113,7 @@ pub fn validate_photo(
             activity_id,
             caption: caption.to_owned(),
             image_type,
-            bytes,
+            bytes: strip_metadata(image_type, bytes),
         }),
         _ => Err(err),
     }

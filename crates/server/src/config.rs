@@ -137,6 +137,19 @@ impl Config {
         }
     }
 
+    /// The retention period in days, or why it cannot be one: zero or less would erase
+    /// bookings of sessions still to come, or never reach them.
+    pub fn retention(&self) -> Result<i64, String> {
+        if self.retention_days < 1 {
+            return Err(format!(
+                "--retention-days (LABDAY_RETENTION_DAYS) must be at least 1, not {}: \
+                 names and phones are erased that many days after a session ends",
+                self.retention_days
+            ));
+        }
+        Ok(self.retention_days)
+    }
+
     /// The enzyme-inhibition thresholds, or why the two settings do not fit together.
     pub fn enzyme_thresholds(&self) -> Result<Thresholds, String> {
         Thresholds::from_percent(self.enzyme_suspicious_from, self.enzyme_positive_from)
@@ -259,6 +272,26 @@ mod tests {
         ] {
             let args = std::iter::once("labday-server").chain(bad);
             assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_retention_of_zero_or_less_is_refused_with_the_setting_named() {
+        let retention = |days: &str| {
+            let flag = format!("--retention-days={days}");
+            Cli::try_parse_from(["labday-server", flag.as_str()])
+                .unwrap()
+                .config
+                .retention()
+        };
+        assert_eq!(retention("30"), Ok(30));
+        assert_eq!(retention("1"), Ok(1));
+        for days in ["0", "-5"] {
+            let why = retention(days).unwrap_err();
+            assert!(
+                why.contains("--retention-days") && why.contains(days),
+                "{why}"
+            );
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod embedding;
 pub mod error;
+pub mod keyed_hash;
 pub mod routes;
 pub mod seed;
 pub mod spa;

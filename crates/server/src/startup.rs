@@ -94,25 +94,44 @@ pub fn app(state: AppState, config: &Config) -> Router {
 
 /// Erases personal fields of bookings and samples whose session ended more than
 /// `retention_days` ago, now and then every hour.
-fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64) {
+fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64, no_show_within_days: i64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let cutoff =
-                venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(retention_days);
-            match storage.erase_personal_data(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(bookings = n, "erased personal data past retention"),
-                Err(e) => tracing::error!(error = %e, "retention run failed"),
-            }
-            match storage.erase_sample_holders(cutoff).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(samples = n, "erased sample holders past retention"),
-                Err(e) => tracing::error!(error = %e, "sample retention run failed"),
-            }
+            erase_past_retention(storage.as_ref(), retention_days).await;
+            forget_past_no_show_window(storage.as_ref(), no_show_within_days).await;
         }
     });
+}
+
+/// One retention run, as the server makes at start and every hour after: names, phones and
+/// idempotency records of bookings and samples whose session ended more than
+/// `retention_days` ago are erased. Failures are logged and retried at the next run.
+pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
+    let cutoff = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(retention_days);
+    match storage.erase_personal_data(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(bookings = n, "erased personal data past retention"),
+        Err(e) => tracing::error!(error = %e, "retention run failed"),
+    }
+    match storage.erase_sample_holders(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(samples = n, "erased sample holders past retention"),
+        Err(e) => tracing::error!(error = %e, "sample retention run failed"),
+    }
+}
+
+/// Clears the phones' keyed hashes once no no-show rule can read them: sessions that ended
+/// more than `within_days` (and a day for time zones) ago.
+pub async fn forget_past_no_show_window(storage: &dyn Storage, within_days: i64) {
+    let cutoff =
+        venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(within_days.max(0) + 1);
+    match storage.forget_phone_hashes(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "forgot phone hashes past the no-show window"),
+        Err(e) => tracing::error!(error = %e, "forgetting phone hashes failed"),
+    }
 }
 
 /// A started server: where it listens, and the storage behind it.
@@ -126,6 +145,7 @@ pub async fn start(
     config: &Config,
 ) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
     let enzyme_thresholds = config.enzyme_thresholds().map_err(StartupError::Settings)?;
+    let retention_days = config.retention().map_err(StartupError::Settings)?;
     let storage = open_storage(config).await?;
     let throttle = Arc::new(crate::throttle::Throttle::new(
         storage.clone(),
@@ -147,7 +167,7 @@ pub async fn start(
         no_show: config.no_show_policy(),
         enzyme_thresholds,
     };
-    spawn_retention(storage.clone(), config.retention_days);
+    spawn_retention(storage.clone(), retention_days, config.no_show_within_days);
     let router = app(state, config);
     let listener = TcpListener::bind(config.bind)
         .await

@@ -32,6 +32,7 @@ mod admission;
 mod catalogue_sql;
 mod columns;
 mod console_sql;
+mod erasure_sql;
 mod migrations;
 pub mod photos;
 pub mod postgres;
@@ -196,8 +197,12 @@ pub trait Bookings: Send + Sync {
         phone: &Phone,
         now: DateTime<Utc>,
     ) -> Result<BookingView, BookingError>;
-    /// Erases name and phone of bookings whose session ended before `cutoff` (venue time).
+    /// Erases name, phone and idempotency record of bookings whose session ended before
+    /// `cutoff` (venue time). The phone's keyed hash stays, for the no-show pause.
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
+    /// Clears the phones' keyed hashes of bookings and samples whose session ended before
+    /// `cutoff`: past the no-show window no rule reads them.
+    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
 }
 
 /// Everything the server stores.
@@ -213,4 +218,6 @@ pub trait Storage:
     + throttles::Throttles
 {
     fn backend(&self) -> &'static str;
+    /// Keyed hashes under this database's server secret (idempotency records, phones).
+    fn keyed_hash(&self) -> &crate::keyed_hash::KeyedHash;
 }

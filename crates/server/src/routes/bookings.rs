@@ -3,6 +3,7 @@
 
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
+use crate::keyed_hash::KeyedHash;
 use crate::state::AppState;
 use crate::storage::{BookingContext, BookingError};
 use crate::throttle::{self, Attempt};
@@ -48,13 +49,27 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, App
     Ok(Some(key.to_owned()))
 }
 
-fn idempotency(
+/// The idempotency record of a request: the client's key and the request body, each as a
+/// keyed hash. Equal bodies give equal digests, so a retry is told from a different request
+/// without the record holding the name or the phone.
+pub(crate) fn idempotency_record<T: serde::Serialize>(
+    keys: &KeyedHash,
     headers: &HeaderMap,
-    request: &BookingRequest,
+    request: &T,
 ) -> Result<Option<(String, String)>, AppError> {
-    // The request itself is the digest: equal requests are the same booking.
-    Ok(idempotency_key(headers)?
-        .map(|key| (key, serde_json::to_string(request).unwrap_or_default())))
+    let Some(key) = idempotency_key(headers)? else {
+        return Ok(None);
+    };
+    // The parsed request re-serialised, not the bytes sent: field order and spacing are the
+    // client's, and must not make a retry look different.
+    let canonical = serde_json::to_vec(request).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise a request for its digest");
+        AppError::new(ErrorCode::Internal, "Something went wrong")
+    })?;
+    Ok(Some((
+        keys.idempotency_key(&key),
+        keys.request_digest(&canonical),
+    )))
 }
 
 /// Books a session: confirmed when the whole party fits, waitlisted otherwise.
@@ -96,7 +111,7 @@ pub async fn create_booking(
         daily_limit: state.daily_limit,
         no_show: state.no_show,
         code: fresh_code(),
-        idempotency: idempotency(&headers, &request)?,
+        idempotency: idempotency_record(state.storage.keyed_hash(), &headers, &request)?,
     };
     let view = match state.storage.book(valid, ctx).await {
         Ok(view) => view,

@@ -6,7 +6,7 @@
 
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
-use crate::routes::bookings::{fresh_code, idempotency_key};
+use crate::routes::bookings::{fresh_code, idempotency_record};
 use crate::state::AppState;
 use crate::storage::samples::{BoardScope, RegistrationContext};
 use crate::throttle;
@@ -54,11 +54,10 @@ pub async fn register_samples(
     let now = Utc::now();
     let today = venue_local(now, SHANGHAI_OFFSET_MINUTES).date();
     let valid = request.validate(today)?;
-    let digest = serde_json::to_string(&request).unwrap_or_default();
     let ctx = RegistrationContext {
         now,
         codes: valid.items.iter().map(|_| fresh_code()).collect(),
-        idempotency: idempotency_key(&headers)?.map(|key| (key, digest)),
+        idempotency: idempotency_record(state.storage.keyed_hash(), &headers, &request)?,
     };
     let samples = state.storage.register_samples(valid, ctx).await?;
     state.catalogue_cache.clear();

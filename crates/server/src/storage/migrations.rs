@@ -27,6 +27,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "0004_samples.sql",
     "0005_photos.sql",
     "0006_counts.sql",
+    "0007_erasure.sql",
     "0008_throttles.sql",
 );
 
@@ -37,6 +38,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "0004_samples.sql",
     "0005_photos.sql",
     "0006_counts.sql",
+    "0007_erasure.sql",
     "0008_throttles.sql",
 );
 

@@ -22,6 +22,7 @@ use super::{
     BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
     Storage, StorageError,
 };
+use crate::keyed_hash::KeyedHash;
 use admit::PgAdmissions;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
@@ -36,6 +37,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 crate::storage::catalogue_sql::catalogue_reads!(PgPool, sql: crate::storage::samples_sql::numbered);
+
+mod erasure {
+    crate::storage::erasure_sql::erasure_setup!(sqlx::PgPool, sql: crate::storage::samples_sql::numbered);
+}
 
 /// Connections per server process. Bookings of one session queue on its row lock anyway, so
 /// a few connections keep the database busy; several processes must stay well below
@@ -58,6 +63,7 @@ pub struct PostgresStorage {
     admissions: Arc<PgAdmissions>,
     /// Bookings queue here and are admitted in batches (group commit, `admit.rs`).
     desk: Desk,
+    keys: Arc<crate::keyed_hash::KeyedHash>,
 }
 
 impl PostgresStorage {
@@ -71,19 +77,41 @@ impl PostgresStorage {
             .connect_with(options)
             .await?;
         super::migrations::postgres().await?.run(&pool).await?;
-        let admissions = Arc::new(PgAdmissions { pool: pool.clone() });
+        let keys = Arc::new(erasure::server_keys(&pool).await?);
+        let hashed = erasure::backfill_phone_hashes(&pool, &keys).await?;
+        if hashed > 0 {
+            tracing::info!(
+                rows = hashed,
+                "hashed the phones of earlier bookings and samples"
+            );
+        }
+        let admissions = Arc::new(PgAdmissions {
+            pool: pool.clone(),
+            keys: keys.clone(),
+        });
         let desk = Desk::open(admissions.clone(), BOOKING_WRITERS);
         Ok(PostgresStorage {
             pool,
             admissions,
             desk,
+            keys,
         })
+    }
+
+    /// Nothing to do after an erasure: PostgreSQL's (auto)vacuum reclaims the old row
+    /// versions; the server cannot force their bytes out of the files any sooner.
+    async fn forget_erased(&self) -> Result<(), StorageError> {
+        Ok(())
     }
 }
 
 impl Storage for PostgresStorage {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn keyed_hash(&self) -> &crate::keyed_hash::KeyedHash {
+        &self.keys
     }
 }
 
@@ -279,6 +307,7 @@ enum Attempt {
 /// capacity decision and one statement that inserts the booking and moves the counter.
 async fn try_book(
     pool: &PgPool,
+    keys: &KeyedHash,
     booking: &ValidBooking,
     ctx: &BookingContext,
 ) -> Result<Attempt, BookingError> {
@@ -316,15 +345,17 @@ async fn try_book(
         return Err(refused(ErrorCode::PartyTooLarge));
     }
     let day = session.starts_at.date();
+    // By the phone's keyed hash: it outlives the phone's erasure, and so do no-shows.
+    let phone_hash = keys.phone(phone);
     let (duplicate, that_day, no_shows): (bool, i64, Vec<NaiveDate>) = sqlx::query_as(&format!(
             "SELECT \
-               EXISTS (SELECT 1 FROM bookings WHERE session_id = $1 AND phone = $2 AND status IN {HOLDING}), \
+               EXISTS (SELECT 1 FROM bookings WHERE session_id = $1 AND phone_hash = $2 AND status IN {HOLDING}), \
                (SELECT COALESCE(SUM(adults + children), 0)::BIGINT FROM bookings \
-                  WHERE phone = $2 AND session_day = $3 AND status IN {HOLDING}), \
-               ARRAY(SELECT session_day FROM bookings WHERE phone = $2 AND status = 'no_show')"
+                  WHERE phone_hash = $2 AND session_day = $3 AND status IN {HOLDING}), \
+               ARRAY(SELECT session_day FROM bookings WHERE phone_hash = $2 AND status = 'no_show')"
         ))
         .bind(session.id)
-        .bind(phone)
+        .bind(&phone_hash)
         .bind(day)
         .fetch_one(&mut *tx)
         .await?;
@@ -360,8 +391,8 @@ async fn try_book(
     let (key, digest) = ctx.idempotency.clone().unzip();
     let inserted = sqlx::query(&format!(
             "WITH booking AS ( \
-               INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING adults + children AS people) \
+               INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12) RETURNING adults + children AS people) \
              UPDATE sessions SET {counter} = {counter} + (SELECT people FROM booking) WHERE id = $1"
         ))
         .bind(session.id)
@@ -375,6 +406,7 @@ async fn try_book(
         .bind(stamp)
         .bind(key)
         .bind(digest)
+        .bind(&phone_hash)
         .execute(&mut *tx)
         .await;
     if let Err(e) = inserted {
@@ -395,10 +427,11 @@ async fn try_book(
 /// One booking in a transaction of its own: a lone request, or one whose batch failed.
 async fn book_alone(
     pool: &PgPool,
+    keys: &KeyedHash,
     booking: &ValidBooking,
     ctx: &BookingContext,
 ) -> Result<BookingView, BookingError> {
-    match try_book(pool, booking, ctx).await? {
+    match try_book(pool, keys, booking, ctx).await? {
         Attempt::Done(view) => Ok(*view),
         Attempt::KeyTaken => {
             let (key, digest) = ctx.idempotency.as_ref().ok_or_else(|| {
@@ -513,9 +546,14 @@ impl Bookings for PostgresStorage {
         view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
     }
 
+    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        erasure::forget_phone_hashes(&self.pool, cutoff).await
+    }
+
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
         let done = sqlx::query(
-            "UPDATE bookings SET name = NULL, phone = NULL, erased_at = LOCALTIMESTAMP(0) \
+            "UPDATE bookings SET name = NULL, phone = NULL, request_digest = NULL, \
+             idempotency_key = NULL, erased_at = LOCALTIMESTAMP(0) \
              WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < $1)",
         )
         .bind(cutoff)

@@ -32,11 +32,12 @@ pub(super) type SessionForRegistration = (String, String, NaiveDateTime, NaiveDa
 
 pub(super) const SAMPLES_BY_IDEMPOTENCY_KEY: &str =
     "SELECT id, request_digest FROM samples WHERE idempotency_key = ? ORDER BY id";
+/// By the phone's keyed hash, like the booking rules.
 pub(super) const SAMPLES_OF_PHONE: &str =
-    "SELECT COUNT(*) FROM samples WHERE session_id = ? AND phone = ?";
+    "SELECT COUNT(*) FROM samples WHERE session_id = ? AND phone_hash = ?";
 pub(super) const INSERT_SAMPLE: &str = "INSERT INTO samples (session_id, code, variety, \
-    variety_other, bought_at, bought_on, name, phone, registered_at, consent_at, \
-    idempotency_key, request_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    variety_other, bought_at, bought_on, name, phone, phone_hash, registered_at, consent_at, \
+    idempotency_key, request_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 pub(super) const SAMPLE_ORGANISATION: &str = "SELECT a.organisation_id FROM samples m \
     JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id \
@@ -66,8 +67,11 @@ pub(super) const TALLY_TESTS: &str = "SELECT t.sample_id, t.judgement FROM sampl
     JOIN activities a ON a.id = s.activity_id WHERE t.superseded_by IS NULL";
 pub(super) type TallySampleRow = (i64, i64, String, String, i64);
 
+/// Everything that names the holder, the phone's keyed hash too: it only serves the
+/// per-session sample limit, and the session is over.
 pub(super) const ERASE_SAMPLE_HOLDERS: &str =
-    "UPDATE samples SET name = NULL, phone = NULL, erased_at = ? \
+    "UPDATE samples SET name = NULL, phone = NULL, phone_hash = NULL, request_digest = NULL, \
+    idempotency_key = NULL, erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 
 from_row! {
@@ -420,9 +424,10 @@ macro_rules! samples_storage {
                     return Err(refused(ErrorCode::WindowClosed));
                 }
                 let phone = registration.phone.as_str();
+                let phone_hash = self.keys.phone(phone);
                 let held: i64 = sqlx::query_scalar(&q(SAMPLES_OF_PHONE))
                     .bind(registration.session_id)
-                    .bind(phone)
+                    .bind(&phone_hash)
                     .fetch_one(&mut *tx)
                     .await?;
                 // Compared wide: neither the stored count nor the request can wrap the sum.
@@ -443,6 +448,7 @@ macro_rules! samples_storage {
                         .bind(item.bought_on)
                         .bind(registration.name.as_str())
                         .bind(phone)
+                        .bind(&phone_hash)
                         .bind(local_now)
                         .bind(local_now)
                         .bind(key.clone())
@@ -638,12 +644,16 @@ macro_rules! samples_storage {
                 &self,
                 cutoff: NaiveDateTime,
             ) -> Result<u64, StorageError> {
-                Ok(sqlx::query(&q(ERASE_SAMPLE_HOLDERS))
+                let erased = sqlx::query(&q(ERASE_SAMPLE_HOLDERS))
                     .bind(cutoff)
                     .bind(cutoff)
                     .execute(&self.$write)
                     .await?
-                    .rows_affected())
+                    .rows_affected();
+                if erased > 0 {
+                    self.forget_erased().await?;
+                }
+                Ok(erased)
             }
         }
     };

@@ -34,12 +34,17 @@ use std::time::Duration;
 
 crate::storage::catalogue_sql::catalogue_reads!(SqlitePool, sql: crate::storage::samples_sql::as_is);
 
+mod erasure {
+    crate::storage::erasure_sql::erasure_setup!(sqlx::SqlitePool, sql: crate::storage::samples_sql::as_is);
+}
+
 pub struct SqliteStorage {
     read: SqlitePool,
     write: SqlitePool,
     admissions: Arc<SqliteAdmissions>,
     /// Bookings queue here and are admitted in batches on the writer connection.
     desk: Desk,
+    keys: Arc<crate::keyed_hash::KeyedHash>,
 }
 
 impl SqliteStorage {
@@ -55,18 +60,30 @@ impl SqliteStorage {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted and overwritten content is zeroed, so erased names and phones do not
+            // linger in free space of the file.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
         super::migrations::sqlite().await?.run(&write).await?;
+        let keys = Arc::new(erasure::server_keys(&write).await?);
+        let hashed = erasure::backfill_phone_hashes(&write, &keys).await?;
+        if hashed > 0 {
+            tracing::info!(
+                rows = hashed,
+                "hashed the phones of earlier bookings and samples"
+            );
+        }
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
         let admissions = Arc::new(SqliteAdmissions {
             write: write.clone(),
+            keys: keys.clone(),
         });
         let desk = Desk::open(admissions.clone(), 1);
         Ok(SqliteStorage {
@@ -74,13 +91,27 @@ impl SqliteStorage {
             write,
             admissions,
             desk,
+            keys,
         })
+    }
+
+    /// After an erasure: copies the WAL back into the file and empties it, so the erased
+    /// rows' earlier page images do not stay in the WAL until it is overwritten.
+    async fn forget_erased(&self) -> Result<(), StorageError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 }
 
 impl Storage for SqliteStorage {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn keyed_hash(&self) -> &crate::keyed_hash::KeyedHash {
+        &self.keys
     }
 }
 
@@ -321,14 +352,22 @@ impl Bookings for SqliteStorage {
         view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
     }
 
+    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        erasure::forget_phone_hashes(&self.write, cutoff).await
+    }
+
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
         let done = sqlx::query(
-            "UPDATE bookings SET name = NULL, phone = NULL, erased_at = CURRENT_TIMESTAMP \
+            "UPDATE bookings SET name = NULL, phone = NULL, request_digest = NULL, \
+             idempotency_key = NULL, erased_at = CURRENT_TIMESTAMP \
              WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)",
         )
         .bind(cutoff)
         .execute(&self.write)
         .await?;
+        if done.rows_affected() > 0 {
+            self.forget_erased().await?;
+        }
         Ok(done.rows_affected())
     }
 }

@@ -6,6 +6,7 @@ mod catalogue;
 mod console;
 mod contract;
 mod counts;
+mod erasure;
 mod group_commit;
 mod helpers;
 mod hostile;

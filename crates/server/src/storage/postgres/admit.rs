@@ -11,14 +11,19 @@ use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known
 use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
 use super::{book_alone, PHONE_LOCK_CLASS};
+use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::booking::BookingStatus;
 use sqlx::{PgConnection, PgPool};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The writer behind PostgreSQL's booking desk.
 pub(super) struct PgAdmissions {
     pub(super) pool: PgPool,
+    /// Phones are read and written by their keyed hash too.
+    pub(super) keys: Arc<KeyedHash>,
 }
 
 #[async_trait]
@@ -53,16 +58,22 @@ impl BatchWriter for PgAdmissions {
                 .map(|(key, code, digest)| (key, (code, digest)))
                 .collect();
         }
+        // Read by the phones' keyed hashes, which outlive erasure (no-shows count for months).
+        let by_hash: HashMap<String, &String> =
+            phones.iter().map(|p| (self.keys.phone(p), p)).collect();
+        let hashes: Vec<&String> = by_hash.keys().collect();
         let held: Vec<(String, i64, NaiveDate, i64, String)> = sqlx::query_as(
-            "SELECT phone, session_id, session_day, adults + children, status FROM bookings \
-             WHERE phone = ANY($1) AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
+            "SELECT phone_hash, session_id, session_day, adults + children, status FROM bookings \
+             WHERE phone_hash = ANY($1) AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
         )
-        .bind(&phones)
+        .bind(&hashes)
         .fetch_all(&mut *tx)
         .await?;
-        for (phone, session, day, people, status) in held {
-            if let Some(h) = Held::of(session, day, people, &status)? {
-                known.phones.entry(phone).or_default().push(h);
+        for (hash, session, day, people, status) in held {
+            if let (Some(phone), Some(h)) =
+                (by_hash.get(&hash), Held::of(session, day, people, &status)?)
+            {
+                known.phones.entry((*phone).clone()).or_default().push(h);
             }
         }
 
@@ -91,11 +102,11 @@ impl BatchWriter for PgAdmissions {
             let digests: Vec<Option<String>> =
                 rows.iter().map(|b| b.request_digest.clone()).collect();
             sqlx::query(
-                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
-                 SELECT session_id, code, name, phone, adults, children, status, session_day, stamp, stamp, key, digest \
+                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash) \
+                 SELECT session_id, code, name, phone, adults, children, status, session_day, stamp, stamp, key, digest, phone_hash \
                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], \
-                   $7::text[], $8::date[], $9::timestamp[], $10::text[], $11::text[]) WITH ORDINALITY \
-                   AS t(session_id, code, name, phone, adults, children, status, session_day, stamp, key, digest, n) \
+                   $7::text[], $8::date[], $9::timestamp[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY \
+                   AS t(session_id, code, name, phone, adults, children, status, session_day, stamp, key, digest, phone_hash, n) \
                  ORDER BY n",
             )
             .bind(&session_ids)
@@ -109,6 +120,7 @@ impl BatchWriter for PgAdmissions {
             .bind(&stamps)
             .bind(&keys)
             .bind(&digests)
+            .bind(column(&|b| self.keys.phone(&b.phone)))
             .execute(&mut *tx)
             .await?;
         }
@@ -148,7 +160,7 @@ impl BatchWriter for PgAdmissions {
     }
 
     async fn admit_alone(&self, request: &Request) -> Answer {
-        book_alone(&self.pool, &request.booking, &request.ctx).await
+        book_alone(&self.pool, &self.keys, &request.booking, &request.ctx).await
     }
 }
 

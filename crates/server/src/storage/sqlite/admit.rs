@@ -7,33 +7,39 @@ use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known
 use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
 
+use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use labday_domain::booking::BookingStatus;
 use serde_json::{json, Value};
 use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The writer behind SQLite's booking desk.
 pub(super) struct SqliteAdmissions {
     pub(super) write: SqlitePool,
+    /// Phones are read and written by their keyed hash too.
+    pub(super) keys: Arc<KeyedHash>,
 }
 
 /// Values per booking in `INSERT_BOOKINGS`'s list.
-const BOOKING_FIELDS: usize = 11;
+const BOOKING_FIELDS: usize = 12;
 
 /// The batch's new bookings, from one flat JSON list of `BOOKING_FIELDS` scalars each, in
 /// arrival order (so ids, and waiting-list places, follow it). A list of scalars, not of
 /// objects: `json_each` makes an object row's text anew every time it is named, and each
 /// `->> 'field'` parses it again, which was about 15 % of a booking's instructions.
-const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, phone, adults, \
-    children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
-    SELECT max(CASE WHEN key % 11 = 0 THEN value END), max(CASE WHEN key % 11 = 1 THEN value END), \
-      max(CASE WHEN key % 11 = 2 THEN value END), max(CASE WHEN key % 11 = 3 THEN value END), \
-      max(CASE WHEN key % 11 = 4 THEN value END), max(CASE WHEN key % 11 = 5 THEN value END), \
-      max(CASE WHEN key % 11 = 6 THEN value END), max(CASE WHEN key % 11 = 7 THEN value END), \
-      max(CASE WHEN key % 11 = 8 THEN value END), max(CASE WHEN key % 11 = 8 THEN value END), \
-      max(CASE WHEN key % 11 = 9 THEN value END), max(CASE WHEN key % 11 = 10 THEN value END) \
-    FROM json_each(?) GROUP BY key / 11 ORDER BY key / 11";
+const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
+    adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
+    SELECT max(CASE WHEN key % 12 = 0 THEN value END), max(CASE WHEN key % 12 = 1 THEN value END), \
+      max(CASE WHEN key % 12 = 2 THEN value END), max(CASE WHEN key % 12 = 3 THEN value END), \
+      max(CASE WHEN key % 12 = 4 THEN value END), max(CASE WHEN key % 12 = 5 THEN value END), \
+      max(CASE WHEN key % 12 = 6 THEN value END), max(CASE WHEN key % 12 = 7 THEN value END), \
+      max(CASE WHEN key % 12 = 8 THEN value END), max(CASE WHEN key % 12 = 9 THEN value END), \
+      max(CASE WHEN key % 12 = 9 THEN value END), max(CASE WHEN key % 12 = 10 THEN value END), \
+      max(CASE WHEN key % 12 = 11 THEN value END) \
+    FROM json_each(?) GROUP BY key / 12 ORDER BY key / 12";
 
 fn json_list<T: serde::Serialize>(values: &[T]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
@@ -43,7 +49,7 @@ fn json_list<T: serde::Serialize>(values: &[T]) -> String {
 impl BatchWriter for SqliteAdmissions {
     async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError> {
         let mut tx = self.write.begin().await?;
-        let mut known = read_known(&mut tx, batch).await?;
+        let mut known = read_known(&mut tx, &self.keys, batch).await?;
         let plan = decide(&mut known, batch);
         if !plan.inserts.is_empty() {
             // One flat list, BOOKING_FIELDS values per booking in the INSERT's column order.
@@ -54,6 +60,7 @@ impl BatchWriter for SqliteAdmissions {
                     json!(b.code),
                     json!(b.name),
                     json!(b.phone),
+                    json!(self.keys.phone(&b.phone)),
                     json!(b.adults),
                     json!(b.children),
                     json!(b.status.as_str()),
@@ -99,7 +106,11 @@ impl BatchWriter for SqliteAdmissions {
 }
 
 /// The sessions, earlier idempotency keys and phones' bookings a batch depends on.
-async fn read_known(conn: &mut SqliteConnection, batch: &[Request]) -> Result<Known, sqlx::Error> {
+async fn read_known(
+    conn: &mut SqliteConnection,
+    hasher: &KeyedHash,
+    batch: &[Request],
+) -> Result<Known, sqlx::Error> {
     let mut known = Known::default();
     let keys = distinct(batch, |r| {
         r.ctx.idempotency.as_ref().map(|(k, _)| k.clone())
@@ -125,18 +136,25 @@ async fn read_known(conn: &mut SqliteConnection, batch: &[Request]) -> Result<Kn
     .fetch_all(&mut *conn)
     .await?;
     known.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
-    let phones = distinct(batch, |r| Some(r.booking.phone.as_str().to_owned()));
+    // Read by the phones' keyed hashes, which outlive erasure (no-shows count for months).
+    let phones: HashMap<String, String> =
+        distinct(batch, |r| Some(r.booking.phone.as_str().to_owned()))
+            .into_iter()
+            .map(|phone| (hasher.phone(&phone), phone))
+            .collect();
+    let hashes: Vec<&String> = phones.keys().collect();
     let held: Vec<(String, i64, NaiveDate, i64, String)> = sqlx::query_as(
-        "SELECT phone, session_id, session_day, adults + children, status FROM bookings \
-         WHERE phone IN (SELECT value FROM json_each(?)) \
+        "SELECT phone_hash, session_id, session_day, adults + children, status FROM bookings \
+         WHERE phone_hash IN (SELECT value FROM json_each(?)) \
          AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
     )
-    .bind(json_list(&phones))
+    .bind(json_list(&hashes))
     .fetch_all(&mut *conn)
     .await?;
-    for (phone, session, day, people, status) in held {
-        if let Some(h) = Held::of(session, day, people, &status)? {
-            known.phones.entry(phone).or_default().push(h);
+    for (hash, session, day, people, status) in held {
+        if let (Some(phone), Some(h)) = (phones.get(&hash), Held::of(session, day, people, &status)?)
+        {
+            known.phones.entry(phone.clone()).or_default().push(h);
         }
     }
     Ok(known)

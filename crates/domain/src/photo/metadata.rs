@@ -1,0 +1,326 @@
+//! Removes what a camera writes about where and with what a photo was taken (Exif with its
+//! GPS position, XMP, IPTC, text comments) before a photo is kept. Summary photos are of
+//! citizens at an open day; the file must not also say where the photographer lives or which
+//! phone they carry. Only the container is walked — segments and chunks are dropped whole,
+//! pixels are never decoded — so no image library is needed.
+//!
+//! A file whose structure stops making sense part way (cut short, a length past the end) is
+//! kept from that point as sent: what follows cannot be read as metadata by a viewer either.
+
+use super::ImageType;
+
+/// The image without its metadata; the image unchanged when it carries none.
+pub fn strip_metadata(image_type: ImageType, bytes: Vec<u8>) -> Vec<u8> {
+    let stripped = match image_type {
+        ImageType::Jpeg => strip_jpeg(&bytes),
+        ImageType::Png => strip_png(&bytes),
+        ImageType::Webp => strip_webp(&bytes),
+    };
+    stripped.unwrap_or(bytes)
+}
+
+/// JPEG segments kept: APP0 (JFIF), APP2 when it is an ICC colour profile, APP14 (Adobe: the
+/// colour transform of CMYK files). Other APPn (Exif and XMP in APP1, IPTC in APP13, maker
+/// data) and comments go. `None` when nothing was dropped.
+fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..2)?);
+    let mut dropped = false;
+    let mut i = 2;
+    while i < bytes.len() {
+        // A marker is 0xFF (possibly repeated as fill) and a code.
+        if bytes[i] != 0xFF {
+            break;
+        }
+        let mut code_at = i + 1;
+        while bytes.get(code_at) == Some(&0xFF) {
+            code_at += 1;
+        }
+        let Some(&code) = bytes.get(code_at) else {
+            break;
+        };
+        // Start of scan or end of image: the rest is image data.
+        if code == 0xDA || code == 0xD9 {
+            break;
+        }
+        // Markers without a length.
+        if code == 0x01 || (0xD0..=0xD7).contains(&code) {
+            out.extend_from_slice(&bytes[i..=code_at]);
+            i = code_at + 1;
+            continue;
+        }
+        let Some(len) = bytes
+            .get(code_at + 1..code_at + 3)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        else {
+            break;
+        };
+        let end = code_at + 1 + len;
+        if len < 2 || end > bytes.len() {
+            break;
+        }
+        let payload = &bytes[code_at + 3..end];
+        let keep = match code {
+            0xE0 => true,
+            0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+            0xEE => payload.starts_with(b"Adobe"),
+            0xE1..=0xEF | 0xFE => false,
+            _ => true,
+        };
+        if keep {
+            out.extend_from_slice(&bytes[i..end]);
+        } else {
+            dropped = true;
+        }
+        i = end;
+    }
+    out.extend_from_slice(&bytes[i..]);
+    dropped.then_some(out)
+}
+
+/// PNG chunks dropped: `eXIf` and the text chunks (`tEXt`, `zTXt`, `iTXt`), where cameras
+/// and editors put position, device and author. `None` when nothing was dropped.
+fn strip_png(bytes: &[u8]) -> Option<Vec<u8>> {
+    const SIGNATURE: usize = 8;
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..SIGNATURE)?);
+    let mut dropped = false;
+    let mut i = SIGNATURE;
+    while let Some(header) = bytes.get(i..i + 8) {
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        // Length, type, data, CRC.
+        let Some(end) = len.checked_add(12).and_then(|n| n.checked_add(i)) else {
+            break;
+        };
+        if end > bytes.len() {
+            break;
+        }
+        match &header[4..8] {
+            b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" => dropped = true,
+            _ => out.extend_from_slice(&bytes[i..end]),
+        }
+        i = end;
+    }
+    out.extend_from_slice(&bytes[i..]);
+    dropped.then_some(out)
+}
+
+/// WebP chunks dropped: `EXIF` and `XMP `; the extended header's flags for them are cleared
+/// and the RIFF size set to what is left. `None` when nothing was dropped.
+fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
+    const HEADER: usize = 12;
+    const EXIF_FLAG: u8 = 0x08;
+    const XMP_FLAG: u8 = 0x04;
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(bytes.get(..HEADER)?);
+    let mut dropped = false;
+    let mut flags_at = None;
+    let mut i = HEADER;
+    while let Some(header) = bytes.get(i..i + 8) {
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        // Chunks are padded to an even size.
+        let Some(end) = size
+            .checked_add(8 + size % 2)
+            .and_then(|n| n.checked_add(i))
+        else {
+            break;
+        };
+        if end > bytes.len() {
+            break;
+        }
+        match &header[..4] {
+            b"EXIF" | b"XMP " => dropped = true,
+            fourcc => {
+                if fourcc == b"VP8X" && size >= 1 {
+                    flags_at = Some(out.len() + 8);
+                }
+                out.extend_from_slice(&bytes[i..end]);
+            }
+        }
+        i = end;
+    }
+    out.extend_from_slice(&bytes[i..]);
+    if !dropped {
+        return None;
+    }
+    if let Some(at) = flags_at {
+        out[at] &= !(EXIF_FLAG | XMP_FLAG);
+    }
+    let riff_size = u32::try_from(out.len() - 8).ok()?;
+    out[4..8].copy_from_slice(&riff_size.to_le_bytes());
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A little-endian TIFF block, as inside Exif, whose IFD0 points at a GPS IFD holding a
+    /// latitude (`GPSLatitudeRef` "N", `GPSLatitude` 28°41′N, Nanchang).
+    fn tiff_with_gps() -> Vec<u8> {
+        let mut t = b"II*\0".to_vec();
+        t.extend(8u32.to_le_bytes());
+        // IFD0: one entry, GPSInfo (0x8825, LONG) -> offset 26.
+        t.extend(1u16.to_le_bytes());
+        t.extend([0x25, 0x88, 4, 0]);
+        t.extend(1u32.to_le_bytes());
+        t.extend(26u32.to_le_bytes());
+        t.extend(0u32.to_le_bytes());
+        // GPS IFD: GPSLatitudeRef (1, ASCII, 2) "N"; GPSLatitude (2, RATIONAL, 3) at 56.
+        t.extend(2u16.to_le_bytes());
+        t.extend([1, 0, 2, 0]);
+        t.extend(2u32.to_le_bytes());
+        t.extend(*b"N\0\0\0");
+        t.extend([2, 0, 5, 0]);
+        t.extend(3u32.to_le_bytes());
+        t.extend(56u32.to_le_bytes());
+        t.extend(0u32.to_le_bytes());
+        for (num, den) in [(28u32, 1u32), (41, 1), (0, 1)] {
+            t.extend(num.to_le_bytes());
+            t.extend(den.to_le_bytes());
+        }
+        t
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn jpeg_segment(code: u8, payload: &[u8]) -> Vec<u8> {
+        let mut s = vec![0xFF, code];
+        s.extend(u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+        s.extend(payload);
+        s
+    }
+
+    #[test]
+    fn a_jpeg_loses_exif_xmp_and_comments_but_keeps_jfif_icc_and_the_image() {
+        let jfif = jpeg_segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        let exif = jpeg_segment(0xE1, &[b"Exif\0\0".as_slice(), &tiff_with_gps()].concat());
+        let xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>");
+        let icc = jpeg_segment(0xE2, b"ICC_PROFILE\0\x01\x01profile");
+        let comment = jpeg_segment(0xFE, b"iPhone 15 Pro");
+        let tables = jpeg_segment(0xDB, &[0u8; 65]);
+        let scan = [
+            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
+            &[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9],
+        ]
+        .concat();
+        let photo = [
+            &[0xFF, 0xD8][..],
+            &jfif,
+            &exif,
+            &xmp,
+            &icc,
+            &comment,
+            &tables,
+            &scan,
+        ]
+        .concat();
+        assert_eq!(ImageType::sniff(&photo), Some(ImageType::Jpeg));
+
+        let kept = strip_metadata(ImageType::Jpeg, photo.clone());
+        assert_eq!(
+            kept,
+            [&[0xFF, 0xD8][..], &jfif, &icc, &tables, &scan].concat()
+        );
+        assert!(!contains(&kept, b"Exif") && !contains(&kept, &tiff_with_gps()));
+        assert!(!contains(&kept, b"xmpmeta") && !contains(&kept, b"iPhone"));
+        // Nothing to remove: the same bytes.
+        assert_eq!(strip_metadata(ImageType::Jpeg, kept.clone()), kept);
+    }
+
+    fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
+        c.extend(kind);
+        c.extend(data);
+        c.extend([0, 0, 0, 0]); // The CRC is not checked here.
+        c
+    }
+
+    #[test]
+    fn a_png_loses_exif_and_text_chunks() {
+        let signature = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let ihdr = png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+        let exif = png_chunk(b"eXIf", &tiff_with_gps());
+        let text = png_chunk(b"tEXt", b"Author\0Zhang San");
+        let itxt = png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta/>");
+        let ztxt = png_chunk(b"zTXt", b"Comment\0\0x");
+        let idat = png_chunk(b"IDAT", &[0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1]);
+        let iend = png_chunk(b"IEND", &[]);
+        let photo = [
+            &signature[..],
+            &ihdr,
+            &exif,
+            &text,
+            &idat,
+            &itxt,
+            &ztxt,
+            &iend,
+        ]
+        .concat();
+
+        let kept = strip_metadata(ImageType::Png, photo);
+        assert_eq!(kept, [&signature[..], &ihdr, &idat, &iend].concat());
+        assert!(!contains(&kept, &tiff_with_gps()) && !contains(&kept, b"Zhang"));
+    }
+
+    fn webp_chunk(fourcc: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = fourcc.to_vec();
+        c.extend(u32::try_from(data.len()).unwrap().to_le_bytes());
+        c.extend(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    }
+
+    fn riff(chunks: &[&[u8]]) -> Vec<u8> {
+        let body: Vec<u8> = chunks.concat();
+        let mut file = b"RIFF".to_vec();
+        file.extend(u32::try_from(body.len() + 4).unwrap().to_le_bytes());
+        file.extend(b"WEBP");
+        file.extend(body);
+        file
+    }
+
+    #[test]
+    fn a_webp_loses_exif_and_xmp_with_its_flags_and_size_set_right() {
+        // VP8X flags: ICC 0x20, EXIF 0x08, XMP 0x04; canvas 1 × 1.
+        let vp8x = |flags: u8| webp_chunk(b"VP8X", &[flags, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let image = webp_chunk(b"VP8L", &[0x2F, 0, 0, 0, 0x10, 0x07, 0x10, 0x11, 0x11]);
+        let exif = webp_chunk(
+            b"EXIF",
+            &[b"Exif\0\0".as_slice(), &tiff_with_gps()].concat(),
+        );
+        let xmp = webp_chunk(b"XMP ", b"<x:xmpmeta/>");
+        let iccp = webp_chunk(b"ICCP", b"profile");
+        let photo = riff(&[&vp8x(0x2C), &iccp, &image, &exif, &xmp]);
+        assert_eq!(ImageType::sniff(&photo), Some(ImageType::Webp));
+
+        let kept = strip_metadata(ImageType::Webp, photo);
+        assert_eq!(kept, riff(&[&vp8x(0x20), &iccp, &image]));
+        assert!(!contains(&kept, &tiff_with_gps()) && !contains(&kept, b"xmpmeta"));
+    }
+
+    #[test]
+    fn broken_or_bare_files_are_kept_as_sent() {
+        for (kind, bytes) in [
+            (
+                ImageType::Png,
+                vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13],
+            ),
+            (
+                ImageType::Webp,
+                b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00".to_vec(),
+            ),
+            (
+                ImageType::Jpeg,
+                vec![0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, 1, 2],
+            ),
+            (ImageType::Jpeg, vec![0xFF]),
+        ] {
+            assert_eq!(strip_metadata(kind, bytes.clone()), bytes);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Keyed hashes under a server secret, so the database can tell "the same phone" or "the same
+//! request" without keeping the phone or the request. A plain hash of an 11-digit phone number
+//! is undone by trying every number; an HMAC under a secret the database row alone does not
+//! reveal is not (the secret lives in its own table, and a dump of `bookings` misses it).
+//!
+//! Each purpose hashes under a key of its own, derived from the secret, so a value hashed
+//! for one purpose never equals one hashed for another.
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Bytes of a server secret.
+pub const SECRET_LEN: usize = 32;
+
+/// A server secret: random bytes made once per installation. Never printed.
+pub struct ServerSecret([u8; SECRET_LEN]);
+
+impl ServerSecret {
+    /// A fresh secret from the operating system's random source.
+    pub fn generate() -> ServerSecret {
+        let mut bytes = [0u8; SECRET_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        ServerSecret(bytes)
+    }
+
+    /// The secret as stored (lower-case hex, one text for both databases).
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A stored secret; `None` when the text is not [`SECRET_LEN`] bytes of hex.
+    pub fn from_hex(text: &str) -> Option<ServerSecret> {
+        let text = text.as_bytes();
+        if text.len() != 2 * SECRET_LEN {
+            return None;
+        }
+        let mut bytes = [0u8; SECRET_LEN];
+        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).ok()?;
+            *byte = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(ServerSecret(bytes))
+    }
+}
+
+impl std::fmt::Debug for ServerSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerSecret(..)")
+    }
+}
+
+/// What a keyed hash is for; each has its own key.
+#[derive(Debug, Clone, Copy)]
+enum Purpose {
+    /// A canonical request body, to tell a retry from a different request.
+    Idempotency,
+    /// The client's Idempotency-Key itself, which a client may fill with anything.
+    IdempotencyKey,
+    /// A phone number, for the rules that outlive its erasure (no-shows, daily limit).
+    Phone,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Purpose::Idempotency => b"labday/v1/idempotency",
+            Purpose::IdempotencyKey => b"labday/v1/idempotency-key",
+            Purpose::Phone => b"labday/v1/phone",
+        }
+    }
+}
+
+/// HMAC-SHA256 under per-purpose keys derived from the server secret.
+#[derive(Clone)]
+pub struct KeyedHash {
+    idempotency: HmacSha256,
+    idempotency_key: HmacSha256,
+    phone: HmacSha256,
+}
+
+impl KeyedHash {
+    pub fn new(secret: &ServerSecret) -> KeyedHash {
+        let keyed = |purpose: Purpose| {
+            let mut derive = hmac_under(&secret.0);
+            derive.update(purpose.label());
+            hmac_under(&derive.finalize().into_bytes().into())
+        };
+        KeyedHash {
+            idempotency: keyed(Purpose::Idempotency),
+            idempotency_key: keyed(Purpose::IdempotencyKey),
+            phone: keyed(Purpose::Phone),
+        }
+    }
+
+    /// The digest kept for a request body in its canonical form: equal bodies, equal digests.
+    pub fn request_digest(&self, canonical: &[u8]) -> String {
+        hex(&self.idempotency, canonical)
+    }
+
+    /// What is stored in place of a client's Idempotency-Key.
+    pub fn idempotency_key(&self, key: &str) -> String {
+        hex(&self.idempotency_key, key.as_bytes())
+    }
+
+    /// What is kept of a phone number (its digits as stored, `Phone::as_str`) after erasure.
+    pub fn phone(&self, digits: &str) -> String {
+        hex(&self.phone, digits.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for KeyedHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyedHash(..)")
+    }
+}
+
+/// HMAC under a 32-byte key. HMAC pads a short key with zeros to the hash's block, so
+/// passing the padded block is the same HMAC, without a length check that cannot fail.
+fn hmac_under(key: &[u8; SECRET_LEN]) -> HmacSha256 {
+    let mut block = [0u8; 64];
+    block[..SECRET_LEN].copy_from_slice(key);
+    <HmacSha256 as hmac::digest::KeyInit>::new(&block.into())
+}
+
+fn hex(key: &HmacSha256, message: &[u8]) -> String {
+    let mut mac = key.clone();
+    mac.update(message);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_inputs_hash_equal_and_purposes_never_collide() {
+        let secret = ServerSecret::generate();
+        let keys = KeyedHash::new(&secret);
+        assert_eq!(keys.phone("13800138000"), keys.phone("13800138000"));
+        assert_ne!(keys.phone("13800138000"), keys.phone("13800138001"));
+        assert_ne!(
+            keys.phone("13800138000"),
+            keys.idempotency_key("13800138000")
+        );
+        assert_ne!(
+            keys.idempotency_key("k"),
+            keys.request_digest(b"k"),
+            "a key and a body never share a digest"
+        );
+        assert_eq!(keys.phone("13800138000").len(), 64);
+    }
+
+    #[test]
+    fn another_secret_gives_other_hashes() {
+        let a = KeyedHash::new(&ServerSecret::generate());
+        let b = KeyedHash::new(&ServerSecret::generate());
+        assert_ne!(a.phone("13800138000"), b.phone("13800138000"));
+    }
+
+    #[test]
+    fn a_stored_secret_reads_back_the_same() {
+        let secret = ServerSecret::generate();
+        let again = ServerSecret::from_hex(&secret.to_hex()).expect("hex");
+        assert_eq!(
+            KeyedHash::new(&secret).phone("13800138000"),
+            KeyedHash::new(&again).phone("13800138000")
+        );
+        assert!(ServerSecret::from_hex("abc").is_none());
+        assert!(ServerSecret::from_hex(&"zz".repeat(SECRET_LEN)).is_none());
+    }
+
+    #[test]
+    fn the_secret_never_prints() {
+        let secret = ServerSecret::generate();
+        let hex = secret.to_hex();
+        assert_eq!(format!("{secret:?}"), "ServerSecret(..)");
+        let keys = KeyedHash::new(&secret);
+        assert!(!format!("{keys:?}").contains(&hex[..8]));
+    }
+}

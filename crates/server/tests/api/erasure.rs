@@ -1,0 +1,498 @@
+//! Erasure that erases, over HTTP on both databases: after the retention run no table and no
+//! column holds a citizen's name or phone (nor, on SQLite, the file's bytes), idempotency
+//! records never held them, and no-shows recorded before erasure still pause the number.
+
+use crate::helpers::{
+    add_fixture_activity, add_fixture_session, now, Db, SessionSpec, TestApp, TestDb,
+};
+use chrono::Duration;
+use labday_domain::SessionFormat;
+use labday_server::config::Config;
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection, SqliteConnection};
+
+/// Distinctive enough that a hit is this citizen and nothing else.
+const NAME: &str = "欧阳擦除测试";
+const PHONE: &str = "13912345678";
+
+async fn post_with_key(app: &TestApp, path: &str, key: &str, body: &Value) -> (u16, Value) {
+    let r = app
+        .http
+        .post(format!("{}{path}", app.url))
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("POST");
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn booking(session: i64) -> Value {
+    json!({"session_id": session, "name": NAME, "phone": PHONE, "adults": 1, "children": 0, "consent": true})
+}
+
+fn registration(session: i64) -> Value {
+    json!({"session_id": session, "name": NAME, "phone": PHONE, "consent": true, "samples": [
+        {"variety": "spinach", "variety_other": "", "bought_at": "青山湖农贸市场 12号摊", "bought_on": now().date()}
+    ]})
+}
+
+/// Every `table.column` of the database whose text contains one of `needles`, tables and
+/// columns read from the database's own catalogue so a new one cannot be missed.
+async fn cells_containing(db: &TestDb, needles: &[&str]) -> Vec<String> {
+    let mut hits = Vec::new();
+    match db {
+        TestDb::Sqlite { path, .. } => {
+            let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("db");
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c \
+                 WHERE m.type = 'table'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("catalogue");
+            assert!(columns.len() > 50, "the catalogue lists the schema");
+            for (table, column) in columns {
+                for needle in needles {
+                    let n: i64 = sqlx::query_scalar(&format!(
+                        "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE ?"
+                    ))
+                    .bind(format!("%{needle}%"))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("scan");
+                    if n > 0 {
+                        hits.push(format!("{table}.{column} holds {needle}"));
+                    }
+                }
+            }
+            let _ = conn.close().await;
+        }
+        TestDb::Postgres { url, .. } => {
+            let mut conn = PgConnection::connect(url).await.expect("db");
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) \
+                 FROM information_schema.columns WHERE table_schema = current_schema()",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .expect("catalogue");
+            assert!(columns.len() > 50, "the catalogue lists the schema");
+            for (table, column) in columns {
+                for needle in needles {
+                    let n: i64 = sqlx::query_scalar(&format!(
+                        "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1"
+                    ))
+                    .bind(format!("%{needle}%"))
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("scan");
+                    if n > 0 {
+                        hits.push(format!("{table}.{column} holds {needle}"));
+                    }
+                }
+            }
+            let _ = conn.close().await;
+        }
+    }
+    hits
+}
+
+/// Whether the SQLite file or its WAL holds `needle`'s bytes anywhere, live or freed.
+fn sqlite_files_hold(db: &TestDb, needle: &str) -> bool {
+    let TestDb::Sqlite { path, .. } = db else {
+        return false;
+    };
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    [path.clone(), wal.into()].iter().any(|file| {
+        std::fs::read(file)
+            .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            .unwrap_or(false)
+    })
+}
+
+/// Runs a statement as the server would: on SQLite with `secure_delete` on, as every
+/// connection of the server has it (the setting belongs to the connection, not the file,
+/// so a plain connection's updates would leave freed copies the server never made).
+async fn sql(app: &TestApp, statement: &str) {
+    match &app.db {
+        TestDb::Sqlite { path, .. } => {
+            let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("db");
+            sqlx::query("PRAGMA secure_delete = ON")
+                .execute(&mut conn)
+                .await
+                .expect("pragma");
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .expect("sql");
+            let _ = conn.close().await;
+        }
+        TestDb::Postgres { .. } => app.sql(statement).await,
+    }
+}
+
+/// Moves sessions 40 days into the past (beyond the 30 days of retention), their bookings'
+/// days with them.
+async fn move_into_the_past(app: &TestApp, sessions: &[i64]) {
+    let start = now() - Duration::days(40);
+    let at = |d: Duration| (start + d).format("%F %T").to_string();
+    let ids = sessions
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    sql(
+        app,
+        &format!(
+            "UPDATE sessions SET starts_at = '{}', ends_at = '{}', booking_opens_at = '{}', \
+         booking_closes_at = '{}', cancel_deadline = '{}' WHERE id IN ({ids})",
+            at(Duration::zero()),
+            at(Duration::hours(1)),
+            at(Duration::days(-3)),
+            at(Duration::hours(-1)),
+            at(Duration::hours(-2)),
+        ),
+    )
+    .await;
+    sql(
+        app,
+        &format!(
+            "UPDATE bookings SET session_day = '{}' WHERE session_id IN ({ids})",
+            start.date()
+        ),
+    )
+    .await;
+}
+
+async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows_still_count(
+    db: Db,
+) {
+    let app = TestApp::spawn(db).await;
+    let visits = [
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    ];
+    let quick_test = app
+        .session(SessionSpec {
+            format: SessionFormat::QuickTest,
+            ..Default::default()
+        })
+        .await;
+    // As the app books: every request with an Idempotency-Key, and a retry answers the same.
+    let mut codes = Vec::new();
+    for (i, &session) in visits.iter().enumerate() {
+        let key = format!("0b6f0e0c-booking-{i}");
+        let (status, first) =
+            post_with_key(&app, "/api/v1/bookings", &key, &booking(session)).await;
+        assert_eq!(status, 201, "{first}");
+        let (status, retry) =
+            post_with_key(&app, "/api/v1/bookings", &key, &booking(session)).await;
+        assert_eq!(
+            (status, &retry["code"]),
+            (201, &first["code"]),
+            "a retry is the same booking"
+        );
+        codes.push(first["code"].as_str().unwrap().to_owned());
+    }
+    let (status, other) = post_with_key(
+        &app,
+        "/api/v1/bookings",
+        "0b6f0e0c-booking-0",
+        &json!({"session_id": visits[0], "name": NAME, "phone": PHONE, "adults": 2, "children": 0, "consent": true}),
+    )
+    .await;
+    assert_eq!(
+        (status, other["code"].as_str()),
+        (409, Some("idempotency_mismatch"))
+    );
+    let (status, samples) = post_with_key(
+        &app,
+        "/api/v1/samples",
+        "0b6f0e0c-samples",
+        &registration(quick_test),
+    )
+    .await;
+    assert_eq!(status, 201, "{samples}");
+    let (status, again) = post_with_key(
+        &app,
+        "/api/v1/samples",
+        "0b6f0e0c-samples",
+        &registration(quick_test),
+    )
+    .await;
+    assert_eq!((status, &again[0]["code"]), (201, &samples[0]["code"]));
+
+    // Before erasure the holder's own columns hold them, and nothing else does: the
+    // idempotency records are keyed hashes, not the request.
+    let mut before = cells_containing(&app.db, &[PHONE, NAME]).await;
+    before.sort();
+    assert_eq!(
+        before,
+        [
+            format!("bookings.name holds {NAME}"),
+            format!("bookings.phone holds {PHONE}"),
+            format!("samples.name holds {NAME}"),
+            format!("samples.phone holds {PHONE}"),
+        ],
+        "only the fields the citizen gave, where the form said"
+    );
+    if db == Db::Sqlite {
+        assert!(
+            sqlite_files_hold(&app.db, PHONE),
+            "the scan of bytes can see a phone"
+        );
+    }
+
+    // The three visits were missed; then they and the test point are past retention.
+    let visit_ids = visits.map(|s| s.to_string()).join(", ");
+    sql(
+        &app,
+        &format!("UPDATE bookings SET status = 'no_show' WHERE session_id IN ({visit_ids})"),
+    )
+    .await;
+    move_into_the_past(&app, &[visits[0], visits[1], visits[2], quick_test]).await;
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+
+    let after = cells_containing(&app.db, &[PHONE, NAME]).await;
+    assert!(
+        after.is_empty(),
+        "personal data left after retention: {after:?}"
+    );
+    for needle in [PHONE, NAME] {
+        assert!(
+            !sqlite_files_hold(&app.db, needle),
+            "the SQLite file or WAL still holds {needle}'s bytes"
+        );
+    }
+    let (status, _) = app.lookup(&codes[0], PHONE).await;
+    assert_eq!(status, 404, "nothing personal left to match");
+
+    // Three no-shows within 180 days: the number is still paused, a month after erasure.
+    let next = app.session(SessionSpec::default()).await;
+    let (status, refused) =
+        post_with_key(&app, "/api/v1/bookings", "0b6f0e0c-later", &booking(next)).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("no_show_blocked"))
+    );
+    let (status, _) = app.book(next, "13912345679", 1, 0).await;
+    assert_eq!(status, 201, "other numbers are unaffected");
+}
+
+/// Rows written before phones were hashed get their hash when the server starts, so their
+/// no-shows count.
+async fn phones_stored_before_hashing_are_hashed_at_start(db: Db) {
+    let test_db = TestDb::create(db).await;
+    let config = Config::for_tests(test_db.url(), std::env::temp_dir().join("labday-no-dist"));
+    let session = {
+        let storage = labday_server::startup::open_storage(&config)
+            .await
+            .expect("storage");
+        let activity = add_fixture_activity(storage.as_ref()).await;
+        add_fixture_session(storage.as_ref(), activity, SessionSpec::default()).await
+    };
+    // As an earlier version wrote them: a phone, no hash.
+    let day = (now() - Duration::days(10)).date();
+    for i in 0..3 {
+        test_db
+            .execute(&format!(
+                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at) \
+                 VALUES ({session}, 'OLDNS{i}AB', 'x', '{PHONE}', 1, 0, 'no_show', '{day}', '{day} 09:00:00', '{day} 09:00:00')"
+            ))
+            .await;
+    }
+    let (running, _handle) = labday_server::startup::start(&config)
+        .await
+        .expect("server starts");
+    let response = reqwest::Client::new()
+        .post(format!("http://{}/api/v1/bookings", running.addr))
+        .json(&booking(session))
+        .send()
+        .await
+        .expect("POST");
+    let status = response.status().as_u16();
+    assert_eq!(status, 403, "the earlier no-shows count");
+}
+
+/// One secret per database: a restart, or another instance on the same PostgreSQL, hashes a
+/// phone the same way (or no-shows would be forgotten, and retries misread).
+async fn every_start_and_every_instance_share_one_secret(db: Db) {
+    let test_db = TestDb::create(db).await;
+    let config = Config::for_tests(test_db.url(), std::env::temp_dir().join("labday-no-dist"));
+    let first = {
+        let storage = labday_server::startup::open_storage(&config)
+            .await
+            .expect("storage");
+        storage.keyed_hash().phone(PHONE)
+    };
+    let again = labday_server::startup::open_storage(&config)
+        .await
+        .expect("storage");
+    assert_eq!(
+        again.keyed_hash().phone(PHONE),
+        first,
+        "a restart keeps the secret"
+    );
+    if db == Db::Postgres {
+        let fresh = TestDb::create(db).await;
+        let config = Config::for_tests(fresh.url(), std::env::temp_dir().join("labday-no-dist"));
+        let (a, b, c) = tokio::join!(
+            labday_server::startup::open_storage(&config),
+            labday_server::startup::open_storage(&config),
+            labday_server::startup::open_storage(&config),
+        );
+        let hashes: Vec<String> = [a, b, c]
+            .into_iter()
+            .map(|s| s.expect("storage").keyed_hash().phone(PHONE))
+            .collect();
+        assert!(hashes.windows(2).all(|w| w[0] == w[1]), "{hashes:?}");
+        assert_ne!(hashes[0], first, "each database has its own secret");
+    }
+}
+
+/// A phone photo's Exif (here a GPS latitude) is gone from what the server keeps and serves.
+async fn an_uploaded_photo_keeps_no_position(db: Db) {
+    let s = crate::staff::site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = crate::staff::sign_in(app, "lab-a", crate::staff::PASSWORD).await;
+    // Exif with a GPS IFD: GPSLatitudeRef "N" and the marker text a scan can find.
+    let mut tiff = b"II*\0\x08\0\0\0\x01\0\x25\x88\x04\0\x01\0\0\0\x1a\0\0\0\0\0\0\0".to_vec();
+    tiff.extend(b"\x01\0\x01\0\x02\0\x02\0\0\0N\0\0\0\0\0\0\0GPS-28.68N-115.86E");
+    let exif = [b"Exif\0\0".as_slice(), &tiff].concat();
+    let mut photo = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
+    photo.extend(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    photo.extend([0xFF, 0xE1]);
+    photo.extend(u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    photo.extend(&exif);
+    photo.extend([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0x34, 0xFF, 0xD9]);
+
+    let (status, kept) =
+        crate::photos::upload(app, lab.as_deref(), app.activity_id, "合影", photo.clone()).await;
+    assert_eq!(status, 201, "{kept}");
+    let id = kept["id"].as_i64().unwrap();
+    let served = app
+        .http
+        .get(format!("{}/api/v1/staff/photos/{id}", app.url))
+        .header("cookie", lab.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let has = |bytes: &[u8], needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(has(&photo, b"GPS-28.68N"), "the upload carries a position");
+    assert!(
+        !has(&served, b"GPS-28.68N") && !has(&served, b"Exif"),
+        "served with its Exif"
+    );
+    assert_eq!(kept["size_bytes"], served.len(), "the size is what is kept");
+    assert!(
+        served.ends_with(&[0x12, 0x34, 0xFF, 0xD9]),
+        "the image itself is kept"
+    );
+    let hits = cells_containing(&app.db, &["GPS-28.68N"]).await;
+    assert!(hits.is_empty(), "{hits:?}");
+}
+
+/// A retention of zero days would erase bookings of sessions still to come: the server says
+/// so and does not start.
+#[tokio::test]
+async fn a_retention_of_zero_days_stops_the_server_with_the_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for days in [0, -1] {
+        let mut config = Config::for_tests(
+            dir.path().join("labday.db").display().to_string(),
+            dir.path().join("dist"),
+        );
+        config.retention_days = days;
+        match labday_server::startup::start(&config).await {
+            Err(labday_server::startup::StartupError::Settings(why)) => {
+                assert!(why.contains("--retention-days"), "{why}")
+            }
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("started with a retention of {days} days"),
+        }
+    }
+}
+
+/// Rows of `sql` (a `SELECT COUNT(*)`), on a connection of its own.
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    match db {
+        TestDb::Sqlite { path, .. } => {
+            let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("db");
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count")
+        }
+        TestDb::Postgres { url, .. } => {
+            let mut conn = PgConnection::connect(url).await.expect("db");
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count")
+        }
+    }
+}
+
+/// The phone's keyed hash outlives the phone only as long as the no-show rule can read it.
+async fn phone_hashes_go_once_the_no_show_window_has_passed(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let [old, recent] = [
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    ];
+    for session in [old, recent] {
+        let (status, _) = app.book(session, PHONE, 1, 0).await;
+        assert_eq!(status, 201);
+    }
+    let hashed = |session: i64| {
+        format!(
+            "SELECT COUNT(*) FROM bookings WHERE session_id = {session} AND phone_hash IS NOT NULL"
+        )
+    };
+    assert_eq!(
+        count(&app.db, &hashed(old)).await,
+        1,
+        "written with the booking"
+    );
+    let start = now() - Duration::days(200);
+    sql(
+        &app,
+        &format!(
+            "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {old}",
+            start.format("%F %T"),
+            (start + Duration::hours(1)).format("%F %T")
+        ),
+    )
+    .await;
+    labday_server::startup::forget_past_no_show_window(app.storage.as_ref(), 180).await;
+    assert_eq!(
+        count(&app.db, &hashed(old)).await,
+        0,
+        "200 days on, no rule reads it"
+    );
+    assert_eq!(
+        count(&app.db, &hashed(recent)).await,
+        1,
+        "still within the window"
+    );
+}
+
+crate::on_both_databases!(
+    after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows_still_count,
+    phones_stored_before_hashing_are_hashed_at_start,
+    every_start_and_every_instance_share_one_secret,
+    an_uploaded_photo_keeps_no_position,
+    phone_hashes_go_once_the_no_show_window_has_passed,
+);
