@@ -4,6 +4,7 @@
 use gloo_net::http::{Request, Response};
 use labday_domain::booking::BookingLookup;
 use labday_domain::figures::Summary;
+use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::{SampleBoard, SampleLookup, SampleRegistration, SampleView, TestEntry};
 use labday_domain::schedule::{SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, RosterEntry, SignIn, StaffView};
@@ -102,6 +103,11 @@ pub async fn list_activities(filter: &ActivityFilter) -> Result<Vec<ActivitySumm
 
 pub async fn activity(id: i64) -> Result<ActivityDetail, ApiError> {
     get(&format!("/activities/{id}")).await
+}
+
+/// How long names, phones and phone hashes are kept: the privacy notice's numbers.
+pub async fn privacy() -> Result<PrivacyNotice, ApiError> {
+    get("/privacy").await
 }
 
 pub async fn session(id: i64) -> Result<SessionView, ApiError> {

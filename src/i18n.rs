@@ -110,7 +110,8 @@ messages! {
     CHILDREN = "儿童（须成人陪同）", "Children (with an adult)";
     CONSENT = "我已阅读并同意隐私说明", "I have read and agree to the privacy notice";
     PRIVACY_TITLE = "隐私说明", "Privacy notice";
-    PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。除预约本人和现场工作人员外，号码均以掩码显示。活动结束 30 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计；为执行爽约暂停规则，号码的加密摘要在 180 天后删除。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Numbers are shown masked to everyone but you and the staff on the day. Your name and number are erased automatically 30 days after the session; only anonymous head counts are kept, and a keyed hash of the number, kept for the no-show pause, is deleted after 180 days.";
+    PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。除预约本人和现场工作人员外，号码均以掩码显示。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Numbers are shown masked to everyone but you and the staff on the day.";
+    PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计；为执行爽约暂停规则，号码的加密摘要在活动结束 {digest} 天后删除。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept, and a keyed hash of the number, kept for the no-show pause, is deleted {digest} days after the session.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";
     FULL_NOTICE = "本场已约满，提交后将进入候补队列，有人取消时按顺序自动递补。", "This session is full. You will join the waiting list and be moved up automatically, in order, when someone cancels.";
@@ -277,7 +278,8 @@ messages! {
     REMOVE_SAMPLE = "删除这份样品", "Remove this sample";
     FALSE_POSITIVE_WARNING = "提示：这种蔬菜自身的成分可能让酶抑制法出现假阳性；如初检阳性，会复检并以实验室结果为准。", "Note: this vegetable's own compounds can make the enzyme test read falsely positive; a positive is re-tested and confirmed by a laboratory.";
     SUBMIT_SAMPLES = "提交登记", "Register samples";
-    SAMPLES_PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。活动结束 30 天后自动删除您的姓名和号码，仅保留不含个人信息的检测统计。", "We collect only your name and mobile number, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number. Your name and number are erased 30 days after the session; only anonymous test counts are kept.";
+    SAMPLES_PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。", "We collect only your name and mobile number, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number.";
+    SAMPLES_PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的检测统计。", "Your name and number are erased {retention} days after the session; only anonymous test counts are kept.";
     SAMPLES_DONE_TITLE = "登记成功", "Samples registered";
     SAMPLES_DONE_HINT = "请打印标签或保存截图，与蔬菜一起交给工作人员。样品码也保存在本设备的“我的预约”中。", "Print the labels or keep a screenshot, and hand them in with the vegetables. The codes are also kept on this device under “My bookings”.";
     SAMPLE_CODE = "样品码", "Sample code";

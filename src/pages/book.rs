@@ -4,6 +4,7 @@
 //! Idempotency-Key, so it can never book twice.
 
 use crate::api;
+use crate::components::privacy::PrivacyNotice;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
@@ -166,10 +167,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <FieldError field="adults" errors=errors/>
             <FieldError field="party" errors=errors/>
 
-            <details class="privacy" open>
-                <summary>{t(i18n::PRIVACY_TITLE)}</summary>
-                <p>{t(i18n::PRIVACY_TEXT)}</p>
-            </details>
+            <PrivacyNotice collected=i18n::PRIVACY_TEXT retention=i18n::PRIVACY_RETENTION/>
             <label class="check">
                 <input id="consent" type="checkbox" bind:checked=consent
                     aria-invalid=invalid("consent") aria-describedby="consent-error"/>

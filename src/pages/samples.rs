@@ -5,6 +5,7 @@
 //! session's results board is one link away, on the activity page.
 
 use crate::api;
+use crate::components::privacy::PrivacyNotice;
 use crate::components::sample::SampleLabel;
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
@@ -190,10 +191,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                     bind:value=phone aria-invalid=invalid("phone") aria-describedby="phone-error"/>
                 <p class="field-error" id="phone-error">{field_error("phone".into())}</p>
 
-                <details class="privacy" open>
-                    <summary>{t(i18n::PRIVACY_TITLE)}</summary>
-                    <p>{t(i18n::SAMPLES_PRIVACY_TEXT)}</p>
-                </details>
+                <PrivacyNotice collected=i18n::SAMPLES_PRIVACY_TEXT retention=i18n::SAMPLES_PRIVACY_RETENTION/>
                 <label class="check">
                     <input id="consent" type="checkbox" bind:checked=consent
                         aria-invalid=invalid("consent") aria-describedby="consent-error"/>

@@ -2,7 +2,7 @@
 //! bookings" → cancel, in Chinese and in English; a full session's waiting list and the
 //! promotion after a cancellation; the cloud-classroom link shown only to the holder.
 
-use crate::support::{open_browser, start_server, Journey, TestServer};
+use crate::support::{open_browser, start_server, start_server_with, Journey, TestServer};
 use chrono::{Duration, Utc};
 use fantoccini::Locator;
 use labday_domain::activity::{ActivityKind, Localised};
@@ -297,6 +297,46 @@ async fn the_cloud_classroom_link_appears_only_after_booking() {
     assert_eq!(
         join.attr("href").await.expect("href").as_deref(),
         Some(link)
+    );
+    browser.close().await;
+}
+
+/// The form's privacy sentence is a promise: it states the retention the server is
+/// configured with (here not the default), in both languages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_privacy_notice_states_the_configured_retention() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let server = start_server_with(false, |config| {
+        config.retention_days = 45;
+        config.no_show_within_days = 90;
+    })
+    .await;
+    let f = fixture(&server, SessionFormat::Demo, 20, None).await;
+
+    browser
+        .open(&server, &format!("/sessions/{}/book", f.session))
+        .await;
+    browser
+        .wait_text("活动结束 45 天后自动删除您的姓名和号码")
+        .await;
+    browser
+        .wait_text("号码的加密摘要在活动结束 91 天后删除")
+        .await;
+    browser
+        .open(&server, &format!("/sessions/{}/book?lang=en", f.session))
+        .await;
+    browser
+        .wait_text("erased automatically 45 days after the session")
+        .await;
+    browser
+        .wait_text("is deleted 91 days after the session")
+        .await;
+    let body = browser.body_text().await;
+    assert!(
+        !body.contains("30 days") && !body.contains('{'),
+        "no default and no placeholder left: {body}"
     );
     browser.close().await;
 }

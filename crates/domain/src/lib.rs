@@ -12,6 +12,7 @@ pub mod figures;
 pub mod media;
 pub mod phone;
 pub mod photo;
+pub mod privacy;
 pub mod sample;
 pub mod schedule;
 pub mod session;

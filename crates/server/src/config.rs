@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use labday_domain::booking::NoShowPolicy;
+use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::Thresholds;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,6 +49,10 @@ pub enum UserCommand {
     },
 }
 
+/// The longest period in days any setting may name (ten years): longer ones are typos, and
+/// date arithmetic on them would overflow.
+pub const MOST_DAYS: i64 = 3650;
+
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
@@ -76,10 +81,12 @@ pub struct Config {
     #[arg(long, env = "LABDAY_NO_SHOW_COUNT", default_value_t = 3)]
     pub no_show_count: u32,
     /// …when they fall within this many days…
-    #[arg(long, env = "LABDAY_NO_SHOW_WITHIN_DAYS", default_value_t = 180)]
+    #[arg(long, env = "LABDAY_NO_SHOW_WITHIN_DAYS", default_value_t = 180,
+          value_parser = clap::value_parser!(i64).range(0..=MOST_DAYS))]
     pub no_show_within_days: i64,
     /// …pausing bookings for this many days.
-    #[arg(long, env = "LABDAY_NO_SHOW_BLOCK_DAYS", default_value_t = 60)]
+    #[arg(long, env = "LABDAY_NO_SHOW_BLOCK_DAYS", default_value_t = 60,
+          value_parser = clap::value_parser!(i64).range(0..=MOST_DAYS))]
     pub no_show_block_days: i64,
 
     /// Enzyme-inhibition quick tests: an inhibition rate from this percentage up is
@@ -140,14 +147,25 @@ impl Config {
     /// The retention period in days, or why it cannot be one: zero or less would erase
     /// bookings of sessions still to come, or never reach them.
     pub fn retention(&self) -> Result<i64, String> {
-        if self.retention_days < 1 {
+        if !(1..=MOST_DAYS).contains(&self.retention_days) {
             return Err(format!(
-                "--retention-days (LABDAY_RETENTION_DAYS) must be at least 1, not {}: \
+                "--retention-days (LABDAY_RETENTION_DAYS) must be between 1 and {MOST_DAYS}, not {}: \
                  names and phones are erased that many days after a session ends",
                 self.retention_days
             ));
         }
         Ok(self.retention_days)
+    }
+
+    /// What the privacy notice on the forms promises: the retention period, and how long a
+    /// booking's phone hash outlives its session (the no-show window and a day for time
+    /// zones; the retention job deletes it then).
+    pub fn privacy_notice(&self) -> Result<PrivacyNotice, String> {
+        let days = |d: i64| u32::try_from(d).map_err(|_| format!("{d} days is out of range"));
+        Ok(PrivacyNotice {
+            retention_days: days(self.retention()?)?,
+            phone_digest_days: days(self.no_show_within_days.clamp(0, MOST_DAYS) + 1)?,
+        })
     }
 
     /// The enzyme-inhibition thresholds, or why the two settings do not fit together.

@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod health;
 pub mod media;
 pub mod photos;
+pub mod privacy;
 pub mod samples;
 pub mod staff;
 pub mod staff_admin;
@@ -27,6 +28,7 @@ use utoipa::OpenApi;
     ),
     paths(
         health::health,
+        privacy::privacy_notice,
         activities::list_activities,
         activities::show_activity,
         activities::show_session,
@@ -135,6 +137,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .merge(health::router())
+        .merge(privacy::router())
         .merge(activities::router())
         .merge(bookings::router())
         .merge(staff::router())

@@ -11,6 +11,7 @@ use crate::{embedding, routes, seed, spa};
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use chrono::{Duration, Utc};
+use labday_domain::privacy::PrivacyNotice;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::ErrorCode;
 use std::net::SocketAddr;
@@ -94,13 +95,14 @@ pub fn app(state: AppState, config: &Config) -> Router {
 
 /// Erases personal fields of bookings and samples whose session ended more than
 /// `retention_days` ago, now and then every hour.
-fn spawn_retention(storage: Arc<dyn Storage>, retention_days: i64, no_show_within_days: i64) {
+fn spawn_retention(storage: Arc<dyn Storage>, privacy: PrivacyNotice) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            erase_past_retention(storage.as_ref(), retention_days).await;
-            forget_past_no_show_window(storage.as_ref(), no_show_within_days).await;
+            erase_past_retention(storage.as_ref(), i64::from(privacy.retention_days)).await;
+            forget_past_no_show_window(storage.as_ref(), i64::from(privacy.phone_digest_days))
+                .await;
         }
     });
 }
@@ -123,10 +125,10 @@ pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
 }
 
 /// Clears the phones' keyed hashes once no no-show rule can read them: sessions that ended
-/// more than `within_days` (and a day for time zones) ago.
-pub async fn forget_past_no_show_window(storage: &dyn Storage, within_days: i64) {
-    let cutoff =
-        venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(within_days.max(0) + 1);
+/// more than `digest_days` ago (the no-show window and a day for time zones: see
+/// `Config::privacy_notice`, whose number the booking form prints).
+pub async fn forget_past_no_show_window(storage: &dyn Storage, digest_days: i64) {
+    let cutoff = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(digest_days);
     match storage.forget_phone_hashes(cutoff).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(rows = n, "forgot phone hashes past the no-show window"),
@@ -145,7 +147,7 @@ pub async fn start(
     config: &Config,
 ) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
     let enzyme_thresholds = config.enzyme_thresholds().map_err(StartupError::Settings)?;
-    let retention_days = config.retention().map_err(StartupError::Settings)?;
+    let privacy = config.privacy_notice().map_err(StartupError::Settings)?;
     let storage = open_storage(config).await?;
     let throttle = Arc::new(crate::throttle::Throttle::new(
         storage.clone(),
@@ -166,8 +168,9 @@ pub async fn start(
         daily_limit: config.daily_limit,
         no_show: config.no_show_policy(),
         enzyme_thresholds,
+        privacy,
     };
-    spawn_retention(storage.clone(), retention_days, config.no_show_within_days);
+    spawn_retention(storage.clone(), privacy);
     let router = app(state, config);
     let listener = TcpListener::bind(config.bind)
         .await

@@ -3,6 +3,7 @@
 
 use crate::storage::Storage;
 use labday_domain::booking::NoShowPolicy;
+use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::Thresholds;
 use std::sync::Arc;
 
@@ -19,4 +20,6 @@ pub struct AppState {
     pub no_show: NoShowPolicy,
     /// Enzyme-inhibition thresholds that turn a reading into a judgement.
     pub enzyme_thresholds: Thresholds,
+    /// What the forms' privacy notice promises, from the retention settings.
+    pub privacy: PrivacyNotice,
 }

@@ -476,7 +476,7 @@ async fn phone_hashes_go_once_the_no_show_window_has_passed(db: Db) {
         ),
     )
     .await;
-    labday_server::startup::forget_past_no_show_window(app.storage.as_ref(), 180).await;
+    labday_server::startup::forget_past_no_show_window(app.storage.as_ref(), 181).await;
     assert_eq!(
         count(&app.db, &hashed(old)).await,
         0,

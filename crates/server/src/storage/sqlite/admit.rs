@@ -152,7 +152,8 @@ async fn read_known(
     .fetch_all(&mut *conn)
     .await?;
     for (hash, session, day, people, status) in held {
-        if let (Some(phone), Some(h)) = (phones.get(&hash), Held::of(session, day, people, &status)?)
+        if let (Some(phone), Some(h)) =
+            (phones.get(&hash), Held::of(session, day, people, &status)?)
         {
             known.phones.entry(phone.clone()).or_default().push(h);
         }

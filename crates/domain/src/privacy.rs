@@ -1,0 +1,42 @@
+//! The numbers behind the privacy notice on the booking and sample forms. The server sends
+//! the ones it is configured with and the forms print them, so the notice can never promise
+//! an erasure the server does not carry out.
+
+use serde::{Deserialize, Serialize};
+
+/// How long personal data is kept, as the server is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PrivacyNotice {
+    /// Days after a session before the names and phone numbers of its bookings and samples
+    /// (and their idempotency records) are erased.
+    pub retention_days: u32,
+    /// Days after a session before the keyed hash of a booking's phone number, kept only
+    /// so the no-show rule can count, is deleted.
+    pub phone_digest_days: u32,
+}
+
+impl PrivacyNotice {
+    /// `text` with `{retention}` and `{digest}` replaced by the numbers.
+    pub fn fill(&self, text: &str) -> String {
+        text.replace("{retention}", &self.retention_days.to_string())
+            .replace("{digest}", &self.phone_digest_days.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_numbers_go_where_the_text_says() {
+        let notice = PrivacyNotice {
+            retention_days: 45,
+            phone_digest_days: 181,
+        };
+        assert_eq!(
+            notice.fill("erased {retention} days after; hash after {digest} days"),
+            "erased 45 days after; hash after 181 days"
+        );
+    }
+}
