@@ -90,6 +90,10 @@ pub struct Config {
     /// …and from this percentage up positive.
     #[arg(long, env = "LABDAY_ENZYME_POSITIVE_FROM", default_value_t = 50.0)]
     pub enzyme_positive_from: f64,
+
+    /// Seconds a request may take before it is answered 503 with `Retry-After` (1–3600).
+    #[arg(long, env = "LABDAY_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: u64,
 }
 
 impl Config {
@@ -108,6 +112,7 @@ impl Config {
             no_show_block_days: 60,
             enzyme_suspicious_from: 40.0,
             enzyme_positive_from: 50.0,
+            request_timeout_secs: 30,
         }
     }
 
@@ -178,6 +183,11 @@ mod tests {
             ["https://www.jiangxi.gov.cn", "http://127.0.0.1:8092"]
         );
         assert_eq!(cli.config.daily_limit, 4);
+        assert_eq!(cli.config.request_timeout_secs, 30);
+        assert!(
+            Cli::try_parse_from(["labday-server", "--request-timeout-secs", "0"]).is_err(),
+            "a request needs some time"
+        );
         assert!(Cli::try_parse_from(["labday-server", "--portal-origins", "*"]).is_err());
         assert_eq!(
             cli.config.enzyme_thresholds(),

@@ -4,8 +4,11 @@
 pub mod auth;
 pub mod catalogue_cache;
 pub mod config;
+pub mod csv;
+pub mod deadline;
 pub mod embedding;
 pub mod error;
+pub mod headers;
 pub mod routes;
 pub mod seed;
 pub mod spa;

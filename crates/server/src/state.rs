@@ -16,4 +16,6 @@ pub struct AppState {
     /// Enzyme-inhibition thresholds that turn a reading into a judgement.
     pub enzyme_thresholds: Thresholds,
     pub sample_lookups: Arc<crate::routes::samples::LookupThrottle>,
+    /// The health check's shared answer from the database.
+    pub health: Arc<crate::routes::health::Probe>,
 }

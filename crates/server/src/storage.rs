@@ -200,6 +200,7 @@ pub trait Bookings: Send + Sync {
 }
 
 /// Everything the server stores.
+#[async_trait]
 pub trait Storage:
     Catalogue
     + Bookings
@@ -211,4 +212,8 @@ pub trait Storage:
     + photos::Photos
 {
     fn backend(&self) -> &'static str;
+    /// Whether the database answers a trivial query now (the health check).
+    async fn ping(&self) -> Result<(), StorageError>;
+    /// Closes the database connections at shutdown; every later call fails.
+    async fn close(&self);
 }

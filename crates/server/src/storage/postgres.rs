@@ -77,9 +77,19 @@ impl PostgresStorage {
     }
 }
 
+#[async_trait]
 impl Storage for PostgresStorage {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }
 
