@@ -8,6 +8,7 @@ mod group_commit;
 mod helpers;
 mod photos;
 mod rush;
+mod safeguards;
 mod samples;
 mod scale_out;
 mod staff;
