@@ -66,7 +66,8 @@ fn idempotency(
         (status = 404, body = ApiError, description = "No such session"),
         (status = 409, body = ApiError, description = "Window closed, duplicate, daily limit, party too large"),
         (status = 403, body = ApiError, description = "Paused after repeated no-shows"),
-        (status = 422, body = ApiError, description = "Invalid fields")
+        (status = 422, body = ApiError, description = "Invalid fields"),
+        (status = 503, body = ApiError, description = "Too many bookings waiting, or no answer within the request deadline (`unavailable`, with `Retry-After`); retry with the same Idempotency-Key")
     )
 )]
 pub async fn create_booking(

@@ -63,7 +63,10 @@ async fn a_name_typed_as_a_formula_reaches_the_roster_csv_as_text(db: Db) {
     )
     .await;
     assert_eq!(status, 200, "{csv}");
-    assert!(csv.starts_with('\u{feff}') && csv.contains("\r\n"), "BOM and CRLF kept");
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("\r\n"),
+        "BOM and CRLF kept"
+    );
 
     let rows = spreadsheet_cells(&csv);
     let booking = rows
