@@ -58,7 +58,11 @@ async fn the_app_runs_under_its_csp_and_an_injected_script_does_not() {
     browser.open(&server, "/?elder=1").await;
     browser.wait_text("近期开放活动").await;
     assert_eq!(
-        script(&browser, "return document.documentElement.classList.contains('elder');").await,
+        script(
+            &browser,
+            "return document.documentElement.classList.contains('elder');"
+        )
+        .await,
         Value::Bool(true),
         "the inline boot script ran"
     );
@@ -77,7 +81,10 @@ async fn the_app_runs_under_its_csp_and_an_injected_script_does_not() {
         .expect("opens the activity");
     browser.wait_css("h1").await;
     let seen = violations(&browser).await;
-    assert!(seen.is_empty(), "the app itself violates its CSP: {seen:#?}");
+    assert!(
+        seen.is_empty(),
+        "the app itself violates its CSP: {seen:#?}"
+    );
 
     // An injected inline script is refused, and reported.
     script(
@@ -105,6 +112,9 @@ async fn the_app_runs_under_its_csp_and_an_injected_script_does_not() {
         .expect("navigates");
     browser.wait_css("input[type=password]").await;
     let seen = violations(&browser).await;
-    assert!(seen.is_empty(), "the staff console violates its CSP: {seen:#?}");
+    assert!(
+        seen.is_empty(),
+        "the staff console violates its CSP: {seen:#?}"
+    );
     browser.close().await;
 }
