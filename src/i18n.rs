@@ -260,6 +260,7 @@ messages! {
     ERR_NOT_QUICK_TEST = "只有农残快检场次可以登记样品。", "Samples can be registered only on a quick-test session.";
     ERR_SAMPLE_LIMIT = "该手机号在本场次登记的样品已达上限（5 份）。", "This phone number has registered the most samples allowed for this session (5).";
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
+    ERR_UNAVAILABLE = "当前访问人数较多，请稍候再试。", "The service is very busy; please try again in a moment.";
     ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
 }
@@ -370,6 +371,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::NotQuickTest => ERR_NOT_QUICK_TEST,
         ErrorCode::SampleLimit => ERR_SAMPLE_LIMIT,
         ErrorCode::NotReceived => ERR_NOT_RECEIVED,
+        ErrorCode::Unavailable => ERR_UNAVAILABLE,
         ErrorCode::Internal => ERR_INTERNAL,
         ErrorCode::Network => ERR_NETWORK,
     }
@@ -447,6 +449,7 @@ mod tests {
             NoShowBlocked,
             IdempotencyMismatch,
             TooManyRequests,
+            Unavailable,
             Internal,
             Network,
             Unauthorized,

@@ -107,7 +107,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     if e.code == ErrorCode::Invalid {
                         errors.set(e.fields.clone());
                         focus_first_error(&e.fields);
-                    } else if e.code != ErrorCode::Network {
+                    } else if !matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable) {
                         // A definitive answer: a corrected request is a new booking attempt.
                         key.set_value(new_idempotency_key());
                     }

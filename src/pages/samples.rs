@@ -151,7 +151,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                 Err(e) => {
                     if e.code == ErrorCode::Invalid {
                         show_errors(errors, rows, &e.fields);
-                    } else if e.code != ErrorCode::Network {
+                    } else if !matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable) {
                         key.set_value(new_idempotency_key());
                     }
                     failure.set(Some(e));

@@ -6,6 +6,7 @@
 
 mod accessibility;
 mod booking;
+mod csp;
 mod embed;
 mod home;
 mod keyboard;

@@ -59,6 +59,10 @@ pub enum ErrorCode {
     NotReceived,
     /// 429 — too many requests; try again later.
     TooManyRequests,
+    /// 503 — the server is too busy or its database does not answer; try again after the
+    /// `Retry-After` seconds. A booking answered this way may still have been made:
+    /// retry with the same `Idempotency-Key`.
+    Unavailable,
     /// 500 — something went wrong on the server; details are in its log, not here.
     Internal,
     /// Client side only: the server could not be reached.
@@ -75,6 +79,7 @@ impl ErrorCode {
             ErrorCode::NoShowBlocked | ErrorCode::Forbidden => 403,
             ErrorCode::Unauthorized => 401,
             ErrorCode::TooManyRequests => 429,
+            ErrorCode::Unavailable => 503,
             ErrorCode::Internal | ErrorCode::Network => 500,
             ErrorCode::WindowClosed
             | ErrorCode::DuplicateBooking

@@ -117,6 +117,9 @@ pub struct Config {
     /// client address).
     #[arg(long, env = "LABDAY_THROTTLE_WINDOW_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
     pub throttle_window_seconds: u64,
+    /// Seconds a request may take before it is answered 503 with `Retry-After` (1–3600).
+    #[arg(long, env = "LABDAY_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: u64,
 }
 
 impl Config {
@@ -141,6 +144,7 @@ impl Config {
             // limit sets it.
             booking_rate_per_minute: 0,
             throttle_window_seconds: 900,
+            request_timeout_secs: 30,
         }
     }
 
@@ -235,6 +239,11 @@ mod tests {
             ["https://www.jiangxi.gov.cn", "http://127.0.0.1:8092"]
         );
         assert_eq!(cli.config.daily_limit, 4);
+        assert_eq!(cli.config.request_timeout_secs, 30);
+        assert!(
+            Cli::try_parse_from(["labday-server", "--request-timeout-secs", "0"]).is_err(),
+            "a request needs some time"
+        );
         assert!(Cli::try_parse_from(["labday-server", "--portal-origins", "*"]).is_err());
         assert_eq!(
             cli.config.enzyme_thresholds(),

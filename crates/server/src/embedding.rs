@@ -1,10 +1,10 @@
-//! Who may embed labday: portal origins allowed to frame the app (CSP `frame-ancestors`)
-//! and to call the API from their own pages (CORS). By default only labday itself.
+//! Who may embed labday: portal origins allowed to frame the app (CSP `frame-ancestors`,
+//! part of the policy `headers.rs` sends) and to call the API from their own pages (CORS).
+//! By default only labday itself.
 
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The portal origins allowed to embed labday (CSP `frame-ancestors` and CORS).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,25 +45,19 @@ pub fn parse_origins(raw: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// The Content-Security-Policy that lets only labday and the given portals frame it.
-pub fn content_security_policy(origins: &[String]) -> String {
+/// The CSP directive that lets only labday and the given portals frame it.
+pub fn frame_ancestors(origins: &[String]) -> String {
     let mut ancestors = vec!["'self'".to_owned()];
     ancestors.extend(origins.iter().cloned());
     format!("frame-ancestors {}", ancestors.join(" "))
 }
 
-/// Adds the framing policy to every response and CORS for the allowed portals.
+/// Adds CORS for the allowed portals.
 pub fn apply(router: Router, origins: &[String]) -> Router {
-    let csp = HeaderValue::from_str(&content_security_policy(origins))
-        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
     let allowed: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
         .collect();
-    let router = router.layer(SetResponseHeaderLayer::overriding(
-        header::CONTENT_SECURITY_POLICY,
-        csp,
-    ));
     if allowed.is_empty() {
         return router;
     }
@@ -97,9 +91,9 @@ mod tests {
 
     #[test]
     fn only_self_frames_by_default() {
-        assert_eq!(content_security_policy(&[]), "frame-ancestors 'self'");
+        assert_eq!(frame_ancestors(&[]), "frame-ancestors 'self'");
         assert_eq!(
-            content_security_policy(&["https://a.gov.cn".into()]),
+            frame_ancestors(&["https://a.gov.cn".into()]),
             "frame-ancestors 'self' https://a.gov.cn"
         );
     }

@@ -4,7 +4,7 @@
 
 use crate::storage::{BookingError, StorageError};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use labday_domain::{ApiError, ErrorCode};
@@ -64,6 +64,7 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::NotQuickTest => "Samples can be registered only on a quick-test session",
         ErrorCode::SampleLimit => "This phone number has registered the most samples allowed here",
         ErrorCode::NotReceived => "The sample must be received before a result is entered",
+        ErrorCode::Unavailable => "Too many requests are waiting; please try again in a moment",
         ErrorCode::CapacityBelowBooked => {
             "Capacity cannot go below the people already booked on this session"
         }
@@ -98,11 +99,17 @@ impl From<PathRejection> for AppError {
     }
 }
 
+/// Seconds a caller answered `unavailable` is asked to wait: long enough for a queue to
+/// drain or a database to come back, short enough that a citizen still waits for it.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.0)).into_response()
+        let retry_after = (self.0.code == ErrorCode::Unavailable)
+            .then(|| [(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS))]);
+        (status, retry_after, Json(self.0)).into_response()
     }
 }
 

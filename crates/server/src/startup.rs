@@ -5,9 +5,10 @@ use crate::config::{Config, DatabaseLocation};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::storage::postgres::PostgresStorage;
+use crate::storage::sqlite::DatabaseLock;
 use crate::storage::sqlite::SqliteStorage;
 use crate::storage::Storage;
-use crate::{embedding, routes, seed, spa};
+use crate::{deadline, embedding, headers, routes, seed, spa};
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use chrono::{Duration, Utc};
@@ -28,6 +29,8 @@ pub enum StartupError {
     Database(String),
     #[error("settings: {0}")]
     Settings(String),
+    #[error(transparent)]
+    Locked(#[from] crate::storage::sqlite::LockError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -68,29 +71,52 @@ async fn api_not_found() -> AppError {
     AppError::new(ErrorCode::NotFound, "No such API endpoint")
 }
 
-/// The whole HTTP application: `/api/v1` and the single-page app.
+/// The whole HTTP application: `/api/v1` and the single-page app, every answer within the
+/// request deadline and with the protecting headers (`headers.rs`).
 pub fn app(state: AppState, config: &Config) -> Router {
     let api = routes::router()
         .fallback(api_not_found)
         .with_state(state)
+        .layer(axum::middleware::map_response(headers::no_store_by_default))
         .layer(CompressionLayer::new());
     let router = Router::new()
         .nest("/api/v1", api)
         .merge(spa::router(&config.dist));
-    embedding::apply(router, &config.portal_origins.0)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(axum::middleware::map_request_with_state(
-            Arc::new(config.trusted_proxies.clone()),
-            crate::client::resolve,
-        ))
-        .layer(TraceLayer::new_for_http())
+    // Inside CORS, so a portal's call that times out still gets its CORS headers.
+    let router = deadline::apply(
+        router,
+        std::time::Duration::from_secs(config.request_timeout_secs),
+    );
+    let router = embedding::apply(router, &config.portal_origins.0);
+    headers::apply(
+        router,
+        &config.dist,
+        &embedding::frame_ancestors(&config.portal_origins.0),
+    )
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    ))
+    .layer(axum::middleware::map_request_with_state(
+        Arc::new(config.trusted_proxies.clone()),
+        crate::client::resolve,
+    ))
+    .layer(TraceLayer::new_for_http())
+}
+
+/// The lock that keeps a second server off this one's SQLite file (`sqlite/lock.rs`);
+/// none for PostgreSQL, which several servers share by design.
+fn lock_database(config: &Config) -> Result<Option<DatabaseLock>, StartupError> {
+    match config.database_location() {
+        DatabaseLocation::Sqlite(path) if path.as_os_str() != ":memory:" => {
+            Ok(Some(DatabaseLock::acquire(&path)?))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Erases personal fields of bookings and samples whose session ended more than
@@ -148,6 +174,7 @@ pub async fn start(
 ) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
     let enzyme_thresholds = config.enzyme_thresholds().map_err(StartupError::Settings)?;
     let privacy = config.privacy_notice().map_err(StartupError::Settings)?;
+    let lock = lock_database(config)?;
     let storage = open_storage(config).await?;
     let throttle = Arc::new(crate::throttle::Throttle::new(
         storage.clone(),
@@ -169,6 +196,7 @@ pub async fn start(
         no_show: config.no_show_policy(),
         enzyme_thresholds,
         privacy,
+        health: Default::default(),
     };
     spawn_retention(storage.clone(), privacy);
     let router = app(state, config);
@@ -182,6 +210,7 @@ pub async fn start(
         addr: config.bind,
         source,
     })?;
+    let serving = storage.clone();
     let handle = tokio::spawn(async move {
         // The peer address lets sample lookups be throttled per client. Making the service
         // once also finalises the router once: served as a bare `Router`, axum rebuilds
@@ -196,6 +225,9 @@ pub async fn start(
         if let Err(e) = served {
             tracing::error!(error = %e, "server stopped");
         }
+        // Checkpoints SQLite's journal into the file; then another server may take it.
+        serving.close().await;
+        drop(lock);
     });
     Ok((Running { addr, storage }, handle))
 }

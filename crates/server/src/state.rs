@@ -22,4 +22,6 @@ pub struct AppState {
     pub enzyme_thresholds: Thresholds,
     /// What the forms' privacy notice promises, from the retention settings.
     pub privacy: PrivacyNotice,
+    /// The health check's shared answer from the database.
+    pub health: Arc<crate::routes::health::Probe>,
 }

@@ -206,6 +206,7 @@ pub trait Bookings: Send + Sync {
 }
 
 /// Everything the server stores.
+#[async_trait]
 pub trait Storage:
     Catalogue
     + Bookings
@@ -220,4 +221,8 @@ pub trait Storage:
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).
     fn keyed_hash(&self) -> &crate::keyed_hash::KeyedHash;
+    /// Whether the database answers a trivial query now (the health check).
+    async fn ping(&self) -> Result<(), StorageError>;
+    /// Closes the database connections at shutdown; every later call fails.
+    async fn close(&self);
 }

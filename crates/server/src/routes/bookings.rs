@@ -85,7 +85,8 @@ pub(crate) fn idempotency_record<T: serde::Serialize>(
         (status = 403, body = ApiError, description = "Paused after repeated no-shows"),
         (status = 422, body = ApiError, description = "Invalid fields"),
         (status = 429, body = ApiError, description = "Too many bookings from this client address this minute (`--booking-rate-per-minute`)",
-            headers(("Retry-After" = u64, description = "Seconds to wait")))
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, body = ApiError, description = "Too many bookings waiting, or no answer within the request deadline (`unavailable`, with `Retry-After`); retry with the same Idempotency-Key")
     )
 )]
 pub async fn create_booking(

@@ -4,6 +4,7 @@
 
 use crate::auth::{self, SignedIn};
 use crate::client::ClientAddr;
+use crate::csv::{Cell, Csv};
 use crate::error::{AppError, Refusal};
 use crate::state::AppState;
 use crate::throttle;
@@ -154,31 +155,29 @@ pub async fn roster(
     Ok(Json(state.storage.roster(id).await?))
 }
 
-pub(crate) fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
-    }
-}
-
-/// The roster as CSV: UTF-8 with a byte-order mark, so spreadsheets read the Chinese text.
+/// The roster as CSV (see [`crate::csv`]: a name typed as a formula stays text).
 pub fn roster_csv(entries: &[RosterEntry]) -> String {
-    let mut out = String::from("\u{feff}预约码 code,姓名 name,手机 phone,成人 adults,儿童 children,已签到 checked in,状态 status\r\n");
+    let mut csv = Csv::with_header(&[
+        "预约码 code",
+        "姓名 name",
+        "手机 phone",
+        "成人 adults",
+        "儿童 children",
+        "已签到 checked in",
+        "状态 status",
+    ]);
     for e in entries {
-        let row = [
-            csv_field(&e.code),
-            csv_field(&e.name),
-            csv_field(&e.phone),
-            e.adults.to_string(),
-            e.children.to_string(),
-            e.checked_in.to_string(),
-            e.status.as_str().to_owned(),
-        ];
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
+        csv.row([
+            Cell::Text(&e.code),
+            Cell::Text(&e.name),
+            Cell::Text(&e.phone),
+            e.adults.into(),
+            e.children.into(),
+            e.checked_in.into(),
+            Cell::Text(e.status.as_str()),
+        ]);
     }
-    out
+    csv.finish()
 }
 
 /// The roster as a CSV download.

@@ -3,8 +3,8 @@
 //! their own (403 when they ask for another).
 
 use crate::auth::SignedIn;
+use crate::csv::{Cell, Csv};
 use crate::error::AppError;
-use crate::routes::staff::csv_field;
 use crate::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -57,66 +57,86 @@ pub async fn summary(
     Ok(Json(load(&state, &signed_in, query).await?))
 }
 
-fn figures_row(scope: &str, id: Option<i64>, name: &str, f: &Figures) -> String {
+fn figures_row(csv: &mut Csv, scope: &str, id: Option<i64>, name: &str, f: &Figures) {
+    let id = id.map(|i| i.to_string()).unwrap_or_default();
     let rate = f
         .no_show_rate
         .map(|r| format!("{:.1}%", r * 100.0))
         .unwrap_or_default();
-    [
-        scope.to_owned(),
-        id.map(|i| i.to_string()).unwrap_or_default(),
-        csv_field(name),
-        f.sessions.to_string(),
-        f.cancelled_sessions.to_string(),
-        f.places_offered.to_string(),
-        f.booked_people.to_string(),
-        f.checked_in_people.to_string(),
-        f.no_show_people.to_string(),
-        rate,
-        f.waitlisted_people.to_string(),
-        f.cloud_classroom_seats.to_string(),
-        f.samples.registered.to_string(),
-        f.samples.tested.to_string(),
-        f.samples.negative.to_string(),
-        f.samples.suspicious.to_string(),
-        f.samples.positive.to_string(),
-    ]
-    .join(",")
-        + "\r\n"
+    csv.row([
+        Cell::Text(scope),
+        Cell::Text(&id),
+        Cell::Text(name),
+        f.sessions.into(),
+        f.cancelled_sessions.into(),
+        f.places_offered.into(),
+        f.booked_people.into(),
+        f.checked_in_people.into(),
+        f.no_show_people.into(),
+        Cell::Text(&rate),
+        f.waitlisted_people.into(),
+        f.cloud_classroom_seats.into(),
+        f.samples.registered.into(),
+        f.samples.tested.into(),
+        f.samples.negative.into(),
+        f.samples.suspicious.into(),
+        f.samples.positive.into(),
+    ]);
 }
 
-/// The summary as CSV: UTF-8 with a byte-order mark, so spreadsheets read the Chinese
-/// text; one line overall, one per organisation, one per activity, then bookings per day.
+/// The summary as CSV (see [`crate::csv`]): one line overall, one per organisation, one
+/// per activity, then bookings per day. Titles are staff-typed text and are neutralised
+/// like any other.
 pub fn summary_csv(s: &Summary) -> String {
-    let mut out = String::from(
-        "\u{feff}范围 scope,编号 id,名称 name,场次 sessions,取消场次 cancelled sessions,\
-         提供名额 places offered,预约人数 booked people,签到人数 checked-in people,\
-         未到人数 no-show people,未到率 no-show rate,候补人数 waitlisted people,\
-         云课堂座位 cloud-classroom seats,快检样品 samples registered,已出结果 samples tested,\
-         阴性 negative,可疑 suspicious,阳性 positive\r\n",
-    );
-    out.push_str(&figures_row("overall", None, "全部 All", &s.overall));
+    let mut csv = Csv::with_header(&[
+        "范围 scope",
+        "编号 id",
+        "名称 name",
+        "场次 sessions",
+        "取消场次 cancelled sessions",
+        "提供名额 places offered",
+        "预约人数 booked people",
+        "签到人数 checked-in people",
+        "未到人数 no-show people",
+        "未到率 no-show rate",
+        "候补人数 waitlisted people",
+        "云课堂座位 cloud-classroom seats",
+        "快检样品 samples registered",
+        "已出结果 samples tested",
+        "阴性 negative",
+        "可疑 suspicious",
+        "阳性 positive",
+    ]);
+    figures_row(&mut csv, "overall", None, "全部 All", &s.overall);
     for o in &s.organisations {
-        out.push_str(&figures_row(
+        figures_row(
+            &mut csv,
             "organisation",
             Some(o.organisation_id),
             o.name.get("zh"),
             &o.figures,
-        ));
+        );
     }
     for a in &s.activities {
-        out.push_str(&figures_row(
+        figures_row(
+            &mut csv,
             "activity",
             Some(a.activity_id),
             a.title.get("zh"),
             &a.figures,
-        ));
+        );
     }
-    out.push_str("\r\n日期 day,预约数 bookings,人数 people\r\n");
+    csv.blank_line();
+    csv.row([
+        Cell::Text("日期 day"),
+        Cell::Text("预约数 bookings"),
+        Cell::Text("人数 people"),
+    ]);
     for d in &s.overall.bookings_per_day {
-        out.push_str(&format!("{},{},{}\r\n", d.day, d.bookings, d.people));
+        let day = d.day.to_string();
+        csv.row([Cell::Text(&day), d.bookings.into(), d.people.into()]);
     }
-    out
+    csv.finish()
 }
 
 /// The summary as a CSV download.
@@ -198,5 +218,23 @@ mod tests {
         assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");
         assert!(csv.contains("activity,4,\"开放日, 上午\",1,"), "{csv}");
         assert!(csv.ends_with("2026-09-01,3,8\r\n"), "{csv}");
+    }
+
+    #[test]
+    fn a_title_typed_as_a_formula_is_text_in_the_csv() {
+        let s = summarise(&Tallies {
+            activities: vec![ActivityName {
+                id: 4,
+                organisation_id: 2,
+                title: Localised::new("=cmd|' /C calc'!A0", "x"),
+                organisation: Localised::new("@SUM(1)", "Test lab"),
+            }],
+            sessions: Vec::new(),
+            days: Vec::new(),
+            samples: Vec::new(),
+        });
+        let csv = summary_csv(&s);
+        assert!(csv.contains("activity,4,'=cmd|' /C calc'!A0,"), "{csv}");
+        assert!(csv.contains("organisation,2,'@SUM(1),"), "{csv}");
     }
 }

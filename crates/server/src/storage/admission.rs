@@ -28,7 +28,10 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 /// handful of commits; small enough that one batch's statements stay short.
 pub(super) const MOST_PER_BATCH: usize = 256;
 
-/// Requests that may wait for a writer before callers are held back.
+/// Requests that may wait for a writer. A caller that finds the queue full is answered
+/// `unavailable` (503) at once rather than held: when the database is locked or PostgreSQL
+/// restarts, the queue fills, and waiting callers would only pile up until they time out.
+/// At a batch of 256 per commit this is a few seconds of work for a healthy database.
 const QUEUE_LENGTH: usize = 8192;
 
 /// One booking request and its context.
@@ -94,7 +97,12 @@ impl Desk {
     /// connection, so one task; PostgreSQL can overlap a batch's reads with another's
     /// commit. The tasks end when the desk is dropped.
     pub(super) fn open(writer: Arc<dyn BatchWriter>, writers: usize) -> Desk {
-        let (queue, receiver) = mpsc::channel(QUEUE_LENGTH);
+        Desk::with_queue(writer, writers, QUEUE_LENGTH)
+    }
+
+    /// As [`Desk::open`], with room for `queue_length` waiting requests.
+    fn with_queue(writer: Arc<dyn BatchWriter>, writers: usize, queue_length: usize) -> Desk {
+        let (queue, receiver) = mpsc::channel(queue_length.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..writers.max(1) {
             let writer = writer.clone();
@@ -114,15 +122,22 @@ impl Desk {
         Desk { queue }
     }
 
-    /// Queues one request and waits for its answer.
+    /// Queues one request and waits for its answer; `unavailable` when the queue is full.
     pub(super) async fn book(&self, booking: ValidBooking, ctx: BookingContext) -> Answer {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             request: Request { booking, ctx },
             reply,
         };
-        if self.queue.send(pending).await.is_err() {
-            return Err(StorageError::new("the booking writer has stopped").into());
+        match self.queue.try_send(pending) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!("booking queue full; answering unavailable");
+                return Err(BookingError::Refused(ErrorCode::Unavailable));
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                return Err(StorageError::new("the booking writer has stopped").into());
+            }
         }
         answer.await.unwrap_or_else(|_| {
             Err(StorageError::new("the booking writer dropped a request").into())
@@ -361,4 +376,112 @@ pub(super) fn distinct<T: Ord + Clone>(
     values.sort();
     values.dedup();
     values
+}
+
+#[cfg(test)]
+mod desk_tests {
+    use super::*;
+    use labday_domain::booking::{BookingCode, BookingRequest, NoShowPolicy};
+    use std::time::Duration;
+
+    /// A writer that tells when it has taken a batch, then holds it until released, as a
+    /// database that is locked would; then refuses every request.
+    struct Stuck {
+        started: mpsc::UnboundedSender<usize>,
+        release: tokio::sync::Semaphore,
+    }
+
+    #[async_trait]
+    impl BatchWriter for Stuck {
+        async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError> {
+            let _ = self.started.send(batch.len());
+            let _held = self.release.acquire().await;
+            Ok(batch
+                .iter()
+                .map(|_| Err(BookingError::Refused(ErrorCode::WindowClosed)))
+                .collect())
+        }
+    }
+
+    fn request(i: u8) -> (ValidBooking, BookingContext) {
+        let booking = BookingRequest {
+            session_id: 1,
+            name: "张三".into(),
+            phone: format!("1380013800{}", i % 10),
+            adults: 1,
+            children: 0,
+            consent: true,
+        }
+        .validate(5)
+        .expect("a valid booking");
+        let ctx = BookingContext {
+            now: chrono::Utc::now(),
+            daily_limit: 5,
+            no_show: NoShowPolicy::default(),
+            code: BookingCode::from_random([i; labday_domain::booking::CODE_LEN]),
+            idempotency: None,
+        };
+        (booking, ctx)
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_unavailable_at_once_instead_of_holding_the_caller() {
+        let (started, mut taken) = mpsc::unbounded_channel();
+        let writer = Arc::new(Stuck {
+            started,
+            release: tokio::sync::Semaphore::new(0),
+        });
+        let desk = Arc::new(Desk::with_queue(writer.clone(), 1, 2));
+
+        // The writer takes the first request and is stuck on it.
+        let first = tokio::spawn({
+            let desk = desk.clone();
+            async move { desk.book(request(0).0, request(0).1).await }
+        });
+        assert_eq!(taken.recv().await, Some(1));
+        // Two more wait in the queue, which is then full.
+        let waiting: Vec<_> = (1..=2)
+            .map(|i| {
+                let desk = desk.clone();
+                tokio::spawn(async move { desk.book(request(i).0, request(i).1).await })
+            })
+            .collect();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while desk.queue.capacity() > 0 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the two requests queue up");
+
+        // The next caller is not held: it is answered unavailable at once.
+        let (booking, ctx) = request(3);
+        let shed = tokio::time::timeout(Duration::from_secs(1), desk.book(booking, ctx))
+            .await
+            .expect("answered without waiting for the stuck writer");
+        assert!(
+            matches!(shed, Err(BookingError::Refused(ErrorCode::Unavailable))),
+            "{shed:?}"
+        );
+        assert_eq!(
+            ErrorCode::Unavailable.http_status(),
+            503,
+            "which the API answers as 503"
+        );
+
+        // The callers already queued are still answered once the writer moves on.
+        writer.release.add_permits(10);
+        let first = first.await.expect("task");
+        assert!(matches!(
+            first,
+            Err(BookingError::Refused(ErrorCode::WindowClosed))
+        ));
+        for w in waiting {
+            let answer = w.await.expect("task");
+            assert!(
+                matches!(answer, Err(BookingError::Refused(ErrorCode::WindowClosed))),
+                "{answer:?}"
+            );
+        }
+    }
 }

@@ -105,6 +105,7 @@ impl PostgresStorage {
     }
 }
 
+#[async_trait]
 impl Storage for PostgresStorage {
     fn backend(&self) -> &'static str {
         "postgres"
@@ -112,6 +113,15 @@ impl Storage for PostgresStorage {
 
     fn keyed_hash(&self) -> &crate::keyed_hash::KeyedHash {
         &self.keys
+    }
+
+    async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 }
 

@@ -4,6 +4,7 @@
 //! `admit.rs`). One server process per file.
 
 mod admit;
+mod lock;
 mod photos;
 mod reports;
 mod samples;
@@ -25,6 +26,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::activity::{ActivityDetail, ActivitySummary};
 use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
 use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
+pub use lock::{lock_path, DatabaseLock, LockError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::path::Path;
@@ -105,6 +107,7 @@ impl SqliteStorage {
     }
 }
 
+#[async_trait]
 impl Storage for SqliteStorage {
     fn backend(&self) -> &'static str {
         "sqlite"
@@ -112,6 +115,18 @@ impl Storage for SqliteStorage {
 
     fn keyed_hash(&self) -> &crate::keyed_hash::KeyedHash {
         &self.keys
+    }
+
+    /// On a read connection: the writer is busy with bookings during a rush, which is not
+    /// the database failing to answer.
+    async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
     }
 }
 

@@ -13,6 +13,7 @@ mod hostile;
 mod hostile_input;
 mod photos;
 mod rush;
+mod safeguards;
 mod samples;
 mod scale_out;
 mod staff;
