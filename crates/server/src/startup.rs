@@ -18,6 +18,7 @@ use labday_domain::ErrorCode;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -105,7 +106,18 @@ pub fn app(state: AppState, config: &Config) -> Router {
         Arc::new(config.trusted_proxies.clone()),
         crate::client::resolve,
     ))
+    .layer(CatchPanicLayer::custom(panic_answer))
     .layer(TraceLayer::new_for_http())
+}
+
+/// A handler that panicked (a bug: overflow checks are on in release builds) answers like
+/// any other internal failure, instead of dropping the connection without a word.
+fn panic_answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("a request handler panicked");
+    axum::response::IntoResponse::into_response(AppError::new(
+        ErrorCode::Internal,
+        "Something went wrong on our side; please try again",
+    ))
 }
 
 /// The lock that keeps a second server off this one's SQLite file (`sqlite/lock.rs`);
@@ -250,5 +262,34 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_with_the_usual_error_body() {
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(CatchPanicLayer::custom(panic_answer));
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let error: labday_domain::ApiError = serde_json::from_slice(&body).unwrap();
+        assert_eq!(error.code, ErrorCode::Internal);
     }
 }

@@ -109,12 +109,21 @@ impl Desk {
             let receiver = receiver.clone();
             tokio::spawn(async move {
                 while let Some(batch) = next_batch(&receiver).await {
-                    let (requests, replies): (Vec<Request>, Vec<_>) =
-                        batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-                    let answers = admit_each(writer.as_ref(), &requests).await;
-                    for (reply, answer) in replies.into_iter().zip(answers) {
-                        // A caller that went away (client disconnected) needs no answer.
-                        let _ = reply.send(answer);
+                    // Each batch in a task of its own: a panic (a bug; overflow checks are on
+                    // in release builds) fails that batch's callers, not every booking after.
+                    let writer = writer.clone();
+                    let admitted = tokio::spawn(async move {
+                        let (requests, replies): (Vec<Request>, Vec<_>) =
+                            batch.into_iter().map(|p| (p.request, p.reply)).unzip();
+                        let answers = admit_each(writer.as_ref(), &requests).await;
+                        for (reply, answer) in replies.into_iter().zip(answers) {
+                            // A caller that went away (client disconnected) needs no answer.
+                            let _ = reply.send(answer);
+                        }
+                    })
+                    .await;
+                    if admitted.is_err() {
+                        tracing::error!("a booking batch panicked; its callers were answered 500");
                     }
                 }
             });
@@ -422,6 +431,44 @@ mod desk_tests {
             idempotency: None,
         };
         (booking, ctx)
+    }
+
+    /// A writer with a bug: it panics on its first batch, then admits nothing but refusals.
+    struct PanicsOnce(std::sync::atomic::AtomicBool);
+
+    #[async_trait]
+    impl BatchWriter for PanicsOnce {
+        async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError> {
+            if !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                panic!("a bug in a batch");
+            }
+            Ok(batch
+                .iter()
+                .map(|_| Err(BookingError::Refused(ErrorCode::WindowClosed)))
+                .collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_batch_fails_its_callers_and_the_desk_goes_on() {
+        let desk = Desk::with_queue(
+            Arc::new(PanicsOnce(std::sync::atomic::AtomicBool::new(false))),
+            1,
+            8,
+        );
+        let (booking, ctx) = request(0);
+        assert!(matches!(
+            desk.book(booking, ctx).await,
+            Err(BookingError::Storage(_))
+        ));
+        let (booking, ctx) = request(1);
+        assert!(
+            matches!(
+                tokio::time::timeout(Duration::from_secs(5), desk.book(booking, ctx)).await,
+                Ok(Err(BookingError::Refused(ErrorCode::WindowClosed)))
+            ),
+            "the next booking is still decided"
+        );
     }
 
     #[tokio::test]

@@ -206,7 +206,13 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
     write("", page(&[boot, browse]));
     write("bundles/book", page(&[book]));
     write("staff", page(&[staff]));
-    let app = TestApp::spawn_with(Db::Sqlite, |c| c.dist = dist.path().to_path_buf()).await;
+    // Loopback plays the https-terminating proxy: only a trusted proxy may say https.
+    let app = TestApp::spawn_with(Db::Sqlite, |c| {
+        c.dist = dist.path().to_path_buf();
+        c.trusted_proxies =
+            labday_server::client::TrustedProxies::parse("127.0.0.1,::1").expect("loopback");
+    })
+    .await;
 
     for (path, scripts) in [
         ("/", vec![boot, browse]),
