@@ -385,7 +385,7 @@ async fn measure(options: &Options, database: &str, url: &str) -> Result<Databas
         connections,
         options.phase,
         Arc::new(move |c, n| {
-            if (c as u64 + n) % 2 == 0 || sessions.is_empty() {
+            if (c as u64 + n).is_multiple_of(2) || sessions.is_empty() {
                 list.clone()
             } else {
                 sessions[(c * 31 + n as usize) % sessions.len()].clone()
