@@ -111,7 +111,7 @@ messages! {
     CONSENT = "我已阅读并同意隐私说明", "I have read and agree to the privacy notice";
     PRIVACY_TITLE = "隐私说明", "Privacy notice";
     PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。除预约本人和现场工作人员外，号码均以掩码显示。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Numbers are shown masked to everyone but you and the staff on the day.";
-    PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计；为执行爽约暂停规则，号码的加密摘要在活动结束 {digest} 天后删除。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept, and a keyed hash of the number, kept for the no-show pause, is deleted {digest} days after the session.";
+    PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计；为执行爽约暂停规则而保留的号码带密钥哈希值在活动结束 {digest} 天后删除。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept, and a keyed hash of the number, kept for the no-show pause, is deleted {digest} days after the session.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";
     FULL_NOTICE = "本场已约满，提交后将进入候补队列，有人取消时按顺序自动递补。", "This session is full. You will join the waiting list and be moved up automatically, in order, when someone cancels.";

@@ -322,7 +322,7 @@ async fn the_privacy_notice_states_the_configured_retention() {
         .wait_text("活动结束 45 天后自动删除您的姓名和号码")
         .await;
     browser
-        .wait_text("号码的加密摘要在活动结束 91 天后删除")
+        .wait_text("号码带密钥哈希值在活动结束 91 天后删除")
         .await;
     browser
         .open(&server, &format!("/sessions/{}/book?lang=en", f.session))

@@ -245,17 +245,25 @@ impl Journey {
             "//*[contains(normalize-space(text()), {})]",
             xpath_literal(text)
         );
-        match self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::XPath(&xpath))
-            .await
-        {
-            Ok(e) => e,
-            Err(e) => {
-                let body = self.body_text().await;
-                panic!("text {text:?} never appeared: {e}\npage text:\n{body}")
+        let mut tries = 0;
+        loop {
+            match self
+                .client
+                .wait()
+                .at_most(WAIT)
+                .for_element(Locator::XPath(&xpath))
+                .await
+            {
+                Ok(e) => return e,
+                // The page changed address while the query ran (an in-app navigation):
+                // ask again on the page it landed on.
+                Err(e) if tries < 3 && e.to_string().contains("aborted by navigation") => {
+                    tries += 1;
+                }
+                Err(e) => {
+                    let body = self.body_text().await;
+                    panic!("text {text:?} never appeared: {e}\npage text:\n{body}")
+                }
             }
         }
     }

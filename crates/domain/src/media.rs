@@ -57,7 +57,9 @@ impl MediaDraft {
         if draft.headline.chars().count() > HEADLINE_MAX_CHARS {
             err = err.with_field("headline", "text_too_long");
         }
-        if draft.published_on > today {
+        if !crate::time::in_service(draft.published_on) {
+            err = err.with_field("published_on", "date_invalid");
+        } else if draft.published_on > today {
             err = err.with_field("published_on", "in_future");
         }
         if err.fields.is_empty() {

@@ -246,7 +246,9 @@ impl SampleItem {
                 errors.push(("bought_at", c));
                 String::new()
             });
-        if self.bought_on > today {
+        if !crate::time::in_service(self.bought_on) {
+            errors.push(("bought_on", "date_invalid"));
+        } else if self.bought_on > today {
             errors.push(("bought_on", "date_in_future"));
         } else if (today - self.bought_on).num_days() > MAX_PURCHASE_AGE_DAYS {
             errors.push(("bought_on", "bought_too_long_ago"));

@@ -7,6 +7,7 @@ use crate::activity::{ActivityKind, Localised};
 use crate::booking::PARTY_HARD_LIMIT;
 use crate::error::{ApiError, ErrorCode};
 use crate::session::SessionFormat;
+use crate::time::in_service;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +126,8 @@ impl ActivityDraft {
             "safety_notes",
             "text_too_long",
         );
+        errors.check(in_service(draft.starts_on), "starts_on", "date_invalid");
+        errors.check(in_service(draft.ends_on), "ends_on", "date_invalid");
         errors.check(
             draft.ends_on >= draft.starts_on,
             "ends_on",
@@ -238,6 +241,15 @@ impl SessionDraft {
         } else {
             errors.check(!draft.place.zh.is_empty(), "place", "place_required");
         }
+        for (field, at) in [
+            ("starts_at", draft.starts_at),
+            ("ends_at", draft.ends_at),
+            ("booking_opens_at", draft.booking_opens_at),
+            ("booking_closes_at", draft.booking_closes_at),
+            ("cancel_deadline", draft.cancel_deadline),
+        ] {
+            errors.check(in_service(at.date()), field, "date_invalid");
+        }
         errors.check(
             draft.ends_at > draft.starts_at,
             "ends_at",
@@ -348,6 +360,13 @@ impl SessionSeries {
     /// more than [`SERIES_MAX_SESSIONS`].
     pub fn expand(&self, now: NaiveDateTime) -> Result<Vec<ValidSession>, ApiError> {
         let mut errors = FieldErrors::new();
+        errors.check(in_service(self.from), "from", "date_invalid");
+        errors.check(in_service(self.to), "to", "date_invalid");
+        errors.check(
+            in_service(self.booking_opens_at.date()),
+            "booking_opens_at",
+            "date_invalid",
+        );
         errors.check(self.to >= self.from, "to", "end_before_start");
         errors.check(
             (self.to - self.from).num_days() <= ACTIVITY_MAX_DAYS,
@@ -680,6 +699,34 @@ mod tests {
             closes_minutes_before: 60,
             cancel_minutes_before: 120,
         }
+    }
+
+    #[test]
+    fn dates_at_the_ends_of_the_calendar_are_refused_not_computed() {
+        let far = NaiveDate::from_ymd_opt(262_142, 12, 31).unwrap();
+        let early = NaiveDate::from_ymd_opt(-262_143, 1, 1).unwrap();
+        for (from, to) in [(far, far), (early, early), (early, far)] {
+            let e = SessionSeries {
+                from,
+                to,
+                weekdays: (1..=7).collect(),
+                closes_minutes_before: 1,
+                ..series()
+            }
+            .expand(at(1, 0, 0))
+            .unwrap_err();
+            assert_eq!(e.fields["from"], "date_invalid", "{from}");
+        }
+        let ten_thousand = NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
+        let mut draft = series().session_at(
+            ten_thousand.and_hms_opt(9, 0, 0).unwrap(),
+            Duration::hours(1),
+        );
+        draft.booking_opens_at = at(1, 0, 0);
+        assert_eq!(
+            draft.validate().unwrap_err().fields["starts_at"],
+            "date_invalid"
+        );
     }
 
     #[test]

@@ -45,6 +45,17 @@ pub fn venue_local(now: DateTime<Utc>, offset_minutes: i32) -> NaiveDateTime {
     now.naive_utc() + Duration::minutes(i64::from(offset_minutes))
 }
 
+/// Years labday schedules in. A date outside them is a typo or an attack: refusing it keeps
+/// every date and time on the wire in the four-digit form the API document declares, and
+/// date arithmetic (a series' days, a deadline's minutes) far from chrono's limits.
+pub const SERVICE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2999;
+
+/// Whether `date` falls within [`SERVICE_YEARS`].
+pub fn in_service(date: NaiveDate) -> bool {
+    use chrono::Datelike;
+    SERVICE_YEARS.contains(&date.year())
+}
+
 /// `HH:MM`, the way session times are printed.
 pub fn hhmm(t: &NaiveDateTime) -> String {
     t.format("%H:%M").to_string()

@@ -102,8 +102,12 @@ impl utoipa::Modify for CommonAnswers {
                 }
                 if staff {
                     answer(op, "401", "Not signed in");
+                }
+                if path.starts_with("/api/v1/staff/") {
                     answer(op, "403", "Not allowed: another organisation's, organiser-only, or not from labday's own origin");
                 }
+                // Any request can outlast the deadline (`deadline.rs`).
+                answer(op, "503", "Not answered within the request deadline, or the database is overloaded (`unavailable`, with `Retry-After`)");
             }
         }
     }

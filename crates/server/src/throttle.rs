@@ -185,7 +185,14 @@ impl Attempt<'_> {
 /// Requests per client address per minute, in memory (see the module comment).
 pub struct RateLimit {
     per_minute: u32,
-    clients: Mutex<HashMap<Option<IpAddr>, (u32, Instant)>>,
+    clients: Mutex<Clients>,
+}
+
+/// Each address's count in its current minute, and when finished minutes were last swept.
+#[derive(Default)]
+struct Clients {
+    counts: HashMap<Option<IpAddr>, (u32, Instant)>,
+    swept: Option<Instant>,
 }
 
 /// Past this many tracked addresses, finished minutes are swept before adding another.
@@ -208,10 +215,18 @@ impl RateLimit {
         }
         let now = Instant::now();
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if clients.len() > SWEEP_ABOVE {
-            clients.retain(|_, (_, since)| now.duration_since(*since) < MINUTE);
+        // At most one sweep a second: addresses that are all still in their minute would
+        // otherwise make every request walk the whole map.
+        let due = clients
+            .swept
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        if clients.counts.len() > SWEEP_ABOVE && due {
+            clients
+                .counts
+                .retain(|_, (_, since)| now.duration_since(*since) < MINUTE);
+            clients.swept = Some(now);
         }
-        let (count, since) = clients.entry(client).or_insert((0, now));
+        let (count, since) = clients.counts.entry(client).or_insert((0, now));
         if now.duration_since(*since) >= MINUTE {
             *count = 0;
             *since = now;

@@ -18,6 +18,7 @@ use labday_domain::{ActivityDetail, ActivityFilter, ActivitySummary, ApiError, S
     params(ActivityFilter),
     responses(
         (status = 200, body = [ActivitySummary]),
+        (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
         (status = 400, body = ApiError)
     )
 )]
@@ -48,7 +49,7 @@ pub async fn list_activities(
     get,
     path = "/api/v1/activities/{id}",
     params(("id" = i64, Path)),
-    responses((status = 200, body = ActivityDetail), (status = 404, body = ApiError))
+    responses((status = 200, body = ActivityDetail), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"), (status = 404, body = ApiError))
 )]
 pub async fn show_activity(
     State(state): State<AppState>,
@@ -72,7 +73,7 @@ pub async fn show_activity(
     get,
     path = "/api/v1/sessions/{id}",
     params(("id" = i64, Path)),
-    responses((status = 200, body = SessionView), (status = 404, body = ApiError))
+    responses((status = 200, body = SessionView), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"), (status = 404, body = ApiError))
 )]
 pub async fn show_session(
     State(state): State<AppState>,

@@ -288,6 +288,12 @@ fn decide_one(
     if booking.party.people() > session.per_booking_limit {
         return Err(ErrorCode::PartyTooLarge);
     }
+    // A party no phone may bring in a day is refused before anything about this phone is
+    // looked at: otherwise "daily limit" for every other number and "duplicate" for the one
+    // already booked would tell a guesser, without booking anything, which number it is.
+    if !booking::within_daily_limit(0, booking.party, ctx.daily_limit) {
+        return Err(ErrorCode::DailyLimit);
+    }
     let phone = booking.phone.as_str();
     let day = session.starts_at.date();
     let held = known.phones.entry(phone.to_owned()).or_default();

@@ -354,6 +354,10 @@ async fn try_book(
     if booking.party.people() > session.per_booking_limit {
         return Err(refused(ErrorCode::PartyTooLarge));
     }
+    // Before anything about the phone, as `admission::decide_one` says why.
+    if !booking::within_daily_limit(0, booking.party, ctx.daily_limit) {
+        return Err(refused(ErrorCode::DailyLimit));
+    }
     let day = session.starts_at.date();
     // By the phone's keyed hash: it outlives the phone's erasure, and so do no-shows.
     let phone_hash = keys.phone(phone);

@@ -114,6 +114,29 @@ async fn one_booking_per_phone_per_session_and_five_people_per_day(db: Db) {
     assert_eq!(status, 201, "exactly five is allowed");
 }
 
+/// A party larger than anyone may book in a day gets the same answer whatever the phone:
+/// "duplicate" for the one number already booked would tell a guesser which number hides
+/// behind a masked `136****6000`, without booking anything.
+async fn a_party_over_the_daily_limit_says_nothing_about_the_phone(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let session = app
+        .session(SessionSpec {
+            per_booking_limit: 6,
+            ..Default::default()
+        })
+        .await;
+    let (status, _) = app.book(session, "13600136000", 1, 0).await;
+    assert_eq!(status, 201);
+    for phone in ["13600136000", "13600136001"] {
+        let (status, err) = app.book(session, phone, 6, 0).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (409, Some("daily_limit")),
+            "{phone}"
+        );
+    }
+}
+
 async fn booking_outside_the_window_is_refused(db: Db) {
     let app = TestApp::spawn(db).await;
     let later = app
@@ -250,6 +273,7 @@ crate::on_both_databases!(
     invalid_fields_are_all_reported_and_nothing_is_booked,
     a_retried_request_with_the_same_key_books_once,
     one_booking_per_phone_per_session_and_five_people_per_day,
+    a_party_over_the_daily_limit_says_nothing_about_the_phone,
     booking_outside_the_window_is_refused,
     a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits,
     cancelling_after_the_deadline_is_refused_with_the_reason,
