@@ -39,9 +39,12 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
         let Some(&code) = bytes.get(code_at) else {
             break;
         };
-        // Start of scan or end of image: the rest is image data.
-        if code == 0xDA || code == 0xD9 {
-            break;
+        // End of image: anything after it (a phone's "motion photo" video with its own GPS
+        // track, the extra pictures of a multi-picture file) is not this image, and goes.
+        if code == 0xD9 {
+            out.extend_from_slice(&bytes[i..=code_at]);
+            dropped |= code_at + 1 < bytes.len();
+            return dropped.then_some(out);
         }
         // Markers without a length.
         if code == 0x01 || (0xD0..=0xD7).contains(&code) {
@@ -73,9 +76,35 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
             dropped = true;
         }
         i = end;
+        if code == 0xDA {
+            // Entropy-coded data follows a start of scan, up to the next marker that is not
+            // a stuffed 0xFF00 or a restart (a progressive file has several scans).
+            let data_end = scan_end(bytes, i);
+            out.extend_from_slice(&bytes[i..data_end]);
+            i = data_end;
+        }
     }
     out.extend_from_slice(&bytes[i..]);
     dropped.then_some(out)
+}
+
+/// Where the entropy-coded data that starts at `from` ends: at the next marker, or the end.
+fn scan_end(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(offset) = bytes
+        .get(at..)
+        .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+    {
+        let marker = at + offset;
+        match bytes.get(marker + 1) {
+            Some(0x00) | Some(0xD0..=0xD7) => at = marker + 2,
+            // Fill bytes before a marker belong to the marker.
+            Some(0xFF) => at = marker + 1,
+            Some(_) => return marker,
+            None => return bytes.len(),
+        }
+    }
+    bytes.len()
 }
 
 /// PNG chunks dropped: `eXIf` and the text chunks (`tEXt`, `zTXt`, `iTXt`), where cameras
@@ -228,6 +257,55 @@ mod tests {
         assert!(!contains(&kept, b"xmpmeta") && !contains(&kept, b"iPhone"));
         // Nothing to remove: the same bytes.
         assert_eq!(strip_metadata(ImageType::Jpeg, kept.clone()), kept);
+    }
+
+    #[test]
+    fn a_jpeg_loses_what_follows_its_end_and_keeps_every_scan() {
+        let tables = jpeg_segment(0xDB, &[0u8; 65]);
+        // Two scans, as a progressive file has, with a table and an Exif block between them.
+        let first = [
+            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
+            &[0x12, 0xFF, 0x00, 0xFF, 0xD3, 0x34],
+        ]
+        .concat();
+        let huffman = jpeg_segment(0xC4, &[0u8; 17]);
+        let exif = jpeg_segment(0xE1, &[b"Exif\0\0".as_slice(), &tiff_with_gps()].concat());
+        let second = [
+            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
+            &[0x56, 0xFF, 0x00, 0x78],
+        ]
+        .concat();
+        // A motion photo's video (with a GPS atom) after the end of the image.
+        let video = [
+            b"\0\0\0\x18ftypmp42".as_slice(),
+            b"\xA9xyz+31.2304+121.4737/",
+        ]
+        .concat();
+        let photo = [
+            &[0xFF, 0xD8][..],
+            &tables,
+            &first,
+            &huffman,
+            &exif,
+            &second,
+            &[0xFF, 0xD9],
+            &video,
+        ]
+        .concat();
+        let kept = strip_metadata(ImageType::Jpeg, photo);
+        assert_eq!(
+            kept,
+            [
+                &[0xFF, 0xD8][..],
+                &tables,
+                &first,
+                &huffman,
+                &second,
+                &[0xFF, 0xD9]
+            ]
+            .concat()
+        );
+        assert!(!contains(&kept, b"ftyp") && !contains(&kept, &tiff_with_gps()));
     }
 
     fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
