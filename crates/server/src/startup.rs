@@ -193,7 +193,7 @@ pub async fn start(
         std::time::Duration::from_secs(config.throttle_window_seconds),
     ));
     throttle.clone().spawn_sweeper();
-    let state = AppState {
+    let state = AppState::new(crate::state::Services {
         storage: storage.clone(),
         catalogue_cache: Default::default(),
         throttle: throttle.clone(),
@@ -209,7 +209,7 @@ pub async fn start(
         enzyme_thresholds,
         privacy,
         health: Default::default(),
-    };
+    });
     spawn_retention(storage.clone(), privacy);
     let router = app(state, config);
     let listener = TcpListener::bind(config.bind)

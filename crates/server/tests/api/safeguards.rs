@@ -265,6 +265,15 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
     let policy = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(!policy.contains(&csp_hash("alert(1)")));
 
+    // What is not a page runs and frames nothing, in a short policy.
+    let api = reqwest::get(format!("{}/api/v1/health", app.url))
+        .await
+        .unwrap();
+    assert_eq!(
+        api.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+
     // HSTS only when the request came over https (as the proxy says).
     let plain = reqwest::get(format!("{}/api/v1/health", app.url))
         .await
