@@ -5,11 +5,10 @@
 //! client address nor `X-Forwarded-Proto` (the `Secure` cookie, `auth::is_https`) can be
 //! forged by a caller.
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
 /// Headers only a trusted proxy may set.
 const FORWARDING_HEADERS: [&str; 5] = [
@@ -160,9 +159,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// Middleware (`axum::middleware::map_request_with_state`): decides the client address and
-/// removes forwarding headers that an untrusted peer sent.
-pub async fn resolve(State(trusted): State<Arc<TrustedProxies>>, mut request: Request) -> Request {
+/// Decides the client address and removes forwarding headers that an untrusted peer sent;
+/// the outermost layer (`headers::apply`) calls it before anything reads them.
+pub fn resolve(trusted: &TrustedProxies, request: &mut Request) {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -175,7 +174,6 @@ pub async fn resolve(State(trusted): State<Arc<TrustedProxies>>, mut request: Re
         }
     }
     request.extensions_mut().insert(ClientAddr(client));
-    request
 }
 
 #[cfg(test)]

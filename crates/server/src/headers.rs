@@ -14,6 +14,7 @@
 //!   not stay in a shared computer's browser cache or a proxy. The public catalogue reads
 //!   and photos set their own.
 
+use crate::client::TrustedProxies;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Request};
@@ -213,20 +214,31 @@ pub fn content_security_policy(hashes: &InlineHashes, frame_ancestors: &str) -> 
 /// The policy of every response that is not a page.
 const NOT_A_PAGE: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// What the protecting layer adds.
-#[derive(Clone)]
+/// What the protecting layer knows: who may speak for the client, and the page policy.
 struct Protection {
+    trusted: TrustedProxies,
     csp: HeaderValue,
 }
 
+/// One layer for what every request needs on its way in and out (each layer is a boxed
+/// future and a cloned service per request, so they are folded into one): the client
+/// address (`client::resolve`) before anything reads forwarding headers; on the way out the
+/// CSP, HSTS over https, and `no-store` on API answers that did not choose their caching.
 async fn protect(
     State(protection): State<Arc<Protection>>,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
+    crate::client::resolve(&protection.trusted, &mut request);
     let https = crate::auth::is_https(request.headers());
+    let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if api {
+        headers
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
     let page = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
@@ -250,7 +262,12 @@ async fn protect(
 
 /// Adds the Content-Security-Policy (built from `dist`'s pages and the framing directive)
 /// to every response, and HSTS to those served over https.
-pub fn apply(router: Router, dist: &Path, frame_ancestors: &str) -> Router {
+pub fn apply(
+    router: Router,
+    dist: &Path,
+    frame_ancestors: &str,
+    trusted: TrustedProxies,
+) -> Router {
     let hashes = InlineHashes::of_dist(dist);
     let policy = content_security_policy(&hashes, frame_ancestors);
     let csp = HeaderValue::from_str(&policy).unwrap_or_else(|_| {
@@ -265,18 +282,9 @@ pub fn apply(router: Router, dist: &Path, frame_ancestors: &str) -> Router {
         "inline hashes for the CSP"
     );
     router.layer(axum::middleware::from_fn_with_state(
-        Arc::new(Protection { csp }),
+        Arc::new(Protection { trusted, csp }),
         protect,
     ))
-}
-
-/// `Cache-Control: no-store` unless the handler chose its own caching (for the API).
-pub async fn no_store_by_default(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    response
 }
 
 #[cfg(test)]

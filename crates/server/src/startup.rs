@@ -78,7 +78,6 @@ pub fn app(state: AppState, config: &Config) -> Router {
     let api = routes::router()
         .fallback(api_not_found)
         .with_state(state)
-        .layer(axum::middleware::map_response(headers::no_store_by_default))
         .layer(CompressionLayer::new());
     let router = Router::new()
         .nest("/api/v1", api)
@@ -93,6 +92,7 @@ pub fn app(state: AppState, config: &Config) -> Router {
         router,
         &config.dist,
         &embedding::frame_ancestors(&config.portal_origins.0),
+        config.trusted_proxies.clone(),
     )
     .layer(SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -101,10 +101,6 @@ pub fn app(state: AppState, config: &Config) -> Router {
     .layer(SetResponseHeaderLayer::overriding(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
-    ))
-    .layer(axum::middleware::map_request_with_state(
-        Arc::new(config.trusted_proxies.clone()),
-        crate::client::resolve,
     ))
     .layer(CatchPanicLayer::custom(panic_answer))
     .layer(TraceLayer::new_for_http())
