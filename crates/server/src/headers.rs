@@ -239,9 +239,11 @@ async fn protect(
             .entry(header::CACHE_CONTROL)
             .or_insert(HeaderValue::from_static("no-store"));
     }
+    // No content type is a 304 (or a 204): a browser merges a 304's headers into the page
+    // it has cached, so it must carry the page's policy, or the cached page stops booting.
     let page = headers
         .get(header::CONTENT_TYPE)
-        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+        .is_none_or(|t| t.as_bytes().starts_with(b"text/html"));
     // A page gets the whole policy; anything else (JSON, CSV, images, scripts) runs nothing
     // and frames nothing, which the short policy says in 40 bytes instead of the page's
     // half a kilobyte on every API answer.

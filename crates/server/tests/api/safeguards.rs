@@ -265,6 +265,21 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
     let policy = r.headers()["content-security-policy"].to_str().unwrap();
     assert!(!policy.contains(&csp_hash("alert(1)")));
 
+    // A revalidated page (304) keeps the page's policy: the browser merges it into the
+    // cached page, which would not boot under the short one.
+    let first = reqwest::get(format!("{}/", app.url)).await.unwrap();
+    let page_policy = first.headers()["content-security-policy"].clone();
+    let modified = first.headers()["last-modified"].clone();
+    let again = app
+        .http
+        .get(format!("{}/", app.url))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["content-security-policy"], page_policy);
+
     // What is not a page runs and frames nothing, in a short policy.
     let api = reqwest::get(format!("{}/api/v1/health", app.url))
         .await
