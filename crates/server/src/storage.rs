@@ -29,9 +29,10 @@ macro_rules! from_row {
 }
 
 mod admission;
-mod catalogue_sql;
+mod catalogue;
 mod columns;
 mod console_sql;
+pub mod db;
 mod erasure_sql;
 mod migrations;
 pub mod photos;
@@ -47,10 +48,11 @@ mod staff_sql;
 pub mod throttles;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use labday_domain::activity::{ActivityDetail, ActivityKind, ActivitySummary, Localised};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::booking::{BookingCode, NoShowPolicy, ValidBooking};
-use labday_domain::{BookingView, ErrorCode, Phone, SessionFormat, SessionView};
+use labday_domain::{BookingView, ErrorCode, Phone};
+
+pub use catalogue::{Catalogue, NewActivity, NewOrganisation, NewSession};
 
 /// A storage failure that is not the caller's fault. Its detail goes to the log only.
 #[derive(Debug, thiserror::Error)]
@@ -90,45 +92,6 @@ impl From<sqlx::Error> for BookingError {
     }
 }
 
-/// A new organisation (demo data, staff console).
-#[derive(Debug, Clone)]
-pub struct NewOrganisation {
-    pub name: Localised,
-    pub city: Localised,
-    pub address: Localised,
-    pub contact: String,
-    pub utc_offset_minutes: i32,
-}
-
-/// A new activity.
-#[derive(Debug, Clone)]
-pub struct NewActivity {
-    pub organisation_id: i64,
-    pub kind: ActivityKind,
-    pub title: Localised,
-    pub description: Localised,
-    pub safety_notes: Localised,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-}
-
-/// A new session of an activity.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    pub activity_id: i64,
-    pub format: SessionFormat,
-    pub title: Localised,
-    pub place: Localised,
-    pub join_link: Option<String>,
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
-    pub capacity: u32,
-    pub per_booking_limit: u32,
-    pub booking_opens_at: NaiveDateTime,
-    pub booking_closes_at: NaiveDateTime,
-    pub cancel_deadline: NaiveDateTime,
-}
-
 /// Rules and context of one booking attempt that come from configuration and the request.
 #[derive(Debug, Clone)]
 pub struct BookingContext {
@@ -139,30 +102,6 @@ pub struct BookingContext {
     pub code: BookingCode,
     /// The client's Idempotency-Key, if it sent one, and a digest of the request body.
     pub idempotency: Option<(String, String)>,
-}
-
-/// Organisations, activities and sessions: the public catalogue.
-#[async_trait]
-pub trait Catalogue: Send + Sync {
-    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError>;
-    async fn add_activity(&self, activity: NewActivity) -> Result<i64, StorageError>;
-    async fn add_session(&self, session: NewSession) -> Result<i64, StorageError>;
-    async fn is_empty(&self) -> Result<bool, StorageError>;
-    /// Activities that have not ended yet, soonest first.
-    async fn list_activities(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<ActivitySummary>, StorageError>;
-    async fn activity(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<ActivityDetail>, StorageError>;
-    async fn session(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionView>, StorageError>;
 }
 
 /// Bookings: the one aggregate where concurrency matters.
@@ -203,6 +142,13 @@ pub trait Bookings: Send + Sync {
     /// Clears the phones' keyed hashes of bookings and samples whose session ended before
     /// `cutoff`: past the no-show window no rule reads them.
     async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
+}
+
+/// What the storage code of every aggregate runs on: the database, and the keyed hash
+/// under its server secret. Each aggregate's trait is implemented once, for every `Parts`.
+pub trait Parts: Send + Sync {
+    fn db(&self) -> &db::Db;
+    fn keys(&self) -> &crate::keyed_hash::KeyedHash;
 }
 
 /// Everything the server stores.

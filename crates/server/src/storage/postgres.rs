@@ -18,25 +18,19 @@ use super::rows::{
     count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, HOLDING,
     SESSION_SELECT,
 };
-use super::{
-    BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
-    Storage, StorageError,
-};
+use super::{BookingContext, BookingError, Bookings, Parts, Storage, StorageError};
 use crate::keyed_hash::KeyedHash;
 use admit::PgAdmissions;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
-use labday_domain::activity::{ActivityDetail, ActivitySummary};
 use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
 use labday_domain::session::{window_state, SessionStatus, WindowState};
-use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
+use labday_domain::{BookingView, ErrorCode, Phone};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-
-crate::storage::catalogue_sql::catalogue_reads!(PgPool, sql: crate::storage::samples_sql::numbered);
 
 mod erasure {
     crate::storage::erasure_sql::erasure_setup!(sqlx::PgPool, sql: crate::storage::samples_sql::numbered);
@@ -59,6 +53,7 @@ const IDEMPOTENCY_CONSTRAINT: &str = "bookings_idempotency_key";
 const ONE_PER_PHONE_CONSTRAINT: &str = "bookings_one_per_phone_per_session";
 
 pub struct PostgresStorage {
+    db: super::db::Db,
     pool: PgPool,
     admissions: Arc<PgAdmissions>,
     /// Bookings queue here and are admitted in batches (group commit, `admit.rs`).
@@ -91,6 +86,7 @@ impl PostgresStorage {
         });
         let desk = Desk::open(admissions.clone(), BOOKING_WRITERS);
         Ok(PostgresStorage {
+            db: super::db::Db::Postgres(pool.clone()),
             pool,
             admissions,
             desk,
@@ -102,6 +98,16 @@ impl PostgresStorage {
     /// versions; the server cannot force their bytes out of the files any sooner.
     async fn forget_erased(&self) -> Result<(), StorageError> {
         Ok(())
+    }
+}
+
+impl Parts for PostgresStorage {
+    fn db(&self) -> &super::db::Db {
+        &self.db
+    }
+
+    fn keys(&self) -> &crate::keyed_hash::KeyedHash {
+        &self.keys
     }
 }
 
@@ -122,98 +128,6 @@ impl Storage for PostgresStorage {
 
     async fn close(&self) {
         self.pool.close().await;
-    }
-}
-
-#[async_trait]
-impl Catalogue for PostgresStorage {
-    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO organisations (name_zh, name_en, city_zh, city_en, address_zh, address_en, contact, utc_offset_minutes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(&org.name.zh)
-        .bind(&org.name.en)
-        .bind(&org.city.zh)
-        .bind(&org.city.en)
-        .bind(&org.address.zh)
-        .bind(&org.address.en)
-        .bind(&org.contact)
-        .bind(i64::from(org.utc_offset_minutes))
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
-    async fn add_activity(&self, a: NewActivity) -> Result<i64, StorageError> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO activities (organisation_id, kind, title_zh, title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(a.organisation_id)
-        .bind(a.kind.as_str())
-        .bind(&a.title.zh)
-        .bind(&a.title.en)
-        .bind(&a.description.zh)
-        .bind(&a.description.en)
-        .bind(&a.safety_notes.zh)
-        .bind(&a.safety_notes.en)
-        .bind(a.starts_on)
-        .bind(a.ends_on)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
-    async fn add_session(&self, s: NewSession) -> Result<i64, StorageError> {
-        let id = sqlx::query_scalar(
-            "INSERT INTO sessions (activity_id, format, title_zh, title_en, place_zh, place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, booking_closes_at, cancel_deadline) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-        )
-        .bind(s.activity_id)
-        .bind(s.format.as_str())
-        .bind(&s.title.zh)
-        .bind(&s.title.en)
-        .bind(&s.place.zh)
-        .bind(&s.place.en)
-        .bind(&s.join_link)
-        .bind(s.starts_at)
-        .bind(s.ends_at)
-        .bind(i64::from(s.capacity))
-        .bind(i64::from(s.per_booking_limit))
-        .bind(s.booking_opens_at)
-        .bind(s.booking_closes_at)
-        .bind(s.cancel_deadline)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(id)
-    }
-
-    async fn is_empty(&self) -> Result<bool, StorageError> {
-        catalogue_is_empty(&self.pool).await
-    }
-
-    async fn list_activities(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<ActivitySummary>, StorageError> {
-        catalogue_activities(&self.pool, now).await
-    }
-
-    async fn activity(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<ActivityDetail>, StorageError> {
-        catalogue_activity(&self.pool, id, now).await
-    }
-
-    async fn session(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionView>, StorageError> {
-        catalogue_session(&self.pool, id, now).await
     }
 }
 

@@ -16,16 +16,12 @@ use super::admission::{admit_each, Desk, Request};
 use super::rows::{
     count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT,
 };
-use super::{
-    BookingContext, BookingError, Bookings, Catalogue, NewActivity, NewOrganisation, NewSession,
-    Storage, StorageError,
-};
+use super::{BookingContext, BookingError, Bookings, Parts, Storage, StorageError};
 use admit::SqliteAdmissions;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use labday_domain::activity::{ActivityDetail, ActivitySummary};
 use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
-use labday_domain::{BookingView, ErrorCode, Phone, SessionView};
+use labday_domain::{BookingView, ErrorCode, Phone};
 pub use lock::{lock_path, DatabaseLock, LockError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
@@ -34,13 +30,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-crate::storage::catalogue_sql::catalogue_reads!(SqlitePool, sql: crate::storage::samples_sql::as_is);
-
 mod erasure {
     crate::storage::erasure_sql::erasure_setup!(sqlx::SqlitePool, sql: crate::storage::samples_sql::as_is);
 }
 
 pub struct SqliteStorage {
+    db: super::db::Db,
     read: SqlitePool,
     write: SqlitePool,
     admissions: Arc<SqliteAdmissions>,
@@ -89,6 +84,10 @@ impl SqliteStorage {
         });
         let desk = Desk::open(admissions.clone(), 1);
         Ok(SqliteStorage {
+            db: super::db::Db::Sqlite {
+                read: read.clone(),
+                write: write.clone(),
+            },
             read,
             write,
             admissions,
@@ -112,6 +111,16 @@ impl SqliteStorage {
     }
 }
 
+impl Parts for SqliteStorage {
+    fn db(&self) -> &super::db::Db {
+        &self.db
+    }
+
+    fn keys(&self) -> &crate::keyed_hash::KeyedHash {
+        &self.keys
+    }
+}
+
 #[async_trait]
 impl Storage for SqliteStorage {
     fn backend(&self) -> &'static str {
@@ -132,101 +141,6 @@ impl Storage for SqliteStorage {
     async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
-    }
-}
-
-#[async_trait]
-impl Catalogue for SqliteStorage {
-    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError> {
-        let id = sqlx::query(
-            "INSERT INTO organisations (name_zh, name_en, city_zh, city_en, address_zh, address_en, contact, utc_offset_minutes) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&org.name.zh)
-        .bind(&org.name.en)
-        .bind(&org.city.zh)
-        .bind(&org.city.en)
-        .bind(&org.address.zh)
-        .bind(&org.address.en)
-        .bind(&org.contact)
-        .bind(org.utc_offset_minutes)
-        .execute(&self.write)
-        .await?
-        .last_insert_rowid();
-        Ok(id)
-    }
-
-    async fn add_activity(&self, a: NewActivity) -> Result<i64, StorageError> {
-        let id = sqlx::query(
-            "INSERT INTO activities (organisation_id, kind, title_zh, title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(a.organisation_id)
-        .bind(a.kind.as_str())
-        .bind(&a.title.zh)
-        .bind(&a.title.en)
-        .bind(&a.description.zh)
-        .bind(&a.description.en)
-        .bind(&a.safety_notes.zh)
-        .bind(&a.safety_notes.en)
-        .bind(a.starts_on)
-        .bind(a.ends_on)
-        .execute(&self.write)
-        .await?
-        .last_insert_rowid();
-        Ok(id)
-    }
-
-    async fn add_session(&self, s: NewSession) -> Result<i64, StorageError> {
-        let id = sqlx::query(
-            "INSERT INTO sessions (activity_id, format, title_zh, title_en, place_zh, place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, booking_closes_at, cancel_deadline) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(s.activity_id)
-        .bind(s.format.as_str())
-        .bind(&s.title.zh)
-        .bind(&s.title.en)
-        .bind(&s.place.zh)
-        .bind(&s.place.en)
-        .bind(&s.join_link)
-        .bind(s.starts_at)
-        .bind(s.ends_at)
-        .bind(i64::from(s.capacity))
-        .bind(i64::from(s.per_booking_limit))
-        .bind(s.booking_opens_at)
-        .bind(s.booking_closes_at)
-        .bind(s.cancel_deadline)
-        .execute(&self.write)
-        .await?
-        .last_insert_rowid();
-        Ok(id)
-    }
-
-    async fn is_empty(&self) -> Result<bool, StorageError> {
-        catalogue_is_empty(&self.read).await
-    }
-
-    async fn list_activities(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<ActivitySummary>, StorageError> {
-        catalogue_activities(&self.read, now).await
-    }
-
-    async fn activity(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<ActivityDetail>, StorageError> {
-        catalogue_activity(&self.read, id, now).await
-    }
-
-    async fn session(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionView>, StorageError> {
-        catalogue_session(&self.read, id, now).await
     }
 }
 

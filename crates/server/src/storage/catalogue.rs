@@ -1,0 +1,225 @@
+//! Organisations, activities and sessions: the public catalogue, written once for both
+//! databases.
+
+use super::db::Db;
+use super::rows::{ActivityRow, SessionRow, ACTIVITY_SELECT, SESSION_SELECT};
+use super::{Parts, StorageError};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use labday_domain::activity::{ActivityDetail, ActivityKind, ActivitySummary, Localised};
+use labday_domain::{SessionFormat, SessionView};
+use std::collections::BTreeMap;
+
+/// A new organisation (demo data, staff console).
+#[derive(Debug, Clone)]
+pub struct NewOrganisation {
+    pub name: Localised,
+    pub city: Localised,
+    pub address: Localised,
+    pub contact: String,
+    pub utc_offset_minutes: i32,
+}
+
+/// A new activity.
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub organisation_id: i64,
+    pub kind: ActivityKind,
+    pub title: Localised,
+    pub description: Localised,
+    pub safety_notes: Localised,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// A new session of an activity.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub activity_id: i64,
+    pub format: SessionFormat,
+    pub title: Localised,
+    pub place: Localised,
+    pub join_link: Option<String>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub capacity: u32,
+    pub per_booking_limit: u32,
+    pub booking_opens_at: NaiveDateTime,
+    pub booking_closes_at: NaiveDateTime,
+    pub cancel_deadline: NaiveDateTime,
+}
+
+/// Organisations, activities and sessions: the public catalogue.
+#[async_trait]
+pub trait Catalogue: Send + Sync {
+    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError>;
+    async fn add_activity(&self, activity: NewActivity) -> Result<i64, StorageError>;
+    async fn add_session(&self, session: NewSession) -> Result<i64, StorageError>;
+    async fn is_empty(&self) -> Result<bool, StorageError>;
+    /// Activities that have not ended yet, soonest first.
+    async fn list_activities(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ActivitySummary>, StorageError>;
+    async fn activity(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ActivityDetail>, StorageError>;
+    async fn session(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionView>, StorageError>;
+}
+
+const INSERT_ORGANISATION: &str = "INSERT INTO organisations (name_zh, name_en, city_zh, \
+    city_en, address_zh, address_en, contact, utc_offset_minutes) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+const INSERT_ACTIVITY: &str = "INSERT INTO activities (organisation_id, kind, title_zh, \
+    title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+const INSERT_SESSION: &str = "INSERT INTO sessions (activity_id, format, title_zh, title_en, \
+    place_zh, place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, \
+    booking_opens_at, booking_closes_at, cancel_deadline) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+
+#[async_trait]
+impl<S: Parts> Catalogue for S {
+    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError> {
+        Ok(self
+            .db()
+            .write(INSERT_ORGANISATION)
+            .bind(&org.name.zh)
+            .bind(&org.name.en)
+            .bind(&org.city.zh)
+            .bind(&org.city.en)
+            .bind(&org.address.zh)
+            .bind(&org.address.en)
+            .bind(&org.contact)
+            .bind(i64::from(org.utc_offset_minutes))
+            .scalar()
+            .await?)
+    }
+
+    async fn add_activity(&self, a: NewActivity) -> Result<i64, StorageError> {
+        Ok(self
+            .db()
+            .write(INSERT_ACTIVITY)
+            .bind(a.organisation_id)
+            .bind(a.kind.as_str())
+            .bind(&a.title.zh)
+            .bind(&a.title.en)
+            .bind(&a.description.zh)
+            .bind(&a.description.en)
+            .bind(&a.safety_notes.zh)
+            .bind(&a.safety_notes.en)
+            .bind(a.starts_on)
+            .bind(a.ends_on)
+            .scalar()
+            .await?)
+    }
+
+    async fn add_session(&self, s: NewSession) -> Result<i64, StorageError> {
+        Ok(self
+            .db()
+            .write(INSERT_SESSION)
+            .bind(s.activity_id)
+            .bind(s.format.as_str())
+            .bind(&s.title.zh)
+            .bind(&s.title.en)
+            .bind(&s.place.zh)
+            .bind(&s.place.en)
+            .bind(&s.join_link)
+            .bind(s.starts_at)
+            .bind(s.ends_at)
+            .bind(i64::from(s.capacity))
+            .bind(i64::from(s.per_booking_limit))
+            .bind(s.booking_opens_at)
+            .bind(s.booking_closes_at)
+            .bind(s.cancel_deadline)
+            .scalar()
+            .await?)
+    }
+
+    async fn is_empty(&self) -> Result<bool, StorageError> {
+        let any: bool = self
+            .db()
+            .read("SELECT EXISTS (SELECT 1 FROM activities)")
+            .scalar()
+            .await?;
+        Ok(!any)
+    }
+
+    /// Activities with a session still to come, each with those sessions.
+    async fn list_activities(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ActivitySummary>, StorageError> {
+        let db = self.db();
+        // A day of slack covers every venue offset; the exact cut is made per session.
+        let yesterday = (now - chrono::Duration::days(1)).date_naive();
+        let sql = format!("{ACTIVITY_SELECT} WHERE a.ends_on >= ? ORDER BY a.starts_on, a.id");
+        let activities: Vec<ActivityRow> = db.read(&sql).bind(yesterday).fetch_all().await?;
+        let sql = format!("{SESSION_SELECT} WHERE a.ends_on >= ? ORDER BY s.starts_at, s.id");
+        let sessions: Vec<SessionRow> = db.read(&sql).bind(yesterday).fetch_all().await?;
+        let mut by_activity: BTreeMap<i64, Vec<SessionView>> = BTreeMap::new();
+        for row in sessions.iter().filter(|r| r.ends_at > r.local_now(now)) {
+            by_activity
+                .entry(row.activity_id)
+                .or_default()
+                .push(row.view(now));
+        }
+        Ok(activities
+            .iter()
+            .filter_map(|a| Some(a.summary(by_activity.get(&a.id)?)))
+            .collect())
+    }
+
+    /// One activity with its sessions still to come.
+    async fn activity(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ActivityDetail>, StorageError> {
+        let db = self.db();
+        let sql = format!("{ACTIVITY_SELECT} WHERE a.id = ?");
+        let Some(a) = db
+            .read(&sql)
+            .bind(id)
+            .fetch_optional::<ActivityRow>()
+            .await?
+        else {
+            return Ok(None);
+        };
+        let sql = format!("{SESSION_SELECT} WHERE s.activity_id = ? ORDER BY s.starts_at, s.id");
+        let rows: Vec<SessionRow> = db.read(&sql).bind(id).fetch_all().await?;
+        let sessions: Vec<SessionView> = rows
+            .iter()
+            .filter(|r| r.ends_at > r.local_now(now))
+            .map(|r| r.view(now))
+            .collect();
+        Ok(Some(ActivityDetail {
+            summary: a.summary(&sessions),
+            description: Localised::new(&a.description_zh, &a.description_en),
+            address: Localised::new(&a.address_zh, &a.address_en),
+            safety_notes: Localised::new(&a.safety_zh, &a.safety_en),
+            contact: a.contact.clone(),
+            sessions,
+        }))
+    }
+
+    async fn session(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionView>, StorageError> {
+        Ok(session_row(self.db(), id).await?.map(|r| r.view(now)))
+    }
+}
+
+/// One session's row, on the readers.
+pub(super) async fn session_row(db: &Db, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = format!("{SESSION_SELECT} WHERE s.id = ?");
+    db.read(&sql).bind(id).fetch_optional().await
+}

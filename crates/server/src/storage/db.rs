@@ -1,0 +1,332 @@
+//! The one way storage code talks to a database, whichever it is.
+//!
+//! Both schemas have the same tables and columns, and both databases understand the same
+//! SQL for everything labday does but a few phrases (row locks, advisory locks). So every
+//! statement is written once, with `?` placeholders, and run through a [`Db`] (a pool) or a
+//! [`Tx`] (a transaction): the statement is numbered for PostgreSQL (`$1`, `$2`, …), and the
+//! values and rows are encoded and decoded by the backend's own sqlx driver, without sqlx's
+//! type-erased `Any` driver (which reads no dates). What does differ is asked of the
+//! [`Dialect`], so a reader sees every difference in one place.
+//!
+//! Rows decode into any type that both drivers can decode (`from_row!` structs, tuples), and
+//! values bind from any type both can encode.
+
+use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow, Postgres};
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::{Arguments, Decode, Encode, FromRow, Type};
+use std::borrow::Cow;
+
+/// A database: SQLite (a small pool of readers and the one writer connection) or a
+/// PostgreSQL pool.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// What differs between the two databases' SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Appended to a select whose rows a change depends on. PostgreSQL's writers run in
+    /// parallel, so the rows are locked until the transaction ends; SQLite has one writer
+    /// connection, which already serialises every change.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// The statement with this database's placeholders: `?` as written for SQLite,
+    /// numbered `$1`, `$2`, … for PostgreSQL.
+    pub fn placeholders(self, sql: &str) -> Cow<'_, str> {
+        match self {
+            Dialect::Sqlite => Cow::Borrowed(sql),
+            Dialect::Postgres if !sql.contains('?') => Cow::Borrowed(sql),
+            Dialect::Postgres => {
+                let mut out = String::with_capacity(sql.len() + 16);
+                let mut n = 0;
+                for c in sql.chars() {
+                    if c == '?' {
+                        n += 1;
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                    } else {
+                        out.push(c);
+                    }
+                }
+                Cow::Owned(out)
+            }
+        }
+    }
+}
+
+/// A value both drivers can bind.
+pub trait Value<'q>:
+    Encode<'q, Sqlite> + Type<Sqlite> + Encode<'q, Postgres> + Type<Postgres> + Send + 'q
+{
+}
+impl<'q, T> Value<'q> for T where
+    T: Encode<'q, Sqlite> + Type<Sqlite> + Encode<'q, Postgres> + Type<Postgres> + Send + 'q
+{
+}
+
+/// A row both drivers can decode.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
+
+/// A single column value both drivers can decode.
+pub trait Scalar:
+    for<'r> Decode<'r, Sqlite>
+    + Type<Sqlite>
+    + for<'r> Decode<'r, Postgres>
+    + Type<Postgres>
+    + Send
+    + Unpin
+{
+}
+impl<T> Scalar for T where
+    T: for<'r> Decode<'r, Sqlite>
+        + Type<Sqlite>
+        + for<'r> Decode<'r, Postgres>
+        + Type<Postgres>
+        + Send
+        + Unpin
+{
+}
+
+impl Db {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite { .. } => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A statement for the readers: SQLite's read pool, so a rush on the writer does not
+    /// hold it up.
+    pub fn read<'q>(&'q self, sql: &'q str) -> Statement<'q> {
+        match self {
+            Db::Sqlite { read, .. } => Statement::sqlite(On::SqlitePool(read), sql),
+            Db::Postgres(pool) => Statement::postgres(On::PgPool(pool), sql),
+        }
+    }
+
+    /// A statement that writes, on its own (autocommit): SQLite's writer connection.
+    pub fn write<'q>(&'q self, sql: &'q str) -> Statement<'q> {
+        match self {
+            Db::Sqlite { write, .. } => Statement::sqlite(On::SqlitePool(write), sql),
+            Db::Postgres(pool) => Statement::postgres(On::PgPool(pool), sql),
+        }
+    }
+
+    /// A write transaction (on SQLite's writer connection).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A transaction on either database; dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// A statement inside this transaction.
+    pub fn query<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
+        match self {
+            Tx::Sqlite(tx) => Statement::sqlite(On::SqliteConn(tx), sql),
+            Tx::Postgres(tx) => Statement::postgres(On::PgConn(tx), sql),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// Where a statement runs.
+enum On<'q> {
+    SqlitePool(&'q SqlitePool),
+    SqliteConn(&'q mut SqliteConnection),
+    PgPool(&'q PgPool),
+    PgConn(&'q mut PgConnection),
+}
+
+enum Args<'q> {
+    Sqlite(SqliteArguments<'q>),
+    Postgres(PgArguments),
+}
+
+/// One statement with its values, ready to run once.
+pub struct Statement<'q> {
+    on: On<'q>,
+    sql: &'q str,
+    args: Args<'q>,
+    /// The first value that failed to encode: reported when the statement runs.
+    unencodable: Option<sqlx::error::BoxDynError>,
+}
+
+/// Runs `$body` with `$query` bound to the sqlx query and `$on` to its executor, for
+/// whichever database the statement is for.
+macro_rules! run {
+    ($statement:expr, |$query:ident, $on:ident| $body:expr) => {{
+        let Statement {
+            on,
+            sql,
+            args,
+            unencodable,
+        } = $statement;
+        if let Some(e) = unencodable {
+            return Err(sqlx::Error::Encode(e));
+        }
+        match (on, args) {
+            (On::SqlitePool($on), Args::Sqlite(args)) => {
+                let $query = sqlx::query_with::<Sqlite, _>(sql, args);
+                $body
+            }
+            (On::SqliteConn($on), Args::Sqlite(args)) => {
+                let $query = sqlx::query_with::<Sqlite, _>(sql, args);
+                $body
+            }
+            (On::PgPool($on), Args::Postgres(args)) => {
+                let sql = Dialect::Postgres.placeholders(sql);
+                let $query = sqlx::query_with::<Postgres, _>(&sql, args);
+                $body
+            }
+            (On::PgConn($on), Args::Postgres(args)) => {
+                let sql = Dialect::Postgres.placeholders(sql);
+                let $query = sqlx::query_with::<Postgres, _>(&sql, args);
+                $body
+            }
+            _ => unreachable!("a statement's values are made for the database it runs on"),
+        }
+    }};
+}
+
+impl<'q> Statement<'q> {
+    fn sqlite(on: On<'q>, sql: &'q str) -> Self {
+        Statement {
+            on,
+            sql,
+            args: Args::Sqlite(SqliteArguments::default()),
+            unencodable: None,
+        }
+    }
+
+    fn postgres(on: On<'q>, sql: &'q str) -> Self {
+        Statement {
+            on,
+            sql,
+            args: Args::Postgres(PgArguments::default()),
+            unencodable: None,
+        }
+    }
+
+    /// Binds the next `?`.
+    pub fn bind<T: Value<'q>>(mut self, value: T) -> Self {
+        let added = match &mut self.args {
+            Args::Sqlite(args) => args.add(value),
+            Args::Postgres(args) => args.add(value),
+        };
+        if let Err(e) = added {
+            self.unencodable.get_or_insert(e);
+        }
+        self
+    }
+
+    /// Runs it; the number of rows it changed.
+    pub async fn execute(self) -> Result<u64, sqlx::Error> {
+        run!(self, |query, on| Ok(query
+            .execute(on)
+            .await?
+            .rows_affected()))
+    }
+
+    pub async fn fetch_all<R: Row>(self) -> Result<Vec<R>, sqlx::Error> {
+        run!(self, |query, on| query
+            .fetch_all(on)
+            .await?
+            .iter()
+            .map(R::from_row)
+            .collect())
+    }
+
+    pub async fn fetch_optional<R: Row>(self) -> Result<Option<R>, sqlx::Error> {
+        run!(self, |query, on| query
+            .fetch_optional(on)
+            .await?
+            .as_ref()
+            .map(R::from_row)
+            .transpose())
+    }
+
+    pub async fn fetch_one<R: Row>(self) -> Result<R, sqlx::Error> {
+        run!(self, |query, on| R::from_row(&query.fetch_one(on).await?))
+    }
+
+    /// The first column of the one row.
+    pub async fn scalar<T: Scalar>(self) -> Result<T, sqlx::Error> {
+        Ok(self.fetch_one::<(T,)>().await?.0)
+    }
+
+    /// The first column of the row, if there is one.
+    pub async fn scalar_optional<T: Scalar>(self) -> Result<Option<T>, sqlx::Error> {
+        Ok(self.fetch_optional::<(T,)>().await?.map(|(v,)| v))
+    }
+
+    /// The first column of every row.
+    pub async fn scalars<T: Scalar>(self) -> Result<Vec<T>, sqlx::Error> {
+        Ok(self
+            .fetch_all::<(T,)>()
+            .await?
+            .into_iter()
+            .map(|(v,)| v)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+
+    #[test]
+    fn postgres_placeholders_are_numbered_in_order() {
+        assert_eq!(
+            Dialect::Postgres.placeholders("SELECT a FROM t WHERE b = ? AND c IN (?, ?)"),
+            "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)"
+        );
+        assert_eq!(Dialect::Sqlite.placeholders("x = ?"), "x = ?");
+        assert_eq!(Dialect::Postgres.placeholders("SELECT 1"), "SELECT 1");
+    }
+}
