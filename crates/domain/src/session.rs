@@ -100,6 +100,22 @@ pub enum SessionStatus {
     Cancelled,
 }
 
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 2] = [SessionStatus::Scheduled, SessionStatus::Cancelled];
+
+    /// The name stored in the database and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Scheduled => "scheduled",
+            SessionStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
 /// A session as the public sees it: never a join link, never anyone's personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

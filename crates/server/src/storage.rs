@@ -21,7 +21,11 @@ macro_rules! from_row {
             fn from_row(row: &'r R) -> Result<Self, ::sqlx::Error> {
                 use $crate::storage::columns::Column;
                 Ok($name {
-                    $($field: <$ty as Column>::from_wire(row.try_get(stringify!($field))?),)*
+                    $($field: <$ty as Column>::from_wire(row.try_get(stringify!($field))?)
+                        .map_err(|source| ::sqlx::Error::ColumnDecode {
+                            index: stringify!($field).to_owned(),
+                            source,
+                        })?,)*
                 })
             }
         }

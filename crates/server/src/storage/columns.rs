@@ -18,18 +18,19 @@ use sqlx::postgres::{PgValueRef, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteValueRef};
 use sqlx::{Database, Decode, Type, Value, ValueRef};
 
-/// A field type `from_row!` can fill: decoded as `Wire`, then converted.
+/// A field type `from_row!` can fill: decoded as `Wire`, then converted; a value the field
+/// cannot hold fails the row.
 pub(super) trait Column: Sized {
     type Wire;
-    fn from_wire(wire: Self::Wire) -> Self;
+    fn from_wire(wire: Self::Wire) -> Result<Self, BoxDynError>;
 }
 
 macro_rules! as_decoded {
     ($($ty:ty),* $(,)?) => {
         $(impl Column for $ty {
             type Wire = $ty;
-            fn from_wire(wire: $ty) -> $ty {
-                wire
+            fn from_wire(wire: $ty) -> Result<$ty, BoxDynError> {
+                Ok(wire)
             }
         })*
     };
@@ -47,22 +48,89 @@ as_decoded!(
 
 impl Column for NaiveDateTime {
     type Wire = Stamp;
-    fn from_wire(wire: Stamp) -> NaiveDateTime {
-        wire.0
+    fn from_wire(wire: Stamp) -> Result<NaiveDateTime, BoxDynError> {
+        Ok(wire.0)
     }
 }
 
 impl Column for Option<NaiveDateTime> {
     type Wire = Option<Stamp>;
-    fn from_wire(wire: Option<Stamp>) -> Option<NaiveDateTime> {
-        wire.map(|s| s.0)
+    fn from_wire(wire: Option<Stamp>) -> Result<Option<NaiveDateTime>, BoxDynError> {
+        Ok(wire.map(|s| s.0))
     }
 }
 
 impl Column for u32 {
     type Wire = Count;
-    fn from_wire(wire: Count) -> u32 {
-        wire.0
+    fn from_wire(wire: Count) -> Result<u32, BoxDynError> {
+        Ok(wire.0)
+    }
+}
+
+/// A domain enum stored as its name (`as_str`): `parse` is its only reader.
+pub(crate) trait Named: Sized + Send + Unpin {
+    fn parse_name(name: &str) -> Option<Self>;
+}
+
+/// A column holding a [`Named`] value. A name the domain does not know fails the row with
+/// the table's value in the error, instead of reading as some default: a row another
+/// version wrote, or an edit by hand, is an error the log shows, never a wrong decision.
+/// Use it in tuples (`Name<Role>`); `from_row!` fields take the enum itself.
+pub(crate) struct Name<T>(pub T);
+
+macro_rules! named {
+    ($($ty:ty),* $(,)?) => {
+        $(impl Named for $ty {
+            fn parse_name(name: &str) -> Option<Self> {
+                <$ty>::parse(name)
+            }
+        }
+
+        impl Column for $ty {
+            type Wire = Name<$ty>;
+            fn from_wire(wire: Name<$ty>) -> Result<$ty, BoxDynError> {
+                Ok(wire.0)
+            }
+        })*
+    };
+}
+
+named!(
+    labday_domain::activity::ActivityKind,
+    labday_domain::booking::BookingStatus,
+    labday_domain::SessionFormat,
+    labday_domain::SessionStatus,
+    labday_domain::sample::Method,
+    labday_domain::sample::Judgement,
+    labday_domain::staff::Role,
+);
+
+impl<T, DB: Database> Type<DB> for Name<T>
+where
+    String: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <String as Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, T: Named, DB: Database> Decode<'r, DB> for Name<T>
+where
+    &'r str: Decode<'r, DB>,
+{
+    fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        let name = <&str as Decode<DB>>::decode(value)?;
+        T::parse_name(name).map(Name).ok_or_else(|| {
+            format!(
+                "unknown {} in the database: {name:?}",
+                std::any::type_name::<T>()
+            )
+            .into()
+        })
     }
 }
 

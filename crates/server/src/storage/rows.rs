@@ -21,7 +21,7 @@ from_row! {
     pub(super) struct SessionRow {
         pub(super) id: i64,
         pub(super) activity_id: i64,
-        pub(super) format: String,
+        pub(super) format: SessionFormat,
         pub(super) title_zh: String,
         pub(super) title_en: String,
         pub(super) place_zh: String,
@@ -34,7 +34,7 @@ from_row! {
         pub(super) booking_opens_at: NaiveDateTime,
         pub(super) booking_closes_at: NaiveDateTime,
         pub(super) cancel_deadline: NaiveDateTime,
-        pub(super) status: String,
+        pub(super) status: SessionStatus,
         pub(super) booked: u32,
         pub(super) waiting: u32,
         pub(super) activity_title_zh: String,
@@ -49,11 +49,7 @@ impl SessionRow {
     }
 
     pub(super) fn status(&self) -> SessionStatus {
-        if self.status == "cancelled" {
-            SessionStatus::Cancelled
-        } else {
-            SessionStatus::Scheduled
-        }
+        self.status
     }
 
     pub(super) fn view(&self, now: DateTime<Utc>) -> SessionView {
@@ -72,7 +68,7 @@ impl SessionRow {
             id: self.id,
             activity_id: self.activity_id,
             activity_title: Localised::new(&self.activity_title_zh, &self.activity_title_en),
-            format: SessionFormat::parse(&self.format).unwrap_or(SessionFormat::Visit),
+            format: self.format,
             title: Localised::new(&self.title_zh, &self.title_en),
             starts_at: self.starts_at,
             ends_at: self.ends_at,
@@ -124,7 +120,7 @@ pub(super) fn count(v: i64) -> Result<u32, sqlx::Error> {
 from_row! {
     pub(super) struct ActivityRow {
         pub(super) id: i64,
-        pub(super) kind: String,
+        pub(super) kind: ActivityKind,
         pub(super) title_zh: String,
         pub(super) title_en: String,
         pub(super) description_zh: String,
@@ -165,7 +161,7 @@ impl ActivityRow {
         let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         ActivitySummary {
             id: self.id,
-            kind: ActivityKind::parse(&self.kind).unwrap_or(ActivityKind::LabOpenDay),
+            kind: self.kind,
             title: Localised::new(&self.title_zh, &self.title_en),
             organisation: Localised::new(&self.org_name_zh, &self.org_name_en),
             city: Localised::new(&self.city_zh, &self.city_en),
@@ -187,7 +183,7 @@ from_row! {
         pub(super) phone: Option<String>,
         pub(super) adults: u32,
         pub(super) children: u32,
-        pub(super) status: String,
+        pub(super) status: BookingStatus,
         pub(super) booked_at: NaiveDateTime,
         pub(super) org_name_zh: String,
         pub(super) org_name_en: String,
@@ -207,7 +203,7 @@ pub(super) const HOLDING: &str = "('confirmed', 'waitlisted', 'checked_in')";
 
 impl BookingRow {
     pub(super) fn status(&self) -> BookingStatus {
-        BookingStatus::parse(&self.status).unwrap_or(BookingStatus::Cancelled)
+        self.status
     }
 
     /// The holder's view, given the booking's session and its place on the waiting list.
