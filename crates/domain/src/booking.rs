@@ -2,6 +2,9 @@
 //! The server applies these rules inside one transaction; the front end applies the same
 //! field rules before sending so errors appear beside the field at once.
 
+mod admission;
+pub use admission::{cancel, decide, PhoneFacts, Release, Rules, SessionFacts, Snapshot};
+
 use crate::activity::Localised;
 use crate::error::{ApiError, ErrorCode};
 use crate::phone::Phone;

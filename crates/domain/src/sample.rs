@@ -1,7 +1,7 @@
 //! Vegetable samples brought to a pesticide quick-test session: what a citizen registers,
 //! how a reading becomes a judgement, when re-tests are needed, and the public board.
 //!
-//! The rules follow GB/T 5009.199-2003 (enzyme inhibition) as described in DOMAIN.md: an
+//! The rules follow GB/T 5009.199-2003 (enzyme inhibition) as described in docs/domain.md: an
 //! inhibition rate at or above the positive threshold is positive, the band below it is
 //! suspicious, and a sample that is not negative at first is tested again at least twice;
 //! only a sample that fails every test counts as failing (final judgement = the mildest
@@ -20,6 +20,14 @@ pub type SampleCode = BookingCode;
 
 /// Most samples one phone may register on one session.
 pub const MAX_SAMPLES_PER_PHONE: u32 = 5;
+/// The per-phone sample rule: whether a phone that already registered `held` samples on a
+/// session may add `wanted` more (at most [`MAX_SAMPLES_PER_PHONE`] in all). Compared wide,
+/// so neither a stored count nor a request can wrap the sum into "fits".
+pub fn within_sample_limit(held: u32, wanted: usize) -> bool {
+    let wanted = u64::try_from(wanted).unwrap_or(u64::MAX);
+    u64::from(held).saturating_add(wanted) <= u64::from(MAX_SAMPLES_PER_PHONE)
+}
+
 /// Vegetables bought longer ago than this are not worth a quick test.
 pub const MAX_PURCHASE_AGE_DAYS: i64 = 7;
 /// Longest "where bought" text, in characters.
@@ -1090,5 +1098,14 @@ mod tests {
         assert_eq!(board.by_variety[0].counts.tested, 2);
         assert_eq!(board.by_variety[1].variety.name.zh, "马齿苋");
         assert_eq!(board.by_variety.len(), 2);
+    }
+
+    #[test]
+    fn a_phone_registers_at_most_five_samples_per_session() {
+        assert!(super::within_sample_limit(0, 5));
+        assert!(super::within_sample_limit(4, 1));
+        assert!(!super::within_sample_limit(5, 1));
+        assert!(!super::within_sample_limit(0, 6));
+        assert!(!super::within_sample_limit(u32::MAX, usize::MAX));
     }
 }

@@ -33,6 +33,7 @@ macro_rules! from_row {
 }
 
 mod admission;
+mod bookings;
 mod catalogue;
 mod columns;
 mod console_sql;
@@ -52,10 +53,9 @@ mod staff_sql;
 pub mod throttles;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
-use labday_domain::booking::{BookingCode, NoShowPolicy, ValidBooking};
-use labday_domain::{BookingView, ErrorCode, Phone};
+use labday_domain::ErrorCode;
 
+pub use bookings::{BookingContext, Bookings};
 pub use catalogue::{Catalogue, NewActivity, NewOrganisation, NewSession};
 
 /// A storage failure that is not the caller's fault. Its detail goes to the log only.
@@ -96,63 +96,15 @@ impl From<sqlx::Error> for BookingError {
     }
 }
 
-/// Rules and context of one booking attempt that come from configuration and the request.
-#[derive(Debug, Clone)]
-pub struct BookingContext {
-    pub now: DateTime<Utc>,
-    pub daily_limit: u32,
-    pub no_show: NoShowPolicy,
-    /// A fresh random code, used if this attempt creates a booking.
-    pub code: BookingCode,
-    /// The client's Idempotency-Key, if it sent one, and a digest of the request body.
-    pub idempotency: Option<(String, String)>,
-}
-
-/// Bookings: the one aggregate where concurrency matters.
-#[async_trait]
-pub trait Bookings: Send + Sync {
-    /// Books atomically: window, duplicate, daily-limit and no-show checks, then confirmed
-    /// or waitlisted; confirmed people never exceed capacity. Concurrent calls are admitted
-    /// together in batches (group commit), each with its own answer.
-    async fn book(
-        &self,
-        booking: ValidBooking,
-        ctx: BookingContext,
-    ) -> Result<BookingView, BookingError>;
-    /// Books `requests` in one transaction, in order, each decided as if it came after the
-    /// one before (places, duplicate phones, daily limits, idempotency keys): one answer
-    /// each. This is what `book` does with the requests waiting at the same moment.
-    async fn book_batch(
-        &self,
-        requests: Vec<(ValidBooking, BookingContext)>,
-    ) -> Vec<Result<BookingView, BookingError>>;
-    /// The holder's view, or `None` when code and phone do not match a booking.
-    async fn find_booking(
-        &self,
-        code: &BookingCode,
-        phone: &Phone,
-        now: DateTime<Utc>,
-    ) -> Result<Option<BookingView>, StorageError>;
-    /// Cancels before the deadline, releasing places and promoting the waiting list.
-    async fn cancel_booking(
-        &self,
-        code: &BookingCode,
-        phone: &Phone,
-        now: DateTime<Utc>,
-    ) -> Result<BookingView, BookingError>;
-    /// Erases name, phone and idempotency record of bookings whose session ended before
-    /// `cutoff` (venue time). The phone's keyed hash stays, for the no-show pause.
-    async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
-    /// Clears the phones' keyed hashes of bookings and samples whose session ended before
-    /// `cutoff`: past the no-show window no rule reads them.
-    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
-}
-
 /// What the storage code of every aggregate runs on: the database, and the keyed hash
 /// under its server secret. Each aggregate's trait is implemented once, for every `Parts`.
-pub trait Parts: Send + Sync {
+pub(crate) trait Parts: Send + Sync {
     fn db(&self) -> &db::Db;
     fn keys(&self) -> &crate::keyed_hash::KeyedHash;
+    /// The queue bookings wait in to be admitted in batches.
+    fn desk(&self) -> &admission::Desk;
+    /// What admits a batch: the one part written per database, for its locking.
+    fn admissions(&self) -> &dyn admission::BatchWriter;
 }
 
 /// Everything the server stores.

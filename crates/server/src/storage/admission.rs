@@ -18,7 +18,6 @@ use super::{BookingContext, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use labday_domain::booking::{self, BookingStatus, ValidBooking};
-use labday_domain::session::{window_state, SessionStatus, WindowState};
 use labday_domain::{BookingView, ErrorCode};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -45,7 +44,7 @@ pub type Answer = Result<BookingView, BookingError>;
 
 /// What a database does with a batch.
 #[async_trait]
-pub(super) trait BatchWriter: Send + Sync + 'static {
+pub(crate) trait BatchWriter: Send + Sync + 'static {
     /// Admits `batch` in one transaction: one answer per request, in order. `Err` means the
     /// transaction failed as a whole and nothing of it was kept.
     async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError>;
@@ -88,7 +87,7 @@ struct Pending {
 }
 
 /// The queue in front of a database's booking writers.
-pub(super) struct Desk {
+pub(crate) struct Desk {
     queue: mpsc::Sender<Pending>,
 }
 
@@ -181,17 +180,14 @@ pub(super) struct Held {
 }
 
 impl Held {
-    /// From a bookings row's status; `None` for statuses that matter to no rule, an error
+    /// From a bookings row's status; `None` for a cancelled booking (it matters to no rule), an error
     /// for a party size no booking can have.
     pub(super) fn of(
         session_id: i64,
         day: NaiveDate,
         people: i64,
-        status: &str,
+        status: BookingStatus,
     ) -> Result<Option<Held>, sqlx::Error> {
-        let Some(status) = BookingStatus::parse(status) else {
-            return Ok(None);
-        };
         let no_show = match status {
             BookingStatus::Confirmed | BookingStatus::Waitlisted | BookingStatus::CheckedIn => {
                 false
@@ -273,56 +269,19 @@ fn decide_one(
         .sessions
         .get_mut(&booking.session_id)
         .ok_or(ErrorCode::NotFound)?;
-    if session.status() == SessionStatus::Cancelled {
-        return Err(ErrorCode::SessionCancelled);
-    }
     let local_now = session.local_now(ctx.now);
-    if window_state(
-        local_now,
-        session.booking_opens_at,
-        session.booking_closes_at,
-    ) != WindowState::Open
-    {
-        return Err(ErrorCode::WindowClosed);
-    }
-    if booking.party.people() > session.per_booking_limit {
-        return Err(ErrorCode::PartyTooLarge);
-    }
-    // A party no phone may bring in a day is refused before anything about this phone is
-    // looked at: otherwise "daily limit" for every other number and "duplicate" for the one
-    // already booked would tell a guesser, without booking anything, which number it is.
-    if !booking::within_daily_limit(0, booking.party, ctx.daily_limit) {
-        return Err(ErrorCode::DailyLimit);
-    }
     let phone = booking.phone.as_str();
     let day = session.starts_at.date();
     let held = known.phones.entry(phone.to_owned()).or_default();
-    if held
-        .iter()
-        .any(|h| !h.no_show && h.session_id == session.id)
-    {
-        return Err(ErrorCode::DuplicateBooking);
-    }
-    // Summed wide; a total beyond u32 is over any limit, which pinning at u32::MAX keeps.
-    let that_day: u64 = held
-        .iter()
-        .filter(|h| !h.no_show && h.day == day)
-        .map(|h| u64::from(h.people))
-        .sum();
-    let that_day = u32::try_from(that_day).unwrap_or(u32::MAX);
-    if !booking::within_daily_limit(that_day, booking.party, ctx.daily_limit) {
-        return Err(ErrorCode::DailyLimit);
-    }
-    let no_shows: Vec<NaiveDate> = held.iter().filter(|h| h.no_show).map(|h| h.day).collect();
-    if ctx
-        .no_show
-        .blocked_until(&no_shows, local_now.date())
-        .is_some()
-    {
-        return Err(ErrorCode::NoShowBlocked);
-    }
-
-    let status = booking::admit(session.capacity, session.booked, booking.party);
+    let status = booking::decide(
+        &booking::Snapshot {
+            session: &session.facts(),
+            phone: &phone_facts(held, session.id, day),
+            rules: ctx.rules(),
+            now: local_now,
+        },
+        booking.party,
+    )?;
     let people = booking.party.people();
     let moves = plan.counters.entry(session.id).or_default();
     // `admit` confirmed only if `booked + people <= capacity`, so `booked` cannot saturate;
@@ -361,6 +320,21 @@ fn decide_one(
         request_digest: digest,
     });
     Ok(code)
+}
+
+/// What the rules need of a phone's bookings, for a booking in `session` on `day`.
+fn phone_facts(held: &[Held], session: i64, day: NaiveDate) -> booking::PhoneFacts {
+    // Summed wide; a total beyond u32 is over any limit, which pinning at u32::MAX keeps.
+    let that_day: u64 = held
+        .iter()
+        .filter(|h| !h.no_show && h.day == day)
+        .map(|h| u64::from(h.people))
+        .sum();
+    booking::PhoneFacts {
+        holds_this_session: held.iter().any(|h| !h.no_show && h.session_id == session),
+        people_that_day: u32::try_from(that_day).unwrap_or(u32::MAX),
+        no_show_days: held.iter().filter(|h| h.no_show).map(|h| h.day).collect(),
+    }
 }
 
 /// The rows behind the holders' views of some bookings, read in three statements.

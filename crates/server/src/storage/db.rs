@@ -175,6 +175,27 @@ impl Tx {
     }
 }
 
+/// Where a run of statements goes: a transaction, or the readers of a [`Db`]
+/// ([`Readers`]). Code that reads the same way inside and outside a transaction takes one.
+pub trait Runner: Send {
+    fn run<'q>(&'q mut self, sql: &'q str) -> Statement<'q>;
+}
+
+impl Runner for Tx {
+    fn run<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
+        self.query(sql)
+    }
+}
+
+/// A database's readers, as a [`Runner`].
+pub struct Readers<'a>(pub &'a Db);
+
+impl Runner for Readers<'_> {
+    fn run<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
+        self.0.read(sql)
+    }
+}
+
 /// Where a statement runs.
 enum On<'q> {
     SqlitePool(&'q SqlitePool),

@@ -61,23 +61,6 @@ macro_rules! erasure_setup {
                 .await?;
             parse_secret(stored)
         }
-
-        /// Clears the phone hashes of sessions that ended before `cutoff`; how many rows.
-        pub(super) async fn forget_phone_hashes(
-            pool: &$pool,
-            cutoff: chrono::NaiveDateTime,
-        ) -> Result<u64, StorageError> {
-            let mut done = 0;
-            for statement in [FORGET_BOOKING_HASHES, FORGET_SAMPLE_HASHES] {
-                done += sqlx::query(&$sql(statement))
-                    .bind(cutoff)
-                    .execute(pool)
-                    .await?
-                    .rows_affected();
-            }
-            Ok(done)
-        }
-
         /// Hashes every stored phone that has no hash yet; how many rows it gave one.
         pub(super) async fn backfill_phone_hashes(
             pool: &$pool,

@@ -13,19 +13,13 @@ mod schedule;
 mod staff;
 mod throttles;
 
-use super::admission::{admit_each, Desk, Request};
-use super::rows::{
-    count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, HOLDING,
-    SESSION_SELECT,
-};
-use super::{BookingContext, BookingError, Bookings, Parts, Storage, StorageError};
-use crate::keyed_hash::KeyedHash;
+use super::admission::Desk;
+use super::rows::{count_difference, party_size};
+use super::{BookingError, Parts, Storage, StorageError};
 use admit::PgAdmissions;
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
-use labday_domain::booking::{self, BookingCode, BookingStatus, ValidBooking};
-use labday_domain::session::{window_state, SessionStatus, WindowState};
-use labday_domain::{BookingView, ErrorCode, Phone};
+use labday_domain::booking;
+use labday_domain::ErrorCode;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool};
 use std::str::FromStr;
@@ -48,9 +42,6 @@ const BOOKING_WRITERS: usize = 3;
 /// Advisory-lock class for "one phone number's bookings" (the two-key form, so it cannot
 /// collide with the single-key lock sqlx takes while migrating).
 const PHONE_LOCK_CLASS: i32 = 0x6c62_6431;
-
-const IDEMPOTENCY_CONSTRAINT: &str = "bookings_idempotency_key";
-const ONE_PER_PHONE_CONSTRAINT: &str = "bookings_one_per_phone_per_session";
 
 pub struct PostgresStorage {
     db: super::db::Db,
@@ -93,12 +84,6 @@ impl PostgresStorage {
             keys,
         })
     }
-
-    /// Nothing to do after an erasure: PostgreSQL's (auto)vacuum reclaims the old row
-    /// versions; the server cannot force their bytes out of the files any sooner.
-    async fn forget_erased(&self) -> Result<(), StorageError> {
-        Ok(())
-    }
 }
 
 impl Parts for PostgresStorage {
@@ -108,6 +93,14 @@ impl Parts for PostgresStorage {
 
     fn keys(&self) -> &crate::keyed_hash::KeyedHash {
         &self.keys
+    }
+
+    fn desk(&self) -> &Desk {
+        &self.desk
+    }
+
+    fn admissions(&self) -> &dyn super::admission::BatchWriter {
+        self.admissions.as_ref()
     }
 }
 
@@ -128,366 +121,6 @@ impl Storage for PostgresStorage {
 
     async fn close(&self) {
         self.pool.close().await;
-    }
-}
-
-/// The session row, locked until the transaction ends: the one place where bookings of a
-/// session queue up, whichever server process they arrived at.
-async fn lock_session(conn: &mut PgConnection, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = $1 FOR UPDATE OF s"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
-async fn session_row(conn: &mut PgConnection, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// The holder's view of a booking, read on the given connection.
-async fn booking_view(
-    conn: &mut PgConnection,
-    where_clause: &str,
-    code: &str,
-    phone: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Option<BookingView>, sqlx::Error> {
-    let sql = format!("{BOOKING_SELECT} WHERE {where_clause}");
-    let mut query = sqlx::query_as::<_, BookingRow>(&sql).bind(code);
-    if let Some(phone) = phone {
-        query = query.bind(phone);
-    }
-    let Some(b) = query.fetch_optional(&mut *conn).await? else {
-        return Ok(None);
-    };
-    let Some(s) = session_row(conn, b.session_id).await? else {
-        return Ok(None);
-    };
-    let waitlist_position = if b.status() == BookingStatus::Waitlisted {
-        let ahead: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM bookings WHERE session_id = $1 AND status = 'waitlisted' AND id < $2",
-        )
-        .bind(b.session_id)
-        .bind(b.id)
-        .fetch_one(&mut *conn)
-        .await?;
-        Some(count(ahead)?.saturating_add(1))
-    } else {
-        None
-    };
-    Ok(Some(b.view(&s, waitlist_position, now)))
-}
-
-/// The booking an Idempotency-Key already made, if any: its view when the request is the
-/// same, a refusal when the key was used for a different request.
-async fn earlier_booking(
-    conn: &mut PgConnection,
-    key: &str,
-    digest: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<BookingView>, BookingError> {
-    let earlier: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT code, request_digest FROM bookings WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((code, earlier_digest)) = earlier else {
-        return Ok(None);
-    };
-    if earlier_digest.as_deref() != Some(digest) {
-        return Err(refused(ErrorCode::IdempotencyMismatch));
-    }
-    let view = booking_view(conn, "b.code = $1", &code, None, now).await?;
-    view.map(Some).ok_or_else(|| refused(ErrorCode::NotFound))
-}
-
-/// The constraint a statement violated, when it failed on a unique index.
-fn unique_violation(e: &sqlx::Error) -> Option<String> {
-    match e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-            Some(db.constraint().unwrap_or_default().to_owned())
-        }
-        _ => None,
-    }
-}
-
-fn refused(code: ErrorCode) -> BookingError {
-    BookingError::Refused(code)
-}
-
-/// How one booking transaction ended.
-enum Attempt {
-    Done(Box<BookingView>),
-    /// Another request with the same Idempotency-Key committed first.
-    KeyTaken,
-}
-
-/// Books in two steps, so the session's row lock is held as briefly as possible: first,
-/// under the phone number's advisory lock, everything that depends on the phone (retry,
-/// duplicate, daily limit, no-shows); then, under the session's row lock, only the
-/// capacity decision and one statement that inserts the booking and moves the counter.
-async fn try_book(
-    pool: &PgPool,
-    keys: &KeyedHash,
-    booking: &ValidBooking,
-    ctx: &BookingContext,
-) -> Result<Attempt, BookingError> {
-    let mut tx = pool.begin().await?;
-    let phone = booking.phone.as_str();
-    // A retry carries the same phone, so it waits here until its original has committed
-    // and then finds it.
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-        .bind(PHONE_LOCK_CLASS)
-        .bind(phone)
-        .execute(&mut *tx)
-        .await?;
-    if let Some((key, digest)) = &ctx.idempotency {
-        if let Some(view) = earlier_booking(&mut tx, key, digest, ctx.now).await? {
-            return Ok(Attempt::Done(Box::new(view)));
-        }
-    }
-    let session = session_row(&mut tx, booking.session_id)
-        .await?
-        .ok_or_else(|| refused(ErrorCode::NotFound))?;
-    if session.status() == SessionStatus::Cancelled {
-        return Err(refused(ErrorCode::SessionCancelled));
-    }
-    let local_now = session.local_now(ctx.now);
-    let stamp = local_now.with_nanosecond(0).unwrap_or(local_now);
-    if window_state(
-        local_now,
-        session.booking_opens_at,
-        session.booking_closes_at,
-    ) != WindowState::Open
-    {
-        return Err(refused(ErrorCode::WindowClosed));
-    }
-    if booking.party.people() > session.per_booking_limit {
-        return Err(refused(ErrorCode::PartyTooLarge));
-    }
-    // Before anything about the phone, as `admission::decide_one` says why.
-    if !booking::within_daily_limit(0, booking.party, ctx.daily_limit) {
-        return Err(refused(ErrorCode::DailyLimit));
-    }
-    let day = session.starts_at.date();
-    // By the phone's keyed hash: it outlives the phone's erasure, and so do no-shows.
-    let phone_hash = keys.phone(phone);
-    let (duplicate, that_day, no_shows): (bool, i64, Vec<NaiveDate>) = sqlx::query_as(&format!(
-            "SELECT \
-               EXISTS (SELECT 1 FROM bookings WHERE session_id = $1 AND phone_hash = $2 AND status IN {HOLDING}), \
-               (SELECT COALESCE(SUM(adults + children), 0)::BIGINT FROM bookings \
-                  WHERE phone_hash = $2 AND session_day = $3 AND status IN {HOLDING}), \
-               ARRAY(SELECT session_day FROM bookings WHERE phone_hash = $2 AND status = 'no_show')"
-        ))
-        .bind(session.id)
-        .bind(&phone_hash)
-        .bind(day)
-        .fetch_one(&mut *tx)
-        .await?;
-    if duplicate {
-        return Err(refused(ErrorCode::DuplicateBooking));
-    }
-    if !booking::within_daily_limit(count(that_day)?, booking.party, ctx.daily_limit) {
-        return Err(refused(ErrorCode::DailyLimit));
-    }
-    if ctx
-        .no_show
-        .blocked_until(&no_shows, local_now.date())
-        .is_some()
-    {
-        return Err(refused(ErrorCode::NoShowBlocked));
-    }
-
-    // From here to commit, this session's other bookings wait.
-    let (capacity, booked, session_status): (i64, i64, String) =
-        sqlx::query_as("SELECT capacity, booked, status FROM sessions WHERE id = $1 FOR UPDATE")
-            .bind(session.id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if session_status == "cancelled" {
-        return Err(refused(ErrorCode::SessionCancelled));
-    }
-    let status = booking::admit(count(capacity)?, count(booked)?, booking.party);
-    let counter = if status == BookingStatus::Confirmed {
-        "booked"
-    } else {
-        "waiting"
-    };
-    let (key, digest) = ctx.idempotency.clone().unzip();
-    let inserted = sqlx::query(&format!(
-            "WITH booking AS ( \
-               INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12) RETURNING adults + children AS people) \
-             UPDATE sessions SET {counter} = {counter} + (SELECT people FROM booking) WHERE id = $1"
-        ))
-        .bind(session.id)
-        .bind(ctx.code.as_str())
-        .bind(booking.name.as_str())
-        .bind(phone)
-        .bind(i64::from(booking.party.adults()))
-        .bind(i64::from(booking.party.children()))
-        .bind(status.as_str())
-        .bind(day)
-        .bind(stamp)
-        .bind(key)
-        .bind(digest)
-        .bind(&phone_hash)
-        .execute(&mut *tx)
-        .await;
-    if let Err(e) = inserted {
-        return match unique_violation(&e).as_deref() {
-            // The same key, sent with another phone, committed first.
-            Some(IDEMPOTENCY_CONSTRAINT) => Ok(Attempt::KeyTaken),
-            Some(ONE_PER_PHONE_CONSTRAINT) => Err(refused(ErrorCode::DuplicateBooking)),
-            _ => Err(e.into()),
-        };
-    }
-    tx.commit().await?;
-    let mut conn = pool.acquire().await?;
-    let view = booking_view(&mut conn, "b.code = $1", ctx.code.as_str(), None, ctx.now).await?;
-    view.map(|v| Attempt::Done(Box::new(v)))
-        .ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
-}
-
-/// One booking in a transaction of its own: a lone request, or one whose batch failed.
-async fn book_alone(
-    pool: &PgPool,
-    keys: &KeyedHash,
-    booking: &ValidBooking,
-    ctx: &BookingContext,
-) -> Result<BookingView, BookingError> {
-    match try_book(pool, keys, booking, ctx).await? {
-        Attempt::Done(view) => Ok(*view),
-        Attempt::KeyTaken => {
-            let (key, digest) = ctx.idempotency.as_ref().ok_or_else(|| {
-                BookingError::Storage(StorageError::new("key conflict without a key"))
-            })?;
-            let mut conn = pool.acquire().await?;
-            earlier_booking(&mut conn, key, digest, ctx.now)
-                .await?
-                .ok_or_else(|| BookingError::Storage(StorageError::new("earlier booking vanished")))
-        }
-    }
-}
-
-#[async_trait]
-impl Bookings for PostgresStorage {
-    async fn book(
-        &self,
-        booking: ValidBooking,
-        ctx: BookingContext,
-    ) -> Result<BookingView, BookingError> {
-        self.desk.book(booking, ctx).await
-    }
-
-    async fn book_batch(
-        &self,
-        requests: Vec<(ValidBooking, BookingContext)>,
-    ) -> Vec<Result<BookingView, BookingError>> {
-        let requests: Vec<Request> = requests
-            .into_iter()
-            .map(|(booking, ctx)| Request { booking, ctx })
-            .collect();
-        admit_each(self.admissions.as_ref(), &requests).await
-    }
-
-    async fn find_booking(
-        &self,
-        code: &BookingCode,
-        phone: &Phone,
-        now: DateTime<Utc>,
-    ) -> Result<Option<BookingView>, StorageError> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(booking_view(
-            &mut conn,
-            "b.code = $1 AND b.phone = $2",
-            code.as_str(),
-            Some(phone.as_str()),
-            now,
-        )
-        .await?)
-    }
-
-    async fn cancel_booking(
-        &self,
-        code: &BookingCode,
-        phone: &Phone,
-        now: DateTime<Utc>,
-    ) -> Result<BookingView, BookingError> {
-        let mut tx = self.pool.begin().await?;
-        let session_id: i64 =
-            sqlx::query_scalar("SELECT session_id FROM bookings WHERE code = $1 AND phone = $2")
-                .bind(code.as_str())
-                .bind(phone.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        let session = lock_session(&mut tx, session_id)
-            .await?
-            .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        // Read again under the session lock: a concurrent cancel may have won.
-        let (id, status, adults, children): (i64, String, i64, i64) = sqlx::query_as(
-            "SELECT id, status, adults, children FROM bookings WHERE code = $1 AND phone = $2",
-        )
-        .bind(code.as_str())
-        .bind(phone.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        let people = i64::from(party_size(adults, children)?);
-        let status = BookingStatus::parse(&status).unwrap_or(BookingStatus::Cancelled);
-        match status {
-            BookingStatus::Cancelled => return Err(refused(ErrorCode::AlreadyCancelled)),
-            BookingStatus::CheckedIn | BookingStatus::NoShow => {
-                return Err(refused(ErrorCode::CancelDeadlinePassed))
-            }
-            BookingStatus::Confirmed | BookingStatus::Waitlisted => {}
-        }
-        let local_now = session.local_now(now);
-        if !booking::can_cancel(local_now, session.cancel_deadline) {
-            return Err(refused(ErrorCode::CancelDeadlinePassed));
-        }
-        sqlx::query("UPDATE bookings SET status = 'cancelled', cancelled_at = $1 WHERE id = $2")
-            .bind(local_now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if status == BookingStatus::Confirmed {
-            sqlx::query("UPDATE sessions SET booked = booked - $1 WHERE id = $2")
-                .bind(people)
-                .bind(session_id)
-                .execute(&mut *tx)
-                .await?;
-            promote_waiting(&mut tx, session_id).await?;
-        } else {
-            sqlx::query("UPDATE sessions SET waiting = waiting - $1 WHERE id = $2")
-                .bind(people)
-                .bind(session_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let view = booking_view(&mut tx, "b.code = $1", code.as_str(), None, now).await?;
-        tx.commit().await?;
-        view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
-    }
-
-    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
-        erasure::forget_phone_hashes(&self.pool, cutoff).await
-    }
-
-    async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
-        let done = sqlx::query(
-            "UPDATE bookings SET name = NULL, phone = NULL, request_digest = NULL, \
-             idempotency_key = NULL, erased_at = LOCALTIMESTAMP(0) \
-             WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < $1)",
-        )
-        .bind(cutoff)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
     }
 }
 
@@ -528,4 +161,8 @@ async fn promote_waiting(conn: &mut PgConnection, session_id: i64) -> Result<(),
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+fn refused(code: ErrorCode) -> BookingError {
+    BookingError::Refused(code)
 }

@@ -52,6 +52,18 @@ impl SessionRow {
         self.status
     }
 
+    /// What the booking rules need of this session.
+    pub(super) fn facts(&self) -> booking::SessionFacts {
+        booking::SessionFacts {
+            status: self.status,
+            booking_opens_at: self.booking_opens_at,
+            booking_closes_at: self.booking_closes_at,
+            per_booking_limit: self.per_booking_limit,
+            capacity: self.capacity,
+            booked: self.booked,
+        }
+    }
+
     pub(super) fn view(&self, now: DateTime<Utc>) -> SessionView {
         let capacity = self.capacity;
         let booked = self.booked;
@@ -198,8 +210,6 @@ pub(super) const BOOKING_SELECT: &str =
     o.address_zh, o.address_en \
     FROM bookings b JOIN sessions s ON s.id = b.session_id \
     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
-
-pub(super) const HOLDING: &str = "('confirmed', 'waitlisted', 'checked_in')";
 
 impl BookingRow {
     pub(super) fn status(&self) -> BookingStatus {

@@ -651,7 +651,7 @@ macro_rules! samples_storage {
                     .await?
                     .rows_affected();
                 if erased > 0 {
-                    self.forget_erased().await?;
+                    crate::storage::bookings::forget_erased(crate::storage::Parts::db(self)).await?;
                 }
                 Ok(erased)
             }

@@ -8,9 +8,10 @@
 //! path, which holds the session lock for even less.
 
 use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known, Request, Views};
+use super::super::columns::Name;
 use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
-use super::{book_alone, PHONE_LOCK_CLASS};
+use super::PHONE_LOCK_CLASS;
 use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -29,9 +30,33 @@ pub(super) struct PgAdmissions {
 #[async_trait]
 impl BatchWriter for PgAdmissions {
     async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError> {
-        if let [request] = batch {
-            return Ok(vec![self.admit_alone(request).await]);
+        Ok(self.admit_batch(batch).await?)
+    }
+
+    /// Another process may commit the same Idempotency-Key, sent with another phone (so
+    /// under another phone lock), between this batch's read of the keys and its insert: the
+    /// unique index refuses this one, and a second try finds the earlier booking and
+    /// answers with it (or with the mismatch).
+    async fn admit_alone(&self, request: &Request) -> Answer {
+        let alone = std::slice::from_ref(request);
+        let mut answers = match self.admit_batch(alone).await {
+            Err(e) if unique_violation(&e) => self.admit_batch(alone).await,
+            other => other,
         }
+        .map_err(StorageError::from)?;
+        answers
+            .pop()
+            .unwrap_or_else(|| Err(StorageError::new("no answer for a booking").into()))
+    }
+}
+
+/// Whether the database refused a row because a unique index already holds its key.
+fn unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+impl PgAdmissions {
+    async fn admit_batch(&self, batch: &[Request]) -> Result<Vec<Answer>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         let phones = distinct(batch, |r| Some(r.booking.phone.as_str().to_owned()));
         sqlx::query(
@@ -62,7 +87,7 @@ impl BatchWriter for PgAdmissions {
         let by_hash: HashMap<String, &String> =
             phones.iter().map(|p| (self.keys.phone(p), p)).collect();
         let hashes: Vec<&String> = by_hash.keys().collect();
-        let held: Vec<(String, i64, NaiveDate, i64, String)> = sqlx::query_as(
+        let held: Vec<(String, i64, NaiveDate, i64, Name<BookingStatus>)> = sqlx::query_as(
             "SELECT phone_hash, session_id, session_day, adults + children, status FROM bookings \
              WHERE phone_hash = ANY($1) AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
         )
@@ -70,9 +95,10 @@ impl BatchWriter for PgAdmissions {
         .fetch_all(&mut *tx)
         .await?;
         for (hash, session, day, people, status) in held {
-            if let (Some(phone), Some(h)) =
-                (by_hash.get(&hash), Held::of(session, day, people, &status)?)
-            {
+            if let (Some(phone), Some(h)) = (
+                by_hash.get(&hash),
+                Held::of(session, day, people, status.0)?,
+            ) {
                 known.phones.entry((*phone).clone()).or_default().push(h);
             }
         }
@@ -157,10 +183,6 @@ impl BatchWriter for PgAdmissions {
                 Ok(code) => views.view(&code, request.ctx.now),
             })
             .collect())
-    }
-
-    async fn admit_alone(&self, request: &Request) -> Answer {
-        book_alone(&self.pool, &self.keys, &request.booking, &request.ctx).await
     }
 }
 

@@ -4,6 +4,7 @@
 //! text is the same for every batch and stays prepared.
 
 use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known, Request, Views};
+use super::super::columns::Name;
 use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
 
@@ -143,7 +144,7 @@ async fn read_known(
             .map(|phone| (hasher.phone(&phone), phone))
             .collect();
     let hashes: Vec<&String> = phones.keys().collect();
-    let held: Vec<(String, i64, NaiveDate, i64, String)> = sqlx::query_as(
+    let held: Vec<(String, i64, NaiveDate, i64, Name<BookingStatus>)> = sqlx::query_as(
         "SELECT phone_hash, session_id, session_day, adults + children, status FROM bookings \
          WHERE phone_hash IN (SELECT value FROM json_each(?)) \
          AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
@@ -153,7 +154,7 @@ async fn read_known(
     .await?;
     for (hash, session, day, people, status) in held {
         if let (Some(phone), Some(h)) =
-            (phones.get(&hash), Held::of(session, day, people, &status)?)
+            (phones.get(&hash), Held::of(session, day, people, status.0)?)
         {
             known.phones.entry(phone.clone()).or_default().push(h);
         }

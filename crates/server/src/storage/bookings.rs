@@ -1,0 +1,318 @@
+//! Bookings: the one aggregate where concurrency matters. Admission (`admission.rs`, with
+//! each database's locking in `sqlite/admit.rs` and `postgres/admit.rs`) takes new
+//! bookings in batches; everything else a holder does is written here once. The rules are
+//! the domain's (`labday_domain::booking::{decide, cancel}`): this file reads the facts
+//! they need and writes what they answer.
+
+use super::admission::{admit_each, Request};
+use super::columns::Name;
+use super::db::{Db, Dialect, Readers, Runner, Tx};
+use super::erasure_sql::{FORGET_BOOKING_HASHES, FORGET_SAMPLE_HASHES};
+use super::rows::{count, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::{BookingError, Parts, StorageError};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use labday_domain::booking::{
+    self, BookingCode, BookingStatus, NoShowPolicy, Release, ValidBooking,
+};
+use labday_domain::{BookingView, ErrorCode, Phone};
+
+/// Rules and context of one booking attempt that come from configuration and the request.
+#[derive(Debug, Clone)]
+pub struct BookingContext {
+    pub now: DateTime<Utc>,
+    pub daily_limit: u32,
+    pub no_show: NoShowPolicy,
+    /// A fresh random code, used if this attempt creates a booking.
+    pub code: BookingCode,
+    /// The client's Idempotency-Key, if it sent one, and a digest of the request body.
+    pub idempotency: Option<(String, String)>,
+}
+
+impl BookingContext {
+    pub fn rules(&self) -> labday_domain::booking::Rules {
+        labday_domain::booking::Rules {
+            daily_limit: self.daily_limit,
+            no_show: self.no_show,
+        }
+    }
+}
+
+/// Bookings: the one aggregate where concurrency matters.
+#[async_trait]
+pub trait Bookings: Send + Sync {
+    /// Books atomically: window, duplicate, daily-limit and no-show checks, then confirmed
+    /// or waitlisted; confirmed people never exceed capacity. Concurrent calls are admitted
+    /// together in batches (group commit), each with its own answer.
+    async fn book(
+        &self,
+        booking: ValidBooking,
+        ctx: BookingContext,
+    ) -> Result<BookingView, BookingError>;
+    /// Books `requests` in one transaction, in order, each decided as if it came after the
+    /// one before (places, duplicate phones, daily limits, idempotency keys): one answer
+    /// each. This is what `book` does with the requests waiting at the same moment.
+    async fn book_batch(
+        &self,
+        requests: Vec<(ValidBooking, BookingContext)>,
+    ) -> Vec<Result<BookingView, BookingError>>;
+    /// The holder's view, or `None` when code and phone do not match a booking.
+    async fn find_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingView>, StorageError>;
+    /// Cancels before the deadline, releasing places and promoting the waiting list.
+    async fn cancel_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<BookingView, BookingError>;
+    /// Erases name, phone and idempotency record of bookings whose session ended before
+    /// `cutoff` (venue time). The phone's keyed hash stays, for the no-show pause.
+    async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
+    /// Clears the phones' keyed hashes of bookings and samples whose session ended before
+    /// `cutoff`: past the no-show window no rule reads them.
+    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
+}
+
+const WAITING_AHEAD: &str =
+    "SELECT COUNT(*) FROM bookings WHERE session_id = ? AND status = 'waitlisted' AND id < ?";
+const HOLDER_BOOKING: &str =
+    "SELECT id, session_id, status, adults, children FROM bookings WHERE code = ? AND phone = ?";
+/// Taken first by every change to a session's places: on PostgreSQL the row stays locked
+/// until the transaction ends, so changes to one session queue here (SQLite's one writer
+/// already serialises them).
+const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
+const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?";
+const RELEASE_PLACES: &str = "UPDATE sessions SET booked = booked - ? WHERE id = ?";
+const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = ?";
+const CAPACITY: &str = "SELECT capacity, booked FROM sessions WHERE id = ?";
+const QUEUE: &str = "SELECT id, adults, children FROM bookings \
+    WHERE session_id = ? AND status = 'waitlisted' ORDER BY id";
+const CONFIRM: &str = "UPDATE bookings SET status = 'confirmed' WHERE id = ?";
+const MOVE_UP: &str = "UPDATE sessions SET booked = booked + ?, waiting = waiting - ? WHERE id = ?";
+const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
+    request_digest = NULL, idempotency_key = NULL, erased_at = ? \
+    WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
+
+#[async_trait]
+impl<S: Parts> Bookings for S {
+    async fn book(
+        &self,
+        booking: ValidBooking,
+        ctx: BookingContext,
+    ) -> Result<BookingView, BookingError> {
+        self.desk().book(booking, ctx).await
+    }
+
+    async fn book_batch(
+        &self,
+        requests: Vec<(ValidBooking, BookingContext)>,
+    ) -> Vec<Result<BookingView, BookingError>> {
+        let requests: Vec<Request> = requests
+            .into_iter()
+            .map(|(booking, ctx)| Request { booking, ctx })
+            .collect();
+        admit_each(self.admissions(), &requests).await
+    }
+
+    async fn find_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingView>, StorageError> {
+        let mut readers = Readers(self.db());
+        Ok(booking_view(&mut readers, code, Some(phone), now).await?)
+    }
+
+    async fn cancel_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<BookingView, BookingError> {
+        let mut tx = self.db().begin().await?;
+        let (_, session_id, ..) = holder_booking(&mut tx, code, phone)
+            .await?
+            .ok_or(not_found())?;
+        let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
+        tx.query(&lock).bind(session_id).execute().await?;
+        let session = session_in(&mut tx, session_id).await?.ok_or(not_found())?;
+        // Read again under the session's lock: a concurrent cancel may have won.
+        let (id, _, status, adults, children) = holder_booking(&mut tx, code, phone)
+            .await?
+            .ok_or(not_found())?;
+        let people = party_size(adults, children)?;
+        let local_now = session.local_now(now);
+        let release = booking::cancel(status.0, people, local_now, session.cancel_deadline)
+            .map_err(BookingError::Refused)?;
+        tx.query(CANCEL).bind(local_now).bind(id).execute().await?;
+        match release {
+            Release::Places(people) => {
+                tx.query(RELEASE_PLACES)
+                    .bind(i64::from(people))
+                    .bind(session_id)
+                    .execute()
+                    .await?;
+                promote_waiting(&mut tx, session_id).await?;
+            }
+            Release::Queue(people) => {
+                tx.query(LEAVE_QUEUE)
+                    .bind(i64::from(people))
+                    .bind(session_id)
+                    .execute()
+                    .await?;
+            }
+        }
+        let view = booking_view(&mut tx, code, None, now).await?;
+        tx.commit().await?;
+        view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+    }
+
+    async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        let db = self.db();
+        let mut done = 0;
+        for statement in [FORGET_BOOKING_HASHES, FORGET_SAMPLE_HASHES] {
+            done += db.write(statement).bind(cutoff).execute().await?;
+        }
+        Ok(done)
+    }
+
+    async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        let erased_at = Utc::now().naive_utc();
+        let done = self
+            .db()
+            .write(ERASE_HOLDERS)
+            .bind(erased_at)
+            .bind(cutoff)
+            .execute()
+            .await?;
+        // Every run, not only when this one erased something: a run whose checkpoint found
+        // readers busy leaves erased page images in the WAL for the next run to clear.
+        if let Err(e) = forget_erased(self.db()).await {
+            tracing::warn!(error = %e, "after erasure");
+        }
+        Ok(done)
+    }
+}
+
+/// `(id, session_id, status, adults, children)` of the holder's booking.
+type HolderBooking = (i64, i64, Name<BookingStatus>, i64, i64);
+
+async fn holder_booking(
+    tx: &mut Tx,
+    code: &BookingCode,
+    phone: &Phone,
+) -> Result<Option<HolderBooking>, sqlx::Error> {
+    tx.query(HOLDER_BOOKING)
+        .bind(code.as_str())
+        .bind(phone.as_str())
+        .fetch_optional()
+        .await
+}
+
+/// After an erasure, on SQLite: copies the WAL back into the file and empties it, so the
+/// erased rows' earlier page images do not stay in the WAL until it is overwritten.
+/// PostgreSQL's (auto)vacuum reclaims old row versions; the server cannot force their bytes
+/// out of the files any sooner.
+pub(super) async fn forget_erased(db: &Db) -> Result<(), StorageError> {
+    if db.dialect() != Dialect::Sqlite {
+        return Ok(());
+    }
+    let (busy, _, _): (i64, i64, i64) = db
+        .write("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one()
+        .await?;
+    if busy != 0 {
+        return Err(StorageError::new(
+            "the WAL could not be emptied (readers busy); the next retention run tries again",
+        ));
+    }
+    Ok(())
+}
+
+fn not_found() -> BookingError {
+    BookingError::Refused(ErrorCode::NotFound)
+}
+
+async fn session_in(run: &mut impl Runner, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = format!("{SESSION_SELECT} WHERE s.id = ?");
+    run.run(&sql).bind(id).fetch_optional().await
+}
+
+/// The holder's view of a booking: by code and phone, or by code alone (after a change
+/// the holder made, in its transaction).
+async fn booking_view(
+    run: &mut impl Runner,
+    code: &BookingCode,
+    phone: Option<&Phone>,
+    now: DateTime<Utc>,
+) -> Result<Option<BookingView>, sqlx::Error> {
+    let b: Option<BookingRow> = match phone {
+        Some(phone) => {
+            let sql = format!("{BOOKING_SELECT} WHERE b.code = ? AND b.phone = ?");
+            run.run(&sql)
+                .bind(code.as_str())
+                .bind(phone.as_str())
+                .fetch_optional()
+                .await?
+        }
+        None => {
+            let sql = format!("{BOOKING_SELECT} WHERE b.code = ?");
+            run.run(&sql).bind(code.as_str()).fetch_optional().await?
+        }
+    };
+    let Some(b) = b else {
+        return Ok(None);
+    };
+    let Some(s) = session_in(run, b.session_id).await? else {
+        return Ok(None);
+    };
+    let waitlist_position = if b.status() == BookingStatus::Waitlisted {
+        let ahead: i64 = run
+            .run(WAITING_AHEAD)
+            .bind(b.session_id)
+            .bind(b.id)
+            .scalar()
+            .await?;
+        Some(count(ahead)?.saturating_add(1))
+    } else {
+        None
+    };
+    Ok(Some(b.view(&s, waitlist_position, now)))
+}
+
+/// Confirms waiting bookings that now fit, in the order they joined (the domain's
+/// `promotions`). The caller holds the session's lock.
+pub(super) async fn promote_waiting(tx: &mut Tx, session_id: i64) -> Result<(), sqlx::Error> {
+    let (capacity, booked): (i64, i64) = tx.query(CAPACITY).bind(session_id).fetch_one().await?;
+    let waiting: Vec<(i64, i64, i64)> = tx.query(QUEUE).bind(session_id).fetch_all().await?;
+    let queue: Vec<(i64, u32)> = waiting
+        .iter()
+        .map(|&(id, adults, children)| Ok((id, party_size(adults, children)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let free = super::rows::count_difference(capacity, booked)?;
+    let promoted = booking::promotions(free, &queue);
+    if promoted.is_empty() {
+        return Ok(());
+    }
+    let moved: i64 = queue
+        .iter()
+        .filter(|(id, _)| promoted.contains(id))
+        .map(|(_, p)| i64::from(*p))
+        .sum();
+    for id in promoted {
+        tx.query(CONFIRM).bind(id).execute().await?;
+    }
+    tx.query(MOVE_UP)
+        .bind(moved)
+        .bind(moved)
+        .bind(session_id)
+        .execute()
+        .await?;
+    Ok(())
+}
