@@ -175,6 +175,22 @@ impl Tx {
     }
 }
 
+/// Where a few statements run one after another: the readers, or a transaction (whose
+/// changes the reads then see). For code that reads the same way inside and outside one.
+pub enum Conn<'a> {
+    Read(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl Conn<'_> {
+    pub fn query<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
+        match self {
+            Conn::Read(db) => db.read(sql),
+            Conn::Tx(tx) => tx.query(sql),
+        }
+    }
+}
+
 /// Where a statement runs.
 enum On<'q> {
     SqlitePool(&'q SqlitePool),
