@@ -42,6 +42,15 @@ impl Dialect {
         }
     }
 
+    /// [`Dialect::for_update`] for a select that joins: only the rows of the table aliased
+    /// `alias` are locked (the joined rows, read for context, are not).
+    pub fn for_update_of(self, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => String::new(),
+            Dialect::Postgres => format!(" FOR UPDATE OF {alias}"),
+        }
+    }
+
     /// The statement with this database's placeholders: `?` as written for SQLite,
     /// numbered `$1`, `$2`, … for PostgreSQL.
     pub fn placeholders(self, sql: &str) -> Cow<'_, str> {
