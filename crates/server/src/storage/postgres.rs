@@ -6,14 +6,12 @@
 //! advisory lock on the phone number serialises one number's bookings too.
 
 mod admit;
-mod photos;
 mod reports;
-mod samples;
 mod schedule;
 mod staff;
-mod throttles;
 
 use super::admission::{admit_each, Desk, Request};
+use super::erasure;
 use super::rows::{
     count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, HOLDING,
     SESSION_SELECT,
@@ -31,10 +29,6 @@ use sqlx::{PgConnection, PgPool};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-
-mod erasure {
-    crate::storage::erasure_sql::erasure_setup!(sqlx::PgPool, sql: crate::storage::samples_sql::numbered);
-}
 
 /// Connections per server process. Bookings of one session queue on its row lock anyway, so
 /// a few connections keep the database busy; several processes must stay well below
@@ -72,8 +66,9 @@ impl PostgresStorage {
             .connect_with(options)
             .await?;
         super::migrations::postgres().await?.run(&pool).await?;
-        let keys = Arc::new(erasure::server_keys(&pool).await?);
-        let hashed = erasure::backfill_phone_hashes(&pool, &keys).await?;
+        let db = super::db::Db::Postgres(pool.clone());
+        let keys = Arc::new(erasure::server_keys(&db).await?);
+        let hashed = erasure::backfill_phone_hashes(&db, &keys).await?;
         if hashed > 0 {
             tracing::info!(
                 rows = hashed,
@@ -86,18 +81,12 @@ impl PostgresStorage {
         });
         let desk = Desk::open(admissions.clone(), BOOKING_WRITERS);
         Ok(PostgresStorage {
-            db: super::db::Db::Postgres(pool.clone()),
+            db,
             pool,
             admissions,
             desk,
             keys,
         })
-    }
-
-    /// Nothing to do after an erasure: PostgreSQL's (auto)vacuum reclaims the old row
-    /// versions; the server cannot force their bytes out of the files any sooner.
-    async fn forget_erased(&self) -> Result<(), StorageError> {
-        Ok(())
     }
 }
 
@@ -475,7 +464,7 @@ impl Bookings for PostgresStorage {
     }
 
     async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
-        erasure::forget_phone_hashes(&self.pool, cutoff).await
+        erasure::forget_phone_hashes(&self.db, cutoff).await
     }
 
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {

@@ -5,14 +5,12 @@
 
 mod admit;
 mod lock;
-mod photos;
 mod reports;
-mod samples;
 mod schedule;
 mod staff;
-mod throttles;
 
 use super::admission::{admit_each, Desk, Request};
+use super::erasure;
 use super::rows::{
     count, count_difference, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT,
 };
@@ -29,10 +27,6 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-
-mod erasure {
-    crate::storage::erasure_sql::erasure_setup!(sqlx::SqlitePool, sql: crate::storage::samples_sql::as_is);
-}
 
 pub struct SqliteStorage {
     db: super::db::Db,
@@ -66,48 +60,35 @@ impl SqliteStorage {
             .connect_with(options.clone())
             .await?;
         super::migrations::sqlite().await?.run(&write).await?;
-        let keys = Arc::new(erasure::server_keys(&write).await?);
-        let hashed = erasure::backfill_phone_hashes(&write, &keys).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        let db = super::db::Db::Sqlite {
+            read: read.clone(),
+            write: write.clone(),
+        };
+        let keys = Arc::new(erasure::server_keys(&db).await?);
+        let hashed = erasure::backfill_phone_hashes(&db, &keys).await?;
         if hashed > 0 {
             tracing::info!(
                 rows = hashed,
                 "hashed the phones of earlier bookings and samples"
             );
         }
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
         let admissions = Arc::new(SqliteAdmissions {
             write: write.clone(),
             keys: keys.clone(),
         });
         let desk = Desk::open(admissions.clone(), 1);
         Ok(SqliteStorage {
-            db: super::db::Db::Sqlite {
-                read: read.clone(),
-                write: write.clone(),
-            },
+            db,
             read,
             write,
             admissions,
             desk,
             keys,
         })
-    }
-
-    /// After an erasure: copies the WAL back into the file and empties it, so the erased
-    /// rows' earlier page images do not stay in the WAL until it is overwritten.
-    async fn forget_erased(&self) -> Result<(), StorageError> {
-        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-            .fetch_one(&self.write)
-            .await?;
-        if busy != 0 {
-            return Err(StorageError::new(
-                "the WAL could not be emptied (readers busy); the next retention run tries again",
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -287,7 +268,7 @@ impl Bookings for SqliteStorage {
     }
 
     async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
-        erasure::forget_phone_hashes(&self.write, cutoff).await
+        erasure::forget_phone_hashes(&self.db, cutoff).await
     }
 
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
@@ -301,7 +282,7 @@ impl Bookings for SqliteStorage {
         .await?;
         // Every run, not only when this one erased something: a run whose checkpoint found
         // readers busy leaves erased page images in the WAL for the next run to clear.
-        if let Err(e) = self.forget_erased().await {
+        if let Err(e) = erasure::forget_erased(&self.db).await {
             tracing::warn!(error = %e, "after erasure");
         }
         Ok(done.rows_affected())
