@@ -137,12 +137,14 @@ where
         .collect())
 }
 
-/// One sample as staff see it, inside the transaction that changed it.
-async fn staff_view(tx: &mut Tx, id: i64) -> Result<SampleView, BookingError> {
-    views_where(&mut Conn::Tx(tx), "m.id = ?", id, Viewer::Staff)
+/// Commits the transaction that changed a sample: the sample as staff see it after.
+async fn commit_for_staff(mut tx: Tx, id: i64) -> Result<SampleView, BookingError> {
+    let view = views_where(&mut Conn::Tx(&mut tx), "m.id = ?", id, Viewer::Staff)
         .await?
         .pop()
-        .ok_or_else(|| refused(ErrorCode::NotFound))
+        .ok_or_else(|| refused(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    Ok(view)
 }
 
 /// The sample about to change, its row locked until the transaction ends.
@@ -334,9 +336,7 @@ impl<S: Parts> Samples for S {
             let subject = format!("sample {}", code.as_str());
             audit(&mut tx, staff_id, "receive_sample", &subject, now).await?;
         }
-        let view = staff_view(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(view)
+        commit_for_staff(tx, id).await
     }
 
     async fn record_test(
@@ -392,9 +392,7 @@ impl<S: Parts> Samples for S {
             None => format!("sample {code}: test {test_id}: {judgement}"),
         };
         audit(&mut tx, staff_id, "record_test", &what, now).await?;
-        let view = staff_view(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(view)
+        commit_for_staff(tx, id).await
     }
 
     async fn sample_tallies(
