@@ -33,19 +33,19 @@ macro_rules! from_row {
 }
 
 mod admission;
+mod audit;
 mod bookings;
 mod catalogue;
 mod columns;
 mod console_sql;
 pub mod db;
-mod erasure_sql;
+mod erasure;
 mod migrations;
 pub mod photos;
 pub mod postgres;
 pub mod reports;
 mod rows;
 pub mod samples;
-mod samples_sql;
 pub mod schedule;
 pub mod sqlite;
 pub mod staff;

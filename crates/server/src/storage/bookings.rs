@@ -6,8 +6,8 @@
 
 use super::admission::{admit_each, Request};
 use super::columns::Name;
-use super::db::{Db, Dialect, Readers, Runner, Tx};
-use super::erasure_sql::{FORGET_BOOKING_HASHES, FORGET_SAMPLE_HASHES};
+use super::db::{Conn, Tx};
+use super::erasure;
 use super::rows::{count, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
@@ -125,8 +125,7 @@ impl<S: Parts> Bookings for S {
         phone: &Phone,
         now: DateTime<Utc>,
     ) -> Result<Option<BookingView>, StorageError> {
-        let mut readers = Readers(self.db());
-        Ok(booking_view(&mut readers, code, Some(phone), now).await?)
+        Ok(booking_view(&mut Conn::Read(self.db()), code, Some(phone), now).await?)
     }
 
     async fn cancel_booking(
@@ -141,7 +140,9 @@ impl<S: Parts> Bookings for S {
             .ok_or(not_found())?;
         let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
         tx.query(&lock).bind(session_id).execute().await?;
-        let session = session_in(&mut tx, session_id).await?.ok_or(not_found())?;
+        let session = session_in(&mut Conn::Tx(&mut tx), session_id)
+            .await?
+            .ok_or(not_found())?;
         // Read again under the session's lock: a concurrent cancel may have won.
         let (id, _, status, adults, children) = holder_booking(&mut tx, code, phone)
             .await?
@@ -168,18 +169,13 @@ impl<S: Parts> Bookings for S {
                     .await?;
             }
         }
-        let view = booking_view(&mut tx, code, None, now).await?;
+        let view = booking_view(&mut Conn::Tx(&mut tx), code, None, now).await?;
         tx.commit().await?;
         view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
     }
 
     async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
-        let db = self.db();
-        let mut done = 0;
-        for statement in [FORGET_BOOKING_HASHES, FORGET_SAMPLE_HASHES] {
-            done += db.write(statement).bind(cutoff).execute().await?;
-        }
-        Ok(done)
+        erasure::forget_phone_hashes(self.db(), cutoff).await
     }
 
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
@@ -193,7 +189,7 @@ impl<S: Parts> Bookings for S {
             .await?;
         // Every run, not only when this one erased something: a run whose checkpoint found
         // readers busy leaves erased page images in the WAL for the next run to clear.
-        if let Err(e) = forget_erased(self.db()).await {
+        if let Err(e) = erasure::forget_erased(self.db()).await {
             tracing::warn!(error = %e, "after erasure");
         }
         Ok(done)
@@ -215,39 +211,19 @@ async fn holder_booking(
         .await
 }
 
-/// After an erasure, on SQLite: copies the WAL back into the file and empties it, so the
-/// erased rows' earlier page images do not stay in the WAL until it is overwritten.
-/// PostgreSQL's (auto)vacuum reclaims old row versions; the server cannot force their bytes
-/// out of the files any sooner.
-pub(super) async fn forget_erased(db: &Db) -> Result<(), StorageError> {
-    if db.dialect() != Dialect::Sqlite {
-        return Ok(());
-    }
-    let (busy, _, _): (i64, i64, i64) = db
-        .write("PRAGMA wal_checkpoint(TRUNCATE)")
-        .fetch_one()
-        .await?;
-    if busy != 0 {
-        return Err(StorageError::new(
-            "the WAL could not be emptied (readers busy); the next retention run tries again",
-        ));
-    }
-    Ok(())
-}
-
 fn not_found() -> BookingError {
     BookingError::Refused(ErrorCode::NotFound)
 }
 
-async fn session_in(run: &mut impl Runner, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+async fn session_in(run: &mut Conn<'_>, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
     let sql = format!("{SESSION_SELECT} WHERE s.id = ?");
-    run.run(&sql).bind(id).fetch_optional().await
+    run.query(&sql).bind(id).fetch_optional().await
 }
 
 /// The holder's view of a booking: by code and phone, or by code alone (after a change
 /// the holder made, in its transaction).
 async fn booking_view(
-    run: &mut impl Runner,
+    run: &mut Conn<'_>,
     code: &BookingCode,
     phone: Option<&Phone>,
     now: DateTime<Utc>,
@@ -255,7 +231,7 @@ async fn booking_view(
     let b: Option<BookingRow> = match phone {
         Some(phone) => {
             let sql = format!("{BOOKING_SELECT} WHERE b.code = ? AND b.phone = ?");
-            run.run(&sql)
+            run.query(&sql)
                 .bind(code.as_str())
                 .bind(phone.as_str())
                 .fetch_optional()
@@ -263,7 +239,7 @@ async fn booking_view(
         }
         None => {
             let sql = format!("{BOOKING_SELECT} WHERE b.code = ?");
-            run.run(&sql).bind(code.as_str()).fetch_optional().await?
+            run.query(&sql).bind(code.as_str()).fetch_optional().await?
         }
     };
     let Some(b) = b else {
@@ -274,7 +250,7 @@ async fn booking_view(
     };
     let waitlist_position = if b.status() == BookingStatus::Waitlisted {
         let ahead: i64 = run
-            .run(WAITING_AHEAD)
+            .query(WAITING_AHEAD)
             .bind(b.session_id)
             .bind(b.id)
             .scalar()

@@ -42,6 +42,15 @@ impl Dialect {
         }
     }
 
+    /// [`Dialect::for_update`] for a select that joins: only the rows of the table aliased
+    /// `alias` are locked (the joined rows, read for context, are not).
+    pub fn for_update_of(self, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => String::new(),
+            Dialect::Postgres => format!(" FOR UPDATE OF {alias}"),
+        }
+    }
+
     /// The statement with this database's placeholders: `?` as written for SQLite,
     /// numbered `$1`, `$2`, … for PostgreSQL.
     pub fn placeholders(self, sql: &str) -> Cow<'_, str> {
@@ -175,24 +184,19 @@ impl Tx {
     }
 }
 
-/// Where a run of statements goes: a transaction, or the readers of a [`Db`]
-/// ([`Readers`]). Code that reads the same way inside and outside a transaction takes one.
-pub trait Runner: Send {
-    fn run<'q>(&'q mut self, sql: &'q str) -> Statement<'q>;
+/// Where a few statements run one after another: the readers, or a transaction (whose
+/// changes the reads then see). For code that reads the same way inside and outside one.
+pub enum Conn<'a> {
+    Read(&'a Db),
+    Tx(&'a mut Tx),
 }
 
-impl Runner for Tx {
-    fn run<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
-        self.query(sql)
-    }
-}
-
-/// A database's readers, as a [`Runner`].
-pub struct Readers<'a>(pub &'a Db);
-
-impl Runner for Readers<'_> {
-    fn run<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
-        self.0.read(sql)
+impl Conn<'_> {
+    pub fn query<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
+        match self {
+            Conn::Read(db) => db.read(sql),
+            Conn::Tx(tx) => tx.query(sql),
+        }
     }
 }
 

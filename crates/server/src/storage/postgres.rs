@@ -6,14 +6,12 @@
 //! advisory lock on the phone number serialises one number's bookings too.
 
 mod admit;
-mod photos;
 mod reports;
-mod samples;
 mod schedule;
 mod staff;
-mod throttles;
 
 use super::admission::Desk;
+use super::erasure;
 use super::rows::{count_difference, party_size};
 use super::{BookingError, Parts, Storage, StorageError};
 use admit::PgAdmissions;
@@ -25,10 +23,6 @@ use sqlx::{PgConnection, PgPool};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-
-mod erasure {
-    crate::storage::erasure_sql::erasure_setup!(sqlx::PgPool, sql: crate::storage::samples_sql::numbered);
-}
 
 /// Connections per server process. Bookings of one session queue on its row lock anyway, so
 /// a few connections keep the database busy; several processes must stay well below
@@ -63,8 +57,9 @@ impl PostgresStorage {
             .connect_with(options)
             .await?;
         super::migrations::postgres().await?.run(&pool).await?;
-        let keys = Arc::new(erasure::server_keys(&pool).await?);
-        let hashed = erasure::backfill_phone_hashes(&pool, &keys).await?;
+        let db = super::db::Db::Postgres(pool.clone());
+        let keys = Arc::new(erasure::server_keys(&db).await?);
+        let hashed = erasure::backfill_phone_hashes(&db, &keys).await?;
         if hashed > 0 {
             tracing::info!(
                 rows = hashed,
@@ -77,7 +72,7 @@ impl PostgresStorage {
         });
         let desk = Desk::open(admissions.clone(), BOOKING_WRITERS);
         Ok(PostgresStorage {
-            db: super::db::Db::Postgres(pool.clone()),
+            db,
             pool,
             admissions,
             desk,

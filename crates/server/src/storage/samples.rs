@@ -1,15 +1,25 @@
 //! Vegetable samples for pesticide quick tests: registration by citizens, receipt and test
 //! results by staff, lookups by code and the phone's last four digits, and the public board.
-//! Both databases run the same statements (see `samples_sql`); the one difference is that
-//! PostgreSQL locks the session or sample row a change depends on, where SQLite's single
-//! writer already serialises every change.
+//! Written once for both databases; the one difference is that PostgreSQL locks the session
+//! or sample row a change depends on (`Dialect::for_update`), where SQLite's single writer
+//! already serialises every change.
 
-use super::{BookingError, StorageError};
+mod sql;
+mod view;
+
+use super::audit::audit;
+use super::db::{Conn, Db, Tx, Value};
+use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::sample::{
     Judgement, Reading, SampleCode, SampleTally, SampleView, ValidRegistration,
+    MAX_SAMPLES_PER_PHONE,
 };
+use labday_domain::time::venue_local;
+use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
+use sql::*;
+use view::*;
 
 /// What one registration attempt needs besides the citizen's fields.
 #[derive(Debug, Clone)]
@@ -95,4 +105,331 @@ pub trait Samples: Send + Sync {
     ) -> Result<Vec<(i64, SampleTally)>, StorageError>;
     /// Erases name and phone of samples whose session ended before `cutoff` (venue time).
     async fn erase_sample_holders(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
+}
+
+fn refused(code: ErrorCode) -> BookingError {
+    BookingError::Refused(code)
+}
+
+/// Views of the samples matching `filter` (a condition on `m`, with one `?` for `bind`).
+async fn views_where<B>(
+    conn: &mut Conn<'_>,
+    filter: &str,
+    bind: B,
+    viewer: Viewer,
+) -> Result<Vec<SampleView>, sqlx::Error>
+where
+    B: for<'q> Value<'q> + Clone,
+{
+    let sql = format!("{SAMPLE_SELECT} WHERE {filter} ORDER BY m.id");
+    let rows: Vec<SampleRow> = conn.query(&sql).bind(bind.clone()).fetch_all().await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{TEST_SELECT} WHERE t.sample_id IN (SELECT m.id FROM samples m WHERE {filter}) \
+         ORDER BY t.id"
+    );
+    let tests: Vec<TestRow> = conn.query(&sql).bind(bind).fetch_all().await?;
+    Ok(rows
+        .iter()
+        .map(|r| sample_view(r, &tests, viewer))
+        .collect())
+}
+
+/// Commits the transaction that changed a sample: the sample as staff see it after.
+async fn commit_for_staff(mut tx: Tx, id: i64) -> Result<SampleView, BookingError> {
+    let view = views_where(&mut Conn::Tx(&mut tx), "m.id = ?", id, Viewer::Staff)
+        .await?
+        .pop()
+        .ok_or_else(|| refused(ErrorCode::NotFound))?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// The sample about to change, its row locked until the transaction ends.
+async fn sample_for_change(
+    tx: &mut Tx,
+    code: &SampleCode,
+) -> Result<SampleForChange, BookingError> {
+    let sql = format!("{SAMPLE_FOR_CHANGE}{}", tx.dialect().for_update());
+    let sample: Option<SampleForChange> =
+        tx.query(&sql).bind(code.as_str()).fetch_optional().await?;
+    sample.ok_or_else(|| refused(ErrorCode::NotFound))
+}
+
+/// Board tallies of the samples matching `filter` (conditions on `m`, `s` and `a`, one `?`
+/// per bind), on the readers.
+async fn tallies_where(
+    db: &Db,
+    filter: &str,
+    binds: &[Option<i64>],
+) -> Result<Vec<(i64, SampleTally)>, sqlx::Error> {
+    let samples_sql = format!("{TALLY_SAMPLES} WHERE {filter} ORDER BY m.id");
+    let tests_sql = format!("{TALLY_TESTS} AND {filter} ORDER BY t.id");
+    let mut samples = db.read(&samples_sql);
+    let mut tests = db.read(&tests_sql);
+    for bind in binds {
+        samples = samples.bind(*bind);
+        tests = tests.bind(*bind);
+    }
+    Ok(tallies(
+        samples.fetch_all().await?,
+        &tests.fetch_all().await?,
+    ))
+}
+
+#[async_trait]
+impl<S: Parts> Samples for S {
+    async fn register_samples(
+        &self,
+        registration: ValidRegistration,
+        ctx: RegistrationContext,
+    ) -> Result<Vec<SampleView>, BookingError> {
+        let mut tx = self.db().begin().await?;
+        if let Some((key, digest)) = &ctx.idempotency {
+            let earlier: Vec<(i64, Option<String>)> = tx
+                .query(SAMPLES_BY_IDEMPOTENCY_KEY)
+                .bind(key)
+                .fetch_all()
+                .await?;
+            if let Some((_, earlier_digest)) = earlier.first() {
+                if earlier_digest.as_deref() != Some(digest.as_str()) {
+                    return Err(refused(ErrorCode::IdempotencyMismatch));
+                }
+                let filter = "m.idempotency_key = ?";
+                let mut conn = Conn::Tx(&mut tx);
+                return Ok(views_where(&mut conn, filter, key.clone(), Viewer::Holder).await?);
+            }
+        }
+        // The session's row stays locked until commit: one phone's registrations on it
+        // are counted one after another, whichever server process they reach.
+        let sql = format!(
+            "{SESSION_FOR_REGISTRATION}{}",
+            tx.dialect().for_update_of("s")
+        );
+        let session: Option<SessionForRegistration> = tx
+            .query(&sql)
+            .bind(registration.session_id)
+            .fetch_optional()
+            .await?;
+        let (format, status, opens_at, ends_at, offset) =
+            session.ok_or_else(|| refused(ErrorCode::NotFound))?;
+        if format.0 != SessionFormat::QuickTest {
+            return Err(refused(ErrorCode::NotQuickTest));
+        }
+        if status.0 == SessionStatus::Cancelled {
+            return Err(refused(ErrorCode::SessionCancelled));
+        }
+        let local_now = venue_local(ctx.now, offset as i32);
+        if local_now < opens_at || local_now >= ends_at {
+            return Err(refused(ErrorCode::WindowClosed));
+        }
+        let phone = registration.phone.as_str();
+        let phone_hash = self.keys().phone(phone);
+        let held: i64 = tx
+            .query(SAMPLES_OF_PHONE)
+            .bind(registration.session_id)
+            .bind(&phone_hash)
+            .scalar()
+            .await?;
+        // Compared wide: neither the stored count nor the request can wrap the sum.
+        let held = u64::from(super::rows::count(held)?);
+        let wanted = u64::try_from(registration.items.len()).unwrap_or(u64::MAX);
+        if held.saturating_add(wanted) > u64::from(MAX_SAMPLES_PER_PHONE) {
+            return Err(refused(ErrorCode::SampleLimit));
+        }
+        let (key, digest) = ctx.idempotency.clone().unzip();
+        let mut ids = Vec::with_capacity(registration.items.len());
+        for (item, code) in registration.items.iter().zip(&ctx.codes) {
+            let id: i64 = tx
+                .query(INSERT_SAMPLE)
+                .bind(registration.session_id)
+                .bind(code.as_str())
+                .bind(&item.variety)
+                .bind(&item.variety_other)
+                .bind(&item.bought_at)
+                .bind(item.bought_on)
+                .bind(registration.name.as_str())
+                .bind(phone)
+                .bind(&phone_hash)
+                .bind(local_now)
+                .bind(local_now)
+                .bind(key.clone())
+                .bind(digest.clone())
+                .scalar()
+                .await?;
+            ids.push(id);
+        }
+        let mut views = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut conn = Conn::Tx(&mut tx);
+            views.extend(views_where(&mut conn, "m.id = ?", id, Viewer::Holder).await?);
+        }
+        tx.commit().await?;
+        Ok(views)
+    }
+
+    async fn find_sample(
+        &self,
+        code: &SampleCode,
+        phone_last4: &str,
+    ) -> Result<Option<SampleView>, StorageError> {
+        let sql = format!("{SAMPLE_SELECT} WHERE m.code = ?");
+        let row: Option<SampleRow> = self
+            .db()
+            .read(&sql)
+            .bind(code.as_str())
+            .fetch_optional()
+            .await?;
+        match row {
+            Some(row) if phone_matches(&row, phone_last4) => {
+                let mut conn = Conn::Read(self.db());
+                Ok(views_where(&mut conn, "m.id = ?", row.id, Viewer::Holder)
+                    .await?
+                    .pop())
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn sample_organisation(&self, code: &SampleCode) -> Result<Option<i64>, StorageError> {
+        Ok(self
+            .db()
+            .read(SAMPLE_ORGANISATION)
+            .bind(code.as_str())
+            .scalar_optional()
+            .await?)
+    }
+
+    async fn staff_sample(&self, code: &SampleCode) -> Result<Option<SampleView>, StorageError> {
+        let mut conn = Conn::Read(self.db());
+        let code = code.as_str().to_owned();
+        Ok(views_where(&mut conn, "m.code = ?", code, Viewer::Staff)
+            .await?
+            .pop())
+    }
+
+    async fn session_samples(&self, session_id: i64) -> Result<Vec<SampleView>, StorageError> {
+        let mut conn = Conn::Read(self.db());
+        Ok(views_where(&mut conn, "m.session_id = ?", session_id, Viewer::Staff).await?)
+    }
+
+    async fn receive_sample(
+        &self,
+        staff_id: i64,
+        session_id: i64,
+        code: &SampleCode,
+        now: NaiveDateTime,
+    ) -> Result<SampleView, BookingError> {
+        let mut tx = self.db().begin().await?;
+        let (id, sample_session, received_at) = sample_for_change(&mut tx, code).await?;
+        if sample_session != session_id {
+            return Err(refused(ErrorCode::WrongSession));
+        }
+        if received_at.is_none() {
+            tx.query(RECEIVE_SAMPLE)
+                .bind(now)
+                .bind(id)
+                .execute()
+                .await?;
+            let subject = format!("sample {}", code.as_str());
+            audit(&mut tx, staff_id, "receive_sample", &subject, now).await?;
+        }
+        commit_for_staff(tx, id).await
+    }
+
+    async fn record_test(
+        &self,
+        staff_id: i64,
+        code: &SampleCode,
+        test: NewTest,
+        now: NaiveDateTime,
+    ) -> Result<SampleView, BookingError> {
+        let mut tx = self.db().begin().await?;
+        let (id, _, received_at) = sample_for_change(&mut tx, code).await?;
+        if received_at.is_none() {
+            return Err(refused(ErrorCode::NotReceived));
+        }
+        if let Some(earlier) = test.corrects {
+            let current: i64 = tx
+                .query(TEST_TO_CORRECT)
+                .bind(earlier)
+                .bind(id)
+                .scalar()
+                .await?;
+            if current == 0 {
+                return Err(refused(ErrorCode::Invalid));
+            }
+        }
+        let (method, tenths, pesticide, strip) = reading_columns(&test.reading);
+        let test_id: i64 = tx
+            .query(INSERT_TEST)
+            .bind(id)
+            .bind(method)
+            .bind(tenths)
+            .bind(pesticide)
+            .bind(strip)
+            .bind(test.judgement.as_str())
+            .bind(staff_id)
+            .bind(now)
+            .bind(test.corrects)
+            .scalar()
+            .await?;
+        if let Some(earlier) = test.corrects {
+            tx.query(SUPERSEDE_TEST)
+                .bind(test_id)
+                .bind(earlier)
+                .execute()
+                .await?;
+        }
+        let code = code.as_str();
+        let judgement = test.judgement.as_str();
+        let what = match test.corrects {
+            Some(earlier) => {
+                format!("sample {code}: test {test_id} corrects {earlier}: {judgement}")
+            }
+            None => format!("sample {code}: test {test_id}: {judgement}"),
+        };
+        audit(&mut tx, staff_id, "record_test", &what, now).await?;
+        commit_for_staff(tx, id).await
+    }
+
+    async fn sample_tallies(
+        &self,
+        scope: BoardScope,
+    ) -> Result<Option<Vec<SampleTally>>, StorageError> {
+        let (exists, filter, id) = match scope {
+            BoardScope::Session(id) => (SESSION_EXISTS, "m.session_id = ?", id),
+            BoardScope::Activity(id) => (ACTIVITY_EXISTS, "s.activity_id = ?", id),
+        };
+        let n: i64 = self.db().read(exists).bind(id).scalar().await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let tallies = tallies_where(self.db(), filter, &[Some(id)]).await?;
+        Ok(Some(tallies.into_iter().map(|(_, t)| t).collect()))
+    }
+
+    async fn activity_sample_tallies(
+        &self,
+        organisation: Option<i64>,
+    ) -> Result<Vec<(i64, SampleTally)>, StorageError> {
+        let binds = [organisation, organisation];
+        Ok(tallies_where(self.db(), OF_ORGANISATION, &binds).await?)
+    }
+
+    async fn erase_sample_holders(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        let erased = self
+            .db()
+            .write(ERASE_SAMPLE_HOLDERS)
+            .bind(cutoff)
+            .bind(cutoff)
+            .execute()
+            .await?;
+        if erased > 0 {
+            super::erasure::forget_erased(self.db()).await?;
+        }
+        Ok(erased)
+    }
 }

@@ -5,14 +5,12 @@
 
 mod admit;
 mod lock;
-mod photos;
 mod reports;
-mod samples;
 mod schedule;
 mod staff;
-mod throttles;
 
 use super::admission::Desk;
+use super::erasure;
 use super::rows::{count_difference, party_size};
 use super::{BookingError, Parts, Storage, StorageError};
 use admit::SqliteAdmissions;
@@ -26,10 +24,6 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-
-mod erasure {
-    crate::storage::erasure_sql::erasure_setup!(sqlx::SqlitePool, sql: crate::storage::samples_sql::as_is);
-}
 
 pub struct SqliteStorage {
     db: super::db::Db,
@@ -63,28 +57,29 @@ impl SqliteStorage {
             .connect_with(options.clone())
             .await?;
         super::migrations::sqlite().await?.run(&write).await?;
-        let keys = Arc::new(erasure::server_keys(&write).await?);
-        let hashed = erasure::backfill_phone_hashes(&write, &keys).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        let db = super::db::Db::Sqlite {
+            read: read.clone(),
+            write: write.clone(),
+        };
+        let keys = Arc::new(erasure::server_keys(&db).await?);
+        let hashed = erasure::backfill_phone_hashes(&db, &keys).await?;
         if hashed > 0 {
             tracing::info!(
                 rows = hashed,
                 "hashed the phones of earlier bookings and samples"
             );
         }
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
         let admissions = Arc::new(SqliteAdmissions {
             write: write.clone(),
             keys: keys.clone(),
         });
         let desk = Desk::open(admissions.clone(), 1);
         Ok(SqliteStorage {
-            db: super::db::Db::Sqlite {
-                read: read.clone(),
-                write: write.clone(),
-            },
+            db,
             read,
             write,
             admissions,

@@ -1,0 +1,63 @@
+//! The sample statements, written once for both databases with `?` placeholders.
+
+pub(super) const SAMPLE_SELECT: &str = "SELECT m.id, m.session_id, m.code, m.variety, \
+    m.variety_other, m.bought_at, m.bought_on, m.name, m.phone, m.registered_at, m.received_at, \
+    s.title_zh, s.title_en, s.place_zh, s.place_en, s.starts_at, \
+    a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, \
+    o.name_zh AS org_name_zh, o.name_en AS org_name_en \
+    FROM samples m JOIN sessions s ON s.id = m.session_id \
+    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
+
+pub(super) const TEST_SELECT: &str = "SELECT t.id, t.sample_id, t.method, t.inhibition_tenths, \
+    t.pesticide, t.strip, t.judgement, t.tested_at, t.corrects, t.superseded_by, \
+    st.display_name AS tester FROM sample_tests t JOIN staff st ON st.id = t.tested_by";
+
+/// What registration checks of a session (`SessionForRegistration`); the session's row
+/// lock is appended.
+pub(super) const SESSION_FOR_REGISTRATION: &str =
+    "SELECT s.format, s.status, s.booking_opens_at, s.ends_at, o.utc_offset_minutes \
+    FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    JOIN organisations o ON o.id = a.organisation_id WHERE s.id = ?";
+
+pub(super) const SAMPLES_BY_IDEMPOTENCY_KEY: &str =
+    "SELECT id, request_digest FROM samples WHERE idempotency_key = ? ORDER BY id";
+/// By the phone's keyed hash, like the booking rules.
+pub(super) const SAMPLES_OF_PHONE: &str =
+    "SELECT COUNT(*) FROM samples WHERE session_id = ? AND phone_hash = ?";
+pub(super) const INSERT_SAMPLE: &str = "INSERT INTO samples (session_id, code, variety, \
+    variety_other, bought_at, bought_on, name, phone, phone_hash, registered_at, consent_at, \
+    idempotency_key, request_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+
+pub(super) const SAMPLE_ORGANISATION: &str = "SELECT a.organisation_id FROM samples m \
+    JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id \
+    WHERE m.code = ?";
+/// `SampleForChange` of a sample about to change; its row lock is appended.
+pub(super) const SAMPLE_FOR_CHANGE: &str =
+    "SELECT id, session_id, received_at FROM samples WHERE code = ?";
+pub(super) const RECEIVE_SAMPLE: &str = "UPDATE samples SET received_at = ? WHERE id = ?";
+pub(super) const TEST_TO_CORRECT: &str =
+    "SELECT COUNT(*) FROM sample_tests WHERE id = ? AND sample_id = ? AND superseded_by IS NULL";
+pub(super) const INSERT_TEST: &str = "INSERT INTO sample_tests (sample_id, method, \
+    inhibition_tenths, pesticide, strip, judgement, tested_by, tested_at, corrects) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+pub(super) const SUPERSEDE_TEST: &str = "UPDATE sample_tests SET superseded_by = ? WHERE id = ?";
+
+pub(super) const SESSION_EXISTS: &str = "SELECT COUNT(*) FROM sessions WHERE id = ?";
+pub(super) const ACTIVITY_EXISTS: &str = "SELECT COUNT(*) FROM activities WHERE id = ?";
+/// `TallySampleRow` of the samples in scope.
+pub(super) const TALLY_SAMPLES: &str = "SELECT m.id, s.activity_id, m.variety, m.variety_other, \
+    CAST(CASE WHEN m.received_at IS NULL THEN 0 ELSE 1 END AS BIGINT) \
+    FROM samples m JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id";
+/// `(sample id, judgement)` of the current (not corrected) tests in scope, in test order.
+pub(super) const TALLY_TESTS: &str = "SELECT t.sample_id, t.judgement FROM sample_tests t \
+    JOIN samples m ON m.id = t.sample_id JOIN sessions s ON s.id = m.session_id \
+    JOIN activities a ON a.id = s.activity_id WHERE t.superseded_by IS NULL";
+/// The organisation filter of the organiser's figures: one organisation, or all (`NULL`).
+pub(super) const OF_ORGANISATION: &str = "(CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?)";
+
+/// Everything that names the holder, the phone's keyed hash too: it only serves the
+/// per-session sample limit, and the session is over.
+pub(super) const ERASE_SAMPLE_HOLDERS: &str =
+    "UPDATE samples SET name = NULL, phone = NULL, phone_hash = NULL, request_digest = NULL, \
+    idempotency_key = NULL, erased_at = ? \
+    WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
