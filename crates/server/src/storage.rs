@@ -35,7 +35,6 @@ macro_rules! from_row {
 mod admission;
 mod catalogue;
 mod columns;
-mod console_sql;
 pub mod db;
 mod erasure_sql;
 mod migrations;
@@ -50,6 +49,7 @@ pub mod sqlite;
 pub mod staff;
 mod staff_sql;
 pub mod throttles;
+mod waiting;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};

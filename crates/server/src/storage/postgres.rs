@@ -7,10 +7,7 @@
 
 mod admit;
 mod photos;
-mod reports;
 mod samples;
-mod schedule;
-mod staff;
 mod throttles;
 
 use super::admission::{admit_each, Desk, Request};

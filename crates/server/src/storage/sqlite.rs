@@ -6,10 +6,7 @@
 mod admit;
 mod lock;
 mod photos;
-mod reports;
 mod samples;
-mod schedule;
-mod staff;
 mod throttles;
 
 use super::admission::{admit_each, Desk, Request};
