@@ -4,9 +4,7 @@
 use crate::config::{Config, DatabaseLocation};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::storage::postgres::PostgresStorage;
 use crate::storage::sqlite::DatabaseLock;
-use crate::storage::sqlite::SqliteStorage;
 use crate::storage::Storage;
 use crate::{deadline, embedding, headers, routes, seed, spa};
 use axum::http::{header, HeaderValue};
@@ -43,12 +41,12 @@ pub enum StartupError {
 pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, StartupError> {
     let storage: Arc<dyn Storage> = match config.database_location() {
         DatabaseLocation::Sqlite(path) => Arc::new(
-            SqliteStorage::open(&path)
+            crate::storage::sqlite::open(&path)
                 .await
                 .map_err(|e| StartupError::Database(format!("{}: {e}", path.display())))?,
         ),
         DatabaseLocation::Postgres(url) => Arc::new(
-            PostgresStorage::open(&url)
+            crate::storage::postgres::open(&url)
                 .await
                 .map_err(|e| StartupError::Database(format!("PostgreSQL: {e}")))?,
         ),

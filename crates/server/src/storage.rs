@@ -37,7 +37,6 @@ mod audit;
 mod bookings;
 mod catalogue;
 mod columns;
-mod console_sql;
 pub mod db;
 mod erasure;
 mod migrations;
@@ -49,14 +48,16 @@ pub mod samples;
 pub mod schedule;
 pub mod sqlite;
 pub mod staff;
-mod staff_sql;
+mod store;
 pub mod throttles;
+mod waiting;
 
 use async_trait::async_trait;
 use labday_domain::ErrorCode;
 
 pub use bookings::{BookingContext, Bookings};
 pub use catalogue::{Catalogue, NewActivity, NewOrganisation, NewSession};
+pub use store::Store;
 
 /// A storage failure that is not the caller's fault. Its detail goes to the log only.
 #[derive(Debug, thiserror::Error)]

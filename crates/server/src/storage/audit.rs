@@ -12,7 +12,7 @@ pub(super) async fn audit(
     subject: &str,
     now: NaiveDateTime,
 ) -> Result<(), sqlx::Error> {
-    tx.query(super::staff_sql::AUDIT)
+    tx.query(super::staff::AUDIT)
         .bind(staff_id)
         .bind(action)
         .bind(subject)

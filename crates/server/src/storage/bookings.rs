@@ -89,11 +89,6 @@ const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?";
 const RELEASE_PLACES: &str = "UPDATE sessions SET booked = booked - ? WHERE id = ?";
 const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = ?";
-const CAPACITY: &str = "SELECT capacity, booked FROM sessions WHERE id = ?";
-const QUEUE: &str = "SELECT id, adults, children FROM bookings \
-    WHERE session_id = ? AND status = 'waitlisted' ORDER BY id";
-const CONFIRM: &str = "UPDATE bookings SET status = 'confirmed' WHERE id = ?";
-const MOVE_UP: &str = "UPDATE sessions SET booked = booked + ?, waiting = waiting - ? WHERE id = ?";
 const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     request_digest = NULL, idempotency_key = NULL, erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
@@ -159,7 +154,7 @@ impl<S: Parts> Bookings for S {
                     .bind(session_id)
                     .execute()
                     .await?;
-                promote_waiting(&mut tx, session_id).await?;
+                super::waiting::promote_waiting(&mut tx, session_id).await?;
             }
             Release::Queue(people) => {
                 tx.query(LEAVE_QUEUE)
@@ -260,35 +255,4 @@ async fn booking_view(
         None
     };
     Ok(Some(b.view(&s, waitlist_position, now)))
-}
-
-/// Confirms waiting bookings that now fit, in the order they joined (the domain's
-/// `promotions`). The caller holds the session's lock.
-pub(super) async fn promote_waiting(tx: &mut Tx, session_id: i64) -> Result<(), sqlx::Error> {
-    let (capacity, booked): (i64, i64) = tx.query(CAPACITY).bind(session_id).fetch_one().await?;
-    let waiting: Vec<(i64, i64, i64)> = tx.query(QUEUE).bind(session_id).fetch_all().await?;
-    let queue: Vec<(i64, u32)> = waiting
-        .iter()
-        .map(|&(id, adults, children)| Ok((id, party_size(adults, children)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
-    let free = super::rows::count_difference(capacity, booked)?;
-    let promoted = booking::promotions(free, &queue);
-    if promoted.is_empty() {
-        return Ok(());
-    }
-    let moved: i64 = queue
-        .iter()
-        .filter(|(id, _)| promoted.contains(id))
-        .map(|(_, p)| i64::from(*p))
-        .sum();
-    for id in promoted {
-        tx.query(CONFIRM).bind(id).execute().await?;
-    }
-    tx.query(MOVE_UP)
-        .bind(moved)
-        .bind(moved)
-        .bind(session_id)
-        .execute()
-        .await?;
-    Ok(())
 }

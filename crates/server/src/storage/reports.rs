@@ -1,12 +1,21 @@
 //! What the organiser reads back: tallies for the figures, the audit log, and the media
-//! coverage collected for the written summary.
+//! coverage collected for the written summary. Written once for both databases.
+//!
+//! Optional filters are `(CAST(? AS BIGINT) IS NULL OR column = ?)`, bound twice, so one text
+//! serves both "everything" and "one organisation" and PostgreSQL can still infer the
+//! parameter's type.
 
-use super::StorageError;
+use super::columns::Name;
+use super::rows::count;
+use super::staff::commit_audited;
+use super::{Parts, StorageError};
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
-use labday_domain::figures::Tallies;
+use chrono::{NaiveDate, NaiveDateTime};
+use labday_domain::activity::Localised;
+use labday_domain::figures::{ActivityName, DayTally, SessionTally, Tallies};
 use labday_domain::media::{MediaItem, ValidMedia};
 use labday_domain::staff::AuditEntry;
+use labday_domain::{SessionFormat, SessionStatus};
 
 #[async_trait]
 pub trait Reports: Send + Sync {
@@ -31,4 +40,206 @@ pub trait MediaCoverage: Send + Sync {
         organisation: Option<i64>,
         activity: Option<i64>,
     ) -> Result<Vec<MediaItem>, StorageError>;
+}
+
+const TALLY_ACTIVITIES: &str =
+    "SELECT a.id, a.organisation_id, a.title_zh, a.title_en, o.name_zh, o.name_en \
+    FROM activities a JOIN organisations o ON o.id = a.organisation_id \
+    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY a.starts_on, a.id";
+const TALLY_SESSIONS: &str = "SELECT s.activity_id, s.format, s.status, s.capacity, \
+    CAST(COALESCE(SUM(CASE WHEN b.status IN ('confirmed', 'checked_in', 'no_show') THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(b.checked_in), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(CASE WHEN b.status = 'no_show' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
+    CAST(COALESCE(SUM(CASE WHEN b.status = 'waitlisted' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT) \
+    FROM sessions s JOIN activities a ON a.id = s.activity_id LEFT JOIN bookings b ON b.session_id = s.id \
+    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) \
+    GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity";
+/// Both databases print a timestamp as `YYYY-MM-DD HH:MM:SS`; its first ten characters are
+/// the day.
+const TALLY_DAYS: &str = "SELECT s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10) AS day, COUNT(*), CAST(SUM(b.adults + b.children) AS BIGINT) \
+    FROM bookings b JOIN sessions s ON s.id = b.session_id JOIN activities a ON a.id = s.activity_id \
+    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) \
+    GROUP BY s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10)";
+const AUDIT_ENTRIES: &str = "SELECT l.id, l.staff_id, s.username, l.action, l.subject, l.at \
+    FROM audit_log l JOIN staff s ON s.id = l.staff_id ORDER BY l.id DESC LIMIT ?";
+const INSERT_MEDIA: &str = "INSERT INTO media_items (activity_id, link, outlet, headline, \
+    published_on, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+const MEDIA_SELECT: &str = "SELECT m.id, m.activity_id, a.organisation_id, m.link, m.outlet, \
+    m.headline, m.published_on, s.username, m.added_at \
+    FROM media_items m JOIN activities a ON a.id = m.activity_id JOIN staff s ON s.id = m.added_by";
+
+/// `(id, organisation_id, title_zh, title_en, org_name_zh, org_name_en)`.
+type ActivityNameRow = (i64, i64, String, String, String, String);
+
+fn activity_name(r: ActivityNameRow) -> ActivityName {
+    ActivityName {
+        id: r.0,
+        organisation_id: r.1,
+        title: Localised::new(r.2, r.3),
+        organisation: Localised::new(r.4, r.5),
+    }
+}
+
+/// `(activity_id, format, status, capacity, booked, checked_in, no_show, waitlisted)`.
+type SessionTallyRow = (
+    i64,
+    Name<SessionFormat>,
+    Name<SessionStatus>,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+fn session_tally(r: SessionTallyRow) -> Result<SessionTally, sqlx::Error> {
+    Ok(SessionTally {
+        activity_id: r.0,
+        format: r.1 .0,
+        cancelled: r.2 .0 == SessionStatus::Cancelled,
+        capacity: count(r.3)?,
+        booked_people: count(r.4)?,
+        checked_in_people: count(r.5)?,
+        no_show_people: count(r.6)?,
+        waitlisted_people: count(r.7)?,
+    })
+}
+
+/// `(activity_id, day, bookings, people)`.
+type DayTallyRow = (i64, String, i64, i64);
+
+/// A day that is not `YYYY-MM-DD` fails the figures: it would be a booking time neither
+/// database writes.
+fn day_tally(r: DayTallyRow) -> Result<DayTally, sqlx::Error> {
+    let day = NaiveDate::parse_from_str(&r.1, "%Y-%m-%d")
+        .map_err(|e| sqlx::Error::Decode(format!("booking day {:?}: {e}", r.1).into()))?;
+    Ok(DayTally {
+        activity_id: r.0,
+        day,
+        bookings: count(r.2)?,
+        people: count(r.3)?,
+    })
+}
+
+/// `(id, staff_id, username, action, subject, at)`.
+type AuditRow = (i64, i64, String, String, String, NaiveDateTime);
+
+fn audit_entry(r: AuditRow) -> AuditEntry {
+    AuditEntry {
+        id: r.0,
+        staff_id: r.1,
+        username: r.2,
+        action: r.3,
+        subject: r.4,
+        at: r.5,
+    }
+}
+
+/// `(id, activity_id, organisation_id, link, outlet, headline, published_on, added_by,
+/// added_at)`.
+type MediaRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    NaiveDate,
+    String,
+    NaiveDateTime,
+);
+
+fn media_item(r: MediaRow) -> MediaItem {
+    MediaItem {
+        id: r.0,
+        activity_id: r.1,
+        organisation_id: r.2,
+        link: r.3,
+        outlet: r.4,
+        headline: r.5,
+        published_on: r.6,
+        added_by: r.7,
+        added_at: r.8,
+    }
+}
+
+#[async_trait]
+impl<S: Parts> Reports for S {
+    async fn tallies(&self, organisation: Option<i64>) -> Result<Tallies, StorageError> {
+        let db = self.db();
+        let scoped = |sql| db.read(sql).bind(organisation).bind(organisation);
+        let activities: Vec<ActivityNameRow> = scoped(TALLY_ACTIVITIES).fetch_all().await?;
+        let sessions: Vec<SessionTallyRow> = scoped(TALLY_SESSIONS).fetch_all().await?;
+        let days: Vec<DayTallyRow> = scoped(TALLY_DAYS).fetch_all().await?;
+        Ok(Tallies {
+            activities: activities.into_iter().map(activity_name).collect(),
+            sessions: sessions
+                .into_iter()
+                .map(session_tally)
+                .collect::<Result<_, _>>()?,
+            days: days.into_iter().map(day_tally).collect::<Result<_, _>>()?,
+            samples: Vec::new(),
+        })
+    }
+
+    async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+        let rows: Vec<AuditRow> = self
+            .db()
+            .read(AUDIT_ENTRIES)
+            .bind(i64::from(limit))
+            .fetch_all()
+            .await?;
+        Ok(rows.into_iter().map(audit_entry).collect())
+    }
+}
+
+#[async_trait]
+impl<S: Parts> MediaCoverage for S {
+    async fn add_media(
+        &self,
+        staff_id: i64,
+        item: &ValidMedia,
+        now: NaiveDateTime,
+    ) -> Result<MediaItem, StorageError> {
+        let m = item.get();
+        let mut tx = self.db().begin().await?;
+        let id: i64 = tx
+            .query(INSERT_MEDIA)
+            .bind(m.activity_id)
+            .bind(&m.link)
+            .bind(&m.outlet)
+            .bind(&m.headline)
+            .bind(m.published_on)
+            .bind(staff_id)
+            .bind(now)
+            .scalar()
+            .await?;
+        let sql = format!("{MEDIA_SELECT} WHERE m.id = ?");
+        let row: MediaRow = tx.query(&sql).bind(id).fetch_one().await?;
+        let subject = format!("media {id}: activity {}", m.activity_id);
+        commit_audited(tx, staff_id, "add_media", &subject, now).await?;
+        Ok(media_item(row))
+    }
+
+    async fn media(
+        &self,
+        organisation: Option<i64>,
+        activity: Option<i64>,
+    ) -> Result<Vec<MediaItem>, StorageError> {
+        let sql = format!(
+            "{MEDIA_SELECT} WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) \
+             AND (CAST(? AS BIGINT) IS NULL OR m.activity_id = ?) \
+             ORDER BY m.published_on DESC, m.id DESC"
+        );
+        let rows: Vec<MediaRow> = self
+            .db()
+            .read(&sql)
+            .bind(organisation)
+            .bind(organisation)
+            .bind(activity)
+            .bind(activity)
+            .fetch_all()
+            .await?;
+        Ok(rows.into_iter().map(media_item).collect())
+    }
 }

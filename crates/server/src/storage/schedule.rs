@@ -1,12 +1,30 @@
 //! What staff change in the catalogue: activities, and sessions one by one or as a series.
 //! Capacity never drops below the people already booked, raising it promotes the waiting
 //! list, and cancelling a session cancels its bookings; each change is written to the audit
-//! log in the same transaction.
+//! log in the same transaction. Written once for both databases: a session change first
+//! takes the session's row lock (`Dialect::for_update`), the same lock bookings and
+//! cancellations take on PostgreSQL, so a capacity check and the counters it guards cannot
+//! race with a booking on any server process; on SQLite the one writer serialises them.
+//!
+//! Optional filters are `(CAST(? AS BIGINT) IS NULL OR column = ?)`, bound twice, so one text
+//! serves both "everything" and "one organisation" and PostgreSQL can still infer the
+//! parameter's type.
 
-use super::{BookingError, StorageError};
+use super::columns::Name;
+use super::db::{Statement, Tx};
+use super::rows::count_difference;
+use super::staff::{changed, commit_audited};
+use super::waiting::promote_waiting;
+use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
-use labday_domain::schedule::{OrganisationChoice, ScheduledActivity, ValidActivity, ValidSession};
+use chrono::{NaiveDate, NaiveDateTime};
+use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::schedule::{
+    ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
+    ValidActivity, ValidSession,
+};
+use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
+use std::collections::HashMap;
 
 /// What became of a session edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,4 +88,368 @@ pub trait Schedule: Send + Sync {
         id: i64,
         now: NaiveDateTime,
     ) -> Result<u32, BookingError>;
+}
+
+const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
+const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
+const INSERT_ACTIVITY: &str = "INSERT INTO activities (organisation_id, kind, title_zh, \
+    title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+const UPDATE_ACTIVITY: &str = "UPDATE activities SET organisation_id = ?, kind = ?, \
+    title_zh = ?, title_en = ?, description_zh = ?, description_en = ?, safety_zh = ?, \
+    safety_en = ?, starts_on = ?, ends_on = ? WHERE id = ?";
+const INSERT_SESSION: &str = "INSERT INTO sessions (format, title_zh, title_en, place_zh, \
+    place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, \
+    booking_closes_at, cancel_deadline, activity_id) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+const UPDATE_SESSION: &str = "UPDATE sessions SET format = ?, title_zh = ?, title_en = ?, \
+    place_zh = ?, place_en = ?, join_link = ?, starts_at = ?, ends_at = ?, capacity = ?, \
+    per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ? \
+    WHERE id = ?";
+/// `(capacity, booked, status)` of a session about to change.
+const SESSION_FOR_CHANGE: &str = "SELECT capacity, booked, status FROM sessions WHERE id = ?";
+/// Bookings follow their session to its new day (the per-phone daily limit counts days).
+const MOVE_BOOKING_DAY: &str = "UPDATE bookings SET session_day = ? WHERE session_id = ?";
+const CANCEL_SESSION_BOOKINGS: &str = "UPDATE bookings SET status = 'cancelled', \
+    cancelled_at = ? WHERE session_id = ? AND status IN ('confirmed', 'waitlisted')";
+/// What stays booked in a cancelled session: people already checked in or marked absent.
+const CANCEL_SESSION: &str = "UPDATE sessions SET status = 'cancelled', waiting = 0, \
+    booked = (SELECT CAST(COALESCE(SUM(adults + children), 0) AS BIGINT) FROM bookings \
+    WHERE session_id = ? AND status IN ('checked_in', 'no_show')) WHERE id = ?";
+/// Organisations staff may schedule for: all, or one.
+const ORGANISATION_CHOICES: &str = "SELECT id, name_zh, name_en FROM organisations \
+    WHERE (CAST(? AS BIGINT) IS NULL OR id = ?) ORDER BY id";
+/// The console's activity list: every activity of the scope, current and future first.
+const SCHEDULED_ACTIVITIES: &str = "SELECT a.id, a.organisation_id, a.kind, a.title_zh, \
+    a.title_en, a.description_zh, a.description_en, a.safety_zh, a.safety_en, a.starts_on, \
+    a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en \
+    FROM activities a JOIN organisations o ON o.id = a.organisation_id \
+    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY a.ends_on DESC, a.id DESC";
+/// Every session of the scope's activities, past and cancelled ones included.
+const SCHEDULED_SESSIONS: &str = "SELECT s.id, s.activity_id, s.format, s.title_zh, \
+    s.title_en, s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, \
+    s.per_booking_limit, s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, \
+    s.booked, s.waiting FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY s.starts_at, s.id";
+
+/// Binds an activity's columns, in `INSERT_ACTIVITY` / `UPDATE_ACTIVITY` order.
+fn bind_activity<'q>(statement: Statement<'q>, a: &'q ActivityDraft) -> Statement<'q> {
+    statement
+        .bind(a.organisation_id)
+        .bind(a.kind.as_str())
+        .bind(&a.title.zh)
+        .bind(&a.title.en)
+        .bind(&a.description.zh)
+        .bind(&a.description.en)
+        .bind(&a.safety_notes.zh)
+        .bind(&a.safety_notes.en)
+        .bind(a.starts_on)
+        .bind(a.ends_on)
+}
+
+/// Binds a session's columns, in `INSERT_SESSION` / `UPDATE_SESSION` order.
+fn bind_session<'q>(statement: Statement<'q>, s: &'q SessionDraft) -> Statement<'q> {
+    statement
+        .bind(s.format.as_str())
+        .bind(&s.title.zh)
+        .bind(&s.title.en)
+        .bind(&s.place.zh)
+        .bind(&s.place.en)
+        .bind(&s.join_link)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(i64::from(s.capacity))
+        .bind(i64::from(s.per_booking_limit))
+        .bind(s.booking_opens_at)
+        .bind(s.booking_closes_at)
+        .bind(s.cancel_deadline)
+}
+
+/// A short description of a session change for the audit log.
+fn session_subject(id: i64, s: &SessionDraft) -> String {
+    format!(
+        "session {id}: {} {}, capacity {}",
+        s.format.as_str(),
+        s.starts_at.format("%Y-%m-%d %H:%M"),
+        s.capacity
+    )
+}
+
+fn refused(code: ErrorCode) -> BookingError {
+    BookingError::Refused(code)
+}
+
+/// Takes the row lock of a session about to change (held until the transaction ends) and
+/// returns the people booked on it; refused when there is no such session or it is
+/// cancelled.
+async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<i64, BookingError> {
+    let locked = format!("{SESSION_FOR_CHANGE}{}", tx.dialect().for_update());
+    let (_, booked, Name(status)): (i64, i64, Name<SessionStatus>) = tx
+        .query(&locked)
+        .bind(id)
+        .fetch_optional()
+        .await?
+        .ok_or_else(|| refused(ErrorCode::NotFound))?;
+    if status == SessionStatus::Cancelled {
+        return Err(refused(ErrorCode::SessionCancelled));
+    }
+    Ok(booked)
+}
+
+/// `(id, name_zh, name_en)`.
+type OrganisationChoiceRow = (i64, String, String);
+
+from_row! {
+    struct ScheduledActivityRow {
+        id: i64,
+        organisation_id: i64,
+        kind: ActivityKind,
+        title_zh: String,
+        title_en: String,
+        description_zh: String,
+        description_en: String,
+        safety_zh: String,
+        safety_en: String,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        org_name_zh: String,
+        org_name_en: String,
+    }
+}
+
+from_row! {
+    struct ScheduledSessionRow {
+        id: i64,
+        activity_id: i64,
+        format: SessionFormat,
+        title_zh: String,
+        title_en: String,
+        place_zh: String,
+        place_en: String,
+        join_link: Option<String>,
+        starts_at: NaiveDateTime,
+        ends_at: NaiveDateTime,
+        capacity: u32,
+        per_booking_limit: u32,
+        booking_opens_at: NaiveDateTime,
+        booking_closes_at: NaiveDateTime,
+        cancel_deadline: NaiveDateTime,
+        status: SessionStatus,
+        booked: u32,
+        waiting: u32,
+    }
+}
+
+/// Puts each session under its activity (sessions arrive in time order).
+fn scheduled_activities(
+    activities: Vec<ScheduledActivityRow>,
+    sessions: Vec<ScheduledSessionRow>,
+) -> Vec<ScheduledActivity> {
+    let mut list: Vec<ScheduledActivity> = activities
+        .into_iter()
+        .map(|r| ScheduledActivity {
+            id: r.id,
+            organisation: Localised::new(r.org_name_zh, r.org_name_en),
+            draft: ActivityDraft {
+                organisation_id: r.organisation_id,
+                kind: r.kind,
+                title: Localised::new(r.title_zh, r.title_en),
+                description: Localised::new(r.description_zh, r.description_en),
+                safety_notes: Localised::new(r.safety_zh, r.safety_en),
+                starts_on: r.starts_on,
+                ends_on: r.ends_on,
+            },
+            sessions: Vec::new(),
+        })
+        .collect();
+    let index: HashMap<i64, usize> = list.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+    for s in sessions {
+        let Some(&i) = index.get(&s.activity_id) else {
+            continue;
+        };
+        list[i].sessions.push(ScheduledSession {
+            id: s.id,
+            status: s.status,
+            booked: s.booked,
+            waiting: s.waiting,
+            draft: SessionDraft {
+                format: s.format,
+                title: Localised::new(s.title_zh, s.title_en),
+                place: Localised::new(s.place_zh, s.place_en),
+                join_link: s.join_link,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                capacity: s.capacity,
+                per_booking_limit: s.per_booking_limit,
+                booking_opens_at: s.booking_opens_at,
+                booking_closes_at: s.booking_closes_at,
+                cancel_deadline: s.cancel_deadline,
+            },
+        });
+    }
+    list
+}
+
+#[async_trait]
+impl<S: Parts> Schedule for S {
+    async fn organisation_exists(&self, id: i64) -> Result<bool, StorageError> {
+        let n: i64 = self
+            .db()
+            .read(ORGANISATION_EXISTS)
+            .bind(id)
+            .scalar()
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn organisations(
+        &self,
+        organisation: Option<i64>,
+    ) -> Result<Vec<OrganisationChoice>, StorageError> {
+        let rows: Vec<OrganisationChoiceRow> = self
+            .db()
+            .read(ORGANISATION_CHOICES)
+            .bind(organisation)
+            .bind(organisation)
+            .fetch_all()
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, zh, en)| OrganisationChoice {
+                id,
+                name: Localised::new(zh, en),
+            })
+            .collect())
+    }
+
+    async fn scheduled_activities(
+        &self,
+        organisation: Option<i64>,
+    ) -> Result<Vec<ScheduledActivity>, StorageError> {
+        let db = self.db();
+        let scoped = |sql: &'static str| db.read(sql).bind(organisation).bind(organisation);
+        let activities = scoped(SCHEDULED_ACTIVITIES).fetch_all().await?;
+        let sessions = scoped(SCHEDULED_SESSIONS).fetch_all().await?;
+        Ok(scheduled_activities(activities, sessions))
+    }
+
+    async fn activity_organisation(&self, activity_id: i64) -> Result<Option<i64>, StorageError> {
+        Ok(self
+            .db()
+            .read(ACTIVITY_ORGANISATION)
+            .bind(activity_id)
+            .scalar_optional()
+            .await?)
+    }
+
+    async fn create_activity(
+        &self,
+        staff_id: i64,
+        activity: &ValidActivity,
+        now: NaiveDateTime,
+    ) -> Result<i64, StorageError> {
+        let mut tx = self.db().begin().await?;
+        let id: i64 = bind_activity(tx.query(INSERT_ACTIVITY), activity.get())
+            .scalar()
+            .await?;
+        let subject = format!("activity {id}");
+        commit_audited(tx, staff_id, "create_activity", &subject, now).await?;
+        Ok(id)
+    }
+
+    async fn update_activity(
+        &self,
+        staff_id: i64,
+        id: i64,
+        activity: &ValidActivity,
+        now: NaiveDateTime,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.db().begin().await?;
+        let updated = bind_activity(tx.query(UPDATE_ACTIVITY), activity.get())
+            .bind(id)
+            .execute()
+            .await?;
+        if updated == 0 {
+            return Ok(false);
+        }
+        let subject = format!("activity {id}");
+        commit_audited(tx, staff_id, "update_activity", &subject, now).await?;
+        Ok(true)
+    }
+
+    async fn create_sessions(
+        &self,
+        staff_id: i64,
+        activity_id: i64,
+        sessions: &[ValidSession],
+        now: NaiveDateTime,
+    ) -> Result<Vec<i64>, StorageError> {
+        let mut tx = self.db().begin().await?;
+        let mut ids = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            let id: i64 = bind_session(tx.query(INSERT_SESSION), s.get())
+                .bind(activity_id)
+                .scalar()
+                .await?;
+            ids.push(id);
+        }
+        let subject = match (ids.as_slice(), sessions) {
+            ([id], [s]) => session_subject(*id, s.get()),
+            _ => format!("activity {activity_id}: {} sessions", ids.len()),
+        };
+        commit_audited(tx, staff_id, "create_sessions", &subject, now).await?;
+        Ok(ids)
+    }
+
+    async fn update_session(
+        &self,
+        staff_id: i64,
+        id: i64,
+        session: &ValidSession,
+        now: NaiveDateTime,
+    ) -> Result<SessionUpdated, BookingError> {
+        let s = session.get();
+        let mut tx = self.db().begin().await?;
+        let booked = lock_for_change(&mut tx, id).await?;
+        if i64::from(s.capacity) < booked {
+            return Err(refused(ErrorCode::CapacityBelowBooked));
+        }
+        bind_session(tx.query(UPDATE_SESSION), s)
+            .bind(id)
+            .execute()
+            .await?;
+        tx.query(MOVE_BOOKING_DAY)
+            .bind(s.starts_at.date())
+            .bind(id)
+            .execute()
+            .await?;
+        promote_waiting(&mut tx, id).await?;
+        let (_, booked_after, _): (i64, i64, Name<SessionStatus>) =
+            tx.query(SESSION_FOR_CHANGE).bind(id).fetch_one().await?;
+        commit_audited(tx, staff_id, "update_session", &session_subject(id, s), now).await?;
+        Ok(SessionUpdated {
+            promoted_people: count_difference(booked_after, booked)?,
+        })
+    }
+
+    async fn cancel_session(
+        &self,
+        staff_id: i64,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<u32, BookingError> {
+        let mut tx = self.db().begin().await?;
+        lock_for_change(&mut tx, id).await?;
+        let cancelled = changed(
+            tx.query(CANCEL_SESSION_BOOKINGS)
+                .bind(now)
+                .bind(id)
+                .execute()
+                .await?,
+        )?;
+        tx.query(CANCEL_SESSION).bind(id).bind(id).execute().await?;
+        let subject = format!("session {id}: {cancelled} bookings cancelled");
+        commit_audited(tx, staff_id, "cancel_session", &subject, now).await?;
+        Ok(cancelled)
+    }
 }

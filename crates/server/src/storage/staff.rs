@@ -1,10 +1,16 @@
 //! Staff accounts, sign-in sessions, and the work done at the door: roster, check-in,
 //! no-shows. Every change staff make is written to the audit log in the same transaction.
+//! Written once for both databases.
 
-use super::{BookingError, StorageError};
+use super::columns::Name;
+use super::db::{Statement, Tx};
+use super::rows::{count, party_size};
+use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use labday_domain::staff::{Role, RosterEntry, StaffView};
+use labday_domain::booking::BookingStatus;
+use labday_domain::staff::{check_in, Role, RosterEntry, StaffView};
+use labday_domain::ErrorCode;
 
 /// A staff account to create (the password is already hashed).
 #[derive(Debug, Clone)]
@@ -84,4 +90,302 @@ pub trait Staff: Send + Sync {
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<(), StorageError>;
+}
+
+/// Appends to the audit log. A change staff make writes its entry in the change's own
+/// transaction ([`commit_audited`]).
+pub(super) const AUDIT: &str =
+    "INSERT INTO audit_log (staff_id, action, subject, at) VALUES (?, ?, ?, ?)";
+
+/// The audit entry's values, bound onto [`AUDIT`].
+fn audit_entry<'q>(
+    statement: Statement<'q>,
+    staff_id: i64,
+    action: &'q str,
+    subject: &'q str,
+    now: NaiveDateTime,
+) -> Statement<'q> {
+    statement
+        .bind(staff_id)
+        .bind(action)
+        .bind(subject)
+        .bind(now)
+}
+
+/// Commits a change staff made together with its audit entry.
+pub(super) async fn commit_audited(
+    mut tx: Tx,
+    staff_id: i64,
+    action: &str,
+    subject: &str,
+    now: NaiveDateTime,
+) -> Result<(), sqlx::Error> {
+    audit_entry(tx.query(AUDIT), staff_id, action, subject, now)
+        .execute()
+        .await?;
+    tx.commit().await
+}
+
+/// The rows a statement changed, as a count; beyond `u32` is an error, never clamped.
+pub(super) fn changed(rows: u64) -> Result<u32, sqlx::Error> {
+    u32::try_from(rows)
+        .map_err(|_| sqlx::Error::Decode(format!("rows changed out of range: {rows}").into()))
+}
+
+const INSERT_STAFF: &str = "INSERT INTO staff (username, display_name, password_hash, role, \
+    organisation_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
+const STAFF_SELECT: &str = "SELECT s.id, s.username, s.display_name, s.role, s.organisation_id, \
+    s.password_hash FROM staff s";
+const OPEN_SESSION: &str =
+    "INSERT INTO staff_sessions (token_digest, staff_id, expires_at) VALUES (?, ?, ?)";
+const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
+const SESSION_ORGANISATION: &str = "SELECT a.organisation_id FROM sessions s \
+    JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
+const ROSTER: &str = "SELECT code, COALESCE(name, ''), COALESCE(phone, ''), adults, children, \
+    checked_in, status FROM bookings WHERE session_id = ? \
+    ORDER BY CASE status WHEN 'checked_in' THEN 0 WHEN 'confirmed' THEN 1 WHEN 'no_show' THEN 2 \
+    WHEN 'waitlisted' THEN 3 ELSE 4 END, id";
+/// The booking to check in; locked with the dialect's row lock until the check-in commits.
+const BOOKING_FOR_CHECK_IN: &str = "SELECT id, session_id, code, COALESCE(name, ''), \
+    COALESCE(phone, ''), adults, children, checked_in, status FROM bookings WHERE code = ?";
+const RECORD_CHECK_IN: &str =
+    "UPDATE bookings SET checked_in = checked_in + ?, status = 'checked_in' WHERE id = ?";
+/// The session whose no-shows are marked; locked like a booking's check-in.
+const SESSION_ENDS_AT: &str = "SELECT ends_at FROM sessions WHERE id = ?";
+const MARK_NO_SHOWS: &str = "UPDATE bookings SET status = 'no_show' \
+    WHERE session_id = ? AND status = 'confirmed' AND checked_in = 0";
+
+from_row! {
+    struct StaffRow {
+        id: i64,
+        username: String,
+        display_name: String,
+        role: Role,
+        organisation_id: Option<i64>,
+        password_hash: String,
+    }
+}
+
+impl StaffRow {
+    fn view(&self) -> StaffView {
+        StaffView {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            organisation_id: self.organisation_id,
+        }
+    }
+}
+
+/// `(code, name, phone, adults, children, checked_in, status)`.
+type RosterRow = (String, String, String, i64, i64, i64, Name<BookingStatus>);
+
+fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
+    party_size(row.3, row.4)?;
+    Ok(RosterEntry {
+        code: row.0,
+        name: row.1,
+        phone: row.2,
+        adults: count(row.3)?,
+        children: count(row.4)?,
+        checked_in: count(row.5)?,
+        status: row.6 .0,
+    })
+}
+
+/// `(id, session_id, code, name, phone, adults, children, checked_in, status)`.
+type CheckInRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Name<BookingStatus>,
+);
+
+#[async_trait]
+impl<S: Parts> Staff for S {
+    async fn add_staff(
+        &self,
+        s: NewStaff,
+        now: NaiveDateTime,
+    ) -> Result<Option<i64>, StorageError> {
+        let added = self
+            .db()
+            .write(INSERT_STAFF)
+            .bind(&s.username)
+            .bind(&s.display_name)
+            .bind(&s.password_hash)
+            .bind(s.role.as_str())
+            .bind(s.organisation_id)
+            .bind(now)
+            .scalar()
+            .await;
+        match added {
+            Ok(id) => Ok(Some(id)),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn staff_credentials(
+        &self,
+        username: &str,
+    ) -> Result<Option<StaffCredentials>, StorageError> {
+        let sql = format!("{STAFF_SELECT} WHERE s.username = ?");
+        let row: Option<StaffRow> = self.db().read(&sql).bind(username).fetch_optional().await?;
+        Ok(row.map(|r| StaffCredentials {
+            staff: r.view(),
+            password_hash: r.password_hash,
+        }))
+    }
+
+    async fn open_staff_session(
+        &self,
+        staff_id: i64,
+        token_digest: &str,
+        expires_at: NaiveDateTime,
+    ) -> Result<(), StorageError> {
+        self.db()
+            .write(OPEN_SESSION)
+            .bind(token_digest)
+            .bind(staff_id)
+            .bind(expires_at)
+            .execute()
+            .await?;
+        Ok(())
+    }
+
+    async fn staff_by_session(
+        &self,
+        token_digest: &str,
+        now: NaiveDateTime,
+    ) -> Result<Option<StaffView>, StorageError> {
+        let sql = format!(
+            "{STAFF_SELECT} JOIN staff_sessions t ON t.staff_id = s.id \
+             WHERE t.token_digest = ? AND t.expires_at > ?"
+        );
+        let row: Option<StaffRow> = self
+            .db()
+            .read(&sql)
+            .bind(token_digest)
+            .bind(now)
+            .fetch_optional()
+            .await?;
+        Ok(row.as_ref().map(StaffRow::view))
+    }
+
+    async fn close_staff_session(&self, token_digest: &str) -> Result<(), StorageError> {
+        self.db()
+            .write(CLOSE_SESSION)
+            .bind(token_digest)
+            .execute()
+            .await?;
+        Ok(())
+    }
+
+    async fn session_organisation(&self, session_id: i64) -> Result<Option<i64>, StorageError> {
+        Ok(self
+            .db()
+            .read(SESSION_ORGANISATION)
+            .bind(session_id)
+            .scalar_optional()
+            .await?)
+    }
+
+    async fn roster(&self, session_id: i64) -> Result<Vec<RosterEntry>, StorageError> {
+        let rows: Vec<RosterRow> = self.db().read(ROSTER).bind(session_id).fetch_all().await?;
+        Ok(rows
+            .into_iter()
+            .map(roster_entry)
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn check_in(
+        &self,
+        staff_id: i64,
+        session_id: i64,
+        code: &str,
+        people: Option<u32>,
+        now: NaiveDateTime,
+    ) -> Result<CheckedIn, BookingError> {
+        let mut tx = self.db().begin().await?;
+        let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
+        let row: Option<CheckInRow> = tx.query(&sql).bind(code).fetch_optional().await?;
+        let (id, booking_session, code, name, phone, adults, children, already, Name(status)) =
+            row.ok_or(BookingError::Refused(ErrorCode::NotFound))?;
+        let party = party_size(adults, children)?;
+        let already = count(already)?;
+        let n = check_in(
+            status,
+            booking_session == session_id,
+            party,
+            already,
+            people,
+        )
+        .map_err(BookingError::Refused)?;
+        tx.query(RECORD_CHECK_IN)
+            .bind(i64::from(n))
+            .bind(id)
+            .execute()
+            .await?;
+        commit_audited(
+            tx,
+            staff_id,
+            "check_in",
+            &format!("booking {code}: {n}"),
+            now,
+        )
+        .await?;
+        let entry = roster_entry((
+            code,
+            name,
+            phone,
+            adults,
+            children,
+            i64::from(already.saturating_add(n)),
+            Name(BookingStatus::CheckedIn),
+        ))?;
+        Ok(CheckedIn { entry, people: n })
+    }
+
+    async fn mark_no_shows(
+        &self,
+        staff_id: i64,
+        session_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<u32, BookingError> {
+        let mut tx = self.db().begin().await?;
+        let sql = format!("{SESSION_ENDS_AT}{}", tx.dialect().for_update());
+        let ends: NaiveDateTime = tx
+            .query(&sql)
+            .bind(session_id)
+            .scalar_optional()
+            .await?
+            .ok_or(BookingError::Refused(ErrorCode::NotFound))?;
+        if now < ends {
+            return Err(BookingError::Refused(ErrorCode::SessionNotOver));
+        }
+        let marked = changed(tx.query(MARK_NO_SHOWS).bind(session_id).execute().await?)?;
+        let subject = format!("session {session_id}: {marked}");
+        commit_audited(tx, staff_id, "mark_no_shows", &subject, now).await?;
+        Ok(marked)
+    }
+
+    async fn audit(
+        &self,
+        staff_id: i64,
+        action: &str,
+        subject: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), StorageError> {
+        audit_entry(self.db().write(AUDIT), staff_id, action, subject, now)
+            .execute()
+            .await?;
+        Ok(())
+    }
 }

@@ -1,0 +1,57 @@
+//! The waiting list moving up: written once, on a transaction of either database, for every
+//! change that frees places (a session's capacity raised, a booking cancelled).
+
+use super::db::Tx;
+use super::rows::{count_difference, party_size};
+use labday_domain::booking;
+
+/// Promoted bookings confirmed per statement: well below both databases' limit on bound
+/// values.
+const IDS_PER_STATEMENT: usize = 500;
+
+/// Confirms waiting bookings that now fit, in the order they joined. On PostgreSQL the
+/// caller holds the session's row lock (SQLite's one writer serialises every change).
+pub(super) async fn promote_waiting(tx: &mut Tx, session_id: i64) -> Result<(), sqlx::Error> {
+    let (capacity, booked): (i64, i64) = tx
+        .query("SELECT capacity, booked FROM sessions WHERE id = ?")
+        .bind(session_id)
+        .fetch_one()
+        .await?;
+    let waiting: Vec<(i64, i64, i64)> = tx
+        .query(
+            "SELECT id, adults, children FROM bookings \
+             WHERE session_id = ? AND status = 'waitlisted' ORDER BY id",
+        )
+        .bind(session_id)
+        .fetch_all()
+        .await?;
+    let queue: Vec<(i64, u32)> = waiting
+        .iter()
+        .map(|&(id, adults, children)| Ok((id, party_size(adults, children)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let free = count_difference(capacity, booked)?;
+    let promoted = booking::promotions(free, &queue);
+    let moved: i64 = queue
+        .iter()
+        .filter(|(id, _)| promoted.contains(id))
+        .map(|(_, p)| i64::from(*p))
+        .sum();
+    for ids in promoted.chunks(IDS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE bookings SET status = 'confirmed' WHERE id IN ({})",
+            vec!["?"; ids.len()].join(", ")
+        );
+        let mut update = tx.query(&sql);
+        for &id in ids {
+            update = update.bind(id);
+        }
+        update.execute().await?;
+    }
+    tx.query("UPDATE sessions SET booked = booked + ?, waiting = waiting - ? WHERE id = ?")
+        .bind(moved)
+        .bind(moved)
+        .bind(session_id)
+        .execute()
+        .await?;
+    Ok(())
+}
