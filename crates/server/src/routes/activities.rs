@@ -2,8 +2,9 @@
 //! Responses go through the catalogue cache (a second fresh, with an ETag).
 
 use crate::error::AppError;
+use crate::extract::{AppPath, AppQuery};
 use crate::state::AppState;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
@@ -26,9 +27,8 @@ pub async fn list_activities(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    filter: Result<Query<ActivityFilter>, axum::extract::rejection::QueryRejection>,
+    AppQuery(filter): AppQuery<ActivityFilter>,
 ) -> Result<Response, AppError> {
-    let Query(filter) = filter?;
     let key = format!("activities?{}", raw.unwrap_or_default());
     let cached = state
         .catalogue_cache
@@ -54,9 +54,8 @@ pub async fn list_activities(
 pub async fn show_activity(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
     let cached = state
         .catalogue_cache
         .get_or_load(&format!("activity/{id}"), async {
@@ -78,9 +77,8 @@ pub async fn show_activity(
 pub async fn show_session(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
     let cached = state
         .catalogue_cache
         .get_or_load(&format!("session/{id}"), async {

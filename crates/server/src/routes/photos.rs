@@ -5,17 +5,17 @@
 
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
-use crate::routes::staff::same_origin;
+use crate::extract::{AppPath, AppQuery};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use labday_domain::photo::{validate_photo, PhotoItem, PHOTO_MAX_BYTES};
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
 /// The photo to upload: which activity, and its caption.
@@ -55,7 +55,7 @@ fn too_large() -> AppError {
                 PHOTO_MAX_BYTES / (1024 * 1024)
             ),
         )
-        .with_field("photo", "photo_too_large"),
+        .with_field("photo", FieldCode::PhotoTooLarge),
     )
 }
 
@@ -76,13 +76,10 @@ fn too_large() -> AppError {
 )]
 pub async fn upload_photo(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
-    query: Result<Query<UploadQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<UploadQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<PhotoItem>), AppError> {
-    same_origin(&headers)?;
-    let Query(query) = query?;
     signed_in.require(activity_organisation(&state, query.activity_id).await?)?;
     let bytes = match body {
         Ok(bytes) => bytes,
@@ -123,9 +120,8 @@ pub async fn upload_photo(
 pub async fn list_photos(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<PhotosQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<PhotosQuery>,
 ) -> Result<Json<Vec<PhotoItem>>, AppError> {
-    let Query(query) = query?;
     if let Some(activity) = query.activity_id {
         signed_in.require(activity_organisation(&state, activity).await?)?;
     }
@@ -149,9 +145,8 @@ pub async fn list_photos(
 pub async fn photo_image(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
     let image = state
         .storage
         .photo_image(id)

@@ -12,7 +12,7 @@ use labday_domain::media::MediaItem;
 use labday_domain::schedule::{
     ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
 };
-use labday_domain::staff::AuditEntry;
+use labday_domain::staff::{AuditAction, AuditEntry};
 use labday_domain::{SessionFormat, SessionStatus};
 
 pub(super) const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
@@ -174,15 +174,18 @@ pub(super) fn day_tally(r: DayTallyRow) -> Result<Option<DayTally>, sqlx::Error>
 /// `(id, staff_id, username, action, subject, at)`.
 pub(super) type AuditRow = (i64, i64, String, String, String, NaiveDateTime);
 
-pub(super) fn audit_entry(r: AuditRow) -> AuditEntry {
-    AuditEntry {
+/// An action this build does not know is an error, not a line shown wrongly.
+pub(super) fn audit_entry(r: AuditRow) -> Result<AuditEntry, super::StorageError> {
+    let action = AuditAction::parse(&r.3)
+        .ok_or_else(|| super::StorageError::new(format!("unknown audit action `{}`", r.3)))?;
+    Ok(AuditEntry {
         id: r.0,
         staff_id: r.1,
         username: r.2,
-        action: r.3,
+        action,
         subject: r.4,
         at: r.5,
-    }
+    })
 }
 
 /// `(id, activity_id, organisation_id, link, outlet, headline, published_on, added_by, added_at)`.

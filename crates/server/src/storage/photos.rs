@@ -113,7 +113,7 @@ macro_rules! photos_storage {
                     .await?;
                 sqlx::query(&$sql(crate::storage::staff_sql::AUDIT))
                     .bind(staff_id)
-                    .bind("add_photo")
+                    .bind(labday_domain::staff::AuditAction::AddPhoto.as_str())
                     .bind(photo_subject(id, photo))
                     .bind(now)
                     .execute(&mut *tx)

@@ -365,13 +365,13 @@ macro_rules! samples_storage {
         async fn audit(
             conn: &mut $conn,
             staff_id: i64,
-            action: &str,
+            action: labday_domain::staff::AuditAction,
             subject: String,
             now: NaiveDateTime,
         ) -> Result<(), sqlx::Error> {
             sqlx::query(&q(crate::storage::staff_sql::AUDIT))
                 .bind(staff_id)
-                .bind(action)
+                .bind(action.as_str())
                 .bind(subject)
                 .bind(now)
                 .execute(&mut *conn)
@@ -540,7 +540,7 @@ macro_rules! samples_storage {
                     audit(
                         &mut tx,
                         staff_id,
-                        "receive_sample",
+                        labday_domain::staff::AuditAction::ReceiveSample,
                         format!("sample {}", code.as_str()),
                         now,
                     )
@@ -605,7 +605,7 @@ macro_rules! samples_storage {
                         test.judgement.as_str()
                     ),
                 };
-                audit(&mut tx, staff_id, "record_test", what, now).await?;
+                audit(&mut tx, staff_id, labday_domain::staff::AuditAction::RecordTest, what, now).await?;
                 let view = staff_view(&mut tx, id).await?;
                 tx.commit().await?;
                 Ok(view)

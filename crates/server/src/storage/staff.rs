@@ -4,7 +4,7 @@
 use super::{BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use labday_domain::staff::{Role, RosterEntry, StaffView};
+use labday_domain::staff::{AuditAction, Role, RosterEntry, StaffView};
 
 /// A staff account to create (the password is already hashed).
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ pub trait Staff: Send + Sync {
     async fn audit(
         &self,
         staff_id: i64,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<(), StorageError>;

@@ -10,6 +10,7 @@ use crate::storage::{rows::count_difference, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::schedule::{OrganisationChoice, ScheduledActivity, ValidActivity, ValidSession};
+use labday_domain::staff::AuditAction;
 use labday_domain::ErrorCode;
 use sqlx::PgConnection;
 
@@ -21,13 +22,13 @@ fn locked(sql: &str) -> String {
 async fn audit(
     conn: &mut PgConnection,
     staff_id: i64,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     now: NaiveDateTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(&numbered(AUDIT))
         .bind(staff_id)
-        .bind(action)
+        .bind(action.as_str())
         .bind(subject)
         .bind(now)
         .execute(conn)
@@ -97,7 +98,7 @@ impl Schedule for PostgresStorage {
         audit(
             &mut tx,
             staff_id,
-            "create_activity",
+            AuditAction::CreateActivity,
             &format!("activity {id}"),
             now,
         )
@@ -125,7 +126,7 @@ impl Schedule for PostgresStorage {
         audit(
             &mut tx,
             staff_id,
-            "update_activity",
+            AuditAction::UpdateActivity,
             &format!("activity {id}"),
             now,
         )
@@ -154,7 +155,14 @@ impl Schedule for PostgresStorage {
             ([id], [s]) => session_subject(*id, s.get()),
             _ => format!("activity {activity_id}: {} sessions", ids.len()),
         };
-        audit(&mut tx, staff_id, "create_sessions", &subject, now).await?;
+        audit(
+            &mut tx,
+            staff_id,
+            AuditAction::CreateSessions,
+            &subject,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -197,7 +205,7 @@ impl Schedule for PostgresStorage {
         audit(
             &mut tx,
             staff_id,
-            "update_session",
+            AuditAction::UpdateSession,
             &session_subject(id, s),
             now,
         )
@@ -237,7 +245,7 @@ impl Schedule for PostgresStorage {
         audit(
             &mut tx,
             staff_id,
-            "cancel_session",
+            AuditAction::CancelSession,
             &format!("session {id}: {cancelled} bookings cancelled"),
             now,
         )

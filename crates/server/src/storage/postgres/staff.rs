@@ -8,7 +8,7 @@ use crate::storage::{BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingStatus;
-use labday_domain::staff::{check_in, RosterEntry, StaffView};
+use labday_domain::staff::{check_in, AuditAction, RosterEntry, StaffView};
 
 #[async_trait]
 impl Staff for PostgresStorage {
@@ -136,7 +136,7 @@ impl Staff for PostgresStorage {
             .await?;
         sqlx::query(&numbered(AUDIT))
             .bind(staff_id)
-            .bind("check_in")
+            .bind(AuditAction::CheckIn.as_str())
             .bind(format!("booking {code}: {n}"))
             .bind(now)
             .execute(&mut *tx)
@@ -179,7 +179,7 @@ impl Staff for PostgresStorage {
             .rows_affected();
         sqlx::query(&numbered(AUDIT))
             .bind(staff_id)
-            .bind("mark_no_shows")
+            .bind(AuditAction::MarkNoShows.as_str())
             .bind(format!("session {session_id}: {marked}"))
             .bind(now)
             .execute(&mut *tx)
@@ -191,13 +191,13 @@ impl Staff for PostgresStorage {
     async fn audit(
         &self,
         staff_id: i64,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<(), StorageError> {
         sqlx::query(&numbered(AUDIT))
             .bind(staff_id)
-            .bind(action)
+            .bind(action.as_str())
             .bind(subject)
             .bind(now)
             .execute(&self.pool)

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::figures::Tallies;
 use labday_domain::media::{MediaItem, ValidMedia};
-use labday_domain::staff::AuditEntry;
+use labday_domain::staff::{AuditAction, AuditEntry};
 
 #[async_trait]
 impl Reports for SqliteStorage {
@@ -49,7 +49,7 @@ impl Reports for SqliteStorage {
             .bind(i64::from(limit))
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.into_iter().map(audit_entry).collect())
+        rows.into_iter().map(audit_entry).collect()
     }
 }
 
@@ -75,7 +75,7 @@ impl MediaCoverage for SqliteStorage {
             .await?;
         sqlx::query(AUDIT)
             .bind(staff_id)
-            .bind("add_media")
+            .bind(AuditAction::AddMedia.as_str())
             .bind(format!("media {id}: activity {}", m.activity_id))
             .bind(now)
             .execute(&mut *tx)

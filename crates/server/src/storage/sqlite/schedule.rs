@@ -9,19 +9,20 @@ use crate::storage::{rows::count_difference, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::schedule::{OrganisationChoice, ScheduledActivity, ValidActivity, ValidSession};
+use labday_domain::staff::AuditAction;
 use labday_domain::ErrorCode;
 use sqlx::SqliteConnection;
 
 async fn audit(
     conn: &mut SqliteConnection,
     staff_id: i64,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     now: NaiveDateTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(AUDIT)
         .bind(staff_id)
-        .bind(action)
+        .bind(action.as_str())
         .bind(subject)
         .bind(now)
         .execute(conn)
@@ -88,7 +89,7 @@ impl Schedule for SqliteStorage {
         audit(
             &mut tx,
             staff_id,
-            "create_activity",
+            AuditAction::CreateActivity,
             &format!("activity {id}"),
             now,
         )
@@ -116,7 +117,7 @@ impl Schedule for SqliteStorage {
         audit(
             &mut tx,
             staff_id,
-            "update_activity",
+            AuditAction::UpdateActivity,
             &format!("activity {id}"),
             now,
         )
@@ -145,7 +146,14 @@ impl Schedule for SqliteStorage {
             ([id], [s]) => session_subject(*id, s.get()),
             _ => format!("activity {activity_id}: {} sessions", ids.len()),
         };
-        audit(&mut tx, staff_id, "create_sessions", &subject, now).await?;
+        audit(
+            &mut tx,
+            staff_id,
+            AuditAction::CreateSessions,
+            &subject,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -187,7 +195,7 @@ impl Schedule for SqliteStorage {
         audit(
             &mut tx,
             staff_id,
-            "update_session",
+            AuditAction::UpdateSession,
             &session_subject(id, s),
             now,
         )
@@ -227,7 +235,7 @@ impl Schedule for SqliteStorage {
         audit(
             &mut tx,
             staff_id,
-            "cancel_session",
+            AuditAction::CancelSession,
             &format!("session {id}: {cancelled} bookings cancelled"),
             now,
         )
