@@ -168,7 +168,7 @@ impl BookingRequest {
             .map_err(|e| err_field(&mut err, e.field(), e.code()));
         if !self.consent {
             err.fields
-                .insert("consent".into(), FieldCode::ConsentRequired.into());
+                .insert("consent".into(), FieldCode::ConsentRequired);
         }
         match (name, phone, party) {
             (Ok(name), Ok(phone), Ok(party)) if err.fields.is_empty() => Ok(ValidBooking {

@@ -580,13 +580,13 @@ mod tests {
             vec![
                 (
                     "booking_closes_at".into(),
-                    FieldCode::ClosesAfterStart.into()
+                    FieldCode::ClosesAfterStart
                 ),
                 (
                     "cancel_deadline".into(),
-                    FieldCode::DeadlineAfterStart.into()
+                    FieldCode::DeadlineAfterStart
                 ),
-                ("ends_at".into(), FieldCode::EndBeforeStart.into()),
+                ("ends_at".into(), FieldCode::EndBeforeStart),
             ]
         );
         let empty_window = SessionDraft {
@@ -595,7 +595,7 @@ mod tests {
         };
         assert_eq!(
             fields(empty_window.validate().unwrap_err()),
-            vec![("booking_closes_at".into(), FieldCode::WindowEmpty.into())]
+            vec![("booking_closes_at".into(), FieldCode::WindowEmpty)]
         );
         // Closing exactly at the start, and a deadline at the start, are allowed.
         let edge = SessionDraft {
@@ -610,7 +610,7 @@ mod tests {
         };
         assert_eq!(
             fields(marathon.validate().unwrap_err()),
-            vec![("ends_at".into(), FieldCode::SpanTooLong.into())]
+            vec![("ends_at".into(), FieldCode::SpanTooLong)]
         );
     }
 
