@@ -578,14 +578,8 @@ mod tests {
         assert_eq!(
             fields(e),
             vec![
-                (
-                    "booking_closes_at".into(),
-                    FieldCode::ClosesAfterStart
-                ),
-                (
-                    "cancel_deadline".into(),
-                    FieldCode::DeadlineAfterStart
-                ),
+                ("booking_closes_at".into(), FieldCode::ClosesAfterStart),
+                ("cancel_deadline".into(), FieldCode::DeadlineAfterStart),
                 ("ends_at".into(), FieldCode::EndBeforeStart),
             ]
         );
