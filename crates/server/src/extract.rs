@@ -79,34 +79,32 @@ pub trait Owned: Sized + Send {
     ) -> impl Future<Output = Result<Option<i64>, StorageError>> + Send;
 }
 
-/// A session by its id.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionId(pub i64);
+/// Things named by their id: the type, what a 404 calls it, and the storage call that
+/// finds its organisation.
+macro_rules! owned_by_id {
+    ($($(#[$doc:meta])* $name:ident, $what:literal, $organisation:ident;)+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name(pub i64);
 
-/// An activity by its id.
-#[derive(Debug, Clone, Copy)]
-pub struct ActivityId(pub i64);
-
-impl Owned for SessionId {
-    type Raw = i64;
-    const WHAT: &'static str = "session";
-    fn parse(raw: i64) -> Option<Self> {
-        Some(SessionId(raw))
-    }
-    async fn organisation(&self, storage: &dyn Storage) -> Result<Option<i64>, StorageError> {
-        storage.session_organisation(self.0).await
-    }
+        impl Owned for $name {
+            type Raw = i64;
+            const WHAT: &'static str = $what;
+            fn parse(raw: i64) -> Option<Self> {
+                Some($name(raw))
+            }
+            async fn organisation(&self, storage: &dyn Storage) -> Result<Option<i64>, StorageError> {
+                storage.$organisation(self.0).await
+            }
+        }
+    )+};
 }
 
-impl Owned for ActivityId {
-    type Raw = i64;
-    const WHAT: &'static str = "activity";
-    fn parse(raw: i64) -> Option<Self> {
-        Some(ActivityId(raw))
-    }
-    async fn organisation(&self, storage: &dyn Storage) -> Result<Option<i64>, StorageError> {
-        storage.activity_organisation(self.0).await
-    }
+owned_by_id! {
+    /// A session by its id.
+    SessionId, "session", session_organisation;
+    /// An activity by its id.
+    ActivityId, "activity", activity_organisation;
 }
 
 impl Owned for SampleCode {

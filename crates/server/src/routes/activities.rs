@@ -30,18 +30,15 @@ pub async fn list_activities(
     AppQuery(filter): AppQuery<ActivityFilter>,
 ) -> Result<Response, AppError> {
     let key = format!("activities?{}", raw.unwrap_or_default());
-    let cached = state
+    state
         .catalogue_cache
-        .get_or_load(&key, async {
+        .respond(&headers, &key, "activity", async {
             let all = state.storage.list_activities(Utc::now()).await?;
             let matching: Vec<ActivitySummary> =
                 all.into_iter().filter(|a| filter.matches(a)).collect();
             Ok(Some(matching))
         })
-        .await?;
-    cached
-        .map(|c| c.respond(&headers))
-        .ok_or_else(|| AppError::not_found("activity"))
+        .await
 }
 
 /// One activity with its upcoming sessions.
@@ -56,15 +53,13 @@ pub async fn show_activity(
     headers: HeaderMap,
     AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let cached = state
+    let key = format!("activity/{id}");
+    state
         .catalogue_cache
-        .get_or_load(&format!("activity/{id}"), async {
+        .respond(&headers, &key, "activity", async {
             Ok(state.storage.activity(id, Utc::now()).await?)
         })
-        .await?;
-    cached
-        .map(|c| c.respond(&headers))
-        .ok_or_else(|| AppError::not_found("activity"))
+        .await
 }
 
 /// One session: times, places left, booking window.
@@ -79,15 +74,13 @@ pub async fn show_session(
     headers: HeaderMap,
     AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let cached = state
+    let key = format!("session/{id}");
+    state
         .catalogue_cache
-        .get_or_load(&format!("session/{id}"), async {
+        .respond(&headers, &key, "session", async {
             Ok(state.storage.session(id, Utc::now()).await?)
         })
-        .await?;
-    cached
-        .map(|c| c.respond(&headers))
-        .ok_or_else(|| AppError::not_found("session"))
+        .await
 }
 
 pub fn router() -> Router<AppState> {

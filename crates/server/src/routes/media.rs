@@ -3,7 +3,7 @@
 
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
-use crate::extract::{AppJson, AppQuery};
+use crate::extract::{authorise, ActivityId, AppJson, AppQuery};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,14 +21,6 @@ pub struct MediaQuery {
     pub activity_id: Option<i64>,
     /// One organisation only (organisers; lab staff always get their own).
     pub organisation_id: Option<i64>,
-}
-
-async fn activity_organisation(state: &AppState, activity: i64) -> Result<i64, AppError> {
-    state
-        .storage
-        .activity_organisation(activity)
-        .await?
-        .ok_or_else(|| AppError::not_found("activity"))
 }
 
 /// Records where an activity was reported.
@@ -49,7 +41,7 @@ pub async fn add_media(
     signed_in: SignedIn,
     AppJson(draft): AppJson<MediaDraft>,
 ) -> Result<(StatusCode, Json<MediaItem>), AppError> {
-    signed_in.require(activity_organisation(&state, draft.activity_id).await?)?;
+    authorise(&state, &signed_in, ActivityId(draft.activity_id)).await?;
     let valid = draft.validate(auth::now_local().date())?;
     let item = state
         .storage
@@ -76,7 +68,7 @@ pub async fn list_media(
     AppQuery(query): AppQuery<MediaQuery>,
 ) -> Result<Json<Vec<MediaItem>>, AppError> {
     if let Some(activity) = query.activity_id {
-        signed_in.require(activity_organisation(&state, activity).await?)?;
+        authorise(&state, &signed_in, ActivityId(activity)).await?;
     }
     let scope = signed_in.scope(query.organisation_id)?;
     Ok(Json(state.storage.media(scope, query.activity_id).await?))

@@ -5,7 +5,7 @@
 
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
-use crate::extract::{AppPath, AppQuery};
+use crate::extract::{authorise, ActivityId, AppPath, AppQuery};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -36,14 +36,6 @@ pub struct PhotosQuery {
     pub activity_id: Option<i64>,
     /// One organisation only (organisers; lab staff always get their own).
     pub organisation_id: Option<i64>,
-}
-
-async fn activity_organisation(state: &AppState, activity: i64) -> Result<i64, AppError> {
-    state
-        .storage
-        .activity_organisation(activity)
-        .await?
-        .ok_or_else(|| AppError::not_found("activity"))
 }
 
 fn too_large() -> AppError {
@@ -80,7 +72,7 @@ pub async fn upload_photo(
     AppQuery(query): AppQuery<UploadQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<PhotoItem>), AppError> {
-    signed_in.require(activity_organisation(&state, query.activity_id).await?)?;
+    authorise(&state, &signed_in, ActivityId(query.activity_id)).await?;
     let bytes = match body {
         Ok(bytes) => bytes,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
@@ -123,7 +115,7 @@ pub async fn list_photos(
     AppQuery(query): AppQuery<PhotosQuery>,
 ) -> Result<Json<Vec<PhotoItem>>, AppError> {
     if let Some(activity) = query.activity_id {
-        signed_in.require(activity_organisation(&state, activity).await?)?;
+        authorise(&state, &signed_in, ActivityId(activity)).await?;
     }
     let scope = signed_in.scope(query.organisation_id)?;
     Ok(Json(state.storage.photos(scope, query.activity_id).await?))

@@ -116,16 +116,13 @@ async fn board(
         BoardScope::Session(id) => format!("board/session/{id}"),
         BoardScope::Activity(id) => format!("board/activity/{id}"),
     };
-    let cached = state
+    state
         .catalogue_cache
-        .get_or_load(&key, async {
+        .respond(headers, &key, "session or activity", async {
             let tallies = state.storage.sample_tallies(scope).await?;
             Ok(tallies.map(|t| sample::board(&t)))
         })
-        .await?;
-    cached
-        .map(|c| c.respond(headers))
-        .ok_or_else(|| AppError::not_found("session or activity"))
+        .await
 }
 
 /// A session's public board: samples registered, received and tested, and the judgements,
