@@ -6,8 +6,8 @@ use labday_domain::booking::BookingLookup;
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::{SampleBoard, SampleLookup, SampleRegistration, SampleView, TestEntry};
-use labday_domain::schedule::{SessionDraft, SessionSeries};
-use labday_domain::staff::{CheckIn, RosterEntry, SignIn, StaffView};
+use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
+use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingRequest, BookingView,
     ErrorCode, SessionView,
@@ -81,8 +81,8 @@ async fn post<B: Serialize, T: DeserializeOwned>(
 
 fn query_string(filter: &ActivityFilter) -> String {
     let mut parts = Vec::new();
-    if let Some(c) = filter.category.as_deref().filter(|c| !c.is_empty()) {
-        parts.push(format!("category={}", js_sys::encode_uri_component(c)));
+    if let Some(c) = filter.category {
+        parts.push(format!("category={}", c.as_str()));
     }
     if let Some(c) = filter.city.as_deref().filter(|c| !c.is_empty()) {
         parts.push(format!("city={}", js_sys::encode_uri_component(c)));
@@ -165,13 +165,6 @@ pub fn roster_csv_href(session_id: i64) -> String {
     format!("{BASE}/staff/sessions/{session_id}/roster.csv")
 }
 
-/// What a check-in answers: the updated roster line and how many came in now.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct CheckInResult {
-    pub entry: RosterEntry,
-    pub people: u32,
-}
-
 pub async fn check_in(
     session_id: i64,
     code: &str,
@@ -183,11 +176,6 @@ pub async fn check_in(
         people,
     };
     post("/staff/check-in", &body, None).await
-}
-
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct NoShows {
-    pub marked: u32,
 }
 
 pub async fn mark_no_shows(session_id: i64) -> Result<NoShows, ApiError> {
@@ -216,11 +204,6 @@ pub async fn preview_series(
         None,
     )
     .await
-}
-
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct GeneratedSessions {
-    pub session_ids: Vec<i64>,
 }
 
 /// Makes every session of a series, all or none.

@@ -1,7 +1,7 @@
 //! Every user-visible string, in zh-CN (first) and English, and the reader's current
 //! language. Components read the language from context, so switching re-renders in place.
 
-use labday_domain::ErrorCode;
+use labday_domain::{ErrorCode, FieldCode};
 use leptos::prelude::*;
 
 /// The reader's language.
@@ -385,30 +385,68 @@ pub fn sample_error_msg(code: ErrorCode) -> Msg {
     }
 }
 
-/// The text for a per-field error code.
-pub fn field_msg(code: &str) -> Msg {
+/// The text for a per-field error code. Every code is listed: a new one does not compile
+/// until it has words here (the staff console's own are in `staff/i18n.rs`).
+pub fn field_msg(code: FieldCode) -> Msg {
+    use FieldCode::*;
     match code {
-        "name_required" => FIELD_NAME_REQUIRED,
-        "name_too_long" => FIELD_NAME_TOO_LONG,
-        "name_invalid" => FIELD_NAME_INVALID,
-        "phone_invalid" => FIELD_PHONE_INVALID,
-        "adult_required" => FIELD_ADULT_REQUIRED,
-        "party_too_large" => FIELD_PARTY_TOO_LARGE,
-        "consent_required" => FIELD_CONSENT_REQUIRED,
-        "code_invalid" => FIELD_CODE_INVALID,
-        "variety_required" => FIELD_VARIETY_REQUIRED,
-        "bought_at_required" => FIELD_BOUGHT_AT_REQUIRED,
-        "date_in_future" => FIELD_DATE_IN_FUTURE,
-        "bought_too_long_ago" => FIELD_BOUGHT_TOO_LONG_AGO,
-        "too_long" => FIELD_TOO_LONG,
-        "samples_required" => FIELD_SAMPLES_REQUIRED,
-        "too_many_samples" => FIELD_TOO_MANY_SAMPLES,
-        "last4_invalid" => FIELD_LAST4_INVALID,
-        "percent_invalid" => FIELD_PERCENT_INVALID,
-        "pesticide_required" => FIELD_PESTICIDE_REQUIRED,
-        "strip_required" => FIELD_STRIP_REQUIRED,
-        "correction_invalid" => FIELD_CORRECTION_INVALID,
-        _ => FIELD_INVALID,
+        NameRequired => FIELD_NAME_REQUIRED,
+        NameTooLong => FIELD_NAME_TOO_LONG,
+        NameInvalid => FIELD_NAME_INVALID,
+        PhoneInvalid => FIELD_PHONE_INVALID,
+        AdultRequired => FIELD_ADULT_REQUIRED,
+        PartyTooLarge => FIELD_PARTY_TOO_LARGE,
+        ConsentRequired => FIELD_CONSENT_REQUIRED,
+        CodeInvalid => FIELD_CODE_INVALID,
+        VarietyRequired => FIELD_VARIETY_REQUIRED,
+        BoughtAtRequired => FIELD_BOUGHT_AT_REQUIRED,
+        DateInFuture => FIELD_DATE_IN_FUTURE,
+        BoughtTooLongAgo => FIELD_BOUGHT_TOO_LONG_AGO,
+        TextTooLong | SpanTooLong => FIELD_TOO_LONG,
+        SamplesRequired => FIELD_SAMPLES_REQUIRED,
+        TooManySamples => FIELD_TOO_MANY_SAMPLES,
+        Last4Invalid => FIELD_LAST4_INVALID,
+        PercentInvalid => FIELD_PERCENT_INVALID,
+        PesticideRequired => FIELD_PESTICIDE_REQUIRED,
+        StripRequired => FIELD_STRIP_REQUIRED,
+        CorrectionInvalid => FIELD_CORRECTION_INVALID,
+        // Nothing more to say than "check this field" (the citizen forms never see the
+        // console's codes; the console words them in `staff/i18n.rs`).
+        Invalid
+        | TextInvalid
+        | DateInvalid
+        | TitleRequired
+        | TitleTooLong
+        | EndBeforeStart
+        | PlaceRequired
+        | JoinLinkRequired
+        | JoinLinkInvalid
+        | LinkInvalid
+        | CapacityInvalid
+        | LimitInvalid
+        | LimitAboveCapacity
+        | CapacityBelowBooked
+        | WindowEmpty
+        | ClosesAfterStart
+        | DeadlineAfterStart
+        | InPast
+        | InFuture
+        | OutletRequired
+        | UsernameInvalid
+        | PasswordTooShort
+        | PasswordTooLong
+        | OrganisationRequired
+        | OrganisationUnexpected
+        | OrganisationUnknown
+        | CaptionRequired
+        | PhotoRequired
+        | PhotoType
+        | PhotoTooLarge
+        | WeekdaysInvalid
+        | NoSessions
+        | TooManySessions
+        | LengthInvalid
+        | GapInvalid => FIELD_INVALID,
     }
 }
 

@@ -12,7 +12,7 @@ use crate::loaded::load;
 use crate::route::{self, use_params_map};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
-use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, SessionView};
+use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, FieldCode, SessionView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
@@ -49,11 +49,11 @@ pub fn BookPage() -> impl IntoView {
 }
 
 #[component]
-fn FieldError(field: &'static str, errors: RwSignal<BTreeMap<String, String>>) -> impl IntoView {
+fn FieldError(field: &'static str, errors: RwSignal<BTreeMap<String, FieldCode>>) -> impl IntoView {
     let lang = use_lang();
     view! {
         <p class="field-error" id=format!("{field}-error")>
-            {maybe_message(move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get()))))}
+            {maybe_message(move || errors.with(|e| e.get(field).map(|&c| field_msg(c).get(lang.get()))))}
         </p>
     }
 }
@@ -68,7 +68,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
     let adults = RwSignal::new(1u32);
     let children = RwSignal::new(0u32);
     let consent = RwSignal::new(false);
-    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let key = StoredValue::new(new_idempotency_key());
@@ -189,7 +189,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
 }
 
 /// Moves keyboard and screen-reader focus to the first field in error.
-fn focus_first_error(fields: &BTreeMap<String, String>) {
+fn focus_first_error(fields: &BTreeMap<String, FieldCode>) {
     let order = ["name", "phone", "adults", "party", "consent"];
     let Some(first) = order.iter().find(|f| fields.contains_key(**f)) else {
         return;

@@ -37,7 +37,7 @@ pub fn HomePage() -> impl IntoView {
     let filter = Memo::new(move |_| {
         let q = query.read();
         ActivityFilter {
-            category: q.get("category").filter(|c| !c.is_empty()),
+            category: q.get("category").and_then(|c| Category::parse(&c)),
             city: q.get("city").filter(|c| !c.is_empty()),
             date: q.get("date").and_then(|d| parse_date(&d)),
         }
@@ -47,13 +47,13 @@ pub fn HomePage() -> impl IntoView {
     let set_param = move |key: &'static str, value: String| {
         let mut f = filter.get_untracked();
         match key {
-            "category" => f.category = Some(value).filter(|v| !v.is_empty()),
+            "category" => f.category = Category::parse(&value),
             "city" => f.city = Some(value).filter(|v| !v.is_empty()),
             _ => f.date = parse_date(&value),
         }
         let mut parts = Vec::new();
-        if let Some(c) = &f.category {
-            parts.push(format!("category={}", js_sys::encode_uri_component(c)));
+        if let Some(c) = f.category {
+            parts.push(format!("category={}", c.as_str()));
         }
         if let Some(c) = &f.city {
             parts.push(format!("city={}", js_sys::encode_uri_component(c)));
@@ -77,7 +77,7 @@ pub fn HomePage() -> impl IntoView {
             <label for="filter-category">
                 <span>{t(i18n::FILTER_CATEGORY)}</span>
                 <select id="filter-category" on:change=move |ev| set_param.with_value(|f| f("category", event_target_value(&ev)))
-                    prop:value=text(move || filter.get().category.unwrap_or_default())>
+                    prop:value=text(move || filter.get().category.map(Category::as_str).unwrap_or_default().to_owned())>
                     <option value="">{t(i18n::FILTER_ALL)}</option>
                     {Category::ALL.into_iter().map(|c| view! {
                         <option value=c.as_str()>{t(category_msg(c))}</option>

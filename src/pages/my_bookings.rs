@@ -12,7 +12,7 @@ use crate::store::{self, RememberedBooking, RememberedSample};
 use crate::text::maybe_message;
 use labday_domain::booking::BookingCode;
 use labday_domain::sample::SampleLookup;
-use labday_domain::{ApiError, Phone};
+use labday_domain::{ApiError, FieldCode, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -45,7 +45,7 @@ fn MySamples() -> impl IntoView {
     let remembered = store::remembered_samples();
     let code = RwSignal::new(String::new());
     let last4 = RwSignal::new(String::new());
-    let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
+    let errors = RwSignal::new(std::collections::BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -73,7 +73,7 @@ fn MySamples() -> impl IntoView {
         });
     };
     let err_for = move |field: &'static str| {
-        maybe_message(move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get()))))
+        maybe_message(move || errors.with(|e| e.get(field).map(|&c| field_msg(c).get(lang.get()))))
     };
     view! {
         <section class="find">
@@ -176,7 +176,7 @@ fn FindBooking() -> impl IntoView {
     let lang = use_lang();
     let code = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
-    let field_error = RwSignal::new(None::<(&'static str, &'static str)>);
+    let field_error = RwSignal::new(None::<(&'static str, FieldCode)>);
     let failure = RwSignal::new(None::<ApiError>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

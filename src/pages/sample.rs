@@ -46,7 +46,7 @@ pub fn SamplePage() -> impl IntoView {
                 e.fields
                     .values()
                     .next()
-                    .map(|c| field_msg(c).get(lang.get_untracked())),
+                    .map(|&c| field_msg(c).get(lang.get_untracked())),
             ),
         }
     };

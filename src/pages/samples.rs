@@ -21,7 +21,7 @@ use labday_domain::sample::{
     OTHER, VARIETIES,
 };
 use labday_domain::time::parse_date;
-use labday_domain::{ApiError, ErrorCode, Phone, SessionView};
+use labday_domain::{ApiError, ErrorCode, FieldCode, Phone, SessionView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
@@ -97,7 +97,7 @@ fn Registration(session: SessionView) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let consent = RwSignal::new(false);
-    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<Vec<SampleView>>);
@@ -161,7 +161,7 @@ fn Registration(session: SessionView) -> impl IntoView {
     };
 
     let field_error = move |field: String| {
-        maybe_message(move || errors.with(|e| e.get(&field).map(|c| field_msg(c).get(lang.get()))))
+        maybe_message(move || errors.with(|e| e.get(&field).map(|&c| field_msg(c).get(lang.get()))))
     };
     let invalid =
         move |field: &'static str| text(move || errors.with(|e| e.contains_key(field)).to_string());
@@ -247,7 +247,7 @@ fn Registration(session: SessionView) -> impl IntoView {
 fn SampleRow(
     row: Row,
     rows: RwSignal<Vec<Row>>,
-    errors: RwSignal<BTreeMap<String, String>>,
+    errors: RwSignal<BTreeMap<String, FieldCode>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = row.id;
@@ -262,7 +262,7 @@ fn SampleRow(
                 } else {
                     e.get(&format!("samples.{i}.{field}"))
                 };
-                code.map(|c| field_msg(c).get(lang.get()))
+                code.map(|&c| field_msg(c).get(lang.get()))
             })
         })
     };
@@ -309,9 +309,9 @@ fn SampleRow(
 
 /// Shows field errors and moves focus to the first wrong field, in the order of the form.
 fn show_errors(
-    errors: RwSignal<BTreeMap<String, String>>,
+    errors: RwSignal<BTreeMap<String, FieldCode>>,
     rows: RwSignal<Vec<Row>>,
-    fields: &BTreeMap<String, String>,
+    fields: &BTreeMap<String, FieldCode>,
 ) {
     errors.set(fields.clone());
     let ids: Vec<u32> = rows.with_untracked(|r| r.iter().map(|r| r.id).collect());

@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate};
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::schedule::{ActivityDraft, ScheduledActivity};
 use labday_domain::staff::Role;
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -76,7 +76,7 @@ pub fn ActivityForm(
             let mut e = ApiError::new(ErrorCode::Invalid, "dates");
             for (key, s) in [("starts_on", starts_on), ("ends_on", ends_on)] {
                 if date(s).is_none() {
-                    e = e.with_field(key, "invalid");
+                    e = e.with_field(key, FieldCode::Invalid);
                 }
             }
             failure.set(Some(e));

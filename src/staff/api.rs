@@ -6,11 +6,14 @@ use crate::api::{answer, network, BASE};
 use gloo_net::http::Request;
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::photo::PhotoItem;
-use labday_domain::schedule::{ActivityDraft, OrganisationChoice, ScheduledActivity, SessionDraft};
+use labday_domain::schedule::{
+    ActivityDraft, CancelledSession, CreatedActivity, OrganisationChoice, ScheduledActivity,
+    SessionChanged, SessionDraft,
+};
 use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
 use labday_domain::{ApiError, ErrorCode, SessionView};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let response = Request::get(&format!("{BASE}{path}"))
@@ -37,25 +40,6 @@ async fn send<B: Serialize, T: DeserializeOwned>(
     answer(request.send().await.map_err(network)?).await
 }
 
-/// A created or edited activity's id.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ActivityId {
-    pub id: i64,
-}
-
-/// What a session edit did.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SessionChanged {
-    pub session: SessionView,
-    pub promoted_people: u32,
-}
-
-/// What cancelling a session did.
-#[derive(Debug, Clone, Deserialize)]
-pub struct CancelledSession {
-    pub cancelled_bookings: u32,
-}
-
 /// Every activity in this account's scope with all its sessions and their counts.
 pub async fn scheduled_activities() -> Result<Vec<ScheduledActivity>, ApiError> {
     get("/staff/activities").await
@@ -65,11 +49,11 @@ pub async fn organisations() -> Result<Vec<OrganisationChoice>, ApiError> {
     get("/staff/organisations").await
 }
 
-pub async fn create_activity(draft: &ActivityDraft) -> Result<ActivityId, ApiError> {
+pub async fn create_activity(draft: &ActivityDraft) -> Result<CreatedActivity, ApiError> {
     send("POST", "/staff/activities", draft).await
 }
 
-pub async fn update_activity(id: i64, draft: &ActivityDraft) -> Result<ActivityId, ApiError> {
+pub async fn update_activity(id: i64, draft: &ActivityDraft) -> Result<CreatedActivity, ApiError> {
     send("PUT", &format!("/staff/activities/{id}"), draft).await
 }
 

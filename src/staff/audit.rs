@@ -42,12 +42,12 @@ fn AuditTable() -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|e| {
-                                let action = e.action.clone();
+                                let action = s::action_label(e.action);
                                 view! {
                                     <tr>
                                         <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
                                         <td>{e.username.clone()}</td>
-                                        <td>{move || s::action_label(&action).map(|m| m.get(lang.get()).to_owned()).unwrap_or_else(|| action.clone())}</td>
+                                        <td>{move || action.get(lang.get())}</td>
                                         <td>{e.subject.clone()}</td>
                                     </tr>
                                 }

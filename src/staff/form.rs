@@ -4,15 +4,15 @@
 
 use crate::i18n::{error_msg, use_lang, Lang, Msg};
 use crate::staff::i18n::{field_error, field_label};
-use labday_domain::ApiError;
+use labday_domain::{ApiError, FieldCode};
 use leptos::prelude::*;
 
 /// A form's last server error, shared by its fields and its alert.
 pub type Failure = RwSignal<Option<ApiError>>;
 
 /// The error code the server reported against `key`, if any.
-fn code_of(failure: Failure, key: &'static str) -> Option<String> {
-    failure.with(|f| f.as_ref().and_then(|e| e.fields.get(key).cloned()))
+fn code_of(failure: Failure, key: &'static str) -> Option<FieldCode> {
+    failure.with(|f| f.as_ref().and_then(|e| e.fields.get(key).copied()))
 }
 
 /// The error shown beside a field (empty when there is none).
@@ -21,7 +21,7 @@ pub fn FieldError(failure: Failure, key: &'static str, id: &'static str) -> impl
     let lang = use_lang();
     view! {
         <p class="field-error" id=format!("{id}-error")>
-            {move || code_of(failure, key).map(|c| field_error(&c).get(lang.get()))}
+            {move || code_of(failure, key).map(|c| field_error(c).get(lang.get()))}
         </p>
     }
 }
@@ -92,8 +92,8 @@ pub fn FormAlert(
                     .iter()
                     .filter(|(k, _)| !shown.contains(&k.as_str()))
                     .map(|(k, c)| match field_label(k) {
-                        Some(label) => format!("{}{sep}{}", label.get(l), field_error(c).get(l)),
-                        None => field_error(c).get(l).to_owned(),
+                        Some(label) => format!("{}{sep}{}", label.get(l), field_error(*c).get(l)),
+                        None => field_error(*c).get(l).to_owned(),
                     })
                     .collect();
                 view! {

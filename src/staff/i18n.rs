@@ -4,6 +4,8 @@
 //! field error codes, so an error reads "地点：请填写地点" rather than a raw key.
 
 use crate::i18n::Msg;
+use labday_domain::staff::AuditAction;
+use labday_domain::FieldCode;
 
 macro_rules! messages {
     ($($name:ident = $zh:literal, $en:literal;)*) => {
@@ -109,6 +111,8 @@ messages! {
     ACTION_EXPORT_ROSTER = "导出名单", "Exported a roster";
     ACTION_ADD_MEDIA = "添加媒体报道", "Added media coverage";
     ACTION_ADD_PHOTO = "上传照片", "Uploaded a photo";
+    ACTION_RECEIVE_SAMPLE = "接收样品", "Received a sample";
+    ACTION_RECORD_TEST = "录入检测结果", "Entered a test result";
     FIELD_SERIES_FROM = "开始日期", "From";
     FIELD_TITLE_REQUIRED = "请填写名称", "Enter a title";
     FIELD_TITLE_TOO_LONG = "名称太长（最多 80 字）", "The title is too long (80 characters at most)";
@@ -183,64 +187,74 @@ pub fn field_label(field: &str) -> Option<Msg> {
     })
 }
 
-/// The text of a field error code, staff codes first, then the shared ones.
-pub fn field_error(code: &str) -> Msg {
+/// The text of a field error code in the console. Every code is listed: a new one does not
+/// compile until it has words here.
+pub fn field_error(code: FieldCode) -> Msg {
+    use FieldCode::*;
     match code {
-        "title_required" => FIELD_TITLE_REQUIRED,
-        "title_too_long" => FIELD_TITLE_TOO_LONG,
-        "text_too_long" => crate::i18n::FIELD_TOO_LONG,
-        "end_before_start" => FIELD_END_BEFORE_START,
-        "too_long" => FIELD_SPAN_TOO_LONG,
-        "place_required" => FIELD_PLACE_REQUIRED,
-        "join_link_required" => FIELD_JOIN_LINK_REQUIRED,
-        "join_link_invalid" | "link_invalid" => FIELD_LINK_INVALID,
-        "capacity_invalid" => FIELD_CAPACITY_INVALID,
-        "limit_invalid" => FIELD_LIMIT_INVALID,
-        "limit_above_capacity" => FIELD_LIMIT_ABOVE_CAPACITY,
-        "window_empty" => FIELD_WINDOW_EMPTY,
-        "closes_after_start" => FIELD_CLOSES_AFTER_START,
-        "deadline_after_start" => FIELD_DEADLINE_AFTER_START,
-        "in_past" => FIELD_IN_PAST,
-        "outlet_required" => FIELD_OUTLET_REQUIRED,
-        "in_future" => FIELD_IN_FUTURE,
-        "username_invalid" => FIELD_USERNAME_INVALID,
-        "password_too_short" => FIELD_PASSWORD_TOO_SHORT,
-        "password_too_long" => FIELD_PASSWORD_TOO_LONG,
-        "organisation_required" => FIELD_ORGANISATION_REQUIRED,
-        "organisation_unexpected" => FIELD_ORGANISATION_UNEXPECTED,
-        "organisation_unknown" => FIELD_ORGANISATION_UNKNOWN,
-        "caption_required" => FIELD_CAPTION_REQUIRED,
-        "photo_required" => FIELD_PHOTO_REQUIRED,
-        "photo_type" => FIELD_PHOTO_TYPE,
-        "photo_too_large" => FIELD_PHOTO_TOO_LARGE,
-        "weekdays_invalid" => FIELD_WEEKDAYS_INVALID,
-        "no_sessions" => FIELD_NO_SESSIONS,
-        "too_many_sessions" => FIELD_TOO_MANY_SESSIONS,
-        "length_invalid" => FIELD_LENGTH_INVALID,
-        "gap_invalid" => FIELD_GAP_INVALID,
-        "text_invalid" => FIELD_TEXT_INVALID,
-        "capacity_below_booked" => crate::i18n::ERR_CAPACITY_BELOW_BOOKED,
-        other => crate::i18n::field_msg(other),
+        TitleRequired => FIELD_TITLE_REQUIRED,
+        TitleTooLong => FIELD_TITLE_TOO_LONG,
+        TextTooLong => crate::i18n::FIELD_TOO_LONG,
+        EndBeforeStart => FIELD_END_BEFORE_START,
+        SpanTooLong => FIELD_SPAN_TOO_LONG,
+        PlaceRequired => FIELD_PLACE_REQUIRED,
+        JoinLinkRequired => FIELD_JOIN_LINK_REQUIRED,
+        JoinLinkInvalid | LinkInvalid => FIELD_LINK_INVALID,
+        CapacityInvalid => FIELD_CAPACITY_INVALID,
+        LimitInvalid => FIELD_LIMIT_INVALID,
+        LimitAboveCapacity => FIELD_LIMIT_ABOVE_CAPACITY,
+        WindowEmpty => FIELD_WINDOW_EMPTY,
+        ClosesAfterStart => FIELD_CLOSES_AFTER_START,
+        DeadlineAfterStart => FIELD_DEADLINE_AFTER_START,
+        InPast => FIELD_IN_PAST,
+        OutletRequired => FIELD_OUTLET_REQUIRED,
+        InFuture => FIELD_IN_FUTURE,
+        UsernameInvalid => FIELD_USERNAME_INVALID,
+        PasswordTooShort => FIELD_PASSWORD_TOO_SHORT,
+        PasswordTooLong => FIELD_PASSWORD_TOO_LONG,
+        OrganisationRequired => FIELD_ORGANISATION_REQUIRED,
+        OrganisationUnexpected => FIELD_ORGANISATION_UNEXPECTED,
+        OrganisationUnknown => FIELD_ORGANISATION_UNKNOWN,
+        CaptionRequired => FIELD_CAPTION_REQUIRED,
+        PhotoRequired => FIELD_PHOTO_REQUIRED,
+        PhotoType => FIELD_PHOTO_TYPE,
+        PhotoTooLarge => FIELD_PHOTO_TOO_LARGE,
+        WeekdaysInvalid => FIELD_WEEKDAYS_INVALID,
+        NoSessions => FIELD_NO_SESSIONS,
+        TooManySessions => FIELD_TOO_MANY_SESSIONS,
+        LengthInvalid => FIELD_LENGTH_INVALID,
+        GapInvalid => FIELD_GAP_INVALID,
+        TextInvalid => FIELD_TEXT_INVALID,
+        CapacityBelowBooked => crate::i18n::ERR_CAPACITY_BELOW_BOOKED,
+        // The citizen's words serve the console too (the sample desk, a holder's name).
+        Invalid | DateInvalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid
+        | AdultRequired | PartyTooLarge | ConsentRequired | CodeInvalid | VarietyRequired
+        | BoughtAtRequired | DateInFuture | BoughtTooLongAgo | SamplesRequired | TooManySamples
+        | Last4Invalid | PercentInvalid | PesticideRequired | StripRequired | CorrectionInvalid => {
+            crate::i18n::field_msg(code)
+        }
     }
 }
 
-/// The audit log's action names, in words.
-pub fn action_label(action: &str) -> Option<Msg> {
-    Some(match action {
-        "sign_in" => ACTION_SIGN_IN,
-        "create_staff" => ACTION_CREATE_STAFF,
-        "create_activity" => ACTION_CREATE_ACTIVITY,
-        "update_activity" => ACTION_UPDATE_ACTIVITY,
-        "create_sessions" => ACTION_CREATE_SESSIONS,
-        "update_session" => ACTION_UPDATE_SESSION,
-        "cancel_session" => ACTION_CANCEL_SESSION,
-        "check_in" => ACTION_CHECK_IN,
-        "mark_no_shows" => ACTION_MARK_NO_SHOWS,
-        "export_roster" => ACTION_EXPORT_ROSTER,
-        "add_media" => ACTION_ADD_MEDIA,
-        "add_photo" => ACTION_ADD_PHOTO,
-        _ => return None,
-    })
+/// The audit log's action names, in words. Every action is listed: a new one does not
+/// compile until it has words here.
+pub fn action_label(action: AuditAction) -> Msg {
+    match action {
+        AuditAction::SignIn => ACTION_SIGN_IN,
+        AuditAction::CreateStaff => ACTION_CREATE_STAFF,
+        AuditAction::CreateActivity => ACTION_CREATE_ACTIVITY,
+        AuditAction::UpdateActivity => ACTION_UPDATE_ACTIVITY,
+        AuditAction::CreateSessions => ACTION_CREATE_SESSIONS,
+        AuditAction::UpdateSession => ACTION_UPDATE_SESSION,
+        AuditAction::CancelSession => ACTION_CANCEL_SESSION,
+        AuditAction::CheckIn => ACTION_CHECK_IN,
+        AuditAction::MarkNoShows => ACTION_MARK_NO_SHOWS,
+        AuditAction::ExportRoster => ACTION_EXPORT_ROSTER,
+        AuditAction::AddMedia => ACTION_ADD_MEDIA,
+        AuditAction::AddPhoto => ACTION_ADD_PHOTO,
+        AuditAction::ReceiveSample => ACTION_RECEIVE_SAMPLE,
+        AuditAction::RecordTest => ACTION_RECORD_TEST,
+    }
 }
 
 #[cfg(test)]
@@ -248,26 +262,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_audit_action_reads_as_words_in_both_languages() {
+        for &action in AuditAction::ALL {
+            let m = action_label(action);
+            assert!(
+                !m.zh.is_empty() && !m.en.is_empty() && m.zh != m.en,
+                "{action}"
+            );
+        }
+    }
+
+    #[test]
     fn every_staff_field_code_reads_as_words_in_both_languages() {
         for code in [
-            "title_required",
-            "place_required",
-            "join_link_required",
-            "capacity_invalid",
-            "limit_above_capacity",
-            "window_empty",
-            "closes_after_start",
-            "deadline_after_start",
-            "in_past",
-            "link_invalid",
-            "outlet_required",
-            "username_invalid",
-            "password_too_short",
-            "organisation_required",
-            "caption_required",
-            "photo_type",
-            "photo_too_large",
-            "no_sessions",
+            FieldCode::TitleRequired,
+            FieldCode::PlaceRequired,
+            FieldCode::JoinLinkRequired,
+            FieldCode::CapacityInvalid,
+            FieldCode::LimitAboveCapacity,
+            FieldCode::WindowEmpty,
+            FieldCode::ClosesAfterStart,
+            FieldCode::DeadlineAfterStart,
+            FieldCode::InPast,
+            FieldCode::LinkInvalid,
+            FieldCode::OutletRequired,
+            FieldCode::UsernameInvalid,
+            FieldCode::PasswordTooShort,
+            FieldCode::OrganisationRequired,
+            FieldCode::CaptionRequired,
+            FieldCode::PhotoType,
+            FieldCode::PhotoTooLarge,
+            FieldCode::NoSessions,
         ] {
             let m = field_error(code);
             assert_ne!(

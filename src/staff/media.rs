@@ -10,7 +10,7 @@ use crate::staff::form::{Failure, FieldError, FormAlert, Input};
 use crate::staff::i18n as s;
 use labday_domain::media::MediaDraft;
 use labday_domain::photo::PHOTO_MAX_BYTES;
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -83,7 +83,8 @@ fn MediaForm(activity_id: i64, #[prop(into)] on_saved: Callback<()>) -> impl Int
         saved.set(String::new());
         let Ok(published_on) = date.get_untracked().parse() else {
             failure.set(Some(
-                ApiError::new(ErrorCode::Invalid, "date").with_field("published_on", "invalid"),
+                ApiError::new(ErrorCode::Invalid, "date")
+                    .with_field("published_on", FieldCode::Invalid),
             ));
             return;
         };
@@ -148,14 +149,14 @@ fn PhotoForm(activity_id: i64, #[prop(into)] on_saved: Callback<()>) -> impl Int
             .and_then(|files| files.get(0));
         // Checked here too, so a phone does not send 20 MB only to hear it is too big.
         let local = match &file {
-            None => Some("photo_required"),
-            Some(f) if f.size() > PHOTO_MAX_BYTES as f64 => Some("photo_too_large"),
+            None => Some(FieldCode::PhotoRequired),
+            Some(f) if f.size() > PHOTO_MAX_BYTES as f64 => Some(FieldCode::PhotoTooLarge),
             Some(_) => None,
         };
         if let Some(code) = local {
             let mut e = ApiError::new(ErrorCode::Invalid, "photo").with_field("photo", code);
             if caption.get_untracked().trim().is_empty() {
-                e = e.with_field("caption", "caption_required");
+                e = e.with_field("caption", FieldCode::CaptionRequired);
             }
             failure.set(Some(e));
             return;

@@ -12,7 +12,7 @@ use crate::staff::scanner;
 use labday_domain::sample::{
     Method, SampleStatus, SampleView, StripReading, TestEntry, STRIP_PESTICIDES,
 };
-use labday_domain::ApiError;
+use labday_domain::{ApiError, FieldCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
@@ -317,7 +317,7 @@ fn ResultForm(
     let value = RwSignal::new(String::new());
     let pesticide = RwSignal::new(String::new());
     let strip = RwSignal::new(None::<StripReading>);
-    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let c = StoredValue::new(code.clone());
@@ -358,7 +358,7 @@ fn ResultForm(
         });
     };
     let err = move |field: &'static str| {
-        move || errors.with(|e| e.get(field).map(|c| field_msg(c).get(lang.get())))
+        move || errors.with(|e| e.get(field).map(|&c| field_msg(c).get(lang.get())))
     };
     let (reading_id, pest_id, list_id) = (
         format!("reading-{code}"),

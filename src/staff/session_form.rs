@@ -10,7 +10,7 @@ use crate::staff::i18n as s;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use labday_domain::activity::Localised;
 use labday_domain::schedule::{ScheduledSession, SessionDraft};
-use labday_domain::{ApiError, ErrorCode, SessionFormat};
+use labday_domain::{ApiError, ErrorCode, FieldCode, SessionFormat};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -89,7 +89,7 @@ pub fn SessionForm(
         let ends_at = day.zip(time(ends)).map(|(d, t)| d.and_time(t));
         for (key, value) in [("starts_at", starts_at), ("ends_at", ends_at)] {
             if value.is_none() {
-                err = err.with_field(key, "invalid");
+                err = err.with_field(key, FieldCode::Invalid);
             }
         }
         let window: Vec<Option<NaiveDateTime>> = [opens, closes, cancel_by]
@@ -101,7 +101,7 @@ pub fn SessionForm(
             .zip(&window)
         {
             if value.is_none() {
-                err = err.with_field(key, "invalid");
+                err = err.with_field(key, FieldCode::Invalid);
             }
         }
         match (starts_at, ends_at, window[0], window[1], window[2]) {
@@ -165,9 +165,9 @@ pub fn SessionForm(
             match done {
                 Ok(message) => on_saved.run(message),
                 // The capacity refusal belongs beside the capacity field.
-                Err(e) if e.code == ErrorCode::CapacityBelowBooked => {
-                    failure.set(Some(e.with_field("capacity", "capacity_below_booked")))
-                }
+                Err(e) if e.code == ErrorCode::CapacityBelowBooked => failure.set(Some(
+                    e.with_field("capacity", FieldCode::CapacityBelowBooked),
+                )),
                 Err(e) => failure.set(Some(e)),
             }
         });

@@ -185,20 +185,28 @@ mod tests {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ActivityFilter {
-    /// `lab_open_day`, `demo`, `quick_test`, `cloud_classroom` or `certification_week`.
-    pub category: Option<String>,
+    /// Only activities of this category; empty is no filter, any other value a 400.
+    #[serde(default, deserialize_with = "empty_is_none")]
+    pub category: Option<Category>,
     /// City name in either language, e.g. `南昌` or `Nanchang`.
     pub city: Option<String>,
     /// Only activities running on this date (`YYYY-MM-DD`).
     pub date: Option<NaiveDate>,
 }
 
+/// `category=` (an emptied select in a shared link) filters nothing, as no `category` does.
+fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Category>, D::Error> {
+    match Option::<String>::deserialize(d)?.as_deref() {
+        None | Some("") => Ok(None),
+        Some(raw) => Category::parse(raw)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown category `{raw}`"))),
+    }
+}
+
 impl ActivityFilter {
     pub fn matches(&self, a: &ActivitySummary) -> bool {
-        let category = match self.category.as_deref().filter(|c| !c.is_empty()) {
-            None => true,
-            Some(raw) => Category::parse(raw).is_some_and(|c| c.matches(a)),
-        };
+        let category = self.category.is_none_or(|c| c.matches(a));
         let city = match self
             .city
             .as_deref()

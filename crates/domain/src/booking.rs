@@ -6,7 +6,7 @@ mod admission;
 pub use admission::{cancel, decide, PhoneFacts, Release, Rules, SessionFacts, Snapshot};
 
 use crate::activity::Localised;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::phone::Phone;
 use crate::session::SessionView;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -21,16 +21,16 @@ pub const NAME_MAX_CHARS: usize = 40;
 pub struct HolderName(String);
 
 impl HolderName {
-    pub fn parse(raw: &str) -> Result<HolderName, &'static str> {
+    pub fn parse(raw: &str) -> Result<HolderName, FieldCode> {
         let name = raw.trim();
         if name.is_empty() {
-            return Err("name_required");
+            return Err(FieldCode::NameRequired);
         }
         if name.chars().count() > NAME_MAX_CHARS {
-            return Err("name_too_long");
+            return Err(FieldCode::NameTooLong);
         }
         if name.chars().any(char::is_control) {
-            return Err("name_invalid");
+            return Err(FieldCode::NameInvalid);
         }
         Ok(HolderName(name.to_owned()))
     }
@@ -92,11 +92,11 @@ impl PartyError {
     }
 
     /// The error code the form shows.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            PartyError::AdultRequired => "adult_required",
+            PartyError::AdultRequired => FieldCode::AdultRequired,
             PartyError::TooManyAdults | PartyError::TooManyChildren | PartyError::TooLarge => {
-                "party_too_large"
+                FieldCode::PartyTooLarge
             }
         }
     }
@@ -171,7 +171,7 @@ impl BookingRequest {
             .map_err(|e| err_field(&mut err, e.field(), e.code()));
         if !self.consent {
             err.fields
-                .insert("consent".into(), "consent_required".into());
+                .insert("consent".into(), FieldCode::ConsentRequired);
         }
         match (name, phone, party) {
             (Ok(name), Ok(phone), Ok(party)) if err.fields.is_empty() => Ok(ValidBooking {
@@ -185,8 +185,8 @@ impl BookingRequest {
     }
 }
 
-fn err_field(err: &mut ApiError, field: &str, code: &str) {
-    err.fields.insert(field.to_owned(), code.to_owned());
+fn err_field(err: &mut ApiError, field: &str, code: FieldCode) {
+    err.fields.insert(field.to_owned(), code);
 }
 
 /// What a booking's status is.
@@ -325,7 +325,7 @@ impl BookingCode {
     }
 
     /// Accepts what a person types: any case, spaces and dashes ignored.
-    pub fn parse(raw: &str) -> Result<BookingCode, &'static str> {
+    pub fn parse(raw: &str) -> Result<BookingCode, FieldCode> {
         let code: String = raw
             .chars()
             .filter(|c| !matches!(c, ' ' | '-'))
@@ -334,7 +334,7 @@ impl BookingCode {
         if code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
             Ok(BookingCode(code))
         } else {
-            Err("code_invalid")
+            Err(FieldCode::CodeInvalid)
         }
     }
 
@@ -349,7 +349,7 @@ impl BookingCode {
 }
 
 impl TryFrom<String> for BookingCode {
-    type Error = &'static str;
+    type Error = FieldCode;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         BookingCode::parse(&value)
     }
@@ -431,10 +431,10 @@ mod tests {
         };
         let err = bad.validate(5).unwrap_err();
         assert_eq!(err.code, ErrorCode::Invalid);
-        assert_eq!(err.fields["name"], "name_required");
-        assert_eq!(err.fields["phone"], "phone_invalid");
-        assert_eq!(err.fields["adults"], "adult_required");
-        assert_eq!(err.fields["consent"], "consent_required");
+        assert_eq!(err.fields["name"], FieldCode::NameRequired);
+        assert_eq!(err.fields["phone"], FieldCode::PhoneInvalid);
+        assert_eq!(err.fields["adults"], FieldCode::AdultRequired);
+        assert_eq!(err.fields["consent"], FieldCode::ConsentRequired);
     }
 
     #[test]
@@ -446,7 +446,7 @@ mod tests {
         };
         assert_eq!(
             big.validate(5).unwrap_err().fields["party"],
-            "party_too_large"
+            FieldCode::PartyTooLarge
         );
         assert!(big.validate(6).is_ok());
         let huge = BookingRequest {
@@ -471,7 +471,7 @@ mod tests {
         };
         assert_eq!(
             wrap.validate(5).unwrap_err().fields["children"],
-            "party_too_large"
+            FieldCode::PartyTooLarge
         );
         let adults = BookingRequest {
             adults: u32::MAX,
@@ -480,7 +480,7 @@ mod tests {
         };
         assert_eq!(
             adults.validate(5).unwrap_err().fields["adults"],
-            "party_too_large"
+            FieldCode::PartyTooLarge
         );
         let many_children = BookingRequest {
             adults: 1,
@@ -489,7 +489,7 @@ mod tests {
         };
         assert_eq!(
             many_children.validate(100).unwrap_err().fields["children"],
-            "party_too_large"
+            FieldCode::PartyTooLarge
         );
         assert_eq!(
             Party::parse(20, 0, u32::MAX).map(Party::people),

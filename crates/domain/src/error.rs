@@ -102,6 +102,79 @@ impl ErrorCode {
     }
 }
 
+wire_enum! {
+    /// Why one field of a request is refused: the values of `ApiError.fields`. The front end
+    /// shows each in the reader's language (`src/i18n.rs`, `src/staff/i18n.rs`, each an
+    /// exhaustive match, so a new code needs its words before anything compiles).
+    pub enum FieldCode {
+        /// Anything else wrong with the value (also the front end's own checks).
+        Invalid = "invalid",
+        /// Text longer than its field allows.
+        TextTooLong = "text_too_long",
+        /// Text with characters that cannot be used (controls, bidirectional overrides).
+        TextInvalid = "text_invalid",
+        /// Not a date in service (2000–2999), or not a date at all.
+        DateInvalid = "date_invalid",
+        NameRequired = "name_required",
+        NameTooLong = "name_too_long",
+        NameInvalid = "name_invalid",
+        PhoneInvalid = "phone_invalid",
+        AdultRequired = "adult_required",
+        PartyTooLarge = "party_too_large",
+        ConsentRequired = "consent_required",
+        /// Not a booking or sample code.
+        CodeInvalid = "code_invalid",
+        VarietyRequired = "variety_required",
+        BoughtAtRequired = "bought_at_required",
+        DateInFuture = "date_in_future",
+        BoughtTooLongAgo = "bought_too_long_ago",
+        SamplesRequired = "samples_required",
+        TooManySamples = "too_many_samples",
+        Last4Invalid = "last4_invalid",
+        PercentInvalid = "percent_invalid",
+        PesticideRequired = "pesticide_required",
+        StripRequired = "strip_required",
+        /// `corrects` names no current test of this sample.
+        CorrectionInvalid = "correction_invalid",
+        TitleRequired = "title_required",
+        TitleTooLong = "title_too_long",
+        EndBeforeStart = "end_before_start",
+        /// A span of time longer than allowed (an activity's days, a session's hours, a
+        /// series' dates, a window's minutes). Too-long text is `text_too_long`.
+        SpanTooLong = "too_long",
+        PlaceRequired = "place_required",
+        JoinLinkRequired = "join_link_required",
+        JoinLinkInvalid = "join_link_invalid",
+        LinkInvalid = "link_invalid",
+        CapacityInvalid = "capacity_invalid",
+        LimitInvalid = "limit_invalid",
+        LimitAboveCapacity = "limit_above_capacity",
+        /// Capacity below the people already booked (the console's own check).
+        CapacityBelowBooked = "capacity_below_booked",
+        WindowEmpty = "window_empty",
+        ClosesAfterStart = "closes_after_start",
+        DeadlineAfterStart = "deadline_after_start",
+        InPast = "in_past",
+        InFuture = "in_future",
+        OutletRequired = "outlet_required",
+        UsernameInvalid = "username_invalid",
+        PasswordTooShort = "password_too_short",
+        PasswordTooLong = "password_too_long",
+        OrganisationRequired = "organisation_required",
+        OrganisationUnexpected = "organisation_unexpected",
+        OrganisationUnknown = "organisation_unknown",
+        CaptionRequired = "caption_required",
+        PhotoRequired = "photo_required",
+        PhotoType = "photo_type",
+        PhotoTooLarge = "photo_too_large",
+        WeekdaysInvalid = "weekdays_invalid",
+        NoSessions = "no_sessions",
+        TooManySessions = "too_many_sessions",
+        LengthInvalid = "length_invalid",
+        GapInvalid = "gap_invalid",
+    }
+}
+
 /// The error body of every failed API call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -109,7 +182,7 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, String>,
+    pub fields: BTreeMap<String, FieldCode>,
 }
 
 impl ApiError {
@@ -122,8 +195,8 @@ impl ApiError {
     }
 
     /// Adds a per-field error code (e.g. `phone` → `phone_invalid`).
-    pub fn with_field(mut self, field: &str, code: &str) -> Self {
-        self.fields.insert(field.to_owned(), code.to_owned());
+    pub fn with_field(mut self, field: &str, code: FieldCode) -> Self {
+        self.fields.insert(field.to_owned(), code);
         self
     }
 }

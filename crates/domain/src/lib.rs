@@ -3,6 +3,9 @@
 //! re-checks everything; the front end runs the same code so a citizen sees the same error
 //! before sending. Nothing here does I/O, so it builds for wasm32 and native alike.
 
+#[macro_use]
+mod wire;
+
 pub mod activity;
 pub mod booking;
 pub mod calendar;
@@ -26,6 +29,6 @@ pub use activity::{
 pub use booking::{
     BookingCode, BookingLookup, BookingRequest, BookingStatus, BookingView, HolderName, Party,
 };
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ErrorCode, FieldCode};
 pub use phone::Phone;
 pub use session::{Availability, SessionFormat, SessionStatus, SessionView, WindowState};

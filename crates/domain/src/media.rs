@@ -1,7 +1,7 @@
 //! Press and web coverage of an activity, collected for the written summary each event must
 //! file: a link, the outlet that published it, and the date. (Photos are not kept here.)
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::schedule::is_web_link;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -47,20 +47,20 @@ impl MediaDraft {
         };
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
         if !is_web_link(&draft.link) || draft.link.chars().count() > LINK_MAX_CHARS {
-            err = err.with_field("link", "link_invalid");
+            err = err.with_field("link", FieldCode::LinkInvalid);
         }
         if draft.outlet.is_empty() {
-            err = err.with_field("outlet", "outlet_required");
+            err = err.with_field("outlet", FieldCode::OutletRequired);
         } else if draft.outlet.chars().count() > OUTLET_MAX_CHARS {
-            err = err.with_field("outlet", "text_too_long");
+            err = err.with_field("outlet", FieldCode::TextTooLong);
         }
         if draft.headline.chars().count() > HEADLINE_MAX_CHARS {
-            err = err.with_field("headline", "text_too_long");
+            err = err.with_field("headline", FieldCode::TextTooLong);
         }
         if !crate::time::in_service(draft.published_on) {
-            err = err.with_field("published_on", "date_invalid");
+            err = err.with_field("published_on", FieldCode::DateInvalid);
         } else if draft.published_on > today {
-            err = err.with_field("published_on", "in_future");
+            err = err.with_field("published_on", FieldCode::InFuture);
         }
         if err.fields.is_empty() {
             Ok(ValidMedia(draft))
@@ -122,8 +122,8 @@ mod tests {
         }
         .validate(today())
         .unwrap_err();
-        assert_eq!(e.fields["link"], "link_invalid");
-        assert_eq!(e.fields["outlet"], "outlet_required");
-        assert_eq!(e.fields["published_on"], "in_future");
+        assert_eq!(e.fields["link"], FieldCode::LinkInvalid);
+        assert_eq!(e.fields["outlet"], FieldCode::OutletRequired);
+        assert_eq!(e.fields["published_on"], FieldCode::InFuture);
     }
 }

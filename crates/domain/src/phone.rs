@@ -1,6 +1,7 @@
 //! Mainland mobile numbers: the key a booking is tied to, and personal data that is shown
 //! masked (`138****8000`) everywhere except where its holder typed it.
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 
 /// A mainland China mobile number, normalised to its 11 digits.
@@ -12,7 +13,7 @@ pub struct Phone(String);
 impl Phone {
     /// Accepts `13800138000`, `+8613800138000`, `008613800138000`, with spaces or dashes.
     /// Deliberately loose past the `1[3-9]` prefix: number ranges change.
-    pub fn parse(raw: &str) -> Result<Phone, &'static str> {
+    pub fn parse(raw: &str) -> Result<Phone, FieldCode> {
         let digits: String = raw
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
@@ -29,7 +30,7 @@ impl Phone {
         if ok {
             Ok(Phone(digits.to_owned()))
         } else {
-            Err("phone_invalid")
+            Err(FieldCode::PhoneInvalid)
         }
     }
 
@@ -49,7 +50,7 @@ impl Phone {
 }
 
 impl TryFrom<String> for Phone {
-    type Error = &'static str;
+    type Error = FieldCode;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Phone::parse(&value)
     }

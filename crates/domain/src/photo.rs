@@ -6,7 +6,7 @@ mod metadata;
 
 pub use metadata::strip_metadata;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, FieldCode};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
@@ -94,19 +94,19 @@ pub fn validate_photo(
     let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
     let caption = caption.trim();
     if caption.is_empty() {
-        err = err.with_field("caption", "caption_required");
+        err = err.with_field("caption", FieldCode::CaptionRequired);
     } else if caption.chars().count() > CAPTION_MAX_CHARS {
-        err = err.with_field("caption", "text_too_long");
+        err = err.with_field("caption", FieldCode::TextTooLong);
     } else if caption.chars().any(char::is_control) {
-        err = err.with_field("caption", "text_invalid");
+        err = err.with_field("caption", FieldCode::TextInvalid);
     }
     let image_type = ImageType::sniff(&bytes);
     if bytes.is_empty() {
-        err = err.with_field("photo", "photo_required");
+        err = err.with_field("photo", FieldCode::PhotoRequired);
     } else if bytes.len() > PHOTO_MAX_BYTES {
-        err = err.with_field("photo", "photo_too_large");
+        err = err.with_field("photo", FieldCode::PhotoTooLarge);
     } else if image_type.is_none() {
-        err = err.with_field("photo", "photo_type");
+        err = err.with_field("photo", FieldCode::PhotoType);
     }
     match image_type {
         Some(image_type) if err.fields.is_empty() => Ok(ValidPhoto {
@@ -172,16 +172,16 @@ mod tests {
     fn missing_captions_wrong_types_and_huge_files_are_refused_by_field() {
         let e = validate_photo(1, "  ", b"GIF89a".to_vec()).unwrap_err();
         assert_eq!(e.code, ErrorCode::Invalid);
-        assert_eq!(e.fields["caption"], "caption_required");
-        assert_eq!(e.fields["photo"], "photo_type");
+        assert_eq!(e.fields["caption"], FieldCode::CaptionRequired);
+        assert_eq!(e.fields["photo"], FieldCode::PhotoType);
         let mut huge = PNG.to_vec();
         huge.resize(PHOTO_MAX_BYTES + 1, 0);
         let e = validate_photo(1, "合影", huge).unwrap_err();
-        assert_eq!(e.fields["photo"], "photo_too_large");
+        assert_eq!(e.fields["photo"], FieldCode::PhotoTooLarge);
         assert!(!e.fields.contains_key("caption"));
         let e = validate_photo(1, &"长".repeat(CAPTION_MAX_CHARS + 1), Vec::new()).unwrap_err();
-        assert_eq!(e.fields["caption"], "text_too_long");
-        assert_eq!(e.fields["photo"], "photo_required");
+        assert_eq!(e.fields["caption"], FieldCode::TextTooLong);
+        assert_eq!(e.fields["photo"], FieldCode::PhotoRequired);
         let mut at_limit = PNG.to_vec();
         at_limit.resize(PHOTO_MAX_BYTES, 0);
         assert!(validate_photo(1, "合影", at_limit).is_ok());

@@ -10,7 +10,7 @@
 
 use crate::activity::Localised;
 use crate::booking::{BookingCode, HolderName};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::phone::Phone;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -211,18 +211,18 @@ pub struct ValidRegistration {
     pub items: Vec<ValidSampleItem>,
 }
 
-fn field(err: &mut ApiError, name: &str, code: &str) {
-    err.fields.insert(name.to_owned(), code.to_owned());
+fn field(err: &mut ApiError, name: &str, code: FieldCode) {
+    err.fields.insert(name.to_owned(), code);
 }
 
-fn short_text(raw: &str, max: usize, missing: &'static str) -> Result<String, &'static str> {
+fn short_text(raw: &str, max: usize, missing: FieldCode) -> Result<String, FieldCode> {
     let text = raw.trim();
     if text.is_empty() {
         Err(missing)
     } else if text.chars().count() > max {
-        Err("too_long")
+        Err(FieldCode::TextTooLong)
     } else if text.chars().any(char::is_control) {
-        Err("text_invalid")
+        Err(FieldCode::TextInvalid)
     } else {
         Ok(text.to_owned())
     }
@@ -232,34 +232,39 @@ impl SampleItem {
     fn validate(
         &self,
         today: NaiveDate,
-    ) -> Result<ValidSampleItem, Vec<(&'static str, &'static str)>> {
+    ) -> Result<ValidSampleItem, Vec<(&'static str, FieldCode)>> {
         let mut errors = Vec::new();
         let variety_other = match Variety::find(&self.variety) {
             None => {
-                errors.push(("variety", "variety_required"));
+                errors.push(("variety", FieldCode::VarietyRequired));
                 String::new()
             }
-            Some(v) if v.key == OTHER => {
-                short_text(&self.variety_other, NAME_MAX_CHARS, "variety_required").unwrap_or_else(
-                    |c| {
-                        errors.push(("variety_other", c));
-                        String::new()
-                    },
-                )
-            }
+            Some(v) if v.key == OTHER => short_text(
+                &self.variety_other,
+                NAME_MAX_CHARS,
+                FieldCode::VarietyRequired,
+            )
+            .unwrap_or_else(|c| {
+                errors.push(("variety_other", c));
+                String::new()
+            }),
             Some(_) => String::new(),
         };
-        let bought_at = short_text(&self.bought_at, PLACE_MAX_CHARS, "bought_at_required")
-            .unwrap_or_else(|c| {
-                errors.push(("bought_at", c));
-                String::new()
-            });
+        let bought_at = short_text(
+            &self.bought_at,
+            PLACE_MAX_CHARS,
+            FieldCode::BoughtAtRequired,
+        )
+        .unwrap_or_else(|c| {
+            errors.push(("bought_at", c));
+            String::new()
+        });
         if !crate::time::in_service(self.bought_on) {
-            errors.push(("bought_on", "date_invalid"));
+            errors.push(("bought_on", FieldCode::DateInvalid));
         } else if self.bought_on > today {
-            errors.push(("bought_on", "date_in_future"));
+            errors.push(("bought_on", FieldCode::DateInFuture));
         } else if (today - self.bought_on).num_days() > MAX_PURCHASE_AGE_DAYS {
-            errors.push(("bought_on", "bought_too_long_ago"));
+            errors.push(("bought_on", FieldCode::BoughtTooLongAgo));
         }
         if errors.is_empty() {
             Ok(ValidSampleItem {
@@ -282,12 +287,12 @@ impl SampleRegistration {
         let name = HolderName::parse(&self.name).map_err(|c| field(&mut err, "name", c));
         let phone = Phone::parse(&self.phone).map_err(|c| field(&mut err, "phone", c));
         if !self.consent {
-            err = err.with_field("consent", "consent_required");
+            err = err.with_field("consent", FieldCode::ConsentRequired);
         }
         if self.samples.is_empty() {
-            err = err.with_field("samples", "samples_required");
+            err = err.with_field("samples", FieldCode::SamplesRequired);
         } else if self.samples.len() > MAX_SAMPLES_PER_PHONE as usize {
-            err = err.with_field("samples", "too_many_samples");
+            err = err.with_field("samples", FieldCode::TooManySamples);
         }
         let mut items = Vec::new();
         for (i, item) in self.samples.iter().enumerate() {
@@ -331,7 +336,7 @@ impl SampleLookup {
             .filter(|c| !c.is_whitespace())
             .collect();
         if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
-            err = err.with_field("phone_last4", "last4_invalid");
+            err = err.with_field("phone_last4", FieldCode::Last4Invalid);
         }
         match code {
             Ok(code) if err.fields.is_empty() => Ok((code, last4)),
@@ -506,13 +511,13 @@ impl TestEntry {
         match self.method {
             Method::EnzymeInhibition => match self.inhibition_pct.and_then(tenths) {
                 Some(inhibition_tenths) => Ok(Reading::Enzyme { inhibition_tenths }),
-                None => Err(err.with_field("inhibition_pct", "percent_invalid")),
+                None => Err(err.with_field("inhibition_pct", FieldCode::PercentInvalid)),
             },
             Method::ColloidalGold => {
                 let pesticide = short_text(
                     self.pesticide.as_deref().unwrap_or(""),
                     NAME_MAX_CHARS,
-                    "pesticide_required",
+                    FieldCode::PesticideRequired,
                 );
                 match (pesticide, self.strip) {
                     (Ok(pesticide), Some(reading)) => Ok(Reading::Strip { pesticide, reading }),
@@ -522,7 +527,7 @@ impl TestEntry {
                             err = err.with_field("pesticide", code);
                         }
                         if strip.is_none() {
-                            err = err.with_field("strip", "strip_required");
+                            err = err.with_field("strip", FieldCode::StripRequired);
                         }
                         Err(err)
                     }
@@ -869,7 +874,7 @@ mod tests {
                 corrects: None,
             };
             let err = entry.validate().unwrap_err();
-            assert_eq!(err.fields["inhibition_pct"], "percent_invalid");
+            assert_eq!(err.fields["inhibition_pct"], FieldCode::PercentInvalid);
         }
         let missing = TestEntry {
             method: Method::EnzymeInhibition,
@@ -892,8 +897,8 @@ mod tests {
             Positive
         );
         let err = strip(None, " ").unwrap_err();
-        assert_eq!(err.fields["pesticide"], "pesticide_required");
-        assert_eq!(err.fields["strip"], "strip_required");
+        assert_eq!(err.fields["pesticide"], FieldCode::PesticideRequired);
+        assert_eq!(err.fields["strip"], FieldCode::StripRequired);
     }
 
     #[test]
@@ -995,11 +1000,20 @@ mod tests {
         ])
         .validate(today)
         .unwrap_err();
-        assert_eq!(err.fields["samples.1.variety"], "variety_required");
-        assert_eq!(err.fields["samples.1.bought_at"], "bought_at_required");
-        assert_eq!(err.fields["samples.1.bought_on"], "date_in_future");
-        assert_eq!(err.fields["samples.2.variety_other"], "variety_required");
-        assert_eq!(err.fields["samples.2.bought_on"], "bought_too_long_ago");
+        assert_eq!(err.fields["samples.1.variety"], FieldCode::VarietyRequired);
+        assert_eq!(
+            err.fields["samples.1.bought_at"],
+            FieldCode::BoughtAtRequired
+        );
+        assert_eq!(err.fields["samples.1.bought_on"], FieldCode::DateInFuture);
+        assert_eq!(
+            err.fields["samples.2.variety_other"],
+            FieldCode::VarietyRequired
+        );
+        assert_eq!(
+            err.fields["samples.2.bought_on"],
+            FieldCode::BoughtTooLongAgo
+        );
         assert!(!err.fields.keys().any(|k| k.starts_with("samples.0")));
     }
 
@@ -1009,11 +1023,11 @@ mod tests {
         let mut r = registration(vec![]);
         r.consent = false;
         let err = r.validate(today).unwrap_err();
-        assert_eq!(err.fields["samples"], "samples_required");
-        assert_eq!(err.fields["consent"], "consent_required");
+        assert_eq!(err.fields["samples"], FieldCode::SamplesRequired);
+        assert_eq!(err.fields["consent"], FieldCode::ConsentRequired);
         let six = vec![item("spinach", "", "市场", today); 6];
         let err = registration(six).validate(today).unwrap_err();
-        assert_eq!(err.fields["samples"], "too_many_samples");
+        assert_eq!(err.fields["samples"], FieldCode::TooManySamples);
     }
 
     #[test]
@@ -1028,8 +1042,8 @@ mod tests {
             phone_last4: "90a0".into(),
         };
         let err = bad.validate().unwrap_err();
-        assert_eq!(err.fields["code"], "code_invalid");
-        assert_eq!(err.fields["phone_last4"], "last4_invalid");
+        assert_eq!(err.fields["code"], FieldCode::CodeInvalid);
+        assert_eq!(err.fields["phone_last4"], FieldCode::Last4Invalid);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use crate::activity::{ActivityKind, Localised};
 use crate::booking::PARTY_HARD_LIMIT;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::session::SessionFormat;
 use crate::time::in_service;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
@@ -69,14 +69,11 @@ impl FieldErrors {
         ))
     }
 
-    fn add(&mut self, field: &str, code: &str) {
-        self.0
-            .fields
-            .entry(field.to_owned())
-            .or_insert(code.to_owned());
+    fn add(&mut self, field: &str, code: FieldCode) {
+        self.0.fields.entry(field.to_owned()).or_insert(code);
     }
 
-    fn check(&mut self, ok: bool, field: &str, code: &str) {
+    fn check(&mut self, ok: bool, field: &str, code: FieldCode) {
         if !ok {
             self.add(field, code);
         }
@@ -110,33 +107,41 @@ impl ActivityDraft {
             safety_notes: trimmed(&self.safety_notes),
             ..self.clone()
         };
-        errors.check(!draft.title.zh.is_empty(), "title", "title_required");
+        errors.check(
+            !draft.title.zh.is_empty(),
+            "title",
+            FieldCode::TitleRequired,
+        );
         errors.check(
             longest(&draft.title) <= TITLE_MAX_CHARS,
             "title",
-            "title_too_long",
+            FieldCode::TitleTooLong,
         );
         errors.check(
             longest(&draft.description) <= TEXT_MAX_CHARS,
             "description",
-            "text_too_long",
+            FieldCode::TextTooLong,
         );
         errors.check(
             longest(&draft.safety_notes) <= TEXT_MAX_CHARS,
             "safety_notes",
-            "text_too_long",
+            FieldCode::TextTooLong,
         );
-        errors.check(in_service(draft.starts_on), "starts_on", "date_invalid");
-        errors.check(in_service(draft.ends_on), "ends_on", "date_invalid");
+        errors.check(
+            in_service(draft.starts_on),
+            "starts_on",
+            FieldCode::DateInvalid,
+        );
+        errors.check(in_service(draft.ends_on), "ends_on", FieldCode::DateInvalid);
         errors.check(
             draft.ends_on >= draft.starts_on,
             "ends_on",
-            "end_before_start",
+            FieldCode::EndBeforeStart,
         );
         errors.check(
             (draft.ends_on - draft.starts_on).num_days() <= ACTIVITY_MAX_DAYS,
             "ends_on",
-            "too_long",
+            FieldCode::SpanTooLong,
         );
         errors.finish(ValidActivity(draft))
     }
@@ -222,24 +227,28 @@ impl SessionDraft {
         errors.check(
             longest(&draft.title) <= TITLE_MAX_CHARS,
             "title",
-            "title_too_long",
+            FieldCode::TitleTooLong,
         );
         errors.check(
             longest(&draft.place) <= PLACE_MAX_CHARS,
             "place",
-            "text_too_long",
+            FieldCode::TextTooLong,
         );
         if online {
             match &draft.join_link {
-                None => errors.add("join_link", "join_link_required"),
+                None => errors.add("join_link", FieldCode::JoinLinkRequired),
                 Some(link) => errors.check(
                     is_web_link(link) && link.chars().count() <= PLACE_MAX_CHARS,
                     "join_link",
-                    "join_link_invalid",
+                    FieldCode::JoinLinkInvalid,
                 ),
             }
         } else {
-            errors.check(!draft.place.zh.is_empty(), "place", "place_required");
+            errors.check(
+                !draft.place.zh.is_empty(),
+                "place",
+                FieldCode::PlaceRequired,
+            );
         }
         for (field, at) in [
             ("starts_at", draft.starts_at),
@@ -248,47 +257,47 @@ impl SessionDraft {
             ("booking_closes_at", draft.booking_closes_at),
             ("cancel_deadline", draft.cancel_deadline),
         ] {
-            errors.check(in_service(at.date()), field, "date_invalid");
+            errors.check(in_service(at.date()), field, FieldCode::DateInvalid);
         }
         errors.check(
             draft.ends_at > draft.starts_at,
             "ends_at",
-            "end_before_start",
+            FieldCode::EndBeforeStart,
         );
         errors.check(
             draft.ends_at - draft.starts_at <= Duration::hours(SESSION_MAX_HOURS),
             "ends_at",
-            "too_long",
+            FieldCode::SpanTooLong,
         );
         errors.check(
             (1..=CAPACITY_MAX).contains(&draft.capacity),
             "capacity",
-            "capacity_invalid",
+            FieldCode::CapacityInvalid,
         );
         errors.check(
             (1..=PARTY_HARD_LIMIT).contains(&draft.per_booking_limit),
             "per_booking_limit",
-            "limit_invalid",
+            FieldCode::LimitInvalid,
         );
         errors.check(
             draft.per_booking_limit <= draft.capacity.max(1),
             "per_booking_limit",
-            "limit_above_capacity",
+            FieldCode::LimitAboveCapacity,
         );
         errors.check(
             draft.booking_opens_at < draft.booking_closes_at,
             "booking_closes_at",
-            "window_empty",
+            FieldCode::WindowEmpty,
         );
         errors.check(
             draft.booking_closes_at <= draft.starts_at,
             "booking_closes_at",
-            "closes_after_start",
+            FieldCode::ClosesAfterStart,
         );
         errors.check(
             draft.cancel_deadline <= draft.starts_at,
             "cancel_deadline",
-            "deadline_after_start",
+            FieldCode::DeadlineAfterStart,
         );
         errors.finish(ValidSession(draft))
     }
@@ -300,13 +309,13 @@ impl SessionDraft {
             Ok(valid) if !in_past => Ok(valid),
             Ok(_) => Err(
                 ApiError::new(ErrorCode::Invalid, "Some fields need attention")
-                    .with_field("starts_at", "in_past"),
+                    .with_field("starts_at", FieldCode::InPast),
             ),
             Err(mut e) => {
                 if in_past {
                     e.fields
                         .entry("starts_at".into())
-                        .or_insert_with(|| "in_past".into());
+                        .or_insert(FieldCode::InPast);
                 }
                 Err(e)
             }
@@ -360,44 +369,48 @@ impl SessionSeries {
     /// more than [`SERIES_MAX_SESSIONS`].
     pub fn expand(&self, now: NaiveDateTime) -> Result<Vec<ValidSession>, ApiError> {
         let mut errors = FieldErrors::new();
-        errors.check(in_service(self.from), "from", "date_invalid");
-        errors.check(in_service(self.to), "to", "date_invalid");
+        errors.check(in_service(self.from), "from", FieldCode::DateInvalid);
+        errors.check(in_service(self.to), "to", FieldCode::DateInvalid);
         errors.check(
             in_service(self.booking_opens_at.date()),
             "booking_opens_at",
-            "date_invalid",
+            FieldCode::DateInvalid,
         );
-        errors.check(self.to >= self.from, "to", "end_before_start");
+        errors.check(self.to >= self.from, "to", FieldCode::EndBeforeStart);
         errors.check(
             (self.to - self.from).num_days() <= ACTIVITY_MAX_DAYS,
             "to",
-            "too_long",
+            FieldCode::SpanTooLong,
         );
         errors.check(
             !self.weekdays.is_empty() && self.weekdays.iter().all(|d| (1..=7).contains(d)),
             "weekdays",
-            "weekdays_invalid",
+            FieldCode::WeekdaysInvalid,
         );
         errors.check(
             self.day_ends > self.day_starts,
             "day_ends",
-            "end_before_start",
+            FieldCode::EndBeforeStart,
         );
         errors.check(
             (SERIES_MIN_MINUTES..=24 * 60).contains(&self.length_minutes),
             "length_minutes",
-            "length_invalid",
+            FieldCode::LengthInvalid,
         );
-        errors.check(self.gap_minutes <= 24 * 60, "gap_minutes", "gap_invalid");
+        errors.check(
+            self.gap_minutes <= 24 * 60,
+            "gap_minutes",
+            FieldCode::GapInvalid,
+        );
         errors.check(
             self.closes_minutes_before <= 366 * 24 * 60,
             "closes_minutes_before",
-            "too_long",
+            FieldCode::SpanTooLong,
         );
         errors.check(
             self.cancel_minutes_before <= 366 * 24 * 60,
             "cancel_minutes_before",
-            "too_long",
+            FieldCode::SpanTooLong,
         );
         errors.finish(())?;
         let length = Duration::minutes(i64::from(self.length_minutes));
@@ -415,7 +428,7 @@ impl SessionSeries {
                             ErrorCode::Invalid,
                             format!("A series makes at most {SERIES_MAX_SESSIONS} sessions"),
                         )
-                        .with_field("to", "too_many_sessions"));
+                        .with_field("to", FieldCode::TooManySessions));
                     }
                     drafts.push(self.session_at(starts_at, length));
                     starts_at += step;
@@ -426,7 +439,7 @@ impl SessionSeries {
         if drafts.is_empty() {
             return Err(
                 ApiError::new(ErrorCode::Invalid, "This series makes no session")
-                    .with_field("weekdays", "no_sessions"),
+                    .with_field("weekdays", FieldCode::NoSessions),
             );
         }
         // Every session shares the same rules, so the first error stands for all of them.
@@ -484,6 +497,35 @@ pub struct ScheduledActivity {
     pub sessions: Vec<ScheduledSession>,
 }
 
+/// A created activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedActivity {
+    pub id: i64,
+}
+
+/// Sessions a series created, in time order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GeneratedSessions {
+    pub session_ids: Vec<i64>,
+}
+
+/// A session after an edit, and how many waiting people a larger capacity let in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionChanged {
+    pub session: crate::session::SessionView,
+    pub promoted_people: u32,
+}
+
+/// What cancelling a session did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CancelledSession {
+    pub cancelled_bookings: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,7 +553,7 @@ mod tests {
         }
     }
 
-    fn fields(e: ApiError) -> Vec<(String, String)> {
+    fn fields(e: ApiError) -> Vec<(String, FieldCode)> {
         e.fields.into_iter().collect()
     }
 
@@ -536,9 +578,9 @@ mod tests {
         assert_eq!(
             fields(e),
             vec![
-                ("booking_closes_at".into(), "closes_after_start".into()),
-                ("cancel_deadline".into(), "deadline_after_start".into()),
-                ("ends_at".into(), "end_before_start".into()),
+                ("booking_closes_at".into(), FieldCode::ClosesAfterStart),
+                ("cancel_deadline".into(), FieldCode::DeadlineAfterStart),
+                ("ends_at".into(), FieldCode::EndBeforeStart),
             ]
         );
         let empty_window = SessionDraft {
@@ -547,7 +589,7 @@ mod tests {
         };
         assert_eq!(
             fields(empty_window.validate().unwrap_err()),
-            vec![("booking_closes_at".into(), "window_empty".into())]
+            vec![("booking_closes_at".into(), FieldCode::WindowEmpty)]
         );
         // Closing exactly at the start, and a deadline at the start, are allowed.
         let edge = SessionDraft {
@@ -562,7 +604,7 @@ mod tests {
         };
         assert_eq!(
             fields(marathon.validate().unwrap_err()),
-            vec![("ends_at".into(), "too_long".into())]
+            vec![("ends_at".into(), FieldCode::SpanTooLong)]
         );
     }
 
@@ -575,8 +617,8 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!(e.fields["capacity"], "capacity_invalid");
-        assert_eq!(e.fields["per_booking_limit"], "limit_invalid");
+        assert_eq!(e.fields["capacity"], FieldCode::CapacityInvalid);
+        assert_eq!(e.fields["per_booking_limit"], FieldCode::LimitInvalid);
         let e = SessionDraft {
             capacity: 2,
             per_booking_limit: 3,
@@ -584,7 +626,7 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!(e.fields["per_booking_limit"], "limit_above_capacity");
+        assert_eq!(e.fields["per_booking_limit"], FieldCode::LimitAboveCapacity);
         assert!(SessionDraft {
             per_booking_limit: PARTY_HARD_LIMIT + 1,
             capacity: 100,
@@ -604,7 +646,7 @@ mod tests {
         };
         assert_eq!(
             online.validate().unwrap_err().fields["join_link"],
-            "join_link_required"
+            FieldCode::JoinLinkRequired
         );
         let bad = SessionDraft {
             join_link: Some("javascript:alert(1)".into()),
@@ -612,7 +654,7 @@ mod tests {
         };
         assert_eq!(
             bad.validate().unwrap_err().fields["join_link"],
-            "join_link_invalid"
+            FieldCode::JoinLinkInvalid
         );
         let good = SessionDraft {
             join_link: Some(" https://meet.example/room?id=1 ".into()),
@@ -628,7 +670,7 @@ mod tests {
         };
         assert_eq!(
             nowhere.validate().unwrap_err().fields["place"],
-            "place_required"
+            FieldCode::PlaceRequired
         );
         assert!(!is_web_link("https://"));
         assert!(!is_web_link("https://a b"));
@@ -638,7 +680,7 @@ mod tests {
     #[test]
     fn new_sessions_start_in_the_future() {
         let e = session().validate_new(at(20, 9, 0)).unwrap_err();
-        assert_eq!(e.fields["starts_at"], "in_past");
+        assert_eq!(e.fields["starts_at"], FieldCode::InPast);
         assert!(session().validate_new(at(20, 8, 59)).is_ok());
         let both = SessionDraft {
             capacity: 0,
@@ -668,15 +710,15 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!(e.fields["title"], "title_required");
-        assert_eq!(e.fields["ends_on"], "end_before_start");
+        assert_eq!(e.fields["title"], FieldCode::TitleRequired);
+        assert_eq!(e.fields["ends_on"], FieldCode::EndBeforeStart);
         let e = ActivityDraft {
             title: Localised::new("长".repeat(TITLE_MAX_CHARS + 1), ""),
             ..draft
         }
         .validate()
         .unwrap_err();
-        assert_eq!(e.fields["title"], "title_too_long");
+        assert_eq!(e.fields["title"], FieldCode::TitleTooLong);
     }
 
     fn series() -> SessionSeries {
@@ -715,7 +757,7 @@ mod tests {
             }
             .expand(at(1, 0, 0))
             .unwrap_err();
-            assert_eq!(e.fields["from"], "date_invalid", "{from}");
+            assert_eq!(e.fields["from"], FieldCode::DateInvalid, "{from}");
         }
         let ten_thousand = NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
         let mut draft = series().session_at(
@@ -725,7 +767,7 @@ mod tests {
         draft.booking_opens_at = at(1, 0, 0);
         assert_eq!(
             draft.validate().unwrap_err().fields["starts_at"],
-            "date_invalid"
+            FieldCode::DateInvalid
         );
     }
 
@@ -787,7 +829,7 @@ mod tests {
         };
         assert_eq!(
             sundays_only.expand(now).unwrap_err().fields["weekdays"],
-            "no_sessions"
+            FieldCode::NoSessions
         );
         let huge = SessionSeries {
             weekdays: (1..=7).collect(),
@@ -800,7 +842,7 @@ mod tests {
         };
         assert_eq!(
             huge.expand(now).unwrap_err().fields["to"],
-            "too_many_sessions"
+            FieldCode::TooManySessions
         );
         // The session rules apply to every generated session.
         let full = SessionSeries {
@@ -809,11 +851,11 @@ mod tests {
         };
         assert_eq!(
             full.expand(now).unwrap_err().fields["per_booking_limit"],
-            "limit_above_capacity"
+            FieldCode::LimitAboveCapacity
         );
         assert_eq!(
             series().expand(at(1, 9, 30)).unwrap_err().fields["starts_at"],
-            "in_past"
+            FieldCode::InPast
         );
     }
 

@@ -2,7 +2,7 @@
 //! apply at the door.
 
 use crate::booking::BookingStatus;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorCode, FieldCode};
 use serde::{Deserialize, Serialize};
 
 /// What a staff account may do.
@@ -67,7 +67,7 @@ pub struct SignIn {
 pub const PASSWORD_MIN_CHARS: usize = 10;
 
 /// Usernames: 3–32 of `a-z 0-9 . _ -`, so they are easy to type on a phone.
-pub fn parse_username(raw: &str) -> Result<String, &'static str> {
+pub fn parse_username(raw: &str) -> Result<String, FieldCode> {
     let name = raw.trim().to_ascii_lowercase();
     let ok = (3..=32).contains(&name.len())
         && name.bytes().all(|b| {
@@ -76,7 +76,7 @@ pub fn parse_username(raw: &str) -> Result<String, &'static str> {
     if ok {
         Ok(name)
     } else {
-        Err("username_invalid")
+        Err(FieldCode::UsernameInvalid)
     }
 }
 
@@ -137,26 +137,26 @@ impl NewStaffAccount {
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
         let username = parse_username(&self.username);
         if let Err(code) = &username {
-            err = err.with_field("username", code);
+            err = err.with_field("username", *code);
         }
         let chars = self.password.chars().count();
         if chars < PASSWORD_MIN_CHARS {
-            err = err.with_field("password", "password_too_short");
+            err = err.with_field("password", FieldCode::PasswordTooShort);
         } else if chars > PASSWORD_MAX_CHARS {
-            err = err.with_field("password", "password_too_long");
+            err = err.with_field("password", FieldCode::PasswordTooLong);
         }
         let display_name = self.display_name.trim();
         if display_name.chars().count() > DISPLAY_NAME_MAX_CHARS
             || display_name.chars().any(char::is_control)
         {
-            err = err.with_field("display_name", "name_invalid");
+            err = err.with_field("display_name", FieldCode::NameInvalid);
         }
         match (self.role, self.organisation_id) {
             (Role::LabStaff, None) => {
-                err = err.with_field("organisation_id", "organisation_required")
+                err = err.with_field("organisation_id", FieldCode::OrganisationRequired)
             }
             (Role::Organiser, Some(_)) => {
-                err = err.with_field("organisation_id", "organisation_unexpected")
+                err = err.with_field("organisation_id", FieldCode::OrganisationUnexpected)
             }
             _ => {}
         }
@@ -177,6 +177,28 @@ impl NewStaffAccount {
     }
 }
 
+wire_enum! {
+    /// What an audit-log line records. Sign-ins, new accounts and roster exports are written
+    /// by their handlers (`routes/staff.rs`, `routes/staff_admin.rs`, through
+    /// `writes::audit`); every other action in the same transaction as the change itself.
+    pub enum AuditAction {
+        SignIn = "sign_in",
+        CreateStaff = "create_staff",
+        CreateActivity = "create_activity",
+        UpdateActivity = "update_activity",
+        CreateSessions = "create_sessions",
+        UpdateSession = "update_session",
+        CancelSession = "cancel_session",
+        CheckIn = "check_in",
+        MarkNoShows = "mark_no_shows",
+        ExportRoster = "export_roster",
+        AddMedia = "add_media",
+        AddPhoto = "add_photo",
+        ReceiveSample = "receive_sample",
+        RecordTest = "record_test",
+    }
+}
+
 /// One line of the audit log: who did what, to what, when (venue-local).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -184,7 +206,7 @@ pub struct AuditEntry {
     pub id: i64,
     pub staff_id: i64,
     pub username: String,
-    pub action: String,
+    pub action: AuditAction,
     pub subject: String,
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub at: chrono::NaiveDateTime,
@@ -239,6 +261,22 @@ pub fn check_in(
         return Err(ErrorCode::PartyTooLarge);
     }
     Ok(now)
+}
+
+/// What a check-in answers: the updated roster line and how many came in now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckInResult {
+    pub entry: RosterEntry,
+    /// People let in by this check-in.
+    pub people: u32,
+}
+
+/// How many bookings marking no-shows marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NoShows {
+    pub marked: u32,
 }
 
 #[cfg(test)]
@@ -317,16 +355,19 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!(e.fields["username"], "username_invalid");
-        assert_eq!(e.fields["password"], "password_too_short");
-        assert_eq!(e.fields["organisation_id"], "organisation_required");
+        assert_eq!(e.fields["username"], FieldCode::UsernameInvalid);
+        assert_eq!(e.fields["password"], FieldCode::PasswordTooShort);
+        assert_eq!(e.fields["organisation_id"], FieldCode::OrganisationRequired);
         let e = NewStaffAccount {
             role: Role::Organiser,
             ..lab
         }
         .validate()
         .unwrap_err();
-        assert_eq!(e.fields["organisation_id"], "organisation_unexpected");
+        assert_eq!(
+            e.fields["organisation_id"],
+            FieldCode::OrganisationUnexpected
+        );
     }
 
     #[test]

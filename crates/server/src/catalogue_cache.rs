@@ -138,6 +138,25 @@ impl CatalogueCache {
         Ok(Some(cached))
     }
 
+    /// [`Self::get_or_load`] answered: 200 (or 304 when `request` holds it already), or a
+    /// 404 naming `what` when there is no such thing.
+    pub async fn respond<T, F>(
+        &self,
+        request: &HeaderMap,
+        key: &str,
+        what: &str,
+        load: F,
+    ) -> Result<Response, AppError>
+    where
+        T: Serialize,
+        F: std::future::Future<Output = Result<Option<T>, AppError>>,
+    {
+        self.get_or_load(key, load)
+            .await?
+            .map(|c| c.respond(request))
+            .ok_or_else(|| AppError::not_found(what))
+    }
+
     fn fresh(&self, key: &str) -> Option<Cached> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;

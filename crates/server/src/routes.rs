@@ -16,6 +16,8 @@ pub mod staff_schedule;
 pub mod summary;
 
 use crate::state::AppState;
+use crate::writes;
+use axum::middleware;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
@@ -137,20 +139,30 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every route. Staff routes (`/staff/...`) share one router, and every write on it is
+/// refused from another origin (`writes::same_origin`); routes that change what the public
+/// catalogue shows clear its cache after a success (`writes::clears_catalogue`).
+pub fn router(state: &AppState) -> Router<AppState> {
+    let clears_catalogue =
+        || middleware::from_fn_with_state(state.clone(), writes::clears_catalogue);
+    let public = Router::new()
         .route("/openapi.json", get(openapi))
         .merge(health::router())
         .merge(privacy::router())
         .merge(activities::router())
         .merge(bookings::router())
+        .merge(samples::router())
+        .merge(samples::registration_router().route_layer(clears_catalogue()));
+    let staff = Router::new()
         .merge(staff::router())
         .merge(staff_admin::router())
-        .merge(staff_schedule::router())
+        .merge(staff_schedule::router().route_layer(clears_catalogue()))
         .merge(summary::router())
         .merge(media::router())
-        .merge(samples::router())
         .merge(staff_samples::router())
+        .merge(staff_samples::desk_router().route_layer(clears_catalogue()))
         .merge(staff_catalogue::router())
         .merge(photos::router())
+        .route_layer(middleware::from_fn(writes::same_origin));
+    public.merge(staff)
 }

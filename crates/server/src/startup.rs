@@ -73,7 +73,7 @@ async fn api_not_found() -> AppError {
 /// The whole HTTP application: `/api/v1` and the single-page app, every answer within the
 /// request deadline and with the protecting headers (`headers.rs`).
 pub fn app(state: AppState, config: &Config) -> Router {
-    let api = routes::router()
+    let api = routes::router(&state)
         .fallback(api_not_found)
         .with_state(state)
         .layer(CompressionLayer::new());

@@ -2,8 +2,9 @@
 //! Responses go through the catalogue cache (a second fresh, with an ETag).
 
 use crate::error::AppError;
+use crate::extract::{AppPath, AppQuery};
 use crate::state::AppState;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
@@ -26,22 +27,18 @@ pub async fn list_activities(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    filter: Result<Query<ActivityFilter>, axum::extract::rejection::QueryRejection>,
+    AppQuery(filter): AppQuery<ActivityFilter>,
 ) -> Result<Response, AppError> {
-    let Query(filter) = filter?;
     let key = format!("activities?{}", raw.unwrap_or_default());
-    let cached = state
+    state
         .catalogue_cache
-        .get_or_load(&key, async {
+        .respond(&headers, &key, "activity", async {
             let all = state.storage.list_activities(Utc::now()).await?;
             let matching: Vec<ActivitySummary> =
                 all.into_iter().filter(|a| filter.matches(a)).collect();
             Ok(Some(matching))
         })
-        .await?;
-    cached
-        .map(|c| c.respond(&headers))
-        .ok_or_else(|| AppError::not_found("activity"))
+        .await
 }
 
 /// One activity with its upcoming sessions.
@@ -54,18 +51,15 @@ pub async fn list_activities(
 pub async fn show_activity(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
-    let cached = state
+    let key = format!("activity/{id}");
+    state
         .catalogue_cache
-        .get_or_load(&format!("activity/{id}"), async {
+        .respond(&headers, &key, "activity", async {
             Ok(state.storage.activity(id, Utc::now()).await?)
         })
-        .await?;
-    cached
-        .map(|c| c.respond(&headers))
-        .ok_or_else(|| AppError::not_found("activity"))
+        .await
 }
 
 /// One session: times, places left, booking window.
@@ -78,18 +72,15 @@ pub async fn show_activity(
 pub async fn show_session(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
-    let cached = state
+    let key = format!("session/{id}");
+    state
         .catalogue_cache
-        .get_or_load(&format!("session/{id}"), async {
+        .respond(&headers, &key, "session", async {
             Ok(state.storage.session(id, Utc::now()).await?)
         })
-        .await?;
-    cached
-        .map(|c| c.respond(&headers))
-        .ok_or_else(|| AppError::not_found("session"))
+        .await
 }
 
 pub fn router() -> Router<AppState> {

@@ -3,18 +3,18 @@
 
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
+use crate::extract::{AppJson, WithinBookingRate};
 use crate::keyed_hash::KeyedHash;
 use crate::state::AppState;
 use crate::storage::{BookingContext, BookingError};
 use crate::throttle::{self, Attempt};
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
 use labday_domain::booking::{BookingCode, BookingLookup, CODE_LEN};
-use labday_domain::{ApiError, BookingRequest, BookingView, ErrorCode, Phone};
+use labday_domain::{ApiError, BookingRequest, BookingView, ErrorCode, FieldCode, Phone};
 use rand::RngCore;
 
 /// A fresh random code for a booking or a sample.
@@ -43,7 +43,7 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, App
                     ErrorCode::BadRequest,
                     "Idempotency-Key must be 1–100 visible characters",
                 )
-                .with_field("idempotency_key", "invalid"),
+                .with_field("idempotency_key", FieldCode::Invalid),
             )
         })?;
     Ok(Some(key.to_owned()))
@@ -91,12 +91,10 @@ pub(crate) fn idempotency_record<T: serde::Serialize>(
 )]
 pub async fn create_booking(
     State(state): State<AppState>,
-    client: ClientAddr,
+    _: WithinBookingRate,
     headers: HeaderMap,
-    body: Result<Json<BookingRequest>, JsonRejection>,
+    AppJson(request): AppJson<BookingRequest>,
 ) -> Result<(StatusCode, Json<BookingView>), Refusal> {
-    state.booking_rate.check(client.network())?;
-    let Json(request) = body?;
     let now = Utc::now();
     let limit = state
         .catalogue_cache
@@ -188,9 +186,8 @@ async fn attempt<'a>(
 pub async fn lookup_booking(
     State(state): State<AppState>,
     client: ClientAddr,
-    body: Result<Json<BookingLookup>, JsonRejection>,
+    AppJson(lookup): AppJson<BookingLookup>,
 ) -> Result<Json<BookingView>, Refusal> {
-    let Json(lookup) = body?;
     let (code, phone) = parse_lookup(&lookup)?;
     let attempt = attempt(&state, &code, &client).await?;
     match state
@@ -231,9 +228,8 @@ pub async fn lookup_booking(
 pub async fn cancel_booking(
     State(state): State<AppState>,
     client: ClientAddr,
-    body: Result<Json<BookingLookup>, JsonRejection>,
+    AppJson(lookup): AppJson<BookingLookup>,
 ) -> Result<Json<BookingView>, Refusal> {
-    let Json(lookup) = body?;
     let (code, phone) = parse_lookup(&lookup)?;
     let attempt = attempt(&state, &code, &client).await?;
     let view = match state

@@ -3,11 +3,10 @@
 
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
-use crate::routes::staff::same_origin;
+use crate::extract::{authorise, ActivityId, AppJson, AppQuery};
 use crate::state::AppState;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use labday_domain::media::{MediaDraft, MediaItem};
@@ -22,14 +21,6 @@ pub struct MediaQuery {
     pub activity_id: Option<i64>,
     /// One organisation only (organisers; lab staff always get their own).
     pub organisation_id: Option<i64>,
-}
-
-async fn activity_organisation(state: &AppState, activity: i64) -> Result<i64, AppError> {
-    state
-        .storage
-        .activity_organisation(activity)
-        .await?
-        .ok_or_else(|| AppError::not_found("activity"))
 }
 
 /// Records where an activity was reported.
@@ -47,13 +38,10 @@ async fn activity_organisation(state: &AppState, activity: i64) -> Result<i64, A
 )]
 pub async fn add_media(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
-    body: Result<Json<MediaDraft>, JsonRejection>,
+    AppJson(draft): AppJson<MediaDraft>,
 ) -> Result<(StatusCode, Json<MediaItem>), AppError> {
-    same_origin(&headers)?;
-    let Json(draft) = body?;
-    signed_in.require(activity_organisation(&state, draft.activity_id).await?)?;
+    authorise(&state, &signed_in, ActivityId(draft.activity_id)).await?;
     let valid = draft.validate(auth::now_local().date())?;
     let item = state
         .storage
@@ -77,11 +65,10 @@ pub async fn add_media(
 pub async fn list_media(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<MediaQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<MediaQuery>,
 ) -> Result<Json<Vec<MediaItem>>, AppError> {
-    let Query(query) = query?;
     if let Some(activity) = query.activity_id {
-        signed_in.require(activity_organisation(&state, activity).await?)?;
+        authorise(&state, &signed_in, ActivityId(activity)).await?;
     }
     let scope = signed_in.scope(query.organisation_id)?;
     Ok(Json(state.storage.media(scope, query.activity_id).await?))

@@ -5,17 +5,17 @@
 
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
-use crate::routes::staff::same_origin;
+use crate::extract::{authorise, ActivityId, AppPath, AppQuery};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use labday_domain::photo::{validate_photo, PhotoItem, PHOTO_MAX_BYTES};
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
 /// The photo to upload: which activity, and its caption.
@@ -38,14 +38,6 @@ pub struct PhotosQuery {
     pub organisation_id: Option<i64>,
 }
 
-async fn activity_organisation(state: &AppState, activity: i64) -> Result<i64, AppError> {
-    state
-        .storage
-        .activity_organisation(activity)
-        .await?
-        .ok_or_else(|| AppError::not_found("activity"))
-}
-
 fn too_large() -> AppError {
     AppError(
         ApiError::new(
@@ -55,7 +47,7 @@ fn too_large() -> AppError {
                 PHOTO_MAX_BYTES / (1024 * 1024)
             ),
         )
-        .with_field("photo", "photo_too_large"),
+        .with_field("photo", FieldCode::PhotoTooLarge),
     )
 }
 
@@ -76,14 +68,11 @@ fn too_large() -> AppError {
 )]
 pub async fn upload_photo(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
-    query: Result<Query<UploadQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<UploadQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<PhotoItem>), AppError> {
-    same_origin(&headers)?;
-    let Query(query) = query?;
-    signed_in.require(activity_organisation(&state, query.activity_id).await?)?;
+    authorise(&state, &signed_in, ActivityId(query.activity_id)).await?;
     let bytes = match body {
         Ok(bytes) => bytes,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
@@ -123,11 +112,10 @@ pub async fn upload_photo(
 pub async fn list_photos(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<PhotosQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<PhotosQuery>,
 ) -> Result<Json<Vec<PhotoItem>>, AppError> {
-    let Query(query) = query?;
     if let Some(activity) = query.activity_id {
-        signed_in.require(activity_organisation(&state, activity).await?)?;
+        authorise(&state, &signed_in, ActivityId(activity)).await?;
     }
     let scope = signed_in.scope(query.organisation_id)?;
     Ok(Json(state.storage.photos(scope, query.activity_id).await?))
@@ -149,9 +137,8 @@ pub async fn list_photos(
 pub async fn photo_image(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
     let image = state
         .storage
         .photo_image(id)

@@ -6,12 +6,12 @@
 
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
+use crate::extract::{AppJson, AppPath, WithinBookingRate};
 use crate::routes::bookings::{fresh_code, idempotency_record};
 use crate::state::AppState;
 use crate::storage::samples::{BoardScope, RegistrationContext};
 use crate::throttle;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -45,12 +45,10 @@ fn not_found() -> AppError {
 )]
 pub async fn register_samples(
     State(state): State<AppState>,
-    client: ClientAddr,
+    _: WithinBookingRate,
     headers: HeaderMap,
-    body: Result<Json<SampleRegistration>, JsonRejection>,
+    AppJson(request): AppJson<SampleRegistration>,
 ) -> Result<(StatusCode, Json<Vec<SampleView>>), Refusal> {
-    state.booking_rate.check(client.network())?;
-    let Json(request) = body?;
     let now = Utc::now();
     let today = venue_local(now, SHANGHAI_OFFSET_MINUTES).date();
     let valid = request.validate(today)?;
@@ -60,7 +58,6 @@ pub async fn register_samples(
         idempotency: idempotency_record(state.storage.keyed_hash(), &headers, &request)?,
     };
     let samples = state.storage.register_samples(valid, ctx).await?;
-    state.catalogue_cache.clear();
     tracing::info!(
         session = request.session_id,
         samples = samples.len(),
@@ -85,9 +82,8 @@ pub async fn register_samples(
 pub async fn lookup_sample(
     State(state): State<AppState>,
     client: ClientAddr,
-    body: Result<Json<SampleLookup>, JsonRejection>,
+    AppJson(lookup): AppJson<SampleLookup>,
 ) -> Result<Json<SampleView>, Refusal> {
-    let Json(lookup) = body?;
     let (code, last4) = lookup.validate()?;
     let attempt = state
         .throttle
@@ -120,16 +116,13 @@ async fn board(
         BoardScope::Session(id) => format!("board/session/{id}"),
         BoardScope::Activity(id) => format!("board/activity/{id}"),
     };
-    let cached = state
+    state
         .catalogue_cache
-        .get_or_load(&key, async {
+        .respond(headers, &key, "session or activity", async {
             let tallies = state.storage.sample_tallies(scope).await?;
             Ok(tallies.map(|t| sample::board(&t)))
         })
-        .await?;
-    cached
-        .map(|c| c.respond(headers))
-        .ok_or_else(|| AppError::not_found("session or activity"))
+        .await
 }
 
 /// A session's public board: samples registered, received and tested, and the judgements,
@@ -143,9 +136,8 @@ async fn board(
 pub async fn session_board(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<i64>, PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
     board(&state, &headers, BoardScope::Session(id)).await
 }
 
@@ -159,16 +151,19 @@ pub async fn session_board(
 pub async fn activity_board(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<i64>, PathRejection>,
+    AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let Path(id) = id?;
     board(&state, &headers, BoardScope::Activity(id)).await
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/samples", post(register_samples))
         .route("/samples/lookup", post(lookup_sample))
         .route("/sessions/{id}/samples/board", get(session_board))
         .route("/activities/{id}/samples/board", get(activity_board))
+}
+
+/// Registering samples: a success changes the public boards (`routes.rs` clears the cache).
+pub fn registration_router() -> Router<AppState> {
+    Router::new().route("/samples", post(register_samples))
 }

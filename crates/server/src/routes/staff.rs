@@ -6,40 +6,19 @@ use crate::auth::{self, SignedIn};
 use crate::client::ClientAddr;
 use crate::csv::{Cell, Csv};
 use crate::error::{AppError, Refusal};
+use crate::extract::{authorise, AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::throttle;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use crate::writes::audit;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use labday_domain::staff::{parse_username, CheckIn, RosterEntry, SignIn, StaffView};
+use labday_domain::staff::{
+    parse_username, AuditAction, CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView,
+};
 use labday_domain::{ApiError, ErrorCode};
-use serde::Serialize;
-
-/// Browsers send `Origin` on cross-site writes; refuse any that is not this server.
-pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), AppError> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let bare = origin
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
-    if !host.is_empty() && bare == host {
-        Ok(())
-    } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            "Staff actions must come from labday itself",
-        ))
-    }
-}
 
 /// Signs a staff member in and sets the session cookie. The attempt is counted against the
 /// account and the client address before the password is checked, so a burst of parallel
@@ -59,10 +38,8 @@ pub async fn sign_in(
     State(state): State<AppState>,
     client: ClientAddr,
     headers: HeaderMap,
-    body: Result<Json<SignIn>, JsonRejection>,
+    AppJson(sign_in): AppJson<SignIn>,
 ) -> Result<Response, Refusal> {
-    same_origin(&headers)?;
-    let Json(sign_in) = body?;
     let username = parse_username(&sign_in.username).unwrap_or_default();
     let attempt = state
         .throttle
@@ -92,10 +69,7 @@ pub async fn sign_in(
         .storage
         .open_staff_session(staff.id, &digest, auth::session_expiry())
         .await?;
-    state
-        .storage
-        .audit(staff.id, "sign_in", &staff.username, auth::now_local())
-        .await?;
+    audit(&state, &staff, AuditAction::SignIn, &staff.username).await?;
     let cookie = auth::session_cookie(&token, auth::is_https(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Json(staff)).into_response())
 }
@@ -107,7 +81,6 @@ pub async fn sign_out(
     headers: HeaderMap,
     signed_in: SignedIn,
 ) -> Result<Response, AppError> {
-    same_origin(&headers)?;
     state
         .storage
         .close_staff_session(&signed_in.token_digest)
@@ -122,23 +95,6 @@ pub async fn me(signed_in: SignedIn) -> Json<StaffView> {
     Json(signed_in.staff)
 }
 
-/// The session's id once the signed-in staff member may act for its organisation (404 for
-/// no such session, 403 for another organisation's).
-pub(crate) async fn authorised_session(
-    state: &AppState,
-    signed_in: &SignedIn,
-    id: Result<Path<i64>, PathRejection>,
-) -> Result<i64, AppError> {
-    let Path(id) = id?;
-    let organisation = state
-        .storage
-        .session_organisation(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("session"))?;
-    signed_in.require(organisation)?;
-    Ok(id)
-}
-
 /// Everyone booked on a session, with full phone numbers (staff only).
 #[utoipa::path(
     get,
@@ -148,10 +104,9 @@ pub(crate) async fn authorised_session(
 )]
 pub async fn roster(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
+    session: Authorised<SessionId>,
 ) -> Result<Json<Vec<RosterEntry>>, AppError> {
-    let id = authorised_session(&state, &signed_in, id).await?;
+    let SessionId(id) = session.item;
     Ok(Json(state.storage.roster(id).await?))
 }
 
@@ -189,20 +144,18 @@ pub fn roster_csv(entries: &[RosterEntry]) -> String {
 )]
 pub async fn roster_export(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
+    session: Authorised<SessionId>,
 ) -> Result<Response, AppError> {
-    let id = authorised_session(&state, &signed_in, id).await?;
+    let SessionId(id) = session.item;
     let csv = roster_csv(&state.storage.roster(id).await?);
-    state
-        .storage
-        .audit(
-            signed_in.staff.id,
-            "export_roster",
-            &format!("session {id}"),
-            auth::now_local(),
-        )
-        .await?;
+    let staff = &session.signed_in.staff;
+    audit(
+        &state,
+        staff,
+        AuditAction::ExportRoster,
+        &format!("session {id}"),
+    )
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -215,13 +168,6 @@ pub async fn roster_export(
         csv,
     )
         .into_response())
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CheckInResult {
-    pub entry: RosterEntry,
-    /// People let in by this check-in.
-    pub people: u32,
 }
 
 /// Checks a visitor in by booking code (scanned or typed) at a session's door.
@@ -240,13 +186,10 @@ pub struct CheckInResult {
 )]
 pub async fn check_in(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
-    body: Result<Json<CheckIn>, JsonRejection>,
+    AppJson(request): AppJson<CheckIn>,
 ) -> Result<Json<CheckInResult>, AppError> {
-    same_origin(&headers)?;
-    let Json(request) = body?;
-    let session = authorised_session(&state, &signed_in, Ok(Path(request.session_id))).await?;
+    let SessionId(session) = authorise(&state, &signed_in, SessionId(request.session_id)).await?;
     let code = labday_domain::BookingCode::parse(&request.code).map_err(|c| {
         AppError(ApiError::new(ErrorCode::Invalid, "Check the booking code").with_field("code", c))
     })?;
@@ -266,11 +209,6 @@ pub async fn check_in(
     }))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct NoShows {
-    pub marked: u32,
-}
-
 /// After a session: marks every confirmed booking nobody checked in for as a no-show.
 #[utoipa::path(
     post,
@@ -280,15 +218,12 @@ pub struct NoShows {
 )]
 pub async fn mark_no_shows(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
+    session: Authorised<SessionId>,
 ) -> Result<Json<NoShows>, AppError> {
-    same_origin(&headers)?;
-    let id = authorised_session(&state, &signed_in, id).await?;
+    let SessionId(id) = session.item;
     let marked = state
         .storage
-        .mark_no_shows(signed_in.staff.id, id, auth::now_local())
+        .mark_no_shows(session.signed_in.staff.id, id, auth::now_local())
         .await?;
     Ok(Json(NoShows { marked }))
 }

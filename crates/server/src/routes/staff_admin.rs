@@ -1,18 +1,18 @@
 //! What only organisers do: create staff accounts in the console and read the audit log.
 //! Lab staff get 403.
 
-use crate::auth::{self, SignedIn};
+use crate::auth;
 use crate::error::AppError;
-use crate::routes::staff::same_origin;
+use crate::extract::{AppJson, AppQuery, Organiser};
 use crate::state::AppState;
 use crate::storage::staff::NewStaff;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::writes::audit;
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, StaffView};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
 /// Creates a staff account: an organiser, or lab staff of one organisation.
@@ -30,19 +30,15 @@ use serde::Deserialize;
 )]
 pub async fn create_account(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    body: Result<Json<NewStaffAccount>, JsonRejection>,
+    Organiser(signed_in): Organiser,
+    AppJson(request): AppJson<NewStaffAccount>,
 ) -> Result<(StatusCode, Json<StaffView>), AppError> {
-    same_origin(&headers)?;
-    signed_in.require_organiser()?;
-    let Json(request) = body?;
     let account = request.validate()?;
     if let Some(org) = account.organisation_id {
         if !state.storage.organisation_exists(org).await? {
             return Err(AppError(
                 ApiError::new(ErrorCode::Invalid, "No such organisation")
-                    .with_field("organisation_id", "organisation_unknown"),
+                    .with_field("organisation_id", FieldCode::OrganisationUnknown),
             ));
         }
     }
@@ -65,19 +61,12 @@ pub async fn create_account(
             "That username is taken",
         ));
     };
-    state
-        .storage
-        .audit(
-            signed_in.staff.id,
-            "create_staff",
-            &format!(
-                "staff {id}: {} ({})",
-                account.username,
-                account.role.as_str()
-            ),
-            now,
-        )
-        .await?;
+    let subject = format!(
+        "staff {id}: {} ({})",
+        account.username,
+        account.role.as_str()
+    );
+    audit(&state, &signed_in.staff, AuditAction::CreateStaff, &subject).await?;
     Ok((
         StatusCode::CREATED,
         Json(StaffView {
@@ -114,11 +103,9 @@ pub struct AuditQuery {
 )]
 pub async fn audit_log(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    query: Result<Query<AuditQuery>, QueryRejection>,
+    _: Organiser,
+    AppQuery(query): AppQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, AppError> {
-    signed_in.require_organiser()?;
-    let Query(query) = query?;
     let limit = query.limit.unwrap_or(200).clamp(1, AUDIT_MAX);
     Ok(Json(state.storage.audit_entries(limit).await?))
 }

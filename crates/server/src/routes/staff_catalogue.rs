@@ -5,9 +5,9 @@
 
 use crate::auth::SignedIn;
 use crate::error::AppError;
+use crate::extract::AppQuery;
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -57,9 +57,8 @@ pub async fn list_organisations(
 pub async fn list_scheduled_activities(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<ScopeQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<ScopeQuery>,
 ) -> Result<Response, AppError> {
-    let Query(query) = query?;
     let scope = signed_in.scope(query.organisation_id)?;
     let list = state.storage.scheduled_activities(scope).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(list)).into_response())

@@ -4,43 +4,22 @@
 //! a correction keeps the test it corrects. Lab staff act only on their organisation's
 //! samples (403), and every route needs a staff session (401).
 
-use crate::auth::SignedIn;
 use crate::error::AppError;
-use crate::routes::staff::{authorised_session, same_origin};
+use crate::extract::{AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::storage::samples::NewTest;
 use crate::storage::BookingError;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use labday_domain::sample::{judge, SampleCode, SampleView, TestEntry};
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
 /// Where a sample is handed in.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub session_id: i64,
-}
-
-/// The sample's code once the signed-in staff member may act for its organisation (404 for
-/// no such sample, 403 for another organisation's).
-async fn authorised_sample(
-    state: &AppState,
-    signed_in: &SignedIn,
-    code: Result<Path<String>, PathRejection>,
-) -> Result<SampleCode, AppError> {
-    let Path(raw) = code?;
-    let code = SampleCode::parse(&raw).map_err(|_| AppError::not_found("sample"))?;
-    let organisation = state
-        .storage
-        .sample_organisation(&code)
-        .await?
-        .ok_or_else(|| AppError::not_found("sample"))?;
-    signed_in.require(organisation)?;
-    Ok(code)
 }
 
 fn sample_error(e: BookingError) -> AppError {
@@ -55,7 +34,7 @@ fn sample_error(e: BookingError) -> AppError {
                 ErrorCode::Invalid,
                 "Only a current test of this sample can be corrected",
             )
-            .with_field("corrects", "correction_invalid"),
+            .with_field("corrects", FieldCode::CorrectionInvalid),
         ),
         other => other.into(),
     }
@@ -71,10 +50,9 @@ fn sample_error(e: BookingError) -> AppError {
 )]
 pub async fn session_samples(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
+    session: Authorised<SessionId>,
 ) -> Result<Json<Vec<SampleView>>, AppError> {
-    let id = authorised_session(&state, &signed_in, id).await?;
+    let SessionId(id) = session.item;
     Ok(Json(state.storage.session_samples(id).await?))
 }
 
@@ -87,13 +65,11 @@ pub async fn session_samples(
 )]
 pub async fn show_sample(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    code: Result<Path<String>, PathRejection>,
+    sample: Authorised<SampleCode>,
 ) -> Result<Json<SampleView>, AppError> {
-    let code = authorised_sample(&state, &signed_in, code).await?;
     state
         .storage
-        .staff_sample(&code)
+        .staff_sample(&sample.item)
         .await?
         .map(Json)
         .ok_or_else(|| AppError::not_found("sample"))
@@ -115,25 +91,19 @@ pub async fn show_sample(
 )]
 pub async fn receive_sample(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    code: Result<Path<String>, PathRejection>,
-    body: Result<Json<Receipt>, JsonRejection>,
+    sample: Authorised<SampleCode>,
+    AppJson(receipt): AppJson<Receipt>,
 ) -> Result<Json<SampleView>, AppError> {
-    same_origin(&headers)?;
-    let code = authorised_sample(&state, &signed_in, code).await?;
-    let Json(receipt) = body?;
     let view = state
         .storage
         .receive_sample(
-            signed_in.staff.id,
+            sample.signed_in.staff.id,
             receipt.session_id,
-            &code,
+            &sample.item,
             crate::auth::now_local(),
         )
         .await
         .map_err(sample_error)?;
-    state.catalogue_cache.clear();
     Ok(Json(view))
 }
 
@@ -154,14 +124,9 @@ pub async fn receive_sample(
 )]
 pub async fn record_test(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    code: Result<Path<String>, PathRejection>,
-    body: Result<Json<TestEntry>, JsonRejection>,
+    sample: Authorised<SampleCode>,
+    AppJson(entry): AppJson<TestEntry>,
 ) -> Result<Json<SampleView>, AppError> {
-    same_origin(&headers)?;
-    let code = authorised_sample(&state, &signed_in, code).await?;
-    let Json(entry) = body?;
     let reading = entry.validate()?;
     let test = NewTest {
         judgement: judge(&reading, state.enzyme_thresholds),
@@ -170,10 +135,14 @@ pub async fn record_test(
     };
     let view = state
         .storage
-        .record_test(signed_in.staff.id, &code, test, crate::auth::now_local())
+        .record_test(
+            sample.signed_in.staff.id,
+            &sample.item,
+            test,
+            crate::auth::now_local(),
+        )
         .await
         .map_err(sample_error)?;
-    state.catalogue_cache.clear();
     Ok(Json(view))
 }
 
@@ -181,6 +150,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/sessions/{id}/samples", get(session_samples))
         .route("/staff/samples/{code}", get(show_sample))
+}
+
+/// The sample desk's writes: each changes the public boards (`routes.rs` clears the cache).
+pub fn desk_router() -> Router<AppState> {
+    Router::new()
         .route("/staff/samples/{code}/receive", post(receive_sample))
         .route("/staff/samples/{code}/tests", post(record_test))
 }

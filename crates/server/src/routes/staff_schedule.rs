@@ -2,46 +2,23 @@
 //! or as a generated series (previewed first), and cancel sessions. Lab staff may schedule
 //! only for their own organisation (403); organisers for every one. Rules are checked in
 //! labday-domain and reported per field (422); capacity below what is booked is a 409.
-//! Every change clears this process's catalogue cache, so the public pages show it at once.
+//! Every change clears this process's catalogue cache, so the public pages show it at once
+//! (`writes::clears_catalogue`, applied to this router in `routes.rs`).
 
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
-use crate::routes::staff::{authorised_session, same_origin};
+use crate::extract::{ActivityId, AppJson, Authorised, SessionId};
 use crate::state::AppState;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use chrono::Utc;
-use labday_domain::schedule::{ActivityDraft, SessionDraft, SessionSeries, ValidActivity};
-use labday_domain::{ApiError, ErrorCode, SessionView};
-use serde::Serialize;
-
-/// A created activity.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CreatedActivity {
-    pub id: i64,
-}
-
-/// Sessions a series created, in time order.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct GeneratedSessions {
-    pub session_ids: Vec<i64>,
-}
-
-/// A session after an edit, and how many waiting people a larger capacity let in.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SessionChanged {
-    pub session: SessionView,
-    pub promoted_people: u32,
-}
-
-/// What cancelling a session did.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CancelledSession {
-    pub cancelled_bookings: u32,
-}
+use labday_domain::schedule::{
+    ActivityDraft, CancelledSession, CreatedActivity, GeneratedSessions, SessionChanged,
+    SessionDraft, SessionSeries, ValidActivity,
+};
+use labday_domain::{ApiError, ErrorCode, FieldCode, SessionView};
 
 /// 422 unless the organisation exists (an unknown one is the caller's mistake, not a 404).
 async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
@@ -50,25 +27,9 @@ async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
     } else {
         Err(AppError(
             ApiError::new(ErrorCode::Invalid, "No such organisation")
-                .with_field("organisation_id", "organisation_unknown"),
+                .with_field("organisation_id", FieldCode::OrganisationUnknown),
         ))
     }
-}
-
-/// The activity's id once the signed-in staff member may act for its organisation.
-async fn authorised_activity(
-    state: &AppState,
-    signed_in: &SignedIn,
-    id: Result<Path<i64>, PathRejection>,
-) -> Result<i64, AppError> {
-    let Path(id) = id?;
-    let organisation = state
-        .storage
-        .activity_organisation(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("activity"))?;
-    signed_in.require(organisation)?;
-    Ok(id)
 }
 
 async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError> {
@@ -93,12 +54,9 @@ async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError
 )]
 pub async fn create_activity(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
-    body: Result<Json<ActivityDraft>, JsonRejection>,
+    AppJson(draft): AppJson<ActivityDraft>,
 ) -> Result<(StatusCode, Json<CreatedActivity>), AppError> {
-    same_origin(&headers)?;
-    let Json(draft) = body?;
     signed_in.require(draft.organisation_id)?;
     let valid: ValidActivity = draft.validate()?;
     known_organisation(&state, draft.organisation_id).await?;
@@ -106,7 +64,6 @@ pub async fn create_activity(
         .storage
         .create_activity(signed_in.staff.id, &valid, auth::now_local())
         .await?;
-    state.catalogue_cache.clear();
     Ok((StatusCode::CREATED, Json(CreatedActivity { id })))
 }
 
@@ -126,14 +83,10 @@ pub async fn create_activity(
 )]
 pub async fn update_activity(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<ActivityDraft>, JsonRejection>,
+    activity: Authorised<ActivityId>,
+    AppJson(draft): AppJson<ActivityDraft>,
 ) -> Result<Json<CreatedActivity>, AppError> {
-    same_origin(&headers)?;
-    let id = authorised_activity(&state, &signed_in, id).await?;
-    let Json(draft) = body?;
+    let (signed_in, ActivityId(id)) = (activity.signed_in, activity.item);
     signed_in.require(draft.organisation_id)?;
     let valid = draft.validate()?;
     known_organisation(&state, draft.organisation_id).await?;
@@ -141,7 +94,6 @@ pub async fn update_activity(
         .storage
         .update_activity(signed_in.staff.id, id, &valid, auth::now_local())
         .await?;
-    state.catalogue_cache.clear();
     if found {
         Ok(Json(CreatedActivity { id }))
     } else {
@@ -165,20 +117,15 @@ pub async fn update_activity(
 )]
 pub async fn create_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<SessionDraft>, JsonRejection>,
+    activity: Authorised<ActivityId>,
+    AppJson(draft): AppJson<SessionDraft>,
 ) -> Result<(StatusCode, Json<SessionView>), AppError> {
-    same_origin(&headers)?;
-    let activity = authorised_activity(&state, &signed_in, id).await?;
-    let Json(draft) = body?;
+    let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
     let valid = draft.validate_new(auth::now_local())?;
     let ids = state
         .storage
-        .create_sessions(signed_in.staff.id, activity, &[valid], auth::now_local())
+        .create_sessions(staff, activity, &[valid], auth::now_local())
         .await?;
-    state.catalogue_cache.clear();
     let id = ids
         .first()
         .copied()
@@ -201,13 +148,9 @@ pub async fn create_session(
     )
 )]
 pub async fn preview_series(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<SessionSeries>, JsonRejection>,
+    _activity: Authorised<ActivityId>,
+    AppJson(series): AppJson<SessionSeries>,
 ) -> Result<Json<Vec<SessionDraft>>, AppError> {
-    authorised_activity(&state, &signed_in, id).await?;
-    let Json(series) = body?;
     let sessions = series.expand(auth::now_local())?;
     Ok(Json(sessions.into_iter().map(|s| s.into_inner()).collect()))
 }
@@ -228,20 +171,15 @@ pub async fn preview_series(
 )]
 pub async fn generate_series(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<SessionSeries>, JsonRejection>,
+    activity: Authorised<ActivityId>,
+    AppJson(series): AppJson<SessionSeries>,
 ) -> Result<(StatusCode, Json<GeneratedSessions>), AppError> {
-    same_origin(&headers)?;
-    let activity = authorised_activity(&state, &signed_in, id).await?;
-    let Json(series) = body?;
+    let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
     let sessions = series.expand(auth::now_local())?;
     let session_ids = state
         .storage
-        .create_sessions(signed_in.staff.id, activity, &sessions, auth::now_local())
+        .create_sessions(staff, activity, &sessions, auth::now_local())
         .await?;
-    state.catalogue_cache.clear();
     tracing::info!(activity, sessions = session_ids.len(), "series created");
     Ok((StatusCode::CREATED, Json(GeneratedSessions { session_ids })))
 }
@@ -264,20 +202,15 @@ pub async fn generate_series(
 )]
 pub async fn update_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<Json<SessionDraft>, JsonRejection>,
+    session: Authorised<SessionId>,
+    AppJson(draft): AppJson<SessionDraft>,
 ) -> Result<Json<SessionChanged>, AppError> {
-    same_origin(&headers)?;
-    let id = authorised_session(&state, &signed_in, id).await?;
-    let Json(draft) = body?;
+    let (staff, SessionId(id)) = (session.signed_in.staff.id, session.item);
     let valid = draft.validate()?;
     let done = state
         .storage
-        .update_session(signed_in.staff.id, id, &valid, auth::now_local())
+        .update_session(staff, id, &valid, auth::now_local())
         .await?;
-    state.catalogue_cache.clear();
     Ok(Json(SessionChanged {
         session: session_view(&state, id).await?,
         promoted_people: done.promoted_people,
@@ -300,17 +233,13 @@ pub async fn update_session(
 )]
 pub async fn cancel_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    id: Result<Path<i64>, PathRejection>,
+    session: Authorised<SessionId>,
 ) -> Result<Json<CancelledSession>, AppError> {
-    same_origin(&headers)?;
-    let id = authorised_session(&state, &signed_in, id).await?;
+    let (staff, SessionId(id)) = (session.signed_in.staff.id, session.item);
     let cancelled_bookings = state
         .storage
-        .cancel_session(signed_in.staff.id, id, auth::now_local())
+        .cancel_session(staff, id, auth::now_local())
         .await?;
-    state.catalogue_cache.clear();
     tracing::info!(session = id, cancelled_bookings, "session cancelled");
     Ok(Json(CancelledSession { cancelled_bookings }))
 }

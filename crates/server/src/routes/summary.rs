@@ -5,9 +5,9 @@
 use crate::auth::SignedIn;
 use crate::csv::{Cell, Csv};
 use crate::error::AppError;
+use crate::extract::AppQuery;
 use crate::state::AppState;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,9 +27,8 @@ pub struct SummaryQuery {
 async fn load(
     state: &AppState,
     signed_in: &SignedIn,
-    query: Result<Query<SummaryQuery>, QueryRejection>,
+    query: SummaryQuery,
 ) -> Result<Summary, AppError> {
-    let Query(query) = query?;
     let scope = signed_in.scope(query.organisation_id)?;
     let mut tallies = state.storage.tallies(scope).await?;
     tallies.samples = state.storage.activity_sample_tallies(scope).await?;
@@ -52,7 +51,7 @@ async fn load(
 pub async fn summary(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<SummaryQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<SummaryQuery>,
 ) -> Result<Json<Summary>, AppError> {
     Ok(Json(load(&state, &signed_in, query).await?))
 }
@@ -153,7 +152,7 @@ pub fn summary_csv(s: &Summary) -> String {
 pub async fn summary_export(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    query: Result<Query<SummaryQuery>, QueryRejection>,
+    AppQuery(query): AppQuery<SummaryQuery>,
 ) -> Result<Response, AppError> {
     let csv = summary_csv(&load(&state, &signed_in, query).await?);
     Ok((

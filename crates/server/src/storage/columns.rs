@@ -103,6 +103,7 @@ named!(
     labday_domain::sample::Method,
     labday_domain::sample::Judgement,
     labday_domain::staff::Role,
+    labday_domain::staff::AuditAction,
 );
 
 impl<T, DB: Database> Type<DB> for Name<T>

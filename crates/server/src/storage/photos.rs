@@ -8,6 +8,7 @@ use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::photo::{PhotoItem, ValidPhoto};
+use labday_domain::staff::AuditAction;
 
 /// A stored image, ready to serve.
 #[derive(Clone, PartialEq, Eq)]
@@ -97,7 +98,7 @@ impl<S: Parts> Photos for S {
             photo.activity_id(),
             photo.bytes().len()
         );
-        audit(&mut tx, staff_id, "add_photo", &subject, now).await?;
+        audit(&mut tx, staff_id, AuditAction::AddPhoto, &subject, now).await?;
         let sql = format!("{PHOTO_SELECT} WHERE p.id = ?");
         let row: PhotoRow = tx.query(&sql).bind(id).fetch_one().await?;
         tx.commit().await?;

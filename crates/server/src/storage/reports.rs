@@ -5,16 +5,16 @@
 //! serves both "everything" and "one organisation" and PostgreSQL can still infer the
 //! parameter's type.
 
+use super::audit::commit_audited;
 use super::columns::Name;
 use super::rows::count;
-use super::staff::commit_audited;
 use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::Localised;
 use labday_domain::figures::{ActivityName, DayTally, SessionTally, Tallies};
 use labday_domain::media::{MediaItem, ValidMedia};
-use labday_domain::staff::AuditEntry;
+use labday_domain::staff::{AuditAction, AuditEntry};
 use labday_domain::{SessionFormat, SessionStatus};
 
 #[async_trait]
@@ -122,14 +122,14 @@ fn day_tally(r: DayTallyRow) -> Result<DayTally, sqlx::Error> {
 }
 
 /// `(id, staff_id, username, action, subject, at)`.
-type AuditRow = (i64, i64, String, String, String, NaiveDateTime);
+type AuditRow = (i64, i64, String, Name<AuditAction>, String, NaiveDateTime);
 
 fn audit_entry(r: AuditRow) -> AuditEntry {
     AuditEntry {
         id: r.0,
         staff_id: r.1,
         username: r.2,
-        action: r.3,
+        action: r.3 .0,
         subject: r.4,
         at: r.5,
     }
@@ -217,7 +217,7 @@ impl<S: Parts> MediaCoverage for S {
         let sql = format!("{MEDIA_SELECT} WHERE m.id = ?");
         let row: MediaRow = tx.query(&sql).bind(id).fetch_one().await?;
         let subject = format!("media {id}: activity {}", m.activity_id);
-        commit_audited(tx, staff_id, "add_media", &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::AddMedia, &subject, now).await?;
         Ok(media_item(row))
     }
 

@@ -16,6 +16,7 @@ use labday_domain::sample::{
     Judgement, Reading, SampleCode, SampleTally, SampleView, ValidRegistration,
     MAX_SAMPLES_PER_PHONE,
 };
+use labday_domain::staff::AuditAction;
 use labday_domain::time::venue_local;
 use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
 use sql::*;
@@ -334,7 +335,7 @@ impl<S: Parts> Samples for S {
                 .execute()
                 .await?;
             let subject = format!("sample {}", code.as_str());
-            audit(&mut tx, staff_id, "receive_sample", &subject, now).await?;
+            audit(&mut tx, staff_id, AuditAction::ReceiveSample, &subject, now).await?;
         }
         commit_for_staff(tx, id).await
     }
@@ -391,7 +392,7 @@ impl<S: Parts> Samples for S {
             }
             None => format!("sample {code}: test {test_id}: {judgement}"),
         };
-        audit(&mut tx, staff_id, "record_test", &what, now).await?;
+        audit(&mut tx, staff_id, AuditAction::RecordTest, &what, now).await?;
         commit_for_staff(tx, id).await
     }
 

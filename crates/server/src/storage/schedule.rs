@@ -10,10 +10,11 @@
 //! serves both "everything" and "one organisation" and PostgreSQL can still infer the
 //! parameter's type.
 
+use super::audit::commit_audited;
 use super::columns::Name;
 use super::db::{Statement, Tx};
 use super::rows::count_difference;
-use super::staff::{changed, commit_audited};
+use super::staff::changed;
 use super::waiting::promote_waiting;
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
@@ -23,6 +24,7 @@ use labday_domain::schedule::{
     ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
     ValidActivity, ValidSession,
 };
+use labday_domain::staff::AuditAction;
 use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
 use std::collections::HashMap;
 
@@ -353,7 +355,7 @@ impl<S: Parts> Schedule for S {
             .scalar()
             .await?;
         let subject = format!("activity {id}");
-        commit_audited(tx, staff_id, "create_activity", &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::CreateActivity, &subject, now).await?;
         Ok(id)
     }
 
@@ -373,7 +375,7 @@ impl<S: Parts> Schedule for S {
             return Ok(false);
         }
         let subject = format!("activity {id}");
-        commit_audited(tx, staff_id, "update_activity", &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::UpdateActivity, &subject, now).await?;
         Ok(true)
     }
 
@@ -397,7 +399,7 @@ impl<S: Parts> Schedule for S {
             ([id], [s]) => session_subject(*id, s.get()),
             _ => format!("activity {activity_id}: {} sessions", ids.len()),
         };
-        commit_audited(tx, staff_id, "create_sessions", &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::CreateSessions, &subject, now).await?;
         Ok(ids)
     }
 
@@ -426,7 +428,14 @@ impl<S: Parts> Schedule for S {
         promote_waiting(&mut tx, id).await?;
         let (_, booked_after, _): (i64, i64, Name<SessionStatus>) =
             tx.query(SESSION_FOR_CHANGE).bind(id).fetch_one().await?;
-        commit_audited(tx, staff_id, "update_session", &session_subject(id, s), now).await?;
+        commit_audited(
+            tx,
+            staff_id,
+            AuditAction::UpdateSession,
+            &session_subject(id, s),
+            now,
+        )
+        .await?;
         Ok(SessionUpdated {
             promoted_people: count_difference(booked_after, booked)?,
         })
@@ -449,7 +458,7 @@ impl<S: Parts> Schedule for S {
         )?;
         tx.query(CANCEL_SESSION).bind(id).bind(id).execute().await?;
         let subject = format!("session {id}: {cancelled} bookings cancelled");
-        commit_audited(tx, staff_id, "cancel_session", &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::CancelSession, &subject, now).await?;
         Ok(cancelled)
     }
 }

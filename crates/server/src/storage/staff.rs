@@ -2,14 +2,14 @@
 //! no-shows. Every change staff make is written to the audit log in the same transaction.
 //! Written once for both databases.
 
+use super::audit::{audit_alone, commit_audited};
 use super::columns::Name;
-use super::db::{Statement, Tx};
 use super::rows::{count, party_size};
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingStatus;
-use labday_domain::staff::{check_in, Role, RosterEntry, StaffView};
+use labday_domain::staff::{check_in, AuditAction, Role, RosterEntry, StaffView};
 use labday_domain::ErrorCode;
 
 /// A staff account to create (the password is already hashed).
@@ -86,44 +86,10 @@ pub trait Staff: Send + Sync {
     async fn audit(
         &self,
         staff_id: i64,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<(), StorageError>;
-}
-
-/// Appends to the audit log. A change staff make writes its entry in the change's own
-/// transaction ([`commit_audited`]).
-pub(super) const AUDIT: &str =
-    "INSERT INTO audit_log (staff_id, action, subject, at) VALUES (?, ?, ?, ?)";
-
-/// The audit entry's values, bound onto [`AUDIT`].
-fn audit_entry<'q>(
-    statement: Statement<'q>,
-    staff_id: i64,
-    action: &'q str,
-    subject: &'q str,
-    now: NaiveDateTime,
-) -> Statement<'q> {
-    statement
-        .bind(staff_id)
-        .bind(action)
-        .bind(subject)
-        .bind(now)
-}
-
-/// Commits a change staff made together with its audit entry.
-pub(super) async fn commit_audited(
-    mut tx: Tx,
-    staff_id: i64,
-    action: &str,
-    subject: &str,
-    now: NaiveDateTime,
-) -> Result<(), sqlx::Error> {
-    audit_entry(tx.query(AUDIT), staff_id, action, subject, now)
-        .execute()
-        .await?;
-    tx.commit().await
 }
 
 /// The rows a statement changed, as a count; beyond `u32` is an error, never clamped.
@@ -336,7 +302,7 @@ impl<S: Parts> Staff for S {
         commit_audited(
             tx,
             staff_id,
-            "check_in",
+            AuditAction::CheckIn,
             &format!("booking {code}: {n}"),
             now,
         )
@@ -372,20 +338,17 @@ impl<S: Parts> Staff for S {
         }
         let marked = changed(tx.query(MARK_NO_SHOWS).bind(session_id).execute().await?)?;
         let subject = format!("session {session_id}: {marked}");
-        commit_audited(tx, staff_id, "mark_no_shows", &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::MarkNoShows, &subject, now).await?;
         Ok(marked)
     }
 
     async fn audit(
         &self,
         staff_id: i64,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<(), StorageError> {
-        audit_entry(self.db().write(AUDIT), staff_id, action, subject, now)
-            .execute()
-            .await?;
-        Ok(())
+        Ok(audit_alone(self.db(), staff_id, action, subject, now).await?)
     }
 }

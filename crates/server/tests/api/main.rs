@@ -11,6 +11,7 @@ mod group_commit;
 mod helpers;
 mod hostile;
 mod hostile_input;
+mod origin;
 mod photos;
 mod rush;
 mod safeguards;

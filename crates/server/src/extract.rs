@@ -1,0 +1,180 @@
+//! The extractors handlers take, each answering a failure in the API's error shape
+//! (`{"code","message","fields"}`), so no handler handles a rejection by hand:
+//!
+//! - [`AppJson`], [`AppPath`], [`AppQuery`]: axum's, with a body that cannot be read answered
+//!   `400 bad_request`, a query `400 bad_request`, a path `404 not_found` (`error.rs`).
+//! - [`Authorised`]: a signed-in staff member and a session, activity or sample of the path
+//!   that they may act on (401, then 404 for none, then 403 for another organisation's).
+//! - [`Organiser`]: a signed-in organiser (401, then 403).
+//! - [`WithinBookingRate`]: a citizen's write within the per-address rate (429), counted
+//!   before the body is read.
+//!
+//! Extractors run in the order a handler lists them, so a handler that lists `Authorised`
+//! before `AppJson` checks who may act before it reads the body.
+
+use crate::auth::SignedIn;
+use crate::client::ClientAddr;
+use crate::error::{AppError, Refusal};
+use crate::state::AppState;
+use crate::storage::{Storage, StorageError};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::Json;
+use labday_domain::sample::SampleCode;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+
+/// A JSON body; unreadable → `400 bad_request`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(AppJson(value))
+    }
+}
+
+/// Path parameters; unreadable → `404 not_found`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for AppPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state).await?;
+        Ok(AppPath(value))
+    }
+}
+
+/// A query string; unreadable → `400 bad_request`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(AppQuery(value))
+    }
+}
+
+/// Something that belongs to one organisation, named by the path: staff act on it only for
+/// their own organisation (organisers for every one).
+pub trait Owned: Sized + Send {
+    /// What the path holds.
+    type Raw: DeserializeOwned + Send;
+    /// "session", "activity", "sample": for the 404's message.
+    const WHAT: &'static str;
+    /// `None` when the path cannot name one (a 404, like an unknown one).
+    fn parse(raw: Self::Raw) -> Option<Self>;
+    /// Its organisation; `None` when there is no such thing.
+    fn organisation(
+        &self,
+        storage: &dyn Storage,
+    ) -> impl Future<Output = Result<Option<i64>, StorageError>> + Send;
+}
+
+/// Things named by their id: the type, what a 404 calls it, and the storage call that
+/// finds its organisation.
+macro_rules! owned_by_id {
+    ($($(#[$doc:meta])* $name:ident, $what:literal, $organisation:ident;)+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name(pub i64);
+
+        impl Owned for $name {
+            type Raw = i64;
+            const WHAT: &'static str = $what;
+            fn parse(raw: i64) -> Option<Self> {
+                Some($name(raw))
+            }
+            async fn organisation(&self, storage: &dyn Storage) -> Result<Option<i64>, StorageError> {
+                storage.$organisation(self.0).await
+            }
+        }
+    )+};
+}
+
+owned_by_id! {
+    /// A session by its id.
+    SessionId, "session", session_organisation;
+    /// An activity by its id.
+    ActivityId, "activity", activity_organisation;
+}
+
+impl Owned for SampleCode {
+    type Raw = String;
+    const WHAT: &'static str = "sample";
+    fn parse(raw: String) -> Option<Self> {
+        SampleCode::parse(&raw).ok()
+    }
+    async fn organisation(&self, storage: &dyn Storage) -> Result<Option<i64>, StorageError> {
+        storage.sample_organisation(self).await
+    }
+}
+
+/// `item` once the signed-in staff member may act for its organisation: 404 for no such
+/// thing, 403 for another organisation's.
+pub async fn authorise<T: Owned>(
+    state: &AppState,
+    signed_in: &SignedIn,
+    item: T,
+) -> Result<T, AppError> {
+    let organisation = item
+        .organisation(state.storage.as_ref())
+        .await?
+        .ok_or_else(|| AppError::not_found(T::WHAT))?;
+    signed_in.require(organisation)?;
+    Ok(item)
+}
+
+/// A signed-in staff member and the session, activity or sample of the path (`{id}` or
+/// `{code}`), which they may act on.
+pub struct Authorised<T> {
+    pub signed_in: SignedIn,
+    pub item: T,
+}
+
+impl<T: Owned> FromRequestParts<AppState> for Authorised<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        let AppPath(raw) = AppPath::<T::Raw>::from_request_parts(parts, state).await?;
+        let item = T::parse(raw).ok_or_else(|| AppError::not_found(T::WHAT))?;
+        let item = authorise(state, &signed_in, item).await?;
+        Ok(Authorised { signed_in, item })
+    }
+}
+
+/// A signed-in organiser (403 for lab staff).
+pub struct Organiser(pub SignedIn);
+
+impl FromRequestParts<AppState> for Organiser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        signed_in.require_organiser()?;
+        Ok(Organiser(signed_in))
+    }
+}
+
+/// A citizen's write (a booking, a sample registration) counted against its client address
+/// before anything else is read: 429 over `--booking-rate-per-minute`.
+pub struct WithinBookingRate;
+
+impl FromRequestParts<AppState> for WithinBookingRate {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
+        let Ok(client) = ClientAddr::from_request_parts(parts, state).await;
+        state.booking_rate.check(client.network())?;
+        Ok(WithinBookingRate)
+    }
+}

@@ -1,0 +1,121 @@
+//! What writes go through, each written once and applied where routes are put together
+//! (`routes.rs`), so a new route cannot forget it:
+//!
+//! - [`same_origin`]: every state-changing staff request (anything but GET, HEAD and
+//!   OPTIONS under `/staff/`) must come from labday's own origin — a layer on the whole
+//!   staff router, checked before the session, the path or the body is looked at.
+//! - [`clears_catalogue`]: a successful write to what the public pages show (the schedule,
+//!   the sample desk, a sample registration) clears this process's catalogue cache, so the
+//!   public pages show it at once. Bookings and cancellations only mark places as changed
+//!   (`routes/bookings.rs`): the rest of the cache stays good.
+//! - [`audit`]: the audit-log lines a handler writes itself (sign-ins, new accounts, roster
+//!   exports). Every other [`AuditAction`] is written by storage in the same transaction as
+//!   the change it records.
+
+use crate::auth;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use labday_domain::staff::{AuditAction, StaffView};
+use labday_domain::ErrorCode;
+
+/// Whether a request may change something (anything but GET, HEAD and OPTIONS).
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Browsers send `Origin` on cross-site writes; refuse any that is not this server.
+fn check_origin(headers: &HeaderMap) -> Result<(), AppError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let bare = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    if !host.is_empty() && bare == host {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            "Staff actions must come from labday itself",
+        ))
+    }
+}
+
+/// Middleware for the staff router: a write from another origin is refused with 403.
+pub async fn same_origin(request: Request, next: Next) -> Response {
+    if is_write(request.method()) {
+        if let Err(refused) = check_origin(request.headers()) {
+            return refused.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Middleware for routes that change what the public catalogue shows: after a successful
+/// write, the catalogue cache is cleared. Only a success clears it, so a refused request
+/// (not signed in, another organisation's) cannot empty the cache for everyone.
+pub async fn clears_catalogue(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let write = is_write(request.method());
+    let response = next.run(request).await;
+    if write && response.status().is_success() {
+        state.catalogue_cache.clear();
+    }
+    response
+}
+
+/// Appends a line to the audit log, at venue-local now.
+pub async fn audit(
+    state: &AppState,
+    staff: &StaffView,
+    action: AuditAction,
+    subject: &str,
+) -> Result<(), AppError> {
+    state
+        .storage
+        .audit(staff.id, action, subject, auth::now_local())
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_this_servers_origin_or_none_passes() {
+        assert!(check_origin(&headers(None, "labday.example")).is_ok());
+        assert!(check_origin(&headers(Some("https://labday.example"), "labday.example")).is_ok());
+        assert!(check_origin(&headers(Some("https://evil.example"), "labday.example")).is_err());
+        assert!(check_origin(&headers(Some("null"), "labday.example")).is_err());
+    }
+
+    #[test]
+    fn reads_are_not_writes() {
+        assert!(!is_write(&Method::GET) && !is_write(&Method::HEAD));
+        assert!(!is_write(&Method::OPTIONS));
+        assert!(is_write(&Method::POST) && is_write(&Method::PUT));
+        assert!(is_write(&Method::PATCH) && is_write(&Method::DELETE));
+    }
+}
