@@ -44,24 +44,24 @@ impl Msg {
     }
 }
 
+/// `NAME = "中文", "English";` lines to `Msg` constants (the console's use it too).
 macro_rules! messages {
     ($($name:ident = $zh:literal, $en:literal;)*) => {
         $(pub const $name: Msg = Msg { zh: $zh, en: $en };)*
     };
 }
+pub(crate) use messages;
 
 messages! {
     APP_NAME = "实验室开放日预约", "Lab open-day bookings";
     SWITCH_LANG = "English", "中文";
     SWITCH_LANG_LABEL = "Switch to English", "切换到中文";
-    NAV_HOME = "活动", "Activities";
     NAV_LABEL = "主导航", "Main navigation";
     ELDER_MODE = "长辈版", "Large text";
     ELDER_MODE_LABEL = "长辈版：大字体、高对比度", "Elder-friendly mode: large text, high contrast";
     NAV_MY = "我的预约", "My bookings";
     LOADING = "正在加载…", "Loading…";
     RETRY = "重试", "Try again";
-    LOAD_FAILED = "暂时无法加载，请检查网络后重试。", "Could not load. Check your connection and try again.";
     HOME_TITLE = "近期开放活动", "Upcoming open days";
     HOME_INTRO = "检验检测机构开放日、认证宣传周与云课堂：选择活动，预约场次。", "Testing-lab open days, certification weeks and cloud classrooms: pick an activity and book a session.";
     FILTER_CATEGORY = "类型", "Type";
@@ -171,71 +171,6 @@ messages! {
     FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
     FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
     FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
-    STAFF_APP_NAME = "开放日工作台", "Open-day staff console";
-    STAFF_SIGN_IN = "工作人员登录", "Staff sign-in";
-    USERNAME = "用户名", "Username";
-    PASSWORD = "密码", "Password";
-    SIGN_IN = "登录", "Sign in";
-    SIGN_OUT = "退出登录", "Sign out";
-    SIGN_IN_FAILED = "用户名或密码错误。", "Wrong username or password.";
-    SIGNED_IN_AS = "当前用户", "Signed in as";
-    CHOOSE_ACTIVITY = "选择活动", "Choose an activity";
-    CHOOSE_SESSION = "选择场次", "Choose a session";
-    OPEN_ROSTER = "签到名单", "Roster";
-    ROSTER_TITLE = "签到名单", "Roster and check-in";
-    CHECK_IN_BY_CODE = "输入预约码签到", "Check in by booking code";
-    CHECK_IN = "签到", "Check in";
-    SCAN_QR = "扫码签到", "Scan QR code";
-    SCAN_STOP = "停止扫码", "Stop scanning";
-    SCAN_UNSUPPORTED = "此浏览器不支持扫码，请输入预约码。", "This browser cannot scan; type the code instead.";
-    SCAN_HINT = "将预约二维码对准摄像头。", "Hold the booking QR code up to the camera.";
-    CHECKED_IN_NOW = "已签到", "Checked in";
-    PEOPLE_NOW = "本次人数", "People now";
-    ROSTER_EMPTY = "本场暂无预约。", "No bookings for this session yet.";
-    MARK_NO_SHOWS = "标记未到场", "Mark no-shows";
-    NO_SHOWS_MARKED = "已标记未到场", "No-shows marked";
-    EXPORT_CSV = "导出 CSV", "Export CSV";
-    COL_CODE = "预约码", "Code";
-    COL_NAME = "姓名", "Name";
-    COL_PHONE = "手机", "Phone";
-    COL_PARTY = "人数", "Party";
-    COL_ARRIVED = "已到", "Arrived";
-    COL_STATUS = "状态", "Status";
-    NAV_SUMMARY = "活动总结", "Summary";
-    SUMMARY_TITLE = "活动总结数据", "Figures for the event summary";
-    SUMMARY_OVERALL = "总体", "Overall";
-    SUMMARY_BY_ORG = "按单位", "By organisation";
-    SUMMARY_BY_ACTIVITY = "按活动", "By activity";
-    SUMMARY_PER_DAY = "每日预约", "Bookings per day";
-    SUMMARY_NONE = "暂无预约数据。", "No bookings yet.";
-    FIG_SESSIONS = "场次", "Sessions";
-    FIG_PLACES = "提供名额", "Places offered";
-    FIG_BOOKED = "预约人数", "People booked";
-    FIG_CHECKED_IN = "到场人数", "People checked in";
-    FIG_NO_SHOW_RATE = "未到场率", "No-show rate";
-    FIG_WAITLISTED = "候补人数", "People waitlisted";
-    FIG_CLOUD = "云课堂座位", "Cloud-classroom seats";
-    FIG_BOOKINGS = "预约单数", "Bookings";
-    FIG_SAMPLES = "快检样品（已出结果）", "Quick-test samples (with result)";
-    FIG_SAMPLE_JUDGEMENTS = "阴性 / 可疑 / 阳性", "Negative / suspicious / positive";
-    PRINT = "打印", "Print";
-    SERIES_TITLE = "批量生成场次", "Generate sessions";
-    SERIES_FROM = "开始日期", "From";
-    SERIES_TO = "结束日期", "To";
-    SERIES_WEEKDAYS = "每周", "Days of the week";
-    SERIES_DAY_STARTS = "每日开始", "Daily start";
-    SERIES_DAY_ENDS = "每日结束", "Daily end";
-    SERIES_LENGTH = "每场时长（分钟）", "Length (minutes)";
-    SERIES_GAP = "间隔（分钟）", "Gap (minutes)";
-    SERIES_CAPACITY = "每场名额", "Places per session";
-    SERIES_PER_BOOKING = "每单上限", "Per-booking limit";
-    SERIES_SESSION_TITLE = "场次名称", "Session title";
-    SERIES_PREVIEW = "预览", "Preview";
-    SERIES_CREATE = "确认生成", "Create them";
-    SERIES_WILL_CREATE = "将生成场次数", "Sessions to create";
-    SERIES_CREATED = "已生成场次数", "Sessions created";
-    WEEKDAYS = "一二三四五六日", "MTWTFSS";
-    DAY = "日期", "Day";
     ERR_BAD_REQUEST = "请求无法识别，请刷新页面后重试。", "The request was not understood; reload the page and try again.";
     ERR_INVALID = "请修改标出的内容。", "Please correct the marked fields.";
     ERR_NOT_FOUND = "未找到：请检查预约码和手机号码。", "Not found: check the booking code and mobile number.";
@@ -287,7 +222,6 @@ messages! {
     PRINT_LABELS = "打印标签", "Print labels";
     SAMPLE_QR_LABEL = "样品码二维码", "QR code of the sample code";
     SAMPLE_RESULT_TITLE = "快检结果", "Quick-test result";
-    VIEW_RESULT = "查看结果", "View result";
     LAST4 = "手机号后 4 位", "Last 4 digits of the phone number";
     FIND_SAMPLE = "查询样品结果", "Look up a sample result";
     FIND_SAMPLE_HINT = "输入样品码和登记手机号的后 4 位。", "Enter the sample code and the last 4 digits of the phone number it was registered with.";
@@ -304,42 +238,24 @@ messages! {
     SUSPICIOUS_PLAIN = "结果处于临界范围，不能排除农药残留超标，已建议送实验室确认。", "The result is borderline: residue above the limit cannot be ruled out, so laboratory confirmation is advised.";
     POSITIVE_PLAIN = "快检显示农药残留可能超标，样品将送实验室用标准方法确认。", "The quick test suggests pesticide residue above the limit; the sample goes to a laboratory for confirmation by a standard method.";
     SCREENING_NOTICE = "快检是初步筛查，不是最终结论，只对本次检验的样品负责。阳性或可疑的样品将送实验室确认。", "A quick test is a screening, not a final verdict, and applies only to the sample tested. Positive and suspicious samples are sent to a laboratory for confirmation.";
-    METHOD = "检测方法", "Method";
     METHOD_ENZYME = "酶抑制法", "Enzyme inhibition";
     METHOD_GOLD = "胶体金试纸", "Colloidal-gold strip";
     STANDARD = "依据", "Standard";
     INHIBITION = "抑制率", "Inhibition rate";
     PESTICIDE = "检测农药", "Pesticide";
-    STRIP_READING = "试纸结果", "Strip reading";
     FIRST_TEST = "初检", "First test";
     RETEST = "复检", "Re-test";
     RETESTS_NEEDED = "还需复检次数", "Re-tests still needed";
     TESTED_AT = "检测时间", "Tested at";
     BOUGHT = "购买", "Bought";
-    REGISTERED_AT = "登记时间", "Registered at";
     BOARD_TITLE = "快检结果公示", "Quick-test results board";
     BOARD_NOTE = "只公示数量，不含任何个人信息。", "Counts only, with no personal data.";
     BOARD_EMPTY = "还没有出结果的样品。", "No results yet.";
     BOARD_REGISTERED = "已登记", "Registered";
     BOARD_RECEIVED = "已收样", "Received";
     BOARD_TESTED = "已出结果", "Results";
-    STAFF_SAMPLES = "样品收检", "Samples";
-    OPEN_SAMPLES = "收样与结果", "Samples and results";
-    SAMPLE_QUEUE = "待检样品", "Samples to test";
-    SAMPLES_DONE = "已出结果", "Results done";
-    SAMPLES_WAITING = "未送样", "Not handed in";
-    QUEUE_EMPTY = "没有待检测的样品。", "Nothing waiting for a test.";
-    RECEIVE = "确认收样", "Mark received";
-    RECEIVED_NOW = "已收样", "Received";
-    FIND_OR_RECEIVE = "扫码或输入样品码收样", "Scan or type a sample code to receive it";
-    SAVE_RESULT = "保存结果", "Save result";
-    RESULT_SAVED = "已保存", "Saved";
-    CORRECT_TEST = "更正", "Correct";
-    CORRECTING = "更正这次检测", "Correcting this test";
     CORRECTED = "已被更正", "Corrected";
     TESTER = "检测人", "Tester";
-    HOLDER_PHONE = "登记人", "Holder";
-    FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
     TOTAL = "合计", "Total";
     ERR_SAMPLE_NOT_FOUND = "未找到：请检查样品码和手机号后 4 位。", "Not found: check the sample code and the last 4 digits of the phone number.";
 }

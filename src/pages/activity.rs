@@ -3,12 +3,11 @@
 
 use crate::api;
 use crate::components::board::Board;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang};
-use crate::loaded::load;
+use crate::loaded::{load, Loaded};
 use crate::pages::home::kind_msg;
-use crate::route::use_params_map;
+use crate::route::use_id_param;
 use crate::text::{flag, text};
 use chrono::NaiveDate;
 use labday_domain::session::{SessionStatus, WindowState};
@@ -30,25 +29,16 @@ pub fn by_day(sessions: &[SessionView]) -> Vec<(NaiveDate, Vec<SessionView>)> {
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = use_id_param();
     let detail = load(move || {
-        let id = id();
-        async move { api::activity(id).await }
+        let id = id.get();
+        async move { api::activity(id?).await }
     });
     view! {
         <p><a href="/" class="back">{t(i18n::BACK)}</a></p>
-        {move || match detail.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| detail.refetch())/> }.into_any(),
-            Some(Ok(a)) => view! { <ActivityView activity=a/> }.into_any(),
-        }}
+        <Loaded from=detail let:activity>
+            <ActivityView activity/>
+        </Loaded>
     }
 }
 

@@ -7,12 +7,11 @@
 use crate::api;
 use crate::components::privacy::PrivacyNotice;
 use crate::components::sample::SampleLabel;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang, Lang};
-use crate::loaded::load;
+use crate::loaded::{load, Loaded};
 use crate::pages::book::new_idempotency_key;
-use crate::route::use_params_map;
+use crate::route::use_id_param;
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
 use chrono::NaiveDate;
@@ -28,24 +27,15 @@ use std::collections::BTreeMap;
 
 #[component]
 pub fn SamplesPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
+    let id = use_id_param();
     let session = load(move || {
-        let id = id();
-        async move { api::session(id).await }
+        let id = id.get();
+        async move { api::session(id?).await }
     });
     view! {
-        {move || match session.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| session.refetch())/> }.into_any(),
-            Some(Ok(s)) => view! { <Registration session=s/> }.into_any(),
-        }}
+        <Loaded from=session let:session>
+            <Registration session/>
+        </Loaded>
     }
 }
 

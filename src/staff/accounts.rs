@@ -76,7 +76,7 @@ fn AccountForm() -> impl IntoView {
     view! {
         <p>{t(s::ACCOUNTS_INTRO)}</p>
         <form class="booking-form console-form" on:submit=submit novalidate>
-            <Input id="account-username" label=i18n::USERNAME key="username" value=username failure=failure autocomplete="off"/>
+            <Input id="account-username" label=s::USERNAME key="username" value=username failure=failure autocomplete="off"/>
             <Input id="account-display-name" label=s::DISPLAY_NAME key="display_name" value=display_name failure=failure autocomplete="off"/>
             <Input id="account-password" label=s::NEW_PASSWORD key="password" value=password failure=failure kind="password" autocomplete="new-password"/>
             <div class="field">

@@ -3,13 +3,7 @@
 //! Also: the label of every field the staff API reports errors against, and the staff-only
 //! field error codes, so an error reads "地点：请填写地点" rather than a raw key.
 
-use crate::i18n::Msg;
-
-macro_rules! messages {
-    ($($name:ident = $zh:literal, $en:literal;)*) => {
-        $(pub const $name: Msg = Msg { zh: $zh, en: $en };)*
-    };
-}
+use crate::i18n::{messages, Msg};
 
 messages! {
     REFRESH = "刷新", "Refresh";
@@ -144,6 +138,90 @@ messages! {
     FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
 }
 
+// Moved from the citizen messages: sign-in, the door (roster, check-in, scanning), the
+// summary figures, series generation and the samples bench.
+messages! {
+    STAFF_APP_NAME = "开放日工作台", "Open-day staff console";
+    STAFF_SIGN_IN = "工作人员登录", "Staff sign-in";
+    USERNAME = "用户名", "Username";
+    PASSWORD = "密码", "Password";
+    SIGN_IN = "登录", "Sign in";
+    SIGN_OUT = "退出登录", "Sign out";
+    SIGN_IN_FAILED = "用户名或密码错误。", "Wrong username or password.";
+    SIGNED_IN_AS = "当前用户", "Signed in as";
+    CHOOSE_ACTIVITY = "选择活动", "Choose an activity";
+    CHOOSE_SESSION = "选择场次", "Choose a session";
+    OPEN_ROSTER = "签到名单", "Roster";
+    ROSTER_TITLE = "签到名单", "Roster and check-in";
+    CHECK_IN_BY_CODE = "输入预约码签到", "Check in by booking code";
+    CHECK_IN = "签到", "Check in";
+    SCAN_QR = "扫码签到", "Scan QR code";
+    SCAN_STOP = "停止扫码", "Stop scanning";
+    SCAN_UNSUPPORTED = "此浏览器不支持扫码，请输入预约码。", "This browser cannot scan; type the code instead.";
+    CHECKED_IN_NOW = "已签到", "Checked in";
+    ROSTER_EMPTY = "本场暂无预约。", "No bookings for this session yet.";
+    MARK_NO_SHOWS = "标记未到场", "Mark no-shows";
+    NO_SHOWS_MARKED = "已标记未到场", "No-shows marked";
+    EXPORT_CSV = "导出 CSV", "Export CSV";
+    COL_NAME = "姓名", "Name";
+    COL_PHONE = "手机", "Phone";
+    COL_PARTY = "人数", "Party";
+    COL_ARRIVED = "已到", "Arrived";
+    COL_STATUS = "状态", "Status";
+    NAV_SUMMARY = "活动总结", "Summary";
+    SUMMARY_TITLE = "活动总结数据", "Figures for the event summary";
+    SUMMARY_OVERALL = "总体", "Overall";
+    SUMMARY_BY_ORG = "按单位", "By organisation";
+    SUMMARY_BY_ACTIVITY = "按活动", "By activity";
+    SUMMARY_PER_DAY = "每日预约", "Bookings per day";
+    SUMMARY_NONE = "暂无预约数据。", "No bookings yet.";
+    FIG_SESSIONS = "场次", "Sessions";
+    FIG_PLACES = "提供名额", "Places offered";
+    FIG_BOOKED = "预约人数", "People booked";
+    FIG_CHECKED_IN = "到场人数", "People checked in";
+    FIG_NO_SHOW_RATE = "未到场率", "No-show rate";
+    FIG_WAITLISTED = "候补人数", "People waitlisted";
+    FIG_CLOUD = "云课堂座位", "Cloud-classroom seats";
+    FIG_BOOKINGS = "预约单数", "Bookings";
+    FIG_SAMPLES = "快检样品（已出结果）", "Quick-test samples (with result)";
+    FIG_SAMPLE_JUDGEMENTS = "阴性 / 可疑 / 阳性", "Negative / suspicious / positive";
+    PRINT = "打印", "Print";
+    SERIES_TITLE = "批量生成场次", "Generate sessions";
+    SERIES_FROM = "开始日期", "From";
+    SERIES_TO = "结束日期", "To";
+    SERIES_WEEKDAYS = "每周", "Days of the week";
+    SERIES_DAY_STARTS = "每日开始", "Daily start";
+    SERIES_DAY_ENDS = "每日结束", "Daily end";
+    SERIES_LENGTH = "每场时长（分钟）", "Length (minutes)";
+    SERIES_GAP = "间隔（分钟）", "Gap (minutes)";
+    SERIES_CAPACITY = "每场名额", "Places per session";
+    SERIES_PER_BOOKING = "每单上限", "Per-booking limit";
+    SERIES_SESSION_TITLE = "场次名称", "Session title";
+    SERIES_PREVIEW = "预览", "Preview";
+    SERIES_CREATE = "确认生成", "Create them";
+    SERIES_WILL_CREATE = "将生成场次数", "Sessions to create";
+    SERIES_CREATED = "已生成场次数", "Sessions created";
+    WEEKDAYS = "一二三四五六日", "MTWTFSS";
+    DAY = "日期", "Day";
+    METHOD = "检测方法", "Method";
+    STRIP_READING = "试纸结果", "Strip reading";
+    STAFF_SAMPLES = "样品收检", "Samples";
+    OPEN_SAMPLES = "收样与结果", "Samples and results";
+    SAMPLE_QUEUE = "待检样品", "Samples to test";
+    SAMPLES_DONE = "已出结果", "Results done";
+    SAMPLES_WAITING = "未送样", "Not handed in";
+    QUEUE_EMPTY = "没有待检测的样品。", "Nothing waiting for a test.";
+    RECEIVE = "确认收样", "Mark received";
+    RECEIVED_NOW = "已收样", "Received";
+    FIND_OR_RECEIVE = "扫码或输入样品码收样", "Scan or type a sample code to receive it";
+    SAVE_RESULT = "保存结果", "Save result";
+    RESULT_SAVED = "已保存", "Saved";
+    CORRECT_TEST = "更正", "Correct";
+    CORRECTING = "更正这次检测", "Correcting this test";
+    HOLDER_PHONE = "登记人", "Holder";
+    FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
+}
+
 /// The label of a field the staff API names in an error, for errors shown away from it.
 pub fn field_label(field: &str) -> Option<Msg> {
     use crate::i18n as c;
@@ -164,13 +242,13 @@ pub fn field_label(field: &str) -> Option<Msg> {
         "starts_on" => ACTIVITY_STARTS,
         "ends_on" => ACTIVITY_ENDS,
         "from" => FIELD_SERIES_FROM,
-        "to" => c::SERIES_TO,
-        "weekdays" => c::SERIES_WEEKDAYS,
-        "day_starts" => c::SERIES_DAY_STARTS,
-        "day_ends" => c::SERIES_DAY_ENDS,
-        "length_minutes" => c::SERIES_LENGTH,
-        "gap_minutes" => c::SERIES_GAP,
-        "username" => c::USERNAME,
+        "to" => SERIES_TO,
+        "weekdays" => SERIES_WEEKDAYS,
+        "day_starts" => SERIES_DAY_STARTS,
+        "day_ends" => SERIES_DAY_ENDS,
+        "length_minutes" => SERIES_LENGTH,
+        "gap_minutes" => SERIES_GAP,
+        "username" => USERNAME,
         "password" => NEW_PASSWORD,
         "display_name" => DISPLAY_NAME,
         "link" => MEDIA_LINK,

@@ -29,7 +29,7 @@ pub fn MediaPage() -> impl IntoView {
             None => view! { <Loading/> }.into_any(),
             Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
             Some(Ok(list)) => view! {
-                <label for="media-activity">{t(i18n::CHOOSE_ACTIVITY)}</label>
+                <label for="media-activity">{t(s::CHOOSE_ACTIVITY)}</label>
                 <select id="media-activity" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
                     <option value="">"—"</option>
                     {list.into_iter().map(|a| {

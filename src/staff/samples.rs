@@ -8,6 +8,7 @@ use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
 use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::staff::i18n as si;
 use crate::staff::scanner;
 use labday_domain::sample::{
     Method, SampleStatus, SampleView, StripReading, TestEntry, STRIP_PESTICIDES,
@@ -85,7 +86,7 @@ pub fn SamplesDesk() -> impl IntoView {
                     let l = lang.get_untracked();
                     announce.set(format!(
                         "{}: {} · {}",
-                        i18n::RECEIVED_NOW.get(l),
+                        si::RECEIVED_NOW.get(l),
                         sample.code.display(),
                         variety(&sample, l)
                     ));
@@ -131,7 +132,7 @@ pub fn SamplesDesk() -> impl IntoView {
             .unwrap_or_else(|| status_msg(sample.status).get(l));
         announce.set(format!(
             "{}: {} · {}",
-            i18n::RESULT_SAVED.get(l),
+            si::RESULT_SAVED.get(l),
             sample.code.display(),
             verdict
         ));
@@ -184,7 +185,7 @@ pub fn SamplesDesk() -> impl IntoView {
 
     view! {
         <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(i18n::STAFF_SAMPLES)}</h1>
+        <h1>{t(si::STAFF_SAMPLES)}</h1>
         {move || session.get().and_then(Result::ok).map(|s| {
             let l = lang.get();
             view! {
@@ -195,19 +196,19 @@ pub fn SamplesDesk() -> impl IntoView {
         <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
         <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || announce.get()}</p>
         <form class="booking-form" on:submit=submit>
-            <label for="sample-code">{t(i18n::FIND_OR_RECEIVE)}</label>
+            <label for="sample-code">{t(si::FIND_OR_RECEIVE)}</label>
             <input id="sample-code" autocomplete="off" autocapitalize="characters" bind:value=code/>
-            <button type="submit" class="primary">{t(i18n::RECEIVE)}</button>
+            <button type="submit" class="primary">{t(si::RECEIVE)}</button>
         </form>
         <p>
             {if can_scan {
                 view! {
                     <button type="button" on:click=toggle_scan>
-                        {move || if scanning.get() { i18n::SCAN_STOP.get(lang.get()) } else { i18n::SCAN_QR.get(lang.get()) }}
+                        {move || if scanning.get() { si::SCAN_STOP.get(lang.get()) } else { si::SCAN_QR.get(lang.get()) }}
                     </button>
                 }.into_any()
             } else {
-                view! { <span class="small">{t(i18n::SCAN_UNSUPPORTED)}</span> }.into_any()
+                view! { <span class="small">{t(si::SCAN_UNSUPPORTED)}</span> }.into_any()
             }}
         </p>
         <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
@@ -221,31 +222,31 @@ pub fn SamplesDesk() -> impl IntoView {
             None => view! { <Loading/> }.into_any(),
             Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| loaded.refetch())/> }.into_any(),
             Some(Ok(_)) => view! {
-                <h2>{t(i18n::SAMPLE_QUEUE)}</h2>
+                <h2>{t(si::SAMPLE_QUEUE)}</h2>
                 <Show when=move || queue().is_empty()>
-                    <p class="empty">{t(i18n::QUEUE_EMPTY)}</p>
+                    <p class="empty">{t(si::QUEUE_EMPTY)}</p>
                 </Show>
                 <ul class="cards desk">
                     <For each=queue key=key let:sample>
                         <SampleLine sample=sample on_saved=saved/>
                     </For>
                 </ul>
-                <h2>{t(i18n::SAMPLES_WAITING)}</h2>
+                <h2>{t(si::SAMPLES_WAITING)}</h2>
                 <ul class="cards desk">
                     <For each=waiting key=key let:sample>
                         {
                             let code = sample.code.as_str().to_owned();
-                            let label = format!("{} {}", i18n::RECEIVE.get(lang.get_untracked()), sample.code.display());
+                            let label = format!("{} {}", si::RECEIVE.get(lang.get_untracked()), sample.code.display());
                             view! {
                                 <li class="card">
                                     <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample, lang.get())}</p>
-                                    <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(i18n::RECEIVE)}</button>
+                                    <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button>
                                 </li>
                             }
                         }
                     </For>
                 </ul>
-                <h2>{t(i18n::SAMPLES_DONE)}</h2>
+                <h2>{t(si::SAMPLES_DONE)}</h2>
                 <ul class="cards desk">
                     <For each=done key=key let:sample>
                         <SampleLine sample=sample on_saved=saved/>
@@ -282,9 +283,9 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
         <li class="card" data-testid="desk-sample" data-code=code.clone()>
             <p>
                 <strong>{sample.code.display()}</strong>" · "{move || s.with_value(|s| variety(s, lang.get()))}
-                {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(i18n::FALSE_POSITIVE_RISK)}</span> })}
+                {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(si::FALSE_POSITIVE_RISK)}</span> })}
             </p>
-            <p class="small">{format!("{} {holder}", i18n::HOLDER_PHONE.get(lang.get_untracked()))}</p>
+            <p class="small">{format!("{} {holder}", si::HOLDER_PHONE.get(lang.get_untracked()))}</p>
             <p class="small" data-testid="desk-status">
                 {move || s.with_value(|s| status_msg(s.status).get(lang.get()))}
                 {move || s.with_value(|s| s.judgement.map(|j| format!(" · {}", judgement_msg(j).get(lang.get()))))}
@@ -294,7 +295,7 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
             {(!corrections.is_empty()).then(|| view! {
                 <p class="actions">
                     {corrections.into_iter().map(|(test_id, n)| {
-                        let label = move || format!("{} #{n}", i18n::CORRECT_TEST.get(lang.get()));
+                        let label = move || format!("{} #{n}", si::CORRECT_TEST.get(lang.get()));
                         view! { <button type="button" class="secondary" on:click=move |_| correcting.set(Some(test_id))>{label}</button> }
                     }).collect_view()}
                 </p>
@@ -369,10 +370,10 @@ fn ResultForm(
     let strip_group = format!("strip-{code}");
     view! {
         <form class="result-form" on:submit=submit novalidate>
-            {move || correcting.get().map(|_| view! { <p class="notice">{t(i18n::CORRECTING)}</p> })}
+            {move || correcting.get().map(|_| view! { <p class="notice">{t(si::CORRECTING)}</p> })}
             <p class="field-error">{err("corrects")}</p>
             <fieldset>
-                <legend>{t(i18n::METHOD)}</legend>
+                <legend>{t(si::METHOD)}</legend>
                 <label class="check">
                     <input type="radio" name=group.clone() checked=move || method.get() == Method::EnzymeInhibition
                         on:change=move |_| method.set(Method::EnzymeInhibition)/>
@@ -395,7 +396,7 @@ fn ResultForm(
                     </datalist>
                     <p class="field-error" id=format!("{pest_id}-error")>{err("pesticide")}</p>
                     <fieldset>
-                        <legend>{t(i18n::STRIP_READING)}</legend>
+                        <legend>{t(si::STRIP_READING)}</legend>
                         <label class="check">
                             <input type="radio" name=strip_group.clone() on:change=move |_| strip.set(Some(StripReading::Negative))/>
                             <span>{t(i18n::NEGATIVE)}</span>
@@ -419,7 +420,7 @@ fn ResultForm(
                     view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
                 })}
             </div>
-            <button type="submit" class="primary" disabled=move || busy.get()>{t(i18n::SAVE_RESULT)}</button>
+            <button type="submit" class="primary" disabled=move || busy.get()>{t(si::SAVE_RESULT)}</button>
         </form>
     }
 }

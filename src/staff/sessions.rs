@@ -83,7 +83,7 @@ pub fn SessionsPage() -> impl IntoView {
     });
 
     view! {
-        <h1>{t(i18n::CHOOSE_SESSION)}</h1>
+        <h1>{t(s::CHOOSE_SESSION)}</h1>
         <p class="actions">
             <button type="button" on:click=move |_| open(Panel::NewActivity)>{t(s::NEW_ACTIVITY)}</button>
             <button type="button" on:click=move |_| activities.refetch()>{t(s::REFRESH)}</button>
@@ -95,7 +95,7 @@ pub fn SessionsPage() -> impl IntoView {
             Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
             Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t(s::NO_ACTIVITY_YET)}</p> }.into_any(),
             Some(Ok(list)) => view! {
-                <label for="activity">{t(i18n::CHOOSE_ACTIVITY)}</label>
+                <label for="activity">{t(s::CHOOSE_ACTIVITY)}</label>
                 <select id="activity" on:change=move |ev| {
                     chosen.set(event_target_value(&ev).parse().ok());
                     panel.set(Panel::Series);
@@ -263,9 +263,9 @@ fn SessionList(
                             <p class="title">{move || label.get()}</p>
                             <p class="meta" data-testid="session-counts">{counts}</p>
                         </div>
-                        <a class="button" href=format!("/staff/sessions/{id}") aria-label=move || format!("{} {}", i18n::OPEN_ROSTER.get(lang.get()), label.get())>{t(i18n::OPEN_ROSTER)}</a>
+                        <a class="button" href=format!("/staff/sessions/{id}") aria-label=move || format!("{} {}", s::OPEN_ROSTER.get(lang.get()), label.get())>{t(s::OPEN_ROSTER)}</a>
                         {quick_test.then(|| view! {
-                            <a class="button secondary" href=format!("/staff/sessions/{id}/samples") aria-label=move || format!("{} {}", i18n::OPEN_SAMPLES.get(lang.get()), label.get())>{t(i18n::OPEN_SAMPLES)}</a>
+                            <a class="button secondary" href=format!("/staff/sessions/{id}/samples") aria-label=move || format!("{} {}", s::OPEN_SAMPLES.get(lang.get()), label.get())>{t(s::OPEN_SAMPLES)}</a>
                         })}
                         {(!cancelled).then(|| view! {
                             <button type="button" on:click=move |_| on_edit.run(id) aria-label=move || format!("{} {}", s::EDIT.get(lang.get()), label.get())>{t(s::EDIT)}</button>

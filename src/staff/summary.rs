@@ -21,19 +21,19 @@ fn rate(f: &Figures) -> String {
 /// The figure rows, labelled, in the order a summary reports them.
 fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
     vec![
-        (i18n::FIG_SESSIONS.get(l), f.sessions.to_string()),
-        (i18n::FIG_PLACES.get(l), f.places_offered.to_string()),
-        (i18n::FIG_BOOKED.get(l), f.booked_people.to_string()),
-        (i18n::FIG_CHECKED_IN.get(l), f.checked_in_people.to_string()),
-        (i18n::FIG_NO_SHOW_RATE.get(l), rate(f)),
-        (i18n::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
-        (i18n::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
+        (si::FIG_SESSIONS.get(l), f.sessions.to_string()),
+        (si::FIG_PLACES.get(l), f.places_offered.to_string()),
+        (si::FIG_BOOKED.get(l), f.booked_people.to_string()),
+        (si::FIG_CHECKED_IN.get(l), f.checked_in_people.to_string()),
+        (si::FIG_NO_SHOW_RATE.get(l), rate(f)),
+        (si::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
+        (si::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
         (
-            i18n::FIG_SAMPLES.get(l),
+            si::FIG_SAMPLES.get(l),
             format!("{} ({})", f.samples.registered, f.samples.tested),
         ),
         (
-            i18n::FIG_SAMPLE_JUDGEMENTS.get(l),
+            si::FIG_SAMPLE_JUDGEMENTS.get(l),
             format!(
                 "{} / {} / {}",
                 f.samples.negative, f.samples.suspicious, f.samples.positive
@@ -55,10 +55,10 @@ pub fn SummaryPage() -> impl IntoView {
     };
     view! {
         <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(i18n::SUMMARY_TITLE)}</h1>
+        <h1>{t(si::SUMMARY_TITLE)}</h1>
         <p class="actions">
-            <a class="button secondary" href=api::SUMMARY_CSV_HREF download="">{t(i18n::EXPORT_CSV)}</a>
-            <button type="button" on:click=print>{t(i18n::PRINT)}</button>
+            <a class="button secondary" href=api::SUMMARY_CSV_HREF download="">{t(si::EXPORT_CSV)}</a>
+            <button type="button" on:click=print>{t(si::PRINT)}</button>
         </p>
         {move || match summary.get() {
             None => view! { <Loading/> }.into_any(),
@@ -99,17 +99,17 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
         .collect_view();
     view! {
         <section>
-            <h2>{i18n::SUMMARY_OVERALL.get(l)}</h2>
+            <h2>{si::SUMMARY_OVERALL.get(l)}</h2>
             <dl class="facts figures" data-testid="overall">
                 {overall.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
             </dl>
         </section>
         <section>
-            <h2>{i18n::SUMMARY_PER_DAY.get(l)}</h2>
+            <h2>{si::SUMMARY_PER_DAY.get(l)}</h2>
             <DayChart days=days lang=l/>
         </section>
         <section>
-            <h2>{i18n::SUMMARY_BY_ORG.get(l)}</h2>
+            <h2>{si::SUMMARY_BY_ORG.get(l)}</h2>
             <div class="table-wrap">
                 <table class="roster">
                     <thead><tr><th scope="col">{i18n::ORGANISER.get(l)}</th>{heads}</tr></thead>
@@ -125,10 +125,10 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
             </div>
         </section>
         <section>
-            <h2>{i18n::SUMMARY_BY_ACTIVITY.get(l)}</h2>
+            <h2>{si::SUMMARY_BY_ACTIVITY.get(l)}</h2>
             <div class="table-wrap">
                 <table class="roster">
-                    <thead><tr><th scope="col">{i18n::CHOOSE_ACTIVITY.get(l)}</th>{heads2}</tr></thead>
+                    <thead><tr><th scope="col">{si::CHOOSE_ACTIVITY.get(l)}</th>{heads2}</tr></thead>
                     <tbody>
                         {summary.activities.iter().map(|a| view! {
                             <tr>
@@ -147,7 +147,7 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
 #[component]
 fn DayChart(days: Vec<DailyBookings>, lang: Lang) -> impl IntoView {
     if days.is_empty() {
-        return view! { <p class="empty">{i18n::SUMMARY_NONE.get(lang)}</p> }.into_any();
+        return view! { <p class="empty">{si::SUMMARY_NONE.get(lang)}</p> }.into_any();
     }
     let max = days.iter().map(|d| d.bookings).max().unwrap_or(1).max(1);
     let bar = 28;
@@ -169,12 +169,12 @@ fn DayChart(days: Vec<DailyBookings>, lang: Lang) -> impl IntoView {
         .collect_view();
     view! {
         <svg class="chart" viewBox=format!("0 0 {width} {}", height + 40) role="img"
-            aria-label=i18n::SUMMARY_PER_DAY.get(lang) data-testid="per-day-chart">
+            aria-label=si::SUMMARY_PER_DAY.get(lang) data-testid="per-day-chart">
             {bars}
         </svg>
         <div class="table-wrap">
             <table class="roster">
-                <thead><tr><th scope="col">{i18n::DAY.get(lang)}</th><th scope="col">{i18n::FIG_BOOKINGS.get(lang)}</th><th scope="col">{i18n::PEOPLE.get(lang)}</th></tr></thead>
+                <thead><tr><th scope="col">{si::DAY.get(lang)}</th><th scope="col">{si::FIG_BOOKINGS.get(lang)}</th><th scope="col">{i18n::PEOPLE.get(lang)}</th></tr></thead>
                 <tbody>
                     {days.iter().map(|d| view! { <tr><td>{d.day.to_string()}</td><td>{d.bookings}</td><td>{d.people}</td></tr> }).collect_view()}
                 </tbody>
