@@ -2,6 +2,7 @@
 //! organisers. The server refuses anyone else (403), and so does this page.
 
 use crate::i18n::{self, t, use_lang};
+use crate::loaded::load;
 use crate::staff::api;
 use crate::staff::form::{Failure, FieldError, FormAlert, Input};
 use crate::staff::i18n as s;
@@ -34,8 +35,7 @@ fn AccountForm() -> impl IntoView {
     let failure: Failure = RwSignal::new(None);
     let created = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let organisations =
-        LocalResource::new(|| async { api::organisations().await.unwrap_or_default() });
+    let organisations = load(|| async { api::organisations().await.unwrap_or_default() });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {

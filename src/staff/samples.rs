@@ -5,18 +5,17 @@
 
 use crate::api;
 use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
-use crate::components::status::{ErrorPanel, Loading};
-use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::loaded::{load, Loaded};
+use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as si;
-use crate::staff::scanner;
+use crate::staff::use_id_param;
 use labday_domain::sample::{
     Method, SampleStatus, SampleView, StripReading, TestEntry, STRIP_PESTICIDES,
 };
 use labday_domain::ApiError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
 
@@ -42,21 +41,10 @@ fn focus(id: String) {
 #[component]
 pub fn SamplesDesk() -> impl IntoView {
     let lang = use_lang();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let session = LocalResource::new(move || {
-        let id = id();
-        async move { api::session(id).await }
-    });
-    let loaded = LocalResource::new(move || {
-        let id = id();
-        async move { api::session_samples(id).await }
+    let id = use_id_param();
+    let loaded = load(move || {
+        let id = id.get();
+        async move { api::session_samples(id?).await }
     });
     let samples = RwSignal::new(Vec::<SampleView>::new());
     Effect::new(move |_| {
@@ -64,10 +52,7 @@ pub fn SamplesDesk() -> impl IntoView {
             samples.set(list);
         }
     });
-    let code = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiError>);
-    let announce = RwSignal::new(String::new());
-    let scanning = RwSignal::new(false);
+    let desk = Desk::new();
 
     // Replaces one sample in the list with its new state.
     let replace = move |updated: SampleView| {
@@ -79,50 +64,22 @@ pub fn SamplesDesk() -> impl IntoView {
         );
     };
     let receive = move |typed: String| {
-        failure.set(None);
-        spawn_local(async move {
-            match api::receive_sample(id(), &typed).await {
-                Ok(sample) => {
-                    let l = lang.get_untracked();
-                    announce.set(format!(
-                        "{}: {} · {}",
-                        si::RECEIVED_NOW.get(l),
-                        sample.code.display(),
-                        variety(&sample, l)
-                    ));
-                    code.set(String::new());
-                    let target = format!("reading-{}", sample.code.as_str());
-                    replace(sample);
-                    focus(target);
-                }
-                Err(e) => failure.set(Some(e)),
-            }
+        let call = async move { api::receive_sample(id.get_untracked()?, &typed).await };
+        desk.act(call, move |sample| {
+            let l = lang.get_untracked();
+            let text = format!(
+                "{}: {} · {}",
+                si::RECEIVED_NOW.get(l),
+                sample.code.display(),
+                variety(&sample, l)
+            );
+            desk.code.set(String::new());
+            let target = format!("reading-{}", sample.code.as_str());
+            replace(sample);
+            focus(target);
+            text
         });
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        receive(code.get_untracked());
-    };
-    let video = NodeRef::<leptos::html::Video>::new();
-    let toggle_scan = move |_| {
-        if scanning.get_untracked() {
-            scanner::stop();
-            scanning.set(false);
-            return;
-        }
-        scanning.set(true);
-        spawn_local(async move {
-            let Some(el) = video.get_untracked() else {
-                return;
-            };
-            let el: web_sys::HtmlVideoElement = el.unchecked_into();
-            if let Err(e) = scanner::start(&el, receive).await {
-                scanning.set(false);
-                announce.set(e);
-            }
-        });
-    };
-    on_cleanup(scanner::stop);
     // After a save: the next sample still waiting for a test, else the code field.
     let saved = Callback::new(move |sample: SampleView| {
         let l = lang.get_untracked();
@@ -130,7 +87,7 @@ pub fn SamplesDesk() -> impl IntoView {
             .judgement
             .map(|j| judgement_msg(j).get(l))
             .unwrap_or_else(|| status_msg(sample.status).get(l));
-        announce.set(format!(
+        desk.announce.set(format!(
             "{}: {} · {}",
             si::RESULT_SAVED.get(l),
             sample.code.display(),
@@ -149,7 +106,6 @@ pub fn SamplesDesk() -> impl IntoView {
         });
         focus(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
     });
-    let can_scan = scanner::scan_supported();
     let queue = move || {
         samples.with(|l| {
             l.iter()
@@ -184,44 +140,9 @@ pub fn SamplesDesk() -> impl IntoView {
     };
 
     view! {
-        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(si::STAFF_SAMPLES)}</h1>
-        {move || session.get().and_then(Result::ok).map(|s| {
-            let l = lang.get();
-            view! {
-                <p class="title">{format!("{} · {}", s.activity_title.get(l.code()), s.title.get(l.code()))}</p>
-                <p class="meta">{format!("{} · {}", format::slot(s.starts_at, s.ends_at, l), s.place.get(l.code()))}</p>
-            }
-        })}
-        <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
-        <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || announce.get()}</p>
-        <form class="booking-form" on:submit=submit>
-            <label for="sample-code">{t(si::FIND_OR_RECEIVE)}</label>
-            <input id="sample-code" autocomplete="off" autocapitalize="characters" bind:value=code/>
-            <button type="submit" class="primary">{t(si::RECEIVE)}</button>
-        </form>
-        <p>
-            {if can_scan {
-                view! {
-                    <button type="button" on:click=toggle_scan>
-                        {move || if scanning.get() { si::SCAN_STOP.get(lang.get()) } else { si::SCAN_QR.get(lang.get()) }}
-                    </button>
-                }.into_any()
-            } else {
-                view! { <span class="small">{t(si::SCAN_UNSUPPORTED)}</span> }.into_any()
-            }}
-        </p>
-        <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
-        <div aria-live="assertive">
-            {move || failure.get().map(|e| {
-                let msg = error_msg(e.code);
-                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
-            })}
-        </div>
-        {move || match loaded.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| loaded.refetch())/> }.into_any(),
-            Some(Ok(_)) => view! {
+        <ScanDesk desk=desk id=id title=si::STAFF_SAMPLES field="sample-code" label=si::FIND_OR_RECEIVE
+            action=si::RECEIVE on_code=Callback::new(receive)>
+            <Loaded from=loaded let:_list>
                 <h2>{t(si::SAMPLE_QUEUE)}</h2>
                 <Show when=move || queue().is_empty()>
                     <p class="empty">{t(si::QUEUE_EMPTY)}</p>
@@ -252,8 +173,8 @@ pub fn SamplesDesk() -> impl IntoView {
                         <SampleLine sample=sample on_saved=saved/>
                     </For>
                 </ul>
-            }.into_any(),
-        }}
+            </Loaded>
+        </ScanDesk>
     }
 }
 

@@ -3,9 +3,9 @@
 //! 15 seconds so bookings can be seen arriving. From here they create and edit activities
 //! and sessions, generate a series, open a roster, and cancel a session after confirming.
 
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, t, use_lang};
+use crate::loaded::{load, Loaded};
 use crate::staff::activity_form::ActivityForm;
 use crate::staff::api;
 use crate::staff::i18n as s;
@@ -43,7 +43,7 @@ fn focus_panel() {
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let lang = use_lang();
-    let activities = LocalResource::new(|| async { api::scheduled_activities().await });
+    let activities = load(api::scheduled_activities);
     let chosen = RwSignal::new(None::<i64>);
     let panel = RwSignal::new(Panel::Series);
     let announce = RwSignal::new(String::new());
@@ -65,13 +65,11 @@ pub fn SessionsPage() -> impl IntoView {
     // being read stay put; only a change (a booking arriving) redraws the list.
     let loaded = Memo::new(move |_| activities.get());
     // What the picker shows: names only, so new bookings leave it alone.
-    let choices = Memo::new(move |_| {
-        loaded.get().map(|r| {
-            r.map(|list| {
-                list.into_iter()
-                    .map(|a| (a.id, a.draft.title, a.organisation))
-                    .collect::<Vec<_>>()
-            })
+    let choices = activities.map(|r| {
+        r.clone().map(|list| {
+            list.into_iter()
+                .map(|a| (a.id, a.draft.title, a.organisation))
+                .collect::<Vec<_>>()
         })
     });
     let current = Memo::new(move |_| -> Option<ScheduledActivity> {
@@ -90,27 +88,28 @@ pub fn SessionsPage() -> impl IntoView {
         </p>
         <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
         <p class="notice" aria-hidden="true">{move || announce.get()}</p>
-        {move || match choices.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t(s::NO_ACTIVITY_YET)}</p> }.into_any(),
-            Some(Ok(list)) => view! {
-                <label for="activity">{t(s::CHOOSE_ACTIVITY)}</label>
-                <select id="activity" on:change=move |ev| {
-                    chosen.set(event_target_value(&ev).parse().ok());
-                    panel.set(Panel::Series);
-                }>
-                    <option value="">"—"</option>
-                    {list.into_iter().map(|(id, title, organisation)| {
-                        let label = move || {
-                            let l = lang.get().code();
-                            format!("{} · {}", title.get(l), organisation.get(l))
-                        };
-                        view! { <option value=id.to_string() selected=move || chosen.get() == Some(id)>{label}</option> }
-                    }).collect_view()}
-                </select>
-            }.into_any(),
-        }}
+        <Loaded from=choices let:list>
+            {if list.is_empty() {
+                view! { <p class="empty">{t(s::NO_ACTIVITY_YET)}</p> }.into_any()
+            } else {
+                view! {
+                    <label for="activity">{t(s::CHOOSE_ACTIVITY)}</label>
+                    <select id="activity" on:change=move |ev| {
+                        chosen.set(event_target_value(&ev).parse().ok());
+                        panel.set(Panel::Series);
+                    }>
+                        <option value="">"—"</option>
+                        {list.into_iter().map(|(id, title, organisation)| {
+                            let label = move || {
+                                let l = lang.get().code();
+                                format!("{} · {}", title.get(l), organisation.get(l))
+                            };
+                            view! { <option value=id.to_string() selected=move || chosen.get() == Some(id)>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            }}
+        </Loaded>
         {move || current.get().map(|a| {
             let l = lang.get();
             view! {

@@ -4,8 +4,8 @@
 //! layout for A4.
 
 use crate::api;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::i18n::{self, t, use_lang, Lang};
+use crate::loaded::{load, Loaded};
 use crate::staff::api as staff_api;
 use crate::staff::i18n as si;
 use crate::staff::media::{MediaList, PhotoGrid};
@@ -45,9 +45,9 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
 #[component]
 pub fn SummaryPage() -> impl IntoView {
     let lang = use_lang();
-    let summary = LocalResource::new(|| async { api::summary().await });
-    let media = LocalResource::new(|| async { staff_api::media().await });
-    let photos = LocalResource::new(|| async { staff_api::photos().await });
+    let summary = load(api::summary);
+    let media = load(staff_api::media);
+    let photos = load(staff_api::photos);
     let print = |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.print();
@@ -60,26 +60,20 @@ pub fn SummaryPage() -> impl IntoView {
             <a class="button secondary" href=api::SUMMARY_CSV_HREF download="">{t(si::EXPORT_CSV)}</a>
             <button type="button" on:click=print>{t(si::PRINT)}</button>
         </p>
-        {move || match summary.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| summary.refetch())/> }.into_any(),
-            Some(Ok(s)) => view! { <SummaryView summary=s lang=lang.get()/> }.into_any(),
-        }}
+        <Loaded from=summary let:summary>
+            <SummaryView summary lang=lang.get()/>
+        </Loaded>
         <section class="keep-together">
             <h2>{t(si::SUMMARY_MEDIA)}</h2>
-            {move || match media.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| media.refetch())/> }.into_any(),
-                Some(Ok(items)) => view! { <MediaList items=items/> }.into_any(),
-            }}
+            <Loaded from=media let:items>
+                <MediaList items/>
+            </Loaded>
         </section>
         <section>
             <h2>{t(si::SUMMARY_PHOTOS)}</h2>
-            {move || match photos.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| photos.refetch())/> }.into_any(),
-                Some(Ok(list)) => view! { <PhotoGrid photos=list/> }.into_any(),
-            }}
+            <Loaded from=photos let:photos>
+                <PhotoGrid photos/>
+            </Loaded>
         </section>
     }
 }
