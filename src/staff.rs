@@ -90,7 +90,7 @@ pub fn StaffApp() -> impl IntoView {
                         <a href="/staff/accounts">{t(si::NAV_ACCOUNTS)}</a>
                         <a href="/staff/audit">{t(si::NAV_AUDIT)}</a>
                     })}
-                    <span class="who">{format!("{} · {}", si::SIGNED_IN_AS.get(lang.get()), if m.display_name.is_empty() { m.username.clone() } else { m.display_name.clone() })}</span>
+                    <span class="who">{si::SIGNED_IN_AS_NAME.fill(lang.get(), &[("name", if m.display_name.is_empty() { &m.username } else { &m.display_name })])}</span>
                     <SignOutButton/>
                 })}
                 <button type="button" class="lang" on:click=switch aria-label=t(crate::i18n::SWITCH_LANG_LABEL)>{t(crate::i18n::SWITCH_LANG)}</button>

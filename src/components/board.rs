@@ -39,14 +39,13 @@ fn BoardTable(board: SampleBoard) -> impl IntoView {
     let l = move || lang.get();
     let totals = board.counts;
     let summary = text(move || {
-        format!(
-            "{} {} · {} {} · {} {}",
-            i18n::BOARD_REGISTERED.get(l()),
-            board.registered,
-            i18n::BOARD_RECEIVED.get(l()),
-            board.received,
-            i18n::BOARD_TESTED.get(l()),
-            totals.tested
+        i18n::BOARD_SUMMARY.fill(
+            l(),
+            &[
+                ("registered", &board.registered),
+                ("received", &board.received),
+                ("tested", &totals.tested),
+            ],
         )
     });
     if totals.tested == 0 {

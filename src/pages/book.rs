@@ -118,7 +118,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
             <p>{text(move || s.with_value(|s| s.place.get(lang.get().code()).to_owned()))}</p>
             <p class=s.with_value(|s| format::availability_class(s.availability))>
-                {text(move || s.with_value(|s| format!("{} · {} {}", format::availability_msg(s.availability).get(lang.get()), i18n::PLACES_LEFT.get(lang.get()), s.places_left)))}
+                {text(move || s.with_value(|s| i18n::AVAILABILITY_LEFT.fill(lang.get(), &[("availability", &format::availability_msg(s.availability).get(lang.get())), ("left", &s.places_left)])))}
             </p>
         </section>
         <Show when=flag(move || full)>
@@ -153,7 +153,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <p class="small">{text(move || format!("{} {} {}", i18n::PER_BOOKING.get(lang.get()), limit, i18n::PEOPLE.get(lang.get())))}</p>
+            <p class="small">{text(move || i18n::PER_BOOKING_LIMIT.fill(lang.get(), &[("n", &limit)]))}</p>
             <FieldError field="adults" errors=errors/>
             <FieldError field="party" errors=errors/>
 

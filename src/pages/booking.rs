@@ -118,7 +118,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
             <dl class="facts">
                 <dt>{t(i18n::STATUS)}</dt>
                 <dd data-testid="booking-status">{message(move || format::status_msg(status()).get(l()))}
-                    {maybe_text(move || current.with(|b| b.waitlist_position).map(|n| format!(" · {} {n}", i18n::WAITLIST_POSITION.get(l()))))}
+                    {maybe_text(move || current.with(|b| b.waitlist_position).map(|n| format!(" · {}", i18n::WAITLIST_PLACE.fill(l(), &[("n", &n)]))))}
                 </dd>
                 <dt>{t(i18n::WHEN)}</dt>
                 <dd>{text(move || current.with(|b| format::slot(b.session.starts_at, b.session.ends_at, l())))}</dd>

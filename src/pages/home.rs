@@ -157,7 +157,7 @@ fn ActivityCard(activity: ActivitySummary) -> impl IntoView {
                 <p class=a.with_value(|a| format::availability_class(a.availability))>
                     {text(move || a.with_value(|a| {
                         let l = lang.get();
-                        format!("{} · {} {}", format::availability_msg(a.availability).get(l), i18n::PLACES_LEFT.get(l), a.places_left)
+                        i18n::AVAILABILITY_LEFT.fill(l, &[("availability", &format::availability_msg(a.availability).get(l)), ("left", &a.places_left)])
                     }))}
                 </p>
             </a>

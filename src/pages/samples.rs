@@ -275,7 +275,7 @@ fn SampleRow(
     let max_date = format::venue_now().date().to_string();
     view! {
         <fieldset class="sample-row">
-            <legend>{text(move || format!("{} {}", i18n::SAMPLE_N.get(lang.get()), index() + 1))}</legend>
+            <legend>{text(move || i18n::SAMPLE_NUMBER.fill(lang.get(), &[("n", &(index() + 1))]))}</legend>
             <label for=v.clone()>{t(i18n::VARIETY)}</label>
             <input id=v.clone() list="varieties" autocomplete="off" maxlength="20" bind:value=row.variety
                 aria-invalid=invalid("variety") aria-describedby=format!("{v}-hint {v}-error")/>

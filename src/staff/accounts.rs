@@ -59,11 +59,10 @@ fn AccountForm() -> impl IntoView {
         spawn_local(async move {
             match api::create_account(&account).await {
                 Ok(staff) => {
-                    created.set(format!(
-                        "{}: {}",
-                        s::ACCOUNT_CREATED.get(lang.get_untracked()),
-                        staff.username
-                    ));
+                    created.set(
+                        s::ACCOUNT_CREATED_NAMED
+                            .fill(lang.get_untracked(), &[("username", &staff.username)]),
+                    );
                     username.set(String::new());
                     display_name.set(String::new());
                     password.set(String::new());

@@ -89,11 +89,10 @@ fn MediaForm(activity_id: i64, #[prop(into)] on_saved: Callback<()>) -> impl Int
         spawn_local(async move {
             match api::add_media(&draft).await {
                 Ok(item) => {
-                    saved.set(format!(
-                        "{}: {}",
-                        s::MEDIA_SAVED.get(lang.get_untracked()),
-                        item.outlet
-                    ));
+                    saved.set(
+                        s::MEDIA_SAVED_NAMED
+                            .fill(lang.get_untracked(), &[("outlet", &item.outlet)]),
+                    );
                     link.set(String::new());
                     outlet.set(String::new());
                     headline.set(String::new());

@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::format;
-use crate::i18n::{self, t, use_lang};
+use crate::i18n::{t, use_lang};
 use crate::loaded::{load, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as s;
@@ -28,24 +28,14 @@ pub fn RosterPage() -> impl IntoView {
             desk.code.set(String::new());
             roster.refetch();
             let l = lang.get_untracked();
-            format!(
-                "{}: {} · {} {}",
-                s::CHECKED_IN_NOW.get(l),
-                done.entry.name,
-                done.people,
-                i18n::PEOPLE.get(l)
-            )
+            s::CHECKED_IN_ANNOUNCE.fill(l, &[("name", &done.entry.name), ("people", &done.people)])
         });
     };
     let no_shows = move |_| {
         let call = async move { api::mark_no_shows(id.get_untracked()?).await };
         desk.act(call, move |done| {
             roster.refetch();
-            format!(
-                "{}: {}",
-                s::NO_SHOWS_MARKED.get(lang.get_untracked()),
-                done.marked
-            )
+            s::NO_SHOWS_MARKED_N.fill(lang.get_untracked(), &[("n", &done.marked)])
         });
     };
     let on_check = Callback::new(move |c: String| check(c, None));
@@ -90,7 +80,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                         let can = matches!(e.status, BookingStatus::Confirmed | BookingStatus::CheckedIn | BookingStatus::NoShow) && e.checked_in < party;
                         let code = e.code.clone();
                         let name = e.name.clone();
-                        let label = move || format!("{} {}", s::CHECK_IN.get(lang.get()), name);
+                        let label = move || s::CHECK_IN_NAME.fill(lang.get(), &[("name", &name)]);
                         view! {
                             <tr>
                                 <td>{e.name.clone()}<br/><span class="small">{e.code.clone()}</span></td>

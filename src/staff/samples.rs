@@ -67,11 +67,12 @@ pub fn SamplesDesk() -> impl IntoView {
         let call = async move { api::receive_sample(id.get_untracked()?, &typed).await };
         desk.act(call, move |sample| {
             let l = lang.get_untracked();
-            let text = format!(
-                "{}: {} · {}",
-                si::RECEIVED_NOW.get(l),
-                sample.code.display(),
-                variety(&sample, l)
+            let text = si::RECEIVED_ANNOUNCE.fill(
+                l,
+                &[
+                    ("code", &sample.code.display()),
+                    ("variety", &variety(&sample, l)),
+                ],
             );
             desk.code.set(String::new());
             let target = format!("reading-{}", sample.code.as_str());
@@ -87,11 +88,9 @@ pub fn SamplesDesk() -> impl IntoView {
             .judgement
             .map(|j| judgement_msg(j).get(l))
             .unwrap_or_else(|| status_msg(sample.status).get(l));
-        desk.announce.set(format!(
-            "{}: {} · {}",
-            si::RESULT_SAVED.get(l),
-            sample.code.display(),
-            verdict
+        desk.announce.set(si::RESULT_SAVED_ANNOUNCE.fill(
+            l,
+            &[("code", &sample.code.display()), ("verdict", &verdict)],
         ));
         let code = sample.code.clone();
         let stays = in_queue(&sample);
@@ -157,7 +156,7 @@ pub fn SamplesDesk() -> impl IntoView {
                     <For each=waiting key=key let:sample>
                         {
                             let code = sample.code.as_str().to_owned();
-                            let label = format!("{} {}", si::RECEIVE.get(lang.get_untracked()), sample.code.display());
+                            let label = si::RECEIVE_CODE.fill(lang.get_untracked(), &[("code", &sample.code.display())]);
                             view! {
                                 <li class="card">
                                     <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample, lang.get())}</p>
@@ -206,17 +205,17 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
                 <strong>{sample.code.display()}</strong>" · "{move || s.with_value(|s| variety(s, lang.get()))}
                 {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(si::FALSE_POSITIVE_RISK)}</span> })}
             </p>
-            <p class="small">{format!("{} {holder}", si::HOLDER_PHONE.get(lang.get_untracked()))}</p>
+            <p class="small">{si::HOLDER_IS.fill(lang.get_untracked(), &[("holder", &holder)])}</p>
             <p class="small" data-testid="desk-status">
                 {move || s.with_value(|s| status_msg(s.status).get(lang.get()))}
                 {move || s.with_value(|s| s.judgement.map(|j| format!(" · {}", judgement_msg(j).get(lang.get()))))}
-                {move || s.with_value(|s| (s.retests_needed > 0).then(|| format!(" · {} {}", i18n::RETESTS_NEEDED.get(lang.get()), s.retests_needed)))}
+                {move || s.with_value(|s| (s.retests_needed > 0).then(|| format!(" · {}", si::RETESTS_STILL.fill(lang.get(), &[("n", &s.retests_needed)]))))}
             </p>
             <TestList tests=sample.tests.clone() staff=true/>
             {(!corrections.is_empty()).then(|| view! {
                 <p class="actions">
                     {corrections.into_iter().map(|(test_id, n)| {
-                        let label = move || format!("{} #{n}", si::CORRECT_TEST.get(lang.get()));
+                        let label = move || si::CORRECT_TEST_N.fill(lang.get(), &[("n", &n)]);
                         view! { <button type="button" class="secondary" on:click=move |_| correcting.set(Some(test_id))>{label}</button> }
                     }).collect_view()}
                 </p>

@@ -124,7 +124,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                 <Input id="series-place" label=i18n::WHERE key="place" value=place failure=failure/>
                 <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "per_booking_limit", "title", "place"]/>
                 <p role="status" aria-live="polite">
-                    {move || created.get().map(|n| format!("{}: {n}", si::SERIES_CREATED.get(lang.get())))}
+                    {move || created.get().map(|n| si::SERIES_CREATED_N.fill(lang.get(), &[("n", &n)]))}
                 </p>
                 <button type="submit" class="primary">{t(si::SERIES_PREVIEW)}</button>
             </form>
@@ -132,7 +132,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                 let l = lang.get();
                 let n = list.len();
                 view! {
-                    <p data-testid="series-count">{format!("{}: {n}", si::SERIES_WILL_CREATE.get(l))}</p>
+                    <p data-testid="series-count">{si::SERIES_WILL_CREATE_N.fill(l, &[("n", &n)])}</p>
                     <ul class="small">
                         {list.iter().take(12).map(|s| view! { <li>{format::slot(s.starts_at, s.ends_at, l)}</li> }).collect_view()}
                         {(n > 12).then(|| view! { <li>"…"</li> })}

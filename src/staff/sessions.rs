@@ -213,11 +213,10 @@ fn SessionList(
             match api::cancel_session(id).await {
                 Ok(done) => {
                     confirming.set(None);
-                    announce.set(format!(
-                        "{}: {}",
-                        s::SESSION_CANCELLED_NOW.get(lang.get_untracked()),
-                        done.cancelled_bookings
-                    ));
+                    announce.set(
+                        s::SESSION_CANCELLED_N
+                            .fill(lang.get_untracked(), &[("n", &done.cancelled_bookings)]),
+                    );
                     on_changed.run(());
                 }
                 Err(e) => failure.set(Some(e)),
@@ -244,9 +243,10 @@ fn SessionList(
                 });
                 let counts = move || {
                     let l = lang.get();
-                    let mut text = format!("{} {}/{} {}", s::BOOKED_OF.get(l), x.booked, x.draft.capacity, s::PEOPLE_UNIT.get(l));
+                    let mut text = s::BOOKED_COUNT.fill(l, &[("booked", &x.booked), ("capacity", &x.draft.capacity)]);
                     if x.waiting > 0 {
-                        text.push_str(&format!(" · {} {}", s::WAITING.get(l), x.waiting));
+                        text.push_str(" · ");
+                        text.push_str(&s::WAITING_COUNT.fill(l, &[("n", &x.waiting)]));
                     }
                     if cancelled {
                         text.push_str(&format!(" · {}", s::SESSION_CANCELLED.get(l)));
@@ -262,13 +262,13 @@ fn SessionList(
                             <p class="title">{move || label.get()}</p>
                             <p class="meta" data-testid="session-counts">{counts}</p>
                         </div>
-                        <a class="button" href=format!("/staff/sessions/{id}") aria-label=move || format!("{} {}", s::OPEN_ROSTER.get(lang.get()), label.get())>{t(s::OPEN_ROSTER)}</a>
+                        <a class="button" href=format!("/staff/sessions/{id}") aria-label=move || s::OPEN_ROSTER_OF.fill(lang.get(), &[("session", &label.get())])>{t(s::OPEN_ROSTER)}</a>
                         {quick_test.then(|| view! {
-                            <a class="button secondary" href=format!("/staff/sessions/{id}/samples") aria-label=move || format!("{} {}", s::OPEN_SAMPLES.get(lang.get()), label.get())>{t(s::OPEN_SAMPLES)}</a>
+                            <a class="button secondary" href=format!("/staff/sessions/{id}/samples") aria-label=move || s::OPEN_SAMPLES_OF.fill(lang.get(), &[("session", &label.get())])>{t(s::OPEN_SAMPLES)}</a>
                         })}
                         {(!cancelled).then(|| view! {
-                            <button type="button" on:click=move |_| on_edit.run(id) aria-label=move || format!("{} {}", s::EDIT.get(lang.get()), label.get())>{t(s::EDIT)}</button>
-                            <button type="button" class="danger" on:click=move |_| confirming.set(Some(id)) aria-label=move || format!("{} {}", s::CANCEL_SESSION.get(lang.get()), label.get())>{t(s::CANCEL_SESSION)}</button>
+                            <button type="button" on:click=move |_| on_edit.run(id) aria-label=move || s::EDIT_SESSION_NAMED.fill(lang.get(), &[("session", &label.get())])>{t(s::EDIT)}</button>
+                            <button type="button" class="danger" on:click=move |_| confirming.set(Some(id)) aria-label=move || s::CANCEL_SESSION_NAMED.fill(lang.get(), &[("session", &label.get())])>{t(s::CANCEL_SESSION)}</button>
                         })}
                         <Show when=move || confirming.get() == Some(id)>
                             <div class="confirm" role="group" aria-label=move || s::CANCEL_SESSION.get(lang.get())>
