@@ -11,6 +11,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod dom;
 pub mod format;
 pub mod http;
 pub mod i18n;

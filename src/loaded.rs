@@ -99,6 +99,22 @@ where
     Answer { value, again }
 }
 
+/// The answer of `request` for the page's `id` (`route::use_id_param`): asked again when the
+/// id changes; an id that is not one answers "not found" without asking.
+pub fn load_id<T, Fut>(
+    id: Memo<Result<i64, ApiError>>,
+    request: impl Fn(i64) -> Fut + Copy + 'static,
+) -> Answer<Result<T, ApiError>>
+where
+    T: Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + 'static,
+{
+    load(move || {
+        let id = id.get();
+        async move { request(id?).await }
+    })
+}
+
 /// The one effect and task type every `load` shares.
 fn run(start: Rc<dyn Fn() -> Task>) {
     Effect::new(move |_| leptos::task::spawn_local(start()));

@@ -5,7 +5,7 @@ use crate::api;
 use crate::components::board::Board;
 use crate::format;
 use crate::i18n::{self, t, use_lang};
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load_id, Loaded};
 use crate::pages::home::kind_msg;
 use crate::route::use_id_param;
 use crate::text::{flag, text};
@@ -30,10 +30,7 @@ pub fn by_day(sessions: &[SessionView]) -> Vec<(NaiveDate, Vec<SessionView>)> {
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let id = use_id_param();
-    let detail = load(move || {
-        let id = id.get();
-        async move { api::activity(id?).await }
-    });
+    let detail = load_id(id, api::activity);
     view! {
         <p><a href="/" class="back">{t(i18n::BACK)}</a></p>
         <Loaded from=detail let:activity>

@@ -7,7 +7,7 @@ use crate::api;
 use crate::components::privacy::PrivacyNotice;
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load_id, Loaded};
 use crate::route::{self, use_id_param};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
@@ -27,10 +27,7 @@ pub fn new_idempotency_key() -> String {
 #[component]
 pub fn BookPage() -> impl IntoView {
     let id = use_id_param();
-    let session = load(move || {
-        let id = id.get();
-        async move { api::session(id?).await }
-    });
+    let session = load_id(id, api::session);
     view! {
         <Loaded from=session let:session>
             <BookingForm session/>
@@ -184,14 +181,5 @@ fn focus_first_error(fields: &BTreeMap<String, String>) {
     let Some(first) = order.iter().find(|f| fields.contains_key(**f)) else {
         return;
     };
-    let id = if *first == "party" { "adults" } else { first };
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-    {
-        use wasm_bindgen::JsCast;
-        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-            let _ = el.focus();
-        }
-    }
+    crate::dom::focus(if *first == "party" { "adults" } else { first });
 }

@@ -7,9 +7,10 @@
 use crate::api;
 use crate::components::privacy::PrivacyNotice;
 use crate::components::sample::SampleLabel;
+use crate::dom::focus_soon;
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang, Lang};
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load_id, Loaded};
 use crate::pages::book::new_idempotency_key;
 use crate::route::use_id_param;
 use crate::store;
@@ -28,10 +29,7 @@ use std::collections::BTreeMap;
 #[component]
 pub fn SamplesPage() -> impl IntoView {
     let id = use_id_param();
-    let session = load(move || {
-        let id = id.get();
-        async move { api::session(id?).await }
-    });
+    let session = load_id(id, api::session);
     view! {
         <Loaded from=session let:session>
             <Registration session/>
@@ -102,7 +100,7 @@ fn Registration(session: SessionView) -> impl IntoView {
         // The next vegetable was most likely bought at the same stall.
         let place = rows.with_untracked(|r| r.last().map(|r| r.bought_at.get_untracked()));
         rows.update(|r| r.push(Row::new(id, place.unwrap_or_default(), today)));
-        focus(&format!("variety-{id}"));
+        focus_soon(format!("variety-{id}"));
     };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -136,7 +134,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                         store::remember_sample(sample.code.as_str(), &last4);
                     }
                     done.set(Some(samples));
-                    focus("samples-done");
+                    focus_soon("samples-done".into());
                 }
                 Err(e) => {
                     if e.code == ErrorCode::Invalid {
@@ -320,24 +318,6 @@ fn show_errors(
         order.push((f.into(), f.into()));
     }
     if let Some((_, dom)) = order.iter().find(|(k, _)| fields.contains_key(k)) {
-        focus(dom);
+        focus_soon(dom.clone());
     }
-}
-
-fn focus(id: &str) {
-    let id = id.to_owned();
-    // After the view has updated (a new row, the confirmation heading).
-    set_timeout(
-        move || {
-            use wasm_bindgen::JsCast;
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&id))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el.focus();
-            }
-        },
-        std::time::Duration::from_millis(30),
-    );
 }

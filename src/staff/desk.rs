@@ -4,7 +4,7 @@
 //! (receiving) are a desk each, with their own list below it.
 
 use crate::i18n::{self, error_msg, t, use_lang, Msg};
-use crate::loaded::load;
+use crate::loaded::load_id;
 use crate::staff::i18n as s;
 use crate::staff::scanner;
 use crate::{api, format};
@@ -70,10 +70,7 @@ pub fn ScanDesk(
     children: Children,
 ) -> impl IntoView {
     let lang = use_lang();
-    let session = load(move || {
-        let id = id.get();
-        async move { api::session(id?).await }
-    });
+    let session = load_id(id, api::session);
     let scanning = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -5,7 +5,7 @@
 use crate::api;
 use crate::format;
 use crate::i18n::{t, use_lang};
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as s;
 use crate::staff::use_id_param;
@@ -17,10 +17,7 @@ use leptos::prelude::*;
 pub fn RosterPage() -> impl IntoView {
     let lang = use_lang();
     let id = use_id_param();
-    let roster = load(move || {
-        let id = id.get();
-        async move { api::roster(id?).await }
-    });
+    let roster = load_id(id, api::roster);
     let desk = Desk::new();
     let check = move |c: String, people: Option<u32>| {
         let call = async move { api::check_in(id.get_untracked()?, &c, people).await };

@@ -5,8 +5,9 @@
 
 use crate::api;
 use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
+use crate::dom::focus_soon;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
-use crate::loaded::{load, Loaded};
+use crate::loaded::{load_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as si;
 use crate::staff::use_id_param;
@@ -17,35 +18,16 @@ use labday_domain::ApiError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
-use wasm_bindgen::JsCast;
 
 fn in_queue(s: &SampleView) -> bool {
     matches!(s.status, SampleStatus::Received | SampleStatus::Testing)
-}
-
-fn focus(id: String) {
-    set_timeout(
-        move || {
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&id))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el.focus();
-            }
-        },
-        std::time::Duration::from_millis(30),
-    );
 }
 
 #[component]
 pub fn SamplesDesk() -> impl IntoView {
     let lang = use_lang();
     let id = use_id_param();
-    let loaded = load(move || {
-        let id = id.get();
-        async move { api::session_samples(id?).await }
-    });
+    let loaded = load_id(id, api::session_samples);
     let samples = RwSignal::new(Vec::<SampleView>::new());
     Effect::new(move |_| {
         if let Some(Ok(list)) = loaded.get() {
@@ -77,7 +59,7 @@ pub fn SamplesDesk() -> impl IntoView {
             desk.code.set(String::new());
             let target = format!("reading-{}", sample.code.as_str());
             replace(sample);
-            focus(target);
+            focus_soon(target);
             text
         });
     };
@@ -103,7 +85,7 @@ pub fn SamplesDesk() -> impl IntoView {
                 _ => queue.first().map(|s| s.code.as_str().to_owned()),
             }
         });
-        focus(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
+        focus_soon(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
     });
     let queue = move || {
         samples.with(|l| {
