@@ -125,6 +125,12 @@ pub fn SessionsPage() -> impl IntoView {
             let p = panel.get();
             let activity_id = chosen.get();
             let heading = move |m: i18n::Msg| view! { <h2 id="panel-heading" tabindex="-1">{t(m)}</h2> };
+            // A saved form: the list refreshed, what happened announced, the form closed.
+            let saved = Callback::new(move |message: String| {
+                activities.refetch();
+                announce.set(message);
+                panel.set(Panel::Series);
+            });
             let close = move || view! {
                 <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Series)>{t(s::CLOSE_FORM)}</button>
             };
@@ -147,11 +153,7 @@ pub fn SessionsPage() -> impl IntoView {
                     view! {
                         <section class="series">
                             {heading(s::EDIT_ACTIVITY)}
-                            <ActivityForm existing=existing on_saved=Callback::new(move |(_, message): (i64, String)| {
-                                activities.refetch();
-                                announce.set(message);
-                                panel.set(Panel::Series);
-                            })/>
+                            <ActivityForm existing=existing on_saved=Callback::new(move |(_, message): (i64, String)| saved.run(message))/>
                             {close()}
                         </section>
                     }.into_any()
@@ -159,11 +161,7 @@ pub fn SessionsPage() -> impl IntoView {
                 (Panel::NewSession, Some(activity_id)) => view! {
                     <section class="series">
                         {heading(s::NEW_SESSION)}
-                        <SessionForm activity_id=activity_id existing=None on_saved=Callback::new(move |message: String| {
-                            activities.refetch();
-                            announce.set(message);
-                            panel.set(Panel::Series);
-                        })/>
+                        <SessionForm activity_id=activity_id existing=None on_saved=saved/>
                         {close()}
                     </section>
                 }.into_any(),
@@ -173,11 +171,7 @@ pub fn SessionsPage() -> impl IntoView {
                         <section class="series">
                             {heading(s::EDIT_SESSION)}
                             {existing.map(|e| view! {
-                                <SessionForm activity_id=activity_id existing=Some(e) on_saved=Callback::new(move |message: String| {
-                                    activities.refetch();
-                                    announce.set(message);
-                                    panel.set(Panel::Series);
-                                })/>
+                                <SessionForm activity_id=activity_id existing=Some(e) on_saved=saved/>
                             })}
                             {close()}
                         </section>

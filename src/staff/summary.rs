@@ -4,7 +4,7 @@
 //! layout for A4.
 
 use crate::api;
-use crate::i18n::{self, t, use_lang, Lang};
+use crate::i18n::{self, t, use_lang, Lang, Msg};
 use crate::loaded::{load, Loaded};
 use crate::staff::api as staff_api;
 use crate::staff::i18n as si;
@@ -83,14 +83,16 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
     let l = lang;
     let overall = rows(&summary.overall, l);
     let days = summary.overall.bookings_per_day.clone();
-    let heads = rows(&Figures::default(), l)
-        .into_iter()
-        .map(|(h, _)| view! { <th scope="col">{h}</th> })
-        .collect_view();
-    let heads2 = rows(&Figures::default(), l)
-        .into_iter()
-        .map(|(h, _)| view! { <th scope="col">{h}</th> })
-        .collect_view();
+    let by_org = summary
+        .organisations
+        .iter()
+        .map(|o| (o.name.get(l.code()).to_owned(), o.figures.clone()))
+        .collect();
+    let by_activity = summary
+        .activities
+        .iter()
+        .map(|a| (a.title.get(l.code()).to_owned(), a.figures.clone()))
+        .collect();
     view! {
         <section>
             <h2>{si::SUMMARY_OVERALL.get(l)}</h2>
@@ -102,32 +104,28 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
             <h2>{si::SUMMARY_PER_DAY.get(l)}</h2>
             <DayChart days=days lang=l/>
         </section>
+        {figure_table(si::SUMMARY_BY_ORG, i18n::ORGANISER, by_org, l)}
+        {figure_table(si::SUMMARY_BY_ACTIVITY, si::CHOOSE_ACTIVITY, by_activity, l)}
+    }
+}
+
+/// A section with one row of figures per named line (an organisation, an activity).
+fn figure_table(title: Msg, first: Msg, lines: Vec<(String, Figures)>, l: Lang) -> impl IntoView {
+    let heads = rows(&Figures::default(), l)
+        .into_iter()
+        .map(|(h, _)| view! { <th scope="col">{h}</th> })
+        .collect_view();
+    view! {
         <section>
-            <h2>{si::SUMMARY_BY_ORG.get(l)}</h2>
+            <h2>{title.get(l)}</h2>
             <div class="table-wrap">
                 <table class="roster">
-                    <thead><tr><th scope="col">{i18n::ORGANISER.get(l)}</th>{heads}</tr></thead>
+                    <thead><tr><th scope="col">{first.get(l)}</th>{heads}</tr></thead>
                     <tbody>
-                        {summary.organisations.iter().map(|o| view! {
+                        {lines.into_iter().map(|(name, figures)| view! {
                             <tr>
-                                <th scope="row">{o.name.get(l.code()).to_owned()}</th>
-                                {rows(&o.figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        </section>
-        <section>
-            <h2>{si::SUMMARY_BY_ACTIVITY.get(l)}</h2>
-            <div class="table-wrap">
-                <table class="roster">
-                    <thead><tr><th scope="col">{si::CHOOSE_ACTIVITY.get(l)}</th>{heads2}</tr></thead>
-                    <tbody>
-                        {summary.activities.iter().map(|a| view! {
-                            <tr>
-                                <th scope="row">{a.title.get(l.code()).to_owned()}</th>
-                                {rows(&a.figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
+                                <th scope="row">{name}</th>
+                                {rows(&figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
                             </tr>
                         }).collect_view()}
                     </tbody>

@@ -1,7 +1,7 @@
 //! Vegetable samples brought to a pesticide quick-test session: what a citizen registers,
 //! how a reading becomes a judgement, when re-tests are needed, and the public board.
 //!
-//! The rules follow GB/T 5009.199-2003 (enzyme inhibition) as described in DOMAIN.md: an
+//! The rules follow GB/T 5009.199-2003 (enzyme inhibition) as described in docs/domain.md: an
 //! inhibition rate at or above the positive threshold is positive, the band below it is
 //! suspicious, and a sample that is not negative at first is tested again at least twice;
 //! only a sample that fails every test counts as failing (final judgement = the mildest

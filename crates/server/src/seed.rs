@@ -1,4 +1,4 @@
-//! Demo data: the activities of the 2022 Jiangxi Quality Month notice (see DOMAIN.md),
+//! Demo data: the activities of the 2022 Jiangxi Quality Month notice (see docs/domain.md),
 //! placed relative to today so there is always something bookable in the next two weeks.
 //! Loaded only into an empty database.
 
