@@ -1,7 +1,8 @@
-//! The only place the front end talks HTTP: typed calls to `/api/v1`, answering either the
-//! domain type or the server's `ApiError` (a `network` error when the server is unreachable).
+//! The citizen app's typed calls to `/api/v1` (and the staff calls the console shares with
+//! it: sign-in, roster and check-in, summary, samples), written on `crate::http`, the one
+//! place the front end talks HTTP. The console's own calls are `crate::staff::api`.
 
-use gloo_net::http::{Request, Response};
+use crate::http::{get, href, post, post_empty};
 use labday_domain::booking::BookingLookup;
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
@@ -10,74 +11,8 @@ use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingRequest, BookingView,
-    ErrorCode, SessionView,
+    SessionView,
 };
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-pub(crate) const BASE: &str = "/api/v1";
-
-pub(crate) fn network(_: gloo_net::Error) -> ApiError {
-    ApiError::new(ErrorCode::Network, "The server could not be reached")
-}
-
-pub(crate) async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|_| ApiError::new(ErrorCode::Internal, "Unexpected answer from the server"));
-    }
-    match response.json::<ApiError>().await {
-        Ok(err) => Err(err),
-        // A proxy or an outage page rather than labday itself.
-        Err(_) if response.status() >= 500 => Err(ApiError::new(
-            ErrorCode::Network,
-            "The server is unavailable",
-        )),
-        Err(_) => Err(ApiError::new(
-            ErrorCode::Internal,
-            "Unexpected answer from the server",
-        )),
-    }
-}
-
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(&format!("{BASE}{path}"))
-        .send()
-        .await
-        .map_err(network)?;
-    answer(response).await
-}
-
-/// POST with no answer body expected (204).
-async fn post_empty(path: &str) -> Result<(), ApiError> {
-    let response = Request::post(&format!("{BASE}{path}"))
-        .send()
-        .await
-        .map_err(network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        answer::<()>(response).await
-    }
-}
-
-async fn post<B: Serialize, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-    idempotency_key: Option<&str>,
-) -> Result<T, ApiError> {
-    let mut request = Request::post(&format!("{BASE}{path}"));
-    if let Some(key) = idempotency_key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let request = request
-        .json(body)
-        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "Could not encode the request"))?;
-    let response = request.send().await.map_err(network)?;
-    answer(response).await
-}
 
 fn query_string(filter: &ActivityFilter) -> String {
     let mut parts = Vec::new();
@@ -162,7 +97,7 @@ pub async fn roster(session_id: i64) -> Result<Vec<RosterEntry>, ApiError> {
 
 /// The CSV download's address (a plain link: the browser saves the file).
 pub fn roster_csv_href(session_id: i64) -> String {
-    format!("{BASE}/staff/sessions/{session_id}/roster.csv")
+    href(&format!("/staff/sessions/{session_id}/roster.csv"))
 }
 
 pub async fn check_in(

@@ -94,11 +94,12 @@ pub fn status_msg(s: BookingStatus) -> Msg {
 
 /// `2 成人 · 1 儿童` / `2 adults · 1 children`.
 pub fn party(adults: u32, children: u32, lang: Lang) -> String {
-    let a = format!("{adults} {}", i18n::ADULTS_SHORT.get(lang));
     if children == 0 {
-        a
+        i18n::PARTY_ADULTS.fill(lang, &[("adults", &adults)])
     } else {
-        format!("{a} · {children} {}", i18n::CHILDREN_SHORT.get(lang))
+        let args: [(&str, &dyn std::fmt::Display); 2] =
+            [("adults", &adults), ("children", &children)];
+        i18n::PARTY_ADULTS_CHILDREN.fill(lang, &args)
     }
 }
 

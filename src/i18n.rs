@@ -42,26 +42,71 @@ impl Msg {
             Lang::En => self.en,
         }
     }
+
+    /// A parameterised message: this one in `lang` with each `{name}` replaced by the value
+    /// `args` gives it, so each language puts the values where its own word order wants them.
+    pub fn fill(self, lang: Lang, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let mut rest = self.get(lang);
+        while let Some((before, after)) = rest.split_once('{') {
+            out.push_str(before);
+            let Some((name, tail)) = after.split_once('}') else {
+                out.push('{');
+                rest = after;
+                continue;
+            };
+            match args.iter().find(|(key, _)| *key == name) {
+                Some((_, value)) => {
+                    let _ = write!(out, "{value}");
+                }
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            }
+            rest = tail;
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
+/// The `{name}`s a message text asks for, in order.
+#[cfg(test)]
+pub(crate) fn placeholders(text: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = text
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// `list; NAME = "中文", "English"; …`: the `Msg` constants, and under test `list`, every
+/// one of them by name (so the tests check each message's placeholders).
 macro_rules! messages {
-    ($($name:ident = $zh:literal, $en:literal;)*) => {
+    ($list:ident; $($name:ident = $zh:literal, $en:literal;)*) => {
         $(pub const $name: Msg = Msg { zh: $zh, en: $en };)*
+        #[cfg(test)]
+        pub(crate) const $list: &[(&str, Msg)] = &[$((stringify!($name), $name)),*];
     };
 }
+pub(crate) use messages;
 
 messages! {
+    MESSAGES;
     APP_NAME = "实验室开放日预约", "Lab open-day bookings";
     SWITCH_LANG = "English", "中文";
     SWITCH_LANG_LABEL = "Switch to English", "切换到中文";
-    NAV_HOME = "活动", "Activities";
     NAV_LABEL = "主导航", "Main navigation";
     ELDER_MODE = "长辈版", "Large text";
     ELDER_MODE_LABEL = "长辈版：大字体、高对比度", "Elder-friendly mode: large text, high contrast";
     NAV_MY = "我的预约", "My bookings";
     LOADING = "正在加载…", "Loading…";
     RETRY = "重试", "Try again";
-    LOAD_FAILED = "暂时无法加载，请检查网络后重试。", "Could not load. Check your connection and try again.";
     HOME_TITLE = "近期开放活动", "Upcoming open days";
     HOME_INTRO = "检验检测机构开放日、认证宣传周与云课堂：选择活动，预约场次。", "Testing-lab open days, certification weeks and cloud classrooms: pick an activity and book a session.";
     FILTER_CATEGORY = "类型", "Type";
@@ -83,7 +128,6 @@ messages! {
     AVAIL_OPEN = "可预约", "Places available";
     AVAIL_FEW = "名额紧张", "Few places left";
     AVAIL_FULL = "已约满", "Full";
-    PLACES_LEFT = "剩余名额", "Places left";
     ORGANISER = "主办单位", "Organiser";
     ADDRESS = "地址", "Address";
     MAP = "在地图中查看", "Open in map";
@@ -93,13 +137,8 @@ messages! {
     NO_SESSIONS = "暂无可预约场次。", "No upcoming sessions.";
     BOOK = "预约", "Book";
     JOIN_WAITLIST = "排队候补", "Join waiting list";
-    WINDOW_NOT_YET = "尚未开放预约", "Booking not open yet";
     WINDOW_CLOSED = "预约已截止", "Booking closed";
     SESSION_CANCELLED = "场次已取消", "Session cancelled";
-    BOOKING_OPENS = "开放预约", "Booking opens";
-    BOOKING_CLOSES = "预约截止", "Booking closes";
-    CANCEL_DEADLINE = "取消截止", "Cancel by";
-    PER_BOOKING = "每单最多", "Per booking, up to";
     PEOPLE = "人", "people";
     BACK = "返回", "Back";
     NOT_FOUND = "页面不存在。", "Page not found.";
@@ -127,7 +166,6 @@ messages! {
     STATUS_CANCELLED = "已取消", "Cancelled";
     STATUS_CHECKED_IN = "已签到", "Checked in";
     STATUS_NO_SHOW = "未到场", "No-show";
-    WAITLIST_POSITION = "候补位次", "Place in queue";
     WHEN = "时间", "When";
     WHERE = "地点", "Where";
     PARTY = "人数", "Party";
@@ -147,8 +185,6 @@ messages! {
     FIND_HINT = "在其他设备上预约的？输入预约码和手机号码查找。", "Booked on another device? Enter the booking code and mobile number.";
     FIND = "查找", "Find";
     ENTER_PHONE = "请输入预约时填写的手机号码以查看此预约。", "Enter the mobile number used for this booking to see it.";
-    CHILDREN_SHORT = "儿童", "children";
-    ADULTS_SHORT = "成人", "adults";
     SKIP_TO_CONTENT = "跳到主要内容", "Skip to content";
     FIELD_NAME_REQUIRED = "请填写姓名", "Please enter your name";
     FIELD_NAME_TOO_LONG = "姓名过长（最多 40 字）", "Name is too long (40 characters at most)";
@@ -171,71 +207,6 @@ messages! {
     FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
     FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
     FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
-    STAFF_APP_NAME = "开放日工作台", "Open-day staff console";
-    STAFF_SIGN_IN = "工作人员登录", "Staff sign-in";
-    USERNAME = "用户名", "Username";
-    PASSWORD = "密码", "Password";
-    SIGN_IN = "登录", "Sign in";
-    SIGN_OUT = "退出登录", "Sign out";
-    SIGN_IN_FAILED = "用户名或密码错误。", "Wrong username or password.";
-    SIGNED_IN_AS = "当前用户", "Signed in as";
-    CHOOSE_ACTIVITY = "选择活动", "Choose an activity";
-    CHOOSE_SESSION = "选择场次", "Choose a session";
-    OPEN_ROSTER = "签到名单", "Roster";
-    ROSTER_TITLE = "签到名单", "Roster and check-in";
-    CHECK_IN_BY_CODE = "输入预约码签到", "Check in by booking code";
-    CHECK_IN = "签到", "Check in";
-    SCAN_QR = "扫码签到", "Scan QR code";
-    SCAN_STOP = "停止扫码", "Stop scanning";
-    SCAN_UNSUPPORTED = "此浏览器不支持扫码，请输入预约码。", "This browser cannot scan; type the code instead.";
-    SCAN_HINT = "将预约二维码对准摄像头。", "Hold the booking QR code up to the camera.";
-    CHECKED_IN_NOW = "已签到", "Checked in";
-    PEOPLE_NOW = "本次人数", "People now";
-    ROSTER_EMPTY = "本场暂无预约。", "No bookings for this session yet.";
-    MARK_NO_SHOWS = "标记未到场", "Mark no-shows";
-    NO_SHOWS_MARKED = "已标记未到场", "No-shows marked";
-    EXPORT_CSV = "导出 CSV", "Export CSV";
-    COL_CODE = "预约码", "Code";
-    COL_NAME = "姓名", "Name";
-    COL_PHONE = "手机", "Phone";
-    COL_PARTY = "人数", "Party";
-    COL_ARRIVED = "已到", "Arrived";
-    COL_STATUS = "状态", "Status";
-    NAV_SUMMARY = "活动总结", "Summary";
-    SUMMARY_TITLE = "活动总结数据", "Figures for the event summary";
-    SUMMARY_OVERALL = "总体", "Overall";
-    SUMMARY_BY_ORG = "按单位", "By organisation";
-    SUMMARY_BY_ACTIVITY = "按活动", "By activity";
-    SUMMARY_PER_DAY = "每日预约", "Bookings per day";
-    SUMMARY_NONE = "暂无预约数据。", "No bookings yet.";
-    FIG_SESSIONS = "场次", "Sessions";
-    FIG_PLACES = "提供名额", "Places offered";
-    FIG_BOOKED = "预约人数", "People booked";
-    FIG_CHECKED_IN = "到场人数", "People checked in";
-    FIG_NO_SHOW_RATE = "未到场率", "No-show rate";
-    FIG_WAITLISTED = "候补人数", "People waitlisted";
-    FIG_CLOUD = "云课堂座位", "Cloud-classroom seats";
-    FIG_BOOKINGS = "预约单数", "Bookings";
-    FIG_SAMPLES = "快检样品（已出结果）", "Quick-test samples (with result)";
-    FIG_SAMPLE_JUDGEMENTS = "阴性 / 可疑 / 阳性", "Negative / suspicious / positive";
-    PRINT = "打印", "Print";
-    SERIES_TITLE = "批量生成场次", "Generate sessions";
-    SERIES_FROM = "开始日期", "From";
-    SERIES_TO = "结束日期", "To";
-    SERIES_WEEKDAYS = "每周", "Days of the week";
-    SERIES_DAY_STARTS = "每日开始", "Daily start";
-    SERIES_DAY_ENDS = "每日结束", "Daily end";
-    SERIES_LENGTH = "每场时长（分钟）", "Length (minutes)";
-    SERIES_GAP = "间隔（分钟）", "Gap (minutes)";
-    SERIES_CAPACITY = "每场名额", "Places per session";
-    SERIES_PER_BOOKING = "每单上限", "Per-booking limit";
-    SERIES_SESSION_TITLE = "场次名称", "Session title";
-    SERIES_PREVIEW = "预览", "Preview";
-    SERIES_CREATE = "确认生成", "Create them";
-    SERIES_WILL_CREATE = "将生成场次数", "Sessions to create";
-    SERIES_CREATED = "已生成场次数", "Sessions created";
-    WEEKDAYS = "一二三四五六日", "MTWTFSS";
-    DAY = "日期", "Day";
     ERR_BAD_REQUEST = "请求无法识别，请刷新页面后重试。", "The request was not understood; reload the page and try again.";
     ERR_INVALID = "请修改标出的内容。", "Please correct the marked fields.";
     ERR_NOT_FOUND = "未找到：请检查预约码和手机号码。", "Not found: check the booking code and mobile number.";
@@ -262,15 +233,25 @@ messages! {
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
     ERR_UNAVAILABLE = "当前访问人数较多，请稍候再试。", "The service is very busy; please try again in a moment.";
     ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
+    WINDOW_NOT_YET_OPENS = "尚未开放预约 · 开放预约 {at}", "Booking not open yet · Booking opens {at}";
+    BOOK_SESSION = "预约 {session}", "Book {session}";
+    JOIN_WAITLIST_FOR = "排队候补 {session}", "Join waiting list {session}";
+    AVAILABILITY_OF = "{availability} · 剩余名额 {left}/{capacity}", "{availability} · Places left {left}/{capacity}";
+    AVAILABILITY_LEFT = "{availability} · 剩余名额 {left}", "{availability} · Places left {left}";
+    CLOSES_AND_CANCEL_BY = "预约截止 {closes} · 取消截止 {cancel}", "Booking closes {closes} · Cancel by {cancel}";
+    PER_BOOKING_LIMIT = "每单最多 {n} 人", "Per booking, up to {n} people";
+    WAITLIST_PLACE = "候补位次 {n}", "Place in queue {n}";
+    PARTY_ADULTS = "{adults} 成人", "{adults} adults";
+    PARTY_ADULTS_CHILDREN = "{adults} 成人 · {children} 儿童", "{adults} adults · {children} children";
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
 }
 
 // Vegetable samples (pesticide quick tests): citizen pages, board and the staff batch view.
 messages! {
+    SAMPLE_MESSAGES;
     REGISTER_SAMPLES = "登记送检蔬菜", "Register vegetables";
     SAMPLES_TITLE = "蔬菜农残快检登记", "Pesticide quick test: register your vegetables";
     SAMPLES_INTRO = "带上您买的蔬菜（每份约两片叶子，约 5 克）到快检点。先在这里登记，到场后出示样品码。", "Bring the vegetables you bought (about two leaves, 5 g each) to the test point. Register them here and show the sample code when you arrive.";
-    SAMPLE_N = "样品", "Sample";
     VARIETY = "蔬菜品种", "Vegetable";
     VARIETY_HINT = "输入名称可搜索；列表中没有的请直接填写名称。", "Type to search; if it is not listed, type its name.";
     BOUGHT_AT = "购买地点（市场、摊位）", "Where bought (market, stall)";
@@ -287,7 +268,6 @@ messages! {
     PRINT_LABELS = "打印标签", "Print labels";
     SAMPLE_QR_LABEL = "样品码二维码", "QR code of the sample code";
     SAMPLE_RESULT_TITLE = "快检结果", "Quick-test result";
-    VIEW_RESULT = "查看结果", "View result";
     LAST4 = "手机号后 4 位", "Last 4 digits of the phone number";
     FIND_SAMPLE = "查询样品结果", "Look up a sample result";
     FIND_SAMPLE_HINT = "输入样品码和登记手机号的后 4 位。", "Enter the sample code and the last 4 digits of the phone number it was registered with.";
@@ -296,7 +276,6 @@ messages! {
     SAMPLE_STATUS_RECEIVED = "已收样，待检测", "Received, waiting for the test";
     SAMPLE_STATUS_TESTING = "检测中，正在复检", "Testing: re-tests under way";
     SAMPLE_STATUS_READY = "结果已出", "Result ready";
-    JUDGEMENT = "判定", "Judgement";
     NEGATIVE = "阴性", "Negative";
     SUSPICIOUS = "可疑", "Suspicious";
     POSITIVE = "阳性", "Positive";
@@ -304,43 +283,30 @@ messages! {
     SUSPICIOUS_PLAIN = "结果处于临界范围，不能排除农药残留超标，已建议送实验室确认。", "The result is borderline: residue above the limit cannot be ruled out, so laboratory confirmation is advised.";
     POSITIVE_PLAIN = "快检显示农药残留可能超标，样品将送实验室用标准方法确认。", "The quick test suggests pesticide residue above the limit; the sample goes to a laboratory for confirmation by a standard method.";
     SCREENING_NOTICE = "快检是初步筛查，不是最终结论，只对本次检验的样品负责。阳性或可疑的样品将送实验室确认。", "A quick test is a screening, not a final verdict, and applies only to the sample tested. Positive and suspicious samples are sent to a laboratory for confirmation.";
-    METHOD = "检测方法", "Method";
     METHOD_ENZYME = "酶抑制法", "Enzyme inhibition";
     METHOD_GOLD = "胶体金试纸", "Colloidal-gold strip";
-    STANDARD = "依据", "Standard";
     INHIBITION = "抑制率", "Inhibition rate";
     PESTICIDE = "检测农药", "Pesticide";
-    STRIP_READING = "试纸结果", "Strip reading";
     FIRST_TEST = "初检", "First test";
     RETEST = "复检", "Re-test";
-    RETESTS_NEEDED = "还需复检次数", "Re-tests still needed";
-    TESTED_AT = "检测时间", "Tested at";
     BOUGHT = "购买", "Bought";
-    REGISTERED_AT = "登记时间", "Registered at";
     BOARD_TITLE = "快检结果公示", "Quick-test results board";
     BOARD_NOTE = "只公示数量，不含任何个人信息。", "Counts only, with no personal data.";
     BOARD_EMPTY = "还没有出结果的样品。", "No results yet.";
-    BOARD_REGISTERED = "已登记", "Registered";
-    BOARD_RECEIVED = "已收样", "Received";
     BOARD_TESTED = "已出结果", "Results";
-    STAFF_SAMPLES = "样品收检", "Samples";
-    OPEN_SAMPLES = "收样与结果", "Samples and results";
-    SAMPLE_QUEUE = "待检样品", "Samples to test";
-    SAMPLES_DONE = "已出结果", "Results done";
-    SAMPLES_WAITING = "未送样", "Not handed in";
-    QUEUE_EMPTY = "没有待检测的样品。", "Nothing waiting for a test.";
-    RECEIVE = "确认收样", "Mark received";
-    RECEIVED_NOW = "已收样", "Received";
-    FIND_OR_RECEIVE = "扫码或输入样品码收样", "Scan or type a sample code to receive it";
-    SAVE_RESULT = "保存结果", "Save result";
-    RESULT_SAVED = "已保存", "Saved";
-    CORRECT_TEST = "更正", "Correct";
-    CORRECTING = "更正这次检测", "Correcting this test";
     CORRECTED = "已被更正", "Corrected";
-    TESTER = "检测人", "Tester";
-    HOLDER_PHONE = "登记人", "Holder";
-    FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
     TOTAL = "合计", "Total";
+    REGISTER_SAMPLES_FOR = "登记送检蔬菜 {session}", "Register vegetables {session}";
+    SAMPLE_NUMBER = "样品 {n}", "Sample {n}";
+    INHIBITION_READING = "抑制率 {value} %", "Inhibition rate {value} %";
+    PESTICIDE_READING = "检测农药 {name}", "Pesticide {name}";
+    BOUGHT_ON_AT = "购买 {date} · {place}", "Bought {date} · {place}";
+    TESTED_ON = "检测时间 {at}", "Tested at {at}";
+    TESTED_BY = "检测人 {name}", "Tester {name}";
+    JUDGEMENT_IS = "判定: {judgement}", "Judgement: {judgement}";
+    RETESTS_LEFT = "还需复检次数: {n}", "Re-tests still needed: {n}";
+    STANDARD_OF = "依据 {method}: {standard}", "Standard {method}: {standard}";
+    BOARD_SUMMARY = "已登记 {registered} · 已收样 {received} · 已出结果 {tested}", "Registered {registered} · Received {received} · Results {tested}";
     ERR_SAMPLE_NOT_FOUND = "未找到：请检查样品码和手机号后 4 位。", "Not found: check the sample code and the last 4 digits of the phone number.";
 }
 
@@ -506,6 +472,36 @@ mod tests {
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");
             assert_ne!(msg.zh, msg.en);
         }
+    }
+
+    #[test]
+    fn every_message_has_both_languages_with_the_same_placeholders() {
+        let all = MESSAGES
+            .iter()
+            .chain(SAMPLE_MESSAGES)
+            .chain(crate::staff::i18n::MESSAGES)
+            .chain(crate::staff::i18n::MOVED_MESSAGES);
+        for (name, msg) in all {
+            assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{name}");
+            assert_eq!(placeholders(msg.zh), placeholders(msg.en), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_parameterised_message_takes_its_values_in_each_language_order() {
+        let msg = Msg {
+            zh: "{a} 与 {b}",
+            en: "{b} after {a} {unknown} {",
+        };
+        assert_eq!(msg.fill(Lang::Zh, &[("a", &1), ("b", &"x")]), "1 与 x");
+        assert_eq!(
+            msg.fill(Lang::En, &[("a", &1), ("b", &"x")]),
+            "x after 1 {unknown} {"
+        );
+        assert_eq!(
+            PER_BOOKING_LIMIT.fill(Lang::En, &[("n", &5)]),
+            "Per booking, up to 5 people"
+        );
     }
 
     #[test]

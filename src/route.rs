@@ -8,6 +8,7 @@
 use crate::components::status::Loading;
 use crate::i18n::{self, t};
 use labday_domain::entry::Entry;
+use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -133,6 +134,20 @@ pub fn use_query_map() -> Memo<Map> {
 /// The matched page path's values (`/activities/:id` → `id`), tracked.
 pub fn use_params_map() -> Memo<Map> {
     expect_context::<Params>().0
+}
+
+/// The matched page path's `:id`, typed: see [`id`].
+pub fn use_id_param() -> Memo<Result<i64, ApiError>> {
+    let params = use_params_map();
+    Memo::new(move |_| id(params.read().get("id").as_deref()))
+}
+
+/// An `:id` from an address as the API's id: a positive number, else "not found" (what the
+/// server answers for an id it does not have), so a mistyped address asks for nothing.
+pub fn id(raw: Option<&str>) -> Result<i64, ApiError> {
+    raw.and_then(|s| s.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such page"))
 }
 
 /// Goes to `href` (a path on this site), adding a history entry and scrolling to the top.
@@ -288,6 +303,25 @@ mod tests {
         assert_eq!(matching(&PAGES, "/sessions/7/book").map(|m| m.0), Some(2));
         assert!(matching(&PAGES, "/sessions/7").is_none());
         assert!(matching(&PAGES, "/activities/1/extra").is_none());
+    }
+
+    #[test]
+    fn an_id_is_a_positive_number_or_not_found() {
+        assert_eq!(id(Some("12")), Ok(12));
+        for bad in [
+            None,
+            Some(""),
+            Some("abc"),
+            Some("0"),
+            Some("-3"),
+            Some("1.5"),
+        ] {
+            assert_eq!(
+                id(bad).map_err(|e| e.code),
+                Err(ErrorCode::NotFound),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod activity_form;
 pub mod api;
 pub mod audit;
+pub mod desk;
 pub mod form;
 pub mod i18n;
 pub mod media;
@@ -31,6 +32,12 @@ use leptos_router::path;
 
 /// The signed-in staff member, or `None` before sign-in.
 pub type Me = RwSignal<Option<StaffView>>;
+
+/// The console route's `:id`, typed as the citizen router's is (`crate::route::id`).
+pub fn use_id_param() -> Memo<Result<i64, labday_domain::ApiError>> {
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| crate::route::id(params.read().get("id").as_deref()))
+}
 
 /// Mounts the console on `<body>`.
 pub fn mount() {
@@ -75,15 +82,15 @@ pub fn StaffApp() -> impl IntoView {
     view! {
         <Router base="/staff">
             <header class="top">
-                <a href="/staff/" class="brand">{t(crate::i18n::STAFF_APP_NAME)}</a>
+                <a href="/staff/" class="brand">{t(si::STAFF_APP_NAME)}</a>
                 {move || me.get().map(|m| view! {
-                    <a href="/staff/summary">{t(crate::i18n::NAV_SUMMARY)}</a>
+                    <a href="/staff/summary">{t(si::NAV_SUMMARY)}</a>
                     <a href="/staff/media">{t(si::NAV_MEDIA)}</a>
                     {(m.role == Role::Organiser).then(|| view! {
                         <a href="/staff/accounts">{t(si::NAV_ACCOUNTS)}</a>
                         <a href="/staff/audit">{t(si::NAV_AUDIT)}</a>
                     })}
-                    <span class="who">{format!("{} · {}", crate::i18n::SIGNED_IN_AS.get(lang.get()), if m.display_name.is_empty() { m.username.clone() } else { m.display_name.clone() })}</span>
+                    <span class="who">{si::SIGNED_IN_AS_NAME.fill(lang.get(), &[("name", if m.display_name.is_empty() { &m.username } else { &m.display_name })])}</span>
                     <SignOutButton/>
                 })}
                 <button type="button" class="lang" on:click=switch aria-label=t(crate::i18n::SWITCH_LANG_LABEL)>{t(crate::i18n::SWITCH_LANG)}</button>
@@ -131,5 +138,5 @@ fn SignOutButton() -> impl IntoView {
             navigate("/staff/", options);
         });
     };
-    view! { <button type="button" class="lang" on:click=sign_out>{t(crate::i18n::SIGN_OUT)}</button> }
+    view! { <button type="button" class="lang" on:click=sign_out>{t(si::SIGN_OUT)}</button> }
 }

@@ -4,7 +4,7 @@
 
 use crate::api;
 use crate::i18n::{self, t, use_lang};
-use crate::loaded::load;
+use crate::loaded::{load, Loaded};
 use crate::text::text;
 use labday_domain::sample::{JudgementCounts, SampleBoard};
 use leptos::prelude::*;
@@ -15,15 +15,10 @@ pub fn Board(activity_id: i64) -> impl IntoView {
     view! {
         <section class="board" aria-labelledby="board-title" data-testid="sample-board">
             <h2 id="board-title">{t(i18n::BOARD_TITLE)}</h2>
-            {move || match board.get() {
-                None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
-                // The board is extra information: a failure leaves the rest of the page usable.
-                Some(Err(e)) => {
-                    let msg = i18n::error_msg(e.code);
-                    view! { <p class="small">{t(msg)}</p> }.into_any()
-                }
-                Some(Ok(b)) => view! { <BoardTable board=b/> }.into_any(),
-            }}
+            // The board is extra information: a failure leaves the rest of the page usable.
+            <Loaded from=board inline=true let:board>
+                <BoardTable board/>
+            </Loaded>
             <p class="small">{t(i18n::BOARD_NOTE)}</p>
         </section>
     }
@@ -44,14 +39,13 @@ fn BoardTable(board: SampleBoard) -> impl IntoView {
     let l = move || lang.get();
     let totals = board.counts;
     let summary = text(move || {
-        format!(
-            "{} {} · {} {} · {} {}",
-            i18n::BOARD_REGISTERED.get(l()),
-            board.registered,
-            i18n::BOARD_RECEIVED.get(l()),
-            board.received,
-            i18n::BOARD_TESTED.get(l()),
-            totals.tested
+        i18n::BOARD_SUMMARY.fill(
+            l(),
+            &[
+                ("registered", &board.registered),
+                ("received", &board.received),
+                ("tested", &totals.tested),
+            ],
         )
     });
     if totals.tested == 0 {

@@ -51,18 +51,11 @@ pub fn reading(test: &SampleTest, lang: Lang) -> String {
                 .inhibition_pct
                 .and_then(labday_domain::sample::tenths)
                 .unwrap_or_default();
-            format!(
-                "{} {}.{} %",
-                i18n::INHIBITION.get(lang),
-                tenths / 10,
-                tenths % 10
-            )
+            let value = format!("{}.{}", tenths / 10, tenths % 10);
+            i18n::INHIBITION_READING.fill(lang, &[("value", &value)])
         }
-        Method::ColloidalGold => format!(
-            "{} {}",
-            i18n::PESTICIDE.get(lang),
-            test.pesticide.as_deref().unwrap_or("")
-        ),
+        Method::ColloidalGold => i18n::PESTICIDE_READING
+            .fill(lang, &[("name", &test.pesticide.as_deref().unwrap_or(""))]),
     }
 }
 
@@ -83,7 +76,7 @@ pub fn SampleLabel(sample: SampleView) -> impl IntoView {
             <p class="code" data-testid="sample-code">{s.with_value(|s| s.code.display())}</p>
             <QrCode text=code label=Signal::derive(move || i18n::SAMPLE_QR_LABEL.get(lang.get()).to_owned())/>
             <p class="title">{text(move || s.with_value(|s| variety(s, lang.get())))}</p>
-            <p class="small">{text(move || s.with_value(|s| format!("{} {} · {}", i18n::BOUGHT.get(lang.get()), format::date_range(s.bought_on, s.bought_on, lang.get()), s.bought_at)))}</p>
+            <p class="small">{text(move || s.with_value(|s| i18n::BOUGHT_ON_AT.fill(lang.get(), &[("date", &format::date_range(s.bought_on, s.bought_on, lang.get())), ("place", &s.bought_at)])))}</p>
         </li>
     }
 }
@@ -119,8 +112,8 @@ pub fn TestList(tests: Vec<SampleTest>, #[prop(optional)] staff: bool) -> impl I
                         </span>
                     </p>
                     <p class="small">
-                        {move || test.with_value(|t| format!("{} {}", i18n::TESTED_AT.get(lang.get()), format::moment(t.tested_at, lang.get())))}
-                        {move || staff.then(|| test.with_value(|t| t.tester.clone().map(|who| format!(" · {} {who}", i18n::TESTER.get(lang.get())))))}
+                        {move || test.with_value(|t| i18n::TESTED_ON.fill(lang.get(), &[("at", &format::moment(t.tested_at, lang.get()))]))}
+                        {move || staff.then(|| test.with_value(|t| t.tester.clone().map(|who| format!(" · {}", i18n::TESTED_BY.fill(lang.get(), &[("name", &who)])))))}
                     </p>
                 </li>
             }
@@ -160,13 +153,13 @@ pub fn SampleResult(sample: SampleView) -> impl IntoView {
         </dl>
         {judgement.map(|j| view! {
             <section class=format!("verdict {}", j.as_str()) data-testid="sample-judgement" data-judgement=j.as_str()>
-                <h2>{text(move || format!("{}: {}", i18n::JUDGEMENT.get(l()), judgement_msg(j).get(l())))}</h2>
+                <h2>{text(move || i18n::JUDGEMENT_IS.fill(l(), &[("judgement", &judgement_msg(j).get(l()))]))}</h2>
                 <p>{t(judgement_plain(j))}</p>
             </section>
         })}
         {move || s.with_value(|s| (s.retests_needed > 0).then(|| {
             let n = s.retests_needed;
-            view! { <p class="notice">{text(move || format!("{}: {n}", i18n::RETESTS_NEEDED.get(l())))}</p> }
+            view! { <p class="notice">{text(move || i18n::RETESTS_LEFT.fill(l(), &[("n", &n)]))}</p> }
         }))}
         <Show when=flag(move || tested)>
             <h2>{t(i18n::SAMPLE_RESULT_TITLE)}</h2>
@@ -174,7 +167,7 @@ pub fn SampleResult(sample: SampleView) -> impl IntoView {
             <p class="small">
                 {methods.iter().map(|m| {
                     let m = *m;
-                    view! { <span>{text(move || format!("{} {}: {} ", i18n::STANDARD.get(l()), method_msg(m).get(l()), m.standard()))}</span> }
+                    view! { <span>{text(move || i18n::STANDARD_OF.fill(l(), &[("method", &method_msg(m).get(l())), ("standard", &m.standard())]))}" "</span> }
                 }).collect_view()}
             </p>
             <p class="notice" data-testid="screening-notice">{t(i18n::SCREENING_NOTICE)}</p>

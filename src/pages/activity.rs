@@ -3,12 +3,11 @@
 
 use crate::api;
 use crate::components::board::Board;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang};
-use crate::loaded::load;
+use crate::loaded::{load_id, Loaded};
 use crate::pages::home::kind_msg;
-use crate::route::use_params_map;
+use crate::route::use_id_param;
 use crate::text::{flag, text};
 use chrono::NaiveDate;
 use labday_domain::session::{SessionStatus, WindowState};
@@ -30,25 +29,13 @@ pub fn by_day(sessions: &[SessionView]) -> Vec<(NaiveDate, Vec<SessionView>)> {
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let detail = load(move || {
-        let id = id();
-        async move { api::activity(id).await }
-    });
+    let id = use_id_param();
+    let detail = load_id(id, api::activity);
     view! {
         <p><a href="/" class="back">{t(i18n::BACK)}</a></p>
-        {move || match detail.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| detail.refetch())/> }.into_any(),
-            Some(Ok(a)) => view! { <ActivityView activity=a/> }.into_any(),
-        }}
+        <Loaded from=detail let:activity>
+            <ActivityView activity/>
+        </Loaded>
     }
 }
 
@@ -122,12 +109,12 @@ fn SessionRow(session: SessionView) -> impl IntoView {
             match (s.status, s.window) {
                 (SessionStatus::Cancelled, _) => view! { <span class="state">{i18n::SESSION_CANCELLED.get(l)}</span> }.into_any(),
                 (_, WindowState::NotYetOpen) => view! {
-                    <span class="state">{format!("{} · {} {}", i18n::WINDOW_NOT_YET.get(l), i18n::BOOKING_OPENS.get(l), format::moment(s.booking_opens_at, l))}</span>
+                    <span class="state">{i18n::WINDOW_NOT_YET_OPENS.fill(l, &[("at", &format::moment(s.booking_opens_at, l))])}</span>
                 }.into_any(),
                 (_, WindowState::Closed) => view! { <span class="state">{i18n::WINDOW_CLOSED.get(l)}</span> }.into_any(),
                 (_, WindowState::Open) => {
-                    let label = if s.availability == Availability::Full { i18n::JOIN_WAITLIST } else { i18n::BOOK };
-                    let title = format!("{} {}", label.get(l), s.title.get(l.code()));
+                    let (label, named) = if s.availability == Availability::Full { (i18n::JOIN_WAITLIST, i18n::JOIN_WAITLIST_FOR) } else { (i18n::BOOK, i18n::BOOK_SESSION) };
+                    let title = named.fill(l, &[("session", &s.title.get(l.code()))]);
                     view! { <a class="button" href=href aria-label=title>{label.get(l)}</a> }.into_any()
                 }
             }
@@ -144,7 +131,7 @@ fn SessionRow(session: SessionView) -> impl IntoView {
             let title = s.title.clone();
             view! {
                 <a class="button secondary" href=href data-testid="register-samples"
-                    aria-label=text(move || format!("{} {}", i18n::REGISTER_SAMPLES.get(lang.get()), title.get(lang.get().code())))>
+                    aria-label=text(move || i18n::REGISTER_SAMPLES_FOR.fill(lang.get(), &[("session", &title.get(lang.get().code()))]))>
                     {t(i18n::REGISTER_SAMPLES)}
                 </a>
             }
@@ -159,12 +146,12 @@ fn SessionRow(session: SessionView) -> impl IntoView {
                 <p class=s.with_value(|s| format::availability_class(s.availability))>
                     {text(move || s.with_value(|s| {
                         let l = lang.get();
-                        format!("{} · {} {}/{}", format::availability_msg(s.availability).get(l), i18n::PLACES_LEFT.get(l), s.places_left, s.capacity)
+                        i18n::AVAILABILITY_OF.fill(l, &[("availability", &format::availability_msg(s.availability).get(l)), ("left", &s.places_left), ("capacity", &s.capacity)])
                     }))}
                 </p>
                 <p class="small">{text(move || s.with_value(|s| {
                     let l = lang.get();
-                    format!("{} {} · {} {}", i18n::BOOKING_CLOSES.get(l), format::moment(s.booking_closes_at, l), i18n::CANCEL_DEADLINE.get(l), format::moment(s.cancel_deadline, l))
+                    i18n::CLOSES_AND_CANCEL_BY.fill(l, &[("closes", &format::moment(s.booking_closes_at, l)), ("cancel", &format::moment(s.cancel_deadline, l))])
                 }))}</p>
             </div>
             <div class="session-action">{action}{samples_link}</div>

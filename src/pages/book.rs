@@ -5,11 +5,10 @@
 
 use crate::api;
 use crate::components::privacy::PrivacyNotice;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
-use crate::loaded::load;
-use crate::route::{self, use_params_map};
+use crate::loaded::{load_id, Loaded};
+use crate::route::{self, use_id_param};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
 use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, FieldCode, SessionView};
@@ -27,24 +26,12 @@ pub fn new_idempotency_key() -> String {
 
 #[component]
 pub fn BookPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let session = load(move || {
-        let id = id();
-        async move { api::session(id).await }
-    });
+    let id = use_id_param();
+    let session = load_id(id, api::session);
     view! {
-        {move || match session.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| session.refetch())/> }.into_any(),
-            Some(Ok(s)) => view! { <BookingForm session=s/> }.into_any(),
-        }}
+        <Loaded from=session let:session>
+            <BookingForm session/>
+        </Loaded>
     }
 }
 
@@ -128,7 +115,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
             <p>{text(move || s.with_value(|s| s.place.get(lang.get().code()).to_owned()))}</p>
             <p class=s.with_value(|s| format::availability_class(s.availability))>
-                {text(move || s.with_value(|s| format!("{} · {} {}", format::availability_msg(s.availability).get(lang.get()), i18n::PLACES_LEFT.get(lang.get()), s.places_left)))}
+                {text(move || s.with_value(|s| i18n::AVAILABILITY_LEFT.fill(lang.get(), &[("availability", &format::availability_msg(s.availability).get(lang.get())), ("left", &s.places_left)])))}
             </p>
         </section>
         <Show when=flag(move || full)>
@@ -163,7 +150,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <p class="small">{text(move || format!("{} {} {}", i18n::PER_BOOKING.get(lang.get()), limit, i18n::PEOPLE.get(lang.get())))}</p>
+            <p class="small">{text(move || i18n::PER_BOOKING_LIMIT.fill(lang.get(), &[("n", &limit)]))}</p>
             <FieldError field="adults" errors=errors/>
             <FieldError field="party" errors=errors/>
 
@@ -194,14 +181,5 @@ fn focus_first_error(fields: &BTreeMap<String, FieldCode>) {
     let Some(first) = order.iter().find(|f| fields.contains_key(**f)) else {
         return;
     };
-    let id = if *first == "party" { "adults" } else { first };
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-    {
-        use wasm_bindgen::JsCast;
-        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-            let _ = el.focus();
-        }
-    }
+    crate::dom::focus(if *first == "party" { "adults" } else { first });
 }

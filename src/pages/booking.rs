@@ -4,10 +4,9 @@
 
 use crate::api;
 use crate::components::qr::QrCode;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, t, use_lang};
-use crate::loaded::load;
+use crate::loaded::{load, Loaded};
 use crate::route::use_params_map;
 use crate::store;
 use crate::text::{flag, maybe_message, maybe_text, message, text};
@@ -27,8 +26,9 @@ pub fn BookingPage() -> impl IntoView {
         let phone = phone.get();
         async move {
             match phone {
-                Some(phone) => Some(api::find_booking(&code, &phone).await),
-                None => None,
+                Some(phone) => api::find_booking(&code, &phone).await.map(Some),
+                // Nothing to ask yet: the page asks for the phone.
+                None => Ok(None),
             }
         }
     });
@@ -42,23 +42,23 @@ pub fn BookingPage() -> impl IntoView {
         }
     };
     view! {
-        {move || match booking.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(None) => view! {
-                <h1>{t(i18n::FIND_TITLE)}</h1>
-                <form class="lookup" on:submit=ask>
-                    <p>{t(i18n::ENTER_PHONE)}</p>
-                    <label for="lookup-phone">{t(i18n::PHONE)}</label>
-                    <input id="lookup-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=typed/>
-                    <button type="submit" class="primary">{t(i18n::FIND)}</button>
-                </form>
-            }.into_any(),
-            Some(Some(Err(e))) => view! { <ErrorPanel error=e retry=Callback::new(move |_| booking.refetch())/> }.into_any(),
-            Some(Some(Ok(view))) => {
-                let p = phone.get_untracked().unwrap_or_default();
-                view! { <BookingCard booking=view phone=p/> }.into_any()
-            }
-        }}
+        <Loaded from=booking let:found>
+            {match found {
+                None => view! {
+                    <h1>{t(i18n::FIND_TITLE)}</h1>
+                    <form class="lookup" on:submit=ask>
+                        <p>{t(i18n::ENTER_PHONE)}</p>
+                        <label for="lookup-phone">{t(i18n::PHONE)}</label>
+                        <input id="lookup-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=typed/>
+                        <button type="submit" class="primary">{t(i18n::FIND)}</button>
+                    </form>
+                }.into_any(),
+                Some(view) => {
+                    let p = phone.get_untracked().unwrap_or_default();
+                    view! { <BookingCard booking=view phone=p/> }.into_any()
+                }
+            }}
+        </Loaded>
     }
 }
 
@@ -118,7 +118,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
             <dl class="facts">
                 <dt>{t(i18n::STATUS)}</dt>
                 <dd data-testid="booking-status">{message(move || format::status_msg(status()).get(l()))}
-                    {maybe_text(move || current.with(|b| b.waitlist_position).map(|n| format!(" · {} {n}", i18n::WAITLIST_POSITION.get(l()))))}
+                    {maybe_text(move || current.with(|b| b.waitlist_position).map(|n| format!(" · {}", i18n::WAITLIST_PLACE.fill(l(), &[("n", &n)]))))}
                 </dd>
                 <dt>{t(i18n::WHEN)}</dt>
                 <dd>{text(move || current.with(|b| format::slot(b.session.starts_at, b.session.ends_at, l())))}</dd>

@@ -2,10 +2,9 @@
 //! the address (`/?category=demo&city=南昌`), so a filtered list can be shared.
 
 use crate::api;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
-use crate::loaded::load;
+use crate::loaded::{load, Loaded};
 use crate::route::{self, use_query_map};
 use crate::text::text;
 use labday_domain::activity::{ActivityKind, Category};
@@ -102,10 +101,8 @@ pub fn HomePage() -> impl IntoView {
             </label>
         </form>
         <section aria-live="polite" aria-busy=text(move || activities.get().is_none().to_string())>
-            {move || match activities.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
-                Some(Ok(all)) => {
+            <Loaded from=activities let:all>
+                {
                     let f = filter.get();
                     let shown: Vec<ActivitySummary> = all.into_iter().filter(|a| f.matches(a)).collect();
                     if shown.is_empty() {
@@ -123,7 +120,7 @@ pub fn HomePage() -> impl IntoView {
                         }.into_any()
                     }
                 }
-            }}
+            </Loaded>
         </section>
     }
 }
@@ -160,7 +157,7 @@ fn ActivityCard(activity: ActivitySummary) -> impl IntoView {
                 <p class=a.with_value(|a| format::availability_class(a.availability))>
                     {text(move || a.with_value(|a| {
                         let l = lang.get();
-                        format!("{} · {} {}", format::availability_msg(a.availability).get(l), i18n::PLACES_LEFT.get(l), a.places_left)
+                        i18n::AVAILABILITY_LEFT.fill(l, &[("availability", &format::availability_msg(a.availability).get(l)), ("left", &a.places_left)])
                     }))}
                 </p>
             </a>

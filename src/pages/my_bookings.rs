@@ -6,7 +6,7 @@ use crate::api;
 use crate::components::sample;
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
-use crate::loaded::load;
+use crate::loaded::{load, Loaded};
 use crate::route;
 use crate::store::{self, RememberedBooking, RememberedSample};
 use crate::text::maybe_message;
@@ -117,22 +117,17 @@ fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
         <li class="card">
             <a href=href class="card-link">
                 <p class="code">{s.with_value(|s| BookingCode::parse(&s.code).map(|c| c.display()).unwrap_or_else(|_| s.code.clone()))}</p>
-                {move || match live.get() {
-                    None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
-                    Some(Err(e)) => {
-                        let msg = i18n::sample_error_msg(e.code);
-                        view! { <p class="small">{t(msg)}</p> }.into_any()
-                    }
-                    Some(Ok(v)) => {
+                <Loaded from=live inline=true messages=i18n::sample_error_msg let:v>
+                    {
                         let l = lang.get();
                         let verdict = v.judgement.map(|j| format!(" · {}", sample::judgement_msg(j).get(l)));
                         view! {
                             <h2>{sample::variety(&v, l)}</h2>
                             <p class="meta">{format!("{} · {}", v.session_title.get(l.code()), format::moment(v.session_starts_at, l))}</p>
                             <p class="status">{sample::status_msg(v.status).get(l)}{verdict}</p>
-                        }.into_any()
+                        }
                     }
-                }}
+                </Loaded>
             </a>
         </li>
     }
@@ -151,21 +146,16 @@ fn RememberedItem(booking: RememberedBooking) -> impl IntoView {
         <li class="card">
             <a href=href class="card-link">
                 <p class="code">{b.with_value(|b| BookingCode::parse(&b.code).map(|c| c.display()).unwrap_or_else(|_| b.code.clone()))}</p>
-                {move || match live.get() {
-                    None => view! { <p class="small">{t(i18n::LOADING)}</p> }.into_any(),
-                    Some(Err(e)) => {
-                        let msg = error_msg(e.code);
-                        view! { <p class="small">{t(msg)}</p> }.into_any()
-                    }
-                    Some(Ok(v)) => {
+                <Loaded from=live inline=true let:v>
+                    {
                         let l = lang.get();
                         view! {
                             <h2>{v.session.activity_title.get(l.code()).to_owned()}</h2>
                             <p class="meta">{format!("{} · {}", v.session.title.get(l.code()), format::slot(v.session.starts_at, v.session.ends_at, l))}</p>
                             <p class=format!("status {}", v.status.as_str())>{format::status_msg(v.status).get(l)}</p>
-                        }.into_any()
+                        }
                     }
-                }}
+                </Loaded>
             </a>
         </li>
     }

@@ -7,12 +7,12 @@
 use crate::api;
 use crate::components::privacy::PrivacyNotice;
 use crate::components::sample::SampleLabel;
-use crate::components::status::{ErrorPanel, Loading};
+use crate::dom::focus_soon;
 use crate::format;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang, Lang};
-use crate::loaded::load;
+use crate::loaded::{load_id, Loaded};
 use crate::pages::book::new_idempotency_key;
-use crate::route::use_params_map;
+use crate::route::use_id_param;
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
 use chrono::NaiveDate;
@@ -28,24 +28,12 @@ use std::collections::BTreeMap;
 
 #[component]
 pub fn SamplesPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let session = load(move || {
-        let id = id();
-        async move { api::session(id).await }
-    });
+    let id = use_id_param();
+    let session = load_id(id, api::session);
     view! {
-        {move || match session.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| session.refetch())/> }.into_any(),
-            Some(Ok(s)) => view! { <Registration session=s/> }.into_any(),
-        }}
+        <Loaded from=session let:session>
+            <Registration session/>
+        </Loaded>
     }
 }
 
@@ -112,7 +100,7 @@ fn Registration(session: SessionView) -> impl IntoView {
         // The next vegetable was most likely bought at the same stall.
         let place = rows.with_untracked(|r| r.last().map(|r| r.bought_at.get_untracked()));
         rows.update(|r| r.push(Row::new(id, place.unwrap_or_default(), today)));
-        focus(&format!("variety-{id}"));
+        focus_soon(format!("variety-{id}"));
     };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -146,7 +134,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                         store::remember_sample(sample.code.as_str(), &last4);
                     }
                     done.set(Some(samples));
-                    focus("samples-done");
+                    focus_soon("samples-done".into());
                 }
                 Err(e) => {
                     if e.code == ErrorCode::Invalid {
@@ -285,7 +273,7 @@ fn SampleRow(
     let max_date = format::venue_now().date().to_string();
     view! {
         <fieldset class="sample-row">
-            <legend>{text(move || format!("{} {}", i18n::SAMPLE_N.get(lang.get()), index() + 1))}</legend>
+            <legend>{text(move || i18n::SAMPLE_NUMBER.fill(lang.get(), &[("n", &(index() + 1))]))}</legend>
             <label for=v.clone()>{t(i18n::VARIETY)}</label>
             <input id=v.clone() list="varieties" autocomplete="off" maxlength="20" bind:value=row.variety
                 aria-invalid=invalid("variety") aria-describedby=format!("{v}-hint {v}-error")/>
@@ -330,24 +318,6 @@ fn show_errors(
         order.push((f.into(), f.into()));
     }
     if let Some((_, dom)) = order.iter().find(|(k, _)| fields.contains_key(k)) {
-        focus(dom);
+        focus_soon(dom.clone());
     }
-}
-
-fn focus(id: &str) {
-    let id = id.to_owned();
-    // After the view has updated (a new row, the confirmation heading).
-    set_timeout(
-        move || {
-            use wasm_bindgen::JsCast;
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&id))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el.focus();
-            }
-        },
-        std::time::Duration::from_millis(30),
-    );
 }

@@ -2,6 +2,7 @@
 //! organisers. The server refuses anyone else (403), and so does this page.
 
 use crate::i18n::{self, t, use_lang};
+use crate::loaded::load;
 use crate::staff::api;
 use crate::staff::form::{Failure, FieldError, FormAlert, Input};
 use crate::staff::i18n as s;
@@ -34,8 +35,7 @@ fn AccountForm() -> impl IntoView {
     let failure: Failure = RwSignal::new(None);
     let created = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let organisations =
-        LocalResource::new(|| async { api::organisations().await.unwrap_or_default() });
+    let organisations = load(|| async { api::organisations().await.unwrap_or_default() });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -59,11 +59,10 @@ fn AccountForm() -> impl IntoView {
         spawn_local(async move {
             match api::create_account(&account).await {
                 Ok(staff) => {
-                    created.set(format!(
-                        "{}: {}",
-                        s::ACCOUNT_CREATED.get(lang.get_untracked()),
-                        staff.username
-                    ));
+                    created.set(
+                        s::ACCOUNT_CREATED_NAMED
+                            .fill(lang.get_untracked(), &[("username", &staff.username)]),
+                    );
                     username.set(String::new());
                     display_name.set(String::new());
                     password.set(String::new());
@@ -76,7 +75,7 @@ fn AccountForm() -> impl IntoView {
     view! {
         <p>{t(s::ACCOUNTS_INTRO)}</p>
         <form class="booking-form console-form" on:submit=submit novalidate>
-            <Input id="account-username" label=i18n::USERNAME key="username" value=username failure=failure autocomplete="off"/>
+            <Input id="account-username" label=s::USERNAME key="username" value=username failure=failure autocomplete="off"/>
             <Input id="account-display-name" label=s::DISPLAY_NAME key="display_name" value=display_name failure=failure autocomplete="off"/>
             <Input id="account-password" label=s::NEW_PASSWORD key="password" value=password failure=failure kind="password" autocomplete="new-password"/>
             <div class="field">

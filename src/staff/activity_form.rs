@@ -3,6 +3,7 @@
 
 use crate::format;
 use crate::i18n::{self, t, use_lang};
+use crate::loaded::load;
 use crate::staff::api;
 use crate::staff::form::{Failure, FieldError, FormAlert, Input, TextArea};
 use crate::staff::i18n as s;
@@ -57,7 +58,7 @@ pub fn ActivityForm(
     let failure: Failure = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let english = (start.description.en.clone(), start.safety_notes.en.clone());
-    let organisations = LocalResource::new(move || async move {
+    let organisations = load(move || async move {
         if organiser {
             api::organisations().await.unwrap_or_default()
         } else {

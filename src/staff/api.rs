@@ -1,9 +1,8 @@
 //! The console's own calls to the staff API (scheduling, accounts, audit log, media and
-//! photos). They live in the staff bundle so the citizen app never carries them; the shared
-//! plumbing (error decoding, the base path) is `crate::api`'s.
+//! photos), written on `crate::http` like the citizen app's `crate::api`. They live in the
+//! staff module so the citizen bundles never link them.
 
-use crate::api::{answer, network, BASE};
-use gloo_net::http::Request;
+use crate::http::{get, href, post, post_file, put};
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::photo::PhotoItem;
 use labday_domain::schedule::{
@@ -11,34 +10,7 @@ use labday_domain::schedule::{
     SessionChanged, SessionDraft,
 };
 use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
-use labday_domain::{ApiError, ErrorCode, SessionView};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(&format!("{BASE}{path}"))
-        .send()
-        .await
-        .map_err(network)?;
-    answer(response).await
-}
-
-async fn send<B: Serialize, T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    body: &B,
-) -> Result<T, ApiError> {
-    let url = format!("{BASE}{path}");
-    let builder = if method == "PUT" {
-        Request::put(&url)
-    } else {
-        Request::post(&url)
-    };
-    let request = builder
-        .json(body)
-        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "Could not encode the request"))?;
-    answer(request.send().await.map_err(network)?).await
-}
+use labday_domain::{ApiError, SessionView};
 
 /// Every activity in this account's scope with all its sessions and their counts.
 pub async fn scheduled_activities() -> Result<Vec<ScheduledActivity>, ApiError> {
@@ -50,40 +22,40 @@ pub async fn organisations() -> Result<Vec<OrganisationChoice>, ApiError> {
 }
 
 pub async fn create_activity(draft: &ActivityDraft) -> Result<CreatedActivity, ApiError> {
-    send("POST", "/staff/activities", draft).await
+    post("/staff/activities", draft, None).await
 }
 
 pub async fn update_activity(id: i64, draft: &ActivityDraft) -> Result<CreatedActivity, ApiError> {
-    send("PUT", &format!("/staff/activities/{id}"), draft).await
+    put(&format!("/staff/activities/{id}"), draft).await
 }
 
 pub async fn create_session(
     activity_id: i64,
     draft: &SessionDraft,
 ) -> Result<SessionView, ApiError> {
-    send(
-        "POST",
+    post(
         &format!("/staff/activities/{activity_id}/sessions"),
         draft,
+        None,
     )
     .await
 }
 
 pub async fn update_session(id: i64, draft: &SessionDraft) -> Result<SessionChanged, ApiError> {
-    send("PUT", &format!("/staff/sessions/{id}"), draft).await
+    put(&format!("/staff/sessions/{id}"), draft).await
 }
 
 pub async fn cancel_session(id: i64) -> Result<CancelledSession, ApiError> {
-    send(
-        "POST",
+    post(
         &format!("/staff/sessions/{id}/cancel"),
         &serde_json::json!({}),
+        None,
     )
     .await
 }
 
 pub async fn create_account(account: &NewStaffAccount) -> Result<StaffView, ApiError> {
-    send("POST", "/staff/accounts", account).await
+    post("/staff/accounts", account, None).await
 }
 
 pub async fn audit_log(limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
@@ -91,7 +63,7 @@ pub async fn audit_log(limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
 }
 
 pub async fn add_media(draft: &MediaDraft) -> Result<MediaItem, ApiError> {
-    send("POST", "/staff/media", draft).await
+    post("/staff/media", draft, None).await
 }
 
 pub async fn media() -> Result<Vec<MediaItem>, ApiError> {
@@ -108,18 +80,14 @@ pub async fn upload_photo(
     caption: &str,
     file: web_sys::File,
 ) -> Result<PhotoItem, ApiError> {
-    let url = format!(
-        "{BASE}/staff/photos?activity_id={activity_id}&caption={}",
+    let path = format!(
+        "/staff/photos?activity_id={activity_id}&caption={}",
         js_sys::encode_uri_component(caption)
     );
-    let request = Request::post(&url)
-        .header("Content-Type", "application/octet-stream")
-        .body(file)
-        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "Could not read the file"))?;
-    answer(request.send().await.map_err(network)?).await
+    post_file(&path, file).await
 }
 
 /// Where a photo's image is served (staff only; the browser sends the session cookie).
 pub fn photo_src(id: i64) -> String {
-    format!("{BASE}/staff/photos/{id}")
+    href(&format!("/staff/photos/{id}"))
 }

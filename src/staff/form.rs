@@ -2,8 +2,8 @@
 //! beside it (and is tied to it for screen readers), and the alert above the submit button
 //! that says what went wrong in words, naming by label any field the form does not show.
 
-use crate::i18n::{error_msg, use_lang, Lang, Msg};
-use crate::staff::i18n::{field_error, field_label};
+use crate::i18n::{error_msg, use_lang, Msg};
+use crate::staff::i18n::{field_error, field_label, FIELD_WITH_ERROR};
 use labday_domain::{ApiError, FieldCode};
 use leptos::prelude::*;
 
@@ -86,13 +86,12 @@ pub fn FormAlert(
         <div aria-live="assertive">
             {move || failure.get().map(|e| {
                 let l = lang.get();
-                let sep = if l == Lang::Zh { "：" } else { ": " };
                 let others: Vec<String> = e
                     .fields
                     .iter()
                     .filter(|(k, _)| !shown.contains(&k.as_str()))
                     .map(|(k, c)| match field_label(k) {
-                        Some(label) => format!("{}{sep}{}", label.get(l), field_error(*c).get(l)),
+                        Some(label) => FIELD_WITH_ERROR.fill(l, &[("label", &label.get(l)), ("error", &field_error(*c).get(l))]),
                         None => field_error(*c).get(l).to_owned(),
                     })
                     .collect();

@@ -3,17 +3,12 @@
 //! Also: the label of every field the staff API reports errors against, and the staff-only
 //! field error codes, so an error reads "地点：请填写地点" rather than a raw key.
 
-use crate::i18n::Msg;
+use crate::i18n::{messages, Msg};
 use labday_domain::staff::AuditAction;
 use labday_domain::FieldCode;
 
-macro_rules! messages {
-    ($($name:ident = $zh:literal, $en:literal;)*) => {
-        $(pub const $name: Msg = Msg { zh: $zh, en: $en };)*
-    };
-}
-
 messages! {
+    MESSAGES;
     REFRESH = "刷新", "Refresh";
     NEW_ACTIVITY = "新建活动", "New activity";
     EDIT_ACTIVITY = "修改活动", "Edit activity";
@@ -27,17 +22,12 @@ messages! {
     SAVED = "已保存", "Saved";
     NO_ACTIVITY_YET = "还没有活动：先新建一个活动。", "No activities yet: create one first.";
     NO_SESSIONS_YET = "这个活动还没有场次。", "This activity has no sessions yet.";
-    BOOKED_OF = "已预约", "Booked";
-    WAITING = "候补", "Waiting";
-    PEOPLE_UNIT = "人", "people";
     SESSION_CANCELLED = "已取消", "Cancelled";
     SESSION_OVER = "已结束", "Over";
     CANCEL_SESSION = "取消场次", "Cancel session";
     CANCEL_CONFIRM = "确定取消这个场次吗？其上的预约都会被取消，预约人查询时会看到场次已取消。此操作不能撤销。", "Cancel this session? Every booking on it is cancelled and holders see that when they look it up. This cannot be undone.";
     CANCEL_CONFIRM_YES = "确认取消场次", "Yes, cancel the session";
     CANCEL_CONFIRM_NO = "不取消", "Keep it";
-    SESSION_CANCELLED_NOW = "场次已取消，取消的预约数", "Session cancelled; bookings cancelled";
-    PROMOTED = "候补转为确认的人数", "People moved from the waiting list";
     ORGANISATION = "主办单位", "Organisation";
     ACTIVITY_KIND = "活动类型", "Kind";
     ACTIVITY_TITLE = "活动名称", "Activity title";
@@ -59,8 +49,6 @@ messages! {
     SESSION_OPENS = "开始预约", "Booking opens";
     SESSION_CLOSES = "截止预约", "Booking closes";
     SESSION_CANCEL_BY = "取消截止", "Cancel by";
-    SESSION_CREATED = "场次已创建", "Session created";
-    BOOKED_NOW = "目前已预约", "Booked now";
     NAV_ACCOUNTS = "账号", "Accounts";
     NAV_AUDIT = "操作记录", "Audit log";
     NAV_MEDIA = "媒体与照片", "Media and photos";
@@ -72,7 +60,6 @@ messages! {
     ROLE_LAB_STAFF = "实验室工作人员", "Lab staff";
     ROLE_ORGANISER = "组织者", "Organiser";
     CREATE_ACCOUNT = "创建账号", "Create account";
-    ACCOUNT_CREATED = "已创建账号", "Account created";
     ORGANISERS_ONLY = "只有组织者可以使用此页面。", "Only organisers can use this page.";
     AUDIT_TITLE = "操作记录", "Audit log";
     AUDIT_INTRO = "工作人员的每一次修改、登录和导出，最新的在前。", "Every change, sign-in and export by staff, newest first.";
@@ -89,7 +76,6 @@ messages! {
     MEDIA_HEADLINE = "标题", "Headline";
     MEDIA_DATE = "发布日期", "Published on";
     MEDIA_SAVE = "保存报道", "Save coverage";
-    MEDIA_SAVED = "已添加报道", "Coverage added";
     MEDIA_NONE = "暂无媒体报道。", "No media coverage yet.";
     PHOTO_ADD = "上传活动照片", "Upload a photo";
     PHOTO_FILE = "照片（JPEG、PNG 或 WebP，最大 5 MB）", "Photo (JPEG, PNG or WebP, at most 5 MB)";
@@ -113,6 +99,31 @@ messages! {
     ACTION_ADD_PHOTO = "上传照片", "Uploaded a photo";
     ACTION_RECEIVE_SAMPLE = "接收样品", "Received a sample";
     ACTION_RECORD_TEST = "录入检测结果", "Entered a test result";
+    SIGNED_IN_AS_NAME = "当前用户 · {name}", "Signed in as · {name}";
+    CHECKED_IN_ANNOUNCE = "已签到: {name} · {people} 人", "Checked in: {name} · {people} people";
+    NO_SHOWS_MARKED_N = "已标记未到场: {n}", "No-shows marked: {n}";
+    CHECK_IN_NAME = "签到 {name}", "Check in {name}";
+    RECEIVED_ANNOUNCE = "已收样: {code} · {variety}", "Received: {code} · {variety}";
+    RESULT_SAVED_ANNOUNCE = "已保存: {code} · {verdict}", "Saved: {code} · {verdict}";
+    RECEIVE_CODE = "确认收样 {code}", "Mark received {code}";
+    HOLDER_IS = "登记人 {holder}", "Holder {holder}";
+    RETESTS_STILL = "还需复检次数 {n}", "Re-tests still needed {n}";
+    CORRECT_TEST_N = "更正 #{n}", "Correct #{n}";
+    SERIES_CREATED_N = "已生成场次数: {n}", "Sessions created: {n}";
+    SERIES_WILL_CREATE_N = "将生成场次数: {n}", "Sessions to create: {n}";
+    SAVED_PROMOTED = "已保存 · 候补转为确认的人数: {n}", "Saved · People moved from the waiting list: {n}";
+    SESSION_CREATED_AT = "场次已创建: {slot}", "Session created: {slot}";
+    BOOKED_NOW_N = "目前已预约: {n} 人", "Booked now: {n} people";
+    SESSION_CANCELLED_N = "场次已取消，取消的预约数: {n}", "Session cancelled; bookings cancelled: {n}";
+    BOOKED_COUNT = "已预约 {booked}/{capacity} 人", "Booked {booked}/{capacity} people";
+    WAITING_COUNT = "候补 {n}", "Waiting {n}";
+    OPEN_ROSTER_OF = "签到名单 {session}", "Roster {session}";
+    OPEN_SAMPLES_OF = "收样与结果 {session}", "Samples and results {session}";
+    EDIT_SESSION_NAMED = "修改 {session}", "Edit {session}";
+    CANCEL_SESSION_NAMED = "取消场次 {session}", "Cancel session {session}";
+    ACCOUNT_CREATED_NAMED = "已创建账号: {username}", "Account created: {username}";
+    MEDIA_SAVED_NAMED = "已添加报道: {outlet}", "Coverage added: {outlet}";
+    FIELD_WITH_ERROR = "{label}：{error}", "{label}: {error}";
     FIELD_SERIES_FROM = "开始日期", "From";
     FIELD_TITLE_REQUIRED = "请填写名称", "Enter a title";
     FIELD_TITLE_TOO_LONG = "名称太长（最多 80 字）", "The title is too long (80 characters at most)";
@@ -148,6 +159,82 @@ messages! {
     FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
 }
 
+// Moved from the citizen messages: sign-in, the door (roster, check-in, scanning), the
+// summary figures, series generation and the samples bench.
+messages! {
+    MOVED_MESSAGES;
+    STAFF_APP_NAME = "开放日工作台", "Open-day staff console";
+    STAFF_SIGN_IN = "工作人员登录", "Staff sign-in";
+    USERNAME = "用户名", "Username";
+    PASSWORD = "密码", "Password";
+    SIGN_IN = "登录", "Sign in";
+    SIGN_OUT = "退出登录", "Sign out";
+    SIGN_IN_FAILED = "用户名或密码错误。", "Wrong username or password.";
+    CHOOSE_ACTIVITY = "选择活动", "Choose an activity";
+    CHOOSE_SESSION = "选择场次", "Choose a session";
+    OPEN_ROSTER = "签到名单", "Roster";
+    ROSTER_TITLE = "签到名单", "Roster and check-in";
+    CHECK_IN_BY_CODE = "输入预约码签到", "Check in by booking code";
+    CHECK_IN = "签到", "Check in";
+    SCAN_QR = "扫码签到", "Scan QR code";
+    SCAN_STOP = "停止扫码", "Stop scanning";
+    SCAN_UNSUPPORTED = "此浏览器不支持扫码，请输入预约码。", "This browser cannot scan; type the code instead.";
+    ROSTER_EMPTY = "本场暂无预约。", "No bookings for this session yet.";
+    MARK_NO_SHOWS = "标记未到场", "Mark no-shows";
+    EXPORT_CSV = "导出 CSV", "Export CSV";
+    COL_NAME = "姓名", "Name";
+    COL_PHONE = "手机", "Phone";
+    COL_PARTY = "人数", "Party";
+    COL_ARRIVED = "已到", "Arrived";
+    COL_STATUS = "状态", "Status";
+    NAV_SUMMARY = "活动总结", "Summary";
+    SUMMARY_TITLE = "活动总结数据", "Figures for the event summary";
+    SUMMARY_OVERALL = "总体", "Overall";
+    SUMMARY_BY_ORG = "按单位", "By organisation";
+    SUMMARY_BY_ACTIVITY = "按活动", "By activity";
+    SUMMARY_PER_DAY = "每日预约", "Bookings per day";
+    SUMMARY_NONE = "暂无预约数据。", "No bookings yet.";
+    FIG_SESSIONS = "场次", "Sessions";
+    FIG_PLACES = "提供名额", "Places offered";
+    FIG_BOOKED = "预约人数", "People booked";
+    FIG_CHECKED_IN = "到场人数", "People checked in";
+    FIG_NO_SHOW_RATE = "未到场率", "No-show rate";
+    FIG_WAITLISTED = "候补人数", "People waitlisted";
+    FIG_CLOUD = "云课堂座位", "Cloud-classroom seats";
+    FIG_BOOKINGS = "预约单数", "Bookings";
+    FIG_SAMPLES = "快检样品（已出结果）", "Quick-test samples (with result)";
+    FIG_SAMPLE_JUDGEMENTS = "阴性 / 可疑 / 阳性", "Negative / suspicious / positive";
+    PRINT = "打印", "Print";
+    SERIES_TITLE = "批量生成场次", "Generate sessions";
+    SERIES_FROM = "开始日期", "From";
+    SERIES_TO = "结束日期", "To";
+    SERIES_WEEKDAYS = "每周", "Days of the week";
+    SERIES_DAY_STARTS = "每日开始", "Daily start";
+    SERIES_DAY_ENDS = "每日结束", "Daily end";
+    SERIES_LENGTH = "每场时长（分钟）", "Length (minutes)";
+    SERIES_GAP = "间隔（分钟）", "Gap (minutes)";
+    SERIES_CAPACITY = "每场名额", "Places per session";
+    SERIES_PER_BOOKING = "每单上限", "Per-booking limit";
+    SERIES_SESSION_TITLE = "场次名称", "Session title";
+    SERIES_PREVIEW = "预览", "Preview";
+    SERIES_CREATE = "确认生成", "Create them";
+    WEEKDAYS = "一二三四五六日", "MTWTFSS";
+    DAY = "日期", "Day";
+    METHOD = "检测方法", "Method";
+    STRIP_READING = "试纸结果", "Strip reading";
+    STAFF_SAMPLES = "样品收检", "Samples";
+    OPEN_SAMPLES = "收样与结果", "Samples and results";
+    SAMPLE_QUEUE = "待检样品", "Samples to test";
+    SAMPLES_DONE = "已出结果", "Results done";
+    SAMPLES_WAITING = "未送样", "Not handed in";
+    QUEUE_EMPTY = "没有待检测的样品。", "Nothing waiting for a test.";
+    RECEIVE = "确认收样", "Mark received";
+    FIND_OR_RECEIVE = "扫码或输入样品码收样", "Scan or type a sample code to receive it";
+    SAVE_RESULT = "保存结果", "Save result";
+    CORRECTING = "更正这次检测", "Correcting this test";
+    FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
+}
+
 /// The label of a field the staff API names in an error, for errors shown away from it.
 pub fn field_label(field: &str) -> Option<Msg> {
     use crate::i18n as c;
@@ -168,13 +255,13 @@ pub fn field_label(field: &str) -> Option<Msg> {
         "starts_on" => ACTIVITY_STARTS,
         "ends_on" => ACTIVITY_ENDS,
         "from" => FIELD_SERIES_FROM,
-        "to" => c::SERIES_TO,
-        "weekdays" => c::SERIES_WEEKDAYS,
-        "day_starts" => c::SERIES_DAY_STARTS,
-        "day_ends" => c::SERIES_DAY_ENDS,
-        "length_minutes" => c::SERIES_LENGTH,
-        "gap_minutes" => c::SERIES_GAP,
-        "username" => c::USERNAME,
+        "to" => SERIES_TO,
+        "weekdays" => SERIES_WEEKDAYS,
+        "day_starts" => SERIES_DAY_STARTS,
+        "day_ends" => SERIES_DAY_ENDS,
+        "length_minutes" => SERIES_LENGTH,
+        "gap_minutes" => SERIES_GAP,
+        "username" => USERNAME,
         "password" => NEW_PASSWORD,
         "display_name" => DISPLAY_NAME,
         "link" => MEDIA_LINK,

@@ -2,9 +2,9 @@
 //! reported (link, outlet, date, headline) and upload photos with captions. Both appear on
 //! the printable summary.
 
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, t, use_lang};
+use crate::loaded::{load, Loaded};
 use crate::staff::api;
 use crate::staff::form::{Failure, FieldError, FormAlert, Input};
 use crate::staff::i18n as s;
@@ -17,54 +17,46 @@ use leptos::task::spawn_local;
 #[component]
 pub fn MediaPage() -> impl IntoView {
     let lang = use_lang();
-    let activities = LocalResource::new(|| async { api::scheduled_activities().await });
+    let activities = load(api::scheduled_activities);
     let chosen = RwSignal::new(None::<i64>);
-    let media = LocalResource::new(|| async { api::media().await });
-    let photos = LocalResource::new(|| async { api::photos().await });
+    let media = load(api::media);
+    let photos = load(api::photos);
     view! {
         <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
         <h1>{t(s::MEDIA_TITLE)}</h1>
         <p>{t(s::MEDIA_INTRO)}</p>
-        {move || match activities.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
-            Some(Ok(list)) => view! {
-                <label for="media-activity">{t(i18n::CHOOSE_ACTIVITY)}</label>
-                <select id="media-activity" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
-                    <option value="">"—"</option>
-                    {list.into_iter().map(|a| {
-                        let id = a.id;
-                        let label = move || {
-                            let l = lang.get().code();
-                            format!("{} · {}", a.draft.title.get(l), a.organisation.get(l))
-                        };
-                        view! { <option value=id.to_string() selected=move || chosen.get() == Some(id)>{label}</option> }
-                    }).collect_view()}
-                </select>
-            }.into_any(),
-        }}
+        <Loaded from=activities let:list>
+            <label for="media-activity">{t(s::CHOOSE_ACTIVITY)}</label>
+            <select id="media-activity" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
+                <option value="">"—"</option>
+                {list.into_iter().map(|a| {
+                    let id = a.id;
+                    let label = move || {
+                        let l = lang.get().code();
+                        format!("{} · {}", a.draft.title.get(l), a.organisation.get(l))
+                    };
+                    view! { <option value=id.to_string() selected=move || chosen.get() == Some(id)>{label}</option> }
+                }).collect_view()}
+            </select>
+        </Loaded>
         {move || chosen.get().map(|activity_id| view! {
             <MediaForm activity_id=activity_id on_saved=Callback::new(move |_| media.refetch())/>
             <PhotoForm activity_id=activity_id on_saved=Callback::new(move |_| photos.refetch())/>
         })}
         <h2>{t(s::SUMMARY_MEDIA)}</h2>
-        {move || match media.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
-            Some(Ok(list)) => {
-                let list: Vec<_> = list.into_iter().filter(|m| chosen.get().is_none_or(|a| a == m.activity_id)).collect();
-                view! { <MediaList items=list/> }.into_any()
+        <Loaded from=media no_retry=true let:list>
+            {
+                let items: Vec<_> = list.into_iter().filter(|m| chosen.get().is_none_or(|a| a == m.activity_id)).collect();
+                view! { <MediaList items/> }
             }
-        }}
+        </Loaded>
         <h2>{t(s::SUMMARY_PHOTOS)}</h2>
-        {move || match photos.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e/> }.into_any(),
-            Some(Ok(list)) => {
-                let list: Vec<_> = list.into_iter().filter(|p| chosen.get().is_none_or(|a| a == p.activity_id)).collect();
-                view! { <PhotoGrid photos=list/> }.into_any()
+        <Loaded from=photos no_retry=true let:list>
+            {
+                let photos: Vec<_> = list.into_iter().filter(|p| chosen.get().is_none_or(|a| a == p.activity_id)).collect();
+                view! { <PhotoGrid photos/> }
             }
-        }}
+        </Loaded>
     }
 }
 
@@ -98,11 +90,10 @@ fn MediaForm(activity_id: i64, #[prop(into)] on_saved: Callback<()>) -> impl Int
         spawn_local(async move {
             match api::add_media(&draft).await {
                 Ok(item) => {
-                    saved.set(format!(
-                        "{}: {}",
-                        s::MEDIA_SAVED.get(lang.get_untracked()),
-                        item.outlet
-                    ));
+                    saved.set(
+                        s::MEDIA_SAVED_NAMED
+                            .fill(lang.get_untracked(), &[("outlet", &item.outlet)]),
+                    );
                     link.set(String::new());
                     outlet.set(String::new());
                     headline.set(String::new());

@@ -3,150 +3,55 @@
 //! export the roster for the records.
 
 use crate::api;
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
-use crate::i18n::{self, error_msg, t, use_lang};
-use crate::staff::scanner;
+use crate::i18n::{t, use_lang};
+use crate::loaded::{load_id, Loaded};
+use crate::staff::desk::{Desk, ScanDesk};
+use crate::staff::i18n as s;
+use crate::staff::use_id_param;
 use labday_domain::booking::BookingStatus;
 use labday_domain::staff::RosterEntry;
-use labday_domain::ApiError;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
-use wasm_bindgen::JsCast;
 
 #[component]
 pub fn RosterPage() -> impl IntoView {
     let lang = use_lang();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let session = LocalResource::new(move || {
-        let id = id();
-        async move { api::session(id).await }
-    });
-    let roster = LocalResource::new(move || {
-        let id = id();
-        async move { api::roster(id).await }
-    });
-    let code = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiError>);
-    let announce = RwSignal::new(String::new());
-    let scanning = RwSignal::new(false);
-
+    let id = use_id_param();
+    let roster = load_id(id, api::roster);
+    let desk = Desk::new();
     let check = move |c: String, people: Option<u32>| {
-        failure.set(None);
-        spawn_local(async move {
-            match api::check_in(id(), &c, people).await {
-                Ok(done) => {
-                    let l = lang.get_untracked();
-                    announce.set(format!(
-                        "{}: {} · {} {}",
-                        i18n::CHECKED_IN_NOW.get(l),
-                        done.entry.name,
-                        done.people,
-                        i18n::PEOPLE.get(l)
-                    ));
-                    code.set(String::new());
-                    roster.refetch();
-                }
-                Err(e) => failure.set(Some(e)),
-            }
+        let call = async move { api::check_in(id.get_untracked()?, &c, people).await };
+        desk.act(call, move |done| {
+            desk.code.set(String::new());
+            roster.refetch();
+            let l = lang.get_untracked();
+            s::CHECKED_IN_ANNOUNCE.fill(l, &[("name", &done.entry.name), ("people", &done.people)])
         });
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        check(code.get_untracked(), None);
-    };
-    let video = NodeRef::<leptos::html::Video>::new();
-    let toggle_scan = move |_| {
-        if scanning.get_untracked() {
-            scanner::stop();
-            scanning.set(false);
-            return;
-        }
-        scanning.set(true);
-        spawn_local(async move {
-            let Some(el) = video.get_untracked() else {
-                return;
-            };
-            let el: web_sys::HtmlVideoElement = el.unchecked_into();
-            if let Err(e) = scanner::start(&el, move |text| check(text, None)).await {
-                scanning.set(false);
-                announce.set(e);
-            }
-        });
-    };
-    on_cleanup(scanner::stop);
     let no_shows = move |_| {
-        failure.set(None);
-        spawn_local(async move {
-            match api::mark_no_shows(id()).await {
-                Ok(done) => {
-                    announce.set(format!(
-                        "{}: {}",
-                        i18n::NO_SHOWS_MARKED.get(lang.get_untracked()),
-                        done.marked
-                    ));
-                    roster.refetch();
-                }
-                Err(e) => failure.set(Some(e)),
-            }
+        let call = async move { api::mark_no_shows(id.get_untracked()?).await };
+        desk.act(call, move |done| {
+            roster.refetch();
+            s::NO_SHOWS_MARKED_N.fill(lang.get_untracked(), &[("n", &done.marked)])
         });
     };
-    let can_scan = scanner::scan_supported();
-
+    let on_check = Callback::new(move |c: String| check(c, None));
     view! {
-        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(i18n::ROSTER_TITLE)}</h1>
-        {move || session.get().and_then(Result::ok).map(|s| {
-            let l = lang.get();
-            view! {
-                <p class="title">{format!("{} · {}", s.activity_title.get(l.code()), s.title.get(l.code()))}</p>
-                <p class="meta">{format!("{} · {}", format::slot(s.starts_at, s.ends_at, l), s.place.get(l.code()))}</p>
-            }
-        })}
-        <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
-        <p class="notice" aria-hidden="true">{move || announce.get()}</p>
-        <form class="booking-form" on:submit=submit>
-            <label for="checkin-code">{t(i18n::CHECK_IN_BY_CODE)}</label>
-            <input id="checkin-code" autocomplete="off" autocapitalize="characters" bind:value=code/>
-            <button type="submit" class="primary">{t(i18n::CHECK_IN)}</button>
-        </form>
-        <p>
-            {if can_scan {
-                view! {
-                    <button type="button" on:click=toggle_scan>
-                        {move || if scanning.get() { i18n::SCAN_STOP.get(lang.get()) } else { i18n::SCAN_QR.get(lang.get()) }}
-                    </button>
-                }.into_any()
-            } else {
-                view! { <span class="small">{t(i18n::SCAN_UNSUPPORTED)}</span> }.into_any()
-            }}
-        </p>
-        <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
-        <div aria-live="assertive">
-            {move || failure.get().map(|e| {
-                let msg = error_msg(e.code);
-                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
-            })}
-        </div>
-        {move || match roster.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| roster.refetch())/> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t(i18n::ROSTER_EMPTY)}</p> }.into_any(),
-            Some(Ok(list)) => view! { <RosterTable entries=list on_check=Callback::new(move |c: String| check(c, None))/> }.into_any(),
-        }}
-        <p class="actions">
-            <a class="button secondary" href=move || api::roster_csv_href(id()) download="">{t(i18n::EXPORT_CSV)}</a>
-            " "
-            <button type="button" on:click=no_shows>{t(i18n::MARK_NO_SHOWS)}</button>
-        </p>
+        <ScanDesk desk=desk id=id title=s::ROSTER_TITLE field="checkin-code" label=s::CHECK_IN_BY_CODE
+            action=s::CHECK_IN on_code=on_check>
+            <Loaded from=roster let:list>
+                {if list.is_empty() {
+                    view! { <p class="empty">{t(s::ROSTER_EMPTY)}</p> }.into_any()
+                } else {
+                    view! { <RosterTable entries=list on_check=on_check/> }.into_any()
+                }}
+            </Loaded>
+            <p class="actions">
+                <a class="button secondary" href=move || id.get().ok().map(api::roster_csv_href) download="">{t(s::EXPORT_CSV)}</a>
+                " "
+                <button type="button" on:click=no_shows>{t(s::MARK_NO_SHOWS)}</button>
+            </p>
+        </ScanDesk>
     }
 }
 
@@ -158,12 +63,12 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
             <table class="roster">
                 <thead>
                     <tr>
-                        <th scope="col">{t(i18n::COL_NAME)}</th>
-                        <th scope="col">{t(i18n::COL_PHONE)}</th>
-                        <th scope="col">{t(i18n::COL_PARTY)}</th>
-                        <th scope="col">{t(i18n::COL_ARRIVED)}</th>
-                        <th scope="col">{t(i18n::COL_STATUS)}</th>
-                        <th scope="col"><span class="sr-only">{t(i18n::CHECK_IN)}</span></th>
+                        <th scope="col">{t(s::COL_NAME)}</th>
+                        <th scope="col">{t(s::COL_PHONE)}</th>
+                        <th scope="col">{t(s::COL_PARTY)}</th>
+                        <th scope="col">{t(s::COL_ARRIVED)}</th>
+                        <th scope="col">{t(s::COL_STATUS)}</th>
+                        <th scope="col"><span class="sr-only">{t(s::CHECK_IN)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -172,7 +77,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                         let can = matches!(e.status, BookingStatus::Confirmed | BookingStatus::CheckedIn | BookingStatus::NoShow) && e.checked_in < party;
                         let code = e.code.clone();
                         let name = e.name.clone();
-                        let label = move || format!("{} {}", i18n::CHECK_IN.get(lang.get()), name);
+                        let label = move || s::CHECK_IN_NAME.fill(lang.get(), &[("name", &name)]);
                         view! {
                             <tr>
                                 <td>{e.name.clone()}<br/><span class="small">{e.code.clone()}</span></td>
@@ -185,7 +90,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                                         <button type="button" aria-label=label.clone() on:click={
                                             let code = code.clone();
                                             move |_| on_check.run(code.clone())
-                                        }>{t(i18n::CHECK_IN)}</button>
+                                        }>{t(s::CHECK_IN)}</button>
                                     </Show>
                                 </td>
                             </tr>

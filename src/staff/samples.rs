@@ -5,68 +5,36 @@
 
 use crate::api;
 use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
-use crate::components::status::{ErrorPanel, Loading};
-use crate::format;
+use crate::dom::focus_soon;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
-use crate::staff::scanner;
+use crate::loaded::{load_id, Loaded};
+use crate::staff::desk::{Desk, ScanDesk};
+use crate::staff::i18n as si;
+use crate::staff::use_id_param;
 use labday_domain::sample::{
     Method, SampleStatus, SampleView, StripReading, TestEntry, STRIP_PESTICIDES,
 };
 use labday_domain::{ApiError, FieldCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use std::collections::BTreeMap;
-use wasm_bindgen::JsCast;
 
 fn in_queue(s: &SampleView) -> bool {
     matches!(s.status, SampleStatus::Received | SampleStatus::Testing)
 }
 
-fn focus(id: String) {
-    set_timeout(
-        move || {
-            if let Some(el) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.get_element_by_id(&id))
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el.focus();
-            }
-        },
-        std::time::Duration::from_millis(30),
-    );
-}
-
 #[component]
 pub fn SamplesDesk() -> impl IntoView {
     let lang = use_lang();
-    let params = use_params_map();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(0)
-    };
-    let session = LocalResource::new(move || {
-        let id = id();
-        async move { api::session(id).await }
-    });
-    let loaded = LocalResource::new(move || {
-        let id = id();
-        async move { api::session_samples(id).await }
-    });
+    let id = use_id_param();
+    let loaded = load_id(id, api::session_samples);
     let samples = RwSignal::new(Vec::<SampleView>::new());
     Effect::new(move |_| {
         if let Some(Ok(list)) = loaded.get() {
             samples.set(list);
         }
     });
-    let code = RwSignal::new(String::new());
-    let failure = RwSignal::new(None::<ApiError>);
-    let announce = RwSignal::new(String::new());
-    let scanning = RwSignal::new(false);
+    let desk = Desk::new();
 
     // Replaces one sample in the list with its new state.
     let replace = move |updated: SampleView| {
@@ -78,50 +46,23 @@ pub fn SamplesDesk() -> impl IntoView {
         );
     };
     let receive = move |typed: String| {
-        failure.set(None);
-        spawn_local(async move {
-            match api::receive_sample(id(), &typed).await {
-                Ok(sample) => {
-                    let l = lang.get_untracked();
-                    announce.set(format!(
-                        "{}: {} · {}",
-                        i18n::RECEIVED_NOW.get(l),
-                        sample.code.display(),
-                        variety(&sample, l)
-                    ));
-                    code.set(String::new());
-                    let target = format!("reading-{}", sample.code.as_str());
-                    replace(sample);
-                    focus(target);
-                }
-                Err(e) => failure.set(Some(e)),
-            }
+        let call = async move { api::receive_sample(id.get_untracked()?, &typed).await };
+        desk.act(call, move |sample| {
+            let l = lang.get_untracked();
+            let text = si::RECEIVED_ANNOUNCE.fill(
+                l,
+                &[
+                    ("code", &sample.code.display()),
+                    ("variety", &variety(&sample, l)),
+                ],
+            );
+            desk.code.set(String::new());
+            let target = format!("reading-{}", sample.code.as_str());
+            replace(sample);
+            focus_soon(target);
+            text
         });
     };
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        receive(code.get_untracked());
-    };
-    let video = NodeRef::<leptos::html::Video>::new();
-    let toggle_scan = move |_| {
-        if scanning.get_untracked() {
-            scanner::stop();
-            scanning.set(false);
-            return;
-        }
-        scanning.set(true);
-        spawn_local(async move {
-            let Some(el) = video.get_untracked() else {
-                return;
-            };
-            let el: web_sys::HtmlVideoElement = el.unchecked_into();
-            if let Err(e) = scanner::start(&el, receive).await {
-                scanning.set(false);
-                announce.set(e);
-            }
-        });
-    };
-    on_cleanup(scanner::stop);
     // After a save: the next sample still waiting for a test, else the code field.
     let saved = Callback::new(move |sample: SampleView| {
         let l = lang.get_untracked();
@@ -129,11 +70,9 @@ pub fn SamplesDesk() -> impl IntoView {
             .judgement
             .map(|j| judgement_msg(j).get(l))
             .unwrap_or_else(|| status_msg(sample.status).get(l));
-        announce.set(format!(
-            "{}: {} · {}",
-            i18n::RESULT_SAVED.get(l),
-            sample.code.display(),
-            verdict
+        desk.announce.set(si::RESULT_SAVED_ANNOUNCE.fill(
+            l,
+            &[("code", &sample.code.display()), ("verdict", &verdict)],
         ));
         let code = sample.code.clone();
         let stays = in_queue(&sample);
@@ -146,9 +85,8 @@ pub fn SamplesDesk() -> impl IntoView {
                 _ => queue.first().map(|s| s.code.as_str().to_owned()),
             }
         });
-        focus(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
+        focus_soon(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
     });
-    let can_scan = scanner::scan_supported();
     let queue = move || {
         samples.with(|l| {
             l.iter()
@@ -183,76 +121,41 @@ pub fn SamplesDesk() -> impl IntoView {
     };
 
     view! {
-        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(i18n::STAFF_SAMPLES)}</h1>
-        {move || session.get().and_then(Result::ok).map(|s| {
-            let l = lang.get();
-            view! {
-                <p class="title">{format!("{} · {}", s.activity_title.get(l.code()), s.title.get(l.code()))}</p>
-                <p class="meta">{format!("{} · {}", format::slot(s.starts_at, s.ends_at, l), s.place.get(l.code()))}</p>
-            }
-        })}
-        <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
-        <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || announce.get()}</p>
-        <form class="booking-form" on:submit=submit>
-            <label for="sample-code">{t(i18n::FIND_OR_RECEIVE)}</label>
-            <input id="sample-code" autocomplete="off" autocapitalize="characters" bind:value=code/>
-            <button type="submit" class="primary">{t(i18n::RECEIVE)}</button>
-        </form>
-        <p>
-            {if can_scan {
-                view! {
-                    <button type="button" on:click=toggle_scan>
-                        {move || if scanning.get() { i18n::SCAN_STOP.get(lang.get()) } else { i18n::SCAN_QR.get(lang.get()) }}
-                    </button>
-                }.into_any()
-            } else {
-                view! { <span class="small">{t(i18n::SCAN_UNSUPPORTED)}</span> }.into_any()
-            }}
-        </p>
-        <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
-        <div aria-live="assertive">
-            {move || failure.get().map(|e| {
-                let msg = error_msg(e.code);
-                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
-            })}
-        </div>
-        {move || match loaded.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| loaded.refetch())/> }.into_any(),
-            Some(Ok(_)) => view! {
-                <h2>{t(i18n::SAMPLE_QUEUE)}</h2>
+        <ScanDesk desk=desk id=id title=si::STAFF_SAMPLES field="sample-code" label=si::FIND_OR_RECEIVE
+            action=si::RECEIVE on_code=Callback::new(receive)>
+            <Loaded from=loaded let:_list>
+                <h2>{t(si::SAMPLE_QUEUE)}</h2>
                 <Show when=move || queue().is_empty()>
-                    <p class="empty">{t(i18n::QUEUE_EMPTY)}</p>
+                    <p class="empty">{t(si::QUEUE_EMPTY)}</p>
                 </Show>
                 <ul class="cards desk">
                     <For each=queue key=key let:sample>
                         <SampleLine sample=sample on_saved=saved/>
                     </For>
                 </ul>
-                <h2>{t(i18n::SAMPLES_WAITING)}</h2>
+                <h2>{t(si::SAMPLES_WAITING)}</h2>
                 <ul class="cards desk">
                     <For each=waiting key=key let:sample>
                         {
                             let code = sample.code.as_str().to_owned();
-                            let label = format!("{} {}", i18n::RECEIVE.get(lang.get_untracked()), sample.code.display());
+                            let label = si::RECEIVE_CODE.fill(lang.get_untracked(), &[("code", &sample.code.display())]);
                             view! {
                                 <li class="card">
                                     <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample, lang.get())}</p>
-                                    <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(i18n::RECEIVE)}</button>
+                                    <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button>
                                 </li>
                             }
                         }
                     </For>
                 </ul>
-                <h2>{t(i18n::SAMPLES_DONE)}</h2>
+                <h2>{t(si::SAMPLES_DONE)}</h2>
                 <ul class="cards desk">
                     <For each=done key=key let:sample>
                         <SampleLine sample=sample on_saved=saved/>
                     </For>
                 </ul>
-            }.into_any(),
-        }}
+            </Loaded>
+        </ScanDesk>
     }
 }
 
@@ -282,19 +185,19 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
         <li class="card" data-testid="desk-sample" data-code=code.clone()>
             <p>
                 <strong>{sample.code.display()}</strong>" · "{move || s.with_value(|s| variety(s, lang.get()))}
-                {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(i18n::FALSE_POSITIVE_RISK)}</span> })}
+                {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(si::FALSE_POSITIVE_RISK)}</span> })}
             </p>
-            <p class="small">{format!("{} {holder}", i18n::HOLDER_PHONE.get(lang.get_untracked()))}</p>
+            <p class="small">{si::HOLDER_IS.fill(lang.get_untracked(), &[("holder", &holder)])}</p>
             <p class="small" data-testid="desk-status">
                 {move || s.with_value(|s| status_msg(s.status).get(lang.get()))}
                 {move || s.with_value(|s| s.judgement.map(|j| format!(" · {}", judgement_msg(j).get(lang.get()))))}
-                {move || s.with_value(|s| (s.retests_needed > 0).then(|| format!(" · {} {}", i18n::RETESTS_NEEDED.get(lang.get()), s.retests_needed)))}
+                {move || s.with_value(|s| (s.retests_needed > 0).then(|| format!(" · {}", si::RETESTS_STILL.fill(lang.get(), &[("n", &s.retests_needed)]))))}
             </p>
             <TestList tests=sample.tests.clone() staff=true/>
             {(!corrections.is_empty()).then(|| view! {
                 <p class="actions">
                     {corrections.into_iter().map(|(test_id, n)| {
-                        let label = move || format!("{} #{n}", i18n::CORRECT_TEST.get(lang.get()));
+                        let label = move || si::CORRECT_TEST_N.fill(lang.get(), &[("n", &n)]);
                         view! { <button type="button" class="secondary" on:click=move |_| correcting.set(Some(test_id))>{label}</button> }
                     }).collect_view()}
                 </p>
@@ -369,10 +272,10 @@ fn ResultForm(
     let strip_group = format!("strip-{code}");
     view! {
         <form class="result-form" on:submit=submit novalidate>
-            {move || correcting.get().map(|_| view! { <p class="notice">{t(i18n::CORRECTING)}</p> })}
+            {move || correcting.get().map(|_| view! { <p class="notice">{t(si::CORRECTING)}</p> })}
             <p class="field-error">{err("corrects")}</p>
             <fieldset>
-                <legend>{t(i18n::METHOD)}</legend>
+                <legend>{t(si::METHOD)}</legend>
                 <label class="check">
                     <input type="radio" name=group.clone() checked=move || method.get() == Method::EnzymeInhibition
                         on:change=move |_| method.set(Method::EnzymeInhibition)/>
@@ -395,7 +298,7 @@ fn ResultForm(
                     </datalist>
                     <p class="field-error" id=format!("{pest_id}-error")>{err("pesticide")}</p>
                     <fieldset>
-                        <legend>{t(i18n::STRIP_READING)}</legend>
+                        <legend>{t(si::STRIP_READING)}</legend>
                         <label class="check">
                             <input type="radio" name=strip_group.clone() on:change=move |_| strip.set(Some(StripReading::Negative))/>
                             <span>{t(i18n::NEGATIVE)}</span>
@@ -419,7 +322,7 @@ fn ResultForm(
                     view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
                 })}
             </div>
-            <button type="submit" class="primary" disabled=move || busy.get()>{t(i18n::SAVE_RESULT)}</button>
+            <button type="submit" class="primary" disabled=move || busy.get()>{t(si::SAVE_RESULT)}</button>
         </form>
     }
 }

@@ -5,6 +5,7 @@ use crate::api;
 use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::staff::form::{number, FieldError, FormAlert, Input};
+use crate::staff::i18n as si;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use labday_domain::activity::Localised;
 use labday_domain::schedule::{SessionDraft, SessionSeries};
@@ -91,16 +92,16 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
     };
     view! {
         <section class="series">
-            <h2>{t(i18n::SERIES_TITLE)}</h2>
+            <h2>{t(si::SERIES_TITLE)}</h2>
             <form class="booking-form" on:submit=move |ev| { ev.prevent_default(); send(false); }>
                 <div class="party">
-                    <Input id="series-from" label=i18n::SERIES_FROM key="from" value=from failure=failure kind="date"/>
-                    <Input id="series-to" label=i18n::SERIES_TO key="to" value=to failure=failure kind="date"/>
+                    <Input id="series-from" label=si::SERIES_FROM key="from" value=from failure=failure kind="date"/>
+                    <Input id="series-to" label=si::SERIES_TO key="to" value=to failure=failure kind="date"/>
                 </div>
                 <fieldset class="weekdays">
-                    <legend>{t(i18n::SERIES_WEEKDAYS)}</legend>
+                    <legend>{t(si::SERIES_WEEKDAYS)}</legend>
                     {(1u8..=7).map(|d| {
-                        let label = move || i18n::WEEKDAYS.get(lang.get()).chars().nth(usize::from(d - 1)).unwrap_or('?').to_string();
+                        let label = move || si::WEEKDAYS.get(lang.get()).chars().nth(usize::from(d - 1)).unwrap_or('?').to_string();
                         view! {
                             <label class="check">
                                 <input type="checkbox" prop:checked=move || weekdays.get().contains(&d)
@@ -112,31 +113,31 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                     <FieldError failure=failure key="weekdays" id="series-weekdays"/>
                 </fieldset>
                 <div class="party">
-                    <Input id="series-day-starts" label=i18n::SERIES_DAY_STARTS key="day_starts" value=day_starts failure=failure kind="time"/>
-                    <Input id="series-day-ends" label=i18n::SERIES_DAY_ENDS key="day_ends" value=day_ends failure=failure kind="time"/>
-                    <Input id="series-length" label=i18n::SERIES_LENGTH key="length_minutes" value=length failure=failure kind="number"/>
-                    <Input id="series-gap" label=i18n::SERIES_GAP key="gap_minutes" value=gap failure=failure kind="number"/>
-                    <Input id="series-capacity" label=i18n::SERIES_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
-                    <Input id="series-per-booking" label=i18n::SERIES_PER_BOOKING key="per_booking_limit" value=per_booking failure=failure kind="number"/>
+                    <Input id="series-day-starts" label=si::SERIES_DAY_STARTS key="day_starts" value=day_starts failure=failure kind="time"/>
+                    <Input id="series-day-ends" label=si::SERIES_DAY_ENDS key="day_ends" value=day_ends failure=failure kind="time"/>
+                    <Input id="series-length" label=si::SERIES_LENGTH key="length_minutes" value=length failure=failure kind="number"/>
+                    <Input id="series-gap" label=si::SERIES_GAP key="gap_minutes" value=gap failure=failure kind="number"/>
+                    <Input id="series-capacity" label=si::SERIES_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
+                    <Input id="series-per-booking" label=si::SERIES_PER_BOOKING key="per_booking_limit" value=per_booking failure=failure kind="number"/>
                 </div>
-                <Input id="series-title" label=i18n::SERIES_SESSION_TITLE key="title" value=title failure=failure/>
+                <Input id="series-title" label=si::SERIES_SESSION_TITLE key="title" value=title failure=failure/>
                 <Input id="series-place" label=i18n::WHERE key="place" value=place failure=failure/>
                 <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "per_booking_limit", "title", "place"]/>
                 <p role="status" aria-live="polite">
-                    {move || created.get().map(|n| format!("{}: {n}", i18n::SERIES_CREATED.get(lang.get())))}
+                    {move || created.get().map(|n| si::SERIES_CREATED_N.fill(lang.get(), &[("n", &n)]))}
                 </p>
-                <button type="submit" class="primary">{t(i18n::SERIES_PREVIEW)}</button>
+                <button type="submit" class="primary">{t(si::SERIES_PREVIEW)}</button>
             </form>
             {move || preview.get().map(|list| {
                 let l = lang.get();
                 let n = list.len();
                 view! {
-                    <p data-testid="series-count">{format!("{}: {n}", i18n::SERIES_WILL_CREATE.get(l))}</p>
+                    <p data-testid="series-count">{si::SERIES_WILL_CREATE_N.fill(l, &[("n", &n)])}</p>
                     <ul class="small">
                         {list.iter().take(12).map(|s| view! { <li>{format::slot(s.starts_at, s.ends_at, l)}</li> }).collect_view()}
                         {(n > 12).then(|| view! { <li>"…"</li> })}
                     </ul>
-                    <button type="button" class="primary" on:click=move |_| send(true)>{i18n::SERIES_CREATE.get(l)}</button>
+                    <button type="button" class="primary" on:click=move |_| send(true)>{si::SERIES_CREATE.get(l)}</button>
                 }
             })}
         </section>

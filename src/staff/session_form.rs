@@ -143,22 +143,14 @@ pub fn SessionForm(
             let done = match editing {
                 Some((id, _)) => api::update_session(id, &d).await.map(|c| {
                     if c.promoted_people > 0 {
-                        format!(
-                            "{} · {}: {}",
-                            s::SAVED.get(l),
-                            s::PROMOTED.get(l),
-                            c.promoted_people
-                        )
+                        s::SAVED_PROMOTED.fill(l, &[("n", &c.promoted_people)])
                     } else {
                         s::SAVED.get(l).to_owned()
                     }
                 }),
                 None => api::create_session(activity_id, &d).await.map(|v| {
-                    format!(
-                        "{}: {}",
-                        s::SESSION_CREATED.get(l),
-                        format::slot(v.starts_at, v.ends_at, l)
-                    )
+                    s::SESSION_CREATED_AT
+                        .fill(l, &[("slot", &format::slot(v.starts_at, v.ends_at, l))])
                 }),
             };
             busy.set(false);
@@ -200,7 +192,7 @@ pub fn SessionForm(
                 <Input id="session-limit" label=s::SESSION_LIMIT key="per_booking_limit" value=limit failure=failure kind="number"/>
             </div>
             {editing.map(|(_, booked)| view! {
-                <p class="small">{move || format!("{}: {booked} {}", s::BOOKED_NOW.get(lang.get()), s::PEOPLE_UNIT.get(lang.get()))}</p>
+                <p class="small">{move || s::BOOKED_NOW_N.fill(lang.get(), &[("n", &booked)])}</p>
             })}
             <Input id="session-opens" label=s::SESSION_OPENS key="booking_opens_at" value=opens failure=failure kind="datetime-local"/>
             <Input id="session-closes" label=s::SESSION_CLOSES key="booking_closes_at" value=closes failure=failure kind="datetime-local"/>

@@ -3,9 +3,9 @@
 //! 15 seconds so bookings can be seen arriving. From here they create and edit activities
 //! and sessions, generate a series, open a roster, and cancel a session after confirming.
 
-use crate::components::status::{ErrorPanel, Loading};
 use crate::format;
 use crate::i18n::{self, error_msg, t, use_lang};
+use crate::loaded::{load, Loaded};
 use crate::staff::activity_form::ActivityForm;
 use crate::staff::api;
 use crate::staff::i18n as s;
@@ -43,7 +43,7 @@ fn focus_panel() {
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let lang = use_lang();
-    let activities = LocalResource::new(|| async { api::scheduled_activities().await });
+    let activities = load(api::scheduled_activities);
     let chosen = RwSignal::new(None::<i64>);
     let panel = RwSignal::new(Panel::Series);
     let announce = RwSignal::new(String::new());
@@ -65,13 +65,11 @@ pub fn SessionsPage() -> impl IntoView {
     // being read stay put; only a change (a booking arriving) redraws the list.
     let loaded = Memo::new(move |_| activities.get());
     // What the picker shows: names only, so new bookings leave it alone.
-    let choices = Memo::new(move |_| {
-        loaded.get().map(|r| {
-            r.map(|list| {
-                list.into_iter()
-                    .map(|a| (a.id, a.draft.title, a.organisation))
-                    .collect::<Vec<_>>()
-            })
+    let choices = activities.map(|r| {
+        r.clone().map(|list| {
+            list.into_iter()
+                .map(|a| (a.id, a.draft.title, a.organisation))
+                .collect::<Vec<_>>()
         })
     });
     let current = Memo::new(move |_| -> Option<ScheduledActivity> {
@@ -83,34 +81,35 @@ pub fn SessionsPage() -> impl IntoView {
     });
 
     view! {
-        <h1>{t(i18n::CHOOSE_SESSION)}</h1>
+        <h1>{t(s::CHOOSE_SESSION)}</h1>
         <p class="actions">
             <button type="button" on:click=move |_| open(Panel::NewActivity)>{t(s::NEW_ACTIVITY)}</button>
             <button type="button" on:click=move |_| activities.refetch()>{t(s::REFRESH)}</button>
         </p>
         <p class="sr-only" role="status" aria-live="polite">{move || announce.get()}</p>
         <p class="notice" aria-hidden="true">{move || announce.get()}</p>
-        {move || match choices.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| activities.refetch())/> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{t(s::NO_ACTIVITY_YET)}</p> }.into_any(),
-            Some(Ok(list)) => view! {
-                <label for="activity">{t(i18n::CHOOSE_ACTIVITY)}</label>
-                <select id="activity" on:change=move |ev| {
-                    chosen.set(event_target_value(&ev).parse().ok());
-                    panel.set(Panel::Series);
-                }>
-                    <option value="">"—"</option>
-                    {list.into_iter().map(|(id, title, organisation)| {
-                        let label = move || {
-                            let l = lang.get().code();
-                            format!("{} · {}", title.get(l), organisation.get(l))
-                        };
-                        view! { <option value=id.to_string() selected=move || chosen.get() == Some(id)>{label}</option> }
-                    }).collect_view()}
-                </select>
-            }.into_any(),
-        }}
+        <Loaded from=choices let:list>
+            {if list.is_empty() {
+                view! { <p class="empty">{t(s::NO_ACTIVITY_YET)}</p> }.into_any()
+            } else {
+                view! {
+                    <label for="activity">{t(s::CHOOSE_ACTIVITY)}</label>
+                    <select id="activity" on:change=move |ev| {
+                        chosen.set(event_target_value(&ev).parse().ok());
+                        panel.set(Panel::Series);
+                    }>
+                        <option value="">"—"</option>
+                        {list.into_iter().map(|(id, title, organisation)| {
+                            let label = move || {
+                                let l = lang.get().code();
+                                format!("{} · {}", title.get(l), organisation.get(l))
+                            };
+                            view! { <option value=id.to_string() selected=move || chosen.get() == Some(id)>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                }.into_any()
+            }}
+        </Loaded>
         {move || current.get().map(|a| {
             let l = lang.get();
             view! {
@@ -126,6 +125,12 @@ pub fn SessionsPage() -> impl IntoView {
             let p = panel.get();
             let activity_id = chosen.get();
             let heading = move |m: i18n::Msg| view! { <h2 id="panel-heading" tabindex="-1">{t(m)}</h2> };
+            // A saved form: the list refreshed, what happened announced, the form closed.
+            let saved = Callback::new(move |message: String| {
+                activities.refetch();
+                announce.set(message);
+                panel.set(Panel::Series);
+            });
             let close = move || view! {
                 <button type="button" class="secondary" on:click=move |_| panel.set(Panel::Series)>{t(s::CLOSE_FORM)}</button>
             };
@@ -148,11 +153,7 @@ pub fn SessionsPage() -> impl IntoView {
                     view! {
                         <section class="series">
                             {heading(s::EDIT_ACTIVITY)}
-                            <ActivityForm existing=existing on_saved=Callback::new(move |(_, message): (i64, String)| {
-                                activities.refetch();
-                                announce.set(message);
-                                panel.set(Panel::Series);
-                            })/>
+                            <ActivityForm existing=existing on_saved=Callback::new(move |(_, message): (i64, String)| saved.run(message))/>
                             {close()}
                         </section>
                     }.into_any()
@@ -160,11 +161,7 @@ pub fn SessionsPage() -> impl IntoView {
                 (Panel::NewSession, Some(activity_id)) => view! {
                     <section class="series">
                         {heading(s::NEW_SESSION)}
-                        <SessionForm activity_id=activity_id existing=None on_saved=Callback::new(move |message: String| {
-                            activities.refetch();
-                            announce.set(message);
-                            panel.set(Panel::Series);
-                        })/>
+                        <SessionForm activity_id=activity_id existing=None on_saved=saved/>
                         {close()}
                     </section>
                 }.into_any(),
@@ -174,11 +171,7 @@ pub fn SessionsPage() -> impl IntoView {
                         <section class="series">
                             {heading(s::EDIT_SESSION)}
                             {existing.map(|e| view! {
-                                <SessionForm activity_id=activity_id existing=Some(e) on_saved=Callback::new(move |message: String| {
-                                    activities.refetch();
-                                    announce.set(message);
-                                    panel.set(Panel::Series);
-                                })/>
+                                <SessionForm activity_id=activity_id existing=Some(e) on_saved=saved/>
                             })}
                             {close()}
                         </section>
@@ -214,11 +207,10 @@ fn SessionList(
             match api::cancel_session(id).await {
                 Ok(done) => {
                     confirming.set(None);
-                    announce.set(format!(
-                        "{}: {}",
-                        s::SESSION_CANCELLED_NOW.get(lang.get_untracked()),
-                        done.cancelled_bookings
-                    ));
+                    announce.set(
+                        s::SESSION_CANCELLED_N
+                            .fill(lang.get_untracked(), &[("n", &done.cancelled_bookings)]),
+                    );
                     on_changed.run(());
                 }
                 Err(e) => failure.set(Some(e)),
@@ -245,9 +237,10 @@ fn SessionList(
                 });
                 let counts = move || {
                     let l = lang.get();
-                    let mut text = format!("{} {}/{} {}", s::BOOKED_OF.get(l), x.booked, x.draft.capacity, s::PEOPLE_UNIT.get(l));
+                    let mut text = s::BOOKED_COUNT.fill(l, &[("booked", &x.booked), ("capacity", &x.draft.capacity)]);
                     if x.waiting > 0 {
-                        text.push_str(&format!(" · {} {}", s::WAITING.get(l), x.waiting));
+                        text.push_str(" · ");
+                        text.push_str(&s::WAITING_COUNT.fill(l, &[("n", &x.waiting)]));
                     }
                     if cancelled {
                         text.push_str(&format!(" · {}", s::SESSION_CANCELLED.get(l)));
@@ -263,13 +256,13 @@ fn SessionList(
                             <p class="title">{move || label.get()}</p>
                             <p class="meta" data-testid="session-counts">{counts}</p>
                         </div>
-                        <a class="button" href=format!("/staff/sessions/{id}") aria-label=move || format!("{} {}", i18n::OPEN_ROSTER.get(lang.get()), label.get())>{t(i18n::OPEN_ROSTER)}</a>
+                        <a class="button" href=format!("/staff/sessions/{id}") aria-label=move || s::OPEN_ROSTER_OF.fill(lang.get(), &[("session", &label.get())])>{t(s::OPEN_ROSTER)}</a>
                         {quick_test.then(|| view! {
-                            <a class="button secondary" href=format!("/staff/sessions/{id}/samples") aria-label=move || format!("{} {}", i18n::OPEN_SAMPLES.get(lang.get()), label.get())>{t(i18n::OPEN_SAMPLES)}</a>
+                            <a class="button secondary" href=format!("/staff/sessions/{id}/samples") aria-label=move || s::OPEN_SAMPLES_OF.fill(lang.get(), &[("session", &label.get())])>{t(s::OPEN_SAMPLES)}</a>
                         })}
                         {(!cancelled).then(|| view! {
-                            <button type="button" on:click=move |_| on_edit.run(id) aria-label=move || format!("{} {}", s::EDIT.get(lang.get()), label.get())>{t(s::EDIT)}</button>
-                            <button type="button" class="danger" on:click=move |_| confirming.set(Some(id)) aria-label=move || format!("{} {}", s::CANCEL_SESSION.get(lang.get()), label.get())>{t(s::CANCEL_SESSION)}</button>
+                            <button type="button" on:click=move |_| on_edit.run(id) aria-label=move || s::EDIT_SESSION_NAMED.fill(lang.get(), &[("session", &label.get())])>{t(s::EDIT)}</button>
+                            <button type="button" class="danger" on:click=move |_| confirming.set(Some(id)) aria-label=move || s::CANCEL_SESSION_NAMED.fill(lang.get(), &[("session", &label.get())])>{t(s::CANCEL_SESSION)}</button>
                         })}
                         <Show when=move || confirming.get() == Some(id)>
                             <div class="confirm" role="group" aria-label=move || s::CANCEL_SESSION.get(lang.get())>

@@ -2,7 +2,8 @@
 //! from the server and are shown in the reader's language.
 
 use crate::api;
-use crate::i18n::{self, error_msg, t, use_lang};
+use crate::i18n::{error_msg, t, use_lang};
+use crate::staff::i18n as s;
 use crate::staff::Me;
 use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
@@ -36,19 +37,19 @@ pub fn SignInPage() -> impl IntoView {
         });
     };
     view! {
-        <h1>{t(i18n::STAFF_SIGN_IN)}</h1>
+        <h1>{t(s::STAFF_SIGN_IN)}</h1>
         <form class="booking-form" on:submit=submit>
-            <label for="username">{t(i18n::USERNAME)}</label>
+            <label for="username">{t(s::USERNAME)}</label>
             <input id="username" autocomplete="username" autocapitalize="none" bind:value=username required/>
-            <label for="password">{t(i18n::PASSWORD)}</label>
+            <label for="password">{t(s::PASSWORD)}</label>
             <input id="password" type="password" autocomplete="current-password" bind:value=password required/>
             <div aria-live="assertive">
                 {move || failure.get().map(|e| {
-                    let msg = if e.code == ErrorCode::Unauthorized { i18n::SIGN_IN_FAILED } else { error_msg(e.code) };
+                    let msg = if e.code == ErrorCode::Unauthorized { s::SIGN_IN_FAILED } else { error_msg(e.code) };
                     view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
                 })}
             </div>
-            <button type="submit" class="primary" disabled=move || busy.get()>{t(i18n::SIGN_IN)}</button>
+            <button type="submit" class="primary" disabled=move || busy.get()>{t(s::SIGN_IN)}</button>
         </form>
     }
 }

@@ -4,8 +4,8 @@
 //! layout for A4.
 
 use crate::api;
-use crate::components::status::{ErrorPanel, Loading};
-use crate::i18n::{self, t, use_lang, Lang};
+use crate::i18n::{self, t, use_lang, Lang, Msg};
+use crate::loaded::{load, Loaded};
 use crate::staff::api as staff_api;
 use crate::staff::i18n as si;
 use crate::staff::media::{MediaList, PhotoGrid};
@@ -21,19 +21,19 @@ fn rate(f: &Figures) -> String {
 /// The figure rows, labelled, in the order a summary reports them.
 fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
     vec![
-        (i18n::FIG_SESSIONS.get(l), f.sessions.to_string()),
-        (i18n::FIG_PLACES.get(l), f.places_offered.to_string()),
-        (i18n::FIG_BOOKED.get(l), f.booked_people.to_string()),
-        (i18n::FIG_CHECKED_IN.get(l), f.checked_in_people.to_string()),
-        (i18n::FIG_NO_SHOW_RATE.get(l), rate(f)),
-        (i18n::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
-        (i18n::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
+        (si::FIG_SESSIONS.get(l), f.sessions.to_string()),
+        (si::FIG_PLACES.get(l), f.places_offered.to_string()),
+        (si::FIG_BOOKED.get(l), f.booked_people.to_string()),
+        (si::FIG_CHECKED_IN.get(l), f.checked_in_people.to_string()),
+        (si::FIG_NO_SHOW_RATE.get(l), rate(f)),
+        (si::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
+        (si::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
         (
-            i18n::FIG_SAMPLES.get(l),
+            si::FIG_SAMPLES.get(l),
             format!("{} ({})", f.samples.registered, f.samples.tested),
         ),
         (
-            i18n::FIG_SAMPLE_JUDGEMENTS.get(l),
+            si::FIG_SAMPLE_JUDGEMENTS.get(l),
             format!(
                 "{} / {} / {}",
                 f.samples.negative, f.samples.suspicious, f.samples.positive
@@ -45,9 +45,9 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
 #[component]
 pub fn SummaryPage() -> impl IntoView {
     let lang = use_lang();
-    let summary = LocalResource::new(|| async { api::summary().await });
-    let media = LocalResource::new(|| async { staff_api::media().await });
-    let photos = LocalResource::new(|| async { staff_api::photos().await });
+    let summary = load(api::summary);
+    let media = load(staff_api::media);
+    let photos = load(staff_api::photos);
     let print = |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.print();
@@ -55,31 +55,25 @@ pub fn SummaryPage() -> impl IntoView {
     };
     view! {
         <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(i18n::SUMMARY_TITLE)}</h1>
+        <h1>{t(si::SUMMARY_TITLE)}</h1>
         <p class="actions">
-            <a class="button secondary" href=api::SUMMARY_CSV_HREF download="">{t(i18n::EXPORT_CSV)}</a>
-            <button type="button" on:click=print>{t(i18n::PRINT)}</button>
+            <a class="button secondary" href=api::SUMMARY_CSV_HREF download="">{t(si::EXPORT_CSV)}</a>
+            <button type="button" on:click=print>{t(si::PRINT)}</button>
         </p>
-        {move || match summary.get() {
-            None => view! { <Loading/> }.into_any(),
-            Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| summary.refetch())/> }.into_any(),
-            Some(Ok(s)) => view! { <SummaryView summary=s lang=lang.get()/> }.into_any(),
-        }}
+        <Loaded from=summary let:summary>
+            <SummaryView summary lang=lang.get()/>
+        </Loaded>
         <section class="keep-together">
             <h2>{t(si::SUMMARY_MEDIA)}</h2>
-            {move || match media.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| media.refetch())/> }.into_any(),
-                Some(Ok(items)) => view! { <MediaList items=items/> }.into_any(),
-            }}
+            <Loaded from=media let:items>
+                <MediaList items/>
+            </Loaded>
         </section>
         <section>
             <h2>{t(si::SUMMARY_PHOTOS)}</h2>
-            {move || match photos.get() {
-                None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => view! { <ErrorPanel error=e retry=Callback::new(move |_| photos.refetch())/> }.into_any(),
-                Some(Ok(list)) => view! { <PhotoGrid photos=list/> }.into_any(),
-            }}
+            <Loaded from=photos let:photos>
+                <PhotoGrid photos/>
+            </Loaded>
         </section>
     }
 }
@@ -89,51 +83,49 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
     let l = lang;
     let overall = rows(&summary.overall, l);
     let days = summary.overall.bookings_per_day.clone();
-    let heads = rows(&Figures::default(), l)
-        .into_iter()
-        .map(|(h, _)| view! { <th scope="col">{h}</th> })
-        .collect_view();
-    let heads2 = rows(&Figures::default(), l)
-        .into_iter()
-        .map(|(h, _)| view! { <th scope="col">{h}</th> })
-        .collect_view();
+    let by_org = summary
+        .organisations
+        .iter()
+        .map(|o| (o.name.get(l.code()).to_owned(), o.figures.clone()))
+        .collect();
+    let by_activity = summary
+        .activities
+        .iter()
+        .map(|a| (a.title.get(l.code()).to_owned(), a.figures.clone()))
+        .collect();
     view! {
         <section>
-            <h2>{i18n::SUMMARY_OVERALL.get(l)}</h2>
+            <h2>{si::SUMMARY_OVERALL.get(l)}</h2>
             <dl class="facts figures" data-testid="overall">
                 {overall.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
             </dl>
         </section>
         <section>
-            <h2>{i18n::SUMMARY_PER_DAY.get(l)}</h2>
+            <h2>{si::SUMMARY_PER_DAY.get(l)}</h2>
             <DayChart days=days lang=l/>
         </section>
+        {figure_table(si::SUMMARY_BY_ORG, i18n::ORGANISER, by_org, l)}
+        {figure_table(si::SUMMARY_BY_ACTIVITY, si::CHOOSE_ACTIVITY, by_activity, l)}
+    }
+}
+
+/// A section with one row of figures per named line (an organisation, an activity).
+fn figure_table(title: Msg, first: Msg, lines: Vec<(String, Figures)>, l: Lang) -> impl IntoView {
+    let heads = rows(&Figures::default(), l)
+        .into_iter()
+        .map(|(h, _)| view! { <th scope="col">{h}</th> })
+        .collect_view();
+    view! {
         <section>
-            <h2>{i18n::SUMMARY_BY_ORG.get(l)}</h2>
+            <h2>{title.get(l)}</h2>
             <div class="table-wrap">
                 <table class="roster">
-                    <thead><tr><th scope="col">{i18n::ORGANISER.get(l)}</th>{heads}</tr></thead>
+                    <thead><tr><th scope="col">{first.get(l)}</th>{heads}</tr></thead>
                     <tbody>
-                        {summary.organisations.iter().map(|o| view! {
+                        {lines.into_iter().map(|(name, figures)| view! {
                             <tr>
-                                <th scope="row">{o.name.get(l.code()).to_owned()}</th>
-                                {rows(&o.figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        </section>
-        <section>
-            <h2>{i18n::SUMMARY_BY_ACTIVITY.get(l)}</h2>
-            <div class="table-wrap">
-                <table class="roster">
-                    <thead><tr><th scope="col">{i18n::CHOOSE_ACTIVITY.get(l)}</th>{heads2}</tr></thead>
-                    <tbody>
-                        {summary.activities.iter().map(|a| view! {
-                            <tr>
-                                <th scope="row">{a.title.get(l.code()).to_owned()}</th>
-                                {rows(&a.figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
+                                <th scope="row">{name}</th>
+                                {rows(&figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -147,7 +139,7 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
 #[component]
 fn DayChart(days: Vec<DailyBookings>, lang: Lang) -> impl IntoView {
     if days.is_empty() {
-        return view! { <p class="empty">{i18n::SUMMARY_NONE.get(lang)}</p> }.into_any();
+        return view! { <p class="empty">{si::SUMMARY_NONE.get(lang)}</p> }.into_any();
     }
     let max = days.iter().map(|d| d.bookings).max().unwrap_or(1).max(1);
     let bar = 28;
@@ -169,12 +161,12 @@ fn DayChart(days: Vec<DailyBookings>, lang: Lang) -> impl IntoView {
         .collect_view();
     view! {
         <svg class="chart" viewBox=format!("0 0 {width} {}", height + 40) role="img"
-            aria-label=i18n::SUMMARY_PER_DAY.get(lang) data-testid="per-day-chart">
+            aria-label=si::SUMMARY_PER_DAY.get(lang) data-testid="per-day-chart">
             {bars}
         </svg>
         <div class="table-wrap">
             <table class="roster">
-                <thead><tr><th scope="col">{i18n::DAY.get(lang)}</th><th scope="col">{i18n::FIG_BOOKINGS.get(lang)}</th><th scope="col">{i18n::PEOPLE.get(lang)}</th></tr></thead>
+                <thead><tr><th scope="col">{si::DAY.get(lang)}</th><th scope="col">{si::FIG_BOOKINGS.get(lang)}</th><th scope="col">{i18n::PEOPLE.get(lang)}</th></tr></thead>
                 <tbody>
                     {days.iter().map(|d| view! { <tr><td>{d.day.to_string()}</td><td>{d.bookings}</td><td>{d.people}</td></tr> }).collect_view()}
                 </tbody>

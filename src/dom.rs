@@ -1,0 +1,25 @@
+//! Moving keyboard and screen-reader focus, the same way on every page.
+
+use wasm_bindgen::JsCast;
+
+/// The element with this id, focusable.
+fn element(id: &str) -> Option<web_sys::HtmlElement> {
+    web_sys::window()?
+        .document()?
+        .get_element_by_id(id)?
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()
+}
+
+/// Focuses the element with this id now.
+pub fn focus(id: &str) {
+    if let Some(el) = element(id) {
+        let _ = el.focus();
+    }
+}
+
+/// Focuses the element with this id once the view has updated (a new row, a heading that
+/// has just appeared).
+pub fn focus_soon(id: String) {
+    leptos::prelude::set_timeout(move || focus(&id), std::time::Duration::from_millis(30));
+}

@@ -1,0 +1,137 @@
+//! The scan desk every door and bench shares: the session it serves, a code typed or scanned
+//! with the camera (`scanner`), what just happened announced to everyone (screen readers
+//! too), and the last refusal in words. The roster (check-in) and the samples bench
+//! (receiving) are a desk each, with their own list below it.
+
+use crate::i18n::{self, error_msg, t, use_lang, Msg};
+use crate::loaded::load_id;
+use crate::staff::i18n as s;
+use crate::staff::scanner;
+use crate::{api, format};
+use labday_domain::ApiError;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::future::Future;
+use wasm_bindgen::JsCast;
+
+/// What a desk shows and its page changes: the typed code, the announcement, the last failure.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    pub code: RwSignal<String>,
+    pub announce: RwSignal<String>,
+    pub failure: RwSignal<Option<ApiError>>,
+}
+
+impl Desk {
+    pub fn new() -> Desk {
+        Desk {
+            code: RwSignal::new(String::new()),
+            announce: RwSignal::new(String::new()),
+            failure: RwSignal::new(None),
+        }
+    }
+
+    /// Runs `call`: on success announces what `done` makes of its answer, else shows why not.
+    pub fn act<T: 'static>(
+        self,
+        call: impl Future<Output = Result<T, ApiError>> + 'static,
+        done: impl FnOnce(T) -> String + 'static,
+    ) {
+        self.failure.set(None);
+        spawn_local(async move {
+            match call.await {
+                Ok(answer) => {
+                    let text = done(answer);
+                    self.announce.set(text);
+                }
+                Err(e) => self.failure.set(Some(e)),
+            }
+        });
+    }
+}
+
+impl Default for Desk {
+    fn default() -> Self {
+        Desk::new()
+    }
+}
+
+/// A desk for the session `id`: `title` heads it; the field `field` (labelled `label`, sent
+/// with `action`) and the camera both hand each code to `on_code`; `children` follow.
+#[component]
+pub fn ScanDesk(
+    desk: Desk,
+    id: Memo<Result<i64, ApiError>>,
+    title: Msg,
+    field: &'static str,
+    label: Msg,
+    action: Msg,
+    on_code: Callback<String>,
+    children: Children,
+) -> impl IntoView {
+    let lang = use_lang();
+    let session = load_id(id, api::session);
+    let scanning = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        on_code.run(desk.code.get_untracked());
+    };
+    let video = NodeRef::<leptos::html::Video>::new();
+    let toggle_scan = move |_| {
+        if scanning.get_untracked() {
+            scanner::stop();
+            scanning.set(false);
+            return;
+        }
+        scanning.set(true);
+        spawn_local(async move {
+            let Some(el) = video.get_untracked() else {
+                return;
+            };
+            let el: web_sys::HtmlVideoElement = el.unchecked_into();
+            if let Err(e) = scanner::start(&el, move |text| on_code.run(text)).await {
+                scanning.set(false);
+                desk.announce.set(e);
+            }
+        });
+    };
+    on_cleanup(scanner::stop);
+    let can_scan = scanner::scan_supported();
+    view! {
+        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
+        <h1>{t(title)}</h1>
+        {move || session.get().and_then(Result::ok).map(|s| {
+            let l = lang.get();
+            view! {
+                <p class="title">{format!("{} · {}", s.activity_title.get(l.code()), s.title.get(l.code()))}</p>
+                <p class="meta">{format!("{} · {}", format::slot(s.starts_at, s.ends_at, l), s.place.get(l.code()))}</p>
+            }
+        })}
+        <p class="sr-only" role="status" aria-live="polite">{move || desk.announce.get()}</p>
+        <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || desk.announce.get()}</p>
+        <form class="booking-form" on:submit=submit>
+            <label for=field>{t(label)}</label>
+            <input id=field autocomplete="off" autocapitalize="characters" bind:value=desk.code/>
+            <button type="submit" class="primary">{t(action)}</button>
+        </form>
+        <p>
+            {if can_scan {
+                view! {
+                    <button type="button" on:click=toggle_scan>
+                        {move || if scanning.get() { s::SCAN_STOP.get(lang.get()) } else { s::SCAN_QR.get(lang.get()) }}
+                    </button>
+                }.into_any()
+            } else {
+                view! { <span class="small">{t(s::SCAN_UNSUPPORTED)}</span> }.into_any()
+            }}
+        </p>
+        <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
+        <div aria-live="assertive">
+            {move || desk.failure.get().map(|e| {
+                let msg = error_msg(e.code);
+                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
+            })}
+        </div>
+        {children()}
+    }
+}
