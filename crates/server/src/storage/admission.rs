@@ -337,6 +337,11 @@ fn phone_facts(held: &[Held], session: i64, day: NaiveDate) -> booking::PhoneFac
     }
 }
 
+/// `(code, place in the queue)` of waiting bookings; each database appends which codes.
+pub(super) const QUEUE_PLACES: &str = "SELECT b.code, 1 + (SELECT COUNT(*) FROM bookings w \
+    WHERE w.session_id = b.session_id AND w.status = 'waitlisted' AND w.id < b.id) \
+    FROM bookings b WHERE b.status = 'waitlisted'";
+
 /// The rows behind the holders' views of some bookings, read in three statements.
 #[derive(Default)]
 pub(super) struct Views {
@@ -346,6 +351,35 @@ pub(super) struct Views {
 }
 
 impl Views {
+    /// From the batch's new bookings, their sessions and the waiting ones' places in the
+    /// queue; `sessions` and `positions` are read with what [`Views::wanted`] says.
+    pub(super) fn new(
+        bookings: Vec<BookingRow>,
+        sessions: Vec<SessionRow>,
+        positions: Vec<(String, i64)>,
+    ) -> Result<Views, sqlx::Error> {
+        Ok(Views {
+            positions: positions
+                .into_iter()
+                .map(|(code, p)| Ok((code, count(p)?)))
+                .collect::<Result<_, sqlx::Error>>()?,
+            bookings: bookings.into_iter().map(|b| (b.code.clone(), b)).collect(),
+            sessions: sessions.into_iter().map(|s| (s.id, s)).collect(),
+        })
+    }
+
+    /// What else to read for `bookings`: their sessions' ids, and whether any waits (so
+    /// its place in the queue is needed).
+    pub(super) fn wanted(bookings: &[BookingRow]) -> (Vec<i64>, bool) {
+        let mut ids: Vec<i64> = bookings.iter().map(|b| b.session_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let waiting = bookings
+            .iter()
+            .any(|b| b.status() == BookingStatus::Waitlisted);
+        (ids, waiting)
+    }
+
     pub(super) fn view(&self, code: &str, now: chrono::DateTime<chrono::Utc>) -> Answer {
         let vanished = || BookingError::Storage(StorageError::new("booking vanished"));
         let b = self.bookings.get(code).ok_or_else(vanished)?;

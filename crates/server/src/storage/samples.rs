@@ -13,8 +13,7 @@ use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::sample::{
-    Judgement, Reading, SampleCode, SampleTally, SampleView, ValidRegistration,
-    MAX_SAMPLES_PER_PHONE,
+    within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView, ValidRegistration,
 };
 use labday_domain::staff::AuditAction;
 use labday_domain::time::venue_local;
@@ -234,10 +233,7 @@ impl<S: Parts> Samples for S {
             .bind(&phone_hash)
             .scalar()
             .await?;
-        // Compared wide: neither the stored count nor the request can wrap the sum.
-        let held = u64::from(super::rows::count(held)?);
-        let wanted = u64::try_from(registration.items.len()).unwrap_or(u64::MAX);
-        if held.saturating_add(wanted) > u64::from(MAX_SAMPLES_PER_PHONE) {
+        if !within_sample_limit(super::rows::count(held)?, registration.items.len()) {
             return Err(refused(ErrorCode::SampleLimit));
         }
         let (key, digest) = ctx.idempotency.clone().unzip();

@@ -7,9 +7,11 @@
 //! views are read after commit, outside the locks. A lone request takes the single-booking
 //! path, which holds the session lock for even less.
 
-use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known, Request, Views};
+use super::super::admission::{
+    decide, distinct, Answer, BatchWriter, Held, Known, Request, Views, QUEUE_PLACES,
+};
 use super::super::columns::Name;
-use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
 use super::PHONE_LOCK_CLASS;
 use crate::keyed_hash::KeyedHash;
@@ -187,41 +189,26 @@ impl PgAdmissions {
 }
 
 async fn read_views(conn: &mut PgConnection, codes: &[String]) -> Result<Views, sqlx::Error> {
-    let mut views = Views::default();
     if codes.is_empty() {
-        return Ok(views);
+        return Ok(Views::default());
     }
     let bookings: Vec<BookingRow> =
         sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.code = ANY($1)"))
             .bind(codes)
             .fetch_all(&mut *conn)
             .await?;
-    let mut ids: Vec<i64> = bookings.iter().map(|b| b.session_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let sessions: Vec<SessionRow> =
-        sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = ANY($1)"))
-            .bind(&ids)
-            .fetch_all(&mut *conn)
-            .await?;
-    if bookings
-        .iter()
-        .any(|b| b.status() == BookingStatus::Waitlisted)
-    {
-        let positions: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT b.code, 1 + (SELECT COUNT(*) FROM bookings w WHERE w.session_id = b.session_id \
-               AND w.status = 'waitlisted' AND w.id < b.id) \
-             FROM bookings b WHERE b.code = ANY($1) AND b.status = 'waitlisted'",
-        )
-        .bind(codes)
+    let (ids, waiting) = Views::wanted(&bookings);
+    let sessions = sqlx::query_as(&format!("{SESSION_SELECT} WHERE s.id = ANY($1)"))
+        .bind(&ids)
         .fetch_all(&mut *conn)
         .await?;
-        views.positions = positions
-            .into_iter()
-            .map(|(code, p)| Ok((code, count(p)?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-    }
-    views.bookings = bookings.into_iter().map(|b| (b.code.clone(), b)).collect();
-    views.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
-    Ok(views)
+    let positions = if waiting {
+        sqlx::query_as(&format!("{QUEUE_PLACES} AND b.code = ANY($1)"))
+            .bind(codes)
+            .fetch_all(&mut *conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Views::new(bookings, sessions, positions)
 }

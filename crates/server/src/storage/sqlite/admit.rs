@@ -3,9 +3,11 @@
 //! batch's size. Lists travel as one JSON parameter (`json_each`), so every statement's
 //! text is the same for every batch and stays prepared.
 
-use super::super::admission::{decide, distinct, Answer, BatchWriter, Held, Known, Request, Views};
+use super::super::admission::{
+    decide, distinct, Answer, BatchWriter, Held, Known, Request, Views, QUEUE_PLACES,
+};
 use super::super::columns::Name;
-use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::{BookingError, StorageError};
 
 use crate::keyed_hash::KeyedHash;
@@ -163,9 +165,8 @@ async fn read_known(
 }
 
 async fn read_views(conn: &mut SqliteConnection, codes: &[&str]) -> Result<Views, sqlx::Error> {
-    let mut views = Views::default();
     if codes.is_empty() {
-        return Ok(views);
+        return Ok(Views::default());
     }
     let codes = json_list(codes);
     let bookings: Vec<BookingRow> = sqlx::query_as(&format!(
@@ -174,36 +175,22 @@ async fn read_views(conn: &mut SqliteConnection, codes: &[&str]) -> Result<Views
     .bind(&codes)
     .fetch_all(&mut *conn)
     .await?;
-    let ids: Vec<i64> = {
-        let mut ids: Vec<i64> = bookings.iter().map(|b| b.session_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    };
-    let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
+    let (ids, waiting) = Views::wanted(&bookings);
+    let sessions = sqlx::query_as(&format!(
         "{SESSION_SELECT} WHERE s.id IN (SELECT value FROM json_each(?))"
     ))
     .bind(json_list(&ids))
     .fetch_all(&mut *conn)
     .await?;
-    if bookings
-        .iter()
-        .any(|b| b.status() == BookingStatus::Waitlisted)
-    {
-        let positions: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT b.code, 1 + (SELECT COUNT(*) FROM bookings w WHERE w.session_id = b.session_id \
-               AND w.status = 'waitlisted' AND w.id < b.id) \
-             FROM bookings b WHERE b.code IN (SELECT value FROM json_each(?)) AND b.status = 'waitlisted'",
-        )
+    let positions = if waiting {
+        sqlx::query_as(&format!(
+            "{QUEUE_PLACES} AND b.code IN (SELECT value FROM json_each(?))"
+        ))
         .bind(&codes)
         .fetch_all(&mut *conn)
-        .await?;
-        views.positions = positions
-            .into_iter()
-            .map(|(code, p)| Ok((code, count(p)?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-    }
-    views.bookings = bookings.into_iter().map(|b| (b.code.clone(), b)).collect();
-    views.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
-    Ok(views)
+        .await?
+    } else {
+        Vec::new()
+    };
+    Views::new(bookings, sessions, positions)
 }
