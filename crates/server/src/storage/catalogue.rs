@@ -3,10 +3,12 @@
 
 use super::db::Db;
 use super::rows::{ActivityRow, SessionRow, ACTIVITY_SELECT, SESSION_SELECT};
+use super::schedule::{bind_activity, bind_session, INSERT_ACTIVITY, INSERT_SESSION};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use labday_domain::activity::{ActivityDetail, ActivityKind, ActivitySummary, Localised};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
+use labday_domain::schedule::SessionDraft;
 use labday_domain::{SessionFormat, SessionView};
 use std::collections::BTreeMap;
 
@@ -20,17 +22,8 @@ pub struct NewOrganisation {
     pub utc_offset_minutes: i32,
 }
 
-/// A new activity.
-#[derive(Debug, Clone)]
-pub struct NewActivity {
-    pub organisation_id: i64,
-    pub kind: ActivityKind,
-    pub title: Localised,
-    pub description: Localised,
-    pub safety_notes: Localised,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-}
+/// A new activity: what the console's form sends.
+pub type NewActivity = labday_domain::schedule::ActivityDraft;
 
 /// A new session of an activity.
 #[derive(Debug, Clone)]
@@ -76,14 +69,6 @@ pub trait Catalogue: Send + Sync {
 const INSERT_ORGANISATION: &str = "INSERT INTO organisations (name_zh, name_en, city_zh, \
     city_en, address_zh, address_en, contact, utc_offset_minutes) \
     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
-const INSERT_ACTIVITY: &str = "INSERT INTO activities (organisation_id, kind, title_zh, \
-    title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
-const INSERT_SESSION: &str = "INSERT INTO sessions (activity_id, format, title_zh, title_en, \
-    place_zh, place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, \
-    booking_opens_at, booking_closes_at, cancel_deadline) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
-
 #[async_trait]
 impl<S: Parts> Catalogue for S {
     async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError> {
@@ -103,41 +88,41 @@ impl<S: Parts> Catalogue for S {
     }
 
     async fn add_activity(&self, a: NewActivity) -> Result<i64, StorageError> {
-        Ok(self
-            .db()
-            .write(INSERT_ACTIVITY)
-            .bind(a.organisation_id)
-            .bind(a.kind.as_str())
-            .bind(&a.title.zh)
-            .bind(&a.title.en)
-            .bind(&a.description.zh)
-            .bind(&a.description.en)
-            .bind(&a.safety_notes.zh)
-            .bind(&a.safety_notes.en)
-            .bind(a.starts_on)
-            .bind(a.ends_on)
+        Ok(bind_activity(self.db().write(INSERT_ACTIVITY), &a)
             .scalar()
             .await?)
     }
 
     async fn add_session(&self, s: NewSession) -> Result<i64, StorageError> {
-        Ok(self
-            .db()
-            .write(INSERT_SESSION)
-            .bind(s.activity_id)
-            .bind(s.format.as_str())
-            .bind(&s.title.zh)
-            .bind(&s.title.en)
-            .bind(&s.place.zh)
-            .bind(&s.place.en)
-            .bind(&s.join_link)
-            .bind(s.starts_at)
-            .bind(s.ends_at)
-            .bind(i64::from(s.capacity))
-            .bind(i64::from(s.per_booking_limit))
-            .bind(s.booking_opens_at)
-            .bind(s.booking_closes_at)
-            .bind(s.cancel_deadline)
+        let NewSession {
+            activity_id,
+            format,
+            title,
+            place,
+            join_link,
+            starts_at,
+            ends_at,
+            capacity,
+            per_booking_limit,
+            booking_opens_at,
+            booking_closes_at,
+            cancel_deadline,
+        } = s;
+        let draft = SessionDraft {
+            format,
+            title,
+            place,
+            join_link,
+            starts_at,
+            ends_at,
+            capacity,
+            per_booking_limit,
+            booking_opens_at,
+            booking_closes_at,
+            cancel_deadline,
+        };
+        Ok(bind_session(self.db().write(INSERT_SESSION), &draft)
+            .bind(activity_id)
             .scalar()
             .await?)
     }

@@ -94,13 +94,15 @@ pub trait Schedule: Send + Sync {
 
 const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
-const INSERT_ACTIVITY: &str = "INSERT INTO activities (organisation_id, kind, title_zh, \
+pub(super) const INSERT_ACTIVITY: &str =
+    "INSERT INTO activities (organisation_id, kind, title_zh, \
     title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const UPDATE_ACTIVITY: &str = "UPDATE activities SET organisation_id = ?, kind = ?, \
     title_zh = ?, title_en = ?, description_zh = ?, description_en = ?, safety_zh = ?, \
     safety_en = ?, starts_on = ?, ends_on = ? WHERE id = ?";
-const INSERT_SESSION: &str = "INSERT INTO sessions (format, title_zh, title_en, place_zh, \
+pub(super) const INSERT_SESSION: &str =
+    "INSERT INTO sessions (format, title_zh, title_en, place_zh, \
     place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, \
     booking_closes_at, cancel_deadline, activity_id) \
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
@@ -135,7 +137,7 @@ const SCHEDULED_SESSIONS: &str = "SELECT s.id, s.activity_id, s.format, s.title_
     WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY s.starts_at, s.id";
 
 /// Binds an activity's columns, in `INSERT_ACTIVITY` / `UPDATE_ACTIVITY` order.
-fn bind_activity<'q>(statement: Statement<'q>, a: &'q ActivityDraft) -> Statement<'q> {
+pub(super) fn bind_activity<'q>(statement: Statement<'q>, a: &'q ActivityDraft) -> Statement<'q> {
     statement
         .bind(a.organisation_id)
         .bind(a.kind.as_str())
@@ -150,7 +152,7 @@ fn bind_activity<'q>(statement: Statement<'q>, a: &'q ActivityDraft) -> Statemen
 }
 
 /// Binds a session's columns, in `INSERT_SESSION` / `UPDATE_SESSION` order.
-fn bind_session<'q>(statement: Statement<'q>, s: &'q SessionDraft) -> Statement<'q> {
+pub(super) fn bind_session<'q>(statement: Statement<'q>, s: &'q SessionDraft) -> Statement<'q> {
     statement
         .bind(s.format.as_str())
         .bind(&s.title.zh)
