@@ -14,7 +14,7 @@ macro_rules! wire_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $(
@@ -41,6 +41,20 @@ macro_rules! wire_enum {
                     $($wire => Some($name::$variant),)+
                     _ => None,
                 }
+            }
+        }
+
+        /// Read through [`Self::parse`], the one table of wire strings: serde's derived
+        /// reader would add a second (and a third, for bytes) to every WebAssembly bundle.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&raw).ok_or_else(|| {
+                    serde::de::Error::custom(format_args!(
+                        "unknown {} `{raw}`",
+                        stringify!($name)
+                    ))
+                })
             }
         }
 
