@@ -231,12 +231,18 @@ impl Journey {
     }
 
     pub async fn wait_css(&self, css: &str) -> Element {
+        self.wait_for(Locator::Css(css), &format!("element {css}"))
+            .await
+    }
+
+    /// Waits for `locator`; `what` names it when it never comes.
+    async fn wait_for(&self, locator: Locator<'_>, what: &str) -> Element {
         self.client
             .wait()
             .at_most(WAIT)
-            .for_element(Locator::Css(css))
+            .for_element(locator)
             .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .unwrap_or_else(|e| panic!("no {what}: {e}"))
     }
 
     /// Waits until `text` appears somewhere on the page.
@@ -284,12 +290,11 @@ impl Journey {
             "//input[@id=//label[{named}]/@for] | //select[@id=//label[{named}]/@for] \
              | //label[{named}]//input | //label[{named}]//select"
         );
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|e| panic!("no control labelled {label:?}: {e}"))
+        self.wait_for(
+            Locator::XPath(&xpath),
+            &format!("control labelled {label:?}"),
+        )
+        .await
     }
 
     /// A button or link whose visible name is `name` (its text or aria-label).
@@ -301,12 +306,8 @@ impl Journey {
             other => other,
         };
         let xpath = format!("//{tag}[normalize-space()={lit} or @aria-label={lit}]");
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::XPath(&xpath))
+        self.wait_for(Locator::XPath(&xpath), &format!("{role} named {name:?}"))
             .await
-            .unwrap_or_else(|e| panic!("no {role} named {name:?}: {e}"))
     }
 
     pub async fn click(&self, role: &str, name: &str) {

@@ -119,12 +119,7 @@ async fn one_booking_per_phone_per_session_and_five_people_per_day(db: Db) {
 /// behind a masked `136****6000`, without booking anything.
 async fn a_party_over_the_daily_limit_says_nothing_about_the_phone(db: Db) {
     let app = TestApp::spawn(db).await;
-    let session = app
-        .session(SessionSpec {
-            per_booking_limit: 6,
-            ..Default::default()
-        })
-        .await;
+    let session = app.session_with(|spec| spec.per_booking_limit = 6).await;
     let (status, _) = app.book(session, "13600136000", 1, 0).await;
     assert_eq!(status, 201);
     for phone in ["13600136000", "13600136001"] {
@@ -140,16 +135,10 @@ async fn a_party_over_the_daily_limit_says_nothing_about_the_phone(db: Db) {
 async fn booking_outside_the_window_is_refused(db: Db) {
     let app = TestApp::spawn(db).await;
     let later = app
-        .session(SessionSpec {
-            opens_in: Duration::days(1),
-            ..Default::default()
-        })
+        .session_with(|spec| spec.opens_in = Duration::days(1))
         .await;
     let closed = app
-        .session(SessionSpec {
-            starts_in: Duration::minutes(30),
-            ..Default::default()
-        })
+        .session_with(|spec| spec.starts_in = Duration::minutes(30))
         .await;
     let (status, err) = app.book(later, "13500135000", 1, 0).await;
     assert_eq!((status, err["code"].as_str()), (409, Some("window_closed")));
@@ -161,12 +150,7 @@ async fn booking_outside_the_window_is_refused(db: Db) {
 
 async fn a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits(db: Db) {
     let app = TestApp::spawn(db).await;
-    let s = app
-        .session(SessionSpec {
-            capacity: 4,
-            ..Default::default()
-        })
-        .await;
+    let s = app.session_with(|spec| spec.capacity = 4).await;
     let (_, first) = app.book(s, "13100131000", 3, 0).await;
     let (_, second) = app.book(s, "13100131001", 1, 0).await;
     assert_eq!(second["status"], "confirmed");

@@ -5,7 +5,7 @@
 //! Route-by-route authorisation is in `staff.rs`.
 
 use crate::helpers::{now, Db, SessionSpec};
-use crate::staff::{call, sign_in, site, PASSWORD};
+use crate::staff::{call, expect_call, sign_in, site, PASSWORD};
 use chrono::{Duration, NaiveDateTime};
 use labday_domain::SessionFormat;
 use serde_json::{json, Value};
@@ -72,15 +72,16 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let account = json!({"username": "Lab-B", "display_name": "王工", "password": "a long password", "role": "lab_staff", "organisation_id": s.other_org});
 
-    let (status, body) = call(
+    let path = "/api/v1/staff/accounts";
+    let body = expect_call(
         app,
         "POST",
-        "/api/v1/staff/accounts",
+        path,
         chief.as_deref(),
         Some(account.clone()),
+        201,
     )
     .await;
-    assert_eq!(status, 201, "{body}");
     let created = parse(&body);
     assert_eq!(created["username"], "lab-b");
     assert_eq!(created["organisation_id"], s.other_org);
@@ -88,40 +89,29 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     let (status, me, _, _) = sign_in(app, "lab-b", "a long password").await;
     assert_eq!((status, &me["role"]), (200, &json!("lab_staff")), "{me}");
 
-    let (status, body) = call(
+    let path = "/api/v1/staff/accounts";
+    let body = expect_call(
         app,
         "POST",
-        "/api/v1/staff/accounts",
+        path,
         chief.as_deref(),
         Some(account.clone()),
+        409,
     )
     .await;
-    assert_eq!(status, 409, "{body}");
     assert_eq!(parse(&body)["code"], "username_taken");
 
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/accounts",
-        chief.as_deref(),
-        Some(json!({"username": "x", "password": "short", "role": "lab_staff"})),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let path = "/api/v1/staff/accounts";
+    let request = json!({"username": "x", "password": "short", "role": "lab_staff"});
+    let body = expect_call(app, "POST", path, chief.as_deref(), Some(request), 422).await;
     let fields = &parse(&body)["fields"];
     assert_eq!(fields["username"], "username_invalid");
     assert_eq!(fields["password"], "password_too_short");
     assert_eq!(fields["organisation_id"], "organisation_required");
 
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/accounts",
-        chief.as_deref(),
-        Some(json!({"username": "ghost-lab", "password": PASSWORD, "role": "lab_staff", "organisation_id": 999_999})),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let path = "/api/v1/staff/accounts";
+    let request = json!({"username": "ghost-lab", "password": PASSWORD, "role": "lab_staff", "organisation_id": 999_999});
+    let body = expect_call(app, "POST", path, chief.as_deref(), Some(request), 422).await;
     assert_eq!(
         parse(&body)["fields"]["organisation_id"],
         "organisation_unknown"
@@ -144,22 +134,15 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let lab = lab.as_deref();
 
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/activities",
-        lab,
-        Some(activity_body(s.org)),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    let path = "/api/v1/staff/activities";
+    let body = expect_call(app, "POST", path, lab, Some(activity_body(s.org)), 201).await;
     let activity = parse(&body)["id"].as_i64().unwrap();
 
     let mut broken = activity_body(s.org);
     broken["title"] = json!({"zh": " ", "en": "x"});
     broken["ends_on"] = json!(now().date() - Duration::days(1));
-    let (status, body) = call(app, "POST", "/api/v1/staff/activities", lab, Some(broken)).await;
-    assert_eq!(status, 422, "{body}");
+    let path = "/api/v1/staff/activities";
+    let body = expect_call(app, "POST", path, lab, Some(broken), 422).await;
     let fields = &parse(&body)["fields"];
     assert_eq!(
         (&fields["title"], &fields["ends_on"]),
@@ -168,36 +151,15 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
 
     let mut renamed = activity_body(s.org);
     renamed["title"] = json!({"zh": "改名的开放日", "en": "Renamed"});
-    let (status, body) = call(
-        app,
-        "PUT",
-        &format!("/api/v1/staff/activities/{activity}"),
-        lab,
-        Some(renamed.clone()),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}");
+    expect_call(app, "PUT", &path, lab, Some(renamed.clone()), 200).await;
     // Lab staff cannot hand their activity to another organisation.
     renamed["organisation_id"] = json!(s.other_org);
-    let (status, _) = call(
-        app,
-        "PUT",
-        &format!("/api/v1/staff/activities/{activity}"),
-        lab,
-        Some(renamed),
-    )
-    .await;
-    assert_eq!(status, 403);
+    let path = format!("/api/v1/staff/activities/{activity}");
+    expect_call(app, "PUT", &path, lab, Some(renamed), 403).await;
 
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/activities/{activity}/sessions"),
-        lab,
-        Some(session_body(12)),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}/sessions");
+    let body = expect_call(app, "POST", &path, lab, Some(session_body(12)), 201).await;
     let session = parse(&body);
     assert_eq!(session["capacity"], 12);
     assert_eq!(session["window"], "open");
@@ -215,15 +177,8 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
     broken["booking_closes_at"] = json!(at(3, 9, 30));
     broken["cancel_deadline"] = json!(at(4, 0, 0));
     broken["capacity"] = json!(0);
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/activities/{activity}/sessions"),
-        lab,
-        Some(broken),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}/sessions");
+    let body = expect_call(app, "POST", &path, lab, Some(broken), 422).await;
     let fields = &parse(&body)["fields"];
     assert_eq!(fields["ends_at"], "end_before_start");
     assert_eq!(fields["booking_closes_at"], "closes_after_start");
@@ -233,26 +188,12 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
     let mut online = session_body(100);
     online["format"] = json!("cloud_classroom");
     online["place"] = json!({"zh": "", "en": ""});
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/activities/{activity}/sessions"),
-        lab,
-        Some(online.clone()),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}/sessions");
+    let body = expect_call(app, "POST", &path, lab, Some(online.clone()), 422).await;
     assert_eq!(parse(&body)["fields"]["join_link"], "join_link_required");
     online["join_link"] = json!("https://meet.example/lecture");
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/activities/{activity}/sessions"),
-        lab,
-        Some(online),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}/sessions");
+    let body = expect_call(app, "POST", &path, lab, Some(online), 201).await;
     assert!(
         !body.contains("meet.example"),
         "the link is for holders only"
@@ -263,15 +204,8 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
     moved["starts_at"] = json!(at(4, 14, 0));
     moved["ends_at"] = json!(at(4, 15, 0));
     moved["place"] = json!({"zh": "三楼", "en": "Second floor"});
-    let (status, body) = call(
-        app,
-        "PUT",
-        &format!("/api/v1/staff/sessions/{id}"),
-        lab,
-        Some(moved),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = format!("/api/v1/staff/sessions/{id}");
+    let body = expect_call(app, "PUT", &path, lab, Some(moved), 200).await;
     let changed = parse(&body);
     assert_eq!(changed["session"]["place"]["zh"], "三楼");
     assert_eq!(
@@ -293,15 +227,8 @@ async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
     };
     let before = count_sessions().await;
 
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/activities/{activity}/sessions/preview"),
-        lab,
-        Some(series_body()),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}/sessions/preview");
+    let body = expect_call(app, "POST", &path, lab, Some(series_body()), 200).await;
     let preview = parse(&body);
     let preview = preview.as_array().unwrap();
     assert_eq!(preview.len(), 14);
@@ -314,15 +241,8 @@ async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
     huge["day_starts"] = json!("00:00");
     huge["day_ends"] = json!("23:55");
     huge["length_minutes"] = json!(5);
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/activities/{activity}/sessions/generate"),
-        lab,
-        Some(huge),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}/sessions/generate");
+    let body = expect_call(app, "POST", &path, lab, Some(huge), 422).await;
     assert_eq!(parse(&body)["fields"]["to"], "too_many_sessions");
     assert_eq!(
         count_sessions().await,
@@ -330,15 +250,8 @@ async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
         "a refused series creates nothing"
     );
 
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/activities/{activity}/sessions/generate"),
-        lab,
-        Some(series_body()),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    let path = format!("/api/v1/staff/activities/{activity}/sessions/generate");
+    let body = expect_call(app, "POST", &path, lab, Some(series_body()), 201).await;
     let ids = parse(&body)["session_ids"].as_array().unwrap().clone();
     assert_eq!(ids.len(), 14);
     assert_eq!(count_sessions().await, before + 14);
@@ -354,12 +267,7 @@ async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_l
     let app = &s.app;
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let lab = lab.as_deref();
-    let session = app
-        .session(SessionSpec {
-            capacity: 4,
-            ..Default::default()
-        })
-        .await;
+    let session = app.session_with(|spec| spec.capacity = 4).await;
     let (_, family) = app.book(session, "13800138000", 2, 1).await;
     let (_, pair) = app.book(session, "13800138001", 2, 0).await;
     let (_, single) = app.book(session, "13800138002", 1, 0).await;
@@ -367,27 +275,13 @@ async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_l
     assert_eq!(pair["status"], "waitlisted");
     assert_eq!(single["status"], "confirmed");
 
-    let (status, body) = call(
-        app,
-        "PUT",
-        &format!("/api/v1/staff/sessions/{session}"),
-        lab,
-        Some(session_body(3)),
-    )
-    .await;
-    assert_eq!(status, 409, "{body}");
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let body = expect_call(app, "PUT", &path, lab, Some(session_body(3)), 409).await;
     assert_eq!(parse(&body)["code"], "capacity_below_booked");
 
     // Down to exactly what is booked is fine.
-    let (status, body) = call(
-        app,
-        "PUT",
-        &format!("/api/v1/staff/sessions/{session}"),
-        lab,
-        Some(session_body(4)),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let body = expect_call(app, "PUT", &path, lab, Some(session_body(4)), 200).await;
     assert_eq!(parse(&body)["promoted_people"], 0);
 
     let (status, body) = call(
@@ -415,25 +309,13 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
     let app = &s.app;
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let lab = lab.as_deref();
-    let session = app
-        .session(SessionSpec {
-            capacity: 2,
-            ..Default::default()
-        })
-        .await;
+    let session = app.session_with(|spec| spec.capacity = 2).await;
     let (_, first) = app.book(session, "13800138000", 2, 0).await;
     let (_, waiting) = app.book(session, "13800138001", 1, 0).await;
     assert_eq!(waiting["status"], "waitlisted");
 
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/sessions/{session}/cancel"),
-        lab,
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = format!("/api/v1/staff/sessions/{session}/cancel");
+    let body = expect_call(app, "POST", &path, lab, None, 200).await;
     assert_eq!(parse(&body)["cancelled_bookings"], 2);
 
     for (booking, phone) in [(&first, "13800138000"), (&waiting, "13800138001")] {
@@ -452,15 +334,8 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
 
     let (status, body) = app.book(session, "13800138002", 1, 0).await;
     assert_eq!((status, &body["code"]), (409, &json!("session_cancelled")));
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/sessions/{session}/cancel"),
-        lab,
-        None,
-    )
-    .await;
-    assert_eq!(status, 409, "{body}");
+    let path = format!("/api/v1/staff/sessions/{session}/cancel");
+    expect_call(app, "POST", &path, lab, None, 409).await;
     let (status, body) = call(
         app,
         "PUT",
@@ -513,27 +388,14 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
         ))
         .await;
     }
-    let (status, _) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        lab.as_deref(),
-        Some(json!({"session_id": past, "code": "FGHKWXY2"})),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/sessions/{past}/no-shows"),
-        lab.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
+    let path = "/api/v1/staff/check-in";
+    let request = json!({"session_id": past, "code": "FGHKWXY2"});
+    expect_call(app, "POST", path, lab.as_deref(), Some(request), 200).await;
+    let path = format!("/api/v1/staff/sessions/{past}/no-shows");
+    expect_call(app, "POST", &path, lab.as_deref(), None, 200).await;
 
-    let (status, body) = call(app, "GET", "/api/v1/staff/summary", chief.as_deref(), None).await;
-    assert_eq!(status, 200, "{body}");
+    let path = "/api/v1/staff/summary";
+    let body = expect_call(app, "GET", path, chief.as_deref(), None, 200).await;
     let all = parse(&body);
     let o = &all["overall"];
     assert_eq!(o["sessions"], 4, "{o}");
@@ -558,22 +420,15 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     );
 
     // Lab staff see their organisation only, and may not ask for another.
-    let (status, body) = call(app, "GET", "/api/v1/staff/summary", lab.as_deref(), None).await;
-    assert_eq!(status, 200, "{body}");
+    let path = "/api/v1/staff/summary";
+    let body = expect_call(app, "GET", path, lab.as_deref(), None, 200).await;
     let mine = parse(&body);
     assert_eq!(mine["overall"]["sessions"], 3);
     assert_eq!(mine["overall"]["booked_people"], 8);
     assert_eq!(mine["organisations"][0]["organisation_id"], s.org);
     assert_eq!(mine["activities"].as_array().unwrap().len(), 1);
-    let (status, _) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/summary?organisation_id={}", s.other_org),
-        lab.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 403);
+    let path = format!("/api/v1/staff/summary?organisation_id={}", s.other_org);
+    expect_call(app, "GET", &path, lab.as_deref(), None, 403).await;
 
     let r = app
         .http
@@ -598,28 +453,14 @@ async fn media_items_are_recorded_and_listed_and_staff_writes_are_audited(db: Db
     let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let media = json!({"activity_id": app.activity_id, "link": "https://news.example/open-day", "outlet": "江西日报", "headline": "实验室开放日", "published_on": now().date()});
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/media",
-        lab.as_deref(),
-        Some(media.clone()),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
+    let path = "/api/v1/staff/media";
+    let body = expect_call(app, "POST", path, lab.as_deref(), Some(media.clone()), 201).await;
     assert_eq!(parse(&body)["added_by"], "lab-a");
     let mut broken = media.clone();
     broken["link"] = json!("not a link");
     broken["published_on"] = json!(now().date() + Duration::days(2));
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/media",
-        lab.as_deref(),
-        Some(broken),
-    )
-    .await;
-    assert_eq!(status, 422, "{body}");
+    let path = "/api/v1/staff/media";
+    let body = expect_call(app, "POST", path, lab.as_deref(), Some(broken), 422).await;
     let fields = &parse(&body)["fields"];
     assert_eq!(
         (&fields["link"], &fields["published_on"]),
@@ -628,15 +469,8 @@ async fn media_items_are_recorded_and_listed_and_staff_writes_are_audited(db: Db
     let mut theirs = media.clone();
     theirs["activity_id"] = json!(s.other_activity);
     theirs["outlet"] = json!("其他报");
-    let (status, _) = call(
-        app,
-        "POST",
-        "/api/v1/staff/media",
-        chief.as_deref(),
-        Some(theirs),
-    )
-    .await;
-    assert_eq!(status, 201);
+    let path = "/api/v1/staff/media";
+    expect_call(app, "POST", path, chief.as_deref(), Some(theirs), 201).await;
 
     let (_, body) = call(app, "GET", "/api/v1/staff/media", lab.as_deref(), None).await;
     let mine = parse(&body);
@@ -656,15 +490,8 @@ async fn media_items_are_recorded_and_listed_and_staff_writes_are_audited(db: Db
     .await;
     let (status, _) = call(app, "GET", "/api/v1/staff/audit", lab.as_deref(), None).await;
     assert_eq!(status, 403, "only organisers read the audit log");
-    let (status, body) = call(
-        app,
-        "GET",
-        "/api/v1/staff/audit?limit=50",
-        chief.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = "/api/v1/staff/audit?limit=50";
+    let body = expect_call(app, "GET", path, chief.as_deref(), None, 200).await;
     let log = parse(&body);
     let actions: Vec<(&str, &str)> = log
         .as_array()
@@ -789,15 +616,8 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
     let theirs = parse(&body);
     assert_eq!(theirs.as_array().unwrap().len(), 1);
     assert_eq!(theirs[0]["id"], s.other_activity);
-    let (status, _) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/activities?organisation_id={}", s.other_org),
-        lab.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 403);
+    let path = format!("/api/v1/staff/activities?organisation_id={}", s.other_org);
+    expect_call(app, "GET", &path, lab.as_deref(), None, 403).await;
 
     let (_, body) = call(
         app,

@@ -6,7 +6,6 @@
 
 use crate::helpers::{Db, SessionSpec, TestApp, TestDb};
 use serde_json::{json, Value};
-use sqlx::Connection;
 
 /// Per session: `(id, capacity, booked, waiting, people holding places, people waiting)`,
 /// the last two summed from the bookings table.
@@ -20,46 +19,18 @@ const AUDIT: &str = "SELECT s.id, s.capacity, s.booked, s.waiting, \
     FROM sessions s ORDER BY s.id";
 
 async fn audit(db: &TestDb) -> Vec<Audit> {
-    match db {
-        TestDb::Sqlite { path, .. } => {
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("db");
-            sqlx::query_as(AUDIT)
-                .fetch_all(&mut conn)
-                .await
-                .expect("audit")
-        }
-        TestDb::Postgres { url, .. } => {
-            let mut conn = sqlx::PgConnection::connect(url).await.expect("db");
-            sqlx::query_as(AUDIT)
-                .fetch_all(&mut conn)
-                .await
-                .expect("audit")
-        }
-    }
+    crate::on_connection!(db, |conn| sqlx::query_as(AUDIT)
+        .fetch_all(&mut conn)
+        .await
+        .expect("audit"))
 }
 
 /// Runs one statement directly on the database, as a bug or a careless operator might.
 async fn try_sql(db: &TestDb, statement: &str) -> Result<u64, sqlx::Error> {
-    match db {
-        TestDb::Sqlite { path, .. } => {
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("db");
-            Ok(sqlx::query(statement)
-                .execute(&mut conn)
-                .await?
-                .rows_affected())
-        }
-        TestDb::Postgres { url, .. } => {
-            let mut conn = sqlx::PgConnection::connect(url).await.expect("db");
-            Ok(sqlx::query(statement)
-                .execute(&mut conn)
-                .await?
-                .rows_affected())
-        }
-    }
+    crate::on_connection!(db, |conn| Ok(sqlx::query(statement)
+        .execute(&mut conn)
+        .await?
+        .rows_affected()))
 }
 
 /// No session holds more people than its places, no counter is negative, and each counter

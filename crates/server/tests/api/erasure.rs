@@ -9,7 +9,6 @@ use chrono::Duration;
 use labday_domain::SessionFormat;
 use labday_server::config::Config;
 use serde_json::{json, Value};
-use sqlx::{Connection, PgConnection, SqliteConnection};
 
 /// Distinctive enough that a hit is this citizen and nothing else.
 const NAME: &str = "欧阳擦除测试";
@@ -41,62 +40,40 @@ fn registration(session: i64) -> Value {
 /// columns read from the database's own catalogue so a new one cannot be missed.
 async fn cells_containing(db: &TestDb, needles: &[&str]) -> Vec<String> {
     let mut hits = Vec::new();
-    match db {
-        TestDb::Sqlite { path, .. } => {
-            let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("db");
-            let columns: Vec<(String, String)> = sqlx::query_as(
-                "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c \
-                 WHERE m.type = 'table'",
-            )
-            .fetch_all(&mut conn)
-            .await
-            .expect("catalogue");
-            assert!(columns.len() > 50, "the catalogue lists the schema");
-            for (table, column) in columns {
-                for needle in needles {
-                    let n: i64 = sqlx::query_scalar(&format!(
-                        "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE ?"
-                    ))
-                    .bind(format!("%{needle}%"))
-                    .fetch_one(&mut conn)
-                    .await
-                    .expect("scan");
-                    if n > 0 {
-                        hits.push(format!("{table}.{column} holds {needle}"));
-                    }
-                }
-            }
-            let _ = conn.close().await;
-        }
-        TestDb::Postgres { url, .. } => {
-            let mut conn = PgConnection::connect(url).await.expect("db");
-            let columns: Vec<(String, String)> = sqlx::query_as(
+    crate::on_connection!(db, |conn, postgres| {
+        let (catalogue, placeholder) = if postgres {
+            (
                 "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) \
                  FROM information_schema.columns WHERE table_schema = current_schema()",
+                "$1",
             )
+        } else {
+            (
+                "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c \
+                 WHERE m.type = 'table'",
+                "?",
+            )
+        };
+        let columns: Vec<(String, String)> = sqlx::query_as(catalogue)
             .fetch_all(&mut conn)
             .await
             .expect("catalogue");
-            assert!(columns.len() > 50, "the catalogue lists the schema");
-            for (table, column) in columns {
-                for needle in needles {
-                    let n: i64 = sqlx::query_scalar(&format!(
-                        "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE $1"
-                    ))
-                    .bind(format!("%{needle}%"))
-                    .fetch_one(&mut conn)
-                    .await
-                    .expect("scan");
-                    if n > 0 {
-                        hits.push(format!("{table}.{column} holds {needle}"));
-                    }
+        assert!(columns.len() > 50, "the catalogue lists the schema");
+        for (table, column) in columns {
+            for needle in needles {
+                let n: i64 = sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM \"{table}\" WHERE CAST(\"{column}\" AS TEXT) LIKE {placeholder}"
+                ))
+                .bind(format!("%{needle}%"))
+                .fetch_one(&mut conn)
+                .await
+                .expect("scan");
+                if n > 0 {
+                    hits.push(format!("{table}.{column} holds {needle}"));
                 }
             }
-            let _ = conn.close().await;
         }
-    }
+    });
     hits
 }
 
@@ -119,10 +96,7 @@ fn sqlite_files_hold(db: &TestDb, needle: &str) -> bool {
 /// so a plain connection's updates would leave freed copies the server never made).
 async fn sql(app: &TestApp, statement: &str) {
     match &app.db {
-        TestDb::Sqlite { path, .. } => {
-            let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("db");
+        sqlite @ TestDb::Sqlite { .. } => crate::on_connection!(sqlite, |conn| {
             sqlx::query("PRAGMA secure_delete = ON")
                 .execute(&mut conn)
                 .await
@@ -131,8 +105,7 @@ async fn sql(app: &TestApp, statement: &str) {
                 .execute(&mut conn)
                 .await
                 .expect("sql");
-            let _ = conn.close().await;
-        }
+        }),
         TestDb::Postgres { .. } => app.sql(statement).await,
     }
 }
@@ -180,10 +153,7 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
         app.session(SessionSpec::default()).await,
     ];
     let quick_test = app
-        .session(SessionSpec {
-            format: SessionFormat::QuickTest,
-            ..Default::default()
-        })
+        .session_with(|spec| spec.format = SessionFormat::QuickTest)
         .await;
     // As the app books: every request with an Idempotency-Key, and a retry answers the same.
     let mut codes = Vec::new();
@@ -425,24 +395,7 @@ async fn a_retention_of_zero_days_stops_the_server_with_the_reason() {
 
 /// Rows of `sql` (a `SELECT COUNT(*)`), on a connection of its own.
 async fn count(db: &TestDb, sql: &str) -> i64 {
-    match db {
-        TestDb::Sqlite { path, .. } => {
-            let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("db");
-            sqlx::query_scalar(sql)
-                .fetch_one(&mut conn)
-                .await
-                .expect("count")
-        }
-        TestDb::Postgres { url, .. } => {
-            let mut conn = PgConnection::connect(url).await.expect("db");
-            sqlx::query_scalar(sql)
-                .fetch_one(&mut conn)
-                .await
-                .expect("count")
-        }
-    }
+    db.scalar(sql).await
 }
 
 /// The phone's keyed hash outlives the phone only as long as the no-show rule can read it.

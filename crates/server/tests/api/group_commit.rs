@@ -152,12 +152,7 @@ async fn one_batch_gives_each_caller_its_own_answer(db: Db) {
 /// booking, and the places add up.
 async fn simultaneous_mixed_requests_each_get_the_right_answer(db: Db) {
     let app = TestApp::spawn(db).await;
-    let s = app
-        .session(SessionSpec {
-            capacity: 50,
-            ..Default::default()
-        })
-        .await;
+    let s = app.session_with(|spec| spec.capacity = 50).await;
     let send = |i: u32, copy: u32| {
         let http = app.http.clone();
         let url = format!("{}/api/v1/bookings", app.url);

@@ -75,6 +75,36 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Runs `body` with `conn` a fresh connection of its own to the test database (SQLite or
+/// PostgreSQL: the body is compiled for each), closes it and gives the body's value. With
+/// `|conn, postgres|`, `postgres` says which one it is.
+#[macro_export]
+macro_rules! on_connection {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        $crate::on_connection!($db, |$conn, _postgres| $body)
+    };
+    ($db:expr, |$conn:ident, $postgres:ident| $body:expr) => {{
+        use sqlx::Connection as _;
+        match $db {
+            $crate::helpers::TestDb::Sqlite { path, .. } => {
+                let sqlite = format!("sqlite://{}", path.display());
+                let mut $conn = sqlx::SqliteConnection::connect(&sqlite).await.expect("db");
+                let $postgres = false;
+                let out = $body;
+                let _ = $conn.close().await;
+                out
+            }
+            $crate::helpers::TestDb::Postgres { url, .. } => {
+                let mut $conn = sqlx::PgConnection::connect(url).await.expect("db");
+                let $postgres = true;
+                let out = $body;
+                let _ = $conn.close().await;
+                out
+            }
+        }
+    }};
+}
+
 /// A fresh, private database for one test; a PostgreSQL schema is dropped when it goes.
 pub enum TestDb {
     Sqlite {
@@ -132,58 +162,29 @@ impl TestDb {
 
     /// Runs one statement on a connection of its own.
     pub async fn execute(&self, statement: &str) {
-        match self {
-            TestDb::Sqlite { path, .. } => {
-                let mut conn =
-                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                        .await
-                        .expect("db");
-                sqlx::query(statement)
-                    .execute(&mut conn)
-                    .await
-                    .expect("sql");
-                let _ = conn.close().await;
-            }
-            TestDb::Postgres { url, .. } => {
-                let mut conn = PgConnection::connect(url).await.expect("db");
-                sqlx::query(statement)
-                    .execute(&mut conn)
-                    .await
-                    .expect("sql");
-                let _ = conn.close().await;
-            }
-        }
+        on_connection!(self, |conn| {
+            sqlx::query(statement)
+                .execute(&mut conn)
+                .await
+                .expect("sql");
+        });
+    }
+
+    /// The one value `sql` selects, on a connection of its own.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        on_connection!(self, |conn| sqlx::query_scalar(sql)
+            .fetch_one(&mut conn)
+            .await
+            .expect("scalar"))
     }
 
     /// Confirmed people in a session, counted from the bookings table itself.
     pub async fn confirmed_people(&self, session: i64) -> i64 {
-        let sql = format!(
+        self.scalar(&format!(
             "SELECT CAST(COALESCE(SUM(adults + children), 0) AS BIGINT) FROM bookings \
              WHERE session_id = {session} AND status IN ('confirmed', 'checked_in')"
-        );
-        match self {
-            TestDb::Sqlite { path, .. } => {
-                let mut conn =
-                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                        .await
-                        .expect("db");
-                let n = sqlx::query_scalar(&sql)
-                    .fetch_one(&mut conn)
-                    .await
-                    .expect("count");
-                let _ = conn.close().await;
-                n
-            }
-            TestDb::Postgres { url, .. } => {
-                let mut conn = PgConnection::connect(url).await.expect("db");
-                let n = sqlx::query_scalar(&sql)
-                    .fetch_one(&mut conn)
-                    .await
-                    .expect("count");
-                let _ = conn.close().await;
-                n
-            }
-        }
+        ))
+        .await
     }
 }
 
@@ -334,6 +335,13 @@ impl TestApp {
 
     pub async fn session(&self, spec: SessionSpec) -> i64 {
         add_fixture_session(self.storage.as_ref(), self.activity_id, spec).await
+    }
+
+    /// A session shaped like the default but for what `adjust` changes.
+    pub async fn session_with(&self, adjust: impl FnOnce(&mut SessionSpec)) -> i64 {
+        let mut spec = SessionSpec::default();
+        adjust(&mut spec);
+        self.session(spec).await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

@@ -13,7 +13,6 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use std::sync::{Arc, Mutex};
 
 /// Batches per database, and requests per batch (each batch in parallel).
@@ -73,28 +72,10 @@ async fn occupancy(db: &TestDb) -> Vec<(i64, i64, i64, i64)> {
                THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT) \
                FROM sessions s LEFT JOIN bookings b ON b.session_id = s.id \
                GROUP BY s.id, s.capacity, s.booked ORDER BY s.id";
-    match db {
-        TestDb::Sqlite { path, .. } => {
-            let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("db");
-            let rows = sqlx::query_as(sql)
-                .fetch_all(&mut conn)
-                .await
-                .expect("occupancy");
-            let _ = conn.close().await;
-            rows
-        }
-        TestDb::Postgres { url, .. } => {
-            let mut conn = sqlx::PgConnection::connect(url).await.expect("db");
-            let rows = sqlx::query_as(sql)
-                .fetch_all(&mut conn)
-                .await
-                .expect("occupancy");
-            let _ = conn.close().await;
-            rows
-        }
-    }
+    crate::on_connection!(db, |conn| sqlx::query_as(sql)
+        .fetch_all(&mut conn)
+        .await
+        .expect("occupancy"))
 }
 
 /// What the generated requests may refer to, and the personal data they carried.

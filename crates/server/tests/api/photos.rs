@@ -2,7 +2,7 @@
 //! bytes, limited in size, listed, and served to staff of the right organisation only.
 
 use crate::helpers::{now, Db};
-use crate::staff::{call, sign_in, site, PASSWORD};
+use crate::staff::{call, expect_call, sign_in, site, PASSWORD};
 use serde_json::{json, Value};
 
 pub(crate) const PNG: &[u8] = &[
@@ -140,24 +140,10 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
         (201, &json!("image/webp")),
         "{theirs}"
     );
-    let (status, _) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/photos/{}", theirs["id"]),
-        lab.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 403);
-    let (status, _) = call(
-        app,
-        "GET",
-        "/api/v1/staff/photos/424242",
-        chief.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 404);
+    let path = format!("/api/v1/staff/photos/{}", theirs["id"]);
+    expect_call(app, "GET", &path, lab.as_deref(), None, 403).await;
+    let path = "/api/v1/staff/photos/424242";
+    expect_call(app, "GET", path, chief.as_deref(), None, 404).await;
 
     let (_, body) = call(app, "GET", "/api/v1/staff/photos", lab.as_deref(), None).await;
     let mine = parse(&body);

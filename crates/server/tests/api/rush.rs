@@ -8,12 +8,7 @@ use serde_json::json;
 
 async fn five_hundred_simultaneous_bookings_never_overbook(db: Db) {
     let app = TestApp::spawn(db).await;
-    let s = app
-        .session(SessionSpec {
-            capacity: 100,
-            ..Default::default()
-        })
-        .await;
+    let s = app.session_with(|spec| spec.capacity = 100).await;
     let requests = (0..500u32).map(|i| {
         let http = app.http.clone();
         let url = format!("{}/api/v1/bookings", app.url);

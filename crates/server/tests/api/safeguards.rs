@@ -5,7 +5,7 @@
 //! cannot share a SQLite file.
 
 use crate::helpers::{Db, TestApp};
-use crate::staff::{call, sign_in, site, PASSWORD};
+use crate::staff::{expect_call, sign_in, site, PASSWORD};
 use base64::Engine as _;
 use labday_server::config::{Config, UserCommand};
 use serde_json::{json, Value};
@@ -54,15 +54,8 @@ async fn a_name_typed_as_a_formula_reaches_the_roster_csv_as_text(db: Db) {
         .await;
     assert_eq!(status, 201, "{body}");
     let (_, _, cookie, _) = sign_in(app, "lab-a", PASSWORD).await;
-    let (status, csv) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/sessions/{}/roster.csv", site.session),
-        cookie.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{csv}");
+    let path = format!("/api/v1/staff/sessions/{}/roster.csv", site.session);
+    let csv = expect_call(app, "GET", &path, cookie.as_deref(), None, 200).await;
     assert!(
         csv.starts_with('\u{feff}') && csv.contains("\r\n"),
         "BOM and CRLF kept"

@@ -4,7 +4,7 @@
 //! figures, and erasure after the retention period.
 
 use crate::helpers::{now, Db, SessionSpec, TestApp};
-use crate::staff::{call, sign_in, site, PASSWORD};
+use crate::staff::{call, expect_call, sign_in, site, PASSWORD};
 use chrono::Duration;
 use labday_domain::SessionFormat;
 use serde_json::{json, Value};
@@ -320,15 +320,8 @@ async fn staff_receive_and_test_samples_and_holders_see_plain_judgements(db: Db)
     assert!(!log.contains("13900139000"));
 
     // The staff bench lists the session's samples with their state.
-    let (status, text) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/sessions/{session}/samples"),
-        cookie,
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
+    let path = format!("/api/v1/staff/sessions/{session}/samples");
+    let text = expect_call(app, "GET", &path, cookie, None, 200).await;
     let bench: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(bench.as_array().unwrap().len(), 2);
     let (status, one) = call(

@@ -86,6 +86,20 @@ pub(crate) async fn call(
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// Sends a request as [`call`] does and asserts its status; returns the body.
+pub(crate) async fn expect_call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<Value>,
+    status: u16,
+) -> String {
+    let (got, text) = call(app, method, path, cookie, body).await;
+    assert_eq!(got, status, "{method} {path}: {text}");
+    text
+}
+
 /// Two organisations, each with an activity and a session; an organiser `chief` and lab
 /// staff `lab-a` of the first.
 pub(crate) struct Site {
@@ -139,8 +153,8 @@ async fn sign_in_sets_a_strict_cookie_and_wrong_passwords_are_slowed_down(db: Db
         set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
         "{set_cookie}"
     );
-    let (status, body) = call(&s.app, "GET", "/api/v1/staff/me", cookie.as_deref(), None).await;
-    assert_eq!(status, 200, "{body}");
+    let path = "/api/v1/staff/me";
+    expect_call(&s.app, "GET", path, cookie.as_deref(), None, 200).await;
 
     // Unknown user and wrong password look the same.
     let (s1, e1, _, _) = sign_in(&s.app, "nobody", PASSWORD).await;
@@ -158,17 +172,10 @@ async fn sign_in_sets_a_strict_cookie_and_wrong_passwords_are_slowed_down(db: Db
     );
 
     // Sign-out ends the session.
-    let (status, _) = call(
-        &s.app,
-        "POST",
-        "/api/v1/staff/sign-out",
-        cookie.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(status, 204);
-    let (status, _) = call(&s.app, "GET", "/api/v1/staff/me", cookie.as_deref(), None).await;
-    assert_eq!(status, 401);
+    let path = "/api/v1/staff/sign-out";
+    expect_call(&s.app, "POST", path, cookie.as_deref(), None, 204).await;
+    let path = "/api/v1/staff/me";
+    expect_call(&s.app, "GET", path, cookie.as_deref(), None, 401).await;
 }
 
 async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
@@ -408,12 +415,7 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
     let app = &s.app;
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let cookie = lab.as_deref();
-    let small = app
-        .session(SessionSpec {
-            capacity: 4,
-            ..Default::default()
-        })
-        .await;
+    let small = app.session_with(|spec| spec.capacity = 4).await;
     let (_, family) = app.book(small, "13800138000", 2, 1).await;
     let (_, single) = app.book(small, "13800138001", 1, 0).await;
     let (_, waiting) = app.book(small, "13800138002", 1, 0).await;
@@ -422,29 +424,16 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
     let code = |v: &Value| v["code"].as_str().unwrap().to_owned();
 
     // The roster shows full numbers to staff.
-    let (status, roster) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/sessions/{small}/roster"),
-        cookie,
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
+    let path = format!("/api/v1/staff/sessions/{small}/roster");
+    let roster = expect_call(app, "GET", &path, cookie, None, 200).await;
     assert!(roster.contains("13800138000") && roster.contains("张三"));
 
     let check =
         |c: String, people: Option<u32>| json!({"session_id": small, "code": c, "people": people});
     // Two of the family now, the third later; not more than the party.
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check(code(&family).to_lowercase(), Some(2))),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = "/api/v1/staff/check-in";
+    let request = check(code(&family).to_lowercase(), Some(2));
+    let body = expect_call(app, "POST", path, cookie, Some(request), 200).await;
     let body: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         (
@@ -453,24 +442,12 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
         ),
         (Some(2), Some(2))
     );
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check(code(&family), Some(2))),
-    )
-    .await;
-    assert_eq!(status, 409, "{body}");
-    let (status, _) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check(code(&family), None)),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let path = "/api/v1/staff/check-in";
+    let request = check(code(&family), Some(2));
+    expect_call(app, "POST", path, cookie, Some(request), 409).await;
+    let path = "/api/v1/staff/check-in";
+    let request = check(code(&family), None);
+    expect_call(app, "POST", path, cookie, Some(request), 200).await;
     let (status, body) = call(
         app,
         "POST",
@@ -502,15 +479,9 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
     )
     .await;
     assert!(status == 409 && body.contains("not_confirmed"), "{body}");
-    let (status, _) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check("ABCDEFGH".into(), None)),
-    )
-    .await;
-    assert_eq!(status, 404);
+    let path = "/api/v1/staff/check-in";
+    let request = check("ABCDEFGH".into(), None);
+    expect_call(app, "POST", path, cookie, Some(request), 404).await;
     app.cancel(&code(&single), "13800138001").await;
     let (status, body) = call(
         app,
@@ -551,24 +522,11 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
         ))
         .await;
     }
-    let (status, _) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(json!({"session_id": past, "code": "PASTWXY2"})),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/sessions/{past}/no-shows"),
-        cookie,
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let path = "/api/v1/staff/check-in";
+    let request = json!({"session_id": past, "code": "PASTWXY2"});
+    expect_call(app, "POST", path, cookie, Some(request), 200).await;
+    let path = format!("/api/v1/staff/sessions/{past}/no-shows");
+    let body = expect_call(app, "POST", &path, cookie, None, 200).await;
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["marked"], 1);
 
     // CSV: BOM first, one line per booking.

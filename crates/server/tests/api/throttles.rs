@@ -10,7 +10,6 @@ use labday_domain::BookingCode;
 use labday_server::client::TrustedProxies;
 use labday_server::config::Config;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use std::time::{Duration, Instant};
 
 /// An answer with what a throttled caller must read: status, error code, `Retry-After`.
@@ -226,23 +225,10 @@ async fn a_trusted_proxy_names_the_client(db: Db) {
 /// The keys in the `throttles` table.
 async fn stored_keys(db: &TestDb) -> Vec<String> {
     const SQL: &str = "SELECT key_digest FROM throttles ORDER BY key_digest";
-    match db {
-        TestDb::Sqlite { path, .. } => {
-            let url = format!("sqlite://{}", path.display());
-            let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("db");
-            sqlx::query_scalar(SQL)
-                .fetch_all(&mut conn)
-                .await
-                .expect("keys")
-        }
-        TestDb::Postgres { url, .. } => {
-            let mut conn = sqlx::PgConnection::connect(url).await.expect("db");
-            sqlx::query_scalar(SQL)
-                .fetch_all(&mut conn)
-                .await
-                .expect("keys")
-        }
-    }
+    crate::on_connection!(db, |conn| sqlx::query_scalar(SQL)
+        .fetch_all(&mut conn)
+        .await
+        .expect("keys"))
 }
 
 async fn the_table_holds_digests_counts_atomically_and_sweeps_what_expired(db: Db) {
@@ -370,10 +356,7 @@ async fn bookings_and_registrations_share_a_per_client_rate() {
     let refused = book("13800138004", "203.0.113.1").await;
     assert_throttled(&refused, 60);
     let quick = app
-        .session(SessionSpec {
-            format: labday_domain::SessionFormat::QuickTest,
-            ..Default::default()
-        })
+        .session_with(|spec| spec.format = labday_domain::SessionFormat::QuickTest)
         .await;
     let sample = json!({"variety": "spinach", "variety_other": "", "bought_at": "青山湖农贸市场", "bought_on": crate::helpers::now().date()});
     let samples = json!({"session_id": quick, "name": "王芳", "phone": "13800138005", "consent": true, "samples": [sample]});
