@@ -102,7 +102,7 @@ where
 /// The answer of `request` for the page's `id` (`route::use_id_param`): asked again when the
 /// id changes; an id that is not one answers "not found" without asking.
 pub fn load_id<T, Fut>(
-    id: Memo<Result<i64, ApiError>>,
+    id: Memo<Option<i64>>,
     request: impl Fn(i64) -> Fut + Copy + 'static,
 ) -> Answer<Result<T, ApiError>>
 where
@@ -111,8 +111,13 @@ where
 {
     load(move || {
         let id = id.get();
-        async move { request(id?).await }
+        async move { request(page_id(id)?).await }
     })
+}
+
+/// A page's `:id` (`route::id`), or "not found" when the address holds none.
+pub fn page_id(id: Option<i64>) -> Result<i64, ApiError> {
+    id.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such page"))
 }
 
 /// The one effect and task type every `load` shares.

@@ -8,7 +8,6 @@
 use crate::components::status::Loading;
 use crate::i18n::{self, t};
 use labday_domain::entry::Entry;
-use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -137,17 +136,16 @@ pub fn use_params_map() -> Memo<Map> {
 }
 
 /// The matched page path's `:id`, typed: see [`id`].
-pub fn use_id_param() -> Memo<Result<i64, ApiError>> {
+pub fn use_id_param() -> Memo<Option<i64>> {
     let params = use_params_map();
     Memo::new(move |_| id(params.read().get("id").as_deref()))
 }
 
-/// An `:id` from an address as the API's id: a positive number, else "not found" (what the
-/// server answers for an id it does not have), so a mistyped address asks for nothing.
-pub fn id(raw: Option<&str>) -> Result<i64, ApiError> {
-    raw.and_then(|s| s.parse::<i64>().ok())
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such page"))
+/// An `:id` from an address as the API's id: a positive number, else `None`, which a page
+/// shows as "not found" (what the server answers for an id it does not have), so a
+/// mistyped address asks for nothing.
+pub fn id(raw: Option<&str>) -> Option<i64> {
+    raw.and_then(|s| s.parse::<i64>().ok()).filter(|id| *id > 0)
 }
 
 /// Goes to `href` (a path on this site), adding a history entry and scrolling to the top.
@@ -307,7 +305,7 @@ mod tests {
 
     #[test]
     fn an_id_is_a_positive_number_or_not_found() {
-        assert_eq!(id(Some("12")), Ok(12));
+        assert_eq!(id(Some("12")), Some(12));
         for bad in [
             None,
             Some(""),
@@ -316,11 +314,7 @@ mod tests {
             Some("-3"),
             Some("1.5"),
         ] {
-            assert_eq!(
-                id(bad).map_err(|e| e.code),
-                Err(ErrorCode::NotFound),
-                "{bad:?}"
-            );
+            assert_eq!(id(bad), None, "{bad:?}");
         }
     }
 

@@ -34,7 +34,7 @@ use leptos_router::path;
 pub type Me = RwSignal<Option<StaffView>>;
 
 /// The console route's `:id`, typed as the citizen router's is (`crate::route::id`).
-pub fn use_id_param() -> Memo<Result<i64, labday_domain::ApiError>> {
+pub fn use_id_param() -> Memo<Option<i64>> {
     let params = leptos_router::hooks::use_params_map();
     Memo::new(move |_| crate::route::id(params.read().get("id").as_deref()))
 }

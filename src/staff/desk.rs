@@ -61,7 +61,7 @@ impl Default for Desk {
 #[component]
 pub fn ScanDesk(
     desk: Desk,
-    id: Memo<Result<i64, ApiError>>,
+    id: Memo<Option<i64>>,
     title: Msg,
     field: &'static str,
     label: Msg,

@@ -5,7 +5,7 @@
 use crate::api;
 use crate::format;
 use crate::i18n::{t, use_lang};
-use crate::loaded::{load_id, Loaded};
+use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as s;
 use crate::staff::use_id_param;
@@ -20,7 +20,7 @@ pub fn RosterPage() -> impl IntoView {
     let roster = load_id(id, api::roster);
     let desk = Desk::new();
     let check = move |c: String, people: Option<u32>| {
-        let call = async move { api::check_in(id.get_untracked()?, &c, people).await };
+        let call = async move { api::check_in(page_id(id.get_untracked())?, &c, people).await };
         desk.act(call, move |done| {
             desk.code.set(String::new());
             roster.refetch();
@@ -29,7 +29,7 @@ pub fn RosterPage() -> impl IntoView {
         });
     };
     let no_shows = move |_| {
-        let call = async move { api::mark_no_shows(id.get_untracked()?).await };
+        let call = async move { api::mark_no_shows(page_id(id.get_untracked())?).await };
         desk.act(call, move |done| {
             roster.refetch();
             s::NO_SHOWS_MARKED_N.fill(lang.get_untracked(), &[("n", &done.marked)])
@@ -47,7 +47,7 @@ pub fn RosterPage() -> impl IntoView {
                 }}
             </Loaded>
             <p class="actions">
-                <a class="button secondary" href=move || id.get().ok().map(api::roster_csv_href) download="">{t(s::EXPORT_CSV)}</a>
+                <a class="button secondary" href=move || id.get().map(api::roster_csv_href) download="">{t(s::EXPORT_CSV)}</a>
                 " "
                 <button type="button" on:click=no_shows>{t(s::MARK_NO_SHOWS)}</button>
             </p>

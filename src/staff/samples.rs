@@ -7,7 +7,7 @@ use crate::api;
 use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
 use crate::dom::focus_soon;
 use crate::i18n::{self, error_msg, field_msg, t, use_lang};
-use crate::loaded::{load_id, Loaded};
+use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as si;
 use crate::staff::use_id_param;
@@ -46,7 +46,7 @@ pub fn SamplesDesk() -> impl IntoView {
         );
     };
     let receive = move |typed: String| {
-        let call = async move { api::receive_sample(id.get_untracked()?, &typed).await };
+        let call = async move { api::receive_sample(page_id(id.get_untracked())?, &typed).await };
         desk.act(call, move |sample| {
             let l = lang.get_untracked();
             let text = si::RECEIVED_ANNOUNCE.fill(

@@ -50,10 +50,10 @@ macro_rules! wire_enum {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let raw = <std::borrow::Cow<'de, str>>::deserialize(d)?;
                 $name::parse(&raw).ok_or_else(|| {
-                    serde::de::Error::custom(format_args!(
-                        "unknown {} `{raw}`",
-                        stringify!($name)
-                    ))
+                    serde::de::Error::invalid_value(
+                        serde::de::Unexpected::Str(&raw),
+                        &concat!("a ", stringify!($name)),
+                    )
                 })
             }
         }
