@@ -241,6 +241,20 @@ pub(super) struct Plan {
     pub counters: BTreeMap<i64, (i64, i64)>,
 }
 
+impl Plan {
+    /// Each request's answer: its refusal, or the holder's view of its booking.
+    pub(super) fn answers(self, views: &Views, batch: &[Request]) -> Vec<Answer> {
+        self.outcomes
+            .into_iter()
+            .zip(batch)
+            .map(|(outcome, request)| match outcome {
+                Err(code) => Err(BookingError::Refused(code)),
+                Ok(code) => views.view(&code, request.ctx.now),
+            })
+            .collect()
+    }
+}
+
 /// Decides each request in order, as if each had been its own transaction after the one
 /// before: a later request sees an earlier one's places, phone and idempotency key.
 pub(super) fn decide(known: &mut Known, requests: &[Request]) -> Plan {

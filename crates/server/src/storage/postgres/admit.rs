@@ -12,7 +12,7 @@ use super::super::admission::{
 };
 use super::super::columns::Name;
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
-use super::super::{BookingError, StorageError};
+use super::super::StorageError;
 use super::PHONE_LOCK_CLASS;
 use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
@@ -176,15 +176,7 @@ impl PgAdmissions {
             .collect();
         let mut conn = self.pool.acquire().await?;
         let views = read_views(&mut conn, &codes).await?;
-        Ok(plan
-            .outcomes
-            .into_iter()
-            .zip(batch)
-            .map(|(outcome, request)| match outcome {
-                Err(code) => Err(BookingError::Refused(code)),
-                Ok(code) => views.view(&code, request.ctx.now),
-            })
-            .collect())
+        Ok(plan.answers(&views, batch))
     }
 }
 

@@ -8,7 +8,7 @@ use super::super::admission::{
 };
 use super::super::columns::Name;
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
-use super::super::{BookingError, StorageError};
+use super::super::StorageError;
 
 use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
@@ -96,15 +96,7 @@ impl BatchWriter for SqliteAdmissions {
             .collect();
         let views = read_views(&mut tx, &codes).await?;
         tx.commit().await?;
-        Ok(plan
-            .outcomes
-            .into_iter()
-            .zip(batch)
-            .map(|(outcome, request)| match outcome {
-                Err(code) => Err(BookingError::Refused(code)),
-                Ok(code) => views.view(&code, request.ctx.now),
-            })
-            .collect())
+        Ok(plan.answers(&views, batch))
     }
 }
 
