@@ -5,10 +5,11 @@ use crate::load::{self, Rush, Throughput};
 use crate::Options;
 use chrono::{Duration as Days, Utc};
 use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::schedule::SessionDraft;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::SessionFormat;
 use labday_server::config::Config;
-use labday_server::storage::{NewActivity, NewOrganisation, NewSession, Storage};
+use labday_server::storage::{NewActivity, NewOrganisation, Storage};
 use serde_json::{json, Value};
 use sqlx::Connection;
 use std::process::Stdio;
@@ -184,8 +185,7 @@ async fn seed(options: &Options, url: &str) -> Result<(i64, Vec<i64>, Vec<i64>),
         .map_err(fail)?;
     let session = |capacity: u32, hours: i64| {
         let starts_at = now + Days::days(3) + Days::hours(hours);
-        NewSession {
-            activity_id: activity,
+        SessionDraft {
             format: SessionFormat::Visit,
             title: Localised::new("参观", "Visit"),
             place: Localised::new("一楼", "Ground floor"),
@@ -200,7 +200,7 @@ async fn seed(options: &Options, url: &str) -> Result<(i64, Vec<i64>, Vec<i64>),
         }
     };
     let popular = db
-        .add_session(session(options.places, 0))
+        .add_session(activity, session(options.places, 0))
         .await
         .map_err(fail)?;
     // The spread sessions hold about as many places as they get requests, so some fill.
@@ -209,7 +209,7 @@ async fn seed(options: &Options, url: &str) -> Result<(i64, Vec<i64>, Vec<i64>),
     let mut spread = Vec::new();
     for i in 0..options.spread_sessions {
         spread.push(
-            db.add_session(session(spread_capacity, 1 + i as i64 % 8))
+            db.add_session(activity, session(spread_capacity, 1 + i as i64 % 8))
                 .await
                 .map_err(fail)?,
         );

@@ -2,9 +2,10 @@
 //! placed relative to today so there is always something bookable in the next two weeks.
 //! Loaded only into an empty database.
 
-use crate::storage::{NewActivity, NewOrganisation, NewSession, Storage, StorageError};
+use crate::storage::{NewActivity, NewOrganisation, Storage, StorageError};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::schedule::SessionDraft;
 use labday_domain::SessionFormat;
 
 fn l(zh: &str, en: &str) -> Localised {
@@ -34,20 +35,22 @@ async fn add_slots(
         for &(h, m) in s.times {
             let date = today + Duration::days(day);
             let starts_at = date.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default());
-            db.add_session(NewSession {
+            db.add_session(
                 activity_id,
-                format: s.format,
-                title: s.title.clone(),
-                place: s.place.clone(),
-                join_link: s.join_link.map(str::to_owned),
-                starts_at,
-                ends_at: starts_at + Duration::minutes(s.minutes),
-                capacity: s.capacity,
-                per_booking_limit: s.per_booking,
-                booking_opens_at: starts_at - Duration::days(14),
-                booking_closes_at: starts_at - Duration::hours(1),
-                cancel_deadline: starts_at - Duration::hours(2),
-            })
+                SessionDraft {
+                    format: s.format,
+                    title: s.title.clone(),
+                    place: s.place.clone(),
+                    join_link: s.join_link.map(str::to_owned),
+                    starts_at,
+                    ends_at: starts_at + Duration::minutes(s.minutes),
+                    capacity: s.capacity,
+                    per_booking_limit: s.per_booking,
+                    booking_opens_at: starts_at - Duration::days(14),
+                    booking_closes_at: starts_at - Duration::hours(1),
+                    cancel_deadline: starts_at - Duration::hours(2),
+                },
+            )
             .await?;
         }
     }

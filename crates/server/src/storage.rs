@@ -56,7 +56,7 @@ use async_trait::async_trait;
 use labday_domain::ErrorCode;
 
 pub use bookings::{BookingContext, Bookings};
-pub use catalogue::{Catalogue, NewActivity, NewOrganisation, NewSession};
+pub use catalogue::{Catalogue, NewActivity, NewOrganisation};
 pub use store::Store;
 
 /// A storage failure that is not the caller's fault. Its detail goes to the log only.

@@ -6,10 +6,10 @@ use super::rows::{ActivityRow, SessionRow, ACTIVITY_SELECT, SESSION_SELECT};
 use super::schedule::{bind_activity, bind_session, INSERT_ACTIVITY, INSERT_SESSION};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
 use labday_domain::schedule::SessionDraft;
-use labday_domain::{SessionFormat, SessionView};
+use labday_domain::SessionView;
 use std::collections::BTreeMap;
 
 /// A new organisation (demo data, staff console).
@@ -25,29 +25,17 @@ pub struct NewOrganisation {
 /// A new activity: what the console's form sends.
 pub type NewActivity = labday_domain::schedule::ActivityDraft;
 
-/// A new session of an activity.
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    pub activity_id: i64,
-    pub format: SessionFormat,
-    pub title: Localised,
-    pub place: Localised,
-    pub join_link: Option<String>,
-    pub starts_at: NaiveDateTime,
-    pub ends_at: NaiveDateTime,
-    pub capacity: u32,
-    pub per_booking_limit: u32,
-    pub booking_opens_at: NaiveDateTime,
-    pub booking_closes_at: NaiveDateTime,
-    pub cancel_deadline: NaiveDateTime,
-}
-
 /// Organisations, activities and sessions: the public catalogue.
 #[async_trait]
 pub trait Catalogue: Send + Sync {
     async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError>;
     async fn add_activity(&self, activity: NewActivity) -> Result<i64, StorageError>;
-    async fn add_session(&self, session: NewSession) -> Result<i64, StorageError>;
+    /// A session of `activity_id`, as the console's form describes one.
+    async fn add_session(
+        &self,
+        activity_id: i64,
+        session: SessionDraft,
+    ) -> Result<i64, StorageError>;
     async fn is_empty(&self) -> Result<bool, StorageError>;
     /// Activities that have not ended yet, soonest first.
     async fn list_activities(
@@ -93,34 +81,11 @@ impl<S: Parts> Catalogue for S {
             .await?)
     }
 
-    async fn add_session(&self, s: NewSession) -> Result<i64, StorageError> {
-        let NewSession {
-            activity_id,
-            format,
-            title,
-            place,
-            join_link,
-            starts_at,
-            ends_at,
-            capacity,
-            per_booking_limit,
-            booking_opens_at,
-            booking_closes_at,
-            cancel_deadline,
-        } = s;
-        let draft = SessionDraft {
-            format,
-            title,
-            place,
-            join_link,
-            starts_at,
-            ends_at,
-            capacity,
-            per_booking_limit,
-            booking_opens_at,
-            booking_closes_at,
-            cancel_deadline,
-        };
+    async fn add_session(
+        &self,
+        activity_id: i64,
+        draft: SessionDraft,
+    ) -> Result<i64, StorageError> {
         Ok(bind_session(self.db().write(INSERT_SESSION), &draft)
             .bind(activity_id)
             .scalar()

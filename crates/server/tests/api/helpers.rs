@@ -4,10 +4,11 @@
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::schedule::SessionDraft;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::SessionFormat;
 use labday_server::config::Config;
-use labday_server::storage::{NewActivity, NewOrganisation, NewSession, Storage};
+use labday_server::storage::{NewActivity, NewOrganisation, Storage};
 use rand::RngCore;
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection};
@@ -259,20 +260,22 @@ pub async fn add_fixture_session(
 ) -> i64 {
     let starts_at = now() + spec.starts_in;
     storage
-        .add_session(NewSession {
+        .add_session(
             activity_id,
-            format: spec.format,
-            title: Localised::new("测试场次", "Test session"),
-            place: Localised::new("一楼", "Ground floor"),
-            join_link: spec.join_link,
-            starts_at,
-            ends_at: starts_at + Duration::hours(1),
-            capacity: spec.capacity,
-            per_booking_limit: spec.per_booking_limit,
-            booking_opens_at: now() + spec.opens_in,
-            booking_closes_at: starts_at - spec.closes_before_start,
-            cancel_deadline: starts_at - spec.cancel_before_start,
-        })
+            SessionDraft {
+                format: spec.format,
+                title: Localised::new("测试场次", "Test session"),
+                place: Localised::new("一楼", "Ground floor"),
+                join_link: spec.join_link,
+                starts_at,
+                ends_at: starts_at + Duration::hours(1),
+                capacity: spec.capacity,
+                per_booking_limit: spec.per_booking_limit,
+                booking_opens_at: now() + spec.opens_in,
+                booking_closes_at: starts_at - spec.closes_before_start,
+                cancel_deadline: starts_at - spec.cancel_before_start,
+            },
+        )
         .await
         .expect("session")
 }
