@@ -6,9 +6,10 @@ use crate::support::{open_browser, start_server, start_server_with, Journey, Tes
 use chrono::{Duration, Utc};
 use fantoccini::Locator;
 use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::schedule::SessionDraft;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::SessionFormat;
-use labday_server::storage::{NewActivity, NewOrganisation, NewSession};
+use labday_server::storage::{NewActivity, NewOrganisation};
 
 pub struct Fixture {
     pub activity: i64,
@@ -53,20 +54,22 @@ pub async fn fixture(
         .expect("time");
     let session = server
         .storage
-        .add_session(NewSession {
-            activity_id: activity,
-            format,
-            title: Localised::new("上午场", "Morning tour"),
-            place: Localised::new("一楼大厅", "Ground-floor lobby"),
-            join_link: join_link.map(str::to_owned),
-            starts_at,
-            ends_at: starts_at + Duration::minutes(90),
-            capacity,
-            per_booking_limit: 4,
-            booking_opens_at: now - Duration::days(1),
-            booking_closes_at: starts_at - Duration::hours(1),
-            cancel_deadline: starts_at - Duration::hours(2),
-        })
+        .add_session(
+            activity,
+            SessionDraft {
+                format,
+                title: Localised::new("上午场", "Morning tour"),
+                place: Localised::new("一楼大厅", "Ground-floor lobby"),
+                join_link: join_link.map(str::to_owned),
+                starts_at,
+                ends_at: starts_at + Duration::minutes(90),
+                capacity,
+                per_booking_limit: 4,
+                booking_opens_at: now - Duration::days(1),
+                booking_closes_at: starts_at - Duration::hours(1),
+                cancel_deadline: starts_at - Duration::hours(2),
+            },
+        )
         .await
         .expect("session");
     Fixture { activity, session }
