@@ -2,8 +2,9 @@
 //! languages and both modes (standard and 长辈版); pages reflow at 320 px; elder mode
 //! really is larger.
 
-use crate::booking::fixture;
-use crate::support::{open_browser, open_browser_at, start_server, Journey, TestServer};
+use crate::support::{
+    fixture, open_browser_at, open_with_server, start_server, Journey, TestServer,
+};
 use labday_domain::SessionFormat;
 use std::path::PathBuf;
 
@@ -74,13 +75,16 @@ pub async fn violations(browser: &Journey, axe: &str) -> Vec<String> {
     serde_json::from_value(found).expect("list of violations")
 }
 
+/// Whether the page is in elder mode.
+const ELDER_ON: &str = "return document.documentElement.classList.contains('elder')";
+
 async fn set_mode(browser: &Journey, elder: bool) {
     let js = if elder {
         "localStorage.setItem('labday.elder', '1')"
     } else {
         "localStorage.removeItem('labday.elder')"
     };
-    browser.client.execute(js, vec![]).await.expect("mode");
+    browser.js(js).await;
 }
 
 /// Every page the citizen can reach, as (path, text that shows it has loaded).
@@ -92,25 +96,12 @@ async fn pages(server: &TestServer, browser: &Journey) -> Vec<(String, &'static 
         Some("https://live.example.cn/x"),
     )
     .await;
-    let booked: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/bookings", server.url))
-        .json(&serde_json::json!({"session_id": f.session, "name": "吴十", "phone": "13800138009", "adults": 1, "children": 0, "consent": true}))
-        .send()
-        .await
-        .expect("book")
-        .json()
-        .await
-        .expect("json");
+    let booked = server.book(f.session, "吴十", "13800138009", 1, 0).await;
     let code = booked["code"].as_str().expect("code").to_owned();
     browser.open(server, "/").await;
     browser
-        .client
-        .execute(
-            &format!("localStorage.setItem('labday.bookings', JSON.stringify([{{code: '{code}', phone: '13800138009'}}]))"),
-            vec![],
-        )
-        .await
-        .expect("remember");
+        .js(&format!("localStorage.setItem('labday.bookings', JSON.stringify([{{code: '{code}', phone: '13800138009'}}]))"))
+        .await;
     vec![
         ("/".to_owned(), "li.card"),
         (format!("/activities/{}", f.activity), "li.session"),
@@ -124,19 +115,16 @@ async fn pages(server: &TestServer, browser: &Journey) -> Vec<(String, &'static 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wcag_violations_on_any_page_in_either_language_or_mode() {
     let Some(axe) = axe_source() else { return };
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server)) = open_with_server(true).await else {
         return;
     };
-    let server = start_server(true).await;
     let pages = pages(&server, &browser).await;
     // The audit can fail: an image without a text alternative is caught.
     browser.open(&server, "/").await;
     browser.wait_css("li.card").await;
     browser
-        .client
-        .execute("document.querySelector('main').appendChild(document.createElement('img')).src = '/favicon.svg';", vec![])
-        .await
-        .expect("plant a violation");
+        .js("document.querySelector('main').appendChild(document.createElement('img')).src = '/favicon.svg';")
+        .await;
     let planted = violations(&browser, &axe).await;
     assert!(
         planted.iter().any(|v| v.starts_with("image-alt")),
@@ -160,12 +148,7 @@ async fn no_wcag_violations_on_any_page_in_either_language_or_mode() {
         let (book, _) = &pages[2];
         browser.open(&server, book).await;
         browser.wait_css("form.booking-form").await;
-        browser
-            .wait_css("button[type=submit]")
-            .await
-            .click()
-            .await
-            .expect("submit empty");
+        browser.click_css("button[type=submit]").await;
         browser.wait_css("[aria-invalid=true]").await;
         for v in violations(&browser, &axe).await {
             problems.push(format!("{book} with errors [elder={elder}]: {v}"));
@@ -193,16 +176,9 @@ async fn pages_reflow_at_320_px_and_elder_mode_is_larger() {
         for (path, ready) in &pages {
             browser.open(&server, path).await;
             browser.wait_css(ready).await;
-            let overflow = browser
-                .client
-                .execute(
-                    "return document.documentElement.scrollWidth - window.innerWidth;",
-                    vec![],
-                )
-                .await
-                .expect("measure");
+            let overflow = browser.sideways_overflow().await;
             assert!(
-                overflow.as_f64().unwrap_or(1.0) <= 0.0,
+                overflow <= 0.0,
                 "{path} scrolls sideways at 320 px (elder={elder}): {overflow}"
             );
         }
@@ -210,16 +186,13 @@ async fn pages_reflow_at_320_px_and_elder_mode_is_larger() {
     // Elder mode: body text ≥ 18 px, every button and link-button ≥ 60 px tall.
     browser.open(&server, "/").await;
     let measured = browser
-        .client
-        .execute(
+        .js(
             "const px = parseFloat(getComputedStyle(document.body).fontSize); \
              const small = [...document.querySelectorAll('button, .button, select, input')] \
                .filter(e => e.offsetParent && e.type !== 'checkbox' && e.getBoundingClientRect().height < 60).length; \
              return [px, small];",
-            vec![],
         )
-        .await
-        .expect("measure");
+        .await;
     assert!(
         measured[0].as_f64().unwrap() >= 18.0,
         "elder body text {}",
@@ -232,14 +205,7 @@ async fn pages_reflow_at_320_px_and_elder_mode_is_larger() {
     );
     // Switchable from the page itself, and remembered.
     browser.click("button", "长辈版").await;
-    let on = browser
-        .client
-        .execute(
-            "return document.documentElement.classList.contains('elder')",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let on = browser.js(ELDER_ON).await;
     assert_eq!(
         on,
         serde_json::json!(false),
@@ -247,14 +213,7 @@ async fn pages_reflow_at_320_px_and_elder_mode_is_larger() {
     );
     browser.client.refresh().await.unwrap();
     browser.wait_css("header.top").await;
-    let on = browser
-        .client
-        .execute(
-            "return document.documentElement.classList.contains('elder')",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let on = browser.js(ELDER_ON).await;
     assert_eq!(on, serde_json::json!(false), "remembered after reload");
     browser.close().await;
 }

@@ -2,108 +2,47 @@
 //! bookings" → cancel, in Chinese and in English; a full session's waiting list and the
 //! promotion after a cancellation; the cloud-classroom link shown only to the holder.
 
-use crate::support::{open_browser, start_server, start_server_with, Journey, TestServer};
-use chrono::{Duration, Utc};
+use crate::support::{fixture, open_browser, open_with_fixture, start_server_with, Journey};
+use chrono::Utc;
 use fantoccini::Locator;
-use labday_domain::activity::{ActivityKind, Localised};
-use labday_domain::schedule::SessionDraft;
-use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::SessionFormat;
-use labday_server::storage::{NewActivity, NewOrganisation};
-
-pub struct Fixture {
-    pub activity: i64,
-    pub session: i64,
-}
-
-/// One activity with one session starting in two days, booking open now.
-pub async fn fixture(
-    server: &TestServer,
-    format: SessionFormat,
-    capacity: u32,
-    join_link: Option<&str>,
-) -> Fixture {
-    let now = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES);
-    let org = server
-        .storage
-        .add_organisation(NewOrganisation {
-            name: Localised::new("食品检验检测研究院", "Food Testing Institute"),
-            city: Localised::new("南昌", "Nanchang"),
-            address: Localised::new("南昌市测试路 1 号", "1 Test Road, Nanchang"),
-            contact: "0791-0000".into(),
-            utc_offset_minutes: SHANGHAI_OFFSET_MINUTES,
-        })
-        .await
-        .expect("org");
-    let activity = server
-        .storage
-        .add_activity(NewActivity {
-            organisation_id: org,
-            kind: ActivityKind::LabOpenDay,
-            title: Localised::new("食品实验室开放日", "Food lab open day"),
-            description: Localised::new("参观食品实验室。", "Tour the food lab."),
-            safety_notes: Localised::new("请勿触碰仪器。", "Do not touch equipment."),
-            starts_on: now.date(),
-            ends_on: now.date() + Duration::days(3),
-        })
-        .await
-        .expect("activity");
-    let starts_at = (now + Duration::days(2))
-        .date()
-        .and_hms_opt(9, 30, 0)
-        .expect("time");
-    let session = server
-        .storage
-        .add_session(
-            activity,
-            SessionDraft {
-                format,
-                title: Localised::new("上午场", "Morning tour"),
-                place: Localised::new("一楼大厅", "Ground-floor lobby"),
-                join_link: join_link.map(str::to_owned),
-                starts_at,
-                ends_at: starts_at + Duration::minutes(90),
-                capacity,
-                per_booking_limit: 4,
-                booking_opens_at: now - Duration::days(1),
-                booking_closes_at: starts_at - Duration::hours(1),
-                cancel_deadline: starts_at - Duration::hours(2),
-            },
-        )
-        .await
-        .expect("session");
-    Fixture { activity, session }
-}
 
 async fn code_on_page(browser: &Journey) -> String {
-    let el = browser.wait_css("[data-testid=booking-code]").await;
-    el.text().await.expect("code text").replace('-', "")
+    browser
+        .text_of("[data-testid=booking-code]")
+        .await
+        .replace('-', "")
 }
 
 async fn status_on_page(browser: &Journey) -> String {
-    browser
-        .wait_css("[data-testid=booking-status]")
+    browser.text_of("[data-testid=booking-status]").await
+}
+
+/// Looks a booking up on "my bookings" (in English) by its code and a phone.
+async fn find_booking(browser: &Journey, code: &str, phone: &str) {
+    browser.fill("Booking code", code).await;
+    browser.fill("Mobile number", phone).await;
+    browser.click("button", "Find").await;
+}
+
+/// The page source holds no trace of `secret`.
+async fn source_hides(browser: &Journey, secret: &str) -> bool {
+    !browser
+        .client
+        .source()
         .await
-        .text()
-        .await
-        .expect("status")
+        .expect("source")
+        .contains(secret)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citizen_books_shows_finds_and_cancels_in_chinese() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
 
     browser.open(&server, "/").await;
-    browser
-        .wait_css("li.card a")
-        .await
-        .click()
-        .await
-        .expect("open the activity card");
+    browser.click_css("li.card a").await;
     browser.wait_text("请勿触碰仪器。").await;
     browser.wait_text("09:30–11:00").await;
     browser.click("link", "预约 上午场").await;
@@ -152,12 +91,7 @@ async fn citizen_books_shows_finds_and_cancels_in_chinese() {
     browser.open(&server, "/my").await;
     browser.wait_text("食品实验室开放日").await;
     browser.wait_text("已确认").await;
-    browser
-        .wait_css("li.card a")
-        .await
-        .click()
-        .await
-        .expect("open the booking");
+    browser.click_css("li.card a").await;
 
     browser.click("button", "取消预约").await;
     browser.click("button", "确定取消").await;
@@ -175,11 +109,9 @@ async fn citizen_books_shows_finds_and_cancels_in_chinese() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citizen_books_in_english_and_finds_it_from_another_device() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Demo, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Demo, 20, None).await;
 
     browser
         .open(&server, &format!("/sessions/{}/book?lang=en", f.session))
@@ -195,21 +127,15 @@ async fn citizen_books_in_english_and_finds_it_from_another_device() {
     let code = code_on_page(&browser).await;
 
     // Another device: nothing remembered; find by code and phone.
-    browser
-        .client
-        .execute("localStorage.clear()", vec![])
-        .await
-        .expect("clear");
+    browser.js("localStorage.clear()").await;
     browser.open(&server, "/my?lang=en").await;
     browser.wait_text("No bookings on this device yet.").await;
-    browser.fill("Booking code", &code.to_lowercase()).await;
-    browser.fill("Mobile number", "13800000000").await;
-    browser.click("button", "Find").await;
+    let code = code.to_lowercase();
+    find_booking(&browser, &code, "13800000000").await;
     browser
         .wait_text("Not found: check the booking code and mobile number.")
         .await;
-    browser.fill("Mobile number", "13900139000").await;
-    browser.click("button", "Find").await;
+    find_booking(&browser, &code, "13900139000").await;
     browser.wait_text("You're booked").await;
     assert_eq!(status_on_page(&browser).await, "Confirmed");
     browser.close().await;
@@ -217,22 +143,11 @@ async fn citizen_books_in_english_and_finds_it_from_another_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellation() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 2, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 2, None).await;
     // Someone else takes both places through the API.
-    let http = reqwest::Client::new();
-    let taken: serde_json::Value = http
-        .post(format!("{}/api/v1/bookings", server.url))
-        .json(&serde_json::json!({"session_id": f.session, "name": "赵六", "phone": "13600136000", "adults": 2, "children": 0, "consent": true}))
-        .send()
-        .await
-        .expect("book")
-        .json()
-        .await
-        .expect("json");
+    let taken = server.book(f.session, "赵六", "13600136000", 2, 0).await;
     assert_eq!(taken["status"], "confirmed");
 
     browser
@@ -241,21 +156,18 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
     browser.wait_text("已约满").await;
     browser.click("link", "排队候补 上午场").await;
     browser.wait_text("本场已约满").await;
-    browser.fill("姓名", "钱七").await;
-    browser.fill("手机号码", "13700137000").await;
-    browser.tick("我已阅读并同意隐私说明").await;
-    browser.click("button", "提交预约").await;
+    browser.submit_booking("钱七", "13700137000").await;
     browser.wait_text("已进入候补").await;
     assert!(status_on_page(&browser).await.contains("候补位次 1"));
 
     // The other holder cancels; on reload this booking is confirmed.
-    let cancelled = http
-        .post(format!("{}/api/v1/bookings/cancel", server.url))
-        .json(&serde_json::json!({"code": taken["code"], "phone": "13600136000"}))
-        .send()
-        .await
-        .expect("cancel");
-    assert_eq!(cancelled.status(), 200);
+    let (cancelled, _) = server
+        .post(
+            "/api/v1/bookings/cancel",
+            &serde_json::json!({"code": taken["code"], "phone": "13600136000"}),
+        )
+        .await;
+    assert_eq!(cancelled, 200);
     browser.client.refresh().await.expect("reload");
     browser.wait_text("预约成功").await;
     assert_eq!(status_on_page(&browser).await, "已确认");
@@ -264,37 +176,24 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cloud_classroom_link_appears_only_after_booking() {
-    let Some(browser) = open_browser().await else {
+    let link = "https://live.example.cn/labday/secret-room";
+    let Some((browser, server, f)) =
+        open_with_fixture(SessionFormat::CloudClassroom, 100, Some(link)).await
+    else {
         return;
     };
-    let server = start_server(false).await;
-    let link = "https://live.example.cn/labday/secret-room";
-    let f = fixture(&server, SessionFormat::CloudClassroom, 100, Some(link)).await;
 
     browser
         .open(&server, &format!("/activities/{}", f.activity))
         .await;
     browser.wait_text("云课堂").await;
-    assert!(!browser
-        .client
-        .source()
-        .await
-        .expect("source")
-        .contains("secret-room"));
+    assert!(source_hides(&browser, "secret-room").await);
     browser
         .open(&server, &format!("/sessions/{}/book", f.session))
         .await;
     browser.wait_text("填写预约信息").await;
-    assert!(!browser
-        .client
-        .source()
-        .await
-        .expect("source")
-        .contains("secret-room"));
-    browser.fill("姓名", "孙八").await;
-    browser.fill("手机号码", "13500135000").await;
-    browser.tick("我已阅读并同意隐私说明").await;
-    browser.click("button", "提交预约").await;
+    assert!(source_hides(&browser, "secret-room").await);
+    browser.submit_booking("孙八", "13500135000").await;
     browser.wait_text("预约成功").await;
     let join = browser.wait_css("[data-testid=join-link]").await;
     assert_eq!(
@@ -318,24 +217,28 @@ async fn the_privacy_notice_states_the_configured_retention() {
     .await;
     let f = fixture(&server, SessionFormat::Demo, 20, None).await;
 
-    browser
-        .open(&server, &format!("/sessions/{}/book", f.session))
-        .await;
-    browser
-        .wait_text("活动结束 45 天后自动删除您的姓名和号码")
-        .await;
-    browser
-        .wait_text("号码带密钥哈希值在活动结束 91 天后删除")
-        .await;
-    browser
-        .open(&server, &format!("/sessions/{}/book?lang=en", f.session))
-        .await;
-    browser
-        .wait_text("erased automatically 45 days after the session")
-        .await;
-    browser
-        .wait_text("is deleted 91 days after the session")
-        .await;
+    for (lang, sentences) in [
+        (
+            "",
+            [
+                "活动结束 45 天后自动删除您的姓名和号码",
+                "号码带密钥哈希值在活动结束 91 天后删除",
+            ],
+        ),
+        (
+            "?lang=en",
+            [
+                "erased automatically 45 days after the session",
+                "is deleted 91 days after the session",
+            ],
+        ),
+    ] {
+        let path = format!("/sessions/{}/book{lang}", f.session);
+        browser.open(&server, &path).await;
+        for sentence in sentences {
+            browser.wait_text(sentence).await;
+        }
+    }
     let body = browser.body_text().await;
     assert!(
         !body.contains("30 days") && !body.contains('{'),

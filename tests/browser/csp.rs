@@ -2,7 +2,7 @@
 //! inline boot and loader scripts are allowed by hash), the app works without anything
 //! being reported as a violation, and a script injected into the page is refused.
 
-use crate::support::{open_browser, start_server, Journey};
+use crate::support::{open_with_server, Journey};
 use serde_json::Value;
 
 /// Starts recording violations from now on (the page's own listener).
@@ -42,31 +42,29 @@ async fn violations(browser: &Journey) -> Vec<String> {
         .collect()
 }
 
-async fn script(browser: &Journey, js: &str) -> Value {
-    browser.client.execute(js, vec![]).await.expect("script")
+async fn assert_no_violations(browser: &Journey, what: &str) {
+    let seen = violations(browser).await;
+    assert!(seen.is_empty(), "{what} violates its CSP: {seen:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_runs_under_its_csp_and_an_injected_script_does_not() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server)) = open_with_server(true).await else {
         return;
     };
-    let server = start_server(true).await;
 
     // The inline boot script ran (it turns `?elder=1` into the elder class) and the inline
     // loader started the WebAssembly app (`open` waits for its header).
     browser.open(&server, "/?elder=1").await;
     browser.wait_text("近期开放活动").await;
     assert_eq!(
-        script(
-            &browser,
-            "return document.documentElement.classList.contains('elder');"
-        )
-        .await,
+        browser
+            .js("return document.documentElement.classList.contains('elder');")
+            .await,
         Value::Bool(true),
         "the inline boot script ran"
     );
-    script(&browser, LISTEN).await;
+    browser.js(LISTEN).await;
 
     // Using the app: another language, an activity's page.
     browser.click("button", "Switch to English").await;
@@ -80,21 +78,16 @@ async fn the_app_runs_under_its_csp_and_an_injected_script_does_not() {
         .await
         .expect("opens the activity");
     browser.wait_css("h1").await;
-    let seen = violations(&browser).await;
-    assert!(
-        seen.is_empty(),
-        "the app itself violates its CSP: {seen:#?}"
-    );
+    assert_no_violations(&browser, "the app itself").await;
 
     // An injected inline script is refused, and reported.
-    script(
-        &browser,
+    browser.js(
         "var s = document.createElement('script'); s.textContent = 'window.__injected = true;'; \
          document.head.appendChild(s); return true;",
     )
     .await;
     assert_eq!(
-        script(&browser, "return window.__injected === true;").await,
+        browser.js("return window.__injected === true;").await,
         Value::Bool(false),
         "an injected script must not run"
     );
@@ -111,10 +104,6 @@ async fn the_app_runs_under_its_csp_and_an_injected_script_does_not() {
         .await
         .expect("navigates");
     browser.wait_css("input[type=password]").await;
-    let seen = violations(&browser).await;
-    assert!(
-        seen.is_empty(),
-        "the staff console violates its CSP: {seen:#?}"
-    );
+    assert_no_violations(&browser, "the staff console").await;
     browser.close().await;
 }

@@ -2,8 +2,7 @@
 //! one script tag; the booking journey works inside the iframe and the frame's height
 //! follows its content. A portal that is not allowed cannot frame the app.
 
-use crate::booking::fixture;
-use crate::support::{open_browser, start_server_with, Journey};
+use crate::support::{fixture, open_browser, start_server_with, Journey, TestServer};
 use fantoccini::Locator;
 use labday_domain::SessionFormat;
 use labday_server::embedding::PortalOrigins;
@@ -28,37 +27,62 @@ async fn portal(labday: String, activity: i64, listener: tokio::net::TcpListener
     origin
 }
 
-async fn frame_height(browser: &Journey) -> f64 {
+/// A server (no demo data, the fixture activity) that allows one portal, `allowed` (`None`:
+/// the demo portal started here), and the demo portal embedding that activity; returns the
+/// server, the activity and the portal's origin.
+async fn serve_portal(allowed: Option<&str>) -> (TestServer, i64, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let portal_origin = format!("http://{}", listener.local_addr().expect("addr"));
+    let allowed = allowed.map_or_else(|| portal_origin.clone(), str::to_owned);
+    let server =
+        start_server_with(false, |c| c.portal_origins = PortalOrigins(vec![allowed])).await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let origin = portal(server.url.clone(), f.activity, listener).await;
+    assert_eq!(origin, portal_origin);
+    (server, f.activity, origin)
+}
+
+/// The `Access-Control-Allow-Origin` the API answers a call from `origin` with.
+async fn cors_grant(server: &TestServer, origin: &str) -> Option<String> {
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/v1/health", server.url))
+        .header("Origin", origin)
+        .send()
+        .await
+        .expect("health");
+    answer
+        .headers()
+        .get("access-control-allow-origin")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Opens the portal's page and waits for its labday iframe.
+async fn visit_portal(browser: &Journey, origin: &str) -> fantoccini::elements::Element {
     browser
         .client
-        .execute(
-            "return document.querySelector('iframe').getBoundingClientRect().height;",
-            vec![],
-        )
+        .goto(&format!("{origin}/"))
         .await
-        .expect("height")
+        .expect("portal");
+    browser.wait_css("iframe").await
+}
+
+async fn frame_height(browser: &Journey) -> f64 {
+    browser
+        .js("return document.querySelector('iframe').getBoundingClientRect().height;")
+        .await
         .as_f64()
         .expect("number")
 }
 
 /// Content height inside the frame (entered and left again here).
 async fn content_height(browser: &Journey) -> f64 {
-    browser
-        .client
-        .find(Locator::Css("iframe"))
-        .await
-        .expect("iframe")
-        .enter_frame()
-        .await
-        .expect("enter");
+    browser.enter_iframe().await;
     let h = browser
-        .client
-        .execute(
-            "return Math.ceil(document.body.getBoundingClientRect().height);",
-            vec![],
-        )
+        .js("return Math.ceil(document.body.getBoundingClientRect().height);")
         .await
-        .expect("height")
         .as_f64()
         .expect("number");
     browser.enter_parent().await;
@@ -87,47 +111,16 @@ async fn booking_works_inside_a_portal_iframe_whose_height_follows_the_content()
     let Some(browser) = open_browser().await else {
         return;
     };
-    let portal_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let portal_origin = format!("http://{}", portal_listener.local_addr().expect("addr"));
-    let server = start_server_with(false, |c| {
-        c.portal_origins = PortalOrigins(vec![portal_origin.clone()])
-    })
-    .await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
-    let origin = portal(server.url.clone(), f.activity, portal_listener).await;
-    assert_eq!(origin, portal_origin);
+    let (server, _, origin) = serve_portal(None).await;
 
     // CORS: the allowed portal may call the API; another origin gets no grant.
-    let http = reqwest::Client::new();
-    let allowed = http
-        .get(format!("{}/api/v1/health", server.url))
-        .header("Origin", &portal_origin)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        allowed
-            .headers()
-            .get("access-control-allow-origin")
-            .and_then(|v| v.to_str().ok()),
-        Some(portal_origin.as_str())
+        cors_grant(&server, &origin).await.as_deref(),
+        Some(origin.as_str())
     );
-    let other = http
-        .get(format!("{}/api/v1/health", server.url))
-        .header("Origin", "http://evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert!(other.headers().get("access-control-allow-origin").is_none());
+    assert!(cors_grant(&server, "http://evil.example").await.is_none());
 
-    browser
-        .client
-        .goto(&format!("{origin}/"))
-        .await
-        .expect("portal");
-    let frame = browser.wait_css("iframe").await;
+    let frame = visit_portal(&browser, &origin).await;
     frame.enter_frame().await.expect("into the frame");
     browser.wait_text("食品实验室开放日").await;
     browser.enter_parent().await;
@@ -137,29 +130,15 @@ async fn booking_works_inside_a_portal_iframe_whose_height_follows_the_content()
         (activity_height - 640.0).abs() > 1.0,
         "resized to the content: {activity_height}"
     );
-    browser
-        .client
-        .find(Locator::Css("iframe"))
-        .await
-        .unwrap()
-        .enter_frame()
-        .await
-        .unwrap();
+    browser.enter_iframe().await;
     browser.wait_text("食品实验室开放日").await;
     let embed = browser
-        .client
-        .execute(
-            "return document.documentElement.classList.contains('embed')",
-            vec![],
-        )
-        .await
-        .unwrap();
+        .js("return document.documentElement.classList.contains('embed')")
+        .await;
     assert_eq!(embed, serde_json::json!(true), "embed mode: no site header");
     let primary = browser
-        .client
-        .execute("return getComputedStyle(document.documentElement).getPropertyValue('--primary').trim()", vec![])
-        .await
-        .unwrap();
+        .js("return getComputedStyle(document.documentElement).getPropertyValue('--primary').trim()")
+        .await;
     assert_eq!(
         primary,
         serde_json::json!("#b3261e"),
@@ -167,19 +146,10 @@ async fn booking_works_inside_a_portal_iframe_whose_height_follows_the_content()
     );
     browser.click("link", "预约 上午场").await;
     browser.wait_text("填写预约信息").await;
-    browser.fill("姓名", "郑十一").await;
-    browser.fill("手机号码", "13800138011").await;
-    browser.tick("我已阅读并同意隐私说明").await;
+    browser.fill_booking("郑十一", "13800138011").await;
     browser.enter_parent().await;
     let form_height = wait_fitted(&browser).await;
-    browser
-        .client
-        .find(Locator::Css("iframe"))
-        .await
-        .unwrap()
-        .enter_frame()
-        .await
-        .unwrap();
+    browser.enter_iframe().await;
     browser.click("button", "提交预约").await;
     browser.wait_text("预约成功").await;
     browser.wait_css("[data-testid=booking-code]").await;
@@ -197,17 +167,9 @@ async fn a_portal_that_is_not_allowed_cannot_frame_the_app() {
     let Some(browser) = open_browser().await else {
         return;
     };
-    let server = start_server_with(false, |c| {
-        c.portal_origins = PortalOrigins(vec!["https://www.jiangxi.gov.cn".into()])
-    })
-    .await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let origin = portal(server.url.clone(), f.activity, listener).await;
+    let (server, activity, origin) = serve_portal(Some("https://www.jiangxi.gov.cn")).await;
 
-    let csp = reqwest::get(format!("{}/activities/{}", server.url, f.activity))
+    let csp = reqwest::get(format!("{}/activities/{activity}", server.url))
         .await
         .unwrap();
     let csp = csp
@@ -221,12 +183,7 @@ async fn a_portal_that_is_not_allowed_cannot_frame_the_app() {
         "{csp}"
     );
 
-    browser
-        .client
-        .goto(&format!("{origin}/"))
-        .await
-        .expect("portal");
-    let frame = browser.wait_css("iframe").await;
+    let frame = visit_portal(&browser, &origin).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     frame.enter_frame().await.expect("frame");
     let mounted = browser.client.find(Locator::Css("header.top")).await;

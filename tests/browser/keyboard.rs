@@ -1,17 +1,14 @@
 //! A booking made with the keyboard alone: no clicks anywhere.
 
-use crate::booking::fixture;
-use crate::support::{open_browser, start_server};
+use crate::support::open_with_fixture;
 use fantoccini::key::Key;
 use labday_domain::SessionFormat;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_can_be_made_with_the_keyboard_alone() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
 
     browser
         .open(&server, &format!("/activities/{}", f.activity))
@@ -30,12 +27,7 @@ async fn a_booking_can_be_made_with_the_keyboard_alone() {
     browser.tab_to("提交预约").await;
     browser.press(Key::Enter).await;
     browser.wait_text("预约成功").await;
-    let code = browser
-        .wait_css("[data-testid=booking-code]")
-        .await
-        .text()
-        .await
-        .expect("code");
+    let code = browser.text_of("[data-testid=booking-code]").await;
     assert_eq!(code.len(), 9, "code shown as XXXX-XXXX: {code}");
     browser.close().await;
 }

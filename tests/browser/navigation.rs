@@ -2,30 +2,24 @@
 //! Forward work, filters stay in the address, a link into another journey loads that
 //! journey's bundle, and an unknown address says so (without reloading forever).
 
-use crate::booking::fixture;
-use crate::support::{open_browser, start_server, Journey};
+use crate::support::{open_with_fixture, Journey};
 use labday_domain::SessionFormat;
 use serde_json::Value;
 
-async fn js(browser: &Journey, script: &str) -> Value {
-    browser
-        .client
-        .execute(script, vec![])
-        .await
-        .expect("run a script in the page")
-}
-
 /// Marks the document; the mark survives in-app navigation and is gone after a page load.
 async fn mark(browser: &Journey) {
-    js(browser, "window.__sameDocument = true; return null;").await;
+    browser
+        .js("window.__sameDocument = true; return null;")
+        .await;
 }
 
 async fn same_document(browser: &Journey) -> bool {
-    js(browser, "return window.__sameDocument === true;").await == Value::Bool(true)
+    browser.js("return window.__sameDocument === true;").await == Value::Bool(true)
 }
 
 async fn path(browser: &Journey) -> String {
-    js(browser, "return location.pathname + location.search;")
+    browser
+        .js("return location.pathname + location.search;")
         .await
         .as_str()
         .unwrap_or_default()
@@ -34,24 +28,20 @@ async fn path(browser: &Journey) -> String {
 
 /// Which bundle's script this document runs.
 async fn bundle(browser: &Journey) -> String {
-    js(
-        browser,
-        "var s = document.querySelector('script[type=module]'); \
-         return s ? (s.textContent.match(/'([^']+\\.js)'/) || [,''])[1] : '';",
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
+    browser
+        .js("var s = document.querySelector('script[type=module]'); \
+         return s ? (s.textContent.match(/'([^']+\\.js)'/) || [,''])[1] : '';")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_back_and_forward_and_journeys_across_bundles() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
 
     browser.open(&server, "/").await;
     browser.wait_css("li.card a").await;
@@ -67,12 +57,7 @@ async fn links_back_and_forward_and_journeys_across_bundles() {
     assert_eq!(path(&browser).await, "/?category=lab_open_day");
 
     // A card opens the activity in the same document.
-    browser
-        .wait_css("li.card a")
-        .await
-        .click()
-        .await
-        .expect("open the activity card");
+    browser.click_css("li.card a").await;
     browser.wait_text("请勿触碰仪器。").await;
     assert_eq!(path(&browser).await, format!("/activities/{}", f.activity));
     assert!(same_document(&browser).await, "no reload inside a journey");
@@ -81,11 +66,9 @@ async fn links_back_and_forward_and_journeys_across_bundles() {
     browser.client.back().await.expect("back");
     browser.wait_text("近期开放活动").await;
     assert_eq!(path(&browser).await, "/?category=lab_open_day");
-    let category = js(
-        &browser,
-        "return document.getElementById('filter-category').value;",
-    )
-    .await;
+    let category = browser
+        .js("return document.getElementById('filter-category').value;")
+        .await;
     assert_eq!(category, Value::String("lab_open_day".into()));
     browser.client.forward().await.expect("forward");
     browser.wait_text("请勿触碰仪器。").await;

@@ -4,10 +4,8 @@
 //! and sees the right judgement and the screening notice; the public board counts them.
 
 use crate::accessibility::axe_source;
-use crate::booking::fixture;
 use crate::staff::{audit, sign_in};
-use crate::support::{open_browser, Journey};
-use labday_domain::staff::Role;
+use crate::support::{open_with_fixture, Journey};
 use labday_domain::SessionFormat;
 
 /// Types into the field with this DOM id (rows of the form share their labels).
@@ -20,13 +18,8 @@ async fn type_into(browser: &Journey, id: &str, text: &str) {
 /// Tests listed on the staff bench for one sample.
 async fn tests_listed(browser: &Journey, code: &str) -> usize {
     browser
-        .client
-        .find_all(fantoccini::Locator::Css(&format!(
-            "li[data-code='{code}'] li.test"
-        )))
+        .count(&format!("li[data-code='{code}'] li.test"))
         .await
-        .map(|found| found.len())
-        .unwrap_or(0)
 }
 
 /// Enters an enzyme reading for one sample and waits until the bench lists it: the
@@ -35,11 +28,8 @@ async fn enzyme_result(browser: &Journey, code: &str, percent: &str) {
     let before = tests_listed(browser, code).await;
     type_into(browser, &format!("reading-{code}"), percent).await;
     browser
-        .wait_css(&format!("li[data-code='{code}'] form button[type=submit]"))
-        .await
-        .click()
-        .await
-        .expect("saves");
+        .click_css(&format!("li[data-code='{code}'] form button[type=submit]"))
+        .await;
     browser
         .wait_text(&format!("已保存: {}", display(code)))
         .await;
@@ -54,31 +44,30 @@ async fn enzyme_result(browser: &Journey, code: &str, percent: &str) {
     }
 }
 
+/// Looks a sample up on "my bookings" with the last four digits of its phone (sent with
+/// Enter from that field).
+async fn look_up_with(browser: &Journey, last4: &str) {
+    browser.fill("手机号后 4 位", last4).await;
+    browser
+        .wait_css("#sample-last4")
+        .await
+        .send_keys("\u{E007}")
+        .await
+        .expect("Enter");
+}
+
 fn display(code: &str) -> String {
     format!("{}-{}", &code[..4], &code[4..])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_them() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::QuickTest, 40, None).await
+    else {
         return;
     };
-    let server = crate::support::start_server(false).await;
-    let f = fixture(&server, SessionFormat::QuickTest, 40, None).await;
-    let org = server
-        .storage
-        .session_organisation(f.session)
-        .await
-        .unwrap()
-        .unwrap();
     server
-        .add_staff(
-            "food-lab",
-            "食品院 王工",
-            "quick-test-2026",
-            Role::LabStaff,
-            Some(org),
-        )
+        .add_lab_staff(f.session, "food-lab", "食品院 王工", "quick-test-2026")
         .await;
     let axe = axe_source();
 
@@ -139,14 +128,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     }
     assert_eq!(codes.len(), 2, "two labels: {codes:?}");
     assert_eq!(
-        browser
-            .client
-            .find_all(fantoccini::Locator::Css(
-                "[data-testid=sample-label] svg.qr"
-            ))
-            .await
-            .unwrap()
-            .len(),
+        browser.count("[data-testid=sample-label] svg.qr").await,
         2,
         "each label has its QR code"
     );
@@ -209,27 +191,11 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     browser.open(&server, "/my").await;
     browser.wait_text("我的样品").await;
     browser.fill("样品码", &display(&spinach)).await;
-    browser.fill("手机号后 4 位", "9999").await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css("#sample-last4"))
-        .await
-        .unwrap()
-        .send_keys("\u{E007}")
-        .await
-        .unwrap();
+    look_up_with(&browser, "9999").await;
     browser
         .wait_text("未找到：请检查样品码和手机号后 4 位。")
         .await;
-    browser.fill("手机号后 4 位", "9000").await;
-    browser
-        .client
-        .find(fantoccini::Locator::Css("#sample-last4"))
-        .await
-        .unwrap()
-        .send_keys("\u{E007}")
-        .await
-        .unwrap();
+    look_up_with(&browser, "9000").await;
     browser.wait_text("判定: 阴性").await;
     browser.wait_text("本次快检未发现农药残留超标。").await;
     browser
@@ -267,12 +233,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         ["合计", "2", "1", "0", "1"],
         "tested, negative, suspicious, positive"
     );
-    let board = browser
-        .wait_css("[data-testid=sample-board]")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let board = browser.text_of("[data-testid=sample-board]").await;
     assert!(board.contains("菠菜") && board.contains("芹菜"), "{board}");
     assert!(!board.contains("王") && !board.contains("9000"), "{board}");
     audit(&browser, &axe, "activity page with board").await;

@@ -3,67 +3,39 @@
 //! wrong-session code refused, exports the roster, and signs out.
 
 use crate::accessibility::{axe_source, violations};
-use crate::booking::fixture;
-use crate::support::{open_browser, start_server};
+use crate::support::{fixture, open_browser_at, open_with_fixture, start_server, Journey};
 use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_staff_check_visitors_in_and_export_the_roster() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
     let other = fixture(&server, SessionFormat::Visit, 20, None).await;
-    let org = server
-        .storage
-        .session_organisation(f.session)
-        .await
-        .unwrap()
-        .unwrap();
     server
-        .add_staff(
-            "lab-food",
-            "食品院 张工",
-            "open-day-2026",
-            Role::LabStaff,
-            Some(org),
-        )
+        .add_lab_staff(f.session, "lab-food", "食品院 张工", "open-day-2026")
         .await;
-    let http = reqwest::Client::new();
     let mut codes = Vec::new();
     for (session, phone, adults) in [
         (f.session, "13800138020", 2),
         (f.session, "13800138021", 1),
         (other.session, "13800138022", 1),
     ] {
-        let v: serde_json::Value = http
-            .post(format!("{}/api/v1/bookings", server.url))
-            .json(&serde_json::json!({"session_id": session, "name": format!("访客{phone}"), "phone": phone, "adults": adults, "children": 0, "consent": true}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        codes.push(v["code"].as_str().unwrap().to_owned());
+        let name = format!("访客{phone}");
+        let booked = server.book(session, &name, phone, adults, 0).await;
+        codes.push(booked["code"].as_str().unwrap().to_owned());
     }
 
     let axe = axe_source();
     browser.open(&server, "/staff/").await;
     browser.wait_text("工作人员登录").await;
-    if let Some(axe) = &axe {
-        let found = violations(&browser, axe).await;
-        assert!(found.is_empty(), "sign-in page: {found:?}");
-    }
+    audit(&browser, &axe, "sign-in page").await;
     browser.fill("用户名", "lab-food").await;
     browser.fill("密码", "wrong-password").await;
     browser.click("button", "登录").await;
     browser.wait_text("用户名或密码错误。").await;
-    browser.fill("密码", "open-day-2026").await;
-    browser.click("button", "登录").await;
-    browser.wait_text("食品院 张工").await;
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
 
     browser
         .open(&server, &format!("/staff/sessions/{}", f.session))
@@ -83,10 +55,7 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.click("button", "签到").await;
     browser.wait_text("该预约不属于本场次。").await;
 
-    if let Some(axe) = &axe {
-        let found = violations(&browser, axe).await;
-        assert!(found.is_empty(), "roster page: {found:?}");
-    }
+    audit(&browser, &axe, "roster page").await;
     let roster = server.storage.roster(f.session).await.unwrap();
     assert!(roster
         .iter()
@@ -120,38 +89,23 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_organiser_sees_the_figures_for_the_written_summary() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
     server
         .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
         .await;
-    let http = reqwest::Client::new();
     for (phone, adults, children) in [("13800138030", 2, 1), ("13800138031", 1, 0)] {
-        let r = http
-            .post(format!("{}/api/v1/bookings", server.url))
-            .json(&serde_json::json!({"session_id": f.session, "name": "访客", "phone": phone, "adults": adults, "children": children, "consent": true}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        server
+            .book(f.session, "访客", phone, adults, children)
+            .await;
     }
 
     browser.open(&server, "/staff/").await;
-    browser.fill("用户名", "chief").await;
-    browser.fill("密码", "province-2026").await;
-    browser.click("button", "登录").await;
-    browser.wait_text("省局 李处").await;
+    sign_in(&browser, "chief", "province-2026", "省局 李处").await;
     browser.click("link", "活动总结").await;
     browser.wait_text("活动总结数据").await;
-    let overall = browser
-        .wait_css("[data-testid=overall]")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let overall = browser.text_of("[data-testid=overall]").await;
     let overall: Vec<&str> = overall.lines().map(str::trim).collect();
     let value_of = |label: &str| {
         overall
@@ -172,41 +126,21 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
         .await
         .unwrap();
     assert_eq!(csv.as_deref(), Some("/api/v1/staff/summary.csv"));
-    if let Some(axe) = axe_source() {
-        let found = violations(&browser, &axe).await;
-        assert!(found.is_empty(), "summary page: {found:?}");
-    }
+    audit(&browser, &axe_source(), "summary page").await;
     browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
-    let org = server
-        .storage
-        .session_organisation(f.session)
-        .await
-        .unwrap()
-        .unwrap();
     server
-        .add_staff(
-            "lab-food",
-            "食品院 王工",
-            "open-day-2026",
-            Role::LabStaff,
-            Some(org),
-        )
+        .add_lab_staff(f.session, "lab-food", "食品院 王工", "open-day-2026")
         .await;
 
     browser.open(&server, "/staff/").await;
-    browser.fill("用户名", "lab-food").await;
-    browser.fill("密码", "open-day-2026").await;
-    browser.click("button", "登录").await;
-    browser.wait_text("食品院 王工").await;
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 王工").await;
     browser.select("选择活动", &f.activity.to_string()).await;
     browser.wait_text("批量生成场次").await;
     browser.fill("场次名称", "周间参观").await;
@@ -216,31 +150,19 @@ async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
     browser.click("button", "预览").await;
     browser.wait_text("将生成场次数").await;
     // Seven days hold five weekdays; 09:00–12:00 in 60-minute slots with 30-minute gaps: two a day.
-    let count = browser
-        .wait_css("[data-testid=series-count]")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let count = browser.text_of("[data-testid=series-count]").await;
     assert_eq!(count, "将生成场次数: 10");
-    let before = server
-        .storage
-        .activity(f.activity, chrono::Utc::now())
-        .await
-        .unwrap()
-        .unwrap()
-        .sessions
-        .len();
-    assert_eq!(before, 1, "the preview saved nothing");
+    let sessions = || async {
+        let stored = server
+            .storage
+            .activity(f.activity, chrono::Utc::now())
+            .await;
+        stored.unwrap().unwrap().sessions
+    };
+    assert_eq!(sessions().await.len(), 1, "the preview saved nothing");
     browser.click("button", "确认生成").await;
     browser.wait_text("已生成场次数: 10").await;
-    let after = server
-        .storage
-        .activity(f.activity, chrono::Utc::now())
-        .await
-        .unwrap()
-        .unwrap()
-        .sessions;
+    let after = sessions().await;
     assert_eq!(after.len(), 11);
     assert!(after
         .iter()
@@ -258,7 +180,7 @@ const TINY_PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-pub(crate) async fn audit(browser: &crate::support::Journey, axe: &Option<String>, page: &str) {
+pub(crate) async fn audit(browser: &Journey, axe: &Option<String>, page: &str) {
     if let Some(axe) = axe {
         let found = violations(browser, axe).await;
         assert!(found.is_empty(), "{page}: {found:?}");
@@ -266,12 +188,7 @@ pub(crate) async fn audit(browser: &crate::support::Journey, axe: &Option<String
 }
 
 /// Signs in on the console's front page and waits for the account's name.
-pub(crate) async fn sign_in(
-    browser: &crate::support::Journey,
-    username: &str,
-    password: &str,
-    shown: &str,
-) {
+pub(crate) async fn sign_in(browser: &Journey, username: &str, password: &str, shown: &str) {
     browser.fill("用户名", username).await;
     browser.fill("密码", password).await;
     browser.click("button", "登录").await;
@@ -285,17 +202,10 @@ pub(crate) async fn sign_in(
 /// every one of those actions in the audit log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organiser_and_lab_staff_run_an_event_from_the_console() {
-    let Some(browser) = open_browser().await else {
+    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
         return;
     };
-    let server = start_server(false).await;
-    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
-    let org = server
-        .storage
-        .session_organisation(f.session)
-        .await
-        .unwrap()
-        .unwrap();
+    let org = server.organisation_of(f.session).await;
     server
         .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
         .await;
@@ -369,15 +279,7 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
         .find(|a| a.draft.title.zh == "电磁兼容实验室开放日")
         .expect("the activity was saved");
     let session = activity.sessions[0].id;
-    let booked: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/bookings", server.url))
-        .json(&serde_json::json!({"session_id": session, "name": "访客 周", "phone": "13800138050", "adults": 2, "children": 1, "consent": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let booked = server.book(session, "访客 周", "13800138050", 2, 1).await;
     let code = booked["code"].as_str().expect("booked").to_owned();
     browser.click("button", "刷新").await;
     browser.wait_text("已预约 3/20 人").await;
@@ -421,15 +323,7 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     browser.click("button", "确认取消场次").await;
     browser.wait_text("场次已取消，取消的预约数: 1").await;
     browser.wait_text("已预约 0/40 人 · 已取消").await;
-    let seen: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/bookings/lookup", server.url))
-        .json(&serde_json::json!({"code": code, "phone": "13800138050"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, seen) = server.lookup(&code, "13800138050").await;
     assert_eq!(seen["status"], "cancelled", "{seen}");
     browser.click("button", "退出登录").await;
     browser.wait_text("工作人员登录").await;
@@ -518,7 +412,7 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
 /// 320 px phone (wide tables scroll inside their own box).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
-    let Some(browser) = crate::support::open_browser_at((320, 640)).await else {
+    let Some(browser) = open_browser_at((320, 640)).await else {
         return;
     };
     let server = start_server(true).await;
@@ -541,20 +435,6 @@ async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
     browser.wait_text("Province bureau").await;
     let axe = axe_source();
     let mut problems = Vec::new();
-    let overflow = |browser: &crate::support::Journey| {
-        let client = browser.client.clone();
-        async move {
-            client
-                .execute(
-                    "return document.documentElement.scrollWidth - window.innerWidth;",
-                    vec![],
-                )
-                .await
-                .expect("measure")
-                .as_f64()
-                .unwrap_or(1.0)
-        }
-    };
     for (path, ready) in [
         ("/staff/", "Choose a session"),
         ("/staff/accounts", "New staff account"),
@@ -578,7 +458,7 @@ async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
                 .await;
             browser.wait_text("Upload a photo").await;
         }
-        let sideways = overflow(&browser).await;
+        let sideways = browser.sideways_overflow().await;
         if sideways > 0.0 {
             problems.push(format!("{path} scrolls sideways at 320 px by {sideways}"));
         }

@@ -1,10 +1,17 @@
-//! Helpers every journey reuses: start a server on a temporary database, open a page at a
-//! phone viewport, wait for the app, find things by role, label or text.
+//! Helpers every journey reuses: start a server on a temporary database with a fixture
+//! activity, book through the API as another phone would, open a page at a phone viewport,
+//! wait for the app, find things by role, label or text, run a script in the page.
 
+use chrono::Utc;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::schedule::SessionDraft;
+use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+use labday_domain::SessionFormat;
 use labday_server::config::Config;
-use labday_server::storage::Storage;
+use labday_server::storage::{NewActivity, NewOrganisation, Storage};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -66,6 +73,157 @@ impl TestServer {
             .expect("storage")
             .expect("a new username");
     }
+
+    /// The organisation a session belongs to.
+    pub async fn organisation_of(&self, session: i64) -> i64 {
+        self.storage
+            .session_organisation(session)
+            .await
+            .expect("storage")
+            .expect("a known session")
+    }
+
+    /// Creates a lab-staff account of the organisation holding `session`; returns that
+    /// organisation.
+    pub async fn add_lab_staff(
+        &self,
+        session: i64,
+        username: &str,
+        display_name: &str,
+        password: &str,
+    ) -> i64 {
+        let org = self.organisation_of(session).await;
+        let role = labday_domain::staff::Role::LabStaff;
+        self.add_staff(username, display_name, password, role, Some(org))
+            .await;
+        org
+    }
+
+    /// POSTs `body` to the API as another client would; returns the status and the answer.
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", self.url))
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Books through the API, as someone on another phone would; asserts it was taken
+    /// (201) and returns the answer.
+    pub async fn book(
+        &self,
+        session: i64,
+        name: &str,
+        phone: &str,
+        adults: u32,
+        children: u32,
+    ) -> Value {
+        let (status, booked) = self
+            .post(
+                "/api/v1/bookings",
+                &json!({"session_id": session, "name": name, "phone": phone, "adults": adults, "children": children, "consent": true}),
+            )
+            .await;
+        assert_eq!(status, 201, "booking {phone}: {booked}");
+        booked
+    }
+
+    /// What the API says of a booking, asked with its code and phone.
+    pub async fn lookup(&self, code: &str, phone: &str) -> (u16, Value) {
+        self.post(
+            "/api/v1/bookings/lookup",
+            &json!({"code": code, "phone": phone}),
+        )
+        .await
+    }
+}
+
+/// The fixture activity and its one session.
+pub struct Fixture {
+    pub activity: i64,
+    pub session: i64,
+}
+
+/// One activity with one session starting in two days, booking open now.
+pub async fn fixture(
+    server: &TestServer,
+    format: SessionFormat,
+    capacity: u32,
+    join_link: Option<&str>,
+) -> Fixture {
+    let now = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES);
+    let org = server
+        .storage
+        .add_organisation(NewOrganisation {
+            name: Localised::new("食品检验检测研究院", "Food Testing Institute"),
+            city: Localised::new("南昌", "Nanchang"),
+            address: Localised::new("南昌市测试路 1 号", "1 Test Road, Nanchang"),
+            contact: "0791-0000".into(),
+            utc_offset_minutes: SHANGHAI_OFFSET_MINUTES,
+        })
+        .await
+        .expect("org");
+    let activity = server
+        .storage
+        .add_activity(NewActivity {
+            organisation_id: org,
+            kind: ActivityKind::LabOpenDay,
+            title: Localised::new("食品实验室开放日", "Food lab open day"),
+            description: Localised::new("参观食品实验室。", "Tour the food lab."),
+            safety_notes: Localised::new("请勿触碰仪器。", "Do not touch equipment."),
+            starts_on: now.date(),
+            ends_on: now.date() + chrono::Duration::days(3),
+        })
+        .await
+        .expect("activity");
+    let starts_at = (now + chrono::Duration::days(2))
+        .date()
+        .and_hms_opt(9, 30, 0)
+        .expect("time");
+    let session = server
+        .storage
+        .add_session(
+            activity,
+            SessionDraft {
+                format,
+                title: Localised::new("上午场", "Morning tour"),
+                place: Localised::new("一楼大厅", "Ground-floor lobby"),
+                join_link: join_link.map(str::to_owned),
+                starts_at,
+                ends_at: starts_at + chrono::Duration::minutes(90),
+                capacity,
+                per_booking_limit: 4,
+                booking_opens_at: now - chrono::Duration::days(1),
+                booking_closes_at: starts_at - chrono::Duration::hours(1),
+                cancel_deadline: starts_at - chrono::Duration::hours(2),
+            },
+        )
+        .await
+        .expect("session");
+    Fixture { activity, session }
+}
+
+/// Where most journeys start: Chromium at a phone viewport, and a server without demo data
+/// holding one [`fixture`] session shaped by the arguments. `None` (skipped) as
+/// [`open_browser`] says.
+pub async fn open_with_fixture(
+    format: SessionFormat,
+    capacity: u32,
+    join_link: Option<&str>,
+) -> Option<(Journey, TestServer, Fixture)> {
+    let browser = open_browser().await?;
+    let server = start_server(false).await;
+    let f = fixture(&server, format, capacity, join_link).await;
+    Some((browser, server, f))
+}
+
+/// Chromium at a phone viewport and a server (`demo_data`: with the seeded activities).
+pub async fn open_with_server(demo_data: bool) -> Option<(Journey, TestServer)> {
+    let browser = open_browser().await?;
+    Some((browser, start_server(demo_data).await))
 }
 
 /// Starts the real server on a free port; `demo_data` loads the seeded activities.
@@ -220,6 +378,13 @@ fn xpath_literal(text: &str) -> String {
     }
 }
 
+/// Clicks `el`; `what` names it when it cannot be clicked.
+async fn click(el: Element, what: &str) {
+    el.click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {what}: {e}"));
+}
+
 impl Journey {
     /// Opens `path` and waits until the app has mounted its main region.
     pub async fn open(&self, server: &TestServer, path: &str) {
@@ -233,6 +398,70 @@ impl Journey {
     pub async fn wait_css(&self, css: &str) -> Element {
         self.wait_for(Locator::Css(css), &format!("element {css}"))
             .await
+    }
+
+    /// The text of the element `css` finds, once it is there.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.wait_css(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("no text in {css}: {e}"))
+    }
+
+    /// Clicks the element `css` finds, once it is there.
+    pub async fn click_css(&self, css: &str) {
+        click(self.wait_css(css).await, css).await;
+    }
+
+    /// How many elements `css` finds now (no waiting).
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("cannot query {css}: {e}"))
+            .len()
+    }
+
+    /// Runs `script` in the page (it `return`s its value).
+    pub async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script in the page failed: {e}"))
+    }
+
+    /// How far the page scrolls sideways (0 or less: it fits the viewport).
+    pub async fn sideways_overflow(&self) -> f64 {
+        self.js("return document.documentElement.scrollWidth - window.innerWidth;")
+            .await
+            .as_f64()
+            .unwrap_or(1.0)
+    }
+
+    /// Enters the page's (first) iframe.
+    pub async fn enter_iframe(&self) {
+        self.client
+            .find(Locator::Css("iframe"))
+            .await
+            .expect("an iframe")
+            .enter_frame()
+            .await
+            .expect("enters the iframe");
+    }
+
+    /// Fills the booking form (Chinese) for one adult with `name` and `phone`, consents,
+    /// and sends it.
+    pub async fn submit_booking(&self, name: &str, phone: &str) {
+        self.fill_booking(name, phone).await;
+        self.click("button", "提交预约").await;
+    }
+
+    /// Fills the booking form (Chinese) with `name` and `phone` and consents, unsent.
+    pub async fn fill_booking(&self, name: &str, phone: &str) {
+        self.fill("姓名", name).await;
+        self.fill("手机号码", phone).await;
+        self.tick("我已阅读并同意隐私说明").await;
     }
 
     /// Waits for `locator`; `what` names it when it never comes.
@@ -312,9 +541,7 @@ impl Journey {
 
     pub async fn click(&self, role: &str, name: &str) {
         let el = self.by_role_name(role, name).await;
-        el.click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {role} {name:?}: {e}"));
+        click(el, &format!("{role} {name:?}")).await;
     }
 
     pub async fn fill(&self, label: &str, text: &str) {
@@ -330,11 +557,7 @@ impl Journey {
 
     /// Ticks or clicks the control labelled `label` (a checkbox, say).
     pub async fn tick(&self, label: &str) {
-        self.by_label(label)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot tick {label:?}: {e}"));
+        click(self.by_label(label).await, &format!("{label:?}")).await;
     }
 
     /// Presses one key, wherever focus is (keyboard-only journeys).

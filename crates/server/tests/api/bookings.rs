@@ -1,7 +1,7 @@
 //! Booking rules over HTTP: validation, idempotency, duplicates, limits, windows, waiting
 //! list and promotion, cancellation deadline, no-show pause, retention.
 
-use crate::helpers::{now, Db, SessionSpec, TestApp};
+use crate::helpers::{now, Db, SessionSpec, StoredBooking, TestApp};
 use chrono::Duration;
 use serde_json::json;
 
@@ -60,16 +60,10 @@ async fn a_retried_request_with_the_same_key_books_once(db: Db) {
     let body = json!({"session_id": s, "name": "李四", "phone": "13700137000", "adults": 2, "children": 0, "consent": true});
     let mut codes = Vec::new();
     for _ in 0..3 {
-        let r = app
-            .http
-            .post(format!("{}/api/v1/bookings", app.url))
-            .header("Idempotency-Key", "retry-1")
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let v: serde_json::Value = r.json().await.unwrap();
+        let (status, v) = app
+            .post_with_key("/api/v1/bookings", "retry-1", &body)
+            .await;
+        assert_eq!(status, 201, "{v}");
         codes.push(v["code"].as_str().unwrap().to_owned());
     }
     assert!(
@@ -79,15 +73,10 @@ async fn a_retried_request_with_the_same_key_books_once(db: Db) {
     assert_eq!(app.confirmed_people_in_db(s).await, 2);
     // The same key with a different request is refused.
     let other = json!({"session_id": s, "name": "李四", "phone": "13700137000", "adults": 1, "children": 0, "consent": true});
-    let r = app
-        .http
-        .post(format!("{}/api/v1/bookings", app.url))
-        .header("Idempotency-Key", "retry-1")
-        .json(&other)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 409);
+    let (status, _) = app
+        .post_with_key("/api/v1/bookings", "retry-1", &other)
+        .await;
+    assert_eq!(status, 409);
 }
 
 async fn one_booking_per_phone_per_session_and_five_people_per_day(db: Db) {
@@ -218,11 +207,12 @@ async fn three_no_shows_pause_bookings(db: Db) {
     // As the server writes them: with the phone's keyed hash, which the rule reads.
     let hash = app.storage.keyed_hash().phone("13300133000");
     for i in 0..3 {
-        app.sql(&format!(
-            "INSERT INTO bookings (session_id, code, name, phone, phone_hash, adults, children, status, session_day, booked_at, consent_at) \
-             VALUES ({s}, 'NOSHOW{i}A', 'x', '13300133000', '{hash}', 1, 0, 'no_show', '{day}', '{day} 09:00:00', '{day} 09:00:00')"
-        ))
-        .await;
+        let code = format!("NOSHOW{i}A");
+        let row = StoredBooking {
+            phone_hash: Some(&hash),
+            ..StoredBooking::no_show(s, &code, "13300133000", day)
+        };
+        app.db.insert_booking(row).await;
     }
     let (status, err) = app.book(s, "13300133000", 1, 0).await;
     assert_eq!(

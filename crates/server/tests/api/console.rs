@@ -5,7 +5,9 @@
 //! Route-by-route authorisation is in `staff.rs`.
 
 use crate::helpers::{now, Db, SessionSpec};
-use crate::staff::{call, expect_call, sign_in, site, PASSWORD};
+use crate::staff::{
+    call, expect_call, get_as, parse, past_session_with_one_visitor_come, sign_in, site, PASSWORD,
+};
 use chrono::{Duration, NaiveDateTime};
 use labday_domain::SessionFormat;
 use serde_json::{json, Value};
@@ -61,10 +63,6 @@ pub(crate) fn series_body() -> Value {
     })
 }
 
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
-}
-
 async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     let s = site(db).await;
     let app = &s.app;
@@ -72,16 +70,12 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let account = json!({"username": "Lab-B", "display_name": "王工", "password": "a long password", "role": "lab_staff", "organisation_id": s.other_org});
 
-    let path = "/api/v1/staff/accounts";
-    let body = expect_call(
-        app,
-        "POST",
-        path,
-        chief.as_deref(),
-        Some(account.clone()),
-        201,
-    )
-    .await;
+    // Creates an account as the organiser, expecting `status`; returns the answer.
+    let create = |account: Value, status: u16| {
+        let path = "/api/v1/staff/accounts";
+        expect_call(app, "POST", path, chief.as_deref(), Some(account), status)
+    };
+    let body = create(account.clone(), 201).await;
     let created = parse(&body);
     assert_eq!(created["username"], "lab-b");
     assert_eq!(created["organisation_id"], s.other_org);
@@ -89,29 +83,18 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     let (status, me, _, _) = sign_in(app, "lab-b", "a long password").await;
     assert_eq!((status, &me["role"]), (200, &json!("lab_staff")), "{me}");
 
-    let path = "/api/v1/staff/accounts";
-    let body = expect_call(
-        app,
-        "POST",
-        path,
-        chief.as_deref(),
-        Some(account.clone()),
-        409,
-    )
-    .await;
+    let body = create(account.clone(), 409).await;
     assert_eq!(parse(&body)["code"], "username_taken");
 
-    let path = "/api/v1/staff/accounts";
     let request = json!({"username": "x", "password": "short", "role": "lab_staff"});
-    let body = expect_call(app, "POST", path, chief.as_deref(), Some(request), 422).await;
+    let body = create(request, 422).await;
     let fields = &parse(&body)["fields"];
     assert_eq!(fields["username"], "username_invalid");
     assert_eq!(fields["password"], "password_too_short");
     assert_eq!(fields["organisation_id"], "organisation_required");
 
-    let path = "/api/v1/staff/accounts";
     let request = json!({"username": "ghost-lab", "password": PASSWORD, "role": "lab_staff", "organisation_id": 999_999});
-    let body = expect_call(app, "POST", path, chief.as_deref(), Some(request), 422).await;
+    let body = create(request, 422).await;
     assert_eq!(
         parse(&body)["fields"]["organisation_id"],
         "organisation_unknown"
@@ -280,19 +263,10 @@ async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_l
     assert_eq!(parse(&body)["code"], "capacity_below_booked");
 
     // Down to exactly what is booked is fine.
-    let path = format!("/api/v1/staff/sessions/{session}");
     let body = expect_call(app, "PUT", &path, lab, Some(session_body(4)), 200).await;
     assert_eq!(parse(&body)["promoted_people"], 0);
 
-    let (status, body) = call(
-        app,
-        "PUT",
-        &format!("/api/v1/staff/sessions/{session}"),
-        lab,
-        Some(session_body(6)),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    let body = expect_call(app, "PUT", &path, lab, Some(session_body(6)), 200).await;
     let changed = parse(&body);
     assert_eq!(changed["promoted_people"], 2);
     assert_eq!(changed["session"]["booked"], 6);
@@ -336,18 +310,9 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
     assert_eq!((status, &body["code"]), (409, &json!("session_cancelled")));
     let path = format!("/api/v1/staff/sessions/{session}/cancel");
     expect_call(app, "POST", &path, lab, None, 409).await;
-    let (status, body) = call(
-        app,
-        "PUT",
-        &format!("/api/v1/staff/sessions/{session}"),
-        lab,
-        Some(session_body(10)),
-    )
-    .await;
-    assert_eq!(
-        (status, parse(&body)["code"].clone()),
-        (409, json!("session_cancelled"))
-    );
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let body = expect_call(app, "PUT", &path, lab, Some(session_body(10)), 409).await;
+    assert_eq!(parse(&body)["code"], "session_cancelled");
 }
 
 async fn figures_count_per_activity_organisation_and_overall(db: Db) {
@@ -371,26 +336,8 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     let (_, waiting) = app.book(cloud, "13800138004", 1, 0).await;
     assert_eq!(waiting["status"], "waitlisted");
     // A session that is over: one visitor came, one did not.
-    let past = app
-        .session(SessionSpec {
-            starts_in: Duration::hours(-3),
-            opens_in: Duration::days(-4),
-            ..Default::default()
-        })
-        .await;
     let earlier = now().date() - Duration::days(2);
-    for (i, phone) in ["13900139000", "13900139001"].iter().enumerate() {
-        app.sql(&format!(
-            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at) \
-             VALUES ({past}, 'FGHKWXY{n}', '过去', '{phone}', 1, 0, 'confirmed', '{day}', '{earlier} 08:00:00', '{earlier} 08:00:00')",
-            n = i + 2,
-            day = (now() - Duration::hours(3)).date()
-        ))
-        .await;
-    }
-    let path = "/api/v1/staff/check-in";
-    let request = json!({"session_id": past, "code": "FGHKWXY2"});
-    expect_call(app, "POST", path, lab.as_deref(), Some(request), 200).await;
+    let past = past_session_with_one_visitor_come(app, 4, "FGHKWXY", earlier, lab.as_deref()).await;
     let path = format!("/api/v1/staff/sessions/{past}/no-shows");
     expect_call(app, "POST", &path, lab.as_deref(), None, 200).await;
 
@@ -431,12 +378,8 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     expect_call(app, "GET", &path, lab.as_deref(), None, 403).await;
 
     let r = app
-        .http
-        .get(format!("{}/api/v1/staff/summary.csv", app.url))
-        .header("cookie", chief.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .get_response("/api/v1/staff/summary.csv", chief.as_deref())
+        .await;
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     let bytes = r.bytes().await.unwrap();
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
@@ -472,22 +415,15 @@ async fn media_items_are_recorded_and_listed_and_staff_writes_are_audited(db: Db
     let path = "/api/v1/staff/media";
     expect_call(app, "POST", path, chief.as_deref(), Some(theirs), 201).await;
 
-    let (_, body) = call(app, "GET", "/api/v1/staff/media", lab.as_deref(), None).await;
-    let mine = parse(&body);
+    let mine = get_as(app, "/api/v1/staff/media", lab.as_deref()).await;
     assert_eq!(mine.as_array().unwrap().len(), 1, "lab staff see their own");
     assert_eq!(mine[0]["outlet"], "江西日报");
-    let (_, body) = call(app, "GET", "/api/v1/staff/media", chief.as_deref(), None).await;
-    assert_eq!(parse(&body).as_array().unwrap().len(), 2);
+    let all = get_as(app, "/api/v1/staff/media", chief.as_deref()).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
 
     // Staff writes so far, and a few more, all appear in the audit log, newest first.
-    call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/sessions/{}/cancel", s.session),
-        lab.as_deref(),
-        None,
-    )
-    .await;
+    let path = format!("/api/v1/staff/sessions/{}/cancel", s.session);
+    call(app, "POST", &path, lab.as_deref(), None).await;
     let (status, _) = call(app, "GET", "/api/v1/staff/audit", lab.as_deref(), None).await;
     assert_eq!(status, 403, "only organisers read the audit log");
     let path = "/api/v1/staff/audit?limit=50";
@@ -522,13 +458,7 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
     // A session that is over, and one that gets cancelled, beside the fixture session.
-    let past = app
-        .session(SessionSpec {
-            starts_in: Duration::hours(-3),
-            opens_in: Duration::days(-5),
-            ..SessionSpec::default()
-        })
-        .await;
+    let past = app.session(SessionSpec::started_3h_ago(5)).await;
     let doomed = app.session(SessionSpec::default()).await;
     let (status, _) = app.book(s.session, "13800138000", 2, 1).await;
     assert_eq!(status, 201);
@@ -536,14 +466,8 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
         app.book(s.session, phone, 2, 0).await;
     }
     app.book(s.session, "13800138004", 3, 0).await; // 3 + 6 = 9 of 10: waits
-    call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/sessions/{doomed}/cancel"),
-        lab.as_deref(),
-        None,
-    )
-    .await;
+    let path = format!("/api/v1/staff/sessions/{doomed}/cancel");
+    call(app, "POST", &path, lab.as_deref(), None).await;
 
     let (status, body) = call(app, "GET", "/api/v1/staff/activities", lab.as_deref(), None).await;
     assert_eq!(status, 200, "{body}");
@@ -592,54 +516,21 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
         "{public}"
     );
 
-    let (_, body) = call(
-        app,
-        "GET",
-        "/api/v1/staff/activities",
-        chief.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(
-        parse(&body).as_array().unwrap().len(),
-        2,
-        "organisers see all"
-    );
-    let (_, body) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/activities?organisation_id={}", s.other_org),
-        chief.as_deref(),
-        None,
-    )
-    .await;
-    let theirs = parse(&body);
+    let all = get_as(app, "/api/v1/staff/activities", chief.as_deref()).await;
+    assert_eq!(all.as_array().unwrap().len(), 2, "organisers see all");
+    let path = format!("/api/v1/staff/activities?organisation_id={}", s.other_org);
+    let theirs = get_as(app, &path, chief.as_deref()).await;
     assert_eq!(theirs.as_array().unwrap().len(), 1);
     assert_eq!(theirs[0]["id"], s.other_activity);
-    let path = format!("/api/v1/staff/activities?organisation_id={}", s.other_org);
     expect_call(app, "GET", &path, lab.as_deref(), None, 403).await;
 
-    let (_, body) = call(
-        app,
-        "GET",
-        "/api/v1/staff/organisations",
-        lab.as_deref(),
-        None,
-    )
-    .await;
+    let path = "/api/v1/staff/organisations";
     assert_eq!(
-        parse(&body),
+        get_as(app, path, lab.as_deref()).await,
         json!([{"id": s.org, "name": {"zh": "测试实验室", "en": "Test lab"}}])
     );
-    let (_, body) = call(
-        app,
-        "GET",
-        "/api/v1/staff/organisations",
-        chief.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(parse(&body).as_array().unwrap().len(), 2);
+    let all = get_as(app, path, chief.as_deref()).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
 crate::on_both_databases!(

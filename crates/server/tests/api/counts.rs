@@ -53,13 +53,7 @@ fn booking(session: i64, phone: &str, adults: Value, children: Value) -> Value {
 
 async fn party_sizes_that_would_wrap_or_overflow_are_refused_by_field(db: Db) {
     let app = TestApp::spawn(db).await;
-    let s = app
-        .session(SessionSpec {
-            capacity: 12,
-            per_booking_limit: 5,
-            ..SessionSpec::default()
-        })
-        .await;
+    let s = app.session(SessionSpec::sized(12, 5)).await;
     let max = u64::from(u32::MAX);
     // Counts a u32 can hold but no party can: 422 beside the field to correct.
     for (adults, children, field) in [
@@ -113,13 +107,7 @@ async fn party_sizes_that_would_wrap_or_overflow_are_refused_by_field(db: Db) {
 
 async fn counters_equal_the_bookings_through_booking_and_cancelling(db: Db) {
     let app = TestApp::spawn(db).await;
-    let s = app
-        .session(SessionSpec {
-            capacity: 12,
-            per_booking_limit: 5,
-            ..SessionSpec::default()
-        })
-        .await;
+    let s = app.session(SessionSpec::sized(12, 5)).await;
     // The finding: this was confirmed as a party of zero, and cancelling it drove `booked`
     // to -4294967296.
     let (status, answer) = app.book(s, "13900139000", 1, u32::MAX).await;
@@ -171,13 +159,7 @@ async fn counters_equal_the_bookings_through_booking_and_cancelling(db: Db) {
 
 async fn the_database_refuses_impossible_counts_and_unknown_statuses(db: Db) {
     let app = TestApp::spawn(db).await;
-    let s = app
-        .session(SessionSpec {
-            capacity: 12,
-            per_booking_limit: 5,
-            ..SessionSpec::default()
-        })
-        .await;
+    let s = app.session(SessionSpec::sized(12, 5)).await;
     let (status, b) = app.book(s, "13800138000", 2, 1).await;
     assert_eq!(status, 201, "{b}");
     let code = b["code"].as_str().unwrap();

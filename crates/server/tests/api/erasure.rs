@@ -3,7 +3,7 @@
 //! records never held them, and no-shows recorded before erasure still pause the number.
 
 use crate::helpers::{
-    add_fixture_activity, add_fixture_session, now, Db, SessionSpec, TestApp, TestDb,
+    add_fixture_activity, add_fixture_session, now, Db, SessionSpec, StoredBooking, TestApp, TestDb,
 };
 use chrono::Duration;
 use labday_domain::SessionFormat;
@@ -13,18 +13,6 @@ use serde_json::{json, Value};
 /// Distinctive enough that a hit is this citizen and nothing else.
 const NAME: &str = "欧阳擦除测试";
 const PHONE: &str = "13912345678";
-
-async fn post_with_key(app: &TestApp, path: &str, key: &str, body: &Value) -> (u16, Value) {
-    let r = app
-        .http
-        .post(format!("{}{path}", app.url))
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .expect("POST");
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
 
 fn booking(session: i64) -> Value {
     json!({"session_id": session, "name": NAME, "phone": PHONE, "adults": 1, "children": 0, "consent": true})
@@ -159,11 +147,13 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
     let mut codes = Vec::new();
     for (i, &session) in visits.iter().enumerate() {
         let key = format!("0b6f0e0c-booking-{i}");
-        let (status, first) =
-            post_with_key(&app, "/api/v1/bookings", &key, &booking(session)).await;
+        let (status, first) = app
+            .post_with_key("/api/v1/bookings", &key, &booking(session))
+            .await;
         assert_eq!(status, 201, "{first}");
-        let (status, retry) =
-            post_with_key(&app, "/api/v1/bookings", &key, &booking(session)).await;
+        let (status, retry) = app
+            .post_with_key("/api/v1/bookings", &key, &booking(session))
+            .await;
         assert_eq!(
             (status, &retry["code"]),
             (201, &first["code"]),
@@ -171,32 +161,22 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
         );
         codes.push(first["code"].as_str().unwrap().to_owned());
     }
-    let (status, other) = post_with_key(
-        &app,
-        "/api/v1/bookings",
-        "0b6f0e0c-booking-0",
-        &json!({"session_id": visits[0], "name": NAME, "phone": PHONE, "adults": 2, "children": 0, "consent": true}),
-    )
-    .await;
+    let other = json!({"session_id": visits[0], "name": NAME, "phone": PHONE, "adults": 2, "children": 0, "consent": true});
+    let (status, other) = app
+        .post_with_key("/api/v1/bookings", "0b6f0e0c-booking-0", &other)
+        .await;
     assert_eq!(
         (status, other["code"].as_str()),
         (409, Some("idempotency_mismatch"))
     );
-    let (status, samples) = post_with_key(
-        &app,
+    let (path, key, body) = (
         "/api/v1/samples",
         "0b6f0e0c-samples",
-        &registration(quick_test),
-    )
-    .await;
+        registration(quick_test),
+    );
+    let (status, samples) = app.post_with_key(path, key, &body).await;
     assert_eq!(status, 201, "{samples}");
-    let (status, again) = post_with_key(
-        &app,
-        "/api/v1/samples",
-        "0b6f0e0c-samples",
-        &registration(quick_test),
-    )
-    .await;
+    let (status, again) = app.post_with_key(path, key, &body).await;
     assert_eq!((status, &again[0]["code"]), (201, &samples[0]["code"]));
 
     // Before erasure the holder's own columns hold them, and nothing else does: the
@@ -246,8 +226,9 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
 
     // Three no-shows within 180 days: the number is still paused, a month after erasure.
     let next = app.session(SessionSpec::default()).await;
-    let (status, refused) =
-        post_with_key(&app, "/api/v1/bookings", "0b6f0e0c-later", &booking(next)).await;
+    let (status, refused) = app
+        .post_with_key("/api/v1/bookings", "0b6f0e0c-later", &booking(next))
+        .await;
     assert_eq!(
         (status, refused["code"].as_str()),
         (403, Some("no_show_blocked"))
@@ -260,25 +241,19 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
 /// no-shows count.
 async fn phones_stored_before_hashing_are_hashed_at_start(db: Db) {
     let test_db = TestDb::create(db).await;
-    let config = Config::for_tests(test_db.url(), std::env::temp_dir().join("labday-no-dist"));
     let session = {
-        let storage = labday_server::startup::open_storage(&config)
-            .await
-            .expect("storage");
+        let storage = test_db.open_storage().await;
         let activity = add_fixture_activity(storage.as_ref()).await;
         add_fixture_session(storage.as_ref(), activity, SessionSpec::default()).await
     };
     // As an earlier version wrote them: a phone, no hash.
     let day = (now() - Duration::days(10)).date();
     for i in 0..3 {
-        test_db
-            .execute(&format!(
-                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at) \
-                 VALUES ({session}, 'OLDNS{i}AB', 'x', '{PHONE}', 1, 0, 'no_show', '{day}', '{day} 09:00:00', '{day} 09:00:00')"
-            ))
-            .await;
+        let code = format!("OLDNS{i}AB");
+        let row = StoredBooking::no_show(session, &code, PHONE, day);
+        test_db.insert_booking(row).await;
     }
-    let (running, _handle) = labday_server::startup::start(&config)
+    let (running, _handle) = labday_server::startup::start(&test_db.config())
         .await
         .expect("server starts");
     let response = reqwest::Client::new()
@@ -295,16 +270,8 @@ async fn phones_stored_before_hashing_are_hashed_at_start(db: Db) {
 /// phone the same way (or no-shows would be forgotten, and retries misread).
 async fn every_start_and_every_instance_share_one_secret(db: Db) {
     let test_db = TestDb::create(db).await;
-    let config = Config::for_tests(test_db.url(), std::env::temp_dir().join("labday-no-dist"));
-    let first = {
-        let storage = labday_server::startup::open_storage(&config)
-            .await
-            .expect("storage");
-        storage.keyed_hash().phone(PHONE)
-    };
-    let again = labday_server::startup::open_storage(&config)
-        .await
-        .expect("storage");
+    let first = test_db.open_storage().await.keyed_hash().phone(PHONE);
+    let again = test_db.open_storage().await;
     assert_eq!(
         again.keyed_hash().phone(PHONE),
         first,
@@ -312,15 +279,14 @@ async fn every_start_and_every_instance_share_one_secret(db: Db) {
     );
     if db == Db::Postgres {
         let fresh = TestDb::create(db).await;
-        let config = Config::for_tests(fresh.url(), std::env::temp_dir().join("labday-no-dist"));
         let (a, b, c) = tokio::join!(
-            labday_server::startup::open_storage(&config),
-            labday_server::startup::open_storage(&config),
-            labday_server::startup::open_storage(&config),
+            fresh.open_storage(),
+            fresh.open_storage(),
+            fresh.open_storage(),
         );
         let hashes: Vec<String> = [a, b, c]
             .into_iter()
-            .map(|s| s.expect("storage").keyed_hash().phone(PHONE))
+            .map(|s| s.keyed_hash().phone(PHONE))
             .collect();
         assert!(hashes.windows(2).all(|w| w[0] == w[1]), "{hashes:?}");
         assert_ne!(hashes[0], first, "each database has its own secret");
@@ -348,12 +314,8 @@ async fn an_uploaded_photo_keeps_no_position(db: Db) {
     assert_eq!(status, 201, "{kept}");
     let id = kept["id"].as_i64().unwrap();
     let served = app
-        .http
-        .get(format!("{}/api/v1/staff/photos/{id}", app.url))
-        .header("cookie", lab.as_deref().unwrap())
-        .send()
+        .get_response(&format!("/api/v1/staff/photos/{id}"), lab.as_deref())
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();

@@ -51,13 +51,7 @@ fn refusal(answer: &Result<labday_domain::BookingView, BookingError>) -> Option<
 
 async fn one_batch_gives_each_caller_its_own_answer(db: Db) {
     let app = TestApp::spawn(db).await;
-    let hall = app
-        .session(SessionSpec {
-            capacity: 3,
-            per_booking_limit: 3,
-            ..Default::default()
-        })
-        .await;
+    let hall = app.session(SessionSpec::sized(3, 3)).await;
     // Same start, so the same day for the daily limit.
     let lab = app.session(SessionSpec::default()).await;
     let answers = app

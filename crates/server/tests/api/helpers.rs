@@ -2,7 +2,7 @@
 //! in the test PostgreSQL database), an HTTP client, and fixtures that create sessions with
 //! windows and deadlines relative to now. [`on_both_databases!`] runs a test on each backend.
 
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::schedule::SessionDraft;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
@@ -161,6 +161,18 @@ impl TestDb {
         }
     }
 
+    /// The test configuration of a server on this database (no built app to serve).
+    pub fn config(&self) -> Config {
+        Config::for_tests(self.url(), std::env::temp_dir().join("labday-no-dist"))
+    }
+
+    /// Opens this database's storage as a server starting on it would (migrations, secret).
+    pub async fn open_storage(&self) -> Arc<dyn Storage> {
+        labday_server::startup::open_storage(&self.config())
+            .await
+            .expect("storage")
+    }
+
     /// Runs one statement on a connection of its own.
     pub async fn execute(&self, statement: &str) {
         on_connection!(self, |conn| {
@@ -179,6 +191,27 @@ impl TestDb {
             .expect("scalar"))
     }
 
+    /// Writes a booking row straight into the table, as an earlier day (or an earlier
+    /// version of the server) left it: one adult, booked and consented at `booked_at`.
+    pub async fn insert_booking(&self, row: StoredBooking<'_>) {
+        let StoredBooking {
+            session,
+            code,
+            name,
+            phone,
+            phone_hash,
+            status,
+            session_day,
+            booked_at,
+        } = row;
+        let phone_hash = phone_hash.map_or("NULL".to_owned(), |h| format!("'{h}'"));
+        self.execute(&format!(
+            "INSERT INTO bookings (session_id, code, name, phone, phone_hash, adults, children, status, session_day, booked_at, consent_at) \
+             VALUES ({session}, '{code}', '{name}', '{phone}', {phone_hash}, 1, 0, '{status}', '{session_day}', '{booked_at}', '{booked_at}')"
+        ))
+        .await
+    }
+
     /// Confirmed people in a session, counted from the bookings table itself.
     pub async fn confirmed_people(&self, session: i64) -> i64 {
         self.scalar(&format!(
@@ -186,6 +219,37 @@ impl TestDb {
              WHERE session_id = {session} AND status IN ('confirmed', 'checked_in')"
         ))
         .await
+    }
+}
+
+/// A booking row for [`TestDb::insert_booking`].
+pub struct StoredBooking<'a> {
+    pub session: i64,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub phone: &'a str,
+    /// The phone's keyed hash, as the server writes it; `None` as versions before it did.
+    pub phone_hash: Option<&'a str>,
+    /// As stored: `confirmed`, `no_show`, ….
+    pub status: &'a str,
+    pub session_day: NaiveDate,
+    pub booked_at: NaiveDateTime,
+}
+
+impl<'a> StoredBooking<'a> {
+    /// A visitor who did not come to a session on `day`, booked at 09:00 that day (with no
+    /// phone hash).
+    pub fn no_show(session: i64, code: &'a str, phone: &'a str, day: NaiveDate) -> Self {
+        StoredBooking {
+            session,
+            code,
+            name: "x",
+            phone,
+            phone_hash: None,
+            status: "no_show",
+            session_day: day,
+            booked_at: day.and_hms_opt(9, 0, 0).expect("09:00"),
+        }
     }
 }
 
@@ -293,6 +357,26 @@ pub struct SessionSpec {
     pub join_link: Option<String>,
 }
 
+impl SessionSpec {
+    /// The default session but for its places and the most people one booking may hold.
+    pub fn sized(capacity: u32, per_booking_limit: u32) -> SessionSpec {
+        SessionSpec {
+            capacity,
+            per_booking_limit,
+            ..SessionSpec::default()
+        }
+    }
+
+    /// A session that started three hours ago, its booking opened `opened_days_ago`.
+    pub fn started_3h_ago(opened_days_ago: i64) -> SessionSpec {
+        SessionSpec {
+            starts_in: Duration::hours(-3),
+            opens_in: Duration::days(-opened_days_ago),
+            ..SessionSpec::default()
+        }
+    }
+}
+
 impl Default for SessionSpec {
     fn default() -> Self {
         SessionSpec {
@@ -308,6 +392,13 @@ impl Default for SessionSpec {
     }
 }
 
+/// Sends `request`; gives the status and the JSON answer (`Null` when there is none).
+async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.expect("request sent");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 impl TestApp {
     pub async fn spawn(db: Db) -> TestApp {
         Self::spawn_with(db, |_| {}).await
@@ -315,7 +406,7 @@ impl TestApp {
 
     pub async fn spawn_with(db: Db, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::create(db).await;
-        let mut config = Config::for_tests(db.url(), std::env::temp_dir().join("labday-no-dist"));
+        let mut config = db.config();
         adjust(&mut config);
         let (running, _handle) = labday_server::startup::start(&config)
             .await
@@ -348,26 +439,27 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .send()
-            .await
-            .expect("GET");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(self.http.get(format!("{}{path}", self.url))).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .json(body)
-            .send()
-            .await
-            .expect("POST");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(self.http.post(format!("{}{path}", self.url)).json(body)).await
+    }
+
+    /// POSTs `body` with an `Idempotency-Key`, as the app sends every booking.
+    pub async fn post_with_key(&self, path: &str, key: &str, body: &Value) -> (u16, Value) {
+        let request = self.http.post(format!("{}{path}", self.url));
+        answer(request.header("Idempotency-Key", key).json(body)).await
+    }
+
+    /// GETs `path`, with a staff session's `cookie` if any, and gives the whole response
+    /// (headers and bytes: a CSV, a photo, a page).
+    pub async fn get_response(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(format!("{}{path}", self.url));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("GET")
     }
 
     pub async fn book(

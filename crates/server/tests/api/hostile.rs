@@ -274,14 +274,9 @@ async fn hostile_citizens_cannot_break_a_promise(db: Db) {
         .expect("server starts");
     let mut known = Known::default();
     for capacity in [3, 5, 12] {
-        known.sessions.push(
-            app.session(SessionSpec {
-                capacity,
-                per_booking_limit: 4,
-                ..SessionSpec::default()
-            })
-            .await,
-        );
+        known
+            .sessions
+            .push(app.session(SessionSpec::sized(capacity, 4)).await);
     }
     known.sessions.push(0);
     let quick = app

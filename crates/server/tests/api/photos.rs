@@ -2,16 +2,12 @@
 //! bytes, limited in size, listed, and served to staff of the right organisation only.
 
 use crate::helpers::{now, Db};
-use crate::staff::{call, expect_call, sign_in, site, PASSWORD};
+use crate::staff::{expect_call, get_as, sign_in, site, PASSWORD};
 use serde_json::{json, Value};
 
 pub(crate) const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
 ];
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
-}
 
 /// Uploads `bytes` as a photo; returns the status and the answer.
 pub(crate) async fn upload(
@@ -60,13 +56,8 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
     let id = photo["id"].as_i64().unwrap();
 
     // The image comes back byte for byte, with its type, to staff only.
-    let r = app
-        .http
-        .get(format!("{}/api/v1/staff/photos/{id}", app.url))
-        .header("cookie", lab.as_deref().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/api/v1/staff/photos/{id}");
+    let r = app.get_response(&path, lab.as_deref()).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/png");
     assert!(r.headers()["cache-control"]
@@ -74,12 +65,7 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
         .unwrap()
         .contains("private"));
     assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
-    let r = app
-        .http
-        .get(format!("{}/api/v1/staff/photos/{id}", app.url))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_response(&path, None).await;
     assert_eq!(r.status(), 401, "no image without a staff session");
 
     // Wrong type (declared as PNG but a GIF), no caption, too big: clear field errors.
@@ -145,31 +131,16 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
     let path = "/api/v1/staff/photos/424242";
     expect_call(app, "GET", path, chief.as_deref(), None, 404).await;
 
-    let (_, body) = call(app, "GET", "/api/v1/staff/photos", lab.as_deref(), None).await;
-    let mine = parse(&body);
-    assert_eq!(mine.as_array().unwrap().len(), 1, "{body}");
+    let mine = get_as(app, "/api/v1/staff/photos", lab.as_deref()).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
     assert_eq!(mine[0]["id"], id);
-    let (_, body) = call(app, "GET", "/api/v1/staff/photos", chief.as_deref(), None).await;
-    assert_eq!(parse(&body).as_array().unwrap().len(), 2);
-    let (_, body) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/photos?activity_id={}", s.other_activity),
-        chief.as_deref(),
-        None,
-    )
-    .await;
-    assert_eq!(parse(&body)[0]["caption"], "专家讲解");
+    let all = get_as(app, "/api/v1/staff/photos", chief.as_deref()).await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let path = format!("/api/v1/staff/photos?activity_id={}", s.other_activity);
+    let theirs = get_as(app, &path, chief.as_deref()).await;
+    assert_eq!(theirs[0]["caption"], "专家讲解");
 
-    let (_, body) = call(
-        app,
-        "GET",
-        "/api/v1/staff/audit?limit=5",
-        chief.as_deref(),
-        None,
-    )
-    .await;
-    let log = parse(&body);
+    let log = get_as(app, "/api/v1/staff/audit?limit=5", chief.as_deref()).await;
     assert_eq!(log[0]["action"], "add_photo", "{log}");
     assert_eq!(log[0]["username"], "chief");
     assert_eq!(log[1]["action"], "add_photo");

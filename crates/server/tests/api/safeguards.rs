@@ -214,12 +214,7 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
         ("/staff/", vec![staff]),
         ("/staff/sessions/1", vec![staff]),
     ] {
-        let r = app
-            .http
-            .get(format!("{}{path}", app.url))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_response(path, None).await;
         assert_eq!(r.status(), 200, "{path}");
         let policy = r.headers()["content-security-policy"]
             .to_str()
@@ -309,12 +304,7 @@ async fn health_answers_503_when_the_database_does_not(db: Db) {
     app.storage.close().await;
     // One answer from the database is reused for a second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let r = app
-        .http
-        .get(format!("{}/api/v1/health", app.url))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_response("/api/v1/health", None).await;
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["retry-after"], "5");
     let body: Value = r.json().await.unwrap();

@@ -52,24 +52,11 @@ async fn lookup(app: &TestApp, code: &str, last4: &str) -> (u16, Value) {
     .await
 }
 
-/// Registers with an Idempotency-Key; returns status and body.
-async fn register_once(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
-    let r = app
-        .http
-        .post(format!("{}/api/v1/samples", app.url))
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 async fn a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_not_fit(db: Db) {
     let app = TestApp::spawn(db).await;
     let session = app.session(quick_test()).await;
     let body = registration(session, "13900139000", &["spinach", "other:马齿苋"]);
-    let (status, first) = register_once(&app, "reg-1", &body).await;
+    let (status, first) = app.post_with_key("/api/v1/samples", "reg-1", &body).await;
     assert_eq!(status, 201);
     let codes: Vec<&str> = first
         .as_array()
@@ -88,9 +75,12 @@ async fn a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_n
     );
 
     // A retry with the same key is the same registration; another body under it is refused.
-    assert_eq!(register_once(&app, "reg-1", &body).await, (201, first));
+    assert_eq!(
+        app.post_with_key("/api/v1/samples", "reg-1", &body).await,
+        (201, first)
+    );
     let other = registration(session, "13900139000", &["celery"]);
-    let (status, err) = register_once(&app, "reg-1", &other).await;
+    let (status, err) = app.post_with_key("/api/v1/samples", "reg-1", &other).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("idempotency_mismatch"))
@@ -253,24 +243,25 @@ async fn staff_receive_and_test_samples_and_holders_see_plain_judgements(db: Db)
     );
     let (_, typo) = post(test(&celery), enzyme(5.0)).await;
     let typo_id = typo["tests"][1]["id"].as_i64().unwrap();
-    let (status, err) = post(
-        test(&celery),
-        json!({"method": "enzyme_inhibition", "inhibition_pct": 58.3, "corrects": 999_999}),
-    )
-    .await;
-    assert_eq!(
-        (status, err["fields"]["corrects"].as_str()),
-        (422, Some("correction_invalid"))
-    );
-    let (status, err) = post(
-        test(&celery),
-        json!({"method": "enzyme_inhibition", "inhibition_pct": 101}),
-    )
-    .await;
-    assert_eq!(
-        (status, err["fields"]["inhibition_pct"].as_str()),
-        (422, Some("percent_invalid"))
-    );
+    for (reading, field, says) in [
+        (
+            json!({"method": "enzyme_inhibition", "inhibition_pct": 58.3, "corrects": 999_999}),
+            "corrects",
+            "correction_invalid",
+        ),
+        (
+            json!({"method": "enzyme_inhibition", "inhibition_pct": 101}),
+            "inhibition_pct",
+            "percent_invalid",
+        ),
+    ] {
+        let (status, err) = post(test(&celery), reading).await;
+        assert_eq!(
+            (status, err["fields"][field].as_str()),
+            (422, Some(says)),
+            "{err}"
+        );
+    }
     let (_, corrected) = post(
         test(&celery),
         json!({"method": "enzyme_inhibition", "inhibition_pct": 58.3, "corrects": typo_id}),

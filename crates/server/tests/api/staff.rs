@@ -4,7 +4,9 @@
 //! export, sign-out.
 
 use crate::console::{activity_body, series_body, session_body};
-use crate::helpers::{add_fixture_activity, add_fixture_session, now, Db, SessionSpec, TestApp};
+use crate::helpers::{
+    add_fixture_activity, add_fixture_session, now, Db, SessionSpec, StoredBooking, TestApp,
+};
 use crate::photos::{upload, PNG};
 use chrono::Duration;
 use labday_domain::staff::Role;
@@ -84,6 +86,50 @@ pub(crate) async fn call(
     }
     let r = req.send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// A JSON answer as text, parsed (`Null` when it is none).
+pub(crate) fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// GETs `path` as [`call`] does (whatever the status) and parses the answer.
+pub(crate) async fn get_as(app: &TestApp, path: &str, cookie: Option<&str>) -> Value {
+    parse(&call(app, "GET", path, cookie, None).await.1)
+}
+
+/// A session that is over, with two visitors booked on its day (codes `{prefix}2` and
+/// `{prefix}3`, booked on `booked_on`), of whom the first is checked in by `cookie`.
+pub(crate) async fn past_session_with_one_visitor_come(
+    app: &TestApp,
+    opened_days_ago: i64,
+    prefix: &str,
+    booked_on: chrono::NaiveDate,
+    cookie: Option<&str>,
+) -> i64 {
+    let past = app
+        .session(SessionSpec::started_3h_ago(opened_days_ago))
+        .await;
+    let session_day = (now() - Duration::hours(3)).date();
+    for (n, phone) in [(2, "13900139000"), (3, "13900139001")] {
+        let code = format!("{prefix}{n}");
+        app.db
+            .insert_booking(StoredBooking {
+                session: past,
+                code: &code,
+                name: "过去",
+                phone,
+                phone_hash: None,
+                status: "confirmed",
+                session_day,
+                booked_at: booked_on.and_hms_opt(8, 0, 0).unwrap(),
+            })
+            .await;
+    }
+    let path = "/api/v1/staff/check-in";
+    let request = json!({"session_id": past, "code": format!("{prefix}2")});
+    expect_call(app, "POST", path, cookie, Some(request), 200).await;
+    past
 }
 
 /// Sends a request as [`call`] does and asserts its status; returns the body.
@@ -385,14 +431,8 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
             assert_ne!(status, 401, "{method} {path}: {text}");
         }
     }
-    let (status, _) = call(
-        &s.app,
-        "GET",
-        &format!("/api/v1/staff/sessions/{mine}/roster"),
-        lab.as_deref(),
-        None,
-    )
-    .await;
+    let path = format!("/api/v1/staff/sessions/{mine}/roster");
+    let (status, _) = call(&s.app, "GET", &path, lab.as_deref(), None).await;
     assert_eq!(status, 200, "lab staff see their own sessions");
     // A cross-site write is refused even with a valid cookie.
     let r = s
@@ -428,13 +468,15 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
     let roster = expect_call(app, "GET", &path, cookie, None, 200).await;
     assert!(roster.contains("13800138000") && roster.contains("张三"));
 
-    let check =
-        |c: String, people: Option<u32>| json!({"session_id": small, "code": c, "people": people});
+    // Checks `people` of booking `c` in at the small session (all that are left: `None`).
+    let check_in = |c: String, people: Option<u32>| {
+        let request = json!({"session_id": small, "code": c, "people": people});
+        call(app, "POST", "/api/v1/staff/check-in", cookie, Some(request))
+    };
     // Two of the family now, the third later; not more than the party.
-    let path = "/api/v1/staff/check-in";
-    let request = check(code(&family).to_lowercase(), Some(2));
-    let body = expect_call(app, "POST", path, cookie, Some(request), 200).await;
-    let body: Value = serde_json::from_str(&body).unwrap();
+    let (status, body) = check_in(code(&family).to_lowercase(), Some(2)).await;
+    assert_eq!(status, 200, "{body}");
+    let body = parse(&body);
     assert_eq!(
         (
             body["people"].as_u64(),
@@ -442,104 +484,40 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
         ),
         (Some(2), Some(2))
     );
-    let path = "/api/v1/staff/check-in";
-    let request = check(code(&family), Some(2));
-    expect_call(app, "POST", path, cookie, Some(request), 409).await;
-    let path = "/api/v1/staff/check-in";
-    let request = check(code(&family), None);
-    expect_call(app, "POST", path, cookie, Some(request), 200).await;
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check(code(&family), None)),
-    )
-    .await;
-    assert!(
-        status == 409 && body.contains("already_checked_in"),
-        "{body}"
-    );
-    // Wrong session, waiting list, unknown code: each says so.
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check(code(&elsewhere), None)),
-    )
-    .await;
-    assert!(status == 409 && body.contains("wrong_session"), "{body}");
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check(code(&waiting), None)),
-    )
-    .await;
-    assert!(status == 409 && body.contains("not_confirmed"), "{body}");
-    let path = "/api/v1/staff/check-in";
-    let request = check("ABCDEFGH".into(), None);
-    expect_call(app, "POST", path, cookie, Some(request), 404).await;
+    let (status, body) = check_in(code(&family), Some(2)).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = check_in(code(&family), None).await;
+    assert_eq!(status, 200, "{body}");
+    // Again; then wrong session, waiting list, unknown code, cancelled: each says so.
+    let refused = |got: u16, body: &str, status: u16, says: &str| {
+        assert!(got == status && body.contains(says), "{says}: {body}");
+    };
+    for (booking, status, says) in [
+        (code(&family), 409, "already_checked_in"),
+        (code(&elsewhere), 409, "wrong_session"),
+        (code(&waiting), 409, "not_confirmed"),
+        ("ABCDEFGH".into(), 404, ""),
+    ] {
+        let (got, body) = check_in(booking, None).await;
+        refused(got, &body, status, says);
+    }
     app.cancel(&code(&single), "13800138001").await;
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/staff/check-in",
-        cookie,
-        Some(check(code(&single), None)),
-    )
-    .await;
-    assert!(
-        status == 409 && body.contains("already_cancelled"),
-        "{body}"
-    );
+    let (got, body) = check_in(code(&single), None).await;
+    refused(got, &body, 409, "already_cancelled");
 
     // No-shows only after the session.
-    let (status, body) = call(
-        app,
-        "POST",
-        &format!("/api/v1/staff/sessions/{small}/no-shows"),
-        cookie,
-        None,
-    )
-    .await;
-    assert!(status == 409 && body.contains("session_not_over"), "{body}");
-    let past = app
-        .session(SessionSpec {
-            starts_in: Duration::hours(-3),
-            opens_in: Duration::days(-2),
-            ..Default::default()
-        })
-        .await;
-    for (i, phone) in ["13900139000", "13900139001"].iter().enumerate() {
-        app.sql(&format!(
-            "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at) \
-             VALUES ({past}, 'PASTWXY{n}', '过去', '{phone}', 1, 0, 'confirmed', '{day}', '{day} 08:00:00', '{day} 08:00:00')",
-            n = i + 2,
-            day = (now() - Duration::hours(3)).date()
-        ))
-        .await;
-    }
-    let path = "/api/v1/staff/check-in";
-    let request = json!({"session_id": past, "code": "PASTWXY2"});
-    expect_call(app, "POST", path, cookie, Some(request), 200).await;
+    let path = format!("/api/v1/staff/sessions/{small}/no-shows");
+    let body = expect_call(app, "POST", &path, cookie, None, 409).await;
+    assert!(body.contains("session_not_over"), "{body}");
+    let day = (now() - Duration::hours(3)).date();
+    let past = past_session_with_one_visitor_come(app, 2, "PASTWXY", day, cookie).await;
     let path = format!("/api/v1/staff/sessions/{past}/no-shows");
     let body = expect_call(app, "POST", &path, cookie, None, 200).await;
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["marked"], 1);
 
     // CSV: BOM first, one line per booking.
-    let r = app
-        .http
-        .get(format!(
-            "{}/api/v1/staff/sessions/{small}/roster.csv",
-            app.url
-        ))
-        .header("cookie", lab.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/api/v1/staff/sessions/{small}/roster.csv");
+    let r = app.get_response(&path, cookie).await;
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     let bytes = r.bytes().await.unwrap();
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");

@@ -73,6 +73,12 @@ fn unused_code(i: u8) -> String {
         .to_owned()
 }
 
+/// Looks up the [`unused_code`] `i` with a phone, sent with `X-Forwarded-For: forwarded_for`.
+async fn look_up_unused(base: &str, i: u8, forwarded_for: &str) -> Answer {
+    let body = json!({"code": unused_code(i), "phone": "13800138000"});
+    send(base, "/api/v1/bookings/lookup", &body, Some(forwarded_for)).await
+}
+
 const WINDOW_SECONDS: u64 = 5;
 
 async fn forty_wrong_phones_on_one_code_are_throttled_and_the_right_one_waits_too(db: Db) {
@@ -162,19 +168,10 @@ async fn a_forged_forwarded_for_does_not_change_the_client(db: Db) {
     // a caller that is not a trusted proxy cannot escape by naming other addresses.
     let app = TestApp::spawn(db).await;
     for i in 0..30 {
-        let forged = format!("203.0.113.{i}");
-        let body = json!({"code": unused_code(i), "phone": "13800138000"});
-        let a = send(&app.url, "/api/v1/bookings/lookup", &body, Some(&forged)).await;
+        let a = look_up_unused(&app.url, i, &format!("203.0.113.{i}")).await;
         assert_eq!(a.status, 404, "{}", a.body);
     }
-    let body = json!({"code": unused_code(99), "phone": "13800138000"});
-    let a = send(
-        &app.url,
-        "/api/v1/bookings/lookup",
-        &body,
-        Some("198.51.100.7"),
-    )
-    .await;
+    let a = look_up_unused(&app.url, 99, "198.51.100.7").await;
     assert_throttled(&a, 900);
     let a = send(
         &app.url,
@@ -192,33 +189,13 @@ async fn a_trusted_proxy_names_the_client(db: Db) {
     })
     .await;
     for i in 0..30 {
-        let body = json!({"code": unused_code(i), "phone": "13800138000"});
-        let a = send(
-            &app.url,
-            "/api/v1/bookings/lookup",
-            &body,
-            Some("203.0.113.5"),
-        )
-        .await;
+        let a = look_up_unused(&app.url, i, "203.0.113.5").await;
         assert_eq!(a.status, 404, "{}", a.body);
     }
-    let body = json!({"code": unused_code(99), "phone": "13800138000"});
     // A client in front of the proxy forged the left entry; the proxy appended the truth.
-    let a = send(
-        &app.url,
-        "/api/v1/bookings/lookup",
-        &body,
-        Some("10.9.9.9, 203.0.113.5"),
-    )
-    .await;
+    let a = look_up_unused(&app.url, 99, "10.9.9.9, 203.0.113.5").await;
     assert_throttled(&a, 900);
-    let a = send(
-        &app.url,
-        "/api/v1/bookings/lookup",
-        &body,
-        Some("203.0.113.6"),
-    )
-    .await;
+    let a = look_up_unused(&app.url, 99, "203.0.113.6").await;
     assert_eq!(a.status, 404, "another client behind the proxy: {}", a.body);
 }
 
