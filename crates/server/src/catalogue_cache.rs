@@ -9,7 +9,7 @@
 //! checks need: a booking then costs no catalogue read. A limit that changed elsewhere only
 //! changes which error the caller sees; storage checks the real limit when it books.
 
-use crate::error::AppError;
+use crate::error::{AppError, OrNotFound};
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -154,7 +154,7 @@ impl CatalogueCache {
         self.get_or_load(key, load)
             .await?
             .map(|c| c.respond(request))
-            .ok_or_else(|| AppError::not_found(what))
+            .or_not_found(what)
     }
 
     fn fresh(&self, key: &str) -> Option<Cached> {
