@@ -8,7 +8,7 @@ use crate::keyed_hash::KeyedHash;
 use crate::routes::{FieldErrors, TooManyMisses};
 use crate::state::AppState;
 use crate::storage::{BookingContext, BookingError};
-use crate::throttle;
+use crate::throttle::{self, Attempt};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -130,6 +130,21 @@ pub async fn create_booking(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// A lookup's code and phone, once they read as such and the attempt is counted against
+/// the code and the client (`throttle.rs`): lookups and cancellations alike.
+async fn counted_lookup<'a>(
+    state: &'a AppState,
+    client: &ClientAddr,
+    lookup: &BookingLookup,
+) -> Result<(BookingCode, Phone, Attempt<'a>), Refusal> {
+    let (code, phone) = parse_lookup(lookup)?;
+    let attempt = state
+        .throttle
+        .lookup(throttle::BOOKING_CODE, code.as_str(), client)
+        .await?;
+    Ok((code, phone, attempt))
+}
+
 fn parse_lookup(lookup: &BookingLookup) -> Result<(BookingCode, Phone), AppError> {
     let code = BookingCode::parse(&lookup.code);
     let phone = Phone::parse(&lookup.phone);
@@ -169,11 +184,7 @@ pub async fn lookup_booking(
     client: ClientAddr,
     AppJson(lookup): AppJson<BookingLookup>,
 ) -> Result<Json<BookingView>, Refusal> {
-    let (code, phone) = parse_lookup(&lookup)?;
-    let attempt = state
-        .throttle
-        .lookup(throttle::BOOKING_CODE, code.as_str(), &client)
-        .await?;
+    let (code, phone, attempt) = counted_lookup(&state, &client, &lookup).await?;
     let found = state
         .storage
         .find_booking(&code, &phone, Utc::now())
@@ -206,11 +217,7 @@ pub async fn cancel_booking(
     client: ClientAddr,
     AppJson(lookup): AppJson<BookingLookup>,
 ) -> Result<Json<BookingView>, Refusal> {
-    let (code, phone) = parse_lookup(&lookup)?;
-    let attempt = state
-        .throttle
-        .lookup(throttle::BOOKING_CODE, code.as_str(), &client)
-        .await?;
+    let (code, phone, attempt) = counted_lookup(&state, &client, &lookup).await?;
     let view = match state
         .storage
         .cancel_booking(&code, &phone, Utc::now())
