@@ -144,6 +144,11 @@ fn answer(op: &mut utoipa::openapi::path::Operation, status: &str, description: 
 )]
 pub struct FieldErrors(pub labday_domain::ApiError);
 
+/// `404` for an `activity_id` in the body or query that names no activity.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "No such activity")]
+pub struct NoSuchActivity(pub labday_domain::ApiError);
+
 /// `429` for guessing: misses on one code, or from one client, are counted (`throttle.rs`).
 #[derive(utoipa::IntoResponses)]
 #[response(

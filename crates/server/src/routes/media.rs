@@ -4,7 +4,7 @@
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
 use crate::extract::{authorise, ActivityId, AppJson, AppQuery};
-use crate::routes::FieldErrors;
+use crate::routes::{FieldErrors, NoSuchActivity};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,11 +44,7 @@ impl CoverageQuery {
     post,
     path = "/api/v1/staff/media",
     request_body = MediaDraft,
-    responses(
-        (status = 201, body = MediaItem),
-        (status = 404, body = ApiError, description = "No such activity"),
-        FieldErrors
-    )
+    responses((status = 201, body = MediaItem), NoSuchActivity, FieldErrors)
 )]
 pub async fn add_media(
     State(state): State<AppState>,

@@ -7,6 +7,7 @@ use crate::auth::{self, SignedIn};
 use crate::error::{AppError, OrNotFound};
 use crate::extract::{authorise, ActivityId, AppPath, AppQuery};
 use crate::routes::media::CoverageQuery;
+use crate::routes::NoSuchActivity;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -51,7 +52,7 @@ fn too_large() -> AppError {
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The image: JPEG, PNG or WebP, at most 5 MiB"),
     responses(
         (status = 201, body = PhotoItem),
-        (status = 404, body = ApiError, description = "No such activity"),
+        NoSuchActivity,
         (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large")
     )
 )]

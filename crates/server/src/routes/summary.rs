@@ -97,23 +97,20 @@ pub fn summary_csv(s: &Summary) -> String {
         "阳性 positive",
     ]);
     figures_row(&mut csv, "overall", None, "全部 All", &s.overall);
-    for o in &s.organisations {
-        figures_row(
-            &mut csv,
+    let organisations = s.organisations.iter().map(|o| {
+        (
             "organisation",
-            Some(o.organisation_id),
+            o.organisation_id,
             o.name.get("zh"),
             &o.figures,
-        );
-    }
-    for a in &s.activities {
-        figures_row(
-            &mut csv,
-            "activity",
-            Some(a.activity_id),
-            a.title.get("zh"),
-            &a.figures,
-        );
+        )
+    });
+    let activities = s
+        .activities
+        .iter()
+        .map(|a| ("activity", a.activity_id, a.title.get("zh"), &a.figures));
+    for (scope, id, name, figures) in organisations.chain(activities) {
+        figures_row(&mut csv, scope, Some(id), name, figures);
     }
     csv.blank_line();
     csv.row([
