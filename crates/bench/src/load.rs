@@ -4,6 +4,7 @@
 use crate::http::Connection;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -114,47 +115,39 @@ pub async fn timed(
     request: MakeRequest,
 ) -> (Vec<Connection>, Throughput) {
     let clients = connections.len();
-    let barrier = Arc::new(Barrier::new(clients + 1));
-    let tasks: Vec<_> = connections
-        .into_iter()
-        .enumerate()
-        .map(|(c, mut conn)| {
-            let request = request.clone();
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                let mut micros = Vec::with_capacity(4096);
-                let mut errors = 0u64;
-                barrier.wait().await;
-                let deadline = Instant::now() + duration;
-                let mut n = 0u64;
-                loop {
-                    let started = Instant::now();
-                    if started >= deadline {
-                        break;
-                    }
-                    let path = request(c, n);
-                    let ok = match conn.get(&path).await {
-                        Ok(a) => (200..300).contains(&a.status) || a.status == 304,
-                        Err(_) => false,
-                    };
-                    if ok {
-                        micros.push(elapsed_micros(started));
-                    } else {
-                        errors += 1;
-                    }
-                    n += 1;
+    let (finished, seconds) = all_at_once(connections, |c, mut conn| {
+        let request = request.clone();
+        async move {
+            let mut micros = Vec::with_capacity(4096);
+            let mut errors = 0u64;
+            let deadline = Instant::now() + duration;
+            let mut n = 0u64;
+            loop {
+                let started = Instant::now();
+                if started >= deadline {
+                    break;
                 }
-                (conn, micros, errors)
-            })
-        })
-        .collect();
-    barrier.wait().await;
-    let started = Instant::now();
+                let path = request(c, n);
+                let ok = match conn.get(&path).await {
+                    Ok(a) => (200..300).contains(&a.status) || a.status == 304,
+                    Err(_) => false,
+                };
+                if ok {
+                    micros.push(elapsed_micros(started));
+                } else {
+                    errors += 1;
+                }
+                n += 1;
+            }
+            (conn, (micros, errors))
+        }
+    })
+    .await;
     let mut all = Vec::new();
     let mut errors = 0;
     let mut connections = Vec::with_capacity(clients);
-    for task in tasks {
-        if let Ok((conn, micros, e)) = task.await {
+    for client in finished {
+        if let Some((conn, (micros, e))) = client {
             all.extend(micros);
             errors += e;
             connections.push(conn);
@@ -162,7 +155,6 @@ pub async fn timed(
             errors += 1;
         }
     }
-    let seconds = started.elapsed().as_secs_f64();
     let throughput = Throughput {
         requests: all.len() as u64,
         errors,
@@ -170,6 +162,40 @@ pub async fn timed(
         latency: Latency::of(all),
     };
     (connections, throughput)
+}
+
+/// Runs `work` for every client on its connection, all starting at the same instant.
+/// Returns what each client gave back (`None`: its task died) and the seconds from the
+/// start until the last one finished.
+async fn all_at_once<T, F, Run>(
+    connections: Vec<Connection>,
+    work: F,
+) -> (Vec<Option<(Connection, T)>>, f64)
+where
+    T: Send + 'static,
+    F: Fn(usize, Connection) -> Run,
+    Run: Future<Output = (Connection, T)> + Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(connections.len() + 1));
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .enumerate()
+        .map(|(c, conn)| {
+            let barrier = barrier.clone();
+            let run = work(c, conn);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                run.await
+            })
+        })
+        .collect();
+    barrier.wait().await;
+    let started = Instant::now();
+    let mut finished = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        finished.push(task.await.ok());
+    }
+    (finished, started.elapsed().as_secs_f64())
 }
 
 fn elapsed_micros(since: Instant) -> u32 {
@@ -212,67 +238,58 @@ pub async fn rush(
     spread: Arc<Vec<i64>>,
 ) -> (Vec<Connection>, Rush) {
     let clients = connections.len();
-    let barrier = Arc::new(Barrier::new(clients + 1));
-    let tasks: Vec<_> = connections
-        .into_iter()
-        .enumerate()
-        .map(|(c, mut conn)| {
-            let barrier = barrier.clone();
-            let spread = spread.clone();
-            tokio::spawn(async move {
-                let mut answers = Vec::with_capacity(per_client);
-                let mut body = String::with_capacity(128);
-                barrier.wait().await;
-                for j in 0..per_client {
-                    let session = if j == 0 || spread.is_empty() {
-                        popular
-                    } else {
-                        spread[(c * 7 + j * 13) % spread.len()]
-                    };
-                    let phone = format!("13{:09}", c * per_client + j);
-                    body.clear();
-                    body.push_str(&format!(
-                        "{{\"session_id\":{session},\"name\":\"压测\",\"phone\":\"{phone}\",\
+    let (finished, seconds) = all_at_once(connections, |c, mut conn| {
+        let spread = spread.clone();
+        async move {
+            let mut answers = Vec::with_capacity(per_client);
+            let mut body = String::with_capacity(128);
+            for j in 0..per_client {
+                let session = if j == 0 || spread.is_empty() {
+                    popular
+                } else {
+                    spread[(c * 7 + j * 13) % spread.len()]
+                };
+                let phone = format!("13{:09}", c * per_client + j);
+                body.clear();
+                body.push_str(&format!(
+                    "{{\"session_id\":{session},\"name\":\"压测\",\"phone\":\"{phone}\",\
                          \"adults\":1,\"children\":0,\"consent\":true}}"
-                    ));
-                    let started = Instant::now();
-                    let answer = match conn.post_json("/api/v1/bookings", body.as_bytes()).await {
-                        Ok(a) => {
-                            let booking = serde_json::from_slice::<BookingAnswer>(a.body)
-                                .ok()
-                                .filter(|b| b.session.id == session)
-                                .map(|b| match b.status {
-                                    "confirmed" => Booked::Confirmed,
-                                    "waitlisted" => Booked::Waitlisted,
-                                    _ => Booked::Other,
-                                })
-                                .unwrap_or(Booked::Other);
-                            (a.status, booking)
-                        }
-                        Err(_) => (0, Booked::Other),
-                    };
-                    answers.push((j == 0, elapsed_micros(started), answer));
-                }
-                (conn, answers)
-            })
-        })
-        .collect();
-    barrier.wait().await;
-    let started = Instant::now();
+                ));
+                let started = Instant::now();
+                let answer = match conn.post_json("/api/v1/bookings", body.as_bytes()).await {
+                    Ok(a) => {
+                        let booking = serde_json::from_slice::<BookingAnswer>(a.body)
+                            .ok()
+                            .filter(|b| b.session.id == session)
+                            .map(|b| match b.status {
+                                "confirmed" => Booked::Confirmed,
+                                "waitlisted" => Booked::Waitlisted,
+                                _ => Booked::Other,
+                            })
+                            .unwrap_or(Booked::Other);
+                        (a.status, booking)
+                    }
+                    Err(_) => (0, Booked::Other),
+                };
+                answers.push((j == 0, elapsed_micros(started), answer));
+            }
+            (conn, answers)
+        }
+    })
+    .await;
     let mut opening_done = None;
     let mut results = Vec::new();
     let mut connections = Vec::with_capacity(clients);
-    for task in tasks {
-        match task.await {
-            Ok((conn, answers)) => {
+    for client in finished {
+        match client {
+            Some((conn, answers)) => {
                 results.extend(answers);
                 connections.push(conn);
             }
             // A client that died counts each of its bookings as unanswered.
-            Err(_) => results.extend((0..per_client).map(|j| (j == 0, 0, (0, Booked::Other)))),
+            None => results.extend((0..per_client).map(|j| (j == 0, 0, (0, Booked::Other)))),
         }
     }
-    let seconds = started.elapsed().as_secs_f64();
     let mut out = Rush::default();
     let mut all = Vec::new();
     let mut opening = Vec::new();

@@ -82,6 +82,14 @@ fn kb(bytes: u64) -> String {
     format!("{:.1} KB", bytes as f64 / 1024.0)
 }
 
+/// A table's first two lines: `label` (spaces included) over the row labels, then a column
+/// per database.
+fn table_head(md: &mut String, label: &str, results: &[DatabaseResult]) {
+    let databases: Vec<&str> = results.iter().map(|r| r.database.as_str()).collect();
+    let _ = writeln!(md, "|{label}| {} |", databases.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---|".repeat(results.len()));
+}
+
 fn verdict(met: bool) -> &'static str {
     if met {
         "met"
@@ -158,16 +166,7 @@ pub fn markdown(
     let _ = writeln!(md);
 
     let _ = writeln!(md, "## Figures\n");
-    let _ = writeln!(
-        md,
-        "| | {} |",
-        results
-            .iter()
-            .map(|r| r.database.as_str())
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
-    let _ = writeln!(md, "|---|{}", "---|".repeat(results.len()));
+    table_head(&mut md, " ", results);
     let row = |md: &mut String, label: &str, f: &dyn Fn(&DatabaseResult) -> String| {
         let cells: Vec<String> = results.iter().map(f).collect();
         let _ = writeln!(md, "| {label} | {} |", cells.join(" | "));
@@ -269,16 +268,7 @@ pub fn markdown(
     );
 
     let _ = writeln!(md, "\n## Targets\n");
-    let _ = writeln!(
-        md,
-        "| target | {} |",
-        results
-            .iter()
-            .map(|r| r.database.as_str())
-            .collect::<Vec<_>>()
-            .join(" | ")
-    );
-    let _ = writeln!(md, "|---|{}", "---|".repeat(results.len()));
+    table_head(&mut md, " target ", results);
     row(&mut md, "zero overbooking, checked in the database", &|r| {
         verdict(r.safe()).to_owned()
     });

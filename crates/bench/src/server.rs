@@ -304,22 +304,22 @@ async fn check(database: &str, url: &str, popular: i64) -> Result<Check, String>
         THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT) AS confirmed \
         FROM sessions s LEFT JOIN bookings b ON b.session_id = s.id \
         GROUP BY s.id, s.capacity, s.booked";
+    // The same query on either database's own connection type.
+    macro_rules! fetch {
+        ($connection:ty, $url:expr) => {{
+            let mut conn = <$connection>::connect($url)
+                .await
+                .map_err(|e| e.to_string())?;
+            sqlx::query_as(SQL)
+                .fetch_all(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?
+        }};
+    }
     let rows: Vec<(i64, i64, i64, i64)> = if database == "sqlite" {
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{url}"))
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::query_as(SQL)
-            .fetch_all(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?
+        fetch!(sqlx::SqliteConnection, &format!("sqlite://{url}"))
     } else {
-        let mut conn = sqlx::PgConnection::connect(url)
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::query_as(SQL)
-            .fetch_all(&mut conn)
-            .await
-            .map_err(|e| e.to_string())?
+        fetch!(sqlx::PgConnection, url)
     };
     let mut out = Check {
         sessions: rows.len(),

@@ -9,7 +9,7 @@
 //! checks need: a booking then costs no catalogue read. A limit that changed elsewhere only
 //! changes which error the caller sees; storage checks the real limit when it books.
 
-use crate::error::AppError;
+use crate::error::{AppError, OrNotFound};
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -101,6 +101,29 @@ pub struct CatalogueCache {
     loading_limit: tokio::sync::Mutex<()>,
 }
 
+/// What [`find_or_wait`] came back with.
+enum Found<'a, T> {
+    Hit(T),
+    /// Not there, and no one else is loading it: load it, keep it, then drop the turn.
+    Turn(tokio::sync::MutexGuard<'a, ()>),
+}
+
+/// Looks with `find`; on a miss waits for `loading` (one loader at a time) and looks again,
+/// since the loader before may have kept what is wanted meanwhile.
+async fn find_or_wait<'a, T>(
+    loading: &'a tokio::sync::Mutex<()>,
+    find: impl Fn() -> Option<T>,
+) -> Found<'a, T> {
+    if let Some(hit) = find() {
+        return Found::Hit(hit);
+    }
+    let turn = loading.lock().await;
+    match find() {
+        Some(hit) => Found::Hit(hit),
+        None => Found::Turn(turn),
+    }
+}
+
 impl CatalogueCache {
     /// The cached response for `key`, or `load`'s result serialised and kept. `None` (not
     /// found) is not kept.
@@ -109,13 +132,10 @@ impl CatalogueCache {
         T: Serialize,
         F: std::future::Future<Output = Result<Option<T>, AppError>>,
     {
-        if let Some(hit) = self.fresh(key) {
-            return Ok(Some(hit));
-        }
-        let _loading = self.loading.lock().await;
-        if let Some(hit) = self.fresh(key) {
-            return Ok(Some(hit));
-        }
+        let _loading = match find_or_wait(&self.loading, || self.fresh(key)).await {
+            Found::Hit(hit) => return Ok(Some(hit)),
+            Found::Turn(turn) => turn,
+        };
         // Read before loading: a booking committed during the load makes this entry stale.
         let generation = self.generation.load(Ordering::Acquire);
         let Some(value) = load.await? else {
@@ -154,7 +174,7 @@ impl CatalogueCache {
         self.get_or_load(key, load)
             .await?
             .map(|c| c.respond(request))
-            .ok_or_else(|| AppError::not_found(what))
+            .or_not_found(what)
     }
 
     fn fresh(&self, key: &str) -> Option<Cached> {
@@ -197,13 +217,11 @@ impl CatalogueCache {
     where
         F: std::future::Future<Output = Result<Option<u32>, AppError>>,
     {
-        if let Some(limit) = self.per_booking_limit(session) {
-            return Ok(Some(limit));
-        }
-        let _loading = self.loading_limit.lock().await;
-        if let Some(limit) = self.per_booking_limit(session) {
-            return Ok(Some(limit));
-        }
+        let _loading =
+            match find_or_wait(&self.loading_limit, || self.per_booking_limit(session)).await {
+                Found::Hit(limit) => return Ok(Some(limit)),
+                Found::Turn(turn) => turn,
+            };
         let limit = load.await?;
         if let Some(limit) = limit {
             self.remember_limit(session, limit);

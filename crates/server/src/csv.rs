@@ -12,6 +12,8 @@
 //! Files are UTF-8 with a byte-order mark (so spreadsheets read the Chinese text) and CRLF
 //! line ends (RFC 4180).
 
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use std::fmt::Write as _;
 
 /// First characters that make a spreadsheet read a cell as a formula (`=`, `+`, `-`, `@`)
@@ -95,6 +97,22 @@ impl Csv {
     }
 }
 
+/// A finished document as a download saved as `filename`, kept by no cache.
+pub fn download(csv: String, filename: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
 /// Appends `text` as one cell: `'` before a formula start, quotes when it holds a
 /// separator, a quote or a line break.
 fn push_text(out: &mut String, text: &str) {
@@ -126,20 +144,24 @@ mod tests {
 
     #[test]
     fn every_formula_start_is_neutralised() {
-        assert_eq!(cell("=1+2"), "'=1+2");
-        assert_eq!(cell("+1+2"), "'+1+2");
-        assert_eq!(cell("-1+2"), "'-1+2");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("\t=1+2"), "'\t=1+2");
+        for (text, neutralised) in [
+            ("=1+2", "'=1+2"),
+            ("+1+2", "'+1+2"),
+            ("-1+2", "'-1+2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1+2", "'\t=1+2"),
+            ("＝1+2", "'＝1+2"),
+            ("＋1", "'＋1"),
+            ("－1", "'－1"),
+            ("＠A1", "'＠A1"),
+        ] {
+            assert_eq!(cell(text), neutralised, "{text:?}");
+        }
         assert_eq!(
             cell("\r=1+2"),
             "\"'\r=1+2\"",
             "a carriage return also needs quotes"
         );
-        assert_eq!(cell("＝1+2"), "'＝1+2");
-        assert_eq!(cell("＋1"), "'＋1");
-        assert_eq!(cell("－1"), "'－1");
-        assert_eq!(cell("＠A1"), "'＠A1");
     }
 
     #[test]
@@ -152,13 +174,17 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_left_alone_and_awkward_text_is_quoted() {
-        assert_eq!(cell("王小明"), "王小明");
-        assert_eq!(cell("13800138000"), "13800138000");
         assert_eq!(cell("a=b"), "a=b", "only the first character matters");
-        assert_eq!(cell(""), "");
-        assert_eq!(cell("王, 小明"), "\"王, 小明\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+        for (text, written) in [
+            ("王小明", "王小明"),
+            ("13800138000", "13800138000"),
+            ("", ""),
+            ("王, 小明", "\"王, 小明\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("two\nlines", "\"two\nlines\""),
+        ] {
+            assert_eq!(cell(text), written, "{text:?}");
+        }
     }
 
     #[test]

@@ -22,6 +22,18 @@ impl AppError {
     }
 }
 
+/// Something asked for by id or code: `None` answers `404 not_found`.
+pub trait OrNotFound<T> {
+    /// The value, or a 404 naming `what` (`"session"`, `"photo"`...).
+    fn or_not_found(self, what: &str) -> Result<T, AppError>;
+}
+
+impl<T> OrNotFound<T> for Option<T> {
+    fn or_not_found(self, what: &str) -> Result<T, AppError> {
+        self.ok_or_else(|| AppError::not_found(what))
+    }
+}
+
 impl From<ApiError> for AppError {
     fn from(e: ApiError) -> Self {
         AppError(e)

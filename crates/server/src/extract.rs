@@ -14,7 +14,7 @@
 
 use crate::auth::SignedIn;
 use crate::client::ClientAddr;
-use crate::error::{AppError, Refusal};
+use crate::error::{AppError, OrNotFound, Refusal};
 use crate::state::AppState;
 use crate::storage::{Storage, StorageError};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
@@ -128,7 +128,7 @@ pub async fn authorise<T: Owned>(
     let organisation = item
         .organisation(state.storage.as_ref())
         .await?
-        .ok_or_else(|| AppError::not_found(T::WHAT))?;
+        .or_not_found(T::WHAT)?;
     signed_in.require(organisation)?;
     Ok(item)
 }
@@ -146,7 +146,7 @@ impl<T: Owned> FromRequestParts<AppState> for Authorised<T> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let signed_in = SignedIn::from_request_parts(parts, state).await?;
         let AppPath(raw) = AppPath::<T::Raw>::from_request_parts(parts, state).await?;
-        let item = T::parse(raw).ok_or_else(|| AppError::not_found(T::WHAT))?;
+        let item = T::parse(raw).or_not_found(T::WHAT)?;
         let item = authorise(state, &signed_in, item).await?;
         Ok(Authorised { signed_in, item })
     }

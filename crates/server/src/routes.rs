@@ -135,6 +135,29 @@ fn answer(op: &mut utoipa::openapi::path::Operation, status: &str, description: 
         });
 }
 
+/// `422`: the request reads, but some of its fields break the rules. Operations whose 422
+/// needs saying more about name their own.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 422,
+    description = "Invalid fields, each named in `fields` with its code"
+)]
+pub struct FieldErrors(pub labday_domain::ApiError);
+
+/// `404` for an `activity_id` in the body or query that names no activity.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "No such activity")]
+pub struct NoSuchActivity(pub labday_domain::ApiError);
+
+/// `429` for guessing: misses on one code, or from one client, are counted (`throttle.rs`).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 429,
+    description = "Too many misses for this code or from this client",
+    headers(("Retry-After" = u64, description = "Seconds to wait"))
+)]
+pub struct TooManyMisses(pub labday_domain::ApiError);
+
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }

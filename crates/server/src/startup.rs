@@ -5,11 +5,11 @@ use crate::config::{Config, DatabaseLocation};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::storage::sqlite::DatabaseLock;
-use crate::storage::Storage;
+use crate::storage::{Storage, StorageError};
 use crate::{deadline, embedding, headers, routes, seed, spa};
 use axum::http::{header, HeaderValue};
 use axum::Router;
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::ErrorCode;
@@ -143,16 +143,30 @@ fn spawn_retention(storage: Arc<dyn Storage>, privacy: PrivacyNotice) {
 /// idempotency records of bookings and samples whose session ended more than
 /// `retention_days` ago are erased. Failures are logged and retried at the next run.
 pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
-    let cutoff = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(retention_days);
-    match storage.erase_personal_data(cutoff).await {
+    let cutoff = venue_days_ago(retention_days);
+    log_clean_up(
+        storage.erase_personal_data(cutoff).await,
+        |n| tracing::info!(bookings = n, "erased personal data past retention"),
+        "retention run failed",
+    );
+    log_clean_up(
+        storage.erase_sample_holders(cutoff).await,
+        |n| tracing::info!(samples = n, "erased sample holders past retention"),
+        "sample retention run failed",
+    );
+}
+
+/// This time of day `days` ago, on the venue's clock: the cutoff of a clean-up run.
+fn venue_days_ago(days: i64) -> NaiveDateTime {
+    venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(days)
+}
+
+/// Logs a clean-up run: `cleaned` when it touched any rows, the error when it failed.
+fn log_clean_up(run: Result<u64, StorageError>, cleaned: impl FnOnce(u64), failed: &str) {
+    match run {
         Ok(0) => {}
-        Ok(n) => tracing::info!(bookings = n, "erased personal data past retention"),
-        Err(e) => tracing::error!(error = %e, "retention run failed"),
-    }
-    match storage.erase_sample_holders(cutoff).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(samples = n, "erased sample holders past retention"),
-        Err(e) => tracing::error!(error = %e, "sample retention run failed"),
+        Ok(n) => cleaned(n),
+        Err(e) => tracing::error!(error = %e, "{failed}"),
     }
 }
 
@@ -160,12 +174,13 @@ pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
 /// more than `digest_days` ago (the no-show window and a day for time zones: see
 /// `Config::privacy_notice`, whose number the booking form prints).
 pub async fn forget_past_no_show_window(storage: &dyn Storage, digest_days: i64) {
-    let cutoff = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES) - Duration::days(digest_days);
-    match storage.forget_phone_hashes(cutoff).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(rows = n, "forgot phone hashes past the no-show window"),
-        Err(e) => tracing::error!(error = %e, "forgetting phone hashes failed"),
-    }
+    log_clean_up(
+        storage
+            .forget_phone_hashes(venue_days_ago(digest_days))
+            .await,
+        |n| tracing::info!(rows = n, "forgot phone hashes past the no-show window"),
+        "forgetting phone hashes failed",
+    );
 }
 
 /// A started server: where it listens, and the storage behind it.

@@ -11,6 +11,7 @@
 //! registrations. It is in memory, per server process: it sheds floods, it does not guard a
 //! secret, and a database round trip per booking would slow every rush.
 
+use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::storage::Storage;
 use labday_domain::ErrorCode;
@@ -28,33 +29,25 @@ pub struct Rule {
     pub limit: u32,
 }
 
+impl Rule {
+    /// A rule allowing `limit` attempts per window, keyed under its own `scope`.
+    pub const fn new(scope: &'static str, limit: u32) -> Self {
+        Self { scope, limit }
+    }
+}
+
 /// Wrong passwords per staff account: the account pauses after five.
-pub const SIGN_IN_PER_ACCOUNT: Rule = Rule {
-    scope: "sign-in/account",
-    limit: 5,
-};
+pub const SIGN_IN_PER_ACCOUNT: Rule = Rule::new("sign-in/account", 5);
 /// Wrong passwords from one client address, whatever the accounts (an office behind one
 /// address mistypes now and then; a sprayer does not get far).
-pub const SIGN_IN_PER_CLIENT: Rule = Rule {
-    scope: "sign-in/client",
-    limit: 20,
-};
+pub const SIGN_IN_PER_CLIENT: Rule = Rule::new("sign-in/client", 20);
 /// Misses on one booking code, lookups and cancellations together: enough for typos, far
 /// too few to try the phone numbers a masked `138****8000` leaves open.
-pub const BOOKING_CODE: Rule = Rule {
-    scope: "booking/code",
-    limit: 5,
-};
+pub const BOOKING_CODE: Rule = Rule::new("booking/code", 5);
 /// Misses on one sample code: the 10,000 possible last-four digits stay out of reach.
-pub const SAMPLE_CODE: Rule = Rule {
-    scope: "sample/code",
-    limit: 5,
-};
+pub const SAMPLE_CODE: Rule = Rule::new("sample/code", 5);
 /// Misses from one client address on booking and sample lookups, whatever the codes.
-pub const LOOKUP_CLIENT: Rule = Rule {
-    scope: "lookup/client",
-    limit: 30,
-};
+pub const LOOKUP_CLIENT: Rule = Rule::new("lookup/client", 30);
 
 /// The stored form of a key.
 fn key_digest(rule: Rule, value: &str) -> String {
@@ -138,6 +131,21 @@ impl Throttle {
         }
     }
 
+    /// Counts a lookup (or a cancellation) by code against the code, under `code_rule`, and
+    /// against the client, before the code is checked.
+    pub async fn lookup(
+        &self,
+        code_rule: Rule,
+        code: &str,
+        client: &ClientAddr,
+    ) -> Result<Attempt<'_>, Refusal> {
+        self.attempt(
+            &[(code_rule, code), (LOOKUP_CLIENT, &client.key())],
+            "Too many tries; wait a while before trying again",
+        )
+        .await
+    }
+
     /// Forgets a key's attempts (a successful sign-in clears its account's failures).
     pub async fn forget(&self, rule: Rule, value: &str) {
         if let Err(e) = self.storage.forget_attempts(&key_digest(rule, value)).await {
@@ -180,6 +188,15 @@ impl Attempt<'_> {
 
     /// The check failed: the attempt stays counted.
     pub fn failed(self) {}
+
+    /// Settles a lookup by what it found: a hit no longer counts, a miss stays counted.
+    pub async fn settle<T>(self, found: Option<T>) -> Option<T> {
+        match found {
+            Some(_) => self.succeeded().await,
+            None => self.failed(),
+        }
+        found
+    }
 }
 
 /// Requests per client address per minute, in memory (see the module comment).

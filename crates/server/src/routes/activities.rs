@@ -46,7 +46,7 @@ pub async fn list_activities(
     get,
     path = "/api/v1/activities/{id}",
     params(("id" = i64, Path)),
-    responses((status = 200, body = ActivityDetail), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"), (status = 404, body = ApiError))
+    responses((status = 200, body = ActivityDetail), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"))
 )]
 pub async fn show_activity(
     State(state): State<AppState>,
@@ -67,7 +67,7 @@ pub async fn show_activity(
     get,
     path = "/api/v1/sessions/{id}",
     params(("id" = i64, Path)),
-    responses((status = 200, body = SessionView), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"), (status = 404, body = ApiError))
+    responses((status = 200, body = SessionView), (status = 304, description = "Unchanged since the ETag sent in If-None-Match"))
 )]
 pub async fn show_session(
     State(state): State<AppState>,

@@ -2,9 +2,10 @@
 //! and never appear in logs.
 
 use crate::client::ClientAddr;
-use crate::error::{AppError, Refusal};
+use crate::error::{AppError, OrNotFound, Refusal};
 use crate::extract::{AppJson, WithinBookingRate};
 use crate::keyed_hash::KeyedHash;
+use crate::routes::{FieldErrors, TooManyMisses};
 use crate::state::AppState;
 use crate::storage::{BookingContext, BookingError};
 use crate::throttle::{self, Attempt};
@@ -103,7 +104,7 @@ pub async fn create_booking(
             Ok(session.map(|s| s.per_booking_limit))
         })
         .await?
-        .ok_or_else(|| AppError::not_found("session"))?;
+        .or_not_found("session")?;
     let valid = request.validate(limit)?;
     let ctx = BookingContext {
         now,
@@ -129,6 +130,21 @@ pub async fn create_booking(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// A lookup's code and phone, once they read as such and the attempt is counted against
+/// the code and the client (`throttle.rs`): lookups and cancellations alike.
+async fn counted_lookup<'a>(
+    state: &'a AppState,
+    client: &ClientAddr,
+    lookup: &BookingLookup,
+) -> Result<(BookingCode, Phone, Attempt<'a>), Refusal> {
+    let (code, phone) = parse_lookup(lookup)?;
+    let attempt = state
+        .throttle
+        .lookup(throttle::BOOKING_CODE, code.as_str(), client)
+        .await?;
+    Ok((code, phone, attempt))
+}
+
 fn parse_lookup(lookup: &BookingLookup) -> Result<(BookingCode, Phone), AppError> {
     let code = BookingCode::parse(&lookup.code);
     let phone = Phone::parse(&lookup.phone);
@@ -150,25 +166,6 @@ fn parse_lookup(lookup: &BookingLookup) -> Result<(BookingCode, Phone), AppError
     }
 }
 
-/// Counts a lookup or cancellation against its code and its client before the pair is
-/// checked (see `throttle.rs`).
-async fn attempt<'a>(
-    state: &'a AppState,
-    code: &BookingCode,
-    client: &ClientAddr,
-) -> Result<Attempt<'a>, Refusal> {
-    state
-        .throttle
-        .attempt(
-            &[
-                (throttle::BOOKING_CODE, code.as_str()),
-                (throttle::LOOKUP_CLIENT, &client.key()),
-            ],
-            "Too many tries; wait a while before trying again",
-        )
-        .await
-}
-
 /// Finds a booking by its code and the phone number it was made with. A wrong phone reads
 /// exactly like a missing code, and misses are throttled per code and per client.
 #[utoipa::path(
@@ -178,9 +175,8 @@ async fn attempt<'a>(
     responses(
         (status = 200, body = BookingView),
         (status = 404, body = ApiError, description = "No such code, or the phone does not match: the same answer"),
-        (status = 422, body = ApiError),
-        (status = 429, body = ApiError, description = "Too many misses for this code or from this client",
-            headers(("Retry-After" = u64, description = "Seconds to wait")))
+        FieldErrors,
+        TooManyMisses
     )
 )]
 pub async fn lookup_booking(
@@ -188,26 +184,18 @@ pub async fn lookup_booking(
     client: ClientAddr,
     AppJson(lookup): AppJson<BookingLookup>,
 ) -> Result<Json<BookingView>, Refusal> {
-    let (code, phone) = parse_lookup(&lookup)?;
-    let attempt = attempt(&state, &code, &client).await?;
-    match state
+    let (code, phone, attempt) = counted_lookup(&state, &client, &lookup).await?;
+    let found = state
         .storage
         .find_booking(&code, &phone, Utc::now())
-        .await?
-    {
-        Some(view) => {
-            attempt.succeeded().await;
-            Ok(Json(view))
-        }
-        None => {
-            attempt.failed();
-            Err(AppError::new(
-                ErrorCode::NotFound,
-                "No booking matches that code and phone number",
-            )
-            .into())
-        }
-    }
+        .await?;
+    let view = attempt.settle(found).await.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::NotFound,
+            "No booking matches that code and phone number",
+        )
+    })?;
+    Ok(Json(view))
 }
 
 /// Cancels a booking before its deadline; its places go to the waiting list at once.
@@ -220,9 +208,8 @@ pub async fn lookup_booking(
         (status = 200, body = BookingView),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Deadline passed or already cancelled"),
-        (status = 429, body = ApiError, description = "Too many misses for this code or from this client",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
-        (status = 422, body = ApiError, description = "Not a booking code or not a phone number")
+        (status = 422, body = ApiError, description = "Not a booking code or not a phone number"),
+        TooManyMisses
     )
 )]
 pub async fn cancel_booking(
@@ -230,8 +217,7 @@ pub async fn cancel_booking(
     client: ClientAddr,
     AppJson(lookup): AppJson<BookingLookup>,
 ) -> Result<Json<BookingView>, Refusal> {
-    let (code, phone) = parse_lookup(&lookup)?;
-    let attempt = attempt(&state, &code, &client).await?;
+    let (code, phone, attempt) = counted_lookup(&state, &client, &lookup).await?;
     let view = match state
         .storage
         .cancel_booking(&code, &phone, Utc::now())

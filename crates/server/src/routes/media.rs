@@ -4,6 +4,7 @@
 use crate::auth::{self, SignedIn};
 use crate::error::AppError;
 use crate::extract::{authorise, ActivityId, AppJson, AppQuery};
+use crate::routes::{FieldErrors, NoSuchActivity};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,14 +14,29 @@ use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::ApiError;
 use serde::Deserialize;
 
-/// Which media items.
+/// Which media items or photos.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct MediaQuery {
+pub struct CoverageQuery {
     /// One activity only.
     pub activity_id: Option<i64>,
     /// One organisation only (organisers; lab staff always get their own).
     pub organisation_id: Option<i64>,
+}
+
+impl CoverageQuery {
+    /// The organisations to list for: 404 for an unknown activity, 403 for another
+    /// organisation's activity or for lab staff asking for another organisation.
+    pub async fn scope(
+        &self,
+        state: &AppState,
+        signed_in: &SignedIn,
+    ) -> Result<Option<i64>, AppError> {
+        if let Some(activity) = self.activity_id {
+            authorise(state, signed_in, ActivityId(activity)).await?;
+        }
+        signed_in.scope(self.organisation_id)
+    }
 }
 
 /// Records where an activity was reported.
@@ -28,13 +44,7 @@ pub struct MediaQuery {
     post,
     path = "/api/v1/staff/media",
     request_body = MediaDraft,
-    responses(
-        (status = 201, body = MediaItem),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError, description = "No such activity"),
-        (status = 422, body = ApiError)
-    )
+    responses((status = 201, body = MediaItem), NoSuchActivity, FieldErrors)
 )]
 pub async fn add_media(
     State(state): State<AppState>,
@@ -54,23 +64,15 @@ pub async fn add_media(
 #[utoipa::path(
     get,
     path = "/api/v1/staff/media",
-    params(MediaQuery),
-    responses(
-        (status = 200, body = [MediaItem]),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError)
-    )
+    params(CoverageQuery),
+    responses((status = 200, body = [MediaItem]), (status = 404, body = ApiError))
 )]
 pub async fn list_media(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    AppQuery(query): AppQuery<MediaQuery>,
+    AppQuery(query): AppQuery<CoverageQuery>,
 ) -> Result<Json<Vec<MediaItem>>, AppError> {
-    if let Some(activity) = query.activity_id {
-        authorise(&state, &signed_in, ActivityId(activity)).await?;
-    }
-    let scope = signed_in.scope(query.organisation_id)?;
+    let scope = query.scope(&state, &signed_in).await?;
     Ok(Json(state.storage.media(scope, query.activity_id).await?))
 }
 

@@ -4,8 +4,10 @@
 //! bytes, never from the declared `Content-Type`.
 
 use crate::auth::{self, SignedIn};
-use crate::error::AppError;
+use crate::error::{AppError, OrNotFound};
 use crate::extract::{authorise, ActivityId, AppPath, AppQuery};
+use crate::routes::media::CoverageQuery;
+use crate::routes::NoSuchActivity;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -26,16 +28,6 @@ pub struct UploadQuery {
     /// What the photo shows (1–200 characters).
     #[serde(default)]
     pub caption: String,
-}
-
-/// Which photos.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PhotosQuery {
-    /// One activity only.
-    pub activity_id: Option<i64>,
-    /// One organisation only (organisers; lab staff always get their own).
-    pub organisation_id: Option<i64>,
 }
 
 fn too_large() -> AppError {
@@ -60,9 +52,7 @@ fn too_large() -> AppError {
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The image: JPEG, PNG or WebP, at most 5 MiB"),
     responses(
         (status = 201, body = PhotoItem),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError, description = "No such activity"),
+        NoSuchActivity,
         (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large")
     )
 )]
@@ -101,23 +91,15 @@ pub async fn upload_photo(
 #[utoipa::path(
     get,
     path = "/api/v1/staff/photos",
-    params(PhotosQuery),
-    responses(
-        (status = 200, body = [PhotoItem]),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError)
-    )
+    params(CoverageQuery),
+    responses((status = 200, body = [PhotoItem]), (status = 404, body = ApiError))
 )]
 pub async fn list_photos(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    AppQuery(query): AppQuery<PhotosQuery>,
+    AppQuery(query): AppQuery<CoverageQuery>,
 ) -> Result<Json<Vec<PhotoItem>>, AppError> {
-    if let Some(activity) = query.activity_id {
-        authorise(&state, &signed_in, ActivityId(activity)).await?;
-    }
-    let scope = signed_in.scope(query.organisation_id)?;
+    let scope = query.scope(&state, &signed_in).await?;
     Ok(Json(state.storage.photos(scope, query.activity_id).await?))
 }
 
@@ -128,10 +110,7 @@ pub async fn list_photos(
     params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The image, with its own type",
-            content(("image/jpeg"), ("image/png"), ("image/webp"))),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError)
+            content(("image/jpeg"), ("image/png"), ("image/webp")))
     )
 )]
 pub async fn photo_image(
@@ -139,11 +118,7 @@ pub async fn photo_image(
     signed_in: SignedIn,
     AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    let image = state
-        .storage
-        .photo_image(id)
-        .await?
-        .ok_or_else(|| AppError::not_found("photo"))?;
+    let image = state.storage.photo_image(id).await?.or_not_found("photo")?;
     signed_in.require(image.organisation_id)?;
     Ok((
         [

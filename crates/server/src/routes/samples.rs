@@ -8,6 +8,7 @@ use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::extract::{AppJson, AppPath, WithinBookingRate};
 use crate::routes::bookings::{fresh_code, idempotency_record};
+use crate::routes::{FieldErrors, TooManyMisses};
 use crate::state::AppState;
 use crate::storage::samples::{BoardScope, RegistrationContext};
 use crate::throttle;
@@ -74,9 +75,8 @@ pub async fn register_samples(
     responses(
         (status = 200, body = SampleView),
         (status = 404, body = ApiError, description = "No such code, or the digits do not match: the same answer"),
-        (status = 422, body = ApiError),
-        (status = 429, body = ApiError, description = "Too many misses for this code or from this client",
-            headers(("Retry-After" = u64, description = "Seconds to wait")))
+        FieldErrors,
+        TooManyMisses
     )
 )]
 pub async fn lookup_sample(
@@ -87,24 +87,11 @@ pub async fn lookup_sample(
     let (code, last4) = lookup.validate()?;
     let attempt = state
         .throttle
-        .attempt(
-            &[
-                (throttle::SAMPLE_CODE, code.as_str()),
-                (throttle::LOOKUP_CLIENT, &client.key()),
-            ],
-            "Too many tries; wait a while before trying again",
-        )
+        .lookup(throttle::SAMPLE_CODE, code.as_str(), &client)
         .await?;
-    match state.storage.find_sample(&code, &last4).await? {
-        Some(view) => {
-            attempt.succeeded().await;
-            Ok(Json(view))
-        }
-        None => {
-            attempt.failed();
-            Err(not_found().into())
-        }
-    }
+    let found = state.storage.find_sample(&code, &last4).await?;
+    let view = attempt.settle(found).await.ok_or_else(not_found)?;
+    Ok(Json(view))
 }
 
 async fn board(
@@ -131,7 +118,7 @@ async fn board(
     get,
     path = "/api/v1/sessions/{id}/samples/board",
     params(("id" = i64, Path)),
-    responses((status = 200, body = SampleBoard), (status = 404, body = ApiError))
+    responses((status = 200, body = SampleBoard))
 )]
 pub async fn session_board(
     State(state): State<AppState>,
@@ -146,7 +133,7 @@ pub async fn session_board(
     get,
     path = "/api/v1/activities/{id}/samples/board",
     params(("id" = i64, Path)),
-    responses((status = 200, body = SampleBoard), (status = 404, body = ApiError))
+    responses((status = 200, body = SampleBoard))
 )]
 pub async fn activity_board(
     State(state): State<AppState>,

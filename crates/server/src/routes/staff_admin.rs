@@ -4,6 +4,8 @@
 use crate::auth;
 use crate::error::AppError;
 use crate::extract::{AppJson, AppQuery, Organiser};
+use crate::routes::staff_schedule::known_organisation;
+use crate::routes::FieldErrors;
 use crate::state::AppState;
 use crate::storage::staff::NewStaff;
 use crate::writes::audit;
@@ -12,7 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, StaffView};
-use labday_domain::{ApiError, ErrorCode, FieldCode};
+use labday_domain::{ApiError, ErrorCode};
 use serde::Deserialize;
 
 /// Creates a staff account: an organiser, or lab staff of one organisation.
@@ -22,10 +24,9 @@ use serde::Deserialize;
     request_body = NewStaffAccount,
     responses(
         (status = 201, body = StaffView),
-        (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Only organisers create accounts"),
         (status = 409, body = ApiError, description = "`username_taken`"),
-        (status = 422, body = ApiError)
+        FieldErrors
     )
 )]
 pub async fn create_account(
@@ -35,12 +36,7 @@ pub async fn create_account(
 ) -> Result<(StatusCode, Json<StaffView>), AppError> {
     let account = request.validate()?;
     if let Some(org) = account.organisation_id {
-        if !state.storage.organisation_exists(org).await? {
-            return Err(AppError(
-                ApiError::new(ErrorCode::Invalid, "No such organisation")
-                    .with_field("organisation_id", FieldCode::OrganisationUnknown),
-            ));
-        }
+        known_organisation(&state, org).await?;
     }
     let password = account.password.clone();
     let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
@@ -97,7 +93,6 @@ pub struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, body = [AuditEntry]),
-        (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Only organisers read the audit log")
     )
 )]

@@ -16,7 +16,7 @@ use labday_domain::schedule::{OrganisationChoice, ScheduledActivity};
 use labday_domain::ApiError;
 use serde::Deserialize;
 
-/// Whose activities.
+/// Whose activities or figures.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ScopeQuery {
@@ -28,10 +28,7 @@ pub struct ScopeQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/staff/organisations",
-    responses(
-        (status = 200, body = [OrganisationChoice]),
-        (status = 401, body = ApiError)
-    )
+    responses((status = 200, body = [OrganisationChoice]))
 )]
 pub async fn list_organisations(
     State(state): State<AppState>,
@@ -50,7 +47,6 @@ pub async fn list_organisations(
     params(ScopeQuery),
     responses(
         (status = 200, body = [ScheduledActivity]),
-        (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Lab staff asking for another organisation")
     )
 )]

@@ -4,7 +4,7 @@
 //! a correction keeps the test it corrects. Lab staff act only on their organisation's
 //! samples (403), and every route needs a staff session (401).
 
-use crate::error::AppError;
+use crate::error::{AppError, OrNotFound};
 use crate::extract::{AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::storage::samples::NewTest;
@@ -46,7 +46,7 @@ fn sample_error(e: BookingError) -> AppError {
     get,
     path = "/api/v1/staff/sessions/{id}/samples",
     params(("id" = i64, Path)),
-    responses((status = 200, body = [SampleView]), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError))
+    responses((status = 200, body = [SampleView]))
 )]
 pub async fn session_samples(
     State(state): State<AppState>,
@@ -61,7 +61,7 @@ pub async fn session_samples(
     get,
     path = "/api/v1/staff/samples/{code}",
     params(("code" = String, Path)),
-    responses((status = 200, body = SampleView), (status = 401, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError))
+    responses((status = 200, body = SampleView))
 )]
 pub async fn show_sample(
     State(state): State<AppState>,
@@ -72,7 +72,7 @@ pub async fn show_sample(
         .staff_sample(&sample.item)
         .await?
         .map(Json)
-        .ok_or_else(|| AppError::not_found("sample"))
+        .or_not_found("sample")
 }
 
 /// The sample was handed in at this session's test point (a second receipt changes nothing).
@@ -83,9 +83,6 @@ pub async fn show_sample(
     request_body = Receipt,
     responses(
         (status = 200, body = SampleView),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Registered for another session")
     )
 )]
@@ -115,9 +112,6 @@ pub async fn receive_sample(
     request_body = TestEntry,
     responses(
         (status = 200, body = SampleView, description = "The sample with its new test and judgement"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Not received yet"),
         (status = 422, body = ApiError, description = "Invalid reading, or `corrects` is not a current test")
     )

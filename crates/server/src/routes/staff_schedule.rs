@@ -6,8 +6,9 @@
 //! (`writes::clears_catalogue`, applied to this router in `routes.rs`).
 
 use crate::auth::{self, SignedIn};
-use crate::error::AppError;
+use crate::error::{AppError, OrNotFound};
 use crate::extract::{ActivityId, AppJson, Authorised, SessionId};
+use crate::routes::FieldErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,7 +22,7 @@ use labday_domain::schedule::{
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionView};
 
 /// 422 unless the organisation exists (an unknown one is the caller's mistake, not a 404).
-async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
+pub(crate) async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
     if state.storage.organisation_exists(id).await? {
         Ok(())
     } else {
@@ -37,7 +38,7 @@ async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError
         .storage
         .session(id, Utc::now())
         .await?
-        .ok_or_else(|| AppError::not_found("session"))
+        .or_not_found("session")
 }
 
 /// Creates an activity for an organisation.
@@ -47,7 +48,6 @@ async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError
     request_body = ActivityDraft,
     responses(
         (status = 201, body = CreatedActivity),
-        (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Lab staff naming another organisation"),
         (status = 422, body = ApiError, description = "Field errors")
     )
@@ -73,13 +73,7 @@ pub async fn create_activity(
     path = "/api/v1/staff/activities/{id}",
     params(("id" = i64, Path)),
     request_body = ActivityDraft,
-    responses(
-        (status = 200, body = CreatedActivity),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-        (status = 422, body = ApiError)
-    )
+    responses((status = 200, body = CreatedActivity), FieldErrors)
 )]
 pub async fn update_activity(
     State(state): State<AppState>,
@@ -94,11 +88,8 @@ pub async fn update_activity(
         .storage
         .update_activity(signed_in.staff.id, id, &valid, auth::now_local())
         .await?;
-    if found {
-        Ok(Json(CreatedActivity { id }))
-    } else {
-        Err(AppError::not_found("activity"))
-    }
+    let id = found.then_some(id).or_not_found("activity")?;
+    Ok(Json(CreatedActivity { id }))
 }
 
 /// Adds one session to an activity.
@@ -109,9 +100,6 @@ pub async fn update_activity(
     request_body = SessionDraft,
     responses(
         (status = 201, body = SessionView),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
         (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`")
     )
 )]
@@ -126,10 +114,7 @@ pub async fn create_session(
         .storage
         .create_sessions(staff, activity, &[valid], auth::now_local())
         .await?;
-    let id = ids
-        .first()
-        .copied()
-        .ok_or_else(|| AppError::not_found("session"))?;
+    let id = ids.first().copied().or_not_found("session")?;
     Ok((StatusCode::CREATED, Json(session_view(&state, id).await?)))
 }
 
@@ -141,9 +126,6 @@ pub async fn create_session(
     request_body = SessionSeries,
     responses(
         (status = 200, body = [SessionDraft]),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
         (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500")
     )
 )]
@@ -161,13 +143,7 @@ pub async fn preview_series(
     path = "/api/v1/staff/activities/{id}/sessions/generate",
     params(("id" = i64, Path)),
     request_body = SessionSeries,
-    responses(
-        (status = 201, body = GeneratedSessions),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
-        (status = 422, body = ApiError)
-    )
+    responses((status = 201, body = GeneratedSessions), FieldErrors)
 )]
 pub async fn generate_series(
     State(state): State<AppState>,
@@ -193,11 +169,8 @@ pub async fn generate_series(
     request_body = SessionDraft,
     responses(
         (status = 200, body = SessionChanged),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "`capacity_below_booked`, or `session_cancelled`"),
-        (status = 422, body = ApiError)
+        FieldErrors
     )
 )]
 pub async fn update_session(
@@ -225,9 +198,6 @@ pub async fn update_session(
     params(("id" = i64, Path)),
     responses(
         (status = 200, body = CancelledSession),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError),
-        (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Already cancelled")
     )
 )]

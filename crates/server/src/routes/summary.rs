@@ -3,31 +3,22 @@
 //! their own (403 when they ask for another).
 
 use crate::auth::SignedIn;
-use crate::csv::{Cell, Csv};
+use crate::csv::{self, Cell, Csv};
 use crate::error::AppError;
 use crate::extract::AppQuery;
+use crate::routes::staff_catalogue::ScopeQuery;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use labday_domain::figures::{summarise, Figures, Summary};
 use labday_domain::ApiError;
-use serde::Deserialize;
-
-/// Whose figures.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SummaryQuery {
-    /// One organisation only (organisers; lab staff always get their own).
-    pub organisation_id: Option<i64>,
-}
 
 async fn load(
     state: &AppState,
     signed_in: &SignedIn,
-    query: SummaryQuery,
+    query: ScopeQuery,
 ) -> Result<Summary, AppError> {
     let scope = signed_in.scope(query.organisation_id)?;
     let mut tallies = state.storage.tallies(scope).await?;
@@ -41,17 +32,16 @@ async fn load(
 #[utoipa::path(
     get,
     path = "/api/v1/staff/summary",
-    params(SummaryQuery),
+    params(ScopeQuery),
     responses(
         (status = 200, body = Summary),
-        (status = 401, body = ApiError),
         (status = 403, body = ApiError, description = "Lab staff asking for another organisation")
     )
 )]
 pub async fn summary(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    AppQuery(query): AppQuery<SummaryQuery>,
+    AppQuery(query): AppQuery<ScopeQuery>,
 ) -> Result<Json<Summary>, AppError> {
     Ok(Json(load(&state, &signed_in, query).await?))
 }
@@ -107,23 +97,20 @@ pub fn summary_csv(s: &Summary) -> String {
         "阳性 positive",
     ]);
     figures_row(&mut csv, "overall", None, "全部 All", &s.overall);
-    for o in &s.organisations {
-        figures_row(
-            &mut csv,
+    let organisations = s.organisations.iter().map(|o| {
+        (
             "organisation",
-            Some(o.organisation_id),
+            o.organisation_id,
             o.name.get("zh"),
             &o.figures,
-        );
-    }
-    for a in &s.activities {
-        figures_row(
-            &mut csv,
-            "activity",
-            Some(a.activity_id),
-            a.title.get("zh"),
-            &a.figures,
-        );
+        )
+    });
+    let activities = s
+        .activities
+        .iter()
+        .map(|a| ("activity", a.activity_id, a.title.get("zh"), &a.figures));
+    for (scope, id, name, figures) in organisations.chain(activities) {
+        figures_row(&mut csv, scope, Some(id), name, figures);
     }
     csv.blank_line();
     csv.row([
@@ -142,31 +129,16 @@ pub fn summary_csv(s: &Summary) -> String {
 #[utoipa::path(
     get,
     path = "/api/v1/staff/summary.csv",
-    params(SummaryQuery),
-    responses(
-        (status = 200, content_type = "text/csv"),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError)
-    )
+    params(ScopeQuery),
+    responses((status = 200, content_type = "text/csv"))
 )]
 pub async fn summary_export(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    AppQuery(query): AppQuery<SummaryQuery>,
+    AppQuery(query): AppQuery<ScopeQuery>,
 ) -> Result<Response, AppError> {
     let csv = summary_csv(&load(&state, &signed_in, query).await?);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"labday-summary.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        csv,
-    )
-        .into_response())
+    Ok(csv::download(csv, "labday-summary.csv"))
 }
 
 pub fn router() -> Router<AppState> {
