@@ -523,10 +523,7 @@ mod tests {
 
     #[test]
     fn cancel_only_before_deadline() {
-        let t = NaiveDate::from_ymd_opt(2026, 9, 20)
-            .unwrap()
-            .and_hms_opt(15, 0, 0)
-            .unwrap();
+        let t = crate::time::test_time(20, 15, 0, 0);
         assert!(can_cancel(t - Duration::seconds(1), t));
         assert!(!can_cancel(t, t));
     }

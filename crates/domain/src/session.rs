@@ -160,13 +160,9 @@ pub struct SessionView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn at(h: u32, m: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 9, 20)
-            .unwrap()
-            .and_hms_opt(h, m, 0)
-            .unwrap()
+        crate::time::test_time(20, h, m, 0)
     }
 
     #[test]

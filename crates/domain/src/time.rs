@@ -142,6 +142,14 @@ pub fn parse_datetime(raw: &str) -> Option<NaiveDateTime> {
     date.and_hms_nano_opt(hour, minute, second, nano)
 }
 
+/// `2026-09-{day} {hour}:{minute}:{second}`, venue-local: the Quality Month the tests use.
+#[cfg(test)]
+pub(crate) fn test_time(day: u32, hour: u32, minute: u32, second: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 9, day)
+        .and_then(|d| d.and_hms_opt(hour, minute, second))
+        .expect("a valid September time")
+}
+
 /// Serde helpers; wire fields name [`wire::venue_datetime`] or [`wire::venue_date`] in
 /// `#[serde(with = …)]`. Reading, in the WebAssembly build: the same strings chrono writes,
 /// read by [`parse_date`] and [`parse_datetime`] (the server keeps chrono's own

@@ -133,10 +133,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn at(day: u32, hour: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 9, day)
-            .unwrap()
-            .and_hms_opt(hour, 0, 0)
-            .unwrap()
+        crate::time::test_time(day, hour, 0, 0)
     }
 
     fn session(capacity: u32, booked: u32) -> SessionFacts {
