@@ -13,10 +13,10 @@
 //! the log shows, never a plausible number a decision is then made on.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use labday_domain::Localised;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgValueRef, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteValueRef};
-use labday_domain::Localised;
 use sqlx::{ColumnIndex, Database, Decode, Row, Type, Value, ValueRef};
 
 /// A field type `from_row!` can fill: decoded as `Wire`, then converted; a value the field
