@@ -90,15 +90,9 @@ pub struct ActivitySummary {
     pub title: Localised,
     pub organisation: Localised,
     pub city: Localised,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::date")
-    )]
+    #[serde(with = "crate::time::wire::venue_date")]
     pub starts_on: NaiveDate,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::date")
-    )]
+    #[serde(with = "crate::time::wire::venue_date")]
     pub ends_on: NaiveDate,
     /// Formats of its sessions, each once.
     pub formats: Vec<SessionFormat>,

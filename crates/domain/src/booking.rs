@@ -9,6 +9,7 @@ use crate::activity::Localised;
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::phone::Phone;
 use crate::session::SessionView;
+use crate::text::{self, Fault};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
@@ -22,17 +23,12 @@ pub struct HolderName(String);
 
 impl HolderName {
     pub fn parse(raw: &str) -> Result<HolderName, FieldCode> {
-        let name = raw.trim();
-        if name.is_empty() {
-            return Err(FieldCode::NameRequired);
+        match text::line(raw, NAME_MAX_CHARS) {
+            Ok(name) => Ok(HolderName(name.to_owned())),
+            Err(Fault::Missing) => Err(FieldCode::NameRequired),
+            Err(Fault::TooLong) => Err(FieldCode::NameTooLong),
+            Err(Fault::Control) => Err(FieldCode::NameInvalid),
         }
-        if name.chars().count() > NAME_MAX_CHARS {
-            return Err(FieldCode::NameTooLong);
-        }
-        if name.chars().any(char::is_control) {
-            return Err(FieldCode::NameInvalid);
-        }
-        Ok(HolderName(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -380,11 +376,7 @@ pub struct BookingView {
     /// Only for a confirmed cloud-classroom booking, only in the holder's own view.
     pub join_link: Option<String>,
     pub can_cancel: bool,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booked_at: NaiveDateTime,
 }
@@ -437,25 +429,23 @@ mod tests {
         assert_eq!(err.fields["consent"], FieldCode::ConsentRequired);
     }
 
+    fn with_party(adults: u32, children: u32) -> BookingRequest {
+        BookingRequest {
+            adults,
+            children,
+            ..request()
+        }
+    }
+
     #[test]
     fn party_over_the_session_limit_is_refused() {
-        let big = BookingRequest {
-            adults: 3,
-            children: 3,
-            ..request()
-        };
         assert_eq!(
-            big.validate(5).unwrap_err().fields["party"],
+            with_party(3, 3).validate(5).unwrap_err().fields["party"],
             FieldCode::PartyTooLarge
         );
-        assert!(big.validate(6).is_ok());
-        let huge = BookingRequest {
-            adults: 30,
-            children: 0,
-            ..request()
-        };
+        assert!(with_party(3, 3).validate(6).is_ok());
         assert!(
-            huge.validate(100).is_err(),
+            with_party(30, 0).validate(100).is_err(),
             "hard limit applies whatever the session says"
         );
     }
@@ -464,33 +454,20 @@ mod tests {
     /// people and was confirmed.
     #[test]
     fn a_party_that_would_wrap_is_refused_beside_its_field() {
-        let wrap = BookingRequest {
-            adults: 1,
-            children: u32::MAX,
-            ..request()
-        };
-        assert_eq!(
-            wrap.validate(5).unwrap_err().fields["children"],
-            FieldCode::PartyTooLarge
-        );
-        let adults = BookingRequest {
-            adults: u32::MAX,
-            children: 1,
-            ..request()
-        };
-        assert_eq!(
-            adults.validate(5).unwrap_err().fields["adults"],
-            FieldCode::PartyTooLarge
-        );
-        let many_children = BookingRequest {
-            adults: 1,
-            children: 21,
-            ..request()
-        };
-        assert_eq!(
-            many_children.validate(100).unwrap_err().fields["children"],
-            FieldCode::PartyTooLarge
-        );
+        for (adults, children, limit, field) in [
+            (1, u32::MAX, 5, "children"),
+            (u32::MAX, 1, 5, "adults"),
+            (1, 21, 100, "children"),
+        ] {
+            assert_eq!(
+                with_party(adults, children)
+                    .validate(limit)
+                    .unwrap_err()
+                    .fields[field],
+                FieldCode::PartyTooLarge,
+                "{adults} adults, {children} children"
+            );
+        }
         assert_eq!(
             Party::parse(20, 0, u32::MAX).map(Party::people),
             Ok(PARTY_HARD_LIMIT)
@@ -546,10 +523,7 @@ mod tests {
 
     #[test]
     fn cancel_only_before_deadline() {
-        let t = NaiveDate::from_ymd_opt(2026, 9, 20)
-            .unwrap()
-            .and_hms_opt(15, 0, 0)
-            .unwrap();
+        let t = crate::time::test_time(20, 15, 0, 0);
         assert!(can_cancel(t - Duration::seconds(1), t));
         assert!(!can_cancel(t, t));
     }

@@ -82,14 +82,10 @@ pub fn booking_event(view: &BookingView, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::utc_stamp;
-    use chrono::NaiveDate;
 
     #[test]
     fn stamps_are_utc_in_the_basic_format() {
-        let local = NaiveDate::from_ymd_opt(2026, 9, 20)
-            .unwrap()
-            .and_hms_opt(7, 5, 9)
-            .unwrap();
+        let local = crate::time::test_time(20, 7, 5, 9);
         // 07:05:09 in Shanghai is 23:05:09 UTC the day before.
         assert_eq!(utc_stamp(local, 480), "20260919T230509Z");
         assert_eq!(utc_stamp(local, 0), "20260920T070509Z");

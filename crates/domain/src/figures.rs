@@ -208,29 +208,23 @@ pub fn summarise(t: &Tallies) -> Summary {
         activities.entry(a.id).or_default();
         organisations.entry(a.organisation_id).or_default();
     }
-    for s in &t.sessions {
-        let Some(org) = owner.get(&s.activity_id) else {
-            continue;
+    // Each tally counts for its activity, that activity's organisation, and overall.
+    let mut count = |activity: i64, add: &dyn Fn(&mut Figures)| {
+        let Some(org) = owner.get(&activity) else {
+            return;
         };
-        activities.entry(s.activity_id).or_default().add_session(s);
-        organisations.entry(*org).or_default().add_session(s);
-        overall.add_session(s);
+        add(activities.entry(activity).or_default());
+        add(organisations.entry(*org).or_default());
+        add(&mut overall);
+    };
+    for s in &t.sessions {
+        count(s.activity_id, &|f| f.add_session(s));
     }
     for d in &t.days {
-        let Some(org) = owner.get(&d.activity_id) else {
-            continue;
-        };
-        activities.entry(d.activity_id).or_default().add_day(d);
-        organisations.entry(*org).or_default().add_day(d);
-        overall.add_day(d);
+        count(d.activity_id, &|f| f.add_day(d));
     }
     for (activity, sample) in &t.samples {
-        let Some(org) = owner.get(activity) else {
-            continue;
-        };
-        activities.entry(*activity).or_default().add_sample(sample);
-        organisations.entry(*org).or_default().add_sample(sample);
-        overall.add_sample(sample);
+        count(*activity, &|f| f.add_sample(sample));
     }
     let mut org_names: BTreeMap<i64, Localised> = BTreeMap::new();
     let activities = t

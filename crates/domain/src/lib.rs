@@ -20,6 +20,7 @@ pub mod sample;
 pub mod schedule;
 pub mod session;
 pub mod staff;
+mod text;
 pub mod time;
 
 pub use activity::{

@@ -7,6 +7,7 @@ mod metadata;
 pub use metadata::strip_metadata;
 
 use crate::error::{ApiError, ErrorCode, FieldCode};
+use crate::text::short_text;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
@@ -92,13 +93,9 @@ pub fn validate_photo(
     bytes: Vec<u8>,
 ) -> Result<ValidPhoto, ApiError> {
     let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
-    let caption = caption.trim();
-    if caption.is_empty() {
-        err = err.with_field("caption", FieldCode::CaptionRequired);
-    } else if caption.chars().count() > CAPTION_MAX_CHARS {
-        err = err.with_field("caption", FieldCode::TextTooLong);
-    } else if caption.chars().any(char::is_control) {
-        err = err.with_field("caption", FieldCode::TextInvalid);
+    let caption = short_text(caption, CAPTION_MAX_CHARS, FieldCode::CaptionRequired);
+    if let Err(code) = caption {
+        err = err.with_field("caption", code);
     }
     let image_type = ImageType::sniff(&bytes);
     if bytes.is_empty() {
@@ -108,10 +105,10 @@ pub fn validate_photo(
     } else if image_type.is_none() {
         err = err.with_field("photo", FieldCode::PhotoType);
     }
-    match image_type {
-        Some(image_type) if err.fields.is_empty() => Ok(ValidPhoto {
+    match (image_type, caption) {
+        (Some(image_type), Ok(caption)) if err.fields.is_empty() => Ok(ValidPhoto {
             activity_id,
-            caption: caption.to_owned(),
+            caption,
             image_type,
             bytes: strip_metadata(image_type, bytes),
         }),

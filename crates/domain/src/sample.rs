@@ -12,6 +12,7 @@ use crate::activity::Localised;
 use crate::booking::{BookingCode, HolderName};
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::phone::Phone;
+use crate::text::short_text;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
@@ -213,19 +214,6 @@ pub struct ValidRegistration {
 
 fn field(err: &mut ApiError, name: &str, code: FieldCode) {
     err.fields.insert(name.to_owned(), code);
-}
-
-fn short_text(raw: &str, max: usize, missing: FieldCode) -> Result<String, FieldCode> {
-    let text = raw.trim();
-    if text.is_empty() {
-        Err(missing)
-    } else if text.chars().count() > max {
-        Err(FieldCode::TextTooLong)
-    } else if text.chars().any(char::is_control) {
-        Err(FieldCode::TextInvalid)
-    } else {
-        Ok(text.to_owned())
-    }
 }
 
 impl SampleItem {
@@ -618,11 +606,7 @@ pub struct SampleTest {
     pub pesticide: Option<String>,
     pub strip: Option<StripReading>,
     pub judgement: Judgement,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub tested_at: NaiveDateTime,
     #[serde(default)]
@@ -653,28 +637,17 @@ pub struct SampleView {
     pub activity_title: Localised,
     pub organisation: Localised,
     pub place: Localised,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub session_starts_at: NaiveDateTime,
     pub variety: VarietyName,
     pub enzyme_false_positive: bool,
     pub bought_at: String,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::date")
-    )]
+    #[serde(with = "crate::time::wire::venue_date")]
     pub bought_on: NaiveDate,
     pub phone_masked: String,
     pub status: SampleStatus,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub registered_at: NaiveDateTime,
     #[cfg_attr(

@@ -531,10 +531,7 @@ mod tests {
     use super::*;
 
     fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 9, d)
-            .unwrap()
-            .and_hms_opt(h, m, 0)
-            .unwrap()
+        crate::time::test_time(d, h, m, 0)
     }
 
     fn session() -> SessionDraft {

@@ -126,18 +126,10 @@ pub struct SessionView {
     pub format: SessionFormat,
     pub title: Localised,
     /// Venue-local start and end.
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub starts_at: NaiveDateTime,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub ends_at: NaiveDateTime,
     pub place: Localised,
@@ -147,25 +139,13 @@ pub struct SessionView {
     pub places_left: u32,
     pub availability: Availability,
     pub per_booking_limit: u32,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booking_opens_at: NaiveDateTime,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booking_closes_at: NaiveDateTime,
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(deserialize_with = "crate::time::wire::datetime")
-    )]
-    #[serde(serialize_with = "crate::time::wire::put_datetime")]
+    #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub cancel_deadline: NaiveDateTime,
     pub window: WindowState,
@@ -180,13 +160,9 @@ pub struct SessionView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn at(h: u32, m: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 9, 20)
-            .unwrap()
-            .and_hms_opt(h, m, 0)
-            .unwrap()
+        crate::time::test_time(20, h, m, 0)
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::booking::BookingStatus;
 use crate::error::{ApiError, ErrorCode, FieldCode};
+use crate::text::{self, Fault};
 use serde::{Deserialize, Serialize};
 
 /// What a staff account may do.
@@ -109,26 +110,23 @@ pub struct ValidStaffAccount {
     pub organisation_id: Option<i64>,
 }
 
-// Passwords never reach a log through `{:?}`.
-impl std::fmt::Debug for NewStaffAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewStaffAccount")
-            .field("username", &self.username)
-            .field("role", &self.role)
-            .field("organisation_id", &self.organisation_id)
-            .finish_non_exhaustive()
-    }
+/// `{:?}` of an account request: who and what for, never the password (which must not
+/// reach a log).
+macro_rules! debug_without_password {
+    ($($ty:ident),*) => {$(
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("username", &self.username)
+                    .field("role", &self.role)
+                    .field("organisation_id", &self.organisation_id)
+                    .finish_non_exhaustive()
+            }
+        }
+    )*};
 }
 
-impl std::fmt::Debug for ValidStaffAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ValidStaffAccount")
-            .field("username", &self.username)
-            .field("role", &self.role)
-            .field("organisation_id", &self.organisation_id)
-            .finish_non_exhaustive()
-    }
-}
+debug_without_password!(NewStaffAccount, ValidStaffAccount);
 
 impl NewStaffAccount {
     /// Username rules of [`parse_username`], a password of 10–128 characters, a short display
@@ -145,12 +143,15 @@ impl NewStaffAccount {
         } else if chars > PASSWORD_MAX_CHARS {
             err = err.with_field("password", FieldCode::PasswordTooLong);
         }
-        let display_name = self.display_name.trim();
-        if display_name.chars().count() > DISPLAY_NAME_MAX_CHARS
-            || display_name.chars().any(char::is_control)
-        {
-            err = err.with_field("display_name", FieldCode::NameInvalid);
-        }
+        // Optional: the username stands in for a missing one.
+        let display_name = match text::line(&self.display_name, DISPLAY_NAME_MAX_CHARS) {
+            Ok(name) => name,
+            Err(Fault::Missing) => "",
+            Err(Fault::TooLong | Fault::Control) => {
+                err = err.with_field("display_name", FieldCode::NameInvalid);
+                ""
+            }
+        };
         match (self.role, self.organisation_id) {
             (Role::LabStaff, None) => {
                 err = err.with_field("organisation_id", FieldCode::OrganisationRequired)

@@ -142,11 +142,20 @@ pub fn parse_datetime(raw: &str) -> Option<NaiveDateTime> {
     date.and_hms_nano_opt(hour, minute, second, nano)
 }
 
-/// Serde helpers. `deserialize_with` for the WebAssembly build: the same strings chrono
-/// writes, read by [`parse_date`] and [`parse_datetime`] (the server keeps chrono's own
-/// `Deserialize`). `serialize_with` for the server: [`put_datetime`] writes what chrono's
-/// `Serialize` writes, byte for byte, without chrono's general formatter (half of the cost of
-/// serialising a booking's answer).
+/// `2026-09-{day} {hour}:{minute}:{second}`, venue-local: the Quality Month the tests use.
+#[cfg(test)]
+pub(crate) fn test_time(day: u32, hour: u32, minute: u32, second: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 9, day)
+        .and_then(|d| d.and_hms_opt(hour, minute, second))
+        .expect("a valid September time")
+}
+
+/// Serde helpers; wire fields name [`wire::venue_datetime`] or [`wire::venue_date`] in
+/// `#[serde(with = …)]`. Reading, in the WebAssembly build: the same strings chrono writes,
+/// read by [`parse_date`] and [`parse_datetime`] (the server keeps chrono's own
+/// `Deserialize`). Writing: [`put_datetime`] writes what chrono's `Serialize` writes, byte
+/// for byte, without chrono's general formatter (half of the cost of serialising a booking's
+/// answer).
 pub mod wire {
     use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
     use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
@@ -211,6 +220,43 @@ pub mod wire {
 
     pub fn datetime<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
         text(d, super::parse_datetime, "invalid date and time")
+    }
+
+    /// `#[serde(with = "crate::time::wire::venue_datetime")]` on a venue-local time: written
+    /// by [`put_datetime`], read by [`datetime`] in the WebAssembly build and by chrono on
+    /// the server.
+    pub mod venue_datetime {
+        use chrono::NaiveDateTime;
+        use serde::{Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+            super::put_datetime(t, s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
+            #[cfg(target_arch = "wasm32")]
+            return super::datetime(d);
+            #[cfg(not(target_arch = "wasm32"))]
+            serde::Deserialize::deserialize(d)
+        }
+    }
+
+    /// `#[serde(with = "crate::time::wire::venue_date")]` on a date: chrono's own writing,
+    /// read by [`date`] in the WebAssembly build and by chrono on the server.
+    pub mod venue_date {
+        use chrono::NaiveDate;
+        use serde::{Deserializer, Serialize, Serializer};
+
+        pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+            d.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+            #[cfg(target_arch = "wasm32")]
+            return super::date(d);
+            #[cfg(not(target_arch = "wasm32"))]
+            serde::Deserialize::deserialize(d)
+        }
     }
 
     pub fn option_datetime<'de, D: Deserializer<'de>>(

@@ -2,8 +2,9 @@
 //! aggregate. Handlers only ever see these traits; SQL lives in the implementations.
 
 /// `#[derive(sqlx::FromRow)]` without sqlx's proc macros (see `migrations.rs` for why): the
-/// struct, and a `FromRow` that reads each field from the column of the same name
-/// (through `columns::Column`, which reads SQLite's timestamps faster than sqlx).
+/// struct, and a `FromRow` that reads each field from the column of the same name, or a
+/// `Localised` field from its `_zh` and `_en` columns (through `columns::Field`; see
+/// `columns::Column` for how one column is read, SQLite's timestamps faster than sqlx).
 macro_rules! from_row {
     (
         $(#[$meta:meta])*
@@ -14,18 +15,12 @@ macro_rules! from_row {
 
         impl<'r, R: ::sqlx::Row> ::sqlx::FromRow<'r, R> for $name
         where
-            &'r str: ::sqlx::ColumnIndex<R>,
-            $(<$ty as $crate::storage::columns::Column>::Wire:
-                ::sqlx::Decode<'r, R::Database> + ::sqlx::Type<R::Database>,)*
+            $($ty: $crate::storage::columns::Field<'r, R>,)*
         {
             fn from_row(row: &'r R) -> Result<Self, ::sqlx::Error> {
-                use $crate::storage::columns::Column;
+                use $crate::storage::columns::Field;
                 Ok($name {
-                    $($field: <$ty as Column>::from_wire(row.try_get(stringify!($field))?)
-                        .map_err(|source| ::sqlx::Error::ColumnDecode {
-                            index: stringify!($field).to_owned(),
-                            source,
-                        })?,)*
+                    $($field: <$ty as Field<'r, R>>::read(row, stringify!($field))?,)*
                 })
             }
         }

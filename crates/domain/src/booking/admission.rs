@@ -133,10 +133,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn at(day: u32, hour: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 9, day)
-            .unwrap()
-            .and_hms_opt(hour, 0, 0)
-            .unwrap()
+        crate::time::test_time(day, hour, 0, 0)
     }
 
     fn session(capacity: u32, booked: u32) -> SessionFacts {
@@ -198,47 +195,27 @@ mod tests {
             people_that_day: 5,
             no_show_days: vec![NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(); 3],
         };
+        let check = |s: &SessionFacts, phone: &PhoneFacts, adults, expected| {
+            let got = decide_now(s, phone, party(adults, 0));
+            assert_eq!(got, expected, "{adults} adults");
+        };
         s.status = SessionStatus::Cancelled;
-        assert_eq!(
-            decide_now(&s, &phone, party(1, 0)),
-            Err(ErrorCode::SessionCancelled)
-        );
+        check(&s, &phone, 1, Err(ErrorCode::SessionCancelled));
         s.status = SessionStatus::Scheduled;
         s.booking_closes_at = at(9, 0);
-        assert_eq!(
-            decide_now(&s, &phone, party(1, 0)),
-            Err(ErrorCode::WindowClosed)
-        );
+        check(&s, &phone, 1, Err(ErrorCode::WindowClosed));
         s.booking_closes_at = at(15, 9);
-        assert_eq!(
-            decide_now(&s, &phone, party(5, 0)),
-            Err(ErrorCode::PartyTooLarge)
-        );
+        check(&s, &phone, 5, Err(ErrorCode::PartyTooLarge));
         s.per_booking_limit = 20;
         // Over any day's limit: refused before the phone's record is looked at.
-        assert_eq!(
-            decide_now(&s, &phone, party(6, 0)),
-            Err(ErrorCode::DailyLimit)
-        );
-        assert_eq!(
-            decide_now(&s, &phone, party(1, 0)),
-            Err(ErrorCode::DuplicateBooking)
-        );
+        check(&s, &phone, 6, Err(ErrorCode::DailyLimit));
+        check(&s, &phone, 1, Err(ErrorCode::DuplicateBooking));
         phone.holds_this_session = false;
-        assert_eq!(
-            decide_now(&s, &phone, party(1, 0)),
-            Err(ErrorCode::DailyLimit)
-        );
+        check(&s, &phone, 1, Err(ErrorCode::DailyLimit));
         phone.people_that_day = 0;
-        assert_eq!(
-            decide_now(&s, &phone, party(1, 0)),
-            Err(ErrorCode::NoShowBlocked)
-        );
+        check(&s, &phone, 1, Err(ErrorCode::NoShowBlocked));
         phone.no_show_days.clear();
-        assert_eq!(
-            decide_now(&s, &phone, party(1, 0)),
-            Ok(BookingStatus::Confirmed)
-        );
+        check(&s, &phone, 1, Ok(BookingStatus::Confirmed));
     }
 
     #[test]

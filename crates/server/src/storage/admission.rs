@@ -215,6 +215,19 @@ pub(super) struct Known {
     pub phones: HashMap<String, Vec<Held>>,
 }
 
+/// A booking made with an idempotency key, as read back: `(key, code, request digest)`.
+pub(super) type KeyedBooking = (String, String, Option<String>);
+
+impl Known {
+    /// Remembers the bookings already made with the batch's idempotency keys.
+    pub fn add_keys(&mut self, rows: Vec<KeyedBooking>) {
+        self.keys.extend(
+            rows.into_iter()
+                .map(|(key, code, digest)| (key, (code, digest))),
+        );
+    }
+}
+
 /// A booking to insert.
 #[derive(Debug, Clone)]
 pub(super) struct NewBooking {

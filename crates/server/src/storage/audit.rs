@@ -7,30 +7,38 @@ use labday_domain::staff::AuditAction;
 
 const AUDIT: &str = "INSERT INTO audit_log (staff_id, action, subject, at) VALUES (?, ?, ?, ?)";
 
-/// The entry's values, bound onto [`AUDIT`].
-fn entry<'q>(
-    statement: Statement<'q>,
+/// Where an entry is written: in the transaction of the change it notes (`&mut Tx`), or on
+/// its own (`&Db`), for what changes nothing in the database (a sign-in, an export).
+pub(super) trait Journal<'a> {
+    fn statement(self, sql: &'static str) -> Statement<'a>;
+}
+
+impl<'a> Journal<'a> for &'a mut Tx {
+    fn statement(self, sql: &'static str) -> Statement<'a> {
+        self.query(sql)
+    }
+}
+
+impl<'a> Journal<'a> for &'a Db {
+    fn statement(self, sql: &'static str) -> Statement<'a> {
+        self.write(sql)
+    }
+}
+
+/// Notes `action` on `subject` by `staff_id` at `now`, in `journal`.
+pub(super) async fn audit<'a>(
+    journal: impl Journal<'a>,
     staff_id: i64,
     action: AuditAction,
-    subject: &'q str,
+    subject: &'a str,
     now: NaiveDateTime,
-) -> Statement<'q> {
-    statement
+) -> Result<(), sqlx::Error> {
+    journal
+        .statement(AUDIT)
         .bind(staff_id)
         .bind(action.as_str())
         .bind(subject)
         .bind(now)
-}
-
-/// Notes `action` on `subject` by `staff_id` at `now`, in `tx`.
-pub(super) async fn audit(
-    tx: &mut Tx,
-    staff_id: i64,
-    action: AuditAction,
-    subject: &str,
-    now: NaiveDateTime,
-) -> Result<(), sqlx::Error> {
-    entry(tx.query(AUDIT), staff_id, action, subject, now)
         .execute()
         .await?;
     Ok(())
@@ -46,18 +54,4 @@ pub(super) async fn commit_audited(
 ) -> Result<(), sqlx::Error> {
     audit(&mut tx, staff_id, action, subject, now).await?;
     tx.commit().await
-}
-
-/// An entry on its own, for what changes nothing in the database (a sign-in, an export).
-pub(super) async fn audit_alone(
-    db: &Db,
-    staff_id: i64,
-    action: AuditAction,
-    subject: &str,
-    now: NaiveDateTime,
-) -> Result<(), sqlx::Error> {
-    entry(db.write(AUDIT), staff_id, action, subject, now)
-        .execute()
-        .await?;
-    Ok(())
 }

@@ -147,22 +147,18 @@ impl<S: Parts> Bookings for S {
         let release = booking::cancel(status.0, people, local_now, session.cancel_deadline)
             .map_err(BookingError::Refused)?;
         tx.query(CANCEL).bind(local_now).bind(id).execute().await?;
-        match release {
-            Release::Places(people) => {
-                tx.query(RELEASE_PLACES)
-                    .bind(i64::from(people))
-                    .bind(session_id)
-                    .execute()
-                    .await?;
-                super::waiting::promote_waiting(&mut tx, session_id).await?;
-            }
-            Release::Queue(people) => {
-                tx.query(LEAVE_QUEUE)
-                    .bind(i64::from(people))
-                    .bind(session_id)
-                    .execute()
-                    .await?;
-            }
+        let (counter, people) = match release {
+            Release::Places(people) => (RELEASE_PLACES, people),
+            Release::Queue(people) => (LEAVE_QUEUE, people),
+        };
+        tx.query(counter)
+            .bind(i64::from(people))
+            .bind(session_id)
+            .execute()
+            .await?;
+        // Freed places go to the waiting list.
+        if matches!(release, Release::Places(_)) {
+            super::waiting::promote_waiting(&mut tx, session_id).await?;
         }
         let view = booking_view(&mut Conn::Tx(&mut tx), code, None, now).await?;
         tx.commit().await?;

@@ -63,12 +63,9 @@ impl<S: Parts> Catalogue for S {
         Ok(self
             .db()
             .write(INSERT_ORGANISATION)
-            .bind(&org.name.zh)
-            .bind(&org.name.en)
-            .bind(&org.city.zh)
-            .bind(&org.city.en)
-            .bind(&org.address.zh)
-            .bind(&org.address.en)
+            .bind_localised(&org.name)
+            .bind_localised(&org.city)
+            .bind_localised(&org.address)
             .bind(&org.contact)
             .bind(i64::from(org.utc_offset_minutes))
             .scalar()
@@ -151,9 +148,9 @@ impl<S: Parts> Catalogue for S {
             .collect();
         Ok(Some(ActivityDetail {
             summary: a.summary(&sessions),
-            description: Localised::new(&a.description_zh, &a.description_en),
-            address: Localised::new(&a.address_zh, &a.address_en),
-            safety_notes: Localised::new(&a.safety_zh, &a.safety_en),
+            description: a.description.clone(),
+            address: a.address.clone(),
+            safety_notes: a.safety.clone(),
             contact: a.contact.clone(),
             sessions,
         }))

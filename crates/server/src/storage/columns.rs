@@ -1,5 +1,5 @@
-//! How `from_row!` reads a column into a field (`Column`): every type as sqlx decodes it,
-//! except timestamps on SQLite, which are parsed here first.
+//! How `from_row!` reads a field (`Field`) and a column into a field (`Column`): every type
+//! as sqlx decodes it, except timestamps on SQLite, which are parsed here first.
 //!
 //! sqlx stores a `NaiveDateTime` in SQLite as text (`2026-09-15 09:30:00`, with a fraction
 //! when there is one) and reads it back by trying RFC 3339, then a list of strftime patterns
@@ -13,16 +13,48 @@
 //! the log shows, never a plausible number a decision is then made on.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use labday_domain::Localised;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgValueRef, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteValueRef};
-use sqlx::{Database, Decode, Type, Value, ValueRef};
+use sqlx::{ColumnIndex, Database, Decode, Row, Type, Value, ValueRef};
 
 /// A field type `from_row!` can fill: decoded as `Wire`, then converted; a value the field
 /// cannot hold fails the row.
 pub(super) trait Column: Sized {
     type Wire;
     fn from_wire(wire: Self::Wire) -> Result<Self, BoxDynError>;
+}
+
+/// How a `from_row!` field is read from its row: a [`Column`] from the column of the field's
+/// name, a [`Localised`] from the two columns of its languages (`title_zh`, `title_en`).
+pub(super) trait Field<'r, R: Row>: Sized {
+    fn read(row: &'r R, name: &str) -> Result<Self, sqlx::Error>;
+}
+
+impl<'r, R: Row, T: Column> Field<'r, R> for T
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    T::Wire: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn read(row: &'r R, name: &str) -> Result<Self, sqlx::Error> {
+        T::from_wire(row.try_get(name)?).map_err(|source| sqlx::Error::ColumnDecode {
+            index: name.to_owned(),
+            source,
+        })
+    }
+}
+
+impl<'r, R: Row> Field<'r, R> for Localised
+where
+    for<'a> &'a str: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn read(row: &'r R, name: &str) -> Result<Self, sqlx::Error> {
+        let zh = row.try_get(format!("{name}_zh").as_str())?;
+        let en = row.try_get(format!("{name}_en").as_str())?;
+        Ok(Localised { zh, en })
+    }
 }
 
 macro_rules! as_decoded {
@@ -106,19 +138,6 @@ named!(
     labday_domain::staff::AuditAction,
 );
 
-impl<T, DB: Database> Type<DB> for Name<T>
-where
-    String: Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <String as Type<DB>>::type_info()
-    }
-
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <String as Type<DB>>::compatible(ty)
-    }
-}
-
 impl<'r, T: Named, DB: Database> Decode<'r, DB> for Name<T>
 where
     &'r str: Decode<'r, DB>,
@@ -138,19 +157,6 @@ where
 /// A count column: a 64-bit integer that must fit a `u32`.
 pub(super) struct Count(u32);
 
-impl<DB: Database> Type<DB> for Count
-where
-    i64: Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <i64 as Type<DB>>::type_info()
-    }
-
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <i64 as Type<DB>>::compatible(ty)
-    }
-}
-
 impl<'r, DB: Database> Decode<'r, DB> for Count
 where
     i64: Decode<'r, DB>,
@@ -166,18 +172,34 @@ where
 /// A `NaiveDateTime` column, decoded quickly when it is text in sqlx's own format.
 pub(super) struct Stamp(NaiveDateTime);
 
-impl<DB: Database> Type<DB> for Stamp
-where
-    NaiveDateTime: Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <NaiveDateTime as Type<DB>>::type_info()
-    }
+/// A column wrapper is, to each database, the type it is stored as (`<T>` first for a
+/// generic wrapper).
+macro_rules! stored_as {
+    (@impl [$($param:ident)?] $column:ty => $stored:ty) => {
+        impl<DB: Database $(, $param)?> Type<DB> for $column
+        where
+            $stored: Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <$stored as Type<DB>>::type_info()
+            }
 
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <NaiveDateTime as Type<DB>>::compatible(ty)
-    }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <$stored as Type<DB>>::compatible(ty)
+            }
+        }
+    };
+    (<$param:ident> $column:ty => $stored:ty) => {
+        stored_as!(@impl [$param] $column => $stored);
+    };
+    ($column:ty => $stored:ty) => {
+        stored_as!(@impl [] $column => $stored);
+    };
 }
+
+stored_as!(<T> Name<T> => String);
+stored_as!(Count => i64);
+stored_as!(Stamp => NaiveDateTime);
 
 impl<'r> Decode<'r, Sqlite> for Stamp {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {

@@ -11,6 +11,7 @@
 //! Rows decode into any type that both drivers can decode (`from_row!` structs, tuples), and
 //! values bind from any type both can encode.
 
+use labday_domain::Localised;
 use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{Arguments, Decode, Encode, FromRow, Type};
@@ -288,6 +289,18 @@ impl<'q> Statement<'q> {
             self.unencodable.get_or_insert(e);
         }
         self
+    }
+
+    /// Binds a text in both languages: its `_zh` column, then its `_en` column.
+    pub fn bind_localised(self, text: &'q Localised) -> Self {
+        self.bind(&text.zh).bind(&text.en)
+    }
+
+    /// Binds an optional filter, written `(CAST(? AS BIGINT) IS NULL OR column = ?)`: the id
+    /// twice, so that one text serves both "every row" (`None`) and "rows of this id", and
+    /// PostgreSQL can still infer the parameter's type.
+    pub fn bind_filter(self, id: Option<i64>) -> Self {
+        self.bind(id).bind(id)
     }
 
     /// Runs it; the number of rows it changed.

@@ -13,25 +13,19 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
-/// `(file name, contents)` of each file in `migrations/<dir>/`, in version order.
+/// The migration files, in version order: the same names in both folders, since every schema
+/// change is written for both databases. Embeds `SQLITE` and `POSTGRES`, the
+/// `(file name, contents)` of each file in `migrations/sqlite/` and `migrations/postgres/`.
 macro_rules! embed {
-    ($dir:literal: $($file:literal),* $(,)?) => {
-        &[$(($file, include_str!(concat!("../../migrations/", $dir, "/", $file)))),*]
+    ($($file:literal),* $(,)?) => {
+        const SQLITE: &[(&str, &str)] =
+            &[$(($file, include_str!(concat!("../../migrations/sqlite/", $file)))),*];
+        const POSTGRES: &[(&str, &str)] =
+            &[$(($file, include_str!(concat!("../../migrations/postgres/", $file)))),*];
     };
 }
 
-const SQLITE: &[(&str, &str)] = embed!("sqlite":
-    "0001_init.sql",
-    "0002_staff.sql",
-    "0003_console.sql",
-    "0004_samples.sql",
-    "0005_photos.sql",
-    "0006_counts.sql",
-    "0007_erasure.sql",
-    "0008_throttles.sql",
-);
-
-const POSTGRES: &[(&str, &str)] = embed!("postgres":
+embed!(
     "0001_init.sql",
     "0002_staff.sql",
     "0003_console.sql",

@@ -117,10 +117,8 @@ impl<S: Parts> Photos for S {
         let rows: Vec<PhotoRow> = self
             .db()
             .read(&sql)
-            .bind(organisation)
-            .bind(organisation)
-            .bind(activity)
-            .bind(activity)
+            .bind_filter(organisation)
+            .bind_filter(activity)
             .fetch_all()
             .await?;
         Ok(rows.into_iter().map(photo_item).collect::<Result<_, _>>()?)

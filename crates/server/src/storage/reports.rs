@@ -1,9 +1,7 @@
 //! What the organiser reads back: tallies for the figures, the audit log, and the media
 //! coverage collected for the written summary. Written once for both databases.
 //!
-//! Optional filters are `(CAST(? AS BIGINT) IS NULL OR column = ?)`, bound twice, so one text
-//! serves both "everything" and "one organisation" and PostgreSQL can still infer the
-//! parameter's type.
+//! Optional filters (one organisation, or all) are bound with `Statement::bind_filter`.
 
 use super::audit::commit_audited;
 use super::columns::Name;
@@ -167,7 +165,7 @@ fn media_item(r: MediaRow) -> MediaItem {
 impl<S: Parts> Reports for S {
     async fn tallies(&self, organisation: Option<i64>) -> Result<Tallies, StorageError> {
         let db = self.db();
-        let scoped = |sql| db.read(sql).bind(organisation).bind(organisation);
+        let scoped = |sql| db.read(sql).bind_filter(organisation);
         let activities: Vec<ActivityNameRow> = scoped(TALLY_ACTIVITIES).fetch_all().await?;
         let sessions: Vec<SessionTallyRow> = scoped(TALLY_SESSIONS).fetch_all().await?;
         let days: Vec<DayTallyRow> = scoped(TALLY_DAYS).fetch_all().await?;
@@ -234,10 +232,8 @@ impl<S: Parts> MediaCoverage for S {
         let rows: Vec<MediaRow> = self
             .db()
             .read(&sql)
-            .bind(organisation)
-            .bind(organisation)
-            .bind(activity)
-            .bind(activity)
+            .bind_filter(organisation)
+            .bind_filter(activity)
             .fetch_all()
             .await?;
         Ok(rows.into_iter().map(media_item).collect())

@@ -22,10 +22,8 @@ from_row! {
         pub(super) id: i64,
         pub(super) activity_id: i64,
         pub(super) format: SessionFormat,
-        pub(super) title_zh: String,
-        pub(super) title_en: String,
-        pub(super) place_zh: String,
-        pub(super) place_en: String,
+        pub(super) title: Localised,
+        pub(super) place: Localised,
         pub(super) join_link: Option<String>,
         pub(super) starts_at: NaiveDateTime,
         pub(super) ends_at: NaiveDateTime,
@@ -37,8 +35,7 @@ from_row! {
         pub(super) status: SessionStatus,
         pub(super) booked: u32,
         pub(super) waiting: u32,
-        pub(super) activity_title_zh: String,
-        pub(super) activity_title_en: String,
+        pub(super) activity_title: Localised,
         pub(super) utc_offset_minutes: i64,
     }
 }
@@ -79,12 +76,12 @@ impl SessionRow {
         SessionView {
             id: self.id,
             activity_id: self.activity_id,
-            activity_title: Localised::new(&self.activity_title_zh, &self.activity_title_en),
+            activity_title: self.activity_title.clone(),
             format: self.format,
-            title: Localised::new(&self.title_zh, &self.title_en),
+            title: self.title.clone(),
             starts_at: self.starts_at,
             ends_at: self.ends_at,
-            place: Localised::new(&self.place_zh, &self.place_en),
+            place: self.place.clone(),
             capacity,
             booked,
             places_left: capacity.saturating_sub(booked),
@@ -99,6 +96,17 @@ impl SessionRow {
             utc_offset_minutes: self.utc_offset_minutes as i32,
         }
     }
+}
+
+/// A stored booking or sample code. A row holds the code it was made with; one that no
+/// longer parses shows as the all-zero code rather than failing the whole view.
+pub(super) fn stored_code(code: &str) -> BookingCode {
+    BookingCode::parse(code).unwrap_or_else(|_| BookingCode::from_random([0; 8]))
+}
+
+/// A stored phone: `None` once erased (or if it no longer parses).
+pub(super) fn stored_phone(phone: Option<&str>) -> Option<Phone> {
+    phone.and_then(|p| Phone::parse(p).ok())
 }
 
 /// The people in a booking read back from the database, checked as a request's party is:
@@ -133,20 +141,14 @@ from_row! {
     pub(super) struct ActivityRow {
         pub(super) id: i64,
         pub(super) kind: ActivityKind,
-        pub(super) title_zh: String,
-        pub(super) title_en: String,
-        pub(super) description_zh: String,
-        pub(super) description_en: String,
-        pub(super) safety_zh: String,
-        pub(super) safety_en: String,
+        pub(super) title: Localised,
+        pub(super) description: Localised,
+        pub(super) safety: Localised,
         pub(super) starts_on: NaiveDate,
         pub(super) ends_on: NaiveDate,
-        pub(super) org_name_zh: String,
-        pub(super) org_name_en: String,
-        pub(super) city_zh: String,
-        pub(super) city_en: String,
-        pub(super) address_zh: String,
-        pub(super) address_en: String,
+        pub(super) org_name: Localised,
+        pub(super) city: Localised,
+        pub(super) address: Localised,
         pub(super) contact: String,
     }
 }
@@ -174,9 +176,9 @@ impl ActivityRow {
         ActivitySummary {
             id: self.id,
             kind: self.kind,
-            title: Localised::new(&self.title_zh, &self.title_en),
-            organisation: Localised::new(&self.org_name_zh, &self.org_name_en),
-            city: Localised::new(&self.city_zh, &self.city_en),
+            title: self.title.clone(),
+            organisation: self.org_name.clone(),
+            city: self.city.clone(),
             starts_on: self.starts_on,
             ends_on: self.ends_on,
             formats,
@@ -197,10 +199,8 @@ from_row! {
         pub(super) children: u32,
         pub(super) status: BookingStatus,
         pub(super) booked_at: NaiveDateTime,
-        pub(super) org_name_zh: String,
-        pub(super) org_name_en: String,
-        pub(super) address_zh: String,
-        pub(super) address_en: String,
+        pub(super) org_name: Localised,
+        pub(super) address: Localised,
     }
 }
 
@@ -232,26 +232,22 @@ impl BookingRow {
             && session.status == SessionStatus::Scheduled
             && booking::can_cancel(s.local_now(now), s.cancel_deadline);
         BookingView {
-            code: BookingCode::parse(&self.code)
-                .unwrap_or_else(|_| BookingCode::from_random([0; 8])),
+            code: stored_code(&self.code),
             status,
             name_masked: self
                 .name
                 .as_deref()
                 .map(booking::mask_name)
                 .unwrap_or_default(),
-            phone_masked: self
-                .phone
-                .as_deref()
-                .and_then(|p| Phone::parse(p).ok())
+            phone_masked: stored_phone(self.phone.as_deref())
                 .map(|p| p.masked())
                 .unwrap_or_default(),
             adults: self.adults,
             children: self.children,
             waitlist_position,
             session,
-            organisation: Localised::new(&self.org_name_zh, &self.org_name_en),
-            address: Localised::new(&self.address_zh, &self.address_en),
+            organisation: self.org_name.clone(),
+            address: self.address.clone(),
             join_link,
             can_cancel,
             booked_at: self.booked_at,

@@ -6,9 +6,7 @@
 //! cancellations take on PostgreSQL, so a capacity check and the counters it guards cannot
 //! race with a booking on any server process; on SQLite the one writer serialises them.
 //!
-//! Optional filters are `(CAST(? AS BIGINT) IS NULL OR column = ?)`, bound twice, so one text
-//! serves both "everything" and "one organisation" and PostgreSQL can still infer the
-//! parameter's type.
+//! Optional filters (one organisation, or all) are bound with `Statement::bind_filter`.
 
 use super::audit::commit_audited;
 use super::columns::Name;
@@ -141,12 +139,9 @@ pub(super) fn bind_activity<'q>(statement: Statement<'q>, a: &'q ActivityDraft) 
     statement
         .bind(a.organisation_id)
         .bind(a.kind.as_str())
-        .bind(&a.title.zh)
-        .bind(&a.title.en)
-        .bind(&a.description.zh)
-        .bind(&a.description.en)
-        .bind(&a.safety_notes.zh)
-        .bind(&a.safety_notes.en)
+        .bind_localised(&a.title)
+        .bind_localised(&a.description)
+        .bind_localised(&a.safety_notes)
         .bind(a.starts_on)
         .bind(a.ends_on)
 }
@@ -155,10 +150,8 @@ pub(super) fn bind_activity<'q>(statement: Statement<'q>, a: &'q ActivityDraft) 
 pub(super) fn bind_session<'q>(statement: Statement<'q>, s: &'q SessionDraft) -> Statement<'q> {
     statement
         .bind(s.format.as_str())
-        .bind(&s.title.zh)
-        .bind(&s.title.en)
-        .bind(&s.place.zh)
-        .bind(&s.place.en)
+        .bind_localised(&s.title)
+        .bind_localised(&s.place)
         .bind(&s.join_link)
         .bind(s.starts_at)
         .bind(s.ends_at)
@@ -208,16 +201,12 @@ from_row! {
         id: i64,
         organisation_id: i64,
         kind: ActivityKind,
-        title_zh: String,
-        title_en: String,
-        description_zh: String,
-        description_en: String,
-        safety_zh: String,
-        safety_en: String,
+        title: Localised,
+        description: Localised,
+        safety: Localised,
         starts_on: NaiveDate,
         ends_on: NaiveDate,
-        org_name_zh: String,
-        org_name_en: String,
+        org_name: Localised,
     }
 }
 
@@ -226,10 +215,8 @@ from_row! {
         id: i64,
         activity_id: i64,
         format: SessionFormat,
-        title_zh: String,
-        title_en: String,
-        place_zh: String,
-        place_en: String,
+        title: Localised,
+        place: Localised,
         join_link: Option<String>,
         starts_at: NaiveDateTime,
         ends_at: NaiveDateTime,
@@ -253,13 +240,13 @@ fn scheduled_activities(
         .into_iter()
         .map(|r| ScheduledActivity {
             id: r.id,
-            organisation: Localised::new(r.org_name_zh, r.org_name_en),
+            organisation: r.org_name,
             draft: ActivityDraft {
                 organisation_id: r.organisation_id,
                 kind: r.kind,
-                title: Localised::new(r.title_zh, r.title_en),
-                description: Localised::new(r.description_zh, r.description_en),
-                safety_notes: Localised::new(r.safety_zh, r.safety_en),
+                title: r.title,
+                description: r.description,
+                safety_notes: r.safety,
                 starts_on: r.starts_on,
                 ends_on: r.ends_on,
             },
@@ -278,8 +265,8 @@ fn scheduled_activities(
             waiting: s.waiting,
             draft: SessionDraft {
                 format: s.format,
-                title: Localised::new(s.title_zh, s.title_en),
-                place: Localised::new(s.place_zh, s.place_en),
+                title: s.title,
+                place: s.place,
                 join_link: s.join_link,
                 starts_at: s.starts_at,
                 ends_at: s.ends_at,
@@ -313,8 +300,7 @@ impl<S: Parts> Schedule for S {
         let rows: Vec<OrganisationChoiceRow> = self
             .db()
             .read(ORGANISATION_CHOICES)
-            .bind(organisation)
-            .bind(organisation)
+            .bind_filter(organisation)
             .fetch_all()
             .await?;
         Ok(rows
@@ -331,7 +317,7 @@ impl<S: Parts> Schedule for S {
         organisation: Option<i64>,
     ) -> Result<Vec<ScheduledActivity>, StorageError> {
         let db = self.db();
-        let scoped = |sql: &'static str| db.read(sql).bind(organisation).bind(organisation);
+        let scoped = |sql: &'static str| db.read(sql).bind_filter(organisation);
         let activities = scoped(SCHEDULED_ACTIVITIES).fetch_all().await?;
         let sessions = scoped(SCHEDULED_SESSIONS).fetch_all().await?;
         Ok(scheduled_activities(activities, sessions))

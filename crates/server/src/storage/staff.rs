@@ -2,7 +2,7 @@
 //! no-shows. Every change staff make is written to the audit log in the same transaction.
 //! Written once for both databases.
 
-use super::audit::{audit_alone, commit_audited};
+use super::audit::{audit, commit_audited};
 use super::columns::Name;
 use super::rows::{count, party_size};
 use super::{BookingError, Parts, StorageError};
@@ -349,6 +349,6 @@ impl<S: Parts> Staff for S {
         subject: &str,
         now: NaiveDateTime,
     ) -> Result<(), StorageError> {
-        Ok(audit_alone(self.db(), staff_id, action, subject, now).await?)
+        Ok(audit(self.db(), staff_id, action, subject, now).await?)
     }
 }

@@ -8,7 +8,7 @@
 //! path, which holds the session lock for even less.
 
 use super::super::admission::{
-    decide, distinct, Answer, BatchWriter, Held, Known, Request, Views, QUEUE_PLACES,
+    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views, QUEUE_PLACES,
 };
 use super::super::columns::Name;
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
@@ -74,16 +74,13 @@ impl PgAdmissions {
             r.ctx.idempotency.as_ref().map(|(k, _)| k.clone())
         });
         if !keys.is_empty() {
-            let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            let rows: Vec<KeyedBooking> = sqlx::query_as(
                 "SELECT idempotency_key, code, request_digest FROM bookings WHERE idempotency_key = ANY($1)",
             )
             .bind(&keys)
             .fetch_all(&mut *tx)
             .await?;
-            known.keys = rows
-                .into_iter()
-                .map(|(key, code, digest)| (key, (code, digest)))
-                .collect();
+            known.add_keys(rows);
         }
         // Read by the phones' keyed hashes, which outlive erasure (no-shows count for months).
         let by_hash: HashMap<String, &String> =

@@ -1,13 +1,14 @@
 //! Sample rows as both databases return them, and the views made of them.
 
 use crate::storage::columns::{Column, Name, Named};
+use crate::storage::rows::{stored_code, stored_phone};
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::Localised;
 use labday_domain::sample::{
     Judgement, Method, Reading, SampleHolder, SampleStatus, SampleTally, SampleTest, SampleView,
     StripReading, VarietyName,
 };
-use labday_domain::{BookingCode, Phone, SessionFormat, SessionStatus};
+use labday_domain::{Phone, SessionFormat, SessionStatus};
 use sqlx::error::BoxDynError;
 
 /// What registration checks of a session: format, status, booking opening, end, and the
@@ -39,15 +40,11 @@ from_row! {
         pub(super) phone: Option<String>,
         pub(super) registered_at: NaiveDateTime,
         pub(super) received_at: Option<NaiveDateTime>,
-        pub(super) title_zh: String,
-        pub(super) title_en: String,
-        pub(super) place_zh: String,
-        pub(super) place_en: String,
+        pub(super) title: Localised,
+        pub(super) place: Localised,
         pub(super) starts_at: NaiveDateTime,
-        pub(super) activity_title_zh: String,
-        pub(super) activity_title_en: String,
-        pub(super) org_name_zh: String,
-        pub(super) org_name_en: String,
+        pub(super) activity_title: Localised,
+        pub(super) org_name: Localised,
     }
 }
 
@@ -150,14 +147,14 @@ fn test_view(t: &TestRow, viewer: Viewer) -> SampleTest {
 /// A sample as `viewer` sees it, from its row and its tests in order.
 pub(super) fn sample_view(row: &SampleRow, tests: &[TestRow], viewer: Viewer) -> SampleView {
     let variety = VarietyName::of(&row.variety, &row.variety_other);
-    let phone = row.phone.as_deref().and_then(|p| Phone::parse(p).ok());
+    let phone = stored_phone(row.phone.as_deref());
     let mut view = SampleView {
-        code: BookingCode::parse(&row.code).unwrap_or_else(|_| BookingCode::from_random([0; 8])),
+        code: stored_code(&row.code),
         session_id: row.session_id,
-        session_title: Localised::new(&row.title_zh, &row.title_en),
-        activity_title: Localised::new(&row.activity_title_zh, &row.activity_title_en),
-        organisation: Localised::new(&row.org_name_zh, &row.org_name_en),
-        place: Localised::new(&row.place_zh, &row.place_en),
+        session_title: row.title.clone(),
+        activity_title: row.activity_title.clone(),
+        organisation: row.org_name.clone(),
+        place: row.place.clone(),
         session_starts_at: row.starts_at,
         enzyme_false_positive: variety.enzyme_false_positive(),
         variety,
@@ -186,10 +183,7 @@ pub(super) fn sample_view(row: &SampleRow, tests: &[TestRow], viewer: Viewer) ->
 
 /// Whether the phone digits a holder typed belong to this sample's phone.
 pub(super) fn phone_matches(row: &SampleRow, last4: &str) -> bool {
-    row.phone
-        .as_deref()
-        .and_then(|p| Phone::parse(p).ok())
-        .is_some_and(|p| p.last4() == last4)
+    stored_phone(row.phone.as_deref()).is_some_and(|p| p.last4() == last4)
 }
 
 /// Joins sample rows with their current tests' judgements into board tallies, keyed by

@@ -4,7 +4,7 @@
 //! text is the same for every batch and stays prepared.
 
 use super::super::admission::{
-    decide, distinct, Answer, BatchWriter, Held, Known, Request, Views, QUEUE_PLACES,
+    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views, QUEUE_PLACES,
 };
 use super::super::columns::Name;
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
@@ -111,17 +111,14 @@ async fn read_known(
         r.ctx.idempotency.as_ref().map(|(k, _)| k.clone())
     });
     if !keys.is_empty() {
-        let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        let rows: Vec<KeyedBooking> = sqlx::query_as(
             "SELECT idempotency_key, code, request_digest FROM bookings \
              WHERE idempotency_key IN (SELECT value FROM json_each(?))",
         )
         .bind(json_list(&keys))
         .fetch_all(&mut *conn)
         .await?;
-        known.keys = rows
-            .into_iter()
-            .map(|(key, code, digest)| (key, (code, digest)))
-            .collect();
+        known.add_keys(rows);
     }
     let ids = distinct(batch, |r| Some(r.booking.session_id));
     let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
