@@ -101,13 +101,15 @@ fn MySamples() -> impl IntoView {
 }
 
 /// A card for something remembered on this device: its code (grouped for reading when it
-/// is a well-formed code) linking to its page, over its live state.
+/// is a well-formed code) linking to its page (`pages` followed by the code), over its live
+/// state.
 #[component]
 fn RememberedCard<T: IntoView + 'static>(
-    href: String,
+    pages: &'static str,
     code: String,
     children: TypedChildren<T>,
 ) -> impl IntoView {
+    let href = format!("{pages}{code}");
     let shown = BookingCode::parse(&code)
         .map(|c| c.display())
         .unwrap_or(code);
@@ -124,7 +126,6 @@ fn RememberedCard<T: IntoView + 'static>(
 #[component]
 fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
     let lang = use_lang();
-    let href = format!("/samples/{}", sample.code);
     let code = sample.code.clone();
     let s = StoredValue::new(sample);
     let live = load(move || {
@@ -132,7 +133,7 @@ fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
         async move { api::find_sample(&s.code, &s.last4).await }
     });
     view! {
-        <RememberedCard href code>
+        <RememberedCard pages="/samples/" code>
             <Loaded from=live inline=true messages=i18n::sample_error_msg let:v>
                 {
                     let l = lang.get();
@@ -151,7 +152,6 @@ fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
 #[component]
 fn RememberedItem(booking: RememberedBooking) -> impl IntoView {
     let lang = use_lang();
-    let href = format!("/bookings/{}", booking.code);
     let code = booking.code.clone();
     let b = StoredValue::new(booking);
     let live = load(move || {
@@ -159,7 +159,7 @@ fn RememberedItem(booking: RememberedBooking) -> impl IntoView {
         async move { api::find_booking(&b.code, &b.phone).await }
     });
     view! {
-        <RememberedCard href code>
+        <RememberedCard pages="/bookings/" code>
             <Loaded from=live inline=true let:v>
                 {
                     let l = lang.get();
