@@ -2,7 +2,7 @@
 //! it: sign-in, roster and check-in, summary, samples), written on `crate::http`, the one
 //! place the front end talks HTTP. The console's own calls are `crate::staff::api`.
 
-use crate::http::{get, href, post, post_empty};
+use crate::http::{get, href, post, post_action, post_empty};
 use labday_domain::booking::BookingLookup;
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
@@ -57,20 +57,21 @@ pub async fn book(
     post("/bookings", request, Some(idempotency_key)).await
 }
 
-pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
+/// A booking found, or cancelled, at `path` by its code and phone.
+async fn booking_by_code(path: &str, code: &str, phone: &str) -> Result<BookingView, ApiError> {
     let lookup = BookingLookup {
         code: code.into(),
         phone: phone.into(),
     };
-    post("/bookings/lookup", &lookup, None).await
+    post(path, &lookup, None).await
+}
+
+pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
+    booking_by_code("/bookings/lookup", code, phone).await
 }
 
 pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
-    let lookup = BookingLookup {
-        code: code.into(),
-        phone: phone.into(),
-    };
-    post("/bookings/cancel", &lookup, None).await
+    booking_by_code("/bookings/cancel", code, phone).await
 }
 
 // Staff console. The session cookie is HttpOnly and same-origin, so the browser sends it.
@@ -114,12 +115,7 @@ pub async fn check_in(
 }
 
 pub async fn mark_no_shows(session_id: i64) -> Result<NoShows, ApiError> {
-    post(
-        &format!("/staff/sessions/{session_id}/no-shows"),
-        &serde_json::json!({}),
-        None,
-    )
-    .await
+    post_action(&format!("/staff/sessions/{session_id}/no-shows")).await
 }
 
 pub async fn summary() -> Result<Summary, ApiError> {

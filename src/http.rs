@@ -94,6 +94,11 @@ pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
     decode(exchange(Request::post(&url(path)), body, idempotency_key).await)
 }
 
+/// POST of an action that takes no fields (the body is `{}`).
+pub(crate) async fn post_action<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(exchange(Request::post(&url(path)), Body::Json("{}".into()), None).await)
+}
+
 /// POST with no body and no answer body expected (204).
 pub(crate) async fn post_empty(path: &str) -> Result<(), ApiError> {
     exchange(Request::post(&url(path)), Body::Nothing, None)

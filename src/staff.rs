@@ -21,7 +21,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod summary;
 
-use crate::i18n::{t, Lang};
+use crate::i18n::{self as ci, t, Lang, Msg};
 use crate::staff::i18n as si;
 use crate::store;
 use labday_domain::staff::{Role, StaffView};
@@ -139,4 +139,19 @@ fn SignOutButton() -> impl IntoView {
         });
     };
     view! { <button type="button" class="lang" on:click=sign_out>{t(si::SIGN_OUT)}</button> }
+}
+
+/// A page only organisers may use: a way back and its title, then `children` for an
+/// organiser and a notice for anyone else (the server refuses them too).
+#[component]
+pub fn OrganiserPage(title: Msg, children: ChildrenFn) -> impl IntoView {
+    let me = expect_context::<Me>();
+    let organiser = move || me.get().is_some_and(|m| m.role == Role::Organiser);
+    view! {
+        <p><a href="/staff/" class="back">{t(ci::BACK)}</a></p>
+        <h1>{t(title)}</h1>
+        <Show when=organiser fallback=|| view! { <p class="empty">{t(si::ORGANISERS_ONLY)}</p> }>
+            {children()}
+        </Show>
+    }
 }

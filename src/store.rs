@@ -2,15 +2,52 @@
 //! the phone typed for it) and the vegetable samples registered here, so "my bookings" works
 //! without an account.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-const BOOKINGS_KEY: &str = "labday.bookings";
 const LANG_KEY: &str = "labday.lang";
 const ELDER_KEY: &str = "labday.elder";
-const SAMPLES_KEY: &str = "labday.samples";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn get(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+fn set(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// Something remembered on this device by its code, in a list of its own (JSON, newest
+/// first, once per code).
+trait Remembered: Serialize + DeserializeOwned {
+    /// The list's storage key.
+    const KEY: &'static str;
+    fn code(&self) -> &str;
+}
+
+fn remembered<T: Remembered>() -> Vec<T> {
+    get(T::KEY)
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default()
+}
+
+/// Puts `entry` first in its list, in place of any earlier one with its code.
+fn remember<T: Remembered>(entry: T) {
+    let mut all: Vec<T> = remembered();
+    all.retain(|old| old.code() != entry.code());
+    all.insert(0, entry);
+    if let Ok(raw) = serde_json::to_string(&all) {
+        set(T::KEY, &raw);
+    }
+}
+
+fn find<T: Remembered>(code: &str) -> Option<T> {
+    remembered::<T>().into_iter().find(|r| r.code() == code)
 }
 
 /// A booking made on this device.
@@ -20,35 +57,28 @@ pub struct RememberedBooking {
     pub phone: String,
 }
 
+impl Remembered for RememberedBooking {
+    const KEY: &'static str = "labday.bookings";
+    fn code(&self) -> &str {
+        &self.code
+    }
+}
+
 pub fn remembered_bookings() -> Vec<RememberedBooking> {
-    storage()
-        .and_then(|s| s.get_item(BOOKINGS_KEY).ok().flatten())
-        .and_then(|raw| serde_json::from_str(&raw).ok())
-        .unwrap_or_default()
+    remembered()
 }
 
 /// Remembers a booking (newest first, once).
 pub fn remember_booking(code: &str, phone: &str) {
-    let mut all = remembered_bookings();
-    all.retain(|b| b.code != code);
-    all.insert(
-        0,
-        RememberedBooking {
-            code: code.into(),
-            phone: phone.into(),
-        },
-    );
-    if let (Some(s), Ok(raw)) = (storage(), serde_json::to_string(&all)) {
-        let _ = s.set_item(BOOKINGS_KEY, &raw);
-    }
+    remember(RememberedBooking {
+        code: code.into(),
+        phone: phone.into(),
+    });
 }
 
 /// The phone typed for a booking on this device, if any.
 pub fn phone_for(code: &str) -> Option<String> {
-    remembered_bookings()
-        .into_iter()
-        .find(|b| b.code == code)
-        .map(|b| b.phone)
+    find::<RememberedBooking>(code).map(|b| b.phone)
 }
 
 /// A vegetable sample registered on this device: its code and the phone's last four digits
@@ -59,57 +89,43 @@ pub struct RememberedSample {
     pub last4: String,
 }
 
+impl Remembered for RememberedSample {
+    const KEY: &'static str = "labday.samples";
+    fn code(&self) -> &str {
+        &self.code
+    }
+}
+
 pub fn remembered_samples() -> Vec<RememberedSample> {
-    storage()
-        .and_then(|s| s.get_item(SAMPLES_KEY).ok().flatten())
-        .and_then(|raw| serde_json::from_str(&raw).ok())
-        .unwrap_or_default()
+    remembered()
 }
 
 /// Remembers a sample (newest first, once).
 pub fn remember_sample(code: &str, last4: &str) {
-    let mut all = remembered_samples();
-    all.retain(|s| s.code != code);
-    all.insert(
-        0,
-        RememberedSample {
-            code: code.into(),
-            last4: last4.into(),
-        },
-    );
-    if let (Some(s), Ok(raw)) = (storage(), serde_json::to_string(&all)) {
-        let _ = s.set_item(SAMPLES_KEY, &raw);
-    }
+    remember(RememberedSample {
+        code: code.into(),
+        last4: last4.into(),
+    });
 }
 
 /// The last four phone digits typed for a sample on this device, if any.
 pub fn last4_for(code: &str) -> Option<String> {
-    remembered_samples()
-        .into_iter()
-        .find(|s| s.code == code)
-        .map(|s| s.last4)
+    find::<RememberedSample>(code).map(|s| s.last4)
 }
 
 pub fn saved_lang() -> Option<String> {
-    storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+    get(LANG_KEY)
 }
 
 pub fn save_lang(code: &str) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(LANG_KEY, code);
-    }
+    set(LANG_KEY, code);
 }
 
 /// Whether this device chose the elder-friendly mode (长辈版).
 pub fn elder_mode() -> bool {
-    storage()
-        .and_then(|s| s.get_item(ELDER_KEY).ok().flatten())
-        .as_deref()
-        == Some("1")
+    get(ELDER_KEY).as_deref() == Some("1")
 }
 
 pub fn save_elder_mode(on: bool) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(ELDER_KEY, if on { "1" } else { "0" });
-    }
+    set(ELDER_KEY, if on { "1" } else { "0" });
 }

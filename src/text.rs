@@ -3,9 +3,17 @@
 //!
 //! Why wrap: every closure is a type of its own, and tachys compiles its render effect (the
 //! build and rebuild of a text node or an attribute) afresh for each one. Behind one boxed
-//! type that code is compiled once for the whole app, which keeps the WebAssembly small.
+//! type per kind of value (`erase::<T>`) that code is compiled once for the whole app, which
+//! keeps the WebAssembly small.
 
 use std::sync::Arc;
+
+/// The one closure type behind which every reactive value of type `T` is rendered.
+fn erase<T: 'static>(
+    f: Arc<dyn Fn() -> T + Send + Sync>,
+) -> impl Fn() -> T + Clone + Send + Sync + 'static {
+    move || f()
+}
 
 /// Text that follows signals.
 pub fn text(
@@ -14,60 +22,30 @@ pub fn text(
     erase(Arc::new(f))
 }
 
-fn erase(
-    f: Arc<dyn Fn() -> String + Send + Sync>,
-) -> impl Fn() -> String + Clone + Send + Sync + 'static {
-    move || f()
-}
-
 /// Text that follows signals and may be absent (nothing is rendered then).
 pub fn maybe_text(
     f: impl Fn() -> Option<String> + Send + Sync + 'static,
 ) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
-    erase_maybe(Arc::new(f))
-}
-
-fn erase_maybe(
-    f: Arc<dyn Fn() -> Option<String> + Send + Sync>,
-) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
-    move || f()
+    erase(Arc::new(f))
 }
 
 /// A fixed message chosen by signals (`&'static str`: no allocation per change).
 pub fn message(
     f: impl Fn() -> &'static str + Send + Sync + 'static,
 ) -> impl Fn() -> &'static str + Clone + Send + Sync + 'static {
-    erase_message(Arc::new(f))
-}
-
-fn erase_message(
-    f: Arc<dyn Fn() -> &'static str + Send + Sync>,
-) -> impl Fn() -> &'static str + Clone + Send + Sync + 'static {
-    move || f()
+    erase(Arc::new(f))
 }
 
 /// A fixed message chosen by signals, or nothing.
 pub fn maybe_message(
     f: impl Fn() -> Option<&'static str> + Send + Sync + 'static,
 ) -> impl Fn() -> Option<&'static str> + Clone + Send + Sync + 'static {
-    erase_maybe_message(Arc::new(f))
-}
-
-fn erase_maybe_message(
-    f: Arc<dyn Fn() -> Option<&'static str> + Send + Sync>,
-) -> impl Fn() -> Option<&'static str> + Clone + Send + Sync + 'static {
-    move || f()
+    erase(Arc::new(f))
 }
 
 /// A yes/no that follows signals (`disabled=`, `<Show when=`).
 pub fn flag(
     f: impl Fn() -> bool + Send + Sync + 'static,
 ) -> impl Fn() -> bool + Clone + Send + Sync + 'static {
-    erase_flag(Arc::new(f))
-}
-
-fn erase_flag(
-    f: Arc<dyn Fn() -> bool + Send + Sync>,
-) -> impl Fn() -> bool + Clone + Send + Sync + 'static {
-    move || f()
+    erase(Arc::new(f))
 }

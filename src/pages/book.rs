@@ -5,8 +5,9 @@
 
 use crate::api;
 use crate::components::privacy::PrivacyNotice;
+use crate::components::status::FailureAlert;
 use crate::format;
-use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::i18n::{self, field_msg, t, use_lang};
 use crate::loaded::{load_id, Loaded};
 use crate::route::{self, use_id_param};
 use crate::store;
@@ -162,12 +163,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             </label>
             <FieldError field="consent" errors=errors/>
 
-            <div aria-live="assertive">
-                {move || failure.get().filter(|e| e.code != ErrorCode::Invalid).map(|e| {
-                    let msg = error_msg(e.code);
-                    view! { <p class="error" role="alert">{t(msg)}</p> }
-                })}
-            </div>
+            <FailureAlert failure=failure fields_beside=true/>
             <button type="submit" class="primary" disabled=flag(move || busy.get())>
                 {message(move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_BOOKING.get(lang.get()) })}
             </button>

@@ -4,8 +4,9 @@
 
 use crate::api;
 use crate::components::qr::QrCode;
+use crate::components::status::FailureAlert;
 use crate::format;
-use crate::i18n::{self, error_msg, t, use_lang};
+use crate::i18n::{self, t, use_lang};
 use crate::loaded::{load, Loaded};
 use crate::route::use_params_map;
 use crate::store;
@@ -142,12 +143,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
                 </p>
             </Show>
         </section>
-        <div aria-live="assertive">
-            {move || failure.get().map(|e| {
-                let msg = error_msg(e.code);
-                view! { <p class="error" role="alert">{t(msg)}</p> }
-            })}
-        </div>
+        <FailureAlert failure=failure/>
         {move || {
             let (can, st) = current.with(|b| (b.can_cancel, b.status));
             if can {

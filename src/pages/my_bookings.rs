@@ -4,8 +4,9 @@
 
 use crate::api;
 use crate::components::sample;
+use crate::components::status::FailureAlert;
 use crate::format;
-use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::i18n::{self, field_msg, t, use_lang};
 use crate::loaded::{load, Loaded};
 use crate::route;
 use crate::store::{self, RememberedBooking, RememberedSample};
@@ -92,72 +93,84 @@ fn MySamples() -> impl IntoView {
                 <label for="sample-last4">{t(i18n::LAST4)}</label>
                 <input id="sample-last4" inputmode="numeric" maxlength="4" autocomplete="off" bind:value=last4 aria-describedby="sample-last4-error"/>
                 <p class="field-error" id="sample-last4-error">{err_for("phone_last4")}</p>
-                <div aria-live="assertive">
-                    {move || failure.get().map(|e| {
-                        let msg = i18n::sample_error_msg(e.code);
-                        view! { <p class="error" role="alert">{t(msg)}</p> }
-                    })}
-                </div>
+                <FailureAlert failure=failure messages=i18n::sample_error_msg/>
                 <button type="submit" class="primary">{t(i18n::FIND)}</button>
             </form>
         </section>
     }
 }
 
+/// A card for something remembered on this device: its code (grouped for reading when it
+/// is a well-formed code) linking to its page (`pages` followed by the code), over its live
+/// state.
 #[component]
-fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
-    let lang = use_lang();
-    let href = format!("/samples/{}", sample.code);
-    let s = StoredValue::new(sample);
-    let live = load(move || {
-        let s = s.get_value();
-        async move { api::find_sample(&s.code, &s.last4).await }
-    });
+fn RememberedCard<T: IntoView + 'static>(
+    pages: &'static str,
+    code: String,
+    children: TypedChildren<T>,
+) -> impl IntoView {
+    let href = format!("{pages}{code}");
+    let shown = BookingCode::parse(&code)
+        .map(|c| c.display())
+        .unwrap_or(code);
     view! {
         <li class="card">
             <a href=href class="card-link">
-                <p class="code">{s.with_value(|s| BookingCode::parse(&s.code).map(|c| c.display()).unwrap_or_else(|_| s.code.clone()))}</p>
-                <Loaded from=live inline=true messages=i18n::sample_error_msg let:v>
-                    {
-                        let l = lang.get();
-                        let verdict = v.judgement.map(|j| format!(" · {}", sample::judgement_msg(j).get(l)));
-                        view! {
-                            <h2>{sample::variety(&v, l)}</h2>
-                            <p class="meta">{format!("{} · {}", v.session_title.get(l.code()), format::moment(v.session_starts_at, l))}</p>
-                            <p class="status">{sample::status_msg(v.status).get(l)}{verdict}</p>
-                        }
-                    }
-                </Loaded>
+                <p class="code">{shown}</p>
+                {children.into_inner()()}
             </a>
         </li>
     }
 }
 
 #[component]
+fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
+    let lang = use_lang();
+    let code = sample.code.clone();
+    let s = StoredValue::new(sample);
+    let live = load(move || {
+        let s = s.get_value();
+        async move { api::find_sample(&s.code, &s.last4).await }
+    });
+    view! {
+        <RememberedCard pages="/samples/" code>
+            <Loaded from=live inline=true messages=i18n::sample_error_msg let:v>
+                {
+                    let l = lang.get();
+                    let verdict = v.judgement.map(|j| format!(" · {}", sample::judgement_msg(j).get(l)));
+                    view! {
+                        <h2>{sample::variety(&v, l)}</h2>
+                        <p class="meta">{format!("{} · {}", v.session_title.get(l.code()), format::moment(v.session_starts_at, l))}</p>
+                        <p class="status">{sample::status_msg(v.status).get(l)}{verdict}</p>
+                    }
+                }
+            </Loaded>
+        </RememberedCard>
+    }
+}
+
+#[component]
 fn RememberedItem(booking: RememberedBooking) -> impl IntoView {
     let lang = use_lang();
-    let href = format!("/bookings/{}", booking.code);
+    let code = booking.code.clone();
     let b = StoredValue::new(booking);
     let live = load(move || {
         let b = b.get_value();
         async move { api::find_booking(&b.code, &b.phone).await }
     });
     view! {
-        <li class="card">
-            <a href=href class="card-link">
-                <p class="code">{b.with_value(|b| BookingCode::parse(&b.code).map(|c| c.display()).unwrap_or_else(|_| b.code.clone()))}</p>
-                <Loaded from=live inline=true let:v>
-                    {
-                        let l = lang.get();
-                        view! {
-                            <h2>{v.session.activity_title.get(l.code()).to_owned()}</h2>
-                            <p class="meta">{format!("{} · {}", v.session.title.get(l.code()), format::slot(v.session.starts_at, v.session.ends_at, l))}</p>
-                            <p class=format!("status {}", v.status.as_str())>{format::status_msg(v.status).get(l)}</p>
-                        }
+        <RememberedCard pages="/bookings/" code>
+            <Loaded from=live inline=true let:v>
+                {
+                    let l = lang.get();
+                    view! {
+                        <h2>{v.session.activity_title.get(l.code()).to_owned()}</h2>
+                        <p class="meta">{format!("{} · {}", v.session.title.get(l.code()), format::slot(v.session.starts_at, v.session.ends_at, l))}</p>
+                        <p class=format!("status {}", v.status.as_str())>{format::status_msg(v.status).get(l)}</p>
                     }
-                </Loaded>
-            </a>
-        </li>
+                }
+            </Loaded>
+        </RememberedCard>
     }
 }
 
@@ -216,12 +229,7 @@ fn FindBooking() -> impl IntoView {
                 <label for="find-phone">{t(i18n::PHONE)}</label>
                 <input id="find-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=phone aria-describedby="find-phone-error"/>
                 <p class="field-error" id="find-phone-error">{err_for("phone")}</p>
-                <div aria-live="assertive">
-                    {move || failure.get().map(|e| {
-                        let msg = error_msg(e.code);
-                        view! { <p class="error" role="alert">{t(msg)}</p> }
-                    })}
-                </div>
+                <FailureAlert failure=failure/>
                 <button type="submit" class="primary">{t(i18n::FIND)}</button>
             </form>
         </section>

@@ -7,9 +7,10 @@
 use crate::api;
 use crate::components::privacy::PrivacyNotice;
 use crate::components::sample::SampleLabel;
+use crate::components::status::FailureAlert;
 use crate::dom::focus_soon;
 use crate::format;
-use crate::i18n::{self, error_msg, field_msg, t, use_lang, Lang};
+use crate::i18n::{self, field_msg, t, use_lang, Lang};
 use crate::loaded::{load_id, Loaded};
 use crate::pages::book::new_idempotency_key;
 use crate::route::use_id_param;
@@ -187,12 +188,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                 </label>
                 <p class="field-error" id="consent-error">{field_error("consent".into())}</p>
 
-                <div aria-live="assertive">
-                    {move || failure.get().filter(|e| e.code != ErrorCode::Invalid).map(|e| {
-                        let msg = error_msg(e.code);
-                        view! { <p class="error" role="alert">{t(msg)}</p> }
-                    })}
-                </div>
+                <FailureAlert failure=failure fields_beside=true/>
                 <button type="submit" class="primary" disabled=flag(move || busy.get())>
                     {message(move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_SAMPLES.get(lang.get()) })}
                 </button>

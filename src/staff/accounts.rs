@@ -1,26 +1,22 @@
 //! Organisers create the other staff accounts here: lab staff of one organisation, or more
 //! organisers. The server refuses anyone else (403), and so does this page.
 
-use crate::i18n::{self, t, use_lang};
+use crate::i18n::{t, use_lang};
 use crate::loaded::load;
 use crate::staff::api;
 use crate::staff::form::{Failure, FieldError, FormAlert, Input};
 use crate::staff::i18n as s;
-use crate::staff::Me;
+use crate::staff::OrganiserPage;
 use labday_domain::staff::{NewStaffAccount, Role};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
-    let me = expect_context::<Me>();
-    let organiser = move || me.get().is_some_and(|m| m.role == Role::Organiser);
     view! {
-        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(s::ACCOUNTS_TITLE)}</h1>
-        <Show when=organiser fallback=|| view! { <p class="empty">{t(s::ORGANISERS_ONLY)}</p> }>
+        <OrganiserPage title=s::ACCOUNTS_TITLE>
             <AccountForm/>
-        </Show>
+        </OrganiserPage>
     }
 }
 

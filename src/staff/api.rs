@@ -2,7 +2,7 @@
 //! photos), written on `crate::http` like the citizen app's `crate::api`. They live in the
 //! staff module so the citizen bundles never link them.
 
-use crate::http::{get, href, post, post_file, put};
+use crate::http::{get, href, post, post_action, post_file, put};
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::photo::PhotoItem;
 use labday_domain::schedule::{
@@ -46,12 +46,7 @@ pub async fn update_session(id: i64, draft: &SessionDraft) -> Result<SessionChan
 }
 
 pub async fn cancel_session(id: i64) -> Result<CancelledSession, ApiError> {
-    post(
-        &format!("/staff/sessions/{id}/cancel"),
-        &serde_json::json!({}),
-        None,
-    )
-    .await
+    post_action(&format!("/staff/sessions/{id}/cancel")).await
 }
 
 pub async fn create_account(account: &NewStaffAccount) -> Result<StaffView, ApiError> {

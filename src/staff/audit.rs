@@ -1,23 +1,18 @@
 //! The audit log for organisers: who changed what, and when, newest first.
 
-use crate::i18n::{self, t, use_lang};
+use crate::i18n::{t, use_lang};
 use crate::loaded::{load, Loaded};
 use crate::staff::api;
 use crate::staff::i18n as s;
-use crate::staff::Me;
-use labday_domain::staff::Role;
+use crate::staff::OrganiserPage;
 use leptos::prelude::*;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    let me = expect_context::<Me>();
-    let organiser = move || me.get().is_some_and(|m| m.role == Role::Organiser);
     view! {
-        <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
-        <h1>{t(s::AUDIT_TITLE)}</h1>
-        <Show when=organiser fallback=|| view! { <p class="empty">{t(s::ORGANISERS_ONLY)}</p> }>
+        <OrganiserPage title=s::AUDIT_TITLE>
             <AuditTable/>
-        </Show>
+        </OrganiserPage>
     }
 }
 

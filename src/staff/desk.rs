@@ -3,7 +3,8 @@
 //! too), and the last refusal in words. The roster (check-in) and the samples bench
 //! (receiving) are a desk each, with their own list below it.
 
-use crate::i18n::{self, error_msg, t, use_lang, Msg};
+use crate::components::status::FailureAlert;
+use crate::i18n::{self, t, use_lang, Msg};
 use crate::loaded::load_id;
 use crate::staff::i18n as s;
 use crate::staff::scanner;
@@ -126,12 +127,7 @@ pub fn ScanDesk(
             }}
         </p>
         <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
-        <div aria-live="assertive">
-            {move || desk.failure.get().map(|e| {
-                let msg = error_msg(e.code);
-                view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
-            })}
-        </div>
+        <FailureAlert failure=desk.failure/>
         {children()}
     }
 }

@@ -26,6 +26,42 @@ pub fn FieldError(failure: Failure, key: &'static str, id: &'static str) -> impl
     }
 }
 
+/// A field's frame: its label, the control (`children`) and the error the server reported
+/// against `key`, shown beside it.
+#[component]
+fn Field(
+    id: &'static str,
+    label: Msg,
+    key: &'static str,
+    failure: Failure,
+    children: Children,
+) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div class="field">
+            <label for=id>{move || label.get(lang.get())}</label>
+            {children()}
+            <FieldError failure=failure key=key id=id/>
+        </div>
+    }
+}
+
+/// A control's `aria-invalid` and `aria-describedby`: set while the server names `key`.
+fn invalid_attrs(
+    failure: Failure,
+    key: &'static str,
+    id: &'static str,
+) -> (
+    impl Fn() -> Option<&'static str> + Send + Sync + 'static,
+    impl Fn() -> Option<String> + Send + Sync + 'static,
+) {
+    let invalid = move || code_of(failure, key).is_some();
+    (
+        move || invalid().then_some("true"),
+        move || invalid().then(|| format!("{id}-error")),
+    )
+}
+
 /// A labelled input bound to `value`, marked invalid with its error beside it when the
 /// server names `key`.
 #[component]
@@ -39,16 +75,12 @@ pub fn Input(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
-    let lang = use_lang();
-    let invalid = move || code_of(failure, key).is_some();
+    let (invalid, described_by) = invalid_attrs(failure, key, id);
     view! {
-        <div class="field">
-            <label for=id>{move || label.get(lang.get())}</label>
+        <Field id label key failure>
             <input id=id type=kind bind:value=value autocomplete=autocomplete required=required
-                aria-invalid=move || invalid().then_some("true")
-                aria-describedby=move || invalid().then(|| format!("{id}-error"))/>
-            <FieldError failure=failure key=key id=id/>
-        </div>
+                aria-invalid=invalid aria-describedby=described_by/>
+        </Field>
     }
 }
 
@@ -61,16 +93,12 @@ pub fn TextArea(
     value: RwSignal<String>,
     failure: Failure,
 ) -> impl IntoView {
-    let lang = use_lang();
-    let invalid = move || code_of(failure, key).is_some();
+    let (invalid, described_by) = invalid_attrs(failure, key, id);
     view! {
-        <div class="field">
-            <label for=id>{move || label.get(lang.get())}</label>
+        <Field id label key failure>
             <textarea id=id rows="3" bind:value=value
-                aria-invalid=move || invalid().then_some("true")
-                aria-describedby=move || invalid().then(|| format!("{id}-error"))></textarea>
-            <FieldError failure=failure key=key id=id/>
-        </div>
+                aria-invalid=invalid aria-describedby=described_by></textarea>
+        </Field>
     }
 }
 

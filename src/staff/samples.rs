@@ -5,8 +5,9 @@
 
 use crate::api;
 use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
+use crate::components::status::FailureAlert;
 use crate::dom::focus_soon;
-use crate::i18n::{self, error_msg, field_msg, t, use_lang};
+use crate::i18n::{self, field_msg, t, use_lang};
 use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as si;
@@ -87,30 +88,13 @@ pub fn SamplesDesk() -> impl IntoView {
         });
         focus_soon(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
     });
-    let queue = move || {
-        samples.with(|l| {
-            l.iter()
-                .filter(|s| in_queue(s))
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+    // The samples one list shows, read from the session's list.
+    let those = move |keep: fn(&SampleView) -> bool| {
+        move || samples.with(|l| l.iter().filter(|s| keep(s)).cloned().collect::<Vec<_>>())
     };
-    let waiting = move || {
-        samples.with(|l| {
-            l.iter()
-                .filter(|s| s.status == SampleStatus::Registered)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
-    let done = move || {
-        samples.with(|l| {
-            l.iter()
-                .filter(|s| s.status == SampleStatus::ResultReady)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
+    let queue = those(in_queue);
+    let waiting = those(|s| s.status == SampleStatus::Registered);
+    let done = those(|s| s.status == SampleStatus::ResultReady);
     // Re-render a sample's line only when it changed.
     let key = |s: &SampleView| {
         (
@@ -316,12 +300,7 @@ fn ResultForm(
                     aria-describedby=format!("{reading_id}-error")/>
                 <p class="field-error" id=format!("{reading_id}-error")>{err("inhibition_pct")}</p>
             </Show>
-            <div aria-live="assertive">
-                {move || failure.get().map(|e| {
-                    let msg = error_msg(e.code);
-                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
-                })}
-            </div>
+            <FailureAlert failure=failure/>
             <button type="submit" class="primary" disabled=move || busy.get()>{t(si::SAVE_RESULT)}</button>
         </form>
     }

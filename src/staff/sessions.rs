@@ -3,8 +3,9 @@
 //! 15 seconds so bookings can be seen arriving. From here they create and edit activities
 //! and sessions, generate a series, open a roster, and cancel a session after confirming.
 
+use crate::components::status::FailureAlert;
 use crate::format;
-use crate::i18n::{self, error_msg, t, use_lang};
+use crate::i18n::{self, t, use_lang};
 use crate::loaded::{load, Loaded};
 use crate::staff::activity_form::ActivityForm;
 use crate::staff::api;
@@ -267,9 +268,7 @@ fn SessionList(
                         <Show when=move || confirming.get() == Some(id)>
                             <div class="confirm" role="group" aria-label=move || s::CANCEL_SESSION.get(lang.get())>
                                 <p>{t(s::CANCEL_CONFIRM)}</p>
-                                <div aria-live="assertive">
-                                    {move || failure.get().map(|e| view! { <p class="error" role="alert">{error_msg(e.code).get(lang.get())}</p> })}
-                                </div>
+                                <FailureAlert failure=failure/>
                                 <p class="actions">
                                     <button type="button" class="danger" on:click=move |_| cancel(id)>{t(s::CANCEL_CONFIRM_YES)}</button>
                                     <button type="button" on:click=move |_| confirming.set(None)>{t(s::CANCEL_CONFIRM_NO)}</button>

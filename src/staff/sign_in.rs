@@ -2,16 +2,25 @@
 //! from the server and are shown in the reader's language.
 
 use crate::api;
-use crate::i18n::{error_msg, t, use_lang};
+use crate::components::status::FailureAlert;
+use crate::i18n::{error_msg, t, Msg};
 use crate::staff::i18n as s;
 use crate::staff::Me;
 use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+/// Wrong details read as such; every other failure in its usual words.
+fn sign_in_msg(code: ErrorCode) -> Msg {
+    if code == ErrorCode::Unauthorized {
+        s::SIGN_IN_FAILED
+    } else {
+        error_msg(code)
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let lang = use_lang();
     let me = expect_context::<Me>();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -43,12 +52,7 @@ pub fn SignInPage() -> impl IntoView {
             <input id="username" autocomplete="username" autocapitalize="none" bind:value=username required/>
             <label for="password">{t(s::PASSWORD)}</label>
             <input id="password" type="password" autocomplete="current-password" bind:value=password required/>
-            <div aria-live="assertive">
-                {move || failure.get().map(|e| {
-                    let msg = if e.code == ErrorCode::Unauthorized { s::SIGN_IN_FAILED } else { error_msg(e.code) };
-                    view! { <p class="error" role="alert">{move || msg.get(lang.get())}</p> }
-                })}
-            </div>
+            <FailureAlert failure=failure messages=sign_in_msg/>
             <button type="submit" class="primary" disabled=move || busy.get()>{t(s::SIGN_IN)}</button>
         </form>
     }
