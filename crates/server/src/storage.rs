@@ -32,6 +32,7 @@ macro_rules! from_row {
     };
 }
 
+mod accounts;
 mod admission;
 mod audit;
 mod bookings;
@@ -40,6 +41,7 @@ mod columns;
 pub mod db;
 mod erasure;
 mod migrations;
+pub mod organisations;
 pub mod photos;
 pub mod postgres;
 pub mod reports;
@@ -120,6 +122,8 @@ pub trait Storage:
     + samples::Samples
     + photos::Photos
     + throttles::Throttles
+    + organisations::Organisations
+    + accounts::Accounts
 {
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).

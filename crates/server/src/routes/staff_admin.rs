@@ -11,11 +11,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, StaffView};
+use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, Role, StaffView};
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
-/// Creates a staff account: an organiser, or lab staff of one organisation.
+/// Creates a staff account: an organiser of a bureau within the creator's reach (of no
+/// bureau, reaching everything, only when the creator reaches everything), or lab staff of
+/// one organisation within it.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/accounts",
@@ -23,9 +25,9 @@ use serde::Deserialize;
     responses(
         (status = 201, body = StaffView),
         (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Only organisers create accounts"),
+        (status = 403, body = ApiError, description = "Only organisers create accounts, within their reach"),
         (status = 409, body = ApiError, description = "`username_taken`"),
-        (status = 422, body = ApiError)
+        (status = 422, body = ApiError, description = "Field errors; an organiser's `organisation_id` that is not a bureau is `kind_not_allowed`")
     )
 )]
 pub async fn create_account(
@@ -34,19 +36,25 @@ pub async fn create_account(
     AppJson(request): AppJson<NewStaffAccount>,
 ) -> Result<(StatusCode, Json<StaffView>), AppError> {
     let account = request.validate()?;
-    if let Some(org) = account.organisation_id {
-        if !state.storage.organisation_exists(org).await? {
-            return Err(AppError(
-                ApiError::new(ErrorCode::Invalid, "No such organisation")
-                    .with_field("organisation_id", FieldCode::OrganisationUnknown),
-            ));
+    match account.organisation_id {
+        Some(org) => {
+            let Some(found) = state.storage.organisation(org).await? else {
+                return Err(invalid_organisation(
+                    FieldCode::OrganisationUnknown,
+                    "No such organisation",
+                ));
+            };
+            signed_in.require(org)?;
+            if account.role == Role::Organiser && !found.draft.kind.is_bureau() {
+                return Err(invalid_organisation(
+                    FieldCode::KindNotAllowed,
+                    "An organiser belongs to a bureau",
+                ));
+            }
         }
+        None => signed_in.require_everything()?,
     }
-    let password = account.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(crate::storage::StorageError::new)?
-        .map_err(crate::storage::StorageError::new)?;
+    let password_hash = auth::hash_off_thread(account.password.clone()).await?;
     let staff = NewStaff {
         username: account.username.clone(),
         display_name: account.display_name.clone(),
@@ -75,8 +83,13 @@ pub async fn create_account(
             display_name: account.display_name,
             role: account.role,
             organisation_id: account.organisation_id,
+            must_change_password: false,
         }),
     ))
+}
+
+fn invalid_organisation(code: FieldCode, message: &str) -> AppError {
+    AppError(ApiError::new(ErrorCode::Invalid, message).with_field("organisation_id", code))
 }
 
 /// Most audit entries one request returns.

@@ -104,6 +104,7 @@ named!(
     labday_domain::sample::Judgement,
     labday_domain::staff::Role,
     labday_domain::staff::AuditAction,
+    labday_domain::organisation::OrgKind,
 );
 
 impl<T, DB: Database> Type<DB> for Name<T>

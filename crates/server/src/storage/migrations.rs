@@ -29,6 +29,7 @@ const SQLITE: &[(&str, &str)] = embed!("sqlite":
     "0006_counts.sql",
     "0007_erasure.sql",
     "0008_throttles.sql",
+    "0009_organisations.sql",
 );
 
 const POSTGRES: &[(&str, &str)] = embed!("postgres":
@@ -40,6 +41,7 @@ const POSTGRES: &[(&str, &str)] = embed!("postgres":
     "0006_counts.sql",
     "0007_erasure.sql",
     "0008_throttles.sql",
+    "0009_organisations.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).
