@@ -57,6 +57,7 @@ mod waiting;
 use async_trait::async_trait;
 use labday_domain::ErrorCode;
 
+pub use accounts::AccountChange;
 pub use bookings::{BookingContext, Bookings};
 pub use catalogue::{Catalogue, NewActivity, NewOrganisation};
 pub use store::Store;

@@ -45,22 +45,16 @@ pub async fn run_org(config: &Config, command: OrgCommand) -> Result<String, Str
         format!("the organisation is not valid ({})", fields.join(", "))
     })?;
     let storage = storage(config).await?;
-    match storage
+    let created = storage
         .create_organisation(None, &valid, auth::now_local())
         .await
-    {
-        Ok(id) => Ok(format!(
-            "created {} `{}` (id {id})",
-            kind.as_str(),
-            valid.get().name.zh
-        )),
-        Err(crate::storage::organisations::OrganisationError::Refused(e)) => Err(format!(
-            "a {} cannot sit there: {}",
-            kind.as_str(),
-            e.message
-        )),
-        Err(crate::storage::organisations::OrganisationError::Storage(e)) => Err(e.to_string()),
-    }
+        .map_err(|e| e.to_string())?;
+    let id = created.map_err(|e| format!("a {} cannot sit there: {}", kind.as_str(), e.message))?;
+    Ok(format!(
+        "created {} `{}` (id {id})",
+        kind.as_str(),
+        valid.get().name.zh
+    ))
 }
 
 /// Runs a user subcommand; the error is one sentence for the operator.

@@ -8,8 +8,10 @@ use crate::auth::{self, AnySignedIn, SignedIn};
 use crate::error::{AppError, Refusal};
 use crate::extract::{AppJson, AppPath, Organiser};
 use crate::state::AppState;
+use crate::storage::AccountChange;
 use crate::throttle;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use labday_domain::staff::{
@@ -17,34 +19,53 @@ use labday_domain::staff::{
 };
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 
-/// The account `id` when the organiser reaches it: 404 for none, 403 for one outside the
-/// reach (an organiser without a bureau only for one who reaches everything).
-async fn account_in_reach(
-    state: &AppState,
-    signed_in: &SignedIn,
-    id: i64,
-) -> Result<StaffAccount, AppError> {
-    let account = state
+/// An account named by the path (`{id}`) and the organiser who may manage it: 401, then
+/// 403 for lab staff, 404 for no such account, 403 for one outside the organiser's reach
+/// (an organiser without a bureau only for one who reaches everything).
+pub struct ManagedAccount {
+    pub signed_in: SignedIn,
+    pub account: StaffAccount,
+}
+
+impl FromRequestParts<AppState> for ManagedAccount {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Organiser(signed_in) = Organiser::from_request_parts(parts, state).await?;
+        let AppPath(id) = AppPath::<i64>::from_request_parts(parts, state).await?;
+        let account = account_now(state, id).await?;
+        match account.organisation_id {
+            Some(org) => signed_in.require(org)?,
+            None => signed_in.require_everything()?,
+        }
+        Ok(ManagedAccount { signed_in, account })
+    }
+}
+
+/// The account as it is now; 404 for none.
+async fn account_now(state: &AppState, id: i64) -> Result<StaffAccount, AppError> {
+    state
         .storage
         .staff_account(id)
         .await?
-        .ok_or_else(|| AppError::not_found("account"))?;
-    match account.organisation_id {
-        Some(org) => signed_in.require(org)?,
-        None => signed_in.require_everything()?,
-    }
-    Ok(account)
+        .ok_or_else(|| AppError::not_found("account"))
 }
 
-/// The account as it is now, after a change.
-async fn account_now(state: &AppState, id: i64) -> Result<Json<StaffAccount>, AppError> {
-    Ok(Json(
-        state
-            .storage
-            .staff_account(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("account"))?,
-    ))
+/// Makes `change` to the managed account in one audited transaction; the account after it.
+async fn change(
+    state: &AppState,
+    managed: &ManagedAccount,
+    change: AccountChange<'_>,
+) -> Result<Json<StaffAccount>, AppError> {
+    let (by, id) = (managed.signed_in.staff.id, managed.account.id);
+    if !state
+        .storage
+        .change_account(by, id, change, auth::now_local())
+        .await?
+    {
+        return Err(AppError::not_found("account"));
+    }
+    Ok(Json(account_now(state, id).await?))
 }
 
 /// 422 on `field` unless `password` is 10–128 characters.
@@ -58,15 +79,7 @@ fn acceptable(field: &str, password: &str) -> Result<(), AppError> {
 
 /// The accounts within the organiser's reach (every account for one who reaches
 /// everything), by username.
-#[utoipa::path(
-    get,
-    path = "/api/v1/staff/accounts",
-    responses(
-        (status = 200, body = [StaffAccount]),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Only organisers list accounts")
-    )
-)]
+#[utoipa::path(get, path = "/api/v1/staff/accounts", responses((status = 200, body = [StaffAccount])))]
 pub async fn list_accounts(
     State(state): State<AppState>,
     Organiser(signed_in): Organiser,
@@ -82,64 +95,29 @@ pub async fn list_accounts(
     params(("id" = i64, Path)),
     responses(
         (status = 200, body = StaffAccount),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Lab staff, or an account outside the organiser's reach"),
-        (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "`own_account`: an organiser cannot disable their own account")
     )
 )]
 pub async fn disable_account(
     State(state): State<AppState>,
-    Organiser(signed_in): Organiser,
-    AppPath(id): AppPath<i64>,
+    managed: ManagedAccount,
 ) -> Result<Json<StaffAccount>, AppError> {
-    account_in_reach(&state, &signed_in, id).await?;
-    if id == signed_in.staff.id {
+    if managed.account.id == managed.signed_in.staff.id {
         return Err(AppError::new(
             ErrorCode::OwnAccount,
             "You cannot disable your own account",
         ));
     }
-    set_disabled(&state, &signed_in, id, true).await
+    change(&state, &managed, AccountChange::Disable).await
 }
 
 /// Enables a disabled account again.
-#[utoipa::path(
-    post,
-    path = "/api/v1/staff/accounts/{id}/enable",
-    params(("id" = i64, Path)),
-    responses(
-        (status = 200, body = StaffAccount),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Lab staff, or an account outside the organiser's reach"),
-        (status = 404, body = ApiError)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/enable", params(("id" = i64, Path)), responses((status = 200, body = StaffAccount)))]
 pub async fn enable_account(
     State(state): State<AppState>,
-    Organiser(signed_in): Organiser,
-    AppPath(id): AppPath<i64>,
+    managed: ManagedAccount,
 ) -> Result<Json<StaffAccount>, AppError> {
-    account_in_reach(&state, &signed_in, id).await?;
-    set_disabled(&state, &signed_in, id, false).await
-}
-
-async fn set_disabled(
-    state: &AppState,
-    signed_in: &SignedIn,
-    id: i64,
-    disabled: bool,
-) -> Result<Json<StaffAccount>, AppError> {
-    let now = auth::now_local();
-    let by = signed_in.staff.id;
-    if !state
-        .storage
-        .set_staff_disabled(by, id, disabled, now)
-        .await?
-    {
-        return Err(AppError::not_found("account"));
-    }
-    account_now(state, id).await
+    change(&state, &managed, AccountChange::Enable).await
 }
 
 /// Sets a new password for an account and ends its sessions; the holder must choose
@@ -151,53 +129,29 @@ async fn set_disabled(
     request_body = PasswordReset,
     responses(
         (status = 200, body = StaffAccount),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Lab staff, or an account outside the organiser's reach"),
-        (status = 404, body = ApiError),
         (status = 422, body = ApiError, description = "`password`: too short or too long")
     )
 )]
 pub async fn reset_password(
     State(state): State<AppState>,
-    Organiser(signed_in): Organiser,
-    AppPath(id): AppPath<i64>,
+    managed: ManagedAccount,
     AppJson(reset): AppJson<PasswordReset>,
 ) -> Result<Json<StaffAccount>, AppError> {
-    account_in_reach(&state, &signed_in, id).await?;
     acceptable("password", &reset.password)?;
     let hash = auth::hash_off_thread(reset.password).await?;
-    let (by, now) = (signed_in.staff.id, auth::now_local());
-    if !state
-        .storage
-        .reset_staff_password(by, id, &hash, now)
-        .await?
-    {
-        return Err(AppError::not_found("account"));
-    }
-    account_now(&state, id).await
+    change(&state, &managed, AccountChange::ResetPassword(&hash)).await
 }
 
 /// Ends every sign-in session of an account (its holder must sign in again).
-#[utoipa::path(
-    post,
-    path = "/api/v1/staff/accounts/{id}/sign-out",
-    params(("id" = i64, Path)),
-    responses(
-        (status = 200, body = SessionsEnded),
-        (status = 401, body = ApiError),
-        (status = 403, body = ApiError, description = "Lab staff, or an account outside the organiser's reach"),
-        (status = 404, body = ApiError)
-    )
-)]
+#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/sign-out", params(("id" = i64, Path)), responses((status = 200, body = SessionsEnded)))]
 pub async fn end_sessions(
     State(state): State<AppState>,
-    Organiser(signed_in): Organiser,
-    AppPath(id): AppPath<i64>,
+    managed: ManagedAccount,
 ) -> Result<Json<SessionsEnded>, AppError> {
-    account_in_reach(&state, &signed_in, id).await?;
+    let (by, id) = (managed.signed_in.staff.id, managed.account.id);
     let ended = state
         .storage
-        .end_staff_sessions(signed_in.staff.id, id, auth::now_local())
+        .end_staff_sessions(by, id, auth::now_local())
         .await?;
     Ok(Json(SessionsEnded { ended }))
 }
@@ -211,10 +165,8 @@ pub async fn end_sessions(
     request_body = PasswordChange,
     responses(
         (status = 200, body = StaffView),
-        (status = 401, body = ApiError),
         (status = 422, body = ApiError, description = "`current` → `password_wrong`, or `password` too short or too long"),
-        (status = 429, body = ApiError, description = "Too many wrong passwords for this account",
-            headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 429, body = ApiError, description = "Too many wrong passwords for this account; `Retry-After` says when to try again")
     )
 )]
 pub async fn change_own_password(

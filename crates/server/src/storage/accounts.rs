@@ -11,28 +11,40 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::staff::{AuditAction, StaffAccount};
 
+/// What an organiser changes on an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange<'a> {
+    /// It signs nobody in, and every session of it ends.
+    Disable,
+    Enable,
+    /// A new password (its hash) the holder must change at the next sign-in; every session
+    /// of the account ends.
+    ResetPassword(&'a str),
+}
+
+impl AccountChange<'_> {
+    fn action(self) -> AuditAction {
+        match self {
+            AccountChange::Disable => AuditAction::DisableStaff,
+            AccountChange::Enable => AuditAction::EnableStaff,
+            AccountChange::ResetPassword(_) => AuditAction::ResetPassword,
+        }
+    }
+}
+
 #[async_trait]
 pub trait Accounts: Send + Sync {
     /// The accounts of an organisation and everything under it, by username; every account
     /// (organisers without a bureau too) when `None`.
     async fn staff_accounts(&self, scope: Option<i64>) -> Result<Vec<StaffAccount>, StorageError>;
     async fn staff_account(&self, id: i64) -> Result<Option<StaffAccount>, StorageError>;
-    /// Disables an account and ends all its sessions, or enables it again; `false` when
-    /// there is no such account.
-    async fn set_staff_disabled(
+    /// Makes an organiser's change to an account, in one transaction with its audit entry;
+    /// `false` when there is no such account.
+    async fn change_account(
         &self,
         by: i64,
         id: i64,
-        disabled: bool,
-        now: NaiveDateTime,
-    ) -> Result<bool, StorageError>;
-    /// Sets a new password the holder must change at the next sign-in, and ends the
-    /// account's sessions; `false` when there is no such account.
-    async fn reset_staff_password(
-        &self,
-        by: i64,
-        id: i64,
-        password_hash: &str,
+        change: AccountChange<'_>,
         now: NaiveDateTime,
     ) -> Result<bool, StorageError>;
     /// Ends every session of an account; how many there were.
@@ -94,54 +106,26 @@ impl<S: Parts> Accounts for S {
         Ok(row.as_ref().map(StaffRow::account))
     }
 
-    async fn set_staff_disabled(
+    async fn change_account(
         &self,
         by: i64,
         id: i64,
-        disabled: bool,
+        change: AccountChange<'_>,
         now: NaiveDateTime,
     ) -> Result<bool, StorageError> {
         let mut tx = self.db().begin().await?;
-        let disabled_at = disabled.then_some(now);
-        let found = tx
-            .query(SET_DISABLED)
-            .bind(disabled_at)
-            .bind(id)
-            .execute()
-            .await?;
-        if found == 0 {
-            return Ok(false);
-        }
-        let action = if disabled {
-            tx.query(END_SESSIONS).bind(id).execute().await?;
-            AuditAction::DisableStaff
-        } else {
-            AuditAction::EnableStaff
+        let statement = match change {
+            AccountChange::Disable => tx.query(SET_DISABLED).bind(Some(now)),
+            AccountChange::Enable => tx.query(SET_DISABLED).bind(None::<NaiveDateTime>),
+            AccountChange::ResetPassword(hash) => tx.query(SET_PASSWORD).bind(hash).bind(true),
         };
-        commit_audited(tx, by, action, &subject(id), now).await?;
-        Ok(true)
-    }
-
-    async fn reset_staff_password(
-        &self,
-        by: i64,
-        id: i64,
-        password_hash: &str,
-        now: NaiveDateTime,
-    ) -> Result<bool, StorageError> {
-        let mut tx = self.db().begin().await?;
-        let found = tx
-            .query(SET_PASSWORD)
-            .bind(password_hash)
-            .bind(true)
-            .bind(id)
-            .execute()
-            .await?;
-        if found == 0 {
+        if statement.bind(id).execute().await? == 0 {
             return Ok(false);
         }
-        tx.query(END_SESSIONS).bind(id).execute().await?;
-        commit_audited(tx, by, AuditAction::ResetPassword, &subject(id), now).await?;
+        if change != AccountChange::Enable {
+            tx.query(END_SESSIONS).bind(id).execute().await?;
+        }
+        commit_audited(tx, by, change.action(), &subject(id), now).await?;
         Ok(true)
     }
 

@@ -38,27 +38,15 @@ macro_rules! reach {
 }
 pub(crate) use reach;
 
-/// Why an organisation was not written: the caller's mistake (its `ApiError`, 404 or 422),
-/// or storage failing.
-#[derive(Debug, thiserror::Error)]
-pub enum OrganisationError {
-    #[error("refused: {0}")]
-    Refused(ApiError),
-    #[error(transparent)]
-    Storage(#[from] StorageError),
+/// What an organisation write answers: storage failing (the outer error), or the caller's
+/// mistake (the inner one, an `ApiError` to answer with: 404 or 422).
+pub type Written<T> = Result<Result<T, ApiError>, StorageError>;
+
+fn misplaced(field: &str, code: FieldCode, message: &str) -> ApiError {
+    ApiError::new(ErrorCode::Invalid, message).with_field(field, code)
 }
 
-impl From<sqlx::Error> for OrganisationError {
-    fn from(e: sqlx::Error) -> Self {
-        OrganisationError::Storage(e.into())
-    }
-}
-
-fn misplaced(field: &str, code: FieldCode, message: &str) -> OrganisationError {
-    OrganisationError::Refused(ApiError::new(ErrorCode::Invalid, message).with_field(field, code))
-}
-
-fn kind_not_allowed() -> OrganisationError {
+fn kind_not_allowed() -> ApiError {
     misplaced(
         "kind",
         FieldCode::KindNotAllowed,
@@ -82,7 +70,7 @@ pub trait Organisations: Send + Sync {
         staff_id: Option<i64>,
         org: &ValidOrganisation,
         now: NaiveDateTime,
-    ) -> Result<i64, OrganisationError>;
+    ) -> Written<i64>;
     /// Replaces everything but the parent: 404 for no such organisation, 422 when the new
     /// kind may not sit under the parent or above one of the children.
     async fn update_organisation(
@@ -91,7 +79,7 @@ pub trait Organisations: Send + Sync {
         id: i64,
         org: &ValidOrganisation,
         now: NaiveDateTime,
-    ) -> Result<(), OrganisationError>;
+    ) -> Written<()>;
 }
 
 /// [`reach!`] as a constant, for statements put together with `format!`.
@@ -112,18 +100,14 @@ const UPDATE_ORGANISATION: &str = "UPDATE organisations SET kind = ?, name_zh = 
     name_en = ?, city_zh = ?, city_en = ?, county_zh = ?, county_en = ?, address_zh = ?, \
     address_en = ?, contact = ?, utc_offset_minutes = ? WHERE id = ?";
 
-/// Binds an organisation's columns, in `INSERT_ORGANISATION` / `UPDATE_ORGANISATION` order.
+/// Binds an organisation's columns, in `INSERT_ORGANISATION` / `UPDATE_ORGANISATION` order:
+/// the kind, each text in Chinese then English, the contact and the time zone.
 fn bind_organisation<'q>(statement: Statement<'q>, o: &'q OrganisationDraft) -> Statement<'q> {
-    statement
-        .bind(o.kind.as_str())
-        .bind(&o.name.zh)
-        .bind(&o.name.en)
-        .bind(&o.city.zh)
-        .bind(&o.city.en)
-        .bind(&o.county.zh)
-        .bind(&o.county.en)
-        .bind(&o.address.zh)
-        .bind(&o.address.en)
+    [&o.name, &o.city, &o.county, &o.address]
+        .into_iter()
+        .fold(statement.bind(o.kind.as_str()), |s, text| {
+            s.bind(&text.zh).bind(&text.en)
+        })
         .bind(&o.contact)
         .bind(i64::from(o.utc_offset_minutes))
 }
@@ -245,7 +229,7 @@ impl<S: Parts> Organisations for S {
         staff_id: Option<i64>,
         org: &ValidOrganisation,
         now: NaiveDateTime,
-    ) -> Result<i64, OrganisationError> {
+    ) -> Written<i64> {
         let o = org.get();
         let mut tx = self.db().begin().await?;
         let parent_kind = match o.parent_id {
@@ -253,16 +237,16 @@ impl<S: Parts> Organisations for S {
             Some(parent) => match lock_for_change(&mut tx, parent).await? {
                 Some((_, kind)) => Some(kind),
                 None => {
-                    return Err(misplaced(
+                    return Ok(Err(misplaced(
                         "parent_id",
                         FieldCode::OrganisationUnknown,
                         "No such organisation",
-                    ))
+                    )))
                 }
             },
         };
         if !o.kind.may_sit_under(parent_kind) {
-            return Err(kind_not_allowed());
+            return Ok(Err(kind_not_allowed()));
         }
         let id: i64 = bind_organisation(tx.query(INSERT_ORGANISATION), o)
             .bind(o.parent_id)
@@ -275,7 +259,7 @@ impl<S: Parts> Organisations for S {
             }
             None => tx.commit().await?,
         }
-        Ok(id)
+        Ok(Ok(id))
     }
 
     async fn update_organisation(
@@ -284,11 +268,11 @@ impl<S: Parts> Organisations for S {
         id: i64,
         org: &ValidOrganisation,
         now: NaiveDateTime,
-    ) -> Result<(), OrganisationError> {
+    ) -> Written<()> {
         let o = org.get();
         let mut tx = self.db().begin().await?;
         let Some((parent, _)) = lock_for_change(&mut tx, id).await? else {
-            return Err(OrganisationError::Refused(ApiError::new(
+            return Ok(Err(ApiError::new(
                 ErrorCode::NotFound,
                 "No such organisation",
             )));
@@ -304,7 +288,7 @@ impl<S: Parts> Organisations for S {
             .iter()
             .all(|(Name(child),)| child.may_sit_under(Some(o.kind)));
         if !o.kind.may_sit_under(parent_kind) || !fits_children {
-            return Err(kind_not_allowed());
+            return Ok(Err(kind_not_allowed()));
         }
         bind_organisation(tx.query(UPDATE_ORGANISATION), o)
             .bind(id)
@@ -312,7 +296,7 @@ impl<S: Parts> Organisations for S {
             .await?;
         let subject = format!("organisation {id}: {} ({})", o.name.zh, o.kind.as_str());
         commit_audited(tx, staff_id, AuditAction::UpdateOrganisation, &subject, now).await?;
-        Ok(())
+        Ok(Ok(()))
     }
 }
 

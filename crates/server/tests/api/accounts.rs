@@ -4,7 +4,7 @@
 //! stay within the creator's reach. Every write is audited, with no password in it.
 
 use crate::helpers::{Db, TestApp};
-use crate::organisations::{code, cookie_of, field, tree, Tree};
+use crate::organisations::{audit_lines, audited, code, cookie_of, field, tree, Tree};
 use crate::staff::{call, expect_call, sign_in, PASSWORD};
 use serde_json::{json, Value};
 
@@ -26,29 +26,6 @@ async fn account_id(t: &Tree, username: &str) -> i64 {
         .unwrap_or_else(|| panic!("{username} in {list}"))
 }
 
-/// The audit log's `(action, subject)` lines, as root reads them.
-async fn audit_lines(t: &Tree) -> Vec<(String, String)> {
-    let root = Some(t.root.as_str());
-    let audit = parse(&expect_call(&t.app, "GET", "/api/v1/staff/audit", root, None, 200).await);
-    audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().into(),
-                e["subject"].as_str().unwrap().into(),
-            )
-        })
-        .collect()
-}
-
-fn audited(lines: &[(String, String)], action: &str, subject: &str) -> bool {
-    lines
-        .iter()
-        .any(|(a, s)| a == action && s.starts_with(subject))
-}
-
 async fn me(app: &TestApp, cookie: &str) -> u16 {
     call(app, "GET", "/api/v1/staff/me", Some(cookie), None)
         .await
@@ -60,8 +37,7 @@ async fn a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in(db: Db) 
     let app = &t.app;
     let lab = cookie_of(app, "lab-00").await;
     let id = account_id(&t, "lab-00").await;
-    let county = cookie_of(app, "county-00").await;
-    let c = Some(county.as_str());
+    let c = Some(t.county.as_str());
     assert_eq!(me(app, &lab).await, 200);
 
     let path = format!("/api/v1/staff/accounts/{id}/disable");
@@ -181,9 +157,8 @@ async fn ending_sessions_signs_the_account_out_everywhere(db: Db) {
         cookie_of(app, "lab-00").await,
     );
     let id = account_id(&t, "lab-00").await;
-    let county = cookie_of(app, "county-00").await;
     let path = format!("/api/v1/staff/accounts/{id}/sign-out");
-    let ended = parse(&expect_call(app, "POST", &path, Some(&county), None, 200).await);
+    let ended = parse(&expect_call(app, "POST", &path, Some(&t.county), None, 200).await);
     assert_eq!(ended["ended"], 2);
     assert_eq!((me(app, &one).await, me(app, &two).await), (401, 401));
     // The account itself still signs in.
@@ -208,14 +183,17 @@ async fn expired_sessions_are_gone_after_a_sign_in(db: Db) {
     assert_eq!(t.app.db.scalar(expired).await, 0);
     // The live ones stay.
     let live = "SELECT COUNT(*) FROM staff_sessions";
-    assert_eq!(t.app.db.scalar(live).await, 2, "root's and city-0's");
+    assert_eq!(
+        t.app.db.scalar(live).await,
+        3,
+        "root's, county-00's and city-0's"
+    );
 }
 
 async fn organisers_manage_only_the_accounts_within_their_reach(db: Db) {
     let t = tree(db).await;
     let app = &t.app;
-    let county = cookie_of(app, "county-00").await;
-    let c = Some(county.as_str());
+    let c = Some(t.county.as_str());
     let accounts = "/api/v1/staff/accounts";
     // New accounts: lab staff of a lab in the reach, an organiser of a bureau in it.
     let lab = json!({"username": "lab-00-b", "password": PASSWORD, "role": "lab_staff", "organisation_id": t.labs[0][0]});

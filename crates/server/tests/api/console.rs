@@ -633,7 +633,7 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
     .await;
     assert_eq!(
         parse(&body),
-        json!([{"id": s.org, "name": {"zh": "测试实验室", "en": "Test lab"}}])
+        json!([{"id": s.org, "name": {"zh": "测试实验室", "en": "Test lab"}, "kind": "lab", "parent_id": null}])
     );
     let (_, body) = call(
         app,

@@ -42,10 +42,12 @@ async fn create(app: &TestApp, cookie: &str, parent: i64, kind: &str, name: &str
 /// with one session; `cities[c]`, `counties[c][k]`, `labs[c][k]` and so on. The province
 /// comes from storage (as the command line makes it), the rest from the API as `root`, an
 /// organiser who reaches everything. Organisers `city-0` (of the first city) and
-/// `county-00` (of its first county) and lab staff `lab-00` (of that county's lab).
+/// `county-00` (of its first county) and lab staff `lab-00` (of that county's lab); `root`
+/// and `county` are the cookies of `root` and `county-00`, signed in.
 pub(crate) struct Tree {
     pub(crate) app: TestApp,
     pub(crate) root: String,
+    pub(crate) county: String,
     pub(crate) province: i64,
     pub(crate) cities: [i64; 2],
     pub(crate) counties: [[i64; 2]; 2],
@@ -70,6 +72,7 @@ pub(crate) async fn tree(db: Db) -> Tree {
         .storage
         .create_organisation(None, &province.validate().unwrap(), now())
         .await
+        .unwrap()
         .unwrap();
     add_staff(&app, "root", Role::Organiser, None).await;
     let (_, _, root, _) = sign_in(&app, "root", PASSWORD).await;
@@ -77,6 +80,7 @@ pub(crate) async fn tree(db: Db) -> Tree {
     let mut t = Tree {
         app,
         root: root.clone(),
+        county: String::new(),
         province,
         cities: [0; 2],
         counties: [[0; 2]; 2],
@@ -112,6 +116,7 @@ pub(crate) async fn tree(db: Db) -> Tree {
     add_staff(app, "city-0", Role::Organiser, Some(t.cities[0])).await;
     add_staff(app, "county-00", Role::Organiser, Some(t.counties[0][0])).await;
     add_staff(app, "lab-00", Role::LabStaff, Some(t.labs[0][0])).await;
+    t.county = cookie_of(&t.app, "county-00").await;
     t
 }
 
@@ -120,6 +125,43 @@ pub(crate) async fn cookie_of(app: &TestApp, username: &str) -> String {
     let (status, body, cookie, _) = sign_in(app, username, PASSWORD).await;
     assert_eq!(status, 200, "{username}: {body}");
     cookie.unwrap()
+}
+
+/// The `key` of every item of a JSON array.
+pub(crate) fn ids(list: &Value, key: &str) -> Vec<i64> {
+    let items = list.as_array().unwrap_or_else(|| panic!("a list: {list}"));
+    items.iter().map(|o| o[key].as_i64().unwrap()).collect()
+}
+
+fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids
+}
+
+/// The audit log's `(action, subject)` lines, as root reads them.
+pub(crate) async fn audit_lines(t: &Tree) -> Vec<(String, String)> {
+    let root = Some(t.root.as_str());
+    let path = "/api/v1/staff/audit";
+    let audit = parse(&expect_call(&t.app, "GET", path, root, None, 200).await);
+    let entries = audit.as_array().unwrap();
+    let text = |e: &Value, key: &str| e[key].as_str().unwrap().to_owned();
+    entries
+        .iter()
+        .map(|e| (text(e, "action"), text(e, "subject")))
+        .collect()
+}
+
+/// Whether `lines` hold an `action` on a subject starting with `subject`.
+pub(crate) fn audited(lines: &[(String, String)], action: &str, subject: &str) -> bool {
+    lines
+        .iter()
+        .any(|(a, s)| a == action && s.starts_with(subject))
+}
+
+/// Sends `body` and expects 422 with `kind` → `kind_not_allowed`.
+async fn kind_refused(t: &Tree, method: &str, path: &str, cookie: &str, body: Value) {
+    let text = expect_call(&t.app, method, path, Some(cookie), Some(body), 422).await;
+    assert_eq!(field(&text, "kind"), "kind_not_allowed", "{method} {path}");
 }
 
 /// The error code of an answer's body.
@@ -135,8 +177,7 @@ pub(crate) fn field(text: &str, field: &str) -> Value {
 async fn a_county_organiser_acts_in_its_own_subtree_only(db: Db) {
     let t = tree(db).await;
     let app = &t.app;
-    let county = cookie_of(app, "county-00").await;
-    let c = Some(county.as_str());
+    let c = Some(t.county.as_str());
     // (own, sibling county's) lab, activity and session
     let (own, sibling) = (
         (t.labs[0][0], t.activities[0][0], t.sessions[0][0]),
@@ -197,23 +238,19 @@ async fn a_city_organiser_sees_its_counties_labs_but_not_the_other_citys(db: Db)
     let city = cookie_of(app, "city-0").await;
     let path = "/api/v1/staff/organisations";
     let list = parse(&expect_call(app, "GET", path, Some(&city), None, 200).await);
-    let ids: Vec<i64> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_i64().unwrap())
-        .collect();
+    let listed = ids(&list, "id");
     let mut expected = vec![t.cities[0]];
     expected.extend(t.counties[0]);
     expected.extend(t.labs[0]);
-    let mut sorted = ids.clone();
-    sorted.sort_unstable();
-    expected.sort_unstable();
-    assert_eq!(sorted, expected, "exactly the city's subtree");
+    assert_eq!(
+        sorted(listed.clone()),
+        sorted(expected),
+        "exactly the city's subtree"
+    );
     // A parent comes before its children, and each names its kind and parent.
     for o in list.as_array().unwrap() {
         if let Some(parent) = o["parent_id"].as_i64().filter(|p| *p != t.province) {
-            let at = |id: i64| ids.iter().position(|&x| x == id).unwrap();
+            let at = |id: i64| listed.iter().position(|&x| x == id).unwrap();
             assert!(at(parent) < at(o["id"].as_i64().unwrap()), "{list}");
         }
     }
@@ -224,26 +261,14 @@ async fn a_city_organiser_sees_its_counties_labs_but_not_the_other_citys(db: Db)
     // The summary counts both counties' labs' activities and nothing of the other city.
     let path = "/api/v1/staff/summary";
     let summary = parse(&expect_call(app, "GET", path, Some(&city), None, 200).await);
-    let mut orgs: Vec<i64> = summary["organisations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["organisation_id"].as_i64().unwrap())
-        .collect();
-    orgs.sort_unstable();
-    let mut labs = t.labs[0].to_vec();
-    labs.sort_unstable();
-    assert_eq!(orgs, labs);
-    let mut activities: Vec<i64> = summary["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["activity_id"].as_i64().unwrap())
-        .collect();
-    activities.sort_unstable();
-    let mut own = t.activities[0].to_vec();
-    own.sort_unstable();
-    assert_eq!(activities, own);
+    assert_eq!(
+        sorted(ids(&summary["organisations"], "organisation_id")),
+        sorted(t.labs[0].to_vec())
+    );
+    assert_eq!(
+        sorted(ids(&summary["activities"], "activity_id")),
+        sorted(t.activities[0].to_vec())
+    );
     // The console's activity list likewise; asking for the other city is 403.
     let path = "/api/v1/staff/activities";
     let listed = parse(&expect_call(app, "GET", path, Some(&city), None, 200).await);
@@ -259,17 +284,13 @@ async fn a_city_organiser_sees_its_counties_labs_but_not_the_other_citys(db: Db)
 async fn organisations_are_created_where_their_kind_fits_and_never_move(db: Db) {
     let t = tree(db).await;
     let app = &t.app;
-    let county = cookie_of(app, "county-00").await;
-    let c = Some(county.as_str());
+    let c = Some(t.county.as_str());
     let path = "/api/v1/staff/organisations";
-    // A city under a county: its kind does not fit.
-    let body = org_body(json!(t.counties[0][0]), "city_bureau", "错的市");
-    let text = expect_call(app, "POST", path, c, Some(body), 422).await;
-    assert_eq!(field(&text, "kind"), "kind_not_allowed");
-    // A lab under a lab neither.
-    let body = org_body(json!(t.labs[0][0]), "lab", "套娃");
-    let text = expect_call(app, "POST", path, c, Some(body), 422).await;
-    assert_eq!(field(&text, "kind"), "kind_not_allowed");
+    // A city under a county, a lab under a lab: their kinds do not fit.
+    for (parent, kind) in [(t.counties[0][0], "city_bureau"), (t.labs[0][0], "lab")] {
+        let body = org_body(json!(parent), kind, "错位");
+        kind_refused(&t, "POST", path, &t.county, body).await;
+    }
     // Under a bureau outside the reach: 403.
     let body = org_body(json!(t.counties[0][1]), "lab", "越界");
     expect_call(app, "POST", path, c, Some(body), 403).await;
@@ -313,7 +334,7 @@ async fn organisations_are_created_where_their_kind_fits_and_never_move(db: Db) 
     assert_eq!(field(&text, "utc_offset_minutes"), "invalid");
 
     // An institute under the county, then edited: everything changes but the parent.
-    let institute = create(app, &county, t.counties[0][0], "institute", "检测所").await;
+    let institute = create(app, &t.county, t.counties[0][0], "institute", "检测所").await;
     let one = format!("/api/v1/staff/organisations/{institute}");
     let mut edit = org_body(json!(t.province), "lab", "检测实验室");
     edit["county"] = json!({"zh": "东湖区", "en": "Donghu"});
@@ -331,63 +352,33 @@ async fn organisations_are_created_where_their_kind_fits_and_never_move(db: Db) 
     let root = Some(t.root.as_str());
     let moved = parse(&expect_call(app, "PUT", &county_path, root, Some(body), 200).await);
     assert_eq!(moved["parent_id"], t.cities[0]);
-    // A kind change must fit under the parent and above every child.
-    let body = org_body(Value::Null, "city_bureau", "县00");
-    let text = expect_call(app, "PUT", &county_path, root, Some(body), 422).await;
-    assert_eq!(
-        field(&text, "kind"),
-        "kind_not_allowed",
-        "a city under a city"
-    );
-    let body = org_body(Value::Null, "lab", "县00");
-    let text = expect_call(app, "PUT", &county_path, root, Some(body), 422).await;
-    assert_eq!(
-        field(&text, "kind"),
-        "kind_not_allowed",
-        "a lab above a lab"
-    );
+    // A kind change must fit under the parent (no city under a city) and above every
+    // child (no lab above a lab).
+    for kind in ["city_bureau", "lab"] {
+        let body = org_body(Value::Null, kind, "县00");
+        kind_refused(&t, "PUT", &county_path, &t.root, body).await;
+    }
     // A county organiser cannot edit its own parent.
     let city_path = format!("/api/v1/staff/organisations/{}", t.cities[0]);
     let body = org_body(Value::Null, "city_bureau", "改名");
     expect_call(app, "PUT", &city_path, c, Some(body), 403).await;
 
     // Every write is in the audit log.
-    let audit = parse(&expect_call(app, "GET", "/api/v1/staff/audit", root, None, 200).await);
-    let subjects: Vec<(String, String)> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().into(),
-                e["subject"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    let has = |action: &str, id: i64| {
-        subjects
-            .iter()
-            .any(|(a, s)| a == action && s.starts_with(&format!("organisation {id}:")))
-    };
-    assert!(has("create_organisation", institute), "{audit}");
-    assert!(has("update_organisation", institute), "{audit}");
-    assert!(has("update_organisation", t.counties[0][0]), "{audit}");
-    assert!(has("create_organisation", t.labs[1][1]), "{audit}");
+    let lines = audit_lines(&t).await;
+    let has = |action: &str, id: i64| audited(&lines, action, &format!("organisation {id}:"));
+    assert!(has("create_organisation", institute), "{lines:?}");
+    assert!(has("update_organisation", institute), "{lines:?}");
+    assert!(has("update_organisation", t.counties[0][0]), "{lines:?}");
+    assert!(has("create_organisation", t.labs[1][1]), "{lines:?}");
 }
 
 async fn fifty_concurrent_creates_all_land_under_their_parent(db: Db) {
     let t = tree(db).await;
     let app = &t.app;
-    let county = cookie_of(app, "county-00").await;
     let creates = (0..50).map(|i| {
         let body = org_body(json!(t.counties[0][0]), "lab", &format!("并发{i}"));
-        call(
-            app,
-            "POST",
-            "/api/v1/staff/organisations",
-            Some(&county),
-            Some(body),
-        )
+        let path = "/api/v1/staff/organisations";
+        call(app, "POST", path, Some(&t.county), Some(body))
     });
     let answers = futures::future::join_all(creates).await;
     let mut ids: Vec<i64> = answers
@@ -401,7 +392,7 @@ async fn fifty_concurrent_creates_all_land_under_their_parent(db: Db) {
     ids.dedup();
     assert_eq!(ids.len(), 50);
     let path = "/api/v1/staff/organisations";
-    let list = parse(&expect_call(app, "GET", path, Some(&county), None, 200).await);
+    let list = parse(&expect_call(app, "GET", path, Some(&t.county), None, 200).await);
     let listed = list.as_array().unwrap();
     assert_eq!(
         listed.len(),
