@@ -51,22 +51,27 @@ async fn account_now(state: &AppState, id: i64) -> Result<StaffAccount, AppError
         .ok_or_else(|| AppError::not_found("account"))
 }
 
-/// Makes `change` to the managed account in one audited transaction; the account after it.
-async fn change(
-    state: &AppState,
-    managed: &ManagedAccount,
-    change: AccountChange<'_>,
-) -> Result<Json<StaffAccount>, AppError> {
-    let (by, id) = (managed.signed_in.staff.id, managed.account.id);
-    if !state
-        .storage
-        .change_account(by, id, change, auth::now_local())
-        .await?
-    {
-        return Err(AppError::not_found("account"));
+impl ManagedAccount {
+    /// Makes `change` to the account in one audited transaction; how many of its sessions
+    /// ended.
+    async fn apply(&self, state: &AppState, change: AccountChange<'_>) -> Result<u32, AppError> {
+        let (by, id) = (self.signed_in.staff.id, self.account.id);
+        state
+            .storage
+            .change_account(by, id, change, auth::now_local())
+            .await?
+            .ok_or_else(|| AppError::not_found("account"))
     }
-    Ok(Json(account_now(state, id).await?))
+
+    /// [`ManagedAccount::apply`], answering with the account after the change.
+    async fn change(&self, state: &AppState, change: AccountChange<'_>) -> AccountAnswer {
+        self.apply(state, change).await?;
+        Ok(Json(account_now(state, self.account.id).await?))
+    }
 }
+
+/// What an account change answers: the account after it.
+type AccountAnswer = Result<Json<StaffAccount>, AppError>;
 
 /// 422 on `field` unless `password` is 10–128 characters.
 fn acceptable(field: &str, password: &str) -> Result<(), AppError> {
@@ -101,14 +106,14 @@ pub async fn list_accounts(
 pub async fn disable_account(
     State(state): State<AppState>,
     managed: ManagedAccount,
-) -> Result<Json<StaffAccount>, AppError> {
+) -> AccountAnswer {
     if managed.account.id == managed.signed_in.staff.id {
         return Err(AppError::new(
             ErrorCode::OwnAccount,
             "You cannot disable your own account",
         ));
     }
-    change(&state, &managed, AccountChange::Disable).await
+    managed.change(&state, AccountChange::Disable).await
 }
 
 /// Enables a disabled account again.
@@ -116,8 +121,8 @@ pub async fn disable_account(
 pub async fn enable_account(
     State(state): State<AppState>,
     managed: ManagedAccount,
-) -> Result<Json<StaffAccount>, AppError> {
-    change(&state, &managed, AccountChange::Enable).await
+) -> AccountAnswer {
+    managed.change(&state, AccountChange::Enable).await
 }
 
 /// Sets a new password for an account and ends its sessions; the holder must choose
@@ -136,10 +141,12 @@ pub async fn reset_password(
     State(state): State<AppState>,
     managed: ManagedAccount,
     AppJson(reset): AppJson<PasswordReset>,
-) -> Result<Json<StaffAccount>, AppError> {
+) -> AccountAnswer {
     acceptable("password", &reset.password)?;
     let hash = auth::hash_off_thread(reset.password).await?;
-    change(&state, &managed, AccountChange::ResetPassword(&hash)).await
+    managed
+        .change(&state, AccountChange::ResetPassword(&hash))
+        .await
 }
 
 /// Ends every sign-in session of an account (its holder must sign in again).
@@ -148,11 +155,7 @@ pub async fn end_sessions(
     State(state): State<AppState>,
     managed: ManagedAccount,
 ) -> Result<Json<SessionsEnded>, AppError> {
-    let (by, id) = (managed.signed_in.staff.id, managed.account.id);
-    let ended = state
-        .storage
-        .end_staff_sessions(by, id, auth::now_local())
-        .await?;
+    let ended = managed.apply(&state, AccountChange::EndSessions).await?;
     Ok(Json(SessionsEnded { ended }))
 }
 

@@ -20,6 +20,8 @@ pub enum AccountChange<'a> {
     /// A new password (its hash) the holder must change at the next sign-in; every session
     /// of the account ends.
     ResetPassword(&'a str),
+    /// Every session of the account ends (its holder must sign in again).
+    EndSessions,
 }
 
 impl AccountChange<'_> {
@@ -28,6 +30,7 @@ impl AccountChange<'_> {
             AccountChange::Disable => AuditAction::DisableStaff,
             AccountChange::Enable => AuditAction::EnableStaff,
             AccountChange::ResetPassword(_) => AuditAction::ResetPassword,
+            AccountChange::EndSessions => AuditAction::EndSessions,
         }
     }
 }
@@ -38,22 +41,15 @@ pub trait Accounts: Send + Sync {
     /// (organisers without a bureau too) when `None`.
     async fn staff_accounts(&self, scope: Option<i64>) -> Result<Vec<StaffAccount>, StorageError>;
     async fn staff_account(&self, id: i64) -> Result<Option<StaffAccount>, StorageError>;
-    /// Makes an organiser's change to an account, in one transaction with its audit entry;
-    /// `false` when there is no such account.
+    /// Makes an organiser's change to an account, in one transaction with its audit entry:
+    /// how many of its sessions ended, or `None` when there is no such account.
     async fn change_account(
         &self,
         by: i64,
         id: i64,
         change: AccountChange<'_>,
         now: NaiveDateTime,
-    ) -> Result<bool, StorageError>;
-    /// Ends every session of an account; how many there were.
-    async fn end_staff_sessions(
-        &self,
-        by: i64,
-        id: i64,
-        now: NaiveDateTime,
-    ) -> Result<u32, StorageError>;
+    ) -> Result<Option<u32>, StorageError>;
     /// The holder's own new password: the forced change is done, and every other session of
     /// the account ends (`keep`, the digest of the session that asked, stays).
     async fn change_own_password(
@@ -112,34 +108,30 @@ impl<S: Parts> Accounts for S {
         id: i64,
         change: AccountChange<'_>,
         now: NaiveDateTime,
-    ) -> Result<bool, StorageError> {
+    ) -> Result<Option<u32>, StorageError> {
         let mut tx = self.db().begin().await?;
-        let statement = match change {
-            AccountChange::Disable => tx.query(SET_DISABLED).bind(Some(now)),
-            AccountChange::Enable => tx.query(SET_DISABLED).bind(None::<NaiveDateTime>),
-            AccountChange::ResetPassword(hash) => tx.query(SET_PASSWORD).bind(hash).bind(true),
+        let on_account = match change {
+            AccountChange::Disable => Some(tx.query(SET_DISABLED).bind(Some(now))),
+            AccountChange::Enable => Some(tx.query(SET_DISABLED).bind(None::<NaiveDateTime>)),
+            AccountChange::ResetPassword(hash) => {
+                Some(tx.query(SET_PASSWORD).bind(hash).bind(true))
+            }
+            // Nothing on the account itself: the caller found it.
+            AccountChange::EndSessions => None,
         };
-        if statement.bind(id).execute().await? == 0 {
-            return Ok(false);
+        if let Some(statement) = on_account {
+            if statement.bind(id).execute().await? == 0 {
+                return Ok(None);
+            }
         }
-        if change != AccountChange::Enable {
-            tx.query(END_SESSIONS).bind(id).execute().await?;
-        }
-        commit_audited(tx, by, change.action(), &subject(id), now).await?;
-        Ok(true)
-    }
-
-    async fn end_staff_sessions(
-        &self,
-        by: i64,
-        id: i64,
-        now: NaiveDateTime,
-    ) -> Result<u32, StorageError> {
-        let mut tx = self.db().begin().await?;
-        let ended = changed(tx.query(END_SESSIONS).bind(id).execute().await?)?;
-        let what = format!("{}: {ended}", subject(id));
-        commit_audited(tx, by, AuditAction::EndSessions, &what, now).await?;
-        Ok(ended)
+        let (ended, what) = if change == AccountChange::Enable {
+            (0, subject(id))
+        } else {
+            let ended = changed(tx.query(END_SESSIONS).bind(id).execute().await?)?;
+            (ended, format!("{}: {ended} sessions ended", subject(id)))
+        };
+        commit_audited(tx, by, change.action(), &what, now).await?;
+        Ok(Some(ended))
     }
 
     async fn change_own_password(

@@ -85,7 +85,6 @@ pub trait Organisations: Send + Sync {
 /// [`reach!`] as a constant, for statements put together with `format!`.
 pub(super) const REACH: &str = reach!();
 const REACH_IDS: &str = concat!(reach!(), "SELECT id FROM reach");
-const ORGANISATION_EXISTS: &str = "SELECT id FROM organisations WHERE id = ?";
 const ORGANISATION_SELECT: &str = "SELECT id, parent_id, kind, name_zh, name_en, city_zh, \
     city_en, county_zh, county_en, address_zh, address_en, contact, utc_offset_minutes \
     FROM organisations WHERE id = ?";
@@ -206,12 +205,7 @@ impl<S: Parts> Organisations for S {
     }
 
     async fn organisation_itself(&self, id: i64) -> Result<Option<i64>, StorageError> {
-        Ok(self
-            .db()
-            .read(ORGANISATION_EXISTS)
-            .bind(id)
-            .scalar_optional()
-            .await?)
+        Ok(self.organisation(id).await?.map(|o| o.id))
     }
 
     async fn organisation(&self, id: i64) -> Result<Option<OrganisationDetails>, StorageError> {
