@@ -231,6 +231,9 @@ messages! {
     ERR_NOT_QUICK_TEST = "只有农残快检场次可以登记样品。", "Samples can be registered only on a quick-test session.";
     ERR_SAMPLE_LIMIT = "该手机号在本场次登记的样品已达上限（5 份）。", "This phone number has registered the most samples allowed for this session (5).";
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
+    ERR_ACCOUNT_DISABLED = "该账号已停用，请联系组织方。", "This account is disabled; ask an organiser.";
+    ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
+    ERR_OWN_ACCOUNT = "不能停用自己的账号。", "You cannot disable your own account.";
     ERR_UNAVAILABLE = "当前访问人数较多，请稍候再试。", "The service is very busy; please try again in a moment.";
     ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
     WINDOW_NOT_YET_OPENS = "尚未开放预约 · 开放预约 {at}", "Booking not open yet · Booking opens {at}";
@@ -337,6 +340,9 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::NotQuickTest => ERR_NOT_QUICK_TEST,
         ErrorCode::SampleLimit => ERR_SAMPLE_LIMIT,
         ErrorCode::NotReceived => ERR_NOT_RECEIVED,
+        ErrorCode::AccountDisabled => ERR_ACCOUNT_DISABLED,
+        ErrorCode::PasswordChangeRequired => ERR_PASSWORD_CHANGE_REQUIRED,
+        ErrorCode::OwnAccount => ERR_OWN_ACCOUNT,
         ErrorCode::Unavailable => ERR_UNAVAILABLE,
         ErrorCode::Internal => ERR_INTERNAL,
         ErrorCode::Network => ERR_NETWORK,
@@ -404,6 +410,8 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | OrganisationRequired
         | OrganisationUnexpected
         | OrganisationUnknown
+        | KindNotAllowed
+        | PasswordWrong
         | CaptionRequired
         | PhotoRequired
         | PhotoType
@@ -467,6 +475,9 @@ mod tests {
             NotQuickTest,
             SampleLimit,
             NotReceived,
+            AccountDisabled,
+            PasswordChangeRequired,
+            OwnAccount,
         ] {
             let msg = error_msg(code);
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");

@@ -99,6 +99,13 @@ messages! {
     ACTION_ADD_PHOTO = "上传照片", "Uploaded a photo";
     ACTION_RECEIVE_SAMPLE = "接收样品", "Received a sample";
     ACTION_RECORD_TEST = "录入检测结果", "Entered a test result";
+    ACTION_CREATE_ORGANISATION = "新建单位", "Created an organisation";
+    ACTION_UPDATE_ORGANISATION = "修改单位", "Edited an organisation";
+    ACTION_DISABLE_STAFF = "停用账号", "Disabled an account";
+    ACTION_ENABLE_STAFF = "启用账号", "Enabled an account";
+    ACTION_RESET_PASSWORD = "重置密码", "Reset a password";
+    ACTION_END_SESSIONS = "强制下线", "Signed an account out everywhere";
+    ACTION_CHANGE_PASSWORD = "修改本人密码", "Changed own password";
     SIGNED_IN_AS_NAME = "当前用户 · {name}", "Signed in as · {name}";
     CHECKED_IN_ANNOUNCE = "已签到: {name} · {people} 人", "Checked in: {name} · {people} people";
     NO_SHOWS_MARKED_N = "已标记未到场: {n}", "No-shows marked: {n}";
@@ -156,6 +163,8 @@ messages! {
     FIELD_TOO_MANY_SESSIONS = "一次最多生成 500 场", "At most 500 sessions at once";
     FIELD_LENGTH_INVALID = "时长应为 5 分钟到 24 小时", "Length must be from 5 minutes to 24 hours";
     FIELD_GAP_INVALID = "间隔不能超过一天", "The gap cannot exceed a day";
+    FIELD_KIND_NOT_ALLOWED = "该类型的单位不能设在这里", "An organisation of this kind cannot sit here";
+    FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
     FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
 }
 
@@ -311,6 +320,8 @@ pub fn field_error(code: FieldCode) -> Msg {
         TooManySessions => FIELD_TOO_MANY_SESSIONS,
         LengthInvalid => FIELD_LENGTH_INVALID,
         GapInvalid => FIELD_GAP_INVALID,
+        KindNotAllowed => FIELD_KIND_NOT_ALLOWED,
+        PasswordWrong => FIELD_PASSWORD_WRONG,
         TextInvalid => FIELD_TEXT_INVALID,
         CapacityBelowBooked => crate::i18n::ERR_CAPACITY_BELOW_BOOKED,
         // The citizen's words serve the console too (the sample desk, a holder's name).
@@ -341,6 +352,13 @@ pub fn action_label(action: AuditAction) -> Msg {
         AuditAction::AddPhoto => ACTION_ADD_PHOTO,
         AuditAction::ReceiveSample => ACTION_RECEIVE_SAMPLE,
         AuditAction::RecordTest => ACTION_RECORD_TEST,
+        AuditAction::CreateOrganisation => ACTION_CREATE_ORGANISATION,
+        AuditAction::UpdateOrganisation => ACTION_UPDATE_ORGANISATION,
+        AuditAction::DisableStaff => ACTION_DISABLE_STAFF,
+        AuditAction::EnableStaff => ACTION_ENABLE_STAFF,
+        AuditAction::ResetPassword => ACTION_RESET_PASSWORD,
+        AuditAction::EndSessions => ACTION_END_SESSIONS,
+        AuditAction::ChangePassword => ACTION_CHANGE_PASSWORD,
     }
 }
 

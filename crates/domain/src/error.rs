@@ -57,6 +57,13 @@ pub enum ErrorCode {
     SampleLimit,
     /// 409 — a sample must be received before a result is entered.
     NotReceived,
+    /// 403 — the account is disabled: the password was right, but it signs nobody in.
+    AccountDisabled,
+    /// 403 — the password was reset by an organiser: choose a new one
+    /// (`PUT /api/v1/staff/me/password`) before anything else.
+    PasswordChangeRequired,
+    /// 409 — an organiser cannot disable their own account.
+    OwnAccount,
     /// 429 — too many requests; try again later.
     TooManyRequests,
     /// 503 — the server is too busy or its database does not answer; try again after the
@@ -76,7 +83,10 @@ impl ErrorCode {
             ErrorCode::BadRequest => 400,
             ErrorCode::Invalid => 422,
             ErrorCode::NotFound => 404,
-            ErrorCode::NoShowBlocked | ErrorCode::Forbidden => 403,
+            ErrorCode::NoShowBlocked
+            | ErrorCode::Forbidden
+            | ErrorCode::AccountDisabled
+            | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::Unauthorized => 401,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::Unavailable => 503,
@@ -97,7 +107,8 @@ impl ErrorCode {
             | ErrorCode::CapacityBelowBooked
             | ErrorCode::NotQuickTest
             | ErrorCode::SampleLimit
-            | ErrorCode::NotReceived => 409,
+            | ErrorCode::NotReceived
+            | ErrorCode::OwnAccount => 409,
         }
     }
 }
@@ -163,6 +174,11 @@ wire_enum! {
         OrganisationRequired = "organisation_required",
         OrganisationUnexpected = "organisation_unexpected",
         OrganisationUnknown = "organisation_unknown",
+        /// An organisation of this kind cannot sit there: under its parent's kind, above one
+        /// of its children's, or (for an organiser's `organisation_id`) not a bureau.
+        KindNotAllowed = "kind_not_allowed",
+        /// The current password given to change it is not the account's.
+        PasswordWrong = "password_wrong",
         CaptionRequired = "caption_required",
         PhotoRequired = "photo_required",
         PhotoType = "photo_type",

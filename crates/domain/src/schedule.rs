@@ -463,12 +463,17 @@ impl SessionSeries {
     }
 }
 
-/// An organisation staff may schedule for: lab staff see only their own.
+/// An organisation staff may schedule for: lab staff see only their own, organisers their
+/// bureau and everything under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganisationChoice {
     pub id: i64,
     pub name: Localised,
+    pub kind: crate::organisation::OrgKind,
+    /// The bureau it sits under (`None` at the top). A list puts a parent before its
+    /// children.
+    pub parent_id: Option<i64>,
 }
 
 /// A session as the console lists it: everything its edit form needs, whether it was

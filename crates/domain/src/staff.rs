@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// City or province bureau: every organisation.
+    /// A bureau's organiser: the bureau and every organisation under it.
     Organiser,
     /// Staff of one lab: only their organisation.
     LabStaff,
@@ -42,18 +42,14 @@ pub struct StaffView {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    /// The lab a lab-staff account belongs to; `None` for organisers.
+    /// The lab a lab-staff account belongs to; the bureau an organiser acts for (with
+    /// everything under it). `None` for an organiser made on the command line without a
+    /// bureau, who acts for every organisation.
     pub organisation_id: Option<i64>,
-}
-
-impl StaffView {
-    /// Whether this account may act on `organisation_id`'s activities.
-    pub fn may_act_for(&self, organisation_id: i64) -> bool {
-        match self.role {
-            Role::Organiser => true,
-            Role::LabStaff => self.organisation_id == Some(organisation_id),
-        }
-    }
+    /// Set after an organiser reset the password: nothing but `me`, `me/password` and
+    /// `sign-out` answers until the holder has chosen a new one.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Staff sign-in.
@@ -86,6 +82,18 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 40;
 
+/// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters, or why not.
+pub fn check_password(password: &str) -> Result<(), FieldCode> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        Err(FieldCode::PasswordTooShort)
+    } else if chars > PASSWORD_MAX_CHARS {
+        Err(FieldCode::PasswordTooLong)
+    } else {
+        Ok(())
+    }
+}
+
 /// An organiser creating a staff account in the console.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -95,7 +103,8 @@ pub struct NewStaffAccount {
     pub display_name: String,
     pub password: String,
     pub role: Role,
-    /// Required for lab staff (their lab); must be absent for organisers.
+    /// Required for lab staff (their lab). For organisers, the bureau they act for; only an
+    /// organiser who reaches every organisation may leave it out.
     #[serde(default)]
     pub organisation_id: Option<i64>,
 }
@@ -130,18 +139,17 @@ debug_without_password!(NewStaffAccount, ValidStaffAccount);
 
 impl NewStaffAccount {
     /// Username rules of [`parse_username`], a password of 10–128 characters, a short display
-    /// name (the username when empty), and an organisation exactly when the role needs one.
+    /// name (the username when empty), and an organisation for lab staff. Whether an
+    /// organiser may be made without a bureau, and whether the organisation is one the
+    /// creator reaches (and a bureau, for an organiser), is the server's to check.
     pub fn validate(&self) -> Result<ValidStaffAccount, ApiError> {
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
         let username = parse_username(&self.username);
         if let Err(code) = &username {
             err = err.with_field("username", *code);
         }
-        let chars = self.password.chars().count();
-        if chars < PASSWORD_MIN_CHARS {
-            err = err.with_field("password", FieldCode::PasswordTooShort);
-        } else if chars > PASSWORD_MAX_CHARS {
-            err = err.with_field("password", FieldCode::PasswordTooLong);
+        if let Err(code) = check_password(&self.password) {
+            err = err.with_field("password", code);
         }
         // Optional: the username stands in for a missing one.
         let display_name = match text::line(&self.display_name, DISPLAY_NAME_MAX_CHARS) {
@@ -152,14 +160,8 @@ impl NewStaffAccount {
                 ""
             }
         };
-        match (self.role, self.organisation_id) {
-            (Role::LabStaff, None) => {
-                err = err.with_field("organisation_id", FieldCode::OrganisationRequired)
-            }
-            (Role::Organiser, Some(_)) => {
-                err = err.with_field("organisation_id", FieldCode::OrganisationUnexpected)
-            }
-            _ => {}
+        if self.role == Role::LabStaff && self.organisation_id.is_none() {
+            err = err.with_field("organisation_id", FieldCode::OrganisationRequired);
         }
         match username {
             Ok(username) if err.fields.is_empty() => Ok(ValidStaffAccount {
@@ -197,7 +199,66 @@ wire_enum! {
         AddPhoto = "add_photo",
         ReceiveSample = "receive_sample",
         RecordTest = "record_test",
+        CreateOrganisation = "create_organisation",
+        UpdateOrganisation = "update_organisation",
+        DisableStaff = "disable_staff",
+        EnableStaff = "enable_staff",
+        ResetPassword = "reset_password",
+        EndSessions = "end_sessions",
+        ChangePassword = "change_password",
     }
+}
+
+/// A staff account as the organiser's account list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffAccount {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation_id: Option<i64>,
+    /// Disabled accounts sign nobody in.
+    pub disabled: bool,
+    /// The password was reset and the holder has not chosen a new one yet.
+    pub must_change_password: bool,
+}
+
+/// An organiser setting a new password for an account; the holder must change it at the
+/// next sign-in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordReset {
+    pub password: String,
+}
+
+/// A signed-in staff member choosing a new password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    /// The password the account has now (a wrong one: 422, `current` → `password_wrong`).
+    pub current: String,
+    pub password: String,
+}
+
+// Passwords never reach a log through `{:?}`.
+impl std::fmt::Debug for PasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordReset").finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+/// How many sign-in sessions of an account were ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionsEnded {
+    pub ended: u32,
 }
 
 /// One line of the audit log: who did what, to what, when (venue-local).
@@ -315,25 +376,6 @@ mod tests {
     }
 
     #[test]
-    fn lab_staff_act_only_for_their_own_lab() {
-        let staff = StaffView {
-            id: 1,
-            username: "lab1".into(),
-            display_name: "".into(),
-            role: Role::LabStaff,
-            organisation_id: Some(7),
-        };
-        assert!(staff.may_act_for(7));
-        assert!(!staff.may_act_for(8));
-        let organiser = StaffView {
-            role: Role::Organiser,
-            organisation_id: None,
-            ..staff
-        };
-        assert!(organiser.may_act_for(8));
-    }
-
-    #[test]
     fn new_accounts_need_a_good_username_a_long_password_and_the_right_organisation() {
         let lab = NewStaffAccount {
             username: " Lab.Two ".into(),
@@ -359,16 +401,31 @@ mod tests {
         assert_eq!(e.fields["username"], FieldCode::UsernameInvalid);
         assert_eq!(e.fields["password"], FieldCode::PasswordTooShort);
         assert_eq!(e.fields["organisation_id"], FieldCode::OrganisationRequired);
-        let e = NewStaffAccount {
+        // An organiser belongs to a bureau now (whether it is one is the server's check),
+        // or to none when the creator reaches everything.
+        let organiser = NewStaffAccount {
             role: Role::Organiser,
+            ..lab.clone()
+        };
+        assert_eq!(organiser.validate().unwrap().organisation_id, Some(3));
+        let at_large = NewStaffAccount {
+            organisation_id: None,
+            ..organiser
+        };
+        assert_eq!(at_large.validate().unwrap().organisation_id, None);
+        let long = NewStaffAccount {
+            password: "x".repeat(PASSWORD_MAX_CHARS + 1),
             ..lab
-        }
-        .validate()
-        .unwrap_err();
+        };
         assert_eq!(
-            e.fields["organisation_id"],
-            FieldCode::OrganisationUnexpected
+            long.validate().unwrap_err().fields["password"],
+            FieldCode::PasswordTooLong
         );
+        assert_eq!(check_password("long enough!"), Ok(()));
+        let reset = PasswordReset {
+            password: "secret-words".into(),
+        };
+        assert!(!format!("{reset:?}").contains("secret"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use chrono::{Duration, NaiveDateTime, Utc};
+use labday_domain::organisation::Reach;
 use labday_domain::staff::{Role, StaffView};
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::ErrorCode;
@@ -30,6 +31,15 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| e.to_string())
+}
+
+/// [`hash_password`] on a blocking thread, as handlers hash (argon2 holds a core for a
+/// while); a failure is the server's, logged and answered 500.
+pub async fn hash_off_thread(password: String) -> Result<String, AppError> {
+    let hashed = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(crate::storage::StorageError::new)?;
+    Ok(hashed.map_err(crate::storage::StorageError::new)?)
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -155,21 +165,37 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The signed-in staff member of a request: 401 without a valid session.
+/// The signed-in staff member of a request, with the organisations they act for: 401
+/// without a valid session (or for a disabled account), 403 `password_change_required`
+/// while a reset password waits to be changed (see [`AnySignedIn`] for the routes that
+/// answer anyway).
 pub struct SignedIn {
     pub staff: StaffView,
     pub token_digest: String,
+    pub reach: Reach,
 }
 
 impl SignedIn {
-    /// 403 unless this account may act for `organisation_id`.
+    /// 403 unless this account may act for `organisation_id` (it is within the reach).
     pub fn require(&self, organisation_id: i64) -> Result<(), AppError> {
-        if self.staff.may_act_for(organisation_id) {
+        if self.reach.contains(organisation_id) {
             Ok(())
         } else {
             Err(AppError::new(
                 ErrorCode::Forbidden,
                 "This belongs to another organisation",
+            ))
+        }
+    }
+
+    /// 403 unless this account reaches every organisation (an organiser without a bureau).
+    pub fn require_everything(&self) -> Result<(), AppError> {
+        if self.reach == Reach::Everything {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::Forbidden,
+                "Only an organiser of every organisation may do this",
             ))
         }
     }
@@ -188,19 +214,35 @@ impl SignedIn {
         }
     }
 
-    /// The organisation whose data this account may see: its own for lab staff, `asked`
-    /// (or everything when `None`) for organisers. 403 when lab staff ask for another.
+    /// The organisation whose data (with everything under it) this account may see: its own
+    /// for lab staff; for organisers `asked` when it is within their reach (403 otherwise),
+    /// else their bureau (everything when they have none). 403 when lab staff ask for
+    /// another.
     pub fn scope(&self, asked: Option<i64>) -> Result<Option<i64>, AppError> {
         match (self.staff.role, asked) {
-            (Role::Organiser, asked) => Ok(asked),
-            (Role::LabStaff, Some(org)) => self.require(org).map(|()| Some(org)),
+            (_, Some(org)) => self.require(org).map(|()| Some(org)),
+            (Role::Organiser, None) => Ok(self.staff.organisation_id),
             // A lab-staff account without a lab sees nothing rather than everything.
             (Role::LabStaff, None) => Ok(Some(self.staff.organisation_id.unwrap_or(-1))),
         }
     }
 }
 
-impl FromRequestParts<AppState> for SignedIn {
+/// What an account acts for: an organiser their bureau and everything under it (everything
+/// without a bureau), lab staff their one organisation (nothing without one).
+async fn load_reach(state: &AppState, staff: &StaffView) -> Result<Reach, AppError> {
+    Ok(match (staff.role, staff.organisation_id) {
+        (Role::Organiser, Some(bureau)) => Reach::only(state.storage.reach(bureau).await?),
+        (Role::Organiser, None) => Reach::Everything,
+        (Role::LabStaff, own) => Reach::only(own.into_iter().collect()),
+    })
+}
+
+/// A signed-in staff member whose reset password may still wait to be changed: only who
+/// is signed in (`me`), changing the password and signing out take this.
+pub struct AnySignedIn(pub SignedIn);
+
+impl FromRequestParts<AppState> for AnySignedIn {
     type Rejection = AppError;
 
     async fn from_request_parts(
@@ -215,10 +257,30 @@ impl FromRequestParts<AppState> for SignedIn {
             .staff_by_session(&digest, now_local())
             .await?
             .ok_or_else(unauthorized)?;
-        Ok(SignedIn {
+        let reach = load_reach(state, &staff).await?;
+        Ok(AnySignedIn(SignedIn {
             staff,
             token_digest: digest,
-        })
+            reach,
+        }))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AnySignedIn(signed_in) = AnySignedIn::from_request_parts(parts, state).await?;
+        if signed_in.staff.must_change_password {
+            return Err(AppError::new(
+                ErrorCode::PasswordChangeRequired,
+                "Choose a new password first",
+            ));
+        }
+        Ok(signed_in)
     }
 }
 
@@ -256,6 +318,48 @@ mod tests {
         let hash = hash_password("pw-1234567").unwrap();
         assert!(checks.verify("pw-1234567".into(), Some(hash)).await);
         assert!(!checks.verify("pw-1234567".into(), None).await);
+    }
+
+    fn signed_in(role: Role, organisation_id: Option<i64>, reach: Reach) -> SignedIn {
+        SignedIn {
+            staff: StaffView {
+                id: 1,
+                username: "someone".into(),
+                display_name: "".into(),
+                role,
+                organisation_id,
+                must_change_password: false,
+            },
+            token_digest: String::new(),
+            reach,
+        }
+    }
+
+    #[test]
+    fn lab_staff_act_only_for_their_own_lab() {
+        let staff = signed_in(Role::LabStaff, Some(7), Reach::only(vec![7]));
+        assert!(staff.require(7).is_ok());
+        assert!(staff.require(8).is_err());
+        assert_eq!(staff.scope(None).unwrap(), Some(7));
+        assert!(staff.scope(Some(8)).is_err());
+        let nowhere = signed_in(Role::LabStaff, None, Reach::only(vec![]));
+        assert_eq!(nowhere.scope(None).unwrap(), Some(-1));
+        let organiser = signed_in(Role::Organiser, None, Reach::Everything);
+        assert!(organiser.require(8).is_ok());
+        assert!(organiser.require_everything().is_ok());
+        assert_eq!(organiser.scope(None).unwrap(), None);
+        assert_eq!(organiser.scope(Some(8)).unwrap(), Some(8));
+    }
+
+    #[test]
+    fn a_bureau_organiser_acts_within_its_subtree_only() {
+        let county = signed_in(Role::Organiser, Some(4), Reach::only(vec![9, 4, 12]));
+        assert!(county.require(12).is_ok() && county.require(4).is_ok());
+        assert!(county.require(5).is_err());
+        assert!(county.require_everything().is_err());
+        assert_eq!(county.scope(None).unwrap(), Some(4));
+        assert_eq!(county.scope(Some(9)).unwrap(), Some(9));
+        assert!(county.scope(Some(5)).is_err());
     }
 
     #[test]

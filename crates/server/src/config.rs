@@ -27,6 +27,32 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage organisations (the first, top one has to come from here).
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation and print its id: the first, top one (usually the province
+    /// bureau), or one under `--parent`. The console creates the rest.
+    Add {
+        /// `province-bureau`, `city-bureau`, `county-bureau`, `lab` or `institute`.
+        #[arg(long)]
+        kind: String,
+        /// The name in Chinese.
+        #[arg(long)]
+        name_zh: String,
+        /// The name in English.
+        #[arg(long, default_value = "")]
+        name_en: String,
+        /// The city, in Chinese.
+        #[arg(long, default_value = "")]
+        city_zh: String,
+        /// The bureau it sits under (none: at the top).
+        #[arg(long)]
+        parent: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,10 +63,11 @@ pub enum UserCommand {
         /// 3–32 characters of a-z, 0-9, `.`, `_`, `-`.
         #[arg(long)]
         username: String,
-        /// `organiser` (all organisations) or `lab-staff` (one organisation).
+        /// `organiser` (a bureau and everything under it) or `lab-staff` (one organisation).
         #[arg(long, default_value = "organiser")]
         role: String,
-        /// The organisation a lab-staff account belongs to.
+        /// The organisation a lab-staff account belongs to, or the bureau an organiser acts
+        /// for (it must be a bureau). An organiser without one reaches every organisation.
         #[arg(long)]
         organisation: Option<i64>,
         /// Name shown in the console and the audit log.

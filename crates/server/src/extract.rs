@@ -63,8 +63,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AppQuery<T> {
     }
 }
 
-/// Something that belongs to one organisation, named by the path: staff act on it only for
-/// their own organisation (organisers for every one).
+/// Something that belongs to one organisation, named by the path: staff act on it only
+/// within their reach (their own organisation; an organiser's bureau and everything under
+/// it).
 pub trait Owned: Sized + Send {
     /// What the path holds.
     type Raw: DeserializeOwned + Send;
@@ -105,6 +106,8 @@ owned_by_id! {
     SessionId, "session", session_organisation;
     /// An activity by its id.
     ActivityId, "activity", activity_organisation;
+    /// An organisation by its id: its own owner.
+    OrganisationId, "organisation", organisation_itself;
 }
 
 impl Owned for SampleCode {

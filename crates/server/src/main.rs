@@ -49,16 +49,22 @@ async fn main() -> std::process::ExitCode {
                 std::io::stdin().read_line(&mut line).ok()?;
                 Some(line.trim_end_matches(['\r', '\n']).to_owned())
             });
-            match labday_server::users::run(&cli.config, command, password).await {
-                Ok(done) => {
-                    println!("{done}");
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("labday-server: {e}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
+            finish(labday_server::users::run(&cli.config, command, password).await)
+        }
+        Command::Org(command) => finish(labday_server::users::run_org(&cli.config, command).await),
+    }
+}
+
+/// A command's outcome for the operator: what it did on standard output, or why not.
+fn finish(outcome: Result<String, String>) -> std::process::ExitCode {
+    match outcome {
+        Ok(done) => {
+            println!("{done}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("labday-server: {e}");
+            std::process::ExitCode::FAILURE
         }
     }
 }

@@ -9,8 +9,10 @@ pub mod photos;
 pub mod privacy;
 pub mod samples;
 pub mod staff;
+pub mod staff_accounts;
 pub mod staff_admin;
 pub mod staff_catalogue;
+pub mod staff_organisations;
 pub mod staff_samples;
 pub mod staff_schedule;
 pub mod summary;
@@ -66,6 +68,15 @@ use utoipa::OpenApi;
         staff_samples::receive_sample,
         staff_samples::record_test,
         staff_catalogue::list_organisations,
+        staff_organisations::create_organisation,
+        staff_organisations::show_organisation,
+        staff_organisations::update_organisation,
+        staff_accounts::list_accounts,
+        staff_accounts::disable_account,
+        staff_accounts::enable_account,
+        staff_accounts::reset_password,
+        staff_accounts::end_sessions,
+        staff_accounts::change_own_password,
         staff_catalogue::list_scheduled_activities,
         photos::upload_photo,
         photos::list_photos,
@@ -185,6 +196,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(staff_samples::router())
         .merge(staff_samples::desk_router().route_layer(clears_catalogue()))
         .merge(staff_catalogue::router())
+        .merge(staff_organisations::router().route_layer(clears_catalogue()))
+        .merge(staff_accounts::router())
         .merge(photos::router())
         .route_layer(middleware::from_fn(writes::same_origin));
     public.merge(staff)

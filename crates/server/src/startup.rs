@@ -139,6 +139,26 @@ fn spawn_retention(storage: Arc<dyn Storage>, privacy: PrivacyNotice) {
     });
 }
 
+/// Deletes expired staff sessions now and then every hour (sign-ins delete them too). The
+/// loop only waits on `Interval::tick`, which is cancel-safe: the task stops cleanly with
+/// the runtime.
+fn spawn_session_purge(storage: Arc<dyn Storage>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match storage
+                .purge_expired_sessions(crate::auth::now_local())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "purged expired staff sessions"),
+                Err(e) => tracing::error!(error = %e, "purging expired staff sessions failed"),
+            }
+        }
+    });
+}
+
 /// One retention run, as the server makes at start and every hour after: names, phones and
 /// idempotency records of bookings and samples whose session ended more than
 /// `retention_days` ago are erased. Failures are logged and retried at the next run.
@@ -220,6 +240,7 @@ pub async fn start(
         health: Default::default(),
     });
     spawn_retention(storage.clone(), privacy);
+    spawn_session_purge(storage.clone());
     let router = app(state, config);
     let listener = TcpListener::bind(config.bind)
         .await

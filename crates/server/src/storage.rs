@@ -27,6 +27,7 @@ macro_rules! from_row {
     };
 }
 
+mod accounts;
 mod admission;
 mod audit;
 mod bookings;
@@ -35,6 +36,7 @@ mod columns;
 pub mod db;
 mod erasure;
 mod migrations;
+pub mod organisations;
 pub mod photos;
 pub mod postgres;
 pub mod reports;
@@ -50,6 +52,7 @@ mod waiting;
 use async_trait::async_trait;
 use labday_domain::ErrorCode;
 
+pub use accounts::AccountChange;
 pub use bookings::{BookingContext, Bookings};
 pub use catalogue::{Catalogue, NewActivity, NewOrganisation};
 pub use store::Store;
@@ -115,6 +118,8 @@ pub trait Storage:
     + samples::Samples
     + photos::Photos
     + throttles::Throttles
+    + organisations::Organisations
+    + accounts::Accounts
 {
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).

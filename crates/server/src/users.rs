@@ -1,11 +1,61 @@
-//! `labday-server user add`: creates staff accounts from the command line (the first
-//! organiser has to come from somewhere).
+//! `labday-server user add` and `org add`: create staff accounts and organisations from the
+//! command line (the first organiser, and the top organisation, have to come from somewhere).
 
 use crate::auth;
-use crate::config::{Config, UserCommand};
+use crate::config::{Config, OrgCommand, UserCommand};
 use crate::startup::open_storage;
 use crate::storage::staff::NewStaff;
+use crate::storage::Storage;
+use labday_domain::activity::Localised;
+use labday_domain::organisation::{OrgKind, OrganisationDraft};
 use labday_domain::staff::{parse_username, Role, PASSWORD_MIN_CHARS};
+use labday_domain::time::SHANGHAI_OFFSET_MINUTES;
+use std::sync::Arc;
+
+/// The configured database, without demo data.
+async fn storage(config: &Config) -> Result<Arc<dyn Storage>, String> {
+    let mut quiet = config.clone();
+    quiet.no_demo_data = true;
+    open_storage(&quiet).await.map_err(|e| e.to_string())
+}
+
+/// Runs an organisation subcommand; the error is one sentence for the operator.
+pub async fn run_org(config: &Config, command: OrgCommand) -> Result<String, String> {
+    let OrgCommand::Add {
+        kind,
+        name_zh,
+        name_en,
+        city_zh,
+        parent,
+    } = command;
+    let kind = OrgKind::parse(&kind.replace('-', "_"))
+        .ok_or("the kind must be province-bureau, city-bureau, county-bureau, lab or institute")?;
+    let draft = OrganisationDraft {
+        parent_id: parent,
+        kind,
+        name: Localised::new(name_zh, name_en),
+        city: Localised::new(city_zh, ""),
+        county: Localised::default(),
+        address: Localised::default(),
+        contact: String::new(),
+        utc_offset_minutes: SHANGHAI_OFFSET_MINUTES,
+    };
+    let valid = draft.validate().map_err(|e| {
+        let fields: Vec<String> = e.fields.iter().map(|(f, c)| format!("{f}: {c}")).collect();
+        format!("the organisation is not valid ({})", fields.join(", "))
+    })?;
+    let storage = storage(config).await?;
+    let created = storage
+        .create_organisation(None, &valid, auth::now_local())
+        .await
+        .map_err(|e| e.to_string())?;
+    let id = created.map_err(|e| format!("a {} cannot sit there: {}", kind.as_str(), e.message))?;
+    Ok(format!(
+        "created {} `{}` (id {id})",
+        kind.as_str(),
+        valid.get().name.zh
+    ))
+}
 
 /// Runs a user subcommand; the error is one sentence for the operator.
 pub async fn run(
@@ -23,13 +73,9 @@ pub async fn run(
         "the username must be 3–32 characters of a-z, 0-9, '.', '_' or '-'".to_owned()
     })?;
     let role = Role::parse(&role).ok_or("the role must be `organiser` or `lab-staff`")?;
-    let organisation_id = match (role, organisation) {
-        (Role::LabStaff, None) => {
-            return Err("a lab-staff account needs --organisation <id>".into())
-        }
-        (Role::Organiser, _) => None,
-        (Role::LabStaff, some) => some,
-    };
+    if role == Role::LabStaff && organisation.is_none() {
+        return Err("a lab-staff account needs --organisation <id>".into());
+    }
     let password = password.ok_or("give the password in LABDAY_PASSWORD or on standard input")?;
     if password.chars().count() < PASSWORD_MIN_CHARS {
         return Err(format!(
@@ -37,15 +83,26 @@ pub async fn run(
         ));
     }
     let password_hash = auth::hash_password(&password)?;
-    let mut quiet = config.clone();
-    quiet.no_demo_data = true;
-    let storage = open_storage(&quiet).await.map_err(|e| e.to_string())?;
+    let storage = storage(config).await?;
+    if let Some(id) = organisation {
+        let found = storage
+            .organisation(id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("there is no organisation {id}"))?;
+        if role == Role::Organiser && !found.draft.kind.is_bureau() {
+            return Err(format!(
+                "an organiser belongs to a bureau; organisation {id} is a {}",
+                found.draft.kind.as_str()
+            ));
+        }
+    }
     let staff = NewStaff {
         username: username.clone(),
         display_name,
         password_hash,
         role,
-        organisation_id,
+        organisation_id: organisation,
     };
     match storage
         .add_staff(staff, auth::now_local())

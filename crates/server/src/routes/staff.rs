@@ -2,7 +2,7 @@
 //! no-shows after the session, and the roster as CSV. Every route needs a staff session
 //! (401 without one) and lab staff may act only for their own organisation (403).
 
-use crate::auth::{self, SignedIn};
+use crate::auth::{self, AnySignedIn, SignedIn};
 use crate::client::ClientAddr;
 use crate::csv::{self, Cell, Csv};
 use crate::error::{AppError, Refusal};
@@ -30,6 +30,7 @@ use labday_domain::{ApiError, ErrorCode};
     responses(
         (status = 200, body = StaffView, description = "Signed in; the session cookie is set"),
         (status = 401, body = ApiError, description = "Wrong username or password"),
+        (status = 403, body = ApiError, description = "`account_disabled`: the password was right, but the account is disabled"),
         (status = 429, body = ApiError, description = "Too many failed attempts for this account or from this address; `Retry-After` says when to try again",
             headers(("Retry-After" = u64, description = "Seconds to wait")))
     )
@@ -52,6 +53,7 @@ pub async fn sign_in(
         )
         .await?;
     let found = state.storage.staff_credentials(&username).await?;
+    let disabled = found.as_ref().is_some_and(|c| c.disabled);
     let (staff, hash) = found.map(|c| (c.staff, c.password_hash)).unzip();
     let verified = state.passwords.verify(sign_in.password, hash).await;
     let Some(staff) = staff.filter(|_| verified) else {
@@ -64,6 +66,13 @@ pub async fn sign_in(
         .throttle
         .forget(throttle::SIGN_IN_PER_ACCOUNT, &username)
         .await;
+    if disabled {
+        return Err(AppError::new(ErrorCode::AccountDisabled, "This account is disabled").into());
+    }
+    state
+        .storage
+        .purge_expired_sessions(auth::now_local())
+        .await?;
     let (token, digest) = auth::new_token();
     state
         .storage
@@ -74,12 +83,12 @@ pub async fn sign_in(
     Ok(([(header::SET_COOKIE, cookie)], Json(staff)).into_response())
 }
 
-/// Ends the staff session.
+/// Ends the staff session (also while a reset password waits to be changed).
 #[utoipa::path(post, path = "/api/v1/staff/sign-out", responses((status = 204)))]
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
-    signed_in: SignedIn,
+    AnySignedIn(signed_in): AnySignedIn,
 ) -> Result<Response, AppError> {
     state
         .storage
@@ -89,9 +98,9 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
-/// Who is signed in.
+/// Who is signed in, and whether they must change their password before anything else.
 #[utoipa::path(get, path = "/api/v1/staff/me", responses((status = 200, body = StaffView)))]
-pub async fn me(signed_in: SignedIn) -> Json<StaffView> {
+pub async fn me(AnySignedIn(signed_in): AnySignedIn) -> Json<StaffView> {
     Json(signed_in.staff)
 }
 

@@ -4,7 +4,6 @@
 use crate::auth;
 use crate::error::AppError;
 use crate::extract::{AppJson, AppQuery, Organiser};
-use crate::routes::staff_schedule::known_organisation;
 use crate::routes::FieldErrors;
 use crate::state::AppState;
 use crate::storage::staff::NewStaff;
@@ -13,18 +12,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, StaffView};
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, Role, StaffView};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
-/// Creates a staff account: an organiser, or lab staff of one organisation.
+/// Creates a staff account: an organiser of a bureau within the creator's reach (of no
+/// bureau, reaching everything, only when the creator reaches everything), or lab staff of
+/// one organisation within it.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/accounts",
     request_body = NewStaffAccount,
     responses(
         (status = 201, body = StaffView),
-        (status = 403, body = ApiError, description = "Only organisers create accounts"),
+        (status = 403, body = ApiError, description = "Only organisers create accounts, within their reach"),
         (status = 409, body = ApiError, description = "`username_taken`"),
         FieldErrors
     )
@@ -35,14 +36,25 @@ pub async fn create_account(
     AppJson(request): AppJson<NewStaffAccount>,
 ) -> Result<(StatusCode, Json<StaffView>), AppError> {
     let account = request.validate()?;
-    if let Some(org) = account.organisation_id {
-        known_organisation(&state, org).await?;
+    match account.organisation_id {
+        Some(org) => {
+            let Some(found) = state.storage.organisation(org).await? else {
+                return Err(invalid_organisation(
+                    FieldCode::OrganisationUnknown,
+                    "No such organisation",
+                ));
+            };
+            signed_in.require(org)?;
+            if account.role == Role::Organiser && !found.draft.kind.is_bureau() {
+                return Err(invalid_organisation(
+                    FieldCode::KindNotAllowed,
+                    "An organiser belongs to a bureau",
+                ));
+            }
+        }
+        None => signed_in.require_everything()?,
     }
-    let password = account.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(crate::storage::StorageError::new)?
-        .map_err(crate::storage::StorageError::new)?;
+    let password_hash = auth::hash_off_thread(account.password.clone()).await?;
     let staff = NewStaff {
         username: account.username.clone(),
         display_name: account.display_name.clone(),
@@ -71,8 +83,13 @@ pub async fn create_account(
             display_name: account.display_name,
             role: account.role,
             organisation_id: account.organisation_id,
+            must_change_password: false,
         }),
     ))
+}
+
+fn invalid_organisation(code: FieldCode, message: &str) -> AppError {
+    AppError(ApiError::new(ErrorCode::Invalid, message).with_field("organisation_id", code))
 }
 
 /// Most audit entries one request returns.

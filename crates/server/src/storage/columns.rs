@@ -136,6 +136,7 @@ named!(
     labday_domain::sample::Judgement,
     labday_domain::staff::Role,
     labday_domain::staff::AuditAction,
+    labday_domain::organisation::OrgKind,
 );
 
 impl<'r, T: Named, DB: Database> Decode<'r, DB> for Name<T>

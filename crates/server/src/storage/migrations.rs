@@ -34,6 +34,7 @@ embed!(
     "0006_counts.sql",
     "0007_erasure.sql",
     "0008_throttles.sql",
+    "0009_organisations.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).

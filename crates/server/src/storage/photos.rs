@@ -4,6 +4,7 @@
 //! the writer, the reads on the readers.
 
 use super::audit::audit;
+use super::organisations::REACH;
 use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -111,7 +112,7 @@ impl<S: Parts> Photos for S {
         activity: Option<i64>,
     ) -> Result<Vec<PhotoItem>, StorageError> {
         let sql = format!(
-            "{PHOTO_SELECT} WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) \
+            "{REACH}{PHOTO_SELECT} WHERE a.organisation_id IN (SELECT id FROM reach) \
              AND (CAST(? AS BIGINT) IS NULL OR p.activity_id = ?) ORDER BY p.activity_id, p.id"
         );
         let rows: Vec<PhotoRow> = self

@@ -1,10 +1,13 @@
 //! What the organiser reads back: tallies for the figures, the audit log, and the media
 //! coverage collected for the written summary. Written once for both databases.
 //!
-//! Optional filters (one organisation, or all) are bound with `Statement::bind_filter`.
+//! A scope is an `Option<i64>`: an organisation and everything under it, or everything when
+//! `None` (`organisations::reach!`, bound twice). The other optional filters (one activity,
+//! or all) are bound with `Statement::bind_filter`.
 
 use super::audit::commit_audited;
 use super::columns::Name;
+use super::organisations::{reach, REACH};
 use super::rows::count;
 use super::{Parts, StorageError};
 use async_trait::async_trait;
@@ -32,7 +35,8 @@ pub trait MediaCoverage: Send + Sync {
         item: &ValidMedia,
         now: NaiveDateTime,
     ) -> Result<MediaItem, StorageError>;
-    /// Media items, newest publication first, of one organisation and/or activity, or all.
+    /// Media items, newest publication first, of one organisation (and everything under it)
+    /// and/or activity, or all.
     async fn media(
         &self,
         organisation: Option<i64>,
@@ -40,24 +44,26 @@ pub trait MediaCoverage: Send + Sync {
     ) -> Result<Vec<MediaItem>, StorageError>;
 }
 
-const TALLY_ACTIVITIES: &str =
+const TALLY_ACTIVITIES: &str = concat!(
+    reach!(),
     "SELECT a.id, a.organisation_id, a.title_zh, a.title_en, o.name_zh, o.name_en \
     FROM activities a JOIN organisations o ON o.id = a.organisation_id \
-    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY a.starts_on, a.id";
-const TALLY_SESSIONS: &str = "SELECT s.activity_id, s.format, s.status, s.capacity, \
+    WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY a.starts_on, a.id"
+);
+const TALLY_SESSIONS: &str = concat!(reach!(), "SELECT s.activity_id, s.format, s.status, s.capacity, \
     CAST(COALESCE(SUM(CASE WHEN b.status IN ('confirmed', 'checked_in', 'no_show') THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
     CAST(COALESCE(SUM(b.checked_in), 0) AS BIGINT), \
     CAST(COALESCE(SUM(CASE WHEN b.status = 'no_show' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
     CAST(COALESCE(SUM(CASE WHEN b.status = 'waitlisted' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT) \
     FROM sessions s JOIN activities a ON a.id = s.activity_id LEFT JOIN bookings b ON b.session_id = s.id \
-    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) \
-    GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity";
+    WHERE a.organisation_id IN (SELECT id FROM reach) \
+    GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity");
 /// Both databases print a timestamp as `YYYY-MM-DD HH:MM:SS`; its first ten characters are
 /// the day.
-const TALLY_DAYS: &str = "SELECT s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10) AS day, COUNT(*), CAST(SUM(b.adults + b.children) AS BIGINT) \
+const TALLY_DAYS: &str = concat!(reach!(), "SELECT s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10) AS day, COUNT(*), CAST(SUM(b.adults + b.children) AS BIGINT) \
     FROM bookings b JOIN sessions s ON s.id = b.session_id JOIN activities a ON a.id = s.activity_id \
-    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) \
-    GROUP BY s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10)";
+    WHERE a.organisation_id IN (SELECT id FROM reach) \
+    GROUP BY s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10)");
 const AUDIT_ENTRIES: &str = "SELECT l.id, l.staff_id, s.username, l.action, l.subject, l.at \
     FROM audit_log l JOIN staff s ON s.id = l.staff_id ORDER BY l.id DESC LIMIT ?";
 const INSERT_MEDIA: &str = "INSERT INTO media_items (activity_id, link, outlet, headline, \
@@ -225,7 +231,7 @@ impl<S: Parts> MediaCoverage for S {
         activity: Option<i64>,
     ) -> Result<Vec<MediaItem>, StorageError> {
         let sql = format!(
-            "{MEDIA_SELECT} WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) \
+            "{REACH}{MEDIA_SELECT} WHERE a.organisation_id IN (SELECT id FROM reach) \
              AND (CAST(? AS BIGINT) IS NULL OR m.activity_id = ?) \
              ORDER BY m.published_on DESC, m.id DESC"
         );

@@ -9,6 +9,7 @@ mod view;
 
 use super::audit::audit;
 use super::db::{Conn, Db, Tx, Value};
+use super::organisations::REACH;
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -159,14 +160,15 @@ async fn sample_for_change(
 }
 
 /// Board tallies of the samples matching `filter` (conditions on `m`, `s` and `a`, one `?`
-/// per bind), on the readers.
+/// per bind, after those of `with`, a `WITH` clause or nothing), on the readers.
 async fn tallies_where(
     db: &Db,
+    with: &str,
     filter: &str,
     binds: &[Option<i64>],
 ) -> Result<Vec<(i64, SampleTally)>, sqlx::Error> {
-    let samples_sql = format!("{TALLY_SAMPLES} WHERE {filter} ORDER BY m.id");
-    let tests_sql = format!("{TALLY_TESTS} AND {filter} ORDER BY t.id");
+    let samples_sql = format!("{with}{TALLY_SAMPLES} WHERE {filter} ORDER BY m.id");
+    let tests_sql = format!("{with}{TALLY_TESTS} AND {filter} ORDER BY t.id");
     let mut samples = db.read(&samples_sql);
     let mut tests = db.read(&tests_sql);
     for bind in binds {
@@ -404,7 +406,7 @@ impl<S: Parts> Samples for S {
         if n == 0 {
             return Ok(None);
         }
-        let tallies = tallies_where(self.db(), filter, &[Some(id)]).await?;
+        let tallies = tallies_where(self.db(), "", filter, &[Some(id)]).await?;
         Ok(Some(tallies.into_iter().map(|(_, t)| t).collect()))
     }
 
@@ -413,7 +415,7 @@ impl<S: Parts> Samples for S {
         organisation: Option<i64>,
     ) -> Result<Vec<(i64, SampleTally)>, StorageError> {
         let binds = [organisation, organisation];
-        Ok(tallies_where(self.db(), OF_ORGANISATION, &binds).await?)
+        Ok(tallies_where(self.db(), REACH, OF_ORGANISATION, &binds).await?)
     }
 
     async fn erase_sample_holders(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {

@@ -6,11 +6,14 @@
 //! cancellations take on PostgreSQL, so a capacity check and the counters it guards cannot
 //! race with a booking on any server process; on SQLite the one writer serialises them.
 //!
-//! Optional filters (one organisation, or all) are bound with `Statement::bind_filter`.
+//! A scope is an `Option<i64>`: an organisation and everything under it, or everything when
+//! `None`. Scoped statements start with `organisations::reach!` and keep the rows whose
+//! organisation is `IN (SELECT id FROM reach)`, binding the scope twice.
 
 use super::audit::commit_audited;
 use super::columns::Name;
 use super::db::{Statement, Tx};
+use super::organisations::{parents_first, reach};
 use super::rows::count_difference;
 use super::staff::changed;
 use super::waiting::promote_waiting;
@@ -18,6 +21,7 @@ use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
     ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
     ValidActivity, ValidSession,
@@ -36,7 +40,8 @@ pub struct SessionUpdated {
 #[async_trait]
 pub trait Schedule: Send + Sync {
     async fn organisation_exists(&self, id: i64) -> Result<bool, StorageError>;
-    /// Organisations to schedule for: one, or all when `None`.
+    /// Organisations to schedule for: one and everything under it, or all when `None`;
+    /// a parent before its children.
     async fn organisations(
         &self,
         organisation: Option<i64>,
@@ -118,21 +123,30 @@ const CANCEL_SESSION_BOOKINGS: &str = "UPDATE bookings SET status = 'cancelled',
 const CANCEL_SESSION: &str = "UPDATE sessions SET status = 'cancelled', waiting = 0, \
     booked = (SELECT CAST(COALESCE(SUM(adults + children), 0) AS BIGINT) FROM bookings \
     WHERE session_id = ? AND status IN ('checked_in', 'no_show')) WHERE id = ?";
-/// Organisations staff may schedule for: all, or one.
-const ORGANISATION_CHOICES: &str = "SELECT id, name_zh, name_en FROM organisations \
-    WHERE (CAST(? AS BIGINT) IS NULL OR id = ?) ORDER BY id";
+/// Organisations staff may schedule for: all, or one and everything under it.
+const ORGANISATION_CHOICES: &str = concat!(
+    reach!(),
+    "SELECT id, name_zh, name_en, kind, parent_id FROM organisations \
+    WHERE id IN (SELECT id FROM reach) ORDER BY name_zh, id"
+);
 /// The console's activity list: every activity of the scope, current and future first.
-const SCHEDULED_ACTIVITIES: &str = "SELECT a.id, a.organisation_id, a.kind, a.title_zh, \
+const SCHEDULED_ACTIVITIES: &str = concat!(
+    reach!(),
+    "SELECT a.id, a.organisation_id, a.kind, a.title_zh, \
     a.title_en, a.description_zh, a.description_en, a.safety_zh, a.safety_en, a.starts_on, \
     a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en \
     FROM activities a JOIN organisations o ON o.id = a.organisation_id \
-    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY a.ends_on DESC, a.id DESC";
+    WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY a.ends_on DESC, a.id DESC"
+);
 /// Every session of the scope's activities, past and cancelled ones included.
-const SCHEDULED_SESSIONS: &str = "SELECT s.id, s.activity_id, s.format, s.title_zh, \
+const SCHEDULED_SESSIONS: &str = concat!(
+    reach!(),
+    "SELECT s.id, s.activity_id, s.format, s.title_zh, \
     s.title_en, s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, \
     s.per_booking_limit, s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, \
     s.booked, s.waiting FROM sessions s JOIN activities a ON a.id = s.activity_id \
-    WHERE (CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?) ORDER BY s.starts_at, s.id";
+    WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY s.starts_at, s.id"
+);
 
 /// Binds an activity's columns, in `INSERT_ACTIVITY` / `UPDATE_ACTIVITY` order.
 pub(super) fn bind_activity<'q>(statement: Statement<'q>, a: &'q ActivityDraft) -> Statement<'q> {
@@ -193,8 +207,8 @@ async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<i64, BookingError> {
     Ok(booked)
 }
 
-/// `(id, name_zh, name_en)`.
-type OrganisationChoiceRow = (i64, String, String);
+/// `(id, name_zh, name_en, kind, parent_id)`.
+type OrganisationChoiceRow = (i64, String, String, Name<OrgKind>, Option<i64>);
 
 from_row! {
     struct ScheduledActivityRow {
@@ -303,13 +317,16 @@ impl<S: Parts> Schedule for S {
             .bind_filter(organisation)
             .fetch_all()
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, zh, en)| OrganisationChoice {
-                id,
-                name: Localised::new(zh, en),
-            })
-            .collect())
+        Ok(parents_first(
+            rows.into_iter()
+                .map(|(id, zh, en, Name(kind), parent_id)| OrganisationChoice {
+                    id,
+                    name: Localised::new(zh, en),
+                    kind,
+                    parent_id,
+                })
+                .collect(),
+        ))
     }
 
     async fn scheduled_activities(

@@ -9,7 +9,7 @@ use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingStatus;
-use labday_domain::staff::{check_in, AuditAction, Role, RosterEntry, StaffView};
+use labday_domain::staff::{check_in, AuditAction, Role, RosterEntry, StaffAccount, StaffView};
 use labday_domain::ErrorCode;
 
 /// A staff account to create (the password is already hashed).
@@ -22,11 +22,13 @@ pub struct NewStaff {
     pub organisation_id: Option<i64>,
 }
 
-/// What the sign-in check needs: the account and its password hash.
+/// What the sign-in check needs: the account, its password hash, and whether it is
+/// disabled.
 #[derive(Debug, Clone)]
 pub struct StaffCredentials {
     pub staff: StaffView,
     pub password_hash: String,
+    pub disabled: bool,
 }
 
 /// The outcome of a check-in at the door.
@@ -55,7 +57,8 @@ pub trait Staff: Send + Sync {
         token_digest: &str,
         expires_at: NaiveDateTime,
     ) -> Result<(), StorageError>;
-    /// The staff member holding an unexpired session with this token digest.
+    /// The staff member holding an unexpired session with this token digest, unless the
+    /// account is disabled.
     async fn staff_by_session(
         &self,
         token_digest: &str,
@@ -100,8 +103,8 @@ pub(super) fn changed(rows: u64) -> Result<u32, sqlx::Error> {
 
 const INSERT_STAFF: &str = "INSERT INTO staff (username, display_name, password_hash, role, \
     organisation_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
-const STAFF_SELECT: &str = "SELECT s.id, s.username, s.display_name, s.role, s.organisation_id, \
-    s.password_hash FROM staff s";
+pub(super) const STAFF_SELECT: &str = "SELECT s.id, s.username, s.display_name, s.role, \
+    s.organisation_id, s.password_hash, s.must_change_password, s.disabled_at FROM staff s";
 const OPEN_SESSION: &str =
     "INSERT INTO staff_sessions (token_digest, staff_id, expires_at) VALUES (?, ?, ?)";
 const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
@@ -122,13 +125,15 @@ const MARK_NO_SHOWS: &str = "UPDATE bookings SET status = 'no_show' \
     WHERE session_id = ? AND status = 'confirmed' AND checked_in = 0";
 
 from_row! {
-    struct StaffRow {
+    pub(super) struct StaffRow {
         id: i64,
         username: String,
         display_name: String,
         role: Role,
         organisation_id: Option<i64>,
         password_hash: String,
+        must_change_password: bool,
+        disabled_at: Option<NaiveDateTime>,
     }
 }
 
@@ -140,6 +145,19 @@ impl StaffRow {
             display_name: self.display_name.clone(),
             role: self.role,
             organisation_id: self.organisation_id,
+            must_change_password: self.must_change_password,
+        }
+    }
+
+    pub(super) fn account(&self) -> StaffAccount {
+        StaffAccount {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            organisation_id: self.organisation_id,
+            disabled: self.disabled_at.is_some(),
+            must_change_password: self.must_change_password,
         }
     }
 }
@@ -206,6 +224,7 @@ impl<S: Parts> Staff for S {
         let row: Option<StaffRow> = self.db().read(&sql).bind(username).fetch_optional().await?;
         Ok(row.map(|r| StaffCredentials {
             staff: r.view(),
+            disabled: r.disabled_at.is_some(),
             password_hash: r.password_hash,
         }))
     }
@@ -233,7 +252,7 @@ impl<S: Parts> Staff for S {
     ) -> Result<Option<StaffView>, StorageError> {
         let sql = format!(
             "{STAFF_SELECT} JOIN staff_sessions t ON t.staff_id = s.id \
-             WHERE t.token_digest = ? AND t.expires_at > ?"
+             WHERE t.token_digest = ? AND t.expires_at > ? AND s.disabled_at IS NULL"
         );
         let row: Option<StaffRow> = self
             .db()

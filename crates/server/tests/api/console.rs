@@ -79,7 +79,11 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     let created = parse(&body);
     assert_eq!(created["username"], "lab-b");
     assert_eq!(created["organisation_id"], s.other_org);
-    assert!(!body.contains("password"), "{body}");
+    // Neither the password nor any hash of it comes back (`must_change_password` does).
+    assert!(!body.contains("a long password"), "{body}");
+    assert!(created.get("password").is_none(), "{body}");
+    assert!(created.get("password_hash").is_none(), "{body}");
+    assert!(!body.contains("argon2"), "{body}");
     let (status, me, _, _) = sign_in(app, "lab-b", "a long password").await;
     assert_eq!((status, &me["role"]), (200, &json!("lab_staff")), "{me}");
 
@@ -527,7 +531,7 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
     let path = "/api/v1/staff/organisations";
     assert_eq!(
         get_as(app, path, lab.as_deref()).await,
-        json!([{"id": s.org, "name": {"zh": "测试实验室", "en": "Test lab"}}])
+        json!([{"id": s.org, "name": {"zh": "测试实验室", "en": "Test lab"}, "kind": "lab", "parent_id": null}])
     );
     let all = get_as(app, path, chief.as_deref()).await;
     assert_eq!(all.as_array().unwrap().len(), 2);

@@ -243,6 +243,8 @@ pub struct Fixture {
     pub booking_codes: Vec<String>,
     pub sample_codes: Vec<String>,
     pub photos: Vec<i64>,
+    /// Accounts the fuzzer may disable, reset and sign out: never its own.
+    pub accounts: Vec<i64>,
     pub phone: String,
 }
 
@@ -263,6 +265,7 @@ fn by_name(rng: &mut StdRng, name: &str, path: &str, fx: &Fixture) -> Option<Val
         "id" if path.contains("/activities/") => pick(rng, &fx.activities),
         "id" if path.contains("/photos/") => pick(rng, &fx.photos),
         "id" if path.contains("/organisations/") => pick(rng, &fx.organisations),
+        "id" if path.contains("/accounts/") => pick(rng, &fx.accounts),
         "id" => pick(rng, &fx.sessions),
         "code" if path.contains("sample") => fx.sample_codes.choose(rng).map(|c| json!(c)),
         "code" => fx.booking_codes.choose(rng).map(|c| json!(c)),
@@ -274,7 +277,7 @@ fn by_name(rng: &mut StdRng, name: &str, path: &str, fx: &Fixture) -> Option<Val
         "phone_last4" | "last4" | "digits" => Some(json!(fx.phone[7..].to_owned())),
         "name" => Some(json!(hostile_input::name(rng))),
         "username" => Some(json!("chief")),
-        "password" => Some(json!(PASSWORD)),
+        "password" | "current" => Some(json!(PASSWORD)),
         "adults" => Some(json!(rng.gen_range(1..3))),
         "children" => Some(json!(rng.gen_range(0..2))),
         "consent" => Some(json!(true)),
@@ -502,6 +505,9 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
         .flatten()
         .unwrap_or(1);
     add_staff(app, "chief", Role::Organiser, None).await;
+    add_staff(app, "fuzzed-lab", Role::LabStaff, Some(org)).await;
+    let fuzzed = app.storage.staff_credentials("fuzzed-lab").await;
+    let fuzzed = fuzzed.ok().flatten().map(|c| c.staff.id);
     let (status, _, cookie, _) = sign_in(app, "chief", PASSWORD).await;
     assert_eq!(status, 200, "the organiser signs in");
     let phone = hostile_input::phone(1);
@@ -538,6 +544,7 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
             .into_iter()
             .collect(),
         photos: photo["id"].as_i64().into_iter().chain([999_999]).collect(),
+        accounts: fuzzed.into_iter().chain([999_999]).collect(),
         phone,
     };
     (fx, cookie)

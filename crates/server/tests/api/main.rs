@@ -1,6 +1,7 @@
 //! Black-box API tests: the real server on a free port with a fresh database per test (a
 //! SQLite file, or a PostgreSQL schema), driven over real HTTP. Every test runs on both.
 
+mod accounts;
 mod bookings;
 mod catalogue;
 mod console;
@@ -11,6 +12,7 @@ mod group_commit;
 mod helpers;
 mod hostile;
 mod hostile_input;
+mod organisations;
 mod origin;
 mod photos;
 mod rush;

@@ -248,6 +248,14 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
     let (status, photo) = upload(&s.app, chief.as_deref(), act, "合影", PNG.to_vec()).await;
     assert_eq!(status, 201, "{photo}");
     let their_photo = photo["id"].as_i64().unwrap();
+    // An account of the other organisation, for the account routes.
+    add_staff(&s.app, "lab-b", Role::LabStaff, Some(org)).await;
+    let lab_b = s.app.storage.staff_credentials("lab-b").await.unwrap();
+    let accounts = format!("/api/v1/staff/accounts/{}", lab_b.unwrap().staff.id);
+    let their_org = format!("/api/v1/staff/organisations/{org}");
+    let new_org = json!({"parent_id": org, "kind": "lab", "name": {"zh": "新单位", "en": ""}});
+    let password = json!({"password": "season-two-2026"});
+    let own_password = json!({"current": PASSWORD, "password": "season-two-2026"});
     // Each route, and whether lab staff of the first organisation must be refused (403).
     let routes: Vec<(&str, String, Option<Value>, bool)> = vec![
         ("GET", "/api/v1/staff/me".into(), None, false),
@@ -359,6 +367,30 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
             true,
         ),
         ("GET", "/api/v1/staff/organisations".into(), None, false),
+        (
+            "POST",
+            "/api/v1/staff/organisations".into(),
+            Some(new_org),
+            true,
+        ),
+        ("GET", their_org.clone(), None, true),
+        (
+            "PUT",
+            their_org,
+            Some(json!({"kind": "lab", "name": {"zh": "改名"}})),
+            true,
+        ),
+        ("GET", "/api/v1/staff/accounts".into(), None, true),
+        ("POST", format!("{accounts}/disable"), None, true),
+        ("POST", format!("{accounts}/enable"), None, true),
+        ("POST", format!("{accounts}/password"), Some(password), true),
+        ("POST", format!("{accounts}/sign-out"), None, true),
+        (
+            "PUT",
+            "/api/v1/staff/me/password".into(),
+            Some(own_password),
+            false,
+        ),
         (
             "GET",
             format!("/api/v1/staff/activities?organisation_id={org}"),

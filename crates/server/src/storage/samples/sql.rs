@@ -52,8 +52,9 @@ pub(super) const TALLY_SAMPLES: &str = "SELECT m.id, s.activity_id, m.variety, m
 pub(super) const TALLY_TESTS: &str = "SELECT t.sample_id, t.judgement FROM sample_tests t \
     JOIN samples m ON m.id = t.sample_id JOIN sessions s ON s.id = m.session_id \
     JOIN activities a ON a.id = s.activity_id WHERE t.superseded_by IS NULL";
-/// The organisation filter of the organiser's figures: one organisation, or all (`NULL`).
-pub(super) const OF_ORGANISATION: &str = "(CAST(? AS BIGINT) IS NULL OR a.organisation_id = ?)";
+/// The organisation filter of the organiser's figures: one organisation and everything under
+/// it, or all (`NULL`); the statement starts with `organisations::REACH`.
+pub(super) const OF_ORGANISATION: &str = "a.organisation_id IN (SELECT id FROM reach)";
 
 /// Everything that names the holder, the phone's keyed hash too: it only serves the
 /// per-session sample limit, and the session is over.

@@ -1,0 +1,222 @@
+//! Staff accounts run for a season. Organisers list the accounts within their reach,
+//! disable and enable them (a disabled account's sessions end at once and it cannot sign
+//! in), reset a password (the holder must change it at the next sign-in) and end all of an
+//! account's sessions; every staff member changes their own password. Creating accounts is
+//! `staff_admin.rs`. Every write is audited by storage, with no password in the log.
+
+use crate::auth::{self, AnySignedIn, SignedIn};
+use crate::error::{AppError, Refusal};
+use crate::extract::{AppJson, AppPath, Organiser};
+use crate::state::AppState;
+use crate::storage::AccountChange;
+use crate::throttle;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use labday_domain::staff::{
+    check_password, PasswordChange, PasswordReset, SessionsEnded, StaffAccount, StaffView,
+};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
+
+/// An account named by the path (`{id}`) and the organiser who may manage it: 401, then
+/// 403 for lab staff, 404 for no such account, 403 for one outside the organiser's reach
+/// (an organiser without a bureau only for one who reaches everything).
+pub struct ManagedAccount {
+    pub signed_in: SignedIn,
+    pub account: StaffAccount,
+}
+
+impl FromRequestParts<AppState> for ManagedAccount {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Organiser(signed_in) = Organiser::from_request_parts(parts, state).await?;
+        let AppPath(id) = AppPath::<i64>::from_request_parts(parts, state).await?;
+        let account = account_now(state, id).await?;
+        match account.organisation_id {
+            Some(org) => signed_in.require(org)?,
+            None => signed_in.require_everything()?,
+        }
+        Ok(ManagedAccount { signed_in, account })
+    }
+}
+
+/// The account as it is now; 404 for none.
+async fn account_now(state: &AppState, id: i64) -> Result<StaffAccount, AppError> {
+    state
+        .storage
+        .staff_account(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("account"))
+}
+
+impl ManagedAccount {
+    /// Makes `change` to the account in one audited transaction; how many of its sessions
+    /// ended.
+    async fn apply(&self, state: &AppState, change: AccountChange<'_>) -> Result<u32, AppError> {
+        let (by, id) = (self.signed_in.staff.id, self.account.id);
+        state
+            .storage
+            .change_account(by, id, change, auth::now_local())
+            .await?
+            .ok_or_else(|| AppError::not_found("account"))
+    }
+
+    /// [`ManagedAccount::apply`], answering with the account after the change.
+    async fn change(&self, state: &AppState, change: AccountChange<'_>) -> AccountAnswer {
+        self.apply(state, change).await?;
+        Ok(Json(account_now(state, self.account.id).await?))
+    }
+}
+
+/// What an account change answers: the account after it.
+type AccountAnswer = Result<Json<StaffAccount>, AppError>;
+
+/// 422 on `field` unless `password` is 10–128 characters.
+fn acceptable(field: &str, password: &str) -> Result<(), AppError> {
+    check_password(password).map_err(|code| {
+        AppError(
+            ApiError::new(ErrorCode::Invalid, "Choose another password").with_field(field, code),
+        )
+    })
+}
+
+/// The accounts within the organiser's reach (every account for one who reaches
+/// everything), by username.
+#[utoipa::path(get, path = "/api/v1/staff/accounts", responses((status = 200, body = [StaffAccount])))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    Organiser(signed_in): Organiser,
+) -> Result<Json<Vec<StaffAccount>>, AppError> {
+    let scope = signed_in.scope(None)?;
+    Ok(Json(state.storage.staff_accounts(scope).await?))
+}
+
+/// Disables an account: it cannot sign in, and every session of it ends at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/accounts/{id}/disable",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = StaffAccount),
+        (status = 409, body = ApiError, description = "`own_account`: an organiser cannot disable their own account")
+    )
+)]
+pub async fn disable_account(
+    State(state): State<AppState>,
+    managed: ManagedAccount,
+) -> AccountAnswer {
+    if managed.account.id == managed.signed_in.staff.id {
+        return Err(AppError::new(
+            ErrorCode::OwnAccount,
+            "You cannot disable your own account",
+        ));
+    }
+    managed.change(&state, AccountChange::Disable).await
+}
+
+/// Enables a disabled account again.
+#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/enable", params(("id" = i64, Path)), responses((status = 200, body = StaffAccount)))]
+pub async fn enable_account(
+    State(state): State<AppState>,
+    managed: ManagedAccount,
+) -> AccountAnswer {
+    managed.change(&state, AccountChange::Enable).await
+}
+
+/// Sets a new password for an account and ends its sessions; the holder must choose
+/// another at the next sign-in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/accounts/{id}/password",
+    params(("id" = i64, Path)),
+    request_body = PasswordReset,
+    responses(
+        (status = 200, body = StaffAccount),
+        (status = 422, body = ApiError, description = "`password`: too short or too long")
+    )
+)]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    managed: ManagedAccount,
+    AppJson(reset): AppJson<PasswordReset>,
+) -> AccountAnswer {
+    acceptable("password", &reset.password)?;
+    let hash = auth::hash_off_thread(reset.password).await?;
+    managed
+        .change(&state, AccountChange::ResetPassword(&hash))
+        .await
+}
+
+/// Ends every sign-in session of an account (its holder must sign in again).
+#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/sign-out", params(("id" = i64, Path)), responses((status = 200, body = SessionsEnded)))]
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    managed: ManagedAccount,
+) -> Result<Json<SessionsEnded>, AppError> {
+    let ended = managed.apply(&state, AccountChange::EndSessions).await?;
+    Ok(Json(SessionsEnded { ended }))
+}
+
+/// Changes the signed-in staff member's own password (also while a reset one waits to be
+/// changed): a wrong current password is 422 with `current` → `password_wrong`, counted
+/// like a failed sign-in. Every other session of the account ends; this one stays.
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/me/password",
+    request_body = PasswordChange,
+    responses(
+        (status = 200, body = StaffView),
+        (status = 422, body = ApiError, description = "`current` → `password_wrong`, or `password` too short or too long"),
+        (status = 429, body = ApiError, description = "Too many wrong passwords for this account; `Retry-After` says when to try again")
+    )
+)]
+pub async fn change_own_password(
+    State(state): State<AppState>,
+    AnySignedIn(signed_in): AnySignedIn,
+    AppJson(change): AppJson<PasswordChange>,
+) -> Result<Json<StaffView>, Refusal> {
+    acceptable("password", &change.password)?;
+    let staff = signed_in.staff;
+    let attempt = state
+        .throttle
+        .attempt(
+            &[(throttle::SIGN_IN_PER_ACCOUNT, &staff.username)],
+            "Too many wrong passwords; wait a while before trying again",
+        )
+        .await?;
+    let hash = state
+        .storage
+        .staff_credentials(&staff.username)
+        .await?
+        .map(|c| c.password_hash);
+    if !state.passwords.verify(change.current, hash).await {
+        attempt.failed();
+        return Err(AppError(
+            ApiError::new(ErrorCode::Invalid, "The current password is not right")
+                .with_field("current", FieldCode::PasswordWrong),
+        )
+        .into());
+    }
+    attempt.succeeded().await;
+    let hash = auth::hash_off_thread(change.password).await?;
+    state
+        .storage
+        .change_own_password(staff.id, &hash, &signed_in.token_digest, auth::now_local())
+        .await?;
+    Ok(Json(StaffView {
+        must_change_password: false,
+        ..staff
+    }))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/accounts", get(list_accounts))
+        .route("/staff/accounts/{id}/disable", post(disable_account))
+        .route("/staff/accounts/{id}/enable", post(enable_account))
+        .route("/staff/accounts/{id}/password", post(reset_password))
+        .route("/staff/accounts/{id}/sign-out", post(end_sessions))
+        .route("/staff/me/password", put(change_own_password))
+}

@@ -1,0 +1,274 @@
+//! Accounts run for a season: organisers list, disable and enable accounts within their
+//! reach, reset passwords (which must then be changed first) and end an account's sessions;
+//! staff change their own password; expired sessions are purged at sign-in; new accounts
+//! stay within the creator's reach. Every write is audited, with no password in it.
+
+use crate::helpers::{Db, TestApp};
+use crate::organisations::{audit_lines, audited, code, cookie_of, field, tree, Tree};
+use crate::staff::{call, expect_call, sign_in, PASSWORD};
+use serde_json::{json, Value};
+
+const NEW_PASSWORD: &str = "season-two-2026";
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// The id of the account named `username`, as the root organiser's list shows it.
+async fn account_id(t: &Tree, username: &str) -> i64 {
+    let root = Some(t.root.as_str());
+    let list = parse(&expect_call(&t.app, "GET", "/api/v1/staff/accounts", root, None, 200).await);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == username)
+        .and_then(|a| a["id"].as_i64())
+        .unwrap_or_else(|| panic!("{username} in {list}"))
+}
+
+async fn me(app: &TestApp, cookie: &str) -> u16 {
+    call(app, "GET", "/api/v1/staff/me", Some(cookie), None)
+        .await
+        .0
+}
+
+async fn a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let lab = cookie_of(app, "lab-00").await;
+    let id = account_id(&t, "lab-00").await;
+    let c = Some(t.county.as_str());
+    assert_eq!(me(app, &lab).await, 200);
+
+    let path = format!("/api/v1/staff/accounts/{id}/disable");
+    let disabled = parse(&expect_call(app, "POST", &path, c, None, 200).await);
+    assert_eq!(disabled["disabled"], true);
+    assert_eq!(me(app, &lab).await, 401, "the very next request");
+    let path_roster = format!("/api/v1/staff/sessions/{}/roster", t.sessions[0][0]);
+    expect_call(app, "GET", &path_roster, Some(&lab), None, 401).await;
+    let (status, body, cookie, _) = sign_in(app, "lab-00", PASSWORD).await;
+    assert_eq!((status, &body["code"]), (403, &json!("account_disabled")));
+    assert!(cookie.is_none(), "no session for a disabled account");
+    let (status, _, _, _) = sign_in(app, "lab-00", "not-the-password").await;
+    assert_eq!(status, 401, "a wrong password stays the usual 401");
+
+    // An organiser cannot disable themselves.
+    let own = account_id(&t, "county-00").await;
+    let path = format!("/api/v1/staff/accounts/{own}/disable");
+    let text = expect_call(app, "POST", &path, c, None, 409).await;
+    assert_eq!(code(&text), "own_account");
+
+    let path = format!("/api/v1/staff/accounts/{id}/enable");
+    let enabled = parse(&expect_call(app, "POST", &path, c, None, 200).await);
+    assert_eq!(enabled["disabled"], false);
+    let again = cookie_of(app, "lab-00").await;
+    assert_eq!(me(app, &again).await, 200);
+    assert_eq!(me(app, &lab).await, 401, "the old session stays ended");
+
+    let lines = audit_lines(&t).await;
+    assert!(audited(&lines, "disable_staff", &format!("staff {id}")));
+    assert!(audited(&lines, "enable_staff", &format!("staff {id}")));
+}
+
+async fn a_reset_password_must_be_changed_before_anything_else(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let lab = cookie_of(app, "lab-00").await;
+    let id = account_id(&t, "lab-00").await;
+    let city = cookie_of(app, "city-0").await;
+    let path = format!("/api/v1/staff/accounts/{id}/password");
+    let text = expect_call(
+        app,
+        "POST",
+        &path,
+        Some(&city),
+        Some(json!({"password": "short"})),
+        422,
+    )
+    .await;
+    assert_eq!(field(&text, "password"), "password_too_short");
+    let body = json!({"password": NEW_PASSWORD});
+    let reset = parse(&expect_call(app, "POST", &path, Some(&city), Some(body), 200).await);
+    assert_eq!(reset["must_change_password"], true);
+    assert_eq!(me(app, &lab).await, 401, "a reset ends the sessions");
+    let (status, _, _, _) = sign_in(app, "lab-00", PASSWORD).await;
+    assert_eq!(status, 401, "the old password is gone");
+
+    let (status, who, first, _) = sign_in(app, "lab-00", NEW_PASSWORD).await;
+    assert_eq!((status, &who["must_change_password"]), (200, &json!(true)));
+    let first = first.unwrap();
+    let second = cookie_of_password(app, NEW_PASSWORD).await;
+    let text = expect_call(app, "GET", &path_roster(&t), Some(&first), None, 403).await;
+    assert_eq!(code(&text), "password_change_required");
+    let text = expect_call(
+        app,
+        "GET",
+        "/api/v1/staff/activities",
+        Some(&first),
+        None,
+        403,
+    )
+    .await;
+    assert_eq!(code(&text), "password_change_required");
+    let shown = parse(&expect_call(app, "GET", "/api/v1/staff/me", Some(&first), None, 200).await);
+    assert_eq!(shown["must_change_password"], true);
+
+    let change = "/api/v1/staff/me/password";
+    let wrong = json!({"current": "not-the-password", "password": "another-one-2026"});
+    let text = expect_call(app, "PUT", change, Some(&first), Some(wrong), 422).await;
+    assert_eq!(field(&text, "current"), "password_wrong");
+    let too_short = json!({"current": NEW_PASSWORD, "password": "short"});
+    let text = expect_call(app, "PUT", change, Some(&first), Some(too_short), 422).await;
+    assert_eq!(field(&text, "password"), "password_too_short");
+    let right = json!({"current": NEW_PASSWORD, "password": "another-one-2026"});
+    let changed = parse(&expect_call(app, "PUT", change, Some(&first), Some(right), 200).await);
+    assert_eq!(changed["must_change_password"], false);
+    expect_call(app, "GET", &path_roster(&t), Some(&first), None, 200).await;
+    assert_eq!(me(app, &second).await, 401, "other sessions end");
+    let (status, _, _, _) = sign_in(app, "lab-00", "another-one-2026").await;
+    assert_eq!(status, 200);
+
+    let lines = audit_lines(&t).await;
+    assert!(audited(&lines, "reset_password", &format!("staff {id}")));
+    assert!(audited(&lines, "change_password", &format!("staff {id}")));
+    for (_, subject) in &lines {
+        for secret in [NEW_PASSWORD, "another-one-2026", PASSWORD] {
+            assert!(!subject.contains(secret), "{subject}");
+        }
+    }
+}
+
+fn path_roster(t: &Tree) -> String {
+    format!("/api/v1/staff/sessions/{}/roster", t.sessions[0][0])
+}
+
+/// Signs `lab-00` in with `password`; the cookie.
+async fn cookie_of_password(app: &TestApp, password: &str) -> String {
+    let (status, body, cookie, _) = sign_in(app, "lab-00", password).await;
+    assert_eq!(status, 200, "{body}");
+    cookie.unwrap()
+}
+
+async fn ending_sessions_signs_the_account_out_everywhere(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let (one, two) = (
+        cookie_of(app, "lab-00").await,
+        cookie_of(app, "lab-00").await,
+    );
+    let id = account_id(&t, "lab-00").await;
+    let path = format!("/api/v1/staff/accounts/{id}/sign-out");
+    let ended = parse(&expect_call(app, "POST", &path, Some(&t.county), None, 200).await);
+    assert_eq!(ended["ended"], 2);
+    assert_eq!((me(app, &one).await, me(app, &two).await), (401, 401));
+    // The account itself still signs in.
+    let three = cookie_of(app, "lab-00").await;
+    assert_eq!(me(app, &three).await, 200);
+    let lines = audit_lines(&t).await;
+    assert!(audited(&lines, "end_sessions", &format!("staff {id}: 2")));
+}
+
+async fn expired_sessions_are_gone_after_a_sign_in(db: Db) {
+    let t = tree(db).await;
+    let id = account_id(&t, "lab-00").await;
+    t.app
+        .sql(&format!(
+            "INSERT INTO staff_sessions (token_digest, staff_id, expires_at) \
+             VALUES ('expired-1', {id}, '2000-01-01 00:00:00'), ('expired-2', {id}, '2001-01-01 00:00:00')"
+        ))
+        .await;
+    let expired = "SELECT COUNT(*) FROM staff_sessions WHERE token_digest LIKE 'expired-%'";
+    assert_eq!(t.app.db.scalar(expired).await, 2);
+    cookie_of(&t.app, "city-0").await;
+    assert_eq!(t.app.db.scalar(expired).await, 0);
+    // The live ones stay.
+    let live = "SELECT COUNT(*) FROM staff_sessions";
+    assert_eq!(
+        t.app.db.scalar(live).await,
+        3,
+        "root's, county-00's and city-0's"
+    );
+}
+
+async fn organisers_manage_only_the_accounts_within_their_reach(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let c = Some(t.county.as_str());
+    let accounts = "/api/v1/staff/accounts";
+    // New accounts: lab staff of a lab in the reach, an organiser of a bureau in it.
+    let lab = json!({"username": "lab-00-b", "password": PASSWORD, "role": "lab_staff", "organisation_id": t.labs[0][0]});
+    expect_call(app, "POST", accounts, c, Some(lab), 201).await;
+    let deputy = json!({"username": "county-00-b", "password": PASSWORD, "role": "organiser", "organisation_id": t.counties[0][0]});
+    let made = parse(&expect_call(app, "POST", accounts, c, Some(deputy), 201).await);
+    assert_eq!(made["organisation_id"], t.counties[0][0]);
+    // Outside the reach, an organiser of a lab, an organiser of everything.
+    let outside = json!({"username": "lab-01-b", "password": PASSWORD, "role": "lab_staff", "organisation_id": t.labs[0][1]});
+    expect_call(app, "POST", accounts, c, Some(outside), 403).await;
+    let of_lab = json!({"username": "lab-chief", "password": PASSWORD, "role": "organiser", "organisation_id": t.labs[0][0]});
+    let text = expect_call(app, "POST", accounts, c, Some(of_lab), 422).await;
+    assert_eq!(field(&text, "organisation_id"), "kind_not_allowed");
+    let at_large = json!({"username": "everyone", "password": PASSWORD, "role": "organiser"});
+    expect_call(app, "POST", accounts, c, Some(at_large.clone()), 403).await;
+    let root = Some(t.root.as_str());
+    expect_call(app, "POST", accounts, root, Some(at_large), 201).await;
+    let unknown = json!({"username": "nowhere", "password": PASSWORD, "role": "organiser", "organisation_id": i64::MAX});
+    let text = expect_call(app, "POST", accounts, c, Some(unknown), 422).await;
+    assert_eq!(field(&text, "organisation_id"), "organisation_unknown");
+
+    // The county's list: its own people only.
+    let list = parse(&expect_call(app, "GET", accounts, c, None, 200).await);
+    let mut names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["county-00", "county-00-b", "lab-00", "lab-00-b"]);
+    assert_eq!(list[0]["disabled"], false);
+    assert_eq!(list[0]["must_change_password"], false);
+    // Root's list: everyone, organisers without a bureau too.
+    let all = parse(&expect_call(app, "GET", accounts, root, None, 200).await);
+    assert_eq!(all.as_array().unwrap().len(), 7, "{all}");
+
+    // Writes on accounts outside the reach are 403, on none 404.
+    let city = account_id(&t, "city-0").await;
+    let everyone = account_id(&t, "everyone").await;
+    for id in [city, everyone] {
+        for action in ["disable", "enable", "sign-out"] {
+            let path = format!("/api/v1/staff/accounts/{id}/{action}");
+            expect_call(app, "POST", &path, c, None, 403).await;
+        }
+        let path = format!("/api/v1/staff/accounts/{id}/password");
+        let body = json!({"password": NEW_PASSWORD});
+        expect_call(app, "POST", &path, c, Some(body), 403).await;
+    }
+    for id in ["0", "-1", &i64::MAX.to_string(), "abc"] {
+        let path = format!("/api/v1/staff/accounts/{id}/disable");
+        expect_call(app, "POST", &path, root, None, 404).await;
+    }
+    // Lab staff manage no accounts, and anyone signed out nothing.
+    let lab = cookie_of(app, "lab-00").await;
+    expect_call(app, "GET", accounts, Some(&lab), None, 403).await;
+    let path = format!("/api/v1/staff/accounts/{city}/sign-out");
+    expect_call(app, "POST", &path, Some(&lab), None, 403).await;
+    expect_call(app, "POST", &path, None, None, 401).await;
+    let change = json!({"current": PASSWORD, "password": NEW_PASSWORD});
+    expect_call(
+        app,
+        "PUT",
+        "/api/v1/staff/me/password",
+        None,
+        Some(change),
+        401,
+    )
+    .await;
+}
+
+crate::on_both_databases!(
+    a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in,
+    a_reset_password_must_be_changed_before_anything_else,
+    ending_sessions_signs_the_account_out_everywhere,
+    expired_sessions_are_gone_after_a_sign_in,
+    organisers_manage_only_the_accounts_within_their_reach,
+);

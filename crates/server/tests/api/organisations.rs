@@ -1,0 +1,415 @@
+//! Organisations as a hierarchy: a province with two cities, each with two counties, each
+//! county with a lab that runs an activity. Organisers act within their bureau's subtree
+//! (403 outside it) on every staff route; organisations are created where their kind fits,
+//! edited without moving, listed parents first, and every write is audited.
+
+use crate::console::{activity_body, session_body};
+use crate::helpers::{add_fixture_session, now, Db, SessionSpec, TestApp};
+use crate::staff::{add_staff, call, expect_call, sign_in, PASSWORD};
+use chrono::Duration;
+use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::organisation::{OrgKind, OrganisationDraft};
+use labday_domain::staff::Role;
+use labday_server::storage::NewActivity;
+use serde_json::{json, Value};
+
+/// A new organisation's body for the API.
+pub(crate) fn org_body(parent_id: Value, kind: &str, name: &str) -> Value {
+    json!({
+        "parent_id": parent_id,
+        "kind": kind,
+        "name": {"zh": name, "en": ""},
+        "city": {"zh": "南昌", "en": "Nanchang"},
+    })
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// Creates an organisation through the API as `cookie`; its id.
+async fn create(app: &TestApp, cookie: &str, parent: i64, kind: &str, name: &str) -> i64 {
+    let body = org_body(json!(parent), kind, name);
+    let path = "/api/v1/staff/organisations";
+    let text = expect_call(app, "POST", path, Some(cookie), Some(body), 201).await;
+    let created = parse(&text);
+    assert_eq!(created["parent_id"], parent);
+    assert_eq!(created["kind"], kind);
+    created["id"].as_i64().unwrap()
+}
+
+/// Province `province` → cities → counties → one lab each, every lab running an activity
+/// with one session; `cities[c]`, `counties[c][k]`, `labs[c][k]` and so on. The province
+/// comes from storage (as the command line makes it), the rest from the API as `root`, an
+/// organiser who reaches everything. Organisers `city-0` (of the first city) and
+/// `county-00` (of its first county) and lab staff `lab-00` (of that county's lab); `root`
+/// and `county` are the cookies of `root` and `county-00`, signed in.
+pub(crate) struct Tree {
+    pub(crate) app: TestApp,
+    pub(crate) root: String,
+    pub(crate) county: String,
+    pub(crate) province: i64,
+    pub(crate) cities: [i64; 2],
+    pub(crate) counties: [[i64; 2]; 2],
+    pub(crate) labs: [[i64; 2]; 2],
+    pub(crate) activities: [[i64; 2]; 2],
+    pub(crate) sessions: [[i64; 2]; 2],
+}
+
+pub(crate) async fn tree(db: Db) -> Tree {
+    let app = TestApp::spawn(db).await;
+    let province = OrganisationDraft {
+        parent_id: None,
+        kind: OrgKind::ProvinceBureau,
+        name: Localised::new("江西省市场监督管理局", "Jiangxi AMR"),
+        city: Localised::new("南昌", "Nanchang"),
+        county: Localised::default(),
+        address: Localised::default(),
+        contact: String::new(),
+        utc_offset_minutes: 480,
+    };
+    let province = app
+        .storage
+        .create_organisation(None, &province.validate().unwrap(), now())
+        .await
+        .unwrap()
+        .unwrap();
+    add_staff(&app, "root", Role::Organiser, None).await;
+    let (_, _, root, _) = sign_in(&app, "root", PASSWORD).await;
+    let root = root.unwrap();
+    let mut t = Tree {
+        app,
+        root: root.clone(),
+        county: String::new(),
+        province,
+        cities: [0; 2],
+        counties: [[0; 2]; 2],
+        labs: [[0; 2]; 2],
+        activities: [[0; 2]; 2],
+        sessions: [[0; 2]; 2],
+    };
+    let app = &t.app;
+    for c in 0..2 {
+        t.cities[c] = create(app, &root, province, "city_bureau", &format!("市{c}")).await;
+        for k in 0..2 {
+            let (county, lab) = (format!("县{c}{k}"), format!("实验室{c}{k}"));
+            t.counties[c][k] = create(app, &root, t.cities[c], "county_bureau", &county).await;
+            t.labs[c][k] = create(app, &root, t.counties[c][k], "lab", &lab).await;
+            let activity = app
+                .storage
+                .add_activity(NewActivity {
+                    organisation_id: t.labs[c][k],
+                    kind: ActivityKind::LabOpenDay,
+                    title: Localised::new(format!("开放日{c}{k}"), ""),
+                    description: Localised::default(),
+                    safety_notes: Localised::default(),
+                    starts_on: now().date(),
+                    ends_on: now().date() + Duration::days(10),
+                })
+                .await
+                .unwrap();
+            t.activities[c][k] = activity;
+            let storage = app.storage.as_ref();
+            t.sessions[c][k] = add_fixture_session(storage, activity, SessionSpec::default()).await;
+        }
+    }
+    add_staff(app, "city-0", Role::Organiser, Some(t.cities[0])).await;
+    add_staff(app, "county-00", Role::Organiser, Some(t.counties[0][0])).await;
+    add_staff(app, "lab-00", Role::LabStaff, Some(t.labs[0][0])).await;
+    t.county = cookie_of(&t.app, "county-00").await;
+    t
+}
+
+/// Signs `username` in; the cookie.
+pub(crate) async fn cookie_of(app: &TestApp, username: &str) -> String {
+    let (status, body, cookie, _) = sign_in(app, username, PASSWORD).await;
+    assert_eq!(status, 200, "{username}: {body}");
+    cookie.unwrap()
+}
+
+/// The `key` of every item of a JSON array.
+pub(crate) fn ids(list: &Value, key: &str) -> Vec<i64> {
+    let items = list.as_array().unwrap_or_else(|| panic!("a list: {list}"));
+    items.iter().map(|o| o[key].as_i64().unwrap()).collect()
+}
+
+fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids
+}
+
+/// The audit log's `(action, subject)` lines, as root reads them.
+pub(crate) async fn audit_lines(t: &Tree) -> Vec<(String, String)> {
+    let root = Some(t.root.as_str());
+    let path = "/api/v1/staff/audit";
+    let audit = parse(&expect_call(&t.app, "GET", path, root, None, 200).await);
+    let entries = audit.as_array().unwrap();
+    let text = |e: &Value, key: &str| e[key].as_str().unwrap().to_owned();
+    entries
+        .iter()
+        .map(|e| (text(e, "action"), text(e, "subject")))
+        .collect()
+}
+
+/// Whether `lines` hold an `action` on a subject starting with `subject`.
+pub(crate) fn audited(lines: &[(String, String)], action: &str, subject: &str) -> bool {
+    lines
+        .iter()
+        .any(|(a, s)| a == action && s.starts_with(subject))
+}
+
+/// Sends `body` and expects 422 with `kind` → `kind_not_allowed`.
+async fn kind_refused(t: &Tree, method: &str, path: &str, cookie: &str, body: Value) {
+    let text = expect_call(&t.app, method, path, Some(cookie), Some(body), 422).await;
+    assert_eq!(field(&text, "kind"), "kind_not_allowed", "{method} {path}");
+}
+
+/// The error code of an answer's body.
+pub(crate) fn code(text: &str) -> Value {
+    parse(text)["code"].clone()
+}
+
+/// The field code of `field` in an answer's body.
+pub(crate) fn field(text: &str, field: &str) -> Value {
+    parse(text)["fields"][field].clone()
+}
+
+async fn a_county_organiser_acts_in_its_own_subtree_only(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let c = Some(t.county.as_str());
+    // (own, sibling county's) lab, activity and session
+    let (own, sibling) = (
+        (t.labs[0][0], t.activities[0][0], t.sessions[0][0]),
+        (t.labs[0][1], t.activities[0][1], t.sessions[0][1]),
+    );
+    for ((lab, activity, session), status) in [(own, 200), (sibling, 403)] {
+        let reads = [
+            format!("/api/v1/staff/sessions/{session}/roster"),
+            format!("/api/v1/staff/sessions/{session}/roster.csv"),
+            format!("/api/v1/staff/organisations/{lab}"),
+            format!("/api/v1/staff/activities?organisation_id={lab}"),
+            format!("/api/v1/staff/summary?organisation_id={lab}"),
+            format!("/api/v1/staff/media?organisation_id={lab}"),
+            format!("/api/v1/staff/photos?organisation_id={lab}"),
+        ];
+        for path in &reads {
+            expect_call(app, "GET", path, c, None, status).await;
+        }
+        let created = if status == 200 { 201 } else { 403 };
+        let path = "/api/v1/staff/activities";
+        expect_call(app, "POST", path, c, Some(activity_body(lab)), created).await;
+        let path = format!("/api/v1/staff/activities/{activity}");
+        expect_call(app, "PUT", &path, c, Some(activity_body(lab)), status).await;
+        let path = format!("/api/v1/staff/activities/{activity}/sessions");
+        expect_call(app, "POST", &path, c, Some(session_body(5)), created).await;
+        let path = format!("/api/v1/staff/sessions/{session}/no-shows");
+        let (got, text) = call(app, "POST", &path, c, None).await;
+        // Not over yet is a 409: past the reach check.
+        assert_eq!(got, if status == 200 { 409 } else { 403 }, "{path}: {text}");
+        let check_in = json!({"session_id": session, "code": "AAAAAAAA"});
+        let path = "/api/v1/staff/check-in";
+        let (got, text) = call(app, "POST", path, c, Some(check_in)).await;
+        // No such booking: refused past the reach check, but only there.
+        assert_eq!(got == 403, status == 403, "{got}: {text}");
+    }
+    // The county itself and nothing above or beside it.
+    for (org, status) in [
+        (t.counties[0][0], 200),
+        (t.cities[0], 403),
+        (t.province, 403),
+        (t.counties[1][0], 403),
+        (t.labs[1][1], 403),
+    ] {
+        let path = format!("/api/v1/staff/organisations/{org}");
+        expect_call(app, "GET", &path, c, None, status).await;
+    }
+    // Lab staff stay in their lab.
+    let lab = cookie_of(app, "lab-00").await;
+    let path = format!("/api/v1/staff/sessions/{}/roster", t.sessions[0][0]);
+    expect_call(app, "GET", &path, Some(&lab), None, 200).await;
+    let path = format!("/api/v1/staff/organisations/{}", t.counties[0][0]);
+    expect_call(app, "GET", &path, Some(&lab), None, 403).await;
+}
+
+async fn a_city_organiser_sees_its_counties_labs_but_not_the_other_citys(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let city = cookie_of(app, "city-0").await;
+    let path = "/api/v1/staff/organisations";
+    let list = parse(&expect_call(app, "GET", path, Some(&city), None, 200).await);
+    let listed = ids(&list, "id");
+    let mut expected = vec![t.cities[0]];
+    expected.extend(t.counties[0]);
+    expected.extend(t.labs[0]);
+    assert_eq!(
+        sorted(listed.clone()),
+        sorted(expected),
+        "exactly the city's subtree"
+    );
+    // A parent comes before its children, and each names its kind and parent.
+    for o in list.as_array().unwrap() {
+        if let Some(parent) = o["parent_id"].as_i64().filter(|p| *p != t.province) {
+            let at = |id: i64| listed.iter().position(|&x| x == id).unwrap();
+            assert!(at(parent) < at(o["id"].as_i64().unwrap()), "{list}");
+        }
+    }
+    assert_eq!(list[0]["id"], t.cities[0]);
+    assert_eq!(list[0]["kind"], "city_bureau");
+    assert_eq!(list[0]["parent_id"], t.province);
+
+    // The summary counts both counties' labs' activities and nothing of the other city.
+    let path = "/api/v1/staff/summary";
+    let summary = parse(&expect_call(app, "GET", path, Some(&city), None, 200).await);
+    assert_eq!(
+        sorted(ids(&summary["organisations"], "organisation_id")),
+        sorted(t.labs[0].to_vec())
+    );
+    assert_eq!(
+        sorted(ids(&summary["activities"], "activity_id")),
+        sorted(t.activities[0].to_vec())
+    );
+    // The console's activity list likewise; asking for the other city is 403.
+    let path = "/api/v1/staff/activities";
+    let listed = parse(&expect_call(app, "GET", path, Some(&city), None, 200).await);
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    let path = format!("/api/v1/staff/summary?organisation_id={}", t.cities[1]);
+    expect_call(app, "GET", &path, Some(&city), None, 403).await;
+    // Root sees everything, the fixture's own lab too.
+    let path = "/api/v1/staff/organisations";
+    let all = parse(&expect_call(app, "GET", path, Some(&t.root), None, 200).await);
+    assert_eq!(all.as_array().unwrap().len(), 1 + 1 + 2 + 4 + 4);
+}
+
+async fn organisations_are_created_where_their_kind_fits_and_never_move(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let c = Some(t.county.as_str());
+    let path = "/api/v1/staff/organisations";
+    // A city under a county, a lab under a lab: their kinds do not fit.
+    for (parent, kind) in [(t.counties[0][0], "city_bureau"), (t.labs[0][0], "lab")] {
+        let body = org_body(json!(parent), kind, "错位");
+        kind_refused(&t, "POST", path, &t.county, body).await;
+    }
+    // Under a bureau outside the reach: 403.
+    let body = org_body(json!(t.counties[0][1]), "lab", "越界");
+    expect_call(app, "POST", path, c, Some(body), 403).await;
+    // No parent, or one that does not exist.
+    let body = org_body(Value::Null, "lab", "无主");
+    let text = expect_call(app, "POST", path, c, Some(body), 422).await;
+    assert_eq!(field(&text, "parent_id"), "organisation_required");
+    for missing in [0, -1, i64::MAX] {
+        let body = org_body(json!(missing), "lab", "无主");
+        let text = expect_call(app, "POST", path, c, Some(body), 422).await;
+        assert_eq!(
+            field(&text, "parent_id"),
+            "organisation_unknown",
+            "{missing}"
+        );
+        let one = format!("/api/v1/staff/organisations/{missing}");
+        expect_call(app, "GET", &one, c, None, 404).await;
+        expect_call(
+            app,
+            "PUT",
+            &one,
+            c,
+            Some(org_body(json!(1), "lab", "x")),
+            404,
+        )
+        .await;
+    }
+    expect_call(app, "GET", "/api/v1/staff/organisations/abc", c, None, 404).await;
+    // Lab staff create nothing.
+    let lab = cookie_of(app, "lab-00").await;
+    let body = org_body(json!(t.labs[0][0]), "lab", "x");
+    expect_call(app, "POST", path, Some(&lab), Some(body), 403).await;
+    let own = format!("/api/v1/staff/organisations/{}", t.labs[0][0]);
+    let body = org_body(Value::Null, "lab", "x");
+    expect_call(app, "PUT", &own, Some(&lab), Some(body), 403).await;
+    // Bad fields are named.
+    let mut body = org_body(json!(t.counties[0][0]), "institute", " ");
+    body["utc_offset_minutes"] = json!(15 * 60);
+    let text = expect_call(app, "POST", path, c, Some(body), 422).await;
+    assert_eq!(field(&text, "name"), "name_required");
+    assert_eq!(field(&text, "utc_offset_minutes"), "invalid");
+
+    // An institute under the county, then edited: everything changes but the parent.
+    let institute = create(app, &t.county, t.counties[0][0], "institute", "检测所").await;
+    let one = format!("/api/v1/staff/organisations/{institute}");
+    let mut edit = org_body(json!(t.province), "lab", "检测实验室");
+    edit["county"] = json!({"zh": "东湖区", "en": "Donghu"});
+    edit["contact"] = json!("0791-1234");
+    let edited = parse(&expect_call(app, "PUT", &one, c, Some(edit), 200).await);
+    assert_eq!(edited["parent_id"], t.counties[0][0], "parents never move");
+    assert_eq!(edited["kind"], "lab");
+    assert_eq!(edited["name"]["zh"], "检测实验室");
+    assert_eq!(edited["county"]["zh"], "东湖区");
+    let shown = parse(&expect_call(app, "GET", &one, c, None, 200).await);
+    assert_eq!(shown, edited);
+    // No cycle can be made: the county "moved" under its own lab stays where it is.
+    let county_path = format!("/api/v1/staff/organisations/{}", t.counties[0][0]);
+    let body = org_body(json!(t.labs[0][0]), "county_bureau", "县00");
+    let root = Some(t.root.as_str());
+    let moved = parse(&expect_call(app, "PUT", &county_path, root, Some(body), 200).await);
+    assert_eq!(moved["parent_id"], t.cities[0]);
+    // A kind change must fit under the parent (no city under a city) and above every
+    // child (no lab above a lab).
+    for kind in ["city_bureau", "lab"] {
+        let body = org_body(Value::Null, kind, "县00");
+        kind_refused(&t, "PUT", &county_path, &t.root, body).await;
+    }
+    // A county organiser cannot edit its own parent.
+    let city_path = format!("/api/v1/staff/organisations/{}", t.cities[0]);
+    let body = org_body(Value::Null, "city_bureau", "改名");
+    expect_call(app, "PUT", &city_path, c, Some(body), 403).await;
+
+    // Every write is in the audit log.
+    let lines = audit_lines(&t).await;
+    let has = |action: &str, id: i64| audited(&lines, action, &format!("organisation {id}:"));
+    assert!(has("create_organisation", institute), "{lines:?}");
+    assert!(has("update_organisation", institute), "{lines:?}");
+    assert!(has("update_organisation", t.counties[0][0]), "{lines:?}");
+    assert!(has("create_organisation", t.labs[1][1]), "{lines:?}");
+}
+
+async fn fifty_concurrent_creates_all_land_under_their_parent(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let creates = (0..50).map(|i| {
+        let body = org_body(json!(t.counties[0][0]), "lab", &format!("并发{i}"));
+        let path = "/api/v1/staff/organisations";
+        call(app, "POST", path, Some(&t.county), Some(body))
+    });
+    let answers = futures::future::join_all(creates).await;
+    let mut ids: Vec<i64> = answers
+        .iter()
+        .map(|(status, text)| {
+            assert_eq!(*status, 201, "{text}");
+            parse(text)["id"].as_i64().unwrap()
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 50);
+    let path = "/api/v1/staff/organisations";
+    let list = parse(&expect_call(app, "GET", path, Some(&t.county), None, 200).await);
+    let listed = list.as_array().unwrap();
+    assert_eq!(
+        listed.len(),
+        1 + 1 + 50,
+        "the county, its lab and the new ones"
+    );
+    assert_eq!(listed[0]["id"], t.counties[0][0], "the parent first");
+    let under_county = listed
+        .iter()
+        .filter(|o| o["parent_id"] == t.counties[0][0])
+        .count();
+    assert_eq!(under_county, 51);
+}
+
+crate::on_both_databases!(
+    a_county_organiser_acts_in_its_own_subtree_only,
+    a_city_organiser_sees_its_counties_labs_but_not_the_other_citys,
+    organisations_are_created_where_their_kind_fits_and_never_move,
+    fifty_concurrent_creates_all_land_under_their_parent,
+);
