@@ -104,9 +104,7 @@ const UPDATE_ORGANISATION: &str = "UPDATE organisations SET kind = ?, name_zh = 
 fn bind_organisation<'q>(statement: Statement<'q>, o: &'q OrganisationDraft) -> Statement<'q> {
     [&o.name, &o.city, &o.county, &o.address]
         .into_iter()
-        .fold(statement.bind(o.kind.as_str()), |s, text| {
-            s.bind(&text.zh).bind(&text.en)
-        })
+        .fold(statement.bind(o.kind.as_str()), Statement::bind_localised)
         .bind(&o.contact)
         .bind(i64::from(o.utc_offset_minutes))
 }
@@ -116,14 +114,10 @@ from_row! {
         id: i64,
         parent_id: Option<i64>,
         kind: OrgKind,
-        name_zh: String,
-        name_en: String,
-        city_zh: String,
-        city_en: String,
-        county_zh: String,
-        county_en: String,
-        address_zh: String,
-        address_en: String,
+        name: Localised,
+        city: Localised,
+        county: Localised,
+        address: Localised,
         contact: String,
         utc_offset_minutes: i64,
     }
@@ -141,10 +135,10 @@ impl OrganisationRow {
             draft: OrganisationDraft {
                 parent_id: self.parent_id,
                 kind: self.kind,
-                name: Localised::new(self.name_zh, self.name_en),
-                city: Localised::new(self.city_zh, self.city_en),
-                county: Localised::new(self.county_zh, self.county_en),
-                address: Localised::new(self.address_zh, self.address_en),
+                name: self.name,
+                city: self.city,
+                county: self.county,
+                address: self.address,
                 contact: self.contact,
                 utc_offset_minutes: offset,
             },
