@@ -49,8 +49,11 @@ pub enum ErrorCode {
     SessionNotOver,
     /// 409 — that username is taken.
     UsernameTaken,
-    /// 409 — a session's capacity cannot go below the people already booked on it.
+    /// 409 — a session's capacity cannot go below the people already booked on it and the
+    /// reserved places still open for walk-ins.
     CapacityBelowBooked,
+    /// 409 — no place left for a walk-in: the session is full to its capacity.
+    SessionFull,
     /// 409 — samples can be registered only on a quick-test session.
     NotQuickTest,
     /// 409 — this phone has registered as many samples on this session as allowed.
@@ -105,6 +108,7 @@ impl ErrorCode {
             | ErrorCode::SessionNotOver
             | ErrorCode::UsernameTaken
             | ErrorCode::CapacityBelowBooked
+            | ErrorCode::SessionFull
             | ErrorCode::NotQuickTest
             | ErrorCode::SampleLimit
             | ErrorCode::NotReceived
@@ -188,6 +192,8 @@ wire_enum! {
         TooManySessions = "too_many_sessions",
         LengthInvalid = "length_invalid",
         GapInvalid = "gap_invalid",
+        /// More places reserved for walk-ins than the session has.
+        ReservedAboveCapacity = "reserved_above_capacity",
     }
 }
 

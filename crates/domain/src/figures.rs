@@ -31,6 +31,8 @@ pub struct SessionTally {
     pub no_show_people: u32,
     /// People on the waiting list now.
     pub waitlisted_people: u32,
+    /// People booked at the door (counted in `booked_people` and `checked_in_people` too).
+    pub walk_in_people: u32,
 }
 
 /// Bookings made on one day for one activity (whatever became of them later).
@@ -101,6 +103,10 @@ pub struct Figures {
     pub no_show_rate: Option<f64>,
     /// People waiting for a place now.
     pub waitlisted_people: u32,
+    /// People booked at the door without a smartphone (also counted as booked and checked
+    /// in).
+    #[serde(default)]
+    pub walk_in_people: u32,
     /// Cloud-classroom seats held.
     pub cloud_classroom_seats: u32,
     /// Bookings made per day, oldest first.
@@ -121,6 +127,7 @@ impl Figures {
         self.checked_in_people = self.checked_in_people.saturating_add(s.checked_in_people);
         self.no_show_people = self.no_show_people.saturating_add(s.no_show_people);
         self.waitlisted_people = self.waitlisted_people.saturating_add(s.waitlisted_people);
+        self.walk_in_people = self.walk_in_people.saturating_add(s.walk_in_people);
         if s.format == SessionFormat::CloudClassroom {
             self.cloud_classroom_seats = self.cloud_classroom_seats.saturating_add(s.booked_people);
         }
@@ -274,6 +281,7 @@ mod tests {
             checked_in_people: 0,
             no_show_people: 0,
             waitlisted_people: 0,
+            walk_in_people: 0,
         }
     }
 
@@ -290,6 +298,7 @@ mod tests {
                 SessionTally {
                     checked_in_people: 8,
                     no_show_people: 2,
+                    walk_in_people: 3,
                     ..tally(1, 10, 10)
                 },
                 SessionTally {
@@ -380,6 +389,7 @@ mod tests {
         assert_eq!(o.no_show_people, 2);
         assert_eq!(o.no_show_rate, Some(0.2));
         assert_eq!(o.waitlisted_people, 3);
+        assert_eq!(o.walk_in_people, 3);
         assert_eq!(o.cloud_classroom_seats, 40);
         assert_eq!(
             o.bookings_per_day,
@@ -402,6 +412,7 @@ mod tests {
         let lab10 = &s.organisations[0];
         assert_eq!(lab10.name.zh, "机构10");
         assert_eq!(lab10.figures.places_offered, 115);
+        assert_eq!(lab10.figures.walk_in_people, 3);
         assert_eq!(s.organisations[1].figures.cancelled_sessions, 1);
         assert_eq!(s.organisations[1].figures.no_show_rate, None);
 

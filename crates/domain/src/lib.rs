@@ -23,6 +23,7 @@ pub mod session;
 pub mod staff;
 mod text;
 pub mod time;
+pub mod walk_in;
 
 pub use activity::{
     ActivityDetail, ActivityFilter, ActivityKind, ActivitySummary, Category, Localised,

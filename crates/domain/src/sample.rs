@@ -277,22 +277,7 @@ impl SampleRegistration {
         if !self.consent {
             err = err.with_field("consent", FieldCode::ConsentRequired);
         }
-        if self.samples.is_empty() {
-            err = err.with_field("samples", FieldCode::SamplesRequired);
-        } else if self.samples.len() > MAX_SAMPLES_PER_PHONE as usize {
-            err = err.with_field("samples", FieldCode::TooManySamples);
-        }
-        let mut items = Vec::new();
-        for (i, item) in self.samples.iter().enumerate() {
-            match item.validate(today) {
-                Ok(valid) => items.push(valid),
-                Err(fields) => {
-                    for (field, code) in fields {
-                        err = err.with_field(&format!("samples.{i}.{field}"), code);
-                    }
-                }
-            }
-        }
+        let items = validate_items(&self.samples, today, &mut err);
         match (name, phone) {
             (Ok(name), Ok(phone)) if err.fields.is_empty() => Ok(ValidRegistration {
                 session_id: self.session_id,
@@ -303,6 +288,33 @@ impl SampleRegistration {
             _ => Err(err),
         }
     }
+}
+
+/// The vegetables of one registration, citizen's or walk-in's: 1 to
+/// [`MAX_SAMPLES_PER_PHONE`] of them, each checked, its errors named
+/// `samples.<index>.<field>` in `err`.
+pub(crate) fn validate_items(
+    samples: &[SampleItem],
+    today: NaiveDate,
+    err: &mut ApiError,
+) -> Vec<ValidSampleItem> {
+    if samples.is_empty() {
+        field(err, "samples", FieldCode::SamplesRequired);
+    } else if samples.len() > MAX_SAMPLES_PER_PHONE as usize {
+        field(err, "samples", FieldCode::TooManySamples);
+    }
+    let mut items = Vec::new();
+    for (i, item) in samples.iter().enumerate() {
+        match item.validate(today) {
+            Ok(valid) => items.push(valid),
+            Err(fields) => {
+                for (name, code) in fields {
+                    field(err, &format!("samples.{i}.{name}"), code);
+                }
+            }
+        }
+    }
+    items
 }
 
 /// Looking a sample up needs its code and the last four digits of the phone it was

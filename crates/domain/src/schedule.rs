@@ -166,6 +166,10 @@ pub struct SessionDraft {
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub ends_at: NaiveDateTime,
     pub capacity: u32,
+    /// Places kept for walk-ins (people without a smartphone): online bookings never take
+    /// them (0 to `capacity`).
+    #[serde(default)]
+    pub reserved_places: u32,
     /// Most people (adults + children) one booking may bring.
     pub per_booking_limit: u32,
     /// Booking opens at this time (inclusive) and closes at `booking_closes_at` (exclusive).
@@ -275,6 +279,11 @@ impl SessionDraft {
             FieldCode::CapacityInvalid,
         );
         errors.check(
+            draft.reserved_places <= draft.capacity,
+            "reserved_places",
+            FieldCode::ReservedAboveCapacity,
+        );
+        errors.check(
             (1..=PARTY_HARD_LIMIT).contains(&draft.per_booking_limit),
             "per_booking_limit",
             FieldCode::LimitInvalid,
@@ -351,6 +360,9 @@ pub struct SessionSeries {
     #[serde(default)]
     pub join_link: Option<String>,
     pub capacity: u32,
+    /// Places of each session kept for walk-ins.
+    #[serde(default)]
+    pub reserved_places: u32,
     pub per_booking_limit: u32,
     /// When booking opens for every session of the series.
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
@@ -455,6 +467,7 @@ impl SessionSeries {
             starts_at,
             ends_at: starts_at + length,
             capacity: self.capacity,
+            reserved_places: self.reserved_places,
             per_booking_limit: self.per_booking_limit,
             booking_opens_at: self.booking_opens_at,
             booking_closes_at: starts_at - Duration::minutes(i64::from(self.closes_minutes_before)),
@@ -489,6 +502,21 @@ pub struct ScheduledSession {
     pub booked: u32,
     /// People on the waiting list.
     pub waiting: u32,
+    /// People among `booked` who were booked at the door.
+    #[serde(default)]
+    pub walk_ins: u32,
+}
+
+impl ScheduledSession {
+    /// Its places, for the two numbers staff see: places left online and at the door.
+    pub fn places(&self) -> crate::session::Places {
+        crate::session::Places {
+            capacity: self.draft.capacity,
+            reserved: self.draft.reserved_places,
+            booked: self.booked,
+            walk_ins: self.walk_ins,
+        }
+    }
 }
 
 /// An activity as the console lists it, with every one of its sessions in time order.
@@ -548,6 +576,7 @@ mod tests {
             starts_at: at(20, 9, 0),
             ends_at: at(20, 10, 0),
             capacity: 30,
+            reserved_places: 0,
             per_booking_limit: 4,
             booking_opens_at: at(1, 9, 0),
             booking_closes_at: at(20, 8, 0),
@@ -608,6 +637,32 @@ mod tests {
             fields(marathon.validate().unwrap_err()),
             vec![("ends_at".into(), FieldCode::SpanTooLong)]
         );
+    }
+
+    #[test]
+    fn reserved_places_fit_in_the_capacity() {
+        let all = SessionDraft {
+            reserved_places: 30,
+            ..session()
+        };
+        assert_eq!(all.validate().unwrap().get().reserved_places, 30);
+        let e = SessionDraft {
+            reserved_places: 31,
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            fields(e),
+            vec![("reserved_places".into(), FieldCode::ReservedAboveCapacity)]
+        );
+        let e = SessionSeries {
+            reserved_places: 21,
+            ..series()
+        }
+        .expand(at(1, 0, 0) - Duration::days(7))
+        .unwrap_err();
+        assert_eq!(e.fields["reserved_places"], FieldCode::ReservedAboveCapacity);
     }
 
     #[test]
@@ -738,6 +793,7 @@ mod tests {
             place: Localised::new("二楼", "First floor"),
             join_link: None,
             capacity: 20,
+            reserved_places: 5,
             per_booking_limit: 2,
             booking_opens_at: at(1, 0, 0) - Duration::days(7),
             closes_minutes_before: 60,
@@ -796,6 +852,7 @@ mod tests {
         assert_eq!(first.booking_closes_at, at(1, 8, 0));
         assert_eq!(first.cancel_deadline, at(1, 7, 0));
         assert_eq!(first.capacity, 20);
+        assert_eq!(first.reserved_places, 5);
     }
 
     #[test]

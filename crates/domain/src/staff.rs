@@ -206,6 +206,8 @@ wire_enum! {
         ResetPassword = "reset_password",
         EndSessions = "end_sessions",
         ChangePassword = "change_password",
+        BookWalkIn = "book_walk_in",
+        RegisterWalkInSamples = "register_walk_in_samples",
     }
 }
 
@@ -285,6 +287,9 @@ pub struct RosterEntry {
     pub children: u32,
     pub checked_in: u32,
     pub status: BookingStatus,
+    /// Booked by staff at the door rather than online.
+    #[serde(default)]
+    pub walk_in: bool,
 }
 
 /// Checking a visitor in by booking code, at a session's door.

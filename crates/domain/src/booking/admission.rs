@@ -11,7 +11,7 @@
 
 use super::{admit, can_cancel, within_daily_limit, BookingStatus, NoShowPolicy, Party};
 use crate::error::ErrorCode;
-use crate::session::{window_state, SessionStatus, WindowState};
+use crate::session::{window_state, Places, SessionStatus, WindowState};
 use chrono::{NaiveDate, NaiveDateTime};
 
 /// What a booking decision knows about its session.
@@ -21,9 +21,8 @@ pub struct SessionFacts {
     pub booking_opens_at: NaiveDateTime,
     pub booking_closes_at: NaiveDateTime,
     pub per_booking_limit: u32,
-    pub capacity: u32,
-    /// People holding confirmed places now.
-    pub booked: u32,
+    /// Its places now: the capacity, the reserved places, and who holds them.
+    pub places: Places,
 }
 
 /// What a booking decision knows about the phone's other bookings.
@@ -91,7 +90,14 @@ pub fn decide(facts: &Snapshot<'_>, party: Party) -> Result<BookingStatus, Error
     {
         return Err(ErrorCode::NoShowBlocked);
     }
-    Ok(admit(session.capacity, session.booked, party))
+    // Online bookings never take the reserved places no walk-in has taken: they are
+    // admitted against the capacity without those.
+    let places = &session.places;
+    Ok(admit(
+        places.capacity.saturating_sub(places.reserved_open()),
+        places.booked,
+        party,
+    ))
 }
 
 /// What a cancellation releases: the party's places (then the waiting list moves up) or its
@@ -142,8 +148,11 @@ mod tests {
             booking_opens_at: at(1, 9),
             booking_closes_at: at(15, 9),
             per_booking_limit: 4,
-            capacity,
-            booked,
+            places: Places {
+                capacity,
+                booked,
+                ..Places::default()
+            },
         }
     }
 
@@ -183,6 +192,32 @@ mod tests {
         );
         assert_eq!(
             decide_now(&session(10, 9), &none, party(2, 0)),
+            Ok(BookingStatus::Waitlisted)
+        );
+    }
+
+    #[test]
+    fn online_bookings_wait_rather_than_take_a_reserved_place() {
+        let mut s = session(10, 6);
+        s.places.reserved = 3;
+        let none = PhoneFacts::default();
+        assert_eq!(
+            decide_now(&s, &none, party(1, 0)),
+            Ok(BookingStatus::Confirmed)
+        );
+        assert_eq!(
+            decide_now(&s, &none, party(2, 0)),
+            Ok(BookingStatus::Waitlisted)
+        );
+        // Two walk-ins took two of the reserved places: still one place online.
+        s.places.booked = 8;
+        s.places.walk_ins = 2;
+        assert_eq!(
+            decide_now(&s, &none, party(1, 0)),
+            Ok(BookingStatus::Confirmed)
+        );
+        assert_eq!(
+            decide_now(&s, &none, party(2, 0)),
             Ok(BookingStatus::Waitlisted)
         );
     }
@@ -274,12 +309,12 @@ mod tests {
             for (adults, children) in parties {
                 let p = party(adults, children);
                 let status = decide_now(&s, &PhoneFacts::default(), p).unwrap();
-                let fits = s.booked + p.people() <= capacity;
+                let fits = s.places.booked + p.people() <= capacity;
                 prop_assert_eq!(status == BookingStatus::Confirmed, fits);
                 if status == BookingStatus::Confirmed {
-                    s.booked += p.people();
+                    s.places.booked += p.people();
                 }
-                prop_assert!(s.booked <= capacity);
+                prop_assert!(s.places.booked <= capacity);
             }
         }
 
@@ -302,7 +337,7 @@ mod tests {
         /// Counters near u32::MAX (a corrupt row) never wrap into "fits".
         #[test]
         fn huge_counters_never_confirm(booked in (u32::MAX - 30)..=u32::MAX, adults in 1u32..5) {
-            let s = SessionFacts { booked, ..session(u32::MAX - 31, 0) };
+            let s = session(u32::MAX - 31, booked);
             prop_assert_eq!(
                 decide_now(&s, &PhoneFacts::default(), party(adults, 0)),
                 Ok(BookingStatus::Waitlisted)
