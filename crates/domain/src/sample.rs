@@ -677,6 +677,9 @@ pub struct SampleView {
     /// Only in staff views.
     #[serde(default)]
     pub holder: Option<SampleHolder>,
+    /// Registered by staff for a walk-in (someone without a smartphone) at the bench.
+    #[serde(default)]
+    pub walk_in: bool,
 }
 
 impl SampleView {

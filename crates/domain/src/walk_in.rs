@@ -5,7 +5,7 @@
 //! at once. Their vegetables are registered at the quick-test bench the same way.
 
 use crate::booking::{HolderName, Party, PartyError, PARTY_HARD_LIMIT};
-use crate::error::{ApiError, ErrorCode, FieldCode};
+use crate::error::{ApiError, ErrorCode};
 use crate::phone::Phone;
 use crate::sample::{SampleItem, ValidSampleItem};
 use crate::session::Places;

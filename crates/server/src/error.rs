@@ -73,12 +73,13 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::NoShowBlocked => "Bookings are paused for this number after repeated no-shows",
         ErrorCode::IdempotencyMismatch => "This Idempotency-Key was used for a different request",
         ErrorCode::TooManyRequests => "Too many attempts; please wait a moment",
+        ErrorCode::SessionFull => "No place is left on this session, reserved or free",
         ErrorCode::NotQuickTest => "Samples can be registered only on a quick-test session",
         ErrorCode::SampleLimit => "This phone number has registered the most samples allowed here",
         ErrorCode::NotReceived => "The sample must be received before a result is entered",
         ErrorCode::Unavailable => "Too many requests are waiting; please try again in a moment",
         ErrorCode::CapacityBelowBooked => {
-            "Capacity cannot go below the people already booked on this session"
+            "Capacity cannot go below the people already booked on this session and the places still reserved for walk-ins"
         }
         _ => "The request could not be completed",
     }

@@ -16,6 +16,7 @@ pub mod staff_organisations;
 pub mod staff_samples;
 pub mod staff_schedule;
 pub mod summary;
+pub mod walk_ins;
 
 use crate::state::AppState;
 use crate::writes;
@@ -46,6 +47,8 @@ use utoipa::OpenApi;
         staff::roster_export,
         staff::check_in,
         staff::mark_no_shows,
+        walk_ins::book_walk_in,
+        walk_ins::register_walk_in_samples,
         staff_admin::create_account,
         staff_admin::audit_log,
         staff_schedule::create_activity,
@@ -195,6 +198,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(media::router())
         .merge(staff_samples::router())
         .merge(staff_samples::desk_router().route_layer(clears_catalogue()))
+        .merge(walk_ins::router().route_layer(clears_catalogue()))
         .merge(staff_catalogue::router())
         .merge(staff_organisations::router().route_layer(clears_catalogue()))
         .merge(staff_accounts::router())

@@ -367,6 +367,7 @@ async fn add_slots(
                     starts_at,
                     ends_at: starts_at + Duration::minutes(s.minutes),
                     capacity: s.capacity,
+                    reserved_places: 0,
                     per_booking_limit: s.per_booking,
                     booking_opens_at: starts_at - Duration::days(14),
                     booking_closes_at: starts_at - Duration::hours(1),

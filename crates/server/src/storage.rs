@@ -48,6 +48,7 @@ pub mod staff;
 mod store;
 pub mod throttles;
 mod waiting;
+pub mod walk_ins;
 
 use async_trait::async_trait;
 use labday_domain::ErrorCode;
@@ -120,6 +121,7 @@ pub trait Storage:
     + throttles::Throttles
     + organisations::Organisations
     + accounts::Accounts
+    + walk_ins::WalkIns
 {
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).

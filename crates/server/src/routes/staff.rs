@@ -129,6 +129,7 @@ pub fn roster_csv(entries: &[RosterEntry]) -> String {
         "儿童 children",
         "已签到 checked in",
         "状态 status",
+        "现场预约 walk-in",
     ]);
     for e in entries {
         csv.row([
@@ -139,6 +140,7 @@ pub fn roster_csv(entries: &[RosterEntry]) -> String {
             e.children.into(),
             e.checked_in.into(),
             Cell::Text(e.status.as_str()),
+            Cell::Text(if e.walk_in { "是 yes" } else { "" }),
         ]);
     }
     csv.finish()
@@ -250,8 +252,9 @@ mod tests {
             children: 1,
             checked_in: 0,
             status: BookingStatus::Confirmed,
+            walk_in: false,
         }]);
         assert!(csv.starts_with('\u{feff}'));
-        assert!(csv.contains("K7QM4XPB,\"王, \"\"小明\"\"\",13800138000,2,1,0,confirmed\r\n"));
+        assert!(csv.contains("K7QM4XPB,\"王, \"\"小明\"\"\",13800138000,2,1,0,confirmed,\r\n"));
     }
 }

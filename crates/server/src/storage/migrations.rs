@@ -35,6 +35,7 @@ embed!(
     "0007_erasure.sql",
     "0008_throttles.sql",
     "0009_organisations.sql",
+    "0010_walk_ins.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).

@@ -54,10 +54,11 @@ const TALLY_SESSIONS: &str = concat!(reach!(), "SELECT s.activity_id, s.format, 
     CAST(COALESCE(SUM(CASE WHEN b.status IN ('confirmed', 'checked_in', 'no_show') THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
     CAST(COALESCE(SUM(b.checked_in), 0) AS BIGINT), \
     CAST(COALESCE(SUM(CASE WHEN b.status = 'no_show' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
-    CAST(COALESCE(SUM(CASE WHEN b.status = 'waitlisted' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT) \
+    CAST(COALESCE(SUM(CASE WHEN b.status = 'waitlisted' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
+    s.walk_ins \
     FROM sessions s JOIN activities a ON a.id = s.activity_id LEFT JOIN bookings b ON b.session_id = s.id \
     WHERE a.organisation_id IN (SELECT id FROM reach) \
-    GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity");
+    GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity, s.walk_ins");
 /// Both databases print a timestamp as `YYYY-MM-DD HH:MM:SS`; its first ten characters are
 /// the day.
 const TALLY_DAYS: &str = concat!(reach!(), "SELECT s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10) AS day, COUNT(*), CAST(SUM(b.adults + b.children) AS BIGINT) \
@@ -84,11 +85,13 @@ fn activity_name(r: ActivityNameRow) -> ActivityName {
     }
 }
 
-/// `(activity_id, format, status, capacity, booked, checked_in, no_show, waitlisted)`.
+/// `(activity_id, format, status, capacity, booked, checked_in, no_show, waitlisted,
+/// walk_ins)`.
 type SessionTallyRow = (
     i64,
     Name<SessionFormat>,
     Name<SessionStatus>,
+    i64,
     i64,
     i64,
     i64,
@@ -106,6 +109,7 @@ fn session_tally(r: SessionTallyRow) -> Result<SessionTally, sqlx::Error> {
         checked_in_people: count(r.5)?,
         no_show_people: count(r.6)?,
         waitlisted_people: count(r.7)?,
+        walk_in_people: count(r.8)?,
     })
 }
 

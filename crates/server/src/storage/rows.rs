@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use labday_domain::activity::{ActivityKind, ActivitySummary, Localised};
 use labday_domain::booking::{self, BookingCode, BookingStatus};
-use labday_domain::session::{window_state, Availability, SessionStatus, WindowState};
+use labday_domain::session::{window_state, Availability, Places, SessionStatus, WindowState};
 use labday_domain::time::venue_local;
 use labday_domain::{BookingView, Phone, SessionFormat, SessionView};
 
@@ -13,7 +13,7 @@ pub(super) const SESSION_SELECT: &str =
     "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
     s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
     s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting, \
-    a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes \
+    s.reserved_places, s.walk_ins, a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes \
     FROM sessions s JOIN activities a ON a.id = s.activity_id \
     JOIN organisations o ON o.id = a.organisation_id";
 
@@ -35,6 +35,8 @@ from_row! {
         pub(super) status: SessionStatus,
         pub(super) booked: u32,
         pub(super) waiting: u32,
+        pub(super) reserved_places: u32,
+        pub(super) walk_ins: u32,
         pub(super) activity_title: Localised,
         pub(super) utc_offset_minutes: i64,
     }
@@ -49,6 +51,15 @@ impl SessionRow {
         self.status
     }
 
+    pub(super) fn places(&self) -> Places {
+        Places {
+            capacity: self.capacity,
+            reserved: self.reserved_places,
+            booked: self.booked,
+            walk_ins: self.walk_ins,
+        }
+    }
+
     /// What the booking rules need of this session.
     pub(super) fn facts(&self) -> booking::SessionFacts {
         booking::SessionFacts {
@@ -56,14 +67,12 @@ impl SessionRow {
             booking_opens_at: self.booking_opens_at,
             booking_closes_at: self.booking_closes_at,
             per_booking_limit: self.per_booking_limit,
-            capacity: self.capacity,
-            booked: self.booked,
+            places: self.places(),
         }
     }
 
     pub(super) fn view(&self, now: DateTime<Utc>) -> SessionView {
-        let capacity = self.capacity;
-        let booked = self.booked;
+        let places = self.places();
         let status = self.status();
         let window = match status {
             SessionStatus::Cancelled => WindowState::Closed,
@@ -82,10 +91,12 @@ impl SessionRow {
             starts_at: self.starts_at,
             ends_at: self.ends_at,
             place: self.place.clone(),
-            capacity,
-            booked,
-            places_left: capacity.saturating_sub(booked),
-            availability: Availability::of(capacity, booked),
+            capacity: places.capacity,
+            booked: places.booked,
+            places_left: places.online_free(),
+            availability: places.availability(),
+            reserved_places: places.reserved,
+            walk_ins: places.walk_ins,
             per_booking_limit: self.per_booking_limit,
             booking_opens_at: self.booking_opens_at,
             booking_closes_at: self.booking_closes_at,
@@ -121,14 +132,6 @@ pub(super) fn party_size(adults: i64, children: i64) -> Result<u32, sqlx::Error>
     booking::Party::parse(adults, children, booking::PARTY_HARD_LIMIT)
         .map(booking::Party::people)
         .map_err(|_| impossible())
-}
-
-/// `larger - smaller` of two counts read back from the database (free places, people
-/// promoted); a negative difference means a broken counter and is an error.
-pub(super) fn count_difference(larger: i64, smaller: i64) -> Result<u32, sqlx::Error> {
-    count(larger)?.checked_sub(count(smaller)?).ok_or_else(|| {
-        sqlx::Error::Decode(format!("count below zero: {larger} - {smaller}").into())
-    })
 }
 
 /// A count read back from the database. Out of range (negative, or beyond `u32`) is an
@@ -168,10 +171,12 @@ impl ActivityRow {
         let bookable = sessions
             .iter()
             .filter(|s| s.status == SessionStatus::Scheduled && s.window != WindowState::Closed);
-        // Summed in u64: many large sessions together may pass u32.
-        let (capacity, booked) = bookable.fold((0u64, 0u64), |(c, b), s| {
-            (c + u64::from(s.capacity), b + u64::from(s.booked))
+        // Summed in u64: many large sessions together may pass u32. What is left is what
+        // an online booking can take (never the reserved places).
+        let (capacity, left) = bookable.fold((0u64, 0u64), |(c, l), s| {
+            (c + u64::from(s.capacity), l + u64::from(s.places_left))
         });
+        let booked = capacity.saturating_sub(left);
         let narrow = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         ActivitySummary {
             id: self.id,
@@ -182,7 +187,7 @@ impl ActivityRow {
             starts_on: self.starts_on,
             ends_on: self.ends_on,
             formats,
-            places_left: narrow(capacity.saturating_sub(booked)),
+            places_left: narrow(left),
             availability: Availability::of(narrow(capacity), narrow(booked)),
         }
     }

@@ -13,9 +13,12 @@ use super::organisations::REACH;
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use crate::keyed_hash::KeyedHash;
 use labday_domain::sample::{
     within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView, ValidRegistration,
+    ValidSampleItem,
 };
+use labday_domain::walk_in::ValidWalkInSamples;
 use labday_domain::staff::AuditAction;
 use labday_domain::time::venue_local;
 use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
@@ -59,6 +62,17 @@ pub trait Samples: Send + Sync {
         &self,
         registration: ValidRegistration,
         ctx: RegistrationContext,
+    ) -> Result<Vec<SampleView>, BookingError>;
+    /// Registers a walk-in's samples, entered by staff at the bench: name and phone optional
+    /// (a phone given counts towards its limit on the session), each sample received at
+    /// once, the registration audited. Refused as a citizen's registration is.
+    async fn register_walk_in_samples(
+        &self,
+        staff_id: i64,
+        session_id: i64,
+        samples: &ValidWalkInSamples,
+        codes: &[SampleCode],
+        now: DateTime<Utc>,
     ) -> Result<Vec<SampleView>, BookingError>;
     /// The holder's view (no history of corrections, no tester, no holder), or `None` when
     /// the code is unknown or the last four digits do not match: the caller cannot tell which.
@@ -181,6 +195,108 @@ async fn tallies_where(
     ))
 }
 
+/// Locks a session about to take samples and checks it takes them now: a quick-test
+/// session, not cancelled, from its booking window's opening until it ends. Its row stays
+/// locked until commit, so one phone's registrations on it are counted one after another,
+/// whichever server process they reach. Returns the venue's local time now.
+async fn open_for_samples(
+    tx: &mut Tx,
+    session_id: i64,
+    now: DateTime<Utc>,
+) -> Result<NaiveDateTime, BookingError> {
+    let sql = format!(
+        "{SESSION_FOR_REGISTRATION}{}",
+        tx.dialect().for_update_of("s")
+    );
+    let session: Option<SessionForRegistration> =
+        tx.query(&sql).bind(session_id).fetch_optional().await?;
+    let (format, status, opens_at, ends_at, offset) =
+        session.ok_or_else(|| refused(ErrorCode::NotFound))?;
+    if format.0 != SessionFormat::QuickTest {
+        return Err(refused(ErrorCode::NotQuickTest));
+    }
+    if status.0 == SessionStatus::Cancelled {
+        return Err(refused(ErrorCode::SessionCancelled));
+    }
+    let local_now = venue_local(now, offset as i32);
+    if local_now < opens_at || local_now >= ends_at {
+        return Err(refused(ErrorCode::WindowClosed));
+    }
+    Ok(local_now)
+}
+
+/// The samples of one registration, a citizen's or a walk-in's.
+struct NewSamples<'a> {
+    session_id: i64,
+    items: &'a [ValidSampleItem],
+    /// A fresh code for each item, in order.
+    codes: &'a [SampleCode],
+    name: Option<&'a str>,
+    phone: Option<&'a str>,
+    /// Venue-local time of the registration (a walk-in's samples are received then too).
+    at: NaiveDateTime,
+    /// The Idempotency-Key and request digest, if the client sent a key.
+    idempotency: (Option<String>, Option<String>),
+    walk_in: bool,
+}
+
+/// Inserts the samples, in order; refused with `sample_limit` when a phone given would hold
+/// more than it may on the session (counted by its keyed hash, like the booking rules).
+async fn insert_samples(
+    tx: &mut Tx,
+    keys: &KeyedHash,
+    new: NewSamples<'_>,
+) -> Result<Vec<i64>, BookingError> {
+    let phone_hash = new.phone.map(|p| keys.phone(p));
+    if let Some(hash) = &phone_hash {
+        let held: i64 = tx
+            .query(SAMPLES_OF_PHONE)
+            .bind(new.session_id)
+            .bind(hash)
+            .scalar()
+            .await?;
+        if !within_sample_limit(super::rows::count(held)?, new.items.len()) {
+            return Err(refused(ErrorCode::SampleLimit));
+        }
+    }
+    let received_at = new.walk_in.then_some(new.at);
+    let (key, digest) = new.idempotency;
+    let mut ids = Vec::with_capacity(new.items.len());
+    for (item, code) in new.items.iter().zip(new.codes) {
+        let id: i64 = tx
+            .query(INSERT_SAMPLE)
+            .bind(new.session_id)
+            .bind(code.as_str())
+            .bind(&item.variety)
+            .bind(&item.variety_other)
+            .bind(&item.bought_at)
+            .bind(item.bought_on)
+            .bind(new.name)
+            .bind(new.phone)
+            .bind(phone_hash.clone())
+            .bind(new.at)
+            .bind(new.at)
+            .bind(key.clone())
+            .bind(digest.clone())
+            .bind(received_at)
+            .bind(new.walk_in)
+            .scalar()
+            .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// The samples with these ids, in order, as `viewer` sees them.
+async fn views_of(tx: &mut Tx, ids: &[i64], viewer: Viewer) -> Result<Vec<SampleView>, sqlx::Error> {
+    let mut views = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let mut conn = Conn::Tx(tx);
+        views.extend(views_where(&mut conn, "m.id = ?", id, viewer).await?);
+    }
+    Ok(views)
+}
+
 #[async_trait]
 impl<S: Parts> Samples for S {
     async fn register_samples(
@@ -204,67 +320,60 @@ impl<S: Parts> Samples for S {
                 return Ok(views_where(&mut conn, filter, key.clone(), Viewer::Holder).await?);
             }
         }
-        // The session's row stays locked until commit: one phone's registrations on it
-        // are counted one after another, whichever server process they reach.
-        let sql = format!(
-            "{SESSION_FOR_REGISTRATION}{}",
-            tx.dialect().for_update_of("s")
-        );
-        let session: Option<SessionForRegistration> = tx
-            .query(&sql)
-            .bind(registration.session_id)
-            .fetch_optional()
-            .await?;
-        let (format, status, opens_at, ends_at, offset) =
-            session.ok_or_else(|| refused(ErrorCode::NotFound))?;
-        if format.0 != SessionFormat::QuickTest {
-            return Err(refused(ErrorCode::NotQuickTest));
-        }
-        if status.0 == SessionStatus::Cancelled {
-            return Err(refused(ErrorCode::SessionCancelled));
-        }
-        let local_now = venue_local(ctx.now, offset as i32);
-        if local_now < opens_at || local_now >= ends_at {
-            return Err(refused(ErrorCode::WindowClosed));
-        }
+        let local_now = open_for_samples(&mut tx, registration.session_id, ctx.now).await?;
         let phone = registration.phone.as_str();
-        let phone_hash = self.keys().phone(phone);
-        let held: i64 = tx
-            .query(SAMPLES_OF_PHONE)
-            .bind(registration.session_id)
-            .bind(&phone_hash)
-            .scalar()
-            .await?;
-        if !within_sample_limit(super::rows::count(held)?, registration.items.len()) {
-            return Err(refused(ErrorCode::SampleLimit));
-        }
         let (key, digest) = ctx.idempotency.clone().unzip();
-        let mut ids = Vec::with_capacity(registration.items.len());
-        for (item, code) in registration.items.iter().zip(&ctx.codes) {
-            let id: i64 = tx
-                .query(INSERT_SAMPLE)
-                .bind(registration.session_id)
-                .bind(code.as_str())
-                .bind(&item.variety)
-                .bind(&item.variety_other)
-                .bind(&item.bought_at)
-                .bind(item.bought_on)
-                .bind(registration.name.as_str())
-                .bind(phone)
-                .bind(&phone_hash)
-                .bind(local_now)
-                .bind(local_now)
-                .bind(key.clone())
-                .bind(digest.clone())
-                .scalar()
-                .await?;
-            ids.push(id);
-        }
-        let mut views = Vec::with_capacity(ids.len());
-        for id in ids {
-            let mut conn = Conn::Tx(&mut tx);
-            views.extend(views_where(&mut conn, "m.id = ?", id, Viewer::Holder).await?);
-        }
+        let ids = insert_samples(
+            &mut tx,
+            self.keys(),
+            NewSamples {
+                session_id: registration.session_id,
+                items: &registration.items,
+                codes: &ctx.codes,
+                name: Some(registration.name.as_str()),
+                phone: Some(phone),
+                at: local_now,
+                idempotency: (key, digest),
+                walk_in: false,
+            },
+        )
+        .await?;
+        let views = views_of(&mut tx, &ids, Viewer::Holder).await?;
+        tx.commit().await?;
+        Ok(views)
+    }
+
+    async fn register_walk_in_samples(
+        &self,
+        staff_id: i64,
+        session_id: i64,
+        samples: &ValidWalkInSamples,
+        codes: &[SampleCode],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SampleView>, BookingError> {
+        let mut tx = self.db().begin().await?;
+        let local_now = open_for_samples(&mut tx, session_id, now).await?;
+        let holder = &samples.holder;
+        let ids = insert_samples(
+            &mut tx,
+            self.keys(),
+            NewSamples {
+                session_id,
+                items: &samples.items,
+                codes,
+                name: holder.name.as_ref().map(|n| n.as_str()),
+                phone: holder.phone.as_ref().map(|p| p.as_str()),
+                at: local_now,
+                idempotency: (None, None),
+                walk_in: true,
+            },
+        )
+        .await?;
+        let listed: Vec<&str> = codes.iter().take(ids.len()).map(|c| c.as_str()).collect();
+        let subject = format!("session {session_id}: walk-in samples {}", listed.join(" "));
+        let action = AuditAction::RegisterWalkInSamples;
+        audit(&mut tx, staff_id, action, &subject, local_now).await?;
+        let views = views_of(&mut tx, &ids, Viewer::Staff).await?;
         tx.commit().await?;
         Ok(views)
     }

@@ -14,14 +14,14 @@ use super::audit::commit_audited;
 use super::columns::Name;
 use super::db::{Statement, Tx};
 use super::organisations::{parents_first, reach};
-use super::rows::count_difference;
 use super::staff::changed;
-use super::waiting::promote_waiting;
+use super::waiting::{promote_waiting, session_places};
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::organisation::OrgKind;
+use labday_domain::session::Places;
 use labday_domain::schedule::{
     ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
     ValidActivity, ValidSession,
@@ -77,7 +77,9 @@ pub trait Schedule: Send + Sync {
         now: NaiveDateTime,
     ) -> Result<Vec<i64>, StorageError>;
     /// Replaces a session's details. Refused with `capacity_below_booked` when the new
-    /// capacity is below the people booked, `session_cancelled` for a cancelled session.
+    /// capacity is below the people booked and the reserved places still open (a reservation
+    /// cannot take places already booked online), `session_cancelled` for a cancelled
+    /// session.
     async fn update_session(
         &self,
         staff_id: i64,
@@ -106,15 +108,15 @@ const UPDATE_ACTIVITY: &str = "UPDATE activities SET organisation_id = ?, kind =
     safety_en = ?, starts_on = ?, ends_on = ? WHERE id = ?";
 pub(super) const INSERT_SESSION: &str =
     "INSERT INTO sessions (format, title_zh, title_en, place_zh, \
-    place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, \
-    booking_closes_at, cancel_deadline, activity_id) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    place_en, join_link, starts_at, ends_at, capacity, reserved_places, per_booking_limit, \
+    booking_opens_at, booking_closes_at, cancel_deadline, activity_id) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const UPDATE_SESSION: &str = "UPDATE sessions SET format = ?, title_zh = ?, title_en = ?, \
     place_zh = ?, place_en = ?, join_link = ?, starts_at = ?, ends_at = ?, capacity = ?, \
-    per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ? \
+    reserved_places = ?, per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ? \
     WHERE id = ?";
-/// `(capacity, booked, status)` of a session about to change.
-const SESSION_FOR_CHANGE: &str = "SELECT capacity, booked, status FROM sessions WHERE id = ?";
+/// The status of a session about to change.
+const SESSION_FOR_CHANGE: &str = "SELECT status FROM sessions WHERE id = ?";
 /// Bookings follow their session to its new day (the per-phone daily limit counts days).
 const MOVE_BOOKING_DAY: &str = "UPDATE bookings SET session_day = ? WHERE session_id = ?";
 const CANCEL_SESSION_BOOKINGS: &str = "UPDATE bookings SET status = 'cancelled', \
@@ -144,7 +146,7 @@ const SCHEDULED_SESSIONS: &str = concat!(
     "SELECT s.id, s.activity_id, s.format, s.title_zh, \
     s.title_en, s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, \
     s.per_booking_limit, s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, \
-    s.booked, s.waiting FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    s.booked, s.waiting, s.reserved_places, s.walk_ins FROM sessions s JOIN activities a ON a.id = s.activity_id \
     WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY s.starts_at, s.id"
 );
 
@@ -170,6 +172,7 @@ pub(super) fn bind_session<'q>(statement: Statement<'q>, s: &'q SessionDraft) ->
         .bind(s.starts_at)
         .bind(s.ends_at)
         .bind(i64::from(s.capacity))
+        .bind(i64::from(s.reserved_places))
         .bind(i64::from(s.per_booking_limit))
         .bind(s.booking_opens_at)
         .bind(s.booking_closes_at)
@@ -191,11 +194,10 @@ fn refused(code: ErrorCode) -> BookingError {
 }
 
 /// Takes the row lock of a session about to change (held until the transaction ends) and
-/// returns the people booked on it; refused when there is no such session or it is
-/// cancelled.
-async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<i64, BookingError> {
+/// returns its places; refused when there is no such session or it is cancelled.
+async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<Places, BookingError> {
     let locked = format!("{SESSION_FOR_CHANGE}{}", tx.dialect().for_update());
-    let (_, booked, Name(status)): (i64, i64, Name<SessionStatus>) = tx
+    let (Name(status),): (Name<SessionStatus>,) = tx
         .query(&locked)
         .bind(id)
         .fetch_optional()
@@ -204,7 +206,7 @@ async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<i64, BookingError> {
     if status == SessionStatus::Cancelled {
         return Err(refused(ErrorCode::SessionCancelled));
     }
-    Ok(booked)
+    Ok(session_places(tx, id).await?)
 }
 
 /// `(id, name_zh, name_en, kind, parent_id)`.
@@ -242,6 +244,8 @@ from_row! {
         status: SessionStatus,
         booked: u32,
         waiting: u32,
+        reserved_places: u32,
+        walk_ins: u32,
     }
 }
 
@@ -277,6 +281,7 @@ fn scheduled_activities(
             status: s.status,
             booked: s.booked,
             waiting: s.waiting,
+            walk_ins: s.walk_ins,
             draft: SessionDraft {
                 format: s.format,
                 title: s.title,
@@ -285,6 +290,7 @@ fn scheduled_activities(
                 starts_at: s.starts_at,
                 ends_at: s.ends_at,
                 capacity: s.capacity,
+                reserved_places: s.reserved_places,
                 per_booking_limit: s.per_booking_limit,
                 booking_opens_at: s.booking_opens_at,
                 booking_closes_at: s.booking_closes_at,
@@ -417,8 +423,9 @@ impl<S: Parts> Schedule for S {
     ) -> Result<SessionUpdated, BookingError> {
         let s = session.get();
         let mut tx = self.db().begin().await?;
-        let booked = lock_for_change(&mut tx, id).await?;
-        if i64::from(s.capacity) < booked {
+        let before = lock_for_change(&mut tx, id).await?;
+        // The people booked stay, and the reserved places still open must be free.
+        if before.resized(s.capacity, s.reserved_places).is_none() {
             return Err(refused(ErrorCode::CapacityBelowBooked));
         }
         bind_session(tx.query(UPDATE_SESSION), s)
@@ -431,8 +438,7 @@ impl<S: Parts> Schedule for S {
             .execute()
             .await?;
         promote_waiting(&mut tx, id).await?;
-        let (_, booked_after, _): (i64, i64, Name<SessionStatus>) =
-            tx.query(SESSION_FOR_CHANGE).bind(id).fetch_one().await?;
+        let after = session_places(&mut tx, id).await?;
         commit_audited(
             tx,
             staff_id,
@@ -442,7 +448,7 @@ impl<S: Parts> Schedule for S {
         )
         .await?;
         Ok(SessionUpdated {
-            promoted_people: count_difference(booked_after, booked)?,
+            promoted_people: after.booked.saturating_sub(before.booked),
         })
     }
 

@@ -110,13 +110,13 @@ const OPEN_SESSION: &str =
 const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
 const SESSION_ORGANISATION: &str = "SELECT a.organisation_id FROM sessions s \
     JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
-const ROSTER: &str = "SELECT code, COALESCE(name, ''), COALESCE(phone, ''), adults, children, \
-    checked_in, status FROM bookings WHERE session_id = ? \
+const ROSTER: &str = "SELECT code, COALESCE(name, ''), COALESCE(phone, ''), adults, \
+    children, checked_in, status, walk_in FROM bookings WHERE session_id = ? \
     ORDER BY CASE status WHEN 'checked_in' THEN 0 WHEN 'confirmed' THEN 1 WHEN 'no_show' THEN 2 \
     WHEN 'waitlisted' THEN 3 ELSE 4 END, id";
 /// The booking to check in; locked with the dialect's row lock until the check-in commits.
 const BOOKING_FOR_CHECK_IN: &str = "SELECT id, session_id, code, COALESCE(name, ''), \
-    COALESCE(phone, ''), adults, children, checked_in, status FROM bookings WHERE code = ?";
+    COALESCE(phone, ''), adults, children, checked_in, status, walk_in FROM bookings WHERE code = ?";
 const RECORD_CHECK_IN: &str =
     "UPDATE bookings SET checked_in = checked_in + ?, status = 'checked_in' WHERE id = ?";
 /// The session whose no-shows are marked; locked like a booking's check-in.
@@ -162,8 +162,8 @@ impl StaffRow {
     }
 }
 
-/// `(code, name, phone, adults, children, checked_in, status)`.
-type RosterRow = (String, String, String, i64, i64, i64, Name<BookingStatus>);
+/// `(code, name, phone, adults, children, checked_in, status, walk_in)`.
+type RosterRow = (String, String, String, i64, i64, i64, Name<BookingStatus>, bool);
 
 fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
     party_size(row.3, row.4)?;
@@ -175,10 +175,11 @@ fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
         children: count(row.4)?,
         checked_in: count(row.5)?,
         status: row.6 .0,
+        walk_in: row.7,
     })
 }
 
-/// `(id, session_id, code, name, phone, adults, children, checked_in, status)`.
+/// `(id, session_id, code, name, phone, adults, children, checked_in, status, walk_in)`.
 type CheckInRow = (
     i64,
     i64,
@@ -189,6 +190,7 @@ type CheckInRow = (
     i64,
     i64,
     Name<BookingStatus>,
+    bool,
 );
 
 #[async_trait]
@@ -301,7 +303,7 @@ impl<S: Parts> Staff for S {
         let mut tx = self.db().begin().await?;
         let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
         let row: Option<CheckInRow> = tx.query(&sql).bind(code).fetch_optional().await?;
-        let (id, booking_session, code, name, phone, adults, children, already, Name(status)) =
+        let (id, booking_session, code, name, phone, adults, children, already, Name(status), walk_in) =
             row.ok_or(BookingError::Refused(ErrorCode::NotFound))?;
         let party = party_size(adults, children)?;
         let already = count(already)?;
@@ -334,6 +336,7 @@ impl<S: Parts> Staff for S {
             children,
             i64::from(already.saturating_add(n)),
             Name(BookingStatus::CheckedIn),
+            walk_in,
         ))?;
         Ok(CheckedIn { entry, people: n })
     }

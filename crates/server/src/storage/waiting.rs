@@ -2,8 +2,9 @@
 //! change that frees places (a session's capacity raised, a booking cancelled).
 
 use super::db::Tx;
-use super::rows::{count_difference, party_size};
+use super::rows::{count, party_size};
 use labday_domain::booking;
+use labday_domain::session::Places;
 
 /// Promoted bookings confirmed per statement: well below both databases' limit on bound
 /// values.
@@ -12,11 +13,7 @@ const IDS_PER_STATEMENT: usize = 500;
 /// Confirms waiting bookings that now fit, in the order they joined. On PostgreSQL the
 /// caller holds the session's row lock (SQLite's one writer serialises every change).
 pub(super) async fn promote_waiting(tx: &mut Tx, session_id: i64) -> Result<(), sqlx::Error> {
-    let (capacity, booked): (i64, i64) = tx
-        .query("SELECT capacity, booked FROM sessions WHERE id = ?")
-        .bind(session_id)
-        .fetch_one()
-        .await?;
+    let places = session_places(tx, session_id).await?;
     let waiting: Vec<(i64, i64, i64)> = tx
         .query(
             "SELECT id, adults, children FROM bookings \
@@ -29,7 +26,8 @@ pub(super) async fn promote_waiting(tx: &mut Tx, session_id: i64) -> Result<(), 
         .iter()
         .map(|&(id, adults, children)| Ok((id, party_size(adults, children)?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    let free = count_difference(capacity, booked)?;
+    // Waiting bookings were made online: they never take the reserved places.
+    let free = places.online_free();
     let promoted = booking::promotions(free, &queue);
     let moved: i64 = queue
         .iter()
@@ -54,4 +52,27 @@ pub(super) async fn promote_waiting(tx: &mut Tx, session_id: i64) -> Result<(), 
         .execute()
         .await?;
     Ok(())
+}
+
+/// A session's places as stored; a counter out of range or places that break the rule
+/// ([`Places::holds`]) are an error, never steered around.
+pub(super) async fn session_places(tx: &mut Tx, session_id: i64) -> Result<Places, sqlx::Error> {
+    let (capacity, reserved, booked, walk_ins): (i64, i64, i64, i64) = tx
+        .query("SELECT capacity, reserved_places, booked, walk_ins FROM sessions WHERE id = ?")
+        .bind(session_id)
+        .fetch_one()
+        .await?;
+    let places = Places {
+        capacity: count(capacity)?,
+        reserved: count(reserved)?,
+        booked: count(booked)?,
+        walk_ins: count(walk_ins)?,
+    };
+    if places.holds() {
+        Ok(places)
+    } else {
+        Err(sqlx::Error::Decode(
+            format!("session {session_id}: impossible places {places:?}").into(),
+        ))
+    }
 }

@@ -2,7 +2,7 @@
 
 pub(super) const SAMPLE_SELECT: &str = "SELECT m.id, m.session_id, m.code, m.variety, \
     m.variety_other, m.bought_at, m.bought_on, m.name, m.phone, m.registered_at, m.received_at, \
-    s.title_zh, s.title_en, s.place_zh, s.place_en, s.starts_at, \
+    m.walk_in, s.title_zh, s.title_en, s.place_zh, s.place_en, s.starts_at, \
     a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, \
     o.name_zh AS org_name_zh, o.name_en AS org_name_en \
     FROM samples m JOIN sessions s ON s.id = m.session_id \
@@ -26,7 +26,8 @@ pub(super) const SAMPLES_OF_PHONE: &str =
     "SELECT COUNT(*) FROM samples WHERE session_id = ? AND phone_hash = ?";
 pub(super) const INSERT_SAMPLE: &str = "INSERT INTO samples (session_id, code, variety, \
     variety_other, bought_at, bought_on, name, phone, phone_hash, registered_at, consent_at, \
-    idempotency_key, request_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    idempotency_key, request_digest, received_at, walk_in) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 pub(super) const SAMPLE_ORGANISATION: &str = "SELECT a.organisation_id FROM samples m \
     JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id \

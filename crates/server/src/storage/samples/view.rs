@@ -40,6 +40,7 @@ from_row! {
         pub(super) phone: Option<String>,
         pub(super) registered_at: NaiveDateTime,
         pub(super) received_at: Option<NaiveDateTime>,
+        pub(super) walk_in: bool,
         pub(super) title: Localised,
         pub(super) place: Localised,
         pub(super) starts_at: NaiveDateTime,
@@ -176,6 +177,7 @@ pub(super) fn sample_view(row: &SampleRow, tests: &[TestRow], viewer: Viewer) ->
             name: row.name.clone().unwrap_or_default(),
             phone: phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
         }),
+        walk_in: row.walk_in,
     };
     view.settle();
     view

@@ -1,0 +1,35 @@
+-- Walk-ins and reserved places (issue 16, item 4). A session may keep some of its places
+-- for people without a smartphone; staff book them at the door. Walk-ins are bookings
+-- (checked in at once, name and phone optional) marked `walk_in`, and they count in
+-- `booked` like every booking holding places; `walk_ins` counts their people, kept in step
+-- in the same transaction. Vegetable samples registered by staff for a walk-in are marked
+-- too.
+--
+-- The rule the database refuses to break (`Places::holds` in labday-domain): nobody past
+-- capacity (already `booked <= capacity`), and the online bookings (`booked - walk_ins`)
+-- never reach into the reserved places: `booked - walk_ins + max(reserved, walk_ins)`
+-- stays within the capacity. SQLite cannot add a CHECK to a table, so BEFORE triggers
+-- refuse the same rows (as in 0006_counts.sql).
+
+ALTER TABLE sessions ADD COLUMN reserved_places INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN walk_ins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bookings ADD COLUMN walk_in INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE samples ADD COLUMN walk_in INTEGER NOT NULL DEFAULT 0;
+
+CREATE TRIGGER sessions_places_insert BEFORE INSERT ON sessions
+WHEN typeof(NEW.reserved_places) <> 'integer' OR typeof(NEW.walk_ins) <> 'integer'
+  OR NEW.reserved_places NOT BETWEEN 0 AND NEW.capacity
+  OR NEW.walk_ins NOT BETWEEN 0 AND NEW.booked
+  OR NEW.booked - NEW.walk_ins + MAX(NEW.reserved_places, NEW.walk_ins) > NEW.capacity
+BEGIN
+    SELECT RAISE(ABORT, 'CHECK constraint failed: sessions places');
+END;
+
+CREATE TRIGGER sessions_places_update BEFORE UPDATE ON sessions
+WHEN typeof(NEW.reserved_places) <> 'integer' OR typeof(NEW.walk_ins) <> 'integer'
+  OR NEW.reserved_places NOT BETWEEN 0 AND NEW.capacity
+  OR NEW.walk_ins NOT BETWEEN 0 AND NEW.booked
+  OR NEW.booked - NEW.walk_ins + MAX(NEW.reserved_places, NEW.walk_ins) > NEW.capacity
+BEGIN
+    SELECT RAISE(ABORT, 'CHECK constraint failed: sessions places');
+END;

@@ -1,0 +1,88 @@
+//! The offline channel: staff book a walk-in (someone without a smartphone) at a session's
+//! door, checked in at once, and register a walk-in's vegetables at the quick-test bench.
+//! Only staff reaching the session's organisation may (401, then 404, then 403); each is
+//! audited. Both change what the public pages show (places left, the sample board), so the
+//! router clears the catalogue cache after a success (`routes.rs`).
+
+use crate::auth;
+use crate::error::AppError;
+use crate::extract::{AppJson, Authorised, SessionId};
+use crate::routes::bookings::fresh_code;
+use crate::routes::FieldErrors;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Utc;
+use labday_domain::sample::SampleView;
+use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
+use labday_domain::ApiError;
+
+/// Books a walk-in into the session's reserved places first, then its free ones; checked
+/// in at once. Name and phone are optional.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/sessions/{id}/walk-ins",
+    params(("id" = i64, Path)),
+    request_body = WalkIn,
+    responses(
+        (status = 201, body = WalkInResult, description = "Booked and checked in; the roster line and the places left"),
+        (status = 409, body = ApiError, description = "`session_full` (no place left, reserved or free), `session_cancelled`, `window_closed` (the session is over), or `duplicate_booking` (the phone already holds a booking here: check it in instead)"),
+        FieldErrors
+    )
+)]
+pub async fn book_walk_in(
+    State(state): State<AppState>,
+    session: Authorised<SessionId>,
+    AppJson(walk_in): AppJson<WalkIn>,
+) -> Result<(StatusCode, Json<WalkInResult>), AppError> {
+    let SessionId(id) = session.item;
+    let valid = walk_in.validate()?;
+    let staff = session.signed_in.staff.id;
+    let done = state
+        .storage
+        .book_walk_in(staff, id, &valid, &fresh_code(), auth::now_local())
+        .await?;
+    Ok((StatusCode::CREATED, Json(done)))
+}
+
+/// Registers a walk-in's vegetables at the quick-test bench, received at once: no phone
+/// needed. The answer holds each sample's code, to write on its bag.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/sessions/{id}/walk-in-samples",
+    params(("id" = i64, Path)),
+    request_body = WalkInSamples,
+    responses(
+        (status = 201, body = [SampleView], description = "The samples, received, as staff see them"),
+        (status = 409, body = ApiError, description = "Not a quick-test session, cancelled, not open, or a phone given reached its sample limit"),
+        (status = 422, body = ApiError, description = "Invalid fields, named `samples.<row>.<field>` for a vegetable's row")
+    )
+)]
+pub async fn register_walk_in_samples(
+    State(state): State<AppState>,
+    session: Authorised<SessionId>,
+    AppJson(request): AppJson<WalkInSamples>,
+) -> Result<(StatusCode, Json<Vec<SampleView>>), AppError> {
+    let SessionId(id) = session.item;
+    let now = Utc::now();
+    let valid = request.validate(venue_local(now, SHANGHAI_OFFSET_MINUTES).date())?;
+    let codes: Vec<_> = valid.items.iter().map(|_| fresh_code()).collect();
+    let staff = session.signed_in.staff.id;
+    let samples = state
+        .storage
+        .register_walk_in_samples(staff, id, &valid, &codes, now)
+        .await?;
+    Ok((StatusCode::CREATED, Json(samples)))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/sessions/{id}/walk-ins", post(book_walk_in))
+        .route(
+            "/staff/sessions/{id}/walk-in-samples",
+            post(register_walk_in_samples),
+        )
+}

@@ -1,0 +1,129 @@
+//! Walk-ins booked by staff at the door: a booking marked `walk_in`, checked in at once,
+//! into the session's reserved places first and then its free ones (the rule is
+//! `walk_in::admit_walk_in`). Written once for both databases: the session's row lock
+//! (`Dialect::for_update`) is the one online bookings take on PostgreSQL, so a walk-in and a
+//! batch of online bookings are decided one after the other and never both take the last
+//! place; SQLite's one writer serialises them anyway.
+
+use super::audit::commit_audited;
+use super::waiting::session_places;
+use super::{BookingError, Parts};
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use labday_domain::booking::BookingCode;
+use labday_domain::staff::{AuditAction, RosterEntry};
+use labday_domain::walk_in::{admit_walk_in, ValidWalkIn, WalkInResult};
+use labday_domain::{BookingStatus, ErrorCode, SessionStatus};
+
+#[async_trait]
+pub trait WalkIns: Send + Sync {
+    /// Books a walk-in on a session, checked in at once, and audits it. Refused with
+    /// `not_found`, `session_cancelled`, `window_closed` (the session is over),
+    /// `session_full` (no free place, reserved or not) or `duplicate_booking` (the phone
+    /// already holds a booking for this session: check that one in instead).
+    async fn book_walk_in(
+        &self,
+        staff_id: i64,
+        session_id: i64,
+        walk_in: &ValidWalkIn,
+        code: &BookingCode,
+        now: NaiveDateTime,
+    ) -> Result<WalkInResult, BookingError>;
+}
+
+/// `(status, starts_at, ends_at)` of the session a walk-in joins; its row lock is appended.
+const SESSION_FOR_WALK_IN: &str = "SELECT status, starts_at, ends_at FROM sessions WHERE id = ?";
+const INSERT_WALK_IN: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
+    adults, children, status, session_day, booked_at, consent_at, checked_in, walk_in) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, 'checked_in', ?, ?, ?, ?, ?)";
+const COUNT_WALK_IN: &str =
+    "UPDATE sessions SET booked = booked + ?, walk_ins = walk_ins + ? WHERE id = ?";
+
+fn refused(code: ErrorCode) -> BookingError {
+    BookingError::Refused(code)
+}
+
+#[async_trait]
+impl<S: Parts> WalkIns for S {
+    async fn book_walk_in(
+        &self,
+        staff_id: i64,
+        session_id: i64,
+        walk_in: &ValidWalkIn,
+        code: &BookingCode,
+        now: NaiveDateTime,
+    ) -> Result<WalkInResult, BookingError> {
+        let mut tx = self.db().begin().await?;
+        let sql = format!("{SESSION_FOR_WALK_IN}{}", tx.dialect().for_update());
+        let (status, starts_at, ends_at): (
+            super::columns::Name<SessionStatus>,
+            NaiveDateTime,
+            NaiveDateTime,
+        ) = tx
+            .query(&sql)
+            .bind(session_id)
+            .fetch_optional()
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        if status.0 == SessionStatus::Cancelled {
+            return Err(refused(ErrorCode::SessionCancelled));
+        }
+        if now >= ends_at {
+            return Err(refused(ErrorCode::WindowClosed));
+        }
+        let places = session_places(&mut tx, session_id).await?;
+        let party = walk_in.party;
+        admit_walk_in(&places, party).map_err(refused)?;
+        let name = walk_in.holder.name.as_ref().map(|n| n.as_str());
+        let phone = walk_in.holder.phone.as_ref().map(|p| p.as_str());
+        let people = i64::from(party.people());
+        let inserted = tx
+            .query(INSERT_WALK_IN)
+            .bind(session_id)
+            .bind(code.as_str())
+            .bind(name)
+            .bind(phone)
+            .bind(phone.map(|p| self.keys().phone(p)))
+            .bind(i64::from(party.adults()))
+            .bind(i64::from(party.children()))
+            .bind(starts_at.date())
+            .bind(now)
+            .bind(now)
+            .bind(people)
+            .bind(true)
+            .execute()
+            .await;
+        match inserted {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(refused(ErrorCode::DuplicateBooking))
+            }
+            other => other?,
+        };
+        tx.query(COUNT_WALK_IN)
+            .bind(people)
+            .bind(people)
+            .bind(session_id)
+            .execute()
+            .await?;
+        let after = session_places(&mut tx, session_id).await?;
+        let subject = format!(
+            "session {session_id}: walk-in {}, {people} people",
+            code.as_str()
+        );
+        commit_audited(tx, staff_id, AuditAction::BookWalkIn, &subject, now).await?;
+        Ok(WalkInResult {
+            entry: RosterEntry {
+                code: code.as_str().to_owned(),
+                name: name.unwrap_or_default().to_owned(),
+                phone: phone.unwrap_or_default().to_owned(),
+                adults: party.adults(),
+                children: party.children(),
+                checked_in: party.people(),
+                status: BookingStatus::CheckedIn,
+                walk_in: true,
+            },
+            walk_in_places_left: after.walk_in_free(),
+            online_places_left: after.online_free(),
+        })
+    }
+}
