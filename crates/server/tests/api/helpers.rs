@@ -334,6 +334,7 @@ pub async fn add_fixture_session(
                 starts_at,
                 ends_at: starts_at + Duration::hours(1),
                 capacity: spec.capacity,
+                reserved_places: spec.reserved_places,
                 per_booking_limit: spec.per_booking_limit,
                 booking_opens_at: now() + spec.opens_in,
                 booking_closes_at: starts_at - spec.closes_before_start,
@@ -348,6 +349,8 @@ pub async fn add_fixture_session(
 pub struct SessionSpec {
     pub format: SessionFormat,
     pub capacity: u32,
+    /// Places kept for walk-ins.
+    pub reserved_places: u32,
     pub per_booking_limit: u32,
     /// Start, relative to now.
     pub starts_in: Duration,
@@ -382,6 +385,7 @@ impl Default for SessionSpec {
         SessionSpec {
             format: SessionFormat::Visit,
             capacity: 10,
+            reserved_places: 0,
             per_booking_limit: 5,
             starts_in: Duration::days(2),
             opens_in: Duration::days(-1),

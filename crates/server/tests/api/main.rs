@@ -21,3 +21,4 @@ mod samples;
 mod scale_out;
 mod staff;
 mod throttles;
+mod walk_ins;

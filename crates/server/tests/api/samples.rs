@@ -9,14 +9,14 @@ use chrono::Duration;
 use labday_domain::SessionFormat;
 use serde_json::{json, Value};
 
-fn quick_test() -> SessionSpec {
+pub(crate) fn quick_test() -> SessionSpec {
     SessionSpec {
         format: SessionFormat::QuickTest,
         ..Default::default()
     }
 }
 
-fn registration(session: i64, phone: &str, varieties: &[&str]) -> Value {
+pub(crate) fn registration(session: i64, phone: &str, varieties: &[&str]) -> Value {
     let samples: Vec<Value> = varieties
         .iter()
         .map(|v| {

@@ -1,0 +1,344 @@
+//! Walk-ins and reserved places over HTTP on both databases: online bookings never take a
+//! reserved place; staff book walk-ins at the door (reserved places first, then free ones,
+//! never past capacity, even against a rush of online bookings); walk-ins show in the
+//! roster, its CSV, the figures and the audit log; a walk-in's vegetables are registered at
+//! the bench without a phone; the limits of every field; and outsiders are refused.
+
+use crate::console::{series_body, session_body};
+use crate::helpers::{Db, TestApp};
+use crate::samples::{quick_test, registration};
+use crate::staff::{call, expect_call, get_as, parse, sign_in, site, PASSWORD};
+use serde_json::{json, Value};
+
+/// Books a walk-in of `adults` (no name, no phone) at `session`'s door.
+async fn walk_in(app: &TestApp, cookie: Option<&str>, session: i64, body: Value) -> (u16, Value) {
+    let path = format!("/api/v1/staff/sessions/{session}/walk-ins");
+    let (status, text) = call(app, "POST", &path, cookie, Some(body)).await;
+    (status, parse(&text))
+}
+
+fn party(adults: i64) -> Value {
+    json!({ "adults": adults })
+}
+
+/// A session of `capacity` places, `reserved` of them for walk-ins.
+async fn reserved_session(app: &TestApp, capacity: u32, reserved: u32) -> i64 {
+    app.session_with(|spec| {
+        spec.capacity = capacity;
+        spec.reserved_places = reserved;
+    })
+    .await
+}
+
+async fn session_view(app: &TestApp, session: i64) -> Value {
+    let (status, view) = app.get(&format!("/api/v1/sessions/{session}")).await;
+    assert_eq!(status, 200, "{view}");
+    view
+}
+
+/// `(places left online, reserved places, walk-ins, booked)` as the session view says.
+fn places(view: &Value) -> (u64, u64, u64, u64) {
+    let n = |k: &str| view[k].as_u64().unwrap_or_else(|| panic!("{k} in {view}"));
+    (
+        n("places_left"),
+        n("reserved_places"),
+        n("walk_ins"),
+        n("booked"),
+    )
+}
+
+async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let cookie = lab.as_deref();
+    // 8 places, 3 kept for walk-ins: 5 online.
+    let session = reserved_session(app, 8, 3).await;
+    assert_eq!(places(&session_view(app, session).await), (5, 3, 0, 0));
+    let (status, first) = app.book(session, "13800138000", 3, 0).await;
+    assert_eq!((status, first["status"].as_str()), (201, Some("confirmed")));
+    let (_, second) = app.book(session, "13800138001", 2, 0).await;
+    assert_eq!(second["status"], "confirmed");
+    // Online is full at 5 of 8: the next booking waits rather than take a reserved place.
+    let (_, third) = app.book(session, "13800138002", 1, 0).await;
+    assert_eq!(third["status"], "waitlisted", "{third}");
+    assert_eq!(places(&session_view(app, session).await), (0, 3, 0, 5));
+
+    // A walk-in of two takes two reserved places and is checked in at once.
+    let body = json!({"name": "王阿姨", "phone": "139 0013 9000", "adults": 1, "children": 1});
+    let (status, done) = walk_in(app, cookie, session, body).await;
+    assert_eq!(status, 201, "{done}");
+    let entry = &done["entry"];
+    assert_eq!(
+        (&entry["status"], &entry["walk_in"], &entry["checked_in"]),
+        (&json!("checked_in"), &json!(true), &json!(2))
+    );
+    assert_eq!(entry["phone"], "13900139000");
+    assert_eq!(
+        (&done["walk_in_places_left"], &done["online_places_left"]),
+        (&json!(1), &json!(0))
+    );
+    // Two more than the one place left: refused, nobody past capacity.
+    let (status, full) = walk_in(app, cookie, session, party(2)).await;
+    assert_eq!((status, &full["code"]), (409, &json!("session_full")));
+    let (status, _) = walk_in(app, cookie, session, party(1)).await;
+    assert_eq!(status, 201);
+    assert_eq!(places(&session_view(app, session).await), (0, 3, 3, 8));
+    assert_eq!(app.confirmed_people_in_db(session).await, 8);
+
+    // Walk-ins are in the roster, marked, and in its CSV.
+    let path = format!("/api/v1/staff/sessions/{session}/roster");
+    let roster = get_as(app, &path, cookie).await;
+    let walk_ins: Vec<&Value> = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["walk_in"] == true)
+        .collect();
+    assert_eq!(walk_ins.len(), 2, "{roster}");
+    assert!(walk_ins.iter().all(|e| e["status"] == "checked_in"));
+    let csv = expect_call(app, "GET", &format!("{path}.csv"), cookie, None, 200).await;
+    assert!(csv.lines().next().unwrap().ends_with("现场预约 walk-in"), "{csv}");
+    assert_eq!(csv.matches(",是 yes").count(), 2, "{csv}");
+    assert!(csv.contains("王阿姨"));
+
+    // The figures count them (as booked and checked in too), and the audit log notes them.
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    let summary = get_as(app, "/api/v1/staff/summary", chief.as_deref()).await;
+    let overall = &summary["overall"];
+    assert_eq!(overall["walk_in_people"], 3, "{overall}");
+    assert_eq!(overall["checked_in_people"], 3);
+    assert_eq!(overall["booked_people"], 8);
+    let audit = get_as(app, "/api/v1/staff/audit", chief.as_deref()).await;
+    let noted = audit.as_array().unwrap().iter().filter(|e| {
+        e["action"] == "book_walk_in"
+            && e["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with(&format!("session {session}: walk-in ")))
+    });
+    assert_eq!(noted.count(), 2, "{audit}");
+    assert!(!audit.to_string().contains("13900139000"), "no phone in the audit log");
+
+    // Walk-ins beyond the reservation take free places, which online bookings then lack.
+    let other = reserved_session(app, 6, 2).await;
+    let (status, done) = walk_in(app, cookie, other, party(3)).await;
+    assert_eq!(status, 201, "{done}");
+    assert_eq!(places(&session_view(app, other).await), (3, 2, 3, 3));
+}
+
+/// Many online bookings and walk-ins at once at a nearly full session: the walk-ins keep
+/// their reserved places, nobody goes past capacity, and the counters match the answers.
+async fn a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings(
+    db: Db,
+) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let cookie = lab.as_deref();
+    // 20 places, 4 reserved; 14 booked online: 2 left online, 6 at the door.
+    let session = reserved_session(app, 20, 4).await;
+    for (i, adults) in [5, 5, 4].into_iter().enumerate() {
+        let (_, b) = app.book(session, &format!("1370013700{i}"), adults, 0).await;
+        assert_eq!(b["status"], "confirmed", "{b}");
+    }
+    let online = (0..30).map(|i| async move {
+        let (status, body) = app.book(session, &format!("136001{i:05}"), 1, 0).await;
+        assert_eq!(status, 201, "{body}");
+        body["status"] == "confirmed"
+    });
+    let door = (0..12).map(|_| async move {
+        let (status, body) = walk_in(app, cookie, session, party(1)).await;
+        match status {
+            201 => true,
+            409 => {
+                assert_eq!(body["code"], "session_full", "{body}");
+                false
+            }
+            _ => panic!("walk-in answered {status}: {body}"),
+        }
+    });
+    let (online, door) = tokio::join!(
+        futures::future::join_all(online),
+        futures::future::join_all(door)
+    );
+    let confirmed_online = online.iter().filter(|c| **c).count() as i64;
+    let walked_in = door.iter().filter(|c| **c).count() as i64;
+    // Online bookings took at most the two online places, never a reserved one; walk-ins
+    // had their four reserved places whatever the online rush did.
+    assert!(confirmed_online <= 2, "{confirmed_online} confirmed online");
+    assert!(walked_in >= 4, "{walked_in} walk-ins");
+    // Demand was larger than supply: the session is exactly full, and every place taken is
+    // one an answer said was taken.
+    assert_eq!(14 + confirmed_online + walked_in, 20);
+    assert_eq!(app.confirmed_people_in_db(session).await, 20);
+    let view = session_view(app, session).await;
+    assert_eq!(places(&view), (0, 4, walked_in as u64, 20));
+    assert_eq!(view["waiting"], 30 - confirmed_online, "{view}");
+}
+
+async fn every_field_is_checked_at_its_limits(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let cookie = lab.as_deref();
+    let session = reserved_session(app, 10, 2).await;
+
+    // The walk-in's party: an adult needed, at most 20 people, no negative counts.
+    for (body, field, code) in [
+        (party(0), "adults", "adult_required"),
+        (party(21), "adults", "party_too_large"),
+        (json!({"adults": 15, "children": 6}), "party", "party_too_large"),
+        (party(4_294_967_295), "adults", "party_too_large"),
+        (json!({"adults": 1, "phone": "12345"}), "phone", "phone_invalid"),
+        (json!({"adults": 1, "name": "x".repeat(41)}), "name", "name_too_long"),
+    ] {
+        let (status, answer) = walk_in(app, cookie, session, body.clone()).await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert_eq!(answer["fields"][field], code, "{body}: {answer}");
+    }
+    for body in [party(-1), party(4_294_967_296), json!({"name": "无人"})] {
+        let (status, answer) = walk_in(app, cookie, session, body.clone()).await;
+        assert_eq!((status, &answer["code"]), (400, &json!("bad_request")), "{body}");
+    }
+    assert_eq!(app.confirmed_people_in_db(session).await, 0, "nothing booked");
+
+    // Reserved places: 0 to the capacity, on a session, an edit and a series.
+    let path = format!("/api/v1/staff/activities/{}/sessions", app.activity_id);
+    let with_reserved = |reserved: Value| {
+        let mut body = session_body(10);
+        body["reserved_places"] = reserved;
+        body
+    };
+    let (status, text) = call(app, "POST", &path, cookie, Some(with_reserved(json!(11)))).await;
+    assert_eq!(status, 422, "{text}");
+    assert_eq!(parse(&text)["fields"]["reserved_places"], "reserved_above_capacity");
+    let (status, _) = call(app, "POST", &path, cookie, Some(with_reserved(json!(-1)))).await;
+    assert_eq!(status, 400);
+    let text = expect_call(app, "POST", &path, cookie, Some(with_reserved(json!(10))), 201).await;
+    let all_reserved = parse(&text)["id"].as_i64().expect("an id");
+    assert_eq!(places(&session_view(app, all_reserved).await), (0, 10, 0, 0));
+    let series = format!("/api/v1/staff/activities/{}/sessions/generate", app.activity_id);
+    let mut body = series_body();
+    body["reserved_places"] = json!(21);
+    let (status, text) = call(app, "POST", &series, cookie, Some(body)).await;
+    assert_eq!(status, 422, "{text}");
+    assert_eq!(parse(&text)["fields"]["reserved_places"], "reserved_above_capacity");
+
+    // An edit cannot reserve places already booked online (8 of 10 booked: 2 free).
+    let edited = reserved_session(app, 10, 0).await;
+    for (i, adults) in [4, 4].into_iter().enumerate() {
+        app.book(edited, &format!("1350013500{i}"), adults, 0).await;
+    }
+    let put = format!("/api/v1/staff/sessions/{edited}");
+    let edit = |reserved: u32| {
+        let mut body = session_body(10);
+        body["reserved_places"] = json!(reserved);
+        call(app, "PUT", &put, cookie, Some(body))
+    };
+    let (status, text) = edit(3).await;
+    assert_eq!((status, parse(&text)["code"].clone()), (409, json!("capacity_below_booked")));
+    let (status, text) = edit(2).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(places(&session_view(app, edited).await), (0, 2, 0, 8));
+
+    // A cancelled session takes no walk-in.
+    let cancel = format!("/api/v1/staff/sessions/{session}/cancel");
+    expect_call(app, "POST", &cancel, cookie, None, 200).await;
+    let (status, answer) = walk_in(app, cookie, session, party(1)).await;
+    assert_eq!((status, &answer["code"]), (409, &json!("session_cancelled")));
+}
+
+async fn a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let cookie = lab.as_deref();
+    let bench = app.session(quick_test()).await;
+    let path = format!("/api/v1/staff/sessions/{bench}/walk-in-samples");
+    let mut body = registration(bench, "", &["spinach", "other:藠头"]);
+    body["name"] = json!("");
+    let (status, text) = call(app, "POST", &path, cookie, Some(body.clone())).await;
+    assert_eq!(status, 201, "{text}");
+    let samples = parse(&text);
+    let samples = samples.as_array().expect("a list");
+    assert_eq!(samples.len(), 2);
+    for sample in samples {
+        // A code to write on the bag; received already; marked as a walk-in's.
+        assert_eq!(sample["code"].as_str().map(str::len), Some(8), "{sample}");
+        assert_eq!(sample["status"], "received", "{sample}");
+        assert_eq!(sample["walk_in"], true);
+        assert_eq!(sample["phone_masked"], "");
+    }
+    // Staff enter a result straight away.
+    let code = samples[0]["code"].as_str().unwrap();
+    let test = json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5});
+    let tested = format!("/api/v1/staff/samples/{code}/tests");
+    let text = expect_call(app, "POST", &tested, cookie, Some(test), 200).await;
+    assert_eq!(parse(&text)["judgement"], "negative", "{text}");
+    // The bench lists them, and the audit log notes the registration.
+    let listed = get_as(app, &format!("/api/v1/staff/sessions/{bench}/samples"), cookie).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    let audit = get_as(app, "/api/v1/staff/audit", chief.as_deref()).await;
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "register_walk_in_samples"
+                && e["subject"].as_str().is_some_and(|s| s.contains(code))),
+        "{audit}"
+    );
+
+    // A phone given is checked, and counts towards its limit of 5 on the session.
+    let with_phone = registration(bench, "12345", &["spinach"]);
+    let (status, text) = call(app, "POST", &path, cookie, Some(with_phone)).await;
+    assert_eq!(status, 422, "{text}");
+    assert_eq!(parse(&text)["fields"]["phone"], "phone_invalid");
+    let five = ["spinach", "celery", "tomato", "cabbage", "carrot"];
+    let full = registration(bench, "13800138000", &five);
+    expect_call(app, "POST", &path, cookie, Some(full), 201).await;
+    let one_more = registration(bench, "13800138000", &["spinach"]);
+    let (status, text) = call(app, "POST", &path, cookie, Some(one_more)).await;
+    assert_eq!((status, parse(&text)["code"].clone()), (409, json!("sample_limit")));
+    // No vegetable, six of them, or a session that is no quick test: refused.
+    let none = registration(bench, "", &[]);
+    let (status, text) = call(app, "POST", &path, cookie, Some(none)).await;
+    assert_eq!(parse(&text)["fields"]["samples"], "samples_required", "{status}");
+    let six = registration(bench, "", &["spinach"; 6]);
+    let (status, text) = call(app, "POST", &path, cookie, Some(six)).await;
+    assert_eq!(parse(&text)["fields"]["samples"], "too_many_samples", "{status}");
+    let visit = format!("/api/v1/staff/sessions/{}/walk-in-samples", s.session);
+    let (status, text) = call(app, "POST", &visit, cookie, Some(body)).await;
+    assert_eq!((status, parse(&text)["code"].clone()), (409, json!("not_quick_test")));
+}
+
+async fn staff_outside_the_organisation_are_refused(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let other = s.other_session;
+    for path in [
+        format!("/api/v1/staff/sessions/{other}/walk-ins"),
+        format!("/api/v1/staff/sessions/{other}/walk-in-samples"),
+    ] {
+        let body = json!({"adults": 1, "samples": []});
+        let (status, text) = call(app, "POST", &path, lab.as_deref(), Some(body.clone())).await;
+        assert_eq!(status, 403, "{path}: {text}");
+        let (status, _) = call(app, "POST", &path, None, Some(body)).await;
+        assert_eq!(status, 401, "{path}");
+    }
+    assert_eq!(app.confirmed_people_in_db(other).await, 0);
+    // The organiser reaching every organisation may.
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    let (status, done) = walk_in(app, chief.as_deref(), other, party(1)).await;
+    assert_eq!(status, 201, "{done}");
+}
+
+crate::on_both_databases!(
+    reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first,
+    a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings,
+    every_field_is_checked_at_its_limits,
+    a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone,
+    staff_outside_the_organisation_are_refused,
+);
