@@ -227,7 +227,8 @@ messages! {
     ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
     ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
     ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
-    ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数。", "Capacity cannot go below the people already booked.";
+    ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数与仍空着的预留名额。", "Capacity cannot go below the people already booked and the reserved places still free.";
+    ERR_SESSION_FULL = "名额已满：预留和剩余名额都已用完。", "This session is full: no reserved or free place is left.";
     ERR_NOT_QUICK_TEST = "只有农残快检场次可以登记样品。", "Samples can be registered only on a quick-test session.";
     ERR_SAMPLE_LIMIT = "该手机号在本场次登记的样品已达上限（5 份）。", "This phone number has registered the most samples allowed for this session (5).";
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
@@ -337,6 +338,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::SessionNotOver => ERR_SESSION_NOT_OVER,
         ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
         ErrorCode::CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
+        ErrorCode::SessionFull => ERR_SESSION_FULL,
         ErrorCode::NotQuickTest => ERR_NOT_QUICK_TEST,
         ErrorCode::SampleLimit => ERR_SAMPLE_LIMIT,
         ErrorCode::NotReceived => ERR_NOT_RECEIVED,
@@ -420,7 +422,8 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | NoSessions
         | TooManySessions
         | LengthInvalid
-        | GapInvalid => FIELD_INVALID,
+        | GapInvalid
+        | ReservedAboveCapacity => FIELD_INVALID,
     }
 }
 
@@ -472,6 +475,7 @@ mod tests {
             SessionNotOver,
             UsernameTaken,
             CapacityBelowBooked,
+            SessionFull,
             NotQuickTest,
             SampleLimit,
             NotReceived,
@@ -491,7 +495,8 @@ mod tests {
             .iter()
             .chain(SAMPLE_MESSAGES)
             .chain(crate::staff::i18n::MESSAGES)
-            .chain(crate::staff::i18n::MOVED_MESSAGES);
+            .chain(crate::staff::i18n::MOVED_MESSAGES)
+            .chain(crate::staff::i18n::WALK_IN_MESSAGES);
         for (name, msg) in all {
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{name}");
             assert_eq!(placeholders(msg.zh), placeholders(msg.en), "{name}");

@@ -20,6 +20,7 @@ pub mod session_form;
 pub mod sessions;
 pub mod sign_in;
 pub mod summary;
+pub mod walk_in;
 
 use crate::i18n::{self as ci, t, Lang, Msg};
 use crate::staff::i18n as si;

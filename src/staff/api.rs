@@ -5,11 +5,13 @@
 use crate::http::{get, href, post, post_action, post_file, put};
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::photo::PhotoItem;
+use labday_domain::sample::SampleView;
 use labday_domain::schedule::{
     ActivityDraft, CancelledSession, CreatedActivity, OrganisationChoice, ScheduledActivity,
     SessionChanged, SessionDraft,
 };
 use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
+use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
 use labday_domain::{ApiError, SessionView};
 
 /// Every activity in this account's scope with all its sessions and their counts.
@@ -47,6 +49,25 @@ pub async fn update_session(id: i64, draft: &SessionDraft) -> Result<SessionChan
 
 pub async fn cancel_session(id: i64) -> Result<CancelledSession, ApiError> {
     post_action(&format!("/staff/sessions/{id}/cancel")).await
+}
+
+/// Books a walk-in at the session's door, checked in at once.
+pub async fn book_walk_in(session_id: i64, walk_in: &WalkIn) -> Result<WalkInResult, ApiError> {
+    post(
+        &format!("/staff/sessions/{session_id}/walk-ins"),
+        walk_in,
+        None,
+    )
+    .await
+}
+
+/// Registers a walk-in's vegetables at the session's bench, received at once.
+pub async fn register_walk_in_samples(
+    session_id: i64,
+    samples: &WalkInSamples,
+) -> Result<Vec<SampleView>, ApiError> {
+    let path = format!("/staff/sessions/{session_id}/walk-in-samples");
+    post(&path, samples, None).await
 }
 
 pub async fn create_account(account: &NewStaffAccount) -> Result<StaffView, ApiError> {

@@ -140,3 +140,12 @@ pub fn FormAlert(
 pub fn number(field: RwSignal<String>) -> u32 {
     field.get_untracked().trim().parse().unwrap_or(0)
 }
+
+/// A number typed into a field that may be left empty (0). Anything else that is not a
+/// count becomes a number the server refuses beside the field, rather than a silent 0.
+pub fn optional_number(field: RwSignal<String>) -> u32 {
+    match field.get_untracked().trim() {
+        "" => 0,
+        typed => typed.parse().unwrap_or(u32::MAX),
+    }
+}

@@ -244,6 +244,27 @@ messages! {
     FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
 }
 
+// Walk-ins and reserved places: the offline channel for people without a smartphone.
+messages! {
+    WALK_IN_MESSAGES;
+    SESSION_RESERVED = "预留现场名额", "Places kept for walk-ins";
+    PLACES_BOTH = "线上余 {online} · 现场可约 {door}（预留 {reserved}，现场已约 {walk_ins}）", "Online left {online} · at the door {door} (kept {reserved}, walk-ins {walk_ins})";
+    FIG_WALK_INS = "现场预约人数", "Walk-in people";
+    FIELD_RESERVED_ABOVE_CAPACITY = "预留名额不能超过总名额", "Cannot keep more places than the session has";
+    ACTION_BOOK_WALK_IN = "现场预约", "Walk-in booked";
+    ACTION_REGISTER_WALK_IN_SAMPLES = "现场登记样品", "Walk-in samples registered";
+    WALK_IN_TITLE = "现场预约（无智能手机）", "Walk-in (no smartphone)";
+    WALK_IN_HINT = "姓名、手机可不填；登记后立即签到，先占用预留名额。", "Name and phone are optional; the walk-in is checked in at once and takes a reserved place first.";
+    WALK_IN_NAME = "姓名（可选）", "Name (optional)";
+    WALK_IN_PHONE = "手机号码（可选）", "Mobile number (optional)";
+    WALK_IN_BOOK = "现场预约并签到", "Book walk-in and check in";
+    WALK_IN_BOOKED_ANNOUNCE = "现场预约 {people} 人已签到（{code}）。现场还可约 {door} 人，线上余 {online} 人。", "Walk-in of {people} checked in ({code}). {door} places left at the door, {online} online.";
+    WALK_IN_MARK = "现场", "Walk-in";
+    WALK_IN_SAMPLE_TITLE = "现场登记样品（无智能手机）", "Register a walk-in's vegetable (no smartphone)";
+    WALK_IN_SAMPLE_REGISTER = "登记并收样", "Register and receive";
+    WALK_IN_SAMPLE_ANNOUNCE = "样品码 {code}（{variety}）：请写在袋子上。", "Sample code {code} ({variety}): write it on the bag.";
+}
+
 /// The label of a field the staff API names in an error, for errors shown away from it.
 pub fn field_label(field: &str) -> Option<Msg> {
     use crate::i18n as c;
@@ -255,6 +276,7 @@ pub fn field_label(field: &str) -> Option<Msg> {
         "ends_at" => SESSION_ENDS,
         "capacity" => SESSION_CAPACITY,
         "per_booking_limit" => SESSION_LIMIT,
+        "reserved_places" => SESSION_RESERVED,
         "booking_opens_at" => SESSION_OPENS,
         "booking_closes_at" => SESSION_CLOSES,
         "cancel_deadline" => SESSION_CANCEL_BY,
@@ -323,6 +345,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         KindNotAllowed => FIELD_KIND_NOT_ALLOWED,
         PasswordWrong => FIELD_PASSWORD_WRONG,
         TextInvalid => FIELD_TEXT_INVALID,
+        ReservedAboveCapacity => FIELD_RESERVED_ABOVE_CAPACITY,
         CapacityBelowBooked => crate::i18n::ERR_CAPACITY_BELOW_BOOKED,
         // The citizen's words serve the console too (the sample desk, a holder's name).
         Invalid | DateInvalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid
@@ -359,6 +382,8 @@ pub fn action_label(action: AuditAction) -> Msg {
         AuditAction::ResetPassword => ACTION_RESET_PASSWORD,
         AuditAction::EndSessions => ACTION_END_SESSIONS,
         AuditAction::ChangePassword => ACTION_CHANGE_PASSWORD,
+        AuditAction::BookWalkIn => ACTION_BOOK_WALK_IN,
+        AuditAction::RegisterWalkInSamples => ACTION_REGISTER_WALK_IN_SAMPLES,
     }
 }
 

@@ -1,6 +1,6 @@
 //! One session's door: check visitors in by scanning their QR code or typing the booking
-//! code (or a tap in the roster), see who has arrived, mark no-shows after the session and
-//! export the roster for the records.
+//! code (or a tap in the roster), book walk-ins without a smartphone (`walk_in`), see who
+//! has arrived, mark no-shows after the session and export the roster for the records.
 
 use crate::api;
 use crate::format;
@@ -9,6 +9,7 @@ use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as s;
 use crate::staff::use_id_param;
+use crate::staff::walk_in::WalkInForm;
 use labday_domain::booking::BookingStatus;
 use labday_domain::staff::RosterEntry;
 use leptos::prelude::*;
@@ -39,6 +40,7 @@ pub fn RosterPage() -> impl IntoView {
     view! {
         <ScanDesk desk=desk id=id title=s::ROSTER_TITLE field="checkin-code" label=s::CHECK_IN_BY_CODE
             action=s::CHECK_IN on_code=on_check>
+            <WalkInForm desk=desk id=id on_booked=Callback::new(move |()| roster.refetch())/>
             <Loaded from=roster let:list>
                 {if list.is_empty() {
                     view! { <p class="empty">{t(s::ROSTER_EMPTY)}</p> }.into_any()
@@ -80,7 +82,10 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                         let label = move || s::CHECK_IN_NAME.fill(lang.get(), &[("name", &name)]);
                         view! {
                             <tr>
-                                <td>{e.name.clone()}<br/><span class="small">{e.code.clone()}</span></td>
+                                <td>
+                                    {e.name.clone()}<br/><span class="small">{e.code.clone()}</span>
+                                    {e.walk_in.then(|| view! { " "<span class="badge">{t(s::WALK_IN_MARK)}</span> })}
+                                </td>
                                 <td>{e.phone.clone()}</td>
                                 <td>{party}</td>
                                 <td>{e.checked_in}</td>

@@ -12,6 +12,7 @@ use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as si;
 use crate::staff::use_id_param;
+use crate::staff::walk_in::WalkInSampleForm;
 use labday_domain::sample::{
     Method, SampleStatus, SampleView, StripReading, TestEntry, STRIP_PESTICIDES,
 };
@@ -107,6 +108,7 @@ pub fn SamplesDesk() -> impl IntoView {
     view! {
         <ScanDesk desk=desk id=id title=si::STAFF_SAMPLES field="sample-code" label=si::FIND_OR_RECEIVE
             action=si::RECEIVE on_code=Callback::new(receive)>
+            <WalkInSampleForm desk=desk id=id on_registered=Callback::new(move |added: Vec<SampleView>| added.into_iter().for_each(replace))/>
             <Loaded from=loaded let:_list>
                 <h2>{t(si::SAMPLE_QUEUE)}</h2>
                 <Show when=move || queue().is_empty()>

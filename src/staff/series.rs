@@ -4,7 +4,7 @@
 use crate::api;
 use crate::format;
 use crate::i18n::{self, t, use_lang};
-use crate::staff::form::{number, FieldError, FormAlert, Input};
+use crate::staff::form::{number, optional_number, FieldError, FormAlert, Input};
 use crate::staff::i18n as si;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use labday_domain::activity::Localised;
@@ -32,6 +32,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
     let length = RwSignal::new("60".to_owned());
     let gap = RwSignal::new("30".to_owned());
     let capacity = RwSignal::new("30".to_owned());
+    let reserved = RwSignal::new("0".to_owned());
     let per_booking = RwSignal::new("5".to_owned());
     let title = RwSignal::new(String::new());
     let place = RwSignal::new(String::new());
@@ -56,6 +57,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             place: Localised::new(place.get_untracked(), ""),
             join_link: None,
             capacity: number(capacity),
+            reserved_places: optional_number(reserved),
             per_booking_limit: number(per_booking),
             booking_opens_at: today().and_time(NaiveTime::MIN),
             closes_minutes_before: 60,
@@ -118,11 +120,12 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                     <Input id="series-length" label=si::SERIES_LENGTH key="length_minutes" value=length failure=failure kind="number"/>
                     <Input id="series-gap" label=si::SERIES_GAP key="gap_minutes" value=gap failure=failure kind="number"/>
                     <Input id="series-capacity" label=si::SERIES_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
+                    <Input id="series-reserved" label=si::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="number"/>
                     <Input id="series-per-booking" label=si::SERIES_PER_BOOKING key="per_booking_limit" value=per_booking failure=failure kind="number"/>
                 </div>
                 <Input id="series-title" label=si::SERIES_SESSION_TITLE key="title" value=title failure=failure/>
                 <Input id="series-place" label=i18n::WHERE key="place" value=place failure=failure/>
-                <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "per_booking_limit", "title", "place"]/>
+                <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "reserved_places", "per_booking_limit", "title", "place"]/>
                 <p role="status" aria-live="polite">
                     {move || created.get().map(|n| si::SERIES_CREATED_N.fill(lang.get(), &[("n", &n)]))}
                 </p>

@@ -1,11 +1,12 @@
 //! Creating or editing one session: format, title, place or online link, date and times,
-//! places, people per booking, booking window and cancellation deadline. Capacity may go
-//! down only to the people already booked: the server's refusal is shown beside the field.
+//! places (some kept for walk-ins), people per booking, booking window and cancellation
+//! deadline. Capacity may go down only to the people already booked and the reserved places
+//! still open: the server's refusal is shown beside the field.
 
 use crate::format;
 use crate::i18n::{t, use_lang};
 use crate::staff::api;
-use crate::staff::form::{number, Failure, FormAlert, Input};
+use crate::staff::form::{number, optional_number, Failure, FormAlert, Input};
 use crate::staff::i18n as s;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use labday_domain::activity::Localised;
@@ -44,6 +45,7 @@ fn fresh() -> SessionDraft {
         starts_at: starts,
         ends_at: starts + Duration::hours(1),
         capacity: 30,
+        reserved_places: 0,
         per_booking_limit: 5,
         booking_opens_at: now.date().and_time(NaiveTime::MIN),
         booking_closes_at: starts - Duration::hours(1),
@@ -72,6 +74,7 @@ pub fn SessionForm(
     let starts = RwSignal::new(start.starts_at.format("%H:%M").to_string());
     let ends = RwSignal::new(start.ends_at.format("%H:%M").to_string());
     let capacity = RwSignal::new(start.capacity.to_string());
+    let reserved = RwSignal::new(start.reserved_places.to_string());
     let limit = RwSignal::new(start.per_booking_limit.to_string());
     let opens = RwSignal::new(local_input(start.booking_opens_at));
     let closes = RwSignal::new(local_input(start.booking_closes_at));
@@ -115,6 +118,7 @@ pub fn SessionForm(
                     starts_at,
                     ends_at,
                     capacity: number(capacity),
+                    reserved_places: optional_number(reserved),
                     per_booking_limit: number(limit),
                     booking_opens_at: o,
                     booking_closes_at: c,
@@ -189,6 +193,7 @@ pub fn SessionForm(
                 <Input id="session-starts" label=s::SESSION_STARTS key="starts_at" value=starts failure=failure kind="time"/>
                 <Input id="session-ends" label=s::SESSION_ENDS key="ends_at" value=ends failure=failure kind="time"/>
                 <Input id="session-capacity" label=s::SESSION_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
+                <Input id="session-reserved" label=s::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="number"/>
                 <Input id="session-limit" label=s::SESSION_LIMIT key="per_booking_limit" value=limit failure=failure kind="number"/>
             </div>
             {editing.map(|(_, booked)| view! {
@@ -197,7 +202,7 @@ pub fn SessionForm(
             <Input id="session-opens" label=s::SESSION_OPENS key="booking_opens_at" value=opens failure=failure kind="datetime-local"/>
             <Input id="session-closes" label=s::SESSION_CLOSES key="booking_closes_at" value=closes failure=failure kind="datetime-local"/>
             <Input id="session-cancel-by" label=s::SESSION_CANCEL_BY key="cancel_deadline" value=cancel_by failure=failure kind="datetime-local"/>
-            <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_at", "ends_at", "capacity", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
+            <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_at", "ends_at", "capacity", "reserved_places", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
             <button type="submit" class="primary" disabled=move || busy.get()>
                 {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_SESSION.get(lang.get()) }}
             </button>

@@ -236,12 +236,23 @@ fn SessionList(
                     };
                     format!("{} · {name}", format::slot(d.starts_at, d.ends_at, l))
                 });
+                let places = x.places();
                 let counts = move || {
                     let l = lang.get();
                     let mut text = s::BOOKED_COUNT.fill(l, &[("booked", &x.booked), ("capacity", &x.draft.capacity)]);
                     if x.waiting > 0 {
                         text.push_str(" · ");
                         text.push_str(&s::WAITING_COUNT.fill(l, &[("n", &x.waiting)]));
+                    }
+                    // Staff see both numbers once walk-ins are in play: online and at the door.
+                    if places.reserved > 0 || places.walk_ins > 0 {
+                        text.push_str(" · ");
+                        text.push_str(&s::PLACES_BOTH.fill(l, &[
+                            ("online", &places.online_free()),
+                            ("door", &places.walk_in_free()),
+                            ("reserved", &places.reserved),
+                            ("walk_ins", &places.walk_ins),
+                        ]));
                     }
                     if cancelled {
                         text.push_str(&format!(" · {}", s::SESSION_CANCELLED.get(l)));

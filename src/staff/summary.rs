@@ -27,6 +27,7 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
         (si::FIG_CHECKED_IN.get(l), f.checked_in_people.to_string()),
         (si::FIG_NO_SHOW_RATE.get(l), rate(f)),
         (si::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
+        (si::FIG_WALK_INS.get(l), f.walk_in_people.to_string()),
         (si::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
         (
             si::FIG_SAMPLES.get(l),

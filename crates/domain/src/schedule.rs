@@ -662,7 +662,10 @@ mod tests {
         }
         .expand(at(1, 0, 0) - Duration::days(7))
         .unwrap_err();
-        assert_eq!(e.fields["reserved_places"], FieldCode::ReservedAboveCapacity);
+        assert_eq!(
+            e.fields["reserved_places"],
+            FieldCode::ReservedAboveCapacity
+        );
     }
 
     #[test]

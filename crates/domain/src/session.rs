@@ -279,10 +279,16 @@ mod tests {
         assert_eq!((p.online_free(), p.walk_in_free()), (2, 5));
         // A walk-in of 2 takes reserved places: the online places stay.
         let p = places(10, 3, 7, 2);
-        assert_eq!((p.online_free(), p.walk_in_free(), p.reserved_open()), (2, 3, 1));
+        assert_eq!(
+            (p.online_free(), p.walk_in_free(), p.reserved_open()),
+            (2, 3, 1)
+        );
         // Walk-ins beyond the reservation take free places, online ones too.
         let p = places(10, 3, 9, 4);
-        assert_eq!((p.online_free(), p.walk_in_free(), p.reserved_open()), (1, 1, 0));
+        assert_eq!(
+            (p.online_free(), p.walk_in_free(), p.reserved_open()),
+            (1, 1, 0)
+        );
         assert!(p.holds());
     }
 
@@ -290,9 +296,16 @@ mod tests {
     fn a_resize_must_keep_the_booked_people_and_the_open_reservation() {
         let p = places(10, 0, 8, 0);
         assert_eq!(p.resized(10, 2).map(|p| p.online_free()), Some(0));
-        assert_eq!(p.resized(10, 3), None, "a reserved place is already booked online");
+        assert_eq!(
+            p.resized(10, 3),
+            None,
+            "a reserved place is already booked online"
+        );
         assert_eq!(p.resized(7, 0), None, "below the people booked");
-        assert_eq!(places(10, 0, 8, 5).resized(8, 5).map(|p| p.walk_in_free()), Some(0));
+        assert_eq!(
+            places(10, 0, 8, 5).resized(8, 5).map(|p| p.walk_in_free()),
+            Some(0)
+        );
         assert_eq!(p.resized(5, 6), None, "more reserved than places");
     }
 

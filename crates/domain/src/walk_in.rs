@@ -74,11 +74,10 @@ impl WalkIn {
     pub fn validate(&self) -> Result<ValidWalkIn, ApiError> {
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
         let holder = self.holder.validate(&mut err);
-        let party = Party::parse(self.adults, self.children, PARTY_HARD_LIMIT).map_err(
-            |e: PartyError| {
+        let party =
+            Party::parse(self.adults, self.children, PARTY_HARD_LIMIT).map_err(|e: PartyError| {
                 err.fields.insert(e.field().to_owned(), e.code());
-            },
-        );
+            });
         match party {
             Ok(party) if err.fields.is_empty() => Ok(ValidWalkIn { holder, party }),
             _ => Err(err),
@@ -157,7 +156,9 @@ mod tests {
     fn name_and_phone_are_optional_but_checked_when_given() {
         let v = walk_in("", " ", 1, 0).validate().unwrap();
         assert_eq!(v.holder, ValidHolder::default());
-        let v = walk_in(" 王阿姨 ", "138 0013 8000", 2, 1).validate().unwrap();
+        let v = walk_in(" 王阿姨 ", "138 0013 8000", 2, 1)
+            .validate()
+            .unwrap();
         assert_eq!(v.holder.name.unwrap().as_str(), "王阿姨");
         assert_eq!(v.holder.phone.unwrap().as_str(), "13800138000");
         assert_eq!(v.party.people(), 3);

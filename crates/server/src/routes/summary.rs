@@ -70,6 +70,7 @@ fn figures_row(csv: &mut Csv, scope: &str, id: Option<i64>, name: &str, f: &Figu
         f.samples.negative.into(),
         f.samples.suspicious.into(),
         f.samples.positive.into(),
+        f.walk_in_people.into(),
     ]);
 }
 
@@ -95,6 +96,7 @@ pub fn summary_csv(s: &Summary) -> String {
         "阴性 negative",
         "可疑 suspicious",
         "阳性 positive",
+        "现场预约人数 walk-in people",
     ]);
     figures_row(&mut csv, "overall", None, "全部 All", &s.overall);
     let organisations = s.organisations.iter().map(|o| {
@@ -171,6 +173,7 @@ mod tests {
                 checked_in_people: 6,
                 no_show_people: 2,
                 waitlisted_people: 1,
+                walk_in_people: 2,
             }],
             days: vec![DayTally {
                 activity_id: 4,
@@ -183,7 +186,7 @@ mod tests {
         let csv = summary_csv(&s);
         assert!(csv.starts_with('\u{feff}'));
         assert!(
-            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0\r\n"),
+            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0,2\r\n"),
             "{csv}"
         );
         assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");

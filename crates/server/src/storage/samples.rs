@@ -11,16 +11,16 @@ use super::audit::audit;
 use super::db::{Conn, Db, Tx, Value};
 use super::organisations::REACH;
 use super::{BookingError, Parts, StorageError};
+use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use crate::keyed_hash::KeyedHash;
 use labday_domain::sample::{
-    within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView, ValidRegistration,
-    ValidSampleItem,
+    within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView,
+    ValidRegistration, ValidSampleItem,
 };
-use labday_domain::walk_in::ValidWalkInSamples;
 use labday_domain::staff::AuditAction;
 use labday_domain::time::venue_local;
+use labday_domain::walk_in::ValidWalkInSamples;
 use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
 use sql::*;
 use view::*;
@@ -288,7 +288,11 @@ async fn insert_samples(
 }
 
 /// The samples with these ids, in order, as `viewer` sees them.
-async fn views_of(tx: &mut Tx, ids: &[i64], viewer: Viewer) -> Result<Vec<SampleView>, sqlx::Error> {
+async fn views_of(
+    tx: &mut Tx,
+    ids: &[i64],
+    viewer: Viewer,
+) -> Result<Vec<SampleView>, sqlx::Error> {
     let mut views = Vec::with_capacity(ids.len());
     for &id in ids {
         let mut conn = Conn::Tx(tx);

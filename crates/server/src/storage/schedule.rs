@@ -21,11 +21,11 @@ use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::organisation::OrgKind;
-use labday_domain::session::Places;
 use labday_domain::schedule::{
     ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
     ValidActivity, ValidSession,
 };
+use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
 use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
 use std::collections::HashMap;

@@ -163,7 +163,16 @@ impl StaffRow {
 }
 
 /// `(code, name, phone, adults, children, checked_in, status, walk_in)`.
-type RosterRow = (String, String, String, i64, i64, i64, Name<BookingStatus>, bool);
+type RosterRow = (
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Name<BookingStatus>,
+    bool,
+);
 
 fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
     party_size(row.3, row.4)?;
@@ -303,8 +312,18 @@ impl<S: Parts> Staff for S {
         let mut tx = self.db().begin().await?;
         let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
         let row: Option<CheckInRow> = tx.query(&sql).bind(code).fetch_optional().await?;
-        let (id, booking_session, code, name, phone, adults, children, already, Name(status), walk_in) =
-            row.ok_or(BookingError::Refused(ErrorCode::NotFound))?;
+        let (
+            id,
+            booking_session,
+            code,
+            name,
+            phone,
+            adults,
+            children,
+            already,
+            Name(status),
+            walk_in,
+        ) = row.ok_or(BookingError::Refused(ErrorCode::NotFound))?;
         let party = party_size(adults, children)?;
         let already = count(already)?;
         let n = check_in(

@@ -284,6 +284,18 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
             Some(json!({"session_id": theirs, "code": "ABCDEFGH"})),
             true,
         ),
+        (
+            "POST",
+            format!("/api/v1/staff/sessions/{theirs}/walk-ins"),
+            Some(json!({"adults": 1})),
+            true,
+        ),
+        (
+            "POST",
+            format!("/api/v1/staff/sessions/{quick}/walk-in-samples"),
+            Some(crate::samples::registration(quick, "", &["spinach"])),
+            true,
+        ),
         ("POST", "/api/v1/staff/accounts".into(), Some(account), true),
         ("GET", "/api/v1/staff/audit".into(), None, true),
         (

@@ -98,7 +98,10 @@ async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(d
     assert_eq!(walk_ins.len(), 2, "{roster}");
     assert!(walk_ins.iter().all(|e| e["status"] == "checked_in"));
     let csv = expect_call(app, "GET", &format!("{path}.csv"), cookie, None, 200).await;
-    assert!(csv.lines().next().unwrap().ends_with("现场预约 walk-in"), "{csv}");
+    assert!(
+        csv.lines().next().unwrap().ends_with("现场预约 walk-in"),
+        "{csv}"
+    );
     assert_eq!(csv.matches(",是 yes").count(), 2, "{csv}");
     assert!(csv.contains("王阿姨"));
 
@@ -117,7 +120,10 @@ async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(d
                 .is_some_and(|s| s.starts_with(&format!("session {session}: walk-in ")))
     });
     assert_eq!(noted.count(), 2, "{audit}");
-    assert!(!audit.to_string().contains("13900139000"), "no phone in the audit log");
+    assert!(
+        !audit.to_string().contains("13900139000"),
+        "no phone in the audit log"
+    );
 
     // Walk-ins beyond the reservation take free places, which online bookings then lack.
     let other = reserved_session(app, 6, 2).await;
@@ -128,9 +134,7 @@ async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(d
 
 /// Many online bookings and walk-ins at once at a nearly full session: the walk-ins keep
 /// their reserved places, nobody goes past capacity, and the counters match the answers.
-async fn a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings(
-    db: Db,
-) {
+async fn a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings(db: Db) {
     let s = site(db).await;
     let app = &s.app;
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
@@ -138,7 +142,9 @@ async fn a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online
     // 20 places, 4 reserved; 14 booked online: 2 left online, 6 at the door.
     let session = reserved_session(app, 20, 4).await;
     for (i, adults) in [5, 5, 4].into_iter().enumerate() {
-        let (_, b) = app.book(session, &format!("1370013700{i}"), adults, 0).await;
+        let (_, b) = app
+            .book(session, &format!("1370013700{i}"), adults, 0)
+            .await;
         assert_eq!(b["status"], "confirmed", "{b}");
     }
     let online = (0..30).map(|i| async move {
@@ -187,10 +193,22 @@ async fn every_field_is_checked_at_its_limits(db: Db) {
     for (body, field, code) in [
         (party(0), "adults", "adult_required"),
         (party(21), "adults", "party_too_large"),
-        (json!({"adults": 15, "children": 6}), "party", "party_too_large"),
+        (
+            json!({"adults": 15, "children": 6}),
+            "party",
+            "party_too_large",
+        ),
         (party(4_294_967_295), "adults", "party_too_large"),
-        (json!({"adults": 1, "phone": "12345"}), "phone", "phone_invalid"),
-        (json!({"adults": 1, "name": "x".repeat(41)}), "name", "name_too_long"),
+        (
+            json!({"adults": 1, "phone": "12345"}),
+            "phone",
+            "phone_invalid",
+        ),
+        (
+            json!({"adults": 1, "name": "x".repeat(41)}),
+            "name",
+            "name_too_long",
+        ),
     ] {
         let (status, answer) = walk_in(app, cookie, session, body.clone()).await;
         assert_eq!(status, 422, "{body}: {answer}");
@@ -198,9 +216,17 @@ async fn every_field_is_checked_at_its_limits(db: Db) {
     }
     for body in [party(-1), party(4_294_967_296), json!({"name": "无人"})] {
         let (status, answer) = walk_in(app, cookie, session, body.clone()).await;
-        assert_eq!((status, &answer["code"]), (400, &json!("bad_request")), "{body}");
+        assert_eq!(
+            (status, &answer["code"]),
+            (400, &json!("bad_request")),
+            "{body}"
+        );
     }
-    assert_eq!(app.confirmed_people_in_db(session).await, 0, "nothing booked");
+    assert_eq!(
+        app.confirmed_people_in_db(session).await,
+        0,
+        "nothing booked"
+    );
 
     // Reserved places: 0 to the capacity, on a session, an edit and a series.
     let path = format!("/api/v1/staff/activities/{}/sessions", app.activity_id);
@@ -211,18 +237,38 @@ async fn every_field_is_checked_at_its_limits(db: Db) {
     };
     let (status, text) = call(app, "POST", &path, cookie, Some(with_reserved(json!(11)))).await;
     assert_eq!(status, 422, "{text}");
-    assert_eq!(parse(&text)["fields"]["reserved_places"], "reserved_above_capacity");
+    assert_eq!(
+        parse(&text)["fields"]["reserved_places"],
+        "reserved_above_capacity"
+    );
     let (status, _) = call(app, "POST", &path, cookie, Some(with_reserved(json!(-1)))).await;
     assert_eq!(status, 400);
-    let text = expect_call(app, "POST", &path, cookie, Some(with_reserved(json!(10))), 201).await;
+    let text = expect_call(
+        app,
+        "POST",
+        &path,
+        cookie,
+        Some(with_reserved(json!(10))),
+        201,
+    )
+    .await;
     let all_reserved = parse(&text)["id"].as_i64().expect("an id");
-    assert_eq!(places(&session_view(app, all_reserved).await), (0, 10, 0, 0));
-    let series = format!("/api/v1/staff/activities/{}/sessions/generate", app.activity_id);
+    assert_eq!(
+        places(&session_view(app, all_reserved).await),
+        (0, 10, 0, 0)
+    );
+    let series = format!(
+        "/api/v1/staff/activities/{}/sessions/generate",
+        app.activity_id
+    );
     let mut body = series_body();
     body["reserved_places"] = json!(21);
     let (status, text) = call(app, "POST", &series, cookie, Some(body)).await;
     assert_eq!(status, 422, "{text}");
-    assert_eq!(parse(&text)["fields"]["reserved_places"], "reserved_above_capacity");
+    assert_eq!(
+        parse(&text)["fields"]["reserved_places"],
+        "reserved_above_capacity"
+    );
 
     // An edit cannot reserve places already booked online (8 of 10 booked: 2 free).
     let edited = reserved_session(app, 10, 0).await;
@@ -236,7 +282,10 @@ async fn every_field_is_checked_at_its_limits(db: Db) {
         call(app, "PUT", &put, cookie, Some(body))
     };
     let (status, text) = edit(3).await;
-    assert_eq!((status, parse(&text)["code"].clone()), (409, json!("capacity_below_booked")));
+    assert_eq!(
+        (status, parse(&text)["code"].clone()),
+        (409, json!("capacity_below_booked"))
+    );
     let (status, text) = edit(2).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(places(&session_view(app, edited).await), (0, 2, 0, 8));
@@ -245,7 +294,10 @@ async fn every_field_is_checked_at_its_limits(db: Db) {
     let cancel = format!("/api/v1/staff/sessions/{session}/cancel");
     expect_call(app, "POST", &cancel, cookie, None, 200).await;
     let (status, answer) = walk_in(app, cookie, session, party(1)).await;
-    assert_eq!((status, &answer["code"]), (409, &json!("session_cancelled")));
+    assert_eq!(
+        (status, &answer["code"]),
+        (409, &json!("session_cancelled"))
+    );
 }
 
 async fn a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone(db: Db) {
@@ -276,7 +328,12 @@ async fn a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone(db: D
     let text = expect_call(app, "POST", &tested, cookie, Some(test), 200).await;
     assert_eq!(parse(&text)["judgement"], "negative", "{text}");
     // The bench lists them, and the audit log notes the registration.
-    let listed = get_as(app, &format!("/api/v1/staff/sessions/{bench}/samples"), cookie).await;
+    let listed = get_as(
+        app,
+        &format!("/api/v1/staff/sessions/{bench}/samples"),
+        cookie,
+    )
+    .await;
     assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
     let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
     let audit = get_as(app, "/api/v1/staff/audit", chief.as_deref()).await;
@@ -300,17 +357,31 @@ async fn a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone(db: D
     expect_call(app, "POST", &path, cookie, Some(full), 201).await;
     let one_more = registration(bench, "13800138000", &["spinach"]);
     let (status, text) = call(app, "POST", &path, cookie, Some(one_more)).await;
-    assert_eq!((status, parse(&text)["code"].clone()), (409, json!("sample_limit")));
+    assert_eq!(
+        (status, parse(&text)["code"].clone()),
+        (409, json!("sample_limit"))
+    );
     // No vegetable, six of them, or a session that is no quick test: refused.
     let none = registration(bench, "", &[]);
     let (status, text) = call(app, "POST", &path, cookie, Some(none)).await;
-    assert_eq!(parse(&text)["fields"]["samples"], "samples_required", "{status}");
+    assert_eq!(
+        parse(&text)["fields"]["samples"],
+        "samples_required",
+        "{status}"
+    );
     let six = registration(bench, "", &["spinach"; 6]);
     let (status, text) = call(app, "POST", &path, cookie, Some(six)).await;
-    assert_eq!(parse(&text)["fields"]["samples"], "too_many_samples", "{status}");
+    assert_eq!(
+        parse(&text)["fields"]["samples"],
+        "too_many_samples",
+        "{status}"
+    );
     let visit = format!("/api/v1/staff/sessions/{}/walk-in-samples", s.session);
     let (status, text) = call(app, "POST", &visit, cookie, Some(body)).await;
-    assert_eq!((status, parse(&text)["code"].clone()), (409, json!("not_quick_test")));
+    assert_eq!(
+        (status, parse(&text)["code"].clone()),
+        (409, json!("not_quick_test"))
+    );
 }
 
 async fn staff_outside_the_organisation_are_refused(db: Db) {

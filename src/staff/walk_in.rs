@@ -1,0 +1,194 @@
+//! The offline channel at the door and at the bench: staff book a walk-in (someone without
+//! a smartphone) from the roster in one tap — one adult, no name, no phone unless given —
+//! checked in at once, and register a walk-in's vegetable at the quick-test bench, the
+//! sample code announced to write on the bag. Each answer is announced by the desk; the
+//! server's refusals appear beside their fields.
+
+use crate::format;
+use crate::i18n::{self, t};
+use crate::loaded::page_id;
+use crate::staff::api;
+use crate::staff::desk::Desk;
+use crate::staff::form::{optional_number, Failure, FieldError, FormAlert, Input};
+use crate::staff::i18n as s;
+use labday_domain::sample::{variety_from_typed, SampleItem, SampleView, VARIETIES};
+use labday_domain::walk_in::{WalkIn, WalkInHolder, WalkInResult, WalkInSamples};
+use labday_domain::ApiError;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::future::Future;
+
+/// The optional name and phone both forms ask for, and their values.
+#[component]
+fn HolderFields(
+    name: RwSignal<String>,
+    phone: RwSignal<String>,
+    failure: Failure,
+    /// Tells this form's fields from the other form's on the same page.
+    ids: (&'static str, &'static str),
+) -> impl IntoView {
+    view! {
+        <Input id=ids.0 label=s::WALK_IN_NAME key="name" value=name failure=failure autocomplete="off"/>
+        <Input id=ids.1 label=s::WALK_IN_PHONE key="phone" value=phone failure=failure kind="tel" autocomplete="off"/>
+    }
+}
+
+fn holder(name: RwSignal<String>, phone: RwSignal<String>) -> WalkInHolder {
+    WalkInHolder {
+        name: name.get_untracked(),
+        phone: phone.get_untracked(),
+    }
+}
+
+/// Sends what `call` makes when the domain's own checks passed (`checked`); the desk
+/// announces what `done` makes of the answer, and any refusal appears beside its field.
+fn send<T: 'static, F: Future<Output = Result<T, ApiError>> + 'static>(
+    desk: Desk,
+    failure: Failure,
+    checked: Result<(), ApiError>,
+    call: impl FnOnce() -> F,
+    done: impl FnOnce(T) -> String + 'static,
+) {
+    failure.set(checked.clone().err());
+    if checked.is_err() {
+        return;
+    }
+    let call = call();
+    spawn_local(async move {
+        match call.await {
+            Ok(answer) => desk.announce.set(done(answer)),
+            Err(e) => failure.set(Some(e)),
+        }
+    });
+}
+
+/// Books a walk-in at the roster's session: the button alone books one adult.
+#[component]
+pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) -> impl IntoView {
+    let lang = i18n::use_lang();
+    let name = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let adults = RwSignal::new("1".to_owned());
+    let children = RwSignal::new("0".to_owned());
+    let failure: Failure = RwSignal::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let walk_in = WalkIn {
+            holder: holder(name, phone),
+            adults: optional_number(adults),
+            children: optional_number(children),
+        };
+        let checked = walk_in.validate().map(|_| ());
+        let call =
+            move || async move { api::book_walk_in(page_id(id.get_untracked())?, &walk_in).await };
+        send(desk, failure, checked, call, move |done: WalkInResult| {
+            name.set(String::new());
+            phone.set(String::new());
+            on_booked.run(());
+            s::WALK_IN_BOOKED_ANNOUNCE.fill(
+                lang.get_untracked(),
+                &[
+                    ("people", &done.entry.checked_in),
+                    ("code", &done.entry.code),
+                    ("door", &done.walk_in_places_left),
+                    ("online", &done.online_places_left),
+                ],
+            )
+        });
+    };
+    view! {
+        <section class="walk-in" aria-labelledby="walk-in-title">
+            <h2 id="walk-in-title">{t(s::WALK_IN_TITLE)}</h2>
+            <p class="small">{t(s::WALK_IN_HINT)}</p>
+            <form class="booking-form console-form" on:submit=submit novalidate>
+                <HolderFields name phone failure ids=("walk-in-name", "walk-in-phone")/>
+                <div class="party">
+                    <Input id="walk-in-adults" label=i18n::ADULTS key="adults" value=adults failure=failure kind="number"/>
+                    <Input id="walk-in-children" label=i18n::CHILDREN key="children" value=children failure=failure kind="number"/>
+                </div>
+                <FormAlert failure=failure shown=&["name", "phone", "adults", "children"]/>
+                <button type="submit" class="primary">{t(s::WALK_IN_BOOK)}</button>
+            </form>
+        </section>
+    }
+}
+
+/// Registers one of a walk-in's vegetables at the bench's session, received at once.
+#[component]
+pub fn WalkInSampleForm(
+    desk: Desk,
+    id: Memo<Option<i64>>,
+    on_registered: Callback<Vec<SampleView>>,
+) -> impl IntoView {
+    let lang = i18n::use_lang();
+    let name = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let typed = RwSignal::new(String::new());
+    let bought_at = RwSignal::new(String::new());
+    let today = format::venue_now().date();
+    let bought_on = RwSignal::new(today.to_string());
+    let failure: Failure = RwSignal::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (variety, variety_other) = variety_from_typed(&typed.get_untracked());
+        let request = WalkInSamples {
+            holder: holder(name, phone),
+            samples: vec![SampleItem {
+                variety,
+                variety_other,
+                bought_at: bought_at.get_untracked(),
+                // An unreadable date is refused beside the field by the check below.
+                bought_on: bought_on.get_untracked().parse().unwrap_or_default(),
+            }],
+        };
+        let checked = request.validate(format::venue_now().date()).map(|_| ());
+        let call = move || async move {
+            api::register_walk_in_samples(page_id(id.get_untracked())?, &request).await
+        };
+        send(
+            desk,
+            failure,
+            checked,
+            call,
+            move |samples: Vec<SampleView>| {
+                typed.set(String::new());
+                let l = lang.get_untracked();
+                let codes: Vec<String> = samples
+                    .iter()
+                    .map(|x| {
+                        s::WALK_IN_SAMPLE_ANNOUNCE.fill(
+                            l,
+                            &[
+                                ("code", &x.code.display()),
+                                ("variety", &crate::components::sample::variety(x, l)),
+                            ],
+                        )
+                    })
+                    .collect();
+                on_registered.run(samples);
+                codes.join(" ")
+            },
+        );
+    };
+    view! {
+        <section class="walk-in" aria-labelledby="walk-in-sample-title">
+            <h2 id="walk-in-sample-title">{t(s::WALK_IN_SAMPLE_TITLE)}</h2>
+            <form class="booking-form console-form" on:submit=submit novalidate>
+                <HolderFields name phone failure ids=("walk-in-sample-name", "walk-in-sample-phone")/>
+                <div class="field">
+                    <label for="walk-in-variety">{t(i18n::VARIETY)}</label>
+                    <input id="walk-in-variety" list="walk-in-varieties" autocomplete="off" maxlength="20" bind:value=typed
+                        aria-describedby="walk-in-variety-error"/>
+                    <datalist id="walk-in-varieties">
+                        {VARIETIES.iter().map(|v| view! { <option value=v.zh></option> }).collect_view()}
+                    </datalist>
+                    <FieldError failure=failure key="samples.0.variety" id="walk-in-variety"/>
+                </div>
+                <Input id="walk-in-bought-at" label=i18n::BOUGHT_AT key="samples.0.bought_at" value=bought_at failure=failure/>
+                <Input id="walk-in-bought-on" label=i18n::BOUGHT_ON key="samples.0.bought_on" value=bought_on failure=failure kind="date"/>
+                <FormAlert failure=failure shown=&["name", "phone", "samples.0.variety", "samples.0.bought_at", "samples.0.bought_on"]/>
+                <button type="submit" class="primary">{t(s::WALK_IN_SAMPLE_REGISTER)}</button>
+            </form>
+        </section>
+    }
+}
