@@ -140,6 +140,7 @@ impl WalkInSamples {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::FieldCode;
 
     fn walk_in(name: &str, phone: &str, adults: u32, children: u32) -> WalkIn {
         WalkIn {
