@@ -46,6 +46,22 @@ messages! {
     SESSION_ENDS = "结束时间", "Ends";
     SESSION_CAPACITY = "名额", "Places";
     SESSION_LIMIT = "每单最多人数", "Most people per booking";
+    SESSION_RESERVED = "预留现场名额", "Places kept for walk-ins";
+    PLACES_BOTH = "线上余 {online} · 现场可约 {door}（预留 {reserved}，现场已约 {walk_ins}）", "Online left {online} · at the door {door} (kept {reserved}, walk-ins {walk_ins})";
+    FIG_WALK_INS = "现场预约人数", "Walk-in people";
+    FIELD_RESERVED_ABOVE_CAPACITY = "预留名额不能超过总名额", "Cannot keep more places than the session has";
+    ACTION_BOOK_WALK_IN = "现场预约", "Walk-in booked";
+    ACTION_REGISTER_WALK_IN_SAMPLES = "现场登记样品", "Walk-in samples registered";
+    WALK_IN_TITLE = "现场预约（无智能手机）", "Walk-in (no smartphone)";
+    WALK_IN_HINT = "姓名、手机可不填；登记后立即签到，先占用预留名额。", "Name and phone are optional; the walk-in is checked in at once and takes a reserved place first.";
+    WALK_IN_NAME = "姓名（可选）", "Name (optional)";
+    WALK_IN_PHONE = "手机号码（可选）", "Mobile number (optional)";
+    WALK_IN_BOOK = "现场预约并签到", "Book walk-in and check in";
+    WALK_IN_BOOKED_ANNOUNCE = "现场预约 {people} 人已签到（{code}）。现场还可约 {door} 人，线上余 {online} 人。", "Walk-in of {people} checked in ({code}). {door} places left at the door, {online} online.";
+    WALK_IN_MARK = "现场", "Walk-in";
+    WALK_IN_SAMPLE_TITLE = "现场登记样品（无智能手机）", "Register a walk-in's vegetable (no smartphone)";
+    WALK_IN_SAMPLE_REGISTER = "登记并收样", "Register and receive";
+    WALK_IN_SAMPLE_ANNOUNCE = "样品码 {code}（{variety}）：请写在袋子上。", "Sample code {code} ({variety}): write it on the bag.";
     SESSION_OPENS = "开始预约", "Booking opens";
     SESSION_CLOSES = "截止预约", "Booking closes";
     SESSION_CANCEL_BY = "取消截止", "Cancel by";
@@ -242,27 +258,6 @@ messages! {
     SAVE_RESULT = "保存结果", "Save result";
     CORRECTING = "更正这次检测", "Correcting this test";
     FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
-}
-
-// Walk-ins and reserved places: the offline channel for people without a smartphone.
-messages! {
-    WALK_IN_MESSAGES;
-    SESSION_RESERVED = "预留现场名额", "Places kept for walk-ins";
-    PLACES_BOTH = "线上余 {online} · 现场可约 {door}（预留 {reserved}，现场已约 {walk_ins}）", "Online left {online} · at the door {door} (kept {reserved}, walk-ins {walk_ins})";
-    FIG_WALK_INS = "现场预约人数", "Walk-in people";
-    FIELD_RESERVED_ABOVE_CAPACITY = "预留名额不能超过总名额", "Cannot keep more places than the session has";
-    ACTION_BOOK_WALK_IN = "现场预约", "Walk-in booked";
-    ACTION_REGISTER_WALK_IN_SAMPLES = "现场登记样品", "Walk-in samples registered";
-    WALK_IN_TITLE = "现场预约（无智能手机）", "Walk-in (no smartphone)";
-    WALK_IN_HINT = "姓名、手机可不填；登记后立即签到，先占用预留名额。", "Name and phone are optional; the walk-in is checked in at once and takes a reserved place first.";
-    WALK_IN_NAME = "姓名（可选）", "Name (optional)";
-    WALK_IN_PHONE = "手机号码（可选）", "Mobile number (optional)";
-    WALK_IN_BOOK = "现场预约并签到", "Book walk-in and check in";
-    WALK_IN_BOOKED_ANNOUNCE = "现场预约 {people} 人已签到（{code}）。现场还可约 {door} 人，线上余 {online} 人。", "Walk-in of {people} checked in ({code}). {door} places left at the door, {online} online.";
-    WALK_IN_MARK = "现场", "Walk-in";
-    WALK_IN_SAMPLE_TITLE = "现场登记样品（无智能手机）", "Register a walk-in's vegetable (no smartphone)";
-    WALK_IN_SAMPLE_REGISTER = "登记并收样", "Register and receive";
-    WALK_IN_SAMPLE_ANNOUNCE = "样品码 {code}（{variety}）：请写在袋子上。", "Sample code {code} ({variety}): write it on the bag.";
 }
 
 /// The label of a field the staff API names in an error, for errors shown away from it.

@@ -198,28 +198,17 @@ mod tests {
 
     #[test]
     fn online_bookings_wait_rather_than_take_a_reserved_place() {
-        let mut s = session(10, 6);
-        s.places.reserved = 3;
-        let none = PhoneFacts::default();
-        assert_eq!(
-            decide_now(&s, &none, party(1, 0)),
-            Ok(BookingStatus::Confirmed)
-        );
-        assert_eq!(
-            decide_now(&s, &none, party(2, 0)),
-            Ok(BookingStatus::Waitlisted)
-        );
-        // Two walk-ins took two of the reserved places: still one place online.
-        s.places.booked = 8;
-        s.places.walk_ins = 2;
-        assert_eq!(
-            decide_now(&s, &none, party(1, 0)),
-            Ok(BookingStatus::Confirmed)
-        );
-        assert_eq!(
-            decide_now(&s, &none, party(2, 0)),
-            Ok(BookingStatus::Waitlisted)
-        );
+        // 10 places, 3 reserved: 6 booked online leave one place online, and so do two
+        // walk-ins in reserved places beside 6 online (8 booked).
+        for (booked, walk_ins) in [(6, 0), (8, 2)] {
+            let mut s = session(10, booked);
+            s.places.reserved = 3;
+            s.places.walk_ins = walk_ins;
+            let none = PhoneFacts::default();
+            let status = |people| decide_now(&s, &none, party(people, 0));
+            assert_eq!(status(1), Ok(BookingStatus::Confirmed), "{booked}");
+            assert_eq!(status(2), Ok(BookingStatus::Waitlisted), "{booked}");
+        }
     }
 
     #[test]

@@ -16,11 +16,10 @@ ALTER TABLE sessions ADD COLUMN walk_ins INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE bookings ADD COLUMN walk_in INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE samples ADD COLUMN walk_in INTEGER NOT NULL DEFAULT 0;
 
+-- A new session holds nobody yet: its reservation need only fit in its places.
 CREATE TRIGGER sessions_places_insert BEFORE INSERT ON sessions
-WHEN typeof(NEW.reserved_places) <> 'integer' OR typeof(NEW.walk_ins) <> 'integer'
+WHEN typeof(NEW.reserved_places) <> 'integer' OR NEW.walk_ins <> 0
   OR NEW.reserved_places NOT BETWEEN 0 AND NEW.capacity
-  OR NEW.walk_ins NOT BETWEEN 0 AND NEW.booked
-  OR NEW.booked - NEW.walk_ins + MAX(NEW.reserved_places, NEW.walk_ins) > NEW.capacity
 BEGIN
     SELECT RAISE(ABORT, 'CHECK constraint failed: sessions places');
 END;

@@ -110,13 +110,24 @@ const OPEN_SESSION: &str =
 const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
 const SESSION_ORGANISATION: &str = "SELECT a.organisation_id FROM sessions s \
     JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
-const ROSTER: &str = "SELECT code, COALESCE(name, ''), COALESCE(phone, ''), adults, \
-    children, checked_in, status, walk_in FROM bookings WHERE session_id = ? \
+/// A `RosterRow` select; the statement adds which bookings.
+macro_rules! roster_select {
+    () => {
+        "SELECT code, COALESCE(name, ''), COALESCE(phone, ''), adults, children, checked_in, \
+        status, walk_in FROM bookings "
+    };
+}
+const ROSTER: &str = concat!(
+    roster_select!(),
+    "WHERE session_id = ? \
     ORDER BY CASE status WHEN 'checked_in' THEN 0 WHEN 'confirmed' THEN 1 WHEN 'no_show' THEN 2 \
-    WHEN 'waitlisted' THEN 3 ELSE 4 END, id";
-/// The booking to check in; locked with the dialect's row lock until the check-in commits.
-const BOOKING_FOR_CHECK_IN: &str = "SELECT id, session_id, code, COALESCE(name, ''), \
-    COALESCE(phone, ''), adults, children, checked_in, status, walk_in FROM bookings WHERE code = ?";
+    WHEN 'waitlisted' THEN 3 ELSE 4 END, id"
+);
+/// One booking's roster line.
+const ROSTER_LINE: &str = concat!(roster_select!(), "WHERE id = ?");
+/// `(id, session_id)` of the booking to check in; locked with the dialect's row lock until
+/// the check-in commits.
+const BOOKING_FOR_CHECK_IN: &str = "SELECT id, session_id FROM bookings WHERE code = ?";
 const RECORD_CHECK_IN: &str =
     "UPDATE bookings SET checked_in = checked_in + ?, status = 'checked_in' WHERE id = ?";
 /// The session whose no-shows are marked; locked like a booking's check-in.
@@ -187,20 +198,6 @@ fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
         walk_in: row.7,
     })
 }
-
-/// `(id, session_id, code, name, phone, adults, children, checked_in, status, walk_in)`.
-type CheckInRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    Name<BookingStatus>,
-    bool,
-);
 
 #[async_trait]
 impl<S: Parts> Staff for S {
@@ -311,26 +308,19 @@ impl<S: Parts> Staff for S {
     ) -> Result<CheckedIn, BookingError> {
         let mut tx = self.db().begin().await?;
         let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
-        let row: Option<CheckInRow> = tx.query(&sql).bind(code).fetch_optional().await?;
-        let (
-            id,
-            booking_session,
-            code,
-            name,
-            phone,
-            adults,
-            children,
-            already,
-            Name(status),
-            walk_in,
-        ) = row.ok_or(BookingError::Refused(ErrorCode::NotFound))?;
-        let party = party_size(adults, children)?;
-        let already = count(already)?;
+        let (id, booking_session): (i64, i64) =
+            tx.query(&sql)
+                .bind(code)
+                .fetch_optional()
+                .await?
+                .ok_or(BookingError::Refused(ErrorCode::NotFound))?;
+        let before: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
+        let (_, _, _, adults, children, already, Name(status), _) = before;
         let n = check_in(
             status,
             booking_session == session_id,
-            party,
-            already,
+            party_size(adults, children)?,
+            count(already)?,
             people,
         )
         .map_err(BookingError::Refused)?;
@@ -339,24 +329,10 @@ impl<S: Parts> Staff for S {
             .bind(id)
             .execute()
             .await?;
-        commit_audited(
-            tx,
-            staff_id,
-            AuditAction::CheckIn,
-            &format!("booking {code}: {n}"),
-            now,
-        )
-        .await?;
-        let entry = roster_entry((
-            code,
-            name,
-            phone,
-            adults,
-            children,
-            i64::from(already.saturating_add(n)),
-            Name(BookingStatus::CheckedIn),
-            walk_in,
-        ))?;
+        let after: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
+        let subject = format!("booking {}: {n}", after.0);
+        commit_audited(tx, staff_id, AuditAction::CheckIn, &subject, now).await?;
+        let entry = roster_entry(after)?;
         Ok(CheckedIn { entry, people: n })
     }
 

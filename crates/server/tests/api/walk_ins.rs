@@ -7,8 +7,15 @@
 use crate::console::{series_body, session_body};
 use crate::helpers::{Db, TestApp};
 use crate::samples::{quick_test, registration};
-use crate::staff::{call, expect_call, get_as, parse, sign_in, site, PASSWORD};
+use crate::staff::{call, expect_call, get_as, parse, sign_in, site, Site, PASSWORD};
 use serde_json::{json, Value};
+
+/// The two organisations' site, and the first lab's staff signed in (their cookie).
+async fn lab_site(db: Db) -> (Site, Option<String>) {
+    let s = site(db).await;
+    let (_, _, lab, _) = sign_in(&s.app, "lab-a", PASSWORD).await;
+    (s, lab)
+}
 
 /// Books a walk-in of `adults` (no name, no phone) at `session`'s door.
 async fn walk_in(app: &TestApp, cookie: Option<&str>, session: i64, body: Value) -> (u16, Value) {
@@ -48,9 +55,8 @@ fn places(view: &Value) -> (u64, u64, u64, u64) {
 }
 
 async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(db: Db) {
-    let s = site(db).await;
+    let (s, lab) = lab_site(db).await;
     let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let cookie = lab.as_deref();
     // 8 places, 3 kept for walk-ins: 5 online.
     let session = reserved_session(app, 8, 3).await;
@@ -135,9 +141,8 @@ async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(d
 /// Many online bookings and walk-ins at once at a nearly full session: the walk-ins keep
 /// their reserved places, nobody goes past capacity, and the counters match the answers.
 async fn a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings(db: Db) {
-    let s = site(db).await;
+    let (s, lab) = lab_site(db).await;
     let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let cookie = lab.as_deref();
     // 20 places, 4 reserved; 14 booked online: 2 left online, 6 at the door.
     let session = reserved_session(app, 20, 4).await;
@@ -183,9 +188,8 @@ async fn a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online
 }
 
 async fn every_field_is_checked_at_its_limits(db: Db) {
-    let s = site(db).await;
+    let (s, lab) = lab_site(db).await;
     let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let cookie = lab.as_deref();
     let session = reserved_session(app, 10, 2).await;
 
@@ -301,9 +305,8 @@ async fn every_field_is_checked_at_its_limits(db: Db) {
 }
 
 async fn a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone(db: Db) {
-    let s = site(db).await;
+    let (s, lab) = lab_site(db).await;
     let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let cookie = lab.as_deref();
     let bench = app.session(quick_test()).await;
     let path = format!("/api/v1/staff/sessions/{bench}/walk-in-samples");
@@ -385,9 +388,8 @@ async fn a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone(db: D
 }
 
 async fn staff_outside_the_organisation_are_refused(db: Db) {
-    let s = site(db).await;
+    let (s, lab) = lab_site(db).await;
     let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let other = s.other_session;
     for path in [
         format!("/api/v1/staff/sessions/{other}/walk-ins"),
