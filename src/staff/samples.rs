@@ -171,6 +171,7 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
         <li class="card" data-testid="desk-sample" data-code=code.clone()>
             <p>
                 <strong>{sample.code.display()}</strong>" · "{move || s.with_value(|s| variety(s, lang.get()))}
+                {sample.walk_in.then(|| view! { " "<span class="badge">{t(si::WALK_IN_MARK)}</span> })}
                 {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(si::FALSE_POSITIVE_RISK)}</span> })}
             </p>
             <p class="small">{si::HOLDER_IS.fill(lang.get_untracked(), &[("holder", &holder)])}</p>
