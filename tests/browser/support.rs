@@ -195,6 +195,7 @@ pub async fn fixture(
                 starts_at,
                 ends_at: starts_at + chrono::Duration::minutes(90),
                 capacity,
+                reserved_places: 0,
                 per_booking_limit: 4,
                 booking_opens_at: now - chrono::Duration::days(1),
                 booking_closes_at: starts_at - chrono::Duration::hours(1),
