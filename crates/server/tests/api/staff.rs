@@ -76,6 +76,7 @@ pub(crate) async fn call(
     let mut req = match method {
         "GET" => app.http.get(url),
         "PUT" => app.http.put(url),
+        "DELETE" => app.http.delete(url),
         _ => app.http.post(url),
     };
     if let Some(c) = cookie {
