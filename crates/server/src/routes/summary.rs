@@ -319,7 +319,7 @@ pub fn rollup_csv(csv: &mut Csv, r: &QualityReport) {
     get,
     path = "/api/v1/staff/summary.csv",
     params(ReportQuery),
-    responses((status = 200, content_type = "text/csv"))
+    responses((status = 200, content_type = "text/csv"), FieldErrors)
 )]
 pub async fn summary_export(
     State(state): State<AppState>,
