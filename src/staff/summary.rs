@@ -120,19 +120,39 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
 fn figure_table(title: Msg, first: Msg, lines: Vec<(String, Figures)>, l: Lang) -> impl IntoView {
     let heads = rows(&Figures::default(), l)
         .into_iter()
-        .map(|(h, _)| view! { <th scope="col">{h}</th> })
-        .collect_view();
+        .map(|(h, _)| h)
+        .collect();
+    let lines = lines
+        .into_iter()
+        .map(|(name, f)| (name, rows(&f, l).into_iter().map(|(_, v)| v).collect()))
+        .collect();
+    table_section(title.get(l), None, first.get(l), heads, lines)
+}
+
+/// A section with a table (after a line saying what it holds, if any): a heading row, then
+/// one row per named line.
+fn table_section(
+    title: &'static str,
+    intro: Option<&'static str>,
+    first: &'static str,
+    heads: Vec<&'static str>,
+    lines: Vec<(String, Vec<String>)>,
+) -> impl IntoView {
     view! {
         <section>
-            <h2>{title.get(l)}</h2>
+            <h2>{title}</h2>
+            {intro.map(|text| view! { <p>{text}</p> })}
             <div class="table-wrap">
                 <table class="roster">
-                    <thead><tr><th scope="col">{first.get(l)}</th>{heads}</tr></thead>
+                    <thead><tr>
+                        <th scope="col">{first}</th>
+                        {heads.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
+                    </tr></thead>
                     <tbody>
-                        {lines.into_iter().map(|(name, figures)| view! {
+                        {lines.into_iter().map(|(name, cells)| view! {
                             <tr>
                                 <th scope="row">{name}</th>
-                                {rows(&figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
+                                {cells.into_iter().map(|v| view! { <td>{v}</td> }).collect_view()}
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -157,8 +177,7 @@ fn ReportView(report: QualityReport, lang: Lang) -> impl IntoView {
     let heads = std::iter::once(si::REPORT_OPEN_DAYS.get(l))
         .chain(rows(&Figures::default(), l).into_iter().map(|(h, _)| h))
         .chain([si::REPORT_MEDIA_ITEMS.get(l), si::REPORT_PHOTOS.get(l)])
-        .map(|h| view! { <th scope="col">{h}</th> })
-        .collect_view();
+        .collect();
     let mut lines: Vec<(String, Vec<String>)> = report
         .units
         .iter()
@@ -178,23 +197,7 @@ fn ReportView(report: QualityReport, lang: Lang) -> impl IntoView {
         .map(|u| view! { <li>{u.name.get(l.code()).to_owned()}</li> })
         .collect_view();
     view! {
-        <section>
-            <h2>{si::REPORT_TITLE.get(l)}</h2>
-            <p>{si::REPORT_INTRO.get(l)}</p>
-            <div class="table-wrap">
-                <table class="roster" data-testid="rolled-up">
-                    <thead><tr><th scope="col">{si::REPORT_UNIT.get(l)}</th>{heads}</tr></thead>
-                    <tbody>
-                        {lines.into_iter().map(|(name, cells)| view! {
-                            <tr>
-                                <th scope="row">{name}</th>
-                                {cells.into_iter().map(|v| view! { <td>{v}</td> }).collect_view()}
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        </section>
+        {table_section(si::REPORT_TITLE.get(l), Some(si::REPORT_INTRO.get(l)), si::REPORT_UNIT.get(l), heads, lines)}
         <section class="keep-together">
             <h2>{si::REPORT_WITHOUT_OPEN_DAY.get(l)}</h2>
             {if report.without_open_day.is_empty() {

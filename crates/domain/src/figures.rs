@@ -266,25 +266,27 @@ pub fn summarise(t: &Tallies) -> Summary {
     }
 }
 
+/// A visit session's tally for tests: `booked` of `capacity` places held, nobody come yet.
+#[cfg(test)]
+pub(crate) fn tally(activity_id: i64, capacity: u32, booked: u32) -> SessionTally {
+    SessionTally {
+        activity_id,
+        format: SessionFormat::Visit,
+        cancelled: false,
+        capacity,
+        booked_people: booked,
+        checked_in_people: 0,
+        no_show_people: 0,
+        waitlisted_people: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 9, d).unwrap()
-    }
-
-    fn tally(activity_id: i64, capacity: u32, booked: u32) -> SessionTally {
-        SessionTally {
-            activity_id,
-            format: SessionFormat::Visit,
-            cancelled: false,
-            capacity,
-            booked_people: booked,
-            checked_in_people: 0,
-            no_show_people: 0,
-            waitlisted_people: 0,
-        }
     }
 
     fn tallies() -> Tallies {

@@ -129,7 +129,6 @@ async fn load_report(
     params(ReportQuery),
     responses(
         (status = 200, body = QualityReport),
-        (status = 403, body = ApiError, description = "An organisation outside the caller's reach"),
         FieldErrors
     )
 )]
@@ -149,7 +148,6 @@ pub async fn quality_report_json(
     params(ReportQuery),
     responses(
         (status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        (status = 403, body = ApiError, description = "An organisation outside the caller's reach"),
         FieldErrors
     )
 )]
