@@ -8,8 +8,8 @@
 //! the page; a stored photo that cannot be decoded is listed by its caption instead.
 
 use docx_rs::{
-    AlignmentType, Docx, PageMargin, Paragraph, Pic, Run, RunFonts, Shading, Table, TableCell,
-    TableRow, WidthType,
+    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Pic, Run, RunFonts,
+    Shading, Table, TableCell, TableCellMargins, TableRow, WidthType,
 };
 use labday_domain::activity::Localised;
 use labday_domain::media::MediaItem;
@@ -26,7 +26,7 @@ pub const UNIT_COLUMNS: [(&str, &str); 10] = [
     ("签到人数", "Checked in"),
     ("云课堂座位", "Cloud seats"),
     ("快检样品", "Samples"),
-    ("阴性/可疑/阳性", "Neg./susp./pos."),
+    ("阴性/可疑/阳性", "neg. / susp. / pos."),
     ("媒体报道", "Media"),
     ("照片", "Photos"),
 ];
@@ -104,7 +104,7 @@ pub fn title(report: &QualityReport) -> String {
         .filter(|_| report.units.iter().filter(|u| u.depth == 0).count() == 1)
         .map(|u| u.name.zh.clone())
         .unwrap_or_default();
-    format!("{top}{}年“质量月”实验室开放日活动总结", report.year)
+    format!("{top} {}年“质量月”实验室开放日活动总结", report.year)
 }
 
 /// A photo ready for the document: its caption and, when it could be read, a PNG.
@@ -158,29 +158,56 @@ fn text(t: impl Into<String>, size: usize) -> Paragraph {
 fn heading(t: &str) -> Paragraph {
     Paragraph::new()
         .add_run(Run::new().add_text(t).size(HEADING_SIZE).bold())
+        .line_spacing(LineSpacing::new().before(240).after(120))
         .keep_next(true)
 }
 
-fn cell(t: &str, bold: bool) -> TableCell {
-    let run = Run::new().add_text(t).size(TABLE_SIZE);
-    TableCell::new().add_paragraph(Paragraph::new().add_run(if bold { run.bold() } else { run }))
+/// A table cell: each line of `t` on a line of its own; a header's a size smaller, so that
+/// English words fit the narrow figure columns.
+fn cell(t: &str, header: bool, centred: bool) -> TableCell {
+    let size = if header { TABLE_SIZE - 2 } else { TABLE_SIZE };
+    let mut run = Run::new().size(size);
+    for (n, line) in t.split('\n').enumerate() {
+        if n > 0 {
+            run = run.add_break(BreakType::TextWrapping);
+        }
+        run = run.add_text(line);
+    }
+    let run = if header { run.bold() } else { run };
+    let align = if centred {
+        AlignmentType::Center
+    } else {
+        AlignmentType::Left
+    };
+    let cell = TableCell::new().add_paragraph(Paragraph::new().add_run(run).align(align));
+    if header {
+        cell.shading(Shading::new().fill(HEADER_FILL))
+    } else {
+        cell
+    }
 }
 
-/// A table with a shaded header row; `widths` in twips, one per column.
-fn table(header: &[String], rows: Vec<Vec<String>>, widths: &[usize]) -> Table {
-    let head = TableRow::new(
-        header
-            .iter()
-            .map(|h| cell(h, true).shading(Shading::new().fill(HEADER_FILL)))
-            .collect(),
-    )
-    .cant_split();
-    let body = rows
-        .into_iter()
-        .map(|r| TableRow::new(r.iter().map(|c| cell(c, false)).collect()).cant_split());
+/// A row, centred from column `centred_from` on (the figures).
+fn table_row(cells: &[String], header: bool, centred_from: usize) -> TableRow {
+    let cells = cells.iter().enumerate();
+    let cells = cells.map(|(i, c)| cell(c, header, i >= centred_from));
+    TableRow::new(cells.collect()).cant_split()
+}
+
+/// A table with a shaded header row; `widths` in twips, one per column; columns from
+/// `centred_from` on centred.
+fn table(
+    header: &[String],
+    rows: Vec<Vec<String>>,
+    widths: &[usize],
+    centred_from: usize,
+) -> Table {
+    let head = table_row(header, true, centred_from);
+    let body = rows.iter().map(|r| table_row(r, false, centred_from));
     Table::new(std::iter::once(head).chain(body).collect())
         .set_grid(widths.to_vec())
         .width(widths.iter().sum(), WidthType::Dxa)
+        .margins(TableCellMargins::new().margin(30, 50, 30, 50))
 }
 
 /// The unit tables' header: the unit, then the figures, each in both languages.
@@ -205,8 +232,8 @@ fn indented(u: &UnitReport) -> String {
 }
 
 // A4 with 2 cm margins leaves 17 cm (9638 twips) across.
-const NAME_WIDTH: usize = 2438;
-const FIGURE_WIDTH: usize = 720;
+const NAME_WIDTH: usize = 1838;
+const FIGURE_WIDTH: usize = 780;
 
 fn unit_widths() -> Vec<usize> {
     std::iter::once(NAME_WIDTH)
@@ -251,13 +278,16 @@ pub fn report_docx(
             )
             .align(AlignmentType::Center),
         )
-        .add_paragraph(text(
-            format!(
-                "活动时间 Period：{} 至 {}　　　制表日期 Prepared：{made_on}",
-                report.period_from, report.period_to
-            ),
-            BODY_SIZE,
-        ));
+        .add_paragraph(
+            text(
+                format!(
+                    "活动时间 Period：{} 至 {}　　　制表日期 Prepared：{made_on}",
+                    report.period_from, report.period_to
+                ),
+                BODY_SIZE,
+            )
+            .align(AlignmentType::Center),
+        );
 
     doc = doc
         .add_paragraph(heading("一、逐级汇总 Figures rolled up"))
@@ -272,7 +302,7 @@ pub fn report_docx(
         .map(|u| unit_row(indented(u), &u.total))
         .collect();
     rolled.push(unit_row("合计 Total".to_owned(), &report.overall));
-    doc = doc.add_table(table(&unit_header("单位 Unit"), rolled, &unit_widths()));
+    doc = doc.add_table(table(&unit_header("单位 Unit"), rolled, &unit_widths(), 1));
 
     doc = doc.add_paragraph(heading("二、各单位情况 Each unit's own figures"));
     let own = report
@@ -280,7 +310,7 @@ pub fn report_docx(
         .iter()
         .map(|u| unit_row(indented(u), &u.own))
         .collect();
-    doc = doc.add_table(table(&unit_header("单位 Unit"), own, &unit_widths()));
+    doc = doc.add_table(table(&unit_header("单位 Unit"), own, &unit_widths(), 1));
 
     doc = doc.add_paragraph(heading(
         "三、尚未举办开放日的单位 Units without an open day",
@@ -353,7 +383,7 @@ pub fn report_docx(
                 ]
             })
             .collect();
-        doc = doc.add_table(table(&header, rows, &[1300, 1800, 3138, 3400]));
+        doc = doc.add_table(table(&header, rows, &[1300, 1800, 3138, 3400], usize::MAX));
     }
 
     doc = doc.add_paragraph(heading("六、活动照片 Photos"));
@@ -383,7 +413,8 @@ pub fn report_docx(
                 format!("图{} Photo {}：{}{unreadable}", n + 1, n + 1, p.caption),
                 BODY_SIZE,
             )
-            .align(AlignmentType::Center),
+            .align(AlignmentType::Center)
+            .line_spacing(LineSpacing::new().before(60).after(240)),
         );
     }
 
