@@ -115,6 +115,13 @@ pub(crate) async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
     decode(exchange(Request::put(&url(path)), body, None).await)
 }
 
+/// DELETE, with no answer body expected (204).
+pub(crate) async fn delete(path: &str) -> Result<(), ApiError> {
+    exchange(Request::delete(&url(path)), Body::Nothing, None)
+        .await
+        .map(drop)
+}
+
 /// POST of a file as it is (`application/octet-stream`).
 pub(crate) async fn post_file<T: DeserializeOwned>(
     path: &str,

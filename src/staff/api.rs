@@ -2,9 +2,10 @@
 //! photos), written on `crate::http` like the citizen app's `crate::api`. They live in the
 //! staff module so the citizen bundles never link them.
 
-use crate::http::{get, href, post, post_action, post_file, put};
+use crate::http::{delete, get, href, post, post_action, post_file, put};
 use labday_domain::media::{MediaDraft, MediaItem};
-use labday_domain::photo::PhotoItem;
+use labday_domain::photo::{PhotoEdit, PhotoItem};
+use labday_domain::report::QualityReport;
 use labday_domain::sample::SampleView;
 use labday_domain::schedule::{
     ActivityDraft, CancelledSession, CreatedActivity, OrganisationChoice, ScheduledActivity,
@@ -80,6 +81,32 @@ pub async fn audit_log(limit: u32) -> Result<Vec<AuditEntry>, ApiError> {
 
 pub async fn add_media(draft: &MediaDraft) -> Result<MediaItem, ApiError> {
     post("/staff/media", draft, None).await
+}
+
+pub async fn update_media(id: i64, draft: &MediaDraft) -> Result<MediaItem, ApiError> {
+    put(&format!("/staff/media/{id}"), draft).await
+}
+
+pub async fn delete_media(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/staff/media/{id}")).await
+}
+
+pub async fn update_photo(id: i64, edit: &PhotoEdit) -> Result<PhotoItem, ApiError> {
+    put(&format!("/staff/photos/{id}"), edit).await
+}
+
+pub async fn delete_photo(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/staff/photos/{id}")).await
+}
+
+/// The Quality Month report of this account's reach, rolled up the organisation tree.
+pub async fn quality_report() -> Result<QualityReport, ApiError> {
+    get("/staff/report").await
+}
+
+/// The same report as a Word document, to download.
+pub fn report_docx_href() -> String {
+    href("/staff/report.docx")
 }
 
 pub async fn media() -> Result<Vec<MediaItem>, ApiError> {

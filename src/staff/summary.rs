@@ -1,7 +1,8 @@
 //! The organiser's figures for the written summary every event must file: overall, per
 //! organisation and per activity, bookings per day as a chart (with the same numbers in a
-//! table), the media coverage and the photos with their captions, a CSV download and a print
-//! layout for A4.
+//! table), the Quality Month report rolled up the organisation tree (with the units still
+//! without an open day and the reporting deadlines), the media coverage and the photos with
+//! their captions, a CSV download, a Word download and a print layout for A4.
 
 use crate::api;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
@@ -10,6 +11,7 @@ use crate::staff::api as staff_api;
 use crate::staff::i18n as si;
 use crate::staff::media::{MediaList, PhotoGrid};
 use labday_domain::figures::{DailyBookings, Figures, Summary};
+use labday_domain::report::{Deadline, Filing, Gap, QualityReport, UnitCounts};
 use leptos::prelude::*;
 
 fn rate(f: &Figures) -> String {
@@ -49,6 +51,7 @@ pub fn SummaryPage() -> impl IntoView {
     let summary = load(api::summary);
     let media = load(staff_api::media);
     let photos = load(staff_api::photos);
+    let report = load(staff_api::quality_report);
     let print = |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.print();
@@ -59,10 +62,14 @@ pub fn SummaryPage() -> impl IntoView {
         <h1>{t(si::SUMMARY_TITLE)}</h1>
         <p class="actions">
             <a class="button secondary" href=api::SUMMARY_CSV_HREF download="">{t(si::EXPORT_CSV)}</a>
+            <a class="button secondary" href=staff_api::report_docx_href() download="">{t(si::REPORT_DOCX)}</a>
             <button type="button" on:click=print>{t(si::PRINT)}</button>
         </p>
         <Loaded from=summary let:summary>
             <SummaryView summary lang=lang.get()/>
+        </Loaded>
+        <Loaded from=report let:report>
+            <ReportView report lang=lang.get()/>
         </Loaded>
         <section class="keep-together">
             <h2>{t(si::SUMMARY_MEDIA)}</h2>
@@ -114,25 +121,133 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
 fn figure_table(title: Msg, first: Msg, lines: Vec<(String, Figures)>, l: Lang) -> impl IntoView {
     let heads = rows(&Figures::default(), l)
         .into_iter()
-        .map(|(h, _)| view! { <th scope="col">{h}</th> })
-        .collect_view();
+        .map(|(h, _)| h)
+        .collect();
+    let lines = lines
+        .into_iter()
+        .map(|(name, f)| (name, rows(&f, l).into_iter().map(|(_, v)| v).collect()))
+        .collect();
+    table_section(title.get(l), None, first.get(l), heads, lines)
+}
+
+/// A section with a table (after a line saying what it holds, if any): a heading row, then
+/// one row per named line.
+fn table_section(
+    title: &'static str,
+    intro: Option<&'static str>,
+    first: &'static str,
+    heads: Vec<&'static str>,
+    lines: Vec<(String, Vec<String>)>,
+) -> impl IntoView {
     view! {
         <section>
-            <h2>{title.get(l)}</h2>
+            <h2>{title}</h2>
+            {intro.map(|text| view! { <p>{text}</p> })}
             <div class="table-wrap">
                 <table class="roster">
-                    <thead><tr><th scope="col">{first.get(l)}</th>{heads}</tr></thead>
+                    <thead><tr>
+                        <th scope="col">{first}</th>
+                        {heads.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
+                    </tr></thead>
                     <tbody>
-                        {lines.into_iter().map(|(name, figures)| view! {
+                        {lines.into_iter().map(|(name, cells)| view! {
                             <tr>
                                 <th scope="row">{name}</th>
-                                {rows(&figures, l).into_iter().map(|(_, v)| view! { <td>{v}</td> }).collect_view()}
+                                {cells.into_iter().map(|v| view! { <td>{v}</td> }).collect_view()}
                             </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             </div>
         </section>
+    }
+}
+
+/// The report's rolled-up figures: one row per bureau (its own plus everything under it),
+/// then the total; the units without an open day; the deadlines and what each filing
+/// bureau still lacks.
+#[component]
+fn ReportView(report: QualityReport, lang: Lang) -> impl IntoView {
+    let l = lang;
+    let counts = |c: &UnitCounts| {
+        std::iter::once(c.open_days.to_string())
+            .chain(rows(&c.figures, l).into_iter().map(|(_, v)| v))
+            .chain([c.media_items.to_string(), c.photos.to_string()])
+            .collect::<Vec<_>>()
+    };
+    let heads = std::iter::once(si::REPORT_OPEN_DAYS.get(l))
+        .chain(rows(&Figures::default(), l).into_iter().map(|(h, _)| h))
+        .chain([si::REPORT_MEDIA_ITEMS.get(l), si::REPORT_PHOTOS.get(l)])
+        .collect();
+    let mut lines: Vec<(String, Vec<String>)> = report
+        .units
+        .iter()
+        .filter(|u| u.kind.is_bureau())
+        .map(|u| {
+            let indent = "\u{a0}\u{a0}".repeat(u.depth as usize);
+            (
+                format!("{indent}{}", u.name.get(l.code())),
+                counts(&u.total),
+            )
+        })
+        .collect();
+    lines.push((si::REPORT_TOTAL.get(l).to_owned(), counts(&report.overall)));
+    let idle = report
+        .without_open_day
+        .iter()
+        .map(|u| view! { <li>{u.name.get(l.code()).to_owned()}</li> })
+        .collect_view();
+    view! {
+        {table_section(si::REPORT_TITLE.get(l), Some(si::REPORT_INTRO.get(l)), si::REPORT_UNIT.get(l), heads, lines)}
+        <section class="keep-together">
+            <h2>{si::REPORT_WITHOUT_OPEN_DAY.get(l)}</h2>
+            {if report.without_open_day.is_empty() {
+                view! { <p class="empty">{si::REPORT_ALL_HELD.get(l)}</p> }.into_any()
+            } else {
+                view! { <ul>{idle}</ul> }.into_any()
+            }}
+        </section>
+        <section class="keep-together">
+            <h2>{si::REPORT_DEADLINES.get(l)}</h2>
+            {report.deadlines.into_iter().map(|d| deadline_view(d, l)).collect_view()}
+        </section>
+    }
+}
+
+fn deadline_view(d: Deadline, l: Lang) -> impl IntoView {
+    let step = match d.filing {
+        Filing::CountyToCity => si::REPORT_COUNTY_TO_CITY,
+        Filing::CityToProvince => si::REPORT_CITY_TO_PROVINCE,
+    };
+    let (when, n) = match d.days_left {
+        0 => (si::REPORT_DUE_TODAY, 0),
+        n if n > 0 => (si::REPORT_DAYS_LEFT, n),
+        n => (si::REPORT_OVERDUE, -n),
+    };
+    let due = when.fill(l, &[("date", &d.due_on), ("n", &n)]);
+    let gaps = |gaps: &[Gap]| {
+        gaps.iter()
+            .map(|g| match g {
+                Gap::NoOpenDay => si::GAP_NO_OPEN_DAY.get(l),
+                Gap::NoFigures => si::GAP_NO_FIGURES.get(l),
+                Gap::NoPhotos => si::GAP_NO_PHOTOS.get(l),
+                Gap::NoMedia => si::GAP_NO_MEDIA.get(l),
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let missing = d
+        .missing
+        .iter()
+        .map(|m| view! { <li><strong>{m.name.get(l.code()).to_owned()}</strong>{format!("：{}", gaps(&m.gaps))}</li> })
+        .collect_view();
+    view! {
+        <h3>{format!("{} — {due}", step.get(l))}</h3>
+        {if d.missing.is_empty() {
+            view! { <p>{si::REPORT_COMPLETE.get(l)}</p> }.into_any()
+        } else {
+            view! { <ul class="report-gaps">{missing}</ul> }.into_any()
+        }}
     }
 }
 

@@ -63,6 +63,24 @@ pub struct Tallies {
     pub samples: Vec<(i64, SampleTally)>,
 }
 
+impl Tallies {
+    /// Hands `count` every tally: the activity it belongs to, and how it adds to a set of
+    /// figures. Every roll-up (by activity and organisation here, up the organisation tree
+    /// in [`crate::report`]) goes through this one walk, so a new kind of tally counts
+    /// everywhere once it is added here.
+    pub fn each(&self, mut count: impl FnMut(i64, &dyn Fn(&mut Figures))) {
+        for s in &self.sessions {
+            count(s.activity_id, &|f| f.add_session(s));
+        }
+        for d in &self.days {
+            count(d.activity_id, &|f| f.add_day(d));
+        }
+        for (activity, sample) in &self.samples {
+            count(*activity, &|f| f.add_sample(sample));
+        }
+    }
+}
+
 /// Quick-test samples and their final judgements.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -162,7 +180,8 @@ impl Figures {
         }
     }
 
-    fn finish(mut self) -> Self {
+    /// Sorts the days and works out the no-show rate, once everything is added.
+    pub fn finish(mut self) -> Self {
         self.bookings_per_day.sort_by_key(|d| d.day);
         let known = self.checked_in_people.saturating_add(self.no_show_people);
         self.no_show_rate = (known > 0).then(|| f64::from(self.no_show_people) / f64::from(known));
@@ -216,23 +235,14 @@ pub fn summarise(t: &Tallies) -> Summary {
         organisations.entry(a.organisation_id).or_default();
     }
     // Each tally counts for its activity, that activity's organisation, and overall.
-    let mut count = |activity: i64, add: &dyn Fn(&mut Figures)| {
+    t.each(|activity, add| {
         let Some(org) = owner.get(&activity) else {
             return;
         };
         add(activities.entry(activity).or_default());
         add(organisations.entry(*org).or_default());
         add(&mut overall);
-    };
-    for s in &t.sessions {
-        count(s.activity_id, &|f| f.add_session(s));
-    }
-    for d in &t.days {
-        count(d.activity_id, &|f| f.add_day(d));
-    }
-    for (activity, sample) in &t.samples {
-        count(*activity, &|f| f.add_sample(sample));
-    }
+    });
     let mut org_names: BTreeMap<i64, Localised> = BTreeMap::new();
     let activities = t
         .activities
@@ -263,26 +273,28 @@ pub fn summarise(t: &Tallies) -> Summary {
     }
 }
 
+/// A visit session's tally for tests: `booked` of `capacity` places held, nobody come yet.
+#[cfg(test)]
+pub(crate) fn tally(activity_id: i64, capacity: u32, booked: u32) -> SessionTally {
+    SessionTally {
+        activity_id,
+        format: SessionFormat::Visit,
+        cancelled: false,
+        capacity,
+        booked_people: booked,
+        checked_in_people: 0,
+        no_show_people: 0,
+        waitlisted_people: 0,
+        walk_in_people: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 9, d).unwrap()
-    }
-
-    fn tally(activity_id: i64, capacity: u32, booked: u32) -> SessionTally {
-        SessionTally {
-            activity_id,
-            format: SessionFormat::Visit,
-            cancelled: false,
-            capacity,
-            booked_people: booked,
-            checked_in_people: 0,
-            no_show_people: 0,
-            waitlisted_people: 0,
-            walk_in_people: 0,
-        }
     }
 
     fn tallies() -> Tallies {

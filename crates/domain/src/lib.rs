@@ -17,6 +17,7 @@ pub mod organisation;
 pub mod phone;
 pub mod photo;
 pub mod privacy;
+pub mod report;
 pub mod sample;
 pub mod schedule;
 pub mod session;

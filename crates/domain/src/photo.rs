@@ -116,6 +116,25 @@ pub fn validate_photo(
     }
 }
 
+/// A kept photo's correction: its caption (the image itself is replaced by deleting the photo
+/// and uploading another).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhotoEdit {
+    /// What the photo shows (1–200 characters).
+    pub caption: String,
+}
+
+impl PhotoEdit {
+    /// The caption, trimmed, by the same rule as an upload's.
+    pub fn validate(&self) -> Result<String, ApiError> {
+        short_text(&self.caption, CAPTION_MAX_CHARS, FieldCode::CaptionRequired).map_err(|code| {
+            ApiError::new(ErrorCode::Invalid, "Some fields need attention")
+                .with_field("caption", code)
+        })
+    }
+}
+
 /// A kept photo, without its bytes (those are fetched from its own address).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -163,6 +182,20 @@ mod tests {
         assert_eq!(valid.image_type().mime(), "image/png");
         assert_eq!(valid.activity_id(), 3);
         assert!(!format!("{valid:?}").contains("137"), "no bytes in logs");
+    }
+
+    #[test]
+    fn a_corrected_caption_follows_the_upload_rule() {
+        let edit = |caption: &str| PhotoEdit {
+            caption: caption.into(),
+        };
+        assert_eq!(edit(" 合影 ").validate().unwrap(), "合影");
+        let e = edit("  ").validate().unwrap_err();
+        assert_eq!(e.fields["caption"], FieldCode::CaptionRequired);
+        let e = edit(&"长".repeat(CAPTION_MAX_CHARS + 1))
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.fields["caption"], FieldCode::TextTooLong);
     }
 
     #[test]

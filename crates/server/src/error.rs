@@ -42,7 +42,14 @@ impl From<ApiError> for AppError {
 
 impl From<StorageError> for AppError {
     fn from(e: StorageError) -> Self {
-        tracing::error!(error = %e, "storage failure");
+        AppError::internal(format_args!("storage failure: {e}"))
+    }
+}
+
+impl AppError {
+    /// A 500 that says nothing internal; `detail` goes to the log only.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal failure");
         AppError::new(
             ErrorCode::Internal,
             "Something went wrong on our side; please try again",

@@ -108,6 +108,10 @@ owned_by_id! {
     ActivityId, "activity", activity_organisation;
     /// An organisation by its id: its own owner.
     OrganisationId, "organisation", organisation_itself;
+    /// A media item by its id.
+    MediaId, "media item", media_organisation;
+    /// A photo by its id.
+    PhotoId, "photo", photo_organisation;
 }
 
 impl Owned for SampleCode {

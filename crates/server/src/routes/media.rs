@@ -1,14 +1,15 @@
 //! Media coverage for the written summary: staff record where an activity was reported
-//! (link, outlet, date) and list it back. Photos are not handled here.
+//! (link, outlet, date), list it back, and correct or delete an item within their reach.
+//! Photos are not handled here.
 
 use crate::auth::{self, SignedIn};
-use crate::error::AppError;
-use crate::extract::{authorise, ActivityId, AppJson, AppQuery};
+use crate::error::{AppError, OrNotFound};
+use crate::extract::{authorise, ActivityId, AppJson, AppQuery, Authorised, MediaId, Owned};
 use crate::routes::{FieldErrors, NoSuchActivity};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::ApiError;
@@ -60,6 +61,52 @@ pub async fn add_media(
     Ok((StatusCode::CREATED, Json(item)))
 }
 
+/// Corrects a media item: link, outlet, headline, date, or the activity it covers (which
+/// must be within reach too).
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/media/{id}",
+    params(("id" = i64, Path)),
+    request_body = MediaDraft,
+    responses((status = 200, body = MediaItem), NoSuchActivity, FieldErrors)
+)]
+pub async fn update_media(
+    State(state): State<AppState>,
+    media: Authorised<MediaId>,
+    AppJson(draft): AppJson<MediaDraft>,
+) -> Result<Json<MediaItem>, AppError> {
+    let signed_in = media.signed_in;
+    authorise(&state, &signed_in, ActivityId(draft.activity_id)).await?;
+    let valid = draft.validate(auth::now_local().date())?;
+    let item = state
+        .storage
+        .update_media(signed_in.staff.id, media.item.0, &valid, auth::now_local())
+        .await?
+        .or_not_found(MediaId::WHAT)?;
+    Ok(Json(item))
+}
+
+/// Deletes a media item.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/staff/media/{id}",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_media(
+    State(state): State<AppState>,
+    media: Authorised<MediaId>,
+) -> Result<StatusCode, AppError> {
+    let staff = media.signed_in.staff.id;
+    let deleted = state
+        .storage
+        .delete_media(staff, media.item.0, auth::now_local())
+        .await?;
+    deleted
+        .then_some(StatusCode::NO_CONTENT)
+        .or_not_found(MediaId::WHAT)
+}
+
 /// Media items, newest first.
 #[utoipa::path(
     get,
@@ -77,5 +124,7 @@ pub async fn list_media(
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/staff/media", get(list_media).post(add_media))
+    Router::new()
+        .route("/staff/media", get(list_media).post(add_media))
+        .route("/staff/media/{id}", put(update_media).delete(delete_media))
 }

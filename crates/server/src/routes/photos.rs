@@ -1,11 +1,13 @@
 //! Photos for the written summary: staff upload an image with its caption for one of their
-//! activities, list them, and fetch each image (staff only; lab staff their own
+//! activities, list them, correct a caption or delete a photo, and fetch each image (staff only; lab staff their own
 //! organisation's). The image is the raw request body; its type is read from its first
 //! bytes, never from the declared `Content-Type`.
 
 use crate::auth::{self, SignedIn};
 use crate::error::{AppError, OrNotFound};
-use crate::extract::{authorise, ActivityId, AppPath, AppQuery};
+use crate::extract::{
+    authorise, ActivityId, AppJson, AppPath, AppQuery, Authorised, Owned, PhotoId,
+};
 use crate::routes::media::CoverageQuery;
 use crate::routes::NoSuchActivity;
 use crate::state::AppState;
@@ -16,7 +18,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use labday_domain::photo::{validate_photo, PhotoItem, PHOTO_MAX_BYTES};
+use labday_domain::photo::{validate_photo, PhotoEdit, PhotoItem, PHOTO_MAX_BYTES};
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
@@ -103,6 +105,53 @@ pub async fn list_photos(
     Ok(Json(state.storage.photos(scope, query.activity_id).await?))
 }
 
+/// Corrects a photo's caption.
+#[utoipa::path(
+    put,
+    path = "/api/v1/staff/photos/{id}",
+    params(("id" = i64, Path)),
+    request_body = PhotoEdit,
+    responses(
+        (status = 200, body = PhotoItem),
+        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long / text_invalid")
+    )
+)]
+pub async fn update_photo(
+    State(state): State<AppState>,
+    photo: Authorised<PhotoId>,
+    AppJson(edit): AppJson<PhotoEdit>,
+) -> Result<Json<PhotoItem>, AppError> {
+    let caption = edit.validate()?;
+    let staff = photo.signed_in.staff.id;
+    let item = state
+        .storage
+        .update_photo(staff, photo.item.0, &caption, auth::now_local())
+        .await?
+        .or_not_found(PhotoId::WHAT)?;
+    Ok(Json(item))
+}
+
+/// Deletes a photo, image and caption.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/staff/photos/{id}",
+    params(("id" = i64, Path)),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_photo(
+    State(state): State<AppState>,
+    photo: Authorised<PhotoId>,
+) -> Result<StatusCode, AppError> {
+    let staff = photo.signed_in.staff.id;
+    let deleted = state
+        .storage
+        .delete_photo(staff, photo.item.0, auth::now_local())
+        .await?;
+    deleted
+        .then_some(StatusCode::NO_CONTENT)
+        .or_not_found(PhotoId::WHAT)
+}
+
 /// One photo's image, for the console and the printed summary.
 #[utoipa::path(
     get,
@@ -144,5 +193,8 @@ pub fn router() -> Router<AppState> {
                 // Room for the largest photo; anything beyond is refused as too large.
                 .layer(DefaultBodyLimit::max(PHOTO_MAX_BYTES + 1)),
         )
-        .route("/staff/photos/{id}", get(photo_image))
+        .route(
+            "/staff/photos/{id}",
+            get(photo_image).put(update_photo).delete(delete_photo),
+        )
 }

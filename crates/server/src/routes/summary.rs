@@ -1,19 +1,29 @@
 //! The organiser's figures, as JSON for the console's tables and chart and as CSV for the
-//! written summary. Organisers see every organisation (or one, when asked); lab staff only
-//! their own (403 when they ask for another).
+//! written summary, and the Quality Month report rolled up the organisation tree, as JSON
+//! and as the Word document bureaus file. Organisers see their reach (or one organisation
+//! in it, when asked; 403 outside it); lab staff only their own (403 when they ask for
+//! another).
 
-use crate::auth::SignedIn;
+use crate::auth::{self, SignedIn};
 use crate::csv::{self, Cell, Csv};
 use crate::error::AppError;
 use crate::extract::AppQuery;
+use crate::quality_report::{both_names, report_docx, unit_cells, ReportPhoto, UNIT_COLUMNS};
 use crate::routes::staff_catalogue::ScopeQuery;
+use crate::routes::FieldErrors;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::Datelike;
 use labday_domain::figures::{summarise, Figures, Summary};
-use labday_domain::ApiError;
+use labday_domain::media::MediaItem;
+use labday_domain::photo::PhotoItem;
+use labday_domain::report::{quality_report, QualityReport, ReportInput};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
+use serde::Deserialize;
 
 async fn load(
     state: &AppState,
@@ -44,6 +54,150 @@ pub async fn summary(
     AppQuery(query): AppQuery<ScopeQuery>,
 ) -> Result<Json<Summary>, AppError> {
     Ok(Json(load(&state, &signed_in, query).await?))
+}
+
+/// Whose report, and for which year's Quality Month.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// One organisation and everything under it (within the caller's reach).
+    pub organisation_id: Option<i64>,
+    /// The event's year (2000–2100); this year when absent.
+    pub year: Option<i32>,
+}
+
+impl ReportQuery {
+    fn scope(&self) -> ScopeQuery {
+        ScopeQuery {
+            organisation_id: self.organisation_id,
+        }
+    }
+}
+
+/// Years a report may be asked for.
+const REPORT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// The report with the media items and photos it counts.
+struct Report {
+    report: QualityReport,
+    media: Vec<MediaItem>,
+    photos: Vec<PhotoItem>,
+}
+
+async fn load_report(
+    state: &AppState,
+    signed_in: &SignedIn,
+    query: &ReportQuery,
+) -> Result<Report, AppError> {
+    let today = auth::now_local().date();
+    let year = query.year.unwrap_or(today.year());
+    if !REPORT_YEARS.contains(&year) {
+        return Err(AppError(
+            ApiError::new(ErrorCode::Invalid, "No report for that year")
+                .with_field("year", FieldCode::Invalid),
+        ));
+    }
+    let scope = signed_in.scope(query.organisation_id)?;
+    let storage = &state.storage;
+    let units = storage.organisations(scope).await?;
+    let mut tallies = storage.tallies(scope).await?;
+    tallies.samples = storage.activity_sample_tallies(scope).await?;
+    let media = storage.media(scope, None).await?;
+    let photos = storage.photos(scope, None).await?;
+    let report = quality_report(ReportInput {
+        units: &units,
+        tallies: &tallies,
+        media: &media.iter().map(|m| m.organisation_id).collect::<Vec<_>>(),
+        photos: &photos.iter().map(|p| p.organisation_id).collect::<Vec<_>>(),
+        year,
+        today,
+    });
+    Ok(Report {
+        report,
+        media,
+        photos,
+    })
+}
+
+/// The Quality Month report: every unit's own figures and each bureau's rolled up from
+/// everything under it, the labs, institutes and county bureaus without an open day, and
+/// the reporting deadlines (county → city by 30 September, city → province by 10 October)
+/// with what each filing bureau still lacks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/report",
+    params(ReportQuery),
+    responses(
+        (status = 200, body = QualityReport),
+        FieldErrors
+    )
+)]
+pub async fn quality_report_json(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    AppQuery(query): AppQuery<ReportQuery>,
+) -> Result<Json<QualityReport>, AppError> {
+    Ok(Json(load_report(&state, &signed_in, &query).await?.report))
+}
+
+/// The Quality Month report as a Word document (.docx): the tables, the deadlines, the
+/// media list and the photos with their captions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/staff/report.docx",
+    params(ReportQuery),
+    responses(
+        (status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        FieldErrors
+    )
+)]
+pub async fn quality_report_docx(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    AppQuery(query): AppQuery<ReportQuery>,
+) -> Result<Response, AppError> {
+    let Report {
+        report,
+        media,
+        photos,
+    } = load_report(&state, &signed_in, &query).await?;
+    let mut images = Vec::with_capacity(photos.len());
+    for p in &photos {
+        let bytes = state.storage.photo_image(p.id).await?;
+        images.push((p.caption.clone(), bytes.map(|i| i.bytes)));
+    }
+    let made_on = auth::now_local().date();
+    let year = report.year;
+    // Decoding and re-encoding photos is seconds of CPU: off the async workers.
+    let docx = tokio::task::spawn_blocking(move || {
+        let photos: Vec<ReportPhoto> = images
+            .into_iter()
+            .map(|(caption, bytes)| ReportPhoto {
+                caption,
+                image: bytes.as_deref().and_then(crate::quality_report::photo_png),
+            })
+            .collect();
+        report_docx(&report, &media, &photos, made_on)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("report task: {e}")))?
+    .map_err(|e| AppError::internal(format!("report document: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    .to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"labday-report-{year}.docx\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        docx,
+    )
+        .into_response())
 }
 
 fn figures_row(csv: &mut Csv, scope: &str, id: Option<i64>, name: &str, f: &Figures) {
@@ -78,6 +232,10 @@ fn figures_row(csv: &mut Csv, scope: &str, id: Option<i64>, name: &str, f: &Figu
 /// per activity, then bookings per day. Titles are staff-typed text and are neutralised
 /// like any other.
 pub fn summary_csv(s: &Summary) -> String {
+    summary_lines(s).finish()
+}
+
+fn summary_lines(s: &Summary) -> Csv {
     let mut csv = Csv::with_header(&[
         "范围 scope",
         "编号 id",
@@ -124,29 +282,64 @@ pub fn summary_csv(s: &Summary) -> String {
         let day = d.day.to_string();
         csv.row([Cell::Text(&day), d.bookings.into(), d.people.into()]);
     }
-    csv.finish()
+    csv
 }
 
-/// The summary as a CSV download.
+/// The report's roll-up as CSV lines after the summary: a header, then each unit's rolled-up
+/// total (its own plus everything under it), a parent before its children, then the total.
+pub fn rollup_csv(csv: &mut Csv, r: &QualityReport) {
+    csv.blank_line();
+    let header: Vec<String> = ["逐级汇总 rolled up", "编号 id", "名称 name"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain(UNIT_COLUMNS.iter().map(|(zh, en)| format!("{zh} {en}")))
+        .collect();
+    csv.row(header.iter().map(|h| Cell::Text(h)));
+    let units = r.units.iter().map(|u| {
+        (
+            u.kind.as_str(),
+            u.organisation_id.to_string(),
+            both_names(&u.name),
+            &u.total,
+        )
+    });
+    let overall = std::iter::once(("overall", String::new(), "全部 All".to_owned(), &r.overall));
+    for (kind, id, name, counts) in units.chain(overall) {
+        let cells = unit_cells(counts);
+        let line = [kind, id.as_str(), name.as_str()]
+            .into_iter()
+            .chain(cells.iter().map(String::as_str));
+        csv.row(line.map(Cell::Text));
+    }
+}
+
+/// The summary as a CSV download, followed by the report's figures rolled up the
+/// organisation tree.
 #[utoipa::path(
     get,
     path = "/api/v1/staff/summary.csv",
-    params(ScopeQuery),
-    responses((status = 200, content_type = "text/csv"))
+    params(ReportQuery),
+    responses((status = 200, content_type = "text/csv"), FieldErrors)
 )]
 pub async fn summary_export(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    AppQuery(query): AppQuery<ScopeQuery>,
+    AppQuery(query): AppQuery<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let csv = summary_csv(&load(&state, &signed_in, query).await?);
-    Ok(csv::download(csv, "labday-summary.csv"))
+    let mut csv = summary_lines(&load(&state, &signed_in, query.scope()).await?);
+    rollup_csv(
+        &mut csv,
+        &load_report(&state, &signed_in, &query).await?.report,
+    );
+    Ok(csv::download(csv.finish(), "labday-summary.csv"))
 }
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/summary", get(summary))
         .route("/staff/summary.csv", get(summary_export))
+        .route("/staff/report", get(quality_report_json))
+        .route("/staff/report.docx", get(quality_report_docx))
 }
 
 #[cfg(test)]

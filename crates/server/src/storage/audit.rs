@@ -44,6 +44,24 @@ pub(super) async fn audit<'a>(
     Ok(())
 }
 
+/// Deletes the row `sql` names by its one value, `id`, and notes it: `false`, with nothing
+/// deleted or noted, when there was no such row.
+pub(super) async fn delete_audited(
+    db: &Db,
+    sql: &'static str,
+    id: i64,
+    entry: (i64, AuditAction, &str),
+    now: NaiveDateTime,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if tx.query(sql).bind(id).execute().await? == 0 {
+        return Ok(false);
+    }
+    let (staff_id, action, subject) = entry;
+    commit_audited(tx, staff_id, action, subject, now).await?;
+    Ok(true)
+}
+
 /// Commits a change staff made together with its audit entry.
 pub(super) async fn commit_audited(
     mut tx: Tx,

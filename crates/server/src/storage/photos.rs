@@ -3,7 +3,7 @@
 //! Written once for both databases: the insert and its audit entry in one transaction on
 //! the writer, the reads on the readers.
 
-use super::audit::audit;
+use super::audit::{audit, commit_audited, delete_audited};
 use super::organisations::REACH;
 use super::{Parts, StorageError};
 use async_trait::async_trait;
@@ -46,6 +46,23 @@ pub trait Photos: Send + Sync {
         organisation: Option<i64>,
         activity: Option<i64>,
     ) -> Result<Vec<PhotoItem>, StorageError>;
+    /// The organisation whose activity a photo shows; `None` for no such photo.
+    async fn photo_organisation(&self, id: i64) -> Result<Option<i64>, StorageError>;
+    /// Corrects a photo's caption (and notes it); `None` when there is no such photo.
+    async fn update_photo(
+        &self,
+        staff_id: i64,
+        id: i64,
+        caption: &str,
+        now: NaiveDateTime,
+    ) -> Result<Option<PhotoItem>, StorageError>;
+    /// Deletes a photo, image and all (and notes it); `false` when there is no such photo.
+    async fn delete_photo(
+        &self,
+        staff_id: i64,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<bool, StorageError>;
     /// One photo's image, or `None` if there is no such photo.
     async fn photo_image(&self, id: i64) -> Result<Option<PhotoImage>, StorageError>;
 }
@@ -55,6 +72,10 @@ const INSERT_PHOTO: &str = "INSERT INTO photos (activity_id, caption, content_ty
 const PHOTO_SELECT: &str = "SELECT p.id, p.activity_id, a.organisation_id, p.caption, \
     p.content_type, p.size_bytes, s.username, p.added_at \
     FROM photos p JOIN activities a ON a.id = p.activity_id JOIN staff s ON s.id = p.added_by";
+const UPDATE_CAPTION: &str = "UPDATE photos SET caption = ? WHERE id = ?";
+const PHOTO_ORGANISATION: &str = "SELECT a.organisation_id FROM photos p \
+    JOIN activities a ON a.id = p.activity_id WHERE p.id = ?";
+const DELETE_PHOTO: &str = "DELETE FROM photos WHERE id = ?";
 const PHOTO_IMAGE: &str = "SELECT a.organisation_id, p.content_type, p.image \
     FROM photos p JOIN activities a ON a.id = p.activity_id WHERE p.id = ?";
 
@@ -123,6 +144,50 @@ impl<S: Parts> Photos for S {
             .fetch_all()
             .await?;
         Ok(rows.into_iter().map(photo_item).collect::<Result<_, _>>()?)
+    }
+
+    async fn photo_organisation(&self, id: i64) -> Result<Option<i64>, StorageError> {
+        Ok(self
+            .db()
+            .read(PHOTO_ORGANISATION)
+            .bind(id)
+            .scalar_optional()
+            .await?)
+    }
+
+    async fn update_photo(
+        &self,
+        staff_id: i64,
+        id: i64,
+        caption: &str,
+        now: NaiveDateTime,
+    ) -> Result<Option<PhotoItem>, StorageError> {
+        let mut tx = self.db().begin().await?;
+        let touched = tx
+            .query(UPDATE_CAPTION)
+            .bind(caption)
+            .bind(id)
+            .execute()
+            .await?;
+        if touched == 0 {
+            return Ok(None);
+        }
+        let sql = format!("{PHOTO_SELECT} WHERE p.id = ?");
+        let row: PhotoRow = tx.query(&sql).bind(id).fetch_one().await?;
+        let subject = format!("photo {id}: activity {}", row.1);
+        commit_audited(tx, staff_id, AuditAction::UpdatePhoto, &subject, now).await?;
+        Ok(Some(photo_item(row)?))
+    }
+
+    async fn delete_photo(
+        &self,
+        staff_id: i64,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<bool, StorageError> {
+        let subject = format!("photo {id}");
+        let entry = (staff_id, AuditAction::DeletePhoto, subject.as_str());
+        Ok(delete_audited(self.db(), DELETE_PHOTO, id, entry, now).await?)
     }
 
     async fn photo_image(&self, id: i64) -> Result<Option<PhotoImage>, StorageError> {

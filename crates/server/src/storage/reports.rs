@@ -5,8 +5,9 @@
 //! `None` (`organisations::reach!`, bound twice). The other optional filters (one activity,
 //! or all) are bound with `Statement::bind_filter`.
 
-use super::audit::commit_audited;
+use super::audit::{commit_audited, delete_audited};
 use super::columns::Name;
+use super::db::{Statement, Tx};
 use super::organisations::{reach, REACH};
 use super::rows::count;
 use super::{Parts, StorageError};
@@ -35,6 +36,23 @@ pub trait MediaCoverage: Send + Sync {
         item: &ValidMedia,
         now: NaiveDateTime,
     ) -> Result<MediaItem, StorageError>;
+    /// The organisation whose activity a media item covers; `None` for no such item.
+    async fn media_organisation(&self, id: i64) -> Result<Option<i64>, StorageError>;
+    /// Corrects a media item (and notes it); `None` when there is no such item.
+    async fn update_media(
+        &self,
+        staff_id: i64,
+        id: i64,
+        item: &ValidMedia,
+        now: NaiveDateTime,
+    ) -> Result<Option<MediaItem>, StorageError>;
+    /// Deletes a media item (and notes it); `false` when there is no such item.
+    async fn delete_media(
+        &self,
+        staff_id: i64,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<bool, StorageError>;
     /// Media items, newest publication first, of one organisation (and everything under it)
     /// and/or activity, or all.
     async fn media(
@@ -69,6 +87,11 @@ const AUDIT_ENTRIES: &str = "SELECT l.id, l.staff_id, s.username, l.action, l.su
     FROM audit_log l JOIN staff s ON s.id = l.staff_id ORDER BY l.id DESC LIMIT ?";
 const INSERT_MEDIA: &str = "INSERT INTO media_items (activity_id, link, outlet, headline, \
     published_on, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
+const UPDATE_MEDIA: &str = "UPDATE media_items SET activity_id = ?, link = ?, outlet = ?, \
+    headline = ?, published_on = ? WHERE id = ?";
+const DELETE_MEDIA: &str = "DELETE FROM media_items WHERE id = ?";
+const MEDIA_ORGANISATION: &str = "SELECT a.organisation_id FROM media_items m \
+    JOIN activities a ON a.id = m.activity_id WHERE m.id = ?";
 const MEDIA_SELECT: &str = "SELECT m.id, m.activity_id, a.organisation_id, m.link, m.outlet, \
     m.headline, m.published_on, s.username, m.added_at \
     FROM media_items m JOIN activities a ON a.id = m.activity_id JOIN staff s ON s.id = m.added_by";
@@ -143,6 +166,31 @@ fn audit_entry(r: AuditRow) -> AuditEntry {
     }
 }
 
+/// Binds a media item's columns in `INSERT_MEDIA` / `UPDATE_MEDIA` order.
+fn bind_media<'q>(statement: Statement<'q>, m: &'q ValidMedia) -> Statement<'q> {
+    let m = m.get();
+    statement
+        .bind(m.activity_id)
+        .bind(&m.link)
+        .bind(&m.outlet)
+        .bind(&m.headline)
+        .bind(m.published_on)
+}
+
+/// A media item as written, read back in the transaction that wrote it, and the write noted.
+async fn noted_media(
+    mut tx: Tx,
+    id: i64,
+    entry: (i64, AuditAction),
+    now: NaiveDateTime,
+) -> Result<MediaItem, sqlx::Error> {
+    let sql = format!("{MEDIA_SELECT} WHERE m.id = ?");
+    let row: MediaRow = tx.query(&sql).bind(id).fetch_one().await?;
+    let subject = format!("media {id}: activity {}", row.1);
+    commit_audited(tx, entry.0, entry.1, &subject, now).await?;
+    Ok(media_item(row))
+}
+
 /// `(id, activity_id, organisation_id, link, outlet, headline, published_on, added_by,
 /// added_at)`.
 type MediaRow = (
@@ -209,24 +257,53 @@ impl<S: Parts> MediaCoverage for S {
         item: &ValidMedia,
         now: NaiveDateTime,
     ) -> Result<MediaItem, StorageError> {
-        let m = item.get();
         let mut tx = self.db().begin().await?;
-        let id: i64 = tx
-            .query(INSERT_MEDIA)
-            .bind(m.activity_id)
-            .bind(&m.link)
-            .bind(&m.outlet)
-            .bind(&m.headline)
-            .bind(m.published_on)
+        let id: i64 = bind_media(tx.query(INSERT_MEDIA), item)
             .bind(staff_id)
             .bind(now)
             .scalar()
             .await?;
-        let sql = format!("{MEDIA_SELECT} WHERE m.id = ?");
-        let row: MediaRow = tx.query(&sql).bind(id).fetch_one().await?;
-        let subject = format!("media {id}: activity {}", m.activity_id);
-        commit_audited(tx, staff_id, AuditAction::AddMedia, &subject, now).await?;
-        Ok(media_item(row))
+        Ok(noted_media(tx, id, (staff_id, AuditAction::AddMedia), now).await?)
+    }
+
+    async fn media_organisation(&self, id: i64) -> Result<Option<i64>, StorageError> {
+        Ok(self
+            .db()
+            .read(MEDIA_ORGANISATION)
+            .bind(id)
+            .scalar_optional()
+            .await?)
+    }
+
+    async fn update_media(
+        &self,
+        staff_id: i64,
+        id: i64,
+        item: &ValidMedia,
+        now: NaiveDateTime,
+    ) -> Result<Option<MediaItem>, StorageError> {
+        let mut tx = self.db().begin().await?;
+        if bind_media(tx.query(UPDATE_MEDIA), item)
+            .bind(id)
+            .execute()
+            .await?
+            == 0
+        {
+            return Ok(None);
+        }
+        let entry = (staff_id, AuditAction::UpdateMedia);
+        Ok(Some(noted_media(tx, id, entry, now).await?))
+    }
+
+    async fn delete_media(
+        &self,
+        staff_id: i64,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<bool, StorageError> {
+        let subject = format!("media {id}");
+        let entry = (staff_id, AuditAction::DeleteMedia, subject.as_str());
+        Ok(delete_audited(self.db(), DELETE_MEDIA, id, entry, now).await?)
     }
 
     async fn media(

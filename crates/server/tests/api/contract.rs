@@ -9,7 +9,7 @@
 use crate::helpers::{Db, SessionSpec, TestApp};
 use crate::hostile_input::{self, break_body, extreme_number, extreme_string, Body};
 use crate::staff::{add_staff, sign_in, PASSWORD};
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
 use rand::rngs::StdRng;
@@ -243,6 +243,7 @@ pub struct Fixture {
     pub booking_codes: Vec<String>,
     pub sample_codes: Vec<String>,
     pub photos: Vec<i64>,
+    pub media: Vec<i64>,
     /// Accounts the fuzzer may disable, reset and sign out: never its own.
     pub accounts: Vec<i64>,
     pub phone: String,
@@ -264,6 +265,8 @@ fn by_name(rng: &mut StdRng, name: &str, path: &str, fx: &Fixture) -> Option<Val
         "organisation_id" => pick(rng, &fx.organisations),
         "id" if path.contains("/activities/") => pick(rng, &fx.activities),
         "id" if path.contains("/photos/") => pick(rng, &fx.photos),
+        "id" if path.contains("/media/") => pick(rng, &fx.media),
+        "year" => Some(json!(today.year())),
         "id" if path.contains("/organisations/") => pick(rng, &fx.organisations),
         "id" if path.contains("/accounts/") => pick(rng, &fx.accounts),
         "id" => pick(rng, &fx.sessions),
@@ -529,6 +532,17 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
         crate::photos::PNG.to_vec(),
     )
     .await;
+    let media = json!({"activity_id": app.activity_id, "link": "https://example.org/news/1",
+                       "outlet": "江西日报", "published_on": crate::helpers::now().date()});
+    let media = app
+        .http
+        .post(format!("{}/api/v1/staff/media", app.url))
+        .header("cookie", &cookie)
+        .json(&media)
+        .send()
+        .await
+        .unwrap();
+    let media: Value = media.json().await.unwrap_or_default();
     let fx = Fixture {
         sessions: vec![visit, quick, 0, 999_999],
         activities: vec![app.activity_id, 999_999],
@@ -544,6 +558,7 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
             .into_iter()
             .collect(),
         photos: photo["id"].as_i64().into_iter().chain([999_999]).collect(),
+        media: media["id"].as_i64().into_iter().chain([999_999]).collect(),
         accounts: fuzzed.into_iter().chain([999_999]).collect(),
         phone,
     };

@@ -15,6 +15,7 @@ mod hostile_input;
 mod organisations;
 mod origin;
 mod photos;
+mod report;
 mod rush;
 mod safeguards;
 mod samples;

@@ -23,12 +23,18 @@ pub(crate) fn org_body(parent_id: Value, kind: &str, name: &str) -> Value {
     })
 }
 
-fn parse(text: &str) -> Value {
+pub(crate) fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 /// Creates an organisation through the API as `cookie`; its id.
-async fn create(app: &TestApp, cookie: &str, parent: i64, kind: &str, name: &str) -> i64 {
+pub(crate) async fn create(
+    app: &TestApp,
+    cookie: &str,
+    parent: i64,
+    kind: &str,
+    name: &str,
+) -> i64 {
     let body = org_body(json!(parent), kind, name);
     let path = "/api/v1/staff/organisations";
     let text = expect_call(app, "POST", path, Some(cookie), Some(body), 201).await;

@@ -76,6 +76,7 @@ pub(crate) async fn call(
     let mut req = match method {
         "GET" => app.http.get(url),
         "PUT" => app.http.put(url),
+        "DELETE" => app.http.delete(url),
         _ => app.http.post(url),
     };
     if let Some(c) = cookie {
@@ -248,6 +249,18 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
     let (status, photo) = upload(&s.app, chief.as_deref(), act, "合影", PNG.to_vec()).await;
     assert_eq!(status, 201, "{photo}");
     let their_photo = photo["id"].as_i64().unwrap();
+    let media_path = "/api/v1/staff/media";
+    let created = expect_call(
+        &s.app,
+        "POST",
+        media_path,
+        chief.as_deref(),
+        Some(media.clone()),
+        201,
+    )
+    .await;
+    let their_media = format!("/api/v1/staff/media/{}", parse(&created)["id"]);
+    let their_photo_path = format!("/api/v1/staff/photos/{their_photo}");
     // An account of the other organisation, for the account routes.
     add_staff(&s.app, "lab-b", Role::LabStaff, Some(org)).await;
     let lab_b = s.app.storage.staff_credentials("lab-b").await.unwrap();
@@ -352,7 +365,12 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
             None,
             true,
         ),
-        ("POST", "/api/v1/staff/media".into(), Some(media), true),
+        (
+            "POST",
+            "/api/v1/staff/media".into(),
+            Some(media.clone()),
+            true,
+        ),
         (
             "GET",
             format!("/api/v1/staff/media?activity_id={act}"),
@@ -418,6 +436,27 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
         (
             "GET",
             format!("/api/v1/staff/photos/{their_photo}"),
+            None,
+            true,
+        ),
+        ("PUT", their_media.clone(), Some(media.clone()), true),
+        ("DELETE", their_media, None, true),
+        (
+            "PUT",
+            their_photo_path.clone(),
+            Some(json!({"caption": "改"})),
+            true,
+        ),
+        ("DELETE", their_photo_path, None, true),
+        (
+            "GET",
+            format!("/api/v1/staff/report?organisation_id={org}"),
+            None,
+            true,
+        ),
+        (
+            "GET",
+            format!("/api/v1/staff/report.docx?organisation_id={org}"),
             None,
             true,
         ),

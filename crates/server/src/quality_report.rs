@@ -1,0 +1,426 @@
+//! The Quality Month report as the files a bureau sends upwards: its table columns (shared by
+//! the CSV and the Word document) and the Word document itself (.docx, built with docx-rs):
+//! title and period, the rolled-up table, the per-unit table, the units without an open day,
+//! the deadlines with what is missing, the media list and the photos with their captions.
+//! Chinese first, English second, as everywhere.
+//!
+//! docx-rs embeds PNG only, so each photo is decoded and re-encoded as PNG, shrunk to fit
+//! the page; a stored photo that cannot be decoded is listed by its caption instead.
+
+use docx_rs::{
+    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Pic, Run, RunFonts,
+    Shading, Table, TableCell, TableCellMargins, TableRow, WidthType,
+};
+use labday_domain::activity::Localised;
+use labday_domain::media::MediaItem;
+use labday_domain::organisation::OrgKind;
+use labday_domain::report::{Filing, Gap, QualityReport, UnitCounts, UnitReport};
+use std::io::Cursor;
+
+/// The figure columns of a unit row, after its name.
+pub const UNIT_COLUMNS: [(&str, &str); 11] = [
+    ("开放日", "Open days"),
+    ("场次", "Sessions"),
+    ("名额", "Places"),
+    ("预约人数", "Booked"),
+    ("签到人数", "Checked in"),
+    ("现场登记", "Walk-ins"),
+    ("云课堂座位", "Cloud seats"),
+    ("快检样品", "Samples"),
+    ("阴性/可疑/阳性", "neg. / susp. / pos."),
+    ("媒体报道", "Media"),
+    ("照片", "Photos"),
+];
+
+/// A unit's figures in [`UNIT_COLUMNS`] order, as text.
+pub fn unit_cells(c: &UnitCounts) -> [String; 11] {
+    let f = &c.figures;
+    let s = &f.samples;
+    [
+        c.open_days.to_string(),
+        f.sessions.to_string(),
+        f.places_offered.to_string(),
+        f.booked_people.to_string(),
+        f.checked_in_people.to_string(),
+        f.walk_in_people.to_string(),
+        f.cloud_classroom_seats.to_string(),
+        s.registered.to_string(),
+        format!("{}/{}/{}", s.negative, s.suspicious, s.positive),
+        c.media_items.to_string(),
+        c.photos.to_string(),
+    ]
+}
+
+/// What an organisation is, in both languages.
+pub fn kind_label(kind: OrgKind) -> (&'static str, &'static str) {
+    match kind {
+        OrgKind::ProvinceBureau => ("省局", "province bureau"),
+        OrgKind::CityBureau => ("市局", "city bureau"),
+        OrgKind::CountyBureau => ("县（区）局", "county bureau"),
+        OrgKind::Lab => ("实验室", "lab"),
+        OrgKind::Institute => ("检测机构", "institute"),
+    }
+}
+
+/// What a filing bureau still lacks, in both languages.
+pub fn gap_label(gap: Gap) -> &'static str {
+    match gap {
+        Gap::NoOpenDay => "尚无开放日 no open day",
+        Gap::NoFigures => "尚无签到数据 no attendance figures",
+        Gap::NoPhotos => "尚无照片 no photos",
+        Gap::NoMedia => "尚无媒体报道 no media coverage",
+    }
+}
+
+/// Who files to whom, in both languages.
+pub fn filing_label(filing: Filing) -> &'static str {
+    match filing {
+        Filing::CountyToCity => "县（区）局向市局报送总结 County bureaus report to the city",
+        Filing::CityToProvince => "市局向省局报送总结 City bureaus report to the province",
+    }
+}
+
+/// How far off a deadline is, in both languages.
+pub fn days_left_label(days_left: i64) -> String {
+    match days_left {
+        0 => "今日截止 due today".to_owned(),
+        d if d > 0 => format!("还有 {d} 天 {d} days left"),
+        d => format!("已逾期 {} 天 {} days overdue", -d, -d),
+    }
+}
+
+/// A unit's name as the tables show it: Chinese, then English when there is one.
+pub fn both_names(name: &Localised) -> String {
+    if name.en.is_empty() || name.en == name.zh {
+        name.zh.clone()
+    } else {
+        format!("{} {}", name.zh, name.en)
+    }
+}
+
+/// The report's title, naming the unit at its top when there is one.
+pub fn title(report: &QualityReport) -> String {
+    let top = report
+        .units
+        .first()
+        .filter(|_| report.units.iter().filter(|u| u.depth == 0).count() == 1)
+        .map(|u| u.name.zh.clone())
+        .unwrap_or_default();
+    format!("{top} {}年“质量月”实验室开放日活动总结", report.year)
+}
+
+/// A photo ready for the document: its caption and, when it could be read, a PNG.
+pub struct ReportPhoto {
+    pub caption: String,
+    pub image: Option<Bytes>,
+}
+
+/// A PNG and its size in pixels.
+pub struct Bytes {
+    pub png: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Longest side of a photo in the document, in pixels: sharp at the 14 cm it is shown at,
+/// without megabytes per photo.
+const PHOTO_MAX_PX: u32 = 1000;
+/// Width of a photo on the page, in EMU (14 cm).
+const PHOTO_WIDTH_EMU: u32 = 14 * 360_000;
+
+/// Decodes a stored photo (JPEG, PNG or WebP) and re-encodes it as a PNG that fits the
+/// page; `None` when the bytes do not decode.
+pub fn photo_png(bytes: &[u8]) -> Option<Bytes> {
+    let image = image::load_from_memory(bytes).ok()?;
+    let image = if image.width().max(image.height()) > PHOTO_MAX_PX {
+        image.thumbnail(PHOTO_MAX_PX, PHOTO_MAX_PX)
+    } else {
+        image
+    };
+    let mut png = Cursor::new(Vec::new());
+    image.write_to(&mut png, image::ImageFormat::Png).ok()?;
+    Some(Bytes {
+        png: png.into_inner(),
+        width: image.width(),
+        height: image.height(),
+    })
+}
+
+// Sizes in half-points.
+const TITLE_SIZE: usize = 36;
+const HEADING_SIZE: usize = 28;
+const BODY_SIZE: usize = 22;
+const TABLE_SIZE: usize = 16;
+const HEADER_FILL: &str = "D9E2F3";
+
+fn text(t: impl Into<String>, size: usize) -> Paragraph {
+    Paragraph::new().add_run(Run::new().add_text(t).size(size))
+}
+
+fn heading(t: &str) -> Paragraph {
+    Paragraph::new()
+        .add_run(Run::new().add_text(t).size(HEADING_SIZE).bold())
+        .line_spacing(LineSpacing::new().before(240).after(120))
+        .keep_next(true)
+}
+
+/// A table cell: each line of `t` on a line of its own; a header's a size smaller, so that
+/// English words fit the narrow figure columns.
+fn cell(t: &str, header: bool, centred: bool) -> TableCell {
+    let size = if header { TABLE_SIZE - 2 } else { TABLE_SIZE };
+    let mut run = Run::new().size(size);
+    for (n, line) in t.split('\n').enumerate() {
+        if n > 0 {
+            run = run.add_break(BreakType::TextWrapping);
+        }
+        run = run.add_text(line);
+    }
+    let run = if header { run.bold() } else { run };
+    let align = if centred {
+        AlignmentType::Center
+    } else {
+        AlignmentType::Left
+    };
+    let cell = TableCell::new().add_paragraph(Paragraph::new().add_run(run).align(align));
+    if header {
+        cell.shading(Shading::new().fill(HEADER_FILL))
+    } else {
+        cell
+    }
+}
+
+/// A row, centred from column `centred_from` on (the figures).
+fn table_row(cells: &[String], header: bool, centred_from: usize) -> TableRow {
+    let cells = cells.iter().enumerate();
+    let cells = cells.map(|(i, c)| cell(c, header, i >= centred_from));
+    TableRow::new(cells.collect()).cant_split()
+}
+
+/// A table with a shaded header row; `widths` in twips, one per column; columns from
+/// `centred_from` on centred.
+fn table(
+    header: &[String],
+    rows: Vec<Vec<String>>,
+    widths: &[usize],
+    centred_from: usize,
+) -> Table {
+    let head = table_row(header, true, centred_from);
+    let body = rows.iter().map(|r| table_row(r, false, centred_from));
+    Table::new(std::iter::once(head).chain(body).collect())
+        .set_grid(widths.to_vec())
+        .width(widths.iter().sum(), WidthType::Dxa)
+        .margins(TableCellMargins::new().margin(30, 50, 30, 50))
+}
+
+/// The unit tables' header: the unit, then the figures, each in both languages.
+fn unit_header(first: &str) -> Vec<String> {
+    std::iter::once(first.to_owned())
+        .chain(UNIT_COLUMNS.iter().map(|(zh, en)| format!("{zh}\n{en}")))
+        .collect()
+}
+
+fn unit_row(name: String, c: &UnitCounts) -> Vec<String> {
+    std::iter::once(name).chain(unit_cells(c)).collect()
+}
+
+/// A unit's name indented by its depth, with its kind.
+fn indented(u: &UnitReport) -> String {
+    let (zh, _) = kind_label(u.kind);
+    format!(
+        "{}{}（{zh}）",
+        "  ".repeat(u.depth as usize),
+        both_names(&u.name)
+    )
+}
+
+// A4 with 2 cm margins leaves 17 cm (9638 twips) across.
+const NAME_WIDTH: usize = 1838;
+const FIGURE_WIDTH: usize = 780;
+
+fn unit_widths() -> Vec<usize> {
+    std::iter::once(NAME_WIDTH)
+        .chain([FIGURE_WIDTH; 10])
+        .collect()
+}
+
+/// The report as a Word document.
+pub fn report_docx(
+    report: &QualityReport,
+    media: &[MediaItem],
+    photos: &[ReportPhoto],
+    made_on: chrono::NaiveDate,
+) -> Result<Vec<u8>, String> {
+    let fonts = RunFonts::new()
+        .east_asia("SimSun")
+        .ascii("Times New Roman")
+        .hi_ansi("Times New Roman");
+    let mut doc = Docx::new()
+        .page_size(11906, 16838)
+        .page_margin(
+            PageMargin::new()
+                .top(1134)
+                .bottom(1134)
+                .left(1134)
+                .right(1134),
+        )
+        .default_fonts(fonts)
+        .default_size(BODY_SIZE)
+        .add_paragraph(
+            Paragraph::new()
+                .add_run(Run::new().add_text(title(report)).size(TITLE_SIZE).bold())
+                .align(AlignmentType::Center),
+        )
+        .add_paragraph(
+            text(
+                format!(
+                    "Quality Month {}: testing-lab open days — summary report",
+                    report.year
+                ),
+                BODY_SIZE,
+            )
+            .align(AlignmentType::Center),
+        )
+        .add_paragraph(
+            text(
+                format!(
+                    "活动时间 Period：{} 至 {}　　　制表日期 Prepared：{made_on}",
+                    report.period_from, report.period_to
+                ),
+                BODY_SIZE,
+            )
+            .align(AlignmentType::Center),
+        );
+
+    doc = doc
+        .add_paragraph(heading("一、逐级汇总 Figures rolled up"))
+        .add_paragraph(text(
+            "各局合计数 = 本级 + 下级全部单位。Each bureau's total is its own plus everything under it.",
+            BODY_SIZE,
+        ));
+    let mut rolled: Vec<Vec<String>> = report
+        .units
+        .iter()
+        .filter(|u| u.kind.is_bureau())
+        .map(|u| unit_row(indented(u), &u.total))
+        .collect();
+    rolled.push(unit_row("合计 Total".to_owned(), &report.overall));
+    doc = doc.add_table(table(&unit_header("单位 Unit"), rolled, &unit_widths(), 1));
+
+    doc = doc.add_paragraph(heading("二、各单位情况 Each unit's own figures"));
+    let own = report
+        .units
+        .iter()
+        .map(|u| unit_row(indented(u), &u.own))
+        .collect();
+    doc = doc.add_table(table(&unit_header("单位 Unit"), own, &unit_widths(), 1));
+
+    doc = doc.add_paragraph(heading(
+        "三、尚未举办开放日的单位 Units without an open day",
+    ));
+    if report.without_open_day.is_empty() {
+        doc = doc.add_paragraph(text("无。None.", BODY_SIZE));
+    }
+    for u in &report.without_open_day {
+        let (zh, en) = kind_label(u.kind);
+        doc = doc.add_paragraph(text(
+            format!("• {}（{zh} {en}）", both_names(&u.name)),
+            BODY_SIZE,
+        ));
+    }
+
+    doc = doc.add_paragraph(heading("四、报送时限 Reporting deadlines"));
+    if report.deadlines.is_empty() {
+        doc = doc.add_paragraph(text(
+            "本范围内无报送单位。No bureau here files a summary.",
+            BODY_SIZE,
+        ));
+    }
+    for d in &report.deadlines {
+        doc = doc.add_paragraph(
+            Paragraph::new().add_run(
+                Run::new()
+                    .add_text(format!(
+                        "{}：{}（{}）",
+                        filing_label(d.filing),
+                        d.due_on,
+                        days_left_label(d.days_left)
+                    ))
+                    .size(BODY_SIZE)
+                    .bold(),
+            ),
+        );
+        if d.missing.is_empty() {
+            doc = doc.add_paragraph(text(
+                format!(
+                    "{} 个报送单位材料齐全。All {} filing bureaus are complete.",
+                    d.filers, d.filers
+                ),
+                BODY_SIZE,
+            ));
+        }
+        for m in &d.missing {
+            let gaps: Vec<&str> = m.gaps.iter().map(|&g| gap_label(g)).collect();
+            doc = doc.add_paragraph(text(
+                format!("• {}：{}", both_names(&m.name), gaps.join("；")),
+                BODY_SIZE,
+            ));
+        }
+    }
+
+    doc = doc.add_paragraph(heading("五、媒体报道 Media coverage"));
+    if media.is_empty() {
+        doc = doc.add_paragraph(text("尚无。None yet.", BODY_SIZE));
+    } else {
+        let header: Vec<String> = ["日期 Date", "媒体 Outlet", "标题 Headline", "链接 Link"]
+            .map(str::to_owned)
+            .to_vec();
+        let rows = media
+            .iter()
+            .map(|m| {
+                vec![
+                    m.published_on.to_string(),
+                    m.outlet.clone(),
+                    m.headline.clone(),
+                    m.link.clone(),
+                ]
+            })
+            .collect();
+        doc = doc.add_table(table(&header, rows, &[1300, 1800, 3138, 3400], usize::MAX));
+    }
+
+    doc = doc.add_paragraph(heading("六、活动照片 Photos"));
+    if photos.is_empty() {
+        doc = doc.add_paragraph(text("尚无。None yet.", BODY_SIZE));
+    }
+    for (n, p) in photos.iter().enumerate() {
+        if let Some(image) = &p.image {
+            let height = u64::from(PHOTO_WIDTH_EMU) * u64::from(image.height)
+                / u64::from(image.width.max(1));
+            let pic = Pic::new_with_dimensions(image.png.clone(), image.width, image.height)
+                .size(PHOTO_WIDTH_EMU, u32::try_from(height).unwrap_or(u32::MAX));
+            doc = doc.add_paragraph(
+                Paragraph::new()
+                    .add_run(Run::new().add_image(pic))
+                    .align(AlignmentType::Center)
+                    .keep_next(true),
+            );
+        }
+        let unreadable = if p.image.is_none() {
+            "（图片无法读取 image unreadable）"
+        } else {
+            ""
+        };
+        doc = doc.add_paragraph(
+            text(
+                format!("图{} Photo {}：{}{unreadable}", n + 1, n + 1, p.caption),
+                BODY_SIZE,
+            )
+            .align(AlignmentType::Center)
+            .line_spacing(LineSpacing::new().before(60).after(240)),
+        );
+    }
+
+    let mut out = Cursor::new(Vec::new());
+    doc.pack(&mut out).map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
