@@ -491,8 +491,7 @@ mod tests {
             .iter()
             .chain(SAMPLE_MESSAGES)
             .chain(crate::staff::i18n::MESSAGES)
-            .chain(crate::staff::i18n::MOVED_MESSAGES)
-            .chain(crate::staff::i18n::ACCOUNT_MESSAGES);
+            .chain(crate::staff::i18n::MOVED_MESSAGES);
         for (name, msg) in all {
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{name}");
             assert_eq!(placeholders(msg.zh), placeholders(msg.en), "{name}");

@@ -40,12 +40,15 @@ fn PasswordForm() -> impl IntoView {
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let change = PasswordChange {
-            current: current.get_untracked(),
-            password: password.get_untracked(),
-        };
         changed.set(false);
-        let request = async move { api::change_own_password(&change).await };
+        let (now, chosen) = (current.get_untracked(), password.get_untracked());
+        let request = async move {
+            let change = PasswordChange {
+                current: now,
+                password: chosen,
+            };
+            api::change_own_password(&change).await
+        };
         send(busy, failure, request, move |staff| {
             current.set(String::new());
             password.set(String::new());
