@@ -1,8 +1,10 @@
 //! The staff console: a separate bundle (`staff.html` → `/staff/`), so nothing of it weighs
 //! on the citizen app. Lab staff sign in, schedule activities and sessions, watch bookings
 //! arrive, check visitors in by QR scan or typed code, mark no-shows after the session and
-//! export the roster; they record media coverage and photos. Organisers also create staff
-//! accounts, read the audit log and print the summary.
+//! export the roster; they record media coverage and photos, and change their password (and
+//! must, before anything else, after an organiser reset it). Organisers also run the
+//! organisation tree and the staff accounts within their reach, read the audit log and
+//! print the summary.
 
 pub mod accounts;
 pub mod activity_form;
@@ -12,6 +14,8 @@ pub mod desk;
 pub mod form;
 pub mod i18n;
 pub mod media;
+pub mod organisations;
+pub mod password;
 pub mod roster;
 pub mod samples;
 pub mod scanner;
@@ -85,11 +89,15 @@ pub fn StaffApp() -> impl IntoView {
             <header class="top">
                 <a href="/staff/" class="brand">{t(si::STAFF_APP_NAME)}</a>
                 {move || me.get().map(|m| view! {
-                    <a href="/staff/summary">{t(si::NAV_SUMMARY)}</a>
-                    <a href="/staff/media">{t(si::NAV_MEDIA)}</a>
-                    {(m.role == Role::Organiser).then(|| view! {
-                        <a href="/staff/accounts">{t(si::NAV_ACCOUNTS)}</a>
-                        <a href="/staff/audit">{t(si::NAV_AUDIT)}</a>
+                    {(!m.must_change_password).then(|| view! {
+                        <a href="/staff/summary">{t(si::NAV_SUMMARY)}</a>
+                        <a href="/staff/media">{t(si::NAV_MEDIA)}</a>
+                        {(m.role == Role::Organiser).then(|| view! {
+                            <a href="/staff/organisations">{t(si::NAV_ORGANISATIONS)}</a>
+                            <a href="/staff/accounts">{t(si::NAV_ACCOUNTS)}</a>
+                            <a href="/staff/audit">{t(si::NAV_AUDIT)}</a>
+                        })}
+                        <a href="/staff/password">{t(si::NAV_PASSWORD)}</a>
                     })}
                     <span class="who">{si::SIGNED_IN_AS_NAME.fill(lang.get(), &[("name", if m.display_name.is_empty() { &m.username } else { &m.display_name })])}</span>
                     <SignOutButton/>
@@ -102,6 +110,8 @@ pub fn StaffApp() -> impl IntoView {
                         view! { <crate::components::status::Loading/> }.into_any()
                     } else if me.get().is_none() {
                         view! { <sign_in::SignInPage/> }.into_any()
+                    } else if me.get().is_some_and(|m| m.must_change_password) {
+                        view! { <password::ForcedPasswordChange/> }.into_any()
                     } else {
                         view! {
                             <Routes fallback=|| view! { <p class="empty">{t(crate::i18n::NOT_FOUND)}</p> }>
@@ -110,7 +120,9 @@ pub fn StaffApp() -> impl IntoView {
                                 <Route path=path!("/sessions/:id/samples") view=samples::SamplesDesk/>
                                 <Route path=path!("/summary") view=summary::SummaryPage/>
                                 <Route path=path!("/media") view=media::MediaPage/>
+                                <Route path=path!("/organisations") view=organisations::OrganisationsPage/>
                                 <Route path=path!("/accounts") view=accounts::AccountsPage/>
+                                <Route path=path!("/password") view=password::PasswordPage/>
                                 <Route path=path!("/audit") view=audit::AuditPage/>
                             </Routes>
                         }.into_any()

@@ -1,27 +1,236 @@
-//! Organisers create the other staff accounts here: lab staff of one organisation, or more
-//! organisers. The server refuses anyone else (403), and so does this page.
+//! Organisers run the staff accounts within their reach for a season: the list with each
+//! account's role, organisation and state; disable and enable, reset a password (the
+//! organiser sets a temporary one the holder must change), sign out everywhere, each after
+//! a confirmation; and new accounts, lab staff of a lab or institute or organisers of a
+//! bureau, picked from the organiser's tree. The server refuses anyone else (403), and so
+//! does this page.
 
-use crate::i18n::{t, use_lang};
-use crate::loaded::load;
+use crate::components::status::FailureAlert;
+use crate::i18n::{t, use_lang, Msg};
+use crate::loaded::{load, Answer, Loaded};
 use crate::staff::api;
-use crate::staff::form::{Failure, FieldError, FormAlert, Input};
+use crate::staff::form::{send, Failure, FieldError, FormAlert, Input};
 use crate::staff::i18n as s;
-use crate::staff::OrganiserPage;
-use labday_domain::staff::{NewStaffAccount, Role};
+use crate::staff::organisations::in_tree_order;
+use crate::staff::{Me, OrganiserPage};
+use labday_domain::schedule::OrganisationChoice;
+use labday_domain::staff::{NewStaffAccount, PasswordReset, Role, StaffAccount};
+use labday_domain::ApiError;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+
+type Organisations = Answer<Result<Vec<OrganisationChoice>, ApiError>>;
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
+    let organisations: Organisations = load(api::organisations);
+    let accounts = load(api::accounts);
+    let refetch = Callback::new(move |()| accounts.refetch());
+    // Outside the list, which is drawn again after every change: the result stays read out.
+    let done = RwSignal::new(String::new());
     view! {
-        <OrganiserPage title=s::ACCOUNTS_TITLE>
-            <AccountForm/>
+        <OrganiserPage title=s::ACCOUNTS_LIST>
+            <p>{t(s::ACCOUNTS_LIST_INTRO)}</p>
+            <p role="status" aria-live="polite" class="notice">{move || done.get()}</p>
+            <Loaded from=accounts let:list>
+                <AccountList list organisations accounts=refetch done/>
+            </Loaded>
+            <h2>{t(s::ACCOUNTS_TITLE)}</h2>
+            <AccountForm organisations on_created=refetch/>
         </OrganiserPage>
     }
 }
 
+/// What an organiser does to an account, each confirmed first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Disable,
+    Enable,
+    ResetPassword,
+    EndSessions,
+}
+
+impl Action {
+    /// The button's words, what the confirmation says, its button, and what is announced
+    /// after.
+    fn words(self) -> [Msg; 4] {
+        match self {
+            Action::Disable => [
+                s::DISABLE,
+                s::DISABLE_CONFIRM,
+                s::DISABLE_YES,
+                s::DISABLED_NAMED,
+            ],
+            Action::Enable => [
+                s::ENABLE,
+                s::ENABLE_CONFIRM,
+                s::ENABLE_YES,
+                s::ENABLED_NAMED,
+            ],
+            Action::ResetPassword => [
+                s::RESET_PASSWORD,
+                s::RESET_CONFIRM,
+                s::RESET_YES,
+                s::RESET_NAMED,
+            ],
+            Action::EndSessions => [
+                s::END_SESSIONS,
+                s::END_SESSIONS_CONFIRM,
+                s::END_SESSIONS_YES,
+                s::ENDED_NAMED,
+            ],
+        }
+    }
+
+    /// The actions offered on `account` (never disabling one's own).
+    fn on(account: &StaffAccount, own: bool) -> Vec<Action> {
+        let switch = if account.disabled {
+            Some(Action::Enable)
+        } else {
+            (!own).then_some(Action::Disable)
+        };
+        switch
+            .into_iter()
+            .chain([Action::ResetPassword, Action::EndSessions])
+            .collect()
+    }
+
+    /// Asks the server; how many sessions ended (0 for the other actions).
+    async fn run(self, id: i64, password: String) -> Result<u32, ApiError> {
+        match self {
+            Action::Disable => api::switch_account(id, "disable").await.map(|_| 0),
+            Action::Enable => api::switch_account(id, "enable").await.map(|_| 0),
+            Action::ResetPassword => api::reset_password(id, &PasswordReset { password })
+                .await
+                .map(|_| 0),
+            Action::EndSessions => api::end_sessions(id).await.map(|e| e.ended),
+        }
+    }
+}
+
+/// The account's state in words: disabled, waiting for a new password, or active.
+fn state_of(account: &StaffAccount) -> Msg {
+    if account.disabled {
+        s::ACCOUNT_DISABLED
+    } else if account.must_change_password {
+        s::ACCOUNT_MUST_CHANGE
+    } else {
+        s::ACCOUNT_ACTIVE
+    }
+}
+
 #[component]
-fn AccountForm() -> impl IntoView {
+fn AccountList(
+    list: Vec<StaffAccount>,
+    organisations: Organisations,
+    accounts: Callback<()>,
+    done: RwSignal<String>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let me = expect_context::<Me>();
+    let confirming = RwSignal::new(None::<(i64, Action)>);
+    let temporary = RwSignal::new(String::new());
+    let failure: Failure = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let run = move |id: i64, username: String, action: Action| {
+        let request = action.run(id, temporary.get_untracked());
+        send(busy, failure, request, move |ended| {
+            let l = lang.get_untracked();
+            let args: [(&str, &dyn std::fmt::Display); 2] =
+                [("username", &username), ("n", &ended)];
+            done.set(action.words()[3].fill(l, &args));
+            confirming.set(None);
+            temporary.set(String::new());
+            accounts.run(());
+        });
+    };
+    let organisation_name = move |id: Option<i64>| {
+        let l = lang.get();
+        let all = organisations.get().and_then(Result::ok).unwrap_or_default();
+        match id {
+            None => s::ACCOUNT_EVERYWHERE.get(l).to_owned(),
+            Some(id) => all
+                .iter()
+                .find(|o| o.id == id)
+                .map(|o| o.name.get(l.code()).to_owned())
+                .unwrap_or_else(|| format!("#{id}")),
+        }
+    };
+    view! {
+        {list.is_empty().then(|| view! { <p class="empty">{t(s::ACCOUNTS_EMPTY)}</p> })}
+        <ul class="sessions accounts">
+            {list.into_iter().map(|a| {
+                let (id, org) = (a.id, a.organisation_id);
+                let own = me.get_untracked().is_some_and(|m| m.id == id);
+                let state = state_of(&a);
+                let role = s::role_label(a.role);
+                let who = if a.display_name.is_empty() || a.display_name == a.username {
+                    a.username.clone()
+                } else {
+                    format!("{} · {}", a.display_name, a.username)
+                };
+                let actions = Action::on(&a, own);
+                let username = a.username.clone();
+                view! {
+                    <li class="session" class:cancelled=a.disabled>
+                        <div class="session-main">
+                            <p class="title">{who}</p>
+                            <p class="meta">{move || format!("{} · {}", role.get(lang.get()), organisation_name(org))}</p>
+                            <p class="state" data-testid="account-state">{t(state)}</p>
+                        </div>
+                        <p class="actions">
+                            {actions.iter().map(|&action| {
+                                let username = username.clone();
+                                let label = move || s::ACTION_ON_NAMED.fill(lang.get(), &[("action", &action.words()[0].get(lang.get())), ("username", &username)]);
+                                view! {
+                                    <button type="button" class:danger=action != Action::Enable aria-label=label
+                                        on:click=move |_| { failure.set(None); temporary.set(String::new()); confirming.set(Some((id, action))) }>
+                                        {t(action.words()[0])}
+                                    </button>
+                                }
+                            }).collect_view()}
+                        </p>
+                        {actions.into_iter().map(|action| {
+                            let username = username.clone();
+                            view! {
+                                <Show when=move || confirming.get() == Some((id, action))>
+                                    <div class="confirm" role="group" aria-label=move || action.words()[0].get(lang.get())>
+                                        <p>{t(action.words()[1])}</p>
+                                        {(action == Action::ResetPassword).then(|| view! {
+                                            <Input id="account-temporary-password" label=s::TEMPORARY_PASSWORD key="password" value=temporary failure=failure kind="text" autocomplete="off"/>
+                                        })}
+                                        <FailureAlert failure=failure fields_beside=true/>
+                                        <p class="actions">
+                                            {
+                                                let username = username.clone();
+                                                view! {
+                                                    <button type="button" class="danger" disabled=move || busy.get()
+                                                        on:click=move |_| run(id, username.clone(), action)>{t(action.words()[2])}</button>
+                                                }
+                                            }
+                                            <button type="button" on:click=move |_| confirming.set(None)>{t(s::CONFIRM_NO)}</button>
+                                        </p>
+                                    </div>
+                                </Show>
+                            }
+                        }).collect_view()}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// The organisations an account of `role` may belong to, in tree order, indented by depth.
+fn choices_for(role: Role, all: &[OrganisationChoice]) -> Vec<(i64, String, OrganisationChoice)> {
+    in_tree_order(all)
+        .into_iter()
+        .filter(|(_, o)| role.may_belong_to(o.kind))
+        .map(|(depth, o)| (o.id, "\u{a0}\u{a0}".repeat(depth), o))
+        .collect()
+}
+
+#[component]
+fn AccountForm(organisations: Organisations, on_created: Callback<()>) -> impl IntoView {
     let lang = use_lang();
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
@@ -31,70 +240,64 @@ fn AccountForm() -> impl IntoView {
     let failure: Failure = RwSignal::new(None);
     let created = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let organisations = load(|| async { api::organisations().await.unwrap_or_default() });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let lab = role.get_untracked() == Role::LabStaff;
         let account = NewStaffAccount {
             username: username.get_untracked(),
             display_name: display_name.get_untracked(),
             password: password.get_untracked(),
             role: role.get_untracked(),
-            organisation_id: if lab {
-                organisation.get_untracked()
-            } else {
-                None
-            },
+            organisation_id: organisation.get_untracked(),
         };
-        failure.set(None);
         created.set(String::new());
-        busy.set(true);
-        spawn_local(async move {
-            match api::create_account(&account).await {
-                Ok(staff) => {
-                    created.set(
-                        s::ACCOUNT_CREATED_NAMED
-                            .fill(lang.get_untracked(), &[("username", &staff.username)]),
-                    );
-                    username.set(String::new());
-                    display_name.set(String::new());
-                    password.set(String::new());
-                }
-                Err(e) => failure.set(Some(e)),
-            }
-            busy.set(false);
+        let request = async move { api::create_account(&account).await };
+        send(busy, failure, request, move |staff| {
+            let l = lang.get_untracked();
+            created.set(s::ACCOUNT_CREATED_NAMED.fill(l, &[("username", &staff.username)]));
+            username.set(String::new());
+            display_name.set(String::new());
+            password.set(String::new());
+            on_created.run(());
         });
     };
+    let choose_role = move |ev: leptos::ev::Event| {
+        role.set(if event_target_value(&ev) == "organiser" {
+            Role::Organiser
+        } else {
+            Role::LabStaff
+        });
+        // The organisation chosen for the other role may not fit this one.
+        organisation.set(None);
+    };
     view! {
-        <p>{t(s::ACCOUNTS_INTRO)}</p>
         <form class="booking-form console-form" on:submit=submit novalidate>
             <Input id="account-username" label=s::USERNAME key="username" value=username failure=failure autocomplete="off"/>
             <Input id="account-display-name" label=s::DISPLAY_NAME key="display_name" value=display_name failure=failure autocomplete="off"/>
             <Input id="account-password" label=s::NEW_PASSWORD key="password" value=password failure=failure kind="password" autocomplete="new-password"/>
             <div class="field">
                 <label for="account-role">{t(s::ROLE)}</label>
-                <select id="account-role" on:change=move |ev| role.set(if event_target_value(&ev) == "organiser" { Role::Organiser } else { Role::LabStaff })>
-                    <option value="lab_staff" selected=move || role.get() == Role::LabStaff>{t(s::ROLE_LAB_STAFF)}</option>
-                    <option value="organiser" selected=move || role.get() == Role::Organiser>{t(s::ROLE_ORGANISER)}</option>
+                <select id="account-role" on:change=choose_role>
+                    {[Role::LabStaff, Role::Organiser].into_iter().map(|r| view! {
+                        <option value=r.as_str() selected=move || role.get() == r>{t(s::role_label(r))}</option>
+                    }).collect_view()}
                 </select>
             </div>
-            <Show when=move || role.get() == Role::LabStaff>
-                <div class="field">
-                    <label for="account-organisation">{t(s::ORGANISATION)}</label>
-                    <select id="account-organisation" on:change=move |ev| organisation.set(event_target_value(&ev).parse().ok())
-                        aria-describedby="account-organisation-error">
-                        <option value="">"—"</option>
-                        {move || organisations.get().unwrap_or_default().into_iter().map(|o| {
-                            let id = o.id;
-                            view! { <option value=id.to_string() selected=move || organisation.get() == Some(id)>{o.name.get(lang.get().code()).to_owned()}</option> }
-                        }).collect_view()}
-                    </select>
-                    <FieldError failure=failure key="organisation_id" id="account-organisation"/>
-                </div>
-            </Show>
+            <div class="field">
+                <label for="account-organisation">{t(s::ORGANISATION)}</label>
+                <select id="account-organisation" on:change=move |ev| organisation.set(event_target_value(&ev).parse().ok())
+                    aria-describedby="account-organisation-error">
+                    <option value="" selected=move || organisation.get().is_none()>"—"</option>
+                    {move || {
+                        let all = organisations.get().and_then(Result::ok).unwrap_or_default();
+                        choices_for(role.get(), &all).into_iter().map(|(id, indent, o)| view! {
+                            <option value=id.to_string() selected=move || organisation.get() == Some(id)>
+                                {indent}{o.name.get(lang.get().code()).to_owned()}
+                            </option>
+                        }).collect_view()
+                    }}
+                </select>
+                <FieldError failure=failure key="organisation_id" id="account-organisation"/>
+            </div>
             <FormAlert failure=failure shown=&["username", "display_name", "password", "organisation_id"]/>
             <p role="status" aria-live="polite">{move || created.get()}</p>
             <button type="submit" class="primary" disabled=move || busy.get()>{t(s::CREATE_ACCOUNT)}</button>

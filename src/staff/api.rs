@@ -4,6 +4,7 @@
 
 use crate::http::{delete, get, href, post, post_action, post_file, put};
 use labday_domain::media::{MediaDraft, MediaItem};
+use labday_domain::organisation::{OrganisationDetails, OrganisationDraft};
 use labday_domain::photo::{PhotoEdit, PhotoItem};
 use labday_domain::report::QualityReport;
 use labday_domain::sample::SampleView;
@@ -11,7 +12,10 @@ use labday_domain::schedule::{
     ActivityDraft, CancelledSession, CreatedActivity, OrganisationChoice, ScheduledActivity,
     SessionChanged, SessionDraft,
 };
-use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
+use labday_domain::staff::{
+    AuditEntry, NewStaffAccount, PasswordChange, PasswordReset, SessionsEnded, StaffAccount,
+    StaffView,
+};
 use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
 use labday_domain::{ApiError, SessionView};
 
@@ -73,6 +77,45 @@ pub async fn register_walk_in_samples(
 
 pub async fn create_account(account: &NewStaffAccount) -> Result<StaffView, ApiError> {
     post("/staff/accounts", account, None).await
+}
+
+pub async fn organisation(id: i64) -> Result<OrganisationDetails, ApiError> {
+    get(&format!("/staff/organisations/{id}")).await
+}
+
+pub async fn create_organisation(
+    draft: &OrganisationDraft,
+) -> Result<OrganisationDetails, ApiError> {
+    post("/staff/organisations", draft, None).await
+}
+
+pub async fn update_organisation(
+    id: i64,
+    draft: &OrganisationDraft,
+) -> Result<OrganisationDetails, ApiError> {
+    put(&format!("/staff/organisations/{id}"), draft).await
+}
+
+/// The accounts within the organiser's reach.
+pub async fn accounts() -> Result<Vec<StaffAccount>, ApiError> {
+    get("/staff/accounts").await
+}
+
+/// `disable` or `enable` an account; the account after it.
+pub async fn switch_account(id: i64, action: &str) -> Result<StaffAccount, ApiError> {
+    post_action(&format!("/staff/accounts/{id}/{action}")).await
+}
+
+pub async fn reset_password(id: i64, reset: &PasswordReset) -> Result<StaffAccount, ApiError> {
+    post(&format!("/staff/accounts/{id}/password"), reset, None).await
+}
+
+pub async fn end_sessions(id: i64) -> Result<SessionsEnded, ApiError> {
+    post_action(&format!("/staff/accounts/{id}/sign-out")).await
+}
+
+pub async fn change_own_password(change: &PasswordChange) -> Result<StaffView, ApiError> {
+    put("/staff/me/password", change).await
 }
 
 pub async fn audit_log(limit: u32) -> Result<Vec<AuditEntry>, ApiError> {

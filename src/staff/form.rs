@@ -6,6 +6,7 @@ use crate::i18n::{error_msg, use_lang, Msg};
 use crate::staff::i18n::{field_error, field_label, FIELD_WITH_ERROR};
 use labday_domain::{ApiError, FieldCode};
 use leptos::prelude::*;
+use std::future::Future;
 
 /// A form's last server error, shared by its fields and its alert.
 pub type Failure = RwSignal<Option<ApiError>>;
@@ -15,13 +16,20 @@ fn code_of(failure: Failure, key: &'static str) -> Option<FieldCode> {
     failure.with(|f| f.as_ref().and_then(|e| e.fields.get(key).copied()))
 }
 
-/// The error shown beside a field (empty when there is none).
+/// The error shown beside a field (empty when there is none), in the words of `words`
+/// (default: the console's words for each code).
 #[component]
-pub fn FieldError(failure: Failure, key: &'static str, id: &'static str) -> impl IntoView {
+pub fn FieldError(
+    failure: Failure,
+    key: &'static str,
+    id: &'static str,
+    #[prop(optional)] words: Option<fn(FieldCode) -> Msg>,
+) -> impl IntoView {
     let lang = use_lang();
+    let words = words.unwrap_or(field_error);
     view! {
         <p class="field-error" id=format!("{id}-error")>
-            {move || code_of(failure, key).map(|c| field_error(c).get(lang.get()))}
+            {move || code_of(failure, key).map(|c| words(c).get(lang.get()))}
         </p>
     }
 }
@@ -34,14 +42,21 @@ fn Field(
     label: Msg,
     key: &'static str,
     failure: Failure,
+    words: Option<fn(FieldCode) -> Msg>,
     children: Children,
 ) -> impl IntoView {
     let lang = use_lang();
+    let error = FieldError(FieldErrorProps {
+        failure,
+        key,
+        id,
+        words,
+    });
     view! {
         <div class="field">
             <label for=id>{move || label.get(lang.get())}</label>
             {children()}
-            <FieldError failure=failure key=key id=id/>
+            {error}
         </div>
     }
 }
@@ -74,10 +89,13 @@ pub fn Input(
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
+    /// Words for the field's errors where the console's usual ones do not fit.
+    #[prop(optional)]
+    words: Option<fn(FieldCode) -> Msg>,
 ) -> impl IntoView {
     let (invalid, described_by) = invalid_attrs(failure, key, id);
     view! {
-        <Field id label key failure>
+        <Field id label key failure words>
             <input id=id type=kind bind:value=value autocomplete=autocomplete required=required
                 aria-invalid=invalid aria-describedby=described_by/>
         </Field>
@@ -95,7 +113,7 @@ pub fn TextArea(
 ) -> impl IntoView {
     let (invalid, described_by) = invalid_attrs(failure, key, id);
     view! {
-        <Field id label key failure>
+        <Field id label key failure words=None>
             <textarea id=id rows="3" bind:value=value
                 aria-invalid=invalid aria-describedby=described_by></textarea>
         </Field>
@@ -148,4 +166,26 @@ pub fn optional_number(field: RwSignal<String>) -> u32 {
         "" => 0,
         typed => typed.parse().unwrap_or(u32::MAX),
     }
+}
+
+/// Sends a form's `request` unless one is under way: `busy` meanwhile, the last error
+/// cleared first and the new one shown through `failure`, the answer handed to `saved`.
+pub fn send<T: 'static>(
+    busy: RwSignal<bool>,
+    failure: Failure,
+    request: impl Future<Output = Result<T, ApiError>> + 'static,
+    saved: impl FnOnce(T) + 'static,
+) {
+    if busy.get_untracked() {
+        return;
+    }
+    failure.set(None);
+    busy.set(true);
+    leptos::task::spawn_local(async move {
+        match request.await {
+            Ok(answer) => saved(answer),
+            Err(e) => failure.set(Some(e)),
+        }
+        busy.set(false);
+    });
 }

@@ -4,7 +4,8 @@
 //! field error codes, so an error reads "地点：请填写地点" rather than a raw key.
 
 use crate::i18n::{messages, Msg};
-use labday_domain::staff::AuditAction;
+use labday_domain::organisation::OrgKind;
+use labday_domain::staff::{AuditAction, Role};
 use labday_domain::FieldCode;
 
 messages! {
@@ -77,6 +78,69 @@ messages! {
     ROLE_ORGANISER = "组织者", "Organiser";
     CREATE_ACCOUNT = "创建账号", "Create account";
     ORGANISERS_ONLY = "只有组织者可以使用此页面。", "Only organisers can use this page.";
+    // Organisations, accounts run for a season, and passwords (issue 16).
+    NAV_ORGANISATIONS = "单位", "Organisations";
+    NAV_PASSWORD = "修改密码", "Change password";
+    ORGS_TITLE = "单位", "Organisations";
+    ORGS_INTRO = "您管辖的单位：省局 → 市局 → 县（区）局，实验室和检测机构可设在任一局下。", "The organisations you act for: province bureau → city bureaus → county bureaus, with labs and institutes under any bureau.";
+    ORGS_EMPTY = "您的账号还不属于任何单位。", "Your account does not act for any organisation yet.";
+    ORG_KIND = "单位类型", "Kind";
+    ORG_PARENT = "上级单位", "Sits under";
+    ORG_NAME_ZH = "单位名称（中文）", "Name (Chinese)";
+    ORG_NAME_EN = "英文名称（可选）", "English name (optional)";
+    ORG_CITY_ZH = "所在城市", "City (Chinese)";
+    ORG_CITY_EN = "城市英文名（可选）", "City in English (optional)";
+    ORG_COUNTY_ZH = "所在县（区）", "County or district (Chinese)";
+    ORG_COUNTY_EN = "县（区）英文名（可选）", "County in English (optional)";
+    ORG_ADDRESS_ZH = "地址", "Address (Chinese)";
+    ORG_ADDRESS_EN = "英文地址（可选）", "Address in English (optional)";
+    ORG_CONTACT = "联系电话或邮箱", "Contact phone or e-mail";
+    ORG_OFFSET = "时区（与 UTC 相差的分钟数，北京时间为 480）", "Time zone (minutes east of UTC; China Standard Time is 480)";
+    ORG_NAME_REQUIRED = "请填写单位名称", "Enter the organisation's name";
+    ORG_NAME_TOO_LONG = "单位名称太长（最多 80 字）", "The name is too long (80 characters at most)";
+    ORG_ADD_CHILD = "新建下级单位", "Add an organisation under it";
+    ORG_CREATE = "创建单位", "Create organisation";
+    KIND_PROVINCE_BUREAU = "省局", "Province bureau";
+    KIND_CITY_BUREAU = "市局", "City bureau";
+    KIND_COUNTY_BUREAU = "县（区）局", "County bureau";
+    KIND_LAB = "实验室", "Lab";
+    KIND_INSTITUTE = "检测机构", "Institute";
+    ORG_ADD_UNDER_NAMED = "新建下级单位 · {name}", "Add an organisation under it · {name}";
+    ORG_EDIT_NAMED = "修改 {name}", "Edit {name}";
+    ORG_CREATED_NAMED = "已创建单位: {name}", "Organisation created: {name}";
+    ORG_SAVED_NAMED = "已保存单位: {name}", "Organisation saved: {name}";
+    ACCOUNTS_LIST = "账号", "Accounts";
+    ACCOUNTS_LIST_INTRO = "您管辖范围内的全部账号。停用、重置密码或强制下线前都会请您确认。", "Every account within your reach. Disabling, resetting a password or signing out everywhere asks you to confirm first.";
+    ACCOUNTS_EMPTY = "暂无账号。", "No accounts yet.";
+    ACCOUNT_ACTIVE = "正常", "Active";
+    ACCOUNT_DISABLED = "已停用", "Disabled";
+    ACCOUNT_MUST_CHANGE = "待修改密码", "Must change password";
+    ACCOUNT_EVERYWHERE = "全部单位", "Every organisation";
+    DISABLE = "停用", "Disable";
+    ENABLE = "启用", "Enable";
+    RESET_PASSWORD = "重置密码", "Reset password";
+    END_SESSIONS = "强制下线", "Sign out everywhere";
+    CONFIRM_NO = "不要", "Keep as it is";
+    DISABLE_YES = "确认停用", "Yes, disable it";
+    ENABLE_YES = "确认启用", "Yes, enable it";
+    RESET_YES = "确认重置密码", "Yes, reset the password";
+    END_SESSIONS_YES = "确认强制下线", "Yes, sign it out everywhere";
+    DISABLE_CONFIRM = "停用后该账号立即下线，且不能再登录，直到重新启用。", "Once disabled, the account is signed out at once and cannot sign in until it is enabled again.";
+    ENABLE_CONFIRM = "启用后该账号可以再次登录。", "Once enabled, the account can sign in again.";
+    RESET_CONFIRM = "为该账号设置一个临时密码（至少 10 位），请当面或电话告诉本人。该账号立即下线，下次登录须先改密码。", "Set a temporary password (at least 10 characters) and tell its holder in person or by phone. The account is signed out at once and must choose a new password at the next sign-in.";
+    END_SESSIONS_CONFIRM = "该账号在所有设备上立即下线，须重新登录。", "The account is signed out on every device at once and must sign in again.";
+    TEMPORARY_PASSWORD = "临时密码（至少 10 位）", "Temporary password (at least 10 characters)";
+    ACTION_ON_NAMED = "{action} {username}", "{action} {username}";
+    DISABLED_NAMED = "已停用账号: {username}", "Account disabled: {username}";
+    ENABLED_NAMED = "已启用账号: {username}", "Account enabled: {username}";
+    RESET_NAMED = "已重置密码: {username}，下次登录须修改密码", "Password reset: {username} must change it at the next sign-in";
+    ENDED_NAMED = "已强制下线: {username} · 结束的登录数 {n}", "Signed out everywhere: {username} · sessions ended {n}";
+    PASSWORD_TITLE = "修改密码", "Change your password";
+    PASSWORD_FORCED = "您的密码已被重置。请先设置一个新密码，然后才能继续使用工作台。", "Your password was reset. Choose a new one before you go on using the console.";
+    CURRENT_PASSWORD = "当前密码", "Current password";
+    CHOSEN_PASSWORD = "新密码（至少 10 位）", "New password (at least 10 characters)";
+    CHANGE_PASSWORD = "修改密码", "Change password";
+    PASSWORD_CHANGED = "密码已修改。其他设备上的登录已结束。", "Password changed. Your sign-ins on other devices have ended.";
     AUDIT_TITLE = "操作记录", "Audit log";
     AUDIT_INTRO = "工作人员的每一次修改、登录和导出，最新的在前。", "Every change, sign-in and export by staff, newest first.";
     AUDIT_EMPTY = "暂无记录。", "Nothing recorded yet.";
@@ -323,6 +387,9 @@ pub fn field_label(field: &str) -> Option<Msg> {
         "length_minutes" => SERIES_LENGTH,
         "gap_minutes" => SERIES_GAP,
         "username" => USERNAME,
+        "kind" => ORG_KIND,
+        "parent_id" => ORG_PARENT,
+        "current" => CURRENT_PASSWORD,
         "password" => NEW_PASSWORD,
         "display_name" => DISPLAY_NAME,
         "link" => MEDIA_LINK,
@@ -418,6 +485,25 @@ pub fn action_label(action: AuditAction) -> Msg {
         AuditAction::ChangePassword => ACTION_CHANGE_PASSWORD,
         AuditAction::BookWalkIn => ACTION_BOOK_WALK_IN,
         AuditAction::RegisterWalkInSamples => ACTION_REGISTER_WALK_IN_SAMPLES,
+    }
+}
+
+/// What an organisation is, in words.
+pub fn kind_label(kind: OrgKind) -> Msg {
+    match kind {
+        OrgKind::ProvinceBureau => KIND_PROVINCE_BUREAU,
+        OrgKind::CityBureau => KIND_CITY_BUREAU,
+        OrgKind::CountyBureau => KIND_COUNTY_BUREAU,
+        OrgKind::Lab => KIND_LAB,
+        OrgKind::Institute => KIND_INSTITUTE,
+    }
+}
+
+/// A staff role, in words.
+pub fn role_label(role: Role) -> Msg {
+    match role {
+        Role::Organiser => ROLE_ORGANISER,
+        Role::LabStaff => ROLE_LAB_STAFF,
     }
 }
 

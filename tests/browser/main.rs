@@ -8,6 +8,7 @@ mod accessibility;
 mod booking;
 mod csp;
 mod embed;
+mod first_event;
 mod home;
 mod keyboard;
 mod navigation;

@@ -438,6 +438,8 @@ async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
     for (path, ready) in [
         ("/staff/", "Choose a session"),
         ("/staff/accounts", "New staff account"),
+        ("/staff/organisations", "The organisations you act for"),
+        ("/staff/password", "Current password"),
         ("/staff/media", "Media coverage and photos"),
         ("/staff/summary", "Figures for the event summary"),
         ("/staff/audit", "Every change, sign-in and export"),
@@ -451,6 +453,11 @@ async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
                 .await;
             browser.click("button", "Add a session").await;
             browser.wait_text("Meeting place").await;
+        }
+        if path == "/staff/organisations" {
+            // With a node's form open beside it.
+            browser.click("button", "Edit").await;
+            browser.wait_text("Name (Chinese)").await;
         }
         if path == "/staff/media" {
             browser

@@ -3,6 +3,7 @@
 
 use crate::booking::BookingStatus;
 use crate::error::{ApiError, ErrorCode, FieldCode};
+use crate::organisation::OrgKind;
 use crate::text::{self, Fault};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,13 @@ impl Role {
             "lab_staff" => Some(Role::LabStaff),
             _ => None,
         }
+    }
+
+    /// Whether an account of this role may belong to an organisation of `kind`: an
+    /// organiser to a bureau (and acts for its subtree), lab staff to a lab or institute
+    /// (on a bureau they would see its whole subtree through the lists).
+    pub fn may_belong_to(self, kind: OrgKind) -> bool {
+        (self == Role::Organiser) == kind.is_bureau()
     }
 }
 
@@ -353,6 +361,19 @@ pub struct NoShows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn organisers_belong_to_bureaus_and_lab_staff_to_labs_and_institutes() {
+        use OrgKind::*;
+        for bureau in [ProvinceBureau, CityBureau, CountyBureau] {
+            assert!(Role::Organiser.may_belong_to(bureau));
+            assert!(!Role::LabStaff.may_belong_to(bureau));
+        }
+        for unit in [Lab, Institute] {
+            assert!(Role::LabStaff.may_belong_to(unit));
+            assert!(!Role::Organiser.may_belong_to(unit));
+        }
+    }
 
     #[test]
     fn a_party_can_arrive_in_parts_but_not_beyond_its_size() {

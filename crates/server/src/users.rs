@@ -90,9 +90,10 @@ pub async fn run(
             .await
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("there is no organisation {id}"))?;
-        if role == Role::Organiser && !found.draft.kind.is_bureau() {
+        if !role.may_belong_to(found.draft.kind) {
             return Err(format!(
-                "an organiser belongs to a bureau; organisation {id} is a {}",
+                "an organiser belongs to a bureau, lab staff to a lab or institute; \
+                 organisation {id} is a {}",
                 found.draft.kind.as_str()
             ));
         }

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, Role, StaffView};
+use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, StaffView};
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
@@ -45,10 +45,10 @@ pub async fn create_account(
                 ));
             };
             signed_in.require(org)?;
-            if account.role == Role::Organiser && !found.draft.kind.is_bureau() {
+            if !account.role.may_belong_to(found.draft.kind) {
                 return Err(invalid_organisation(
                     FieldCode::KindNotAllowed,
-                    "An organiser belongs to a bureau",
+                    "An organiser belongs to a bureau, lab staff to a lab or institute",
                 ));
             }
         }

@@ -5,7 +5,7 @@
 
 use super::audit::commit_audited;
 use super::organisations::reach;
-use super::staff::{changed, StaffRow, STAFF_SELECT};
+use super::staff::{changed, staff_columns, StaffRow, STAFF_SELECT};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -65,8 +65,8 @@ pub trait Accounts: Send + Sync {
 
 const STAFF_IN_REACH: &str = concat!(
     reach!(),
-    "SELECT s.id, s.username, s.display_name, s.role, s.organisation_id, s.password_hash, \
-    s.must_change_password, s.disabled_at FROM staff s \
+    staff_columns!(),
+    " FROM staff s \
     WHERE CAST(? AS BIGINT) IS NULL OR s.organisation_id IN (SELECT id FROM reach) \
     ORDER BY s.username"
 );

@@ -103,8 +103,16 @@ pub(super) fn changed(rows: u64) -> Result<u32, sqlx::Error> {
 
 const INSERT_STAFF: &str = "INSERT INTO staff (username, display_name, password_hash, role, \
     organisation_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
-pub(super) const STAFF_SELECT: &str = "SELECT s.id, s.username, s.display_name, s.role, \
-    s.organisation_id, s.password_hash, s.must_change_password, s.disabled_at FROM staff s";
+/// An account's columns, without its password hash: only [`CREDENTIALS_SELECT`] reads that.
+macro_rules! staff_columns {
+    () => {
+        "SELECT s.id, s.username, s.display_name, s.role, s.organisation_id, \
+         s.must_change_password, s.disabled_at"
+    };
+}
+pub(super) use staff_columns;
+pub(super) const STAFF_SELECT: &str = concat!(staff_columns!(), " FROM staff s");
+const CREDENTIALS_SELECT: &str = concat!(staff_columns!(), ", s.password_hash FROM staff s");
 const OPEN_SESSION: &str =
     "INSERT INTO staff_sessions (token_digest, staff_id, expires_at) VALUES (?, ?, ?)";
 const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
@@ -142,9 +150,28 @@ from_row! {
         display_name: String,
         role: Role,
         organisation_id: Option<i64>,
-        password_hash: String,
         must_change_password: bool,
         disabled_at: Option<NaiveDateTime>,
+    }
+}
+
+/// An account with its password hash, for checking a password and nothing else.
+struct CredentialsRow {
+    staff: StaffRow,
+    password_hash: String,
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for CredentialsRow
+where
+    StaffRow: sqlx::FromRow<'r, R>,
+    String: super::columns::Field<'r, R>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        use super::columns::Field;
+        Ok(CredentialsRow {
+            staff: StaffRow::from_row(row)?,
+            password_hash: String::read(row, "password_hash")?,
+        })
     }
 }
 
@@ -228,11 +255,12 @@ impl<S: Parts> Staff for S {
         &self,
         username: &str,
     ) -> Result<Option<StaffCredentials>, StorageError> {
-        let sql = format!("{STAFF_SELECT} WHERE s.username = ?");
-        let row: Option<StaffRow> = self.db().read(&sql).bind(username).fetch_optional().await?;
+        let sql = format!("{CREDENTIALS_SELECT} WHERE s.username = ?");
+        let row: Option<CredentialsRow> =
+            self.db().read(&sql).bind(username).fetch_optional().await?;
         Ok(row.map(|r| StaffCredentials {
-            staff: r.view(),
-            disabled: r.disabled_at.is_some(),
+            staff: r.staff.view(),
+            disabled: r.staff.disabled_at.is_some(),
             password_hash: r.password_hash,
         }))
     }

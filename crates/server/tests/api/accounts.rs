@@ -265,7 +265,40 @@ async fn organisers_manage_only_the_accounts_within_their_reach(db: Db) {
     .await;
 }
 
+/// Lab staff on a bureau would see the bureau's whole subtree in every list: refused, with
+/// the organisation field named; on a lab it is made.
+async fn lab_staff_belong_to_a_lab_never_to_a_bureau(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let accounts = "/api/v1/staff/accounts";
+    let asked = [
+        (t.root.as_str(), t.province, 422),
+        (t.root.as_str(), t.cities[1], 422),
+        (t.county.as_str(), t.counties[0][0], 422),
+        (t.county.as_str(), t.labs[0][0], 201),
+    ];
+    for (n, (cookie, organisation, status)) in asked.into_iter().enumerate() {
+        let body = json!({"username": format!("bench-{n}"), "password": PASSWORD, "role": "lab_staff", "organisation_id": organisation});
+        let text = expect_call(app, "POST", accounts, Some(cookie), Some(body), status).await;
+        if status == 422 {
+            assert_eq!(
+                field(&text, "organisation_id"),
+                "kind_not_allowed",
+                "{text}"
+            );
+        }
+    }
+    let listed = parse(&expect_call(app, "GET", accounts, Some(t.root.as_str()), None, 200).await);
+    let benches = listed.as_array().unwrap().iter();
+    let made: Vec<&Value> = benches
+        .filter(|a| a["username"].as_str().unwrap().starts_with("bench-"))
+        .collect();
+    assert_eq!(made.len(), 1, "only the one on a lab: {listed}");
+    assert_eq!(made[0]["organisation_id"], t.labs[0][0]);
+}
+
 crate::on_both_databases!(
+    lab_staff_belong_to_a_lab_never_to_a_bureau,
     a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in,
     a_reset_password_must_be_changed_before_anything_else,
     ending_sessions_signs_the_account_out_everywhere,
