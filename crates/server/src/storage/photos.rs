@@ -30,26 +30,6 @@ impl std::fmt::Debug for PhotoImage {
     }
 }
 
-#[async_trait]
-pub trait Photos: Send + Sync {
-    /// Keeps a photo (and an audit entry) in one transaction.
-    async fn add_photo(
-        &self,
-        staff_id: i64,
-        photo: &ValidPhoto,
-        now: NaiveDateTime,
-    ) -> Result<PhotoItem, StorageError>;
-    /// Photos of one organisation and/or activity, or all, oldest first (the order they
-    /// were taken in, usually).
-    async fn photos(
-        &self,
-        organisation: Option<i64>,
-        activity: Option<i64>,
-    ) -> Result<Vec<PhotoItem>, StorageError>;
-    /// One photo's image, or `None` if there is no such photo.
-    async fn photo_image(&self, id: i64) -> Result<Option<PhotoImage>, StorageError>;
-}
-
 const INSERT_PHOTO: &str = "INSERT INTO photos (activity_id, caption, content_type, \
     size_bytes, image, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const PHOTO_SELECT: &str = "SELECT p.id, p.activity_id, a.organisation_id, p.caption, \
@@ -75,7 +55,8 @@ fn photo_item(r: PhotoRow) -> Result<PhotoItem, sqlx::Error> {
 }
 
 #[async_trait]
-impl<S: Parts> Photos for S {
+pub trait Photos: Parts {
+    /// Keeps a photo (and an audit entry) in one transaction.
     async fn add_photo(
         &self,
         staff_id: i64,
@@ -106,6 +87,8 @@ impl<S: Parts> Photos for S {
         Ok(photo_item(row)?)
     }
 
+    /// Photos of one organisation and/or activity, or all, oldest first (the order they
+    /// were taken in, usually).
     async fn photos(
         &self,
         organisation: Option<i64>,
@@ -125,6 +108,7 @@ impl<S: Parts> Photos for S {
         Ok(rows.into_iter().map(photo_item).collect::<Result<_, _>>()?)
     }
 
+    /// One photo's image, or `None` if there is no such photo.
     async fn photo_image(&self, id: i64) -> Result<Option<PhotoImage>, StorageError> {
         let row: Option<(i64, String, Vec<u8>)> = self
             .db()
@@ -141,3 +125,5 @@ impl<S: Parts> Photos for S {
         )
     }
 }
+
+impl<S: Parts> Photos for S {}
