@@ -449,40 +449,7 @@ mod tests {
 
     #[test]
     fn every_error_code_has_both_languages() {
-        use ErrorCode::*;
-        for code in [
-            BadRequest,
-            Invalid,
-            NotFound,
-            WindowClosed,
-            DuplicateBooking,
-            DailyLimit,
-            PartyTooLarge,
-            CancelDeadlinePassed,
-            AlreadyCancelled,
-            SessionCancelled,
-            NoShowBlocked,
-            IdempotencyMismatch,
-            TooManyRequests,
-            Unavailable,
-            Internal,
-            Network,
-            Unauthorized,
-            Forbidden,
-            WrongSession,
-            NotConfirmed,
-            AlreadyCheckedIn,
-            SessionNotOver,
-            UsernameTaken,
-            CapacityBelowBooked,
-            SessionFull,
-            NotQuickTest,
-            SampleLimit,
-            NotReceived,
-            AccountDisabled,
-            PasswordChangeRequired,
-            OwnAccount,
-        ] {
+        for &code in ErrorCode::ALL {
             let msg = error_msg(code);
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");
             assert_ne!(msg.zh, msg.en);

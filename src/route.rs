@@ -141,6 +141,13 @@ pub fn use_id_param() -> Memo<Option<i64>> {
     Memo::new(move |_| id(params.read().get("id").as_deref()))
 }
 
+/// The matched page path's `:code` (a booking's or a sample's, as typed), tracked; empty
+/// without one.
+pub fn use_code_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get("code").unwrap_or_default()
+}
+
 /// An `:id` from an address as the API's id: a positive number, else `None`, which a page
 /// shows as "not found" (what the server answers for an id it does not have), so a
 /// mistyped address asks for nothing.

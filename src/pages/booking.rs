@@ -8,7 +8,7 @@ use crate::components::status::FailureAlert;
 use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::loaded::{load, Loaded};
-use crate::route::use_params_map;
+use crate::route::use_code_param;
 use crate::store;
 use crate::text::{flag, maybe_message, maybe_text, message, text};
 use labday_domain::booking::BookingStatus;
@@ -19,8 +19,7 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
-    let params = use_params_map();
-    let code = move || params.read().get("code").unwrap_or_default();
+    let code = use_code_param();
     let phone = RwSignal::new(store::phone_for(&code()));
     let booking = load(move || {
         let code = code();

@@ -6,7 +6,7 @@ use crate::api;
 use crate::components::sample::{SampleLabel, SampleResult};
 use crate::i18n::{self, field_msg, t, use_lang};
 use crate::loaded::{load, Loaded};
-use crate::route::use_params_map;
+use crate::route::use_code_param;
 use crate::store;
 use crate::text::maybe_message;
 use labday_domain::sample::{SampleLookup, SampleStatus};
@@ -16,8 +16,7 @@ use leptos::prelude::*;
 #[component]
 pub fn SamplePage() -> impl IntoView {
     let lang = use_lang();
-    let params = use_params_map();
-    let code = move || params.read().get("code").unwrap_or_default();
+    let code = use_code_param();
     let last4 = RwSignal::new(store::last4_for(&code()));
     let sample = load(move || {
         let code = code();

@@ -6,77 +6,76 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Stable error codes. Each documents the HTTP status the server answers with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// 400 — the request body or query could not be read at all.
-    BadRequest,
-    /// 422 — one or more fields are invalid; see `fields`.
-    Invalid,
-    /// 404 — no such activity, session or booking (also for a wrong code/phone pair).
-    NotFound,
-    /// 409 — the booking window is not open (not yet, or already closed).
-    WindowClosed,
-    /// 409 — this phone already holds a booking in this session.
-    DuplicateBooking,
-    /// 409 — this phone would exceed the per-day people limit.
-    DailyLimit,
-    /// 409 — party larger than the session allows per booking.
-    PartyTooLarge,
-    /// 409 — too late to cancel.
-    CancelDeadlinePassed,
-    /// 409 — the booking is already cancelled.
-    AlreadyCancelled,
-    /// 409 — the session was cancelled by the organiser.
-    SessionCancelled,
-    /// 403 — bookings blocked for this phone after repeated no-shows.
-    NoShowBlocked,
-    /// 409 — the same Idempotency-Key was reused with a different request.
-    IdempotencyMismatch,
-    /// 401 — staff endpoint without a valid staff session (or wrong sign-in).
-    Unauthorized,
-    /// 403 — signed in, but this is another organisation's.
-    Forbidden,
-    /// 409 — the booking belongs to another session.
-    WrongSession,
-    /// 409 — the booking is on the waiting list, not confirmed.
-    NotConfirmed,
-    /// 409 — everyone in the party has already checked in.
-    AlreadyCheckedIn,
-    /// 409 — no-shows can be marked only after the session has ended.
-    SessionNotOver,
-    /// 409 — that username is taken.
-    UsernameTaken,
-    /// 409 — a session's capacity cannot go below the people already booked on it and the
-    /// reserved places still open for walk-ins.
-    CapacityBelowBooked,
-    /// 409 — no place left for a walk-in: the session is full to its capacity.
-    SessionFull,
-    /// 409 — samples can be registered only on a quick-test session.
-    NotQuickTest,
-    /// 409 — this phone has registered as many samples on this session as allowed.
-    SampleLimit,
-    /// 409 — a sample must be received before a result is entered.
-    NotReceived,
-    /// 403 — the account is disabled: the password was right, but it signs nobody in.
-    AccountDisabled,
-    /// 403 — the password was reset by an organiser: choose a new one
-    /// (`PUT /api/v1/staff/me/password`) before anything else.
-    PasswordChangeRequired,
-    /// 409 — an organiser cannot disable their own account.
-    OwnAccount,
-    /// 429 — too many requests; try again later.
-    TooManyRequests,
-    /// 503 — the server is too busy or its database does not answer; try again after the
-    /// `Retry-After` seconds. A booking answered this way may still have been made:
-    /// retry with the same `Idempotency-Key`.
-    Unavailable,
-    /// 500 — something went wrong on the server; details are in its log, not here.
-    Internal,
-    /// Client side only: the server could not be reached.
-    Network,
+wire_enum! {
+    /// Stable error codes. Each documents the HTTP status the server answers with.
+    pub enum ErrorCode {
+        /// 400 — the request body or query could not be read at all.
+        BadRequest = "bad_request",
+        /// 422 — one or more fields are invalid; see `fields`.
+        Invalid = "invalid",
+        /// 404 — no such activity, session or booking (also for a wrong code/phone pair).
+        NotFound = "not_found",
+        /// 409 — the booking window is not open (not yet, or already closed).
+        WindowClosed = "window_closed",
+        /// 409 — this phone already holds a booking in this session.
+        DuplicateBooking = "duplicate_booking",
+        /// 409 — this phone would exceed the per-day people limit.
+        DailyLimit = "daily_limit",
+        /// 409 — party larger than the session allows per booking.
+        PartyTooLarge = "party_too_large",
+        /// 409 — too late to cancel.
+        CancelDeadlinePassed = "cancel_deadline_passed",
+        /// 409 — the booking is already cancelled.
+        AlreadyCancelled = "already_cancelled",
+        /// 409 — the session was cancelled by the organiser.
+        SessionCancelled = "session_cancelled",
+        /// 403 — bookings blocked for this phone after repeated no-shows.
+        NoShowBlocked = "no_show_blocked",
+        /// 409 — the same Idempotency-Key was reused with a different request.
+        IdempotencyMismatch = "idempotency_mismatch",
+        /// 401 — staff endpoint without a valid staff session (or wrong sign-in).
+        Unauthorized = "unauthorized",
+        /// 403 — signed in, but this is another organisation's.
+        Forbidden = "forbidden",
+        /// 409 — the booking belongs to another session.
+        WrongSession = "wrong_session",
+        /// 409 — the booking is on the waiting list, not confirmed.
+        NotConfirmed = "not_confirmed",
+        /// 409 — everyone in the party has already checked in.
+        AlreadyCheckedIn = "already_checked_in",
+        /// 409 — no-shows can be marked only after the session has ended.
+        SessionNotOver = "session_not_over",
+        /// 409 — that username is taken.
+        UsernameTaken = "username_taken",
+        /// 409 — a session's capacity cannot go below the people already booked on it and the
+        /// reserved places still open for walk-ins.
+        CapacityBelowBooked = "capacity_below_booked",
+        /// 409 — no place left for a walk-in: the session is full to its capacity.
+        SessionFull = "session_full",
+        /// 409 — samples can be registered only on a quick-test session.
+        NotQuickTest = "not_quick_test",
+        /// 409 — this phone has registered as many samples on this session as allowed.
+        SampleLimit = "sample_limit",
+        /// 409 — a sample must be received before a result is entered.
+        NotReceived = "not_received",
+        /// 403 — the account is disabled: the password was right, but it signs nobody in.
+        AccountDisabled = "account_disabled",
+        /// 403 — the password was reset by an organiser: choose a new one
+        /// (`PUT /api/v1/staff/me/password`) before anything else.
+        PasswordChangeRequired = "password_change_required",
+        /// 409 — an organiser cannot disable their own account.
+        OwnAccount = "own_account",
+        /// 429 — too many requests; try again later.
+        TooManyRequests = "too_many_requests",
+        /// 503 — the server is too busy or its database does not answer; try again after the
+        /// `Retry-After` seconds. A booking answered this way may still have been made:
+        /// retry with the same `Idempotency-Key`.
+        Unavailable = "unavailable",
+        /// 500 — something went wrong on the server; details are in its log, not here.
+        Internal = "internal",
+        /// Client side only: the server could not be reached.
+        Network = "network",
+    }
 }
 
 impl ErrorCode {
@@ -220,6 +219,15 @@ impl ApiError {
     pub fn with_field(mut self, field: &str, code: FieldCode) -> Self {
         self.fields.insert(field.to_owned(), code);
         self
+    }
+
+    /// `value` when no field was refused; this error, naming the refused ones, otherwise.
+    pub fn unless_fields<T>(self, value: T) -> Result<T, ApiError> {
+        if self.fields.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

@@ -62,11 +62,7 @@ impl MediaDraft {
         } else if draft.published_on > today {
             err = err.with_field("published_on", FieldCode::InFuture);
         }
-        if err.fields.is_empty() {
-            Ok(ValidMedia(draft))
-        } else {
-            Err(err)
-        }
+        err.unless_fields(ValidMedia(draft))
     }
 }
 

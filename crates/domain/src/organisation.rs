@@ -178,11 +178,7 @@ impl OrganisationDraft {
         if !UTC_OFFSET_RANGE.contains(&draft.utc_offset_minutes) {
             err = err.with_field("utc_offset_minutes", FieldCode::Invalid);
         }
-        if err.fields.is_empty() {
-            Ok(ValidOrganisation(draft))
-        } else {
-            Err(err)
-        }
+        err.unless_fields(ValidOrganisation(draft))
     }
 }
 

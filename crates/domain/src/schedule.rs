@@ -80,11 +80,7 @@ impl FieldErrors {
     }
 
     fn finish<T>(self, value: T) -> Result<T, ApiError> {
-        if self.0.fields.is_empty() {
-            Ok(value)
-        } else {
-            Err(self.0)
-        }
+        self.0.unless_fields(value)
     }
 }
 

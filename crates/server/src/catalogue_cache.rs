@@ -10,7 +10,9 @@
 //! changes which error the caller sees; storage checks the real limit when it books.
 
 use crate::error::{AppError, OrNotFound};
+use crate::state::AppState;
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -242,5 +244,42 @@ impl CatalogueCache {
         if let Ok(mut limits) = self.limits.lock() {
             limits.remove(&session);
         }
+    }
+}
+
+/// A public read answered through the catalogue cache: the server's state, and the one
+/// request header a kept answer depends on (`If-None-Match`, for a 304).
+pub struct CatalogueRead {
+    pub state: AppState,
+    held: HeaderMap,
+}
+
+impl FromRequestParts<AppState> for CatalogueRead {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let mut held = HeaderMap::new();
+        if let Some(tags) = parts.headers.get(header::IF_NONE_MATCH) {
+            held.insert(header::IF_NONE_MATCH, tags.clone());
+        }
+        Ok(CatalogueRead {
+            state: state.clone(),
+            held,
+        })
+    }
+}
+
+impl CatalogueRead {
+    /// [`CatalogueCache::respond`] for this request.
+    pub async fn respond<T, F>(&self, key: &str, what: &str, load: F) -> Result<Response, AppError>
+    where
+        T: Serialize,
+        F: std::future::Future<Output = Result<Option<T>, AppError>>,
+    {
+        let cache = &self.state.catalogue_cache;
+        cache.respond(&self.held, key, what, load).await
     }
 }

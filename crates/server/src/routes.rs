@@ -113,6 +113,7 @@ impl utoipa::Modify for CommonAnswers {
                 &mut item.delete,
             ];
             for op in operations.into_iter().flatten() {
+                declare_path_parameters(path, op);
                 let params = op.parameters.as_deref().unwrap_or_default();
                 let takes = |place: ParameterIn| params.iter().any(|p| p.parameter_in == place);
                 let (query, path_params) = (takes(ParameterIn::Query), takes(ParameterIn::Path));
@@ -132,6 +133,34 @@ impl utoipa::Modify for CommonAnswers {
                 answer(op, "503", "Not answered within the request deadline, or the database is overloaded (`unavailable`, with `Retry-After`)");
             }
         }
+    }
+}
+
+/// Declares each `{id}` (an integer) and `{code}` (a booking or sample code) in `path` as a
+/// path parameter of `op`, unless the operation declares it itself: the names mean the same
+/// on every route, so no route has to repeat them.
+fn declare_path_parameters(path: &str, op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::Required;
+    use utoipa::PartialSchema;
+    for (name, schema) in [("id", i64::schema()), ("code", String::schema())] {
+        let declared = op
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| p.name == name && p.parameter_in == ParameterIn::Path);
+        if declared || !path.contains(&format!("{{{name}}}")) {
+            continue;
+        }
+        let parameter = ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Path)
+            .required(Required::True)
+            .schema(Some(schema))
+            .build();
+        op.parameters
+            .get_or_insert_with(Vec::new)
+            .insert(0, parameter);
     }
 }
 
@@ -168,6 +197,14 @@ pub struct FieldErrors(pub labday_domain::ApiError);
 #[derive(utoipa::IntoResponses)]
 #[response(status = 404, description = "No such activity")]
 pub struct NoSuchActivity(pub labday_domain::ApiError);
+
+/// `304` for a public read the client holds already (`catalogue_cache.rs`).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 304,
+    description = "Unchanged since the ETag sent in If-None-Match"
+)]
+pub struct NotModified;
 
 /// `429` for guessing: misses on one code, or from one client, are counted (`throttle.rs`).
 #[derive(utoipa::IntoResponses)]

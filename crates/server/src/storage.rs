@@ -96,16 +96,7 @@ impl From<sqlx::Error> for BookingError {
     }
 }
 
-/// What the storage code of every aggregate runs on: the database, and the keyed hash
-/// under its server secret. Each aggregate's trait is implemented once, for every `Parts`.
-pub(crate) trait Parts: Send + Sync {
-    fn db(&self) -> &db::Db;
-    fn keys(&self) -> &crate::keyed_hash::KeyedHash;
-    /// The queue bookings wait in to be admitted in batches.
-    fn desk(&self) -> &admission::Desk;
-    /// What admits a batch: the one part written per database, for its locking.
-    fn admissions(&self) -> &dyn admission::BatchWriter;
-}
+pub(crate) use store::{Admits, Parts};
 
 /// Everything the server stores.
 #[async_trait]

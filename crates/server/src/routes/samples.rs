@@ -4,6 +4,7 @@
 //! like a missing code, and repeated misses are throttled per code and per client, so codes
 //! cannot be probed. Phones travel only in request bodies and never reach the logs.
 
+use crate::catalogue_cache::CatalogueRead;
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::extract::{AppJson, AppPath, WithinBookingRate};
@@ -94,22 +95,16 @@ pub async fn lookup_sample(
     Ok(Json(view))
 }
 
-async fn board(
-    state: &AppState,
-    headers: &HeaderMap,
-    scope: BoardScope,
-) -> Result<Response, AppError> {
+async fn board(read: CatalogueRead, scope: BoardScope) -> Result<Response, AppError> {
     let key = match scope {
         BoardScope::Session(id) => format!("board/session/{id}"),
         BoardScope::Activity(id) => format!("board/activity/{id}"),
     };
-    state
-        .catalogue_cache
-        .respond(headers, &key, "session or activity", async {
-            let tallies = state.storage.sample_tallies(scope).await?;
-            Ok(tallies.map(|t| sample::board(&t)))
-        })
-        .await
+    read.respond(&key, "session or activity", async {
+        let tallies = read.state.storage.sample_tallies(scope).await?;
+        Ok(tallies.map(|t| sample::board(&t)))
+    })
+    .await
 }
 
 /// A session's public board: samples registered, received and tested, and the judgements,
@@ -117,30 +112,26 @@ async fn board(
 #[utoipa::path(
     get,
     path = "/api/v1/sessions/{id}/samples/board",
-    params(("id" = i64, Path)),
     responses((status = 200, body = SampleBoard))
 )]
 pub async fn session_board(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    read: CatalogueRead,
     AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    board(&state, &headers, BoardScope::Session(id)).await
+    board(read, BoardScope::Session(id)).await
 }
 
 /// An activity's public board, over all its sessions.
 #[utoipa::path(
     get,
     path = "/api/v1/activities/{id}/samples/board",
-    params(("id" = i64, Path)),
     responses((status = 200, body = SampleBoard))
 )]
 pub async fn activity_board(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    read: CatalogueRead,
     AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
-    board(&state, &headers, BoardScope::Activity(id)).await
+    board(read, BoardScope::Activity(id)).await
 }
 
 pub fn router() -> Router<AppState> {

@@ -108,7 +108,6 @@ pub async fn me(AnySignedIn(signed_in): AnySignedIn) -> Json<StaffView> {
 #[utoipa::path(
     get,
     path = "/api/v1/staff/sessions/{id}/roster",
-    params(("id" = i64, Path)),
     responses((status = 200, body = [RosterEntry]))
 )]
 pub async fn roster(
@@ -150,7 +149,6 @@ pub fn roster_csv(entries: &[RosterEntry]) -> String {
 #[utoipa::path(
     get,
     path = "/api/v1/staff/sessions/{id}/roster.csv",
-    params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/csv"))
 )]
 pub async fn roster_export(
@@ -211,7 +209,6 @@ pub async fn check_in(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sessions/{id}/no-shows",
-    params(("id" = i64, Path)),
     responses((status = 200, body = NoShows), (status = 409, body = ApiError))
 )]
 pub async fn mark_no_shows(

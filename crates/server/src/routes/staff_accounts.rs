@@ -97,7 +97,6 @@ pub async fn list_accounts(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/accounts/{id}/disable",
-    params(("id" = i64, Path)),
     responses(
         (status = 200, body = StaffAccount),
         (status = 409, body = ApiError, description = "`own_account`: an organiser cannot disable their own account")
@@ -117,7 +116,7 @@ pub async fn disable_account(
 }
 
 /// Enables a disabled account again.
-#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/enable", params(("id" = i64, Path)), responses((status = 200, body = StaffAccount)))]
+#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/enable", responses((status = 200, body = StaffAccount)))]
 pub async fn enable_account(
     State(state): State<AppState>,
     managed: ManagedAccount,
@@ -130,7 +129,6 @@ pub async fn enable_account(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/accounts/{id}/password",
-    params(("id" = i64, Path)),
     request_body = PasswordReset,
     responses(
         (status = 200, body = StaffAccount),
@@ -150,7 +148,7 @@ pub async fn reset_password(
 }
 
 /// Ends every sign-in session of an account (its holder must sign in again).
-#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/sign-out", params(("id" = i64, Path)), responses((status = 200, body = SessionsEnded)))]
+#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/sign-out", responses((status = 200, body = SessionsEnded)))]
 pub async fn end_sessions(
     State(state): State<AppState>,
     managed: ManagedAccount,

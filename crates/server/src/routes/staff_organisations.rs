@@ -65,7 +65,7 @@ pub async fn create_organisation(
 }
 
 /// One organisation within the staff member's reach.
-#[utoipa::path(get, path = "/api/v1/staff/organisations/{id}", params(("id" = i64, Path)), responses((status = 200, body = OrganisationDetails)))]
+#[utoipa::path(get, path = "/api/v1/staff/organisations/{id}", responses((status = 200, body = OrganisationDetails)))]
 pub async fn show_organisation(
     State(state): State<AppState>,
     org: Authorised<OrganisationId>,
@@ -79,7 +79,6 @@ pub async fn show_organisation(
 #[utoipa::path(
     put,
     path = "/api/v1/staff/organisations/{id}",
-    params(("id" = i64, Path)),
     request_body = OrganisationDraft,
     responses(
         (status = 200, body = OrganisationDetails),

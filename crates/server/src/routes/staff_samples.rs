@@ -45,7 +45,6 @@ fn sample_error(e: BookingError) -> AppError {
 #[utoipa::path(
     get,
     path = "/api/v1/staff/sessions/{id}/samples",
-    params(("id" = i64, Path)),
     responses((status = 200, body = [SampleView]))
 )]
 pub async fn session_samples(
@@ -60,7 +59,6 @@ pub async fn session_samples(
 #[utoipa::path(
     get,
     path = "/api/v1/staff/samples/{code}",
-    params(("code" = String, Path)),
     responses((status = 200, body = SampleView))
 )]
 pub async fn show_sample(
@@ -79,7 +77,6 @@ pub async fn show_sample(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/samples/{code}/receive",
-    params(("code" = String, Path)),
     request_body = Receipt,
     responses(
         (status = 200, body = SampleView),
@@ -108,7 +105,6 @@ pub async fn receive_sample(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/samples/{code}/tests",
-    params(("code" = String, Path)),
     request_body = TestEntry,
     responses(
         (status = 200, body = SampleView, description = "The sample with its new test and judgement"),

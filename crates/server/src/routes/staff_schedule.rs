@@ -71,7 +71,6 @@ pub async fn create_activity(
 #[utoipa::path(
     put,
     path = "/api/v1/staff/activities/{id}",
-    params(("id" = i64, Path)),
     request_body = ActivityDraft,
     responses((status = 200, body = CreatedActivity), FieldErrors)
 )]
@@ -96,7 +95,6 @@ pub async fn update_activity(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/activities/{id}/sessions",
-    params(("id" = i64, Path)),
     request_body = SessionDraft,
     responses(
         (status = 201, body = SessionView),
@@ -122,7 +120,6 @@ pub async fn create_session(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/activities/{id}/sessions/preview",
-    params(("id" = i64, Path)),
     request_body = SessionSeries,
     responses(
         (status = 200, body = [SessionDraft]),
@@ -141,7 +138,6 @@ pub async fn preview_series(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/activities/{id}/sessions/generate",
-    params(("id" = i64, Path)),
     request_body = SessionSeries,
     responses((status = 201, body = GeneratedSessions), FieldErrors)
 )]
@@ -165,7 +161,6 @@ pub async fn generate_series(
 #[utoipa::path(
     put,
     path = "/api/v1/staff/sessions/{id}",
-    params(("id" = i64, Path)),
     request_body = SessionDraft,
     responses(
         (status = 200, body = SessionChanged),
@@ -195,7 +190,6 @@ pub async fn update_session(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sessions/{id}/cancel",
-    params(("id" = i64, Path)),
     responses(
         (status = 200, body = CancelledSession),
         (status = 409, body = ApiError, description = "Already cancelled")

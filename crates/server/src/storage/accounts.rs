@@ -35,34 +35,6 @@ impl AccountChange<'_> {
     }
 }
 
-#[async_trait]
-pub trait Accounts: Send + Sync {
-    /// The accounts of an organisation and everything under it, by username; every account
-    /// (organisers without a bureau too) when `None`.
-    async fn staff_accounts(&self, scope: Option<i64>) -> Result<Vec<StaffAccount>, StorageError>;
-    async fn staff_account(&self, id: i64) -> Result<Option<StaffAccount>, StorageError>;
-    /// Makes an organiser's change to an account, in one transaction with its audit entry:
-    /// how many of its sessions ended, or `None` when there is no such account.
-    async fn change_account(
-        &self,
-        by: i64,
-        id: i64,
-        change: AccountChange<'_>,
-        now: NaiveDateTime,
-    ) -> Result<Option<u32>, StorageError>;
-    /// The holder's own new password: the forced change is done, and every other session of
-    /// the account ends (`keep`, the digest of the session that asked, stays).
-    async fn change_own_password(
-        &self,
-        id: i64,
-        password_hash: &str,
-        keep: &str,
-        now: NaiveDateTime,
-    ) -> Result<(), StorageError>;
-    /// Deletes sessions that expired by `now`; how many.
-    async fn purge_expired_sessions(&self, now: NaiveDateTime) -> Result<u64, StorageError>;
-}
-
 const STAFF_IN_REACH: &str = concat!(
     reach!(),
     staff_columns!(),
@@ -83,7 +55,9 @@ fn subject(id: i64) -> String {
 }
 
 #[async_trait]
-impl<S: Parts> Accounts for S {
+pub trait Accounts: Parts {
+    /// The accounts of an organisation and everything under it, by username; every account
+    /// (organisers without a bureau too) when `None`.
     async fn staff_accounts(&self, scope: Option<i64>) -> Result<Vec<StaffAccount>, StorageError> {
         let rows: Vec<StaffRow> = self
             .db()
@@ -102,6 +76,8 @@ impl<S: Parts> Accounts for S {
         Ok(row.as_ref().map(StaffRow::account))
     }
 
+    /// Makes an organiser's change to an account, in one transaction with its audit entry:
+    /// how many of its sessions ended, or `None` when there is no such account.
     async fn change_account(
         &self,
         by: i64,
@@ -134,6 +110,8 @@ impl<S: Parts> Accounts for S {
         Ok(Some(ended))
     }
 
+    /// The holder's own new password: the forced change is done, and every other session of
+    /// the account ends (`keep`, the digest of the session that asked, stays).
     async fn change_own_password(
         &self,
         id: i64,
@@ -157,7 +135,10 @@ impl<S: Parts> Accounts for S {
         Ok(())
     }
 
+    /// Deletes sessions that expired by `now`; how many.
     async fn purge_expired_sessions(&self, now: NaiveDateTime) -> Result<u64, StorageError> {
         Ok(self.db().write(PURGE_EXPIRED).bind(now).execute().await?)
     }
 }
+
+impl<S: Parts> Accounts for S {}

@@ -9,7 +9,7 @@ use super::columns::Name;
 use super::db::{Conn, Tx};
 use super::erasure;
 use super::rows::{count, party_size, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
-use super::{BookingError, Parts, StorageError};
+use super::{Admits, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::booking::{
@@ -94,7 +94,7 @@ const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 
 #[async_trait]
-impl<S: Parts> Bookings for S {
+impl<S: Admits> Bookings for S {
     async fn book(
         &self,
         booking: ValidBooking,

@@ -25,40 +25,13 @@ pub struct NewOrganisation {
 /// A new activity: what the console's form sends.
 pub type NewActivity = labday_domain::schedule::ActivityDraft;
 
-/// Organisations, activities and sessions: the public catalogue.
-#[async_trait]
-pub trait Catalogue: Send + Sync {
-    async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError>;
-    async fn add_activity(&self, activity: NewActivity) -> Result<i64, StorageError>;
-    /// A session of `activity_id`, as the console's form describes one.
-    async fn add_session(
-        &self,
-        activity_id: i64,
-        session: SessionDraft,
-    ) -> Result<i64, StorageError>;
-    async fn is_empty(&self) -> Result<bool, StorageError>;
-    /// Activities that have not ended yet, soonest first.
-    async fn list_activities(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<ActivitySummary>, StorageError>;
-    async fn activity(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<ActivityDetail>, StorageError>;
-    async fn session(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<Option<SessionView>, StorageError>;
-}
-
 const INSERT_ORGANISATION: &str = "INSERT INTO organisations (name_zh, name_en, city_zh, \
     city_en, address_zh, address_en, contact, utc_offset_minutes) \
     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+
+/// Organisations, activities and sessions: the public catalogue.
 #[async_trait]
-impl<S: Parts> Catalogue for S {
+pub trait Catalogue: Parts {
     async fn add_organisation(&self, org: NewOrganisation) -> Result<i64, StorageError> {
         Ok(self
             .db()
@@ -78,6 +51,7 @@ impl<S: Parts> Catalogue for S {
             .await?)
     }
 
+    /// A session of `activity_id`, as the console's form describes one.
     async fn add_session(
         &self,
         activity_id: i64,
@@ -98,7 +72,7 @@ impl<S: Parts> Catalogue for S {
         Ok(!any)
     }
 
-    /// Activities with a session still to come, each with those sessions.
+    /// Activities with a session still to come, soonest first, each with those sessions.
     async fn list_activities(
         &self,
         now: DateTime<Utc>,
@@ -164,6 +138,8 @@ impl<S: Parts> Catalogue for S {
         Ok(session_row(self.db(), id).await?.map(|r| r.view(now)))
     }
 }
+
+impl<S: Parts> Catalogue for S {}
 
 /// One session's row, on the readers.
 pub(super) async fn session_row(db: &Db, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {

@@ -54,34 +54,6 @@ fn kind_not_allowed() -> ApiError {
     )
 }
 
-#[async_trait]
-pub trait Organisations: Send + Sync {
-    /// `root` and every organisation under it (none when there is no `root`).
-    async fn reach(&self, root: i64) -> Result<Vec<i64>, StorageError>;
-    /// `id` when there is such an organisation: an organisation is its own owner.
-    async fn organisation_itself(&self, id: i64) -> Result<Option<i64>, StorageError>;
-    /// An organisation as the console edits it.
-    async fn organisation(&self, id: i64) -> Result<Option<OrganisationDetails>, StorageError>;
-    /// Creates an organisation under its draft's parent (at the top without one): 422 when
-    /// the parent is unknown or the kind may not sit under it. Audited as `staff_id`'s when
-    /// given (the command line, which makes the first one, has no staff account).
-    async fn create_organisation(
-        &self,
-        staff_id: Option<i64>,
-        org: &ValidOrganisation,
-        now: NaiveDateTime,
-    ) -> Written<i64>;
-    /// Replaces everything but the parent: 404 for no such organisation, 422 when the new
-    /// kind may not sit under the parent or above one of the children.
-    async fn update_organisation(
-        &self,
-        staff_id: i64,
-        id: i64,
-        org: &ValidOrganisation,
-        now: NaiveDateTime,
-    ) -> Written<()>;
-}
-
 /// [`reach!`] as a constant, for statements put together with `format!`.
 pub(super) const REACH: &str = reach!();
 const REACH_IDS: &str = concat!(reach!(), "SELECT id FROM reach");
@@ -187,7 +159,8 @@ pub(super) fn parents_first(list: Vec<OrganisationChoice>) -> Vec<OrganisationCh
 }
 
 #[async_trait]
-impl<S: Parts> Organisations for S {
+pub trait Organisations: Parts {
+    /// `root` and every organisation under it (none when there is no `root`).
     async fn reach(&self, root: i64) -> Result<Vec<i64>, StorageError> {
         Ok(self
             .db()
@@ -198,10 +171,12 @@ impl<S: Parts> Organisations for S {
             .await?)
     }
 
+    /// `id` when there is such an organisation: an organisation is its own owner.
     async fn organisation_itself(&self, id: i64) -> Result<Option<i64>, StorageError> {
         Ok(self.organisation(id).await?.map(|o| o.id))
     }
 
+    /// An organisation as the console edits it.
     async fn organisation(&self, id: i64) -> Result<Option<OrganisationDetails>, StorageError> {
         let row: Option<OrganisationRow> = self
             .db()
@@ -212,6 +187,9 @@ impl<S: Parts> Organisations for S {
         Ok(row.map(OrganisationRow::details).transpose()?)
     }
 
+    /// Creates an organisation under its draft's parent (at the top without one): 422 when
+    /// the parent is unknown or the kind may not sit under it. Audited as `staff_id`'s when
+    /// given (the command line, which makes the first one, has no staff account).
     async fn create_organisation(
         &self,
         staff_id: Option<i64>,
@@ -250,6 +228,8 @@ impl<S: Parts> Organisations for S {
         Ok(Ok(id))
     }
 
+    /// Replaces everything but the parent: 404 for no such organisation, 422 when the new
+    /// kind may not sit under the parent or above one of the children.
     async fn update_organisation(
         &self,
         staff_id: i64,
@@ -287,6 +267,8 @@ impl<S: Parts> Organisations for S {
         Ok(Ok(()))
     }
 }
+
+impl<S: Parts> Organisations for S {}
 
 #[cfg(test)]
 mod tests {

@@ -30,43 +30,6 @@ impl std::fmt::Debug for PhotoImage {
     }
 }
 
-#[async_trait]
-pub trait Photos: Send + Sync {
-    /// Keeps a photo (and an audit entry) in one transaction.
-    async fn add_photo(
-        &self,
-        staff_id: i64,
-        photo: &ValidPhoto,
-        now: NaiveDateTime,
-    ) -> Result<PhotoItem, StorageError>;
-    /// Photos of one organisation and/or activity, or all, oldest first (the order they
-    /// were taken in, usually).
-    async fn photos(
-        &self,
-        organisation: Option<i64>,
-        activity: Option<i64>,
-    ) -> Result<Vec<PhotoItem>, StorageError>;
-    /// The organisation whose activity a photo shows; `None` for no such photo.
-    async fn photo_organisation(&self, id: i64) -> Result<Option<i64>, StorageError>;
-    /// Corrects a photo's caption (and notes it); `None` when there is no such photo.
-    async fn update_photo(
-        &self,
-        staff_id: i64,
-        id: i64,
-        caption: &str,
-        now: NaiveDateTime,
-    ) -> Result<Option<PhotoItem>, StorageError>;
-    /// Deletes a photo, image and all (and notes it); `false` when there is no such photo.
-    async fn delete_photo(
-        &self,
-        staff_id: i64,
-        id: i64,
-        now: NaiveDateTime,
-    ) -> Result<bool, StorageError>;
-    /// One photo's image, or `None` if there is no such photo.
-    async fn photo_image(&self, id: i64) -> Result<Option<PhotoImage>, StorageError>;
-}
-
 const INSERT_PHOTO: &str = "INSERT INTO photos (activity_id, caption, content_type, \
     size_bytes, image, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const PHOTO_SELECT: &str = "SELECT p.id, p.activity_id, a.organisation_id, p.caption, \
@@ -96,7 +59,8 @@ fn photo_item(r: PhotoRow) -> Result<PhotoItem, sqlx::Error> {
 }
 
 #[async_trait]
-impl<S: Parts> Photos for S {
+pub trait Photos: Parts {
+    /// Keeps a photo (and an audit entry) in one transaction.
     async fn add_photo(
         &self,
         staff_id: i64,
@@ -127,6 +91,8 @@ impl<S: Parts> Photos for S {
         Ok(photo_item(row)?)
     }
 
+    /// Photos of one organisation and/or activity, or all, oldest first (the order they
+    /// were taken in, usually).
     async fn photos(
         &self,
         organisation: Option<i64>,
@@ -146,6 +112,7 @@ impl<S: Parts> Photos for S {
         Ok(rows.into_iter().map(photo_item).collect::<Result<_, _>>()?)
     }
 
+    /// The organisation whose activity a photo shows; `None` for no such photo.
     async fn photo_organisation(&self, id: i64) -> Result<Option<i64>, StorageError> {
         Ok(self
             .db()
@@ -155,6 +122,7 @@ impl<S: Parts> Photos for S {
             .await?)
     }
 
+    /// Corrects a photo's caption (and notes it); `None` when there is no such photo.
     async fn update_photo(
         &self,
         staff_id: i64,
@@ -179,6 +147,7 @@ impl<S: Parts> Photos for S {
         Ok(Some(photo_item(row)?))
     }
 
+    /// Deletes a photo, image and all (and notes it); `false` when there is no such photo.
     async fn delete_photo(
         &self,
         staff_id: i64,
@@ -190,6 +159,7 @@ impl<S: Parts> Photos for S {
         Ok(delete_audited(self.db(), DELETE_PHOTO, id, entry, now).await?)
     }
 
+    /// One photo's image, or `None` if there is no such photo.
     async fn photo_image(&self, id: i64) -> Result<Option<PhotoImage>, StorageError> {
         let row: Option<(i64, String, Vec<u8>)> = self
             .db()
@@ -206,3 +176,5 @@ impl<S: Parts> Photos for S {
         )
     }
 }
+
+impl<S: Parts> Photos for S {}

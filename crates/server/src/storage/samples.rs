@@ -51,77 +51,6 @@ pub enum BoardScope {
     Activity(i64),
 }
 
-#[async_trait]
-pub trait Samples: Send + Sync {
-    /// Registers every sample of a quick-test registration, or none: the session must be a
-    /// quick-test session, not cancelled, open for registration (from its booking window's
-    /// opening until it ends), and the phone may hold at most
-    /// [`labday_domain::sample::MAX_SAMPLES_PER_PHONE`] samples on it. A retry with the same
-    /// Idempotency-Key returns the first registration's samples.
-    async fn register_samples(
-        &self,
-        registration: ValidRegistration,
-        ctx: RegistrationContext,
-    ) -> Result<Vec<SampleView>, BookingError>;
-    /// Registers a walk-in's samples, entered by staff at the bench: name and phone optional
-    /// (a phone given counts towards its limit on the session), each sample received at
-    /// once, the registration audited. Refused as a citizen's registration is.
-    async fn register_walk_in_samples(
-        &self,
-        staff_id: i64,
-        session_id: i64,
-        samples: &ValidWalkInSamples,
-        codes: &[SampleCode],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<SampleView>, BookingError>;
-    /// The holder's view (no history of corrections, no tester, no holder), or `None` when
-    /// the code is unknown or the last four digits do not match: the caller cannot tell which.
-    async fn find_sample(
-        &self,
-        code: &SampleCode,
-        phone_last4: &str,
-    ) -> Result<Option<SampleView>, StorageError>;
-    /// The organisation running the session a sample was registered on.
-    async fn sample_organisation(&self, code: &SampleCode) -> Result<Option<i64>, StorageError>;
-    /// One sample as staff see it: holder, testers and every test including corrected ones.
-    async fn staff_sample(&self, code: &SampleCode) -> Result<Option<SampleView>, StorageError>;
-    /// Every sample registered on a session, in registration order, as staff see them.
-    async fn session_samples(&self, session_id: i64) -> Result<Vec<SampleView>, StorageError>;
-    /// Marks a sample handed in at `session_id`'s test point (again: no change). Refused with
-    /// `not_found` or `wrong_session`.
-    async fn receive_sample(
-        &self,
-        staff_id: i64,
-        session_id: i64,
-        code: &SampleCode,
-        now: NaiveDateTime,
-    ) -> Result<SampleView, BookingError>;
-    /// Records a test of a received sample (`not_received` otherwise); a correction keeps the
-    /// test it corrects, marked superseded. Refused with `invalid` when `corrects` is not a
-    /// current test of this sample.
-    async fn record_test(
-        &self,
-        staff_id: i64,
-        code: &SampleCode,
-        test: NewTest,
-        now: NaiveDateTime,
-    ) -> Result<SampleView, BookingError>;
-    /// What the board needs of each sample in scope; `None` when the session or activity does
-    /// not exist.
-    async fn sample_tallies(
-        &self,
-        scope: BoardScope,
-    ) -> Result<Option<Vec<SampleTally>>, StorageError>;
-    /// Per activity, the tallies of every sample of one organisation (or of all), for the
-    /// organiser's figures.
-    async fn activity_sample_tallies(
-        &self,
-        organisation: Option<i64>,
-    ) -> Result<Vec<(i64, SampleTally)>, StorageError>;
-    /// Erases name and phone of samples whose session ended before `cutoff` (venue time).
-    async fn erase_sample_holders(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
-}
-
 fn refused(code: ErrorCode) -> BookingError {
     BookingError::Refused(code)
 }
@@ -302,7 +231,12 @@ async fn views_of(
 }
 
 #[async_trait]
-impl<S: Parts> Samples for S {
+pub trait Samples: Parts {
+    /// Registers every sample of a quick-test registration, or none: the session must be a
+    /// quick-test session, not cancelled, open for registration (from its booking window's
+    /// opening until it ends), and the phone may hold at most
+    /// [`labday_domain::sample::MAX_SAMPLES_PER_PHONE`] samples on it. A retry with the same
+    /// Idempotency-Key returns the first registration's samples.
     async fn register_samples(
         &self,
         registration: ValidRegistration,
@@ -347,6 +281,9 @@ impl<S: Parts> Samples for S {
         Ok(views)
     }
 
+    /// Registers a walk-in's samples, entered by staff at the bench: name and phone optional
+    /// (a phone given counts towards its limit on the session), each sample received at
+    /// once, the registration audited. Refused as a citizen's registration is.
     async fn register_walk_in_samples(
         &self,
         staff_id: i64,
@@ -382,6 +319,8 @@ impl<S: Parts> Samples for S {
         Ok(views)
     }
 
+    /// The holder's view (no history of corrections, no tester, no holder), or `None` when
+    /// the code is unknown or the last four digits do not match: the caller cannot tell which.
     async fn find_sample(
         &self,
         code: &SampleCode,
@@ -405,6 +344,7 @@ impl<S: Parts> Samples for S {
         }
     }
 
+    /// The organisation running the session a sample was registered on.
     async fn sample_organisation(&self, code: &SampleCode) -> Result<Option<i64>, StorageError> {
         Ok(self
             .db()
@@ -414,6 +354,7 @@ impl<S: Parts> Samples for S {
             .await?)
     }
 
+    /// One sample as staff see it: holder, testers and every test including corrected ones.
     async fn staff_sample(&self, code: &SampleCode) -> Result<Option<SampleView>, StorageError> {
         let mut conn = Conn::Read(self.db());
         let code = code.as_str().to_owned();
@@ -422,11 +363,14 @@ impl<S: Parts> Samples for S {
             .pop())
     }
 
+    /// Every sample registered on a session, in registration order, as staff see them.
     async fn session_samples(&self, session_id: i64) -> Result<Vec<SampleView>, StorageError> {
         let mut conn = Conn::Read(self.db());
         Ok(views_where(&mut conn, "m.session_id = ?", session_id, Viewer::Staff).await?)
     }
 
+    /// Marks a sample handed in at `session_id`'s test point (again: no change). Refused with
+    /// `not_found` or `wrong_session`.
     async fn receive_sample(
         &self,
         staff_id: i64,
@@ -451,6 +395,9 @@ impl<S: Parts> Samples for S {
         commit_for_staff(tx, id).await
     }
 
+    /// Records a test of a received sample (`not_received` otherwise); a correction keeps the
+    /// test it corrects, marked superseded. Refused with `invalid` when `corrects` is not a
+    /// current test of this sample.
     async fn record_test(
         &self,
         staff_id: i64,
@@ -507,6 +454,8 @@ impl<S: Parts> Samples for S {
         commit_for_staff(tx, id).await
     }
 
+    /// What the board needs of each sample in scope; `None` when the session or activity does
+    /// not exist.
     async fn sample_tallies(
         &self,
         scope: BoardScope,
@@ -523,6 +472,8 @@ impl<S: Parts> Samples for S {
         Ok(Some(tallies.into_iter().map(|(_, t)| t).collect()))
     }
 
+    /// Per activity, the tallies of every sample of one organisation (or of all), for the
+    /// organiser's figures.
     async fn activity_sample_tallies(
         &self,
         organisation: Option<i64>,
@@ -531,6 +482,7 @@ impl<S: Parts> Samples for S {
         Ok(tallies_where(self.db(), REACH, OF_ORGANISATION, &binds).await?)
     }
 
+    /// Erases name and phone of samples whose session ended before `cutoff` (venue time).
     async fn erase_sample_holders(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
         let erased = self
             .db()
@@ -545,3 +497,5 @@ impl<S: Parts> Samples for S {
         Ok(erased)
     }
 }
+
+impl<S: Parts> Samples for S {}

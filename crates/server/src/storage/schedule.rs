@@ -37,66 +37,6 @@ pub struct SessionUpdated {
     pub promoted_people: u32,
 }
 
-#[async_trait]
-pub trait Schedule: Send + Sync {
-    async fn organisation_exists(&self, id: i64) -> Result<bool, StorageError>;
-    /// Organisations to schedule for: one and everything under it, or all when `None`;
-    /// a parent before its children.
-    async fn organisations(
-        &self,
-        organisation: Option<i64>,
-    ) -> Result<Vec<OrganisationChoice>, StorageError>;
-    /// The console's list: activities of one organisation (or all) with every session,
-    /// past and cancelled ones included, and the people booked and waiting on each.
-    async fn scheduled_activities(
-        &self,
-        organisation: Option<i64>,
-    ) -> Result<Vec<ScheduledActivity>, StorageError>;
-    /// The organisation running an activity, or `None` if there is no such activity.
-    async fn activity_organisation(&self, activity_id: i64) -> Result<Option<i64>, StorageError>;
-    async fn create_activity(
-        &self,
-        staff_id: i64,
-        activity: &ValidActivity,
-        now: NaiveDateTime,
-    ) -> Result<i64, StorageError>;
-    /// `false` when there is no such activity.
-    async fn update_activity(
-        &self,
-        staff_id: i64,
-        id: i64,
-        activity: &ValidActivity,
-        now: NaiveDateTime,
-    ) -> Result<bool, StorageError>;
-    /// Adds sessions to an activity in one transaction: all of them or none.
-    async fn create_sessions(
-        &self,
-        staff_id: i64,
-        activity_id: i64,
-        sessions: &[ValidSession],
-        now: NaiveDateTime,
-    ) -> Result<Vec<i64>, StorageError>;
-    /// Replaces a session's details. Refused with `capacity_below_booked` when the new
-    /// capacity is below the people booked and the reserved places still open (a reservation
-    /// cannot take places already booked online), `session_cancelled` for a cancelled
-    /// session.
-    async fn update_session(
-        &self,
-        staff_id: i64,
-        id: i64,
-        session: &ValidSession,
-        now: NaiveDateTime,
-    ) -> Result<SessionUpdated, BookingError>;
-    /// Cancels a session and every confirmed or waiting booking on it; returns how many
-    /// bookings were cancelled.
-    async fn cancel_session(
-        &self,
-        staff_id: i64,
-        id: i64,
-        now: NaiveDateTime,
-    ) -> Result<u32, BookingError>;
-}
-
 const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
 pub(super) const INSERT_ACTIVITY: &str =
@@ -302,7 +242,7 @@ fn scheduled_activities(
 }
 
 #[async_trait]
-impl<S: Parts> Schedule for S {
+pub trait Schedule: Parts {
     async fn organisation_exists(&self, id: i64) -> Result<bool, StorageError> {
         let n: i64 = self
             .db()
@@ -313,6 +253,8 @@ impl<S: Parts> Schedule for S {
         Ok(n > 0)
     }
 
+    /// Organisations to schedule for: one and everything under it, or all when `None`;
+    /// a parent before its children.
     async fn organisations(
         &self,
         organisation: Option<i64>,
@@ -335,6 +277,8 @@ impl<S: Parts> Schedule for S {
         ))
     }
 
+    /// The console's list: activities of one organisation (or all) with every session,
+    /// past and cancelled ones included, and the people booked and waiting on each.
     async fn scheduled_activities(
         &self,
         organisation: Option<i64>,
@@ -346,6 +290,7 @@ impl<S: Parts> Schedule for S {
         Ok(scheduled_activities(activities, sessions))
     }
 
+    /// The organisation running an activity, or `None` if there is no such activity.
     async fn activity_organisation(&self, activity_id: i64) -> Result<Option<i64>, StorageError> {
         Ok(self
             .db()
@@ -370,6 +315,7 @@ impl<S: Parts> Schedule for S {
         Ok(id)
     }
 
+    /// `false` when there is no such activity.
     async fn update_activity(
         &self,
         staff_id: i64,
@@ -390,6 +336,7 @@ impl<S: Parts> Schedule for S {
         Ok(true)
     }
 
+    /// Adds sessions to an activity in one transaction: all of them or none.
     async fn create_sessions(
         &self,
         staff_id: i64,
@@ -414,6 +361,10 @@ impl<S: Parts> Schedule for S {
         Ok(ids)
     }
 
+    /// Replaces a session's details. Refused with `capacity_below_booked` when the new
+    /// capacity is below the people booked and the reserved places still open (a reservation
+    /// cannot take places already booked online), `session_cancelled` for a cancelled
+    /// session.
     async fn update_session(
         &self,
         staff_id: i64,
@@ -452,6 +403,8 @@ impl<S: Parts> Schedule for S {
         })
     }
 
+    /// Cancels a session and every confirmed or waiting booking on it; returns how many
+    /// bookings were cancelled.
     async fn cancel_session(
         &self,
         staff_id: i64,
@@ -473,3 +426,5 @@ impl<S: Parts> Schedule for S {
         Ok(cancelled)
     }
 }
+
+impl<S: Parts> Schedule for S {}

@@ -39,62 +39,6 @@ pub struct CheckedIn {
     pub people: u32,
 }
 
-#[async_trait]
-pub trait Staff: Send + Sync {
-    /// Creates an account; `Ok(None)` when the username is taken.
-    async fn add_staff(
-        &self,
-        staff: NewStaff,
-        now: NaiveDateTime,
-    ) -> Result<Option<i64>, StorageError>;
-    async fn staff_credentials(
-        &self,
-        username: &str,
-    ) -> Result<Option<StaffCredentials>, StorageError>;
-    async fn open_staff_session(
-        &self,
-        staff_id: i64,
-        token_digest: &str,
-        expires_at: NaiveDateTime,
-    ) -> Result<(), StorageError>;
-    /// The staff member holding an unexpired session with this token digest, unless the
-    /// account is disabled.
-    async fn staff_by_session(
-        &self,
-        token_digest: &str,
-        now: NaiveDateTime,
-    ) -> Result<Option<StaffView>, StorageError>;
-    async fn close_staff_session(&self, token_digest: &str) -> Result<(), StorageError>;
-    /// The organisation running a session, or `None` if there is no such session.
-    async fn session_organisation(&self, session_id: i64) -> Result<Option<i64>, StorageError>;
-    /// Everyone booked on a session, confirmed first, with full phone numbers.
-    async fn roster(&self, session_id: i64) -> Result<Vec<RosterEntry>, StorageError>;
-    /// Checks `people` of a booking in (all that remain when `None`) at `session_id`'s door.
-    async fn check_in(
-        &self,
-        staff_id: i64,
-        session_id: i64,
-        code: &str,
-        people: Option<u32>,
-        now: NaiveDateTime,
-    ) -> Result<CheckedIn, BookingError>;
-    /// After the session: every confirmed booking nobody checked in for becomes a no-show.
-    async fn mark_no_shows(
-        &self,
-        staff_id: i64,
-        session_id: i64,
-        now: NaiveDateTime,
-    ) -> Result<u32, BookingError>;
-    /// Appends to the audit log.
-    async fn audit(
-        &self,
-        staff_id: i64,
-        action: AuditAction,
-        subject: &str,
-        now: NaiveDateTime,
-    ) -> Result<(), StorageError>;
-}
-
 /// The rows a statement changed, as a count; beyond `u32` is an error, never clamped.
 pub(super) fn changed(rows: u64) -> Result<u32, sqlx::Error> {
     u32::try_from(rows)
@@ -227,7 +171,8 @@ fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
 }
 
 #[async_trait]
-impl<S: Parts> Staff for S {
+pub trait Staff: Parts {
+    /// Creates an account; `Ok(None)` when the username is taken.
     async fn add_staff(
         &self,
         s: NewStaff,
@@ -281,6 +226,8 @@ impl<S: Parts> Staff for S {
         Ok(())
     }
 
+    /// The staff member holding an unexpired session with this token digest, unless the
+    /// account is disabled.
     async fn staff_by_session(
         &self,
         token_digest: &str,
@@ -309,6 +256,7 @@ impl<S: Parts> Staff for S {
         Ok(())
     }
 
+    /// The organisation running a session, or `None` if there is no such session.
     async fn session_organisation(&self, session_id: i64) -> Result<Option<i64>, StorageError> {
         Ok(self
             .db()
@@ -318,6 +266,7 @@ impl<S: Parts> Staff for S {
             .await?)
     }
 
+    /// Everyone booked on a session, confirmed first, with full phone numbers.
     async fn roster(&self, session_id: i64) -> Result<Vec<RosterEntry>, StorageError> {
         let rows: Vec<RosterRow> = self.db().read(ROSTER).bind(session_id).fetch_all().await?;
         Ok(rows
@@ -326,6 +275,7 @@ impl<S: Parts> Staff for S {
             .collect::<Result<_, _>>()?)
     }
 
+    /// Checks `people` of a booking in (all that remain when `None`) at `session_id`'s door.
     async fn check_in(
         &self,
         staff_id: i64,
@@ -364,6 +314,7 @@ impl<S: Parts> Staff for S {
         Ok(CheckedIn { entry, people: n })
     }
 
+    /// After the session: every confirmed booking nobody checked in for becomes a no-show.
     async fn mark_no_shows(
         &self,
         staff_id: i64,
@@ -387,6 +338,7 @@ impl<S: Parts> Staff for S {
         Ok(marked)
     }
 
+    /// Appends to the audit log.
     async fn audit(
         &self,
         staff_id: i64,
@@ -397,3 +349,5 @@ impl<S: Parts> Staff for S {
         Ok(audit(self.db(), staff_id, action, subject, now).await?)
     }
 }
+
+impl<S: Parts> Staff for S {}

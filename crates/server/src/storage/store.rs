@@ -1,14 +1,31 @@
 //! The one storage type: a database (SQLite or PostgreSQL), the keyed hash under its server
-//! secret, and the desk bookings queue at. Every aggregate's trait is implemented once, for
-//! anything that has these [`Parts`]; `sqlite.rs` and `postgres.rs` only open a database and
-//! say how it admits a batch of bookings.
+//! secret, and the desk bookings queue at. Every aggregate's trait is written once, its
+//! methods the implementation for anything that has these [`Parts`]; `sqlite.rs` and
+//! `postgres.rs` only open a database and say how it admits a batch of bookings.
 
 use super::admission::{BatchWriter, Desk};
 use super::db::{Db, Dialect};
-use super::{erasure, Parts, Storage, StorageError};
+use super::{erasure, Storage, StorageError};
 use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use std::sync::Arc;
+
+/// What the storage code of every aggregate runs on: the database, and the keyed hash
+/// under its server secret. An aggregate's trait extends it and its methods have their
+/// bodies in the trait, so each is written once (no signature list repeated in an `impl`).
+/// Declared `pub` in this private module: nameable only inside the crate, yet allowed
+/// under the public `Storage` trait.
+pub trait Parts: Send + Sync {
+    fn db(&self) -> &Db;
+    fn keys(&self) -> &KeyedHash;
+}
+
+/// What booking needs besides the [`Parts`]: the queue bookings wait in to be admitted in
+/// batches, and what admits a batch (the one part written per database, for its locking).
+pub(crate) trait Admits: Parts {
+    fn desk(&self) -> &Desk;
+    fn admissions(&self) -> &dyn BatchWriter;
+}
 
 pub struct Store {
     db: Db,
@@ -53,7 +70,9 @@ impl Parts for Store {
     fn keys(&self) -> &KeyedHash {
         &self.keys
     }
+}
 
+impl Admits for Store {
     fn desk(&self) -> &Desk {
         &self.desk
     }

@@ -17,26 +17,6 @@ pub struct Counted {
     pub window_ends_ms: i64,
 }
 
-#[async_trait]
-pub trait Throttles: Send + Sync {
-    /// Counts one attempt on `key_digest`: a key whose window has passed starts a new one
-    /// ending at `now_ms + window_ms`; a key already past `limit` stays at `limit + 1`, so
-    /// refused attempts do not pile up.
-    async fn count_attempt(
-        &self,
-        key_digest: &str,
-        limit: u32,
-        window_ms: i64,
-        now_ms: i64,
-    ) -> Result<Counted, StorageError>;
-    /// Takes back one counted attempt (it passed its check).
-    async fn release_attempt(&self, key_digest: &str) -> Result<(), StorageError>;
-    /// Forgets a key's attempts altogether.
-    async fn forget_attempts(&self, key_digest: &str) -> Result<(), StorageError>;
-    /// Deletes keys whose window ended by `now_ms`; how many.
-    async fn sweep_attempts(&self, now_ms: i64) -> Result<u64, StorageError>;
-}
-
 /// Binds: key, new window end, now, limit, now. Both SQLite (3.35+) and PostgreSQL read
 /// `throttles.*` in `SET` as the row before this update.
 const COUNT_ATTEMPT: &str = "INSERT INTO throttles (key_digest, attempts, window_ends) \
@@ -53,7 +33,10 @@ const FORGET_ATTEMPTS: &str = "DELETE FROM throttles WHERE key_digest = ?";
 const SWEEP_ATTEMPTS: &str = "DELETE FROM throttles WHERE window_ends <= ?";
 
 #[async_trait]
-impl<S: Parts> Throttles for S {
+pub trait Throttles: Parts {
+    /// Counts one attempt on `key_digest`: a key whose window has passed starts a new one
+    /// ending at `now_ms + window_ms`; a key already past `limit` stays at `limit + 1`, so
+    /// refused attempts do not pile up.
     async fn count_attempt(
         &self,
         key_digest: &str,
@@ -77,6 +60,7 @@ impl<S: Parts> Throttles for S {
         })
     }
 
+    /// Takes back one counted attempt (it passed its check).
     async fn release_attempt(&self, key_digest: &str) -> Result<(), StorageError> {
         self.db()
             .write(RELEASE_ATTEMPT)
@@ -86,6 +70,7 @@ impl<S: Parts> Throttles for S {
         Ok(())
     }
 
+    /// Forgets a key's attempts altogether.
     async fn forget_attempts(&self, key_digest: &str) -> Result<(), StorageError> {
         self.db()
             .write(FORGET_ATTEMPTS)
@@ -95,6 +80,7 @@ impl<S: Parts> Throttles for S {
         Ok(())
     }
 
+    /// Deletes keys whose window ended by `now_ms`; how many.
     async fn sweep_attempts(&self, now_ms: i64) -> Result<u64, StorageError> {
         Ok(self
             .db()
@@ -104,3 +90,5 @@ impl<S: Parts> Throttles for S {
             .await?)
     }
 }
+
+impl<S: Parts> Throttles for S {}

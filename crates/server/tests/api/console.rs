@@ -6,7 +6,8 @@
 
 use crate::helpers::{now, Db, SessionSpec};
 use crate::staff::{
-    call, expect_call, get_as, parse, past_session_with_one_visitor_come, sign_in, site, PASSWORD,
+    call, expect_call, get_as, parse, past_session_with_one_visitor_come, sign_in, site,
+    site_with_lab, PASSWORD,
 };
 use chrono::{Duration, NaiveDateTime};
 use labday_domain::SessionFormat;
@@ -116,10 +117,8 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
 }
 
 async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db) {
-    let s = site(db).await;
-    let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
-    let lab = lab.as_deref();
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
 
     let path = "/api/v1/staff/activities";
     let body = expect_call(app, "POST", path, lab, Some(activity_body(s.org)), 201).await;
@@ -203,10 +202,8 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
 }
 
 async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
-    let s = site(db).await;
-    let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
-    let lab = lab.as_deref();
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
     let activity = app.activity_id;
     let count_sessions = || async {
         let (_, page) = app.get(&format!("/api/v1/activities/{activity}")).await;
@@ -250,10 +247,8 @@ async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
 }
 
 async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_list(db: Db) {
-    let s = site(db).await;
-    let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
-    let lab = lab.as_deref();
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session_with(|spec| spec.capacity = 4).await;
     let (_, family) = app.book(session, "13800138000", 2, 1).await;
     let (_, pair) = app.book(session, "13800138001", 2, 0).await;
@@ -283,10 +278,8 @@ async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_l
 }
 
 async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
-    let s = site(db).await;
-    let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
-    let lab = lab.as_deref();
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session_with(|spec| spec.capacity = 2).await;
     let (_, first) = app.book(session, "13800138000", 2, 0).await;
     let (_, waiting) = app.book(session, "13800138001", 1, 0).await;

@@ -22,6 +22,27 @@ use std::collections::BTreeSet;
 /// small operations, few enough that both databases finish well under a minute.
 const REQUESTS_PER_OPERATION: usize = 24;
 
+/// What `value` (a count of `unit`, or a number) breaks of the schema's lower and upper
+/// bounds named `keys`, where it has them.
+fn out_of_bounds(
+    s: &Map<String, Value>,
+    value: f64,
+    (low, high): (&str, &str),
+    at: &str,
+    unit: &str,
+) -> Vec<String> {
+    let bound = |key: &str| s.get(key).and_then(Value::as_f64);
+    let below = bound(low).filter(|&min| value < min).map(|min| (low, min));
+    let above = bound(high)
+        .filter(|&max| value > max)
+        .map(|max| (high, max));
+    below
+        .into_iter()
+        .chain(above)
+        .map(|(key, limit)| format!("{at}: {value} {unit} breaks its {key} {limit}"))
+        .collect()
+}
+
 /// Validates `instance` against `schema` (OpenAPI 3.1 / JSON Schema, the subset utoipa
 /// writes), resolving `#/components/schemas/...` against `doc`. Errors name the JSON path.
 pub fn validate(doc: &Value, schema: &Value, instance: &Value, at: &str, errors: &mut Vec<String>) {
@@ -130,16 +151,8 @@ pub fn validate(doc: &Value, schema: &Value, instance: &Value, at: &str, errors:
                     validate(doc, sub, item, &format!("{at}[{i}]"), errors);
                 }
             }
-            if let Some(min) = s.get("minItems").and_then(Value::as_u64) {
-                if (items.len() as u64) < min {
-                    errors.push(format!("{at}: fewer than {min} items"));
-                }
-            }
-            if let Some(max) = s.get("maxItems").and_then(Value::as_u64) {
-                if (items.len() as u64) > max {
-                    errors.push(format!("{at}: more than {max} items"));
-                }
-            }
+            let (count, counts) = (items.len() as f64, ("minItems", "maxItems"));
+            errors.extend(out_of_bounds(s, count, counts, at, "items"));
         }
         Value::String(text) => {
             if let Some(format) = s.get("format").and_then(Value::as_str) {
@@ -164,30 +177,13 @@ pub fn validate(doc: &Value, schema: &Value, instance: &Value, at: &str, errors:
                     Err(e) => errors.push(format!("{at}: bad pattern /{pattern}/: {e}")),
                 }
             }
-            let chars = text.chars().count() as u64;
-            if let Some(min) = s.get("minLength").and_then(Value::as_u64) {
-                if chars < min {
-                    errors.push(format!("{at}: shorter than {min}"));
-                }
-            }
-            if let Some(max) = s.get("maxLength").and_then(Value::as_u64) {
-                if chars > max {
-                    errors.push(format!("{at}: longer than {max}"));
-                }
-            }
+            let chars = text.chars().count() as f64;
+            let lengths = ("minLength", "maxLength");
+            errors.extend(out_of_bounds(s, chars, lengths, at, "characters"));
         }
         Value::Number(n) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
-            if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
-                if x < min {
-                    errors.push(format!("{at}: {n} below the minimum {min}"));
-                }
-            }
-            if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
-                if x > max {
-                    errors.push(format!("{at}: {n} above the maximum {max}"));
-                }
-            }
+            errors.extend(out_of_bounds(s, x, ("minimum", "maximum"), at, ""));
             let range = match s.get("format").and_then(Value::as_str) {
                 Some("int32") => Some((f64::from(i32::MIN), f64::from(i32::MAX))),
                 Some("uint32") => Some((0.0, f64::from(u32::MAX))),

@@ -480,6 +480,16 @@ impl TestApp {
         .await
     }
 
+    /// `refused` is the answer a paused phone gets (403 `no_show_blocked`), and another
+    /// phone still books on `session`: the pause is that one number's.
+    pub async fn assert_paused_alone(&self, refused: (u16, Value), session: i64, other: &str) {
+        let (status, err) = refused;
+        let code = err["code"].as_str();
+        assert_eq!((status, code), (403, Some("no_show_blocked")));
+        let (status, _) = self.book(session, other, 1, 0).await;
+        assert_eq!(status, 201, "other numbers are unaffected");
+    }
+
     pub async fn lookup(&self, code: &str, phone: &str) -> (u16, Value) {
         self.post(
             "/api/v1/bookings/lookup",

@@ -189,6 +189,13 @@ pub(crate) async fn site(db: Db) -> Site {
     }
 }
 
+/// The [`Site`], and the session cookie of its lab staff `lab-a`, signed in.
+pub(crate) async fn site_with_lab(db: Db) -> (Site, Option<String>) {
+    let s = site(db).await;
+    let (_, _, lab, _) = sign_in(&s.app, "lab-a", PASSWORD).await;
+    (s, lab)
+}
+
 async fn sign_in_sets_a_strict_cookie_and_wrong_passwords_are_slowed_down(db: Db) {
     let s = site(db).await;
     let (status, me, cookie, set_cookie) = sign_in(&s.app, "LAB-A", PASSWORD).await;
@@ -534,10 +541,8 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
 }
 
 async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
-    let s = site(db).await;
-    let app = &s.app;
-    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
-    let cookie = lab.as_deref();
+    let (s, lab) = site_with_lab(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref());
     let small = app.session_with(|spec| spec.capacity = 4).await;
     let (_, family) = app.book(small, "13800138000", 2, 1).await;
     let (_, single) = app.book(small, "13800138001", 1, 0).await;
