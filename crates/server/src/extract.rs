@@ -17,14 +17,19 @@ use crate::client::ClientAddr;
 use crate::error::{AppError, OrNotFound, Refusal};
 use crate::state::AppState;
 use crate::storage::{Storage, StorageError};
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::Json;
 use labday_domain::sample::SampleCode;
+use labday_domain::ErrorCode;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 
-/// A JSON body; unreadable → `400 bad_request`.
+/// A JSON body; unreadable → `400 bad_request`. So is a body whose text holds the NUL
+/// character (`\u0000`): no field stores it (PostgreSQL's text cannot), and nobody types it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AppJson<T>(pub T);
 
@@ -32,9 +37,57 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
+        let unreadable = |why: &str| {
+            AppError::new(
+                ErrorCode::BadRequest,
+                format!("Request body is not valid: {why}"),
+            )
+        };
+        if !is_json(req.headers()) {
+            return Err(unreadable(
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| unreadable(&e.body_text()))?;
+        if holds_nul(&bytes) {
+            return Err(unreadable("text cannot hold the NUL character"));
+        }
+        let Json(value) = Json::<T>::from_bytes(&bytes)?;
         Ok(AppJson(value))
     }
+}
+
+/// `application/json`, or any `application/…+json`, as axum's own `Json` accepts.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Whether JSON text holds a `\u0000` escape (an escaped backslash before `u0000` is not one).
+fn holds_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// Path parameters; unreadable → `404 not_found`.
@@ -183,5 +236,35 @@ impl FromRequestParts<AppState> for WithinBookingRate {
         let Ok(client) = ClientAddr::from_request_parts(parts, state).await;
         state.booking_rate.check(client.network())?;
         Ok(WithinBookingRate)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_escape_is_found_and_an_escaped_backslash_is_not_one() {
+        assert!(holds_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(holds_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(!holds_nul(br#"{"a":"\\u0000"}"#));
+        assert!(holds_nul(br#"{"a":"\u00001"}"#));
+        assert!(!holds_nul(br#"{"a":"\u0001 \n \\"}"#));
+        assert!(!holds_nul(b"\\"));
+    }
+
+    #[test]
+    fn json_content_types_are_those_axum_accepts() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_TYPE, v.parse().unwrap());
+            is_json(&h)
+        };
+        assert!(with("application/json"));
+        assert!(with("Application/JSON; charset=utf-8"));
+        assert!(with("application/merge-patch+json"));
+        assert!(!with("text/plain"));
+        assert!(!with("application/jsonp"));
+        assert!(!is_json(&HeaderMap::new()));
     }
 }

@@ -134,6 +134,15 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
         (&fields["title"], &fields["ends_on"]),
         (&json!("title_required"), &json!("end_before_start"))
     );
+    // The NUL character reaches no database (PostgreSQL's text cannot hold it): refused
+    // whole, as an unreadable body, and nothing is created.
+    let mut nul = activity_body(s.org);
+    nul["safety_notes"] = json!({"zh": "注意\u{0}安全", "en": ""});
+    let listed = || expect_call(app, "GET", path, lab, None, 200);
+    let before = listed().await;
+    let body = expect_call(app, "POST", path, lab, Some(nul), 400).await;
+    assert_eq!(parse(&body)["code"], "bad_request");
+    assert_eq!(listed().await, before, "nothing was created");
 
     let mut renamed = activity_body(s.org);
     renamed["title"] = json!({"zh": "改名的开放日", "en": "Renamed"});

@@ -240,6 +240,9 @@ pub struct Fixture {
     pub sample_codes: Vec<String>,
     pub photos: Vec<i64>,
     pub media: Vec<i64>,
+    /// Photos and media items for the deleting operations only.
+    pub doomed_photos: Vec<i64>,
+    pub doomed_media: Vec<i64>,
     /// Accounts the fuzzer may disable, reset and sign out: never its own.
     pub accounts: Vec<i64>,
     pub phone: String,
@@ -260,6 +263,14 @@ fn by_name(rng: &mut StdRng, name: &str, path: &str, fx: &Fixture) -> Option<Val
         "activity_id" => pick(rng, &fx.activities),
         "organisation_id" => pick(rng, &fx.organisations),
         "id" if path.contains("/activities/") => pick(rng, &fx.activities),
+        // Operations run side by side: deletions get items of their own, so the others
+        // still find theirs.
+        "id" if path.contains("/photos/") && path.starts_with("DELETE") => {
+            pick(rng, &fx.doomed_photos)
+        }
+        "id" if path.contains("/media/") && path.starts_with("DELETE") => {
+            pick(rng, &fx.doomed_media)
+        }
         "id" if path.contains("/photos/") => pick(rng, &fx.photos),
         "id" if path.contains("/media/") => pick(rng, &fx.media),
         "year" => Some(json!(today.year())),
@@ -361,7 +372,11 @@ fn valid_value(
                 if !required.contains(k.as_str()) && (depth > 3 || rng.gen_bool(0.5)) {
                     continue;
                 }
+                // A name the fixture knows as text (`name`) may be an object elsewhere (an
+                // organisation's two-language name): the schema has the last word.
+                let wants_object = resolve(doc, sub)["type"] == "object";
                 let v = by_name(rng, k, path, fx)
+                    .filter(|v| v.is_object() || !wants_object)
                     .unwrap_or_else(|| valid_value(rng, doc, sub, path, fx, depth + 1));
                 out.insert(k.clone(), v);
             }
@@ -520,25 +535,39 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
         )
         .await;
     let cookie = cookie.unwrap_or_default();
-    let (_, photo) = crate::photos::upload(
-        app,
-        Some(&cookie),
-        app.activity_id,
-        "大厅",
-        crate::photos::PNG.to_vec(),
-    )
-    .await;
-    let media = json!({"activity_id": app.activity_id, "link": "https://example.org/news/1",
-                       "outlet": "江西日报", "published_on": crate::helpers::now().date()});
-    let media = app
-        .http
-        .post(format!("{}/api/v1/staff/media", app.url))
-        .header("cookie", &cookie)
-        .json(&media)
-        .send()
-        .await
-        .unwrap();
-    let media: Value = media.json().await.unwrap_or_default();
+    let photo = || async {
+        let (_, photo) = crate::photos::upload(
+            app,
+            Some(&cookie),
+            app.activity_id,
+            "大厅",
+            crate::photos::PNG.to_vec(),
+        )
+        .await;
+        photo["id"]
+            .as_i64()
+            .into_iter()
+            .chain([999_999])
+            .collect::<Vec<_>>()
+    };
+    let media = || async {
+        let media = json!({"activity_id": app.activity_id, "link": "https://example.org/news/1",
+                           "outlet": "江西日报", "published_on": crate::helpers::now().date()});
+        let media = app
+            .http
+            .post(format!("{}/api/v1/staff/media", app.url))
+            .header("cookie", &cookie)
+            .json(&media)
+            .send()
+            .await
+            .unwrap();
+        let media: Value = media.json().await.unwrap_or_default();
+        media["id"]
+            .as_i64()
+            .into_iter()
+            .chain([999_999])
+            .collect::<Vec<_>>()
+    };
     let fx = Fixture {
         sessions: vec![visit, quick, 0, 999_999],
         activities: vec![app.activity_id, 999_999],
@@ -553,8 +582,10 @@ async fn fixture(app: &TestApp) -> (Fixture, String) {
             .map(str::to_owned)
             .into_iter()
             .collect(),
-        photos: photo["id"].as_i64().into_iter().chain([999_999]).collect(),
-        media: media["id"].as_i64().into_iter().chain([999_999]).collect(),
+        photos: photo().await,
+        media: media().await,
+        doomed_photos: photo().await,
+        doomed_media: media().await,
         accounts: fuzzed.into_iter().chain([999_999]).collect(),
         phone,
     };
@@ -606,7 +637,8 @@ async fn check_operation(
         for p in &op.parameters {
             let name = p["name"].as_str().unwrap_or("");
             let this_hostile = hostile_params && rng.gen_bool(0.6);
-            let text = param_text(rng, doc, p, &op.path, fx, this_hostile);
+            let scope = format!("{} {}", op.method, op.path);
+            let text = param_text(rng, doc, p, &scope, fx, this_hostile);
             match (p["in"].as_str(), text) {
                 (Some("path"), Some(t)) => {
                     url_path = url_path.replace(&format!("{{{name}}}"), &encode(&t))
