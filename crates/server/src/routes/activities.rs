@@ -33,7 +33,10 @@ pub async fn list_activities(
     state
         .catalogue_cache
         .respond(&headers, &key, "activity", async {
-            let all = state.storage.list_activities(Utc::now()).await?;
+            let all = state
+                .storage
+                .list_activities(Utc::now(), filter.date)
+                .await?;
             let matching: Vec<ActivitySummary> =
                 all.into_iter().filter(|a| filter.matches(a)).collect();
             Ok(Some(matching))
