@@ -58,7 +58,7 @@ async fn exchange(
         return response.text().await.map_err(|_| unexpected());
     }
     let text = response.text().await.unwrap_or_default();
-    match serde_json::from_str::<ApiError>(&text) {
+    match crate::json::from_str::<ApiError>(&text) {
         Ok(err) => Err(err),
         // A proxy or an outage page rather than labday itself.
         Err(_) if response.status() >= 500 => Err(ApiError::new(
@@ -71,7 +71,7 @@ async fn exchange(
 
 /// The answer's text as a `T`.
 fn decode<T: DeserializeOwned>(text: Result<String, ApiError>) -> Result<T, ApiError> {
-    serde_json::from_str(&text?).map_err(|_| unexpected())
+    crate::json::from_str(&text?).map_err(|_| unexpected())
 }
 
 fn json<B: Serialize + ?Sized>(body: &B) -> Result<Body, ApiError> {

@@ -4,7 +4,7 @@
 //! console ([`staff`], its own bundle). Everything lives here so the binaries and the tests
 //! share it; a bundle links only what its routes reach.
 //!
-//! Shared plumbing, written once: [`http`] (every request), [`loaded`] (an answer and its
+//! Shared plumbing, written once: [`http`] (every request, read by [`json`]), [`loaded`] (an answer and its
 //! loading and error states), [`route`] (the citizen router and the typed `:id`), [`i18n`]
 //! (the citizen's messages; the console's are `staff::i18n`).
 
@@ -15,6 +15,7 @@ pub mod dom;
 pub mod format;
 pub mod http;
 pub mod i18n;
+pub mod json;
 pub mod loaded;
 pub mod pages;
 pub mod route;
@@ -22,9 +23,23 @@ pub mod staff;
 pub mod store;
 pub mod text;
 
+/// Talc instead of the standard library's dlmalloc: the same job in fewer bytes of every
+/// bundle (single-threaded WebAssembly, memory grown as needed).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// Every bundle's panics: the message and place in the browser's console (which adds the
+/// stack), in fewer bytes than `console_error_panic_hook`.
+pub fn report_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&info.to_string().into())
+    }));
+}
+
 /// Mounts the app shell with one bundle's routes ([`app::browse`], [`app::book`] or
 /// [`app::samples`]) on `<body>`.
 pub fn mount<R: leptos::prelude::IntoView + 'static>(routes: fn() -> R) {
-    console_error_panic_hook::set_once();
+    report_panics();
     leptos::mount::mount_to_body(move || app::shell(routes));
 }

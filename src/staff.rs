@@ -46,7 +46,7 @@ pub fn use_id_param() -> Memo<Option<i64>> {
 
 /// Mounts the console on `<body>`.
 pub fn mount() {
-    console_error_panic_hook::set_once();
+    crate::report_panics();
     leptos::mount::mount_to_body(StaffApp);
 }
 

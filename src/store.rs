@@ -32,7 +32,7 @@ trait Remembered: Serialize + DeserializeOwned {
 
 fn remembered<T: Remembered>() -> Vec<T> {
     get(T::KEY)
-        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .and_then(|raw| crate::json::from_str(&raw).ok())
         .unwrap_or_default()
 }
 

@@ -27,6 +27,14 @@ pub fn by_day(sessions: &[SessionView]) -> Vec<(NaiveDate, Vec<SessionView>)> {
     days
 }
 
+/// A map search for a place, opened in a new tab.
+fn map_href(place: &str) -> String {
+    format!(
+        "https://uri.amap.com/search?keyword={}",
+        js_sys::encode_uri_component(place)
+    )
+}
+
 #[component]
 pub fn ActivityPage() -> impl IntoView {
     let id = use_id_param();
@@ -46,12 +54,7 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
     let localised = move |f: fn(&ActivityDetail) -> &labday_domain::Localised| {
         text(move || a.with_value(|a| f(a).get(lang.get().code()).to_owned()))
     };
-    let map_href = a.with_value(|a| {
-        format!(
-            "https://uri.amap.com/search?keyword={}",
-            js_sys::encode_uri_component(&a.address.zh)
-        )
-    });
+    let map_href = a.with_value(|a| map_href(&a.address.zh));
     let has_safety = a.with_value(|a| !a.safety_notes.zh.is_empty());
     let days = a.with_value(|a| by_day(&a.sessions));
     let quick_test = a.with_value(|a| {
@@ -142,7 +145,13 @@ fn SessionRow(session: SessionView) -> impl IntoView {
             <div class="session-main">
                 <p class="time">{s.with_value(|s| format!("{}–{}", format::hhmm(s.starts_at), format::hhmm(s.ends_at)))}</p>
                 <p class="title">{text(move || s.with_value(|s| s.title.get(lang.get().code()).to_owned()))}</p>
-                <p class="meta">{text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), s.place.get(lang.get().code()))))}</p>
+                <p class="meta">
+                    {text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), s.place.get(lang.get().code()))))}
+                    // A session's own place (a market's quick-test point is not at the lab).
+                    {s.with_value(|s| (s.format != SessionFormat::CloudClassroom).then(|| {
+                        view! { " " <a href=map_href(&s.place.zh) target="_blank" rel="noopener">{t(i18n::MAP)}</a> }
+                    }))}
+                </p>
                 <p class=s.with_value(|s| format::availability_class(s.availability))>
                     {text(move || s.with_value(|s| {
                         let l = lang.get();

@@ -41,8 +41,16 @@ pub fn HomePage() -> impl IntoView {
             date: q.get("date").and_then(|d| parse_date(&d)),
         }
     });
-    // One request for everything; filtering runs here with the same rule the server uses.
-    let activities = load(|| async { api::list_activities(&ActivityFilter::default()).await });
+    // The server picks the day's activities (it knows which days hold sessions); category
+    // and city filter here with the rule the server uses, without asking again.
+    let date = Memo::new(move |_| filter.with(|f| f.date));
+    let activities = load(move || {
+        let on_day = ActivityFilter {
+            date: date.get(),
+            ..ActivityFilter::default()
+        };
+        async move { api::list_activities(&on_day).await }
+    });
     let set_param = move |key: &'static str, value: String| {
         let mut f = filter.get_untracked();
         match key {

@@ -217,7 +217,7 @@ async fn seed(options: &Options, url: &str) -> Result<(i64, Vec<i64>, Vec<i64>),
     }
     let now_utc = Utc::now();
     let activities: Vec<i64> = db
-        .list_activities(now_utc)
+        .list_activities(now_utc, None)
         .await
         .map_err(fail)?
         .iter()

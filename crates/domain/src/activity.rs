@@ -184,7 +184,8 @@ pub struct ActivityFilter {
     pub category: Option<Category>,
     /// City name in either language, e.g. `南昌` or `Nanchang`.
     pub city: Option<String>,
-    /// Only activities running on this date (`YYYY-MM-DD`).
+    /// Only activities with a session still to come on this date (`YYYY-MM-DD`), counted by
+    /// that day's sessions: the listing query applies it, not [`ActivityFilter::matches`].
     pub date: Option<NaiveDate>,
 }
 
@@ -199,6 +200,8 @@ fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Catego
 }
 
 impl ActivityFilter {
+    /// Whether a listed activity passes the category and city filters (the date filter
+    /// chose the list itself: a summary does not carry its session days).
     pub fn matches(&self, a: &ActivitySummary) -> bool {
         let category = self.category.is_none_or(|c| c.matches(a));
         let city = match self
@@ -210,7 +213,6 @@ impl ActivityFilter {
             None => true,
             Some(c) => a.city.zh == c || a.city.en.eq_ignore_ascii_case(c),
         };
-        let date = self.date.is_none_or(|d| a.starts_on <= d && d <= a.ends_on);
-        category && city && date
+        category && city
     }
 }

@@ -31,7 +31,11 @@ pub async fn list_activities(
 ) -> Result<Response, AppError> {
     let key = format!("activities?{}", raw.unwrap_or_default());
     read.respond(&key, "activity", async {
-        let all = read.state.storage.list_activities(Utc::now()).await?;
+        let all = read
+            .state
+            .storage
+            .list_activities(Utc::now(), filter.date)
+            .await?;
         let matching: Vec<ActivitySummary> =
             all.into_iter().filter(|a| filter.matches(a)).collect();
         Ok(Some(matching))

@@ -6,7 +6,7 @@ use super::rows::{ActivityRow, SessionRow, ACTIVITY_SELECT, SESSION_SELECT};
 use super::schedule::{bind_activity, bind_session, INSERT_ACTIVITY, INSERT_SESSION};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use labday_domain::activity::{ActivityDetail, ActivitySummary, Localised};
 use labday_domain::schedule::SessionDraft;
 use labday_domain::SessionView;
@@ -72,18 +72,35 @@ pub trait Catalogue: Parts {
         Ok(!any)
     }
 
-    /// Activities with a session still to come, soonest first, each with those sessions.
+    /// Activities with a session still to come, soonest first, each with those sessions; with
+    /// `on`, only those with a session still to come on that (venue-local) day, each counted
+    /// by that day's sessions.
     async fn list_activities(
         &self,
         now: DateTime<Utc>,
+        on: Option<NaiveDate>,
     ) -> Result<Vec<ActivitySummary>, StorageError> {
         let db = self.db();
         // A day of slack covers every venue offset; the exact cut is made per session.
         let yesterday = (now - chrono::Duration::days(1)).date_naive();
         let sql = format!("{ACTIVITY_SELECT} WHERE a.ends_on >= ? ORDER BY a.starts_on, a.id");
         let activities: Vec<ActivityRow> = db.read(&sql).bind(yesterday).fetch_all().await?;
-        let sql = format!("{SESSION_SELECT} WHERE a.ends_on >= ? ORDER BY s.starts_at, s.id");
-        let sessions: Vec<SessionRow> = db.read(&sql).bind(yesterday).fetch_all().await?;
+        // Session times are venue-local, so the day is a plain range of them.
+        let on_day = if on.is_some() {
+            " AND s.starts_at >= ? AND s.starts_at < ?"
+        } else {
+            ""
+        };
+        let sql =
+            format!("{SESSION_SELECT} WHERE a.ends_on >= ?{on_day} ORDER BY s.starts_at, s.id");
+        let mut sessions = db.read(&sql).bind(yesterday);
+        if let Some(day) = on {
+            let midnight = day.and_time(NaiveTime::MIN);
+            sessions = sessions
+                .bind(midnight)
+                .bind(midnight + chrono::Duration::days(1));
+        }
+        let sessions: Vec<SessionRow> = sessions.fetch_all().await?;
         let mut by_activity: BTreeMap<i64, Vec<SessionView>> = BTreeMap::new();
         for row in sessions.iter().filter(|r| r.ends_at > r.local_now(now)) {
             by_activity

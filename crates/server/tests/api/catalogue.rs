@@ -1,6 +1,7 @@
 //! Health, the OpenAPI document, activities and sessions.
 
-use crate::helpers::{Db, SessionSpec, TestApp};
+use crate::helpers::{now, Db, SessionSpec, TestApp};
+use chrono::Duration;
 use labday_domain::SessionFormat;
 
 async fn health_answers_and_openapi_describes_every_endpoint(db: Db) {
@@ -148,7 +149,48 @@ async fn repeat_views_are_answered_not_modified_until_a_booking_changes_them(db:
     assert_eq!(view["booked"], 2);
 }
 
+/// The date filter matches the days an activity holds sessions on, not every day between
+/// its first and last: a ten-day activity with sessions on its 3rd and 7th day only (day 5
+/// lies inside its range and matches nothing).
+async fn the_date_filter_matches_days_with_sessions(db: Db) {
+    let app = TestApp::spawn(db).await;
+    for (day, capacity) in [(2, 10), (6, 20)] {
+        app.session_with(|s| {
+            s.starts_in = Duration::days(day);
+            s.capacity = capacity;
+        })
+        .await;
+    }
+    // Each matching day counts its own sessions' places.
+    assert_eq!(listed_on(&app, 2).await, [(app.activity_id, 10)]);
+    assert_eq!(listed_on(&app, 6).await, [(app.activity_id, 20)]);
+    for empty_day in [4, 8] {
+        assert!(
+            listed_on(&app, empty_day).await.is_empty(),
+            "day {empty_day}"
+        );
+    }
+}
+
+/// The activities listed for the day `days` from now, with their places left.
+async fn listed_on(app: &TestApp, days: i64) -> Vec<(i64, u64)> {
+    let date = (now() + Duration::days(days)).date();
+    let (status, list) = app.get(&format!("/api/v1/activities?date={date}")).await;
+    assert_eq!(status, 200, "{date}: {list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["id"].as_i64().unwrap(),
+                a["places_left"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 crate::on_both_databases!(
+    the_date_filter_matches_days_with_sessions,
     health_answers_and_openapi_describes_every_endpoint,
     demo_data_is_loaded_into_an_empty_database_only,
     unknown_things_get_a_json_404,
