@@ -143,7 +143,8 @@ fn table_section(
         <section>
             <h2>{title}</h2>
             {intro.map(|text| view! { <p>{text}</p> })}
-            <div class="table-wrap">
+            // A wide table scrolls sideways on a phone: focusable, so a keyboard scrolls it too.
+            <div class="table-wrap" tabindex="0" role="region" aria-label=title>
                 <table class="roster">
                     <thead><tr>
                         <th scope="col">{first}</th>

@@ -296,8 +296,13 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     browser.fill("每单最多人数", "2").await;
     browser.click("button", "保存").await;
     let beside = browser.wait_css("#session-capacity-error").await;
-    browser.wait_text("名额不能少于已预约人数。").await;
-    assert_eq!(beside.text().await.unwrap(), "名额不能少于已预约人数。");
+    browser
+        .wait_text("名额不能少于已预约人数与仍空着的预留名额。")
+        .await;
+    assert_eq!(
+        beside.text().await.unwrap(),
+        "名额不能少于已预约人数与仍空着的预留名额。"
+    );
     assert_eq!(
         browser
             .by_label("名额")
