@@ -156,6 +156,12 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     browser
         .wait_text(&format!("已收样: {} · 芹菜", display(&celery)))
         .await;
+    // A walk-in without a smartphone: staff type the vegetable, and the code to write on the
+    // bag is announced; the sample is received at once.
+    type_into(&browser, "walk-in-variety", "番茄").await;
+    type_into(&browser, "walk-in-bought-at", "青山湖农贸市场").await;
+    browser.click("button", "登记并收样").await;
+    browser.wait_text("（番茄）：请写在袋子上。").await;
     audit(&browser, &axe, "staff sample bench").await;
 
     enzyme_result(&browser, &spinach, "12.5").await;

@@ -1,6 +1,6 @@
 //! The staff console at the door: a lab staff member signs in, opens a session's roster,
 //! checks a visitor in by typed booking code and another by a tap in the roster, sees a
-//! wrong-session code refused, exports the roster, and signs out.
+//! wrong-session code refused, books a walk-in in one tap, exports the roster, and signs out.
 
 use crate::accessibility::{axe_source, violations};
 use crate::support::{fixture, open_browser_at, open_with_fixture, start_server, Journey};
@@ -54,13 +54,16 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.fill("输入预约码签到", &codes[2]).await;
     browser.click("button", "签到").await;
     browser.wait_text("该预约不属于本场次。").await;
+    // Someone without a smartphone at the door: one tap books one adult and checks them in.
+    browser.click("button", "现场预约并签到").await;
+    browser.wait_text("现场预约 1 人已签到").await;
 
     audit(&browser, &axe, "roster page").await;
     let roster = server.storage.roster(f.session).await.unwrap();
     assert!(roster
         .iter()
         .all(|e| e.status == labday_domain::BookingStatus::CheckedIn));
-    assert_eq!(roster.iter().map(|e| e.checked_in).sum::<u32>(), 3);
+    assert_eq!(roster.iter().map(|e| e.checked_in).sum::<u32>(), 4);
 
     // The export link downloads a CSV with a byte-order mark (fetched with the session cookie).
     let csv = browser
