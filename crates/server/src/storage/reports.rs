@@ -19,49 +19,6 @@ use labday_domain::media::{MediaItem, ValidMedia};
 use labday_domain::staff::{AuditAction, AuditEntry};
 use labday_domain::{SessionFormat, SessionStatus};
 
-#[async_trait]
-pub trait Reports: Send + Sync {
-    /// Per-session and per-day tallies of one organisation's activities, or of all.
-    async fn tallies(&self, organisation: Option<i64>) -> Result<Tallies, StorageError>;
-    /// The newest `limit` audit log entries, newest first.
-    async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError>;
-}
-
-#[async_trait]
-pub trait MediaCoverage: Send + Sync {
-    /// Records a media item (and an audit entry) in one transaction.
-    async fn add_media(
-        &self,
-        staff_id: i64,
-        item: &ValidMedia,
-        now: NaiveDateTime,
-    ) -> Result<MediaItem, StorageError>;
-    /// The organisation whose activity a media item covers; `None` for no such item.
-    async fn media_organisation(&self, id: i64) -> Result<Option<i64>, StorageError>;
-    /// Corrects a media item (and notes it); `None` when there is no such item.
-    async fn update_media(
-        &self,
-        staff_id: i64,
-        id: i64,
-        item: &ValidMedia,
-        now: NaiveDateTime,
-    ) -> Result<Option<MediaItem>, StorageError>;
-    /// Deletes a media item (and notes it); `false` when there is no such item.
-    async fn delete_media(
-        &self,
-        staff_id: i64,
-        id: i64,
-        now: NaiveDateTime,
-    ) -> Result<bool, StorageError>;
-    /// Media items, newest publication first, of one organisation (and everything under it)
-    /// and/or activity, or all.
-    async fn media(
-        &self,
-        organisation: Option<i64>,
-        activity: Option<i64>,
-    ) -> Result<Vec<MediaItem>, StorageError>;
-}
-
 const TALLY_ACTIVITIES: &str = concat!(
     reach!(),
     "SELECT a.id, a.organisation_id, a.title_zh, a.title_en, o.name_zh, o.name_en \
@@ -220,7 +177,8 @@ fn media_item(r: MediaRow) -> MediaItem {
 }
 
 #[async_trait]
-impl<S: Parts> Reports for S {
+pub trait Reports: Parts {
+    /// Per-session and per-day tallies of one organisation's activities, or of all.
     async fn tallies(&self, organisation: Option<i64>) -> Result<Tallies, StorageError> {
         let db = self.db();
         let scoped = |sql| db.read(sql).bind_filter(organisation);
@@ -238,6 +196,7 @@ impl<S: Parts> Reports for S {
         })
     }
 
+    /// The newest `limit` audit log entries, newest first.
     async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
         let rows: Vec<AuditRow> = self
             .db()
@@ -249,8 +208,11 @@ impl<S: Parts> Reports for S {
     }
 }
 
+impl<S: Parts> Reports for S {}
+
 #[async_trait]
-impl<S: Parts> MediaCoverage for S {
+pub trait MediaCoverage: Parts {
+    /// Records a media item (and an audit entry) in one transaction.
     async fn add_media(
         &self,
         staff_id: i64,
@@ -266,6 +228,7 @@ impl<S: Parts> MediaCoverage for S {
         Ok(noted_media(tx, id, (staff_id, AuditAction::AddMedia), now).await?)
     }
 
+    /// The organisation whose activity a media item covers; `None` for no such item.
     async fn media_organisation(&self, id: i64) -> Result<Option<i64>, StorageError> {
         Ok(self
             .db()
@@ -275,6 +238,7 @@ impl<S: Parts> MediaCoverage for S {
             .await?)
     }
 
+    /// Corrects a media item (and notes it); `None` when there is no such item.
     async fn update_media(
         &self,
         staff_id: i64,
@@ -295,6 +259,7 @@ impl<S: Parts> MediaCoverage for S {
         Ok(Some(noted_media(tx, id, entry, now).await?))
     }
 
+    /// Deletes a media item (and notes it); `false` when there is no such item.
     async fn delete_media(
         &self,
         staff_id: i64,
@@ -306,6 +271,8 @@ impl<S: Parts> MediaCoverage for S {
         Ok(delete_audited(self.db(), DELETE_MEDIA, id, entry, now).await?)
     }
 
+    /// Media items, newest publication first, of one organisation (and everything under it)
+    /// and/or activity, or all.
     async fn media(
         &self,
         organisation: Option<i64>,
@@ -326,3 +293,5 @@ impl<S: Parts> MediaCoverage for S {
         Ok(rows.into_iter().map(media_item).collect())
     }
 }
+
+impl<S: Parts> MediaCoverage for S {}

@@ -15,22 +15,6 @@ use labday_domain::staff::{AuditAction, RosterEntry};
 use labday_domain::walk_in::{admit_walk_in, ValidWalkIn, WalkInResult};
 use labday_domain::{BookingStatus, ErrorCode, SessionStatus};
 
-#[async_trait]
-pub trait WalkIns: Send + Sync {
-    /// Books a walk-in on a session, checked in at once, and audits it. Refused with
-    /// `not_found`, `session_cancelled`, `window_closed` (the session is over),
-    /// `session_full` (no free place, reserved or not) or `duplicate_booking` (the phone
-    /// already holds a booking for this session: check that one in instead).
-    async fn book_walk_in(
-        &self,
-        staff_id: i64,
-        session_id: i64,
-        walk_in: &ValidWalkIn,
-        code: &BookingCode,
-        now: NaiveDateTime,
-    ) -> Result<WalkInResult, BookingError>;
-}
-
 /// `(status, starts_at, ends_at)` of the session a walk-in joins; its row lock is appended.
 const SESSION_FOR_WALK_IN: &str = "SELECT status, starts_at, ends_at FROM sessions WHERE id = ?";
 const INSERT_WALK_IN: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
@@ -44,7 +28,11 @@ fn refused(code: ErrorCode) -> BookingError {
 }
 
 #[async_trait]
-impl<S: Parts> WalkIns for S {
+pub trait WalkIns: Parts {
+    /// Books a walk-in on a session, checked in at once, and audits it. Refused with
+    /// `not_found`, `session_cancelled`, `window_closed` (the session is over),
+    /// `session_full` (no free place, reserved or not) or `duplicate_booking` (the phone
+    /// already holds a booking for this session: check that one in instead).
     async fn book_walk_in(
         &self,
         staff_id: i64,
@@ -127,3 +115,5 @@ impl<S: Parts> WalkIns for S {
         })
     }
 }
+
+impl<S: Parts> WalkIns for S {}
