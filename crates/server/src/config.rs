@@ -147,6 +147,9 @@ pub struct Config {
     /// Seconds a request may take before it is answered 503 with `Retry-After` (1–3600).
     #[arg(long, env = "LABDAY_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
+    /// Text messages to citizens: the provider and its settings.
+    #[command(flatten)]
+    pub sms: crate::sms::SmsConfig,
 }
 
 impl Config {
@@ -172,6 +175,7 @@ impl Config {
             booking_rate_per_minute: 0,
             throttle_window_seconds: 900,
             request_timeout_secs: 30,
+            sms: Default::default(),
         }
     }
 
