@@ -13,9 +13,18 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 const USAGE: &str = "\
-usage: cargo xtask bench [--clients N] [--places N] [--bookings N] [--spread N] [--seconds N]
-                         [--databases sqlite,postgres] [--postgres URL] [--skip-spa]
-  --skip-spa   measure the dist/ already built, even if it is older than the sources";
+usage: cargo xtask bench [--seconds N] [--connections LIST] [--runs N] [--long-rush N]
+                         [--places N] [--spread N] [--databases sqlite,postgres]
+                         [--postgres URL] [--skip-spa]
+  --seconds N         length of every phase (default 30)
+  --connections LIST  comma-separated numbers of connections, each a configuration
+                      (default 100,1000)
+  --runs N            runs of each configuration: the report gives the median and the
+                      spread (default 3)
+  --long-rush N       seconds of PostgreSQL's extra sustained rush, 0 for none (default 60)
+  --skip-spa          measure the dist/ already built, even if it is older than the sources
+With the defaults a bench takes about 45 minutes: 2 databases × 2 connection counts × 3 runs
+of six 30 s phases, and PostgreSQL's 60 s rush.";
 
 /// `cargo` arguments of the native release build: the measured server and the generator.
 const SERVER_BUILD: [&str; 6] = [

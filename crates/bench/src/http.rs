@@ -6,9 +6,10 @@
 //! cycle it spends is taken from the server. A general-purpose client (reqwest over hyper,
 //! with its pool, header maps, body streams and TLS stack to build) does much more than the
 //! benchmark needs on loopback: write the request, parse the status line and headers with
-//! `httparse`, read the body. No TLS, no redirects, no compression (no `Accept-Encoding` is
-//! sent, as before). In callgrind a rush booking costs the generator about 28,000
-//! instructions, most of them parsing the answer's JSON, against about 300,000 in the server.
+//! `httparse`, read the body. No TLS, no redirects. Every request says `Accept-Encoding: br,
+//! gzip`, as browsers do, so the server pays for compressing its answers; a body the caller
+//! needs to read is decompressed by [`Answer::decoded`] (the rush checks every booking
+//! answer), other bodies are read in full but left compressed.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -29,10 +30,58 @@ pub fn address(base: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("expected http://<ip>:<port>, not `{base}`"))
 }
 
-/// An answer: the status and the whole body.
+/// What every request accepts, as browsers send it.
+const ACCEPT_ENCODING: &str = "br, gzip";
+
+/// An answer's `Content-Encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Identity,
+    Brotli,
+    Gzip,
+    /// One this client cannot read.
+    Other,
+}
+
+impl Encoding {
+    fn of(value: &[u8]) -> Encoding {
+        let v = String::from_utf8_lossy(value);
+        match v.trim().to_ascii_lowercase().as_str() {
+            "" | "identity" => Encoding::Identity,
+            "br" => Encoding::Brotli,
+            "gzip" | "x-gzip" => Encoding::Gzip,
+            _ => Encoding::Other,
+        }
+    }
+}
+
+/// An answer: the status and the whole body, as sent.
 pub struct Answer<'a> {
     pub status: u16,
     pub body: &'a [u8],
+    pub encoding: Encoding,
+}
+
+impl<'a> Answer<'a> {
+    /// The body decompressed (into `scratch` when it was compressed).
+    pub fn decoded<'b>(&self, scratch: &'b mut Vec<u8>) -> io::Result<&'b [u8]>
+    where
+        'a: 'b,
+    {
+        use std::io::Read;
+        scratch.clear();
+        match self.encoding {
+            Encoding::Identity => return Ok(self.body),
+            Encoding::Brotli => {
+                brotli::Decompressor::new(self.body, 4096).read_to_end(scratch)?;
+            }
+            Encoding::Gzip => {
+                flate2::read::GzDecoder::new(self.body).read_to_end(scratch)?;
+            }
+            Encoding::Other => return Err(invalid("an unknown Content-Encoding")),
+        }
+        Ok(&scratch[..])
+    }
 }
 
 /// One client's connection.
@@ -90,13 +139,13 @@ impl Connection {
         let _ = match json {
             None => write!(
                 self.request,
-                "{method} {path} HTTP/1.1\r\nHost: {}\r\n\r\n",
+                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: {ACCEPT_ENCODING}\r\n\r\n",
                 self.host
             ),
             Some(body) => write!(
                 self.request,
-                "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\n\r\n",
+                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: {ACCEPT_ENCODING}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
                 self.host,
                 body.len()
             ),
@@ -105,7 +154,7 @@ impl Connection {
             self.request.extend_from_slice(body);
         }
         match tokio::time::timeout(TIMEOUT, self.exchange()).await {
-            Ok(Ok((status, keep_alive, body))) => {
+            Ok(Ok((status, keep_alive, encoding, body))) => {
                 if !keep_alive {
                     self.stream = None;
                 }
@@ -113,7 +162,11 @@ impl Connection {
                     Body::Plain(range) => &self.buf[range],
                     Body::Chunked => &self.body[..],
                 };
-                Ok(Answer { status, body })
+                Ok(Answer {
+                    status,
+                    body,
+                    encoding,
+                })
             }
             Ok(Err(e)) => {
                 self.stream = None;
@@ -130,7 +183,7 @@ impl Connection {
     }
 
     /// Writes `self.request`, reads one answer into `self.buf` (and `self.body`).
-    async fn exchange(&mut self) -> io::Result<(u16, bool, Body)> {
+    async fn exchange(&mut self) -> io::Result<(u16, bool, Encoding, Body)> {
         if self.stream.is_none() {
             self.connect().await?;
         }
@@ -139,7 +192,7 @@ impl Connection {
         };
         stream.write_all(&self.request).await?;
         self.buf.clear();
-        let (status, keep_alive, head_len, length) = loop {
+        let (status, keep_alive, encoding, head_len, length) = loop {
             if read_more(stream, &mut self.buf).await? == 0 {
                 return Err(closed());
             }
@@ -152,6 +205,7 @@ impl Connection {
                 let status = response.code.unwrap_or(0);
                 let mut keep_alive = response.version == Some(1);
                 let mut length = Length::Until(None);
+                let mut encoding = Encoding::Identity;
                 for h in response.headers.iter() {
                     if h.name.eq_ignore_ascii_case("content-length") {
                         let n = std::str::from_utf8(h.value)
@@ -163,6 +217,8 @@ impl Connection {
                         && h.value.eq_ignore_ascii_case(b"chunked")
                     {
                         length = Length::Chunked;
+                    } else if h.name.eq_ignore_ascii_case("content-encoding") {
+                        encoding = Encoding::of(h.value);
                     } else if h.name.eq_ignore_ascii_case("connection") {
                         keep_alive = !h.value.eq_ignore_ascii_case(b"close");
                     }
@@ -171,7 +227,7 @@ impl Connection {
                 if status < 200 || status == 204 || status == 304 {
                     length = Length::Until(Some(0));
                 }
-                break (status, keep_alive, head_len, length);
+                break (status, keep_alive, encoding, head_len, length);
             }
         };
         match length {
@@ -186,12 +242,22 @@ impl Connection {
                         "more bytes than one answer (pipelining is not used)",
                     ));
                 }
-                Ok((status, keep_alive, Body::Plain(head_len..head_len + n)))
+                Ok((
+                    status,
+                    keep_alive,
+                    encoding,
+                    Body::Plain(head_len..head_len + n),
+                ))
             }
             Length::Until(None) => {
                 // No length: the body runs until the server closes the connection.
                 while read_more(stream, &mut self.buf).await? > 0 {}
-                Ok((status, false, Body::Plain(head_len..self.buf.len())))
+                Ok((
+                    status,
+                    false,
+                    encoding,
+                    Body::Plain(head_len..self.buf.len()),
+                ))
             }
             Length::Chunked => {
                 self.body.clear();
@@ -225,7 +291,7 @@ impl Connection {
                     self.body.extend_from_slice(&self.buf[data..data + size]);
                     at = data + size + 2;
                 }
-                Ok((status, keep_alive, Body::Chunked))
+                Ok((status, keep_alive, encoding, Body::Chunked))
             }
         }
     }
@@ -265,17 +331,23 @@ fn invalid(what: &str) -> io::Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{address, Connection};
+    use super::{address, Connection, Encoding};
+    use std::io::Write;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
+    use tokio::task::JoinHandle;
 
-    /// A server that answers each request on one connection with the next canned answer.
-    async fn canned(answers: Vec<&'static [u8]>) -> std::net::SocketAddr {
+    /// A server that answers each request on one connection with the next canned answer,
+    /// and hands back the requests it read.
+    async fn canned<A: AsRef<[u8]> + Send + 'static>(
+        answers: Vec<A>,
+    ) -> (std::net::SocketAddr, JoinHandle<Vec<String>>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
+        let requests = tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.unwrap();
             let mut buf = vec![0u8; 4096];
+            let mut requests = Vec::new();
             for answer in answers {
                 let mut got = Vec::new();
                 // Read one request: its head, then a Content-Length body if any.
@@ -293,15 +365,17 @@ mod tests {
                         }
                     }
                 }
-                socket.write_all(answer).await.unwrap();
+                requests.push(String::from_utf8_lossy(&got).into_owned());
+                socket.write_all(answer.as_ref()).await.unwrap();
             }
+            requests
         });
-        addr
+        (addr, requests)
     }
 
     #[tokio::test]
     async fn reads_length_and_chunked_answers_on_one_connection() {
-        let addr = canned(vec![
+        let (addr, _) = canned::<&[u8]>(vec![
             b"HTTP/1.1 200 OK\r\ncontent-length: 15\r\n\r\n{\"status\":\"ok\"}",
             b"HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n",
             b"HTTP/1.1 304 Not Modified\r\netag: \"x\"\r\n\r\n",
@@ -314,6 +388,51 @@ mod tests {
         assert_eq!((a.status, a.body), (201, &b"{\"a\":1}"[..]));
         let a = conn.get("/api/v1/activities").await.unwrap();
         assert_eq!((a.status, a.body.len()), (304, 0));
+    }
+
+    #[tokio::test]
+    async fn asks_for_brotli_or_gzip_and_reads_both() {
+        let json = br#"{"status":"confirmed","session":{"id":7}}"#;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gzip.write_all(json).unwrap();
+        let gzip = gzip.finish().unwrap();
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+            w.write_all(json).unwrap();
+        }
+        let answer = |encoding: &str, body: &[u8]| {
+            let mut a = format!(
+                "HTTP/1.1 201 Created\r\ncontent-encoding: {encoding}\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            )
+            .into_bytes();
+            a.extend_from_slice(body);
+            a
+        };
+        let (addr, requests) = canned(vec![
+            answer("gzip", &gzip),
+            answer("br", &br),
+            answer("zstd", b"?"),
+        ])
+        .await;
+        let mut conn = Connection::open(addr).await.unwrap();
+        let mut scratch = Vec::new();
+        let a = conn.post_json("/api/v1/bookings", b"{}").await.unwrap();
+        assert_eq!(a.encoding, Encoding::Gzip);
+        assert_ne!(a.body, &json[..]);
+        assert_eq!(a.decoded(&mut scratch).unwrap(), &json[..]);
+        let a = conn.get("/api/v1/activities").await.unwrap();
+        assert_eq!(a.encoding, Encoding::Brotli);
+        assert_eq!(a.decoded(&mut scratch).unwrap(), &json[..]);
+        let a = conn.get("/api/v1/activities").await.unwrap();
+        assert!(a.decoded(&mut scratch).is_err());
+        for request in requests.await.unwrap() {
+            assert!(
+                request.contains("\r\nAccept-Encoding: br, gzip\r\n"),
+                "{request}"
+            );
+        }
     }
 
     #[test]

@@ -1,73 +1,49 @@
-//! The load generator: `clients` tasks, each with its own keep-alive HTTP/1.1 connection to
-//! the server (`http.rs`), issuing one request after another and timing each one.
+//! The load generator: one task per client, each with its own keep-alive HTTP/1.1 connection
+//! to the server (`http.rs`), in one of two loops.
+//!
+//! - **Closed loop** ([`closed`]): each client sends its next request as soon as the last one
+//!   is answered, for the phase's duration. This measures capacity; its latency hides stalls
+//!   (a client waiting on a stalled answer sends nothing, so the requests it would have sent
+//!   are never timed).
+//! - **Open loop** ([`open`]): requests are due on a timetable at a fixed total rate, spread
+//!   over the clients in turn, and each is timed from when it was due, not from when it
+//!   could be sent. A stall makes every request due during it late, and p99 shows it
+//!   (coordinated omission corrected, as wrk2 does). A request still unsent [`DRAIN`] after
+//!   the phase ends counts as failed.
 
 use crate::http::Connection;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::outcome::{Tally, NO_ANSWER};
+use crate::workload::{record, Kind, Mix, Workload};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 
-/// Latency percentiles in milliseconds.
+/// How long after an open-loop phase its late requests may still be sent.
+pub const DRAIN: Duration = Duration::from_secs(10);
+
+/// A phase's tallies, one per kind of request.
 #[derive(Debug, Clone, Default)]
-pub struct Latency {
-    pub p50: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub max: f64,
+pub struct Tallies {
+    pub health: Tally,
+    pub read: Tally,
+    pub booking: Tally,
 }
 
-impl Latency {
-    fn of(mut micros: Vec<u32>) -> Latency {
-        if micros.is_empty() {
-            return Latency::default();
-        }
-        micros.sort_unstable();
-        let at = |q: f64| {
-            let i = ((micros.len() as f64 * q).ceil() as usize).clamp(1, micros.len()) - 1;
-            f64::from(micros[i]) / 1000.0
-        };
-        Latency {
-            p50: at(0.50),
-            p95: at(0.95),
-            p99: at(0.99),
-            max: at(1.0),
+impl Tallies {
+    pub fn of(&mut self, kind: Kind) -> &mut Tally {
+        match kind {
+            Kind::Health => &mut self.health,
+            Kind::Read => &mut self.read,
+            Kind::Booking => &mut self.booking,
         }
     }
 
-    pub fn json(&self) -> Value {
-        json!({"p50_ms": self.p50, "p95_ms": self.p95, "p99_ms": self.p99, "max_ms": self.max})
-    }
-}
-
-/// A phase's outcome: answered requests, failures, wall time and latency.
-#[derive(Debug, Clone, Default)]
-pub struct Throughput {
-    pub requests: u64,
-    pub errors: u64,
-    pub seconds: f64,
-    pub latency: Latency,
-}
-
-impl Throughput {
-    pub fn per_second(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.requests as f64 / self.seconds
-        } else {
-            0.0
-        }
-    }
-
-    pub fn json(&self) -> Value {
-        json!({
-            "requests": self.requests,
-            "errors": self.errors,
-            "seconds": self.seconds,
-            "per_second": self.per_second(),
-            "latency": self.latency.json(),
-        })
+    fn merge(&mut self, other: Tallies) {
+        self.health.merge(other.health);
+        self.read.merge(other.read);
+        self.booking.merge(other.booking);
     }
 }
 
@@ -104,77 +80,99 @@ pub async fn connect_all(addr: SocketAddr, clients: usize) -> Result<Vec<Connect
     Ok(connections)
 }
 
-/// The `n`th request of client `c`: a path to GET.
-pub type MakeRequest = Arc<dyn Fn(usize, u64) -> Arc<str> + Send + Sync>;
+/// What a phase hands back: the connections, the merged tallies, and the seconds from the
+/// start until the last client finished.
+pub type Ran = (Vec<Connection>, Tallies, f64);
 
-/// Every client repeats `request(client, n)` on its connection for `duration`; answers with
-/// a 2xx or 304 status count, everything else is an error. Hands the connections back.
-pub async fn timed(
+/// Every client sends one request after another, of the kind `mix` gives it, until
+/// `duration` has passed; the request in flight then is still counted.
+pub async fn closed(
     connections: Vec<Connection>,
     duration: Duration,
-    request: MakeRequest,
-) -> (Vec<Connection>, Throughput) {
-    let clients = connections.len();
-    let (finished, seconds) = all_at_once(connections, |c, mut conn| {
-        let request = request.clone();
+    work: Arc<Workload>,
+    mix: Mix,
+) -> Result<Ran, String> {
+    all_at_once(connections, |client, mut conn| {
+        let work = work.clone();
         async move {
-            let mut micros = Vec::with_capacity(4096);
-            let mut errors = 0u64;
-            let deadline = Instant::now() + duration;
+            let kind = mix.kind(client);
+            let mut tallies = Tallies::default();
+            let mut scratch = Vec::new();
+            let origin = Instant::now();
+            let deadline = origin + duration;
             let mut n = 0u64;
             loop {
-                let started = Instant::now();
-                if started >= deadline {
+                let sent = Instant::now();
+                if sent >= deadline {
                     break;
                 }
-                let path = request(c, n);
-                let ok = match conn.get(&path).await {
-                    Ok(a) => (200..300).contains(&a.status) || a.status == 304,
-                    Err(_) => false,
-                };
-                if ok {
-                    micros.push(elapsed_micros(started));
-                } else {
-                    errors += 1;
-                }
+                let done = work.perform(&mut conn, kind, client, n, &mut scratch).await;
+                let now = Instant::now();
+                record(tallies.of(kind), done, now - sent, now - origin);
                 n += 1;
             }
-            (conn, (micros, errors))
+            (conn, tallies)
         }
     })
-    .await;
-    let mut all = Vec::new();
-    let mut errors = 0;
-    let mut connections = Vec::with_capacity(clients);
-    for client in finished {
-        if let Some((conn, (micros, e))) = client {
-            all.extend(micros);
-            errors += e;
-            connections.push(conn);
-        } else {
-            errors += 1;
-        }
-    }
-    let throughput = Throughput {
-        requests: all.len() as u64,
-        errors,
-        seconds,
-        latency: Latency::of(all),
-    };
-    (connections, throughput)
+    .await
 }
 
-/// Runs `work` for every client on its connection, all starting at the same instant.
-/// Returns what each client gave back (`None`: its task died) and the seconds from the
-/// start until the last one finished.
-async fn all_at_once<T, F, Run>(
+/// When the `j`th request of client `client` (of `clients`) is due, at `rate` requests a
+/// second in all: request `k = client + j × clients` of the timetable, due at `k / rate`.
+pub fn due(client: usize, j: u64, clients: usize, rate: f64) -> Duration {
+    Duration::from_secs_f64((client as u64 + j * clients as u64) as f64 / rate)
+}
+
+/// Bookings at `rate` a second for `duration`, on the timetable of [`due`], each timed from
+/// when it was due.
+pub async fn open(
     connections: Vec<Connection>,
-    work: F,
-) -> (Vec<Option<(Connection, T)>>, f64)
+    duration: Duration,
+    rate: f64,
+    work: Arc<Workload>,
+) -> Result<Ran, String> {
+    if !(rate > 0.0 && rate.is_finite()) {
+        return Err(format!("an open loop needs a positive rate, not {rate}"));
+    }
+    let clients = connections.len();
+    all_at_once(connections, |client, mut conn| {
+        let work = work.clone();
+        async move {
+            let mut tallies = Tallies::default();
+            let mut scratch = Vec::new();
+            let origin = Instant::now();
+            let give_up = origin + duration + DRAIN;
+            let mut j = 0u64;
+            loop {
+                let at = due(client, j, clients, rate);
+                if at >= duration {
+                    break;
+                }
+                let due_at = origin + at;
+                if Instant::now() >= give_up {
+                    tallies.booking.failed(NO_ANSWER);
+                } else {
+                    tokio::time::sleep_until(due_at.into()).await;
+                    let done = work
+                        .perform(&mut conn, Kind::Booking, client, j, &mut scratch)
+                        .await;
+                    let now = Instant::now();
+                    record(&mut tallies.booking, done, now - due_at, now - origin);
+                }
+                j += 1;
+            }
+            (conn, tallies)
+        }
+    })
+    .await
+}
+
+/// Runs `work` for every client on its connection, all starting at the same instant, and
+/// merges their tallies.
+async fn all_at_once<F, Run>(connections: Vec<Connection>, work: F) -> Result<Ran, String>
 where
-    T: Send + 'static,
     F: Fn(usize, Connection) -> Run,
-    Run: Future<Output = (Connection, T)> + Send + 'static,
+    Run: Future<Output = (Connection, Tallies)> + Send + 'static,
 {
     let barrier = Arc::new(Barrier::new(connections.len() + 1));
     let tasks: Vec<_> = connections
@@ -191,147 +189,158 @@ where
         .collect();
     barrier.wait().await;
     let started = Instant::now();
-    let mut finished = Vec::with_capacity(tasks.len());
+    let mut connections = Vec::with_capacity(tasks.len());
+    let mut tallies = Tallies::default();
     for task in tasks {
-        finished.push(task.await.ok());
+        let (conn, t) = task
+            .await
+            .map_err(|e| format!("a client's task died: {e}"))?;
+        connections.push(conn);
+        tallies.merge(t);
     }
-    (finished, started.elapsed().as_secs_f64())
+    Ok((connections, tallies, started.elapsed().as_secs_f64()))
 }
 
-fn elapsed_micros(since: Instant) -> u32 {
-    u32::try_from(since.elapsed().as_micros()).unwrap_or(u32::MAX)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
 
-/// The fields of a booking answer the rush checks.
-#[derive(Deserialize)]
-struct BookingAnswer<'a> {
-    status: &'a str,
-    session: BookedSession,
-}
+    #[test]
+    fn the_timetable_takes_the_clients_in_turn_at_the_rate() {
+        // 4 clients at 100 a second: request k is due at k × 10 ms, client k mod 4.
+        let mut all: Vec<(Duration, usize)> = Vec::new();
+        for c in 0..4 {
+            for j in 0..25 {
+                all.push((due(c, j, 4, 100.0), c));
+            }
+        }
+        all.sort();
+        for (k, (at, client)) in all.iter().enumerate() {
+            assert!(
+                (at.as_secs_f64() - k as f64 / 100.0).abs() < 1e-9,
+                "{k}: {at:?}"
+            );
+            assert_eq!(*client, k % 4);
+        }
+        // In one second, exactly 100 requests are due before the end.
+        let within = all
+            .iter()
+            .filter(|(at, _)| *at < Duration::from_secs(1))
+            .count();
+        assert_eq!(within, 100);
+    }
 
-#[derive(Deserialize)]
-struct BookedSession {
-    id: i64,
-}
-
-/// What the rush did.
-#[derive(Debug, Clone, Default)]
-pub struct Rush {
-    /// Every booking request.
-    pub all: Throughput,
-    /// The opening wave: every client at once on the popular session.
-    pub opening: Throughput,
-    pub confirmed: u64,
-    pub waitlisted: u64,
-    /// Error answers by status (0 = no answer), for the report.
-    pub error_statuses: Vec<(u16, u64)>,
-}
-
-/// Every client books the popular session at the same instant, then books `per_client - 1`
-/// more times across the spread sessions. Each booking uses a phone number of its own. An
-/// answer counts when it is a 201 whose body is a booking of the session asked for, confirmed
-/// or waitlisted.
-pub async fn rush(
-    connections: Vec<Connection>,
-    per_client: usize,
-    popular: i64,
-    spread: Arc<Vec<i64>>,
-) -> (Vec<Connection>, Rush) {
-    let clients = connections.len();
-    let (finished, seconds) = all_at_once(connections, |c, mut conn| {
-        let spread = spread.clone();
-        async move {
-            let mut answers = Vec::with_capacity(per_client);
-            let mut body = String::with_capacity(128);
-            for j in 0..per_client {
-                let session = if j == 0 || spread.is_empty() {
-                    popular
-                } else {
-                    spread[(c * 7 + j * 13) % spread.len()]
-                };
-                let phone = format!("13{:09}", c * per_client + j);
-                body.clear();
-                body.push_str(&format!(
-                    "{{\"session_id\":{session},\"name\":\"压测\",\"phone\":\"{phone}\",\
-                         \"adults\":1,\"children\":0,\"consent\":true}}"
-                ));
-                let started = Instant::now();
-                let answer = match conn.post_json("/api/v1/bookings", body.as_bytes()).await {
-                    Ok(a) => {
-                        let booking = serde_json::from_slice::<BookingAnswer>(a.body)
-                            .ok()
-                            .filter(|b| b.session.id == session)
-                            .map(|b| match b.status {
-                                "confirmed" => Booked::Confirmed,
-                                "waitlisted" => Booked::Waitlisted,
-                                _ => Booked::Other,
-                            })
-                            .unwrap_or(Booked::Other);
-                        (a.status, booking)
+    /// A server answering every booking on any connection with a confirmed booking of session
+    /// 7; the `stall_on`th request in all waits `stall` first.
+    async fn booking_server(stall_on: usize, stall: Duration) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let body = br#"{"status":"confirmed","session":{"id":7}}"#;
+                    let answer = [
+                        format!(
+                            "HTTP/1.1 201 Created\r\ncontent-length: {}\r\n\r\n",
+                            body.len()
+                        )
+                        .as_bytes(),
+                        body,
+                    ]
+                    .concat();
+                    let mut got = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        let Ok(n) = socket.read(&mut buf).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        got.extend_from_slice(&buf[..n]);
+                        // Each request is a head and a JSON body ending in `}`.
+                        while let Some(end) = got.iter().position(|b| *b == b'}') {
+                            got.drain(..=end);
+                            if seen.fetch_add(1, Ordering::SeqCst) == stall_on {
+                                tokio::time::sleep(stall).await;
+                            }
+                            if socket.write_all(&answer).await.is_err() {
+                                return;
+                            }
+                        }
                     }
-                    Err(_) => (0, Booked::Other),
-                };
-                answers.push((j == 0, elapsed_micros(started), answer));
+                });
             }
-            (conn, answers)
-        }
-    })
-    .await;
-    let mut opening_done = None;
-    let mut results = Vec::new();
-    let mut connections = Vec::with_capacity(clients);
-    for client in finished {
-        match client {
-            Some((conn, answers)) => {
-                results.extend(answers);
-                connections.push(conn);
-            }
-            // A client that died counts each of its bookings as unanswered.
-            None => results.extend((0..per_client).map(|j| (j == 0, 0, (0, Booked::Other)))),
-        }
+        });
+        addr
     }
-    let mut out = Rush::default();
-    let mut all = Vec::new();
-    let mut opening = Vec::new();
-    let mut errors = std::collections::BTreeMap::<u16, u64>::new();
-    for (first, micros, (status, booking)) in results {
-        let ok = status == 201 && booking != Booked::Other;
-        if ok {
-            if booking == Booked::Confirmed {
-                out.confirmed += 1;
-            } else {
-                out.waitlisted += 1;
-            }
-            all.push(micros);
-            if first {
-                opening.push(micros);
-                opening_done = opening_done.max(Some(micros));
-            }
-        } else {
-            *errors.entry(status).or_default() += 1;
-        }
-    }
-    let error_count: u64 = errors.values().sum();
-    out.opening = Throughput {
-        requests: opening.len() as u64,
-        errors: 0,
-        seconds: f64::from(opening_done.unwrap_or(0)) / 1e6,
-        latency: Latency::of(opening),
-    };
-    out.all = Throughput {
-        requests: all.len() as u64,
-        errors: error_count,
-        seconds,
-        latency: Latency::of(all),
-    };
-    out.error_statuses = errors.into_iter().collect();
-    (connections, out)
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Booked {
-    Confirmed,
-    Waitlisted,
-    /// Anything else: not a booking of the session asked for.
-    Other,
+    #[tokio::test]
+    async fn open_loop_times_from_the_timetable_so_a_stall_shows() {
+        let addr = booking_server(10, Duration::from_millis(300)).await;
+        let work = Arc::new(Workload::new(7, vec![], &[]));
+        let conns = vec![Connection::open(addr).await.unwrap()];
+        // 200 a second for 1 s on one connection: due every 5 ms; the 11th answer stalls
+        // 300 ms, so the ~40 requests due in its first 250 ms wait at least 100 ms each.
+        let (_, t, _) = open(conns, Duration::from_secs(1), 200.0, work.clone())
+            .await
+            .unwrap();
+        let o = t.booking.outcome(1.0, Duration::from_secs(1));
+        assert_eq!((o.ok, o.failed, o.confirmed), (200, 0, 200));
+        assert_eq!(work.bookings_sent(), 200);
+        assert!(o.latency.p90 >= 100.0, "{:?}", o.latency);
+        assert!(o.latency.max >= 290.0, "{:?}", o.latency);
+
+        // The same stall in a closed loop is one slow request: p90 does not see it.
+        let addr = booking_server(10, Duration::from_millis(300)).await;
+        let conns = vec![Connection::open(addr).await.unwrap()];
+        let (_, t, _) = closed(conns, Duration::from_secs(1), work, Mix::Rush)
+            .await
+            .unwrap();
+        let o = t.booking.outcome(1.0, Duration::from_secs(1));
+        assert!(o.latency.max >= 290.0, "{:?}", o.latency);
+        assert!(o.latency.p90 < 100.0, "{:?}", o.latency);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_gets_no_answer_fails_in_both_loops() {
+        // A server that accepts and closes at once.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let conns = vec![Connection::open(addr).await.unwrap()];
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                drop(socket);
+            }
+        });
+        let work = Arc::new(Workload::new(7, vec![], &[]));
+        let (conns, t, _) = open(conns, Duration::from_millis(500), 20.0, work.clone())
+            .await
+            .unwrap();
+        let o = t.booking.outcome(0.5, Duration::from_millis(500));
+        assert_eq!((o.ok, o.failed), (0, 10));
+        assert_eq!(o.errors_by_status, vec![(NO_ANSWER, 10)]);
+        assert!(o.latency.p50.is_infinite());
+        let (_, t, _) = closed(conns, Duration::from_millis(100), work, Mix::Health)
+            .await
+            .unwrap();
+        assert!(t.health.outcome(0.1, Duration::ZERO).failed > 0);
+        assert!(t.booking.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_open_loop_needs_a_rate() {
+        let work = Arc::new(Workload::new(7, vec![], &[]));
+        assert!(open(Vec::new(), Duration::from_secs(1), 0.0, work.clone())
+            .await
+            .is_err());
+        assert!(open(Vec::new(), Duration::from_secs(1), f64::NAN, work)
+            .await
+            .is_err());
+    }
 }

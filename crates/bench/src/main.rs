@@ -1,30 +1,44 @@
-//! `labday-bench`: the figures behind `cargo xtask bench`. For each database it starts the
-//! release server on a fresh database, drives it over real HTTP on loopback with keep-alive
-//! connections, checks the result against the database, and measures the shipped bundle.
-//! It writes `BENCHMARKS.md` and `bench-results.json`.
+//! `labday-bench`: the figures behind `cargo xtask bench`. For each database and number of
+//! connections, several times over, it starts the release server on a fresh database, drives
+//! it over real HTTP on loopback through the same phases of the same length (`run.rs`), reads
+//! the CPU the server, PostgreSQL and the generator spent, checks the database, and measures
+//! the shipped bundle. It writes `BENCHMARKS.md` and `bench-results.json`: every run, and per
+//! configuration the median and the spread.
 
 mod bundle;
+mod check;
+mod cpu;
+mod figures;
 mod http;
+mod latency;
 mod load;
+mod outcome;
 mod report;
+mod run;
 mod server;
+mod spread;
+mod workload;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// What one run measures, from the command line.
+/// What one bench measures, from the command line.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub server: PathBuf,
     pub dist: PathBuf,
     pub out_dir: PathBuf,
-    pub clients: usize,
+    /// Each configuration runs at each of these numbers of connections.
+    pub connections: Vec<usize>,
+    /// Runs of each configuration.
+    pub runs: usize,
     pub places: u32,
-    /// Bookings each client makes: one in the rush for the popular session, the rest spread.
-    pub bookings_per_client: usize,
     pub spread_sessions: usize,
+    /// Length of every phase.
     pub phase: Duration,
+    /// Length of PostgreSQL's long rush (zero: none).
+    pub long_rush: Duration,
     pub postgres: String,
     pub databases: Vec<String>,
     pub commit: String,
@@ -38,11 +52,14 @@ const USAGE: &str = "\
 usage: labday-bench --server PATH [options]
   --dist DIR            the built app to measure (default ./dist)
   --out DIR             where BENCHMARKS.md and bench-results.json go (default .)
-  --clients N           concurrent clients (default 1000)
+  --seconds N           length of every phase (default 30)
+  --connections LIST    comma-separated numbers of connections, each a configuration
+                        (default 100,1000)
+  --runs N              runs of each configuration; the report gives the median and the
+                        spread (default 3)
+  --long-rush N         seconds of PostgreSQL's extra sustained rush, 0 for none (default 60)
   --places N            places in the popular session (default 500)
-  --bookings N          bookings per client in the rush (default 3)
-  --spread N            other sessions booked in the rush (default 40)
-  --seconds N           length of the baseline and browse phases (default 5)
+  --spread N            other sessions the bookings go to (default 40)
   --postgres URL        PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
   --databases LIST      comma-separated: sqlite,postgres (default both)
   --commit SHA          commit being measured (default: git rev-parse HEAD)
@@ -55,11 +72,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
         server: PathBuf::new(),
         dist: PathBuf::from("dist"),
         out_dir: PathBuf::from("."),
-        clients: 1000,
+        connections: vec![100, 1000],
+        runs: 3,
         places: 500,
-        bookings_per_client: 3,
         spread_sessions: 40,
-        phase: Duration::from_secs(5),
+        phase: Duration::from_secs(30),
+        long_rush: Duration::from_secs(60),
         postgres: "postgres://postgres@127.0.0.1:5432/test".into(),
         databases: vec!["sqlite".into(), "postgres".into()],
         commit: String::new(),
@@ -83,11 +101,23 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--server" => o.server = value()?.into(),
             "--dist" => o.dist = value()?.into(),
             "--out" => o.out_dir = value()?.into(),
-            "--clients" => o.clients = number(value()?)?,
+            "--connections" => {
+                o.connections = value()?
+                    .split(',')
+                    .map(|n| number(n.trim().to_owned()))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--runs" => o.runs = number(value()?)?,
             "--places" => o.places = u32::try_from(number(value()?)?).map_err(|e| e.to_string())?,
-            "--bookings" => o.bookings_per_client = number(value()?)?,
             "--spread" => o.spread_sessions = number(value()?)?,
             "--seconds" => o.phase = Duration::from_secs(number(value()?)? as u64),
+            "--long-rush" => {
+                let v = value()?;
+                o.long_rush = Duration::from_secs(
+                    v.parse()
+                        .map_err(|_| format!("{flag} needs a number of seconds, not `{v}`"))?,
+                );
+            }
             "--postgres" => o.postgres = value()?,
             "--databases" => {
                 o.databases = value()?.split(',').map(str::to_owned).collect();
@@ -154,7 +184,8 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
             eprintln!(
-                "labday-bench: a safety check failed (overbooking or errors); see the report"
+                "labday-bench: a check failed (overbooking, counts that do not match the \
+                 answers, or failed requests); see the report"
             );
             ExitCode::FAILURE
         }
@@ -165,17 +196,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// Every configuration once, then again, `--runs` times: runs of one configuration are
+/// spread over the whole bench, so a slow minute of the machine does not fall on one of them
+/// alone.
 async fn run(mut options: Options) -> Result<bool, String> {
     let started = std::time::Instant::now();
     let mut results = Vec::new();
-    for database in &options.databases {
-        println!("\n==> {database}");
-        match server::bench_database(&options, database).await {
-            Ok(r) => results.push(r),
-            Err(e) if database == "postgres" && std::env::var_os("CI").is_none() => {
-                println!("SKIPPED (not in CI): PostgreSQL: {e}");
+    let mut databases = options.databases.clone();
+    for n in 1..=options.runs {
+        for database in databases.clone() {
+            for &connections in &options.connections {
+                println!(
+                    "\n==> {database}, {connections} connections, run {n} of {}",
+                    options.runs
+                );
+                match run::run(&options, &database, connections, n).await {
+                    Ok(r) => results.push(r),
+                    Err(e) if database == "postgres" && std::env::var_os("CI").is_none() => {
+                        println!("SKIPPED (not in CI): PostgreSQL: {e}");
+                        databases.retain(|d| d != "postgres");
+                        break;
+                    }
+                    Err(e) => return Err(format!("{database}: {e}")),
+                }
             }
-            Err(e) => return Err(format!("{database}: {e}")),
         }
     }
     println!("\n==> bundle ({})", options.dist.display());
@@ -195,5 +239,5 @@ async fn run(mut options: Options) -> Result<bool, String> {
     .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
     std::fs::write(&md_path, md).map_err(|e| format!("cannot write {}: {e}", md_path.display()))?;
     println!("\nwrote {} and {}", md_path.display(), json_path.display());
-    Ok(results.iter().all(|r| r.safe()))
+    Ok(results.iter().all(run::RunResult::safe))
 }
