@@ -223,6 +223,19 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
         "Judged from the median of each configuration's runs; the safety and memory targets \
          from every run (one bad run misses them).\n"
     );
+    let busiest = results
+        .iter()
+        .map(|r| r.load_before.max(r.load_after))
+        .fold(0.0, f64::max);
+    if busiest > m.cores as f64 {
+        let _ = writeln!(
+            md,
+            "**The machine was busy**: its 1-minute load average reached {busiest:.1} on {} \
+             cores during the runs, so other work shared the cores with the server and the load \
+             generator; these figures say little about the server.\n",
+            m.cores
+        );
+    }
     let _ = writeln!(
         md,
         "| target | configuration | median (spread) | verdict |\n|---|---|---|---|"
@@ -276,7 +289,7 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
             .collect();
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.2} / {:.2} | {} | {} ({}) | {} ({}) | {} | {} / {} | {} | {} | {} ({}), {} | {} | {} | {} | {}, {} of {} passed{} | {} |",
+            "| {} | {} | {} | {:.2} / {:.2} | {} | {} ({}) | {} ({}) | {} | {} / {} | {} | {} | {} ({}), {} | {} | {} | {} | {}{} of {} passed{} | {} |",
             r.database,
             r.connections,
             r.run,
@@ -302,7 +315,7 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
                 "—".into()
             },
             r.failed(),
-            if checks.is_empty() { "none" } else if passed == checks.len() { "all passed" } else { "**FAILED**" },
+            if passed == checks.len() { "" } else { "**FAILED**: " },
             passed,
             checks.len(),
             last.map_or(String::new(), |c| format!(
