@@ -241,3 +241,61 @@ async fn run(mut options: Options) -> Result<bool, String> {
     println!("\nwrote {} and {}", md_path.display(), json_path.display());
     Ok(results.iter().all(run::RunResult::safe))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+    use std::time::Duration;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = vec!["--server".into(), "s".into(), "--commit".into(), "c".into()];
+        v.extend(list.iter().map(|a| a.to_string()));
+        v
+    }
+
+    #[test]
+    fn defaults_are_30_s_phases_at_100_and_1000_connections_three_times() {
+        let o = parse(&args(&[])).unwrap();
+        assert_eq!(o.phase, Duration::from_secs(30));
+        assert_eq!(o.connections, vec![100, 1000]);
+        assert_eq!(o.runs, 3);
+        assert_eq!(o.long_rush, Duration::from_secs(60));
+        assert_eq!(o.databases, vec!["sqlite", "postgres"]);
+    }
+
+    #[test]
+    fn options_are_read_and_nonsense_refused() {
+        let o = parse(&args(&[
+            "--seconds",
+            "2",
+            "--connections",
+            "10, 50",
+            "--runs",
+            "1",
+            "--long-rush",
+            "0",
+            "--databases",
+            "sqlite",
+        ]))
+        .unwrap();
+        assert_eq!((o.phase, o.runs), (Duration::from_secs(2), 1));
+        assert_eq!(o.connections, vec![10, 50]);
+        assert!(o.long_rush.is_zero());
+        assert_eq!(o.databases, vec!["sqlite"]);
+        for bad in [
+            &["--connections", "10,0"][..],
+            &["--connections", ""],
+            &["--runs", "0"],
+            &["--seconds", "-1"],
+            &["--long-rush", "x"],
+            &["--databases", "mysql"],
+            &["--clients", "5"],
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad:?}");
+        }
+        assert!(
+            parse(&["--seconds".into(), "2".into()]).is_err(),
+            "--server is required"
+        );
+    }
+}

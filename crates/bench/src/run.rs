@@ -365,3 +365,37 @@ fn print_phase(p: &PhaseResult) {
     }
     println!("{line}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Phase, OPEN_LOOP_PERCENT};
+    use crate::Options;
+    use std::time::Duration;
+
+    fn options(long_rush: u64) -> Options {
+        let mut o =
+            crate::parse(&["--server".into(), "x".into(), "--commit".into(), "c".into()]).unwrap();
+        o.long_rush = Duration::from_secs(long_rush);
+        o
+    }
+
+    #[test]
+    fn every_database_runs_the_same_phases_and_postgres_a_long_rush_too() {
+        let sqlite = Phase::plan("sqlite", &options(60));
+        assert_eq!(
+            sqlite,
+            vec![
+                Phase::Noop,
+                Phase::Browse,
+                Phase::Rush,
+                Phase::BrowseDuringRush,
+                Phase::OpenLoop(OPEN_LOOP_PERCENT[0]),
+                Phase::OpenLoop(OPEN_LOOP_PERCENT[1]),
+            ]
+        );
+        let postgres = Phase::plan("postgres", &options(60));
+        assert_eq!(postgres[..sqlite.len()], sqlite[..]);
+        assert_eq!(postgres.last(), Some(&Phase::LongRush));
+        assert_eq!(Phase::plan("postgres", &options(0)), sqlite);
+    }
+}
