@@ -119,11 +119,17 @@ impl Connection {
     }
 
     pub async fn get(&mut self, path: &str) -> io::Result<Answer<'_>> {
-        self.send("GET", path, None).await
+        self.send("GET", path, None, None).await
     }
 
-    pub async fn post_json(&mut self, path: &str, json: &[u8]) -> io::Result<Answer<'_>> {
-        self.send("POST", path, Some(json)).await
+    /// POST of `json`, with the `Idempotency-Key` the app's booking form sends, if any.
+    pub async fn post_json(
+        &mut self,
+        path: &str,
+        json: &[u8],
+        idempotency_key: Option<&str>,
+    ) -> io::Result<Answer<'_>> {
+        self.send("POST", path, Some(json), idempotency_key).await
     }
 
     /// Sends one request and reads its answer. After an error the connection is dropped and
@@ -133,23 +139,26 @@ impl Connection {
         method: &str,
         path: &str,
         json: Option<&[u8]>,
+        idempotency_key: Option<&str>,
     ) -> io::Result<Answer<'_>> {
         self.request.clear();
         // Writing into a Vec cannot fail.
-        let _ = match json {
-            None => write!(
+        let _ = write!(
+            self.request,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: {ACCEPT_ENCODING}\r\n",
+            self.host
+        );
+        if let Some(key) = idempotency_key {
+            let _ = write!(self.request, "Idempotency-Key: {key}\r\n");
+        }
+        if let Some(body) = json {
+            let _ = write!(
                 self.request,
-                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: {ACCEPT_ENCODING}\r\n\r\n",
-                self.host
-            ),
-            Some(body) => write!(
-                self.request,
-                "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept-Encoding: {ACCEPT_ENCODING}\r\n\
-                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                self.host,
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
                 body.len()
-            ),
-        };
+            );
+        }
+        self.request.extend_from_slice(b"\r\n");
         if let Some(body) = json {
             self.request.extend_from_slice(body);
         }
@@ -384,7 +393,10 @@ mod tests {
         let mut conn = Connection::open(addr).await.unwrap();
         let a = conn.get("/api/v1/health").await.unwrap();
         assert_eq!((a.status, a.body), (200, &b"{\"status\":\"ok\"}"[..]));
-        let a = conn.post_json("/api/v1/bookings", b"{}").await.unwrap();
+        let a = conn
+            .post_json("/api/v1/bookings", b"{}", None)
+            .await
+            .unwrap();
         assert_eq!((a.status, a.body), (201, &b"{\"a\":1}"[..]));
         let a = conn.get("/api/v1/activities").await.unwrap();
         assert_eq!((a.status, a.body.len()), (304, 0));
@@ -418,7 +430,10 @@ mod tests {
         .await;
         let mut conn = Connection::open(addr).await.unwrap();
         let mut scratch = Vec::new();
-        let a = conn.post_json("/api/v1/bookings", b"{}").await.unwrap();
+        let a = conn
+            .post_json("/api/v1/bookings", b"{}", Some("18c2f-00ab"))
+            .await
+            .unwrap();
         assert_eq!(a.encoding, Encoding::Gzip);
         assert_ne!(a.body, &json[..]);
         assert_eq!(a.decoded(&mut scratch).unwrap(), &json[..]);
@@ -427,12 +442,20 @@ mod tests {
         assert_eq!(a.decoded(&mut scratch).unwrap(), &json[..]);
         let a = conn.get("/api/v1/activities").await.unwrap();
         assert!(a.decoded(&mut scratch).is_err());
-        for request in requests.await.unwrap() {
+        let requests = requests.await.unwrap();
+        for request in &requests {
             assert!(
                 request.contains("\r\nAccept-Encoding: br, gzip\r\n"),
                 "{request}"
             );
         }
+        assert!(
+            requests[0].contains("\r\nIdempotency-Key: 18c2f-00ab\r\n")
+                && requests[0].ends_with("\r\n\r\n{}"),
+            "{}",
+            requests[0]
+        );
+        assert!(!requests[1].contains("Idempotency-Key"));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! phone number of its own, from one counter for the whole run, so the bookings table grows
 //! for as long as the run books). Every 50th booking goes to the popular session, which
 //! fills and then waitlists, so the capacity check is exercised under contention; the rest
-//! are spread over sessions large enough never to fill.
+//! are spread over sessions large enough never to fill. Each booking carries an
+//! `Idempotency-Key` of its own, as the app's booking form sends one, so the server pays for
+//! the idempotency check as it does for real bookings.
 
 use crate::http::Connection;
 use crate::outcome::{Tally, NO_ANSWER};
@@ -103,6 +105,8 @@ pub fn record(tally: &mut Tally, done: Done, took: Duration, at: Duration) {
 /// The paths and sessions of one run, and its booking counter.
 pub struct Workload {
     reads: Vec<String>,
+    /// Starts every idempotency key, so runs never share one.
+    key_prefix: String,
     popular: i64,
     spread: Vec<i64>,
     next_booking: AtomicU64,
@@ -113,16 +117,21 @@ impl Workload {
     pub fn new(popular: i64, spread: Vec<i64>, readable: &[i64]) -> Workload {
         let mut reads = vec!["/api/v1/activities".to_owned()];
         reads.extend(readable.iter().map(|id| format!("/api/v1/sessions/{id}")));
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
         Workload {
             reads,
+            key_prefix: format!("{started:x}"),
             popular,
             spread,
             next_booking: AtomicU64::new(0),
         }
     }
 
-    /// The `k`th booking of the run: its session and request body.
-    pub fn booking(&self, k: u64) -> (i64, String) {
+    /// The `k`th booking of the run: its session, request body and idempotency key (the
+    /// shape of the app's: a time and 16 hex digits).
+    pub fn booking(&self, k: u64) -> (i64, String, String) {
         let session = if k.is_multiple_of(POPULAR_EVERY) || self.spread.is_empty() {
             self.popular
         } else {
@@ -132,7 +141,7 @@ impl Workload {
             "{{\"session_id\":{session},\"name\":\"压测\",\"phone\":\"13{k:09}\",\
              \"adults\":1,\"children\":0,\"consent\":true}}"
         );
-        (session, body)
+        (session, body, format!("{}-{k:016x}", self.key_prefix))
     }
 
     /// The path of client `client`'s `n`th read: the list every other time, else a session.
@@ -172,8 +181,11 @@ impl Workload {
             },
             Kind::Booking => {
                 let k = self.next_booking.fetch_add(1, Ordering::Relaxed);
-                let (session, body) = self.booking(k);
-                match conn.post_json("/api/v1/bookings", body.as_bytes()).await {
+                let (session, body, key) = self.booking(k);
+                match conn
+                    .post_json("/api/v1/bookings", body.as_bytes(), Some(&key))
+                    .await
+                {
                     Ok(a) => match a.decoded(scratch) {
                         Ok(json) => classify(a.status, json, session),
                         Err(_) => Err(a.status),
@@ -229,10 +241,16 @@ mod tests {
     fn every_booking_is_distinct_and_one_in_fifty_is_the_popular_session() {
         let w = Workload::new(1, vec![10, 11, 12, 13], &[1, 10]);
         let mut phones = HashSet::new();
+        let mut keys = HashSet::new();
         let mut popular = 0;
         let mut per_spread = [0u32; 4];
         for k in 0..10_000 {
-            let (session, body) = w.booking(k);
+            let (session, body, key) = w.booking(k);
+            assert!(
+                key.len() <= 100 && key.bytes().all(|b| b.is_ascii_graphic()),
+                "{key}"
+            );
+            assert!(keys.insert(key), "key reused at {k}");
             let v: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert_eq!(v["session_id"], session);
             let phone = v["phone"].as_str().unwrap().to_owned();
@@ -252,6 +270,10 @@ mod tests {
         );
         // The last phone the counter can give is still a valid number.
         assert!(w.booking(999_999_999).1.contains("\"13999999999\""));
+        // Another run's keys differ from this run's.
+        std::thread::sleep(Duration::from_millis(2));
+        let other = Workload::new(1, vec![10], &[]);
+        assert_ne!(other.booking(0).2, w.booking(0).2);
     }
 
     #[test]
