@@ -44,6 +44,16 @@ pub enum SendError {
     Refused(String),
 }
 
+impl SendError {
+    /// The same outcome with more said about it (a provider's request id).
+    pub fn noting(self, note: &str) -> SendError {
+        match self {
+            SendError::Retry(why) => SendError::Retry(format!("{why} ({note})")),
+            SendError::Refused(why) => SendError::Refused(format!("{why} ({note})")),
+        }
+    }
+}
+
 /// Carries a message to a phone.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -70,6 +80,8 @@ pub enum ProviderKind {
     Webhook,
     /// Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256 signing).
     Tencent,
+    /// Alibaba Cloud SMS (`SendSms` 2017-05-25, ACS3-HMAC-SHA256 signing).
+    Aliyun,
 }
 
 /// Seconds a provider may take to answer one message before it is tried again later.
@@ -80,7 +92,7 @@ pub const DEFAULT_TENCENT_REGION: &str = "ap-guangzhou";
 /// The provider settings.
 #[derive(Debug, Clone, Args)]
 pub struct SmsConfig {
-    /// Who carries text messages: `none` (default), `log`, `webhook`, `tencent`.
+    /// Who carries text messages: `none` (default), `log`, `webhook`, `tencent`, `aliyun`.
     #[arg(long = "sms-provider", env = "LABDAY_SMS_PROVIDER", value_enum, default_value_t = ProviderKind::None)]
     pub provider: ProviderKind,
     /// With `--sms-provider log`: the file each message is appended to as a JSON line.
@@ -97,10 +109,11 @@ pub struct SmsConfig {
     /// characters) that signs each request.
     #[arg(long, env = "LABDAY_SMS_WEBHOOK_SECRET", hide_env_values = true)]
     pub sms_webhook_secret: Option<Secret>,
-    /// With a cloud provider: the API key's id (Tencent SecretId).
+    /// With a cloud provider: the API key's id (Tencent SecretId, Alibaba AccessKey ID).
     #[arg(long, env = "LABDAY_SMS_SECRET_ID")]
     pub sms_secret_id: Option<String>,
-    /// With a cloud provider: the API key's secret (Tencent SecretKey).
+    /// With a cloud provider: the API key's secret (Tencent SecretKey, Alibaba AccessKey
+    /// secret).
     #[arg(long, env = "LABDAY_SMS_SECRET_KEY", hide_env_values = true)]
     pub sms_secret_key: Option<Secret>,
     /// With `--sms-provider tencent`: the SMS application's SdkAppId.
@@ -109,7 +122,7 @@ pub struct SmsConfig {
     /// With a cloud provider: the approved signature (签名) shown at the start of each message.
     #[arg(long, env = "LABDAY_SMS_SIGN_NAME")]
     pub sms_sign_name: Option<String>,
-    /// With a cloud provider: the region the API is called in.
+    /// With `--sms-provider tencent`: the region the API is called in.
     #[arg(long, env = "LABDAY_SMS_REGION", default_value = DEFAULT_TENCENT_REGION)]
     pub sms_region: String,
     /// With a cloud provider: the approved template id of each message kind, as
@@ -151,16 +164,19 @@ impl SmsConfig {
             ProviderKind::None => Ok(Arc::new(Nobody)),
             ProviderKind::Log => Ok(Arc::new(log::LogFile::new(self.sms_log_file.clone()))),
             ProviderKind::Webhook => {
+                let with = "with --sms-provider webhook";
                 let url = required(
                     &self.sms_webhook_url,
                     "--sms-webhook-url",
                     "LABDAY_SMS_WEBHOOK_URL",
+                    with,
                 )?;
                 let url = http::parse_url(url, "--sms-webhook-url")?;
                 let secret = required(
                     &self.sms_webhook_secret,
                     "--sms-webhook-secret",
                     "LABDAY_SMS_WEBHOOK_SECRET",
+                    with,
                 )?;
                 if secret.0.chars().count() < webhook::SHORTEST_SECRET {
                     return Err(format!(
@@ -176,50 +192,91 @@ impl SmsConfig {
             }
             ProviderKind::Tencent => {
                 let with = "with --sms-provider tencent";
-                let settings = tencent::Settings {
-                    secret_id: required(
-                        &self.sms_secret_id,
-                        "--sms-secret-id",
-                        "LABDAY_SMS_SECRET_ID",
-                    )
-                    .map_err(|e| format!("{e} {with}"))?
-                    .clone(),
-                    secret_key: required(
-                        &self.sms_secret_key,
-                        "--sms-secret-key",
-                        "LABDAY_SMS_SECRET_KEY",
-                    )
-                    .map_err(|e| format!("{e} {with}"))?
-                    .clone(),
-                    app_id: required(&self.sms_app_id, "--sms-app-id", "LABDAY_SMS_APP_ID")
-                        .map_err(|e| format!("{e} {with}"))?
-                        .clone(),
-                    sign_name: required(
-                        &self.sms_sign_name,
-                        "--sms-sign-name",
-                        "LABDAY_SMS_SIGN_NAME",
-                    )
-                    .map_err(|e| format!("{e} {with}"))?
-                    .clone(),
-                    region: self.sms_region.clone(),
-                    templates: self.sms_templates.clone(),
-                    endpoint: http::parse_url(
-                        self.sms_endpoint.as_deref().unwrap_or(tencent::ENDPOINT),
-                        "--sms-endpoint",
-                    )?,
-                };
-                if settings.region.trim().is_empty() {
-                    return Err("--sms-region (LABDAY_SMS_REGION) must not be empty with --sms-provider tencent".into());
-                }
-                if settings.templates.is_empty() {
+                let account = self.cloud_account(with, tencent::ENDPOINT)?;
+                let app_id = required(&self.sms_app_id, "--sms-app-id", "LABDAY_SMS_APP_ID", with)?;
+                if self.sms_region.trim().is_empty() {
                     return Err(format!(
-                        "--sms-templates (LABDAY_SMS_TEMPLATES) must name a template id for each message kind {with}, \
-                         e.g. booking_confirmed=1234,reminder=5678"
+                        "--sms-region (LABDAY_SMS_REGION) must not be empty {with}"
                     ));
                 }
-                Ok(Arc::new(tencent::Tencent::new(settings, timeout)?))
+                Ok(Arc::new(tencent::Tencent::new(
+                    account,
+                    app_id.clone(),
+                    self.sms_region.trim().to_string(),
+                    timeout,
+                )?))
+            }
+            ProviderKind::Aliyun => {
+                let account = self.cloud_account("with --sms-provider aliyun", aliyun::ENDPOINT)?;
+                Ok(Arc::new(aliyun::Aliyun::new(account, timeout)?))
             }
         }
+    }
+
+    /// What every cloud provider needs: a key, a sign name, templates and the API address.
+    fn cloud_account(&self, with: &str, default_endpoint: &str) -> Result<CloudAccount, String> {
+        let secret_id = required(
+            &self.sms_secret_id,
+            "--sms-secret-id",
+            "LABDAY_SMS_SECRET_ID",
+            with,
+        )?;
+        let secret_key = required(
+            &self.sms_secret_key,
+            "--sms-secret-key",
+            "LABDAY_SMS_SECRET_KEY",
+            with,
+        )?;
+        let sign_name = required(
+            &self.sms_sign_name,
+            "--sms-sign-name",
+            "LABDAY_SMS_SIGN_NAME",
+            with,
+        )?;
+        if self.sms_templates.is_empty() {
+            return Err(format!(
+                "--sms-templates (LABDAY_SMS_TEMPLATES) must name a template id for each message kind {with}, \
+                 e.g. booking_confirmed=1234,reminder=5678"
+            ));
+        }
+        let endpoint = http::parse_url(
+            self.sms_endpoint.as_deref().unwrap_or(default_endpoint),
+            "--sms-endpoint",
+        )?;
+        Ok(CloudAccount {
+            secret_id: secret_id.trim().to_string(),
+            secret_key: secret_key.clone(),
+            sign_name: sign_name.trim().to_string(),
+            templates: self.sms_templates.clone(),
+            host: http::host_header(&endpoint),
+            endpoint,
+        })
+    }
+}
+
+/// A cloud SMS account as the settings give it.
+pub struct CloudAccount {
+    pub secret_id: String,
+    pub secret_key: Secret,
+    /// The approved signature (签名).
+    pub sign_name: String,
+    pub templates: Templates,
+    pub endpoint: reqwest::Url,
+    /// The `Host` header as sent and signed.
+    pub host: String,
+}
+
+impl CloudAccount {
+    /// The approved template for this message, or a refusal naming the kind without one.
+    pub fn template(&self, sms: &Sms<'_>) -> Result<&str, SendError> {
+        self.templates
+            .for_message(sms.kind, sms.lang)
+            .ok_or_else(|| {
+                SendError::Refused(format!(
+                    "--sms-templates has no template for `{}`",
+                    sms.kind
+                ))
+            })
     }
 }
 
@@ -228,10 +285,11 @@ fn required<'a, T: AsRef<str>>(
     value: &'a Option<T>,
     flag: &str,
     env: &str,
+    with: &str,
 ) -> Result<&'a T, String> {
     match value {
         Some(value) if !value.as_ref().trim().is_empty() => Ok(value),
-        _ => Err(format!("{flag} ({env}) is missing")),
+        _ => Err(format!("{flag} ({env}) is missing {with}")),
     }
 }
 
@@ -339,6 +397,7 @@ impl Provider for Nobody {
     }
 }
 
+pub mod aliyun;
 mod http;
 pub mod log;
 pub mod tencent;

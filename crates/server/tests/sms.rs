@@ -24,6 +24,7 @@ const SECRET: &str = "a-webhook-secret-of-forty-characters-xyz";
 /// One request as the stand-in received it.
 #[derive(Clone, Debug)]
 struct Received {
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 }
@@ -65,20 +66,22 @@ impl StandIn {
     async fn start(answer: Reply) -> StandIn {
         let received = Arc::new(Mutex::new(Vec::new()));
         let log = received.clone();
-        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
-            let log = log.clone();
-            let answer = answer.clone();
-            async move {
-                log.lock().unwrap().push(Received { headers, body });
-                tokio::time::sleep(answer.delay).await;
-                (
-                    StatusCode::from_u16(answer.status).unwrap(),
-                    [("content-type", "application/json")],
-                    answer.body,
-                )
-                    .into_response()
-            }
-        });
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: HeaderMap, body: Bytes| {
+                let log = log.clone();
+                let answer = answer.clone();
+                async move {
+                    log.lock().unwrap().push(Received { uri, headers, body });
+                    tokio::time::sleep(answer.delay).await;
+                    (
+                        StatusCode::from_u16(answer.status).unwrap(),
+                        [("content-type", "application/json")],
+                        answer.body,
+                    )
+                        .into_response()
+                }
+            },
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/sms", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -222,6 +225,165 @@ fn check_tencent_request(request: &Received, secret_id: &str, secret_key: &str) 
     request.json()
 }
 
+/// RFC 3986 encoding as Alibaba Cloud's V3 signature page describes it.
+fn acs_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(
+                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap(), 16).unwrap(),
+            );
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Alibaba Cloud "ACS3-HMAC-SHA256": the signature of a POST to `path` with the (decoded)
+/// query parameters and the signed headers (lower-case name → value).
+fn acs3_signature(
+    secret: &str,
+    path: &str,
+    query: &[(String, String)],
+    headers: &[(String, String)],
+) -> String {
+    let mut query: Vec<String> = query
+        .iter()
+        .map(|(k, v)| format!("{}={}", acs_encode(k), acs_encode(v)))
+        .collect();
+    query.sort();
+    let mut headers = headers.to_vec();
+    headers.sort();
+    let canonical_headers: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}:{}\n", v.trim()))
+        .collect();
+    let signed: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+    let payload = &headers
+        .iter()
+        .find(|(k, _)| k == "x-acs-content-sha256")
+        .unwrap()
+        .1;
+    let canonical_request = format!(
+        "POST\n{path}\n{}\n{canonical_headers}\n{}\n{payload}",
+        query.join("&"),
+        signed.join(";")
+    );
+    let string_to_sign = format!(
+        "ACS3-HMAC-SHA256\n{}",
+        hex(&Sha256::digest(canonical_request.as_bytes()))
+    );
+    hex(&hmac(secret.as_bytes(), string_to_sign.as_bytes()))
+}
+
+#[test]
+fn the_tests_own_acs3_signer_reproduces_alibabas_example() {
+    let header = |k: &str, v: &str| (k.to_string(), v.to_string());
+    assert_eq!(
+        acs3_signature(
+            "YourAccessKeySecret",
+            "/",
+            &[
+                header("RegionId", "cn-shanghai"),
+                header(
+                    "ImageId",
+                    "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"
+                ),
+            ],
+            &[
+                header("x-acs-version", "2014-05-26"),
+                header("host", "ecs.cn-shanghai.aliyuncs.com"),
+                header("x-acs-action", "RunInstances"),
+                header("x-acs-content-sha256", &hex(&Sha256::digest(b""))),
+                header("x-acs-date", "2023-10-26T10:22:32Z"),
+                header("x-acs-signature-nonce", "3156853299f313e23d1673dc12e1703d"),
+            ],
+        ),
+        "06563a9e1b43f5dfe96b81484da74bceab24a1d853912eee15083a6f0f3283c0"
+    );
+}
+
+/// Checks a request the way Alibaba Cloud's gateway would (V3 signature, SendSms
+/// 2017-05-25) and returns its query parameters.
+fn check_aliyun_request(request: &Received, access_key_id: &str, secret: &str) -> Value {
+    assert_eq!(request.header("x-acs-action"), "SendSms");
+    assert_eq!(request.header("x-acs-version"), "2017-05-25");
+    assert_eq!(
+        request.header("x-acs-content-sha256"),
+        hex(&Sha256::digest(&request.body)),
+        "the body's hash"
+    );
+    let date = chrono::DateTime::parse_from_rfc3339(request.header("x-acs-date"))
+        .expect("an ISO 8601 date");
+    assert!(request.header("x-acs-date").ends_with('Z'));
+    assert!((now() - date.timestamp()).abs() <= 300);
+    assert!(request.header("x-acs-signature-nonce").len() >= 16);
+
+    let authorization = request.header("authorization");
+    let rest = authorization
+        .strip_prefix("ACS3-HMAC-SHA256 ")
+        .expect("ACS3-HMAC-SHA256");
+    let parts: Vec<&str> = rest.split(',').collect();
+    assert_eq!(parts.len(), 3, "{authorization}");
+    assert_eq!(parts[0], format!("Credential={access_key_id}"));
+    let signed = parts[1].strip_prefix("SignedHeaders=").unwrap();
+    for required in [
+        "host",
+        "x-acs-action",
+        "x-acs-content-sha256",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-version",
+    ] {
+        assert!(
+            signed.split(';').any(|name| name == required),
+            "{required} is signed"
+        );
+    }
+    let headers: Vec<(String, String)> = signed
+        .split(';')
+        .map(|name| (name.to_string(), request.header(name).to_string()))
+        .collect();
+    let query: Vec<(String, String)> = request
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap();
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect();
+    let signature = parts[2].strip_prefix("Signature=").unwrap();
+    assert_eq!(
+        signature,
+        acs3_signature(secret, request.uri.path(), &query, &headers),
+        "the signature Alibaba would compute"
+    );
+    Value::Object(
+        query
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
+}
+
 // --- providers from settings -------------------------------------------------------------
 
 fn webhook_config(url: &str) -> SmsConfig {
@@ -255,6 +417,18 @@ fn tencent_config(url: &str) -> SmsConfig {
     }
 }
 
+fn aliyun_config(url: &str) -> SmsConfig {
+    SmsConfig {
+        provider: ProviderKind::Aliyun,
+        sms_app_id: None,
+        sms_templates: Templates::parse(
+            "booking_confirmed=SMS_1110,reminder=SMS_3330,reminder.en=SMS_3331",
+        )
+        .unwrap(),
+        ..tencent_config(url)
+    }
+}
+
 fn params() -> Vec<String> {
     vec!["开放日".into(), "9月15日 09:30".into(), "K7Q2M9".into()]
 }
@@ -280,6 +454,49 @@ async fn send(provider: &dyn Provider, message: &Sms<'_>) -> Result<(), SendErro
         );
     }
     result
+}
+
+/// Each answer of a stand-in, and what the provider made of it: `ok`, `retry` or `refused`.
+async fn assert_outcomes(config: fn(&str) -> SmsConfig, cases: Vec<(Reply, &str)>) {
+    for (answer, expected) in cases {
+        let body = answer.body.clone();
+        let status = answer.status;
+        let stand_in = StandIn::start(answer).await;
+        let provider = config(&stand_in.url).provider().unwrap();
+        let params = params();
+        let outcome = match send(&*provider, &sms("k", "reminder", "zh", &params)).await {
+            Ok(()) => "ok".to_string(),
+            Err(SendError::Refused(why)) => format!("refused: {why}"),
+            Err(SendError::Retry(why)) => format!("retry: {why}"),
+        };
+        assert!(outcome.starts_with(expected), "{status} {body} → {outcome}");
+        assert_eq!(
+            stand_in.requests().len(),
+            1,
+            "{status}: one request, no redirect followed"
+        );
+    }
+}
+
+/// A provider whose stand-in answers only after five seconds gives up after its one-second
+/// timeout, to try again later.
+async fn assert_slow_answer_is_retried(config: fn(&str) -> SmsConfig, answer: Reply) {
+    let slow = StandIn::start(Reply {
+        delay: Duration::from_secs(5),
+        ..answer
+    })
+    .await;
+    let mut config = config(&slow.url);
+    config.sms_timeout_secs = 1;
+    let provider = config.provider().unwrap();
+    let params = params();
+    let started = std::time::Instant::now();
+    let outcome = send(&*provider, &sms("k", "reminder", "zh", &params)).await;
+    assert!(matches!(outcome, Err(SendError::Retry(_))), "{outcome:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "gave up after the timeout"
+    );
 }
 
 // --- webhook -----------------------------------------------------------------------------
@@ -371,7 +588,7 @@ async fn webhook_signatures_hold_for_odd_text_and_parallel_sends() {
 
 #[tokio::test]
 async fn webhook_answers_are_accepted_retried_or_refused_by_status() {
-    for (status, expected) in [
+    let cases = [
         (200, "ok"),
         (202, "ok"),
         (400, "refused"),
@@ -384,43 +601,17 @@ async fn webhook_answers_are_accepted_retried_or_refused_by_status() {
         (500, "retry"),
         (502, "retry"),
         (503, "retry"),
-    ] {
-        let stand_in = StandIn::start(reply(status, "")).await;
-        let provider = webhook_config(&stand_in.url).provider().unwrap();
-        let params = params();
-        let outcome = match send(&*provider, &sms("k", "reminder", "zh", &params)).await {
-            Ok(()) => "ok",
-            Err(SendError::Refused(_)) => "refused",
-            Err(SendError::Retry(_)) => "retry",
-        };
-        assert_eq!(outcome, expected, "status {status}");
-        assert_eq!(
-            stand_in.requests().len(),
-            1,
-            "status {status}: one request, no redirect followed"
-        );
-    }
+    ];
+    let cases = cases
+        .into_iter()
+        .map(|(status, expected)| (reply(status, ""), expected));
+    assert_outcomes(webhook_config, cases.collect()).await;
 }
 
 #[tokio::test]
 async fn a_gateway_that_does_not_answer_in_time_or_at_all_is_tried_again() {
-    let slow = StandIn::start(Reply {
-        delay: Duration::from_secs(5),
-        ..reply(200, "")
-    })
-    .await;
-    let mut config = webhook_config(&slow.url);
-    config.sms_timeout_secs = 1;
-    let provider = config.provider().unwrap();
+    assert_slow_answer_is_retried(webhook_config, reply(200, "")).await;
     let params = params();
-    let started = std::time::Instant::now();
-    let outcome = send(&*provider, &sms("k", "reminder", "zh", &params)).await;
-    assert!(matches!(outcome, Err(SendError::Retry(_))), "{outcome:?}");
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "gave up after the timeout"
-    );
-
     // Nobody listening on the port.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/sms", closed.local_addr().unwrap());
@@ -514,7 +705,7 @@ async fn tencent_refuses_a_kind_without_a_template_before_calling() {
 
 #[tokio::test]
 async fn tencent_answers_map_to_retry_or_refused() {
-    let cases = [
+    let cases = vec![
         (
             reply(
                 200,
@@ -555,33 +746,94 @@ async fn tencent_answers_map_to_retry_or_refused() {
         (reply(502, ""), "retry"),
         (reply(403, ""), "refused"),
     ];
-    for (answer, expected) in cases {
-        let body = answer.body.clone();
-        let stand_in = StandIn::start(answer).await;
-        let provider = tencent_config(&stand_in.url).provider().unwrap();
-        let params = params();
-        let outcome = match send(&*provider, &sms("k", "reminder", "zh", &params)).await {
-            Ok(()) => "ok".to_string(),
-            Err(SendError::Refused(why)) => format!("refused: {why}"),
-            Err(SendError::Retry(why)) => format!("retry: {why}"),
-        };
-        assert!(outcome.starts_with(expected), "{body} → {outcome}");
-    }
+    assert_outcomes(tencent_config, cases).await;
 }
 
 #[tokio::test]
-async fn tencent_that_does_not_answer_in_time_is_tried_again() {
-    let slow = StandIn::start(Reply {
-        delay: Duration::from_secs(5),
-        ..reply(200, tencent_ok())
-    })
-    .await;
-    let mut config = tencent_config(&slow.url);
-    config.sms_timeout_secs = 1;
-    let provider = config.provider().unwrap();
+async fn tencent_or_aliyun_that_does_not_answer_in_time_is_tried_again() {
+    assert_slow_answer_is_retried(tencent_config, reply(200, tencent_ok())).await;
+    assert_slow_answer_is_retried(aliyun_config, reply(200, aliyun_answer("OK"))).await;
+}
+
+// --- Alibaba Cloud SMS ------------------------------------------------------------------
+
+fn aliyun_answer(code: &str) -> String {
+    json!({"Code": code, "Message": "号码 13800138000 …", "BizId": "900619746936498440^0",
+        "RequestId": "F655A8D5-B967-440B-8683-DAD6FF8DE990"})
+    .to_string()
+}
+
+#[tokio::test]
+async fn aliyun_sends_a_signed_sendsms_with_the_kinds_template_and_named_params() {
+    let stand_in = StandIn::start(reply(200, aliyun_answer("OK"))).await;
+    let provider = aliyun_config(&stand_in.url).provider().unwrap();
+    assert_eq!(provider.name(), "aliyun");
     let params = params();
-    let outcome = send(&*provider, &sms("k", "reminder", "zh", &params)).await;
-    assert!(matches!(outcome, Err(SendError::Retry(_))), "{outcome:?}");
+    send(
+        &*provider,
+        &sms("outbox-9", "booking_confirmed", "zh", &params),
+    )
+    .await
+    .unwrap();
+    send(&*provider, &sms("outbox-10", "reminder", "en", &[]))
+        .await
+        .unwrap();
+    let requests = stand_in.requests();
+    assert_eq!(requests.len(), 2);
+    let first = check_aliyun_request(&requests[0], SECRET_ID, SECRET_KEY);
+    assert_eq!(first["PhoneNumbers"], json!(PHONE));
+    assert_eq!(first["SignName"], json!("南昌市食品检验所"));
+    assert_eq!(first["TemplateCode"], json!("SMS_1110"));
+    assert_eq!(first["OutId"], json!("outbox-9"));
+    let template_param: Value =
+        serde_json::from_str(first["TemplateParam"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        template_param,
+        json!({"p1": "开放日", "p2": "9月15日 09:30", "p3": "K7Q2M9"})
+    );
+    let second = check_aliyun_request(&requests[1], SECRET_ID, SECRET_KEY);
+    assert_eq!(second["TemplateCode"], json!("SMS_3331"));
+    assert!(
+        second.get("TemplateParam").is_none(),
+        "no parameters, no TemplateParam"
+    );
+    assert_ne!(
+        requests[0].header("x-acs-signature-nonce"),
+        requests[1].header("x-acs-signature-nonce"),
+        "a fresh nonce each time"
+    );
+}
+
+#[tokio::test]
+async fn aliyun_answers_map_to_retry_or_refused() {
+    let cases = vec![
+        (
+            reply(200, aliyun_answer("isv.BUSINESS_LIMIT_CONTROL")),
+            "retry",
+        ),
+        (reply(200, aliyun_answer("isv.AMOUNT_NOT_ENOUGH")), "retry"),
+        (reply(500, aliyun_answer("isp.SYSTEM_ERROR")), "retry"),
+        (
+            reply(200, aliyun_answer("isv.MOBILE_NUMBER_ILLEGAL")),
+            "refused",
+        ),
+        (
+            reply(200, aliyun_answer("isv.SMS_TEMPLATE_ILLEGAL")),
+            "refused",
+        ),
+        (
+            reply(400, aliyun_answer("SignatureDoesNotMatch")),
+            "refused",
+        ),
+        (
+            reply(404, aliyun_answer("InvalidAccessKeyId.NotFound")),
+            "refused",
+        ),
+        (reply(200, "<html>gateway</html>"), "retry"),
+        (reply(503, ""), "retry"),
+        (reply(403, ""), "refused"),
+    ];
+    assert_outcomes(aliyun_config, cases).await;
 }
 
 // --- settings ----------------------------------------------------------------------------
@@ -631,6 +883,21 @@ fn a_provider_without_its_settings_is_refused_naming_the_flag() {
         let why = refusal(config);
         assert!(why.contains(flag), "{flag}: {why}");
     }
+    let mut config = aliyun_config(url);
+    config.sms_sign_name = None;
+    let why = refusal(config);
+    assert!(
+        why.contains("--sms-sign-name") && why.contains("aliyun"),
+        "{why}"
+    );
+    let mut config = aliyun_config(url);
+    config.sms_secret_key = Some("".parse().unwrap());
+    assert!(refusal(config).contains("--sms-secret-key"));
+    assert_eq!(
+        aliyun_config(url).provider().unwrap().name(),
+        "aliyun",
+        "no app id needed"
+    );
     // Without an endpoint, Tencent's public one is used.
     let mut config = tencent_config(url);
     config.sms_endpoint = None;
@@ -747,6 +1014,9 @@ async fn providers_never_log_the_phone_or_the_text() {
     let webhook_ok = StandIn::start(reply(200, "")).await;
     let webhook_refusing = StandIn::start(reply(400, TEXT)).await;
     let tencent_ok = StandIn::start(reply(200, tencent_ok())).await;
+    let aliyun_ok = StandIn::start(reply(200, aliyun_answer("OK"))).await;
+    let aliyun_refusing =
+        StandIn::start(reply(200, aliyun_answer("isv.MOBILE_NUMBER_ILLEGAL"))).await;
     let tencent_refusing = StandIn::start(reply(
         200,
         tencent_status("FailedOperation.ContainSensitiveWord"),
@@ -758,6 +1028,8 @@ async fn providers_never_log_the_phone_or_the_text() {
         webhook_config(&webhook_refusing.url),
         tencent_config(&tencent_ok.url),
         tencent_config(&tencent_refusing.url),
+        aliyun_config(&aliyun_ok.url),
+        aliyun_config(&aliyun_refusing.url),
     ] {
         let provider = config.provider().unwrap();
         let _ = provider

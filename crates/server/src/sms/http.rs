@@ -33,6 +33,24 @@ pub(super) fn parse_url(text: &str, flag: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// The `Host` header a request to `url` carries: the host, with the port unless it is the
+/// scheme's default (signers sign it as sent).
+pub(super) fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// A header value made of settings and signatures; a setting that cannot be one (a line
+/// break, say) refuses the message.
+pub(super) fn header_value(value: &str) -> Result<reqwest::header::HeaderValue, SendError> {
+    reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        SendError::Refused("a provider setting is not a valid HTTP header value".into())
+    })
+}
+
 /// The provider's answer to one POST.
 pub(super) struct Answer {
     pub status: StatusCode,

@@ -9,10 +9,9 @@
 //! text reaches an error or a log: only Tencent's code and request id.
 
 use super::http::{self, hmac_sha256, lower_hex, sha256_hex};
-use super::{Provider, Secret, SendError, Sms, Templates};
+use super::{CloudAccount, Provider, SendError, Sms};
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
-use reqwest::Url;
 use std::time::Duration;
 
 /// Tencent Cloud SMS's public API address.
@@ -25,35 +24,25 @@ const VERSION: &str = "2021-01-11";
 const JSON: &str = "application/json; charset=utf-8";
 const ALGORITHM: &str = "TC3-HMAC-SHA256";
 
-/// What a Tencent Cloud SMS account needs.
-pub struct Settings {
-    pub secret_id: String,
-    pub secret_key: Secret,
-    pub app_id: String,
-    pub sign_name: String,
-    pub region: String,
-    pub templates: Templates,
-    pub endpoint: Url,
-}
-
 pub struct Tencent {
-    settings: Settings,
-    /// The `Host` header as sent and signed: the endpoint's host, with its port unless the
-    /// scheme's default.
-    host: String,
+    account: CloudAccount,
+    /// The SMS application's SdkAppId.
+    app_id: String,
+    region: String,
     client: reqwest::Client,
 }
 
 impl Tencent {
-    pub fn new(settings: Settings, timeout: Duration) -> Result<Tencent, String> {
-        let host = match (settings.endpoint.host_str(), settings.endpoint.port()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            (Some(host), None) => host.to_string(),
-            (None, _) => return Err("--sms-endpoint has no host".into()),
-        };
+    pub fn new(
+        account: CloudAccount,
+        app_id: String,
+        region: String,
+        timeout: Duration,
+    ) -> Result<Tencent, String> {
         Ok(Tencent {
-            settings,
-            host,
+            account,
+            app_id,
+            region,
             client: http::client(timeout)?,
         })
     }
@@ -173,13 +162,8 @@ impl Provider for Tencent {
     }
 
     async fn send(&self, sms: &Sms<'_>) -> Result<(), SendError> {
-        let settings = &self.settings;
-        let Some(template_id) = settings.templates.for_message(sms.kind, sms.lang) else {
-            return Err(SendError::Refused(format!(
-                "--sms-templates has no template for `{}`",
-                sms.kind
-            )));
-        };
+        let account = &self.account;
+        let template_id = account.template(sms)?;
         let phone = if sms.phone.starts_with('+') {
             sms.phone.to_string()
         } else {
@@ -187,8 +171,8 @@ impl Provider for Tencent {
         };
         let body = serde_json::to_vec(&SendSms {
             phone_number_set: [phone],
-            sms_sdk_app_id: &settings.app_id,
-            sign_name: &settings.sign_name,
+            sms_sdk_app_id: &self.app_id,
+            sign_name: &account.sign_name,
             template_id,
             template_param_set: sms.params,
             session_context: sms.key,
@@ -196,33 +180,26 @@ impl Provider for Tencent {
         .map_err(|e| SendError::Refused(format!("cannot write the SendSms body: {e}")))?;
         let timestamp = http::unix_now()? as i64;
         let authorization = authorization(
-            &settings.secret_id,
-            settings.secret_key.expose(),
+            &account.secret_id,
+            account.secret_key.expose(),
             SERVICE,
-            &self.host,
+            &account.host,
             timestamp,
             &body,
         );
-        let header = |value: &str| {
-            HeaderValue::from_str(value).map_err(|_| {
-                SendError::Refused(
-                    "a Tencent Cloud setting is not a valid HTTP header value".into(),
-                )
-            })
-        };
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, header(&authorization)?);
+        headers.insert(AUTHORIZATION, http::header_value(&authorization)?);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
-        headers.insert(HOST, header(&self.host)?);
+        headers.insert(HOST, http::header_value(&account.host)?);
         for (name, value) in [
             ("x-tc-action", ACTION),
             ("x-tc-version", VERSION),
-            ("x-tc-region", &settings.region),
+            ("x-tc-region", &self.region),
             ("x-tc-timestamp", &timestamp.to_string()),
         ] {
-            headers.insert(HeaderName::from_static(name), header(value)?);
+            headers.insert(HeaderName::from_static(name), http::header_value(value)?);
         }
-        let answer = http::post(&self.client, &settings.endpoint, headers, body).await?;
+        let answer = http::post(&self.client, &account.endpoint, headers, body).await?;
         if !answer.status.is_success() {
             return http::by_status(answer.status);
         }
@@ -250,10 +227,7 @@ impl Provider for Tencent {
         if code == "Ok" {
             return Ok(());
         }
-        Err(match classify(code) {
-            SendError::Retry(why) => SendError::Retry(format!("{why} (request {request_id})")),
-            SendError::Refused(why) => SendError::Refused(format!("{why} (request {request_id})")),
-        })
+        Err(classify(code).noting(&format!("request {request_id}")))
     }
 }
 
