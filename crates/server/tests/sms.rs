@@ -612,6 +612,14 @@ async fn webhook_answers_are_accepted_retried_or_refused_by_status() {
 async fn a_gateway_that_does_not_answer_in_time_or_at_all_is_tried_again() {
     assert_slow_answer_is_retried(webhook_config, reply(200, "")).await;
     let params = params();
+    // An https:// address whose server speaks plain HTTP: the TLS handshake fails (rustls
+    // is there and set up, nothing panics), and the message waits for another try.
+    let plain = StandIn::start(reply(200, "")).await;
+    let https = plain.url.replace("http://", "https://");
+    let provider = webhook_config(&https).provider().unwrap();
+    let outcome = send(&*provider, &sms("k", "reminder", "zh", &params)).await;
+    assert!(matches!(outcome, Err(SendError::Retry(_))), "{outcome:?}");
+
     // Nobody listening on the port.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/sms", closed.local_addr().unwrap());
