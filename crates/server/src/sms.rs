@@ -102,6 +102,10 @@ pub struct SmsConfig {
     /// answered in time is tried again later.
     #[arg(long, env = "LABDAY_SMS_TIMEOUT_SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=120))]
     pub sms_timeout_secs: u64,
+    /// A PEM file of certificate authorities to trust besides the built-in public ones (a
+    /// bureau gateway's or private endpoint's own CA).
+    #[arg(long, env = "LABDAY_SMS_CA_FILE")]
+    pub sms_ca_file: Option<PathBuf>,
     /// With `--sms-provider webhook`: the gateway's URL (http or https).
     #[arg(long, env = "LABDAY_SMS_WEBHOOK_URL")]
     pub sms_webhook_url: Option<String>,
@@ -142,6 +146,7 @@ impl Default for SmsConfig {
             provider: ProviderKind::None,
             sms_log_file: None,
             sms_timeout_secs: DEFAULT_TIMEOUT_SECS,
+            sms_ca_file: None,
             sms_webhook_url: None,
             sms_webhook_secret: None,
             sms_secret_id: None,
@@ -160,6 +165,7 @@ impl SmsConfig {
     /// named by its flag and environment variable).
     pub fn provider(&self) -> Result<Arc<dyn Provider>, String> {
         let timeout = Duration::from_secs(self.sms_timeout_secs);
+        let client = || http::client(timeout, self.sms_ca_file.as_deref());
         match self.provider {
             ProviderKind::None => Ok(Arc::new(Nobody)),
             ProviderKind::Log => Ok(Arc::new(log::LogFile::new(self.sms_log_file.clone()))),
@@ -172,6 +178,12 @@ impl SmsConfig {
                     with,
                 )?;
                 let url = http::parse_url(url, "--sms-webhook-url")?;
+                if url.scheme() == "http" {
+                    tracing::warn!(
+                        "--sms-webhook-url is http://: phones and texts cross the network unencrypted; \
+                         use https:// unless the gateway is on this machine or a private network"
+                    );
+                }
                 let secret = required(
                     &self.sms_webhook_secret,
                     "--sms-webhook-secret",
@@ -187,8 +199,8 @@ impl SmsConfig {
                 Ok(Arc::new(webhook::Webhook::new(
                     url,
                     secret.clone(),
-                    timeout,
-                )?))
+                    client()?,
+                )))
             }
             ProviderKind::Tencent => {
                 let with = "with --sms-provider tencent";
@@ -203,12 +215,12 @@ impl SmsConfig {
                     account,
                     app_id.clone(),
                     self.sms_region.trim().to_string(),
-                    timeout,
-                )?))
+                    client()?,
+                )))
             }
             ProviderKind::Aliyun => {
                 let account = self.cloud_account("with --sms-provider aliyun", aliyun::ENDPOINT)?;
-                Ok(Arc::new(aliyun::Aliyun::new(account, timeout)?))
+                Ok(Arc::new(aliyun::Aliyun::new(account, client()?)))
             }
         }
     }

@@ -906,6 +906,34 @@ fn a_provider_without_its_settings_is_refused_naming_the_flag() {
         "aliyun",
         "no app id needed"
     );
+    // A bureau's own certificate authority, trusted besides the public ones.
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut config = webhook_config(url);
+    config.sms_ca_file = Some(fixtures.join("sms-bureau-ca.pem"));
+    assert_eq!(config.provider().unwrap().name(), "webhook");
+    let dir = tempfile::tempdir().unwrap();
+    for (content, says) in [
+        ("no certificate here\n", "holds no certificate"),
+        (
+            "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+            "--sms-ca-file",
+        ),
+    ] {
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, content).unwrap();
+        let mut config = tencent_config(url);
+        config.sms_ca_file = Some(path);
+        let why = refusal(config);
+        assert!(why.contains(says), "{why}");
+    }
+    let mut config = aliyun_config(url);
+    config.sms_ca_file = Some(dir.path().join("missing.pem"));
+    let why = refusal(config);
+    assert!(
+        why.contains("--sms-ca-file") && why.contains("cannot be read"),
+        "{why}"
+    );
+
     // Without an endpoint, Tencent's public one is used.
     let mut config = tencent_config(url);
     config.sms_endpoint = None;

@@ -13,7 +13,6 @@ use super::{CloudAccount, Provider, SendError, Sms};
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, AUTHORIZATION, HOST};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// Alibaba Cloud SMS's public API address.
 pub const ENDPOINT: &str = "https://dysmsapi.aliyuncs.com";
@@ -27,11 +26,8 @@ pub struct Aliyun {
 }
 
 impl Aliyun {
-    pub fn new(account: CloudAccount, timeout: Duration) -> Result<Aliyun, String> {
-        Ok(Aliyun {
-            account,
-            client: http::client(timeout)?,
-        })
+    pub fn new(account: CloudAccount, client: reqwest::Client) -> Aliyun {
+        Aliyun { account, client }
     }
 }
 

@@ -9,11 +9,26 @@ use hmac::{Hmac, Mac};
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Url};
 use sha2::{Digest, Sha256};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// A client for one provider.
-pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// A client for one provider, trusting the CAs in `ca_file` (PEM) besides the built-in ones.
+pub(super) fn client(timeout: Duration, ca_file: Option<&Path>) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("--sms-ca-file (LABDAY_SMS_CA_FILE) cannot be read: {e}"))?;
+        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            format!("--sms-ca-file (LABDAY_SMS_CA_FILE) is not PEM certificates: {e}")
+        })?;
+        if certificates.is_empty() {
+            return Err("--sms-ca-file (LABDAY_SMS_CA_FILE) holds no certificate".into());
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())

@@ -12,7 +12,6 @@ use super::http::{self, hmac_sha256, lower_hex, sha256_hex};
 use super::{CloudAccount, Provider, SendError, Sms};
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
-use std::time::Duration;
 
 /// Tencent Cloud SMS's public API address.
 pub const ENDPOINT: &str = "https://sms.tencentcloudapi.com";
@@ -37,14 +36,14 @@ impl Tencent {
         account: CloudAccount,
         app_id: String,
         region: String,
-        timeout: Duration,
-    ) -> Result<Tencent, String> {
-        Ok(Tencent {
+        client: reqwest::Client,
+    ) -> Tencent {
+        Tencent {
             account,
             app_id,
             region,
-            client: http::client(timeout)?,
-        })
+            client,
+        }
     }
 }
 
