@@ -86,3 +86,32 @@ impl Provider for Webhook {
         http::by_status(answer.status)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worked example in README ("The webhook contract"), computed there with Python's
+    /// `hmac`: the body labday writes for that message, and its signature.
+    #[test]
+    fn the_readme_example_holds() {
+        let params = ["开放日".to_string(), "9月15日 09:30".to_string()];
+        let body = serde_json::to_vec(&Body {
+            key: "42",
+            phone: "13800138000",
+            lang: "zh",
+            kind: "reminder",
+            params: &params,
+            text: "明天 09:30 开放日，凭 K7Q2M9 入场。",
+        })
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(body.clone()).unwrap(),
+            r#"{"key":"42","phone":"13800138000","lang":"zh","kind":"reminder","params":["开放日","9月15日 09:30"],"text":"明天 09:30 开放日，凭 K7Q2M9 入场。"}"#
+        );
+        assert_eq!(
+            signature("labday-example-secret-0123456789abcdef", 1757900000, &body),
+            "v1=e00d10072db7fe009aec829c210cc48d59e0eac538566141ed02cccf2e22fc91"
+        );
+    }
+}
