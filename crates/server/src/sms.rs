@@ -7,8 +7,10 @@
 
 use async_trait::async_trait;
 use clap::{Args, ValueEnum};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One message on its way to one phone.
 #[derive(Debug, Clone)]
@@ -42,6 +44,16 @@ pub enum SendError {
     Refused(String),
 }
 
+impl SendError {
+    /// The same outcome with more said about it (a provider's request id).
+    pub fn noting(self, note: &str) -> SendError {
+        match self {
+            SendError::Retry(why) => SendError::Retry(format!("{why} ({note})")),
+            SendError::Refused(why) => SendError::Refused(format!("{why} ({note})")),
+        }
+    }
+}
+
 /// Carries a message to a phone.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -64,26 +76,320 @@ pub enum ProviderKind {
     /// Development: one line per message in the server log (no phone, no text) and the whole
     /// message appended as a JSON line to `--sms-log-file`.
     Log,
+    /// A bureau's own SMS gateway: a signed JSON POST to `--sms-webhook-url`.
+    Webhook,
+    /// Tencent Cloud SMS (API 3.0 `SendSms`, TC3-HMAC-SHA256 signing).
+    Tencent,
+    /// Alibaba Cloud SMS (`SendSms` 2017-05-25, ACS3-HMAC-SHA256 signing).
+    Aliyun,
 }
 
+/// Seconds a provider may take to answer one message before it is tried again later.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
+/// Tencent Cloud's SMS regions are ap-guangzhou, ap-beijing and ap-nanjing.
+pub const DEFAULT_TENCENT_REGION: &str = "ap-guangzhou";
+
 /// The provider settings.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SmsConfig {
-    /// Who carries text messages: `none` (default), `log`.
+    /// Who carries text messages: `none` (default), `log`, `webhook`, `tencent`, `aliyun`.
     #[arg(long = "sms-provider", env = "LABDAY_SMS_PROVIDER", value_enum, default_value_t = ProviderKind::None)]
     pub provider: ProviderKind,
     /// With `--sms-provider log`: the file each message is appended to as a JSON line.
     #[arg(long, env = "LABDAY_SMS_LOG_FILE")]
     pub sms_log_file: Option<PathBuf>,
+    /// Seconds to wait for the provider's answer to one message (1–120); a message not
+    /// answered in time is tried again later.
+    #[arg(long, env = "LABDAY_SMS_TIMEOUT_SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub sms_timeout_secs: u64,
+    /// A PEM file of certificate authorities to trust besides the built-in public ones (a
+    /// bureau gateway's or private endpoint's own CA).
+    #[arg(long, env = "LABDAY_SMS_CA_FILE")]
+    pub sms_ca_file: Option<PathBuf>,
+    /// With `--sms-provider webhook`: the gateway's URL (http or https).
+    #[arg(long, env = "LABDAY_SMS_WEBHOOK_URL")]
+    pub sms_webhook_url: Option<String>,
+    /// With `--sms-provider webhook`: the secret shared with the gateway (at least 32
+    /// characters) that signs each request.
+    #[arg(long, env = "LABDAY_SMS_WEBHOOK_SECRET", hide_env_values = true)]
+    pub sms_webhook_secret: Option<Secret>,
+    /// With a cloud provider: the API key's id (Tencent SecretId, Alibaba AccessKey ID).
+    #[arg(long, env = "LABDAY_SMS_SECRET_ID")]
+    pub sms_secret_id: Option<String>,
+    /// With a cloud provider: the API key's secret (Tencent SecretKey, Alibaba AccessKey
+    /// secret).
+    #[arg(long, env = "LABDAY_SMS_SECRET_KEY", hide_env_values = true)]
+    pub sms_secret_key: Option<Secret>,
+    /// With `--sms-provider tencent`: the SMS application's SdkAppId.
+    #[arg(long, env = "LABDAY_SMS_APP_ID")]
+    pub sms_app_id: Option<String>,
+    /// With a cloud provider: the approved signature (签名) shown at the start of each message.
+    #[arg(long, env = "LABDAY_SMS_SIGN_NAME")]
+    pub sms_sign_name: Option<String>,
+    /// With `--sms-provider tencent`: the region the API is called in.
+    #[arg(long, env = "LABDAY_SMS_REGION", default_value = DEFAULT_TENCENT_REGION)]
+    pub sms_region: String,
+    /// With a cloud provider: the approved template id of each message kind, as
+    /// `kind=id` pairs separated by commas; `kind.en=id` picks a template for messages in
+    /// English (e.g. `booking_confirmed=1234,booking_confirmed.en=1235,reminder=5678`).
+    #[arg(long, env = "LABDAY_SMS_TEMPLATES", default_value = "", value_parser = Templates::parse)]
+    pub sms_templates: Templates,
+    /// With a cloud provider: another API address than the provider's public one (a private
+    /// endpoint, or a stand-in in tests).
+    #[arg(long, env = "LABDAY_SMS_ENDPOINT")]
+    pub sms_endpoint: Option<String>,
+}
+
+impl Default for SmsConfig {
+    fn default() -> SmsConfig {
+        SmsConfig {
+            provider: ProviderKind::None,
+            sms_log_file: None,
+            sms_timeout_secs: DEFAULT_TIMEOUT_SECS,
+            sms_ca_file: None,
+            sms_webhook_url: None,
+            sms_webhook_secret: None,
+            sms_secret_id: None,
+            sms_secret_key: None,
+            sms_app_id: None,
+            sms_sign_name: None,
+            sms_region: DEFAULT_TENCENT_REGION.to_string(),
+            sms_templates: Templates::default(),
+            sms_endpoint: None,
+        }
+    }
 }
 
 impl SmsConfig {
-    /// The configured provider, or why it cannot be built (a missing setting).
+    /// The configured provider, or why it cannot be built (the missing or wrong setting,
+    /// named by its flag and environment variable).
     pub fn provider(&self) -> Result<Arc<dyn Provider>, String> {
+        let timeout = Duration::from_secs(self.sms_timeout_secs);
+        let client = || http::client(timeout, self.sms_ca_file.as_deref());
         match self.provider {
             ProviderKind::None => Ok(Arc::new(Nobody)),
             ProviderKind::Log => Ok(Arc::new(log::LogFile::new(self.sms_log_file.clone()))),
+            ProviderKind::Webhook => {
+                let with = "with --sms-provider webhook";
+                let url = required(
+                    &self.sms_webhook_url,
+                    "--sms-webhook-url",
+                    "LABDAY_SMS_WEBHOOK_URL",
+                    with,
+                )?;
+                let url = http::parse_url(url, "--sms-webhook-url")?;
+                if url.scheme() == "http" {
+                    tracing::warn!(
+                        "--sms-webhook-url is http://: phones and texts cross the network unencrypted; \
+                         use https:// unless the gateway is on this machine or a private network"
+                    );
+                }
+                let secret = required(
+                    &self.sms_webhook_secret,
+                    "--sms-webhook-secret",
+                    "LABDAY_SMS_WEBHOOK_SECRET",
+                    with,
+                )?;
+                if secret.0.chars().count() < webhook::SHORTEST_SECRET {
+                    return Err(format!(
+                        "--sms-webhook-secret (LABDAY_SMS_WEBHOOK_SECRET) must be at least {} characters long",
+                        webhook::SHORTEST_SECRET
+                    ));
+                }
+                Ok(Arc::new(webhook::Webhook::new(
+                    url,
+                    secret.clone(),
+                    client()?,
+                )))
+            }
+            ProviderKind::Tencent => {
+                let with = "with --sms-provider tencent";
+                let account = self.cloud_account(with, tencent::ENDPOINT)?;
+                let app_id = required(&self.sms_app_id, "--sms-app-id", "LABDAY_SMS_APP_ID", with)?;
+                if self.sms_region.trim().is_empty() {
+                    return Err(format!(
+                        "--sms-region (LABDAY_SMS_REGION) must not be empty {with}"
+                    ));
+                }
+                Ok(Arc::new(tencent::Tencent::new(
+                    account,
+                    app_id.clone(),
+                    self.sms_region.trim().to_string(),
+                    client()?,
+                )))
+            }
+            ProviderKind::Aliyun => {
+                let account = self.cloud_account("with --sms-provider aliyun", aliyun::ENDPOINT)?;
+                Ok(Arc::new(aliyun::Aliyun::new(account, client()?)))
+            }
         }
+    }
+
+    /// What every cloud provider needs: a key, a sign name, templates and the API address.
+    fn cloud_account(&self, with: &str, default_endpoint: &str) -> Result<CloudAccount, String> {
+        let secret_id = required(
+            &self.sms_secret_id,
+            "--sms-secret-id",
+            "LABDAY_SMS_SECRET_ID",
+            with,
+        )?;
+        let secret_key = required(
+            &self.sms_secret_key,
+            "--sms-secret-key",
+            "LABDAY_SMS_SECRET_KEY",
+            with,
+        )?;
+        let sign_name = required(
+            &self.sms_sign_name,
+            "--sms-sign-name",
+            "LABDAY_SMS_SIGN_NAME",
+            with,
+        )?;
+        if self.sms_templates.is_empty() {
+            return Err(format!(
+                "--sms-templates (LABDAY_SMS_TEMPLATES) must name a template id for each message kind {with}, \
+                 e.g. booking_confirmed=1234,reminder=5678"
+            ));
+        }
+        let endpoint = http::parse_url(
+            self.sms_endpoint.as_deref().unwrap_or(default_endpoint),
+            "--sms-endpoint",
+        )?;
+        Ok(CloudAccount {
+            secret_id: secret_id.trim().to_string(),
+            secret_key: secret_key.clone(),
+            sign_name: sign_name.trim().to_string(),
+            templates: self.sms_templates.clone(),
+            host: http::host_header(&endpoint),
+            endpoint,
+        })
+    }
+}
+
+/// A cloud SMS account as the settings give it.
+pub struct CloudAccount {
+    pub secret_id: String,
+    pub secret_key: Secret,
+    /// The approved signature (签名).
+    pub sign_name: String,
+    pub templates: Templates,
+    pub endpoint: reqwest::Url,
+    /// The `Host` header as sent and signed.
+    pub host: String,
+}
+
+impl CloudAccount {
+    /// The approved template for this message, or a refusal naming the kind without one.
+    pub fn template(&self, sms: &Sms<'_>) -> Result<&str, SendError> {
+        self.templates
+            .for_message(sms.kind, sms.lang)
+            .ok_or_else(|| {
+                SendError::Refused(format!(
+                    "--sms-templates has no template for `{}`",
+                    sms.kind
+                ))
+            })
+    }
+}
+
+/// A setting that must be there for the chosen provider.
+fn required<'a, T: AsRef<str>>(
+    value: &'a Option<T>,
+    flag: &str,
+    env: &str,
+    with: &str,
+) -> Result<&'a T, String> {
+    match value {
+        Some(value) if !value.as_ref().trim().is_empty() => Ok(value),
+        _ => Err(format!("{flag} ({env}) is missing {with}")),
+    }
+}
+
+/// A secret from the command line or the environment: never printed by `Debug`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Secret, Self::Err> {
+        Ok(Secret(text.to_string()))
+    }
+}
+
+impl AsRef<str> for Secret {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// The approved template id of each message kind (and, optionally, of each kind in one
+/// language), as `--sms-templates` gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Templates(BTreeMap<String, String>);
+
+impl Templates {
+    /// `kind=id` or `kind.lang=id` pairs separated by commas; spaces around them are ignored.
+    pub fn parse(text: &str) -> Result<Templates, String> {
+        let mut templates = BTreeMap::new();
+        for pair in text
+            .split(',')
+            .map(str::trim)
+            .filter(|pair| !pair.is_empty())
+        {
+            let Some((kind, id)) = pair.split_once('=') else {
+                return Err(format!("`{pair}` is not kind=template-id"));
+            };
+            let (kind, id) = (kind.trim(), id.trim());
+            let name_ok =
+                |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            let kind_ok = match kind.split_once('.') {
+                Some((kind, lang)) => name_ok(kind) && matches!(lang, "zh" | "en"),
+                None => name_ok(kind),
+            };
+            if !kind_ok {
+                return Err(format!(
+                    "`{kind}` is not a message kind (lower-case letters and _, optionally .zh or .en)"
+                ));
+            }
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(format!(
+                    "`{id}` is not a template id (letters, digits, - and _)"
+                ));
+            }
+            if templates.insert(kind.to_string(), id.to_string()).is_some() {
+                return Err(format!("`{kind}` is given two templates"));
+            }
+        }
+        Ok(Templates(templates))
+    }
+
+    /// The template for a message of `kind` in `lang`: the language's own if given, else the
+    /// kind's.
+    pub fn for_message(&self, kind: &str, lang: &str) -> Option<&str> {
+        self.0
+            .get(&format!("{kind}.{lang}"))
+            .or_else(|| self.0.get(kind))
+            .map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -103,4 +409,8 @@ impl Provider for Nobody {
     }
 }
 
+pub mod aliyun;
+mod http;
 pub mod log;
+pub mod tencent;
+pub mod webhook;
