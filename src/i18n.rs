@@ -19,6 +19,14 @@ impl Lang {
         }
     }
 
+    /// The language a booking or sample registration is made in (its text messages').
+    pub fn of_messages(self) -> labday_domain::message::Lang {
+        match self {
+            Lang::Zh => labday_domain::message::Lang::Zh,
+            Lang::En => labday_domain::message::Lang::En,
+        }
+    }
+
     pub fn from_code(code: &str) -> Lang {
         if code.to_ascii_lowercase().starts_with("en") {
             Lang::En

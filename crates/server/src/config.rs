@@ -150,6 +150,9 @@ pub struct Config {
     /// Text messages to citizens: the provider and its settings.
     #[command(flatten)]
     pub sms: crate::sms::SmsConfig,
+    /// The outbox: reminders, quiet hours, retries.
+    #[command(flatten)]
+    pub messages: crate::messages::MessageConfig,
 }
 
 impl Config {
@@ -176,6 +179,7 @@ impl Config {
             throttle_window_seconds: 900,
             request_timeout_secs: 30,
             sms: Default::default(),
+            messages: Default::default(),
         }
     }
 

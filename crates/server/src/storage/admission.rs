@@ -242,6 +242,8 @@ pub(super) struct NewBooking {
     pub stamp: NaiveDateTime,
     pub idempotency_key: Option<String>,
     pub request_digest: Option<String>,
+    /// The language its messages are written in.
+    pub lang: labday_domain::message::Lang,
 }
 
 /// What a batch does: for each request the code of the booking to answer with (new or
@@ -255,6 +257,15 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// The codes of the bookings this batch confirms (they get a confirmation message).
+    pub(super) fn confirmed_codes(&self) -> Vec<&str> {
+        self.inserts
+            .iter()
+            .filter(|b| b.status == BookingStatus::Confirmed)
+            .map(|b| b.code.as_str())
+            .collect()
+    }
+
     /// Each request's answer: its refusal, or the holder's view of its booking.
     pub(super) fn answers(self, views: &Views, batch: &[Request]) -> Vec<Answer> {
         self.outcomes
@@ -345,6 +356,7 @@ fn decide_one(
         stamp: local_now.with_nanosecond(0).unwrap_or(local_now),
         idempotency_key: key,
         request_digest: digest,
+        lang: booking.lang,
     });
     Ok(code)
 }
@@ -461,6 +473,7 @@ mod desk_tests {
             adults: 1,
             children: 0,
             consent: true,
+            lang: Default::default(),
         }
         .validate(5)
         .expect("a valid booking");

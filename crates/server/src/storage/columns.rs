@@ -137,6 +137,8 @@ named!(
     labday_domain::staff::Role,
     labday_domain::staff::AuditAction,
     labday_domain::organisation::OrgKind,
+    labday_domain::message::Lang,
+    labday_domain::message::MessageKind,
 );
 
 impl<'r, T: Named, DB: Database> Decode<'r, DB> for Name<T>
