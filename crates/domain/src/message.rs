@@ -37,6 +37,40 @@ impl Lang {
     }
 }
 
+/// How a message's delivery stands: the outbox's `status` column, and what staff see in a
+/// session's roster for each holder's latest message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Written, not delivered yet (or no provider is configured: it stays so).
+    Pending,
+    /// The provider accepted it.
+    Sent,
+    /// Given up: refused, out of tries, expired, or its holder erased.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<DeliveryStatus> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Sent,
+            DeliveryStatus::Failed,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == raw)
+    }
+}
+
 /// What a message is about. The names are the outbox's `kind` column and what a
 /// template-based SMS provider maps to its template ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

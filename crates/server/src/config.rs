@@ -204,6 +204,7 @@ impl Config {
         Ok(PrivacyNotice {
             retention_days: days(self.retention()?)?,
             phone_digest_days: days(self.no_show_within_days.clamp(0, MOST_DAYS) + 1)?,
+            text_messages: self.sms.provider != crate::sms::ProviderKind::None,
         })
     }
 

@@ -452,7 +452,7 @@ pub trait Outbox: Parts {
     /// Erases phone, text and parameters of the messages of bookings and samples whose
     /// holders were erased; pending ones are marked failed (nobody to send them to).
     async fn erase_messages(&self) -> Result<u64, StorageError> {
-        Ok(self
+        let erased = self
             .db()
             .write(
                 "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
@@ -463,7 +463,11 @@ pub trait Outbox: Parts {
                   OR sample_id IN (SELECT id FROM samples WHERE erased_at IS NOT NULL))",
             )
             .execute()
-            .await?)
+            .await?;
+        if erased > 0 {
+            super::erasure::forget_erased(self.db()).await?;
+        }
+        Ok(erased)
     }
 
     /// Messages sent and failed, of the bookings of sessions in `sessions` (a subquery of
