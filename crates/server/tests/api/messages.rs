@@ -232,6 +232,69 @@ async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
     arrives(&file, 5, of_kind("booking_confirmed", "13900139001")).await;
     let rows = app.db.scalar("SELECT COUNT(*) FROM outbox").await;
     assert_eq!(rows, 1, "no phone, no message");
+
+    // Staff see who was told: the roster, and the summary's count.
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        let path = format!("/api/v1/staff/sessions/{session}/roster");
+        let (status, body) = call(&app, "GET", &path, lab.as_deref(), None).await;
+        assert_eq!(status, 200, "{body}");
+        let roster: Value = serde_json::from_str(&body).unwrap();
+        statuses = roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["phone"].as_str().unwrap().to_owned(),
+                    e["message"].clone(),
+                )
+            })
+            .collect();
+        if statuses.iter().any(|(_, m)| m == "sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    statuses.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        statuses,
+        [
+            (String::new(), Value::Null),
+            ("13900139001".to_owned(), json!("sent"))
+        ]
+    );
+    let (status, body) = call(&app, "GET", "/api/v1/staff/summary", lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+    let summary: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            &summary["overall"]["messages_sent"],
+            &summary["overall"]["messages_failed"]
+        ),
+        (&json!(1), &json!(0)),
+        "{summary}"
+    );
+    let (_, privacy) = app.get("/api/v1/privacy").await;
+    assert_eq!(
+        privacy["text_messages"], true,
+        "the app says texts are sent"
+    );
+}
+
+async fn without_a_provider_messages_stay_unsent_and_the_app_says_so(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, privacy) = app.get("/api/v1/privacy").await;
+    assert_eq!(privacy["text_messages"], false, "{privacy}");
+    let session = app.session(SessionSpec::default()).await;
+    let (status, _) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let pending = app
+        .db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 0")
+        .await;
+    assert_eq!(pending, 1, "written with the booking, never tried");
 }
 
 async fn erasure_takes_phone_and_text_out_of_the_outbox(db: Db) {
@@ -367,6 +430,7 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
 crate::on_both_databases!(
     each_kind_arrives_with_its_text_in_the_booking_language,
     a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not,
+    without_a_provider_messages_stay_unsent_and_the_app_says_so,
     erasure_takes_phone_and_text_out_of_the_outbox,
     a_message_committed_before_the_server_is_killed_is_delivered_once_after_restart,
     reminders_go_once_per_booking_with_the_reminder_text,
