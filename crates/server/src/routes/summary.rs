@@ -371,8 +371,8 @@ mod tests {
                 no_show_people: 2,
                 waitlisted_people: 1,
                 walk_in_people: 2,
-                messages_sent: 0,
-                messages_failed: 0,
+                messages_sent: 7,
+                messages_failed: 1,
             }],
             days: vec![DayTally {
                 activity_id: 4,
@@ -385,7 +385,7 @@ mod tests {
         let csv = summary_csv(&s);
         assert!(csv.starts_with('\u{feff}'));
         assert!(
-            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0,2\r\n"),
+            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0,2,7,1\r\n"),
             "{csv}"
         );
         assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");

@@ -13,11 +13,14 @@
 //! as a whole (a storage error, a unique index another process won), every request in it is
 //! tried again on its own, so one bad request cannot fail its neighbours.
 
+use super::db::InTx;
+use super::outbox::{self, Holders};
 use super::rows::{count, BookingRow, SessionRow};
 use super::{BookingContext, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use labday_domain::booking::{self, BookingStatus, ValidBooking};
+use labday_domain::message::BookingEvent;
 use labday_domain::{BookingView, ErrorCode};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -257,13 +260,25 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    /// The codes of the bookings this batch confirms (they get a confirmation message).
-    pub(super) fn confirmed_codes(&self) -> Vec<&str> {
-        self.inserts
+    /// Writes the confirmation messages of the bookings this batch confirms, inside the
+    /// batch's transaction (waiting ones hear when they are promoted).
+    pub(super) async fn tell_confirmed(&self, tx: &mut InTx<'_>) -> Result<(), sqlx::Error> {
+        let confirmed: Vec<&str> = self
+            .inserts
             .iter()
             .filter(|b| b.status == BookingStatus::Confirmed)
             .map(|b| b.code.as_str())
-            .collect()
+            .collect();
+        if !confirmed.is_empty() {
+            outbox::booking_event(
+                tx,
+                BookingEvent::Confirmed,
+                Holders::Codes(&confirmed),
+                chrono::Utc::now(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// Each request's answer: its refusal, or the holder's view of its booking.

@@ -133,41 +133,45 @@ impl FactsRow {
 }
 
 async fn facts_of(tx: &mut InTx<'_>, holders: Holders<'_>) -> Result<Vec<FactsRow>, sqlx::Error> {
-    let mut rows = Vec::new();
     match holders {
         Holders::LiveIn(session) => {
             let sql = format!(
                 "{BOOKING_FACTS}b.session_id = ? AND b.status IN ('confirmed', 'waitlisted') \
                  ORDER BY b.id"
             );
-            rows = tx.query(&sql).bind(session).fetch_all().await?;
+            tx.query(&sql).bind(session).fetch_all().await
         }
-        Holders::Ids(ids) => {
-            for chunk in ids.chunks(PER_STATEMENT) {
-                let sql = format!("{BOOKING_FACTS}b.id IN ({})", marks(chunk.len()));
-                let mut q = tx.query(&sql);
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                rows.extend(q.fetch_all::<FactsRow>().await?);
-            }
-        }
+        Holders::Ids(ids) => facts_where_in(tx, "b.id", ids).await,
         Holders::Codes(codes) => {
-            for chunk in codes.chunks(PER_STATEMENT) {
-                let sql = format!("{BOOKING_FACTS}b.code IN ({})", marks(chunk.len()));
-                let mut q = tx.query(&sql);
-                for code in chunk {
-                    q = q.bind(*code);
-                }
-                rows.extend(q.fetch_all::<FactsRow>().await?);
-            }
+            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+            facts_where_in(tx, "b.code", &codes).await
         }
     }
-    Ok(rows)
 }
 
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(", ")
+/// The facts of the bookings whose `column` is one of `values`, a statement per
+/// [`PER_STATEMENT`] values.
+async fn facts_where_in<T>(
+    tx: &mut InTx<'_>,
+    column: &str,
+    values: &[T],
+) -> Result<Vec<FactsRow>, sqlx::Error>
+where
+    T: for<'q> super::db::Value<'q> + Clone,
+{
+    let mut rows = Vec::new();
+    for chunk in values.chunks(PER_STATEMENT) {
+        let sql = format!(
+            "{BOOKING_FACTS}{column} IN ({})",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut q = tx.query(&sql);
+        for value in chunk {
+            q = q.bind(value.clone());
+        }
+        rows.extend(q.fetch_all::<FactsRow>().await?);
+    }
+    Ok(rows)
 }
 
 /// Writes `event`'s message to each of `holders` that left a phone, inside the change's

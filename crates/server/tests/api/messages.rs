@@ -59,6 +59,13 @@ fn message_file() -> (tempfile::TempDir, PathBuf) {
     (dir, file)
 }
 
+/// The cookie of lab staff of `session`'s organisation, signed in.
+async fn lab_staff(app: &TestApp, session: i64) -> Option<String> {
+    let org = app.storage.session_organisation(session).await.unwrap();
+    add_staff(app, "lab-a", Role::LabStaff, org).await;
+    sign_in(app, "lab-a", PASSWORD).await.2
+}
+
 fn booking(session: i64, phone: &str, lang: Option<&str>) -> Value {
     let mut body = json!({"session_id": session, "name": "张三", "phone": phone, "adults": 1, "consent": true});
     if let Some(lang) = lang {
@@ -71,14 +78,7 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
     let session = app.session(SessionSpec::sized(1, 1)).await;
-    let org = app
-        .storage
-        .session_organisation(session)
-        .await
-        .unwrap()
-        .unwrap();
-    add_staff(&app, "lab-a", Role::LabStaff, Some(org)).await;
-    let (_, _, lab, _) = sign_in(&app, "lab-a", PASSWORD).await;
+    let lab = lab_staff(&app, session).await;
     let lab = lab.as_deref();
 
     // Chinese by default: the confirmation with the code.
@@ -208,14 +208,7 @@ async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
     let session = app.session(SessionSpec::sized(4, 2)).await;
-    let org = app
-        .storage
-        .session_organisation(session)
-        .await
-        .unwrap()
-        .unwrap();
-    add_staff(&app, "lab-a", Role::LabStaff, Some(org)).await;
-    let (_, _, lab, _) = sign_in(&app, "lab-a", PASSWORD).await;
+    let lab = lab_staff(&app, session).await;
     let path = format!("/api/v1/staff/sessions/{session}/walk-ins");
     let with_phone = json!({"name": "王阿姨", "phone": "139 0013 9001", "adults": 1});
     let (status, _) = call(&app, "POST", &path, lab.as_deref(), Some(with_phone)).await;

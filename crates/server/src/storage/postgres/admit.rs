@@ -12,7 +12,6 @@ use super::super::admission::{
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
-use super::super::outbox::{self, Holders};
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 use super::PHONE_LOCK_CLASS;
@@ -20,7 +19,6 @@ use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::booking::BookingStatus;
-use labday_domain::message::BookingEvent;
 use sqlx::{PgConnection, PgPool};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -168,16 +166,7 @@ impl PgAdmissions {
             .execute(&mut *tx)
             .await?;
         }
-        let confirmed = plan.confirmed_codes();
-        if !confirmed.is_empty() {
-            outbox::booking_event(
-                &mut InTx::Postgres(&mut tx),
-                BookingEvent::Confirmed,
-                Holders::Codes(&confirmed),
-                chrono::Utc::now(),
-            )
-            .await?;
-        }
+        plan.tell_confirmed(&mut InTx::Postgres(&mut tx)).await?;
         tx.commit().await?;
 
         let codes: Vec<String> = plan

@@ -8,7 +8,6 @@ use super::super::admission::{
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
-use super::super::outbox::{self, Holders};
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 
@@ -16,7 +15,6 @@ use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use labday_domain::booking::BookingStatus;
-use labday_domain::message::BookingEvent;
 use serde_json::{json, Value};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
@@ -95,16 +93,7 @@ impl BatchWriter for SqliteAdmissions {
             .execute(&mut *tx)
             .await?;
         }
-        let confirmed = plan.confirmed_codes();
-        if !confirmed.is_empty() {
-            outbox::booking_event(
-                &mut InTx::Sqlite(&mut tx),
-                BookingEvent::Confirmed,
-                Holders::Codes(&confirmed),
-                chrono::Utc::now(),
-            )
-            .await?;
-        }
+        plan.tell_confirmed(&mut InTx::Sqlite(&mut tx)).await?;
         let codes: Vec<&str> = plan
             .outcomes
             .iter()
