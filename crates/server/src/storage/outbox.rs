@@ -7,7 +7,7 @@
 //! it needs inside the transaction and writes the row. A change that should tell someone
 //! calls [`booking_event`] (or [`enqueue`] with a message of its own) before committing.
 
-use super::db::{Conn, InTx, Tx};
+use super::db::{InTx, Tx};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -473,42 +473,6 @@ pub trait Outbox: Parts {
         }
         Ok(erased)
     }
-
-    /// Messages sent and failed, of the bookings of sessions in `sessions` (a subquery of
-    /// session ids with its values); for the organiser's summary.
-    async fn message_counts(&self) -> Result<MessageCounts, StorageError> {
-        counts(&mut Conn::Read(self.db())).await
-    }
 }
 
 impl<S: Parts> Outbox for S {}
-
-/// Messages by how their delivery went.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MessageCounts {
-    pub pending: u64,
-    pub sent: u64,
-    pub failed: u64,
-}
-
-async fn counts(conn: &mut Conn<'_>) -> Result<MessageCounts, StorageError> {
-    let rows: Vec<(String, i64)> = conn
-        .query("SELECT status, COUNT(*) FROM outbox GROUP BY status")
-        .fetch_all()
-        .await?;
-    let mut counts = MessageCounts::default();
-    for (status, n) in rows {
-        let n = u64::try_from(n).unwrap_or(0);
-        match status.as_str() {
-            "pending" => counts.pending = n,
-            "sent" => counts.sent = n,
-            "failed" => counts.failed = n,
-            other => {
-                return Err(StorageError::new(format!(
-                    "unknown outbox status {other:?}"
-                )))
-            }
-        }
-    }
-    Ok(counts)
-}
