@@ -1,6 +1,7 @@
 //! The privacy notice beside every form that asks for a name and a phone: what is collected
 //! and why, then how long it is kept, in the numbers the server is configured with
-//! (`GET /api/v1/privacy`), so the sentence stays true whatever a deployment sets.
+//! (`GET /api/v1/privacy`), so the sentence stays true whatever a deployment sets; and
+//! whether text messages are sent at all.
 
 use crate::api;
 use crate::i18n::{self, t, use_lang, Msg};
@@ -21,6 +22,25 @@ pub fn PrivacyNotice(collected: Msg, retention: Msg) -> impl IntoView {
                     notice.get().and_then(Result::ok).map(|n| n.fill(retention.get(lang.get())))
                 })}
             </p>
+            <TextMessageNote/>
         </details>
+    }
+}
+
+/// Whether this deployment texts citizens, in one sentence: with no SMS provider, the app
+/// says that no message will be sent.
+#[component]
+pub fn TextMessageNote() -> impl IntoView {
+    let lang = use_lang();
+    let notice = load(api::privacy);
+    view! {
+        <p class="small" data-testid="text-messages">
+            {maybe_text(move || {
+                notice.get().and_then(Result::ok).map(|n| {
+                    let said = if n.text_messages { i18n::TEXTS_ON } else { i18n::TEXTS_OFF };
+                    said.get(lang.get()).to_owned()
+                })
+            })}
+        </p>
     }
 }

@@ -74,6 +74,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             adults: adults.get_untracked(),
             children: children.get_untracked(),
             consent: consent.get_untracked(),
+            lang: lang.get_untracked().of_messages(),
         };
         failure.set(None);
         if let Err(e) = request.validate(limit) {

@@ -3,6 +3,7 @@
 //! Opening it needs the phone number it was booked with (remembered on this device).
 
 use crate::api;
+use crate::components::privacy::TextMessageNote;
 use crate::components::qr::QrCode;
 use crate::components::status::FailureAlert;
 use crate::format;
@@ -114,6 +115,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
                     view! { <QrCode text=code label=Signal::derive(move || i18n::QR_LABEL.get(lang.get()).to_owned())/> }
                 }}
                 <p class="small">{t(i18n::SHOW_AT_DOOR)}</p>
+                <TextMessageNote/>
             </Show>
             <dl class="facts">
                 <dt>{t(i18n::STATUS)}</dt>

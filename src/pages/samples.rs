@@ -115,6 +115,7 @@ fn Registration(session: SessionView) -> impl IntoView {
             phone: phone.get_untracked(),
             consent: consent.get_untracked(),
             samples: rows.with_untracked(|r| r.iter().map(Row::item).collect()),
+            lang: lang.get_untracked().of_messages(),
         };
         failure.set(None);
         if let Err(e) = request.validate(format::venue_now().date()) {

@@ -50,6 +50,7 @@ messages! {
     SESSION_RESERVED = "预留现场名额", "Places kept for walk-ins";
     PLACES_BOTH = "线上余 {online} · 现场可约 {door}（预留 {reserved}，现场已约 {walk_ins}）", "Online left {online} · at the door {door} (kept {reserved}, walk-ins {walk_ins})";
     FIG_WALK_INS = "现场预约人数", "Walk-in people";
+    FIG_MESSAGES = "短信 已发送 / 失败", "Text messages sent / failed";
     FIELD_RESERVED_ABOVE_CAPACITY = "预留名额不能超过总名额", "Cannot keep more places than the session has";
     ACTION_BOOK_WALK_IN = "现场预约", "Walk-in booked";
     ACTION_REGISTER_WALK_IN_SAMPLES = "现场登记样品", "Walk-in samples registered";
@@ -311,6 +312,11 @@ messages! {
     COL_PARTY = "人数", "Party";
     COL_ARRIVED = "已到", "Arrived";
     COL_STATUS = "状态", "Status";
+    COL_MESSAGE = "短信", "Text message";
+    MESSAGE_SENT = "已发送", "Sent";
+    MESSAGE_PENDING = "待发送", "Not sent yet";
+    MESSAGE_FAILED = "发送失败", "Failed";
+    MESSAGE_NONE = "无", "None";
     NAV_SUMMARY = "活动总结", "Summary";
     SUMMARY_TITLE = "活动总结数据", "Figures for the event summary";
     SUMMARY_OVERALL = "总体", "Overall";

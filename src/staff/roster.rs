@@ -4,6 +4,7 @@
 
 use crate::api;
 use crate::format;
+use crate::i18n::Msg;
 use crate::i18n::{t, use_lang};
 use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
@@ -11,6 +12,7 @@ use crate::staff::i18n as s;
 use crate::staff::use_id_param;
 use crate::staff::walk_in::WalkInForm;
 use labday_domain::booking::BookingStatus;
+use labday_domain::message::DeliveryStatus;
 use labday_domain::staff::RosterEntry;
 use leptos::prelude::*;
 
@@ -70,6 +72,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                         <th scope="col">{t(s::COL_PARTY)}</th>
                         <th scope="col">{t(s::COL_ARRIVED)}</th>
                         <th scope="col">{t(s::COL_STATUS)}</th>
+                        <th scope="col">{t(s::COL_MESSAGE)}</th>
                         <th scope="col"><span class="sr-only">{t(s::CHECK_IN)}</span></th>
                     </tr>
                 </thead>
@@ -90,6 +93,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                                 <td>{party}</td>
                                 <td>{e.checked_in}</td>
                                 <td>{move || format::status_msg(e.status).get(lang.get())}</td>
+                                <td>{t(message_msg(e.message))}</td>
                                 <td>
                                     <Show when=move || can>
                                         <button type="button" aria-label=label.clone() on:click={
@@ -104,5 +108,15 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// How the holder's latest text message stands, in words.
+fn message_msg(status: Option<DeliveryStatus>) -> Msg {
+    match status {
+        Some(DeliveryStatus::Sent) => s::MESSAGE_SENT,
+        Some(DeliveryStatus::Pending) => s::MESSAGE_PENDING,
+        Some(DeliveryStatus::Failed) => s::MESSAGE_FAILED,
+        None => s::MESSAGE_NONE,
     }
 }

@@ -30,6 +30,10 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
         (si::FIG_NO_SHOW_RATE.get(l), rate(f)),
         (si::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
         (si::FIG_WALK_INS.get(l), f.walk_in_people.to_string()),
+        (
+            si::FIG_MESSAGES.get(l),
+            format!("{} / {}", f.messages_sent, f.messages_failed),
+        ),
         (si::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
         (
             si::FIG_SAMPLES.get(l),

@@ -146,6 +146,9 @@ pub struct BookingRequest {
     pub children: u32,
     /// The privacy notice was shown and accepted.
     pub consent: bool,
+    /// The app's language when booking: the holder's text messages are written in it.
+    #[serde(default)]
+    pub lang: crate::message::Lang,
 }
 
 /// A booking request whose fields passed every check that needs no database.
@@ -155,6 +158,7 @@ pub struct ValidBooking {
     pub name: HolderName,
     pub phone: Phone,
     pub party: Party,
+    pub lang: crate::message::Lang,
 }
 
 impl BookingRequest {
@@ -175,6 +179,7 @@ impl BookingRequest {
                 name,
                 phone,
                 party,
+                lang: self.lang,
             }),
             _ => Err(err),
         }
@@ -402,6 +407,7 @@ mod tests {
             adults: 1,
             children: 1,
             consent: true,
+            lang: Default::default(),
         }
     }
 

@@ -33,6 +33,10 @@ pub struct SessionTally {
     pub waitlisted_people: u32,
     /// People booked at the door (counted in `booked_people` and `checked_in_people` too).
     pub walk_in_people: u32,
+    /// Text messages to its holders (bookings and samples) that were delivered, and that
+    /// were given up.
+    pub messages_sent: u32,
+    pub messages_failed: u32,
 }
 
 /// Bookings made on one day for one activity (whatever became of them later).
@@ -125,6 +129,11 @@ pub struct Figures {
     /// in).
     #[serde(default)]
     pub walk_in_people: u32,
+    /// Text messages to citizens delivered, and given up (refused, out of tries, expired).
+    #[serde(default)]
+    pub messages_sent: u32,
+    #[serde(default)]
+    pub messages_failed: u32,
     /// Cloud-classroom seats held.
     pub cloud_classroom_seats: u32,
     /// Bookings made per day, oldest first.
@@ -146,6 +155,8 @@ impl Figures {
         self.no_show_people = self.no_show_people.saturating_add(s.no_show_people);
         self.waitlisted_people = self.waitlisted_people.saturating_add(s.waitlisted_people);
         self.walk_in_people = self.walk_in_people.saturating_add(s.walk_in_people);
+        self.messages_sent = self.messages_sent.saturating_add(s.messages_sent);
+        self.messages_failed = self.messages_failed.saturating_add(s.messages_failed);
         if s.format == SessionFormat::CloudClassroom {
             self.cloud_classroom_seats = self.cloud_classroom_seats.saturating_add(s.booked_people);
         }
@@ -286,6 +297,8 @@ pub(crate) fn tally(activity_id: i64, capacity: u32, booked: u32) -> SessionTall
         no_show_people: 0,
         waitlisted_people: 0,
         walk_in_people: 0,
+        messages_sent: 0,
+        messages_failed: 0,
     }
 }
 
@@ -311,6 +324,8 @@ mod tests {
                     checked_in_people: 8,
                     no_show_people: 2,
                     walk_in_people: 3,
+                    messages_sent: 4,
+                    messages_failed: 1,
                     ..tally(1, 10, 10)
                 },
                 SessionTally {
@@ -402,6 +417,7 @@ mod tests {
         assert_eq!(o.no_show_rate, Some(0.2));
         assert_eq!(o.waitlisted_people, 3);
         assert_eq!(o.walk_in_people, 3);
+        assert_eq!((o.messages_sent, o.messages_failed), (4, 1));
         assert_eq!(o.cloud_classroom_seats, 40);
         assert_eq!(
             o.bookings_per_day,

@@ -13,6 +13,7 @@ pub mod entry;
 pub mod error;
 pub mod figures;
 pub mod media;
+pub mod message;
 pub mod organisation;
 pub mod phone;
 pub mod photo;

@@ -14,6 +14,10 @@ pub struct PrivacyNotice {
     /// Days after a session before the keyed hash of a booking's phone number, kept only
     /// so the no-show rule can count, is deleted.
     pub phone_digest_days: u32,
+    /// Whether citizens get text messages (an SMS provider is configured); without one,
+    /// the app says that no message will be sent.
+    #[serde(default)]
+    pub text_messages: bool,
 }
 
 impl PrivacyNotice {
@@ -33,6 +37,7 @@ mod tests {
         let notice = PrivacyNotice {
             retention_days: 45,
             phone_digest_days: 181,
+            text_messages: false,
         };
         assert_eq!(
             notice.fill("erased {retention} days after; hash after {digest} days"),

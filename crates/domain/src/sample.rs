@@ -191,6 +191,9 @@ pub struct SampleRegistration {
     /// The privacy notice was shown and accepted.
     pub consent: bool,
     pub samples: Vec<SampleItem>,
+    /// The app's language when registering: the result message is written in it.
+    #[serde(default)]
+    pub lang: crate::message::Lang,
 }
 
 /// One vegetable that passed the field checks.
@@ -210,6 +213,7 @@ pub struct ValidRegistration {
     pub name: HolderName,
     pub phone: Phone,
     pub items: Vec<ValidSampleItem>,
+    pub lang: crate::message::Lang,
 }
 
 fn field(err: &mut ApiError, name: &str, code: FieldCode) {
@@ -284,6 +288,7 @@ impl SampleRegistration {
                 name,
                 phone,
                 items,
+                lang: self.lang,
             }),
             _ => Err(err),
         }
@@ -959,6 +964,7 @@ mod tests {
             phone: "139 0013 9000".into(),
             consent: true,
             samples,
+            lang: Default::default(),
         }
     }
 

@@ -302,6 +302,10 @@ pub struct RosterEntry {
     /// Booked by staff at the door rather than online.
     #[serde(default)]
     pub walk_in: bool,
+    /// How the holder's latest text message stands; `None` when none was written (no
+    /// phone, or nothing to tell yet).
+    #[serde(default)]
+    pub message: Option<crate::message::DeliveryStatus>,
 }
 
 /// Checking a visitor in by booking code, at a session's door.

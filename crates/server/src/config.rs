@@ -150,6 +150,9 @@ pub struct Config {
     /// Text messages to citizens: the provider and its settings.
     #[command(flatten)]
     pub sms: crate::sms::SmsConfig,
+    /// The outbox: reminders, quiet hours, retries.
+    #[command(flatten)]
+    pub messages: crate::messages::MessageConfig,
 }
 
 impl Config {
@@ -176,6 +179,7 @@ impl Config {
             throttle_window_seconds: 900,
             request_timeout_secs: 30,
             sms: Default::default(),
+            messages: Default::default(),
         }
     }
 
@@ -200,6 +204,7 @@ impl Config {
         Ok(PrivacyNotice {
             retention_days: days(self.retention()?)?,
             phone_digest_days: days(self.no_show_within_days.clamp(0, MOST_DAYS) + 1)?,
+            text_messages: self.sms.provider != crate::sms::ProviderKind::None,
         })
     }
 

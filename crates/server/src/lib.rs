@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod headers;
 pub mod keyed_hash;
+pub mod messages;
 pub mod quality_report;
 pub mod routes;
 pub mod seed;

@@ -174,6 +174,11 @@ pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
         |n| tracing::info!(samples = n, "erased sample holders past retention"),
         "sample retention run failed",
     );
+    log_clean_up(
+        storage.erase_messages().await,
+        |n| tracing::info!(messages = n, "erased messages of erased holders"),
+        "message erasure failed",
+    );
 }
 
 /// This time of day `days` ago, on the venue's clock: the cutoff of a clean-up run.
@@ -215,6 +220,11 @@ pub async fn start(
 ) -> Result<(Running, tokio::task::JoinHandle<()>), StartupError> {
     let enzyme_thresholds = config.enzyme_thresholds().map_err(StartupError::Settings)?;
     let privacy = config.privacy_notice().map_err(StartupError::Settings)?;
+    let sms = config.sms.provider().map_err(StartupError::Settings)?;
+    config
+        .messages
+        .reminder_rule()
+        .map_err(StartupError::Settings)?;
     let lock = lock_database(config)?;
     let storage = open_storage(config).await?;
     let throttle = Arc::new(crate::throttle::Throttle::new(
@@ -237,8 +247,10 @@ pub async fn start(
         no_show: config.no_show_policy(),
         enzyme_thresholds,
         privacy,
+        sms: sms.clone(),
         health: Default::default(),
     });
+    crate::messages::spawn(storage.clone(), sms, &config.messages);
     spawn_retention(storage.clone(), privacy);
     spawn_session_purge(storage.clone());
     let router = app(state, config);

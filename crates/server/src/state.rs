@@ -40,6 +40,9 @@ pub struct Services {
     pub enzyme_thresholds: Thresholds,
     /// What the forms' privacy notice promises, from the retention settings.
     pub privacy: PrivacyNotice,
+    /// Carries text messages to citizens (`--sms-provider`); `delivers()` is false for
+    /// `none`, and the app then says that no message will be sent.
+    pub sms: Arc<dyn crate::sms::Provider>,
     /// The health check's shared answer from the database.
     pub health: Arc<crate::routes::health::Probe>,
 }

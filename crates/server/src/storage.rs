@@ -37,6 +37,7 @@ pub mod db;
 mod erasure;
 mod migrations;
 pub mod organisations;
+pub mod outbox;
 pub mod photos;
 pub mod postgres;
 pub mod reports;
@@ -113,6 +114,7 @@ pub trait Storage:
     + organisations::Organisations
     + accounts::Accounts
     + walk_ins::WalkIns
+    + outbox::Outbox
 {
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).

@@ -250,6 +250,7 @@ mod tests {
             checked_in: 0,
             status: BookingStatus::Confirmed,
             walk_in: false,
+            message: None,
         }]);
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.contains("K7QM4XPB,\"王, \"\"小明\"\"\",13800138000,2,1,0,confirmed,\r\n"));

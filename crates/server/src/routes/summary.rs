@@ -225,6 +225,8 @@ fn figures_row(csv: &mut Csv, scope: &str, id: Option<i64>, name: &str, f: &Figu
         f.samples.suspicious.into(),
         f.samples.positive.into(),
         f.walk_in_people.into(),
+        f.messages_sent.into(),
+        f.messages_failed.into(),
     ]);
 }
 
@@ -255,6 +257,8 @@ fn summary_lines(s: &Summary) -> Csv {
         "可疑 suspicious",
         "阳性 positive",
         "现场预约人数 walk-in people",
+        "短信已发送 messages sent",
+        "短信发送失败 messages failed",
     ]);
     figures_row(&mut csv, "overall", None, "全部 All", &s.overall);
     let organisations = s.organisations.iter().map(|o| {
@@ -367,6 +371,8 @@ mod tests {
                 no_show_people: 2,
                 waitlisted_people: 1,
                 walk_in_people: 2,
+                messages_sent: 7,
+                messages_failed: 1,
             }],
             days: vec![DayTally {
                 activity_id: 4,
@@ -379,7 +385,7 @@ mod tests {
         let csv = summary_csv(&s);
         assert!(csv.starts_with('\u{feff}'));
         assert!(
-            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0,2\r\n"),
+            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0,2,7,1\r\n"),
             "{csv}"
         );
         assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");

@@ -13,11 +13,14 @@
 //! as a whole (a storage error, a unique index another process won), every request in it is
 //! tried again on its own, so one bad request cannot fail its neighbours.
 
+use super::db::InTx;
+use super::outbox::{self, Holders};
 use super::rows::{count, BookingRow, SessionRow};
 use super::{BookingContext, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use labday_domain::booking::{self, BookingStatus, ValidBooking};
+use labday_domain::message::BookingEvent;
 use labday_domain::{BookingView, ErrorCode};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -242,6 +245,8 @@ pub(super) struct NewBooking {
     pub stamp: NaiveDateTime,
     pub idempotency_key: Option<String>,
     pub request_digest: Option<String>,
+    /// The language its messages are written in.
+    pub lang: labday_domain::message::Lang,
 }
 
 /// What a batch does: for each request the code of the booking to answer with (new or
@@ -255,6 +260,27 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// Writes the confirmation messages of the bookings this batch confirms, inside the
+    /// batch's transaction (waiting ones hear when they are promoted).
+    pub(super) async fn tell_confirmed(&self, tx: &mut InTx<'_>) -> Result<(), sqlx::Error> {
+        let confirmed: Vec<&str> = self
+            .inserts
+            .iter()
+            .filter(|b| b.status == BookingStatus::Confirmed)
+            .map(|b| b.code.as_str())
+            .collect();
+        if !confirmed.is_empty() {
+            outbox::booking_event(
+                tx,
+                BookingEvent::Confirmed,
+                Holders::Codes(&confirmed),
+                chrono::Utc::now(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Each request's answer: its refusal, or the holder's view of its booking.
     pub(super) fn answers(self, views: &Views, batch: &[Request]) -> Vec<Answer> {
         self.outcomes
@@ -345,6 +371,7 @@ fn decide_one(
         stamp: local_now.with_nanosecond(0).unwrap_or(local_now),
         idempotency_key: key,
         request_digest: digest,
+        lang: booking.lang,
     });
     Ok(code)
 }
@@ -461,6 +488,7 @@ mod desk_tests {
             adults: 1,
             children: 0,
             consent: true,
+            lang: Default::default(),
         }
         .validate(5)
         .expect("a valid booking");

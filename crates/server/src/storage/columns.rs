@@ -137,6 +137,9 @@ named!(
     labday_domain::staff::Role,
     labday_domain::staff::AuditAction,
     labday_domain::organisation::OrgKind,
+    labday_domain::message::Lang,
+    labday_domain::message::MessageKind,
+    labday_domain::message::DeliveryStatus,
 );
 
 impl<'r, T: Named, DB: Database> Decode<'r, DB> for Name<T>

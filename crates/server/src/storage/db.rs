@@ -52,6 +52,16 @@ impl Dialect {
         }
     }
 
+    /// Appended to a select that claims rows for work (the outbox): PostgreSQL locks them and
+    /// passes over rows another process has locked, so several processes share the work
+    /// without waiting on each other; SQLite's one writer claims alone.
+    pub fn for_update_skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// The statement with this database's placeholders: `?` as written for SQLite,
     /// numbered `$1`, `$2`, … for PostgreSQL.
     pub fn placeholders(self, sql: &str) -> Cow<'_, str> {
@@ -177,10 +187,42 @@ impl Tx {
         }
     }
 
+    /// This transaction as [`InTx`], for code written for both kinds of transaction.
+    pub fn inside(&mut self) -> InTx<'_> {
+        match self {
+            Tx::Sqlite(tx) => InTx::Sqlite(tx),
+            Tx::Postgres(tx) => InTx::Postgres(tx),
+        }
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// The connection of a transaction that is open, whoever began it: a [`Tx`], or the batch
+/// writers' own sqlx transactions (`sqlite/admit.rs`, `postgres/admit.rs`), so statements
+/// written once (the outbox's) run inside either.
+pub enum InTx<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl InTx<'_> {
+    pub fn query<'q>(&'q mut self, sql: &'q str) -> Statement<'q> {
+        match self {
+            InTx::Sqlite(conn) => Statement::sqlite(On::SqliteConn(conn), sql),
+            InTx::Postgres(conn) => Statement::postgres(On::PgConn(conn), sql),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            InTx::Sqlite(_) => Dialect::Sqlite,
+            InTx::Postgres(_) => Dialect::Postgres,
         }
     }
 }

@@ -36,6 +36,7 @@ embed!(
     "0008_throttles.sql",
     "0009_organisations.sql",
     "0010_walk_ins.sql",
+    "0011_outbox.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).

@@ -30,7 +30,11 @@ const TALLY_SESSIONS: &str = concat!(reach!(), "SELECT s.activity_id, s.format, 
     CAST(COALESCE(SUM(b.checked_in), 0) AS BIGINT), \
     CAST(COALESCE(SUM(CASE WHEN b.status = 'no_show' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
     CAST(COALESCE(SUM(CASE WHEN b.status = 'waitlisted' THEN b.adults + b.children ELSE 0 END), 0) AS BIGINT), \
-    s.walk_ins \
+    s.walk_ins, \
+    (SELECT COUNT(*) FROM outbox m WHERE m.status = 'sent' AND (m.booking_id IN (SELECT id FROM bookings WHERE session_id = s.id) \
+      OR m.sample_id IN (SELECT id FROM samples WHERE session_id = s.id))), \
+    (SELECT COUNT(*) FROM outbox m WHERE m.status = 'failed' AND (m.booking_id IN (SELECT id FROM bookings WHERE session_id = s.id) \
+      OR m.sample_id IN (SELECT id FROM samples WHERE session_id = s.id))) \
     FROM sessions s JOIN activities a ON a.id = s.activity_id LEFT JOIN bookings b ON b.session_id = s.id \
     WHERE a.organisation_id IN (SELECT id FROM reach) \
     GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity, s.walk_ins");
@@ -66,11 +70,13 @@ fn activity_name(r: ActivityNameRow) -> ActivityName {
 }
 
 /// `(activity_id, format, status, capacity, booked, checked_in, no_show, waitlisted,
-/// walk_ins)`.
+/// walk_ins, messages sent, messages failed)`.
 type SessionTallyRow = (
     i64,
     Name<SessionFormat>,
     Name<SessionStatus>,
+    i64,
+    i64,
     i64,
     i64,
     i64,
@@ -90,6 +96,8 @@ fn session_tally(r: SessionTallyRow) -> Result<SessionTally, sqlx::Error> {
         no_show_people: count(r.6)?,
         waitlisted_people: count(r.7)?,
         walk_in_people: count(r.8)?,
+        messages_sent: count(r.9)?,
+        messages_failed: count(r.10)?,
     })
 }
 

@@ -167,6 +167,8 @@ struct NewSamples<'a> {
     /// The Idempotency-Key and request digest, if the client sent a key.
     idempotency: (Option<String>, Option<String>),
     walk_in: bool,
+    /// The language the result message is written in.
+    lang: labday_domain::message::Lang,
 }
 
 /// Inserts the samples, in order; refused with `sample_limit` when a phone given would hold
@@ -209,6 +211,7 @@ async fn insert_samples(
             .bind(digest.clone())
             .bind(received_at)
             .bind(new.walk_in)
+            .bind(new.lang.as_str())
             .scalar()
             .await?;
         ids.push(id);
@@ -273,6 +276,7 @@ pub trait Samples: Parts {
                 at: local_now,
                 idempotency: (key, digest),
                 walk_in: false,
+                lang: registration.lang,
             },
         )
         .await?;
@@ -307,6 +311,7 @@ pub trait Samples: Parts {
                 at: local_now,
                 idempotency: (None, None),
                 walk_in: true,
+                lang: Default::default(),
             },
         )
         .await?;
@@ -451,6 +456,7 @@ pub trait Samples: Parts {
             None => format!("sample {code}: test {test_id}: {judgement}"),
         };
         audit(&mut tx, staff_id, AuditAction::RecordTest, &what, now).await?;
+        super::outbox::sample_result(&mut tx, id, chrono::Utc::now()).await?;
         commit_for_staff(tx, id).await
     }
 

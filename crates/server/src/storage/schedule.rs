@@ -14,12 +14,14 @@ use super::audit::commit_audited;
 use super::columns::Name;
 use super::db::{Statement, Tx};
 use super::organisations::{parents_first, reach};
+use super::outbox::{self, Holders};
 use super::staff::changed;
 use super::waiting::{promote_waiting, session_places};
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
     ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
@@ -379,6 +381,18 @@ pub trait Schedule: Parts {
         if before.resized(s.capacity, s.reserved_places).is_none() {
             return Err(refused(ErrorCode::CapacityBelowBooked));
         }
+        let was: (NaiveDateTime, NaiveDateTime, String, String) = tx
+            .query("SELECT starts_at, ends_at, place_zh, place_en FROM sessions WHERE id = ?")
+            .bind(id)
+            .fetch_one()
+            .await?;
+        let moved = was
+            != (
+                s.starts_at,
+                s.ends_at,
+                s.place.zh.clone(),
+                s.place.en.clone(),
+            );
         bind_session(tx.query(UPDATE_SESSION), s)
             .bind(id)
             .execute()
@@ -388,6 +402,17 @@ pub trait Schedule: Parts {
             .bind(id)
             .execute()
             .await?;
+        // Holders hear of a new time or place (not of a new capacity); then whoever the new
+        // capacity lets in hears of that.
+        if moved {
+            outbox::booking_event(
+                &mut tx.inside(),
+                BookingEvent::Changed,
+                Holders::LiveIn(id),
+                chrono::Utc::now(),
+            )
+            .await?;
+        }
         promote_waiting(&mut tx, id).await?;
         let after = session_places(&mut tx, id).await?;
         commit_audited(
@@ -413,6 +438,13 @@ pub trait Schedule: Parts {
     ) -> Result<u32, BookingError> {
         let mut tx = self.db().begin().await?;
         lock_for_change(&mut tx, id).await?;
+        outbox::booking_event(
+            &mut tx.inside(),
+            BookingEvent::Cancelled,
+            Holders::LiveIn(id),
+            chrono::Utc::now(),
+        )
+        .await?;
         let cancelled = changed(
             tx.query(CANCEL_SESSION_BOOKINGS)
                 .bind(now)

@@ -9,6 +9,7 @@ use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingStatus;
+use labday_domain::message::DeliveryStatus;
 use labday_domain::staff::{check_in, AuditAction, Role, RosterEntry, StaffAccount, StaffView};
 use labday_domain::ErrorCode;
 
@@ -66,7 +67,8 @@ const SESSION_ORGANISATION: &str = "SELECT a.organisation_id FROM sessions s \
 macro_rules! roster_select {
     () => {
         "SELECT code, COALESCE(name, ''), COALESCE(phone, ''), adults, children, checked_in, \
-        status, walk_in FROM bookings "
+        status, walk_in, (SELECT m.status FROM outbox m WHERE m.booking_id = bookings.id \
+        ORDER BY m.id DESC LIMIT 1) FROM bookings "
     };
 }
 const ROSTER: &str = concat!(
@@ -154,6 +156,7 @@ type RosterRow = (
     i64,
     Name<BookingStatus>,
     bool,
+    Option<Name<DeliveryStatus>>,
 );
 
 fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
@@ -167,6 +170,7 @@ fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
         checked_in: count(row.5)?,
         status: row.6 .0,
         walk_in: row.7,
+        message: row.8.map(|m| m.0),
     })
 }
 
@@ -293,7 +297,7 @@ pub trait Staff: Parts {
                 .await?
                 .ok_or(BookingError::Refused(ErrorCode::NotFound))?;
         let before: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
-        let (_, _, _, adults, children, already, Name(status), _) = before;
+        let (_, _, _, adults, children, already, Name(status), _, _) = before;
         let n = check_in(
             status,
             booking_session == session_id,

@@ -2,8 +2,10 @@
 //! change that frees places (a session's capacity raised, a booking cancelled).
 
 use super::db::Tx;
+use super::outbox::{self, Holders};
 use super::rows::{count, party_size};
 use labday_domain::booking;
+use labday_domain::message::BookingEvent;
 use labday_domain::session::Places;
 
 /// Promoted bookings confirmed per statement: well below both databases' limit on bound
@@ -51,6 +53,15 @@ pub(super) async fn promote_waiting(tx: &mut Tx, session_id: i64) -> Result<(), 
         .bind(session_id)
         .execute()
         .await?;
+    if !promoted.is_empty() {
+        outbox::booking_event(
+            &mut tx.inside(),
+            BookingEvent::Promoted,
+            Holders::Ids(&promoted),
+            chrono::Utc::now(),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -11,6 +11,7 @@ use super::{BookingError, Parts};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingCode;
+use labday_domain::message::{BookingEvent, DeliveryStatus};
 use labday_domain::staff::{AuditAction, RosterEntry};
 use labday_domain::walk_in::{admit_walk_in, ValidWalkIn, WalkInResult};
 use labday_domain::{BookingStatus, ErrorCode, SessionStatus};
@@ -93,6 +94,16 @@ pub trait WalkIns: Parts {
             .bind(session_id)
             .execute()
             .await?;
+        if phone.is_some() {
+            let code = [code.as_str()];
+            super::outbox::booking_event(
+                &mut tx.inside(),
+                BookingEvent::Confirmed,
+                super::outbox::Holders::Codes(&code),
+                chrono::Utc::now(),
+            )
+            .await?;
+        }
         let after = session_places(&mut tx, session_id).await?;
         let subject = format!(
             "session {session_id}: walk-in {}, {people} people",
@@ -109,6 +120,7 @@ pub trait WalkIns: Parts {
                 checked_in: party.people(),
                 status: BookingStatus::CheckedIn,
                 walk_in: true,
+                message: phone.map(|_| DeliveryStatus::Pending),
             },
             walk_in_places_left: after.walk_in_free(),
             online_places_left: after.online_free(),

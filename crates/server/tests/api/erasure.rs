@@ -179,8 +179,8 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
     let (status, again) = app.post_with_key(path, key, &body).await;
     assert_eq!((status, &again[0]["code"]), (201, &samples[0]["code"]));
 
-    // Before erasure the holder's own columns hold them, and nothing else does: the
-    // idempotency records are keyed hashes, not the request.
+    // Before erasure the holder's own columns hold them, and the messages to the holder:
+    // the idempotency records are keyed hashes, not the request.
     let mut before = cells_containing(&app.db, &[PHONE, NAME]).await;
     before.sort();
     assert_eq!(
@@ -188,6 +188,8 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
         [
             format!("bookings.name holds {NAME}"),
             format!("bookings.phone holds {PHONE}"),
+            // The confirmations' messages, until they are erased with the bookings.
+            format!("outbox.phone holds {PHONE}"),
             format!("samples.name holds {NAME}"),
             format!("samples.phone holds {PHONE}"),
         ],

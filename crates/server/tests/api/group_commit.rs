@@ -26,6 +26,7 @@ fn request(
         adults,
         children: 0,
         consent: true,
+        lang: Default::default(),
     }
     // The session's own per-booking limit is the storage's to check.
     .validate(20)

@@ -12,6 +12,7 @@ mod group_commit;
 mod helpers;
 mod hostile;
 mod hostile_input;
+mod messages;
 mod organisations;
 mod origin;
 mod photos;

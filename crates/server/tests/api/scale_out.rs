@@ -9,13 +9,18 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 /// A server process on a free port, killed when dropped.
-struct Instance {
+pub(crate) struct Instance {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Instance {
     async fn start(database: String) -> Instance {
+        Instance::start_with(database, Vec::new()).await
+    }
+
+    /// A server process with more flags.
+    pub(crate) async fn start_with(database: String, flags: Vec<String>) -> Instance {
         tokio::task::spawn_blocking(move || {
             let mut child = Command::new(env!("CARGO_BIN_EXE_labday-server"))
                 .args(["--bind", "127.0.0.1:0", "--no-demo-data", "--database"])
@@ -24,6 +29,7 @@ impl Instance {
                 .arg(std::env::temp_dir().join("labday-no-dist"))
                 // Every request comes from 127.0.0.1: the per-client booking rate is off.
                 .args(["--booking-rate-per-minute", "0"])
+                .args(&flags)
                 .env("RUST_LOG", "warn")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())

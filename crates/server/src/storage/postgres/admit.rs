@@ -11,6 +11,7 @@ use super::super::admission::{
     decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views, QUEUE_PLACES,
 };
 use super::super::columns::Name;
+use super::super::db::InTx;
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 use super::PHONE_LOCK_CLASS;
@@ -127,11 +128,11 @@ impl PgAdmissions {
             let digests: Vec<Option<String>> =
                 rows.iter().map(|b| b.request_digest.clone()).collect();
             sqlx::query(
-                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash) \
-                 SELECT session_id, code, name, phone, adults, children, status, session_day, stamp, stamp, key, digest, phone_hash \
+                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash, lang) \
+                 SELECT session_id, code, name, phone, adults, children, status, session_day, stamp, stamp, key, digest, phone_hash, lang \
                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], \
-                   $7::text[], $8::date[], $9::timestamp[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY \
-                   AS t(session_id, code, name, phone, adults, children, status, session_day, stamp, key, digest, phone_hash, n) \
+                   $7::text[], $8::date[], $9::timestamp[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY \
+                   AS t(session_id, code, name, phone, adults, children, status, session_day, stamp, key, digest, phone_hash, lang, n) \
                  ORDER BY n",
             )
             .bind(&session_ids)
@@ -146,6 +147,7 @@ impl PgAdmissions {
             .bind(&keys)
             .bind(&digests)
             .bind(column(&|b| self.keys.phone(&b.phone)))
+            .bind(column(&|b| b.lang.as_str().to_owned()))
             .execute(&mut *tx)
             .await?;
         }
@@ -164,6 +166,7 @@ impl PgAdmissions {
             .execute(&mut *tx)
             .await?;
         }
+        plan.tell_confirmed(&mut InTx::Postgres(&mut tx)).await?;
         tx.commit().await?;
 
         let codes: Vec<String> = plan

@@ -26,8 +26,8 @@ pub(super) const SAMPLES_OF_PHONE: &str =
     "SELECT COUNT(*) FROM samples WHERE session_id = ? AND phone_hash = ?";
 pub(super) const INSERT_SAMPLE: &str = "INSERT INTO samples (session_id, code, variety, \
     variety_other, bought_at, bought_on, name, phone, phone_hash, registered_at, consent_at, \
-    idempotency_key, request_digest, received_at, walk_in) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    idempotency_key, request_digest, received_at, walk_in, lang) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 
 pub(super) const SAMPLE_ORGANISATION: &str = "SELECT a.organisation_id FROM samples m \
     JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id \

@@ -7,6 +7,7 @@ use super::super::admission::{
     decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views, QUEUE_PLACES,
 };
 use super::super::columns::Name;
+use super::super::db::InTx;
 use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 
@@ -27,22 +28,24 @@ pub(super) struct SqliteAdmissions {
 }
 
 /// Values per booking in `INSERT_BOOKINGS`'s list.
-const BOOKING_FIELDS: usize = 12;
+const BOOKING_FIELDS: usize = 13;
 
 /// The batch's new bookings, from one flat JSON list of `BOOKING_FIELDS` scalars each, in
 /// arrival order (so ids, and waiting-list places, follow it). A list of scalars, not of
 /// objects: `json_each` makes an object row's text anew every time it is named, and each
 /// `->> 'field'` parses it again, which was about 15 % of a booking's instructions.
 const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
-    adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest) \
-    SELECT max(CASE WHEN key % 12 = 0 THEN value END), max(CASE WHEN key % 12 = 1 THEN value END), \
-      max(CASE WHEN key % 12 = 2 THEN value END), max(CASE WHEN key % 12 = 3 THEN value END), \
-      max(CASE WHEN key % 12 = 4 THEN value END), max(CASE WHEN key % 12 = 5 THEN value END), \
-      max(CASE WHEN key % 12 = 6 THEN value END), max(CASE WHEN key % 12 = 7 THEN value END), \
-      max(CASE WHEN key % 12 = 8 THEN value END), max(CASE WHEN key % 12 = 9 THEN value END), \
-      max(CASE WHEN key % 12 = 9 THEN value END), max(CASE WHEN key % 12 = 10 THEN value END), \
-      max(CASE WHEN key % 12 = 11 THEN value END) \
-    FROM json_each(?) GROUP BY key / 12 ORDER BY key / 12";
+    adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, \
+    lang) \
+    SELECT \
+      max(CASE WHEN key % 13 = 0 THEN value END), max(CASE WHEN key % 13 = 1 THEN value END), \
+      max(CASE WHEN key % 13 = 2 THEN value END), max(CASE WHEN key % 13 = 3 THEN value END), \
+      max(CASE WHEN key % 13 = 4 THEN value END), max(CASE WHEN key % 13 = 5 THEN value END), \
+      max(CASE WHEN key % 13 = 6 THEN value END), max(CASE WHEN key % 13 = 7 THEN value END), \
+      max(CASE WHEN key % 13 = 8 THEN value END), max(CASE WHEN key % 13 = 9 THEN value END), \
+      max(CASE WHEN key % 13 = 9 THEN value END), max(CASE WHEN key % 13 = 10 THEN value END), \
+      max(CASE WHEN key % 13 = 11 THEN value END), max(CASE WHEN key % 13 = 12 THEN value END) \
+    FROM json_each(?) GROUP BY key / 13 ORDER BY key / 13";
 
 fn json_list<T: serde::Serialize>(values: &[T]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
@@ -72,6 +75,7 @@ impl BatchWriter for SqliteAdmissions {
                     json!(b.stamp.format("%F %T%.f").to_string()),
                     json!(b.idempotency_key),
                     json!(b.request_digest),
+                    json!(b.lang.as_str()),
                 ]);
             }
             sqlx::query(INSERT_BOOKINGS)
@@ -89,6 +93,7 @@ impl BatchWriter for SqliteAdmissions {
             .execute(&mut *tx)
             .await?;
         }
+        plan.tell_confirmed(&mut InTx::Sqlite(&mut tx)).await?;
         let codes: Vec<&str> = plan
             .outcomes
             .iter()

@@ -1,0 +1,739 @@
+//! Text messages to citizens: what each event says, in the language the citizen booked in,
+//! short enough for one SMS segment where possible; when a reminder is due; how long a
+//! failed delivery waits before the next try. Pure rules: the outbox (server storage) writes
+//! what these functions compose, in the same transaction as the change, and a dispatcher
+//! delivers it.
+
+use crate::activity::Localised;
+use crate::sample::Judgement;
+use chrono::{Duration, NaiveDateTime, NaiveTime, Timelike};
+use serde::{Deserialize, Serialize};
+
+/// The language a booking or a sample registration was made in, and its messages are
+/// written in. Chinese unless the citizen used the English app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Lang> {
+        match raw {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// How a message's delivery stands: the outbox's `status` column, and what staff see in a
+/// session's roster for each holder's latest message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Written, not delivered yet (or no provider is configured: it stays so).
+    Pending,
+    /// The provider accepted it.
+    Sent,
+    /// Given up: refused, out of tries, expired, or its holder erased.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<DeliveryStatus> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Sent,
+            DeliveryStatus::Failed,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == raw)
+    }
+}
+
+/// What a message is about. The names are the outbox's `kind` column and what a
+/// template-based SMS provider maps to its template ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// A booking was confirmed (online, or a walk-in who gave a phone).
+    BookingConfirmed,
+    /// A waiting booking got a place.
+    WaitlistPromoted,
+    /// Staff moved a session's time or place.
+    SessionChanged,
+    /// Staff cancelled a session.
+    SessionCancelled,
+    /// The session is coming up.
+    Reminder,
+    /// A quick-test sample has its final judgement.
+    SampleResult,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 6] = [
+        MessageKind::BookingConfirmed,
+        MessageKind::WaitlistPromoted,
+        MessageKind::SessionChanged,
+        MessageKind::SessionCancelled,
+        MessageKind::Reminder,
+        MessageKind::SampleResult,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::BookingConfirmed => "booking_confirmed",
+            MessageKind::WaitlistPromoted => "waitlist_promoted",
+            MessageKind::SessionChanged => "session_changed",
+            MessageKind::SessionCancelled => "session_cancelled",
+            MessageKind::Reminder => "reminder",
+            MessageKind::SampleResult => "sample_result",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<MessageKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// The events that send a booking's holder a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BookingEvent {
+    Confirmed,
+    Promoted,
+    Changed,
+    Cancelled,
+    Reminder,
+}
+
+impl BookingEvent {
+    pub const ALL: [BookingEvent; 5] = [
+        BookingEvent::Confirmed,
+        BookingEvent::Promoted,
+        BookingEvent::Changed,
+        BookingEvent::Cancelled,
+        BookingEvent::Reminder,
+    ];
+
+    pub fn kind(self) -> MessageKind {
+        match self {
+            BookingEvent::Confirmed => MessageKind::BookingConfirmed,
+            BookingEvent::Promoted => MessageKind::WaitlistPromoted,
+            BookingEvent::Changed => MessageKind::SessionChanged,
+            BookingEvent::Cancelled => MessageKind::SessionCancelled,
+            BookingEvent::Reminder => MessageKind::Reminder,
+        }
+    }
+}
+
+/// What a booking's message needs to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingFacts {
+    pub activity_title: Localised,
+    pub starts_at: NaiveDateTime,
+    pub place: Localised,
+    pub code: String,
+}
+
+/// What a sample's result message needs to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleFacts {
+    pub code: String,
+    pub variety: Localised,
+    pub judgement: Judgement,
+}
+
+/// A composed message: the template's parameters (for providers that send templates) and
+/// the whole text (for providers that send free text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    pub kind: MessageKind,
+    pub lang: Lang,
+    pub params: Vec<String>,
+    pub text: String,
+}
+
+/// Characters in one SMS segment: 70 in UCS-2 (any Chinese text), 160 in the GSM 7-bit
+/// alphabet (plain English).
+pub const UCS2_SEGMENT: usize = 70;
+pub const GSM_SEGMENT: usize = 160;
+
+/// Room left in a Chinese message for the sign name the SMS platform puts in front
+/// (`【某某市场监督管理局】` is up to 12 characters with its brackets).
+pub const SIGN_ROOM: usize = 12;
+
+/// The characters a text may hold for one segment: GSM 7-bit septets when every character
+/// is in that alphabet, else UCS-2 characters (less the sign's room).
+pub fn segment_budget(text: &str) -> usize {
+    if gsm_septets(text).is_some() {
+        GSM_SEGMENT - SIGN_ROOM
+    } else {
+        UCS2_SEGMENT - SIGN_ROOM
+    }
+}
+
+/// How long `text` is for the segment it travels in: septets (GSM), else characters.
+pub fn segment_length(text: &str) -> usize {
+    gsm_septets(text).unwrap_or_else(|| text.chars().count())
+}
+
+/// Whether `text` fits one SMS segment with room for the sign.
+pub fn fits_one_segment(text: &str) -> bool {
+    segment_length(text) <= segment_budget(text)
+}
+
+/// Septets in the GSM 7-bit default alphabet (an extension character takes two), or `None`
+/// when a character is outside it.
+pub fn gsm_septets(text: &str) -> Option<usize> {
+    const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+        ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    const EXTENSION: &str = "^{}\\[~]|€\u{c}";
+    text.chars().try_fold(0usize, |n, c| {
+        if BASIC.contains(c) {
+            Some(n + 1)
+        } else if EXTENSION.contains(c) {
+            Some(n + 2)
+        } else {
+            None
+        }
+    })
+}
+
+/// An English title in the GSM alphabet where it only needs plainer punctuation (dashes,
+/// curly quotes, ellipsis, non-breaking spaces), so it does not force the whole message into
+/// 70-character UCS-2 segments.
+fn plain_punctuation(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{2018}' | '\u{2019}' | '\u{2032}' => '\'',
+            '\u{201c}' | '\u{201d}' | '\u{2033}' => '"',
+            '\u{2026}' => '.',
+            '\u{a0}' | '\u{2002}'..='\u{200a}' | '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A date and time as messages print them: `9月21日 09:30`, `21 Sep 09:30`.
+fn when(lang: Lang, t: &NaiveDateTime) -> String {
+    match lang {
+        Lang::Zh => t.format("%-m月%-d日 %H:%M").to_string(),
+        Lang::En => t.format("%-d %b %H:%M").to_string(),
+    }
+}
+
+/// The text of a localised value in `lang`, in the form the message carries.
+fn localised(lang: Lang, text: &Localised) -> String {
+    let text = text.get(lang.as_str()).trim();
+    match lang {
+        Lang::Zh => text.to_owned(),
+        Lang::En => plain_punctuation(text),
+    }
+}
+
+/// The message about a booking.
+pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) -> Composed {
+    let title = localised(lang, &facts.activity_title);
+    let place = localised(lang, &facts.place);
+    let at = when(lang, &facts.starts_at);
+    let code = facts.code.clone();
+    // `{t}` title and `{p}` place shrink to fit; the rest is kept whole.
+    let template = match (event, lang) {
+        (BookingEvent::Confirmed, Lang::Zh) => "预约成功：{t}，{a}，预约码{c}，凭码入场。",
+        (BookingEvent::Confirmed, Lang::En) => "Booked: {t}, {a}. Code {c}: show it at the door.",
+        (BookingEvent::Promoted, Lang::Zh) => "候补成功，已为您确认：{t}，{a}，预约码{c}。",
+        (BookingEvent::Promoted, Lang::En) => {
+            "A place freed up and you are booked: {t}, {a}. Code {c}."
+        }
+        (BookingEvent::Changed, Lang::Zh) => "场次变更：{t}改为{a}，地点{p}，预约码{c}。",
+        (BookingEvent::Changed, Lang::En) => {
+            "Changed: {t} is now {a} at {p}. Your code {c} still holds."
+        }
+        (BookingEvent::Cancelled, Lang::Zh) => "抱歉，主办方已取消{t}（{a}）场次，预约{c}已失效。",
+        (BookingEvent::Cancelled, Lang::En) => {
+            "Sorry: the organiser cancelled {t} on {a}. Booking {c} no longer holds."
+        }
+        (BookingEvent::Reminder, Lang::Zh) => "提醒：{t}，{a}，{p}。预约码{c}，凭码入场。",
+        (BookingEvent::Reminder, Lang::En) => "Reminder: {t}, {a}, {p}. Code {c} at the door.",
+    };
+    let text = fill(template, &[("{a}", &at), ("{c}", &code)], &title, &place);
+    Composed {
+        kind: event.kind(),
+        lang,
+        params: vec![title_param(&title), at, code, place],
+        text,
+    }
+}
+
+/// The plain-words judgement and, when it is not negative, what happens next.
+fn judgement_words(lang: Lang, judgement: Judgement) -> &'static str {
+    match (lang, judgement) {
+        (Lang::Zh, Judgement::Negative) => "阴性，未发现农药残留超标",
+        (Lang::Zh, Judgement::Suspicious) => "可疑，建议送实验室检测确认",
+        (Lang::Zh, Judgement::Positive) => "阳性，请勿食用，样品将送实验室确认",
+        (Lang::En, Judgement::Negative) => "negative: no pesticide residue above the limit",
+        (Lang::En, Judgement::Suspicious) => "suspicious: a lab test can confirm it",
+        (Lang::En, Judgement::Positive) => {
+            "positive: do not eat it; the sample goes to a lab to confirm"
+        }
+    }
+}
+
+/// The message that a quick-test sample has its final judgement.
+pub fn sample_message(lang: Lang, facts: &SampleFacts) -> Composed {
+    let variety = localised(lang, &facts.variety);
+    let words = judgement_words(lang, facts.judgement);
+    let template = match lang {
+        Lang::Zh => "样品{c}（{t}）速测结果：{j}。仅对本样品负责。",
+        Lang::En => "Quick test of sample {c} ({t}): {j}. A screening of this sample only.",
+    };
+    let text = fill(
+        template,
+        &[("{c}", &facts.code), ("{j}", words)],
+        &variety,
+        "",
+    );
+    Composed {
+        kind: MessageKind::SampleResult,
+        lang,
+        params: vec![
+            facts.code.clone(),
+            title_param(&variety),
+            facts.judgement.as_str().to_owned(),
+        ],
+        text,
+    }
+}
+
+/// Longest title passed as a template parameter: platforms cap a variable's length (20–35
+/// characters is common).
+const TITLE_PARAM_CHARS: usize = 20;
+
+fn title_param(title: &str) -> String {
+    shorten(title, TITLE_PARAM_CHARS)
+}
+
+/// Fewest characters a shrunk title or place keeps, so it stays recognisable.
+const SHRINK_FLOOR: usize = 6;
+
+/// The template with its fixed values, and the title `{t}` and place `{p}` shortened (the
+/// longer one first, each with an ellipsis) until the text fits one segment or both are at
+/// [`SHRINK_FLOOR`]; a text still too long goes out in two segments rather than say less.
+fn fill(template: &str, fixed: &[(&str, &str)], title: &str, place: &str) -> String {
+    let mut base = template.to_owned();
+    for (slot, value) in fixed {
+        base = base.replace(slot, value);
+    }
+    let (mut t, mut p) = (title.chars().count(), place.chars().count());
+    loop {
+        let text = base
+            .replace("{t}", &shorten(title, t))
+            .replace("{p}", &shorten(place, p));
+        if fits_one_segment(&text) {
+            return text;
+        }
+        if t >= p && t > SHRINK_FLOOR {
+            t -= 1;
+        } else if p > SHRINK_FLOOR {
+            p -= 1;
+        } else {
+            return text;
+        }
+    }
+}
+
+/// `text` in at most `chars` characters, the last an ellipsis (`…` in Chinese text, `..`
+/// in GSM text) when something was cut.
+fn shorten(text: &str, chars: usize) -> String {
+    let n = text.chars().count();
+    if n <= chars {
+        return text.to_owned();
+    }
+    let gsm = gsm_septets(text).is_some();
+    let mark = if gsm { ".." } else { "…" };
+    let keep = chars.saturating_sub(mark.chars().count());
+    let mut out: String = text.chars().take(keep).collect();
+    // No ellipsis after a space or a comma ("Avenue,..").
+    let kept = out
+        .trim_end_matches(|c: char| {
+            c.is_whitespace() || c.is_ascii_punctuation() || "，、；：—".contains(c)
+        })
+        .len();
+    out.truncate(kept);
+    out.push_str(mark);
+    out
+}
+
+/// When reminders go out: `hours_before` the session starts, moved out of the quiet hours
+/// (venue time) to the evening before them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderRule {
+    pub hours_before: u32,
+    pub quiet: QuietHours,
+}
+
+impl Default for ReminderRule {
+    /// The day before, never between 21:00 and 08:00.
+    fn default() -> Self {
+        ReminderRule {
+            hours_before: 24,
+            quiet: QuietHours::default(),
+        }
+    }
+}
+
+/// Hours of the venue's day when no reminder is sent: from `from` (inclusive) to `until`
+/// (exclusive), across midnight when `from > until`; none when they are equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub from: u32,
+    pub until: u32,
+}
+
+impl Default for QuietHours {
+    fn default() -> Self {
+        QuietHours { from: 21, until: 8 }
+    }
+}
+
+impl QuietHours {
+    /// From hours of the day (0–23), or why they are not.
+    pub fn new(from: u32, until: u32) -> Result<QuietHours, String> {
+        if from > 23 || until > 23 {
+            return Err(format!("quiet hours {from}–{until}: hours are 0–23"));
+        }
+        Ok(QuietHours { from, until })
+    }
+
+    /// Whether `t` (venue time) falls in the quiet hours.
+    pub fn contains(&self, t: &NaiveDateTime) -> bool {
+        let h = t.hour();
+        match self.from.cmp(&self.until) {
+            std::cmp::Ordering::Equal => false,
+            std::cmp::Ordering::Less => (self.from..self.until).contains(&h),
+            std::cmp::Ordering::Greater => h >= self.from || h < self.until,
+        }
+    }
+
+    /// The last moment before `t` outside the quiet hours: `t` itself when it is not quiet,
+    /// else one minute before the quiet hours began.
+    pub fn before(&self, t: NaiveDateTime) -> NaiveDateTime {
+        if !self.contains(&t) {
+            return t;
+        }
+        let start = NaiveTime::from_hms_opt(self.from, 0, 0).unwrap_or(NaiveTime::MIN);
+        let same_day = t.date().and_time(start);
+        let began = if same_day <= t {
+            same_day
+        } else {
+            same_day - Duration::days(1)
+        };
+        began - Duration::minutes(1)
+    }
+
+    /// The first moment from `t` on outside the quiet hours.
+    pub fn after(&self, t: NaiveDateTime) -> NaiveDateTime {
+        if !self.contains(&t) {
+            return t;
+        }
+        let end = NaiveTime::from_hms_opt(self.until, 0, 0).unwrap_or(NaiveTime::MIN);
+        let same_day = t.date().and_time(end);
+        if same_day > t {
+            same_day
+        } else {
+            same_day + Duration::days(1)
+        }
+    }
+}
+
+impl ReminderRule {
+    /// When the reminder for a session starting at `starts_at` is due (venue time):
+    /// `hours_before` earlier, moved back out of the quiet hours.
+    pub fn due(&self, starts_at: NaiveDateTime) -> NaiveDateTime {
+        self.quiet
+            .before(starts_at - Duration::hours(i64::from(self.hours_before)))
+    }
+
+    /// At `now` (venue time), when to send the reminder for a session starting at
+    /// `starts_at`: `None` while it is not due yet, or when it can no longer arrive before
+    /// the session outside the quiet hours (booked at the last minute, or at night for the
+    /// morning: the booking confirmation said it all). A reminder due while the server was
+    /// down goes out as soon as it can.
+    pub fn send_at(&self, starts_at: NaiveDateTime, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        if now < self.due(starts_at) {
+            return None;
+        }
+        let at = self.quiet.after(now);
+        (at < starts_at).then_some(at)
+    }
+}
+
+/// Deliveries tried before a message is marked failed.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+
+/// How long to wait after the `attempt`-th failed try (1-based): 30 s doubling each time,
+/// at most an hour, so eight tries span about two hours.
+pub fn retry_after(attempt: u32) -> Duration {
+    let doublings = attempt.saturating_sub(1).min(7);
+    Duration::seconds((30i64 << doublings).min(3600))
+}
+
+/// A delivery error as the outbox keeps it: digit runs that could be a phone number (7 or
+/// more digits) replaced by `#`, and at most 200 characters. Providers' answers may echo
+/// the number they were given.
+pub fn scrub_error(error: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.chars().count() >= 7 {
+            out.push('#');
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in error.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 9, d)
+            .and_then(|d| d.and_hms_opt(h, m, 0))
+            .expect("a date")
+    }
+
+    /// Realistic long names from the Jiangxi notice, and a made-up longest English one.
+    fn long_facts() -> BookingFacts {
+        BookingFacts {
+            activity_title: Localised::new(
+                "江西省检验检测认证总院食品检验检测研究院开放日——走进食品实验室，看农药残留快速检测",
+                "Jiangxi General Institute of Inspection, Testing and Certification – Food \
+                 Inspection and Testing Research Institute open day: a visit to the food lab",
+            ),
+            starts_at: at(21, 9, 30),
+            place: Localised::new(
+                "南昌市青山湖区昌东大道7999号江西省检验检测认证总院食品检验检测研究院二楼实验室",
+                "2nd floor laboratory, 7999 Changdong Avenue, Qingshanhu District, Nanchang",
+            ),
+            code: "ABCD2345".into(),
+        }
+    }
+
+    #[test]
+    fn every_booking_message_fits_one_segment_with_long_names_in_both_languages() {
+        for kind in BookingEvent::ALL {
+            let zh = booking_message(kind, Lang::Zh, &long_facts());
+            assert!(
+                zh.text.chars().count() <= UCS2_SEGMENT - SIGN_ROOM,
+                "{kind:?} zh: {} ({} chars)",
+                zh.text,
+                zh.text.chars().count()
+            );
+            assert!(zh.text.contains("ABCD2345"), "{}", zh.text);
+            assert!(zh.text.contains("9月21日 09:30"), "{}", zh.text);
+            assert!(zh.text.starts_with(match kind {
+                BookingEvent::Reminder => "提醒",
+                BookingEvent::Confirmed => "预约成功",
+                BookingEvent::Promoted => "候补成功",
+                BookingEvent::Changed => "场次变更",
+                BookingEvent::Cancelled => "抱歉",
+            }));
+            let en = booking_message(kind, Lang::En, &long_facts());
+            let septets = gsm_septets(&en.text).expect("English texts stay in the GSM alphabet");
+            assert!(
+                septets <= GSM_SEGMENT - SIGN_ROOM,
+                "{kind:?} en: {} ({septets})",
+                en.text
+            );
+            assert!(en.text.contains("ABCD2345") && en.text.contains("21 Sep 09:30"));
+            assert!(en.text.contains("Jiangxi"), "the title's start survives");
+        }
+    }
+
+    #[test]
+    fn short_names_are_never_cut() {
+        let facts = BookingFacts {
+            activity_title: Localised::new("食品实验室开放日", "Food lab open day"),
+            starts_at: at(3, 14, 0),
+            place: Localised::new("二楼", "2nd floor"),
+            code: "K7M2P9QX".into(),
+        };
+        let zh = booking_message(BookingEvent::Confirmed, Lang::Zh, &facts);
+        assert_eq!(
+            zh.text,
+            "预约成功：食品实验室开放日，9月3日 14:00，预约码K7M2P9QX，凭码入场。"
+        );
+        let en = booking_message(BookingEvent::Reminder, Lang::En, &facts);
+        assert_eq!(
+            en.text,
+            "Reminder: Food lab open day, 3 Sep 14:00, 2nd floor. Code K7M2P9QX at the door."
+        );
+        assert_eq!(
+            en.params,
+            ["Food lab open day", "3 Sep 14:00", "K7M2P9QX", "2nd floor"]
+        );
+    }
+
+    #[test]
+    fn a_missing_english_title_falls_back_to_chinese_and_still_fits_ucs2() {
+        let mut facts = long_facts();
+        facts.activity_title.en.clear();
+        let en = booking_message(BookingEvent::Confirmed, Lang::En, &facts);
+        assert!(gsm_septets(&en.text).is_none());
+        assert!(en.text.chars().count() <= UCS2_SEGMENT, "{}", en.text);
+        assert!(en.text.contains("江西省"));
+    }
+
+    #[test]
+    fn odd_unicode_titles_are_cut_on_characters_not_bytes() {
+        let mut facts = long_facts();
+        facts.activity_title = Localised::new("🧪".repeat(80), "é".repeat(300));
+        for lang in [Lang::Zh, Lang::En] {
+            for kind in BookingEvent::ALL {
+                let m = booking_message(kind, lang, &facts);
+                assert!(fits_one_segment(&m.text), "{kind:?} {lang:?}: {}", m.text);
+            }
+        }
+    }
+
+    #[test]
+    fn sample_results_say_the_judgement_in_plain_words_and_what_follows_a_positive() {
+        let facts = |judgement| SampleFacts {
+            code: "Q3RT8WXY".into(),
+            variety: Localised::new("小白菜", "Pak choi"),
+            judgement,
+        };
+        let negative = sample_message(Lang::Zh, &facts(Judgement::Negative));
+        assert!(negative.text.contains("阴性"), "{}", negative.text);
+        let positive = sample_message(Lang::Zh, &facts(Judgement::Positive));
+        assert!(positive.text.contains("阳性") && positive.text.contains("送实验室确认"));
+        let en = sample_message(Lang::En, &facts(Judgement::Positive));
+        assert!(en.text.contains("positive") && en.text.contains("lab to confirm"));
+        for j in Judgement::ALL {
+            for lang in [Lang::Zh, Lang::En] {
+                let m = sample_message(lang, &facts(j));
+                assert!(fits_one_segment(&m.text), "{lang:?} {j:?}: {}", m.text);
+                assert!(m.text.contains("Q3RT8WXY"));
+            }
+        }
+        let long = SampleFacts {
+            variety: Localised::new("其他：".to_owned() + &"长".repeat(60), "x".repeat(200)),
+            ..facts(Judgement::Suspicious)
+        };
+        for lang in [Lang::Zh, Lang::En] {
+            assert!(fits_one_segment(&sample_message(lang, &long).text));
+        }
+    }
+
+    #[test]
+    fn gsm_counts_extension_characters_twice_and_refuses_chinese() {
+        assert_eq!(gsm_septets("abc"), Some(3));
+        assert_eq!(gsm_septets("a[b]€"), Some(8));
+        assert_eq!(gsm_septets("预约"), None);
+        assert_eq!(gsm_septets("Café – open"), None);
+        assert_eq!(gsm_septets(&plain_punctuation("Café – “open”")), Some(13));
+    }
+
+    #[test]
+    fn the_default_reminder_is_the_day_before_outside_quiet_hours() {
+        let rule = ReminderRule::default();
+        assert_eq!(rule.due(at(21, 9, 30)), at(20, 9, 30));
+        // A session at 07:00: the day before at 07:00 is quiet; the evening before that.
+        assert_eq!(rule.due(at(21, 7, 0)), at(19, 20, 59));
+        // 21:30 the day before is quiet: 20:59 that evening.
+        assert_eq!(rule.due(at(21, 21, 30)), at(20, 20, 59));
+        assert_eq!(rule.due(at(21, 8, 0)), at(20, 8, 0));
+    }
+
+    #[test]
+    fn a_reminder_is_sent_only_when_due_and_never_in_quiet_hours() {
+        let rule = ReminderRule::default();
+        let start = at(21, 9, 30);
+        assert_eq!(rule.send_at(start, at(20, 9, 29)), None, "not yet due");
+        assert_eq!(rule.send_at(start, at(20, 9, 30)), Some(at(20, 9, 30)));
+        // Booked at 22:00 the evening before: wait for 08:00, still before 09:30.
+        assert_eq!(rule.send_at(start, at(20, 22, 0)), Some(at(21, 8, 0)));
+        // A session at 08:00 booked at 23:00: it cannot arrive in time outside quiet hours.
+        assert_eq!(rule.send_at(at(21, 8, 0), at(20, 23, 0)), None);
+        assert_eq!(rule.send_at(start, at(21, 9, 30)), None, "started");
+        let never_quiet = ReminderRule {
+            hours_before: 2,
+            quiet: QuietHours::new(0, 0).expect("valid"),
+        };
+        assert_eq!(
+            never_quiet.send_at(at(21, 3, 0), at(21, 1, 0)),
+            Some(at(21, 1, 0))
+        );
+        assert!(QuietHours::new(24, 8).is_err());
+    }
+
+    #[test]
+    fn quiet_hours_within_one_day_work_too() {
+        let q = QuietHours::new(12, 14).expect("valid");
+        assert!(q.contains(&at(1, 12, 0)) && q.contains(&at(1, 13, 59)));
+        assert!(!q.contains(&at(1, 14, 0)) && !q.contains(&at(1, 11, 59)));
+        assert_eq!(q.before(at(1, 13, 0)), at(1, 11, 59));
+        assert_eq!(q.after(at(1, 13, 0)), at(1, 14, 0));
+    }
+
+    #[test]
+    fn retries_back_off_doubling_up_to_an_hour() {
+        let waits: Vec<i64> = (1..=10).map(|a| retry_after(a).num_seconds()).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        assert_eq!(retry_after(0).num_seconds(), 30);
+        assert_eq!(retry_after(u32::MAX).num_seconds(), 3600);
+    }
+
+    #[test]
+    fn errors_lose_phone_numbers_and_length() {
+        assert_eq!(
+            scrub_error("HTTP 400: bad mobile 13800138000 (code 40)"),
+            "HTTP 400: bad mobile # (code 40)"
+        );
+        assert_eq!(scrub_error(&"x".repeat(500)).len(), 200);
+        assert_eq!(scrub_error("+8613800138000"), "+#");
+    }
+
+    #[test]
+    fn kinds_and_languages_read_back_what_they_write() {
+        for k in MessageKind::ALL {
+            assert_eq!(MessageKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(Lang::parse("en"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::default(), Lang::Zh);
+    }
+}

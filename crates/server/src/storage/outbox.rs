@@ -1,0 +1,478 @@
+//! The outbox: messages to citizens written in the same transaction as the change they tell
+//! of, and read back by the dispatcher (`crate::messages`) to be delivered. Written once for
+//! both databases; only the claim differs (PostgreSQL's `SKIP LOCKED`, through the
+//! dialect).
+//!
+//! What a message says is composed by `labday_domain::message`; this module reads the facts
+//! it needs inside the transaction and writes the row. A change that should tell someone
+//! calls [`booking_event`] (or [`enqueue`] with a message of its own) before committing.
+
+use super::db::{InTx, Tx};
+use super::{Parts, StorageError};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use labday_domain::activity::Localised;
+use labday_domain::message::{
+    booking_message, sample_message, BookingEvent, BookingFacts, Composed, Lang, MessageKind,
+    ReminderRule, SampleFacts,
+};
+use labday_domain::sample::{outcome, Judgement, Outcome, VarietyName};
+
+/// One message on its way into the outbox.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Unique: a second message with the same key is not written.
+    pub key: String,
+    pub booking_id: Option<i64>,
+    pub sample_id: Option<i64>,
+    pub phone: String,
+    pub message: Composed,
+    /// When to send it first (UTC).
+    pub send_at: NaiveDateTime,
+    /// Not delivered by then (UTC), it is no longer worth sending.
+    pub expires_at: NaiveDateTime,
+}
+
+const INSERT: &str = "INSERT INTO outbox (message_key, booking_id, sample_id, kind, phone, lang, \
+    params, text, status, attempts, created_at, next_attempt_at, expires_at) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (message_key) DO NOTHING";
+
+/// Writes one message inside the caller's transaction; false when a message with its key
+/// was already there. For any change that must tell a citizen (a reschedule, say): build
+/// the [`Outgoing`] and call this before committing.
+pub async fn enqueue(tx: &mut Tx, message: &Outgoing) -> Result<bool, sqlx::Error> {
+    write(&mut tx.inside(), message).await
+}
+
+async fn write(tx: &mut InTx<'_>, m: &Outgoing) -> Result<bool, sqlx::Error> {
+    let params = serde_json::to_string(&m.message.params).unwrap_or_else(|_| "[]".into());
+    let written = tx
+        .query(INSERT)
+        .bind(&m.key)
+        .bind(m.booking_id)
+        .bind(m.sample_id)
+        .bind(m.message.kind.as_str())
+        .bind(&m.phone)
+        .bind(m.message.lang.as_str())
+        .bind(params)
+        .bind(&m.message.text)
+        .bind(Utc::now().naive_utc())
+        .bind(m.send_at)
+        .bind(m.expires_at)
+        .execute()
+        .await?;
+    Ok(written > 0)
+}
+
+/// Which bookings an event is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Holders<'a> {
+    /// These bookings, by id.
+    Ids(&'a [i64]),
+    /// These bookings, by code.
+    Codes(&'a [&'a str]),
+    /// Every booking of this session that holds or waits for a place.
+    LiveIn(i64),
+}
+
+/// The facts of a booking's message, with who and when.
+const BOOKING_FACTS: &str = "SELECT b.id, b.code, b.phone, b.lang, s.starts_at, \
+    s.place_zh, s.place_en, a.title_zh, a.title_en, o.utc_offset_minutes \
+    FROM bookings b JOIN sessions s ON s.id = b.session_id \
+    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
+    WHERE b.phone IS NOT NULL AND ";
+
+/// Ids or codes per statement: well below both databases' limit on bound values.
+const PER_STATEMENT: usize = 500;
+
+from_row! {
+    struct FactsRow {
+        id: i64,
+        code: String,
+        phone: String,
+        lang: Lang,
+        starts_at: NaiveDateTime,
+        place: Localised,
+        title: Localised,
+        utc_offset_minutes: i64,
+    }
+}
+
+impl FactsRow {
+    /// The session's start as an instant (UTC, naive like every outbox time).
+    fn starts_utc(&self) -> NaiveDateTime {
+        self.starts_at - Duration::minutes(self.utc_offset_minutes)
+    }
+
+    fn facts(&self) -> BookingFacts {
+        // An online session has no place; messages say so rather than leave a gap.
+        let place = if self.place.zh.trim().is_empty() && self.place.en.trim().is_empty() {
+            Localised::new("线上", "online")
+        } else {
+            self.place.clone()
+        };
+        BookingFacts {
+            activity_title: self.title.clone(),
+            starts_at: self.starts_at,
+            place,
+            code: self.code.clone(),
+        }
+    }
+
+    fn outgoing(&self, event: BookingEvent, key: String, send_at: NaiveDateTime) -> Outgoing {
+        Outgoing {
+            key,
+            booking_id: Some(self.id),
+            sample_id: None,
+            phone: self.phone.clone(),
+            message: booking_message(event, self.lang, &self.facts()),
+            send_at,
+            expires_at: self.starts_utc(),
+        }
+    }
+}
+
+async fn facts_of(tx: &mut InTx<'_>, holders: Holders<'_>) -> Result<Vec<FactsRow>, sqlx::Error> {
+    match holders {
+        Holders::LiveIn(session) => {
+            let sql = format!(
+                "{BOOKING_FACTS}b.session_id = ? AND b.status IN ('confirmed', 'waitlisted') \
+                 ORDER BY b.id"
+            );
+            tx.query(&sql).bind(session).fetch_all().await
+        }
+        Holders::Ids(ids) => facts_where_in(tx, "b.id", ids).await,
+        Holders::Codes(codes) => {
+            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+            facts_where_in(tx, "b.code", &codes).await
+        }
+    }
+}
+
+/// The facts of the bookings whose `column` is one of `values`, a statement per
+/// [`PER_STATEMENT`] values.
+async fn facts_where_in<T>(
+    tx: &mut InTx<'_>,
+    column: &str,
+    values: &[T],
+) -> Result<Vec<FactsRow>, sqlx::Error>
+where
+    T: for<'q> super::db::Value<'q> + Clone,
+{
+    let mut rows = Vec::new();
+    for chunk in values.chunks(PER_STATEMENT) {
+        let sql = format!(
+            "{BOOKING_FACTS}{column} IN ({})",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut q = tx.query(&sql);
+        for value in chunk {
+            q = q.bind(value.clone());
+        }
+        rows.extend(q.fetch_all::<FactsRow>().await?);
+    }
+    Ok(rows)
+}
+
+/// Writes `event`'s message to each of `holders` that left a phone, inside the change's
+/// transaction; how many were written. A session's change is told again each time it
+/// changes; every other event once per booking.
+pub async fn booking_event(
+    tx: &mut InTx<'_>,
+    event: BookingEvent,
+    holders: Holders<'_>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let now = now.naive_utc();
+    let mut written = 0;
+    for row in facts_of(tx, holders).await? {
+        let kind = event.kind().as_str();
+        let key = match event {
+            BookingEvent::Changed => {
+                format!("{kind}:{}:{}", row.id, now.and_utc().timestamp_micros())
+            }
+            BookingEvent::Reminder => format!("{kind}:{}:{}", row.id, row.starts_at),
+            _ => format!("{kind}:{}", row.id),
+        };
+        written += u64::from(write(tx, &row.outgoing(event, key, now)).await?);
+    }
+    Ok(written)
+}
+
+/// Result messages are worth sending for a week.
+const SAMPLE_MESSAGE_DAYS: i64 = 7;
+
+/// `(code, variety, variety_other, phone, lang)` of a sample.
+type SampleHolderRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    super::columns::Name<Lang>,
+);
+
+/// When a sample's tests now reach a final judgement, writes the result message for its
+/// holder (once per judgement: a correction that changes it tells again).
+pub async fn sample_result(
+    tx: &mut Tx,
+    sample_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let tests: Vec<Judgement> = tx
+        .query(
+            "SELECT judgement FROM sample_tests WHERE sample_id = ? AND superseded_by IS NULL \
+             ORDER BY id",
+        )
+        .bind(sample_id)
+        .scalars::<super::columns::Name<Judgement>>()
+        .await?
+        .into_iter()
+        .map(|j| j.0)
+        .collect();
+    let Some(Outcome::Final(judgement)) = outcome(&tests) else {
+        return Ok(false);
+    };
+    let row: Option<SampleHolderRow> = tx
+        .query("SELECT code, variety, variety_other, phone, lang FROM samples WHERE id = ?")
+        .bind(sample_id)
+        .fetch_optional()
+        .await?;
+    let Some((code, variety, other, Some(phone), lang)) = row else {
+        return Ok(false);
+    };
+    let facts = SampleFacts {
+        code,
+        variety: VarietyName::of(&variety, &other).name,
+        judgement,
+    };
+    let now = now.naive_utc();
+    let message = Outgoing {
+        key: format!(
+            "{}:{sample_id}:{}",
+            MessageKind::SampleResult.as_str(),
+            judgement.as_str()
+        ),
+        booking_id: None,
+        sample_id: Some(sample_id),
+        phone,
+        message: sample_message(lang.0, &facts),
+        send_at: now,
+        expires_at: now + Duration::days(SAMPLE_MESSAGE_DAYS),
+    };
+    write(&mut tx.inside(), &message).await
+}
+
+/// A message claimed for delivery.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: i64,
+    pub key: String,
+    pub kind: MessageKind,
+    pub phone: Option<String>,
+    pub lang: Lang,
+    pub params: Vec<String>,
+    pub text: String,
+    /// Tries so far, this one included.
+    pub attempts: u32,
+}
+
+from_row! {
+    struct ClaimedRow {
+        id: i64,
+        message_key: String,
+        kind: MessageKind,
+        phone: Option<String>,
+        lang: Lang,
+        params: String,
+        text: String,
+        attempts: i64,
+    }
+}
+
+/// How a delivery went, as the outbox keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Try again at this time (UTC).
+    Retry(NaiveDateTime),
+    Failed,
+}
+
+/// The outbox as the dispatcher, the reminder job and erasure see it.
+#[async_trait]
+pub trait Outbox: Parts {
+    /// Claims up to `most` messages that are due and not claimed by a live lease, for
+    /// `lease`; each claim counts as a try. Several processes claim different rows.
+    async fn claim_messages(
+        &self,
+        now: NaiveDateTime,
+        lease: Duration,
+        most: i64,
+    ) -> Result<Vec<Claimed>, StorageError> {
+        let mut tx = self.db().begin().await?;
+        let sql = format!(
+            "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
+              AND expires_at > ? AND (lease_until IS NULL OR lease_until <= ?) \
+              ORDER BY next_attempt_at, id LIMIT ?{}) \
+             RETURNING id, message_key, kind, phone, lang, params, text, attempts",
+            tx.dialect().for_update_skip_locked()
+        );
+        let rows: Vec<ClaimedRow> = tx
+            .query(&sql)
+            .bind(now + lease)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .bind(most)
+            .fetch_all()
+            .await?;
+        tx.commit().await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(Claimed {
+                    id: r.id,
+                    key: r.message_key,
+                    kind: r.kind,
+                    phone: r.phone,
+                    lang: r.lang,
+                    params: serde_json::from_str(&r.params)
+                        .map_err(|e| StorageError::new(format!("outbox params: {e}")))?,
+                    text: r.text,
+                    attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    /// Records how a claimed message's delivery went; `error` is already scrubbed.
+    async fn record_delivery(
+        &self,
+        id: i64,
+        delivery: Delivery,
+        error: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<(), StorageError> {
+        let statement = match delivery {
+            Delivery::Sent => self
+                .db()
+                .write(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, \
+                     last_error = NULL WHERE id = ? AND status = 'pending'",
+                )
+                .bind(now)
+                .bind(id),
+            Delivery::Retry(at) => self
+                .db()
+                .write(
+                    "UPDATE outbox SET next_attempt_at = ?, lease_until = NULL, last_error = ? \
+                     WHERE id = ? AND status = 'pending'",
+                )
+                .bind(at)
+                .bind(error)
+                .bind(id),
+            Delivery::Failed => self
+                .db()
+                .write(
+                    "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? \
+                     WHERE id = ? AND status = 'pending'",
+                )
+                .bind(error)
+                .bind(id),
+        };
+        statement.execute().await?;
+        Ok(())
+    }
+
+    /// Marks failed the messages nobody delivered before they stopped being worth sending
+    /// (the session began; a week for results); how many.
+    async fn expire_messages(&self, now: NaiveDateTime) -> Result<u64, StorageError> {
+        Ok(self
+            .db()
+            .write(
+                "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery' \
+                 WHERE status = 'pending' AND expires_at <= ?",
+            )
+            .bind(now)
+            .execute()
+            .await?)
+    }
+
+    /// Writes the reminders that are due now, one per booking and session time (a second
+    /// process writing the same reminder keeps the first: the key is unique); how many it
+    /// wrote.
+    async fn enqueue_reminders(
+        &self,
+        rule: ReminderRule,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        // Sessions starting within the lead time and a day: beyond, nothing is due yet.
+        let horizon = now.naive_utc() + Duration::hours(i64::from(rule.hours_before) + 48);
+        let candidates: Vec<(i64, NaiveDateTime, i64)> = self
+            .db()
+            .read(
+                "SELECT b.id, s.starts_at, o.utc_offset_minutes FROM bookings b \
+                 JOIN sessions s ON s.id = b.session_id \
+                 JOIN activities a ON a.id = s.activity_id \
+                 JOIN organisations o ON o.id = a.organisation_id \
+                 WHERE b.status = 'confirmed' AND b.phone IS NOT NULL \
+                 AND s.status = 'scheduled' AND s.starts_at > ? AND s.starts_at < ? \
+                 AND NOT EXISTS (SELECT 1 FROM outbox m WHERE m.booking_id = b.id \
+                   AND m.kind = 'reminder')",
+            )
+            // Venue times: a day's slack either side of every offset.
+            .bind(now.naive_utc() - Duration::hours(24))
+            .bind(horizon + Duration::hours(24))
+            .fetch_all()
+            .await?;
+        let mut due: Vec<(i64, NaiveDateTime)> = Vec::new();
+        for (id, starts_at, offset) in candidates {
+            let venue_now = now.naive_utc() + Duration::minutes(offset);
+            if let Some(at) = rule.send_at(starts_at, venue_now) {
+                due.push((id, at - Duration::minutes(offset)));
+            }
+        }
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut written = 0;
+        let mut tx = self.db().begin().await?;
+        for chunk in due.chunks(PER_STATEMENT) {
+            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+            let rows = facts_of(&mut tx.inside(), Holders::Ids(&ids)).await?;
+            for row in rows {
+                let Some(&(_, send_at)) = chunk.iter().find(|(id, _)| *id == row.id) else {
+                    continue;
+                };
+                let key = format!("reminder:{}:{}", row.id, row.starts_at);
+                let message = row.outgoing(BookingEvent::Reminder, key, send_at);
+                written += u64::from(write(&mut tx.inside(), &message).await?);
+            }
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// Erases phone, text and parameters of the messages of bookings and samples whose
+    /// holders were erased; pending ones are marked failed (nobody to send them to).
+    async fn erase_messages(&self) -> Result<u64, StorageError> {
+        let erased = self
+            .db()
+            .write(
+                "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
+                 status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
+                 last_error = CASE WHEN status = 'pending' THEN 'holder erased' ELSE last_error END \
+                 WHERE (phone IS NOT NULL OR text <> '') AND \
+                 (booking_id IN (SELECT id FROM bookings WHERE erased_at IS NOT NULL) \
+                  OR sample_id IN (SELECT id FROM samples WHERE erased_at IS NOT NULL))",
+            )
+            .execute()
+            .await?;
+        if erased > 0 {
+            super::erasure::forget_erased(self.db()).await?;
+        }
+        Ok(erased)
+    }
+}
+
+impl<S: Parts> Outbox for S {}

@@ -1,0 +1,494 @@
+//! Messages to citizens through the outbox, on both databases, with the `log` provider
+//! writing each delivered message to a temporary file: every kind arrives with its text in
+//! the language the citizen booked in; a waiting holder hears of a promotion within seconds;
+//! reminders go once per booking even from two server processes; a message committed
+//! before the server was killed is delivered once after a restart; erasure takes phone and
+//! text out of the outbox.
+
+use crate::helpers::{now, Db, SessionSpec, TestApp, TestDb};
+use crate::samples::{quick_test, registration};
+use crate::scale_out::Instance;
+use crate::staff::{add_staff, call, sign_in, PASSWORD};
+use chrono::Duration;
+use labday_domain::staff::Role;
+use labday_server::config::Config;
+use labday_server::sms::ProviderKind;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+/// The messages the `log` provider has written so far.
+fn delivered(file: &Path) -> Vec<Value> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// Waits up to `secs` for a delivered message that `wanted` picks; panics with what came.
+async fn arrives(file: &Path, secs: u64, wanted: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(m) = delivered(file).into_iter().find(|m| wanted(m)) {
+            return m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no such message within {secs} s; delivered: {:?}",
+            delivered(file)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn of_kind<'a>(kind: &'a str, phone: &'a str) -> impl Fn(&Value) -> bool + 'a {
+    move |m| m["kind"] == kind && m["phone"] == phone
+}
+
+/// The log provider writing to `file`, a quick dispatcher, reminders off unless asked.
+fn log_to(config: &mut Config, file: &Path) {
+    config.sms.provider = ProviderKind::Log;
+    config.sms.sms_log_file = Some(file.to_owned());
+    config.messages.outbox_poll_ms = 100;
+    config.messages.reminder_hours_before = 0;
+}
+
+fn message_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("sms.jsonl");
+    (dir, file)
+}
+
+/// The cookie of lab staff of `session`'s organisation, signed in.
+async fn lab_staff(app: &TestApp, session: i64) -> Option<String> {
+    let org = app.storage.session_organisation(session).await.unwrap();
+    add_staff(app, "lab-a", Role::LabStaff, org).await;
+    sign_in(app, "lab-a", PASSWORD).await.2
+}
+
+fn booking(session: i64, phone: &str, lang: Option<&str>) -> Value {
+    let mut body = json!({"session_id": session, "name": "张三", "phone": phone, "adults": 1, "consent": true});
+    if let Some(lang) = lang {
+        body["lang"] = json!(lang);
+    }
+    body
+}
+
+async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let session = app.session(SessionSpec::sized(1, 1)).await;
+    let lab = lab_staff(&app, session).await;
+    let lab = lab.as_deref();
+
+    // Chinese by default: the confirmation with the code.
+    let (status, zh) = app
+        .post("/api/v1/bookings", &booking(session, "13800138000", None))
+        .await;
+    assert_eq!((status, zh["status"].as_str()), (201, Some("confirmed")));
+    let zh_code = zh["code"].as_str().unwrap();
+    let m = arrives(&file, 10, of_kind("booking_confirmed", "13800138000")).await;
+    assert_eq!(m["lang"], "zh");
+    let text = m["text"].as_str().unwrap();
+    assert!(text.starts_with("预约成功：测试开放日，"), "{text}");
+    assert!(text.contains(zh_code), "{text}");
+
+    // English, waiting: nothing yet; promoted when the first cancels, within seconds.
+    let (_, en) = app
+        .post(
+            "/api/v1/bookings",
+            &booking(session, "13900139000", Some("en")),
+        )
+        .await;
+    assert_eq!(en["status"], "waitlisted", "{en}");
+    let en_code = en["code"].as_str().unwrap();
+    let (status, _) = app.cancel(zh_code, "13800138000").await;
+    assert_eq!(status, 200);
+    let m = arrives(&file, 5, of_kind("waitlist_promoted", "13900139000")).await;
+    assert_eq!(m["lang"], "en");
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("A place freed up and you are booked: Test open day, ")
+            && text.contains(en_code),
+        "{text}"
+    );
+    assert_eq!(
+        delivered(&file)
+            .iter()
+            .filter(|m| m["phone"] == "13900139000")
+            .count(),
+        1,
+        "a waiting booking gets no confirmation of its own"
+    );
+
+    // Staff move the session: the live holder hears of the new time and place.
+    let starts = (now() + Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .unwrap();
+    let moved = json!({
+        "format": "visit",
+        "title": {"zh": "测试场次", "en": "Test session"},
+        "place": {"zh": "三楼", "en": "Second floor"},
+        "starts_at": starts,
+        "ends_at": starts + Duration::hours(1),
+        "capacity": 1,
+        "per_booking_limit": 1,
+        "booking_opens_at": now() - Duration::days(1),
+        "booking_closes_at": starts - Duration::hours(1),
+        "cancel_deadline": starts - Duration::hours(2),
+    });
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let (status, body) = call(&app, "PUT", &path, lab, Some(moved.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    let m = arrives(&file, 5, of_kind("session_changed", "13900139000")).await;
+    let text = m["text"].as_str().unwrap();
+    let when = starts.format("%-d %b 14:00").to_string();
+    assert!(
+        text.contains(&when) && text.contains("Second floor") && text.contains(en_code),
+        "{text}"
+    );
+    // The same details again change nothing, and tell nobody.
+    let (status, _) = call(&app, "PUT", &path, lab, Some(moved)).await;
+    assert_eq!(status, 200);
+
+    // Staff cancel it: every live holder is told.
+    let path = format!("/api/v1/staff/sessions/{session}/cancel");
+    let (status, body) = call(&app, "POST", &path, lab, None).await;
+    assert_eq!(status, 200, "{body}");
+    let m = arrives(&file, 5, of_kind("session_cancelled", "13900139000")).await;
+    assert!(m["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Sorry: the organiser cancelled"));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let changes = delivered(&file)
+        .iter()
+        .filter(|m| m["kind"] == "session_changed")
+        .count();
+    assert_eq!(changes, 1, "an unchanged time and place sends nothing");
+    assert!(
+        !delivered(&file)
+            .iter()
+            .any(|m| m["phone"] == "13800138000" && m["kind"] != "booking_confirmed"),
+        "a cancelled booking hears nothing more"
+    );
+
+    // A quick-test result, in the language the vegetables were registered in.
+    let point = app.session(quick_test()).await;
+    let mut body = registration(point, "13700137000", &["spinach"]);
+    body["lang"] = json!("en");
+    let (status, samples) = app.post("/api/v1/samples", &body).await;
+    assert_eq!(status, 201, "{samples}");
+    let code = samples[0]["code"].as_str().unwrap();
+    let path = format!("/api/v1/staff/samples/{code}/receive");
+    let (status, _) = call(&app, "POST", &path, lab, Some(json!({"session_id": point}))).await;
+    assert_eq!(status, 200);
+    let path = format!("/api/v1/staff/samples/{code}/tests");
+    let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5});
+    let (status, body) = call(&app, "POST", &path, lab, Some(reading)).await;
+    assert_eq!(status, 200, "{body}");
+    let m = arrives(&file, 5, of_kind("sample_result", "13700137000")).await;
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.contains(code) && text.contains("Spinach") && text.contains("negative"),
+        "{text}"
+    );
+
+    // Every message went once, and the outbox says each was sent.
+    let sent = app
+        .db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+        .await;
+    assert_eq!(sent, delivered(&file).len() as i64);
+    assert_eq!(sent, 5);
+}
+
+async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let session = app.session(SessionSpec::sized(4, 2)).await;
+    let lab = lab_staff(&app, session).await;
+    let path = format!("/api/v1/staff/sessions/{session}/walk-ins");
+    let with_phone = json!({"name": "王阿姨", "phone": "139 0013 9001", "adults": 1});
+    let (status, _) = call(&app, "POST", &path, lab.as_deref(), Some(with_phone)).await;
+    assert_eq!(status, 201);
+    let (status, _) = call(
+        &app,
+        "POST",
+        &path,
+        lab.as_deref(),
+        Some(json!({"adults": 1})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    arrives(&file, 5, of_kind("booking_confirmed", "13900139001")).await;
+    let rows = app.db.scalar("SELECT COUNT(*) FROM outbox").await;
+    assert_eq!(rows, 1, "no phone, no message");
+
+    // Staff see who was told: the roster, and the summary's count.
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        let path = format!("/api/v1/staff/sessions/{session}/roster");
+        let (status, body) = call(&app, "GET", &path, lab.as_deref(), None).await;
+        assert_eq!(status, 200, "{body}");
+        let roster: Value = serde_json::from_str(&body).unwrap();
+        statuses = roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["phone"].as_str().unwrap().to_owned(),
+                    e["message"].clone(),
+                )
+            })
+            .collect();
+        if statuses.iter().any(|(_, m)| m == "sent") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    statuses.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        statuses,
+        [
+            (String::new(), Value::Null),
+            ("13900139001".to_owned(), json!("sent"))
+        ]
+    );
+    let (status, body) = call(&app, "GET", "/api/v1/staff/summary", lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+    let summary: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            &summary["overall"]["messages_sent"],
+            &summary["overall"]["messages_failed"]
+        ),
+        (&json!(1), &json!(0)),
+        "{summary}"
+    );
+    let (_, privacy) = app.get("/api/v1/privacy").await;
+    assert_eq!(
+        privacy["text_messages"], true,
+        "the app says texts are sent"
+    );
+}
+
+async fn without_a_provider_messages_stay_unsent_and_the_app_says_so(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (_, privacy) = app.get("/api/v1/privacy").await;
+    assert_eq!(privacy["text_messages"], false, "{privacy}");
+    let session = app.session(SessionSpec::default()).await;
+    let (status, _) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let pending = app
+        .db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 0")
+        .await;
+    assert_eq!(pending, 1, "written with the booking, never tried");
+}
+
+async fn erasure_takes_phone_and_text_out_of_the_outbox(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let session = app.session(SessionSpec::default()).await;
+    let (status, _) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201);
+    arrives(&file, 5, of_kind("booking_confirmed", "13800138000")).await;
+    let past = now() - Duration::days(40);
+    app.sql(&format!(
+        "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
+        past.format("%F %T"),
+        (past + Duration::hours(1)).format("%F %T")
+    ))
+    .await;
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    let left = app
+        .db
+        .scalar(
+            "SELECT COUNT(*) FROM outbox WHERE phone IS NOT NULL OR text <> '' \
+             OR params <> '[]'",
+        )
+        .await;
+    assert_eq!(left, 0, "no phone, text or parameters stay");
+    let kept = app
+        .db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+        .await;
+    assert_eq!(kept, 1, "the delivery record stays, for the counts");
+}
+
+/// The server's command-line flags for the `log` provider writing to `file`.
+fn log_flags(file: &Path, reminders: bool) -> Vec<String> {
+    let mut flags: Vec<String> = ["--sms-provider", "log", "--outbox-poll-ms", "100"]
+        .map(String::from)
+        .into();
+    flags.extend(["--sms-log-file".into(), file.display().to_string()]);
+    if reminders {
+        // Every booking below is due at once, whatever the hour of the test.
+        flags.extend(
+            [
+                "--reminder-hours-before",
+                "24",
+                "--quiet-hours-from",
+                "0",
+                "--quiet-hours-until",
+                "0",
+                "--reminder-every-secs",
+                "1",
+            ]
+            .map(String::from),
+        );
+    } else {
+        flags.extend(["--reminder-hours-before".into(), "0".into()]);
+    }
+    flags
+}
+
+async fn a_message_committed_before_the_server_is_killed_is_delivered_once_after_restart(db: Db) {
+    let test_db = TestDb::create(db).await;
+    let storage = test_db.open_storage().await;
+    let activity = crate::helpers::add_fixture_activity(storage.as_ref()).await;
+    let session =
+        crate::helpers::add_fixture_session(storage.as_ref(), activity, SessionSpec::default())
+            .await;
+    storage.close().await;
+    drop(storage);
+    let (_dir, file) = message_file();
+    let http = reqwest::Client::new();
+
+    // A provider that delivers nothing: the message is committed with the booking, unsent.
+    let first = Instance::start_with(
+        test_db.url(),
+        vec!["--reminder-hours-before".into(), "0".into()],
+    )
+    .await;
+    let r = http
+        .post(format!("{}/api/v1/bookings", first.url))
+        .json(&booking(session, "13800138000", None))
+        .send()
+        .await
+        .expect("booked");
+    assert_eq!(r.status().as_u16(), 201);
+    let pending = test_db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        .await;
+    assert_eq!(pending, 1);
+    drop(first); // killed
+
+    let second = Instance::start_with(test_db.url(), log_flags(&file, false)).await;
+    arrives(&file, 10, of_kind("booking_confirmed", "13800138000")).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(delivered(&file).len(), 1, "delivered once");
+    let sent = test_db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+        .await;
+    assert_eq!(sent, 1);
+    drop(second);
+}
+
+async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| {
+        log_to(c, &file);
+        c.messages.reminder_hours_before = 24;
+        c.messages.quiet_hours_from = 0;
+        c.messages.quiet_hours_until = 0;
+        c.messages.reminder_every_secs = 1;
+    })
+    .await;
+    let soon = app.session_with(|s| s.starts_in = Duration::hours(5)).await;
+    let later = app.session(SessionSpec::default()).await;
+    app.post(
+        "/api/v1/bookings",
+        &booking(soon, "13800138000", Some("en")),
+    )
+    .await;
+    app.book(later, "13800138001", 1, 0).await;
+    let m = arrives(&file, 10, of_kind("reminder", "13800138000")).await;
+    assert!(m["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Reminder: Test open day, "));
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let reminders: Vec<Value> = delivered(&file)
+        .into_iter()
+        .filter(|m| m["kind"] == "reminder")
+        .collect();
+    assert_eq!(reminders.len(), 1, "one reminder, and none two days ahead");
+}
+
+crate::on_both_databases!(
+    each_kind_arrives_with_its_text_in_the_booking_language,
+    a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not,
+    without_a_provider_messages_stay_unsent_and_the_app_says_so,
+    erasure_takes_phone_and_text_out_of_the_outbox,
+    a_message_committed_before_the_server_is_killed_is_delivered_once_after_restart,
+    reminders_go_once_per_booking_with_the_reminder_text,
+);
+
+/// Two server processes on one PostgreSQL database, both running the reminder job and the
+/// dispatcher: each booking gets one reminder, and no message goes twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgres_send_one_reminder_per_booking() {
+    let Some(db) = Db::postgres("two_servers_on_one_postgres_send_one_reminder_per_booking").await
+    else {
+        return;
+    };
+    let test_db = TestDb::create(db).await;
+    let storage = test_db.open_storage().await;
+    let activity = crate::helpers::add_fixture_activity(storage.as_ref()).await;
+    let spec = || SessionSpec {
+        starts_in: Duration::hours(6),
+        capacity: 40,
+        ..SessionSpec::default()
+    };
+    let session = crate::helpers::add_fixture_session(storage.as_ref(), activity, spec()).await;
+    storage.close().await;
+    drop(storage);
+    let (_dir, file) = message_file();
+    // Not yet running: the bookings below wait for both.
+    let http = reqwest::Client::new();
+    let a = Instance::start_with(test_db.url(), log_flags(&file, true)).await;
+    let b = Instance::start_with(test_db.url(), log_flags(&file, true)).await;
+    let phones: Vec<String> = (0..20).map(|i| format!("138001380{i:02}")).collect();
+    for (i, phone) in phones.iter().enumerate() {
+        let url = if i % 2 == 0 { &a.url } else { &b.url };
+        let r = http
+            .post(format!("{url}/api/v1/bookings"))
+            .json(&booking(session, phone, None))
+            .send()
+            .await
+            .expect("booked");
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    for phone in &phones {
+        arrives(&file, 15, of_kind("reminder", phone)).await;
+    }
+    // Both jobs run every second: give them a few more chances to double anything.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let messages = delivered(&file);
+    for phone in &phones {
+        let reminders = messages
+            .iter()
+            .filter(|m| m["phone"] == phone.as_str() && m["kind"] == "reminder")
+            .count();
+        assert_eq!(reminders, 1, "{phone}");
+    }
+    let mut keys: Vec<&str> = messages
+        .iter()
+        .map(|m| m["key"].as_str().unwrap())
+        .collect();
+    let all = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "no message delivered twice");
+    assert_eq!(all, 40, "a confirmation and a reminder each");
+    let rows = test_db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder'")
+        .await;
+    assert_eq!(rows, 20);
+    drop((a, b));
+}
