@@ -40,6 +40,7 @@ pub mod organisations;
 pub mod photos;
 pub mod postgres;
 pub mod reports;
+pub mod reschedule;
 mod rows;
 pub mod samples;
 pub mod schedule;
@@ -113,6 +114,7 @@ pub trait Storage:
     + organisations::Organisations
     + accounts::Accounts
     + walk_ins::WalkIns
+    + reschedule::Reschedule
 {
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).

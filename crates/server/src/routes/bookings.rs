@@ -132,7 +132,7 @@ pub async fn create_booking(
 
 /// A lookup's code and phone, once they read as such and the attempt is counted against
 /// the code and the client (`throttle.rs`): lookups and cancellations alike.
-async fn counted_lookup<'a>(
+pub(crate) async fn counted_lookup<'a>(
     state: &'a AppState,
     client: &ClientAddr,
     lookup: &BookingLookup,
