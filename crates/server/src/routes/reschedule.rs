@@ -7,11 +7,10 @@ use crate::auth::SignedIn;
 use crate::client::ClientAddr;
 use crate::error::{AppError, OrNotFound, Refusal};
 use crate::extract::{authorise, AppJson, SessionId};
-use crate::routes::bookings::counted_lookup;
+use crate::routes::bookings::{counted_lookup, settle_change};
 use crate::routes::{FieldErrors, TooManyMisses};
 use crate::state::AppState;
 use crate::storage::reschedule::Mover;
-use crate::storage::BookingError;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -72,19 +71,7 @@ pub async fn reschedule_booking(
             now,
         )
         .await;
-    let view = match moved {
-        Ok(view) => view,
-        Err(e) => {
-            if matches!(e, BookingError::Refused(ErrorCode::NotFound)) {
-                attempt.failed();
-            } else if matches!(e, BookingError::Refused(_)) {
-                // The pair matched; the move itself was refused.
-                attempt.succeeded().await;
-            }
-            return Err(e.into());
-        }
-    };
-    attempt.succeeded().await;
+    let view = settle_change(attempt, moved).await?;
     state.catalogue_cache.places_changed();
     tracing::debug!(session = view.session.id, "booking rescheduled");
     Ok(Json(view))
