@@ -41,6 +41,7 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
         let Some(session) = id.get_untracked() else {
             return;
         };
+        let now = format::venue_now();
         spawn_local(async move {
             let roster = shared::roster(session).await;
             let activities = api::scheduled_activities().await;
@@ -61,7 +62,13 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
                         .map(|a| {
                             a.sessions
                                 .into_iter()
-                                .filter(|s| s.id != session && s.status == SessionStatus::Scheduled)
+                                .filter(|s| {
+                                    // Only sessions still taking bookings: the server
+                                    // refuses the others by the same rule.
+                                    s.id != session
+                                        && s.status == SessionStatus::Scheduled
+                                        && s.draft.booking_closes_at > now
+                                })
                                 .collect()
                         })
                         .unwrap_or_default(),
