@@ -90,6 +90,19 @@ pub async fn reschedule_booking(
     post("/bookings/reschedule", &request, None).await
 }
 
+/// An activity's sessions alone, read from its page's answer: moving a booking needs
+/// nothing else of the activity, and reading only this field keeps the rest of
+/// `ActivityDetail`'s reader out of the booking bundle.
+#[derive(serde::Deserialize)]
+struct ActivitySessions {
+    sessions: Vec<SessionView>,
+}
+
+pub async fn activity_sessions(id: i64) -> Result<Vec<SessionView>, ApiError> {
+    let found: ActivitySessions = get(&format!("/activities/{id}")).await?;
+    Ok(found.sessions)
+}
+
 /// The address of an activity's subscribable calendar, in `lang`.
 pub fn activity_calendar_href(activity_id: i64, lang: &str) -> String {
     href(&format!(

@@ -44,9 +44,9 @@ pub fn Reschedule(
         let (activity, session, people) = current
             .with_untracked(|b| (b.session.activity_id, b.session.id, b.adults + b.children));
         spawn_local(async move {
-            match api::activity(activity).await {
-                Ok(a) => choices.set(Some(
-                    destinations(&a.sessions, session, people)
+            match api::activity_sessions(activity).await {
+                Ok(sessions) => choices.set(Some(
+                    destinations(&sessions, session, people)
                         .into_iter()
                         .cloned()
                         .collect(),
