@@ -3,7 +3,7 @@
 //! place the front end talks HTTP. The console's own calls are `crate::staff::api`.
 
 use crate::http::{get, href, post, post_action, post_empty};
-use labday_domain::booking::BookingLookup;
+use labday_domain::booking::{BookingLookup, RescheduleRequest};
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::{SampleBoard, SampleLookup, SampleRegistration, SampleView, TestEntry};
@@ -72,6 +72,42 @@ pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiErr
 
 pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
     booking_by_code("/bookings/cancel", code, phone).await
+}
+
+/// Moves a booking to another session of the same activity, only into a free place (the
+/// holder is offered sessions with room; a session filled meanwhile answers `session_full`).
+pub async fn reschedule_booking(
+    code: &str,
+    phone: &str,
+    session_id: i64,
+) -> Result<BookingView, ApiError> {
+    let request = RescheduleRequest {
+        code: code.into(),
+        phone: phone.into(),
+        session_id,
+        accept_waiting: false,
+    };
+    post("/bookings/reschedule", &request, None).await
+}
+
+/// An activity's sessions alone, read from its page's answer: moving a booking needs
+/// nothing else of the activity, and reading only this field keeps the rest of
+/// `ActivityDetail`'s reader out of the booking bundle.
+#[derive(serde::Deserialize)]
+struct ActivitySessions {
+    sessions: Vec<SessionView>,
+}
+
+pub async fn activity_sessions(id: i64) -> Result<Vec<SessionView>, ApiError> {
+    let found: ActivitySessions = get(&format!("/activities/{id}")).await?;
+    Ok(found.sessions)
+}
+
+/// The address of an activity's subscribable calendar, in `lang`.
+pub fn activity_calendar_href(activity_id: i64, lang: &str) -> String {
+    href(&format!(
+        "/activities/{activity_id}/calendar.ics?lang={lang}"
+    ))
 }
 
 // Staff console. The session cookie is HttpOnly and same-origin, so the browser sends it.

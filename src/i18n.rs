@@ -187,6 +187,16 @@ messages! {
     CANCEL_CONFIRM = "确定取消？名额将立即释放。", "Cancel for sure? Your places are released at once.";
     CANCEL_YES = "确定取消", "Yes, cancel";
     CANCEL_NO = "不取消", "Keep it";
+    RESCHEDULE = "改期", "Change time";
+    RESCHEDULE_TITLE = "改到本活动的其他场次", "Move to another session of this activity";
+    RESCHEDULE_HINT = "新场次确认后才释放原名额；预约码不变。", "You keep your place until the new one is confirmed; the booking code stays the same.";
+    RESCHEDULE_PICK = "选择新的场次", "Choose the new session";
+    RESCHEDULE_NONE = "本活动没有其他仍有名额的场次。", "No other session of this activity has places left.";
+    RESCHEDULE_CONFIRM = "确认改期", "Move my booking";
+    RESCHEDULE_KEEP = "不改了", "Keep this time";
+    RESCHEDULED = "已改期，预约码不变。", "Your booking has been moved; the code is the same.";
+    SUBSCRIBE_CALENDAR = "订阅日历", "Subscribe";
+    SUBSCRIBE_CALENDAR_LABEL = "在日历应用中订阅本活动的全部场次", "Subscribe to all sessions of this activity in your calendar app";
     CANCEL_TOO_LATE = "已过取消截止时间，无法在线取消。", "The cancellation deadline has passed; it can no longer be cancelled online.";
     MY_TITLE = "我的预约", "My bookings";
     MY_EMPTY = "本设备上还没有预约记录。", "No bookings on this device yet.";
@@ -239,6 +249,7 @@ messages! {
     ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
     ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数与仍空着的预留名额。", "Capacity cannot go below the people already booked and the reserved places still free.";
     ERR_SESSION_FULL = "名额已满：预留和剩余名额都已用完。", "This session is full: no reserved or free place is left.";
+    ERR_OTHER_ACTIVITY = "只能改到同一活动的其他场次。", "A booking can move only to another session of the same activity.";
     ERR_NOT_QUICK_TEST = "只有农残快检场次可以登记样品。", "Samples can be registered only on a quick-test session.";
     ERR_SAMPLE_LIMIT = "该手机号在本场次登记的样品已达上限（5 份）。", "This phone number has registered the most samples allowed for this session (5).";
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
@@ -349,6 +360,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
         ErrorCode::CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
         ErrorCode::SessionFull => ERR_SESSION_FULL,
+        ErrorCode::OtherActivity => ERR_OTHER_ACTIVITY,
         ErrorCode::NotQuickTest => ERR_NOT_QUICK_TEST,
         ErrorCode::SampleLimit => ERR_SAMPLE_LIMIT,
         ErrorCode::NotReceived => ERR_NOT_RECEIVED,

@@ -14,6 +14,7 @@ pub mod desk;
 pub mod form;
 pub mod i18n;
 pub mod media;
+pub mod move_booking;
 pub mod organisations;
 pub mod password;
 pub mod roster;

@@ -85,6 +85,9 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
             </Show>
             <section>
                 <h2>{t(i18n::SESSIONS)}</h2>
+                <p><a class="button secondary" data-testid="subscribe-calendar"
+                    href=text(move || api::activity_calendar_href(a.with_value(|a| a.summary.id), lang.get().code()))
+                    aria-label=t(i18n::SUBSCRIBE_CALENDAR_LABEL)>{t(i18n::SUBSCRIBE_CALENDAR)}</a></p>
                 {if days.is_empty() {
                     view! { <p class="empty">{t(i18n::NO_SESSIONS)}</p> }.into_any()
                 } else {

@@ -2,6 +2,8 @@
 //! add-to-calendar, the join link for a cloud-classroom seat, and cancellation.
 //! Opening it needs the phone number it was booked with (remembered on this device).
 
+mod reschedule;
+
 use crate::api;
 use crate::components::privacy::TextMessageNote;
 use crate::components::qr::QrCode;
@@ -145,6 +147,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
             </Show>
         </section>
         <FailureAlert failure=failure/>
+        <reschedule::Reschedule current phone announce/>
         {move || {
             let (can, st) = current.with(|b| (b.can_cancel, b.status));
             if can {

@@ -3,6 +3,7 @@
 //! staff module so the citizen bundles never link them.
 
 use crate::http::{delete, get, href, post, post_action, post_file, put};
+use labday_domain::booking::MoveBooking;
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::organisation::{OrganisationDetails, OrganisationDraft};
 use labday_domain::photo::{PhotoEdit, PhotoItem};
@@ -17,7 +18,7 @@ use labday_domain::staff::{
     StaffView,
 };
 use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
-use labday_domain::{ApiError, SessionView};
+use labday_domain::{ApiError, BookingView, SessionView};
 
 /// Every activity in this account's scope with all its sessions and their counts.
 pub async fn scheduled_activities() -> Result<Vec<ScheduledActivity>, ApiError> {
@@ -54,6 +55,11 @@ pub async fn update_session(id: i64, draft: &SessionDraft) -> Result<SessionChan
 
 pub async fn cancel_session(id: i64) -> Result<CancelledSession, ApiError> {
     post_action(&format!("/staff/sessions/{id}/cancel")).await
+}
+
+/// Moves a holder from the roster's session to another session of the same activity.
+pub async fn move_booking(request: &MoveBooking) -> Result<BookingView, ApiError> {
+    post("/staff/bookings/move", request, None).await
 }
 
 /// Books a walk-in at the session's door, checked in at once.

@@ -54,6 +54,17 @@ messages! {
     FIELD_RESERVED_ABOVE_CAPACITY = "预留名额不能超过总名额", "Cannot keep more places than the session has";
     ACTION_BOOK_WALK_IN = "现场预约", "Walk-in booked";
     ACTION_REGISTER_WALK_IN_SAMPLES = "现场登记样品", "Walk-in samples registered";
+    ACTION_MOVE_BOOKING = "预约改期", "Booking moved to another session";
+    MOVE_TITLE = "改期", "Move a visitor";
+    MOVE_OPEN = "将预约改到本活动的其他场次", "Move a booking to another session of this activity";
+    MOVE_HOLDER = "预约人", "Booking";
+    MOVE_TO = "改到场次", "New session";
+    MOVE_PLACES_LEFT = "剩余 {n}", "{n} left";
+    MOVE_ACCEPT_WAITING = "新场次已满时进入候补", "Join the waiting list if the new session is full";
+    MOVE_CONFIRM = "确认改期", "Move";
+    MOVE_CLOSE = "收起", "Close";
+    MOVE_NOTHING = "没有可改期的预约或其他场次。", "No booking to move, or no other session.";
+    MOVED_ANNOUNCE = "预约 {code} 已改到 {when}（{status}）。", "Booking {code} moved to {when} ({status}).";
     WALK_IN_TITLE = "现场预约（无智能手机）", "Walk-in (no smartphone)";
     WALK_IN_HINT = "姓名、手机可不填；登记后立即签到，先占用预留名额。", "Name and phone are optional; the walk-in is checked in at once and takes a reserved place first.";
     WALK_IN_NAME = "姓名（可选）", "Name (optional)";
@@ -491,6 +502,7 @@ pub fn action_label(action: AuditAction) -> Msg {
         AuditAction::ChangePassword => ACTION_CHANGE_PASSWORD,
         AuditAction::BookWalkIn => ACTION_BOOK_WALK_IN,
         AuditAction::RegisterWalkInSamples => ACTION_REGISTER_WALK_IN_SAMPLES,
+        AuditAction::MoveBooking => ACTION_MOVE_BOOKING,
     }
 }
 

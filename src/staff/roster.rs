@@ -9,6 +9,7 @@ use crate::i18n::{t, use_lang};
 use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as s;
+use crate::staff::move_booking::MoveForm;
 use crate::staff::use_id_param;
 use crate::staff::walk_in::WalkInForm;
 use labday_domain::booking::BookingStatus;
@@ -43,6 +44,7 @@ pub fn RosterPage() -> impl IntoView {
         <ScanDesk desk=desk id=id title=s::ROSTER_TITLE field="checkin-code" label=s::CHECK_IN_BY_CODE
             action=s::CHECK_IN on_code=on_check>
             <WalkInForm desk=desk id=id on_booked=Callback::new(move |()| roster.refetch())/>
+            <MoveForm desk=desk id=id on_moved=Callback::new(move |()| roster.refetch())/>
             <Loaded from=roster let:list>
                 {if list.is_empty() {
                     view! { <p class="empty">{t(s::ROSTER_EMPTY)}</p> }.into_any()

@@ -3,7 +3,9 @@
 //! field rules before sending so errors appear beside the field at once.
 
 mod admission;
+mod reschedule;
 pub use admission::{cancel, decide, PhoneFacts, Release, Rules, SessionFacts, Snapshot};
+pub use reschedule::{destinations, reschedule, Holding, Rescheduled, Target};
 
 use crate::activity::Localised;
 use crate::error::{ApiError, ErrorCode, FieldCode};
@@ -392,6 +394,31 @@ pub struct BookingView {
 pub struct BookingLookup {
     pub code: String,
     pub phone: String,
+}
+
+/// Moving a booking to another session of the same activity: the code and phone it was
+/// booked with (as for a lookup), the session wanted, and whether a place on that
+/// session's waiting list will do when it has no place free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RescheduleRequest {
+    pub code: String,
+    pub phone: String,
+    pub session_id: i64,
+    #[serde(default)]
+    pub accept_waiting: bool,
+}
+
+/// Staff moving a holder from the session whose roster they have open to another session
+/// of the same activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MoveBooking {
+    pub code: String,
+    pub from_session_id: i64,
+    pub to_session_id: i64,
+    #[serde(default)]
+    pub accept_waiting: bool,
 }
 
 #[cfg(test)]

@@ -50,8 +50,11 @@ wire_enum! {
         /// 409 — a session's capacity cannot go below the people already booked on it and the
         /// reserved places still open for walk-ins.
         CapacityBelowBooked = "capacity_below_booked",
-        /// 409 — no place left for a walk-in: the session is full to its capacity.
+        /// 409 — no place left: for a walk-in, the session is full to its capacity; for a
+        /// booking moved without accepting a waiting place, the session has no place free.
         SessionFull = "session_full",
+        /// 409 — a booking moves only to another session of the same activity.
+        OtherActivity = "other_activity",
         /// 409 — samples can be registered only on a quick-test session.
         NotQuickTest = "not_quick_test",
         /// 409 — this phone has registered as many samples on this session as allowed.
@@ -108,6 +111,7 @@ impl ErrorCode {
             | ErrorCode::UsernameTaken
             | ErrorCode::CapacityBelowBooked
             | ErrorCode::SessionFull
+            | ErrorCode::OtherActivity
             | ErrorCode::NotQuickTest
             | ErrorCode::SampleLimit
             | ErrorCode::NotReceived

@@ -220,6 +220,7 @@ wire_enum! {
         ChangePassword = "change_password",
         BookWalkIn = "book_walk_in",
         RegisterWalkInSamples = "register_walk_in_samples",
+        MoveBooking = "move_booking",
     }
 }
 

@@ -81,6 +81,7 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::IdempotencyMismatch => "This Idempotency-Key was used for a different request",
         ErrorCode::TooManyRequests => "Too many attempts; please wait a moment",
         ErrorCode::SessionFull => "No place is left on this session, reserved or free",
+        ErrorCode::OtherActivity => "A booking can move only to another session of the same activity",
         ErrorCode::NotQuickTest => "Samples can be registered only on a quick-test session",
         ErrorCode::SampleLimit => "This phone number has registered the most samples allowed here",
         ErrorCode::NotReceived => "The sample must be received before a result is entered",

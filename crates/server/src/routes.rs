@@ -3,10 +3,12 @@
 
 pub mod activities;
 pub mod bookings;
+pub mod calendar;
 pub mod health;
 pub mod media;
 pub mod photos;
 pub mod privacy;
+pub mod reschedule;
 pub mod samples;
 pub mod staff;
 pub mod staff_accounts;
@@ -40,6 +42,9 @@ use utoipa::OpenApi;
         bookings::create_booking,
         bookings::lookup_booking,
         bookings::cancel_booking,
+        reschedule::reschedule_booking,
+        reschedule::move_booking,
+        calendar::activity_calendar,
         staff::sign_in,
         staff::sign_out,
         staff::me,
@@ -231,10 +236,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(privacy::router())
         .merge(activities::router())
         .merge(bookings::router())
+        .merge(reschedule::router())
+        .merge(calendar::router())
         .merge(samples::router())
         .merge(samples::registration_router().route_layer(clears_catalogue()));
     let staff = Router::new()
         .merge(staff::router())
+        .merge(reschedule::staff_router())
         .merge(staff_admin::router())
         .merge(staff_schedule::router().route_layer(clears_catalogue()))
         .merge(summary::router())

@@ -41,6 +41,7 @@ pub mod outbox;
 pub mod photos;
 pub mod postgres;
 pub mod reports;
+pub mod reschedule;
 mod rows;
 pub mod samples;
 pub mod schedule;
@@ -115,6 +116,7 @@ pub trait Storage:
     + accounts::Accounts
     + walk_ins::WalkIns
     + outbox::Outbox
+    + reschedule::Reschedule
 {
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).

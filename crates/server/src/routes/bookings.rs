@@ -132,7 +132,7 @@ pub async fn create_booking(
 
 /// A lookup's code and phone, once they read as such and the attempt is counted against
 /// the code and the client (`throttle.rs`): lookups and cancellations alike.
-async fn counted_lookup<'a>(
+pub(crate) async fn counted_lookup<'a>(
     state: &'a AppState,
     client: &ClientAddr,
     lookup: &BookingLookup,
@@ -163,6 +163,30 @@ fn parse_lookup(lookup: &BookingLookup) -> Result<(BookingCode, Phone), AppError
             }
             Err(AppError(err))
         }
+    }
+}
+
+/// Settles a holder's change to a booking (a cancellation, a move) against its counted
+/// attempt: no booking for the pair is a miss; any other answer, a refusal too (the
+/// deadline passed, already cancelled, no place), means code and phone matched.
+pub(crate) async fn settle_change(
+    attempt: Attempt<'_>,
+    changed: Result<BookingView, BookingError>,
+) -> Result<BookingView, Refusal> {
+    match changed {
+        Ok(view) => {
+            attempt.succeeded().await;
+            Ok(view)
+        }
+        Err(e @ BookingError::Refused(ErrorCode::NotFound)) => {
+            attempt.failed();
+            Err(e.into())
+        }
+        Err(e @ BookingError::Refused(_)) => {
+            attempt.succeeded().await;
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -218,23 +242,11 @@ pub async fn cancel_booking(
     AppJson(lookup): AppJson<BookingLookup>,
 ) -> Result<Json<BookingView>, Refusal> {
     let (code, phone, attempt) = counted_lookup(&state, &client, &lookup).await?;
-    let view = match state
+    let cancelled = state
         .storage
         .cancel_booking(&code, &phone, Utc::now())
-        .await
-    {
-        Ok(view) => view,
-        Err(e) => {
-            if matches!(e, BookingError::Refused(ErrorCode::NotFound)) {
-                attempt.failed();
-            } else if matches!(e, BookingError::Refused(_)) {
-                // The pair matched (the deadline passed, or it was cancelled already).
-                attempt.succeeded().await;
-            }
-            return Err(e.into());
-        }
-    };
-    attempt.succeeded().await;
+        .await;
+    let view = settle_change(attempt, cancelled).await?;
     state.catalogue_cache.places_changed();
     tracing::debug!(session = view.session.id, "booking cancelled");
     Ok(Json(view))

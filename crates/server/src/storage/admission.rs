@@ -377,7 +377,7 @@ fn decide_one(
 }
 
 /// What the rules need of a phone's bookings, for a booking in `session` on `day`.
-fn phone_facts(held: &[Held], session: i64, day: NaiveDate) -> booking::PhoneFacts {
+pub(super) fn phone_facts(held: &[Held], session: i64, day: NaiveDate) -> booking::PhoneFacts {
     // Summed wide; a total beyond u32 is over any limit, which pinning at u32::MAX keeps.
     let that_day: u64 = held
         .iter()

@@ -206,14 +206,17 @@ fn not_found() -> BookingError {
     BookingError::Refused(ErrorCode::NotFound)
 }
 
-async fn session_in(run: &mut Conn<'_>, id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+pub(super) async fn session_in(
+    run: &mut Conn<'_>,
+    id: i64,
+) -> Result<Option<SessionRow>, sqlx::Error> {
     let sql = format!("{SESSION_SELECT} WHERE s.id = ?");
     run.query(&sql).bind(id).fetch_optional().await
 }
 
 /// The holder's view of a booking: by code and phone, or by code alone (after a change
 /// the holder made, in its transaction).
-async fn booking_view(
+pub(super) async fn booking_view(
     run: &mut Conn<'_>,
     code: &BookingCode,
     phone: Option<&Phone>,

@@ -62,6 +62,26 @@ impl Dialect {
         }
     }
 
+    /// Takes a phone number's advisory lock for the rest of the transaction (binds: the
+    /// lock class, the phone), as group commit does on PostgreSQL before it reads the
+    /// phone's bookings; `None` on SQLite, whose one writer serialises them already.
+    pub fn phone_lock(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(?, hashtext(?))"),
+        }
+    }
+
+    /// An expression for a new booking id, larger than every id given so far, for a row
+    /// that must go to the back of its waiting list (served in id order). SQLite gives the
+    /// next id as one past the largest (no AUTOINCREMENT), and its one writer holds it.
+    pub fn next_booking_id(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "(SELECT MAX(id) + 1 FROM bookings)",
+            Dialect::Postgres => "nextval(pg_get_serial_sequence('bookings', 'id'))",
+        }
+    }
+
     /// The statement with this database's placeholders: `?` as written for SQLite,
     /// numbered `$1`, `$2`, … for PostgreSQL.
     pub fn placeholders(self, sql: &str) -> Cow<'_, str> {

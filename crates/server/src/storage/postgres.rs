@@ -27,7 +27,7 @@ const BOOKING_WRITERS: usize = 3;
 
 /// Advisory-lock class for "one phone number's bookings" (the two-key form, so it cannot
 /// collide with the single-key lock sqlx takes while migrating).
-const PHONE_LOCK_CLASS: i32 = 0x6c62_6431;
+pub(super) const PHONE_LOCK_CLASS: i32 = 0x6c62_6431;
 
 /// Connects to `url` (`postgres://...`) and runs migrations. Several processes may start
 /// at once: sqlx serialises migrations with an advisory lock.

@@ -17,6 +17,7 @@ mod organisations;
 mod origin;
 mod photos;
 mod report;
+mod reschedule;
 mod rush;
 mod safeguards;
 mod samples;

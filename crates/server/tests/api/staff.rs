@@ -312,6 +312,12 @@ async fn every_staff_route_needs_a_session_and_the_right_organisation(db: Db) {
         ),
         (
             "POST",
+            "/api/v1/staff/bookings/move".into(),
+            Some(json!({"code": "ABCDEFGH", "from_session_id": theirs, "to_session_id": theirs})),
+            true,
+        ),
+        (
+            "POST",
             format!("/api/v1/staff/sessions/{quick}/walk-in-samples"),
             Some(crate::samples::registration(quick, "", &["spinach"])),
             true,

@@ -1,0 +1,431 @@
+//! Moving a booking to another session in one step, by its holder and by staff: confirmed
+//! to confirmed, into a full session (refused, or waitlisted when accepted, at the back of
+//! the queue), past the deadline, to another activity, with a wrong phone, the same request
+//! twice, and 20 holders racing for the last 3 places while their old sessions' waiting
+//! lists move up.
+
+use crate::helpers::{add_fixture_activity, add_fixture_session, Db, SessionSpec, TestApp};
+use crate::staff::{add_staff, call, parse, sign_in, PASSWORD};
+use chrono::Duration;
+use labday_domain::staff::Role;
+use serde_json::{json, Value};
+
+async fn reschedule(
+    app: &TestApp,
+    code: &str,
+    phone: &str,
+    session: i64,
+    accept_waiting: bool,
+) -> (u16, Value) {
+    app.post(
+        "/api/v1/bookings/reschedule",
+        &json!({"code": code, "phone": phone, "session_id": session, "accept_waiting": accept_waiting}),
+    )
+    .await
+}
+
+/// Books `people` adults with `phone` on `session` and gives the code.
+async fn booked(app: &TestApp, session: i64, phone: &str, people: u32) -> String {
+    let (status, b) = app.book(session, phone, people, 0).await;
+    assert_eq!(status, 201, "{b}");
+    b["code"].as_str().expect("a code").to_owned()
+}
+
+/// `(booked, waiting)` as the session's counters hold them, and the people of its
+/// confirmed and waiting bookings counted from the bookings table: they must agree.
+async fn places(app: &TestApp, session: i64) -> (i64, i64) {
+    let counters = (
+        app.db
+            .scalar(&format!("SELECT booked FROM sessions WHERE id = {session}"))
+            .await,
+        app.db
+            .scalar(&format!(
+                "SELECT waiting FROM sessions WHERE id = {session}"
+            ))
+            .await,
+    );
+    let waiting = app
+        .db
+        .scalar(&format!(
+            "SELECT CAST(COALESCE(SUM(adults + children), 0) AS BIGINT) FROM bookings \
+             WHERE session_id = {session} AND status = 'waitlisted'"
+        ))
+        .await;
+    let counted = (app.confirmed_people_in_db(session).await, waiting);
+    assert_eq!(counters, counted, "session {session}'s counters");
+    counted
+}
+
+async fn a_confirmed_booking_moves_to_free_places_keeping_its_code(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (from, to) = (
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    );
+    let code = booked(&app, from, "13800138000", 2).await;
+
+    let (status, moved) = reschedule(&app, &code, "138 0013 8000", to, false).await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["code"], code.as_str());
+    assert_eq!(moved["status"], "confirmed");
+    assert_eq!(moved["session"]["id"], to);
+    assert_eq!(
+        (places(&app, from).await, places(&app, to).await),
+        ((0, 0), (2, 0))
+    );
+    let (_, found) = app.lookup(&code, "13800138000").await;
+    assert_eq!(
+        found["session"]["id"], to,
+        "a lookup finds it in its new session"
+    );
+
+    // The same request again: the same state, the same answer.
+    let (again_status, again) = reschedule(&app, &code, "13800138000", to, false).await;
+    assert_eq!((again_status, &again), (200, &moved));
+    assert_eq!(
+        (places(&app, from).await, places(&app, to).await),
+        ((0, 0), (2, 0))
+    );
+    // And it can move back.
+    let (status, back) = reschedule(&app, &code, "13800138000", from, false).await;
+    assert_eq!((status, &back["session"]["id"]), (200, &json!(from)));
+    assert_eq!(
+        (places(&app, from).await, places(&app, to).await),
+        ((2, 0), (0, 0))
+    );
+}
+
+async fn a_full_session_refuses_the_move_or_waitlists_it_at_the_back_when_accepted(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let from = app.session(SessionSpec::sized(2, 2)).await;
+    let full = app.session(SessionSpec::sized(2, 2)).await;
+    // The mover booked first; someone else waits in the old session, and someone else
+    // already waits in the full one (joined after the mover's booking was made).
+    let code = booked(&app, from, "13800138000", 2).await;
+    let old_waiter = booked(&app, from, "13900139000", 1).await;
+    booked(&app, full, "13700137000", 2).await;
+    let new_waiter = booked(&app, full, "13600136000", 1).await;
+
+    let (status, refused) = reschedule(&app, &code, "13800138000", full, false).await;
+    assert_eq!((status, &refused["code"]), (409, &json!("session_full")));
+    let (_, kept) = app.lookup(&code, "13800138000").await;
+    assert_eq!(
+        (&kept["status"], &kept["session"]["id"]),
+        (&json!("confirmed"), &json!(from))
+    );
+    assert_eq!(
+        places(&app, from).await,
+        (2, 1),
+        "a refused move changes nothing"
+    );
+
+    let (status, moved) = reschedule(&app, &code, "13800138000", full, true).await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["status"], "waitlisted");
+    assert_eq!(
+        moved["waitlist_position"], 2,
+        "behind who was already waiting there, though booked earlier"
+    );
+    let (_, first) = app.lookup(&new_waiter, "13600136000").await;
+    assert_eq!(first["waitlist_position"], 1);
+    // The place it gave up went to the old session's waiting list.
+    let (_, promoted) = app.lookup(&old_waiter, "13900139000").await;
+    assert_eq!(promoted["status"], "confirmed");
+    assert_eq!(places(&app, from).await, (1, 0));
+    assert_eq!(places(&app, full).await, (2, 3));
+
+    // Asked again, it stays where it is, waiting.
+    let (status, again) = reschedule(&app, &code, "13800138000", full, true).await;
+    assert_eq!((status, &again), (200, &moved));
+}
+
+async fn moves_past_the_deadline_to_another_activity_or_with_a_wrong_phone_are_refused(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let late = app
+        .session_with(|s| s.cancel_before_start = Duration::days(3))
+        .await;
+    let from = app.session(SessionSpec::default()).await;
+    let to = app.session(SessionSpec::default()).await;
+    let other_activity = add_fixture_activity(app.storage.as_ref()).await;
+    let elsewhere =
+        add_fixture_session(app.storage.as_ref(), other_activity, SessionSpec::default()).await;
+    let stuck = booked(&app, late, "13800138000", 1).await;
+    let code = booked(&app, from, "13900139000", 1).await;
+
+    let (status, err) = reschedule(&app, &stuck, "13800138000", to, true).await;
+    assert_eq!(
+        (status, &err["code"]),
+        (409, &json!("cancel_deadline_passed"))
+    );
+    let (status, err) = reschedule(&app, &code, "13900139000", elsewhere, true).await;
+    assert_eq!((status, &err["code"]), (409, &json!("other_activity")));
+    let (status, err) = reschedule(&app, &code, "13900139000", 999_999, true).await;
+    assert_eq!((status, &err["code"]), (404, &json!("not_found")));
+
+    // A wrong phone reads exactly as a lookup with a wrong phone.
+    let (status, wrong) = reschedule(&app, &code, "13700137000", to, true).await;
+    let (lookup_status, lookup) = app.lookup(&code, "13700137000").await;
+    assert_eq!((status, &wrong), (lookup_status, &lookup));
+    assert_eq!(status, 404);
+    let (status, err) = reschedule(&app, "not a code", "123", to, true).await;
+    assert_eq!((status, &err["code"]), (422, &json!("invalid")));
+
+    // A cancelled booking does not move.
+    let (status, _) = app.cancel(&code, "13900139000").await;
+    assert_eq!(status, 200);
+    let (status, err) = reschedule(&app, &code, "13900139000", to, true).await;
+    assert_eq!((status, &err["code"]), (409, &json!("already_cancelled")));
+    for s in [late, from, to, elsewhere] {
+        let expected = if s == late { (1, 0) } else { (0, 0) };
+        assert_eq!(places(&app, s).await, expected);
+    }
+}
+
+async fn twenty_holders_racing_for_the_last_three_places_never_overbook(db: Db) {
+    let app = TestApp::spawn_with(db, |c| c.booking_rate_per_minute = 0).await;
+    let target = app.session(SessionSpec::sized(5, 5)).await;
+    booked(&app, target, "13000000000", 2).await;
+    // Four full sessions of five holders each, with three people waiting on each.
+    let mut holders = Vec::new();
+    let mut sources = Vec::new();
+    for s in 0..4 {
+        let session = app.session(SessionSpec::sized(5, 5)).await;
+        for h in 0..5 {
+            let phone = format!("1380000{s}{h:03}");
+            holders.push((booked(&app, session, &phone, 1).await, phone));
+        }
+        for w in 0..3 {
+            booked(&app, session, &format!("1390000{s}{w:03}"), 1).await;
+        }
+        sources.push(session);
+    }
+
+    let app = std::sync::Arc::new(app);
+    let racers: Vec<_> = holders
+        .iter()
+        .cloned()
+        .map(|(code, phone)| {
+            let app = app.clone();
+            tokio::spawn(async move { reschedule(&app, &code, &phone, target, false).await })
+        })
+        .collect();
+    let mut moved = 0;
+    for racer in racers {
+        let (status, answer) = racer.await.expect("task");
+        match status {
+            200 => moved += 1,
+            409 => assert_eq!(answer["code"], "session_full", "{answer}"),
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    assert_eq!(moved, 3, "exactly the three free places were taken");
+    assert_eq!(places(&app, target).await, (5, 0));
+    // Every place given up went to a waiting person of the session it was given up in.
+    let mut waiting_left = 0;
+    for s in &sources {
+        let (confirmed, waiting) = places(&app, *s).await;
+        assert_eq!(confirmed, 5, "session {s} stays full");
+        waiting_left += waiting;
+    }
+    assert_eq!(waiting_left, 4 * 3 - 3);
+}
+
+/// The fixture activity's organisation.
+async fn organisation_of(app: &TestApp, activity: i64) -> i64 {
+    app.db
+        .scalar(&format!(
+            "SELECT organisation_id FROM activities WHERE id = {activity}"
+        ))
+        .await
+}
+
+async fn staff_move_a_holder_within_their_reach_and_it_is_audited(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let org = organisation_of(&app, app.activity_id).await;
+    add_staff(&app, "lab", Role::LabStaff, Some(org)).await;
+    let other_activity = add_fixture_activity(app.storage.as_ref()).await;
+    let other_org = organisation_of(&app, other_activity).await;
+    add_staff(&app, "elsewhere", Role::LabStaff, Some(other_org)).await;
+    let (from, to) = (
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    );
+    let other = app.session(SessionSpec::default()).await;
+    let code = booked(&app, from, "13800138000", 1).await;
+    let body = |from: i64| json!({"code": code, "from_session_id": from, "to_session_id": to, "accept_waiting": false});
+
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/staff/bookings/move",
+        None,
+        Some(body(from)),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (_, _, outsider, _) = sign_in(&app, "elsewhere", PASSWORD).await;
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/staff/bookings/move",
+        outsider.as_deref(),
+        Some(body(from)),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (_, _, lab, _) = sign_in(&app, "lab", PASSWORD).await;
+    let (status, text) = call(
+        &app,
+        "POST",
+        "/api/v1/staff/bookings/move",
+        lab.as_deref(),
+        Some(body(other)),
+    )
+    .await;
+    assert_eq!(
+        (status, &parse(&text)["code"]),
+        (409, &json!("wrong_session")),
+        "{text}"
+    );
+    assert_eq!(places(&app, from).await, (1, 0));
+
+    let (status, text) = call(
+        &app,
+        "POST",
+        "/api/v1/staff/bookings/move",
+        lab.as_deref(),
+        Some(body(from)),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let moved = parse(&text);
+    assert_eq!(
+        (&moved["code"], &moved["session"]["id"]),
+        (&json!(code), &json!(to))
+    );
+    assert_eq!(
+        (places(&app, from).await, places(&app, to).await),
+        ((0, 0), (1, 0))
+    );
+    let audited = app
+        .db
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'move_booking'")
+        .await;
+    assert_eq!(audited, 1);
+}
+
+/// The physical lines of a calendar, each checked to be at most 75 octets.
+fn calendar_lines(text: &str) -> Vec<&str> {
+    assert!(text.ends_with("\r\n"), "CRLF line ends");
+    let lines: Vec<&str> = text.trim_end_matches("\r\n").split("\r\n").collect();
+    for line in &lines {
+        assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+        assert!(!line.contains('\n') && !line.contains('\r'), "{line:?}");
+    }
+    lines
+}
+
+async fn an_activitys_calendar_feed_lists_its_sessions_in_its_own_time_zone(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let first = app.session(SessionSpec::default()).await;
+    let second = app.session_with(|s| s.starts_in = Duration::days(3)).await;
+    let long_title = "江西省检验检测认证总院食品检验检测研究院开放日：走进实验室看农残快检";
+    app.sql(&format!(
+        "UPDATE activities SET title_zh = '{long_title}' WHERE id = {}",
+        app.activity_id
+    ))
+    .await;
+    // An organisation seven hours east of UTC, not China's eight.
+    app.sql(&format!(
+        "UPDATE organisations SET utc_offset_minutes = 420 WHERE id = {}",
+        organisation_of(&app, app.activity_id).await
+    ))
+    .await;
+
+    let path = format!("/api/v1/activities/{}/calendar.ics", app.activity_id);
+    let response = app.get_response(&path, None).await;
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "text/calendar; charset=utf-8");
+    assert!(
+        header("cache-control").starts_with("public"),
+        "{}",
+        header("cache-control")
+    );
+    let text = response.text().await.unwrap();
+    let lines = calendar_lines(&text);
+    assert_eq!(lines.first(), Some(&"BEGIN:VCALENDAR"));
+    assert_eq!(lines.last(), Some(&"END:VCALENDAR"));
+    let unfolded = labday_domain::calendar::unfold(&text);
+    assert!(
+        unfolded.contains(&format!("SUMMARY:{long_title} · 测试场次\r\n")),
+        "{unfolded}"
+    );
+    assert!(text.contains("\r\n "), "the long title is folded");
+    let uids: Vec<&str> = unfolded
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| l.starts_with("UID:"))
+        .collect();
+    assert_eq!(
+        uids,
+        [
+            format!("UID:session-{first}@labday"),
+            format!("UID:session-{second}@labday")
+        ]
+    );
+    assert!(!unfolded.contains("VALARM"), "a feed rings no alarms");
+
+    // Times are UTC, from the organisation's offset.
+    let (_, view) = app.get(&format!("/api/v1/sessions/{first}")).await;
+    assert_eq!(view["utc_offset_minutes"], 420);
+    let starts = chrono::NaiveDateTime::parse_from_str(
+        view["starts_at"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap();
+    let utc = (starts - Duration::minutes(420))
+        .format("DTSTART:%Y%m%dT%H%M%SZ")
+        .to_string();
+    assert!(unfolded.contains(&utc), "{utc} in {unfolded}");
+
+    // The same feed again (stable UIDs), English on request, and a 404 for no activity.
+    let again = app.get_response(&path, None).await.text().await.unwrap();
+    assert_eq!(
+        labday_domain::calendar::unfold(&again)
+            .lines()
+            .filter(|l| l.starts_with("UID:"))
+            .count(),
+        2
+    );
+    let english = app
+        .get_response(&format!("{path}?lang=en"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english.contains("SUMMARY:Test open day · Test session"),
+        "{english}"
+    );
+    let missing = app
+        .get_response("/api/v1/activities/999999/calendar.ics", None)
+        .await;
+    assert_eq!(missing.status(), 404);
+}
+
+crate::on_both_databases!(
+    a_confirmed_booking_moves_to_free_places_keeping_its_code,
+    a_full_session_refuses_the_move_or_waitlists_it_at_the_back_when_accepted,
+    moves_past_the_deadline_to_another_activity_or_with_a_wrong_phone_are_refused,
+    twenty_holders_racing_for_the_last_three_places_never_overbook,
+    staff_move_a_holder_within_their_reach_and_it_is_audited,
+    an_activitys_calendar_feed_lists_its_sessions_in_its_own_time_zone,
+);
