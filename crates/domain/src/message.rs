@@ -87,16 +87,19 @@ pub enum MessageKind {
     Reminder,
     /// A quick-test sample has its final judgement.
     SampleResult,
+    /// The holder (or staff) moved a booking to another session of the activity.
+    Rescheduled,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 6] = [
+    pub const ALL: [MessageKind; 7] = [
         MessageKind::BookingConfirmed,
         MessageKind::WaitlistPromoted,
         MessageKind::SessionChanged,
         MessageKind::SessionCancelled,
         MessageKind::Reminder,
         MessageKind::SampleResult,
+        MessageKind::Rescheduled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +110,7 @@ impl MessageKind {
             MessageKind::SessionCancelled => "session_cancelled",
             MessageKind::Reminder => "reminder",
             MessageKind::SampleResult => "sample_result",
+            MessageKind::Rescheduled => "rescheduled",
         }
     }
 
@@ -123,15 +127,21 @@ pub enum BookingEvent {
     Changed,
     Cancelled,
     Reminder,
+    /// Moved to another session with a place.
+    Moved,
+    /// Moved to another session's waiting list.
+    MovedToWaiting,
 }
 
 impl BookingEvent {
-    pub const ALL: [BookingEvent; 5] = [
+    pub const ALL: [BookingEvent; 7] = [
         BookingEvent::Confirmed,
         BookingEvent::Promoted,
         BookingEvent::Changed,
         BookingEvent::Cancelled,
         BookingEvent::Reminder,
+        BookingEvent::Moved,
+        BookingEvent::MovedToWaiting,
     ];
 
     pub fn kind(self) -> MessageKind {
@@ -141,6 +151,7 @@ impl BookingEvent {
             BookingEvent::Changed => MessageKind::SessionChanged,
             BookingEvent::Cancelled => MessageKind::SessionCancelled,
             BookingEvent::Reminder => MessageKind::Reminder,
+            BookingEvent::Moved | BookingEvent::MovedToWaiting => MessageKind::Rescheduled,
         }
     }
 }
@@ -275,6 +286,14 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
         }
         (BookingEvent::Reminder, Lang::Zh) => "提醒：{t}，{a}，{p}。预约码{c}，凭码入场。",
         (BookingEvent::Reminder, Lang::En) => "Reminder: {t}, {a}, {p}. Code {c} at the door.",
+        (BookingEvent::Moved, Lang::Zh) => "改期成功：{t}，{a}，{p}，预约码{c}不变。",
+        (BookingEvent::Moved, Lang::En) => "Moved: {t}, now {a} at {p}. Your code {c} stays.",
+        (BookingEvent::MovedToWaiting, Lang::Zh) => {
+            "已改为候补：{t}，{a}，预约码{c}，有空位即为您确认。"
+        }
+        (BookingEvent::MovedToWaiting, Lang::En) => {
+            "Moved to the waiting list: {t}, {a}. Code {c}: booked as soon as a place frees up."
+        }
     };
     let text = fill(template, &[("{a}", &at), ("{c}", &code)], &title, &place);
     Composed {
@@ -570,6 +589,8 @@ mod tests {
                 BookingEvent::Promoted => "候补成功",
                 BookingEvent::Changed => "场次变更",
                 BookingEvent::Cancelled => "抱歉",
+                BookingEvent::Moved => "改期成功",
+                BookingEvent::MovedToWaiting => "已改为候补",
             }));
             let en = booking_message(kind, Lang::En, &long_facts());
             let septets = gsm_septets(&en.text).expect("English texts stay in the GSM alphabet");

@@ -188,7 +188,7 @@ pub async fn booking_event(
     for row in facts_of(tx, holders).await? {
         let kind = event.kind().as_str();
         let key = match event {
-            BookingEvent::Changed => {
+            BookingEvent::Changed | BookingEvent::Moved | BookingEvent::MovedToWaiting => {
                 format!("{kind}:{}:{}", row.id, now.and_utc().timestamp_micros())
             }
             BookingEvent::Reminder => format!("{kind}:{}:{}", row.id, row.starts_at),

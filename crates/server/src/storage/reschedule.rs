@@ -14,6 +14,7 @@ use super::audit::audit;
 use super::bookings::{booking_view, session_in};
 use super::columns::Name;
 use super::db::{Conn, Tx};
+use super::outbox::{self, Holders};
 use super::rows::count;
 use super::waiting::promote_waiting;
 use super::{BookingError, Parts, StorageError};
@@ -23,6 +24,7 @@ use labday_domain::booking::{
     self, BookingCode, BookingStatus, Holding, Party, Release, Rescheduled, Snapshot, Target,
     PARTY_HARD_LIMIT,
 };
+use labday_domain::message::BookingEvent;
 use labday_domain::staff::AuditAction;
 use labday_domain::{BookingView, ErrorCode, Phone};
 
@@ -139,7 +141,7 @@ pub trait Reschedule: Parts {
             if matches!(release, Release::Places(_)) {
                 promote_waiting(&mut tx, from).await?;
             }
-            enqueue_rescheduled(&mut tx, code).await?;
+            enqueue_rescheduled(&mut tx, code, status, now).await?;
             if let Mover::Staff { staff_id, .. } = mover {
                 let subject = format!("booking {}: session {from} → {to}", code.display());
                 audit(
@@ -234,9 +236,24 @@ async fn move_booking(
     Ok(())
 }
 
-/// THE SPOT where the "rescheduled" message is to be written to the outbox, inside the
-/// move's transaction so the message and the move commit together (issue 17 item 1; the
-/// outbox is built separately). Until then a move sends nothing.
-async fn enqueue_rescheduled(_tx: &mut Tx, _code: &BookingCode) -> Result<(), sqlx::Error> {
+/// Tells the holder of the move, inside its transaction so the message and the move commit
+/// together; a booking moved again is told again.
+async fn enqueue_rescheduled(
+    tx: &mut Tx,
+    code: &BookingCode,
+    status: BookingStatus,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let event = match status {
+        BookingStatus::Waitlisted => BookingEvent::MovedToWaiting,
+        _ => BookingEvent::Moved,
+    };
+    outbox::booking_event(
+        &mut tx.inside(),
+        event,
+        Holders::Codes(&[code.as_str()]),
+        now,
+    )
+    .await?;
     Ok(())
 }

@@ -420,7 +420,60 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
     assert_eq!(reminders.len(), 1, "one reminder, and none two days ahead");
 }
 
+async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let from = app.session(SessionSpec::sized(2, 1)).await;
+    let to = app.session(SessionSpec::sized(1, 1)).await;
+    let (_, taken) = app
+        .post("/api/v1/bookings", &booking(to, "13700137000", None))
+        .await;
+    assert_eq!(taken["status"], "confirmed", "{taken}");
+    let (_, en) = app
+        .post(
+            "/api/v1/bookings",
+            &booking(from, "13900139000", Some("en")),
+        )
+        .await;
+    let code = en["code"].as_str().unwrap().to_owned();
+    let move_to = |accept_waiting: bool| json!({"code": code, "phone": "13900139000", "session_id": to, "accept_waiting": accept_waiting});
+
+    // Refused (full, waiting not accepted): nothing is said.
+    let (status, _) = app
+        .post("/api/v1/bookings/reschedule", &move_to(false))
+        .await;
+    assert_eq!(status, 409);
+    // Accepted onto the waiting list: one message, in English, with the same code.
+    let (status, moved) = app
+        .post("/api/v1/bookings/reschedule", &move_to(true))
+        .await;
+    assert_eq!(
+        (status, moved["status"].as_str()),
+        (200, Some("waitlisted")),
+        "{moved}"
+    );
+    let m = arrives(&file, 10, of_kind("rescheduled", "13900139000")).await;
+    assert_eq!(m["lang"], "en");
+    let text = m["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Moved to the waiting list: Test open day, ") && text.contains(&code),
+        "{text}"
+    );
+    // The same request again changes nothing and says nothing more.
+    let (status, _) = app
+        .post("/api/v1/bookings/reschedule", &move_to(true))
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let told = delivered(&file)
+        .into_iter()
+        .filter(|m| m["kind"] == "rescheduled")
+        .count();
+    assert_eq!(told, 1, "one message per move");
+}
+
 crate::on_both_databases!(
+    a_moved_booking_is_told_once_per_move_in_its_language,
     each_kind_arrives_with_its_text_in_the_booking_language,
     a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not,
     without_a_provider_messages_stay_unsent_and_the_app_says_so,
