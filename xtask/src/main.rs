@@ -3,6 +3,7 @@
 mod bench;
 mod build;
 mod ctx;
+mod icons;
 mod run;
 mod test;
 mod tools;
@@ -18,6 +19,7 @@ commands:
                                     (--quick skips fmt and clippy)
   bench [--clients N] [--places N]  rush, browse and no-op benchmark on SQLite and PostgreSQL,
         [--skip-spa] ...            plus bundle sizes; writes BENCHMARKS.md, bench-results.json
+  icons                             draw the manifests' app icons into public/icons/
 
 environment:
   LABDAY_TOOLS_DIR   where missing tools are installed, one folder per tool and version
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some("run") => run::main(&args[1..]),
         Some("test") => test::main(&args[1..]),
         Some("bench") => bench::main(&args[1..]),
+        Some("icons") => icons::main(&args[1..]),
         // Internal: cargo's runner for wasm32 tests (see test.rs).
         Some(test::RUNNER_SUBCOMMAND) => test::wasm_runner(&args[1..]),
         Some("help" | "-h" | "--help") => {

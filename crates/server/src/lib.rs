@@ -15,6 +15,7 @@ pub mod keyed_hash;
 pub mod quality_report;
 pub mod routes;
 pub mod seed;
+pub mod share;
 pub mod sms;
 pub mod spa;
 pub mod startup;
