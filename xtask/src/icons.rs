@@ -221,7 +221,10 @@ mod tests {
                 committed == drawn,
                 "public/icons/{name} differs from what `cargo xtask icons` draws: run it"
             );
-            assert_eq!(&committed[16..24], [size.to_be_bytes(), size.to_be_bytes()].concat());
+            assert_eq!(
+                &committed[16..24],
+                [size.to_be_bytes(), size.to_be_bytes()].concat()
+            );
         }
     }
 }

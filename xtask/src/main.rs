@@ -4,6 +4,7 @@ mod bench;
 mod build;
 mod ctx;
 mod icons;
+mod lighthouse;
 mod run;
 mod test;
 mod tools;
@@ -20,6 +21,8 @@ commands:
   bench [--clients N] [--places N]  rush, browse and no-op benchmark on SQLite and PostgreSQL,
         [--skip-spa] ...            plus bundle sizes; writes BENCHMARKS.md, bench-results.json
   icons                             draw the manifests' app icons into public/icons/
+  lighthouse [--port N]             Lighthouse (mobile) on the home page: accessibility, SEO,
+                                    best practices, installable (not part of the gate)
 
 environment:
   LABDAY_TOOLS_DIR   where missing tools are installed, one folder per tool and version
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Some("test") => test::main(&args[1..]),
         Some("bench") => bench::main(&args[1..]),
         Some("icons") => icons::main(&args[1..]),
+        Some("lighthouse") => lighthouse::main(&args[1..]),
         // Internal: cargo's runner for wasm32 tests (see test.rs).
         Some(test::RUNNER_SUBCOMMAND) => test::wasm_runner(&args[1..]),
         Some("help" | "-h" | "--help") => {

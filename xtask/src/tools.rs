@@ -445,6 +445,39 @@ fn axe_core(ctx: &Ctx) -> Result<PathBuf> {
     }
 }
 
+/// An npm package at `version` in `<tools>/<name>-<version>` (installed when missing);
+/// returns that folder (the package is under its `node_modules/<name>`).
+pub fn npm_package(ctx: &Ctx, name: &str, version: &str) -> Result<PathBuf> {
+    let home = ctx.tools.join(format!("{name}-{version}"));
+    let manifest = home.join("node_modules").join(name).join("package.json");
+    let ready = || {
+        std::fs::read_to_string(&manifest)
+            .is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if ready() {
+        step(&format!("{name} {version}: {}", home.display()));
+        return Ok(home);
+    }
+    if ctx.which("npm").is_none() {
+        return Err(Failure::new(format!(
+            "{name} is installed with npm, which is missing: install Node.js and npm (Debian: `apt-get install nodejs npm`)"
+        )));
+    }
+    step(&format!(
+        "{name} {version}: installing into {} (npm)",
+        home.display()
+    ));
+    npm_install(ctx, &home, ready, &format!("{name}@{version}"))?;
+    if ready() {
+        Ok(home)
+    } else {
+        Err(Failure::new(format!(
+            "{name} {version} was installed but {} is missing",
+            manifest.display()
+        )))
+    }
+}
+
 /// Chromium and chromedriver for the browser tests (Debian packages).
 fn chromium(ctx: &Ctx) -> Result<(PathBuf, PathBuf)> {
     let pick = |var: &str, default: &str| {

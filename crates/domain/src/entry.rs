@@ -93,7 +93,13 @@ mod tests {
         assert_eq!(Entry::page("/"), Some(Entry::Browse));
         assert_eq!(Entry::page("/activities/3"), Some(Entry::Browse));
         assert_eq!(Entry::page("/my"), Some(Entry::Book));
-        for nowhere in ["/nowhere", "/my/extra", "/sessions/3", "/favicon.ico", "/staff"] {
+        for nowhere in [
+            "/nowhere",
+            "/my/extra",
+            "/sessions/3",
+            "/favicon.ico",
+            "/staff",
+        ] {
             assert_eq!(Entry::page(nowhere), None, "{nowhere}");
         }
     }

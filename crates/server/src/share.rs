@@ -202,7 +202,12 @@ fn date_range(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
     if from == to {
         date(from, lang)
     } else {
-        format!("{}{}{}", date(from, lang), lang.pick("至", " – "), date(to, lang))
+        format!(
+            "{}{}{}",
+            date(from, lang),
+            lang.pick("至", " – "),
+            date(to, lang)
+        )
     }
 }
 
@@ -373,11 +378,30 @@ mod tests {
 
     #[test]
     fn shared_pages_are_known_by_their_paths() {
-        assert_eq!(Shared::of_path("/activities/12"), Some(Shared::Activity(12)));
-        assert_eq!(Shared::of_path("/activities/12/"), Some(Shared::Activity(12)));
-        assert_eq!(Shared::of_path("/sessions/3/book"), Some(Shared::Booking(3)));
-        assert_eq!(Shared::of_path("/sessions/3/samples"), Some(Shared::Samples(3)));
-        for other in ["/", "/activities/0", "/activities/-1", "/activities/x", "/my", "/sessions/3"] {
+        assert_eq!(
+            Shared::of_path("/activities/12"),
+            Some(Shared::Activity(12))
+        );
+        assert_eq!(
+            Shared::of_path("/activities/12/"),
+            Some(Shared::Activity(12))
+        );
+        assert_eq!(
+            Shared::of_path("/sessions/3/book"),
+            Some(Shared::Booking(3))
+        );
+        assert_eq!(
+            Shared::of_path("/sessions/3/samples"),
+            Some(Shared::Samples(3))
+        );
+        for other in [
+            "/",
+            "/activities/0",
+            "/activities/-1",
+            "/activities/x",
+            "/my",
+            "/sessions/3",
+        ] {
             assert_eq!(Shared::of_path(other), None, "{other}");
         }
     }
@@ -403,7 +427,9 @@ mod tests {
         assert_eq!(head.matches("<title>").count(), 1);
         assert_eq!(head.matches("</title>").count(), 1);
         assert!(head.contains("&lt;/title&gt;&lt;script&gt;alert(&quot;x&quot;)"));
-        assert!(head.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &#39;quoted&#39;"));
+        assert!(
+            head.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt; &amp; &#39;quoted&#39;")
+        );
         // Every attribute value stays one value: the quotes that delimit them pair up.
         assert_eq!(head.matches('"').count() % 2, 0);
     }
@@ -411,7 +437,10 @@ mod tests {
     #[test]
     fn descriptions_are_one_line_and_cut_at_a_character() {
         let long = "检".repeat(400);
-        let d = describe(&["机构".into(), String::new()], &format!("第一行\n\t第二行 {long}"));
+        let d = describe(
+            &["机构".into(), String::new()],
+            &format!("第一行\n\t第二行 {long}"),
+        );
         assert!(d.starts_with("机构 — 第一行 第二行 检"), "{d}");
         assert_eq!(d.chars().count(), DESCRIPTION_CHARS);
         assert!(d.ends_with('…'));
@@ -439,8 +468,13 @@ mod tests {
         let minified = "<head><meta charset=utf-8><title>x</title><meta name=description content=y><meta content=z property=og:title><link rel=manifest href=/m></head>";
         let page = Shell::parse(minified).expect("title").with(&card, Lang::En);
         assert_eq!(page.matches("og:title").count(), 1, "{page}");
-        assert!(!page.contains("content=y") && !page.contains("content=z"), "{page}");
-        assert!(page.starts_with("<head><meta charset=utf-8><title>食品实验室开放日 · labday</title>"));
+        assert!(
+            !page.contains("content=y") && !page.contains("content=z"),
+            "{page}"
+        );
+        assert!(
+            page.starts_with("<head><meta charset=utf-8><title>食品实验室开放日 · labday</title>")
+        );
         assert!(page.ends_with("<link rel=manifest href=/m></head>"));
         assert!(Shell::parse("<head><meta charset=utf-8></head>").is_none());
     }
@@ -449,7 +483,13 @@ mod tests {
     fn dates_read_naturally_in_each_language() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         assert_eq!(date_range(d(9, 16), d(9, 16), Lang::Zh), "2026年9月16日");
-        assert_eq!(date_range(d(9, 16), d(9, 20), Lang::Zh), "2026年9月16日至2026年9月20日");
-        assert_eq!(date_range(d(9, 6), d(9, 20), Lang::En), "6 Sep 2026 – 20 Sep 2026");
+        assert_eq!(
+            date_range(d(9, 16), d(9, 20), Lang::Zh),
+            "2026年9月16日至2026年9月20日"
+        );
+        assert_eq!(
+            date_range(d(9, 6), d(9, 20), Lang::En),
+            "6 Sep 2026 – 20 Sep 2026"
+        );
     }
 }

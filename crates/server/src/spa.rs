@@ -5,11 +5,11 @@
 //! compression. A path that is no page gets 404: a stray file name (`/favicon.ico`,
 //! `/sitemap.xml`) a short text, anything else the app saying "page not found".
 
+use crate::share::{Lang, Rendered, SharePages, Shared};
+use crate::storage::Storage;
 use axum::body::Body;
 use axum::extract::State;
 use axum::handler::Handler;
-use crate::share::{Lang, Rendered, SharePages, Shared};
-use crate::storage::Storage;
 use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -227,7 +227,9 @@ fn accepts(request: &HeaderMap, coding: &str) -> bool {
         .flat_map(|v| v.split(','))
         .any(|item| {
             let mut parts = item.split(';').map(str::trim);
-            parts.next().is_some_and(|name| name.eq_ignore_ascii_case(coding))
+            parts
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case(coding))
                 && parts.all(|p| {
                     p.strip_prefix("q=")
                         .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))

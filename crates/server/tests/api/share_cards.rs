@@ -62,7 +62,10 @@ async fn page(app: &TestApp, path: &str) -> (u16, String) {
         let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
         assert!(kind.starts_with("text/html"), "{path}: {kind}");
         let policy = r.headers()["content-security-policy"].to_str().unwrap();
-        assert!(policy.contains("'sha256-"), "{path} keeps the page's policy: {policy}");
+        assert!(
+            policy.contains("'sha256-"),
+            "{path} keeps the page's policy: {policy}"
+        );
     }
     (status, r.text().await.unwrap())
 }
@@ -182,7 +185,10 @@ async fn paths_that_are_no_page_are_not_found(db: Db) {
     for nowhere in ["/nowhere", "/sessions/3", "/my/extra"] {
         let r = app.get_response(nowhere, None).await;
         assert_eq!(r.status(), 404, "{nowhere}");
-        assert!(r.text().await.unwrap().contains(BOOT), "{nowhere} boots the app");
+        assert!(
+            r.text().await.unwrap().contains(BOOT),
+            "{nowhere} boots the app"
+        );
     }
     // A file that exists is served.
     let r = app.get_response("/index.html", None).await;
