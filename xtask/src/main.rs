@@ -20,6 +20,7 @@ commands:
                                     (--quick skips fmt and clippy)
   bench [--clients N] [--places N]  rush, browse and no-op benchmark on SQLite and PostgreSQL,
         [--skip-spa] ...            plus bundle sizes; writes BENCHMARKS.md, bench-results.json
+  bundle                            the gate's first-load budget check on the dist/ built last
   icons                             draw the manifests' app icons into public/icons/
   lighthouse [--port N]             Lighthouse (mobile) on the home page: accessibility, SEO,
                                     best practices, installable (not part of the gate)
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
         Some("test") => test::main(&args[1..]),
         Some("bench") => bench::main(&args[1..]),
         Some("icons") => icons::main(&args[1..]),
+        // The gate's bundle stage alone, on the dist/ built last.
+        Some("bundle") => ctx::Ctx::new().and_then(|c| test::bundle_budget(&c.root.join("dist"))),
         Some("lighthouse") => lighthouse::main(&args[1..]),
         // Internal: cargo's runner for wasm32 tests (see test.rs).
         Some(test::RUNNER_SUBCOMMAND) => test::wasm_runner(&args[1..]),

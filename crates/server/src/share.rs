@@ -378,22 +378,14 @@ mod tests {
 
     #[test]
     fn shared_pages_are_known_by_their_paths() {
-        assert_eq!(
-            Shared::of_path("/activities/12"),
-            Some(Shared::Activity(12))
-        );
-        assert_eq!(
-            Shared::of_path("/activities/12/"),
-            Some(Shared::Activity(12))
-        );
-        assert_eq!(
-            Shared::of_path("/sessions/3/book"),
-            Some(Shared::Booking(3))
-        );
-        assert_eq!(
-            Shared::of_path("/sessions/3/samples"),
-            Some(Shared::Samples(3))
-        );
+        for (path, page) in [
+            ("/activities/12", Shared::Activity(12)),
+            ("/activities/12/", Shared::Activity(12)),
+            ("/sessions/3/book", Shared::Booking(3)),
+            ("/sessions/3/samples", Shared::Samples(3)),
+        ] {
+            assert_eq!(Shared::of_path(path), Some(page), "{path}");
+        }
         for other in [
             "/",
             "/activities/0",
