@@ -126,9 +126,6 @@ pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
         {
             let _ = root.set_attribute("lang", code);
         }
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            doc.set_title(i18n::APP_NAME.get(lang.get()));
-        }
     });
     let switch = move |_| {
         let next = match lang.get() {
@@ -141,7 +138,7 @@ pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
     view! {
         <a class="skip" href="#main">{t(i18n::SKIP_TO_CONTENT)}</a>
             <header class="top">
-                <a href="/" class="brand">{t(i18n::APP_NAME)}</a>
+                <a href="/" class="brand"><img src="/favicon.svg" alt="" width="32" height="32"/><span>{t(i18n::APP_NAME)}</span></a>
                 <nav aria-label=t(i18n::NAV_LABEL)>
                     <a href="/my">{t(i18n::NAV_MY)}</a>
                 </nav>

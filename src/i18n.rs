@@ -150,6 +150,8 @@ messages! {
     PEOPLE = "人", "people";
     BACK = "返回", "Back";
     NOT_FOUND = "页面不存在。", "Page not found.";
+    TITLE_NOT_FOUND = "页面不存在", "Page not found";
+    TITLE_BOOKING = "预约详情", "Booking details";
     BOOK_TITLE = "填写预约信息", "Your booking";
     NAME = "姓名", "Name";
     PHONE = "手机号码", "Mobile number";

@@ -6,7 +6,8 @@
 //!
 //! Shared plumbing, written once: [`http`] (every request, read by [`json`]), [`loaded`] (an answer and its
 //! loading and error states), [`route`] (the citizen router and the typed `:id`), [`i18n`]
-//! (the citizen's messages; the console's are `staff::i18n`).
+//! (the citizen's messages; the console's are `staff::i18n`), [`title`] (each page's
+//! document title).
 
 pub mod api;
 pub mod app;
@@ -22,6 +23,7 @@ pub mod route;
 pub mod staff;
 pub mod store;
 pub mod text;
+pub mod title;
 
 /// Talc instead of the standard library's dlmalloc: the same job in fewer bytes of every
 /// bundle (single-threaded WebAssembly, memory grown as needed).

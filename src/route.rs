@@ -276,6 +276,7 @@ pub fn routes(here: Entry, pages: &'static [Page]) -> impl IntoView {
 /// server answers with that bundle), or a page that does not exist.
 fn elsewhere(here: Entry, url: Url) -> AnyView {
     if Entry::for_path(&url.path) == here {
+        crate::title::use_title(i18n::TITLE_NOT_FOUND);
         return view! { <p class="empty">{t(i18n::NOT_FOUND)}</p> }.into_any();
     }
     if let Some(w) = web_sys::window() {

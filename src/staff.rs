@@ -159,6 +159,7 @@ fn SignOutButton() -> impl IntoView {
 /// organiser and a notice for anyone else (the server refuses them too).
 #[component]
 pub fn OrganiserPage(title: Msg, children: ChildrenFn) -> impl IntoView {
+    crate::title::use_title(title);
     let me = expect_context::<Me>();
     let organiser = move || me.get().is_some_and(|m| m.role == Role::Organiser);
     view! {

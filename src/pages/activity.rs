@@ -39,6 +39,10 @@ fn map_href(place: &str) -> String {
 pub fn ActivityPage() -> impl IntoView {
     let id = use_id_param();
     let detail = load_id(id, api::activity);
+    crate::title::use_title_with(move |l| match detail.get() {
+        Some(Ok(a)) => a.summary.title.get(l.code()).to_owned(),
+        _ => i18n::APP_NAME.get(l).to_owned(),
+    });
     view! {
         <p><a href="/" class="back">{t(i18n::BACK)}</a></p>
         <Loaded from=detail let:activity>

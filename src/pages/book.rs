@@ -27,6 +27,7 @@ pub fn new_idempotency_key() -> String {
 
 #[component]
 pub fn BookPage() -> impl IntoView {
+    crate::title::use_title(i18n::BOOK_TITLE);
     let id = use_id_param();
     let session = load_id(id, api::session);
     view! {

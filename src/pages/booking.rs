@@ -22,6 +22,7 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
+    crate::title::use_title(i18n::TITLE_BOOKING);
     let code = use_code_param();
     let phone = RwSignal::new(store::phone_for(&code()));
     let booking = load(move || {

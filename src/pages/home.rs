@@ -32,6 +32,7 @@ pub fn kind_msg(k: ActivityKind) -> Msg {
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    crate::title::use_title(i18n::APP_NAME);
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         let q = query.read();

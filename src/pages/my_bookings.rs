@@ -19,6 +19,7 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn MyBookingsPage() -> impl IntoView {
+    crate::title::use_title(i18n::MY_TITLE);
     let remembered = store::remembered_bookings();
     let empty = remembered.is_empty();
     view! {

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn SamplePage() -> impl IntoView {
+    crate::title::use_title(i18n::SAMPLE_RESULT_TITLE);
     let lang = use_lang();
     let code = use_code_param();
     let last4 = RwSignal::new(store::last4_for(&code()));

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 
 #[component]
 pub fn SamplesPage() -> impl IntoView {
+    crate::title::use_title(i18n::SAMPLES_TITLE);
     let id = use_id_param();
     let session = load_id(id, api::session);
     view! {

@@ -70,6 +70,7 @@ pub fn ScanDesk(
     on_code: Callback<String>,
     children: Children,
 ) -> impl IntoView {
+    crate::title::use_title(title);
     let lang = use_lang();
     let session = load_id(id, api::session);
     let scanning = RwSignal::new(false);

@@ -16,6 +16,7 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn MediaPage() -> impl IntoView {
+    crate::title::use_title(s::MEDIA_TITLE);
     let lang = use_lang();
     let activities = load(api::scheduled_activities);
     let chosen = RwSignal::new(None::<i64>);

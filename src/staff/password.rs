@@ -13,6 +13,7 @@ use leptos::prelude::*;
 /// `/staff/password`: any signed-in staff member.
 #[component]
 pub fn PasswordPage() -> impl IntoView {
+    crate::title::use_title(s::PASSWORD_TITLE);
     view! {
         <p><a href="/staff/" class="back">{t(crate::i18n::BACK)}</a></p>
         <h1>{t(s::PASSWORD_TITLE)}</h1>
@@ -23,6 +24,7 @@ pub fn PasswordPage() -> impl IntoView {
 /// All the console shows while a reset password waits to be changed.
 #[component]
 pub fn ForcedPasswordChange() -> impl IntoView {
+    crate::title::use_title(s::PASSWORD_TITLE);
     view! {
         <h1>{t(s::PASSWORD_TITLE)}</h1>
         <p class="notice">{t(s::PASSWORD_FORCED)}</p>

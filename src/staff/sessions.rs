@@ -43,6 +43,7 @@ fn focus_panel() {
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {
+    crate::title::use_title(s::STAFF_APP_NAME);
     let lang = use_lang();
     let activities = load(api::scheduled_activities);
     let chosen = RwSignal::new(None::<i64>);

@@ -21,6 +21,7 @@ fn sign_in_msg(code: ErrorCode) -> Msg {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    crate::title::use_title(s::STAFF_SIGN_IN);
     let me = expect_context::<Me>();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

@@ -51,6 +51,7 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
 
 #[component]
 pub fn SummaryPage() -> impl IntoView {
+    crate::title::use_title(si::SUMMARY_TITLE);
     let lang = use_lang();
     let summary = load(api::summary);
     let media = load(staff_api::media);

@@ -10,6 +10,7 @@ mod csp;
 mod embed;
 mod first_event;
 mod home;
+mod installable;
 mod keyboard;
 mod navigation;
 mod samples;

@@ -3,6 +3,8 @@
 mod bench;
 mod build;
 mod ctx;
+mod icons;
+mod lighthouse;
 mod run;
 mod test;
 mod tools;
@@ -18,6 +20,10 @@ commands:
                                     (--quick skips fmt and clippy)
   bench [--clients N] [--places N]  rush, browse and no-op benchmark on SQLite and PostgreSQL,
         [--skip-spa] ...            plus bundle sizes; writes BENCHMARKS.md, bench-results.json
+  bundle                            the gate's first-load budget check on the dist/ built last
+  icons                             draw the manifests' app icons into public/icons/
+  lighthouse [--port N]             Lighthouse (mobile) on the home page: accessibility, SEO,
+                                    best practices, installable (not part of the gate)
 
 environment:
   LABDAY_TOOLS_DIR   where missing tools are installed, one folder per tool and version
@@ -30,6 +36,10 @@ fn main() -> ExitCode {
         Some("run") => run::main(&args[1..]),
         Some("test") => test::main(&args[1..]),
         Some("bench") => bench::main(&args[1..]),
+        Some("icons") => icons::main(&args[1..]),
+        // The gate's bundle stage alone, on the dist/ built last.
+        Some("bundle") => ctx::Ctx::new().and_then(|c| test::bundle_budget(&c.root.join("dist"))),
+        Some("lighthouse") => lighthouse::main(&args[1..]),
         // Internal: cargo's runner for wasm32 tests (see test.rs).
         Some(test::RUNNER_SUBCOMMAND) => test::wasm_runner(&args[1..]),
         Some("help" | "-h" | "--help") => {

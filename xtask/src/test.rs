@@ -134,7 +134,7 @@ pub fn main(args: &[String]) -> Result {
 
 /// Brotli sizes of each citizen bundle's first load (dist/staff/ is the console's and never
 /// counts), printed per file. Fails when any is over `FIRST_LOAD_BROTLI_BUDGET`.
-fn bundle_budget(dist: &Path) -> Result {
+pub fn bundle_budget(dist: &Path) -> Result {
     let bundle = labday_bundle::measure_first_load(dist).map_err(Failure::new)?;
     print!("{}", bundle.first_load_table());
     let budget = labday_bundle::FIRST_LOAD_BROTLI_BUDGET;

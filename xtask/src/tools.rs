@@ -410,37 +410,47 @@ const AXE_CORE_VERSION: &str = "4.14.1";
 
 /// axe-core from the npm registry into `<tools>/axe-core-<version>`; returns axe.min.js.
 fn axe_core(ctx: &Ctx) -> Result<PathBuf> {
-    let home = ctx.tools.join(format!("axe-core-{AXE_CORE_VERSION}"));
-    let package = home.join("node_modules").join("axe-core");
-    let script = package.join("axe.min.js");
-    let ready = || {
-        script.is_file()
-            && std::fs::read_to_string(package.join("package.json"))
-                .is_ok_and(|p| p.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")))
-    };
-    if ready() {
-        step(&format!(
-            "axe-core {AXE_CORE_VERSION}: {}",
-            script.display()
-        ));
-        return Ok(script);
-    }
-    if ctx.which("npm").is_none() {
-        return Err(Failure::new(
-            "the accessibility tests need npm to install axe-core: install Node.js and npm (Debian: `apt-get install nodejs npm`)",
-        ));
-    }
-    step(&format!(
-        "axe-core {AXE_CORE_VERSION}: installing into {} (npm)",
-        home.display()
-    ));
-    npm_install(ctx, &home, ready, &format!("axe-core@{AXE_CORE_VERSION}"))?;
-    if ready() {
+    let home = npm_package(ctx, "axe-core", AXE_CORE_VERSION)?;
+    let script = home.join("node_modules/axe-core/axe.min.js");
+    if script.is_file() {
         Ok(script)
     } else {
         Err(Failure::new(format!(
             "axe-core was installed but {} is missing",
             script.display()
+        )))
+    }
+}
+
+/// An npm package at `version` in `<tools>/<name>-<version>` (installed when missing):
+/// axe-core, Lighthouse. Returns that folder (the package is under `node_modules/<name>`).
+pub fn npm_package(ctx: &Ctx, name: &str, version: &str) -> Result<PathBuf> {
+    let home = ctx.tools.join(format!("{name}-{version}"));
+    let manifest = home.join("node_modules").join(name).join("package.json");
+    let ready = || {
+        std::fs::read_to_string(&manifest)
+            .is_ok_and(|p| p.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if ready() {
+        step(&format!("{name} {version}: {}", home.display()));
+        return Ok(home);
+    }
+    if ctx.which("npm").is_none() {
+        return Err(Failure::new(format!(
+            "{name} is installed with npm, which is missing: install Node.js and npm (Debian: `apt-get install nodejs npm`)"
+        )));
+    }
+    step(&format!(
+        "{name} {version}: installing into {} (npm)",
+        home.display()
+    ));
+    npm_install(ctx, &home, ready, &format!("{name}@{version}"))?;
+    if ready() {
+        Ok(home)
+    } else {
+        Err(Failure::new(format!(
+            "{name} {version} was installed but {} is missing",
+            manifest.display()
         )))
     }
 }

@@ -1,6 +1,8 @@
 //! The shipped app's size: every file of `dist/`, raw and compressed the way the server
 //! serves it (brotli quality 11, gzip best), and each citizen first load: a citizen bundle's
-//! `index.html` and every file it names. The citizen app is one bundle per journey
+//! `index.html` and every file it names, and the web app manifest it names with every icon
+//! that names (Chrome fetches the manifest, and an icon, on the first visit to judge
+//! whether the app can be installed; counting every icon errs on the heavy side). The citizen app is one bundle per journey
 //! (`labday_domain::entry`: browse, book, samples), so a first visit fetches only the bundle of
 //! the page it opens; whichever page that is, it must fit the budget. The staff console lives
 //! under `dist/staff/` and is never part of a citizen's first load.
@@ -172,7 +174,7 @@ fn measure_files(dist: &Path, first_load_only: bool) -> Result<Bundle, String> {
         })?;
         pages.push((entry, entry.index(), page));
     }
-    let mut files = Vec::new();
+    let mut found = Vec::new();
     let mut stack = vec![dist.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -187,26 +189,43 @@ fn measure_files(dist: &Path, first_load_only: bool) -> Result<Bundle, String> {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if name.ends_with(".br") || name.ends_with(".gz") {
-                continue;
+            if !(name.ends_with(".br") || name.ends_with(".gz")) {
+                found.push((name, path));
             }
-            let first_load_of: Vec<Entry> = pages
-                .iter()
-                .filter(|(_, index, page)| name == *index || named_by(page, &name))
-                .map(|(e, _, _)| *e)
-                .collect();
-            if first_load_only && first_load_of.is_empty() {
-                continue;
-            }
-            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            files.push(FileSize {
-                raw: bytes.len() as u64,
-                gzip: gzip(&bytes).map_err(|e| e.to_string())?,
-                brotli: brotli(&bytes).map_err(|e| e.to_string())?,
-                name,
-                first_load_of,
-            });
         }
+    }
+    // What a first visit reads names from: the page, and the manifests the page names.
+    for (_, _, page) in &mut pages {
+        let manifests: Vec<&std::path::PathBuf> = found
+            .iter()
+            .filter(|(name, _)| name.ends_with(".webmanifest") && named_by(page, name))
+            .map(|(_, path)| path)
+            .collect();
+        let mut read = String::new();
+        for path in manifests {
+            read +=
+                &std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        page.push_str(&read);
+    }
+    let mut files = Vec::new();
+    for (name, path) in found {
+        let first_load_of: Vec<Entry> = pages
+            .iter()
+            .filter(|(_, index, page)| name == *index || named_by(page, &name))
+            .map(|(e, _, _)| *e)
+            .collect();
+        if first_load_only && first_load_of.is_empty() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        files.push(FileSize {
+            raw: bytes.len() as u64,
+            gzip: gzip(&bytes).map_err(|e| e.to_string())?,
+            brotli: brotli(&bytes).map_err(|e| e.to_string())?,
+            name,
+            first_load_of,
+        });
     }
     files.sort_by(|a, b| b.brotli.cmp(&a.brotli).then(a.name.cmp(&b.name)));
     Ok(Bundle { files })
@@ -254,9 +273,18 @@ mod tests {
     fn built(p: &Path) {
         std::fs::write(
             p.join("index.html"),
-            r#"<link rel=icon href=/favicon.svg><link rel="preload" href="/app-1_bg.wasm"><link href=/main-2.css rel=stylesheet><script type="module">import init from '/app-1.js';</script>"#,
+            r#"<link rel=icon href=/favicon.svg><link rel=manifest href=/app.webmanifest><link rel="preload" href="/app-1_bg.wasm"><link href=/main-2.css rel=stylesheet><script type="module">import init from '/app-1.js';</script>"#,
         )
         .unwrap();
+        std::fs::write(
+            p.join("app.webmanifest"),
+            r#"{"icons": [{"src": "/icons/a-192.png"}, {"src": "/icons/a-512.png"}]}"#,
+        )
+        .unwrap();
+        std::fs::create_dir_all(p.join("icons")).unwrap();
+        for icon in ["a-192.png", "a-512.png", "unused.png"] {
+            std::fs::write(p.join("icons").join(icon), icon).unwrap();
+        }
         std::fs::write(p.join("app-1_bg.wasm"), vec![7u8; 5000]).unwrap();
         std::fs::write(p.join("app-1.js"), "export default 1;").unwrap();
         std::fs::write(p.join("main-2.css"), "body{}").unwrap();
@@ -268,7 +296,7 @@ mod tests {
             std::fs::create_dir_all(&d).unwrap();
             std::fs::write(
                 d.join("index.html"),
-                format!(r#"<link rel=icon href=/favicon.svg><link rel="preload" href="/{dir}/b-3_bg.wasm"><script type="module">import init from '/{dir}/b-3.js';</script>"#),
+                format!(r#"<link rel=icon href=/favicon.svg><link rel=manifest href="/app.webmanifest"><link rel="preload" href="/{dir}/b-3_bg.wasm"><script type="module">import init from '/{dir}/b-3.js';</script>"#),
             )
             .unwrap();
             let bytes: Vec<u8> = (0..wasm)
@@ -298,23 +326,28 @@ mod tests {
         let bundle = measure(p).unwrap();
 
         let browse = names(&bundle, Entry::Browse);
-        assert_eq!(browse.len(), 5, "{browse:?}");
+        assert_eq!(browse.len(), 8, "{browse:?}");
         for name in [
             "index.html",
             "app-1_bg.wasm",
             "app-1.js",
             "main-2.css",
             "favicon.svg",
+            "app.webmanifest",
+            "icons/a-192.png",
+            "icons/a-512.png",
         ] {
             assert!(browse.contains(&name), "{name} in {browse:?}");
         }
         let book = names(&bundle, Entry::Book);
-        assert_eq!(book.len(), 4, "{book:?}");
+        assert_eq!(book.len(), 7, "{book:?}");
         for name in [
             "bundles/book/index.html",
             "bundles/book/b-3_bg.wasm",
             "bundles/book/b-3.js",
             "favicon.svg",
+            "app.webmanifest",
+            "icons/a-512.png",
         ] {
             assert!(book.contains(&name), "{name} in {book:?}");
         }
@@ -322,7 +355,12 @@ mod tests {
             .iter()
             .any(|n| n.contains("samples") || n.starts_with("app-1")));
         assert!(bundle.files.iter().all(|f| !f.name.ends_with(".br")));
-        for quiet in ["staff/app-1.js", "staff/index.html", "embed.js"] {
+        for quiet in [
+            "staff/app-1.js",
+            "staff/index.html",
+            "embed.js",
+            "icons/unused.png",
+        ] {
             let f = bundle.files.iter().find(|f| f.name == quiet).unwrap();
             assert!(f.first_load_of.is_empty(), "{quiet} is in no first load");
         }

@@ -20,11 +20,18 @@ impl Entry {
 
     /// The bundle that serves `path` (the path of the address, without query or fragment).
     pub fn for_path(path: &str) -> Entry {
+        Entry::page(path).unwrap_or(Entry::Browse)
+    }
+
+    /// The bundle of the page at `path`, or `None` when no page has that path (the browsing
+    /// bundle then says "not found").
+    pub fn page(path: &str) -> Option<Entry> {
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         match parts.as_slice() {
-            ["sessions", _, "book"] | ["bookings", _] | ["my"] => Entry::Book,
-            ["sessions", _, "samples"] | ["samples", _] => Entry::Samples,
-            _ => Entry::Browse,
+            [] | ["activities", _] => Some(Entry::Browse),
+            ["sessions", _, "book"] | ["bookings", _] | ["my"] => Some(Entry::Book),
+            ["sessions", _, "samples"] | ["samples", _] => Some(Entry::Samples),
+            _ => None,
         }
     }
 
@@ -83,5 +90,17 @@ mod tests {
         assert_eq!(Entry::for_path("/nowhere"), Entry::Browse);
         assert_eq!(Entry::for_path("/my/extra"), Entry::Browse);
         assert_eq!(Entry::for_path("/sessions/3"), Entry::Browse);
+        assert_eq!(Entry::page("/"), Some(Entry::Browse));
+        assert_eq!(Entry::page("/activities/3"), Some(Entry::Browse));
+        assert_eq!(Entry::page("/my"), Some(Entry::Book));
+        for nowhere in [
+            "/nowhere",
+            "/my/extra",
+            "/sessions/3",
+            "/favicon.ico",
+            "/staff",
+        ] {
+            assert_eq!(Entry::page(nowhere), None, "{nowhere}");
+        }
     }
 }

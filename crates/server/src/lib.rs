@@ -16,6 +16,7 @@ pub mod messages;
 pub mod quality_report;
 pub mod routes;
 pub mod seed;
+pub mod share;
 pub mod sms;
 pub mod spa;
 pub mod startup;

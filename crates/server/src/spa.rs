@@ -1,12 +1,16 @@
 //! Serves the built single-page app: hashed assets cached for a year, `index.html` always
 //! revalidated, deep links answered with the `index.html` of the bundle that shows them
-//! (`labday_domain::entry`), and brotli/gzip files prepared once at start-up so no request
-//! pays for compression.
+//! (`labday_domain::entry`), an activity's or a session's page with its own title and share
+//! card (`share.rs`), and brotli/gzip files prepared once at start-up so no request pays for
+//! compression. A path that is no page gets 404: a stray file name (`/favicon.ico`,
+//! `/sitemap.xml`) a short text, anything else the app saying "page not found".
 
+use crate::share::{Lang, Rendered, SharePages, Shared};
+use crate::storage::Storage;
 use axum::body::Body;
 use axum::extract::State;
 use axum::handler::Handler;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
@@ -17,7 +21,16 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-const COMPRESSIBLE: [&str; 7] = ["html", "js", "css", "wasm", "svg", "json", "txt"];
+const COMPRESSIBLE: [&str; 8] = [
+    "html",
+    "js",
+    "css",
+    "wasm",
+    "svg",
+    "json",
+    "txt",
+    "webmanifest",
+];
 
 /// Writes `.br` and `.gz` beside every compressible file that lacks them or is newer.
 pub fn precompress(dist: &Path) -> std::io::Result<usize> {
@@ -57,7 +70,7 @@ pub fn precompress(dist: &Path) -> std::io::Result<usize> {
     Ok(written)
 }
 
-fn brotli_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
+pub(crate) fn brotli_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
         let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
@@ -66,7 +79,7 @@ fn brotli_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn gzip_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
+pub(crate) fn gzip_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     w.write_all(data)?;
     w.finish()
@@ -102,8 +115,19 @@ async fn not_built() -> impl IntoResponse {
     )
 }
 
-/// The router for everything outside `/api`.
+/// The router for everything outside `/api`, without share cards (every page gets its
+/// bundle's `index.html` as built).
 pub fn router(dist: &Path) -> Router {
+    app(dist, None)
+}
+
+/// The router for everything outside `/api`: activity and session pages carry their own
+/// title and share card, read from `storage`.
+pub fn router_with_cards(dist: &Path, storage: Arc<dyn Storage>) -> Router {
+    app(dist, Some(storage))
+}
+
+fn app(dist: &Path, storage: Option<Arc<dyn Storage>>) -> Router {
     let index = dist.join("index.html");
     if !index.exists() {
         tracing::warn!(dist = %dist.display(), "no built app found; serving the API only");
@@ -114,7 +138,7 @@ pub fn router(dist: &Path) -> Router {
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "could not precompress app files"),
     }
-    let mut router = citizen_app(dist);
+    let mut router = citizen_app(dist, storage);
     // The staff console is its own bundle with its own deep links under /staff/.
     if dist.join("staff").join("index.html").exists() {
         router = router.nest_service("/staff", single_page_app(&dist.join("staff")));
@@ -136,30 +160,122 @@ fn single_page_app(dir: &Path) -> ServeDir<ServeFile> {
         .fallback(index_page(dir))
 }
 
-/// Each citizen bundle's `index.html`, by the bundle.
+/// Each citizen bundle's `index.html`, by the bundle, and the shared pages (`None`: no
+/// cards).
 #[derive(Clone)]
-struct Pages(Arc<Vec<(Entry, ServeFile)>>);
+struct Pages {
+    files: Arc<Vec<(Entry, ServeFile)>>,
+    shared: Option<Arc<SharePages>>,
+}
 
-/// A page path: the `index.html` of the bundle that shows it.
-async fn page(State(pages): State<Pages>, request: Request<Body>) -> Response {
-    let entry = Entry::for_path(request.uri().path());
-    let file = pages
-        .0
-        .iter()
-        .find(|(e, _)| *e == entry)
-        .unwrap_or(&pages.0[0])
-        .1
-        .clone();
-    match file.oneshot(request).await {
-        Ok(response) => response.map(Body::new),
-        Err(never) => match never {},
+impl Pages {
+    async fn serve(&self, entry: Entry, request: Request<Body>) -> Response {
+        let file = self
+            .files
+            .iter()
+            .find(|(e, _)| *e == entry)
+            .unwrap_or(&self.files[0])
+            .1
+            .clone();
+        match file.oneshot(request).await {
+            Ok(response) => response.map(Body::new),
+            Err(never) => match never {},
+        }
     }
+}
+
+/// A page path: the `index.html` of the bundle that shows it, with the page's own card
+/// when it is an activity's or a session's.
+async fn page(State(pages): State<Pages>, request: Request<Body>) -> Response {
+    let path = request.uri().path();
+    let Some(entry) = Entry::page(path) else {
+        return not_a_page(&pages, request).await;
+    };
+    if let (Some(shared), Some(page)) = (&pages.shared, Shared::of_path(path)) {
+        let lang = Lang::of_query(request.uri().query());
+        if let Some(rendered) = shared.page(page, lang).await {
+            return send(&rendered, request.headers());
+        }
+    }
+    pages.serve(entry, request).await
+}
+
+/// No page has this path. A file name is plainly not found (crawlers and browsers ask for
+/// `/favicon.ico`, `/apple-touch-icon.png`, `/sitemap.xml`); anything else gets the
+/// browsing bundle, which tells the reader so, with the status that says so.
+async fn not_a_page(pages: &Pages, mut request: Request<Body>) -> Response {
+    let last = request.uri().path().rsplit('/').next().unwrap_or_default();
+    if last.contains('.') {
+        return (StatusCode::NOT_FOUND, "Not found").into_response();
+    }
+    // A conditional request would get 304, which would say the page exists.
+    request.headers_mut().remove(header::IF_NONE_MATCH);
+    request.headers_mut().remove(header::IF_MODIFIED_SINCE);
+    let mut response = pages.serve(Entry::Browse, request).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}
+
+/// Whether the client takes `coding` (`br`, `gzip`) by its `Accept-Encoding`.
+fn accepts(request: &HeaderMap, coding: &str) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            parts
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case(coding))
+                && parts.all(|p| {
+                    p.strip_prefix("q=")
+                        .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))
+                })
+        })
+}
+
+/// A rendered page: 304 when the client holds it, else in the best coding it takes.
+fn send(page: &Rendered, request: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&page.etag).unwrap_or(HeaderValue::from_static("\"0\""));
+    let held = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == page.etag));
+    if held {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    let (body, coding) = match (&page.brotli, &page.gzip) {
+        (Some(br), _) if accepts(request, "br") => (br.clone(), Some("br")),
+        (_, Some(gz)) if accepts(request, "gzip") => (gz.clone(), Some("gzip")),
+        _ => (page.html.clone(), None),
+    };
+    let mut response = (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::ETAG, etag),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
+        ],
+        body,
+    )
+        .into_response();
+    if let Some(coding) = coding {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    response
 }
 
 /// The citizen app's files; a page path gets the `index.html` of its bundle (the browsing
 /// bundle's when that bundle was not built).
-fn citizen_app(dist: &Path) -> Router {
-    let pages = Entry::ALL
+fn citizen_app(dist: &Path, storage: Option<Arc<dyn Storage>>) -> Router {
+    let dirs: Vec<(Entry, std::path::PathBuf)> = Entry::ALL
         .into_iter()
         .map(|entry| {
             let dir = dist.join(entry.dir());
@@ -168,19 +284,52 @@ fn citizen_app(dist: &Path) -> Router {
             } else {
                 dist.to_path_buf()
             };
-            (entry, index_page(&dir))
+            (entry, dir)
         })
         .collect();
+    let shared = storage.map(|storage| {
+        let shells = dirs
+            .iter()
+            .filter_map(|(entry, dir)| {
+                let html = std::fs::read_to_string(dir.join("index.html")).ok()?;
+                Some((*entry, html))
+            })
+            .collect();
+        Arc::new(SharePages::new(storage, shells))
+    });
+    let pages = Pages {
+        files: Arc::new(
+            dirs.iter()
+                .map(|(entry, dir)| (*entry, index_page(dir)))
+                .collect(),
+        ),
+        shared,
+    };
     let files = ServeDir::new(dist)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(page.with_state(Pages(Arc::new(pages))));
+        .fallback(page.with_state(pages));
     Router::new().fallback_service(files)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed_asset;
+    use super::{accepts, is_hashed_asset};
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    #[test]
+    fn reads_accept_encoding() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+            h
+        };
+        assert!(accepts(&with("gzip, deflate, br, zstd"), "br"));
+        assert!(accepts(&with("GZIP;q=0.5"), "gzip"));
+        assert!(!accepts(&with("br;q=0, gzip"), "br"));
+        assert!(!accepts(&with("brotli"), "br"));
+        assert!(!accepts(&HeaderMap::new(), "gzip"));
+    }
 
     #[test]
     fn recognises_trunk_hashed_names() {

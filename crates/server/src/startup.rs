@@ -73,13 +73,14 @@ async fn api_not_found() -> AppError {
 /// The whole HTTP application: `/api/v1` and the single-page app, every answer within the
 /// request deadline and with the protecting headers (`headers.rs`).
 pub fn app(state: AppState, config: &Config) -> Router {
+    let storage = state.storage.clone();
     let api = routes::router(&state)
         .fallback(api_not_found)
         .with_state(state)
         .layer(CompressionLayer::new());
     let router = Router::new()
         .nest("/api/v1", api)
-        .merge(spa::router(&config.dist));
+        .merge(spa::router_with_cards(&config.dist, storage));
     // Inside CORS, so a portal's call that times out still gets its CORS headers.
     let router = deadline::apply(
         router,

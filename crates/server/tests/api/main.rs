@@ -22,6 +22,7 @@ mod rush;
 mod safeguards;
 mod samples;
 mod scale_out;
+mod share_cards;
 mod staff;
 mod throttles;
 mod walk_ins;
