@@ -18,7 +18,7 @@ ALTER TABLE samples ADD COLUMN lang TEXT NOT NULL DEFAULT 'zh' CHECK (lang IN ('
 CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     message_key     TEXT NOT NULL UNIQUE,
-    booking_id      INTEGER REFERENCES bookings(id),
+    booking_id      INTEGER REFERENCES bookings(id) ON UPDATE CASCADE,
     sample_id       INTEGER REFERENCES samples(id),
     kind            TEXT NOT NULL CHECK (kind IN ('booking_confirmed', 'waitlist_promoted',
                         'session_changed', 'session_cancelled', 'reminder', 'sample_result',
