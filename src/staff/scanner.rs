@@ -396,12 +396,7 @@ impl Decoder {
             _on_error: on_error,
         };
         // A worker that cannot load its WebAssembly may never say anything.
-        let silence = js_sys::Promise::new(&mut |_, reject| {
-            if let Some(window) = web_sys::window() {
-                let _ =
-                    window.set_timeout_with_callback_and_timeout_and_arguments_0(&reject, 20_000);
-            }
-        });
+        let silence = after(20_000, true);
         let hello = js_sys::Promise::race(&js_sys::Array::of2(&decoder.ask(), &silence));
         let hello = JsFuture::from(hello).await.ok()?;
         get(&hello, "ready").filter(JsValue::is_truthy)?;
@@ -474,12 +469,17 @@ fn has_torch(stream: &MediaStream) -> bool {
 
 /// Resolves after `ms` milliseconds.
 async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
+    let _ = JsFuture::from(after(ms, false)).await;
+}
+
+/// A promise settled after `ms` milliseconds: resolved, or rejected when `fail`.
+fn after(ms: i32, fail: bool) -> js_sys::Promise {
+    js_sys::Promise::new(&mut |resolve, reject| {
         if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            let settle = if fail { reject } else { resolve };
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&settle, ms);
         }
-    });
-    let _ = JsFuture::from(promise).await;
+    })
 }
 
 /// `target[key]`, when it is there.
@@ -504,23 +504,15 @@ mod tests {
 
     #[test]
     fn browser_errors_read_as_what_staff_can_do() {
-        assert_eq!(
-            CameraError::from_name("NotAllowedError"),
-            CameraError::Denied
-        );
-        assert_eq!(
-            CameraError::from_name("NotFoundError"),
-            CameraError::NoCamera
-        );
-        assert_eq!(
-            CameraError::from_name("OverconstrainedError"),
-            CameraError::NoCamera
-        );
-        assert_eq!(
-            CameraError::from_name("NotReadableError"),
-            CameraError::Busy
-        );
-        assert_eq!(CameraError::from_name(""), CameraError::Other);
-        assert_eq!(CameraError::from_name("TypeError"), CameraError::Other);
+        for (name, reads) in [
+            ("NotAllowedError", CameraError::Denied),
+            ("NotFoundError", CameraError::NoCamera),
+            ("OverconstrainedError", CameraError::NoCamera),
+            ("NotReadableError", CameraError::Busy),
+            ("", CameraError::Other),
+            ("TypeError", CameraError::Other),
+        ] {
+            assert_eq!(CameraError::from_name(name), reads, "{name:?}");
+        }
     }
 }
