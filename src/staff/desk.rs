@@ -79,26 +79,45 @@ pub fn ScanDesk(
         on_code.run(desk.code.get_untracked());
     };
     let video = NodeRef::<leptos::html::Video>::new();
+    // Why the camera did not start, and whether the running camera has a torch (and it is on).
+    let camera_error = RwSignal::new(None::<scanner::CameraError>);
+    let torch = RwSignal::new(None::<bool>);
+    let stop = move || {
+        scanner::stop();
+        scanning.set(false);
+        torch.set(None);
+    };
     let toggle_scan = move |_| {
         if scanning.get_untracked() {
-            scanner::stop();
-            scanning.set(false);
+            stop();
             return;
         }
+        camera_error.set(None);
         scanning.set(true);
         spawn_local(async move {
             let Some(el) = video.get_untracked() else {
                 return;
             };
             let el: web_sys::HtmlVideoElement = el.unchecked_into();
-            if let Err(e) = scanner::start(&el, move |text| on_code.run(text)).await {
-                scanning.set(false);
-                desk.announce.set(e);
+            match scanner::start(&el, move |text| on_code.run(text)).await {
+                Ok(started) => torch.set(started.torch.then_some(false)),
+                Err(e) => {
+                    stop();
+                    camera_error.set(Some(e));
+                }
+            }
+        });
+    };
+    let toggle_torch = move |_| {
+        let on = torch.get_untracked() == Some(false);
+        spawn_local(async move {
+            if scanner::set_torch(on).await && scanning.get_untracked() {
+                torch.set(Some(on));
             }
         });
     };
     on_cleanup(scanner::stop);
-    let can_scan = scanner::scan_supported();
+    let availability = scanner::availability();
     view! {
         <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
         <h1>{t(title)}</h1>
@@ -116,19 +135,36 @@ pub fn ScanDesk(
             <input id=field autocomplete="off" autocapitalize="characters" bind:value=desk.code/>
             <button type="submit" class="primary">{t(action)}</button>
         </form>
-        <p>
-            {if can_scan {
-                view! {
+        <p class="actions">
+            {match availability {
+                scanner::Availability::Ready => view! {
                     <button type="button" on:click=toggle_scan>
                         {move || if scanning.get() { s::SCAN_STOP.get(lang.get()) } else { s::SCAN_QR.get(lang.get()) }}
                     </button>
-                }.into_any()
-            } else {
-                view! { <span class="small">{t(s::SCAN_UNSUPPORTED)}</span> }.into_any()
+                    {move || torch.get().map(|on| view! {
+                        <button type="button" class="torch" aria-pressed=if on { "true" } else { "false" }
+                            on:click=toggle_torch>{t(s::TORCH)}</button>
+                    })}
+                }.into_any(),
+                scanner::Availability::NeedsHttps => view! { <span class="small">{t(s::SCAN_NEEDS_HTTPS)}</span> }.into_any(),
+                scanner::Availability::Unsupported => view! { <span class="small">{t(s::SCAN_UNSUPPORTED)}</span> }.into_any(),
             }}
         </p>
+        {move || camera_error.get().map(|e| view! {
+            <p class="error" role="alert" data-testid="camera-error">{t(camera_message(e))}</p>
+        })}
         <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
         <FailureAlert failure=desk.failure/>
         {children()}
+    }
+}
+
+/// What staff read when the camera does not start.
+fn camera_message(e: scanner::CameraError) -> Msg {
+    match e {
+        scanner::CameraError::Denied => s::CAMERA_DENIED,
+        scanner::CameraError::NoCamera => s::CAMERA_NONE,
+        scanner::CameraError::Busy => s::CAMERA_BUSY,
+        scanner::CameraError::Other => s::CAMERA_FAILED,
     }
 }

@@ -314,7 +314,13 @@ messages! {
     CHECK_IN = "签到", "Check in";
     SCAN_QR = "扫码签到", "Scan QR code";
     SCAN_STOP = "停止扫码", "Stop scanning";
-    SCAN_UNSUPPORTED = "此浏览器不支持扫码，请输入预约码。", "This browser cannot scan; type the code instead.";
+    SCAN_UNSUPPORTED = "此浏览器无法使用相机扫码，请在上方输入编码。", "This browser cannot use the camera to scan; type the code above.";
+    SCAN_NEEDS_HTTPS = "相机扫码需要 https 安全连接，请在上方输入编码。", "Scanning with the camera needs a secure (https) connection; type the code above.";
+    CAMERA_DENIED = "未获得相机权限：请在浏览器或手机设置中允许本网站使用相机，或在上方输入编码。", "Camera permission was refused: allow this site to use the camera in the browser or phone settings, or type the code above.";
+    CAMERA_NONE = "没有找到可用的相机，请在上方输入编码。", "No camera was found; type the code above.";
+    CAMERA_BUSY = "相机无法启动，可能正被其他应用使用：请关闭该应用后重试，或在上方输入编码。", "The camera would not start; another app may be using it. Close that app and try again, or type the code above.";
+    CAMERA_FAILED = "相机无法启动，请重试或在上方输入编码。", "The camera would not start; try again or type the code above.";
+    TORCH = "手电筒", "Torch";
     ROSTER_EMPTY = "本场暂无预约。", "No bookings for this session yet.";
     MARK_NO_SHOWS = "标记未到场", "Mark no-shows";
     EXPORT_CSV = "导出 CSV", "Export CSV";

@@ -6,6 +6,7 @@
 
 mod accessibility;
 mod booking;
+mod camera;
 mod csp;
 mod embed;
 mod first_event;

@@ -317,6 +317,11 @@ pub async fn open_browser() -> Option<Journey> {
 
 /// Opens Chromium emulating a phone `(width, height)` CSS pixels wide.
 pub async fn open_browser_at(viewport: (u32, u32)) -> Option<Journey> {
+    open_browser_with(viewport, &[]).await
+}
+
+/// Opens Chromium at `viewport` with `extra` command-line switches (a fake camera, say).
+pub async fn open_browser_with(viewport: (u32, u32), extra: &[String]) -> Option<Journey> {
     let chromedriver =
         std::env::var("LABDAY_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     let chromium = std::env::var("LABDAY_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -336,16 +341,26 @@ pub async fn open_browser_at(viewport: (u32, u32)) -> Option<Journey> {
         .expect("chromedriver starts");
     let profile = tempfile::tempdir().expect("profile dir");
     let (w, h) = viewport;
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    args.push(format!("--window-size={w},{h}"));
+    args.extend_from_slice(extra);
     let caps = serde_json::json!({
         "goog:chromeOptions": {
             "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage",
-                format!("--user-data-dir={}", profile.path().display()),
-                format!("--window-size={w},{h}"),
-            ],
+            "args": args,
             "mobileEmulation": { "deviceMetrics": { "width": w, "height": h, "pixelRatio": 2.0, "touch": true } }
         }
     });

@@ -23,18 +23,23 @@ pub fn bundles() -> Vec<(&'static str, String, String)> {
     all
 }
 
-/// The binary a Trunk page builds: its Rust asset's `data-bin`.
-fn page_bin(ctx: &Ctx, page: &str) -> Result<String> {
+/// The binaries a Trunk page builds: each Rust asset's `data-bin` (the staff console's
+/// page also builds its QR decoder's worker).
+fn page_bins(ctx: &Ctx, page: &str) -> Result<Vec<String>> {
     let html = std::fs::read_to_string(ctx.root.join(page))
         .map_err(|e| Failure::new(format!("cannot read {page}: {e}")))?;
-    html.split_once("data-bin=\"")
-        .and_then(|(_, rest)| rest.split_once('"'))
+    let bins: Vec<String> = html
+        .split("data-bin=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
         .map(|(bin, _)| bin.to_owned())
-        .ok_or_else(|| {
-            Failure::new(format!(
-                "{page} names no binary: its <link data-trunk rel=\"rust\"> needs data-bin"
-            ))
-        })
+        .collect();
+    if bins.is_empty() {
+        return Err(Failure::new(format!(
+            "{page} names no binary: its <link data-trunk rel=\"rust\"> needs data-bin"
+        )));
+    }
+    Ok(bins)
 }
 
 /// The Rust side of every bundle at once: `cargo build` of all the app's binaries with the
@@ -51,7 +56,9 @@ fn wasm_binaries(ctx: &Ctx, pages: &[&str]) -> Result {
     .arg(ctx.root.join("Cargo.toml"))
     .args(["--profile", "wasm-release", "--offline"]);
     for page in pages {
-        cmd.arg("--bin").arg(page_bin(ctx, page)?);
+        for bin in page_bins(ctx, page)? {
+            cmd.arg("--bin").arg(bin);
+        }
     }
     println!("$ {}", crate::ctx::show(&cmd));
     run(&mut cmd)

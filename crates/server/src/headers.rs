@@ -214,6 +214,26 @@ pub fn content_security_policy(hashes: &InlineHashes, frame_ancestors: &str) -> 
 /// The policy of every response that is not a page.
 const NOT_A_PAGE: &str = "default-src 'none'; frame-ancestors 'none'";
 
+/// The policy of a script. A script a page loads runs under the page's policy and ignores
+/// this one; a Web Worker (the staff console's QR decoder) runs under its own script's
+/// policy, and must load labday's script and WebAssembly beside it and nothing else.
+const SCRIPT: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+                      connect-src 'self'; frame-ancestors 'none'";
+
+/// The policy for a response of this content type (none: a 304 or 204, see `protect`).
+fn policy_for(content_type: Option<&[u8]>) -> Option<&'static str> {
+    match content_type {
+        None => None,
+        Some(t) if t.starts_with(b"text/html") => None,
+        Some(t)
+            if t.starts_with(b"text/javascript") || t.starts_with(b"application/javascript") =>
+        {
+            Some(SCRIPT)
+        }
+        Some(_) => Some(NOT_A_PAGE),
+    }
+}
+
 /// What the protecting layer knows: who may speak for the client, and the page policy.
 struct Protection {
     trusted: TrustedProxies,
@@ -241,16 +261,12 @@ async fn protect(
     }
     // No content type is a 304 (or a 204): a browser merges a 304's headers into the page
     // it has cached, so it must carry the page's policy, or the cached page stops booting.
-    let page = headers
-        .get(header::CONTENT_TYPE)
-        .is_none_or(|t| t.as_bytes().starts_with(b"text/html"));
-    // A page gets the whole policy; anything else (JSON, CSV, images, scripts) runs nothing
-    // and frames nothing, which the short policy says in 40 bytes instead of the page's
-    // half a kilobyte on every API answer.
-    let policy = if page {
-        protection.csp.clone()
-    } else {
-        HeaderValue::from_static(NOT_A_PAGE)
+    // A page gets the whole policy; anything else (JSON, CSV, images) runs nothing and
+    // frames nothing, which the short policy says in 40 bytes instead of the page's half a
+    // kilobyte on every API answer; a script may load what a worker needs.
+    let policy = match policy_for(headers.get(header::CONTENT_TYPE).map(|t| t.as_bytes())) {
+        None => protection.csp.clone(),
+        Some(short) => HeaderValue::from_static(short),
     };
     headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     if https {
@@ -345,6 +361,32 @@ mod tests {
             "{policy}"
         );
         assert!(policy.ends_with("; frame-ancestors 'self'"), "{policy}");
+    }
+
+    #[test]
+    fn pages_get_the_page_policy_scripts_may_start_a_worker_the_rest_runs_nothing() {
+        assert_eq!(policy_for(None), None);
+        assert_eq!(policy_for(Some(b"text/html; charset=utf-8")), None);
+        for script in [
+            &b"text/javascript"[..],
+            b"application/javascript; charset=utf-8",
+        ] {
+            let policy = policy_for(Some(script)).unwrap();
+            assert!(
+                policy.contains("script-src 'self' 'wasm-unsafe-eval';"),
+                "{policy}"
+            );
+            assert!(policy.starts_with("default-src 'none';"), "{policy}");
+            assert!(policy.ends_with("frame-ancestors 'none'"), "{policy}");
+        }
+        for other in [
+            &b"application/json"[..],
+            b"text/csv",
+            b"image/png",
+            b"application/wasm",
+        ] {
+            assert_eq!(policy_for(Some(other)), Some(NOT_A_PAGE));
+        }
     }
 
     #[test]
