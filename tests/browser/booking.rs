@@ -74,8 +74,7 @@ async fn citizen_books_shows_finds_and_cancels_in_chinese() {
     );
     browser.wait_text("王**").await;
     browser.wait_text("138****8000").await;
-    let ics = browser.by_role_name("link", "添加到日历").await;
-    let href = ics.attr("href").await.expect("href").unwrap_or_default();
+    let href = browser.link_href("添加到日历").await.unwrap_or_default();
     assert!(
         href.starts_with("data:text/calendar"),
         "calendar file offered: {href}"

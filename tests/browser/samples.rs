@@ -78,12 +78,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     browser.click("link", "登记送检蔬菜").await;
     browser.wait_text("蔬菜农残快检登记").await;
     // The results board is one link away, on the activity page.
-    let board_link = browser
-        .by_role_name("link", "快检结果公示")
-        .await
-        .attr("href")
-        .await
-        .unwrap();
+    let board_link = browser.link_href("快检结果公示").await;
     assert_eq!(
         board_link.as_deref(),
         Some(format!("/activities/{}", f.activity).as_str())

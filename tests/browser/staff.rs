@@ -122,12 +122,7 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
     assert_eq!(value_of("到场人数"), Some("0"), "{overall:?}");
     browser.wait_css("[data-testid=per-day-chart] rect").await;
     browser.wait_text("食品检验检测研究院").await;
-    let csv = browser
-        .by_role_name("link", "导出 CSV")
-        .await
-        .attr("href")
-        .await
-        .unwrap();
+    let csv = browser.link_href("导出 CSV").await;
     assert_eq!(csv.as_deref(), Some("/api/v1/staff/summary.csv"));
     audit(&browser, &axe_source(), "summary page").await;
     browser.close().await;

@@ -555,6 +555,12 @@ impl Journey {
             .await
     }
 
+    /// Where the link named `name` leads (its `href`), once it is there.
+    pub async fn link_href(&self, name: &str) -> Option<String> {
+        let link = self.by_role_name("link", name).await;
+        link.attr("href").await.expect("reads the href")
+    }
+
     pub async fn click(&self, role: &str, name: &str) {
         let el = self.by_role_name(role, name).await;
         click(el, &format!("{role} {name:?}")).await;
