@@ -267,25 +267,13 @@ async fn media_and_photos_are_corrected_and_deleted_within_reach(db: Db) {
     let text = expect_call(app, "PUT", &path, county, Some(bad), 422).await;
     assert_eq!(field(&text, "outlet"), "outlet_required");
     let photo_path = format!("/api/v1/staff/photos/{photo}");
-    let text = expect_call(
-        app,
-        "PUT",
-        &photo_path,
-        county,
-        Some(json!({"caption": " 开放日合影 "})),
-        200,
-    )
-    .await;
+    let caption = |caption: &str, status| {
+        let body = json!({ "caption": caption });
+        expect_call(app, "PUT", &photo_path, county, Some(body), status)
+    };
+    let text = caption(" 开放日合影 ", 200).await;
     assert_eq!(parse(&text)["caption"], "开放日合影");
-    let text = expect_call(
-        app,
-        "PUT",
-        &photo_path,
-        county,
-        Some(json!({"caption": " "})),
-        422,
-    )
-    .await;
+    let text = caption(" ", 422).await;
     assert_eq!(field(&text, "caption"), "caption_required");
 
     // Outside reach (theirs, or ours moved to theirs): 403 for every write, nothing changes.
