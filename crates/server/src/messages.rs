@@ -68,8 +68,12 @@ impl MessageConfig {
 const LEASE_SECS: i64 = 120;
 /// A provider that has not answered by then is treated as a temporary failure.
 const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-/// Messages claimed at once.
-const CLAIM_MOST: i64 = 32;
+/// Messages claimed at once: few enough that sending them one after another, each taking
+/// up to [`SEND_TIMEOUT`], ends well inside the lease. A longer batch would let the lease of
+/// its last messages run out while they still wait their turn, and another process would
+/// claim and send them too.
+const CLAIM_MOST: i64 = 3;
+const _: () = assert!(CLAIM_MOST * (SEND_TIMEOUT.as_secs() as i64) < LEASE_SECS);
 
 /// Starts the dispatcher and the reminder job. With a provider that delivers nothing
 /// (`none`), messages are still written and stay unsent; only expiry runs.

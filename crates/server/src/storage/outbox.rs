@@ -408,17 +408,19 @@ pub trait Outbox: Parts {
     ) -> Result<u64, StorageError> {
         // Sessions starting within the lead time and a day: beyond, nothing is due yet.
         let horizon = now.naive_utc() + Duration::hours(i64::from(rule.hours_before) + 48);
-        let candidates: Vec<(i64, NaiveDateTime, i64)> = self
+        // With the latest session start (UTC) a reminder was written for: a booking moved
+        // to another session, or whose session staff moved, is reminded of its new time.
+        let candidates: Vec<(i64, NaiveDateTime, i64, Option<NaiveDateTime>)> = self
             .db()
             .read(
-                "SELECT b.id, s.starts_at, o.utc_offset_minutes FROM bookings b \
+                "SELECT b.id, s.starts_at, o.utc_offset_minutes, \
+                 (SELECT MAX(m.expires_at) FROM outbox m WHERE m.booking_id = b.id \
+                   AND m.kind = 'reminder') FROM bookings b \
                  JOIN sessions s ON s.id = b.session_id \
                  JOIN activities a ON a.id = s.activity_id \
                  JOIN organisations o ON o.id = a.organisation_id \
                  WHERE b.status = 'confirmed' AND b.phone IS NOT NULL \
-                 AND s.status = 'scheduled' AND s.starts_at > ? AND s.starts_at < ? \
-                 AND NOT EXISTS (SELECT 1 FROM outbox m WHERE m.booking_id = b.id \
-                   AND m.kind = 'reminder')",
+                 AND s.status = 'scheduled' AND s.starts_at > ? AND s.starts_at < ?",
             )
             // Venue times: a day's slack either side of every offset.
             .bind(now.naive_utc() - Duration::hours(24))
@@ -426,7 +428,11 @@ pub trait Outbox: Parts {
             .fetch_all()
             .await?;
         let mut due: Vec<(i64, NaiveDateTime)> = Vec::new();
-        for (id, starts_at, offset) in candidates {
+        for (id, starts_at, offset, reminded_for) in candidates {
+            // A reminder's expiry is the start of the session it reminds of.
+            if reminded_for == Some(starts_at - Duration::minutes(offset)) {
+                continue;
+            }
             let venue_now = now.naive_utc() + Duration::minutes(offset);
             if let Some(at) = rule.send_at(starts_at, venue_now) {
                 due.push((id, at - Duration::minutes(offset)));

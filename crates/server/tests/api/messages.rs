@@ -401,11 +401,12 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
     .await;
     let soon = app.session_with(|s| s.starts_in = Duration::hours(5)).await;
     let later = app.session(SessionSpec::default()).await;
-    app.post(
-        "/api/v1/bookings",
-        &booking(soon, "13800138000", Some("en")),
-    )
-    .await;
+    let (_, first) = app
+        .post(
+            "/api/v1/bookings",
+            &booking(soon, "13800138000", Some("en")),
+        )
+        .await;
     app.book(later, "13800138001", 1, 0).await;
     let m = arrives(&file, 10, of_kind("reminder", "13800138000")).await;
     assert!(m["text"]
@@ -418,6 +419,31 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
         .filter(|m| m["kind"] == "reminder")
         .collect();
     assert_eq!(reminders.len(), 1, "one reminder, and none two days ahead");
+
+    // Moved to another session tomorrow: reminded again, of the new time, once.
+    let other = app.session_with(|s| s.starts_in = Duration::hours(7)).await;
+    let code = first["code"].as_str().expect("a code");
+    let (status, moved) = app
+        .post(
+            "/api/v1/bookings/reschedule",
+            &json!({"code": code, "phone": "13800138000", "session_id": other, "accept_waiting": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    let start =
+        |session: &Value| session["session"]["starts_at"].as_str().unwrap()[11..16].to_owned();
+    let new_time = start(&moved);
+    let m = arrives(&file, 10, |m| {
+        m["kind"] == "reminder" && m["text"].as_str().is_some_and(|t| t.contains(&new_time))
+    })
+    .await;
+    assert_eq!(m["phone"], "13800138000");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let reminders = delivered(&file)
+        .into_iter()
+        .filter(|m| m["kind"] == "reminder")
+        .count();
+    assert_eq!(reminders, 2, "one reminder per session time");
 }
 
 async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
