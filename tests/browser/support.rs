@@ -366,6 +366,8 @@ pub async fn open_browser_with(viewport: (u32, u32), extra: &[String]) -> Option
     });
     let caps = caps.as_object().cloned().expect("object");
     let started = Instant::now();
+    // Two crypto providers are linked (see Cargo.toml): name one; a second call keeps it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = loop {
         let attempt = ClientBuilder::rustls()
             .expect("tls config")
