@@ -198,7 +198,7 @@ messages! {
     RESCHEDULE_KEEP = "不改了", "Keep this time";
     RESCHEDULED = "已改期，预约码不变。", "Your booking has been moved; the code is the same.";
     SUBSCRIBE_CALENDAR = "订阅日历", "Subscribe";
-    SUBSCRIBE_CALENDAR_LABEL = "在日历应用中订阅本活动的全部场次", "Subscribe to all sessions of this activity in your calendar app";
+    SUBSCRIBE_CALENDAR_LABEL = "订阅日历：在日历应用中订阅本活动的全部场次", "Subscribe to all sessions of this activity in your calendar app";
     CANCEL_TOO_LATE = "已过取消截止时间，无法在线取消。", "The cancellation deadline has passed; it can no longer be cancelled online.";
     MY_TITLE = "我的预约", "My bookings";
     MY_EMPTY = "本设备上还没有预约记录。", "No bookings on this device yet.";
