@@ -211,8 +211,11 @@ mod tests {
         }
     }
 
+    /// A chunk's type and data.
+    type Chunk = (Vec<u8>, Vec<u8>);
+
     /// A PNG's chunks other than IDAT as they are, and its pixel rows inflated.
-    fn picture(png: &[u8]) -> (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>) {
+    fn picture(png: &[u8]) -> (Vec<Chunk>, Vec<u8>) {
         use std::io::Read;
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG signature");
         let (mut chunks, mut deflated, mut at) = (Vec::new(), Vec::new(), 8);
