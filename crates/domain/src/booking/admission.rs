@@ -133,16 +133,18 @@ pub fn cancel(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use chrono::NaiveDate;
     use proptest::prelude::*;
 
-    fn at(day: u32, hour: u32) -> NaiveDateTime {
+    pub(in crate::booking) fn at(day: u32, hour: u32) -> NaiveDateTime {
         crate::time::test_time(day, hour, 0, 0)
     }
 
-    fn session(capacity: u32, booked: u32) -> SessionFacts {
+    /// A scheduled session open from the 1st to the 15th, 4 a booking (the reschedule
+    /// tests use it too).
+    pub(in crate::booking) fn session(capacity: u32, booked: u32) -> SessionFacts {
         SessionFacts {
             status: SessionStatus::Scheduled,
             booking_opens_at: at(1, 9),

@@ -98,15 +98,11 @@ pub fn destinations(sessions: &[SessionView], current: i64, people: u32) -> Vec<
 
 #[cfg(test)]
 mod tests {
+    use super::super::admission::tests::{at, session};
     use super::super::admission::{PhoneFacts, Rules, SessionFacts};
     use super::super::NoShowPolicy;
     use super::*;
-    use crate::session::Places;
     use proptest::prelude::*;
-
-    fn at(day: u32, hour: u32) -> NaiveDateTime {
-        crate::time::test_time(day, hour, 0, 0)
-    }
 
     fn party(people: u32) -> Party {
         Party::parse(people, 0, 20).unwrap()
@@ -119,20 +115,6 @@ mod tests {
             status,
             party: party(people),
             cancel_deadline: at(12, 9),
-        }
-    }
-
-    fn session(capacity: u32, booked: u32) -> SessionFacts {
-        SessionFacts {
-            status: SessionStatus::Scheduled,
-            booking_opens_at: at(1, 9),
-            booking_closes_at: at(15, 9),
-            per_booking_limit: 4,
-            places: Places {
-                capacity,
-                booked,
-                ..Places::default()
-            },
         }
     }
 
