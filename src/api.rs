@@ -2,16 +2,21 @@
 //! it: sign-in, roster and check-in, summary, samples), written on `crate::http`, the one
 //! place the front end talks HTTP. The console's own calls are `crate::staff::api`.
 
-use crate::http::{get, href, post, post_action, post_empty};
+use crate::http::{get, href, post, post_action, post_brief, post_empty};
+use crate::{offline, store};
+use chrono::NaiveDateTime;
 use labday_domain::booking::{BookingLookup, RescheduleRequest};
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
-use labday_domain::sample::{SampleBoard, SampleLookup, SampleRegistration, SampleView, TestEntry};
+use labday_domain::sample::{
+    Judgement, SampleBoard, SampleCode, SampleLookup, SampleRegistration, SampleStatus, SampleView,
+    TestEntry, VarietyName,
+};
 use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
 use labday_domain::{
-    ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingRequest, BookingView,
-    SessionView,
+    ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingReceipt, BookingRequest,
+    BookingView, Localised, SessionView,
 };
 
 fn query_string(filter: &ActivityFilter) -> String {
@@ -49,29 +54,32 @@ pub async fn session(id: i64) -> Result<SessionView, ApiError> {
     get(&format!("/sessions/{id}")).await
 }
 
-/// Books; retries with the same `idempotency_key` never book twice.
+/// Books; retries with the same `idempotency_key` never book twice. The answer is the
+/// receipt (`Prefer: return=minimal`): the booking page reads the rest by code and phone.
 pub async fn book(
     request: &BookingRequest,
     idempotency_key: &str,
-) -> Result<BookingView, ApiError> {
-    post("/bookings", request, Some(idempotency_key)).await
+) -> Result<BookingReceipt, ApiError> {
+    post_brief("/bookings", request, Some(idempotency_key)).await
 }
 
-/// A booking found, or cancelled, at `path` by its code and phone.
-async fn booking_by_code(path: &str, code: &str, phone: &str) -> Result<BookingView, ApiError> {
-    let lookup = BookingLookup {
+fn booking_lookup(code: &str, phone: &str) -> BookingLookup {
+    BookingLookup {
         code: code.into(),
         phone: phone.into(),
-    };
-    post(path, &lookup, None).await
+    }
 }
 
+/// A booking by its code and phone; with no network, its copy on this device (`offline`).
 pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
-    booking_by_code("/bookings/lookup", code, phone).await
+    offline::lookup(offline::BOOKING, code, &booking_lookup(code, phone)).await
 }
 
+/// Cancels a booking; its copy on this device goes with it.
 pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
-    booking_by_code("/bookings/cancel", code, phone).await
+    let cancelled = post("/bookings/cancel", &booking_lookup(code, phone), None).await?;
+    store::forget_copy(offline::BOOKING, code);
+    Ok(cancelled)
 }
 
 /// Moves a booking to another session of the same activity, only into a free place (the
@@ -87,7 +95,7 @@ pub async fn reschedule_booking(
         session_id,
         accept_waiting: false,
     };
-    post("/bookings/reschedule", &request, None).await
+    offline::fresh(offline::BOOKING, code, "/bookings/reschedule", &request).await
 }
 
 /// An activity's sessions alone, read from its page's answer: moving a booking needs
@@ -146,6 +154,7 @@ pub async fn check_in(
         session_id,
         code: code.into(),
         people,
+        offline_at: None,
     };
     post("/staff/check-in", &body, None).await
 }
@@ -196,13 +205,40 @@ pub async fn register_samples(
     post("/samples", registration, Some(idempotency_key)).await
 }
 
-/// A sample as its holder sees it, by code and the phone's last four digits.
+/// A sample as its holder sees it, by code and the phone's last four digits; with no
+/// network, its copy on this device (`offline`).
 pub async fn find_sample(code: &str, phone_last4: &str) -> Result<SampleView, ApiError> {
+    sample_by_code(code, phone_last4).await
+}
+
+async fn sample_by_code<T: serde::de::DeserializeOwned>(
+    code: &str,
+    phone_last4: &str,
+) -> Result<T, ApiError> {
     let lookup = SampleLookup {
         code: code.into(),
         phone_last4: phone_last4.into(),
     };
-    post("/samples/lookup", &lookup, None).await
+    offline::lookup(offline::SAMPLE, code, &lookup).await
+}
+
+/// What a sample's card in "my bookings" shows, read from the lookup's answer (a
+/// `SampleView`): reading only these fields keeps the rest of `SampleView`'s reader (tests,
+/// methods, readings) out of the booking bundle.
+#[derive(Clone, serde::Deserialize)]
+pub struct SampleCard {
+    pub code: SampleCode,
+    pub session_title: Localised,
+    #[serde(with = "labday_domain::time::wire::venue_datetime")]
+    pub session_starts_at: NaiveDateTime,
+    pub variety: VarietyName,
+    pub status: SampleStatus,
+    pub judgement: Option<Judgement>,
+}
+
+/// A sample found by its code and the last four digits of its phone, as its card shows it.
+pub async fn find_sample_card(code: &str, phone_last4: &str) -> Result<SampleCard, ApiError> {
+    sample_by_code(code, phone_last4).await
 }
 
 /// The public results board of an activity (all its quick-test sessions). The server also
@@ -249,4 +285,42 @@ pub async fn record_test(code: &str, entry: &TestEntry) -> Result<SampleView, Ap
         None,
     )
     .await
+}
+
+// Verified phones (`--verify-phones`).
+
+/// Texts a code to `phone`, in `lang`.
+pub async fn request_phone_code(
+    phone: &str,
+    lang: labday_domain::message::Lang,
+) -> Result<labday_domain::phone_code::CodeSent, ApiError> {
+    let request = labday_domain::phone_code::CodeRequest {
+        phone: phone.into(),
+        lang,
+    };
+    post("/phone-codes", &request, None).await
+}
+
+/// Exchanges the code sent to `phone` for a token that verifies it for a while.
+pub async fn check_phone_code(
+    phone: &str,
+    code: &str,
+) -> Result<labday_domain::phone_code::PhoneToken, ApiError> {
+    let check = labday_domain::phone_code::CodeCheck {
+        phone: phone.into(),
+        code: code.into(),
+    };
+    post("/phone-codes/check", &check, None).await
+}
+
+/// Every booking and sample of a verified phone.
+pub async fn phone_holdings(
+    phone: &str,
+    phone_token: &str,
+) -> Result<labday_domain::phone_code::PhoneHoldings, ApiError> {
+    let find = labday_domain::phone_code::PhoneFind {
+        phone: phone.into(),
+        phone_token: phone_token.into(),
+    };
+    post("/phone-codes/holdings", &find, None).await
 }

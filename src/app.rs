@@ -6,6 +6,7 @@
 //! another journey matches no route here, and `route::routes` loads that page from the server.
 
 use crate::i18n::{self, t, Lang};
+use crate::offline::OfflineNote;
 use crate::pages::{
     activity::ActivityPage, book::BookPage, booking::BookingPage, home::HomePage,
     my_bookings::MyBookingsPage, sample::SamplePage, samples::SamplesPage,
@@ -153,6 +154,7 @@ pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
             </header>
             <RouteFocus/>
             <main id="main" tabindex="-1">
+                <OfflineNote/>
                 {routes()}
             </main>
     }

@@ -105,9 +105,13 @@ pub fn party(adults: u32, children: u32, lang: Lang) -> String {
 
 /// The venue's wall-clock time now (UTC+8; the server has the last word on windows).
 pub fn venue_now() -> NaiveDateTime {
-    let now =
-        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
-    labday_domain::time::venue_local(now, labday_domain::time::SHANGHAI_OFFSET_MINUTES)
+    venue_time(js_sys::Date::now() as i64)
+}
+
+/// The venue's wall-clock time (UTC+8) at `ms` milliseconds since the epoch.
+pub fn venue_time(ms: i64) -> NaiveDateTime {
+    let at = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
+    labday_domain::time::venue_local(at, labday_domain::time::SHANGHAI_OFFSET_MINUTES)
 }
 
 #[cfg(test)]

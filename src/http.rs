@@ -7,10 +7,11 @@
 //! every call; only turning the answer's text into its type is compiled per type, which
 //! keeps the WebAssembly small.
 
-use gloo_net::http::{Request, RequestBuilder};
 use labday_domain::{ApiError, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 const BASE: &str = "/api/v1";
 
@@ -26,6 +27,10 @@ fn encoding(_: impl Sized) -> ApiError {
     ApiError::new(ErrorCode::BadRequest, "Could not encode the request")
 }
 
+fn unreachable_server(_: JsValue) -> ApiError {
+    ApiError::new(ErrorCode::Network, "The server could not be reached")
+}
+
 /// What a request carries.
 enum Body {
     Nothing,
@@ -33,31 +38,77 @@ enum Body {
     File(web_sys::File),
 }
 
-/// Sends `request` and answers the text of a successful answer, or the error it carries.
+/// The browser's `fetch` of `method` at `url` (straight on `web_sys`: a wrapper such as
+/// gloo-net parses the address again and formats JavaScript errors, which every bundle
+/// would carry for nothing).
+async fn fetch(
+    method: &str,
+    url: &str,
+    body: Body,
+    idempotency_key: Option<&str>,
+    prefer: Option<&str>,
+) -> Result<web_sys::Response, ApiError> {
+    let headers = web_sys::Headers::new().map_err(encoding)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let content_type = match &body {
+        Body::Nothing => None,
+        Body::Json(json) => {
+            init.set_body(&JsValue::from_str(json));
+            Some("application/json")
+        }
+        Body::File(file) => {
+            init.set_body(file);
+            Some("application/octet-stream")
+        }
+    };
+    for (name, value) in [
+        ("Content-Type", content_type),
+        ("Idempotency-Key", idempotency_key),
+        ("Prefer", prefer),
+    ] {
+        if let Some(value) = value {
+            headers.set(name, value).map_err(encoding)?;
+        }
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(encoding)?;
+    let window = web_sys::window().ok_or_else(unexpected)?;
+    let response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(unreachable_server)?;
+    response.dyn_into().map_err(|_| unexpected())
+}
+
+/// The whole text of `response`.
+async fn text(response: &web_sys::Response) -> Option<String> {
+    let promise = response.text().ok()?;
+    JsFuture::from(promise).await.ok()?.as_string()
+}
+
+/// Sends a request and answers the text of a successful answer, or the error it carries.
 async fn exchange(
-    mut request: RequestBuilder,
+    method: &str,
+    path: &str,
     body: Body,
     idempotency_key: Option<&str>,
 ) -> Result<String, ApiError> {
-    if let Some(key) = idempotency_key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let request = match body {
-        Body::Nothing => request.build(),
-        Body::Json(json) => request
-            .header("Content-Type", "application/json")
-            .body(json),
-        Body::File(file) => request
-            .header("Content-Type", "application/octet-stream")
-            .body(file),
-    }
-    .map_err(encoding)?;
-    let network = |_| ApiError::new(ErrorCode::Network, "The server could not be reached");
-    let response = request.send().await.map_err(network)?;
+    exchange_preferring(method, path, body, idempotency_key, None).await
+}
+
+/// As [`exchange`], with a `Prefer` header (RFC 7240) when `prefer` is given.
+async fn exchange_preferring(
+    method: &str,
+    path: &str,
+    body: Body,
+    idempotency_key: Option<&str>,
+    prefer: Option<&str>,
+) -> Result<String, ApiError> {
+    let response = fetch(method, &url(path), body, idempotency_key, prefer).await?;
     if response.ok() {
-        return response.text().await.map_err(|_| unexpected());
+        return text(&response).await.ok_or_else(unexpected);
     }
-    let text = response.text().await.unwrap_or_default();
+    let text = text(&response).await.unwrap_or_default();
     match crate::json::from_str::<ApiError>(&text) {
         Ok(err) => Err(err),
         // A proxy or an outage page rather than labday itself.
@@ -70,18 +121,18 @@ async fn exchange(
 }
 
 /// The answer's text as a `T`.
-fn decode<T: DeserializeOwned>(text: Result<String, ApiError>) -> Result<T, ApiError> {
+pub(crate) fn decode<T: DeserializeOwned>(text: Result<String, ApiError>) -> Result<T, ApiError> {
     crate::json::from_str(&text?).map_err(|_| unexpected())
 }
 
 fn json<B: Serialize + ?Sized>(body: &B) -> Result<Body, ApiError> {
-    serde_json::to_string(body)
+    crate::json::to_string(body)
         .map(Body::Json)
         .map_err(encoding)
 }
 
 pub(crate) async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    decode(exchange(Request::get(&url(path)), Body::Nothing, None).await)
+    decode(exchange("GET", path, Body::Nothing, None).await)
 }
 
 /// POST of `body` as JSON; `idempotency_key` makes a retry safe where the API takes one.
@@ -91,19 +142,36 @@ pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
     idempotency_key: Option<&str>,
 ) -> Result<T, ApiError> {
     let body = json(body)?;
-    decode(exchange(Request::post(&url(path)), body, idempotency_key).await)
+    decode(exchange("POST", path, body, idempotency_key).await)
+}
+
+/// As [`post`], asking for the brief answer (`Prefer: return=minimal`, RFC 7240): for a
+/// write whose full result the app reads elsewhere.
+pub(crate) async fn post_brief<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    idempotency_key: Option<&str>,
+) -> Result<T, ApiError> {
+    let body = json(body)?;
+    decode(exchange_preferring("POST", path, body, idempotency_key, Some("return=minimal")).await)
 }
 
 /// POST of an action that takes no fields (the body is `{}`).
 pub(crate) async fn post_action<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    decode(exchange(Request::post(&url(path)), Body::Json("{}".into()), None).await)
+    decode(exchange("POST", path, Body::Json("{}".into()), None).await)
+}
+
+/// POST of `body` as JSON, answered with the text of the answer (kept as it came).
+pub(crate) async fn post_text<B: Serialize + ?Sized>(
+    path: &str,
+    body: &B,
+) -> Result<String, ApiError> {
+    exchange("POST", path, json(body)?, None).await
 }
 
 /// POST with no body and no answer body expected (204).
 pub(crate) async fn post_empty(path: &str) -> Result<(), ApiError> {
-    exchange(Request::post(&url(path)), Body::Nothing, None)
-        .await
-        .map(drop)
+    exchange("POST", path, Body::Nothing, None).await.map(drop)
 }
 
 /// PUT of `body` as JSON.
@@ -112,12 +180,12 @@ pub(crate) async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiError> {
     let body = json(body)?;
-    decode(exchange(Request::put(&url(path)), body, None).await)
+    decode(exchange("PUT", path, body, None).await)
 }
 
 /// DELETE, with no answer body expected (204).
 pub(crate) async fn delete(path: &str) -> Result<(), ApiError> {
-    exchange(Request::delete(&url(path)), Body::Nothing, None)
+    exchange("DELETE", path, Body::Nothing, None)
         .await
         .map(drop)
 }
@@ -127,7 +195,7 @@ pub(crate) async fn post_file<T: DeserializeOwned>(
     path: &str,
     file: web_sys::File,
 ) -> Result<T, ApiError> {
-    decode(exchange(Request::post(&url(path)), Body::File(file), None).await)
+    decode(exchange("POST", path, Body::File(file), None).await)
 }
 
 /// An address under the API for a plain link or image (`/staff/photos/3`).

@@ -204,6 +204,19 @@ messages! {
     MY_EMPTY = "本设备上还没有预约记录。", "No bookings on this device yet.";
     MY_DEVICE_NOTE = "在本设备上完成的预约会显示在这里。", "Bookings made on this device appear here.";
     FIND_TITLE = "查找预约", "Find a booking";
+    PHONE_CODE = "短信验证码", "Code from the text message";
+    SEND_CODE = "获取验证码", "Send code";
+    CODE_SENT = "验证码已发送到该手机，几分钟内有效；60秒后可重新获取。我们只保存验证码的加密摘要，过期后即删除。", "Code sent to this phone; it works for a few minutes, and another can be sent after 60 seconds. We keep only a keyed hash of it, deleted once it expires.";
+    PHONE_VERIFIED = "该手机号已验证。", "This mobile number is verified.";
+    FIELD_PHONE_CODE_REQUIRED = "请输入发送到该手机的6位验证码。", "Enter the 6-digit code sent to this phone.";
+    FIELD_PHONE_CODE_INVALID = "验证码为6位数字。", "The code is 6 digits.";
+    FIELD_PHONE_CODE_WRONG = "验证码不正确，请重新输入。", "That is not the code sent to this phone.";
+    FIELD_PHONE_CODE_EXPIRED = "验证码已过期或尝试次数已用完，请重新获取。", "This code has expired or run out of tries: ask for a new one.";
+    FIELD_PHONE_CODE_TOO_SOON = "验证码刚刚已发送，请60秒后再获取。", "A code was sent less than a minute ago; wait before asking again.";
+    FIELD_PHONE_CODE_LIMIT = "获取验证码次数过多，请稍后再试。", "Too many codes asked for; try again later.";
+    FIND_PHONE_TITLE = "按手机号查找", "Find by mobile number";
+    FIND_PHONE_HINT = "丢了预约码？验证手机号后，列出该号码的全部预约和样品。", "Lost a code? Verify your mobile number to list all its bookings and samples.";
+    FIND_PHONE_NONE = "该号码没有预约或样品。", "This number has no bookings or samples.";
     FIND_HINT = "在其他设备上预约的？输入预约码和手机号码查找。", "Booked on another device? Enter the booking code and mobile number.";
     FIND = "查找", "Find";
     ENTER_PHONE = "请输入预约时填写的手机号码以查看此预约。", "Enter the mobile number used for this booking to see it.";
@@ -271,6 +284,7 @@ messages! {
     PARTY_ADULTS = "{adults} 成人", "{adults} adults";
     PARTY_ADULTS_CHILDREN = "{adults} 成人 · {children} 儿童", "{adults} adults · {children} children";
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
+    OFFLINE_NOTE = "离线 · 最后更新于 {when}", "Offline · last updated {when}";
 }
 
 // Vegetable samples (pesticide quick tests): citizen pages, board and the staff batch view.
@@ -408,6 +422,12 @@ pub fn field_msg(code: FieldCode) -> Msg {
         PesticideRequired => FIELD_PESTICIDE_REQUIRED,
         StripRequired => FIELD_STRIP_REQUIRED,
         CorrectionInvalid => FIELD_CORRECTION_INVALID,
+        PhoneCodeRequired => FIELD_PHONE_CODE_REQUIRED,
+        PhoneCodeInvalid => FIELD_PHONE_CODE_INVALID,
+        PhoneCodeWrong => FIELD_PHONE_CODE_WRONG,
+        PhoneCodeExpired => FIELD_PHONE_CODE_EXPIRED,
+        PhoneCodeTooSoon => FIELD_PHONE_CODE_TOO_SOON,
+        PhoneCodeLimit => FIELD_PHONE_CODE_LIMIT,
         // Nothing more to say than "check this field" (the citizen forms never see the
         // console's codes; the console words them in `staff/i18n.rs`).
         Invalid

@@ -5,7 +5,7 @@
 //! there ("invalid type: floating point `1.5`, expected u32 at line 1 column 9"), and that
 //! message machinery (serde's `Unexpected`/`Expected` texts, float printing, line and column
 //! counting) is linked into every bundle though the app only ever shows "unexpected answer".
-//! Writing JSON stays with `serde_json::to_string`.
+//! Writing is [`to_string`] (`json/write.rs`), for the same reason.
 //!
 //! It reads RFC 8259 JSON. Numbers: integers exactly (`u64`, or `i64` when negative); a
 //! number with a fraction or an exponent is read exactly when its digits fit 15 significant
@@ -19,6 +19,9 @@ use serde::de::{
 };
 use std::borrow::Cow;
 use std::fmt;
+
+mod write;
+pub use write::to_string;
 
 /// The text was not JSON of the expected shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,8 +184,16 @@ impl<'de> Reader<'de> {
     }
 
     /// A number, handed to `visitor` as `u64`, `i64` (negative) or `f64` (with a fraction or
-    /// an exponent).
+    /// an exponent). Only this hand-over is compiled per visitor; [`Self::scan_number`] once.
     fn number<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        match self.scan_number()? {
+            Number::Unsigned(n) => visitor.visit_u64(n),
+            Number::Negative(n) => visitor.visit_i64(n),
+            Number::Float(x) => visitor.visit_f64(x),
+        }
+    }
+
+    fn scan_number(&mut self) -> Result<Number> {
         let bytes = self.bytes();
         let negative = bytes.get(self.at) == Some(&b'-');
         if negative {
@@ -247,14 +258,21 @@ impl<'de> Reader<'de> {
         if integer && exact {
             return if negative {
                 let value = 0i64.checked_sub_unsigned(mantissa).ok_or(Error)?;
-                visitor.visit_i64(value)
+                Ok(Number::Negative(value))
             } else {
-                visitor.visit_u64(mantissa)
+                Ok(Number::Unsigned(mantissa))
             };
         }
         let value = float(mantissa, exponent);
-        visitor.visit_f64(if negative { -value } else { value })
+        Ok(Number::Float(if negative { -value } else { value }))
     }
+}
+
+/// A number as JSON writes it, read.
+enum Number {
+    Unsigned(u64),
+    Negative(i64),
+    Float(f64),
 }
 
 /// `mantissa × 10^exponent`: exact (one correctly rounded operation) when the mantissa fits
@@ -406,8 +424,12 @@ impl<'de> EnumAccess<'de> for &mut Reader<'de> {
     type Error = Error;
     type Variant = Self;
 
+    /// The name is read as a string, as in a unit variant (`"open"`), so each enum's reader
+    /// shares the string reading instead of a reader of any value for its names.
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
-        let variant = seed.deserialize(&mut *self)?;
+        self.expect(b'"')?;
+        let name: de::value::CowStrDeserializer<'de, Error> = self.string()?.into_deserializer();
+        let variant = seed.deserialize(name)?;
         self.expect(b':')?;
         Ok((variant, self))
     }
@@ -518,6 +540,58 @@ mod tests {
             .replace("𝄞", "\\ud834\\udd1e");
         assert_ne!(escaped, compact);
         assert_eq!(from_str::<Everything>(&escaped), Ok(everything()));
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        assert_eq!(
+            to_string(&everything()).unwrap(),
+            serde_json::to_string(&everything()).unwrap()
+        );
+        let error = ApiError::new(ErrorCode::Invalid, "Check the form")
+            .with_field("phone", FieldCode::PhoneInvalid);
+        assert_eq!(
+            to_string(&error).unwrap(),
+            serde_json::to_string(&error).unwrap()
+        );
+        let keys = BTreeMap::from([(1u32, 'a'), (20, '\u{1f}')]);
+        assert_eq!(
+            to_string(&keys).unwrap(),
+            serde_json::to_string(&keys).unwrap()
+        );
+        let bools = BTreeMap::from([(false, ()), (true, ())]);
+        assert_eq!(to_string(&bools).unwrap(), r#"{"false":null,"true":null}"#);
+        assert_eq!(to_string(&BTreeMap::from([((), 1)])), Err(Error));
+        assert_eq!(to_string("").unwrap(), r#""""#);
+        assert_eq!(to_string(&Vec::<u8>::new()).unwrap(), "[]");
+    }
+
+    /// Floats in the standard library's shortest exact form (serde_json writes `1.0` where
+    /// this writes `1`): each reads back as the same number; not finite is `null`.
+    #[test]
+    fn writes_floats_that_read_back_exactly() {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            45.3,
+            -0.1,
+            1e21,
+            1.5e300,
+            2.5e-300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ] {
+            let text = to_string(&x).unwrap();
+            let back: f64 = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.to_bits(), x.to_bits(), "{x}: {text}");
+        }
+        assert_eq!(
+            to_string(&[f64::NAN, f64::INFINITY]).unwrap(),
+            "[null,null]"
+        );
+        assert_eq!(to_string(&Some(45.3f32)).unwrap(), "45.3");
+        assert_eq!(to_string(&[1e21, 0.5]).unwrap(), "[1e21,0.5]");
     }
 
     #[test]

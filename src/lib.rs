@@ -18,6 +18,7 @@ pub mod http;
 pub mod i18n;
 pub mod json;
 pub mod loaded;
+pub mod offline;
 pub mod pages;
 pub mod route;
 pub mod staff;

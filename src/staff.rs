@@ -15,6 +15,7 @@ pub mod form;
 pub mod i18n;
 pub mod media;
 pub mod move_booking;
+pub mod offline_queue;
 pub mod organisations;
 pub mod password;
 pub mod roster;
@@ -143,6 +144,7 @@ fn SignOutButton() -> impl IntoView {
         let navigate = navigate.clone();
         spawn_local(async move {
             let _ = crate::api::staff_sign_out().await;
+            offline_queue::forget_all();
             me.set(None);
             // An absolute address: not resolved against the router's `/staff` base again.
             let options = leptos_router::NavigateOptions {

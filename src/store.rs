@@ -1,6 +1,7 @@
 //! What this device remembers: the reader's language and the bookings made here (code and
 //! the phone typed for it) and the vegetable samples registered here, so "my bookings" works
-//! without an account.
+//! without an account; and the last answer about each of them with its time, so they open
+//! offline (`crate::offline`).
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,33 @@ fn get(key: &str) -> Option<String> {
 fn set(key: &str, value: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(key, value);
+    }
+}
+
+fn copy_key(kind: &str, code: &str) -> String {
+    format!("labday.copy{kind}/{code}")
+}
+
+/// Keeps `text`, the last answer about `code` (of `kind`: `offline::BOOKING`, `SAMPLE`), with
+/// the time now.
+pub fn keep_copy(kind: &str, code: &str, text: &str) {
+    set(
+        &copy_key(kind, code),
+        // Whole milliseconds: integer printing and parsing, not the float machinery's.
+        &format!("{}\n{text}", js_sys::Date::now() as i64),
+    );
+}
+
+/// The last answer kept about `code` and when it came (ms since the epoch).
+pub fn kept_copy(kind: &str, code: &str) -> Option<(i64, String)> {
+    let raw = get(&copy_key(kind, code))?;
+    let (at, text) = raw.split_once('\n')?;
+    Some((at.parse().ok()?, text.to_owned()))
+}
+
+pub fn forget_copy(kind: &str, code: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&copy_key(kind, code));
     }
 }
 
@@ -41,7 +69,7 @@ fn remember<T: Remembered>(entry: T) {
     let mut all: Vec<T> = remembered();
     all.retain(|old| old.code() != entry.code());
     all.insert(0, entry);
-    if let Ok(raw) = serde_json::to_string(&all) {
+    if let Ok(raw) = crate::json::to_string(&all) {
         set(T::KEY, &raw);
     }
 }

@@ -4,6 +4,7 @@
 //! Idempotency-Key, so it can never book twice.
 
 use crate::api;
+use crate::components::phone_code::{self, PhoneCodeField};
 use crate::components::privacy::PrivacyNotice;
 use crate::components::status::FailureAlert;
 use crate::format;
@@ -54,6 +55,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
     let limit = s.with_value(|s| s.per_booking_limit.max(1));
     let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
     let adults = RwSignal::new(1u32);
     let children = RwSignal::new(0u32);
     let consent = RwSignal::new(false);
@@ -68,7 +70,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let request = BookingRequest {
+        let mut request = BookingRequest {
             session_id: s.with_value(|s| s.id),
             name: name.get_untracked(),
             phone: phone.get_untracked(),
@@ -76,6 +78,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             children: children.get_untracked(),
             consent: consent.get_untracked(),
             lang: lang.get_untracked().of_messages(),
+            phone_token: None,
         };
         failure.set(None);
         if let Err(e) = request.validate(limit) {
@@ -86,7 +89,14 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         errors.set(BTreeMap::new());
         busy.set(true);
         spawn_local(async move {
-            let result = api::book(&request, &key.get_value()).await;
+            let proof = phone_code::proof(&request.phone, &code.get_untracked()).await;
+            let result = match proof {
+                Ok(token) => {
+                    request.phone_token = token;
+                    api::book(&request, &key.get_value()).await
+                }
+                Err(e) => Err(e),
+            };
             busy.set(false);
             match result {
                 Ok(view) => {
@@ -94,6 +104,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     route::navigate(&format!("/bookings/{}", view.code.as_str()));
                 }
                 Err(e) => {
+                    phone_code::settle(&e);
                     if e.code == ErrorCode::Invalid {
                         errors.set(e.fields.clone());
                         focus_first_error(&e.fields);
@@ -134,6 +145,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20"
                 bind:value=phone aria-invalid=invalid("phone") aria-describedby="phone-error"/>
             <FieldError field="phone" errors=errors/>
+            <PhoneCodeField phone code errors/>
 
             <div class="party">
                 <div>
@@ -175,7 +187,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
 
 /// Moves keyboard and screen-reader focus to the first field in error.
 fn focus_first_error(fields: &BTreeMap<String, FieldCode>) {
-    let order = ["name", "phone", "adults", "party", "consent"];
+    let order = ["name", "phone", "phone_code", "adults", "party", "consent"];
     let Some(first) = order.iter().find(|f| fields.contains_key(**f)) else {
         return;
     };

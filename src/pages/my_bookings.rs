@@ -35,6 +35,7 @@ pub fn MyBookingsPage() -> impl IntoView {
             }.into_any()
         }}
         <FindBooking/>
+        <crate::components::find_by_phone::FindByPhone/>
         <MySamples/>
     }
 }
@@ -65,7 +66,7 @@ fn MySamples() -> impl IntoView {
         };
         errors.set(Default::default());
         spawn_local(async move {
-            match api::find_sample(c.as_str(), &digits).await {
+            match api::find_sample_card(c.as_str(), &digits).await {
                 Ok(view) => {
                     store::remember_sample(view.code.as_str(), &digits);
                     route::navigate(&format!("/samples/{}", view.code.as_str()));
@@ -131,7 +132,7 @@ fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
     let s = StoredValue::new(sample);
     let live = load(move || {
         let s = s.get_value();
-        async move { api::find_sample(&s.code, &s.last4).await }
+        async move { api::find_sample_card(&s.code, &s.last4).await }
     });
     view! {
         <RememberedCard pages="/samples/" code>
@@ -140,7 +141,7 @@ fn RememberedSampleItem(sample: RememberedSample) -> impl IntoView {
                     let l = lang.get();
                     let verdict = v.judgement.map(|j| format!(" · {}", sample::judgement_msg(j).get(l)));
                     view! {
-                        <h2>{sample::variety(&v, l)}</h2>
+                        <h2>{v.variety.name.get(l.code()).to_owned()}</h2>
                         <p class="meta">{format!("{} · {}", v.session_title.get(l.code()), format::moment(v.session_starts_at, l))}</p>
                         <p class="status">{sample::status_msg(v.status).get(l)}{verdict}</p>
                     }

@@ -5,6 +5,7 @@
 //! session's results board is one link away, on the activity page.
 
 use crate::api;
+use crate::components::phone_code::{self, PhoneCodeField};
 use crate::components::privacy::PrivacyNotice;
 use crate::components::sample::SampleLabel;
 use crate::components::status::FailureAlert;
@@ -86,6 +87,7 @@ fn Registration(session: SessionView) -> impl IntoView {
     let rows = RwSignal::new(vec![Row::new(0, String::new(), today)]);
     let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
     let consent = RwSignal::new(false);
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
@@ -110,13 +112,14 @@ fn Registration(session: SessionView) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let request = SampleRegistration {
+        let mut request = SampleRegistration {
             session_id,
             name: name.get_untracked(),
             phone: phone.get_untracked(),
             consent: consent.get_untracked(),
             samples: rows.with_untracked(|r| r.iter().map(Row::item).collect()),
             lang: lang.get_untracked().of_messages(),
+            phone_token: None,
         };
         failure.set(None);
         if let Err(e) = request.validate(format::venue_now().date()) {
@@ -126,7 +129,14 @@ fn Registration(session: SessionView) -> impl IntoView {
         errors.set(BTreeMap::new());
         busy.set(true);
         spawn_local(async move {
-            let result = api::register_samples(&request, &key.get_value()).await;
+            let proof = phone_code::proof(&request.phone, &code.get_untracked()).await;
+            let result = match proof {
+                Ok(token) => {
+                    request.phone_token = token;
+                    api::register_samples(&request, &key.get_value()).await
+                }
+                Err(e) => Err(e),
+            };
             busy.set(false);
             match result {
                 Ok(samples) => {
@@ -135,11 +145,20 @@ fn Registration(session: SessionView) -> impl IntoView {
                         .unwrap_or_default();
                     for sample in &samples {
                         store::remember_sample(sample.code.as_str(), &last4);
+                        // Its label opens offline from now on, before any lookup.
+                        if let Ok(text) = serde_json::to_string(sample) {
+                            crate::offline::keep(
+                                crate::offline::SAMPLE,
+                                sample.code.as_str(),
+                                &text,
+                            );
+                        }
                     }
                     done.set(Some(samples));
                     focus_soon("samples-done".into());
                 }
                 Err(e) => {
+                    phone_code::settle(&e);
                     if e.code == ErrorCode::Invalid {
                         show_errors(errors, rows, &e.fields);
                     } else if !matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable) {
@@ -181,6 +200,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                 <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="tel" maxlength="20"
                     bind:value=phone aria-invalid=invalid("phone") aria-describedby="phone-error"/>
                 <p class="field-error" id="phone-error">{field_error("phone".into())}</p>
+                <PhoneCodeField phone code errors/>
 
                 <PrivacyNotice collected=i18n::SAMPLES_PRIVACY_TEXT retention=i18n::SAMPLES_PRIVACY_RETENTION/>
                 <label class="check">
@@ -312,7 +332,7 @@ fn show_errors(
             order.push((format!("samples.{i}.{field}"), format!("{dom}-{id}")));
         }
     }
-    for f in ["name", "phone", "consent"] {
+    for f in ["name", "phone", "phone_code", "consent"] {
         order.push((f.into(), f.into()));
     }
     if let Some((_, dom)) = order.iter().find(|(k, _)| fields.contains_key(k)) {

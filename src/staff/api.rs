@@ -14,11 +14,27 @@ use labday_domain::schedule::{
     SessionChanged, SessionDraft,
 };
 use labday_domain::staff::{
-    AuditEntry, NewStaffAccount, PasswordChange, PasswordReset, SessionsEnded, StaffAccount,
-    StaffView,
+    AuditEntry, CheckIn, CheckInResult, NewStaffAccount, PasswordChange, PasswordReset,
+    SessionsEnded, StaffAccount, StaffView,
 };
 use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
 use labday_domain::{ApiError, BookingView, SessionView};
+
+/// Sends a check-in a desk made without network `at` (UTC+8): the whole party; one already
+/// in answers `already_in`, so sending it again is harmless.
+pub async fn check_in_offline(
+    session_id: i64,
+    code: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<CheckInResult, ApiError> {
+    let body = CheckIn {
+        session_id,
+        code: code.into(),
+        people: None,
+        offline_at: Some(at),
+    };
+    post("/staff/check-in", &body, None).await
+}
 
 /// Every activity in this account's scope with all its sessions and their counts.
 pub async fn scheduled_activities() -> Result<Vec<ScheduledActivity>, ApiError> {

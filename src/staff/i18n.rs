@@ -235,6 +235,14 @@ messages! {
     ACTION_CHANGE_PASSWORD = "修改本人密码", "Changed own password";
     SIGNED_IN_AS_NAME = "当前用户 · {name}", "Signed in as · {name}";
     CHECKED_IN_ANNOUNCE = "已签到: {name} · {people} 人", "Checked in: {name} · {people} people";
+    OFFLINE_QUEUED_NAME = "离线签到: {name}（联网后同步）", "Checked in offline: {name} (syncs when back online)";
+    OFFLINE_QUEUED_CODE = "离线记录 {code}: 本机名单中没有，联网后由服务器核对", "Recorded offline {code}: not in this phone's roster; the server checks it when back online";
+    OFFLINE_PENDING_N = "待同步 {n}", "{n} waiting to sync";
+    OFFLINE_NOTICE = "离线：签到保存在本机，联网后自动同步。", "Offline: check-ins are kept on this phone and sync when the network returns.";
+    OFFLINE_SYNCED_N = "已同步 {n} 条离线签到", "{n} offline check-ins synced";
+    OFFLINE_CONFLICTS = "同步后未能签到", "Not checked in after sync";
+    OFFLINE_CONFLICTS_DISMISS = "知道了", "Dismiss";
+    OFFLINE_UNKNOWN_CODE = "没有这个预约码。", "There is no booking with this code.";
     NO_SHOWS_MARKED_N = "已标记未到场: {n}", "No-shows marked: {n}";
     CHECK_IN_NAME = "签到 {name}", "Check in {name}";
     RECEIVED_ANNOUNCE = "已收样: {code} · {variety}", "Received: {code} · {variety}";
@@ -471,9 +479,9 @@ pub fn field_error(code: FieldCode) -> Msg {
         Invalid | DateInvalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid
         | AdultRequired | PartyTooLarge | ConsentRequired | CodeInvalid | VarietyRequired
         | BoughtAtRequired | DateInFuture | BoughtTooLongAgo | SamplesRequired | TooManySamples
-        | Last4Invalid | PercentInvalid | PesticideRequired | StripRequired | CorrectionInvalid => {
-            crate::i18n::field_msg(code)
-        }
+        | Last4Invalid | PercentInvalid | PesticideRequired | StripRequired | CorrectionInvalid
+        | PhoneCodeRequired | PhoneCodeInvalid | PhoneCodeWrong | PhoneCodeExpired
+        | PhoneCodeTooSoon | PhoneCodeLimit => crate::i18n::field_msg(code),
     }
 }
 

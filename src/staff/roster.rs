@@ -10,12 +10,15 @@ use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as s;
 use crate::staff::move_booking::MoveForm;
+use crate::staff::offline_queue::{Local, OfflineDesk};
 use crate::staff::use_id_param;
 use crate::staff::walk_in::WalkInForm;
 use labday_domain::booking::BookingStatus;
 use labday_domain::message::DeliveryStatus;
 use labday_domain::staff::RosterEntry;
+use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn RosterPage() -> impl IntoView {
@@ -23,13 +26,63 @@ pub fn RosterPage() -> impl IntoView {
     let id = use_id_param();
     let roster = load_id(id, api::roster);
     let desk = Desk::new();
-    let check = move |c: String, people: Option<u32>| {
-        let call = async move { api::check_in(page_id(id.get_untracked())?, &c, people).await };
-        desk.act(call, move |done| {
-            desk.code.set(String::new());
+    let offline = OfflineDesk::open(id);
+    // The server's roster is kept on the device for when the network goes.
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = roster.get() {
+            offline.receive(list);
+        }
+    });
+    // A sync that sent something: the server's roster again, and say so.
+    Effect::new(move |_| {
+        let n = offline.synced.get();
+        if n > 0 {
             roster.refetch();
-            let l = lang.get_untracked();
-            s::CHECKED_IN_ANNOUNCE.fill(l, &[("name", &done.entry.name), ("people", &done.people)])
+            let text = s::OFFLINE_SYNCED_N.fill(lang.get_untracked(), &[("n", &n)]);
+            desk.announce.set(text);
+        }
+    });
+    let here = move |c: String| {
+        let l = lang.get_untracked();
+        match offline.check_in_here(&c) {
+            Local::Queued(name) => {
+                desk.code.set(String::new());
+                let text = match name {
+                    Some(name) => s::OFFLINE_QUEUED_NAME.fill(l, &[("name", &name)]),
+                    None => s::OFFLINE_QUEUED_CODE.fill(l, &[("code", &c.to_uppercase())]),
+                };
+                desk.announce.set(text);
+            }
+            Local::Refused(code) => desk.failure.set(Some(ApiError::new(code, ""))),
+        }
+    };
+    let check = move |c: String, people: Option<u32>| {
+        desk.failure.set(None);
+        if !offline.online.get_untracked() {
+            here(c);
+            return;
+        }
+        spawn_local(async move {
+            let answer = match page_id(id.get_untracked()) {
+                Ok(session) => api::check_in(session, &c, people).await,
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(done) => {
+                    desk.code.set(String::new());
+                    roster.refetch();
+                    let l = lang.get_untracked();
+                    let args: [(&str, &dyn std::fmt::Display); 2] =
+                        [("name", &done.entry.name), ("people", &done.people)];
+                    desk.announce.set(s::CHECKED_IN_ANNOUNCE.fill(l, &args));
+                }
+                // The network went between the last sign of it and this check-in.
+                Err(e) if e.code == ErrorCode::Network => {
+                    offline.online.set(false);
+                    here(c);
+                }
+                Err(e) => desk.failure.set(Some(e)),
+            }
         });
     };
     let no_shows = move |_| {
@@ -43,21 +96,64 @@ pub fn RosterPage() -> impl IntoView {
     view! {
         <ScanDesk desk=desk id=id title=s::ROSTER_TITLE field="checkin-code" label=s::CHECK_IN_BY_CODE
             action=s::CHECK_IN on_code=on_check>
+            <OfflineState offline=offline/>
             <WalkInForm desk=desk id=id on_booked=Callback::new(move |()| roster.refetch())/>
             <MoveForm desk=desk id=id on_moved=Callback::new(move |()| roster.refetch())/>
-            <Loaded from=roster let:list>
-                {if list.is_empty() {
-                    view! { <p class="empty">{t(s::ROSTER_EMPTY)}</p> }.into_any()
-                } else {
-                    view! { <RosterTable entries=list on_check=on_check/> }.into_any()
-                }}
-            </Loaded>
+            {move || match offline.roster.get() {
+                Some(list) if list.is_empty() => view! { <p class="empty">{t(s::ROSTER_EMPTY)}</p> }.into_any(),
+                Some(list) => view! { <RosterTable entries=list on_check=on_check/> }.into_any(),
+                // Until the first answer (or a failure with nothing kept on the device).
+                None => view! { <Loaded from=roster let:_list>""</Loaded> }.into_any(),
+            }}
             <p class="actions">
                 <a class="button secondary" href=move || id.get().map(api::roster_csv_href) download="">{t(s::EXPORT_CSV)}</a>
                 " "
                 <button type="button" on:click=no_shows>{t(s::MARK_NO_SHOWS)}</button>
             </p>
         </ScanDesk>
+    }
+}
+
+/// The desk's network state: offline or not, how many check-ins wait to be sent, and what
+/// the server refused of them.
+#[component]
+fn OfflineState(offline: OfflineDesk) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <Show when=move || !offline.online.get()>
+            <p class="notice" role="status">{t(s::OFFLINE_NOTICE)}</p>
+        </Show>
+        <p class="small" data-testid="desk-pending">
+            {move || s::OFFLINE_PENDING_N.fill(lang.get(), &[("n", &offline.queue.with(Vec::len))])}
+        </p>
+        {move || {
+            let conflicts = offline.conflicts.get();
+            (!conflicts.is_empty()).then(|| view! {
+                <div class="error" role="alert" data-testid="desk-conflicts">
+                    <p>{t(s::OFFLINE_CONFLICTS)}</p>
+                    <ul>
+                        {conflicts.into_iter().map(|c| {
+                            let who = match &c.name {
+                                Some(name) => format!("{name} ({})", c.code),
+                                None => c.code.clone(),
+                            };
+                            view! { <li>{who}": "{t(conflict_msg(c.reason))}</li> }
+                        }).collect_view()}
+                    </ul>
+                    <button type="button" on:click=move |_| offline.conflicts.set(Vec::new())>
+                        {t(s::OFFLINE_CONFLICTS_DISMISS)}
+                    </button>
+                </div>
+            })
+        }}
+    }
+}
+
+/// Why the server refused a queued check-in, in words.
+fn conflict_msg(code: ErrorCode) -> Msg {
+    match code {
+        ErrorCode::NotFound => s::OFFLINE_UNKNOWN_CODE,
+        other => crate::i18n::error_msg(other),
     }
 }
 

@@ -105,29 +105,7 @@ async fn linked_manifest(browser: &Journey) -> Value {
 /// Chromium's own verdict on installing the page (DevTools' Application panel), through
 /// chromedriver's CDP endpoint: the errors, none when it can be installed.
 async fn installability_errors(browser: &Journey) -> Vec<String> {
-    #[derive(Debug)]
-    struct Cdp(&'static str);
-    impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-        fn endpoint(
-            &self,
-            base: &url::Url,
-            session: Option<&str>,
-        ) -> Result<url::Url, url::ParseError> {
-            base.join(&format!(
-                "session/{}/goog/cdp/execute",
-                session.unwrap_or("")
-            ))
-        }
-        fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-            let body = json!({"cmd": self.0, "params": {}}).to_string();
-            (http::Method::POST, Some(body))
-        }
-    }
-    let answer = browser
-        .client
-        .issue_cmd(Cdp("Page.getInstallabilityErrors"))
-        .await
-        .expect("Chromium answers");
+    let answer = browser.cdp("Page.getInstallabilityErrors", json!({})).await;
     answer["installabilityErrors"]
         .as_array()
         .expect("a list of errors")

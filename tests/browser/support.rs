@@ -403,7 +403,46 @@ async fn click(el: Element, what: &str) {
         .unwrap_or_else(|e| panic!("cannot click {what}: {e}"));
 }
 
+/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or("")
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.0, "params": self.1}).to_string();
+        (http::Method::POST, Some(body))
+    }
+}
+
 impl Journey {
+    /// Runs a DevTools command (`Page.getInstallabilityErrors`, say) and returns its answer.
+    pub async fn cdp(&self, command: &'static str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp(command, params))
+            .await
+            .unwrap_or_else(|e| panic!("Chromium does not answer {command}: {e}"))
+    }
+
+    /// Cuts the page's network (`true`) or gives it back, as DevTools' "Offline" does.
+    pub async fn set_offline(&self, offline: bool) {
+        let conditions = json!({
+            "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1
+        });
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp("Network.emulateNetworkConditions", conditions)
+            .await;
+    }
+
     /// Opens `path` and waits until the app has mounted its main region.
     pub async fn open(&self, server: &TestServer, path: &str) {
         self.client

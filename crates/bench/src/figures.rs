@@ -440,22 +440,15 @@ mod tests {
         let cpu = verdict(&v, "SQLite: server CPU", "sqlite, 1000 connections");
         assert_eq!(cpu.met, Some(true));
         // p99: 90, 90, 120 → median 90 < 100.
-        assert_eq!(
-            verdict(&v, "SQLite: rush p99", "sqlite, 1000 connections").met,
-            Some(true)
-        );
-        assert_eq!(
-            verdict(&v, "browse during", "sqlite, 1000 connections").met,
-            Some(true)
-        );
-        assert_eq!(
-            verdict(&v, "zero overbooking", "sqlite, 1000 connections").met,
-            Some(true)
-        );
-        assert_eq!(
-            verdict(&v, "server memory", "sqlite, 1000 connections").met,
-            Some(true)
-        );
+        for target in [
+            "SQLite: rush p99",
+            "browse during",
+            "zero overbooking",
+            "server memory",
+        ] {
+            let met = verdict(&v, target, "sqlite, 1000 connections").met;
+            assert_eq!(met, Some(true), "{target}");
+        }
     }
 
     #[test]

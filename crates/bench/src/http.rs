@@ -122,7 +122,8 @@ impl Connection {
         self.send("GET", path, None, None).await
     }
 
-    /// POST of `json`, with the `Idempotency-Key` the app's booking form sends, if any.
+    /// POST of `json`, with the `Idempotency-Key` and `Prefer: return=minimal` the app's
+    /// booking form sends, if a key is given.
     pub async fn post_json(
         &mut self,
         path: &str,
@@ -149,7 +150,12 @@ impl Connection {
             self.host
         );
         if let Some(key) = idempotency_key {
-            let _ = write!(self.request, "Idempotency-Key: {key}\r\n");
+            // A booking, sent as the app's booking form sends it: with its key, asking for
+            // the receipt rather than the holder's whole view.
+            let _ = write!(
+                self.request,
+                "Idempotency-Key: {key}\r\nPrefer: return=minimal\r\n"
+            );
         }
         if let Some(body) = json {
             let _ = write!(
@@ -450,12 +456,12 @@ mod tests {
             );
         }
         assert!(
-            requests[0].contains("\r\nIdempotency-Key: 18c2f-00ab\r\n")
+            requests[0].contains("\r\nIdempotency-Key: 18c2f-00ab\r\nPrefer: return=minimal\r\n")
                 && requests[0].ends_with("\r\n\r\n{}"),
             "{}",
             requests[0]
         );
-        assert!(!requests[1].contains("Idempotency-Key"));
+        assert!(!requests[1].contains("Idempotency-Key") && !requests[1].contains("Prefer"));
     }
 
     #[test]

@@ -138,7 +138,8 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
          client, one keep-alive connection per client, every answer read; every booking answer \
          decompressed and checked) on the same machine. Every request sends \
          `Accept-Encoding: br, gzip`, as browsers do, and each booking an \
-         `Idempotency-Key` of its own, as the app's booking form does. Each configuration (database × \
+         `Idempotency-Key` of its own and `Prefer: return=minimal`, as the app's booking form \
+         does. Each configuration (database × \
          connections) runs {runs} times, interleaved with the others; the figures are the \
          **median** of its runs with the spread (lowest–highest run) beside it, never the best \
          run, and every run is listed below. Machine-readable: `bench-results.json`.\n",

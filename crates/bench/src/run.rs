@@ -22,7 +22,7 @@ use crate::check::{self, Answered, Check};
 use crate::cpu::{Meter, Spent};
 use crate::load;
 use crate::outcome::Outcome;
-use crate::server::{self, PG_DATABASE};
+use crate::server;
 use crate::workload::{Mix, Workload};
 use crate::Options;
 use serde_json::{json, Value};
@@ -236,7 +236,8 @@ async fn measure(
     let mut booked_sessions = seeded.spread.clone();
     booked_sessions.push(seeded.popular);
     let mut server = server::start_server(options, url).await?;
-    let meter = Meter::new(server.pid, (database == "postgres").then_some(PG_DATABASE));
+    let postgres = (database == "postgres").then(server::pg_database);
+    let meter = Meter::new(server.pid, postgres.as_deref());
     let work = Arc::new(Workload::new(
         seeded.popular,
         seeded.spread,

@@ -16,8 +16,17 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-/// Bench database created (and dropped) on the PostgreSQL server.
-pub const PG_DATABASE: &str = "labday_bench";
+/// Bench database created (and dropped) on the PostgreSQL server: `LABDAY_BENCH_PG_DATABASE`
+/// when set (two benches on one PostgreSQL server at once need a name each), else
+/// `labday_bench`.
+pub fn pg_database() -> String {
+    std::env::var("LABDAY_BENCH_PG_DATABASE")
+        .ok()
+        .filter(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .unwrap_or_else(|| "labday_bench".to_owned())
+}
 
 /// A fresh database for `database` and the URL the server gets.
 pub async fn fresh_database(options: &Options, database: &str) -> Result<(String, Fresh), String> {
@@ -28,12 +37,13 @@ pub async fn fresh_database(options: &Options, database: &str) -> Result<(String
             Ok((path.display().to_string(), Fresh::Sqlite(dir)))
         }
         _ => {
+            let name = pg_database();
             let mut admin = sqlx::PgConnection::connect(&options.postgres)
                 .await
                 .map_err(|e| format!("unreachable at {}: {e}", options.postgres))?;
             for sql in [
-                format!("DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"),
-                format!("CREATE DATABASE {PG_DATABASE}"),
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                format!("CREATE DATABASE {name}"),
             ] {
                 sqlx::query(&sql)
                     .execute(&mut admin)
@@ -51,7 +61,7 @@ pub async fn fresh_database(options: &Options, database: &str) -> Result<(String
                 .filter(|s| !s.ends_with('/'))
                 .unwrap_or(url);
             Ok((
-                format!("{server}/{PG_DATABASE}{query}"),
+                format!("{server}/{name}{query}"),
                 Fresh::Postgres(options.postgres.clone()),
             ))
         }
@@ -69,7 +79,8 @@ impl Fresh {
         if let Fresh::Postgres(admin_url) = self {
             if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
                 let _ = sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    pg_database()
                 ))
                 .execute(&mut admin)
                 .await;

@@ -58,11 +58,19 @@ pub enum Booked {
 /// A request's result: `Ok` with the booking's state for bookings, or the failing status.
 pub type Done = Result<Option<Booked>, u16>;
 
-/// The fields of a booking answer the rush checks.
+/// The fields of a booking answer the rush checks: a receipt's `session_id`, or the
+/// holder's view's `session.id` from a server that does not honour `Prefer`.
 #[derive(Deserialize)]
 struct BookingAnswer<'a> {
     status: &'a str,
-    session: BookedSession,
+    session_id: Option<i64>,
+    session: Option<BookedSession>,
+}
+
+impl BookingAnswer<'_> {
+    fn session(&self) -> Option<i64> {
+        self.session_id.or(self.session.as_ref().map(|s| s.id))
+    }
 }
 
 #[derive(Deserialize)]
@@ -78,8 +86,10 @@ pub fn classify(status: u16, body: &[u8], session: i64) -> Done {
         return Err(status);
     }
     match serde_json::from_slice::<BookingAnswer>(body) {
-        Ok(b) if b.session.id == session && b.status == "confirmed" => Ok(Some(Booked::Confirmed)),
-        Ok(b) if b.session.id == session && b.status == "waitlisted" => {
+        Ok(b) if b.session() == Some(session) && b.status == "confirmed" => {
+            Ok(Some(Booked::Confirmed))
+        }
+        Ok(b) if b.session() == Some(session) && b.status == "waitlisted" => {
             Ok(Some(Booked::Waitlisted))
         }
         _ => Err(status),
@@ -219,6 +229,32 @@ mod tests {
         assert_eq!(classify(201, b"not json", 7), Err(201));
         assert_eq!(classify(409, br#"{"error":"full"}"#, 7), Err(409));
         assert_eq!(classify(429, b"", 7), Err(429));
+    }
+
+    #[test]
+    fn a_receipt_counts_by_its_session_id() {
+        let receipt = |status, session| {
+            format!(
+                r#"{{"code":"X","status":"{status}","waitlist_position":null,"session_id":{session}}}"#
+            )
+        };
+        assert_eq!(
+            classify(201, receipt("confirmed", 7).as_bytes(), 7),
+            Ok(Some(Booked::Confirmed))
+        );
+        assert_eq!(
+            classify(201, receipt("waitlisted", 7).as_bytes(), 7),
+            Ok(Some(Booked::Waitlisted))
+        );
+        assert_eq!(
+            classify(201, receipt("confirmed", 8).as_bytes(), 7),
+            Err(201)
+        );
+        assert_eq!(
+            classify(201, br#"{"code":"X","status":"confirmed"}"#, 7),
+            Err(201),
+            "an answer that names no session does not count"
+        );
     }
 
     #[test]

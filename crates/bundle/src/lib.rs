@@ -2,7 +2,8 @@
 //! serves it (brotli quality 11, gzip best), and each citizen first load: a citizen bundle's
 //! `index.html` and every file it names, and the web app manifest it names with every icon
 //! that names (Chrome fetches the manifest, and an icon, on the first visit to judge
-//! whether the app can be installed; counting every icon errs on the heavy side). The citizen app is one bundle per journey
+//! whether the app can be installed; counting every icon errs on the heavy side), and the
+//! service worker `sw.js` for a bundle whose files register it. The citizen app is one bundle per journey
 //! (`labday_domain::entry`: browse, book, samples), so a first visit fetches only the bundle of
 //! the page it opens; whichever page that is, it must fit the budget. The staff console lives
 //! under `dist/staff/` and is never part of a citizen's first load.
@@ -148,6 +149,17 @@ pub fn named_by(index: &str, name: &str) -> bool {
         .any(|q| index.contains(&format!("{q}/{name}")))
 }
 
+/// The service worker's script under `dist/` (served at `/sw.js`).
+pub const SERVICE_WORKER: &str = "sw.js";
+
+/// Whether the file at `path` names the service worker (`/sw.js`, in a script or in the
+/// WebAssembly's strings).
+fn names_worker(path: &Path) -> Result<bool, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let wanted = format!("/{SERVICE_WORKER}");
+    Ok(bytes.windows(wanted.len()).any(|w| w == wanted.as_bytes()))
+}
+
 /// Measures every file of `dist/` (precompressed `.br`/`.gz` siblings are skipped: they are
 /// the same file, served instead of it).
 pub fn measure(dist: &Path) -> Result<Bundle, String> {
@@ -208,13 +220,33 @@ fn measure_files(dist: &Path, first_load_only: bool) -> Result<Bundle, String> {
         }
         page.push_str(&read);
     }
+    let first_load_of = |name: &str| -> Vec<Entry> {
+        pages
+            .iter()
+            .filter(|(_, index, page)| name == *index || named_by(page, name))
+            .map(|(e, _, _)| *e)
+            .collect()
+    };
+    // The service worker: fetched by a bundle whose files register it (name `/sw.js`; the
+    // app registers it once the device keeps a ticket, which a first visit can do).
+    let mut registering = Vec::new();
+    for (name, path) in &found {
+        if name.ends_with(".html") || name == SERVICE_WORKER {
+            continue;
+        }
+        for entry in first_load_of(name) {
+            if !registering.contains(&entry) && names_worker(path)? {
+                registering.push(entry);
+            }
+        }
+    }
     let mut files = Vec::new();
     for (name, path) in found {
-        let first_load_of: Vec<Entry> = pages
-            .iter()
-            .filter(|(_, index, page)| name == *index || named_by(page, &name))
-            .map(|(e, _, _)| *e)
-            .collect();
+        let first_load_of = if name == SERVICE_WORKER {
+            registering.clone()
+        } else {
+            first_load_of(&name)
+        };
         if first_load_only && first_load_of.is_empty() {
             continue;
         }
@@ -394,6 +426,44 @@ mod tests {
         assert!(first_only
             .first_load_table()
             .contains("bundles/samples/b-3_bg.wasm"));
+    }
+
+    #[test]
+    fn the_service_worker_counts_for_the_bundles_that_register_it() {
+        let d = dist();
+        let p = d.path();
+        built(p);
+        std::fs::write(p.join(SERVICE_WORKER), "self.addEventListener('fetch', f);").unwrap();
+        let unregistered = measure(p).unwrap();
+        let worker = |b: &Bundle| {
+            b.files
+                .iter()
+                .find(|f| f.name == SERVICE_WORKER)
+                .unwrap()
+                .first_load_of
+                .clone()
+        };
+        assert!(worker(&unregistered).is_empty(), "no bundle registers it");
+
+        // The booking bundle's WebAssembly names it (among its strings).
+        let mut wasm = std::fs::read(p.join("bundles/book/b-3_bg.wasm")).unwrap();
+        wasm.extend_from_slice(b"\0/sw.js\0");
+        std::fs::write(p.join("bundles/book/b-3_bg.wasm"), wasm).unwrap();
+        let bundle = measure(p).unwrap();
+        assert_eq!(worker(&bundle), vec![Entry::Book]);
+        let sw = bundle
+            .files
+            .iter()
+            .find(|f| f.name == SERVICE_WORKER)
+            .unwrap();
+        assert_eq!(
+            bundle.first_load(Entry::Book).raw,
+            unregistered.first_load(Entry::Book).raw + 8 + sw.raw
+        );
+        assert_eq!(
+            measure_first_load(p).unwrap().first_load(Entry::Book),
+            bundle.first_load(Entry::Book)
+        );
     }
 
     #[test]

@@ -151,6 +151,10 @@ pub struct BookingRequest {
     /// The app's language when booking: the holder's text messages are written in it.
     #[serde(default)]
     pub lang: crate::message::Lang,
+    /// With verified phones on: the token a right code was exchanged for
+    /// (`POST /api/v1/phone-codes/check`), good for this phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_token: Option<String>,
 }
 
 /// A booking request whose fields passed every check that needs no database.
@@ -388,6 +392,31 @@ pub struct BookingView {
     pub booked_at: NaiveDateTime,
 }
 
+/// What booking answers when the client asks for little (`Prefer: return=minimal`): how it
+/// went and the code to open it by. The app reads nothing else of a new booking: it opens
+/// the holder's view by code and phone, so the whole view would be built, serialised and
+/// compressed for nothing, on the busiest request there is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingReceipt {
+    pub code: BookingCode,
+    pub status: BookingStatus,
+    /// 1-based place in the waiting list, when waitlisted.
+    pub waitlist_position: Option<u32>,
+    pub session_id: i64,
+}
+
+impl From<&BookingView> for BookingReceipt {
+    fn from(view: &BookingView) -> BookingReceipt {
+        BookingReceipt {
+            code: view.code.clone(),
+            status: view.status,
+            waitlist_position: view.waitlist_position,
+            session_id: view.session.id,
+        }
+    }
+}
+
 /// Cancelling needs the code and the phone it was booked with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -435,6 +464,7 @@ mod tests {
             children: 1,
             consent: true,
             lang: Default::default(),
+            phone_token: None,
         }
     }
 

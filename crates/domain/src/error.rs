@@ -197,6 +197,18 @@ wire_enum! {
         GapInvalid = "gap_invalid",
         /// More places reserved for walk-ins than the session has.
         ReservedAboveCapacity = "reserved_above_capacity",
+        /// Verified phones (`--verify-phones`): no code (or no token good for this phone).
+        PhoneCodeRequired = "phone_code_required",
+        /// Not six digits.
+        PhoneCodeInvalid = "phone_code_invalid",
+        /// Not the code sent to this phone.
+        PhoneCodeWrong = "phone_code_wrong",
+        /// The code expired, was used, or had its five tries: ask for a new one.
+        PhoneCodeExpired = "phone_code_expired",
+        /// A code was sent less than a minute ago (429, with `Retry-After`).
+        PhoneCodeTooSoon = "phone_code_too_soon",
+        /// Too many codes for this phone or from this client today or this hour (429).
+        PhoneCodeLimit = "phone_code_limit",
     }
 }
 

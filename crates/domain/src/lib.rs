@@ -14,8 +14,10 @@ pub mod error;
 pub mod figures;
 pub mod media;
 pub mod message;
+pub mod offline_check_in;
 pub mod organisation;
 pub mod phone;
+pub mod phone_code;
 pub mod photo;
 pub mod privacy;
 pub mod report;
@@ -32,7 +34,8 @@ pub use activity::{
     Organisation,
 };
 pub use booking::{
-    BookingCode, BookingLookup, BookingRequest, BookingStatus, BookingView, HolderName, Party,
+    BookingCode, BookingLookup, BookingReceipt, BookingRequest, BookingStatus, BookingView,
+    HolderName, Party,
 };
 pub use error::{ApiError, ErrorCode, FieldCode};
 pub use phone::Phone;

@@ -89,10 +89,12 @@ pub enum MessageKind {
     SampleResult,
     /// The holder (or staff) moved a booking to another session of the activity.
     Rescheduled,
+    /// A code that verifies a phone (`--verify-phones`; composed by `phone_code`).
+    VerificationCode,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 7] = [
+    pub const ALL: [MessageKind; 8] = [
         MessageKind::BookingConfirmed,
         MessageKind::WaitlistPromoted,
         MessageKind::SessionChanged,
@@ -100,6 +102,7 @@ impl MessageKind {
         MessageKind::Reminder,
         MessageKind::SampleResult,
         MessageKind::Rescheduled,
+        MessageKind::VerificationCode,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +114,7 @@ impl MessageKind {
             MessageKind::Reminder => "reminder",
             MessageKind::SampleResult => "sample_result",
             MessageKind::Rescheduled => "rescheduled",
+            MessageKind::VerificationCode => "verification_code",
         }
     }
 
@@ -153,6 +157,20 @@ impl BookingEvent {
             BookingEvent::Reminder => MessageKind::Reminder,
             BookingEvent::Moved | BookingEvent::MovedToWaiting => MessageKind::Rescheduled,
         }
+    }
+
+    /// Whether this event makes a reminder already written for the booking wrong: the
+    /// booking left its session (moved, or the session cancelled) or the session's time or
+    /// place changed. Its pending reminder is withdrawn in the event's transaction; the
+    /// reminder job writes one for the new time when one is still due.
+    pub fn withdraws_reminder(self) -> bool {
+        matches!(
+            self,
+            BookingEvent::Changed
+                | BookingEvent::Cancelled
+                | BookingEvent::Moved
+                | BookingEvent::MovedToWaiting
+        )
     }
 }
 
@@ -299,7 +317,7 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
     Composed {
         kind: event.kind(),
         lang,
-        params: vec![title_param(&title), at, code, place],
+        params: vec![title_param(&title), at, code, place_param(&place)],
         text,
     }
 }
@@ -350,6 +368,18 @@ const TITLE_PARAM_CHARS: usize = 20;
 
 fn title_param(title: &str) -> String {
     shorten(title, TITLE_PARAM_CHARS)
+}
+
+/// Longest place passed as a template parameter: Alibaba Cloud caps a variable at 35
+/// characters, Tencent Cloud's longest kinds about the same; a longer address is refused
+/// there, and the message never goes.
+pub const PLACE_PARAM_CHARS: usize = 35;
+
+/// The place as a template parameter: whole when it fits [`PLACE_PARAM_CHARS`] characters
+/// (characters, not bytes: a Chinese address is three bytes a character), else its start
+/// with an ellipsis.
+fn place_param(place: &str) -> String {
+    shorten(place, PLACE_PARAM_CHARS)
 }
 
 /// Fewest characters a shrunk title or place keeps, so it stays recognisable.
@@ -487,7 +517,9 @@ impl QuietHours {
 
 impl ReminderRule {
     /// When the reminder for a session starting at `starts_at` is due (venue time):
-    /// `hours_before` earlier, moved back out of the quiet hours.
+    /// `hours_before` earlier, moved back out of the quiet hours. From then until the start
+    /// is the reminder window: a message that gave the holder the time and place in it (a
+    /// confirmation, a promotion, a move, a change) makes the reminder redundant.
     pub fn due(&self, starts_at: NaiveDateTime) -> NaiveDateTime {
         self.quiet
             .before(starts_at - Duration::hours(i64::from(self.hours_before)))
@@ -504,6 +536,28 @@ impl ReminderRule {
         }
         let at = self.quiet.after(now);
         (at < starts_at).then_some(at)
+    }
+}
+
+/// When to try a message again after its `attempt`-th failed try at `now` (venue time):
+/// after the backoff ([`retry_after`]), moved out of the quiet hours as a reminder's first
+/// try is, unless the message would then arrive only once it is no longer worth sending
+/// (`expires`, venue time). Then news of a booking or of a cancelled or changed session goes
+/// at the backoff's time even at night (better than the holder coming for nothing), while a
+/// reminder is left for the morning, where it expires: a reminder never wakes anyone.
+pub fn retry_at(
+    kind: MessageKind,
+    attempt: u32,
+    now: NaiveDateTime,
+    expires: NaiveDateTime,
+    quiet: QuietHours,
+) -> NaiveDateTime {
+    let due = now + retry_after(attempt);
+    let outside = quiet.after(due);
+    if outside < expires || kind == MessageKind::Reminder {
+        outside
+    } else {
+        due
     }
 }
 
@@ -736,6 +790,92 @@ mod tests {
         assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
         assert_eq!(retry_after(0).num_seconds(), 30);
         assert_eq!(retry_after(u32::MAX).num_seconds(), 3600);
+    }
+
+    #[test]
+    fn retries_wait_out_the_quiet_hours_unless_the_news_would_come_too_late() {
+        let quiet = QuietHours::default();
+        let tomorrow_noon = at(22, 12, 0);
+        // 20:59 + 30 s is still outside; 20:59:40 + 30 s is quiet: 08:00 next morning.
+        let before = at(21, 20, 59);
+        assert_eq!(
+            retry_at(MessageKind::SampleResult, 1, before, tomorrow_noon, quiet),
+            before + Duration::seconds(30)
+        );
+        let late = before + Duration::seconds(40);
+        for kind in MessageKind::ALL {
+            assert_eq!(
+                retry_at(kind, 1, late, tomorrow_noon, quiet),
+                at(22, 8, 0),
+                "{kind:?}"
+            );
+        }
+        // A session at 07:30: the morning is too late. News of it goes at night; a
+        // reminder does not (it waits for 08:00, past its expiry).
+        let early = at(22, 7, 30);
+        assert_eq!(
+            retry_at(MessageKind::SessionCancelled, 3, late, early, quiet),
+            late + Duration::seconds(120)
+        );
+        assert_eq!(
+            retry_at(MessageKind::Reminder, 3, late, early, quiet),
+            at(22, 8, 0)
+        );
+        // Without quiet hours nothing moves.
+        let none = QuietHours::new(0, 0).expect("valid");
+        assert_eq!(
+            retry_at(MessageKind::Reminder, 2, late, early, none),
+            late + Duration::seconds(60)
+        );
+    }
+
+    #[test]
+    fn a_long_place_is_cut_to_a_template_variable_by_characters_with_an_ellipsis() {
+        let zh = booking_message(BookingEvent::Reminder, Lang::Zh, &long_facts());
+        let place = &zh.params[3];
+        assert_eq!(place.chars().count(), PLACE_PARAM_CHARS, "{place}");
+        assert!(place.starts_with("南昌市青山湖区昌东大道7999号"), "{place}");
+        assert!(place.ends_with('…'), "{place}");
+        assert!(
+            place.len() > PLACE_PARAM_CHARS * 2,
+            "counted in characters, not bytes"
+        );
+        let en = booking_message(BookingEvent::Reminder, Lang::En, &long_facts());
+        let place = &en.params[3];
+        assert!(place.chars().count() <= PLACE_PARAM_CHARS, "{place}");
+        assert!(place.starts_with("2nd floor laboratory, 7999"), "{place}");
+        assert!(
+            place.ends_with(".."),
+            "GSM text keeps a GSM ellipsis: {place}"
+        );
+        // Emoji and accents: whole characters, never a split one.
+        let mut facts = long_facts();
+        facts.place = Localised::new("🧪".repeat(50), "é".repeat(50));
+        for lang in [Lang::Zh, Lang::En] {
+            let place = &booking_message(BookingEvent::Moved, lang, &facts).params[3];
+            assert_eq!(place.chars().count(), PLACE_PARAM_CHARS, "{place}");
+        }
+        // A place that fits is passed whole.
+        facts.place = Localised::new("二楼实验室", "2nd floor lab");
+        let m = booking_message(BookingEvent::Changed, Lang::Zh, &facts);
+        assert_eq!(m.params[3], "二楼实验室");
+    }
+
+    #[test]
+    fn only_events_that_move_or_end_the_booking_withdraw_its_reminder() {
+        let withdrawing: Vec<BookingEvent> = BookingEvent::ALL
+            .into_iter()
+            .filter(|e| e.withdraws_reminder())
+            .collect();
+        assert_eq!(
+            withdrawing,
+            [
+                BookingEvent::Changed,
+                BookingEvent::Cancelled,
+                BookingEvent::Moved,
+                BookingEvent::MovedToWaiting
+            ]
+        );
     }
 
     #[test]

@@ -18,6 +18,10 @@ pub struct PrivacyNotice {
     /// the app says that no message will be sent.
     #[serde(default)]
     pub text_messages: bool,
+    /// Whether bookings and sample registrations need a code sent to the phone
+    /// (`--verify-phones`); then "my bookings" finds every booking of a phone by a code.
+    #[serde(default)]
+    pub verify_phones: bool,
 }
 
 impl PrivacyNotice {
@@ -38,6 +42,7 @@ mod tests {
             retention_days: 45,
             phone_digest_days: 181,
             text_messages: false,
+            verify_phones: false,
         };
         assert_eq!(
             notice.fill("erased {retention} days after; hash after {digest} days"),

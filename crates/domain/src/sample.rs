@@ -194,6 +194,10 @@ pub struct SampleRegistration {
     /// The app's language when registering: the result message is written in it.
     #[serde(default)]
     pub lang: crate::message::Lang,
+    /// With verified phones on: the token a right code was exchanged for, good for this
+    /// phone (as for a booking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_token: Option<String>,
 }
 
 /// One vegetable that passed the field checks.
@@ -965,6 +969,7 @@ mod tests {
             consent: true,
             samples,
             lang: Default::default(),
+            phone_token: None,
         }
     }
 

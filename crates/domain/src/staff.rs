@@ -318,6 +318,13 @@ pub struct CheckIn {
     /// How many of the party arrived now; the rest of the party when omitted.
     #[serde(default)]
     pub people: Option<u32>,
+    /// When a desk without network checked the visitor in (UTC+8), sent when the desk syncs
+    /// its queue: the whole party, and a booking already in answers `already_in` (so a
+    /// replay, or the same visitor checked in on two phones, counts once). See
+    /// [`crate::offline_check_in`].
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::time::VenueDateTime>))]
+    pub offline_at: Option<chrono::NaiveDateTime>,
 }
 
 /// Decides a check-in: how many people it adds, or why not.
@@ -354,6 +361,10 @@ pub struct CheckInResult {
     pub entry: RosterEntry,
     /// People let in by this check-in.
     pub people: u32,
+    /// An offline check-in whose booking was in already (a replay, another phone): nobody
+    /// more was let in (`people` is 0).
+    #[serde(default)]
+    pub already_in: bool,
 }
 
 /// How many bookings marking no-shows marked.

@@ -153,6 +153,9 @@ pub struct Config {
     /// The outbox: reminders, quiet hours, retries.
     #[command(flatten)]
     pub messages: crate::messages::MessageConfig,
+    /// Verified phones: codes texted to a phone before it may book.
+    #[command(flatten)]
+    pub phone_codes: crate::phone_codes::PhoneCodeConfig,
 }
 
 impl Config {
@@ -180,6 +183,7 @@ impl Config {
             request_timeout_secs: 30,
             sms: Default::default(),
             messages: Default::default(),
+            phone_codes: Default::default(),
         }
     }
 
@@ -205,6 +209,7 @@ impl Config {
             retention_days: days(self.retention()?)?,
             phone_digest_days: days(self.no_show_within_days.clamp(0, MOST_DAYS) + 1)?,
             text_messages: self.sms.provider != crate::sms::ProviderKind::None,
+            verify_phones: self.phone_codes.verify_phones,
         })
     }
 

@@ -61,6 +61,10 @@ enum Purpose {
     IdempotencyKey,
     /// A phone number, for the rules that outlive its erasure (no-shows, daily limit).
     Phone,
+    /// A code sent to verify a phone, with the phone (`--verify-phones`).
+    PhoneCode,
+    /// The token a verified phone gets.
+    PhoneToken,
 }
 
 impl Purpose {
@@ -69,6 +73,8 @@ impl Purpose {
             Purpose::Idempotency => b"labday/v1/idempotency",
             Purpose::IdempotencyKey => b"labday/v1/idempotency-key",
             Purpose::Phone => b"labday/v1/phone",
+            Purpose::PhoneCode => b"labday/v1/phone-code",
+            Purpose::PhoneToken => b"labday/v1/phone-token",
         }
     }
 }
@@ -79,6 +85,8 @@ pub struct KeyedHash {
     idempotency: HmacSha256,
     idempotency_key: HmacSha256,
     phone: HmacSha256,
+    phone_code: HmacSha256,
+    phone_token: HmacSha256,
 }
 
 impl KeyedHash {
@@ -92,6 +100,8 @@ impl KeyedHash {
             idempotency: keyed(Purpose::Idempotency),
             idempotency_key: keyed(Purpose::IdempotencyKey),
             phone: keyed(Purpose::Phone),
+            phone_code: keyed(Purpose::PhoneCode),
+            phone_token: keyed(Purpose::PhoneToken),
         }
     }
 
@@ -108,6 +118,17 @@ impl KeyedHash {
     /// What is kept of a phone number (its digits as stored, `Phone::as_str`) after erasure.
     pub fn phone(&self, digits: &str) -> String {
         hex(&self.phone, digits.as_bytes())
+    }
+
+    /// What is stored of a code sent to verify a phone: six digits alone are a million
+    /// guesses, so the hash is keyed, and bound to the phone.
+    pub fn phone_code(&self, digits: &str, code: &str) -> String {
+        hex(&self.phone_code, format!("{digits}:{code}").as_bytes())
+    }
+
+    /// What is stored of a verified phone's token.
+    pub fn phone_token(&self, token: &str) -> String {
+        hex(&self.phone_token, token.as_bytes())
     }
 }
 

@@ -11,7 +11,7 @@ use crate::storage::outbox::{Claimed, Delivery};
 use crate::storage::Storage;
 use chrono::{Duration, Utc};
 use clap::Args;
-use labday_domain::message::{retry_after, scrub_error, QuietHours, ReminderRule};
+use labday_domain::message::{retry_at, scrub_error, QuietHours, ReminderRule};
 use std::sync::Arc;
 
 /// The outbox's settings.
@@ -21,7 +21,8 @@ pub struct MessageConfig {
     /// that would fall in the quiet hours goes out the evening before them instead.
     #[arg(long, env = "LABDAY_REMINDER_HOURS_BEFORE", default_value_t = 24, value_parser = clap::value_parser!(u32).range(0..=336))]
     pub reminder_hours_before: u32,
-    /// Venue hour (0–23) the quiet hours begin: no reminder is sent from then…
+    /// Venue hour (0–23) the quiet hours begin: no reminder is sent from then, and no
+    /// failed message tried again…
     #[arg(long, env = "LABDAY_QUIET_HOURS_FROM", default_value_t = 21, value_parser = clap::value_parser!(u32).range(0..=23))]
     pub quiet_hours_from: u32,
     /// …until this venue hour (0–23); equal to the start: no quiet hours.
@@ -55,12 +56,33 @@ impl Default for MessageConfig {
 impl MessageConfig {
     /// The reminder rule, or `None` when reminders are off.
     pub fn reminder_rule(&self) -> Result<Option<ReminderRule>, String> {
-        let quiet = QuietHours::new(self.quiet_hours_from, self.quiet_hours_until)?;
+        let quiet = self.quiet_hours()?;
         Ok((self.reminder_hours_before > 0).then_some(ReminderRule {
             hours_before: self.reminder_hours_before,
             quiet,
         }))
     }
+
+    /// The venue hours when no reminder goes and no retry is made.
+    pub fn quiet_hours(&self) -> Result<QuietHours, String> {
+        QuietHours::new(self.quiet_hours_from, self.quiet_hours_until)
+    }
+
+    /// How the dispatcher tries again.
+    pub fn retries(&self) -> Retries {
+        Retries {
+            attempts: self.message_attempts,
+            quiet: self.quiet_hours().unwrap_or_default(),
+        }
+    }
+}
+
+/// How the dispatcher tries again: tries in all, and the venue's quiet hours that a retry
+/// waits out.
+#[derive(Debug, Clone, Copy)]
+pub struct Retries {
+    pub attempts: u32,
+    pub quiet: QuietHours,
 }
 
 /// How long a claim holds a message: longer than any send may take ([`SEND_TIMEOUT`]), so
@@ -79,7 +101,7 @@ const _: () = assert!(CLAIM_MOST * (SEND_TIMEOUT.as_secs() as i64) < LEASE_SECS)
 /// (`none`), messages are still written and stay unsent; only expiry runs.
 pub fn spawn(storage: Arc<dyn Storage>, provider: Arc<dyn Provider>, config: &MessageConfig) {
     let rule = config.reminder_rule().ok().flatten();
-    let attempts = config.message_attempts;
+    let retries = config.retries();
     let poll = std::time::Duration::from_millis(config.outbox_poll_ms);
     {
         let storage = storage.clone();
@@ -88,7 +110,7 @@ pub fn spawn(storage: Arc<dyn Storage>, provider: Arc<dyn Provider>, config: &Me
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                dispatch_once(storage.as_ref(), provider.as_ref(), attempts).await;
+                dispatch_once(storage.as_ref(), provider.as_ref(), retries).await;
             }
         });
     }
@@ -111,7 +133,11 @@ pub fn spawn(storage: Arc<dyn Storage>, provider: Arc<dyn Provider>, config: &Me
 
 /// One look at the outbox: expire what is too late, then claim and send what is due
 /// until nothing is left; how many were sent.
-pub async fn dispatch_once(storage: &dyn Storage, provider: &dyn Provider, attempts: u32) -> u64 {
+pub async fn dispatch_once(
+    storage: &dyn Storage,
+    provider: &dyn Provider,
+    retries: Retries,
+) -> u64 {
     let now = Utc::now().naive_utc();
     match storage.expire_messages(now).await {
         Ok(0) => {}
@@ -138,7 +164,7 @@ pub async fn dispatch_once(storage: &dyn Storage, provider: &dyn Provider, attem
             return sent;
         }
         for message in claimed {
-            let (delivery, error) = deliver(provider, &message, attempts).await;
+            let (delivery, error) = deliver(provider, &message, retries).await;
             sent += u64::from(delivery == Delivery::Sent);
             if let Err(e) = storage
                 .record_delivery(
@@ -160,7 +186,7 @@ pub async fn dispatch_once(storage: &dyn Storage, provider: &dyn Provider, attem
 async fn deliver(
     provider: &dyn Provider,
     message: &Claimed,
-    attempts: u32,
+    retries: Retries,
 ) -> (Delivery, Option<String>) {
     let Some(phone) = message.phone.as_deref() else {
         return (Delivery::Failed, Some("holder erased".into()));
@@ -184,11 +210,10 @@ async fn deliver(
             tracing::info!(kind = sms.kind, key = sms.key, "message sent");
             (Delivery::Sent, None)
         }
-        Err(SendError::Retry(e)) if message.attempts < attempts => {
+        Err(SendError::Retry(e)) if message.attempts < retries.attempts => {
             let error = scrub_error(&e);
             tracing::warn!(kind = sms.kind, key = sms.key, attempt = message.attempts, error = %error, "message not delivered; will retry");
-            let at = Utc::now().naive_utc() + retry_after(message.attempts);
-            (Delivery::Retry(at), Some(error))
+            (Delivery::Retry(next_try(message, retries)), Some(error))
         }
         Err(e) => {
             let error = scrub_error(&e.to_string());
@@ -196,4 +221,18 @@ async fn deliver(
             (Delivery::Failed, Some(error))
         }
     }
+}
+
+/// When to try `message` again (UTC): the backoff, out of the venue's quiet hours.
+fn next_try(message: &Claimed, retries: Retries) -> chrono::NaiveDateTime {
+    let offset = Duration::minutes(message.utc_offset_minutes);
+    let venue_now = Utc::now().naive_utc() + offset;
+    let at = retry_at(
+        message.kind,
+        message.attempts,
+        venue_now,
+        message.expires_at + offset,
+        retries.quiet,
+    );
+    at - offset
 }

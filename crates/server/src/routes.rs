@@ -6,6 +6,7 @@ pub mod bookings;
 pub mod calendar;
 pub mod health;
 pub mod media;
+pub mod phone_codes;
 pub mod photos;
 pub mod privacy;
 pub mod reschedule;
@@ -42,6 +43,9 @@ use utoipa::OpenApi;
         bookings::create_booking,
         bookings::lookup_booking,
         bookings::cancel_booking,
+        phone_codes::request_code,
+        phone_codes::check_code,
+        phone_codes::holdings,
         reschedule::reschedule_booking,
         reschedule::move_booking,
         calendar::activity_calendar,
@@ -236,6 +240,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(privacy::router())
         .merge(activities::router())
         .merge(bookings::router())
+        .merge(phone_codes::router())
         .merge(reschedule::router())
         .merge(calendar::router())
         .merge(samples::router())

@@ -278,26 +278,33 @@ impl Shell {
     }
 }
 
-/// A page ready to send: the HTML, its brotli and gzip forms and its ETag.
+/// A page (or the service worker's script) ready to send: the text, its brotli and gzip
+/// forms, its ETag and content type.
 #[derive(Debug)]
 pub struct Rendered {
     pub html: Bytes,
     pub brotli: Option<Bytes>,
     pub gzip: Option<Bytes>,
     pub etag: String,
+    pub content_type: &'static str,
 }
 
 impl Rendered {
     fn of(html: String) -> Rendered {
+        Rendered::typed(html, "text/html; charset=utf-8")
+    }
+
+    pub(crate) fn typed(text: String, content_type: &'static str) -> Rendered {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        html.hash(&mut hasher);
-        let bytes = html.into_bytes();
+        text.hash(&mut hasher);
+        let bytes = text.into_bytes();
         Rendered {
             brotli: crate::spa::brotli_bytes(&bytes).ok().map(Bytes::from),
             gzip: crate::spa::gzip_bytes(&bytes).ok().map(Bytes::from),
             etag: format!("\"{:016x}\"", hasher.finish()),
             html: Bytes::from(bytes),
+            content_type,
         }
     }
 }

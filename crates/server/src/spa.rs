@@ -2,7 +2,8 @@
 //! revalidated, deep links answered with the `index.html` of the bundle that shows them
 //! (`labday_domain::entry`), an activity's or a session's page with its own title and share
 //! card (`share.rs`), and brotli/gzip files prepared once at start-up so no request pays for
-//! compression. A path that is no page gets 404: a stray file name (`/favicon.ico`,
+//! compression; `/sw.js`, the service worker, with this build's version
+//! (`service_worker.rs`). A path that is no page gets 404: a stray file name (`/favicon.ico`,
 //! `/sitemap.xml`) a short text, anything else the app saying "page not found".
 
 use crate::share::{Lang, Rendered, SharePages, Shared};
@@ -139,6 +140,9 @@ fn app(dist: &Path, storage: Option<Arc<dyn Storage>>) -> Router {
         Err(e) => tracing::warn!(error = %e, "could not precompress app files"),
     }
     let mut router = citizen_app(dist, storage);
+    if let Some(worker) = crate::service_worker::render(dist) {
+        router = router.route(crate::service_worker::PATH, worker.route());
+    }
     // The staff console is its own bundle with its own deep links under /staff/.
     if dist.join("staff").join("index.html").exists() {
         router = router.nest_service("/staff", single_page_app(&dist.join("staff")));
@@ -238,7 +242,7 @@ fn accepts(request: &HeaderMap, coding: &str) -> bool {
 }
 
 /// A rendered page: 304 when the client holds it, else in the best coding it takes.
-fn send(page: &Rendered, request: &HeaderMap) -> Response {
+pub(crate) fn send(page: &Rendered, request: &HeaderMap) -> Response {
     let etag = HeaderValue::from_str(&page.etag).unwrap_or(HeaderValue::from_static("\"0\""));
     let held = request
         .get(header::IF_NONE_MATCH)
@@ -256,7 +260,7 @@ fn send(page: &Rendered, request: &HeaderMap) -> Response {
         [
             (
                 header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
+                HeaderValue::from_static(page.content_type),
             ),
             (header::ETAG, etag),
             (header::VARY, HeaderValue::from_static("accept-encoding")),

@@ -43,6 +43,8 @@ pub struct Services {
     /// Carries text messages to citizens (`--sms-provider`); `delivers()` is false for
     /// `none`, and the app then says that no message will be sent.
     pub sms: Arc<dyn crate::sms::Provider>,
+    /// Verified phones (`--verify-phones`): codes, tokens, and the check bookings make.
+    pub phone_codes: Arc<crate::phone_codes::PhoneVerification>,
     /// The health check's shared answer from the database.
     pub health: Arc<crate::routes::health::Probe>,
 }

@@ -38,6 +38,7 @@ mod erasure;
 mod migrations;
 pub mod organisations;
 pub mod outbox;
+pub mod phone_codes;
 pub mod photos;
 pub mod postgres;
 pub mod reports;
@@ -117,6 +118,7 @@ pub trait Storage:
     + walk_ins::WalkIns
     + outbox::Outbox
     + reschedule::Reschedule
+    + phone_codes::PhoneCodes
 {
     fn backend(&self) -> &'static str;
     /// Keyed hashes under this database's server secret (idempotency records, phones).

@@ -27,12 +27,26 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 pub struct Rule {
     scope: &'static str,
     pub limit: u32,
+    /// A window of its own rather than the throttle's (`--throttle-window-seconds`).
+    window: Option<Duration>,
 }
 
 impl Rule {
     /// A rule allowing `limit` attempts per window, keyed under its own `scope`.
     pub const fn new(scope: &'static str, limit: u32) -> Self {
-        Self { scope, limit }
+        Self {
+            scope,
+            limit,
+            window: None,
+        }
+    }
+
+    /// The same rule counting over `window` instead of the throttle's window.
+    pub const fn within(self, window: Duration) -> Self {
+        Self {
+            window: Some(window),
+            ..self
+        }
     }
 }
 
@@ -99,15 +113,16 @@ impl Throttle {
     ) -> Result<Attempt<'_>, Refusal> {
         let now = now_ms();
         let mut counted = Vec::with_capacity(keys.len());
-        let mut refused_until: Option<i64> = None;
+        let mut refused_until: Option<(i64, Duration)> = None;
         for &(rule, value) in keys {
             let digest = key_digest(rule, value);
+            let window = rule.window.unwrap_or(self.window);
             let c = self
                 .storage
-                .count_attempt(&digest, rule.limit, millis(self.window), now)
+                .count_attempt(&digest, rule.limit, millis(window), now)
                 .await?;
             if c.attempts > i64::from(rule.limit) {
-                refused_until = Some(c.window_ends_ms);
+                refused_until = Some((c.window_ends_ms, window));
                 break;
             }
             counted.push(digest);
@@ -118,11 +133,11 @@ impl Throttle {
         };
         match refused_until {
             None => Ok(attempt),
-            Some(until) => {
+            Some((until, window)) => {
                 attempt.succeeded().await;
                 // Measured from now rather than from `now`: under load the count may have
                 // waited for the database while a later attempt opened the window.
-                let wait = seconds_until(until, now_ms()).min(self.window.as_secs().max(1));
+                let wait = seconds_until(until, now_ms()).min(window.as_secs().max(1));
                 Err(Refusal::retry_after(
                     AppError::new(ErrorCode::TooManyRequests, message),
                     wait,

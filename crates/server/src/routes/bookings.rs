@@ -10,12 +10,15 @@ use crate::state::AppState;
 use crate::storage::{BookingContext, BookingError};
 use crate::throttle::{self, Attempt};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
 use labday_domain::booking::{BookingCode, BookingLookup, CODE_LEN};
-use labday_domain::{ApiError, BookingRequest, BookingView, ErrorCode, FieldCode, Phone};
+use labday_domain::{
+    ApiError, BookingReceipt, BookingRequest, BookingView, ErrorCode, FieldCode, Phone,
+};
 use rand::RngCore;
 
 /// A fresh random code for a booking or a sample.
@@ -73,14 +76,44 @@ pub(crate) fn idempotency_record<T: serde::Serialize>(
     )))
 }
 
+/// What a booking answers: the holder's whole view, or with `Prefer: return=minimal` (RFC
+/// 7240) the receipt alone, which is all the app reads of it. A receipt is about a tenth
+/// of the view's size, and serialising and compressing it is that much less of a booking's
+/// cost (README, "The booking answer").
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum BookingAnswer {
+    View(Box<BookingView>),
+    Receipt(BookingReceipt),
+}
+
+/// Whether the request asks for the brief answer: a `Prefer` preference `return=minimal`
+/// (its parameters, if any, after `;`, are not read).
+fn prefers_minimal(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|p| p.split(';').next())
+        .any(|p| {
+            let p: String = p.chars().filter(|c| !c.is_whitespace()).collect();
+            p.eq_ignore_ascii_case("return=minimal")
+        })
+}
+
 /// Books a session: confirmed when the whole party fits, waitlisted otherwise.
 #[utoipa::path(
     post,
     path = "/api/v1/bookings",
     request_body = BookingRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first result")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first result"),
+        ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer with the booking's receipt (code, status, waiting-list place, session) instead of the holder's whole view")
+    ),
     responses(
-        (status = 201, body = BookingView, description = "Booked (status confirmed or waitlisted)"),
+        (status = 201, body = BookingAnswer, description = "Booked (status confirmed or waitlisted): the holder's view, or with `Prefer: return=minimal` the receipt, marked `Preference-Applied: return=minimal`",
+            headers(("Preference-Applied" = String, description = "`return=minimal` when the answer is the receipt"))),
         (status = 404, body = ApiError, description = "No such session"),
         (status = 409, body = ApiError, description = "Window closed, duplicate, daily limit, party too large"),
         (status = 403, body = ApiError, description = "Paused after repeated no-shows"),
@@ -95,7 +128,7 @@ pub async fn create_booking(
     _: WithinBookingRate,
     headers: HeaderMap,
     AppJson(request): AppJson<BookingRequest>,
-) -> Result<(StatusCode, Json<BookingView>), Refusal> {
+) -> Result<Response, Refusal> {
     let now = Utc::now();
     let limit = state
         .catalogue_cache
@@ -106,6 +139,7 @@ pub async fn create_booking(
         .await?
         .or_not_found("session")?;
     let valid = request.validate(limit)?;
+    crate::phone_codes::require(&state, &valid.phone, request.phone_token.as_deref()).await?;
     let ctx = BookingContext {
         now,
         daily_limit: state.daily_limit,
@@ -127,7 +161,19 @@ pub async fn create_booking(
     // Debug, not info: under a rush a line per booking on stderr cost a third of the
     // booking rate (BENCHMARKS.md); the bookings table is the record.
     tracing::debug!(session = view.session.id, status = ?view.status, "booking made");
-    Ok((StatusCode::CREATED, Json(view)))
+    if prefers_minimal(&headers) {
+        let applied = [(
+            "preference-applied",
+            HeaderValue::from_static("return=minimal"),
+        )];
+        let receipt = BookingAnswer::Receipt(BookingReceipt::from(&view));
+        return Ok((StatusCode::CREATED, applied, Json(receipt)).into_response());
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(BookingAnswer::View(Box::new(view))),
+    )
+        .into_response())
 }
 
 /// A lookup's code and phone, once they read as such and the attempt is counted against

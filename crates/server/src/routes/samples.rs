@@ -54,6 +54,7 @@ pub async fn register_samples(
     let now = Utc::now();
     let today = venue_local(now, SHANGHAI_OFFSET_MINUTES).date();
     let valid = request.validate(today)?;
+    crate::phone_codes::require(&state, &valid.phone, request.phone_token.as_deref()).await?;
     let ctx = RegistrationContext {
         now,
         codes: valid.items.iter().map(|_| fresh_code()).collect(),

@@ -5,7 +5,7 @@
 use crate::auth::{self, AnySignedIn, SignedIn};
 use crate::client::ClientAddr;
 use crate::csv::{self, Cell, Csv};
-use crate::error::{AppError, Refusal};
+use crate::error::{AppError, OrNotFound, Refusal};
 use crate::extract::{authorise, AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::throttle;
@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use labday_domain::staff::{
     parse_username, AuditAction, CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView,
 };
-use labday_domain::{ApiError, ErrorCode};
+use labday_domain::{offline_check_in, ApiError, ErrorCode};
 
 /// Signs a staff member in and sets the session cookie. The attempt is counted against the
 /// account and the client address before the password is checked, so a burst of parallel
@@ -168,7 +168,8 @@ pub async fn roster_export(
     Ok(csv::download(csv, &format!("roster-session-{id}.csv")))
 }
 
-/// Checks a visitor in by booking code (scanned or typed) at a session's door.
+/// Checks a visitor in by booking code (scanned or typed) at a session's door; a desk that
+/// was offline sends its queued check-ins here with `offline_at` when the network returns.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/check-in",
@@ -176,8 +177,8 @@ pub async fn roster_export(
     responses(
         (status = 200, body = CheckInResult),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Wrong session, cancelled, waiting list or already in"),
-        (status = 422, body = ApiError, description = "Not a booking code")
+        (status = 409, body = ApiError, description = "Wrong session, cancelled, waiting list or already in (not for offline check-ins: those answer `already_in`)"),
+        (status = 422, body = ApiError, description = "Not a booking code; an offline check-in's time in the future or before the session's day, or with `people`")
     )
 )]
 pub async fn check_in(
@@ -189,6 +190,16 @@ pub async fn check_in(
     let code = labday_domain::BookingCode::parse(&request.code).map_err(|c| {
         AppError(ApiError::new(ErrorCode::Invalid, "Check the booking code").with_field("code", c))
     })?;
+    let now = auth::now_local();
+    if let Some(at) = request.offline_at {
+        let starts = state
+            .storage
+            .session(session, chrono::Utc::now())
+            .await?
+            .or_not_found("session")?
+            .starts_at;
+        offline_check_in::check(at, now, starts, request.people).map_err(AppError)?;
+    }
     let done = state
         .storage
         .check_in(
@@ -196,12 +207,14 @@ pub async fn check_in(
             session,
             code.as_str(),
             request.people,
-            auth::now_local(),
+            now,
+            request.offline_at,
         )
         .await?;
     Ok(Json(CheckInResult {
         entry: done.entry,
         people: done.people,
+        already_in: done.already_in,
     }))
 }
 

@@ -50,7 +50,9 @@ impl Provider for LogFile {
             .append(true)
             .open(path)
             .map_err(|e| SendError::Retry(format!("cannot open the SMS log file: {e}")))?;
-        writeln!(file, "{line}")
+        // One write per line: two server processes append to one file in tests, and a line
+        // written in pieces could interleave with the other's.
+        file.write_all(format!("{line}\n").as_bytes())
             .map_err(|e| SendError::Retry(format!("cannot write the SMS log file: {e}")))
     }
 }

@@ -489,6 +489,7 @@ mod desk_tests {
             children: 0,
             consent: true,
             lang: Default::default(),
+            phone_token: None,
         }
         .validate(5)
         .expect("a valid booking");

@@ -147,6 +147,10 @@ impl<S: Admits> Bookings for S {
         let release = booking::cancel(status.0, people, local_now, session.cancel_deadline)
             .map_err(BookingError::Refused)?;
         tx.query(CANCEL).bind(local_now).bind(id).execute().await?;
+        // Its reminder, if one is waiting to go, goes with it.
+        let ids = [id];
+        let holder = super::outbox::Holders::Ids(&ids);
+        super::outbox::withdraw_reminders(&mut tx.inside(), holder, now.naive_utc()).await?;
         let (counter, people) = match release {
             Release::Places(people) => (RELEASE_PLACES, people),
             Release::Queue(people) => (LEAVE_QUEUE, people),

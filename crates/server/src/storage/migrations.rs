@@ -37,6 +37,8 @@ embed!(
     "0009_organisations.sql",
     "0010_walk_ins.sql",
     "0011_outbox.sql",
+    "0012_phone_codes.sql",
+    "0013_scale.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).

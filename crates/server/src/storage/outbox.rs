@@ -82,6 +82,23 @@ const BOOKING_FACTS: &str = "SELECT b.id, b.code, b.phone, b.lang, s.starts_at, 
     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
     WHERE b.phone IS NOT NULL AND ";
 
+/// The kinds of message that give a holder the session's time and place, as a reminder
+/// does.
+const TOLD_KINDS: &str =
+    "'booking_confirmed', 'waitlist_promoted', 'rescheduled', 'session_changed'";
+
+/// `(booking id, session start (venue), venue offset, latest start reminded of (UTC),
+/// latest time told (UTC), messages telling it on their way)` of a booking the reminder job
+/// looks at.
+type Candidate = (
+    i64,
+    NaiveDateTime,
+    i64,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    i64,
+);
+
 /// Ids or codes per statement: well below both databases' limit on bound values.
 const PER_STATEMENT: usize = 500;
 
@@ -141,20 +158,21 @@ async fn facts_of(tx: &mut InTx<'_>, holders: Holders<'_>) -> Result<Vec<FactsRo
             );
             tx.query(&sql).bind(session).fetch_all().await
         }
-        Holders::Ids(ids) => facts_where_in(tx, "b.id", ids).await,
+        Holders::Ids(ids) => facts_where_in(tx, "b.id", ids, "").await,
         Holders::Codes(codes) => {
             let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
-            facts_where_in(tx, "b.code", &codes).await
+            facts_where_in(tx, "b.code", &codes, "").await
         }
     }
 }
 
-/// The facts of the bookings whose `column` is one of `values`, a statement per
-/// [`PER_STATEMENT`] values.
+/// The facts of the bookings whose `column` is one of `values` (and what `tail` adds), a
+/// statement per [`PER_STATEMENT`] values.
 async fn facts_where_in<T>(
     tx: &mut InTx<'_>,
     column: &str,
     values: &[T],
+    tail: &str,
 ) -> Result<Vec<FactsRow>, sqlx::Error>
 where
     T: for<'q> super::db::Value<'q> + Clone,
@@ -162,7 +180,7 @@ where
     let mut rows = Vec::new();
     for chunk in values.chunks(PER_STATEMENT) {
         let sql = format!(
-            "{BOOKING_FACTS}{column} IN ({})",
+            "{BOOKING_FACTS}{column} IN ({}){tail}",
             vec!["?"; chunk.len()].join(", ")
         );
         let mut q = tx.query(&sql);
@@ -176,7 +194,8 @@ where
 
 /// Writes `event`'s message to each of `holders` that left a phone, inside the change's
 /// transaction; how many were written. A session's change is told again each time it
-/// changes; every other event once per booking.
+/// changes; every other event once per booking. An event that makes their reminders wrong
+/// (a move, a change, a cancelled session) withdraws them first ([`withdraw_reminders`]).
 pub async fn booking_event(
     tx: &mut InTx<'_>,
     event: BookingEvent,
@@ -184,6 +203,9 @@ pub async fn booking_event(
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     let now = now.naive_utc();
+    if event.withdraws_reminder() {
+        withdraw_reminders(tx, holders, now).await?;
+    }
     let mut written = 0;
     for row in facts_of(tx, holders).await? {
         let kind = event.kind().as_str();
@@ -197,6 +219,65 @@ pub async fn booking_event(
         written += u64::from(write(tx, &row.outgoing(event, key, now)).await?);
     }
     Ok(written)
+}
+
+/// Deletes the reminders not yet delivered of `holders`, inside the change's transaction:
+/// the booking was cancelled or moved, or its session cancelled or changed, so the reminder
+/// would send the holder to the wrong place or time, or to nothing. A reminder being sent
+/// at this moment (its claim's lease still runs) goes; any other is gone as if never
+/// written: nothing counts it as failed, and the reminder job may write the one for a new
+/// time. How many were withdrawn.
+pub async fn withdraw_reminders(
+    tx: &mut InTx<'_>,
+    holders: Holders<'_>,
+    now: NaiveDateTime,
+) -> Result<u64, sqlx::Error> {
+    const PENDING_REMINDERS: &str = "DELETE FROM outbox WHERE kind = 'reminder' \
+        AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?) AND booking_id IN ";
+    match holders {
+        Holders::LiveIn(session) => {
+            let sql = format!(
+                "{PENDING_REMINDERS}(SELECT id FROM bookings WHERE session_id = ? \
+                 AND status IN ('confirmed', 'waitlisted'))"
+            );
+            tx.query(&sql).bind(now).bind(session).execute().await
+        }
+        Holders::Ids(ids) => withdraw_where_in(tx, PENDING_REMINDERS, "", ids, now).await,
+        Holders::Codes(codes) => {
+            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+            let by_code = "SELECT id FROM bookings WHERE code IN ";
+            withdraw_where_in(tx, PENDING_REMINDERS, by_code, &codes, now).await
+        }
+    }
+}
+
+/// `delete` for the bookings `values` name (ids, or codes through `select`), a statement
+/// per [`PER_STATEMENT`] values.
+async fn withdraw_where_in<T>(
+    tx: &mut InTx<'_>,
+    delete: &str,
+    select: &str,
+    values: &[T],
+    now: NaiveDateTime,
+) -> Result<u64, sqlx::Error>
+where
+    T: for<'q> super::db::Value<'q> + Clone,
+{
+    let mut withdrawn = 0;
+    for chunk in values.chunks(PER_STATEMENT) {
+        let list = format!("({})", vec!["?"; chunk.len()].join(", "));
+        let sql = if select.is_empty() {
+            format!("{delete}{list}")
+        } else {
+            format!("{delete}({select}{list})")
+        };
+        let mut q = tx.query(&sql).bind(now);
+        for value in chunk {
+            q = q.bind(value.clone());
+        }
+        withdrawn += q.execute().await?;
+    }
+    Ok(withdrawn)
 }
 
 /// Result messages are worth sending for a week.
@@ -274,6 +355,10 @@ pub struct Claimed {
     pub text: String,
     /// Tries so far, this one included.
     pub attempts: u32,
+    /// Not delivered by then (UTC), it is no longer worth sending.
+    pub expires_at: NaiveDateTime,
+    /// The venue's offset from UTC: quiet hours are the venue's.
+    pub utc_offset_minutes: i64,
 }
 
 from_row! {
@@ -286,8 +371,19 @@ from_row! {
         params: String,
         text: String,
         attempts: i64,
+        expires_at: NaiveDateTime,
     }
 }
+
+/// The venue offset of each of some messages, by id: the organisation of the session the
+/// booking or sample is in.
+const VENUE_OFFSETS: &str = "SELECT m.id, COALESCE(\
+    (SELECT o.utc_offset_minutes FROM bookings b JOIN sessions s ON s.id = b.session_id \
+     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
+     WHERE b.id = m.booking_id), \
+    (SELECT o.utc_offset_minutes FROM samples x JOIN sessions s ON s.id = x.session_id \
+     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
+     WHERE x.id = m.sample_id)) FROM outbox m WHERE m.id IN ";
 
 /// How a delivery went, as the outbox keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,7 +411,7 @@ pub trait Outbox: Parts {
              (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? \
               AND expires_at > ? AND (lease_until IS NULL OR lease_until <= ?) \
               ORDER BY next_attempt_at, id LIMIT ?{}) \
-             RETURNING id, message_key, kind, phone, lang, params, text, attempts",
+             RETURNING id, message_key, kind, phone, lang, params, text, attempts, expires_at",
             tx.dialect().for_update_skip_locked()
         );
         let rows: Vec<ClaimedRow> = tx
@@ -327,7 +423,23 @@ pub trait Outbox: Parts {
             .bind(most)
             .fetch_all()
             .await?;
+        let mut offsets: Vec<(i64, Option<i64>)> = Vec::new();
+        if !rows.is_empty() {
+            let sql = format!("{VENUE_OFFSETS}({})", vec!["?"; rows.len()].join(", "));
+            let mut q = tx.query(&sql);
+            for row in &rows {
+                q = q.bind(row.id);
+            }
+            offsets = q.fetch_all().await?;
+        }
         tx.commit().await?;
+        let offset_of = |id: i64| {
+            offsets
+                .iter()
+                .find(|(m, _)| *m == id)
+                .and_then(|(_, o)| *o)
+                .unwrap_or(i64::from(labday_domain::time::SHANGHAI_OFFSET_MINUTES))
+        };
         rows.into_iter()
             .map(|r| {
                 Ok(Claimed {
@@ -340,6 +452,8 @@ pub trait Outbox: Parts {
                         .map_err(|e| StorageError::new(format!("outbox params: {e}")))?,
                     text: r.text,
                     attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+                    expires_at: r.expires_at,
+                    utc_offset_minutes: offset_of(r.id),
                 })
             })
             .collect()
@@ -385,14 +499,18 @@ pub trait Outbox: Parts {
     }
 
     /// Marks failed the messages nobody delivered before they stopped being worth sending
-    /// (the session began; a week for results); how many.
+    /// (the session began; a week for results); how many. A message being sent now (its
+    /// claim's lease runs) is left to its sender, who records how it went: a provider that
+    /// accepted it a moment after the expiry did send it.
     async fn expire_messages(&self, now: NaiveDateTime) -> Result<u64, StorageError> {
         Ok(self
             .db()
             .write(
                 "UPDATE outbox SET status = 'failed', last_error = 'expired before delivery' \
-                 WHERE status = 'pending' AND expires_at <= ?",
+                 WHERE status = 'pending' AND expires_at <= ? \
+                 AND (lease_until IS NULL OR lease_until <= ?)",
             )
+            .bind(now)
             .bind(now)
             .execute()
             .await?)
@@ -410,32 +528,46 @@ pub trait Outbox: Parts {
         let horizon = now.naive_utc() + Duration::hours(i64::from(rule.hours_before) + 48);
         // With the latest session start (UTC) a reminder was written for: a booking moved
         // to another session, or whose session staff moved, is reminded of its new time.
-        let candidates: Vec<(i64, NaiveDateTime, i64, Option<NaiveDateTime>)> = self
+        // And when a message gave the time and place last, and whether one is on its way.
+        let candidates: Vec<Candidate> = self
             .db()
-            .read(
+            .read(&format!(
                 "SELECT b.id, s.starts_at, o.utc_offset_minutes, \
                  (SELECT MAX(m.expires_at) FROM outbox m WHERE m.booking_id = b.id \
-                   AND m.kind = 'reminder') FROM bookings b \
+                   AND m.kind = 'reminder'), \
+                 (SELECT MAX(m.sent_at) FROM outbox m WHERE m.booking_id = b.id \
+                   AND m.status = 'sent' AND m.kind IN ({TOLD_KINDS})), \
+                 (SELECT COUNT(*) FROM outbox m WHERE m.booking_id = b.id \
+                   AND m.status = 'pending' AND m.kind IN ({TOLD_KINDS})) \
+                 FROM bookings b \
                  JOIN sessions s ON s.id = b.session_id \
                  JOIN activities a ON a.id = s.activity_id \
                  JOIN organisations o ON o.id = a.organisation_id \
                  WHERE b.status = 'confirmed' AND b.phone IS NOT NULL \
-                 AND s.status = 'scheduled' AND s.starts_at > ? AND s.starts_at < ?",
-            )
+                 AND s.status = 'scheduled' AND s.starts_at > ? AND s.starts_at < ?"
+            ))
             // Venue times: a day's slack either side of every offset.
             .bind(now.naive_utc() - Duration::hours(24))
             .bind(horizon + Duration::hours(24))
             .fetch_all()
             .await?;
-        let mut due: Vec<(i64, NaiveDateTime)> = Vec::new();
-        for (id, starts_at, offset, reminded_for) in candidates {
+        // `(booking, session start (venue), when to send (UTC))`.
+        let mut due: Vec<(i64, NaiveDateTime, NaiveDateTime)> = Vec::new();
+        for (id, starts_at, offset, reminded_for, told_at, telling) in candidates {
+            let offset = Duration::minutes(offset);
             // A reminder's expiry is the start of the session it reminds of.
-            if reminded_for == Some(starts_at - Duration::minutes(offset)) {
+            if reminded_for == Some(starts_at - offset) {
                 continue;
             }
-            let venue_now = now.naive_utc() + Duration::minutes(offset);
+            // Told the time and place inside the reminder window (booked the same day,
+            // say), or being told now: a reminder would follow it back to back.
+            let window_opens = rule.due(starts_at) - offset;
+            if telling > 0 || told_at.is_some_and(|t| t >= window_opens) {
+                continue;
+            }
+            let venue_now = now.naive_utc() + offset;
             if let Some(at) = rule.send_at(starts_at, venue_now) {
-                due.push((id, at - Duration::minutes(offset)));
+                due.push((id, starts_at, at - offset));
             }
         }
         if due.is_empty() {
@@ -443,13 +575,28 @@ pub trait Outbox: Parts {
         }
         let mut written = 0;
         let mut tx = self.db().begin().await?;
+        // Read again in the transaction that writes: a booking cancelled or moved, or a
+        // session cancelled or moved, since the look above gets nothing (its change
+        // withdraws only reminders already written). On PostgreSQL the bookings are locked
+        // until the reminders are in, and one a change holds now is passed over until the
+        // next run, so no change commits between this read and the write unseen.
+        let lock = match tx.dialect().for_update_of("b") {
+            lock if lock.is_empty() => lock,
+            lock => format!("{lock} SKIP LOCKED"),
+        };
+        let still =
+            format!(" AND b.status = 'confirmed' AND s.status = 'scheduled' ORDER BY b.id{lock}");
         for chunk in due.chunks(PER_STATEMENT) {
-            let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-            let rows = facts_of(&mut tx.inside(), Holders::Ids(&ids)).await?;
+            let ids: Vec<i64> = chunk.iter().map(|(id, ..)| *id).collect();
+            let rows = facts_where_in(&mut tx.inside(), "b.id", &ids, &still).await?;
             for row in rows {
-                let Some(&(_, send_at)) = chunk.iter().find(|(id, _)| *id == row.id) else {
+                let Some(&(_, starts_at, send_at)) = chunk.iter().find(|(id, ..)| *id == row.id)
+                else {
                     continue;
                 };
+                if row.starts_at != starts_at {
+                    continue;
+                }
                 let key = format!("reminder:{}:{}", row.id, row.starts_at);
                 let message = row.outgoing(BookingEvent::Reminder, key, send_at);
                 written += u64::from(write(&mut tx.inside(), &message).await?);

@@ -29,10 +29,37 @@ const BOOKING_WRITERS: usize = 3;
 /// collide with the single-key lock sqlx takes while migrating).
 pub(super) const PHONE_LOCK_CLASS: i32 = 0x6c62_6431;
 
+/// Every statement is planned for the parameters it runs with and the tables' size at the
+/// time (`plan_cache_mode`), never with a generic plan cached earlier. sqlx prepares each
+/// statement once per connection, and PostgreSQL then switches to a generic plan after five
+/// runs: one made while `bookings` was empty is a sequential scan, and nothing replaces it
+/// until the table is analysed (never, with autovacuum off) — so every batch of bookings read
+/// the whole table (issue 19). Custom plans cost a little planning per statement and follow
+/// the table as it grows (docs/postgres-at-scale.md). A URL that sets `plan_cache_mode` in its
+/// `options` keeps its own.
+const PLAN_CACHE_MODE: (&str, &str) = ("plan_cache_mode", "force_custom_plan");
+
+/// The options of every connection to `url`: its own, the application name (`labday` unless
+/// the URL names one) and [`PLAN_CACHE_MODE`].
+fn connect_options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    let mut options = PgConnectOptions::from_str(url)?;
+    if options.get_application_name().is_none() {
+        options = options.application_name("labday");
+    }
+    let chosen = options
+        .get_options()
+        .is_some_and(|o| o.contains(PLAN_CACHE_MODE.0));
+    Ok(if chosen {
+        options
+    } else {
+        options.options([PLAN_CACHE_MODE])
+    })
+}
+
 /// Connects to `url` (`postgres://...`) and runs migrations. Several processes may start
 /// at once: sqlx serialises migrations with an advisory lock.
 pub async fn open(url: &str) -> Result<Store, StorageError> {
-    let options = PgConnectOptions::from_str(url)?.application_name("labday");
+    let options = connect_options(url)?;
     let pool = PgPoolOptions::new()
         .max_connections(POOL_SIZE)
         .acquire_timeout(Duration::from_secs(30))

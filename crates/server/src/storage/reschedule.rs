@@ -5,9 +5,15 @@
 //! `decide` of the new); this file reads the facts and writes the answer.
 //!
 //! Locks, on PostgreSQL, in the order group commit takes them (`postgres/admit.rs`): the
-//! phone's advisory lock (its daily limit spans sessions), then both sessions' rows by id.
-//! Two moves in opposite directions, or a move beside a batch of bookings, therefore queue
-//! behind each other and never deadlock. SQLite's one writer serialises everything anyway.
+//! phone's advisory lock (its daily limit spans sessions), then both sessions' rows by id,
+//! then the booking's own row, as a cancellation (session, then booking) and a check-in
+//! (the booking alone) take theirs. Two moves in opposite directions, two moves of one
+//! booking, or a move beside a batch of bookings, a cancellation or a check-in therefore
+//! queue behind each other and never deadlock. A booking found in another session once its
+//! sessions are locked (a concurrent move won) is given up and read afresh: its new session
+//! is locked before anything in it is counted. Read under its lock, a booking checked in
+//! meanwhile is refused, never moved with its check-in lost. SQLite's one writer serialises
+//! everything anyway.
 
 use super::admission::{phone_facts, Held};
 use super::audit::audit;
@@ -44,6 +50,9 @@ type Moving = (i64, i64, Name<BookingStatus>, i64, i64, Option<String>);
 
 const BY_CODE: &str =
     "SELECT id, session_id, status, adults, children, phone FROM bookings WHERE code = ?";
+/// Reads of a booking that a concurrent move keeps moving before the move gives up (each
+/// concurrent move that wins commits, so this is a bound on a storm, not a wait).
+const MOVE_TRIES: usize = 8;
 const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 /// The phone's other bookings that the booking rules count, by its keyed hash (as group
 /// commit reads them).
@@ -72,24 +81,37 @@ pub trait Reschedule: Parts {
         rules: booking::Rules,
         now: DateTime<Utc>,
     ) -> Result<BookingView, BookingError> {
-        let mut tx = self.db().begin().await?;
-        let first = moving(&mut tx, mover, code).await?;
-        let phone = first.5.clone();
-        if let (Some(lock), Some(phone)) = (tx.dialect().phone_lock(), &phone) {
-            tx.query(lock)
-                .bind(super::postgres::PHONE_LOCK_CLASS)
-                .bind(phone.as_str())
-                .execute()
-                .await?;
-        }
-        let mut ids = [first.1, to];
-        ids.sort_unstable();
-        let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
-        for id in ids {
-            tx.query(&lock).bind(id).execute().await?;
-        }
-        // Read again under the locks: a concurrent move or cancellation may have won.
-        let (id, from, Name(status), adults, children, _) = moving(&mut tx, mover, code).await?;
+        let mut tries = 0;
+        let (mut tx, phone, (id, from, Name(status), adults, children, _)) = loop {
+            let mut tx = self.db().begin().await?;
+            let first = moving(&mut tx, mover, code, false).await?;
+            let phone = first.5.clone();
+            if let (Some(lock), Some(phone)) = (tx.dialect().phone_lock(), &phone) {
+                tx.query(lock)
+                    .bind(super::postgres::PHONE_LOCK_CLASS)
+                    .bind(phone.as_str())
+                    .execute()
+                    .await?;
+            }
+            let mut ids = [first.1, to];
+            ids.sort_unstable();
+            let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
+            for id in ids {
+                tx.query(&lock).bind(id).execute().await?;
+            }
+            // Read again under the locks, the booking's own row locked too: a concurrent
+            // move, cancellation or check-in may have won.
+            let now_held = moving(&mut tx, mover, code, true).await?;
+            if now_held.1 == first.1 {
+                break (tx, phone, now_held);
+            }
+            tries += 1;
+            if tries == MOVE_TRIES {
+                return Err(StorageError::new("a booking moved by others on every try").into());
+            }
+            // Moved meanwhile to a session not locked here: roll back and start again.
+            drop(tx);
+        };
         let target = session_in(&mut Conn::Tx(&mut tx), to)
             .await?
             .ok_or(refused(ErrorCode::NotFound))?;
@@ -166,10 +188,18 @@ fn refused(code: ErrorCode) -> BookingError {
     BookingError::Refused(code)
 }
 
-async fn moving(tx: &mut Tx, mover: Mover<'_>, code: &BookingCode) -> Result<Moving, BookingError> {
+/// The booking being moved, as `mover` may see it; `lock`: its row locked (PostgreSQL)
+/// until the transaction ends.
+async fn moving(
+    tx: &mut Tx,
+    mover: Mover<'_>,
+    code: &BookingCode,
+    lock: bool,
+) -> Result<Moving, BookingError> {
+    let lock = if lock { tx.dialect().for_update() } else { "" };
     let found: Option<Moving> = match mover {
         Mover::Holder(phone) => {
-            let sql = format!("{BY_CODE} AND phone = ?");
+            let sql = format!("{BY_CODE} AND phone = ?{lock}");
             tx.query(&sql)
                 .bind(code.as_str())
                 .bind(phone.as_str())
@@ -177,10 +207,8 @@ async fn moving(tx: &mut Tx, mover: Mover<'_>, code: &BookingCode) -> Result<Mov
                 .await?
         }
         Mover::Staff { .. } => {
-            tx.query(BY_CODE)
-                .bind(code.as_str())
-                .fetch_optional()
-                .await?
+            let sql = format!("{BY_CODE}{lock}");
+            tx.query(&sql).bind(code.as_str()).fetch_optional().await?
         }
     };
     let found = found.ok_or(refused(ErrorCode::NotFound))?;

@@ -38,6 +38,8 @@ pub struct CheckedIn {
     pub entry: RosterEntry,
     /// People let in by this check-in.
     pub people: u32,
+    /// An offline check-in of a booking that was in already: `people` is 0.
+    pub already_in: bool,
 }
 
 /// The rows a statement changed, as a count; beyond `u32` is an error, never clamped.
@@ -280,6 +282,8 @@ pub trait Staff: Parts {
     }
 
     /// Checks `people` of a booking in (all that remain when `None`) at `session_id`'s door.
+    /// A check-in a desk made offline (`offline_at`, already validated) of a booking that is
+    /// in already answers the booking as it stands, nobody more let in: it counts once.
     async fn check_in(
         &self,
         staff_id: i64,
@@ -287,6 +291,7 @@ pub trait Staff: Parts {
         code: &str,
         people: Option<u32>,
         now: NaiveDateTime,
+        offline_at: Option<NaiveDateTime>,
     ) -> Result<CheckedIn, BookingError> {
         let mut tx = self.db().begin().await?;
         let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
@@ -297,25 +302,42 @@ pub trait Staff: Parts {
                 .await?
                 .ok_or(BookingError::Refused(ErrorCode::NotFound))?;
         let before: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
-        let (_, _, _, adults, children, already, Name(status), _, _) = before;
-        let n = check_in(
-            status,
+        let (_, _, _, adults, children, already, Name(status), _, _) = &before;
+        let decided = check_in(
+            *status,
             booking_session == session_id,
-            party_size(adults, children)?,
-            count(already)?,
+            party_size(*adults, *children)?,
+            count(*already)?,
             people,
-        )
-        .map_err(BookingError::Refused)?;
+        );
+        let n = match decided {
+            Err(ErrorCode::AlreadyCheckedIn) if offline_at.is_some() => {
+                let entry = roster_entry(before)?;
+                return Ok(CheckedIn {
+                    entry,
+                    people: 0,
+                    already_in: true,
+                });
+            }
+            other => other.map_err(BookingError::Refused)?,
+        };
         tx.query(RECORD_CHECK_IN)
             .bind(i64::from(n))
             .bind(id)
             .execute()
             .await?;
         let after: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
-        let subject = format!("booking {}: {n}", after.0);
+        let subject = match offline_at {
+            Some(at) => format!("booking {}: {n}, offline at {at}", after.0),
+            None => format!("booking {}: {n}", after.0),
+        };
         commit_audited(tx, staff_id, AuditAction::CheckIn, &subject, now).await?;
         let entry = roster_entry(after)?;
-        Ok(CheckedIn { entry, people: n })
+        Ok(CheckedIn {
+            entry,
+            people: n,
+            already_in: false,
+        })
     }
 
     /// After the session: every confirmed booking nobody checked in for becomes a no-show.

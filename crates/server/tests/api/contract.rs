@@ -827,17 +827,20 @@ async fn every_operation_keeps_its_documented_contract(db: Db) {
     // A fuzzer that never gets past the door proves nothing: most operations must have
     // succeeded at least once. Some need state one request cannot build (no-shows only
     // after the session ended, check-in on its day), so not all.
+    // Verified phones are off here (the default), and their operations answer 404: their
+    // contract is checked all the same, their successes in `verify_phones.rs`.
+    let switched_off = |o: &&Outcome| o.operation.contains("/phone-codes");
     let succeeded = outcomes
         .iter()
         .filter(|o| o.statuses.iter().any(|s| (200..300).contains(s)))
         .count();
+    let can_succeed = outcomes.iter().filter(|o| !switched_off(o)).count();
     for o in &outcomes {
         eprintln!("{:<60} {:?}", o.operation, o.statuses);
     }
     assert!(
-        succeeded * 4 >= outcomes.len() * 3,
-        "only {succeeded} of {} operations ever succeeded (seed {seed})",
-        outcomes.len()
+        succeeded * 4 >= can_succeed * 3,
+        "only {succeeded} of {can_succeed} operations ever succeeded (seed {seed})"
     );
     let failures: Vec<(String, String)> = outcomes.into_iter().flat_map(|o| o.failures).collect();
     // One line per kind of violation, with one example request.

@@ -27,6 +27,7 @@ fn request(
         children: 0,
         consent: true,
         lang: Default::default(),
+        phone_token: None,
     }
     // The session's own per-booking limit is the storage's to check.
     .validate(20)

@@ -2,6 +2,7 @@
 //! SQLite file, or a PostgreSQL schema), driven over real HTTP. Every test runs on both.
 
 mod accounts;
+mod at_scale;
 mod bookings;
 mod catalogue;
 mod console;
@@ -13,9 +14,11 @@ mod helpers;
 mod hostile;
 mod hostile_input;
 mod messages;
+mod offline_check_ins;
 mod organisations;
 mod origin;
 mod photos;
+mod receipts;
 mod report;
 mod reschedule;
 mod rush;
@@ -25,4 +28,5 @@ mod scale_out;
 mod share_cards;
 mod staff;
 mod throttles;
+mod verify_phones;
 mod walk_ins;

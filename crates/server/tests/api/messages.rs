@@ -3,7 +3,10 @@
 //! the language the citizen booked in; a waiting holder hears of a promotion within seconds;
 //! reminders go once per booking even from two server processes; a message committed
 //! before the server was killed is delivered once after a restart; erasure takes phone and
-//! text out of the outbox.
+//! text out of the outbox. And the follow-ups: a reminder is withdrawn when its booking is
+//! cancelled or moved or its session cancelled, and skipped when the booking was confirmed
+//! inside its window; a message being sent is not expired under its sender; a retry waits
+//! out the quiet hours.
 
 use crate::helpers::{now, Db, SessionSpec, TestApp, TestDb};
 use crate::samples::{quick_test, registration};
@@ -17,7 +20,7 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// The messages the `log` provider has written so far.
-fn delivered(file: &Path) -> Vec<Value> {
+pub(crate) fn delivered(file: &Path) -> Vec<Value> {
     std::fs::read_to_string(file)
         .unwrap_or_default()
         .lines()
@@ -26,7 +29,7 @@ fn delivered(file: &Path) -> Vec<Value> {
 }
 
 /// Waits up to `secs` for a delivered message that `wanted` picks; panics with what came.
-async fn arrives(file: &Path, secs: u64, wanted: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn arrives(file: &Path, secs: u64, wanted: impl Fn(&Value) -> bool) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
         if let Some(m) = delivered(file).into_iter().find(|m| wanted(m)) {
@@ -41,19 +44,19 @@ async fn arrives(file: &Path, secs: u64, wanted: impl Fn(&Value) -> bool) -> Val
     }
 }
 
-fn of_kind<'a>(kind: &'a str, phone: &'a str) -> impl Fn(&Value) -> bool + 'a {
+pub(crate) fn of_kind<'a>(kind: &'a str, phone: &'a str) -> impl Fn(&Value) -> bool + 'a {
     move |m| m["kind"] == kind && m["phone"] == phone
 }
 
 /// The log provider writing to `file`, a quick dispatcher, reminders off unless asked.
-fn log_to(config: &mut Config, file: &Path) {
+pub(crate) fn log_to(config: &mut Config, file: &Path) {
     config.sms.provider = ProviderKind::Log;
     config.sms.sms_log_file = Some(file.to_owned());
     config.messages.outbox_poll_ms = 100;
     config.messages.reminder_hours_before = 0;
 }
 
-fn message_file() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn message_file() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("sms.jsonl");
     (dir, file)
@@ -389,6 +392,25 @@ async fn a_message_committed_before_the_server_is_killed_is_delivered_once_after
     drop(second);
 }
 
+/// Three days ago, in the format both databases read as a timestamp.
+fn three_days_ago() -> String {
+    (chrono::Utc::now() - Duration::days(3))
+        .naive_utc()
+        .format("%F %T")
+        .to_string()
+}
+
+/// As if the messages sent to `phone` so far had gone three days ago, before any reminder
+/// window of the sessions here opened (the time passing that a test cannot wait for).
+async fn sent_days_ago(db: &TestDb, phone: &str) {
+    let then = three_days_ago();
+    db.execute(&format!(
+        "UPDATE outbox SET status = 'sent', created_at = '{then}', sent_at = '{then}' \
+         WHERE phone = '{phone}' AND kind <> 'reminder'"
+    ))
+    .await;
+}
+
 async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| {
@@ -408,19 +430,33 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
         )
         .await;
     app.book(later, "13800138001", 1, 0).await;
+    // Booked inside the reminder window: the confirmation said it all just now.
+    arrives(&file, 10, of_kind("booking_confirmed", "13800138000")).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let reminders = |file: &Path| {
+        delivered(file)
+            .into_iter()
+            .filter(|m| m["kind"] == "reminder")
+            .count()
+    };
+    assert_eq!(
+        reminders(&file),
+        0,
+        "no reminder right after the confirmation"
+    );
+
+    // Booked three days ago: reminded once; the booking two days ahead not yet.
+    sent_days_ago(&app.db, "13800138000").await;
     let m = arrives(&file, 10, of_kind("reminder", "13800138000")).await;
     assert!(m["text"]
         .as_str()
         .unwrap()
         .starts_with("Reminder: Test open day, "));
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let reminders: Vec<Value> = delivered(&file)
-        .into_iter()
-        .filter(|m| m["kind"] == "reminder")
-        .collect();
-    assert_eq!(reminders.len(), 1, "one reminder, and none two days ahead");
+    assert_eq!(reminders(&file), 1, "one reminder, and none two days ahead");
 
-    // Moved to another session tomorrow: reminded again, of the new time, once.
+    // Moved to another session today: reminded again, of the new time, once (the move
+    // having been told before the new session's window opened).
     let other = app.session_with(|s| s.starts_in = Duration::hours(7)).await;
     let code = first["code"].as_str().expect("a code");
     let (status, moved) = app
@@ -430,6 +466,8 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
         )
         .await;
     assert_eq!(status, 200, "{moved}");
+    arrives(&file, 10, of_kind("rescheduled", "13800138000")).await;
+    sent_days_ago(&app.db, "13800138000").await;
     let start =
         |session: &Value| session["session"]["starts_at"].as_str().unwrap()[11..16].to_owned();
     let new_time = start(&moved);
@@ -439,11 +477,250 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
     .await;
     assert_eq!(m["phone"], "13800138000");
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let reminders = delivered(&file)
-        .into_iter()
-        .filter(|m| m["kind"] == "reminder")
-        .count();
-    assert_eq!(reminders, 2, "one reminder per session time");
+    assert_eq!(reminders(&file), 2, "one reminder per session time");
+}
+
+/// The reminder rule of the tests below: the day before, no quiet hours.
+fn day_before() -> labday_domain::message::ReminderRule {
+    labday_domain::message::ReminderRule {
+        hours_before: 24,
+        quiet: labday_domain::message::QuietHours::new(0, 0).unwrap(),
+    }
+}
+
+async fn reminders_of(db: &TestDb, phone: &str) -> i64 {
+    db.scalar(&format!(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND phone = '{phone}'"
+    ))
+    .await
+}
+
+async fn a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes(db: Db) {
+    // No provider: what the reminder job writes stays pending for the test to see.
+    let app = TestApp::spawn_with(db, |c| c.messages.reminder_hours_before = 0).await;
+    let soon = app.session_with(|s| s.starts_in = Duration::hours(5)).await;
+    let moved_to = app.session_with(|s| s.starts_in = Duration::hours(6)).await;
+    let doomed = app.session_with(|s| s.starts_in = Duration::hours(7)).await;
+    let lab = lab_staff(&app, soon).await;
+    let (_, a) = app
+        .post("/api/v1/bookings", &booking(soon, "13800138001", None))
+        .await;
+    let (_, b) = app
+        .post("/api/v1/bookings", &booking(soon, "13800138002", None))
+        .await;
+    let (_, c) = app
+        .post("/api/v1/bookings", &booking(doomed, "13800138003", None))
+        .await;
+    let (_, d) = app
+        .post("/api/v1/bookings", &booking(soon, "13800138004", None))
+        .await;
+    for phone in ["13800138001", "13800138002", "13800138003", "13800138004"] {
+        sent_days_ago(&app.db, phone).await;
+    }
+    let storage = app.storage.as_ref();
+    let written = storage
+        .enqueue_reminders(day_before(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(written, 4);
+
+    // The holder cancels: the reminder goes with the booking.
+    let (status, _) = app.cancel(a["code"].as_str().unwrap(), "13800138001").await;
+    assert_eq!(status, 200);
+    assert_eq!(reminders_of(&app.db, "13800138001").await, 0, "cancelled");
+
+    // The holder moves: the reminder of the old time goes; one for the new time follows.
+    let code = b["code"].as_str().unwrap();
+    let (status, moved) = app
+        .post(
+            "/api/v1/bookings/reschedule",
+            &json!({"code": code, "phone": "13800138002", "session_id": moved_to, "accept_waiting": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(reminders_of(&app.db, "13800138002").await, 0, "moved");
+
+    // Staff cancel a session: its holders' reminders go.
+    let path = format!("/api/v1/staff/sessions/{doomed}/cancel");
+    let (status, body) = call(&app, "POST", &path, lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        reminders_of(&app.db, "13800138003").await,
+        0,
+        "session cancelled"
+    );
+    assert_eq!(
+        reminders_of(&app.db, "13800138004").await,
+        1,
+        "a booking nothing happened to keeps its reminder"
+    );
+
+    // The job runs again: the moved booking (its move told before the window) is reminded
+    // of its new time; nobody else gets anything.
+    sent_days_ago(&app.db, "13800138002").await;
+    let written = storage
+        .enqueue_reminders(day_before(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(written, 1);
+    let new_time = moved["session"]["starts_at"].as_str().unwrap()[11..16].to_owned();
+    let told = app
+        .db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND phone = '13800138002' \
+             AND status = 'pending' AND text LIKE '%{new_time}%'"
+        ))
+        .await;
+    assert_eq!(told, 1, "reminded of {new_time}");
+    assert_eq!(reminders_of(&app.db, "13800138001").await, 0);
+    assert_eq!(reminders_of(&app.db, "13800138003").await, 0);
+    let written = storage
+        .enqueue_reminders(day_before(), chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(written, 0, "once");
+    let _ = (c, d);
+}
+
+async fn a_booking_confirmed_inside_the_reminder_window_gets_no_reminder(db: Db) {
+    let app = TestApp::spawn_with(db, |c| c.messages.reminder_hours_before = 0).await;
+    let soon = app.session_with(|s| s.starts_in = Duration::hours(5)).await;
+    let (status, _) = app.book(soon, "13800138001", 1, 0).await;
+    assert_eq!(status, 201);
+    app.book(soon, "13800138002", 1, 0).await;
+    app.book(soon, "13800138003", 1, 0).await;
+    let storage = app.storage.as_ref();
+    // 13800138001's confirmation is still on its way: the reminder would follow it.
+    let now = chrono::Utc::now();
+    assert_eq!(
+        storage.enqueue_reminders(day_before(), now).await.unwrap(),
+        0
+    );
+    // Delivered just now, inside the window: still nothing.
+    app.db
+        .execute(&format!(
+            "UPDATE outbox SET status = 'sent', sent_at = '{}' WHERE phone = '13800138001'",
+            now.naive_utc().format("%F %T")
+        ))
+        .await;
+    assert_eq!(
+        storage.enqueue_reminders(day_before(), now).await.unwrap(),
+        0
+    );
+    // Delivered three days ago: reminded. Failed to arrive: reminded too.
+    sent_days_ago(&app.db, "13800138002").await;
+    app.db
+        .execute("UPDATE outbox SET status = 'failed' WHERE phone = '13800138003'")
+        .await;
+    assert_eq!(
+        storage.enqueue_reminders(day_before(), now).await.unwrap(),
+        2
+    );
+    assert_eq!(reminders_of(&app.db, "13800138001").await, 0);
+    assert_eq!(reminders_of(&app.db, "13800138002").await, 1);
+    assert_eq!(reminders_of(&app.db, "13800138003").await, 1);
+}
+
+async fn a_message_being_sent_is_not_expired_under_its_sender(db: Db) {
+    use labday_server::storage::outbox::Delivery;
+    let app = TestApp::spawn_with(db, |c| c.messages.reminder_hours_before = 0).await;
+    let session = app.session(SessionSpec::default()).await;
+    app.book(session, "13800138001", 1, 0).await;
+    let storage = app.storage.as_ref();
+    let now = chrono::Utc::now().naive_utc();
+    let claimed = storage
+        .claim_messages(now, Duration::seconds(120), 3)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    // The session began while the provider took its time (and two more messages, one of
+    // them claimed by a sender whose lease has run out, were never delivered).
+    app.book(session, "13800138002", 1, 0).await;
+    app.book(session, "13800138003", 1, 0).await;
+    let now = chrono::Utc::now().naive_utc();
+    let dead = storage
+        .claim_messages(now, Duration::seconds(0), 3)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 2);
+    app.db
+        .execute(&format!(
+            "UPDATE outbox SET expires_at = '{}'",
+            (now - Duration::minutes(1)).format("%F %T")
+        ))
+        .await;
+    let later = now + Duration::seconds(5);
+    assert_eq!(
+        storage.expire_messages(later).await.unwrap(),
+        2,
+        "the unleased ones"
+    );
+    let pending = app
+        .db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND phone = '13800138001'")
+        .await;
+    assert_eq!(pending, 1, "the one being sent is left to its sender");
+    storage
+        .record_delivery(claimed[0].id, Delivery::Sent, None, later)
+        .await
+        .unwrap();
+    let sent = app
+        .db
+        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND phone = '13800138001'")
+        .await;
+    assert_eq!(sent, 1, "the provider took it: it counts as sent");
+}
+
+async fn a_retry_waits_out_the_quiet_hours(db: Db) {
+    use chrono::Timelike;
+    let app = TestApp::spawn_with(db, |c| c.messages.reminder_hours_before = 0).await;
+    let session = app.session(SessionSpec::default()).await;
+    app.book(session, "13800138001", 1, 0).await;
+    // A gateway that is down: nothing listens on its port.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let provider = labday_server::sms::SmsConfig {
+        provider: ProviderKind::Webhook,
+        sms_webhook_url: Some(format!("http://127.0.0.1:{port}/sms")),
+        sms_webhook_secret: Some("labday-test-secret-0123456789abcdef".parse().unwrap()),
+        sms_timeout_secs: 2,
+        ..Default::default()
+    }
+    .provider()
+    .unwrap();
+    // Quiet from an hour ago until two hours from now.
+    let hour = now().hour();
+    let (from, until) = ((hour + 23) % 24, (hour + 2) % 24);
+    let retries = labday_server::messages::Retries {
+        attempts: 8,
+        quiet: labday_domain::message::QuietHours::new(from, until).unwrap(),
+    };
+    let sent =
+        labday_server::messages::dispatch_once(app.storage.as_ref(), provider.as_ref(), retries)
+            .await;
+    assert_eq!(sent, 0);
+    // The next try is when the quiet hours end, venue time (UTC+8 here), not in 30 s.
+    let mut quiet_ends = now().date().and_hms_opt(until, 0, 0).unwrap();
+    while quiet_ends <= now() {
+        quiet_ends += Duration::days(1);
+    }
+    let utc = quiet_ends - Duration::hours(8);
+    let at_the_end = app
+        .db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1 \
+             AND next_attempt_at >= '{}' AND next_attempt_at < '{}' AND last_error IS NOT NULL",
+            utc.format("%F %T"),
+            (utc + Duration::seconds(1)).format("%F %T")
+        ))
+        .await;
+    assert_eq!(at_the_end, 1, "retried at {utc} UTC");
+    // Looking again meanwhile tries nothing.
+    labday_server::messages::dispatch_once(app.storage.as_ref(), provider.as_ref(), retries).await;
+    let tries = app.db.scalar("SELECT MAX(attempts) FROM outbox").await;
+    assert_eq!(tries, 1);
 }
 
 async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
@@ -499,6 +776,10 @@ async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
 }
 
 crate::on_both_databases!(
+    a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes,
+    a_booking_confirmed_inside_the_reminder_window_gets_no_reminder,
+    a_message_being_sent_is_not_expired_under_its_sender,
+    a_retry_waits_out_the_quiet_hours,
     a_moved_booking_is_told_once_per_move_in_its_language,
     each_kind_arrives_with_its_text_in_the_booking_language,
     a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not,
@@ -542,6 +823,11 @@ async fn two_servers_on_one_postgres_send_one_reminder_per_booking() {
             .await
             .expect("booked");
         assert_eq!(r.status().as_u16(), 201);
+    }
+    // Booked before the reminder window opened (as if three days ago): each is reminded.
+    for phone in &phones {
+        arrives(&file, 15, of_kind("booking_confirmed", phone)).await;
+        sent_days_ago(&test_db, phone).await;
     }
     for phone in &phones {
         arrives(&file, 15, of_kind("reminder", phone)).await;

@@ -2,7 +2,9 @@
 //! to confirmed, into a full session (refused, or waitlisted when accepted, at the back of
 //! the queue), past the deadline, to another activity, with a wrong phone, the same request
 //! twice, and 20 holders racing for the last 3 places while their old sessions' waiting
-//! lists move up.
+//! lists move up; two moves of one booking at once, and moves in opposite directions, all
+//! finishing (no deadlock) with every booking in one place; a move racing a check-in, one
+//! of them refused and the check-in never lost.
 
 use crate::helpers::{add_fixture_activity, add_fixture_session, Db, SessionSpec, TestApp};
 use crate::staff::{add_staff, call, parse, sign_in, PASSWORD};
@@ -253,35 +255,28 @@ async fn staff_move_a_holder_within_their_reach_and_it_is_audited(db: Db) {
     let other = app.session(SessionSpec::default()).await;
     let code = booked(&app, from, "13800138000", 1).await;
     let body = |from: i64| json!({"code": code, "from_session_id": from, "to_session_id": to, "accept_waiting": false});
+    let move_as = |cookie: Option<String>, from: i64| {
+        let body = body(from);
+        let app = &app;
+        async move {
+            call(
+                app,
+                "POST",
+                "/api/v1/staff/bookings/move",
+                cookie.as_deref(),
+                Some(body),
+            )
+            .await
+        }
+    };
 
-    let (status, _) = call(
-        &app,
-        "POST",
-        "/api/v1/staff/bookings/move",
-        None,
-        Some(body(from)),
-    )
-    .await;
+    let (status, _) = move_as(None, from).await;
     assert_eq!(status, 401);
     let (_, _, outsider, _) = sign_in(&app, "elsewhere", PASSWORD).await;
-    let (status, _) = call(
-        &app,
-        "POST",
-        "/api/v1/staff/bookings/move",
-        outsider.as_deref(),
-        Some(body(from)),
-    )
-    .await;
+    let (status, _) = move_as(outsider, from).await;
     assert_eq!(status, 403);
     let (_, _, lab, _) = sign_in(&app, "lab", PASSWORD).await;
-    let (status, text) = call(
-        &app,
-        "POST",
-        "/api/v1/staff/bookings/move",
-        lab.as_deref(),
-        Some(body(other)),
-    )
-    .await;
+    let (status, text) = move_as(lab.clone(), other).await;
     assert_eq!(
         (status, &parse(&text)["code"]),
         (409, &json!("wrong_session")),
@@ -289,14 +284,7 @@ async fn staff_move_a_holder_within_their_reach_and_it_is_audited(db: Db) {
     );
     assert_eq!(places(&app, from).await, (1, 0));
 
-    let (status, text) = call(
-        &app,
-        "POST",
-        "/api/v1/staff/bookings/move",
-        lab.as_deref(),
-        Some(body(from)),
-    )
-    .await;
+    let (status, text) = move_as(lab, from).await;
     assert_eq!(status, 200, "{text}");
     let moved = parse(&text);
     assert_eq!(
@@ -421,7 +409,182 @@ async fn an_activitys_calendar_feed_lists_its_sessions_in_its_own_time_zone(db: 
     assert_eq!(missing.status(), 404);
 }
 
+/// The fixture organisation's lab staff, signed in: the cookie.
+async fn lab_cookie(app: &TestApp) -> Option<String> {
+    let org = organisation_of(app, app.activity_id).await;
+    add_staff(app, "lab", Role::LabStaff, Some(org)).await;
+    sign_in(app, "lab", PASSWORD).await.2
+}
+
+/// A staff move of `code` from `from` to `to`: the status and the answer.
+async fn staff_move(
+    app: &TestApp,
+    cookie: Option<&str>,
+    code: &str,
+    from: i64,
+    to: i64,
+) -> (u16, Value) {
+    let body = json!({"code": code, "from_session_id": from, "to_session_id": to, "accept_waiting": false});
+    let (status, text) = call(
+        app,
+        "POST",
+        "/api/v1/staff/bookings/move",
+        cookie,
+        Some(body),
+    )
+    .await;
+    (status, parse(&text))
+}
+
+async fn moves_of_one_booking_at_once_and_in_opposite_directions_all_finish(db: Db) {
+    let app = TestApp::spawn_with(db, |c| c.booking_rate_per_minute = 0).await;
+    let lab = lab_cookie(&app).await;
+    let [from, left, right] = [
+        app.session(SessionSpec::sized(40, 1)).await,
+        app.session(SessionSpec::sized(40, 1)).await,
+        app.session(SessionSpec::sized(40, 1)).await,
+    ];
+    // Ten bookings each moved twice at once (left by its holder; right by its holder or by
+    // staff), five moving left → right and five right → left beside them.
+    let mut twice = Vec::new();
+    for i in 0..10 {
+        let phone = format!("1380013{i:04}");
+        twice.push((booked(&app, from, &phone, 1).await, phone));
+    }
+    let mut crossing = Vec::new();
+    for i in 0..10 {
+        let phone = format!("1390013{i:04}");
+        let (at, to) = if i % 2 == 0 {
+            (left, right)
+        } else {
+            (right, left)
+        };
+        crossing.push((booked(&app, at, &phone, 1).await, phone, to));
+    }
+    let app = std::sync::Arc::new(app);
+    let mut racers = Vec::new();
+    for (i, (code, phone)) in twice.iter().cloned().enumerate() {
+        let (a, c, p) = (app.clone(), code.clone(), phone.clone());
+        racers.push(tokio::spawn(async move {
+            reschedule(&a, &c, &p, left, false).await
+        }));
+        let (a, lab) = (app.clone(), lab.clone());
+        racers.push(tokio::spawn(async move {
+            if i % 2 == 0 {
+                reschedule(&a, &code, &phone, right, false).await
+            } else {
+                staff_move(&a, lab.as_deref(), &code, from, right).await
+            }
+        }));
+    }
+    for (code, phone, to) in crossing.iter().cloned() {
+        let a = app.clone();
+        racers.push(tokio::spawn(async move {
+            reschedule(&a, &code, &phone, to, false).await
+        }));
+    }
+    let deadline = std::time::Duration::from_secs(30);
+    for racer in racers {
+        let (status, answer) = tokio::time::timeout(deadline, racer)
+            .await
+            .expect("every move finishes")
+            .expect("task");
+        match status {
+            200 => assert_eq!(answer["status"], "confirmed", "{answer}"),
+            // Staff asked to move it from a session it had already left.
+            409 => assert_eq!(answer["code"], "wrong_session", "{answer}"),
+            other => panic!("{other}: {answer}"),
+        }
+    }
+    // Each booking is in one session, confirmed, and the counters agree with the rows.
+    for (code, phone) in &twice {
+        let (_, found) = app.lookup(code, phone).await;
+        assert_eq!(found["status"], "confirmed", "{found}");
+        let at = found["session"]["id"].as_i64().unwrap();
+        assert!(at == left || at == right, "{code} ended in {at}");
+    }
+    for (code, phone, to) in &crossing {
+        let (_, found) = app.lookup(code, phone).await;
+        assert_eq!(found["session"]["id"], *to, "{found}");
+    }
+    let (from_places, left_places, right_places) = (
+        places(&app, from).await,
+        places(&app, left).await,
+        places(&app, right).await,
+    );
+    assert_eq!(from_places, (0, 0));
+    assert_eq!(left_places.0 + right_places.0, 20);
+}
+
+async fn a_move_racing_a_check_in_never_loses_the_check_in(db: Db) {
+    let app = TestApp::spawn_with(db, |c| c.booking_rate_per_minute = 0).await;
+    let lab = lab_cookie(&app).await;
+    let (from, to) = (
+        app.session(SessionSpec::sized(20, 1)).await,
+        app.session(SessionSpec::sized(20, 1)).await,
+    );
+    let mut holders = Vec::new();
+    for i in 0..12 {
+        let phone = format!("1370013{i:04}");
+        holders.push((booked(&app, from, &phone, 1).await, phone));
+    }
+    let app = std::sync::Arc::new(app);
+    let mut races = Vec::new();
+    for (code, phone) in &holders {
+        let (a, c, p) = (app.clone(), code.clone(), phone.clone());
+        let mover = tokio::spawn(async move { reschedule(&a, &c, &p, to, false).await });
+        let code = code.clone();
+        let (a, lab) = (app.clone(), lab.clone());
+        let desk = tokio::spawn(async move {
+            let request = json!({"session_id": from, "code": code, "people": null});
+            let (status, text) = call(
+                &a,
+                "POST",
+                "/api/v1/staff/check-in",
+                lab.as_deref(),
+                Some(request),
+            )
+            .await;
+            (status, parse(&text))
+        });
+        races.push((mover, desk));
+    }
+    let (mut moved, mut checked_in) = (0, 0);
+    for ((code, phone), (mover, desk)) in holders.iter().zip(races) {
+        let (moved_status, move_answer) = mover.await.expect("task");
+        let (desk_status, desk_answer) = desk.await.expect("task");
+        let (_, found) = app.lookup(code, phone).await;
+        match (moved_status, desk_status) {
+            (200, 409) => {
+                assert_eq!(desk_answer["code"], "wrong_session", "{desk_answer}");
+                assert_eq!(
+                    (&found["session"]["id"], &found["status"]),
+                    (&json!(to), &json!("confirmed"))
+                );
+                moved += 1;
+            }
+            (409, 200) => {
+                assert_eq!(
+                    move_answer["code"], "cancel_deadline_passed",
+                    "{move_answer}"
+                );
+                assert_eq!(
+                    (&found["session"]["id"], &found["status"]),
+                    (&json!(from), &json!("checked_in")),
+                    "the check-in stands"
+                );
+                checked_in += 1;
+            }
+            other => panic!("{other:?}: {move_answer} / {desk_answer}"),
+        }
+    }
+    assert_eq!(moved + checked_in, 12);
+    assert_eq!(places(&app, to).await, (moved, 0));
+}
+
 crate::on_both_databases!(
+    moves_of_one_booking_at_once_and_in_opposite_directions_all_finish,
+    a_move_racing_a_check_in_never_loses_the_check_in,
     a_confirmed_booking_moves_to_free_places_keeping_its_code,
     a_full_session_refuses_the_move_or_waitlists_it_at_the_back_when_accepted,
     moves_past_the_deadline_to_another_activity_or_with_a_wrong_phone_are_refused,

@@ -1,0 +1,95 @@
+//! Check-ins made at a desk without network and sent when it comes back: the time the
+//! phone recorded must be believable (not ahead of the server's clock by more than a phone's
+//! drift, not before the session's day), and the whole party is checked in, so sending the
+//! same check-in again (a lost answer, a second phone) changes nothing.
+
+use crate::error::{ApiError, ErrorCode, FieldCode};
+use chrono::{Duration, NaiveDateTime};
+
+/// How far ahead of the server's clock a phone's clock may run.
+pub const CLOCK_DRIFT_MINUTES: i64 = 5;
+
+/// Whether an offline check-in made `at` (UTC+8) may be recorded `now` for a session that
+/// starts `session_starts` (venue time): not in the future, not before the session's day.
+/// `people` must be the whole party (`None`).
+pub fn check(
+    at: NaiveDateTime,
+    now: NaiveDateTime,
+    session_starts: NaiveDateTime,
+    people: Option<u32>,
+) -> Result<(), ApiError> {
+    let refused = |field: &str, code: FieldCode, text: &str| {
+        Err(ApiError::new(ErrorCode::Invalid, text).with_field(field, code))
+    };
+    if people.is_some() {
+        return refused(
+            "people",
+            FieldCode::Invalid,
+            "An offline check-in takes the whole party",
+        );
+    }
+    if at > now + Duration::minutes(CLOCK_DRIFT_MINUTES) {
+        return refused(
+            "offline_at",
+            FieldCode::InFuture,
+            "The check-in time is in the future",
+        );
+    }
+    if at.date() < session_starts.date() {
+        return refused(
+            "offline_at",
+            FieldCode::InPast,
+            "The check-in time is before the session's day",
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(day: u32, h: u32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 9, day)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    }
+
+    fn field(r: Result<(), ApiError>) -> Option<(String, FieldCode)> {
+        let e = r.err()?;
+        let (name, f) = e.fields.iter().next()?;
+        Some((name.clone(), *f))
+    }
+
+    #[test]
+    fn a_time_on_the_session_day_up_to_a_little_ahead_of_the_server_is_taken() {
+        let starts = at(20, 9, 30);
+        let now = at(20, 10, 0);
+        assert_eq!(check(at(20, 9, 58), now, starts, None), Ok(()));
+        // Before the session's start but on its day: people arrive early.
+        assert_eq!(check(at(20, 0, 0), now, starts, None), Ok(()));
+        assert_eq!(check(at(20, 10, 5), now, starts, None), Ok(()));
+        // Synced days later (the desk's phone stayed offline): still that check-in.
+        assert_eq!(check(at(20, 11, 0), at(23, 8, 0), starts, None), Ok(()));
+    }
+
+    #[test]
+    fn a_future_time_a_time_before_the_day_or_a_part_of_the_party_is_refused() {
+        let starts = at(20, 9, 30);
+        let now = at(20, 10, 0);
+        assert_eq!(
+            field(check(at(20, 10, 6), now, starts, None)),
+            Some(("offline_at".into(), FieldCode::InFuture))
+        );
+        assert_eq!(
+            field(check(at(19, 23, 59), now, starts, None)),
+            Some(("offline_at".into(), FieldCode::InPast))
+        );
+        assert_eq!(
+            field(check(at(20, 9, 50), now, starts, Some(1))),
+            Some(("people".into(), FieldCode::Invalid))
+        );
+    }
+}

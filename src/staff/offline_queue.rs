@@ -1,0 +1,318 @@
+//! The check-in desk without network. While a session's desk is open its roster is kept on
+//! the device (localStorage, one entry per signed-in staff member and session, cleared on
+//! sign-out); a code checked in while offline is checked against that copy and queued with
+//! its time; the queue is sent when the network returns (the `online` event, and a retry
+//! every 15 seconds) as offline check-ins, which the server counts once however often they
+//! arrive and from however many phones. What the server refused meanwhile (a booking
+//! cancelled, a code for another session, an unknown code) is listed for staff after sync.
+
+use crate::staff::api;
+use labday_domain::staff::RosterEntry;
+use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+use labday_domain::{ApiError, BookingCode, BookingStatus, ErrorCode};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Every desk's entry starts so: sign-out clears them all.
+const PREFIX: &str = "labday.desk.";
+
+/// A check-in made without network, waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queued {
+    pub code: String,
+    /// When it was made, UTC+8 (`YYYY-MM-DDTHH:MM:SS`).
+    pub at: String,
+}
+
+/// What one desk keeps on the device.
+#[derive(Default, Serialize, Deserialize)]
+struct Saved {
+    roster: Vec<RosterEntry>,
+    queue: Vec<Queued>,
+}
+
+/// A queued check-in the server refused when it arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub code: String,
+    /// The holder's name, when this device's roster had the code.
+    pub name: Option<String>,
+    pub reason: ErrorCode,
+}
+
+/// What checking a code in on the device itself did.
+pub enum Local {
+    /// Queued: the holder's name, or `None` for a code this device's roster lacks (the
+    /// server decides when it arrives).
+    Queued(Option<String>),
+    /// Refused here already: the roster on the device says why.
+    Refused(ErrorCode),
+}
+
+/// One desk's offline state: its roster copy, its queue, and what the last sync refused.
+#[derive(Clone, Copy)]
+pub struct OfflineDesk {
+    key: RwSignal<Option<String>>,
+    pub roster: RwSignal<Option<Vec<RosterEntry>>>,
+    pub queue: RwSignal<Vec<Queued>>,
+    pub conflicts: RwSignal<Vec<Conflict>>,
+    pub online: RwSignal<bool>,
+    /// How many queued check-ins the last sync sent (recorded, in already, or refused).
+    pub synced: RwSignal<u32>,
+    syncing: RwSignal<bool>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn navigator_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// The time now, UTC+8, to the second, as the API writes it.
+fn now_text() -> String {
+    let ms = js_sys::Date::now() as i64;
+    let utc = chrono::DateTime::from_timestamp_millis(ms - ms % 1000).unwrap_or_default();
+    format!("{:?}", venue_local(utc, SHANGHAI_OFFSET_MINUTES))
+}
+
+thread_local! {
+    /// The open desk's `online` and `offline` listeners (one desk at a time).
+    static LISTENERS: std::cell::RefCell<Vec<WindowListenerHandle>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Replaces the open desk's window listeners with `next`.
+fn listen<const N: usize>(next: [WindowListenerHandle; N]) {
+    let old = LISTENERS.with(|l| std::mem::replace(&mut *l.borrow_mut(), next.into()));
+    for h in old {
+        h.remove();
+    }
+}
+
+/// Removes every desk's entry from this device (at sign-out).
+pub fn forget_all() {
+    forget_where(|_| true);
+}
+
+/// Removes the desks' entries for which `drop` holds (given the entry's text).
+fn forget_where(drop: impl Fn(&str) -> bool) {
+    let Some(s) = storage() else { return };
+    let keys: Vec<String> = (0..s.length().unwrap_or(0))
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(PREFIX))
+        .collect();
+    for k in keys {
+        if s.get_item(&k).ok().flatten().is_none_or(|v| drop(&v)) {
+            let _ = s.remove_item(&k);
+        }
+    }
+}
+
+/// Whether a party's booking is all in (or nothing more may come in).
+fn all_in(e: &RosterEntry) -> bool {
+    e.checked_in >= e.adults.saturating_add(e.children)
+}
+
+/// Marks a roster line as checked in, whole party.
+fn mark_in(e: &mut RosterEntry) {
+    e.checked_in = e.adults.saturating_add(e.children);
+    e.status = BookingStatus::CheckedIn;
+}
+
+impl OfflineDesk {
+    /// The desk of session `id` for the signed-in staff member; follows both, and keeps the
+    /// network's state. Entries with nothing waiting are removed when the desk closes.
+    pub fn open(id: Memo<Option<i64>>) -> OfflineDesk {
+        let me = expect_context::<crate::staff::Me>();
+        let desk = OfflineDesk {
+            key: RwSignal::new(None),
+            roster: RwSignal::new(None),
+            queue: RwSignal::new(Vec::new()),
+            conflicts: RwSignal::new(Vec::new()),
+            online: RwSignal::new(navigator_online()),
+            synced: RwSignal::new(0),
+            syncing: RwSignal::new(false),
+        };
+        Effect::new(move |_| {
+            let staff = me.with(|m| m.as_ref().map(|m| m.id));
+            let key = staff.zip(id.get()).map(|(s, i)| format!("{PREFIX}{s}.{i}"));
+            let saved: Saved = key
+                .as_deref()
+                .and_then(|k| storage()?.get_item(k).ok().flatten())
+                .and_then(|raw| crate::json::from_str(&raw).ok())
+                .unwrap_or_default();
+            desk.key.set(key);
+            desk.roster
+                .set((!saved.roster.is_empty()).then_some(saved.roster));
+            desk.queue.set(saved.queue);
+            desk.conflicts.set(Vec::new());
+            desk.sync();
+        });
+        let went = move |online: bool| {
+            desk.online.set(online);
+            if online {
+                desk.sync();
+            }
+        };
+        let on = window_event_listener(leptos::ev::online, move |_| went(true));
+        let off = window_event_listener(leptos::ev::offline, move |_| went(false));
+        listen([on, off]);
+        let retry = set_interval_with_handle(
+            move || went(navigator_online()),
+            std::time::Duration::from_secs(15),
+        )
+        .ok();
+        on_cleanup(move || {
+            listen([]);
+            if let Some(h) = retry {
+                h.clear();
+            }
+            // The roster stays only while its desk is open, unless check-ins still wait.
+            forget_where(|raw| {
+                crate::json::from_str::<Saved>(raw).is_ok_and(|s| s.queue.is_empty())
+            });
+        });
+        desk
+    }
+
+    fn save(&self) {
+        let Some(key) = self.key.get_untracked() else {
+            return;
+        };
+        let saved = Saved {
+            roster: self.roster.get_untracked().unwrap_or_default(),
+            queue: self.queue.get_untracked(),
+        };
+        if let (Some(s), Ok(raw)) = (storage(), serde_json::to_string(&saved)) {
+            let _ = s.set_item(&key, &raw);
+        }
+    }
+
+    /// The server's roster arrived: kept on the device, with what still waits to be sent
+    /// shown as in.
+    pub fn receive(&self, mut list: Vec<RosterEntry>) {
+        let queue = self.queue.get_untracked();
+        for e in list.iter_mut() {
+            if queue.iter().any(|q| q.code == e.code) {
+                mark_in(e);
+            }
+        }
+        self.roster.set(Some(list));
+        self.save();
+    }
+
+    /// Checks `code` in on the device: against the roster kept here, queued to be sent.
+    pub fn check_in_here(&self, code: &str) -> Local {
+        let code = match BookingCode::parse(code) {
+            Ok(c) => c.as_str().to_owned(),
+            Err(_) => return Local::Refused(ErrorCode::Invalid),
+        };
+        if self
+            .queue
+            .with_untracked(|q| q.iter().any(|q| q.code == code))
+        {
+            return Local::Refused(ErrorCode::AlreadyCheckedIn);
+        }
+        let mut known = None;
+        let mut refused = None;
+        self.roster.update(|roster| {
+            let Some(e) = roster.iter_mut().flatten().find(|e| e.code == code) else {
+                return;
+            };
+            refused = match e.status {
+                BookingStatus::Cancelled => Some(ErrorCode::AlreadyCancelled),
+                BookingStatus::Waitlisted => Some(ErrorCode::NotConfirmed),
+                _ if all_in(e) => Some(ErrorCode::AlreadyCheckedIn),
+                _ => None,
+            };
+            if refused.is_none() {
+                mark_in(e);
+                known = Some(e.name.clone());
+            }
+        });
+        if let Some(why) = refused {
+            return Local::Refused(why);
+        }
+        self.queue.update(|q| {
+            q.push(Queued {
+                code,
+                at: now_text(),
+            })
+        });
+        self.save();
+        Local::Queued(known)
+    }
+
+    /// The holder's name on this device's roster.
+    fn name_of(&self, code: &str) -> Option<String> {
+        self.roster.with_untracked(|r| {
+            r.iter()
+                .flatten()
+                .find(|e| e.code == code)
+                .map(|e| e.name.clone())
+        })
+    }
+
+    /// Sends the queue, oldest first, unless a sync is under way or the device is offline;
+    /// stops at the first network failure (the rest waits for the next try). Refusals become
+    /// conflicts. Announces through `synced` how many were sent, if any.
+    pub fn sync(&self) {
+        let desk = *self;
+        let Some(session) = desk
+            .key
+            .get_untracked()
+            .and_then(|k| k.rsplit('.').next()?.parse::<i64>().ok())
+        else {
+            return;
+        };
+        if desk.syncing.get_untracked()
+            || desk.queue.with_untracked(Vec::is_empty)
+            || !navigator_online()
+        {
+            return;
+        }
+        desk.syncing.set(true);
+        leptos::task::spawn_local(async move {
+            let mut sent = 0;
+            while let Some(next) = desk.queue.with_untracked(|q| q.first().cloned()) {
+                let Some(at) = labday_domain::time::parse_datetime(&next.at) else {
+                    desk.settle(&next, Some(ErrorCode::Invalid));
+                    continue;
+                };
+                sent += 1;
+                match api::check_in_offline(session, &next.code, at).await {
+                    Ok(_) => desk.settle(&next, None),
+                    Err(ApiError {
+                        code: ErrorCode::Network,
+                        ..
+                    }) => {
+                        sent -= 1;
+                        desk.online.set(false);
+                        break;
+                    }
+                    Err(e) => desk.settle(&next, Some(e.code)),
+                }
+            }
+            desk.syncing.set(false);
+            desk.online.set(navigator_online());
+            if sent > 0 {
+                desk.synced.set(sent);
+            }
+        });
+    }
+
+    /// Takes `done` off the queue; a refusal becomes a conflict.
+    fn settle(&self, done: &Queued, refused: Option<ErrorCode>) {
+        self.queue.update(|q| q.retain(|q| q != done));
+        if let Some(reason) = refused {
+            let conflict = Conflict {
+                code: done.code.clone(),
+                name: self.name_of(&done.code),
+                reason,
+            };
+            self.conflicts.update(|c| c.push(conflict));
+        }
+        self.save();
+    }
+}

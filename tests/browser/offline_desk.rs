@@ -1,0 +1,142 @@
+//! The door without network: lab staff open a session's desk, the network is cut (Chromium's
+//! offline emulation), three visitors are checked in by typed code and the page counts
+//! three waiting to sync; a fourth, whose booking was cancelled on the server meanwhile, is
+//! queued too and a code typed twice is refused on the device. When the network returns the
+//! queue syncs: the server has exactly three check-ins, and the cancelled booking is shown
+//! to staff as not checked in, with the reason. Signing out clears the desk from the device.
+
+use crate::staff::sign_in;
+use crate::support::{fixture, open_with_server, TestServer};
+use labday_domain::activity::Localised;
+use labday_domain::schedule::SessionDraft;
+use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+use labday_domain::{BookingStatus, SessionFormat};
+
+/// A session of `activity` that started ten minutes ago, still bookable and cancellable.
+async fn session_under_way(server: &TestServer, activity: i64) -> i64 {
+    let now = venue_local(chrono::Utc::now(), SHANGHAI_OFFSET_MINUTES);
+    let starts_at = now - chrono::Duration::minutes(10);
+    let draft = SessionDraft {
+        format: SessionFormat::Visit,
+        title: Localised::new("下午场", "Afternoon tour"),
+        place: Localised::new("一楼大厅", "Ground-floor lobby"),
+        join_link: None,
+        starts_at,
+        ends_at: starts_at + chrono::Duration::minutes(90),
+        capacity: 20,
+        reserved_places: 0,
+        per_booking_limit: 4,
+        booking_opens_at: now - chrono::Duration::days(1),
+        booking_closes_at: now + chrono::Duration::hours(1),
+        cancel_deadline: now + chrono::Duration::hours(1),
+    };
+    server
+        .storage
+        .add_session(activity, draft)
+        .await
+        .expect("session")
+}
+
+/// How many check-ins the desk says wait to sync.
+async fn waiting(browser: &crate::support::Journey) -> String {
+    browser.text_of("[data-testid=desk-pending]").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once() {
+    let Some((browser, server)) = open_with_server(false).await else {
+        return;
+    };
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let door = session_under_way(&server, f.activity).await;
+    server
+        .add_lab_staff(door, "lab-food", "食品院 张工", "open-day-2026")
+        .await;
+    let mut codes = Vec::new();
+    for phone in ["13800138040", "13800138041", "13800138042", "13800138043"] {
+        let booked = server
+            .book(door, &format!("访客{phone}"), phone, 1, 0)
+            .await;
+        codes.push(booked["code"].as_str().unwrap().to_owned());
+    }
+
+    browser.open(&server, "/staff/").await;
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{door}"))
+        .await;
+    browser.wait_text("13800138043").await; // the roster, now kept on the device too
+    assert_eq!(waiting(&browser).await, "待同步 0");
+    let kept = "return Object.keys(localStorage).filter(k => k.startsWith('labday.desk.')).length;";
+    assert_eq!(
+        browser.js(kept).await,
+        1,
+        "the roster is kept while the desk is open"
+    );
+
+    browser.set_offline(true).await;
+    browser
+        .wait_text("离线：签到保存在本机，联网后自动同步。")
+        .await;
+    // Meanwhile the fourth visitor cancels on their own phone.
+    let (status, _) = server
+        .post(
+            "/api/v1/bookings/cancel",
+            &serde_json::json!({"code": codes[3], "phone": "13800138043"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    for (code, phone) in codes
+        .iter()
+        .zip(["13800138040", "13800138041", "13800138042"])
+    {
+        browser.fill("输入预约码签到", &code.to_lowercase()).await;
+        browser.click("button", "签到").await;
+        browser
+            .wait_text(&format!("离线签到: 访客{phone}（联网后同步）"))
+            .await;
+    }
+    assert_eq!(waiting(&browser).await, "待同步 3");
+    // The same code again is refused on the device: it counts once.
+    browser.fill("输入预约码签到", &codes[0]).await;
+    browser.click("button", "签到").await;
+    browser.wait_text("该预约已全部签到。").await;
+    // The device still thinks the fourth is coming: queued, checked by the server later.
+    browser.fill("输入预约码签到", &codes[3]).await;
+    browser.click("button", "签到").await;
+    browser
+        .wait_text("离线签到: 访客13800138043（联网后同步）")
+        .await;
+    assert_eq!(waiting(&browser).await, "待同步 4");
+    let in_now = |roster: &[labday_domain::staff::RosterEntry]| {
+        roster.iter().map(|e| e.checked_in).sum::<u32>()
+    };
+    let roster = server.storage.roster(door).await.unwrap();
+    assert_eq!(in_now(&roster), 0, "nothing reached the server offline");
+
+    browser.set_offline(false).await;
+    browser.wait_text("已同步 4 条离线签到").await;
+    assert_eq!(waiting(&browser).await, "待同步 0");
+    let conflicts = browser.text_of("[data-testid=desk-conflicts]").await;
+    assert!(
+        conflicts.contains("同步后未能签到")
+            && conflicts.contains(&format!("访客13800138043 ({})", codes[3]))
+            && conflicts.contains("该预约已取消。"),
+        "{conflicts}"
+    );
+    let roster = server.storage.roster(door).await.unwrap();
+    assert_eq!(in_now(&roster), 3, "{roster:?}");
+    let checked: Vec<&str> = roster
+        .iter()
+        .filter(|e| e.status == BookingStatus::CheckedIn)
+        .map(|e| e.code.as_str())
+        .collect();
+    assert_eq!(checked.len(), 3, "{roster:?}");
+    assert!(codes[..3].iter().all(|c| checked.contains(&c.as_str())));
+
+    browser.click("button", "退出登录").await;
+    browser.wait_text("工作人员登录").await;
+    assert_eq!(browser.js(kept).await, 0, "signing out clears the desk");
+    browser.close().await;
+}

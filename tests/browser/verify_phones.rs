@@ -1,0 +1,100 @@
+//! Verified phones (`--verify-phones`) in the browser: the booking form refuses to book
+//! without the code, a code is asked for and read from the `log` provider's file (the SMS
+//! platform's stand-in), the booking goes through with it, and "my bookings" finds it by
+//! phone after this device forgot it.
+
+use crate::support::{fixture, open_browser, start_server_with};
+use fantoccini::Locator;
+use labday_domain::SessionFormat;
+use labday_server::sms::ProviderKind;
+use serde_json::Value;
+use std::path::Path;
+
+/// The code texted to `phone`, once the log provider has written it.
+async fn texted_code(file: &Path, phone: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let lines = std::fs::read_to_string(file).unwrap_or_default();
+        let code = lines
+            .lines()
+            .rev()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|m| m["kind"] == "verification_code" && m["phone"] == phone)
+            .find_map(|m| m["params"][0].as_str().map(str::to_owned));
+        if let Some(code) = code {
+            return code;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no code texted: {lines}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
+    let Some(browser) = open_browser().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("sms.jsonl");
+    let server = start_server_with(false, |c| {
+        c.sms.provider = ProviderKind::Log;
+        c.sms.sms_log_file = Some(file.clone());
+        c.messages.outbox_poll_ms = 100;
+        c.messages.reminder_hours_before = 0;
+        c.phone_codes.verify_phones = true;
+    })
+    .await;
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let phone = "13800138000";
+
+    browser
+        .open(&server, &format!("/sessions/{}/book", f.session))
+        .await;
+    browser.wait_text("填写预约信息").await;
+    browser.fill_booking("王小明", phone).await;
+    // Without the code: refused beside its field, nothing booked.
+    browser.click("button", "提交预约").await;
+    browser.wait_text("请输入发送到该手机的6位验证码。").await;
+    let (_, nothing) = server.lookup("AAAAAAAA", phone).await;
+    assert_eq!(nothing["code"], "not_found");
+
+    browser.click("button", "获取验证码").await;
+    browser.wait_text("验证码已发送到该手机").await;
+    let code = texted_code(&file, phone).await;
+    browser.fill("短信验证码", &code).await;
+    browser.click("button", "提交预约").await;
+    let booked = browser
+        .text_of("[data-testid=booking-code]")
+        .await
+        .replace('-', "");
+    let (status, _) = server.lookup(&booked, phone).await;
+    assert_eq!(status, 200, "booked with the code");
+
+    // The device forgets its bookings; a verified phone finds them again.
+    browser.js("localStorage.clear()").await;
+    browser.open(&server, "/my").await;
+    browser.wait_text("按手机号查找").await;
+    let input = browser
+        .client
+        .find(Locator::Css("#phone"))
+        .await
+        .expect("the find-by-phone number field");
+    input.send_keys(phone).await.expect("types");
+    // Verified minutes ago in this tab: no second code is asked for.
+    browser.wait_text("该手机号已验证。").await;
+    browser
+        .client
+        .find(Locator::Css("section.find:has(#phone) button[type=submit]"))
+        .await
+        .expect("the find button")
+        .click()
+        .await
+        .expect("clicks");
+    let list = browser.text_of("[data-testid=phone-holdings]").await;
+    let shown = list.replace('-', "");
+    assert!(shown.contains(&booked), "{list}");
+    browser.wait_text("138****8000").await;
+}
