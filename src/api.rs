@@ -2,7 +2,7 @@
 //! it: sign-in, roster and check-in, summary, samples), written on `crate::http`, the one
 //! place the front end talks HTTP. The console's own calls are `crate::staff::api`.
 
-use crate::http::{get, href, post, post_action, post_brief, post_empty};
+use crate::http::{self, get, href, post, post_action, post_brief, post_empty};
 use crate::{offline, store};
 use chrono::NaiveDateTime;
 use labday_domain::booking::{BookingLookup, RescheduleRequest};
@@ -197,12 +197,20 @@ pub async fn generate_series(
 
 // Vegetable samples for pesticide quick tests.
 
-/// Registers samples; retries with the same `idempotency_key` never register twice.
+/// Registers samples; retries with the same `idempotency_key` never register twice. Each
+/// sample's answer is kept on this device as it came, so its label opens offline before
+/// any lookup (`offline`).
 pub async fn register_samples(
     registration: &SampleRegistration,
     idempotency_key: &str,
 ) -> Result<Vec<SampleView>, ApiError> {
-    post("/samples", registration, Some(idempotency_key)).await
+    let text = http::post_text("/samples", registration, Some(idempotency_key)).await?;
+    let samples: Vec<SampleView> = http::decode(Ok(text.clone()))?;
+    let kept = crate::json::elements(&text).unwrap_or_default();
+    for (sample, text) in samples.iter().zip(kept) {
+        offline::keep(offline::SAMPLE, sample.code.as_str(), text);
+    }
+    Ok(samples)
 }
 
 /// A sample as its holder sees it, by code and the phone's last four digits; with no
@@ -313,11 +321,17 @@ pub async fn check_phone_code(
     post("/phone-codes/check", &check, None).await
 }
 
+/// What "find by phone" lists, read from the server's `PhoneHoldings`: its samples as
+/// cards, so the full sample reader stays out of the booking bundle (see [`SampleCard`]).
+#[derive(Clone, serde::Deserialize)]
+pub struct Holdings {
+    pub phone_masked: String,
+    pub bookings: Vec<BookingView>,
+    pub samples: Vec<SampleCard>,
+}
+
 /// Every booking and sample of a verified phone.
-pub async fn phone_holdings(
-    phone: &str,
-    phone_token: &str,
-) -> Result<labday_domain::phone_code::PhoneHoldings, ApiError> {
+pub async fn phone_holdings(phone: &str, phone_token: &str) -> Result<Holdings, ApiError> {
     let find = labday_domain::phone_code::PhoneFind {
         phone: phone.into(),
         phone_token: phone_token.into(),

@@ -80,14 +80,20 @@ pub fn browse() -> impl IntoView {
     route::routes(Entry::Browse, &PAGES)
 }
 
-/// Booking: book a session, show, list and cancel bookings.
+/// Booking: book a session, show, move and cancel a booking.
 pub fn book() -> impl IntoView {
-    const PAGES: [Page; 3] = [
+    const PAGES: [Page; 2] = [
         ("/sessions/:id/book", || view! { <BookPage/> }.into_any()),
         ("/bookings/:code", || view! { <BookingPage/> }.into_any()),
-        ("/my", || view! { <MyBookingsPage/> }.into_any()),
     ];
     route::routes(Entry::Book, &PAGES)
+}
+
+/// My bookings: the bookings and samples made on this device, and finding one made
+/// elsewhere (by code, or by a verified phone).
+pub fn mine() -> impl IntoView {
+    const PAGES: [Page; 1] = [("/my", || view! { <MyBookingsPage/> }.into_any())];
+    route::routes(Entry::Mine, &PAGES)
 }
 
 /// Vegetable samples: register them for a quick-test session, look up a result.
@@ -101,7 +107,7 @@ pub fn samples() -> impl IntoView {
     route::routes(Entry::Samples, &PAGES)
 }
 
-/// The app shell around one bundle's `routes` ([`browse`], [`book`] or [`samples`]).
+/// The app shell around one bundle's `routes` ([`browse`], [`book`], [`mine`] or [`samples`]).
 pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
     route::follow();
     let lang = RwSignal::new(initial_lang());

@@ -165,8 +165,9 @@ pub(crate) async fn post_action<T: DeserializeOwned>(path: &str) -> Result<T, Ap
 pub(crate) async fn post_text<B: Serialize + ?Sized>(
     path: &str,
     body: &B,
+    idempotency_key: Option<&str>,
 ) -> Result<String, ApiError> {
-    exchange("POST", path, json(body)?, None).await
+    exchange("POST", path, json(body)?, idempotency_key).await
 }
 
 /// POST with no body and no answer body expected (204).

@@ -54,6 +54,27 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T> {
     }
 }
 
+/// The text of each element of the array `text`, as it came (to keep each one apart).
+pub fn elements(text: &str) -> Result<Vec<&str>> {
+    let mut reader = Reader { text, at: 0 };
+    if reader.peek() != Some(b'[') {
+        return Err(Error);
+    }
+    let mut items = reader.open();
+    let mut found = Vec::new();
+    while items.more(b']')? {
+        items.reader.peek();
+        let start = items.reader.at;
+        <de::IgnoredAny as serde::Deserialize>::deserialize(&mut *items.reader)?;
+        found.push(&text[start..items.reader.at]);
+    }
+    reader.expect(b']')?;
+    match reader.peek() {
+        None => Ok(found),
+        Some(_) => Err(Error),
+    }
+}
+
 struct Reader<'de> {
     text: &'de str,
     at: usize,
@@ -592,6 +613,18 @@ mod tests {
         );
         assert_eq!(to_string(&Some(45.3f32)).unwrap(), "45.3");
         assert_eq!(to_string(&[1e21, 0.5]).unwrap(), "[1e21,0.5]");
+    }
+
+    #[test]
+    fn splits_an_array_into_the_text_of_its_elements() {
+        assert_eq!(
+            elements(r#" [ {"a":[1,{"b":"]"}]} , "x\"," ,null,3.5e2 ] "#),
+            Ok(vec![r#"{"a":[1,{"b":"]"}]}"#, r#""x\",""#, "null", "3.5e2"])
+        );
+        assert_eq!(elements("[]"), Ok(vec![]));
+        for broken in ["", "{}", "[1,]", "[1 2]", "[1", "[1]x", "[,1]"] {
+            assert_eq!(elements(broken), Err(Error), "{broken}");
+        }
     }
 
     #[test]

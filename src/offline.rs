@@ -53,7 +53,7 @@ pub async fn fresh<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
-    let text = http::post_text(path, body).await?;
+    let text = http::post_text(path, body, None).await?;
     keep(kind, code, &text);
     http::decode(Ok(text))
 }

@@ -1,4 +1,4 @@
-//! The booking bundle (`book.html` → dist/book/): book, show, list and cancel bookings.
+//! The booking bundle (`book.html` → dist/book/): book a session, show, move and cancel a booking.
 fn main() {
     labday::mount(labday::app::book);
 }

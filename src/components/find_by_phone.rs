@@ -12,7 +12,6 @@ use crate::i18n::{self, t, use_lang};
 use crate::loaded::load;
 use crate::store;
 use crate::text::flag;
-use labday_domain::phone_code::PhoneHoldings;
 use labday_domain::{ApiError, FieldCode, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -32,7 +31,7 @@ pub fn FindByPhone() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
-    let found = RwSignal::new(None::<PhoneHoldings>);
+    let found = RwSignal::new(None::<api::Holdings>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         failure.set(None);
@@ -75,7 +74,7 @@ pub fn FindByPhone() -> impl IntoView {
                 view! { <li><a href=format!("/bookings/{}", b.code.as_str())>{b.code.display()}</a>" "{line}</li> }
             }).collect_view();
             let samples = h.samples.into_iter().map(|s| {
-                let line = format!("{} · {}", sample::variety(&s, l), sample::status_msg(s.status).get(l));
+                let line = format!("{} · {}", s.variety.name.get(l.code()), sample::status_msg(s.status).get(l));
                 view! { <li><a href=format!("/samples/{}", s.code.as_str())>{s.code.display()}</a>" "{line}</li> }
             }).collect_view();
             view! {

@@ -113,10 +113,9 @@ pub fn PhoneCodeField(
                 e.insert(field.into(), c);
             })
         };
-        errors.update(|e| {
-            e.remove("phone");
-            e.remove(FIELD);
-        });
+        // A fresh start for the form's errors (replacing the map, not removing from it,
+        // keeps the B-tree's removal code out of the bundles).
+        errors.set(BTreeMap::new());
         let p = match Phone::parse(&typed) {
             Ok(p) => p,
             Err(c) => return set("phone", c),

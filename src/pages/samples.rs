@@ -145,14 +145,6 @@ fn Registration(session: SessionView) -> impl IntoView {
                         .unwrap_or_default();
                     for sample in &samples {
                         store::remember_sample(sample.code.as_str(), &last4);
-                        // Its label opens offline from now on, before any lookup.
-                        if let Ok(text) = serde_json::to_string(sample) {
-                            crate::offline::keep(
-                                crate::offline::SAMPLE,
-                                sample.code.as_str(),
-                                &text,
-                            );
-                        }
                     }
                     done.set(Some(samples));
                     focus_soon("samples-done".into());

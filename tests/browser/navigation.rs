@@ -96,7 +96,8 @@ async fn links_back_and_forward_and_journeys_across_bundles() {
     assert_eq!(path(&browser).await, format!("/activities/{}", f.activity));
     assert!(bundle(&browser).await.starts_with("/labday-"));
 
-    // Within the booking bundle, the header's "my bookings" link is in-app again.
+    // "My bookings" is a journey of its own: from the booking bundle, the header's link
+    // loads its bundle.
     browser
         .open(&server, &format!("/sessions/{}/book", f.session))
         .await;
@@ -105,7 +106,14 @@ async fn links_back_and_forward_and_journeys_across_bundles() {
     browser.click("link", "我的预约").await;
     browser.wait_text("查找预约").await;
     assert_eq!(path(&browser).await, "/my");
-    assert!(same_document(&browser).await);
+    assert!(
+        !same_document(&browser).await,
+        "a new page for another bundle"
+    );
+    assert!(
+        bundle(&browser).await.starts_with("/bundles/mine/"),
+        "the my-bookings bundle"
+    );
 
     // An address no bundle knows says so, and stays put.
     browser.open(&server, "/no/such/page").await;

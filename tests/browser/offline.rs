@@ -82,6 +82,14 @@ async fn a_booking_opens_offline_with_its_qr_code_and_the_time_of_its_copy() {
         .filter_map(Value::as_str)
         .collect();
     assert!(paths.contains(&"/bundles/book/"), "{paths:?}");
+    // "My bookings", the list of the citizen's own tickets, though not opened yet.
+    assert!(paths.contains(&"/bundles/mine/"), "{paths:?}");
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("/bundles/mine/") && p.ends_with("_bg.wasm")),
+        "{paths:?}"
+    );
     assert!(
         paths
             .iter()

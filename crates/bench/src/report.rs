@@ -340,7 +340,8 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
         let (raw, gzip, br) = bundle.first_load(entry);
         let pages = match entry {
             labday_bundle::Entry::Browse => "activity list, activity",
-            labday_bundle::Entry::Book => "book, booking, my bookings",
+            labday_bundle::Entry::Book => "book, booking",
+            labday_bundle::Entry::Mine => "my bookings",
             labday_bundle::Entry::Samples => "register samples, sample result",
         };
         let _ = writeln!(

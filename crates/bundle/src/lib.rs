@@ -323,7 +323,11 @@ mod tests {
         std::fs::write(p.join("favicon.svg"), "<svg/>").unwrap();
         std::fs::write(p.join("embed.js"), "/* portal loader */").unwrap();
         std::fs::write(p.join("app-1_bg.wasm.br"), "precompressed").unwrap();
-        for (dir, wasm) in [("bundles/book", 9000), ("bundles/samples", 3000)] {
+        for (dir, wasm) in [
+            ("bundles/book", 9000),
+            ("bundles/mine", 4000),
+            ("bundles/samples", 3000),
+        ] {
             let d = p.join(dir);
             std::fs::create_dir_all(&d).unwrap();
             std::fs::write(

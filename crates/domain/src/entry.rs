@@ -1,7 +1,8 @@
 //! Which bundle of the citizen app serves a page. The app ships as several small WebAssembly
 //! bundles, one per journey, so the first page a citizen opens downloads only its journey:
-//! browsing (the list and an activity), booking (book, show, list and cancel bookings) and
-//! vegetable samples (register, look up). The server answers a deep link with its bundle's
+//! browsing (the list and an activity), booking (book, show, move and cancel a booking), the
+//! citizen's own bookings and samples ("my bookings": what this device made, and finding one
+//! made elsewhere) and vegetable samples (register, look up). The server answers a deep link with its bundle's
 //! `index.html`; a link into another journey is a full page load of that bundle.
 
 /// One bundle of the citizen app.
@@ -9,14 +10,16 @@
 pub enum Entry {
     /// `/`, `/activities/{id}` and anything unknown (which shows "not found").
     Browse,
-    /// `/sessions/{id}/book`, `/bookings/{code}`, `/my`.
+    /// `/sessions/{id}/book`, `/bookings/{code}`.
     Book,
+    /// `/my`.
+    Mine,
     /// `/sessions/{id}/samples`, `/samples/{code}`.
     Samples,
 }
 
 impl Entry {
-    pub const ALL: [Entry; 3] = [Entry::Browse, Entry::Book, Entry::Samples];
+    pub const ALL: [Entry; 4] = [Entry::Browse, Entry::Book, Entry::Mine, Entry::Samples];
 
     /// The bundle that serves `path` (the path of the address, without query or fragment).
     pub fn for_path(path: &str) -> Entry {
@@ -29,7 +32,8 @@ impl Entry {
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         match parts.as_slice() {
             [] | ["activities", _] => Some(Entry::Browse),
-            ["sessions", _, "book"] | ["bookings", _] | ["my"] => Some(Entry::Book),
+            ["sessions", _, "book"] | ["bookings", _] => Some(Entry::Book),
+            ["my"] => Some(Entry::Mine),
             ["sessions", _, "samples"] | ["samples", _] => Some(Entry::Samples),
             _ => None,
         }
@@ -41,15 +45,17 @@ impl Entry {
         match self {
             Entry::Browse => "",
             Entry::Book => "bundles/book",
+            Entry::Mine => "bundles/mine",
             Entry::Samples => "bundles/samples",
         }
     }
 
-    /// A short name for reports: `browse`, `book`, `samples`.
+    /// A short name for reports: `browse`, `book`, `mine`, `samples`.
     pub fn name(self) -> &'static str {
         match self {
             Entry::Browse => "browse",
             Entry::Book => "book",
+            Entry::Mine => "mine",
             Entry::Samples => "samples",
         }
     }
@@ -67,6 +73,7 @@ impl Entry {
         match self {
             Entry::Browse => "index.html",
             Entry::Book => "book.html",
+            Entry::Mine => "mine.html",
             Entry::Samples => "samples.html",
         }
     }
@@ -82,8 +89,8 @@ mod tests {
         assert_eq!(Entry::for_path("/activities/3"), Entry::Browse);
         assert_eq!(Entry::for_path("/sessions/3/book"), Entry::Book);
         assert_eq!(Entry::for_path("/bookings/K7QM-4XPB"), Entry::Book);
-        assert_eq!(Entry::for_path("/my"), Entry::Book);
-        assert_eq!(Entry::for_path("/my/"), Entry::Book);
+        assert_eq!(Entry::for_path("/my"), Entry::Mine);
+        assert_eq!(Entry::for_path("/my/"), Entry::Mine);
         assert_eq!(Entry::for_path("/sessions/3/samples"), Entry::Samples);
         assert_eq!(Entry::for_path("/samples/ABCD-EFGH"), Entry::Samples);
         // Unknown pages, and pages one level too deep, are "not found" in the browsing bundle.
@@ -92,7 +99,7 @@ mod tests {
         assert_eq!(Entry::for_path("/sessions/3"), Entry::Browse);
         assert_eq!(Entry::page("/"), Some(Entry::Browse));
         assert_eq!(Entry::page("/activities/3"), Some(Entry::Browse));
-        assert_eq!(Entry::page("/my"), Some(Entry::Book));
+        assert_eq!(Entry::page("/my"), Some(Entry::Mine));
         for nowhere in [
             "/nowhere",
             "/my/extra",

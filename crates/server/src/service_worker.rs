@@ -6,6 +6,19 @@
 //! keeps the new shells in a cache of the new name and deletes the old ones. Served from the
 //! site's root, its scope is the whole site; the worker itself leaves `/api/` and `/staff/`
 //! alone.
+//!
+//! What the worker keeps (its comments are short: it counts in a citizen's first load):
+//! - Each citizen bundle's shell: its page, the built files that page names (Trunk's
+//!   `name-<16 hex>.js`, `_bg.wasm`, `.css`, never changed once made) and the header's icon,
+//!   all or none. Nothing personal: no `/api/` answer, no staff page. The app keeps the
+//!   citizen's own bookings and samples itself (`src/offline.rs`), and registers the worker
+//!   once it keeps one.
+//! - On install, a new release renews the shells the old release kept, from the network, and
+//!   keeps "my bookings" (`/my`, the list of the citizen's own tickets) though this device
+//!   may never have opened it; the other bundles' shells only from the browser's HTTP cache
+//!   (`only-if-cached`), so a bundle this device never opened is not downloaded for it. A bundle opened for the first
+//!   time since the release keeps its page at once and its files as the page asks for them.
+//! - Anything else (not a citizen page, the manifest, a photo) is the server's to answer.
 
 use crate::share::Rendered;
 use axum::http::HeaderMap;

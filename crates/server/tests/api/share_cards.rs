@@ -12,7 +12,7 @@ const BOOT: &str = "import init from '/labday-0123456789abcdef.js';await init();
 /// A dist shaped like Trunk's: each citizen bundle's page with the shared head.
 fn dist() -> tempfile::TempDir {
     let dist = tempfile::tempdir().unwrap();
-    for dir in ["", "bundles/book", "bundles/samples"] {
+    for dir in ["", "bundles/book", "bundles/mine", "bundles/samples"] {
         let dir = dist.path().join(dir);
         std::fs::create_dir_all(&dir).unwrap();
         let page = format!(
