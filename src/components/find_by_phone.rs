@@ -9,7 +9,6 @@ use crate::components::sample;
 use crate::components::status::FailureAlert;
 use crate::format;
 use crate::i18n::{self, t, use_lang};
-use crate::loaded::load;
 use crate::store;
 use crate::text::flag;
 use labday_domain::{ApiError, FieldCode, Phone};
@@ -20,13 +19,7 @@ use std::collections::BTreeMap;
 #[component]
 pub fn FindByPhone() -> impl IntoView {
     let lang = use_lang();
-    let notice = load(api::privacy);
-    let on = move || {
-        notice
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|n| n.verify_phones)
-    };
+    let on = phone_code::verifying_now();
     let phone = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());

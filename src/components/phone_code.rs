@@ -51,6 +51,17 @@ pub fn forget_token() {
     }
 }
 
+/// Whether the server verifies phones, as a signal for a view: false until it has said so.
+pub fn verifying_now() -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+    let notice = load(api::privacy);
+    move || {
+        notice
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|n| n.verify_phones)
+    }
+}
+
 /// Whether the server verifies phones (false until it has said so).
 pub async fn verifying() -> bool {
     api::privacy().await.is_ok_and(|p| p.verify_phones)
@@ -91,13 +102,7 @@ pub fn PhoneCodeField(
     errors: RwSignal<BTreeMap<String, FieldCode>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let notice = load(api::privacy);
-    let on = move || {
-        notice
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|n| n.verify_phones)
-    };
+    let on = verifying_now();
     let sent = RwSignal::new(false);
     let waiting = RwSignal::new(false);
     let held = move || {

@@ -89,14 +89,12 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         errors.set(BTreeMap::new());
         busy.set(true);
         spawn_local(async move {
-            let proof = phone_code::proof(&request.phone, &code.get_untracked()).await;
-            let result = match proof {
-                Ok(token) => {
-                    request.phone_token = token;
-                    api::book(&request, &key.get_value()).await
-                }
-                Err(e) => Err(e),
-            };
+            let result: Result<_, ApiError> = async {
+                request.phone_token =
+                    phone_code::proof(&request.phone, &code.get_untracked()).await?;
+                api::book(&request, &key.get_value()).await
+            }
+            .await;
             busy.set(false);
             match result {
                 Ok(view) => {

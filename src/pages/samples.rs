@@ -129,14 +129,12 @@ fn Registration(session: SessionView) -> impl IntoView {
         errors.set(BTreeMap::new());
         busy.set(true);
         spawn_local(async move {
-            let proof = phone_code::proof(&request.phone, &code.get_untracked()).await;
-            let result = match proof {
-                Ok(token) => {
-                    request.phone_token = token;
-                    api::register_samples(&request, &key.get_value()).await
-                }
-                Err(e) => Err(e),
-            };
+            let result: Result<_, ApiError> = async {
+                request.phone_token =
+                    phone_code::proof(&request.phone, &code.get_untracked()).await?;
+                api::register_samples(&request, &key.get_value()).await
+            }
+            .await;
             busy.set(false);
             match result {
                 Ok(samples) => {

@@ -150,13 +150,8 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
     assert_eq!(taken["status"], "confirmed");
 
     browser
-        .open(&server, &format!("/activities/{}", f.activity))
+        .join_waiting_list(&server, f.activity, "钱七", "13700137000")
         .await;
-    browser.wait_text("已约满").await;
-    browser.click("link", "排队候补 上午场").await;
-    browser.wait_text("本场已约满").await;
-    browser.submit_booking("钱七", "13700137000").await;
-    browser.wait_text("已进入候补").await;
     assert!(status_on_page(&browser).await.contains("候补位次 1"));
 
     // The other holder cancels; on reload this booking is confirmed.

@@ -110,13 +110,8 @@ async fn a_waitlisted_citizen_is_promoted_and_told_within_seconds() {
 
     // Citizen B joins the waiting list in the browser.
     browser
-        .open(&server, &format!("/activities/{}", f.activity))
+        .join_waiting_list(&server, f.activity, "钱七", "13700137000")
         .await;
-    browser.wait_text("已约满").await;
-    browser.click("link", "排队候补 上午场").await;
-    browser.wait_text("本场已约满").await;
-    browser.submit_booking("钱七", "13700137000").await;
-    browser.wait_text("已进入候补").await;
     let code = browser
         .text_of("[data-testid=booking-code]")
         .await

@@ -514,6 +514,23 @@ impl Journey {
         self.click("button", "提交预约").await;
     }
 
+    /// From the page of `activity`, whose morning session is full, joins its waiting list
+    /// (Chinese) for one adult as `name` with `phone`.
+    pub async fn join_waiting_list(
+        &self,
+        server: &TestServer,
+        activity: i64,
+        name: &str,
+        phone: &str,
+    ) {
+        self.open(server, &format!("/activities/{activity}")).await;
+        self.wait_text("已约满").await;
+        self.click("link", "排队候补 上午场").await;
+        self.wait_text("本场已约满").await;
+        self.submit_booking(name, phone).await;
+        self.wait_text("已进入候补").await;
+    }
+
     /// Fills the booking form (Chinese) with `name` and `phone` and consents, unsent.
     pub async fn fill_booking(&self, name: &str, phone: &str) {
         self.fill("姓名", name).await;
