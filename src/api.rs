@@ -16,7 +16,7 @@ use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingReceipt, BookingRequest,
-    BookingView, Localised, SessionView,
+    BookingStatus, BookingView, Localised, SessionView,
 };
 
 fn query_string(filter: &ActivityFilter) -> String {
@@ -72,13 +72,20 @@ fn booking_lookup(code: &str, phone: &str) -> BookingLookup {
 
 /// A booking by its code and phone; with no network, its copy on this device (`offline`).
 pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
-    offline::lookup(offline::BOOKING, code, &booking_lookup(code, phone)).await
+    let copy = offline::copy_of(code, phone);
+    let found: BookingView =
+        offline::lookup(offline::BOOKING, &copy, &booking_lookup(code, phone)).await?;
+    if found.status == BookingStatus::Cancelled {
+        // A cancelled booking is no ticket: its copy goes, however it was cancelled.
+        store::forget_copy(offline::BOOKING, &copy);
+    }
+    Ok(found)
 }
 
 /// Cancels a booking; its copy on this device goes with it.
 pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
     let cancelled = post("/bookings/cancel", &booking_lookup(code, phone), None).await?;
-    store::forget_copy(offline::BOOKING, code);
+    store::forget_copy(offline::BOOKING, &offline::copy_of(code, phone));
     Ok(cancelled)
 }
 
@@ -95,7 +102,8 @@ pub async fn reschedule_booking(
         session_id,
         accept_waiting: false,
     };
-    offline::fresh(offline::BOOKING, code, "/bookings/reschedule", &request).await
+    let copy = offline::copy_of(code, phone);
+    offline::fresh(offline::BOOKING, &copy, "/bookings/reschedule", &request).await
 }
 
 /// An activity's sessions alone, read from its page's answer: moving a booking needs
@@ -207,8 +215,12 @@ pub async fn register_samples(
     let text = http::post_text("/samples", registration, Some(idempotency_key)).await?;
     let samples: Vec<SampleView> = http::decode(Ok(text.clone()))?;
     let kept = crate::json::elements(&text).unwrap_or_default();
+    let last4 = labday_domain::Phone::parse(&registration.phone)
+        .map(|p| p.last4().to_owned())
+        .unwrap_or_default();
     for (sample, text) in samples.iter().zip(kept) {
-        offline::keep(offline::SAMPLE, sample.code.as_str(), text);
+        let copy = offline::copy_of(sample.code.as_str(), &last4);
+        offline::keep(offline::SAMPLE, &copy, text);
     }
     Ok(samples)
 }
@@ -227,7 +239,12 @@ async fn sample_by_code<T: serde::de::DeserializeOwned>(
         code: code.into(),
         phone_last4: phone_last4.into(),
     };
-    offline::lookup(offline::SAMPLE, code, &lookup).await
+    offline::lookup(
+        offline::SAMPLE,
+        &offline::copy_of(code, phone_last4),
+        &lookup,
+    )
+    .await
 }
 
 /// What a sample's card in "my bookings" shows, read from the lookup's answer (a

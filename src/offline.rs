@@ -39,6 +39,13 @@ fn shown_since() -> ArcRwSignal<Option<i64>> {
     SHOWN_SINCE.with(Clone::clone)
 }
 
+/// What names the copy of the booking or sample `code` looked up with `who` (the phone, or
+/// for a sample its last four digits): a lookup with another phone neither shows nor
+/// deletes it.
+pub fn copy_of(code: &str, who: &str) -> String {
+    format!("{code}/{who}")
+}
+
 /// Keeps `text`, the server's answer about `code`, as its copy of `kind`, and makes sure the
 /// service worker keeps the pages that show it.
 pub fn keep(kind: &str, code: &str, text: &str) {

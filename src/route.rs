@@ -281,9 +281,27 @@ fn elsewhere(here: Entry, url: Url) -> AnyView {
     }
     if let Some(w) = web_sys::window() {
         // The address is already in the history (pushed by `navigate`, or Back): replace it.
-        let _ = w.location().replace(&url.href());
+        let _ = w.location().replace(&with_lang(url).href());
     }
     view! { <Loading/> }.into_any()
+}
+
+/// `url` with the reader's language when the other bundle would not start in it: chosen by
+/// this page's `?lang=` (a portal's link) and not saved on the device.
+fn with_lang(mut url: Url) -> Url {
+    use crate::i18n::Lang;
+    let reading = crate::i18n::use_lang().get_untracked();
+    let starts = crate::store::saved_lang().map_or(Lang::Zh, |c| Lang::from_code(&c));
+    let has = url.search.split('&').any(|kv| kv.starts_with("lang="));
+    if !has && starts != reading {
+        let code = reading.code();
+        if !url.search.is_empty() {
+            url.search.push('&');
+        }
+        url.search.push_str("lang=");
+        url.search.push_str(code);
+    }
+    url
 }
 
 #[cfg(test)]

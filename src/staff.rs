@@ -144,7 +144,7 @@ fn SignOutButton() -> impl IntoView {
         let navigate = navigate.clone();
         spawn_local(async move {
             let _ = crate::api::staff_sign_out().await;
-            offline_queue::forget_all();
+            offline_queue::forget_rosters();
             me.set(None);
             // An absolute address: not resolved against the router's `/staff` base again.
             let options = leptos_router::NavigateOptions {

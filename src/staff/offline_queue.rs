@@ -1,19 +1,20 @@
 //! The check-in desk without network. While a session's desk is open its roster is kept on
-//! the device (localStorage, one entry per signed-in staff member and session, cleared on
-//! sign-out); a code checked in while offline is checked against that copy and queued with
+//! the device (localStorage, one entry per signed-in staff member and session; the roster
+//! goes when the desk closes or at sign-out, check-ins not yet sent stay until sent); a code checked in while offline is checked against that copy and queued with
 //! its time; the queue is sent when the network returns (the `online` event, and a retry
 //! every 15 seconds) as offline check-ins, which the server counts once however often they
 //! arrive and from however many phones. What the server refused meanwhile (a booking
 //! cancelled, a code for another session, an unknown code) is listed for staff after sync.
 
 use crate::staff::api;
+use labday_domain::offline_check_in::send_again;
 use labday_domain::staff::RosterEntry;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
-use labday_domain::{ApiError, BookingCode, BookingStatus, ErrorCode};
+use labday_domain::{BookingCode, BookingStatus, ErrorCode};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Every desk's entry starts so: sign-out clears them all.
+/// Every desk's entry starts so: sign-out clears their rosters.
 const PREFIX: &str = "labday.desk.";
 
 /// A check-in made without network, waiting to be sent.
@@ -90,9 +91,32 @@ fn listen<const N: usize>(next: [WindowListenerHandle; N]) {
     }
 }
 
-/// Removes every desk's entry from this device (at sign-out).
-pub fn forget_all() {
-    forget_where(|_| true);
+/// At sign-out: every desk's roster leaves this device; check-ins still waiting to be sent
+/// stay (codes and times only), to be sent when that desk opens again.
+pub fn forget_rosters() {
+    let Some(s) = storage() else { return };
+    forget_where(|raw| {
+        crate::json::from_str::<Saved>(raw)
+            .ok()
+            .is_none_or(|saved| saved.queue.is_empty())
+    });
+    let waiting: Vec<(String, Saved)> = (0..s.length().unwrap_or(0))
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(|k| k.starts_with(PREFIX))
+        .filter_map(|k| {
+            let raw = s.get_item(&k).ok().flatten()?;
+            Some((k, crate::json::from_str::<Saved>(&raw).ok()?))
+        })
+        .collect();
+    for (key, saved) in waiting {
+        let kept = Saved {
+            roster: Vec::new(),
+            queue: saved.queue,
+        };
+        if let Ok(raw) = serde_json::to_string(&kept) {
+            let _ = s.set_item(&key, &raw);
+        }
+    }
 }
 
 /// Removes the desks' entries for which `drop` holds (given the entry's text).
@@ -283,12 +307,13 @@ impl OfflineDesk {
                 sent += 1;
                 match api::check_in_offline(session, &next.code, at).await {
                     Ok(_) => desk.settle(&next, None),
-                    Err(ApiError {
-                        code: ErrorCode::Network,
-                        ..
-                    }) => {
+                    // Not sent after all (no network, the server failing, a desk to sign in
+                    // again): it stays queued, and the rest wait behind it.
+                    Err(e) if send_again(e.code) => {
                         sent -= 1;
-                        desk.online.set(false);
+                        if e.code == ErrorCode::Network {
+                            desk.online.set(false);
+                        }
                         break;
                     }
                     Err(e) => desk.settle(&next, Some(e.code)),

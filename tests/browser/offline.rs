@@ -148,15 +148,30 @@ async fn a_booking_opens_offline_with_its_qr_code_and_the_time_of_its_copy() {
     assert_eq!(browser.count("[data-testid=offline-note]").await, 0);
 
     // Cancelled on this device: its copy goes, and offline there is no ticket to show.
+    let copies = format!(
+        "return Object.keys(localStorage)\
+           .filter(function (k) {{ return k.indexOf('labday.copy/bookings/lookup/{code}/') === 0; }})\
+           .length;"
+    );
+    assert_eq!(
+        browser.js(&copies).await,
+        Value::from(1),
+        "one copy, of this phone"
+    );
     browser.click("button", "取消预约").await;
     browser.click("button", "确定取消").await;
     browser.wait_text("预约已取消").await;
-    let kept = browser
-        .js(&format!(
-            "return localStorage.getItem('labday.copy/bookings/lookup/{code}');"
-        ))
-        .await;
-    assert_eq!(kept, Value::Null, "the copy is gone");
+    assert_eq!(
+        browser.js(&copies).await,
+        Value::from(0),
+        "the copy is gone"
+    );
+    // "My bookings" still lists it, as cancelled, and keeps no copy of it.
+    browser.open(&server, "/my").await;
+    browser.wait_text("已取消").await;
+    assert_eq!(browser.js(&copies).await, Value::from(0), "no copy again");
+    browser.open(&server, &format!("/bookings/{code}")).await;
+    browser.wait_text("预约已取消").await;
     browser.set_offline(true).await;
     browser.client.refresh().await.expect("reloads");
     browser.wait_text("无法连接服务器").await;

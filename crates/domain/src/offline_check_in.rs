@@ -45,6 +45,21 @@ pub fn check(
     Ok(())
 }
 
+/// Whether a queued check-in that the server answered with `code` stays queued, to be sent
+/// again later: the network or the server failed, or the desk must sign in again. Any other
+/// answer is the server's decision about that check-in (a conflict shown to staff).
+pub fn send_again(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::Network
+            | ErrorCode::Unavailable
+            | ErrorCode::Internal
+            | ErrorCode::TooManyRequests
+            | ErrorCode::Unauthorized
+            | ErrorCode::PasswordChangeRequired
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +106,30 @@ mod tests {
             field(check(at(20, 9, 50), now, starts, Some(1))),
             Some(("people".into(), FieldCode::Invalid))
         );
+    }
+
+    #[test]
+    fn only_the_servers_decisions_take_a_check_in_off_the_queue() {
+        for later in [
+            ErrorCode::Network,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+            ErrorCode::TooManyRequests,
+            ErrorCode::Unauthorized,
+            ErrorCode::PasswordChangeRequired,
+        ] {
+            assert!(send_again(later), "{later:?}");
+        }
+        for decided in [
+            ErrorCode::NotFound,
+            ErrorCode::WrongSession,
+            ErrorCode::NotConfirmed,
+            ErrorCode::AlreadyCancelled,
+            ErrorCode::Invalid,
+            ErrorCode::Forbidden,
+            ErrorCode::BadRequest,
+        ] {
+            assert!(!send_again(decided), "{decided:?}");
+        }
     }
 }

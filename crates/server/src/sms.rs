@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use clap::{Args, ValueEnum};
+use labday_domain::message::{Lang, MessageKind};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -161,6 +162,31 @@ impl Default for SmsConfig {
 }
 
 impl SmsConfig {
+    /// Why messages of `kind` could not be sent with these settings: a cloud provider with no
+    /// approved template for it in one of the languages. `None` when they can (or when
+    /// nothing is sent anyway).
+    pub fn missing_template(&self, kind: MessageKind) -> Option<String> {
+        if !matches!(self.provider, ProviderKind::Tencent | ProviderKind::Aliyun) {
+            return None;
+        }
+        let missing: Vec<&str> = [Lang::Zh, Lang::En]
+            .into_iter()
+            .map(Lang::as_str)
+            .filter(|lang| {
+                self.sms_templates
+                    .for_message(kind.as_str(), lang)
+                    .is_none()
+            })
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "--sms-templates (LABDAY_SMS_TEMPLATES) has no template for `{}` in {}",
+                kind.as_str(),
+                missing.join(" and ")
+            )
+        })
+    }
+
     /// The configured provider, or why it cannot be built (the missing or wrong setting,
     /// named by its flag and environment variable).
     pub fn provider(&self) -> Result<Arc<dyn Provider>, String> {
@@ -414,3 +440,41 @@ mod http;
 pub mod log;
 pub mod tencent;
 pub mod webhook;
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Settings {
+        #[command(flatten)]
+        sms: SmsConfig,
+    }
+
+    fn settings(args: &[&str]) -> SmsConfig {
+        Settings::parse_from(std::iter::once("labday").chain(args.iter().copied())).sms
+    }
+
+    #[test]
+    fn a_cloud_provider_needs_a_template_for_each_kind_it_sends() {
+        let code = MessageKind::VerificationCode;
+        let tencent = |templates: &str| {
+            settings(&["--sms-provider", "tencent", "--sms-templates", templates])
+        };
+        let none = tencent("booking_confirmed=1").missing_template(code);
+        assert!(none.is_some_and(|why| why.contains("`verification_code` in zh and en")));
+        let english = tencent("verification_code.zh=7").missing_template(code);
+        assert!(english.is_some_and(|why| why.ends_with("in en")));
+        assert_eq!(tencent("verification_code=7").missing_template(code), None);
+        assert_eq!(
+            tencent("verification_code.zh=7,verification_code.en=8").missing_template(code),
+            None
+        );
+        // Providers without templates send any kind.
+        for provider in ["log", "webhook", "none"] {
+            let other = settings(&["--sms-provider", provider]);
+            assert_eq!(other.missing_template(code), None, "{provider}");
+        }
+    }
+}

@@ -248,6 +248,16 @@ pub async fn start(
                 .into(),
         ));
     }
+    if config.phone_codes.verify_phones {
+        if let Some(why) = config
+            .sms
+            .missing_template(labday_domain::message::MessageKind::VerificationCode)
+        {
+            return Err(StartupError::Settings(format!(
+                "--verify-phones (LABDAY_VERIFY_PHONES): {why}, so no code would reach a phone"
+            )));
+        }
+    }
     let lock = lock_database(config)?;
     let storage = open_storage(config).await?;
     let throttle = Arc::new(crate::throttle::Throttle::new(

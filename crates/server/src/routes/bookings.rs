@@ -145,7 +145,16 @@ pub async fn create_booking(
         daily_limit: state.daily_limit,
         no_show: state.no_show,
         code: fresh_code(),
-        idempotency: idempotency_record(state.storage.keyed_hash(), &headers, &request)?,
+        // The phone's token is left out of the request's digest: a retry after the token
+        // expired comes with a new one, and is still the same request.
+        idempotency: idempotency_record(
+            state.storage.keyed_hash(),
+            &headers,
+            &BookingRequest {
+                phone_token: None,
+                ..request.clone()
+            },
+        )?,
     };
     let view = match state.storage.book(valid, ctx).await {
         Ok(view) => view,

@@ -58,7 +58,16 @@ pub async fn register_samples(
     let ctx = RegistrationContext {
         now,
         codes: valid.items.iter().map(|_| fresh_code()).collect(),
-        idempotency: idempotency_record(state.storage.keyed_hash(), &headers, &request)?,
+        // The phone's token is left out of the request's digest: a retry after the token
+        // expired comes with a new one, and is still the same request.
+        idempotency: idempotency_record(
+            state.storage.keyed_hash(),
+            &headers,
+            &SampleRegistration {
+                phone_token: None,
+                ..request.clone()
+            },
+        )?,
     };
     let samples = state.storage.register_samples(valid, ctx).await?;
     tracing::info!(

@@ -223,10 +223,11 @@ pub async fn booking_event(
 
 /// Deletes the reminders not yet delivered of `holders`, inside the change's transaction:
 /// the booking was cancelled or moved, or its session cancelled or changed, so the reminder
-/// would send the holder to the wrong place or time, or to nothing. A reminder being sent
-/// at this moment (its claim's lease still runs) goes; any other is gone as if never
-/// written: nothing counts it as failed, and the reminder job may write the one for a new
-/// time. How many were withdrawn.
+/// would send the holder to the wrong place or time, or to nothing. A reminder not being
+/// sent at this moment is gone as if never written: nothing counts it as failed, and the
+/// reminder job may write the one for a new time. One being sent now (its claim's lease
+/// still runs) cannot be called back, but it expires at once: should that try fail, it is
+/// never tried again (the expiry job records it as expired). How many were withdrawn.
 pub async fn withdraw_reminders(
     tx: &mut InTx<'_>,
     holders: Holders<'_>,
@@ -234,25 +235,29 @@ pub async fn withdraw_reminders(
 ) -> Result<u64, sqlx::Error> {
     const PENDING_REMINDERS: &str = "DELETE FROM outbox WHERE kind = 'reminder' \
         AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?) AND booking_id IN ";
-    match holders {
-        Holders::LiveIn(session) => {
-            let sql = format!(
-                "{PENDING_REMINDERS}(SELECT id FROM bookings WHERE session_id = ? \
-                 AND status IN ('confirmed', 'waitlisted'))"
-            );
-            tx.query(&sql).bind(now).bind(session).execute().await
-        }
-        Holders::Ids(ids) => withdraw_where_in(tx, PENDING_REMINDERS, "", ids, now).await,
-        Holders::Codes(codes) => {
-            let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
-            let by_code = "SELECT id FROM bookings WHERE code IN ";
-            withdraw_where_in(tx, PENDING_REMINDERS, by_code, &codes, now).await
-        }
+    const SENDING_REMINDERS: &str = "UPDATE outbox SET expires_at = created_at \
+        WHERE kind = 'reminder' AND status = 'pending' AND lease_until > ? AND booking_id IN ";
+    let mut withdrawn = 0;
+    for statement in [PENDING_REMINDERS, SENDING_REMINDERS] {
+        withdrawn += match holders {
+            Holders::LiveIn(session) => {
+                let sql = format!(
+                    "{statement}(SELECT id FROM bookings WHERE session_id = ? \
+                     AND status IN ('confirmed', 'waitlisted'))"
+                );
+                tx.query(&sql).bind(now).bind(session).execute().await?
+            }
+            Holders::Ids(ids) => withdraw_where_in(tx, statement, "", ids, now).await?,
+            Holders::Codes(codes) => {
+                let codes: Vec<String> = codes.iter().map(|c| (*c).to_owned()).collect();
+                let by_code = "SELECT id FROM bookings WHERE code IN ";
+                withdraw_where_in(tx, statement, by_code, &codes, now).await?
+            }
+        };
     }
+    Ok(withdrawn)
 }
 
-/// `delete` for the bookings `values` name (ids, or codes through `select`), a statement
-/// per [`PER_STATEMENT`] values.
 async fn withdraw_where_in<T>(
     tx: &mut InTx<'_>,
     delete: &str,

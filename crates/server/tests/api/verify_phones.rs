@@ -141,6 +141,43 @@ async fn booking_without_a_good_token_is_refused_and_with_one_goes_through(db: D
     assert_eq!(clear, 0);
 }
 
+async fn a_retry_with_a_newer_token_answers_the_first_booking(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| verifying(c, &file)).await;
+    let session = app.session(SessionSpec::default()).await;
+    let key = "retry-after-the-token-expired";
+    let first = verified(&app, &file, PHONE).await;
+    let (status, booked) = app
+        .post_with_key(
+            "/api/v1/bookings",
+            key,
+            &booking(session, PHONE, Some(&first)),
+        )
+        .await;
+    assert_eq!(status, 201, "{booked}");
+
+    // The answer was lost and the token has gone meanwhile: a new code, a new token, the
+    // same key. Still the same request: the first booking, not a second or a mismatch.
+    tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+    let second = verified(&app, &file, PHONE).await;
+    assert_ne!(first, second);
+    let (status, again) = app
+        .post_with_key(
+            "/api/v1/bookings",
+            key,
+            &booking(session, PHONE, Some(&second)),
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{status}: {again}");
+    assert_eq!(again["code"], booked["code"], "{again}");
+    assert_eq!(app.confirmed_people_in_db(session).await, 1);
+    // A retry still needs a good token.
+    let (status, refused) = app
+        .post_with_key("/api/v1/bookings", key, &booking(session, PHONE, None))
+        .await;
+    assert_eq!((status, code_field(&refused)), (422, "phone_code_required"));
+}
+
 async fn the_sixth_try_is_refused_even_when_right(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| verifying(c, &file)).await;
@@ -245,6 +282,13 @@ async fn a_code_expires_and_its_traces_are_purged(db: Db) {
         )
         .await;
     assert_eq!(left, 0, "the texted code is gone from the outbox");
+
+    // A code asked for once the table is empty again is texted too: its message is a new
+    // one, never taken for the purged code's.
+    let other = "13900139000";
+    assert_eq!(ask_code(&app, other).await.0, 202);
+    let again = texted_code(&file, other).await;
+    assert_eq!(again.len(), 6, "{again}");
 }
 
 async fn one_client_address_reaches_its_limit(db: Db) {
@@ -364,6 +408,7 @@ async fn off_by_default_nothing_changes(db: Db) {
 
 crate::on_both_databases!(
     booking_without_a_good_token_is_refused_and_with_one_goes_through,
+    a_retry_with_a_newer_token_answers_the_first_booking,
     the_sixth_try_is_refused_even_when_right,
     a_second_code_within_a_minute_is_refused,
     a_code_expires_and_its_traces_are_purged,
