@@ -42,6 +42,14 @@ impl From<ApiError> for AppError {
 
 impl From<StorageError> for AppError {
     fn from(e: StorageError) -> Self {
+        if e.busy() {
+            // Retryable, with Retry-After: the app and the API's clients try again.
+            tracing::warn!(error = %e, "database busy");
+            return AppError::new(
+                ErrorCode::Unavailable,
+                refusal_message(ErrorCode::Unavailable),
+            );
+        }
         AppError::internal(format_args!("storage failure: {e}"))
     }
 }
@@ -172,5 +180,24 @@ impl IntoResponse for Refusal {
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_database_answers_unavailable_and_a_broken_one_internal() {
+        let busy = AppError::from(StorageError::from(sqlx::Error::PoolTimedOut));
+        assert_eq!(busy.0.code, ErrorCode::Unavailable);
+        assert_eq!(busy.0.code.http_status(), 503);
+        for broken in [
+            StorageError::from(sqlx::Error::RowNotFound),
+            StorageError::new("a row of an unknown shape"),
+        ] {
+            assert!(!broken.busy());
+            assert_eq!(AppError::from(broken).0.code, ErrorCode::Internal);
+        }
     }
 }

@@ -63,18 +63,48 @@ pub use store::Store;
 
 /// A storage failure that is not the caller's fault. Its detail goes to the log only.
 #[derive(Debug, thiserror::Error)]
-#[error("storage: {0}")]
-pub struct StorageError(String);
+#[error("storage: {detail}")]
+pub struct StorageError {
+    detail: String,
+    /// The database could not take the work now (no connection to be had, too many
+    /// clients, starting or shutting down): the same request later may well succeed.
+    busy: bool,
+}
 
 impl StorageError {
     pub fn new(detail: impl std::fmt::Display) -> Self {
-        StorageError(detail.to_string())
+        StorageError {
+            detail: detail.to_string(),
+            busy: false,
+        }
+    }
+
+    /// Whether the database was too busy or unreachable, rather than the work failing:
+    /// the caller hears "unavailable, try again" (503), not "internal error" (500).
+    pub fn busy(&self) -> bool {
+        self.busy
+    }
+}
+
+/// Whether `e` says the database could not take the work now: no pooled connection within
+/// the wait, or PostgreSQL refusing connections (SQLSTATE class 08, class 53 such as
+/// 53300 "too many clients", 57P03 "cannot connect now").
+fn database_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("53") || c == "57P03"),
+        _ => false,
     }
 }
 
 impl From<sqlx::Error> for StorageError {
     fn from(e: sqlx::Error) -> Self {
-        StorageError::new(e)
+        StorageError {
+            busy: database_busy(&e),
+            detail: e.to_string(),
+        }
     }
 }
 

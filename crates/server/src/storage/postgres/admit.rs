@@ -33,7 +33,7 @@ pub(super) struct PgAdmissions {
 #[async_trait]
 impl BatchWriter for PgAdmissions {
     async fn admit(&self, batch: &[Request]) -> Result<Vec<Answer>, StorageError> {
-        Ok(self.admit_batch(batch).await?)
+        Ok(self.admit_retrying(batch).await?)
     }
 
     /// Another process may commit the same Idempotency-Key, sent with another phone (so
@@ -42,8 +42,8 @@ impl BatchWriter for PgAdmissions {
     /// answers with it (or with the mismatch).
     async fn admit_alone(&self, request: &Request) -> Answer {
         let alone = std::slice::from_ref(request);
-        let mut answers = match self.admit_batch(alone).await {
-            Err(e) if unique_violation(&e) => self.admit_batch(alone).await,
+        let mut answers = match self.admit_retrying(alone).await {
+            Err(e) if unique_violation(&e) => self.admit_retrying(alone).await,
             other => other,
         }
         .map_err(StorageError::from)?;
@@ -58,7 +58,36 @@ fn unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// Whether PostgreSQL rolled the transaction back to break a deadlock (40P01) or for a
+/// serialization failure (40001): nothing of it was written, and the same transaction
+/// tried again may well go through (PostgreSQL's documentation advises exactly that).
+fn rolled_back_to_retry(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+}
+
+/// How many times a batch is tried when PostgreSQL rolls it back to break a deadlock.
+const TRIES: usize = 3;
+
 impl PgAdmissions {
+    /// [`Self::admit_batch`], tried again when PostgreSQL rolled it back to break a deadlock
+    /// with another writer (a staff change or a move of the same sessions): no booking is
+    /// ever answered before its commit, so trying again books nothing twice.
+    async fn admit_retrying(&self, batch: &[Request]) -> Result<Vec<Answer>, sqlx::Error> {
+        let mut tries = 1;
+        loop {
+            match self.admit_batch(batch).await {
+                Err(e) if rolled_back_to_retry(&e) && tries < TRIES => {
+                    tracing::warn!(
+                        tries,
+                        "a booking batch was rolled back by a deadlock; trying again"
+                    );
+                    tries += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn admit_batch(&self, batch: &[Request]) -> Result<Vec<Answer>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         // Every read below has an index made for it, and a sequential scan of `bookings`
