@@ -82,6 +82,18 @@ impl Dialect {
         }
     }
 
+    /// `values` as one JSON list to bind, and a subquery (with its one `?`) of its members
+    /// as rows of one column: a statement names any number of values with the same text,
+    /// so it stays prepared, where `IN (?, ?, …)` is a new statement for every length.
+    pub fn json_list<T: Listed>(self, values: &[T]) -> JsonList {
+        let json = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
+        let subquery = match self {
+            Dialect::Sqlite => "SELECT value FROM json_each(?)",
+            Dialect::Postgres => T::POSTGRES,
+        };
+        JsonList { json, subquery }
+    }
+
     /// The statement with this database's placeholders: `?` as written for SQLite,
     /// numbered `$1`, `$2`, … for PostgreSQL.
     pub fn placeholders(self, sql: &str) -> Cow<'_, str> {
@@ -104,6 +116,26 @@ impl Dialect {
             }
         }
     }
+}
+
+/// What [`Dialect::json_list`] lists: PostgreSQL reads a JSON list's members as text, and
+/// casts them back to the column's type.
+pub trait Listed: serde::Serialize {
+    const POSTGRES: &'static str;
+}
+impl Listed for i64 {
+    const POSTGRES: &'static str = "SELECT value::bigint FROM json_array_elements_text(?::json)";
+}
+impl Listed for String {
+    const POSTGRES: &'static str = "SELECT value FROM json_array_elements_text(?::json)";
+}
+
+/// Values bound as one JSON list ([`Dialect::json_list`]).
+pub struct JsonList {
+    /// The list, to bind in place of the subquery's `?`.
+    pub json: String,
+    /// `SELECT value FROM …(?)`: the list's members, for `IN (…)`.
+    pub subquery: &'static str,
 }
 
 /// A value both drivers can bind.

@@ -7,7 +7,7 @@
 //! it needs inside the transaction and writes the row. A change that should tell someone
 //! calls [`booking_event`] (or [`enqueue`] with a message of its own) before committing.
 
-use super::db::{InTx, Tx};
+use super::db::{Dialect, InTx, Listed, Tx};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -33,9 +33,8 @@ pub struct Outgoing {
     pub expires_at: NaiveDateTime,
 }
 
-const INSERT: &str = "INSERT INTO outbox (message_key, booking_id, sample_id, kind, phone, lang, \
-    params, text, status, attempts, created_at, next_attempt_at, expires_at) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (message_key) DO NOTHING";
+const INSERT_MANY: &str = "INSERT INTO outbox (message_key, booking_id, sample_id, kind, phone, \
+    lang, params, text, status, attempts, created_at, next_attempt_at, expires_at) ";
 
 /// Writes one message inside the caller's transaction; false when a message with its key
 /// was already there. For any change that must tell a citizen (a reschedule, say): build
@@ -45,23 +44,60 @@ pub async fn enqueue(tx: &mut Tx, message: &Outgoing) -> Result<bool, sqlx::Erro
 }
 
 async fn write(tx: &mut InTx<'_>, m: &Outgoing) -> Result<bool, sqlx::Error> {
-    let params = serde_json::to_string(&m.message.params).unwrap_or_else(|_| "[]".into());
-    let written = tx
-        .query(INSERT)
-        .bind(&m.key)
-        .bind(m.booking_id)
-        .bind(m.sample_id)
-        .bind(m.message.kind.as_str())
-        .bind(&m.phone)
-        .bind(m.message.lang.as_str())
-        .bind(params)
-        .bind(&m.message.text)
-        .bind(Utc::now().naive_utc())
-        .bind(m.send_at)
-        .bind(m.expires_at)
-        .execute()
-        .await?;
-    Ok(written > 0)
+    Ok(write_many(tx, std::slice::from_ref(m)).await? > 0)
+}
+
+/// `INSERT_MANY`'s rows, one JSON object a message, as each database reads a list of them.
+const MANY_SQLITE: &str = "SELECT value->>'key', value->>'booking_id', value->>'sample_id', \
+    value->>'kind', value->>'phone', value->>'lang', value->>'params', value->>'text', \
+    'pending', 0, value->>'created_at', value->>'send_at', value->>'expires_at' \
+    FROM json_each(?) WHERE true ORDER BY key";
+const MANY_POSTGRES: &str = "SELECT key, booking_id, sample_id, kind, phone, lang, params, \
+    text, 'pending', 0, created_at, send_at, expires_at \
+    FROM json_to_recordset(?::json) AS m(key text, booking_id bigint, sample_id bigint, \
+    kind text, phone text, lang text, params text, text text, created_at timestamp, \
+    send_at timestamp, expires_at timestamp)";
+
+/// Writes messages inside the caller's transaction in one statement, however many (they
+/// travel as one JSON list, so the statement's text never changes and stays prepared); how
+/// many were written: one whose key is there already is not.
+async fn write_many(tx: &mut InTx<'_>, messages: &[Outgoing]) -> Result<u64, sqlx::Error> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
+    // As each driver binds a NaiveDateTime: SQLite keeps (and compares) sqlx's text, and
+    // PostgreSQL keeps microseconds.
+    let format = match tx.dialect() {
+        Dialect::Sqlite => "%F %T%.f",
+        Dialect::Postgres => "%F %T%.6f",
+    };
+    let time = |t: NaiveDateTime| t.format(format).to_string();
+    let created_at = time(Utc::now().naive_utc());
+    let rows: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "key": m.key,
+                "booking_id": m.booking_id,
+                "sample_id": m.sample_id,
+                "kind": m.message.kind.as_str(),
+                "phone": m.phone,
+                "lang": m.message.lang.as_str(),
+                "params": serde_json::to_string(&m.message.params).unwrap_or_else(|_| "[]".into()),
+                "text": m.message.text,
+                "created_at": created_at,
+                "send_at": time(m.send_at),
+                "expires_at": time(m.expires_at),
+            })
+        })
+        .collect();
+    let list = serde_json::Value::Array(rows).to_string();
+    let rows = match tx.dialect() {
+        Dialect::Sqlite => MANY_SQLITE,
+        Dialect::Postgres => MANY_POSTGRES,
+    };
+    let sql = format!("{INSERT_MANY}{rows} ON CONFLICT (message_key) DO NOTHING");
+    tx.query(&sql).bind(list).execute().await
 }
 
 /// Which bookings an event is about.
@@ -166,30 +202,20 @@ async fn facts_of(tx: &mut InTx<'_>, holders: Holders<'_>) -> Result<Vec<FactsRo
     }
 }
 
-/// The facts of the bookings whose `column` is one of `values` (and what `tail` adds), a
-/// statement per [`PER_STATEMENT`] values.
-async fn facts_where_in<T>(
+/// The facts of the bookings whose `column` is one of `values` (and what `tail` adds), in
+/// one statement whatever their number.
+async fn facts_where_in<T: Listed>(
     tx: &mut InTx<'_>,
     column: &str,
     values: &[T],
     tail: &str,
-) -> Result<Vec<FactsRow>, sqlx::Error>
-where
-    T: for<'q> super::db::Value<'q> + Clone,
-{
-    let mut rows = Vec::new();
-    for chunk in values.chunks(PER_STATEMENT) {
-        let sql = format!(
-            "{BOOKING_FACTS}{column} IN ({}){tail}",
-            vec!["?"; chunk.len()].join(", ")
-        );
-        let mut q = tx.query(&sql);
-        for value in chunk {
-            q = q.bind(value.clone());
-        }
-        rows.extend(q.fetch_all::<FactsRow>().await?);
+) -> Result<Vec<FactsRow>, sqlx::Error> {
+    if values.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(rows)
+    let list = tx.dialect().json_list(values);
+    let sql = format!("{BOOKING_FACTS}{column} IN ({}){tail}", list.subquery);
+    tx.query(&sql).bind(list.json).fetch_all().await
 }
 
 /// Writes `event`'s message to each of `holders` that left a phone, inside the change's
@@ -206,19 +232,22 @@ pub async fn booking_event(
     if event.withdraws_reminder() {
         withdraw_reminders(tx, holders, now).await?;
     }
-    let mut written = 0;
-    for row in facts_of(tx, holders).await? {
-        let kind = event.kind().as_str();
-        let key = match event {
-            BookingEvent::Changed | BookingEvent::Moved | BookingEvent::MovedToWaiting => {
-                format!("{kind}:{}:{}", row.id, now.and_utc().timestamp_micros())
-            }
-            BookingEvent::Reminder => format!("{kind}:{}:{}", row.id, row.starts_at),
-            _ => format!("{kind}:{}", row.id),
-        };
-        written += u64::from(write(tx, &row.outgoing(event, key, now)).await?);
-    }
-    Ok(written)
+    let kind = event.kind().as_str();
+    let messages: Vec<Outgoing> = facts_of(tx, holders)
+        .await?
+        .iter()
+        .map(|row| {
+            let key = match event {
+                BookingEvent::Changed | BookingEvent::Moved | BookingEvent::MovedToWaiting => {
+                    format!("{kind}:{}:{}", row.id, now.and_utc().timestamp_micros())
+                }
+                BookingEvent::Reminder => format!("{kind}:{}:{}", row.id, row.starts_at),
+                _ => format!("{kind}:{}", row.id),
+            };
+            row.outgoing(event, key, now)
+        })
+        .collect();
+    write_many(tx, &messages).await
 }
 
 /// Deletes the reminders not yet delivered of `holders`, inside the change's transaction:
@@ -258,31 +287,23 @@ pub async fn withdraw_reminders(
     Ok(withdrawn)
 }
 
-async fn withdraw_where_in<T>(
+async fn withdraw_where_in<T: Listed>(
     tx: &mut InTx<'_>,
     delete: &str,
     select: &str,
     values: &[T],
     now: NaiveDateTime,
-) -> Result<u64, sqlx::Error>
-where
-    T: for<'q> super::db::Value<'q> + Clone,
-{
-    let mut withdrawn = 0;
-    for chunk in values.chunks(PER_STATEMENT) {
-        let list = format!("({})", vec!["?"; chunk.len()].join(", "));
-        let sql = if select.is_empty() {
-            format!("{delete}{list}")
-        } else {
-            format!("{delete}({select}{list})")
-        };
-        let mut q = tx.query(&sql).bind(now);
-        for value in chunk {
-            q = q.bind(value.clone());
-        }
-        withdrawn += q.execute().await?;
+) -> Result<u64, sqlx::Error> {
+    if values.is_empty() {
+        return Ok(0);
     }
-    Ok(withdrawn)
+    let list = tx.dialect().json_list(values);
+    let sql = if select.is_empty() {
+        format!("{delete}({})", list.subquery)
+    } else {
+        format!("{delete}({select}({}))", list.subquery)
+    };
+    tx.query(&sql).bind(now).bind(list.json).execute().await
 }
 
 /// Result messages are worth sending for a week.
@@ -594,18 +615,17 @@ pub trait Outbox: Parts {
         for chunk in due.chunks(PER_STATEMENT) {
             let ids: Vec<i64> = chunk.iter().map(|(id, ..)| *id).collect();
             let rows = facts_where_in(&mut tx.inside(), "b.id", &ids, &still).await?;
-            for row in rows {
-                let Some(&(_, starts_at, send_at)) = chunk.iter().find(|(id, ..)| *id == row.id)
-                else {
-                    continue;
-                };
-                if row.starts_at != starts_at {
-                    continue;
-                }
-                let key = format!("reminder:{}:{}", row.id, row.starts_at);
-                let message = row.outgoing(BookingEvent::Reminder, key, send_at);
-                written += u64::from(write(&mut tx.inside(), &message).await?);
-            }
+            let messages: Vec<Outgoing> = rows
+                .iter()
+                .filter_map(|row| {
+                    let &(_, starts_at, send_at) = chunk.iter().find(|(id, ..)| *id == row.id)?;
+                    (row.starts_at == starts_at).then(|| {
+                        let key = format!("reminder:{}:{}", row.id, row.starts_at);
+                        row.outgoing(BookingEvent::Reminder, key, send_at)
+                    })
+                })
+                .collect();
+            written += write_many(&mut tx.inside(), &messages).await?;
         }
         tx.commit().await?;
         Ok(written)

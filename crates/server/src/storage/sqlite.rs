@@ -32,6 +32,10 @@ pub async fn open(path: &Path) -> Result<Store, StorageError> {
         // Deleted and overwritten content is zeroed, so erased names and phones do not
         // linger in free space of the file.
         .pragma("secure_delete", "ON")
+        // Statement journals and temporary tables in memory, not in temporary files: a
+        // booking batch's multi-row statements wrote one to disk each, about a tenth of a
+        // booking's CPU (BENCHMARKS.md), and no personal data lands in a temporary file.
+        .pragma("temp_store", "MEMORY")
         .busy_timeout(Duration::from_secs(10));
     let write = SqlitePoolOptions::new()
         .max_connections(1)

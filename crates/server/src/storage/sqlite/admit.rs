@@ -47,6 +47,11 @@ const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, pho
       max(CASE WHEN key % 13 = 11 THEN value END), max(CASE WHEN key % 13 = 12 THEN value END) \
     FROM json_each(?) GROUP BY key / 13 ORDER BY key / 13";
 
+/// Every session's counters in one statement, from a JSON list of `[session, booked,
+/// waiting]` moves.
+const UPDATE_COUNTERS: &str = "UPDATE sessions SET booked = booked + m.value->>1, \
+    waiting = waiting + m.value->>2 FROM json_each(?) AS m WHERE sessions.id = m.value->>0";
+
 fn json_list<T: serde::Serialize>(values: &[T]) -> String {
     serde_json::to_string(values).unwrap_or_else(|_| "[]".into())
 }
@@ -83,15 +88,16 @@ impl BatchWriter for SqliteAdmissions {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (session, (booked, waiting)) in &plan.counters {
-            sqlx::query(
-                "UPDATE sessions SET booked = booked + ?, waiting = waiting + ? WHERE id = ?",
-            )
-            .bind(booked)
-            .bind(waiting)
-            .bind(session)
-            .execute(&mut *tx)
-            .await?;
+        if !plan.counters.is_empty() {
+            let moves: Vec<[i64; 3]> = plan
+                .counters
+                .iter()
+                .map(|(session, (booked, waiting))| [*session, *booked, *waiting])
+                .collect();
+            sqlx::query(UPDATE_COUNTERS)
+                .bind(json_list(&moves))
+                .execute(&mut *tx)
+                .await?;
         }
         plan.tell_confirmed(&mut InTx::Sqlite(&mut tx)).await?;
         let codes: Vec<&str> = plan
