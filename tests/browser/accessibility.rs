@@ -2,9 +2,7 @@
 //! languages and both modes (standard and 长辈版); pages reflow at 320 px; elder mode
 //! really is larger.
 
-use crate::support::{
-    fixture, open_browser_at, open_with_server, start_server, Journey, TestServer,
-};
+use crate::support::{fixture, open_with_server, open_with_server_at, Journey, TestServer};
 use labday_domain::SessionFormat;
 use std::path::PathBuf;
 
@@ -67,11 +65,7 @@ pub async fn violations(browser: &Journey, axe: &str) -> Vec<String> {
                 v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
           .catch(e => done(['axe failed: ' + e]));
     "#;
-    let found = browser
-        .client
-        .execute_async(script, vec![])
-        .await
-        .expect("axe runs");
+    let found = browser.js_async(script, "axe runs").await;
     serde_json::from_value(found).expect("list of violations")
 }
 
@@ -115,9 +109,7 @@ async fn pages(server: &TestServer, browser: &Journey) -> Vec<(String, &'static 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_wcag_violations_on_any_page_in_either_language_or_mode() {
     let Some(axe) = axe_source() else { return };
-    let Some((browser, server)) = open_with_server(true).await else {
-        return;
-    };
+    let (browser, server) = or_skip!(open_with_server(true).await);
     let pages = pages(&server, &browser).await;
     // The audit can fail: an image without a text alternative is caught.
     browser.open(&server, "/").await;
@@ -166,10 +158,7 @@ async fn no_wcag_violations_on_any_page_in_either_language_or_mode() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_reflow_at_320_px_and_elder_mode_is_larger() {
-    let Some(browser) = open_browser_at((320, 640)).await else {
-        return;
-    };
-    let server = start_server(true).await;
+    let (browser, server) = or_skip!(open_with_server_at((320, 640), true).await);
     let pages = pages(&server, &browser).await;
     for elder in [false, true] {
         set_mode(&browser, elder).await;

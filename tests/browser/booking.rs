@@ -8,10 +8,7 @@ use fantoccini::Locator;
 use labday_domain::SessionFormat;
 
 async fn code_on_page(browser: &Journey) -> String {
-    browser
-        .text_of("[data-testid=booking-code]")
-        .await
-        .replace('-', "")
+    browser.code_in("[data-testid=booking-code]").await
 }
 
 async fn status_on_page(browser: &Journey) -> String {
@@ -37,9 +34,7 @@ async fn source_hides(browser: &Journey, secret: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citizen_books_shows_finds_and_cancels_in_chinese() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
 
     browser.open(&server, "/").await;
     browser.click_css("li.card a").await;
@@ -108,9 +103,7 @@ async fn citizen_books_shows_finds_and_cancels_in_chinese() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn citizen_books_in_english_and_finds_it_from_another_device() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Demo, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Demo, 20, None).await);
 
     browser
         .open(&server, &format!("/sessions/{}/book?lang=en", f.session))
@@ -142,9 +135,7 @@ async fn citizen_books_in_english_and_finds_it_from_another_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellation() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 2, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 2, None).await);
     // Someone else takes both places through the API.
     let taken = server.book(f.session, "赵六", "13600136000", 2, 0).await;
     assert_eq!(taken["status"], "confirmed");
@@ -171,20 +162,13 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cloud_classroom_link_appears_only_after_booking() {
     let link = "https://live.example.cn/labday/secret-room";
-    let Some((browser, server, f)) =
-        open_with_fixture(SessionFormat::CloudClassroom, 100, Some(link)).await
-    else {
-        return;
-    };
+    let (browser, server, f) =
+        or_skip!(open_with_fixture(SessionFormat::CloudClassroom, 100, Some(link)).await);
 
-    browser
-        .open(&server, &format!("/activities/{}", f.activity))
-        .await;
+    browser.open_activity(&server, f.activity).await;
     browser.wait_text("云课堂").await;
     assert!(source_hides(&browser, "secret-room").await);
-    browser
-        .open(&server, &format!("/sessions/{}/book", f.session))
-        .await;
+    browser.open_booking_form(&server, f.session).await;
     browser.wait_text("填写预约信息").await;
     assert!(source_hides(&browser, "secret-room").await);
     browser.submit_booking("孙八", "13500135000").await;
@@ -201,9 +185,7 @@ async fn the_cloud_classroom_link_appears_only_after_booking() {
 /// configured with (here not the default), in both languages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_privacy_notice_states_the_configured_retention() {
-    let Some(browser) = open_browser().await else {
-        return;
-    };
+    let browser = or_skip!(open_browser().await);
     let server = start_server_with(false, |config| {
         config.retention_days = 45;
         config.no_show_within_days = 90;

@@ -74,33 +74,25 @@ async fn has_barcode_detector(browser: &Journey) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_roster_checks_a_visitor_in_from_the_camera_without_barcode_detector() {
-    let Some((citizen, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (citizen, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     server
         .add_lab_staff(f.session, "lab-door", "门口 李工", "open-day-2026")
         .await;
     // A citizen books and is shown the QR code; it is filmed from their screen.
-    citizen
-        .open(&server, &format!("/sessions/{}/book", f.session))
-        .await;
+    citizen.open_booking_form(&server, f.session).await;
     citizen.submit_booking("扫码访客", "13800138077").await;
     citizen.wait_text("预约成功").await;
     citizen.wait_css("svg.qr path").await;
     let hex = citizen
-        .client
-        .execute_async(PHOTOGRAPH, vec![])
-        .await
-        .expect("the QR code is photographed");
+        .js_async(PHOTOGRAPH, "the QR code is photographed")
+        .await;
     let luma = from_hex(hex.as_str().expect("the frame's pixels"));
     citizen.close().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let video = dir.path().join("booking-qr.y4m");
     std::fs::write(&video, y4m(&luma)).expect("writes the video");
 
-    let Some(door) = browser_filming(&video).await else {
-        return;
-    };
+    let door = or_skip!(browser_filming(&video).await);
     door.open(&server, "/staff/").await;
     sign_in(&door, "lab-door", "open-day-2026", "门口 李工").await;
     door.open(&server, &format!("/staff/sessions/{}", f.session))
@@ -131,9 +123,7 @@ async fn a_refused_camera_is_said_in_words_and_the_typed_code_still_works() {
         "--use-fake-ui-for-media-stream=deny".to_owned(),
         "--use-fake-device-for-media-stream".to_owned(),
     ];
-    let Some(door) = open_browser_with(PHONE_VIEWPORT, &args).await else {
-        return;
-    };
+    let door = or_skip!(open_browser_with(PHONE_VIEWPORT, &args).await);
     let server = crate::support::start_server(false).await;
     let f = crate::support::fixture(&server, SessionFormat::Visit, 20, None).await;
     server

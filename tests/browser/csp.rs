@@ -30,11 +30,7 @@ observer.observe();
 setTimeout(function () { keep(observer.takeRecords()); observer.disconnect(); done(seen); }, 500);"#;
 
 async fn violations(browser: &Journey) -> Vec<String> {
-    let seen = browser
-        .client
-        .execute_async(VIOLATIONS, vec![])
-        .await
-        .expect("violations");
+    let seen = browser.js_async(VIOLATIONS, "violations").await;
     seen.as_array()
         .expect("a list")
         .iter()
@@ -49,9 +45,7 @@ async fn assert_no_violations(browser: &Journey, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_runs_under_its_csp_and_an_injected_script_does_not() {
-    let Some((browser, server)) = open_with_server(true).await else {
-        return;
-    };
+    let (browser, server) = or_skip!(open_with_server(true).await);
 
     // The inline boot script ran (it turns `?elder=1` into the elder class) and the inline
     // loader started the WebAssembly app (`open` waits for its header).

@@ -71,20 +71,16 @@ async fn visit_portal(browser: &Journey, origin: &str) -> fantoccini::elements::
 
 async fn frame_height(browser: &Journey) -> f64 {
     browser
-        .js("return document.querySelector('iframe').getBoundingClientRect().height;")
+        .js_number("return document.querySelector('iframe').getBoundingClientRect().height;")
         .await
-        .as_f64()
-        .expect("number")
 }
 
 /// Content height inside the frame (entered and left again here).
 async fn content_height(browser: &Journey) -> f64 {
     browser.enter_iframe().await;
     let h = browser
-        .js("return Math.ceil(document.body.getBoundingClientRect().height);")
-        .await
-        .as_f64()
-        .expect("number");
+        .js_number("return Math.ceil(document.body.getBoundingClientRect().height);")
+        .await;
     browser.enter_parent().await;
     h
 }
@@ -108,9 +104,7 @@ async fn wait_fitted(browser: &Journey) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn booking_works_inside_a_portal_iframe_whose_height_follows_the_content() {
-    let Some(browser) = open_browser().await else {
-        return;
-    };
+    let browser = or_skip!(open_browser().await);
     let (server, _, origin) = serve_portal(None).await;
 
     // CORS: the allowed portal may call the API; another origin gets no grant.
@@ -164,9 +158,7 @@ async fn booking_works_inside_a_portal_iframe_whose_height_follows_the_content()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_portal_that_is_not_allowed_cannot_frame_the_app() {
-    let Some(browser) = open_browser().await else {
-        return;
-    };
+    let browser = or_skip!(open_browser().await);
     let (server, activity, origin) = serve_portal(Some("https://www.jiangxi.gov.cn")).await;
 
     let csp = reqwest::get(format!("{}/activities/{activity}", server.url))

@@ -119,9 +119,7 @@ async fn add_organisation(browser: &Journey, w: &Words, parent: &Named, kind: &s
 }
 
 async fn from_an_empty_database_to_a_visitor_checked_in(lang: Lang) {
-    let Some(browser) = open_browser().await else {
-        return;
-    };
+    let browser = or_skip!(open_browser().await);
     let server = empty_server_with_a_root_organiser().await;
     let w = Words(lang);
     let axe = crate::accessibility::axe_source();
@@ -247,10 +245,7 @@ async fn from_an_empty_database_to_a_visitor_checked_in(lang: Lang) {
     browser.tick(w.of(c::CONSENT)).await;
     browser.click("button", w.of(c::SUBMIT_BOOKING)).await;
     browser.wait_text(w.of(c::BOOKED_TITLE)).await;
-    let code = browser
-        .text_of("[data-testid=booking-code]")
-        .await
-        .replace('-', "");
+    let code = browser.code_in("[data-testid=booking-code]").await;
 
     // The lab staff member checks the visitor in at the door.
     browser

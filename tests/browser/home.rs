@@ -5,9 +5,7 @@ use crate::support::{open_browser, open_with_server, start_app_without_api};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_lists_seeded_activities_and_switches_language() {
-    let Some((browser, server)) = open_with_server(true).await else {
-        return;
-    };
+    let (browser, server) = or_skip!(open_with_server(true).await);
     browser.open(&server, "/").await;
     browser.wait_text("近期开放活动").await;
     browser
@@ -37,9 +35,7 @@ async fn home_lists_seeded_activities_and_switches_language() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_shows_an_error_when_the_api_is_down() {
-    let Some(browser) = open_browser().await else {
-        return;
-    };
+    let browser = or_skip!(open_browser().await);
     let server = start_app_without_api().await;
     browser.open(&server, "/").await;
     browser

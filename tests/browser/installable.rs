@@ -29,9 +29,7 @@ async fn title_becomes(browser: &Journey, want: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_names_itself_in_the_readers_language() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     browser.open(&server, "/").await;
     browser.wait_css("li.card a").await;
     title_becomes(&browser, "实验室开放日预约 · labday").await;
@@ -47,9 +45,7 @@ async fn every_page_names_itself_in_the_readers_language() {
     // Another bundle's pages (a full load), the language remembered.
     browser.click("link", "My bookings").await;
     title_becomes(&browser, "My bookings · labday").await;
-    browser
-        .open(&server, &format!("/sessions/{}/book", f.session))
-        .await;
+    browser.open_booking_form(&server, f.session).await;
     title_becomes(&browser, "Your booking · labday").await;
     browser.click("button", "切换到中文").await;
     title_becomes(&browser, "填写预约信息 · labday").await;
@@ -95,11 +91,7 @@ async fn linked_manifest(browser: &Journey) -> Value {
             }))).then(icons => done({href: link.getAttribute('href'), manifest: m, icons})))
           .catch(e => done({error: String(e)}));
     "#;
-    browser
-        .client
-        .execute_async(script, vec![])
-        .await
-        .expect("the manifest is read")
+    browser.js_async(script, "the manifest is read").await
 }
 
 /// Chromium's own verdict on installing the page (DevTools' Application panel), through
@@ -116,9 +108,7 @@ async fn installability_errors(browser: &Journey) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_and_the_console_can_be_installed() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     for (path, href, name, scope) in [
         ("/", "/manifest.webmanifest", "实验室开放日预约", "/"),
         (
@@ -200,9 +190,7 @@ async fn the_app_and_the_console_can_be_installed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robots_txt_keeps_crawlers_out_of_the_console_and_the_api_only() {
     let server = start_server(false).await;
-    let Some(robots) = robots(&server).await else {
-        return;
-    };
+    let robots = or_skip!(robots(&server).await);
     let lines: Vec<&str> = robots.lines().map(str::trim).collect();
     assert!(lines.contains(&"User-agent: *"), "{robots}");
     assert!(lines.contains(&"Disallow: /staff/"), "{robots}");
@@ -257,9 +245,7 @@ const HEADER_ROW: &str = "const items = [...document.querySelectorAll('header.to
 async fn the_header_is_one_row_from_320_px_in_both_languages_and_modes() {
     let axe = axe_source();
     for width in [320, 360] {
-        let Some(browser) = open_browser_at((width, 640)).await else {
-            return;
-        };
+        let browser = or_skip!(open_browser_at((width, 640)).await);
         let server = start_server(true).await;
         browser.open(&server, "/").await;
         for elder in [false, true] {

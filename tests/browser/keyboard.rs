@@ -6,13 +6,9 @@ use labday_domain::SessionFormat;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_can_be_made_with_the_keyboard_alone() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
 
-    browser
-        .open(&server, &format!("/activities/{}", f.activity))
-        .await;
+    browser.open_activity(&server, f.activity).await;
     browser.wait_text("上午场").await;
     browser.tab_to("预约 上午场").await;
     browser.press(Key::Enter).await;

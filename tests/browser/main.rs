@@ -4,6 +4,18 @@
 //! (`CI` set) a missing piece fails the run.
 #![cfg(not(target_arch = "wasm32"))]
 
+/// The value of `opened` (a journey's browser, say), or the end of the test when it is
+/// `None`: the browser or the built app is missing and the journey is skipped (outside CI;
+/// in CI the opener has failed the test already).
+macro_rules! or_skip {
+    ($opened:expr) => {
+        match $opened {
+            Some(opened) => opened,
+            None => return,
+        }
+    };
+}
+
 mod accessibility;
 mod booking;
 mod camera;

@@ -87,9 +87,7 @@ impl Gateway {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waitlisted_citizen_is_promoted_and_told_within_seconds() {
-    let Some(browser) = open_browser().await else {
-        return;
-    };
+    let browser = or_skip!(open_browser().await);
     let gateway = Gateway::start().await;
     let server = start_server_with(false, |config| {
         config.sms.provider = ProviderKind::Webhook;
@@ -112,10 +110,7 @@ async fn a_waitlisted_citizen_is_promoted_and_told_within_seconds() {
     browser
         .join_waiting_list(&server, f.activity, "钱七", "13700137000")
         .await;
-    let code = browser
-        .text_of("[data-testid=booking-code]")
-        .await
-        .replace('-', "");
+    let code = browser.code_in("[data-testid=booking-code]").await;
 
     // A cancels: B's promotion reaches the gateway within five seconds.
     let (cancelled, _) = server

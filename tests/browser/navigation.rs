@@ -37,11 +37,18 @@ async fn bundle(browser: &Journey) -> String {
         .to_owned()
 }
 
+/// The page was loaded anew (not an in-app navigation) and runs the bundle under `prefix`.
+async fn assert_loaded_bundle(browser: &Journey, prefix: &str, what: &str) {
+    assert!(
+        !same_document(browser).await,
+        "a new page for another bundle"
+    );
+    assert!(bundle(browser).await.starts_with(prefix), "{what}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_back_and_forward_and_journeys_across_bundles() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
 
     browser.open(&server, "/").await;
     browser.wait_css("li.card a").await;
@@ -81,14 +88,7 @@ async fn links_back_and_forward_and_journeys_across_bundles() {
         path(&browser).await,
         format!("/sessions/{}/book", f.session)
     );
-    assert!(
-        !same_document(&browser).await,
-        "a new page for another bundle"
-    );
-    assert!(
-        bundle(&browser).await.starts_with("/bundles/book/"),
-        "the booking bundle"
-    );
+    assert_loaded_bundle(&browser, "/bundles/book/", "the booking bundle").await;
 
     // Back returns to the activity, served by the browsing bundle again.
     browser.client.back().await.expect("back");
@@ -98,22 +98,13 @@ async fn links_back_and_forward_and_journeys_across_bundles() {
 
     // "My bookings" is a journey of its own: from the booking bundle, the header's link
     // loads its bundle.
-    browser
-        .open(&server, &format!("/sessions/{}/book", f.session))
-        .await;
+    browser.open_booking_form(&server, f.session).await;
     browser.wait_text("填写预约信息").await;
     mark(&browser).await;
     browser.click("link", "我的预约").await;
     browser.wait_text("查找预约").await;
     assert_eq!(path(&browser).await, "/my");
-    assert!(
-        !same_document(&browser).await,
-        "a new page for another bundle"
-    );
-    assert!(
-        bundle(&browser).await.starts_with("/bundles/mine/"),
-        "the my-bookings bundle"
-    );
+    assert_loaded_bundle(&browser, "/bundles/mine/", "the my-bookings bundle").await;
 
     // An address no bundle knows says so, and stays put.
     browser.open(&server, "/no/such/page").await;

@@ -26,11 +26,7 @@ async fn worker_caches(browser: &Journey) -> serde_json::Map<String, Value> {
           })
           .then(function () { done(out); }, function (e) { done(String(e)); });
     "#;
-    let answer = browser
-        .client
-        .execute_async(script, vec![])
-        .await
-        .expect("the worker's caches");
+    let answer = browser.js_async(script, "the worker's caches").await;
     answer
         .as_object()
         .cloned()
@@ -49,20 +45,13 @@ async fn qr_drawn(browser: &Journey) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_opens_offline_with_its_qr_code_and_the_time_of_its_copy() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
 
     // Book online: the booking page keeps its copy and registers the worker.
-    browser
-        .open(&server, &format!("/sessions/{}/book", f.session))
-        .await;
+    browser.open_booking_form(&server, f.session).await;
     browser.submit_booking("王小明", "13800138000").await;
     browser.wait_text("预约成功").await;
-    let code = browser
-        .text_of("[data-testid=booking-code]")
-        .await
-        .replace('-', "");
+    let code = browser.code_in("[data-testid=booking-code]").await;
     assert_eq!(code.len(), 8);
     assert_eq!(browser.count("[data-testid=offline-note]").await, 0);
 
@@ -110,13 +99,7 @@ async fn a_booking_opens_offline_with_its_qr_code_and_the_time_of_its_copy() {
     let note = browser.text_of("[data-testid=offline-note]").await;
     assert!(note.starts_with("离线 · 最后更新于 "), "{note}");
     assert!(qr_drawn(&browser).await, "the QR code offline");
-    assert_eq!(
-        browser
-            .text_of("[data-testid=booking-code]")
-            .await
-            .replace('-', ""),
-        code
-    );
+    assert_eq!(browser.code_in("[data-testid=booking-code]").await, code);
     browser.wait_text("一楼大厅").await;
     browser.wait_text("王**").await;
     // In English too.
@@ -183,10 +166,8 @@ async fn a_booking_opens_offline_with_its_qr_code_and_the_time_of_its_copy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sample_label_opens_offline_right_after_registering() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::QuickTest, 40, None).await
-    else {
-        return;
-    };
+    let (browser, server, f) =
+        or_skip!(open_with_fixture(SessionFormat::QuickTest, 40, None).await);
     browser
         .open(&server, &format!("/sessions/{}/samples", f.session))
         .await;
@@ -206,10 +187,7 @@ async fn a_sample_label_opens_offline_right_after_registering() {
     browser.tick("我已阅读并同意隐私说明").await;
     browser.click("button", "提交登记").await;
     browser.wait_text("登记成功").await;
-    let code = browser
-        .text_of("[data-testid=sample-code]")
-        .await
-        .replace('-', "");
+    let code = browser.code_in("[data-testid=sample-code]").await;
     // Kept from the registration's answer: no lookup has been made.
     let caches = worker_caches(&browser).await;
     let paths: Vec<&str> = caches

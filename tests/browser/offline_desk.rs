@@ -44,9 +44,7 @@ async fn waiting(browser: &crate::support::Journey) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once() {
-    let Some((browser, server)) = open_with_server(false).await else {
-        return;
-    };
+    let (browser, server) = or_skip!(open_with_server(false).await);
     let f = fixture(&server, SessionFormat::Visit, 20, None).await;
     let door = session_under_way(&server, f.activity).await;
     server

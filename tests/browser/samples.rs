@@ -62,19 +62,15 @@ fn display(code: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_them() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::QuickTest, 40, None).await
-    else {
-        return;
-    };
+    let (browser, server, f) =
+        or_skip!(open_with_fixture(SessionFormat::QuickTest, 40, None).await);
     server
         .add_lab_staff(f.session, "food-lab", "食品院 王工", "quick-test-2026")
         .await;
     let axe = axe_source();
 
     // Citizen: from the activity page to the registration form.
-    browser
-        .open(&server, &format!("/activities/{}", f.activity))
-        .await;
+    browser.open_activity(&server, f.activity).await;
     browser.click("link", "登记送检蔬菜").await;
     browser.wait_text("蔬菜农残快检登记").await;
     // The results board is one link away, on the activity page.
@@ -218,9 +214,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     assert!(body.contains("GB/T 5009.199-2003"), "the standard is named");
 
     // The public board of the activity counts both, by variety, with no personal data.
-    browser
-        .open(&server, &format!("/activities/{}", f.activity))
-        .await;
+    browser.open_activity(&server, f.activity).await;
     let totals = browser.wait_css("[data-testid=board-totals]").await;
     let totals: Vec<String> = totals
         .text()

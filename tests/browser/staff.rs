@@ -3,15 +3,13 @@
 //! wrong-session code refused, books a walk-in in one tap, exports the roster, and signs out.
 
 use crate::accessibility::{axe_source, violations};
-use crate::support::{fixture, open_browser_at, open_with_fixture, start_server, Journey};
+use crate::support::{fixture, open_with_fixture, open_with_server_at, Journey};
 use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_staff_check_visitors_in_and_export_the_roster() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     let other = fixture(&server, SessionFormat::Visit, 20, None).await;
     server
         .add_lab_staff(f.session, "lab-food", "食品院 张工", "open-day-2026")
@@ -92,9 +90,7 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_organiser_sees_the_figures_for_the_written_summary() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     server
         .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
         .await;
@@ -130,9 +126,7 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     server
         .add_lab_staff(f.session, "lab-food", "食品院 王工", "open-day-2026")
         .await;
@@ -200,9 +194,7 @@ pub(crate) async fn sign_in(browser: &Journey, username: &str, password: &str, s
 /// every one of those actions in the audit log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organiser_and_lab_staff_run_an_event_from_the_console() {
-    let Some((browser, server, f)) = open_with_fixture(SessionFormat::Visit, 20, None).await else {
-        return;
-    };
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     let org = server.organisation_of(f.session).await;
     server
         .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
@@ -415,10 +407,7 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
 /// 320 px phone (wide tables scroll inside their own box).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_pass_axe_in_english_and_reflow_at_320_px() {
-    let Some(browser) = open_browser_at((320, 640)).await else {
-        return;
-    };
-    let server = start_server(true).await;
+    let (browser, server) = or_skip!(open_with_server_at((320, 640), true).await);
     server
         .add_staff(
             "chief",

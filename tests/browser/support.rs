@@ -223,7 +223,15 @@ pub async fn open_with_fixture(
 
 /// Chromium at a phone viewport and a server (`demo_data`: with the seeded activities).
 pub async fn open_with_server(demo_data: bool) -> Option<(Journey, TestServer)> {
-    let browser = open_browser().await?;
+    open_with_server_at(PHONE_VIEWPORT, demo_data).await
+}
+
+/// [`open_with_server`] with Chromium emulating a phone `viewport` (CSS pixels) wide.
+pub async fn open_with_server_at(
+    viewport: (u32, u32),
+    demo_data: bool,
+) -> Option<(Journey, TestServer)> {
+    let browser = open_browser_at(viewport).await?;
     Some((browser, start_server(demo_data).await))
 }
 
@@ -443,6 +451,17 @@ impl Journey {
             .await;
     }
 
+    /// Opens the page of `activity` (its sessions and what to know before coming).
+    pub async fn open_activity(&self, server: &TestServer, activity: i64) {
+        self.open(server, &format!("/activities/{activity}")).await;
+    }
+
+    /// Opens the booking form of `session`.
+    pub async fn open_booking_form(&self, server: &TestServer, session: i64) {
+        self.open(server, &format!("/sessions/{session}/book"))
+            .await;
+    }
+
     /// Opens `path` and waits until the app has mounted its main region.
     pub async fn open(&self, server: &TestServer, path: &str) {
         self.client
@@ -488,6 +507,45 @@ impl Journey {
             .unwrap_or_else(|e| panic!("script in the page failed: {e}"))
     }
 
+    /// Runs `script` in the page, which answers by calling `arguments[0]` (it may wait for
+    /// promises first); `what` names the answer when the script fails.
+    pub async fn js_async(&self, script: &str, what: &str) -> Value {
+        self.client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+    }
+
+    /// The number `script` returns in the page.
+    pub async fn js_number(&self, script: &str) -> f64 {
+        let answer = self.js(script).await;
+        answer
+            .as_f64()
+            .unwrap_or_else(|| panic!("not a number: {answer}"))
+    }
+
+    /// The code shown in the element `css` finds (a booking's or a sample's), without the
+    /// dash it is shown with.
+    pub async fn code_in(&self, css: &str) -> String {
+        self.text_of(css).await.replace('-', "")
+    }
+
+    /// Clicks the element `css` finds now (no waiting); `what` names it when it is missing.
+    pub async fn click_now(&self, css: &str, what: &str) {
+        let el = self.find_now(css, what).await;
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {what}: {e}"));
+    }
+
+    /// The element `css` finds now (no waiting); `what` names it when it is missing.
+    pub async fn find_now(&self, css: &str, what: &str) -> Element {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {what}: {e}"))
+    }
+
     /// How far the page scrolls sideways (0 or less: it fits the viewport).
     pub async fn sideways_overflow(&self) -> f64 {
         self.js("return document.documentElement.scrollWidth - window.innerWidth;")
@@ -498,10 +556,8 @@ impl Journey {
 
     /// Enters the page's (first) iframe.
     pub async fn enter_iframe(&self) {
-        self.client
-            .find(Locator::Css("iframe"))
+        self.find_now("iframe", "iframe")
             .await
-            .expect("an iframe")
             .enter_frame()
             .await
             .expect("enters the iframe");

@@ -4,7 +4,6 @@
 //! phone after this device forgot it.
 
 use crate::support::{fixture, open_browser, start_server_with};
-use fantoccini::Locator;
 use labday_domain::SessionFormat;
 use labday_server::sms::ProviderKind;
 use serde_json::Value;
@@ -34,9 +33,7 @@ async fn texted_code(file: &Path, phone: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
-    let Some(browser) = open_browser().await else {
-        return;
-    };
+    let browser = or_skip!(open_browser().await);
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("sms.jsonl");
     let server = start_server_with(false, |c| {
@@ -50,9 +47,7 @@ async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
     let f = fixture(&server, SessionFormat::Visit, 20, None).await;
     let phone = "13800138000";
 
-    browser
-        .open(&server, &format!("/sessions/{}/book", f.session))
-        .await;
+    browser.open_booking_form(&server, f.session).await;
     browser.wait_text("填写预约信息").await;
     browser.fill_booking("王小明", phone).await;
     // Without the code: refused beside its field, nothing booked.
@@ -66,10 +61,7 @@ async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
     let code = texted_code(&file, phone).await;
     browser.fill("短信验证码", &code).await;
     browser.click("button", "提交预约").await;
-    let booked = browser
-        .text_of("[data-testid=booking-code]")
-        .await
-        .replace('-', "");
+    let booked = browser.code_in("[data-testid=booking-code]").await;
     let (status, _) = server.lookup(&booked, phone).await;
     assert_eq!(status, 200, "booked with the code");
 
@@ -78,21 +70,17 @@ async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
     browser.open(&server, "/my").await;
     browser.wait_text("按手机号查找").await;
     let input = browser
-        .client
-        .find(Locator::Css("#phone"))
-        .await
-        .expect("the find-by-phone number field");
+        .find_now("#phone", "the find-by-phone number field")
+        .await;
     input.send_keys(phone).await.expect("types");
     // Verified minutes ago in this tab: no second code is asked for.
     browser.wait_text("该手机号已验证。").await;
     browser
-        .client
-        .find(Locator::Css("section.find:has(#phone) button[type=submit]"))
-        .await
-        .expect("the find button")
-        .click()
-        .await
-        .expect("clicks");
+        .click_now(
+            "section.find:has(#phone) button[type=submit]",
+            "the find button",
+        )
+        .await;
     let list = browser.text_of("[data-testid=phone-holdings]").await;
     let shown = list.replace('-', "");
     assert!(shown.contains(&booked), "{list}");

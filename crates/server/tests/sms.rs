@@ -172,6 +172,22 @@ fn the_tests_own_tc3_signer_reproduces_tencents_example() {
 
 /// Checks a request the way Tencent Cloud's API gateway would (Signature v3, SendSms
 /// 2021-01-11) and returns its body.
+/// The three parts (credential, signed headers, signature) of the request's
+/// `Authorization`, which must name `algorithm` first and separate its parts by `separator`.
+fn authorization_parts<'a>(
+    request: &'a Received,
+    algorithm: &str,
+    separator: &str,
+) -> Vec<&'a str> {
+    let authorization = request.header("authorization");
+    let rest = authorization
+        .strip_prefix(algorithm)
+        .unwrap_or_else(|| panic!("not the {} algorithm: {authorization}", algorithm.trim()));
+    let parts: Vec<&str> = rest.split(separator).collect();
+    assert_eq!(parts.len(), 3, "{authorization}");
+    parts
+}
+
 fn check_tencent_request(request: &Received, secret_id: &str, secret_key: &str) -> Value {
     assert_eq!(request.header("x-tc-action"), "SendSms");
     assert_eq!(request.header("x-tc-version"), "2021-01-11");
@@ -184,12 +200,7 @@ fn check_tencent_request(request: &Received, secret_id: &str, secret_key: &str) 
         .format("%Y-%m-%d")
         .to_string();
 
-    let authorization = request.header("authorization");
-    let rest = authorization
-        .strip_prefix("TC3-HMAC-SHA256 ")
-        .expect("the TC3-HMAC-SHA256 algorithm");
-    let parts: Vec<&str> = rest.split(", ").collect();
-    assert_eq!(parts.len(), 3, "{authorization}");
+    let parts = authorization_parts(request, "TC3-HMAC-SHA256 ", ", ");
     let credential = parts[0].strip_prefix("Credential=").unwrap();
     assert_eq!(credential, format!("{secret_id}/{date}/sms/tc3_request"));
     let signed_headers = parts[1].strip_prefix("SignedHeaders=").unwrap();
@@ -335,12 +346,7 @@ fn check_aliyun_request(request: &Received, access_key_id: &str, secret: &str) -
     assert!((now() - date.timestamp()).abs() <= 300);
     assert!(request.header("x-acs-signature-nonce").len() >= 16);
 
-    let authorization = request.header("authorization");
-    let rest = authorization
-        .strip_prefix("ACS3-HMAC-SHA256 ")
-        .expect("ACS3-HMAC-SHA256");
-    let parts: Vec<&str> = rest.split(',').collect();
-    assert_eq!(parts.len(), 3, "{authorization}");
+    let parts = authorization_parts(request, "ACS3-HMAC-SHA256 ", ",");
     assert_eq!(parts[0], format!("Credential={access_key_id}"));
     let signed = parts[1].strip_prefix("SignedHeaders=").unwrap();
     for required in [
@@ -456,6 +462,13 @@ async fn send(provider: &dyn Provider, message: &Sms<'_>) -> Result<(), SendErro
     result
 }
 
+/// Sends the message of [`params`] with `key`, `kind` and `lang`: it must go.
+async fn sent(provider: &dyn Provider, key: &str, kind: &str, lang: &str) {
+    send(provider, &sms(key, kind, lang, &params()))
+        .await
+        .unwrap();
+}
+
 /// Each answer of a stand-in, and what the provider made of it: `ok`, `retry` or `refused`.
 async fn assert_outcomes(config: fn(&str) -> SmsConfig, cases: Vec<(Reply, &str)>) {
     for (answer, expected) in cases {
@@ -506,13 +519,7 @@ async fn webhook_posts_the_documented_body_signed_over_timestamp_and_exact_bytes
     let stand_in = StandIn::start(reply(204, "")).await;
     let provider = webhook_config(&stand_in.url).provider().unwrap();
     assert_eq!(provider.name(), "webhook");
-    let params = params();
-    send(
-        &*provider,
-        &sms("outbox-41", "booking_confirmed", "zh", &params),
-    )
-    .await
-    .unwrap();
+    sent(&*provider, "outbox-41", "booking_confirmed", "zh").await;
 
     let request = stand_in.only_request();
     assert_eq!(request.header("content-type"), "application/json");
@@ -530,12 +537,7 @@ async fn webhook_posts_the_documented_body_signed_over_timestamp_and_exact_bytes
         })
     );
     // The same message again carries the same key, so the gateway can drop it.
-    send(
-        &*provider,
-        &sms("outbox-41", "booking_confirmed", "zh", &params),
-    )
-    .await
-    .unwrap();
+    sent(&*provider, "outbox-41", "booking_confirmed", "zh").await;
     let keys: Vec<Value> = stand_in
         .requests()
         .iter()
@@ -658,13 +660,7 @@ async fn tencent_sends_a_signed_sendsms_with_the_kinds_template() {
     let stand_in = StandIn::start(reply(200, tencent_ok())).await;
     let provider = tencent_config(&stand_in.url).provider().unwrap();
     assert_eq!(provider.name(), "tencent");
-    let params = params();
-    send(
-        &*provider,
-        &sms("outbox-7", "booking_confirmed", "zh", &params),
-    )
-    .await
-    .unwrap();
+    sent(&*provider, "outbox-7", "booking_confirmed", "zh").await;
     let body = check_tencent_request(&stand_in.only_request(), SECRET_ID, SECRET_KEY);
     assert_eq!(
         body,
@@ -683,13 +679,8 @@ async fn tencent_sends_a_signed_sendsms_with_the_kinds_template() {
 async fn tencent_picks_the_english_template_when_there_is_one() {
     let stand_in = StandIn::start(reply(200, tencent_ok())).await;
     let provider = tencent_config(&stand_in.url).provider().unwrap();
-    let params = params();
-    send(&*provider, &sms("a", "booking_confirmed", "en", &params))
-        .await
-        .unwrap();
-    send(&*provider, &sms("b", "reminder", "en", &params))
-        .await
-        .unwrap();
+    sent(&*provider, "a", "booking_confirmed", "en").await;
+    sent(&*provider, "b", "reminder", "en").await;
     let templates: Vec<Value> = stand_in
         .requests()
         .iter()
@@ -776,13 +767,7 @@ async fn aliyun_sends_a_signed_sendsms_with_the_kinds_template_and_named_params(
     let stand_in = StandIn::start(reply(200, aliyun_answer("OK"))).await;
     let provider = aliyun_config(&stand_in.url).provider().unwrap();
     assert_eq!(provider.name(), "aliyun");
-    let params = params();
-    send(
-        &*provider,
-        &sms("outbox-9", "booking_confirmed", "zh", &params),
-    )
-    .await
-    .unwrap();
+    sent(&*provider, "outbox-9", "booking_confirmed", "zh").await;
     send(&*provider, &sms("outbox-10", "reminder", "en", &[]))
         .await
         .unwrap();

@@ -259,9 +259,12 @@ async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_l
     let (s, lab) = site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session_with(|spec| spec.capacity = 4).await;
-    let (_, family) = app.book(session, "13800138000", 2, 1).await;
-    let (_, pair) = app.book(session, "13800138001", 2, 0).await;
-    let (_, single) = app.book(session, "13800138002", 1, 0).await;
+    let parties = [
+        ("13800138000", 2, 1),
+        ("13800138001", 2, 0),
+        ("13800138002", 1, 0),
+    ];
+    let [family, pair, single] = app.book_in_turn(session, parties).await;
     assert_eq!(family["status"], "confirmed");
     assert_eq!(pair["status"], "waitlisted");
     assert_eq!(single["status"], "confirmed");
@@ -290,8 +293,8 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
     let (s, lab) = site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session_with(|spec| spec.capacity = 2).await;
-    let (_, first) = app.book(session, "13800138000", 2, 0).await;
-    let (_, waiting) = app.book(session, "13800138001", 1, 0).await;
+    let parties = [("13800138000", 2, 0), ("13800138001", 1, 0)];
+    let [first, waiting] = app.book_in_turn(session, parties).await;
     assert_eq!(waiting["status"], "waitlisted");
 
     let path = format!("/api/v1/staff/sessions/{session}/cancel");

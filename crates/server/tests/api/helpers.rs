@@ -63,7 +63,25 @@ macro_rules! on_both_databases {
                 }
             )+
         }
-        mod postgres {
+        $crate::on_postgres!(mod postgres: $($name),+);
+    };
+}
+
+/// Defines each listed `async fn name(db: Db)` as one test, `postgres_only::name`, for what
+/// only PostgreSQL shows (two servers on one database, say).
+#[macro_export]
+macro_rules! on_postgres_only {
+    ($($name:ident),+ $(,)?) => {
+        $crate::on_postgres!(mod postgres_only: $($name),+);
+    };
+}
+
+/// Defines each listed `async fn name(db: Db)` as a test `$module::name` on PostgreSQL:
+/// skipped with a message outside CI when it does not answer, failed in CI.
+#[macro_export]
+macro_rules! on_postgres {
+    (mod $module:ident: $($name:ident),+) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
@@ -396,6 +414,15 @@ impl Default for SessionSpec {
     }
 }
 
+/// The header `name` of `response` as text, if it has one.
+pub fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// Sends `request`; gives the status and the JSON answer (`Null` when there is none).
 async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
     let r = request.send().await.expect("request sent");
@@ -466,6 +493,22 @@ impl TestApp {
         request.send().await.expect("GET")
     }
 
+    /// GETs `path` with `condition` (`if-none-match`, `if-modified-since`) set to the
+    /// `validator` an earlier answer gave, as a browser revalidating its copy does.
+    pub async fn get_conditional(
+        &self,
+        path: &str,
+        condition: &str,
+        validator: reqwest::header::HeaderValue,
+    ) -> reqwest::Response {
+        let request = self.http.get(format!("{}{path}", self.url));
+        request
+            .header(condition, validator)
+            .send()
+            .await
+            .expect("GET")
+    }
+
     pub async fn book(
         &self,
         session: i64,
@@ -478,6 +521,20 @@ impl TestApp {
             &json!({"session_id": session, "name": "张三", "phone": phone, "adults": adults, "children": children, "consent": true}),
         )
         .await
+    }
+
+    /// Books each `(phone, adults, children)` on `session` in turn (the order decides who
+    /// waits); gives each answer's body.
+    pub async fn book_in_turn<const N: usize>(
+        &self,
+        session: i64,
+        parties: [(&str, u32, u32); N],
+    ) -> [Value; N] {
+        let mut answers = Vec::with_capacity(N);
+        for (phone, adults, children) in parties {
+            answers.push(self.book(session, phone, adults, children).await.1);
+        }
+        answers.try_into().expect("one answer a party")
     }
 
     /// `refused` is the answer a paused phone gets (403 `no_show_blocked`), and another

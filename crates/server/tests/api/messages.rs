@@ -9,6 +9,7 @@
 //! out the quiet hours.
 
 use crate::helpers::{now, Db, SessionSpec, TestApp, TestDb};
+use crate::reschedule::reschedule;
 use crate::samples::{quick_test, registration};
 use crate::scale_out::Instance;
 use crate::staff::{add_staff, call, sign_in, PASSWORD};
@@ -26,6 +27,11 @@ pub(crate) fn delivered(file: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
+}
+
+/// How many delivered messages are of `kind`.
+fn delivered_of_kind(file: &Path, kind: &str) -> usize {
+    delivered(file).iter().filter(|m| m["kind"] == kind).count()
 }
 
 /// Waits up to `secs` for a delivered message that `wanted` picks; panics with what came.
@@ -77,6 +83,12 @@ fn booking(session: i64, phone: &str, lang: Option<&str>) -> Value {
     body
 }
 
+/// Books one adult with `phone` on `session`, in `lang` when given (the app's default else).
+async fn book_in(app: &TestApp, session: i64, phone: &str, lang: Option<&str>) -> (u16, Value) {
+    app.post("/api/v1/bookings", &booking(session, phone, lang))
+        .await
+}
+
 async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
@@ -85,9 +97,7 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     let lab = lab.as_deref();
 
     // Chinese by default: the confirmation with the code.
-    let (status, zh) = app
-        .post("/api/v1/bookings", &booking(session, "13800138000", None))
-        .await;
+    let (status, zh) = book_in(&app, session, "13800138000", None).await;
     assert_eq!((status, zh["status"].as_str()), (201, Some("confirmed")));
     let zh_code = zh["code"].as_str().unwrap();
     let m = arrives(&file, 10, of_kind("booking_confirmed", "13800138000")).await;
@@ -97,12 +107,7 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     assert!(text.contains(zh_code), "{text}");
 
     // English, waiting: nothing yet; promoted when the first cancels, within seconds.
-    let (_, en) = app
-        .post(
-            "/api/v1/bookings",
-            &booking(session, "13900139000", Some("en")),
-        )
-        .await;
+    let (_, en) = book_in(&app, session, "13900139000", Some("en")).await;
     assert_eq!(en["status"], "waitlisted", "{en}");
     let en_code = en["code"].as_str().unwrap();
     let (status, _) = app.cancel(zh_code, "13800138000").await;
@@ -160,15 +165,9 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     let (status, body) = call(&app, "POST", &path, lab, None).await;
     assert_eq!(status, 200, "{body}");
     let m = arrives(&file, 5, of_kind("session_cancelled", "13900139000")).await;
-    assert!(m["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Sorry: the organiser cancelled"));
+    assert_text_starts(&m, "Sorry: the organiser cancelled");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let changes = delivered(&file)
-        .iter()
-        .filter(|m| m["kind"] == "session_changed")
-        .count();
+    let changes = delivered_of_kind(&file, "session_changed");
     assert_eq!(changes, 1, "an unchanged time and place sends nothing");
     assert!(
         !delivered(&file)
@@ -199,10 +198,7 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     );
 
     // Every message went once, and the outbox says each was sent.
-    let sent = app
-        .db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-        .await;
+    let sent = outbox_rows(&app.db, "status = 'sent'").await;
     assert_eq!(sent, delivered(&file).len() as i64);
     assert_eq!(sent, 5);
 }
@@ -286,10 +282,7 @@ async fn without_a_provider_messages_stay_unsent_and_the_app_says_so(db: Db) {
     let (status, _) = app.book(session, "13800138000", 1, 0).await;
     assert_eq!(status, 201);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let pending = app
-        .db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 0")
-        .await;
+    let pending = outbox_rows(&app.db, "status = 'pending' AND attempts = 0").await;
     assert_eq!(pending, 1, "written with the booking, never tried");
 }
 
@@ -308,18 +301,9 @@ async fn erasure_takes_phone_and_text_out_of_the_outbox(db: Db) {
     ))
     .await;
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
-    let left = app
-        .db
-        .scalar(
-            "SELECT COUNT(*) FROM outbox WHERE phone IS NOT NULL OR text <> '' \
-             OR params <> '[]'",
-        )
-        .await;
+    let left = outbox_rows(&app.db, "phone IS NOT NULL OR text <> '' OR params <> '[]'").await;
     assert_eq!(left, 0, "no phone, text or parameters stay");
-    let kept = app
-        .db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-        .await;
+    let kept = outbox_rows(&app.db, "status = 'sent'").await;
     assert_eq!(kept, 1, "the delivery record stays, for the counts");
 }
 
@@ -375,9 +359,7 @@ async fn a_message_committed_before_the_server_is_killed_is_delivered_once_after
         .await
         .expect("booked");
     assert_eq!(r.status().as_u16(), 201);
-    let pending = test_db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-        .await;
+    let pending = outbox_rows(&test_db, "status = 'pending'").await;
     assert_eq!(pending, 1);
     drop(first); // killed
 
@@ -385,9 +367,7 @@ async fn a_message_committed_before_the_server_is_killed_is_delivered_once_after
     arrives(&file, 10, of_kind("booking_confirmed", "13800138000")).await;
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(delivered(&file).len(), 1, "delivered once");
-    let sent = test_db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
-        .await;
+    let sent = outbox_rows(&test_db, "status = 'sent'").await;
     assert_eq!(sent, 1);
     drop(second);
 }
@@ -423,22 +403,12 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
     .await;
     let soon = app.session_with(|s| s.starts_in = Duration::hours(5)).await;
     let later = app.session(SessionSpec::default()).await;
-    let (_, first) = app
-        .post(
-            "/api/v1/bookings",
-            &booking(soon, "13800138000", Some("en")),
-        )
-        .await;
+    let (_, first) = book_in(&app, soon, "13800138000", Some("en")).await;
     app.book(later, "13800138001", 1, 0).await;
     // Booked inside the reminder window: the confirmation said it all just now.
     arrives(&file, 10, of_kind("booking_confirmed", "13800138000")).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-    let reminders = |file: &Path| {
-        delivered(file)
-            .into_iter()
-            .filter(|m| m["kind"] == "reminder")
-            .count()
-    };
+    let reminders = |file: &Path| delivered_of_kind(file, "reminder");
     assert_eq!(
         reminders(&file),
         0,
@@ -448,10 +418,7 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
     // Booked three days ago: reminded once; the booking two days ahead not yet.
     sent_days_ago(&app.db, "13800138000").await;
     let m = arrives(&file, 10, of_kind("reminder", "13800138000")).await;
-    assert!(m["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Reminder: Test open day, "));
+    assert_text_starts(&m, "Reminder: Test open day, ");
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(reminders(&file), 1, "one reminder, and none two days ahead");
 
@@ -459,12 +426,7 @@ async fn reminders_go_once_per_booking_with_the_reminder_text(db: Db) {
     // having been told before the new session's window opened).
     let other = app.session_with(|s| s.starts_in = Duration::hours(7)).await;
     let code = first["code"].as_str().expect("a code");
-    let (status, moved) = app
-        .post(
-            "/api/v1/bookings/reschedule",
-            &json!({"code": code, "phone": "13800138000", "session_id": other, "accept_waiting": false}),
-        )
-        .await;
+    let (status, moved) = reschedule(&app, code, "13800138000", other, false).await;
     assert_eq!(status, 200, "{moved}");
     arrives(&file, 10, of_kind("rescheduled", "13800138000")).await;
     sent_days_ago(&app.db, "13800138000").await;
@@ -488,11 +450,20 @@ fn day_before() -> labday_domain::message::ReminderRule {
     }
 }
 
+/// The text of the message `m` begins with `start`.
+fn assert_text_starts(m: &Value, start: &str) {
+    let text = m["text"].as_str().unwrap();
+    assert!(text.starts_with(start), "{text}");
+}
+
+/// How many messages in the outbox match `condition` (an SQL `WHERE` clause).
+async fn outbox_rows(db: &TestDb, condition: &str) -> i64 {
+    db.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE {condition}"))
+        .await
+}
+
 async fn reminders_of(db: &TestDb, phone: &str) -> i64 {
-    db.scalar(&format!(
-        "SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND phone = '{phone}'"
-    ))
-    .await
+    outbox_rows(db, &format!("kind = 'reminder' AND phone = '{phone}'")).await
 }
 
 async fn a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes(db: Db) {
@@ -502,18 +473,10 @@ async fn a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes(db: Db
     let moved_to = app.session_with(|s| s.starts_in = Duration::hours(6)).await;
     let doomed = app.session_with(|s| s.starts_in = Duration::hours(7)).await;
     let lab = lab_staff(&app, soon).await;
-    let (_, a) = app
-        .post("/api/v1/bookings", &booking(soon, "13800138001", None))
-        .await;
-    let (_, b) = app
-        .post("/api/v1/bookings", &booking(soon, "13800138002", None))
-        .await;
-    let (_, c) = app
-        .post("/api/v1/bookings", &booking(doomed, "13800138003", None))
-        .await;
-    let (_, d) = app
-        .post("/api/v1/bookings", &booking(soon, "13800138004", None))
-        .await;
+    let (_, a) = book_in(&app, soon, "13800138001", None).await;
+    let (_, b) = book_in(&app, soon, "13800138002", None).await;
+    let (_, c) = book_in(&app, doomed, "13800138003", None).await;
+    let (_, d) = book_in(&app, soon, "13800138004", None).await;
     for phone in ["13800138001", "13800138002", "13800138003", "13800138004"] {
         sent_days_ago(&app.db, phone).await;
     }
@@ -531,12 +494,7 @@ async fn a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes(db: Db
 
     // The holder moves: the reminder of the old time goes; one for the new time follows.
     let code = b["code"].as_str().unwrap();
-    let (status, moved) = app
-        .post(
-            "/api/v1/bookings/reschedule",
-            &json!({"code": code, "phone": "13800138002", "session_id": moved_to, "accept_waiting": false}),
-        )
-        .await;
+    let (status, moved) = reschedule(&app, code, "13800138002", moved_to, false).await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(reminders_of(&app.db, "13800138002").await, 0, "moved");
 
@@ -564,13 +522,14 @@ async fn a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes(db: Db
         .unwrap();
     assert_eq!(written, 1);
     let new_time = moved["session"]["starts_at"].as_str().unwrap()[11..16].to_owned();
-    let told = app
-        .db
-        .scalar(&format!(
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'reminder' AND phone = '13800138002' \
-             AND status = 'pending' AND text LIKE '%{new_time}%'"
-        ))
-        .await;
+    let told = outbox_rows(
+        &app.db,
+        &format!(
+            "kind = 'reminder' AND phone = '13800138002' AND status = 'pending' \
+             AND text LIKE '%{new_time}%'"
+        ),
+    )
+    .await;
     assert_eq!(told, 1, "reminded of {new_time}");
     assert_eq!(reminders_of(&app.db, "13800138001").await, 0);
     assert_eq!(reminders_of(&app.db, "13800138003").await, 0);
@@ -621,6 +580,15 @@ async fn a_booking_confirmed_inside_the_reminder_window_gets_no_reminder(db: Db)
     assert_eq!(reminders_of(&app.db, "13800138003").await, 1);
 }
 
+/// Claims up to three messages due at `now` for a lease of `lease`, as a sender does.
+async fn claim(
+    storage: &dyn labday_server::storage::Storage,
+    now: chrono::NaiveDateTime,
+    lease: Duration,
+) -> Vec<labday_server::storage::outbox::Claimed> {
+    storage.claim_messages(now, lease, 3).await.unwrap()
+}
+
 async fn a_message_being_sent_is_not_expired_under_its_sender(db: Db) {
     use labday_server::storage::outbox::Delivery;
     let app = TestApp::spawn_with(db, |c| c.messages.reminder_hours_before = 0).await;
@@ -628,20 +596,14 @@ async fn a_message_being_sent_is_not_expired_under_its_sender(db: Db) {
     app.book(session, "13800138001", 1, 0).await;
     let storage = app.storage.as_ref();
     let now = chrono::Utc::now().naive_utc();
-    let claimed = storage
-        .claim_messages(now, Duration::seconds(120), 3)
-        .await
-        .unwrap();
+    let claimed = claim(storage, now, Duration::seconds(120)).await;
     assert_eq!(claimed.len(), 1);
     // The session began while the provider took its time (and two more messages, one of
     // them claimed by a sender whose lease has run out, were never delivered).
     app.book(session, "13800138002", 1, 0).await;
     app.book(session, "13800138003", 1, 0).await;
     let now = chrono::Utc::now().naive_utc();
-    let dead = storage
-        .claim_messages(now, Duration::seconds(0), 3)
-        .await
-        .unwrap();
+    let dead = claim(storage, now, Duration::seconds(0)).await;
     assert_eq!(dead.len(), 2);
     app.db
         .execute(&format!(
@@ -655,19 +617,13 @@ async fn a_message_being_sent_is_not_expired_under_its_sender(db: Db) {
         2,
         "the unleased ones"
     );
-    let pending = app
-        .db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND phone = '13800138001'")
-        .await;
+    let pending = outbox_rows(&app.db, "status = 'pending' AND phone = '13800138001'").await;
     assert_eq!(pending, 1, "the one being sent is left to its sender");
     storage
         .record_delivery(claimed[0].id, Delivery::Sent, None, later)
         .await
         .unwrap();
-    let sent = app
-        .db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND phone = '13800138001'")
-        .await;
+    let sent = outbox_rows(&app.db, "status = 'sent' AND phone = '13800138001'").await;
     assert_eq!(sent, 1, "the provider took it: it counts as sent");
 }
 
@@ -728,28 +684,16 @@ async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
     let from = app.session(SessionSpec::sized(2, 1)).await;
     let to = app.session(SessionSpec::sized(1, 1)).await;
-    let (_, taken) = app
-        .post("/api/v1/bookings", &booking(to, "13700137000", None))
-        .await;
+    let (_, taken) = book_in(&app, to, "13700137000", None).await;
     assert_eq!(taken["status"], "confirmed", "{taken}");
-    let (_, en) = app
-        .post(
-            "/api/v1/bookings",
-            &booking(from, "13900139000", Some("en")),
-        )
-        .await;
+    let (_, en) = book_in(&app, from, "13900139000", Some("en")).await;
     let code = en["code"].as_str().unwrap().to_owned();
-    let move_to = |accept_waiting: bool| json!({"code": code, "phone": "13900139000", "session_id": to, "accept_waiting": accept_waiting});
 
     // Refused (full, waiting not accepted): nothing is said.
-    let (status, _) = app
-        .post("/api/v1/bookings/reschedule", &move_to(false))
-        .await;
+    let (status, _) = reschedule(&app, &code, "13900139000", to, false).await;
     assert_eq!(status, 409);
     // Accepted onto the waiting list: one message, in English, with the same code.
-    let (status, moved) = app
-        .post("/api/v1/bookings/reschedule", &move_to(true))
-        .await;
+    let (status, moved) = reschedule(&app, &code, "13900139000", to, true).await;
     assert_eq!(
         (status, moved["status"].as_str()),
         (200, Some("waitlisted")),
@@ -763,15 +707,10 @@ async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
         "{text}"
     );
     // The same request again changes nothing and says nothing more.
-    let (status, _) = app
-        .post("/api/v1/bookings/reschedule", &move_to(true))
-        .await;
+    let (status, _) = reschedule(&app, &code, "13900139000", to, true).await;
     assert_eq!(status, 200);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let told = delivered(&file)
-        .into_iter()
-        .filter(|m| m["kind"] == "rescheduled")
-        .count();
+    let told = delivered_of_kind(&file, "rescheduled");
     assert_eq!(told, 1, "one message per move");
 }
 
@@ -791,12 +730,7 @@ crate::on_both_databases!(
 
 /// Two server processes on one PostgreSQL database, both running the reminder job and the
 /// dispatcher: each booking gets one reminder, and no message goes twice.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_servers_on_one_postgres_send_one_reminder_per_booking() {
-    let Some(db) = Db::postgres("two_servers_on_one_postgres_send_one_reminder_per_booking").await
-    else {
-        return;
-    };
+async fn two_servers_on_one_postgres_send_one_reminder_per_booking(db: Db) {
     let test_db = TestDb::create(db).await;
     let storage = test_db.open_storage().await;
     let activity = crate::helpers::add_fixture_activity(storage.as_ref()).await;
@@ -851,9 +785,9 @@ async fn two_servers_on_one_postgres_send_one_reminder_per_booking() {
     keys.dedup();
     assert_eq!(keys.len(), all, "no message delivered twice");
     assert_eq!(all, 40, "a confirmation and a reminder each");
-    let rows = test_db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'reminder'")
-        .await;
+    let rows = outbox_rows(&test_db, "kind = 'reminder'").await;
     assert_eq!(rows, 20);
     drop((a, b));
 }
+
+crate::on_postgres_only!(two_servers_on_one_postgres_send_one_reminder_per_booking);

@@ -1,7 +1,7 @@
 //! The brief booking answer (`Prefer: return=minimal`, as the app books): the receipt,
 //! for the same booking the holder's whole view would describe, retries included.
 
-use crate::helpers::{Db, SessionSpec, TestApp};
+use crate::helpers::{header, Db, SessionSpec, TestApp};
 use serde_json::{json, Value};
 
 /// Books with `Prefer: return=minimal` and an `Idempotency-Key`, as the app's form does:
@@ -17,11 +17,7 @@ async fn book_briefly(app: &TestApp, key: &str, body: &Value) -> (u16, Option<St
         .await
         .expect("request sent");
     let status = r.status().as_u16();
-    let applied = r
-        .headers()
-        .get("preference-applied")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let applied = header(&r, "preference-applied");
     (status, applied, r.json().await.unwrap_or(Value::Null))
 }
 

@@ -6,13 +6,15 @@
 //! finishing (no deadlock) with every booking in one place; a move racing a check-in, one
 //! of them refused and the check-in never lost.
 
-use crate::helpers::{add_fixture_activity, add_fixture_session, Db, SessionSpec, TestApp};
+use crate::helpers::{add_fixture_activity, add_fixture_session, header, Db, SessionSpec, TestApp};
 use crate::staff::{add_staff, call, parse, sign_in, PASSWORD};
 use chrono::Duration;
 use labday_domain::staff::Role;
 use serde_json::{json, Value};
 
-async fn reschedule(
+/// Moves a booking to `session`, as its holder does (`accept_waiting`: a place on the
+/// waiting list will do).
+pub(crate) async fn reschedule(
     app: &TestApp,
     code: &str,
     phone: &str,
@@ -31,6 +33,22 @@ async fn booked(app: &TestApp, session: i64, phone: &str, people: u32) -> String
     let (status, b) = app.book(session, phone, people, 0).await;
     assert_eq!(status, 201, "{b}");
     b["code"].as_str().expect("a code").to_owned()
+}
+
+/// `count` bookings of one person each on `session`, from the phones `{prefix}0000`,
+/// `{prefix}0001`, …: each one's code and phone.
+async fn book_one_each(
+    app: &TestApp,
+    session: i64,
+    prefix: &str,
+    count: u32,
+) -> Vec<(String, String)> {
+    let mut holders = Vec::new();
+    for i in 0..count {
+        let phone = format!("{prefix}{i:04}");
+        holders.push((booked(app, session, &phone, 1).await, phone));
+    }
+    holders
 }
 
 /// `(booked, waiting)` as the session's counters hold them, and the people of its
@@ -333,19 +351,12 @@ async fn an_activitys_calendar_feed_lists_its_sessions_in_its_own_time_zone(db: 
     let path = format!("/api/v1/activities/{}/calendar.ics", app.activity_id);
     let response = app.get_response(&path, None).await;
     assert_eq!(response.status(), 200);
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    assert_eq!(header("content-type"), "text/calendar; charset=utf-8");
+    let header_text = |name: &str| header(&response, name).unwrap_or_default();
+    assert_eq!(header_text("content-type"), "text/calendar; charset=utf-8");
     assert!(
-        header("cache-control").starts_with("public"),
+        header_text("cache-control").starts_with("public"),
         "{}",
-        header("cache-control")
+        header_text("cache-control")
     );
     let text = response.text().await.unwrap();
     let lines = calendar_lines(&text);
@@ -446,11 +457,7 @@ async fn moves_of_one_booking_at_once_and_in_opposite_directions_all_finish(db: 
     ];
     // Ten bookings each moved twice at once (left by its holder; right by its holder or by
     // staff), five moving left → right and five right → left beside them.
-    let mut twice = Vec::new();
-    for i in 0..10 {
-        let phone = format!("1380013{i:04}");
-        twice.push((booked(&app, from, &phone, 1).await, phone));
-    }
+    let twice = book_one_each(&app, from, "1380013", 10).await;
     let mut crossing = Vec::new();
     for i in 0..10 {
         let phone = format!("1390013{i:04}");
@@ -523,11 +530,7 @@ async fn a_move_racing_a_check_in_never_loses_the_check_in(db: Db) {
         app.session(SessionSpec::sized(20, 1)).await,
         app.session(SessionSpec::sized(20, 1)).await,
     );
-    let mut holders = Vec::new();
-    for i in 0..12 {
-        let phone = format!("1370013{i:04}");
-        holders.push((booked(&app, from, &phone, 1).await, phone));
-    }
+    let holders = book_one_each(&app, from, "1370013", 12).await;
     let app = std::sync::Arc::new(app);
     let mut races = Vec::new();
     for (code, phone) in &holders {

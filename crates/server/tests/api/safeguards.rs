@@ -4,7 +4,7 @@
 //! scripts; HSTS over https; health says whether the database answers; a second server
 //! cannot share a SQLite file.
 
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{header, Db, TestApp};
 use crate::staff::{expect_call, sign_in, site, PASSWORD};
 use base64::Engine as _;
 use labday_server::config::{Config, UserCommand};
@@ -78,12 +78,7 @@ async fn a_name_typed_as_a_formula_reaches_the_roster_csv_as_text(db: Db) {
 /// Status and `Cache-Control` of a request.
 async fn cache_control(request: reqwest::RequestBuilder) -> (u16, String) {
     let r = request.send().await.expect("request");
-    let value = r
-        .headers()
-        .get("cache-control")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("(none)")
-        .to_owned();
+    let value = header(&r, "cache-control").unwrap_or_else(|| "(none)".to_owned());
     (r.status().as_u16(), value)
 }
 
@@ -138,21 +133,11 @@ async fn answers_with_personal_data_are_never_cached_and_the_catalogue_still_is(
     }
 
     // The public catalogue keeps its short shared caching and its revalidation.
-    let first = app
-        .http
-        .get(api(&format!("/sessions/{session}")))
-        .send()
-        .await
-        .unwrap();
+    let catalogue = format!("/api/v1/sessions/{session}");
+    let first = app.get_response(&catalogue, None).await;
     assert_eq!(first.headers()["cache-control"], "public, max-age=1");
     let etag = first.headers()["etag"].clone();
-    let again = app
-        .http
-        .get(api(&format!("/sessions/{session}")))
-        .header("if-none-match", etag)
-        .send()
-        .await
-        .unwrap();
+    let again = app.get_conditional(&catalogue, "if-none-match", etag).await;
     assert_eq!(again.status(), 304);
 }
 
@@ -259,12 +244,8 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
     let page_policy = first.headers()["content-security-policy"].clone();
     let modified = first.headers()["last-modified"].clone();
     let again = app
-        .http
-        .get(format!("{}/", app.url))
-        .header("if-modified-since", modified)
-        .send()
-        .await
-        .unwrap();
+        .get_conditional("/", "if-modified-since", modified)
+        .await;
     assert_eq!(again.status(), 304);
     assert_eq!(again.headers()["content-security-policy"], page_policy);
 

@@ -73,11 +73,7 @@ async fn book(http: &reqwest::Client, url: &str, body: Value, key: Option<&str>)
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_rushing_one_session_never_overbook() {
-    let Some(db) = Db::postgres("two_instances_rushing_one_session_never_overbook").await else {
-        return;
-    };
+async fn two_instances_rushing_one_session_never_overbook(db: Db) {
     let db = TestDb::create(db).await;
     let seeder = labday_server::startup::open_storage(&Config::for_tests(db.url(), "no-dist"))
         .await
@@ -150,3 +146,5 @@ async fn two_instances_rushing_one_session_never_overbook() {
     }
     assert_eq!(db.confirmed_people(other).await, 2);
 }
+
+crate::on_postgres_only!(two_instances_rushing_one_session_never_overbook);

@@ -157,12 +157,8 @@ async fn activity_and_session_links_carry_their_own_escaped_card(db: Db) {
         .await;
     let etag = first.headers()["etag"].clone();
     let again = app
-        .http
-        .get(format!("{}/activities/{activity}", app.url))
-        .header("if-none-match", etag)
-        .send()
-        .await
-        .unwrap();
+        .get_conditional(&format!("/activities/{activity}"), "if-none-match", etag)
+        .await;
     assert_eq!(again.status(), 304);
 }
 

@@ -5,7 +5,7 @@
 
 use crate::console::{activity_body, series_body, session_body};
 use crate::helpers::{
-    add_fixture_activity, add_fixture_session, now, Db, SessionSpec, StoredBooking, TestApp,
+    add_fixture_activity, add_fixture_session, header, now, Db, SessionSpec, StoredBooking, TestApp,
 };
 use crate::photos::{upload, PNG};
 use chrono::Duration;
@@ -47,11 +47,7 @@ pub(crate) async fn sign_in(
         .await
         .unwrap();
     let status = r.status().as_u16();
-    let set_cookie = r
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let set_cookie = header(&r, "set-cookie");
     let cookie = set_cookie
         .as_deref()
         .and_then(|c| c.split(';').next())
@@ -550,9 +546,12 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
     let (s, lab) = site_with_lab(db).await;
     let (app, cookie) = (&s.app, lab.as_deref());
     let small = app.session_with(|spec| spec.capacity = 4).await;
-    let (_, family) = app.book(small, "13800138000", 2, 1).await;
-    let (_, single) = app.book(small, "13800138001", 1, 0).await;
-    let (_, waiting) = app.book(small, "13800138002", 1, 0).await;
+    let parties = [
+        ("13800138000", 2, 1),
+        ("13800138001", 1, 0),
+        ("13800138002", 1, 0),
+    ];
+    let [family, single, waiting] = app.book_in_turn(small, parties).await;
     let (_, elsewhere) = app.book(s.session, "13800138003", 1, 0).await;
     assert_eq!(waiting["status"], "waitlisted");
     let code = |v: &Value| v["code"].as_str().unwrap().to_owned();

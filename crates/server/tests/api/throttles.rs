@@ -2,7 +2,7 @@
 //! parallel wrong passwords, two server instances on one database, a forged
 //! `X-Forwarded-For`, unknown usernames timed against known ones, and a flood of bookings.
 
-use crate::helpers::{Db, SessionSpec, TestApp, TestDb};
+use crate::helpers::{header, Db, SessionSpec, TestApp, TestDb};
 use crate::staff::{add_staff, PASSWORD};
 use futures::future::join_all;
 use labday_domain::staff::Role;
@@ -29,11 +29,7 @@ async fn send(base: &str, path: &str, body: &Value, forwarded_for: Option<&str>)
     }
     let r = request.send().await.expect("POST");
     let status = r.status().as_u16();
-    let retry_after = r
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
+    let retry_after = header(&r, "retry-after").and_then(|v| v.parse().ok());
     Answer {
         status,
         body: r.json().await.unwrap_or(Value::Null),
@@ -266,12 +262,7 @@ async fn second_instance(db: &TestDb) -> String {
     format!("http://{}", running.addr)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_on_one_database_share_the_sign_in_count() {
-    let Some(db) = Db::postgres("two_instances_on_one_database_share_the_sign_in_count").await
-    else {
-        return;
-    };
+async fn two_instances_on_one_database_share_the_sign_in_count(db: Db) {
     let a = TestApp::spawn(db).await;
     let b = second_instance(&a.db).await;
     add_staff(&a, "chief", Role::Organiser, None).await;
@@ -372,3 +363,5 @@ async fn only_a_trusted_proxy_may_say_the_request_came_over_https() {
         );
     }
 }
+
+crate::on_postgres_only!(two_instances_on_one_database_share_the_sign_in_count);

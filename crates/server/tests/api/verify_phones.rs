@@ -29,6 +29,17 @@ fn booking(session: i64, phone: &str, token: Option<&str>) -> Value {
     body
 }
 
+/// Books [`PHONE`] on `session` with the `Idempotency-Key` `key` and the phone's `token`.
+async fn book_with_key(
+    app: &TestApp,
+    session: i64,
+    key: &str,
+    token: Option<&str>,
+) -> (u16, Value) {
+    let body = booking(session, PHONE, token);
+    app.post_with_key("/api/v1/bookings", key, &body).await
+}
+
 /// The field error an answer names for the code.
 fn code_field(answer: &Value) -> &str {
     answer["fields"]["phone_code"].as_str().unwrap_or("")
@@ -166,13 +177,7 @@ async fn a_retry_with_a_newer_token_answers_the_first_booking(db: Db) {
     let session = app.session(SessionSpec::default()).await;
     let key = "retry-after-the-token-expired";
     let first = verified(&app, &file, PHONE).await;
-    let (status, booked) = app
-        .post_with_key(
-            "/api/v1/bookings",
-            key,
-            &booking(session, PHONE, Some(&first)),
-        )
-        .await;
+    let (status, booked) = book_with_key(&app, session, key, Some(&first)).await;
     assert_eq!(status, 201, "{booked}");
 
     // The answer was lost and the token has gone meanwhile: a new code, a new token, the
@@ -184,20 +189,12 @@ async fn a_retry_with_a_newer_token_answers_the_first_booking(db: Db) {
     assert_eq!(status, 200, "{token}");
     let second = token["token"].as_str().expect("token").to_owned();
     assert_ne!(first, second);
-    let (status, again) = app
-        .post_with_key(
-            "/api/v1/bookings",
-            key,
-            &booking(session, PHONE, Some(&second)),
-        )
-        .await;
+    let (status, again) = book_with_key(&app, session, key, Some(&second)).await;
     assert!(status == 200 || status == 201, "{status}: {again}");
     assert_eq!(again["code"], booked["code"], "{again}");
     assert_eq!(app.confirmed_people_in_db(session).await, 1);
     // A retry still needs a good token.
-    let (status, refused) = app
-        .post_with_key("/api/v1/bookings", key, &booking(session, PHONE, None))
-        .await;
+    let (status, refused) = book_with_key(&app, session, key, None).await;
     assert_eq!((status, code_field(&refused)), (422, "phone_code_required"));
 }
 
