@@ -2,7 +2,7 @@
 //! dist/bundles/samples/), the staff console (its own bundle in dist/staff/, so it never
 //! weighs on a citizen's first load) and the server binary.
 
-use crate::ctx::{run, Ctx, Failure, Result};
+use crate::ctx::{made, run, Ctx, Failure, Result};
 use crate::tools::Tools;
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -132,14 +132,12 @@ pub fn server(ctx: &Ctx) -> Result<PathBuf> {
     let exe = target_dir(ctx)
         .join("release")
         .join(format!("labday-server{}", std::env::consts::EXE_SUFFIX));
-    if exe.is_file() {
-        Ok(exe)
-    } else {
-        Err(Failure::new(format!(
+    made(exe, |exe| {
+        format!(
             "cargo built labday-server but {} does not exist (custom target dir?)",
             exe.display()
-        )))
-    }
+        )
+    })
 }
 
 /// Cargo's target directory (CARGO_TARGET_DIR, else `<root>/target`).

@@ -202,6 +202,16 @@ fn tools_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// `file`, which the step just run should have made, when it is there; else a failure, its
+/// message `missing` given the file's path.
+pub fn made(file: PathBuf, missing: impl FnOnce(&Path) -> String) -> Result<PathBuf> {
+    if file.is_file() {
+        Ok(file)
+    } else {
+        Err(Failure::new(missing(&file)))
+    }
+}
+
 pub fn absolute(base: &Path, p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()

@@ -16,7 +16,7 @@
 //! renamed into place when complete, so an interrupted install is never mistaken for a tool,
 //! and two clones bootstrapping at once do not overwrite each other's files.
 
-use crate::ctx::{output, run, Ctx, Failure, Result};
+use crate::ctx::{made, output, run, Ctx, Failure, Result};
 use std::path::{Path, PathBuf};
 
 pub const TRUNK_VERSION: &str = "0.21.14";
@@ -412,14 +412,9 @@ const AXE_CORE_VERSION: &str = "4.14.1";
 fn axe_core(ctx: &Ctx) -> Result<PathBuf> {
     let home = npm_package(ctx, "axe-core", AXE_CORE_VERSION)?;
     let script = home.join("node_modules/axe-core/axe.min.js");
-    if script.is_file() {
-        Ok(script)
-    } else {
-        Err(Failure::new(format!(
-            "axe-core was installed but {} is missing",
-            script.display()
-        )))
-    }
+    made(script, |script| {
+        format!("axe-core was installed but {} is missing", script.display())
+    })
 }
 
 /// An npm package at `version` in `<tools>/<name>-<version>` (installed when missing):

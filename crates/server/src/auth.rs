@@ -4,6 +4,7 @@
 //! JSON (a cross-site form cannot send that without a CORS preflight we do not grant).
 
 use crate::error::AppError;
+use crate::headers::list_items;
 use crate::state::AppState;
 use argon2::password_hash::{
     rand_core::OsRng, Output, ParamsString, PasswordHash, PasswordHasher, PasswordVerifier,
@@ -151,14 +152,9 @@ pub fn is_https(headers: &HeaderMap) -> bool {
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
+    list_items(headers, header::COOKIE, ';')
         .find_map(|pair| {
-            pair.trim()
-                .strip_prefix(COOKIE)
+            pair.strip_prefix(COOKIE)
                 .and_then(|rest| rest.strip_prefix('='))
         })
         .filter(|t| !t.is_empty())

@@ -5,6 +5,7 @@
 //! client address nor `X-Forwarded-Proto` (the `Secure` cookie, `auth::is_https`) can be
 //! forged by a caller.
 
+use crate::headers::list_items;
 use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -94,13 +95,7 @@ impl TrustedProxies {
         if !self.contains(client) {
             return client;
         }
-        let hops: Vec<&str> = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect();
+        let hops: Vec<&str> = list_items(headers, "x-forwarded-for", ',').collect();
         for hop in hops.into_iter().rev() {
             let Some(ip) = hop_address(hop) else {
                 // Garbage to the left of a trusted hop: the hop we trust is the client.

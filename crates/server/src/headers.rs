@@ -13,11 +13,14 @@
 //!   bookings, rosters, sample lists and staff pages carry names and phone numbers that must
 //!   not stay in a shared computer's browser cache or a proxy. The public catalogue reads
 //!   and photos set their own.
+//!
+//! It also holds [`list_items`], the one reader of a request header written as a list.
 
 use crate::client::TrustedProxies;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Request};
+use axum::http::header::AsHeaderName;
+use axum::http::{header, HeaderMap, HeaderValue, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
@@ -276,6 +279,22 @@ async fn protect(
         );
     }
     response
+}
+
+/// The items of a request header written as a list (`Accept-Encoding` and
+/// `X-Forwarded-For` by `,`, `Cookie` by `;`), across all its lines, each trimmed; a line
+/// that is not visible ASCII is passed over.
+pub fn list_items<'a>(
+    headers: &'a HeaderMap,
+    name: impl AsHeaderName,
+    separator: char,
+) -> impl Iterator<Item = &'a str> + 'a {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(move |v| v.split(separator))
+        .map(str::trim)
 }
 
 /// Adds the Content-Security-Policy (built from `dist`'s pages and the framing directive)

@@ -46,6 +46,16 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// A provider's verdict on one of its answer codes: worth trying again later, or not.
+    pub fn answered(provider: &str, code: &str, retry: bool) -> SendError {
+        let why = format!("{provider} answered {code}");
+        if retry {
+            SendError::Retry(why)
+        } else {
+            SendError::Refused(why)
+        }
+    }
+
     /// The same outcome with more said about it (a provider's request id).
     pub fn noting(self, note: &str) -> SendError {
         match self {

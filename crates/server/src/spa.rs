@@ -6,6 +6,7 @@
 //! (`service_worker.rs`). A path that is no page gets 404: a stray file name (`/favicon.ico`,
 //! `/sitemap.xml`) a short text, anything else the app saying "page not found".
 
+use crate::headers::list_items;
 use crate::share::{Lang, Rendered, SharePages, Shared};
 use crate::storage::Storage;
 use axum::body::Body;
@@ -224,21 +225,16 @@ async fn not_a_page(pages: &Pages, mut request: Request<Body>) -> Response {
 
 /// Whether the client takes `coding` (`br`, `gzip`) by its `Accept-Encoding`.
 fn accepts(request: &HeaderMap, coding: &str) -> bool {
-    request
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            parts
-                .next()
-                .is_some_and(|name| name.eq_ignore_ascii_case(coding))
-                && parts.all(|p| {
-                    p.strip_prefix("q=")
-                        .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))
-                })
-        })
+    list_items(request, header::ACCEPT_ENCODING, ',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        parts
+            .next()
+            .is_some_and(|name| name.eq_ignore_ascii_case(coding))
+            && parts.all(|p| {
+                p.strip_prefix("q=")
+                    .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))
+            })
+    })
 }
 
 /// A rendered page: 304 when the client holds it, else in the best coding it takes.

@@ -104,12 +104,7 @@ pub fn classify(code: &str) -> SendError {
         }
         _ => true,
     };
-    let why = format!("Alibaba Cloud SMS answered {code}");
-    if retry {
-        SendError::Retry(why)
-    } else {
-        SendError::Refused(why)
-    }
+    SendError::answered("Alibaba Cloud SMS", code, retry)
 }
 
 #[derive(serde::Deserialize)]

@@ -146,12 +146,7 @@ pub fn classify(code: &str) -> SendError {
         | "ActionOffline" => false,
         _ => true,
     };
-    let why = format!("Tencent Cloud SMS answered {code}");
-    if retry {
-        SendError::Retry(why)
-    } else {
-        SendError::Refused(why)
-    }
+    SendError::answered("Tencent Cloud SMS", code, retry)
 }
 
 #[async_trait]

@@ -192,22 +192,15 @@ pub trait PhoneCodes: Parts {
         most: i64,
     ) -> Result<(Vec<String>, Vec<String>), StorageError> {
         let hash = self.keys().phone(phone.as_str());
-        let bookings: Vec<String> = self
-            .db()
-            .read(BOOKINGS_OF)
-            .bind(hash.as_str())
-            .bind(phone.as_str())
-            .bind(most)
-            .scalars()
-            .await?;
-        let samples: Vec<String> = self
-            .db()
-            .read(SAMPLES_OF)
-            .bind(hash.as_str())
-            .bind(phone.as_str())
-            .bind(most)
-            .scalars()
-            .await?;
+        let db = self.db();
+        let held = |sql| {
+            db.read(sql)
+                .bind(hash.as_str())
+                .bind(phone.as_str())
+                .bind(most)
+        };
+        let bookings: Vec<String> = held(BOOKINGS_OF).scalars().await?;
+        let samples: Vec<String> = held(SAMPLES_OF).scalars().await?;
         Ok((bookings, samples))
     }
 }

@@ -6,6 +6,7 @@
 //! connection serialises them; on PostgreSQL the upsert's row lock serialises one key's
 //! attempts across every server process).
 
+use super::db::Db;
 use super::{Parts, StorageError};
 use async_trait::async_trait;
 
@@ -62,22 +63,12 @@ pub trait Throttles: Parts {
 
     /// Takes back one counted attempt (it passed its check).
     async fn release_attempt(&self, key_digest: &str) -> Result<(), StorageError> {
-        self.db()
-            .write(RELEASE_ATTEMPT)
-            .bind(key_digest)
-            .execute()
-            .await?;
-        Ok(())
+        on_key(self.db(), RELEASE_ATTEMPT, key_digest).await
     }
 
     /// Forgets a key's attempts altogether.
     async fn forget_attempts(&self, key_digest: &str) -> Result<(), StorageError> {
-        self.db()
-            .write(FORGET_ATTEMPTS)
-            .bind(key_digest)
-            .execute()
-            .await?;
-        Ok(())
+        on_key(self.db(), FORGET_ATTEMPTS, key_digest).await
     }
 
     /// Deletes keys whose window ended by `now_ms`; how many.
@@ -92,3 +83,9 @@ pub trait Throttles: Parts {
 }
 
 impl<S: Parts> Throttles for S {}
+
+/// Runs `sql` on one key's row (`key_digest`, its one value).
+async fn on_key(db: &Db, sql: &'static str, key_digest: &str) -> Result<(), StorageError> {
+    db.write(sql).bind(key_digest).execute().await?;
+    Ok(())
+}
