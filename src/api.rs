@@ -213,7 +213,7 @@ pub async fn register_samples(
     idempotency_key: &str,
 ) -> Result<Vec<SampleView>, ApiError> {
     let text = http::post_text("/samples", registration, Some(idempotency_key)).await?;
-    let samples: Vec<SampleView> = http::decode(Ok(text.clone()))?;
+    let samples: Vec<SampleView> = http::parse(&text)?;
     let kept = crate::json::elements(&text).unwrap_or_default();
     let last4 = labday_domain::Phone::parse(&registration.phone)
         .map(|p| p.last4().to_owned())

@@ -122,7 +122,13 @@ async fn exchange_preferring(
 
 /// The answer's text as a `T`.
 pub(crate) fn decode<T: DeserializeOwned>(text: Result<String, ApiError>) -> Result<T, ApiError> {
-    crate::json::from_str(&text?).map_err(|_| unexpected())
+    parse(&text?)
+}
+
+/// An answer's text already in hand as a `T`: a caller that also keeps the text reads it
+/// without copying it.
+pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    crate::json::from_str(text).map_err(|_| unexpected())
 }
 
 fn json<B: Serialize + ?Sized>(body: &B) -> Result<Body, ApiError> {

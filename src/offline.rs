@@ -61,8 +61,11 @@ pub async fn fresh<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiError> {
     let text = http::post_text(path, body, None).await?;
+    // Kept only once it reads as a `T`: a copy that cannot be read back would be shown
+    // offline as an error.
+    let found = http::parse(&text)?;
     keep(kind, code, &text);
-    http::decode(Ok(text))
+    Ok(found)
 }
 
 /// Looks up the citizen's own `code` (of `kind`): the server's answer, kept as its copy; or,
@@ -82,7 +85,7 @@ pub async fn lookup<B: Serialize, T: DeserializeOwned>(
                 return Err(e);
             };
             shown_since().update(|since| *since = Some(since.map_or(at, |s| s.min(at))));
-            http::decode(Ok(text))
+            http::parse(&text)
         }
         Err(e) => {
             if e.code == ErrorCode::NotFound {
