@@ -550,33 +550,49 @@ pub trait Outbox: Parts {
         rule: ReminderRule,
         now: DateTime<Utc>,
     ) -> Result<u64, StorageError> {
-        // Sessions starting within the lead time and a day: beyond, nothing is due yet.
-        let horizon = now.naive_utc() + Duration::hours(i64::from(rule.hours_before) + 48);
+        // Only the sessions whose reminder can be due now, each in its venue's own time: a
+        // reminder falls due `hours_before` ahead of the start, moved back out of the quiet
+        // hours (which last less than a day), so a session more than `hours_before` + 25 h
+        // away has none due yet, and one already begun gets none. Reading every booking of
+        // the coming days at each run instead took seconds and hundreds of MB once a rush
+        // had filled them (BENCHMARKS.md).
+        let reach = Duration::hours(i64::from(rule.hours_before) + 25);
+        let offsets: Vec<(i64,)> = self
+            .db()
+            .read("SELECT DISTINCT utc_offset_minutes FROM organisations")
+            .fetch_all()
+            .await?;
         // With the latest session start (UTC) a reminder was written for: a booking moved
         // to another session, or whose session staff moved, is reminded of its new time.
         // And when a message gave the time and place last, and whether one is on its way.
-        let candidates: Vec<Candidate> = self
-            .db()
-            .read(&format!(
-                "SELECT b.id, s.starts_at, o.utc_offset_minutes, \
-                 (SELECT MAX(m.expires_at) FROM outbox m WHERE m.booking_id = b.id \
-                   AND m.kind = 'reminder'), \
-                 (SELECT MAX(m.sent_at) FROM outbox m WHERE m.booking_id = b.id \
-                   AND m.status = 'sent' AND m.kind IN ({TOLD_KINDS})), \
-                 (SELECT COUNT(*) FROM outbox m WHERE m.booking_id = b.id \
-                   AND m.status = 'pending' AND m.kind IN ({TOLD_KINDS})) \
-                 FROM bookings b \
-                 JOIN sessions s ON s.id = b.session_id \
-                 JOIN activities a ON a.id = s.activity_id \
-                 JOIN organisations o ON o.id = a.organisation_id \
-                 WHERE b.status = 'confirmed' AND b.phone IS NOT NULL \
-                 AND s.status = 'scheduled' AND s.starts_at > ? AND s.starts_at < ?"
-            ))
-            // Venue times: a day's slack either side of every offset.
-            .bind(now.naive_utc() - Duration::hours(24))
-            .bind(horizon + Duration::hours(24))
-            .fetch_all()
-            .await?;
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for (offset,) in offsets {
+            let venue_now = now.naive_utc() + Duration::minutes(offset);
+            let rows: Vec<Candidate> = self
+                .db()
+                .read(&format!(
+                    "SELECT b.id, s.starts_at, o.utc_offset_minutes, \
+                     (SELECT MAX(m.expires_at) FROM outbox m WHERE m.booking_id = b.id \
+                       AND m.kind = 'reminder'), \
+                     (SELECT MAX(m.sent_at) FROM outbox m WHERE m.booking_id = b.id \
+                       AND m.status = 'sent' AND m.kind IN ({TOLD_KINDS})), \
+                     (SELECT COUNT(*) FROM outbox m WHERE m.booking_id = b.id \
+                       AND m.status = 'pending' AND m.kind IN ({TOLD_KINDS})) \
+                     FROM bookings b \
+                     JOIN sessions s ON s.id = b.session_id \
+                     JOIN activities a ON a.id = s.activity_id \
+                     JOIN organisations o ON o.id = a.organisation_id \
+                     WHERE o.utc_offset_minutes = ? \
+                     AND b.status = 'confirmed' AND b.phone IS NOT NULL \
+                     AND s.status = 'scheduled' AND s.starts_at > ? AND s.starts_at <= ?"
+                ))
+                .bind(offset)
+                .bind(venue_now)
+                .bind(venue_now + reach)
+                .fetch_all()
+                .await?;
+            candidates.extend(rows);
+        }
         // `(booking, session start (venue), when to send (UTC))`.
         let mut due: Vec<(i64, NaiveDateTime, NaiveDateTime)> = Vec::new();
         for (id, starts_at, offset, reminded_for, told_at, telling) in candidates {

@@ -580,6 +580,42 @@ async fn a_booking_confirmed_inside_the_reminder_window_gets_no_reminder(db: Db)
     assert_eq!(reminders_of(&app.db, "13800138003").await, 1);
 }
 
+/// Quiet hours that take all but one hour of the day pull a reminder back to almost two
+/// days before its session. The reminder job reads only the sessions whose reminder can be
+/// due by now, so this is the edge of what it reads: it writes the reminder then, and not
+/// a minute before.
+async fn a_reminder_pulled_two_days_ahead_by_quiet_hours_is_written_when_due(db: Db) {
+    use chrono::Timelike;
+    use labday_domain::message::{QuietHours, ReminderRule};
+    let app = TestApp::spawn_with(db, |c| c.messages.reminder_hours_before = 0).await;
+    let starts_in = Duration::hours(50);
+    // Venue time, as the fixture sets it.
+    let starts_at = now() + starts_in;
+    let session = app.session_with(|s| s.starts_in = starts_in).await;
+    let (status, _) = app.book(session, "13800138001", 1, 0).await;
+    assert_eq!(status, 201);
+    sent_days_ago(&app.db, "13800138001").await;
+    // A day before the start is quiet, and the quiet hours began 22–23 hours before that.
+    let hour = (starts_at - Duration::hours(24)).hour();
+    let rule = ReminderRule {
+        hours_before: 24,
+        quiet: QuietHours::new((hour + 2) % 24, (hour + 1) % 24).unwrap(),
+    };
+    let due = rule.due(starts_at);
+    assert!(
+        starts_at - due > Duration::hours(46),
+        "due {due} for {starts_at}"
+    );
+    let offset = Duration::minutes(i64::from(labday_domain::time::SHANGHAI_OFFSET_MINUTES));
+    let at = |venue: chrono::NaiveDateTime| (venue - offset).and_utc();
+    let storage = app.storage.as_ref();
+    let early = storage.enqueue_reminders(rule, at(due - Duration::minutes(2)));
+    assert_eq!(early.await.unwrap(), 0, "not due yet");
+    let due_now = storage.enqueue_reminders(rule, at(due + Duration::seconds(30)));
+    assert_eq!(due_now.await.unwrap(), 1, "due");
+    assert_eq!(reminders_of(&app.db, "13800138001").await, 1);
+}
+
 /// Claims up to three messages due at `now` for a lease of `lease`, as a sender does.
 async fn claim(
     storage: &dyn labday_server::storage::Storage,
@@ -717,6 +753,7 @@ async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
 crate::on_both_databases!(
     a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes,
     a_booking_confirmed_inside_the_reminder_window_gets_no_reminder,
+    a_reminder_pulled_two_days_ahead_by_quiet_hours_is_written_when_due,
     a_message_being_sent_is_not_expired_under_its_sender,
     a_retry_waits_out_the_quiet_hours,
     a_moved_booking_is_told_once_per_move_in_its_language,
