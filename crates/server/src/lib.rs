@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod catalogue_cache;
 pub mod client;
+pub mod codes;
 pub mod config;
 pub mod csv;
 pub mod deadline;

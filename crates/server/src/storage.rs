@@ -69,6 +69,8 @@ pub struct StorageError {
     /// The database could not take the work now (no connection to be had, too many
     /// clients, starting or shutting down): the same request later may well succeed.
     busy: bool,
+    /// A unique index refused a row: its key (a random code, say) is taken already.
+    taken: bool,
 }
 
 impl StorageError {
@@ -76,7 +78,14 @@ impl StorageError {
         StorageError {
             detail: detail.to_string(),
             busy: false,
+            taken: false,
         }
+    }
+
+    /// Whether a unique index refused the write: the same write with another key (a fresh
+    /// random code) may well go through.
+    pub fn taken(&self) -> bool {
+        self.taken
     }
 
     /// Whether the database was too busy or unreachable, rather than the work failing:
@@ -103,6 +112,7 @@ impl From<sqlx::Error> for StorageError {
     fn from(e: sqlx::Error) -> Self {
         StorageError {
             busy: database_busy(&e),
+            taken: matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()),
             detail: e.to_string(),
         }
     }

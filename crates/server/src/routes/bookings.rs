@@ -15,18 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
-use labday_domain::booking::{BookingCode, BookingLookup, CODE_LEN};
+use labday_domain::booking::{BookingCode, BookingLookup};
 use labday_domain::{
     ApiError, BookingReceipt, BookingRequest, BookingView, ErrorCode, FieldCode, Phone,
 };
-use rand::RngCore;
-
-/// A fresh random code for a booking or a sample.
-pub(crate) fn fresh_code() -> BookingCode {
-    let mut bytes = [0u8; CODE_LEN];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    BookingCode::from_random(bytes)
-}
 
 /// Longest Idempotency-Key accepted.
 const IDEMPOTENCY_KEY_MAX: usize = 100;
@@ -144,7 +136,7 @@ pub async fn create_booking(
         now,
         daily_limit: state.daily_limit,
         no_show: state.no_show,
-        code: fresh_code(),
+        code: crate::codes::fresh(),
         // The phone's token is left out of the request's digest: a retry after the token
         // expired comes with a new one, and is still the same request.
         idempotency: idempotency_record(

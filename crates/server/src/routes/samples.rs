@@ -8,7 +8,7 @@ use crate::catalogue_cache::CatalogueRead;
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::extract::{AppJson, AppPath, WithinBookingRate};
-use crate::routes::bookings::{fresh_code, idempotency_record};
+use crate::routes::bookings::idempotency_record;
 use crate::routes::{FieldErrors, TooManyMisses};
 use crate::state::AppState;
 use crate::storage::samples::{BoardScope, RegistrationContext};
@@ -57,7 +57,7 @@ pub async fn register_samples(
     crate::phone_codes::require(&state, &valid.phone, request.phone_token.as_deref()).await?;
     let ctx = RegistrationContext {
         now,
-        codes: valid.items.iter().map(|_| fresh_code()).collect(),
+        codes: valid.items.iter().map(|_| crate::codes::fresh()).collect(),
         // The phone's token is left out of the request's digest: a retry after the token
         // expired comes with a new one, and is still the same request.
         idempotency: idempotency_record(

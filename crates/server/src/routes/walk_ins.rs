@@ -7,7 +7,6 @@
 use crate::auth;
 use crate::error::AppError;
 use crate::extract::{AppJson, Authorised, SessionId};
-use crate::routes::bookings::fresh_code;
 use crate::routes::FieldErrors;
 use crate::state::AppState;
 use axum::extract::State;
@@ -43,7 +42,7 @@ pub async fn book_walk_in(
     let staff = session.signed_in.staff.id;
     let done = state
         .storage
-        .book_walk_in(staff, id, &valid, &fresh_code(), auth::now_local())
+        .book_walk_in(staff, id, &valid, &crate::codes::fresh(), auth::now_local())
         .await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
@@ -69,7 +68,7 @@ pub async fn register_walk_in_samples(
     let SessionId(id) = session.item;
     let now = Utc::now();
     let valid = request.validate(venue_local(now, SHANGHAI_OFFSET_MINUTES).date())?;
-    let codes: Vec<_> = valid.items.iter().map(|_| fresh_code()).collect();
+    let codes: Vec<_> = valid.items.iter().map(|_| crate::codes::fresh()).collect();
     let staff = session.signed_in.staff.id;
     let samples = state
         .storage

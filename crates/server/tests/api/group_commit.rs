@@ -200,7 +200,51 @@ async fn simultaneous_mixed_requests_each_get_the_right_answer(db: Db) {
     );
 }
 
+/// Codes are random, so a new booking can draw one that is taken already: the unique index
+/// refuses it, and the booking goes through with a fresh code, alone or in a batch, where
+/// its neighbour is booked too.
+async fn a_booking_that_draws_a_taken_code_is_booked_with_a_fresh_one(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let hall = app.session(SessionSpec::sized(10, 3)).await;
+    let (valid, ctx) = request(hall, "13800000001", 1, None);
+    let taken = ctx.code.as_str().to_owned();
+    let first = app
+        .storage
+        .book(valid, ctx)
+        .await
+        .expect("the first booking");
+    assert_eq!(first.code.as_str(), taken);
+    let drawing_it = |phone: &str| {
+        let (valid, mut ctx) = request(hall, phone, 1, None);
+        ctx.code = BookingCode::parse(&taken).expect("a code");
+        (valid, ctx)
+    };
+    let (valid, ctx) = drawing_it("13800000002");
+    let alone = app.storage.book(valid, ctx).await.expect("booked alone");
+    let answers = app
+        .storage
+        .book_batch(vec![
+            drawing_it("13800000003"),
+            request(hall, "13800000004", 1, None),
+        ])
+        .await;
+    let mut codes = vec![
+        first.code.as_str().to_owned(),
+        alone.code.as_str().to_owned(),
+    ];
+    for answer in &answers {
+        let view = answer.as_ref().expect("booked in a batch");
+        assert_eq!(view.status.as_str(), "confirmed");
+        codes.push(view.code.as_str().to_owned());
+    }
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 4, "four bookings, four codes: {codes:?}");
+    assert_eq!(app.confirmed_people_in_db(hall).await, 4);
+}
+
 crate::on_both_databases!(
     one_batch_gives_each_caller_its_own_answer,
     simultaneous_mixed_requests_each_get_the_right_answer,
+    a_booking_that_draws_a_taken_code_is_booked_with_a_fresh_one,
 );
