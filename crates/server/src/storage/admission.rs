@@ -68,12 +68,15 @@ pub(super) async fn admit_each(writer: &dyn BatchWriter, batch: &[Request]) -> V
     match writer.admit(batch).await {
         Ok(answers) if answers.len() == batch.len() => answers,
         Ok(_) => vec_of_errors(batch.len(), "a batch lost answers"),
-        Err(e) if batch.len() == 1 && !e.taken() => vec![Err(e.into())],
+        Err(e) if batch.len() == 1 => {
+            vec![with_fresh_codes(writer, &batch[0], Err(e.into())).await]
+        }
         Err(e) => {
             tracing::warn!(error = %e, size = batch.len(), "booking batch failed; admitting one by one");
             let mut answers = Vec::with_capacity(batch.len());
             for request in batch {
-                answers.push(admit_alone(writer, request).await);
+                let alone = writer.admit_alone(request).await;
+                answers.push(with_fresh_codes(writer, request, alone).await);
             }
             answers
         }
@@ -81,14 +84,15 @@ pub(super) async fn admit_each(writer: &dyn BatchWriter, batch: &[Request]) -> V
 }
 
 /// How many codes a request is tried with. Codes are random (8 characters of 30), so among
-/// hundreds of thousands of bookings two can draw the same one (the bench met it about once
-/// in a million bookings); the booking's unique index refuses the second, and the same
+/// hundreds of thousands of bookings two can draw the same one (the bench met it three times
+/// in about 4 million bookings); the booking's unique index refuses the second, and the same
 /// request with a fresh code goes through.
 const CODE_TRIES: usize = 3;
 
-/// One request on its own, with a fresh code when a unique index refused the one it had.
-async fn admit_alone(writer: &dyn BatchWriter, request: &Request) -> Answer {
-    let mut answer = writer.admit_alone(request).await;
+/// `answer`, the request's answer on its own; when a unique index refused its code, the
+/// answer with a fresh code instead.
+async fn with_fresh_codes(writer: &dyn BatchWriter, request: &Request, answer: Answer) -> Answer {
+    let mut answer = answer;
     for _ in 1..CODE_TRIES {
         if !matches!(&answer, Err(BookingError::Storage(e)) if e.taken()) {
             break;
