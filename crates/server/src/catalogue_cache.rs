@@ -2,8 +2,14 @@
 //! is kept for a second, with an ETag, so a burst of identical reads costs one database
 //! query and repeat views can be answered `304 Not Modified`. Bookings and cancellations
 //! made through this process make it stale at once (a counter bump, so a booking pays
-//! nothing for it); changes made through other processes behind the same load balancer
-//! show within the second.
+//! nothing for it): a read is answered only with a response whose load began after every
+//! booking answered before the read began. Changes made through other processes behind the
+//! same load balancer show within the second.
+//!
+//! Under a rush the counter moves every few milliseconds, so a response is outdated almost
+//! as soon as it is loaded. Reads stay cheap because the rule above is all a read needs: the
+//! readers of one path that arrive while it is being loaded wait for the next load, and
+//! that one load answers all of them; different paths load side by side.
 //!
 //! It also remembers each session's per-booking limit, which the booking form's field
 //! checks need: a booking then costs no catalogue read. A limit that changed elsewhere only
@@ -19,7 +25,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a response is reused.
@@ -81,7 +87,8 @@ impl Cached {
     }
 }
 
-/// A kept response: when it was loaded, and the places generation it was loaded in.
+/// A kept response: when it was loaded, and the places generation read before its load
+/// began (so it holds every change counted by then).
 struct Entry {
     at: Instant,
     generation: u64,
@@ -95,31 +102,35 @@ pub struct CatalogueCache {
     generation: AtomicU64,
     /// Session → (when read, per-booking limit).
     limits: Mutex<HashMap<i64, (Instant, u32)>>,
-    /// One load at a time: when a response expires under a thousand readers, one of them
-    /// queries the database and the rest wait for its answer instead of all querying.
-    loading: tokio::sync::Mutex<()>,
+    /// One load at a time per path: when a response expires under a thousand readers, one
+    /// of them queries the database and the rest wait for its answer instead of all
+    /// querying. Paths do not wait for each other.
+    loading: Mutex<HashMap<String, LoadTurn>>,
     /// The same for per-booking limits: when booking opens, a thousand first bookings of one
     /// session would otherwise each read the session before any of them remembers its limit.
-    loading_limit: tokio::sync::Mutex<()>,
+    loading_limit: LoadTurn,
 }
+
+/// Whose turn it is to load one thing.
+type LoadTurn = Arc<tokio::sync::Mutex<()>>;
 
 /// What [`find_or_wait`] came back with.
-enum Found<'a, T> {
+enum Found<T> {
     Hit(T),
     /// Not there, and no one else is loading it: load it, keep it, then drop the turn.
-    Turn(tokio::sync::MutexGuard<'a, ()>),
+    Turn(tokio::sync::OwnedMutexGuard<()>),
 }
 
-/// Looks with `find`; on a miss waits for `loading` (one loader at a time) and looks again,
-/// since the loader before may have kept what is wanted meanwhile.
-async fn find_or_wait<'a, T>(
-    loading: &'a tokio::sync::Mutex<()>,
+/// Looks with `find`; on a miss waits for the turn to load (one loader at a time) and looks
+/// again, since the loader before may have kept what is wanted meanwhile.
+async fn find_or_wait<T>(
+    turn: impl FnOnce() -> LoadTurn,
     find: impl Fn() -> Option<T>,
-) -> Found<'a, T> {
+) -> Found<T> {
     if let Some(hit) = find() {
         return Found::Hit(hit);
     }
-    let turn = loading.lock().await;
+    let turn = turn().lock_owned().await;
     match find() {
         Some(hit) => Found::Hit(hit),
         None => Found::Turn(turn),
@@ -134,11 +145,15 @@ impl CatalogueCache {
         T: Serialize,
         F: std::future::Future<Output = Result<Option<T>, AppError>>,
     {
-        let _loading = match find_or_wait(&self.loading, || self.fresh(key)).await {
+        // Every change answered before this read began has moved the counter this far.
+        let asked_at = self.generation.load(Ordering::Acquire);
+        let turn = || self.load_turn(key);
+        let _loading = match find_or_wait(turn, || self.fresh(key, asked_at)).await {
             Found::Hit(hit) => return Ok(Some(hit)),
             Found::Turn(turn) => turn,
         };
-        // Read before loading: a booking committed during the load makes this entry stale.
+        // Read before loading: the entry holds every change counted by then, and serves the
+        // reads that began by then.
         let generation = self.generation.load(Ordering::Acquire);
         let Some(value) = load.await? else {
             return Ok(None);
@@ -179,11 +194,25 @@ impl CatalogueCache {
             .or_not_found(what)
     }
 
-    fn fresh(&self, key: &str) -> Option<Cached> {
+    /// The kept response for `key`, if its load began after the read that `asked_at` was
+    /// read for (so it holds every change answered before), and within the last second.
+    fn fresh(&self, key: &str, asked_at: u64) -> Option<Cached> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
-        let current = entry.generation == self.generation.load(Ordering::Acquire);
-        (current && entry.at.elapsed() < FRESH_FOR).then(|| entry.cached.clone())
+        (entry.generation >= asked_at && entry.at.elapsed() < FRESH_FOR)
+            .then(|| entry.cached.clone())
+    }
+
+    /// The turn to load `key`'s response.
+    fn load_turn(&self, key: &str) -> LoadTurn {
+        let Ok(mut turns) = self.loading.lock() else {
+            // A poisoned map: this loader takes a turn of its own.
+            return LoadTurn::default();
+        };
+        if turns.len() >= MOST_ENTRIES {
+            turns.clear();
+        }
+        turns.entry(key.to_owned()).or_default().clone()
     }
 
     /// Places have just changed (a booking, a cancellation): every kept response is stale.
@@ -219,11 +248,11 @@ impl CatalogueCache {
     where
         F: std::future::Future<Output = Result<Option<u32>, AppError>>,
     {
-        let _loading =
-            match find_or_wait(&self.loading_limit, || self.per_booking_limit(session)).await {
-                Found::Hit(limit) => return Ok(Some(limit)),
-                Found::Turn(turn) => turn,
-            };
+        let turn = || self.loading_limit.clone();
+        let _loading = match find_or_wait(turn, || self.per_booking_limit(session)).await {
+            Found::Hit(limit) => return Ok(Some(limit)),
+            Found::Turn(turn) => turn,
+        };
         let limit = load.await?;
         if let Some(limit) = limit {
             self.remember_limit(session, limit);
@@ -281,5 +310,132 @@ impl CatalogueRead {
     {
         let cache = &self.state.catalogue_cache;
         cache.respond(&self.held, key, what, load).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A load that counts itself, waits for `release`, then answers `value`.
+    async fn counted(
+        loads: &AtomicUsize,
+        release: &tokio::sync::Notify,
+        value: u32,
+    ) -> Result<Option<u32>, AppError> {
+        loads.fetch_add(1, Ordering::SeqCst);
+        release.notified().await;
+        Ok(Some(value))
+    }
+
+    fn body(cached: Option<Cached>) -> String {
+        String::from_utf8(cached.expect("found").body.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_read_that_begins_after_a_change_never_gets_an_answer_loaded_before_it() {
+        let cache = CatalogueCache::default();
+        let first = cache.get_or_load("k", async { Ok(Some(1)) }).await.unwrap();
+        assert_eq!(body(first), "1");
+        let again = cache.get_or_load("k", async { Ok(Some(2)) }).await.unwrap();
+        assert_eq!(
+            body(again),
+            "1",
+            "within the second, the kept answer serves"
+        );
+
+        cache.places_changed();
+        let after = cache.get_or_load("k", async { Ok(Some(3)) }).await.unwrap();
+        assert_eq!(
+            body(after),
+            "3",
+            "a change answered before the read makes it load"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_whose_load_began_during_a_change_serves_no_read_that_began_after_it() {
+        let cache = Arc::new(CatalogueCache::default());
+        let loads = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let early = {
+            let (cache, loads, release) = (cache.clone(), loads.clone(), release.clone());
+            tokio::spawn(async move {
+                let load = counted(&loads, &release, 1);
+                body(cache.get_or_load("k", load).await.unwrap())
+            })
+        };
+        while loads.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // A booking is answered while the first load runs; a read begins after it.
+        cache.places_changed();
+        let late = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                body(cache.get_or_load("k", async { Ok(Some(2)) }).await.unwrap())
+            })
+        };
+        release.notify_one();
+        assert_eq!(early.await.unwrap(), "1");
+        assert_eq!(
+            late.await.unwrap(),
+            "2",
+            "the late read waited and loaded anew"
+        );
+    }
+
+    #[tokio::test]
+    async fn readers_arriving_during_a_load_share_it_and_other_paths_do_not_wait_for_it() {
+        let cache = Arc::new(CatalogueCache::default());
+        let loads = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        // The counter has moved: nothing kept serves.
+        cache.places_changed();
+        let first = {
+            let (cache, loads, release) = (cache.clone(), loads.clone(), release.clone());
+            tokio::spawn(async move {
+                let load = counted(&loads, &release, 7);
+                body(cache.get_or_load("slow", load).await.unwrap())
+            })
+        };
+        while loads.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // 50 readers of the path being loaded; none of them may load it again.
+        let waiting: Vec<_> = (0..50)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), loads.clone());
+                tokio::spawn(async move {
+                    let load = async move {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        Ok(Some(0))
+                    };
+                    body(cache.get_or_load("slow", load).await.unwrap())
+                })
+            })
+            .collect();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        // A booking is answered after they arrived: the load began before it, and it still
+        // serves them, since they began before it too.
+        cache.places_changed();
+        // Another path answers while the slow one is still loading.
+        let other = cache.get_or_load("other", async { Ok(Some(9)) });
+        let other = tokio::time::timeout(Duration::from_secs(5), other).await;
+        assert_eq!(body(other.expect("not held up").unwrap()), "9");
+
+        release.notify_one();
+        assert_eq!(first.await.unwrap(), "7");
+        for reader in waiting {
+            assert_eq!(reader.await.unwrap(), "7");
+        }
+        assert_eq!(
+            loads.load(Ordering::SeqCst),
+            1,
+            "one load served 51 readers"
+        );
     }
 }
