@@ -3,6 +3,10 @@
 //! bench's database), and the load generator's own (`/proc/self/stat`). Read before and after
 //! each phase, the difference divided by the phase's answers is CPU µs per request.
 //!
+//! The whole machine's busy time (`/proc/stat`) is read too: what it spent beyond those
+//! processes is other work that shared the cores, so a report can say whether its figures
+//! were measured on a quiet machine.
+//!
 //! Clock ticks are `getconf CLK_TCK` (100 on Linux), so one reading is exact to 10 ms: over a
 //! phase of seconds at a core's worth of work that is well under 1 %.
 //!
@@ -82,12 +86,29 @@ pub fn postgres_works_for(cmdline: &str, database: &str) -> bool {
     words.contains(&database) || AUXILIARY.iter().any(|a| rest.contains(a))
 }
 
+/// The machine's busy time from `/proc/stat`'s first line (`cpu  user nice system idle
+/// iowait irq softirq steal guest guest_nice`), in ticks: every field but idle and iowait.
+/// Guest time is already counted in user and nice, so it is not added again.
+pub fn parse_machine_busy(stat: &str) -> Option<u64> {
+    let line = stat.lines().next()?;
+    let mut fields = line.split_whitespace();
+    if fields.next()? != "cpu" {
+        return None;
+    }
+    let n: Vec<u64> = fields.map(|f| f.parse().ok()).collect::<Option<_>>()?;
+    let field = |i: usize| n.get(i).copied();
+    // user, nice, system, then irq, softirq, steal (steal absent on old kernels).
+    Some(field(0)? + field(1)? + field(2)? + field(5)? + field(6)? + field(7).unwrap_or(0))
+}
+
 /// CPU time read at one instant, in ticks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Reading {
     pub server: u64,
     pub postgres: Option<u64>,
     pub bench: u64,
+    /// Every process on the machine (`/proc/stat`).
+    pub machine: u64,
 }
 
 /// What to read: the server's process, and PostgreSQL's processes for a database.
@@ -112,16 +133,26 @@ impl Meter {
             server: stat(&self.server_pid.to_string()).map_or(0, |(_, t)| t),
             postgres: self.postgres_database.as_deref().map(postgres_ticks),
             bench: stat("self").map_or(0, |(_, t)| t),
+            machine: std::fs::read_to_string("/proc/stat")
+                .ok()
+                .as_deref()
+                .and_then(parse_machine_busy)
+                .unwrap_or(0),
         }
     }
 
     /// CPU spent between two readings, in microseconds.
     pub fn spent(&self, before: Reading, after: Reading) -> Spent {
         let us = |a: u64, b: u64| a.saturating_sub(b) * 1_000_000 / self.ticks_per_second;
+        let server_us = us(after.server, before.server);
+        let postgres_us = after.postgres.zip(before.postgres).map(|(a, b)| us(a, b));
+        let bench_us = us(after.bench, before.bench);
+        let metered = server_us + postgres_us.unwrap_or(0) + bench_us;
         Spent {
-            server_us: us(after.server, before.server),
-            postgres_us: after.postgres.zip(before.postgres).map(|(a, b)| us(a, b)),
-            bench_us: us(after.bench, before.bench),
+            server_us,
+            postgres_us,
+            bench_us,
+            others_us: us(after.machine, before.machine).saturating_sub(metered),
         }
     }
 }
@@ -156,6 +187,8 @@ pub struct Spent {
     /// PostgreSQL's processes, when the server runs on PostgreSQL.
     pub postgres_us: Option<u64>,
     pub bench_us: u64,
+    /// Every other process on the machine: work that shared the cores with the bench.
+    pub others_us: u64,
 }
 
 #[cfg(test)]
@@ -196,6 +229,48 @@ mod tests {
             }
         }
         assert!(clock_ticks() >= 100);
+    }
+
+    #[test]
+    fn the_machine_is_busy_in_every_field_but_idle_and_iowait() {
+        //            user nice system idle  iowait irq softirq steal guest guest_nice
+        let stat = "cpu  100 20 30 9000 500 4 5 6 7 8\ncpu0 50 10 15 4500 250 2 2 3 3 4\n";
+        assert_eq!(parse_machine_busy(stat), Some(100 + 20 + 30 + 4 + 5 + 6));
+        // An old kernel without steal and guest.
+        assert_eq!(
+            parse_machine_busy("cpu 1 2 3 4 5 6 7\n"),
+            Some(1 + 2 + 3 + 6 + 7)
+        );
+        assert_eq!(parse_machine_busy("cpu0 1 2 3 4 5 6 7 8"), None);
+        assert_eq!(parse_machine_busy("cpu 1 2 x"), None);
+        assert_eq!(parse_machine_busy(""), None);
+        let real = std::fs::read_to_string("/proc/stat").unwrap();
+        assert!(parse_machine_busy(&real).is_some());
+    }
+
+    #[test]
+    fn others_are_what_the_machine_spent_beyond_the_metered_processes() {
+        let meter = Meter {
+            server_pid: 0,
+            postgres_database: None,
+            ticks_per_second: 100,
+        };
+        let before = Reading::default();
+        let after = Reading {
+            server: 150,
+            postgres: None,
+            bench: 40,
+            machine: 230,
+        };
+        let spent = meter.spent(before, after);
+        assert_eq!(spent.server_us, 1_500_000);
+        assert_eq!(spent.others_us, 400_000);
+        // Ticks charged to a process before /proc/stat counts them never go negative.
+        let lagging = Reading {
+            machine: 100,
+            ..after
+        };
+        assert_eq!(meter.spent(before, lagging).others_us, 0);
     }
 
     #[test]
@@ -241,18 +316,22 @@ mod tests {
             server: 100,
             postgres: Some(50),
             bench: 10,
+            machine: 1_000,
         };
         let after = Reading {
             server: 350,
             postgres: Some(51),
             bench: 9,
+            machine: 1_300,
         };
         assert_eq!(
             meter.spent(before, after),
             Spent {
                 server_us: 2_500_000,
                 postgres_us: Some(10_000),
-                bench_us: 0
+                bench_us: 0,
+                // 300 ticks in all, 251 of them the server's and PostgreSQL's.
+                others_us: 490_000,
             }
         );
         let no_pg = Reading {

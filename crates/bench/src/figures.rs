@@ -378,6 +378,7 @@ mod tests {
                 server_us,
                 postgres_us: None,
                 bench_us: 0,
+                others_us: 0,
             },
             rate_asked: None,
             check: None,
@@ -415,6 +416,24 @@ mod tests {
             load_before: 0.0,
             load_after: 0.0,
         }
+    }
+
+    #[test]
+    fn the_report_calls_the_machine_busy_from_other_processes_cpu_not_the_load_average() {
+        // The bench's own server and generator keep the load average above the cores; with
+        // nothing else running the machine is quiet.
+        let mut quiet = run("sqlite", 100, 500_000, 50_000, 100, 20);
+        quiet.load_after = 6.0;
+        quiet.phases[1].cpu.others_us = 1_000_000; // 0.1 core over 10 s
+        let said = crate::report::quiet_or_busy(std::slice::from_ref(&quiet));
+        assert!(said.starts_with("The machine was quiet"), "{said}");
+        assert!(said.contains("0.10 cores"), "{said}");
+        // A build on the other core during one phase of one run: busy.
+        let mut busy = quiet.clone();
+        busy.phases[0].cpu.others_us = 9_000_000; // 0.9 core over 10 s
+        let said = crate::report::quiet_or_busy(&[quiet, busy]);
+        assert!(said.starts_with("**The machine was busy**"), "{said}");
+        assert!(said.contains("0.90 cores"), "{said}");
     }
 
     fn verdict<'a>(v: &'a [Verdict], target: &str, config: &str) -> &'a Verdict {

@@ -225,19 +225,7 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
         "Judged from the median of each configuration's runs; the safety and memory targets \
          from every run (one bad run misses them).\n"
     );
-    let busiest = results
-        .iter()
-        .map(|r| r.load_before.max(r.load_after))
-        .fold(0.0, f64::max);
-    if busiest > m.cores as f64 {
-        let _ = writeln!(
-            md,
-            "**The machine was busy**: its 1-minute load average reached {busiest:.1} on {} \
-             cores during the runs, so other work shared the cores with the server and the load \
-             generator; these figures say little about the server.\n",
-            m.cores
-        );
-    }
+    let _ = writeln!(md, "{}\n", quiet_or_busy(results));
     let _ = writeln!(
         md,
         "| target | configuration | median (spread) | verdict |\n|---|---|---|---|"
@@ -271,7 +259,7 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
     let _ = writeln!(md, "## Every run\n");
     let _ = writeln!(
         md,
-        "| database | connections | run | load (before / after) | no-op | browse | rush | rush p99 | server CPU: no-op / booking | PostgreSQL CPU per booking | generator CPU per booking | during a rush: reads, bookings | open loop p99 ({}) | long rush, drift | failed | checks | memory peak |",
+        "| database | connections | run | other processes (most in a phase) | no-op | browse | rush | rush p99 | server CPU: no-op / booking | PostgreSQL CPU per booking | generator CPU per booking | during a rush: reads, bookings | open loop p99 ({}) | long rush, drift | failed | checks | memory peak |",
         OPEN_LOOP_PERCENT.map(|p| format!("{p} %")).join(", ")
     );
     let _ = writeln!(md, "|{}", "---|".repeat(17));
@@ -291,12 +279,11 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
             .collect();
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.2} / {:.2} | {} | {} ({}) | {} ({}) | {} | {} / {} | {} | {} | {} ({}), {} | {} | {} | {} | {}{} of {} passed{} | {} |",
+            "| {} | {} | {} | {:.2} cores | {} | {} ({}) | {} ({}) | {} | {} / {} | {} | {} | {} ({}), {} | {} | {} | {} | {}{} of {} passed{} | {} |",
             r.database,
             r.connections,
             r.run,
-            r.load_before,
-            r.load_after,
+            r.others_cores(),
             figure(r, "noop_per_second"),
             figure(r, "browse_per_second"),
             figure(r, "browse_share"),
@@ -390,4 +377,29 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
     md.push_str(NOTES_MARKER);
     md.push_str(&notes);
     md
+}
+
+/// Other processes using more than this many cores in a phase shared the machine with the
+/// bench enough to lower its figures (a quarter of a core: a browser tab, a build).
+pub const BUSY_CORES: f64 = 0.25;
+
+/// The report's sentence on whether the machine was quiet: the CPU that processes other
+/// than the server, PostgreSQL and the load generator spent during the phases.
+pub fn quiet_or_busy(results: &[RunResult]) -> String {
+    let busiest = results
+        .iter()
+        .map(RunResult::others_cores)
+        .fold(0.0, f64::max);
+    if busiest > BUSY_CORES {
+        format!(
+            "**The machine was busy**: other processes kept up to {busiest:.2} cores busy during \
+             a phase, so they shared the cores with the server and the load generator; these \
+             figures say little about the server."
+        )
+    } else {
+        format!(
+            "The machine was quiet: other processes kept at most {busiest:.2} cores busy during \
+             any phase (the server, PostgreSQL and the load generator are not counted)."
+        )
+    }
 }

@@ -113,6 +113,14 @@ impl PhaseResult {
         }
     }
 
+    /// How many cores other processes kept busy on average during the phase.
+    pub fn others_cores(&self) -> f64 {
+        if self.seconds <= 0.0 {
+            return 0.0;
+        }
+        self.cpu.others_us as f64 / 1e6 / self.seconds
+    }
+
     /// CPU µs per answer that worked (failures do not lower it).
     fn per_request(&self, us: u64) -> f64 {
         match self.ok() {
@@ -152,6 +160,7 @@ impl PhaseResult {
                 "server": self.cpu.server_us,
                 "postgres": self.cpu.postgres_us,
                 "load_generator": self.cpu.bench_us,
+                "other_processes": self.cpu.others_us,
             },
             "cpu_us_per_request": {
                 "server": crate::latency::finite(self.server_us()),
@@ -185,6 +194,14 @@ impl RunResult {
 
     pub fn failed(&self) -> u64 {
         self.phases.iter().map(PhaseResult::failed).sum()
+    }
+
+    /// The most cores other processes kept busy in any one phase of the run.
+    pub fn others_cores(&self) -> f64 {
+        self.phases
+            .iter()
+            .map(PhaseResult::others_cores)
+            .fold(0.0, f64::max)
     }
 
     /// Every check passed (there was at least one) and no request failed.
