@@ -15,15 +15,14 @@
 //! checks need: a booking then costs no catalogue read. A limit that changed elsewhere only
 //! changes which error the caller sees; storage checks the real limit when it books.
 
+use crate::encoding::{Effort, Prepared};
 use crate::error::{AppError, OrNotFound};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::FromRequestParts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -35,12 +34,9 @@ const MOST_ENTRIES: usize = 4096;
 /// How long a session's per-booking limit is reused.
 const LIMIT_FRESH_FOR: Duration = Duration::from_secs(10);
 
-/// One response body, ready to send.
+/// One response, ready to send: its JSON, compressed once for every request that takes it.
 #[derive(Clone)]
-pub struct Cached {
-    body: Bytes,
-    etag: HeaderValue,
-}
+pub struct Cached(Prepared);
 
 impl Cached {
     fn of(value: &impl Serialize) -> Result<Cached, AppError> {
@@ -48,42 +44,22 @@ impl Cached {
             tracing::error!(error = %e, "cannot serialise a catalogue response");
             AppError::new(labday_domain::ErrorCode::Internal, "Something went wrong")
         })?;
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        body.hash(&mut hasher);
-        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", hasher.finish()))
-            .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-        Ok(Cached {
-            body: Bytes::from(body),
-            etag,
-        })
+        Ok(Cached(Prepared::new(
+            body,
+            "application/json",
+            Effort::Quick,
+        )))
     }
 
-    /// 304 when the client already holds this body, else the JSON.
+    /// 304 when the client already holds this body, else the JSON in the best coding the
+    /// client takes; a browser or proxy may keep it for a second.
     pub fn respond(self, request: &HeaderMap) -> Response {
-        let cache_control = HeaderValue::from_static("public, max-age=1");
-        let unchanged = request
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|tags| {
-                let etag = self.etag.to_str().unwrap_or_default();
-                tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")
-            });
-        let headers = [
-            (header::ETAG, self.etag),
-            (header::CACHE_CONTROL, cache_control),
-        ];
-        if unchanged {
-            return (StatusCode::NOT_MODIFIED, headers).into_response();
-        }
-        (
-            headers,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            self.body,
-        )
-            .into_response()
+        let mut response = self.0.send(request);
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=1"),
+        );
+        response
     }
 }
 
@@ -330,7 +306,7 @@ mod tests {
     }
 
     fn body(cached: Option<Cached>) -> String {
-        String::from_utf8(cached.expect("found").body.to_vec()).unwrap()
+        String::from_utf8(cached.expect("found").0.identity().to_vec()).unwrap()
     }
 
     #[tokio::test]

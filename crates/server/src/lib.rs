@@ -9,6 +9,7 @@ pub mod config;
 pub mod csv;
 pub mod deadline;
 pub mod embedding;
+pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod headers;

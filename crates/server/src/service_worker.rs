@@ -20,7 +20,7 @@
 //!   time since the release keeps its page at once and its files as the page asks for them.
 //! - Anything else (not a citizen page, the manifest, a photo) is the server's to answer.
 
-use crate::share::Rendered;
+use crate::encoding::{Effort, Prepared};
 use axum::http::HeaderMap;
 use axum::routing::{get, MethodRouter};
 use labday_domain::entry::Entry;
@@ -35,7 +35,7 @@ pub const PATH: &str = "/sw.js";
 const UNVERSIONED: &str = "var BUILD = 'dev';";
 
 /// The worker with its version, ready to send.
-pub struct Worker(Arc<Rendered>);
+pub struct Worker(Arc<Prepared>);
 
 /// The build's version: 16 hex digits of the SHA-256 of the citizen bundles' pages.
 pub fn version(pages: &[Vec<u8>]) -> String {
@@ -69,9 +69,10 @@ pub fn render(dist: &Path) -> Option<Worker> {
         tracing::warn!("dist/sw.js has no `{UNVERSIONED}` line to version; not serving it");
         return None;
     };
-    Some(Worker(Arc::new(Rendered::typed(
-        script,
+    Some(Worker(Arc::new(Prepared::new(
+        script.into_bytes(),
         "text/javascript; charset=utf-8",
+        Effort::Best,
     ))))
 }
 
@@ -81,7 +82,7 @@ impl Worker {
         let worker = self.0;
         get(move |request: HeaderMap| {
             let worker = Arc::clone(&worker);
-            async move { crate::spa::send(&worker, &request) }
+            async move { worker.send(&request) }
         })
     }
 }

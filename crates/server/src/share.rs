@@ -6,8 +6,8 @@
 //! round a chat group costs one database read a minute, and a renamed activity shows in new
 //! cards within that minute.
 
+use crate::encoding::{Effort, Prepared};
 use crate::storage::Storage;
-use axum::body::Bytes;
 use chrono::{Datelike, NaiveDate, Utc};
 use labday_domain::entry::Entry;
 use labday_domain::{ActivityDetail, SessionView};
@@ -278,38 +278,12 @@ impl Shell {
     }
 }
 
-/// A page (or the service worker's script) ready to send: the text, its brotli and gzip
-/// forms, its ETag and content type.
-#[derive(Debug)]
-pub struct Rendered {
-    pub html: Bytes,
-    pub brotli: Option<Bytes>,
-    pub gzip: Option<Bytes>,
-    pub etag: String,
-    pub content_type: &'static str,
+/// A page with its share card, ready to send.
+fn card_page(html: String) -> Prepared {
+    Prepared::new(html.into_bytes(), "text/html; charset=utf-8", Effort::Best)
 }
 
-impl Rendered {
-    fn of(html: String) -> Rendered {
-        Rendered::typed(html, "text/html; charset=utf-8")
-    }
-
-    pub(crate) fn typed(text: String, content_type: &'static str) -> Rendered {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        text.hash(&mut hasher);
-        let bytes = text.into_bytes();
-        Rendered {
-            brotli: crate::spa::brotli_bytes(&bytes).ok().map(Bytes::from),
-            gzip: crate::spa::gzip_bytes(&bytes).ok().map(Bytes::from),
-            etag: format!("\"{:016x}\"", hasher.finish()),
-            html: Bytes::from(bytes),
-            content_type,
-        }
-    }
-}
-
-type Kept = (Instant, Option<Arc<Rendered>>);
+type Kept = (Instant, Option<Arc<Prepared>>);
 
 /// The shared pages: each bundle's shell, the storage their cards are read from, and the
 /// pages rendered within the last minute (an unknown id too, so probing ids costs no more).
@@ -334,7 +308,7 @@ impl SharePages {
 
     /// `page` with its card, or `None` (serve the plain shell): no such activity or session,
     /// no shell to write into, or the database did not answer (logged).
-    pub async fn page(&self, page: Shared, lang: Lang) -> Option<Arc<Rendered>> {
+    pub async fn page(&self, page: Shared, lang: Lang) -> Option<Arc<Prepared>> {
         let key = (page, lang);
         if let Ok(kept) = self.kept.lock() {
             if let Some((at, rendered)) = kept.get(&key) {
@@ -368,7 +342,7 @@ impl SharePages {
                 return None;
             }
         };
-        let rendered = card.map(|card| Arc::new(Rendered::of(shell.with(&card, lang))));
+        let rendered = card.map(|card| Arc::new(card_page(shell.with(&card, lang))));
         if let Ok(mut kept) = self.kept.lock() {
             if kept.len() >= MOST_PAGES {
                 kept.clear();

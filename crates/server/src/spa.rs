@@ -6,18 +6,17 @@
 //! (`service_worker.rs`). A path that is no page gets 404: a stray file name (`/favicon.ico`,
 //! `/sitemap.xml`) a short text, anything else the app saying "page not found".
 
-use crate::headers::list_items;
-use crate::share::{Lang, Rendered, SharePages, Shared};
+use crate::encoding::{self, Compress, Effort};
+use crate::share::{Lang, SharePages, Shared};
 use crate::storage::Storage;
 use axum::body::Body;
 use axum::extract::State;
 use axum::handler::Handler;
-use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use labday_domain::entry::Entry;
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -53,38 +52,20 @@ pub fn precompress(dist: &Path) -> std::io::Result<usize> {
                 continue;
             }
             let modified = std::fs::metadata(&path)?.modified()?;
-            for (suffix, encode) in [
-                ("br", brotli_bytes as fn(&[u8]) -> std::io::Result<Vec<u8>>),
-                ("gz", gzip_bytes),
-            ] {
+            for (suffix, encode) in [("br", encoding::brotli as Compress), ("gz", encoding::gzip)] {
                 let target = path.with_extension(format!("{ext}.{suffix}"));
                 let fresh = std::fs::metadata(&target)
                     .and_then(|m| m.modified())
                     .is_ok_and(|t| t >= modified);
                 if !fresh {
                     let data = std::fs::read(&path)?;
-                    std::fs::write(&target, encode(&data)?)?;
+                    std::fs::write(&target, encode(&data, Effort::Best)?)?;
                     written += 1;
                 }
             }
         }
     }
     Ok(written)
-}
-
-pub(crate) fn brotli_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    {
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        w.write_all(data)?;
-    }
-    Ok(out)
-}
-
-pub(crate) fn gzip_bytes(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    w.write_all(data)?;
-    w.finish()
 }
 
 /// Trunk names built assets `name-<16 hex>.ext`; those never change and can be cached.
@@ -199,7 +180,7 @@ async fn page(State(pages): State<Pages>, request: Request<Body>) -> Response {
     if let (Some(shared), Some(page)) = (&pages.shared, Shared::of_path(path)) {
         let lang = Lang::of_query(request.uri().query());
         if let Some(rendered) = shared.page(page, lang).await {
-            return send(&rendered, request.headers());
+            return rendered.send(request.headers());
         }
     }
     pages.serve(entry, request).await
@@ -219,55 +200,6 @@ async fn not_a_page(pages: &Pages, mut request: Request<Body>) -> Response {
     let mut response = pages.serve(Entry::Browse, request).await;
     if response.status() == StatusCode::OK {
         *response.status_mut() = StatusCode::NOT_FOUND;
-    }
-    response
-}
-
-/// Whether the client takes `coding` (`br`, `gzip`) by its `Accept-Encoding`.
-fn accepts(request: &HeaderMap, coding: &str) -> bool {
-    list_items(request, header::ACCEPT_ENCODING, ',').any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        parts
-            .next()
-            .is_some_and(|name| name.eq_ignore_ascii_case(coding))
-            && parts.all(|p| {
-                p.strip_prefix("q=")
-                    .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))
-            })
-    })
-}
-
-/// A rendered page: 304 when the client holds it, else in the best coding it takes.
-pub(crate) fn send(page: &Rendered, request: &HeaderMap) -> Response {
-    let etag = HeaderValue::from_str(&page.etag).unwrap_or(HeaderValue::from_static("\"0\""));
-    let held = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == page.etag));
-    if held {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
-    }
-    let (body, coding) = match (&page.brotli, &page.gzip) {
-        (Some(br), _) if accepts(request, "br") => (br.clone(), Some("br")),
-        (_, Some(gz)) if accepts(request, "gzip") => (gz.clone(), Some("gzip")),
-        _ => (page.html.clone(), None),
-    };
-    let mut response = (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(page.content_type),
-            ),
-            (header::ETAG, etag),
-            (header::VARY, HeaderValue::from_static("accept-encoding")),
-        ],
-        body,
-    )
-        .into_response();
-    if let Some(coding) = coding {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     response
 }
@@ -314,22 +246,7 @@ fn citizen_app(dist: &Path, storage: Option<Arc<dyn Storage>>) -> Router {
 
 #[cfg(test)]
 mod tests {
-    use super::{accepts, is_hashed_asset};
-    use axum::http::{header, HeaderMap, HeaderValue};
-
-    #[test]
-    fn reads_accept_encoding() {
-        let with = |v: &'static str| {
-            let mut h = HeaderMap::new();
-            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
-            h
-        };
-        assert!(accepts(&with("gzip, deflate, br, zstd"), "br"));
-        assert!(accepts(&with("GZIP;q=0.5"), "gzip"));
-        assert!(!accepts(&with("br;q=0, gzip"), "br"));
-        assert!(!accepts(&with("brotli"), "br"));
-        assert!(!accepts(&HeaderMap::new(), "gzip"));
-    }
+    use super::is_hashed_asset;
 
     #[test]
     fn recognises_trunk_hashed_names() {

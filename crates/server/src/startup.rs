@@ -71,18 +71,17 @@ async fn api_not_found() -> AppError {
     AppError::new(ErrorCode::NotFound, "No such API endpoint")
 }
 
-/// Answers shorter than this go as they are: compressing a few hundred bytes saves less on
-/// the wire than the encoder's set-up costs (a booking's receipt, an error).
-const COMPRESS_FROM_BYTES: u16 = 1024;
-
 /// Compression of the API's answers, which are made per request and so compressed per
-/// request (the app's files are compressed once, at start). Brotli's default, quality 11
+/// request (the app's files are compressed once, at start, and a kept catalogue answer once
+/// per load: `encoding.rs`; this layer leaves an answer that has its coding already). Brotli's default, quality 11
 /// with a 4 MB window, cost about a million instructions per booking answer, more than the
 /// rest of the booking (README, "The booking answer"); quality 4 costs a fraction of that.
 fn api_compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(4))
-        .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM_BYTES)))
+        .compress_when(
+            DefaultPredicate::new().and(SizeAbove::new(crate::encoding::COMPRESS_FROM_BYTES)),
+        )
 }
 
 /// The whole HTTP application: `/api/v1` and the single-page app, every answer within the

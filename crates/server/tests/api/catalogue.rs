@@ -149,6 +149,80 @@ async fn repeat_views_are_answered_not_modified_until_a_booking_changes_them(db:
     assert_eq!(view["booked"], 2);
 }
 
+/// A catalogue answer is sent compressed in the coding the browser takes, each coding
+/// decoding to the same JSON, with one ETag; a booking changes every coding at once.
+async fn catalogue_answers_come_compressed_and_every_coding_reads_the_same(db: Db) {
+    fn read_all(mut decoder: impl std::io::Read) -> String {
+        let mut text = String::new();
+        decoder.read_to_string(&mut text).unwrap();
+        text
+    }
+    let app = TestApp::spawn(db).await;
+    let mut sessions = Vec::new();
+    for day in 1..=8 {
+        sessions.push(
+            app.session_with(|s| s.starts_in = Duration::days(day))
+                .await,
+        );
+    }
+    let url = format!("{}/api/v1/activities/{}", app.url, app.activity_id);
+    let fetch = |coding: &'static str| {
+        let request = app.http.get(&url).header("accept-encoding", coding);
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200, "{coding}");
+            let header = |name: &str| {
+                r.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+            };
+            let (encoding, vary, etag) =
+                (header("content-encoding"), header("vary"), header("etag"));
+            let bytes = r.bytes().await.unwrap();
+            let text = match encoding.as_deref() {
+                Some("br") => read_all(brotli::Decompressor::new(&bytes[..], 4096)),
+                Some("gzip") => read_all(flate2::read::GzDecoder::new(&bytes[..])),
+                None => String::from_utf8(bytes.to_vec()).unwrap(),
+                Some(other) => panic!("unexpected coding {other}"),
+            };
+            assert_eq!(vary.as_deref(), Some("accept-encoding"), "{coding}");
+            (encoding, bytes.len(), etag.unwrap(), text)
+        }
+    };
+    let (none, plain_len, etag, plain) = fetch("identity").await;
+    assert_eq!(none, None);
+    assert!(
+        plain_len > 1024,
+        "big enough to compress: {plain_len} bytes"
+    );
+    let detail: serde_json::Value = serde_json::from_str(&plain).unwrap();
+    assert_eq!(detail["sessions"].as_array().unwrap().len(), 8);
+    for (coding, expected) in [
+        ("gzip, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+    ] {
+        let (encoding, len, same_etag, text) = fetch(coding).await;
+        assert_eq!(encoding.as_deref(), Some(expected), "{coding}");
+        assert!(len < plain_len / 2, "{coding}: {len} of {plain_len} bytes");
+        assert_eq!(text, plain, "{coding} reads the same");
+        assert_eq!(same_etag, etag, "one ETag for every coding");
+    }
+
+    let (status, _) = app.book(sessions[0], "13800138000", 2, 0).await;
+    assert_eq!(status, 201);
+    let (_, _, new_etag, text) = fetch("br").await;
+    assert_ne!(new_etag, etag, "the booking shows at once");
+    let after: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = after["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == sessions[0])
+        .unwrap();
+    assert_eq!(first["booked"], 2);
+}
+
 /// The date filter matches the days an activity holds sessions on, not every day between
 /// its first and last: a ten-day activity with sessions on its 3rd and 7th day only (day 5
 /// lies inside its range and matches nothing).
@@ -196,4 +270,5 @@ crate::on_both_databases!(
     unknown_things_get_a_json_404,
     public_views_never_carry_the_join_link_or_personal_data,
     repeat_views_are_answered_not_modified_until_a_booking_changes_them,
+    catalogue_answers_come_compressed_and_every_coding_reads_the_same,
 );

@@ -1,0 +1,221 @@
+//! Content codings: which one a client takes (`Accept-Encoding`), and brotli and gzip made
+//! once for a body that many requests send. The app's files and share pages are compressed
+//! at their best once at start; a kept catalogue answer once per load, at the quality the
+//! per-request API compression uses (`startup.rs`), since under a rush it is loaded again
+//! every few milliseconds.
+
+use crate::headers::list_items;
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::io::Write;
+
+/// Answers smaller than this go as they are: compressing them saves fewer bytes on the wire
+/// than the encoder's set-up costs (a booking's receipt, an error).
+pub const COMPRESS_FROM_BYTES: u16 = 1024;
+
+/// How hard to compress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effort {
+    /// Once, at start: the smallest files (brotli 11, gzip 9).
+    Best,
+    /// Per answer: brotli 4 and gzip 4, a fraction of the cost for a few % more bytes.
+    Quick,
+}
+
+/// Whether the client takes `coding` (`br`, `gzip`) by its `Accept-Encoding`.
+pub fn accepts(request: &HeaderMap, coding: &str) -> bool {
+    list_items(request, header::ACCEPT_ENCODING, ',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        parts
+            .next()
+            .is_some_and(|name| name.eq_ignore_ascii_case(coding))
+            && parts.all(|p| {
+                p.strip_prefix("q=")
+                    .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))
+            })
+    })
+}
+
+pub fn brotli(data: &[u8], effort: Effort) -> std::io::Result<Vec<u8>> {
+    let (quality, window) = match effort {
+        Effort::Best => (11, 22),
+        Effort::Quick => (4, 20),
+    };
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, quality, window);
+        w.write_all(data)?;
+    }
+    Ok(out)
+}
+
+pub fn gzip(data: &[u8], effort: Effort) -> std::io::Result<Vec<u8>> {
+    let level = match effort {
+        Effort::Best => flate2::Compression::best(),
+        Effort::Quick => flate2::Compression::new(4),
+    };
+    let mut w = flate2::write::GzEncoder::new(Vec::new(), level);
+    w.write_all(data)?;
+    w.finish()
+}
+
+/// A body in the codings a client may take, each made the first time one is asked for.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub identity: Bytes,
+    effort: Effort,
+    brotli: std::sync::Arc<std::sync::OnceLock<Option<Bytes>>>,
+    gzip: std::sync::Arc<std::sync::OnceLock<Option<Bytes>>>,
+}
+
+impl Encoded {
+    pub fn new(identity: Bytes, effort: Effort) -> Encoded {
+        Encoded {
+            identity,
+            effort,
+            brotli: Default::default(),
+            gzip: Default::default(),
+        }
+    }
+
+    /// The body in the best coding `request` takes, and that coding's name (`None`: as is,
+    /// also when it is too small to be worth compressing).
+    pub fn pick(&self, request: &HeaderMap) -> (Bytes, Option<&'static str>) {
+        if self.identity.len() < usize::from(COMPRESS_FROM_BYTES) {
+            return (self.identity.clone(), None);
+        }
+        let made = |cell: &std::sync::OnceLock<Option<Bytes>>, make: Compress| {
+            cell.get_or_init(|| make(&self.identity, self.effort).ok().map(Bytes::from))
+                .clone()
+        };
+        if accepts(request, "br") {
+            if let Some(br) = made(&self.brotli, brotli) {
+                return (br, Some("br"));
+            }
+        }
+        if accepts(request, "gzip") {
+            if let Some(gz) = made(&self.gzip, gzip) {
+                return (gz, Some("gzip"));
+            }
+        }
+        (self.identity.clone(), None)
+    }
+}
+
+pub type Compress = fn(&[u8], Effort) -> std::io::Result<Vec<u8>>;
+
+/// An answer many requests get the same: its body in every coding, its ETag and content
+/// type (a page with its share card, the service worker, a catalogue response).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    body: Encoded,
+    etag: HeaderValue,
+    content_type: &'static str,
+}
+
+impl Prepared {
+    pub fn new(body: Vec<u8>, content_type: &'static str, effort: Effort) -> Prepared {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", hasher.finish()))
+            .unwrap_or(HeaderValue::from_static("\"0\""));
+        Prepared {
+            body: Encoded::new(Bytes::from(body), effort),
+            etag,
+            content_type,
+        }
+    }
+
+    /// The body as is.
+    pub fn identity(&self) -> &Bytes {
+        &self.body.identity
+    }
+
+    /// 304 when `request` holds this answer already (`If-None-Match`), else the body in the
+    /// best coding the client takes.
+    pub fn send(&self, request: &HeaderMap) -> Response {
+        let etag = self.etag.to_str().unwrap_or_default();
+        let held = list_items(request, header::IF_NONE_MATCH, ',').any(|t| t == etag || t == "*");
+        if held {
+            return (
+                StatusCode::NOT_MODIFIED,
+                [(header::ETAG, self.etag.clone())],
+            )
+                .into_response();
+        }
+        let (body, coding) = self.body.pick(request);
+        let mut response = (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(self.content_type),
+                ),
+                (header::ETAG, self.etag.clone()),
+                (header::VARY, HeaderValue::from_static("accept-encoding")),
+            ],
+            body,
+        )
+            .into_response();
+        if let Some(coding) = coding {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with(v: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+        h
+    }
+
+    #[test]
+    fn reads_accept_encoding() {
+        assert!(accepts(&with("gzip, deflate, br, zstd"), "br"));
+        assert!(accepts(&with("GZIP;q=0.5"), "gzip"));
+        assert!(!accepts(&with("br;q=0, gzip"), "br"));
+        assert!(!accepts(&with("brotli"), "br"));
+        assert!(!accepts(&HeaderMap::new(), "gzip"));
+    }
+
+    #[test]
+    fn a_body_is_sent_in_the_best_coding_taken_and_decodes_to_itself() {
+        use std::io::Read;
+        let text = "{\"places_left\":12,\"title\":\"食品快检开放日\"}".repeat(200);
+        let encoded = Encoded::new(Bytes::from(text.clone()), Effort::Quick);
+
+        let (br, coding) = encoded.pick(&with("gzip, br"));
+        assert_eq!(coding, Some("br"));
+        assert!(br.len() < text.len() / 10);
+        let mut back = String::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, text);
+
+        let (gz, coding) = encoded.pick(&with("gzip"));
+        assert_eq!(coding, Some("gzip"));
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, text);
+
+        let (raw, coding) = encoded.pick(&with("identity"));
+        assert_eq!((raw.len(), coding), (text.len(), None));
+        let small = Encoded::new(Bytes::from_static(b"{\"id\":1}"), Effort::Quick);
+        assert_eq!(small.pick(&with("br")).1, None, "too small to be worth it");
+        // Made once: a second reader gets the very same bytes.
+        let (again, _) = encoded.clone().pick(&with("br"));
+        assert_eq!(again.as_ptr(), br.as_ptr());
+    }
+}
