@@ -294,15 +294,36 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
-    /// A load that counts itself, waits for `release`, then answers `value`.
-    async fn counted(
-        loads: &AtomicUsize,
-        release: &tokio::sync::Notify,
-        value: u32,
-    ) -> Result<Option<u32>, AppError> {
-        loads.fetch_add(1, Ordering::SeqCst);
-        release.notified().await;
-        Ok(Some(value))
+    /// A reader of `key` whose load is under way: it has counted itself in `loads` and
+    /// answers `value` once `release` is notified.
+    struct Slow {
+        reader: tokio::task::JoinHandle<String>,
+        loads: Arc<AtomicUsize>,
+        release: Arc<tokio::sync::Notify>,
+    }
+
+    async fn slow_read(cache: &Arc<CatalogueCache>, key: &'static str, value: u32) -> Slow {
+        let loads = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let reader = {
+            let (cache, loads, release) = (cache.clone(), loads.clone(), release.clone());
+            tokio::spawn(async move {
+                let load = async move {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    release.notified().await;
+                    Ok(Some(value))
+                };
+                body(cache.get_or_load(key, load).await.unwrap())
+            })
+        };
+        while loads.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        Slow {
+            reader,
+            loads,
+            release,
+        }
     }
 
     fn body(cached: Option<Cached>) -> String {
@@ -333,18 +354,7 @@ mod tests {
     #[tokio::test]
     async fn an_answer_whose_load_began_during_a_change_serves_no_read_that_began_after_it() {
         let cache = Arc::new(CatalogueCache::default());
-        let loads = Arc::new(AtomicUsize::new(0));
-        let release = Arc::new(tokio::sync::Notify::new());
-        let early = {
-            let (cache, loads, release) = (cache.clone(), loads.clone(), release.clone());
-            tokio::spawn(async move {
-                let load = counted(&loads, &release, 1);
-                body(cache.get_or_load("k", load).await.unwrap())
-            })
-        };
-        while loads.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
-        }
+        let early = slow_read(&cache, "k", 1).await;
         // A booking is answered while the first load runs; a read begins after it.
         cache.places_changed();
         let late = {
@@ -353,8 +363,8 @@ mod tests {
                 body(cache.get_or_load("k", async { Ok(Some(2)) }).await.unwrap())
             })
         };
-        release.notify_one();
-        assert_eq!(early.await.unwrap(), "1");
+        early.release.notify_one();
+        assert_eq!(early.reader.await.unwrap(), "1");
         assert_eq!(
             late.await.unwrap(),
             "2",
@@ -365,20 +375,10 @@ mod tests {
     #[tokio::test]
     async fn readers_arriving_during_a_load_share_it_and_other_paths_do_not_wait_for_it() {
         let cache = Arc::new(CatalogueCache::default());
-        let loads = Arc::new(AtomicUsize::new(0));
-        let release = Arc::new(tokio::sync::Notify::new());
         // The counter has moved: nothing kept serves.
         cache.places_changed();
-        let first = {
-            let (cache, loads, release) = (cache.clone(), loads.clone(), release.clone());
-            tokio::spawn(async move {
-                let load = counted(&loads, &release, 7);
-                body(cache.get_or_load("slow", load).await.unwrap())
-            })
-        };
-        while loads.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
-        }
+        let first = slow_read(&cache, "slow", 7).await;
+        let loads = first.loads.clone();
         // 50 readers of the path being loaded; none of them may load it again.
         let waiting: Vec<_> = (0..50)
             .map(|_| {
@@ -403,8 +403,8 @@ mod tests {
         let other = tokio::time::timeout(Duration::from_secs(5), other).await;
         assert_eq!(body(other.expect("not held up").unwrap()), "9");
 
-        release.notify_one();
-        assert_eq!(first.await.unwrap(), "7");
+        first.release.notify_one();
+        assert_eq!(first.reader.await.unwrap(), "7");
         for reader in waiting {
             assert_eq!(reader.await.unwrap(), "7");
         }
