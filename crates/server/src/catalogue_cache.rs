@@ -252,8 +252,9 @@ impl CatalogueCache {
     }
 }
 
-/// A public read answered through the catalogue cache: the server's state, and the one
-/// request header a kept answer depends on (`If-None-Match`, for a 304).
+/// A public read answered through the catalogue cache: the server's state, and the request
+/// headers a kept answer depends on (`If-None-Match`, for a 304; `Accept-Encoding`, for the
+/// coding made once per load).
 pub struct CatalogueRead {
     pub state: AppState,
     held: HeaderMap,
@@ -267,8 +268,10 @@ impl FromRequestParts<AppState> for CatalogueRead {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let mut held = HeaderMap::new();
-        if let Some(tags) = parts.headers.get(header::IF_NONE_MATCH) {
-            held.insert(header::IF_NONE_MATCH, tags.clone());
+        for name in [header::IF_NONE_MATCH, header::ACCEPT_ENCODING] {
+            for value in parts.headers.get_all(&name) {
+                held.append(name.clone(), value.clone());
+            }
         }
         Ok(CatalogueRead {
             state: state.clone(),

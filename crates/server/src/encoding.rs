@@ -137,7 +137,9 @@ impl Prepared {
     /// best coding the client takes.
     pub fn send(&self, request: &HeaderMap) -> Response {
         let etag = self.etag.to_str().unwrap_or_default();
-        let held = list_items(request, header::IF_NONE_MATCH, ',').any(|t| t == etag || t == "*");
+        // Weak comparison (RFC 9110 13.1.2): a proxy that re-encodes may mark the tag weak.
+        let held = list_items(request, header::IF_NONE_MATCH, ',')
+            .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag);
         if held {
             return (
                 StatusCode::NOT_MODIFIED,
@@ -217,5 +219,30 @@ mod tests {
         // Made once: a second reader gets the very same bytes.
         let (again, _) = encoded.clone().pick(&with("br"));
         assert_eq!(again.as_ptr(), br.as_ptr());
+    }
+
+    #[test]
+    fn a_held_answer_is_304_also_when_a_proxy_marked_its_tag_weak() {
+        let answer = Prepared::new(b"[]".to_vec(), "application/json", Effort::Quick);
+        let tag = answer.send(&HeaderMap::new()).headers()[header::ETAG]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let asking = |value: String| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::IF_NONE_MATCH,
+                HeaderValue::from_str(&value).unwrap(),
+            );
+            answer.send(&h).status()
+        };
+        assert_eq!(asking(tag.clone()), StatusCode::NOT_MODIFIED);
+        assert_eq!(asking(format!("W/{tag}")), StatusCode::NOT_MODIFIED);
+        assert_eq!(
+            asking(format!("\"other\", {tag}")),
+            StatusCode::NOT_MODIFIED
+        );
+        assert_eq!(asking("*".into()), StatusCode::NOT_MODIFIED);
+        assert_eq!(asking("\"other\"".into()), StatusCode::OK);
     }
 }

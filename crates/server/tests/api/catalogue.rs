@@ -178,7 +178,15 @@ async fn catalogue_answers_come_compressed_and_every_coding_reads_the_same(db: D
             };
             let (encoding, vary, etag) =
                 (header("content-encoding"), header("vary"), header("etag"));
+            let length = header("content-length");
             let bytes = r.bytes().await.unwrap();
+            // A length known before sending: the coding was made once, not streamed
+            // through a compressor for this request.
+            assert_eq!(
+                length.as_deref(),
+                Some(bytes.len().to_string().as_str()),
+                "{coding}"
+            );
             let text = match encoding.as_deref() {
                 Some("br") => read_all(brotli::Decompressor::new(&bytes[..], 4096)),
                 Some("gzip") => read_all(flate2::read::GzDecoder::new(&bytes[..])),
