@@ -239,10 +239,6 @@ messages! {
     FIELD_SAMPLES_REQUIRED = "请至少登记一份样品", "Register at least one sample";
     FIELD_TOO_MANY_SAMPLES = "一次最多登记 5 份样品", "At most 5 samples at a time";
     FIELD_LAST4_INVALID = "请输入手机号后 4 位数字", "Enter the last 4 digits of the phone number";
-    FIELD_PERCENT_INVALID = "请输入 0–100 之间的抑制率", "Enter an inhibition rate from 0 to 100";
-    FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
-    FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
-    FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
     ERR_BAD_REQUEST = "请求无法识别，请刷新页面后重试。", "The request was not understood; reload the page and try again.";
     ERR_INVALID = "请修改标出的内容。", "Please correct the marked fields.";
     ERR_NOT_FOUND = "未找到：请检查预约码和手机号码。", "Not found: check the booking code and mobile number.";
@@ -421,10 +417,6 @@ pub fn field_msg(code: FieldCode) -> Msg {
         SamplesRequired => FIELD_SAMPLES_REQUIRED,
         TooManySamples => FIELD_TOO_MANY_SAMPLES,
         Last4Invalid => FIELD_LAST4_INVALID,
-        PercentInvalid => FIELD_PERCENT_INVALID,
-        PesticideRequired => FIELD_PESTICIDE_REQUIRED,
-        StripRequired => FIELD_STRIP_REQUIRED,
-        CorrectionInvalid => FIELD_CORRECTION_INVALID,
         PhoneCodeRequired => FIELD_PHONE_CODE_REQUIRED,
         PhoneCodeInvalid => FIELD_PHONE_CODE_INVALID,
         PhoneCodeWrong => FIELD_PHONE_CODE_WRONG,
@@ -434,6 +426,10 @@ pub fn field_msg(code: FieldCode) -> Msg {
         // Nothing more to say than "check this field" (the citizen forms never see the
         // console's codes; the console words them in `staff/i18n.rs`).
         Invalid
+        | PercentInvalid
+        | PesticideRequired
+        | StripRequired
+        | CorrectionInvalid
         | TextInvalid
         | DateInvalid
         | TitleRequired
@@ -476,7 +472,9 @@ pub fn field_msg(code: FieldCode) -> Msg {
 
 /// The language signal shared by the whole app.
 pub fn use_lang() -> RwSignal<Lang> {
-    expect_context::<RwSignal<Lang>>()
+    // Not `expect_context`: its message prints the type and place with `{:?}`, which links
+    // the debug escaping of strings (and Unicode's printable tables) into every bundle.
+    use_context::<RwSignal<Lang>>().expect("the app's shell provides the language")
 }
 
 /// Translates `msg` reactively: re-evaluates when the language changes.

@@ -388,6 +388,11 @@ messages! {
     SAVE_RESULT = "保存结果", "Save result";
     CORRECTING = "更正这次检测", "Correcting this test";
     FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
+    // The test results' field errors (the samples bench).
+    FIELD_PERCENT_INVALID = "请输入 0–100 之间的抑制率", "Enter an inhibition rate from 0 to 100";
+    FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
+    FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
+    FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
     // The API's error codes only the console meets (see `console_error_msg`).
     ERR_UNAUTHORIZED = "请先登录。", "Please sign in.";
     ERR_FORBIDDEN = "无权操作其他单位的数据。", "This belongs to another organisation.";
@@ -510,13 +515,16 @@ pub fn field_error(code: FieldCode) -> Msg {
         TextInvalid => FIELD_TEXT_INVALID,
         ReservedAboveCapacity => FIELD_RESERVED_ABOVE_CAPACITY,
         CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
+        PercentInvalid => FIELD_PERCENT_INVALID,
+        PesticideRequired => FIELD_PESTICIDE_REQUIRED,
+        StripRequired => FIELD_STRIP_REQUIRED,
+        CorrectionInvalid => FIELD_CORRECTION_INVALID,
         // The citizen's words serve the console too (the sample desk, a holder's name).
         Invalid | DateInvalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid
         | AdultRequired | PartyTooLarge | ConsentRequired | CodeInvalid | VarietyRequired
         | BoughtAtRequired | DateInFuture | BoughtTooLongAgo | SamplesRequired | TooManySamples
-        | Last4Invalid | PercentInvalid | PesticideRequired | StripRequired | CorrectionInvalid
-        | PhoneCodeRequired | PhoneCodeInvalid | PhoneCodeWrong | PhoneCodeExpired
-        | PhoneCodeTooSoon | PhoneCodeLimit => crate::i18n::field_msg(code),
+        | Last4Invalid | PhoneCodeRequired | PhoneCodeInvalid | PhoneCodeWrong
+        | PhoneCodeExpired | PhoneCodeTooSoon | PhoneCodeLimit => crate::i18n::field_msg(code),
     }
 }
 
@@ -610,6 +618,10 @@ mod tests {
             FieldCode::PhotoType,
             FieldCode::PhotoTooLarge,
             FieldCode::NoSessions,
+            FieldCode::PercentInvalid,
+            FieldCode::PesticideRequired,
+            FieldCode::StripRequired,
+            FieldCode::CorrectionInvalid,
         ] {
             let m = field_error(code);
             assert_ne!(
