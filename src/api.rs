@@ -4,13 +4,13 @@
 
 use crate::http::{self, get, href, post, post_action, post_brief, post_empty};
 use crate::{offline, store};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::booking::{BookingLookup, RescheduleRequest};
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::{
-    Judgement, SampleBoard, SampleCode, SampleLookup, SampleRegistration, SampleStatus, SampleView,
-    TestEntry, VarietyName,
+    Judgement, SampleBoard, SampleCode, SampleLookup, SampleRegistration, SampleStatus, SampleTest,
+    SampleView, TestEntry, VarietyName,
 };
 use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
@@ -205,15 +205,39 @@ pub async fn generate_series(
 
 // Vegetable samples for pesticide quick tests.
 
+/// A sample as its holder's pages show it (its label, its result), read from the server's
+/// `SampleView`: what only staff views fill or read (the holder, walk-in, reception and
+/// registration times, the session's id, the variety's false-positive flag) is left
+/// unread, so its reader stays out of the samples bundle. The tests are read whole: the
+/// list of them is the console's too.
+#[derive(Clone, serde::Deserialize)]
+pub struct SampleSheet {
+    pub code: SampleCode,
+    pub session_title: Localised,
+    pub organisation: Localised,
+    pub place: Localised,
+    #[serde(with = "labday_domain::time::wire::venue_datetime")]
+    pub session_starts_at: NaiveDateTime,
+    pub variety: VarietyName,
+    pub bought_at: String,
+    #[serde(with = "labday_domain::time::wire::venue_date")]
+    pub bought_on: NaiveDate,
+    pub phone_masked: String,
+    pub status: SampleStatus,
+    pub tests: Vec<SampleTest>,
+    pub judgement: Option<Judgement>,
+    pub retests_needed: u32,
+}
+
 /// Registers samples; retries with the same `idempotency_key` never register twice. Each
 /// sample's answer is kept on this device as it came, so its label opens offline before
 /// any lookup (`offline`).
 pub async fn register_samples(
     registration: &SampleRegistration,
     idempotency_key: &str,
-) -> Result<Vec<SampleView>, ApiError> {
+) -> Result<Vec<SampleSheet>, ApiError> {
     let text = http::post_text("/samples", registration, Some(idempotency_key)).await?;
-    let samples: Vec<SampleView> = http::parse(&text)?;
+    let samples: Vec<SampleSheet> = http::parse(&text)?;
     let kept = crate::json::elements(&text).unwrap_or_default();
     let last4 = labday_domain::Phone::parse(&registration.phone)
         .map(|p| p.last4().to_owned())
@@ -227,7 +251,7 @@ pub async fn register_samples(
 
 /// A sample as its holder sees it, by code and the phone's last four digits; with no
 /// network, its copy on this device (`offline`).
-pub async fn find_sample(code: &str, phone_last4: &str) -> Result<SampleView, ApiError> {
+pub async fn find_sample(code: &str, phone_last4: &str) -> Result<SampleSheet, ApiError> {
     sample_by_code(code, phone_last4).await
 }
 
@@ -354,4 +378,81 @@ pub async fn phone_holdings(phone: &str, phone_token: &str) -> Result<Holdings, 
         phone_token: phone_token.into(),
     };
     post("/phone-codes/holdings", &find, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SampleSheet;
+    use chrono::{NaiveDate, NaiveDateTime};
+    use labday_domain::sample::{
+        Judgement, Method, SampleHolder, SampleStatus, SampleTest, SampleView, VarietyName,
+    };
+    use labday_domain::{BookingCode, Localised};
+
+    /// `day` November 2026 at `hour`:`minute`.
+    fn at(day: u32, hour: u32, minute: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, day)
+            .and_then(|d| d.and_hms_opt(hour, minute, 0))
+            .unwrap()
+    }
+
+    /// A holder's sheet reads the server's whole `SampleView` (a staff view here, with every
+    /// field filled), skipping what it leaves unread.
+    #[test]
+    fn a_sample_sheet_reads_the_sample_view_the_server_sends() {
+        let test = SampleTest {
+            id: 7,
+            method: Method::EnzymeInhibition,
+            inhibition_pct: Some(45.3),
+            pesticide: None,
+            strip: None,
+            judgement: Judgement::Suspicious,
+            tested_at: at(26, 10, 5),
+            tester: Some("王工".into()),
+            corrects: None,
+            superseded: false,
+        };
+        let view = SampleView {
+            code: BookingCode::parse("K7QM4XPB").unwrap(),
+            session_id: 3,
+            session_title: Localised::new("上午场", "Morning"),
+            activity_title: Localised::new("蔬菜快检", "Quick tests"),
+            organisation: Localised::new("检测中心", "Test centre"),
+            place: Localised::new("一楼大厅", "Ground-floor hall"),
+            session_starts_at: at(26, 9, 30),
+            variety: VarietyName::of("spinach", ""),
+            enzyme_false_positive: false,
+            bought_at: "八一菜场".into(),
+            bought_on: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            phone_masked: "138****5678".into(),
+            status: SampleStatus::Testing,
+            registered_at: at(24, 20, 0),
+            received_at: Some(at(26, 9, 40)),
+            tests: vec![test.clone()],
+            judgement: None,
+            retests_needed: 2,
+            holder: Some(SampleHolder {
+                name: "李华".into(),
+                phone: "13800005678".into(),
+            }),
+            walk_in: true,
+        };
+        let text = serde_json::to_string(&view).unwrap();
+        let sheet: SampleSheet = crate::json::from_str(&text).unwrap();
+        assert_eq!(sheet.code, view.code);
+        assert_eq!(sheet.session_title, view.session_title);
+        assert_eq!(sheet.organisation, view.organisation);
+        assert_eq!(sheet.place, view.place);
+        assert_eq!(sheet.session_starts_at, view.session_starts_at);
+        assert_eq!(sheet.variety, view.variety);
+        assert_eq!(sheet.bought_at, view.bought_at);
+        assert_eq!(sheet.bought_on, view.bought_on);
+        assert_eq!(sheet.phone_masked, view.phone_masked);
+        assert_eq!(sheet.status, view.status);
+        assert_eq!(sheet.tests, vec![test]);
+        assert_eq!(sheet.judgement, view.judgement);
+        assert_eq!(sheet.retests_needed, view.retests_needed);
+        let list: Vec<SampleSheet> = crate::json::from_str(&format!("[{text}]")).unwrap();
+        assert_eq!(list.len(), 1);
+    }
 }

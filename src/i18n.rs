@@ -3,6 +3,7 @@
 
 use labday_domain::{ErrorCode, FieldCode};
 use leptos::prelude::*;
+use std::cell::Cell;
 
 /// The reader's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,10 +239,6 @@ messages! {
     FIELD_SAMPLES_REQUIRED = "请至少登记一份样品", "Register at least one sample";
     FIELD_TOO_MANY_SAMPLES = "一次最多登记 5 份样品", "At most 5 samples at a time";
     FIELD_LAST4_INVALID = "请输入手机号后 4 位数字", "Enter the last 4 digits of the phone number";
-    FIELD_PERCENT_INVALID = "请输入 0–100 之间的抑制率", "Enter an inhibition rate from 0 to 100";
-    FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
-    FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
-    FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
     ERR_BAD_REQUEST = "请求无法识别，请刷新页面后重试。", "The request was not understood; reload the page and try again.";
     ERR_INVALID = "请修改标出的内容。", "Please correct the marked fields.";
     ERR_NOT_FOUND = "未找到：请检查预约码和手机号码。", "Not found: check the booking code and mobile number.";
@@ -255,22 +252,10 @@ messages! {
     ERR_NO_SHOW = "因多次预约未到场，该号码暂停预约。", "Bookings are paused for this number after repeated no-shows.";
     ERR_IDEMPOTENCY = "重复提交的内容不一致，请刷新后重试。", "A repeated request did not match; reload and try again.";
     ERR_TOO_MANY = "操作过于频繁，请稍后再试。", "Too many attempts; please wait a moment.";
-    ERR_UNAUTHORIZED = "请先登录。", "Please sign in.";
-    ERR_FORBIDDEN = "无权操作其他单位的数据。", "This belongs to another organisation.";
-    ERR_WRONG_SESSION = "该预约不属于本场次。", "This booking is for another session.";
-    ERR_NOT_CONFIRMED = "该预约仍在候补中，尚未确认。", "This booking is still on the waiting list.";
-    ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
-    ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
-    ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
-    ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数与仍空着的预留名额。", "Capacity cannot go below the people already booked and the reserved places still free.";
     ERR_SESSION_FULL = "名额已满：预留和剩余名额都已用完。", "This session is full: no reserved or free place is left.";
     ERR_OTHER_ACTIVITY = "只能改到同一活动的其他场次。", "A booking can move only to another session of the same activity.";
     ERR_NOT_QUICK_TEST = "只有农残快检场次可以登记样品。", "Samples can be registered only on a quick-test session.";
     ERR_SAMPLE_LIMIT = "该手机号在本场次登记的样品已达上限（5 份）。", "This phone number has registered the most samples allowed for this session (5).";
-    ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
-    ERR_ACCOUNT_DISABLED = "该账号已停用，请联系组织方。", "This account is disabled; ask an organiser.";
-    ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
-    ERR_OWN_ACCOUNT = "不能停用自己的账号。", "You cannot disable your own account.";
     ERR_UNAVAILABLE = "当前访问人数较多，请稍候再试。", "The service is very busy; please try again in a moment.";
     ERR_INTERNAL = "服务器出错了，请稍后再试。", "Something went wrong on our side; please try again later.";
     WINDOW_NOT_YET_OPENS = "尚未开放预约 · 开放预约 {at}", "Booking not open yet · Booking opens {at}";
@@ -367,26 +352,40 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::NoShowBlocked => ERR_NO_SHOW,
         ErrorCode::IdempotencyMismatch => ERR_IDEMPOTENCY,
         ErrorCode::TooManyRequests => ERR_TOO_MANY,
-        ErrorCode::Unauthorized => ERR_UNAUTHORIZED,
-        ErrorCode::Forbidden => ERR_FORBIDDEN,
-        ErrorCode::WrongSession => ERR_WRONG_SESSION,
-        ErrorCode::NotConfirmed => ERR_NOT_CONFIRMED,
-        ErrorCode::AlreadyCheckedIn => ERR_ALREADY_CHECKED_IN,
-        ErrorCode::SessionNotOver => ERR_SESSION_NOT_OVER,
-        ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
-        ErrorCode::CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
         ErrorCode::SessionFull => ERR_SESSION_FULL,
         ErrorCode::OtherActivity => ERR_OTHER_ACTIVITY,
         ErrorCode::NotQuickTest => ERR_NOT_QUICK_TEST,
         ErrorCode::SampleLimit => ERR_SAMPLE_LIMIT,
-        ErrorCode::NotReceived => ERR_NOT_RECEIVED,
-        ErrorCode::AccountDisabled => ERR_ACCOUNT_DISABLED,
-        ErrorCode::PasswordChangeRequired => ERR_PASSWORD_CHANGE_REQUIRED,
-        ErrorCode::OwnAccount => ERR_OWN_ACCOUNT,
         ErrorCode::Unavailable => ERR_UNAVAILABLE,
         ErrorCode::Internal => ERR_INTERNAL,
         ErrorCode::Network => ERR_NETWORK,
+        // Only the console's requests meet these (sign-in, the door, accounts, the samples
+        // bench): their words are the console's, so no citizen bundle carries them.
+        ErrorCode::Unauthorized
+        | ErrorCode::Forbidden
+        | ErrorCode::WrongSession
+        | ErrorCode::NotConfirmed
+        | ErrorCode::AlreadyCheckedIn
+        | ErrorCode::SessionNotOver
+        | ErrorCode::UsernameTaken
+        | ErrorCode::CapacityBelowBooked
+        | ErrorCode::NotReceived
+        | ErrorCode::AccountDisabled
+        | ErrorCode::PasswordChangeRequired
+        | ErrorCode::OwnAccount => CONSOLE_ERRORS.with(Cell::get)(code),
     }
+}
+
+thread_local! {
+    /// Words for the codes only the console meets: `staff::i18n::console_error_msg` once the
+    /// console has mounted ([`word_console_errors`]); in a citizen bundle, which never meets
+    /// them, the words for "something went wrong".
+    static CONSOLE_ERRORS: Cell<fn(ErrorCode) -> Msg> = const { Cell::new(|_| ERR_INTERNAL) };
+}
+
+/// Lets [`error_msg`] word the console's own codes with `words` (the console, as it mounts).
+pub fn word_console_errors(words: fn(ErrorCode) -> Msg) {
+    CONSOLE_ERRORS.with(|w| w.set(words));
 }
 
 /// The text for an error of a sample lookup: "not found" names what to check.
@@ -418,10 +417,6 @@ pub fn field_msg(code: FieldCode) -> Msg {
         SamplesRequired => FIELD_SAMPLES_REQUIRED,
         TooManySamples => FIELD_TOO_MANY_SAMPLES,
         Last4Invalid => FIELD_LAST4_INVALID,
-        PercentInvalid => FIELD_PERCENT_INVALID,
-        PesticideRequired => FIELD_PESTICIDE_REQUIRED,
-        StripRequired => FIELD_STRIP_REQUIRED,
-        CorrectionInvalid => FIELD_CORRECTION_INVALID,
         PhoneCodeRequired => FIELD_PHONE_CODE_REQUIRED,
         PhoneCodeInvalid => FIELD_PHONE_CODE_INVALID,
         PhoneCodeWrong => FIELD_PHONE_CODE_WRONG,
@@ -431,6 +426,10 @@ pub fn field_msg(code: FieldCode) -> Msg {
         // Nothing more to say than "check this field" (the citizen forms never see the
         // console's codes; the console words them in `staff/i18n.rs`).
         Invalid
+        | PercentInvalid
+        | PesticideRequired
+        | StripRequired
+        | CorrectionInvalid
         | TextInvalid
         | DateInvalid
         | TitleRequired
@@ -473,7 +472,9 @@ pub fn field_msg(code: FieldCode) -> Msg {
 
 /// The language signal shared by the whole app.
 pub fn use_lang() -> RwSignal<Lang> {
-    expect_context::<RwSignal<Lang>>()
+    // Not `expect_context`: its message prints the type and place with `{:?}`, which links
+    // the debug escaping of strings (and Unicode's printable tables) into every bundle.
+    use_context::<RwSignal<Lang>>().expect("the app's shell provides the language")
 }
 
 /// Translates `msg` reactively: re-evaluates when the language changes.
@@ -493,6 +494,7 @@ mod tests {
 
     #[test]
     fn every_error_code_has_both_languages() {
+        word_console_errors(crate::staff::i18n::console_error_msg);
         for &code in ErrorCode::ALL {
             let msg = error_msg(code);
             assert!(!msg.zh.is_empty() && !msg.en.is_empty(), "{code:?}");

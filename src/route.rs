@@ -132,7 +132,10 @@ pub fn use_query_map() -> Memo<Map> {
 
 /// The matched page path's values (`/activities/:id` → `id`), tracked.
 pub fn use_params_map() -> Memo<Map> {
-    expect_context::<Params>().0
+    // Not `expect_context`, for the reason `i18n::use_lang` gives.
+    use_context::<Params>()
+        .expect("a page is shown inside its bundle's routes")
+        .0
 }
 
 /// The matched page path's `:id`, typed: see [`id`].

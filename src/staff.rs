@@ -49,6 +49,7 @@ pub fn use_id_param() -> Memo<Option<i64>> {
 /// Mounts the console on `<body>`.
 pub fn mount() {
     crate::report_panics();
+    crate::i18n::word_console_errors(i18n::console_error_msg);
     leptos::mount::mount_to_body(StaffApp);
 }
 

@@ -2,6 +2,7 @@
 //! plain words, each test with method, standard and value, the printable label, and the
 //! screening notice every result carries.
 
+use crate::api::SampleSheet;
 use crate::components::qr::QrCode;
 use crate::format;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
@@ -66,7 +67,7 @@ pub fn variety(sample: &SampleView, lang: Lang) -> String {
 
 /// A label to hand in with the vegetable: code, QR code, variety and purchase details.
 #[component]
-pub fn SampleLabel(sample: SampleView) -> impl IntoView {
+pub fn SampleLabel(sample: SampleSheet) -> impl IntoView {
     let lang = use_lang();
     let s = StoredValue::new(sample);
     let code = s.with_value(|s| s.code.as_str().to_owned());
@@ -75,7 +76,7 @@ pub fn SampleLabel(sample: SampleView) -> impl IntoView {
             <p class="code-label">{t(i18n::SAMPLE_CODE)}</p>
             <p class="code" data-testid="sample-code">{s.with_value(|s| s.code.display())}</p>
             <QrCode text=code label=Signal::derive(move || i18n::SAMPLE_QR_LABEL.get(lang.get()).to_owned())/>
-            <p class="title">{text(move || s.with_value(|s| variety(s, lang.get())))}</p>
+            <p class="title">{text(move || s.with_value(|s| s.variety.name.get(lang.get().code()).to_owned()))}</p>
             <p class="small">{text(move || s.with_value(|s| i18n::BOUGHT_ON_AT.fill(lang.get(), &[("date", &format::date_range(s.bought_on, s.bought_on, lang.get())), ("place", &s.bought_at)])))}</p>
         </li>
     }
@@ -125,7 +126,7 @@ pub fn TestList(tests: Vec<SampleTest>, #[prop(optional)] staff: bool) -> impl I
 /// What a holder sees of a result: status, judgement in plain words, each test with its
 /// method and standard, and the screening notice.
 #[component]
-pub fn SampleResult(sample: SampleView) -> impl IntoView {
+pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
     let lang = use_lang();
     let s = StoredValue::new(sample);
     let l = move || lang.get();
@@ -141,7 +142,7 @@ pub fn SampleResult(sample: SampleView) -> impl IntoView {
             <dt>{t(i18n::STATUS)}</dt>
             <dd data-testid="sample-status">{t(s.with_value(|s| status_msg(s.status)))}</dd>
             <dt>{t(i18n::VARIETY)}</dt>
-            <dd>{text(move || s.with_value(|s| variety(s, l())))}</dd>
+            <dd>{text(move || s.with_value(|s| s.variety.name.get(l().code()).to_owned()))}</dd>
             <dt>{t(i18n::BOUGHT)}</dt>
             <dd>{text(move || s.with_value(|s| format!("{} · {}", format::date_range(s.bought_on, s.bought_on, l()), s.bought_at)))}</dd>
             <dt>{t(i18n::WHERE)}</dt>

@@ -19,8 +19,8 @@ use crate::store;
 use crate::text::{flag, maybe_message, message, text};
 use chrono::NaiveDate;
 use labday_domain::sample::{
-    variety_from_typed, SampleItem, SampleRegistration, SampleView, Variety, MAX_SAMPLES_PER_PHONE,
-    OTHER, VARIETIES,
+    variety_from_typed, SampleItem, SampleRegistration, Variety, MAX_SAMPLES_PER_PHONE, OTHER,
+    VARIETIES,
 };
 use labday_domain::time::parse_date;
 use labday_domain::{ApiError, ErrorCode, FieldCode, Phone, SessionView};
@@ -92,7 +92,7 @@ fn Registration(session: SessionView) -> impl IntoView {
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let done = RwSignal::new(None::<Vec<SampleView>>);
+    let done = RwSignal::new(None::<Vec<api::SampleSheet>>);
     let key = StoredValue::new(new_idempotency_key());
     let session_id = s.with_value(|s| s.id);
     let back = format!("/activities/{}", s.with_value(|s| s.activity_id));

@@ -6,7 +6,7 @@
 use crate::i18n::{messages, Msg};
 use labday_domain::organisation::OrgKind;
 use labday_domain::staff::{AuditAction, Role};
-use labday_domain::FieldCode;
+use labday_domain::{ErrorCode, FieldCode};
 
 messages! {
     MESSAGES;
@@ -388,6 +388,46 @@ messages! {
     SAVE_RESULT = "保存结果", "Save result";
     CORRECTING = "更正这次检测", "Correcting this test";
     FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
+    // The test results' field errors (the samples bench).
+    FIELD_PERCENT_INVALID = "请输入 0–100 之间的抑制率", "Enter an inhibition rate from 0 to 100";
+    FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
+    FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
+    FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
+    // The API's error codes only the console meets (see `console_error_msg`).
+    ERR_UNAUTHORIZED = "请先登录。", "Please sign in.";
+    ERR_FORBIDDEN = "无权操作其他单位的数据。", "This belongs to another organisation.";
+    ERR_WRONG_SESSION = "该预约不属于本场次。", "This booking is for another session.";
+    ERR_NOT_CONFIRMED = "该预约仍在候补中，尚未确认。", "This booking is still on the waiting list.";
+    ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
+    ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
+    ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
+    ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数与仍空着的预留名额。", "Capacity cannot go below the people already booked and the reserved places still free.";
+    ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
+    ERR_ACCOUNT_DISABLED = "该账号已停用，请联系组织方。", "This account is disabled; ask an organiser.";
+    ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
+    ERR_OWN_ACCOUNT = "不能停用自己的账号。", "You cannot disable your own account.";
+}
+
+/// The words for an API error code only the console's requests meet (sign-in, the door,
+/// accounts, the samples bench); `crate::i18n::error_msg` asks here once the console has
+/// mounted, so these strings weigh on no citizen bundle. Any other code: "something went
+/// wrong" (the citizen's words cover it).
+pub fn console_error_msg(code: ErrorCode) -> Msg {
+    match code {
+        ErrorCode::Unauthorized => ERR_UNAUTHORIZED,
+        ErrorCode::Forbidden => ERR_FORBIDDEN,
+        ErrorCode::WrongSession => ERR_WRONG_SESSION,
+        ErrorCode::NotConfirmed => ERR_NOT_CONFIRMED,
+        ErrorCode::AlreadyCheckedIn => ERR_ALREADY_CHECKED_IN,
+        ErrorCode::SessionNotOver => ERR_SESSION_NOT_OVER,
+        ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
+        ErrorCode::CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
+        ErrorCode::NotReceived => ERR_NOT_RECEIVED,
+        ErrorCode::AccountDisabled => ERR_ACCOUNT_DISABLED,
+        ErrorCode::PasswordChangeRequired => ERR_PASSWORD_CHANGE_REQUIRED,
+        ErrorCode::OwnAccount => ERR_OWN_ACCOUNT,
+        _ => crate::i18n::ERR_INTERNAL,
+    }
 }
 
 /// The label of a field the staff API names in an error, for errors shown away from it.
@@ -474,14 +514,17 @@ pub fn field_error(code: FieldCode) -> Msg {
         PasswordWrong => FIELD_PASSWORD_WRONG,
         TextInvalid => FIELD_TEXT_INVALID,
         ReservedAboveCapacity => FIELD_RESERVED_ABOVE_CAPACITY,
-        CapacityBelowBooked => crate::i18n::ERR_CAPACITY_BELOW_BOOKED,
+        CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
+        PercentInvalid => FIELD_PERCENT_INVALID,
+        PesticideRequired => FIELD_PESTICIDE_REQUIRED,
+        StripRequired => FIELD_STRIP_REQUIRED,
+        CorrectionInvalid => FIELD_CORRECTION_INVALID,
         // The citizen's words serve the console too (the sample desk, a holder's name).
         Invalid | DateInvalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid
         | AdultRequired | PartyTooLarge | ConsentRequired | CodeInvalid | VarietyRequired
         | BoughtAtRequired | DateInFuture | BoughtTooLongAgo | SamplesRequired | TooManySamples
-        | Last4Invalid | PercentInvalid | PesticideRequired | StripRequired | CorrectionInvalid
-        | PhoneCodeRequired | PhoneCodeInvalid | PhoneCodeWrong | PhoneCodeExpired
-        | PhoneCodeTooSoon | PhoneCodeLimit => crate::i18n::field_msg(code),
+        | Last4Invalid | PhoneCodeRequired | PhoneCodeInvalid | PhoneCodeWrong
+        | PhoneCodeExpired | PhoneCodeTooSoon | PhoneCodeLimit => crate::i18n::field_msg(code),
     }
 }
 
@@ -575,6 +618,10 @@ mod tests {
             FieldCode::PhotoType,
             FieldCode::PhotoTooLarge,
             FieldCode::NoSessions,
+            FieldCode::PercentInvalid,
+            FieldCode::PesticideRequired,
+            FieldCode::StripRequired,
+            FieldCode::CorrectionInvalid,
         ] {
             let m = field_error(code);
             assert_ne!(

@@ -7,7 +7,7 @@ use crate::api;
 use crate::components::sample::{judgement_msg, status_msg, variety, TestList};
 use crate::components::status::FailureAlert;
 use crate::dom::focus_soon;
-use crate::i18n::{self, field_msg, t, use_lang};
+use crate::i18n::{self, t, use_lang};
 use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
 use crate::staff::i18n as si;
@@ -248,7 +248,7 @@ fn ResultForm(
         });
     };
     let err = move |field: &'static str| {
-        move || errors.with(|e| e.get(field).map(|&c| field_msg(c).get(lang.get())))
+        move || errors.with(|e| e.get(field).map(|&c| si::field_error(c).get(lang.get())))
     };
     let (reading_id, pest_id, list_id) = (
         format!("reading-{code}"),
