@@ -81,35 +81,98 @@ pub struct CatalogueCache {
     /// One load at a time per path: when a response expires under a thousand readers, one
     /// of them queries the database and the rest wait for its answer instead of all
     /// querying. Paths do not wait for each other.
-    loading: Mutex<HashMap<String, LoadTurn>>,
+    loading: Loads<String>,
     /// The same for per-booking limits: when booking opens, a thousand first bookings of one
     /// session would otherwise each read the session before any of them remembers its limit.
-    loading_limit: LoadTurn,
+    loading_limit: Loads<i64>,
 }
 
-/// Whose turn it is to load one thing.
-type LoadTurn = Arc<tokio::sync::Mutex<()>>;
+/// The loads under way, by what each loads; each with the bell its waiters listen for.
+struct Loads<K>(Mutex<HashMap<K, Arc<tokio::sync::Notify>>>);
+
+impl<K> Default for Loads<K> {
+    fn default() -> Self {
+        Loads(Mutex::default())
+    }
+}
+
+/// The turn to load one thing: while it is held, other readers of that thing wait; when it
+/// is dropped (the load kept its answer, failed, or its request went away), they are all
+/// woken at once and look again.
+struct Turn<'a, K: Eq + std::hash::Hash> {
+    loads: &'a Loads<K>,
+    key: Option<K>,
+    bell: Arc<tokio::sync::Notify>,
+}
+
+impl<K: Eq + std::hash::Hash> Drop for Turn<'_, K> {
+    fn drop(&mut self) {
+        if let (Some(key), Ok(mut under_way)) = (self.key.take(), self.loads.0.lock()) {
+            under_way.remove(&key);
+        }
+        self.bell.notify_waiters();
+    }
+}
 
 /// What [`find_or_wait`] came back with.
-enum Found<T> {
+enum Found<'a, T, K: Eq + std::hash::Hash> {
     Hit(T),
     /// Not there, and no one else is loading it: load it, keep it, then drop the turn.
-    Turn(tokio::sync::OwnedMutexGuard<()>),
+    Turn(Turn<'a, K>),
 }
 
-/// Looks with `find`; on a miss waits for the turn to load (one loader at a time) and looks
-/// again, since the loader before may have kept what is wanted meanwhile.
-async fn find_or_wait<T>(
-    turn: impl FnOnce() -> LoadTurn,
+/// Looks with `find`; on a miss, takes the turn to load `key` if no one has it, else waits
+/// until that load ends and looks again (the load may have kept what is wanted; if not,
+/// one of the waiters takes the next turn). Waking every waiter at once, rather than
+/// handing a lock on from one to the next, matters under a rush: a hundred readers of a
+/// path would otherwise wake one after another after every load.
+async fn find_or_wait<'a, T, K, Q>(
+    loads: &'a Loads<K>,
+    key: &Q,
     find: impl Fn() -> Option<T>,
-) -> Found<T> {
-    if let Some(hit) = find() {
-        return Found::Hit(hit);
-    }
-    let turn = turn().lock_owned().await;
-    match find() {
-        Some(hit) => Found::Hit(hit),
-        None => Found::Turn(turn),
+) -> Found<'a, T, K>
+where
+    K: Eq + std::hash::Hash + std::borrow::Borrow<Q>,
+    Q: Eq + std::hash::Hash + ToOwned<Owned = K> + ?Sized,
+{
+    loop {
+        if let Some(hit) = find() {
+            return Found::Hit(hit);
+        }
+        let bell = {
+            let Ok(mut under_way) = loads.0.lock() else {
+                // A poisoned map: this reader loads on its own.
+                let bell = Arc::default();
+                return Found::Turn(Turn {
+                    loads,
+                    key: None,
+                    bell,
+                });
+            };
+            match under_way.get(key) {
+                Some(bell) => bell.clone(),
+                None => {
+                    if under_way.len() >= MOST_ENTRIES {
+                        under_way.clear();
+                    }
+                    let bell = Arc::new(tokio::sync::Notify::new());
+                    under_way.insert(key.to_owned(), bell.clone());
+                    let key = Some(key.to_owned());
+                    return Found::Turn(Turn { loads, key, bell });
+                }
+            }
+        };
+        let mut rung = std::pin::pin!(bell.notified());
+        rung.as_mut().enable();
+        // The load may have ended between looking it up and listening: then its bell has
+        // rung already and no longer stands in the map.
+        let still_loading = loads
+            .0
+            .lock()
+            .is_ok_and(|u| u.get(key).is_some_and(|b| Arc::ptr_eq(b, &bell)));
+        if still_loading {
+            rung.await;
+        }
     }
 }
 
@@ -123,8 +186,7 @@ impl CatalogueCache {
     {
         // Every change answered before this read began has moved the counter this far.
         let asked_at = self.generation.load(Ordering::Acquire);
-        let turn = || self.load_turn(key);
-        let _loading = match find_or_wait(turn, || self.fresh(key, asked_at)).await {
+        let _loading = match find_or_wait(&self.loading, key, || self.fresh(key, asked_at)).await {
             Found::Hit(hit) => return Ok(Some(hit)),
             Found::Turn(turn) => turn,
         };
@@ -179,18 +241,6 @@ impl CatalogueCache {
             .then(|| entry.cached.clone())
     }
 
-    /// The turn to load `key`'s response.
-    fn load_turn(&self, key: &str) -> LoadTurn {
-        let Ok(mut turns) = self.loading.lock() else {
-            // A poisoned map: this loader takes a turn of its own.
-            return LoadTurn::default();
-        };
-        if turns.len() >= MOST_ENTRIES {
-            turns.clear();
-        }
-        turns.entry(key.to_owned()).or_default().clone()
-    }
-
     /// Places have just changed (a booking, a cancellation): every kept response is stale.
     pub fn places_changed(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -224,8 +274,8 @@ impl CatalogueCache {
     where
         F: std::future::Future<Output = Result<Option<u32>, AppError>>,
     {
-        let turn = || self.loading_limit.clone();
-        let _loading = match find_or_wait(turn, || self.per_booking_limit(session)).await {
+        let limit = || self.per_booking_limit(session);
+        let _loading = match find_or_wait(&self.loading_limit, &session, limit).await {
             Found::Hit(limit) => return Ok(Some(limit)),
             Found::Turn(turn) => turn,
         };
@@ -416,5 +466,30 @@ mod tests {
             1,
             "one load served 51 readers"
         );
+    }
+
+    #[tokio::test]
+    async fn when_a_loader_goes_away_the_readers_waiting_for_it_load_without_it() {
+        let cache = Arc::new(CatalogueCache::default());
+        cache.places_changed();
+        let first = slow_read(&cache, "k", 1).await;
+        let waiting: Vec<_> = (0..20)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    body(cache.get_or_load("k", async { Ok(Some(2)) }).await.unwrap())
+                })
+            })
+            .collect();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        // The client of the first read hung up: its handler, load and all, is dropped.
+        first.reader.abort();
+        for reader in waiting {
+            let answer = tokio::time::timeout(Duration::from_secs(5), reader).await;
+            assert_eq!(answer.expect("not left waiting").unwrap(), "2");
+        }
+        assert_eq!(first.loads.load(Ordering::SeqCst), 1);
     }
 }
