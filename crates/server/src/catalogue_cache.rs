@@ -108,7 +108,12 @@ struct Turn<'a, K: Eq + std::hash::Hash> {
 impl<K: Eq + std::hash::Hash> Drop for Turn<'_, K> {
     fn drop(&mut self) {
         if let (Some(key), Ok(mut under_way)) = (self.key.take(), self.loads.0.lock()) {
-            under_way.remove(&key);
+            if under_way
+                .get(&key)
+                .is_some_and(|b| Arc::ptr_eq(b, &self.bell))
+            {
+                under_way.remove(&key);
+            }
         }
         self.bell.notify_waiters();
     }
@@ -152,9 +157,8 @@ where
             match under_way.get(key) {
                 Some(bell) => bell.clone(),
                 None => {
-                    if under_way.len() >= MOST_ENTRIES {
-                        under_way.clear();
-                    }
+                    // No bound needed: a load leaves the map when its turn ends, so it
+                    // holds no more than the requests in flight.
                     let bell = Arc::new(tokio::sync::Notify::new());
                     under_way.insert(key.to_owned(), bell.clone());
                     let key = Some(key.to_owned());
