@@ -422,8 +422,9 @@ mod tests {
         };
         early.release.notify_one();
         assert_eq!(early.reader.await.unwrap(), "1");
+        let late = tokio::time::timeout(Duration::from_secs(5), late).await;
         assert_eq!(
-            late.await.unwrap(),
+            late.expect("woken when the first load ended").unwrap(),
             "2",
             "the late read waited and loaded anew"
         );
@@ -463,7 +464,8 @@ mod tests {
         first.release.notify_one();
         assert_eq!(first.reader.await.unwrap(), "7");
         for reader in waiting {
-            assert_eq!(reader.await.unwrap(), "7");
+            let answer = tokio::time::timeout(Duration::from_secs(5), reader).await;
+            assert_eq!(answer.expect("woken when the load ended").unwrap(), "7");
         }
         assert_eq!(
             loads.load(Ordering::SeqCst),
