@@ -68,7 +68,8 @@ impl Cached {
 struct Entry {
     at: Instant,
     generation: u64,
-    cached: Cached,
+    /// `None`: there is no such thing (kept too, so readers of a missing path share a load).
+    cached: Option<Cached>,
 }
 
 #[derive(Default)]
@@ -76,8 +77,8 @@ pub struct CatalogueCache {
     entries: Mutex<HashMap<String, Entry>>,
     /// Bumped whenever places change: entries of an older generation are stale.
     generation: AtomicU64,
-    /// Session → (when read, per-booking limit).
-    limits: Mutex<HashMap<i64, (Instant, u32)>>,
+    /// Session → (when read, per-booking limit; `None`: no such session).
+    limits: Mutex<HashMap<i64, (Instant, Option<u32>)>>,
     /// One load at a time per path: when a response expires under a thousand readers, one
     /// of them queries the database and the rest wait for its answer instead of all
     /// querying. Paths do not wait for each other.
@@ -181,8 +182,8 @@ where
 }
 
 impl CatalogueCache {
-    /// The cached response for `key`, or `load`'s result serialised and kept. `None` (not
-    /// found) is not kept.
+    /// The cached response for `key`, or `load`'s result serialised and kept; `None` (not
+    /// found) is kept the same way. A failed load keeps nothing.
     pub async fn get_or_load<T, F>(&self, key: &str, load: F) -> Result<Option<Cached>, AppError>
     where
         T: Serialize,
@@ -191,16 +192,16 @@ impl CatalogueCache {
         // Every change answered before this read began has moved the counter this far.
         let asked_at = self.generation.load(Ordering::Acquire);
         let _loading = match find_or_wait(&self.loading, key, || self.fresh(key, asked_at)).await {
-            Found::Hit(hit) => return Ok(Some(hit)),
+            Found::Hit(hit) => return Ok(hit),
             Found::Turn(turn) => turn,
         };
         // Read before loading: the entry holds every change counted by then, and serves the
-        // reads that began by then.
-        let generation = self.generation.load(Ordering::Acquire);
-        let Some(value) = load.await? else {
-            return Ok(None);
+        // reads that began by then, for a second from when the load began.
+        let (generation, began) = (self.generation.load(Ordering::Acquire), Instant::now());
+        let cached = match load.await? {
+            Some(value) => Some(Cached::of(&value)?),
+            None => None,
         };
-        let cached = Cached::of(&value)?;
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= MOST_ENTRIES {
                 entries.clear();
@@ -208,13 +209,13 @@ impl CatalogueCache {
             entries.insert(
                 key.to_owned(),
                 Entry {
-                    at: Instant::now(),
+                    at: began,
                     generation,
                     cached: cached.clone(),
                 },
             );
         }
-        Ok(Some(cached))
+        Ok(cached)
     }
 
     /// [`Self::get_or_load`] answered: 200 (or 304 when `request` holds it already), or a
@@ -238,7 +239,7 @@ impl CatalogueCache {
 
     /// The kept response for `key`, if its load began after the read that `asked_at` was
     /// read for (so it holds every change answered before), and within the last second.
-    fn fresh(&self, key: &str, asked_at: u64) -> Option<Cached> {
+    fn fresh(&self, key: &str, asked_at: u64) -> Option<Option<Cached>> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
         (entry.generation >= asked_at && entry.at.elapsed() < FRESH_FOR)
@@ -261,11 +262,17 @@ impl CatalogueCache {
         }
     }
 
-    /// A session's per-booking limit, if read within the last few seconds.
-    pub fn per_booking_limit(&self, session: i64) -> Option<u32> {
+    /// A session's per-booking limit (`Some(None)`: no such session), if read within the
+    /// last few seconds (a missing session within the last second, as catalogue answers).
+    fn per_booking_limit(&self, session: i64) -> Option<Option<u32>> {
         let limits = self.limits.lock().ok()?;
         let (at, limit) = limits.get(&session)?;
-        (at.elapsed() < LIMIT_FRESH_FOR).then_some(*limit)
+        let fresh_for = if limit.is_some() {
+            LIMIT_FRESH_FOR
+        } else {
+            FRESH_FOR
+        };
+        (at.elapsed() < fresh_for).then_some(*limit)
     }
 
     /// A session's per-booking limit: remembered, or read with `load` (one caller at a time;
@@ -280,17 +287,15 @@ impl CatalogueCache {
     {
         let limit = || self.per_booking_limit(session);
         let _loading = match find_or_wait(&self.loading_limit, &session, limit).await {
-            Found::Hit(limit) => return Ok(Some(limit)),
+            Found::Hit(limit) => return Ok(limit),
             Found::Turn(turn) => turn,
         };
         let limit = load.await?;
-        if let Some(limit) = limit {
-            self.remember_limit(session, limit);
-        }
+        self.remember_limit(session, limit);
         Ok(limit)
     }
 
-    pub fn remember_limit(&self, session: i64, limit: u32) {
+    fn remember_limit(&self, session: i64, limit: Option<u32>) {
         if let Ok(mut limits) = self.limits.lock() {
             if limits.len() >= MOST_ENTRIES {
                 limits.clear();
@@ -472,6 +477,65 @@ mod tests {
             1,
             "one load served 51 readers"
         );
+    }
+
+    #[tokio::test]
+    async fn readers_of_a_missing_path_share_one_load_and_a_slow_load_is_not_kept_past_its_second()
+    {
+        let cache = Arc::new(CatalogueCache::default());
+        let loads = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..20)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), loads.clone());
+                tokio::spawn(async move {
+                    let load = async move {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(None::<u32>)
+                    };
+                    cache
+                        .get_or_load("session/999", load)
+                        .await
+                        .unwrap()
+                        .is_none()
+                })
+            })
+            .collect();
+        for reader in readers {
+            assert!(reader.await.unwrap(), "not found");
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1, "one load told all 20");
+
+        let limit_loads = Arc::new(AtomicUsize::new(0));
+        let bookings: Vec<_> = (0..20)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), limit_loads.clone());
+                tokio::spawn(async move {
+                    let load = async move {
+                        loads.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(None)
+                    };
+                    cache.per_booking_limit_or_load(999, load).await.unwrap()
+                })
+            })
+            .collect();
+        for booking in bookings {
+            assert_eq!(booking.await.unwrap(), None);
+        }
+        assert_eq!(limit_loads.load(Ordering::SeqCst), 1);
+
+        // A load of 1.2 s serves for a second from when it began, not from when it ended.
+        let slow = async {
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            Ok(Some(1))
+        };
+        assert_eq!(body(cache.get_or_load("slow", slow).await.unwrap()), "1");
+        let next = cache
+            .get_or_load("slow", async { Ok(Some(2)) })
+            .await
+            .unwrap();
+        assert_eq!(body(next), "2");
     }
 
     #[tokio::test]

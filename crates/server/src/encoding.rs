@@ -25,16 +25,32 @@ pub enum Effort {
 
 /// Whether the client takes `coding` (`br`, `gzip`) by its `Accept-Encoding`.
 pub fn accepts(request: &HeaderMap, coding: &str) -> bool {
-    list_items(request, header::ACCEPT_ENCODING, ',').any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        parts
-            .next()
-            .is_some_and(|name| name.eq_ignore_ascii_case(coding))
-            && parts.all(|p| {
-                p.strip_prefix("q=")
-                    .is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0))
-            })
-    })
+    weight(request, coding).is_some()
+}
+
+/// How much the client wants `coding` (its `q`, 1 when not given; `x-gzip` is gzip), or
+/// `None` when it is not named or refused (`q=0`, or a `q` that is not a number). Names
+/// and parameters are case-insensitive (RFC 9110 12.4.2).
+fn weight(request: &HeaderMap, coding: &str) -> Option<f32> {
+    let named = |name: &str| {
+        name.eq_ignore_ascii_case(coding)
+            || (coding == "gzip" && name.eq_ignore_ascii_case("x-gzip"))
+    };
+    list_items(request, header::ACCEPT_ENCODING, ',')
+        .filter_map(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            if !parts.next().is_some_and(named) {
+                return None;
+            }
+            let mut q = 1.0_f32;
+            for (key, value) in parts.filter_map(|p| p.split_once('=')) {
+                if key.trim().eq_ignore_ascii_case("q") {
+                    q = value.trim().parse().ok()?;
+                }
+            }
+            (q > 0.0).then_some(q)
+        })
+        .reduce(f32::max)
 }
 
 pub fn brotli(data: &[u8], effort: Effort) -> std::io::Result<Vec<u8>> {
@@ -89,14 +105,20 @@ impl Encoded {
             cell.get_or_init(|| make(&self.identity, self.effort).ok().map(Bytes::from))
                 .clone()
         };
-        if accepts(request, "br") {
-            if let Some(br) = made(&self.brotli, brotli) {
-                return (br, Some("br"));
-            }
+        // The coding the client wants most; brotli when it wants both as much.
+        let (br, gz) = (weight(request, "br"), weight(request, "gzip"));
+        let mut codings = [
+            (br, &self.brotli, brotli as Compress, "br"),
+            (gz, &self.gzip, gzip as Compress, "gzip"),
+        ];
+        if gz > br {
+            codings.swap(0, 1);
         }
-        if accepts(request, "gzip") {
-            if let Some(gz) = made(&self.gzip, gzip) {
-                return (gz, Some("gzip"));
+        for (wanted, cell, make, name) in codings {
+            if wanted.is_some() {
+                if let Some(body) = made(cell, make) {
+                    return (body, Some(name));
+                }
             }
         }
         (self.identity.clone(), None)
@@ -141,9 +163,13 @@ impl Prepared {
         let held = list_items(request, header::IF_NONE_MATCH, ',')
             .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag);
         if held {
+            // A 304 carries the Vary its 200 would have (RFC 9110 15.4.5).
             return (
                 StatusCode::NOT_MODIFIED,
-                [(header::ETAG, self.etag.clone())],
+                [
+                    (header::ETAG, self.etag.clone()),
+                    (header::VARY, HeaderValue::from_static("accept-encoding")),
+                ],
             )
                 .into_response();
         }
@@ -187,6 +213,26 @@ mod tests {
         assert!(!accepts(&with("br;q=0, gzip"), "br"));
         assert!(!accepts(&with("brotli"), "br"));
         assert!(!accepts(&HeaderMap::new(), "gzip"));
+        for refusing in ["br;Q=0", "br; Q=0", "gzip, br;Q=0", "br;q=abc", "br;q=NaN"] {
+            assert!(!accepts(&with(refusing), "br"), "{refusing} refuses br");
+        }
+        assert!(accepts(&with("x-gzip"), "gzip"));
+        assert!(accepts(&with("br;q=0.0001"), "br"));
+    }
+
+    #[test]
+    fn the_coding_sent_is_the_one_the_client_wants_most() {
+        let encoded = Encoded::new(Bytes::from("x".repeat(5000)), Effort::Quick);
+        let coding = |accept| encoded.pick(&with(accept)).1;
+        assert_eq!(coding("gzip;q=1, br;q=0.1"), Some("gzip"));
+        assert_eq!(coding("gzip;q=0.5, br;q=0.9"), Some("br"));
+        assert_eq!(
+            coding("gzip, br"),
+            Some("br"),
+            "as much: brotli, the smaller"
+        );
+        assert_eq!(coding("x-gzip"), Some("gzip"));
+        assert_eq!(coding("br;q=0, gzip;q=0"), None);
     }
 
     #[test]
@@ -237,6 +283,13 @@ mod tests {
             answer.send(&h).status()
         };
         assert_eq!(asking(tag.clone()), StatusCode::NOT_MODIFIED);
+        let mut held = HeaderMap::new();
+        held.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&tag).unwrap());
+        assert_eq!(
+            answer.send(&held).headers()[header::VARY],
+            "accept-encoding",
+            "a 304 varies as its 200 does"
+        );
         assert_eq!(asking(format!("W/{tag}")), StatusCode::NOT_MODIFIED);
         assert_eq!(
             asking(format!("\"other\", {tag}")),
