@@ -7,7 +7,7 @@ use crate::components::qr::QrCode;
 use crate::format;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
 use crate::text::{flag, text};
-use labday_domain::sample::{Judgement, Method, SampleStatus, SampleTest, SampleView};
+use labday_domain::sample::{Judgement, Method, SampleStatus, SampleTest, VarietyName};
 use leptos::prelude::*;
 
 pub fn status_msg(s: SampleStatus) -> Msg {
@@ -60,9 +60,9 @@ pub fn reading(test: &SampleTest, lang: Lang) -> String {
     }
 }
 
-/// The sample's variety name in the reader's language.
-pub fn variety(sample: &SampleView, lang: Lang) -> String {
-    sample.variety.name.get(lang.code()).to_owned()
+/// A variety's name in the reader's language.
+pub fn variety(name: &VarietyName, lang: Lang) -> String {
+    name.name.get(lang.code()).to_owned()
 }
 
 /// A label to hand in with the vegetable: code, QR code, variety and purchase details.
@@ -76,7 +76,7 @@ pub fn SampleLabel(sample: SampleSheet) -> impl IntoView {
             <p class="code-label">{t(i18n::SAMPLE_CODE)}</p>
             <p class="code" data-testid="sample-code">{s.with_value(|s| s.code.display())}</p>
             <QrCode text=code label=Signal::derive(move || i18n::SAMPLE_QR_LABEL.get(lang.get()).to_owned())/>
-            <p class="title">{text(move || s.with_value(|s| s.variety.name.get(lang.get().code()).to_owned()))}</p>
+            <p class="title">{text(move || s.with_value(|s| variety(&s.variety, lang.get())))}</p>
             <p class="small">{text(move || s.with_value(|s| i18n::BOUGHT_ON_AT.fill(lang.get(), &[("date", &format::date_range(s.bought_on, s.bought_on, lang.get())), ("place", &s.bought_at)])))}</p>
         </li>
     }
@@ -142,7 +142,7 @@ pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
             <dt>{t(i18n::STATUS)}</dt>
             <dd data-testid="sample-status">{t(s.with_value(|s| status_msg(s.status)))}</dd>
             <dt>{t(i18n::VARIETY)}</dt>
-            <dd>{text(move || s.with_value(|s| s.variety.name.get(l().code()).to_owned()))}</dd>
+            <dd>{text(move || s.with_value(|s| variety(&s.variety, l())))}</dd>
             <dt>{t(i18n::BOUGHT)}</dt>
             <dd>{text(move || s.with_value(|s| format!("{} · {}", format::date_range(s.bought_on, s.bought_on, l()), s.bought_at)))}</dd>
             <dt>{t(i18n::WHERE)}</dt>

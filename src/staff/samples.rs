@@ -55,7 +55,7 @@ pub fn SamplesDesk() -> impl IntoView {
                 l,
                 &[
                     ("code", &sample.code.display()),
-                    ("variety", &variety(&sample, l)),
+                    ("variety", &variety(&sample.variety, l)),
                 ],
             );
             desk.code.set(String::new());
@@ -127,7 +127,7 @@ pub fn SamplesDesk() -> impl IntoView {
                             let label = si::RECEIVE_CODE.fill(lang.get_untracked(), &[("code", &sample.code.display())]);
                             view! {
                                 <li class="card">
-                                    <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample, lang.get())}</p>
+                                    <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample.variety, lang.get())}</p>
                                     <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button>
                                 </li>
                             }
@@ -170,7 +170,7 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
     view! {
         <li class="card" data-testid="desk-sample" data-code=code.clone()>
             <p>
-                <strong>{sample.code.display()}</strong>" · "{move || s.with_value(|s| variety(s, lang.get()))}
+                <strong>{sample.code.display()}</strong>" · "{move || s.with_value(|s| variety(&s.variety, lang.get()))}
                 {sample.walk_in.then(|| view! { " "<span class="badge">{t(si::WALK_IN_MARK)}</span> })}
                 {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(si::FALSE_POSITIVE_RISK)}</span> })}
             </p>

@@ -160,7 +160,10 @@ pub fn WalkInSampleForm(
                             l,
                             &[
                                 ("code", &x.code.display()),
-                                ("variety", &crate::components::sample::variety(x, l)),
+                                (
+                                    "variety",
+                                    &crate::components::sample::variety(&x.variety, l),
+                                ),
                             ],
                         )
                     })

@@ -388,6 +388,39 @@ mod tests {
         }
     }
 
+    /// Twenty readers at once, each calling `read` with a 50 ms load that finds nothing:
+    /// what each read, and how many loads ran.
+    async fn twenty_at_once<R, Fut>(
+        cache: &Arc<CatalogueCache>,
+        read: impl Fn(Arc<CatalogueCache>, LoadingNothing) -> Fut,
+    ) -> (Vec<Option<R>>, usize)
+    where
+        Fut: std::future::Future<Output = Option<R>> + Send + 'static,
+        R: Send + 'static,
+    {
+        let loads = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..20)
+            .map(|_| {
+                let loads = loads.clone();
+                let load: LoadingNothing = Box::pin(async move {
+                    loads.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok(None)
+                });
+                tokio::spawn(read(cache.clone(), load))
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for reader in readers {
+            answers.push(reader.await.unwrap());
+        }
+        (answers, loads.load(Ordering::SeqCst))
+    }
+
+    /// A load that finds nothing.
+    type LoadingNothing =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<u32>, AppError>> + Send>>;
+
     fn body(cached: Option<Cached>) -> String {
         String::from_utf8(cached.expect("found").0.identity().to_vec()).unwrap()
     }
@@ -483,47 +516,20 @@ mod tests {
     async fn readers_of_a_missing_path_share_one_load_and_a_slow_load_is_not_kept_past_its_second()
     {
         let cache = Arc::new(CatalogueCache::default());
-        let loads = Arc::new(AtomicUsize::new(0));
-        let readers: Vec<_> = (0..20)
-            .map(|_| {
-                let (cache, loads) = (cache.clone(), loads.clone());
-                tokio::spawn(async move {
-                    let load = async move {
-                        loads.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Ok(None::<u32>)
-                    };
-                    cache
-                        .get_or_load("session/999", load)
-                        .await
-                        .unwrap()
-                        .is_none()
-                })
-            })
-            .collect();
-        for reader in readers {
-            assert!(reader.await.unwrap(), "not found");
-        }
-        assert_eq!(loads.load(Ordering::SeqCst), 1, "one load told all 20");
+        let (answers, loads) = twenty_at_once(&cache, |cache, load| async move {
+            let found = cache.get_or_load("session/999", load).await.unwrap();
+            found.map(|_| 0)
+        })
+        .await;
+        assert_eq!(answers, vec![None; 20], "not found");
+        assert_eq!(loads, 1, "one load told all 20");
 
-        let limit_loads = Arc::new(AtomicUsize::new(0));
-        let bookings: Vec<_> = (0..20)
-            .map(|_| {
-                let (cache, loads) = (cache.clone(), limit_loads.clone());
-                tokio::spawn(async move {
-                    let load = async move {
-                        loads.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Ok(None)
-                    };
-                    cache.per_booking_limit_or_load(999, load).await.unwrap()
-                })
-            })
-            .collect();
-        for booking in bookings {
-            assert_eq!(booking.await.unwrap(), None);
-        }
-        assert_eq!(limit_loads.load(Ordering::SeqCst), 1);
+        let (answers, loads) = twenty_at_once(&cache, |cache, load| async move {
+            cache.per_booking_limit_or_load(999, load).await.unwrap()
+        })
+        .await;
+        assert_eq!(answers, vec![None; 20], "no such session");
+        assert_eq!(loads, 1, "one read of the session told all 20 bookings");
 
         // A load of 1.2 s serves for a second from when it began, not from when it ended.
         let slow = async {
