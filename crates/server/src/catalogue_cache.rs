@@ -1,12 +1,19 @@
 //! The public catalogue is what everyone reloads while booking opens: each response's JSON
 //! is kept for a second, with an ETag, so a burst of identical reads costs one database
 //! query and repeat views can be answered `304 Not Modified`. Bookings and cancellations
-//! made through this process make it stale at once (a counter bump, so a booking pays
-//! nothing for it): a read is answered only with a response whose load began after every
-//! booking answered before the read began. Changes made through other processes behind the
-//! same load balancer show within the second.
+//! made through this process make what they change stale at once (a counter bump, so a
+//! booking pays nothing for it): a read is answered only with a response whose load began
+//! after every booking answered before the read began that could change it. Changes made
+//! through other processes behind the same load balancer show within the second.
 //!
-//! Under a rush the counter moves every few milliseconds, so a response is outdated almost
+//! What could change it: a session's page shows that session's places, an activity's page
+//! its sessions' places, and the list every activity's. So a booking makes its session's
+//! and its activity's pages stale, and the list, and leaves the pages of every other
+//! session and activity serving. Each keeps its counter in one of [`STRIPES`] slots chosen
+//! by its id; two that share a slot make each other stale, which costs a load, never a
+//! stale answer.
+//!
+//! Under a rush the list's counter moves every few milliseconds, so it is outdated almost
 //! as soon as it is loaded. Reads stay cheap because the rule above is all a read needs: the
 //! readers of one path that arrive while it is being loaded wait for the next load, and
 //! that one load answers all of them; different paths load side by side.
@@ -33,6 +40,33 @@ const FRESH_FOR: Duration = Duration::from_secs(1);
 const MOST_ENTRIES: usize = 4096;
 /// How long a session's per-booking limit is reused.
 const LIMIT_FRESH_FOR: Duration = Duration::from_secs(10);
+/// Counters for single sessions' and activities' pages (a power of two).
+const STRIPES: usize = 1024;
+
+/// Which places a kept response shows, and so which changes make it stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shows {
+    /// Any session's (the list, sample boards): every change.
+    AnyPlaces,
+    /// The sessions of one activity (its page).
+    Activity(i64),
+    /// One session (its page).
+    Session(i64),
+}
+
+impl Shows {
+    /// The slot of a single session's or activity's counter.
+    fn stripe(self) -> Option<usize> {
+        let (kind, id) = match self {
+            Shows::AnyPlaces => return None,
+            Shows::Activity(id) => (1u64, id),
+            Shows::Session(id) => (2u64, id),
+        };
+        // Fibonacci hashing: consecutive ids land far apart.
+        let mixed = ((id as u64) ^ (kind << 62)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        Some((mixed >> (64 - STRIPES.trailing_zeros())) as usize)
+    }
+}
 
 /// One response, ready to send: its JSON, compressed once for every request that takes it.
 #[derive(Clone)]
@@ -63,8 +97,8 @@ impl Cached {
     }
 }
 
-/// A kept response: when it was loaded, and the places generation read before its load
-/// began (so it holds every change counted by then).
+/// A kept response: when it was loaded, and its counter read before its load began (so it
+/// holds every change counted by then).
 struct Entry {
     at: Instant,
     generation: u64,
@@ -72,11 +106,12 @@ struct Entry {
     cached: Option<Cached>,
 }
 
-#[derive(Default)]
 pub struct CatalogueCache {
     entries: Mutex<HashMap<String, Entry>>,
-    /// Bumped whenever places change: entries of an older generation are stale.
+    /// Bumped whenever places change: what shows any places is stale when kept from before.
     generation: AtomicU64,
+    /// The same for one session's or activity's page, by [`Shows::stripe`].
+    stripes: Box<[AtomicU64]>,
     /// Session → (when read, per-booking limit; `None`: no such session).
     limits: Mutex<HashMap<i64, (Instant, Option<u32>)>>,
     /// One load at a time per path: when a response expires under a thousand readers, one
@@ -86,6 +121,19 @@ pub struct CatalogueCache {
     /// The same for per-booking limits: when booking opens, a thousand first bookings of one
     /// session would otherwise each read the session before any of them remembers its limit.
     loading_limit: Loads<i64>,
+}
+
+impl Default for CatalogueCache {
+    fn default() -> Self {
+        CatalogueCache {
+            entries: Mutex::default(),
+            generation: AtomicU64::default(),
+            stripes: (0..STRIPES).map(|_| AtomicU64::default()).collect(),
+            limits: Mutex::default(),
+            loading: Loads::default(),
+            loading_limit: Loads::default(),
+        }
+    }
 }
 
 /// The loads under way, by what each loads; each with the bell its waiters listen for.
@@ -182,22 +230,36 @@ where
 }
 
 impl CatalogueCache {
-    /// The cached response for `key`, or `load`'s result serialised and kept; `None` (not
-    /// found) is kept the same way. A failed load keeps nothing.
-    pub async fn get_or_load<T, F>(&self, key: &str, load: F) -> Result<Option<Cached>, AppError>
+    /// The counter that changes to what `shows` make stale.
+    fn counter(&self, shows: Shows) -> &AtomicU64 {
+        match shows.stripe() {
+            Some(slot) => &self.stripes[slot],
+            None => &self.generation,
+        }
+    }
+
+    /// The cached response for `key`, which shows `shows`, or `load`'s result serialised
+    /// and kept; `None` (not found) is kept the same way. A failed load keeps nothing.
+    pub async fn get_or_load<T, F>(
+        &self,
+        key: &str,
+        shows: Shows,
+        load: F,
+    ) -> Result<Option<Cached>, AppError>
     where
         T: Serialize,
         F: std::future::Future<Output = Result<Option<T>, AppError>>,
     {
+        let counter = self.counter(shows);
         // Every change answered before this read began has moved the counter this far.
-        let asked_at = self.generation.load(Ordering::Acquire);
+        let asked_at = counter.load(Ordering::Acquire);
         let _loading = match find_or_wait(&self.loading, key, || self.fresh(key, asked_at)).await {
             Found::Hit(hit) => return Ok(hit),
             Found::Turn(turn) => turn,
         };
         // Read before loading: the entry holds every change counted by then, and serves the
         // reads that began by then, for a second from when the load began.
-        let (generation, began) = (self.generation.load(Ordering::Acquire), Instant::now());
+        let (generation, began) = (counter.load(Ordering::Acquire), Instant::now());
         let cached = match load.await? {
             Some(value) => Some(Cached::of(&value)?),
             None => None,
@@ -223,7 +285,7 @@ impl CatalogueCache {
     pub async fn respond<T, F>(
         &self,
         request: &HeaderMap,
-        key: &str,
+        (key, shows): (&str, Shows),
         what: &str,
         load: F,
     ) -> Result<Response, AppError>
@@ -231,7 +293,7 @@ impl CatalogueCache {
         T: Serialize,
         F: std::future::Future<Output = Result<Option<T>, AppError>>,
     {
-        self.get_or_load(key, load)
+        self.get_or_load(key, shows, load)
             .await?
             .map(|c| c.respond(request))
             .or_not_found(what)
@@ -246,14 +308,27 @@ impl CatalogueCache {
             .then(|| entry.cached.clone())
     }
 
-    /// Places have just changed (a booking, a cancellation): every kept response is stale.
-    pub fn places_changed(&self) {
+    /// Places have just changed in `session` of `activity` (a booking, a cancellation):
+    /// what shows them is stale.
+    pub fn places_changed(&self, session: i64, activity: i64) {
+        for shows in [Shows::Session(session), Shows::Activity(activity)] {
+            self.counter(shows).fetch_add(1, Ordering::AcqRel);
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Places have just changed in sessions not named (a booking moved): every kept
+    /// response is stale.
+    pub fn places_changed_anywhere(&self) {
+        for counter in self.stripes.iter() {
+            counter.fetch_add(1, Ordering::AcqRel);
+        }
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Forget everything, limits included: staff changed the catalogue.
     pub fn clear(&self) {
-        self.places_changed();
+        self.places_changed_anywhere();
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
         }
@@ -340,14 +415,20 @@ impl FromRequestParts<AppState> for CatalogueRead {
 }
 
 impl CatalogueRead {
-    /// [`CatalogueCache::respond`] for this request.
-    pub async fn respond<T, F>(&self, key: &str, what: &str, load: F) -> Result<Response, AppError>
+    /// [`CatalogueCache::respond`] for this request: `key` names the response, `shows` the
+    /// places it shows.
+    pub async fn respond<T, F>(
+        &self,
+        kept: (&str, Shows),
+        what: &str,
+        load: F,
+    ) -> Result<Response, AppError>
     where
         T: Serialize,
         F: std::future::Future<Output = Result<Option<T>, AppError>>,
     {
         let cache = &self.state.catalogue_cache;
-        cache.respond(&self.held, key, what, load).await
+        cache.respond(&self.held, kept, what, load).await
     }
 }
 
@@ -375,7 +456,12 @@ mod tests {
                     release.notified().await;
                     Ok(Some(value))
                 };
-                body(cache.get_or_load(key, load).await.unwrap())
+                body(
+                    cache
+                        .get_or_load(key, Shows::AnyPlaces, load)
+                        .await
+                        .unwrap(),
+                )
             })
         };
         while loads.load(Ordering::SeqCst) == 0 {
@@ -428,17 +514,26 @@ mod tests {
     #[tokio::test]
     async fn a_read_that_begins_after_a_change_never_gets_an_answer_loaded_before_it() {
         let cache = CatalogueCache::default();
-        let first = cache.get_or_load("k", async { Ok(Some(1)) }).await.unwrap();
+        let first = cache
+            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(1)) })
+            .await
+            .unwrap();
         assert_eq!(body(first), "1");
-        let again = cache.get_or_load("k", async { Ok(Some(2)) }).await.unwrap();
+        let again = cache
+            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(2)) })
+            .await
+            .unwrap();
         assert_eq!(
             body(again),
             "1",
             "within the second, the kept answer serves"
         );
 
-        cache.places_changed();
-        let after = cache.get_or_load("k", async { Ok(Some(3)) }).await.unwrap();
+        cache.places_changed(1, 1);
+        let after = cache
+            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(3)) })
+            .await
+            .unwrap();
         assert_eq!(
             body(after),
             "3",
@@ -446,16 +541,68 @@ mod tests {
         );
     }
 
+    /// What a read of `key` showing `shows` answers, had it to load: `fresh`.
+    async fn read(cache: &CatalogueCache, key: &str, shows: Shows, fresh: u32) -> String {
+        body(
+            cache
+                .get_or_load(key, shows, async move { Ok(Some(fresh)) })
+                .await
+                .unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_booking_makes_its_session_activity_and_the_list_stale_and_no_other_page() {
+        let cache = CatalogueCache::default();
+        // Sessions 1..=300 of activities 1..=30, and the list, each loaded once (as 0).
+        let pages: Vec<(String, Shows)> = (1..=300)
+            .map(|s| (format!("session/{s}"), Shows::Session(s)))
+            .chain((1..=30).map(|a| (format!("activity/{a}"), Shows::Activity(a))))
+            .chain([("activities?".to_owned(), Shows::AnyPlaces)])
+            .collect();
+        for (key, shows) in &pages {
+            assert_eq!(read(&cache, key, *shows, 0).await, "0");
+        }
+        // Session 7 of activity 3 is booked.
+        cache.places_changed(7, 3);
+        let mut reloaded = Vec::new();
+        for (key, shows) in &pages {
+            if read(&cache, key, *shows, 1).await == "1" {
+                reloaded.push(key.as_str());
+            }
+        }
+        for stale in ["session/7", "activity/3", "activities?"] {
+            assert!(reloaded.contains(&stale), "{stale} reloaded: {reloaded:?}");
+        }
+        // Pages sharing a counter slot with those two reload too, at a load's cost; with
+        // 1,024 slots, few of the 330.
+        assert!(
+            reloaded.len() <= 6,
+            "only what the booking changed reloaded: {reloaded:?}"
+        );
+
+        // A move names no sessions: everything reloads.
+        cache.places_changed_anywhere();
+        for (key, shows) in &pages {
+            assert_eq!(read(&cache, key, *shows, 2).await, "2", "{key}");
+        }
+    }
+
     #[tokio::test]
     async fn an_answer_whose_load_began_during_a_change_serves_no_read_that_began_after_it() {
         let cache = Arc::new(CatalogueCache::default());
         let early = slow_read(&cache, "k", 1).await;
         // A booking is answered while the first load runs; a read begins after it.
-        cache.places_changed();
+        cache.places_changed(1, 1);
         let late = {
             let cache = cache.clone();
             tokio::spawn(async move {
-                body(cache.get_or_load("k", async { Ok(Some(2)) }).await.unwrap())
+                body(
+                    cache
+                        .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(2)) })
+                        .await
+                        .unwrap(),
+                )
             })
         };
         early.release.notify_one();
@@ -472,7 +619,7 @@ mod tests {
     async fn readers_arriving_during_a_load_share_it_and_other_paths_do_not_wait_for_it() {
         let cache = Arc::new(CatalogueCache::default());
         // The counter has moved: nothing kept serves.
-        cache.places_changed();
+        cache.places_changed(1, 1);
         let first = slow_read(&cache, "slow", 7).await;
         let loads = first.loads.clone();
         // 50 readers of the path being loaded; none of them may load it again.
@@ -484,7 +631,12 @@ mod tests {
                         loads.fetch_add(1, Ordering::SeqCst);
                         Ok(Some(0))
                     };
-                    body(cache.get_or_load("slow", load).await.unwrap())
+                    body(
+                        cache
+                            .get_or_load("slow", Shows::AnyPlaces, load)
+                            .await
+                            .unwrap(),
+                    )
                 })
             })
             .collect();
@@ -493,9 +645,9 @@ mod tests {
         }
         // A booking is answered after they arrived: the load began before it, and it still
         // serves them, since they began before it too.
-        cache.places_changed();
+        cache.places_changed(1, 1);
         // Another path answers while the slow one is still loading.
-        let other = cache.get_or_load("other", async { Ok(Some(9)) });
+        let other = cache.get_or_load("other", Shows::AnyPlaces, async { Ok(Some(9)) });
         let other = tokio::time::timeout(Duration::from_secs(5), other).await;
         assert_eq!(body(other.expect("not held up").unwrap()), "9");
 
@@ -517,7 +669,10 @@ mod tests {
     {
         let cache = Arc::new(CatalogueCache::default());
         let (answers, loads) = twenty_at_once(&cache, |cache, load| async move {
-            let found = cache.get_or_load("session/999", load).await.unwrap();
+            let found = cache
+                .get_or_load("session/999", Shows::AnyPlaces, load)
+                .await
+                .unwrap();
             found.map(|_| 0)
         })
         .await;
@@ -536,9 +691,17 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(1200)).await;
             Ok(Some(1))
         };
-        assert_eq!(body(cache.get_or_load("slow", slow).await.unwrap()), "1");
+        assert_eq!(
+            body(
+                cache
+                    .get_or_load("slow", Shows::AnyPlaces, slow)
+                    .await
+                    .unwrap()
+            ),
+            "1"
+        );
         let next = cache
-            .get_or_load("slow", async { Ok(Some(2)) })
+            .get_or_load("slow", Shows::AnyPlaces, async { Ok(Some(2)) })
             .await
             .unwrap();
         assert_eq!(body(next), "2");
@@ -547,13 +710,18 @@ mod tests {
     #[tokio::test]
     async fn when_a_loader_goes_away_the_readers_waiting_for_it_load_without_it() {
         let cache = Arc::new(CatalogueCache::default());
-        cache.places_changed();
+        cache.places_changed(1, 1);
         let first = slow_read(&cache, "k", 1).await;
         let waiting: Vec<_> = (0..20)
             .map(|_| {
                 let cache = cache.clone();
                 tokio::spawn(async move {
-                    body(cache.get_or_load("k", async { Ok(Some(2)) }).await.unwrap())
+                    body(
+                        cache
+                            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(2)) })
+                            .await
+                            .unwrap(),
+                    )
                 })
             })
             .collect();

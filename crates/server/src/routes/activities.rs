@@ -1,7 +1,7 @@
 //! The public catalogue: activities and their sessions. Nothing personal, no join links.
 //! Responses go through the catalogue cache (a second fresh, with an ETag).
 
-use crate::catalogue_cache::CatalogueRead;
+use crate::catalogue_cache::{CatalogueRead, Shows};
 use crate::error::AppError;
 use crate::extract::{AppPath, AppQuery};
 use crate::routes::NotModified;
@@ -30,7 +30,7 @@ pub async fn list_activities(
     AppQuery(filter): AppQuery<ActivityFilter>,
 ) -> Result<Response, AppError> {
     let key = format!("activities?{}", raw.unwrap_or_default());
-    read.respond(&key, "activity", async {
+    read.respond((&key, Shows::AnyPlaces), "activity", async {
         let all = read
             .state
             .storage
@@ -54,7 +54,8 @@ pub async fn show_activity(
     AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
     let storage = &read.state.storage;
-    read.respond(&format!("activity/{id}"), "activity", async {
+    let key = format!("activity/{id}");
+    read.respond((&key, Shows::Activity(id)), "activity", async {
         Ok(storage.activity(id, Utc::now()).await?)
     })
     .await
@@ -71,7 +72,8 @@ pub async fn show_session(
     AppPath(id): AppPath<i64>,
 ) -> Result<Response, AppError> {
     let storage = &read.state.storage;
-    read.respond(&format!("session/{id}"), "session", async {
+    let key = format!("session/{id}");
+    read.respond((&key, Shows::Session(id)), "session", async {
         Ok(storage.session(id, Utc::now()).await?)
     })
     .await

@@ -158,7 +158,8 @@ pub async fn create_booking(
             return Err(e.into());
         }
     };
-    state.catalogue_cache.places_changed();
+    let cache = &state.catalogue_cache;
+    cache.places_changed(view.session.id, view.session.activity_id);
     // Debug, not info: under a rush a line per booking on stderr cost a third of the
     // booking rate (BENCHMARKS.md); the bookings table is the record.
     tracing::debug!(session = view.session.id, status = ?view.status, "booking made");
@@ -294,7 +295,8 @@ pub async fn cancel_booking(
         .cancel_booking(&code, &phone, Utc::now())
         .await;
     let view = settle_change(attempt, cancelled).await?;
-    state.catalogue_cache.places_changed();
+    let cache = &state.catalogue_cache;
+    cache.places_changed(view.session.id, view.session.activity_id);
     tracing::debug!(session = view.session.id, "booking cancelled");
     Ok(Json(view))
 }

@@ -72,7 +72,8 @@ pub async fn reschedule_booking(
         )
         .await;
     let view = settle_change(attempt, moved).await?;
-    state.catalogue_cache.places_changed();
+    // The session it left is not in the view.
+    state.catalogue_cache.places_changed_anywhere();
     tracing::debug!(session = view.session.id, "booking rescheduled");
     Ok(Json(view))
 }
@@ -116,7 +117,7 @@ pub async fn move_booking(
             Utc::now(),
         )
         .await?;
-    state.catalogue_cache.places_changed();
+    state.catalogue_cache.places_changed_anywhere();
     Ok(Json(view))
 }
 

@@ -4,7 +4,7 @@
 //! like a missing code, and repeated misses are throttled per code and per client, so codes
 //! cannot be probed. Phones travel only in request bodies and never reach the logs.
 
-use crate::catalogue_cache::CatalogueRead;
+use crate::catalogue_cache::{CatalogueRead, Shows};
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::extract::{AppJson, AppPath, WithinBookingRate};
@@ -110,7 +110,8 @@ async fn board(read: CatalogueRead, scope: BoardScope) -> Result<Response, AppEr
         BoardScope::Session(id) => format!("board/session/{id}"),
         BoardScope::Activity(id) => format!("board/activity/{id}"),
     };
-    read.respond(&key, "session or activity", async {
+    // Kept like the list: what a booking changes is not known to touch a board, so any does.
+    read.respond((&key, Shows::AnyPlaces), "session or activity", async {
         let tallies = read.state.storage.sample_tallies(scope).await?;
         Ok(tallies.map(|t| sample::board(&t)))
     })

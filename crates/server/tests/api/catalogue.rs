@@ -149,6 +149,57 @@ async fn repeat_views_are_answered_not_modified_until_a_booking_changes_them(db:
     assert_eq!(view["booked"], 2);
 }
 
+/// Each page that shows a session's places shows a change to them at once, though it was
+/// read (and kept) a moment before: the session's own, its activity's and the list; after
+/// a move, both sessions'.
+async fn every_page_showing_changed_places_shows_the_change_at_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let s1 = app.session(SessionSpec::default()).await;
+    let s2 = app.session(SessionSpec::default()).await;
+    // People booked as each page shows them: session 1's and 2's pages, the activity's page
+    // for each, and the places left that the list shows for the activity.
+    let shown = || async {
+        let booked = |v: &serde_json::Value| v["booked"].as_u64().unwrap();
+        let (_, one) = app.get(&format!("/api/v1/sessions/{s1}")).await;
+        let (_, two) = app.get(&format!("/api/v1/sessions/{s2}")).await;
+        let (_, activity) = app
+            .get(&format!("/api/v1/activities/{}", app.activity_id))
+            .await;
+        let on_activity = |s: i64| {
+            let sessions = activity["sessions"].as_array().unwrap();
+            booked(sessions.iter().find(|x| x["id"] == s).unwrap())
+        };
+        let (_, list) = app.get("/api/v1/activities").await;
+        let listed = list.as_array().unwrap().iter();
+        let left = listed
+            .filter(|a| a["id"] == app.activity_id)
+            .map(|a| a["places_left"].as_u64().unwrap())
+            .next();
+        [
+            booked(&one),
+            booked(&two),
+            on_activity(s1),
+            on_activity(s2),
+            left.unwrap(),
+        ]
+    };
+    assert_eq!(shown().await, [0, 0, 0, 0, 20]);
+    let (status, booking) = app.book(s1, "13800138000", 2, 0).await;
+    assert_eq!(status, 201);
+    assert_eq!(shown().await, [2, 0, 2, 0, 18], "after booking session 1");
+    let code = booking["code"].as_str().unwrap();
+    let (status, _) = crate::reschedule::reschedule(&app, code, "13800138000", s2, false).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        shown().await,
+        [0, 2, 0, 2, 18],
+        "after the move to session 2"
+    );
+    let (status, _) = app.cancel(code, "13800138000").await;
+    assert_eq!(status, 200);
+    assert_eq!(shown().await, [0, 0, 0, 0, 20], "after cancelling");
+}
+
 /// A catalogue answer is sent compressed in the coding the browser takes, each coding
 /// decoding to the same JSON, with one ETag; a booking changes every coding at once.
 async fn catalogue_answers_come_compressed_and_every_coding_reads_the_same(db: Db) {
@@ -278,5 +329,6 @@ crate::on_both_databases!(
     unknown_things_get_a_json_404,
     public_views_never_carry_the_join_link_or_personal_data,
     repeat_views_are_answered_not_modified_until_a_booking_changes_them,
+    every_page_showing_changed_places_shows_the_change_at_once,
     catalogue_answers_come_compressed_and_every_coding_reads_the_same,
 );
