@@ -2,7 +2,10 @@
 //! databases.
 
 use super::db::Db;
-use super::rows::{ActivityRow, SessionRow, ACTIVITY_SELECT, SESSION_SELECT};
+use super::rows::{
+    ActivityRow, Counted, ListedActivityRow, SessionFigures, SessionRow, ACTIVITY_SELECT,
+    LISTED_ACTIVITY_SELECT, SESSION_FIGURES_SELECT, SESSION_SELECT,
+};
 use super::schedule::{bind_activity, bind_session, INSERT_ACTIVITY, INSERT_SESSION};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
@@ -83,16 +86,16 @@ pub trait Catalogue: Parts {
         let db = self.db();
         // A day of slack covers every venue offset; the exact cut is made per session.
         let yesterday = (now - chrono::Duration::days(1)).date_naive();
-        let sql = format!("{ACTIVITY_SELECT} WHERE a.ends_on >= ? ORDER BY a.starts_on, a.id");
-        let activities: Vec<ActivityRow> = db.read(&sql).bind(yesterday).fetch_all().await?;
+        let sql =
+            format!("{LISTED_ACTIVITY_SELECT} WHERE a.ends_on >= ? ORDER BY a.starts_on, a.id");
+        let activities: Vec<ListedActivityRow> = db.read(&sql).bind(yesterday).fetch_all().await?;
         // Session times are venue-local, so the day is a plain range of them.
         let on_day = if on.is_some() {
             " AND s.starts_at >= ? AND s.starts_at < ?"
         } else {
             ""
         };
-        let sql =
-            format!("{SESSION_SELECT} WHERE a.ends_on >= ?{on_day} ORDER BY s.starts_at, s.id");
+        let sql = format!("{SESSION_FIGURES_SELECT} WHERE a.ends_on >= ?{on_day}");
         let mut sessions = db.read(&sql).bind(yesterday);
         if let Some(day) = on {
             let midnight = day.and_time(NaiveTime::MIN);
@@ -100,17 +103,18 @@ pub trait Catalogue: Parts {
                 .bind(midnight)
                 .bind(midnight + chrono::Duration::days(1));
         }
-        let sessions: Vec<SessionRow> = sessions.fetch_all().await?;
-        let mut by_activity: BTreeMap<i64, Vec<SessionView>> = BTreeMap::new();
-        for row in sessions.iter().filter(|r| r.ends_at > r.local_now(now)) {
-            by_activity
-                .entry(row.activity_id)
-                .or_default()
-                .push(row.view(now));
+        let sessions: Vec<SessionFigures> = sessions.fetch_all().await?;
+        let mut by_activity: BTreeMap<i64, Vec<&SessionFigures>> = BTreeMap::new();
+        for row in sessions.iter().filter(|r| r.to_come(now)) {
+            by_activity.entry(row.activity_id).or_default().push(row);
         }
         Ok(activities
             .iter()
-            .filter_map(|a| Some(a.summary(by_activity.get(&a.id)?)))
+            .filter_map(|a| {
+                let sessions = by_activity.get(&a.id)?;
+                let counted: Vec<Counted> = sessions.iter().map(|r| r.counted(now)).collect();
+                Some(a.summary(&counted))
+            })
             .collect())
     }
 

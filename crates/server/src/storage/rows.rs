@@ -74,14 +74,11 @@ impl SessionRow {
     pub(super) fn view(&self, now: DateTime<Utc>) -> SessionView {
         let places = self.places();
         let status = self.status();
-        let window = match status {
-            SessionStatus::Cancelled => WindowState::Closed,
-            SessionStatus::Scheduled => window_state(
-                self.local_now(now),
-                self.booking_opens_at,
-                self.booking_closes_at,
-            ),
-        };
+        let window = window(
+            status,
+            self.local_now(now),
+            (self.booking_opens_at, self.booking_closes_at),
+        );
         SessionView {
             id: self.id,
             activity_id: self.activity_id,
@@ -105,6 +102,90 @@ impl SessionRow {
             status,
             waiting: self.waiting,
             utc_offset_minutes: self.utc_offset_minutes as i32,
+        }
+    }
+}
+
+/// Whether a session can be booked at `local_now`: never once cancelled.
+fn window(
+    status: SessionStatus,
+    local_now: NaiveDateTime,
+    (opens, closes): (NaiveDateTime, NaiveDateTime),
+) -> WindowState {
+    match status {
+        SessionStatus::Cancelled => WindowState::Closed,
+        SessionStatus::Scheduled => window_state(local_now, opens, closes),
+    }
+}
+
+/// What the activity list reads of a session: the figures it sums, none of the texts.
+/// Under a rush every booking makes the list stale, so it is read again every few
+/// milliseconds, and each column read is a copy.
+pub(super) const SESSION_FIGURES_SELECT: &str =
+    "SELECT s.activity_id, s.format, s.ends_at, s.capacity, s.booking_opens_at, \
+    s.booking_closes_at, s.status, s.booked, s.reserved_places, s.walk_ins, \
+    o.utc_offset_minutes \
+    FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    JOIN organisations o ON o.id = a.organisation_id";
+
+from_row! {
+    pub(super) struct SessionFigures {
+        pub(super) activity_id: i64,
+        pub(super) format: SessionFormat,
+        pub(super) ends_at: NaiveDateTime,
+        pub(super) capacity: u32,
+        pub(super) booking_opens_at: NaiveDateTime,
+        pub(super) booking_closes_at: NaiveDateTime,
+        pub(super) status: SessionStatus,
+        pub(super) booked: u32,
+        pub(super) reserved_places: u32,
+        pub(super) walk_ins: u32,
+        pub(super) utc_offset_minutes: i64,
+    }
+}
+
+impl SessionFigures {
+    /// Whether the session is still to end at `now`, venue-local.
+    pub(super) fn to_come(&self, now: DateTime<Utc>) -> bool {
+        self.ends_at > venue_local(now, self.utc_offset_minutes as i32)
+    }
+
+    pub(super) fn counted(&self, now: DateTime<Utc>) -> Counted {
+        let places = Places {
+            capacity: self.capacity,
+            reserved: self.reserved_places,
+            booked: self.booked,
+            walk_ins: self.walk_ins,
+        };
+        let local_now = venue_local(now, self.utc_offset_minutes as i32);
+        let opens_closes = (self.booking_opens_at, self.booking_closes_at);
+        Counted {
+            format: self.format,
+            status: self.status,
+            window: window(self.status, local_now, opens_closes),
+            capacity: places.capacity,
+            places_left: places.online_free(),
+        }
+    }
+}
+
+/// A session as its activity's summary counts it.
+pub(super) struct Counted {
+    format: SessionFormat,
+    status: SessionStatus,
+    window: WindowState,
+    capacity: u32,
+    places_left: u32,
+}
+
+impl From<&SessionView> for Counted {
+    fn from(s: &SessionView) -> Counted {
+        Counted {
+            format: s.format,
+            status: s.status,
+            window: s.window,
+            capacity: s.capacity,
+            places_left: s.places_left,
         }
     }
 }
@@ -165,6 +246,41 @@ pub(super) const ACTIVITY_SELECT: &str =
 
 impl ActivityRow {
     pub(super) fn summary(&self, sessions: &[SessionView]) -> ActivitySummary {
+        let listed = ListedActivityRow {
+            id: self.id,
+            kind: self.kind,
+            title: self.title.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            org_name: self.org_name.clone(),
+            city: self.city.clone(),
+        };
+        let counted: Vec<Counted> = sessions.iter().map(Counted::from).collect();
+        listed.summary(&counted)
+    }
+}
+
+/// What the activity list reads of an activity: what a summary shows, not the long texts.
+pub(super) const LISTED_ACTIVITY_SELECT: &str =
+    "SELECT a.id, a.kind, a.title_zh, a.title_en, a.starts_on, a.ends_on, \
+    o.name_zh AS org_name_zh, o.name_en AS org_name_en, o.city_zh, o.city_en \
+    FROM activities a JOIN organisations o ON o.id = a.organisation_id";
+
+from_row! {
+    pub(super) struct ListedActivityRow {
+        pub(super) id: i64,
+        pub(super) kind: ActivityKind,
+        pub(super) title: Localised,
+        pub(super) starts_on: NaiveDate,
+        pub(super) ends_on: NaiveDate,
+        pub(super) org_name: Localised,
+        pub(super) city: Localised,
+    }
+}
+
+impl ListedActivityRow {
+    /// The activity as the list shows it, from its sessions still to come.
+    pub(super) fn summary(&self, sessions: &[Counted]) -> ActivitySummary {
         let mut formats: Vec<SessionFormat> = sessions.iter().map(|s| s.format).collect();
         formats.sort();
         formats.dedup();

@@ -305,6 +305,49 @@ async fn the_date_filter_matches_days_with_sessions(db: Db) {
     }
 }
 
+/// The list reads fewer columns than an activity's page, for speed; what it shows of an
+/// activity must be what the page shows, whatever state its sessions are in.
+async fn the_list_shows_each_activity_as_its_own_page_does(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let booked = app.session(SessionSpec::default()).await;
+    let (status, _) = app.book(booked, "13800138000", 2, 0).await;
+    assert_eq!(status, 201);
+    app.session_with(|s| {
+        s.capacity = 12;
+        s.reserved_places = 3;
+        s.format = SessionFormat::CloudClassroom;
+    })
+    .await;
+    // Booking opens tomorrow; booking closed yesterday; ended an hour ago; cancelled.
+    app.session_with(|s| s.opens_in = Duration::days(1)).await;
+    app.session_with(|s| s.closes_before_start = Duration::days(3))
+        .await;
+    app.session(SessionSpec::started_3h_ago(2)).await;
+    let cancelled = app.session(SessionSpec::default()).await;
+    app.sql(&format!(
+        "UPDATE sessions SET status = 'cancelled' WHERE id = {cancelled}"
+    ))
+    .await;
+
+    let (_, list) = app.get("/api/v1/activities").await;
+    let listed = list.as_array().unwrap();
+    let listed = listed.iter().find(|a| a["id"] == app.activity_id).unwrap();
+    let (_, page) = app
+        .get(&format!("/api/v1/activities/{}", app.activity_id))
+        .await;
+    for field in listed.as_object().unwrap().keys() {
+        assert_eq!(listed[field], page[field], "{field}");
+    }
+    // 8 of the booked session's 10, 9 of the other's 12 (3 kept for walk-ins), and 10
+    // where booking opens tomorrow; none where booking closed, none of an ended or
+    // cancelled session.
+    assert_eq!(listed["places_left"], 27, "{listed}");
+    assert_eq!(
+        listed["formats"],
+        serde_json::json!(["visit", "cloud_classroom"])
+    );
+}
+
 /// The activities listed for the day `days` from now, with their places left.
 async fn listed_on(app: &TestApp, days: i64) -> Vec<(i64, u64)> {
     let date = (now() + Duration::days(days)).date();
@@ -330,5 +373,6 @@ crate::on_both_databases!(
     public_views_never_carry_the_join_link_or_personal_data,
     repeat_views_are_answered_not_modified_until_a_booking_changes_them,
     every_page_showing_changed_places_shows_the_change_at_once,
+    the_list_shows_each_activity_as_its_own_page_does,
     catalogue_answers_come_compressed_and_every_coding_reads_the_same,
 );
