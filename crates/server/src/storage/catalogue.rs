@@ -84,19 +84,25 @@ pub trait Catalogue: Parts {
         on: Option<NaiveDate>,
     ) -> Result<Vec<ActivitySummary>, StorageError> {
         let db = self.db();
-        // A day of slack covers every venue offset; the exact cut is made per session.
-        let yesterday = (now - chrono::Duration::days(1)).date_naive();
-        let sql =
-            format!("{LISTED_ACTIVITY_SELECT} WHERE a.ends_on >= ? ORDER BY a.starts_on, a.id");
-        let activities: Vec<ListedActivityRow> = db.read(&sql).bind(yesterday).fetch_all().await?;
+        // A day of slack covers every venue offset; the exact cut is made per session. By the
+        // sessions' own times, not the activity's dates: staff may move either.
+        let since = (now - chrono::Duration::days(1))
+            .date_naive()
+            .and_time(NaiveTime::MIN);
+        let sql = format!(
+            "{LISTED_ACTIVITY_SELECT} WHERE a.id IN \
+             (SELECT s.activity_id FROM sessions s WHERE s.ends_at >= ?) \
+             ORDER BY a.starts_on, a.id"
+        );
+        let activities: Vec<ListedActivityRow> = db.read(&sql).bind(since).fetch_all().await?;
         // Session times are venue-local, so the day is a plain range of them.
         let on_day = if on.is_some() {
             " AND s.starts_at >= ? AND s.starts_at < ?"
         } else {
             ""
         };
-        let sql = format!("{SESSION_FIGURES_SELECT} WHERE a.ends_on >= ?{on_day}");
-        let mut sessions = db.read(&sql).bind(yesterday);
+        let sql = format!("{SESSION_FIGURES_SELECT} WHERE s.ends_at >= ?{on_day}");
+        let mut sessions = db.read(&sql).bind(since);
         if let Some(day) = on {
             let midnight = day.and_time(NaiveTime::MIN);
             sessions = sessions

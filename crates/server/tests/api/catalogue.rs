@@ -346,6 +346,19 @@ async fn the_list_shows_each_activity_as_its_own_page_does(db: Db) {
         listed["formats"],
         serde_json::json!(["visit", "cloud_classroom"])
     );
+
+    // Staff corrected the activity's dates to last week; its sessions to come stay, and so
+    // does its place in the list.
+    let last_week = |days: i64| (now() - Duration::days(days)).date();
+    app.sql(&format!(
+        "UPDATE activities SET starts_on = '{}', ends_on = '{}' WHERE id = {}",
+        last_week(8),
+        last_week(7),
+        app.activity_id
+    ))
+    .await;
+    // (Read for the sessions' day: the whole list read above is kept for a second.)
+    assert_eq!(listed_on(&app, 2).await, [(app.activity_id, 27)]);
 }
 
 /// The activities listed for the day `days` from now, with their places left.

@@ -5,6 +5,7 @@ mod accounts;
 mod at_scale;
 mod bookings;
 mod catalogue;
+mod catalogue_freshness;
 mod console;
 mod contract;
 mod counts;
