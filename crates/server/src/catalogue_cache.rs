@@ -589,6 +589,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn extreme_ids_are_made_stale_by_their_own_change() {
+        let ids = [
+            i64::MIN,
+            i64::MIN + 1,
+            -(1 << 62),
+            -1,
+            0,
+            1,
+            1 << 62,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        for &s in &ids {
+            for &a in &ids {
+                let cache = CatalogueCache::default();
+                let (sk, ak) = (format!("session/{s}"), format!("activity/{a}"));
+                let pages = [
+                    (sk.as_str(), Shows::Session(s)),
+                    (ak.as_str(), Shows::Activity(a)),
+                    ("list", Shows::AnyPlaces),
+                ];
+                for (key, shows) in pages {
+                    assert_eq!(read(&cache, key, shows, 0).await, "0");
+                }
+                cache.places_changed(s, a);
+                for (key, shows) in pages {
+                    assert_eq!(
+                        read(&cache, key, shows, 1).await,
+                        "1",
+                        "{key} after {s} {a}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn an_answer_whose_load_began_during_a_change_serves_no_read_that_began_after_it() {
         let cache = Arc::new(CatalogueCache::default());
         let early = slow_read(&cache, "k", 1).await;
