@@ -161,7 +161,6 @@ impl SessionFigures {
         let opens_closes = (self.booking_opens_at, self.booking_closes_at);
         Counted {
             format: self.format,
-            status: self.status,
             window: window(self.status, local_now, opens_closes),
             capacity: places.capacity,
             places_left: places.online_free(),
@@ -169,10 +168,9 @@ impl SessionFigures {
     }
 }
 
-/// A session as its activity's summary counts it.
+/// A session as its activity's summary counts it (a cancelled one's window is closed).
 pub(super) struct Counted {
     format: SessionFormat,
-    status: SessionStatus,
     window: WindowState,
     capacity: u32,
     places_left: u32,
@@ -182,7 +180,6 @@ impl From<&SessionView> for Counted {
     fn from(s: &SessionView) -> Counted {
         Counted {
             format: s.format,
-            status: s.status,
             window: s.window,
             capacity: s.capacity,
             places_left: s.places_left,
@@ -284,9 +281,7 @@ impl ListedActivityRow {
         let mut formats: Vec<SessionFormat> = sessions.iter().map(|s| s.format).collect();
         formats.sort();
         formats.dedup();
-        let bookable = sessions
-            .iter()
-            .filter(|s| s.status == SessionStatus::Scheduled && s.window != WindowState::Closed);
+        let bookable = sessions.iter().filter(|s| s.window != WindowState::Closed);
         // Summed in u64: many large sessions together may pass u32. What is left is what
         // an online booking can take (never the reserved places).
         let (capacity, left) = bookable.fold((0u64, 0u64), |(c, l), s| {
