@@ -6,9 +6,9 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::storage::sqlite::DatabaseLock;
 use crate::storage::{Storage, StorageError};
-use crate::{deadline, embedding, headers, routes, seed, spa};
+use crate::{deadline, embedding, headers, routes, seed, spa, writes};
 use axum::http::{header, HeaderValue};
-use axum::Router;
+use axum::{middleware, Router};
 use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
@@ -91,6 +91,7 @@ pub fn app(state: AppState, config: &Config) -> Router {
     let api = routes::router(&state)
         .fallback(api_not_found)
         .with_state(state)
+        .layer(middleware::from_fn(writes::whole_body))
         .layer(api_compression());
     let router = Router::new()
         .nest("/api/v1", api)

@@ -8,6 +8,9 @@
 //!   the sample desk, a sample registration) clears this process's catalogue cache, so the
 //!   public pages show it at once. Bookings and cancellations only mark places as changed
 //!   (`routes/bookings.rs`): the rest of the cache stays good.
+//! - [`whole_body`]: a body within the JSON routes' limit is read in full before anything
+//!   answers, so a refusal that comes before the body is looked at still reaches the client
+//!   (applied in `startup.rs`, around the whole API and its unknown-endpoint answer).
 //! - [`audit`]: the audit-log lines a handler writes itself (sign-ins, new accounts, roster
 //!   exports). Every other [`AuditAction`] is written by storage in the same transaction as
 //!   the change it records.
@@ -15,6 +18,7 @@
 use crate::auth;
 use crate::error::AppError;
 use crate::state::AppState;
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
@@ -58,6 +62,40 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
         }
     }
     next.run(request).await
+}
+
+/// The most a JSON body may hold: axum's default limit, which every route but the photo
+/// upload keeps.
+pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Middleware for the whole API: a body whose declared length is within [`JSON_BODY_LIMIT`]
+/// is read in full before any guard or handler runs. Many requests are refused before their
+/// body matters (not signed in, another origin, no such account or endpoint); answering one
+/// while its body is still arriving makes the server close the connection with unread data,
+/// which resets it, and the client gets no answer at all instead of the refusal. A body with
+/// no declared length, or a larger one (a photo, or more than any JSON route reads), goes
+/// on as it came: the route's own limit answers it.
+pub async fn whole_body(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let Some(length @ 1..=JSON_BODY_LIMIT) = declared else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, length).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(e) => AppError::new(
+            ErrorCode::BadRequest,
+            format!("Request body is not valid: {e}"),
+        )
+        .into_response(),
+    }
 }
 
 /// Middleware for routes that change what the public catalogue shows: after a successful

@@ -9,6 +9,7 @@ mod catalogue_freshness;
 mod console;
 mod contract;
 mod counts;
+mod early_answers;
 mod erasure;
 mod group_commit;
 mod helpers;
