@@ -280,25 +280,6 @@ impl CatalogueCache {
         Ok(cached)
     }
 
-    /// [`Self::get_or_load`] answered: 200 (or 304 when `request` holds it already), or a
-    /// 404 naming `what` when there is no such thing.
-    pub async fn respond<T, F>(
-        &self,
-        request: &HeaderMap,
-        (key, shows): (&str, Shows),
-        what: &str,
-        load: F,
-    ) -> Result<Response, AppError>
-    where
-        T: Serialize,
-        F: std::future::Future<Output = Result<Option<T>, AppError>>,
-    {
-        self.get_or_load(key, shows, load)
-            .await?
-            .map(|c| c.respond(request))
-            .or_not_found(what)
-    }
-
     /// The kept response for `key`, if its load began after the read that `asked_at` was
     /// read for (so it holds every change answered before), and within the last second.
     fn fresh(&self, key: &str, asked_at: u64) -> Option<Option<Cached>> {
@@ -415,11 +396,12 @@ impl FromRequestParts<AppState> for CatalogueRead {
 }
 
 impl CatalogueRead {
-    /// [`CatalogueCache::respond`] for this request: `key` names the response, `shows` the
-    /// places it shows.
+    /// [`CatalogueCache::get_or_load`] answered for this request: 200 (or 304 when the
+    /// request holds it already), or a 404 naming `what` when there is no such thing. `key`
+    /// names the response, `shows` the places it shows.
     pub async fn respond<T, F>(
         &self,
-        kept: (&str, Shows),
+        (key, shows): (&str, Shows),
         what: &str,
         load: F,
     ) -> Result<Response, AppError>
@@ -428,7 +410,11 @@ impl CatalogueRead {
         F: std::future::Future<Output = Result<Option<T>, AppError>>,
     {
         let cache = &self.state.catalogue_cache;
-        cache.respond(&self.held, kept, what, load).await
+        cache
+            .get_or_load(key, shows, load)
+            .await?
+            .map(|c| c.respond(&self.held))
+            .or_not_found(what)
     }
 }
 
@@ -511,36 +497,6 @@ mod tests {
         String::from_utf8(cached.expect("found").0.identity().to_vec()).unwrap()
     }
 
-    #[tokio::test]
-    async fn a_read_that_begins_after_a_change_never_gets_an_answer_loaded_before_it() {
-        let cache = CatalogueCache::default();
-        let first = cache
-            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(1)) })
-            .await
-            .unwrap();
-        assert_eq!(body(first), "1");
-        let again = cache
-            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(2)) })
-            .await
-            .unwrap();
-        assert_eq!(
-            body(again),
-            "1",
-            "within the second, the kept answer serves"
-        );
-
-        cache.places_changed(1, 1);
-        let after = cache
-            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(3)) })
-            .await
-            .unwrap();
-        assert_eq!(
-            body(after),
-            "3",
-            "a change answered before the read makes it load"
-        );
-    }
-
     /// What a read of `key` showing `shows` answers, had it to load: `fresh`.
     async fn read(cache: &CatalogueCache, key: &str, shows: Shows, fresh: u32) -> String {
         body(
@@ -549,6 +505,24 @@ mod tests {
                 .await
                 .unwrap(),
         )
+    }
+
+    #[tokio::test]
+    async fn a_read_that_begins_after_a_change_never_gets_an_answer_loaded_before_it() {
+        let cache = CatalogueCache::default();
+        assert_eq!(read(&cache, "k", Shows::AnyPlaces, 1).await, "1");
+        assert_eq!(
+            read(&cache, "k", Shows::AnyPlaces, 2).await,
+            "1",
+            "within the second, the kept answer serves"
+        );
+
+        cache.places_changed(1, 1);
+        assert_eq!(
+            read(&cache, "k", Shows::AnyPlaces, 3).await,
+            "3",
+            "a change answered before the read makes it load"
+        );
     }
 
     #[tokio::test]
@@ -633,14 +607,7 @@ mod tests {
         cache.places_changed(1, 1);
         let late = {
             let cache = cache.clone();
-            tokio::spawn(async move {
-                body(
-                    cache
-                        .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(2)) })
-                        .await
-                        .unwrap(),
-                )
-            })
+            tokio::spawn(async move { read(&cache, "k", Shows::AnyPlaces, 2).await })
         };
         early.release.notify_one();
         assert_eq!(early.reader.await.unwrap(), "1");
@@ -737,11 +704,7 @@ mod tests {
             ),
             "1"
         );
-        let next = cache
-            .get_or_load("slow", Shows::AnyPlaces, async { Ok(Some(2)) })
-            .await
-            .unwrap();
-        assert_eq!(body(next), "2");
+        assert_eq!(read(&cache, "slow", Shows::AnyPlaces, 2).await, "2");
     }
 
     #[tokio::test]
@@ -752,14 +715,7 @@ mod tests {
         let waiting: Vec<_> = (0..20)
             .map(|_| {
                 let cache = cache.clone();
-                tokio::spawn(async move {
-                    body(
-                        cache
-                            .get_or_load("k", Shows::AnyPlaces, async { Ok(Some(2)) })
-                            .await
-                            .unwrap(),
-                    )
-                })
+                tokio::spawn(async move { read(&cache, "k", Shows::AnyPlaces, 2).await })
             })
             .collect();
         for _ in 0..10 {
