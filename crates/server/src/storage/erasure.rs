@@ -4,7 +4,7 @@
 //! hashes once no rule reads them, and clearing what an erasure leaves behind in the files.
 //! The erase statements themselves sit beside the rest of each aggregate's SQL.
 
-use super::db::{Db, Dialect};
+use super::db::{Db, Dialect, Statement};
 use super::StorageError;
 use crate::keyed_hash::{KeyedHash, ServerSecret};
 use chrono::NaiveDateTime;
@@ -91,6 +91,16 @@ pub(super) async fn forget_phone_hashes(
         done += db.write(statement).bind(cutoff).execute().await?;
     }
     Ok(done)
+}
+
+/// Runs an erase statement and, when it erased anything, clears what that left behind
+/// ([`forget_erased`]); how many rows it erased.
+pub(super) async fn erase(db: &Db, statement: Statement<'_>) -> Result<u64, StorageError> {
+    let erased = statement.execute().await?;
+    if erased > 0 {
+        forget_erased(db).await?;
+    }
+    Ok(erased)
 }
 
 /// After an erasure, clears the erased rows' earlier images where the server can.

@@ -135,6 +135,14 @@ type Candidate = (
     i64,
 );
 
+/// The statement of [`Outbox::erase_messages`].
+const ERASE_MESSAGES: &str = "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
+    status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
+    last_error = CASE WHEN status = 'pending' THEN 'holder erased' ELSE last_error END \
+    WHERE (phone IS NOT NULL OR text <> '') AND \
+    (booking_id IN (SELECT id FROM bookings WHERE erased_at IS NOT NULL) \
+     OR sample_id IN (SELECT id FROM samples WHERE erased_at IS NOT NULL))";
+
 /// Ids or codes per statement: well below both databases' limit on bound values.
 const PER_STATEMENT: usize = 500;
 
@@ -650,22 +658,7 @@ pub trait Outbox: Parts {
     /// Erases phone, text and parameters of the messages of bookings and samples whose
     /// holders were erased; pending ones are marked failed (nobody to send them to).
     async fn erase_messages(&self) -> Result<u64, StorageError> {
-        let erased = self
-            .db()
-            .write(
-                "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
-                 status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
-                 last_error = CASE WHEN status = 'pending' THEN 'holder erased' ELSE last_error END \
-                 WHERE (phone IS NOT NULL OR text <> '') AND \
-                 (booking_id IN (SELECT id FROM bookings WHERE erased_at IS NOT NULL) \
-                  OR sample_id IN (SELECT id FROM samples WHERE erased_at IS NOT NULL))",
-            )
-            .execute()
-            .await?;
-        if erased > 0 {
-            super::erasure::forget_erased(self.db()).await?;
-        }
-        Ok(erased)
+        super::erasure::erase(self.db(), self.db().write(ERASE_MESSAGES)).await
     }
 }
 

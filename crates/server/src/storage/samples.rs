@@ -490,17 +490,12 @@ pub trait Samples: Parts {
 
     /// Erases name and phone of samples whose session ended before `cutoff` (venue time).
     async fn erase_sample_holders(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
-        let erased = self
+        let erase = self
             .db()
             .write(ERASE_SAMPLE_HOLDERS)
             .bind(cutoff)
-            .bind(cutoff)
-            .execute()
-            .await?;
-        if erased > 0 {
-            super::erasure::forget_erased(self.db()).await?;
-        }
-        Ok(erased)
+            .bind(cutoff);
+        super::erasure::erase(self.db(), erase).await
     }
 }
 
