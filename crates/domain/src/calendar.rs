@@ -14,6 +14,7 @@
 use crate::activity::ActivityDetail;
 use crate::booking::BookingView;
 use crate::session::{SessionStatus, SessionView};
+use crate::text::escape_with;
 use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 
 /// When a booking's reminder rings: two hours before the start, time enough to travel
@@ -47,18 +48,14 @@ fn utc_stamp(local: NaiveDateTime, offset_minutes: i32) -> String {
 /// Escapes text per RFC 5545 §3.3.11. A line break becomes `\n`; other control
 /// characters, which TEXT may not hold, are dropped.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    escape_with(text, |c| match c {
+        '\\' => Some("\\\\"),
+        ';' => Some("\\;"),
+        ',' => Some("\\,"),
+        '\n' => Some("\\n"),
+        c if c.is_control() => Some(""),
+        _ => None,
+    })
 }
 
 /// Appends one content line, folded: a line longer than [`LINE_OCTETS`] octets continues

@@ -25,7 +25,7 @@ pub mod sample;
 pub mod schedule;
 pub mod session;
 pub mod staff;
-mod text;
+pub mod text;
 pub mod time;
 pub mod walk_in;
 

@@ -1,5 +1,6 @@
 //! The one check of a line of typed text (a name, a place, a caption), shared by the forms'
-//! rules, each of which names its own field codes for what is wrong.
+//! rules, each of which names its own field codes for what is wrong; and the one loop of
+//! the escapes that write text into other formats (a calendar, an HTML page).
 
 use crate::FieldCode;
 
@@ -41,6 +42,19 @@ pub(crate) fn short_text(raw: &str, max: usize, missing: FieldCode) -> Result<St
         })
 }
 
+/// `text` with every character that `escaped` has a replacement for replaced by it (an
+/// empty replacement drops the character); the others kept as they are.
+pub fn escape_with(text: &str, escaped: impl Fn(char) -> Option<&'static str>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match escaped(c) {
+            Some(replacement) => out.push_str(replacement),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +66,15 @@ mod tests {
         assert_eq!(line("张三丰", 2), Err(Fault::TooLong));
         assert_eq!(line("a\nb", 2), Err(Fault::TooLong));
         assert_eq!(line("a\nb", 3), Err(Fault::Control));
+    }
+
+    #[test]
+    fn escaping_replaces_drops_or_keeps_each_character() {
+        let escaped = escape_with("a<b\u{7}张", |c| match c {
+            '<' => Some("&lt;"),
+            '\u{7}' => Some(""),
+            _ => None,
+        });
+        assert_eq!(escaped, "a&lt;b张");
     }
 }

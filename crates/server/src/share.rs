@@ -10,6 +10,7 @@ use crate::encoding::{Effort, Prepared};
 use crate::storage::Storage;
 use chrono::{Datelike, NaiveDate, Utc};
 use labday_domain::entry::Entry;
+use labday_domain::text::escape_with;
 use labday_domain::{ActivityDetail, SessionView};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -213,18 +214,14 @@ fn date_range(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
 
 /// Text made safe for an HTML text node or a quoted attribute value.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_with(text, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    })
 }
 
 /// A bundle's `index.html` cut where a page's title and card go: its own `<title>`, its
