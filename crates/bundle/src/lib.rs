@@ -345,13 +345,25 @@ mod tests {
         std::fs::write(p.join("staff").join("app-1.js"), "console").unwrap();
     }
 
-    fn names(bundle: &Bundle, entry: Entry) -> Vec<&str> {
-        bundle
+    /// The names of `entry`'s first load, checked to be `count` of them with every one of
+    /// `expected` among them.
+    fn first_load<'b>(
+        bundle: &'b Bundle,
+        entry: Entry,
+        count: usize,
+        expected: &[&str],
+    ) -> Vec<&'b str> {
+        let names: Vec<&str> = bundle
             .files
             .iter()
             .filter(|f| f.first_load_of.contains(&entry))
             .map(|f| f.name.as_str())
-            .collect()
+            .collect();
+        assert_eq!(names.len(), count, "{names:?}");
+        for name in expected {
+            assert!(names.contains(name), "{name} in {names:?}");
+        }
+        names
     }
 
     #[test]
@@ -361,9 +373,7 @@ mod tests {
         built(p);
         let bundle = measure(p).unwrap();
 
-        let browse = names(&bundle, Entry::Browse);
-        assert_eq!(browse.len(), 8, "{browse:?}");
-        for name in [
+        let browse = [
             "index.html",
             "app-1_bg.wasm",
             "app-1.js",
@@ -372,21 +382,17 @@ mod tests {
             "app.webmanifest",
             "icons/a-192.png",
             "icons/a-512.png",
-        ] {
-            assert!(browse.contains(&name), "{name} in {browse:?}");
-        }
-        let book = names(&bundle, Entry::Book);
-        assert_eq!(book.len(), 7, "{book:?}");
-        for name in [
+        ];
+        first_load(&bundle, Entry::Browse, 8, &browse);
+        let book = [
             "bundles/book/index.html",
             "bundles/book/b-3_bg.wasm",
             "bundles/book/b-3.js",
             "favicon.svg",
             "app.webmanifest",
             "icons/a-512.png",
-        ] {
-            assert!(book.contains(&name), "{name} in {book:?}");
-        }
+        ];
+        let book = first_load(&bundle, Entry::Book, 7, &book);
         assert!(!book
             .iter()
             .any(|n| n.contains("samples") || n.starts_with("app-1")));
