@@ -4,6 +4,12 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+/// mimalloc rather than glibc's malloc: a request allocates and frees many small buffers
+/// on two threads or more. Built without transparent huge pages (`no_thp` in Cargo.toml),
+/// which made its memory peak pass 100 MB at 1,000 connections (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Logging when RUST_LOG says nothing (or nothing readable).
 const DEFAULT_LOG: &str = "info,sqlx=warn";
 
