@@ -68,20 +68,46 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
 /// upload keeps.
 pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// Middleware for the whole API: a body whose declared length is within [`JSON_BODY_LIMIT`]
-/// is read in full before any guard or handler runs. Many requests are refused before their
-/// body matters (not signed in, another origin, no such account or endpoint); answering one
-/// while its body is still arriving makes the server close the connection with unread data,
-/// which resets it, and the client gets no answer at all instead of the refusal. A body with
-/// no declared length, or a larger one (a photo, or more than any JSON route reads), goes
-/// on as it came: the route's own limit answers it.
+/// The most that [`whole_body`] holds at once, for all requests together: 64 MiB. Beyond it
+/// a body goes on unread, as it would without the layer, so a crowd of large bodies that
+/// are never finished (or are refused) costs no more memory than before.
+const WHOLE_BODIES_HELD: usize = 64 * 1024 * 1024;
+
+/// Room for bodies held whole, counted in KiB (a semaphore's permits).
+struct BodyRoom(tokio::sync::Semaphore);
+
+impl BodyRoom {
+    const fn new(bytes: usize) -> Self {
+        BodyRoom(tokio::sync::Semaphore::const_new(bytes / 1024))
+    }
+
+    /// Room for `length` bytes until the permit is dropped, if there is that much left.
+    fn take(&self, length: usize) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let kib = u32::try_from(length.div_ceil(1024)).ok()?;
+        self.0.try_acquire_many(kib).ok()
+    }
+}
+
+static BODY_ROOM: BodyRoom = BodyRoom::new(WHOLE_BODIES_HELD);
+
+/// Middleware for the whole API: a write (POST, PUT, PATCH, DELETE) whose body declares a
+/// length within [`JSON_BODY_LIMIT`] is read in full before any guard or handler runs. Many
+/// requests are refused before their body matters (not signed in, another origin, no such
+/// account or endpoint); answering one while its body is still arriving makes the server
+/// close the connection with unread data, which resets it, and the client gets no answer at
+/// all instead of the refusal. A body with no declared length or a larger one (a photo, or
+/// more than any JSON route reads), a read's body, and any body once [`WHOLE_BODIES_HELD`]
+/// are held, go on as they came: the route's own limit answers them.
 pub async fn whole_body(request: Request, next: Next) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let Some(length @ 1..=JSON_BODY_LIMIT) = declared else {
+    let Some(length @ 1..=JSON_BODY_LIMIT) = declared.filter(|_| is_write(request.method())) else {
+        return next.run(request).await;
+    };
+    let Some(_room) = BODY_ROOM.take(length) else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
@@ -90,9 +116,9 @@ pub async fn whole_body(request: Request, next: Next) -> Response {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(e) => AppError::new(
+        Err(_) => AppError::new(
             ErrorCode::BadRequest,
-            format!("Request body is not valid: {e}"),
+            "Request body is not valid: it ended before its declared length",
         )
         .into_response(),
     }
@@ -147,6 +173,25 @@ mod tests {
         assert!(check_origin(&headers(Some("https://labday.example"), "labday.example")).is_ok());
         assert!(check_origin(&headers(Some("https://evil.example"), "labday.example")).is_err());
         assert!(check_origin(&headers(Some("null"), "labday.example")).is_err());
+    }
+
+    #[test]
+    fn bodies_are_held_whole_only_while_there_is_room() {
+        let room = BodyRoom::new(3 * 1024 * 1024);
+        let first = room.take(2 * 1024 * 1024).expect("room for 2 MiB");
+        assert!(
+            room.take(1024 * 1024 + 1).is_none(),
+            "1 MiB and a byte left over"
+        );
+        let second = room.take(1024 * 1024).expect("exactly the rest");
+        assert!(room.take(1).is_none(), "full");
+        drop(first);
+        assert!(
+            room.take(2 * 1024 * 1024).is_some(),
+            "room again once a body is done"
+        );
+        drop(second);
+        assert!(room.take(usize::MAX).is_none(), "never more than there is");
     }
 
     #[test]
