@@ -339,7 +339,9 @@ messages! {
 /// The text for an API error code.
 pub fn error_msg(code: ErrorCode) -> Msg {
     match code {
-        ErrorCode::BadRequest => ERR_BAD_REQUEST,
+        // The app sends only the methods its routes take: a wrong one is a request it could
+        // not have made, worded like one it could not read.
+        ErrorCode::BadRequest | ErrorCode::MethodNotAllowed => ERR_BAD_REQUEST,
         ErrorCode::Invalid => ERR_INVALID,
         ErrorCode::NotFound => ERR_NOT_FOUND,
         ErrorCode::WindowClosed => ERR_WINDOW_CLOSED,

@@ -15,6 +15,8 @@ wire_enum! {
         Invalid = "invalid",
         /// 404 — no such activity, session or booking (also for a wrong code/phone pair).
         NotFound = "not_found",
+        /// 405 — the path exists, but not with this method (`Allow` lists the ones it takes).
+        MethodNotAllowed = "method_not_allowed",
         /// 409 — the booking window is not open (not yet, or already closed).
         WindowClosed = "window_closed",
         /// 409 — this phone already holds a booking in this session.
@@ -88,6 +90,7 @@ impl ErrorCode {
             ErrorCode::BadRequest => 400,
             ErrorCode::Invalid => 422,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::NoShowBlocked
             | ErrorCode::Forbidden
             | ErrorCode::AccountDisabled

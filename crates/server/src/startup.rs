@@ -71,6 +71,15 @@ async fn api_not_found() -> AppError {
     AppError::new(ErrorCode::NotFound, "No such API endpoint")
 }
 
+/// A known path with a method it does not take: 405 in the API's error shape (axum adds
+/// `Allow`).
+async fn api_wrong_method() -> AppError {
+    AppError::new(
+        ErrorCode::MethodNotAllowed,
+        "This endpoint does not take that method",
+    )
+}
+
 /// Compression of the API's answers, which are made per request and so compressed per
 /// request (the app's files are compressed once, at start, and a kept catalogue answer once
 /// per load: `encoding.rs`; this layer leaves an answer that has its coding already). Brotli's default, quality 11
@@ -90,6 +99,7 @@ pub fn app(state: AppState, config: &Config) -> Router {
     let storage = state.storage.clone();
     let api = routes::router(&state)
         .fallback(api_not_found)
+        .method_not_allowed_fallback(api_wrong_method)
         .with_state(state)
         .layer(middleware::from_fn(writes::whole_body))
         .layer(api_compression());

@@ -32,3 +32,4 @@ mod staff;
 mod throttles;
 mod verify_phones;
 mod walk_ins;
+mod wrong_method;

@@ -1,0 +1,34 @@
+//! Every API error has the `{"code","message","fields"}` shape (README, "The API"), also for a
+//! method a path does not take: 405 `method_not_allowed`, with `Allow` naming what it takes.
+
+use crate::helpers::{Db, TestApp};
+use serde_json::Value;
+
+async fn a_wrong_method_is_answered_in_the_error_shape(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let wrong = [
+        (reqwest::Method::POST, "/api/v1/health", "GET"),
+        (reqwest::Method::DELETE, "/api/v1/bookings", "POST"),
+        (reqwest::Method::PUT, "/api/v1/staff/activities", "GET"),
+        (reqwest::Method::PATCH, "/api/v1/activities", "GET"),
+    ];
+    for (method, path, allowed) in wrong {
+        let response = app
+            .http
+            .request(method.clone(), format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 405, "{method} {path}");
+        let allow = crate::helpers::header(&response, "allow").unwrap_or_default();
+        assert!(allow.contains(allowed), "{method} {path}: Allow {allow:?}");
+        let body: Value = response.json().await.expect("a JSON body");
+        assert_eq!(
+            body["code"], "method_not_allowed",
+            "{method} {path}: {body}"
+        );
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+crate::on_both_databases!(a_wrong_method_is_answered_in_the_error_shape);
