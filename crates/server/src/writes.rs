@@ -8,9 +8,10 @@
 //!   the sample desk, a sample registration) clears this process's catalogue cache, so the
 //!   public pages show it at once. Bookings and cancellations only mark places as changed
 //!   (`routes/bookings.rs`): the rest of the cache stays good.
-//! - [`whole_body`]: a body within the JSON routes' limit is read in full before anything
-//!   answers, so a refusal that comes before the body is looked at still reaches the client
-//!   (applied in `startup.rs`, around the whole API and its unknown-endpoint answer).
+//! - [`whole_body`]: a write's body within the JSON routes' limit is read in full before
+//!   anything answers, so a refusal that comes before the body is looked at still reaches
+//!   the client (applied in `startup.rs`, around the whole API and its unknown-endpoint and
+//!   wrong-method answers).
 //! - [`audit`]: the audit-log lines a handler writes itself (sign-ins, new accounts, roster
 //!   exports). Every other [`AuditAction`] is written by storage in the same transaction as
 //!   the change it records.
@@ -66,7 +67,7 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
 
 /// The most a JSON body may hold: axum's default limit, which every route but the photo
 /// upload keeps.
-pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The most that [`whole_body`] holds at once, for all requests together: 64 MiB. Beyond it
 /// a body goes on unread, as it would without the layer, so a crowd of large bodies that

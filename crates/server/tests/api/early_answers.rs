@@ -15,7 +15,6 @@ async fn an_early_refusal_of_a_large_body_is_answered(db: Db) {
         ("/api/v1/staff/activities", 401),
         ("/api/v1/no-such-endpoint", 404),
     ];
-    let mut answered = Vec::new();
     for round in 0..20 {
         for (path, expected) in refused {
             let sent = app
@@ -26,15 +25,11 @@ async fn an_early_refusal_of_a_large_body_is_answered(db: Db) {
                 .send()
                 .await;
             match sent {
-                Ok(response) => {
-                    assert_eq!(response.status().as_u16(), expected, "{path}");
-                    answered.push(response.status().as_u16());
-                }
+                Ok(response) => assert_eq!(response.status().as_u16(), expected, "{path}"),
                 Err(e) => panic!("round {round}: {path} got no answer: {e:?}"),
             }
         }
     }
-    assert_eq!(answered.len(), 60);
 }
 
 /// Only writes are read whole first: a read whose body never arrives in full (a declared
