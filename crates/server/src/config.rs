@@ -147,6 +147,9 @@ pub struct Config {
     /// Seconds a request may take before it is answered 503 with `Retry-After` (1–3600).
     #[arg(long, env = "LABDAY_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
+    /// How clients may hold connections: time to send headers, connections at once.
+    #[command(flatten)]
+    pub connections: crate::connections::ConnectionConfig,
     /// Text messages to citizens: the provider and its settings.
     #[command(flatten)]
     pub sms: crate::sms::SmsConfig,
@@ -181,6 +184,7 @@ impl Config {
             booking_rate_per_minute: 0,
             throttle_window_seconds: 900,
             request_timeout_secs: 30,
+            connections: Default::default(),
             sms: Default::default(),
             messages: Default::default(),
             phone_codes: Default::default(),

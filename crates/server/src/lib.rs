@@ -6,6 +6,7 @@ pub mod catalogue_cache;
 pub mod client;
 pub mod codes;
 pub mod config;
+pub mod connections;
 pub mod csv;
 pub mod deadline;
 pub mod embedding;

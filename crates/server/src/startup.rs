@@ -313,20 +313,9 @@ pub async fn start(
         source,
     })?;
     let serving = storage.clone();
+    let connections = config.connections.clone();
     let handle = tokio::spawn(async move {
-        // The peer address lets sample lookups be throttled per client. Making the service
-        // once also finalises the router once: served as a bare `Router`, axum rebuilds
-        // (deep-clones) the whole route table for every connection, ~100 KB each, which
-        // under a rush of a thousand connections was most of the server's memory.
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "server stopped");
-        }
+        crate::connections::serve(listener, router, &connections, shutdown_signal()).await;
         // Checkpoints SQLite's journal into the file; then another server may take it.
         serving.close().await;
         drop(lock);

@@ -6,6 +6,7 @@ mod at_scale;
 mod bookings;
 mod catalogue;
 mod catalogue_freshness;
+mod connections;
 mod console;
 mod contract;
 mod counts;
