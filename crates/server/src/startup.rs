@@ -101,7 +101,10 @@ pub fn app(state: AppState, config: &Config) -> Router {
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_wrong_method)
         .with_state(state)
-        .layer(middleware::from_fn(writes::whole_body))
+        .layer(middleware::from_fn_with_state(
+            writes::BodyRoom::shared(),
+            writes::whole_body,
+        ))
         .layer(api_compression());
     let router = Router::new()
         .nest("/api/v1", api)

@@ -17,15 +17,20 @@
 //!   the change it records.
 
 use crate::auth;
-use crate::error::AppError;
+use crate::error::{refusal_message, AppError};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body_util::BodyExt;
 use labday_domain::staff::{AuditAction, StaffView};
 use labday_domain::ErrorCode;
+use std::sync::Arc;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Whether a request may change something (anything but GET, HEAD and OPTIONS).
 fn is_write(method: &Method) -> bool {
@@ -69,59 +74,152 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
 /// upload keeps.
 const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// The most that [`whole_body`] holds at once, for all requests together: 64 MiB. Beyond it
-/// a body goes on unread, as it would without the layer, so a crowd of large bodies that
-/// are never finished (or are refused) costs no more memory than before.
+/// The most that [`whole_body`] holds at once, for all requests together: 64 MiB, counted
+/// as the bytes arrive. A legitimate write is a few hundred bytes, so only a crowd of large
+/// bodies reaches it; beyond it a write is answered 503 with `Retry-After` rather than held,
+/// so no number of connections can make the server hold more.
 const WHOLE_BODIES_HELD: usize = 64 * 1024 * 1024;
 
-/// Room for bodies held whole, counted in KiB (a semaphore's permits).
-struct BodyRoom(tokio::sync::Semaphore);
+/// Room for bodies held whole, counted in bytes (a semaphore's permits): one for each
+/// served application ([`BodyRoom::shared`]).
+pub struct BodyRoom(Semaphore);
 
 impl BodyRoom {
     const fn new(bytes: usize) -> Self {
-        BodyRoom(tokio::sync::Semaphore::const_new(bytes / 1024))
+        BodyRoom(Semaphore::const_new(bytes))
     }
 
-    /// Room for `length` bytes until the permit is dropped, if there is that much left.
-    fn take(&self, length: usize) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        let kib = u32::try_from(length.div_ceil(1024)).ok()?;
-        self.0.try_acquire_many(kib).ok()
+    /// The room of one application, [`WHOLE_BODIES_HELD`], for [`whole_body`].
+    pub fn shared() -> Arc<BodyRoom> {
+        Arc::new(BodyRoom::new(WHOLE_BODIES_HELD))
+    }
+
+    /// Room for `length` more bytes until the permit is dropped, if there is that much left.
+    fn take(&self, length: usize) -> Option<SemaphorePermit<'_>> {
+        let bytes = u32::try_from(length).ok()?;
+        self.0.try_acquire_many(bytes).ok()
     }
 }
 
-static BODY_ROOM: BodyRoom = BodyRoom::new(WHOLE_BODIES_HELD);
+/// A write's body, read within the room.
+enum Read<'r> {
+    /// All of it, no more than the JSON limit, with the room it takes.
+    Whole(Bytes, Option<SemaphorePermit<'r>>),
+    /// More than the JSON limit (a photo): what was read, and the rest as it comes.
+    Larger(Body),
+}
 
-/// Middleware for the whole API: a write (POST, PUT, PATCH, DELETE) whose body declares a
-/// length within [`JSON_BODY_LIMIT`] is read in full before any guard or handler runs. Many
-/// requests are refused before their body matters (not signed in, another origin, no such
-/// account or endpoint); answering one while its body is still arriving makes the server
-/// close the connection with unread data, which resets it, and the client gets no answer at
-/// all instead of the refusal. A body with no declared length or a larger one (a photo, or
-/// more than any JSON route reads), a read's body, and any body once [`WHOLE_BODIES_HELD`]
-/// are held, go on as they came: the route's own limit answers them.
-pub async fn whole_body(request: Request, next: Next) -> Response {
-    let declared = request
-        .headers()
+/// Why a body was not read.
+#[derive(Debug, PartialEq, Eq)]
+enum Unread {
+    /// The room was full.
+    Busy,
+    /// The client stopped sending, or sent less than it declared.
+    Cut,
+}
+
+/// Reads `body` frame by frame while it fits in `room`, up to `limit` bytes.
+async fn read_within(room: &BodyRoom, body: Body, limit: usize) -> Result<Read<'_>, Unread> {
+    let mut body = body;
+    let mut frames: Vec<Bytes> = Vec::new();
+    let mut length = 0;
+    let mut held: Option<SemaphorePermit<'_>> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| Unread::Cut)?.into_data() else {
+            continue; // trailers: nothing a JSON route reads
+        };
+        if data.is_empty() {
+            continue;
+        }
+        length += data.len();
+        frames.push(data);
+        if length > limit {
+            let read = futures_util::stream::iter(frames.into_iter().map(Ok::<_, axum::Error>));
+            return Ok(Read::Larger(Body::from_stream(
+                read.chain(body.into_data_stream()),
+            )));
+        }
+        let Some(more) = room.take(frames.last().map_or(0, Bytes::len)) else {
+            drop((frames, held));
+            return Err(drain(body, limit - length).await);
+        };
+        match held.as_mut() {
+            Some(held) => held.merge(more),
+            None => held = Some(more),
+        }
+    }
+    // Most bodies come in one frame, kept as it came; more are joined once.
+    let whole = match <[Bytes; 1]>::try_from(frames) {
+        Ok([one]) => one,
+        Err(frames) => frames.concat().into(),
+    };
+    Ok(Read::Whole(whole, held))
+}
+
+/// Reads the rest of a body that found no room, keeping none of it, up to `limit` more
+/// bytes: a refusal answered while the body is still coming would reset the connection
+/// (see [`whole_body`]) and never reach the client.
+async fn drain(mut body: Body, limit: usize) -> Unread {
+    let mut length = 0;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Unread::Cut;
+        };
+        length += frame.data_ref().map_or(0, Bytes::len);
+        if length > limit {
+            break;
+        }
+    }
+    Unread::Busy
+}
+
+/// Middleware for the whole API: a write's body (POST, PUT, PATCH, DELETE) is read in full
+/// before any guard or handler runs, up to [`JSON_BODY_LIMIT`]. Many requests are refused
+/// before their body matters (not signed in, another origin, no such account or endpoint);
+/// answering one while its body is still arriving makes the server close the connection with
+/// unread data, which resets it, and the client gets no answer at all instead of the
+/// refusal. A body sent in chunks (no declared length) is read the same way. A declared
+/// length above the limit (a photo) and a read's body go on as they came, as does the rest
+/// of a chunked body once it passes the limit: the route's own limit answers them. All the
+/// bodies held together stay within [`WHOLE_BODIES_HELD`].
+pub async fn whole_body(
+    State(room): State<Arc<BodyRoom>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let Some(length @ 1..=JSON_BODY_LIMIT) = declared.filter(|_| is_write(request.method())) else {
-        return next.run(request).await;
+    let chunked = declared.is_none() && headers.contains_key(header::TRANSFER_ENCODING);
+    let read_first = match declared {
+        Some(length) => (1..=JSON_BODY_LIMIT).contains(&length),
+        None => chunked,
     };
-    let Some(_room) = BODY_ROOM.take(length) else {
+    if !read_first || !is_write(request.method()) {
         return next.run(request).await;
-    };
+    }
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, length).await {
-        Ok(bytes) => {
+    match read_within(&room, body, JSON_BODY_LIMIT).await {
+        Ok(Read::Whole(bytes, _room)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => AppError::new(
+        Ok(Read::Larger(body)) => next.run(Request::from_parts(parts, body)).await,
+        Err(Unread::Cut) => AppError::new(
             ErrorCode::BadRequest,
-            "Request body is not valid: it ended before its declared length",
+            "Request body is not valid: it ended before it was complete",
         )
         .into_response(),
+        Err(Unread::Busy) => {
+            tracing::warn!("request bodies held at their limit; a write is answered 503");
+            AppError::new(
+                ErrorCode::Unavailable,
+                refusal_message(ErrorCode::Unavailable),
+            )
+            .into_response()
+        }
     }
 }
 
@@ -193,6 +291,74 @@ mod tests {
         );
         drop(second);
         assert!(room.take(usize::MAX).is_none(), "never more than there is");
+    }
+
+    /// A body arriving in `chunks` (each a run of one byte value), ending in an error if
+    /// `cut`.
+    fn body(chunks: &[(u8, usize)], cut: bool) -> Body {
+        let mut frames: Vec<Result<Bytes, std::io::Error>> = chunks
+            .iter()
+            .map(|&(byte, n)| Ok(Bytes::from(vec![byte; n])))
+            .collect();
+        if cut {
+            frames.push(Err(std::io::Error::other("connection reset")));
+        }
+        Body::from_stream(futures_util::stream::iter(frames))
+    }
+
+    #[tokio::test]
+    async fn a_body_in_chunks_is_read_whole_and_holds_its_bytes_of_room() {
+        let room = BodyRoom::new(1000);
+        let Ok(Read::Whole(bytes, held)) =
+            read_within(&room, body(&[(1, 100), (2, 200), (3, 1)], false), 500).await
+        else {
+            panic!("read whole");
+        };
+        assert_eq!(bytes.len(), 301);
+        assert_eq!((bytes[0], bytes[100], bytes[300]), (1, 2, 3));
+        assert_eq!(
+            room.0.available_permits(),
+            699,
+            "held while the request runs"
+        );
+        drop(held);
+        assert_eq!(room.0.available_permits(), 1000, "given back after");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_does_not_fit_in_the_room_is_refused_and_holds_nothing() {
+        let room = BodyRoom::new(1000);
+        let other = room.take(400).expect("room");
+        let refused = read_within(&room, body(&[(1, 500), (2, 500)], false), 5000).await;
+        assert_eq!(refused.err(), Some(Unread::Busy));
+        assert_eq!(
+            room.0.available_permits(),
+            600,
+            "the refused body gave its room back"
+        );
+        drop(other);
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_goes_on_whole_without_room() {
+        let room = BodyRoom::new(1000);
+        let Ok(Read::Larger(rest)) =
+            read_within(&room, body(&[(1, 300), (2, 300), (3, 300)], false), 500).await
+        else {
+            panic!("passed on");
+        };
+        assert_eq!(room.0.available_permits(), 1000);
+        let all = rest.collect().await.expect("the whole body").to_bytes();
+        assert_eq!(all.len(), 900);
+        assert_eq!((all[0], all[300], all[899]), (1, 2, 3));
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_short_is_told_apart_and_holds_nothing() {
+        let room = BodyRoom::new(1000);
+        let cut = read_within(&room, body(&[(1, 300)], true), 500).await;
+        assert_eq!(cut.err(), Some(Unread::Cut));
+        assert_eq!(room.0.available_permits(), 1000);
     }
 
     #[test]
