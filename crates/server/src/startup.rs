@@ -8,6 +8,7 @@ use crate::storage::sqlite::DatabaseLock;
 use crate::storage::{Storage, StorageError};
 use crate::{deadline, embedding, headers, routes, seed, spa, writes};
 use axum::http::{header, HeaderValue};
+use axum::routing::any;
 use axum::{middleware, Router};
 use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::privacy::PrivacyNotice;
@@ -97,17 +98,26 @@ fn api_compression() -> CompressionLayer<impl Predicate> {
 /// request deadline and with the protecting headers (`headers.rs`).
 pub fn app(state: AppState, config: &Config) -> Router {
     let storage = state.storage.clone();
+    let room = writes::BodyRoom::shared();
     let api = routes::router(&state)
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_wrong_method)
         .with_state(state)
         .layer(middleware::from_fn_with_state(
-            writes::BodyRoom::shared(),
+            room.clone(),
             writes::whole_body,
         ))
         .layer(api_compression());
+    // Every other path under /api (another version, /api/v1/ itself) is no endpoint either,
+    // answered in the API's shape rather than with the app's page.
+    let no_endpoint = Router::new()
+        .route("/api", any(api_not_found))
+        .route("/api/", any(api_not_found))
+        .route("/api/{*rest}", any(api_not_found))
+        .layer(middleware::from_fn_with_state(room, writes::whole_body));
     let router = Router::new()
         .nest("/api/v1", api)
+        .merge(no_endpoint)
         .merge(spa::router_with_cards(&config.dist, storage));
     // Inside CORS, so a portal's call that times out still gets its CORS headers.
     let router = deadline::apply(

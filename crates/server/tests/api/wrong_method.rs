@@ -1,5 +1,6 @@
 //! Every API error has the `{"code","message","fields"}` shape (README, "The API"), also for a
-//! method a path does not take: 405 `method_not_allowed`, with `Allow` naming what it takes.
+//! method a path does not take: 405 `method_not_allowed`, with `Allow` naming what it takes;
+//! and for any path under `/api` that is no endpoint: 404 `not_found`, never the app's page.
 
 use crate::helpers::{Db, TestApp};
 use serde_json::Value;
@@ -31,4 +32,33 @@ async fn a_wrong_method_is_answered_in_the_error_shape(db: Db) {
     }
 }
 
-crate::on_both_databases!(a_wrong_method_is_answered_in_the_error_shape);
+async fn no_endpoint_under_api_is_answered_in_the_error_shape(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let paths = [
+        "/api/v1/no-such-endpoint",
+        "/api/v1/",
+        "/api/v1//activities",
+        "/api",
+        "/api/",
+        "/api/v2/activities",
+        "/api/v1x",
+    ];
+    for method in [reqwest::Method::GET, reqwest::Method::POST] {
+        for path in paths {
+            let response = app
+                .http
+                .request(method.clone(), format!("{}{path}", app.url))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 404, "{method} {path}");
+            let body: Value = response.json().await.expect("a JSON body");
+            assert_eq!(body["code"], "not_found", "{method} {path}: {body}");
+        }
+    }
+}
+
+crate::on_both_databases!(
+    a_wrong_method_is_answered_in_the_error_shape,
+    no_endpoint_under_api_is_answered_in_the_error_shape
+);
