@@ -5,6 +5,12 @@
 use crate::helpers::{Db, TestApp};
 use serde_json::Value;
 
+async fn send(app: &TestApp, method: &reqwest::Method, path: &str) -> reqwest::Response {
+    let url = format!("{}{path}", app.url);
+    let request = app.http.request(method.clone(), url);
+    request.send().await.expect("an answer")
+}
+
 async fn a_wrong_method_is_answered_in_the_error_shape(db: Db) {
     let app = TestApp::spawn(db).await;
     let wrong = [
@@ -14,12 +20,7 @@ async fn a_wrong_method_is_answered_in_the_error_shape(db: Db) {
         (reqwest::Method::PATCH, "/api/v1/activities", "GET"),
     ];
     for (method, path, allowed) in wrong {
-        let response = app
-            .http
-            .request(method.clone(), format!("{}{path}", app.url))
-            .send()
-            .await
-            .unwrap();
+        let response = send(&app, &method, path).await;
         assert_eq!(response.status().as_u16(), 405, "{method} {path}");
         let allow = crate::helpers::header(&response, "allow").unwrap_or_default();
         assert!(allow.contains(allowed), "{method} {path}: Allow {allow:?}");
@@ -45,12 +46,7 @@ async fn no_endpoint_under_api_is_answered_in_the_error_shape(db: Db) {
     ];
     for method in [reqwest::Method::GET, reqwest::Method::POST] {
         for path in paths {
-            let response = app
-                .http
-                .request(method.clone(), format!("{}{path}", app.url))
-                .send()
-                .await
-                .unwrap();
+            let response = send(&app, &method, path).await;
             assert_eq!(response.status().as_u16(), 404, "{method} {path}");
             let body: Value = response.json().await.expect("a JSON body");
             assert_eq!(body["code"], "not_found", "{method} {path}: {body}");
