@@ -16,7 +16,6 @@ use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::ErrorCode;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
@@ -315,20 +314,23 @@ pub async fn start(
     spawn_retention(storage.clone(), privacy);
     spawn_session_purge(storage.clone());
     let router = app(state, config);
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(|source| StartupError::Bind {
-            addr: config.bind,
-            source,
-        })?;
+    let listener = crate::connections::bind(config.bind).map_err(|source| StartupError::Bind {
+        addr: config.bind,
+        source,
+    })?;
     let addr = listener.local_addr().map_err(|source| StartupError::Bind {
         addr: config.bind,
         source,
     })?;
     let serving = storage.clone();
     let connections = config.connections.clone();
+    // On the signal, a request under way has its deadline to be answered and its client
+    // the client timeout to take the answer; none is waited for longer.
+    let grace = std::time::Duration::from_secs(
+        config.request_timeout_secs + 2 * connections.client_timeout_secs,
+    );
     let handle = tokio::spawn(async move {
-        crate::connections::serve(listener, router, &connections, shutdown_signal()).await;
+        crate::connections::serve(listener, router, &connections, shutdown_signal(), grace).await;
         // Checkpoints SQLite's journal into the file; then another server may take it.
         serving.close().await;
         drop(lock);

@@ -1,20 +1,21 @@
 //! How long and how many clients may hold connections. A client that sends its request's
-//! head slowly, or nothing at all, is disconnected after the header timeout; so is a
-//! kept-alive connection left idle; past the connection limit, a new client waits for a
-//! connection to end rather than the server running out of files; and a client that ends
-//! its sending side after its request still gets the answer.
+//! head slowly, or nothing at all, is disconnected after the client timeout; so is a
+//! kept-alive connection left idle, and a client that sends requests but never reads the
+//! answers; past the connection limit, a new client waits for a connection to end rather
+//! than the server running out of files; and a client that ends its sending side after its
+//! request still gets the answer.
 
 use crate::helpers::{Db, TestApp};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The header timeout these tests set, in seconds.
-const HEADER_TIMEOUT: u64 = 1;
+/// The client timeout these tests set, in seconds.
+const CLIENT_TIMEOUT: u64 = 1;
 
 async fn spawn(db: Db, max_connections: u32) -> TestApp {
     TestApp::spawn_with(db, |config| {
-        config.connections.header_timeout_secs = HEADER_TIMEOUT;
+        config.connections.client_timeout_secs = CLIENT_TIMEOUT;
         config.connections.max_connections = max_connections;
     })
     .await
@@ -44,7 +45,7 @@ fn health_request(app: &TestApp, keep_alive: bool) -> String {
 
 async fn slow_or_idle_clients_are_disconnected(db: Db) {
     let app = spawn(db, 0).await;
-    let within = Duration::from_secs(HEADER_TIMEOUT + 4);
+    let within = Duration::from_secs(CLIENT_TIMEOUT + 4);
 
     // Half a request's head, then nothing.
     let mut slow = connect(&app).await;
@@ -99,7 +100,7 @@ async fn past_the_limit_a_client_waits_for_a_free_connection(db: Db) {
     // Answered only once the header timeout had ended a silent one.
     let waited = held.elapsed();
     assert!(
-        waited >= Duration::from_millis(HEADER_TIMEOUT * 1000 - 100),
+        waited >= Duration::from_millis(CLIENT_TIMEOUT * 1000 - 100),
         "answered after {waited:?}, before any connection was free"
     );
     // The silent ones were disconnected, not left open.
@@ -108,7 +109,45 @@ async fn past_the_limit_a_client_waits_for_a_free_connection(db: Db) {
     }
 }
 
+/// A client that sends requests and never reads the answers (they fill the system's
+/// buffers, then the server's writes wait) holds its connection only for the client
+/// timeout: here it holds the only one, and another client is answered after it.
+async fn a_client_that_never_reads_is_disconnected(db: Db) {
+    let app = spawn(db, 1).await;
+    let address: std::net::SocketAddr = app.url.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut greedy = socket.connect(address).await.unwrap();
+    let request = format!(
+        "GET /api/v1/openapi.json HTTP/1.1\r\nHost: {address}\r\nAccept-Encoding: identity\r\n\r\n"
+    );
+    let batch = request.repeat(50);
+    // Requests until the server stops taking them: its answers are waiting.
+    let mut sent = 0;
+    while let Ok(Ok(())) = tokio::time::timeout(
+        Duration::from_millis(500),
+        greedy.write_all(batch.as_bytes()),
+    )
+    .await
+    {
+        sent += 50;
+        assert!(sent < 1_000_000, "the server never stopped taking requests");
+    }
+    let health = app.http.get(format!("{}/api/v1/health", app.url));
+    let answered = health
+        .timeout(Duration::from_secs(CLIENT_TIMEOUT + 10))
+        .send()
+        .await
+        .expect("answered once the greedy client was disconnected");
+    assert_eq!(answered.status().as_u16(), 200);
+    // The greedy client finds its connection ended, after the answers it had been sent.
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(10), greedy.read_to_end(&mut rest)).await;
+    assert!(ended.is_ok(), "the greedy connection is still open");
+}
+
 crate::on_both_databases!(
+    a_client_that_never_reads_is_disconnected,
     slow_or_idle_clients_are_disconnected,
     a_client_that_half_closes_is_answered,
     past_the_limit_a_client_waits_for_a_free_connection
