@@ -97,7 +97,7 @@ async fn past_the_limit_a_client_waits_for_a_free_connection(db: Db) {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (status, health) = app.get("/api/v1/health").await;
     assert_eq!(status, 200, "{health}");
-    // Answered only once the header timeout had ended a silent one.
+    // Answered only once the client timeout had ended a silent one.
     let waited = held.elapsed();
     assert!(
         waited >= Duration::from_millis(CLIENT_TIMEOUT * 1000 - 100),
