@@ -97,27 +97,27 @@ fn api_compression() -> CompressionLayer<impl Predicate> {
 /// request deadline and with the protecting headers (`headers.rs`).
 pub fn app(state: AppState, config: &Config) -> Router {
     let storage = state.storage.clone();
-    let room = writes::BodyRoom::shared();
     let api = routes::router(&state)
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_wrong_method)
         .with_state(state)
-        .layer(middleware::from_fn_with_state(
-            room.clone(),
-            writes::whole_body,
-        ))
         .layer(api_compression());
     // Every other path under /api (another version, /api/v1/ itself) is no endpoint either,
     // answered in the API's shape rather than with the app's page.
     let no_endpoint = Router::new()
         .route("/api", any(api_not_found))
         .route("/api/", any(api_not_found))
-        .route("/api/{*rest}", any(api_not_found))
-        .layer(middleware::from_fn_with_state(room, writes::whole_body));
+        .route("/api/{*rest}", any(api_not_found));
+    // A write's body is read before anything answers it, on every path: the app's pages
+    // refuse writes too.
     let router = Router::new()
         .nest("/api/v1", api)
         .merge(no_endpoint)
-        .merge(spa::router_with_cards(&config.dist, storage));
+        .merge(spa::router_with_cards(&config.dist, storage))
+        .layer(middleware::from_fn_with_state(
+            writes::BodyRoom::shared(),
+            writes::whole_body,
+        ));
     // Inside CORS, so a portal's call that times out still gets its CORS headers.
     let router = deadline::apply(
         router,

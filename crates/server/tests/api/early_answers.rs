@@ -55,23 +55,31 @@ async fn a_read_is_answered_without_waiting_for_its_body(db: Db) {
 }
 
 /// POSTs `body` to `path` in chunks of 64 KB (`Transfer-Encoding: chunked`, no declared
-/// length) on a connection of its own, reading the answer while it sends; gives the answer.
+/// length), each sent on its own as a network would deliver them, on a connection of its
+/// own, reading the answer while it sends; gives the answer.
 async fn post_in_chunks(app: &TestApp, path: &str, body: &[u8]) -> String {
     let address = app.url.trim_start_matches("http://");
     let stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
-    let mut request = format!(
+    let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
          Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    )
-    .into_bytes();
+    );
+    let mut pieces = vec![head.into_bytes()];
     for chunk in body.chunks(64 * 1024) {
-        request.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        request.extend_from_slice(chunk);
-        request.extend_from_slice(b"\r\n");
+        let mut piece = format!("{:x}\r\n", chunk.len()).into_bytes();
+        piece.extend_from_slice(chunk);
+        piece.extend_from_slice(b"\r\n");
+        pieces.push(piece);
     }
-    request.extend_from_slice(b"0\r\n\r\n");
-    let sending = tokio::spawn(async move { writer.write_all(&request).await });
+    pieces.push(b"0\r\n\r\n".to_vec());
+    let sending = tokio::spawn(async move {
+        for piece in pieces {
+            writer.write_all(&piece).await?;
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        Ok::<_, std::io::Error>(())
+    });
     let mut answer = Vec::new();
     let read = tokio::time::timeout(
         std::time::Duration::from_secs(10),
@@ -105,6 +113,11 @@ async fn an_early_refusal_of_a_body_in_chunks_is_answered(db: Db) {
                 "the API's error shape: {answer}"
             );
         }
+    }
+    // The app's pages take no writes, and their refusal reaches the client the same way.
+    for path in ["/", "/activities/1"] {
+        let answer = post_in_chunks(&app, path, body.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 "), "{path}: {answer}");
     }
     // A booking sent in chunks is booked like any other.
     let session = app.session(SessionSpec::default()).await;
