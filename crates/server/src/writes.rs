@@ -186,17 +186,19 @@ pub async fn whole_body(
     request: Request,
     next: Next,
 ) -> Response {
+    if !is_write(request.method()) {
+        return next.run(request).await;
+    }
     let headers = request.headers();
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let chunked = declared.is_none() && headers.contains_key(header::TRANSFER_ENCODING);
     let read_first = match declared {
         Some(length) => (1..=JSON_BODY_LIMIT).contains(&length),
-        None => chunked,
+        None => headers.contains_key(header::TRANSFER_ENCODING),
     };
-    if !read_first || !is_write(request.method()) {
+    if !read_first {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

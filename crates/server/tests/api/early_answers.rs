@@ -54,6 +54,14 @@ async fn a_read_is_answered_without_waiting_for_its_body(db: Db) {
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
 }
 
+/// `body` as chunks of 64 KB, each framed as `Transfer-Encoding: chunked` frames it (the
+/// closing empty chunk not included).
+fn in_chunks(body: &[u8]) -> Vec<Vec<u8>> {
+    let frame =
+        |chunk: &[u8]| [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+    body.chunks(64 * 1024).map(frame).collect()
+}
+
 /// POSTs `body` to `path` in chunks of 64 KB (`Transfer-Encoding: chunked`, no declared
 /// length), each sent on its own as a network would deliver them, on a connection of its
 /// own, reading the answer while it sends; gives the answer.
@@ -66,12 +74,7 @@ async fn post_in_chunks(app: &TestApp, path: &str, body: &[u8]) -> String {
          Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
     let mut pieces = vec![head.into_bytes()];
-    for chunk in body.chunks(64 * 1024) {
-        let mut piece = format!("{:x}\r\n", chunk.len()).into_bytes();
-        piece.extend_from_slice(chunk);
-        piece.extend_from_slice(b"\r\n");
-        pieces.push(piece);
-    }
+    pieces.extend(in_chunks(body));
     pieces.push(b"0\r\n\r\n".to_vec());
     let sending = tokio::spawn(async move {
         for piece in pieces {
@@ -163,15 +166,6 @@ async fn stalled_bodies_hold_at_most_their_room(db: Db) {
     let large = json!({"session_id": session, "name": "名".repeat(630_000), "phone": "13800138000",
         "adults": 1, "children": 0, "consent": true})
     .to_string();
-    let chunked = |body: &[u8]| {
-        let mut framed = Vec::new();
-        for chunk in body.chunks(64 * 1024) {
-            framed.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-            framed.extend_from_slice(chunk);
-            framed.extend_from_slice(b"\r\n");
-        }
-        framed
-    };
     // 40 of them (76 MB in all), each sent but for its closing chunk.
     let mut stalled = Vec::new();
     for _ in 0..40 {
@@ -181,7 +175,8 @@ async fn stalled_bodies_hold_at_most_their_room(db: Db) {
              Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
         );
         stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(&chunked(large.as_bytes())).await.unwrap();
+        let body = in_chunks(large.as_bytes()).concat();
+        stream.write_all(&body).await.unwrap();
         stalled.push(stream);
     }
     // Once the server has taken in all they sent (on a busy machine it may still be
