@@ -120,11 +120,23 @@ impl From<QueryRejection> for AppError {
 }
 
 impl From<PathRejection> for AppError {
+    /// A path whose id is not one (`/activities/abc`) names nothing: 404, without the
+    /// server's type names (`i64`) that axum's own text gives.
     fn from(e: PathRejection) -> Self {
-        AppError::new(
-            ErrorCode::NotFound,
-            format!("No such resource: {}", e.body_text()),
-        )
+        use axum::extract::path::ErrorKind;
+        let PathRejection::FailedToDeserializePathParams(failed) = e else {
+            return AppError::internal(format_args!("path parameters: {}", e.body_text()));
+        };
+        let which = match failed.into_kind() {
+            ErrorKind::ParseErrorAtKey { key, .. } | ErrorKind::InvalidUtf8InPathParam { key } => {
+                format!("the path's `{key}` is not valid")
+            }
+            ErrorKind::UnsupportedType { name } => {
+                return AppError::internal(format_args!("path parameters of type {name}"))
+            }
+            _ => "the path is not valid".to_owned(),
+        };
+        AppError::new(ErrorCode::NotFound, format!("No such resource: {which}"))
     }
 }
 

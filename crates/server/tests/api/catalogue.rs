@@ -78,9 +78,21 @@ async fn unknown_things_get_a_json_404(db: Db) {
         assert_eq!(body["code"], "not_found", "{path}");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let (status, body) = app.get("/api/v1/activities/abc").await;
-    assert_eq!(status, 404);
-    assert_eq!(body["code"], "not_found");
+    for path in [
+        "/api/v1/activities/abc",
+        "/api/v1/sessions/99999999999999999999",
+        "/api/v1/sessions/%FF",
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["code"], "not_found", "{path}");
+        let message = body["message"].as_str().unwrap_or_default();
+        // What a caller reads, not the server's parser: no Rust type names.
+        assert!(
+            message.starts_with("No such resource") && !message.contains("i64"),
+            "{path}: {message}"
+        );
+    }
 }
 
 async fn public_views_never_carry_the_join_link_or_personal_data(db: Db) {
