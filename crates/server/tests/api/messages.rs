@@ -20,10 +20,13 @@ use labday_server::sms::ProviderKind;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
-/// The messages the `log` provider has written so far.
+/// The messages the `log` provider has written so far: its complete lines. A read can
+/// meet a line a server is still appending (the write is one call, but a read beside it
+/// may see part of it), which counts once its newline is there.
 pub(crate) fn delivered(file: &Path) -> Vec<Value> {
-    std::fs::read_to_string(file)
-        .unwrap_or_default()
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
