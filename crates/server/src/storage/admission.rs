@@ -4,8 +4,10 @@
 //! instead, and a writer takes everything waiting as one batch: it reads what the batch's
 //! decisions depend on (sessions, earlier idempotency keys, the phones' bookings) in a few
 //! statements, decides each request in arrival order exactly as if they had come one after
-//! another ([`decide`]), writes the new bookings and counters, reads the holders' views and
-//! commits once, then answers every caller with its own outcome.
+//! another ([`decide`]), writes the new bookings and counters and commits once, then answers
+//! every caller with its own outcome: the holder's view of its booking, made from what the
+//! batch read and wrote (nothing is read back but the waiting lists' lengths, and the
+//! bookings an idempotent retry answers with).
 //!
 //! Capacity stays safe for the same reason as before: a batch is one transaction under the
 //! same lock a single booking took (SQLite's one writer connection; PostgreSQL's session row
@@ -15,14 +17,14 @@
 
 use super::db::InTx;
 use super::outbox::{self, Holders};
-use super::rows::{count, BookingRow, SessionRow};
+use super::rows::{count, BookingRow, Holding, SessionRow};
 use super::{BookingContext, BookingError, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use labday_domain::booking::{self, BookingStatus, ValidBooking};
 use labday_domain::message::BookingEvent;
 use labday_domain::{BookingView, ErrorCode};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
@@ -310,16 +312,85 @@ impl Plan {
         Ok(())
     }
 
-    /// Each request's answer: its refusal, or the holder's view of its booking.
-    pub(super) fn answers(self, views: &Views, batch: &[Request]) -> Vec<Answer> {
+    /// The sessions in which a booking of this batch waits: where its place in the queue
+    /// needs the number of bookings already waiting there, read before the insert.
+    pub(super) fn queues(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .inserts
+            .iter()
+            .filter(|b| b.status == BookingStatus::Waitlisted)
+            .map(|b| b.session_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The codes answered that this batch did not write: bookings made earlier with the same
+    /// idempotency key, whose views are read from the database ([`Views`]).
+    pub(super) fn earlier(&self) -> Vec<&str> {
+        let new: HashSet<&str> = self.inserts.iter().map(|b| b.code.as_str()).collect();
         self.outcomes
-            .into_iter()
+            .iter()
+            .filter_map(|o| o.as_deref().ok())
+            .filter(|code| !new.contains(code))
+            .collect()
+    }
+
+    /// Each request's answer: its refusal, or the holder's view of its booking. A booking
+    /// this batch wrote is shown from what it wrote and the session as the batch left it
+    /// (`known`, after [`decide`]), with its place after the `waiting` bookings each queue
+    /// held before (per session, from [`Plan::queues`]); an earlier one from `earlier`.
+    pub(super) fn answers(
+        self,
+        known: &Known,
+        waiting: &HashMap<i64, u32>,
+        earlier: &Views,
+        batch: &[Request],
+    ) -> Vec<Answer> {
+        let mut queues = waiting.clone();
+        let mut new: HashMap<&str, (&NewBooking, Option<u32>)> = HashMap::new();
+        for b in &self.inserts {
+            let place = (b.status == BookingStatus::Waitlisted).then(|| {
+                let ahead = queues.entry(b.session_id).or_default();
+                *ahead = ahead.saturating_add(1);
+                *ahead
+            });
+            new.insert(b.code.as_str(), (b, place));
+        }
+        self.outcomes
+            .iter()
             .zip(batch)
             .map(|(outcome, request)| match outcome {
-                Err(code) => Err(BookingError::Refused(code)),
-                Ok(code) => views.view(&code, request.ctx.now),
+                Err(code) => Err(BookingError::Refused(*code)),
+                Ok(code) => match new.get(code.as_str()) {
+                    Some((b, place)) => {
+                        let s = known.sessions.get(&b.session_id).ok_or_else(vanished)?;
+                        Ok(b.holding().view(s, *place, request.ctx.now))
+                    }
+                    None => earlier.view(code, request.ctx.now),
+                },
             })
             .collect()
+    }
+}
+
+fn vanished() -> BookingError {
+    BookingError::Storage(StorageError::new("booking vanished"))
+}
+
+impl NewBooking {
+    /// The holder's view's part of it, as written.
+    fn holding(&self) -> Holding<'_> {
+        Holding {
+            code: &self.code,
+            name: Some(&self.name),
+            phone: Some(&self.phone),
+            adults: self.adults,
+            children: self.children,
+            status: self.status,
+            booked_at: self.stamp,
+        }
     }
 }
 
@@ -425,7 +496,8 @@ pub(super) const QUEUE_PLACES: &str = "SELECT b.code, 1 + (SELECT COUNT(*) FROM 
     WHERE w.session_id = b.session_id AND w.status = 'waitlisted' AND w.id < b.id) \
     FROM bookings b WHERE b.status = 'waitlisted'";
 
-/// The rows behind the holders' views of some bookings, read in three statements.
+/// The rows behind the holders' views of bookings made before the batch (an idempotent
+/// retry answers with one), read in up to three statements.
 #[derive(Default)]
 pub(super) struct Views {
     pub(super) bookings: HashMap<String, BookingRow>,
@@ -434,8 +506,7 @@ pub(super) struct Views {
 }
 
 impl Views {
-    /// From the batch's new bookings, their sessions and the waiting ones' places in the
-    /// queue; `sessions` and `positions` are read with what [`Views::wanted`] says.
+    /// From the bookings, their sessions and the waiting ones' places in the queue; `sessions` and `positions` are read with what [`Views::wanted`] says.
     pub(super) fn new(
         bookings: Vec<BookingRow>,
         sessions: Vec<SessionRow>,
@@ -464,7 +535,6 @@ impl Views {
     }
 
     pub(super) fn view(&self, code: &str, now: chrono::DateTime<chrono::Utc>) -> Answer {
-        let vanished = || BookingError::Storage(StorageError::new("booking vanished"));
         let b = self.bookings.get(code).ok_or_else(vanished)?;
         let s = self.sessions.get(&b.session_id).ok_or_else(vanished)?;
         let position = (b.status() == BookingStatus::Waitlisted)

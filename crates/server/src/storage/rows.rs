@@ -13,7 +13,8 @@ pub(super) const SESSION_SELECT: &str =
     "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
     s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
     s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting, \
-    s.reserved_places, s.walk_ins, a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes \
+    s.reserved_places, s.walk_ins, a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes, \
+    o.name_zh AS org_name_zh, o.name_en AS org_name_en, o.address_zh, o.address_en \
     FROM sessions s JOIN activities a ON a.id = s.activity_id \
     JOIN organisations o ON o.id = a.organisation_id";
 
@@ -39,6 +40,8 @@ from_row! {
         pub(super) walk_ins: u32,
         pub(super) activity_title: Localised,
         pub(super) utc_offset_minutes: i64,
+        pub(super) org_name: Localised,
+        pub(super) address: Localised,
     }
 }
 
@@ -315,17 +318,13 @@ from_row! {
         pub(super) children: u32,
         pub(super) status: BookingStatus,
         pub(super) booked_at: NaiveDateTime,
-        pub(super) org_name: Localised,
-        pub(super) address: Localised,
     }
 }
 
+/// A booking's row; its session's row (`SESSION_SELECT`) has the rest of the holder's view.
 pub(super) const BOOKING_SELECT: &str =
     "SELECT b.id, b.session_id, b.code, b.name, b.phone, b.adults, \
-    b.children, b.status, b.booked_at, o.name_zh AS org_name_zh, o.name_en AS org_name_en, \
-    o.address_zh, o.address_en \
-    FROM bookings b JOIN sessions s ON s.id = b.session_id \
-    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
+    b.children, b.status, b.booked_at FROM bookings b";
 
 impl BookingRow {
     pub(super) fn status(&self) -> BookingStatus {
@@ -339,7 +338,40 @@ impl BookingRow {
         waitlist_position: Option<u32>,
         now: DateTime<Utc>,
     ) -> BookingView {
-        let status = self.status();
+        Holding {
+            code: &self.code,
+            name: self.name.as_deref(),
+            phone: self.phone.as_deref(),
+            adults: self.adults,
+            children: self.children,
+            status: self.status,
+            booked_at: self.booked_at,
+        }
+        .view(s, waitlist_position, now)
+    }
+}
+
+/// What the holder's view shows of a booking itself, as stored: read back from its row,
+/// or, for a booking its transaction has just written, the values it wrote.
+pub(super) struct Holding<'a> {
+    pub(super) code: &'a str,
+    pub(super) name: Option<&'a str>,
+    pub(super) phone: Option<&'a str>,
+    pub(super) adults: u32,
+    pub(super) children: u32,
+    pub(super) status: BookingStatus,
+    pub(super) booked_at: NaiveDateTime,
+}
+
+impl Holding<'_> {
+    /// The holder's view, given the booking's session and its place on the waiting list.
+    pub(super) fn view(
+        &self,
+        s: &SessionRow,
+        waitlist_position: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> BookingView {
+        let status = self.status;
         let session = s.view(now);
         let join_link = (status.holds_places() && session.format == SessionFormat::CloudClassroom)
             .then(|| s.join_link.clone())
@@ -348,22 +380,18 @@ impl BookingRow {
             && session.status == SessionStatus::Scheduled
             && booking::can_cancel(s.local_now(now), s.cancel_deadline);
         BookingView {
-            code: stored_code(&self.code),
+            code: stored_code(self.code),
             status,
-            name_masked: self
-                .name
-                .as_deref()
-                .map(booking::mask_name)
-                .unwrap_or_default(),
-            phone_masked: stored_phone(self.phone.as_deref())
+            name_masked: self.name.map(booking::mask_name).unwrap_or_default(),
+            phone_masked: stored_phone(self.phone)
                 .map(|p| p.masked())
                 .unwrap_or_default(),
             adults: self.adults,
             children: self.children,
             waitlist_position,
             session,
-            organisation: self.org_name.clone(),
-            address: self.address.clone(),
+            organisation: s.org_name.clone(),
+            address: s.address.clone(),
             join_link,
             can_cancel,
             booked_at: self.booked_at,

@@ -243,7 +243,69 @@ async fn a_booking_that_draws_a_taken_code_is_booked_with_a_fresh_one(db: Db) {
     assert_eq!(app.confirmed_people_in_db(hall).await, 4);
 }
 
+/// A batch answers each caller with a view made from what it wrote, not read back: every
+/// answer (a new booking confirmed or waiting, a retry of one made earlier) is exactly what
+/// the holder finds right after, down to the organisation's address and the place in a queue
+/// that others joined before the batch and left since.
+async fn a_batch_answers_what_the_holder_then_finds(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let hall = app.session(SessionSpec::sized(2, 3)).await;
+    let lab = app.session(SessionSpec::default()).await;
+    let earlier = app
+        .storage
+        .book_batch(vec![
+            request(hall, "13800000001", 2, None),
+            request(hall, "13800000002", 1, Some(("key-w", "body-w"))),
+            request(hall, "13800000009", 1, None),
+        ])
+        .await;
+    assert_eq!(
+        earlier[1].as_ref().map(|v| v.waitlist_position).ok(),
+        Some(Some(1))
+    );
+    // The first in the queue leaves it: places count who waits now, not who once did.
+    let first_waiting = earlier[2]
+        .as_ref()
+        .expect("waiting")
+        .code
+        .as_str()
+        .to_owned();
+    assert_eq!(app.cancel(&first_waiting, "13800000009").await.0, 200);
+
+    let phones = ["13800000003", "13800000003", "13800000002", "13800000004"];
+    let answers = app
+        .storage
+        .book_batch(vec![
+            request(hall, phones[0], 1, None),
+            request(lab, phones[1], 1, None),
+            request(hall, phones[2], 1, Some(("key-w", "body-w"))),
+            request(hall, phones[3], 2, None),
+        ])
+        .await;
+    let places: Vec<Option<u32>> = answers
+        .iter()
+        .map(|a| a.as_ref().expect("booked").waitlist_position)
+        .collect();
+    assert_eq!(places, [Some(2), None, Some(1), Some(3)]);
+    for (answer, phone) in answers.iter().zip(phones) {
+        let answered = serde_json::to_value(answer.as_ref().expect("booked")).expect("json");
+        let (status, found) = app
+            .lookup(answered["code"].as_str().expect("code"), phone)
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(answered, found, "the answer is what the holder finds");
+        assert!(
+            !answered["address"]["zh"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{answered}"
+        );
+    }
+}
+
 crate::on_both_databases!(
+    a_batch_answers_what_the_holder_then_finds,
     one_batch_gives_each_caller_its_own_answer,
     simultaneous_mixed_requests_each_get_the_right_answer,
     a_booking_that_draws_a_taken_code_is_booked_with_a_fresh_one,

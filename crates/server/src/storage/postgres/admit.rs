@@ -12,7 +12,7 @@ use super::super::admission::{
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
-use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 use super::PHONE_LOCK_CLASS;
 use crate::keyed_hash::KeyedHash;
@@ -150,6 +150,8 @@ impl PgAdmissions {
         .await?;
         known.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
         let plan = decide(&mut known, batch);
+        // Under the sessions' locks: no other transaction changes their queues now.
+        let waiting = queue_lengths(&mut tx, &plan.queues()).await?;
         if !plan.inserts.is_empty() {
             let rows = &plan.inserts;
             let column = |f: &dyn Fn(&super::super::admission::NewBooking) -> String| {
@@ -206,21 +208,39 @@ impl PgAdmissions {
         plan.tell_confirmed(&mut InTx::Postgres(&mut tx)).await?;
         tx.commit().await?;
 
-        let codes: Vec<String> = plan
-            .outcomes
-            .iter()
-            .filter_map(|o| o.as_ref().ok().cloned())
-            .collect();
-        let mut conn = self.pool.acquire().await?;
-        let views = read_views(&mut conn, &codes).await?;
-        Ok(plan.answers(&views, batch))
+        let codes = plan.earlier();
+        let earlier = if codes.is_empty() {
+            Views::default()
+        } else {
+            read_views(&mut *self.pool.acquire().await?, &codes).await?
+        };
+        Ok(plan.answers(&known, &waiting, &earlier, batch))
     }
 }
 
-async fn read_views(conn: &mut PgConnection, codes: &[String]) -> Result<Views, sqlx::Error> {
-    if codes.is_empty() {
-        return Ok(Views::default());
+/// How many bookings wait in each of `sessions`, by `bookings_session`.
+async fn queue_lengths(
+    conn: &mut PgConnection,
+    sessions: &[i64],
+) -> Result<HashMap<i64, u32>, sqlx::Error> {
+    if sessions.is_empty() {
+        return Ok(HashMap::new());
     }
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT session_id, COUNT(*) FROM bookings WHERE status = 'waitlisted' \
+         AND session_id = ANY($1) GROUP BY session_id",
+    )
+    .bind(sessions)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(session, n)| Ok((session, count(n)?)))
+        .collect()
+}
+
+/// The views of bookings made before the batch that its idempotent retries answer with,
+/// read after commit, outside the locks.
+async fn read_views(conn: &mut PgConnection, codes: &[&str]) -> Result<Views, sqlx::Error> {
     let bookings: Vec<BookingRow> =
         sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.code = ANY($1)"))
             .bind(codes)

@@ -8,7 +8,7 @@ use super::super::admission::{
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
-use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 
 use crate::keyed_hash::KeyedHash;
@@ -62,6 +62,7 @@ impl BatchWriter for SqliteAdmissions {
         let mut tx = self.write.begin().await?;
         let mut known = read_known(&mut tx, &self.keys, batch).await?;
         let plan = decide(&mut known, batch);
+        let waiting = queue_lengths(&mut tx, &plan.queues()).await?;
         if !plan.inserts.is_empty() {
             // One flat list, BOOKING_FIELDS values per booking in the INSERT's column order.
             let mut fields: Vec<Value> = Vec::with_capacity(plan.inserts.len() * BOOKING_FIELDS);
@@ -100,14 +101,9 @@ impl BatchWriter for SqliteAdmissions {
                 .await?;
         }
         plan.tell_confirmed(&mut InTx::Sqlite(&mut tx)).await?;
-        let codes: Vec<&str> = plan
-            .outcomes
-            .iter()
-            .filter_map(|o| o.as_deref().ok())
-            .collect();
-        let views = read_views(&mut tx, &codes).await?;
+        let earlier = read_views(&mut tx, &plan.earlier()).await?;
         tx.commit().await?;
-        Ok(plan.answers(&views, batch))
+        Ok(plan.answers(&known, &waiting, &earlier, batch))
     }
 }
 
@@ -164,6 +160,27 @@ async fn read_known(
     Ok(known)
 }
 
+/// How many bookings wait in each of `sessions`, by `bookings_session`.
+async fn queue_lengths(
+    conn: &mut SqliteConnection,
+    sessions: &[i64],
+) -> Result<HashMap<i64, u32>, sqlx::Error> {
+    if sessions.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT session_id, COUNT(*) FROM bookings WHERE status = 'waitlisted' \
+         AND session_id IN (SELECT value FROM json_each(?)) GROUP BY session_id",
+    )
+    .bind(json_list(sessions))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(session, n)| Ok((session, count(n)?)))
+        .collect()
+}
+
+/// The views of bookings made before the batch that its idempotent retries answer with.
 async fn read_views(conn: &mut SqliteConnection, codes: &[&str]) -> Result<Views, sqlx::Error> {
     if codes.is_empty() {
         return Ok(Views::default());
