@@ -16,7 +16,7 @@
 //! tried again on its own, so one bad request cannot fail its neighbours.
 
 use super::db::InTx;
-use super::outbox::{self, Holders};
+use super::outbox::{self, FactsRow};
 use super::rows::{count, BookingRow, Holding, SessionRow};
 use super::{BookingContext, BookingError, StorageError};
 use async_trait::async_trait;
@@ -292,22 +292,41 @@ pub(super) struct Plan {
 
 impl Plan {
     /// Writes the confirmation messages of the bookings this batch confirms, inside the
-    /// batch's transaction (waiting ones hear when they are promoted).
-    pub(super) async fn tell_confirmed(&self, tx: &mut InTx<'_>) -> Result<(), sqlx::Error> {
-        let confirmed: Vec<&str> = self
+    /// batch's transaction (waiting ones hear when they are promoted), from what the batch
+    /// holds: the sessions as read (`known`) and the new bookings' ids, by code, as the
+    /// insert returned them.
+    pub(super) async fn tell_confirmed(
+        &self,
+        tx: &mut InTx<'_>,
+        known: &Known,
+        ids: &HashMap<String, i64>,
+    ) -> Result<(), sqlx::Error> {
+        let lost =
+            |what: &str| sqlx::Error::Protocol(format!("a new booking's {what} is not known"));
+        let confirmed = self
             .inserts
             .iter()
             .filter(|b| b.status == BookingStatus::Confirmed)
-            .map(|b| b.code.as_str())
-            .collect();
+            .map(|b| {
+                let s = known
+                    .sessions
+                    .get(&b.session_id)
+                    .ok_or_else(|| lost("session"))?;
+                Ok(FactsRow {
+                    id: *ids.get(&b.code).ok_or_else(|| lost("id"))?,
+                    code: b.code.clone(),
+                    phone: b.phone.clone(),
+                    lang: b.lang,
+                    starts_at: s.starts_at,
+                    place: s.place.clone(),
+                    title: s.activity_title.clone(),
+                    utc_offset_minutes: s.utc_offset_minutes,
+                })
+            })
+            .collect::<Result<Vec<FactsRow>, sqlx::Error>>()?;
         if !confirmed.is_empty() {
-            outbox::booking_event(
-                tx,
-                BookingEvent::Confirmed,
-                Holders::Codes(&confirmed),
-                chrono::Utc::now(),
-            )
-            .await?;
+            outbox::tell_written(tx, BookingEvent::Confirmed, &confirmed, chrono::Utc::now())
+                .await?;
         }
         Ok(())
     }

@@ -147,15 +147,17 @@ const ERASE_MESSAGES: &str = "UPDATE outbox SET phone = NULL, text = '', params 
 const PER_STATEMENT: usize = 500;
 
 from_row! {
-    struct FactsRow {
-        id: i64,
-        code: String,
-        phone: String,
-        lang: Lang,
-        starts_at: NaiveDateTime,
-        place: Localised,
-        title: Localised,
-        utc_offset_minutes: i64,
+    /// What a booking's message says and where it goes: read by `BOOKING_FACTS`, or made by
+    /// the change that has just written the booking ([`tell_written`]).
+    pub(super) struct FactsRow {
+        pub(super) id: i64,
+        pub(super) code: String,
+        pub(super) phone: String,
+        pub(super) lang: Lang,
+        pub(super) starts_at: NaiveDateTime,
+        pub(super) place: Localised,
+        pub(super) title: Localised,
+        pub(super) utc_offset_minutes: i64,
     }
 }
 
@@ -240,10 +242,27 @@ pub async fn booking_event(
     if event.withdraws_reminder() {
         withdraw_reminders(tx, holders, now).await?;
     }
+    let rows = facts_of(tx, holders).await?;
+    write_many(tx, &messages(event, &rows, now)).await
+}
+
+/// Writes `event`'s message to bookings the caller has just written in this transaction,
+/// from the facts it holds instead of reading them back: for a batch of new bookings, which
+/// have no reminder to withdraw. How many were written.
+pub(super) async fn tell_written(
+    tx: &mut InTx<'_>,
+    event: BookingEvent,
+    rows: &[FactsRow],
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    write_many(tx, &messages(event, rows, now.naive_utc())).await
+}
+
+/// `event`'s message to each of `rows`: a session's change is told again each time it
+/// changes; every other event once per booking.
+fn messages(event: BookingEvent, rows: &[FactsRow], now: NaiveDateTime) -> Vec<Outgoing> {
     let kind = event.kind().as_str();
-    let messages: Vec<Outgoing> = facts_of(tx, holders)
-        .await?
-        .iter()
+    rows.iter()
         .map(|row| {
             let key = match event {
                 BookingEvent::Changed | BookingEvent::Moved | BookingEvent::MovedToWaiting => {
@@ -254,8 +273,7 @@ pub async fn booking_event(
             };
             row.outgoing(event, key, now)
         })
-        .collect();
-    write_many(tx, &messages).await
+        .collect()
 }
 
 /// Deletes the reminders not yet delivered of `holders`, inside the change's transaction:

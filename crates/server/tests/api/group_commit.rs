@@ -304,8 +304,66 @@ async fn a_batch_answers_what_the_holder_then_finds(db: Db) {
     }
 }
 
+/// A batch writes one confirmation per confirmed booking, addressed to that booking (its id,
+/// phone and language, its code and the activity in the text), and none to a
+/// booking that waits.
+async fn a_batch_tells_each_confirmed_holder_of_their_own_booking(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let hall = app.session(SessionSpec::sized(2, 3)).await;
+    let lab = app.session(SessionSpec::default()).await;
+    let mut english = request(lab, "13800000004", 1, None);
+    english.0.lang = labday_domain::message::Lang::En;
+    let answers = app
+        .storage
+        .book_batch(vec![
+            request(hall, "13800000001", 1, None),
+            request(hall, "13800000002", 1, None),
+            request(hall, "13800000003", 1, None),
+            english,
+        ])
+        .await;
+    let statuses: Vec<&str> = answers
+        .iter()
+        .map(|a| a.as_ref().expect("booked").status.as_str())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["confirmed", "confirmed", "waitlisted", "confirmed"]
+    );
+    for (answer, (lang, title)) in answers.iter().zip([
+        ("zh", Some("测试开放日")),
+        ("zh", Some("测试开放日")),
+        ("zh", None),
+        ("en", Some("Test open day")),
+    ]) {
+        let code = answer.as_ref().expect("booked").code.as_str().to_owned();
+        let told = app
+            .db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM outbox o JOIN bookings b ON b.id = o.booking_id \
+                 WHERE b.code = '{code}' AND o.kind = 'booking_confirmed' \
+                 AND o.message_key = 'booking_confirmed:' || b.id AND o.phone = b.phone \
+                 AND o.lang = '{lang}' AND o.text LIKE '%{code}%' \
+                 AND o.text LIKE '%{}%'",
+                title.unwrap_or("")
+            ))
+            .await;
+        let expected = i64::from(title.is_some());
+        assert_eq!(told, expected, "booking {code}: its confirmations");
+        let any = app
+            .db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM outbox o JOIN bookings b ON b.id = o.booking_id \
+                 WHERE b.code = '{code}'"
+            ))
+            .await;
+        assert_eq!(any, expected, "booking {code}: no other message");
+    }
+}
+
 crate::on_both_databases!(
     a_batch_answers_what_the_holder_then_finds,
+    a_batch_tells_each_confirmed_holder_of_their_own_booking,
     one_batch_gives_each_caller_its_own_answer,
     simultaneous_mixed_requests_each_get_the_right_answer,
     a_booking_that_draws_a_taken_code_is_booked_with_a_fresh_one,

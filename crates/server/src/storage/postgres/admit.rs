@@ -152,6 +152,7 @@ impl PgAdmissions {
         let plan = decide(&mut known, batch);
         // Under the sessions' locks: no other transaction changes their queues now.
         let waiting = queue_lengths(&mut tx, &plan.queues()).await?;
+        let mut ids = HashMap::new();
         if !plan.inserts.is_empty() {
             let rows = &plan.inserts;
             let column = |f: &dyn Fn(&super::super::admission::NewBooking) -> String| {
@@ -166,13 +167,13 @@ impl PgAdmissions {
                 rows.iter().map(|b| b.idempotency_key.clone()).collect();
             let digests: Vec<Option<String>> =
                 rows.iter().map(|b| b.request_digest.clone()).collect();
-            sqlx::query(
+            let written: Vec<(i64, String)> = sqlx::query_as(
                 "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash, lang) \
                  SELECT session_id, code, name, phone, adults, children, status, session_day, stamp, stamp, key, digest, phone_hash, lang \
                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], \
                    $7::text[], $8::date[], $9::timestamp[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY \
                    AS t(session_id, code, name, phone, adults, children, status, session_day, stamp, key, digest, phone_hash, lang, n) \
-                 ORDER BY n",
+                 ORDER BY n RETURNING id, code",
             )
             .bind(&session_ids)
             .bind(column(&|b| b.code.clone()))
@@ -187,8 +188,9 @@ impl PgAdmissions {
             .bind(&digests)
             .bind(column(&|b| self.keys.phone(&b.phone)))
             .bind(column(&|b| b.lang.as_str().to_owned()))
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+            ids.extend(written.into_iter().map(|(id, code)| (code, id)));
         }
         if !plan.counters.is_empty() {
             let ids: Vec<i64> = plan.counters.keys().copied().collect();
@@ -205,7 +207,8 @@ impl PgAdmissions {
             .execute(&mut *tx)
             .await?;
         }
-        plan.tell_confirmed(&mut InTx::Postgres(&mut tx)).await?;
+        plan.tell_confirmed(&mut InTx::Postgres(&mut tx), &known, &ids)
+            .await?;
         tx.commit().await?;
 
         let codes = plan.earlier();

@@ -30,7 +30,7 @@ pub(super) struct SqliteAdmissions {
 /// Values per booking in `INSERT_BOOKINGS`'s list.
 const BOOKING_FIELDS: usize = 13;
 
-/// The batch's new bookings, from one flat JSON list of `BOOKING_FIELDS` scalars each, in
+/// The batch's new bookings, `(id, code)` of each returned, from one flat JSON list of `BOOKING_FIELDS` scalars each, in
 /// arrival order (so ids, and waiting-list places, follow it). A list of scalars, not of
 /// objects: `json_each` makes an object row's text anew every time it is named, and each
 /// `->> 'field'` parses it again, which was about 15 % of a booking's instructions.
@@ -45,7 +45,7 @@ const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, pho
       max(CASE WHEN key % 13 = 8 THEN value END), max(CASE WHEN key % 13 = 9 THEN value END), \
       max(CASE WHEN key % 13 = 9 THEN value END), max(CASE WHEN key % 13 = 10 THEN value END), \
       max(CASE WHEN key % 13 = 11 THEN value END), max(CASE WHEN key % 13 = 12 THEN value END) \
-    FROM json_each(?) GROUP BY key / 13 ORDER BY key / 13";
+    FROM json_each(?) GROUP BY key / 13 ORDER BY key / 13 RETURNING id, code";
 
 /// Every session's counters in one statement, from a JSON list of `[session, booked,
 /// waiting]` moves.
@@ -63,6 +63,7 @@ impl BatchWriter for SqliteAdmissions {
         let mut known = read_known(&mut tx, &self.keys, batch).await?;
         let plan = decide(&mut known, batch);
         let waiting = queue_lengths(&mut tx, &plan.queues()).await?;
+        let mut ids = HashMap::new();
         if !plan.inserts.is_empty() {
             // One flat list, BOOKING_FIELDS values per booking in the INSERT's column order.
             let mut fields: Vec<Value> = Vec::with_capacity(plan.inserts.len() * BOOKING_FIELDS);
@@ -84,10 +85,11 @@ impl BatchWriter for SqliteAdmissions {
                     json!(b.lang.as_str()),
                 ]);
             }
-            sqlx::query(INSERT_BOOKINGS)
+            let written: Vec<(i64, String)> = sqlx::query_as(INSERT_BOOKINGS)
                 .bind(json_list(&fields))
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
+            ids.extend(written.into_iter().map(|(id, code)| (code, id)));
         }
         if !plan.counters.is_empty() {
             let moves: Vec<[i64; 3]> = plan
@@ -100,7 +102,8 @@ impl BatchWriter for SqliteAdmissions {
                 .execute(&mut *tx)
                 .await?;
         }
-        plan.tell_confirmed(&mut InTx::Sqlite(&mut tx)).await?;
+        plan.tell_confirmed(&mut InTx::Sqlite(&mut tx), &known, &ids)
+            .await?;
         let earlier = read_views(&mut tx, &plan.earlier()).await?;
         tx.commit().await?;
         Ok(plan.answers(&known, &waiting, &earlier, batch))
