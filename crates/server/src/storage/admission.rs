@@ -510,6 +510,28 @@ pub(super) fn phone_facts(held: &[Held], session: i64, day: NaiveDate) -> bookin
     }
 }
 
+/// How many bookings wait in each of `sessions`, counted by `bookings_session` inside the
+/// batch's transaction (on PostgreSQL under the sessions' locks, so no other transaction
+/// changes these queues before it commits).
+pub(super) async fn queue_lengths(
+    tx: &mut InTx<'_>,
+    sessions: &[i64],
+) -> Result<HashMap<i64, u32>, sqlx::Error> {
+    if sessions.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = tx.dialect().json_list(sessions);
+    let sql = format!(
+        "SELECT session_id, COUNT(*) FROM bookings WHERE status = 'waitlisted' \
+         AND session_id IN ({}) GROUP BY session_id",
+        list.subquery
+    );
+    let rows: Vec<(i64, i64)> = tx.query(&sql).bind(list.json).fetch_all().await?;
+    rows.into_iter()
+        .map(|(session, n)| Ok((session, count(n)?)))
+        .collect()
+}
+
 /// `(code, place in the queue)` of waiting bookings; each database appends which codes.
 pub(super) const QUEUE_PLACES: &str = "SELECT b.code, 1 + (SELECT COUNT(*) FROM bookings w \
     WHERE w.session_id = b.session_id AND w.status = 'waitlisted' AND w.id < b.id) \

@@ -8,11 +8,11 @@
 //! path, which holds the session lock for even less.
 
 use super::super::admission::{
-    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views,
+    decide, distinct, queue_lengths, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views,
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
-use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 use super::PHONE_LOCK_CLASS;
 use crate::keyed_hash::KeyedHash;
@@ -151,7 +151,7 @@ impl PgAdmissions {
         known.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
         let plan = decide(&mut known, batch);
         // Under the sessions' locks: no other transaction changes their queues now.
-        let waiting = queue_lengths(&mut tx, &plan.queues()).await?;
+        let waiting = queue_lengths(&mut InTx::Postgres(&mut tx), &plan.queues()).await?;
         let mut ids = HashMap::new();
         if !plan.inserts.is_empty() {
             let rows = &plan.inserts;
@@ -219,26 +219,6 @@ impl PgAdmissions {
         };
         Ok(plan.answers(&known, &waiting, &earlier, batch))
     }
-}
-
-/// How many bookings wait in each of `sessions`, by `bookings_session`.
-async fn queue_lengths(
-    conn: &mut PgConnection,
-    sessions: &[i64],
-) -> Result<HashMap<i64, u32>, sqlx::Error> {
-    if sessions.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT session_id, COUNT(*) FROM bookings WHERE status = 'waitlisted' \
-         AND session_id = ANY($1) GROUP BY session_id",
-    )
-    .bind(sessions)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|(session, n)| Ok((session, count(n)?)))
-        .collect()
 }
 
 /// The views of bookings made before the batch that its idempotent retries answer with,

@@ -4,11 +4,12 @@
 //! text is the same for every batch and stays prepared.
 
 use super::super::admission::{
-    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views, QUEUE_PLACES,
+    decide, distinct, queue_lengths, Answer, BatchWriter, Held, KeyedBooking, Known, Request,
+    Views, QUEUE_PLACES,
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
-use super::super::rows::{count, BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
+use super::super::rows::{BookingRow, SessionRow, BOOKING_SELECT, SESSION_SELECT};
 use super::super::StorageError;
 
 use crate::keyed_hash::KeyedHash;
@@ -30,8 +31,9 @@ pub(super) struct SqliteAdmissions {
 /// Values per booking in `INSERT_BOOKINGS`'s list.
 const BOOKING_FIELDS: usize = 13;
 
-/// The batch's new bookings, `(id, code)` of each returned, from one flat JSON list of `BOOKING_FIELDS` scalars each, in
-/// arrival order (so ids, and waiting-list places, follow it). A list of scalars, not of
+/// The batch's new bookings, from one flat JSON list of `BOOKING_FIELDS` scalars each, in
+/// arrival order (so ids, and waiting-list places, follow it), returning each one's `(id,
+/// code)`. A list of scalars, not of
 /// objects: `json_each` makes an object row's text anew every time it is named, and each
 /// `->> 'field'` parses it again, which was about 15 % of a booking's instructions.
 const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
@@ -62,7 +64,7 @@ impl BatchWriter for SqliteAdmissions {
         let mut tx = self.write.begin().await?;
         let mut known = read_known(&mut tx, &self.keys, batch).await?;
         let plan = decide(&mut known, batch);
-        let waiting = queue_lengths(&mut tx, &plan.queues()).await?;
+        let waiting = queue_lengths(&mut InTx::Sqlite(&mut tx), &plan.queues()).await?;
         let mut ids = HashMap::new();
         if !plan.inserts.is_empty() {
             // One flat list, BOOKING_FIELDS values per booking in the INSERT's column order.
@@ -161,26 +163,6 @@ async fn read_known(
         }
     }
     Ok(known)
-}
-
-/// How many bookings wait in each of `sessions`, by `bookings_session`.
-async fn queue_lengths(
-    conn: &mut SqliteConnection,
-    sessions: &[i64],
-) -> Result<HashMap<i64, u32>, sqlx::Error> {
-    if sessions.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT session_id, COUNT(*) FROM bookings WHERE status = 'waitlisted' \
-         AND session_id IN (SELECT value FROM json_each(?)) GROUP BY session_id",
-    )
-    .bind(json_list(sessions))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|(session, n)| Ok((session, count(n)?)))
-        .collect()
 }
 
 /// The views of bookings made before the batch that its idempotent retries answer with.
