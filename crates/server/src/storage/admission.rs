@@ -312,16 +312,8 @@ impl Plan {
                     .sessions
                     .get(&b.session_id)
                     .ok_or_else(|| lost("session"))?;
-                Ok(FactsRow {
-                    id: *ids.get(&b.code).ok_or_else(|| lost("id"))?,
-                    code: b.code.clone(),
-                    phone: b.phone.clone(),
-                    lang: b.lang,
-                    starts_at: s.starts_at,
-                    place: s.place.clone(),
-                    title: s.activity_title.clone(),
-                    utc_offset_minutes: s.utc_offset_minutes,
-                })
+                let id = *ids.get(&b.code).ok_or_else(|| lost("id"))?;
+                Ok(FactsRow::written(id, &b.code, &b.phone, b.lang, s))
             })
             .collect::<Result<Vec<FactsRow>, sqlx::Error>>()?;
         if !confirmed.is_empty() {
@@ -580,7 +572,7 @@ impl Views {
         let s = self.sessions.get(&b.session_id).ok_or_else(vanished)?;
         let position = (b.status() == BookingStatus::Waitlisted)
             .then(|| self.positions.get(code).copied().unwrap_or(1));
-        Ok(b.view(s, position, now))
+        Ok(b.holding().view(s, position, now))
     }
 }
 

@@ -257,5 +257,5 @@ pub(super) async fn booking_view(
     } else {
         None
     };
-    Ok(Some(b.view(&s, waitlist_position, now)))
+    Ok(Some(b.holding().view(&s, waitlist_position, now)))
 }

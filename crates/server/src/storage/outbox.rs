@@ -8,6 +8,7 @@
 //! calls [`booking_event`] (or [`enqueue`] with a message of its own) before committing.
 
 use super::db::{Dialect, InTx, Listed, Tx};
+use super::rows::SessionRow;
 use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -150,18 +151,39 @@ from_row! {
     /// What a booking's message says and where it goes: read by `BOOKING_FACTS`, or made by
     /// the change that has just written the booking ([`tell_written`]).
     pub(super) struct FactsRow {
-        pub(super) id: i64,
-        pub(super) code: String,
-        pub(super) phone: String,
-        pub(super) lang: Lang,
-        pub(super) starts_at: NaiveDateTime,
-        pub(super) place: Localised,
-        pub(super) title: Localised,
-        pub(super) utc_offset_minutes: i64,
+        id: i64,
+        code: String,
+        phone: String,
+        lang: Lang,
+        starts_at: NaiveDateTime,
+        place: Localised,
+        title: Localised,
+        utc_offset_minutes: i64,
     }
 }
 
 impl FactsRow {
+    /// The facts of booking `id`, just written to `session`, as `BOOKING_FACTS` would read
+    /// them back.
+    pub(super) fn written(
+        id: i64,
+        code: &str,
+        phone: &str,
+        lang: Lang,
+        session: &SessionRow,
+    ) -> FactsRow {
+        FactsRow {
+            id,
+            code: code.to_owned(),
+            phone: phone.to_owned(),
+            lang,
+            starts_at: session.starts_at,
+            place: session.place.clone(),
+            title: session.activity_title.clone(),
+            utc_offset_minutes: session.utc_offset_minutes,
+        }
+    }
+
     /// The session's start as an instant (UTC, naive like every outbox time).
     fn starts_utc(&self) -> NaiveDateTime {
         self.starts_at - Duration::minutes(self.utc_offset_minutes)

@@ -331,13 +331,8 @@ impl BookingRow {
         self.status
     }
 
-    /// The holder's view, given the booking's session and its place on the waiting list.
-    pub(super) fn view(
-        &self,
-        s: &SessionRow,
-        waitlist_position: Option<u32>,
-        now: DateTime<Utc>,
-    ) -> BookingView {
+    /// What the holder's view shows of the booking itself.
+    pub(super) fn holding(&self) -> Holding<'_> {
         Holding {
             code: &self.code,
             name: self.name.as_deref(),
@@ -347,7 +342,6 @@ impl BookingRow {
             status: self.status,
             booked_at: self.booked_at,
         }
-        .view(s, waitlist_position, now)
     }
 }
 

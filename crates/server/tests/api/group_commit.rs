@@ -51,11 +51,17 @@ fn refusal(answer: &Result<labday_domain::BookingView, BookingError>) -> Option<
     }
 }
 
-async fn one_batch_gives_each_caller_its_own_answer(db: Db) {
+/// An app with a small session (`places`, at most 3 people a booking) and a large one that
+/// starts at the same time, so on the same day for the daily limit.
+async fn hall_and_lab(db: Db, places: u32) -> (TestApp, i64, i64) {
     let app = TestApp::spawn(db).await;
-    let hall = app.session(SessionSpec::sized(3, 3)).await;
-    // Same start, so the same day for the daily limit.
+    let hall = app.session(SessionSpec::sized(places, 3)).await;
     let lab = app.session(SessionSpec::default()).await;
+    (app, hall, lab)
+}
+
+async fn one_batch_gives_each_caller_its_own_answer(db: Db) {
+    let (app, hall, lab) = hall_and_lab(db, 3).await;
     let answers = app
         .storage
         .book_batch(vec![
@@ -248,9 +254,7 @@ async fn a_booking_that_draws_a_taken_code_is_booked_with_a_fresh_one(db: Db) {
 /// the holder finds right after, down to the organisation's address and the place in a queue
 /// that others joined before the batch and left since.
 async fn a_batch_answers_what_the_holder_then_finds(db: Db) {
-    let app = TestApp::spawn(db).await;
-    let hall = app.session(SessionSpec::sized(2, 3)).await;
-    let lab = app.session(SessionSpec::default()).await;
+    let (app, hall, lab) = hall_and_lab(db, 2).await;
     let earlier = app
         .storage
         .book_batch(vec![
@@ -308,9 +312,7 @@ async fn a_batch_answers_what_the_holder_then_finds(db: Db) {
 /// phone and language, its code and the activity in the text), and none to a
 /// booking that waits.
 async fn a_batch_tells_each_confirmed_holder_of_their_own_booking(db: Db) {
-    let app = TestApp::spawn(db).await;
-    let hall = app.session(SessionSpec::sized(2, 3)).await;
-    let lab = app.session(SessionSpec::default()).await;
+    let (app, hall, lab) = hall_and_lab(db, 2).await;
     let mut english = request(lab, "13800000004", 1, None);
     english.0.lang = labday_domain::message::Lang::En;
     let answers = app
