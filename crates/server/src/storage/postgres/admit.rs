@@ -4,8 +4,9 @@
 //! queue behind each other instead of deadlocking: first the phones' advisory locks and the
 //! reads that depend on phones, then the sessions' row locks, the decisions, one insert and
 //! one counter update, and one commit — one WAL flush for the whole batch. The holders'
-//! views are read after commit, outside the locks. A lone request takes the single-booking
-//! path, which holds the session lock for even less.
+//! views and the confirmations are made from what the batch read and wrote; only a
+//! booking made before the batch, which an idempotent retry answers with, is read, after
+//! commit and outside the locks.
 
 use super::super::admission::{
     decide, distinct, queue_lengths, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views,
