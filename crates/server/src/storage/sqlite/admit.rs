@@ -32,10 +32,10 @@ pub(super) struct SqliteAdmissions {
 const BOOKING_FIELDS: usize = 13;
 
 /// The batch's new bookings, from one flat JSON list of `BOOKING_FIELDS` scalars each, in
-/// arrival order (so ids, and waiting-list places, follow it), returning each one's `(id,
-/// code)`. A list of scalars, not of
-/// objects: `json_each` makes an object row's text anew every time it is named, and each
-/// `->> 'field'` parses it again, which was about 15 % of a booking's instructions.
+/// arrival order (so ids, and waiting-list places, follow it), returning each one's
+/// `(id, code)`. A list of scalars, not of objects: `json_each` makes an object row's text
+/// anew every time it is named, and each `->> 'field'` parses it again, which was about
+/// 15 % of a booking's instructions.
 const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
     adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, \
     lang) \
