@@ -5,6 +5,7 @@ mod build;
 mod ctx;
 mod icons;
 mod lighthouse;
+mod panics;
 mod run;
 mod test;
 mod tools;

@@ -1,10 +1,11 @@
 //! `cargo xtask test [--quick]`: the whole gate, stage by stage, stopping at the first failure.
 
-use crate::ctx::{run, secs, show, stage, Ctx, Failure, Result};
+use crate::ctx::{finished, run, secs, show, spawn_failure, stage, Ctx, Failure, Result};
+use crate::panics::Panics;
 use crate::{build, tools};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The stage that checks the citizen's first load against its budget. Its failure does not
@@ -103,7 +104,7 @@ pub fn main(args: &[String]) -> Result {
             let mut cmd = ctx.cargo();
             cmd.args(["test", "--workspace"]).env("LABDAY_DIST", &dist);
             println!("$ {}", show(&cmd));
-            run(&mut cmd)
+            run_telling_why(&mut cmd)
         }),
     ));
     stages.push((
@@ -164,6 +165,28 @@ pub fn bundle_budget(dist: &Path) -> Result {
         );
     }
     Ok(())
+}
+
+/// Runs `cmd` (a `cargo test`), printing its output as it comes; a failure ends with the
+/// failed tests' panic messages (see `panics`).
+fn run_telling_why(cmd: &mut Command) -> Result {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| spawn_failure(cmd, e))?;
+    let mut panics = Panics::default();
+    if let Some(out) = child.stdout.take() {
+        panics.echo(std::io::BufReader::new(out));
+    }
+    let status = child.wait().map_err(|e| spawn_failure(cmd, e))?;
+    finished(cmd, status).map_err(|failure| {
+        let why = panics.summary();
+        if why.is_empty() {
+            failure
+        } else {
+            Failure::new(format!("{failure}; the failed tests said:\n{why}"))
+        }
+    })
 }
 
 fn cargo(ctx: &Ctx, args: &[&str]) -> Result {
@@ -286,8 +309,41 @@ fn json_str(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::webdriver_json;
+    use super::{run_telling_why, webdriver_json};
     use std::path::Path;
+    use std::process::Command;
+
+    /// A test run's output, as libtest prints it, from a command that fails as cargo does.
+    fn failing_run(output: &str) -> String {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "printf '%s' \"$0\"; exit 101", output]);
+        match run_telling_why(&mut cmd) {
+            Ok(()) => panic!("the run failed"),
+            Err(failure) => failure.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_failed_test_run_ends_with_what_the_failed_tests_said() {
+        let said = failing_run(
+            "test x ... FAILED\n\nfailures:\n\n---- x stdout ----\n\
+             thread 'x' panicked at t.rs:9:5:\nonly 3 of 60 succeeded\nstack backtrace:\n\
+             \x20  0: f\n\nfailures:\n    x\n\ntest result: FAILED. 0 passed; 1 failed\n",
+        );
+        assert!(
+            said.ends_with(
+                "failed (exit code 101); the failed tests said:\n  x\n    \
+                 panicked at t.rs:9:5:\n    only 3 of 60 succeeded"
+            ),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_run_that_fails_without_a_panic_says_only_how_it_ended() {
+        let said = failing_run("error: could not compile `x`\n");
+        assert!(said.ends_with("failed (exit code 101)"), "{said}");
+    }
 
     #[test]
     fn webdriver_json_names_the_browser_and_profile() {
