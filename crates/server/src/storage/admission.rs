@@ -323,20 +323,6 @@ impl Plan {
         Ok(())
     }
 
-    /// The sessions in which a booking of this batch waits: where its place in the queue
-    /// needs the number of bookings already waiting there, read before the insert.
-    pub(super) fn queues(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .inserts
-            .iter()
-            .filter(|b| b.status == BookingStatus::Waitlisted)
-            .map(|b| b.session_id)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-
     /// The codes answered that this batch did not write: bookings made earlier with the same
     /// idempotency key, whose views are read from the database ([`Views`]).
     pub(super) fn earlier(&self) -> Vec<&str> {
@@ -350,20 +336,20 @@ impl Plan {
 
     /// Each request's answer: its refusal, or the holder's view of its booking. A booking
     /// this batch wrote is shown from what it wrote and the session as the batch left it
-    /// (`known`, after [`decide`]), with its place after the `waiting` bookings each queue
-    /// held before (per session, from [`Plan::queues`]); an earlier one from `earlier`.
-    pub(super) fn answers(
-        self,
-        known: &Known,
-        waiting: &HashMap<i64, u32>,
-        earlier: &Views,
-        batch: &[Request],
-    ) -> Vec<Answer> {
-        let mut queues = waiting.clone();
+    /// (`known`, after [`decide`]), with its place after the bookings its queue held before
+    /// the batch (the session row's `queue_length`, read before the insert); an earlier one
+    /// from `earlier`.
+    pub(super) fn answers(self, known: &Known, earlier: &Views, batch: &[Request]) -> Vec<Answer> {
+        let mut queues: HashMap<i64, u32> = HashMap::new();
         let mut new: HashMap<&str, (&NewBooking, Option<u32>)> = HashMap::new();
         for b in &self.inserts {
             let place = (b.status == BookingStatus::Waitlisted).then(|| {
-                let ahead = queues.entry(b.session_id).or_default();
+                let ahead = queues.entry(b.session_id).or_insert_with(|| {
+                    known
+                        .sessions
+                        .get(&b.session_id)
+                        .map_or(0, |s| s.queue_length)
+                });
                 *ahead = ahead.saturating_add(1);
                 *ahead
             });
@@ -500,28 +486,6 @@ pub(super) fn phone_facts(held: &[Held], session: i64, day: NaiveDate) -> bookin
         people_that_day: u32::try_from(that_day).unwrap_or(u32::MAX),
         no_show_days: held.iter().filter(|h| h.no_show).map(|h| h.day).collect(),
     }
-}
-
-/// How many bookings wait in each of `sessions`, counted by `bookings_session` inside the
-/// batch's transaction (on PostgreSQL under the sessions' locks, so no other transaction
-/// changes these queues before it commits).
-pub(super) async fn queue_lengths(
-    tx: &mut InTx<'_>,
-    sessions: &[i64],
-) -> Result<HashMap<i64, u32>, sqlx::Error> {
-    if sessions.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let list = tx.dialect().json_list(sessions);
-    let sql = format!(
-        "SELECT session_id, COUNT(*) FROM bookings WHERE status = 'waitlisted' \
-         AND session_id IN ({}) GROUP BY session_id",
-        list.subquery
-    );
-    let rows: Vec<(i64, i64)> = tx.query(&sql).bind(list.json).fetch_all().await?;
-    rows.into_iter()
-        .map(|(session, n)| Ok((session, count(n)?)))
-        .collect()
 }
 
 /// `(code, place in the queue)` of waiting bookings; each database appends which codes.

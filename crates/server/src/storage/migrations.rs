@@ -39,6 +39,7 @@ embed!(
     "0011_outbox.sql",
     "0012_phone_codes.sql",
     "0013_scale.sql",
+    "0014_queue_length.sql",
 );
 
 /// SQLite's migrations (`migrations/sqlite`).
@@ -210,14 +211,15 @@ mod tests {
     ];
 
     /// `(bookings, session 1's capacity, booked, waiting, session 2's capacity, booked,
-    /// waiting, people in the attack booking, its status)`.
+    /// waiting, people in the attack booking, its status, the two sessions' queue lengths)`.
     const AFTER: &str = "SELECT (SELECT COUNT(*) FROM bookings), \
         s1.capacity, s1.booked, s1.waiting, s2.capacity, s2.booked, s2.waiting, \
         (SELECT adults + children FROM bookings WHERE code = 'ATTACK22'), \
-        (SELECT status FROM bookings WHERE code = 'ATTACK22') \
+        (SELECT status FROM bookings WHERE code = 'ATTACK22'), \
+        CAST(s1.queue_length AS BIGINT), CAST(s2.queue_length AS BIGINT) \
         FROM sessions s1, sessions s2 WHERE s1.id = 1 AND s2.id = 2";
 
-    type After = (i64, i64, i64, i64, i64, i64, i64, i64, String);
+    type After = (i64, i64, i64, i64, i64, i64, i64, i64, String, i64, i64);
 
     /// What the repair must leave: every row kept; session 1 keeps its 36 confirmed people
     /// (capacity raised to them), session 2 is untouched; the attack booking stays cancelled
@@ -240,6 +242,11 @@ mod tests {
             after.7
         );
         assert_eq!(after.8, "cancelled");
+        assert_eq!(
+            (after.9, after.10),
+            (0, 1),
+            "queue lengths counted from the waiting bookings"
+        );
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ pub(super) const SESSION_SELECT: &str =
     "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
     s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
     s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting, \
-    s.reserved_places, s.walk_ins, a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes, \
+    s.reserved_places, s.walk_ins, s.queue_length, a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes, \
     o.name_zh AS org_name_zh, o.name_en AS org_name_en, o.address_zh, o.address_en \
     FROM sessions s JOIN activities a ON a.id = s.activity_id \
     JOIN organisations o ON o.id = a.organisation_id";
@@ -38,6 +38,7 @@ from_row! {
         pub(super) waiting: u32,
         pub(super) reserved_places: u32,
         pub(super) walk_ins: u32,
+        pub(super) queue_length: u32,
         pub(super) activity_title: Localised,
         pub(super) utc_offset_minutes: i64,
         pub(super) org_name: Localised,

@@ -7,15 +7,17 @@
 use crate::helpers::{Db, SessionSpec, TestApp, TestDb};
 use serde_json::{json, Value};
 
-/// Per session: `(id, capacity, booked, waiting, people holding places, people waiting)`,
-/// the last two summed from the bookings table.
-type Audit = (i64, i64, i64, i64, i64, i64);
+/// Per session: `(id, capacity, booked, waiting, queue length, people holding places, people
+/// waiting, bookings waiting)`, the last three counted from the bookings table.
+type Audit = (i64, i64, i64, i64, i64, i64, i64, i64);
 
 const AUDIT: &str = "SELECT s.id, s.capacity, s.booked, s.waiting, \
+    CAST(s.queue_length AS BIGINT), \
     CAST(COALESCE((SELECT SUM(b.adults + b.children) FROM bookings b WHERE b.session_id = s.id \
       AND b.status IN ('confirmed', 'checked_in', 'no_show')), 0) AS BIGINT), \
     CAST(COALESCE((SELECT SUM(b.adults + b.children) FROM bookings b WHERE b.session_id = s.id \
-      AND b.status = 'waitlisted'), 0) AS BIGINT) \
+      AND b.status = 'waitlisted'), 0) AS BIGINT), \
+    (SELECT COUNT(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'waitlisted') \
     FROM sessions s ORDER BY s.id";
 
 async fn audit(db: &TestDb) -> Vec<Audit> {
@@ -36,7 +38,9 @@ async fn try_sql(db: &TestDb, statement: &str) -> Result<u64, sqlx::Error> {
 /// No session holds more people than its places, no counter is negative, and each counter
 /// is exactly the sum of the bookings it stands for.
 async fn assert_counters_hold(app: &TestApp, when: &str) {
-    for (id, capacity, booked, waiting, holding, queued) in audit(&app.db).await {
+    for (id, capacity, booked, waiting, queue_length, holding, queued, in_queue) in
+        audit(&app.db).await
+    {
         assert!(
             (0..=capacity).contains(&booked),
             "{when}: session {id} booked {booked} of {capacity}"
@@ -44,6 +48,8 @@ async fn assert_counters_hold(app: &TestApp, when: &str) {
         assert_eq!(booked, holding, "{when}: session {id} booked counter");
         assert_eq!(waiting, queued, "{when}: session {id} waiting counter");
         assert!(waiting >= 0, "{when}: session {id} waiting {waiting}");
+        // Kept by triggers; a booking batch tells new waiting bookings their places from it.
+        assert_eq!(queue_length, in_queue, "{when}: session {id} queue length");
     }
 }
 

@@ -9,7 +9,7 @@
 //! commit and outside the locks.
 
 use super::super::admission::{
-    decide, distinct, queue_lengths, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views,
+    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views,
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
@@ -141,7 +141,8 @@ impl PgAdmissions {
             }
         }
 
-        // From here to commit, these sessions' other bookings wait.
+        // From here to commit, these sessions' other bookings wait; their rows' queue lengths
+        // (kept by triggers) hold until then too.
         let ids = distinct(batch, |r| Some(r.booking.session_id));
         let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
             "{SESSION_SELECT} WHERE s.id = ANY($1) ORDER BY s.id FOR UPDATE OF s"
@@ -151,8 +152,6 @@ impl PgAdmissions {
         .await?;
         known.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
         let plan = decide(&mut known, batch);
-        // Under the sessions' locks: no other transaction changes their queues now.
-        let waiting = queue_lengths(&mut InTx::Postgres(&mut tx), &plan.queues()).await?;
         let mut ids = HashMap::new();
         if !plan.inserts.is_empty() {
             let rows = &plan.inserts;
@@ -218,7 +217,7 @@ impl PgAdmissions {
         } else {
             read_views(&mut *self.pool.acquire().await?, &codes).await?
         };
-        Ok(plan.answers(&known, &waiting, &earlier, batch))
+        Ok(plan.answers(&known, &earlier, batch))
     }
 }
 

@@ -4,8 +4,7 @@
 //! text is the same for every batch and stays prepared.
 
 use super::super::admission::{
-    decide, distinct, queue_lengths, Answer, BatchWriter, Held, KeyedBooking, Known, Request,
-    Views, QUEUE_PLACES,
+    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views, QUEUE_PLACES,
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
@@ -64,7 +63,6 @@ impl BatchWriter for SqliteAdmissions {
         let mut tx = self.write.begin().await?;
         let mut known = read_known(&mut tx, &self.keys, batch).await?;
         let plan = decide(&mut known, batch);
-        let waiting = queue_lengths(&mut InTx::Sqlite(&mut tx), &plan.queues()).await?;
         let mut ids = HashMap::new();
         if !plan.inserts.is_empty() {
             // One flat list, BOOKING_FIELDS values per booking in the INSERT's column order.
@@ -108,7 +106,7 @@ impl BatchWriter for SqliteAdmissions {
             .await?;
         let earlier = read_views(&mut tx, &plan.earlier()).await?;
         tx.commit().await?;
-        Ok(plan.answers(&known, &waiting, &earlier, batch))
+        Ok(plan.answers(&known, &earlier, batch))
     }
 }
 
