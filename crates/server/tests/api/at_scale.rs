@@ -228,8 +228,8 @@ async fn bookings_on_a_table_of_100000_read_no_table_through() {
             "no sequential scan of {table} ({} rows read by them)",
             seq_rows1 - seq_rows0
         );
-        // A booking reads its phone's, its key's and its own rows, and a waiting one the
-        // queue ahead of it: a few hundred entries in all, never a pass over the table.
+        // A booking reads its phone's, its key's and its own rows (its queue's length is a
+        // column of its session): a few hundred entries in all, never a pass over the table.
         assert!(
             index1 - index0 < FILLED / 10,
             "{table}: {} index entries read for {} bookings",
