@@ -6,8 +6,9 @@
 //! statements, decides each request in arrival order exactly as if they had come one after
 //! another ([`decide`]), writes the new bookings and counters and commits once, then answers
 //! every caller with its own outcome: the holder's view of its booking, made from what the
-//! batch read and wrote (nothing is read back but the waiting lists' lengths, and the
-//! bookings an idempotent retry answers with).
+//! batch read and wrote (nothing is read back but the bookings an idempotent retry answers
+//! with; a new waiting booking's place comes from its session row's queue length, which
+//! the database keeps).
 //!
 //! Capacity stays safe for the same reason as before: a batch is one transaction under the
 //! same lock a single booking took (SQLite's one writer connection; PostgreSQL's session row

@@ -252,10 +252,9 @@ async fn read_views(conn: &mut PgConnection, codes: &[&str]) -> Result<Views, sq
 }
 
 /// `(code, place in the queue)` of the waiting bookings among `$1`, whose sessions are `$2`:
-/// each session's queue is read once, in order, by `bookings_session`, however many of the
-/// batch wait in it. (Counting, for each waiting booking, the bookings ahead of it read the
-/// queue once per booking: in a rush where everyone waits, a batch read it hundreds of
-/// times.) A new booking waits at the end, so its queue is read whole either way.
+/// each session's queue is read once, in order, by `bookings_session`, however many of them
+/// wait in it. Only bookings made before the batch, that an idempotent retry answers with,
+/// are placed this way; a new booking's place comes from its session's `queue_length`.
 const QUEUE_PLACES: &str = "SELECT q.code, q.place FROM (\
     SELECT w.code, row_number() OVER (PARTITION BY w.session_id ORDER BY w.id) AS place \
     FROM bookings w WHERE w.session_id = ANY($2) AND w.status = 'waitlisted') AS q \
