@@ -157,6 +157,16 @@ async fn a_full_session_refuses_the_move_or_waitlists_it_at_the_back_when_accept
     // Asked again, it stays where it is, waiting.
     let (status, again) = reschedule(&app, &code, "13800138000", full, true).await;
     assert_eq!((status, &again), (200, &moved));
+
+    // Someone booking the full session now waits behind both: the place a booking is told
+    // (from the session's queue length) counts the booking that moved into the queue.
+    let (status, later) = app.book(full, "13500135000", 1, 0).await;
+    assert_eq!(status, 201, "{later}");
+    assert_eq!(later["waitlist_position"], 3, "{later}");
+    let (_, found) = app
+        .lookup(later["code"].as_str().unwrap(), "13500135000")
+        .await;
+    assert_eq!(found["waitlist_position"], 3);
 }
 
 async fn moves_past_the_deadline_to_another_activity_or_with_a_wrong_phone_are_refused(db: Db) {
