@@ -66,15 +66,17 @@ impl Panics {
         }
     }
 
-    /// Reads every line of `from`, printing each as it comes.
-    pub fn echo(&mut self, from: impl BufRead) {
-        for line in from.split(b'\n') {
+    /// Reads every line of `from`, printing each as it comes. After a read error the rest is
+    /// drained unread, so the writer never blocks on a full pipe.
+    pub fn echo(&mut self, mut from: impl BufRead) {
+        for line in from.by_ref().split(b'\n') {
             let Ok(line) = line else { break };
             let text = String::from_utf8_lossy(&line);
             let text = text.strip_suffix('\r').unwrap_or(&text);
             println!("{text}");
             self.read(text);
         }
+        let _ = std::io::copy(&mut from, &mut std::io::sink());
     }
 
     /// The messages, one block per failed test, or nothing when no test panicked.

@@ -318,7 +318,7 @@ mod tests {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", "printf '%s' \"$0\"; exit 101", output]);
         match run_telling_why(&mut cmd) {
-            Ok(()) => panic!("the run failed"),
+            Ok(()) => panic!("a run that exits 101 was taken for a success"),
             Err(failure) => failure.to_string(),
         }
     }
