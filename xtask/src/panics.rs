@@ -42,10 +42,14 @@ impl Panics {
         let Some(test) = &self.test else {
             return;
         };
-        if line.starts_with("thread '") && line.contains("' panicked at ") {
-            let first = line.split_once("' panicked at ").map_or(line, |(_, at)| at);
+        // `thread 'name' panicked at …`; newer toolchains (1.95 here) put the thread's id
+        // after its name: `thread 'name' (14994) panicked at …`.
+        if let Some((_, at)) = line
+            .strip_prefix("thread '")
+            .and_then(|rest| rest.split_once(" panicked at "))
+        {
             self.found
-                .push((test.clone(), vec![format!("panicked at {first}")]));
+                .push((test.clone(), vec![format!("panicked at {at}")]));
             self.in_message = true;
             return;
         }
@@ -169,6 +173,13 @@ mod tests {
         text.push_str("---- b stdout ----\nthread 'b' panicked at b.rs:2:2:\nbad\n\nfailures:\n");
         let p = read_all(&text);
         assert_eq!(p.found.len(), 2);
+        // Newer toolchains print the thread's id after its name.
+        let with_id =
+            read_all("---- c stdout ----\nthread 'c' (14994) panicked at c.rs:3:3:\nonly 45\n");
+        assert_eq!(
+            with_id.summary(),
+            "  c\n    panicked at c.rs:3:3:\n    only 45"
+        );
         let (a, lines) = &p.found[0];
         assert_eq!(a, "a");
         assert_eq!(lines.len(), MESSAGE_LINES + 1);
