@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 const USAGE: &str = "\
 usage: cargo xtask bench [--seconds N] [--connections LIST] [--runs N] [--long-rush N]
-                         [--places N] [--spread N] [--databases sqlite,postgres]
+                         [--places N] [--spread N] [--databases sqlite,postgres,postgres-2]
                          [--postgres URL] [--skip-spa]
   --seconds N         length of every phase (default 30)
   --connections LIST  comma-separated numbers of connections, each a configuration
@@ -22,6 +22,8 @@ usage: cargo xtask bench [--seconds N] [--connections LIST] [--runs N] [--long-r
   --runs N            runs of each configuration: the report gives the median and the
                       spread (default 3)
   --long-rush N       seconds of PostgreSQL's extra sustained rush, 0 for none (default 60)
+  --databases LIST    sqlite, postgres (the default: both), and postgres-2: PostgreSQL behind
+                      two server processes, what a second instance adds
   --skip-spa          measure the dist/ already built, even if it is older than the sources
 With the defaults a bench takes about 45 minutes: 2 databases × 2 connection counts × 3 runs
 of six 30 s phases, and PostgreSQL's 60 s rush.";

@@ -111,17 +111,18 @@ pub struct Reading {
     pub machine: u64,
 }
 
-/// What to read: the server's process, and PostgreSQL's processes for a database.
+/// What to read: the server's processes (one, or two sharing a PostgreSQL database), and
+/// PostgreSQL's processes for a database.
 pub struct Meter {
-    server_pid: u32,
+    server_pids: Vec<u32>,
     postgres_database: Option<String>,
     ticks_per_second: u64,
 }
 
 impl Meter {
-    pub fn new(server_pid: u32, postgres_database: Option<&str>) -> Meter {
+    pub fn new(server_pids: Vec<u32>, postgres_database: Option<&str>) -> Meter {
         Meter {
-            server_pid,
+            server_pids,
             postgres_database: postgres_database.map(str::to_owned),
             ticks_per_second: clock_ticks(),
         }
@@ -130,7 +131,11 @@ impl Meter {
     pub fn read(&self) -> Reading {
         let stat = |pid: &str| ticks_of(&Path::new("/proc").join(pid).join("stat"));
         Reading {
-            server: stat(&self.server_pid.to_string()).map_or(0, |(_, t)| t),
+            server: self
+                .server_pids
+                .iter()
+                .map(|pid| stat(&pid.to_string()).map_or(0, |(_, t)| t))
+                .sum(),
             postgres: self.postgres_database.as_deref().map(postgres_ticks),
             bench: stat("self").map_or(0, |(_, t)| t),
             machine: std::fs::read_to_string("/proc/stat")
@@ -251,7 +256,7 @@ mod tests {
     #[test]
     fn others_are_what_the_machine_spent_beyond_the_metered_processes() {
         let meter = Meter {
-            server_pid: 0,
+            server_pids: Vec::new(),
             postgres_database: None,
             ticks_per_second: 100,
         };
@@ -271,6 +276,28 @@ mod tests {
             ..after
         };
         assert_eq!(meter.spent(before, lagging).others_us, 0);
+    }
+
+    #[test]
+    fn every_server_process_counts() {
+        // Burn CPU until our own process has been charged at least one tick.
+        let me = std::process::id();
+        let one = Meter::new(vec![me], None);
+        let started = std::time::Instant::now();
+        let mut x = 0u64;
+        while one.read().server == 0 && started.elapsed().as_secs() < 10 {
+            for i in 0..1_000_000u64 {
+                x = x.wrapping_mul(31).wrapping_add(i);
+            }
+        }
+        std::hint::black_box(x);
+        let alone = one.read().server;
+        assert!(alone > 0);
+        // Times only grow, so the same process counted twice reads at least twice as much.
+        let twice = Meter::new(vec![me, me], None).read().server;
+        assert!(twice >= 2 * alone, "{twice} < 2 × {alone}");
+        // A process that is gone counts nothing.
+        assert_eq!(Meter::new(vec![u32::MAX], None).read().server, 0);
     }
 
     #[test]
@@ -308,7 +335,7 @@ mod tests {
     #[test]
     fn spent_is_in_microseconds_and_never_negative() {
         let meter = Meter {
-            server_pid: 0,
+            server_pids: Vec::new(),
             postgres_database: None,
             ticks_per_second: 100,
         };

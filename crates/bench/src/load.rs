@@ -47,12 +47,30 @@ impl Tallies {
     }
 }
 
+/// Which of `servers` client `client` of `clients` talks to: the clients in equal blocks,
+/// the first block to the first server. Not in turn: one client in [`BOOKER_EVERY`] books
+/// during a browse, and in turn over two servers every booker would reach the first, whose
+/// bookings would then never make the second's cache stale.
+///
+/// [`BOOKER_EVERY`]: crate::workload::BOOKER_EVERY
+pub fn server_of(client: usize, clients: usize, servers: usize) -> usize {
+    client * servers / clients.max(1)
+}
+
 /// Opens every client's connection and checks it with one health request, all at once,
-/// before anything is measured.
-pub async fn connect_all(addr: SocketAddr, clients: usize) -> Result<Vec<Connection>, String> {
+/// before anything is measured. With several servers, each gets an equal share of the
+/// clients ([`server_of`]), as a load balancer spreading connections would.
+pub async fn connect_all(
+    servers: &[SocketAddr],
+    clients: usize,
+) -> Result<Vec<Connection>, String> {
+    if servers.is_empty() {
+        return Err("no server to connect to".into());
+    }
     let barrier = Arc::new(Barrier::new(clients));
     let tasks: Vec<_> = (0..clients)
-        .map(|_| {
+        .map(|i| {
+            let addr = servers[server_of(i, clients, servers.len())];
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
@@ -331,6 +349,64 @@ mod tests {
             .unwrap();
         assert!(t.health.outcome(0.1, Duration::ZERO).failed > 0);
         assert!(t.booking.is_empty());
+    }
+
+    /// A server answering every request on any connection with 200 and an empty body,
+    /// counting the connections it accepted.
+    async fn counting_server() -> (SocketAddr, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+                        if n == 0 || socket.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (addr, accepted)
+    }
+
+    #[test]
+    fn each_server_gets_as_many_readers_and_bookers_as_the_other() {
+        for clients in [100, 1000] {
+            let mut readers = [0; 2];
+            let mut bookers = [0; 2];
+            for c in 0..clients {
+                let server = server_of(c, clients, 2);
+                match Mix::BrowseDuringRush.kind(c) {
+                    Kind::Booking => bookers[server] += 1,
+                    _ => readers[server] += 1,
+                }
+            }
+            assert_eq!(bookers[0], bookers[1], "{clients} clients");
+            assert_eq!(readers[0], readers[1], "{clients} clients");
+        }
+        assert!((0..7).all(|c| server_of(c, 7, 1) == 0));
+    }
+
+    #[tokio::test]
+    async fn clients_are_spread_over_the_servers() {
+        let (a, at_a) = counting_server().await;
+        let (b, at_b) = counting_server().await;
+        let conns = connect_all(&[a, b], 5).await.unwrap();
+        assert_eq!(conns.len(), 5);
+        assert_eq!(
+            (at_a.load(Ordering::SeqCst), at_b.load(Ordering::SeqCst)),
+            (3, 2)
+        );
+        let (one, at_one) = counting_server().await;
+        connect_all(&[one], 4).await.unwrap();
+        assert_eq!(at_one.load(Ordering::SeqCst), 4);
+        assert!(connect_all(&[], 4).await.is_err());
     }
 
     #[tokio::test]

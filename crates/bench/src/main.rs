@@ -61,7 +61,9 @@ usage: labday-bench --server PATH [options]
   --places N            places in the popular session (default 500)
   --spread N            other sessions the bookings go to (default 40)
   --postgres URL        PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
-  --databases LIST      comma-separated: sqlite,postgres (default both)
+  --databases LIST      comma-separated: sqlite,postgres (default both), or postgres-2:
+                        PostgreSQL behind two server processes, half the clients on each
+                        (what a second instance adds)
   --commit SHA          commit being measured (default: git rev-parse HEAD)
   --step NAME=SECONDS   a step before this run and how long it took, for the report
   --step-within NAME=SECONDS
@@ -124,7 +126,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 if let Some(bad) = o
                     .databases
                     .iter()
-                    .find(|d| !matches!(d.as_str(), "sqlite" | "postgres"))
+                    .find(|d| !run::DATABASES.contains(&d.as_str()))
                 {
                     return Err(format!("unknown database `{bad}`"));
                 }
@@ -212,9 +214,9 @@ async fn run(mut options: Options) -> Result<bool, String> {
                 );
                 match run::run(&options, &database, connections, n).await {
                     Ok(r) => results.push(r),
-                    Err(e) if database == "postgres" && std::env::var_os("CI").is_none() => {
+                    Err(e) if run::on_postgres(&database) && std::env::var_os("CI").is_none() => {
                         println!("SKIPPED (not in CI): PostgreSQL: {e}");
-                        databases.retain(|d| d != "postgres");
+                        databases.retain(|d| !run::on_postgres(d));
                         break;
                     }
                     Err(e) => return Err(format!("{database}: {e}")),
@@ -282,6 +284,8 @@ mod tests {
         assert_eq!(o.connections, vec![10, 50]);
         assert!(o.long_rush.is_zero());
         assert_eq!(o.databases, vec!["sqlite"]);
+        let two = parse(&args(&["--databases", "postgres,postgres-2"])).unwrap();
+        assert_eq!(two.databases, vec!["postgres", "postgres-2"]);
         for bad in [
             &["--connections", "10,0"][..],
             &["--connections", ""],
@@ -289,6 +293,8 @@ mod tests {
             &["--seconds", "-1"],
             &["--long-rush", "x"],
             &["--databases", "mysql"],
+            &["--databases", "postgres-3"],
+            &["--databases", "sqlite-2"],
             &["--clients", "5"],
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?}");

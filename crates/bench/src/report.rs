@@ -165,6 +165,15 @@ pub fn markdown(options: &Options, m: &Machine, results: &[RunResult], bundle: &
         OPEN_LOOP_PERCENT.map(|p| p.to_string()).join(" % and "),
         options.long_rush.as_secs()
     );
+    if options.databases.iter().any(|d| crate::run::servers(d) > 1) {
+        let _ = writeln!(
+            md,
+            "**postgres-2** is PostgreSQL behind two server processes sharing its database, half \
+             the clients on each, as a load balancer spreading connections would: what a \
+             second instance adds on the same cores. Its CPU figures are both servers' together \
+             and its memory peak the larger one's.\n"
+        );
+    }
     let _ = writeln!(
         md,
         "**Failures count everywhere**: a request fails on an error status, a wrong answer, no \

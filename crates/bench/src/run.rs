@@ -17,6 +17,10 @@
 //!
 //! The bookings table keeps every booking of the run, so each booking phase starts on a
 //! larger table than the one before.
+//!
+//! `postgres-2` runs the same phases against two server processes on one PostgreSQL
+//! database, half the clients on each, as a second instance behind a load balancer
+//! would be: CPU is both processes', memory the larger peak.
 
 use crate::check::{self, Answered, Check};
 use crate::cpu::{Meter, Spent};
@@ -28,6 +32,25 @@ use crate::Options;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What `--databases` may name: SQLite, PostgreSQL behind one server, and PostgreSQL
+/// behind two server processes that share its database.
+pub const DATABASES: [&str; 3] = ["sqlite", "postgres", "postgres-2"];
+
+/// Whether `database` is one of the PostgreSQL configurations.
+pub fn on_postgres(database: &str) -> bool {
+    database.starts_with("postgres")
+}
+
+/// How many server processes a run on `database` starts. SQLite is one server's own file
+/// (its writer queue is in the process), so only PostgreSQL is run behind two.
+pub fn servers(database: &str) -> usize {
+    if database == "postgres-2" {
+        2
+    } else {
+        1
+    }
+}
 
 /// The open-loop rates, as shares of the run's measured rush rate.
 pub const OPEN_LOOP_PERCENT: [u32; 2] = [50, 90];
@@ -64,7 +87,7 @@ impl Phase {
             Phase::BrowseDuringRush,
         ];
         plan.extend(OPEN_LOOP_PERCENT.map(Phase::OpenLoop));
-        if database == "postgres" && !options.long_rush.is_zero() {
+        if on_postgres(database) && !options.long_rush.is_zero() {
             plan.push(Phase::LongRush);
         }
         plan
@@ -252,15 +275,23 @@ async fn measure(
     let seeded = server::seed(options, url).await?;
     let mut booked_sessions = seeded.spread.clone();
     booked_sessions.push(seeded.popular);
-    let mut server = server::start_server(options, url).await?;
-    let postgres = (database == "postgres").then(server::pg_database);
-    let meter = Meter::new(server.pid, postgres.as_deref());
+    let mut servers = Vec::new();
+    for _ in 0..self::servers(database) {
+        servers.push(server::start_server(options, url).await?);
+    }
+    let pids: Vec<u32> = servers.iter().map(|s| s.pid).collect();
+    let postgres = on_postgres(database).then(server::pg_database);
+    let meter = Meter::new(pids.clone(), postgres.as_deref());
     let work = Arc::new(Workload::new(
         seeded.popular,
         seeded.spread,
         &seeded.readable,
     ));
-    let mut conns = load::connect_all(crate::http::address(&server.url)?, connections).await?;
+    let addresses = servers
+        .iter()
+        .map(|s| crate::http::address(&s.url))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut conns = load::connect_all(&addresses, connections).await?;
     let mut answered = Answered::default();
     let mut phases: Vec<PhaseResult> = Vec::new();
     for phase in Phase::plan(database, options) {
@@ -327,10 +358,16 @@ async fn measure(
         print_phase(&result);
         phases.push(result);
     }
-    let rss_peak_kb = server::memory_kb(server.pid).0;
+    let rss_peak_kb = pids
+        .iter()
+        .map(|pid| server::memory_kb(*pid).0)
+        .max()
+        .unwrap_or(0);
     let load_after = server::load_average();
     drop(conns);
-    let _ = server.child.kill().await;
+    for server in &mut servers {
+        let _ = server.child.kill().await;
+    }
     println!(
         "  server memory peak {:.1} MB; {} bookings asked for in the run",
         rss_peak_kb as f64 / 1024.0,
@@ -386,7 +423,7 @@ fn print_phase(p: &PhaseResult) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Phase, OPEN_LOOP_PERCENT};
+    use super::{on_postgres, servers, Phase, DATABASES, OPEN_LOOP_PERCENT};
     use crate::Options;
     use std::time::Duration;
 
@@ -415,5 +452,13 @@ mod tests {
         assert_eq!(postgres[..sqlite.len()], sqlite[..]);
         assert_eq!(postgres.last(), Some(&Phase::LongRush));
         assert_eq!(Phase::plan("postgres", &options(0)), sqlite);
+        assert_eq!(Phase::plan("postgres-2", &options(60)), postgres);
+    }
+
+    #[test]
+    fn only_postgres_2_runs_two_servers() {
+        let servers: Vec<usize> = DATABASES.iter().map(|d| servers(d)).collect();
+        assert_eq!(servers, vec![1, 1, 2]);
+        assert!(!on_postgres("sqlite") && on_postgres("postgres") && on_postgres("postgres-2"));
     }
 }
