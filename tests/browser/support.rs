@@ -12,6 +12,7 @@ use labday_domain::SessionFormat;
 use labday_server::config::Config;
 use labday_server::storage::{NewActivity, NewOrganisation, Storage};
 use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -306,6 +307,13 @@ static BROWSER_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 impl Drop for Journey {
     fn drop(&mut self) {
+        // Chromium runs in chromedriver's process group (see `open_browser_with`): ending
+        // the whole group leaves no browser behind, even when a journey was never closed
+        // (a test that failed half-way, say). Killing chromedriver alone orphaned it.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -343,6 +351,8 @@ pub async fn open_browser_with(viewport: (u32, u32), extra: &[String]) -> Option
     let port = free_port();
     let driver = Command::new(&chromedriver)
         .arg(format!("--port={port}"))
+        // A process group of its own, which the Chromium it starts joins: `Drop` ends both.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
