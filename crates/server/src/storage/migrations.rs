@@ -1,27 +1,33 @@
 //! The schema migrations of both databases, embedded in the binary and run at start-up.
 //!
+//! Each migration is written once, in `migrations/`, as a template: SQL with `{{token}}`s for
+//! the type and function names that differ and `-- sqlite:` / `-- postgres:` … `-- end`
+//! blocks for what differs wholesale (`migrations/README.md`). [`render`] turns a template
+//! into one database's text at start-up; an unknown token or an unbalanced block is an error,
+//! never SQL.
+//!
 //! Listed by hand rather than with `sqlx::migrate!`: that proc macro (and sqlx's other
 //! macros) build sqlx with both database drivers, and SQLite's C, a second time for the host,
-//! which was about a third of a cold release build. Each migration is the file's text as
-//! `sqlx::migrate!` would embed it (same version, description and checksum), so databases
-//! migrated by earlier builds stay valid. A test checks the lists against the folders: a new
-//! migration file must be added below.
+//! which was about a third of a cold release build. Each migration is the rendered text as
+//! `sqlx::migrate!` would embed a file (same version, description and checksum), and renders
+//! byte for byte to what earlier builds shipped in `migrations/sqlite/` and
+//! `migrations/postgres/`, so databases they migrated stay valid: the tests pin every
+//! migration's SHA-384 on both databases (`SHIPPED`). A test checks the list against the
+//! folder: a new migration file must be added below.
 
+use super::db::Dialect;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{MigrateError, Migration, MigrationSource, MigrationType, Migrator};
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
-/// The migration files, in version order: the same names in both folders, since every schema
-/// change is written for both databases. Embeds `SQLITE` and `POSTGRES`, the
-/// `(file name, contents)` of each file in `migrations/sqlite/` and `migrations/postgres/`.
+/// The migration templates, in version order. Embeds `TEMPLATES`, the
+/// `(file name, contents)` of each file in `migrations/`.
 macro_rules! embed {
     ($($file:literal),* $(,)?) => {
-        const SQLITE: &[(&str, &str)] =
-            &[$(($file, include_str!(concat!("../../migrations/sqlite/", $file)))),*];
-        const POSTGRES: &[(&str, &str)] =
-            &[$(($file, include_str!(concat!("../../migrations/postgres/", $file)))),*];
+        const TEMPLATES: &[(&str, &str)] =
+            &[$(($file, include_str!(concat!("../../migrations/", $file)))),*];
     };
 }
 
@@ -42,27 +48,31 @@ embed!(
     "0014_queue_length.sql",
 );
 
-/// SQLite's migrations (`migrations/sqlite`).
+/// SQLite's migrations (`migrations/`, rendered for SQLite).
 pub(super) async fn sqlite() -> Result<Migrator, MigrateError> {
-    Migrator::new(Embedded(SQLITE)).await
+    Migrator::new(Embedded(Dialect::Sqlite, TEMPLATES)).await
 }
 
-/// PostgreSQL's migrations (`migrations/postgres`).
+/// PostgreSQL's migrations (`migrations/`, rendered for PostgreSQL).
 pub(super) async fn postgres() -> Result<Migrator, MigrateError> {
-    Migrator::new(Embedded(POSTGRES)).await
+    Migrator::new(Embedded(Dialect::Postgres, TEMPLATES)).await
 }
 
 #[derive(Debug)]
-struct Embedded(&'static [(&'static str, &'static str)]);
+struct Embedded(Dialect, &'static [(&'static str, &'static str)]);
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(
         self,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 'static>> {
         Box::pin(async move {
-            self.0
+            self.1
                 .iter()
-                .map(|&(file, sql)| migration(file, sql))
+                .map(|&(file, template)| {
+                    let sql =
+                        render(template, self.0).map_err(|e| format!("migration {file}: {e}"))?;
+                    migration(file, sql)
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(BoxDynError::from)
         })
@@ -70,7 +80,7 @@ impl MigrationSource<'static> for Embedded {
 }
 
 /// `<version>_<description>.sql` → the migration sqlx's directory source would make of it.
-fn migration(file: &'static str, sql: &'static str) -> Result<Migration, String> {
+fn migration(file: &str, sql: String) -> Result<Migration, String> {
     let (version, rest) = file
         .split_once('_')
         .filter(|(_, rest)| rest.ends_with(".sql"))
@@ -82,66 +92,432 @@ fn migration(file: &'static str, sql: &'static str) -> Result<Migration, String>
     let description = rest
         .trim_end_matches(migration_type.suffix())
         .replace('_', " ");
+    let no_tx = sql.starts_with("-- no-transaction");
     Ok(Migration::new(
         version,
         Cow::Owned(description),
         migration_type,
-        Cow::Borrowed(sql),
-        sql.starts_with("-- no-transaction"),
+        Cow::Owned(sql),
+        no_tx,
     ))
+}
+
+/// The tokens a template may use: `{{name}}` → (SQLite's text, PostgreSQL's text). The table
+/// in `migrations/README.md` lists them too.
+const TOKENS: &[(&str, &str, &str)] = &[
+    ("id", "INTEGER PRIMARY KEY", PG_ID),
+    (
+        "id_never_reused",
+        "INTEGER PRIMARY KEY AUTOINCREMENT",
+        PG_ID,
+    ),
+    ("int", "INTEGER", "BIGINT"),
+    ("bool", "INTEGER", "BOOLEAN"),
+    ("false", "0", "FALSE"),
+    ("timestamp", "TEXT", "TIMESTAMP"),
+    ("date", "TEXT", "DATE"),
+    ("bytes", "BLOB", "BYTEA"),
+    ("least", "MIN", "LEAST"),
+    ("greatest", "MAX", "GREATEST"),
+];
+
+/// PostgreSQL's identity column, for `{{id}}` and `{{id_never_reused}}` alike: it never hands
+/// an id out twice. SQLite's `INTEGER PRIMARY KEY` may hand out again the largest id once its
+/// row is deleted; `AUTOINCREMENT` never does.
+const PG_ID: &str = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+
+/// A block's opening or closing line.
+enum Marker {
+    Open(Dialect),
+    End,
+}
+
+/// A template → `dialect`'s SQL: every token expanded, the other database's blocks left out,
+/// the marker lines dropped, and every other byte as written (line endings included).
+/// Tokens are checked in both databases' blocks, so a mistake fails on either database.
+fn render(template: &str, dialect: Dialect) -> Result<String, String> {
+    let mut sql = String::with_capacity(template.len());
+    // The database and line of the block open, if one is.
+    let mut open: Option<(Dialect, usize)> = None;
+    for (number, line) in (1..).zip(template.split_inclusive('\n')) {
+        let at = |e: String| format!("line {number}: {e}");
+        let expanded = expand(line, dialect).map_err(at)?;
+        match marker(line).map_err(at)? {
+            Some(Marker::Open(db)) => {
+                if let Some((_, opened)) = open {
+                    return Err(at(format!(
+                        "a block inside the one opened on line {opened}: close that with \
+                         `-- end` first"
+                    )));
+                }
+                open = Some((db, number));
+            }
+            Some(Marker::End) => {
+                if open.take().is_none() {
+                    return Err(at("`-- end` with no block open".to_owned()));
+                }
+            }
+            None => {
+                if open.is_none_or(|(db, _)| db == dialect) {
+                    sql.push_str(&expanded);
+                }
+            }
+        }
+    }
+    match open {
+        Some((_, opened)) => Err(format!(
+            "line {opened}: the block opened here is never closed with `-- end`"
+        )),
+        None => Ok(sql),
+    }
+}
+
+/// `-- sqlite:`, `-- postgres:` or `-- end` alone on a line (spaces around allowed). Any other
+/// line `-- word:` is refused: a misspelt database would otherwise be a comment.
+fn marker(line: &str) -> Result<Option<Marker>, String> {
+    let line = line.trim();
+    if line == "-- end" {
+        return Ok(Some(Marker::End));
+    }
+    let Some(word) = line.strip_prefix("-- ").and_then(|l| l.strip_suffix(':')) else {
+        return Ok(None);
+    };
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Ok(None);
+    }
+    match word {
+        "sqlite" => Ok(Some(Marker::Open(Dialect::Sqlite))),
+        "postgres" => Ok(Some(Marker::Open(Dialect::Postgres))),
+        _ => Err(format!(
+            "`{line}` names no database: a block opens with `-- sqlite:` or `-- postgres:`"
+        )),
+    }
+}
+
+/// One line with its `{{token}}`s replaced by `dialect`'s text.
+fn expand(line: &str, dialect: Dialect) -> Result<String, String> {
+    let stray = || "`}}` with no `{{` before it".to_owned();
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find("{{") {
+        let (before, after) = (&rest[..start], &rest[start + 2..]);
+        if before.contains("}}") {
+            return Err(stray());
+        }
+        let end = after
+            .find("}}")
+            .ok_or_else(|| "`{{` with no `}}` after it on the line".to_owned())?;
+        let name = &after[..end];
+        let &(_, sqlite, postgres) = TOKENS
+            .iter()
+            .find(|(token, ..)| *token == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = TOKENS.iter().map(|(token, ..)| *token).collect();
+                format!(
+                    "unknown token `{{{{{name}}}}}` (known: {})",
+                    known.join(", ")
+                )
+            })?;
+        out.push_str(before);
+        out.push_str(match dialect {
+            Dialect::Sqlite => sqlite,
+            Dialect::Postgres => postgres,
+        });
+        rest = &after[end + 2..];
+    }
+    if rest.contains("}}") {
+        return Err(stray());
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{migration, Embedded, POSTGRES, SQLITE};
+    use super::{migration, render, Dialect, Embedded, TEMPLATES, TOKENS};
     use sqlx::migrate::Migrator;
     use std::path::Path;
 
-    /// Every `.sql` file in the folder is embedded, in order, with the folder's contents.
-    fn matches_folder(dir: &str, embedded: &[(&str, &str)]) {
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(dir);
+    /// Every `.sql` file in `migrations/` is embedded, in order, with the folder's contents.
+    #[test]
+    fn lists_every_migration_file() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
         let mut files: Vec<String> = std::fs::read_dir(&folder)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|name| name.ends_with(".sql"))
             .collect();
         files.sort();
-        let listed: Vec<&str> = embedded.iter().map(|(file, _)| *file).collect();
+        let listed: Vec<&str> = TEMPLATES.iter().map(|(file, _)| *file).collect();
         assert_eq!(
             listed, files,
-            "storage/migrations.rs must list every file in migrations/{dir}"
+            "storage/migrations.rs must list every file in migrations/"
         );
-        for (file, sql) in embedded {
-            assert_eq!(*sql, std::fs::read_to_string(folder.join(file)).unwrap());
+        for (file, template) in TEMPLATES {
+            assert_eq!(
+                *template,
+                std::fs::read_to_string(folder.join(file)).unwrap()
+            );
         }
     }
 
-    #[test]
-    fn sqlite_lists_every_migration_file() {
-        matches_folder("sqlite", SQLITE);
+    /// The SHA-384 of each migration's text as shipped, `(file, SQLite's, PostgreSQL's)`:
+    /// what every database migrated by an earlier build recorded in `_sqlx_migrations`
+    /// (`sha384sum` of `migrations/sqlite/*.sql` and `migrations/postgres/*.sql` before the
+    /// two folders became one). sqlx refuses to start on a database whose recorded checksum
+    /// differs from the migration's, so these must never change: a shipped migration is fixed
+    /// by a new one. A new migration adds its line once written.
+    const SHIPPED: &[(&str, &str, &str)] = &[
+        (
+            "0001_init.sql",
+            "0d8e7bcbeab67159031d118fb5e5030769ec0a9133829d38c794395f9ebe6db5aaebc896e1a68afa5871100e267af271",
+            "b0105a797e57caa6ddf9495e0fb01ef1aa96a22bf886762e7f3ec8eb94d91c52d876dfc81d2c5985dace1d281ef0cf6f",
+        ),
+        (
+            "0002_staff.sql",
+            "326652da634b946db7d03b5093640145402195b51f021399865fad8b5526a2b27dfadbc64a644e98a07710c77c1ec37d",
+            "22e1559f7e70433fe6b0d185f03421e49cc82043f65739f0abde3d866258e80b7868a1645282635845ef13b8f4321c18",
+        ),
+        (
+            "0003_console.sql",
+            "d2a78a9cd3ebd947cb1ff2d10d36b09ceee46069c792383730c6fbbef8e3e35892f3469be27543912eee929d949cde37",
+            "fdefeace2390442935bf219bd7cd1d4dfc72d975d08402ddb65fe6d655d3e1f83f8bf5a2ed551323ed1ddfc910f57c44",
+        ),
+        (
+            "0004_samples.sql",
+            "8da5b907c4c7279fc02c423e0af00e6def80f62c7c4c3dc9136e6f08efdc5fbc0c1289095c9dfaa23a74a4386bae1baa",
+            "e3945f1a941dd2dce54b50a75cf92e2c91301271e0a16054ea07a21a9a1cb6dacd59849957087372cb2bf7fac3ffda55",
+        ),
+        (
+            "0005_photos.sql",
+            "3258e7b4e4309d23afe95a329e33c0cb572409ea9cb7797096ca8ef3d66da8201adfda54257776c34c7632f8d28eca9c",
+            "659fe72c60cda313b7628e6431a208cd4afe39290d604623687c9ac603b847ed94e72d82f5a00b14ec5987b44efd5051",
+        ),
+        (
+            "0006_counts.sql",
+            "cce373369fee0bf16a637af860a57a2c9261971faeae7c3b67b8ba04dd7918505fb79d35a5e2561875e1d5c5284da5ff",
+            "05aee461704e5e70a8ddf0e1ce4529854607a0636f2c215c5fe1875729dbcf3cda9a5610765799ad6e990f15ebb8ade1",
+        ),
+        (
+            "0007_erasure.sql",
+            "30a105b08a57884e8d8661c6dafa2483b5a9c0dc57c5118f217153cc0dbbf2ab2e6d4bf35515edfb7cb52354cacd8f05",
+            "eff933a8536bf218dd1089287f51dd1be2280ed586b3568691d6ea3c1b833cc617424ca057483ce51245d1983ce6f979",
+        ),
+        (
+            "0008_throttles.sql",
+            "bd73bcedc43e39c471a48102fd18c3eeca8f6d0aa5ac1763176fea7788a22587ed16bb89eac2eebabeba42bad5a4889c",
+            "bd73bcedc43e39c471a48102fd18c3eeca8f6d0aa5ac1763176fea7788a22587ed16bb89eac2eebabeba42bad5a4889c",
+        ),
+        (
+            "0009_organisations.sql",
+            "970d7ea737d123ed82e88cfe59dafa5bb5fc2dff285e38c2812475c6f7a7a9b13c3fdfc11f379a16d04919ad3e21aa6c",
+            "436f1236cc39a8704b576b07f4f2fe2c3031803a82f7336fd6c7c9c4dbb1b894a594c4bf76f59a0a2b4cf92db5f0f386",
+        ),
+        (
+            "0010_walk_ins.sql",
+            "9db4fb6b59dccd05ffb152297d1605f0fcc8b7dc56cf693aec7ba9901615e5cf2ec1dd9236a101e5a5bc17af6c071dab",
+            "b3e3736c923e6b17939861d64afffcfa4ce6910b24d2bcd615fa1e6479a95e72d6cf0ffe32a8243fbead0054785ee3cf",
+        ),
+        (
+            "0011_outbox.sql",
+            "c755681ddea297bba5c7fdccfff9865944a3d45bd03393c418f227ce0d6a16e887d453ba22f27bea0a194b52cefafd1f",
+            "54bc4123e91b588eb58afd435531eea522dbe035f07859a7145bd32ab4a415f4c1813a5fbbbd875ebd8a2440f225849a",
+        ),
+        (
+            "0012_phone_codes.sql",
+            "42f56e5b5f377ab4af9dcd8e7fd2ce5ccb4d2bd9872bce2306437d3c0090168930549debd52b022f835195c50316b400",
+            "5c96ce63227ae9a9069922cf05e9e7a3d3794bfc46dcd03ef7d090ff0b28f7eb8327af964fb0616e810bbff6915b7301",
+        ),
+        (
+            "0013_scale.sql",
+            "4732ac8cdb736abb1ad2b4e33cd006b4bb9d79294a428c66b418998651861df91a86daac87e35675a73123f316b02af8",
+            "d39894fae34699a5878e3115f502800db0092f7e0590b8c36abe84cd6f68e5398f03da1fd3dd14de69118c94513e9f5f",
+        ),
+        (
+            "0014_queue_length.sql",
+            "fc1add1e09fcef9e85221dfa89009ecf04cb4d80c524afc3f401667732ec0f86109ea83991d963b18c69eada69146eac",
+            "1171404afc46d02ded1b822c3ba905639a4610f146b2098d0c413b24859012f177f82882c03077bef7bf70738649976b",
+        ),
+    ];
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Every migration renders, on each database, to exactly the text earlier builds ran: the
+    /// checksum sqlx computes from the rendered text is the one deployed databases hold.
     #[test]
-    fn postgres_lists_every_migration_file() {
-        matches_folder("postgres", POSTGRES);
+    fn shipped_migrations_keep_their_checksums() {
+        let mut wrong = Vec::new();
+        for (file, template) in TEMPLATES {
+            let [sqlite, postgres] = [Dialect::Sqlite, Dialect::Postgres].map(|dialect| {
+                let sql = render(template, dialect).unwrap();
+                hex(&migration(file, sql).unwrap().checksum)
+            });
+            let pinned = SHIPPED.iter().find(|(shipped, ..)| shipped == file);
+            if pinned != Some(&(*file, sqlite.as_str(), postgres.as_str())) {
+                wrong.push(format!(
+                    "{file}: pinned {pinned:?}, renders to\n        (\n            \
+                     \"{file}\",\n            \"{sqlite}\",\n            \"{postgres}\",\n        ),"
+                ));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "a migration no longer renders to what shipped (deployed databases would refuse \
+             to start; fix a shipped migration with a new one), or a new one is not in SHIPPED \
+             yet:\n{}",
+            wrong.join("\n")
+        );
+        let pinned: Vec<&str> = SHIPPED.iter().map(|(file, ..)| *file).collect();
+        let listed: Vec<&str> = TEMPLATES.iter().map(|(file, _)| *file).collect();
+        assert_eq!(pinned, listed, "SHIPPED lists every migration, in order");
     }
 
     #[test]
     fn migrations_read_like_sqlx_reads_a_folder() {
-        let m = migration("0003_console_and_more.sql", "CREATE TABLE t (x INT);").unwrap();
+        let m = migration(
+            "0003_console_and_more.sql",
+            "CREATE TABLE t (x INT);".into(),
+        )
+        .unwrap();
         assert_eq!(m.version, 3);
         assert_eq!(m.description, "console and more");
         assert!(!m.no_tx);
         // sqlx records SHA-384 of the text; an earlier build's database must still match.
         assert_eq!(m.checksum.len(), 48);
-        let versions: Vec<i64> = SQLITE
+        let versions: Vec<i64> = TEMPLATES
             .iter()
-            .map(|(f, s)| migration(f, s).unwrap().version)
+            .map(|(f, s)| {
+                migration(f, render(s, Dialect::Sqlite).unwrap())
+                    .unwrap()
+                    .version
+            })
             .collect();
         assert!(versions.windows(2).all(|w| w[0] < w[1]));
-        assert!(migration("init.sql", "").is_err());
+        assert!(migration("init.sql", String::new()).is_err());
+        assert!(
+            migration("0001_x.sql", "-- no-transaction\nVACUUM;".into())
+                .unwrap()
+                .no_tx
+        );
+    }
+
+    #[test]
+    fn tokens_expand_per_database() {
+        let template =
+            "    id {{id}},\n    at {{timestamp}} NOT NULL DEFAULT {{false}}, x {{int}}\n";
+        assert_eq!(
+            render(template, Dialect::Sqlite).unwrap(),
+            "    id INTEGER PRIMARY KEY,\n    at TEXT NOT NULL DEFAULT 0, x INTEGER\n"
+        );
+        assert_eq!(
+            render(template, Dialect::Postgres).unwrap(),
+            "    id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n    \
+             at TIMESTAMP NOT NULL DEFAULT FALSE, x BIGINT\n"
+        );
+        for &(name, sqlite, postgres) in TOKENS {
+            let template = format!("a {{{{{name}}}}}b");
+            assert_eq!(
+                render(&template, Dialect::Sqlite).unwrap(),
+                format!("a {sqlite}b")
+            );
+            assert_eq!(
+                render(&template, Dialect::Postgres).unwrap(),
+                format!("a {postgres}b")
+            );
+        }
+    }
+
+    #[test]
+    fn blocks_keep_one_database_s_lines_and_drop_the_markers() {
+        let template = "shared 1\n\
+                        -- sqlite:\n\
+                        only sqlite {{int}}\n\
+                        -- end\n  \
+                          -- postgres:\n\
+                        only postgres {{int}}\n\
+                        second postgres\n  \
+                          -- end  \n\
+                        -- a comment: stays\n\
+                        shared 2 {{bool}}";
+        assert_eq!(
+            render(template, Dialect::Sqlite).unwrap(),
+            "shared 1\nonly sqlite INTEGER\n-- a comment: stays\nshared 2 INTEGER"
+        );
+        assert_eq!(
+            render(template, Dialect::Postgres).unwrap(),
+            "shared 1\nonly postgres BIGINT\nsecond postgres\n-- a comment: stays\n\
+             shared 2 BOOLEAN"
+        );
+        // Without notation, the text passes byte for byte, line endings and all.
+        let plain = "-- no-transaction\r\nSELECT '{' || '}';\r\n\r\n-- end of file\n";
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            assert_eq!(render(plain, dialect).unwrap(), plain);
+            assert_eq!(render("", dialect).unwrap(), "");
+        }
+    }
+
+    #[test]
+    fn mistakes_are_errors_not_sql() {
+        let cases = [
+            ("a\nx {{serial}} y\n", "line 2: unknown token `{{serial}}`"),
+            ("x {{INT}}\n", "line 1: unknown token `{{INT}}`"),
+            ("x {{ int }}\n", "line 1: unknown token `{{ int }}`"),
+            ("x {{int\n}}\n", "line 1: `{{` with no `}}` after it"),
+            ("x int}}\n", "line 1: `}}` with no `{{` before it"),
+            ("x {{int}} }}\n", "line 1: `}}` with no `{{` before it"),
+            (
+                "a\n-- sqlite:\nb\n",
+                "line 2: the block opened here is never closed",
+            ),
+            ("a\n-- end\n", "line 2: `-- end` with no block open"),
+            (
+                "-- sqlite:\na\n-- postgres:\nb\n-- end\n-- end\n",
+                "line 3: a block inside the one opened on line 1",
+            ),
+            (
+                "-- sqlite:\n-- sqlite:\n-- end\n-- end\n",
+                "line 2: a block inside the one opened on line 1",
+            ),
+            (
+                "-- postgresql:\na\n-- end\n",
+                "line 1: `-- postgresql:` names no database",
+            ),
+            ("-- mysql:\n", "line 1: `-- mysql:` names no database"),
+            // A mistake in the other database's block fails too.
+            (
+                "-- postgres:\nx {{serial}}\n-- end\n",
+                "line 2: unknown token",
+            ),
+            (
+                "-- sqlite:\nx {{serial}}\n-- end\n",
+                "line 2: unknown token",
+            ),
+        ];
+        for (template, expected) in cases {
+            for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+                let error = render(template, dialect).unwrap_err();
+                assert!(
+                    error.starts_with(expected),
+                    "{template:?} on {dialect:?}: {error}"
+                );
+            }
+        }
+    }
+
+    /// A mistake in a template stops start-up, named, rather than reaching the database.
+    #[tokio::test]
+    async fn a_broken_template_stops_the_migrator() {
+        const BROKEN: &[(&str, &str)] = &[("0001_x.sql", "CREATE TABLE t (id {{serial}});\n")];
+        let error = Migrator::new(Embedded(Dialect::Sqlite, BROKEN))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("migration 0001_x.sql: line 1: unknown token `{{serial}}`"),
+            "{error}"
+        );
     }
 
     /// The values 0006 allows are the domain's: a status or bound added there and not here
@@ -164,11 +540,12 @@ mod tests {
             .chain([Role::Organiser, Role::LabStaff].iter().map(|r| r.as_str()))
             .chain(["scheduled", "cancelled"])
             .collect();
-        for list in [SQLITE, POSTGRES] {
-            let (_, sql) = list
-                .iter()
-                .find(|(file, _)| *file == "0006_counts.sql")
-                .unwrap();
+        let (_, template) = TEMPLATES
+            .iter()
+            .find(|(file, _)| *file == "0006_counts.sql")
+            .unwrap();
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let sql = render(template, dialect).unwrap();
             for value in &known {
                 assert!(sql.contains(&format!("'{value}'")), "{value} missing");
             }
@@ -262,7 +639,9 @@ mod tests {
             .connect_with(options)
             .await
             .unwrap();
-        let old = Migrator::new(Embedded(&SQLITE[..5])).await.unwrap();
+        let old = Migrator::new(Embedded(Dialect::Sqlite, &TEMPLATES[..5]))
+            .await
+            .unwrap();
         old.run(&pool).await.unwrap();
         for statement in OLD_ROWS {
             sqlx::query(statement).execute(&pool).await.unwrap();
@@ -311,7 +690,9 @@ mod tests {
             .connect(&url)
             .await
             .unwrap();
-        let old = Migrator::new(Embedded(&POSTGRES[..5])).await.unwrap();
+        let old = Migrator::new(Embedded(Dialect::Postgres, &TEMPLATES[..5]))
+            .await
+            .unwrap();
         old.run(&pool).await.unwrap();
         for statement in OLD_ROWS {
             sqlx::query(statement).execute(&pool).await.unwrap();

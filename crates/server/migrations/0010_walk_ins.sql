@@ -8,13 +8,27 @@
 -- The rule the database refuses to break (`Places::holds` in labday-domain): nobody past
 -- capacity (already `booked <= capacity`), and the online bookings (`booked - walk_ins`)
 -- never reach into the reserved places: `booked - walk_ins + max(reserved, walk_ins)`
+-- sqlite:
 -- stays within the capacity. SQLite cannot add a CHECK to a table, so BEFORE triggers
 -- refuse the same rows (as in 0006_counts.sql).
+-- end
+-- postgres:
+-- stays within the capacity.
+-- end
 
-ALTER TABLE sessions ADD COLUMN reserved_places INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE sessions ADD COLUMN walk_ins INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE bookings ADD COLUMN walk_in INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE samples ADD COLUMN walk_in INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN reserved_places {{int}} NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN walk_ins {{int}} NOT NULL DEFAULT 0;
+-- postgres:
+ALTER TABLE sessions
+    ADD CONSTRAINT sessions_reserved_range CHECK (reserved_places BETWEEN 0 AND capacity),
+    ADD CONSTRAINT sessions_walk_ins_range CHECK (walk_ins BETWEEN 0 AND booked),
+    ADD CONSTRAINT sessions_online_outside_reserved
+        CHECK (booked - walk_ins + GREATEST(reserved_places, walk_ins) <= capacity);
+
+-- end
+ALTER TABLE bookings ADD COLUMN walk_in {{bool}} NOT NULL DEFAULT {{false}};
+ALTER TABLE samples ADD COLUMN walk_in {{bool}} NOT NULL DEFAULT {{false}};
+-- sqlite:
 
 -- A new session holds nobody yet: its reservation need only fit in its places.
 CREATE TRIGGER sessions_places_insert BEFORE INSERT ON sessions
@@ -32,3 +46,4 @@ WHEN typeof(NEW.reserved_places) <> 'integer' OR typeof(NEW.walk_ins) <> 'intege
 BEGIN
     SELECT RAISE(ABORT, 'CHECK constraint failed: sessions places');
 END;
+-- end

@@ -6,7 +6,7 @@
 CREATE TABLE server_secrets (
     name       TEXT PRIMARY KEY,
     secret     TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at {{timestamp}} NOT NULL
 );
 
 -- Filled on insert, and for older rows by the server at start-up (SQL cannot HMAC).

@@ -6,11 +6,12 @@
 -- Triggers keep it, so no path that moves a booking into or out of a queue (booking, cancelling,
 -- promotion, a move, a cancelled session, a deletion) can forget it. `waiting` counts people;
 -- this counts bookings, as places in a queue do.
-ALTER TABLE sessions ADD COLUMN queue_length INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN queue_length {{int}} NOT NULL DEFAULT 0;
 
 UPDATE sessions SET queue_length =
     (SELECT COUNT(*) FROM bookings b WHERE b.session_id = sessions.id AND b.status = 'waitlisted');
 
+-- sqlite:
 CREATE TRIGGER bookings_queue_join_insert AFTER INSERT ON bookings
 WHEN NEW.status = 'waitlisted'
 BEGIN
@@ -36,3 +37,28 @@ WHEN OLD.status = 'waitlisted'
 BEGIN
     UPDATE sessions SET queue_length = queue_length - 1 WHERE id = OLD.session_id;
 END;
+-- end
+-- postgres:
+CREATE FUNCTION bookings_queue_length() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'waitlisted' THEN
+        UPDATE sessions SET queue_length = queue_length - 1 WHERE id = OLD.session_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'waitlisted' THEN
+        UPDATE sessions SET queue_length = queue_length + 1 WHERE id = NEW.session_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER bookings_queue_insert AFTER INSERT ON bookings
+FOR EACH ROW WHEN (NEW.status = 'waitlisted') EXECUTE FUNCTION bookings_queue_length();
+
+CREATE TRIGGER bookings_queue_update AFTER UPDATE OF status, session_id ON bookings
+FOR EACH ROW WHEN ((OLD.status = 'waitlisted' OR NEW.status = 'waitlisted')
+    AND (OLD.status IS DISTINCT FROM NEW.status OR OLD.session_id IS DISTINCT FROM NEW.session_id))
+EXECUTE FUNCTION bookings_queue_length();
+
+CREATE TRIGGER bookings_queue_delete AFTER DELETE ON bookings
+FOR EACH ROW WHEN (OLD.status = 'waitlisted') EXECUTE FUNCTION bookings_queue_length();
+-- end
