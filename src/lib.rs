@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod app;
+pub mod attempt;
 pub mod components;
 pub mod dom;
 pub mod format;

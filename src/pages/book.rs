@@ -4,7 +4,8 @@
 //! Idempotency-Key, so it can never book twice.
 
 use crate::api;
-use crate::components::phone_code::{self, PhoneCodeField};
+use crate::attempt::Attempt;
+use crate::components::phone_code::PhoneCodeField;
 use crate::components::privacy::PrivacyNotice;
 use crate::components::status::FailureAlert;
 use crate::format;
@@ -17,14 +18,6 @@ use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, FieldCode
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
-
-/// A fresh key for one booking or registration attempt (reused only by its retries).
-pub fn new_idempotency_key() -> String {
-    let a = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    let b = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-    let t = js_sys::Date::now() as u64;
-    format!("{t:x}-{a:08x}{b:08x}")
-}
 
 #[component]
 pub fn BookPage() -> impl IntoView {
@@ -62,7 +55,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let failure = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let key = StoredValue::new(new_idempotency_key());
+    let attempt = Attempt::new();
     let back = format!("/activities/{}", s.with_value(|s| s.activity_id));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -89,26 +82,23 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         errors.set(BTreeMap::new());
         busy.set(true);
         spawn_local(async move {
-            let result: Result<_, ApiError> = async {
-                request.phone_token =
-                    phone_code::proof(&request.phone, &code.get_untracked()).await?;
-                api::book(&request, &key.get_value()).await
-            }
-            .await;
+            let phone = request.phone.clone();
+            let result = attempt
+                .send(&phone, &code.get_untracked(), |proof, key| async move {
+                    request.phone_token = proof;
+                    api::book(&request, &key).await
+                })
+                .await;
             busy.set(false);
             match result {
                 Ok(view) => {
-                    store::remember_booking(view.code.as_str(), &request.phone);
+                    store::remember_booking(view.code.as_str(), &phone);
                     route::navigate(&format!("/bookings/{}", view.code.as_str()));
                 }
                 Err(e) => {
-                    phone_code::settle(&e);
                     if e.code == ErrorCode::Invalid {
                         errors.set(e.fields.clone());
                         focus_first_error(&e.fields);
-                    } else if !matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable) {
-                        // A definitive answer: a corrected request is a new booking attempt.
-                        key.set_value(new_idempotency_key());
                     }
                     failure.set(Some(e));
                 }

@@ -5,7 +5,8 @@
 //! session's results board is one link away, on the activity page.
 
 use crate::api;
-use crate::components::phone_code::{self, PhoneCodeField};
+use crate::attempt::Attempt;
+use crate::components::phone_code::PhoneCodeField;
 use crate::components::privacy::PrivacyNotice;
 use crate::components::sample::SampleLabel;
 use crate::components::status::FailureAlert;
@@ -13,7 +14,6 @@ use crate::dom::focus_soon;
 use crate::format;
 use crate::i18n::{self, field_msg, t, use_lang, Lang};
 use crate::loaded::{load_id, Loaded};
-use crate::pages::book::new_idempotency_key;
 use crate::route::use_id_param;
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
@@ -93,7 +93,7 @@ fn Registration(session: SessionView) -> impl IntoView {
     let failure = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<Vec<api::SampleSheet>>);
-    let key = StoredValue::new(new_idempotency_key());
+    let attempt = Attempt::new();
     let session_id = s.with_value(|s| s.id);
     let back = format!("/activities/{}", s.with_value(|s| s.activity_id));
     let back_to_board = back.clone();
@@ -129,16 +129,17 @@ fn Registration(session: SessionView) -> impl IntoView {
         errors.set(BTreeMap::new());
         busy.set(true);
         spawn_local(async move {
-            let result: Result<_, ApiError> = async {
-                request.phone_token =
-                    phone_code::proof(&request.phone, &code.get_untracked()).await?;
-                api::register_samples(&request, &key.get_value()).await
-            }
-            .await;
+            let phone = request.phone.clone();
+            let result = attempt
+                .send(&phone, &code.get_untracked(), |proof, key| async move {
+                    request.phone_token = proof;
+                    api::register_samples(&request, &key).await
+                })
+                .await;
             busy.set(false);
             match result {
                 Ok(samples) => {
-                    let last4 = Phone::parse(&request.phone)
+                    let last4 = Phone::parse(&phone)
                         .map(|p| p.last4().to_owned())
                         .unwrap_or_default();
                     for sample in &samples {
@@ -148,11 +149,8 @@ fn Registration(session: SessionView) -> impl IntoView {
                     focus_soon("samples-done".into());
                 }
                 Err(e) => {
-                    phone_code::settle(&e);
                     if e.code == ErrorCode::Invalid {
                         show_errors(errors, rows, &e.fields);
-                    } else if !matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable) {
-                        key.set_value(new_idempotency_key());
                     }
                     failure.set(Some(e));
                 }

@@ -181,6 +181,53 @@ async fn the_cloud_classroom_link_appears_only_after_booking() {
     browser.close().await;
 }
 
+/// A booking whose answer is lost on the way back (the server booked it, the phone saw a
+/// network error) and is sent again books once: the retry carries the same Idempotency-Key,
+/// and the page shows the booking the first send made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_whose_answer_was_lost_is_sent_again_and_books_once() {
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    browser.open_booking_form(&server, f.session).await;
+    browser.wait_text("填写预约信息").await;
+    browser.fill_booking("周九", "13600136000").await;
+    // The first booking reaches the server; its answer never reaches the page.
+    browser
+        .js("const real = window.fetch; let lost = false; \
+             window.fetch = async (...args) => { \
+               const answer = await real(...args); \
+               const url = args[0] instanceof Request ? args[0].url : String(args[0]); \
+               if (!lost && url.endsWith('/api/v1/bookings')) { \
+                 lost = true; throw new TypeError('Failed to fetch'); } \
+               return answer; };")
+        .await;
+    browser.click("button", "提交预约").await;
+    browser.wait_text("无法连接服务器").await;
+    let places = |server: &crate::support::TestServer| {
+        let storage = server.storage.clone();
+        async move {
+            storage
+                .session(f.session, Utc::now())
+                .await
+                .expect("db")
+                .expect("session")
+                .booked
+        }
+    };
+    assert_eq!(places(&server).await, 1, "the first send booked");
+
+    browser.click("button", "提交预约").await;
+    browser.wait_text("预约成功").await;
+    let code = code_on_page(&browser).await;
+    assert_eq!(
+        places(&server).await,
+        1,
+        "the second send booked nothing more"
+    );
+    let (status, found) = server.lookup(&code, "13600136000").await;
+    assert_eq!(status, 200, "the code shown is the booking made: {found}");
+    browser.close().await;
+}
+
 /// The form's privacy sentence is a promise: it states the retention the server is
 /// configured with (here not the default), in both languages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
