@@ -119,7 +119,9 @@ pub fn token_digest(token: &str) -> String {
         .collect()
 }
 
-/// Venue-local now, the clock staff records use.
+/// Now in China Standard Time: the clock of staff records that belong to no one venue
+/// (sign-ins, accounts, organisations). A rule about a session or an activity reads its
+/// venue's clock instead ([`crate::venue_clock`]).
 pub fn now_local() -> NaiveDateTime {
     venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES)
 }

@@ -29,4 +29,5 @@ pub mod state;
 pub mod storage;
 pub mod throttle;
 pub mod users;
+pub mod venue_clock;
 pub mod writes;

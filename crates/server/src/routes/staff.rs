@@ -9,6 +9,7 @@ use crate::error::{AppError, OrNotFound, Refusal};
 use crate::extract::{authorise, AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::throttle;
+use crate::venue_clock;
 use crate::writes::audit;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -190,15 +191,15 @@ pub async fn check_in(
     let code = labday_domain::BookingCode::parse(&request.code).map_err(|c| {
         AppError(ApiError::new(ErrorCode::Invalid, "Check the booking code").with_field("code", c))
     })?;
-    let now = auth::now_local();
+    let utc = chrono::Utc::now();
+    let held = state
+        .storage
+        .session(session, utc)
+        .await?
+        .or_not_found("session")?;
+    let now = labday_domain::time::venue_local(utc, held.utc_offset_minutes);
     if let Some(at) = request.offline_at {
-        let starts = state
-            .storage
-            .session(session, chrono::Utc::now())
-            .await?
-            .or_not_found("session")?
-            .starts_at;
-        offline_check_in::check(at, now, starts, request.people).map_err(AppError)?;
+        offline_check_in::check(at, now, held.starts_at, request.people).map_err(AppError)?;
     }
     let done = state
         .storage
@@ -231,7 +232,11 @@ pub async fn mark_no_shows(
     let SessionId(id) = session.item;
     let marked = state
         .storage
-        .mark_no_shows(session.signed_in.staff.id, id, auth::now_local())
+        .mark_no_shows(
+            session.signed_in.staff.id,
+            id,
+            venue_clock::at_session(&state, id).await?,
+        )
         .await?;
     Ok(Json(NoShows { marked }))
 }

@@ -10,6 +10,7 @@ use crate::error::{AppError, OrNotFound};
 use crate::extract::{ActivityId, AppJson, Authorised, SessionId};
 use crate::routes::FieldErrors;
 use crate::state::AppState;
+use crate::venue_clock;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{post, put};
@@ -107,10 +108,11 @@ pub async fn create_session(
     AppJson(draft): AppJson<SessionDraft>,
 ) -> Result<(StatusCode, Json<SessionView>), AppError> {
     let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
-    let valid = draft.validate_new(auth::now_local())?;
+    let now = venue_clock::at_activity(&state, activity).await?;
+    let valid = draft.validate_new(now)?;
     let ids = state
         .storage
-        .create_sessions(staff, activity, &[valid], auth::now_local())
+        .create_sessions(staff, activity, &[valid], now)
         .await?;
     let id = ids.first().copied().or_not_found("session")?;
     Ok((StatusCode::CREATED, Json(session_view(&state, id).await?)))
@@ -127,10 +129,12 @@ pub async fn create_session(
     )
 )]
 pub async fn preview_series(
-    _activity: Authorised<ActivityId>,
+    State(state): State<AppState>,
+    activity: Authorised<ActivityId>,
     AppJson(series): AppJson<SessionSeries>,
 ) -> Result<Json<Vec<SessionDraft>>, AppError> {
-    let sessions = series.expand(auth::now_local())?;
+    let ActivityId(activity) = activity.item;
+    let sessions = series.expand(venue_clock::at_activity(&state, activity).await?)?;
     Ok(Json(sessions.into_iter().map(|s| s.into_inner()).collect()))
 }
 
@@ -147,10 +151,11 @@ pub async fn generate_series(
     AppJson(series): AppJson<SessionSeries>,
 ) -> Result<(StatusCode, Json<GeneratedSessions>), AppError> {
     let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
-    let sessions = series.expand(auth::now_local())?;
+    let now = venue_clock::at_activity(&state, activity).await?;
+    let sessions = series.expand(now)?;
     let session_ids = state
         .storage
-        .create_sessions(staff, activity, &sessions, auth::now_local())
+        .create_sessions(staff, activity, &sessions, now)
         .await?;
     tracing::info!(activity, sessions = session_ids.len(), "series created");
     Ok((StatusCode::CREATED, Json(GeneratedSessions { session_ids })))

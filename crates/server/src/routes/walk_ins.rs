@@ -4,18 +4,17 @@
 //! audited. Both change what the public pages show (places left, the sample board), so the
 //! router clears the catalogue cache after a success (`routes.rs`).
 
-use crate::auth;
 use crate::error::AppError;
 use crate::extract::{AppJson, Authorised, SessionId};
 use crate::routes::FieldErrors;
 use crate::state::AppState;
+use crate::venue_clock;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
 use labday_domain::sample::SampleView;
-use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
 use labday_domain::ApiError;
 
@@ -42,7 +41,13 @@ pub async fn book_walk_in(
     let staff = session.signed_in.staff.id;
     let done = state
         .storage
-        .book_walk_in(staff, id, &valid, &crate::codes::fresh(), auth::now_local())
+        .book_walk_in(
+            staff,
+            id,
+            &valid,
+            &crate::codes::fresh(),
+            venue_clock::at_session(&state, id).await?,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(done)))
 }
@@ -67,7 +72,7 @@ pub async fn register_walk_in_samples(
 ) -> Result<(StatusCode, Json<Vec<SampleView>>), AppError> {
     let SessionId(id) = session.item;
     let now = Utc::now();
-    let valid = request.validate(venue_local(now, SHANGHAI_OFFSET_MINUTES).date())?;
+    let valid = request.validate(venue_clock::at_session(&state, id).await?.date())?;
     let codes: Vec<_> = valid.items.iter().map(|_| crate::codes::fresh()).collect();
     let staff = session.signed_in.staff.id;
     let samples = state

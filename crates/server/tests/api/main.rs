@@ -31,6 +31,7 @@ mod scale_out;
 mod share_cards;
 mod staff;
 mod throttles;
+mod venue_clock;
 mod verify_phones;
 mod walk_ins;
 mod wrong_method;

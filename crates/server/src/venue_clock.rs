@@ -1,0 +1,39 @@
+//! The venue's wall clock. Session times are stored as the venue's wall-clock time, each
+//! organisation saying how far east of UTC its venues are (`utc_offset_minutes`), so a staff
+//! rule that compares a session's times with now (no-shows only after the end, walk-ins
+//! until it, a new session not in the past, an offline check-in not in the future, a
+//! vegetable not bought tomorrow) reads the clock of the venue the session or activity
+//! belongs to, as the citizen's booking window does. Records that belong to no venue
+//! (staff sign-ins) keep [`crate::auth::now_local`].
+
+use crate::error::{AppError, OrNotFound};
+use crate::state::AppState;
+use chrono::{NaiveDateTime, Utc};
+use labday_domain::time::venue_local;
+
+/// Now, on the wall clock of the venue holding session `id`.
+pub async fn at_session(state: &AppState, id: i64) -> Result<NaiveDateTime, AppError> {
+    let now = Utc::now();
+    let session = state
+        .storage
+        .session(id, now)
+        .await?
+        .or_not_found("session")?;
+    Ok(venue_local(now, session.utc_offset_minutes))
+}
+
+/// Now, on the wall clock of the organisation running activity `id`.
+pub async fn at_activity(state: &AppState, id: i64) -> Result<NaiveDateTime, AppError> {
+    let now = Utc::now();
+    let organisation = state
+        .storage
+        .activity_organisation(id)
+        .await?
+        .or_not_found("activity")?;
+    let details = state
+        .storage
+        .organisation(organisation)
+        .await?
+        .or_not_found("organisation")?;
+    Ok(venue_local(now, details.draft.utc_offset_minutes))
+}

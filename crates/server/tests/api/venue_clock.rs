@@ -1,0 +1,123 @@
+//! Staff rules read the clock of the venue, as citizens' booking windows do: a session's
+//! times are its venue's wall-clock times, and a lab far from China Standard Time must not
+//! be told its session is over before it began (no-shows marked early), that a session
+//! three hours ahead is in the past, that the door is closed while the session is on, or
+//! that an offline check-in made a moment ago lies hours in the future.
+
+use crate::helpers::{Db, TestApp};
+use crate::staff::{call, parse, site_with_lab};
+use chrono::{Duration, NaiveDateTime, Utc};
+use serde_json::json;
+
+fn stamp(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Moves `org`'s venues to `minutes` east of UTC; returns their wall clock now.
+async fn venue_at(app: &TestApp, org: i64, minutes: i64) -> NaiveDateTime {
+    app.sql(&format!(
+        "UPDATE organisations SET utc_offset_minutes = {minutes} WHERE id = {org}"
+    ))
+    .await;
+    Utc::now().naive_utc() + Duration::minutes(minutes)
+}
+
+/// Sets `session` to run from `starts` to `ends` (venue time), booking open until it starts.
+async fn runs(app: &TestApp, session: i64, starts: NaiveDateTime, ends: NaiveDateTime) {
+    app.sql(&format!(
+        "UPDATE sessions SET starts_at = '{}', ends_at = '{}', booking_opens_at = '{}', \
+         booking_closes_at = '{}', cancel_deadline = '{}' WHERE id = {session}",
+        stamp(starts),
+        stamp(ends),
+        stamp(starts - Duration::days(2)),
+        stamp(starts),
+        stamp(starts - Duration::hours(1)),
+    ))
+    .await;
+}
+
+async fn staff_rules_read_the_venues_clock_west_of_china(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref());
+    // UTC-5: thirteen hours behind China Standard Time.
+    let now = venue_at(app, s.org, -300).await;
+
+    // A session three hours ahead on the venue's clock is not in the past.
+    let starts = now + Duration::hours(3);
+    let body = json!({
+        "format": "visit",
+        "title": {"zh": "下午场", "en": "Afternoon"},
+        "place": {"zh": "一楼", "en": "Ground floor"},
+        "starts_at": starts,
+        "ends_at": starts + Duration::hours(1),
+        "capacity": 10,
+        "per_booking_limit": 2,
+        "booking_opens_at": now - Duration::days(1),
+        "booking_closes_at": starts - Duration::minutes(30),
+        "cancel_deadline": starts - Duration::hours(1),
+    });
+    let path = format!("/api/v1/staff/activities/{}/sessions", app.activity_id);
+    let (status, text) = call(app, "POST", &path, cookie, Some(body)).await;
+    assert_eq!(status, 201, "a session 3 h ahead at UTC-5: {text}");
+
+    // A session on now (began an hour ago, ends in an hour): its door takes walk-ins, and
+    // it is not over, so nobody is a no-show yet.
+    let (status, booked) = app.book(s.session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201, "{booked}");
+    runs(
+        app,
+        s.session,
+        now - Duration::hours(1),
+        now + Duration::hours(1),
+    )
+    .await;
+    let path = format!("/api/v1/staff/sessions/{}/walk-ins", s.session);
+    let (status, text) = call(app, "POST", &path, cookie, Some(json!({"adults": 1}))).await;
+    assert_eq!(status, 201, "a walk-in while the session is on: {text}");
+    let path = format!("/api/v1/staff/sessions/{}/no-shows", s.session);
+    let (status, text) = call(app, "POST", &path, cookie, None).await;
+    assert_eq!(status, 409, "no-shows before the end: {text}");
+    assert_eq!(parse(&text)["code"], "session_not_over", "{text}");
+    let code = booked["code"].as_str().unwrap();
+    let (_, found) = app.lookup(code, "13800138000").await;
+    assert_eq!(found["status"], "confirmed", "{found}");
+}
+
+async fn staff_rules_read_the_venues_clock_east_of_china(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref());
+    let (status, came) = app.book(s.session, "13800138001", 1, 0).await;
+    assert_eq!(status, 201, "{came}");
+    let (status, stayed_away) = app.book(s.session, "13800138002", 1, 0).await;
+    assert_eq!(status, 201, "{stayed_away}");
+    // UTC+14: six hours ahead of China Standard Time. The session ran from three hours ago
+    // until an hour ago.
+    let now = venue_at(app, s.org, 14 * 60).await;
+    runs(
+        app,
+        s.session,
+        now - Duration::hours(3),
+        now - Duration::hours(1),
+    )
+    .await;
+
+    // The desk checked one visitor in without network, ninety minutes ago by its clock.
+    let at = now - Duration::minutes(90);
+    let body = json!({"session_id": s.session, "code": came["code"], "offline_at": at});
+    let (status, text) = call(app, "POST", "/api/v1/staff/check-in", cookie, Some(body)).await;
+    assert_eq!(
+        status, 200,
+        "an offline check-in 90 min ago at UTC+14: {text}"
+    );
+
+    // The session is over on its venue's clock: the other holder is a no-show.
+    let path = format!("/api/v1/staff/sessions/{}/no-shows", s.session);
+    let (status, text) = call(app, "POST", &path, cookie, None).await;
+    assert_eq!(status, 200, "no-shows after the end: {text}");
+    assert_eq!(parse(&text)["marked"], 1, "{text}");
+}
+
+crate::on_both_databases!(
+    staff_rules_read_the_venues_clock_west_of_china,
+    staff_rules_read_the_venues_clock_east_of_china
+);
