@@ -97,7 +97,20 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::CapacityBelowBooked => {
             "Capacity cannot go below the people already booked on this session and the places still reserved for walk-ins"
         }
-        _ => "The request could not be completed",
+        ErrorCode::WrongSession => "This booking is for another session",
+        ErrorCode::NotConfirmed => "This booking is not confirmed (waiting, cancelled or a no-show)",
+        ErrorCode::AlreadyCheckedIn => "This booking's party is already checked in",
+        ErrorCode::SessionNotOver => "No-shows can be marked only after the session has ended",
+        ErrorCode::UsernameTaken => "This username is taken",
+        ErrorCode::AccountDisabled => "This account is disabled",
+        ErrorCode::PasswordChangeRequired => "Choose a new password first",
+        ErrorCode::OwnAccount => "This cannot be done to your own account",
+        ErrorCode::BadRequest => "The request is not valid",
+        ErrorCode::Invalid => "Some fields need attention",
+        ErrorCode::MethodNotAllowed => "This method is not allowed here",
+        ErrorCode::Unauthorized => "Sign in first",
+        ErrorCode::Forbidden => "This is outside what your account may do",
+        ErrorCode::Internal | ErrorCode::Network => "The request could not be completed",
     }
 }
 
