@@ -539,6 +539,40 @@ mod tests {
     }
 
     #[test]
+    fn invisible_and_direction_override_names_are_refused() {
+        // Only invisible characters: the same answer as a blank name.
+        for blank in [
+            "\u{200B}",
+            "\u{2060}\u{200D}",
+            "\u{202E}\u{200B}",
+            "\u{FEFF}",
+        ] {
+            assert_eq!(
+                HolderName::parse(blank),
+                Err(FieldCode::NameRequired),
+                "{blank:?}"
+            );
+        }
+        // An override anywhere would show the name reversed on the roster.
+        for name in ["\u{202E}三张", "张\u{2067}三", "Ann\u{202D}a"] {
+            assert_eq!(
+                HolderName::parse(name),
+                Err(FieldCode::NameInvalid),
+                "{name:?}"
+            );
+        }
+        for name in [
+            "张三",
+            "O'Brien",
+            "Zoë",
+            "👨\u{200D}👩\u{200D}👧",
+            "🏳\u{FE0F}\u{200D}🌈",
+        ] {
+            assert_eq!(HolderName::parse(name).unwrap().as_str(), name);
+        }
+    }
+
+    #[test]
     fn names_are_masked_after_the_first_character() {
         assert_eq!(mask_name("张三丰"), "张**");
         assert_eq!(mask_name("Li"), "L*");

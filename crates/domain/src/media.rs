@@ -3,6 +3,7 @@
 
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::schedule::is_web_link;
+use crate::text::{self, short_text};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +38,8 @@ impl ValidMedia {
 }
 
 impl MediaDraft {
-    /// A web link, an outlet, a headline within its length, and a date not in the future.
+    /// A web link, an outlet, a headline within its length, with no control character or
+    /// bidirectional override, and a date not in the future.
     pub fn validate(&self, today: NaiveDate) -> Result<ValidMedia, ApiError> {
         let draft = MediaDraft {
             link: self.link.trim().to_owned(),
@@ -49,13 +51,15 @@ impl MediaDraft {
         if !is_web_link(&draft.link) || draft.link.chars().count() > LINK_MAX_CHARS {
             err = err.with_field("link", FieldCode::LinkInvalid);
         }
-        if draft.outlet.is_empty() {
-            err = err.with_field("outlet", FieldCode::OutletRequired);
-        } else if draft.outlet.chars().count() > OUTLET_MAX_CHARS {
-            err = err.with_field("outlet", FieldCode::TextTooLong);
+        if let Err(code) = short_text(&draft.outlet, OUTLET_MAX_CHARS, FieldCode::OutletRequired) {
+            err = err.with_field("outlet", code);
         }
+        // Optional; when given, by the same rule as the outlet (it is written into the
+        // report's Word document, where a control character makes the file unreadable).
         if draft.headline.chars().count() > HEADLINE_MAX_CHARS {
             err = err.with_field("headline", FieldCode::TextTooLong);
+        } else if !text::may_keep(&draft.headline, false) {
+            err = err.with_field("headline", FieldCode::TextInvalid);
         }
         if !crate::time::in_service(draft.published_on) {
             err = err.with_field("published_on", FieldCode::DateInvalid);
@@ -121,5 +125,35 @@ mod tests {
         assert_eq!(e.fields["link"], FieldCode::LinkInvalid);
         assert_eq!(e.fields["outlet"], FieldCode::OutletRequired);
         assert_eq!(e.fields["published_on"], FieldCode::InFuture);
+    }
+
+    #[test]
+    fn control_characters_and_invisible_outlets_are_refused() {
+        // A vertical tab is what Word puts in text copied across a soft line break.
+        let e = MediaDraft {
+            outlet: "日报\u{7}".into(),
+            headline: "第一行\u{B}第二行".into(),
+            ..draft()
+        }
+        .validate(today())
+        .unwrap_err();
+        assert_eq!(e.fields["outlet"], FieldCode::TextInvalid);
+        assert_eq!(e.fields["headline"], FieldCode::TextInvalid);
+        let e = MediaDraft {
+            outlet: "\u{200B}".into(),
+            headline: "\u{202E}赣南日报".into(),
+            ..draft()
+        }
+        .validate(today())
+        .unwrap_err();
+        assert_eq!(e.fields["outlet"], FieldCode::OutletRequired);
+        assert_eq!(e.fields["headline"], FieldCode::TextInvalid);
+        let valid = MediaDraft {
+            headline: " 实验室开放日 ".into(),
+            ..draft()
+        }
+        .validate(today())
+        .unwrap();
+        assert_eq!(valid.get().headline, "实验室开放日");
     }
 }

@@ -118,7 +118,7 @@ fn misfit(
 ) -> Option<FieldCode> {
     if texts.iter().any(|t| t.chars().count() > max) {
         Some(too_long)
-    } else if texts.iter().any(|t| t.chars().any(char::is_control)) {
+    } else if !texts.iter().all(|t| crate::text::may_keep(t, false)) {
         Some(invalid)
     } else {
         None
@@ -126,7 +126,8 @@ fn misfit(
 }
 
 impl OrganisationDraft {
-    /// A Chinese name, every text within its length and free of control characters, and a
+    /// A Chinese name, every text within its length and free of control characters and
+    /// bidirectional overrides, and a
     /// real time zone. Where it sits is checked against its parent by
     /// [`OrgKind::may_sit_under`], which needs the parent's kind from storage.
     pub fn validate(&self) -> Result<ValidOrganisation, ApiError> {
@@ -172,7 +173,7 @@ impl OrganisationDraft {
                 err = err.with_field(field, code);
             }
         }
-        if draft.name.zh.is_empty() {
+        if crate::text::is_blank(&draft.name.zh) {
             err = err.with_field("name", FieldCode::NameRequired);
         }
         if !UTC_OFFSET_RANGE.contains(&draft.utc_offset_minutes) {
@@ -278,6 +279,14 @@ mod tests {
             long.validate().unwrap_err().fields["name"],
             FieldCode::NameTooLong
         );
+        let hidden = OrganisationDraft {
+            name: Localised::new("\u{200B}\u{200D}", ""),
+            county: Localised::new("\u{202E}区县", ""),
+            ..draft()
+        };
+        let err = hidden.validate().unwrap_err();
+        assert_eq!(err.fields["name"], FieldCode::NameRequired);
+        assert_eq!(err.fields["county"], FieldCode::TextInvalid);
     }
 
     #[test]

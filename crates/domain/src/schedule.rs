@@ -7,6 +7,7 @@ use crate::activity::{ActivityKind, Localised};
 use crate::booking::PARTY_HARD_LIMIT;
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::session::SessionFormat;
+use crate::text;
 use crate::time::in_service;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -92,9 +93,15 @@ fn longest(text: &Localised) -> usize {
     text.zh.chars().count().max(text.en.chars().count())
 }
 
+/// Whether both languages of a text may be kept: [`text::may_keep`].
+fn may_keep(text: &Localised, several_lines: bool) -> bool {
+    text::may_keep(&text.zh, several_lines) && text::may_keep(&text.en, several_lines)
+}
+
 impl ActivityDraft {
-    /// Title required (in Chinese, English optional), texts within their lengths, and the
-    /// dates in order and at most a year apart.
+    /// Title required (in Chinese, English optional), texts within their lengths and free
+    /// of controls (line breaks and tabs allowed in the longer texts) and bidirectional
+    /// overrides, and the dates in order and at most a year apart.
     pub fn validate(&self) -> Result<ValidActivity, ApiError> {
         let mut errors = FieldErrors::new();
         let draft = ActivityDraft {
@@ -104,7 +111,7 @@ impl ActivityDraft {
             ..self.clone()
         };
         errors.check(
-            !draft.title.zh.is_empty(),
+            !text::is_blank(&draft.title.zh),
             "title",
             FieldCode::TitleRequired,
         );
@@ -114,15 +121,21 @@ impl ActivityDraft {
             FieldCode::TitleTooLong,
         );
         errors.check(
-            longest(&draft.description) <= TEXT_MAX_CHARS,
-            "description",
-            FieldCode::TextTooLong,
+            may_keep(&draft.title, false),
+            "title",
+            FieldCode::TextInvalid,
         );
-        errors.check(
-            longest(&draft.safety_notes) <= TEXT_MAX_CHARS,
-            "safety_notes",
-            FieldCode::TextTooLong,
-        );
+        for (field, text) in [
+            ("description", &draft.description),
+            ("safety_notes", &draft.safety_notes),
+        ] {
+            errors.check(
+                longest(text) <= TEXT_MAX_CHARS,
+                field,
+                FieldCode::TextTooLong,
+            );
+            errors.check(may_keep(text, true), field, FieldCode::TextInvalid);
+        }
         errors.check(
             in_service(draft.starts_on),
             "starts_on",
@@ -200,7 +213,10 @@ pub fn is_web_link(link: &str) -> bool {
         .or_else(|| link.strip_prefix("http://"));
     rest.is_some_and(|r| {
         let host = r.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty() && !link.chars().any(|c| c.is_whitespace() || c.is_control())
+        !host.is_empty()
+            && !link
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || text::is_bidi_control(c))
     })
 }
 
@@ -208,7 +224,8 @@ impl SessionDraft {
     /// The session rules: it ends after it starts (within a day); booking opens before it
     /// closes and closes no later than the start; the cancellation deadline is no later
     /// than the start; capacity and per-booking limit are sensible; on-site sessions say
-    /// where, cloud classrooms give a web join link.
+    /// where, cloud classrooms give a web join link; title and place are one line each,
+    /// without controls or bidirectional overrides.
     pub fn validate(&self) -> Result<ValidSession, ApiError> {
         let mut errors = FieldErrors::new();
         let online = self.format == SessionFormat::CloudClassroom;
@@ -230,6 +247,11 @@ impl SessionDraft {
             FieldCode::TitleTooLong,
         );
         errors.check(
+            may_keep(&draft.title, false),
+            "title",
+            FieldCode::TextInvalid,
+        );
+        errors.check(
             longest(&draft.place) <= PLACE_MAX_CHARS,
             "place",
             FieldCode::TextTooLong,
@@ -245,11 +267,16 @@ impl SessionDraft {
             }
         } else {
             errors.check(
-                !draft.place.zh.is_empty(),
+                !text::is_blank(&draft.place.zh),
                 "place",
                 FieldCode::PlaceRequired,
             );
         }
+        errors.check(
+            may_keep(&draft.place, false),
+            "place",
+            FieldCode::TextInvalid,
+        );
         for (field, at) in [
             ("starts_at", draft.starts_at),
             ("ends_at", draft.ends_at),
@@ -775,6 +802,83 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(e.fields["title"], FieldCode::TitleTooLong);
+    }
+
+    #[test]
+    fn activity_texts_refuse_controls_but_descriptions_keep_their_lines() {
+        let draft = ActivityDraft {
+            organisation_id: 1,
+            kind: ActivityKind::LabOpenDay,
+            title: Localised::new("开放日", "Open day"),
+            description: Localised::new("第一段\n\n第二段\r\n\t第三段", ""),
+            safety_notes: Localised::new("", "Wear shoes.\nNo food."),
+            starts_on: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+        };
+        assert!(draft.validate().is_ok());
+        let e = ActivityDraft {
+            title: Localised::new("开放日", "a\u{7}b"),
+            description: Localised::new("第一行\u{B}第二行", ""),
+            safety_notes: Localised::new("\u{202E}危险", ""),
+            ..draft.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["title"], FieldCode::TextInvalid);
+        assert_eq!(e.fields["description"], FieldCode::TextInvalid);
+        assert_eq!(e.fields["safety_notes"], FieldCode::TextInvalid);
+        let e = ActivityDraft {
+            title: Localised::new("开放\n日", ""),
+            ..draft.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            e.fields["title"],
+            FieldCode::TextInvalid,
+            "a title is one line"
+        );
+        let e = ActivityDraft {
+            title: Localised::new("\u{200B}\u{2060}", ""),
+            ..draft
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["title"], FieldCode::TitleRequired);
+    }
+
+    #[test]
+    fn session_titles_and_places_are_single_visible_lines() {
+        let e = SessionDraft {
+            title: Localised::new("a\u{7}b", ""),
+            place: Localised::new("一楼\n大厅", ""),
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["title"], FieldCode::TextInvalid);
+        assert_eq!(e.fields["place"], FieldCode::TextInvalid);
+        let e = SessionDraft {
+            place: Localised::new("\u{FEFF}", "Hall"),
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["place"], FieldCode::PlaceRequired);
+        let e = SessionDraft {
+            title: Localised::new("上午场", "\u{2067}Morning"),
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.fields["title"], FieldCode::TextInvalid);
+        // No title at all is still fine; a join link with an override is no link.
+        let untitled = SessionDraft {
+            title: Localised::default(),
+            ..session()
+        };
+        assert!(untitled.validate().is_ok());
+        assert!(!is_web_link("https://lab.example/\u{202E}gpj.exe"));
     }
 
     fn series() -> SessionSeries {

@@ -1,5 +1,6 @@
-//! The one check of a line of typed text (a name, a place, a caption), shared by the forms'
-//! rules, each of which names its own field codes for what is wrong; and the one loop of
+//! The one check of a line of typed text (a name, a place, a caption) and of the characters
+//! of a longer one (a description), shared by the forms' rules, each of which names its own
+//! field codes for what is wrong; and the one loop of
 //! the escapes that write text into other formats (a calendar, an HTML page).
 
 use crate::FieldCode;
@@ -7,27 +8,90 @@ use crate::FieldCode;
 /// What is wrong with a line of typed text, in the order it is looked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
-    /// Nothing but white space.
+    /// Nothing that shows: only white space and invisible characters.
     Missing,
     /// More characters than the field holds.
     TooLong,
-    /// A control character (a line break, a tab) inside.
+    /// A control character (a line break, a tab) or a bidirectional override inside.
     Control,
 }
 
-/// `raw` without its surrounding white space, when that is 1 to `max` characters with no
-/// control character.
+/// Whether `c` is a bidirectional embedding, override or isolate (U+202A–U+202E,
+/// U+2066–U+2069): each makes the text after it display in another order, so that a name
+/// on a roster or a report reads other than it was typed. (The marks U+200E, U+200F and
+/// U+061C only nudge neutral characters and are kept.)
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `c` draws nothing: white space, a control, or a default-ignorable code point
+/// (Unicode's `Default_Ignorable_Code_Point`: zero-width spaces and joiners, the word
+/// joiner, bidirectional marks, variation selectors, the byte-order mark, Hangul fillers,
+/// tags…). Such characters are kept where they join visible ones (the U+200D inside 👨‍👩‍👧),
+/// but a text made only of them is blank.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
+/// Whether `text` has no character that shows (empty, white space, invisible characters).
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(is_invisible)
+}
+
+/// Whether `c` may stand in a one-line text: no control, no bidirectional override.
+fn fits_line(c: char) -> bool {
+    !c.is_control() && !is_bidi_control(c)
+}
+
+/// Whether `c` may stand in a text of several lines: [`fits_line`], and the line break,
+/// carriage return and tab a text area sends.
+fn fits_block(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\t') || fits_line(c)
+}
+
+/// `raw` without its surrounding white space, when that is 1 to `max` characters, at least
+/// one of which shows, with no control character and no bidirectional override.
 pub(crate) fn line(raw: &str, max: usize) -> Result<&str, Fault> {
     let text = raw.trim();
-    if text.is_empty() {
+    if is_blank(text) {
         Err(Fault::Missing)
     } else if text.chars().count() > max {
         Err(Fault::TooLong)
-    } else if text.chars().any(char::is_control) {
+    } else if !text.chars().all(fits_line) {
         Err(Fault::Control)
     } else {
         Ok(text)
     }
+}
+
+/// Whether a text whose presence and length are checked on their own may be kept as it is:
+/// empty (after trimming), or with something that shows and no character [`line`] refuses
+/// (with `several_lines`, line breaks and tabs allowed too: a description).
+pub(crate) fn may_keep(text: &str, several_lines: bool) -> bool {
+    let fits = if several_lines { fits_block } else { fits_line };
+    let text = text.trim();
+    text.is_empty() || (!is_blank(text) && text.chars().all(fits))
 }
 
 /// [`line`] with the codes most fields report: `missing`, then
@@ -66,6 +130,63 @@ mod tests {
         assert_eq!(line("张三丰", 2), Err(Fault::TooLong));
         assert_eq!(line("a\nb", 2), Err(Fault::TooLong));
         assert_eq!(line("a\nb", 3), Err(Fault::Control));
+        assert_eq!(line("a\u{B}b", 3), Err(Fault::Control));
+    }
+
+    #[test]
+    fn a_text_with_nothing_that_shows_is_missing() {
+        for blank in [
+            "\u{200B}",
+            "\u{2060}\u{200D}",
+            "\u{202E}\u{200B}",
+            "\u{FEFF}",
+            " \u{3000}\u{200B} ",
+            "\u{2066}\u{2069}",
+            "\u{3164}",
+        ] {
+            assert_eq!(line(blank, 40), Err(Fault::Missing), "{blank:?}");
+            assert!(is_blank(blank), "{blank:?}");
+            assert!(!may_keep(blank, false), "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn bidirectional_overrides_embeddings_and_isolates_are_refused_anywhere() {
+        for c in ('\u{202A}'..='\u{202E}').chain('\u{2066}'..='\u{2069}') {
+            assert_eq!(line(&format!("张{c}三"), 40), Err(Fault::Control), "{c:?}");
+            assert_eq!(line(&format!("{c}Alice"), 40), Err(Fault::Control), "{c:?}");
+            assert!(!may_keep(&format!("a{c}b"), true), "{c:?}");
+        }
+        // The marks only nudge neutral characters: kept.
+        assert_eq!(line("Ali\u{200F}ce", 40), Ok("Ali\u{200F}ce"));
+    }
+
+    #[test]
+    fn real_names_in_any_script_stay_accepted() {
+        for name in [
+            "张三",
+            "O'Brien",
+            "Zoë",
+            "Jean-Luc Picard",
+            "👨\u{200D}👩\u{200D}👧",
+            "李\u{200B}四",
+            "محمد",
+            "❤\u{FE0F}",
+        ] {
+            assert_eq!(line(name, 40), Ok(name), "{name:?}");
+            assert!(may_keep(name, false), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn several_lines_keep_breaks_and_tabs_but_no_other_control() {
+        assert!(may_keep("第一行\n第二行\r\n\t第三行", true));
+        assert!(may_keep("", true) && may_keep("  ", false));
+        assert!(!may_keep("第一行\n第二行", false));
+        assert!(!may_keep("第一行\u{B}第二行", true), "vertical tab");
+        assert!(!may_keep("a\u{7}b", true), "bell");
+        assert!(!may_keep("a\u{0}b", true));
+        assert!(!may_keep("a\u{85}b", true), "C1 next line");
     }
 
     #[test]

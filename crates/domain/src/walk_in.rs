@@ -39,7 +39,7 @@ impl WalkInHolder {
             err.fields.insert(field.to_owned(), code);
         };
         let name = match self.name.trim() {
-            "" => None,
+            raw if crate::text::is_blank(raw) => None,
             raw => HolderName::parse(raw).map_err(|c| fault("name", c)).ok(),
         };
         let phone = match self.phone.trim() {
