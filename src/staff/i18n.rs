@@ -292,7 +292,7 @@ messages! {
     FIELD_CAPTION_REQUIRED = "请填写照片说明", "Enter a caption";
     FIELD_PHOTO_REQUIRED = "请选择照片", "Choose a photo";
     FIELD_PHOTO_TYPE = "只接受 JPEG、PNG 或 WebP 图片", "Only JPEG, PNG or WebP images";
-    FIELD_PHOTO_TOO_LARGE = "照片不能超过 5 MB", "The photo must be 5 MB at most";
+    FIELD_PHOTO_TOO_LARGE = "照片不能超过 5 MB 或 5000 万像素", "The photo must be 5 MB and 50 megapixels at most";
     FIELD_WEEKDAYS_INVALID = "请至少选择一天", "Choose at least one day";
     FIELD_NO_SESSIONS = "这些条件生成不了任何场次", "These settings make no session";
     FIELD_TOO_MANY_SESSIONS = "一次最多生成 500 场", "At most 500 sessions at once";

@@ -2,8 +2,10 @@
 //! caption. Only JPEG, PNG and WebP are kept, recognised by their first bytes — never by a
 //! file name or a declared type, which a browser or a person can get wrong.
 
+mod dimensions;
 mod metadata;
 
+pub use dimensions::dimensions;
 pub use metadata::strip_metadata;
 
 use crate::error::{ApiError, ErrorCode, FieldCode};
@@ -13,6 +15,14 @@ use serde::{Deserialize, Serialize};
 
 /// Largest photo accepted, in bytes (5 MiB: a phone photo, not a RAW file).
 pub const PHOTO_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// Most pixels a photo may have (50 megapixels). A phone's largest ordinary photo passes:
+/// a 48 MP iPhone's is 8064 × 6048 (48.8 MP), a 50 MP sensor's 8160 × 6120 (49.9 MP).
+/// Decoded, such a photo takes 150–200 MB; what more it declares is memory, not detail, at
+/// the 14 cm a report prints it (an 11000 × 11000 PNG of 470 KB decodes to 484 MB).
+pub const PHOTO_MAX_PIXELS: u64 = 50_000_000;
+/// Longest side of a photo, in pixels: room for a phone's panorama, none for a strip of a
+/// million pixels by one.
+pub const PHOTO_MAX_SIDE: u32 = 20_000;
 /// Longest caption, in characters.
 pub const CAPTION_MAX_CHARS: usize = 200;
 
@@ -48,7 +58,7 @@ impl ImageType {
     }
 }
 
-/// A photo that passed [`validate_photo`]: a kept format, within the size limit, with a
+/// A photo that passed [`validate_photo`]: a kept format, within the size limits, with a
 /// trimmed caption.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ValidPhoto {
@@ -84,9 +94,19 @@ impl ValidPhoto {
     }
 }
 
+/// Whether a photo of `width` × `height` pixels is within [`PHOTO_MAX_PIXELS`] and
+/// [`PHOTO_MAX_SIDE`] (and not empty).
+pub fn fits_pixel_limits(width: u32, height: u32) -> bool {
+    (1..=PHOTO_MAX_SIDE).contains(&width)
+        && (1..=PHOTO_MAX_SIDE).contains(&height)
+        && u64::from(width) * u64::from(height) <= PHOTO_MAX_PIXELS
+}
+
 /// A caption (1–200 characters, no control characters) and an image of a kept format of at
-/// most [`PHOTO_MAX_BYTES`]; every broken rule is reported against its field (`caption`,
-/// `photo`). The image is kept without its metadata (position, device: [`strip_metadata`]).
+/// most [`PHOTO_MAX_BYTES`], whose header says its size ([`dimensions`]: a file without one
+/// is no image of that format), within [`fits_pixel_limits`]; every broken rule is reported
+/// against its field (`caption`, `photo`). The image is kept without its metadata
+/// (position, device: [`strip_metadata`]).
 pub fn validate_photo(
     activity_id: i64,
     caption: &str,
@@ -102,7 +122,15 @@ pub fn validate_photo(
         err = err.with_field("photo", FieldCode::PhotoRequired);
     } else if bytes.len() > PHOTO_MAX_BYTES {
         err = err.with_field("photo", FieldCode::PhotoTooLarge);
-    } else if image_type.is_none() {
+    } else if let Some(image_type) = image_type {
+        match dimensions(image_type, &bytes) {
+            None | Some((0, _) | (_, 0)) => err = err.with_field("photo", FieldCode::PhotoType),
+            Some((width, height)) if !fits_pixel_limits(width, height) => {
+                err = err.with_field("photo", FieldCode::PhotoTooLarge)
+            }
+            Some(_) => {}
+        }
+    } else {
         err = err.with_field("photo", FieldCode::PhotoType);
     }
     match (image_type, caption) {
@@ -158,6 +186,17 @@ mod tests {
 
     const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
 
+    /// A PNG signature and `IHDR` (8-bit RGBA) of the given size, then an empty `IEND`.
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut png = PNG.to_vec();
+        png.extend(b"IHDR");
+        png.extend(width.to_be_bytes());
+        png.extend(height.to_be_bytes());
+        png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        png.extend(b"\0\0\0\0IEND\xae\x42\x60\x82");
+        png
+    }
+
     #[test]
     fn jpeg_png_and_webp_are_recognised_by_their_first_bytes() {
         assert_eq!(
@@ -177,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_captioned_image_is_kept_with_its_caption_trimmed() {
-        let valid = validate_photo(3, " 市民参观实验室 ", PNG.to_vec()).unwrap();
+        let valid = validate_photo(3, " 市民参观实验室 ", png(640, 480)).unwrap();
         assert_eq!(valid.caption(), "市民参观实验室");
         assert_eq!(valid.image_type().mime(), "image/png");
         assert_eq!(valid.activity_id(), 3);
@@ -204,7 +243,7 @@ mod tests {
         assert_eq!(e.code, ErrorCode::Invalid);
         assert_eq!(e.fields["caption"], FieldCode::CaptionRequired);
         assert_eq!(e.fields["photo"], FieldCode::PhotoType);
-        let mut huge = PNG.to_vec();
+        let mut huge = png(640, 480);
         huge.resize(PHOTO_MAX_BYTES + 1, 0);
         let e = validate_photo(1, "合影", huge).unwrap_err();
         assert_eq!(e.fields["photo"], FieldCode::PhotoTooLarge);
@@ -212,8 +251,29 @@ mod tests {
         let e = validate_photo(1, &"长".repeat(CAPTION_MAX_CHARS + 1), Vec::new()).unwrap_err();
         assert_eq!(e.fields["caption"], FieldCode::TextTooLong);
         assert_eq!(e.fields["photo"], FieldCode::PhotoRequired);
-        let mut at_limit = PNG.to_vec();
+        let mut at_limit = png(640, 480);
         at_limit.resize(PHOTO_MAX_BYTES, 0);
         assert!(validate_photo(1, "合影", at_limit).is_ok());
+    }
+
+    #[test]
+    fn images_declaring_too_many_pixels_are_refused_from_their_header() {
+        // 470 KB of PNG can declare 11000 × 11000 pixels: half a gigabyte decoded.
+        let e = validate_photo(1, "合影", png(11_000, 11_000)).unwrap_err();
+        assert_eq!(e.fields["photo"], FieldCode::PhotoTooLarge);
+        let e = validate_photo(1, "合影", png(PHOTO_MAX_SIDE + 1, 100)).unwrap_err();
+        assert_eq!(e.fields["photo"], FieldCode::PhotoTooLarge);
+        // The largest photos of phones' cameras pass, and a panorama.
+        for (width, height) in [(8064, 6048), (8160, 6120), (6120, 8160), (16_000, 3_000)] {
+            assert!(
+                validate_photo(1, "合影", png(width, height)).is_ok(),
+                "{width}"
+            );
+        }
+        // Without a header saying its size (or saying nothing), it is no PNG.
+        let e = validate_photo(1, "合影", PNG.to_vec()).unwrap_err();
+        assert_eq!(e.fields["photo"], FieldCode::PhotoType);
+        let e = validate_photo(1, "合影", png(0, 480)).unwrap_err();
+        assert_eq!(e.fields["photo"], FieldCode::PhotoType);
     }
 }

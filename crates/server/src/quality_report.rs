@@ -5,7 +5,12 @@
 //! Chinese first, English second, as everywhere.
 //!
 //! docx-rs embeds PNG only, so each photo is decoded and re-encoded as PNG, shrunk to fit
-//! the page; a stored photo that cannot be decoded is listed by its caption instead.
+//! the page; a stored photo that cannot be decoded, or that is larger than an upload may be
+//! now (kept by an earlier version), is listed by its caption instead.
+//!
+//! Every text goes into `word/document.xml` without the characters XML 1.0 forbids (most
+//! controls): the forms refuse them, but rows kept by earlier versions may hold them, and
+//! one would make the whole document unreadable.
 
 use docx_rs::{
     AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Pic, Run, RunFonts,
@@ -14,6 +19,7 @@ use docx_rs::{
 use labday_domain::activity::Localised;
 use labday_domain::media::MediaItem;
 use labday_domain::organisation::OrgKind;
+use labday_domain::photo::{fits_pixel_limits, PHOTO_MAX_PIXELS, PHOTO_MAX_SIDE};
 use labday_domain::report::{Filing, Gap, QualityReport, UnitCounts, UnitReport};
 use std::io::Cursor;
 
@@ -128,10 +134,33 @@ const PHOTO_MAX_PX: u32 = 1000;
 /// Width of a photo on the page, in EMU (14 cm).
 const PHOTO_WIDTH_EMU: u32 = 14 * 360_000;
 
+/// Most memory one photo's decoding may take: the pixels of the largest photo an upload
+/// may have ([`PHOTO_MAX_PIXELS`]) at 4 bytes each (RGBA), with room for the decoder's own
+/// buffers. (`image`'s default is 512 MiB, per photo, per download.)
+const DECODE_MAX_ALLOC: u64 = PHOTO_MAX_PIXELS * 4 + 56 * 1024 * 1024;
+
 /// Decodes a stored photo (JPEG, PNG or WebP) and re-encodes it as a PNG that fits the
-/// page; `None` when the bytes do not decode.
+/// page; `None` when the bytes do not decode, or declare more pixels than an upload may
+/// have ([`fits_pixel_limits`], read from the header before anything is decoded) or need
+/// more memory than [`DECODE_MAX_ALLOC`] to decode.
 pub fn photo_png(bytes: &[u8]) -> Option<Bytes> {
-    let image = image::load_from_memory(bytes).ok()?;
+    let reader = || {
+        image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .ok()
+    };
+    let (width, height) = reader()?.into_dimensions().ok()?;
+    if !fits_pixel_limits(width, height) {
+        tracing::warn!(width, height, "photo too large for the report: skipped");
+        return None;
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(PHOTO_MAX_SIDE);
+    limits.max_image_height = Some(PHOTO_MAX_SIDE);
+    limits.max_alloc = Some(DECODE_MAX_ALLOC);
+    let mut reader = reader()?;
+    reader.limits(limits);
+    let image = reader.decode().ok()?;
     let image = if image.width().max(image.height()) > PHOTO_MAX_PX {
         image.thumbnail(PHOTO_MAX_PX, PHOTO_MAX_PX)
     } else {
@@ -146,6 +175,22 @@ pub fn photo_png(bytes: &[u8]) -> Option<Bytes> {
     })
 }
 
+/// Whether XML 1.0 allows `c` in a document: tab, line feed, carriage return, and
+/// everything from U+0020 on but U+FFFE and U+FFFF (a Rust string holds no surrogates).
+fn xml_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `t` without the characters XML 1.0 forbids.
+fn xml_safe(t: &str) -> String {
+    t.chars().filter(|&c| xml_allows(c)).collect()
+}
+
+/// A run of text, safe for the document's XML.
+fn run(t: impl AsRef<str>) -> Run {
+    Run::new().add_text(xml_safe(t.as_ref()))
+}
+
 // Sizes in half-points.
 const TITLE_SIZE: usize = 36;
 const HEADING_SIZE: usize = 28;
@@ -153,13 +198,13 @@ const BODY_SIZE: usize = 22;
 const TABLE_SIZE: usize = 16;
 const HEADER_FILL: &str = "D9E2F3";
 
-fn text(t: impl Into<String>, size: usize) -> Paragraph {
-    Paragraph::new().add_run(Run::new().add_text(t).size(size))
+fn text(t: impl AsRef<str>, size: usize) -> Paragraph {
+    Paragraph::new().add_run(run(t).size(size))
 }
 
 fn heading(t: &str) -> Paragraph {
     Paragraph::new()
-        .add_run(Run::new().add_text(t).size(HEADING_SIZE).bold())
+        .add_run(run(t).size(HEADING_SIZE).bold())
         .line_spacing(LineSpacing::new().before(240).after(120))
         .keep_next(true)
 }
@@ -173,7 +218,7 @@ fn cell(t: &str, header: bool, centred: bool) -> TableCell {
         if n > 0 {
             run = run.add_break(BreakType::TextWrapping);
         }
-        run = run.add_text(line);
+        run = run.add_text(xml_safe(line));
     }
     let run = if header { run.bold() } else { run };
     let align = if centred {
@@ -267,7 +312,7 @@ pub fn report_docx(
         .default_size(BODY_SIZE)
         .add_paragraph(
             Paragraph::new()
-                .add_run(Run::new().add_text(title(report)).size(TITLE_SIZE).bold())
+                .add_run(run(title(report)).size(TITLE_SIZE).bold())
                 .align(AlignmentType::Center),
         )
         .add_paragraph(
@@ -338,15 +383,14 @@ pub fn report_docx(
     for d in &report.deadlines {
         doc = doc.add_paragraph(
             Paragraph::new().add_run(
-                Run::new()
-                    .add_text(format!(
-                        "{}：{}（{}）",
-                        filing_label(d.filing),
-                        d.due_on,
-                        days_left_label(d.days_left)
-                    ))
-                    .size(BODY_SIZE)
-                    .bold(),
+                run(format!(
+                    "{}：{}（{}）",
+                    filing_label(d.filing),
+                    d.due_on,
+                    days_left_label(d.days_left)
+                ))
+                .size(BODY_SIZE)
+                .bold(),
             ),
         );
         if d.missing.is_empty() {
@@ -423,4 +467,43 @@ pub fn report_docx(
     let mut out = Cursor::new(Vec::new());
     doc.pack(&mut out).map_err(|e| e.to_string())?;
     Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use labday_domain::photo::{dimensions, ImageType};
+
+    #[test]
+    fn text_loses_what_xml_forbids_and_keeps_the_rest() {
+        assert_eq!(
+            xml_safe("第一行\u{b}第二行\u{7}\u{0}\u{1f}\u{fffe}\u{ffff}"),
+            "第一行第二行"
+        );
+        let kept = "a\tb\nc\r\n<&> 👨\u{200d}👩 \u{e000}\u{fffd}\u{10000}";
+        assert_eq!(xml_safe(kept), kept);
+    }
+
+    /// `image` at 64 × 48 in `format`.
+    fn encoded(format: image::ImageFormat) -> Vec<u8> {
+        let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8, y as u8, 90]));
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, format).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn the_domain_reads_the_size_an_encoder_wrote_and_the_report_decodes_it() {
+        for (format, kind) in [
+            (image::ImageFormat::Jpeg, ImageType::Jpeg),
+            (image::ImageFormat::Png, ImageType::Png),
+            (image::ImageFormat::WebP, ImageType::Webp),
+        ] {
+            let bytes = encoded(format);
+            assert_eq!(ImageType::sniff(&bytes), Some(kind));
+            assert_eq!(dimensions(kind, &bytes), Some((64, 48)), "{kind:?}");
+            let png = photo_png(&bytes).expect("decodes");
+            assert_eq!((png.width, png.height), (64, 48));
+        }
+    }
 }

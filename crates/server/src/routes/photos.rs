@@ -46,12 +46,12 @@ fn too_large() -> AppError {
 }
 
 /// Keeps a photo of an activity: the request body is the image (JPEG, PNG or WebP, at most
-/// 5 MiB).
+/// 5 MiB and, by its header, 50 megapixels and 20,000 pixels a side).
 #[utoipa::path(
     post,
     path = "/api/v1/staff/photos",
     params(UploadQuery),
-    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The image: JPEG, PNG or WebP, at most 5 MiB"),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The image: JPEG, PNG or WebP, at most 5 MiB, 50 megapixels and 20,000 pixels a side"),
     responses(
         (status = 201, body = PhotoItem),
         NoSuchActivity,

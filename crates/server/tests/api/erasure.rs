@@ -304,6 +304,8 @@ async fn an_uploaded_photo_keeps_no_position(db: Db) {
     photo.extend([0xFF, 0xE1]);
     photo.extend(u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
     photo.extend(&exif);
+    // The frame header (64 × 48, one component), then the scan.
+    photo.extend([0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0]);
     photo.extend([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0x34, 0xFF, 0xD9]);
 
     let (status, kept) =

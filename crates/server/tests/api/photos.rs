@@ -5,9 +5,44 @@ use crate::helpers::{now, Db};
 use crate::staff::{expect_call, get_as, sign_in, site, PASSWORD};
 use serde_json::{json, Value};
 
+/// The start of a PNG: the signature and its header (1 × 1, grey), no pixels, so a PNG the
+/// server takes (it reads the header's size) that no decoder draws.
 pub(crate) const PNG: &[u8] = &[
-    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 0, 0, 0, 0, 0x3a, 0x7e, 0x9b, 0x55,
 ];
+
+/// A PNG chunk: length, type, data and CRC.
+fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut crc = flate2::Crc::new();
+    crc.update(kind);
+    crc.update(data);
+    let len = u32::try_from(data.len()).unwrap();
+    [&len.to_be_bytes()[..], kind, data, &crc.sum().to_be_bytes()].concat()
+}
+
+/// A PNG that decodes: `width` × `height` black pixels, one bit each (grey), so that even
+/// 11000 × 11000 (121 million pixels, a 121 MB image once decoded) is 15 MB to compress and
+/// about 15 KB to send.
+pub(crate) fn black_png(width: u32, height: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([1, 0, 0, 0, 0]);
+    let row = vec![0u8; 1 + width.div_ceil(8) as usize];
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    for _ in 0..height {
+        z.write_all(&row).unwrap();
+    }
+    let idat = z.finish().unwrap();
+    [
+        &b"\x89PNG\r\n\x1a\n"[..],
+        &chunk(b"IHDR", &ihdr),
+        &chunk(b"IDAT", &idat),
+        &chunk(b"IEND", &[]),
+    ]
+    .concat()
+}
 
 /// Uploads `bytes` as a photo; returns the status and the answer.
 pub(crate) async fn upload(
@@ -119,7 +154,12 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
     // Another organisation's activity and photo are out of reach for lab staff.
     let (status, _) = upload(app, lab.as_deref(), s.other_activity, "合影", PNG.to_vec()).await;
     assert_eq!(status, 403);
-    let webp = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00".to_vec();
+    // A lossless WebP's header: 1 × 1.
+    let webp = [
+        &b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f"[..],
+        &[0; 12],
+    ]
+    .concat();
     let (status, theirs) = upload(app, chief.as_deref(), s.other_activity, "专家讲解", webp).await;
     assert_eq!(
         (status, &theirs["content_type"]),
@@ -148,4 +188,40 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
     assert!(now().date() >= log[0]["at"].as_str().unwrap()[..10].parse().unwrap());
 }
 
-crate::on_both_databases!(photos_are_checked_kept_listed_and_served_to_the_right_staff,);
+/// A small file declaring a huge image (11000 × 11000 pixels in 15 KB: 121 MB decoded, or
+/// 484 MB in colour) is refused from its header, before anything is kept or decoded; the
+/// largest photos phones take are kept.
+async fn photos_declaring_too_many_pixels_are_refused(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let bomb = black_png(11_000, 11_000);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", bomb).await;
+    assert_eq!(
+        (status, &e["fields"]["photo"]),
+        (422, &json!("photo_too_large")),
+        "{e}"
+    );
+    let strip = black_png(20_001, 8);
+    let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", strip).await;
+    assert_eq!(
+        (status, &e["fields"]["photo"]),
+        (422, &json!("photo_too_large"))
+    );
+    // A PNG whose header is missing says no size: not a PNG that can be kept.
+    let headless = PNG[..16].to_vec();
+    let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", headless).await;
+    assert_eq!((status, &e["fields"]["photo"]), (422, &json!("photo_type")));
+    let list = get_as(app, "/api/v1/staff/photos", lab.as_deref()).await;
+    assert_eq!(list, json!([]), "nothing kept");
+    // A 50-megapixel phone's full-size photo (8160 × 6120) is kept.
+    let phone = black_png(8160, 6120);
+    let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", phone).await;
+    assert_eq!(status, 201, "{e}");
+}
+
+crate::on_both_databases!(
+    photos_are_checked_kept_listed_and_served_to_the_right_staff,
+    photos_declaring_too_many_pixels_are_refused,
+);

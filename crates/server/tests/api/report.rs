@@ -5,7 +5,7 @@
 
 use crate::helpers::{now, Db, TestApp};
 use crate::organisations::{audit_lines, audited, cookie_of, create, field, ids, parse, tree};
-use crate::photos::{upload, PNG};
+use crate::photos::{black_png, upload, PNG};
 use crate::staff::{expect_call, get_as};
 use chrono::Datelike;
 use serde_json::{json, Value};
@@ -238,6 +238,108 @@ async fn the_report_is_a_word_document_with_tables_and_captioned_photos(db: Db) 
     expect_call(app, "GET", &other, Some(&city), None, 403).await;
 }
 
+/// Whether XML 1.0 allows `c` in a document.
+fn xml_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `bytes` as a literal of the test's database.
+fn bytes_literal(app: &TestApp, bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    match app.backend() {
+        "postgres" => format!("'\\x{hex}'::bytea"),
+        _ => format!("X'{hex}'"),
+    }
+}
+
+/// Texts with control characters and a photo of 11000 × 11000 pixels, as an earlier version
+/// kept them (they are refused now): the Word document is still well-formed XML, without
+/// those characters, and lists the photo by its caption without decoding it.
+async fn the_report_survives_controls_and_huge_photos_kept_by_earlier_versions(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let ours = t.activities[0][0];
+
+    // Refused now, by field. (A vertical tab is Word's soft line break, copied.)
+    let mut body = media_body(ours, "赣南日报");
+    body["headline"] = json!("第一行\u{b}第二行");
+    let path = "/api/v1/staff/media";
+    let text = expect_call(app, "POST", path, Some(&t.root), Some(body), 422).await;
+    assert_eq!(field(&text, "headline"), "text_invalid", "{text}");
+    let text = expect_call(
+        app,
+        "POST",
+        path,
+        Some(&t.root),
+        Some(media_body(ours, "日报\u{7}")),
+        422,
+    )
+    .await;
+    assert_eq!(field(&text, "outlet"), "text_invalid", "{text}");
+    let (status, e) = upload(
+        app,
+        Some(&t.root),
+        ours,
+        "巨幅照片",
+        black_png(11_000, 11_000),
+    )
+    .await;
+    assert_eq!(
+        (status, &e["fields"]["photo"]),
+        (422, &json!("photo_too_large"))
+    );
+
+    // As an earlier version kept them.
+    let media = add_media(app, &t.root, ours, "赣南日报").await;
+    app.sql(&format!(
+        "UPDATE media_items SET outlet = '日报\u{7}', headline = '第一行\u{b}第二行\u{1}' \
+         WHERE id = {media}"
+    ))
+    .await;
+    let photo = add_photo(app, &t.root, ours, "市民参观检测大厅", real_png()).await;
+    app.sql(&format!(
+        "UPDATE photos SET caption = '市民\u{c}参观' WHERE id = {photo}"
+    ))
+    .await;
+    let huge = add_photo(app, &t.root, ours, "巨幅照片", real_png()).await;
+    let bomb = black_png(11_000, 11_000);
+    app.sql(&format!(
+        "UPDATE photos SET image = {}, size_bytes = {} WHERE id = {huge}",
+        bytes_literal(app, &bomb),
+        bomb.len()
+    ))
+    .await;
+    let r = app
+        .get_response(&format!("/api/v1/staff/photos/{huge}"), Some(&t.root))
+        .await;
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        &bomb[..],
+        "kept as an earlier version did"
+    );
+
+    let city = cookie_of(app, "city-0").await;
+    let r = app
+        .get_response("/api/v1/staff/report.docx", Some(&city))
+        .await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap();
+    let (names, xml) = unzip(&bytes, "word/document.xml");
+    let forbidden: Vec<char> = xml.chars().filter(|&c| !xml_allows(c)).collect();
+    assert_eq!(forbidden, Vec::<char>::new(), "well-formed XML");
+    for text in ["日报", "第一行第二行", "市民参观", "巨幅照片"] {
+        assert!(xml.contains(text), "{text} in the document");
+    }
+    let images = names
+        .iter()
+        .filter(|n| n.starts_with("word/media/") && !n.ends_with('/'))
+        .count();
+    assert_eq!(
+        images, 1,
+        "the huge photo is listed, not decoded: {names:?}"
+    );
+}
+
 async fn media_and_photos_are_corrected_and_deleted_within_reach(db: Db) {
     let t = tree(db).await;
     let app = &t.app;
@@ -325,4 +427,5 @@ crate::on_both_databases!(
     the_report_rolls_up_within_the_organisers_reach,
     the_report_is_a_word_document_with_tables_and_captioned_photos,
     media_and_photos_are_corrected_and_deleted_within_reach,
+    the_report_survives_controls_and_huge_photos_kept_by_earlier_versions,
 );

@@ -1,0 +1,171 @@
+//! A photo's size in pixels, read from its header alone (PNG's `IHDR`, JPEG's start of
+//! frame, WebP's `VP8 `, `VP8L` or `VP8X` chunk) without decoding anything: a file of a few
+//! hundred kilobytes can declare 11000 × 11000 pixels, half a gigabyte once decoded. No
+//! image library is needed (this crate is also built for the browser, which never calls it).
+
+use super::ImageType;
+
+/// Width and height the header declares; `None` when no header can be found where the
+/// format puts it (a cut-short or made-up file).
+pub fn dimensions(image_type: ImageType, bytes: &[u8]) -> Option<(u32, u32)> {
+    match image_type {
+        ImageType::Jpeg => jpeg(bytes),
+        ImageType::Png => png(bytes),
+        ImageType::Webp => webp(bytes),
+    }
+}
+
+fn be16(b: &[u8]) -> u32 {
+    u32::from(u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn le16(b: &[u8]) -> u32 {
+    u32::from(u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn le24(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], 0])
+}
+
+/// The first chunk after the signature is `IHDR`: width and height, 4 bytes each.
+fn png(bytes: &[u8]) -> Option<(u32, u32)> {
+    let ihdr = bytes.get(8..24)?;
+    if ihdr[..8] != [0, 0, 0, 13, b'I', b'H', b'D', b'R'] {
+        return None;
+    }
+    let width = u32::from_be_bytes([ihdr[8], ihdr[9], ihdr[10], ihdr[11]]);
+    let height = u32::from_be_bytes([ihdr[12], ihdr[13], ihdr[14], ihdr[15]]);
+    Some((width, height))
+}
+
+/// The segments are walked to the first start of frame (SOF0–SOF15 but DHT, JPG and DAC):
+/// precision, then height and width, 2 bytes each. Stray bytes between segments are skipped
+/// to the next marker, as decoders do.
+fn jpeg(bytes: &[u8]) -> Option<(u32, u32)> {
+    let mut i = 2;
+    loop {
+        // To the next marker: 0xFF (fill bytes repeat it) and a code.
+        i += bytes.get(i..)?.iter().position(|&b| b == 0xFF)?;
+        while bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        let code = *bytes.get(i + 1)?;
+        match code {
+            // No length: a stuffed byte, a restart, start of image, TEM.
+            0x00 | 0xD0..=0xD8 | 0x01 => {
+                i += 2;
+                continue;
+            }
+            // End of image or start of scan before any frame: no size to be had.
+            0xD9 | 0xDA => return None,
+            _ => {}
+        }
+        let len = usize::try_from(be16(bytes.get(i + 2..i + 4)?)).ok()?;
+        if len < 2 {
+            return None;
+        }
+        let payload = bytes.get(i + 4..i + 2 + len)?;
+        if matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC) {
+            let frame = payload.get(..5)?;
+            return Some((be16(&frame[3..5]), be16(&frame[1..3])));
+        }
+        i += 2 + len;
+    }
+}
+
+/// The first chunk after `RIFF….WEBP`: a simple lossy (`VP8 `: 14-bit sizes after the
+/// frame tag and start code), a lossless (`VP8L`: 14-bit sizes less one after its
+/// signature byte) or an extended one (`VP8X`: the canvas, 24-bit sizes less one).
+fn webp(bytes: &[u8]) -> Option<(u32, u32)> {
+    let fourcc = bytes.get(12..16)?;
+    let data = bytes.get(20..)?;
+    match fourcc {
+        b"VP8 " => {
+            let frame = data.get(..10)?;
+            (frame[3..6] == [0x9D, 0x01, 0x2A])
+                .then(|| (le16(&frame[6..8]) & 0x3FFF, le16(&frame[8..10]) & 0x3FFF))
+        }
+        b"VP8L" => {
+            let header = data.get(..5)?;
+            if header[0] != 0x2F {
+                return None;
+            }
+            let bits = u32::from_le_bytes([header[1], header[2], header[3], header[4]]);
+            Some(((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1))
+        }
+        b"VP8X" => {
+            let header = data.get(..10)?;
+            Some((le24(&header[4..7]) + 1, le24(&header[7..10]) + 1))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PNG signature and `IHDR` (8-bit RGBA) of the given size; the CRC is not read.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+        png.extend(b"IHDR");
+        png.extend(width.to_be_bytes());
+        png.extend(height.to_be_bytes());
+        png.extend([8, 6, 0, 0, 0]);
+        png.extend([0; 4]);
+        png
+    }
+
+    #[test]
+    fn a_png_says_its_size_in_its_first_chunk() {
+        assert_eq!(
+            dimensions(ImageType::Png, &png_header(11_000, 11_000)),
+            Some((11_000, 11_000))
+        );
+        let mut not_ihdr = png_header(1, 1);
+        not_ihdr[12..16].copy_from_slice(b"tEXt");
+        assert_eq!(dimensions(ImageType::Png, &not_ihdr), None);
+        assert_eq!(dimensions(ImageType::Png, &png_header(1, 1)[..20]), None);
+    }
+
+    #[test]
+    fn a_jpeg_says_its_size_in_its_frame_header_after_any_other_segments() {
+        let mut jpeg = vec![0xFF, 0xD8];
+        // APP0, then junk a sloppy writer left, fill bytes, a table, then a progressive frame.
+        jpeg.extend([0xFF, 0xE0, 0, 6, b'J', b'F', b'I', b'F']);
+        jpeg.extend([0x00, 0x12, 0xFF, 0xFF]);
+        jpeg.extend([0xFF, 0xDB, 0, 4, 0, 0]);
+        jpeg.extend([0xFF, 0xC2, 0, 11, 8, 0x17, 0xA0, 0x1F, 0x80, 1, 1, 0x11, 0]);
+        jpeg.extend([0xFF, 0xDA, 0, 2, 0xFF, 0xD9]);
+        assert_eq!(dimensions(ImageType::Jpeg, &jpeg), Some((8064, 6048)));
+        // The huffman-table marker (C4) is not a frame.
+        let tables_only = [0xFF, 0xD8, 0xFF, 0xC4, 0, 7, 8, 0x2A, 0xF8, 0x2A, 0xF8];
+        assert_eq!(dimensions(ImageType::Jpeg, &tables_only), None);
+        // A scan before any frame, or a file cut short, has no size.
+        let scan_first = [0xFF, 0xD8, 0xFF, 0xDA, 0, 2, 0xFF, 0xD9];
+        assert_eq!(dimensions(ImageType::Jpeg, &scan_first), None);
+        assert_eq!(dimensions(ImageType::Jpeg, &jpeg[..30]), None);
+        assert_eq!(dimensions(ImageType::Jpeg, &[0xFF, 0xD8, 0xFF]), None);
+    }
+
+    #[test]
+    fn a_webp_says_its_size_in_its_first_chunk_of_any_kind() {
+        let riff = |chunk: &[u8]| [b"RIFF\0\0\0\0WEBP".as_slice(), chunk].concat();
+        let lossy = riff(b"VP8 \x0a\0\0\0\x10\x02\x00\x9d\x01\x2a\x80\x07\x38\x04");
+        assert_eq!(dimensions(ImageType::Webp, &lossy), Some((1920, 1080)));
+        // 4000 x 3000: 3999 | 2999 << 14.
+        let bits: u32 = 3999 | (2999 << 14);
+        let lossless = riff(&[b"VP8L\x05\0\0\0\x2f".as_slice(), &bits.to_le_bytes()].concat());
+        assert_eq!(dimensions(ImageType::Webp, &lossless), Some((4000, 3000)));
+        let extended = riff(b"VP8X\x0a\0\0\0\x10\0\0\0\xf7\x2a\0\xf7\x2a\0");
+        assert_eq!(
+            dimensions(ImageType::Webp, &extended),
+            Some((11_000, 11_000))
+        );
+        assert_eq!(dimensions(ImageType::Webp, &riff(b"VP8L\x0d\0\0\0")), None);
+        assert_eq!(
+            dimensions(ImageType::Webp, &riff(b"ALPH\x01\0\0\0\0")),
+            None
+        );
+    }
+}
