@@ -488,12 +488,14 @@ pub trait Samples: Parts {
         Ok(tallies_where(self.db(), REACH, OF_ORGANISATION, &binds).await?)
     }
 
-    /// Erases name and phone of samples whose session ended before `cutoff` (venue time).
+    /// Erases name and phone of samples whose session ended before `cutoff` (venue time);
+    /// `erased_at` is the time of the erasure (UTC, as bookings keep it), not the cutoff.
     async fn erase_sample_holders(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {
+        let erased_at = Utc::now().naive_utc();
         let erase = self
             .db()
             .write(ERASE_SAMPLE_HOLDERS)
-            .bind(cutoff)
+            .bind(erased_at)
             .bind(cutoff);
         super::erasure::erase(self.db(), erase).await
     }

@@ -5,7 +5,7 @@
 use crate::helpers::{
     add_fixture_activity, add_fixture_session, now, Db, SessionSpec, StoredBooking, TestApp, TestDb,
 };
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::SessionFormat;
 use labday_server::config::Config;
 use serde_json::{json, Value};
@@ -403,10 +403,55 @@ async fn phone_hashes_go_once_the_no_show_window_has_passed(db: Db) {
     );
 }
 
+/// Every `erased_at` of `table`, read as text on a connection of its own.
+async fn erased_at(db: &TestDb, table: &str) -> Vec<NaiveDateTime> {
+    let sql = format!("SELECT CAST(erased_at AS TEXT) FROM {table} WHERE erased_at IS NOT NULL");
+    let texts: Vec<String> = crate::on_connection!(db, |conn| sqlx::query_scalar(&sql)
+        .fetch_all(&mut conn)
+        .await
+        .expect("erased_at"));
+    texts
+        .iter()
+        .map(|t| {
+            NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f")
+                .unwrap_or_else(|e| panic!("{table}.erased_at {t}: {e}"))
+        })
+        .collect()
+}
+
+/// A booking's and a sample's `erased_at` say when the retention run erased them (in UTC),
+/// not the cutoff a month before it.
+async fn erased_at_is_the_time_of_the_erasure_for_bookings_and_samples(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let visit = app.session(SessionSpec::default()).await;
+    let quick_test = app
+        .session_with(|spec| spec.format = SessionFormat::QuickTest)
+        .await;
+    let (status, body) = app.post("/api/v1/bookings", &booking(visit)).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app.post("/api/v1/samples", &registration(quick_test)).await;
+    assert_eq!(status, 201, "{body}");
+    move_into_the_past(&app, &[visit, quick_test]).await;
+
+    let before = Utc::now().naive_utc();
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    let after = Utc::now().naive_utc();
+    for table in ["bookings", "samples"] {
+        let stamps = erased_at(&app.db, table).await;
+        assert_eq!(stamps.len(), 1, "{table}: one erased row");
+        let at = stamps[0];
+        assert!(
+            at >= before - Duration::minutes(1) && at <= after + Duration::minutes(1),
+            "{table}.erased_at {at} is not the run's time ({before} to {after})"
+        );
+    }
+}
+
 crate::on_both_databases!(
     after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows_still_count,
     phones_stored_before_hashing_are_hashed_at_start,
     every_start_and_every_instance_share_one_secret,
     an_uploaded_photo_keeps_no_position,
     phone_hashes_go_once_the_no_show_window_has_passed,
+    erased_at_is_the_time_of_the_erasure_for_bookings_and_samples,
 );
