@@ -154,7 +154,7 @@ messages! {
     CHANGE_PASSWORD = "修改密码", "Change password";
     PASSWORD_CHANGED = "密码已修改。其他设备上的登录已结束。", "Password changed. Your sign-ins on other devices have ended.";
     AUDIT_TITLE = "操作记录", "Audit log";
-    AUDIT_INTRO = "工作人员的每一次修改、登录和导出，最新的在前。", "Every change, sign-in and export by staff, newest first.";
+    AUDIT_INTRO = "您管辖范围内工作人员的每一次修改、登录和导出，最新的在前。", "Every change, sign-in and export by staff within your reach, newest first.";
     AUDIT_EMPTY = "暂无记录。", "Nothing recorded yet.";
     COL_TIME = "时间", "Time";
     COL_WHO = "账号", "Account";

@@ -1,5 +1,5 @@
-//! What only organisers do: create staff accounts in the console and read the audit log.
-//! Lab staff get 403.
+//! What only organisers do: create staff accounts in the console and read the audit log
+//! (of the staff within their reach). Lab staff get 403.
 
 use crate::auth;
 use crate::error::AppError;
@@ -103,23 +103,27 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
-/// The audit log, newest first: every staff write, and sign-ins and roster exports.
+/// The audit log, newest first: every staff write, and sign-ins and roster exports, by the
+/// staff accounts within the organiser's reach (by every account, those of no organisation
+/// too, for one who reaches everything). An organiser of a bureau does not see what an
+/// account of no organisation did: such an account acts for every organisation.
 #[utoipa::path(
     get,
     path = "/api/v1/staff/audit",
     params(AuditQuery),
     responses(
-        (status = 200, body = [AuditEntry]),
+        (status = 200, body = [AuditEntry], description = "Entries by staff within the organiser's reach"),
         (status = 403, body = ApiError, description = "Only organisers read the audit log")
     )
 )]
 pub async fn audit_log(
     State(state): State<AppState>,
-    _: Organiser,
+    Organiser(signed_in): Organiser,
     AppQuery(query): AppQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditEntry>>, AppError> {
     let limit = query.limit.unwrap_or(200).clamp(1, AUDIT_MAX);
-    Ok(Json(state.storage.audit_entries(limit).await?))
+    let scope = signed_in.scope(None)?;
+    Ok(Json(state.storage.audit_entries(scope, limit).await?))
 }
 
 pub fn router() -> Router<AppState> {

@@ -44,8 +44,16 @@ const TALLY_DAYS: &str = concat!(reach!(), "SELECT s.activity_id, SUBSTR(CAST(b.
     FROM bookings b JOIN sessions s ON s.id = b.session_id JOIN activities a ON a.id = s.activity_id \
     WHERE a.organisation_id IN (SELECT id FROM reach) \
     GROUP BY s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10)");
-const AUDIT_ENTRIES: &str = "SELECT l.id, l.staff_id, s.username, l.action, l.subject, l.at \
-    FROM audit_log l JOIN staff s ON s.id = l.staff_id ORDER BY l.id DESC LIMIT ?";
+/// Entries by the staff accounts of a scope, or by every account (those of no organisation
+/// too) when the scope is `None`. An account of no organisation reaches everything, so what
+/// it did may name any organisation's bookings: a scoped reader does not see it.
+const AUDIT_ENTRIES: &str = concat!(
+    reach!(),
+    "SELECT l.id, l.staff_id, s.username, l.action, l.subject, l.at \
+    FROM audit_log l JOIN staff s ON s.id = l.staff_id \
+    WHERE CAST(? AS BIGINT) IS NULL OR s.organisation_id IN (SELECT id FROM reach) \
+    ORDER BY l.id DESC LIMIT ?"
+);
 const INSERT_MEDIA: &str = "INSERT INTO media_items (activity_id, link, outlet, headline, \
     published_on, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const UPDATE_MEDIA: &str = "UPDATE media_items SET activity_id = ?, link = ?, outlet = ?, \
@@ -204,11 +212,18 @@ pub trait Reports: Parts {
         })
     }
 
-    /// The newest `limit` audit log entries, newest first.
-    async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+    /// The newest `limit` audit log entries by the staff of an organisation and everything
+    /// under it (by every account, those of no organisation too, when `None`), newest first.
+    async fn audit_entries(
+        &self,
+        scope: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StorageError> {
         let rows: Vec<AuditRow> = self
             .db()
             .read(AUDIT_ENTRIES)
+            .bind_filter(scope)
+            .bind(scope)
             .bind(i64::from(limit))
             .fetch_all()
             .await?;

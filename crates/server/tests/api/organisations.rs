@@ -4,7 +4,7 @@
 //! edited without moving, listed parents first, and every write is audited.
 
 use crate::console::{activity_body, session_body};
-use crate::helpers::{add_fixture_session, now, Db, SessionSpec, TestApp};
+use crate::helpers::{add_fixture_session, now, Db, SessionSpec, StoredBooking, TestApp};
 use crate::staff::{add_staff, call, expect_call, sign_in, PASSWORD};
 use chrono::Duration;
 use labday_domain::activity::{ActivityKind, Localised};
@@ -413,9 +413,84 @@ async fn fifty_concurrent_creates_all_land_under_their_parent(db: Db) {
     assert_eq!(under_county, 51);
 }
 
+/// The `(username, action, subject)` lines of the audit log as `cookie` reads it.
+async fn audit_as(t: &Tree, cookie: &str) -> Vec<(String, String, String)> {
+    let path = "/api/v1/staff/audit?limit=1000";
+    let audit = parse(&expect_call(&t.app, "GET", path, Some(cookie), None, 200).await);
+    let text = |e: &Value, key: &str| e[key].as_str().unwrap().to_owned();
+    let entries = audit.as_array().unwrap();
+    entries
+        .iter()
+        .map(|e| (text(e, "username"), text(e, "action"), text(e, "subject")))
+        .collect()
+}
+
+async fn the_audit_log_shows_an_organiser_the_entries_of_staff_within_reach_only(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    // Two labs under the province, in two cities: each checks a visitor in, its code in
+    // the audit log.
+    add_staff(app, "lab-10", Role::LabStaff, Some(t.labs[1][0])).await;
+    let mut checked_in = Vec::new();
+    for (c, username, code) in [(0, "lab-00", "KXMNPQR2"), (1, "lab-10", "KXMNPQS2")] {
+        let storage = app.storage.as_ref();
+        let spec = SessionSpec::started_3h_ago(5);
+        let past = add_fixture_session(storage, t.activities[c][0], spec).await;
+        app.db
+            .insert_booking(StoredBooking {
+                session: past,
+                code,
+                name: "访客",
+                phone: "13900139000",
+                phone_hash: None,
+                status: "confirmed",
+                session_day: (now() - Duration::hours(3)).date(),
+                booked_at: now() - Duration::days(1),
+            })
+            .await;
+        let cookie = cookie_of(app, username).await;
+        let check_in = json!({"session_id": past, "code": code});
+        let path = "/api/v1/staff/check-in";
+        expect_call(app, "POST", path, Some(&cookie), Some(check_in), 200).await;
+        checked_in.push((username, format!("booking {code}: 1")));
+    }
+    let has = |log: &[(String, String, String)], (username, subject): &(&str, String)| {
+        log.iter()
+            .any(|(u, a, s)| u == username && a == "check_in" && s == subject)
+    };
+    let (own, sibling) = (&checked_in[0], &checked_in[1]);
+
+    // The first city's organiser sees its own lab's check-in and not the other city's.
+    let city = cookie_of(app, "city-0").await;
+    let log = audit_as(&t, &city).await;
+    assert!(has(&log, own), "{log:?}");
+    assert!(!has(&log, sibling), "{log:?}");
+    // Only entries by staff within its reach: its county's organiser and lab, and itself;
+    // nothing by root, of no organisation, whose writes may name any organisation.
+    let within = ["city-0", "county-00", "lab-00"];
+    for (username, _, _) in &log {
+        assert!(within.contains(&username.as_str()), "{username}: {log:?}");
+    }
+    assert!(log
+        .iter()
+        .any(|(u, a, _)| u == "county-00" && a == "sign_in"));
+    // The county organiser sees its lab, not the city above it.
+    let log = audit_as(&t, &t.county).await;
+    assert!(has(&log, own), "{log:?}");
+    assert!(!has(&log, sibling), "{log:?}");
+    assert!(!log.iter().any(|(u, _, _)| u == "city-0"), "{log:?}");
+    // Root, of no organisation, sees both labs' check-ins and its own writes.
+    let log = audit_as(&t, &t.root).await;
+    assert!(has(&log, own) && has(&log, sibling), "{log:?}");
+    assert!(log
+        .iter()
+        .any(|(u, a, _)| u == "root" && a == "create_organisation"));
+}
+
 crate::on_both_databases!(
     a_county_organiser_acts_in_its_own_subtree_only,
     a_city_organiser_sees_its_counties_labs_but_not_the_other_citys,
     organisations_are_created_where_their_kind_fits_and_never_move,
     fifty_concurrent_creates_all_land_under_their_parent,
+    the_audit_log_shows_an_organiser_the_entries_of_staff_within_reach_only,
 );
