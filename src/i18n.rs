@@ -458,6 +458,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | OrganisationUnexpected
         | OrganisationUnknown
         | KindNotAllowed
+        | KindHasStaff
         | PasswordWrong
         | CaptionRequired
         | PhotoRequired

@@ -299,6 +299,7 @@ messages! {
     FIELD_LENGTH_INVALID = "时长应为 5 分钟到 24 小时", "Length must be from 5 minutes to 24 hours";
     FIELD_GAP_INVALID = "间隔不能超过一天", "The gap cannot exceed a day";
     FIELD_KIND_NOT_ALLOWED = "该类型的单位不能设在这里", "An organisation of this kind cannot sit here";
+    FIELD_KIND_HAS_STAFF = "该单位已有与此类型不符的账号（局设组织者，实验室和检测机构设实验室人员）", "This organisation has accounts that do not fit this kind (organisers belong to a bureau, lab staff to a lab or institute)";
     FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
     FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
 }
@@ -511,6 +512,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         LengthInvalid => FIELD_LENGTH_INVALID,
         GapInvalid => FIELD_GAP_INVALID,
         KindNotAllowed => FIELD_KIND_NOT_ALLOWED,
+        KindHasStaff => FIELD_KIND_HAS_STAFF,
         PasswordWrong => FIELD_PASSWORD_WRONG,
         TextInvalid => FIELD_TEXT_INVALID,
         ReservedAboveCapacity => FIELD_RESERVED_ABOVE_CAPACITY,
@@ -622,6 +624,8 @@ mod tests {
             FieldCode::PesticideRequired,
             FieldCode::StripRequired,
             FieldCode::CorrectionInvalid,
+            FieldCode::KindNotAllowed,
+            FieldCode::KindHasStaff,
         ] {
             let m = field_error(code);
             assert_ne!(

@@ -187,6 +187,9 @@ wire_enum! {
         /// An organisation of this kind cannot sit there: under its parent's kind, above one
         /// of its children's, or (for an organiser's `organisation_id`) not a bureau.
         KindNotAllowed = "kind_not_allowed",
+        /// An organisation's new kind does not fit one of its staff accounts (lab staff of a
+        /// bureau, an organiser of a lab or institute), as account creation would refuse.
+        KindHasStaff = "kind_has_staff",
         /// The current password given to change it is not the account's.
         PasswordWrong = "password_wrong",
         CaptionRequired = "caption_required",

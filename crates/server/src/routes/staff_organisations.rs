@@ -82,7 +82,7 @@ pub async fn show_organisation(
     request_body = OrganisationDraft,
     responses(
         (status = 200, body = OrganisationDetails),
-        (status = 422, body = ApiError, description = "Field errors; a kind that may not sit under the parent or above a child is `kind_not_allowed`")
+        (status = 422, body = ApiError, description = "Field errors; a kind that may not sit under the parent or above a child is `kind_not_allowed`, one that does not fit one of its staff accounts (lab staff of a bureau, an organiser of a lab or institute) `kind_has_staff`")
     )
 )]
 pub async fn update_organisation(

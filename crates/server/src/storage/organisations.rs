@@ -23,7 +23,7 @@ use labday_domain::organisation::{
     OrgKind, OrganisationDetails, OrganisationDraft, ValidOrganisation,
 };
 use labday_domain::schedule::OrganisationChoice;
-use labday_domain::staff::AuditAction;
+use labday_domain::staff::{AuditAction, Role};
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 use std::collections::HashMap;
 
@@ -54,6 +54,18 @@ fn kind_not_allowed() -> ApiError {
     )
 }
 
+/// A kind change refused because an account of the organisation could not be made on it
+/// (lab staff on a bureau, an organiser on a lab or institute), as account creation
+/// refuses it.
+fn kind_has_staff() -> ApiError {
+    misplaced(
+        "kind",
+        FieldCode::KindHasStaff,
+        "Staff accounts of this organisation do not fit this kind: an organiser belongs to a \
+        bureau, lab staff to a lab or institute",
+    )
+}
+
 /// [`reach!`] as a constant, for statements put together with `format!`.
 pub(super) const REACH: &str = reach!();
 const REACH_IDS: &str = concat!(reach!(), "SELECT id FROM reach");
@@ -64,6 +76,9 @@ const ORGANISATION_SELECT: &str = "SELECT id, parent_id, kind, name_zh, name_en,
 /// row lock until the change commits.
 const KIND_FOR_CHANGE: &str = "SELECT parent_id, kind FROM organisations WHERE id = ?";
 const CHILD_KINDS: &str = "SELECT DISTINCT kind FROM organisations WHERE parent_id = ?";
+/// The roles of an organisation's staff accounts, disabled ones too (they may be enabled
+/// again).
+const STAFF_ROLES: &str = "SELECT DISTINCT role FROM staff WHERE organisation_id = ?";
 const INSERT_ORGANISATION: &str = "INSERT INTO organisations (kind, name_zh, name_en, \
     city_zh, city_en, county_zh, county_en, address_zh, address_en, contact, \
     utc_offset_minutes, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
@@ -229,7 +244,8 @@ pub trait Organisations: Parts {
     }
 
     /// Replaces everything but the parent: 404 for no such organisation, 422 when the new
-    /// kind may not sit under the parent or above one of the children.
+    /// kind may not sit under the parent or above one of the children, or does not fit one
+    /// of its staff accounts (lab staff of a bureau, an organiser of a lab).
     async fn update_organisation(
         &self,
         staff_id: i64,
@@ -257,6 +273,10 @@ pub trait Organisations: Parts {
             .all(|(Name(child),)| child.may_sit_under(Some(o.kind)));
         if !o.kind.may_sit_under(parent_kind) || !fits_children {
             return Ok(Err(kind_not_allowed()));
+        }
+        let roles: Vec<(Name<Role>,)> = tx.query(STAFF_ROLES).bind(id).fetch_all().await?;
+        if !roles.iter().all(|(Name(role),)| role.may_belong_to(o.kind)) {
+            return Ok(Err(kind_has_staff()));
         }
         bind_organisation(tx.query(UPDATE_ORGANISATION), o)
             .bind(id)

@@ -5,7 +5,7 @@
 
 use crate::console::{activity_body, session_body};
 use crate::helpers::{add_fixture_session, now, Db, SessionSpec, StoredBooking, TestApp};
-use crate::staff::{add_staff, call, expect_call, sign_in, PASSWORD};
+use crate::staff::{add_staff, call, expect_call, get_as, sign_in, PASSWORD};
 use chrono::Duration;
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::organisation::{OrgKind, OrganisationDraft};
@@ -487,10 +487,60 @@ async fn the_audit_log_shows_an_organiser_the_entries_of_staff_within_reach_only
         .any(|(u, a, _)| u == "root" && a == "create_organisation"));
 }
 
+async fn a_kind_change_must_fit_the_organisations_staff_accounts(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let root = Some(t.root.as_str());
+    let one = |id: i64| format!("/api/v1/staff/organisations/{id}");
+    // Whose kind may change: it fits under its parent and above its (no) children.
+    let lab = create(app, &t.root, t.cities[0], "lab", "新实验室").await;
+    let county = create(app, &t.root, t.cities[1], "county_bureau", "新县局").await;
+    for (id, kind, back) in [
+        (lab, "county_bureau", "lab"),
+        (county, "lab", "county_bureau"),
+    ] {
+        let body = org_body(Value::Null, kind, "改类型");
+        expect_call(app, "PUT", &one(id), root, Some(body), 200).await;
+        let body = org_body(Value::Null, back, "改回");
+        expect_call(app, "PUT", &one(id), root, Some(body), 200).await;
+    }
+    // Not once it has an account that could not be made on the new kind.
+    add_staff(app, "lab-new", Role::LabStaff, Some(lab)).await;
+    add_staff(app, "county-new", Role::Organiser, Some(county)).await;
+    for (id, kind, kept) in [
+        (lab, "county_bureau", "lab"),
+        (county, "lab", "county_bureau"),
+    ] {
+        let body = org_body(Value::Null, kind, "改类型");
+        let text = expect_call(app, "PUT", &one(id), root, Some(body), 422).await;
+        assert_eq!(field(&text, "kind"), "kind_has_staff", "{kind}: {text}");
+        let shown = parse(&expect_call(app, "GET", &one(id), root, None, 200).await);
+        assert_eq!(shown["kind"], kept, "unchanged");
+    }
+    // A change that still fits the accounts goes through: lab staff work at an institute.
+    let body = org_body(Value::Null, "institute", "改为检测所");
+    expect_call(app, "PUT", &one(lab), root, Some(body), 200).await;
+    // A disabled account counts too: it may be enabled again.
+    let accounts = get_as(app, "/api/v1/staff/accounts", root).await;
+    let account = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "county-new")
+        .unwrap()["id"]
+        .clone();
+    let path = format!("/api/v1/staff/accounts/{account}/disable");
+    expect_call(app, "POST", &path, root, None, 200).await;
+    let body = org_body(Value::Null, "lab", "改类型");
+    let text = expect_call(app, "PUT", &one(county), root, Some(body), 422).await;
+    assert_eq!(field(&text, "kind"), "kind_has_staff", "{text}");
+}
+
 crate::on_both_databases!(
     a_county_organiser_acts_in_its_own_subtree_only,
     a_city_organiser_sees_its_counties_labs_but_not_the_other_citys,
     organisations_are_created_where_their_kind_fits_and_never_move,
     fifty_concurrent_creates_all_land_under_their_parent,
     the_audit_log_shows_an_organiser_the_entries_of_staff_within_reach_only,
+    a_kind_change_must_fit_the_organisations_staff_accounts,
 );
