@@ -12,8 +12,9 @@ var SHELLS = [
   ['/bundles/mine/', /^\/my\/?$/, true],
   ['/bundles/samples/', /^\/(sessions\/[^/]+\/samples|samples\/[^/]+)\/?$/]
 ];
-var BUILT = /\/[\w\/.-]*-[0-9a-f]{16}(_bg)?\.(js|wasm|css)/g;
-var IS_BUILT = /-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/;
+// Trunk's hash is hex without leading zeros: up to 16 digits.
+var BUILT = /\/[\w\/.-]*-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css)/g;
+var IS_BUILT = /-[0-9a-f]{1,16}(_bg)?\.(js|wasm|css)$/;
 var ICON = '/favicon.svg';
 
 // One bundle's page and the built files it names, all or none ('only-if-cached': from the

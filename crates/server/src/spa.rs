@@ -68,13 +68,19 @@ pub fn precompress(dist: &Path) -> std::io::Result<usize> {
     Ok(written)
 }
 
-/// Trunk names built assets `name-<16 hex>.ext`; those never change and can be cached.
+/// Trunk names the files it builds `name-<hash>.js`, `name-<hash>_bg.wasm` and
+/// `name-<hash>.css`; those never change and can be cached. The hash is a 64-bit number in
+/// hex without leading zeros: 16 digits, or fewer about one build in sixteen.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
-    let stem = file.split('.').next().unwrap_or_default();
+    let Some((stem, "js" | "wasm" | "css")) = file.rsplit_once('.') else {
+        return false;
+    };
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (1..=16).contains(&hash.len())
+            && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 async fn cache_headers(request: Request<Body>, next: Next) -> Response {
@@ -253,6 +259,15 @@ mod tests {
         assert!(is_hashed_asset("/labday-1a2b3c4d5e6f7a8b.js"));
         assert!(is_hashed_asset("/labday-1a2b3c4d5e6f7a8b_bg.wasm"));
         assert!(is_hashed_asset("/style-1a2b3c4d5e6f7a8b.css"));
+        // A hash whose first digit was 0 (seen: `labday-book-4fbd63b4bc7bbb5.js`).
+        assert!(is_hashed_asset(
+            "/bundles/book/labday-book-4fbd63b4bc7bbb5.js"
+        ));
+        assert!(is_hashed_asset(
+            "/bundles/book/labday-book-4fbd63b4bc7bbb5_bg.wasm"
+        ));
+        assert!(!is_hashed_asset("/icons/icon-192.png"));
+        assert!(!is_hashed_asset("/labday-1a2b3c4d5e6f7a8b9.js"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/embed.js"));
         assert!(!is_hashed_asset("/activities/3"));
