@@ -21,7 +21,8 @@ const PREFIX: &str = "labday.desk.";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Queued {
     pub code: String,
-    /// When it was made, UTC+8 (`YYYY-MM-DDTHH:MM:SS`).
+    /// When it was made, on the venue's clock (`YYYY-MM-DDTHH:MM:SS`), as the API reads
+    /// `offline_at`.
     pub at: String,
 }
 
@@ -30,6 +31,10 @@ pub struct Queued {
 struct Saved {
     roster: Vec<RosterEntry>,
     queue: Vec<Queued>,
+    /// The venue's minutes east of UTC, as the session said when the desk was last online
+    /// (absent in what earlier versions kept: China Standard Time).
+    #[serde(default)]
+    offset: Option<i32>,
 }
 
 /// A queued check-in the server refused when it arrived.
@@ -58,6 +63,8 @@ pub struct OfflineDesk {
     pub queue: RwSignal<Vec<Queued>>,
     pub conflicts: RwSignal<Vec<Conflict>>,
     pub online: RwSignal<bool>,
+    /// The venue's minutes east of UTC: a check-in is queued with the time on its clock.
+    offset: RwSignal<Option<i32>>,
     /// How many queued check-ins the last sync sent (recorded, in already, or refused).
     pub synced: RwSignal<u32>,
     syncing: RwSignal<bool>,
@@ -71,11 +78,15 @@ fn navigator_online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
-/// The time now, UTC+8, to the second, as the API writes it.
-fn now_text() -> String {
+/// The time now on the clock of a venue `offset` minutes east of UTC (China Standard Time
+/// when the desk never learnt it), to the second, as the API writes it.
+fn now_text(offset: Option<i32>) -> String {
     let ms = js_sys::Date::now() as i64;
     let utc = chrono::DateTime::from_timestamp_millis(ms - ms % 1000).unwrap_or_default();
-    format!("{:?}", venue_local(utc, SHANGHAI_OFFSET_MINUTES))
+    format!(
+        "{:?}",
+        venue_local(utc, offset.unwrap_or(SHANGHAI_OFFSET_MINUTES))
+    )
 }
 
 thread_local! {
@@ -112,6 +123,7 @@ pub fn forget_rosters() {
         let kept = Saved {
             roster: Vec::new(),
             queue: saved.queue,
+            offset: saved.offset,
         };
         if let Ok(raw) = serde_json::to_string(&kept) {
             let _ = s.set_item(&key, &raw);
@@ -155,6 +167,7 @@ impl OfflineDesk {
             queue: RwSignal::new(Vec::new()),
             conflicts: RwSignal::new(Vec::new()),
             online: RwSignal::new(navigator_online()),
+            offset: RwSignal::new(None),
             synced: RwSignal::new(0),
             syncing: RwSignal::new(false),
         };
@@ -170,6 +183,7 @@ impl OfflineDesk {
             desk.roster
                 .set((!saved.roster.is_empty()).then_some(saved.roster));
             desk.queue.set(saved.queue);
+            desk.offset.set(saved.offset);
             desk.conflicts.set(Vec::new());
             desk.sync();
         });
@@ -207,10 +221,18 @@ impl OfflineDesk {
         let saved = Saved {
             roster: self.roster.get_untracked().unwrap_or_default(),
             queue: self.queue.get_untracked(),
+            offset: self.offset.get_untracked(),
         };
         if let (Some(s), Ok(raw)) = (storage(), serde_json::to_string(&saved)) {
             let _ = s.set_item(&key, &raw);
         }
+    }
+
+    /// The session said how far east of UTC its venue is: offline check-ins are timed on
+    /// that clock, here and after the network goes.
+    pub fn venue_offset(&self, minutes: i32) {
+        self.offset.set(Some(minutes));
+        self.save();
     }
 
     /// The server's roster arrived: kept on the device, with what still waits to be sent
@@ -261,7 +283,7 @@ impl OfflineDesk {
         self.queue.update(|q| {
             q.push(Queued {
                 code,
-                at: now_text(),
+                at: now_text(self.offset.get_untracked()),
             })
         });
         self.save();

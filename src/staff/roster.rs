@@ -27,6 +27,13 @@ pub fn RosterPage() -> impl IntoView {
     let roster = load_id(id, api::roster);
     let desk = Desk::new();
     let offline = OfflineDesk::open(id);
+    // Offline check-ins are timed on the clock of the session's venue.
+    let session = load_id(id, api::session);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = session.get() {
+            offline.venue_offset(s.utc_offset_minutes);
+        }
+    });
     // The server's roster is kept on the device for when the network goes.
     Effect::new(move |_| {
         if let Some(Ok(list)) = roster.get() {

@@ -7,14 +7,20 @@
 
 use crate::staff::sign_in;
 use crate::support::{fixture, open_with_server, TestServer};
-use labday_domain::activity::Localised;
+use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::schedule::SessionDraft;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::{BookingStatus, SessionFormat};
+use labday_server::storage::{NewActivity, NewOrganisation};
 
 /// A session of `activity` that started ten minutes ago, still bookable and cancellable.
 async fn session_under_way(server: &TestServer, activity: i64) -> i64 {
-    let now = venue_local(chrono::Utc::now(), SHANGHAI_OFFSET_MINUTES);
+    session_under_way_at(server, activity, SHANGHAI_OFFSET_MINUTES).await
+}
+
+/// [`session_under_way`] on the clock of a venue `offset` minutes east of UTC.
+async fn session_under_way_at(server: &TestServer, activity: i64, offset: i32) -> i64 {
+    let now = venue_local(chrono::Utc::now(), offset);
     let starts_at = now - chrono::Duration::minutes(10);
     let draft = SessionDraft {
         format: SessionFormat::Visit,
@@ -136,5 +142,70 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
     browser.click("button", "退出登录").await;
     browser.wait_text("工作人员登录").await;
     assert_eq!(browser.js(kept).await, 0, "signing out clears the desk");
+    browser.close().await;
+}
+
+/// A lab five hours west of UTC (thirteen behind China): the desk times a check-in made
+/// without network on the venue's clock, so the server takes it when it syncs (timed on
+/// China's clock it would be thirteen hours in the venue's future, and refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_check_in_is_timed_on_the_venues_clock() {
+    let (browser, server) = or_skip!(open_with_server(false).await);
+    let west = -5 * 60;
+    let org = server
+        .storage
+        .add_organisation(NewOrganisation {
+            name: Localised::new("西五区实验室", "UTC-5 lab"),
+            city: Localised::new("西城", "West City"),
+            address: Localised::new("测试路 5 号", "5 Test Road"),
+            contact: "000".into(),
+            utc_offset_minutes: west,
+        })
+        .await
+        .expect("org");
+    let today = venue_local(chrono::Utc::now(), west).date();
+    let activity = server
+        .storage
+        .add_activity(NewActivity {
+            organisation_id: org,
+            kind: ActivityKind::LabOpenDay,
+            title: Localised::new("西区开放日", "West open day"),
+            description: Localised::new("", ""),
+            safety_notes: Localised::new("", ""),
+            starts_on: today - chrono::Duration::days(1),
+            ends_on: today + chrono::Duration::days(1),
+        })
+        .await
+        .expect("activity");
+    let door = session_under_way_at(&server, activity, west).await;
+    server
+        .add_lab_staff(door, "lab-west", "西区 王工", "open-day-2026")
+        .await;
+    let booked = server.book(door, "访客西", "13800138050", 1, 0).await;
+    let code = booked["code"].as_str().unwrap().to_owned();
+
+    browser.open(&server, "/staff/").await;
+    sign_in(&browser, "lab-west", "open-day-2026", "西区 王工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{door}"))
+        .await;
+    browser.wait_text("13800138050").await;
+    browser.set_offline(true).await;
+    browser
+        .wait_text("离线：签到保存在本机，联网后自动同步。")
+        .await;
+    browser.fill("输入预约码签到", &code).await;
+    browser.click("button", "签到").await;
+    browser.wait_text("离线签到: 访客西（联网后同步）").await;
+
+    browser.set_offline(false).await;
+    browser.wait_text("已同步 1 条离线签到").await;
+    let roster = server.storage.roster(door).await.unwrap();
+    assert_eq!(
+        roster.iter().map(|e| e.checked_in).sum::<u32>(),
+        1,
+        "the server took the check-in: {roster:?}"
+    );
+    assert_eq!(browser.count("[data-testid=desk-conflicts]").await, 0);
     browser.close().await;
 }
