@@ -2,8 +2,9 @@
 //! so the entry and the change commit or roll back together.
 
 use super::db::{Db, Statement, Tx};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Utc};
 use labday_domain::staff::AuditAction;
+use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 
 const AUDIT: &str = "INSERT INTO audit_log (staff_id, action, subject, at) VALUES (?, ?, ?, ?)";
 
@@ -25,20 +26,29 @@ impl<'a> Journal<'a> for &'a Db {
     }
 }
 
-/// Notes `action` on `subject` by `staff_id` at `now`, in `journal`.
+/// The log's one clock, China Standard Time. Staff rules about a session read its venue's
+/// clock (`crate::venue_clock`), and the changes they make pass that time along; the log
+/// stamps every entry on its own clock instead, so that entries made one after the other
+/// read in that order whichever venue they concern.
+fn log_clock() -> NaiveDateTime {
+    venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES)
+}
+
+/// Notes `action` on `subject` by `staff_id`, in `journal`, at the log's clock
+/// ([`log_clock`]); `_change_at`, the time the caller gave the change, may be a venue's.
 pub(super) async fn audit<'a>(
     journal: impl Journal<'a>,
     staff_id: i64,
     action: AuditAction,
     subject: &'a str,
-    now: NaiveDateTime,
+    _change_at: NaiveDateTime,
 ) -> Result<(), sqlx::Error> {
     journal
         .statement(AUDIT)
         .bind(staff_id)
         .bind(action.as_str())
         .bind(subject)
-        .bind(now)
+        .bind(log_clock())
         .execute()
         .await?;
     Ok(())

@@ -5,7 +5,7 @@
 //! that an offline check-in made a moment ago lies hours in the future.
 
 use crate::helpers::{Db, TestApp};
-use crate::staff::{call, parse, site_with_lab};
+use crate::staff::{call, parse, sign_in, site_with_lab, PASSWORD};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde_json::json;
 
@@ -81,6 +81,25 @@ async fn staff_rules_read_the_venues_clock_west_of_china(db: Db) {
     let code = booked["code"].as_str().unwrap();
     let (_, found) = app.lookup(code, "13800138000").await;
     assert_eq!(found["status"], "confirmed", "{found}");
+
+    // The audit log keeps one clock whichever venue an entry concerns: the walk-in is noted
+    // on the clock of the sign-in just after it, not thirteen hours apart.
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    let (status, text) = call(app, "GET", "/api/v1/staff/audit", chief.as_deref(), None).await;
+    assert_eq!(status, 200, "{text}");
+    let entries = parse(&text);
+    let at = |action: &str| {
+        let entry = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("{action} in {entries}"));
+        let at = entry["at"].as_str().unwrap();
+        NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S%.f").unwrap()
+    };
+    let apart = at("book_walk_in") - at("sign_in");
+    assert!(apart.num_minutes().abs() < 5, "entries {apart} apart");
 }
 
 async fn staff_rules_read_the_venues_clock_east_of_china(db: Db) {
