@@ -43,6 +43,7 @@ fn is_invisible(c: char) -> bool {
                 | '\u{200B}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
                 | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
                 | '\u{3164}'
                 | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FEFF}'
@@ -59,15 +60,22 @@ pub fn is_blank(text: &str) -> bool {
     text.chars().all(is_invisible)
 }
 
-/// Whether `c` may stand in a one-line text: no control, no bidirectional override.
+/// Whether `c` may stand in a one-line text: no control, no line or paragraph separator
+/// (U+2028, U+2029: a line break by another name), no bidirectional override, and no
+/// noncharacter (U+FDD0–U+FDEF, and U+xFFFE, U+xFFFF of every plane: never text, and not
+/// allowed in a report's XML).
 fn fits_line(c: char) -> bool {
-    !c.is_control() && !is_bidi_control(c)
+    !c.is_control()
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{FDD0}'..='\u{FDEF}')
+        && (u32::from(c) & 0xFFFE) != 0xFFFE
+        && !is_bidi_control(c)
 }
 
 /// Whether `c` may stand in a text of several lines: [`fits_line`], and the line break,
-/// carriage return and tab a text area sends.
+/// carriage return and tab a text area sends, and the line and paragraph separators text
+/// pasted from elsewhere may hold.
 fn fits_block(c: char) -> bool {
-    matches!(c, '\n' | '\r' | '\t') || fits_line(c)
+    matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}') || fits_line(c)
 }
 
 /// `raw` without its surrounding white space, when that is 1 to `max` characters, at least
@@ -143,10 +151,34 @@ mod tests {
             " \u{3000}\u{200B} ",
             "\u{2066}\u{2069}",
             "\u{3164}",
+            "\u{2800}",
         ] {
             assert_eq!(line(blank, 40), Err(Fault::Missing), "{blank:?}");
             assert!(is_blank(blank), "{blank:?}");
             assert!(!may_keep(blank, false), "{blank:?}");
+        }
+    }
+
+    #[test]
+    fn line_separators_and_noncharacters_are_refused_in_one_line() {
+        for c in [
+            '\u{2028}',
+            '\u{2029}',
+            '\u{FDD0}',
+            '\u{FDEF}',
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{1FFFF}',
+            '\u{10FFFE}',
+        ] {
+            assert_eq!(line(&format!("张{c}三"), 40), Err(Fault::Control), "{c:?}");
+            assert!(!may_keep(&format!("a{c}b"), false), "{c:?}");
+            let separator = matches!(c, '\u{2028}' | '\u{2029}');
+            assert_eq!(may_keep(&format!("a{c}b"), true), separator, "{c:?}");
+        }
+        // Their neighbours are ordinary text.
+        for c in ['\u{2027}', '\u{FDCF}', '\u{FDF0}', '\u{FFFD}', '\u{1FFFD}'] {
+            assert!(line(&format!("张{c}三"), 40).is_ok(), "{c:?}");
         }
     }
 
