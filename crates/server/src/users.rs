@@ -8,7 +8,9 @@ use crate::storage::staff::NewStaff;
 use crate::storage::Storage;
 use labday_domain::activity::Localised;
 use labday_domain::organisation::{OrgKind, OrganisationDraft};
-use labday_domain::staff::{parse_username, Role, PASSWORD_MIN_CHARS};
+use labday_domain::staff::{
+    parse_username, NewStaffAccount, Role, DISPLAY_NAME_MAX_CHARS, PASSWORD_MIN_CHARS,
+};
 use labday_domain::time::SHANGHAI_OFFSET_MINUTES;
 use std::sync::Arc;
 
@@ -82,6 +84,24 @@ pub async fn run(
             "the password must have at least {PASSWORD_MIN_CHARS} characters"
         ));
     }
+    // The display name as the console's form takes it: the same rule, the username when
+    // none is given.
+    let display_name = NewStaffAccount {
+        username: username.to_string(),
+        display_name,
+        password: password.clone(),
+        role,
+        organisation_id: organisation,
+    }
+    .validate()
+    .map(|valid| valid.display_name)
+    .map_err(|e| match e.fields.keys().next().map(String::as_str) {
+        Some("display_name") => format!(
+            "the display name must be at most {DISPLAY_NAME_MAX_CHARS} characters, with \
+             something visible and no control or direction-changing characters"
+        ),
+        _ => format!("the account is not valid: {:?}", e.fields),
+    })?;
     let password_hash = auth::hash_password(&password)?;
     let storage = storage(config).await?;
     if let Some(id) = organisation {

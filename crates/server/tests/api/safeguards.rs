@@ -321,6 +321,24 @@ async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
     )
     .await;
     assert!(added.is_ok(), "{added:?}");
+    // Its display name follows the console's rule: no direction change, no control.
+    for name in ["\u{202E}boss", "a\tb", "\u{2066}x\u{2069}"] {
+        let refused = labday_server::users::run(
+            &config,
+            UserCommand::Add {
+                username: "night-shift-2".into(),
+                role: "organiser".into(),
+                organisation: None,
+                display_name: name.into(),
+            },
+            Some(PASSWORD.into()),
+        )
+        .await;
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains("display name")),
+            "{name:?}: {refused:?}"
+        );
+    }
 }
 
 crate::on_both_databases!(
