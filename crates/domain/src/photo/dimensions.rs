@@ -38,39 +38,66 @@ fn png(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((width, height))
 }
 
-/// The segments are walked to the first start of frame (SOF0–SOF15 but DHT, JPG and DAC):
-/// precision, then height and width, 2 bytes each. Stray bytes between segments are skipped
-/// to the next marker, as decoders do.
+/// The segments are walked from the start of the image to its end (EOI, or where the file
+/// stops): its one start of frame (SOF0–SOF15 but DHT, JPG and DAC) gives precision, then
+/// height and width, 2 bytes each. Each segment's payload is stepped over by its length, so
+/// the frame header of the thumbnail a camera puts inside Exif (APP1) is never read as this
+/// image's; the entropy-coded data after each start of scan is stepped over to the next
+/// marker (a stuffed 0xFF00 or a restart is no marker), as are stray bytes a sloppy writer
+/// left between segments, as decoders do. A second frame header makes it no JPEG we can
+/// size: a decoder draws by the later one, so a small first frame could hide a huge second
+/// one from the pixel limits (a hierarchical JPEG, the only kind with several frames, is
+/// no camera's and no browser's). What follows the end of the image is another file (a
+/// motion photo's video, a gain map), dropped when the photo is kept.
 fn jpeg(bytes: &[u8]) -> Option<(u32, u32)> {
+    let mut frame = None;
     let mut i = 2;
-    loop {
-        // To the next marker: 0xFF (fill bytes repeat it) and a code.
-        i += bytes.get(i..)?.iter().position(|&b| b == 0xFF)?;
+    // To each marker: 0xFF (fill bytes repeat it) and a code.
+    while let Some(at) = bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| b == 0xFF))
+    {
+        i += at;
         while bytes.get(i + 1) == Some(&0xFF) {
             i += 1;
         }
-        let code = *bytes.get(i + 1)?;
+        let Some(&code) = bytes.get(i + 1) else {
+            break;
+        };
         match code {
             // No length: a stuffed byte, a restart, start of image, TEM.
             0x00 | 0xD0..=0xD8 | 0x01 => {
                 i += 2;
                 continue;
             }
-            // End of image or start of scan before any frame: no size to be had.
-            0xD9 | 0xDA => return None,
+            0xD9 => break,
             _ => {}
         }
-        let len = usize::try_from(be16(bytes.get(i + 2..i + 4)?)).ok()?;
+        // A start of scan before any frame: no size to be had.
+        if code == 0xDA && frame.is_none() {
+            return None;
+        }
+        let Some(len) = bytes.get(i + 2..i + 4).map(be16) else {
+            break;
+        };
+        let len = usize::try_from(len).ok()?;
         if len < 2 {
             return None;
         }
-        let payload = bytes.get(i + 4..i + 2 + len)?;
+        // A segment cut short by the end of the file holds no whole frame header.
+        let Some(payload) = bytes.get(i + 4..i + 2 + len) else {
+            break;
+        };
         if matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC) {
-            let frame = payload.get(..5)?;
-            return Some((be16(&frame[3..5]), be16(&frame[1..3])));
+            if frame.is_some() {
+                return None;
+            }
+            let header = payload.get(..5)?;
+            frame = Some((be16(&header[3..5]), be16(&header[1..3])));
         }
         i += 2 + len;
     }
+    frame
 }
 
 /// The first chunk after `RIFF….WEBP`: a simple lossy (`VP8 `: 14-bit sizes after the
@@ -146,6 +173,76 @@ mod tests {
         assert_eq!(dimensions(ImageType::Jpeg, &scan_first), None);
         assert_eq!(dimensions(ImageType::Jpeg, &jpeg[..30]), None);
         assert_eq!(dimensions(ImageType::Jpeg, &[0xFF, 0xD8, 0xFF]), None);
+    }
+
+    fn segment(code: u8, payload: &[u8]) -> Vec<u8> {
+        let mut s = vec![0xFF, code];
+        s.extend(u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+        s.extend(payload);
+        s
+    }
+
+    /// A baseline frame header (one component) of `width` × `height`.
+    fn sof(code: u8, width: u16, height: u16) -> Vec<u8> {
+        let mut p = vec![8];
+        p.extend(height.to_be_bytes());
+        p.extend(width.to_be_bytes());
+        p.extend([1, 1, 0x11, 0]);
+        segment(code, &p)
+    }
+
+    /// A start of scan and some entropy-coded data with a stuffed 0xFF00 and a restart.
+    fn scan() -> Vec<u8> {
+        let mut s = segment(0xDA, &[1, 1, 0, 0, 63, 0]);
+        s.extend([0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]);
+        s
+    }
+
+    fn jpeg(parts: &[&[u8]]) -> Vec<u8> {
+        [&[0xFF, 0xD8][..], &parts.concat(), &[0xFF, 0xD9]].concat()
+    }
+
+    #[test]
+    fn a_jpeg_with_a_second_frame_header_has_no_size() {
+        let tables = segment(0xDB, &[0; 65]);
+        // A small frame declared first, the huge one the decoder would draw after it.
+        let hidden = jpeg(&[
+            &sof(0xC0, 100, 100),
+            &tables,
+            &sof(0xC0, 9000, 9000),
+            &scan(),
+        ]);
+        assert_eq!(dimensions(ImageType::Jpeg, &hidden), None);
+        // Or after the first scan, of another kind.
+        let after_scan = jpeg(&[
+            &tables,
+            &sof(0xC2, 100, 100),
+            &scan(),
+            &sof(0xC1, 9000, 9000),
+            &scan(),
+        ]);
+        assert_eq!(dimensions(ImageType::Jpeg, &after_scan), None);
+        // One frame with several scans (progressive) is sized.
+        let progressive = jpeg(&[&tables, &sof(0xC2, 4000, 3000), &scan(), &scan(), &scan()]);
+        assert_eq!(
+            dimensions(ImageType::Jpeg, &progressive),
+            Some((4000, 3000))
+        );
+    }
+
+    #[test]
+    fn a_jpeg_is_sized_by_its_own_frame_not_its_exif_thumbnail_nor_what_follows_it() {
+        // A camera's Exif block with its thumbnail, a whole JPEG of its own, inside APP1.
+        let thumbnail = jpeg(&[&segment(0xDB, &[0; 65]), &sof(0xC0, 160, 120), &scan()]);
+        let mut exif = b"Exif\0\0II*\0\x08\0\0\0\0\0\0\0\0\0".to_vec();
+        exif.extend(&thumbnail);
+        let photo = [
+            jpeg(&[&segment(0xE1, &exif), &sof(0xC0, 4032, 3024), &scan()]),
+            // A motion photo's second picture after the end of the image.
+            jpeg(&[&sof(0xC0, 9000, 9000), &scan()]),
+        ]
+        .concat();
+        assert_eq!(dimensions(ImageType::Jpeg, &photo), Some((4032, 3024)));
     }
 
     #[test]

@@ -44,6 +44,73 @@ pub(crate) fn black_png(width: u32, height: u32) -> Vec<u8> {
     .concat()
 }
 
+/// A JPEG that decodes, as a camera's encoder writes one: `width` × `height` pixels of a
+/// colour gradient, brighter to the right, so which way up it is can be seen.
+pub(crate) fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| {
+        let across = u8::try_from(x * 255 / width).unwrap();
+        let down = u8::try_from(y * 255 / height).unwrap();
+        image::Rgb([across, down, 96])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&pixels)
+        .unwrap();
+    out
+}
+
+/// A little-endian Exif block (APP1's payload) as a phone writes it: IFD0 with the camera's
+/// make and, when given, the orientation; IFD1 pointing at `thumbnail`, a whole JPEG, when
+/// there is one.
+pub(crate) fn exif(orientation: Option<u16>, thumbnail: Option<&[u8]>) -> Vec<u8> {
+    let entry = |tag: u16, kind: u16, count: u32, value: u32| {
+        [
+            &tag.to_le_bytes()[..],
+            &kind.to_le_bytes(),
+            &count.to_le_bytes(),
+            &value.to_le_bytes(),
+        ]
+        .concat()
+    };
+    // Make (ASCII, 4 bytes: held in the entry itself) and Orientation (SHORT).
+    let mut ifd0 = vec![entry(0x010F, 2, 4, u32::from_le_bytes(*b"Cam\0"))];
+    if let Some(o) = orientation {
+        ifd0.push(entry(0x0112, 3, 1, u32::from(o)));
+    }
+    let ifd0_len = 2 + 12 * ifd0.len() + 4;
+    let ifd1_at = u32::try_from(8 + ifd0_len).unwrap();
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend(u16::try_from(ifd0.len()).unwrap().to_le_bytes());
+    tiff.extend(ifd0.concat());
+    tiff.extend(thumbnail.map_or(0, |_| ifd1_at).to_le_bytes());
+    if let Some(thumbnail) = thumbnail {
+        let thumbnail_at = ifd1_at + 2 + 12 * 3 + 4;
+        let length = u32::try_from(thumbnail.len()).unwrap();
+        tiff.extend(3u16.to_le_bytes());
+        tiff.extend(entry(0x0103, 3, 1, 6)); // Compression: JPEG.
+        tiff.extend(entry(0x0201, 4, 1, thumbnail_at));
+        tiff.extend(entry(0x0202, 4, 1, length));
+        tiff.extend(0u32.to_le_bytes());
+        tiff.extend(thumbnail);
+    }
+    [&b"Exif\0\0"[..], &tiff].concat()
+}
+
+/// `jpeg` with `exif` as an APP1 segment right after its start of image.
+pub(crate) fn with_exif(jpeg: &[u8], exif: &[u8]) -> Vec<u8> {
+    let len = u16::try_from(exif.len() + 2).unwrap().to_be_bytes();
+    [&jpeg[..2], &[0xFF, 0xE1, len[0], len[1]], exif, &jpeg[2..]].concat()
+}
+
+/// Where a JPEG's (first) baseline frame header starts.
+fn sof_at(jpeg: &[u8]) -> usize {
+    jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Uploads `bytes` as a photo; returns the status and the answer.
 pub(crate) async fn upload(
     app: &crate::helpers::TestApp,
@@ -221,7 +288,47 @@ async fn photos_declaring_too_many_pixels_are_refused(db: Db) {
     assert_eq!(status, 201, "{e}");
 }
 
+/// A JPEG's size is read from its one frame header. A small frame declared before a huge
+/// one, which decoders draw, is refused (it let 9000 × 9000 past the pixel limits); a
+/// camera's photo is kept, whose Exif block carries a thumbnail with a frame header of its
+/// own.
+async fn a_photo_hiding_a_huge_jpeg_frame_behind_a_small_one_is_refused(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let real = jpeg(64, 48);
+    let at = sof_at(&real);
+    let len = usize::from(u16::from_be_bytes([real[at + 2], real[at + 3]]));
+    let mut fake = real[at..at + 2 + len].to_vec();
+    fake[5..9].copy_from_slice(&[0, 100, 0, 100]);
+    let mut huge = real.clone();
+    huge[at + 5..at + 9].copy_from_slice(&[0x23, 0x28, 0x23, 0x28]);
+    let crafted = [&huge[..2], &fake, &huge[2..]].concat();
+    let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", crafted).await;
+    assert_eq!(
+        (status, &e["fields"]["photo"]),
+        (422, &json!("photo_type")),
+        "{e}"
+    );
+    let list = get_as(app, "/api/v1/staff/photos", lab.as_deref()).await;
+    assert_eq!(list, json!([]), "nothing kept");
+
+    let photo = with_exif(&jpeg(640, 480), &exif(None, Some(&jpeg(160, 120))));
+    let (status, kept) = upload(app, lab.as_deref(), app.activity_id, "合影", photo).await;
+    assert_eq!(status, 201, "{kept}");
+    let path = format!("/api/v1/staff/photos/{}", kept["id"]);
+    let r = app.get_response(&path, lab.as_deref()).await;
+    let stored = r.bytes().await.unwrap();
+    assert!(
+        !contains(&stored, b"Exif"),
+        "the Exif block and its thumbnail are gone"
+    );
+    let image = image::load_from_memory(&stored).unwrap();
+    assert_eq!((image.width(), image.height()), (640, 480));
+}
+
 crate::on_both_databases!(
     photos_are_checked_kept_listed_and_served_to_the_right_staff,
     photos_declaring_too_many_pixels_are_refused,
+    a_photo_hiding_a_huge_jpeg_frame_behind_a_small_one_is_refused,
 );
