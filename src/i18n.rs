@@ -464,6 +464,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | PhotoRequired
         | PhotoType
         | PhotoTooLarge
+        | PhotoDamaged
         | WeekdaysInvalid
         | NoSessions
         | TooManySessions

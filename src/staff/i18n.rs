@@ -293,6 +293,7 @@ messages! {
     FIELD_PHOTO_REQUIRED = "请选择照片", "Choose a photo";
     FIELD_PHOTO_TYPE = "只接受 JPEG、PNG 或 WebP 图片", "Only JPEG, PNG or WebP images";
     FIELD_PHOTO_TOO_LARGE = "照片不能超过 5 MB 或 5000 万像素", "The photo must be 5 MB and 50 megapixels at most";
+    FIELD_PHOTO_DAMAGED = "照片文件不完整或已损坏，请重新选择原图", "The photo file is incomplete or damaged: choose the original again";
     FIELD_WEEKDAYS_INVALID = "请至少选择一天", "Choose at least one day";
     FIELD_NO_SESSIONS = "这些条件生成不了任何场次", "These settings make no session";
     FIELD_TOO_MANY_SESSIONS = "一次最多生成 500 场", "At most 500 sessions at once";
@@ -506,6 +507,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         PhotoRequired => FIELD_PHOTO_REQUIRED,
         PhotoType => FIELD_PHOTO_TYPE,
         PhotoTooLarge => FIELD_PHOTO_TOO_LARGE,
+        PhotoDamaged => FIELD_PHOTO_DAMAGED,
         WeekdaysInvalid => FIELD_WEEKDAYS_INVALID,
         NoSessions => FIELD_NO_SESSIONS,
         TooManySessions => FIELD_TOO_MANY_SESSIONS,
@@ -619,6 +621,7 @@ mod tests {
             FieldCode::CaptionRequired,
             FieldCode::PhotoType,
             FieldCode::PhotoTooLarge,
+            FieldCode::PhotoDamaged,
             FieldCode::NoSessions,
             FieldCode::PercentInvalid,
             FieldCode::PesticideRequired,

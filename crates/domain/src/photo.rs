@@ -2,9 +2,11 @@
 //! caption. Only JPEG, PNG and WebP are kept, recognised by their first bytes — never by a
 //! file name or a declared type, which a browser or a person can get wrong.
 
+mod complete;
 mod dimensions;
 mod metadata;
 
+pub use complete::is_complete;
 pub use dimensions::dimensions;
 pub use metadata::strip_metadata;
 
@@ -104,7 +106,8 @@ pub fn fits_pixel_limits(width: u32, height: u32) -> bool {
 
 /// A caption (1–200 characters, no control characters) and an image of a kept format of at
 /// most [`PHOTO_MAX_BYTES`], whose header says its size ([`dimensions`]: a file without one
-/// is no image of that format), within [`fits_pixel_limits`]; every broken rule is reported
+/// is no image of that format), within [`fits_pixel_limits`], and whose data runs to its
+/// end ([`is_complete`]: a file cut short is `photo_damaged`); every broken rule is reported
 /// against its field (`caption`, `photo`). The image is kept without its metadata
 /// (position, device: [`strip_metadata`]).
 pub fn validate_photo(
@@ -127,6 +130,9 @@ pub fn validate_photo(
             None | Some((0, _) | (_, 0)) => err = err.with_field("photo", FieldCode::PhotoType),
             Some((width, height)) if !fits_pixel_limits(width, height) => {
                 err = err.with_field("photo", FieldCode::PhotoTooLarge)
+            }
+            Some(_) if !is_complete(image_type, &bytes) => {
+                err = err.with_field("photo", FieldCode::PhotoDamaged)
             }
             Some(_) => {}
         }
@@ -186,13 +192,15 @@ mod tests {
 
     const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
 
-    /// A PNG signature and `IHDR` (8-bit RGBA) of the given size, then an empty `IEND`.
+    /// A PNG signature and `IHDR` (8-bit RGBA) of the given size, then an empty `IDAT` and
+    /// `IEND`: whole, though no decoder would draw it.
     fn png(width: u32, height: u32) -> Vec<u8> {
         let mut png = PNG.to_vec();
         png.extend(b"IHDR");
         png.extend(width.to_be_bytes());
         png.extend(height.to_be_bytes());
         png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        png.extend(b"\0\0\0\0IDAT\x35\xaf\x06\x1e");
         png.extend(b"\0\0\0\0IEND\xae\x42\x60\x82");
         png
     }
@@ -275,5 +283,27 @@ mod tests {
         assert_eq!(e.fields["photo"], FieldCode::PhotoType);
         let e = validate_photo(1, "合影", png(0, 480)).unwrap_err();
         assert_eq!(e.fields["photo"], FieldCode::PhotoType);
+    }
+
+    #[test]
+    fn images_cut_short_are_refused_as_damaged() {
+        let whole = png(640, 480);
+        assert!(validate_photo(1, "合影", whole.clone()).is_ok());
+        // Its header alone (it says its size), or all but its end.
+        for cut in [33, 45, whole.len() - 1] {
+            let e = validate_photo(1, "合影", whole[..cut].to_vec()).unwrap_err();
+            assert_eq!(e.fields["photo"], FieldCode::PhotoDamaged, "{cut}");
+        }
+        // Half a JPEG: its frame and the start of its scan.
+        let jpeg = [
+            &[
+                0xFF, 0xD8, 0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0,
+            ][..],
+            &[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0x34, 0xFF, 0xD9],
+        ]
+        .concat();
+        assert!(validate_photo(1, "合影", jpeg.clone()).is_ok());
+        let e = validate_photo(1, "合影", jpeg[..jpeg.len() - 4].to_vec()).unwrap_err();
+        assert_eq!(e.fields["photo"], FieldCode::PhotoDamaged);
     }
 }

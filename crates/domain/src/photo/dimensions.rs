@@ -50,7 +50,27 @@ fn png(bytes: &[u8]) -> Option<(u32, u32)> {
 /// no camera's and no browser's). What follows the end of the image is another file (a
 /// motion photo's video, a gain map), dropped when the photo is kept.
 fn jpeg(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut frame = None;
+    jpeg_layout(bytes)?.frame
+}
+
+/// What a walk through a JPEG's segments found ([`jpeg`] says how it walks).
+pub(super) struct JpegLayout {
+    /// Width and height of its one frame.
+    pub frame: Option<(u32, u32)>,
+    /// Starts of scan (each followed by its entropy-coded data).
+    pub scans: usize,
+    /// Whether the walk reached the end of image (EOI), every segment before it whole.
+    pub ended: bool,
+}
+
+/// The walk [`jpeg`] describes; `None` for a JPEG no decoder reads as one image: a second
+/// frame header, a scan before any frame, a length shorter than itself.
+pub(super) fn jpeg_layout(bytes: &[u8]) -> Option<JpegLayout> {
+    let mut layout = JpegLayout {
+        frame: None,
+        scans: 0,
+        ended: false,
+    };
     let mut i = 2;
     // To each marker: 0xFF (fill bytes repeat it) and a code.
     while let Some(at) = bytes
@@ -70,12 +90,16 @@ fn jpeg(bytes: &[u8]) -> Option<(u32, u32)> {
                 i += 2;
                 continue;
             }
-            0xD9 => break,
+            0xD9 => {
+                layout.ended = true;
+                break;
+            }
             _ => {}
         }
-        // A start of scan before any frame: no size to be had.
-        if code == 0xDA && frame.is_none() {
-            return None;
+        if code == 0xDA {
+            // A start of scan before any frame: no size to be had.
+            layout.frame?;
+            layout.scans += 1;
         }
         let Some(len) = bytes.get(i + 2..i + 4).map(be16) else {
             break;
@@ -89,15 +113,15 @@ fn jpeg(bytes: &[u8]) -> Option<(u32, u32)> {
             break;
         };
         if matches!(code, 0xC0..=0xCF) && !matches!(code, 0xC4 | 0xC8 | 0xCC) {
-            if frame.is_some() {
+            if layout.frame.is_some() {
                 return None;
             }
             let header = payload.get(..5)?;
-            frame = Some((be16(&header[3..5]), be16(&header[1..3])));
+            layout.frame = Some((be16(&header[3..5]), be16(&header[1..3])));
         }
         i += 2 + len;
     }
-    frame
+    Some(layout)
 }
 
 /// The first chunk after `RIFF….WEBP`: a simple lossy (`VP8 `: 14-bit sizes after the

@@ -46,7 +46,7 @@ fn too_large() -> AppError {
 }
 
 /// Keeps a photo of an activity: the request body is the image (JPEG, PNG or WebP, at most
-/// 5 MiB and, by its header, 50 megapixels and 20,000 pixels a side).
+/// 5 MiB and, by its header, 50 megapixels and 20,000 pixels a side), whole to its end.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/photos",
@@ -55,7 +55,7 @@ fn too_large() -> AppError {
     responses(
         (status = 201, body = PhotoItem),
         NoSuchActivity,
-        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large")
+        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large / photo_damaged (the file is cut short: its data stops before the end its format marks)")
     )
 )]
 pub async fn upload_photo(

@@ -5,11 +5,21 @@ use crate::helpers::{now, Db};
 use crate::staff::{expect_call, get_as, sign_in, site, PASSWORD};
 use serde_json::{json, Value};
 
-/// The start of a PNG: the signature and its header (1 × 1, grey), no pixels, so a PNG the
-/// server takes (it reads the header's size) that no decoder draws.
+/// A whole PNG, 1 × 1 black (8-bit grey): the signature, its header, one row of pixels
+/// (compressed) and its end.
 pub(crate) const PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
-    1, 0, 0, 0, 1, 8, 0, 0, 0, 0, 0x3a, 0x7e, 0x9b, 0x55,
+    1, 0, 0, 0, 1, 8, 0, 0, 0, 0, 0x3a, 0x7e, 0x9b, 0x55, 0, 0, 0, 10, b'I', b'D', b'A', b'T',
+    0x78, 0xda, 0x63, 0x60, 0, 0, 0, 2, 0, 1, 0xe5, 0x27, 0xde, 0xfc, 0, 0, 0, 0, b'I', b'E', b'N',
+    b'D', 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A PNG whole to its end whose pixel data is no compressed data: the server keeps it (it
+/// reads the file's structure, not its pixels) and no decoder draws it.
+pub(crate) const UNDRAWABLE_PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 0, 0, 0, 0, 0x3a, 0x7e, 0x9b, 0x55, 0, 0, 0, 4, b'I', b'D', b'A', b'T', 0, 0,
+    0, 0, 0xea, 0x23, 0xe7, 0x07, 0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82,
 ];
 
 /// A PNG chunk: length, type, data and CRC.
@@ -109,6 +119,16 @@ fn sof_at(jpeg: &[u8]) -> usize {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A lossless WebP that decodes: `width` × `height` pixels of one colour.
+pub(crate) fn webp(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbaImage::from_pixel(width, height, image::Rgba([40, 120, 200, 255]));
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .encode(&pixels, width, height, image::ExtendedColorType::Rgba8)
+        .unwrap();
+    out
 }
 
 /// Uploads `bytes` as a photo; returns the status and the answer.
@@ -221,12 +241,7 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
     // Another organisation's activity and photo are out of reach for lab staff.
     let (status, _) = upload(app, lab.as_deref(), s.other_activity, "合影", PNG.to_vec()).await;
     assert_eq!(status, 403);
-    // A lossless WebP's header: 1 × 1.
-    let webp = [
-        &b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f"[..],
-        &[0; 12],
-    ]
-    .concat();
+    let webp = webp(1, 1);
     let (status, theirs) = upload(app, chief.as_deref(), s.other_activity, "专家讲解", webp).await;
     assert_eq!(
         (status, &theirs["content_type"]),
@@ -327,8 +342,42 @@ async fn a_photo_hiding_a_huge_jpeg_frame_behind_a_small_one_is_refused(db: Db) 
     assert_eq!((image.width(), image.height()), (640, 480));
 }
 
+/// A file cut short is refused as damaged, whatever its header says: a PNG's header alone
+/// (it says its size, and nothing follows), half a phone's JPEG, a WebP without its last
+/// bytes; whole ones of each kind are kept.
+async fn photos_cut_short_are_refused_as_damaged(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let png = crate::report::real_png();
+    let jpeg = with_exif(&jpeg(640, 480), &exif(None, Some(&jpeg(160, 120))));
+    let webp = webp(64, 48);
+    for cut in [
+        png[..33].to_vec(),
+        png[..png.len() / 2].to_vec(),
+        jpeg[..jpeg.len() / 2].to_vec(),
+        jpeg[..jpeg.len() - 2].to_vec(),
+        webp[..webp.len() - 1].to_vec(),
+    ] {
+        let len = cut.len();
+        let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", cut).await;
+        assert_eq!(
+            (status, &e["fields"]["photo"]),
+            (422, &json!("photo_damaged")),
+            "{len} bytes: {e}"
+        );
+    }
+    let list = get_as(app, "/api/v1/staff/photos", lab.as_deref()).await;
+    assert_eq!(list, json!([]), "nothing kept");
+    for whole in [png, jpeg, webp] {
+        let (status, e) = upload(app, lab.as_deref(), app.activity_id, "合影", whole).await;
+        assert_eq!(status, 201, "{e}");
+    }
+}
+
 crate::on_both_databases!(
     photos_are_checked_kept_listed_and_served_to_the_right_staff,
     photos_declaring_too_many_pixels_are_refused,
     a_photo_hiding_a_huge_jpeg_frame_behind_a_small_one_is_refused,
+    photos_cut_short_are_refused_as_damaged,
 );

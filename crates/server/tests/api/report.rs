@@ -5,7 +5,7 @@
 
 use crate::helpers::{now, Db, TestApp};
 use crate::organisations::{audit_lines, audited, cookie_of, create, field, ids, parse, tree};
-use crate::photos::{black_png, upload, PNG};
+use crate::photos::{black_png, upload, UNDRAWABLE_PNG};
 use crate::staff::{expect_call, get_as};
 use chrono::Datelike;
 use serde_json::{json, Value};
@@ -16,7 +16,7 @@ fn report_path(query: &str) -> String {
 }
 
 /// A real photo-sized image: a 480 × 320 PNG, sky over a field.
-fn real_png() -> Vec<u8> {
+pub(crate) fn real_png() -> Vec<u8> {
     let image = image::RgbImage::from_fn(480, 320, |x, y| {
         let shade = (y * 255 / 320) as u8;
         if y < 200 {
@@ -175,7 +175,14 @@ async fn the_report_is_a_word_document_with_tables_and_captioned_photos(db: Db) 
     let (ours, theirs) = (t.activities[0][0], t.activities[1][0]);
     add_photo(app, &t.root, ours, "市民参观检测大厅", real_png()).await;
     // A stored image that does not decode is listed by its caption, not a failure.
-    add_photo(app, &t.root, ours, "无法解码的照片", PNG.to_vec()).await;
+    add_photo(
+        app,
+        &t.root,
+        ours,
+        "无法解码的照片",
+        UNDRAWABLE_PNG.to_vec(),
+    )
+    .await;
     add_photo(app, &t.root, theirs, "别市的照片", real_png()).await;
     add_media(app, &t.root, ours, "江西日报").await;
 
