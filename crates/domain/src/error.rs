@@ -196,7 +196,8 @@ wire_enum! {
         PhotoRequired = "photo_required",
         PhotoType = "photo_type",
         PhotoTooLarge = "photo_too_large",
-        /// The image is cut short: its data stops before the end its format marks.
+        /// The image is cut short (its data stops before the end its format marks) or, when
+        /// the server must decode it to turn it upright, does not decode.
         PhotoDamaged = "photo_damaged",
         WeekdaysInvalid = "weekdays_invalid",
         NoSessions = "no_sessions",

@@ -8,7 +8,7 @@ mod metadata;
 
 pub use complete::is_complete;
 pub use dimensions::dimensions;
-pub use metadata::strip_metadata;
+pub use metadata::{orientation, strip_metadata};
 
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::text::short_text;
@@ -68,6 +68,7 @@ pub struct ValidPhoto {
     caption: String,
     image_type: ImageType,
     bytes: Vec<u8>,
+    orientation: u8,
 }
 
 // Megabytes of image bytes in a log line help nobody.
@@ -77,6 +78,7 @@ impl std::fmt::Debug for ValidPhoto {
             .field("activity_id", &self.activity_id)
             .field("image_type", &self.image_type)
             .field("size", &self.bytes.len())
+            .field("orientation", &self.orientation)
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +96,21 @@ impl ValidPhoto {
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
+    /// The Exif orientation the upload carried ([`orientation`]), which its kept bytes no
+    /// longer say: 1 when its pixels are stored upright, 2–8 when they must still be turned
+    /// (by whoever can decode them: [`ValidPhoto::upright`]).
+    pub fn orientation(&self) -> u8 {
+        self.orientation
+    }
+    /// The same photo with `bytes` as its image: its pixels turned upright as its
+    /// [`orientation`](ValidPhoto::orientation) said, in the same format, without metadata.
+    pub fn upright(self, bytes: Vec<u8>) -> ValidPhoto {
+        ValidPhoto {
+            bytes,
+            orientation: 1,
+            ..self
+        }
+    }
 }
 
 /// Whether a photo of `width` × `height` pixels is within [`PHOTO_MAX_PIXELS`] and
@@ -109,7 +126,8 @@ pub fn fits_pixel_limits(width: u32, height: u32) -> bool {
 /// is no image of that format), within [`fits_pixel_limits`], and whose data runs to its
 /// end ([`is_complete`]: a file cut short is `photo_damaged`); every broken rule is reported
 /// against its field (`caption`, `photo`). The image is kept without its metadata
-/// (position, device: [`strip_metadata`]).
+/// (position, device: [`strip_metadata`]); the orientation that metadata gave is kept
+/// beside it ([`ValidPhoto::orientation`]), for the pixels to be turned.
 pub fn validate_photo(
     activity_id: i64,
     caption: &str,
@@ -144,6 +162,7 @@ pub fn validate_photo(
             activity_id,
             caption,
             image_type,
+            orientation: orientation(image_type, &bytes),
             bytes: strip_metadata(image_type, bytes),
         }),
         _ => Err(err),
@@ -283,6 +302,36 @@ mod tests {
         assert_eq!(e.fields["photo"], FieldCode::PhotoType);
         let e = validate_photo(1, "合影", png(0, 480)).unwrap_err();
         assert_eq!(e.fields["photo"], FieldCode::PhotoType);
+    }
+
+    #[test]
+    fn a_photo_keeps_the_orientation_its_stripped_exif_gave() {
+        // Exif whose IFD0 says Orientation 6 (SHORT), little-endian.
+        let mut exif = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        exif.extend(b"\x06\0\0\0\0\0\0\0");
+        let app1 = [
+            &[0xFF, 0xE1][..],
+            &u16::try_from(exif.len() + 2).unwrap().to_be_bytes(),
+            &exif,
+        ]
+        .concat();
+        let image = [
+            &[0xFF, 0xC0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0][..],
+            &[0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x12, 0x34, 0xFF, 0xD9],
+        ]
+        .concat();
+        let turned = [&[0xFF, 0xD8][..], &app1, &image].concat();
+        let valid = validate_photo(1, "合影", turned).unwrap();
+        assert_eq!(valid.orientation(), 6);
+        let stripped = [&[0xFF, 0xD8][..], &image].concat();
+        assert_eq!(valid.bytes(), stripped, "no Exif kept");
+        let upright = valid.upright(b"turned".to_vec());
+        assert_eq!(
+            (upright.orientation(), upright.bytes()),
+            (1, &b"turned"[..])
+        );
+        let valid = validate_photo(1, "合影", stripped.clone()).unwrap();
+        assert_eq!((valid.orientation(), valid.bytes()), (1, &stripped[..]));
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod throttle;
+pub mod upright;
 pub mod users;
 pub mod venue_clock;
 pub mod writes;

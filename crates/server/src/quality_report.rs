@@ -137,12 +137,13 @@ const PHOTO_WIDTH_EMU: u32 = 14 * 360_000;
 /// Most memory one photo's decoding may take: the pixels of the largest photo an upload
 /// may have ([`PHOTO_MAX_PIXELS`]) at 4 bytes each (RGBA), with room for the decoder's own
 /// buffers. (`image`'s default is 512 MiB, per photo, per download.)
-const DECODE_MAX_ALLOC: u64 = PHOTO_MAX_PIXELS * 4 + 56 * 1024 * 1024;
+pub(crate) const DECODE_MAX_ALLOC: u64 = PHOTO_MAX_PIXELS * 4 + 56 * 1024 * 1024;
 
 /// One photo is decoded at a time in the whole process, however many reports are being
-/// downloaded: with [`DECODE_MAX_ALLOC`], what decoding can hold stays that of one photo
-/// (six downloads at once each decoding a large photo would hold six).
-static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// downloaded and photos turned upright as they are uploaded ([`crate::upright`]): with
+/// [`DECODE_MAX_ALLOC`], what decoding can hold stays that of one photo (six downloads at
+/// once each decoding a large photo would hold six).
+pub(crate) static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Decodes a stored photo (JPEG, PNG or WebP) and re-encodes it as a PNG that fits the
 /// page; `None` when the bytes do not decode, or declare more pixels than an upload may

@@ -9,7 +9,8 @@
 //! whole but wrong, at the cost of up to 200 MB and a second of CPU per upload for the
 //! largest photo; such a file only comes from someone making it, which gains them nothing:
 //! staff can upload any picture, and the report lists a photo that does not decode by its
-//! caption.
+//! caption. (A photo the server turns upright, by its Exif orientation, is decoded, and
+//! refused as damaged when it does not decode.)
 
 use super::dimensions::jpeg_layout;
 use super::ImageType;

@@ -19,6 +19,122 @@ pub fn strip_metadata(image_type: ImageType, bytes: Vec<u8>) -> Vec<u8> {
     stripped.unwrap_or(bytes)
 }
 
+/// The Exif orientation (1–8) the image carries: how its stored pixels are to be turned or
+/// mirrored to be shown upright (a phone held upright stores its photo on its side and says
+/// 6, "turn a quarter clockwise"). 1 (as stored) when it carries none, or one that makes no
+/// sense. Read before [`strip_metadata`] drops it with the rest of the Exif, so the pixels
+/// can be turned first.
+pub fn orientation(image_type: ImageType, bytes: &[u8]) -> u8 {
+    let exif = match image_type {
+        ImageType::Jpeg => jpeg_exif(bytes),
+        ImageType::Png => png_exif(bytes),
+        ImageType::Webp => webp_exif(bytes),
+    };
+    exif.and_then(tiff_orientation)
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or(1)
+}
+
+/// The TIFF block of the first APP1 segment that is Exif, before the first scan.
+fn jpeg_exif(bytes: &[u8]) -> Option<&[u8]> {
+    let mut i = 2;
+    loop {
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        let mut code_at = i + 1;
+        while bytes.get(code_at) == Some(&0xFF) {
+            code_at += 1;
+        }
+        let code = *bytes.get(code_at)?;
+        if matches!(code, 0xDA | 0xD9) {
+            return None;
+        }
+        if code == 0x01 || (0xD0..=0xD7).contains(&code) {
+            i = code_at + 1;
+            continue;
+        }
+        let len = bytes.get(code_at + 1..code_at + 3)?;
+        let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+        if len < 2 {
+            return None;
+        }
+        let payload = bytes.get(code_at + 3..code_at + 1 + len)?;
+        if code == 0xE1 {
+            if let Some(tiff) = payload.strip_prefix(b"Exif\0\0") {
+                return Some(tiff);
+            }
+        }
+        i = code_at + 1 + len;
+    }
+}
+
+/// The data of a PNG's `eXIf` chunk (a TIFF block).
+fn png_exif(bytes: &[u8]) -> Option<&[u8]> {
+    let mut i = 8;
+    loop {
+        let header = bytes.get(i..i + 8)?;
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let data = bytes.get(i + 8..(i + 8).checked_add(len)?)?;
+        if &header[4..8] == b"eXIf" {
+            return Some(data);
+        }
+        i += 12 + len;
+    }
+}
+
+/// The data of a WebP's `EXIF` chunk: a TIFF block, which some writers start with Exif's
+/// own `Exif\0\0`.
+fn webp_exif(bytes: &[u8]) -> Option<&[u8]> {
+    let mut i = 12;
+    loop {
+        let header = bytes.get(i..i + 8)?;
+        let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        let data = bytes.get(i + 8..(i + 8).checked_add(size)?)?;
+        if &header[..4] == b"EXIF" {
+            return Some(data.strip_prefix(b"Exif\0\0").unwrap_or(data));
+        }
+        i += 8 + size + size % 2;
+    }
+}
+
+/// The Orientation tag (0x0112, one SHORT) of a TIFF block's first directory (IFD0), in
+/// the block's own byte order.
+fn tiff_orientation(tiff: &[u8]) -> Option<u8> {
+    let big = match tiff.get(..4)? {
+        b"II*\0" => false,
+        b"MM\0*" => true,
+        _ => return None,
+    };
+    let u16_at = |at: usize| {
+        let b = tiff.get(at..at + 2)?;
+        Some(if big {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        })
+    };
+    let u32_at = |at: usize| {
+        let b = tiff.get(at..at + 4)?;
+        let b = [b[0], b[1], b[2], b[3]];
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    let ifd0 = usize::try_from(u32_at(4)?).ok()?;
+    let entries = usize::from(u16_at(ifd0)?);
+    (0..entries).find_map(|n| {
+        let entry = ifd0 + 2 + 12 * n;
+        // SHORT (3), one of it: the value sits in the entry's first two value bytes.
+        (u16_at(entry)? == 0x0112 && u16_at(entry + 2)? == 3 && u32_at(entry + 4)? == 1)
+            .then(|| u16_at(entry + 8))
+            .flatten()
+            .and_then(|o| u8::try_from(o).ok())
+    })
+}
+
 /// JPEG segments kept: APP0 (JFIF), APP2 when it is an ICC colour profile, APP14 (Adobe: the
 /// colour transform of CMYK files). Other APPn (Exif and XMP in APP1, IPTC in APP13, maker
 /// data) and comments go. `None` when nothing was dropped.
@@ -379,6 +495,94 @@ mod tests {
         let kept = strip_metadata(ImageType::Webp, photo);
         assert_eq!(kept, riff(&[&vp8x(0x20), &iccp, &image]));
         assert!(!contains(&kept, &tiff_with_gps()) && !contains(&kept, b"xmpmeta"));
+    }
+
+    /// A TIFF block whose IFD0 holds a make and `orientation` (SHORT), in either byte order.
+    fn tiff_with_orientation(orientation: u16, big_endian: bool) -> Vec<u8> {
+        let u16b = |v: u16| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let u32b = |v: u32| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let mut t = if big_endian {
+            b"MM\0*".to_vec()
+        } else {
+            b"II*\0".to_vec()
+        };
+        t.extend(u32b(8));
+        t.extend(u16b(2));
+        // Make: ASCII, 4 bytes, in the entry.
+        t.extend(u16b(0x010F));
+        t.extend(u16b(2));
+        t.extend(u32b(4));
+        t.extend(b"Cam\0");
+        // Orientation: SHORT, one, in the entry's first two bytes.
+        t.extend(u16b(0x0112));
+        t.extend(u16b(3));
+        t.extend(u32b(1));
+        t.extend(u16b(orientation));
+        t.extend([0, 0]);
+        t.extend(u32b(0));
+        t
+    }
+
+    #[test]
+    fn the_exif_orientation_is_read_from_each_format() {
+        let scan = [
+            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
+            &[0x12, 0xFF, 0xD9],
+        ]
+        .concat();
+        let signature = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        let ihdr = png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+        let idat = png_chunk(b"IDAT", &[0x78, 0x9C, 0x63, 0, 1, 0, 0, 5, 0, 1]);
+        let iend = png_chunk(b"IEND", &[]);
+        let vp8x = webp_chunk(b"VP8X", &[0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let image = webp_chunk(b"VP8L", &[0x2F, 0, 0, 0, 0x10, 0x07, 0x10, 0x11, 0x11]);
+        for (o, big) in [(6, false), (8, true), (3, false), (2, true), (1, false)] {
+            let tiff = tiff_with_orientation(o, big);
+            let exif = [b"Exif\0\0".as_slice(), &tiff].concat();
+            // An XMP block in APP1 before the Exif one.
+            let xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>");
+            let jpeg = [&[0xFF, 0xD8][..], &xmp, &jpeg_segment(0xE1, &exif), &scan].concat();
+            let want = u8::try_from(o).unwrap();
+            assert_eq!(orientation(ImageType::Jpeg, &jpeg), want);
+            let exif_chunk = png_chunk(b"eXIf", &tiff);
+            let png = [&signature[..], &ihdr, &exif_chunk, &idat, &iend].concat();
+            assert_eq!(orientation(ImageType::Png, &png), want);
+            for data in [&tiff, &exif] {
+                let webp = riff(&[&vp8x, &image, &webp_chunk(b"EXIF", data)]);
+                assert_eq!(orientation(ImageType::Webp, &webp), want);
+            }
+        }
+        // None, one that makes no sense, Exif with no orientation, or Exif after the image
+        // data: as stored.
+        let bare = [&[0xFF, 0xD8][..], &scan].concat();
+        assert_eq!(orientation(ImageType::Jpeg, &bare), 1);
+        for tiff in [tiff_with_orientation(9, false), tiff_with_gps()] {
+            let exif = [b"Exif\0\0".as_slice(), &tiff].concat();
+            let jpeg = [&[0xFF, 0xD8][..], &jpeg_segment(0xE1, &exif), &scan].concat();
+            assert_eq!(orientation(ImageType::Jpeg, &jpeg), 1);
+        }
+        let exif = [b"Exif\0\0".as_slice(), &tiff_with_orientation(6, false)].concat();
+        let late = [
+            &[0xFF, 0xD8][..],
+            &scan[..scan.len() - 2],
+            &jpeg_segment(0xE1, &exif),
+        ]
+        .concat();
+        assert_eq!(orientation(ImageType::Jpeg, &late), 1);
+        assert_eq!(orientation(ImageType::Png, &signature), 1);
+        assert_eq!(orientation(ImageType::Webp, b"RIFF"), 1);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::extract::{
 use crate::routes::media::CoverageQuery;
 use crate::routes::NoSuchActivity;
 use crate::state::AppState;
+use crate::upright::upright;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
@@ -45,8 +46,18 @@ fn too_large() -> AppError {
     )
 }
 
+fn damaged() -> AppError {
+    AppError(
+        ApiError::new(ErrorCode::Invalid, "The photo does not decode")
+            .with_field("photo", FieldCode::PhotoDamaged),
+    )
+}
+
 /// Keeps a photo of an activity: the request body is the image (JPEG, PNG or WebP, at most
-/// 5 MiB and, by its header, 50 megapixels and 20,000 pixels a side), whole to its end.
+/// 5 MiB and, by its header, 50 megapixels and 20,000 pixels a side), whole to its end. It
+/// is kept without its metadata (Exif, XMP, text), its pixels turned upright first when its
+/// Exif orientation said they were stored turned or mirrored (then encoded again: a JPEG at
+/// quality 92).
 #[utoipa::path(
     post,
     path = "/api/v1/staff/photos",
@@ -55,7 +66,7 @@ fn too_large() -> AppError {
     responses(
         (status = 201, body = PhotoItem),
         NoSuchActivity,
-        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large / photo_damaged (the file is cut short: its data stops before the end its format marks)")
+        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large / photo_damaged (the file is cut short: its data stops before the end its format marks; or, stored turned by its Exif orientation, it does not decode)")
     )
 )]
 pub async fn upload_photo(
@@ -76,6 +87,16 @@ pub async fn upload_photo(
         }
     };
     let valid = validate_photo(query.activity_id, &query.caption, bytes.to_vec())?;
+    // A photo stored on its side (its Exif said how to turn it, and the Exif is gone) is
+    // turned upright: decoding, off the async workers, and only for those.
+    let valid = if valid.orientation() == 1 {
+        valid
+    } else {
+        tokio::task::spawn_blocking(move || upright(valid))
+            .await
+            .map_err(|e| AppError::internal(format!("photo task: {e}")))?
+            .ok_or_else(damaged)?
+    };
     let item = state
         .storage
         .add_photo(signed_in.staff.id, &valid, auth::now_local())

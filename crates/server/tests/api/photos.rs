@@ -375,9 +375,70 @@ async fn photos_cut_short_are_refused_as_damaged(db: Db) {
     }
 }
 
+/// A phone photo stored on its side (Exif Orientation 6: turn a quarter clockwise) is kept
+/// turned upright, since its Exif is not kept: 64 × 48 as stored, 48 × 64 as kept, the
+/// stored left column on top, and no Exif. One stored upright (Orientation 1, or none)
+/// keeps its bytes, less its Exif.
+async fn a_photo_stored_on_its_side_is_kept_upright(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let stored = jpeg(64, 48);
+    let lab = lab.as_deref();
+    let kept = |photo: Value| async move {
+        let path = format!("/api/v1/staff/photos/{}", photo["id"]);
+        let r = app.get_response(&path, lab).await;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap().to_vec();
+        assert_eq!(photo["size_bytes"], bytes.len());
+        bytes
+    };
+
+    let phone = with_exif(&stored, &exif(Some(6), Some(&jpeg(16, 12))));
+    let (status, photo) = upload(app, lab, app.activity_id, "合影", phone).await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(photo["content_type"], "image/jpeg");
+    let bytes = kept(photo).await;
+    assert!(!contains(&bytes, b"Exif"), "no Exif kept");
+    let image = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    assert_eq!(image.dimensions(), (48, 64), "turned upright");
+    // Red grew to the right as stored, green downwards: upright, the stored left column
+    // (no red) is the top row, and the stored bottom row (all green) the left column.
+    let [red, green, _] = image.get_pixel(0, 0).0;
+    assert!(red < 40 && green > 215, "top left {red} {green}");
+    let [red, green, _] = image.get_pixel(47, 63).0;
+    assert!(red > 215 && green < 40, "bottom right {red} {green}");
+
+    // Stored on its side, whole, but with a frame of 0-bit samples that nothing decodes.
+    let mut broken = with_exif(&stored, &exif(Some(6), None));
+    let frame = sof_at(&broken);
+    broken[frame + 4] = 0;
+    let (status, e) = upload(app, lab, app.activity_id, "合影", broken).await;
+    assert_eq!(
+        (status, &e["fields"]["photo"]),
+        (422, &json!("photo_damaged")),
+        "{e}"
+    );
+
+    for orientation in [Some(1), None] {
+        let photo = with_exif(&stored, &exif(orientation, None));
+        let (status, photo) = upload(app, lab, app.activity_id, "合影", photo).await;
+        assert_eq!(status, 201, "{photo}");
+        assert_eq!(
+            kept(photo).await,
+            stored,
+            "{orientation:?}: as sent, less its Exif"
+        );
+    }
+    let (status, photo) = upload(app, lab, app.activity_id, "合影", stored.clone()).await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(kept(photo).await, stored, "without Exif: as sent");
+}
+
 crate::on_both_databases!(
     photos_are_checked_kept_listed_and_served_to_the_right_staff,
     photos_declaring_too_many_pixels_are_refused,
     a_photo_hiding_a_huge_jpeg_frame_behind_a_small_one_is_refused,
     photos_cut_short_are_refused_as_damaged,
+    a_photo_stored_on_its_side_is_kept_upright,
 );
