@@ -9,6 +9,7 @@ pub mod config;
 pub mod connections;
 pub mod csv;
 pub mod deadline;
+pub mod decoding;
 pub mod embedding;
 pub mod encoding;
 pub mod error;

@@ -12,6 +12,7 @@
 //! controls): the forms refuse them, but rows kept by earlier versions may hold them, and
 //! one would make the whole document unreadable.
 
+use crate::decoding;
 use docx_rs::{
     AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Pic, Run, RunFonts,
     Shading, Table, TableCell, TableCellMargins, TableRow, WidthType,
@@ -19,7 +20,7 @@ use docx_rs::{
 use labday_domain::activity::Localised;
 use labday_domain::media::MediaItem;
 use labday_domain::organisation::OrgKind;
-use labday_domain::photo::{fits_pixel_limits, PHOTO_MAX_PIXELS, PHOTO_MAX_SIDE};
+use labday_domain::photo::fits_pixel_limits;
 use labday_domain::report::{Filing, Gap, QualityReport, UnitCounts, UnitReport};
 use std::io::Cursor;
 
@@ -134,28 +135,18 @@ const PHOTO_MAX_PX: u32 = 1000;
 /// Width of a photo on the page, in EMU (14 cm).
 const PHOTO_WIDTH_EMU: u32 = 14 * 360_000;
 
-/// Most memory one photo's decoding may take: the pixels of the largest photo an upload
-/// may have ([`PHOTO_MAX_PIXELS`]) at 4 bytes each (RGBA), with room for the decoder's own
-/// buffers. (`image`'s default is 512 MiB, per photo, per download.)
-pub(crate) const DECODE_MAX_ALLOC: u64 = PHOTO_MAX_PIXELS * 4 + 56 * 1024 * 1024;
-
-/// One photo is decoded at a time in the whole process, however many reports are being
-/// downloaded and photos turned upright as they are uploaded ([`crate::upright`]): with
-/// [`DECODE_MAX_ALLOC`], what decoding can hold stays that of one photo (six downloads at
-/// once each decoding a large photo would hold six).
-pub(crate) static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Decodes a stored photo (JPEG, PNG or WebP) and re-encodes it as a PNG that fits the
 /// page; `None` when the bytes do not decode, or declare more pixels than an upload may
 /// have ([`fits_pixel_limits`], read from the header before anything is decoded) or need
-/// more memory than [`DECODE_MAX_ALLOC`] to decode. Blocks while another photo decodes
-/// ([`DECODING`]): call it off the async workers.
+/// more memory than [`decoding::limits`] allow. Decoded on the decoding thread, after the
+/// photos asked for before it ([`decoding::alone`]): call it off the async workers.
 pub fn photo_png(bytes: &[u8]) -> Option<Bytes> {
-    let _one_at_a_time = DECODING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    #[cfg(test)]
-    let _counted = tests::Decoding::start();
+    let bytes = bytes.to_vec();
+    decoding::alone(move || page_png(&bytes)).flatten()
+}
+
+/// [`photo_png`], on the decoding thread.
+fn page_png(bytes: &[u8]) -> Option<Bytes> {
     let reader = || {
         image::ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
@@ -166,12 +157,8 @@ pub fn photo_png(bytes: &[u8]) -> Option<Bytes> {
         tracing::warn!(width, height, "photo too large for the report: skipped");
         return None;
     }
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(PHOTO_MAX_SIDE);
-    limits.max_image_height = Some(PHOTO_MAX_SIDE);
-    limits.max_alloc = Some(DECODE_MAX_ALLOC);
     let mut reader = reader()?;
-    reader.limits(limits);
+    reader.limits(decoding::limits());
     let image = reader.decode().ok()?;
     let image = if image.width().max(image.height()) > PHOTO_MAX_PX {
         image.thumbnail(PHOTO_MAX_PX, PHOTO_MAX_PX)
@@ -485,50 +472,6 @@ pub fn report_docx(
 mod tests {
     use super::*;
     use labday_domain::photo::{dimensions, ImageType};
-
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// Photos being decoded now, and the most at once (this module's tests only).
-    static NOW: AtomicUsize = AtomicUsize::new(0);
-    static MOST: AtomicUsize = AtomicUsize::new(0);
-
-    pub(super) struct Decoding;
-
-    impl Decoding {
-        pub(super) fn start() -> Decoding {
-            let now = NOW.fetch_add(1, Ordering::SeqCst) + 1;
-            MOST.fetch_max(now, Ordering::SeqCst);
-            Decoding
-        }
-    }
-
-    impl Drop for Decoding {
-        fn drop(&mut self) {
-            NOW.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-
-    #[test]
-    fn reports_downloaded_at_once_decode_one_photo_at_a_time() {
-        let photo = {
-            let image = image::RgbImage::from_fn(1600, 1200, |x, y| {
-                image::Rgb([(x * y) as u8, (x ^ y) as u8, y as u8])
-            });
-            let mut out = Cursor::new(Vec::new());
-            image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
-            out.into_inner()
-        };
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let photo = photo.clone();
-                std::thread::spawn(move || photo_png(&photo).map(|p| p.width))
-            })
-            .collect();
-        for t in threads {
-            assert_eq!(t.join().unwrap(), Some(PHOTO_MAX_PX));
-        }
-        assert_eq!(MOST.load(Ordering::SeqCst), 1, "photos decoded at once");
-    }
 
     #[test]
     fn text_loses_what_xml_forbids_and_keeps_the_rest() {

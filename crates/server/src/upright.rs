@@ -10,18 +10,18 @@
 //! instead would keep the bytes, but the report's decoder, and any program that ignores
 //! Exif, would still show the photo sideways.
 //!
-//! Decoding is the report's ([`crate::quality_report`]): one photo at a time in the whole
-//! process, within the memory of the largest photo an upload may have (the header's size
-//! was checked before). Turning a quarter makes a second copy of the pixels, so the largest
+//! Decoding is the report's ([`crate::decoding`]): one photo at a time in the whole
+//! process, on one thread, within the memory of the largest photo an upload may have (the
+//! header's size was checked before). Turning a quarter makes a second copy of the pixels, so the largest
 //! photo holds about twice its decoded size (50 MP in RGB: 2 × 150 MB) for a moment.
 
-use crate::quality_report::{DECODE_MAX_ALLOC, DECODING};
+use crate::decoding;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat};
-use labday_domain::photo::{ImageType, ValidPhoto, PHOTO_MAX_SIDE};
+use labday_domain::photo::{ImageType, ValidPhoto};
 use std::io::Cursor;
 
 /// Quality of a JPEG encoded again: about a phone camera's own (90–95).
@@ -37,26 +37,22 @@ pub fn upright(photo: ValidPhoto) -> Option<ValidPhoto> {
     else {
         return Some(photo);
     };
-    let bytes = turned(photo.image_type(), photo.bytes(), orientation)?;
-    Some(photo.upright(bytes))
+    decoding::alone(move || {
+        let bytes = turned(photo.image_type(), photo.bytes(), orientation)?;
+        Some(photo.upright(bytes))
+    })
+    .flatten()
 }
 
 /// `bytes` decoded, turned by `orientation`, encoded again as `image_type`.
 fn turned(image_type: ImageType, bytes: &[u8], orientation: Orientation) -> Option<Vec<u8>> {
-    let _one_at_a_time = DECODING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let format = match image_type {
         ImageType::Jpeg => ImageFormat::Jpeg,
         ImageType::Png => ImageFormat::Png,
         ImageType::Webp => ImageFormat::WebP,
     };
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(PHOTO_MAX_SIDE);
-    limits.max_image_height = Some(PHOTO_MAX_SIDE);
-    limits.max_alloc = Some(DECODE_MAX_ALLOC);
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits);
+    reader.limits(decoding::limits());
     let mut decoder = reader.into_decoder().ok()?;
     let icc = decoder.icc_profile().ok().flatten();
     let mut image = DynamicImage::from_decoder(decoder).ok()?;
