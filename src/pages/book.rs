@@ -14,9 +14,8 @@ use crate::loaded::{load_id, Loaded};
 use crate::route::{self, use_id_param};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
-use labday_domain::{ApiError, Availability, BookingRequest, ErrorCode, FieldCode, SessionView};
+use labday_domain::{Availability, BookingReceipt, BookingRequest, FieldCode, SessionView};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::collections::BTreeMap;
 
 #[component]
@@ -53,14 +52,13 @@ fn BookingForm(session: SessionView) -> impl IntoView {
     let children = RwSignal::new(0u32);
     let consent = RwSignal::new(false);
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
-    let failure = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let attempt = Attempt::new();
+    let (busy, failure) = (attempt.busy, attempt.failure);
     let back = format!("/activities/{}", s.with_value(|s| s.activity_id));
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if !attempt.ready() {
             return;
         }
         let mut request = BookingRequest {
@@ -73,37 +71,27 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             lang: lang.get_untracked().of_messages(),
             phone_token: None,
         };
-        failure.set(None);
+        let show = move |fields: &BTreeMap<String, FieldCode>| {
+            errors.set(fields.clone());
+            focus_first_error(fields);
+        };
         if let Err(e) = request.validate(limit) {
-            errors.set(e.fields.clone());
-            focus_first_error(&e.fields);
-            return;
+            return show(&e.fields);
         }
         errors.set(BTreeMap::new());
-        busy.set(true);
-        spawn_local(async move {
-            let phone = request.phone.clone();
-            let result = attempt
-                .send(&phone, &code.get_untracked(), |proof, key| async move {
-                    request.phone_token = proof;
-                    api::book(&request, &key).await
-                })
-                .await;
-            busy.set(false);
-            match result {
-                Ok(view) => {
-                    store::remember_booking(view.code.as_str(), &phone);
-                    route::navigate(&format!("/bookings/{}", view.code.as_str()));
-                }
-                Err(e) => {
-                    if e.code == ErrorCode::Invalid {
-                        errors.set(e.fields.clone());
-                        focus_first_error(&e.fields);
-                    }
-                    failure.set(Some(e));
-                }
+        let phone = request.phone.clone();
+        let done = {
+            let phone = phone.clone();
+            move |view: BookingReceipt| {
+                store::remember_booking(view.code.as_str(), &phone);
+                route::navigate(&format!("/bookings/{}", view.code.as_str()));
             }
-        });
+        };
+        let send = |proof, key: String| async move {
+            request.phone_token = proof;
+            api::book(&request, &key).await
+        };
+        attempt.submit(phone, code.get_untracked(), send, done, show);
     };
 
     let invalid =

@@ -23,9 +23,8 @@ use labday_domain::sample::{
     VARIETIES,
 };
 use labday_domain::time::parse_date;
-use labday_domain::{ApiError, ErrorCode, FieldCode, Phone, SessionView};
+use labday_domain::{FieldCode, Phone, SessionView};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::collections::BTreeMap;
 
 #[component]
@@ -90,10 +89,9 @@ fn Registration(session: SessionView) -> impl IntoView {
     let code = RwSignal::new(String::new());
     let consent = RwSignal::new(false);
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
-    let failure = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let done = RwSignal::new(None::<Vec<api::SampleSheet>>);
     let attempt = Attempt::new();
+    let (busy, failure) = (attempt.busy, attempt.failure);
     let session_id = s.with_value(|s| s.id);
     let back = format!("/activities/{}", s.with_value(|s| s.activity_id));
     let back_to_board = back.clone();
@@ -109,7 +107,7 @@ fn Registration(session: SessionView) -> impl IntoView {
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if !attempt.ready() {
             return;
         }
         let mut request = SampleRegistration {
@@ -121,41 +119,27 @@ fn Registration(session: SessionView) -> impl IntoView {
             lang: lang.get_untracked().of_messages(),
             phone_token: None,
         };
-        failure.set(None);
+        let show = move |fields: &BTreeMap<String, FieldCode>| show_errors(errors, rows, fields);
         if let Err(e) = request.validate(format::venue_now().date()) {
-            show_errors(errors, rows, &e.fields);
-            return;
+            return show(&e.fields);
         }
         errors.set(BTreeMap::new());
-        busy.set(true);
-        spawn_local(async move {
-            let phone = request.phone.clone();
-            let result = attempt
-                .send(&phone, &code.get_untracked(), |proof, key| async move {
-                    request.phone_token = proof;
-                    api::register_samples(&request, &key).await
-                })
-                .await;
-            busy.set(false);
-            match result {
-                Ok(samples) => {
-                    let last4 = Phone::parse(&phone)
-                        .map(|p| p.last4().to_owned())
-                        .unwrap_or_default();
-                    for sample in &samples {
-                        store::remember_sample(sample.code.as_str(), &last4);
-                    }
-                    done.set(Some(samples));
-                    focus_soon("samples-done".into());
-                }
-                Err(e) => {
-                    if e.code == ErrorCode::Invalid {
-                        show_errors(errors, rows, &e.fields);
-                    }
-                    failure.set(Some(e));
-                }
+        let phone = request.phone.clone();
+        let last4 = Phone::parse(&phone)
+            .map(|p| p.last4().to_owned())
+            .unwrap_or_default();
+        let registered = move |samples: Vec<api::SampleSheet>| {
+            for sample in &samples {
+                store::remember_sample(sample.code.as_str(), &last4);
             }
-        });
+            done.set(Some(samples));
+            focus_soon("samples-done".into());
+        };
+        let send = |proof, key: String| async move {
+            request.phone_token = proof;
+            api::register_samples(&request, &key).await
+        };
+        attempt.submit(phone, code.get_untracked(), send, registered, show);
     };
 
     let field_error = move |field: String| {
