@@ -240,6 +240,7 @@ messages! {
     FIELD_TOO_MANY_SAMPLES = "一次最多登记 5 份样品", "At most 5 samples at a time";
     FIELD_LAST4_INVALID = "请输入手机号后 4 位数字", "Enter the last 4 digits of the phone number";
     ERR_BAD_REQUEST = "请求无法识别，请刷新页面后重试。", "The request was not understood; reload the page and try again.";
+    ERR_PAYLOAD_TOO_LARGE = "提交的内容过大，请删减后重试。", "What was sent is too large; shorten it and try again.";
     ERR_INVALID = "请修改标出的内容。", "Please correct the marked fields.";
     ERR_NOT_FOUND = "未找到：请检查预约码和手机号码。", "Not found: check the booking code and mobile number.";
     ERR_WINDOW_CLOSED = "该场次当前不在预约时间内。", "This session is not open for booking right now.";
@@ -342,6 +343,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         // The app sends only the methods its routes take: a wrong one is a request it could
         // not have made, worded like one it could not read.
         ErrorCode::BadRequest | ErrorCode::MethodNotAllowed => ERR_BAD_REQUEST,
+        ErrorCode::PayloadTooLarge => ERR_PAYLOAD_TOO_LARGE,
         ErrorCode::Invalid => ERR_INVALID,
         ErrorCode::NotFound => ERR_NOT_FOUND,
         ErrorCode::WindowClosed => ERR_WINDOW_CLOSED,

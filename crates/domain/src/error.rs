@@ -11,6 +11,8 @@ wire_enum! {
     pub enum ErrorCode {
         /// 400 — the request body or query could not be read at all.
         BadRequest = "bad_request",
+        /// 413 — the request body is larger than the API reads (2 MiB for a JSON body).
+        PayloadTooLarge = "payload_too_large",
         /// 422 — one or more fields are invalid; see `fields`.
         Invalid = "invalid",
         /// 404 — no such activity, session or booking (also for a wrong code/phone pair).
@@ -88,6 +90,7 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::BadRequest => 400,
+            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Invalid => 422,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,

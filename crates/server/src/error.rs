@@ -106,6 +106,7 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::PasswordChangeRequired => "Choose a new password first",
         ErrorCode::OwnAccount => "This cannot be done to your own account",
         ErrorCode::BadRequest => "The request is not valid",
+        ErrorCode::PayloadTooLarge => "The request body is larger than this API reads",
         ErrorCode::Invalid => "Some fields need attention",
         ErrorCode::MethodNotAllowed => "This method is not allowed here",
         ErrorCode::Unauthorized => "Sign in first",

@@ -2,7 +2,7 @@
 //! (`{"code","message","fields"}`), so no handler handles a rejection by hand:
 //!
 //! - [`AppJson`], [`AppPath`], [`AppQuery`]: axum's, with a body that cannot be read answered
-//!   `400 bad_request`, a query `400 bad_request`, a path `404 not_found` (`error.rs`).
+//!   `400 bad_request` (one past the 2 MiB limit `413 payload_too_large`), a query `400 bad_request`, a path `404 not_found` (`error.rs`).
 //! - [`Authorised`]: a signed-in staff member and a session, activity or sample of the path
 //!   that they may act on (401, then 404 for none, then 403 for another organisation's).
 //! - [`Organiser`]: a signed-in organiser (401, then 403).
@@ -21,7 +21,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use labday_domain::sample::SampleCode;
 use labday_domain::ErrorCode;
@@ -30,6 +30,7 @@ use std::future::Future;
 
 /// A JSON body; unreadable → `400 bad_request`. So is a body whose text holds the NUL
 /// character (`\u0000`): no field stores it (PostgreSQL's text cannot), and nobody types it.
+/// A body larger than 2 MiB → `413 payload_too_large`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AppJson<T>(pub T);
 
@@ -48,15 +49,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
                 "Expected request with `Content-Type: application/json`",
             ));
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| unreadable(&e.body_text()))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                unreadable(&e.body_text())
+            }
+        })?;
         if holds_nul(&bytes) {
             return Err(unreadable("text cannot hold the NUL character"));
         }
         let Json(value) = Json::<T>::from_bytes(&bytes)?;
         Ok(AppJson(value))
     }
+}
+
+/// A body past the JSON limit (`writes::JSON_BODY_LIMIT`, axum's default):
+/// `413 payload_too_large`.
+fn too_large() -> AppError {
+    AppError::new(
+        ErrorCode::PayloadTooLarge,
+        "Request body is larger than the 2 MiB a JSON body may hold",
+    )
 }
 
 /// `application/json`, or any `application/…+json`, as axum's own `Json` accepts.

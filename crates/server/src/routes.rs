@@ -129,6 +129,13 @@ impl utoipa::Modify for CommonAnswers {
                 if op.request_body.is_some() || query {
                     answer(op, "400", "The body or the query is not what this operation reads (not JSON, a wrong type, a missing or repeated field)");
                 }
+                let json_body = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.contains_key("application/json"));
+                if json_body {
+                    answer(op, "413", "The body is larger than the 2 MiB a JSON body may hold (`payload_too_large`)");
+                }
                 if path_params {
                     answer(op, "404", "No such resource");
                 }

@@ -6,7 +6,7 @@
 //! its length declared or sent in chunks.
 
 use crate::helpers::{Db, SessionSpec, TestApp};
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn an_early_refusal_of_a_large_body_is_answered(db: Db) {
@@ -234,7 +234,91 @@ async fn stalled_bodies_hold_at_most_their_room(db: Db) {
     }
 }
 
+/// A JSON body past the 2 MiB limit is answered `413 payload_too_large` in the API's error
+/// shape, a citizen's write and a signed-in staff write alike, its length declared or sent
+/// in chunks; a body just within the limit is read as before (and refused for its fields).
+async fn a_body_past_the_limit_is_answered_413(db: Db) {
+    let s = crate::staff::site(db).await;
+    let app = &s.app;
+    let (_, _, cookie, _) = crate::staff::sign_in(app, "chief", crate::staff::PASSWORD).await;
+    let cookie = cookie.expect("signed in");
+    let large =
+        json!({"session_id": s.session, "name": "名".repeat(800_000), "phone": "13800138000",
+        "adults": 1, "children": 0, "consent": true})
+        .to_string();
+    assert!(large.len() > 2 * 1024 * 1024, "{}", large.len());
+    let is_too_large = |status: u16, body: &Value, what: &str| {
+        assert_eq!(status, 413, "{what}: {body}");
+        assert_eq!(body["code"], "payload_too_large", "{what}: {body}");
+        assert!(body["message"].is_string(), "{what}: {body}");
+    };
+    for (path, cookie) in [
+        ("/api/v1/bookings", None),
+        ("/api/v1/staff/activities", Some(&cookie)),
+    ] {
+        let mut request = app
+            .http
+            .post(format!("{}{path}", app.url))
+            .header("content-type", "application/json")
+            .body(large.clone());
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.expect("answered");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        is_too_large(status, &body, path);
+    }
+    // In chunks, with no declared length: answered once the limit is passed (the server
+    // stops reading there, so the rest of the body may find the connection closed).
+    let address = app.url.trim_start_matches("http://");
+    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST /api/v1/bookings HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    let mut pieces = vec![head.into_bytes()];
+    pieces.extend(in_chunks(large.as_bytes()));
+    pieces.push(b"0\r\n\r\n".to_vec());
+    let sending = tokio::spawn(async move {
+        for piece in pieces {
+            writer.write_all(&piece).await?;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        reader.read_to_end(&mut answer),
+    )
+    .await
+    .expect("answered within 10 s");
+    let _ = sending.await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "in chunks: {answer}");
+    assert!(
+        answer.contains("\"payload_too_large\""),
+        "in chunks: {answer}"
+    );
+    // The API's description says so of every operation that reads a JSON body.
+    let (_, doc) = app.get("/api/v1/openapi.json").await;
+    for (path, method) in [
+        ("/api/v1/bookings", "post"),
+        ("/api/v1/staff/activities", "post"),
+    ] {
+        let answers = &doc["paths"][path][method]["responses"];
+        assert!(answers["413"].is_object(), "{path}: {answers}");
+    }
+    // Within the limit: read, and refused for what it says (the name is too long).
+    let within = json!({"session_id": s.session, "name": "名".repeat(600_000), "phone": "13800138000",
+        "adults": 1, "children": 0, "consent": true});
+    let (status, body) = app.post("/api/v1/bookings", &within).await;
+    assert_eq!(status, 422, "{body}");
+}
+
 crate::on_both_databases!(
+    a_body_past_the_limit_is_answered_413,
     stalled_bodies_hold_at_most_their_room,
     an_early_refusal_of_a_large_body_is_answered,
     an_early_refusal_of_a_body_in_chunks_is_answered,
