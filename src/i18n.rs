@@ -472,7 +472,8 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | TooManySessions
         | LengthInvalid
         | GapInvalid
-        | ReservedAboveCapacity => FIELD_INVALID,
+        | ReservedAboveCapacity
+        | PeopleRequired => FIELD_INVALID,
     }
 }
 

@@ -392,6 +392,7 @@ messages! {
     FALSE_POSITIVE_RISK = "易假阳性品种", "Prone to false positives";
     // The test results' field errors (the samples bench).
     FIELD_PERCENT_INVALID = "请输入 0–100 之间的抑制率", "Enter an inhibition rate from 0 to 100";
+    FIELD_PEOPLE_REQUIRED = "签到人数至少为 1", "At least 1 person must be checked in";
     FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
     FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
     FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
@@ -523,6 +524,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         PesticideRequired => FIELD_PESTICIDE_REQUIRED,
         StripRequired => FIELD_STRIP_REQUIRED,
         CorrectionInvalid => FIELD_CORRECTION_INVALID,
+        PeopleRequired => FIELD_PEOPLE_REQUIRED,
         // The citizen's words serve the console too (the sample desk, a holder's name).
         Invalid | DateInvalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid
         | AdultRequired | PartyTooLarge | ConsentRequired | CodeInvalid | VarietyRequired

@@ -145,6 +145,8 @@ wire_enum! {
         PhoneInvalid = "phone_invalid",
         AdultRequired = "adult_required",
         PartyTooLarge = "party_too_large",
+        /// A number of people that must be at least 1 (those checked in at once) is 0.
+        PeopleRequired = "people_required",
         ConsentRequired = "consent_required",
         /// Not a booking or sample code.
         CodeInvalid = "code_invalid",

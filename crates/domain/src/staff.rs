@@ -327,6 +327,19 @@ pub struct CheckIn {
     pub offline_at: Option<chrono::NaiveDateTime>,
 }
 
+/// The people a check-in names, when it names them: at least one (`people` →
+/// `people_required` otherwise; none named is the rest of the party).
+pub fn check_in_people(people: Option<u32>) -> Result<(), ApiError> {
+    if people == Some(0) {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            "At least one person is checked in at a time",
+        )
+        .with_field("people", FieldCode::PeopleRequired));
+    }
+    Ok(())
+}
+
 /// Decides a check-in: how many people it adds, or why not.
 pub fn check_in(
     status: BookingStatus,
@@ -389,6 +402,15 @@ mod tests {
             assert!(Role::LabStaff.may_belong_to(unit));
             assert!(!Role::Organiser.may_belong_to(unit));
         }
+    }
+
+    #[test]
+    fn a_check_in_names_at_least_one_person_or_none() {
+        assert_eq!(check_in_people(None), Ok(()));
+        assert_eq!(check_in_people(Some(1)), Ok(()));
+        let e = check_in_people(Some(0)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Invalid);
+        assert_eq!(e.fields["people"], FieldCode::PeopleRequired);
     }
 
     #[test]

@@ -179,7 +179,7 @@ pub async fn roster_export(
         (status = 200, body = CheckInResult),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "Wrong session, cancelled, waiting list or already in (not for offline check-ins: those answer `already_in`)"),
-        (status = 422, body = ApiError, description = "Not a booking code; an offline check-in's time in the future or before the session's day, or with `people`")
+        (status = 422, body = ApiError, description = "`code`: not a booking code (`code_invalid`); `people`: 0 (`people_required`), or given with an offline check-in (`invalid`); `offline_at`: in the future (`in_future`) or before the session's day (`in_past`)")
     )
 )]
 pub async fn check_in(
@@ -191,6 +191,7 @@ pub async fn check_in(
     let code = labday_domain::BookingCode::parse(&request.code).map_err(|c| {
         AppError(ApiError::new(ErrorCode::Invalid, "Check the booking code").with_field("code", c))
     })?;
+    labday_domain::staff::check_in_people(request.people).map_err(AppError)?;
     let utc = chrono::Utc::now();
     let held = state
         .storage

@@ -622,7 +622,40 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
     )));
 }
 
+/// `people: 0` at the door is a field error (at least one person comes in at a time), not
+/// `party_too_large`; the booking stays as it was, and one person then comes in.
+async fn checking_in_nobody_is_a_field_error(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref());
+    let today = app.session(SessionSpec::started_3h_ago(2)).await;
+    let code = "NQNEPPW2";
+    app.db
+        .insert_booking(StoredBooking {
+            session: today,
+            code,
+            name: "来访",
+            phone: "13900139000",
+            phone_hash: None,
+            status: "confirmed",
+            session_day: (now() - Duration::hours(3)).date(),
+            booked_at: now() - Duration::days(1),
+        })
+        .await;
+    let path = "/api/v1/staff/check-in";
+    let request = |people: u32| Some(json!({"session_id": today, "code": code, "people": people}));
+    let body = parse(&expect_call(app, "POST", path, cookie, request(0), 422).await);
+    assert_eq!(body["code"], "invalid", "{body}");
+    assert_eq!(body["fields"]["people"], "people_required", "{body}");
+    let body = parse(&expect_call(app, "POST", path, cookie, request(1), 200).await);
+    assert_eq!(body["people"], 1, "{body}");
+    assert_eq!(
+        body["entry"]["checked_in"], 1,
+        "nothing came in before: {body}"
+    );
+}
+
 crate::on_both_databases!(
+    checking_in_nobody_is_a_field_error,
     sign_in_sets_a_strict_cookie_and_wrong_passwords_are_slowed_down,
     every_staff_route_needs_a_session_and_the_right_organisation,
     check_in_at_the_door_and_no_shows_after_the_session,
