@@ -473,7 +473,8 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | LengthInvalid
         | GapInvalid
         | ReservedAboveCapacity
-        | PeopleRequired => FIELD_INVALID,
+        | PeopleRequired
+        | ParentChanged => FIELD_INVALID,
     }
 }
 

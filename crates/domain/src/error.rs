@@ -195,6 +195,8 @@ wire_enum! {
         /// An organisation's new kind does not fit one of its staff accounts (lab staff of a
         /// bureau, an organiser of a lab or institute), as account creation would refuse.
         KindHasStaff = "kind_has_staff",
+        /// An organisation never moves: an edit names another parent than its own.
+        ParentChanged = "parent_changed",
         /// The current password given to change it is not the account's.
         PasswordWrong = "password_wrong",
         CaptionRequired = "caption_required",

@@ -72,7 +72,8 @@ fn default_offset() -> i32 {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganisationDraft {
     /// The bureau it sits under (required in the console; only the command line creates a
-    /// top-level one). Ignored when an organisation is edited: it does not move.
+    /// top-level one). When an organisation is edited, left out or its own parent: it does
+    /// not move (another is refused with `parent_changed`).
     #[serde(default)]
     pub parent_id: Option<i64>,
     pub kind: OrgKind,

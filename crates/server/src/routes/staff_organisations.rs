@@ -75,14 +75,14 @@ pub async fn show_organisation(
 }
 
 /// Edits an organisation within the organiser's reach: everything but its parent (an
-/// organisation does not move; `parent_id` is ignored).
+/// organisation does not move: `parent_id` is its own parent or left out).
 #[utoipa::path(
     put,
     path = "/api/v1/staff/organisations/{id}",
     request_body = OrganisationDraft,
     responses(
         (status = 200, body = OrganisationDetails),
-        (status = 422, body = ApiError, description = "Field errors; a kind that may not sit under the parent or above a child is `kind_not_allowed`, one that does not fit one of its staff accounts (lab staff of a bureau, an organiser of a lab or institute) `kind_has_staff`")
+        (status = 422, body = ApiError, description = "Field errors; a `parent_id` other than its own parent is `parent_changed` (an organisation never moves); a kind that may not sit under the parent or above a child is `kind_not_allowed`, one that does not fit one of its staff accounts (lab staff of a bureau, an organiser of a lab or institute) `kind_has_staff`")
     )
 )]
 pub async fn update_organisation(
@@ -92,6 +92,17 @@ pub async fn update_organisation(
 ) -> Result<Json<OrganisationDetails>, AppError> {
     org.signed_in.require_organiser()?;
     let OrganisationId(id) = org.item;
+    // A parent never changes (nothing moves it), so the one read here stays true.
+    let stored = details(&state, id).await?;
+    if draft
+        .parent_id
+        .is_some_and(|parent| Some(parent) != stored.draft.parent_id)
+    {
+        return Err(invalid_parent(
+            FieldCode::ParentChanged,
+            "An organisation does not move: its parent stays",
+        ));
+    }
     let valid = draft.validate()?;
     state
         .storage

@@ -340,24 +340,51 @@ async fn organisations_are_created_where_their_kind_fits_and_never_move(db: Db) 
     assert_eq!(field(&text, "utc_offset_minutes"), "invalid");
 
     // An institute under the county, then edited: everything changes but the parent.
+    // Another parent is refused beside `parent_id`, and nothing changes; its own parent,
+    // or none named, is taken.
     let institute = create(app, &t.county, t.counties[0][0], "institute", "检测所").await;
     let one = format!("/api/v1/staff/organisations/{institute}");
+    let before = parse(&expect_call(app, "GET", &one, c, None, 200).await);
     let mut edit = org_body(json!(t.province), "lab", "检测实验室");
     edit["county"] = json!({"zh": "东湖区", "en": "Donghu"});
     edit["contact"] = json!("0791-1234");
-    let edited = parse(&expect_call(app, "PUT", &one, c, Some(edit), 200).await);
+    let text = expect_call(app, "PUT", &one, c, Some(edit.clone()), 422).await;
+    assert_eq!(field(&text, "parent_id"), "parent_changed", "{text}");
+    let shown = parse(&expect_call(app, "GET", &one, c, None, 200).await);
+    assert_eq!(shown, before, "nothing changed");
+    edit["parent_id"] = json!(t.counties[0][0]);
+    let edited = parse(&expect_call(app, "PUT", &one, c, Some(edit.clone()), 200).await);
     assert_eq!(edited["parent_id"], t.counties[0][0], "parents never move");
     assert_eq!(edited["kind"], "lab");
     assert_eq!(edited["name"]["zh"], "检测实验室");
     assert_eq!(edited["county"]["zh"], "东湖区");
     let shown = parse(&expect_call(app, "GET", &one, c, None, 200).await);
     assert_eq!(shown, edited);
-    // No cycle can be made: the county "moved" under its own lab stays where it is.
+    edit["parent_id"] = Value::Null;
+    edit["contact"] = json!("0791-5678");
+    let edited = parse(&expect_call(app, "PUT", &one, c, Some(edit), 200).await);
+    assert_eq!(
+        edited["parent_id"], t.counties[0][0],
+        "none named: it stays"
+    );
+    assert_eq!(edited["contact"], "0791-5678");
+    // No cycle can be made: the county moved under its own lab is refused, and the
+    // province (at the top) is given no parent.
     let county_path = format!("/api/v1/staff/organisations/{}", t.counties[0][0]);
     let body = org_body(json!(t.labs[0][0]), "county_bureau", "县00");
     let root = Some(t.root.as_str());
-    let moved = parse(&expect_call(app, "PUT", &county_path, root, Some(body), 200).await);
-    assert_eq!(moved["parent_id"], t.cities[0]);
+    let text = expect_call(app, "PUT", &county_path, root, Some(body), 422).await;
+    assert_eq!(field(&text, "parent_id"), "parent_changed", "{text}");
+    let stays = parse(&expect_call(app, "GET", &county_path, root, None, 200).await);
+    assert_eq!(stays["parent_id"], t.cities[0]);
+    let province_path = format!("/api/v1/staff/organisations/{}", t.province);
+    let body = org_body(
+        json!(t.cities[0]),
+        "province_bureau",
+        "江西省市场监督管理局",
+    );
+    let text = expect_call(app, "PUT", &province_path, root, Some(body), 422).await;
+    assert_eq!(field(&text, "parent_id"), "parent_changed", "{text}");
     // A kind change must fit under the parent (no city under a city) and above every
     // child (no lab above a lab).
     for kind in ["city_bureau", "lab"] {
@@ -374,7 +401,10 @@ async fn organisations_are_created_where_their_kind_fits_and_never_move(db: Db) 
     let has = |action: &str, id: i64| audited(&lines, action, &format!("organisation {id}:"));
     assert!(has("create_organisation", institute), "{lines:?}");
     assert!(has("update_organisation", institute), "{lines:?}");
-    assert!(has("update_organisation", t.counties[0][0]), "{lines:?}");
+    assert!(
+        !has("update_organisation", t.counties[0][0]),
+        "a refused edit is not logged: {lines:?}"
+    );
     assert!(has("create_organisation", t.labs[1][1]), "{lines:?}");
 }
 
