@@ -371,6 +371,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         | ErrorCode::NotConfirmed
         | ErrorCode::AlreadyCheckedIn
         | ErrorCode::SessionNotOver
+        | ErrorCode::BeforeSessionDay
         | ErrorCode::UsernameTaken
         | ErrorCode::CapacityBelowBooked
         | ErrorCode::NotReceived

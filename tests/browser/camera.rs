@@ -88,6 +88,8 @@ async fn the_roster_checks_a_visitor_in_from_the_camera_without_barcode_detector
         .await;
     let luma = from_hex(hex.as_str().expect("the frame's pixels"));
     citizen.close().await;
+    // The session's day has come: its door checks visitors in.
+    server.move_to_today(f.session, "lab-door").await;
     let dir = tempfile::tempdir().expect("temp dir");
     let video = dir.path().join("booking-qr.y4m");
     std::fs::write(&video, y4m(&luma)).expect("writes the video");
@@ -130,6 +132,7 @@ async fn a_refused_camera_is_said_in_words_and_the_typed_code_still_works() {
         .add_lab_staff(f.session, "lab-door", "门口 李工", "open-day-2026")
         .await;
     let booked = server.book(f.session, "访客甲", "13800138078", 2, 0).await;
+    server.move_to_today(f.session, "lab-door").await;
     door.open(&server, "/staff/").await;
     sign_in(&door, "lab-door", "open-day-2026", "门口 李工").await;
     door.open(&server, &format!("/staff/sessions/{}", f.session))

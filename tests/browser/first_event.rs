@@ -247,7 +247,8 @@ async fn from_an_empty_database_to_a_visitor_checked_in(lang: Lang) {
     browser.wait_text(w.of(c::BOOKED_TITLE)).await;
     let code = browser.code_in("[data-testid=booking-code]").await;
 
-    // The lab staff member checks the visitor in at the door.
+    // The lab staff member checks the visitor in at the door, on the session's day.
+    server.move_to_today(session, "food-lab").await;
     browser
         .open(&server, &format!("/staff/sessions/{session}"))
         .await;

@@ -24,6 +24,8 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
         let booked = server.book(session, &name, phone, adults, 0).await;
         codes.push(booked["code"].as_str().unwrap().to_owned());
     }
+    // The session's day has come: its door checks visitors in.
+    server.move_to_today(f.session, "lab-food").await;
 
     let axe = axe_source();
     browser.open(&server, "/staff/").await;

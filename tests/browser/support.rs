@@ -100,6 +100,47 @@ impl TestServer {
         org
     }
 
+    /// Moves `session` (of a venue on China Standard Time) to today, under way now (from an
+    /// hour ago, or midnight, until an hour from now; booking closed at its start), as staff
+    /// member `username` would edit it: the door checks visitors in from the session's day
+    /// on, and a journey at the door runs on that day whatever the time it runs.
+    pub async fn move_to_today(&self, session: i64, username: &str) {
+        let now = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES);
+        let midnight = now.date().and_hms_opt(0, 0, 0).expect("midnight");
+        let starts_at = midnight.max(now - chrono::Duration::hours(1));
+        let s = self
+            .storage
+            .session(session, Utc::now())
+            .await
+            .expect("storage")
+            .expect("a known session");
+        let draft = SessionDraft {
+            format: s.format,
+            title: s.title,
+            place: s.place,
+            join_link: None,
+            starts_at,
+            ends_at: now + chrono::Duration::hours(1),
+            capacity: s.capacity,
+            reserved_places: s.reserved_places,
+            per_booking_limit: s.per_booking_limit,
+            booking_opens_at: starts_at - chrono::Duration::days(1),
+            booking_closes_at: starts_at,
+            cancel_deadline: starts_at,
+        };
+        let valid = draft.validate().expect("a valid session");
+        let accounts = self.storage.staff_accounts(None).await.expect("storage");
+        let staff = accounts
+            .iter()
+            .find(|a| a.username == username)
+            .expect("a known account")
+            .id;
+        self.storage
+            .update_session(staff, session, &valid, labday_server::auth::now_local())
+            .await
+            .expect("moved");
+    }
+
     /// POSTs `body` to the API as another client would; returns the status and the answer.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let r = reqwest::Client::new()

@@ -49,6 +49,9 @@ wire_enum! {
         AlreadyCheckedIn = "already_checked_in",
         /// 409 — no-shows can be marked only after the session has ended.
         SessionNotOver = "session_not_over",
+        /// 409 — visitors are checked in from the session's day (on its venue's clock), not
+        /// before.
+        BeforeSessionDay = "before_session_day",
         /// 409 — that username is taken.
         UsernameTaken = "username_taken",
         /// 409 — a session's capacity cannot go below the people already booked on it and the
@@ -114,6 +117,7 @@ impl ErrorCode {
             | ErrorCode::NotConfirmed
             | ErrorCode::AlreadyCheckedIn
             | ErrorCode::SessionNotOver
+            | ErrorCode::BeforeSessionDay
             | ErrorCode::UsernameTaken
             | ErrorCode::CapacityBelowBooked
             | ErrorCode::SessionFull

@@ -5,6 +5,7 @@ use crate::booking::BookingStatus;
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::organisation::OrgKind;
 use crate::text::{self, Fault};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 /// What a staff account may do.
@@ -340,6 +341,16 @@ pub fn check_in_people(people: Option<u32>) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether a visitor may be checked in at the door `now` (the venue's clock) for a session
+/// that starts `session_starts`: from the session's day on, as an offline check-in's time
+/// must be (`crate::offline_check_in::check`); `before_session_day` before it.
+pub fn check_in_day(now: NaiveDateTime, session_starts: NaiveDateTime) -> Result<(), ErrorCode> {
+    if now.date() < session_starts.date() {
+        return Err(ErrorCode::BeforeSessionDay);
+    }
+    Ok(())
+}
+
 /// Decides a check-in: how many people it adds, or why not.
 pub fn check_in(
     status: BookingStatus,
@@ -402,6 +413,28 @@ mod tests {
             assert!(Role::LabStaff.may_belong_to(unit));
             assert!(!Role::Organiser.may_belong_to(unit));
         }
+    }
+
+    #[test]
+    fn visitors_are_checked_in_from_the_sessions_day() {
+        let at = |d: u32, h: u32, m: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 9, d)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+        };
+        let starts = at(20, 9, 30);
+        assert_eq!(check_in_day(at(20, 0, 0), starts), Ok(()), "early that day");
+        assert_eq!(check_in_day(at(20, 18, 0), starts), Ok(()), "late that day");
+        assert_eq!(check_in_day(at(23, 9, 0), starts), Ok(()), "days later");
+        assert_eq!(
+            check_in_day(at(19, 23, 59), starts),
+            Err(ErrorCode::BeforeSessionDay)
+        );
+        assert_eq!(
+            check_in_day(at(18, 9, 30), starts),
+            Err(ErrorCode::BeforeSessionDay)
+        );
     }
 
     #[test]

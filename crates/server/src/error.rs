@@ -101,6 +101,7 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::NotConfirmed => "This booking is not confirmed (waiting, cancelled or a no-show)",
         ErrorCode::AlreadyCheckedIn => "This booking's party is already checked in",
         ErrorCode::SessionNotOver => "No-shows can be marked only after the session has ended",
+        ErrorCode::BeforeSessionDay => "Visitors are checked in from the session's day, not before",
         ErrorCode::UsernameTaken => "This username is taken",
         ErrorCode::AccountDisabled => "This account is disabled",
         ErrorCode::PasswordChangeRequired => "Choose a new password first",

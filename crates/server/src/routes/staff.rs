@@ -5,7 +5,7 @@
 use crate::auth::{self, AnySignedIn, SignedIn};
 use crate::client::ClientAddr;
 use crate::csv::{self, Cell, Csv};
-use crate::error::{AppError, OrNotFound, Refusal};
+use crate::error::{refusal_message, AppError, OrNotFound, Refusal};
 use crate::extract::{authorise, AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::throttle;
@@ -178,7 +178,7 @@ pub async fn roster_export(
     responses(
         (status = 200, body = CheckInResult),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "Wrong session, cancelled, waiting list or already in (not for offline check-ins: those answer `already_in`)"),
+        (status = 409, body = ApiError, description = "`before_session_day` (the session's day has not come on its venue's clock), `wrong_session`, `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
         (status = 422, body = ApiError, description = "`code`: not a booking code (`code_invalid`); `people`: 0 (`people_required`), or given with an offline check-in (`invalid`); `offline_at`: in the future (`in_future`) or before the session's day (`in_past`)")
     )
 )]
@@ -199,8 +199,12 @@ pub async fn check_in(
         .await?
         .or_not_found("session")?;
     let now = labday_domain::time::venue_local(utc, held.utc_offset_minutes);
-    if let Some(at) = request.offline_at {
-        offline_check_in::check(at, now, held.starts_at, request.people).map_err(AppError)?;
+    match request.offline_at {
+        Some(at) => {
+            offline_check_in::check(at, now, held.starts_at, request.people).map_err(AppError)?
+        }
+        None => labday_domain::staff::check_in_day(now, held.starts_at)
+            .map_err(|code| AppError::new(code, refusal_message(code)))?,
     }
     let done = state
         .storage

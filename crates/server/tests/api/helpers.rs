@@ -571,4 +571,19 @@ impl TestApp {
     pub async fn sql(&self, statement: &str) {
         self.db.execute(statement).await
     }
+
+    /// Moves `session` (of a venue on China Standard Time) to start at midnight today and
+    /// end two hours from now, its booking window and cancellation deadline left as they
+    /// were: a session whose day has come (so the door checks visitors in), whatever the
+    /// time of day the test runs, still open to bookings, moves and cancellations.
+    pub async fn starts_today(&self, session: i64) {
+        let stamp = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        let midnight = now().date().and_hms_opt(0, 0, 0).unwrap();
+        self.sql(&format!(
+            "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
+            stamp(midnight),
+            stamp(now() + Duration::hours(2)),
+        ))
+        .await;
+    }
 }

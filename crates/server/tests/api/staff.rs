@@ -554,6 +554,8 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
     let [family, single, waiting] = app.book_in_turn(small, parties).await;
     let (_, elsewhere) = app.book(s.session, "13800138003", 1, 0).await;
     assert_eq!(waiting["status"], "waitlisted");
+    // Visitors are checked in from the session's day on.
+    app.starts_today(small).await;
     let code = |v: &Value| v["code"].as_str().unwrap().to_owned();
 
     // The roster shows full numbers to staff.

@@ -6,7 +6,7 @@
 
 use crate::helpers::{Db, TestApp};
 use crate::staff::{call, parse, sign_in, site_with_lab, PASSWORD};
-use chrono::{Duration, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde_json::json;
 
 fn stamp(t: NaiveDateTime) -> String {
@@ -136,7 +136,61 @@ async fn staff_rules_read_the_venues_clock_east_of_china(db: Db) {
     assert_eq!(parse(&text)["marked"], 1, "{text}");
 }
 
+/// A visitor is checked in at the door from the session's day on, on its venue's clock:
+/// two days early, or on the day before at the venue while China is on the session's day,
+/// the desk is told `before_session_day` and the booking stays as it was; on the venue's
+/// day, while China is still on the day before, the visitor is let in.
+async fn a_visitor_is_checked_in_from_the_sessions_day_on_its_venues_clock(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref());
+    let (status, booked) = app.book(s.session, "13800138003", 1, 0).await;
+    assert_eq!(status, 201, "{booked}");
+    let code = booked["code"].as_str().unwrap().to_owned();
+    let check_in = || {
+        let body = json!({"session_id": s.session, "code": code});
+        call(app, "POST", "/api/v1/staff/check-in", cookie, Some(body))
+    };
+    let refused = |(status, text): (u16, String), what: &str| {
+        assert_eq!(status, 409, "{what}: {text}");
+        assert_eq!(parse(&text)["code"], "before_session_day", "{what}: {text}");
+    };
+    // The fixture's session is two days ahead.
+    refused(check_in().await, "two days early");
+    let (_, found) = app.lookup(&code, "13800138003").await;
+    assert_eq!(found["status"], "confirmed", "{found}");
+
+    // A venue whose date is not China's now: UTC-12 (20 hours behind) until 20:00 in
+    // China, UTC+14 (6 hours ahead) from 18:00.
+    let at = |day: NaiveDate, h: u32| day.and_hms_opt(h, 0, 0).unwrap();
+    let china = crate::helpers::now();
+    if china.hour() < 20 {
+        let venue = venue_at(app, s.org, -12 * 60).await;
+        assert_eq!(venue.date() + Duration::days(1), china.date());
+        // On China's day, but tomorrow at the venue: not yet.
+        let starts = at(china.date(), 9);
+        runs(app, s.session, starts, starts + Duration::hours(1)).await;
+        refused(check_in().await, "the day before at a UTC-12 venue");
+        // On the venue's day: in.
+        let starts = at(venue.date(), 23);
+        runs(app, s.session, starts, starts + Duration::minutes(59)).await;
+    } else {
+        let venue = venue_at(app, s.org, 14 * 60).await;
+        assert_eq!(venue.date(), china.date() + Duration::days(1));
+        // Tomorrow at the venue: not yet.
+        let starts = at(venue.date() + Duration::days(1), 0);
+        runs(app, s.session, starts, starts + Duration::hours(1)).await;
+        refused(check_in().await, "the day before at a UTC+14 venue");
+        // On the venue's day, China's tomorrow: in.
+        let starts = at(venue.date(), 0);
+        runs(app, s.session, starts, starts + Duration::hours(1)).await;
+    }
+    let (status, text) = check_in().await;
+    assert_eq!(status, 200, "on the venue's day: {text}");
+    assert_eq!(parse(&text)["people"], 1, "{text}");
+}
+
 crate::on_both_databases!(
+    a_visitor_is_checked_in_from_the_sessions_day_on_its_venues_clock,
     staff_rules_read_the_venues_clock_west_of_china,
     staff_rules_read_the_venues_clock_east_of_china
 );
