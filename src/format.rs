@@ -71,6 +71,7 @@ pub fn availability_msg(a: Availability) -> Msg {
         Availability::Open => i18n::AVAIL_OPEN,
         Availability::FewLeft => i18n::AVAIL_FEW,
         Availability::Full => i18n::AVAIL_FULL,
+        Availability::Cancelled => i18n::AVAIL_CANCELLED,
     }
 }
 
@@ -78,7 +79,7 @@ pub fn availability_class(a: Availability) -> &'static str {
     match a {
         Availability::Open => "badge open",
         Availability::FewLeft => "badge few",
-        Availability::Full => "badge full",
+        Availability::Full | Availability::Cancelled => "badge full",
     }
 }
 

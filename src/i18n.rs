@@ -137,6 +137,7 @@ messages! {
     AVAIL_OPEN = "可预约", "Places available";
     AVAIL_FEW = "名额紧张", "Few places left";
     AVAIL_FULL = "已约满", "Full";
+    AVAIL_CANCELLED = "已取消", "Cancelled";
     ORGANISER = "主办单位", "Organiser";
     ADDRESS = "地址", "Address";
     MAP = "在地图中查看", "Open in map";

@@ -50,6 +50,8 @@ pub enum Availability {
     Open,
     FewLeft,
     Full,
+    /// Called off by its organiser: nothing to book, whatever places it had.
+    Cancelled,
 }
 
 impl Availability {
@@ -131,6 +133,15 @@ impl Places {
             self.capacity,
             self.capacity.saturating_sub(self.online_free()),
         )
+    }
+
+    /// Whether places remain on a session that is `status`: `cancelled` once its organiser
+    /// called it off, however many places it had; otherwise [`Places::availability`].
+    pub fn availability_when(&self, status: SessionStatus) -> Availability {
+        match status {
+            SessionStatus::Cancelled => Availability::Cancelled,
+            SessionStatus::Scheduled => self.availability(),
+        }
     }
 }
 
@@ -251,6 +262,23 @@ mod tests {
         assert_eq!(window_state(at(9, 0), open, close), WindowState::Open);
         assert_eq!(window_state(at(16, 59), open, close), WindowState::Open);
         assert_eq!(window_state(at(17, 0), open, close), WindowState::Closed);
+    }
+
+    #[test]
+    fn a_cancelled_session_is_never_open_whatever_its_places() {
+        let p = places(40, 0, 0, 0);
+        assert_eq!(
+            p.availability_when(SessionStatus::Scheduled),
+            Availability::Open
+        );
+        assert_eq!(
+            p.availability_when(SessionStatus::Cancelled),
+            Availability::Cancelled
+        );
+        assert_eq!(
+            places(40, 0, 40, 0).availability_when(SessionStatus::Cancelled),
+            Availability::Cancelled
+        );
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl SessionRow {
             capacity: places.capacity,
             booked: places.booked,
             places_left: places.online_free(),
-            availability: places.availability(),
+            availability: places.availability_when(status),
             reserved_places: places.reserved,
             walk_ins: places.walk_ins,
             per_booking_limit: self.per_booking_limit,

@@ -313,6 +313,26 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
         (&view["booked"], &view["waiting"], &view["window"]),
         (&json!(0), &json!(0), &json!("closed"))
     );
+    // Its places are all free again, but nothing is open to book: it says cancelled,
+    // wherever a citizen sees it.
+    assert_eq!(view["availability"], "cancelled", "{view}");
+    let (_, activity) = app
+        .get(&format!("/api/v1/activities/{}", app.activity_id))
+        .await;
+    let listed = activity["sessions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("sessions: {activity}"))
+        .iter()
+        .find(|s| s["id"] == session)
+        .unwrap_or_else(|| panic!("listed: {activity}"));
+    assert_eq!(listed["availability"], "cancelled", "{listed}");
+    let (_, seen) = app
+        .lookup(first["code"].as_str().unwrap(), "13800138000")
+        .await;
+    assert_eq!(seen["session"]["availability"], "cancelled", "{seen}");
+    // The other sessions stay as they were.
+    let (_, other) = app.get(&format!("/api/v1/sessions/{}", s.session)).await;
+    assert_eq!(other["availability"], "open", "{other}");
     assert_eq!(app.confirmed_people_in_db(session).await, 0);
 
     let (status, body) = app.book(session, "13800138002", 1, 0).await;
