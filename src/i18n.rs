@@ -476,7 +476,8 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | GapInvalid
         | ReservedAboveCapacity
         | PeopleRequired
-        | ParentChanged => FIELD_INVALID,
+        | ParentChanged
+        | OutsideActivity => FIELD_INVALID,
     }
 }
 

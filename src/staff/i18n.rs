@@ -301,6 +301,7 @@ messages! {
     FIELD_GAP_INVALID = "间隔不能超过一天", "The gap cannot exceed a day";
     FIELD_KIND_NOT_ALLOWED = "该类型的单位不能设在这里", "An organisation of this kind cannot sit here";
     FIELD_PARENT_CHANGED = "单位不能移到其他上级单位下", "An organisation cannot move under another one";
+    FIELD_OUTSIDE_ACTIVITY = "不在活动的起止日期内", "Outside the activity's first and last days";
     FIELD_KIND_HAS_STAFF = "该单位已有与此类型不符的账号（局设组织者，实验室和检测机构设实验室人员）", "This organisation has accounts that do not fit this kind (organisers belong to a bureau, lab staff to a lab or institute)";
     FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
     FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
@@ -520,6 +521,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         KindNotAllowed => FIELD_KIND_NOT_ALLOWED,
         KindHasStaff => FIELD_KIND_HAS_STAFF,
         ParentChanged => FIELD_PARENT_CHANGED,
+        OutsideActivity => FIELD_OUTSIDE_ACTIVITY,
         PasswordWrong => FIELD_PASSWORD_WRONG,
         TextInvalid => FIELD_TEXT_INVALID,
         ReservedAboveCapacity => FIELD_RESERVED_ABOVE_CAPACITY,

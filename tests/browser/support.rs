@@ -217,7 +217,8 @@ pub async fn fixture(
             description: Localised::new("参观食品实验室。", "Tour the food lab."),
             safety_notes: Localised::new("请勿触碰仪器。", "Do not touch equipment."),
             starts_on: now.date(),
-            ends_on: now.date() + chrono::Duration::days(3),
+            // A week from tomorrow, the console's default series, falls within its days.
+            ends_on: now.date() + chrono::Duration::days(7),
         })
         .await
         .expect("activity");

@@ -217,6 +217,8 @@ wire_enum! {
         GapInvalid = "gap_invalid",
         /// More places reserved for walk-ins than the session has.
         ReservedAboveCapacity = "reserved_above_capacity",
+        /// A session (or a series' dates) outside its activity's first and last days.
+        OutsideActivity = "outside_activity",
         /// Verified phones (`--verify-phones`): no code (or no token good for this phone).
         PhoneCodeRequired = "phone_code_required",
         /// Not six digits.

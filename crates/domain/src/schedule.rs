@@ -355,6 +355,47 @@ impl SessionDraft {
     }
 }
 
+/// An activity's days, the first and the last (inclusive): its sessions fall within them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActivityDays {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl ActivityDays {
+    fn holds(&self, day: NaiveDate) -> bool {
+        (self.starts_on..=self.ends_on).contains(&day)
+    }
+
+    /// A session within these days: it starts on one of them (`starts_at`) and is over by
+    /// the end of the last (`ends_at`); `outside_activity` otherwise.
+    pub fn hold_session(&self, session: &ValidSession) -> Result<(), ApiError> {
+        let s = session.get();
+        let last_midnight = (self.ends_on + Duration::days(1)).and_time(NaiveTime::MIN);
+        let mut errors = FieldErrors::new();
+        errors.check(
+            self.holds(s.starts_at.date()),
+            "starts_at",
+            FieldCode::OutsideActivity,
+        );
+        errors.check(
+            s.ends_at <= last_midnight,
+            "ends_at",
+            FieldCode::OutsideActivity,
+        );
+        errors.finish(())
+    }
+
+    /// A series within these days: its first and last dates (`from`, `to`) among them, so
+    /// every session it makes is too; `outside_activity` otherwise.
+    pub fn hold_series(&self, series: &SessionSeries) -> Result<(), ApiError> {
+        let mut errors = FieldErrors::new();
+        errors.check(self.holds(series.from), "from", FieldCode::OutsideActivity);
+        errors.check(self.holds(series.to), "to", FieldCode::OutsideActivity);
+        errors.finish(())
+    }
+}
+
 /// Many sessions at once: every chosen weekday between two dates, slots of `length_minutes`
 /// with `gap_minutes` between them from `day_starts` until `day_ends`, each with the same
 /// format, place, capacity and rules.
@@ -879,6 +920,70 @@ mod tests {
         };
         assert!(untitled.validate().is_ok());
         assert!(!is_web_link("https://lab.example/\u{202E}gpj.exe"));
+    }
+
+    #[test]
+    fn sessions_and_series_fall_within_their_activitys_days() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 9, d).unwrap();
+        let days = ActivityDays {
+            starts_on: day(20),
+            ends_on: day(22),
+        };
+        let valid = |s: SessionDraft| s.validate().unwrap();
+        assert_eq!(days.hold_session(&valid(session())), Ok(()));
+        // Until midnight after the last day, but not past it.
+        let last = SessionDraft {
+            starts_at: at(22, 22, 0),
+            ends_at: at(23, 0, 0),
+            booking_closes_at: at(22, 21, 0),
+            cancel_deadline: at(22, 21, 0),
+            ..session()
+        };
+        assert_eq!(days.hold_session(&valid(last.clone())), Ok(()));
+        let past_midnight = SessionDraft {
+            ends_at: at(23, 0, 30),
+            ..last
+        };
+        assert_eq!(
+            fields(days.hold_session(&valid(past_midnight)).unwrap_err()),
+            vec![("ends_at".into(), FieldCode::OutsideActivity)]
+        );
+        let before = ActivityDays {
+            starts_on: day(21),
+            ..days
+        };
+        assert_eq!(
+            fields(before.hold_session(&valid(session())).unwrap_err()),
+            vec![("starts_at".into(), FieldCode::OutsideActivity)]
+        );
+        let after = ActivityDays {
+            starts_on: day(10),
+            ends_on: day(19),
+        };
+        assert_eq!(
+            fields(after.hold_session(&valid(session())).unwrap_err()),
+            vec![
+                ("ends_at".into(), FieldCode::OutsideActivity),
+                ("starts_at".into(), FieldCode::OutsideActivity),
+            ]
+        );
+        // A series: its first and last dates.
+        let september = ActivityDays {
+            starts_on: day(1),
+            ends_on: day(14),
+        };
+        assert_eq!(september.hold_series(&series()), Ok(()));
+        let later = ActivityDays {
+            starts_on: day(2),
+            ends_on: day(13),
+        };
+        assert_eq!(
+            fields(later.hold_series(&series()).unwrap_err()),
+            vec![
+                ("from".into(), FieldCode::OutsideActivity),
+                ("to".into(), FieldCode::OutsideActivity),
+            ]
+        );
     }
 
     fn series() -> SessionSeries {

@@ -17,8 +17,8 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use chrono::Utc;
 use labday_domain::schedule::{
-    ActivityDraft, CancelledSession, CreatedActivity, GeneratedSessions, SessionChanged,
-    SessionDraft, SessionSeries, ValidActivity,
+    ActivityDays, ActivityDraft, CancelledSession, CreatedActivity, GeneratedSessions,
+    SessionChanged, SessionDraft, SessionSeries, ValidActivity,
 };
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionView};
 
@@ -32,6 +32,15 @@ pub(crate) async fn known_organisation(state: &AppState, id: i64) -> Result<(), 
                 .with_field("organisation_id", FieldCode::OrganisationUnknown),
         ))
     }
+}
+
+/// The days of activity `id`, its sessions' bounds (404 without the activity).
+async fn activity_days(state: &AppState, id: i64) -> Result<ActivityDays, AppError> {
+    state
+        .storage
+        .activity_days(id)
+        .await?
+        .or_not_found("activity")
 }
 
 async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError> {
@@ -99,7 +108,7 @@ pub async fn update_activity(
     request_body = SessionDraft,
     responses(
         (status = 201, body = SessionView),
-        (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`")
+        (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`; a session outside its activity's first and last days is `starts_at` (or `ends_at`): `outside_activity`")
     )
 )]
 pub async fn create_session(
@@ -110,6 +119,9 @@ pub async fn create_session(
     let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
     let now = venue_clock::at_activity(&state, activity).await?;
     let valid = draft.validate_new(now)?;
+    activity_days(&state, activity)
+        .await?
+        .hold_session(&valid)?;
     let ids = state
         .storage
         .create_sessions(staff, activity, &[valid], now)
@@ -125,7 +137,7 @@ pub async fn create_session(
     request_body = SessionSeries,
     responses(
         (status = 200, body = [SessionDraft]),
-        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500")
+        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; `from` or `to` outside the activity's first and last days: `outside_activity`")
     )
 )]
 pub async fn preview_series(
@@ -135,6 +147,9 @@ pub async fn preview_series(
 ) -> Result<Json<Vec<SessionDraft>>, AppError> {
     let ActivityId(activity) = activity.item;
     let sessions = series.expand(venue_clock::at_activity(&state, activity).await?)?;
+    activity_days(&state, activity)
+        .await?
+        .hold_series(&series)?;
     Ok(Json(sessions.into_iter().map(|s| s.into_inner()).collect()))
 }
 
@@ -143,7 +158,10 @@ pub async fn preview_series(
     post,
     path = "/api/v1/staff/activities/{id}/sessions/generate",
     request_body = SessionSeries,
-    responses((status = 201, body = GeneratedSessions), FieldErrors)
+    responses(
+        (status = 201, body = GeneratedSessions),
+        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; `from` or `to` outside the activity's first and last days: `outside_activity`")
+    )
 )]
 pub async fn generate_series(
     State(state): State<AppState>,
@@ -153,6 +171,9 @@ pub async fn generate_series(
     let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
     let now = venue_clock::at_activity(&state, activity).await?;
     let sessions = series.expand(now)?;
+    activity_days(&state, activity)
+        .await?
+        .hold_series(&series)?;
     let session_ids = state
         .storage
         .create_sessions(staff, activity, &sessions, now)
@@ -170,7 +191,7 @@ pub async fn generate_series(
     responses(
         (status = 200, body = SessionChanged),
         (status = 409, body = ApiError, description = "`capacity_below_booked`, or `session_cancelled`"),
-        FieldErrors
+        (status = 422, body = ApiError, description = "Field errors; a session moved outside its activity's first and last days is `starts_at` (or `ends_at`): `outside_activity`")
     )
 )]
 pub async fn update_session(
@@ -180,6 +201,12 @@ pub async fn update_session(
 ) -> Result<Json<SessionChanged>, AppError> {
     let (staff, SessionId(id)) = (session.signed_in.staff.id, session.item);
     let valid = draft.validate()?;
+    state
+        .storage
+        .session_activity_days(id)
+        .await?
+        .or_not_found("session")?
+        .hold_session(&valid)?;
     let done = state
         .storage
         .update_session(staff, id, &valid, auth::now_local())

@@ -24,8 +24,8 @@ use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
-    ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession, SessionDraft,
-    ValidActivity, ValidSession,
+    ActivityDays, ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession,
+    SessionDraft, ValidActivity, ValidSession,
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
@@ -41,6 +41,9 @@ pub struct SessionUpdated {
 
 const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
+const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
+const SESSION_ACTIVITY_DAYS: &str = "SELECT a.starts_on, a.ends_on FROM sessions s \
+    JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
 pub(super) const INSERT_ACTIVITY: &str =
     "INSERT INTO activities (organisation_id, kind, title_zh, \
     title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
@@ -300,6 +303,32 @@ pub trait Schedule: Parts {
             .bind(activity_id)
             .scalar_optional()
             .await?)
+    }
+
+    /// The first and last days of an activity, or `None` if there is no such activity.
+    async fn activity_days(&self, activity_id: i64) -> Result<Option<ActivityDays>, StorageError> {
+        let days: Option<(NaiveDate, NaiveDate)> = self
+            .db()
+            .read(ACTIVITY_DAYS)
+            .bind(activity_id)
+            .fetch_optional()
+            .await?;
+        Ok(days.map(|(starts_on, ends_on)| ActivityDays { starts_on, ends_on }))
+    }
+
+    /// The first and last days of a session's activity, or `None` if there is no such
+    /// session.
+    async fn session_activity_days(
+        &self,
+        session_id: i64,
+    ) -> Result<Option<ActivityDays>, StorageError> {
+        let days: Option<(NaiveDate, NaiveDate)> = self
+            .db()
+            .read(SESSION_ACTIVITY_DAYS)
+            .bind(session_id)
+            .fetch_optional()
+            .await?;
+        Ok(days.map(|(starts_on, ends_on)| ActivityDays { starts_on, ends_on }))
     }
 
     async fn create_activity(

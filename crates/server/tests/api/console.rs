@@ -255,6 +255,89 @@ async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
     );
 }
 
+/// Sessions lie within their activity's first and last days: created one by one, as a
+/// series (previewed or generated) or moved, a session outside them is refused beside its
+/// date (`outside_activity`) and nothing is created or moved.
+async fn sessions_lie_within_their_activitys_days(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    // An activity from the day after tomorrow to five days from today.
+    let mut days = activity_body(s.org);
+    days["starts_on"] = json!(now().date() + Duration::days(2));
+    days["ends_on"] = json!(now().date() + Duration::days(5));
+    let path = "/api/v1/staff/activities";
+    let activity = parse(&expect_call(app, "POST", path, lab, Some(days), 201).await)["id"]
+        .as_i64()
+        .unwrap();
+    let count_sessions = || async {
+        let (_, page) = app.get(&format!("/api/v1/activities/{activity}")).await;
+        page["sessions"].as_array().map_or(0, Vec::len)
+    };
+    // A session on day `d` from `h`:00 for `hours`.
+    let on = |d: i64, h: u32, hours: i64| {
+        let mut body = session_body(10);
+        body["starts_at"] = json!(at(d, h, 0));
+        body["ends_at"] = json!(at(d, h, 0) + Duration::hours(hours));
+        body["booking_closes_at"] = json!(at(d, h, 0) - Duration::hours(1));
+        body["cancel_deadline"] = json!(at(d, h, 0) - Duration::hours(2));
+        body
+    };
+    let create = format!("/api/v1/staff/activities/{activity}/sessions");
+    let outside = |text: &str, field: &str| {
+        assert_eq!(
+            parse(text)["fields"][field],
+            "outside_activity",
+            "{field}: {text}"
+        );
+    };
+    // Tomorrow (the day before it starts), six days on (the day after it ends), and one
+    // running past midnight after its last day.
+    for (body, field) in [
+        (on(1, 9, 1), "starts_at"),
+        (on(6, 9, 1), "starts_at"),
+        (on(5, 23, 2), "ends_at"),
+    ] {
+        let text = expect_call(app, "POST", &create, lab, Some(body), 422).await;
+        outside(&text, field);
+    }
+    assert_eq!(count_sessions().await, 0, "nothing was created");
+    // Its first and last days are its own.
+    expect_call(app, "POST", &create, lab, Some(on(2, 9, 1)), 201).await;
+    let last = parse(&expect_call(app, "POST", &create, lab, Some(on(5, 22, 2)), 201).await);
+    let id = last["id"].as_i64().unwrap();
+
+    // Moved a day past its last: refused, and it stays.
+    let path = format!("/api/v1/staff/sessions/{id}");
+    let text = expect_call(app, "PUT", &path, lab, Some(on(6, 10, 1)), 422).await;
+    outside(&text, "starts_at");
+    let (_, stays) = app.get(&format!("/api/v1/sessions/{id}")).await;
+    assert_eq!(stays["starts_at"], json!(at(5, 22, 0)), "{stays}");
+    expect_call(app, "PUT", &path, lab, Some(on(4, 10, 1)), 200).await;
+
+    // A series from tomorrow, or until six days on: refused in preview and generation.
+    let series = |from: i64, to: i64| {
+        let mut body = series_body();
+        body["from"] = json!(now().date() + Duration::days(from));
+        body["to"] = json!(now().date() + Duration::days(to));
+        body
+    };
+    for kind in ["preview", "generate"] {
+        let path = format!("/api/v1/staff/activities/{activity}/sessions/{kind}");
+        let text = expect_call(app, "POST", &path, lab, Some(series(1, 5)), 422).await;
+        outside(&text, "from");
+        let text = expect_call(app, "POST", &path, lab, Some(series(2, 6)), 422).await;
+        outside(&text, "to");
+    }
+    assert_eq!(
+        count_sessions().await,
+        2,
+        "a refused series creates nothing"
+    );
+    let path = format!("/api/v1/staff/activities/{activity}/sessions/generate");
+    let body = expect_call(app, "POST", &path, lab, Some(series(2, 5)), 201).await;
+    assert_eq!(parse(&body)["session_ids"].as_array().unwrap().len(), 8);
+}
+
 async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_list(db: Db) {
     let (s, lab) = site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
@@ -563,6 +646,7 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
 }
 
 crate::on_both_databases!(
+    sessions_lie_within_their_activitys_days,
     organisers_create_staff_accounts_and_lab_staff_cannot,
     activities_and_sessions_are_created_and_edited_with_field_errors,
     a_series_is_previewed_then_created_in_one_go,
