@@ -72,6 +72,7 @@ impl TestServer {
             .add_staff(staff, labday_server::auth::now_local())
             .await
             .expect("storage")
+            .id()
             .expect("a new username");
     }
 

@@ -4,7 +4,7 @@
 use crate::auth;
 use crate::config::{Config, OrgCommand, UserCommand};
 use crate::startup::open_storage;
-use crate::storage::staff::NewStaff;
+use crate::storage::staff::{NewStaff, StaffAdded};
 use crate::storage::Storage;
 use labday_domain::activity::Localised;
 use labday_domain::organisation::{OrgKind, OrganisationDraft};
@@ -130,10 +130,15 @@ pub async fn run(
         .await
         .map_err(|e| e.to_string())?
     {
-        Some(id) => Ok(format!(
+        StaffAdded::Added(id) => Ok(format!(
             "created {} account `{username}` (id {id})",
             role.as_str()
         )),
-        None => Err(format!("the username `{username}` is taken")),
+        StaffAdded::UsernameTaken => Err(format!("the username `{username}` is taken")),
+        StaffAdded::KindNotAllowed => Err(format!(
+            "an organiser belongs to a bureau, lab staff to a lab or institute; the kind of \
+             organisation {} changed meanwhile",
+            organisation.unwrap_or_default()
+        )),
     }
 }

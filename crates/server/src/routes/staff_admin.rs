@@ -4,9 +4,8 @@
 use crate::auth;
 use crate::error::AppError;
 use crate::extract::{AppJson, AppQuery, Organiser};
-use crate::routes::FieldErrors;
 use crate::state::AppState;
-use crate::storage::staff::NewStaff;
+use crate::storage::staff::{NewStaff, StaffAdded};
 use crate::writes::audit;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,7 +26,7 @@ use serde::Deserialize;
         (status = 201, body = StaffView),
         (status = 403, body = ApiError, description = "Only organisers create accounts, within their reach"),
         (status = 409, body = ApiError, description = "`username_taken`"),
-        FieldErrors
+        (status = 422, body = ApiError, description = "Field errors; `organisation_id`: `organisation_unknown`, or `kind_not_allowed` when the role does not fit the organisation's kind (an organiser belongs to a bureau, lab staff to a lab or institute), checked again as the account is stored")
     )
 )]
 pub async fn create_account(
@@ -46,10 +45,7 @@ pub async fn create_account(
             };
             signed_in.require(org)?;
             if !account.role.may_belong_to(found.draft.kind) {
-                return Err(invalid_organisation(
-                    FieldCode::KindNotAllowed,
-                    "An organiser belongs to a bureau, lab staff to a lab or institute",
-                ));
+                return Err(kind_not_allowed());
             }
         }
         None => signed_in.require_everything()?,
@@ -63,11 +59,17 @@ pub async fn create_account(
         organisation_id: account.organisation_id,
     };
     let now = auth::now_local();
-    let Some(id) = state.storage.add_staff(staff, now).await? else {
-        return Err(AppError::new(
-            ErrorCode::UsernameTaken,
-            "That username is taken",
-        ));
+    // The kind is checked again as the account goes in: it may have changed while the
+    // password was hashed.
+    let id = match state.storage.add_staff(staff, now).await? {
+        StaffAdded::Added(id) => id,
+        StaffAdded::UsernameTaken => {
+            return Err(AppError::new(
+                ErrorCode::UsernameTaken,
+                "That username is taken",
+            ))
+        }
+        StaffAdded::KindNotAllowed => return Err(kind_not_allowed()),
     };
     let subject = format!(
         "staff {id}: {} ({})",
@@ -86,6 +88,15 @@ pub async fn create_account(
             must_change_password: false,
         }),
     ))
+}
+
+/// The account's role does not fit its organisation's kind (`organisation_id` →
+/// `kind_not_allowed`).
+fn kind_not_allowed() -> AppError {
+    invalid_organisation(
+        FieldCode::KindNotAllowed,
+        "An organiser belongs to a bureau, lab staff to a lab or institute",
+    )
 }
 
 fn invalid_organisation(code: FieldCode, message: &str) -> AppError {

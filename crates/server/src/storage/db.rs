@@ -43,6 +43,16 @@ impl Dialect {
         }
     }
 
+    /// [`Dialect::for_update`], for rows a change only reads: PostgreSQL's share lock keeps
+    /// them from changing until the transaction ends, while other readers taking it too go
+    /// on side by side (a writer taking `FOR UPDATE` waits for all of them).
+    pub fn for_share(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR SHARE",
+        }
+    }
+
     /// [`Dialect::for_update`] for a select that joins: only the rows of the table aliased
     /// `alias` are locked (the joined rows, read for context, are not).
     pub fn for_update_of(self, alias: &str) -> String {

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingStatus;
 use labday_domain::message::DeliveryStatus;
+use labday_domain::organisation::OrgKind;
 use labday_domain::staff::{check_in, AuditAction, Role, RosterEntry, StaffAccount, StaffView};
 use labday_domain::ErrorCode;
 
@@ -21,6 +22,29 @@ pub struct NewStaff {
     pub password_hash: String,
     pub role: Role,
     pub organisation_id: Option<i64>,
+}
+
+/// What became of a new account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAdded {
+    /// Created, with this id.
+    Added(i64),
+    /// The username is taken.
+    UsernameTaken,
+    /// Its organisation is not (any longer) of a kind its role may belong to: lab staff
+    /// of a bureau, an organiser of a lab or institute. The kind changed after the caller
+    /// checked it, or there is no such organisation any more.
+    KindNotAllowed,
+}
+
+impl StaffAdded {
+    /// The new account's id, if it was created.
+    pub fn id(self) -> Option<i64> {
+        match self {
+            StaffAdded::Added(id) => Some(id),
+            StaffAdded::UsernameTaken | StaffAdded::KindNotAllowed => None,
+        }
+    }
 }
 
 /// What the sign-in check needs: the account, its password hash, and whether it is
@@ -48,6 +72,10 @@ pub(super) fn changed(rows: u64) -> Result<u32, sqlx::Error> {
         .map_err(|_| sqlx::Error::Decode(format!("rows changed out of range: {rows}").into()))
 }
 
+/// The kind of the organisation an account is created in; share-locked on PostgreSQL until
+/// the account is in, so a kind change (which takes the row's update lock, then reads the
+/// roles of its accounts) waits for it and sees it.
+const ORGANISATION_KIND: &str = "SELECT kind FROM organisations WHERE id = ?";
 const INSERT_STAFF: &str = "INSERT INTO staff (username, display_name, password_hash, role, \
     organisation_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 /// An account's columns, without its password hash: only [`CREDENTIALS_SELECT`] reads that.
@@ -178,15 +206,22 @@ fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
 
 #[async_trait]
 pub trait Staff: Parts {
-    /// Creates an account; `Ok(None)` when the username is taken.
-    async fn add_staff(
-        &self,
-        s: NewStaff,
-        now: NaiveDateTime,
-    ) -> Result<Option<i64>, StorageError> {
-        let added = self
-            .db()
-            .write(INSERT_STAFF)
+    /// Creates an account, of its organisation's kind as it is when the account goes in:
+    /// the kind is read under its row lock in the same transaction (a kind change takes that
+    /// lock, then checks the accounts), so no account is ever left in an organisation whose
+    /// kind its role does not fit, however a kind change and the creation interleave.
+    async fn add_staff(&self, s: NewStaff, now: NaiveDateTime) -> Result<StaffAdded, StorageError> {
+        let mut tx = self.db().begin().await?;
+        if let Some(organisation) = s.organisation_id {
+            let sql = format!("{ORGANISATION_KIND}{}", tx.dialect().for_share());
+            let kind: Option<(Name<OrgKind>,)> =
+                tx.query(&sql).bind(organisation).fetch_optional().await?;
+            if !kind.is_some_and(|(Name(kind),)| s.role.may_belong_to(kind)) {
+                return Ok(StaffAdded::KindNotAllowed);
+            }
+        }
+        let added = tx
+            .query(INSERT_STAFF)
             .bind(&s.username)
             .bind(&s.display_name)
             .bind(&s.password_hash)
@@ -196,8 +231,13 @@ pub trait Staff: Parts {
             .scalar()
             .await;
         match added {
-            Ok(id) => Ok(Some(id)),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+            Ok(id) => {
+                tx.commit().await?;
+                Ok(StaffAdded::Added(id))
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Ok(StaffAdded::UsernameTaken)
+            }
             Err(e) => Err(e.into()),
         }
     }

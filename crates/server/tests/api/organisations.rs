@@ -10,6 +10,7 @@ use chrono::Duration;
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::organisation::{OrgKind, OrganisationDraft};
 use labday_domain::staff::Role;
+use labday_server::storage::staff::{NewStaff, StaffAdded};
 use labday_server::storage::NewActivity;
 use serde_json::{json, Value};
 
@@ -566,7 +567,152 @@ async fn a_kind_change_must_fit_the_organisations_staff_accounts(db: Db) {
     assert_eq!(field(&text, "kind"), "kind_has_staff", "{text}");
 }
 
+/// Lab staff `username` of `organisation`, as the console hashes it (a cheap hash: only
+/// storage is asked here).
+fn lab_staff_of(username: &str, organisation: i64) -> NewStaff {
+    NewStaff {
+        username: username.into(),
+        display_name: username.into(),
+        password_hash: "not a real hash".into(),
+        role: Role::LabStaff,
+        organisation_id: Some(organisation),
+    }
+}
+
+/// An account is stored only while its organisation's kind fits its role, checked as it
+/// goes in: what the console checked first may have changed while the password was
+/// hashed. Here in that order: the organisation is a lab when checked, becomes a county
+/// bureau, then the lab-staff account reaches storage and is refused; nothing is stored.
+async fn an_account_is_stored_only_while_its_organisations_kind_fits(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let root = Some(t.root.as_str());
+    let lab = create(app, &t.root, t.cities[0], "lab", "将改类型的实验室").await;
+    let path = format!("/api/v1/staff/organisations/{lab}");
+    let checked = parse(&expect_call(app, "GET", &path, root, None, 200).await);
+    assert_eq!(checked["kind"], "lab", "lab staff fit it when checked");
+    let body = org_body(Value::Null, "county_bureau", "已改为县局");
+    expect_call(app, "PUT", &path, root, Some(body), 200).await;
+    let added = app
+        .storage
+        .add_staff(lab_staff_of("late", lab), now())
+        .await;
+    assert_eq!(added.unwrap(), StaffAdded::KindNotAllowed);
+    // An organiser of a lab, and an organisation that is not there, likewise.
+    let organiser = NewStaff {
+        role: Role::Organiser,
+        ..lab_staff_of("organiser-of-a-lab", t.labs[1][1])
+    };
+    let added = app.storage.add_staff(organiser, now()).await;
+    assert_eq!(added.unwrap(), StaffAdded::KindNotAllowed);
+    let added = app
+        .storage
+        .add_staff(lab_staff_of("nowhere", i64::MAX), now())
+        .await;
+    assert_eq!(added.unwrap(), StaffAdded::KindNotAllowed);
+    let accounts = get_as(app, "/api/v1/staff/accounts", root).await;
+    let names: Vec<&str> = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["username"].as_str())
+        .collect();
+    for refused in ["late", "organiser-of-a-lab", "nowhere"] {
+        assert!(!names.contains(&refused), "{refused} stored: {names:?}");
+    }
+    // Where the kind fits, the account goes in; the username once only.
+    let added = app
+        .storage
+        .add_staff(lab_staff_of("fits", t.labs[1][1]), now())
+        .await;
+    assert!(matches!(added.unwrap(), StaffAdded::Added(_)));
+    let added = app
+        .storage
+        .add_staff(lab_staff_of("fits", t.labs[1][1]), now())
+        .await;
+    assert_eq!(added.unwrap(), StaffAdded::UsernameTaken);
+}
+
+/// Accounts created in the console while their organisations' kinds change: each pair
+/// ends one way or the other (the account is made and the kind change refused with
+/// `kind_has_staff`, or the kind changes and the account is refused with
+/// `kind_not_allowed`), never both made, and no account is left in an organisation whose
+/// kind its role does not fit. The kind change is sent while the account's password is
+/// being hashed, between the console's first check and the account going in.
+async fn accounts_created_while_kinds_change_always_fit_their_organisation(db: Db) {
+    let t = tree(db).await;
+    let app = std::sync::Arc::new(t.app);
+    let root = t.root.clone();
+    let mut labs = Vec::new();
+    for i in 0..8 {
+        labs.push(create(&app, &root, t.cities[i % 2], "lab", &format!("竞争{i}")).await);
+    }
+    let mut pairs = Vec::new();
+    for (i, &lab) in labs.iter().enumerate() {
+        let (a, cookie) = (app.clone(), root.clone());
+        let account = tokio::spawn(async move {
+            let body = json!({"username": format!("race-{i}"), "display_name": "竞争",
+                "password": "a long password", "role": "lab_staff", "organisation_id": lab});
+            call(
+                &a,
+                "POST",
+                "/api/v1/staff/accounts",
+                Some(&cookie),
+                Some(body),
+            )
+            .await
+        });
+        let (a, cookie) = (app.clone(), root.clone());
+        let kind = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            let body = org_body(Value::Null, "county_bureau", &format!("改为县局{i}"));
+            let path = format!("/api/v1/staff/organisations/{lab}");
+            call(&a, "PUT", &path, Some(&cookie), Some(body)).await
+        });
+        pairs.push((account, kind));
+    }
+    let (mut accounts_won, mut kinds_won) = (0, 0);
+    for (account, kind) in pairs {
+        let (account, kind) = (account.await.unwrap(), kind.await.unwrap());
+        match (account.0, kind.0) {
+            (201, 422) => {
+                assert_eq!(field(&kind.1, "kind"), "kind_has_staff", "{}", kind.1);
+                accounts_won += 1;
+            }
+            (422, 200) => {
+                let text = &account.1;
+                assert_eq!(field(text, "organisation_id"), "kind_not_allowed", "{text}");
+                kinds_won += 1;
+            }
+            other => panic!("both or neither: {other:?}"),
+        }
+    }
+    assert_eq!(accounts_won + kinds_won, labs.len());
+    // Whatever happened, every account fits its organisation's kind.
+    let kinds: std::collections::HashMap<i64, OrgKind> = app
+        .storage
+        .organisations(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| (o.id, o.kind))
+        .collect();
+    for account in app.storage.staff_accounts(None).await.unwrap() {
+        if let Some(org) = account.organisation_id {
+            assert!(
+                account.role.may_belong_to(kinds[&org]),
+                "{} ({:?}) in a {:?}",
+                account.username,
+                account.role,
+                kinds[&org]
+            );
+        }
+    }
+}
+
 crate::on_both_databases!(
+    an_account_is_stored_only_while_its_organisations_kind_fits,
+    accounts_created_while_kinds_change_always_fit_their_organisation,
     a_county_organiser_acts_in_its_own_subtree_only,
     a_city_organiser_sees_its_counties_labs_but_not_the_other_citys,
     organisations_are_created_where_their_kind_fits_and_never_move,

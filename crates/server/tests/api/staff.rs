@@ -30,7 +30,13 @@ pub(crate) async fn add_staff(
         role,
         organisation_id,
     };
-    assert!(app.storage.add_staff(staff, now()).await.unwrap().is_some());
+    assert!(app
+        .storage
+        .add_staff(staff, now())
+        .await
+        .unwrap()
+        .id()
+        .is_some());
 }
 
 /// Signs in; returns the status, body and the `Cookie` header to send afterwards.
