@@ -137,7 +137,7 @@ impl TestServer {
             .expect("a known account")
             .id;
         self.storage
-            .update_session(staff, session, &valid, labday_server::auth::now_local())
+            .update_session(staff, session, &valid)
             .await
             .expect("moved");
     }

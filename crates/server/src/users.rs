@@ -48,7 +48,7 @@ pub async fn run_org(config: &Config, command: OrgCommand) -> Result<String, Str
     })?;
     let storage = storage(config).await?;
     let created = storage
-        .create_organisation(None, &valid, auth::now_local())
+        .create_organisation(None, &valid)
         .await
         .map_err(|e| e.to_string())?;
     let id = created.map_err(|e| format!("a {} cannot sit there: {}", kind.as_str(), e.message))?;

@@ -16,7 +16,6 @@
 //!   exports). Every other [`AuditAction`] is written by storage in the same transaction as
 //!   the change it records.
 
-use crate::auth;
 use crate::error::{refusal_message, AppError};
 use crate::state::AppState;
 use axum::body::Body;
@@ -247,10 +246,7 @@ pub async fn audit(
     action: AuditAction,
     subject: &str,
 ) -> Result<(), AppError> {
-    state
-        .storage
-        .audit(staff.id, action, subject, auth::now_local())
-        .await?;
+    state.storage.audit(staff.id, action, subject).await?;
     Ok(())
 }
 

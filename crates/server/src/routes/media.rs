@@ -80,7 +80,7 @@ pub async fn update_media(
     let valid = draft.validate(auth::now_local().date())?;
     let item = state
         .storage
-        .update_media(signed_in.staff.id, media.item.0, &valid, auth::now_local())
+        .update_media(signed_in.staff.id, media.item.0, &valid)
         .await?
         .or_not_found(MediaId::WHAT)?;
     Ok(Json(item))
@@ -98,10 +98,7 @@ pub async fn delete_media(
     media: Authorised<MediaId>,
 ) -> Result<StatusCode, AppError> {
     let staff = media.signed_in.staff.id;
-    let deleted = state
-        .storage
-        .delete_media(staff, media.item.0, auth::now_local())
-        .await?;
+    let deleted = state.storage.delete_media(staff, media.item.0).await?;
     deleted
         .then_some(StatusCode::NO_CONTENT)
         .or_not_found(MediaId::WHAT)

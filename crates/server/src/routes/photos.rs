@@ -146,7 +146,7 @@ pub async fn update_photo(
     let staff = photo.signed_in.staff.id;
     let item = state
         .storage
-        .update_photo(staff, photo.item.0, &caption, auth::now_local())
+        .update_photo(staff, photo.item.0, &caption)
         .await?
         .or_not_found(PhotoId::WHAT)?;
     Ok(Json(item))
@@ -164,10 +164,7 @@ pub async fn delete_photo(
     photo: Authorised<PhotoId>,
 ) -> Result<StatusCode, AppError> {
     let staff = photo.signed_in.staff.id;
-    let deleted = state
-        .storage
-        .delete_photo(staff, photo.item.0, auth::now_local())
-        .await?;
+    let deleted = state.storage.delete_photo(staff, photo.item.0).await?;
     deleted
         .then_some(StatusCode::NO_CONTENT)
         .or_not_found(PhotoId::WHAT)

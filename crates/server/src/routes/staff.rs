@@ -213,7 +213,6 @@ pub async fn check_in(
             session,
             code.as_str(),
             request.people,
-            now,
             request.offline_at,
         )
         .await?;

@@ -201,7 +201,7 @@ pub async fn change_own_password(
     let hash = auth::hash_off_thread(change.password).await?;
     state
         .storage
-        .change_own_password(staff.id, &hash, &signed_in.token_digest, auth::now_local())
+        .change_own_password(staff.id, &hash, &signed_in.token_digest)
         .await?;
     Ok(Json(StaffView {
         must_change_password: false,

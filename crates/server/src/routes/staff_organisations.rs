@@ -5,7 +5,6 @@
 //! never changes, so no cycle can be made. Names and cities show on the public pages, so a
 //! change clears the catalogue cache (`routes.rs`).
 
-use crate::auth;
 use crate::error::AppError;
 use crate::extract::{AppJson, Authorised, OrganisationId, Organiser};
 use crate::state::AppState;
@@ -59,7 +58,7 @@ pub async fn create_organisation(
     signed_in.require(parent)?;
     let id = state
         .storage
-        .create_organisation(Some(signed_in.staff.id), &valid, auth::now_local())
+        .create_organisation(Some(signed_in.staff.id), &valid)
         .await??;
     Ok((StatusCode::CREATED, Json(details(&state, id).await?)))
 }
@@ -106,7 +105,7 @@ pub async fn update_organisation(
     let valid = draft.validate()?;
     state
         .storage
-        .update_organisation(org.signed_in.staff.id, id, &valid, auth::now_local())
+        .update_organisation(org.signed_in.staff.id, id, &valid)
         .await??;
     Ok(Json(details(&state, id).await?))
 }

@@ -72,7 +72,7 @@ pub async fn create_activity(
     known_organisation(&state, draft.organisation_id).await?;
     let id = state
         .storage
-        .create_activity(signed_in.staff.id, &valid, auth::now_local())
+        .create_activity(signed_in.staff.id, &valid)
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedActivity { id })))
 }
@@ -95,7 +95,7 @@ pub async fn update_activity(
     known_organisation(&state, draft.organisation_id).await?;
     let found = state
         .storage
-        .update_activity(signed_in.staff.id, id, &valid, auth::now_local())
+        .update_activity(signed_in.staff.id, id, &valid)
         .await?;
     let id = found.then_some(id).or_not_found("activity")?;
     Ok(Json(CreatedActivity { id }))
@@ -124,7 +124,7 @@ pub async fn create_session(
         .hold_session(&valid)?;
     let ids = state
         .storage
-        .create_sessions(staff, activity, &[valid], now)
+        .create_sessions(staff, activity, &[valid])
         .await?;
     let id = ids.first().copied().or_not_found("session")?;
     Ok((StatusCode::CREATED, Json(session_view(&state, id).await?)))
@@ -176,7 +176,7 @@ pub async fn generate_series(
         .hold_series(&series)?;
     let session_ids = state
         .storage
-        .create_sessions(staff, activity, &sessions, now)
+        .create_sessions(staff, activity, &sessions)
         .await?;
     tracing::info!(activity, sessions = session_ids.len(), "series created");
     Ok((StatusCode::CREATED, Json(GeneratedSessions { session_ids })))
@@ -207,10 +207,7 @@ pub async fn update_session(
         .await?
         .or_not_found("session")?
         .hold_session(&valid)?;
-    let done = state
-        .storage
-        .update_session(staff, id, &valid, auth::now_local())
-        .await?;
+    let done = state.storage.update_session(staff, id, &valid).await?;
     Ok(Json(SessionChanged {
         session: session_view(&state, id).await?,
         promoted_people: done.promoted_people,

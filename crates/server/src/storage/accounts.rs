@@ -106,7 +106,7 @@ pub trait Accounts: Parts {
             let ended = changed(tx.query(END_SESSIONS).bind(id).execute().await?)?;
             (ended, format!("{}: {ended} sessions ended", subject(id)))
         };
-        commit_audited(tx, by, change.action(), &what, now).await?;
+        commit_audited(tx, by, change.action(), &what).await?;
         Ok(Some(ended))
     }
 
@@ -117,7 +117,6 @@ pub trait Accounts: Parts {
         id: i64,
         password_hash: &str,
         keep: &str,
-        now: NaiveDateTime,
     ) -> Result<(), StorageError> {
         let mut tx = self.db().begin().await?;
         tx.query(SET_PASSWORD)
@@ -131,7 +130,7 @@ pub trait Accounts: Parts {
             .bind(keep)
             .execute()
             .await?;
-        commit_audited(tx, id, AuditAction::ChangePassword, &subject(id), now).await?;
+        commit_audited(tx, id, AuditAction::ChangePassword, &subject(id)).await?;
         Ok(())
     }
 

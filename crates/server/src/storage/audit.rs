@@ -35,13 +35,12 @@ fn log_clock() -> NaiveDateTime {
 }
 
 /// Notes `action` on `subject` by `staff_id`, in `journal`, at the log's clock
-/// ([`log_clock`]); `_change_at`, the time the caller gave the change, may be a venue's.
+/// ([`log_clock`]).
 pub(super) async fn audit<'a>(
     journal: impl Journal<'a>,
     staff_id: i64,
     action: AuditAction,
     subject: &'a str,
-    _change_at: NaiveDateTime,
 ) -> Result<(), sqlx::Error> {
     journal
         .statement(AUDIT)
@@ -61,14 +60,13 @@ pub(super) async fn delete_audited(
     sql: &'static str,
     id: i64,
     entry: (i64, AuditAction, &str),
-    now: NaiveDateTime,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin().await?;
     if tx.query(sql).bind(id).execute().await? == 0 {
         return Ok(false);
     }
     let (staff_id, action, subject) = entry;
-    commit_audited(tx, staff_id, action, subject, now).await?;
+    commit_audited(tx, staff_id, action, subject).await?;
     Ok(true)
 }
 
@@ -78,8 +76,7 @@ pub(super) async fn commit_audited(
     staff_id: i64,
     action: AuditAction,
     subject: &str,
-    now: NaiveDateTime,
 ) -> Result<(), sqlx::Error> {
-    audit(&mut tx, staff_id, action, subject, now).await?;
+    audit(&mut tx, staff_id, action, subject).await?;
     tx.commit().await
 }

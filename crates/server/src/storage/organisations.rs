@@ -17,7 +17,6 @@ use super::columns::Name;
 use super::db::{Statement, Tx};
 use super::{Parts, StorageError};
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
 use labday_domain::activity::Localised;
 use labday_domain::organisation::{
     OrgKind, OrganisationDetails, OrganisationDraft, ValidOrganisation,
@@ -209,7 +208,6 @@ pub trait Organisations: Parts {
         &self,
         staff_id: Option<i64>,
         org: &ValidOrganisation,
-        now: NaiveDateTime,
     ) -> Written<i64> {
         let o = org.get();
         let mut tx = self.db().begin().await?;
@@ -236,7 +234,7 @@ pub trait Organisations: Parts {
         let subject = format!("organisation {id}: {} ({})", o.name.zh, o.kind.as_str());
         match staff_id {
             Some(staff_id) => {
-                commit_audited(tx, staff_id, AuditAction::CreateOrganisation, &subject, now).await?
+                commit_audited(tx, staff_id, AuditAction::CreateOrganisation, &subject).await?
             }
             None => tx.commit().await?,
         }
@@ -251,7 +249,6 @@ pub trait Organisations: Parts {
         staff_id: i64,
         id: i64,
         org: &ValidOrganisation,
-        now: NaiveDateTime,
     ) -> Written<()> {
         let o = org.get();
         let mut tx = self.db().begin().await?;
@@ -283,7 +280,7 @@ pub trait Organisations: Parts {
             .execute()
             .await?;
         let subject = format!("organisation {id}: {} ({})", o.name.zh, o.kind.as_str());
-        commit_audited(tx, staff_id, AuditAction::UpdateOrganisation, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::UpdateOrganisation, &subject).await?;
         Ok(Ok(()))
     }
 }

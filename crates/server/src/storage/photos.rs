@@ -84,7 +84,7 @@ pub trait Photos: Parts {
             photo.activity_id(),
             photo.bytes().len()
         );
-        audit(&mut tx, staff_id, AuditAction::AddPhoto, &subject, now).await?;
+        audit(&mut tx, staff_id, AuditAction::AddPhoto, &subject).await?;
         let sql = format!("{PHOTO_SELECT} WHERE p.id = ?");
         let row: PhotoRow = tx.query(&sql).bind(id).fetch_one().await?;
         tx.commit().await?;
@@ -128,7 +128,6 @@ pub trait Photos: Parts {
         staff_id: i64,
         id: i64,
         caption: &str,
-        now: NaiveDateTime,
     ) -> Result<Option<PhotoItem>, StorageError> {
         let mut tx = self.db().begin().await?;
         let touched = tx
@@ -143,20 +142,15 @@ pub trait Photos: Parts {
         let sql = format!("{PHOTO_SELECT} WHERE p.id = ?");
         let row: PhotoRow = tx.query(&sql).bind(id).fetch_one().await?;
         let subject = format!("photo {id}: activity {}", row.1);
-        commit_audited(tx, staff_id, AuditAction::UpdatePhoto, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::UpdatePhoto, &subject).await?;
         Ok(Some(photo_item(row)?))
     }
 
     /// Deletes a photo, image and all (and notes it); `false` when there is no such photo.
-    async fn delete_photo(
-        &self,
-        staff_id: i64,
-        id: i64,
-        now: NaiveDateTime,
-    ) -> Result<bool, StorageError> {
+    async fn delete_photo(&self, staff_id: i64, id: i64) -> Result<bool, StorageError> {
         let subject = format!("photo {id}");
         let entry = (staff_id, AuditAction::DeletePhoto, subject.as_str());
-        Ok(delete_audited(self.db(), DELETE_PHOTO, id, entry, now).await?)
+        Ok(delete_audited(self.db(), DELETE_PHOTO, id, entry).await?)
     }
 
     /// One photo's image, or `None` if there is no such photo.

@@ -155,12 +155,11 @@ async fn noted_media(
     mut tx: Tx,
     id: i64,
     entry: (i64, AuditAction),
-    now: NaiveDateTime,
 ) -> Result<MediaItem, sqlx::Error> {
     let sql = format!("{MEDIA_SELECT} WHERE m.id = ?");
     let row: MediaRow = tx.query(&sql).bind(id).fetch_one().await?;
     let subject = format!("media {id}: activity {}", row.1);
-    commit_audited(tx, entry.0, entry.1, &subject, now).await?;
+    commit_audited(tx, entry.0, entry.1, &subject).await?;
     Ok(media_item(row))
 }
 
@@ -248,7 +247,7 @@ pub trait MediaCoverage: Parts {
             .bind(now)
             .scalar()
             .await?;
-        Ok(noted_media(tx, id, (staff_id, AuditAction::AddMedia), now).await?)
+        Ok(noted_media(tx, id, (staff_id, AuditAction::AddMedia)).await?)
     }
 
     /// The organisation whose activity a media item covers; `None` for no such item.
@@ -267,7 +266,6 @@ pub trait MediaCoverage: Parts {
         staff_id: i64,
         id: i64,
         item: &ValidMedia,
-        now: NaiveDateTime,
     ) -> Result<Option<MediaItem>, StorageError> {
         let mut tx = self.db().begin().await?;
         if bind_media(tx.query(UPDATE_MEDIA), item)
@@ -279,19 +277,14 @@ pub trait MediaCoverage: Parts {
             return Ok(None);
         }
         let entry = (staff_id, AuditAction::UpdateMedia);
-        Ok(Some(noted_media(tx, id, entry, now).await?))
+        Ok(Some(noted_media(tx, id, entry).await?))
     }
 
     /// Deletes a media item (and notes it); `false` when there is no such item.
-    async fn delete_media(
-        &self,
-        staff_id: i64,
-        id: i64,
-        now: NaiveDateTime,
-    ) -> Result<bool, StorageError> {
+    async fn delete_media(&self, staff_id: i64, id: i64) -> Result<bool, StorageError> {
         let subject = format!("media {id}");
         let entry = (staff_id, AuditAction::DeleteMedia, subject.as_str());
-        Ok(delete_audited(self.db(), DELETE_MEDIA, id, entry, now).await?)
+        Ok(delete_audited(self.db(), DELETE_MEDIA, id, entry).await?)
     }
 
     /// Media items, newest publication first, of one organisation (and everything under it)

@@ -166,14 +166,7 @@ pub trait Reschedule: Parts {
             enqueue_rescheduled(&mut tx, code, status, now).await?;
             if let Mover::Staff { staff_id, .. } = mover {
                 let subject = format!("booking {}: session {from} → {to}", code.display());
-                audit(
-                    &mut tx,
-                    staff_id,
-                    AuditAction::MoveBooking,
-                    &subject,
-                    local_now,
-                )
-                .await?;
+                audit(&mut tx, staff_id, AuditAction::MoveBooking, &subject).await?;
             }
         }
         let view = booking_view(&mut Conn::Tx(&mut tx), code, None, now).await?;

@@ -318,7 +318,7 @@ pub trait Samples: Parts {
         let listed: Vec<&str> = codes.iter().take(ids.len()).map(|c| c.as_str()).collect();
         let subject = format!("session {session_id}: walk-in samples {}", listed.join(" "));
         let action = AuditAction::RegisterWalkInSamples;
-        audit(&mut tx, staff_id, action, &subject, local_now).await?;
+        audit(&mut tx, staff_id, action, &subject).await?;
         let views = views_of(&mut tx, &ids, Viewer::Staff).await?;
         tx.commit().await?;
         Ok(views)
@@ -395,7 +395,7 @@ pub trait Samples: Parts {
                 .execute()
                 .await?;
             let subject = format!("sample {}", code.as_str());
-            audit(&mut tx, staff_id, AuditAction::ReceiveSample, &subject, now).await?;
+            audit(&mut tx, staff_id, AuditAction::ReceiveSample, &subject).await?;
         }
         commit_for_staff(tx, id).await
     }
@@ -455,7 +455,7 @@ pub trait Samples: Parts {
             }
             None => format!("sample {code}: test {test_id}: {judgement}"),
         };
-        audit(&mut tx, staff_id, AuditAction::RecordTest, &what, now).await?;
+        audit(&mut tx, staff_id, AuditAction::RecordTest, &what).await?;
         super::outbox::sample_result(&mut tx, id, chrono::Utc::now()).await?;
         commit_for_staff(tx, id).await
     }

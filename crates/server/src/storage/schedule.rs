@@ -335,14 +335,13 @@ pub trait Schedule: Parts {
         &self,
         staff_id: i64,
         activity: &ValidActivity,
-        now: NaiveDateTime,
     ) -> Result<i64, StorageError> {
         let mut tx = self.db().begin().await?;
         let id: i64 = bind_activity(tx.query(INSERT_ACTIVITY), activity.get())
             .scalar()
             .await?;
         let subject = format!("activity {id}");
-        commit_audited(tx, staff_id, AuditAction::CreateActivity, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::CreateActivity, &subject).await?;
         Ok(id)
     }
 
@@ -352,7 +351,6 @@ pub trait Schedule: Parts {
         staff_id: i64,
         id: i64,
         activity: &ValidActivity,
-        now: NaiveDateTime,
     ) -> Result<bool, StorageError> {
         let mut tx = self.db().begin().await?;
         let updated = bind_activity(tx.query(UPDATE_ACTIVITY), activity.get())
@@ -363,7 +361,7 @@ pub trait Schedule: Parts {
             return Ok(false);
         }
         let subject = format!("activity {id}");
-        commit_audited(tx, staff_id, AuditAction::UpdateActivity, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::UpdateActivity, &subject).await?;
         Ok(true)
     }
 
@@ -373,7 +371,6 @@ pub trait Schedule: Parts {
         staff_id: i64,
         activity_id: i64,
         sessions: &[ValidSession],
-        now: NaiveDateTime,
     ) -> Result<Vec<i64>, StorageError> {
         let mut tx = self.db().begin().await?;
         let mut ids = Vec::with_capacity(sessions.len());
@@ -388,7 +385,7 @@ pub trait Schedule: Parts {
             ([id], [s]) => session_subject(*id, s.get()),
             _ => format!("activity {activity_id}: {} sessions", ids.len()),
         };
-        commit_audited(tx, staff_id, AuditAction::CreateSessions, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::CreateSessions, &subject).await?;
         Ok(ids)
     }
 
@@ -401,7 +398,6 @@ pub trait Schedule: Parts {
         staff_id: i64,
         id: i64,
         session: &ValidSession,
-        now: NaiveDateTime,
     ) -> Result<SessionUpdated, BookingError> {
         let s = session.get();
         let mut tx = self.db().begin().await?;
@@ -449,7 +445,6 @@ pub trait Schedule: Parts {
             staff_id,
             AuditAction::UpdateSession,
             &session_subject(id, s),
-            now,
         )
         .await?;
         Ok(SessionUpdated {
@@ -483,7 +478,7 @@ pub trait Schedule: Parts {
         )?;
         tx.query(CANCEL_SESSION).bind(id).bind(id).execute().await?;
         let subject = format!("session {id}: {cancelled} bookings cancelled");
-        commit_audited(tx, staff_id, AuditAction::CancelSession, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::CancelSession, &subject).await?;
         Ok(cancelled)
     }
 }

@@ -330,7 +330,6 @@ pub trait Staff: Parts {
         session_id: i64,
         code: &str,
         people: Option<u32>,
-        now: NaiveDateTime,
         offline_at: Option<NaiveDateTime>,
     ) -> Result<CheckedIn, BookingError> {
         let mut tx = self.db().begin().await?;
@@ -371,7 +370,7 @@ pub trait Staff: Parts {
             Some(at) => format!("booking {}: {n}, offline at {at}", after.0),
             None => format!("booking {}: {n}", after.0),
         };
-        commit_audited(tx, staff_id, AuditAction::CheckIn, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::CheckIn, &subject).await?;
         let entry = roster_entry(after)?;
         Ok(CheckedIn {
             entry,
@@ -400,7 +399,7 @@ pub trait Staff: Parts {
         }
         let marked = changed(tx.query(MARK_NO_SHOWS).bind(session_id).execute().await?)?;
         let subject = format!("session {session_id}: {marked}");
-        commit_audited(tx, staff_id, AuditAction::MarkNoShows, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::MarkNoShows, &subject).await?;
         Ok(marked)
     }
 
@@ -410,9 +409,8 @@ pub trait Staff: Parts {
         staff_id: i64,
         action: AuditAction,
         subject: &str,
-        now: NaiveDateTime,
     ) -> Result<(), StorageError> {
-        Ok(audit(self.db(), staff_id, action, subject, now).await?)
+        Ok(audit(self.db(), staff_id, action, subject).await?)
     }
 }
 

@@ -109,7 +109,7 @@ pub trait WalkIns: Parts {
             "session {session_id}: walk-in {}, {people} people",
             code.as_str()
         );
-        commit_audited(tx, staff_id, AuditAction::BookWalkIn, &subject, now).await?;
+        commit_audited(tx, staff_id, AuditAction::BookWalkIn, &subject).await?;
         Ok(WalkInResult {
             entry: RosterEntry {
                 code: code.as_str().to_owned(),

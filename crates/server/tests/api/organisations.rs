@@ -77,7 +77,7 @@ pub(crate) async fn tree(db: Db) -> Tree {
     };
     let province = app
         .storage
-        .create_organisation(None, &province.validate().unwrap(), now())
+        .create_organisation(None, &province.validate().unwrap())
         .await
         .unwrap()
         .unwrap();
