@@ -66,7 +66,7 @@ pub fn elements(text: &str) -> Result<Vec<&str>> {
         items.reader.peek();
         let start = items.reader.at;
         <de::IgnoredAny as serde::Deserialize>::deserialize(&mut *items.reader)?;
-        found.push(&text[start..items.reader.at]);
+        found.push(text.get(start..items.reader.at).ok_or(Error)?);
     }
     reader.expect(b']')?;
     match reader.peek() {
@@ -144,7 +144,9 @@ impl<'de> Reader<'de> {
         loop {
             match *bytes.get(self.at).ok_or(Error)? {
                 b'"' => {
-                    let tail = &text[from..self.at];
+                    // The quotes and backslashes it stops at are ASCII, so `get` always
+                    // finds a boundary; unlike indexing, it links no panic's text.
+                    let tail = text.get(from..self.at).ok_or(Error)?;
                     self.at += 1;
                     return Ok(if from == start {
                         Cow::Borrowed(tail)
@@ -154,7 +156,7 @@ impl<'de> Reader<'de> {
                     });
                 }
                 b'\\' => {
-                    owned.push_str(&text[from..self.at]);
+                    owned.push_str(text.get(from..self.at).ok_or(Error)?);
                     self.at += 1;
                     let escaped = match *bytes.get(self.at).ok_or(Error)? {
                         b'u' => self.unicode_escape()?,

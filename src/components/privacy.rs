@@ -19,7 +19,10 @@ pub fn PrivacyNotice(collected: Msg, retention: Msg) -> impl IntoView {
             <p>{t(collected)}</p>
             <p data-testid="retention">
                 {maybe_text(move || {
-                    notice.get().and_then(Result::ok).map(|n| n.fill(retention.get(lang.get())))
+                    notice.get().and_then(Result::ok).map(|n| {
+                        let days = [("retention", &n.retention_days as &dyn std::fmt::Display), ("digest", &n.phone_digest_days)];
+                        retention.fill(lang.get(), &days)
+                    })
                 })}
             </p>
             <TextMessageNote/>

@@ -351,7 +351,10 @@ impl BookingCode {
 
     /// `K7QM-4XPB`: two groups of four, for reading aloud.
     pub fn display(&self) -> String {
-        format!("{}-{}", &self.0[..4], &self.0[4..])
+        // A code is ASCII (`parse`), so the split always finds a boundary; unlike
+        // indexing, `split_at_checked` links no panic's text into the WebAssembly.
+        let (first, rest) = self.0.split_at_checked(4).unwrap_or((&self.0, ""));
+        format!("{first}-{rest}")
     }
 }
 

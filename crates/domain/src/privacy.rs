@@ -23,30 +23,3 @@ pub struct PrivacyNotice {
     #[serde(default)]
     pub verify_phones: bool,
 }
-
-impl PrivacyNotice {
-    /// `text` with `{retention}` and `{digest}` replaced by the numbers.
-    pub fn fill(&self, text: &str) -> String {
-        text.replace("{retention}", &self.retention_days.to_string())
-            .replace("{digest}", &self.phone_digest_days.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_numbers_go_where_the_text_says() {
-        let notice = PrivacyNotice {
-            retention_days: 45,
-            phone_digest_days: 181,
-            text_messages: false,
-            verify_phones: false,
-        };
-        assert_eq!(
-            notice.fill("erased {retention} days after; hash after {digest} days"),
-            "erased 45 days after; hash after 181 days"
-        );
-    }
-}

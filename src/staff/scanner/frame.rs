@@ -79,14 +79,14 @@ fn read_request(data: &JsValue) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::decode_rgba;
-    use qrcodegen::{QrCode, QrCodeEcc};
+    use crate::components::qr::symbol;
 
     /// A `code` symbol as the booking page draws it (medium error correction, a 4-module
     /// quiet zone), `module` pixels a module, turned by `degrees` about the centre of a
     /// `side`-pixel grey frame, dark `ink` on light `paper`, with deterministic noise of
     /// ±`noise` on every pixel.
     fn photo(code: &str, module: f64, degrees: f64, side: usize, noise: i32) -> Vec<u8> {
-        let qr = QrCode::encode_text(code, QrCodeEcc::Medium).unwrap();
+        let qr = symbol(code).unwrap();
         let n = qr.size();
         let (sin, cos) = degrees.to_radians().sin_cos();
         let centre = side as f64 / 2.0;
