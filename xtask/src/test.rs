@@ -138,6 +138,17 @@ pub fn main(args: &[String]) -> Result {
 pub fn bundle_budget(dist: &Path) -> Result {
     let bundle = labday_bundle::measure_first_load(dist).map_err(Failure::new)?;
     print!("{}", bundle.first_load_table());
+    let mistakes = labday_bundle::linked_by_mistake(dist, &bundle).map_err(Failure::new)?;
+    if !mistakes.is_empty() {
+        let which: Vec<String> = mistakes
+            .iter()
+            .map(|(file, why)| format!("{file} holds {why}"))
+            .collect();
+        return Err(Failure::new(format!(
+            "a citizen bundle links what it should not: {}",
+            which.join("; ")
+        )));
+    }
     let budget = labday_bundle::FIRST_LOAD_BROTLI_BUDGET;
     let over = bundle.over_budget();
     if !over.is_empty() {

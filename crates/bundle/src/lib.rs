@@ -160,6 +160,37 @@ fn names_worker(path: &Path) -> Result<bool, String> {
     Ok(bytes.windows(wanted.len()).any(|w| w == wanted.as_bytes()))
 }
 
+/// Texts that must not be in a citizen bundle's WebAssembly, and why each is there when it
+/// is. A string-slicing panic (`&s[a..b]` off a character boundary) links its message, and
+/// with it `char`'s debug formatting and Unicode tables: 3 to 5 KB of brotli in each bundle.
+pub const NOT_LINKED: &[(&str, &str)] = &[(
+    "is not a char boundary",
+    "a string-slicing panic's message: take a part of a str with get or split_at_checked \
+     (README, Bundle size)",
+)];
+
+/// The citizen first-load WebAssembly files of `dist/` that hold a text of [`NOT_LINKED`],
+/// with why the text is there.
+pub fn linked_by_mistake(
+    dist: &Path,
+    bundle: &Bundle,
+) -> Result<Vec<(String, &'static str)>, String> {
+    let mut found = Vec::new();
+    for file in &bundle.files {
+        if file.first_load_of.is_empty() || !file.name.ends_with(".wasm") {
+            continue;
+        }
+        let path = dist.join(&file.name);
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (text, why) in NOT_LINKED {
+            if bytes.windows(text.len()).any(|w| w == text.as_bytes()) {
+                found.push((file.name.clone(), *why));
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Measures every file of `dist/` (precompressed `.br`/`.gz` siblings are skipped: they are
 /// the same file, served instead of it).
 pub fn measure(dist: &Path) -> Result<Bundle, String> {
@@ -494,6 +525,24 @@ mod tests {
             brotli,
             first_load_of: vec![entry],
         }
+    }
+
+    #[test]
+    fn a_panics_message_in_a_citizen_bundle_is_named_and_the_consoles_is_not() {
+        let d = dist();
+        let p = d.path();
+        built(p);
+        let clean = measure_first_load(p).unwrap();
+        assert_eq!(linked_by_mistake(p, &clean).unwrap(), vec![]);
+        let mut wasm = vec![0u8; 100];
+        wasm.extend(b"byte index  is not a char boundary; it is inside ");
+        std::fs::write(p.join("bundles/mine/b-3_bg.wasm"), &wasm).unwrap();
+        std::fs::write(p.join("staff").join("app_bg.wasm"), &wasm).unwrap();
+        let bundle = measure_first_load(p).unwrap();
+        let found = linked_by_mistake(p, &bundle).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "bundles/mine/b-3_bg.wasm");
+        assert!(found[0].1.contains("split_at_checked"), "{found:?}");
     }
 
     #[test]
