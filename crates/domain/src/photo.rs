@@ -5,6 +5,8 @@
 mod complete;
 mod dimensions;
 mod metadata;
+#[cfg(test)]
+mod webp_files;
 
 pub use complete::is_complete;
 pub use dimensions::dimensions;

@@ -75,6 +75,7 @@ fn webp(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photo::webp_files::{riff, webp_chunk};
 
     fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut c = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
@@ -145,25 +146,6 @@ mod tests {
         // Tables and a frame but no scan.
         let no_scan = [soi, &tables, &frame, eoi].concat();
         assert!(!is_complete(ImageType::Jpeg, &no_scan));
-    }
-
-    fn webp_chunk(fourcc: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut c = fourcc.to_vec();
-        c.extend(u32::try_from(data.len()).unwrap().to_le_bytes());
-        c.extend(data);
-        if data.len() % 2 == 1 {
-            c.push(0);
-        }
-        c
-    }
-
-    fn riff(chunks: &[&[u8]]) -> Vec<u8> {
-        let body: Vec<u8> = chunks.concat();
-        let mut file = b"RIFF".to_vec();
-        file.extend(u32::try_from(body.len() + 4).unwrap().to_le_bytes());
-        file.extend(b"WEBP");
-        file.extend(body);
-        file
     }
 
     #[test]

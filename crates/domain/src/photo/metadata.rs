@@ -299,6 +299,7 @@ fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photo::webp_files::{riff, webp_chunk};
 
     /// A little-endian TIFF block, as inside Exif, whose IFD0 points at a GPS IFD holding a
     /// latitude (`GPSLatitudeRef` "N", `GPSLatitude` 28°41′N, Nanchang).
@@ -457,25 +458,6 @@ mod tests {
         let kept = strip_metadata(ImageType::Png, photo);
         assert_eq!(kept, [&signature[..], &ihdr, &idat, &iend].concat());
         assert!(!contains(&kept, &tiff_with_gps()) && !contains(&kept, b"Zhang"));
-    }
-
-    fn webp_chunk(fourcc: &[u8; 4], data: &[u8]) -> Vec<u8> {
-        let mut c = fourcc.to_vec();
-        c.extend(u32::try_from(data.len()).unwrap().to_le_bytes());
-        c.extend(data);
-        if data.len() % 2 == 1 {
-            c.push(0);
-        }
-        c
-    }
-
-    fn riff(chunks: &[&[u8]]) -> Vec<u8> {
-        let body: Vec<u8> = chunks.concat();
-        let mut file = b"RIFF".to_vec();
-        file.extend(u32::try_from(body.len() + 4).unwrap().to_le_bytes());
-        file.extend(b"WEBP");
-        file.extend(body);
-        file
     }
 
     #[test]
