@@ -143,6 +143,16 @@ impl Places {
             SessionStatus::Scheduled => self.availability(),
         }
     }
+
+    /// The places an online booking can take on a session that is `status`: none once it
+    /// is cancelled (its freed places are not to be booked); otherwise
+    /// [`Places::online_free`].
+    pub fn left_when(&self, status: SessionStatus) -> u32 {
+        match status {
+            SessionStatus::Cancelled => 0,
+            SessionStatus::Scheduled => self.online_free(),
+        }
+    }
 }
 
 /// Where the booking window of a session stands at a moment.
@@ -279,6 +289,8 @@ mod tests {
             places(40, 0, 40, 0).availability_when(SessionStatus::Cancelled),
             Availability::Cancelled
         );
+        assert_eq!(p.left_when(SessionStatus::Scheduled), 40);
+        assert_eq!(p.left_when(SessionStatus::Cancelled), 0);
     }
 
     #[test]

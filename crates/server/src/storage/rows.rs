@@ -94,7 +94,7 @@ impl SessionRow {
             place: self.place.clone(),
             capacity: places.capacity,
             booked: places.booked,
-            places_left: places.online_free(),
+            places_left: places.left_when(status),
             availability: places.availability_when(status),
             reserved_places: places.reserved,
             walk_ins: places.walk_ins,

@@ -399,6 +399,7 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
     // Its places are all free again, but nothing is open to book: it says cancelled,
     // wherever a citizen sees it.
     assert_eq!(view["availability"], "cancelled", "{view}");
+    assert_eq!(view["places_left"], 0, "none to book: {view}");
     let (_, activity) = app
         .get(&format!("/api/v1/activities/{}", app.activity_id))
         .await;
@@ -409,6 +410,7 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
         .find(|s| s["id"] == session)
         .unwrap_or_else(|| panic!("listed: {activity}"));
     assert_eq!(listed["availability"], "cancelled", "{listed}");
+    assert_eq!(listed["places_left"], 0, "{listed}");
     let (_, seen) = app
         .lookup(first["code"].as_str().unwrap(), "13800138000")
         .await;
