@@ -477,7 +477,8 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | ReservedAboveCapacity
         | PeopleRequired
         | ParentChanged
-        | OutsideActivity => FIELD_INVALID,
+        | OutsideActivity
+        | SessionsOutside => FIELD_INVALID,
     }
 }
 

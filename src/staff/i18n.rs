@@ -302,6 +302,7 @@ messages! {
     FIELD_KIND_NOT_ALLOWED = "该类型的单位不能设在这里", "An organisation of this kind cannot sit here";
     FIELD_PARENT_CHANGED = "单位不能移到其他上级单位下", "An organisation cannot move under another one";
     FIELD_OUTSIDE_ACTIVITY = "不在活动的起止日期内", "Outside the activity's first and last days";
+    FIELD_SESSIONS_OUTSIDE = "有场次在这些日期之外，请先调整或取消这些场次", "Some sessions fall outside these days: move or cancel them first";
     FIELD_KIND_HAS_STAFF = "该单位已有与此类型不符的账号（局设组织者，实验室和检测机构设实验室人员）", "This organisation has accounts that do not fit this kind (organisers belong to a bureau, lab staff to a lab or institute)";
     FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
     FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
@@ -522,6 +523,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         KindHasStaff => FIELD_KIND_HAS_STAFF,
         ParentChanged => FIELD_PARENT_CHANGED,
         OutsideActivity => FIELD_OUTSIDE_ACTIVITY,
+        SessionsOutside => FIELD_SESSIONS_OUTSIDE,
         PasswordWrong => FIELD_PASSWORD_WRONG,
         TextInvalid => FIELD_TEXT_INVALID,
         ReservedAboveCapacity => FIELD_RESERVED_ABOVE_CAPACITY,
@@ -637,6 +639,8 @@ mod tests {
             FieldCode::CorrectionInvalid,
             FieldCode::KindNotAllowed,
             FieldCode::KindHasStaff,
+            FieldCode::OutsideActivity,
+            FieldCode::SessionsOutside,
         ] {
             let m = field_error(code);
             assert_ne!(

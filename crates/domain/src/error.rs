@@ -219,6 +219,9 @@ wire_enum! {
         ReservedAboveCapacity = "reserved_above_capacity",
         /// A session (or a series' dates) outside its activity's first and last days.
         OutsideActivity = "outside_activity",
+        /// An activity's new first (`starts_on`) or last day (`ends_on`) would leave out one
+        /// of its sessions that is not cancelled.
+        SessionsOutside = "sessions_outside",
         /// Verified phones (`--verify-phones`): no code (or no token good for this phone).
         PhoneCodeRequired = "phone_code_required",
         /// Not six digits.

@@ -54,6 +54,14 @@ impl ValidActivity {
         &self.0
     }
 
+    /// Its first and last days.
+    pub fn days(&self) -> ActivityDays {
+        ActivityDays {
+            starts_on: self.0.starts_on,
+            ends_on: self.0.ends_on,
+        }
+    }
+
     pub fn into_inner(self) -> ActivityDraft {
         self.0
     }
@@ -367,11 +375,15 @@ impl ActivityDays {
         (self.starts_on..=self.ends_on).contains(&day)
     }
 
+    /// Whether a session ending at `ends_at` is over by the midnight after the last day.
+    fn over_by_the_end(&self, ends_at: NaiveDateTime) -> bool {
+        ends_at <= (self.ends_on + Duration::days(1)).and_time(NaiveTime::MIN)
+    }
+
     /// A session within these days: it starts on one of them (`starts_at`) and is over by
     /// the end of the last (`ends_at`); `outside_activity` otherwise.
     pub fn hold_session(&self, session: &ValidSession) -> Result<(), ApiError> {
         let s = session.get();
-        let last_midnight = (self.ends_on + Duration::days(1)).and_time(NaiveTime::MIN);
         let mut errors = FieldErrors::new();
         errors.check(
             self.holds(s.starts_at.date()),
@@ -379,11 +391,31 @@ impl ActivityDays {
             FieldCode::OutsideActivity,
         );
         errors.check(
-            s.ends_at <= last_midnight,
+            self.over_by_the_end(s.ends_at),
             "ends_at",
             FieldCode::OutsideActivity,
         );
         errors.finish(())
+    }
+
+    /// New days for an activity whose sessions (those not cancelled, as `(starts_at,
+    /// ends_at)`) are these: each must still lie within them as [`ActivityDays::hold_session`]
+    /// has it. Otherwise the days that leave one out: the first when a session starts
+    /// before it, the last when one starts after it or runs past the midnight after it.
+    pub fn hold_sessions(
+        &self,
+        sessions: impl IntoIterator<Item = (NaiveDateTime, NaiveDateTime)>,
+    ) -> Result<(), SessionsOutside> {
+        let mut outside = SessionsOutside::default();
+        for (starts_at, ends_at) in sessions {
+            outside.before_first |= starts_at.date() < self.starts_on;
+            outside.after_last |= starts_at.date() > self.ends_on || !self.over_by_the_end(ends_at);
+        }
+        if outside.before_first || outside.after_last {
+            Err(outside)
+        } else {
+            Ok(())
+        }
     }
 
     /// A series within these days: its first and last dates (`from`, `to`) among them, so
@@ -393,6 +425,34 @@ impl ActivityDays {
         errors.check(self.holds(series.from), "from", FieldCode::OutsideActivity);
         errors.check(self.holds(series.to), "to", FieldCode::OutsideActivity);
         errors.finish(())
+    }
+}
+
+/// An activity's new days would leave out some of its sessions (not cancelled): staff move
+/// or cancel them first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionsOutside {
+    /// One starts before the new first day.
+    pub before_first: bool,
+    /// One starts after the new last day, or runs past the midnight after it.
+    pub after_last: bool,
+}
+
+impl From<SessionsOutside> for ApiError {
+    /// 422 `sessions_outside` beside `starts_on`, `ends_on` or both: the days that leave a
+    /// session out.
+    fn from(outside: SessionsOutside) -> Self {
+        let mut errors = FieldErrors(ApiError::new(
+            ErrorCode::Invalid,
+            "Some sessions fall outside these days: move or cancel them first",
+        ));
+        errors.check(
+            !outside.before_first,
+            "starts_on",
+            FieldCode::SessionsOutside,
+        );
+        errors.check(!outside.after_last, "ends_on", FieldCode::SessionsOutside);
+        errors.0
     }
 }
 
@@ -982,6 +1042,43 @@ mod tests {
             vec![
                 ("from".into(), FieldCode::OutsideActivity),
                 ("to".into(), FieldCode::OutsideActivity),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_activitys_new_days_keep_its_sessions() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 9, d).unwrap();
+        let at = |d: u32, h: u32| day(d).and_hms_opt(h, 0, 0).unwrap();
+        let days = |first: u32, last: u32| ActivityDays {
+            starts_on: day(first),
+            ends_on: day(last),
+        };
+        // On the first day, and from 22:00 on the last until its midnight.
+        let sessions = [(at(20, 9), at(20, 10)), (at(22, 22), at(23, 0))];
+        assert_eq!(days(20, 22).hold_sessions(sessions), Ok(()));
+        assert_eq!(days(19, 23).hold_sessions(sessions), Ok(()));
+        assert_eq!(days(20, 22).hold_sessions([]), Ok(()));
+        let outside = |before_first, after_last| {
+            Err(SessionsOutside {
+                before_first,
+                after_last,
+            })
+        };
+        assert_eq!(days(21, 22).hold_sessions(sessions), outside(true, false));
+        assert_eq!(days(20, 21).hold_sessions(sessions), outside(false, true));
+        assert_eq!(days(21, 21).hold_sessions(sessions), outside(true, true));
+        // Past the midnight after the last day, though it starts on it.
+        let late = [(at(22, 23), at(23, 1))];
+        assert_eq!(days(20, 22).hold_sessions(late), outside(false, true));
+        assert_eq!(
+            fields(ApiError::from(SessionsOutside {
+                before_first: true,
+                after_last: true,
+            })),
+            vec![
+                ("ends_on".into(), FieldCode::SessionsOutside),
+                ("starts_on".into(), FieldCode::SessionsOutside),
             ]
         );
     }

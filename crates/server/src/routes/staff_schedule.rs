@@ -8,8 +8,8 @@
 use crate::auth::{self, SignedIn};
 use crate::error::{AppError, OrNotFound};
 use crate::extract::{ActivityId, AppJson, Authorised, SessionId};
-use crate::routes::FieldErrors;
 use crate::state::AppState;
+use crate::storage::schedule::ActivityUpdated;
 use crate::venue_clock;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -77,12 +77,16 @@ pub async fn create_activity(
     Ok((StatusCode::CREATED, Json(CreatedActivity { id })))
 }
 
-/// Replaces an activity's details (lab staff cannot hand it to another organisation).
+/// Replaces an activity's details (lab staff cannot hand it to another organisation). Its
+/// days cannot leave out a session that is not cancelled: move or cancel it first.
 #[utoipa::path(
     put,
     path = "/api/v1/staff/activities/{id}",
     request_body = ActivityDraft,
-    responses((status = 200, body = CreatedActivity), FieldErrors)
+    responses(
+        (status = 200, body = CreatedActivity),
+        (status = 422, body = ApiError, description = "Field errors; new days that leave out one of the activity's sessions (not cancelled) are `starts_on` (a session starts before the first day) or `ends_on` (one starts after the last, or runs past the midnight after it): `sessions_outside`, and nothing changes")
+    )
 )]
 pub async fn update_activity(
     State(state): State<AppState>,
@@ -93,12 +97,15 @@ pub async fn update_activity(
     signed_in.require(draft.organisation_id)?;
     let valid = draft.validate()?;
     known_organisation(&state, draft.organisation_id).await?;
-    let found = state
+    match state
         .storage
         .update_activity(signed_in.staff.id, id, &valid)
-        .await?;
-    let id = found.then_some(id).or_not_found("activity")?;
-    Ok(Json(CreatedActivity { id }))
+        .await?
+    {
+        ActivityUpdated::Updated => Ok(Json(CreatedActivity { id })),
+        ActivityUpdated::NotFound => Err(AppError::not_found("activity")),
+        ActivityUpdated::SessionsOutside(outside) => Err(ApiError::from(outside).into()),
+    }
 }
 
 /// Adds one session to an activity.

@@ -25,12 +25,22 @@ use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
     ActivityDays, ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession,
-    SessionDraft, ValidActivity, ValidSession,
+    SessionDraft, SessionsOutside, ValidActivity, ValidSession,
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
 use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
 use std::collections::HashMap;
+
+/// What became of an activity edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityUpdated {
+    Updated,
+    /// There is no such activity.
+    NotFound,
+    /// Its new days would leave out sessions of it that are not cancelled; nothing changed.
+    SessionsOutside(SessionsOutside),
+}
 
 /// What became of a session edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +52,10 @@ pub struct SessionUpdated {
 const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
+/// When an activity's sessions that are not cancelled start and end, read for a change of
+/// its days under the activity's row lock.
+const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
+    WHERE activity_id = ? AND status <> 'cancelled'";
 const SESSION_ACTIVITY_DAYS: &str = "SELECT a.starts_on, a.ends_on FROM sessions s \
     JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
 pub(super) const INSERT_ACTIVITY: &str =
@@ -345,24 +359,36 @@ pub trait Schedule: Parts {
         Ok(id)
     }
 
-    /// `false` when there is no such activity.
+    /// Replaces an activity's details, unless its new days would leave out one of its
+    /// sessions that is not cancelled. The activity's row is locked first (`FOR UPDATE` on
+    /// PostgreSQL; SQLite's one writer serialises), and session creation and moves read its
+    /// days under a share lock, so a session added or moved at the same moment is either
+    /// seen here or sees the new days.
     async fn update_activity(
         &self,
         staff_id: i64,
         id: i64,
         activity: &ValidActivity,
-    ) -> Result<bool, StorageError> {
+    ) -> Result<ActivityUpdated, StorageError> {
         let mut tx = self.db().begin().await?;
-        let updated = bind_activity(tx.query(UPDATE_ACTIVITY), activity.get())
+        let locked = format!("{ACTIVITY_DAYS}{}", tx.dialect().for_update());
+        let found: Option<(NaiveDate, NaiveDate)> =
+            tx.query(&locked).bind(id).fetch_optional().await?;
+        if found.is_none() {
+            return Ok(ActivityUpdated::NotFound);
+        }
+        let sessions: Vec<(NaiveDateTime, NaiveDateTime)> =
+            tx.query(LIVE_SESSION_TIMES).bind(id).fetch_all().await?;
+        if let Err(outside) = activity.days().hold_sessions(sessions) {
+            return Ok(ActivityUpdated::SessionsOutside(outside));
+        }
+        bind_activity(tx.query(UPDATE_ACTIVITY), activity.get())
             .bind(id)
             .execute()
             .await?;
-        if updated == 0 {
-            return Ok(false);
-        }
         let subject = format!("activity {id}");
         commit_audited(tx, staff_id, AuditAction::UpdateActivity, &subject).await?;
-        Ok(true)
+        Ok(ActivityUpdated::Updated)
     }
 
     /// Adds sessions to an activity in one transaction: all of them or none.

@@ -273,15 +273,7 @@ async fn sessions_lie_within_their_activitys_days(db: Db) {
         let (_, page) = app.get(&format!("/api/v1/activities/{activity}")).await;
         page["sessions"].as_array().map_or(0, Vec::len)
     };
-    // A session on day `d` from `h`:00 for `hours`.
-    let on = |d: i64, h: u32, hours: i64| {
-        let mut body = session_body(10);
-        body["starts_at"] = json!(at(d, h, 0));
-        body["ends_at"] = json!(at(d, h, 0) + Duration::hours(hours));
-        body["booking_closes_at"] = json!(at(d, h, 0) - Duration::hours(1));
-        body["cancel_deadline"] = json!(at(d, h, 0) - Duration::hours(2));
-        body
-    };
+    let on = session_on;
     let create = format!("/api/v1/staff/activities/{activity}/sessions");
     let outside = |text: &str, field: &str| {
         assert_eq!(
@@ -336,6 +328,111 @@ async fn sessions_lie_within_their_activitys_days(db: Db) {
     let path = format!("/api/v1/staff/activities/{activity}/sessions/generate");
     let body = expect_call(app, "POST", &path, lab, Some(series(2, 5)), 201).await;
     assert_eq!(parse(&body)["session_ids"].as_array().unwrap().len(), 8);
+}
+
+/// A session `hours` long from `h`:00 on the day `d` days from today.
+fn session_on(d: i64, h: u32, hours: i64) -> Value {
+    let mut body = session_body(10);
+    body["starts_at"] = json!(at(d, h, 0));
+    body["ends_at"] = json!(at(d, h, 0) + Duration::hours(hours));
+    body["booking_closes_at"] = json!(at(d, h, 0) - Duration::hours(1));
+    body["cancel_deadline"] = json!(at(d, h, 0) - Duration::hours(2));
+    body
+}
+
+/// An activity of `organisation` from `first` to `last` days from today, titled `title`.
+fn activity_on(organisation: i64, first: i64, last: i64, title: &str) -> Value {
+    let mut body = activity_body(organisation);
+    body["title"] = json!({"zh": title, "en": ""});
+    body["starts_on"] = json!(now().date() + Duration::days(first));
+    body["ends_on"] = json!(now().date() + Duration::days(last));
+    body
+}
+
+/// An activity's title, first and last days as the console lists it.
+async fn listed_activity(app: &crate::helpers::TestApp, cookie: Option<&str>, id: i64) -> Value {
+    let list = get_as(app, "/api/v1/staff/activities", cookie).await;
+    let found = list.as_array().unwrap().iter().find(|a| a["id"] == id);
+    let draft = &found.expect("the activity is listed")["draft"];
+    json!([draft["title"]["zh"], draft["starts_on"], draft["ends_on"]])
+}
+
+/// An activity's days cannot shrink past one of its sessions that is not cancelled: the
+/// edit is refused beside the day that leaves it out (`sessions_outside` on `starts_on`,
+/// `ends_on` or both) and nothing of it changes. A cancelled session does not count;
+/// widening the days, or keeping them, is fine.
+async fn an_activitys_days_cannot_leave_out_its_sessions(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let path = "/api/v1/staff/activities";
+    let body = activity_on(s.org, 2, 7, "开放周");
+    let activity = parse(&expect_call(app, "POST", path, lab, Some(body), 201).await)["id"]
+        .as_i64()
+        .unwrap();
+    // One session on its first day, one from 23:00 on its last day but one until 01:00.
+    let create = format!("/api/v1/staff/activities/{activity}/sessions");
+    expect_call(app, "POST", &create, lab, Some(session_on(2, 9, 1)), 201).await;
+    let late =
+        parse(&expect_call(app, "POST", &create, lab, Some(session_on(6, 23, 2)), 201).await);
+    let late = late["id"].as_i64().unwrap();
+    let as_created = listed_activity(app, lab, activity).await;
+    let day = |d: i64| json!(now().date() + Duration::days(d));
+    assert_eq!(as_created, json!(["开放周", day(2), day(7)]));
+
+    let edit = format!("/api/v1/staff/activities/{activity}");
+    // A later first day leaves out the first session; an earlier last day the late one,
+    // which would run past the midnight after it; both, both.
+    for ((first, last), fields) in [
+        ((3, 7), &["starts_on"][..]),
+        ((2, 6), &["ends_on"][..]),
+        ((3, 5), &["ends_on", "starts_on"][..]),
+    ] {
+        let body = activity_on(s.org, first, last, "改名了");
+        let text = expect_call(app, "PUT", &edit, lab, Some(body), 422).await;
+        let got = parse(&text);
+        let named: Vec<&str> = got["fields"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(field, code)| {
+                assert_eq!(code, "sessions_outside", "{text}");
+                field.as_str()
+            })
+            .collect();
+        assert_eq!(named, fields, "{first}..{last}: {text}");
+        assert_eq!(
+            listed_activity(app, lab, activity).await,
+            as_created,
+            "nothing changed"
+        );
+    }
+    // Wider days are fine, and so are days that just hold the sessions.
+    let body = activity_on(s.org, 1, 9, "更长");
+    expect_call(app, "PUT", &edit, lab, Some(body), 200).await;
+    assert_eq!(
+        listed_activity(app, lab, activity).await,
+        json!(["更长", day(1), day(9)])
+    );
+    let body = activity_on(s.org, 2, 7, "开放周");
+    expect_call(app, "PUT", &edit, lab, Some(body), 200).await;
+    assert_eq!(listed_activity(app, lab, activity).await, as_created);
+
+    // Once the late session is cancelled, the last day may come earlier; the first
+    // session still holds the first day.
+    let cancel = format!("/api/v1/staff/sessions/{late}/cancel");
+    expect_call(app, "POST", &cancel, lab, None, 200).await;
+    let body = activity_on(s.org, 2, 5, "短一些");
+    expect_call(app, "PUT", &edit, lab, Some(body), 200).await;
+    assert_eq!(
+        listed_activity(app, lab, activity).await,
+        json!(["短一些", day(2), day(5)])
+    );
+    let body = activity_on(s.org, 3, 5, "改名了");
+    let text = expect_call(app, "PUT", &edit, lab, Some(body), 422).await;
+    assert_eq!(
+        parse(&text)["fields"],
+        json!({"starts_on": "sessions_outside"})
+    );
 }
 
 async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_list(db: Db) {
@@ -649,6 +746,7 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
 
 crate::on_both_databases!(
     sessions_lie_within_their_activitys_days,
+    an_activitys_days_cannot_leave_out_its_sessions,
     organisers_create_staff_accounts_and_lab_staff_cannot,
     activities_and_sessions_are_created_and_edited_with_field_errors,
     a_series_is_previewed_then_created_in_one_go,
