@@ -9,7 +9,7 @@ use crate::auth::{self, SignedIn};
 use crate::error::{AppError, OrNotFound};
 use crate::extract::{ActivityId, AppJson, Authorised, SessionId};
 use crate::state::AppState;
-use crate::storage::schedule::ActivityUpdated;
+use crate::storage::schedule::{ActivityUpdated, SessionUpdated, SessionsCreated};
 use crate::venue_clock;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -41,6 +41,18 @@ async fn activity_days(state: &AppState, id: i64) -> Result<ActivityDays, AppErr
         .activity_days(id)
         .await?
         .or_not_found("activity")
+}
+
+/// Storage's refusal of a session or series outside its activity's days, as they were while
+/// it went in: answered as `held`, the domain's check of those days, answers it (beside
+/// `starts_at` / `ends_at`, or the series' `from` / `to`), or beside `field` should that
+/// check pass (storage checks every session as the domain does, so it does not).
+fn outside_activity(held: Result<(), ApiError>, field: &str) -> AppError {
+    let fallback = || {
+        ApiError::new(ErrorCode::Invalid, "Outside the activity's days")
+            .with_field(field, FieldCode::OutsideActivity)
+    };
+    AppError(held.err().unwrap_or_else(fallback))
 }
 
 async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError> {
@@ -115,7 +127,7 @@ pub async fn update_activity(
     request_body = SessionDraft,
     responses(
         (status = 201, body = SessionView),
-        (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`; a session outside its activity's first and last days is `starts_at` (or `ends_at`): `outside_activity`")
+        (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`; a session outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`")
     )
 )]
 pub async fn create_session(
@@ -126,14 +138,17 @@ pub async fn create_session(
     let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
     let now = venue_clock::at_activity(&state, activity).await?;
     let valid = draft.validate_new(now)?;
-    activity_days(&state, activity)
-        .await?
-        .hold_session(&valid)?;
-    let ids = state
+    let created = state
         .storage
-        .create_sessions(staff, activity, &[valid])
+        .create_sessions(staff, activity, std::slice::from_ref(&valid))
         .await?;
-    let id = ids.first().copied().or_not_found("session")?;
+    let id = match created {
+        SessionsCreated::Created(ids) => ids.first().copied().or_not_found("session")?,
+        SessionsCreated::NoActivity => return Err(AppError::not_found("activity")),
+        SessionsCreated::OutsideActivity(days) => {
+            return Err(outside_activity(days.hold_session(&valid), "starts_at"))
+        }
+    };
     Ok((StatusCode::CREATED, Json(session_view(&state, id).await?)))
 }
 
@@ -178,13 +193,18 @@ pub async fn generate_series(
     let (staff, ActivityId(activity)) = (activity.signed_in.staff.id, activity.item);
     let now = venue_clock::at_activity(&state, activity).await?;
     let sessions = series.expand(now)?;
-    activity_days(&state, activity)
-        .await?
-        .hold_series(&series)?;
-    let session_ids = state
+    let session_ids = match state
         .storage
         .create_sessions(staff, activity, &sessions)
-        .await?;
+        .await?
+    {
+        SessionsCreated::Created(ids) => ids,
+        SessionsCreated::NoActivity => return Err(AppError::not_found("activity")),
+        // A series' sessions start on its dates and end on their own day.
+        SessionsCreated::OutsideActivity(days) => {
+            return Err(outside_activity(days.hold_series(&series), "from"))
+        }
+    };
     tracing::info!(activity, sessions = session_ids.len(), "series created");
     Ok((StatusCode::CREATED, Json(GeneratedSessions { session_ids })))
 }
@@ -198,7 +218,7 @@ pub async fn generate_series(
     responses(
         (status = 200, body = SessionChanged),
         (status = 409, body = ApiError, description = "`capacity_below_booked`, or `session_cancelled`"),
-        (status = 422, body = ApiError, description = "Field errors; a session moved outside its activity's first and last days is `starts_at` (or `ends_at`): `outside_activity`")
+        (status = 422, body = ApiError, description = "Field errors; a session moved outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`")
     )
 )]
 pub async fn update_session(
@@ -208,16 +228,15 @@ pub async fn update_session(
 ) -> Result<Json<SessionChanged>, AppError> {
     let (staff, SessionId(id)) = (session.signed_in.staff.id, session.item);
     let valid = draft.validate()?;
-    state
-        .storage
-        .session_activity_days(id)
-        .await?
-        .or_not_found("session")?
-        .hold_session(&valid)?;
-    let done = state.storage.update_session(staff, id, &valid).await?;
+    let promoted_people = match state.storage.update_session(staff, id, &valid).await? {
+        SessionUpdated::Updated { promoted_people } => promoted_people,
+        SessionUpdated::OutsideActivity(days) => {
+            return Err(outside_activity(days.hold_session(&valid), "starts_at"))
+        }
+    };
     Ok(Json(SessionChanged {
         session: session_view(&state, id).await?,
-        promoted_people: done.promoted_people,
+        promoted_people,
     }))
 }
 

@@ -5,6 +5,9 @@
 //! takes the session's row lock (`Dialect::for_update`), the same lock bookings and
 //! cancellations take on PostgreSQL, so a capacity check and the counters it guards cannot
 //! race with a booking on any server process; on SQLite the one writer serialises them.
+//! Sessions lie within their activity's days: an edit of the days takes the activity's row
+//! lock and checks its sessions, and sessions are added or moved under the activity's share
+//! lock and checked against its days, so neither can slip past the other.
 //!
 //! A scope is an `Option<i64>`: an organisation and everything under it, or everything when
 //! `None`. Scoped statements start with `organisations::reach!` and keep the rows whose
@@ -42,11 +45,27 @@ pub enum ActivityUpdated {
     SessionsOutside(SessionsOutside),
 }
 
+/// What became of sessions added to an activity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionsCreated {
+    /// Their ids, in order.
+    Created(Vec<i64>),
+    /// There is no such activity.
+    NoActivity,
+    /// The activity's days, as they are as the sessions go in, leave out one of them: none
+    /// was created.
+    OutsideActivity(ActivityDays),
+}
+
 /// What became of a session edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionUpdated {
-    /// People moved from the waiting list to confirmed because capacity went up.
-    pub promoted_people: u32,
+pub enum SessionUpdated {
+    Updated {
+        /// People moved from the waiting list to confirmed because capacity went up.
+        promoted_people: u32,
+    },
+    /// Its activity's days, as they are as it moves, leave it out: nothing changed.
+    OutsideActivity(ActivityDays),
 }
 
 const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
@@ -56,8 +75,8 @@ const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id 
 /// its days under the activity's row lock.
 const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
     WHERE activity_id = ? AND status <> 'cancelled'";
-const SESSION_ACTIVITY_DAYS: &str = "SELECT a.starts_on, a.ends_on FROM sessions s \
-    JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
+/// The activity of a session.
+const SESSION_ACTIVITY: &str = "SELECT activity_id FROM sessions WHERE id = ?";
 pub(super) const INSERT_ACTIVITY: &str =
     "INSERT INTO activities (organisation_id, kind, title_zh, \
     title_en, description_zh, description_en, safety_zh, safety_en, starts_on, ends_on) \
@@ -166,6 +185,21 @@ async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<Places, BookingError> {
         return Err(refused(ErrorCode::SessionCancelled));
     }
     Ok(session_places(tx, id).await?)
+}
+
+/// The days of the activity that sessions are added to or moved within, share-locked on
+/// PostgreSQL until the transaction ends: an edit of the activity's days (which takes the
+/// row's update lock, then reads its sessions) waits until these sessions are in and sees
+/// them, or these sessions wait until the new days are in and are checked against them.
+/// SQLite's one writer serialises them. `None` without the activity.
+async fn days_for_sessions(
+    tx: &mut Tx,
+    activity_id: i64,
+) -> Result<Option<ActivityDays>, sqlx::Error> {
+    let shared = format!("{ACTIVITY_DAYS}{}", tx.dialect().for_share());
+    let days: Option<(NaiveDate, NaiveDate)> =
+        tx.query(&shared).bind(activity_id).fetch_optional().await?;
+    Ok(days.map(|(starts_on, ends_on)| ActivityDays { starts_on, ends_on }))
 }
 
 /// `(id, name_zh, name_en, kind, parent_id)`.
@@ -330,21 +364,6 @@ pub trait Schedule: Parts {
         Ok(days.map(|(starts_on, ends_on)| ActivityDays { starts_on, ends_on }))
     }
 
-    /// The first and last days of a session's activity, or `None` if there is no such
-    /// session.
-    async fn session_activity_days(
-        &self,
-        session_id: i64,
-    ) -> Result<Option<ActivityDays>, StorageError> {
-        let days: Option<(NaiveDate, NaiveDate)> = self
-            .db()
-            .read(SESSION_ACTIVITY_DAYS)
-            .bind(session_id)
-            .fetch_optional()
-            .await?;
-        Ok(days.map(|(starts_on, ends_on)| ActivityDays { starts_on, ends_on }))
-    }
-
     async fn create_activity(
         &self,
         staff_id: i64,
@@ -391,14 +410,22 @@ pub trait Schedule: Parts {
         Ok(ActivityUpdated::Updated)
     }
 
-    /// Adds sessions to an activity in one transaction: all of them or none.
+    /// Adds sessions to an activity in one transaction: all of them or none. Each must lie
+    /// within the activity's days as they are while the sessions go in (read under the
+    /// activity's share lock, see `days_for_sessions`), whatever a caller checked before.
     async fn create_sessions(
         &self,
         staff_id: i64,
         activity_id: i64,
         sessions: &[ValidSession],
-    ) -> Result<Vec<i64>, StorageError> {
+    ) -> Result<SessionsCreated, StorageError> {
         let mut tx = self.db().begin().await?;
+        let Some(days) = days_for_sessions(&mut tx, activity_id).await? else {
+            return Ok(SessionsCreated::NoActivity);
+        };
+        if sessions.iter().any(|s| days.hold_session(s).is_err()) {
+            return Ok(SessionsCreated::OutsideActivity(days));
+        }
         let mut ids = Vec::with_capacity(sessions.len());
         for s in sessions {
             let id: i64 = bind_session(tx.query(INSERT_SESSION), s.get())
@@ -412,13 +439,14 @@ pub trait Schedule: Parts {
             _ => format!("activity {activity_id}: {} sessions", ids.len()),
         };
         commit_audited(tx, staff_id, AuditAction::CreateSessions, &subject).await?;
-        Ok(ids)
+        Ok(SessionsCreated::Created(ids))
     }
 
     /// Replaces a session's details. Refused with `capacity_below_booked` when the new
     /// capacity is below the people booked and the reserved places still open (a reservation
     /// cannot take places already booked online), `session_cancelled` for a cancelled
-    /// session.
+    /// session; [`SessionUpdated::OutsideActivity`] when its activity's days, read under the
+    /// activity's share lock (see `days_for_sessions`), leave out its new times.
     async fn update_session(
         &self,
         staff_id: i64,
@@ -428,6 +456,13 @@ pub trait Schedule: Parts {
         let s = session.get();
         let mut tx = self.db().begin().await?;
         let before = lock_for_change(&mut tx, id).await?;
+        let activity: i64 = tx.query(SESSION_ACTIVITY).bind(id).scalar().await?;
+        let days = days_for_sessions(&mut tx, activity)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        if days.hold_session(session).is_err() {
+            return Ok(SessionUpdated::OutsideActivity(days));
+        }
         // The people booked stay, and the reserved places still open must be free.
         if before.resized(s.capacity, s.reserved_places).is_none() {
             return Err(refused(ErrorCode::CapacityBelowBooked));
@@ -473,7 +508,7 @@ pub trait Schedule: Parts {
             &session_subject(id, s),
         )
         .await?;
-        Ok(SessionUpdated {
+        Ok(SessionUpdated::Updated {
             promoted_people: after.booked.saturating_sub(before.booked),
         })
     }

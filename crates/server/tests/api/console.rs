@@ -10,7 +10,9 @@ use crate::staff::{
     site_with_lab, PASSWORD,
 };
 use chrono::{Duration, NaiveDateTime};
-use labday_domain::SessionFormat;
+use labday_domain::schedule::{ActivityDays, ScheduledActivity, SessionDraft, ValidSession};
+use labday_domain::{SessionFormat, SessionStatus};
+use labday_server::storage::schedule::{SessionUpdated, SessionsCreated};
 use serde_json::{json, Value};
 
 /// Venue-local time `days` from today at `h:m`.
@@ -435,6 +437,189 @@ async fn an_activitys_days_cannot_leave_out_its_sessions(db: Db) {
     );
 }
 
+/// A session draft as the console sends it, checked.
+fn valid_session(body: Value) -> ValidSession {
+    serde_json::from_value::<SessionDraft>(body)
+        .unwrap()
+        .validate()
+        .unwrap()
+}
+
+/// Sessions are stored or moved only within their activity's days as they are then, checked
+/// as they go in: what the console checked first may have been overtaken by an edit of the
+/// days. Here in that order: a session lies within the days when checked, the last day
+/// moves earlier, then storage is asked (as the handlers ask it) to create it, or to move
+/// another session to its time, and refuses; nothing is created or moved.
+async fn sessions_are_stored_only_within_their_activitys_days_as_they_are_then(db: Db) {
+    let s = site(db).await;
+    let (_, me, lab, _) = sign_in(&s.app, "lab-a", PASSWORD).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let staff = me["id"].as_i64().unwrap();
+    let path = "/api/v1/staff/activities";
+    let body = activity_on(s.org, 2, 6, "将缩短");
+    let activity = parse(&expect_call(app, "POST", path, lab, Some(body), 201).await)["id"]
+        .as_i64()
+        .unwrap();
+    let create = format!("/api/v1/staff/activities/{activity}/sessions");
+    let kept = parse(&expect_call(app, "POST", &create, lab, Some(session_on(3, 9, 1)), 201).await);
+    let kept = kept["id"].as_i64().unwrap();
+    let day = |d: i64| now().date() + Duration::days(d);
+    let last_day = valid_session(session_on(6, 9, 1));
+    let checked = ActivityDays {
+        starts_on: day(2),
+        ends_on: day(6),
+    };
+    assert_eq!(
+        checked.hold_session(&last_day),
+        Ok(()),
+        "within when checked"
+    );
+    let body = activity_on(s.org, 2, 5, "已缩短");
+    expect_call(
+        app,
+        "PUT",
+        &format!("{path}/{activity}"),
+        lab,
+        Some(body),
+        200,
+    )
+    .await;
+    let shrunk = ActivityDays {
+        ends_on: day(5),
+        ..checked
+    };
+
+    let storage = &app.storage;
+    let created = storage.create_sessions(staff, activity, std::slice::from_ref(&last_day));
+    assert_eq!(
+        created.await.unwrap(),
+        SessionsCreated::OutsideActivity(shrunk)
+    );
+    // One of several outside: none goes in.
+    let within = valid_session(session_on(4, 9, 1));
+    let both = [within.clone(), last_day.clone()];
+    let created = storage.create_sessions(staff, activity, &both).await;
+    assert_eq!(created.unwrap(), SessionsCreated::OutsideActivity(shrunk));
+    let moved = storage.update_session(staff, kept, &last_day).await;
+    assert_eq!(moved.unwrap(), SessionUpdated::OutsideActivity(shrunk));
+    let sessions = || async {
+        let list = get_as(app, path, lab).await;
+        let found = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == activity);
+        let starts: Vec<Value> = found.unwrap()["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["draft"]["starts_at"].clone())
+            .collect();
+        starts
+    };
+    assert_eq!(
+        sessions().await,
+        vec![json!(at(3, 9, 0))],
+        "nothing created or moved"
+    );
+
+    // Within the days as they are now, both go in.
+    let created = storage.create_sessions(staff, activity, std::slice::from_ref(&within));
+    assert!(matches!(created.await.unwrap(), SessionsCreated::Created(ids) if ids.len() == 1));
+    let later = valid_session(session_on(5, 9, 1));
+    let moved = storage.update_session(staff, kept, &later).await;
+    assert!(matches!(moved.unwrap(), SessionUpdated::Updated { .. }));
+    assert_eq!(
+        sessions().await,
+        vec![json!(at(4, 9, 0)), json!(at(5, 9, 0))]
+    );
+    let created = storage.create_sessions(staff, i64::MAX, &[within]).await;
+    assert_eq!(created.unwrap(), SessionsCreated::NoActivity);
+}
+
+/// Sessions created on an activity's last day while its last day moves earlier, through the
+/// API: each pair ends one way or the other (the session is created and the edit refused
+/// with `ends_on: sessions_outside`, or the days change and the session is refused with
+/// `starts_at: outside_activity`), and no session that is not cancelled is left outside its
+/// activity's days. Eight pairs at once, each on its own activity, the edit sent a little
+/// later each time so that the two meet in different orders.
+async fn sessions_created_while_an_activitys_days_shrink_stay_within_them(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (org, app) = (s.org, std::sync::Arc::new(s.app));
+    let lab = lab.unwrap();
+    let mut activities = Vec::new();
+    for i in 0..8 {
+        let body = activity_on(org, 2, 6, &format!("竞争{i}"));
+        let text = expect_call(
+            &app,
+            "POST",
+            "/api/v1/staff/activities",
+            Some(&lab),
+            Some(body),
+            201,
+        );
+        activities.push(parse(&text.await)["id"].as_i64().unwrap());
+    }
+    let mut pairs = Vec::new();
+    for (i, &activity) in activities.iter().enumerate() {
+        let (a, cookie) = (app.clone(), lab.clone());
+        let session = tokio::spawn(async move {
+            let path = format!("/api/v1/staff/activities/{activity}/sessions");
+            call(&a, "POST", &path, Some(&cookie), Some(session_on(6, 9, 1))).await
+        });
+        let (a, cookie) = (app.clone(), lab.clone());
+        let days = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(i as u64)).await;
+            let body = activity_on(org, 2, 5, &format!("缩短{i}"));
+            let path = format!("/api/v1/staff/activities/{activity}");
+            call(&a, "PUT", &path, Some(&cookie), Some(body)).await
+        });
+        pairs.push((session, days));
+    }
+    let (mut sessions_won, mut days_won) = (0, 0);
+    for (session, days) in pairs {
+        let ((created, session), (edited, days)) = (session.await.unwrap(), days.await.unwrap());
+        match (created, edited) {
+            (201, 422) => {
+                assert_eq!(
+                    parse(&days)["fields"],
+                    json!({"ends_on": "sessions_outside"}),
+                    "{days}"
+                );
+                sessions_won += 1;
+            }
+            (422, 200) => {
+                let fields = &parse(&session)["fields"];
+                assert_eq!(fields["starts_at"], "outside_activity", "{session}");
+                days_won += 1;
+            }
+            other => panic!("both or neither: {other:?} {session} {days}"),
+        }
+    }
+    assert_eq!(sessions_won + days_won, activities.len());
+    eprintln!("sessions won {sessions_won}, days won {days_won}");
+    // Whatever happened, every session not cancelled lies within its activity's days.
+    let list = get_as(&app, "/api/v1/staff/activities", Some(&lab)).await;
+    let list: Vec<ScheduledActivity> = serde_json::from_value(list).unwrap();
+    for a in list.iter().filter(|a| activities.contains(&a.id)) {
+        let days = ActivityDays {
+            starts_on: a.draft.starts_on,
+            ends_on: a.draft.ends_on,
+        };
+        let live = a
+            .sessions
+            .iter()
+            .filter(|s| s.status != SessionStatus::Cancelled);
+        let times = live.map(|s| (s.draft.starts_at, s.draft.ends_at));
+        assert_eq!(
+            days.hold_sessions(times),
+            Ok(()),
+            "activity {}: {a:?}",
+            a.id
+        );
+    }
+}
+
 async fn capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_list(db: Db) {
     let (s, lab) = site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
@@ -747,6 +932,8 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
 crate::on_both_databases!(
     sessions_lie_within_their_activitys_days,
     an_activitys_days_cannot_leave_out_its_sessions,
+    sessions_are_stored_only_within_their_activitys_days_as_they_are_then,
+    sessions_created_while_an_activitys_days_shrink_stay_within_them,
     organisers_create_staff_accounts_and_lab_staff_cannot,
     activities_and_sessions_are_created_and_edited_with_field_errors,
     a_series_is_previewed_then_created_in_one_go,
