@@ -255,6 +255,23 @@ pub struct StoredBooking<'a> {
 }
 
 impl<'a> StoredBooking<'a> {
+    /// A confirmed booking, made yesterday, of `session`, which started three hours ago
+    /// ([`SessionSpec::started_3h_ago`]): one adult at the door today.
+    pub fn at_the_door(session: i64, code: &'a str, name: &'a str) -> StoredBooking<'a> {
+        StoredBooking {
+            session,
+            code,
+            name,
+            phone: "13900139000",
+            phone_hash: None,
+            status: "confirmed",
+            session_day: (now() - Duration::hours(3)).date(),
+            booked_at: now() - Duration::days(1),
+        }
+    }
+}
+
+impl<'a> StoredBooking<'a> {
     /// A visitor who did not come to a session on `day`, booked at 09:00 that day (with no
     /// phone hash).
     pub fn no_show(session: i64, code: &'a str, phone: &'a str, day: NaiveDate) -> Self {

@@ -468,16 +468,7 @@ async fn the_audit_log_shows_an_organiser_the_entries_of_staff_within_reach_only
         let spec = SessionSpec::started_3h_ago(5);
         let past = add_fixture_session(storage, t.activities[c][0], spec).await;
         app.db
-            .insert_booking(StoredBooking {
-                session: past,
-                code,
-                name: "访客",
-                phone: "13900139000",
-                phone_hash: None,
-                status: "confirmed",
-                session_day: (now() - Duration::hours(3)).date(),
-                booked_at: now() - Duration::days(1),
-            })
+            .insert_booking(StoredBooking::at_the_door(past, code, "访客"))
             .await;
         let cookie = cookie_of(app, username).await;
         let check_in = json!({"session_id": past, "code": code});

@@ -638,16 +638,7 @@ async fn checking_in_nobody_is_a_field_error(db: Db) {
     let today = app.session(SessionSpec::started_3h_ago(2)).await;
     let code = "NQNEPPW2";
     app.db
-        .insert_booking(StoredBooking {
-            session: today,
-            code,
-            name: "来访",
-            phone: "13900139000",
-            phone_hash: None,
-            status: "confirmed",
-            session_day: (now() - Duration::hours(3)).date(),
-            booked_at: now() - Duration::days(1),
-        })
+        .insert_booking(StoredBooking::at_the_door(today, code, "来访"))
         .await;
     let path = "/api/v1/staff/check-in";
     let request = |people: u32| Some(json!({"session_id": today, "code": code, "people": people}));
