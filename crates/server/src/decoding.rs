@@ -108,7 +108,7 @@ pub(crate) mod tests {
         let asking: Vec<_> = (0..4)
             .map(|_| {
                 let photo = photo.clone();
-                std::thread::spawn(move || photo_png(&photo).map(|p| p.width))
+                std::thread::spawn(move || photo_png(photo).map(|p| p.width))
             })
             .collect();
         for t in asking {

@@ -2,7 +2,8 @@
 //! (`{"code","message","fields"}`), so no handler handles a rejection by hand:
 //!
 //! - [`AppJson`], [`AppPath`], [`AppQuery`]: axum's, with a body that cannot be read answered
-//!   `400 bad_request` (one past the 2 MiB limit `413 payload_too_large`), a query `400 bad_request`, a path `404 not_found` (`error.rs`).
+//!   `400 bad_request` (one past the 2 MiB limit `413 payload_too_large`), a query
+//!   `400 bad_request`, a path `404 not_found` (`error.rs`).
 //! - [`Authorised`]: a signed-in staff member and a session, activity or sample of the path
 //!   that they may act on (401, then 404 for none, then 403 for another organisation's).
 //! - [`Organiser`]: a signed-in organiser (401, then 403).

@@ -140,8 +140,7 @@ const PHOTO_WIDTH_EMU: u32 = 14 * 360_000;
 /// have ([`fits_pixel_limits`], read from the header before anything is decoded) or need
 /// more memory than [`decoding::limits`] allow. Decoded on the decoding thread, after the
 /// photos asked for before it ([`decoding::alone`]): call it off the async workers.
-pub fn photo_png(bytes: &[u8]) -> Option<Bytes> {
-    let bytes = bytes.to_vec();
+pub fn photo_png(bytes: Vec<u8>) -> Option<Bytes> {
     decoding::alone(move || page_png(&bytes)).flatten()
 }
 
@@ -501,7 +500,7 @@ mod tests {
             let bytes = encoded(format);
             assert_eq!(ImageType::sniff(&bytes), Some(kind));
             assert_eq!(dimensions(kind, &bytes), Some((64, 48)), "{kind:?}");
-            let png = photo_png(&bytes).expect("decodes");
+            let png = photo_png(bytes).expect("decodes");
             assert_eq!((png.width, png.height), (64, 48));
         }
     }

@@ -174,7 +174,7 @@ pub async fn quality_report_docx(
             .into_iter()
             .map(|(caption, bytes)| ReportPhoto {
                 caption,
-                image: bytes.as_deref().and_then(crate::quality_report::photo_png),
+                image: bytes.and_then(crate::quality_report::photo_png),
             })
             .collect();
         report_docx(&report, &media, &photos, made_on)

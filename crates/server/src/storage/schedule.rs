@@ -187,6 +187,11 @@ async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<Places, BookingError> {
     Ok(session_places(tx, id).await?)
 }
 
+/// An [`ACTIVITY_DAYS`] row.
+fn days_of_row((starts_on, ends_on): (NaiveDate, NaiveDate)) -> ActivityDays {
+    ActivityDays { starts_on, ends_on }
+}
+
 /// The days of the activity that sessions are added to or moved within, share-locked on
 /// PostgreSQL until the transaction ends: an edit of the activity's days (which takes the
 /// row's update lock, then reads its sessions) waits until these sessions are in and sees
@@ -197,9 +202,8 @@ async fn days_for_sessions(
     activity_id: i64,
 ) -> Result<Option<ActivityDays>, sqlx::Error> {
     let shared = format!("{ACTIVITY_DAYS}{}", tx.dialect().for_share());
-    let days: Option<(NaiveDate, NaiveDate)> =
-        tx.query(&shared).bind(activity_id).fetch_optional().await?;
-    Ok(days.map(|(starts_on, ends_on)| ActivityDays { starts_on, ends_on }))
+    let days = tx.query(&shared).bind(activity_id).fetch_optional().await?;
+    Ok(days.map(days_of_row))
 }
 
 /// `(id, name_zh, name_en, kind, parent_id)`.
@@ -355,13 +359,13 @@ pub trait Schedule: Parts {
 
     /// The first and last days of an activity, or `None` if there is no such activity.
     async fn activity_days(&self, activity_id: i64) -> Result<Option<ActivityDays>, StorageError> {
-        let days: Option<(NaiveDate, NaiveDate)> = self
+        let days = self
             .db()
             .read(ACTIVITY_DAYS)
             .bind(activity_id)
             .fetch_optional()
             .await?;
-        Ok(days.map(|(starts_on, ends_on)| ActivityDays { starts_on, ends_on }))
+        Ok(days.map(days_of_row))
     }
 
     async fn create_activity(
