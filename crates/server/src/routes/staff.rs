@@ -5,9 +5,10 @@
 use crate::auth::{self, AnySignedIn, SignedIn};
 use crate::client::ClientAddr;
 use crate::csv::{self, Cell, Csv};
-use crate::error::{refusal_message, AppError, OrNotFound, Refusal};
+use crate::error::{AppError, Refusal};
 use crate::extract::{authorise, AppJson, Authorised, SessionId};
 use crate::state::AppState;
+use crate::storage::staff::CheckInError;
 use crate::throttle;
 use crate::venue_clock;
 use crate::writes::audit;
@@ -19,7 +20,7 @@ use axum::{Json, Router};
 use labday_domain::staff::{
     parse_username, AuditAction, CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView,
 };
-use labday_domain::{offline_check_in, ApiError, ErrorCode};
+use labday_domain::{ApiError, ErrorCode};
 
 /// Signs a staff member in and sets the session cookie. The attempt is counted against the
 /// account and the client address before the password is checked, so a burst of parallel
@@ -178,7 +179,7 @@ pub async fn roster_export(
     responses(
         (status = 200, body = CheckInResult),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "`before_session_day` (the session's day has not come on its venue's clock), `wrong_session`, `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
+        (status = 409, body = ApiError, description = "`before_session_day` (the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session`, `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
         (status = 422, body = ApiError, description = "`code`: not a booking code (`code_invalid`); `people`: 0 (`people_required`), or given with an offline check-in (`invalid`); `offline_at`: in the future (`in_future`) or before the session's day (`in_past`)")
     )
 )]
@@ -192,20 +193,6 @@ pub async fn check_in(
         AppError(ApiError::new(ErrorCode::Invalid, "Check the booking code").with_field("code", c))
     })?;
     labday_domain::staff::check_in_people(request.people).map_err(AppError)?;
-    let utc = chrono::Utc::now();
-    let held = state
-        .storage
-        .session(session, utc)
-        .await?
-        .or_not_found("session")?;
-    let now = labday_domain::time::venue_local(utc, held.utc_offset_minutes);
-    match request.offline_at {
-        Some(at) => {
-            offline_check_in::check(at, now, held.starts_at, request.people).map_err(AppError)?
-        }
-        None => labday_domain::staff::check_in_day(now, held.starts_at)
-            .map_err(|code| AppError::new(code, refusal_message(code)))?,
-    }
     let done = state
         .storage
         .check_in(
@@ -214,8 +201,14 @@ pub async fn check_in(
             code.as_str(),
             request.people,
             request.offline_at,
+            chrono::Utc::now(),
         )
-        .await?;
+        .await
+        .map_err(|refused| match refused {
+            CheckInError::NoSession => AppError::not_found("session"),
+            CheckInError::Offline(e) => AppError(e),
+            CheckInError::Booking(e) => e.into(),
+        })?;
     Ok(Json(CheckInResult {
         entry: done.entry,
         people: done.people,

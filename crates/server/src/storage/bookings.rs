@@ -218,6 +218,21 @@ pub(super) async fn session_in(
     run.query(&sql).bind(id).fetch_optional().await
 }
 
+/// [`session_in`] for a change that depends on the session's times without changing them:
+/// the session's row is share-locked on PostgreSQL until the transaction ends, so a change
+/// of the session (which takes its update lock first) either waits for this transaction or
+/// commits first and is what this reads. SQLite's one writer serialises them.
+pub(super) async fn session_shared(
+    tx: &mut Tx,
+    id: i64,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = format!(
+        "{SESSION_SELECT} WHERE s.id = ?{}",
+        tx.dialect().for_share_of("s")
+    );
+    tx.query(&sql).bind(id).fetch_optional().await
+}
+
 /// The holder's view of a booking: by code and phone, or by code alone (after a change
 /// the holder made, in its transaction).
 pub(super) async fn booking_view(

@@ -62,6 +62,15 @@ impl Dialect {
         }
     }
 
+    /// [`Dialect::for_share`] for a select that joins: only the rows of the table aliased
+    /// `alias` are share-locked (the joined rows, read for context, are not).
+    pub fn for_share_of(self, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => String::new(),
+            Dialect::Postgres => format!(" FOR SHARE OF {alias}"),
+        }
+    }
+
     /// Appended to a select that claims rows for work (the outbox): PostgreSQL locks them and
     /// passes over rows another process has locked, so several processes share the work
     /// without waiting on each other; SQLite's one writer claims alone.

@@ -3,16 +3,19 @@
 //! Written once for both databases.
 
 use super::audit::{audit, commit_audited};
+use super::bookings::session_shared;
 use super::columns::Name;
 use super::rows::{count, party_size};
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::booking::BookingStatus;
 use labday_domain::message::DeliveryStatus;
 use labday_domain::organisation::OrgKind;
-use labday_domain::staff::{check_in, AuditAction, Role, RosterEntry, StaffAccount, StaffView};
-use labday_domain::ErrorCode;
+use labday_domain::staff::{
+    check_in, check_in_day, AuditAction, Role, RosterEntry, StaffAccount, StaffView,
+};
+use labday_domain::{offline_check_in, ApiError, ErrorCode};
 
 /// A staff account to create (the password is already hashed).
 #[derive(Debug, Clone)]
@@ -64,6 +67,28 @@ pub struct CheckedIn {
     pub people: u32,
     /// An offline check-in of a booking that was in already: `people` is 0.
     pub already_in: bool,
+}
+
+/// Why a check-in let nobody in.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckInError {
+    /// There is no such session.
+    #[error("no such session")]
+    NoSession,
+    /// A check-in a desk made offline, refused by [`offline_check_in::check`] beside the
+    /// field at fault (`offline_at`, `people`).
+    #[error("offline check-in refused: {}", .0.message)]
+    Offline(ApiError),
+    /// Refused at the door before the session's day (`before_session_day`) or for the
+    /// booking (`not_found`, `wrong_session`, ...), or storage failed.
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+}
+
+impl From<sqlx::Error> for CheckInError {
+    fn from(e: sqlx::Error) -> Self {
+        CheckInError::Booking(e.into())
+    }
 }
 
 /// The rows a statement changed, as a count; beyond `u32` is an error, never clamped.
@@ -321,9 +346,15 @@ pub trait Staff: Parts {
             .collect::<Result<_, _>>()?)
     }
 
-    /// Checks `people` of a booking in (all that remain when `None`) at `session_id`'s door.
-    /// A check-in a desk made offline (`offline_at`, already validated) of a booking that is
-    /// in already answers the booking as it stands, nobody more let in: it counts once.
+    /// Checks `people` of a booking in (all that remain when `None`) at `session_id`'s door
+    /// at `now`, from the session's day on as it is when the check-in is written: the
+    /// session is read in this transaction under its share lock (`session_shared`), against
+    /// the update lock a move of the session takes, so a session moved to a later day at the
+    /// same moment is either seen here or moved after the check-in. The rule is the
+    /// domain's, on the venue's clock: `check_in_day` at the door, or
+    /// [`offline_check_in::check`] for a check-in a desk made offline at `offline_at`. Such a
+    /// check-in of a booking that is in already answers the booking as it stands, nobody
+    /// more let in: it counts once.
     async fn check_in(
         &self,
         staff_id: i64,
@@ -331,8 +362,18 @@ pub trait Staff: Parts {
         code: &str,
         people: Option<u32>,
         offline_at: Option<NaiveDateTime>,
-    ) -> Result<CheckedIn, BookingError> {
+        now: DateTime<Utc>,
+    ) -> Result<CheckedIn, CheckInError> {
         let mut tx = self.db().begin().await?;
+        let session = session_shared(&mut tx, session_id)
+            .await?
+            .ok_or(CheckInError::NoSession)?;
+        let local_now = session.local_now(now);
+        match offline_at {
+            Some(at) => offline_check_in::check(at, local_now, session.starts_at, people)
+                .map_err(CheckInError::Offline)?,
+            None => check_in_day(local_now, session.starts_at).map_err(BookingError::Refused)?,
+        }
         let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
         let (id, booking_session): (i64, i64) =
             tx.query(&sql)

@@ -2,12 +2,19 @@
 //! times are its venue's wall-clock times, and a lab far from China Standard Time must not
 //! be told its session is over before it began (no-shows marked early), that a session
 //! three hours ahead is in the past, that the door is closed while the session is on, or
-//! that an offline check-in made a moment ago lies hours in the future.
+//! that an offline check-in made a moment ago lies hours in the future. The door compares
+//! with the session's day as it is when the check-in is recorded, whatever a move of the
+//! session did since the desk's request arrived.
 
-use crate::helpers::{Db, TestApp};
-use crate::staff::{call, parse, sign_in, site_with_lab, PASSWORD};
+use crate::helpers::{now, Db, SessionSpec, StoredBooking, TestApp};
+use crate::staff::{call, expect_call, get_as, parse, sign_in, site, site_with_lab, PASSWORD};
 use chrono::{Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
-use serde_json::json;
+use labday_domain::staff::check_in_day;
+use labday_domain::time::venue_local;
+use labday_domain::{ErrorCode, FieldCode};
+use labday_server::storage::staff::CheckInError;
+use labday_server::storage::BookingError;
+use serde_json::{json, Value};
 
 fn stamp(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
@@ -196,7 +203,197 @@ async fn a_visitor_is_checked_in_from_the_sessions_day_on_its_venues_clock(db: D
     assert_eq!(parse(&text)["people"], 1, "{text}");
 }
 
+/// A session's details as staff send them, moved to `days` from today at 09:00 (China
+/// Standard Time, the fixture venue's clock), booking closed an hour before.
+fn moved_to(days: i64) -> Value {
+    let starts = (now().date() + Duration::days(days))
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    json!({
+        "format": "visit",
+        "title": {"zh": "测试场次", "en": "Test session"},
+        "place": {"zh": "一楼", "en": "Ground floor"},
+        "starts_at": starts,
+        "ends_at": starts + Duration::hours(1),
+        "capacity": 10,
+        "per_booking_limit": 5,
+        "booking_opens_at": now() - Duration::days(2),
+        "booking_closes_at": starts - Duration::hours(1),
+        "cancel_deadline": starts - Duration::hours(2),
+    })
+}
+
+/// The roster line of booking `code` on `session`: `[status, checked_in]`.
+async fn roster_line(app: &TestApp, cookie: Option<&str>, session: i64, code: &str) -> Value {
+    let path = format!("/api/v1/staff/sessions/{session}/roster");
+    let roster = get_as(app, &path, cookie).await;
+    let line = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == code);
+    let line = line.unwrap_or_else(|| panic!("{code} in {roster}"));
+    json!([line["status"], line["checked_in"]])
+}
+
+/// A visitor is checked in from the session's day as it is when the check-in is recorded:
+/// what was read of the session before (as the desk's request once read it, before storage
+/// was asked) may have been overtaken by a move. Here in that order: the session is on its
+/// day when read, it moves to the day after tomorrow, then storage is asked (as the handler
+/// asks it) to check its visitor in at the door, or as a desk's offline check-in of a
+/// moment ago, and refuses (`before_session_day`; `offline_at`: `in_past`); nobody is in.
+/// Back on today, the same check-in lets the visitor in.
+async fn a_visitor_is_checked_in_from_the_sessions_day_as_it_is_then(db: Db) {
+    let s = site(db).await;
+    let (_, me, lab, _) = sign_in(&s.app, "lab-a", PASSWORD).await;
+    let (app, cookie) = (&s.app, lab.as_deref());
+    let staff = me["id"].as_i64().unwrap();
+    let today = app.session(SessionSpec::started_3h_ago(2)).await;
+    let code = "NQNEPPW2";
+    app.db
+        .insert_booking(StoredBooking::at_the_door(today, code, "来访"))
+        .await;
+    let read = app
+        .storage
+        .session(today, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let venue_now = venue_local(Utc::now(), read.utc_offset_minutes);
+    assert_eq!(
+        check_in_day(venue_now, read.starts_at),
+        Ok(()),
+        "on its day when read"
+    );
+    let path = format!("/api/v1/staff/sessions/{today}");
+    expect_call(app, "PUT", &path, cookie, Some(moved_to(2)), 200).await;
+
+    let storage = &app.storage;
+    let at_the_door = storage
+        .check_in(staff, today, code, None, None, Utc::now())
+        .await;
+    assert!(
+        matches!(
+            at_the_door,
+            Err(CheckInError::Booking(BookingError::Refused(
+                ErrorCode::BeforeSessionDay
+            )))
+        ),
+        "at the door: {at_the_door:?}"
+    );
+    let offline = storage
+        .check_in(staff, today, code, None, Some(now()), Utc::now())
+        .await;
+    match offline {
+        Err(CheckInError::Offline(e)) => {
+            assert_eq!(
+                e.fields.get("offline_at"),
+                Some(&FieldCode::InPast),
+                "{e:?}"
+            )
+        }
+        other => panic!("offline: {other:?}"),
+    }
+    assert_eq!(
+        roster_line(app, cookie, today, code).await,
+        json!(["confirmed", 0]),
+        "nobody in"
+    );
+
+    app.starts_today(today).await;
+    let done = storage
+        .check_in(staff, today, code, None, None, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!((done.people, done.entry.checked_in), (1, 1), "{done:?}");
+}
+
+/// Sessions moved to the day after tomorrow while their visitors are checked in at the
+/// door, through the API: each pair ends one way or the other (the visitor is checked in,
+/// then the session moves: the check-in comes first in the audit log; or the session moves,
+/// then the check-in is refused with `before_session_day` and the visitor stays booked),
+/// and no visitor is checked in after their session has left today. Eight pairs at once,
+/// each on its own session, the check-in sent a little later each time so that the two
+/// meet in different orders.
+async fn a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let app = std::sync::Arc::new(s.app);
+    let lab = lab.unwrap();
+    let mut bookings = Vec::new();
+    for i in 0..8u64 {
+        let session = app.session(SessionSpec::started_3h_ago(2)).await;
+        let code = format!("RACEKEY{}", i + 2);
+        app.db
+            .insert_booking(StoredBooking::at_the_door(session, &code, "来访"))
+            .await;
+        bookings.push((session, code));
+    }
+    let mut pairs = Vec::new();
+    for (i, (session, code)) in (0..).zip(bookings) {
+        let (a, cookie) = (app.clone(), lab.clone());
+        let moved = tokio::spawn(async move {
+            let path = format!("/api/v1/staff/sessions/{session}");
+            call(&a, "PUT", &path, Some(&cookie), Some(moved_to(2))).await
+        });
+        let (a, cookie, c) = (app.clone(), lab.clone(), code.clone());
+        let checked_in = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(i)).await;
+            let body = json!({"session_id": session, "code": c});
+            call(
+                &a,
+                "POST",
+                "/api/v1/staff/check-in",
+                Some(&cookie),
+                Some(body),
+            )
+            .await
+        });
+        pairs.push((session, code, moved, checked_in));
+    }
+    let mut answers = Vec::new();
+    for (session, code, moved, checked_in) in pairs {
+        let ((moved, move_text), checked_in) = (moved.await.unwrap(), checked_in.await.unwrap());
+        assert_eq!(moved, 200, "the move: {move_text}");
+        answers.push((session, code, checked_in));
+    }
+    let (_, _, chief, _) = sign_in(&app, "chief", PASSWORD).await;
+    let log = get_as(&app, "/api/v1/staff/audit?limit=1000", chief.as_deref()).await;
+    let noted = |action: &str, subject: &str| {
+        let entries = log.as_array().unwrap().iter();
+        let mut found = entries.filter(|e| {
+            e["action"] == action && e["subject"].as_str().unwrap().starts_with(subject)
+        });
+        let id = found.next().map(|e| e["id"].as_i64().unwrap());
+        assert!(found.next().is_none(), "one {action} of {subject}");
+        id
+    };
+    let (mut in_first, mut moved_first) = (0, 0);
+    for (session, code, (status, text)) in answers {
+        let moved = noted("update_session", &format!("session {session}:")).unwrap();
+        let checked_in = noted("check_in", &format!("booking {code}:"));
+        match (status, checked_in) {
+            (200, Some(checked_in)) => {
+                assert!(
+                    checked_in < moved,
+                    "{code} checked in after its session {session} moved to a later day"
+                );
+                in_first += 1;
+            }
+            (409, None) => {
+                assert_eq!(parse(&text)["code"], "before_session_day", "{text}");
+                let line = roster_line(&app, Some(&lab), session, &code).await;
+                assert_eq!(line, json!(["confirmed", 0]), "{code}");
+                moved_first += 1;
+            }
+            other => panic!("{code}: {other:?} {text}"),
+        }
+    }
+    eprintln!("checked in first {in_first}, moved first {moved_first}");
+}
+
 crate::on_both_databases!(
+    a_visitor_is_checked_in_from_the_sessions_day_as_it_is_then,
+    a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it,
     a_visitor_is_checked_in_from_the_sessions_day_on_its_venues_clock,
     staff_rules_read_the_venues_clock_west_of_china,
     staff_rules_read_the_venues_clock_east_of_china
