@@ -31,5 +31,6 @@ mod offline;
 mod offline_desk;
 mod samples;
 mod staff;
+mod starting;
 mod support;
 mod verify_phones;
