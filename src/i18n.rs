@@ -469,6 +469,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | PhotoType
         | PhotoTooLarge
         | PhotoDamaged
+        | PhotoTooLargeUpright
         | WeekdaysInvalid
         | NoSessions
         | TooManySessions

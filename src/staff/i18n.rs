@@ -294,6 +294,7 @@ messages! {
     FIELD_PHOTO_TYPE = "只接受 JPEG、PNG 或 WebP 图片", "Only JPEG, PNG or WebP images";
     FIELD_PHOTO_TOO_LARGE = "照片不能超过 5 MB 或 5000 万像素", "The photo must be 5 MB and 50 megapixels at most";
     FIELD_PHOTO_DAMAGED = "照片文件不完整或已损坏，请重新选择原图", "The photo file is incomplete or damaged: choose the original again";
+    FIELD_PHOTO_TOO_LARGE_UPRIGHT = "这张照片需转正后保存，转正后会超过 5 MB：请缩小照片（降低像素或画质）后再上传", "This photo must be turned upright to be kept, and would then be over 5 MB: make it smaller (fewer pixels or a lower quality) and upload it again";
     FIELD_WEEKDAYS_INVALID = "请至少选择一天", "Choose at least one day";
     FIELD_NO_SESSIONS = "这些条件生成不了任何场次", "These settings make no session";
     FIELD_TOO_MANY_SESSIONS = "一次最多生成 500 场", "At most 500 sessions at once";
@@ -514,6 +515,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         PhotoType => FIELD_PHOTO_TYPE,
         PhotoTooLarge => FIELD_PHOTO_TOO_LARGE,
         PhotoDamaged => FIELD_PHOTO_DAMAGED,
+        PhotoTooLargeUpright => FIELD_PHOTO_TOO_LARGE_UPRIGHT,
         WeekdaysInvalid => FIELD_WEEKDAYS_INVALID,
         NoSessions => FIELD_NO_SESSIONS,
         TooManySessions => FIELD_TOO_MANY_SESSIONS,
@@ -632,6 +634,7 @@ mod tests {
             FieldCode::PhotoType,
             FieldCode::PhotoTooLarge,
             FieldCode::PhotoDamaged,
+            FieldCode::PhotoTooLargeUpright,
             FieldCode::NoSessions,
             FieldCode::PercentInvalid,
             FieldCode::PesticideRequired,

@@ -210,6 +210,11 @@ wire_enum! {
         /// The image is cut short (its data stops before the end its format marks) or, when
         /// the server must decode it to turn it upright, does not decode.
         PhotoDamaged = "photo_damaged",
+        /// A photo stored on its side (its Exif orientation), turned upright and encoded
+        /// again, is over the upload limit in every format it may be kept in (a JPEG down
+        /// to quality 50; losslessly only, when it has transparency), though it was not as
+        /// sent.
+        PhotoTooLargeUpright = "photo_too_large_upright",
         WeekdaysInvalid = "weekdays_invalid",
         NoSessions = "no_sessions",
         TooManySessions = "too_many_sessions",

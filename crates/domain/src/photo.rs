@@ -5,12 +5,14 @@
 mod complete;
 mod dimensions;
 mod metadata;
+mod upright;
 #[cfg(test)]
 mod webp_files;
 
 pub use complete::is_complete;
 pub use dimensions::dimensions;
 pub use metadata::{orientation, strip_metadata};
+pub use upright::{fit, is_lossy, upright_encodings, Encoding, JPEG_QUALITIES};
 
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::text::short_text;
@@ -105,13 +107,18 @@ impl ValidPhoto {
         self.orientation
     }
     /// The same photo with `bytes` as its image: its pixels turned upright as its
-    /// [`orientation`](ValidPhoto::orientation) said, in the same format, without metadata.
-    pub fn upright(self, bytes: Vec<u8>) -> ValidPhoto {
-        ValidPhoto {
+    /// [`orientation`](ValidPhoto::orientation) said, without metadata, in the format their
+    /// first bytes say ([`ImageType::sniff`]: its own, or a JPEG when that is what it is
+    /// kept as, [`upright_encodings`]). `None` when they are no format we keep, or more
+    /// than [`PHOTO_MAX_BYTES`] ([`fit`]), the limit every kept photo is within.
+    pub fn upright(self, bytes: Vec<u8>) -> Option<ValidPhoto> {
+        let image_type = ImageType::sniff(&bytes).filter(|_| fit(&bytes))?;
+        Some(ValidPhoto {
+            image_type,
             bytes,
             orientation: 1,
             ..self
-        }
+        })
     }
 }
 
@@ -327,13 +334,44 @@ mod tests {
         assert_eq!(valid.orientation(), 6);
         let stripped = [&[0xFF, 0xD8][..], &image].concat();
         assert_eq!(valid.bytes(), stripped, "no Exif kept");
-        let upright = valid.upright(b"turned".to_vec());
+        let turned_jpeg = b"\xff\xd8\xff turned";
+        let upright = valid.upright(turned_jpeg.to_vec()).unwrap();
         assert_eq!(
             (upright.orientation(), upright.bytes()),
-            (1, &b"turned"[..])
+            (1, &turned_jpeg[..])
         );
         let valid = validate_photo(1, "合影", stripped.clone()).unwrap();
         assert_eq!((valid.orientation(), valid.bytes()), (1, &stripped[..]));
+    }
+
+    #[test]
+    fn a_photo_turned_upright_is_kept_as_its_new_bytes_say_and_within_the_limit() {
+        let mut exif = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        exif.extend(b"\x06\0\0\0\0\0\0\0");
+        let vp8x = webp_files::webp_chunk(b"VP8X", &[0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let lossy = webp_files::webp_chunk(b"VP8 ", b"\x10\x02\x00\x9d\x01\x2a\x01\x00\x01\x00");
+        let exif = webp_files::webp_chunk(b"EXIF", &exif);
+        let sideways =
+            validate_photo(1, "合影", webp_files::riff(&[&vp8x, &lossy, &exif])).unwrap();
+        assert_eq!(
+            (sideways.image_type(), sideways.orientation()),
+            (ImageType::Webp, 6)
+        );
+        // Kept as a JPEG: served and embedded as one.
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xDB].to_vec();
+        let kept = sideways.clone().upright(jpeg.clone()).unwrap();
+        assert_eq!(
+            (kept.image_type(), kept.bytes()),
+            (ImageType::Jpeg, &jpeg[..])
+        );
+        assert_eq!(kept.image_type().mime(), "image/jpeg");
+        // Never more than an upload may be, nor bytes of no format we keep.
+        let mut at_limit = jpeg.clone();
+        at_limit.resize(PHOTO_MAX_BYTES, 0);
+        assert!(sideways.clone().upright(at_limit.clone()).is_some());
+        at_limit.push(0);
+        assert_eq!(sideways.clone().upright(at_limit), None);
+        assert_eq!(sideways.upright(b"GIF89a".to_vec()), None);
     }
 
     #[test]

@@ -4,16 +4,31 @@
 //! and with it the only word on which way up the picture is, so the console and the report
 //! would show it sideways ever after. A photo whose orientation is not 1 is therefore
 //! decoded, turned or mirrored as it says (any of the seven other values), and encoded
-//! again in its own format: a PNG or WebP losslessly, a JPEG at [`JPEG_QUALITY`] (a little
-//! is lost, once, and only for these photos: one stored upright, or saying nothing, keeps
-//! its bytes as sent less its metadata, with no decoding). Keeping a one-tag Exif block
-//! instead would keep the bytes, but the report's decoder, and any program that ignores
-//! Exif, would still show the photo sideways.
+//! again (a little is lost, once, and only for these photos: one stored upright, or saying
+//! nothing, keeps its bytes as sent less its metadata, with no decoding). Keeping a one-tag
+//! Exif block instead would keep the bytes, but the report's decoder, and any program that
+//! ignores Exif, would still show the photo sideways.
+//!
+//! Encoded again, a photo must still be within the upload limit, and one taken with a
+//! phone is kept if at all possible: the encodings are tried best first and the first that
+//! fits is kept (`labday_domain::photo::upright_encodings`). A JPEG is kept as a JPEG at
+//! quality 92, or lower when that is over the limit, down to 50: a noisy 12-megapixel JPEG
+//! sent at quality 60 (4.6 MB) is 8.8 MB at 92, and kept at 65 (4.7 MB). A lossy WebP is
+//! kept as a JPEG too, its stored type saying so wherever it is served (the console, the
+//! report, which reads the bytes): the `image` crate encodes WebP losslessly only, which
+//! keeps a lossy photo's artefacts in five to ten times its bytes (a 12-megapixel photo
+//! sent as a 1.5 MB WebP: 8.3 MB, over the limit), where a JPEG at 92 looks the same in two
+//! to four times (2.9 MB; this encoder is a plain one). A PNG or a lossless WebP is kept
+//! losslessly in its own format while that fits, else, when opaque, as a JPEG (a PNG of 256
+//! colours decodes to three bytes a pixel); one with transparency only losslessly. Only a
+//! photo that fits in none of these is refused (`photo_too_large_upright`).
 //!
 //! Decoding is the report's ([`crate::decoding`]): one photo at a time in the whole
 //! process, on one thread, within the memory of the largest photo an upload may have (the
 //! header's size was checked before). Turning a quarter makes a second copy of the pixels, so the largest
 //! photo holds about twice its decoded size (50 MP in RGB: 2 × 150 MB) for a moment.
+//! Each encoding tried holds that thread a moment more (one to two seconds for 12
+//! megapixels on two busy cores); only a photo over the limit tries more than one.
 
 use crate::decoding;
 use image::codecs::jpeg::JpegEncoder;
@@ -21,31 +36,42 @@ use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageFormat};
-use labday_domain::photo::{ImageType, ValidPhoto};
+use labday_domain::photo::{fit, is_lossy, upright_encodings, Encoding, ImageType, ValidPhoto};
 use std::io::Cursor;
 
-/// Quality of a JPEG encoded again: about a phone camera's own (90–95).
-pub const JPEG_QUALITY: u8 = 92;
+/// Why a photo stored turned is not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unkept {
+    /// Its image does not decode (or would take more memory than the largest upload may).
+    Damaged,
+    /// Turned upright, it is over the upload limit in every encoding it may be kept in.
+    TooLarge,
+}
 
-/// `photo` with its pixels as they are to be seen, in its own format and without metadata;
-/// the same photo when it is stored upright already. `None` when its image does not decode
-/// (or would take more memory than the largest upload may). Blocks while decoding, and
-/// while another photo decodes: call it off the async workers.
-pub fn upright(photo: ValidPhoto) -> Option<ValidPhoto> {
+/// `photo` with its pixels as they are to be seen, without metadata, in the first encoding
+/// that fits the upload limit (its own format, or a JPEG); the same photo when it is stored
+/// upright already. Blocks while decoding, and while another photo decodes: call it off the
+/// async workers.
+pub fn upright(photo: ValidPhoto) -> Result<ValidPhoto, Unkept> {
     let Some(orientation) =
         Orientation::from_exif(photo.orientation()).filter(|&o| o != Orientation::NoTransforms)
     else {
-        return Some(photo);
+        return Ok(photo);
     };
     decoding::alone(move || {
         let bytes = turned(photo.image_type(), photo.bytes(), orientation)?;
-        Some(photo.upright(bytes))
+        photo.upright(bytes).ok_or(Unkept::TooLarge)
     })
-    .flatten()
+    .unwrap_or(Err(Unkept::Damaged))
 }
 
-/// `bytes` decoded, turned by `orientation`, encoded again as `image_type`.
-fn turned(image_type: ImageType, bytes: &[u8], orientation: Orientation) -> Option<Vec<u8>> {
+/// `bytes` decoded, turned by `orientation`, encoded again in the first of
+/// [`upright_encodings`] that [`fit`]s.
+fn turned(
+    image_type: ImageType,
+    bytes: &[u8],
+    orientation: Orientation,
+) -> Result<Vec<u8>, Unkept> {
     let format = match image_type {
         ImageType::Jpeg => ImageFormat::Jpeg,
         ImageType::Png => ImageFormat::Png,
@@ -53,9 +79,9 @@ fn turned(image_type: ImageType, bytes: &[u8], orientation: Orientation) -> Opti
     };
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     reader.limits(decoding::limits());
-    let mut decoder = reader.into_decoder().ok()?;
+    let mut decoder = reader.into_decoder().map_err(|_| Unkept::Damaged)?;
     let icc = decoder.icc_profile().ok().flatten();
-    let mut image = DynamicImage::from_decoder(decoder).ok()?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| Unkept::Damaged)?;
     image.apply_orientation(orientation);
     // A colour profile (kept by the stripping: a phone's Display P3) goes with the pixels it
     // describes: an RGB one with colour, a grey one with grey; a CMYK JPEG's does not fit
@@ -66,17 +92,40 @@ fn turned(image_type: ImageType, bytes: &[u8], orientation: Orientation) -> Opti
         b"GRAY"
     };
     let icc = icc.filter(|icc| icc.get(16..20) == Some(space));
-    let mut out = Vec::new();
-    let written = match image_type {
-        ImageType::Jpeg => encode(
-            JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY),
-            &image,
-            icc,
-        ),
-        ImageType::Png => encode(PngEncoder::new(&mut out), &image, icc),
-        ImageType::Webp => encode(WebPEncoder::new_lossless(&mut out), &image, icc),
-    };
-    written.then_some(out)
+    let encodings = upright_encodings(image_type, is_lossy(image_type, bytes), opaque(&image));
+    for encoding in encodings {
+        let mut out = Vec::new();
+        let icc = icc.clone();
+        let written = match encoding {
+            Encoding::Jpeg(quality) => encode(
+                JpegEncoder::new_with_quality(&mut out, quality),
+                &image,
+                icc,
+            ),
+            Encoding::Png => encode(PngEncoder::new(&mut out), &image, icc),
+            Encoding::WebpLossless => encode(WebPEncoder::new_lossless(&mut out), &image, icc),
+        };
+        if !written {
+            return Err(Unkept::Damaged);
+        }
+        if fit(&out) {
+            return Ok(out);
+        }
+        tracing::debug!(?encoding, size = out.len(), "turned photo over the limit");
+    }
+    Err(Unkept::TooLarge)
+}
+
+/// Whether every pixel is fully opaque (a JPEG would keep it as it is seen).
+fn opaque(image: &DynamicImage) -> bool {
+    match image {
+        DynamicImage::ImageLumaA8(i) => i.pixels().all(|p| p[1] == u8::MAX),
+        DynamicImage::ImageRgba8(i) => i.pixels().all(|p| p[3] == u8::MAX),
+        DynamicImage::ImageLumaA16(i) => i.pixels().all(|p| p[1] == u16::MAX),
+        DynamicImage::ImageRgba16(i) => i.pixels().all(|p| p[3] == u16::MAX),
+        DynamicImage::ImageRgba32F(i) => i.pixels().all(|p| p[3] >= 1.0),
+        other => !other.color().has_alpha(),
+    }
 }
 
 fn encode(mut encoder: impl ImageEncoder, image: &DynamicImage, icc: Option<Vec<u8>>) -> bool {
@@ -223,6 +272,6 @@ mod tests {
         let frame = noise.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
         noise[frame + 4] = 0;
         let valid = validate_photo(1, "合影", noise).unwrap();
-        assert!(upright(valid).is_none());
+        assert_eq!(upright(valid).unwrap_err(), Unkept::Damaged);
     }
 }

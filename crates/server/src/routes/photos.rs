@@ -11,7 +11,7 @@ use crate::extract::{
 use crate::routes::media::CoverageQuery;
 use crate::routes::NoSuchActivity;
 use crate::state::AppState;
-use crate::upright::upright;
+use crate::upright::{upright, Unkept};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
@@ -46,6 +46,21 @@ fn too_large() -> AppError {
     )
 }
 
+/// Stored on its side, and over the limit once turned upright in every encoding it may be
+/// kept in ([`Unkept::TooLarge`]): it was within the limit as sent, so the words say why.
+fn too_large_upright() -> AppError {
+    AppError(
+        ApiError::new(
+            ErrorCode::Invalid,
+            format!(
+                "The photo is stored on its side; turned upright it would be over {} MB",
+                PHOTO_MAX_BYTES / (1024 * 1024)
+            ),
+        )
+        .with_field("photo", FieldCode::PhotoTooLargeUpright),
+    )
+}
+
 fn damaged() -> AppError {
     AppError(
         ApiError::new(ErrorCode::Invalid, "The photo does not decode")
@@ -56,8 +71,11 @@ fn damaged() -> AppError {
 /// Keeps a photo of an activity: the request body is the image (JPEG, PNG or WebP, at most
 /// 5 MiB and, by its header, 50 megapixels and 20,000 pixels a side), whole to its end. It
 /// is kept without its metadata (Exif, XMP, text), its pixels turned upright first when its
-/// Exif orientation said they were stored turned or mirrored (then encoded again: a JPEG at
-/// quality 92).
+/// Exif orientation said they were stored turned or mirrored, then encoded again within the
+/// same 5 MiB: a JPEG at quality 92, or lower down to 50 until it fits; a lossy WebP as a
+/// JPEG the same way (its `content_type` then `image/jpeg`); a PNG or lossless WebP
+/// losslessly in its own format, or, when that is over 5 MiB and it has no transparency, as
+/// a JPEG.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/photos",
@@ -66,7 +84,7 @@ fn damaged() -> AppError {
     responses(
         (status = 201, body = PhotoItem),
         NoSuchActivity,
-        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large / photo_damaged (the file is cut short: its data stops before the end its format marks; or, stored turned by its Exif orientation, it does not decode)")
+        (status = 422, body = ApiError, description = "`caption`: caption_required / text_too_long; `photo`: photo_required / photo_type / photo_too_large / photo_damaged (the file is cut short: its data stops before the end its format marks; or, stored turned by its Exif orientation, it does not decode) / photo_too_large_upright (stored turned by its Exif orientation, and over 5 MiB once turned upright in every encoding it may be kept in: a JPEG at quality 50 and above, or, with transparency, losslessly)")
     )
 )]
 pub async fn upload_photo(
@@ -95,7 +113,10 @@ pub async fn upload_photo(
         tokio::task::spawn_blocking(move || upright(valid))
             .await
             .map_err(|e| AppError::internal(format!("photo task: {e}")))?
-            .ok_or_else(damaged)?
+            .map_err(|unkept| match unkept {
+                Unkept::Damaged => damaged(),
+                Unkept::TooLarge => too_large_upright(),
+            })?
     };
     let item = state
         .storage

@@ -435,10 +435,196 @@ async fn a_photo_stored_on_its_side_is_kept_upright(db: Db) {
     assert_eq!(kept(photo).await, stored, "without Exif: as sent");
 }
 
+/// The upload limit, which a photo kept must be within whatever was done to it.
+const LIMIT: usize = 5 * 1024 * 1024;
+
+/// `count` bytes of noise, the same for the same `seed` (xorshift).
+fn noise(seed: u32, count: usize) -> Vec<u8> {
+    let mut state = seed;
+    (0..count)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// A JPEG of `width` × `height` pixels of noise at `quality`: the worst a photo of a dim
+/// room can be for its size, and the most a JPEG grows by when encoded again at a higher
+/// quality.
+fn noisy_jpeg(width: u32, height: u32, quality: u8) -> Vec<u8> {
+    let pixels = noise(7, (width * height * 3) as usize);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode(&pixels, width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+/// A PNG of 256 colours (one byte a pixel, each drawn at random), stored on its side (an
+/// `eXIf` chunk saying orientation 6); with some of its colours see-through when
+/// `translucent`. Decoded, each pixel takes three bytes (four with transparency), and no
+/// PNG of those compresses them.
+fn palette_png(width: u32, height: u32, translucent: bool) -> Vec<u8> {
+    use std::io::Write;
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([8, 3, 0, 0, 0]);
+    let palette = noise(11, 256 * 3);
+    let indices = noise(13, (width * height) as usize);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    for row in indices.chunks(width as usize) {
+        z.write_all(&[0]).unwrap();
+        z.write_all(row).unwrap();
+    }
+    let mut chunks = vec![chunk(b"IHDR", &ihdr), chunk(b"PLTE", &palette)];
+    if translucent {
+        chunks.push(chunk(b"tRNS", &[128; 16]));
+    }
+    chunks.push(chunk(b"eXIf", &exif(Some(6), None)[6..]));
+    chunks.push(chunk(b"IDAT", &z.finish().unwrap()));
+    chunks.push(chunk(b"IEND", &[]));
+    [&b"\x89PNG\r\n\x1a\n"[..], &chunks.concat()].concat()
+}
+
+/// A lossy WebP (`VP8 `) as `cwebp -q 90` writes it: the 64 × 48 gradient of [`jpeg`],
+/// brighter to the right.
+const LOSSY_WEBP: &[u8] = include_bytes!("../fixtures/gradient-64x48-lossy.webp");
+
+/// `webp` (a simple one: `RIFF`, `WEBP`, its one image chunk) of `width` × `height` in an
+/// extended WebP, with `exif` after its image as a phone writes it.
+fn webp_with_exif(webp: &[u8], width: u32, height: u32, exif: &[u8]) -> Vec<u8> {
+    let riff_chunk = |fourcc: &[u8; 4], data: &[u8]| {
+        let mut c = fourcc.to_vec();
+        c.extend(u32::try_from(data.len()).unwrap().to_le_bytes());
+        c.extend(data);
+        if data.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    };
+    // VP8X: the Exif flag, the canvas' sides less one (24 bits each).
+    let mut vp8x = vec![0x08, 0, 0, 0];
+    vp8x.extend(&(width - 1).to_le_bytes()[..3]);
+    vp8x.extend(&(height - 1).to_le_bytes()[..3]);
+    let body = [
+        &b"WEBP"[..],
+        &riff_chunk(b"VP8X", &vp8x),
+        &webp[12..],
+        &riff_chunk(b"EXIF", exif),
+    ]
+    .concat();
+    let size = u32::try_from(body.len()).unwrap().to_le_bytes();
+    [&b"RIFF"[..], &size, &body].concat()
+}
+
+/// A kept photo's image as served: its type and bytes, which its listing's size counts.
+async fn served(
+    app: &crate::helpers::TestApp,
+    cookie: Option<&str>,
+    photo: &Value,
+) -> (String, Vec<u8>) {
+    let path = format!("/api/v1/staff/photos/{}", photo["id"]);
+    let r = app.get_response(&path, cookie).await;
+    assert_eq!(r.status(), 200);
+    let content_type = r.headers()["content-type"].to_str().unwrap().to_owned();
+    let bytes = r.bytes().await.unwrap().to_vec();
+    assert_eq!(photo["size_bytes"], bytes.len());
+    (content_type, bytes)
+}
+
+/// A photo stored on its side is encoded again once turned upright, and may grow: a noisy
+/// JPEG sent at quality 60 (2.7 MB) is 5.8 MB at quality 92. What is kept is within the
+/// upload limit all the same: the JPEG at a lower quality, a PNG of 256 colours (7 MB as
+/// the PNG of its decoded pixels) as a JPEG. One with transparency, which a JPEG would
+/// lose, and over the limit losslessly, is refused saying why; nothing of it is kept.
+async fn a_photo_that_grows_when_turned_upright_is_kept_within_the_limit(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+
+    let sent = with_exif(&noisy_jpeg(2000, 1500, 60), &exif(Some(6), None));
+    assert!(sent.len() < LIMIT, "{} bytes sent", sent.len());
+    let (status, photo) = upload(app, lab, app.activity_id, "合影", sent).await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(photo["content_type"], "image/jpeg");
+    let (content_type, bytes) = served(app, lab, &photo).await;
+    assert!(bytes.len() <= LIMIT, "{} bytes kept", bytes.len());
+    assert_eq!(content_type, "image/jpeg");
+    let image = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((image.width(), image.height()), (1500, 2000), "upright");
+
+    let sent = palette_png(2000, 1200, false);
+    assert!(sent.len() < LIMIT, "{} bytes sent", sent.len());
+    let (status, photo) = upload(app, lab, app.activity_id, "合影", sent).await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(photo["content_type"], "image/jpeg");
+    let (content_type, bytes) = served(app, lab, &photo).await;
+    assert!(bytes.len() <= LIMIT, "{} bytes kept", bytes.len());
+    assert_eq!(content_type, "image/jpeg");
+    let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
+    assert_eq!((image.width(), image.height()), (1200, 2000), "upright");
+
+    let sent = palette_png(2000, 1200, true);
+    assert!(sent.len() < LIMIT, "{} bytes sent", sent.len());
+    let (status, e) = upload(app, lab, app.activity_id, "合影", sent).await;
+    assert_eq!(
+        (status, &e["fields"]["photo"]),
+        (422, &json!("photo_too_large_upright")),
+        "{e}"
+    );
+    let list = get_as(app, "/api/v1/staff/photos", lab).await;
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+}
+
+/// A lossy WebP stored on its side is kept as a JPEG once turned upright (encoded
+/// losslessly it would be several times its size), and says so wherever it is served; a
+/// lossless one stays a lossless WebP.
+async fn a_lossy_webp_turned_upright_is_kept_as_a_jpeg(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+
+    let sideways = webp_with_exif(LOSSY_WEBP, 64, 48, &exif(Some(6), None));
+    let (status, photo) = upload(app, lab, app.activity_id, "合影", sideways).await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(photo["content_type"], "image/jpeg");
+    let (content_type, bytes) = served(app, lab, &photo).await;
+    assert_eq!(content_type, "image/jpeg");
+    assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "a JPEG's bytes");
+    let listed = get_as(app, "/api/v1/staff/photos", lab).await;
+    assert_eq!(listed[0]["content_type"], "image/jpeg", "{listed}");
+    let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(image.dimensions(), (48, 64), "turned upright");
+    // Upright, the stored left column (no red) is the top row, the stored bottom row (all
+    // green) the left column.
+    let [red, green, _] = image.get_pixel(0, 0).0;
+    assert!(red < 40 && green > 200, "top left {red} {green}");
+    let [red, green, _] = image.get_pixel(47, 63).0;
+    assert!(red > 200 && green < 40, "bottom right {red} {green}");
+
+    let sideways = webp_with_exif(&webp(64, 48), 64, 48, &exif(Some(6), None));
+    let (status, photo) = upload(app, lab, app.activity_id, "合影", sideways).await;
+    assert_eq!(status, 201, "{photo}");
+    assert_eq!(photo["content_type"], "image/webp");
+    let (content_type, bytes) = served(app, lab, &photo).await;
+    assert_eq!(content_type, "image/webp");
+    let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP).unwrap();
+    assert_eq!((image.width(), image.height()), (48, 64), "turned upright");
+}
+
 crate::on_both_databases!(
     photos_are_checked_kept_listed_and_served_to_the_right_staff,
     photos_declaring_too_many_pixels_are_refused,
     a_photo_hiding_a_huge_jpeg_frame_behind_a_small_one_is_refused,
     photos_cut_short_are_refused_as_damaged,
     a_photo_stored_on_its_side_is_kept_upright,
+    a_photo_that_grows_when_turned_upright_is_kept_within_the_limit,
+    a_lossy_webp_turned_upright_is_kept_as_a_jpeg,
 );
