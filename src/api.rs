@@ -434,6 +434,7 @@ mod tests {
             holder: Some(SampleHolder {
                 name: "李华".into(),
                 phone: "13800005678".into(),
+                masked: false,
             }),
             walk_in: true,
         };

@@ -163,7 +163,7 @@ messages! {
     PRIVACY_TITLE = "隐私说明", "Privacy notice";
     TEXTS_ON = "预约或样品有变化时（确认、候补递补、场次变更或取消、活动提醒、检测结果），我们会发短信到您填写的手机。", "We text the mobile you gave when something happens to your booking or sample (confirmed, a place from the waiting list, a change or cancellation, a reminder, a result).";
     TEXTS_OFF = "本站未开通短信，不会给您发送短信：请记下预约码或样品码，回到本站查看。", "This site sends no text messages: keep your booking or sample code and check back here.";
-    PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。除预约本人和现场工作人员外，号码均以掩码显示。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Numbers are shown masked to everyone but you and the staff on the day.";
+    PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。只有举办您所约场次的实验室或监管局的工作人员能看到完整的姓名和号码，其他人看到的都是掩码。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Only the staff of the lab or bureau that runs your session see your name and number in full; everyone else sees them masked.";
     PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计；为执行爽约暂停规则而保留的号码带密钥哈希值在活动结束 {digest} 天后删除。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept, and a keyed hash of the number, kept for the no-show pause, is deleted {digest} days after the session.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";

@@ -64,6 +64,7 @@ messages! {
     MOVE_CONFIRM = "确认改期", "Move";
     MOVE_CLOSE = "收起", "Close";
     MOVE_NOTHING = "没有可改期的预约或其他场次。", "No booking to move, or no other session.";
+    HOLDERS_MASKED = "姓名和号码只对举办本场次的单位的工作人员完整显示。", "Names and numbers are shown in full only to the staff of the organisation running this session.";
     MOVED_ANNOUNCE = "预约 {code} 已改到 {when}（{status}）。", "Booking {code} moved to {when} ({status}).";
     WALK_IN_TITLE = "现场预约（无智能手机）", "Walk-in (no smartphone)";
     WALK_IN_HINT = "姓名、手机可不填；登记后立即签到，先占用预留名额。", "Name and phone are optional; the walk-in is checked in at once and takes a reserved place first.";

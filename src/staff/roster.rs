@@ -167,7 +167,10 @@ fn conflict_msg(code: ErrorCode) -> Msg {
 #[component]
 fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl IntoView {
     let lang = use_lang();
+    // Organisers reaching the session from a bureau above read it masked: say why.
+    let masked = entries.iter().any(|e| e.masked);
     view! {
+        {masked.then(|| view! { <p class="small">{t(s::HOLDERS_MASKED)}</p> })}
         <div class="table-wrap">
             <table class="roster">
                 <thead>

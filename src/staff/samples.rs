@@ -110,6 +110,10 @@ pub fn SamplesDesk() -> impl IntoView {
             action=si::RECEIVE on_code=Callback::new(receive)>
             <WalkInSampleForm desk=desk id=id on_registered=Callback::new(move |added: Vec<SampleView>| added.into_iter().for_each(replace))/>
             <Loaded from=loaded let:_list>
+                // Organisers reaching the session from a bureau above read holders masked: say why.
+                <Show when=move || samples.with(|l| l.iter().any(|s| s.holder.as_ref().is_some_and(|h| h.masked)))>
+                    <p class="small">{t(si::HOLDERS_MASKED)}</p>
+                </Show>
                 <h2>{t(si::SAMPLE_QUEUE)}</h2>
                 <Show when=move || queue().is_empty()>
                     <p class="empty">{t(si::QUEUE_EMPTY)}</p>

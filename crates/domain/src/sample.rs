@@ -12,6 +12,7 @@ use crate::activity::Localised;
 use crate::booking::{BookingCode, HolderName};
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::phone::Phone;
+use crate::staff::{Disclose, Disclosure};
 use crate::text::short_text;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -640,12 +641,31 @@ pub struct SampleTest {
     pub superseded: bool,
 }
 
-/// Who registered a sample: only in staff views.
+/// Who registered a sample: only in staff views, in full only to the staff of the
+/// organisation running its session (see [`Disclosure`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SampleHolder {
     pub name: String,
     pub phone: String,
+    /// `name` and `phone` are masked (`张**`, `138****8000`): the account reading them
+    /// reaches the session only from above, not as staff of the organisation running it.
+    #[serde(default)]
+    pub masked: bool,
+}
+
+impl Disclose for SampleView {
+    fn disclosed(self, to: Disclosure) -> Self {
+        let holder = match self.holder {
+            Some(h) if !h.masked && to == Disclosure::Masked => Some(SampleHolder {
+                name: to.name(h.name),
+                phone: to.phone(h.phone),
+                masked: true,
+            }),
+            other => other,
+        };
+        SampleView { holder, ..self }
+    }
 }
 
 /// A sample as its holder (by code + last four phone digits) or staff see it.

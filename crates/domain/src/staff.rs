@@ -1,9 +1,10 @@
 //! Lab staff and organisers: who they are, what they may see, and the check-in rules they
 //! apply at the door.
 
-use crate::booking::BookingStatus;
+use crate::booking::{mask_name, BookingStatus};
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::organisation::OrgKind;
+use crate::phone::Phone;
 use crate::text::{self, Fault};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -290,7 +291,66 @@ pub struct AuditEntry {
     pub at: chrono::NaiveDateTime,
 }
 
-/// One line of a session's roster: staff see full phone numbers here and nowhere else.
+/// How much of a holder's name and phone number a staff account is shown. In full only to
+/// the staff of the organisation that runs the session: its lab's staff, or a bureau's
+/// organisers when the bureau runs the activity itself. Every account that reaches the
+/// session only from above (an organiser of a bureau over it, an organiser of no bureau)
+/// sees them masked as every other view shows them (`张**`, `138****8000`); the booking's
+/// code is all the door needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosure {
+    /// As the holder typed them.
+    Full,
+    /// The name's first character and a `*` for each other one; the phone's first three
+    /// and last four digits.
+    Masked,
+}
+
+impl Disclosure {
+    /// What an account that belongs to `own` (`None`: to no organisation) is shown of the
+    /// holders of a session (or sample) that organisation `running` runs.
+    pub fn of(own: Option<i64>, running: i64) -> Disclosure {
+        if own == Some(running) {
+            Disclosure::Full
+        } else {
+            Disclosure::Masked
+        }
+    }
+
+    /// A holder's name, as this account is shown it.
+    pub fn name(self, name: String) -> String {
+        match self {
+            Disclosure::Full => name,
+            Disclosure::Masked => mask_name(&name),
+        }
+    }
+
+    /// A holder's phone (empty when none was given), as this account is shown it. Masked,
+    /// a stored phone that does not read as a mobile number is shown as none rather than
+    /// whole.
+    pub fn phone(self, phone: String) -> String {
+        match self {
+            Disclosure::Full => phone,
+            Disclosure::Masked => Phone::parse(&phone).map(|p| p.masked()).unwrap_or_default(),
+        }
+    }
+}
+
+/// An answer that names holders, as an account with a given [`Disclosure`] is shown it.
+pub trait Disclose {
+    /// This answer with its holders' names and phones as `to` shows them.
+    fn disclosed(self, to: Disclosure) -> Self;
+}
+
+impl<T: Disclose> Disclose for Vec<T> {
+    fn disclosed(self, to: Disclosure) -> Self {
+        self.into_iter().map(|item| item.disclosed(to)).collect()
+    }
+}
+
+/// One line of a session's roster: the staff of the organisation running the session see
+/// the holder's name and phone here in full; everyone else reaching it sees them masked
+/// (see [`Disclosure`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RosterEntry {
@@ -308,6 +368,24 @@ pub struct RosterEntry {
     /// phone, or nothing to tell yet).
     #[serde(default)]
     pub message: Option<crate::message::DeliveryStatus>,
+    /// `name` and `phone` are masked (`张**`, `138****8000`): the account reading them
+    /// reaches the session only from above, not as staff of the organisation running it.
+    #[serde(default)]
+    pub masked: bool,
+}
+
+impl Disclose for RosterEntry {
+    fn disclosed(self, to: Disclosure) -> Self {
+        if self.masked || to == Disclosure::Full {
+            return self;
+        }
+        RosterEntry {
+            name: to.name(self.name),
+            phone: to.phone(self.phone),
+            masked: true,
+            ..self
+        }
+    }
 }
 
 /// Checking a visitor in by booking code, at a session's door.
@@ -389,6 +467,15 @@ pub struct CheckInResult {
     /// more was let in (`people` is 0).
     #[serde(default)]
     pub already_in: bool,
+}
+
+impl Disclose for CheckInResult {
+    fn disclosed(self, to: Disclosure) -> Self {
+        CheckInResult {
+            entry: self.entry.disclosed(to),
+            ..self
+        }
+    }
 }
 
 /// How many bookings marking no-shows marked.
@@ -527,6 +614,55 @@ mod tests {
             password: "secret-words".into(),
         };
         assert!(!format!("{reset:?}").contains("secret"));
+    }
+
+    fn roster_line(name: &str, phone: &str) -> RosterEntry {
+        RosterEntry {
+            code: "K7QM4XPB".into(),
+            name: name.into(),
+            phone: phone.into(),
+            adults: 1,
+            children: 0,
+            checked_in: 0,
+            status: BookingStatus::Confirmed,
+            walk_in: false,
+            message: None,
+            masked: false,
+        }
+    }
+
+    #[test]
+    fn only_staff_of_the_organisation_running_a_session_see_its_holders_in_full() {
+        // Lab 7 runs the session: its own staff (or a bureau's organisers when the bureau
+        // runs it itself, the same rule) see holders in full.
+        assert_eq!(Disclosure::of(Some(7), 7), Disclosure::Full);
+        // A bureau above it, and an account of no organisation, reach it only from above.
+        assert_eq!(Disclosure::of(Some(3), 7), Disclosure::Masked);
+        assert_eq!(Disclosure::of(None, 7), Disclosure::Masked);
+
+        let line = roster_line("张三丰", "13800138000");
+        assert_eq!(line.clone().disclosed(Disclosure::Full), line);
+        let masked = line.disclosed(Disclosure::Masked);
+        assert_eq!(
+            (masked.name.as_str(), masked.phone.as_str(), masked.masked),
+            ("张**", "138****8000", true)
+        );
+        assert_eq!(masked.code, "K7QM4XPB", "the door checks in by code");
+        // Masking what is masked already changes nothing.
+        assert_eq!(masked.clone().disclosed(Disclosure::Masked), masked);
+        // A walk-in without a phone has none to show; a stored phone that no longer reads
+        // as one is not shown whole.
+        let walk_in = roster_line("", "").disclosed(Disclosure::Masked);
+        assert_eq!((walk_in.name.as_str(), walk_in.phone.as_str()), ("", ""));
+        let odd = roster_line("Li", "12345678901").disclosed(Disclosure::Masked);
+        assert_eq!((odd.name.as_str(), odd.phone.as_str()), ("L*", ""));
+        let answer = CheckInResult {
+            entry: roster_line("王芳", "13900139000"),
+            people: 1,
+            already_in: false,
+        }
+        .disclosed(Disclosure::Masked);
+        assert_eq!(answer.entry.phone, "139****9000");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::phone::Phone;
 use crate::sample::{SampleItem, ValidSampleItem};
 use crate::session::Places;
-use crate::staff::RosterEntry;
+use crate::staff::{Disclose, Disclosure, RosterEntry};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +104,15 @@ pub struct WalkInResult {
     pub walk_in_places_left: u32,
     /// Free places left for online bookings.
     pub online_places_left: u32,
+}
+
+impl Disclose for WalkInResult {
+    fn disclosed(self, to: Disclosure) -> Self {
+        WalkInResult {
+            entry: self.entry.disclosed(to),
+            ..self
+        }
+    }
 }
 
 /// Staff registering a walk-in's vegetables at the quick-test bench.

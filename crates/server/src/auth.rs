@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::organisation::Reach;
-use labday_domain::staff::{Role, StaffView};
+use labday_domain::staff::{Disclosure, Role, StaffView};
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::ErrorCode;
 use rand::RngCore;
@@ -184,6 +184,13 @@ impl SignedIn {
                 "This belongs to another organisation",
             ))
         }
+    }
+
+    /// How much of the holders' names and phones of something `organisation_id` runs this
+    /// account is shown: in full only when it belongs to that organisation itself, masked
+    /// when it reaches it from above.
+    pub fn disclosure(&self, organisation_id: i64) -> Disclosure {
+        Disclosure::of(self.staff.organisation_id, organisation_id)
     }
 
     /// 403 unless this account reaches every organisation (an organiser without a bureau).

@@ -5,7 +5,8 @@
 //!   `400 bad_request` (one past the 2 MiB limit `413 payload_too_large`), a query
 //!   `400 bad_request`, a path `404 not_found` (`error.rs`).
 //! - [`Authorised`]: a signed-in staff member and a session, activity or sample of the path
-//!   that they may act on (401, then 404 for none, then 403 for another organisation's).
+//!   that they may act on (401, then 404 for none, then 403 for another organisation's),
+//!   and how much of its holders' names and phones they are shown.
 //! - [`Organiser`]: a signed-in organiser (401, then 403).
 //! - [`WithinBookingRate`]: a citizen's write within the per-address rate (429), counted
 //!   before the body is read.
@@ -25,6 +26,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use labday_domain::sample::SampleCode;
+use labday_domain::staff::{Disclose, Disclosure};
 use labday_domain::ErrorCode;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -200,19 +202,39 @@ pub async fn authorise<T: Owned>(
     signed_in: &SignedIn,
     item: T,
 ) -> Result<T, AppError> {
+    Ok(authorise_disclosing(state, signed_in, item).await?.0)
+}
+
+/// [`authorise`], with how much of the names and phones of the item's holders the staff
+/// member is shown (in full only to the staff of the organisation that runs it).
+pub async fn authorise_disclosing<T: Owned>(
+    state: &AppState,
+    signed_in: &SignedIn,
+    item: T,
+) -> Result<(T, Disclosure), AppError> {
     let organisation = item
         .organisation(state.storage.as_ref())
         .await?
         .or_not_found(T::WHAT)?;
     signed_in.require(organisation)?;
-    Ok(item)
+    Ok((item, signed_in.disclosure(organisation)))
 }
 
 /// A signed-in staff member and the session, activity or sample of the path (`{id}` or
-/// `{code}`), which they may act on.
+/// `{code}`), which they may act on, and how much of its holders' names and phones they
+/// are shown: every answer naming holders goes through [`Authorised::disclose`].
 pub struct Authorised<T> {
     pub signed_in: SignedIn,
     pub item: T,
+    disclosure: Disclosure,
+}
+
+impl<T> Authorised<T> {
+    /// `answer` as this staff member is shown it: holders' names and phones in full only
+    /// when they belong to the organisation running the item.
+    pub fn disclose<A: Disclose>(&self, answer: A) -> A {
+        answer.disclosed(self.disclosure)
+    }
 }
 
 impl<T: Owned> FromRequestParts<AppState> for Authorised<T> {
@@ -222,8 +244,12 @@ impl<T: Owned> FromRequestParts<AppState> for Authorised<T> {
         let signed_in = SignedIn::from_request_parts(parts, state).await?;
         let AppPath(raw) = AppPath::<T::Raw>::from_request_parts(parts, state).await?;
         let item = T::parse(raw).or_not_found(T::WHAT)?;
-        let item = authorise(state, &signed_in, item).await?;
-        Ok(Authorised { signed_in, item })
+        let (item, disclosure) = authorise_disclosing(state, &signed_in, item).await?;
+        Ok(Authorised {
+            signed_in,
+            item,
+            disclosure,
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use crate::auth::{self, AnySignedIn, SignedIn};
 use crate::client::ClientAddr;
 use crate::csv::{self, Cell, Csv};
 use crate::error::{AppError, Refusal};
-use crate::extract::{authorise, AppJson, Authorised, SessionId};
+use crate::extract::{authorise_disclosing, AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::storage::staff::CheckInError;
 use crate::throttle;
@@ -18,7 +18,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use labday_domain::staff::{
-    parse_username, AuditAction, CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView,
+    parse_username, AuditAction, CheckIn, CheckInResult, Disclose, NoShows, RosterEntry, SignIn,
+    StaffView,
 };
 use labday_domain::{ApiError, ErrorCode};
 
@@ -106,18 +107,20 @@ pub async fn me(AnySignedIn(signed_in): AnySignedIn) -> Json<StaffView> {
     Json(signed_in.staff)
 }
 
-/// Everyone booked on a session, with full phone numbers (staff only).
+/// Everyone booked on a session (staff only): names and phone numbers in full for the staff
+/// of the organisation running the session, masked (`masked`) for those reaching it from
+/// above.
 #[utoipa::path(
     get,
     path = "/api/v1/staff/sessions/{id}/roster",
-    responses((status = 200, body = [RosterEntry]))
+    responses((status = 200, body = [RosterEntry], description = "Names and phones in full for the staff of the organisation running the session (its lab's staff, or a bureau's organisers when the bureau runs it); masked (`张**`, `138****8000`, `masked`: true) for organisers of a bureau above it and an organiser of no bureau"))
 )]
 pub async fn roster(
     State(state): State<AppState>,
     session: Authorised<SessionId>,
 ) -> Result<Json<Vec<RosterEntry>>, AppError> {
     let SessionId(id) = session.item;
-    Ok(Json(state.storage.roster(id).await?))
+    Ok(Json(session.disclose(state.storage.roster(id).await?)))
 }
 
 /// The roster as CSV (see [`crate::csv`]: a name typed as a formula stays text).
@@ -147,18 +150,18 @@ pub fn roster_csv(entries: &[RosterEntry]) -> String {
     csv.finish()
 }
 
-/// The roster as a CSV download.
+/// The roster as a CSV download, names and phones shown as in the roster's JSON.
 #[utoipa::path(
     get,
     path = "/api/v1/staff/sessions/{id}/roster.csv",
-    responses((status = 200, content_type = "text/csv"))
+    responses((status = 200, content_type = "text/csv", description = "Names and phones masked as in the roster's JSON, for those reaching the session from above"))
 )]
 pub async fn roster_export(
     State(state): State<AppState>,
     session: Authorised<SessionId>,
 ) -> Result<Response, AppError> {
     let SessionId(id) = session.item;
-    let csv = roster_csv(&state.storage.roster(id).await?);
+    let csv = roster_csv(&session.disclose(state.storage.roster(id).await?));
     let staff = &session.signed_in.staff;
     audit(
         &state,
@@ -177,7 +180,7 @@ pub async fn roster_export(
     path = "/api/v1/staff/check-in",
     request_body = CheckIn,
     responses(
-        (status = 200, body = CheckInResult),
+        (status = 200, body = CheckInResult, description = "The roster line, its name and phone shown as in the roster"),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "`before_session_day` (the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session`, `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
         (status = 422, body = ApiError, description = "`code`: not a booking code (`code_invalid`); `people`: 0 (`people_required`), or given with an offline check-in (`invalid`); `offline_at`: in the future (`in_future`) or before the session's day (`in_past`)")
@@ -188,7 +191,8 @@ pub async fn check_in(
     signed_in: SignedIn,
     AppJson(request): AppJson<CheckIn>,
 ) -> Result<Json<CheckInResult>, AppError> {
-    let SessionId(session) = authorise(&state, &signed_in, SessionId(request.session_id)).await?;
+    let (SessionId(session), disclosure) =
+        authorise_disclosing(&state, &signed_in, SessionId(request.session_id)).await?;
     let code = labday_domain::BookingCode::parse(&request.code).map_err(|c| {
         AppError(ApiError::new(ErrorCode::Invalid, "Check the booking code").with_field("code", c))
     })?;
@@ -209,11 +213,12 @@ pub async fn check_in(
             CheckInError::Offline(e) => AppError(e),
             CheckInError::Booking(e) => e.into(),
         })?;
-    Ok(Json(CheckInResult {
+    let answer = CheckInResult {
         entry: done.entry,
         people: done.people,
         already_in: done.already_in,
-    }))
+    };
+    Ok(Json(answer.disclosed(disclosure)))
 }
 
 /// After a session: marks every confirmed booking nobody checked in for as a no-show.
@@ -266,6 +271,7 @@ mod tests {
             status: BookingStatus::Confirmed,
             walk_in: false,
             message: None,
+            masked: false,
         }]);
         assert!(csv.starts_with('\u{feff}'));
         assert!(csv.contains("K7QM4XPB,\"王, \"\"小明\"\"\",13800138000,2,1,0,confirmed,\r\n"));

@@ -40,8 +40,9 @@ fn sample_error(e: BookingError) -> AppError {
     }
 }
 
-/// Every sample registered on a session, with holders' names and phones, testers and
-/// corrected tests (staff only).
+/// Every sample registered on a session, with holders' names and phones (in full for the
+/// staff of the organisation running the session, masked for those reaching it from
+/// above), testers and corrected tests (staff only).
 #[utoipa::path(
     get,
     path = "/api/v1/staff/sessions/{id}/samples",
@@ -52,7 +53,8 @@ pub async fn session_samples(
     session: Authorised<SessionId>,
 ) -> Result<Json<Vec<SampleView>>, AppError> {
     let SessionId(id) = session.item;
-    Ok(Json(state.storage.session_samples(id).await?))
+    let samples = state.storage.session_samples(id).await?;
+    Ok(Json(session.disclose(samples)))
 }
 
 /// One sample by its code, as staff see it.
@@ -69,7 +71,7 @@ pub async fn show_sample(
         .storage
         .staff_sample(&sample.item)
         .await?
-        .map(Json)
+        .map(|view| Json(sample.disclose(view)))
         .or_not_found("sample")
 }
 
@@ -98,7 +100,7 @@ pub async fn receive_sample(
         )
         .await
         .map_err(sample_error)?;
-    Ok(Json(view))
+    Ok(Json(sample.disclose(view)))
 }
 
 /// Records a test of a received sample, or corrects an earlier one (`corrects`).
@@ -133,7 +135,7 @@ pub async fn record_test(
         )
         .await
         .map_err(sample_error)?;
-    Ok(Json(view))
+    Ok(Json(sample.disclose(view)))
 }
 
 pub fn router() -> Router<AppState> {

@@ -49,7 +49,7 @@ pub async fn book_walk_in(
             venue_clock::at_session(&state, id).await?,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(done)))
+    Ok((StatusCode::CREATED, Json(session.disclose(done))))
 }
 
 /// Registers a walk-in's vegetables at the quick-test bench, received at once: no phone
@@ -79,7 +79,7 @@ pub async fn register_walk_in_samples(
         .storage
         .register_walk_in_samples(staff, id, &valid, &codes, now)
         .await?;
-    Ok((StatusCode::CREATED, Json(samples)))
+    Ok((StatusCode::CREATED, Json(session.disclose(samples))))
 }
 
 pub fn router() -> Router<AppState> {

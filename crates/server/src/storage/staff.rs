@@ -226,6 +226,7 @@ fn roster_entry(row: RosterRow) -> Result<RosterEntry, sqlx::Error> {
         status: row.6 .0,
         walk_in: row.7,
         message: row.8.map(|m| m.0),
+        masked: false,
     })
 }
 
@@ -337,7 +338,9 @@ pub trait Staff: Parts {
             .await?)
     }
 
-    /// Everyone booked on a session, confirmed first, with full phone numbers.
+    /// Everyone booked on a session, confirmed first, with full names and phone numbers (the
+    /// API masks them for staff reaching the session from above:
+    /// `extract::Authorised::disclose`).
     async fn roster(&self, session_id: i64) -> Result<Vec<RosterEntry>, StorageError> {
         let rows: Vec<RosterRow> = self.db().read(ROSTER).bind(session_id).fetch_all().await?;
         Ok(rows

@@ -121,6 +121,7 @@ pub trait WalkIns: Parts {
                 status: BookingStatus::CheckedIn,
                 walk_in: true,
                 message: phone.map(|_| DeliveryStatus::Pending),
+                masked: false,
             },
             walk_in_places_left: after.walk_in_free(),
             online_places_left: after.online_free(),

@@ -10,6 +10,7 @@ mod connections;
 mod console;
 mod contract;
 mod counts;
+mod disclosure;
 mod early_answers;
 mod erasure;
 mod group_commit;

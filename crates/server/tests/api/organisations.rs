@@ -102,19 +102,7 @@ pub(crate) async fn tree(db: Db) -> Tree {
             let (county, lab) = (format!("县{c}{k}"), format!("实验室{c}{k}"));
             t.counties[c][k] = create(app, &root, t.cities[c], "county_bureau", &county).await;
             t.labs[c][k] = create(app, &root, t.counties[c][k], "lab", &lab).await;
-            let activity = app
-                .storage
-                .add_activity(NewActivity {
-                    organisation_id: t.labs[c][k],
-                    kind: ActivityKind::LabOpenDay,
-                    title: Localised::new(format!("开放日{c}{k}"), ""),
-                    description: Localised::default(),
-                    safety_notes: Localised::default(),
-                    starts_on: now().date(),
-                    ends_on: now().date() + Duration::days(10),
-                })
-                .await
-                .unwrap();
+            let activity = add_activity_of(app, t.labs[c][k], &format!("开放日{c}{k}")).await;
             t.activities[c][k] = activity;
             let storage = app.storage.as_ref();
             t.sessions[c][k] = add_fixture_session(storage, activity, SessionSpec::default()).await;
@@ -125,6 +113,20 @@ pub(crate) async fn tree(db: Db) -> Tree {
     add_staff(app, "lab-00", Role::LabStaff, Some(t.labs[0][0])).await;
     t.county = cookie_of(&t.app, "county-00").await;
     t
+}
+
+/// An open day that `organisation` runs itself, from today for ten days; its id.
+pub(crate) async fn add_activity_of(app: &TestApp, organisation: i64, title: &str) -> i64 {
+    let activity = NewActivity {
+        organisation_id: organisation,
+        kind: ActivityKind::LabOpenDay,
+        title: Localised::new(title, ""),
+        description: Localised::default(),
+        safety_notes: Localised::default(),
+        starts_on: now().date(),
+        ends_on: now().date() + Duration::days(10),
+    };
+    app.storage.add_activity(activity).await.unwrap()
 }
 
 /// Signs `username` in; the cookie.

@@ -125,7 +125,9 @@ pub(super) fn reading_columns(
 pub(super) enum Viewer {
     /// The holder, by code and phone digits: current tests only, nobody's names.
     Holder,
-    /// Staff: the holder's name and phone, testers, and corrected tests too.
+    /// Staff: the holder's name and phone (masked at the edge for staff reaching the
+    /// session from above: `extract::Authorised::disclose`), testers, and corrected tests
+    /// too.
     Staff,
 }
 
@@ -176,6 +178,7 @@ pub(super) fn sample_view(row: &SampleRow, tests: &[TestRow], viewer: Viewer) ->
         holder: (viewer == Viewer::Staff).then(|| SampleHolder {
             name: row.name.clone().unwrap_or_default(),
             phone: phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
+            masked: false,
         }),
         walk_in: row.walk_in,
     };
