@@ -11,8 +11,9 @@ pub struct PrivacyNotice {
     /// Days after a session before the names and phone numbers of its bookings and samples
     /// (and their idempotency records) are erased.
     pub retention_days: u32,
-    /// Days after a session before the keyed hash of a booking's phone number, kept only
-    /// so the no-show rule can count, is deleted.
+    /// Days after a session before the keyed hash of a no-show's phone number is deleted:
+    /// erasure keeps it on a booking nobody came for (and on no other), only so the no-show
+    /// rule can count it.
     pub phone_digest_days: u32,
     /// Whether citizens get text messages (an SMS provider is configured); without one,
     /// the app says that no message will be sent.

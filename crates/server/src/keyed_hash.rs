@@ -59,7 +59,8 @@ enum Purpose {
     Idempotency,
     /// The client's Idempotency-Key itself, which a client may fill with anything.
     IdempotencyKey,
-    /// A phone number, for the rules that outlive its erasure (no-shows, daily limit).
+    /// A phone number, for the rules that count a phone's bookings and samples; a no-show
+    /// keeps it past erasure, for the no-show pause.
     Phone,
     /// A code sent to verify a phone, with the phone (`--verify-phones`).
     PhoneCode,
@@ -115,7 +116,8 @@ impl KeyedHash {
         hex(&self.idempotency_key, key.as_bytes())
     }
 
-    /// What is kept of a phone number (its digits as stored, `Phone::as_str`) after erasure.
+    /// What the rules know a phone number by (its digits as stored, `Phone::as_str`); all
+    /// that a no-show keeps of it after erasure.
     pub fn phone(&self, digits: &str) -> String {
         hex(&self.phone, digits.as_bytes())
     }

@@ -71,7 +71,8 @@ pub trait Bookings: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<BookingView, BookingError>;
     /// Erases name, phone and idempotency record of bookings whose session ended before
-    /// `cutoff` (venue time). The phone's keyed hash stays, for the no-show pause.
+    /// `cutoff` (venue time), and the phone's keyed hash of every one but a no-show (kept
+    /// for the no-show pause until [`Bookings::forget_phone_hashes`]).
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
     /// Clears the phones' keyed hashes of bookings and samples whose session ended before
     /// `cutoff`: past the no-show window no rule reads them.
@@ -89,7 +90,11 @@ const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?";
 const RELEASE_PLACES: &str = "UPDATE sessions SET booked = booked - ? WHERE id = ?";
 const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = ?";
+/// Everything that names the holder. The phone's keyed hash stays only on a no-show: the
+/// no-show pause is the one rule that reads an erased booking (its session is over, so no
+/// daily limit or duplicate check can meet it again), and it counts no-shows alone.
 const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
+    phone_hash = CASE WHEN status = 'no_show' THEN phone_hash ELSE NULL END, \
     request_digest = NULL, idempotency_key = NULL, erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 

@@ -46,6 +46,7 @@ embed!(
     "0012_phone_codes.sql",
     "0013_scale.sql",
     "0014_queue_length.sql",
+    "0015_erased_hashes.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -337,6 +338,11 @@ mod tests {
             "0014_queue_length.sql",
             "fc1add1e09fcef9e85221dfa89009ecf04cb4d80c524afc3f401667732ec0f86109ea83991d963b18c69eada69146eac",
             "1171404afc46d02ded1b822c3ba905639a4610f146b2098d0c413b24859012f177f82882c03077bef7bf70738649976b",
+        ),
+        (
+            "0015_erased_hashes.sql",
+            "88155e660007cb28eeffed4e9822bd47b3b26b44e4b688a86138dd1e7a8a762331d2b436ff19ba4215ef6c86d22f651b",
+            "88155e660007cb28eeffed4e9822bd47b3b26b44e4b688a86138dd1e7a8a762331d2b436ff19ba4215ef6c86d22f651b",
         ),
     ];
 

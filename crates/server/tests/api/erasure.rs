@@ -403,6 +403,143 @@ async fn phone_hashes_go_once_the_no_show_window_has_passed(db: Db) {
     );
 }
 
+/// The statuses of the bookings that hold a phone's keyed hash, sorted.
+async fn statuses_with_a_phone_hash(db: &TestDb) -> Vec<String> {
+    let sql = "SELECT status FROM bookings WHERE phone_hash IS NOT NULL ORDER BY status";
+    crate::on_connection!(db, |conn| sqlx::query_scalar(sql)
+        .fetch_all(&mut conn)
+        .await
+        .expect("statuses"))
+}
+
+/// Erasure keeps a phone's keyed hash only on a booking nobody came for: a confirmed,
+/// checked-in, cancelled or waiting booking, or a walk-in, keeps nothing of the phone, and
+/// the no-shows still pause the number.
+async fn erasure_keeps_the_phones_keyed_hash_of_no_shows_alone(db: Db) {
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let visits = [
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    ];
+    for &visit in &visits {
+        let (status, body) = app.book(visit, PHONE, 1, 0).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // At the door today: one booking checked in, and a walk-in with a phone.
+    let door = app.session(SessionSpec::default()).await;
+    app.starts_today(door).await;
+    let (status, came) = app.book(door, "13800138001", 1, 0).await;
+    assert_eq!(status, 201, "{came}");
+    let check_in = json!({"session_id": door, "code": came["code"]});
+    let path = "/api/v1/staff/check-in";
+    crate::staff::expect_call(app, "POST", path, lab, Some(check_in), 200).await;
+    let walk_in = json!({"name": "王阿姨", "phone": "139 0013 9005", "adults": 1});
+    let path = format!("/api/v1/staff/sessions/{door}/walk-ins");
+    crate::staff::expect_call(app, "POST", &path, lab, Some(walk_in), 201).await;
+    // One place: a confirmed booking, a waiting one, and one cancelled.
+    let full = app.session(SessionSpec::sized(1, 1)).await;
+    let [confirmed, waiting, cancelled] = app
+        .book_in_turn(
+            full,
+            [
+                ("13800138002", 1, 0),
+                ("13800138003", 1, 0),
+                ("13800138004", 1, 0),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (&confirmed["status"], &waiting["status"]),
+        (&json!("confirmed"), &json!("waitlisted"))
+    );
+    let (status, _) = app
+        .cancel(cancelled["code"].as_str().unwrap(), "13800138004")
+        .await;
+    assert_eq!(status, 200);
+
+    // The visits were missed: staff mark the no-shows once they are over.
+    move_into_the_past(app, &[visits[0], visits[1], visits[2], door, full]).await;
+    for visit in visits {
+        let path = format!("/api/v1/staff/sessions/{visit}/no-shows");
+        crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
+    }
+    assert_eq!(
+        statuses_with_a_phone_hash(&app.db).await,
+        [
+            "cancelled",
+            "checked_in",
+            "checked_in",
+            "confirmed",
+            "no_show",
+            "no_show",
+            "no_show",
+            "waitlisted"
+        ],
+        "every booking is written with its phone's keyed hash"
+    );
+
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    assert_eq!(
+        statuses_with_a_phone_hash(&app.db).await,
+        ["no_show", "no_show", "no_show"],
+        "after erasure only the no-shows keep the hash"
+    );
+    let erased = count(
+        &app.db,
+        "SELECT COUNT(*) FROM bookings WHERE erased_at IS NULL",
+    )
+    .await;
+    assert_eq!(erased, 0, "every booking was erased");
+    let next = app.session(SessionSpec::default()).await;
+    let refused = app.book(next, PHONE, 1, 0).await;
+    app.assert_paused_alone(refused, next, "13912345679").await;
+}
+
+/// Bookings erased before erasure kept no-shows' hashes alone lose the others' hashes when
+/// the server is upgraded (migration 0015), and nothing else changes.
+async fn bookings_erased_before_the_upgrade_keep_only_no_shows_hashes(db: Db) {
+    let test_db = TestDb::create(db).await;
+    let session = {
+        let storage = test_db.open_storage().await;
+        let activity = add_fixture_activity(storage.as_ref()).await;
+        add_fixture_session(storage.as_ref(), activity, SessionSpec::default()).await
+    };
+    let day = (now() - Duration::days(40)).date();
+    for (code, phone, status, hash) in [
+        (
+            "ERASEDC1",
+            "13912345670",
+            "confirmed",
+            "hash-erased-confirmed",
+        ),
+        ("ERASEDN1", "13912345671", "no_show", "hash-erased-no-show"),
+        ("KEPTCON1", "13912345672", "confirmed", "hash-not-erased"),
+    ] {
+        let mut row = StoredBooking::no_show(session, code, phone, day);
+        row.status = status;
+        row.phone_hash = Some(hash);
+        test_db.insert_booking(row).await;
+    }
+    test_db
+        .execute(&format!(
+            "UPDATE bookings SET name = NULL, phone = NULL, erased_at = '{}' \
+             WHERE code IN ('ERASEDC1', 'ERASEDN1')",
+            now().format("%F %T")
+        ))
+        .await;
+    // As a database an earlier build migrated: without the last migration.
+    test_db
+        .execute("DELETE FROM _sqlx_migrations WHERE version = 15")
+        .await;
+    test_db.open_storage().await;
+    let hashed = |hash: &str| format!("SELECT COUNT(*) FROM bookings WHERE phone_hash = '{hash}'");
+    assert_eq!(count(&test_db, &hashed("hash-erased-confirmed")).await, 0);
+    assert_eq!(count(&test_db, &hashed("hash-erased-no-show")).await, 1);
+    assert_eq!(count(&test_db, &hashed("hash-not-erased")).await, 1);
+}
+
 /// Every `erased_at` of `table`, read as text on a connection of its own.
 async fn erased_at(db: &TestDb, table: &str) -> Vec<NaiveDateTime> {
     let sql = format!("SELECT CAST(erased_at AS TEXT) FROM {table} WHERE erased_at IS NOT NULL");
@@ -454,4 +591,6 @@ crate::on_both_databases!(
     an_uploaded_photo_keeps_no_position,
     phone_hashes_go_once_the_no_show_window_has_passed,
     erased_at_is_the_time_of_the_erasure_for_bookings_and_samples,
+    erasure_keeps_the_phones_keyed_hash_of_no_shows_alone,
+    bookings_erased_before_the_upgrade_keep_only_no_shows_hashes,
 );
