@@ -151,10 +151,11 @@ pub struct VarietyName {
 }
 
 impl VarietyName {
-    /// The name for a stored key and typed name; unknown keys keep their typed name.
+    /// The name for a stored key and typed name; unknown keys keep their typed name, and
+    /// `other` without one (erased after the retention period) reads as the list's "other".
     pub fn of(key: &str, other: &str) -> VarietyName {
         let name = match Variety::find(key) {
-            Some(v) if v.key != OTHER => Localised::new(v.zh, v.en),
+            Some(v) if v.key != OTHER || other.is_empty() => Localised::new(v.zh, v.en),
             _ => Localised::new(other, other),
         };
         VarietyName {
@@ -1131,6 +1132,15 @@ mod tests {
         assert_eq!(board.by_variety[0].counts.tested, 2);
         assert_eq!(board.by_variety[1].variety.name.zh, "马齿苋");
         assert_eq!(board.by_variety.len(), 2);
+    }
+
+    #[test]
+    fn an_other_vegetable_whose_typed_name_is_erased_reads_as_other() {
+        assert_eq!(
+            VarietyName::of("other", "").name,
+            Localised::new("其他", "Other")
+        );
+        assert_eq!(VarietyName::of("other", "马齿苋").name.en, "马齿苋");
     }
 
     #[test]

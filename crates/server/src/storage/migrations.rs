@@ -47,6 +47,7 @@ embed!(
     "0013_scale.sql",
     "0014_queue_length.sql",
     "0015_erased_hashes.sql",
+    "0016_erased_sample_text.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -343,6 +344,11 @@ mod tests {
             "0015_erased_hashes.sql",
             "88155e660007cb28eeffed4e9822bd47b3b26b44e4b688a86138dd1e7a8a762331d2b436ff19ba4215ef6c86d22f651b",
             "88155e660007cb28eeffed4e9822bd47b3b26b44e4b688a86138dd1e7a8a762331d2b436ff19ba4215ef6c86d22f651b",
+        ),
+        (
+            "0016_erased_sample_text.sql",
+            "72f91cdbf3d086b502d22c66d6be5f8827b47941409901ae141f79911074a9635f7297afe60a1f6035924bbdb6265e8f",
+            "72f91cdbf3d086b502d22c66d6be5f8827b47941409901ae141f79911074a9635f7297afe60a1f6035924bbdb6265e8f",
         ),
     ];
 

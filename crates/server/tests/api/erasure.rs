@@ -540,6 +540,136 @@ async fn bookings_erased_before_the_upgrade_keep_only_no_shows_hashes(db: Db) {
     assert_eq!(count(&test_db, &hashed("hash-not-erased")).await, 1);
 }
 
+/// The board of `session`'s samples: the final judgements' counts, and the vegetables' names
+/// in Chinese, sorted. Read after the catalogue's second of caching has passed.
+async fn board_of(app: &TestApp, session: i64) -> (Value, Vec<String>) {
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, board) = app
+        .get(&format!("/api/v1/sessions/{session}/samples/board"))
+        .await;
+    assert_eq!(status, 200, "{board}");
+    let mut names: Vec<String> = board["by_variety"]
+        .as_array()
+        .expect("by variety")
+        .iter()
+        .map(|line| line["variety"]["name"]["zh"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    (board["counts"].clone(), names)
+}
+
+/// What a citizen types on a sample besides the name and phone (where it was bought, the
+/// name of a vegetable not in the list) may hold anything, a phone number too: erasure
+/// empties it, and the board still counts every sample, an `other` one as 其他.
+async fn erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_it(db: Db) {
+    const TYPED_NAME: &str = "野苋菜4001234567";
+    const TYPED_PLACE: &str = "八一菜场 联系13987654321";
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let point = app
+        .session_with(|spec| spec.format = SessionFormat::QuickTest)
+        .await;
+    let item = |variety: &str, other: &str| json!({"variety": variety, "variety_other": other, "bought_at": TYPED_PLACE, "bought_on": now().date()});
+    let body = json!({"session_id": point, "name": NAME, "phone": PHONE, "consent": true,
+        "samples": [item("other", TYPED_NAME), item("spinach", "")]});
+    let (status, samples) = app.post("/api/v1/samples", &body).await;
+    assert_eq!(status, 201, "{samples}");
+    for sample in samples.as_array().unwrap() {
+        let code = sample["code"].as_str().unwrap();
+        let path = format!("/api/v1/staff/samples/{code}/receive");
+        let at = json!({"session_id": point});
+        crate::staff::expect_call(app, "POST", &path, lab, Some(at), 200).await;
+        let path = format!("/api/v1/staff/samples/{code}/tests");
+        let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 10.0});
+        crate::staff::expect_call(app, "POST", &path, lab, Some(reading), 200).await;
+    }
+    let negatives = json!({"tested": 2, "negative": 2, "suspicious": 0, "positive": 0});
+    assert_eq!(
+        board_of(app, point).await,
+        (
+            negatives.clone(),
+            vec!["菠菜".to_owned(), TYPED_NAME.to_owned()]
+        )
+    );
+    let before = cells_containing(&app.db, &[TYPED_NAME, TYPED_PLACE]).await;
+    for column in ["samples.variety_other", "samples.bought_at"] {
+        assert!(
+            before.iter().any(|hit| hit.starts_with(column)),
+            "{column} holds what was typed: {before:?}"
+        );
+    }
+
+    move_into_the_past(app, &[point]).await;
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    let after = cells_containing(&app.db, &[TYPED_NAME, TYPED_PLACE]).await;
+    assert!(
+        after.is_empty(),
+        "typed text left after retention: {after:?}"
+    );
+    for needle in [TYPED_NAME, TYPED_PLACE] {
+        assert!(
+            !sqlite_files_hold(&app.db, needle),
+            "the SQLite file or WAL still holds {needle}'s bytes"
+        );
+    }
+    assert_eq!(
+        board_of(app, point).await,
+        (negatives, vec!["其他".to_owned(), "菠菜".to_owned()]),
+        "the same counts, the typed vegetable as 其他"
+    );
+}
+
+/// Samples erased before erasure emptied their typed text lose it when the server is
+/// upgraded (migration 0016); samples not erased keep theirs.
+async fn samples_erased_before_the_upgrade_lose_their_typed_text(db: Db) {
+    let test_db = TestDb::create(db).await;
+    let point = {
+        let storage = test_db.open_storage().await;
+        let activity = add_fixture_activity(storage.as_ref()).await;
+        let spec = SessionSpec {
+            format: SessionFormat::QuickTest,
+            ..SessionSpec::default()
+        };
+        add_fixture_session(storage.as_ref(), activity, spec).await
+    };
+    // As an earlier build left them: one erased with its typed text, one not yet erased.
+    let at = (now() - Duration::days(40)).format("%F %T");
+    for (code, name, phone, erased_at) in [
+        ("ERASEDS1", "NULL", "NULL", format!("'{at}'")),
+        ("KEPTSAM1", "'王芳'", "'13912345670'", "NULL".to_owned()),
+    ] {
+        test_db
+            .execute(&format!(
+                "INSERT INTO samples (session_id, code, variety, variety_other, bought_at, \
+                 bought_on, name, phone, registered_at, consent_at, erased_at) VALUES \
+                 ({point}, '{code}', 'other', '野苋菜', '八一菜场 5号摊', '{day}', {name}, \
+                 {phone}, '{at}', '{at}', {erased_at})",
+                day = (now() - Duration::days(41)).date()
+            ))
+            .await;
+    }
+    test_db
+        .execute("DELETE FROM _sqlx_migrations WHERE version = 16")
+        .await;
+    test_db.open_storage().await;
+    let rows = |code: &str| {
+        format!(
+            "SELECT COUNT(*) FROM samples WHERE code = '{code}' \
+             AND variety_other = '野苋菜' AND bought_at = '八一菜场 5号摊'"
+        )
+    };
+    assert_eq!(
+        count(&test_db, &rows("ERASEDS1")).await,
+        0,
+        "erased: emptied"
+    );
+    assert_eq!(
+        count(&test_db, &rows("KEPTSAM1")).await,
+        1,
+        "not erased: kept"
+    );
+}
+
 /// Every `erased_at` of `table`, read as text on a connection of its own.
 async fn erased_at(db: &TestDb, table: &str) -> Vec<NaiveDateTime> {
     let sql = format!("SELECT CAST(erased_at AS TEXT) FROM {table} WHERE erased_at IS NOT NULL");
@@ -593,4 +723,6 @@ crate::on_both_databases!(
     erased_at_is_the_time_of_the_erasure_for_bookings_and_samples,
     erasure_keeps_the_phones_keyed_hash_of_no_shows_alone,
     bookings_erased_before_the_upgrade_keep_only_no_shows_hashes,
+    erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_it,
+    samples_erased_before_the_upgrade_lose_their_typed_text,
 );

@@ -58,8 +58,11 @@ pub(super) const TALLY_TESTS: &str = "SELECT t.sample_id, t.judgement FROM sampl
 pub(super) const OF_ORGANISATION: &str = "a.organisation_id IN (SELECT id FROM reach)";
 
 /// Everything that names the holder, the phone's keyed hash too: it only serves the
-/// per-session sample limit, and the session is over.
+/// per-session sample limit, and the session is over. And all the holder typed besides:
+/// where it was bought and a vegetable's own name (`other`), free text that may hold
+/// anything (a phone number, a name); no figure reads them (the board counts an erased
+/// `other` as "other").
 pub(super) const ERASE_SAMPLE_HOLDERS: &str =
     "UPDATE samples SET name = NULL, phone = NULL, phone_hash = NULL, request_digest = NULL, \
-    idempotency_key = NULL, erased_at = ? \
+    idempotency_key = NULL, variety_other = '', bought_at = '', erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
