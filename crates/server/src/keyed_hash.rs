@@ -1,7 +1,8 @@
-//! Keyed hashes under a server secret, so the database can tell "the same phone" or "the same
-//! request" without keeping the phone or the request. A plain hash of an 11-digit phone number
-//! is undone by trying every number; an HMAC under a secret the database row alone does not
-//! reveal is not (the secret lives in its own table, and a dump of `bookings` misses it).
+//! Keyed hashes under a server secret, so the database can tell "the same phone", "the same
+//! request" or "the same client" without keeping the phone, the request or the address. A
+//! plain hash of an 11-digit phone number (or of one of the 2^32 IPv4 addresses) is undone by
+//! trying every one; an HMAC under a secret the database row alone does not reveal is not
+//! (the secret lives in its own table, and a dump of `bookings` misses it).
 //!
 //! Each purpose hashes under a key of its own, derived from the secret, so a value hashed
 //! for one purpose never equals one hashed for another.
@@ -66,6 +67,9 @@ enum Purpose {
     PhoneCode,
     /// The token a verified phone gets.
     PhoneToken,
+    /// A throttle's key (a code, a username, a client address), with its scope: a plain
+    /// digest of an address is undone by trying the 2^32 IPv4 addresses.
+    Throttle,
 }
 
 impl Purpose {
@@ -76,6 +80,7 @@ impl Purpose {
             Purpose::Phone => b"labday/v1/phone",
             Purpose::PhoneCode => b"labday/v1/phone-code",
             Purpose::PhoneToken => b"labday/v1/phone-token",
+            Purpose::Throttle => b"labday/v1/throttle",
         }
     }
 }
@@ -88,6 +93,7 @@ pub struct KeyedHash {
     phone: HmacSha256,
     phone_code: HmacSha256,
     phone_token: HmacSha256,
+    throttle: HmacSha256,
 }
 
 impl KeyedHash {
@@ -103,6 +109,7 @@ impl KeyedHash {
             phone: keyed(Purpose::Phone),
             phone_code: keyed(Purpose::PhoneCode),
             phone_token: keyed(Purpose::PhoneToken),
+            throttle: keyed(Purpose::Throttle),
         }
     }
 
@@ -131,6 +138,16 @@ impl KeyedHash {
     /// What is stored of a verified phone's token.
     pub fn phone_token(&self, token: &str) -> String {
         hex(&self.phone_token, token.as_bytes())
+    }
+
+    /// What the `throttles` table keeps of a key counted under `scope` (a throttle's own
+    /// name, so equal texts of two throttles never share a count).
+    pub fn throttle(&self, scope: &str, key: &str) -> String {
+        let mut message = Vec::with_capacity(scope.len() + 1 + key.len());
+        message.extend(scope.as_bytes());
+        message.push(0);
+        message.extend(key.as_bytes());
+        hex(&self.throttle, &message)
     }
 }
 

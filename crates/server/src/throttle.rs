@@ -4,8 +4,9 @@
 //! phone number, a staff password. An attempt is counted *before* the check runs (one atomic
 //! statement in the database, `storage/throttles.rs`) and taken back only when the check
 //! passes, so a burst of parallel attempts gets at most `limit` checks, and every server
-//! process on one PostgreSQL database shares the counts. Keys are stored as SHA-256 digests,
-//! never as codes, usernames or addresses.
+//! process on one PostgreSQL database shares the counts. Keys are stored as keyed hashes
+//! under the server secret (`keyed_hash.rs`), never as codes, usernames or addresses, nor as
+//! plain digests of them, which trying every IPv4 address (or username) would undo.
 //!
 //! [`RateLimit`] caps how often one client address may make bookings and sample
 //! registrations. It is in memory, per server process: it sheds floods, it does not guard a
@@ -13,9 +14,9 @@
 
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
+use crate::keyed_hash::KeyedHash;
 use crate::storage::Storage;
 use labday_domain::ErrorCode;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -64,12 +65,8 @@ pub const SAMPLE_CODE: Rule = Rule::new("sample/code", 5);
 pub const LOOKUP_CLIENT: Rule = Rule::new("lookup/client", 30);
 
 /// The stored form of a key.
-fn key_digest(rule: Rule, value: &str) -> String {
-    let mut hash = Sha256::new();
-    hash.update(rule.scope.as_bytes());
-    hash.update([0]);
-    hash.update(value.as_bytes());
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+fn key_digest(keys: &KeyedHash, rule: Rule, value: &str) -> String {
+    keys.throttle(rule.scope, value)
 }
 
 fn now_ms() -> i64 {
@@ -115,7 +112,7 @@ impl Throttle {
         let mut counted = Vec::with_capacity(keys.len());
         let mut refused_until: Option<(i64, Duration)> = None;
         for &(rule, value) in keys {
-            let digest = key_digest(rule, value);
+            let digest = key_digest(self.storage.keyed_hash(), rule, value);
             let window = rule.window.unwrap_or(self.window);
             let c = self
                 .storage
@@ -163,7 +160,8 @@ impl Throttle {
 
     /// Forgets a key's attempts (a successful sign-in clears its account's failures).
     pub async fn forget(&self, rule: Rule, value: &str) {
-        if let Err(e) = self.storage.forget_attempts(&key_digest(rule, value)).await {
+        let digest = key_digest(self.storage.keyed_hash(), rule, value);
+        if let Err(e) = self.storage.forget_attempts(&digest).await {
             tracing::warn!(error = %e, "could not clear a throttle");
         }
     }
@@ -284,11 +282,12 @@ mod tests {
 
     #[test]
     fn keys_are_stored_as_digests_apart_per_scope() {
-        let code = key_digest(BOOKING_CODE, "K7QM4XPB");
+        let keys = KeyedHash::new(&crate::keyed_hash::ServerSecret::generate());
+        let code = key_digest(&keys, BOOKING_CODE, "K7QM4XPB");
         assert_eq!(code.len(), 64);
         assert!(!code.contains("K7QM4XPB"));
-        assert_ne!(code, key_digest(SAMPLE_CODE, "K7QM4XPB"));
-        assert_eq!(code, key_digest(BOOKING_CODE, "K7QM4XPB"));
+        assert_ne!(code, key_digest(&keys, SAMPLE_CODE, "K7QM4XPB"));
+        assert_eq!(code, key_digest(&keys, BOOKING_CODE, "K7QM4XPB"));
     }
 
     #[test]

@@ -48,6 +48,7 @@ embed!(
     "0014_queue_length.sql",
     "0015_erased_hashes.sql",
     "0016_erased_sample_text.sql",
+    "0017_keyed_throttles.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -349,6 +350,11 @@ mod tests {
             "0016_erased_sample_text.sql",
             "72f91cdbf3d086b502d22c66d6be5f8827b47941409901ae141f79911074a9635f7297afe60a1f6035924bbdb6265e8f",
             "72f91cdbf3d086b502d22c66d6be5f8827b47941409901ae141f79911074a9635f7297afe60a1f6035924bbdb6265e8f",
+        ),
+        (
+            "0017_keyed_throttles.sql",
+            "2bdfa6862db6659b838e225cef0ca49e978a01ed9eee09bfc154e147bc0293e9f0f533d250418efe15e115a6a829f1d4",
+            "2bdfa6862db6659b838e225cef0ca49e978a01ed9eee09bfc154e147bc0293e9f0f533d250418efe15e115a6a829f1d4",
         ),
     ];
 

@@ -243,7 +243,66 @@ async fn the_table_holds_digests_counts_atomically_and_sweeps_what_expired(db: D
     assert_eq!(stored_keys(&app.db).await.len(), 2);
 }
 
+/// The SHA-256 of a throttle's scope and key, as the table held them before they were keyed.
+fn plain_digest(scope: &str, key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest([scope.as_bytes(), &[0], key.as_bytes()].concat());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The table alone does not say who asked: a client's address (or a code, or a username)
+/// is kept as a hash keyed with the server secret, never as the plain digest of its scope
+/// and text that trying the 2^32 IPv4 addresses would undo.
+async fn the_table_keeps_no_plain_digest_of_an_address_a_code_or_a_username(db: Db) {
+    let app = TestApp::spawn(db).await;
+    add_staff(&app, "lab-a", Role::LabStaff, None).await;
+    let code = unused_code(2);
+    assert_eq!(lookup(&app, &code, "13800138000").await.status, 404);
+    assert_eq!(
+        sign_in(&app.url, "lab-a", "not-the-password").await.status,
+        401
+    );
+    let stored = stored_keys(&app.db).await;
+    assert_eq!(
+        stored.len(),
+        4,
+        "code, username and the client twice: {stored:?}"
+    );
+    for (scope, key) in [
+        ("lookup/client", "127.0.0.1"),
+        ("sign-in/client", "127.0.0.1"),
+        ("booking/code", code.as_str()),
+        ("sign-in/account", "lab-a"),
+    ] {
+        assert!(
+            !stored.contains(&plain_digest(scope, key)),
+            "{scope} {key} is stored as its plain SHA-256"
+        );
+    }
+}
+
+/// The plain digests an earlier build counted under go at the upgrade (migration 0017): they
+/// would never match a keyed attempt again, and they name who asked.
+async fn plain_digests_from_before_the_upgrade_are_dropped(db: Db) {
+    let test_db = TestDb::create(db).await;
+    test_db.open_storage().await;
+    let plain = plain_digest("lookup/client", "203.0.113.7");
+    test_db
+        .execute(&format!(
+            "INSERT INTO throttles (key_digest, attempts, window_ends) VALUES ('{plain}', 3, {})",
+            i64::MAX
+        ))
+        .await;
+    test_db
+        .execute("DELETE FROM _sqlx_migrations WHERE version = 17")
+        .await;
+    test_db.open_storage().await;
+    assert_eq!(stored_keys(&test_db).await, Vec::<String>::new());
+}
+
 crate::on_both_databases!(
+    the_table_keeps_no_plain_digest_of_an_address_a_code_or_a_username,
+    plain_digests_from_before_the_upgrade_are_dropped,
     the_table_holds_digests_counts_atomically_and_sweeps_what_expired,
     forty_wrong_phones_on_one_code_are_throttled_and_the_right_one_waits_too,
     cancellations_count_against_the_code_like_lookups,
