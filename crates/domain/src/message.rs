@@ -5,7 +5,7 @@
 //! delivers it.
 
 use crate::activity::Localised;
-use crate::sample::Judgement;
+use crate::sample::{Judgement, Variety, OTHER};
 use chrono::{Duration, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 
@@ -187,7 +187,9 @@ pub struct BookingFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleFacts {
     pub code: String,
-    pub variety: Localised,
+    /// A variety of the list, never the name a citizen typed for `other`: the message goes
+    /// out under the bureau's sign name, so it says only words the service chose.
+    pub variety: &'static Variety,
     pub judgement: Judgement,
 }
 
@@ -336,9 +338,20 @@ fn judgement_words(lang: Lang, judgement: Judgement) -> &'static str {
     }
 }
 
+/// How a result message names the vegetable: a listed variety by its own name, `other` by
+/// a fixed word.
+fn vegetable_words(lang: Lang, variety: &'static Variety) -> &'static str {
+    match (variety.key == OTHER, lang) {
+        (true, Lang::Zh) => "其他蔬菜",
+        (true, Lang::En) => "Other vegetable",
+        (false, Lang::Zh) => variety.zh,
+        (false, Lang::En) => variety.en,
+    }
+}
+
 /// The message that a quick-test sample has its final judgement.
 pub fn sample_message(lang: Lang, facts: &SampleFacts) -> Composed {
-    let variety = localised(lang, &facts.variety);
+    let variety = vegetable_words(lang, facts.variety);
     let words = judgement_words(lang, facts.judgement);
     let template = match lang {
         Lang::Zh => "样品{c}（{t}）速测结果：{j}。仅对本样品负责。",
@@ -347,7 +360,7 @@ pub fn sample_message(lang: Lang, facts: &SampleFacts) -> Composed {
     let text = fill(
         template,
         &[("{c}", &facts.code), ("{j}", words)],
-        &variety,
+        variety,
         "",
     );
     Composed {
@@ -355,7 +368,7 @@ pub fn sample_message(lang: Lang, facts: &SampleFacts) -> Composed {
         lang,
         params: vec![
             facts.code.clone(),
-            title_param(&variety),
+            title_param(variety),
             facts.judgement.as_str().to_owned(),
         ],
         text,
@@ -706,9 +719,10 @@ mod tests {
 
     #[test]
     fn sample_results_say_the_judgement_in_plain_words_and_what_follows_a_positive() {
+        let bok_choy = Variety::find("bok_choy").unwrap();
         let facts = |judgement| SampleFacts {
             code: "Q3RT8WXY".into(),
-            variety: Localised::new("小白菜", "Pak choi"),
+            variety: bok_choy,
             judgement,
         };
         let negative = sample_message(Lang::Zh, &facts(Judgement::Negative));
@@ -724,12 +738,35 @@ mod tests {
                 assert!(m.text.contains("Q3RT8WXY"));
             }
         }
-        let long = SampleFacts {
-            variety: Localised::new("其他：".to_owned() + &"长".repeat(60), "x".repeat(200)),
-            ..facts(Judgement::Suspicious)
+        for variety in crate::sample::VARIETIES {
+            let any = SampleFacts {
+                variety,
+                ..facts(Judgement::Positive)
+            };
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(fits_one_segment(&sample_message(lang, &any).text));
+            }
+        }
+    }
+
+    #[test]
+    fn a_result_names_a_listed_vegetable_and_other_by_fixed_words() {
+        let facts = |key| SampleFacts {
+            code: "Q3RT8WXY".into(),
+            variety: Variety::find(key).unwrap(),
+            judgement: Judgement::Negative,
         };
-        for lang in [Lang::Zh, Lang::En] {
-            assert!(fits_one_segment(&sample_message(lang, &long).text));
+        let spinach = sample_message(Lang::Zh, &facts("spinach"));
+        assert!(
+            spinach.text.starts_with("样品Q3RT8WXY（菠菜）"),
+            "{}",
+            spinach.text
+        );
+        assert_eq!(spinach.params[1], "菠菜");
+        for (lang, words) in [(Lang::Zh, "其他蔬菜"), (Lang::En, "Other vegetable")] {
+            let other = sample_message(lang, &facts(OTHER));
+            assert_eq!(other.params[1], words);
+            assert!(other.text.contains(words), "{}", other.text);
         }
     }
 

@@ -17,7 +17,7 @@ use labday_domain::message::{
     booking_message, sample_message, BookingEvent, BookingFacts, Composed, Lang, MessageKind,
     ReminderRule, SampleFacts,
 };
-use labday_domain::sample::{outcome, Judgement, Outcome, VarietyName};
+use labday_domain::sample::{outcome, Judgement, Outcome, Variety};
 
 /// One message on its way into the outbox.
 #[derive(Debug, Clone)]
@@ -357,14 +357,9 @@ async fn withdraw_where_in<T: Listed>(
 /// Result messages are worth sending for a week.
 const SAMPLE_MESSAGE_DAYS: i64 = 7;
 
-/// `(code, variety, variety_other, phone, lang)` of a sample.
-type SampleHolderRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    super::columns::Name<Lang>,
-);
+/// `(code, variety, phone, lang)` of a sample. Not the name typed for `other`: a result
+/// message names the vegetable only in words of the list (`SampleFacts`).
+type SampleHolderRow = (String, String, Option<String>, super::columns::Name<Lang>);
 
 /// When a sample's tests now reach a final judgement, writes the result message for its
 /// holder (once per judgement: a correction that changes it tells again).
@@ -388,16 +383,18 @@ pub async fn sample_result(
         return Ok(false);
     };
     let row: Option<SampleHolderRow> = tx
-        .query("SELECT code, variety, variety_other, phone, lang FROM samples WHERE id = ?")
+        .query("SELECT code, variety, phone, lang FROM samples WHERE id = ?")
         .bind(sample_id)
         .fetch_optional()
         .await?;
-    let Some((code, variety, other, Some(phone), lang)) = row else {
+    let Some((code, variety, Some(phone), lang)) = row else {
         return Ok(false);
     };
+    let variety = Variety::find(&variety)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown variety {variety:?}").into()))?;
     let facts = SampleFacts {
         code,
-        variety: VarietyName::of(&variety, &other).name,
+        variety,
         judgement,
     };
     let now = now.naive_utc();

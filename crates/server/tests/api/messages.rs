@@ -753,7 +753,55 @@ async fn a_moved_booking_is_told_once_per_move_in_its_language(db: Db) {
     assert_eq!(told, 1, "one message per move");
 }
 
+/// A result goes out under the bureau's sign name, so it says only words the service
+/// chose: a vegetable not in the list is 其他蔬菜 / "Other vegetable", whatever the citizen
+/// typed as its name (here an advert with a number to call).
+async fn a_result_never_carries_the_name_typed_for_another_vegetable(db: Db) {
+    const TYPED: &str = "速回电4001234567领补贴";
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let point = app.session(quick_test()).await;
+    let lab = lab_staff(&app, point).await;
+    let lab = lab.as_deref();
+    for (phone, lang) in [("13700137001", "zh"), ("13700137002", "en")] {
+        let mut body = registration(point, phone, &[&format!("other:{TYPED}")]);
+        body["lang"] = json!(lang);
+        let (status, samples) = app.post("/api/v1/samples", &body).await;
+        assert_eq!(status, 201, "{samples}");
+        let code = samples[0]["code"].as_str().unwrap();
+        let path = format!("/api/v1/staff/samples/{code}/receive");
+        let (status, _) = call(&app, "POST", &path, lab, Some(json!({"session_id": point}))).await;
+        assert_eq!(status, 200);
+        let path = format!("/api/v1/staff/samples/{code}/tests");
+        let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5});
+        let (status, body) = call(&app, "POST", &path, lab, Some(reading)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let zh = arrives(&file, 5, of_kind("sample_result", "13700137001")).await;
+    let en = arrives(&file, 5, of_kind("sample_result", "13700137002")).await;
+    assert_eq!(
+        (&zh["params"][1], &en["params"][1]),
+        (&json!("其他蔬菜"), &json!("Other vegetable"))
+    );
+    assert!(
+        zh["text"].as_str().unwrap().contains("（其他蔬菜）"),
+        "{zh}"
+    );
+    for m in [&zh, &en] {
+        assert!(!m.to_string().contains("4001234567"), "{m}");
+    }
+    let typed = outbox_rows(
+        &app.db,
+        "text LIKE '%4001234567%' OR params LIKE '%4001234567%' OR text LIKE '%速回电%' \
+         OR params LIKE '%速回电%'",
+    )
+    .await;
+    assert_eq!(typed, 0, "the typed name reaches no message in the outbox");
+    assert_eq!(outbox_rows(&app.db, "kind = 'sample_result'").await, 2);
+}
+
 crate::on_both_databases!(
+    a_result_never_carries_the_name_typed_for_another_vegetable,
     a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes,
     a_booking_confirmed_inside_the_reminder_window_gets_no_reminder,
     a_reminder_pulled_two_days_ahead_by_quiet_hours_is_written_when_due,
