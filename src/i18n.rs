@@ -479,7 +479,8 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | PeopleRequired
         | ParentChanged
         | OutsideActivity
-        | SessionsOutside => FIELD_INVALID,
+        | SessionsOutside
+        | PasswordUnchanged => FIELD_INVALID,
     }
 }
 

@@ -307,6 +307,7 @@ messages! {
     FIELD_SESSIONS_OUTSIDE = "有场次在这些日期之外，请先调整或取消这些场次", "Some sessions fall outside these days: move or cancel them first";
     FIELD_KIND_HAS_STAFF = "该单位已有与此类型不符的账号（局设组织者，实验室和检测机构设实验室人员）", "This organisation has accounts that do not fit this kind (organisers belong to a bureau, lab staff to a lab or institute)";
     FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
+    FIELD_PASSWORD_UNCHANGED = "新密码不能与当前密码相同，请另设一个", "The new password must not be the current one: choose another";
     FIELD_TEXT_INVALID = "含有不能使用的字符", "Contains characters that cannot be used";
 }
 
@@ -528,6 +529,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         OutsideActivity => FIELD_OUTSIDE_ACTIVITY,
         SessionsOutside => FIELD_SESSIONS_OUTSIDE,
         PasswordWrong => FIELD_PASSWORD_WRONG,
+        PasswordUnchanged => FIELD_PASSWORD_UNCHANGED,
         TextInvalid => FIELD_TEXT_INVALID,
         ReservedAboveCapacity => FIELD_RESERVED_ABOVE_CAPACITY,
         CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
@@ -645,6 +647,8 @@ mod tests {
             FieldCode::KindHasStaff,
             FieldCode::OutsideActivity,
             FieldCode::SessionsOutside,
+            FieldCode::PasswordWrong,
+            FieldCode::PasswordUnchanged,
         ] {
             let m = field_error(code);
             assert_ne!(

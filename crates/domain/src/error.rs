@@ -203,6 +203,9 @@ wire_enum! {
         ParentChanged = "parent_changed",
         /// The current password given to change it is not the account's.
         PasswordWrong = "password_wrong",
+        /// The new password is the current one: a password an organiser set by a reset
+        /// must really change, or whoever chose it keeps knowing it.
+        PasswordUnchanged = "password_unchanged",
         CaptionRequired = "caption_required",
         PhotoRequired = "photo_required",
         PhotoType = "photo_type",

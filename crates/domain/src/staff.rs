@@ -258,6 +258,19 @@ pub struct PasswordChange {
     pub password: String,
 }
 
+impl PasswordChange {
+    /// Whether the change changes the password: a new password equal to the current one is
+    /// refused (`password_unchanged`), since after a reset the current one is the password
+    /// an organiser chose and passed on, and it must not outlive the forced change.
+    pub fn check_changed(&self) -> Result<(), FieldCode> {
+        if self.password == self.current {
+            Err(FieldCode::PasswordUnchanged)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 // Passwords never reach a log through `{:?}`.
 impl std::fmt::Debug for PasswordReset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -671,5 +684,21 @@ mod tests {
         assert!(parse_username("ab").is_err());
         assert!(parse_username("王力").is_err());
         assert!(parse_username("a b c").is_err());
+    }
+
+    #[test]
+    fn a_password_change_must_change_the_password() {
+        let change = |current: &str, password: &str| PasswordChange {
+            current: current.into(),
+            password: password.into(),
+        };
+        assert_eq!(
+            change("temporary-2026", "temporary-2026").check_changed(),
+            Err(FieldCode::PasswordUnchanged)
+        );
+        assert_eq!(
+            change("temporary-2026", "my-own-one-2026").check_changed(),
+            Ok(())
+        );
     }
 }

@@ -159,14 +159,16 @@ pub async fn end_sessions(
 
 /// Changes the signed-in staff member's own password (also while a reset one waits to be
 /// changed): a wrong current password is 422 with `current` → `password_wrong`, counted
-/// like a failed sign-in. Every other session of the account ends; this one stays.
+/// like a failed sign-in; a new password equal to the current one is 422 with `password` →
+/// `password_unchanged` (a reset password must really change). Every other session of the
+/// account ends; this one stays.
 #[utoipa::path(
     put,
     path = "/api/v1/staff/me/password",
     request_body = PasswordChange,
     responses(
         (status = 200, body = StaffView),
-        (status = 422, body = ApiError, description = "`current` → `password_wrong`, or `password` too short or too long"),
+        (status = 422, body = ApiError, description = "`current` → `password_wrong`; `password` too short or too long, or `password_unchanged` when it is the current password (after a right `current`), and nothing changes"),
         (status = 429, body = ApiError, description = "Too many wrong passwords for this account; `Retry-After` says when to try again")
     )
 )]
@@ -176,6 +178,7 @@ pub async fn change_own_password(
     AppJson(change): AppJson<PasswordChange>,
 ) -> Result<Json<StaffView>, Refusal> {
     acceptable("password", &change.password)?;
+    let changed = change.check_changed();
     let staff = signed_in.staff;
     let attempt = state
         .throttle
@@ -198,6 +201,16 @@ pub async fn change_own_password(
         .into());
     }
     attempt.succeeded().await;
+    // Only once the current password is known right: then equal means "the same password".
+    changed.map_err(|code| {
+        AppError(
+            ApiError::new(
+                ErrorCode::Invalid,
+                "Choose a password other than the current one",
+            )
+            .with_field("password", code),
+        )
+    })?;
     let hash = auth::hash_off_thread(change.password).await?;
     state
         .storage

@@ -138,6 +138,39 @@ async fn a_reset_password_must_be_changed_before_anything_else(db: Db) {
     }
 }
 
+/// A reset password must really change: the forced change refuses the temporary password as
+/// the new one (422 beside `password`), the account stays asked to change it, and whoever
+/// chose the temporary password does not keep knowing it.
+async fn a_forced_change_refuses_the_temporary_password_as_the_new_one(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let id = account_id(&t, "lab-00").await;
+    let city = cookie_of(app, "city-0").await;
+    let path = format!("/api/v1/staff/accounts/{id}/password");
+    let body = json!({"password": NEW_PASSWORD});
+    expect_call(app, "POST", &path, Some(&city), Some(body), 200).await;
+    let lab = cookie_of_password(app, NEW_PASSWORD).await;
+
+    let change = "/api/v1/staff/me/password";
+    let same = json!({"current": NEW_PASSWORD, "password": NEW_PASSWORD});
+    let text = expect_call(app, "PUT", change, Some(&lab), Some(same), 422).await;
+    assert_eq!(field(&text, "password"), "password_unchanged");
+    let shown = parse(&expect_call(app, "GET", "/api/v1/staff/me", Some(&lab), None, 200).await);
+    assert_eq!(shown["must_change_password"], true, "still to be changed");
+    let text = expect_call(app, "GET", &path_roster(&t), Some(&lab), None, 403).await;
+    assert_eq!(code(&text), "password_change_required");
+    // A wrong current password is told as wrong, whatever the new one.
+    let wrong = json!({"current": "not-the-password", "password": "not-the-password"});
+    let text = expect_call(app, "PUT", change, Some(&lab), Some(wrong), 422).await;
+    assert_eq!(field(&text, "current"), "password_wrong");
+
+    let right = json!({"current": NEW_PASSWORD, "password": "another-one-2026"});
+    let changed = parse(&expect_call(app, "PUT", change, Some(&lab), Some(right), 200).await);
+    assert_eq!(changed["must_change_password"], false);
+    let (status, _, _, _) = sign_in(app, "lab-00", NEW_PASSWORD).await;
+    assert_eq!(status, 401, "the temporary password is gone");
+}
+
 fn path_roster(t: &Tree) -> String {
     format!("/api/v1/staff/sessions/{}/roster", t.sessions[0][0])
 }
@@ -301,6 +334,7 @@ crate::on_both_databases!(
     lab_staff_belong_to_a_lab_never_to_a_bureau,
     a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in,
     a_reset_password_must_be_changed_before_anything_else,
+    a_forced_change_refuses_the_temporary_password_as_the_new_one,
     ending_sessions_signs_the_account_out_everywhere,
     expired_sessions_are_gone_after_a_sign_in,
     organisers_manage_only_the_accounts_within_their_reach,
