@@ -288,7 +288,7 @@ messages! {
     REMOVE_SAMPLE = "删除这份样品", "Remove this sample";
     FALSE_POSITIVE_WARNING = "提示：这种蔬菜自身的成分可能让酶抑制法出现假阳性；如初检阳性，会复检并以实验室结果为准。", "Note: this vegetable's own compounds can make the enzyme test read falsely positive; a positive is re-tested and confirmed by a laboratory.";
     SUBMIT_SAMPLES = "提交登记", "Register samples";
-    SAMPLES_PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。", "We collect only your name and mobile number, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number.";
+    SAMPLES_PRIVACY_TEXT = "我们仅收集姓名、手机号码和每份蔬菜的购买地点，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。", "We collect only your name, your mobile number and where you bought each vegetable, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number.";
     SAMPLES_PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名、号码、购买地点和您自己填写的蔬菜名称，仅保留不含个人信息的检测统计。", "Your name, number, where you bought each vegetable and any vegetable name you typed yourself are erased {retention} days after the session; only anonymous test counts are kept.";
     SAMPLES_DONE_TITLE = "登记成功", "Samples registered";
     SAMPLES_DONE_HINT = "请打印标签或保存截图，与蔬菜一起交给工作人员。样品码也保存在本设备的“我的预约”中。", "Print the labels or keep a screenshot, and hand them in with the vegetables. The codes are also kept on this device under “My bookings”.";
