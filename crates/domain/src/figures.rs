@@ -370,7 +370,6 @@ mod tests {
     fn sample(tests: Vec<crate::sample::Judgement>) -> SampleTally {
         SampleTally {
             variety: "spinach".into(),
-            variety_other: String::new(),
             received: !tests.is_empty(),
             tests,
         }

@@ -164,6 +164,17 @@ impl VarietyName {
         }
     }
 
+    /// The name the public board shows: the list's own, and the list's "other" for every
+    /// vegetable not in it. What a citizen typed for one (which may be anything: a phone
+    /// number, an advertisement) is for the citizen's own result and the lab's bench, never
+    /// for the bureau's public page.
+    pub fn listed(key: &str) -> VarietyName {
+        match Variety::find(key) {
+            Some(v) => VarietyName::of(v.key, ""),
+            None => VarietyName::of(OTHER, ""),
+        }
+    }
+
     pub fn enzyme_false_positive(&self) -> bool {
         Variety::find(&self.key).is_some_and(|v| v.enzyme_false_positive)
     }
@@ -775,11 +786,10 @@ pub struct SampleBoard {
     pub by_variety: Vec<VarietyCounts>,
 }
 
-/// What the board needs of one sample.
+/// What the board needs of one sample (nothing the citizen typed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SampleTally {
     pub variety: String,
-    pub variety_other: String,
     pub received: bool,
     /// Its tests' judgements in order, corrected ones left out.
     pub tests: Vec<Judgement>,
@@ -798,7 +808,7 @@ pub fn board(samples: &[SampleTally]) -> SampleBoard {
             continue;
         };
         board.counts.add(judgement);
-        let name = VarietyName::of(&s.variety, &s.variety_other);
+        let name = VarietyName::listed(&s.variety);
         match by.iter_mut().find(|c| c.variety == name) {
             Some(line) => line.counts.add(judgement),
             None => {
@@ -1103,34 +1113,36 @@ mod tests {
 
     #[test]
     fn the_board_counts_final_judgements_by_variety() {
-        let tally =
-            |variety: &str, other: &str, received: bool, tests: Vec<Judgement>| SampleTally {
-                variety: variety.into(),
-                variety_other: other.into(),
-                received,
-                tests,
-            };
+        let tally = |variety: &str, received: bool, tests: Vec<Judgement>| SampleTally {
+            variety: variety.into(),
+            received,
+            tests,
+        };
         let board = board(&[
-            tally("spinach", "", true, vec![Negative]),
-            tally("spinach", "", true, vec![Positive, Positive, Positive]),
-            tally("celery", "", true, vec![Suspicious]),
-            tally("other", "马齿苋", true, vec![Negative]),
-            tally("cucumber", "", false, vec![]),
+            tally("spinach", true, vec![Negative]),
+            tally("spinach", true, vec![Positive, Positive, Positive]),
+            tally("celery", true, vec![Suspicious]),
+            tally("other", true, vec![Negative]),
+            tally("no-longer-listed", true, vec![Negative]),
+            tally("cucumber", false, vec![]),
         ]);
-        assert_eq!(board.registered, 5);
-        assert_eq!(board.received, 4);
+        assert_eq!(board.registered, 6);
+        assert_eq!(board.received, 5);
         assert_eq!(
             board.counts,
             JudgementCounts {
-                tested: 3,
-                negative: 2,
+                tested: 4,
+                negative: 3,
                 suspicious: 0,
                 positive: 1
             }
         );
-        assert_eq!(board.by_variety[0].variety.key, "spinach");
+        assert_eq!(board.by_variety[0].variety.key, "other");
         assert_eq!(board.by_variety[0].counts.tested, 2);
-        assert_eq!(board.by_variety[1].variety.name.zh, "马齿苋");
+        let other = &board.by_variety[0].variety.name;
+        assert_eq!((other.zh.as_str(), other.en.as_str()), ("其他", "Other"));
+        assert_eq!(board.by_variety[1].variety.key, "spinach");
+        assert_eq!(board.by_variety[1].counts.tested, 2);
         assert_eq!(board.by_variety.len(), 2);
     }
 

@@ -559,8 +559,9 @@ async fn board_of(app: &TestApp, session: i64) -> (Value, Vec<String>) {
 }
 
 /// What a citizen types on a sample besides the name and phone (where it was bought, the
-/// name of a vegetable not in the list) may hold anything, a phone number too: erasure
-/// empties it, and the board still counts every sample, an `other` one as 其他.
+/// name of a vegetable not in the list) may hold anything, a phone number too: the public
+/// board never shows it, erasure empties it, and the board still counts every sample, an
+/// `other` one as 其他.
 async fn erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_it(db: Db) {
     const TYPED_NAME: &str = "野苋菜4001234567";
     const TYPED_PLACE: &str = "八一菜场 联系13987654321";
@@ -584,13 +585,18 @@ async fn erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_i
         crate::staff::expect_call(app, "POST", &path, lab, Some(reading), 200).await;
     }
     let negatives = json!({"tested": 2, "negative": 2, "suspicious": 0, "positive": 0});
+    // The public board never shows what was typed: the vegetable is the list's 其他.
     assert_eq!(
         board_of(app, point).await,
         (
             negatives.clone(),
-            vec!["菠菜".to_owned(), TYPED_NAME.to_owned()]
+            vec!["其他".to_owned(), "菠菜".to_owned()]
         )
     );
+    let (_, board) = app
+        .get(&format!("/api/v1/sessions/{point}/samples/board"))
+        .await;
+    assert!(!board.to_string().contains("4001234567"), "{board}");
     let before = cells_containing(&app.db, &[TYPED_NAME, TYPED_PLACE]).await;
     for column in ["samples.variety_other", "samples.bought_at"] {
         assert!(

@@ -46,7 +46,7 @@ pub(super) const SUPERSEDE_TEST: &str = "UPDATE sample_tests SET superseded_by =
 pub(super) const SESSION_EXISTS: &str = "SELECT COUNT(*) FROM sessions WHERE id = ?";
 pub(super) const ACTIVITY_EXISTS: &str = "SELECT COUNT(*) FROM activities WHERE id = ?";
 /// `TallySampleRow` of the samples in scope.
-pub(super) const TALLY_SAMPLES: &str = "SELECT m.id, s.activity_id, m.variety, m.variety_other, \
+pub(super) const TALLY_SAMPLES: &str = "SELECT m.id, s.activity_id, m.variety, \
     CAST(CASE WHEN m.received_at IS NULL THEN 0 ELSE 1 END AS BIGINT) \
     FROM samples m JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id";
 /// `(sample id, judgement)` of the current (not corrected) tests in scope, in test order.

@@ -24,8 +24,8 @@ pub(super) type SessionForRegistration = (
 /// `(id, session_id, received_at)` of a sample about to change.
 pub(super) type SampleForChange = (i64, i64, Option<NaiveDateTime>);
 
-/// `(sample id, activity id, variety, variety_other, received: 0 or 1)`.
-pub(super) type TallySampleRow = (i64, i64, String, String, i64);
+/// `(sample id, activity id, variety, received: 0 or 1)`.
+pub(super) type TallySampleRow = (i64, i64, String, i64);
 
 from_row! {
     pub(super) struct SampleRow {
@@ -199,7 +199,7 @@ pub(super) fn tallies(
 ) -> Vec<(i64, SampleTally)> {
     samples
         .into_iter()
-        .map(|(id, activity, variety, variety_other, received)| {
+        .map(|(id, activity, variety, received)| {
             let tests = tests
                 .iter()
                 .filter(|(sample, _)| *sample == id)
@@ -209,7 +209,6 @@ pub(super) fn tallies(
                 activity,
                 SampleTally {
                     variety,
-                    variety_other,
                     received: received != 0,
                     tests,
                 },
