@@ -577,12 +577,7 @@ async fn erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_i
     assert_eq!(status, 201, "{samples}");
     for sample in samples.as_array().unwrap() {
         let code = sample["code"].as_str().unwrap();
-        let path = format!("/api/v1/staff/samples/{code}/receive");
-        let at = json!({"session_id": point});
-        crate::staff::expect_call(app, "POST", &path, lab, Some(at), 200).await;
-        let path = format!("/api/v1/staff/samples/{code}/tests");
-        let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 10.0});
-        crate::staff::expect_call(app, "POST", &path, lab, Some(reading), 200).await;
+        crate::samples::tested_negative(app, lab, point, code).await;
     }
     let negatives = json!({"tested": 2, "negative": 2, "suspicious": 0, "positive": 0});
     // The public board never shows what was typed: the vegetable is the list's 其他.

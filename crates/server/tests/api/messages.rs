@@ -10,7 +10,7 @@
 
 use crate::helpers::{now, Db, SessionSpec, TestApp, TestDb};
 use crate::reschedule::reschedule;
-use crate::samples::{quick_test, registration};
+use crate::samples::{quick_test, registration, tested_negative};
 use crate::scale_out::Instance;
 use crate::staff::{add_staff, call, sign_in, PASSWORD};
 use chrono::Duration;
@@ -186,13 +186,7 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     let (status, samples) = app.post("/api/v1/samples", &body).await;
     assert_eq!(status, 201, "{samples}");
     let code = samples[0]["code"].as_str().unwrap();
-    let path = format!("/api/v1/staff/samples/{code}/receive");
-    let (status, _) = call(&app, "POST", &path, lab, Some(json!({"session_id": point}))).await;
-    assert_eq!(status, 200);
-    let path = format!("/api/v1/staff/samples/{code}/tests");
-    let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5});
-    let (status, body) = call(&app, "POST", &path, lab, Some(reading)).await;
-    assert_eq!(status, 200, "{body}");
+    tested_negative(&app, lab, point, code).await;
     let m = arrives(&file, 5, of_kind("sample_result", "13700137000")).await;
     let text = m["text"].as_str().unwrap();
     assert!(
@@ -769,13 +763,7 @@ async fn a_result_never_carries_the_name_typed_for_another_vegetable(db: Db) {
         let (status, samples) = app.post("/api/v1/samples", &body).await;
         assert_eq!(status, 201, "{samples}");
         let code = samples[0]["code"].as_str().unwrap();
-        let path = format!("/api/v1/staff/samples/{code}/receive");
-        let (status, _) = call(&app, "POST", &path, lab, Some(json!({"session_id": point}))).await;
-        assert_eq!(status, 200);
-        let path = format!("/api/v1/staff/samples/{code}/tests");
-        let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5});
-        let (status, body) = call(&app, "POST", &path, lab, Some(reading)).await;
-        assert_eq!(status, 200, "{body}");
+        tested_negative(&app, lab, point, code).await;
     }
     let zh = arrives(&file, 5, of_kind("sample_result", "13700137001")).await;
     let en = arrives(&file, 5, of_kind("sample_result", "13700137002")).await;

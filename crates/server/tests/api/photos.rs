@@ -546,27 +546,21 @@ async fn a_photo_that_grows_when_turned_upright_is_kept_within_the_limit(db: Db)
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let lab = lab.as_deref();
 
-    let sent = with_exif(&noisy_jpeg(2000, 1500, 60), &exif(Some(6), None));
-    assert!(sent.len() < LIMIT, "{} bytes sent", sent.len());
-    let (status, photo) = upload(app, lab, app.activity_id, "合影", sent).await;
-    assert_eq!(status, 201, "{photo}");
-    assert_eq!(photo["content_type"], "image/jpeg");
-    let (content_type, bytes) = served(app, lab, &photo).await;
-    assert!(bytes.len() <= LIMIT, "{} bytes kept", bytes.len());
-    assert_eq!(content_type, "image/jpeg");
-    let image = image::load_from_memory(&bytes).unwrap();
-    assert_eq!((image.width(), image.height()), (1500, 2000), "upright");
-
-    let sent = palette_png(2000, 1200, false);
-    assert!(sent.len() < LIMIT, "{} bytes sent", sent.len());
-    let (status, photo) = upload(app, lab, app.activity_id, "合影", sent).await;
-    assert_eq!(status, 201, "{photo}");
-    assert_eq!(photo["content_type"], "image/jpeg");
-    let (content_type, bytes) = served(app, lab, &photo).await;
-    assert!(bytes.len() <= LIMIT, "{} bytes kept", bytes.len());
-    assert_eq!(content_type, "image/jpeg");
-    let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
-    assert_eq!((image.width(), image.height()), (1200, 2000), "upright");
+    // Sent within the limit, kept within it as an upright JPEG of `upright` (width, height).
+    let kept_as_jpeg = |sent: Vec<u8>, upright: (u32, u32)| async move {
+        assert!(sent.len() < LIMIT, "{} bytes sent", sent.len());
+        let (status, photo) = upload(app, lab, app.activity_id, "合影", sent).await;
+        assert_eq!(status, 201, "{photo}");
+        assert_eq!(photo["content_type"], "image/jpeg");
+        let (content_type, bytes) = served(app, lab, &photo).await;
+        assert!(bytes.len() <= LIMIT, "{} bytes kept", bytes.len());
+        assert_eq!(content_type, "image/jpeg");
+        let image = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
+        assert_eq!((image.width(), image.height()), upright, "upright");
+    };
+    let jpeg = with_exif(&noisy_jpeg(2000, 1500, 60), &exif(Some(6), None));
+    kept_as_jpeg(jpeg, (1500, 2000)).await;
+    kept_as_jpeg(palette_png(2000, 1200, false), (1200, 2000)).await;
 
     let sent = palette_png(2000, 1200, true);
     assert!(sent.len() < LIMIT, "{} bytes sent", sent.len());

@@ -30,6 +30,17 @@ pub(crate) fn registration(session: i64, phone: &str, varieties: &[&str]) -> Val
     json!({"session_id": session, "name": "王芳", "phone": phone, "consent": true, "samples": samples})
 }
 
+/// The lab receives sample `code` at quick-test session `point` and records an enzyme
+/// reading of 12.5 % (negative), as staff signed in with `lab`; panics unless both answer 200.
+pub(crate) async fn tested_negative(app: &TestApp, lab: Option<&str>, point: i64, code: &str) {
+    let path = format!("/api/v1/staff/samples/{code}/receive");
+    let at = json!({"session_id": point});
+    expect_call(app, "POST", &path, lab, Some(at), 200).await;
+    let path = format!("/api/v1/staff/samples/{code}/tests");
+    let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5});
+    expect_call(app, "POST", &path, lab, Some(reading), 200).await;
+}
+
 /// Registers samples and returns their views (panics unless 201).
 pub(crate) async fn register(
     app: &TestApp,
