@@ -5,7 +5,7 @@
 use crate::http::{self, get, href, post, post_action, post_brief, post_empty};
 use crate::{offline, store};
 use chrono::{NaiveDate, NaiveDateTime};
-use labday_domain::booking::{BookingLookup, RescheduleRequest};
+use labday_domain::booking::{BookingErased, BookingLookup, RescheduleRequest};
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::{
@@ -16,7 +16,7 @@ use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingReceipt, BookingRequest,
-    BookingStatus, BookingView, Localised, SessionView,
+    BookingStatus, BookingView, ErrorCode, Localised, SessionView,
 };
 
 fn query_string(filter: &ActivityFilter) -> String {
@@ -87,6 +87,22 @@ pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiE
     let cancelled = post("/bookings/cancel", &booking_lookup(code, phone), None).await?;
     store::forget_copy(offline::BOOKING, &offline::copy_of(code, phone));
     Ok(cancelled)
+}
+
+/// Erases a booking's name and number on the server, then every trace of it on this device
+/// (its copy and its place in "my bookings"). A booking already erased (an answer lost on
+/// the way, then sent again) no longer matches its code and phone: that is done too.
+pub async fn erase_booking(code: &str, phone: &str) -> Result<(), ApiError> {
+    let erased: Result<BookingErased, ApiError> =
+        post("/bookings/erase", &booking_lookup(code, phone), None).await;
+    match erased {
+        Ok(_) => {}
+        Err(e) if e.code == ErrorCode::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    store::forget_copy(offline::BOOKING, &offline::copy_of(code, phone));
+    store::forget_booking(code);
+    Ok(())
 }
 
 /// Moves a booking to another session of the same activity, only into a free place (the

@@ -164,7 +164,7 @@ messages! {
     TEXTS_ON = "预约或样品有变化时（确认、候补递补、场次变更或取消、活动提醒、检测结果），我们会发短信到您填写的手机。", "We text the mobile you gave when something happens to your booking or sample (confirmed, a place from the waiting list, a change or cancellation, a reminder, a result).";
     TEXTS_OFF = "本站未开通短信，不会给您发送短信：请记下预约码或样品码，回到本站查看。", "This site sends no text messages: keep your booking or sample code and check back here.";
     PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。只有举办您所约场次的实验室或监管局的工作人员能看到完整的姓名和号码，其他人看到的都是掩码。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Only the staff of the lab or bureau that runs your session see your name and number in full; everyone else sees them masked.";
-    PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。只有您预约后未到场（爽约）时，为执行爽约暂停规则，该预约保留的号码带密钥哈希值在活动结束 {digest} 天后删除；其他预约不保留号码的任何信息。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Only if you booked and did not come (a no-show) is a keyed hash of the number kept, for the no-show pause: it is deleted {digest} days after the session. Other bookings keep nothing of the number.";
+    PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。只有您预约后未到场（爽约）时，为执行爽约暂停规则，该预约保留的号码带密钥哈希值在活动结束 {digest} 天后删除；其他预约不保留号码的任何信息。预约取消后或场次结束后，您也可以在预约页面自行立即删除姓名和号码。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Only if you booked and did not come (a no-show) is a keyed hash of the number kept, for the no-show pause: it is deleted {digest} days after the session. Other bookings keep nothing of the number. Once a booking is cancelled or its session is over, you can also erase its name and number yourself from the booking's page.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";
     FULL_NOTICE = "本场已约满，提交后将进入候补队列，有人取消时按顺序自动递补。", "This session is full. You will join the waiting list and be moved up automatically, in order, when someone cancels.";
@@ -191,6 +191,13 @@ messages! {
     CANCEL_CONFIRM = "确定取消？名额将立即释放。", "Cancel for sure? Your places are released at once.";
     CANCEL_YES = "确定取消", "Yes, cancel";
     CANCEL_NO = "不取消", "Keep it";
+    ERASE_TITLE = "删除我的信息", "Delete my details";
+    ERASE_HINT = "现在就删除本预约中的姓名和手机号码，不必等到自动删除。删除后将无法再查看此预约。", "Erase this booking's name and number now, without waiting for automatic erasure. You will not be able to open the booking again.";
+    ERASE_CONFIRM = "确定删除？此操作无法撤销。", "Delete them? This cannot be undone.";
+    ERASE_YES = "确定删除", "Yes, delete";
+    ERASE_NO = "不删除", "Keep them";
+    ERASED_TITLE = "您的信息已删除", "Your details are erased";
+    ERASED_TEXT = "该预约中的姓名和手机号码已删除，本设备也不再保存此预约。", "The booking's name and number are erased, and this device no longer keeps the booking.";
     RESCHEDULE = "改期", "Change time";
     RESCHEDULE_TITLE = "改到本活动的其他场次", "Move to another session of this activity";
     RESCHEDULE_HINT = "新场次确认后才释放原名额；预约码不变。", "You keep your place until the new one is confirmed; the booking code stays the same.";
@@ -250,6 +257,7 @@ messages! {
     ERR_PARTY_TOO_LARGE = "人数超过本场每单上限。", "More people than this session allows per booking.";
     ERR_CANCEL_DEADLINE = "已过取消截止时间。", "The cancellation deadline has passed.";
     ERR_ALREADY_CANCELLED = "该预约已取消。", "This booking is already cancelled.";
+    ERR_STILL_BOOKED = "该预约仍占有名额或在候补中：请先取消，或在场次结束后再删除。", "This booking still holds or waits for a place: cancel it first, or delete your details once the session is over.";
     ERR_SESSION_CANCELLED = "该场次已被主办方取消。", "The organiser cancelled this session.";
     ERR_NO_SHOW = "因多次预约未到场，该号码暂停预约。", "Bookings are paused for this number after repeated no-shows.";
     ERR_IDEMPOTENCY = "重复提交的内容不一致，请刷新后重试。", "A repeated request did not match; reload and try again.";
@@ -353,6 +361,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         ErrorCode::PartyTooLarge => ERR_PARTY_TOO_LARGE,
         ErrorCode::CancelDeadlinePassed => ERR_CANCEL_DEADLINE,
         ErrorCode::AlreadyCancelled => ERR_ALREADY_CANCELLED,
+        ErrorCode::StillBooked => ERR_STILL_BOOKED,
         ErrorCode::SessionCancelled => ERR_SESSION_CANCELLED,
         ErrorCode::NoShowBlocked => ERR_NO_SHOW,
         ErrorCode::IdempotencyMismatch => ERR_IDEMPOTENCY,

@@ -74,6 +74,15 @@ fn remember<T: Remembered>(entry: T) {
     }
 }
 
+/// Takes the entry with `code` out of its list.
+fn forget<T: Remembered>(code: &str) {
+    let mut all: Vec<T> = remembered();
+    all.retain(|old| old.code() != code);
+    if let Ok(raw) = crate::json::to_string(&all) {
+        set(T::KEY, &raw);
+    }
+}
+
 fn find<T: Remembered>(code: &str) -> Option<T> {
     remembered::<T>().into_iter().find(|r| r.code() == code)
 }
@@ -102,6 +111,11 @@ pub fn remember_booking(code: &str, phone: &str) {
         code: code.into(),
         phone: phone.into(),
     });
+}
+
+/// Forgets a booking on this device (its details were erased on the server).
+pub fn forget_booking(code: &str) {
+    forget::<RememberedBooking>(code);
 }
 
 /// The phone typed for a booking on this device, if any.

@@ -1,5 +1,6 @@
 //! One booking as its holder sees it: code and QR to show at the door, session details,
-//! add-to-calendar, the join link for a cloud-classroom seat, and cancellation.
+//! add-to-calendar, the join link for a cloud-classroom seat, cancellation, and erasing the
+//! holder's name and number once the booking is cancelled or its session is over.
 //! Opening it needs the phone number it was booked with (remembered on this device).
 
 mod reschedule;
@@ -95,6 +96,18 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
             }
         });
     };
+    let erasing = RwSignal::new(false);
+    let erased = RwSignal::new(false);
+    let erase = move |_| {
+        let code = current.with_untracked(|b| b.code.as_str().to_owned());
+        failure.set(None);
+        spawn_local(async move {
+            match api::erase_booking(&code, &phone.get_value()).await {
+                Ok(()) => erased.set(true),
+                Err(e) => failure.set(Some(e)),
+            }
+        });
+    };
     let l = move || lang.get();
     let code_text = move || current.with(|b| b.code.display());
     let status = move || current.with(|b| b.status);
@@ -106,7 +119,17 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
         }
         .get(l())
     };
+    let gone = move || {
+        view! {
+            <div role="status" data-testid="booking-erased">
+                <h1>{t(i18n::ERASED_TITLE)}</h1>
+                <p>{t(i18n::ERASED_TEXT)}</p>
+            </div>
+            <p><a href="/my">{t(i18n::NAV_MY)}</a></p>
+        }
+    };
     view! {
+        <Show when=move || !erased.get() fallback=gone>
         <p class="sr-only" role="status" aria-live="polite">{maybe_message(move || announce.get())}</p>
         <h1>{heading}</h1>
         <section class=text(move || format!("ticket {}", status().as_str()))>
@@ -169,6 +192,24 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
                 ().into_any()
             }
         }}
+        <Show when=move || current.with(|b| b.can_erase)>
+            <section class="erase" aria-labelledby="erase-title">
+                <h2 id="erase-title">{t(i18n::ERASE_TITLE)}</h2>
+                <p class="small">{t(i18n::ERASE_HINT)}</p>
+                {move || if erasing.get() {
+                    view! {
+                        <div class="confirm" role="group" aria-label=t(i18n::ERASE_TITLE)>
+                            <p>{t(i18n::ERASE_CONFIRM)}</p>
+                            <button type="button" class="danger" on:click=erase>{t(i18n::ERASE_YES)}</button>
+                            <button type="button" on:click=move |_| erasing.set(false)>{t(i18n::ERASE_NO)}</button>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! { <button type="button" class="secondary" on:click=move |_| erasing.set(true)>{t(i18n::ERASE_TITLE)}</button> }.into_any()
+                }}
+            </section>
+        </Show>
         <p><a href="/my">{t(i18n::NAV_MY)}</a></p>
+        </Show>
     }
 }

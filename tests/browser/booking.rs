@@ -228,6 +228,54 @@ async fn a_booking_whose_answer_was_lost_is_sent_again_and_books_once() {
     browser.close().await;
 }
 
+/// The privacy notice's "you can also erase them yourself" holds: the form says it; an
+/// upcoming booking offers no erasure (the lab needs the name at the door); once cancelled,
+/// 删除我的信息 erases name and number on the server and forgets the booking on this phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_erases_their_details_once_the_booking_is_cancelled() {
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    browser.open_booking_form(&server, f.session).await;
+    browser
+        .wait_text("预约取消后或场次结束后，您也可以在预约页面自行立即删除姓名和号码。")
+        .await;
+    browser.submit_booking("欧阳删除", "13700137000").await;
+    browser.wait_text("预约成功").await;
+    let code = code_on_page(&browser).await;
+    assert!(
+        !browser.body_text().await.contains("删除我的信息"),
+        "no erasure while the booking holds a place"
+    );
+
+    browser.click("button", "取消预约").await;
+    browser.click("button", "确定取消").await;
+    browser.wait_text("预约已取消").await;
+    browser
+        .wait_text("现在就删除本预约中的姓名和手机号码")
+        .await;
+    browser.click("button", "删除我的信息").await;
+    browser.click("button", "不删除").await;
+    let (status, _) = server.lookup(&code, "13700137000").await;
+    assert_eq!(status, 200, "changing one's mind erases nothing");
+    browser.click("button", "删除我的信息").await;
+    browser.wait_text("确定删除？此操作无法撤销。").await;
+    browser.click("button", "确定删除").await;
+    browser.wait_text("您的信息已删除").await;
+    let (status, _) = server.lookup(&code, "13700137000").await;
+    assert_eq!(status, 404, "erased on the server");
+
+    browser.open(&server, "/my").await;
+    browser.wait_text("本设备上还没有预约记录。").await;
+    let kept = browser
+        .js("return JSON.stringify(Object.assign({}, localStorage))")
+        .await;
+    let kept = kept.as_str().unwrap_or_default().to_owned();
+    assert!(
+        !kept.contains("13700137000") && !kept.contains(&code),
+        "the phone keeps nothing of it: {kept}"
+    );
+    browser.close().await;
+}
+
 /// The form's privacy sentence is a promise: it states the retention the server is
 /// configured with (here not the default), in both languages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

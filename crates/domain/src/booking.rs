@@ -3,8 +3,10 @@
 //! field rules before sending so errors appear beside the field at once.
 
 mod admission;
+mod erasure;
 mod reschedule;
 pub use admission::{cancel, decide, PhoneFacts, Release, Rules, SessionFacts, Snapshot};
+pub use erasure::{erase, Erasure};
 pub use reschedule::{destinations, reschedule, Holding, Rescheduled, Target};
 
 use crate::activity::Localised;
@@ -390,9 +392,20 @@ pub struct BookingView {
     /// Only for a confirmed cloud-classroom booking, only in the holder's own view.
     pub join_link: Option<String>,
     pub can_cancel: bool,
+    /// The holder may erase their name and number now (`POST /api/v1/bookings/erase`): the
+    /// booking is cancelled, or its session is over or cancelled.
+    pub can_erase: bool,
     #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub booked_at: NaiveDateTime,
+}
+
+/// What erasing a booking answers (`POST /api/v1/bookings/erase`): the code whose name and
+/// number are gone. Nothing finds the booking by code and phone any more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingErased {
+    pub code: BookingCode,
 }
 
 /// What booking answers when the client asks for little (`Prefer: return=minimal`): how it

@@ -49,6 +49,9 @@ wire_enum! {
         AlreadyCheckedIn = "already_checked_in",
         /// 409 — no-shows can be marked only after the session has ended.
         SessionNotOver = "session_not_over",
+        /// 409 — the booking still holds or waits for a place: cancel it first, or erase it
+        /// once its session is over.
+        StillBooked = "still_booked",
         /// 409 — visitors are checked in from the session's day (on its venue's clock), not
         /// before.
         BeforeSessionDay = "before_session_day",
@@ -117,6 +120,7 @@ impl ErrorCode {
             | ErrorCode::NotConfirmed
             | ErrorCode::AlreadyCheckedIn
             | ErrorCode::SessionNotOver
+            | ErrorCode::StillBooked
             | ErrorCode::BeforeSessionDay
             | ErrorCode::UsernameTaken
             | ErrorCode::CapacityBelowBooked

@@ -101,6 +101,9 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::NotConfirmed => "This booking is not confirmed (waiting, cancelled or a no-show)",
         ErrorCode::AlreadyCheckedIn => "This booking's party is already checked in",
         ErrorCode::SessionNotOver => "No-shows can be marked only after the session has ended",
+        ErrorCode::StillBooked => {
+            "This booking still holds or waits for a place: cancel it first, or erase it once the session is over"
+        }
         ErrorCode::BeforeSessionDay => "Visitors are checked in from the session's day, not before",
         ErrorCode::UsernameTaken => "This username is taken",
         ErrorCode::AccountDisabled => "This account is disabled",

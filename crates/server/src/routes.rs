@@ -43,6 +43,7 @@ use utoipa::OpenApi;
         bookings::create_booking,
         bookings::lookup_booking,
         bookings::cancel_booking,
+        bookings::erase_booking,
         phone_codes::request_code,
         phone_codes::check_code,
         phone_codes::holdings,

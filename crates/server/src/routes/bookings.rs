@@ -1,4 +1,4 @@
-//! Booking, finding and cancelling. Phones travel only in request bodies, never in URLs,
+//! Booking, finding, cancelling and erasing. Phones travel only in request bodies, never in URLs,
 //! and never appear in logs.
 
 use crate::client::ClientAddr;
@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
-use labday_domain::booking::{BookingCode, BookingLookup};
+use labday_domain::booking::{BookingCode, BookingErased, BookingLookup};
 use labday_domain::{
     ApiError, BookingReceipt, BookingRequest, BookingView, ErrorCode, FieldCode, Phone,
 };
@@ -217,10 +217,10 @@ fn parse_lookup(lookup: &BookingLookup) -> Result<(BookingCode, Phone), AppError
 /// Settles a holder's change to a booking (a cancellation, a move) against its counted
 /// attempt: no booking for the pair is a miss; any other answer, a refusal too (the
 /// deadline passed, already cancelled, no place), means code and phone matched.
-pub(crate) async fn settle_change(
+pub(crate) async fn settle_change<T>(
     attempt: Attempt<'_>,
-    changed: Result<BookingView, BookingError>,
-) -> Result<BookingView, Refusal> {
+    changed: Result<T, BookingError>,
+) -> Result<T, Refusal> {
     match changed {
         Ok(view) => {
             attempt.succeeded().await;
@@ -301,9 +301,40 @@ pub async fn cancel_booking(
     Ok(Json(view))
 }
 
+/// Erases a booking's name and number now, at its holder's request, with its messages'
+/// copies: once it is cancelled or its session is over (or cancelled by the organiser);
+/// before that the lab still needs them at the door (`still_booked`). The phone's keyed
+/// hash stays only on a booking nobody came for, for the no-show pause, as after the
+/// retention run. Afterwards nothing finds the booking by its code and phone (404). Throttled
+/// like a lookup.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bookings/erase",
+    request_body = BookingLookup,
+    responses(
+        (status = 200, body = BookingErased),
+        (status = 404, body = ApiError, description = "No such code, or the phone does not match (also once erased)"),
+        (status = 409, body = ApiError, description = "`still_booked`: the booking holds or waits for a place in a session not over; cancel it first"),
+        FieldErrors,
+        TooManyMisses
+    )
+)]
+pub async fn erase_booking(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    AppJson(lookup): AppJson<BookingLookup>,
+) -> Result<Json<BookingErased>, Refusal> {
+    let (code, phone, attempt) = counted_lookup(&state, &client, &lookup).await?;
+    let erased = state.storage.erase_booking(&code, &phone, Utc::now()).await;
+    settle_change(attempt, erased).await?;
+    tracing::debug!("booking erased by its holder");
+    Ok(Json(BookingErased { code }))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/bookings", post(create_booking))
         .route("/bookings/lookup", post(lookup_booking))
         .route("/bookings/cancel", post(cancel_booking))
+        .route("/bookings/erase", post(erase_booking))
 }

@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::booking::{
     self, BookingCode, BookingStatus, NoShowPolicy, Release, ValidBooking,
 };
+use labday_domain::session::SessionStatus;
 use labday_domain::{BookingView, ErrorCode, Phone};
 
 /// Rules and context of one booking attempt that come from configuration and the request.
@@ -70,6 +71,16 @@ pub trait Bookings: Send + Sync {
         phone: &Phone,
         now: DateTime<Utc>,
     ) -> Result<BookingView, BookingError>;
+    /// Erases one booking's name, phone and idempotency record at its holder's request, and
+    /// its messages' copies of them, once the domain allows it (`booking::erase`: the
+    /// booking is cancelled, or its session is over or cancelled); the phone's keyed hash
+    /// stays only where the no-show pause will read it.
+    async fn erase_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<(), BookingError>;
     /// Erases name, phone and idempotency record of bookings whose session ended before
     /// `cutoff` (venue time), and the phone's keyed hash of every one but a no-show (kept
     /// for the no-show pause until [`Bookings::forget_phone_hashes`]).
@@ -90,6 +101,11 @@ const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?";
 const RELEASE_PLACES: &str = "UPDATE sessions SET booked = booked - ? WHERE id = ?";
 const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = ?";
+/// [`ERASE_HOLDERS`] for one booking its holder erases; the first value says whether the
+/// phone's keyed hash stays (1) or goes (0), as `booking::erase` decided.
+const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
+    phone_hash = CASE WHEN ? = 1 THEN phone_hash ELSE NULL END, \
+    request_digest = NULL, idempotency_key = NULL, erased_at = ? WHERE id = ?";
 /// Everything that names the holder. The phone's keyed hash stays only on a no-show: the
 /// no-show pause is the one rule that reads an erased booking (its session is over, so no
 /// daily limit or duplicate check can meet it again), and it counts no-shows alone.
@@ -172,6 +188,48 @@ impl<S: Admits> Bookings for S {
         let view = booking_view(&mut Conn::Tx(&mut tx), code, None, now).await?;
         tx.commit().await?;
         view.ok_or_else(|| BookingError::Storage(StorageError::new("booking vanished")))
+    }
+
+    async fn erase_booking(
+        &self,
+        code: &BookingCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<(), BookingError> {
+        let mut tx = self.db().begin().await?;
+        let (_, session_id, ..) = holder_booking(&mut tx, code, phone)
+            .await?
+            .ok_or(not_found())?;
+        // The session first (its share lock, as a check-in takes it), then the booking under
+        // its update lock: a check-in or a move at the same moment is seen or waits.
+        let session = session_shared(&mut tx, session_id)
+            .await?
+            .ok_or(not_found())?;
+        let sql = format!("{HOLDER_BOOKING}{}", tx.dialect().for_update());
+        let (id, _, status, ..): HolderBooking = tx
+            .query(&sql)
+            .bind(code.as_str())
+            .bind(phone.as_str())
+            .fetch_optional()
+            .await?
+            .ok_or(not_found())?;
+        let cancelled = session.status == SessionStatus::Cancelled;
+        let erasure = booking::erase(status.0, cancelled, session.local_now(now), session.ends_at)
+            .map_err(BookingError::Refused)?;
+        tx.query(ERASE_HOLDER)
+            .bind(i64::from(erasure.keeps_phone_hash()))
+            .bind(now.naive_utc())
+            .bind(id)
+            .execute()
+            .await?;
+        super::outbox::erase_booking_messages(&mut tx.inside(), id).await?;
+        tx.commit().await?;
+        // What the erased row left in SQLite's WAL: cleared now if no reader holds it, else
+        // by the next retention run.
+        if let Err(e) = erasure::forget_erased(self.db()).await {
+            tracing::info!(error = %e, "after a holder's erasure");
+        }
+        Ok(())
     }
 
     async fn forget_phone_hashes(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError> {

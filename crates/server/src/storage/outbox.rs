@@ -136,13 +136,25 @@ type Candidate = (
     i64,
 );
 
-/// The statement of [`Outbox::erase_messages`].
-const ERASE_MESSAGES: &str = "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
+/// What erasing a message leaves: no phone, no text, and one still waiting to go never
+/// goes. Followed by which messages.
+const ERASE_MESSAGE: &str = "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
     status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
     last_error = CASE WHEN status = 'pending' THEN 'holder erased' ELSE last_error END \
-    WHERE (phone IS NOT NULL OR text <> '') AND \
-    (booking_id IN (SELECT id FROM bookings WHERE erased_at IS NOT NULL) \
+    WHERE (phone IS NOT NULL OR text <> '') AND ";
+/// Which messages [`Outbox::erase_messages`] erases: those of erased bookings and samples.
+const OF_ERASED_HOLDERS: &str =
+    "(booking_id IN (SELECT id FROM bookings WHERE erased_at IS NOT NULL) \
      OR sample_id IN (SELECT id FROM samples WHERE erased_at IS NOT NULL))";
+
+/// Erases the messages of one booking its holder erased, in the erasure's transaction.
+pub(super) async fn erase_booking_messages(
+    tx: &mut InTx<'_>,
+    booking_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!("{ERASE_MESSAGE}booking_id = ?");
+    tx.query(&sql).bind(booking_id).execute().await
+}
 
 /// Ids or codes per statement: well below both databases' limit on bound values.
 const PER_STATEMENT: usize = 500;
@@ -695,7 +707,8 @@ pub trait Outbox: Parts {
     /// Erases phone, text and parameters of the messages of bookings and samples whose
     /// holders were erased; pending ones are marked failed (nobody to send them to).
     async fn erase_messages(&self) -> Result<u64, StorageError> {
-        super::erasure::erase(self.db(), self.db().write(ERASE_MESSAGES)).await
+        let sql = format!("{ERASE_MESSAGE}{OF_ERASED_HOLDERS}");
+        super::erasure::erase(self.db(), self.db().write(&sql)).await
     }
 }
 

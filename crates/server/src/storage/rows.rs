@@ -374,6 +374,13 @@ impl Holding<'_> {
         let can_cancel = matches!(status, BookingStatus::Confirmed | BookingStatus::Waitlisted)
             && session.status == SessionStatus::Scheduled
             && booking::can_cancel(s.local_now(now), s.cancel_deadline);
+        let can_erase = booking::erase(
+            status,
+            session.status == SessionStatus::Cancelled,
+            s.local_now(now),
+            s.ends_at,
+        )
+        .is_ok();
         BookingView {
             code: stored_code(self.code),
             status,
@@ -389,6 +396,7 @@ impl Holding<'_> {
             address: s.address.clone(),
             join_link,
             can_cancel,
+            can_erase,
             booked_at: self.booked_at,
         }
     }

@@ -26,7 +26,7 @@ fn registration(session: i64) -> Value {
 
 /// Every `table.column` of the database whose text contains one of `needles`, tables and
 /// columns read from the database's own catalogue so a new one cannot be missed.
-async fn cells_containing(db: &TestDb, needles: &[&str]) -> Vec<String> {
+pub(crate) async fn cells_containing(db: &TestDb, needles: &[&str]) -> Vec<String> {
     let mut hits = Vec::new();
     crate::on_connection!(db, |conn, postgres| {
         let (catalogue, placeholder) = if postgres {
@@ -66,7 +66,7 @@ async fn cells_containing(db: &TestDb, needles: &[&str]) -> Vec<String> {
 }
 
 /// Whether the SQLite file or its WAL holds `needle`'s bytes anywhere, live or freed.
-fn sqlite_files_hold(db: &TestDb, needle: &str) -> bool {
+pub(crate) fn sqlite_files_hold(db: &TestDb, needle: &str) -> bool {
     let TestDb::Sqlite { path, .. } = db else {
         return false;
     };
@@ -100,7 +100,7 @@ async fn sql(app: &TestApp, statement: &str) {
 
 /// Moves sessions 40 days into the past (beyond the 30 days of retention), their bookings'
 /// days with them.
-async fn move_into_the_past(app: &TestApp, sessions: &[i64]) {
+pub(crate) async fn move_into_the_past(app: &TestApp, sessions: &[i64]) {
     let start = now() - Duration::days(40);
     let at = |d: Duration| (start + d).format("%F %T").to_string();
     let ids = sessions
@@ -404,7 +404,7 @@ async fn phone_hashes_go_once_the_no_show_window_has_passed(db: Db) {
 }
 
 /// The statuses of the bookings that hold a phone's keyed hash, sorted.
-async fn statuses_with_a_phone_hash(db: &TestDb) -> Vec<String> {
+pub(crate) async fn statuses_with_a_phone_hash(db: &TestDb) -> Vec<String> {
     let sql = "SELECT status FROM bookings WHERE phone_hash IS NOT NULL ORDER BY status";
     crate::on_connection!(db, |conn| sqlx::query_scalar(sql)
         .fetch_all(&mut conn)

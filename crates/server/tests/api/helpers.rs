@@ -580,6 +580,15 @@ impl TestApp {
         .await
     }
 
+    /// The holder erases a booking's name and number (`POST /api/v1/bookings/erase`).
+    pub async fn erase(&self, code: &str, phone: &str) -> (u16, Value) {
+        self.post(
+            "/api/v1/bookings/erase",
+            &json!({"code": code, "phone": phone}),
+        )
+        .await
+    }
+
     /// Confirmed people in a session, counted from the bookings table itself.
     pub async fn confirmed_people_in_db(&self, session: i64) -> i64 {
         self.db.confirmed_people(session).await

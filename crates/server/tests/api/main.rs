@@ -15,6 +15,7 @@ mod early_answers;
 mod erasure;
 mod group_commit;
 mod helpers;
+mod holder_erasure;
 mod hostile;
 mod hostile_input;
 mod messages;

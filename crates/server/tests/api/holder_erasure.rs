@@ -1,0 +1,173 @@
+//! A holder erasing their own booking before the retention period, over HTTP on both
+//! databases: what the privacy notice promises ("once a booking is cancelled or its session
+//! is over, you can erase its name and number yourself") holds, erases every copy, and
+//! takes no missed visit off the record.
+
+use crate::erasure::{
+    cells_containing, move_into_the_past, sqlite_files_hold, statuses_with_a_phone_hash,
+};
+use crate::helpers::{Db, SessionSpec, TestApp};
+use serde_json::json;
+
+const NAME: &str = "欧阳自删测试";
+const PHONE: &str = "13912340000";
+
+/// A cancelled booking's name, number, idempotency record and messages go at once, from
+/// every table (and, on SQLite, from the file's bytes); nothing finds it afterwards.
+async fn a_cancelled_booking_is_erased_at_once_from_every_copy(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let session = app.session(SessionSpec::default()).await;
+    let booking = json!({"session_id": session, "name": NAME, "phone": PHONE, "adults": 1, "children": 0, "consent": true});
+    let (status, made) = app
+        .post_with_key("/api/v1/bookings", "holder-erasure-1", &booking)
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let code = made["code"].as_str().unwrap().to_owned();
+    assert_eq!(made["can_erase"], false, "a booking still to come: {made}");
+    let (status, cancelled) = app.cancel(&code, PHONE).await;
+    assert_eq!(status, 200);
+    assert_eq!(cancelled["can_erase"], true, "{cancelled}");
+    assert!(
+        !cells_containing(&app.db, &[PHONE, NAME]).await.is_empty(),
+        "the scan sees the booking before"
+    );
+
+    let (status, erased) = app.erase(&code, PHONE).await;
+    assert_eq!((status, &erased["code"]), (200, &json!(code)), "{erased}");
+
+    let left = cells_containing(&app.db, &[PHONE, NAME]).await;
+    assert!(left.is_empty(), "left after the holder's erasure: {left:?}");
+    for needle in [PHONE, NAME] {
+        assert!(
+            !sqlite_files_hold(&app.db, needle),
+            "the SQLite file or WAL still holds {needle}'s bytes"
+        );
+    }
+    assert!(
+        statuses_with_a_phone_hash(&app.db).await.is_empty(),
+        "a cancelled booking keeps nothing of the phone"
+    );
+    let erased_rows = app
+        .db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE code = '{code}' AND request_digest IS NULL \
+             AND idempotency_key IS NULL AND erased_at IS NOT NULL"
+        ))
+        .await;
+    assert_eq!(erased_rows, 1, "the idempotency record goes too");
+    let (status, _) = app.lookup(&code, PHONE).await;
+    assert_eq!(status, 404, "nothing is left to match");
+    let (status, again) = app.erase(&code, PHONE).await;
+    assert_eq!(status, 404, "erased once: {again}");
+    // The same key again is a new request: the old one's record is gone.
+    let (status, rebooked) = app
+        .post_with_key("/api/v1/bookings", "holder-erasure-1", &booking)
+        .await;
+    assert_eq!(status, 201, "{rebooked}");
+    assert_ne!(rebooked["code"], json!(code));
+}
+
+/// A booking that holds or waits for a place in a session still to come keeps its name and
+/// number (the lab needs them at the door) until it is cancelled.
+async fn a_booking_still_to_come_is_kept_until_it_is_cancelled(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let full = app.session(SessionSpec::sized(1, 1)).await;
+    let [confirmed, waiting] = app
+        .book_in_turn(full, [(PHONE, 1, 0), ("13912340001", 1, 0)])
+        .await;
+    for (booking, phone) in [(&confirmed, PHONE), (&waiting, "13912340001")] {
+        let code = booking["code"].as_str().unwrap();
+        let (status, refused) = app.erase(code, phone).await;
+        assert_eq!(
+            (status, refused["code"].as_str()),
+            (409, Some("still_booked")),
+            "{booking}"
+        );
+        let (status, found) = app.lookup(code, phone).await;
+        assert_eq!(status, 200, "still there: {found}");
+        assert_eq!(found["status"], booking["status"]);
+        assert_eq!(found["can_erase"], false);
+    }
+    let (status, wrong) = app
+        .erase(confirmed["code"].as_str().unwrap(), "13912340009")
+        .await;
+    assert_eq!(
+        (status, wrong["code"].as_str()),
+        (404, Some("not_found")),
+        "another number erases nothing"
+    );
+    let (status, _) = app.lookup(confirmed["code"].as_str().unwrap(), PHONE).await;
+    assert_eq!(status, 200);
+}
+
+/// Once the session is over, a booking nobody came for keeps its phone's keyed hash when
+/// its holder erases it, before or after the no-shows are marked, so the no-show pause still
+/// counts it; a booking whose party came keeps nothing.
+async fn erasing_after_the_session_keeps_missed_visits_on_the_record(db: Db) {
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let visits = [
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    ];
+    let mut codes = Vec::new();
+    for &visit in &visits {
+        let (status, body) = app.book(visit, PHONE, 1, 0).await;
+        assert_eq!(status, 201, "{body}");
+        codes.push(body["code"].as_str().unwrap().to_owned());
+    }
+    let door = app.session(SessionSpec::default()).await;
+    app.starts_today(door).await;
+    let (status, came) = app.book(door, "13912340002", 1, 0).await;
+    assert_eq!(status, 201, "{came}");
+    let check_in = json!({"session_id": door, "code": came["code"]});
+    crate::staff::expect_call(
+        app,
+        "POST",
+        "/api/v1/staff/check-in",
+        lab,
+        Some(check_in),
+        200,
+    )
+    .await;
+    move_into_the_past(app, &[visits[0], visits[1], visits[2], door]).await;
+
+    // One visit's no-shows are marked before its holder erases it, two after.
+    let path = format!("/api/v1/staff/sessions/{}/no-shows", visits[0]);
+    crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
+    for (code, phone) in codes
+        .iter()
+        .map(|c| (c.as_str(), PHONE))
+        .chain([(came["code"].as_str().unwrap(), "13912340002")])
+    {
+        let (status, found) = app.lookup(code, phone).await;
+        assert_eq!(
+            (status, &found["can_erase"]),
+            (200, &json!(true)),
+            "{found}"
+        );
+        let (status, erased) = app.erase(code, phone).await;
+        assert_eq!(status, 200, "{erased}");
+    }
+    for &visit in &visits[1..] {
+        let path = format!("/api/v1/staff/sessions/{visit}/no-shows");
+        crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
+    }
+    assert_eq!(
+        statuses_with_a_phone_hash(&app.db).await,
+        ["no_show", "no_show", "no_show"],
+        "the missed visits keep the hash, the visit that came does not"
+    );
+    let left = cells_containing(&app.db, &[PHONE, "13912340002"]).await;
+    assert!(left.is_empty(), "{left:?}");
+    let next = app.session(SessionSpec::default()).await;
+    let refused = app.book(next, PHONE, 1, 0).await;
+    app.assert_paused_alone(refused, next, "13912340003").await;
+}
+
+crate::on_both_databases!(
+    a_cancelled_booking_is_erased_at_once_from_every_copy,
+    a_booking_still_to_come_is_kept_until_it_is_cancelled,
+    erasing_after_the_session_keeps_missed_visits_on_the_record,
+);
