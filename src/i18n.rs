@@ -164,7 +164,7 @@ messages! {
     TEXTS_ON = "预约或样品有变化时（确认、候补递补、场次变更或取消、活动提醒、检测结果），我们会发短信到您填写的手机。", "We text the mobile you gave when something happens to your booking or sample (confirmed, a place from the waiting list, a change or cancellation, a reminder, a result).";
     TEXTS_OFF = "本站未开通短信，不会给您发送短信：请记下预约码或样品码，回到本站查看。", "This site sends no text messages: keep your booking or sample code and check back here.";
     PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。只有举办您所约场次的实验室或监管局的工作人员能看到完整的姓名和号码，其他人看到的都是掩码。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Only the staff of the lab or bureau that runs your session see your name and number in full; everyone else sees them masked.";
-    PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。只有您预约后未到场（爽约）时，为执行爽约暂停规则，该预约保留的号码带密钥哈希值在活动结束 {digest} 天后删除；其他预约不保留号码的任何信息。预约取消后或场次结束后，您也可以在预约页面自行立即删除姓名和号码。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Only if you booked and did not come (a no-show) is a keyed hash of the number kept, for the no-show pause: it is deleted {digest} days after the session. Other bookings keep nothing of the number. Once a booking is cancelled or its session is over, you can also erase its name and number yourself from the booking's page.";
+    PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。只有您预约后未到场（爽约）时，为执行爽约暂停规则，该预约保留的号码带密钥哈希值在活动结束 {digest} 天后删除；其他预约不保留号码的任何信息。预约取消后或场次当天过后，您也可以在预约页面自行立即删除姓名和号码。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Only if you booked and did not come (a no-show) is a keyed hash of the number kept, for the no-show pause: it is deleted {digest} days after the session. Other bookings keep nothing of the number. Once a booking is cancelled or the day of its session is over, you can also erase its name and number yourself from the booking's page.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";
     FULL_NOTICE = "本场已约满，提交后将进入候补队列，有人取消时按顺序自动递补。", "This session is full. You will join the waiting list and be moved up automatically, in order, when someone cancels.";
@@ -257,7 +257,7 @@ messages! {
     ERR_PARTY_TOO_LARGE = "人数超过本场每单上限。", "More people than this session allows per booking.";
     ERR_CANCEL_DEADLINE = "已过取消截止时间。", "The cancellation deadline has passed.";
     ERR_ALREADY_CANCELLED = "该预约已取消。", "This booking is already cancelled.";
-    ERR_STILL_BOOKED = "该预约仍占有名额或在候补中：请先取消，或在场次结束后再删除。", "This booking still holds or waits for a place: cancel it first, or delete your details once the session is over.";
+    ERR_STILL_BOOKED = "该预约仍占有名额或在候补中：预约取消后或场次当天过后才能删除您的信息。", "This booking still holds or waits for a place: your details can be deleted once it is cancelled or the day of its session is over.";
     ERR_SESSION_CANCELLED = "该场次已被主办方取消。", "The organiser cancelled this session.";
     ERR_NO_SHOW = "因多次预约未到场，该号码暂停预约。", "Bookings are paused for this number after repeated no-shows.";
     ERR_IDEMPOTENCY = "重复提交的内容不一致，请刷新后重试。", "A repeated request did not match; reload and try again.";

@@ -236,7 +236,7 @@ async fn a_holder_erases_their_details_once_the_booking_is_cancelled() {
     let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     browser.open_booking_form(&server, f.session).await;
     browser
-        .wait_text("预约取消后或场次结束后，您也可以在预约页面自行立即删除姓名和号码。")
+        .wait_text("预约取消后或场次当天过后，您也可以在预约页面自行立即删除姓名和号码。")
         .await;
     browser.submit_booking("欧阳删除", "13700137000").await;
     browser.wait_text("预约成功").await;

@@ -393,7 +393,9 @@ pub struct BookingView {
     pub join_link: Option<String>,
     pub can_cancel: bool,
     /// The holder may erase their name and number now (`POST /api/v1/bookings/erase`): the
-    /// booking is cancelled, or its session is over or cancelled.
+    /// booking is cancelled, a no-show, or the day of its session is over. Absent from
+    /// copies a phone kept before it existed: `false`.
+    #[serde(default)]
     pub can_erase: bool,
     #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]

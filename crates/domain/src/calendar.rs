@@ -328,7 +328,7 @@ mod tests {
             "waitlist_position": null, "session": s,
             "organisation": {"zh": "南昌市食品检验所", "en": "Nanchang Food Lab"},
             "address": {"zh": "南昌市红谷滩区丰和中大道1号，检测大楼", "en": "1 Fenghe Rd"},
-            "join_link": null, "can_cancel": true, "can_erase": false, "booked_at": "2026-09-10T12:00:00"
+            "join_link": null, "can_cancel": true, "booked_at": "2026-09-10T12:00:00"
         }))
         .expect("a booking view")
     }

@@ -49,8 +49,8 @@ wire_enum! {
         AlreadyCheckedIn = "already_checked_in",
         /// 409 — no-shows can be marked only after the session has ended.
         SessionNotOver = "session_not_over",
-        /// 409 — the booking still holds or waits for a place: cancel it first, or erase it
-        /// once its session is over.
+        /// 409 — the booking still holds or waits for a place: its holder's details can be
+        /// erased once it is cancelled or the day of its session is over.
         StillBooked = "still_booked",
         /// 409 — visitors are checked in from the session's day (on its venue's clock), not
         /// before.

@@ -102,7 +102,7 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::AlreadyCheckedIn => "This booking's party is already checked in",
         ErrorCode::SessionNotOver => "No-shows can be marked only after the session has ended",
         ErrorCode::StillBooked => {
-            "This booking still holds or waits for a place: cancel it first, or erase it once the session is over"
+            "This booking still holds or waits for a place: its details can be erased once it is cancelled or the day of its session is over"
         }
         ErrorCode::BeforeSessionDay => "Visitors are checked in from the session's day, not before",
         ErrorCode::UsernameTaken => "This username is taken",

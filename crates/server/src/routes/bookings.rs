@@ -302,11 +302,11 @@ pub async fn cancel_booking(
 }
 
 /// Erases a booking's name and number now, at its holder's request, with its messages'
-/// copies: once it is cancelled or its session is over (or cancelled by the organiser);
-/// before that the lab still needs them at the door (`still_booked`). The phone's keyed
-/// hash stays only on a booking nobody came for, for the no-show pause, as after the
-/// retention run. Afterwards nothing finds the booking by its code and phone (404). Throttled
-/// like a lookup.
+/// copies: once it is cancelled, a no-show, or the day of its session is over; before that
+/// the lab still needs them at the door and the day's limit still counts the phone
+/// (`still_booked`). The phone's keyed hash stays only on a booking nobody came for, for the
+/// no-show pause, as after the retention run. Afterwards nothing finds the booking by its
+/// code and phone (404). Throttled like a lookup.
 #[utoipa::path(
     post,
     path = "/api/v1/bookings/erase",
@@ -314,7 +314,7 @@ pub async fn cancel_booking(
     responses(
         (status = 200, body = BookingErased),
         (status = 404, body = ApiError, description = "No such code, or the phone does not match (also once erased)"),
-        (status = 409, body = ApiError, description = "`still_booked`: the booking holds or waits for a place in a session not over; cancel it first"),
+        (status = 409, body = ApiError, description = "`still_booked`: the booking holds or waits for a place, and its session's day is not over"),
         FieldErrors,
         TooManyMisses
     )

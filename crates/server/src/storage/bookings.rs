@@ -15,7 +15,6 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::booking::{
     self, BookingCode, BookingStatus, NoShowPolicy, Release, ValidBooking,
 };
-use labday_domain::session::SessionStatus;
 use labday_domain::{BookingView, ErrorCode, Phone};
 
 /// Rules and context of one booking attempt that come from configuration and the request.
@@ -73,8 +72,8 @@ pub trait Bookings: Send + Sync {
     ) -> Result<BookingView, BookingError>;
     /// Erases one booking's name, phone and idempotency record at its holder's request, and
     /// its messages' copies of them, once the domain allows it (`booking::erase`: the
-    /// booking is cancelled, or its session is over or cancelled); the phone's keyed hash
-    /// stays only where the no-show pause will read it.
+    /// booking is cancelled, a no-show, or its session's day is over); the phone's keyed
+    /// hash stays only where the no-show pause will read it.
     async fn erase_booking(
         &self,
         code: &BookingCode,
@@ -82,8 +81,9 @@ pub trait Bookings: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), BookingError>;
     /// Erases name, phone and idempotency record of bookings whose session ended before
-    /// `cutoff` (venue time), and the phone's keyed hash of every one but a no-show (kept
-    /// for the no-show pause until [`Bookings::forget_phone_hashes`]).
+    /// `cutoff` (venue time), and the phone's keyed hash of every one but those nobody came
+    /// for (kept for the no-show pause until [`Bookings::forget_phone_hashes`]); and the
+    /// hash of a booking erased earlier that has since been checked in or cancelled.
     async fn erase_personal_data(&self, cutoff: NaiveDateTime) -> Result<u64, StorageError>;
     /// Clears the phones' keyed hashes of bookings and samples whose session ended before
     /// `cutoff`: past the no-show window no rule reads them.
@@ -106,13 +106,21 @@ const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = 
 const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     phone_hash = CASE WHEN ? = 1 THEN phone_hash ELSE NULL END, \
     request_digest = NULL, idempotency_key = NULL, erased_at = ? WHERE id = ?";
-/// Everything that names the holder. The phone's keyed hash stays only on a no-show: the
-/// no-show pause is the one rule that reads an erased booking (its session is over, so no
-/// daily limit or duplicate check can meet it again), and it counts no-shows alone.
+/// Everything that names the holder. The phone's keyed hash stays only on a booking nobody
+/// came for (a no-show, or a confirmed booking staff have yet to mark as one: the session is
+/// over), as `booking::erase` keeps it: the no-show pause is the one rule that reads an
+/// erased booking (its session's day is over, so no daily limit or duplicate check can meet
+/// it again), and it counts no-shows alone.
 const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
-    phone_hash = CASE WHEN status = 'no_show' THEN phone_hash ELSE NULL END, \
+    phone_hash = CASE WHEN status IN ('no_show', 'confirmed') THEN phone_hash ELSE NULL END, \
     request_digest = NULL, idempotency_key = NULL, erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
+/// A booking erased while nobody had come may since have been checked in (a desk's offline
+/// check-in arriving late) or cancelled with its session: its hash no longer stands for a
+/// missed visit, so it goes at the next retention run.
+const FORGET_ERASED_HASHES: &str = "UPDATE bookings SET phone_hash = NULL \
+    WHERE erased_at IS NOT NULL AND phone_hash IS NOT NULL \
+    AND status NOT IN ('no_show', 'confirmed')";
 
 #[async_trait]
 impl<S: Admits> Bookings for S {
@@ -197,24 +205,30 @@ impl<S: Admits> Bookings for S {
         now: DateTime<Utc>,
     ) -> Result<(), BookingError> {
         let mut tx = self.db().begin().await?;
-        let (_, session_id, ..) = holder_booking(&mut tx, code, phone)
+        let (_, mut session_id, ..) = holder_booking(&mut tx, code, phone)
             .await?
             .ok_or(not_found())?;
         // The session first (its share lock, as a check-in takes it), then the booking under
-        // its update lock: a check-in or a move at the same moment is seen or waits.
-        let session = session_shared(&mut tx, session_id)
-            .await?
-            .ok_or(not_found())?;
+        // its update lock: a check-in or a move at the same moment is seen or waits. A
+        // booking moved in between is read with its new session, once: locked, it stays.
         let sql = format!("{HOLDER_BOOKING}{}", tx.dialect().for_update());
-        let (id, _, status, ..): HolderBooking = tx
-            .query(&sql)
-            .bind(code.as_str())
-            .bind(phone.as_str())
-            .fetch_optional()
-            .await?
-            .ok_or(not_found())?;
-        let cancelled = session.status == SessionStatus::Cancelled;
-        let erasure = booking::erase(status.0, cancelled, session.local_now(now), session.ends_at)
+        let (session, id, status) = loop {
+            let session = session_shared(&mut tx, session_id)
+                .await?
+                .ok_or(not_found())?;
+            let (id, now_in, status, ..): HolderBooking = tx
+                .query(&sql)
+                .bind(code.as_str())
+                .bind(phone.as_str())
+                .fetch_optional()
+                .await?
+                .ok_or(not_found())?;
+            if now_in == session_id {
+                break (session, id, status);
+            }
+            session_id = now_in;
+        };
+        let erasure = booking::erase(status.0, session.local_now(now), session.ends_at)
             .map_err(BookingError::Refused)?;
         tx.query(ERASE_HOLDER)
             .bind(i64::from(erasure.keeps_phone_hash()))
@@ -223,12 +237,9 @@ impl<S: Admits> Bookings for S {
             .execute()
             .await?;
         super::outbox::erase_booking_messages(&mut tx.inside(), id).await?;
+        // The erased row's earlier bytes leave SQLite's WAL at the next retention run
+        // (`forget_erased`): emptying it here would hold every write while a reader is busy.
         tx.commit().await?;
-        // What the erased row left in SQLite's WAL: cleared now if no reader holds it, else
-        // by the next retention run.
-        if let Err(e) = erasure::forget_erased(self.db()).await {
-            tracing::info!(error = %e, "after a holder's erasure");
-        }
         Ok(())
     }
 
@@ -245,6 +256,7 @@ impl<S: Admits> Bookings for S {
             .bind(cutoff)
             .execute()
             .await?;
+        self.db().write(FORGET_ERASED_HASHES).execute().await?;
         // Every run, not only when this one erased something: a run whose checkpoint found
         // readers busy leaves erased page images in the WAL for the next run to clear.
         if let Err(e) = erasure::forget_erased(self.db()).await {

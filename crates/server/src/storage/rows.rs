@@ -374,13 +374,7 @@ impl Holding<'_> {
         let can_cancel = matches!(status, BookingStatus::Confirmed | BookingStatus::Waitlisted)
             && session.status == SessionStatus::Scheduled
             && booking::can_cancel(s.local_now(now), s.cancel_deadline);
-        let can_erase = booking::erase(
-            status,
-            session.status == SessionStatus::Cancelled,
-            s.local_now(now),
-            s.ends_at,
-        )
-        .is_ok();
+        let can_erase = booking::erase(status, s.local_now(now), s.ends_at).is_ok();
         BookingView {
             code: stored_code(self.code),
             status,

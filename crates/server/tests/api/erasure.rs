@@ -412,10 +412,11 @@ pub(crate) async fn statuses_with_a_phone_hash(db: &TestDb) -> Vec<String> {
         .expect("statuses"))
 }
 
-/// Erasure keeps a phone's keyed hash only on a booking nobody came for: a confirmed,
-/// checked-in, cancelled or waiting booking, or a walk-in, keeps nothing of the phone, and
-/// the no-shows still pause the number.
-async fn erasure_keeps_the_phones_keyed_hash_of_no_shows_alone(db: Db) {
+/// Erasure keeps a phone's keyed hash only on a booking nobody came for (a no-show, or a
+/// confirmed booking of a session over, which staff mark as one): a checked-in, cancelled
+/// or waiting booking, or a walk-in, keeps nothing of the phone, and the no-shows still
+/// pause the number.
+async fn erasure_keeps_the_phones_keyed_hash_only_where_nobody_came(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let visits = [
@@ -483,8 +484,9 @@ async fn erasure_keeps_the_phones_keyed_hash_of_no_shows_alone(db: Db) {
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
     assert_eq!(
         statuses_with_a_phone_hash(&app.db).await,
-        ["no_show", "no_show", "no_show"],
-        "after erasure only the no-shows keep the hash"
+        ["confirmed", "no_show", "no_show", "no_show"],
+        "after erasure only the bookings nobody came for keep the hash: the no-shows, and the \
+         confirmed booking staff have yet to mark as one"
     );
     let erased = count(
         &app.db,
@@ -722,7 +724,7 @@ crate::on_both_databases!(
     an_uploaded_photo_keeps_no_position,
     phone_hashes_go_once_the_no_show_window_has_passed,
     erased_at_is_the_time_of_the_erasure_for_bookings_and_samples,
-    erasure_keeps_the_phones_keyed_hash_of_no_shows_alone,
+    erasure_keeps_the_phones_keyed_hash_only_where_nobody_came,
     bookings_erased_before_the_upgrade_keep_only_no_shows_hashes,
     erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_it,
     samples_erased_before_the_upgrade_lose_their_typed_text,

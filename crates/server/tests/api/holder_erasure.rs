@@ -1,12 +1,13 @@
 //! A holder erasing their own booking before the retention period, over HTTP on both
-//! databases: what the privacy notice promises ("once a booking is cancelled or its session
-//! is over, you can erase its name and number yourself") holds, erases every copy, and
-//! takes no missed visit off the record.
+//! databases: what the privacy notice promises ("once a booking is cancelled or the day of
+//! its session is over, you can erase its name and number yourself") holds, erases every
+//! copy, and takes no missed visit off the record.
 
 use crate::erasure::{
     cells_containing, move_into_the_past, sqlite_files_hold, statuses_with_a_phone_hash,
 };
-use crate::helpers::{Db, SessionSpec, TestApp};
+use crate::helpers::{now, Db, SessionSpec, TestApp};
+use chrono::Duration;
 use serde_json::json;
 
 const NAME: &str = "欧阳自删测试";
@@ -37,6 +38,8 @@ async fn a_cancelled_booking_is_erased_at_once_from_every_copy(db: Db) {
 
     let left = cells_containing(&app.db, &[PHONE, NAME]).await;
     assert!(left.is_empty(), "left after the holder's erasure: {left:?}");
+    // SQLite's WAL is emptied by the next retention run (hourly), not by the erasure.
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
     for needle in [PHONE, NAME] {
         assert!(
             !sqlite_files_hold(&app.db, needle),
@@ -166,8 +169,121 @@ async fn erasing_after_the_session_keeps_missed_visits_on_the_record(db: Db) {
     app.assert_paused_alone(refused, next, "13912340003").await;
 }
 
+/// Its session over but not its day: the party may still be let in, and the day's limit
+/// still counts the phone, so a booking that holds a place keeps its holder's details.
+async fn a_booking_is_kept_until_its_sessions_day_is_over(db: Db) {
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let session = app.session(SessionSpec::default()).await;
+    app.starts_today(session).await;
+    let [came, missed] = app
+        .book_in_turn(session, [(PHONE, 2, 0), ("13912340004", 1, 0)])
+        .await;
+    let body = json!({"session_id": session, "code": came["code"]});
+    crate::staff::expect_call(app, "POST", "/api/v1/staff/check-in", lab, Some(body), 200).await;
+    let stamp = |t: chrono::NaiveDateTime| t.format("%F %T").to_string();
+    let ended = now() - Duration::seconds(1);
+    app.sql(&format!(
+        "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
+        stamp(ended - Duration::hours(1)),
+        stamp(ended)
+    ))
+    .await;
+    for (booking, phone) in [(&came, PHONE), (&missed, "13912340004")] {
+        let code = booking["code"].as_str().unwrap();
+        let (status, found) = app.lookup(code, phone).await;
+        assert_eq!(
+            (status, &found["can_erase"]),
+            (200, &json!(false)),
+            "{found}"
+        );
+        let (status, refused) = app.erase(code, phone).await;
+        assert_eq!(
+            (status, refused["code"].as_str()),
+            (409, Some("still_booked")),
+            "{booking}"
+        );
+    }
+}
+
+/// A no-show stays on the record whatever its holder does: erased before or after staff
+/// mark it, its session cancelled since or not, the number is still paused.
+async fn a_no_show_stays_on_the_record_whatever_becomes_of_its_session(db: Db) {
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let visits = [
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+        app.session(SessionSpec::default()).await,
+    ];
+    let mut codes = Vec::new();
+    for &visit in &visits {
+        let (status, body) = app.book(visit, PHONE, 1, 0).await;
+        assert_eq!(status, 201, "{body}");
+        codes.push(body["code"].as_str().unwrap().to_owned());
+    }
+    move_into_the_past(app, &visits).await;
+    for visit in visits {
+        let path = format!("/api/v1/staff/sessions/{visit}/no-shows");
+        crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
+        let path = format!("/api/v1/staff/sessions/{visit}/cancel");
+        crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
+    }
+    for code in &codes {
+        let (status, erased) = app.erase(code, PHONE).await;
+        assert_eq!(status, 200, "{erased}");
+    }
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    assert_eq!(
+        statuses_with_a_phone_hash(&app.db).await,
+        ["no_show", "no_show", "no_show"]
+    );
+    let next = app.session(SessionSpec::default()).await;
+    let refused = app.book(next, PHONE, 1, 0).await;
+    app.assert_paused_alone(refused, next, "13912340005").await;
+}
+
+/// Erasing early keeps no more than waiting for the retention run: a confirmed booking
+/// nobody came for keeps its hash either way (staff may mark it a no-show later, and then it
+/// counts), and one checked in after its holder erased it (a desk's offline check-in
+/// arriving late) loses it at the next run.
+async fn erasing_early_keeps_no_more_than_the_retention_run(db: Db) {
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let session = app.session(SessionSpec::default()).await;
+    let [erased, waited, late] = app
+        .book_in_turn(
+            session,
+            [(PHONE, 1, 0), ("13912340006", 1, 0), ("13912340007", 1, 0)],
+        )
+        .await;
+    move_into_the_past(app, &[session]).await;
+    for (booking, phone) in [(&erased, PHONE), (&late, "13912340007")] {
+        let (status, body) = app.erase(booking["code"].as_str().unwrap(), phone).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let body = json!({"session_id": session, "code": late["code"]});
+    crate::staff::expect_call(app, "POST", "/api/v1/staff/check-in", lab, Some(body), 200).await;
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    assert_eq!(
+        statuses_with_a_phone_hash(&app.db).await,
+        ["confirmed", "confirmed"],
+        "erased early or at retention, nobody came: kept alike; the late arrival's is gone"
+    );
+    let path = format!("/api/v1/staff/sessions/{session}/no-shows");
+    crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
+    assert_eq!(
+        statuses_with_a_phone_hash(&app.db).await,
+        ["no_show", "no_show"],
+        "marked after the retention run, they count: {waited}"
+    );
+}
+
 crate::on_both_databases!(
     a_cancelled_booking_is_erased_at_once_from_every_copy,
+    a_booking_is_kept_until_its_sessions_day_is_over,
+    a_no_show_stays_on_the_record_whatever_becomes_of_its_session,
+    erasing_early_keeps_no_more_than_the_retention_run,
     a_booking_still_to_come_is_kept_until_it_is_cancelled,
     erasing_after_the_session_keeps_missed_visits_on_the_record,
 );
