@@ -5,7 +5,7 @@
 use crate::http::{self, get, href, post, post_action, post_brief, post_empty};
 use crate::{offline, store};
 use chrono::{NaiveDate, NaiveDateTime};
-use labday_domain::booking::{BookingErased, BookingLookup, RescheduleRequest};
+use labday_domain::booking::{BookingLookup, RescheduleRequest};
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::{
@@ -93,8 +93,8 @@ pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiE
 /// (its copy and its place in "my bookings"). A booking already erased (an answer lost on
 /// the way, then sent again) no longer matches its code and phone: that is done too.
 pub async fn erase_booking(code: &str, phone: &str) -> Result<(), ApiError> {
-    let erased: Result<BookingErased, ApiError> =
-        post("/bookings/erase", &booking_lookup(code, phone), None).await;
+    // The answer says only the code back: nothing to read.
+    let erased = http::post_text("/bookings/erase", &booking_lookup(code, phone), None).await;
     match erased {
         Ok(_) => {}
         Err(e) if e.code == ErrorCode::NotFound => {}

@@ -192,12 +192,12 @@ messages! {
     CANCEL_YES = "确定取消", "Yes, cancel";
     CANCEL_NO = "不取消", "Keep it";
     ERASE_TITLE = "删除我的信息", "Delete my details";
-    ERASE_HINT = "现在就删除本预约中的姓名和手机号码，不必等到自动删除。删除后将无法再查看此预约。", "Erase this booking's name and number now, without waiting for automatic erasure. You will not be able to open the booking again.";
+    ERASE_HINT = "现在就删除本预约中的姓名和手机号码，不必等待自动删除；删除后无法再查看此预约。", "Erase this booking's name and number now instead of waiting; it cannot be opened afterwards.";
     ERASE_CONFIRM = "确定删除？此操作无法撤销。", "Delete them? This cannot be undone.";
     ERASE_YES = "确定删除", "Yes, delete";
     ERASE_NO = "不删除", "Keep them";
     ERASED_TITLE = "您的信息已删除", "Your details are erased";
-    ERASED_TEXT = "该预约中的姓名和手机号码已删除，本设备也不再保存此预约。", "The booking's name and number are erased, and this device no longer keeps the booking.";
+    ERASED_TEXT = "姓名和手机号码已删除，本设备也不再保存此预约。", "Name and number are erased; this device no longer keeps the booking.";
     RESCHEDULE = "改期", "Change time";
     RESCHEDULE_TITLE = "改到本活动的其他场次", "Move to another session of this activity";
     RESCHEDULE_HINT = "新场次确认后才释放原名额；预约码不变。", "You keep your place until the new one is confirmed; the booking code stays the same.";
@@ -257,7 +257,7 @@ messages! {
     ERR_PARTY_TOO_LARGE = "人数超过本场每单上限。", "More people than this session allows per booking.";
     ERR_CANCEL_DEADLINE = "已过取消截止时间。", "The cancellation deadline has passed.";
     ERR_ALREADY_CANCELLED = "该预约已取消。", "This booking is already cancelled.";
-    ERR_STILL_BOOKED = "该预约仍占有名额或在候补中：预约取消后或场次当天过后才能删除您的信息。", "This booking still holds or waits for a place: your details can be deleted once it is cancelled or the day of its session is over.";
+    ERR_STILL_BOOKED = "预约仍有效：取消后或场次当天过后才能删除。", "The booking still stands: delete your details once it is cancelled or its day is over.";
     ERR_SESSION_CANCELLED = "该场次已被主办方取消。", "The organiser cancelled this session.";
     ERR_NO_SHOW = "因多次预约未到场，该号码暂停预约。", "Bookings are paused for this number after repeated no-shows.";
     ERR_IDEMPOTENCY = "重复提交的内容不一致，请刷新后重试。", "A repeated request did not match; reload and try again.";

@@ -10,7 +10,7 @@ use crate::components::privacy::TextMessageNote;
 use crate::components::qr::QrCode;
 use crate::components::status::FailureAlert;
 use crate::format;
-use crate::i18n::{self, t, use_lang};
+use crate::i18n::{self, t, use_lang, Msg};
 use crate::loaded::{load, Loaded};
 use crate::route::use_code_param;
 use crate::store;
@@ -78,27 +78,24 @@ fn calendar_href(view: &BookingView, lang: &str) -> String {
 fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
     let lang = use_lang();
     let current = RwSignal::new(booking);
-    let confirming = RwSignal::new(false);
     let failure = RwSignal::new(None::<ApiError>);
     let announce = RwSignal::new(None::<&'static str>);
     let phone = StoredValue::new(phone);
-    let cancel = move |_| {
+    let cancel = move |()| {
         let code = current.with_untracked(|b| b.code.as_str().to_owned());
         failure.set(None);
         spawn_local(async move {
             match api::cancel_booking(&code, &phone.get_value()).await {
                 Ok(view) => {
                     current.set(view);
-                    confirming.set(false);
                     announce.set(Some(i18n::CANCELLED_TITLE.get(lang.get_untracked())));
                 }
                 Err(e) => failure.set(Some(e)),
             }
         });
     };
-    let erasing = RwSignal::new(false);
     let erased = RwSignal::new(false);
-    let erase = move |_| {
+    let erase = move |()| {
         let code = current.with_untracked(|b| b.code.as_str().to_owned());
         failure.set(None);
         spawn_local(async move {
@@ -175,17 +172,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
         {move || {
             let (can, st) = current.with(|b| (b.can_cancel, b.status));
             if can {
-                if confirming.get() {
-                    view! {
-                        <div class="confirm" role="group" aria-label=t(i18n::CANCEL_BOOKING)>
-                            <p>{t(i18n::CANCEL_CONFIRM)}</p>
-                            <button type="button" class="danger" on:click=cancel>{t(i18n::CANCEL_YES)}</button>
-                            <button type="button" on:click=move |_| confirming.set(false)>{t(i18n::CANCEL_NO)}</button>
-                        </div>
-                    }.into_any()
-                } else {
-                    view! { <button type="button" class="secondary" on:click=move |_| confirming.set(true)>{t(i18n::CANCEL_BOOKING)}</button> }.into_any()
-                }
+                view! { <AskFirst asks=CANCELLING act=Callback::new(cancel)/> }.into_any()
             } else if matches!(st, BookingStatus::Confirmed | BookingStatus::Waitlisted) {
                 view! { <p class="notice">{t(i18n::CANCEL_TOO_LATE)}</p> }.into_any()
             } else {
@@ -193,23 +180,50 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
             }
         }}
         <Show when=move || current.with(|b| b.can_erase)>
-            <section class="erase" aria-labelledby="erase-title">
-                <h2 id="erase-title">{t(i18n::ERASE_TITLE)}</h2>
+            <section class="erase">
                 <p class="small">{t(i18n::ERASE_HINT)}</p>
-                {move || if erasing.get() {
-                    view! {
-                        <div class="confirm" role="group" aria-label=t(i18n::ERASE_TITLE)>
-                            <p>{t(i18n::ERASE_CONFIRM)}</p>
-                            <button type="button" class="danger" on:click=erase>{t(i18n::ERASE_YES)}</button>
-                            <button type="button" on:click=move |_| erasing.set(false)>{t(i18n::ERASE_NO)}</button>
-                        </div>
-                    }.into_any()
-                } else {
-                    view! { <button type="button" class="secondary" on:click=move |_| erasing.set(true)>{t(i18n::ERASE_TITLE)}</button> }.into_any()
-                }}
+                <AskFirst asks=ERASING act=Callback::new(erase)/>
             </section>
         </Show>
         <p><a href="/my">{t(i18n::NAV_MY)}</a></p>
         </Show>
+    }
+}
+
+/// The words of an action that asks before it acts: the button, the question, yes and no.
+struct Asking([Msg; 4]);
+
+const CANCELLING: Asking = Asking([
+    i18n::CANCEL_BOOKING,
+    i18n::CANCEL_CONFIRM,
+    i18n::CANCEL_YES,
+    i18n::CANCEL_NO,
+]);
+const ERASING: Asking = Asking([
+    i18n::ERASE_TITLE,
+    i18n::ERASE_CONFIRM,
+    i18n::ERASE_YES,
+    i18n::ERASE_NO,
+]);
+
+/// A button that asks first: pressed, it puts its question with yes (which does `act`) and
+/// no (which puts the button back).
+#[component]
+fn AskFirst(asks: Asking, act: Callback<()>) -> impl IntoView {
+    let Asking([label, question, yes, no]) = asks;
+    let asking = RwSignal::new(false);
+    move || {
+        if asking.get() {
+            view! {
+                <div class="confirm" role="group" aria-label=t(label)>
+                    <p>{t(question)}</p>
+                    <button type="button" class="danger" on:click=move |_| act.run(())>{t(yes)}</button>
+                    <button type="button" on:click=move |_| asking.set(false)>{t(no)}</button>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! { <button type="button" class="secondary" on:click=move |_| asking.set(true)>{t(label)}</button> }.into_any()
+        }
     }
 }
