@@ -442,17 +442,26 @@ pub fn check_in_day(now: NaiveDateTime, session_starts: NaiveDateTime) -> Result
     Ok(())
 }
 
-/// Decides a check-in: how many people it adds, or why not.
+/// What the desk of one session is told of a code that belongs to another session: the
+/// organisations running the desk's session and the code's (`None` for a session that is
+/// gone). `wrong_session` when they are the same (the visitor came to the wrong door of
+/// this lab), else `not_found`, as for a code nobody has: a desk learns nothing of other
+/// organisations' codes.
+pub fn scanned_elsewhere(desk: Option<i64>, code: Option<i64>) -> ErrorCode {
+    match (desk, code) {
+        (Some(desk), Some(code)) if desk == code => ErrorCode::WrongSession,
+        _ => ErrorCode::NotFound,
+    }
+}
+
+/// Decides a check-in of a booking of the desk's session (else [`scanned_elsewhere`]): how
+/// many people it adds, or why not.
 pub fn check_in(
     status: BookingStatus,
-    same_session: bool,
     party: u32,
     already: u32,
     people: Option<u32>,
 ) -> Result<u32, ErrorCode> {
-    if !same_session {
-        return Err(ErrorCode::WrongSession);
-    }
     match status {
         BookingStatus::Cancelled => return Err(ErrorCode::AlreadyCancelled),
         BookingStatus::Waitlisted => return Err(ErrorCode::NotConfirmed),
@@ -547,33 +556,37 @@ mod tests {
     }
 
     #[test]
+    fn another_sessions_code_is_named_only_within_its_own_organisation() {
+        assert_eq!(scanned_elsewhere(Some(4), Some(4)), ErrorCode::WrongSession);
+        assert_eq!(scanned_elsewhere(Some(4), Some(5)), ErrorCode::NotFound);
+        assert_eq!(scanned_elsewhere(Some(4), None), ErrorCode::NotFound);
+        assert_eq!(scanned_elsewhere(None, Some(4)), ErrorCode::NotFound);
+    }
+
+    #[test]
     fn a_party_can_arrive_in_parts_but_not_beyond_its_size() {
         use BookingStatus::*;
-        assert_eq!(check_in(Confirmed, true, 3, 0, None), Ok(3));
-        assert_eq!(check_in(Confirmed, true, 3, 0, Some(2)), Ok(2));
-        assert_eq!(check_in(CheckedIn, true, 3, 2, None), Ok(1));
+        assert_eq!(check_in(Confirmed, 3, 0, None), Ok(3));
+        assert_eq!(check_in(Confirmed, 3, 0, Some(2)), Ok(2));
+        assert_eq!(check_in(CheckedIn, 3, 2, None), Ok(1));
         assert_eq!(
-            check_in(CheckedIn, true, 3, 3, None),
+            check_in(CheckedIn, 3, 3, None),
             Err(ErrorCode::AlreadyCheckedIn)
         );
         assert_eq!(
-            check_in(CheckedIn, true, 3, 2, Some(2)),
+            check_in(CheckedIn, 3, 2, Some(2)),
             Err(ErrorCode::PartyTooLarge)
         );
         assert_eq!(
-            check_in(Confirmed, false, 3, 0, None),
-            Err(ErrorCode::WrongSession)
-        );
-        assert_eq!(
-            check_in(Cancelled, true, 3, 0, None),
+            check_in(Cancelled, 3, 0, None),
             Err(ErrorCode::AlreadyCancelled)
         );
         assert_eq!(
-            check_in(Waitlisted, true, 3, 0, None),
+            check_in(Waitlisted, 3, 0, None),
             Err(ErrorCode::NotConfirmed)
         );
         // A late arrival marked as a no-show can still be let in.
-        assert_eq!(check_in(NoShow, true, 1, 0, None), Ok(1));
+        assert_eq!(check_in(NoShow, 1, 0, None), Ok(1));
     }
 
     #[test]

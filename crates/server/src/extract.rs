@@ -141,6 +141,10 @@ pub trait Owned: Sized + Send {
     type Raw: DeserializeOwned + Send;
     /// "session", "activity", "sample": for the 404's message.
     const WHAT: &'static str;
+    /// Whether the path's name is a secret of its holder (a code on a label, not a public
+    /// id): another organisation's then reads as no such thing (404), not 403, so staff
+    /// learn nothing of codes beyond their reach.
+    const SECRET_NAME: bool = false;
     /// `None` when the path cannot name one (a 404, like an unknown one).
     fn parse(raw: Self::Raw) -> Option<Self>;
     /// Its organisation; `None` when there is no such thing.
@@ -187,6 +191,7 @@ owned_by_id! {
 impl Owned for SampleCode {
     type Raw = String;
     const WHAT: &'static str = "sample";
+    const SECRET_NAME: bool = true;
     fn parse(raw: String) -> Option<Self> {
         SampleCode::parse(&raw).ok()
     }
@@ -196,7 +201,7 @@ impl Owned for SampleCode {
 }
 
 /// `item` once the signed-in staff member may act for its organisation: 404 for no such
-/// thing, 403 for another organisation's.
+/// thing, 403 for another organisation's (404 for a code: [`Owned::SECRET_NAME`]).
 pub async fn authorise<T: Owned>(
     state: &AppState,
     signed_in: &SignedIn,
@@ -216,7 +221,10 @@ pub async fn authorise_disclosing<T: Owned>(
         .organisation(state.storage.as_ref())
         .await?
         .or_not_found(T::WHAT)?;
-    signed_in.require(organisation)?;
+    match signed_in.require(organisation) {
+        Err(_) if T::SECRET_NAME => return Err(AppError::not_found(T::WHAT)),
+        refused => refused?,
+    }
     Ok((item, signed_in.disclosure(organisation)))
 }
 

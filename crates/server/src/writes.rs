@@ -36,7 +36,12 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Browsers send `Origin` on cross-site writes; refuse any that is not this server.
+/// Browsers send `Origin` on cross-site writes; refuse any that is not this server. The
+/// scheme counts too: a request that reached labday over https (as a trusted proxy says,
+/// `auth::is_https`) takes only an https origin, so a page served over plain http on the
+/// same host, which anyone on the network path can write, cannot act for a signed-in
+/// organiser. A request over http takes either scheme of this host (an https page of this
+/// host is this site; behind a proxy that is not trusted, every request looks like http).
 fn check_origin(headers: &HeaderMap) -> Result<(), AppError> {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
@@ -45,11 +50,9 @@ fn check_origin(headers: &HeaderMap) -> Result<(), AppError> {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let bare = origin
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or_default();
-    if !host.is_empty() && bare == host {
+    let (scheme, bare) = origin.split_once("://").unwrap_or_default();
+    let scheme_fits = scheme == "https" || (scheme == "http" && !crate::auth::is_https(headers));
+    if !host.is_empty() && bare == host && scheme_fits {
         Ok(())
     } else {
         Err(AppError::new(
@@ -269,6 +272,19 @@ mod tests {
         assert!(check_origin(&headers(Some("https://labday.example"), "labday.example")).is_ok());
         assert!(check_origin(&headers(Some("https://evil.example"), "labday.example")).is_err());
         assert!(check_origin(&headers(Some("null"), "labday.example")).is_err());
+        assert!(check_origin(&headers(Some("ftp://labday.example"), "labday.example")).is_err());
+        assert!(check_origin(&headers(Some("http://labday.example"), "labday.example")).is_ok());
+    }
+
+    #[test]
+    fn over_https_a_plain_http_page_of_the_same_host_is_another_origin() {
+        let over_https = |origin: &str| {
+            let mut h = headers(Some(origin), "labday.example");
+            h.insert("x-forwarded-proto", "https".parse().unwrap());
+            check_origin(&h)
+        };
+        assert!(over_https("https://labday.example").is_ok());
+        assert!(over_https("http://labday.example").is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! one sample by its code (a scanned label), receiving it at the test point, and entering
 //! test results. The judgement follows from the reading and the configured thresholds;
 //! a correction keeps the test it corrects. Lab staff act only on their organisation's
-//! samples (403), and every route needs a staff session (401).
+//! samples: another organisation's sample code answers 404, exactly as a code nobody has
+//! (a code is its holder's secret), and every route needs a staff session (401).
 
 use crate::error::{AppError, OrNotFound};
 use crate::extract::{AppJson, Authorised, SessionId};

@@ -41,7 +41,8 @@ pub enum Mover<'a> {
     /// exactly as a lookup).
     Holder(&'a Phone),
     /// A staff member moving a holder from the session whose roster they have open
-    /// (another session's code is `wrong_session`); the move is audited.
+    /// (another session's code is `wrong_session` within the organisation, `not_found`
+    /// beyond it); the move is audited.
     Staff { staff_id: i64, from_session: i64 },
 }
 
@@ -207,7 +208,8 @@ async fn moving(
     let found = found.ok_or(refused(ErrorCode::NotFound))?;
     if let Mover::Staff { from_session, .. } = mover {
         if found.1 != from_session {
-            return Err(refused(ErrorCode::WrongSession));
+            let told = super::staff::scanned_elsewhere(tx, from_session, found.1).await?;
+            return Err(refused(told));
         }
     }
     Ok(found)

@@ -375,7 +375,8 @@ pub trait Samples: Parts {
     }
 
     /// Marks a sample handed in at `session_id`'s test point (again: no change). Refused with
-    /// `not_found` or `wrong_session`.
+    /// `not_found` (also for another organisation's sample) or `wrong_session` (another
+    /// session of the same organisation).
     async fn receive_sample(
         &self,
         staff_id: i64,
@@ -386,7 +387,8 @@ pub trait Samples: Parts {
         let mut tx = self.db().begin().await?;
         let (id, sample_session, received_at) = sample_for_change(&mut tx, code).await?;
         if sample_session != session_id {
-            return Err(refused(ErrorCode::WrongSession));
+            let told = super::staff::scanned_elsewhere(&mut tx, session_id, sample_session).await?;
+            return Err(refused(told));
         }
         if received_at.is_none() {
             tx.query(RECEIVE_SAMPLE)

@@ -5,6 +5,7 @@
 use super::audit::{audit, commit_audited};
 use super::bookings::session_shared;
 use super::columns::Name;
+use super::db::Tx;
 use super::rows::{count, party_size};
 use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
@@ -118,6 +119,25 @@ const OPEN_SESSION: &str =
 const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
 const SESSION_ORGANISATION: &str = "SELECT a.organisation_id FROM sessions s \
     JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
+/// What the desk of session `desk` is told of a code that belongs to session `code`
+/// (`staff::scanned_elsewhere`): `wrong_session` within one organisation, else `not_found`.
+pub(super) async fn scanned_elsewhere(
+    tx: &mut Tx,
+    desk: i64,
+    code: i64,
+) -> Result<ErrorCode, sqlx::Error> {
+    let mut organisations = [None, None];
+    for (organisation, session) in organisations.iter_mut().zip([desk, code]) {
+        *organisation = tx
+            .query(SESSION_ORGANISATION)
+            .bind(session)
+            .scalar_optional()
+            .await?;
+    }
+    let [desk, code] = organisations;
+    Ok(labday_domain::staff::scanned_elsewhere(desk, code))
+}
+
 /// A `RosterRow` select; the statement adds which bookings.
 macro_rules! roster_select {
     () => {
@@ -384,11 +404,14 @@ pub trait Staff: Parts {
                 .fetch_optional()
                 .await?
                 .ok_or(BookingError::Refused(ErrorCode::NotFound))?;
+        if booking_session != session_id {
+            let told = scanned_elsewhere(&mut tx, session_id, booking_session).await?;
+            return Err(BookingError::Refused(told).into());
+        }
         let before: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
         let (_, _, _, adults, children, already, Name(status), _, _) = &before;
         let decided = check_in(
             *status,
-            booking_session == session_id,
             party_size(*adults, *children)?,
             count(*already)?,
             people,

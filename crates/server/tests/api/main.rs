@@ -3,6 +3,7 @@
 
 mod accounts;
 mod at_scale;
+mod beyond_reach;
 mod bookings;
 mod catalogue;
 mod catalogue_freshness;

@@ -7,6 +7,7 @@
 use crate::helpers::{Db, TestApp};
 use crate::staff::{add_staff, sign_in, PASSWORD};
 use labday_domain::staff::Role;
+use labday_server::client::TrustedProxies;
 use serde_json::{json, Value};
 
 async fn every_staff_write_refuses_another_origin(db: Db) {
@@ -109,4 +110,43 @@ async fn every_staff_write_refuses_another_origin(db: Db) {
     assert_eq!(r.status().as_u16(), 200, "labday's own origin may write");
 }
 
-crate::on_both_databases!(every_staff_write_refuses_another_origin);
+/// Behind a trusted proxy that says the request came over https, a page of the same host
+/// served over plain http (which anyone on the network path can write) is another origin:
+/// its write is refused and changes nothing; the https page's goes through.
+async fn over_https_a_plain_http_page_of_the_same_host_cannot_write(db: Db) {
+    let app = TestApp::spawn_with(db, |c| {
+        c.trusted_proxies = TrustedProxies::parse("127.0.0.1,::1").unwrap();
+    })
+    .await;
+    let session = app.session(Default::default()).await;
+    add_staff(&app, "chief", Role::Organiser, None).await;
+    let (_, _, cookie, _) = sign_in(&app, "chief", PASSWORD).await;
+    let cookie = cookie.expect("signed in");
+    let own = app.url.trim_start_matches("http://").to_owned();
+    let cancel = |scheme: &str| {
+        app.http
+            .post(format!(
+                "{}/api/v1/staff/sessions/{session}/cancel",
+                app.url
+            ))
+            .header("cookie", &cookie)
+            .header("x-forwarded-proto", "https")
+            .header("origin", format!("{scheme}://{own}"))
+            .send()
+    };
+    let r = cancel("http").await.expect("answered");
+    assert_eq!(r.status().as_u16(), 403, "an http page over https");
+    let (_, still) = app.get(&format!("/api/v1/sessions/{session}")).await;
+    assert_eq!(still["status"], "scheduled", "nothing changed: {still}");
+    let r = cancel("https").await.expect("answered");
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "labday's own https page may write"
+    );
+}
+
+crate::on_both_databases!(
+    every_staff_write_refuses_another_origin,
+    over_https_a_plain_http_page_of_the_same_host_cannot_write,
+);
