@@ -20,8 +20,8 @@ use labday_domain::staff::{
 use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
 use labday_domain::{ApiError, BookingView, SessionView};
 
-/// Sends a check-in a desk made without network `at` (UTC+8): the whole party; one already
-/// in answers `already_in`, so sending it again is harmless.
+/// Sends a check-in a desk made without network `at` (on the session's venue clock): the
+/// whole party; one already in answers `already_in`, so sending it again is harmless.
 pub async fn check_in_offline(
     session_id: i64,
     code: &str,

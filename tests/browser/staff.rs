@@ -1,15 +1,20 @@
 //! The staff console at the door: a lab staff member signs in, opens a session's roster,
 //! checks a visitor in by typed booking code and another by a tap in the roster, sees a
-//! wrong-session code refused, books a walk-in in one tap, exports the roster, and signs out.
+//! code of another of the lab's sessions refused and another lab's unknown, books a walk-in in one tap, exports the roster, and signs out.
 
 use crate::accessibility::{axe_source, violations};
-use crate::support::{fixture, open_with_fixture, open_with_server_at, Journey};
+use crate::support::{
+    add_morning_session, fixture, open_with_fixture, open_with_server_at, Journey,
+};
 use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lab_staff_check_visitors_in_and_export_the_roster() {
     let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    // Another session of the same lab (the same morning: it is moved to today below), and
+    // one of another lab.
+    let same_lab = add_morning_session(&server, f.activity, SessionFormat::Visit, 20, None).await;
     let other = fixture(&server, SessionFormat::Visit, 20, None).await;
     server
         .add_lab_staff(f.session, "lab-food", "食品院 张工", "open-day-2026")
@@ -18,7 +23,8 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     for (session, phone, adults) in [
         (f.session, "13800138020", 2),
         (f.session, "13800138021", 1),
-        (other.session, "13800138022", 1),
+        (same_lab, "13800138022", 1),
+        (other.session, "13800138023", 1),
     ] {
         let name = format!("访客{phone}");
         let booked = server.book(session, &name, phone, adults, 0).await;
@@ -50,10 +56,14 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     // A tap in the roster for the second visitor.
     browser.click("button", "签到 访客13800138021").await;
     browser.wait_text("已签到: 访客13800138021 · 1 人").await;
-    // A booking for another session is refused with the reason.
+    // A booking for another session of the lab is refused with the reason; one of another
+    // lab reads as a code nobody has (the desk learns nothing of it).
     browser.fill("输入预约码签到", &codes[2]).await;
     browser.click("button", "签到").await;
     browser.wait_text("该预约不属于本场次。").await;
+    browser.fill("输入预约码签到", &codes[3]).await;
+    browser.click("button", "签到").await;
+    browser.wait_text("未找到：请检查预约码和手机号码。").await;
     // Someone without a smartphone at the door: one tap books one adult and checks them in.
     browser.click("button", "现场预约并签到").await;
     browser.wait_text("现场预约 1 人已签到").await;

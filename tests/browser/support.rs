@@ -223,11 +223,25 @@ pub async fn fixture(
         })
         .await
         .expect("activity");
+    let session = add_morning_session(server, activity, format, capacity, join_link).await;
+    Fixture { activity, session }
+}
+
+/// A morning session of `activity` two days from now, 09:30 for 90 minutes, booking open
+/// now (the [`fixture`]'s; another activity of the same lab holds another).
+pub async fn add_morning_session(
+    server: &TestServer,
+    activity: i64,
+    format: SessionFormat,
+    capacity: u32,
+    join_link: Option<&str>,
+) -> i64 {
+    let now = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES);
     let starts_at = (now + chrono::Duration::days(2))
         .date()
         .and_hms_opt(9, 30, 0)
         .expect("time");
-    let session = server
+    server
         .storage
         .add_session(
             activity,
@@ -247,8 +261,7 @@ pub async fn fixture(
             },
         )
         .await
-        .expect("session");
-    Fixture { activity, session }
+        .expect("session")
 }
 
 /// Where most journeys start: Chromium at a phone viewport, and a server without demo data

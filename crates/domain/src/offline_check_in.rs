@@ -9,9 +9,9 @@ use chrono::{Duration, NaiveDateTime};
 /// How far ahead of the server's clock a phone's clock may run.
 pub const CLOCK_DRIFT_MINUTES: i64 = 5;
 
-/// Whether an offline check-in made `at` (UTC+8) may be recorded `now` for a session that
-/// starts `session_starts` (venue time): not in the future, not before the session's day.
-/// `people` must be the whole party (`None`).
+/// Whether an offline check-in made `at` (the venue's clock, as the desk keeps it) may be
+/// recorded `now` for a session that starts `session_starts` (venue time): not in the
+/// future, not before the session's day. `people` must be the whole party (`None`).
 pub fn check(
     at: NaiveDateTime,
     now: NaiveDateTime,

@@ -217,6 +217,35 @@ impl Db {
         }
     }
 
+    /// On SQLite, copies the WAL back into the file and empties it, waiting at most `wait`
+    /// for readers still on older pages: the writer is held while it waits, so every write
+    /// waits as long. `Some(true)` when it emptied the WAL, `Some(false)` when readers were
+    /// still busy, `None` on PostgreSQL (nothing to do).
+    pub async fn empty_sqlite_wal(
+        &self,
+        wait: std::time::Duration,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        use sqlx::Row as _;
+        let Db::Sqlite { write, .. } = self else {
+            return Ok(None);
+        };
+        let millis = |d: std::time::Duration| d.as_millis().min(i32::MAX as u128);
+        // One connection throughout: no other statement runs with the shorter wait.
+        let mut conn = write.acquire().await?;
+        let set_wait = |d| format!("PRAGMA busy_timeout = {}", millis(d));
+        sqlx::query(&set_wait(wait)).execute(&mut *conn).await?;
+        let emptied = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await
+            .map(|row| row.get::<i64, _>(0) == 0);
+        let restored = sqlx::query(&set_wait(super::sqlite::BUSY_TIMEOUT))
+            .execute(&mut *conn)
+            .await;
+        let emptied = emptied?;
+        restored?;
+        Ok(Some(emptied))
+    }
+
     /// A write transaction (on SQLite's writer connection).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {

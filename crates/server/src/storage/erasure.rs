@@ -4,7 +4,7 @@
 //! hashes once no rule reads them, and clearing what an erasure leaves behind in the files.
 //! The erase statements themselves sit beside the rest of each aggregate's SQL.
 
-use super::db::{Db, Dialect, Statement};
+use super::db::{Db, Statement};
 use super::StorageError;
 use crate::keyed_hash::{KeyedHash, ServerSecret};
 use chrono::NaiveDateTime;
@@ -103,25 +103,24 @@ pub(super) async fn erase(db: &Db, statement: Statement<'_>) -> Result<u64, Stor
     Ok(erased)
 }
 
+/// How long emptying SQLite's WAL waits for readers still on older pages. The writer waits
+/// with it, and every booking behind the writer: a reader held open (a backup, a long
+/// export) would otherwise hold every write for the full lock timeout (10 s) each run.
+const WAL_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// After an erasure, clears the erased rows' earlier images where the server can.
 ///
 /// The backends differ here because their files do: SQLite copies the WAL back into the
 /// file and empties it, so the erased rows' earlier page images do not stay in the WAL
-/// until it is overwritten (the file itself zeroes freed content: `secure_delete`).
-/// PostgreSQL has nothing to do: its (auto)vacuum reclaims the old row versions, and the
-/// server cannot force their bytes out of the files any sooner.
+/// until it is overwritten (the file itself zeroes freed content: `secure_delete`); with a
+/// reader busy for longer than [`WAL_WAIT`], the next run tries again. PostgreSQL has
+/// nothing to do: its (auto)vacuum reclaims the old row versions, and the server cannot
+/// force their bytes out of the files any sooner.
 pub(super) async fn forget_erased(db: &Db) -> Result<(), StorageError> {
-    if db.dialect() == Dialect::Postgres {
-        return Ok(());
-    }
-    let (busy, _, _): (i64, i64, i64) = db
-        .write("PRAGMA wal_checkpoint(TRUNCATE)")
-        .fetch_one()
-        .await?;
-    if busy != 0 {
-        return Err(StorageError::new(
+    match db.empty_sqlite_wal(WAL_WAIT).await? {
+        Some(false) => Err(StorageError::new(
             "the WAL could not be emptied (readers busy); the next retention run tries again",
-        ));
+        )),
+        Some(true) | None => Ok(()),
     }
-    Ok(())
 }

@@ -18,6 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Opens (creating if needed) the database file and runs migrations.
+/// How long a statement waits for a lock before it fails: only the WAL's emptying after an
+/// erasure waits on readers (and a command-line write on the server's writer), and that one
+/// waits less (`Db::empty_sqlite_wal`).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub async fn open(path: &Path) -> Result<Store, StorageError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -36,7 +41,7 @@ pub async fn open(path: &Path) -> Result<Store, StorageError> {
         // booking batch's multi-row statements wrote one to disk each, about a tenth of a
         // booking's CPU (BENCHMARKS.md), and no personal data lands in a temporary file.
         .pragma("temp_store", "MEMORY")
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(BUSY_TIMEOUT);
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options.clone())

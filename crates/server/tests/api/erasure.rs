@@ -354,6 +354,56 @@ async fn a_retention_of_zero_days_stops_the_server_with_the_reason() {
     }
 }
 
+/// A reader held open on the SQLite file (a backup, a long export) while the retention run
+/// empties the WAL does not hold bookings up for the lock's full 10 s: the run gives up on
+/// the WAL after a short wait, and a later run, the reader gone, empties it.
+#[tokio::test]
+async fn a_reader_held_open_does_not_stall_bookings_behind_the_retention_run() {
+    use sqlx::Connection as _;
+    let app = TestApp::spawn(Db::Sqlite).await;
+    let session = app.session(SessionSpec::default()).await;
+    let (status, made) = app.book(session, PHONE, 1, 0).await;
+    assert_eq!(status, 201, "{made}");
+    let code = made["code"].as_str().unwrap();
+    assert_eq!(app.cancel(code, PHONE).await.0, 200);
+    assert_eq!(app.erase(code, PHONE).await.0, 200);
+    let TestDb::Sqlite { path, .. } = &app.db else {
+        unreachable!("a SQLite test")
+    };
+    let mut reader = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("a reader");
+    sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+        .fetch_one(&mut reader)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "the reader holds a snapshot");
+
+    let started = std::time::Instant::now();
+    let ((), (status, body)) = tokio::join!(
+        labday_server::startup::erase_past_retention(app.storage.as_ref(), 30),
+        async {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            app.book(session, "13912345670", 1, 0).await
+        }
+    );
+    let took = started.elapsed();
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "the run and a booking behind it took {took:?} with a reader held open"
+    );
+
+    sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+    reader.close().await.unwrap();
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    assert!(
+        !sqlite_files_hold(&app.db, PHONE),
+        "the next run, the reader gone, empties the WAL"
+    );
+}
+
 /// Rows of `sql` (a `SELECT COUNT(*)`), on a connection of its own.
 async fn count(db: &TestDb, sql: &str) -> i64 {
     db.scalar(sql).await

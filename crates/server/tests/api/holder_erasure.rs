@@ -103,23 +103,26 @@ async fn a_booking_still_to_come_is_kept_until_it_is_cancelled(db: Db) {
     assert_eq!(status, 200);
 }
 
+/// Three sessions, each booked by [`PHONE`] for one: the sessions and the codes.
+async fn three_visits(app: &TestApp) -> ([i64; 3], Vec<String>) {
+    let mut visits = [0; 3];
+    let mut codes = Vec::new();
+    for visit in &mut visits {
+        *visit = app.session(SessionSpec::default()).await;
+        let (status, body) = app.book(*visit, PHONE, 1, 0).await;
+        assert_eq!(status, 201, "{body}");
+        codes.push(body["code"].as_str().unwrap().to_owned());
+    }
+    (visits, codes)
+}
+
 /// Once the session is over, a booking nobody came for keeps its phone's keyed hash when
 /// its holder erases it, before or after the no-shows are marked, so the no-show pause still
 /// counts it; a booking whose party came keeps nothing.
 async fn erasing_after_the_session_keeps_missed_visits_on_the_record(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
-    let visits = [
-        app.session(SessionSpec::default()).await,
-        app.session(SessionSpec::default()).await,
-        app.session(SessionSpec::default()).await,
-    ];
-    let mut codes = Vec::new();
-    for &visit in &visits {
-        let (status, body) = app.book(visit, PHONE, 1, 0).await;
-        assert_eq!(status, 201, "{body}");
-        codes.push(body["code"].as_str().unwrap().to_owned());
-    }
+    let (visits, codes) = three_visits(app).await;
     let door = app.session(SessionSpec::default()).await;
     app.starts_today(door).await;
     let (status, came) = app.book(door, "13912340002", 1, 0).await;
@@ -211,17 +214,7 @@ async fn a_booking_is_kept_until_its_sessions_day_is_over(db: Db) {
 async fn a_no_show_stays_on_the_record_whatever_becomes_of_its_session(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
-    let visits = [
-        app.session(SessionSpec::default()).await,
-        app.session(SessionSpec::default()).await,
-        app.session(SessionSpec::default()).await,
-    ];
-    let mut codes = Vec::new();
-    for &visit in &visits {
-        let (status, body) = app.book(visit, PHONE, 1, 0).await;
-        assert_eq!(status, 201, "{body}");
-        codes.push(body["code"].as_str().unwrap().to_owned());
-    }
+    let (visits, codes) = three_visits(app).await;
     move_into_the_past(app, &visits).await;
     for visit in visits {
         let path = format!("/api/v1/staff/sessions/{visit}/no-shows");
