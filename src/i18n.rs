@@ -381,6 +381,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         | ErrorCode::NotConfirmed
         | ErrorCode::AlreadyCheckedIn
         | ErrorCode::SessionNotOver
+        | ErrorCode::SessionOver
         | ErrorCode::BeforeSessionDay
         | ErrorCode::UsernameTaken
         | ErrorCode::CapacityBelowBooked

@@ -275,6 +275,9 @@ fn SessionList(
                         })}
                         {(!cancelled).then(|| view! {
                             <button type="button" on:click=move |_| on_edit.run(id) aria-label=move || s::EDIT_SESSION_NAMED.fill(lang.get(), &[("session", &label.get())])>{t(s::EDIT)}</button>
+                        })}
+                        // A session over keeps its bookings as they went: no cancelling.
+                        {(!cancelled && !over).then(|| view! {
                             <button type="button" class="danger" on:click=move |_| confirming.set(Some(id)) aria-label=move || s::CANCEL_SESSION_NAMED.fill(lang.get(), &[("session", &label.get())])>{t(s::CANCEL_SESSION)}</button>
                         })}
                         <Show when=move || confirming.get() == Some(id)>

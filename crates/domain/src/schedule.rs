@@ -683,6 +683,19 @@ pub struct CancelledSession {
     pub cancelled_bookings: u32,
 }
 
+/// What a session that is over (`ends_at` passed, `now` on its venue's clock) still takes:
+/// it keeps its times and cannot be cancelled (`session_over`). Its visits, check-ins and
+/// no-shows happened then: moving it would put its bookings on another day (or back into
+/// the future, places held by people who came or never will), and cancelling it would turn
+/// the bookings nobody came for, which staff mark as no-shows, into cancellations. Its
+/// title, place, places and link may still be corrected.
+pub fn over_keeps_its_times(now: NaiveDateTime, ends_at: NaiveDateTime) -> Result<(), ErrorCode> {
+    if now >= ends_at {
+        return Err(ErrorCode::SessionOver);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,6 +725,20 @@ mod tests {
         e.fields.into_iter().collect()
     }
 
+    #[test]
+    fn a_session_over_keeps_its_times() {
+        let ends = at(20, 11, 0);
+        let minute = Duration::minutes(1);
+        assert_eq!(over_keeps_its_times(ends - minute, ends), Ok(()));
+        assert_eq!(
+            over_keeps_its_times(ends, ends),
+            Err(ErrorCode::SessionOver)
+        );
+        assert_eq!(
+            over_keeps_its_times(ends + minute * 600, ends),
+            Err(ErrorCode::SessionOver)
+        );
+    }
     #[test]
     fn a_sound_session_is_trimmed_and_keeps_no_join_link_on_site() {
         let valid = session().validate().unwrap().into_inner();

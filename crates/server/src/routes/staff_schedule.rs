@@ -217,7 +217,7 @@ pub async fn generate_series(
     request_body = SessionDraft,
     responses(
         (status = 200, body = SessionChanged),
-        (status = 409, body = ApiError, description = "`capacity_below_booked`, or `session_cancelled`"),
+        (status = 409, body = ApiError, description = "`capacity_below_booked`, `session_cancelled`, or `session_over` (a session over on its venue's clock keeps its times; its other details may change)"),
         (status = 422, body = ApiError, description = "Field errors; a session moved outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`")
     )
 )]
@@ -247,7 +247,7 @@ pub async fn update_session(
     path = "/api/v1/staff/sessions/{id}/cancel",
     responses(
         (status = 200, body = CancelledSession),
-        (status = 409, body = ApiError, description = "Already cancelled")
+        (status = 409, body = ApiError, description = "`session_cancelled` (already), or `session_over` (over on its venue's clock: its bookings nobody came for are no-shows, not cancellations)")
     )
 )]
 pub async fn cancel_session(

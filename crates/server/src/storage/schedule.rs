@@ -27,8 +27,8 @@ use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
-    ActivityDays, ActivityDraft, OrganisationChoice, ScheduledActivity, ScheduledSession,
-    SessionDraft, SessionsOutside, ValidActivity, ValidSession,
+    over_keeps_its_times, ActivityDays, ActivityDraft, OrganisationChoice, ScheduledActivity,
+    ScheduledSession, SessionDraft, SessionsOutside, ValidActivity, ValidSession,
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
@@ -185,6 +185,20 @@ async fn lock_for_change(tx: &mut Tx, id: i64) -> Result<Places, BookingError> {
         return Err(refused(ErrorCode::SessionCancelled));
     }
     Ok(session_places(tx, id).await?)
+}
+
+const SESSION_ENDS: &str = "SELECT ends_at FROM sessions WHERE id = ?";
+const SESSION_OFFSET: &str = "SELECT o.utc_offset_minutes FROM sessions s \
+    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
+    WHERE s.id = ?";
+
+/// Now on the clock of the venue of session `id`.
+async fn venue_now(tx: &mut Tx, id: i64) -> Result<NaiveDateTime, sqlx::Error> {
+    let offset: i64 = tx.query(SESSION_OFFSET).bind(id).scalar().await?;
+    Ok(labday_domain::time::venue_local(
+        chrono::Utc::now(),
+        i32::try_from(offset).unwrap_or_default(),
+    ))
 }
 
 /// An [`ACTIVITY_DAYS`] row.
@@ -449,7 +463,8 @@ pub trait Schedule: Parts {
     /// Replaces a session's details. Refused with `capacity_below_booked` when the new
     /// capacity is below the people booked and the reserved places still open (a reservation
     /// cannot take places already booked online), `session_cancelled` for a cancelled
-    /// session; [`SessionUpdated::OutsideActivity`] when its activity's days, read under the
+    /// session, `session_over` for new times of a session over (`over_keeps_its_times`);
+    /// [`SessionUpdated::OutsideActivity`] when its activity's days, read under the
     /// activity's share lock (see `days_for_sessions`), leave out its new times.
     async fn update_session(
         &self,
@@ -460,6 +475,14 @@ pub trait Schedule: Parts {
         let s = session.get();
         let mut tx = self.db().begin().await?;
         let before = lock_for_change(&mut tx, id).await?;
+        let was: (NaiveDateTime, NaiveDateTime, String, String) = tx
+            .query("SELECT starts_at, ends_at, place_zh, place_en FROM sessions WHERE id = ?")
+            .bind(id)
+            .fetch_one()
+            .await?;
+        if (was.0, was.1) != (s.starts_at, s.ends_at) {
+            over_keeps_its_times(venue_now(&mut tx, id).await?, was.1).map_err(refused)?;
+        }
         let activity: i64 = tx.query(SESSION_ACTIVITY).bind(id).scalar().await?;
         let days = days_for_sessions(&mut tx, activity)
             .await?
@@ -471,11 +494,6 @@ pub trait Schedule: Parts {
         if before.resized(s.capacity, s.reserved_places).is_none() {
             return Err(refused(ErrorCode::CapacityBelowBooked));
         }
-        let was: (NaiveDateTime, NaiveDateTime, String, String) = tx
-            .query("SELECT starts_at, ends_at, place_zh, place_en FROM sessions WHERE id = ?")
-            .bind(id)
-            .fetch_one()
-            .await?;
         let moved = was
             != (
                 s.starts_at,
@@ -518,7 +536,7 @@ pub trait Schedule: Parts {
     }
 
     /// Cancels a session and every confirmed or waiting booking on it; returns how many
-    /// bookings were cancelled.
+    /// bookings were cancelled. Refused once the session is over (`session_over`).
     async fn cancel_session(
         &self,
         staff_id: i64,
@@ -527,6 +545,8 @@ pub trait Schedule: Parts {
     ) -> Result<u32, BookingError> {
         let mut tx = self.db().begin().await?;
         lock_for_change(&mut tx, id).await?;
+        let ends_at: NaiveDateTime = tx.query(SESSION_ENDS).bind(id).scalar().await?;
+        over_keeps_its_times(venue_now(&mut tx, id).await?, ends_at).map_err(refused)?;
         outbox::booking_event(
             &mut tx.inside(),
             BookingEvent::Cancelled,

@@ -209,8 +209,8 @@ async fn a_booking_is_kept_until_its_sessions_day_is_over(db: Db) {
     }
 }
 
-/// A no-show stays on the record whatever its holder does: erased before or after staff
-/// mark it, its session cancelled since or not, the number is still paused.
+/// A no-show stays on the record whatever its holder does: erased, its session cancelled
+/// since, the number is still paused.
 async fn a_no_show_stays_on_the_record_whatever_becomes_of_its_session(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
@@ -219,9 +219,14 @@ async fn a_no_show_stays_on_the_record_whatever_becomes_of_its_session(db: Db) {
     for visit in visits {
         let path = format!("/api/v1/staff/sessions/{visit}/no-shows");
         crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
-        let path = format!("/api/v1/staff/sessions/{visit}/cancel");
-        crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
     }
+    // Cancelling a session once over is refused (`session_over.rs`); one cancelled at an
+    // earlier time, its no-shows marked before (as an older server let happen), is this:
+    let ids = visits.map(|v| v.to_string()).join(", ");
+    app.sql(&format!(
+        "UPDATE sessions SET status = 'cancelled' WHERE id IN ({ids})"
+    ))
+    .await;
     for code in &codes {
         let (status, erased) = app.erase(code, PHONE).await;
         assert_eq!(status, 200, "{erased}");

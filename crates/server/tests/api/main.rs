@@ -31,6 +31,7 @@ mod rush;
 mod safeguards;
 mod samples;
 mod scale_out;
+mod session_over;
 mod share_cards;
 mod staff;
 mod throttles;

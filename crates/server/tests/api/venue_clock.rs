@@ -223,6 +223,14 @@ fn moved_to(days: i64) -> Value {
     })
 }
 
+/// A session under way today, from midnight until two hours from now (not over: a session
+/// over keeps its times), opened for booking two days ago.
+async fn under_way_today(app: &TestApp) -> i64 {
+    let session = app.session(SessionSpec::started_3h_ago(2)).await;
+    app.starts_today(session).await;
+    session
+}
+
 /// The roster line of booking `code` on `session`: `[status, checked_in]`.
 async fn roster_line(app: &TestApp, cookie: Option<&str>, session: i64, code: &str) -> Value {
     let path = format!("/api/v1/staff/sessions/{session}/roster");
@@ -248,7 +256,7 @@ async fn a_visitor_is_checked_in_from_the_sessions_day_as_it_is_then(db: Db) {
     let (_, me, lab, _) = sign_in(&s.app, "lab-a", PASSWORD).await;
     let (app, cookie) = (&s.app, lab.as_deref());
     let staff = me["id"].as_i64().unwrap();
-    let today = app.session(SessionSpec::started_3h_ago(2)).await;
+    let today = under_way_today(app).await;
     let code = "NQNEPPW2";
     app.db
         .insert_booking(StoredBooking::at_the_door(today, code, "来访"))
@@ -321,7 +329,7 @@ async fn a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it(db: 
     let lab = lab.unwrap();
     let mut bookings = Vec::new();
     for i in 0..8u64 {
-        let session = app.session(SessionSpec::started_3h_ago(2)).await;
+        let session = under_way_today(&app).await;
         let code = format!("RACEKEY{}", i + 2);
         app.db
             .insert_booking(StoredBooking::at_the_door(session, &code, "来访"))
