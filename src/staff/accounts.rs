@@ -168,7 +168,8 @@ fn AccountList(
                 } else {
                     format!("{} · {}", a.display_name, a.username)
                 };
-                let actions = Action::on(&a, own);
+                let managed = me.get_untracked().is_none_or(|m| a.managed_by(m.id, m.organisation_id));
+                let actions = if managed { Action::on(&a, own) } else { Vec::new() };
                 let username = a.username.clone();
                 view! {
                     <li class="session" class:cancelled=a.disabled>
@@ -176,6 +177,7 @@ fn AccountList(
                             <p class="title">{who}</p>
                             <p class="meta">{move || format!("{} · {}", role.get(lang.get()), organisation_name(org))}</p>
                             <p class="state" data-testid="account-state">{t(state)}</p>
+                            {(!managed).then(|| view! { <p class="small">{t(s::ACCOUNT_FROM_ABOVE)}</p> })}
                         </div>
                         <p class="actions">
                             {actions.iter().map(|&action| {

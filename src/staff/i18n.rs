@@ -416,6 +416,7 @@ messages! {
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
     ERR_ACCOUNT_DISABLED = "该账号已停用，请联系组织方。", "This account is disabled; ask an organiser.";
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
+    ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
     ERR_OWN_ACCOUNT = "不能停用自己的账号。", "You cannot disable your own account.";
 }
 

@@ -78,6 +78,16 @@ async fn empty_server_with_a_root_organiser() -> TestServer {
     labday_server::users::run(&config, user, Some(CHIEF_PASSWORD.into()))
         .await
         .expect("user add");
+    // A second organiser of the province: a fellow of the chief's, managed from above.
+    let deputy = UserCommand::Add {
+        username: "deputy".into(),
+        role: "organiser".into(),
+        organisation: Some(id_in(&said)),
+        display_name: "省局 副处".into(),
+    };
+    labday_server::users::run(&config, deputy, Some(CHIEF_PASSWORD.into()))
+        .await
+        .expect("user add");
     server
 }
 
@@ -187,6 +197,22 @@ async fn from_an_empty_database_to_a_visitor_checked_in(lang: Lang) {
     let done = w.fill(s::RESET_NAMED, &[("username", &"food-lab")]);
     browser.wait_text(&done).await;
     browser.wait_text(w.of(s::ACCOUNT_MUST_CHANGE)).await;
+    // The fellow organiser is listed, but the chief can neither lock them out nor reset
+    // their password: the bureau above runs that account.
+    browser.wait_text(w.of(s::ACCOUNT_FROM_ABOVE)).await;
+    let reset_button = |username: &str| {
+        let label = w.fill(
+            s::ACTION_ON_NAMED,
+            &[("action", &action), ("username", &username)],
+        );
+        format!("button[aria-label='{label}']")
+    };
+    assert_eq!(browser.count(&reset_button("food-lab")).await, 1);
+    assert_eq!(
+        browser.count(&reset_button("deputy")).await,
+        0,
+        "no reset offered on a fellow organiser"
+    );
     audit(&browser, &axe, "accounts page").await;
     sign_out(&browser, &w).await;
 

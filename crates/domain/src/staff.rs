@@ -241,6 +241,22 @@ pub struct StaffAccount {
     pub must_change_password: bool,
 }
 
+impl StaffAccount {
+    /// Whether an organiser acting for `manager` (`None`: every organisation) may disable,
+    /// enable, reset the password of or sign out this account, already within their reach:
+    /// their own, lab staff, and organisers of the bureaus below theirs, but not a fellow
+    /// organiser of their own bureau, who is managed from the bureau above (or by an
+    /// organiser of every organisation, made on the command line). So no organiser can
+    /// lock a fellow out, or set their password and act as them.
+    pub fn managed_by(&self, manager_id: i64, manager: Option<i64>) -> bool {
+        let fellow = manager.is_some()
+            && self.role == Role::Organiser
+            && self.organisation_id == manager
+            && self.id != manager_id;
+        !fellow
+    }
+}
+
 /// An organiser setting a new password for an account; the holder must change it at the
 /// next sign-in.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -553,6 +569,30 @@ mod tests {
         let e = check_in_people(Some(0)).unwrap_err();
         assert_eq!(e.code, ErrorCode::Invalid);
         assert_eq!(e.fields["people"], FieldCode::PeopleRequired);
+    }
+
+    #[test]
+    fn a_fellow_organiser_is_managed_from_above() {
+        let account = |id, role, organisation_id| StaffAccount {
+            id,
+            username: format!("u{id}"),
+            display_name: String::new(),
+            role,
+            organisation_id,
+            disabled: false,
+            must_change_password: false,
+        };
+        let fellow = account(2, Role::Organiser, Some(10));
+        assert!(
+            !fellow.managed_by(1, Some(10)),
+            "a fellow of the same bureau"
+        );
+        assert!(fellow.managed_by(2, Some(10)), "one's own account");
+        assert!(fellow.managed_by(7, Some(3)), "from the bureau above");
+        assert!(fellow.managed_by(9, None), "by an organiser of everything");
+        assert!(account(4, Role::LabStaff, Some(10)).managed_by(1, Some(10)));
+        assert!(account(5, Role::Organiser, Some(11)).managed_by(1, Some(10)));
+        assert!(account(6, Role::Organiser, None).managed_by(9, None));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Staff accounts run for a season. Organisers list the accounts within their reach,
 //! disable and enable them (a disabled account's sessions end at once and it cannot sign
 //! in), reset a password (the holder must change it at the next sign-in) and end all of an
-//! account's sessions; every staff member changes their own password. Creating accounts is
+//! account's sessions: a fellow organiser of their own bureau is managed from the bureau
+//! above. Every staff member changes their own password. Creating accounts is
 //! `staff_admin.rs`. Every write is audited by storage, with no password in the log.
 
 use crate::auth::{self, AnySignedIn, SignedIn};
@@ -21,7 +22,8 @@ use labday_domain::{ApiError, ErrorCode, FieldCode};
 
 /// An account named by the path (`{id}`) and the organiser who may manage it: 401, then
 /// 403 for lab staff, 404 for no such account, 403 for one outside the organiser's reach
-/// (an organiser without a bureau only for one who reaches everything).
+/// (an organiser without a bureau only for one who reaches everything) and for a fellow
+/// organiser of the same bureau (`StaffAccount::managed_by`: managed from above).
 pub struct ManagedAccount {
     pub signed_in: SignedIn,
     pub account: StaffAccount,
@@ -37,6 +39,13 @@ impl FromRequestParts<AppState> for ManagedAccount {
         match account.organisation_id {
             Some(org) => signed_in.require(org)?,
             None => signed_in.require_everything()?,
+        }
+        let me = &signed_in.staff;
+        if !account.managed_by(me.id, me.organisation_id) {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "A fellow organiser of your bureau is managed from the bureau above it",
+            ));
         }
         Ok(ManagedAccount { signed_in, account })
     }

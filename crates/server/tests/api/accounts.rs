@@ -298,6 +298,45 @@ async fn organisers_manage_only_the_accounts_within_their_reach(db: Db) {
     .await;
 }
 
+/// A fellow organiser of the same bureau is managed from the bureau above: the county's
+/// organiser can neither lock their deputy out nor set the deputy's password (and so act as
+/// them), and the deputy stays as they were; the city's organiser can, and the console
+/// lists the deputy for both.
+async fn a_fellow_organiser_is_managed_from_the_bureau_above(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let c = Some(t.county.as_str());
+    let deputy = json!({"username": "county-00-b", "password": PASSWORD, "role": "organiser", "organisation_id": t.counties[0][0]});
+    expect_call(app, "POST", "/api/v1/staff/accounts", c, Some(deputy), 201).await;
+    let id = account_id(&t, "county-00-b").await;
+    let deputy_cookie = cookie_of(app, "county-00-b").await;
+    for (action, body) in [
+        ("disable", None),
+        ("enable", None),
+        ("sign-out", None),
+        ("password", Some(json!({"password": NEW_PASSWORD}))),
+    ] {
+        let path = format!("/api/v1/staff/accounts/{id}/{action}");
+        let text = expect_call(app, "POST", &path, c, body, 403).await;
+        assert!(
+            text.contains("managed from the bureau above"),
+            "{action}: {text}"
+        );
+    }
+    assert_eq!(me(app, &deputy_cookie).await, 200, "still signed in");
+    let (status, _, _, _) = sign_in(app, "county-00-b", PASSWORD).await;
+    assert_eq!(status, 200, "the password is theirs still");
+    // The deputy cannot lock the county's organiser out either; the city above can.
+    let county = account_id(&t, "county-00").await;
+    let path = format!("/api/v1/staff/accounts/{county}/disable");
+    expect_call(app, "POST", &path, Some(&deputy_cookie), None, 403).await;
+    let city = cookie_of(app, "city-0").await;
+    let path = format!("/api/v1/staff/accounts/{id}/disable");
+    let disabled = parse(&expect_call(app, "POST", &path, Some(&city), None, 200).await);
+    assert_eq!(disabled["disabled"], true);
+    assert_eq!(me(app, &deputy_cookie).await, 401, "signed out by the city");
+}
+
 /// Lab staff on a bureau would see the bureau's whole subtree in every list: refused, with
 /// the organisation field named; on a lab it is made.
 async fn lab_staff_belong_to_a_lab_never_to_a_bureau(db: Db) {
@@ -331,6 +370,7 @@ async fn lab_staff_belong_to_a_lab_never_to_a_bureau(db: Db) {
 }
 
 crate::on_both_databases!(
+    a_fellow_organiser_is_managed_from_the_bureau_above,
     lab_staff_belong_to_a_lab_never_to_a_bureau,
     a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in,
     a_reset_password_must_be_changed_before_anything_else,
