@@ -49,8 +49,9 @@ wire_enum! {
         AlreadyCheckedIn = "already_checked_in",
         /// 409 — no-shows can be marked only after the session has ended.
         SessionNotOver = "session_not_over",
-        /// 409 — the session is over on its venue's clock: its times stay as they were and
-        /// it can no longer be cancelled.
+        /// 409 — on its venue's clock the session has begun (its times stay) or is over (it
+        /// can no longer be cancelled either); nor does a session move to times already
+        /// over.
         SessionOver = "session_over",
         /// 409 — the booking still holds or waits for a place: its holder's details can be
         /// erased once it is cancelled or the day of its session is over.

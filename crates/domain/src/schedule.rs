@@ -696,6 +696,20 @@ pub fn over_keeps_its_times(now: NaiveDateTime, ends_at: NaiveDateTime) -> Resul
     Ok(())
 }
 
+/// Whether a session that starts `starts_at` may move `now` to times ending `new_ends_at`:
+/// not once it has begun (its first visitors may be in), and not to times already over (its
+/// holders could never come, and would be marked no-shows): `session_over`.
+pub fn may_move(
+    now: NaiveDateTime,
+    starts_at: NaiveDateTime,
+    new_ends_at: NaiveDateTime,
+) -> Result<(), ErrorCode> {
+    if now >= starts_at || now >= new_ends_at {
+        return Err(ErrorCode::SessionOver);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -738,6 +752,21 @@ mod tests {
             over_keeps_its_times(ends + minute * 600, ends),
             Err(ErrorCode::SessionOver)
         );
+    }
+
+    #[test]
+    fn a_session_moves_only_before_it_begins_and_never_into_the_past() {
+        let (starts, now) = (at(20, 9, 0), at(19, 12, 0));
+        assert_eq!(may_move(now, starts, at(21, 10, 0)), Ok(()));
+        assert_eq!(
+            may_move(starts, starts, at(21, 10, 0)),
+            Err(ErrorCode::SessionOver)
+        );
+        assert_eq!(
+            may_move(now, starts, at(19, 11, 0)),
+            Err(ErrorCode::SessionOver)
+        );
+        assert_eq!(may_move(now, starts, now), Err(ErrorCode::SessionOver));
     }
     #[test]
     fn a_sound_session_is_trimmed_and_keeps_no_join_link_on_site() {

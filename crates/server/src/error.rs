@@ -102,7 +102,7 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::AlreadyCheckedIn => "This booking's party is already checked in",
         ErrorCode::SessionNotOver => "No-shows can be marked only after the session has ended",
         ErrorCode::SessionOver => {
-            "This session is over: its times stay as they were, and it can no longer be cancelled"
+            "This session has begun or is over: its times stay as they are (and once over it cannot be cancelled); nor can a session move to times already over"
         }
         ErrorCode::StillBooked => {
             "This booking still holds or waits for a place: its details can be erased once it is cancelled or the day of its session is over"

@@ -27,8 +27,9 @@ use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
-    over_keeps_its_times, ActivityDays, ActivityDraft, OrganisationChoice, ScheduledActivity,
-    ScheduledSession, SessionDraft, SessionsOutside, ValidActivity, ValidSession,
+    may_move, over_keeps_its_times, ActivityDays, ActivityDraft, OrganisationChoice,
+    ScheduledActivity, ScheduledSession, SessionDraft, SessionsOutside, ValidActivity,
+    ValidSession,
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
@@ -463,7 +464,8 @@ pub trait Schedule: Parts {
     /// Replaces a session's details. Refused with `capacity_below_booked` when the new
     /// capacity is below the people booked and the reserved places still open (a reservation
     /// cannot take places already booked online), `session_cancelled` for a cancelled
-    /// session, `session_over` for new times of a session over (`over_keeps_its_times`);
+    /// session, `session_over` for new times of a session begun or to times over
+    /// (`may_move`); a session over is corrected without telling or promoting anyone;
     /// [`SessionUpdated::OutsideActivity`] when its activity's days, read under the
     /// activity's share lock (see `days_for_sessions`), leave out its new times.
     async fn update_session(
@@ -480,9 +482,12 @@ pub trait Schedule: Parts {
             .bind(id)
             .fetch_one()
             .await?;
+        let now = venue_now(&mut tx, id).await?;
         if (was.0, was.1) != (s.starts_at, s.ends_at) {
-            over_keeps_its_times(venue_now(&mut tx, id).await?, was.1).map_err(refused)?;
+            may_move(now, was.0, s.ends_at).map_err(refused)?;
         }
+        // A session over is corrected, not run again: nobody is told, nobody moves up.
+        let over = over_keeps_its_times(now, was.1).is_err();
         let activity: i64 = tx.query(SESSION_ACTIVITY).bind(id).scalar().await?;
         let days = days_for_sessions(&mut tx, activity)
             .await?
@@ -512,7 +517,7 @@ pub trait Schedule: Parts {
             .await?;
         // Holders hear of a new time or place (not of a new capacity); then whoever the new
         // capacity lets in hears of that.
-        if moved {
+        if moved && !over {
             outbox::booking_event(
                 &mut tx.inside(),
                 BookingEvent::Changed,
@@ -521,7 +526,9 @@ pub trait Schedule: Parts {
             )
             .await?;
         }
-        promote_waiting(&mut tx, id).await?;
+        if !over {
+            promote_waiting(&mut tx, id).await?;
+        }
         let after = session_places(&mut tx, id).await?;
         commit_audited(
             tx,

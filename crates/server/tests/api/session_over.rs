@@ -5,7 +5,7 @@
 
 use crate::console::session_body;
 use crate::erasure::move_into_the_past;
-use crate::helpers::{now, Db};
+use crate::helpers::{now, Db, SessionSpec};
 use crate::staff::{expect_call, parse, site_with_lab};
 use chrono::Duration;
 use serde_json::json;
@@ -64,4 +64,71 @@ async fn a_session_over_keeps_its_times_and_its_no_shows(db: Db) {
     assert_eq!(found["status"], "no_show", "{found}");
 }
 
-crate::on_both_databases!(a_session_over_keeps_its_times_and_its_no_shows);
+/// A session moves only before it begins, and never to times already over (its holders
+/// could never come, and would be marked no-shows); a session over takes more places
+/// without confirming anyone from its waiting list (their day has passed).
+async fn a_session_moves_only_before_it_begins_and_not_into_the_past(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let path = |id: i64| format!("/api/v1/staff/sessions/{id}");
+    // Into the past: refused, the holder stays booked.
+    let ahead = app.session(SessionSpec::default()).await;
+    let (_, booked) = app.book(ahead, "13800138031", 1, 0).await;
+    let mut into_the_past = session_body(20);
+    let at = |t: chrono::NaiveDateTime| json!(t);
+    into_the_past["starts_at"] = at(now() - Duration::minutes(90));
+    into_the_past["ends_at"] = at(now() - Duration::minutes(30));
+    into_the_past["booking_opens_at"] = at(now() - Duration::days(2));
+    into_the_past["booking_closes_at"] = at(now() - Duration::hours(2));
+    into_the_past["cancel_deadline"] = at(now() - Duration::hours(3));
+    let refused = expect_call(app, "PUT", &path(ahead), lab, Some(into_the_past), 409).await;
+    assert_eq!(parse(&refused)["code"], "session_over", "{refused}");
+    let (_, found) = app
+        .lookup(booked["code"].as_str().unwrap(), "13800138031")
+        .await;
+    assert_eq!(
+        found["session"]["starts_at"],
+        booked["session"]["starts_at"]
+    );
+    // Begun: its times stay.
+    let begun = app.session(SessionSpec::default()).await;
+    app.starts_today(begun).await;
+    let refused = expect_call(app, "PUT", &path(begun), lab, Some(session_body(20)), 409).await;
+    assert_eq!(parse(&refused)["code"], "session_over", "{refused}");
+    // Over, full, with a waiting booking: more places confirm nobody.
+    let full = app.session(SessionSpec::sized(1, 1)).await;
+    let [_, waiting] = app
+        .book_in_turn(full, [("13800138032", 1, 0), ("13800138033", 1, 0)])
+        .await;
+    assert_eq!(waiting["status"], "waitlisted");
+    move_into_the_past(app, &[full]).await;
+    app.sql(&format!(
+        "UPDATE activities SET starts_on = '{}' WHERE id = (SELECT activity_id FROM sessions WHERE id = {full})",
+        (now() - Duration::days(60)).date()
+    ))
+    .await;
+    let (_, before) = app.get(&format!("/api/v1/sessions/{full}")).await;
+    let mut more_places = session_body(2);
+    for field in [
+        "starts_at",
+        "ends_at",
+        "booking_opens_at",
+        "booking_closes_at",
+        "cancel_deadline",
+    ] {
+        more_places[field] = before[field].clone();
+    }
+    expect_call(app, "PUT", &path(full), lab, Some(more_places), 200).await;
+    let (_, found) = app
+        .lookup(waiting["code"].as_str().unwrap(), "13800138033")
+        .await;
+    assert_eq!(
+        found["status"], "waitlisted",
+        "nobody moved up on a day gone: {found}"
+    );
+}
+
+crate::on_both_databases!(
+    a_session_over_keeps_its_times_and_its_no_shows,
+    a_session_moves_only_before_it_begins_and_not_into_the_past,
+);

@@ -223,11 +223,17 @@ fn moved_to(days: i64) -> Value {
     })
 }
 
-/// A session under way today, from midnight until two hours from now (not over: a session
-/// over keeps its times), opened for booking two days ago.
-async fn under_way_today(app: &TestApp) -> i64 {
+/// A session on today, starting in half a minute and ending in two hours (a session moves
+/// only before it begins), opened for booking two days ago.
+async fn later_today(app: &TestApp) -> i64 {
     let session = app.session(SessionSpec::started_3h_ago(2)).await;
-    app.starts_today(session).await;
+    let stamp = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    app.sql(&format!(
+        "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
+        stamp(now() + Duration::seconds(30)),
+        stamp(now() + Duration::hours(2)),
+    ))
+    .await;
     session
 }
 
@@ -256,7 +262,7 @@ async fn a_visitor_is_checked_in_from_the_sessions_day_as_it_is_then(db: Db) {
     let (_, me, lab, _) = sign_in(&s.app, "lab-a", PASSWORD).await;
     let (app, cookie) = (&s.app, lab.as_deref());
     let staff = me["id"].as_i64().unwrap();
-    let today = under_way_today(app).await;
+    let today = later_today(app).await;
     let code = "NQNEPPW2";
     app.db
         .insert_booking(StoredBooking::at_the_door(today, code, "来访"))
@@ -329,7 +335,7 @@ async fn a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it(db: 
     let lab = lab.unwrap();
     let mut bookings = Vec::new();
     for i in 0..8u64 {
-        let session = under_way_today(&app).await;
+        let session = later_today(&app).await;
         let code = format!("RACEKEY{}", i + 2);
         app.db
             .insert_booking(StoredBooking::at_the_door(session, &code, "来访"))
