@@ -5,10 +5,34 @@
 
 use crate::console::session_body;
 use crate::erasure::move_into_the_past;
-use crate::helpers::{now, Db, SessionSpec};
+use crate::helpers::{now, Db, SessionSpec, TestApp};
 use crate::staff::{expect_call, parse, site_with_lab};
 use chrono::Duration;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// Moves `session` 40 days into the past (its activity's days with it): its view then, and
+/// a staff edit's body with its times as they are and `capacity` places.
+async fn over(app: &TestApp, session: i64, capacity: u32) -> (Value, Value) {
+    move_into_the_past(app, &[session]).await;
+    let long_ago = (now() - Duration::days(60)).date();
+    app.sql(&format!(
+        "UPDATE activities SET starts_on = '{long_ago}' \
+         WHERE id = (SELECT activity_id FROM sessions WHERE id = {session})"
+    ))
+    .await;
+    let (_, view) = app.get(&format!("/api/v1/sessions/{session}")).await;
+    let mut body = session_body(capacity);
+    for field in [
+        "starts_at",
+        "ends_at",
+        "booking_opens_at",
+        "booking_closes_at",
+        "cancel_deadline",
+    ] {
+        body[field] = view[field].clone();
+    }
+    (view, body)
+}
 
 async fn a_session_over_keeps_its_times_and_its_no_shows(db: Db) {
     let (s, lab) = site_with_lab(db).await;
@@ -17,24 +41,7 @@ async fn a_session_over_keeps_its_times_and_its_no_shows(db: Db) {
     let (status, booked) = app.book(session, "13800138030", 1, 0).await;
     assert_eq!(status, 201, "{booked}");
     let code = booked["code"].as_str().unwrap();
-    move_into_the_past(app, &[session]).await;
-    let long_ago = (now() - Duration::days(60)).date();
-    app.sql(&format!(
-        "UPDATE activities SET starts_on = '{long_ago}' \
-         WHERE id = (SELECT activity_id FROM sessions WHERE id = {session})"
-    ))
-    .await;
-    let (_, before) = app.get(&format!("/api/v1/sessions/{session}")).await;
-    let mut as_it_was = session_body(20);
-    for field in [
-        "starts_at",
-        "ends_at",
-        "booking_opens_at",
-        "booking_closes_at",
-        "cancel_deadline",
-    ] {
-        as_it_was[field] = before[field].clone();
-    }
+    let (before, as_it_was) = over(app, session, 20).await;
     let path = format!("/api/v1/staff/sessions/{session}");
 
     let mut moved = as_it_was.clone();
@@ -101,23 +108,7 @@ async fn a_session_moves_only_before_it_begins_and_not_into_the_past(db: Db) {
         .book_in_turn(full, [("13800138032", 1, 0), ("13800138033", 1, 0)])
         .await;
     assert_eq!(waiting["status"], "waitlisted");
-    move_into_the_past(app, &[full]).await;
-    app.sql(&format!(
-        "UPDATE activities SET starts_on = '{}' WHERE id = (SELECT activity_id FROM sessions WHERE id = {full})",
-        (now() - Duration::days(60)).date()
-    ))
-    .await;
-    let (_, before) = app.get(&format!("/api/v1/sessions/{full}")).await;
-    let mut more_places = session_body(2);
-    for field in [
-        "starts_at",
-        "ends_at",
-        "booking_opens_at",
-        "booking_closes_at",
-        "cancel_deadline",
-    ] {
-        more_places[field] = before[field].clone();
-    }
+    let (_, more_places) = over(app, full, 2).await;
     expect_call(app, "PUT", &path(full), lab, Some(more_places), 200).await;
     let (_, found) = app
         .lookup(waiting["code"].as_str().unwrap(), "13800138033")
