@@ -9,8 +9,8 @@ use labday_domain::booking::{BookingLookup, RescheduleRequest};
 use labday_domain::figures::Summary;
 use labday_domain::privacy::PrivacyNotice;
 use labday_domain::sample::{
-    Judgement, SampleBoard, SampleCode, SampleLookup, SampleRegistration, SampleStatus, SampleTest,
-    SampleView, TestEntry, VarietyName,
+    Judgement, SampleBoard, SampleCode, SampleErasure, SampleLookup, SampleRegistration,
+    SampleStatus, SampleTest, SampleView, TestEntry, VarietyName,
 };
 use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
@@ -285,6 +285,32 @@ async fn sample_by_code<T: serde::de::DeserializeOwned>(
         &lookup,
     )
     .await
+}
+
+/// Erases a sample's name and number on the server (by its code and the whole number),
+/// then every trace of it on this device (its copy and its place in "my bookings"). No
+/// match is a mistyped number or a sample erased already (an answer lost, then sent again):
+/// the lookup by the last four digits tells which.
+pub async fn erase_sample(code: &str, phone: &str, phone_last4: &str) -> Result<(), ApiError> {
+    let erasure = SampleErasure {
+        code: code.into(),
+        phone: phone.into(),
+    };
+    match http::post_text("/samples/erase", &erasure, None).await {
+        Ok(_) => {}
+        Err(e) if e.code == ErrorCode::NotFound => {
+            if sample_by_code::<SampleSheet>(code, phone_last4)
+                .await
+                .is_ok()
+            {
+                return Err(e);
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    store::forget_copy(offline::SAMPLE, &offline::copy_of(code, phone_last4));
+    store::forget_sample(code);
+    Ok(())
 }
 
 /// What a sample's card in "my bookings" shows, read from the lookup's answer (a

@@ -150,6 +150,11 @@ pub fn remember_sample(code: &str, last4: &str) {
     });
 }
 
+/// Forgets a sample on this device (its holder's details were erased on the server).
+pub fn forget_sample(code: &str) {
+    forget::<RememberedSample>(code);
+}
+
 /// The last four phone digits typed for a sample on this device, if any.
 pub fn last4_for(code: &str) -> Option<String> {
     find::<RememberedSample>(code).map(|s| s.last4)

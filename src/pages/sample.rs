@@ -1,6 +1,8 @@
 //! One sample as its holder sees it: label to hand in, status, and once tested the result
 //! with method, standard, re-tests and the screening notice. Opening it needs the last four
-//! digits of the phone it was registered with (remembered on this device).
+//! digits of the phone it was registered with (remembered on this device). Its holder may
+//! erase their details from it, with the whole number, before hand-in or once the result
+//! is ready.
 
 use crate::api;
 use crate::components::sample::{SampleLabel, SampleResult};
@@ -9,9 +11,10 @@ use crate::loaded::{load, Loaded};
 use crate::route::use_code_param;
 use crate::store;
 use crate::text::maybe_message;
-use labday_domain::sample::{SampleLookup, SampleStatus};
-use labday_domain::ApiError;
+use labday_domain::sample::{self, SampleLookup, SampleStatus};
+use labday_domain::{ApiError, ErrorCode, Phone};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn SamplePage() -> impl IntoView {
@@ -51,6 +54,15 @@ pub fn SamplePage() -> impl IntoView {
             ),
         }
     };
+    let erased = RwSignal::new(false);
+    let gone = move || {
+        view! {
+            <div role="status" data-testid="sample-erased">
+                <h1>{t(i18n::ERASED_TITLE)}</h1>
+                <p>{t(i18n::SAMPLE_ERASED_TEXT)}</p>
+            </div>
+        }
+    };
     view! {
         <p><a href="/my" class="back">{t(i18n::BACK)}</a></p>
         <Loaded from=sample let:found>
@@ -76,21 +88,70 @@ pub fn SamplePage() -> impl IntoView {
                 }.into_any(),
                 Some(Ok(view)) => {
                     let code = view.code.as_str().to_owned();
-                    if let Some(digits) = last4.get_untracked() {
-                        store::remember_sample(&code, &digits);
-                    }
+                    let digits = last4.get_untracked().unwrap_or_default();
+                    store::remember_sample(&code, &digits);
                     let handed_in = view.status != SampleStatus::Registered;
+                    let erasable = sample::may_erase(view.status);
                     view! {
+                        <Show when=move || !erased.get() fallback=gone>
                         <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
                         {(!handed_in).then(|| {
                             let label = view.clone();
                             view! { <ul class="labels"><SampleLabel sample=label/></ul> }
                         })}
                         <p class="code-line">{t(i18n::SAMPLE_CODE)}" "<strong data-testid="sample-code">{view.code.display()}</strong></p>
-                        <SampleResult sample=view/>
+                        <SampleResult sample=view.clone()/>
+                        {match erasable {
+                            Ok(()) => view! { <EraseSample code=code.clone() last4=digits.clone() erased/> }.into_any(),
+                            Err(c) => view! { <p class="small">{t(i18n::error_msg(c))}</p> }.into_any(),
+                        }}
+                        </Show>
                     }.into_any()
                 }
             }}
         </Loaded>
+    }
+}
+
+/// Erasing the holder's details now: behind its own disclosure, and only with the whole
+/// number the sample was registered with (the page was opened with its last four digits).
+#[component]
+fn EraseSample(code: String, last4: String, erased: RwSignal<bool>) -> impl IntoView {
+    let lang = use_lang();
+    let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<&'static str>);
+    let (code, last4) = (StoredValue::new(code), StoredValue::new(last4));
+    let erase = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = lang.get_untracked();
+        let phone = match Phone::parse(&typed.get_untracked()) {
+            Ok(phone) => phone,
+            Err(c) => return error.set(Some(field_msg(c).get(l))),
+        };
+        error.set(None);
+        spawn_local(async move {
+            let (code, last4) = (code.get_value(), last4.get_value());
+            match api::erase_sample(&code, phone.as_str(), &last4).await {
+                Ok(()) => erased.set(true),
+                Err(e) if e.code == ErrorCode::NotFound => {
+                    error.set(Some(i18n::ERR_SAMPLE_PHONE.get(l)))
+                }
+                Err(e) => error.set(Some(i18n::error_msg(e.code).get(l))),
+            }
+        });
+    };
+    view! {
+        <details class="erase">
+            <summary>{t(i18n::ERASE_TITLE)}</summary>
+            <p class="small">{t(i18n::SAMPLE_ERASE_HINT)}</p>
+            <form on:submit=erase novalidate>
+                <label for="erase-phone">{t(i18n::PHONE)}</label>
+                <p class="small" id="erase-phone-hint">{t(i18n::SAMPLE_ERASE_PHONE)}</p>
+                <input id="erase-phone" type="tel" inputmode="numeric" autocomplete="tel"
+                    bind:value=typed aria-describedby="erase-phone-hint erase-phone-error"/>
+                <p class="field-error" id="erase-phone-error" role="alert">{maybe_message(move || error.get())}</p>
+                <button type="submit" class="danger">{t(i18n::ERASE_YES)}</button>
+            </form>
+        </details>
     }
 }

@@ -6,7 +6,9 @@
 use crate::accessibility::axe_source;
 use crate::staff::{audit, sign_in};
 use crate::support::{open_with_fixture, Journey};
+use labday_domain::sample::SampleCode;
 use labday_domain::SessionFormat;
+use serde_json::json;
 
 /// Types into the field with this DOM id (rows of the form share their labels).
 async fn type_into(browser: &Journey, id: &str, text: &str) {
@@ -232,5 +234,101 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     assert!(board.contains("菠菜") && board.contains("芹菜"), "{board}");
     assert!(!board.contains("王") && !board.contains("9000"), "{board}");
     audit(&browser, &axe, "activity page with board").await;
+    browser.close().await;
+}
+
+/// The samples form's promise: before a sample is handed in, or once its result is ready,
+/// its holder erases their details from its result page, proving the whole number (the
+/// page opened with four digits); not while the lab tests it. Afterwards nothing of it is
+/// left on the server's lookup or on the phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_erases_a_sample_with_the_whole_number() {
+    let (browser, server, f) =
+        or_skip!(open_with_fixture(SessionFormat::QuickTest, 40, None).await);
+    browser
+        .open(&server, &format!("/sessions/{}/samples", f.session))
+        .await;
+    browser
+        .wait_text(
+            "送样前或结果出来后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息。",
+        )
+        .await;
+    let item = json!({"variety": "spinach", "variety_other": "", "bought_at": "删除测试市场", "bought_on": labday_server::auth::now_local().date()});
+    let registration = json!({"session_id": f.session, "name": "令狐删样", "phone": "13900135678",
+        "consent": true, "samples": [item.clone(), item]});
+    let (status, made) = server.post("/api/v1/samples", &registration).await;
+    assert_eq!(status, 201, "{made}");
+    let [held, mine] = [0, 1].map(|i| made[i]["code"].as_str().unwrap().to_owned());
+    let org = server.organisation_of(f.session).await;
+    let role = labday_domain::staff::Role::LabStaff;
+    let lab = server
+        .add_staff(
+            "erase-lab",
+            "食品院 删工",
+            "quick-test-2026",
+            role,
+            Some(org),
+        )
+        .await;
+    let code = SampleCode::parse(&held).expect("a code");
+    let now = labday_server::auth::now_local();
+    server
+        .storage
+        .receive_sample(lab, f.session, &code, now)
+        .await
+        .expect("received");
+
+    // Held by the lab without a result: the page says when, and offers nothing.
+    browser.open(&server, &format!("/samples/{held}")).await;
+    browser.fill("手机号后 4 位", "5678").await;
+    browser.click("button", "查找").await;
+    browser
+        .wait_text("实验室正在检测这份样品：结果出来后才能删除您的信息。")
+        .await;
+    assert_eq!(browser.count("details.erase").await, 0);
+
+    browser.open(&server, &format!("/samples/{mine}")).await;
+    browser.fill("手机号后 4 位", "5678").await;
+    browser.click("button", "查找").await;
+    browser.click("summary", "删除我的信息").await;
+    browser
+        .wait_text("删除后无法再查询这份样品的结果，我们也无法再通知您。")
+        .await;
+    // The last four digits and another number with them erase nothing.
+    browser.fill("手机号码", "5678").await;
+    browser.click("button", "确定删除").await;
+    browser.wait_text("请输入 11 位手机号码").await;
+    browser.fill("手机号码", "13811115678").await;
+    browser.click("button", "确定删除").await;
+    browser.wait_text("这不是登记这份样品时的手机号码。").await;
+    audit(&browser, &axe_source(), "sample erasure with an error").await;
+    let lookup = json!({"code": mine, "phone_last4": "5678"});
+    assert_eq!(server.post("/api/v1/samples/lookup", &lookup).await.0, 200);
+    browser.fill("手机号码", "139 0013 5678").await;
+    browser.click("button", "确定删除").await;
+    browser.wait_text("您的信息已删除").await;
+    browser
+        .wait_text("姓名、手机号码和购买地点已删除，本设备也不再保存这份样品。")
+        .await;
+    assert_eq!(
+        server.post("/api/v1/samples/lookup", &lookup).await.0,
+        404,
+        "erased on the server"
+    );
+
+    browser.open(&server, "/my").await;
+    browser.wait_text("我的样品").await;
+    let kept = browser
+        .js("return JSON.stringify(Object.assign({}, localStorage))")
+        .await;
+    let kept = kept.as_str().unwrap_or_default().to_owned();
+    assert!(
+        kept.contains(&held),
+        "the sample the lab holds stays: {kept}"
+    );
+    assert!(
+        !kept.contains(&mine),
+        "the phone keeps nothing of the erased one: {kept}"
+    );
     browser.close().await;
 }

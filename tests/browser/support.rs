@@ -52,7 +52,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Creates a staff account directly in storage, as `labday-server user add` would.
+    /// Creates a staff account directly in storage, as `labday-server user add` would;
+    /// returns its id.
     pub async fn add_staff(
         &self,
         username: &str,
@@ -60,7 +61,7 @@ impl TestServer {
         password: &str,
         role: labday_domain::staff::Role,
         organisation_id: Option<i64>,
-    ) {
+    ) -> i64 {
         let staff = labday_server::storage::staff::NewStaff {
             username: username.into(),
             display_name: display_name.into(),
@@ -73,7 +74,7 @@ impl TestServer {
             .await
             .expect("storage")
             .id()
-            .expect("a new username");
+            .expect("a new username")
     }
 
     /// The organisation a session belongs to.

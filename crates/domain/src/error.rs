@@ -56,6 +56,9 @@ wire_enum! {
         /// 409 — the booking still holds or waits for a place: its holder's details can be
         /// erased once it is cancelled or the day of its session is over.
         StillBooked = "still_booked",
+        /// 409 — the lab holds the sample and its result is not ready: its holder's details
+        /// can be erased once it is.
+        StillTesting = "still_testing",
         /// 409 — visitors are checked in from the session's day (on its venue's clock), not
         /// before.
         BeforeSessionDay = "before_session_day",
@@ -125,6 +128,7 @@ impl ErrorCode {
             | ErrorCode::AlreadyCheckedIn
             | ErrorCode::SessionNotOver
             | ErrorCode::StillBooked
+            | ErrorCode::StillTesting
             | ErrorCode::SessionOver
             | ErrorCode::BeforeSessionDay
             | ErrorCode::UsernameTaken

@@ -8,6 +8,10 @@
 //! judgement among its tests). Thresholds are settings, kept in tenths of a percent so a
 //! reading at a threshold is judged exactly.
 
+mod erasure;
+
+pub use erasure::{erasure_keeps_phone_hash, may_erase};
+
 use crate::activity::Localised;
 use crate::booking::{BookingCode, HolderName};
 use crate::error::{ApiError, ErrorCode, FieldCode};
@@ -365,6 +369,15 @@ impl SampleLookup {
             _ => Err(err),
         }
     }
+}
+
+/// Erasing a sample's holder needs its code and the whole number it was registered with:
+/// the last four digits a lookup asks for are too little to delete by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SampleErasure {
+    pub code: String,
+    pub phone: String,
 }
 
 /// How a sample was tested.

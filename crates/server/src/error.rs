@@ -107,6 +107,9 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::StillBooked => {
             "This booking still holds or waits for a place: its details can be erased once it is cancelled or the day of its session is over"
         }
+        ErrorCode::StillTesting => {
+            "The lab holds this sample and its result is not ready: its details can be erased once it is"
+        }
         ErrorCode::BeforeSessionDay => "Visitors are checked in from the session's day, not before",
         ErrorCode::UsernameTaken => "This username is taken",
         ErrorCode::AccountDisabled => "This account is disabled",

@@ -76,6 +76,7 @@ use utoipa::OpenApi;
         media::delete_media,
         samples::register_samples,
         samples::lookup_sample,
+        samples::erase_sample,
         samples::session_board,
         samples::activity_board,
         staff_samples::session_samples,

@@ -185,24 +185,32 @@ pub(crate) async fn counted_lookup<'a>(
     client: &ClientAddr,
     lookup: &BookingLookup,
 ) -> Result<(BookingCode, Phone, Attempt<'a>), Refusal> {
-    let (code, phone) = parse_lookup(lookup)?;
-    let attempt = state
-        .throttle
-        .lookup(throttle::BOOKING_CODE, code.as_str(), client)
-        .await?;
+    let (code, phone) = (&lookup.code, &lookup.phone);
+    counted_holder(state, client, throttle::BOOKING_CODE, code, phone).await
+}
+
+/// A holder's code and whole phone number, once they read as such and the attempt is
+/// counted against the code (under `rule`) and the client: a booking's lookups and changes,
+/// and a sample's erasure.
+pub(crate) async fn counted_holder<'a>(
+    state: &'a AppState,
+    client: &ClientAddr,
+    rule: throttle::Rule,
+    code: &str,
+    phone: &str,
+) -> Result<(BookingCode, Phone, Attempt<'a>), Refusal> {
+    let (code, phone) = parse_holder(code, phone)?;
+    let attempt = state.throttle.lookup(rule, code.as_str(), client).await?;
     Ok((code, phone, attempt))
 }
 
-fn parse_lookup(lookup: &BookingLookup) -> Result<(BookingCode, Phone), AppError> {
-    let code = BookingCode::parse(&lookup.code);
-    let phone = Phone::parse(&lookup.phone);
+fn parse_holder(code: &str, phone: &str) -> Result<(BookingCode, Phone), AppError> {
+    let code = BookingCode::parse(code);
+    let phone = Phone::parse(phone);
     match (code, phone) {
         (Ok(code), Ok(phone)) => Ok((code, phone)),
         (code, phone) => {
-            let mut err = ApiError::new(
-                ErrorCode::Invalid,
-                "Check the booking code and phone number",
-            );
+            let mut err = ApiError::new(ErrorCode::Invalid, "Check the code and phone number");
             if let Err(c) = code {
                 err = err.with_field("code", c);
             }

@@ -8,7 +8,7 @@ use crate::catalogue_cache::{CatalogueRead, Shows};
 use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::extract::{AppJson, AppPath, WithinBookingRate};
-use crate::routes::bookings::idempotency_record;
+use crate::routes::bookings::{counted_holder, idempotency_record, settle_change};
 use crate::routes::{FieldErrors, TooManyMisses};
 use crate::state::AppState;
 use crate::storage::samples::{BoardScope, RegistrationContext};
@@ -19,7 +19,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use labday_domain::sample::{self, SampleBoard, SampleLookup, SampleRegistration, SampleView};
+use labday_domain::sample::{
+    self, SampleBoard, SampleErasure, SampleLookup, SampleRegistration, SampleView,
+};
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::{ApiError, ErrorCode};
 
@@ -105,6 +107,39 @@ pub async fn lookup_sample(
     Ok(Json(view))
 }
 
+/// Erases a sample's name and number now, at its holder's request, with what they typed
+/// (where it was bought, a vegetable's own name) and its messages' copies: before it is
+/// handed in (withdrawing it), or once its result is ready; not while the lab holds it
+/// without a result (`still_testing`). It asks for the whole phone number, not the four
+/// digits a lookup takes. Afterwards no lookup finds the sample (404); its tests and the
+/// boards' counts stay, and while its session is on the phone's keyed hash stays too, so the
+/// per-phone limit still counts it. Throttled like a lookup.
+#[utoipa::path(
+    post,
+    path = "/api/v1/samples/erase",
+    request_body = SampleErasure,
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 404, body = ApiError, description = "No such code, or the phone does not match (also once erased): the same answer"),
+        (status = 409, body = ApiError, description = "`still_testing`: the lab holds the sample and its result is not ready"),
+        FieldErrors,
+        TooManyMisses
+    )
+)]
+pub async fn erase_sample(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    AppJson(request): AppJson<SampleErasure>,
+) -> Result<StatusCode, Refusal> {
+    let rule = throttle::SAMPLE_CODE;
+    let (code, phone, attempt) =
+        counted_holder(&state, &client, rule, &request.code, &request.phone).await?;
+    let erased = state.storage.erase_sample(&code, &phone, Utc::now()).await;
+    settle_change(attempt, erased).await?;
+    tracing::debug!("sample erased by its holder");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn board(read: CatalogueRead, scope: BoardScope) -> Result<Response, AppError> {
     let key = match scope {
         BoardScope::Session(id) => format!("board/session/{id}"),
@@ -148,6 +183,7 @@ pub async fn activity_board(
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/samples/lookup", post(lookup_sample))
+        .route("/samples/erase", post(erase_sample))
         .route("/sessions/{id}/samples/board", get(session_board))
         .route("/activities/{id}/samples/board", get(activity_board))
 }

@@ -236,7 +236,8 @@ impl<S: Admits> Bookings for S {
             .bind(id)
             .execute()
             .await?;
-        super::outbox::erase_booking_messages(&mut tx.inside(), id).await?;
+        let erased = super::outbox::ErasedHolder::Booking(id);
+        super::outbox::erase_holder_messages(&mut tx.inside(), erased).await?;
         // The erased row's earlier bytes leave SQLite's WAL at the next retention run
         // (`forget_erased`): emptying it here would hold every write while a reader is busy.
         tx.commit().await?;

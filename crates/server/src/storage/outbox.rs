@@ -147,13 +147,25 @@ const OF_ERASED_HOLDERS: &str =
     "(booking_id IN (SELECT id FROM bookings WHERE erased_at IS NOT NULL) \
      OR sample_id IN (SELECT id FROM samples WHERE erased_at IS NOT NULL))";
 
-/// Erases the messages of one booking its holder erased, in the erasure's transaction.
-pub(super) async fn erase_booking_messages(
+/// The one booking or sample whose holder erased it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ErasedHolder {
+    Booking(i64),
+    Sample(i64),
+}
+
+/// Erases the messages of one booking or sample its holder erased, in the erasure's
+/// transaction.
+pub(super) async fn erase_holder_messages(
     tx: &mut InTx<'_>,
-    booking_id: i64,
+    of: ErasedHolder,
 ) -> Result<u64, sqlx::Error> {
-    let sql = format!("{ERASE_MESSAGE}booking_id = ?");
-    tx.query(&sql).bind(booking_id).execute().await
+    let (column, id) = match of {
+        ErasedHolder::Booking(id) => ("booking_id", id),
+        ErasedHolder::Sample(id) => ("sample_id", id),
+    };
+    let sql = format!("{ERASE_MESSAGE}{column} = ?");
+    tx.query(&sql).bind(id).execute().await
 }
 
 /// Ids or codes per statement: well below both databases' limit on bound values.

@@ -14,8 +14,9 @@ use super::{BookingError, Parts, StorageError};
 use crate::keyed_hash::KeyedHash;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use labday_domain::phone::Phone;
 use labday_domain::sample::{
-    within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView,
+    self, within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView,
     ValidRegistration, ValidSampleItem,
 };
 use labday_domain::staff::AuditAction;
@@ -488,6 +489,51 @@ pub trait Samples: Parts {
     ) -> Result<Vec<(i64, SampleTally)>, StorageError> {
         let binds = [organisation, organisation];
         Ok(tallies_where(self.db(), REACH, OF_ORGANISATION, &binds).await?)
+    }
+
+    /// Erases one sample's name, phone, idempotency record and what its holder typed (where
+    /// bought, a vegetable's own name), at its holder's request by its code and whole phone
+    /// number, and its messages' copies of them, once the domain allows it
+    /// (`sample::may_erase`: not while the lab holds it without a result); the phone's keyed
+    /// hash stays while the session is on, for the per-phone limit, until the retention run.
+    /// `not_found` for an unknown code, another phone, or a sample erased already.
+    async fn erase_sample(
+        &self,
+        code: &SampleCode,
+        phone: &Phone,
+        now: DateTime<Utc>,
+    ) -> Result<(), BookingError> {
+        let mut tx = self.db().begin().await?;
+        // The sample's row lock first, as receiving it and recording a test take it: a
+        // test recorded at the same moment is seen, or waits.
+        let sql = format!("{HOLDER_SAMPLE}{}", tx.dialect().for_update());
+        let (id, session_id): (i64, i64) = tx
+            .query(&sql)
+            .bind(code.as_str())
+            .bind(phone.as_str())
+            .fetch_optional()
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let mut conn = Conn::Tx(&mut tx);
+        let view = views_where(&mut conn, "m.id = ?", id, Viewer::Holder).await?;
+        let status = view.first().map(|v| v.status);
+        sample::may_erase(status.ok_or_else(|| refused(ErrorCode::NotFound))?).map_err(refused)?;
+        // Read without a lock: a session that is over keeps its times, and one still on
+        // cannot move into times already over, so "over" read here stays true.
+        let session = super::bookings::session_in(&mut conn, session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let keeps_hash = sample::erasure_keeps_phone_hash(session.local_now(now), session.ends_at);
+        tx.query(ERASE_SAMPLE_HOLDER)
+            .bind(i64::from(keeps_hash))
+            .bind(now.naive_utc())
+            .bind(id)
+            .execute()
+            .await?;
+        let erased = super::outbox::ErasedHolder::Sample(id);
+        super::outbox::erase_holder_messages(&mut tx.inside(), erased).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Erases name and phone of samples whose session ended before `cutoff` (venue time);

@@ -603,12 +603,19 @@ impl TestApp {
     /// were: a session whose day has come (so the door checks visitors in), whatever the
     /// time of day the test runs, still open to bookings, moves and cancellations.
     pub async fn starts_today(&self, session: i64) {
-        let stamp = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
         let midnight = now().date().and_hms_opt(0, 0, 0).unwrap();
+        self.set_times(session, midnight, now() + Duration::hours(2))
+            .await;
+    }
+
+    /// Sets a session's start and end (venue time) behind the API's back, as time passing
+    /// would: nothing else of it changes.
+    pub async fn set_times(&self, session: i64, starts: NaiveDateTime, ends: NaiveDateTime) {
+        let stamp = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
         self.sql(&format!(
             "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
-            stamp(midnight),
-            stamp(now() + Duration::hours(2)),
+            stamp(starts),
+            stamp(ends),
         ))
         .await;
     }

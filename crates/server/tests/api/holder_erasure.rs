@@ -184,14 +184,9 @@ async fn a_booking_is_kept_until_its_sessions_day_is_over(db: Db) {
         .await;
     let body = json!({"session_id": session, "code": came["code"]});
     crate::staff::expect_call(app, "POST", "/api/v1/staff/check-in", lab, Some(body), 200).await;
-    let stamp = |t: chrono::NaiveDateTime| t.format("%F %T").to_string();
     let ended = now() - Duration::seconds(1);
-    app.sql(&format!(
-        "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
-        stamp(ended - Duration::hours(1)),
-        stamp(ended)
-    ))
-    .await;
+    app.set_times(session, ended - Duration::hours(1), ended)
+        .await;
     for (booking, phone) in [(&came, PHONE), (&missed, "13912340004")] {
         let code = booking["code"].as_str().unwrap();
         let (status, found) = app.lookup(code, phone).await;

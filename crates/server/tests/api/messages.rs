@@ -291,12 +291,8 @@ async fn erasure_takes_phone_and_text_out_of_the_outbox(db: Db) {
     assert_eq!(status, 201);
     arrives(&file, 5, of_kind("booking_confirmed", "13800138000")).await;
     let past = now() - Duration::days(40);
-    app.sql(&format!(
-        "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
-        past.format("%F %T"),
-        (past + Duration::hours(1)).format("%F %T")
-    ))
-    .await;
+    app.set_times(session, past, past + Duration::hours(1))
+        .await;
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
     let left = outbox_rows(&app.db, "phone IS NOT NULL OR text <> '' OR params <> '[]'").await;
     assert_eq!(left, 0, "no phone, text or parameters stay");

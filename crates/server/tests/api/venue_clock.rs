@@ -227,13 +227,9 @@ fn moved_to(days: i64) -> Value {
 /// only before it begins), opened for booking two days ago.
 async fn later_today(app: &TestApp) -> i64 {
     let session = app.session(SessionSpec::started_3h_ago(2)).await;
-    let stamp = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    app.sql(&format!(
-        "UPDATE sessions SET starts_at = '{}', ends_at = '{}' WHERE id = {session}",
-        stamp(now() + Duration::seconds(30)),
-        stamp(now() + Duration::hours(2)),
-    ))
-    .await;
+    let starts = now() + Duration::seconds(30);
+    app.set_times(session, starts, now() + Duration::hours(2))
+        .await;
     session
 }
 
