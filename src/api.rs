@@ -243,6 +243,8 @@ pub struct SampleSheet {
     pub tests: Vec<SampleTest>,
     pub judgement: Option<Judgement>,
     pub retests_needed: u32,
+    #[serde(default)]
+    pub can_erase: bool,
 }
 
 /// Registers samples; retries with the same `idempotency_key` never register twice. Each
@@ -298,12 +300,12 @@ pub async fn erase_sample(code: &str, phone: &str, phone_last4: &str) -> Result<
     };
     match http::post_text("/samples/erase", &erasure, None).await {
         Ok(_) => {}
+        // Only a lookup that finds nothing either says it is gone; any other answer (found,
+        // throttled, offline) leaves it a number that did not match.
         Err(e) if e.code == ErrorCode::NotFound => {
-            if sample_by_code::<SampleSheet>(code, phone_last4)
-                .await
-                .is_ok()
-            {
-                return Err(e);
+            match sample_by_code::<SampleSheet>(code, phone_last4).await {
+                Err(gone) if gone.code == ErrorCode::NotFound => {}
+                _ => return Err(e),
             }
         }
         Err(e) => return Err(e),
@@ -478,6 +480,7 @@ mod tests {
                 phone: "13800005678".into(),
                 masked: false,
             }),
+            can_erase: false,
             walk_in: true,
         };
         let text = serde_json::to_string(&view).unwrap();

@@ -2,7 +2,7 @@
 //! with method, standard, re-tests and the screening notice. Opening it needs the last four
 //! digits of the phone it was registered with (remembered on this device). Its holder may
 //! erase their details from it, with the whole number, before hand-in or once the result
-//! is ready.
+//! it is handed in or once its session is over.
 
 use crate::api;
 use crate::components::sample::{SampleLabel, SampleResult};
@@ -11,7 +11,7 @@ use crate::loaded::{load, Loaded};
 use crate::route::use_code_param;
 use crate::store;
 use crate::text::maybe_message;
-use labday_domain::sample::{self, SampleLookup, SampleStatus};
+use labday_domain::sample::{SampleLookup, SampleStatus};
 use labday_domain::{ApiError, ErrorCode, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -91,7 +91,7 @@ pub fn SamplePage() -> impl IntoView {
                     let digits = last4.get_untracked().unwrap_or_default();
                     store::remember_sample(&code, &digits);
                     let handed_in = view.status != SampleStatus::Registered;
-                    let erasable = sample::may_erase(view.status);
+                    let erasable = view.can_erase;
                     view! {
                         <Show when=move || !erased.get() fallback=gone>
                         <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
@@ -101,9 +101,12 @@ pub fn SamplePage() -> impl IntoView {
                         })}
                         <p class="code-line">{t(i18n::SAMPLE_CODE)}" "<strong data-testid="sample-code">{view.code.display()}</strong></p>
                         <SampleResult sample=view.clone()/>
-                        {match erasable {
-                            Ok(()) => view! { <EraseSample code=code.clone() last4=digits.clone() erased/> }.into_any(),
-                            Err(c) => view! { <p class="small">{t(i18n::error_msg(c))}</p> }.into_any(),
+                        {if erasable {
+                            view! { <EraseSample code=code.clone() last4=digits.clone() erased/> }.into_any()
+                        } else if handed_in {
+                            view! { <p class="small">{t(i18n::ERR_STILL_TESTING)}</p> }.into_any()
+                        } else {
+                            ().into_any()
                         }}
                         </Show>
                     }.into_any()

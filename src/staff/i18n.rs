@@ -250,6 +250,7 @@ messages! {
     RESULT_SAVED_ANNOUNCE = "已保存: {code} · {verdict}", "Saved: {code} · {verdict}";
     RECEIVE_CODE = "确认收样 {code}", "Mark received {code}";
     HOLDER_IS = "登记人 {holder}", "Holder {holder}";
+    HOLDER_ERASED = "登记人信息已删除", "The holder's details are erased";
     RETESTS_STILL = "还需复检次数 {n}", "Re-tests still needed {n}";
     CORRECT_TEST_N = "更正 #{n}", "Correct #{n}";
     SERIES_CREATED_N = "已生成场次数: {n}", "Sessions created: {n}";
@@ -418,6 +419,7 @@ messages! {
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
     ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
     ERR_OWN_ACCOUNT = "不能停用自己的账号。", "You cannot disable your own account.";
+    ERR_WITHDRAWN = "登记人已在送样前撤回这份样品（删除了其信息），不能收样：请作为现场登记重新登记。", "Its holder withdrew this sample before handing it in (erased their details): it cannot be received; register it again as a walk-in.";
 }
 
 /// The words for an API error code only the console's requests meet (sign-in, the door,
@@ -437,6 +439,7 @@ pub fn console_error_msg(code: ErrorCode) -> Msg {
         ErrorCode::UsernameTaken => ERR_USERNAME_TAKEN,
         ErrorCode::CapacityBelowBooked => ERR_CAPACITY_BELOW_BOOKED,
         ErrorCode::NotReceived => ERR_NOT_RECEIVED,
+        ErrorCode::Withdrawn => ERR_WITHDRAWN,
         ErrorCode::AccountDisabled => ERR_ACCOUNT_DISABLED,
         ErrorCode::PasswordChangeRequired => ERR_PASSWORD_CHANGE_REQUIRED,
         ErrorCode::OwnAccount => ERR_OWN_ACCOUNT,

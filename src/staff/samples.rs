@@ -166,8 +166,7 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
     let holder = sample
         .holder
         .as_ref()
-        .map(|h| format!("{} · {}", h.name, h.phone))
-        .unwrap_or_default();
+        .map(|h| format!("{} · {}", h.name, h.phone));
     let s = StoredValue::new(sample.clone());
     let form_code = StoredValue::new(code.clone());
     let show_form = move || open || correcting.get().is_some();
@@ -178,7 +177,10 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
                 {sample.walk_in.then(|| view! { " "<span class="badge">{t(si::WALK_IN_MARK)}</span> })}
                 {move || s.with_value(|s| s.enzyme_false_positive).then(|| view! { " · "<span class="few">{t(si::FALSE_POSITIVE_RISK)}</span> })}
             </p>
-            <p class="small">{si::HOLDER_IS.fill(lang.get_untracked(), &[("holder", &holder)])}</p>
+            <p class="small">{match &holder {
+                Some(holder) => si::HOLDER_IS.fill(lang.get_untracked(), &[("holder", holder)]),
+                None => si::HOLDER_ERASED.get(lang.get_untracked()).to_owned(),
+            }}</p>
             <p class="small" data-testid="desk-status">
                 {move || s.with_value(|s| status_msg(s.status).get(lang.get()))}
                 {move || s.with_value(|s| s.judgement.map(|j| format!(" · {}", judgement_msg(j).get(lang.get()))))}

@@ -237,10 +237,11 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     browser.close().await;
 }
 
-/// The samples form's promise: before a sample is handed in, or once its result is ready,
+/// The samples form's promise: before a sample is handed in, or once its session is over,
 /// its holder erases their details from its result page, proving the whole number (the
-/// page opened with four digits); not while the lab tests it. Afterwards nothing of it is
-/// left on the server's lookup or on the phone.
+/// page opened with four digits); not while the lab holds it during the session. Afterwards
+/// nothing of it is left on the server's lookup or on the phone; numbers that do not match
+/// are never taken for an erasure, however many.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_holder_erases_a_sample_with_the_whole_number() {
     let (browser, server, f) =
@@ -250,15 +251,15 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
         .await;
     browser
         .wait_text(
-            "送样前或结果出来后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息。",
+            "送样前或场次结束后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息；场次结束前删除的，号码的带密钥哈希值保留到自动删除时，使这份样品仍计入每个号码最多 5 份的名额。",
         )
         .await;
     let item = json!({"variety": "spinach", "variety_other": "", "bought_at": "删除测试市场", "bought_on": labday_server::auth::now_local().date()});
     let registration = json!({"session_id": f.session, "name": "令狐删样", "phone": "13900135678",
-        "consent": true, "samples": [item.clone(), item]});
+        "consent": true, "samples": [item.clone(), item.clone(), item]});
     let (status, made) = server.post("/api/v1/samples", &registration).await;
     assert_eq!(status, 201, "{made}");
-    let [held, mine] = [0, 1].map(|i| made[i]["code"].as_str().unwrap().to_owned());
+    let [held, mine, probed] = [0, 1, 2].map(|i| made[i]["code"].as_str().unwrap().to_owned());
     let org = server.organisation_of(f.session).await;
     let role = labday_domain::staff::Role::LabStaff;
     let lab = server
@@ -278,21 +279,36 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
         .await
         .expect("received");
 
-    // Held by the lab without a result: the page says when, and offers nothing.
-    browser.open(&server, &format!("/samples/{held}")).await;
-    browser.fill("手机号后 4 位", "5678").await;
-    browser.click("button", "查找").await;
+    // Held by the lab, its session still on: the page says when, and offers nothing.
+    open_sample(&browser, &server, &held).await;
     browser
-        .wait_text("实验室正在检测这份样品：结果出来后才能删除您的信息。")
+        .wait_text("样品已交给实验室：场次结束前实验室可能还要复检或更正结果并通知您，场次结束后才能删除您的信息。")
         .await;
     assert_eq!(browser.count("details.erase").await, 0);
 
-    browser.open(&server, &format!("/samples/{mine}")).await;
-    browser.fill("手机号后 4 位", "5678").await;
-    browser.click("button", "查找").await;
+    // Wrong numbers until the code's lookups are throttled: still not erased, still here.
+    open_sample(&browser, &server, &probed).await;
+    browser.click("summary", "删除我的信息").await;
+    for n in 0..5 {
+        browser.fill("手机号码", &format!("1381111{n}678")).await;
+        browser.click("button", "确定删除").await;
+        browser.wait_text("这不是登记这份样品时的手机号码。").await;
+    }
+    browser.fill("手机号码", "13811115678").await;
+    browser.click("button", "确定删除").await;
+    browser.wait_text("操作过于频繁，请稍后再试。").await;
+    let probed_code = SampleCode::parse(&probed).expect("a code");
+    let still = server
+        .storage
+        .find_sample(&probed_code, "5678", chrono::Utc::now())
+        .await
+        .expect("storage");
+    assert!(still.is_some(), "nothing was erased");
+
+    open_sample(&browser, &server, &mine).await;
     browser.click("summary", "删除我的信息").await;
     browser
-        .wait_text("删除后无法再查询这份样品的结果，我们也无法再通知您。")
+        .wait_text("删除后无法再查询这份样品的结果，我们也无法再通知您；送样前删除即撤回这份样品，它不能再送检，但仍计入本场次每个号码最多 5 份的名额。")
         .await;
     // The last four digits and another number with them erase nothing.
     browser.fill("手机号码", "5678").await;
@@ -308,7 +324,7 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
     browser.click("button", "确定删除").await;
     browser.wait_text("您的信息已删除").await;
     browser
-        .wait_text("姓名、手机号码和购买地点已删除，本设备也不再保存这份样品。")
+        .wait_text("姓名、手机号码、购买地点和您填写的蔬菜名称已删除，本设备也不再保存这份样品。")
         .await;
     assert_eq!(
         server.post("/api/v1/samples/lookup", &lookup).await.0,
@@ -323,12 +339,20 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
         .await;
     let kept = kept.as_str().unwrap_or_default().to_owned();
     assert!(
-        kept.contains(&held),
-        "the sample the lab holds stays: {kept}"
+        kept.contains(&held) && kept.contains(&probed),
+        "the samples not erased stay: {kept}"
     );
     assert!(
         !kept.contains(&mine),
         "the phone keeps nothing of the erased one: {kept}"
     );
     browser.close().await;
+}
+
+/// Opens a sample's result page with the last four digits of its phone.
+async fn open_sample(browser: &Journey, server: &crate::support::TestServer, code: &str) {
+    browser.open(server, &format!("/samples/{code}")).await;
+    browser.fill("手机号后 4 位", "5678").await;
+    browser.click("button", "查找").await;
+    browser.wait_css("[data-testid=sample-code]").await;
 }

@@ -56,9 +56,12 @@ wire_enum! {
         /// 409 — the booking still holds or waits for a place: its holder's details can be
         /// erased once it is cancelled or the day of its session is over.
         StillBooked = "still_booked",
-        /// 409 — the lab holds the sample and its result is not ready: its holder's details
-        /// can be erased once it is.
+        /// 409 — the lab holds the sample and may still test it or correct its result until
+        /// its session is over: its holder's details can be erased then.
         StillTesting = "still_testing",
+        /// 409 — the sample's holder withdrew it (erased their details) before handing it
+        /// in: it is not received; register it again (a walk-in at the bench).
+        Withdrawn = "withdrawn",
         /// 409 — visitors are checked in from the session's day (on its venue's clock), not
         /// before.
         BeforeSessionDay = "before_session_day",
@@ -129,6 +132,7 @@ impl ErrorCode {
             | ErrorCode::SessionNotOver
             | ErrorCode::StillBooked
             | ErrorCode::StillTesting
+            | ErrorCode::Withdrawn
             | ErrorCode::SessionOver
             | ErrorCode::BeforeSessionDay
             | ErrorCode::UsernameTaken

@@ -728,9 +728,14 @@ pub struct SampleView {
     pub judgement: Option<Judgement>,
     /// Re-tests still needed before a final judgement.
     pub retests_needed: u32,
-    /// Only in staff views.
+    /// Only in staff views, and there `None` once the holder's details are erased (by the
+    /// holder, or after the retention period).
     #[serde(default)]
     pub holder: Option<SampleHolder>,
+    /// Whether its holder may erase their details now (`sample::may_erase`); only in the
+    /// holder's views.
+    #[serde(default)]
+    pub can_erase: bool,
     /// Registered by staff for a walk-in (someone without a smartphone) at the bench.
     #[serde(default)]
     pub walk_in: bool,

@@ -213,7 +213,7 @@ pub async fn erase_past_retention(storage: &dyn Storage, retention_days: i64) {
         "sample retention run failed",
     );
     log_clean_up(
-        storage.erase_messages().await,
+        storage.erase_messages(Utc::now().naive_utc()).await,
         |n| tracing::info!(messages = n, "erased messages of erased holders"),
         "message erasure failed",
     );

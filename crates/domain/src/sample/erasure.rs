@@ -1,21 +1,30 @@
 //! A holder erasing their own name and number from a sample before the retention period
-//! ends: when it is allowed, and what it keeps. The lab needs them from hand-in until the
-//! result is ready (it may phone the holder about a result); before hand-in erasing is how
-//! a holder withdraws, and once the result is ready nobody needs them. While the session is
-//! still on, the per-phone sample limit counts the phone on it, so its keyed hash stays
-//! until the retention run takes it with the session's other records: erasing early never
-//! keeps anything longer than waiting would, nor frees the limit.
+//! ends: when it is allowed, and what it keeps. Before hand-in, erasing is how a holder
+//! withdraws the sample (the lab then refuses to receive it). Once handed in, the lab may
+//! re-test it or correct a result and phone the holder about it until its session is over;
+//! after that nobody needs them. While the session is still on, the per-phone sample limit
+//! counts the phone on it, so its keyed hash stays until the retention run takes it with
+//! the session's other records: erasing early never keeps anything longer than waiting
+//! would, nor frees the limit.
 
 use super::SampleStatus;
 use crate::error::ErrorCode;
 use chrono::NaiveDateTime;
 
-/// Whether the holder may erase a sample in `status`: not while the lab holds it and its
-/// result is not ready (`still_testing`).
-pub fn may_erase(status: SampleStatus) -> Result<(), ErrorCode> {
+/// Whether the holder may erase a sample in `status` now (`now`, the venue's clock), its
+/// session ending at `session_ends`: before hand-in at any time, once handed in only after
+/// the session (`still_testing` before).
+pub fn may_erase(
+    status: SampleStatus,
+    now: NaiveDateTime,
+    session_ends: NaiveDateTime,
+) -> Result<(), ErrorCode> {
     match status {
-        SampleStatus::Registered | SampleStatus::ResultReady => Ok(()),
-        SampleStatus::Received | SampleStatus::Testing => Err(ErrorCode::StillTesting),
+        SampleStatus::Registered => Ok(()),
+        _ if now >= session_ends => Ok(()),
+        SampleStatus::Received | SampleStatus::Testing | SampleStatus::ResultReady => {
+            Err(ErrorCode::StillTesting)
+        }
     }
 }
 
@@ -39,15 +48,32 @@ mod tests {
     }
 
     #[test]
-    fn a_sample_erases_before_hand_in_and_once_its_result_is_ready() {
-        assert_eq!(may_erase(Registered), Ok(()));
-        assert_eq!(may_erase(ResultReady), Ok(()));
+    fn a_sample_not_handed_in_is_withdrawn_at_any_time() {
+        for now in [at(9), at(11), at(12), at(20)] {
+            assert_eq!(may_erase(Registered, now, at(12)), Ok(()), "at {now}");
+        }
     }
 
     #[test]
-    fn a_sample_the_lab_holds_without_a_result_waits_for_it() {
-        assert_eq!(may_erase(Received), Err(ErrorCode::StillTesting));
-        assert_eq!(may_erase(Testing), Err(ErrorCode::StillTesting));
+    fn a_sample_the_lab_holds_waits_for_its_session_to_end() {
+        // A result ready may still be corrected and told again while the session is on.
+        for status in [Received, Testing, ResultReady] {
+            for now in [at(9), at(11)] {
+                assert_eq!(
+                    may_erase(status, now, at(12)),
+                    Err(ErrorCode::StillTesting),
+                    "{status:?} at {now}"
+                );
+            }
+            // A sample the lab never got to tests nobody will phone about either.
+            for now in [at(12), at(20)] {
+                assert_eq!(
+                    may_erase(status, now, at(12)),
+                    Ok(()),
+                    "{status:?} at {now}"
+                );
+            }
+        }
     }
 
     #[test]

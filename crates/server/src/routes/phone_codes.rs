@@ -123,7 +123,7 @@ pub async fn holdings(
         .iter()
         .filter_map(|c| BookingCode::parse(c).ok())
     {
-        samples.extend(state.storage.find_sample(&code, phone.last4()).await?);
+        samples.extend(state.storage.find_sample(&code, phone.last4(), now).await?);
     }
     Ok(Json(PhoneHoldings {
         phone_masked: phone.masked(),

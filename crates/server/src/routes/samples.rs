@@ -102,7 +102,7 @@ pub async fn lookup_sample(
         .throttle
         .lookup(throttle::SAMPLE_CODE, code.as_str(), &client)
         .await?;
-    let found = state.storage.find_sample(&code, &last4).await?;
+    let found = state.storage.find_sample(&code, &last4, Utc::now()).await?;
     let view = attempt.settle(found).await.ok_or_else(not_found)?;
     Ok(Json(view))
 }

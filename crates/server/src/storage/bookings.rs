@@ -237,7 +237,7 @@ impl<S: Admits> Bookings for S {
             .execute()
             .await?;
         let erased = super::outbox::ErasedHolder::Booking(id);
-        super::outbox::erase_holder_messages(&mut tx.inside(), erased).await?;
+        super::outbox::erase_holder_messages(&mut tx.inside(), erased, now.naive_utc()).await?;
         // The erased row's earlier bytes leave SQLite's WAL at the next retention run
         // (`forget_erased`): emptying it here would hold every write while a reader is busy.
         tx.commit().await?;

@@ -136,11 +136,16 @@ type Candidate = (
     i64,
 );
 
-/// What erasing a message leaves: no phone, no text, and one still waiting to go never
-/// goes. Followed by which messages.
+/// The messages of an erased holder still waiting to go, and not being sent at this moment
+/// (a live lease): gone as if never written, as a withdrawn reminder is, so nothing counts
+/// them as failed. Followed by `now` and which messages.
+const DROP_WAITING: &str = "DELETE FROM outbox WHERE status = 'pending' \
+    AND (lease_until IS NULL OR lease_until <= ?) AND ";
+/// What erasing a message leaves: no phone, no text. One being sent at this moment stays its
+/// sender's to record (the provider may have taken it), but expires at once, so a failed
+/// try is never tried again. Followed by which messages.
 const ERASE_MESSAGE: &str = "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
-    status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END, \
-    last_error = CASE WHEN status = 'pending' THEN 'holder erased' ELSE last_error END \
+    expires_at = CASE WHEN status = 'pending' THEN created_at ELSE expires_at END \
     WHERE (phone IS NOT NULL OR text <> '') AND ";
 /// Which messages [`Outbox::erase_messages`] erases: those of erased bookings and samples.
 const OF_ERASED_HOLDERS: &str =
@@ -155,17 +160,21 @@ pub(super) enum ErasedHolder {
 }
 
 /// Erases the messages of one booking or sample its holder erased, in the erasure's
-/// transaction.
+/// transaction, at `now` (UTC, the leases' clock): those waiting go ([`DROP_WAITING`]), the
+/// rest lose phone and text ([`ERASE_MESSAGE`]).
 pub(super) async fn erase_holder_messages(
     tx: &mut InTx<'_>,
     of: ErasedHolder,
+    now: NaiveDateTime,
 ) -> Result<u64, sqlx::Error> {
     let (column, id) = match of {
         ErasedHolder::Booking(id) => ("booking_id", id),
         ErasedHolder::Sample(id) => ("sample_id", id),
     };
+    let sql = format!("{DROP_WAITING}{column} = ?");
+    let dropped = tx.query(&sql).bind(now).bind(id).execute().await?;
     let sql = format!("{ERASE_MESSAGE}{column} = ?");
-    tx.query(&sql).bind(id).execute().await
+    Ok(dropped + tx.query(&sql).bind(id).execute().await?)
 }
 
 /// Ids or codes per statement: well below both databases' limit on bound values.
@@ -716,11 +725,19 @@ pub trait Outbox: Parts {
         Ok(written)
     }
 
-    /// Erases phone, text and parameters of the messages of bookings and samples whose
-    /// holders were erased; pending ones are marked failed (nobody to send them to).
-    async fn erase_messages(&self) -> Result<u64, StorageError> {
+    /// Erases the messages of bookings and samples whose holders were erased, at `now`
+    /// (UTC): those still waiting to go are dropped (nobody to send them to, and nothing
+    /// failed), the others lose phone, text and parameters.
+    async fn erase_messages(&self, now: NaiveDateTime) -> Result<u64, StorageError> {
+        let sql = format!("{DROP_WAITING}{OF_ERASED_HOLDERS}");
+        let dropped = self.db().write(&sql).bind(now).execute().await?;
         let sql = format!("{ERASE_MESSAGE}{OF_ERASED_HOLDERS}");
-        super::erasure::erase(self.db(), self.db().write(&sql)).await
+        let erased = self.db().write(&sql).execute().await?;
+        // A dropped row's bytes stay in SQLite's WAL as an erased one's do.
+        if dropped + erased > 0 {
+            super::erasure::forget_erased(self.db()).await?;
+        }
+        Ok(dropped + erased)
     }
 }
 

@@ -259,7 +259,8 @@ pub trait Samples: Parts {
                 }
                 let filter = "m.idempotency_key = ?";
                 let mut conn = Conn::Tx(&mut tx);
-                return Ok(views_where(&mut conn, filter, key.clone(), Viewer::Holder).await?);
+                let viewer = Viewer::Holder(ctx.now);
+                return Ok(views_where(&mut conn, filter, key.clone(), viewer).await?);
             }
         }
         let local_now = open_for_samples(&mut tx, registration.session_id, ctx.now).await?;
@@ -281,7 +282,7 @@ pub trait Samples: Parts {
             },
         )
         .await?;
-        let views = views_of(&mut tx, &ids, Viewer::Holder).await?;
+        let views = views_of(&mut tx, &ids, Viewer::Holder(ctx.now)).await?;
         tx.commit().await?;
         Ok(views)
     }
@@ -331,6 +332,7 @@ pub trait Samples: Parts {
         &self,
         code: &SampleCode,
         phone_last4: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<SampleView>, StorageError> {
         let sql = format!("{SAMPLE_SELECT} WHERE m.code = ?");
         let row: Option<SampleRow> = self
@@ -342,9 +344,11 @@ pub trait Samples: Parts {
         match row {
             Some(row) if phone_matches(&row, phone_last4) => {
                 let mut conn = Conn::Read(self.db());
-                Ok(views_where(&mut conn, "m.id = ?", row.id, Viewer::Holder)
-                    .await?
-                    .pop())
+                Ok(
+                    views_where(&mut conn, "m.id = ?", row.id, Viewer::Holder(now))
+                        .await?
+                        .pop(),
+                )
             }
             _ => Ok(None),
         }
@@ -386,10 +390,13 @@ pub trait Samples: Parts {
         now: NaiveDateTime,
     ) -> Result<SampleView, BookingError> {
         let mut tx = self.db().begin().await?;
-        let (id, sample_session, received_at) = sample_for_change(&mut tx, code).await?;
+        let (id, sample_session, received_at, erased_at) = sample_for_change(&mut tx, code).await?;
         if sample_session != session_id {
             let told = super::staff::scanned_elsewhere(&mut tx, session_id, sample_session).await?;
             return Err(refused(told));
+        }
+        if received_at.is_none() && erased_at.is_some() {
+            return Err(refused(ErrorCode::Withdrawn));
         }
         if received_at.is_none() {
             tx.query(RECEIVE_SAMPLE)
@@ -414,7 +421,7 @@ pub trait Samples: Parts {
         now: NaiveDateTime,
     ) -> Result<SampleView, BookingError> {
         let mut tx = self.db().begin().await?;
-        let (id, _, received_at) = sample_for_change(&mut tx, code).await?;
+        let (id, _, received_at, _) = sample_for_change(&mut tx, code).await?;
         if received_at.is_none() {
             return Err(refused(ErrorCode::NotReceived));
         }
@@ -515,15 +522,17 @@ pub trait Samples: Parts {
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
         let mut conn = Conn::Tx(&mut tx);
-        let view = views_where(&mut conn, "m.id = ?", id, Viewer::Holder).await?;
+        let view = views_where(&mut conn, "m.id = ?", id, Viewer::Holder(now)).await?;
         let status = view.first().map(|v| v.status);
-        sample::may_erase(status.ok_or_else(|| refused(ErrorCode::NotFound))?).map_err(refused)?;
+        let status = status.ok_or_else(|| refused(ErrorCode::NotFound))?;
         // Read without a lock: a session that is over keeps its times, and one still on
         // cannot move into times already over, so "over" read here stays true.
         let session = super::bookings::session_in(&mut conn, session_id)
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        let keeps_hash = sample::erasure_keeps_phone_hash(session.local_now(now), session.ends_at);
+        let (local_now, ends) = (session.local_now(now), session.ends_at);
+        sample::may_erase(status, local_now, ends).map_err(refused)?;
+        let keeps_hash = sample::erasure_keeps_phone_hash(local_now, ends);
         tx.query(ERASE_SAMPLE_HOLDER)
             .bind(i64::from(keeps_hash))
             .bind(now.naive_utc())
@@ -531,7 +540,7 @@ pub trait Samples: Parts {
             .execute()
             .await?;
         let erased = super::outbox::ErasedHolder::Sample(id);
-        super::outbox::erase_holder_messages(&mut tx.inside(), erased).await?;
+        super::outbox::erase_holder_messages(&mut tx.inside(), erased, now.naive_utc()).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,20 +1,24 @@
 //! A holder erasing their own vegetable samples before the retention period, over HTTP on
 //! both databases: what the samples form's privacy notice promises ("before you hand a
-//! sample in, or once its result is ready, you can erase them yourself") holds, erases every
-//! copy (the typed text and the result message too), proves the holder by the whole number,
-//! and frees neither the per-phone limit nor the lab's results.
+//! sample in, or once its session is over, you can erase them yourself") holds, erases
+//! every copy (the typed text and the result message too), proves the holder by the whole
+//! number, and frees neither the per-phone limit nor the lab's results. A sample withdrawn
+//! before hand-in is refused at the bench; one the lab holds waits for its session to end,
+//! as the lab may re-test it or correct its result and tell the holder until then.
 
 use crate::erasure::{cells_containing, move_into_the_past, sqlite_files_hold};
 use crate::helpers::{now, Db, TestApp};
 use crate::samples::{quick_test, tested_negative};
 use crate::staff::{call, expect_call};
 use chrono::Duration;
+use labday_server::storage::outbox::Delivery;
 use serde_json::{json, Value};
 
 const NAME: &str = "司马自删样品";
 const PHONE: &str = "13712345678";
 const BOUGHT_AT: &str = "自删测试市场 88号摊";
 const OWN_NAME: &str = "自删野菜";
+const EVERY_TRACE: [&str; 4] = [PHONE, NAME, BOUGHT_AT, OWN_NAME];
 
 /// Registers a spinach and a vegetable of the holder's own naming; their codes.
 async fn two_samples(app: &TestApp, session: i64) -> [String; 2] {
@@ -23,6 +27,10 @@ async fn two_samples(app: &TestApp, session: i64) -> [String; 2] {
         "samples": [item("spinach", ""), item("other", OWN_NAME)]});
     let (status, made) = app.post("/api/v1/samples", &body).await;
     assert_eq!(status, 201, "{made}");
+    assert_eq!(
+        made[0]["can_erase"], true,
+        "withdrawn at any time before hand-in"
+    );
     [0, 1].map(|i| made[i]["code"].as_str().unwrap().to_owned())
 }
 
@@ -34,9 +42,22 @@ async fn erase(app: &TestApp, code: &str, phone: &str) -> (u16, Value) {
     .await
 }
 
-async fn lookup(app: &TestApp, code: &str, last4: &str) -> u16 {
-    let body = json!({"code": code, "phone_last4": last4});
-    app.post("/api/v1/samples/lookup", &body).await.0
+async fn lookup(app: &TestApp, code: &str) -> (u16, Value) {
+    let body = json!({"code": code, "phone_last4": "5678"});
+    app.post("/api/v1/samples/lookup", &body).await
+}
+
+async fn staff_view(app: &TestApp, lab: Option<&str>, code: &str) -> Value {
+    let (status, text) = call(
+        app,
+        "GET",
+        &format!("/api/v1/staff/samples/{code}"),
+        lab,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
 }
 
 async fn hashes_kept(app: &TestApp) -> i64 {
@@ -45,20 +66,21 @@ async fn hashes_kept(app: &TestApp) -> i64 {
         .await
 }
 
-/// Before hand-in and once the result is ready a sample is erased at once, from every
-/// table, with its result message; while the lab holds it without a result it is kept. The
-/// lab's result and the board stay; the phone's hash stays while the session takes
-/// registrations, so the limit still counts it, and goes with the retention run.
-async fn a_sample_is_erased_before_hand_in_or_once_its_result_is_ready(db: Db) {
+/// Its session over a minute ago.
+async fn end_session(app: &TestApp, session: i64) {
+    let ended = now() - Duration::minutes(1);
+    app.set_times(session, ended - Duration::hours(1), ended)
+        .await;
+}
+
+/// Before hand-in a sample is withdrawn at once, proven by the whole number; the bench then
+/// refuses it. Its phone's hash stays while the session takes registrations, so the limit
+/// still counts it, and goes with the retention run.
+async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session(quick_test()).await;
-    let [withdrawn, tested] = two_samples(app, session).await;
-    assert!(
-        !cells_containing(&app.db, &[PHONE, NAME, BOUGHT_AT, OWN_NAME])
-            .await
-            .is_empty()
-    );
+    let [withdrawn, _] = two_samples(app, session).await;
 
     // The last four digits open a result; they erase nothing.
     let (status, err) = erase(app, &withdrawn, "5678").await;
@@ -71,19 +93,63 @@ async fn a_sample_is_erased_before_hand_in_or_once_its_result_is_ready(db: Db) {
     assert_eq!(
         (status, err["code"].as_str()),
         (404, Some("not_found")),
-        "another number, same last four"
+        "another number, the same last four"
     );
     let (status, body) = erase(app, &withdrawn, PHONE).await;
-    assert_eq!(status, 204, "not handed in yet: {body}");
+    assert_eq!(status, 204, "{body}");
     assert_eq!(
-        lookup(app, &withdrawn, "5678").await,
+        lookup(app, &withdrawn).await.0,
         404,
         "nothing is left to match"
     );
     assert_eq!(erase(app, &withdrawn, PHONE).await.0, 404, "erased once");
 
-    // Handed in: the lab may still phone about the result.
-    let path = format!("/api/v1/staff/samples/{tested}/receive");
+    let path = format!("/api/v1/staff/samples/{withdrawn}/receive");
+    let at = Some(json!({"session_id": session}));
+    let (status, err) = call(app, "POST", &path, lab, at).await;
+    assert_eq!(status, 409, "{err}");
+    assert!(err.contains("\"withdrawn\""), "{err}");
+    let seen = staff_view(app, lab, &withdrawn).await;
+    assert_eq!(seen["holder"], Value::Null, "the bench says so: {seen}");
+    assert_eq!(seen["status"], "registered");
+
+    // The session takes registrations still: the erased sample counts for the phone.
+    assert_eq!(hashes_kept(app).await, 2);
+    let celery = json!({"variety": "celery", "variety_other": "", "bought_at": "市场", "bought_on": now().date()});
+    let four = json!({"session_id": session, "name": "另一人", "phone": PHONE, "consent": true,
+        "samples": vec![celery; 4]});
+    let (status, err) = app.post("/api/v1/samples", &four).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("sample_limit")),
+        "{err}"
+    );
+
+    // The retention run takes the kept hash with the session's other records, and keeps
+    // the time of the holder's erasure.
+    let erased_at = format!("SELECT COUNT(*) FROM samples WHERE code = '{withdrawn}' AND erased_at IS NOT NULL AND erased_at < '{}'", (now() + Duration::days(1)).format("%F"));
+    assert_eq!(app.db.scalar(&erased_at).await, 1);
+    move_into_the_past(app, &[session]).await;
+    labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
+    assert_eq!(
+        hashes_kept(app).await,
+        0,
+        "erasing early keeps nothing longer"
+    );
+    assert_eq!(app.db.scalar(&erased_at).await, 1);
+}
+
+/// Once handed in, the lab may re-test a sample or correct its result and tell the holder
+/// until its session is over: the holder waits for that, result or not. Then everything
+/// goes, the result message waiting to be sent too (dropped, not counted as failed); the
+/// lab's result and the board stay, and nothing of the phone.
+async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let session = app.session(quick_test()).await;
+    let [tested, never_tested] = two_samples(app, session).await;
+    tested_negative(app, lab, session, &tested).await;
+    let path = format!("/api/v1/staff/samples/{never_tested}/receive");
     expect_call(
         app,
         "POST",
@@ -93,51 +159,56 @@ async fn a_sample_is_erased_before_hand_in_or_once_its_result_is_ready(db: Db) {
         200,
     )
     .await;
-    let (status, err) = erase(app, &tested, PHONE).await;
+    for code in [&tested, &never_tested] {
+        let (status, found) = lookup(app, code).await;
+        assert_eq!(
+            (status, &found["can_erase"]),
+            (200, &json!(false)),
+            "{found}"
+        );
+        let (status, err) = erase(app, code, PHONE).await;
+        assert_eq!(
+            (status, err["code"].as_str()),
+            (409, Some("still_testing")),
+            "{err}"
+        );
+    }
+    let waiting = "SELECT COUNT(*) FROM outbox WHERE sample_id IS NOT NULL AND status = 'pending'";
     assert_eq!(
-        (status, err["code"].as_str()),
-        (409, Some("still_testing")),
-        "{err}"
+        app.db.scalar(waiting).await,
+        1,
+        "the result's message waits"
     );
-    assert_eq!(lookup(app, &tested, "5678").await, 200, "still there");
-    let path = format!("/api/v1/staff/samples/{tested}/tests");
-    let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 12.5});
-    expect_call(app, "POST", &path, lab, Some(reading), 200).await;
-    let messages = app
-        .db
-        .scalar("SELECT COUNT(*) FROM outbox WHERE sample_id IS NOT NULL AND phone IS NOT NULL")
-        .await;
-    assert_eq!(
-        messages, 1,
-        "the result's text message waits with the number"
-    );
-    let (status, body) = erase(app, &tested, PHONE).await;
-    assert_eq!(status, 204, "its result is ready: {body}");
 
-    let left = cells_containing(&app.db, &[PHONE, NAME, BOUGHT_AT, OWN_NAME]).await;
+    end_session(app, session).await;
+    for code in [&tested, &never_tested] {
+        let (status, found) = lookup(app, code).await;
+        assert_eq!(
+            (status, &found["can_erase"]),
+            (200, &json!(true)),
+            "{found}"
+        );
+        let (status, body) = erase(app, code, PHONE).await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let left = cells_containing(&app.db, &EVERY_TRACE).await;
     assert!(left.is_empty(), "left after the holder's erasure: {left:?}");
-    let (status, text) = call(
-        app,
-        "GET",
-        &format!("/api/v1/staff/samples/{tested}"),
-        lab,
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{text}");
-    let staff_view: Value = serde_json::from_str(&text).unwrap();
+    let messages = "SELECT COUNT(*) FROM outbox WHERE sample_id IS NOT NULL";
     assert_eq!(
-        staff_view["judgement"], "negative",
-        "the lab's result stays"
+        app.db.scalar(messages).await,
+        0,
+        "never sent, and nothing failed"
     );
-    let holder = &staff_view["holder"];
+    assert_eq!(hashes_kept(app).await, 0, "the session is over");
+    let seen = staff_view(app, lab, &tested).await;
     assert_eq!(
-        (&holder["name"], &holder["phone"]),
-        (&json!(""), &json!("")),
-        "nobody's name: {staff_view}"
+        seen["judgement"], "negative",
+        "the lab's result stays: {seen}"
     );
+    assert_eq!(seen["holder"], Value::Null, "nobody's name: {seen}");
+    let seen = staff_view(app, lab, &never_tested).await;
     assert_eq!(
-        staff_view["variety"]["name"]["zh"], "其他",
+        seen["variety"]["name"]["zh"], "其他",
         "nor the name they typed"
     );
     let (_, board) = app
@@ -151,32 +222,8 @@ async fn a_sample_is_erased_before_hand_in_or_once_its_result_is_ready(db: Db) {
         (Some(2), Some(1)),
         "{board}"
     );
-
-    // The session takes registrations still: the two erased samples count for the phone.
-    assert_eq!(hashes_kept(app).await, 2);
-    let celery = json!({"variety": "celery", "variety_other": "", "bought_at": "市场", "bought_on": now().date()});
-    let four = json!({"session_id": session, "name": "另一人", "phone": PHONE, "consent": true,
-        "samples": vec![celery; 4]});
-    let (status, err) = app.post("/api/v1/samples", &four).await;
-    assert_eq!(
-        (status, err["code"].as_str()),
-        (409, Some("sample_limit")),
-        "{err}"
-    );
-    let erased_at = "SELECT COUNT(*) FROM samples WHERE erased_at IS NOT NULL";
-    assert_eq!(app.db.scalar(erased_at).await, 2);
-
-    // The retention run takes the hashes with the session's other records, and on SQLite
-    // empties the WAL of the erased bytes.
-    move_into_the_past(app, &[session]).await;
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
-    assert_eq!(
-        hashes_kept(app).await,
-        0,
-        "erasing early keeps nothing longer"
-    );
-    assert_eq!(app.db.scalar(erased_at).await, 2);
-    for needle in [PHONE, NAME, BOUGHT_AT, OWN_NAME] {
+    for needle in EVERY_TRACE {
         assert!(
             !sqlite_files_hold(&app.db, needle),
             "the SQLite file or WAL still holds {needle}"
@@ -184,43 +231,71 @@ async fn a_sample_is_erased_before_hand_in_or_once_its_result_is_ready(db: Db) {
     }
 }
 
-/// Once the session is over no registration can meet the phone again: erasing keeps
-/// nothing of it. Misses are throttled like lookups, so the whole number cannot be probed
-/// either.
-async fn after_the_session_nothing_of_the_phone_stays_and_misses_are_throttled(db: Db) {
+/// A result message the dispatcher is sending as its holder erases stays the sender's to
+/// record: the provider took it, so it counts as sent; had the try failed, it is never
+/// tried again with nobody to send it to.
+async fn a_message_being_sent_as_its_holder_erases_is_its_senders_to_record(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session(quick_test()).await;
-    let [never_brought, tested] = two_samples(app, session).await;
-    tested_negative(app, lab, session, &tested).await;
-    let ended = now() - Duration::minutes(1);
-    app.set_times(session, ended - Duration::hours(1), ended)
-        .await;
-    for code in [&never_brought, &tested] {
-        let (status, body) = erase(app, code, PHONE).await;
-        assert_eq!(status, 204, "{body}");
+    let codes = two_samples(app, session).await;
+    for code in &codes {
+        tested_negative(app, lab, session, code).await;
     }
-    assert_eq!(hashes_kept(app).await, 0, "the session is over");
+    let storage = app.storage.as_ref();
+    let at = chrono::Utc::now().naive_utc();
+    let claimed = storage
+        .claim_messages(at, Duration::seconds(120), 5)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2, "both results' messages, being sent");
+    end_session(app, session).await;
+    for code in &codes {
+        assert_eq!(erase(app, code, PHONE).await.0, 204);
+    }
+    assert!(cells_containing(&app.db, &EVERY_TRACE).await.is_empty());
+    storage
+        .record_delivery(claimed[0].id, Delivery::Sent, None, at)
+        .await
+        .unwrap();
+    storage
+        .record_delivery(claimed[1].id, Delivery::Retry(at), Some("busy"), at)
+        .await
+        .unwrap();
+    let sent = "SELECT COUNT(*) FROM outbox WHERE status = 'sent'";
+    assert_eq!(app.db.scalar(sent).await, 1, "the provider took it");
+    let later = at + Duration::minutes(5);
+    let again = storage
+        .claim_messages(later, Duration::seconds(120), 5)
+        .await;
+    assert!(again.unwrap().is_empty(), "nobody to send the other to");
+}
 
-    let [kept, _] = two_samples(app, app.session(quick_test()).await).await;
+/// Misses are throttled like lookups, on the same count, so the whole number cannot be
+/// probed either.
+async fn erasing_misses_are_throttled_with_the_lookups(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let [kept, _] = two_samples(&app, app.session(quick_test()).await).await;
     for n in 0..5 {
-        let (status, _) = erase(app, &kept, &format!("1371234000{n}")).await;
+        let (status, _) = erase(&app, &kept, &format!("1371234000{n}")).await;
         assert_eq!(status, 404);
     }
-    let (status, err) = erase(app, &kept, PHONE).await;
+    let (status, err) = erase(&app, &kept, PHONE).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (429, Some("too_many_requests")),
         "{err}"
     );
     assert_eq!(
-        lookup(app, &kept, "5678").await,
+        lookup(&app, &kept).await.0,
         429,
         "one throttle for the code"
     );
 }
 
 crate::on_both_databases!(
-    a_sample_is_erased_before_hand_in_or_once_its_result_is_ready,
-    after_the_session_nothing_of_the_phone_stays_and_misses_are_throttled,
+    a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it,
+    a_sample_the_lab_holds_is_erased_once_its_session_is_over,
+    a_message_being_sent_as_its_holder_erases_is_its_senders_to_record,
+    erasing_misses_are_throttled_with_the_lookups,
 );

@@ -4,7 +4,8 @@ pub(super) const SAMPLE_SELECT: &str = "SELECT m.id, m.session_id, m.code, m.var
     m.variety_other, m.bought_at, m.bought_on, m.name, m.phone, m.registered_at, m.received_at, \
     m.walk_in, s.title_zh, s.title_en, s.place_zh, s.place_en, s.starts_at, \
     a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, \
-    o.name_zh AS org_name_zh, o.name_en AS org_name_en \
+    o.name_zh AS org_name_zh, o.name_en AS org_name_en, m.erased_at, s.ends_at, \
+    o.utc_offset_minutes \
     FROM samples m JOIN sessions s ON s.id = m.session_id \
     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
 
@@ -34,7 +35,7 @@ pub(super) const SAMPLE_ORGANISATION: &str = "SELECT a.organisation_id FROM samp
     WHERE m.code = ?";
 /// `SampleForChange` of a sample about to change; its row lock is appended.
 pub(super) const SAMPLE_FOR_CHANGE: &str =
-    "SELECT id, session_id, received_at FROM samples WHERE code = ?";
+    "SELECT id, session_id, received_at, erased_at FROM samples WHERE code = ?";
 pub(super) const RECEIVE_SAMPLE: &str = "UPDATE samples SET received_at = ? WHERE id = ?";
 pub(super) const TEST_TO_CORRECT: &str =
     "SELECT COUNT(*) FROM sample_tests WHERE id = ? AND sample_id = ? AND superseded_by IS NULL";

@@ -2,11 +2,11 @@
 
 use crate::storage::columns::{Column, Name, Named};
 use crate::storage::rows::{stored_code, stored_phone};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use labday_domain::activity::Localised;
 use labday_domain::sample::{
-    Judgement, Method, Reading, SampleHolder, SampleStatus, SampleTally, SampleTest, SampleView,
-    StripReading, VarietyName,
+    self, Judgement, Method, Reading, SampleHolder, SampleStatus, SampleTally, SampleTest,
+    SampleView, StripReading, VarietyName,
 };
 use labday_domain::{Phone, SessionFormat, SessionStatus};
 use sqlx::error::BoxDynError;
@@ -21,8 +21,8 @@ pub(super) type SessionForRegistration = (
     i64,
 );
 
-/// `(id, session_id, received_at)` of a sample about to change.
-pub(super) type SampleForChange = (i64, i64, Option<NaiveDateTime>);
+/// `(id, session_id, received_at, erased_at)` of a sample about to change.
+pub(super) type SampleForChange = (i64, i64, Option<NaiveDateTime>, Option<NaiveDateTime>);
 
 /// `(sample id, activity id, variety, received: 0 or 1)`.
 pub(super) type TallySampleRow = (i64, i64, String, i64);
@@ -46,6 +46,9 @@ from_row! {
         pub(super) starts_at: NaiveDateTime,
         pub(super) activity_title: Localised,
         pub(super) org_name: Localised,
+        pub(super) erased_at: Option<NaiveDateTime>,
+        pub(super) ends_at: NaiveDateTime,
+        pub(super) utc_offset_minutes: i64,
     }
 }
 
@@ -123,8 +126,9 @@ pub(super) fn reading_columns(
 /// Who looks at a sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Viewer {
-    /// The holder, by code and phone digits: current tests only, nobody's names.
-    Holder,
+    /// The holder, by code and phone digits, at this moment (whether they may erase it
+    /// depends on it): current tests only, nobody's names.
+    Holder(DateTime<Utc>),
     /// Staff: the holder's name and phone (masked at the edge for staff reaching the
     /// session from above: `extract::Authorised::disclose`), testers, and corrected tests
     /// too.
@@ -175,14 +179,19 @@ pub(super) fn sample_view(row: &SampleRow, tests: &[TestRow], viewer: Viewer) ->
             .collect(),
         judgement: None,
         retests_needed: 0,
-        holder: (viewer == Viewer::Staff).then(|| SampleHolder {
+        holder: (viewer == Viewer::Staff && row.erased_at.is_none()).then(|| SampleHolder {
             name: row.name.clone().unwrap_or_default(),
             phone: phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
             masked: false,
         }),
+        can_erase: false,
         walk_in: row.walk_in,
     };
     view.settle();
+    if let Viewer::Holder(now) = viewer {
+        let now = labday_domain::time::venue_local(now, row.utc_offset_minutes as i32);
+        view.can_erase = sample::may_erase(view.status, now, row.ends_at).is_ok();
+    }
     view
 }
 
