@@ -297,7 +297,7 @@ messages! {
     FALSE_POSITIVE_WARNING = "提示：这种蔬菜自身的成分可能让酶抑制法出现假阳性；如初检阳性，会复检并以实验室结果为准。", "Note: this vegetable's own compounds can make the enzyme test read falsely positive; a positive is re-tested and confirmed by a laboratory.";
     SUBMIT_SAMPLES = "提交登记", "Register samples";
     SAMPLES_PRIVACY_TEXT = "我们仅收集姓名、手机号码和每份蔬菜的购买地点，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。", "We collect only your name, your mobile number and where you bought each vegetable, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number.";
-    SAMPLES_PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名、号码、购买地点和您自己填写的蔬菜名称，仅保留不含个人信息的检测统计。送样前或场次结束后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息；场次结束前删除的，号码的带密钥哈希值保留到自动删除时，使这份样品仍计入每个号码最多 5 份的名额。", "Your name, number, where you bought each vegetable and any vegetable name you typed yourself are erased {retention} days after the session; only anonymous test counts are kept. Before you hand a sample in, or once its session is over, you can also erase them yourself at once from the sample's result page, with your whole number; erased before the session is over, a keyed hash of the number stays until the automatic erasure, so the sample still counts towards the number's five.";
+    SAMPLES_PRIVACY_RETENTION = "活动结束 {retention} 天后自动删除您的姓名、号码、购买地点和您自己填写的蔬菜名称，仅保留不含个人信息的检测统计。送样前，或场次结束、复检完成后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息（送样前删除即撤回样品）。", "Your name, number, where you bought each vegetable and any vegetable name you typed yourself are erased {retention} days after the session; only anonymous test counts are kept. Before you hand a sample in (which withdraws it), or once its session is over and its re-tests are done, you can also erase them yourself at once from the sample's result page, with your whole number.";
     SAMPLES_DONE_TITLE = "登记成功", "Samples registered";
     SAMPLES_DONE_HINT = "请打印标签或保存截图，与蔬菜一起交给工作人员。样品码也保存在本设备的“我的预约”中。", "Print the labels or keep a screenshot, and hand them in with the vegetables. The codes are also kept on this device under “My bookings”.";
     SAMPLE_CODE = "样品码", "Sample code";
@@ -307,11 +307,11 @@ messages! {
     LAST4 = "手机号后 4 位", "Last 4 digits of the phone number";
     FIND_SAMPLE = "查询样品结果", "Look up a sample result";
     FIND_SAMPLE_HINT = "输入样品码和登记手机号的后 4 位。", "Enter the sample code and the last 4 digits of the phone number it was registered with.";
-    SAMPLE_ERASE_HINT = "现在就删除这份样品登记中的姓名、手机号码、购买地点和您填写的蔬菜名称，不必等待自动删除。删除后无法再查询这份样品的结果，我们也无法再通知您；送样前删除即撤回这份样品，它不能再送检，但仍计入本场次每个号码最多 5 份的名额。", "Erase this sample's name, number, where you bought it and any vegetable name you typed, now instead of waiting. Afterwards its result cannot be looked up and we cannot tell it to you; erased before you hand it in, the sample is withdrawn: it can no longer be handed in, and it still counts towards the number's five samples on this session.";
+    SAMPLE_ERASE_HINT = "现在就删除这份样品登记中的姓名、手机号码、购买地点和您填写的蔬菜名称，不必等待自动删除。删除后无法再查询这份样品的结果，我们也无法再通知您；送样前删除即撤回这份样品，它不能再送检。", "Erase this sample's name, number, where you bought it and any vegetable name you typed, now instead of waiting. Afterwards its result cannot be looked up and we cannot tell it to you; erased before you hand it in, the sample is withdrawn and can no longer be handed in.";
     SAMPLE_ERASE_PHONE = "请输入登记时的完整手机号码。", "Enter the whole mobile number you registered with.";
     SAMPLE_ERASED_TEXT = "姓名、手机号码、购买地点和您填写的蔬菜名称已删除，本设备也不再保存这份样品。", "Name, number, where you bought it and any vegetable name you typed are erased; this device no longer keeps the sample.";
     ERR_SAMPLE_PHONE = "这不是登记这份样品时的手机号码。", "This is not the number the sample was registered with.";
-    ERR_STILL_TESTING = "样品已交给实验室：场次结束前实验室可能还要复检或更正结果并通知您，场次结束后才能删除您的信息。", "The lab has this sample: until the session is over it may re-test it or correct the result and tell you, so you can delete your details once the session is over.";
+    ERR_STILL_TESTING = "样品已交给实验室：场次结束、复检完成之前，实验室可能还要复检或更正结果并通知您，之后才能删除您的信息。", "The lab has this sample: until the session is over and its re-tests are done it may re-test it or correct the result and tell you, so you can delete your details after that.";
     MY_SAMPLES = "我的样品", "My samples";
     SAMPLE_STATUS_REGISTERED = "已登记，待送样", "Registered, not handed in yet";
     SAMPLE_STATUS_RECEIVED = "已收样，待检测", "Received, waiting for the test";

@@ -1,8 +1,8 @@
 //! One sample as its holder sees it: label to hand in, status, and once tested the result
 //! with method, standard, re-tests and the screening notice. Opening it needs the last four
 //! digits of the phone it was registered with (remembered on this device). Its holder may
-//! erase their details from it, with the whole number, before hand-in or once the result
-//! it is handed in or once its session is over.
+//! erase their details from it, with the whole number, before hand-in or once the lab is
+//! done with it (`can_erase`).
 
 use crate::api;
 use crate::components::sample::{SampleLabel, SampleResult};

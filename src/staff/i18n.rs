@@ -251,6 +251,7 @@ messages! {
     RECEIVE_CODE = "确认收样 {code}", "Mark received {code}";
     HOLDER_IS = "登记人 {holder}", "Holder {holder}";
     HOLDER_ERASED = "登记人信息已删除", "The holder's details are erased";
+    WITHDRAWN = "已撤回：登记人在送样前删除了其信息，不能收样", "Withdrawn: its holder erased their details before handing it in; it cannot be received";
     RETESTS_STILL = "还需复检次数 {n}", "Re-tests still needed {n}";
     CORRECT_TEST_N = "更正 #{n}", "Correct #{n}";
     SERIES_CREATED_N = "已生成场次数: {n}", "Sessions created: {n}";
@@ -419,7 +420,7 @@ messages! {
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
     ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
     ERR_OWN_ACCOUNT = "不能停用自己的账号。", "You cannot disable your own account.";
-    ERR_WITHDRAWN = "登记人已在送样前撤回这份样品（删除了其信息），不能收样：请作为现场登记重新登记。", "Its holder withdrew this sample before handing it in (erased their details): it cannot be received; register it again as a walk-in.";
+    ERR_WITHDRAWN = "这份样品的登记人信息在送样前已删除（已撤回），不能收样：请作为现场登记重新登记。", "This sample's holder details were erased before it was handed in (withdrawn): it cannot be received; register it again as a walk-in.";
 }
 
 /// The words for an API error code only the console's requests meet (sign-in, the door,

@@ -129,10 +129,16 @@ pub fn SamplesDesk() -> impl IntoView {
                         {
                             let code = sample.code.as_str().to_owned();
                             let label = si::RECEIVE_CODE.fill(lang.get_untracked(), &[("code", &sample.code.display())]);
+                            // Its holder's details erased before hand-in: withdrawn, not received.
+                            let withdrawn = sample.holder.is_none();
                             view! {
                                 <li class="card">
                                     <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample.variety, lang.get())}</p>
-                                    <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button>
+                                    {if withdrawn {
+                                        view! { <p class="small" data-testid="withdrawn">{t(si::WITHDRAWN)}</p> }.into_any()
+                                    } else {
+                                        view! { <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button> }.into_any()
+                                    }}
                                 </li>
                             }
                         }

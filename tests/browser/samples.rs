@@ -251,7 +251,7 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
         .await;
     browser
         .wait_text(
-            "送样前或场次结束后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息；场次结束前删除的，号码的带密钥哈希值保留到自动删除时，使这份样品仍计入每个号码最多 5 份的名额。",
+            "送样前，或场次结束、复检完成后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息（送样前删除即撤回样品）。",
         )
         .await;
     let item = json!({"variety": "spinach", "variety_other": "", "bought_at": "删除测试市场", "bought_on": labday_server::auth::now_local().date()});
@@ -282,7 +282,7 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
     // Held by the lab, its session still on: the page says when, and offers nothing.
     open_sample(&browser, &server, &held).await;
     browser
-        .wait_text("样品已交给实验室：场次结束前实验室可能还要复检或更正结果并通知您，场次结束后才能删除您的信息。")
+        .wait_text("样品已交给实验室：场次结束、复检完成之前，实验室可能还要复检或更正结果并通知您，之后才能删除您的信息。")
         .await;
     assert_eq!(browser.count("details.erase").await, 0);
 
@@ -308,7 +308,7 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
     open_sample(&browser, &server, &mine).await;
     browser.click("summary", "删除我的信息").await;
     browser
-        .wait_text("删除后无法再查询这份样品的结果，我们也无法再通知您；送样前删除即撤回这份样品，它不能再送检，但仍计入本场次每个号码最多 5 份的名额。")
+        .wait_text("删除后无法再查询这份样品的结果，我们也无法再通知您；送样前删除即撤回这份样品，它不能再送检。")
         .await;
     // The last four digits and another number with them erase nothing.
     browser.fill("手机号码", "5678").await;
@@ -346,6 +346,24 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
         !kept.contains(&mine),
         "the phone keeps nothing of the erased one: {kept}"
     );
+
+    // The bench shows it withdrawn, with nothing to receive.
+    browser.open(&server, "/staff/").await;
+    sign_in(&browser, "erase-lab", "quick-test-2026", "食品院 删工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{}/samples", f.session))
+        .await;
+    browser
+        .wait_text("已撤回：登记人在送样前删除了其信息，不能收样")
+        .await;
+    let receive = format!("button[aria-label='确认收样 {}']", display(&mine));
+    assert_eq!(
+        browser.count(&receive).await,
+        0,
+        "no receiving a withdrawn sample"
+    );
+    let other = format!("button[aria-label='确认收样 {}']", display(&probed));
+    assert_eq!(browser.count(&other).await, 1, "the others wait as before");
     browser.close().await;
 }
 

@@ -57,10 +57,12 @@ wire_enum! {
         /// erased once it is cancelled or the day of its session is over.
         StillBooked = "still_booked",
         /// 409 — the lab holds the sample and may still test it or correct its result until
-        /// its session is over: its holder's details can be erased then.
+        /// its session is over (and its re-tests are done): its holder's details can be
+        /// erased then.
         StillTesting = "still_testing",
-        /// 409 — the sample's holder withdrew it (erased their details) before handing it
-        /// in: it is not received; register it again (a walk-in at the bench).
+        /// 409 — the sample's holder details were erased before it was handed in (its holder
+        /// withdrew it, or its records are past retention): it is not received; register it
+        /// again (a walk-in at the bench).
         Withdrawn = "withdrawn",
         /// 409 — visitors are checked in from the session's day (on its venue's clock), not
         /// before.

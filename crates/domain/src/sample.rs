@@ -10,7 +10,7 @@
 
 mod erasure;
 
-pub use erasure::{erasure_keeps_phone_hash, may_erase};
+pub use erasure::may_erase;
 
 use crate::activity::Localised;
 use crate::booking::{BookingCode, HolderName};

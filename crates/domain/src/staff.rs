@@ -394,7 +394,7 @@ pub struct RosterEntry {
     #[serde(default)]
     pub walk_in: bool,
     /// How the holder's latest text message stands; `None` when none was written (no
-    /// phone, or nothing to tell yet).
+    /// phone, or nothing to tell yet) or the holder's details are erased.
     #[serde(default)]
     pub message: Option<crate::message::DeliveryStatus>,
     /// `name` and `phone` are masked (`张**`, `138****8000`): the account reading them

@@ -108,10 +108,10 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
             "This booking still holds or waits for a place: its details can be erased once it is cancelled or the day of its session is over"
         }
         ErrorCode::StillTesting => {
-            "The lab may still test this sample or correct its result until its session is over: its details can be erased then"
+            "The lab may still test this sample or correct its result until its session is over and its re-tests are done: its details can be erased then"
         }
         ErrorCode::Withdrawn => {
-            "Its holder withdrew this sample before handing it in: register it again"
+            "This sample's holder details were erased before it was handed in (withdrawn): register it again"
         }
         ErrorCode::BeforeSessionDay => "Visitors are checked in from the session's day, not before",
         ErrorCode::UsernameTaken => "This username is taken",

@@ -108,12 +108,12 @@ pub async fn lookup_sample(
 }
 
 /// Erases a sample's name and number now, at its holder's request, with what they typed
-/// (where it was bought, a vegetable's own name) and its messages' copies: before it is
-/// handed in (withdrawing it), or once its result is ready; not while the lab holds it
-/// without a result (`still_testing`). It asks for the whole phone number, not the four
-/// digits a lookup takes. Afterwards no lookup finds the sample (404); its tests and the
-/// boards' counts stay, and while its session is on the phone's keyed hash stays too, so the
-/// per-phone limit still counts it. Throttled like a lookup.
+/// (where it was bought, a vegetable's own name), its phone's keyed hash and its messages'
+/// copies: before it is handed in (withdrawing it: the bench then refuses it, `withdrawn`),
+/// or once its session is over and no re-test is due (`still_testing` before: the lab may
+/// re-test it or correct its result and tell the holder). It asks for the whole phone
+/// number, not the four digits a lookup takes. Afterwards no lookup finds the sample (404);
+/// its tests and the boards' counts stay. Throttled like a lookup.
 #[utoipa::path(
     post,
     path = "/api/v1/samples/erase",
@@ -121,7 +121,7 @@ pub async fn lookup_sample(
     responses(
         (status = 204, description = "Erased"),
         (status = 404, body = ApiError, description = "No such code, or the phone does not match (also once erased): the same answer"),
-        (status = 409, body = ApiError, description = "`still_testing`: the lab holds the sample and its result is not ready"),
+        (status = 409, body = ApiError, description = "`still_testing`: the lab holds the sample, and its session is not over or a re-test is due"),
         FieldErrors,
         TooManyMisses
     )

@@ -83,7 +83,7 @@ pub async fn show_sample(
     request_body = Receipt,
     responses(
         (status = 200, body = SampleView),
-        (status = 409, body = ApiError, description = "Registered for another session")
+        (status = 409, body = ApiError, description = "`wrong_session`: registered for another session of the organisation; `withdrawn`: its holder's details were erased before hand-in")
     )
 )]
 pub async fn receive_sample(

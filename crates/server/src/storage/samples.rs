@@ -498,12 +498,12 @@ pub trait Samples: Parts {
         Ok(tallies_where(self.db(), REACH, OF_ORGANISATION, &binds).await?)
     }
 
-    /// Erases one sample's name, phone, idempotency record and what its holder typed (where
-    /// bought, a vegetable's own name), at its holder's request by its code and whole phone
-    /// number, and its messages' copies of them, once the domain allows it
-    /// (`sample::may_erase`: not while the lab holds it without a result); the phone's keyed
-    /// hash stays while the session is on, for the per-phone limit, until the retention run.
-    /// `not_found` for an unknown code, another phone, or a sample erased already.
+    /// Erases one sample's name, phone and its keyed hash, the idempotency record of its
+    /// registration and what its holder typed (where bought, a vegetable's own name), at its
+    /// holder's request by its code and whole phone number, and its messages' copies of
+    /// them, once the domain allows it (`sample::may_erase`: before hand-in, or once the lab
+    /// is done with it). `not_found` for an unknown code, another phone, or a sample erased
+    /// already.
     async fn erase_sample(
         &self,
         code: &SampleCode,
@@ -530,11 +530,12 @@ pub trait Samples: Parts {
         let session = super::bookings::session_in(&mut conn, session_id)
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        let (local_now, ends) = (session.local_now(now), session.ends_at);
-        sample::may_erase(status, local_now, ends).map_err(refused)?;
-        let keeps_hash = sample::erasure_keeps_phone_hash(local_now, ends);
+        sample::may_erase(status, session.local_now(now), session.ends_at).map_err(refused)?;
+        tx.query(FORGET_REGISTRATION_RETRIES)
+            .bind(id)
+            .execute()
+            .await?;
         tx.query(ERASE_SAMPLE_HOLDER)
-            .bind(i64::from(keeps_hash))
             .bind(now.naive_utc())
             .bind(id)
             .execute()

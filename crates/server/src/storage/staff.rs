@@ -138,12 +138,13 @@ pub(super) async fn scanned_elsewhere(
     Ok(labday_domain::staff::scanned_elsewhere(desk, code))
 }
 
-/// A `RosterRow` select; the statement adds which bookings.
+/// A `RosterRow` select; the statement adds which bookings. An erased holder's messages say
+/// nothing: one never sent was dropped, so the latest left would tell of an earlier one.
 macro_rules! roster_select {
     () => {
         "SELECT code, COALESCE(name, ''), COALESCE(phone, ''), adults, children, checked_in, \
         status, walk_in, (SELECT m.status FROM outbox m WHERE m.booking_id = bookings.id \
-        ORDER BY m.id DESC LIMIT 1) FROM bookings "
+        AND bookings.erased_at IS NULL ORDER BY m.id DESC LIMIT 1) FROM bookings "
     };
 }
 const ROSTER: &str = concat!(

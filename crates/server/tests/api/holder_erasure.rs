@@ -272,7 +272,56 @@ async fn erasing_early_keeps_no_more_than_the_retention_run(db: Db) {
     );
 }
 
+/// A notice still waiting when its holder erases the booking is dropped, not counted as
+/// failed; the roster then tells staff nothing of that holder's messages, rather than the
+/// earlier one that went (which would read as if the notice had).
+async fn an_erased_holders_roster_line_tells_of_no_message(db: Db) {
+    use labday_server::storage::outbox::Delivery;
+    let (s, lab) = crate::staff::site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let session = app.session(SessionSpec::default()).await;
+    let (status, booked) = app.book(session, PHONE, 1, 0).await;
+    assert_eq!(status, 201, "{booked}");
+    let code = booked["code"].as_str().unwrap().to_owned();
+    let storage = app.storage.as_ref();
+    let at = chrono::Utc::now().naive_utc();
+    let claimed = storage
+        .claim_messages(at, Duration::seconds(120), 5)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "the confirmation");
+    storage
+        .record_delivery(claimed[0].id, Delivery::Sent, None, at)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/staff/sessions/{session}/cancel");
+    crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
+    let pending = "SELECT COUNT(*) FROM outbox WHERE status = 'pending'";
+    assert_eq!(
+        app.db.scalar(pending).await,
+        1,
+        "the cancellation notice waits"
+    );
+    let (status, body) = app.erase(&code, PHONE).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.db.scalar(pending).await, 0, "dropped");
+    let failed = "SELECT COUNT(*) FROM outbox WHERE status = 'failed'";
+    assert_eq!(app.db.scalar(failed).await, 0, "nothing failed");
+    let path = format!("/api/v1/staff/sessions/{session}/roster");
+    let text = crate::staff::expect_call(app, "GET", &path, lab, None, 200).await;
+    let roster: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let line = roster
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["code"] == code.as_str())
+        .cloned()
+        .expect("the erased booking's line");
+    assert_eq!(line["message"], serde_json::Value::Null, "{line}");
+}
+
 crate::on_both_databases!(
+    an_erased_holders_roster_line_tells_of_no_message,
     a_cancelled_booking_is_erased_at_once_from_every_copy,
     a_booking_is_kept_until_its_sessions_day_is_over,
     a_no_show_stays_on_the_record_whatever_becomes_of_its_session,

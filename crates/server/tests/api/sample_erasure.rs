@@ -8,7 +8,7 @@
 
 use crate::erasure::{cells_containing, move_into_the_past, sqlite_files_hold};
 use crate::helpers::{now, Db, TestApp};
-use crate::samples::{quick_test, tested_negative};
+use crate::samples::{quick_test, register, registration, tested_negative};
 use crate::staff::{call, expect_call};
 use chrono::Duration;
 use labday_server::storage::outbox::Delivery;
@@ -66,6 +66,13 @@ async fn hashes_kept(app: &TestApp) -> i64 {
         .await
 }
 
+/// The lab receives sample `code` at `session`'s test point.
+async fn receive(app: &TestApp, lab: Option<&str>, session: i64, code: &str) {
+    let path = format!("/api/v1/staff/samples/{code}/receive");
+    let at = Some(json!({"session_id": session}));
+    expect_call(app, "POST", &path, lab, at, 200).await;
+}
+
 /// Its session over a minute ago.
 async fn end_session(app: &TestApp, session: i64) {
     let ended = now() - Duration::minutes(1);
@@ -74,13 +81,22 @@ async fn end_session(app: &TestApp, session: i64) {
 }
 
 /// Before hand-in a sample is withdrawn at once, proven by the whole number; the bench then
-/// refuses it. Its phone's hash stays while the session takes registrations, so the limit
-/// still counts it, and goes with the retention run.
+/// refuses it, and it counts for no limit: the holder may register again, online or at the
+/// bench. A retry of its registration is a new registration, not half of the first.
 async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session(quick_test()).await;
-    let [withdrawn, _] = two_samples(app, session).await;
+    let retried = registration(session, PHONE, &["spinach", "celery"]);
+    let (status, first) = app
+        .post_with_key("/api/v1/samples", "withdraw-1", &retried)
+        .await;
+    assert_eq!(status, 201, "{first}");
+    let withdrawn = first[0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        first[0]["can_erase"], true,
+        "withdrawn at any time before hand-in"
+    );
 
     // The last four digits open a result; they erase nothing.
     let (status, err) = erase(app, &withdrawn, "5678").await;
@@ -103,6 +119,7 @@ async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
         "nothing is left to match"
     );
     assert_eq!(erase(app, &withdrawn, PHONE).await.0, 404, "erased once");
+    assert_eq!(hashes_kept(app).await, 1, "the other sample's alone");
 
     let path = format!("/api/v1/staff/samples/{withdrawn}/receive");
     let at = Some(json!({"session_id": session}));
@@ -113,52 +130,72 @@ async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
     assert_eq!(seen["holder"], Value::Null, "the bench says so: {seen}");
     assert_eq!(seen["status"], "registered");
 
-    // The session takes registrations still: the erased sample counts for the phone.
-    assert_eq!(hashes_kept(app).await, 2);
-    let celery = json!({"variety": "celery", "variety_other": "", "bought_at": "市场", "bought_on": now().date()});
-    let four = json!({"session_id": session, "name": "另一人", "phone": PHONE, "consent": true,
-        "samples": vec![celery; 4]});
-    let (status, err) = app.post("/api/v1/samples", &four).await;
+    // The retry registers both again, under new codes.
+    let (status, again) = app
+        .post_with_key("/api/v1/samples", "withdraw-1", &retried)
+        .await;
+    assert_eq!(status, 201, "{again}");
+    let codes: Vec<&str> = again
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), 2, "{again}");
+    assert!(
+        !codes.contains(&withdrawn.as_str())
+            && !codes.contains(&first[1]["code"].as_str().unwrap())
+    );
+    // Three held, the withdrawn one not counted: two more fit, online or at the bench.
+    register(app, session, PHONE, &["celery"]).await;
+    let path = format!("/api/v1/staff/sessions/{session}/walk-in-samples");
+    let body = registration(session, PHONE, &["spinach"]);
+    let (status, text) = call(app, "POST", &path, lab, Some(body)).await;
+    assert_eq!(
+        status, 201,
+        "registered again at the bench, as it tells staff to: {text}"
+    );
+    let (status, err) = app
+        .post(
+            "/api/v1/samples",
+            &registration(session, PHONE, &["celery"]),
+        )
+        .await;
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("sample_limit")),
-        "{err}"
+        "five held: {err}"
     );
 
-    // The retention run takes the kept hash with the session's other records, and keeps
-    // the time of the holder's erasure.
-    let erased_at = format!("SELECT COUNT(*) FROM samples WHERE code = '{withdrawn}' AND erased_at IS NOT NULL AND erased_at < '{}'", (now() + Duration::days(1)).format("%F"));
+    // The retention run leaves the holder's erasure as it was.
+    let erased_at = format!(
+        "SELECT COUNT(*) FROM samples WHERE code = '{withdrawn}' AND erased_at < '{}'",
+        (now() + Duration::days(1)).format("%F")
+    );
     assert_eq!(app.db.scalar(&erased_at).await, 1);
     move_into_the_past(app, &[session]).await;
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
-    assert_eq!(
-        hashes_kept(app).await,
-        0,
-        "erasing early keeps nothing longer"
-    );
     assert_eq!(app.db.scalar(&erased_at).await, 1);
 }
 
 /// Once handed in, the lab may re-test a sample or correct its result and tell the holder
-/// until its session is over: the holder waits for that, result or not. Then everything
-/// goes, the result message waiting to be sent too (dropped, not counted as failed); the
-/// lab's result and the board stay, and nothing of the phone.
+/// until its session is over: the holder waits for that, result or not, and for a re-test
+/// due even after it. Then everything goes, the result message waiting to be sent too
+/// (dropped, not counted as failed); the lab's result and the board stay, and nothing of
+/// the phone.
 async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session(quick_test()).await;
     let [tested, never_tested] = two_samples(app, session).await;
     tested_negative(app, lab, session, &tested).await;
-    let path = format!("/api/v1/staff/samples/{never_tested}/receive");
-    expect_call(
-        app,
-        "POST",
-        &path,
-        lab,
-        Some(json!({"session_id": session})),
-        200,
-    )
-    .await;
+    receive(app, lab, session, &never_tested).await;
+    let another = register(app, session, "13712340000", &["spinach"]).await;
+    let retesting = another[0]["code"].as_str().unwrap().to_owned();
+    receive(app, lab, session, &retesting).await;
+    let path = format!("/api/v1/staff/samples/{retesting}/tests");
+    let positive = json!({"method": "enzyme_inhibition", "inhibition_pct": 80.0});
+    expect_call(app, "POST", &path, lab, Some(positive), 200).await;
     for code in [&tested, &never_tested] {
         let (status, found) = lookup(app, code).await;
         assert_eq!(
@@ -173,14 +210,28 @@ async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
             "{err}"
         );
     }
-    let waiting = "SELECT COUNT(*) FROM outbox WHERE sample_id IS NOT NULL AND status = 'pending'";
+    let waiting = "SELECT COUNT(*) FROM outbox WHERE sample_id = (SELECT id FROM samples WHERE code = '{}') AND status = 'pending'";
+    let waiting = waiting.replace("{}", &tested);
     assert_eq!(
-        app.db.scalar(waiting).await,
+        app.db.scalar(&waiting).await,
         1,
         "the result's message waits"
     );
 
     end_session(app, session).await;
+    let body = json!({"code": retesting, "phone_last4": "0000"});
+    let (status, found) = app.post("/api/v1/samples/lookup", &body).await;
+    assert_eq!(
+        (status, &found["can_erase"]),
+        (200, &json!(false)),
+        "{found}"
+    );
+    let (status, err) = erase(app, &retesting, "13712340000").await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("still_testing")),
+        "its re-tests are due: {err}"
+    );
     for code in [&tested, &never_tested] {
         let (status, found) = lookup(app, code).await;
         assert_eq!(
@@ -193,13 +244,18 @@ async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
     }
     let left = cells_containing(&app.db, &EVERY_TRACE).await;
     assert!(left.is_empty(), "left after the holder's erasure: {left:?}");
-    let messages = "SELECT COUNT(*) FROM outbox WHERE sample_id IS NOT NULL";
     assert_eq!(
-        app.db.scalar(messages).await,
+        app.db
+            .scalar(&waiting.replace(" AND status = 'pending'", ""))
+            .await,
         0,
         "never sent, and nothing failed"
     );
-    assert_eq!(hashes_kept(app).await, 0, "the session is over");
+    assert_eq!(
+        hashes_kept(app).await,
+        1,
+        "the sample being re-tested's alone"
+    );
     let seen = staff_view(app, lab, &tested).await;
     assert_eq!(
         seen["judgement"], "negative",
@@ -219,7 +275,7 @@ async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
             board["registered"].as_i64(),
             board["counts"]["tested"].as_i64()
         ),
-        (Some(2), Some(1)),
+        (Some(3), Some(1)),
         "{board}"
     );
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;

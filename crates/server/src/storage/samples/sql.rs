@@ -62,21 +62,21 @@ pub(super) const OF_ORGANISATION: &str = "a.organisation_id IN (SELECT id FROM r
 /// per-session sample limit, and the session is over. And all the holder typed besides:
 /// where it was bought and a vegetable's own name (`other`), free text that may hold
 /// anything (a phone number, a name); no figure reads them (the board counts an erased
-/// `other` as "other"). A sample its holder erased while its session was on kept the hash
-/// alone (`ERASE_SAMPLE_HOLDER`): it goes now, and the erasure keeps its first time.
+/// `other` as "other").
 pub(super) const ERASE_SAMPLE_HOLDERS: &str =
     "UPDATE samples SET name = NULL, phone = NULL, phone_hash = NULL, request_digest = NULL, \
-    idempotency_key = NULL, variety_other = '', bought_at = '', \
-    erased_at = COALESCE(erased_at, ?) \
-    WHERE (erased_at IS NULL OR phone_hash IS NOT NULL) \
-    AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
+    idempotency_key = NULL, variety_other = '', bought_at = '', erased_at = ? \
+    WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 /// `(id, session_id)` of a sample by its code and the whole phone it was registered with;
 /// its row lock is appended.
 pub(super) const HOLDER_SAMPLE: &str =
     "SELECT id, session_id FROM samples WHERE code = ? AND phone = ?";
-/// [`ERASE_SAMPLE_HOLDERS`] for one sample its holder erases; the first value says whether
-/// the phone's keyed hash stays (1) or goes (0), as `sample::erasure_keeps_phone_hash`
-/// decided.
-pub(super) const ERASE_SAMPLE_HOLDER: &str = "UPDATE samples SET name = NULL, phone = NULL, \
-    phone_hash = CASE WHEN ? = 1 THEN phone_hash ELSE NULL END, request_digest = NULL, \
+/// [`ERASE_SAMPLE_HOLDERS`] for one sample its holder erases.
+pub(super) const ERASE_SAMPLE_HOLDER: &str =
+    "UPDATE samples SET name = NULL, phone = NULL, phone_hash = NULL, request_digest = NULL, \
     idempotency_key = NULL, variety_other = '', bought_at = '', erased_at = ? WHERE id = ?";
+/// The idempotency record of every sample registered with the one about to be erased: a
+/// retry of that registration is then a new one, not half of the first.
+pub(super) const FORGET_REGISTRATION_RETRIES: &str =
+    "UPDATE samples SET idempotency_key = NULL, request_digest = NULL \
+    WHERE idempotency_key = (SELECT idempotency_key FROM samples WHERE id = ?)";
