@@ -1,4 +1,5 @@
-//! Moving keyboard and screen-reader focus, the same way on every page.
+//! Moving keyboard and screen-reader focus, the same way on every page, and hiding what an
+//! action made stale.
 
 use wasm_bindgen::JsCast;
 
@@ -9,6 +10,14 @@ fn element(id: &str) -> Option<web_sys::HtmlElement> {
         .get_element_by_id(id)?
         .dyn_into::<web_sys::HtmlElement>()
         .ok()
+}
+
+/// Hides the element with this id: what an action made stale (a sample's details, once
+/// erased).
+pub fn hide(id: &str) {
+    if let Some(el) = element(id) {
+        el.set_hidden(true);
+    }
 }
 
 /// Focuses the element with this id now.

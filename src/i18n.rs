@@ -307,8 +307,7 @@ messages! {
     LAST4 = "手机号后 4 位", "Last 4 digits of the phone number";
     FIND_SAMPLE = "查询样品结果", "Look up a sample result";
     FIND_SAMPLE_HINT = "输入样品码和登记手机号的后 4 位。", "Enter the sample code and the last 4 digits of the phone number it was registered with.";
-    SAMPLE_ERASE_HINT = "现在就删除这份样品登记中的姓名、手机号码、购买地点和您填写的蔬菜名称，不必等待自动删除。删除后无法再查询这份样品的结果，我们也无法再通知您；送样前删除即撤回这份样品，它不能再送检。", "Erase this sample's name, number, where you bought it and any vegetable name you typed, now instead of waiting. Afterwards its result cannot be looked up and we cannot tell it to you; erased before you hand it in, the sample is withdrawn and can no longer be handed in.";
-    SAMPLE_ERASE_PHONE = "请输入登记时的完整手机号码。", "Enter the whole mobile number you registered with.";
+    SAMPLE_ERASE_HINT = "现在就删除这份样品登记中的姓名、手机号码、购买地点和您填写的蔬菜名称，不必等待自动删除。删除后无法再查询这份样品的结果，我们也无法再通知您；送样前删除即撤回这份样品，它不能再送检。请输入登记时的完整手机号码。", "Erase this sample's name, number, where you bought it and any vegetable name you typed, now instead of waiting. Afterwards its result cannot be looked up and we cannot tell it to you; erased before you hand it in, the sample is withdrawn and can no longer be handed in. Enter the whole mobile number you registered with.";
     SAMPLE_ERASED_TEXT = "姓名、手机号码、购买地点和您填写的蔬菜名称已删除，本设备也不再保存这份样品。", "Name, number, where you bought it and any vegetable name you typed are erased; this device no longer keeps the sample.";
     ERR_SAMPLE_PHONE = "这不是登记这份样品时的手机号码。", "This is not the number the sample was registered with.";
     ERR_STILL_TESTING = "样品已交给实验室：场次结束、复检完成之前，实验室可能还要复检或更正结果并通知您，之后才能删除您的信息。", "The lab has this sample: until the session is over and its re-tests are done it may re-test it or correct the result and tell you, so you can delete your details after that.";

@@ -6,7 +6,7 @@
 
 use crate::api;
 use crate::components::sample::{SampleLabel, SampleResult};
-use crate::i18n::{self, field_msg, t, use_lang};
+use crate::i18n::{self, field_msg, t, use_lang, Msg};
 use crate::loaded::{load, Loaded};
 use crate::route::use_code_param;
 use crate::store;
@@ -15,6 +15,9 @@ use labday_domain::sample::{SampleLookup, SampleStatus};
 use labday_domain::{ApiError, ErrorCode, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// The id of what the page shows of the sample: hidden once its details are erased.
+const DETAILS: &str = "sample-details";
 
 #[component]
 pub fn SamplePage() -> impl IntoView {
@@ -35,8 +38,7 @@ pub fn SamplePage() -> impl IntoView {
     });
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
-    let ask = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let ask = move |()| {
         let lookup = SampleLookup {
             code: code(),
             phone_last4: typed.get_untracked(),
@@ -54,29 +56,14 @@ pub fn SamplePage() -> impl IntoView {
             ),
         }
     };
-    let erased = RwSignal::new(false);
-    let gone = move || {
-        view! {
-            <div role="status" data-testid="sample-erased">
-                <h1>{t(i18n::ERASED_TITLE)}</h1>
-                <p>{t(i18n::SAMPLE_ERASED_TEXT)}</p>
-            </div>
-        }
-    };
     view! {
         <p><a href="/my" class="back">{t(i18n::BACK)}</a></p>
         <Loaded from=sample let:found>
             {match found {
                 None => view! {
                     <h1>{t(i18n::FIND_SAMPLE)}</h1>
-                    <form class="lookup" on:submit=ask novalidate>
-                        <p>{t(i18n::FIND_SAMPLE_HINT)}</p>
-                        <label for="lookup-last4">{t(i18n::LAST4)}</label>
-                        <input id="lookup-last4" inputmode="numeric" maxlength="4" autocomplete="off"
-                            bind:value=typed aria-describedby="lookup-last4-error"/>
-                        <p class="field-error" id="lookup-last4-error">{maybe_message(move || error.get())}</p>
-                        <button type="submit" class="primary">{t(i18n::FIND)}</button>
-                    </form>
+                    <NumberForm id="lookup-last4" hint=i18n::FIND_SAMPLE_HINT label=i18n::LAST4 whole=false
+                        button=i18n::FIND typed error submit=Callback::new(ask)/>
                 }.into_any(),
                 Some(Err(e)) => view! {
                     <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
@@ -93,7 +80,7 @@ pub fn SamplePage() -> impl IntoView {
                     let handed_in = view.status != SampleStatus::Registered;
                     let erasable = view.can_erase;
                     view! {
-                        <Show when=move || !erased.get() fallback=gone>
+                        <div id=DETAILS>
                         <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
                         {(!handed_in).then(|| {
                             let label = view.clone();
@@ -101,14 +88,14 @@ pub fn SamplePage() -> impl IntoView {
                         })}
                         <p class="code-line">{t(i18n::SAMPLE_CODE)}" "<strong data-testid="sample-code">{view.code.display()}</strong></p>
                         <SampleResult sample=view.clone()/>
+                        </div>
                         {if erasable {
-                            view! { <EraseSample code=code.clone() last4=digits.clone() erased/> }.into_any()
+                            view! { <EraseSample code=code.clone() last4=digits.clone()/> }.into_any()
                         } else if handed_in {
                             view! { <p class="small">{t(i18n::ERR_STILL_TESTING)}</p> }.into_any()
                         } else {
                             ().into_any()
                         }}
-                        </Show>
                     }.into_any()
                 }
             }}
@@ -118,14 +105,15 @@ pub fn SamplePage() -> impl IntoView {
 
 /// Erasing the holder's details now: behind its own disclosure, and only with the whole
 /// number the sample was registered with (the page was opened with its last four digits).
+/// Once done, it says so in its place, and the sample's details above it go.
 #[component]
-fn EraseSample(code: String, last4: String, erased: RwSignal<bool>) -> impl IntoView {
+fn EraseSample(code: String, last4: String) -> impl IntoView {
+    let erased = RwSignal::new(false);
     let lang = use_lang();
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
     let (code, last4) = (StoredValue::new(code), StoredValue::new(last4));
-    let erase = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let erase = move |()| {
         let l = lang.get_untracked();
         let phone = match Phone::parse(&typed.get_untracked()) {
             Ok(phone) => phone,
@@ -135,7 +123,10 @@ fn EraseSample(code: String, last4: String, erased: RwSignal<bool>) -> impl Into
         spawn_local(async move {
             let (code, last4) = (code.get_value(), last4.get_value());
             match api::erase_sample(&code, phone.as_str(), &last4).await {
-                Ok(()) => erased.set(true),
+                Ok(()) => {
+                    crate::dom::hide(DETAILS);
+                    erased.set(true);
+                }
                 Err(e) if e.code == ErrorCode::NotFound => {
                     error.set(Some(i18n::ERR_SAMPLE_PHONE.get(l)))
                 }
@@ -143,18 +134,54 @@ fn EraseSample(code: String, last4: String, erased: RwSignal<bool>) -> impl Into
             }
         });
     };
-    view! {
+    move || {
+        if erased.get() {
+            view! {
+                <div role="status" data-testid="sample-erased">
+                    <h1>{t(i18n::ERASED_TITLE)}</h1>
+                    <p>{t(i18n::SAMPLE_ERASED_TEXT)}</p>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! {
         <details class="erase">
             <summary>{t(i18n::ERASE_TITLE)}</summary>
-            <p class="small">{t(i18n::SAMPLE_ERASE_HINT)}</p>
-            <form on:submit=erase novalidate>
-                <label for="erase-phone">{t(i18n::PHONE)}</label>
-                <p class="small" id="erase-phone-hint">{t(i18n::SAMPLE_ERASE_PHONE)}</p>
-                <input id="erase-phone" type="tel" inputmode="numeric" autocomplete="tel"
-                    bind:value=typed aria-describedby="erase-phone-hint erase-phone-error"/>
-                <p class="field-error" id="erase-phone-error" role="alert">{maybe_message(move || error.get())}</p>
-                <button type="submit" class="danger">{t(i18n::ERASE_YES)}</button>
-            </form>
+            <NumberForm id="erase-phone" hint=i18n::SAMPLE_ERASE_HINT label=i18n::PHONE whole=true
+                button=i18n::ERASE_YES typed error submit=Callback::new(erase)/>
         </details>
+    }.into_any()
+        }
+    }
+}
+
+/// A form asking for a number: the whole phone number (to erase a sample's details) or its
+/// last four digits (to look it up), with its hint, the error beside it and the button. One
+/// form for both keeps one copy of its code in the bundle.
+#[component]
+fn NumberForm(
+    id: &'static str,
+    hint: Msg,
+    label: Msg,
+    whole: bool,
+    button: Msg,
+    typed: RwSignal<String>,
+    error: RwSignal<Option<&'static str>>,
+    submit: Callback<()>,
+) -> impl IntoView {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submit.run(());
+    };
+    view! {
+        <form class="lookup" on:submit=on_submit novalidate>
+            <p class="small" id=format!("{id}-hint")>{t(hint)}</p>
+            <label for=id>{t(label)}</label>
+            <input id=id type=if whole { "tel" } else { "text" } inputmode="numeric"
+                maxlength=if whole { "20" } else { "4" } autocomplete=if whole { "tel" } else { "off" }
+                bind:value=typed aria-describedby=format!("{id}-hint {id}-error")/>
+            <p class="field-error" id=format!("{id}-error") role="alert">{maybe_message(move || error.get())}</p>
+            <button type="submit" class=if whole { "danger" } else { "primary" }>{t(button)}</button>
+        </form>
     }
 }

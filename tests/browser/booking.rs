@@ -265,10 +265,7 @@ async fn a_holder_erases_their_details_once_the_booking_is_cancelled() {
 
     browser.open(&server, "/my").await;
     browser.wait_text("本设备上还没有预约记录。").await;
-    let kept = browser
-        .js("return JSON.stringify(Object.assign({}, localStorage))")
-        .await;
-    let kept = kept.as_str().unwrap_or_default().to_owned();
+    let kept = browser.local_storage().await;
     assert!(
         !kept.contains("13700137000") && !kept.contains(&code),
         "the phone keeps nothing of it: {kept}"

@@ -326,6 +326,10 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
     browser
         .wait_text("姓名、手机号码、购买地点和您填写的蔬菜名称已删除，本设备也不再保存这份样品。")
         .await;
+    assert!(
+        !browser.body_text().await.contains(&display(&mine)),
+        "nothing of the sample stays on screen"
+    );
     assert_eq!(
         server.post("/api/v1/samples/lookup", &lookup).await.0,
         404,
@@ -334,10 +338,7 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
 
     browser.open(&server, "/my").await;
     browser.wait_text("我的样品").await;
-    let kept = browser
-        .js("return JSON.stringify(Object.assign({}, localStorage))")
-        .await;
-    let kept = kept.as_str().unwrap_or_default().to_owned();
+    let kept = browser.local_storage().await;
     assert!(
         kept.contains(&held) && kept.contains(&probed),
         "the samples not erased stay: {kept}"

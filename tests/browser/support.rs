@@ -700,6 +700,14 @@ impl Journey {
         }
     }
 
+    /// Everything this origin keeps in localStorage, as one JSON text.
+    pub async fn local_storage(&self) -> String {
+        let kept = self
+            .js("return JSON.stringify(Object.assign({}, localStorage))")
+            .await;
+        kept.as_str().unwrap_or_default().to_owned()
+    }
+
     pub async fn body_text(&self) -> String {
         match self.client.find(Locator::Css("body")).await {
             Ok(b) => b.text().await.unwrap_or_default(),

@@ -285,10 +285,7 @@ async fn an_erased_holders_roster_line_tells_of_no_message(db: Db) {
     let code = booked["code"].as_str().unwrap().to_owned();
     let storage = app.storage.as_ref();
     let at = chrono::Utc::now().naive_utc();
-    let claimed = storage
-        .claim_messages(at, Duration::seconds(120), 5)
-        .await
-        .unwrap();
+    let claimed = crate::messages::claim(storage, at, Duration::seconds(120)).await;
     assert_eq!(claimed.len(), 1, "the confirmation");
     storage
         .record_delivery(claimed[0].id, Delivery::Sent, None, at)

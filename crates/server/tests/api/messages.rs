@@ -610,7 +610,7 @@ async fn a_reminder_pulled_two_days_ahead_by_quiet_hours_is_written_when_due(db:
 }
 
 /// Claims up to three messages due at `now` for a lease of `lease`, as a sender does.
-async fn claim(
+pub(crate) async fn claim(
     storage: &dyn labday_server::storage::Storage,
     now: chrono::NaiveDateTime,
     lease: Duration,

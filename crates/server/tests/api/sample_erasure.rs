@@ -43,8 +43,30 @@ async fn erase(app: &TestApp, code: &str, phone: &str) -> (u16, Value) {
 }
 
 async fn lookup(app: &TestApp, code: &str) -> (u16, Value) {
-    let body = json!({"code": code, "phone_last4": "5678"});
+    lookup_by(app, code, PHONE).await
+}
+
+/// Looks sample `code` up with the last four digits of `phone`.
+async fn lookup_by(app: &TestApp, code: &str, phone: &str) -> (u16, Value) {
+    let body = json!({"code": code, "phone_last4": &phone[phone.len() - 4..]});
     app.post("/api/v1/samples/lookup", &body).await
+}
+
+/// A sample the lab holds whose holder may not erase it yet: the holder's view says so, and
+/// the erasure is refused.
+async fn still_held(app: &TestApp, code: &str, phone: &str) {
+    let (status, found) = lookup_by(app, code, phone).await;
+    assert_eq!(
+        (status, &found["can_erase"]),
+        (200, &json!(false)),
+        "{found}"
+    );
+    let (status, err) = erase(app, code, phone).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("still_testing")),
+        "{err}"
+    );
 }
 
 async fn staff_view(app: &TestApp, lab: Option<&str>, code: &str) -> Value {
@@ -197,18 +219,7 @@ async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
     let positive = json!({"method": "enzyme_inhibition", "inhibition_pct": 80.0});
     expect_call(app, "POST", &path, lab, Some(positive), 200).await;
     for code in [&tested, &never_tested] {
-        let (status, found) = lookup(app, code).await;
-        assert_eq!(
-            (status, &found["can_erase"]),
-            (200, &json!(false)),
-            "{found}"
-        );
-        let (status, err) = erase(app, code, PHONE).await;
-        assert_eq!(
-            (status, err["code"].as_str()),
-            (409, Some("still_testing")),
-            "{err}"
-        );
+        still_held(app, code, PHONE).await;
     }
     let waiting = "SELECT COUNT(*) FROM outbox WHERE sample_id = (SELECT id FROM samples WHERE code = '{}') AND status = 'pending'";
     let waiting = waiting.replace("{}", &tested);
@@ -219,19 +230,8 @@ async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
     );
 
     end_session(app, session).await;
-    let body = json!({"code": retesting, "phone_last4": "0000"});
-    let (status, found) = app.post("/api/v1/samples/lookup", &body).await;
-    assert_eq!(
-        (status, &found["can_erase"]),
-        (200, &json!(false)),
-        "{found}"
-    );
-    let (status, err) = erase(app, &retesting, "13712340000").await;
-    assert_eq!(
-        (status, err["code"].as_str()),
-        (409, Some("still_testing")),
-        "its re-tests are due: {err}"
-    );
+    // Its re-tests are due.
+    still_held(app, &retesting, "13712340000").await;
     for code in [&tested, &never_tested] {
         let (status, found) = lookup(app, code).await;
         assert_eq!(
@@ -300,10 +300,7 @@ async fn a_message_being_sent_as_its_holder_erases_is_its_senders_to_record(db: 
     }
     let storage = app.storage.as_ref();
     let at = chrono::Utc::now().naive_utc();
-    let claimed = storage
-        .claim_messages(at, Duration::seconds(120), 5)
-        .await
-        .unwrap();
+    let claimed = crate::messages::claim(storage, at, Duration::seconds(120)).await;
     assert_eq!(claimed.len(), 2, "both results' messages, being sent");
     end_session(app, session).await;
     for code in &codes {
@@ -321,10 +318,8 @@ async fn a_message_being_sent_as_its_holder_erases_is_its_senders_to_record(db: 
     let sent = "SELECT COUNT(*) FROM outbox WHERE status = 'sent'";
     assert_eq!(app.db.scalar(sent).await, 1, "the provider took it");
     let later = at + Duration::minutes(5);
-    let again = storage
-        .claim_messages(later, Duration::seconds(120), 5)
-        .await;
-    assert!(again.unwrap().is_empty(), "nobody to send the other to");
+    let again = crate::messages::claim(storage, later, Duration::seconds(120)).await;
+    assert!(again.is_empty(), "nobody to send the other to");
 }
 
 /// Misses are throttled like lookups, on the same count, so the whole number cannot be
