@@ -81,13 +81,13 @@ pub fn SamplePage() -> impl IntoView {
                     let erasable = view.can_erase;
                     view! {
                         <div id=DETAILS>
-                        <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
-                        {(!handed_in).then(|| {
-                            let label = view.clone();
-                            view! { <ul class="labels"><SampleLabel sample=label/></ul> }
-                        })}
-                        <p class="code-line">{t(i18n::SAMPLE_CODE)}" "<strong data-testid="sample-code">{view.code.display()}</strong></p>
-                        <SampleResult sample=view.clone()/>
+                            <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
+                            {(!handed_in).then(|| {
+                                let label = view.clone();
+                                view! { <ul class="labels"><SampleLabel sample=label/></ul> }
+                            })}
+                            <p class="code-line">{t(i18n::SAMPLE_CODE)}" "<strong data-testid="sample-code">{view.code.display()}</strong></p>
+                            <SampleResult sample=view.clone()/>
                         </div>
                         {if erasable {
                             view! { <EraseSample code=code.clone() last4=digits.clone()/> }.into_any()
@@ -145,12 +145,13 @@ fn EraseSample(code: String, last4: String) -> impl IntoView {
             .into_any()
         } else {
             view! {
-        <details class="erase">
-            <summary>{t(i18n::ERASE_TITLE)}</summary>
-            <NumberForm id="erase-phone" hint=i18n::SAMPLE_ERASE_HINT label=i18n::PHONE whole=true
-                button=i18n::ERASE_YES typed error submit=Callback::new(erase)/>
-        </details>
-    }.into_any()
+                <details class="erase">
+                    <summary>{t(i18n::ERASE_TITLE)}</summary>
+                    <NumberForm id="erase-phone" hint=i18n::SAMPLE_ERASE_HINT label=i18n::PHONE whole=true
+                        button=i18n::ERASE_YES typed error submit=Callback::new(erase)/>
+                </details>
+            }
+            .into_any()
         }
     }
 }

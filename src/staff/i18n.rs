@@ -251,7 +251,7 @@ messages! {
     RECEIVE_CODE = "确认收样 {code}", "Mark received {code}";
     HOLDER_IS = "登记人 {holder}", "Holder {holder}";
     HOLDER_ERASED = "登记人信息已删除", "The holder's details are erased";
-    WITHDRAWN = "已撤回：登记人在送样前删除了其信息，不能收样", "Withdrawn: its holder erased their details before handing it in; it cannot be received";
+    WITHDRAWN = "登记人信息已删除，不能收样（登记人送样前撤回，或已过保存期）", "Its holder's details are erased, so it cannot be received (withdrawn before hand-in, or past retention)";
     RETESTS_STILL = "还需复检次数 {n}", "Re-tests still needed {n}";
     CORRECT_TEST_N = "更正 #{n}", "Correct #{n}";
     SERIES_CREATED_N = "已生成场次数: {n}", "Sessions created: {n}";

@@ -129,7 +129,8 @@ pub fn SamplesDesk() -> impl IntoView {
                         {
                             let code = sample.code.as_str().to_owned();
                             let label = si::RECEIVE_CODE.fill(lang.get_untracked(), &[("code", &sample.code.display())]);
-                            // Its holder's details erased before hand-in: withdrawn, not received.
+                            // Its holder's details erased before hand-in (withdrawn, or past
+                            // retention): nothing to receive.
                             let withdrawn = sample.holder.is_none();
                             view! {
                                 <li class="card">

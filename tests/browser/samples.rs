@@ -355,7 +355,7 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
         .open(&server, &format!("/staff/sessions/{}/samples", f.session))
         .await;
     browser
-        .wait_text("已撤回：登记人在送样前删除了其信息，不能收样")
+        .wait_text("登记人信息已删除，不能收样（登记人送样前撤回，或已过保存期）")
         .await;
     let receive = format!("button[aria-label='确认收样 {}']", display(&mine));
     assert_eq!(
