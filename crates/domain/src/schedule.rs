@@ -768,6 +768,7 @@ mod tests {
         );
         assert_eq!(may_move(now, starts, now), Err(ErrorCode::SessionOver));
     }
+
     #[test]
     fn a_sound_session_is_trimmed_and_keeps_no_join_link_on_site() {
         let valid = session().validate().unwrap().into_inner();
