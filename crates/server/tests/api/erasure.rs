@@ -2,9 +2,7 @@
 //! column holds a citizen's name or phone (nor, on SQLite, the file's bytes), idempotency
 //! records never held them, and no-shows recorded before erasure still pause the number.
 
-use crate::helpers::{
-    add_fixture_activity, add_fixture_session, now, Db, SessionSpec, StoredBooking, TestApp, TestDb,
-};
+use crate::helpers::{now, Db, SessionSpec, StoredBooking, TestApp, TestDb};
 use chrono::{Duration, NaiveDateTime, Utc};
 use labday_domain::SessionFormat;
 use labday_server::config::Config;
@@ -238,11 +236,7 @@ async fn after_retention_no_table_or_column_holds_the_name_or_phone_and_no_shows
 /// no-shows count.
 async fn phones_stored_before_hashing_are_hashed_at_start(db: Db) {
     let test_db = TestDb::create(db).await;
-    let session = {
-        let storage = test_db.open_storage().await;
-        let activity = add_fixture_activity(storage.as_ref()).await;
-        add_fixture_session(storage.as_ref(), activity, SessionSpec::default()).await
-    };
+    let session = test_db.add_session(SessionSpec::default()).await;
     // As an earlier version wrote them: a phone, no hash.
     let day = (now() - Duration::days(10)).date();
     for i in 0..3 {
@@ -553,11 +547,7 @@ async fn erasure_keeps_the_phones_keyed_hash_only_where_nobody_came(db: Db) {
 /// the server is upgraded (migration 0015), and nothing else changes.
 async fn bookings_erased_before_the_upgrade_keep_only_no_shows_hashes(db: Db) {
     let test_db = TestDb::create(db).await;
-    let session = {
-        let storage = test_db.open_storage().await;
-        let activity = add_fixture_activity(storage.as_ref()).await;
-        add_fixture_session(storage.as_ref(), activity, SessionSpec::default()).await
-    };
+    let session = test_db.add_session(SessionSpec::default()).await;
     let day = (now() - Duration::days(40)).date();
     for (code, phone, status, hash) in [
         (
@@ -676,15 +666,11 @@ async fn erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_i
 /// upgraded (migration 0016); samples not erased keep theirs.
 async fn samples_erased_before_the_upgrade_lose_their_typed_text(db: Db) {
     let test_db = TestDb::create(db).await;
-    let point = {
-        let storage = test_db.open_storage().await;
-        let activity = add_fixture_activity(storage.as_ref()).await;
-        let spec = SessionSpec {
-            format: SessionFormat::QuickTest,
-            ..SessionSpec::default()
-        };
-        add_fixture_session(storage.as_ref(), activity, spec).await
+    let spec = SessionSpec {
+        format: SessionFormat::QuickTest,
+        ..SessionSpec::default()
     };
+    let point = test_db.add_session(spec).await;
     // As an earlier build left them: one erased with its typed text, one not yet erased.
     let at = (now() - Duration::days(40)).format("%F %T");
     for (code, name, phone, erased_at) in [

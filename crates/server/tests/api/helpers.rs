@@ -191,6 +191,16 @@ impl TestDb {
             .expect("storage")
     }
 
+    /// A session of the fixture activity shaped by `spec`, added through storage opened
+    /// and closed again, before any server runs on this database.
+    pub async fn add_session(&self, spec: SessionSpec) -> i64 {
+        let storage = self.open_storage().await;
+        let activity = add_fixture_activity(storage.as_ref()).await;
+        let session = add_fixture_session(storage.as_ref(), activity, spec).await;
+        storage.close().await;
+        session
+    }
+
     /// Runs one statement on a connection of its own.
     pub async fn execute(&self, statement: &str) {
         on_connection!(self, |conn| {
@@ -322,6 +332,24 @@ pub struct TestApp {
 /// Venue-local now.
 pub fn now() -> NaiveDateTime {
     venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES)
+}
+
+/// A session's details as staff send them (`POST` or `PUT`): starting at `starts` for an
+/// hour, ten places of up to five each, booking open from `opens` until an hour before it
+/// starts, cancellable until two hours before.
+pub fn session_body(starts: NaiveDateTime, opens: NaiveDateTime) -> Value {
+    json!({
+        "format": "visit",
+        "title": {"zh": "测试场次", "en": "Test session"},
+        "place": {"zh": "一楼", "en": "Ground floor"},
+        "starts_at": starts,
+        "ends_at": starts + Duration::hours(1),
+        "capacity": 10,
+        "per_booking_limit": 5,
+        "booking_opens_at": opens,
+        "booking_closes_at": starts - Duration::hours(1),
+        "cancel_deadline": starts - Duration::hours(2),
+    })
 }
 
 /// The organisation and activity every test's sessions belong to.

@@ -8,7 +8,7 @@
 //! inside its window; a message being sent is not expired under its sender; a retry waits
 //! out the quiet hours.
 
-use crate::helpers::{now, Db, SessionSpec, TestApp, TestDb};
+use crate::helpers::{now, session_body, Db, SessionSpec, TestApp, TestDb};
 use crate::reschedule::reschedule;
 use crate::samples::{quick_test, registration, tested_negative};
 use crate::scale_out::Instance;
@@ -137,18 +137,10 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
         .date()
         .and_hms_opt(14, 0, 0)
         .unwrap();
-    let moved = json!({
-        "format": "visit",
-        "title": {"zh": "测试场次", "en": "Test session"},
-        "place": {"zh": "三楼", "en": "Second floor"},
-        "starts_at": starts,
-        "ends_at": starts + Duration::hours(1),
-        "capacity": 1,
-        "per_booking_limit": 1,
-        "booking_opens_at": now() - Duration::days(1),
-        "booking_closes_at": starts - Duration::hours(1),
-        "cancel_deadline": starts - Duration::hours(2),
-    });
+    let mut moved = session_body(starts, now() - Duration::days(1));
+    moved["place"] = json!({"zh": "三楼", "en": "Second floor"});
+    moved["capacity"] = json!(1);
+    moved["per_booking_limit"] = json!(1);
     let path = format!("/api/v1/staff/sessions/{session}");
     let (status, body) = call(&app, "PUT", &path, lab, Some(moved.clone())).await;
     assert_eq!(status, 200, "{body}");
@@ -329,13 +321,7 @@ fn log_flags(file: &Path, reminders: bool) -> Vec<String> {
 
 async fn a_message_committed_before_the_server_is_killed_is_delivered_once_after_restart(db: Db) {
     let test_db = TestDb::create(db).await;
-    let storage = test_db.open_storage().await;
-    let activity = crate::helpers::add_fixture_activity(storage.as_ref()).await;
-    let session =
-        crate::helpers::add_fixture_session(storage.as_ref(), activity, SessionSpec::default())
-            .await;
-    storage.close().await;
-    drop(storage);
+    let session = test_db.add_session(SessionSpec::default()).await;
     let (_dir, file) = message_file();
     let http = reqwest::Client::new();
 

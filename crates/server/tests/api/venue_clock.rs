@@ -6,7 +6,7 @@
 //! with the session's day as it is when the check-in is recorded, whatever a move of the
 //! session did since the desk's request arrived.
 
-use crate::helpers::{now, Db, SessionSpec, StoredBooking, TestApp};
+use crate::helpers::{now, session_body, Db, SessionSpec, StoredBooking, TestApp};
 use crate::staff::{call, expect_call, get_as, parse, sign_in, site, site_with_lab, PASSWORD};
 use chrono::{Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use labday_domain::staff::check_in_day;
@@ -58,18 +58,7 @@ async fn staff_rules_read_the_venues_clock_west_of_china(db: Db) {
 
     // A session three hours ahead on the venue's clock is not in the past.
     let starts = now + Duration::hours(3);
-    let body = json!({
-        "format": "visit",
-        "title": {"zh": "下午场", "en": "Afternoon"},
-        "place": {"zh": "一楼", "en": "Ground floor"},
-        "starts_at": starts,
-        "ends_at": starts + Duration::hours(1),
-        "capacity": 10,
-        "per_booking_limit": 2,
-        "booking_opens_at": now - Duration::days(1),
-        "booking_closes_at": starts - Duration::minutes(30),
-        "cancel_deadline": starts - Duration::hours(1),
-    });
+    let body = session_body(starts, now - Duration::days(1));
     let path = format!("/api/v1/staff/activities/{}/sessions", app.activity_id);
     let (status, text) = call(app, "POST", &path, cookie, Some(body)).await;
     assert_eq!(status, 201, "a session 3 h ahead at UTC-5: {text}");
@@ -209,18 +198,7 @@ fn moved_to(days: i64) -> Value {
     let starts = (now().date() + Duration::days(days))
         .and_hms_opt(9, 0, 0)
         .unwrap();
-    json!({
-        "format": "visit",
-        "title": {"zh": "测试场次", "en": "Test session"},
-        "place": {"zh": "一楼", "en": "Ground floor"},
-        "starts_at": starts,
-        "ends_at": starts + Duration::hours(1),
-        "capacity": 10,
-        "per_booking_limit": 5,
-        "booking_opens_at": now() - Duration::days(2),
-        "booking_closes_at": starts - Duration::hours(1),
-        "cancel_deadline": starts - Duration::hours(2),
-    })
+    session_body(starts, now() - Duration::days(2))
 }
 
 /// A session on today, starting in half a minute and ending in two hours (a session moves
