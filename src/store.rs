@@ -64,20 +64,14 @@ fn remembered<T: Remembered>() -> Vec<T> {
         .unwrap_or_default()
 }
 
-/// Puts `entry` first in its list, in place of any earlier one with its code.
-fn remember<T: Remembered>(entry: T) {
-    let mut all: Vec<T> = remembered();
-    all.retain(|old| old.code() != entry.code());
-    all.insert(0, entry);
-    if let Ok(raw) = crate::json::to_string(&all) {
-        set(T::KEY, &raw);
-    }
-}
-
-/// Takes the entry with `code` out of its list.
-fn forget<T: Remembered>(code: &str) {
+/// Takes the entry with `code` out of its list and puts `entry`, if any, first: one
+/// function for remembering and forgetting keeps one copy of it in a bundle.
+fn keep<T: Remembered>(code: &str, entry: Option<T>) {
     let mut all: Vec<T> = remembered();
     all.retain(|old| old.code() != code);
+    if let Some(entry) = entry {
+        all.insert(0, entry);
+    }
     if let Ok(raw) = crate::json::to_string(&all) {
         set(T::KEY, &raw);
     }
@@ -107,15 +101,16 @@ pub fn remembered_bookings() -> Vec<RememberedBooking> {
 
 /// Remembers a booking (newest first, once).
 pub fn remember_booking(code: &str, phone: &str) {
-    remember(RememberedBooking {
+    let entry = RememberedBooking {
         code: code.into(),
         phone: phone.into(),
-    });
+    };
+    keep(code, Some(entry));
 }
 
 /// Forgets a booking on this device (its details were erased on the server).
 pub fn forget_booking(code: &str) {
-    forget::<RememberedBooking>(code);
+    keep::<RememberedBooking>(code, None);
 }
 
 /// The phone typed for a booking on this device, if any.
@@ -144,15 +139,16 @@ pub fn remembered_samples() -> Vec<RememberedSample> {
 
 /// Remembers a sample (newest first, once).
 pub fn remember_sample(code: &str, last4: &str) {
-    remember(RememberedSample {
+    let entry = RememberedSample {
         code: code.into(),
         last4: last4.into(),
-    });
+    };
+    keep(code, Some(entry));
 }
 
 /// Forgets a sample on this device (its holder's details were erased on the server).
 pub fn forget_sample(code: &str) {
-    forget::<RememberedSample>(code);
+    keep::<RememberedSample>(code, None);
 }
 
 /// The last four phone digits typed for a sample on this device, if any.

@@ -11,7 +11,7 @@ use crate::loaded::{load, Loaded};
 use crate::route::use_code_param;
 use crate::store;
 use crate::text::maybe_message;
-use labday_domain::sample::{SampleLookup, SampleStatus};
+use labday_domain::sample::{parse_last4, SampleStatus};
 use labday_domain::{ApiError, ErrorCode, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -38,23 +38,12 @@ pub fn SamplePage() -> impl IntoView {
     });
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
-    let ask = move |()| {
-        let lookup = SampleLookup {
-            code: code(),
-            phone_last4: typed.get_untracked(),
-        };
-        match lookup.validate() {
-            Ok((_, digits)) => {
-                error.set(None);
-                last4.set(Some(digits));
-            }
-            Err(e) => error.set(
-                e.fields
-                    .values()
-                    .next()
-                    .map(|&c| field_msg(c).get(lang.get_untracked())),
-            ),
+    let ask = move |()| match parse_last4(&typed.get_untracked()) {
+        Ok(digits) => {
+            error.set(None);
+            last4.set(Some(digits));
         }
+        Err(c) => error.set(Some(field_msg(c).get(lang.get_untracked()))),
     };
     view! {
         <p><a href="/my" class="back">{t(i18n::BACK)}</a></p>

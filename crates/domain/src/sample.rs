@@ -356,18 +356,22 @@ impl SampleLookup {
     pub fn validate(&self) -> Result<(SampleCode, String), ApiError> {
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
         let code = BookingCode::parse(&self.code).map_err(|c| field(&mut err, "code", c));
-        let last4: String = self
-            .phone_last4
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
-            err = err.with_field("phone_last4", FieldCode::Last4Invalid);
-        }
-        match code {
-            Ok(code) if err.fields.is_empty() => Ok((code, last4)),
+        let last4 = parse_last4(&self.phone_last4).map_err(|c| field(&mut err, "phone_last4", c));
+        match (code, last4) {
+            (Ok(code), Ok(last4)) => Ok((code, last4)),
             _ => Err(err),
         }
+    }
+}
+
+/// The last four digits of a phone number as typed (spaces dropped), which open a sample's
+/// result: exactly four ASCII digits.
+pub fn parse_last4(typed: &str) -> Result<String, FieldCode> {
+    let last4: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    if last4.len() == 4 && last4.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(last4)
+    } else {
+        Err(FieldCode::Last4Invalid)
     }
 }
 
