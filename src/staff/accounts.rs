@@ -81,17 +81,18 @@ impl Action {
         }
     }
 
-    /// The actions offered on `account` (never disabling one's own).
+    /// The actions offered on `account`: on one's own, only ending its sessions (its
+    /// password is changed with the current one, under "Change password").
     fn on(account: &StaffAccount, own: bool) -> Vec<Action> {
+        if own {
+            return vec![Action::EndSessions];
+        }
         let switch = if account.disabled {
-            Some(Action::Enable)
+            Action::Enable
         } else {
-            (!own).then_some(Action::Disable)
+            Action::Disable
         };
-        switch
-            .into_iter()
-            .chain([Action::ResetPassword, Action::EndSessions])
-            .collect()
+        vec![switch, Action::ResetPassword, Action::EndSessions]
     }
 
     /// Asks the server; how many sessions ended (0 for the other actions).

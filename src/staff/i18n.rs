@@ -419,7 +419,7 @@ messages! {
     ERR_ACCOUNT_DISABLED = "该账号已停用，请联系组织方。", "This account is disabled; ask an organiser.";
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
     ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
-    ERR_OWN_ACCOUNT = "不能停用自己的账号。", "You cannot disable your own account.";
+    ERR_OWN_ACCOUNT = "不能停用自己的账号，也不能在这里重设自己的密码：请用“修改密码”。", "You cannot disable your own account or reset its password here: use Change password.";
     ERR_WITHDRAWN = "这份样品的登记人信息在送样前已删除（已撤回），不能收样：请作为现场登记重新登记。", "This sample's holder details were erased before it was handed in (withdrawn): it cannot be received; register it again as a walk-in.";
 }
 

@@ -213,6 +213,11 @@ async fn from_an_empty_database_to_a_visitor_checked_in(lang: Lang) {
         0,
         "no reset offered on a fellow organiser"
     );
+    assert_eq!(
+        browser.count(&reset_button("chief")).await,
+        0,
+        "nor on one's own account: its password changes with the current one"
+    );
     audit(&browser, &axe, "accounts page").await;
     sign_out(&browser, &w).await;
 

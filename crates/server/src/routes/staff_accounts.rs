@@ -72,6 +72,19 @@ impl ManagedAccount {
             .ok_or_else(|| AppError::not_found("account"))
     }
 
+    /// 409 `own_account` when the account is the organiser's own: they neither lock
+    /// themselves out nor set its password without the current one (`/staff/me/password`
+    /// asks for it), so a session left open on a shared desk cannot take the account over.
+    fn not_own(&self, doing: &str) -> Result<(), AppError> {
+        if self.account.id == self.signed_in.staff.id {
+            return Err(AppError::new(
+                ErrorCode::OwnAccount,
+                format!("You cannot {doing} your own account"),
+            ));
+        }
+        Ok(())
+    }
+
     /// [`ManagedAccount::apply`], answering with the account after the change.
     async fn change(&self, state: &AppState, change: AccountChange<'_>) -> AccountAnswer {
         self.apply(state, change).await?;
@@ -115,12 +128,7 @@ pub async fn disable_account(
     State(state): State<AppState>,
     managed: ManagedAccount,
 ) -> AccountAnswer {
-    if managed.account.id == managed.signed_in.staff.id {
-        return Err(AppError::new(
-            ErrorCode::OwnAccount,
-            "You cannot disable your own account",
-        ));
-    }
+    managed.not_own("disable")?;
     managed.change(&state, AccountChange::Disable).await
 }
 
@@ -141,6 +149,7 @@ pub async fn enable_account(
     request_body = PasswordReset,
     responses(
         (status = 200, body = StaffAccount),
+        (status = 409, body = ApiError, description = "`own_account`: an organiser changes their own password with the current one (`PUT /api/v1/staff/me/password`), not here"),
         (status = 422, body = ApiError, description = "`password`: too short or too long")
     )
 )]
@@ -149,6 +158,7 @@ pub async fn reset_password(
     managed: ManagedAccount,
     AppJson(reset): AppJson<PasswordReset>,
 ) -> AccountAnswer {
+    managed.not_own("reset the password of")?;
     acceptable("password", &reset.password)?;
     let hash = auth::hash_off_thread(reset.password).await?;
     managed

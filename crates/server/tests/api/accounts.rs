@@ -57,6 +57,17 @@ async fn a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in(db: Db) 
     let path = format!("/api/v1/staff/accounts/{own}/disable");
     let text = expect_call(app, "POST", &path, c, None, 409).await;
     assert_eq!(code(&text), "own_account");
+    // Nor set their own password without the current one (that is /me/password): a
+    // session left open cannot take the account over.
+    let path = format!("/api/v1/staff/accounts/{own}/password");
+    let body = json!({"password": "taken-over-2026"});
+    let text = expect_call(app, "POST", &path, c, Some(body), 409).await;
+    assert_eq!(code(&text), "own_account");
+    let (status, _, _, _) = sign_in(app, "county-00", "taken-over-2026").await;
+    assert_eq!(status, 401, "the password did not change");
+    let (status, body, _, _) = sign_in(app, "county-00", PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["must_change_password"], false);
 
     let path = format!("/api/v1/staff/accounts/{id}/enable");
     let enabled = parse(&expect_call(app, "POST", &path, c, None, 200).await);
