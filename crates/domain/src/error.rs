@@ -160,7 +160,7 @@ wire_enum! {
         TextTooLong = "text_too_long",
         /// Text with characters that cannot be used (controls, bidirectional overrides).
         TextInvalid = "text_invalid",
-        /// Not a date in service (2000–2999), or not a date at all.
+        /// Not a date in service (2000–2999), not a date at all, or a leap second (`…:60`).
         DateInvalid = "date_invalid",
         NameRequired = "name_required",
         NameTooLong = "name_too_long",

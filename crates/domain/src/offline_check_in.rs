@@ -10,8 +10,8 @@ use chrono::{Duration, NaiveDateTime};
 pub const CLOCK_DRIFT_MINUTES: i64 = 5;
 
 /// Whether an offline check-in made `at` (the venue's clock, as the desk keeps it) may be
-/// recorded `now` for a session that starts `session_starts` (venue time): not in the
-/// future, not before the session's day. `people` must be the whole party (`None`).
+/// recorded `now` for a session that starts `session_starts` (venue time): a time a clock
+/// shows (no leap second), not in the future, not before the session's day. `people` must be the whole party (`None`).
 pub fn check(
     at: NaiveDateTime,
     now: NaiveDateTime,
@@ -26,6 +26,13 @@ pub fn check(
             "people",
             FieldCode::Invalid,
             "An offline check-in takes the whole party",
+        );
+    }
+    if !crate::time::not_leap(at.time()) {
+        return refused(
+            "offline_at",
+            FieldCode::DateInvalid,
+            "The check-in time is not one a clock shows",
         );
     }
     if at > now + Duration::minutes(CLOCK_DRIFT_MINUTES) {
@@ -105,6 +112,11 @@ mod tests {
         assert_eq!(
             field(check(at(20, 9, 50), now, starts, Some(1))),
             Some(("people".into(), FieldCode::Invalid))
+        );
+        let leap: NaiveDateTime = "2026-09-20T09:50:60".parse().unwrap();
+        assert_eq!(
+            field(check(leap, now, starts, None)),
+            Some(("offline_at".into(), FieldCode::DateInvalid))
         );
     }
 

@@ -8,7 +8,7 @@ use crate::booking::PARTY_HARD_LIMIT;
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use crate::session::SessionFormat;
 use crate::text;
-use crate::time::in_service;
+use crate::time::{in_service, not_leap, on_the_clock};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 
@@ -292,7 +292,7 @@ impl SessionDraft {
             ("booking_closes_at", draft.booking_closes_at),
             ("cancel_deadline", draft.cancel_deadline),
         ] {
-            errors.check(in_service(at.date()), field, FieldCode::DateInvalid);
+            errors.check(on_the_clock(at), field, FieldCode::DateInvalid);
         }
         errors.check(
             draft.ends_at > draft.starts_at,
@@ -508,10 +508,13 @@ impl SessionSeries {
         errors.check(in_service(self.from), "from", FieldCode::DateInvalid);
         errors.check(in_service(self.to), "to", FieldCode::DateInvalid);
         errors.check(
-            in_service(self.booking_opens_at.date()),
+            on_the_clock(self.booking_opens_at),
             "booking_opens_at",
             FieldCode::DateInvalid,
         );
+        for (field, at) in [("day_starts", self.day_starts), ("day_ends", self.day_ends)] {
+            errors.check(not_leap(at), field, FieldCode::DateInvalid);
+        }
         errors.check(self.to >= self.from, "to", FieldCode::EndBeforeStart);
         errors.check(
             (self.to - self.from).num_days() <= ACTIVITY_MAX_DAYS,
@@ -817,6 +820,17 @@ mod tests {
         assert_eq!(
             fields(marathon.validate().unwrap_err()),
             vec![("ends_at".into(), FieldCode::SpanTooLong)]
+        );
+        // A leap second, as chrono reads `10:00:60`, is no time on the venue's clock.
+        let leap: NaiveDateTime = "2026-09-20T10:00:60".parse().unwrap();
+        assert_eq!(leap.to_string(), "2026-09-20 10:00:60");
+        let on_a_leap = SessionDraft {
+            ends_at: leap,
+            ..session()
+        };
+        assert_eq!(
+            fields(on_a_leap.validate().unwrap_err()),
+            vec![("ends_at".into(), FieldCode::DateInvalid)]
         );
     }
 
@@ -1243,6 +1257,14 @@ mod tests {
         for field in ["weekdays", "length_minutes", "to", "day_ends"] {
             assert!(e.fields.contains_key(field), "{field}: {e:?}");
         }
+        let leap = SessionSeries {
+            day_starts: serde_json::from_value(serde_json::json!("09:00:60")).unwrap(),
+            ..series()
+        };
+        assert_eq!(
+            leap.expand(now).unwrap_err().fields["day_starts"],
+            FieldCode::DateInvalid
+        );
         let sundays_only = SessionSeries {
             weekdays: vec![7],
             to: NaiveDate::from_ymd_opt(2026, 9, 5).unwrap(),

@@ -56,6 +56,19 @@ pub fn in_service(date: NaiveDate) -> bool {
     SERVICE_YEARS.contains(&date.year())
 }
 
+/// Whether `at` is a time a venue's clock shows: its date [`in_service`], and not a leap
+/// second (`…:60`, which chrono reads, SQLite would keep as written and PostgreSQL would
+/// turn into the next minute).
+pub fn on_the_clock(at: NaiveDateTime) -> bool {
+    in_service(at.date()) && not_leap(at.time())
+}
+
+/// Whether `t` is not a leap second (`…:60`).
+pub fn not_leap(t: chrono::NaiveTime) -> bool {
+    use chrono::Timelike;
+    t.nanosecond() < 1_000_000_000
+}
+
 /// `HH:MM`, the way session times are printed.
 pub fn hhmm(t: &NaiveDateTime) -> String {
     t.format("%H:%M").to_string()
