@@ -45,12 +45,14 @@ impl HolderName {
     }
 }
 
-/// Masks a stored name: its first character, then one `*` per remaining character.
+/// Masks a stored name: its first character, then one `*` per remaining character; a
+/// one-character name (`孙`) is all masked (`*`), as its first character is the whole name.
 pub fn mask_name(name: &str) -> String {
     let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
+    match (chars.next(), chars.clone().next()) {
+        (None, _) => String::new(),
+        (Some(_), None) => "*".into(),
+        (Some(first), Some(_)) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
     }
 }
 
@@ -594,6 +596,11 @@ mod tests {
     fn names_are_masked_after_the_first_character() {
         assert_eq!(mask_name("张三丰"), "张**");
         assert_eq!(mask_name("Li"), "L*");
+        assert_eq!(
+            mask_name("孙"),
+            "*",
+            "a one-character name shows nothing of it"
+        );
         assert_eq!(mask_name(""), "");
     }
 
