@@ -11,7 +11,7 @@ use crate::storage::Storage;
 use chrono::{Datelike, NaiveDate, Utc};
 use labday_domain::entry::Entry;
 use labday_domain::text::escape_with;
-use labday_domain::{ActivityDetail, SessionView};
+use labday_domain::{ActivityDetail, SessionFormat, SessionView};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -117,11 +117,13 @@ impl Card {
         }
     }
 
-    /// A session's booking or sample page: what to do, the session and its activity; when
-    /// and where.
-    pub fn of_session(s: &SessionView, page: Shared, lang: Lang) -> Card {
+    /// A session's booking or sample page: what to do, the session and its activity (a
+    /// blank title left out); when and where. `None` for a sample page of a session that
+    /// takes no samples: the page says so, and no card promises it.
+    pub fn of_session(s: &SessionView, page: Shared, lang: Lang) -> Option<Card> {
         let l = lang.code();
         let action = match page {
+            Shared::Samples(_) if s.format != SessionFormat::QuickTest => return None,
             Shared::Samples(_) => lang.pick("快检登记", "Register samples"),
             _ => lang.pick("预约", "Book"),
         };
@@ -132,14 +134,14 @@ impl Card {
             s.starts_at.format("%H:%M"),
             s.ends_at.format("%H:%M")
         );
-        Card {
-            title: format!(
-                "{action}{colon}{} · {}",
-                s.title.get(l),
-                s.activity_title.get(l)
-            ),
+        let named: Vec<&str> = [s.title.get(l), s.activity_title.get(l)]
+            .into_iter()
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        Some(Card {
+            title: format!("{action}{colon}{}", named.join(" · ")),
             description: describe(&[when, s.place.get(l).to_owned()], ""),
-        }
+        })
     }
 
     /// The head elements that say it: `<title>`, the description and the Open Graph card.
@@ -330,7 +332,7 @@ impl SharePages {
                 .storage
                 .session(id, now)
                 .await
-                .map(|s| s.map(|s| Card::of_session(&s, page, lang))),
+                .map(|s| s.and_then(|s| Card::of_session(&s, page, lang))),
         };
         let card = match card {
             Ok(card) => card,

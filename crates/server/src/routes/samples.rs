@@ -135,7 +135,14 @@ pub async fn erase_sample(
     let (code, phone, attempt) =
         counted_holder(&state, &client, rule, &request.code, &request.phone).await?;
     let erased = state.storage.erase_sample(&code, &phone, Utc::now()).await;
-    settle_change(attempt, erased).await?;
+    settle_change(attempt, erased)
+        .await
+        .map_err(|mut refused| {
+            if refused.error.0.code == ErrorCode::NotFound {
+                refused.error = not_found();
+            }
+            refused
+        })?;
     tracing::debug!("sample erased by its holder");
     Ok(StatusCode::NO_CONTENT)
 }

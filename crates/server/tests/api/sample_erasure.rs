@@ -140,7 +140,12 @@ async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
         404,
         "nothing is left to match"
     );
-    assert_eq!(erase(app, &withdrawn, PHONE).await.0, 404, "erased once");
+    let (status, err) = erase(app, &withdrawn, PHONE).await;
+    assert_eq!(status, 404, "erased once");
+    assert_eq!(
+        err["message"], "No sample matches that code and phone number",
+        "a sample's words, not a booking's"
+    );
     assert_eq!(hashes_kept(app).await, 1, "the other sample's alone");
 
     let path = format!("/api/v1/staff/samples/{withdrawn}/receive");

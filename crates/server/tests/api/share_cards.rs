@@ -4,6 +4,7 @@
 use crate::helpers::{add_fixture_session, Db, SessionSpec, TestApp};
 use chrono::Duration;
 use labday_domain::activity::{ActivityKind, Localised};
+use labday_domain::SessionFormat;
 use labday_server::storage::{NewActivity, NewOrganisation};
 
 const HEAD: &str = include_str!("../../../../public/head.html");
@@ -137,14 +138,27 @@ async fn activity_and_session_links_carry_their_own_escaped_card(db: Db) {
         format!("预约：测试场次 · {hostile_zh} · labday")
     );
     assert!(meta(&book, "name=\"description\"").ends_with(" · 一楼"));
-    let (_, samples) = page(&app, &format!("/sessions/{session}/samples?lang=en")).await;
+    let quick_test = SessionSpec {
+        format: SessionFormat::QuickTest,
+        ..SessionSpec::default()
+    };
+    let point = add_fixture_session(app.storage.as_ref(), activity, quick_test).await;
+    let (_, samples) = page(&app, &format!("/sessions/{point}/samples?lang=en")).await;
     assert_eq!(
         meta(&samples, "property=\"og:title\""),
         format!("Register samples: Test session · {hostile_en}")
     );
 
-    // A page the server has no card for keeps the app's own title.
-    for path in ["/activities/999999", "/sessions/999999/book", "/", "/my"] {
+    // A page the server has no card for keeps the app's own title: no such activity or
+    // session, or a sample page of a session that takes no samples.
+    let visit_samples = format!("/sessions/{session}/samples");
+    for path in [
+        "/activities/999999",
+        "/sessions/999999/book",
+        "/",
+        "/my",
+        &visit_samples,
+    ] {
         let (status, html) = page(&app, path).await;
         assert_eq!(status, 200, "{path}");
         assert_eq!(title(&html), "实验室开放日预约 · labday", "{path}");
