@@ -32,6 +32,8 @@ use crate::i18n::{self as ci, t, Lang, Msg};
 use crate::staff::i18n as si;
 use crate::store;
 use labday_domain::staff::{Role, StaffView};
+use labday_domain::ErrorCode;
+use leptos::leptos_dom::helpers::window_event_listener_untyped;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
@@ -70,6 +72,7 @@ pub fn StaffApp() -> impl IntoView {
         }
         checked.set(true);
     });
+    watch_sign_out(me);
     Effect::new(move |_| {
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
@@ -136,17 +139,76 @@ pub fn StaffApp() -> impl IntoView {
     }
 }
 
-/// Signs out and starts the next person at the console's front page.
+/// Where a tab that signs out tells this browser's other tabs of the console (a `storage`
+/// event in each).
+const SIGNED_OUT_KEY: &str = "labday.staff.signed-out";
+
+/// This device is signed out: every desk's roster leaves it, and the console shows the
+/// sign-in page.
+fn signed_out(me: Me) {
+    offline_queue::forget_rosters();
+    me.set(None);
+}
+
+/// Drops to the sign-in page once the server no longer knows this tab's session (signed
+/// out in another tab, everywhere by an organiser, or expired): asked whenever the tab is
+/// shown again and whenever another tab of the console signs out, so no roster stays on a
+/// screen nobody is signed in to.
+fn watch_sign_out(me: Me) {
+    let check = move || {
+        if me.get_untracked().is_none() {
+            return;
+        }
+        spawn_local(async move {
+            if let Err(e) = crate::api::staff_me().await {
+                if e.code == ErrorCode::Unauthorized {
+                    signed_out(me);
+                }
+            }
+        });
+    };
+    let shown = move |_| {
+        let hidden = web_sys::window()
+            .and_then(|w| w.document())
+            .is_none_or(|d| d.hidden());
+        if !hidden {
+            check();
+        }
+    };
+    let told = move |e: web_sys::Event| {
+        let key = js_sys::Reflect::get(&e, &"key".into()).ok();
+        if key.and_then(|k| k.as_string()).as_deref() == Some(SIGNED_OUT_KEY) {
+            check();
+        }
+    };
+    // For the console's whole life: it is the page.
+    std::mem::forget(window_event_listener_untyped("visibilitychange", shown));
+    std::mem::forget(window_event_listener_untyped("storage", told));
+}
+
+/// Signs out and starts the next person at the console's front page. Until the server has
+/// ended the session its cookie still signs this device in (the page cannot remove it), so
+/// with no network nothing is signed out and the console says so, keeping the button.
 #[component]
 fn SignOutButton() -> impl IntoView {
     let me = expect_context::<Me>();
     let navigate = leptos_router::hooks::use_navigate();
+    let failed = RwSignal::new(false);
     let sign_out = move |_| {
         let navigate = navigate.clone();
         spawn_local(async move {
-            let _ = crate::api::staff_sign_out().await;
-            offline_queue::forget_rosters();
-            me.set(None);
+            // Already signed out on the server (401) is signed out.
+            if let Err(e) = crate::api::staff_sign_out().await {
+                if e.code != ErrorCode::Unauthorized {
+                    failed.set(true);
+                    return;
+                }
+            }
+            failed.set(false);
+            signed_out(me);
+            if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                let _ = s.set_item(SIGNED_OUT_KEY, &js_sys::Date::now().to_string());
+            }
             // An absolute address: not resolved against the router's `/staff` base again.
             let options = leptos_router::NavigateOptions {
                 resolve: false,
@@ -155,7 +217,12 @@ fn SignOutButton() -> impl IntoView {
             navigate("/staff/", options);
         });
     };
-    view! { <button type="button" class="lang" on:click=sign_out>{t(si::SIGN_OUT)}</button> }
+    view! {
+        <button type="button" class="lang" on:click=sign_out>{t(si::SIGN_OUT)}</button>
+        {move || failed.get().then(|| view! {
+            <p class="error sign-out-failed" role="alert">{t(si::SIGN_OUT_FAILED)}</p>
+        })}
+    }
 }
 
 /// A page only organisers may use: a way back and its title, then `children` for an

@@ -323,6 +323,7 @@ messages! {
     PASSWORD = "密码", "Password";
     SIGN_IN = "登录", "Sign in";
     SIGN_OUT = "退出登录", "Sign out";
+    SIGN_OUT_FAILED = "尚未退出：连不上服务器。联网后请再点“退出登录”。", "Not signed out: the server cannot be reached. Sign out again once online.";
     SIGN_IN_FAILED = "用户名或密码错误。", "Wrong username or password.";
     CHOOSE_ACTIVITY = "选择活动", "Choose an activity";
     CHOOSE_SESSION = "选择场次", "Choose a session";

@@ -139,9 +139,39 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
     assert_eq!(checked.len(), 3, "{roster:?}");
     assert!(codes[..3].iter().all(|c| checked.contains(&c.as_str())));
 
+    // With no network, signing out cannot end the session on the server (its cookie would
+    // still sign the next person in): the console says so and stays as it is.
+    browser.set_offline(true).await;
+    browser.click("button", "退出登录").await;
+    browser
+        .wait_text("尚未退出：连不上服务器。联网后请再点“退出登录”。")
+        .await;
+    assert_eq!(browser.js(kept).await, 1, "still signed in: the desk stays");
+    browser.set_offline(false).await;
     browser.click("button", "退出登录").await;
     browser.wait_text("工作人员登录").await;
     assert_eq!(browser.js(kept).await, 0, "signing out clears the desk");
+
+    // Signed out elsewhere (another tab, an organiser, the session's expiry): once the tab
+    // is shown again, the console drops to its sign-in page and the desk's roster goes.
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{door}"))
+        .await;
+    browser.wait_text("13800138042").await;
+    assert_eq!(browser.js(kept).await, 1);
+    let elsewhere = "fetch('/api/v1/staff/sign-out', {method: 'POST'})\
+        .then(r => arguments[0](r.status));";
+    assert_eq!(browser.js_async(elsewhere, "sign out elsewhere").await, 204);
+    browser
+        .js("document.dispatchEvent(new Event('visibilitychange', {bubbles: true})); return 0;")
+        .await;
+    browser.wait_text("工作人员登录").await;
+    assert_eq!(
+        browser.js(kept).await,
+        0,
+        "the roster left with the session"
+    );
     browser.close().await;
 }
 
