@@ -76,8 +76,8 @@ pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiErr
     let found: BookingView =
         offline::lookup(offline::BOOKING, &copy, &booking_lookup(code, phone)).await?;
     if found.status == BookingStatus::Cancelled {
-        // A cancelled booking is no ticket: its copy goes, however it was cancelled.
-        store::forget_copy(offline::BOOKING, &copy);
+        // A cancelled booking is no ticket: its copies go, however it was cancelled.
+        store::forget_copies(offline::BOOKING, code);
     }
     Ok(found)
 }
@@ -85,7 +85,7 @@ pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiErr
 /// Cancels a booking; its copy on this device goes with it.
 pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
     let cancelled = post("/bookings/cancel", &booking_lookup(code, phone), None).await?;
-    store::forget_copy(offline::BOOKING, &offline::copy_of(code, phone));
+    store::forget_copies(offline::BOOKING, code);
     Ok(cancelled)
 }
 
@@ -100,7 +100,7 @@ pub async fn erase_booking(code: &str, phone: &str) -> Result<(), ApiError> {
         Err(e) if e.code == ErrorCode::NotFound => {}
         Err(e) => return Err(e),
     }
-    store::forget_copy(offline::BOOKING, &offline::copy_of(code, phone));
+    store::forget_copies(offline::BOOKING, code);
     store::forget_booking(code);
     Ok(())
 }
@@ -310,7 +310,7 @@ pub async fn erase_sample(code: &str, phone: &str, phone_last4: &str) -> Result<
         }
         Err(e) => return Err(e),
     }
-    store::forget_copy(offline::SAMPLE, &offline::copy_of(code, phone_last4));
+    store::forget_copies(offline::SAMPLE, code);
     store::forget_sample(code);
     Ok(())
 }

@@ -50,6 +50,36 @@ pub fn forget_copy(kind: &str, code: &str) {
     }
 }
 
+/// Forgets every copy of the booking or sample `code` (of `kind`), whatever phone it was
+/// looked up with and however the code was typed (`ask5-d6xn`, `ASK5D6XN`): each lookup
+/// keeps its own.
+pub fn forget_copies(kind: &str, code: &str) {
+    let Some(s) = storage() else { return };
+    let (prefix, code) = (copy_key(kind, ""), plain(code));
+    // From the last key down, so a removal never moves a key not yet looked at.
+    let mut i = s.length().unwrap_or(0);
+    while i > 0 {
+        i -= 1;
+        let Some(key) = s.key(i).ok().flatten() else {
+            continue;
+        };
+        let of = key
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split_once('/'));
+        if of.is_some_and(|(of, _)| plain(of) == code) {
+            let _ = s.remove_item(&key);
+        }
+    }
+}
+
+/// A code's letters and digits, in upper case.
+fn plain(code: &str) -> Vec<u8> {
+    code.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_uppercase())
+        .collect()
+}
+
 /// Something remembered on this device by its code, in a list of its own (JSON, newest
 /// first, once per code).
 trait Remembered: Serialize + DeserializeOwned {

@@ -82,3 +82,37 @@ async fn error_panel_speaks_the_readers_language_and_offers_retry() {
     button.click();
     assert_eq!(retried.get_untracked(), 1);
 }
+
+#[wasm_bindgen_test]
+fn erasing_forgets_every_copy_of_a_code_however_it_was_looked_up() {
+    use labday::offline::{copy_of, BOOKING, SAMPLE};
+    use labday::store::{forget_copies, keep_copy, kept_copy};
+    // One booking looked up three ways (the phone spaced and not, the code in lower case
+    // with its hyphen), another booking, and a sample with the same code.
+    let mine = [
+        copy_of("K7QM4XPB", "139 0013 9001"),
+        copy_of("K7QM4XPB", "13900139001"),
+        copy_of("k7qm-4xpb", "13900139001"),
+    ];
+    let other = copy_of("K7QM4XPC", "13900139001");
+    let sample = copy_of("K7QM4XPB", "9001");
+    for copy in mine.iter().chain([&other]) {
+        keep_copy(BOOKING, copy, "{}");
+    }
+    keep_copy(SAMPLE, &sample, "{}");
+    forget_copies(BOOKING, "k7qm-4xpb");
+    for copy in &mine {
+        assert!(kept_copy(BOOKING, copy).is_none(), "{copy} is forgotten");
+    }
+    assert!(
+        kept_copy(BOOKING, &other).is_some(),
+        "another booking stays"
+    );
+    assert!(
+        kept_copy(SAMPLE, &sample).is_some(),
+        "a copy of another kind stays"
+    );
+    forget_copies(BOOKING, "K7QM4XPC");
+    forget_copies(SAMPLE, "K7QM4XPB");
+    assert!(kept_copy(BOOKING, &other).is_none() && kept_copy(SAMPLE, &sample).is_none());
+}
