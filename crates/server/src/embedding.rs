@@ -68,6 +68,13 @@ pub fn apply(router: Router, origins: &[String]) -> Router {
             .allow_headers([
                 header::CONTENT_TYPE,
                 HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("prefer"),
+            ])
+            // What a portal's page may read besides the simple headers: whether a brief
+            // answer was given (`Prefer: return=minimal`), and when to try again.
+            .expose_headers([
+                HeaderName::from_static("preference-applied"),
+                header::RETRY_AFTER,
             ]),
     )
 }

@@ -5,7 +5,8 @@
 //!   WebAssembly they compile), plus the inline scripts the built pages really contain,
 //!   allowed by their SHA-256 hashes. An injected `<script>` or event-handler attribute
 //!   cannot run. The hashes are read from the HTML files in `dist/` at start-up, so a new
-//!   build needs a restart (as the precompressed files do).
+//!   build needs a restart (as the precompressed files do). Portals may frame the citizen
+//!   pages; the staff console's pages are framed by labday alone.
 //! - `Strict-Transport-Security` on answers to requests that came over https, so the
 //!   browser never again asks over plain http (a sign-in cookie or a phone number in
 //!   clear). Without `includeSubDomains`: labday cannot vouch for its neighbours.
@@ -241,6 +242,8 @@ fn policy_for(content_type: Option<&[u8]>) -> Option<&'static str> {
 struct Protection {
     trusted: TrustedProxies,
     csp: HeaderValue,
+    /// The staff console's pages: the same, but framed by labday alone, never by a portal.
+    staff_csp: HeaderValue,
 }
 
 /// One layer for what every request needs on its way in and out (each layer is a boxed
@@ -254,7 +257,9 @@ async fn protect(
 ) -> Response {
     crate::client::resolve(&protection.trusted, &mut request);
     let https = crate::auth::is_https(request.headers());
-    let api = request.uri().path().starts_with("/api/");
+    let path = request.uri().path();
+    let api = path.starts_with("/api/");
+    let console = path == "/staff" || path.starts_with("/staff/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if api {
@@ -268,6 +273,7 @@ async fn protect(
     // frames nothing, which the short policy says in 40 bytes instead of the page's half a
     // kilobyte on every API answer; a script may load what a worker needs.
     let policy = match policy_for(headers.get(header::CONTENT_TYPE).map(|t| t.as_bytes())) {
+        None if console => protection.staff_csp.clone(),
         None => protection.csp.clone(),
         Some(short) => HeaderValue::from_static(short),
     };
@@ -306,20 +312,27 @@ pub fn apply(
     trusted: TrustedProxies,
 ) -> Router {
     let hashes = InlineHashes::of_dist(dist);
-    let policy = content_security_policy(&hashes, frame_ancestors);
-    let csp = HeaderValue::from_str(&policy).unwrap_or_else(|_| {
-        tracing::error!(
-            "the Content-Security-Policy is not a valid header; serving the strict default"
-        );
-        HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'")
-    });
+    let header_of = |policy: String| {
+        HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+            tracing::error!(
+                "the Content-Security-Policy is not a valid header; serving the strict default"
+            );
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'self'")
+        })
+    };
+    let csp = header_of(content_security_policy(&hashes, frame_ancestors));
+    let staff_csp = header_of(content_security_policy(&hashes, "frame-ancestors 'self'"));
     tracing::debug!(
         scripts = hashes.scripts.len(),
         styles = hashes.styles.len(),
         "inline hashes for the CSP"
     );
     router.layer(axum::middleware::from_fn_with_state(
-        Arc::new(Protection { trusted, csp }),
+        Arc::new(Protection {
+            trusted,
+            csp,
+            staff_csp,
+        }),
         protect,
     ))
 }

@@ -60,6 +60,11 @@ pub fn precompress(dist: &Path) -> std::io::Result<usize> {
                 if !fresh {
                     let data = std::fs::read(&path)?;
                     std::fs::write(&target, encode(&data, Effort::Best)?)?;
+                    // The file's own time, so each coding of it says the same Last-Modified.
+                    std::fs::File::options()
+                        .write(true)
+                        .open(&target)?
+                        .set_modified(modified)?;
                     written += 1;
                 }
             }
@@ -83,6 +88,9 @@ fn is_hashed_asset(path: &str) -> bool {
     })
 }
 
+/// A built file under a hashed name is kept for a year; anything else is asked again each
+/// time. Every answer here may come brotli, gzip or plain by the request's
+/// `Accept-Encoding`, so a shared cache must keep them apart (`Vary`).
 async fn cache_headers(request: Request<Body>, next: Next) -> Response {
     let hashed = is_hashed_asset(request.uri().path());
     let mut response = next.run(request).await;
@@ -91,9 +99,15 @@ async fn cache_headers(request: Request<Body>, next: Next) -> Response {
     } else {
         "no-cache"
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    let varies = headers.get_all(header::VARY).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    });
+    if !varies {
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     response
 }
 
@@ -144,12 +158,25 @@ fn index_page(dir: &Path) -> ServeFile {
         .precompressed_gzip()
 }
 
-/// Files from `dir`, precompressed where possible; any other path gets its `index.html`.
-fn single_page_app(dir: &Path) -> ServeDir<ServeFile> {
+/// The staff console's files from `dir`, precompressed where possible; a file name that is
+/// not there (an old build's script, asked for by a tab opened before a deploy) is not
+/// found, and any other path gets its `index.html`.
+fn single_page_app(dir: &Path) -> ServeDir<axum::routing::MethodRouter> {
+    let index = index_page(dir);
+    let page = axum::routing::any(move |request: Request<Body>| async move {
+        let last = request.uri().path().rsplit('/').next().unwrap_or_default();
+        if last.contains('.') {
+            return (StatusCode::NOT_FOUND, "Not found").into_response();
+        }
+        match index.oneshot(request).await {
+            Ok(response) => response.map(Body::new),
+            Err(never) => match never {},
+        }
+    });
     ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(index_page(dir))
+        .fallback(page)
 }
 
 /// Each citizen bundle's `index.html`, by the bundle, and the shared pages (`None`: no

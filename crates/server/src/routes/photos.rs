@@ -211,8 +211,9 @@ pub async fn photo_image(
     Ok((
         [
             (header::CONTENT_TYPE, image.content_type),
-            // Staff-only: never in a shared cache.
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+            // Staff-only: never in a shared cache, and asked again each time, so a photo
+            // deleted, or seen before signing out, does not show from the browser's cache.
+            (header::CACHE_CONTROL, "private, no-cache".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"photo-{id}\""),

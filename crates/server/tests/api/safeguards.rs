@@ -160,6 +160,20 @@ fn directive<'a>(policy: &'a str, name: &str) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
+/// The portal allowed to embed the app in [`every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts`].
+const PORTAL: &str = "https://portal.example";
+
+/// The `Vary` header's items, lower case.
+fn vary(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",")
+        .to_ascii_lowercase()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
     // A dist shaped like Trunk's: each bundle's page loads its WebAssembly from an inline
@@ -189,6 +203,7 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
         c.dist = dist.path().to_path_buf();
         c.trusted_proxies =
             labday_server::client::TrustedProxies::parse("127.0.0.1,::1").expect("loopback");
+        c.portal_origins = labday_server::embedding::PortalOrigins(vec![PORTAL.into()]);
     })
     .await;
 
@@ -205,6 +220,7 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
             .to_str()
             .unwrap()
             .to_owned();
+        let varies = vary(&r);
         let html = r.text().await.unwrap();
         let script_src = directive(&policy, "script-src");
         for script in scripts {
@@ -225,13 +241,66 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
             ["'self'", "data:", "blob:"],
             "{policy}"
         );
+        // A portal frames the citizen pages, never the staff console.
+        let framed_by: &[&str] = if path.starts_with("/staff") {
+            &["'self'"]
+        } else {
+            &["'self'", PORTAL]
+        };
         assert_eq!(
             directive(&policy, "frame-ancestors"),
-            ["'self'"],
-            "{policy}"
+            framed_by,
+            "{path}: {policy}"
         );
         assert!(!directive(&policy, "style-src").contains(&"'unsafe-inline'"));
+        // Each page comes brotli, gzip or plain by Accept-Encoding: caches keep them apart.
+        assert!(varies.contains("accept-encoding"), "{path}: {varies}");
     }
+
+    // A console script of an older build is not found: never the page under a name kept
+    // for a year.
+    let r = app
+        .get_response("/staff/labday-staff-00000000000000aa_bg.wasm", None)
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["cache-control"], "no-cache");
+
+    // A portal's page may ask for the brief answer and read whether it got it.
+    let preflight = app
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/bookings", app.url),
+        )
+        .header("origin", PORTAL)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,idempotency-key,prefer",
+        )
+        .send()
+        .await
+        .unwrap();
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("prefer"), "{allowed}");
+    let answer = app
+        .http
+        .get(format!("{}/api/v1/health", app.url))
+        .header("origin", PORTAL)
+        .send()
+        .await
+        .unwrap();
+    let exposed = answer.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("preference-applied") && exposed.contains("retry-after"),
+        "{exposed}"
+    );
 
     // A script that is not in any page is not allowed.
     let r = reqwest::get(format!("{}/", app.url)).await.unwrap();
