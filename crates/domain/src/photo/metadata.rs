@@ -4,8 +4,13 @@
 //! phone they carry. Only the container is walked — segments and chunks are dropped whole,
 //! pixels are never decoded — so no image library is needed.
 //!
-//! A file whose structure stops making sense part way (cut short, a length past the end) is
-//! kept from that point as sent: what follows cannot be read as metadata by a viewer either.
+//! What is kept is a list of what shows the image (for JPEG the segments a decoder needs,
+//! the JFIF header, the colour profile and Adobe's colour transform; for PNG and WebP the
+//! chunks named in [`PNG_KEPT`] and [`WEBP_KEPT`]); everything else goes, and so does what
+//! follows the image's end. Stray bytes between JPEG segments are walked past, as a decoder
+//! does. A file whose structure stops making sense part way (cut short, a length past the
+//! end) is kept from that point as sent: what follows cannot be read as metadata by a viewer
+//! either.
 
 use super::ImageType;
 
@@ -39,9 +44,8 @@ pub fn orientation(image_type: ImageType, bytes: &[u8]) -> u8 {
 fn jpeg_exif(bytes: &[u8]) -> Option<&[u8]> {
     let mut i = 2;
     loop {
-        if *bytes.get(i)? != 0xFF {
-            return None;
-        }
+        // To the next marker, past any stray byte (as a decoder reads it).
+        i += bytes.get(i..)?.iter().position(|&b| b == 0xFF)?;
         let mut code_at = i + 1;
         while bytes.get(code_at) == Some(&0xFF) {
             code_at += 1;
@@ -50,7 +54,7 @@ fn jpeg_exif(bytes: &[u8]) -> Option<&[u8]> {
         if matches!(code, 0xDA | 0xD9) {
             return None;
         }
-        if code == 0x01 || (0xD0..=0xD7).contains(&code) {
+        if matches!(code, 0x00 | 0x01 | 0xD0..=0xD7) {
             i = code_at + 1;
             continue;
         }
@@ -135,9 +139,11 @@ fn tiff_orientation(tiff: &[u8]) -> Option<u8> {
     })
 }
 
-/// JPEG segments kept: APP0 (JFIF), APP2 when it is an ICC colour profile, APP14 (Adobe: the
+/// JPEG segments kept: APP0 when it is the JFIF header itself (not a JFXX thumbnail, which
+/// is a JPEG with its own Exif), APP2 when it is an ICC colour profile, APP14 (Adobe: the
 /// colour transform of CMYK files). Other APPn (Exif and XMP in APP1, IPTC in APP13, maker
-/// data) and comments go. `None` when nothing was dropped.
+/// data) and comments go, and so do stray bytes between segments, which a decoder skips
+/// (the walk goes on past them, as it does). `None` when nothing was dropped.
 fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(bytes.get(..2)?);
@@ -146,7 +152,10 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
     while i < bytes.len() {
         // A marker is 0xFF (possibly repeated as fill) and a code.
         if bytes[i] != 0xFF {
-            break;
+            let next = bytes[i..].iter().position(|&b| b == 0xFF);
+            i = next.map_or(bytes.len(), |at| i + at);
+            dropped = true;
+            continue;
         }
         let mut code_at = i + 1;
         while bytes.get(code_at) == Some(&0xFF) {
@@ -162,7 +171,12 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
             dropped |= code_at + 1 < bytes.len();
             return dropped.then_some(out);
         }
-        // Markers without a length.
+        // Markers without a length; a stuffed 0xFF00 outside a scan is nothing, and goes.
+        if code == 0x00 {
+            dropped = true;
+            i = code_at + 1;
+            continue;
+        }
         if code == 0x01 || (0xD0..=0xD7).contains(&code) {
             out.extend_from_slice(&bytes[i..=code_at]);
             i = code_at + 1;
@@ -180,7 +194,7 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
         }
         let payload = &bytes[code_at + 3..end];
         let keep = match code {
-            0xE0 => true,
+            0xE0 => payload.starts_with(b"JFIF\0"),
             0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
             0xEE => payload.starts_with(b"Adobe"),
             0xE1..=0xEF | 0xFE => false,
@@ -223,8 +237,18 @@ fn scan_end(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-/// PNG chunks dropped: `eXIf` and the text chunks (`tEXt`, `zTXt`, `iTXt`), where cameras
-/// and editors put position, device and author. `None` when nothing was dropped.
+/// The PNG chunks a photo keeps: the image (`IHDR`, `PLTE`, `IDAT`, an animation's
+/// `acTL`, `fcTL`, `fdAT`), its end, and what says how its colours and pixels show
+/// (`tRNS`, `gAMA`, `cHRM`, `sRGB`, `cICP`, `sBIT`, `pHYs`, `bKGD`). Every other chunk goes:
+/// `eXIf`, the text chunks (`tEXt`, `zTXt`, `iTXt`), a colour profile's free-text name
+/// (`iCCP`), a program's private chunks.
+const PNG_KEPT: [&[u8; 4]; 15] = [
+    b"IHDR", b"PLTE", b"IDAT", b"IEND", b"acTL", b"fcTL", b"fdAT", b"tRNS", b"gAMA", b"cHRM",
+    b"sRGB", b"cICP", b"sBIT", b"pHYs", b"bKGD",
+];
+
+/// A PNG with only [`PNG_KEPT`] chunks, up to its `IEND` (what follows is not the image).
+/// `None` when nothing was dropped.
 fn strip_png(bytes: &[u8]) -> Option<Vec<u8>> {
     const SIGNATURE: usize = 8;
     let mut out = Vec::with_capacity(bytes.len());
@@ -240,25 +264,44 @@ fn strip_png(bytes: &[u8]) -> Option<Vec<u8>> {
         if end > bytes.len() {
             break;
         }
-        match &header[4..8] {
-            b"eXIf" | b"tEXt" | b"zTXt" | b"iTXt" => dropped = true,
-            _ => out.extend_from_slice(&bytes[i..end]),
+        let kind = &header[4..8];
+        if PNG_KEPT.iter().any(|k| k.as_slice() == kind) {
+            out.extend_from_slice(&bytes[i..end]);
+        } else {
+            dropped = true;
         }
         i = end;
+        if kind == b"IEND" {
+            dropped |= i < bytes.len();
+            return dropped.then_some(out);
+        }
     }
     out.extend_from_slice(&bytes[i..]);
     dropped.then_some(out)
 }
 
-/// WebP chunks dropped: `EXIF` and `XMP `; the extended header's flags for them are cleared
-/// and the RIFF size set to what is left. `None` when nothing was dropped.
+/// The WebP chunks a photo keeps: the image (`VP8 `, `VP8L`, `ALPH`, an animation's `ANIM`
+/// and `ANMF`), the extended header (`VP8X`) and the colour profile (`ICCP`). Every other
+/// chunk goes (`EXIF`, `XMP `, a program's own), and so does anything past the RIFF
+/// container's end.
+const WEBP_KEPT: [&[u8; 4]; 7] = [
+    b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP",
+];
+
+/// A WebP with only [`WEBP_KEPT`] chunks; the extended header's Exif and XMP flags are
+/// cleared and the RIFF size set to what is left. `None` when nothing was dropped.
 fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
     const HEADER: usize = 12;
     const EXIF_FLAG: u8 = 0x08;
     const XMP_FLAG: u8 = 0x04;
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(bytes.get(..HEADER)?);
-    let mut dropped = false;
+    let riff = bytes.get(4..8)?;
+    let riff_end = (u32::from_le_bytes([riff[0], riff[1], riff[2], riff[3]]) as usize)
+        .saturating_add(8)
+        .min(bytes.len());
+    let mut dropped = riff_end < bytes.len();
+    let bytes = &bytes[..riff_end.max(HEADER)];
     let mut flags_at = None;
     let mut i = HEADER;
     while let Some(header) = bytes.get(i..i + 8) {
@@ -273,14 +316,14 @@ fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
         if end > bytes.len() {
             break;
         }
-        match &header[..4] {
-            b"EXIF" | b"XMP " => dropped = true,
-            fourcc => {
-                if fourcc == b"VP8X" && size >= 1 {
-                    flags_at = Some(out.len() + 8);
-                }
-                out.extend_from_slice(&bytes[i..end]);
+        let fourcc = &header[..4];
+        if WEBP_KEPT.iter().any(|k| k.as_slice() == fourcc) {
+            if fourcc == b"VP8X" && size >= 1 {
+                flags_at = Some(out.len() + 8);
             }
+            out.extend_from_slice(&bytes[i..end]);
+        } else {
+            dropped = true;
         }
         i = end;
     }
@@ -425,6 +468,48 @@ mod tests {
         assert!(!contains(&kept, b"ftyp") && !contains(&kept, &tiff_with_gps()));
     }
 
+    #[test]
+    fn a_stray_byte_between_segments_hides_no_exif_and_no_thumbnail_keeps_one() {
+        let jfif = jpeg_segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        // A JFXX thumbnail is a JPEG of its own, with its own Exif.
+        let jfxx = jpeg_segment(
+            0xE0,
+            &[b"JFXX\0\x10\xFF\xD8".as_slice(), &tiff_with_gps()].concat(),
+        );
+        let exif = jpeg_segment(
+            0xE1,
+            &[b"Exif\0\0".as_slice(), &tiff_with_orientation(6, false)].concat(),
+        );
+        let comment = jpeg_segment(0xFE, b"iPhone 15 Pro");
+        let tables = jpeg_segment(0xDB, &[0u8; 65]);
+        let scan = [
+            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
+            &[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9],
+        ]
+        .concat();
+        // One stray byte after the JFIF header: a decoder skips it and reads on.
+        let photo = [
+            &[0xFF, 0xD8][..],
+            &jfif,
+            &[0x00],
+            &jfxx,
+            &exif,
+            &comment,
+            &tables,
+            &scan,
+        ]
+        .concat();
+        assert_eq!(
+            orientation(ImageType::Jpeg, &photo),
+            6,
+            "read past the byte"
+        );
+        let kept = strip_metadata(ImageType::Jpeg, photo);
+        assert_eq!(kept, [&[0xFF, 0xD8][..], &jfif, &tables, &scan].concat());
+        assert!(!contains(&kept, b"Exif") && !contains(&kept, &tiff_with_gps()));
+        assert!(!contains(&kept, b"JFXX") && !contains(&kept, b"iPhone"));
+    }
+
     fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut c = u32::try_from(data.len()).unwrap().to_be_bytes().to_vec();
         c.extend(kind);
@@ -458,6 +543,25 @@ mod tests {
         let kept = strip_metadata(ImageType::Png, photo);
         assert_eq!(kept, [&signature[..], &ihdr, &idat, &iend].concat());
         assert!(!contains(&kept, &tiff_with_gps()) && !contains(&kept, b"Zhang"));
+
+        // Only the chunks that show the image stay: a program's private chunk and a colour
+        // profile's free-text name go, and so does anything after the end.
+        let srgb = png_chunk(b"sRGB", &[0]);
+        let private = png_chunk(b"prVt", b"GPS 28.68N serial 12345");
+        let iccp = png_chunk(b"iCCP", b"Zhang's phone\0\0x");
+        let photo = [
+            &signature[..],
+            &ihdr,
+            &srgb,
+            &private,
+            &iccp,
+            &idat,
+            &iend,
+            b"GPS 28.68N",
+        ]
+        .concat();
+        let kept = strip_metadata(ImageType::Png, photo);
+        assert_eq!(kept, [&signature[..], &ihdr, &srgb, &idat, &iend].concat());
     }
 
     #[test]
@@ -477,6 +581,12 @@ mod tests {
         let kept = strip_metadata(ImageType::Webp, photo);
         assert_eq!(kept, riff(&[&vp8x(0x20), &iccp, &image]));
         assert!(!contains(&kept, &tiff_with_gps()) && !contains(&kept, b"xmpmeta"));
+
+        // A program's own chunk goes, and so does anything past the container's end.
+        let own = webp_chunk(b"PRVT", b"GPS 28.68N");
+        let photo = [riff(&[&vp8x(0x20), &own, &image]), b"GPS 28.68N".to_vec()].concat();
+        let kept = strip_metadata(ImageType::Webp, photo);
+        assert_eq!(kept, riff(&[&vp8x(0x20), &image]));
     }
 
     /// A TIFF block whose IFD0 holds a make and `orientation` (SHORT), in either byte order.
