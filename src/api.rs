@@ -82,7 +82,7 @@ pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiErr
     Ok(found)
 }
 
-/// Cancels a booking; its copy on this device goes with it.
+/// Cancels a booking; its copies on this device go with it.
 pub async fn cancel_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
     let cancelled = post("/bookings/cancel", &booking_lookup(code, phone), None).await?;
     store::forget_copies(offline::BOOKING, code);

@@ -98,7 +98,9 @@ fn remembered<T: Remembered>() -> Vec<T> {
 /// function for remembering and forgetting keeps one copy of it in a bundle.
 fn keep<T: Remembered>(code: &str, entry: Option<T>) {
     let mut all: Vec<T> = remembered();
-    all.retain(|old| old.code() != code);
+    // However the code was typed (an address may carry it in lower case or with its dash).
+    let code = plain(code);
+    all.retain(|old| plain(old.code()) != code);
     if let Some(entry) = entry {
         all.insert(0, entry);
     }
@@ -108,7 +110,10 @@ fn keep<T: Remembered>(code: &str, entry: Option<T>) {
 }
 
 fn find<T: Remembered>(code: &str) -> Option<T> {
-    remembered::<T>().into_iter().find(|r| r.code() == code)
+    let code = plain(code);
+    remembered::<T>()
+        .into_iter()
+        .find(|r| plain(r.code()) == code)
 }
 
 /// A booking made on this device.

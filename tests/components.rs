@@ -116,3 +116,20 @@ fn erasing_forgets_every_copy_of_a_code_however_it_was_looked_up() {
     forget_copies(SAMPLE, "K7QM4XPB");
     assert!(kept_copy(BOOKING, &other).is_none() && kept_copy(SAMPLE, &sample).is_none());
 }
+
+#[wasm_bindgen_test]
+fn a_booking_remembered_under_any_spelling_of_its_code_is_found_and_forgotten() {
+    use labday::store::{forget_booking, phone_for, remember_booking, remembered_bookings};
+    // Opened from an address typed in lower case, erased from its page's own code.
+    remember_booking("k7qm-4xpb", "13900139001");
+    remember_booking("K7QM4XPB", "13900139001");
+    assert_eq!(
+        remembered_bookings().len(),
+        1,
+        "one booking, remembered once"
+    );
+    assert_eq!(phone_for("K7QM-4XPB").as_deref(), Some("13900139001"));
+    forget_booking("K7QM4XPB");
+    assert!(remembered_bookings().is_empty());
+    assert_eq!(phone_for("k7qm4xpb"), None);
+}
