@@ -11,7 +11,8 @@ pub const CLOCK_DRIFT_MINUTES: i64 = 5;
 
 /// Whether an offline check-in made `at` (the venue's clock, as the desk keeps it) may be
 /// recorded `now` for a session that starts `session_starts` (venue time): a time a clock
-/// shows (no leap second), not in the future, not before the session's day. `people` must be the whole party (`None`).
+/// shows (no leap second), not in the future, not before the session's day. `people` must
+/// be the whole party (`None`).
 pub fn check(
     at: NaiveDateTime,
     now: NaiveDateTime,

@@ -245,10 +245,10 @@ impl StaffAccount {
     /// Whether an organiser acting for `manager` (`None`: every organisation) may disable,
     /// enable, reset the password of or sign out this account, already within their reach:
     /// their own (but neither disabling it nor resetting its password, which take the
-    /// current one: `own_account`), lab staff, and organisers of the bureaus below theirs, but not a fellow
-    /// organiser of their own bureau, who is managed from the bureau above (or by an
-    /// organiser of every organisation, made on the command line). So no organiser can
-    /// lock a fellow out, or set their password and act as them.
+    /// current one: `own_account`), lab staff, and organisers of the bureaus below theirs,
+    /// but not a fellow organiser of their own bureau, who is managed from the bureau above
+    /// (or by an organiser of every organisation, made on the command line). So no
+    /// organiser can lock a fellow out, or set their password and act as them.
     pub fn managed_by(&self, manager_id: i64, manager: Option<i64>) -> bool {
         let fellow = manager.is_some()
             && self.role == Role::Organiser

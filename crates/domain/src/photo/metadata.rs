@@ -382,6 +382,17 @@ mod tests {
         s
     }
 
+    /// A JPEG's quantisation table and one scan to its end: the image a test wraps.
+    fn tables_and_scan() -> (Vec<u8>, Vec<u8>) {
+        let tables = jpeg_segment(0xDB, &[0u8; 65]);
+        let scan = [
+            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
+            &[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9],
+        ]
+        .concat();
+        (tables, scan)
+    }
+
     #[test]
     fn a_jpeg_loses_exif_xmp_and_comments_but_keeps_jfif_icc_and_the_image() {
         let jfif = jpeg_segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
@@ -389,12 +400,7 @@ mod tests {
         let xmp = jpeg_segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>");
         let icc = jpeg_segment(0xE2, b"ICC_PROFILE\0\x01\x01profile");
         let comment = jpeg_segment(0xFE, b"iPhone 15 Pro");
-        let tables = jpeg_segment(0xDB, &[0u8; 65]);
-        let scan = [
-            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
-            &[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9],
-        ]
-        .concat();
+        let (tables, scan) = tables_and_scan();
         let photo = [
             &[0xFF, 0xD8][..],
             &jfif,
@@ -481,12 +487,7 @@ mod tests {
             &[b"Exif\0\0".as_slice(), &tiff_with_orientation(6, false)].concat(),
         );
         let comment = jpeg_segment(0xFE, b"iPhone 15 Pro");
-        let tables = jpeg_segment(0xDB, &[0u8; 65]);
-        let scan = [
-            &jpeg_segment(0xDA, &[1, 1, 0, 0, 63, 0])[..],
-            &[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9],
-        ]
-        .concat();
+        let (tables, scan) = tables_and_scan();
         // One stray byte after the JFIF header: a decoder skips it and reads on.
         let photo = [
             &[0xFF, 0xD8][..],

@@ -163,6 +163,11 @@ fn directive<'a>(policy: &'a str, name: &str) -> Vec<&'a str> {
 /// The portal allowed to embed the app in [`every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts`].
 const PORTAL: &str = "https://portal.example";
 
+/// The header `name` of `r`, lower case.
+fn header_lower(r: &reqwest::Response, name: &str) -> String {
+    r.headers()[name].to_str().unwrap().to_ascii_lowercase()
+}
+
 /// The `Vary` header's items, lower case.
 fn vary(r: &reqwest::Response) -> String {
     r.headers()
@@ -281,10 +286,7 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
         .send()
         .await
         .unwrap();
-    let allowed = preflight.headers()["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .to_ascii_lowercase();
+    let allowed = header_lower(&preflight, "access-control-allow-headers");
     assert!(allowed.contains("prefer"), "{allowed}");
     let answer = app
         .http
@@ -293,10 +295,7 @@ async fn every_page_allows_exactly_its_inline_scripts_and_https_gets_hsts() {
         .send()
         .await
         .unwrap();
-    let exposed = answer.headers()["access-control-expose-headers"]
-        .to_str()
-        .unwrap()
-        .to_ascii_lowercase();
+    let exposed = header_lower(&answer, "access-control-expose-headers");
     assert!(
         exposed.contains("preference-applied") && exposed.contains("retry-after"),
         "{exposed}"
