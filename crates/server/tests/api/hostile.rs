@@ -238,6 +238,9 @@ fn generate(rng: &mut StdRng, known: &mut Known, n: u64) -> Request {
     }
 }
 
+/// The most of a write's body the server reads before it answers (its JSON limit).
+const FULL_READ: usize = 2 * 1024 * 1024;
+
 /// Sends a request; returns the status (0 when the server gave no answer) and the body.
 async fn send(app: &TestApp, r: &Request) -> (u16, Value) {
     let url = format!("{}{}", app.url, r.path);
@@ -302,7 +305,12 @@ async fn hostile_citizens_cannot_break_a_promise(db: Db) {
             .flat_map(|r| std::iter::repeat_n(r, if r.twice { 2 } else { 1 }))
             .map(|r| async move { (r, send(app, r).await) });
         for (r, (status, body)) in futures::future::join_all(sends).await {
-            if status == 0 || status >= 500 {
+            // A body past the 2 MB the server reads in full before answering is refused
+            // while it still arrives (413), and the client may meet the connection's reset
+            // instead of that answer, as README ("The API") says; any smaller one must be
+            // answered.
+            let oversized = r.body.as_ref().is_some_and(|b| b.text().len() > FULL_READ);
+            if (status == 0 && !oversized) || status >= 500 {
                 let sent = r
                     .body
                     .as_ref()
