@@ -55,7 +55,7 @@ pub fn forget_copy(kind: &str, code: &str) {
 /// keeps its own.
 pub fn forget_copies(kind: &str, code: &str) {
     let Some(s) = storage() else { return };
-    let (prefix, code) = (copy_key(kind, ""), plain(code));
+    let prefix = copy_key(kind, "");
     // From the last key down, so a removal never moves a key not yet looked at.
     let mut i = s.length().unwrap_or(0);
     while i > 0 {
@@ -66,18 +66,22 @@ pub fn forget_copies(kind: &str, code: &str) {
         let of = key
             .strip_prefix(&prefix)
             .and_then(|rest| rest.split_once('/'));
-        if of.is_some_and(|(of, _)| plain(of) == code) {
+        if of.is_some_and(|(of, _)| same_code(of, code)) {
             let _ = s.remove_item(&key);
         }
     }
 }
 
-/// A code's letters and digits, in upper case.
-fn plain(code: &str) -> Vec<u8> {
+/// Whether `a` and `b` are one code however typed: the same letters and digits, whatever
+/// their case.
+fn same_code(a: &str, b: &str) -> bool {
+    plain(a).eq(plain(b))
+}
+
+fn plain(code: &str) -> impl Iterator<Item = u8> + '_ {
     code.bytes()
         .filter(u8::is_ascii_alphanumeric)
         .map(|b| b.to_ascii_uppercase())
-        .collect()
 }
 
 /// Something remembered on this device by its code, in a list of its own (JSON, newest
@@ -99,8 +103,7 @@ fn remembered<T: Remembered>() -> Vec<T> {
 fn keep<T: Remembered>(code: &str, entry: Option<T>) {
     let mut all: Vec<T> = remembered();
     // However the code was typed (an address may carry it in lower case or with its dash).
-    let code = plain(code);
-    all.retain(|old| plain(old.code()) != code);
+    all.retain(|old| !same_code(old.code(), code));
     if let Some(entry) = entry {
         all.insert(0, entry);
     }
@@ -110,10 +113,9 @@ fn keep<T: Remembered>(code: &str, entry: Option<T>) {
 }
 
 fn find<T: Remembered>(code: &str) -> Option<T> {
-    let code = plain(code);
     remembered::<T>()
         .into_iter()
-        .find(|r| plain(r.code()) == code)
+        .find(|r| same_code(r.code(), code))
 }
 
 /// A booking made on this device.

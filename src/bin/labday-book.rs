@@ -1,4 +1,4 @@
-//! The booking bundle (`book.html` → dist/book/): book a session, show, move and cancel a booking.
+//! The booking bundle (dist/bundles/book/; its page is made from `index.html`): book a session, show, move and cancel a booking.
 fn main() {
     labday::mount(labday::app::book);
 }

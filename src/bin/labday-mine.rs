@@ -1,4 +1,4 @@
-//! The "my bookings" bundle (`mine.html` → dist/bundles/mine/): what this device booked and
+//! The "my bookings" bundle (dist/bundles/mine/; its page is made from `index.html`): what this device booked and
 //! registered, and finding a booking or sample made elsewhere.
 fn main() {
     labday::mount(labday::app::mine);

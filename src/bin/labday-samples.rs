@@ -1,4 +1,4 @@
-//! The vegetable-samples bundle (`samples.html` → dist/samples/): register, look up.
+//! The vegetable-samples bundle (dist/bundles/samples/; its page is made from `index.html`): register, look up.
 fn main() {
     labday::mount(labday::app::samples);
 }

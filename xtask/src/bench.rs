@@ -39,14 +39,11 @@ const SERVER_BUILD: [&str; 6] = [
 ];
 
 /// What the app in dist/ is built from (relative to the root; folders are walked).
-const SPA_INPUTS: [&str; 13] = [
+const SPA_INPUTS: [&str; 10] = [
     "src",
     "style",
     "public",
     "index.html",
-    "book.html",
-    "mine.html",
-    "samples.html",
     "staff.html",
     "Trunk.toml",
     "Cargo.toml",

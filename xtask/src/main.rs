@@ -3,6 +3,7 @@
 mod bench;
 mod build;
 mod ctx;
+mod glue;
 mod icons;
 mod lighthouse;
 mod panics;

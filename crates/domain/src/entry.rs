@@ -67,16 +67,6 @@ impl Entry {
             dir => format!("{dir}/index.html"),
         }
     }
-
-    /// The Trunk entry page it is built from, at the repository root.
-    pub fn html(self) -> &'static str {
-        match self {
-            Entry::Browse => "index.html",
-            Entry::Book => "book.html",
-            Entry::Mine => "mine.html",
-            Entry::Samples => "samples.html",
-        }
-    }
 }
 
 #[cfg(test)]
