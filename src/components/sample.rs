@@ -149,7 +149,7 @@ pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
             <dd>{text(move || s.with_value(|s| format!("{} · {} · {}", s.organisation.get(l().code()), s.session_title.get(l().code()), s.place.get(l().code()))))}</dd>
             <dt>{t(i18n::WHEN)}</dt>
             <dd>{text(move || s.with_value(|s| format::moment(s.session_starts_at, l())))}</dd>
-            <dt>{t(i18n::HOLDER)}</dt>
+            <dt>{t(i18n::PHONE)}</dt>
             <dd>{s.with_value(|s| s.phone_masked.clone())}</dd>
         </dl>
         {judgement.map(|j| view! {

@@ -6,10 +6,11 @@
 use crate::components::status::FailureAlert;
 use crate::i18n::{self, t, use_lang, Msg};
 use crate::loaded::load_id;
+use crate::staff::form::{invalid_attrs, FieldError};
 use crate::staff::i18n as s;
 use crate::staff::scanner;
 use crate::{api, format};
-use labday_domain::ApiError;
+use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::future::Future;
@@ -32,13 +33,20 @@ impl Desk {
         }
     }
 
+    /// Clears the last answer's news and refusal: what the last code did is no longer news
+    /// once another is on its way.
+    pub fn begin(self) {
+        self.failure.set(None);
+        self.announce.set(String::new());
+    }
+
     /// Runs `call`: on success announces what `done` makes of its answer, else shows why not.
     pub fn act<T: 'static>(
         self,
         call: impl Future<Output = Result<T, ApiError>> + 'static,
         done: impl FnOnce(T) -> String + 'static,
     ) {
-        self.failure.set(None);
+        self.begin();
         spawn_local(async move {
             match call.await {
                 Ok(answer) => {
@@ -58,7 +66,8 @@ impl Default for Desk {
 }
 
 /// A desk for the session `id`: `title` heads it; the field `field` (labelled `label`, sent
-/// with `action`) and the camera both hand each code to `on_code`; `children` follow.
+/// with `action`) and the camera (its button says `scan`) both hand each code to `on_code`;
+/// `children` follow.
 #[component]
 pub fn ScanDesk(
     desk: Desk,
@@ -67,6 +76,7 @@ pub fn ScanDesk(
     field: &'static str,
     label: Msg,
     action: Msg,
+    scan: Msg,
     on_code: Callback<String>,
     children: Children,
 ) -> impl IntoView {
@@ -74,6 +84,7 @@ pub fn ScanDesk(
     let lang = use_lang();
     let session = load_id(id, api::session);
     let scanning = RwSignal::new(false);
+    let (invalid, described_by) = invalid_attrs(desk.failure, "code", field);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         on_code.run(desk.code.get_untracked());
@@ -132,14 +143,16 @@ pub fn ScanDesk(
         <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || desk.announce.get()}</p>
         <form class="booking-form" on:submit=submit>
             <label for=field>{t(label)}</label>
-            <input id=field autocomplete="off" autocapitalize="characters" bind:value=desk.code/>
+            <input id=field autocomplete="off" autocapitalize="characters" bind:value=desk.code
+                aria-invalid=invalid aria-describedby=described_by/>
+            <FieldError failure=desk.failure key="code" id=field/>
             <button type="submit" class="primary">{t(action)}</button>
         </form>
         <p class="actions">
             {match availability {
                 scanner::Availability::Ready => view! {
                     <button type="button" on:click=toggle_scan>
-                        {move || if scanning.get() { s::SCAN_STOP.get(lang.get()) } else { s::SCAN_QR.get(lang.get()) }}
+                        {move || if scanning.get() { s::SCAN_STOP.get(lang.get()) } else { scan.get(lang.get()) }}
                     </button>
                     {move || torch.get().map(|on| view! {
                         <button type="button" class="torch" aria-pressed=if on { "true" } else { "false" }
@@ -154,8 +167,17 @@ pub fn ScanDesk(
             <p class="error" role="alert" data-testid="camera-error">{t(camera_message(e))}</p>
         })}
         <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
-        <FailureAlert failure=desk.failure/>
+        <FailureAlert failure=desk.failure messages=desk_error/>
         {children()}
+    }
+}
+
+/// A desk's refusals in words: a code it does not find is only that (a desk asks for no
+/// phone number).
+fn desk_error(code: ErrorCode) -> Msg {
+    match code {
+        ErrorCode::NotFound => s::ERR_CODE_NOT_FOUND,
+        other => i18n::error_msg(other),
     }
 }
 

@@ -62,7 +62,7 @@ fn Field(
 }
 
 /// A control's `aria-invalid` and `aria-describedby`: set while the server names `key`.
-fn invalid_attrs(
+pub fn invalid_attrs(
     failure: Failure,
     key: &'static str,
     id: &'static str,

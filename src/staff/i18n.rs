@@ -276,7 +276,7 @@ messages! {
     FIELD_SPAN_TOO_LONG = "时间跨度太长", "This spans too long";
     FIELD_PLACE_REQUIRED = "请填写地点", "Say where";
     FIELD_JOIN_LINK_REQUIRED = "云课堂需要线上链接", "A cloud classroom needs an online link";
-    FIELD_LINK_INVALID = "请填写以 https:// 开头的网址", "Enter a web address starting with https://";
+    FIELD_LINK_INVALID = "请填写以 https:// 或 http:// 开头的网址", "Enter a web address starting with https:// or http://";
     FIELD_CAPACITY_INVALID = "名额应为 1 至 100000", "Places must be from 1 to 100,000";
     FIELD_LIMIT_INVALID = "每单人数应为 1 至 20", "People per booking must be from 1 to 20";
     FIELD_LIMIT_ABOVE_CAPACITY = "每单人数不能多于名额", "People per booking cannot exceed the places";
@@ -326,12 +326,15 @@ messages! {
     SIGN_OUT_FAILED = "尚未退出：连不上服务器。联网后请再点“退出登录”。", "Not signed out: the server cannot be reached. Sign out again once online.";
     SIGN_IN_FAILED = "用户名或密码错误。", "Wrong username or password.";
     CHOOSE_ACTIVITY = "选择活动", "Choose an activity";
+    COL_ACTIVITY = "活动", "Activity";
     CHOOSE_SESSION = "选择场次", "Choose a session";
     OPEN_ROSTER = "签到名单", "Roster";
     ROSTER_TITLE = "签到名单", "Roster and check-in";
     CHECK_IN_BY_CODE = "输入预约码签到", "Check in by booking code";
     CHECK_IN = "签到", "Check in";
     SCAN_QR = "扫码签到", "Scan QR code";
+    SCAN_SAMPLE = "扫码收样", "Scan a sample's code";
+    ERR_CODE_NOT_FOUND = "没有找到这个码：请核对后再试。", "No such code here: check it and try again.";
     SCAN_STOP = "停止扫码", "Stop scanning";
     SCAN_UNSUPPORTED = "此浏览器无法使用相机扫码，请在上方输入编码。", "This browser cannot use the camera to scan; type the code above.";
     SCAN_NEEDS_HTTPS = "相机扫码需要 https 安全连接，请在上方输入编码。", "Scanning with the camera needs a secure (https) connection; type the code above.";

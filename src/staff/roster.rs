@@ -64,7 +64,7 @@ pub fn RosterPage() -> impl IntoView {
         }
     };
     let check = move |c: String, people: Option<u32>| {
-        desk.failure.set(None);
+        desk.begin();
         if !offline.online.get_untracked() {
             here(c);
             return;
@@ -102,7 +102,7 @@ pub fn RosterPage() -> impl IntoView {
     let on_check = Callback::new(move |c: String| check(c, None));
     view! {
         <ScanDesk desk=desk id=id title=s::ROSTER_TITLE field="checkin-code" label=s::CHECK_IN_BY_CODE
-            action=s::CHECK_IN on_code=on_check>
+            action=s::CHECK_IN scan=s::SCAN_QR on_code=on_check>
             <OfflineState offline=offline/>
             <WalkInForm desk=desk id=id on_booked=Callback::new(move |()| roster.refetch())/>
             <MoveForm desk=desk id=id on_moved=Callback::new(move |()| roster.refetch())/>

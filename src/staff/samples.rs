@@ -107,7 +107,7 @@ pub fn SamplesDesk() -> impl IntoView {
 
     view! {
         <ScanDesk desk=desk id=id title=si::STAFF_SAMPLES field="sample-code" label=si::FIND_OR_RECEIVE
-            action=si::RECEIVE on_code=Callback::new(receive)>
+            action=si::RECEIVE scan=si::SCAN_SAMPLE on_code=Callback::new(receive)>
             <WalkInSampleForm desk=desk id=id on_registered=Callback::new(move |added: Vec<SampleView>| added.into_iter().for_each(replace))/>
             <Loaded from=loaded let:_list>
                 // Organisers reaching the session from a bureau above read holders masked: say why.

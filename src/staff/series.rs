@@ -36,7 +36,9 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
     let per_booking = RwSignal::new("5".to_owned());
     let title = RwSignal::new(String::new());
     let place = RwSignal::new(String::new());
-    let preview = RwSignal::new(None::<Vec<SessionDraft>>);
+    // The series previewed and what it makes: "create" sends that very series, and a change
+    // to any field takes the preview away, so what is created is what was shown.
+    let preview = RwSignal::new(None::<(SessionSeries, Vec<SessionDraft>)>);
     let failure = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(None::<usize>);
 
@@ -64,10 +66,30 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             cancel_minutes_before: 120,
         })
     };
+    Effect::new(move |_| {
+        from.track();
+        to.track();
+        weekdays.track();
+        for field in [
+            day_starts,
+            day_ends,
+            length,
+            gap,
+            capacity,
+            reserved,
+            per_booking,
+            title,
+            place,
+        ] {
+            field.track();
+        }
+        preview.set(None);
+    });
     let send = move |create: bool| {
         failure.set(None);
         created.set(None);
-        let Some(s) = series() else {
+        let shown = preview.get_untracked().map(|(s, _)| s);
+        let Some(s) = (if create { shown } else { series() }) else {
             failure.set(Some(ApiError::new(
                 labday_domain::ErrorCode::Invalid,
                 "dates and times",
@@ -86,7 +108,9 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                 }
             } else {
                 match api::preview_series(activity_id, &s).await {
-                    Ok(list) => preview.set(Some(list)),
+                    // Shown only if the form still says what was sent.
+                    Ok(list) if series().as_ref() == Some(&s) => preview.set(Some((s, list))),
+                    Ok(_) => {}
                     Err(e) => failure.set(Some(e)),
                 }
             }
@@ -131,7 +155,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                 </p>
                 <button type="submit" class="primary">{t(si::SERIES_PREVIEW)}</button>
             </form>
-            {move || preview.get().map(|list| {
+            {move || preview.get().map(|(_, list)| {
                 let l = lang.get();
                 let n = list.len();
                 view! {

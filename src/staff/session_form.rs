@@ -54,6 +54,8 @@ fn fresh() -> SessionDraft {
 }
 
 /// The form's fields; `existing` is the session being edited (with its booked count).
+/// Moving the session's date or start moves its booking and cancellation deadlines by as
+/// much.
 #[component]
 pub fn SessionForm(
     activity_id: i64,
@@ -82,6 +84,29 @@ pub fn SessionForm(
     let failure: Failure = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let english = (start.title.en.clone(), start.place.en.clone());
+
+    // When the session moves, its booking deadline and cancellation deadline move with it,
+    // keeping their distance from its start: a new session's defaults are an hour and two
+    // before it, and a session moved to another day should not stop taking bookings on the
+    // old one.
+    let starts_at = move || {
+        let day = NaiveDate::parse_from_str(&date.get(), "%Y-%m-%d").ok()?;
+        Some(day.and_time(NaiveTime::parse_from_str(&starts.get(), "%H:%M").ok()?))
+    };
+    let moved_from = StoredValue::new(Some(start.starts_at));
+    Effect::new(move |_| {
+        let Some(now) = starts_at() else { return };
+        if let Some(before) = moved_from.get_value().filter(|b| *b != now) {
+            for deadline in [closes, cancel_by] {
+                let moved = parse_local(&deadline.get_untracked())
+                    .and_then(|at| at.checked_add_signed(now - before));
+                if let Some(at) = moved {
+                    deadline.set(local_input(at));
+                }
+            }
+        }
+        moved_from.set_value(Some(now));
+    });
 
     let draft = move || -> Result<SessionDraft, ApiError> {
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");

@@ -118,7 +118,7 @@ fn SummaryView(summary: Summary, lang: Lang) -> impl IntoView {
             <DayChart days=days lang=l/>
         </section>
         {figure_table(si::SUMMARY_BY_ORG, i18n::ORGANISER, by_org, l)}
-        {figure_table(si::SUMMARY_BY_ACTIVITY, si::CHOOSE_ACTIVITY, by_activity, l)}
+        {figure_table(si::SUMMARY_BY_ACTIVITY, si::COL_ACTIVITY, by_activity, l)}
     }
 }
 

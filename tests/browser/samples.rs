@@ -136,6 +136,9 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         .open(&server, &format!("/staff/sessions/{}/samples", f.session))
         .await;
     browser.wait_text("未送样").await;
+    // The bench's camera receives samples; it checks no one in.
+    browser.wait_text("扫码收样").await;
+    assert!(!browser.body_text().await.contains("签到"));
     browser
         .fill("扫码或输入样品码收样", &spinach.to_lowercase())
         .await;

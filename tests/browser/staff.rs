@@ -63,7 +63,24 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.wait_text("该预约不属于本场次。").await;
     browser.fill("输入预约码签到", &codes[3]).await;
     browser.click("button", "签到").await;
-    browser.wait_text("未找到：请检查预约码和手机号码。").await;
+    browser.wait_text("没有找到这个码：请核对后再试。").await;
+    // The last check-in's news goes with the next code: it is not what happened to this one.
+    assert!(!browser
+        .body_text()
+        .await
+        .contains("已签到: 访客13800138021"));
+    // Not a code at all: the field says so, beside it, and is marked for screen readers.
+    browser.fill("输入预约码签到", "ZZZZ999").await;
+    browser.click("button", "签到").await;
+    browser.wait_text("请修改标出的内容。").await;
+    let marked = browser
+        .js("const i = document.getElementById('checkin-code'); return [i.getAttribute('aria-invalid'), document.getElementById(i.getAttribute('aria-describedby')).textContent];")
+        .await;
+    assert_eq!(marked[0], "true", "{marked}");
+    assert!(
+        !marked[1].as_str().unwrap_or_default().is_empty(),
+        "{marked}"
+    );
     // Someone without a smartphone at the door: one tap books one adult and checks them in.
     browser.click("button", "现场预约并签到").await;
     browser.wait_text("现场预约 1 人已签到").await;
@@ -116,6 +133,21 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
     sign_in(&browser, "chief", "province-2026", "省局 李处").await;
     browser.click("link", "活动总结").await;
     browser.wait_text("活动总结数据").await;
+    // Each table heads its first column with what it lists (by organisation, by activity).
+    browser.wait_css("table thead th").await;
+    let firsts = browser
+        .js("return [...document.querySelectorAll('table thead th:first-child')].map(t => t.textContent);")
+        .await;
+    let firsts: Vec<&str> = firsts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        firsts.contains(&"活动") && !firsts.contains(&"选择活动"),
+        "{firsts:?}"
+    );
     let overall = browser.text_of("[data-testid=overall]").await;
     let overall: Vec<&str> = overall.lines().map(str::trim).collect();
     let value_of = |label: &str| {
@@ -156,6 +188,14 @@ async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
     // Seven days hold five weekdays; 09:00–12:00 in 60-minute slots with 30-minute gaps: two a day.
     let count = browser.text_of("[data-testid=series-count]").await;
     assert_eq!(count, "将生成场次数: 10");
+    // A field changed after the preview takes the preview away: nothing can be created
+    // from what is no longer shown.
+    browser.fill("每场时长（分钟）", "30").await;
+    browser.wait_gone("[data-testid=series-count]").await;
+    assert!(!browser.body_text().await.contains("确认生成"));
+    browser.fill("每场时长（分钟）", "60").await;
+    browser.click("button", "预览").await;
+    browser.wait_text("将生成场次数").await;
     let sessions = || async {
         let stored = server
             .storage
@@ -259,6 +299,15 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     audit(&browser, &axe, "session form with a field error").await;
     browser.fill("集合地点", "电磁兼容实验室 3 楼").await;
     browser.fill("名额", "20").await;
+    // Moved from tomorrow to ten days on: its booking deadlines move with it.
+    let day =
+        (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(10);
+    browser
+        .js(&format!(
+            "const d = document.getElementById('session-date'); d.value = '{day}'; \
+             d.dispatchEvent(new Event('input', {{ bubbles: true }}));"
+        ))
+        .await;
     browser.click("button", "创建场次").await;
     browser.wait_text("场次已创建").await;
     browser.wait_text("已预约 0/20 人").await;
@@ -281,6 +330,16 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
         .find(|a| a.draft.title.zh == "电磁兼容实验室开放日")
         .expect("the activity was saved");
     let session = activity.sessions[0].id;
+    let window = &activity.sessions[0].draft;
+    assert_eq!(window.starts_at, day.and_hms_opt(9, 0, 0).unwrap());
+    assert_eq!(
+        window.booking_closes_at,
+        window.starts_at - chrono::Duration::hours(1)
+    );
+    assert_eq!(
+        window.cancel_deadline,
+        window.starts_at - chrono::Duration::hours(2)
+    );
     let booked = server.book(session, "访客 周", "13800138050", 2, 1).await;
     let code = booked["code"].as_str().expect("booked").to_owned();
     browser.click("button", "刷新").await;
@@ -343,7 +402,9 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     browser.fill("报道链接", "news.example/emc").await;
     browser.fill("媒体名称", "江西日报").await;
     browser.click("button", "保存报道").await;
-    browser.wait_text("请填写以 https:// 开头的网址").await;
+    browser
+        .wait_text("请填写以 https:// 或 http:// 开头的网址")
+        .await;
     browser
         .fill("报道链接", "https://news.example/2026/emc-open-day")
         .await;

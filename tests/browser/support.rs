@@ -566,6 +566,15 @@ impl Journey {
             .len()
     }
 
+    /// Waits until the element `css` finds has gone.
+    pub async fn wait_gone(&self, css: &str) {
+        let since = std::time::Instant::now();
+        while self.count(css).await > 0 {
+            assert!(since.elapsed() < WAIT, "{css} is still there");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs `script` in the page (it `return`s its value).
     pub async fn js(&self, script: &str) -> Value {
         self.client

@@ -113,14 +113,24 @@ pub async fn me(AnySignedIn(signed_in): AnySignedIn) -> Json<StaffView> {
 #[utoipa::path(
     get,
     path = "/api/v1/staff/sessions/{id}/roster",
-    responses((status = 200, body = [RosterEntry], description = "Names and phones in full for the staff of the organisation running the session (its lab's staff, or a bureau's organisers when the bureau runs it); masked (`张**`, `138****8000`, `masked`: true) for organisers of a bureau above it and an organiser of no bureau"))
+    responses((status = 200, body = [RosterEntry], description = "Names and phones in full for the staff of the organisation running the session (its lab's staff, or a bureau's organisers when the bureau runs it); masked (`张**`, `138****8000`, `masked`: true) for organisers of a bureau above it and an organiser of no bureau; `message` is the holder's latest text, never `pending` while the server has no SMS provider"))
 )]
 pub async fn roster(
     State(state): State<AppState>,
     session: Authorised<SessionId>,
 ) -> Result<Json<Vec<RosterEntry>>, AppError> {
     let SessionId(id) = session.item;
-    Ok(Json(session.disclose(state.storage.roster(id).await?)))
+    let mut entries = session.disclose(state.storage.roster(id).await?);
+    if !state.sms.delivers() {
+        // No provider: a text waiting in the outbox goes to no one, as the citizen was
+        // told, so none is shown as "not sent yet".
+        for entry in &mut entries {
+            entry.message = entry
+                .message
+                .filter(|m| *m != labday_domain::message::DeliveryStatus::Pending);
+        }
+    }
+    Ok(Json(entries))
 }
 
 /// The roster as CSV (see [`crate::csv`]: a name typed as a formula stays text).

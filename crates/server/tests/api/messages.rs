@@ -273,6 +273,14 @@ async fn without_a_provider_messages_stay_unsent_and_the_app_says_so(db: Db) {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let pending = outbox_rows(&app.db, "status = 'pending' AND attempts = 0").await;
     assert_eq!(pending, 1, "written with the booking, never tried");
+    // Nothing is on its way to anyone, so the roster shows no text "not sent yet".
+    let lab = lab_staff(&app, session).await;
+    let path = format!("/api/v1/staff/sessions/{session}/roster");
+    let (status, body) = call(&app, "GET", &path, lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{body}");
+    let roster: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(roster[0]["phone"], "13800138000", "{roster}");
+    assert_eq!(roster[0]["message"], Value::Null, "{roster}");
 }
 
 async fn erasure_takes_phone_and_text_out_of_the_outbox(db: Db) {
