@@ -32,3 +32,20 @@ pub fn focus(id: &str) {
 pub fn focus_soon(id: String) {
     leptos::prelude::set_timeout(move || focus(&id), std::time::Duration::from_millis(30));
 }
+
+/// Focuses the first control marked invalid (`aria-invalid="true"`) once the view has
+/// updated: after a refused form, where its first error is.
+pub fn focus_first_invalid() {
+    leptos::prelude::set_timeout(
+        || {
+            let first = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector("[aria-invalid=\"true\"]").ok().flatten())
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(el) = first {
+                let _ = el.focus();
+            }
+        },
+        std::time::Duration::from_millis(30),
+    );
+}

@@ -58,7 +58,11 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
     let localised = move |f: fn(&ActivityDetail) -> &labday_domain::Localised| {
         text(move || a.with_value(|a| f(a).get(lang.get().code()).to_owned()))
     };
-    let map_href = a.with_value(|a| map_href(&a.address.zh));
+    // An organisation may give no address or telephone: then there is nothing to show (a map
+    // searched for nothing, an empty line).
+    let map_href =
+        a.with_value(|a| (!a.address.zh.trim().is_empty()).then(|| map_href(&a.address.zh)));
+    let contact = a.with_value(|a| (!a.contact.trim().is_empty()).then(|| a.contact.clone()));
     let has_safety = a.with_value(|a| !a.safety_notes.zh.is_empty());
     let days = a.with_value(|a| by_day(&a.sessions));
     let quick_test = a.with_value(|a| {
@@ -76,10 +80,14 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
             <dl class="facts">
                 <dt>{t(i18n::ORGANISER)}</dt>
                 <dd>{localised(|a| &a.summary.organisation)}</dd>
-                <dt>{t(i18n::ADDRESS)}</dt>
-                <dd>{localised(|a| &a.address)}" "<a href=map_href target="_blank" rel="noopener">{t(i18n::MAP)}</a></dd>
-                <dt>{t(i18n::CONTACT)}</dt>
-                <dd>{a.with_value(|a| a.contact.clone())}</dd>
+                {map_href.map(|href| view! {
+                    <dt>{t(i18n::ADDRESS)}</dt>
+                    <dd>{localised(|a| &a.address)}" "<a href=href target="_blank" rel="noopener">{t(i18n::MAP)}</a></dd>
+                })}
+                {contact.map(|contact| view! {
+                    <dt>{t(i18n::CONTACT)}</dt>
+                    <dd>{contact}</dd>
+                })}
             </dl>
             <Show when=flag(move || has_safety)>
                 <section class="safety">

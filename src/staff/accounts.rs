@@ -206,7 +206,7 @@ fn AccountList(
                                             {
                                                 let username = username.clone();
                                                 view! {
-                                                    <button type="button" class="danger" disabled=move || busy.get()
+                                                    <button type="button" class="danger" aria-disabled=move || busy.get().then_some("true")
                                                         on:click=move |_| run(id, username.clone(), action)>{t(action.words()[2])}</button>
                                                 }
                                             }
@@ -303,7 +303,7 @@ fn AccountForm(organisations: Organisations, on_created: Callback<()>) -> impl I
             </div>
             <FormAlert failure=failure shown=&["username", "display_name", "password", "organisation_id"]/>
             <p role="status" aria-live="polite">{move || created.get()}</p>
-            <button type="submit" class="primary" disabled=move || busy.get()>{t(s::CREATE_ACCOUNT)}</button>
+            <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>{t(s::CREATE_ACCOUNT)}</button>
         </form>
     }
 }

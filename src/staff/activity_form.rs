@@ -145,7 +145,7 @@ pub fn ActivityForm(
                 <Input id="activity-ends" label=s::ACTIVITY_ENDS key="ends_on" value=ends_on failure=failure kind="date"/>
             </div>
             <FormAlert failure=failure shown=&["organisation_id", "title", "description", "safety_notes", "starts_on", "ends_on"]/>
-            <button type="submit" class="primary" disabled=move || busy.get()>
+            <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>
                 {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_ACTIVITY.get(lang.get()) }}
             </button>
         </form>

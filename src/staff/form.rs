@@ -128,6 +128,12 @@ pub fn FormAlert(
     #[prop(optional)] shown: &'static [&'static str],
 ) -> impl IntoView {
     let lang = use_lang();
+    // A refusal that names fields takes the keyboard to the first of them.
+    Effect::new(move |_| {
+        if failure.with(|f| f.as_ref().is_some_and(|e| !e.fields.is_empty())) {
+            crate::dom::focus_first_invalid();
+        }
+    });
     view! {
         <div aria-live="assertive">
             {move || failure.get().map(|e| {
@@ -156,16 +162,34 @@ pub fn FormAlert(
 
 /// A number typed into a field (0 when it is not one, which the server then refuses).
 pub fn number(field: RwSignal<String>) -> u32 {
-    field.get_untracked().trim().parse().unwrap_or(0)
+    typed_number(field).parse().unwrap_or(0)
 }
 
 /// A number typed into a field that may be left empty (0). Anything else that is not a
 /// count becomes a number the server refuses beside the field, rather than a silent 0.
 pub fn optional_number(field: RwSignal<String>) -> u32 {
-    match field.get_untracked().trim() {
+    match typed_number(field).as_str() {
         "" => 0,
         typed => typed.parse().unwrap_or(u32::MAX),
     }
+}
+
+/// A field's number as typed, trimmed: see [`ascii_number`].
+pub fn typed_number(field: RwSignal<String>) -> String {
+    ascii_number(&field.get_untracked())
+}
+
+/// A number as a Chinese input method may type it, in ASCII: full-width digits and points
+/// (`４５．５`) and a decimal comma become `45.5`.
+pub fn ascii_number(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' | '，' | ',' => '.',
+            other => other,
+        })
+        .collect()
 }
 
 /// Sends a form's `request` unless one is under way: `busy` meanwhile, the last error
@@ -188,4 +212,22 @@ pub fn send<T: 'static>(
         }
         busy.set(false);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ascii_number;
+
+    #[test]
+    fn numbers_typed_full_width_read_as_numbers() {
+        assert_eq!(ascii_number(" ４５ "), "45");
+        assert_eq!(ascii_number("３７．５"), "37.5");
+        assert_eq!(ascii_number("37,5"), "37.5");
+        assert_eq!(ascii_number("１２０"), "120");
+        assert_eq!(
+            ascii_number("12a"),
+            "12a",
+            "anything else stays, for the server to refuse"
+        );
+    }
 }

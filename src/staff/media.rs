@@ -297,7 +297,7 @@ fn PhotoForm(activity_id: i64, #[prop(into)] on_saved: Callback<()>) -> impl Int
                 <Input id="photo-caption" label=s::PHOTO_CAPTION key="caption" value=caption failure=failure/>
                 <FormAlert failure=failure shown=&["photo", "caption"]/>
                 <p role="status" aria-live="polite">{move || saved.get()}</p>
-                <button type="submit" class="primary" disabled=move || busy.get()>{t(s::PHOTO_UPLOAD)}</button>
+                <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>{t(s::PHOTO_UPLOAD)}</button>
             </form>
         </section>
     }

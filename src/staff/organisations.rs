@@ -270,7 +270,7 @@ fn OrganisationForm(
             <Input id="org-contact" label=s::ORG_CONTACT key="contact" value=contact failure=failure autocomplete="off"/>
             <Input id="org-offset" label=s::ORG_OFFSET key="utc_offset_minutes" value=offset failure=failure kind="number"/>
             <FormAlert failure=failure shown=&["kind", "name", "city", "county", "address", "contact", "utc_offset_minutes"]/>
-            <button type="submit" class="primary" disabled=move || busy.get()>
+            <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>
                 {t(if editing.is_some() { s::SAVE } else { s::ORG_CREATE })}
             </button>
         </form>

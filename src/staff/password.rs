@@ -65,7 +65,7 @@ fn PasswordForm() -> impl IntoView {
             <Input id="password-new" label=s::CHOSEN_PASSWORD key="password" value=password failure=failure kind="password" autocomplete="new-password"/>
             <FormAlert failure=failure shown=&["current", "password"]/>
             <p role="status" aria-live="polite">{move || changed.get().then(|| t(s::PASSWORD_CHANGED)())}</p>
-            <button type="submit" class="primary" disabled=move || busy.get()>{t(s::CHANGE_PASSWORD)}</button>
+            <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>{t(s::CHANGE_PASSWORD)}</button>
         </form>
     }
 }

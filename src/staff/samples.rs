@@ -10,6 +10,7 @@ use crate::dom::focus_soon;
 use crate::i18n::{self, t, use_lang};
 use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{Desk, ScanDesk};
+use crate::staff::form::typed_number;
 use crate::staff::i18n as si;
 use crate::staff::use_id_param;
 use crate::staff::walk_in::WalkInSampleForm;
@@ -231,7 +232,7 @@ fn ResultForm(
         }
         let entry = TestEntry {
             method: method.get_untracked(),
-            inhibition_pct: value.get_untracked().trim().replace(',', ".").parse().ok(),
+            inhibition_pct: typed_number(value).parse().ok(),
             pesticide: Some(pesticide.get_untracked()),
             strip: strip.get_untracked(),
             corrects: correcting.get_untracked(),
@@ -317,7 +318,7 @@ fn ResultForm(
                 <p class="field-error" id=format!("{reading_id}-error")>{err("inhibition_pct")}</p>
             </Show>
             <FailureAlert failure=failure/>
-            <button type="submit" class="primary" disabled=move || busy.get()>{t(si::SAVE_RESULT)}</button>
+            <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>{t(si::SAVE_RESULT)}</button>
         </form>
     }
 }

@@ -1,11 +1,12 @@
 //! Generating a run of sessions at once (date range, days of week, daily hours, length,
-//! gap, capacity) with a preview from the server before anything is saved.
+//! gap, format, capacity) with a preview from the server before anything is saved.
 
 use crate::api;
 use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::staff::form::{number, optional_number, FieldError, FormAlert, Input};
 use crate::staff::i18n as si;
+use crate::staff::session_form::FormatSelect;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use labday_domain::activity::Localised;
 use labday_domain::schedule::{SessionDraft, SessionSeries};
@@ -36,6 +37,9 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
     let per_booking = RwSignal::new("5".to_owned());
     let title = RwSignal::new(String::new());
     let place = RwSignal::new(String::new());
+    let format = RwSignal::new(SessionFormat::Visit);
+    let link = RwSignal::new(String::new());
+    let online = move || format.get() == SessionFormat::CloudClassroom;
     // The series previewed and what it makes: "create" sends that very series, and a change
     // to any field takes the preview away, so what is created is what was shown.
     let preview = RwSignal::new(None::<(SessionSeries, Vec<SessionDraft>)>);
@@ -54,10 +58,11 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             day_ends: time(day_ends)?,
             length_minutes: number(length),
             gap_minutes: number(gap),
-            format: SessionFormat::Visit,
+            format: format.get_untracked(),
             title: Localised::new(title.get_untracked(), ""),
             place: Localised::new(place.get_untracked(), ""),
-            join_link: None,
+            join_link: (format.get_untracked() == SessionFormat::CloudClassroom)
+                .then(|| link.get_untracked()),
             capacity: number(capacity),
             reserved_places: optional_number(reserved),
             per_booking_limit: number(per_booking),
@@ -70,6 +75,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
         from.track();
         to.track();
         weekdays.track();
+        format.track();
         for field in [
             day_starts,
             day_ends,
@@ -80,6 +86,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             per_booking,
             title,
             place,
+            link,
         ] {
             field.track();
         }
@@ -147,9 +154,14 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                     <Input id="series-reserved" label=si::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="number"/>
                     <Input id="series-per-booking" label=si::SERIES_PER_BOOKING key="per_booking_limit" value=per_booking failure=failure kind="number"/>
                 </div>
+                <FormatSelect id="series-format" format=format/>
                 <Input id="series-title" label=si::SERIES_SESSION_TITLE key="title" value=title failure=failure/>
-                <Input id="series-place" label=i18n::WHERE key="place" value=place failure=failure/>
-                <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "reserved_places", "per_booking_limit", "title", "place"]/>
+                <Show when=move || !online() fallback=move || view! {
+                    <Input id="series-link" label=si::SESSION_LINK key="join_link" value=link failure=failure kind="url"/>
+                }>
+                    <Input id="series-place" label=i18n::WHERE key="place" value=place failure=failure/>
+                </Show>
+                <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "reserved_places", "per_booking_limit", "title", "place", "join_link"]/>
                 <p role="status" aria-live="polite">
                     {move || created.get().map(|n| si::SERIES_CREATED_N.fill(lang.get(), &[("n", &n)]))}
                 </p>

@@ -22,6 +22,26 @@ const FORMATS: [SessionFormat; 4] = [
     SessionFormat::CloudClassroom,
 ];
 
+/// The choice of a session's format (a visit, a demonstration, a quick test, a cloud
+/// classroom), bound to `format`.
+#[component]
+pub fn FormatSelect(id: &'static str, format: RwSignal<SessionFormat>) -> impl IntoView {
+    let lang = use_lang();
+    view! {
+        <div class="field">
+            <label for=id>{t(s::SESSION_FORMAT)}</label>
+            <select id=id on:change=move |ev| {
+                let v = event_target_value(&ev);
+                if let Some(f) = SessionFormat::parse(&v) { format.set(f); }
+            }>
+                {FORMATS.into_iter().map(|f| view! {
+                    <option value=f.as_str() selected=move || format.get() == f>{move || format::format_msg(f).get(lang.get())}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
 /// `datetime-local` inputs speak `YYYY-MM-DDTHH:MM`.
 fn local_input(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M").to_string()
@@ -196,17 +216,7 @@ pub fn SessionForm(
     let online = move || format.get() == SessionFormat::CloudClassroom;
     view! {
         <form class="booking-form console-form" on:submit=submit novalidate>
-            <div class="field">
-                <label for="session-format">{t(s::SESSION_FORMAT)}</label>
-                <select id="session-format" on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    if let Some(f) = SessionFormat::parse(&v) { format.set(f); }
-                }>
-                    {FORMATS.into_iter().map(|f| view! {
-                        <option value=f.as_str() selected=move || format.get() == f>{move || format::format_msg(f).get(lang.get())}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+            <FormatSelect id="session-format" format=format/>
             <Input id="session-title" label=s::SESSION_NAME key="title" value=title failure=failure/>
             <Show when=move || !online() fallback=move || view! {
                 <Input id="session-link" label=s::SESSION_LINK key="join_link" value=link failure=failure kind="url"/>
@@ -228,7 +238,7 @@ pub fn SessionForm(
             <Input id="session-closes" label=s::SESSION_CLOSES key="booking_closes_at" value=closes failure=failure kind="datetime-local"/>
             <Input id="session-cancel-by" label=s::SESSION_CANCEL_BY key="cancel_deadline" value=cancel_by failure=failure kind="datetime-local"/>
             <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_at", "ends_at", "capacity", "reserved_places", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
-            <button type="submit" class="primary" disabled=move || busy.get()>
+            <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>
                 {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_SESSION.get(lang.get()) }}
             </button>
         </form>

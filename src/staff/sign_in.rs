@@ -54,7 +54,7 @@ pub fn SignInPage() -> impl IntoView {
             <label for="password">{t(s::PASSWORD)}</label>
             <input id="password" type="password" autocomplete="current-password" bind:value=password required/>
             <FailureAlert failure=failure messages=sign_in_msg/>
-            <button type="submit" class="primary" disabled=move || busy.get()>{t(s::SIGN_IN)}</button>
+            <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>{t(s::SIGN_IN)}</button>
         </form>
     }
 }

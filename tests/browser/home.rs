@@ -45,3 +45,61 @@ async fn home_shows_an_error_when_the_api_is_down() {
     assert_eq!(browser.count("li.card").await, 0);
     browser.close().await;
 }
+
+/// An organisation that gave no address or telephone shows neither: no empty line, and no
+/// map link that would search for nothing. One that did shows both, the map searching it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_activity_shows_only_the_address_and_telephone_it_has() {
+    use labday_domain::activity::{ActivityKind, Localised};
+    use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+    use labday_server::storage::{NewActivity, NewOrganisation};
+    let (browser, server) = or_skip!(open_with_server(false).await);
+    let today = venue_local(chrono::Utc::now(), SHANGHAI_OFFSET_MINUTES).date();
+    let mut activities = Vec::new();
+    for (address, contact) in [("", ""), ("南昌市测试路 1 号", "0791-0000")] {
+        let org = server
+            .storage
+            .add_organisation(NewOrganisation {
+                name: Localised::new(format!("检验院{}", activities.len()), ""),
+                city: Localised::new("南昌", "Nanchang"),
+                address: Localised::new(address, ""),
+                contact: contact.into(),
+                utc_offset_minutes: SHANGHAI_OFFSET_MINUTES,
+            })
+            .await
+            .expect("organisation");
+        let activity = server
+            .storage
+            .add_activity(NewActivity {
+                organisation_id: org,
+                kind: ActivityKind::LabOpenDay,
+                title: Localised::new("开放日", "Open day"),
+                description: Localised::new("参观。", "A tour."),
+                safety_notes: Localised::new("", ""),
+                starts_on: today,
+                ends_on: today + chrono::Duration::days(3),
+            })
+            .await
+            .expect("activity");
+        activities.push(activity);
+    }
+    let facts = "return [...document.querySelectorAll('.facts dt')].map(d => d.textContent)
+        .concat([...document.querySelectorAll('.facts a')].map(a => a.href));";
+    browser.open_activity(&server, activities[0]).await;
+    browser.wait_text("主办单位").await;
+    let shown = browser.js(facts).await;
+    assert_eq!(shown, serde_json::json!(["主办单位"]));
+    browser.open_activity(&server, activities[1]).await;
+    browser.wait_text("南昌市测试路 1 号").await;
+    let shown = browser.js(facts).await;
+    assert_eq!(
+        shown,
+        serde_json::json!([
+            "主办单位",
+            "地址",
+            "咨询电话",
+            "https://uri.amap.com/search?keyword=%E5%8D%97%E6%98%8C%E5%B8%82%E6%B5%8B%E8%AF%95%E8%B7%AF%201%20%E5%8F%B7"
+        ])
+    );
+    browser.close().await;
+}

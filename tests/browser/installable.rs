@@ -274,6 +274,20 @@ async fn the_header_is_one_row_from_320_px_in_both_languages_and_modes() {
                     assert!(found.is_empty(), "{at}: {found:?}");
                 }
             }
+            // A page's way back is a touch target as large as a button.
+            browser.open(&server, "/").await;
+            browser.click_css("a[href^='/activities/']").await;
+            browser.wait_css("a.back").await;
+            let back = browser
+                .js_number(
+                    "return document.querySelector('a.back').getBoundingClientRect().height;",
+                )
+                .await;
+            let tap = if elder { 60.0 } else { 44.0 };
+            assert!(
+                back >= tap,
+                "back link {back} px high at {width} px, elder={elder}"
+            );
         }
         browser.close().await;
     }
