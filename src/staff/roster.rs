@@ -172,7 +172,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
     view! {
         {masked.then(|| view! { <p class="small">{t(s::HOLDERS_MASKED)}</p> })}
         <div class="table-wrap">
-            <table class="roster">
+            <table class="roster checkin">
                 <thead>
                     <tr>
                         <th scope="col">{t(s::COL_NAME)}</th>
@@ -197,11 +197,11 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                                     {e.name.clone()}<br/><span class="small">{e.code.clone()}</span>
                                     {e.walk_in.then(|| view! { " "<span class="badge">{t(s::WALK_IN_MARK)}</span> })}
                                 </td>
-                                <td>{e.phone.clone()}</td>
-                                <td>{party}</td>
-                                <td>{e.checked_in}</td>
-                                <td>{move || format::status_msg(e.status).get(lang.get())}</td>
-                                <td>{t(message_msg(e.message))}</td>
+                                <td data-label=t(s::COL_PHONE)>{e.phone.clone()}</td>
+                                <td data-label=t(s::COL_PARTY)>{party}</td>
+                                <td data-label=t(s::COL_ARRIVED)>{e.checked_in}</td>
+                                <td data-label=t(s::COL_STATUS)>{move || format::status_msg(e.status).get(lang.get())}</td>
+                                <td data-label=t(s::COL_MESSAGE)>{t(message_msg(e.message))}</td>
                                 <td>
                                     <Show when=move || can>
                                         <button type="button" aria-label=label.clone() on:click={

@@ -86,6 +86,29 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.wait_text("现场预约 1 人已签到").await;
 
     audit(&browser, &axe, "roster page").await;
+    // On a phone each booking is a card: every phone number reads on one line, and nothing
+    // needs scrolling sideways.
+    browser.client.set_window_size(320, 700).await.unwrap();
+    let lines = browser
+        .js(
+            "return [...document.querySelectorAll('table.checkin tbody tr')]
+            .filter(tr => tr.cells[1].textContent.trim() !== '').map(tr => {
+            const r = document.createRange(); r.selectNodeContents(tr.cells[1]);
+            return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; });",
+        )
+        .await;
+    let lines: Vec<u64> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert!(
+        lines.len() >= 2 && lines.iter().all(|n| *n == 1),
+        "{lines:?}"
+    );
+    assert!(browser.sideways_overflow().await <= 0.0);
+    audit(&browser, &axe, "roster page on a phone").await;
     let roster = server.storage.roster(f.session).await.unwrap();
     assert!(roster
         .iter()
