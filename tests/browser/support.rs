@@ -592,6 +592,13 @@ impl Journey {
             .unwrap_or_else(|e| panic!("{what}: {e}"))
     }
 
+    /// The list `script` returns in the page, as `T`s.
+    pub async fn js_list<T: serde::de::DeserializeOwned>(&self, script: &str) -> Vec<T> {
+        let answer = self.js(script).await;
+        serde_json::from_value(answer.clone())
+            .unwrap_or_else(|e| panic!("not a list of the kind wanted ({e}): {answer}"))
+    }
+
     /// The number `script` returns in the page.
     pub async fn js_number(&self, script: &str) -> f64 {
         let answer = self.js(script).await;
