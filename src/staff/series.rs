@@ -93,16 +93,25 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
         preview.set(None);
     });
     let send = move |create: bool| {
+        let s = if create {
+            // The preview, and its button, go at once: a second tap makes nothing.
+            let Some((s, _)) = preview.get_untracked() else {
+                return;
+            };
+            preview.set(None);
+            s
+        } else {
+            let Some(s) = series() else {
+                failure.set(Some(ApiError::new(
+                    labday_domain::ErrorCode::Invalid,
+                    "dates and times",
+                )));
+                return;
+            };
+            s
+        };
         failure.set(None);
         created.set(None);
-        let shown = preview.get_untracked().map(|(s, _)| s);
-        let Some(s) = (if create { shown } else { series() }) else {
-            failure.set(Some(ApiError::new(
-                labday_domain::ErrorCode::Invalid,
-                "dates and times",
-            )));
-            return;
-        };
         spawn_local(async move {
             if create {
                 match api::generate_series(activity_id, &s).await {

@@ -216,8 +216,12 @@ async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
         stored.unwrap().unwrap().sessions
     };
     assert_eq!(sessions().await.len(), 1, "the preview saved nothing");
-    browser.click("button", "确认生成").await;
+    // Tapped twice at once, it creates the series once.
+    browser
+        .js("const b = [...document.querySelectorAll('button')].find(b => b.textContent === '确认生成'); b.click(); b.click();")
+        .await;
     browser.wait_text("已生成场次数: 10").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let after = sessions().await;
     assert_eq!(after.len(), 11);
     assert!(after
