@@ -185,9 +185,8 @@ pub fn ascii_number(raw: &str) -> String {
     raw.trim()
         .chars()
         .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
             '．' | '，' | ',' => '.',
-            other => other,
+            other => labday_domain::text::half_width_digit(other),
         })
         .collect()
 }

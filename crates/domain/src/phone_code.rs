@@ -47,10 +47,7 @@ impl PhoneCode {
         let digits: String = raw
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| match c {
-                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-                c => c,
-            })
+            .map(crate::text::half_width_digit)
             .collect();
         if digits.is_empty() {
             return Err(FieldCode::PhoneCodeRequired);

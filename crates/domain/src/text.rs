@@ -55,6 +55,15 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
+/// A full-width digit (`４`, as Chinese input methods type digits) as its ASCII digit; any
+/// other character as it is.
+pub fn half_width_digit(c: char) -> char {
+    match c {
+        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+        c => c,
+    }
+}
+
 /// Whether `text` has no character that shows (empty, white space, invisible characters).
 pub fn is_blank(text: &str) -> bool {
     text.chars().all(is_invisible)
