@@ -155,6 +155,8 @@ async fn from_an_empty_database_to_a_visitor_checked_in(lang: Lang) {
     browser.click("button", &under).await; // closes it; add_organisation opens it afresh
     add_organisation(&browser, &w, &PROVINCE, "city_bureau", &CITY).await;
     add_organisation(&browser, &w, &CITY, "lab", &LAB).await;
+    // The tree is drawn again after the answer that says the lab was created.
+    browser.wait_css(".org-tree .org-tree .org-tree > li").await;
     assert_eq!(
         browser.count(".org-tree .org-tree .org-tree > li").await,
         1,
