@@ -448,6 +448,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         // Nothing more to say than "check this field" (the citizen forms never see the
         // console's codes; the console words them in `staff/i18n.rs`).
         Invalid
+        | NotACount
         | PercentInvalid
         | PesticideRequired
         | StripRequired
@@ -469,6 +470,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | ClosesAfterStart
         | DeadlineAfterStart
         | InPast
+        | AlreadyOver
         | InFuture
         | OutletRequired
         | UsernameInvalid

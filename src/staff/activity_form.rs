@@ -5,14 +5,13 @@ use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::loaded::load;
 use crate::staff::api;
-use crate::staff::form::{Failure, FieldError, FormAlert, Input, TextArea};
+use crate::staff::form::{Failure, FieldError, FormAlert, Input, TextArea, Typed};
 use crate::staff::i18n as s;
 use crate::staff::Me;
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::schedule::{ActivityDraft, ScheduledActivity};
 use labday_domain::staff::Role;
-use labday_domain::{ApiError, ErrorCode, FieldCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -71,18 +70,15 @@ pub fn ActivityForm(
         if busy.get_untracked() {
             return;
         }
-        let date =
-            |s: RwSignal<String>| NaiveDate::parse_from_str(&s.get_untracked(), "%Y-%m-%d").ok();
-        let (Some(from), Some(to)) = (date(starts_on), date(ends_on)) else {
-            let mut e = ApiError::new(ErrorCode::Invalid, "dates");
-            for (key, s) in [("starts_on", starts_on), ("ends_on", ends_on)] {
-                if date(s).is_none() {
-                    e = e.with_field(key, FieldCode::Invalid);
-                }
-            }
+        let mut typed = Typed::default();
+        let (from, to) = (
+            typed.date("starts_on", starts_on),
+            typed.date("ends_on", ends_on),
+        );
+        if let Err(e) = typed.finish(()) {
             failure.set(Some(e));
             return;
-        };
+        }
         let draft = ActivityDraft {
             organisation_id: organisation.get_untracked(),
             kind: kind.get_untracked(),

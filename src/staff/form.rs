@@ -4,7 +4,9 @@
 
 use crate::i18n::{error_msg, use_lang, Msg};
 use crate::staff::i18n::{field_error, field_label, FIELD_WITH_ERROR};
-use labday_domain::{ApiError, FieldCode};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use labday_domain::time::in_service;
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use leptos::prelude::*;
 use std::future::Future;
 
@@ -160,17 +162,65 @@ pub fn FormAlert(
     }
 }
 
-/// A number typed into a field (0 when it is not one, which the server then refuses).
-pub fn number(field: RwSignal<String>) -> u32 {
-    typed_number(field).parse().unwrap_or(0)
+/// What a form reads from its fields before it sends anything. A value that is not what its
+/// field asks for (a count, a date in service, a time) is marked beside that field, and the
+/// form sends nothing until every field reads: the server would only see a stand-in value
+/// and refuse it in words about something else ("too many people" for a typed "-1").
+pub struct Typed(ApiError);
+
+impl Default for Typed {
+    fn default() -> Self {
+        Self(ApiError::new(
+            ErrorCode::Invalid,
+            "Some fields need attention",
+        ))
+    }
 }
 
-/// A number typed into a field that may be left empty (0). Anything else that is not a
-/// count becomes a number the server refuses beside the field, rather than a silent 0.
-pub fn optional_number(field: RwSignal<String>) -> u32 {
-    match typed_number(field).as_str() {
-        "" => 0,
-        typed => typed.parse().unwrap_or(u32::MAX),
+impl Typed {
+    fn mark<T: Default>(&mut self, key: &'static str, code: FieldCode) -> T {
+        self.0.fields.entry(key.to_owned()).or_insert(code);
+        T::default()
+    }
+
+    /// A count of 0 or more; an empty field is 0. Digits too many for a count read as the
+    /// largest one, which the server refuses as out of range.
+    pub fn count(&mut self, key: &'static str, field: RwSignal<String>) -> u32 {
+        let typed = typed_number(field);
+        if typed.is_empty() {
+            0
+        } else if typed.bytes().all(|b| b.is_ascii_digit()) {
+            typed.parse().unwrap_or(u32::MAX)
+        } else {
+            self.mark(key, FieldCode::NotACount)
+        }
+    }
+
+    /// A day (`2026-09-15`, as a date input gives it) within the years the service keeps.
+    pub fn date(&mut self, key: &'static str, field: RwSignal<String>) -> NaiveDate {
+        match NaiveDate::parse_from_str(field.get_untracked().trim(), "%Y-%m-%d") {
+            Ok(day) if in_service(day) => day,
+            _ => self.mark(key, FieldCode::DateInvalid),
+        }
+    }
+
+    /// A time of day (`09:30`).
+    pub fn time(&mut self, key: &'static str, field: RwSignal<String>) -> NaiveTime {
+        NaiveTime::parse_from_str(field.get_untracked().trim(), "%H:%M")
+            .unwrap_or_else(|_| self.mark(key, FieldCode::Invalid))
+    }
+
+    /// A moment (`2026-09-15T09:30`, as a date-and-time input gives it).
+    pub fn moment(&mut self, key: &'static str, field: RwSignal<String>) -> NaiveDateTime {
+        match NaiveDateTime::parse_from_str(field.get_untracked().trim(), "%Y-%m-%dT%H:%M") {
+            Ok(at) if in_service(at.date()) => at,
+            _ => self.mark(key, FieldCode::DateInvalid),
+        }
+    }
+
+    /// `value` when every field read, or the error that marks those that did not.
+    pub fn finish<T>(self, value: T) -> Result<T, ApiError> {
+        self.0.unless_fields(value)
     }
 }
 
@@ -215,7 +265,50 @@ pub fn send<T: 'static>(
 
 #[cfg(test)]
 mod tests {
-    use super::ascii_number;
+    use super::{ascii_number, Typed};
+    use chrono::NaiveDate;
+    use labday_domain::FieldCode;
+    use leptos::prelude::*;
+
+    #[test]
+    fn typed_values_read_or_are_marked_on_their_own_fields() {
+        let field = |s: &str| RwSignal::new(s.to_owned());
+        let mut typed = Typed::default();
+        assert_eq!(typed.count("empty", field("")), 0);
+        assert_eq!(typed.count("wide", field(" ４５ ")), 45);
+        // A whole number too large for a count is the server's to refuse as out of range.
+        assert_eq!(typed.count("huge", field("99999999999")), u32::MAX);
+        assert_eq!(
+            typed.date("day", field("2026-09-07")),
+            NaiveDate::from_ymd_opt(2026, 9, 7).unwrap()
+        );
+        assert!(typed.finish(()).is_ok());
+
+        let mut typed = Typed::default();
+        for (key, text) in [("minus", "-1"), ("half", "1.5"), ("word", "abc")] {
+            typed.count(key, field(text));
+        }
+        for (key, text) in [("six", "202612-09-07"), ("old", "1999-12-31"), ("none", "")] {
+            typed.date(key, field(text));
+        }
+        typed.time("late", field("25:00"));
+        typed.moment("far", field("3000-01-01T09:00"));
+        let fields = typed.finish(()).unwrap_err().fields;
+        let codes: Vec<(&str, FieldCode)> = fields.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("far", FieldCode::DateInvalid),
+                ("half", FieldCode::NotACount),
+                ("late", FieldCode::Invalid),
+                ("minus", FieldCode::NotACount),
+                ("none", FieldCode::DateInvalid),
+                ("old", FieldCode::DateInvalid),
+                ("six", FieldCode::DateInvalid),
+                ("word", FieldCode::NotACount),
+            ]
+        );
+    }
 
     #[test]
     fn numbers_typed_full_width_read_as_numbers() {

@@ -277,12 +277,14 @@ messages! {
     FIELD_PLACE_REQUIRED = "请填写地点", "Say where";
     FIELD_JOIN_LINK_REQUIRED = "云课堂需要线上链接", "A cloud classroom needs an online link";
     FIELD_LINK_INVALID = "请填写以 https:// 或 http:// 开头的网址", "Enter a web address starting with https:// or http://";
+    FIELD_NOT_A_COUNT = "请填写 0 或更大的整数", "Enter a whole number, 0 or more";
     FIELD_CAPACITY_INVALID = "名额应为 1 至 100000", "Places must be from 1 to 100,000";
     FIELD_LIMIT_INVALID = "每单人数应为 1 至 20", "People per booking must be from 1 to 20";
     FIELD_LIMIT_ABOVE_CAPACITY = "每单人数不能多于名额", "People per booking cannot exceed the places";
     FIELD_WINDOW_EMPTY = "截止预约须晚于开始预约", "Booking must close after it opens";
     FIELD_CLOSES_AFTER_START = "截止预约不能晚于场次开始", "Booking cannot close after the session starts";
     FIELD_DEADLINE_AFTER_START = "取消截止不能晚于场次开始", "The cancellation deadline cannot be after the start";
+    FIELD_ALREADY_OVER = "活动的最后一天已经过去", "The activity's last day is already over";
     FIELD_IN_PAST = "新场次的开始时间须在未来", "A new session must start in the future";
     FIELD_OUTLET_REQUIRED = "请填写媒体名称", "Enter the outlet";
     FIELD_IN_FUTURE = "日期不能晚于今天", "The date cannot be after today";
@@ -508,6 +510,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         PlaceRequired => FIELD_PLACE_REQUIRED,
         JoinLinkRequired => FIELD_JOIN_LINK_REQUIRED,
         JoinLinkInvalid | LinkInvalid => FIELD_LINK_INVALID,
+        NotACount => FIELD_NOT_A_COUNT,
         CapacityInvalid => FIELD_CAPACITY_INVALID,
         LimitInvalid => FIELD_LIMIT_INVALID,
         LimitAboveCapacity => FIELD_LIMIT_ABOVE_CAPACITY,
@@ -515,6 +518,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         ClosesAfterStart => FIELD_CLOSES_AFTER_START,
         DeadlineAfterStart => FIELD_DEADLINE_AFTER_START,
         InPast => FIELD_IN_PAST,
+        AlreadyOver => FIELD_ALREADY_OVER,
         OutletRequired => FIELD_OUTLET_REQUIRED,
         InFuture => FIELD_IN_FUTURE,
         UsernameInvalid => FIELD_USERNAME_INVALID,
@@ -633,12 +637,14 @@ mod tests {
             FieldCode::TitleRequired,
             FieldCode::PlaceRequired,
             FieldCode::JoinLinkRequired,
+            FieldCode::NotACount,
             FieldCode::CapacityInvalid,
             FieldCode::LimitAboveCapacity,
             FieldCode::WindowEmpty,
             FieldCode::ClosesAfterStart,
             FieldCode::DeadlineAfterStart,
             FieldCode::InPast,
+            FieldCode::AlreadyOver,
             FieldCode::LinkInvalid,
             FieldCode::OutletRequired,
             FieldCode::UsernameInvalid,

@@ -6,7 +6,7 @@ use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::loaded::{load, Loaded};
 use crate::staff::api;
-use crate::staff::form::{Failure, FieldError, FormAlert, Input};
+use crate::staff::form::{Failure, FieldError, FormAlert, Input, Typed};
 use crate::staff::i18n as s;
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::photo::{PhotoEdit, PhotoItem, PHOTO_MAX_BYTES};
@@ -140,13 +140,12 @@ fn MediaForm(
         ev.prevent_default();
         failure.set(None);
         saved.set(String::new());
-        let Ok(published_on) = date.get_untracked().parse() else {
-            failure.set(Some(
-                ApiError::new(ErrorCode::Invalid, "date")
-                    .with_field("published_on", FieldCode::Invalid),
-            ));
+        let mut typed = Typed::default();
+        let published_on = typed.date("published_on", date);
+        if let Err(e) = typed.finish(()) {
+            failure.set(Some(e));
             return;
-        };
+        }
         let draft = MediaDraft {
             activity_id,
             link: link.get_untracked(),

@@ -104,8 +104,6 @@ pub fn RosterPage() -> impl IntoView {
         <ScanDesk desk=desk id=id title=s::ROSTER_TITLE field="checkin-code" label=s::CHECK_IN_BY_CODE
             action=s::CHECK_IN scan=s::SCAN_QR on_code=on_check>
             <OfflineState offline=offline/>
-            <WalkInForm desk=desk id=id on_booked=Callback::new(move |()| roster.refetch())/>
-            <MoveForm desk=desk id=id on_moved=Callback::new(move |()| roster.refetch())/>
             {move || match offline.roster.get() {
                 Some(list) if list.is_empty() => view! { <p class="empty">{t(s::ROSTER_EMPTY)}</p> }.into_any(),
                 Some(list) => view! { <RosterTable entries=list on_check=on_check/> }.into_any(),
@@ -117,6 +115,10 @@ pub fn RosterPage() -> impl IntoView {
                 " "
                 <button type="button" on:click=no_shows>{t(s::MARK_NO_SHOWS)}</button>
             </p>
+            // The roster first: at the door staff look people up; a walk-in or a move is the
+            // exception.
+            <WalkInForm desk=desk id=id on_booked=Callback::new(move |()| roster.refetch())/>
+            <MoveForm desk=desk id=id on_moved=Callback::new(move |()| roster.refetch())/>
         </ScanDesk>
     }
 }

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::format;
 use crate::i18n::{self, t, use_lang};
-use crate::staff::form::{number, optional_number, FieldError, FormAlert, Input};
+use crate::staff::form::{FieldError, FormAlert, Input, Typed};
 use crate::staff::i18n as si;
 use crate::staff::session_form::FormatSelect;
 use chrono::{Duration, NaiveDate, NaiveTime};
@@ -46,30 +46,29 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
     let failure = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(None::<usize>);
 
-    let series = move || -> Option<SessionSeries> {
-        let time =
-            |s: RwSignal<String>| NaiveTime::parse_from_str(&s.get_untracked(), "%H:%M").ok();
-        let from = from.get_untracked().parse().ok()?;
-        Some(SessionSeries {
-            from,
-            to: to.get_untracked().parse().ok()?,
+    let series = move || -> Result<SessionSeries, ApiError> {
+        let mut typed = Typed::default();
+        let series = SessionSeries {
+            from: typed.date("from", from),
+            to: typed.date("to", to),
             weekdays: weekdays.get_untracked(),
-            day_starts: time(day_starts)?,
-            day_ends: time(day_ends)?,
-            length_minutes: number(length),
-            gap_minutes: number(gap),
+            day_starts: typed.time("day_starts", day_starts),
+            day_ends: typed.time("day_ends", day_ends),
+            length_minutes: typed.count("length_minutes", length),
+            gap_minutes: typed.count("gap_minutes", gap),
             format: format.get_untracked(),
             title: Localised::new(title.get_untracked(), ""),
             place: Localised::new(place.get_untracked(), ""),
             join_link: (format.get_untracked() == SessionFormat::CloudClassroom)
                 .then(|| link.get_untracked()),
-            capacity: number(capacity),
-            reserved_places: optional_number(reserved),
-            per_booking_limit: number(per_booking),
+            capacity: typed.count("capacity", capacity),
+            reserved_places: typed.count("reserved_places", reserved),
+            per_booking_limit: typed.count("per_booking_limit", per_booking),
             booking_opens_at: today().and_time(NaiveTime::MIN),
             closes_minutes_before: 60,
             cancel_minutes_before: 120,
-        })
+        };
+        typed.finish(series)
     };
     Effect::new(move |_| {
         from.track();
@@ -101,14 +100,13 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             preview.set(None);
             s
         } else {
-            let Some(s) = series() else {
-                failure.set(Some(ApiError::new(
-                    labday_domain::ErrorCode::Invalid,
-                    "dates and times",
-                )));
-                return;
-            };
-            s
+            match series() {
+                Ok(s) => s,
+                Err(e) => {
+                    failure.set(Some(e));
+                    return;
+                }
+            }
         };
         failure.set(None);
         created.set(None);
@@ -125,7 +123,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             } else {
                 match api::preview_series(activity_id, &s).await {
                     // Shown only if the form still says what was sent.
-                    Ok(list) if series().as_ref() == Some(&s) => preview.set(Some((s, list))),
+                    Ok(list) if series().as_ref() == Ok(&s) => preview.set(Some((s, list))),
                     Ok(_) => {}
                     Err(e) => failure.set(Some(e)),
                 }

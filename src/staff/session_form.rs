@@ -6,7 +6,7 @@
 use crate::format;
 use crate::i18n::{t, use_lang};
 use crate::staff::api;
-use crate::staff::form::{number, optional_number, Failure, FormAlert, Input};
+use crate::staff::form::{Failure, FormAlert, Input, Typed};
 use crate::staff::i18n as s;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use labday_domain::activity::Localised;
@@ -129,49 +129,26 @@ pub fn SessionForm(
     });
 
     let draft = move || -> Result<SessionDraft, ApiError> {
-        let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");
-        let day = NaiveDate::parse_from_str(&date.get_untracked(), "%Y-%m-%d").ok();
-        let time =
-            |s: RwSignal<String>| NaiveTime::parse_from_str(&s.get_untracked(), "%H:%M").ok();
-        let starts_at = day.zip(time(starts)).map(|(d, t)| d.and_time(t));
-        let ends_at = day.zip(time(ends)).map(|(d, t)| d.and_time(t));
-        for (key, value) in [("starts_at", starts_at), ("ends_at", ends_at)] {
-            if value.is_none() {
-                err = err.with_field(key, FieldCode::Invalid);
-            }
-        }
-        let window: Vec<Option<NaiveDateTime>> = [opens, closes, cancel_by]
-            .into_iter()
-            .map(|s| parse_local(&s.get_untracked()))
-            .collect();
-        for (key, value) in ["booking_opens_at", "booking_closes_at", "cancel_deadline"]
-            .into_iter()
-            .zip(&window)
-        {
-            if value.is_none() {
-                err = err.with_field(key, FieldCode::Invalid);
-            }
-        }
-        match (starts_at, ends_at, window[0], window[1], window[2]) {
-            (Some(starts_at), Some(ends_at), Some(o), Some(c), Some(d)) => {
-                let online = format.get_untracked() == SessionFormat::CloudClassroom;
-                Ok(SessionDraft {
-                    format: format.get_untracked(),
-                    title: Localised::new(title.get_untracked(), english.0.clone()),
-                    place: Localised::new(place.get_untracked(), english.1.clone()),
-                    join_link: online.then(|| link.get_untracked()),
-                    starts_at,
-                    ends_at,
-                    capacity: number(capacity),
-                    reserved_places: optional_number(reserved),
-                    per_booking_limit: number(limit),
-                    booking_opens_at: o,
-                    booking_closes_at: c,
-                    cancel_deadline: d,
-                })
-            }
-            _ => Err(err),
-        }
+        let mut typed = Typed::default();
+        let day = typed.date("starts_on", date);
+        let starts_at = day.and_time(typed.time("starts_at", starts));
+        let ends_at = day.and_time(typed.time("ends_at", ends));
+        let online = format.get_untracked() == SessionFormat::CloudClassroom;
+        let draft = SessionDraft {
+            format: format.get_untracked(),
+            title: Localised::new(title.get_untracked(), english.0.clone()),
+            place: Localised::new(place.get_untracked(), english.1.clone()),
+            join_link: online.then(|| link.get_untracked()),
+            starts_at,
+            ends_at,
+            capacity: typed.count("capacity", capacity),
+            reserved_places: typed.count("reserved_places", reserved),
+            per_booking_limit: typed.count("per_booking_limit", limit),
+            booking_opens_at: typed.moment("booking_opens_at", opens),
+            booking_closes_at: typed.moment("booking_closes_at", closes),
+            cancel_deadline: typed.moment("cancel_deadline", cancel_by),
+        };
+        typed.finish(draft)
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -237,7 +214,7 @@ pub fn SessionForm(
             <Input id="session-opens" label=s::SESSION_OPENS key="booking_opens_at" value=opens failure=failure kind="datetime-local"/>
             <Input id="session-closes" label=s::SESSION_CLOSES key="booking_closes_at" value=closes failure=failure kind="datetime-local"/>
             <Input id="session-cancel-by" label=s::SESSION_CANCEL_BY key="cancel_deadline" value=cancel_by failure=failure kind="datetime-local"/>
-            <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_at", "ends_at", "capacity", "reserved_places", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
+            <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_on", "starts_at", "ends_at", "capacity", "reserved_places", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
             <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>
                 {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_SESSION.get(lang.get()) }}
             </button>

@@ -9,7 +9,7 @@ use crate::i18n::{self, t};
 use crate::loaded::page_id;
 use crate::staff::api;
 use crate::staff::desk::Desk;
-use crate::staff::form::{optional_number, Failure, FieldError, FormAlert, Input};
+use crate::staff::form::{Failure, FieldError, FormAlert, Input, Typed};
 use crate::staff::i18n as s;
 use labday_domain::sample::{variety_from_typed, SampleItem, SampleView, VARIETIES};
 use labday_domain::walk_in::{WalkIn, WalkInHolder, WalkInResult, WalkInSamples};
@@ -73,12 +73,15 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
     let failure: Failure = RwSignal::new(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let mut typed = Typed::default();
         let walk_in = WalkIn {
             holder: holder(name, phone),
-            adults: optional_number(adults),
-            children: optional_number(children),
+            adults: typed.count("adults", adults),
+            children: typed.count("children", children),
         };
-        let checked = walk_in.validate().map(|_| ());
+        let checked = typed
+            .finish(())
+            .and_then(|()| walk_in.validate().map(|_| ()));
         let call =
             move || async move { api::book_walk_in(page_id(id.get_untracked())?, &walk_in).await };
         send(desk, failure, checked, call, move |done: WalkInResult| {

@@ -156,6 +156,9 @@ wire_enum! {
     pub enum FieldCode {
         /// Anything else wrong with the value (also the front end's own checks).
         Invalid = "invalid",
+        /// A field for a count holds something that is not a whole number of 0 or more
+        /// ("-1", "2.5"): the console's own check, made before anything is sent.
+        NotACount = "not_a_count",
         /// Text longer than its field allows.
         TextTooLong = "text_too_long",
         /// Text with characters that cannot be used (controls, bidirectional overrides).
@@ -204,6 +207,9 @@ wire_enum! {
         ClosesAfterStart = "closes_after_start",
         DeadlineAfterStart = "deadline_after_start",
         InPast = "in_past",
+        /// A new activity's last day is already over on its venue's clock (a year typed
+        /// wrong would make an activity nobody can book).
+        AlreadyOver = "already_over",
         InFuture = "in_future",
         OutletRequired = "outlet_required",
         UsernameInvalid = "username_invalid",

@@ -162,6 +162,17 @@ impl ActivityDraft {
         );
         errors.finish(ValidActivity(draft))
     }
+
+    /// A new activity is not over already: its last day is not before `today` on its
+    /// venue's clock (edits of an activity that has ended need not).
+    pub fn validate_new(&self, today: NaiveDate) -> Result<ValidActivity, ApiError> {
+        also_refuse(
+            self.validate(),
+            self.ends_on < today,
+            "ends_on",
+            FieldCode::AlreadyOver,
+        )
+    }
 }
 
 /// A session as staff create or edit it. Times are venue-local.
@@ -304,13 +315,12 @@ impl SessionDraft {
             "ends_at",
             FieldCode::SpanTooLong,
         );
+        // Against a capacity that is itself wrong, only the capacity is marked: the places
+        // kept and the people per booking are not "above" a number nobody meant.
+        let capacity_valid = (1..=CAPACITY_MAX).contains(&draft.capacity);
+        errors.check(capacity_valid, "capacity", FieldCode::CapacityInvalid);
         errors.check(
-            (1..=CAPACITY_MAX).contains(&draft.capacity),
-            "capacity",
-            FieldCode::CapacityInvalid,
-        );
-        errors.check(
-            draft.reserved_places <= draft.capacity,
+            !capacity_valid || draft.reserved_places <= draft.capacity,
             "reserved_places",
             FieldCode::ReservedAboveCapacity,
         );
@@ -320,7 +330,7 @@ impl SessionDraft {
             FieldCode::LimitInvalid,
         );
         errors.check(
-            draft.per_booking_limit <= draft.capacity.max(1),
+            !capacity_valid || draft.per_booking_limit <= draft.capacity,
             "per_booking_limit",
             FieldCode::LimitAboveCapacity,
         );
@@ -344,23 +354,31 @@ impl SessionDraft {
 
     /// New sessions must start in the future (edits of a running session need not).
     pub fn validate_new(&self, now: NaiveDateTime) -> Result<ValidSession, ApiError> {
-        let in_past = self.starts_at <= now;
-        match self.validate() {
-            Ok(valid) if !in_past => Ok(valid),
-            Ok(_) => Err(
-                ApiError::new(ErrorCode::Invalid, "Some fields need attention")
-                    .with_field("starts_at", FieldCode::InPast),
-            ),
-            Err(mut e) => {
-                if in_past {
-                    e.fields
-                        .entry("starts_at".into())
-                        .or_insert(FieldCode::InPast);
-                }
-                Err(e)
-            }
-        }
+        also_refuse(
+            self.validate(),
+            self.starts_at <= now,
+            "starts_at",
+            FieldCode::InPast,
+        )
     }
+}
+
+/// `checked`, and `field` refused with `code` as well when `wrong` (after any error of its
+/// own: the first word on a field stays).
+fn also_refuse<T>(
+    checked: Result<T, ApiError>,
+    wrong: bool,
+    field: &str,
+    code: FieldCode,
+) -> Result<T, ApiError> {
+    if !wrong {
+        return checked;
+    }
+    let mut e = checked
+        .err()
+        .unwrap_or_else(|| ApiError::new(ErrorCode::Invalid, "Some fields need attention"));
+    e.fields.entry(field.into()).or_insert(code);
+    Err(e)
 }
 
 /// An activity's days, the first and the last (inclusive): its sessions fall within them.
@@ -882,6 +900,21 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(e.fields["per_booking_limit"], FieldCode::LimitAboveCapacity);
+        for capacity in [0, CAPACITY_MAX + 1] {
+            let e = SessionDraft {
+                capacity,
+                reserved_places: 2,
+                per_booking_limit: 5,
+                ..session()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(
+                e.fields.keys().collect::<Vec<_>>(),
+                ["capacity"],
+                "{capacity}: {e:?}"
+            );
+        }
         assert!(SessionDraft {
             per_booking_limit: PARTY_HARD_LIMIT + 1,
             capacity: 100,
@@ -946,17 +979,22 @@ mod tests {
         assert_eq!(e.fields.len(), 2);
     }
 
-    #[test]
-    fn activities_need_a_title_and_dates_in_order() {
-        let draft = ActivityDraft {
+    /// A lab's open day titled `title`, all September 2026.
+    fn open_day(title: &str) -> ActivityDraft {
+        ActivityDraft {
             organisation_id: 1,
             kind: ActivityKind::LabOpenDay,
-            title: Localised::new(" 开放日 ", ""),
+            title: Localised::new(title, ""),
             description: Localised::default(),
             safety_notes: Localised::default(),
             starts_on: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
             ends_on: NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
-        };
+        }
+    }
+
+    #[test]
+    fn activities_need_a_title_and_dates_in_order() {
+        let draft = open_day(" 开放日 ");
         assert_eq!(draft.validate().unwrap().get().title.zh, "开放日");
         let e = ActivityDraft {
             title: Localised::new("", "Open day"),
@@ -977,15 +1015,37 @@ mod tests {
     }
 
     #[test]
+    fn a_new_activity_may_end_today_but_not_be_over_already() {
+        let draft = ActivityDraft {
+            starts_on: NaiveDate::from_ymd_opt(2020, 9, 1).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2020, 9, 3).unwrap(),
+            ..open_day("开放日")
+        };
+        let day = |d| NaiveDate::from_ymd_opt(2020, 9, d).unwrap();
+        assert!(draft.validate_new(day(3)).is_ok(), "ends today");
+        let e = draft.validate_new(day(4)).unwrap_err();
+        assert_eq!(e.fields["ends_on"], FieldCode::AlreadyOver);
+        // An ended activity may still be edited (no `today` there).
+        assert!(draft.validate().is_ok());
+        // Its own error on the field comes first; others stay.
+        let e = ActivityDraft {
+            title: Localised::default(),
+            ends_on: NaiveDate::from_ymd_opt(2020, 8, 31).unwrap(),
+            ..draft
+        }
+        .validate_new(day(4))
+        .unwrap_err();
+        assert_eq!(e.fields["ends_on"], FieldCode::EndBeforeStart);
+        assert_eq!(e.fields["title"], FieldCode::TitleRequired);
+    }
+
+    #[test]
     fn activity_texts_refuse_controls_but_descriptions_keep_their_lines() {
         let draft = ActivityDraft {
-            organisation_id: 1,
-            kind: ActivityKind::LabOpenDay,
             title: Localised::new("开放日", "Open day"),
             description: Localised::new("第一段\n\n第二段\r\n\t第三段", ""),
             safety_notes: Localised::new("", "Wear shoes.\nNo food."),
-            starts_on: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
-            ends_on: NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+            ..open_day("")
         };
         assert!(draft.validate().is_ok());
         let e = ActivityDraft {

@@ -24,16 +24,19 @@ pub async fn at_session(state: &AppState, id: i64) -> Result<NaiveDateTime, AppE
 
 /// Now, on the wall clock of the organisation running activity `id`.
 pub async fn at_activity(state: &AppState, id: i64) -> Result<NaiveDateTime, AppError> {
-    let now = Utc::now();
     let organisation = state
         .storage
         .activity_organisation(id)
         .await?
         .or_not_found("activity")?;
-    let details = state
-        .storage
-        .organisation(organisation)
+    at_organisation(state, organisation)
         .await?
-        .or_not_found("organisation")?;
-    Ok(venue_local(now, details.draft.utc_offset_minutes))
+        .or_not_found("organisation")
+}
+
+/// Now, on the wall clock of organisation `id`'s venues (`None` without the organisation).
+pub async fn at_organisation(state: &AppState, id: i64) -> Result<Option<NaiveDateTime>, AppError> {
+    let now = Utc::now();
+    let details = state.storage.organisation(id).await?;
+    Ok(details.map(|d| venue_local(now, d.draft.utc_offset_minutes)))
 }

@@ -15,22 +15,22 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use labday_domain::schedule::{
     ActivityDays, ActivityDraft, CancelledSession, CreatedActivity, GeneratedSessions,
     SessionChanged, SessionDraft, SessionSeries, ValidActivity,
 };
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionView};
 
-/// 422 unless the organisation exists (an unknown one is the caller's mistake, not a 404).
-pub(crate) async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
-    if state.storage.organisation_exists(id).await? {
-        Ok(())
-    } else {
-        Err(AppError(
+/// Today on the venue clock of organisation `id`; 422 without it (an unknown one is the
+/// caller's mistake, not a 404).
+pub(crate) async fn known_organisation(state: &AppState, id: i64) -> Result<NaiveDate, AppError> {
+    match venue_clock::at_organisation(state, id).await? {
+        Some(now) => Ok(now.date()),
+        None => Err(AppError(
             ApiError::new(ErrorCode::Invalid, "No such organisation")
                 .with_field("organisation_id", FieldCode::OrganisationUnknown),
-        ))
+        )),
     }
 }
 
@@ -71,7 +71,7 @@ async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError
     responses(
         (status = 201, body = CreatedActivity),
         (status = 403, body = ApiError, description = "Lab staff naming another organisation"),
-        (status = 422, body = ApiError, description = "Field errors")
+        (status = 422, body = ApiError, description = "Field errors; a last day already over on the organisation's clock is `ends_on`: `already_over`")
     )
 )]
 pub async fn create_activity(
@@ -80,8 +80,8 @@ pub async fn create_activity(
     AppJson(draft): AppJson<ActivityDraft>,
 ) -> Result<(StatusCode, Json<CreatedActivity>), AppError> {
     signed_in.require(draft.organisation_id)?;
-    let valid: ValidActivity = draft.validate()?;
-    known_organisation(&state, draft.organisation_id).await?;
+    let today = known_organisation(&state, draft.organisation_id).await?;
+    let valid: ValidActivity = draft.validate_new(today)?;
     let id = state
         .storage
         .create_activity(signed_in.staff.id, &valid)

@@ -69,7 +69,6 @@ pub enum SessionUpdated {
     OutsideActivity(ActivityDays),
 }
 
-const ORGANISATION_EXISTS: &str = "SELECT COUNT(*) FROM organisations WHERE id = ?";
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
@@ -315,16 +314,6 @@ fn scheduled_activities(
 
 #[async_trait]
 pub trait Schedule: Parts {
-    async fn organisation_exists(&self, id: i64) -> Result<bool, StorageError> {
-        let n: i64 = self
-            .db()
-            .read(ORGANISATION_EXISTS)
-            .bind(id)
-            .scalar()
-            .await?;
-        Ok(n > 0)
-    }
-
     /// Organisations to schedule for: one and everything under it, or all when `None`;
     /// a parent before its children.
     async fn organisations(

@@ -145,6 +145,13 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
     let body = expect_call(app, "POST", path, lab, Some(nul), 400).await;
     assert_eq!(parse(&body)["code"], "bad_request");
     assert_eq!(listed().await, before, "nothing was created");
+    // A new activity already over (a year typed wrong) is refused; one ending today is not.
+    let body = activity_on(s.org, -400, -398, "去年的开放日");
+    let body = expect_call(app, "POST", path, lab, Some(body), 422).await;
+    assert_eq!(parse(&body)["fields"], json!({"ends_on": "already_over"}));
+    assert_eq!(listed().await, before, "nothing was created");
+    let today = activity_on(s.org, -1, 0, "今天结束的开放日");
+    expect_call(app, "POST", path, lab, Some(today), 201).await;
 
     let mut renamed = activity_body(s.org);
     renamed["title"] = json!({"zh": "改名的开放日", "en": "Renamed"});
