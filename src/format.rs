@@ -26,31 +26,41 @@ pub fn day(date: NaiveDate, lang: Lang) -> String {
     }
 }
 
-/// `11月26日 – 12月7日` / `26 Nov – 7 Dec`; a day of another year than this one says its
-/// year (`2025年12月30日`, `30 Dec 2025`), so last year's activity does not pass for this
-/// year's.
+/// `11月26日 – 12月7日` / `26 Nov – 7 Dec`.
 pub fn date_range(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
-    days_in(from, to, lang, venue_now().year())
+    let one = |d: NaiveDate| match lang {
+        Lang::Zh => format!("{}月{}日", d.month(), d.day()),
+        Lang::En => format!("{} {}", d.day(), MONTHS_EN[d.month0() as usize]),
+    };
+    span(from, to, one)
 }
 
-/// [`date_range`] read in `this_year`.
-fn days_in(from: NaiveDate, to: NaiveDate, lang: Lang, this_year: i32) -> String {
-    let one = |d: NaiveDate| {
-        let other_year = d.year() != this_year;
-        match lang {
-            Lang::Zh if other_year => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-            Lang::Zh => format!("{}月{}日", d.month(), d.day()),
-            Lang::En if other_year => {
-                format!(
-                    "{} {} {}",
-                    d.day(),
-                    MONTHS_EN[d.month0() as usize],
-                    d.year()
-                )
-            }
-            Lang::En => format!("{} {}", d.day(), MONTHS_EN[d.month0() as usize]),
-        }
+/// The console's [`date_range`]: with the years when a day is not in this one, so last
+/// year's activity does not pass for this year's (`2025年12月30日 – 2026年1月3日`). The
+/// citizen pages list only what is still to come, and keep the short form.
+pub fn date_range_dated(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
+    dated_in(from, to, lang, venue_now().year())
+}
+
+/// [`date_range_dated`] read in `this_year`.
+fn dated_in(from: NaiveDate, to: NaiveDate, lang: Lang, this_year: i32) -> String {
+    if from.year() == this_year && to.year() == this_year {
+        return date_range(from, to, lang);
+    }
+    let one = |d: NaiveDate| match lang {
+        Lang::Zh => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        Lang::En => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS_EN[d.month0() as usize],
+            d.year()
+        ),
     };
+    span(from, to, one)
+}
+
+/// One day, or the first and the last.
+fn span(from: NaiveDate, to: NaiveDate, one: impl Fn(NaiveDate) -> String) -> String {
     if from == to {
         one(from)
     } else {
@@ -144,12 +154,17 @@ mod tests {
         assert_eq!(day(d, Lang::Zh), "11月26日 周四");
         assert_eq!(day(d, Lang::En), "Thu 26 Nov");
         let e = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
-        assert_eq!(days_in(d, e, Lang::En, 2026), "26 Nov – 7 Dec");
-        assert_eq!(days_in(d, d, Lang::Zh, 2026), "11月26日");
-        // Another year's days say their year: last year's activity is not this year's.
-        assert_eq!(days_in(d, d, Lang::Zh, 2027), "2026年11月26日");
+        assert_eq!(date_range(d, e, Lang::En), "26 Nov – 7 Dec");
+        assert_eq!(date_range(d, d, Lang::Zh), "11月26日");
+        // In the console, another year's days say their years: last year's activity is not
+        // this year's.
+        assert_eq!(dated_in(d, e, Lang::En, 2026), "26 Nov – 7 Dec");
+        assert_eq!(dated_in(d, d, Lang::Zh, 2027), "2026年11月26日");
         let f = NaiveDate::from_ymd_opt(2027, 1, 3).unwrap();
-        assert_eq!(days_in(e, f, Lang::En, 2026), "7 Dec – 3 Jan 2027");
-        assert_eq!(days_in(e, f, Lang::Zh, 2027), "2026年12月7日 – 1月3日");
+        assert_eq!(dated_in(e, f, Lang::En, 2026), "7 Dec 2026 – 3 Jan 2027");
+        assert_eq!(
+            dated_in(e, f, Lang::Zh, 2027),
+            "2026年12月7日 – 2027年1月3日"
+        );
     }
 }

@@ -5,7 +5,7 @@ use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::loaded::load;
 use crate::staff::api;
-use crate::staff::form::{Failure, FieldError, FormAlert, Input, TextArea, Typed};
+use crate::staff::form::{invalid_attrs, Failure, FieldError, FormAlert, Input, TextArea, Typed};
 use crate::staff::i18n as s;
 use crate::staff::Me;
 use chrono::Duration;
@@ -107,12 +107,15 @@ pub fn ActivityForm(
             }
         });
     };
+    let (org_invalid, org_described) =
+        invalid_attrs(failure, "organisation_id", "activity-organisation");
     view! {
         <form class="booking-form console-form" on:submit=submit novalidate>
             {organiser.then(|| view! {
                 <div class="field">
                     <label for="activity-organisation">{t(s::ORGANISATION)}</label>
-                    <select id="activity-organisation" on:change=move |ev| organisation.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    <select id="activity-organisation" on:change=move |ev| organisation.set(event_target_value(&ev).parse().unwrap_or(0))
+                        aria-invalid=org_invalid aria-describedby=org_described>
                         <option value="0">"—"</option>
                         {move || organisations.get().unwrap_or_default().into_iter().map(|o| {
                             let id = o.id;

@@ -88,7 +88,9 @@ pub fn Input(
     key: &'static str,
     value: RwSignal<String>,
     failure: Failure,
-    #[prop(default = "text")] kind: &'static str,
+    /// The input's type, or `count` for a whole number (see below).
+    #[prop(default = "text")]
+    kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
     /// Words for the field's errors where the console's usual ones do not fit.
@@ -96,9 +98,16 @@ pub fn Input(
     words: Option<fn(FieldCode) -> Msg>,
 ) -> impl IntoView {
     let (invalid, described_by) = invalid_attrs(failure, key, id);
+    // A count is typed as text with the phone's digit keyboard: a number field reports a
+    // half-typed "-" or "1." as empty, and binding writes that back under the typist's
+    // fingers ("-1" became "1", "1.5" became "51"); [`Typed::count`] reads what was typed.
+    let (kind, inputmode) = match kind {
+        "count" => ("text", Some("numeric")),
+        other => (other, None),
+    };
     view! {
         <Field id label key failure words>
-            <input id=id type=kind bind:value=value autocomplete=autocomplete required=required
+            <input id=id type=kind inputmode=inputmode bind:value=value autocomplete=autocomplete required=required
                 aria-invalid=invalid aria-describedby=described_by/>
         </Field>
     }

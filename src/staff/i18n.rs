@@ -277,6 +277,7 @@ messages! {
     FIELD_PLACE_REQUIRED = "请填写地点", "Say where";
     FIELD_JOIN_LINK_REQUIRED = "云课堂需要线上链接", "A cloud classroom needs an online link";
     FIELD_LINK_INVALID = "请填写以 https:// 或 http:// 开头的网址", "Enter a web address starting with https:// or http://";
+    FIELD_DATE_INVALID = "请填写 2000 至 2999 年间的日期", "Enter a date in the years 2000 to 2999";
     FIELD_NOT_A_COUNT = "请填写 0 或更大的整数", "Enter a whole number, 0 or more";
     FIELD_CAPACITY_INVALID = "名额应为 1 至 100000", "Places must be from 1 to 100,000";
     FIELD_LIMIT_INVALID = "每单人数应为 1 至 20", "People per booking must be from 1 to 20";
@@ -554,11 +555,12 @@ pub fn field_error(code: FieldCode) -> Msg {
         CorrectionInvalid => FIELD_CORRECTION_INVALID,
         PeopleRequired => FIELD_PEOPLE_REQUIRED,
         // The citizen's words serve the console too (the sample desk, a holder's name).
-        Invalid | DateInvalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid
-        | AdultRequired | PartyTooLarge | ConsentRequired | CodeInvalid | VarietyRequired
-        | BoughtAtRequired | DateInFuture | BoughtTooLongAgo | SamplesRequired | TooManySamples
-        | Last4Invalid | PhoneCodeRequired | PhoneCodeInvalid | PhoneCodeWrong
-        | PhoneCodeExpired | PhoneCodeTooSoon | PhoneCodeLimit => crate::i18n::field_msg(code),
+        DateInvalid => FIELD_DATE_INVALID,
+        Invalid | NameRequired | NameTooLong | NameInvalid | PhoneInvalid | AdultRequired
+        | PartyTooLarge | ConsentRequired | CodeInvalid | VarietyRequired | BoughtAtRequired
+        | DateInFuture | BoughtTooLongAgo | SamplesRequired | TooManySamples | Last4Invalid
+        | PhoneCodeRequired | PhoneCodeInvalid | PhoneCodeWrong | PhoneCodeExpired
+        | PhoneCodeTooSoon | PhoneCodeLimit => crate::i18n::field_msg(code),
     }
 }
 
@@ -638,6 +640,7 @@ mod tests {
             FieldCode::PlaceRequired,
             FieldCode::JoinLinkRequired,
             FieldCode::NotACount,
+            FieldCode::DateInvalid,
             FieldCode::CapacityInvalid,
             FieldCode::LimitAboveCapacity,
             FieldCode::WindowEmpty,

@@ -155,11 +155,11 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                 <div class="party">
                     <Input id="series-day-starts" label=si::SERIES_DAY_STARTS key="day_starts" value=day_starts failure=failure kind="time"/>
                     <Input id="series-day-ends" label=si::SERIES_DAY_ENDS key="day_ends" value=day_ends failure=failure kind="time"/>
-                    <Input id="series-length" label=si::SERIES_LENGTH key="length_minutes" value=length failure=failure kind="number"/>
-                    <Input id="series-gap" label=si::SERIES_GAP key="gap_minutes" value=gap failure=failure kind="number"/>
-                    <Input id="series-capacity" label=si::SERIES_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
-                    <Input id="series-reserved" label=si::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="number"/>
-                    <Input id="series-per-booking" label=si::SERIES_PER_BOOKING key="per_booking_limit" value=per_booking failure=failure kind="number"/>
+                    <Input id="series-length" label=si::SERIES_LENGTH key="length_minutes" value=length failure=failure kind="count"/>
+                    <Input id="series-gap" label=si::SERIES_GAP key="gap_minutes" value=gap failure=failure kind="count"/>
+                    <Input id="series-capacity" label=si::SERIES_CAPACITY key="capacity" value=capacity failure=failure kind="count"/>
+                    <Input id="series-reserved" label=si::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="count"/>
+                    <Input id="series-per-booking" label=si::SERIES_PER_BOOKING key="per_booking_limit" value=per_booking failure=failure kind="count"/>
                 </div>
                 <FormatSelect id="series-format" format=format/>
                 <Input id="series-title" label=si::SERIES_SESSION_TITLE key="title" value=title failure=failure/>

@@ -204,9 +204,9 @@ pub fn SessionForm(
                 <Input id="session-date" label=s::SESSION_DATE key="starts_on" value=date failure=failure kind="date"/>
                 <Input id="session-starts" label=s::SESSION_STARTS key="starts_at" value=starts failure=failure kind="time"/>
                 <Input id="session-ends" label=s::SESSION_ENDS key="ends_at" value=ends failure=failure kind="time"/>
-                <Input id="session-capacity" label=s::SESSION_CAPACITY key="capacity" value=capacity failure=failure kind="number"/>
-                <Input id="session-reserved" label=s::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="number"/>
-                <Input id="session-limit" label=s::SESSION_LIMIT key="per_booking_limit" value=limit failure=failure kind="number"/>
+                <Input id="session-capacity" label=s::SESSION_CAPACITY key="capacity" value=capacity failure=failure kind="count"/>
+                <Input id="session-reserved" label=s::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="count"/>
+                <Input id="session-limit" label=s::SESSION_LIMIT key="per_booking_limit" value=limit failure=failure kind="count"/>
             </div>
             {editing.map(|(_, booked)| view! {
                 <p class="small">{move || s::BOOKED_NOW_N.fill(lang.get(), &[("n", &booked)])}</p>

@@ -115,7 +115,7 @@ pub fn SessionsPage() -> impl IntoView {
         {move || current.get().map(|a| {
             let l = lang.get();
             view! {
-                <p class="meta">{format!("{} · {}", a.organisation.get(l.code()), format::date_range(a.draft.starts_on, a.draft.ends_on, l))}</p>
+                <p class="meta">{format!("{} · {}", a.organisation.get(l.code()), format::date_range_dated(a.draft.starts_on, a.draft.ends_on, l))}</p>
                 <p class="actions">
                     <button type="button" on:click=move |_| open(Panel::EditActivity)>{s::EDIT_ACTIVITY.get(l)}</button>
                     <button type="button" on:click=move |_| open(Panel::NewSession)>{s::NEW_SESSION.get(l)}</button>

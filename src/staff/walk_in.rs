@@ -106,8 +106,8 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
             <form class="booking-form console-form" on:submit=submit novalidate>
                 <HolderFields name phone failure ids=("walk-in-name", "walk-in-phone")/>
                 <div class="party">
-                    <Input id="walk-in-adults" label=i18n::ADULTS key="adults" value=adults failure=failure kind="number"/>
-                    <Input id="walk-in-children" label=i18n::CHILDREN key="children" value=children failure=failure kind="number"/>
+                    <Input id="walk-in-adults" label=i18n::ADULTS key="adults" value=adults failure=failure kind="count"/>
+                    <Input id="walk-in-children" label=i18n::CHILDREN key="children" value=children failure=failure kind="count"/>
                 </div>
                 <FormAlert failure=failure shown=&["name", "phone", "adults", "children"]/>
                 <button type="submit" class="primary">{t(s::WALK_IN_BOOK)}</button>

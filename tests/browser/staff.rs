@@ -88,7 +88,7 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     assert_eq!(roster_first, true);
     // A count that is not one is marked beside its field, in its own words, and nothing is
     // booked (not "too many people" for a typed -1).
-    set_value(&browser, "walk-in-adults", "-1").await;
+    browser.fill("成人", "-1").await;
     browser.click("button", "现场预约并签到").await;
     browser.wait_text("请填写 0 或更大的整数").await;
     let marked = browser
@@ -96,6 +96,11 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
         .await;
     assert_eq!(marked, "true");
     assert!(!browser.body_text().await.contains("每单上限"));
+    // What was typed stays as typed, to correct (a number field turned "-1" into "1").
+    let kept = browser
+        .js("return document.getElementById('walk-in-adults').value;")
+        .await;
+    assert_eq!(kept, "-1");
     assert_eq!(server.storage.roster(f.session).await.unwrap().len(), 2);
     browser.fill("成人", "1").await;
     // Someone without a smartphone at the door: one tap books one adult and checks them in.
@@ -268,7 +273,7 @@ async fn past_the_edge(browser: &Journey, page: &str) -> Vec<String> {
 }
 
 /// Sets the control `id` to `value` as typing would (an `input` event), for what a driver
-/// types differently from a person: a date picker's digits, a minus sign in a number field.
+/// types differently from a person (a date picker's digits).
 async fn set_value(browser: &Journey, id: &str, value: &str) {
     let script = format!(
         "const e = document.getElementById({id:?}); e.value = {value:?}; \
@@ -370,12 +375,13 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     assert_eq!(focused, "session-place");
     audit(&browser, &axe, "session form with a field error").await;
     browser.fill("集合地点", "电磁兼容实验室 3 楼").await;
-    // A year of six digits (a date input takes them) and a count below 0: each is marked
-    // on its own field, the times are not, and nothing is sent.
-    set_value(&browser, "session-capacity", "-1").await;
+    // A year of six digits (a date input takes them) and a count that is not whole: each is
+    // marked on its own field, the times are not, and nothing is sent.
+    browser.fill("名额", "1.5").await;
     set_value(&browser, "session-date", "202612-09-07").await;
     browser.click("button", "创建场次").await;
     browser.wait_text("请填写 0 或更大的整数").await;
+    browser.wait_text("请填写 2000 至 2999 年间的日期").await;
     let marked: Vec<String> = browser
         .js_list("return [...document.querySelectorAll('[aria-invalid=true]')].map(e => e.id);")
         .await;

@@ -163,15 +163,22 @@ impl ActivityDraft {
         errors.finish(ValidActivity(draft))
     }
 
-    /// A new activity is not over already: its last day is not before `today` on its
-    /// venue's clock (edits of an activity that has ended need not).
-    pub fn validate_new(&self, today: NaiveDate) -> Result<ValidActivity, ApiError> {
-        also_refuse(
+    /// A new activity of an organisation whose venues' date is `today` (`None`: there is no
+    /// such organisation, or none was chosen): the rules of [`ActivityDraft::validate`], and
+    /// not over already, its last day not before `today` (edits of an activity that has
+    /// ended need not). Every wrong field is named at once.
+    pub fn validate_new(&self, today: Option<NaiveDate>) -> Result<ValidActivity, ApiError> {
+        let checked = also_refuse(
             self.validate(),
-            self.ends_on < today,
+            today.is_some_and(|today| self.ends_on < today),
             "ends_on",
             FieldCode::AlreadyOver,
-        )
+        );
+        let unknown = match self.organisation_id {
+            0 => FieldCode::OrganisationRequired,
+            _ => FieldCode::OrganisationUnknown,
+        };
+        also_refuse(checked, today.is_none(), "organisation_id", unknown)
     }
 }
 
@@ -305,13 +312,19 @@ impl SessionDraft {
         ] {
             errors.check(on_the_clock(at), field, FieldCode::DateInvalid);
         }
+        // A time compared with one that is itself wrong is not marked for it: only the wrong
+        // one is (a start in year 202612 does not make the end "before the start").
+        let (starts, opens) = (
+            on_the_clock(draft.starts_at),
+            on_the_clock(draft.booking_opens_at),
+        );
         errors.check(
-            draft.ends_at > draft.starts_at,
+            !starts || draft.ends_at > draft.starts_at,
             "ends_at",
             FieldCode::EndBeforeStart,
         );
         errors.check(
-            draft.ends_at - draft.starts_at <= Duration::hours(SESSION_MAX_HOURS),
+            !starts || draft.ends_at - draft.starts_at <= Duration::hours(SESSION_MAX_HOURS),
             "ends_at",
             FieldCode::SpanTooLong,
         );
@@ -335,17 +348,17 @@ impl SessionDraft {
             FieldCode::LimitAboveCapacity,
         );
         errors.check(
-            draft.booking_opens_at < draft.booking_closes_at,
+            !opens || draft.booking_opens_at < draft.booking_closes_at,
             "booking_closes_at",
             FieldCode::WindowEmpty,
         );
         errors.check(
-            draft.booking_closes_at <= draft.starts_at,
+            !starts || draft.booking_closes_at <= draft.starts_at,
             "booking_closes_at",
             FieldCode::ClosesAfterStart,
         );
         errors.check(
-            draft.cancel_deadline <= draft.starts_at,
+            !starts || draft.cancel_deadline <= draft.starts_at,
             "cancel_deadline",
             FieldCode::DeadlineAfterStart,
         );
@@ -533,7 +546,12 @@ impl SessionSeries {
         for (field, at) in [("day_starts", self.day_starts), ("day_ends", self.day_ends)] {
             errors.check(not_leap(at), field, FieldCode::DateInvalid);
         }
-        errors.check(self.to >= self.from, "to", FieldCode::EndBeforeStart);
+        // As for one session: only the wrong one of two compared values is marked.
+        errors.check(
+            !in_service(self.from) || self.to >= self.from,
+            "to",
+            FieldCode::EndBeforeStart,
+        );
         errors.check(
             (self.to - self.from).num_days() <= ACTIVITY_MAX_DAYS,
             "to",
@@ -545,7 +563,7 @@ impl SessionSeries {
             FieldCode::WeekdaysInvalid,
         );
         errors.check(
-            self.day_ends > self.day_starts,
+            !not_leap(self.day_starts) || self.day_ends > self.day_starts,
             "day_ends",
             FieldCode::EndBeforeStart,
         );
@@ -1021,10 +1039,30 @@ mod tests {
             ends_on: NaiveDate::from_ymd_opt(2020, 9, 3).unwrap(),
             ..open_day("开放日")
         };
-        let day = |d| NaiveDate::from_ymd_opt(2020, 9, d).unwrap();
+        let day = |d| Some(NaiveDate::from_ymd_opt(2020, 9, d).unwrap());
         assert!(draft.validate_new(day(3)).is_ok(), "ends today");
         let e = draft.validate_new(day(4)).unwrap_err();
         assert_eq!(e.fields["ends_on"], FieldCode::AlreadyOver);
+        // Without its organisation: that is named too, beside what else is wrong.
+        let e = ActivityDraft {
+            organisation_id: 0,
+            title: Localised::default(),
+            ..draft.clone()
+        }
+        .validate_new(None)
+        .unwrap_err();
+        assert_eq!(
+            fields(e),
+            [
+                ("organisation_id".into(), FieldCode::OrganisationRequired),
+                ("title".into(), FieldCode::TitleRequired),
+            ]
+        );
+        let e = draft.validate_new(None).unwrap_err();
+        assert_eq!(
+            fields(e),
+            [("organisation_id".into(), FieldCode::OrganisationUnknown)]
+        );
         // An ended activity may still be edited (no `today` there).
         assert!(draft.validate().is_ok());
         // Its own error on the field comes first; others stay.
@@ -1212,6 +1250,45 @@ mod tests {
                 ("starts_on".into(), FieldCode::SessionsOutside),
             ]
         );
+    }
+
+    #[test]
+    fn a_wrong_time_is_marked_alone_not_the_times_compared_with_it() {
+        let far = NaiveDate::from_ymd_opt(202_612, 9, 7).unwrap();
+        let e = SessionDraft {
+            starts_at: far.and_hms_opt(9, 30, 0).unwrap(),
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(fields(e), [("starts_at".into(), FieldCode::DateInvalid)]);
+        let e = SessionDraft {
+            booking_opens_at: far.and_hms_opt(9, 0, 0).unwrap(),
+            ..session()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(
+            fields(e),
+            [("booking_opens_at".into(), FieldCode::DateInvalid)]
+        );
+        let e = SessionSeries {
+            from: far,
+            ..series()
+        }
+        .expand(at(1, 0, 0))
+        .unwrap_err();
+        assert_eq!(fields(e), [("from".into(), FieldCode::DateInvalid)]);
+        let leap = NaiveTime::from_hms_milli_opt(23, 59, 59, 1_500).unwrap();
+        let e = SessionSeries {
+            day_starts: leap,
+            ..series()
+        }
+        .expand(at(1, 0, 0))
+        .unwrap_err();
+        let marked = fields(e);
+        assert_eq!(marked[0], ("day_starts".into(), FieldCode::DateInvalid));
+        assert!(!marked.iter().any(|(k, _)| k == "day_ends"), "{marked:?}");
     }
 
     fn series() -> SessionSeries {

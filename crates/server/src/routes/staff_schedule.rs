@@ -15,18 +15,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use labday_domain::schedule::{
     ActivityDays, ActivityDraft, CancelledSession, CreatedActivity, GeneratedSessions,
     SessionChanged, SessionDraft, SessionSeries, ValidActivity,
 };
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionView};
 
-/// Today on the venue clock of organisation `id`; 422 without it (an unknown one is the
-/// caller's mistake, not a 404).
-pub(crate) async fn known_organisation(state: &AppState, id: i64) -> Result<NaiveDate, AppError> {
+/// 422 unless the organisation exists (an unknown one is the caller's mistake, not a 404).
+async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
     match venue_clock::at_organisation(state, id).await? {
-        Some(now) => Ok(now.date()),
+        Some(_) => Ok(()),
         None => Err(AppError(
             ApiError::new(ErrorCode::Invalid, "No such organisation")
                 .with_field("organisation_id", FieldCode::OrganisationUnknown),
@@ -80,8 +79,8 @@ pub async fn create_activity(
     AppJson(draft): AppJson<ActivityDraft>,
 ) -> Result<(StatusCode, Json<CreatedActivity>), AppError> {
     signed_in.require(draft.organisation_id)?;
-    let today = known_organisation(&state, draft.organisation_id).await?;
-    let valid: ValidActivity = draft.validate_new(today)?;
+    let now = venue_clock::at_organisation(&state, draft.organisation_id).await?;
+    let valid: ValidActivity = draft.validate_new(now.map(|now| now.date()))?;
     let id = state
         .storage
         .create_activity(signed_in.staff.id, &valid)

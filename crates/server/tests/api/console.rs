@@ -152,6 +152,21 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
     assert_eq!(listed().await, before, "nothing was created");
     let today = activity_on(s.org, -1, 0, "今天结束的开放日");
     expect_call(app, "POST", path, lab, Some(today), 201).await;
+    // An organiser who chose no organisation, or one that is not there, is told so beside
+    // everything else that is wrong, at once.
+    let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
+    for (organisation, code) in [
+        (0, "organisation_required"),
+        (999_999, "organisation_unknown"),
+    ] {
+        let mut body = activity_on(organisation, -400, -398, " ");
+        body["title"] = json!({"zh": " ", "en": ""});
+        let body = expect_call(app, "POST", path, chief.as_deref(), Some(body), 422).await;
+        assert_eq!(
+            parse(&body)["fields"],
+            json!({"organisation_id": code, "title": "title_required"})
+        );
+    }
 
     let mut renamed = activity_body(s.org);
     renamed["title"] = json!({"zh": "改名的开放日", "en": "Renamed"});
