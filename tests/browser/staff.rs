@@ -73,14 +73,7 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.fill("输入预约码签到", "ZZZZ999").await;
     browser.click("button", "签到").await;
     browser.wait_text("请修改标出的内容。").await;
-    let marked = browser
-        .js("const i = document.getElementById('checkin-code'); return [i.getAttribute('aria-invalid'), document.getElementById(i.getAttribute('aria-describedby')).textContent];")
-        .await;
-    assert_eq!(marked[0], "true", "{marked}");
-    assert!(
-        !marked[1].as_str().unwrap_or_default().is_empty(),
-        "{marked}"
-    );
+    assert!(!marked_with_words(&browser, "checkin-code").await.is_empty());
     // The roster comes before the forms for the exceptions (a walk-in, a move).
     let roster_first = browser
         .js("return !!(document.querySelector('table.checkin').compareDocumentPosition(document.querySelector('.walk-in')) & Node.DOCUMENT_POSITION_FOLLOWING);")
@@ -90,11 +83,10 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     // booked (not "too many people" for a typed -1).
     browser.fill("成人", "-1").await;
     browser.click("button", "现场预约并签到").await;
-    browser.wait_text("请填写 0 或更大的整数").await;
-    let marked = browser
-        .js("return document.getElementById('walk-in-adults').getAttribute('aria-invalid');")
-        .await;
-    assert_eq!(marked, "true");
+    assert_eq!(
+        marked_with_words(&browser, "walk-in-adults").await,
+        "请填写 0 或更大的整数"
+    );
     assert!(!browser.body_text().await.contains("每单上限"));
     // What was typed stays as typed, to correct (a number field turned "-1" into "1").
     let kept = browser
@@ -270,6 +262,22 @@ async fn past_the_edge(browser: &Journey, page: &str) -> Vec<String> {
         .iter()
         .map(|c| format!("{page}: {c} at 320 px"))
         .collect()
+}
+
+/// The words beside control `id`, once it is marked invalid and described by them for
+/// screen readers.
+async fn marked_with_words(browser: &Journey, id: &str) -> String {
+    let script = format!(
+        "const i = document.getElementById({id:?}); const d = i.getAttribute('aria-describedby'); \
+         return i.getAttribute('aria-invalid') === 'true' && d ? document.getElementById(d).textContent : null;"
+    );
+    for _ in 0..100 {
+        if let Some(words) = browser.js(&script).await.as_str() {
+            return words.to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{id} is never marked invalid with words beside it");
 }
 
 /// Sets the control `id` to `value` as typing would (an `input` event), for what a driver
