@@ -11,6 +11,7 @@ use crate::staff::i18n as s;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use labday_domain::activity::Localised;
 use labday_domain::schedule::{ScheduledSession, SessionDraft};
+use labday_domain::time::in_service;
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionFormat};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -115,7 +116,10 @@ pub fn SessionForm(
     };
     let moved_from = StoredValue::new(Some(start.starts_at));
     Effect::new(move |_| {
-        let Some(now) = starts_at() else { return };
+        // A date out of service is marked on its own; the deadlines wait for a real one.
+        let Some(now) = starts_at().filter(|at| in_service(at.date())) else {
+            return;
+        };
         if let Some(before) = moved_from.get_value().filter(|b| *b != now) {
             for deadline in [closes, cancel_by] {
                 let moved = parse_local(&deadline.get_untracked())

@@ -150,13 +150,15 @@ impl ActivityDraft {
             FieldCode::DateInvalid,
         );
         errors.check(in_service(draft.ends_on), "ends_on", FieldCode::DateInvalid);
+        // A first day that is itself wrong does not make the last one wrong too.
+        let starts = in_service(draft.starts_on);
         errors.check(
-            draft.ends_on >= draft.starts_on,
+            !starts || draft.ends_on >= draft.starts_on,
             "ends_on",
             FieldCode::EndBeforeStart,
         );
         errors.check(
-            (draft.ends_on - draft.starts_on).num_days() <= ACTIVITY_MAX_DAYS,
+            !starts || (draft.ends_on - draft.starts_on).num_days() <= ACTIVITY_MAX_DAYS,
             "ends_on",
             FieldCode::SpanTooLong,
         );
@@ -174,11 +176,8 @@ impl ActivityDraft {
             "ends_on",
             FieldCode::AlreadyOver,
         );
-        let unknown = match self.organisation_id {
-            0 => FieldCode::OrganisationRequired,
-            _ => FieldCode::OrganisationUnknown,
-        };
-        also_refuse(checked, today.is_none(), "organisation_id", unknown)
+        let missing = missing_organisation(self.organisation_id);
+        also_refuse(checked, today.is_none(), "organisation_id", missing)
     }
 }
 
@@ -373,6 +372,15 @@ impl SessionDraft {
             "starts_at",
             FieldCode::InPast,
         )
+    }
+}
+
+/// What `organisation_id` is refused with when no organisation has it: none was chosen (0),
+/// or there is no such one.
+pub fn missing_organisation(id: i64) -> FieldCode {
+    match id {
+        0 => FieldCode::OrganisationRequired,
+        _ => FieldCode::OrganisationUnknown,
     }
 }
 
@@ -1279,6 +1287,15 @@ mod tests {
         .expand(at(1, 0, 0))
         .unwrap_err();
         assert_eq!(fields(e), [("from".into(), FieldCode::DateInvalid)]);
+        for first in [far, NaiveDate::from_ymd_opt(1999, 1, 1).unwrap()] {
+            let e = ActivityDraft {
+                starts_on: first,
+                ..open_day("开放日")
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(fields(e), [("starts_on".into(), FieldCode::DateInvalid)]);
+        }
         let leap = NaiveTime::from_hms_milli_opt(23, 59, 59, 1_500).unwrap();
         let e = SessionSeries {
             day_starts: leap,

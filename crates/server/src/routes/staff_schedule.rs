@@ -17,8 +17,8 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use chrono::Utc;
 use labday_domain::schedule::{
-    ActivityDays, ActivityDraft, CancelledSession, CreatedActivity, GeneratedSessions,
-    SessionChanged, SessionDraft, SessionSeries, ValidActivity,
+    missing_organisation, ActivityDays, ActivityDraft, CancelledSession, CreatedActivity,
+    GeneratedSessions, SessionChanged, SessionDraft, SessionSeries, ValidActivity,
 };
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionView};
 
@@ -28,7 +28,7 @@ async fn known_organisation(state: &AppState, id: i64) -> Result<(), AppError> {
         Some(_) => Ok(()),
         None => Err(AppError(
             ApiError::new(ErrorCode::Invalid, "No such organisation")
-                .with_field("organisation_id", FieldCode::OrganisationUnknown),
+                .with_field("organisation_id", missing_organisation(id)),
         )),
     }
 }

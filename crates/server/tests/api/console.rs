@@ -167,6 +167,15 @@ async fn activities_and_sessions_are_created_and_edited_with_field_errors(db: Db
             json!({"organisation_id": code, "title": "title_required"})
         );
     }
+    // An edit that names no organisation is told the same.
+    let mut none = activity_body(0);
+    none["title"] = json!({"zh": "开放日", "en": ""});
+    let edit = format!("{path}/{activity}");
+    let body = expect_call(app, "PUT", &edit, chief.as_deref(), Some(none), 422).await;
+    assert_eq!(
+        parse(&body)["fields"],
+        json!({"organisation_id": "organisation_required"})
+    );
 
     let mut renamed = activity_body(s.org);
     renamed["title"] = json!({"zh": "改名的开放日", "en": "Renamed"});
