@@ -205,32 +205,56 @@ impl Typed {
         }
     }
 
-    /// A day (`2026-09-15`, as a date input gives it) within the years the service keeps.
+    /// A day within the years the service keeps: [`read_date`].
     pub fn date(&mut self, key: &'static str, field: RwSignal<String>) -> NaiveDate {
-        match NaiveDate::parse_from_str(field.get_untracked().trim(), "%Y-%m-%d") {
-            Ok(day) if in_service(day) => day,
-            _ => self.mark(key, FieldCode::DateInvalid),
-        }
+        read_date(&field.get_untracked()).unwrap_or_else(|| self.mark(key, FieldCode::DateInvalid))
     }
 
-    /// A time of day (`09:30`).
+    /// A time of day: [`read_time`].
     pub fn time(&mut self, key: &'static str, field: RwSignal<String>) -> NaiveTime {
-        NaiveTime::parse_from_str(field.get_untracked().trim(), "%H:%M")
-            .unwrap_or_else(|_| self.mark(key, FieldCode::Invalid))
+        read_time(&field.get_untracked()).unwrap_or_else(|| self.mark(key, FieldCode::Invalid))
     }
 
-    /// A moment (`2026-09-15T09:30`, as a date-and-time input gives it).
+    /// A moment within the years the service keeps: [`read_moment`].
     pub fn moment(&mut self, key: &'static str, field: RwSignal<String>) -> NaiveDateTime {
-        match NaiveDateTime::parse_from_str(field.get_untracked().trim(), "%Y-%m-%dT%H:%M") {
-            Ok(at) if in_service(at.date()) => at,
-            _ => self.mark(key, FieldCode::DateInvalid),
-        }
+        read_moment(&field.get_untracked())
+            .unwrap_or_else(|| self.mark(key, FieldCode::DateInvalid))
     }
 
     /// `value` when every field read, or the error that marks those that did not.
     pub fn finish<T>(self, value: T) -> Result<T, ApiError> {
         self.0.unless_fields(value)
     }
+}
+
+/// What a date, a time and a date-and-time input speak.
+const DATE: &str = "%Y-%m-%d";
+const TIME: &str = "%H:%M";
+const MOMENT: &str = "%Y-%m-%dT%H:%M";
+
+/// A day as a date input gives it (`2026-09-15`), within the years the service keeps.
+pub fn read_date(raw: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(raw.trim(), DATE)
+        .ok()
+        .filter(|day| in_service(*day))
+}
+
+/// A time of day as a time input gives it (`09:30`).
+pub fn read_time(raw: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(raw.trim(), TIME).ok()
+}
+
+/// A moment as a date-and-time input gives it (`2026-09-15T09:30`), within the years the
+/// service keeps.
+pub fn read_moment(raw: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(raw.trim(), MOMENT)
+        .ok()
+        .filter(|at| in_service(at.date()))
+}
+
+/// `at` as a date-and-time input shows it.
+pub fn moment_input(at: NaiveDateTime) -> String {
+    at.format(MOMENT).to_string()
 }
 
 /// A field's number as typed, trimmed: see [`ascii_number`].

@@ -6,12 +6,13 @@
 use crate::format;
 use crate::i18n::{t, use_lang};
 use crate::staff::api;
-use crate::staff::form::{Failure, FormAlert, Input, Typed};
+use crate::staff::form::{
+    moment_input, read_date, read_moment, read_time, Failure, FormAlert, Input, Typed,
+};
 use crate::staff::i18n as s;
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Duration, NaiveTime};
 use labday_domain::activity::Localised;
 use labday_domain::schedule::{ScheduledSession, SessionDraft};
-use labday_domain::time::in_service;
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionFormat};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -41,15 +42,6 @@ pub fn FormatSelect(id: &'static str, format: RwSignal<SessionFormat>) -> impl I
             </select>
         </div>
     }
-}
-
-/// `datetime-local` inputs speak `YYYY-MM-DDTHH:MM`.
-fn local_input(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M").to_string()
-}
-
-fn parse_local(raw: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M").ok()
 }
 
 /// A sensible new session: tomorrow 09:00–10:00, bookable from now until an hour before,
@@ -99,9 +91,9 @@ pub fn SessionForm(
     let capacity = RwSignal::new(start.capacity.to_string());
     let reserved = RwSignal::new(start.reserved_places.to_string());
     let limit = RwSignal::new(start.per_booking_limit.to_string());
-    let opens = RwSignal::new(local_input(start.booking_opens_at));
-    let closes = RwSignal::new(local_input(start.booking_closes_at));
-    let cancel_by = RwSignal::new(local_input(start.cancel_deadline));
+    let opens = RwSignal::new(moment_input(start.booking_opens_at));
+    let closes = RwSignal::new(moment_input(start.booking_closes_at));
+    let cancel_by = RwSignal::new(moment_input(start.cancel_deadline));
     let failure: Failure = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let english = (start.title.en.clone(), start.place.en.clone());
@@ -110,22 +102,17 @@ pub fn SessionForm(
     // keeping their distance from its start: a new session's defaults are an hour and two
     // before it, and a session moved to another day should not stop taking bookings on the
     // old one.
-    let starts_at = move || {
-        let day = NaiveDate::parse_from_str(&date.get(), "%Y-%m-%d").ok()?;
-        Some(day.and_time(NaiveTime::parse_from_str(&starts.get(), "%H:%M").ok()?))
-    };
+    let starts_at = move || Some(read_date(&date.get())?.and_time(read_time(&starts.get())?));
     let moved_from = StoredValue::new(Some(start.starts_at));
     Effect::new(move |_| {
         // A date out of service is marked on its own; the deadlines wait for a real one.
-        let Some(now) = starts_at().filter(|at| in_service(at.date())) else {
-            return;
-        };
+        let Some(now) = starts_at() else { return };
         if let Some(before) = moved_from.get_value().filter(|b| *b != now) {
             for deadline in [closes, cancel_by] {
-                let moved = parse_local(&deadline.get_untracked())
+                let moved = read_moment(&deadline.get_untracked())
                     .and_then(|at| at.checked_add_signed(now - before));
                 if let Some(at) = moved {
-                    deadline.set(local_input(at));
+                    deadline.set(moment_input(at));
                 }
             }
         }
