@@ -105,9 +105,12 @@ pub fn Input(
         "count" => ("text", Some("numeric")),
         other => (other, None),
     };
+    // A value set without an `input` event (a date picker's clear button, an automation's
+    // clear) still announces itself by `change`: the form reads what the field shows.
     view! {
         <Field id label key failure words>
             <input id=id type=kind inputmode=inputmode bind:value=value autocomplete=autocomplete required=required
+                on:change=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=invalid aria-describedby=described_by/>
         </Field>
     }
@@ -125,7 +128,7 @@ pub fn TextArea(
     let (invalid, described_by) = invalid_attrs(failure, key, id);
     view! {
         <Field id label key failure words=None>
-            <textarea id=id rows="3" bind:value=value
+            <textarea id=id rows="3" bind:value=value on:change=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=invalid aria-describedby=described_by></textarea>
         </Field>
     }

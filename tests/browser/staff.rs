@@ -399,6 +399,19 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     let day =
         (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(10);
     set_value(&browser, "session-date", &day.to_string()).await;
+    // A deadline cleared without an input event (WebDriver's clear, as a picker's clear
+    // button) is read as cleared and marked, not sent with the value it held before.
+    let opens = browser
+        .js("return document.getElementById('session-opens').value;")
+        .await;
+    browser.fill("开始预约", "").await;
+    browser.click("button", "创建场次").await;
+    browser.wait_text("请填写 2000 至 2999 年间的日期").await;
+    let marked: Vec<String> = browser
+        .js_list("return [...document.querySelectorAll('[aria-invalid=true]')].map(e => e.id);")
+        .await;
+    assert_eq!(marked, ["session-opens"]);
+    set_value(&browser, "session-opens", opens.as_str().unwrap()).await;
     browser.click("button", "创建场次").await;
     browser.wait_text("场次已创建").await;
     browser.wait_text("已预约 0/20 人").await;

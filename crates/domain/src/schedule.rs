@@ -595,6 +595,12 @@ impl SessionSeries {
             "cancel_minutes_before",
             FieldCode::SpanTooLong,
         );
+        if !errors.0.fields.is_empty() {
+            // Its texts and counts are named in the same answer, not after the dates mend.
+            for (field, code) in self.session_terms_refused() {
+                errors.add(&field, code);
+            }
+        }
         errors.finish(())?;
         let length = Duration::minutes(i64::from(self.length_minutes));
         let step = length + Duration::minutes(i64::from(self.gap_minutes));
@@ -627,6 +633,34 @@ impl SessionSeries {
         }
         // Every session shares the same rules, so the first error stands for all of them.
         drafts.iter().map(|d| d.validate_new(now)).collect()
+    }
+
+    /// What the session rules refuse in the series' texts and counts (title, place, join
+    /// link, places), judged on a session at a sound time, which its dates and times cannot
+    /// spoil.
+    fn session_terms_refused(&self) -> Vec<(String, FieldCode)> {
+        const TERMS: [&str; 6] = [
+            "title",
+            "place",
+            "join_link",
+            "capacity",
+            "reserved_places",
+            "per_booking_limit",
+        ];
+        let starts_at = NaiveDate::from_ymd_opt(2026, 9, 1)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("a sound time");
+        let probe = SessionDraft {
+            booking_opens_at: starts_at - Duration::days(1),
+            booking_closes_at: starts_at,
+            cancel_deadline: starts_at,
+            ..self.session_at(starts_at, Duration::hours(1))
+        };
+        let refused = probe.validate().err().map(|e| e.fields).unwrap_or_default();
+        refused
+            .into_iter()
+            .filter(|(field, _)| TERMS.contains(&field.as_str()))
+            .collect()
     }
 
     fn session_at(&self, starts_at: NaiveDateTime, length: Duration) -> SessionDraft {
@@ -1411,6 +1445,21 @@ mod tests {
         for field in ["weekdays", "length_minutes", "to", "day_ends"] {
             assert!(e.fields.contains_key(field), "{field}: {e:?}");
         }
+        // A malformed series' wrong counts and texts are named with it, not after it mends.
+        let e = SessionSeries {
+            length_minutes: 0,
+            capacity: 0,
+            per_booking_limit: 0,
+            place: Localised::new(" ", ""),
+            ..series()
+        }
+        .expand(now)
+        .unwrap_err();
+        assert_eq!(
+            e.fields.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["capacity", "length_minutes", "per_booking_limit", "place"],
+            "{e:?}"
+        );
         let leap = SessionSeries {
             day_starts: serde_json::from_value(serde_json::json!("09:00:60")).unwrap(),
             ..series()

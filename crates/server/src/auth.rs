@@ -186,6 +186,16 @@ impl SignedIn {
         }
     }
 
+    /// [`SignedIn::require`] for the organisation a form names, where none named (0) is let
+    /// through: the form's own check then says one is required, beside its other fields,
+    /// rather than a 403 for a choice not yet made.
+    pub fn require_named(&self, organisation_id: i64) -> Result<(), AppError> {
+        match organisation_id {
+            0 => Ok(()),
+            id => self.require(id),
+        }
+    }
+
     /// How much of the holders' names and phones of something `organisation_id` runs this
     /// account is shown: in full only when it belongs to that organisation itself, masked
     /// when it reaches it from above.

@@ -78,7 +78,7 @@ pub async fn create_activity(
     signed_in: SignedIn,
     AppJson(draft): AppJson<ActivityDraft>,
 ) -> Result<(StatusCode, Json<CreatedActivity>), AppError> {
-    signed_in.require(draft.organisation_id)?;
+    signed_in.require_named(draft.organisation_id)?;
     let now = venue_clock::at_organisation(&state, draft.organisation_id).await?;
     let valid: ValidActivity = draft.validate_new(now.map(|now| now.date()))?;
     let id = state
@@ -105,7 +105,7 @@ pub async fn update_activity(
     AppJson(draft): AppJson<ActivityDraft>,
 ) -> Result<Json<CreatedActivity>, AppError> {
     let (signed_in, ActivityId(id)) = (activity.signed_in, activity.item);
-    signed_in.require(draft.organisation_id)?;
+    signed_in.require_named(draft.organisation_id)?;
     let valid = draft.validate()?;
     known_organisation(&state, draft.organisation_id).await?;
     match state
