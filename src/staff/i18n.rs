@@ -187,7 +187,7 @@ messages! {
     DELETE_NAMED = "删除：{what}", "Delete: {what}";
     CONFIRM_DELETE_NAMED = "确定删除“{what}”吗？删除后无法恢复。", "Delete “{what}”? This cannot be undone.";
     REPORT_TITLE = "质量月逐级汇总", "Quality Month report, rolled up";
-    REPORT_INTRO = "各局合计 = 本级 + 下级全部单位。", "Each bureau's total is its own plus everything under it.";
+    REPORT_INTRO = "{year} 年内开始的活动。各局合计 = 本级 + 下级全部单位。", "Activities that began in {year}. Each bureau's total is its own plus everything under it.";
     REPORT_DOCX = "下载 Word 报告（.docx）", "Download the Word report (.docx)";
     REPORT_UNIT = "单位", "Unit";
     REPORT_OPEN_DAYS = "开放日", "Open days";

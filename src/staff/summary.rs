@@ -139,7 +139,7 @@ fn figure_table(title: Msg, first: Msg, lines: Vec<(String, Figures)>, l: Lang) 
 /// one row per named line.
 fn table_section(
     title: &'static str,
-    intro: Option<&'static str>,
+    intro: Option<String>,
     first: &'static str,
     heads: Vec<&'static str>,
     lines: Vec<(String, Vec<String>)>,
@@ -204,7 +204,7 @@ fn ReportView(report: QualityReport, lang: Lang) -> impl IntoView {
         .map(|u| view! { <li>{u.name.get(l.code()).to_owned()}</li> })
         .collect_view();
     view! {
-        {table_section(si::REPORT_TITLE.get(l), Some(si::REPORT_INTRO.get(l)), si::REPORT_UNIT.get(l), heads, lines)}
+        {table_section(si::REPORT_TITLE.get(l), Some(si::REPORT_INTRO.fill(l, &[("year", &report.year)])), si::REPORT_UNIT.get(l), heads, lines)}
         <section class="keep-together">
             <h2>{si::REPORT_WITHOUT_OPEN_DAY.get(l)}</h2>
             {if report.without_open_day.is_empty() {

@@ -187,6 +187,9 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
     assert_eq!(value_of("到场人数"), Some("0"), "{overall:?}");
     browser.wait_css("[data-testid=per-day-chart] rect").await;
     browser.wait_text("食品检验检测研究院").await;
+    // The report says which year's activities it counts: this one's, on the venue's clock.
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y");
+    browser.wait_text(&format!("{year} 年内开始的活动")).await;
     let csv = browser.link_href("导出 CSV").await;
     assert_eq!(csv.as_deref(), Some("/api/v1/staff/summary.csv"));
     audit(&browser, &axe_source(), "summary page").await;

@@ -12,9 +12,9 @@
 use crate::activity::Localised;
 use crate::sample::{outcome, Outcome, SampleTally};
 use crate::session::SessionFormat;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What storage knows about one session, counted from its bookings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,8 @@ pub struct DayTally {
 pub struct ActivityName {
     pub id: i64,
     pub organisation_id: i64,
+    /// Its first day: the year it is reported in.
+    pub starts_on: NaiveDate,
     pub title: Localised,
     pub organisation: Localised,
 }
@@ -68,6 +70,28 @@ pub struct Tallies {
 }
 
 impl Tallies {
+    /// The tallies of the activities whose first day falls in `year`, and nothing of the
+    /// others: one year's report counts each activity once, in the year it began.
+    pub fn held_in(self, year: i32) -> Tallies {
+        let (activities, _): (Vec<ActivityName>, Vec<ActivityName>) = self
+            .activities
+            .into_iter()
+            .partition(|a| a.starts_on.year() == year);
+        let kept: BTreeSet<i64> = activities.iter().map(|a| a.id).collect();
+        Tallies {
+            activities,
+            sessions: (self.sessions.into_iter())
+                .filter(|s| kept.contains(&s.activity_id))
+                .collect(),
+            days: (self.days.into_iter())
+                .filter(|d| kept.contains(&d.activity_id))
+                .collect(),
+            samples: (self.samples.into_iter())
+                .filter(|(activity, _)| kept.contains(activity))
+                .collect(),
+        }
+    }
+
     /// Hands `count` every tally: the activity it belongs to, and how it adds to a set of
     /// figures. Every roll-up (by activity and organisation here, up the organisation tree
     /// in [`crate::report`]) goes through this one walk, so a new kind of tally counts
@@ -314,6 +338,7 @@ mod tests {
         let name = |id, org| ActivityName {
             id,
             organisation_id: org,
+            starts_on: day(1),
             title: Localised::new(format!("活动{id}"), ""),
             organisation: Localised::new(format!("机构{org}"), ""),
         };
@@ -449,6 +474,31 @@ mod tests {
         assert_eq!(first.figures.bookings_per_day[0].day, day(1));
         // An activity without sessions still shows, with zeros.
         assert_eq!(s.activities[3].figures, Figures::default());
+    }
+
+    #[test]
+    fn a_year_holds_the_activities_that_began_in_it_and_only_theirs() {
+        let mut t = tallies();
+        // Activity 2 began on the last day of the year before, and runs into this one.
+        t.activities[1].starts_on = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        t.samples = vec![(1, sample(vec![])), (2, sample(vec![]))];
+        let this_year = summarise(&t.clone().held_in(2026)).overall;
+        assert_eq!(
+            (
+                this_year.sessions,
+                this_year.cancelled_sessions,
+                this_year.cloud_classroom_seats
+            ),
+            (2, 1, 0)
+        );
+        assert_eq!(this_year.samples.registered, 1);
+        assert_eq!(this_year.bookings_per_day.len(), 2, "activity 1's two days");
+        let last_year = summarise(&t.clone().held_in(2025)).overall;
+        assert_eq!(
+            (last_year.sessions, last_year.cloud_classroom_seats),
+            (1, 40)
+        );
+        assert_eq!(summarise(&t.held_in(2027)).overall.sessions, 0);
     }
 
     #[test]

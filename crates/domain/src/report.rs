@@ -129,6 +129,8 @@ pub struct UnitName {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualityReport {
+    /// The year reported: the activities whose first day falls in it
+    /// ([`crate::figures::Tallies::held_in`]), with their media items and photos.
     pub year: i32,
     /// The Quality Month: 1–30 September of `year`.
     pub period_from: NaiveDate,
@@ -348,6 +350,7 @@ mod tests {
         let activity = |id, organisation_id| ActivityName {
             id,
             organisation_id,
+            starts_on: day(9, 1),
             title: Localised::new(format!("活动{id}"), ""),
             organisation: Localised::default(),
         };
@@ -524,6 +527,7 @@ mod tests {
             activities: vec![ActivityName {
                 id: 1,
                 organisation_id: 1,
+                starts_on: day(9, 1),
                 title: Localised::default(),
                 organisation: Localised::default(),
             }],

@@ -326,8 +326,18 @@ pub fn report_docx(
         .add_paragraph(
             text(
                 format!(
-                    "活动时间 Period：{} 至 {}　　　制表日期 Prepared：{made_on}",
+                    "质量月 Quality Month：{} 至 {}　　　制表日期 Prepared：{made_on}",
                     report.period_from, report.period_to
+                ),
+                BODY_SIZE,
+            )
+            .align(AlignmentType::Center),
+        )
+        .add_paragraph(
+            text(
+                format!(
+                    "统计 {year} 年内开始的全部活动 Counts every activity that began in {year}",
+                    year = report.year
                 ),
                 BODY_SIZE,
             )

@@ -62,7 +62,8 @@ pub async fn summary(
 pub struct ReportQuery {
     /// One organisation and everything under it (within the caller's reach).
     pub organisation_id: Option<i64>,
-    /// The event's year (2000–2100); this year when absent.
+    /// The event's year (2000–2100); this year when absent. The report counts the
+    /// activities whose first day falls in it, with their media items and photos.
     pub year: Option<i32>,
 }
 
@@ -102,8 +103,12 @@ async fn load_report(
     let units = storage.organisations(scope).await?;
     let mut tallies = storage.tallies(scope).await?;
     tallies.samples = storage.activity_sample_tallies(scope).await?;
-    let media = storage.media(scope, None).await?;
-    let photos = storage.photos(scope, None).await?;
+    let tallies = tallies.held_in(year);
+    let reported = |activity: i64| tallies.activities.iter().any(|a| a.id == activity);
+    let mut media = storage.media(scope, None).await?;
+    media.retain(|m| reported(m.activity_id));
+    let mut photos = storage.photos(scope, None).await?;
+    photos.retain(|p| reported(p.activity_id));
     let report = quality_report(ReportInput {
         units: &units,
         tallies: &tallies,
@@ -293,7 +298,8 @@ fn summary_lines(s: &Summary) -> Csv {
 /// total (its own plus everything under it), a parent before its children, then the total.
 pub fn rollup_csv(csv: &mut Csv, r: &QualityReport) {
     csv.blank_line();
-    let header: Vec<String> = ["逐级汇总 rolled up", "编号 id", "名称 name"]
+    let scope = format!("{} 年逐级汇总 rolled up", r.year);
+    let header: Vec<String> = [scope.as_str(), "编号 id", "名称 name"]
         .map(str::to_owned)
         .into_iter()
         .chain(UNIT_COLUMNS.iter().map(|(zh, en)| format!("{zh} {en}")))
@@ -358,6 +364,7 @@ mod tests {
             activities: vec![ActivityName {
                 id: 4,
                 organisation_id: 2,
+                starts_on: chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
                 title: Localised::new("开放日, 上午", "Open day"),
                 organisation: Localised::new("", "Test lab"),
             }],
@@ -399,6 +406,7 @@ mod tests {
             activities: vec![ActivityName {
                 id: 4,
                 organisation_id: 2,
+                starts_on: chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
                 title: Localised::new("=cmd|' /C calc'!A0", "x"),
                 organisation: Localised::new("@SUM(1)", "Test lab"),
             }],

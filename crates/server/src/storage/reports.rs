@@ -21,7 +21,7 @@ use labday_domain::{SessionFormat, SessionStatus};
 
 const TALLY_ACTIVITIES: &str = concat!(
     reach!(),
-    "SELECT a.id, a.organisation_id, a.title_zh, a.title_en, o.name_zh, o.name_en \
+    "SELECT a.id, a.organisation_id, a.starts_on, a.title_zh, a.title_en, o.name_zh, o.name_en \
     FROM activities a JOIN organisations o ON o.id = a.organisation_id \
     WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY a.starts_on, a.id"
 );
@@ -65,15 +65,16 @@ const MEDIA_SELECT: &str = "SELECT m.id, m.activity_id, a.organisation_id, m.lin
     m.headline, m.published_on, s.username, m.added_at \
     FROM media_items m JOIN activities a ON a.id = m.activity_id JOIN staff s ON s.id = m.added_by";
 
-/// `(id, organisation_id, title_zh, title_en, org_name_zh, org_name_en)`.
-type ActivityNameRow = (i64, i64, String, String, String, String);
+/// `(id, organisation_id, starts_on, title_zh, title_en, org_name_zh, org_name_en)`.
+type ActivityNameRow = (i64, i64, NaiveDate, String, String, String, String);
 
 fn activity_name(r: ActivityNameRow) -> ActivityName {
     ActivityName {
         id: r.0,
         organisation_id: r.1,
-        title: Localised::new(r.2, r.3),
-        organisation: Localised::new(r.4, r.5),
+        starts_on: r.2,
+        title: Localised::new(r.3, r.4),
+        organisation: Localised::new(r.5, r.6),
     }
 }
 

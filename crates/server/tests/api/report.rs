@@ -136,6 +136,24 @@ async fn the_report_rolls_up_within_the_organisers_reach(db: Db) {
     assert_eq!(unit(&r, t.province)["total"]["open_days"], 4);
     assert_eq!(unit(&r, t.province)["depth"], 0);
     assert_eq!(unit(&r, t.labs[1][1])["depth"], 3);
+    // The year before's and the year after's count none of this year's activities, nor
+    // their media items; the CSV's roll-up says which year it is.
+    for other in [year - 1, year + 1] {
+        let path = report_path(&format!("?year={other}"));
+        let r = parse(&expect_call(app, "GET", &path, Some(&t.root), None, 200).await);
+        let overall = &r["overall"];
+        assert_eq!(
+            (&overall["open_days"], &overall["sessions"]),
+            (&json!(0), &json!(0)),
+            "{other}: {r}"
+        );
+        assert_eq!(unit(&r, t.cities[0])["total"]["media_items"], 0, "{r}");
+        let path = format!("/api/v1/staff/summary.csv?year={other}");
+        let csv = expect_call(app, "GET", &path, Some(&t.root), None, 200).await;
+        let heading = format!("{other} 年逐级汇总 rolled up,编号 id");
+        let city = format!("city_bureau,{},市0,0,0,", t.cities[0]);
+        assert!(csv.contains(&heading) && csv.contains(&city), "{csv}");
+    }
 
     // The CSV carries the roll-up after the summary.
     let csv = expect_call(
