@@ -122,14 +122,19 @@ pub fn status_msg(s: BookingStatus) -> Msg {
     }
 }
 
-/// `2 成人 · 1 儿童` / `2 adults · 1 children`.
+/// `2 成人 · 1 儿童` / `2 adults · 1 child` (no children, no word of them).
 pub fn party(adults: u32, children: u32, lang: Lang) -> String {
-    if children == 0 {
-        i18n::PARTY_ADULTS.fill(lang, &[("adults", &adults)])
-    } else {
-        let args: [(&str, &dyn std::fmt::Display); 2] =
-            [("adults", &adults), ("children", &children)];
-        i18n::PARTY_ADULTS_CHILDREN.fill(lang, &args)
+    let count = |n: u32, one: Msg, many: Msg| match n {
+        1 => one.get(lang).to_owned(),
+        n => many.fill(lang, &[("n", &n)]),
+    };
+    let adults = count(adults, i18n::PARTY_ONE_ADULT, i18n::PARTY_ADULTS);
+    match children {
+        0 => adults,
+        n => {
+            let children = count(n, i18n::PARTY_ONE_CHILD, i18n::PARTY_CHILDREN);
+            format!("{adults} · {children}")
+        }
     }
 }
 
@@ -166,5 +171,14 @@ mod tests {
             dated_in(e, f, Lang::Zh, 2027),
             "2026年12月7日 – 2027年1月3日"
         );
+    }
+
+    #[test]
+    fn a_party_reads_in_the_singular_and_the_plural() {
+        assert_eq!(party(1, 0, Lang::En), "1 adult");
+        assert_eq!(party(2, 1, Lang::En), "2 adults · 1 child");
+        assert_eq!(party(1, 3, Lang::En), "1 adult · 3 children");
+        assert_eq!(party(2, 1, Lang::Zh), "2 成人 · 1 儿童");
+        assert_eq!(party(1, 0, Lang::Zh), "1 成人");
     }
 }

@@ -171,6 +171,12 @@ messages! {
     BOOKED_TITLE = "预约成功", "You're booked";
     WAITLISTED_TITLE = "已进入候补", "You're on the waiting list";
     CANCELLED_TITLE = "预约已取消", "Booking cancelled";
+    SESSION_CANCELLED_TITLE = "主办方已取消该场次", "The organiser cancelled this session";
+    SESSION_CANCELLED_TEXT = "您的预约随之取消，名额不再保留。可以预约本活动的其他场次。", "Your booking was cancelled with it and holds no place. You can book another session of the activity.";
+    OTHER_SESSIONS = "查看本活动的其他场次", "See the activity's other sessions";
+    CHECKED_IN_TITLE = "已签到入场", "You're checked in";
+    NO_SHOW_TITLE = "本次预约记为未到场", "This booking was marked as a no-show";
+    WAITLISTED_NO_TICKET = "候补期间不能凭此码入场：递补成功后，本页会显示入场二维码。", "While you wait, this code does not get you in: once you have a place, this page shows the QR code for the door.";
     BOOKING_CODE = "预约码", "Booking code";
     SHOW_AT_DOOR = "入场时出示此二维码或预约码。", "Show this QR code or the booking code at the door.";
     QR_LABEL = "预约码二维码", "QR code of the booking code";
@@ -276,8 +282,10 @@ messages! {
     CLOSES_AND_CANCEL_BY = "预约截止 {closes} · 取消截止 {cancel}", "Booking closes {closes} · Cancel by {cancel}";
     PER_BOOKING_LIMIT = "每单最多 {n} 人", "Per booking, up to {n} people";
     WAITLIST_PLACE = "候补位次 {n}", "Place in queue {n}";
-    PARTY_ADULTS = "{adults} 成人", "{adults} adults";
-    PARTY_ADULTS_CHILDREN = "{adults} 成人 · {children} 儿童", "{adults} adults · {children} children";
+    PARTY_ADULTS = "{n} 成人", "{n} adults";
+    PARTY_ONE_ADULT = "1 成人", "1 adult";
+    PARTY_CHILDREN = "{n} 儿童", "{n} children";
+    PARTY_ONE_CHILD = "1 儿童", "1 child";
     ERR_NETWORK = "无法连接服务器，请检查网络后重试。", "Cannot reach the server. Check your connection and try again.";
     OFFLINE_NOTE = "离线 · 最后更新于 {when}", "Offline · last updated {when}";
 }

@@ -1,6 +1,8 @@
-//! One booking as its holder sees it: code and QR to show at the door, session details,
-//! add-to-calendar, the join link for a cloud-classroom seat, cancellation, and erasing the
-//! holder's name and number once the booking is cancelled or its session is over.
+//! One booking as its holder sees it: code and QR to show at the door (only while it holds
+//! an on-site place), session details, add-to-calendar (while it holds a place), the join
+//! link for a cloud-classroom seat, cancellation, what became of it when the organiser
+//! cancelled its session, and erasing the holder's name and number once the booking is
+//! cancelled or its session is over.
 //! Opening it needs the phone number it was booked with (remembered on this device).
 
 mod reschedule;
@@ -17,7 +19,8 @@ use crate::store;
 use crate::text::{flag, maybe_message, maybe_text, message, text};
 use labday_domain::booking::BookingStatus;
 use labday_domain::calendar::booking_event;
-use labday_domain::{ApiError, BookingView};
+use labday_domain::session::SessionStatus;
+use labday_domain::{ApiError, BookingView, SessionFormat};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -108,13 +111,28 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
     let l = move || lang.get();
     let code_text = move || current.with(|b| b.code.display());
     let status = move || current.with(|b| b.status);
+    let online = move || current.with(|b| b.session.format == SessionFormat::CloudClassroom);
+    // Cancelled with its session, by the organiser, not by the holder.
+    let with_session = move || current.with(|b| b.session.status == SessionStatus::Cancelled);
     let heading = move || {
         match status() {
+            BookingStatus::Confirmed => i18n::BOOKED_TITLE,
             BookingStatus::Waitlisted => i18n::WAITLISTED_TITLE,
+            BookingStatus::Cancelled if with_session() => i18n::SESSION_CANCELLED_TITLE,
             BookingStatus::Cancelled => i18n::CANCELLED_TITLE,
-            _ => i18n::BOOKED_TITLE,
+            BookingStatus::CheckedIn => i18n::CHECKED_IN_TITLE,
+            BookingStatus::NoShow => i18n::NO_SHOW_TITLE,
         }
         .get(l())
+    };
+    // The QR code gets a confirmed holder through the door: not a waiting one, not one
+    // already in or marked absent, and nobody to an online seat.
+    let door_ticket = move || status() == BookingStatus::Confirmed && !online();
+    let holds_or_waits = move || {
+        matches!(
+            status(),
+            BookingStatus::Confirmed | BookingStatus::Waitlisted
+        )
     };
     let gone = move || {
         view! {
@@ -132,13 +150,22 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
         <section class=text(move || format!("ticket {}", status().as_str()))>
             <p class="code-label">{t(i18n::BOOKING_CODE)}</p>
             <p class="code" data-testid="booking-code">{code_text}</p>
-            <Show when=flag(move || status() != BookingStatus::Cancelled)>
+            <Show when=flag(door_ticket)>
                 {move || {
                     let code = current.with(|b| b.code.as_str().to_owned());
                     view! { <QrCode text=code label=Signal::derive(move || i18n::QR_LABEL.get(lang.get()).to_owned())/> }
                 }}
                 <p class="small">{t(i18n::SHOW_AT_DOOR)}</p>
+            </Show>
+            <Show when=flag(move || status() == BookingStatus::Waitlisted && !online())>
+                <p class="small">{t(i18n::WAITLISTED_NO_TICKET)}</p>
+            </Show>
+            <Show when=flag(holds_or_waits)>
                 <TextMessageNote/>
+            </Show>
+            <Show when=flag(move || status() == BookingStatus::Cancelled && with_session())>
+                <p>{t(i18n::SESSION_CANCELLED_TEXT)}</p>
+                <p><a href=text(move || current.with(|b| format!("/activities/{}", b.session.activity_id)))>{t(i18n::OTHER_SESSIONS)}</a></p>
             </Show>
             <dl class="facts">
                 <dt>{t(i18n::STATUS)}</dt>
@@ -149,8 +176,10 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
                 <dd>{text(move || current.with(|b| format::slot(b.session.starts_at, b.session.ends_at, l())))}</dd>
                 <dt>{t(i18n::WHERE)}</dt>
                 <dd>{text(move || current.with(|b| format!("{} · {} · {}", b.session.activity_title.get(l().code()), b.session.title.get(l().code()), b.session.place.get(l().code()))))}</dd>
-                <dt>{t(i18n::ADDRESS)}</dt>
-                <dd>{text(move || current.with(|b| b.address.get(l().code()).to_owned()))}</dd>
+                <Show when=flag(move || !online())>
+                    <dt>{t(i18n::ADDRESS)}</dt>
+                    <dd>{text(move || current.with(|b| b.address.get(l().code()).to_owned()))}</dd>
+                </Show>
                 <dt>{t(i18n::PARTY)}</dt>
                 <dd>{text(move || current.with(|b| format::party(b.adults, b.children, l())))}</dd>
                 <dt>{t(i18n::HOLDER)}</dt>
@@ -160,7 +189,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
                 <p><a class="button" href=link.clone() target="_blank" rel="noopener" data-testid="join-link">{t(i18n::JOIN_LINK)}</a></p>
                 <p class="small">{t(i18n::JOIN_LINK_HINT)}</p>
             })}
-            <Show when=flag(move || status() != BookingStatus::Cancelled)>
+            <Show when=flag(move || status() == BookingStatus::Confirmed)>
                 <p>
                     <a class="button secondary" download=text(move || format!("labday-{}.ics", current.with(|b| b.code.as_str().to_owned())))
                         href=text(move || current.with(|b| calendar_href(b, l().code())))>{t(i18n::ADD_TO_CALENDAR)}</a>

@@ -272,7 +272,7 @@ pub fn ascii_number(raw: &str) -> String {
         .chars()
         .map(|c| match c {
             '．' | '，' | ',' => '.',
-            other => labday_domain::text::half_width_digit(other),
+            other => labday_domain::text::half_width(other),
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 use crate::support::{fixture, open_browser, open_with_fixture, start_server_with, Journey};
 use chrono::Utc;
 use fantoccini::Locator;
+use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
 
 async fn code_on_page(browser: &Journey) -> String {
@@ -144,6 +145,14 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
         .join_waiting_list(&server, f.activity, "钱七", "13700137000")
         .await;
     assert!(status_on_page(&browser).await.contains("候补位次 1"));
+    // A waiting place is no ticket: no QR code, no word of the door, no calendar entry.
+    browser.wait_text("候补期间不能凭此码入场").await;
+    let page = browser.body_text().await;
+    assert!(
+        !page.contains("入场时出示") && !page.contains("添加到日历"),
+        "{page}"
+    );
+    assert_eq!(browser.count("svg.qr").await, 0);
 
     // The other holder cancels; on reload this booking is confirmed.
     let (cancelled, _) = server
@@ -156,6 +165,35 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
     browser.client.refresh().await.expect("reload");
     browser.wait_text("预约成功").await;
     assert_eq!(status_on_page(&browser).await, "已确认");
+    browser.wait_css("svg.qr path").await;
+    browser.wait_text("入场时出示此二维码或预约码。").await;
+    browser.close().await;
+}
+
+/// A booking whose session the organiser cancelled says so, not as if its holder had, and
+/// points to the activity's other sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_says_when_the_organiser_cancelled_its_session() {
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    browser.open_booking_form(&server, f.session).await;
+    browser.submit_booking("周九", "13300133000").await;
+    browser.wait_text("预约成功").await;
+    let chief = server
+        .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
+        .await;
+    let now = labday_server::auth::now_local();
+    let cancelled = server.storage.cancel_session(chief, f.session, now).await;
+    assert_eq!(cancelled.expect("cancels"), 1, "one booking cancelled");
+    browser.client.refresh().await.expect("reload");
+    browser.wait_text("主办方已取消该场次").await;
+    browser.wait_text("您的预约随之取消").await;
+    let other = browser.link_href("查看本活动的其他场次").await;
+    assert_eq!(other, Some(format!("/activities/{}", f.activity)));
+    let page = browser.body_text().await;
+    assert!(
+        !page.contains("预约已取消") && !page.contains("入场时出示"),
+        "{page}"
+    );
     browser.close().await;
 }
 
@@ -178,6 +216,13 @@ async fn the_cloud_classroom_link_appears_only_after_booking() {
         join.attr("href").await.expect("href").as_deref(),
         Some(link)
     );
+    // An online seat is not sent to a door or a street address.
+    let page = browser.body_text().await;
+    assert!(
+        !page.contains("入场时出示") && !page.contains("南昌市测试路"),
+        "{page}"
+    );
+    assert_eq!(browser.count("svg.qr").await, 0);
     browser.close().await;
 }
 

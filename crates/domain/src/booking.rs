@@ -339,6 +339,7 @@ impl BookingCode {
     pub fn parse(raw: &str) -> Result<BookingCode, FieldCode> {
         let code: String = raw
             .chars()
+            .map(crate::text::half_width)
             .filter(|c| !matches!(c, ' ' | '-'))
             .map(|c| c.to_ascii_uppercase())
             .collect();
@@ -609,6 +610,10 @@ mod tests {
         let code = BookingCode::from_random([0, 1, 2, 3, 29, 30, 200, 255]);
         let typed = code.display().to_lowercase().replace('-', " - ");
         assert_eq!(BookingCode::parse(&typed).unwrap(), code);
+        assert_eq!(
+            BookingCode::parse("ｋ７ｑｍ－４ｘｐｂ").unwrap().as_str(),
+            "K7QM4XPB"
+        );
         assert!(BookingCode::parse("O0O0-I1I1").is_err());
         assert!(BookingCode::parse("ABCD").is_err());
     }

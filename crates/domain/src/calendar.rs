@@ -11,9 +11,9 @@
 //!   its events are sessions a subscriber may not have booked, and an alarm for each would
 //!   be noise.
 
-use crate::activity::ActivityDetail;
+use crate::activity::{ActivityDetail, Localised};
 use crate::booking::BookingView;
-use crate::session::{SessionStatus, SessionView};
+use crate::session::{SessionFormat, SessionStatus, SessionView};
 use crate::text::escape_with;
 use chrono::{Datelike, Duration, NaiveDateTime, Timelike};
 
@@ -149,8 +149,14 @@ fn title(s: &SessionView, lang: &str) -> String {
     format!("{} · {}", s.activity_title.get(lang), s.title.get(lang))
 }
 
-/// The place, and the address after it when there is one.
-fn location(place: &str, address: &str) -> String {
+/// The session's place, and the address after it when there is one and the session is
+/// held there (a cloud classroom is not: its place is where it streams from).
+fn location(s: &SessionView, address: &Localised, lang: &str) -> String {
+    let place = s.place.get(lang);
+    let address = match s.format {
+        SessionFormat::CloudClassroom => "",
+        _ => address.get(lang),
+    };
     match (place.is_empty(), address.is_empty()) {
         (_, true) => place.to_owned(),
         (true, false) => address.to_owned(),
@@ -180,7 +186,7 @@ pub fn booking_event(view: &BookingView, lang: &str) -> String {
         stamp: utc_stamp(view.booked_at, s.utc_offset_minutes),
         session: s,
         summary: title(s, lang),
-        location: location(s.place.get(lang), view.address.get(lang)),
+        location: location(s, &view.address, lang),
         description,
         alarm: true,
     });
@@ -214,7 +220,7 @@ pub fn activity_feed(
             stamp: stamp.clone(),
             session: s,
             summary: title(s, lang),
-            location: location(s.place.get(lang), detail.address.get(lang)),
+            location: location(s, &detail.address, lang),
             description: description.clone(),
             alarm: false,
         });
@@ -370,6 +376,23 @@ mod tests {
             assert_eq!(property(&alarm.properties, "TRIGGER"), Some("-PT2H"));
             assert_eq!(property(&alarm.properties, "ACTION"), Some("DISPLAY"));
         }
+    }
+
+    #[test]
+    fn an_online_seat_is_not_sent_to_the_street_address() {
+        let mut view = booking(480);
+        view.address = Localised::new("丰和中大道1号", "1 Fenghe Rd");
+        let on_site = parse(&booking_event(&view, "zh-CN"));
+        let location = |c: &ical::parser::ical::component::IcalCalendar| {
+            property(&c.events[0].properties, "LOCATION").map(str::to_owned)
+        };
+        assert!(location(&on_site).is_some_and(|l| l.contains("丰和中大道1号")));
+        view.session.format = SessionFormat::CloudClassroom;
+        let online = parse(&booking_event(&view, "zh-CN"));
+        assert_eq!(
+            location(&online),
+            Some(escape(view.session.place.get("zh-CN")))
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ impl Phone {
     pub fn parse(raw: &str) -> Result<Phone, FieldCode> {
         let digits: String = raw
             .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
+            .map(crate::text::half_width)
+            .filter(|c| !matches!(c, ' ' | '-'))
             .collect();
         let digits = digits
             .strip_prefix("+86")
@@ -71,7 +72,14 @@ mod tests {
 
     #[test]
     fn accepts_common_spellings() {
-        for raw in ["13800138000", "+86 138 0013 8000", "0086-13800138000"] {
+        // Full-width, as a Chinese input method types in full-width mode.
+        for raw in [
+            "13800138000",
+            "+86 138 0013 8000",
+            "0086-13800138000",
+            "１３８００１３８０００",
+            "＋８６　１３８－００１３－８０００",
+        ] {
             assert_eq!(Phone::parse(raw).unwrap().as_str(), "13800138000");
         }
     }

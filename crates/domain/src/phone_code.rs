@@ -47,7 +47,7 @@ impl PhoneCode {
         let digits: String = raw
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(crate::text::half_width_digit)
+            .map(crate::text::half_width)
             .collect();
         if digits.is_empty() {
             return Err(FieldCode::PhoneCodeRequired);

@@ -367,7 +367,9 @@ impl SampleLookup {
 /// The last four digits of a phone number as typed (spaces dropped), which open a sample's
 /// result: exactly four ASCII digits.
 pub fn parse_last4(typed: &str) -> Result<String, FieldCode> {
-    let last4: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    let last4: String = (typed.chars().map(crate::text::half_width))
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if last4.len() == 4 && last4.bytes().all(|b| b.is_ascii_digit()) {
         Ok(last4)
     } else {
@@ -1089,6 +1091,13 @@ mod tests {
             phone_last4: " 9000".into(),
         };
         assert_eq!(ok.validate().unwrap().1, "9000");
+        // As a Chinese input method types in full-width mode.
+        let full_width = SampleLookup {
+            code: "ｋ７ｑｍ－４ｘｐｂ".into(),
+            phone_last4: "９０００".into(),
+        };
+        let (code, last4) = full_width.validate().unwrap();
+        assert_eq!((code.as_str(), last4.as_str()), ("K7QM4XPB", "9000"));
         let bad = SampleLookup {
             code: "O0".into(),
             phone_last4: "90a0".into(),

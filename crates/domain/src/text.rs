@@ -55,11 +55,13 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
-/// A full-width digit (`４`, as Chinese input methods type digits) as its ASCII digit; any
-/// other character as it is.
-pub fn half_width_digit(c: char) -> char {
+/// A full-width character (`４`, `Ｋ`, `＋`, as Chinese input methods type them in full-width
+/// mode) as its ASCII one, and the ideographic space as a space; any other character as it
+/// is.
+pub fn half_width(c: char) -> char {
     match c {
-        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
         c => c,
     }
 }
