@@ -143,6 +143,19 @@ pub fn venue_now() -> NaiveDateTime {
     venue_time(js_sys::Date::now() as i64)
 }
 
+/// When a session's booking closes and until when it may be cancelled, in one line.
+pub fn deadlines(s: &labday_domain::SessionView, lang: Lang) -> String {
+    let closes = moment(s.booking_closes_at, lang);
+    let cancel = moment(s.cancel_deadline, lang);
+    i18n::CLOSES_AND_CANCEL_BY.fill(lang, &[("closes", &closes), ("cancel", &cancel)])
+}
+
+/// The wall-clock time now at a venue `offset_minutes` east of UTC (a session's own).
+pub fn now_at(offset_minutes: i32) -> NaiveDateTime {
+    let at = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64);
+    labday_domain::time::venue_local(at.unwrap_or_default(), offset_minutes)
+}
+
 /// The venue's wall-clock time (UTC+8) at `ms` milliseconds since the epoch.
 pub fn venue_time(ms: i64) -> NaiveDateTime {
     let at = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();

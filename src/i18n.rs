@@ -257,6 +257,7 @@ messages! {
     ERR_PAYLOAD_TOO_LARGE = "提交的内容过大，请删减后重试。", "What was sent is too large; shorten it and try again.";
     ERR_INVALID = "请修改标出的内容。", "Please correct the marked fields.";
     ERR_NOT_FOUND = "未找到：请检查预约码和手机号码。", "Not found: check the booking code and mobile number.";
+    ERR_PAGE_NOT_FOUND = "没有这个活动或场次：链接可能有误，或已下线。", "There is no such activity or session: the link may be wrong, or it was taken down.";
     ERR_WINDOW_CLOSED = "该场次当前不在预约时间内。", "This session is not open for booking right now.";
     ERR_DUPLICATE = "该手机号码已预约本场次。", "This mobile number already has a booking for this session.";
     ERR_DAILY_LIMIT = "该手机号码当日预约人数已达上限。", "This mobile number has reached today's limit of people.";
@@ -279,6 +280,8 @@ messages! {
     JOIN_WAITLIST_FOR = "排队候补 {session}", "Join waiting list {session}";
     AVAILABILITY_OF = "{availability} · 剩余名额 {left}/{capacity}", "{availability} · Places left {left}/{capacity}";
     AVAILABILITY_LEFT = "{availability} · 剩余名额 {left}", "{availability} · Places left {left}";
+    PLACES_OF = "剩余名额 {left}/{capacity}", "Places left {left}/{capacity}";
+    CANCEL_PASSED_NOTICE = "本场已过取消截止时间：预约后不能在线取消或改期。", "This session's cancellation deadline has passed: once booked, it cannot be cancelled or moved online.";
     CLOSES_AND_CANCEL_BY = "预约截止 {closes} · 取消截止 {cancel}", "Booking closes {closes} · Cancel by {cancel}";
     PER_BOOKING_LIMIT = "每单最多 {n} 人", "Per booking, up to {n} people";
     WAITLIST_PLACE = "候补位次 {n}", "Place in queue {n}";
@@ -422,6 +425,15 @@ pub fn word_console_errors(words: fn(ErrorCode) -> Msg) {
 pub fn sample_error_msg(code: ErrorCode) -> Msg {
     match code {
         ErrorCode::NotFound => ERR_SAMPLE_NOT_FOUND,
+        other => error_msg(other),
+    }
+}
+
+/// The text for an error of a page opened by its address (an activity, a session's forms):
+/// "not found" is about the address, not about a code and a number.
+pub fn page_error_msg(code: ErrorCode) -> Msg {
+    match code {
+        ErrorCode::NotFound => ERR_PAGE_NOT_FOUND,
         other => error_msg(other),
     }
 }

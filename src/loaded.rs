@@ -176,6 +176,14 @@ fn failed(
         let msg = messages(error.code);
         return view! { <p class="small">{t(msg)}</p> }.into_any();
     }
-    let retry = retry.map(|signal| Callback::new(move |_| again(signal)));
-    ErrorPanel(ErrorPanelProps { error, retry }).into_any()
+    // Asking again for what is not there brings the same answer.
+    let retry = retry
+        .filter(|_| error.code != ErrorCode::NotFound)
+        .map(|signal| Callback::new(move |_| again(signal)));
+    ErrorPanel(ErrorPanelProps {
+        error,
+        retry,
+        messages,
+    })
+    .into_any()
 }

@@ -15,8 +15,9 @@ pub fn Loading() -> impl IntoView {
 pub fn ErrorPanel(
     error: ApiError,
     #[prop(optional, into)] retry: Option<Callback<()>>,
+    #[prop(default = error_msg)] messages: fn(ErrorCode) -> Msg,
 ) -> impl IntoView {
-    let msg = error_msg(error.code);
+    let msg = messages(error.code);
     view! {
         <div class="error" role="alert">
             <p>{t(msg)}</p>

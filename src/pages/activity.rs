@@ -45,7 +45,7 @@ pub fn ActivityPage() -> impl IntoView {
     });
     view! {
         <p><a href="/" class="back">{t(i18n::BACK)}</a></p>
-        <Loaded from=detail let:activity>
+        <Loaded from=detail messages=i18n::page_error_msg let:activity>
             <ActivityView activity/>
         </Loaded>
     }
@@ -167,16 +167,26 @@ fn SessionRow(session: SessionView) -> impl IntoView {
                         view! { " " <a href=map_href(&s.place.zh) target="_blank" rel="noopener">{t(i18n::MAP)}</a> }
                     }))}
                 </p>
-                <p class=s.with_value(|s| format::availability_class(s.availability))>
-                    {text(move || s.with_value(|s| {
-                        let l = lang.get();
-                        i18n::AVAILABILITY_OF.fill(l, &[("availability", &format::availability_msg(s.availability).get(l)), ("left", &s.places_left), ("capacity", &s.capacity)])
-                    }))}
-                </p>
-                <p class="small">{text(move || s.with_value(|s| {
-                    let l = lang.get();
-                    i18n::CLOSES_AND_CANCEL_BY.fill(l, &[("closes", &format::moment(s.booking_closes_at, l)), ("cancel", &format::moment(s.cancel_deadline, l))])
-                }))}</p>
+                // Whether it can be booked is said once, by the action beside it: outside its
+                // window the places are only counted, and a cancelled session has none.
+                {s.with_value(|v| (v.status != SessionStatus::Cancelled).then(|| {
+                    let open = v.window == WindowState::Open;
+                    let class = if open { format::availability_class(v.availability) } else { "badge" };
+                    view! {
+                        <p class=class>
+                            {text(move || s.with_value(|s| {
+                                let l = lang.get();
+                                let (left, capacity) = (&s.places_left, &s.capacity);
+                                if open {
+                                    i18n::AVAILABILITY_OF.fill(l, &[("availability", &format::availability_msg(s.availability).get(l)), ("left", left), ("capacity", capacity)])
+                                } else {
+                                    i18n::PLACES_OF.fill(l, &[("left", left), ("capacity", capacity)])
+                                }
+                            }))}
+                        </p>
+                    }
+                }))}
+                <p class="small">{text(move || s.with_value(|s| format::deadlines(s, lang.get())))}</p>
             </div>
             <div class="session-action">{action}{samples_link}</div>
         </li>

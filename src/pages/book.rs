@@ -1,4 +1,6 @@
-//! The booking form: name, mobile, party, consent to the privacy notice. The same rules as
+//! The booking form: name, mobile, party, consent to the privacy notice; in its place, why
+//! a session takes no booking now (cancelled, not open yet, closed), and above it a warning
+//! when its cancellation deadline has passed already. The same rules as
 //! the server (labday-domain) run before sending, so errors sit beside their fields at once;
 //! the server's verdict is shown the same way. A retry after a lost answer reuses the
 //! Idempotency-Key, so it can never book twice.
@@ -14,7 +16,10 @@ use crate::loaded::{load_id, Loaded};
 use crate::route::{self, use_id_param};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
-use labday_domain::{Availability, BookingReceipt, BookingRequest, FieldCode, SessionView};
+use labday_domain::{
+    Availability, BookingReceipt, BookingRequest, FieldCode, SessionStatus, SessionView,
+    WindowState,
+};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -24,7 +29,7 @@ pub fn BookPage() -> impl IntoView {
     let id = use_id_param();
     let session = load_id(id, api::session);
     view! {
-        <Loaded from=session let:session>
+        <Loaded from=session messages=i18n::page_error_msg let:session>
             <BookingForm session/>
         </Loaded>
     }
@@ -97,6 +102,20 @@ fn BookingForm(session: SessionView) -> impl IntoView {
     let invalid =
         move |field: &'static str| text(move || errors.with(|e| e.contains_key(field)).to_string());
     let full = s.with_value(|s| s.availability == Availability::Full);
+    // A session that takes no booking now says so, and why, where its form would be.
+    let closed = move || {
+        let l = lang.get();
+        s.with_value(|s| match (s.status, s.window) {
+            (SessionStatus::Cancelled, _) => Some(i18n::ERR_SESSION_CANCELLED.get(l).to_owned()),
+            (_, WindowState::NotYetOpen) => Some(
+                i18n::WINDOW_NOT_YET_OPENS
+                    .fill(l, &[("at", &format::moment(s.booking_opens_at, l))]),
+            ),
+            (_, WindowState::Closed) => Some(i18n::WINDOW_CLOSED.get(l).to_owned()),
+            (_, WindowState::Open) => None,
+        })
+    };
+    let cancel_passed = s.with_value(|s| format::now_at(s.utc_offset_minutes) >= s.cancel_deadline);
     view! {
         <p><a href=back class="back">{t(i18n::BACK)}</a></p>
         <h1>{t(i18n::BOOK_TITLE)}</h1>
@@ -104,12 +123,21 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <p class="title">{text(move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code()))))}</p>
             <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
             <p>{text(move || s.with_value(|s| s.place.get(lang.get().code()).to_owned()))}</p>
-            <p class=s.with_value(|s| format::availability_class(s.availability))>
-                {text(move || s.with_value(|s| i18n::AVAILABILITY_LEFT.fill(lang.get(), &[("availability", &format::availability_msg(s.availability).get(lang.get())), ("left", &s.places_left)])))}
-            </p>
+            <Show when=flag(move || closed().is_none())>
+                <p class=s.with_value(|s| format::availability_class(s.availability))>
+                    {text(move || s.with_value(|s| i18n::AVAILABILITY_LEFT.fill(lang.get(), &[("availability", &format::availability_msg(s.availability).get(lang.get())), ("left", &s.places_left)])))}
+                </p>
+                <p class="small">{text(move || s.with_value(|s| format::deadlines(s, lang.get())))}</p>
+            </Show>
         </section>
+        <Show when=flag(move || closed().is_none()) fallback=move || view! {
+            <p class="notice" role="status" data-testid="not-bookable">{closed}</p>
+        }>
         <Show when=flag(move || full)>
             <p class="notice">{t(i18n::FULL_NOTICE)}</p>
+        </Show>
+        <Show when=flag(move || cancel_passed)>
+            <p class="notice" data-testid="cancel-passed">{t(i18n::CANCEL_PASSED_NOTICE)}</p>
         </Show>
         <form class="booking-form" on:submit=submit novalidate>
             <label for="name">{t(i18n::NAME)}</label>
@@ -158,6 +186,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                 {message(move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_BOOKING.get(lang.get()) })}
             </button>
         </form>
+        </Show>
     }
 }
 

@@ -33,7 +33,7 @@ pub fn SamplesPage() -> impl IntoView {
     let id = use_id_param();
     let session = load_id(id, api::session);
     view! {
-        <Loaded from=session let:session>
+        <Loaded from=session messages=i18n::page_error_msg let:session>
             <Registration session/>
         </Loaded>
     }

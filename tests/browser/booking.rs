@@ -2,7 +2,9 @@
 //! bookings" → cancel, in Chinese and in English; a full session's waiting list and the
 //! promotion after a cancellation; the cloud-classroom link shown only to the holder.
 
-use crate::support::{fixture, open_browser, open_with_fixture, start_server_with, Journey};
+use crate::support::{
+    fixture, open_browser, open_with_fixture, start_server_with, Journey, TestServer,
+};
 use chrono::Utc;
 use fantoccini::Locator;
 use labday_domain::staff::Role;
@@ -21,6 +23,23 @@ async fn find_booking(browser: &Journey, code: &str, phone: &str) {
     browser.fill("Booking code", code).await;
     browser.fill("Mobile number", phone).await;
     browser.click("button", "Find").await;
+}
+
+/// An organiser (made for it) cancels `session`; how many bookings went with it.
+async fn organiser_cancels(server: &TestServer, session: i64) -> u32 {
+    let chief = server
+        .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
+        .await;
+    let now = labday_server::auth::now_local();
+    let cancelled = server.storage.cancel_session(chief, session, now).await;
+    cancelled.expect("cancels")
+}
+
+/// The page's text says none of `words`.
+async fn lacks(browser: &Journey, words: &[&str]) {
+    let page = browser.body_text().await;
+    let said: Vec<&&str> = words.iter().filter(|w| page.contains(**w)).collect();
+    assert!(said.is_empty(), "{said:?} in: {page}");
 }
 
 /// The page source holds no trace of `secret`.
@@ -147,11 +166,7 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
     assert!(status_on_page(&browser).await.contains("候补位次 1"));
     // A waiting place is no ticket: no QR code, no word of the door, no calendar entry.
     browser.wait_text("候补期间不能凭此码入场").await;
-    let page = browser.body_text().await;
-    assert!(
-        !page.contains("入场时出示") && !page.contains("添加到日历"),
-        "{page}"
-    );
+    lacks(&browser, &["入场时出示", "添加到日历"]).await;
     assert_eq!(browser.count("svg.qr").await, 0);
 
     // The other holder cancels; on reload this booking is confirmed.
@@ -170,6 +185,74 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
     browser.close().await;
 }
 
+/// A session that takes no booking now says why where its form would be (booking opens
+/// later; the organiser cancelled it), and its activity's page counts its places without
+/// calling it bookable; one whose cancellation deadline has passed warns before booking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelled() {
+    use labday_domain::schedule::SessionDraft;
+    use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    let now = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES);
+    let starts_at = now + chrono::Duration::hours(50);
+    let session = |title: &str, opens_at, cancel_by| SessionDraft {
+        format: SessionFormat::Visit,
+        title: labday_domain::Localised::new(title, title),
+        place: labday_domain::Localised::new("一楼", "Ground floor"),
+        join_link: None,
+        starts_at,
+        ends_at: starts_at + chrono::Duration::hours(1),
+        capacity: 10,
+        reserved_places: 0,
+        per_booking_limit: 2,
+        booking_opens_at: opens_at,
+        booking_closes_at: starts_at,
+        cancel_deadline: cancel_by,
+    };
+    let storage = &server.storage;
+    let later = session("晚开场", now + chrono::Duration::days(1), starts_at);
+    let later = storage.add_session(f.activity, later).await.expect("adds");
+    let past = session("不可取消场", now - chrono::Duration::days(1), now);
+    let past = storage.add_session(f.activity, past).await.expect("adds");
+
+    browser.open_activity(&server, f.activity).await;
+    browser.wait_text("晚开场").await;
+    browser.wait_text("剩余名额 10/10").await;
+    browser.wait_text("可预约 · 剩余名额 10/10").await; // the one open
+    assert_eq!(
+        browser.count("li.session .badge.open").await,
+        2,
+        "the session booking later is not called bookable"
+    );
+
+    browser.open_booking_form(&server, later).await;
+    let why = browser.text_of("[data-testid=not-bookable]").await;
+    assert!(why.starts_with("尚未开放预约 · 开放预约"), "{why}");
+    assert_eq!(browser.count("form.booking-form").await, 0);
+
+    browser.open_booking_form(&server, past).await;
+    browser.wait_css("form.booking-form").await;
+    browser.wait_text("本场已过取消截止时间").await;
+
+    organiser_cancels(&server, f.session).await;
+    browser.open_booking_form(&server, f.session).await;
+    browser.wait_text("该场次已被主办方取消。").await;
+    assert_eq!(browser.count("form.booking-form").await, 0);
+
+    // An address naming nothing says so, not "check the code and number", and offers no
+    // retry that could only fail again.
+    for path in [
+        "/sessions/999999/book",
+        "/activities/999999",
+        "/activities/abc",
+    ] {
+        browser.open(&server, path).await;
+        browser.wait_text("没有这个活动或场次").await;
+        lacks(&browser, &["重试", "预约码"]).await;
+    }
+    browser.close().await;
+}
+
 /// A booking whose session the organiser cancelled says so, not as if its holder had, and
 /// points to the activity's other sessions.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,22 +261,14 @@ async fn a_booking_says_when_the_organiser_cancelled_its_session() {
     browser.open_booking_form(&server, f.session).await;
     browser.submit_booking("周九", "13300133000").await;
     browser.wait_text("预约成功").await;
-    let chief = server
-        .add_staff("chief", "省局 李处", "province-2026", Role::Organiser, None)
-        .await;
-    let now = labday_server::auth::now_local();
-    let cancelled = server.storage.cancel_session(chief, f.session, now).await;
-    assert_eq!(cancelled.expect("cancels"), 1, "one booking cancelled");
+    let cancelled = organiser_cancels(&server, f.session).await;
+    assert_eq!(cancelled, 1, "one booking cancelled");
     browser.client.refresh().await.expect("reload");
     browser.wait_text("主办方已取消该场次").await;
     browser.wait_text("您的预约随之取消").await;
     let other = browser.link_href("查看本活动的其他场次").await;
     assert_eq!(other, Some(format!("/activities/{}", f.activity)));
-    let page = browser.body_text().await;
-    assert!(
-        !page.contains("预约已取消") && !page.contains("入场时出示"),
-        "{page}"
-    );
+    lacks(&browser, &["预约已取消", "入场时出示"]).await;
     browser.close().await;
 }
 
@@ -217,11 +292,7 @@ async fn the_cloud_classroom_link_appears_only_after_booking() {
         Some(link)
     );
     // An online seat is not sent to a door or a street address.
-    let page = browser.body_text().await;
-    assert!(
-        !page.contains("入场时出示") && !page.contains("南昌市测试路"),
-        "{page}"
-    );
+    lacks(&browser, &["入场时出示", "南昌市测试路"]).await;
     assert_eq!(browser.count("svg.qr").await, 0);
     browser.close().await;
 }
