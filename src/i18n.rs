@@ -260,7 +260,7 @@ messages! {
     ERR_PAGE_NOT_FOUND = "没有这个活动或场次：链接可能有误，或已下线。", "There is no such activity or session: the link may be wrong, or it was taken down.";
     ERR_WINDOW_CLOSED = "该场次当前不在预约时间内。", "This session is not open for booking right now.";
     ERR_DUPLICATE = "该手机号码已预约本场次。", "This mobile number already has a booking for this session.";
-    ERR_DAILY_LIMIT = "该手机号码当日预约人数已达上限。", "This mobile number has reached today's limit of people.";
+    ERR_DAILY_LIMIT = "该手机号码在该场次当天的预约人数已达上限。", "This mobile number has reached the limit of people it may book for that day.";
     ERR_PARTY_TOO_LARGE = "人数超过本场每单上限。", "More people than this session allows per booking.";
     ERR_CANCEL_DEADLINE = "已过取消截止时间。", "The cancellation deadline has passed.";
     ERR_ALREADY_CANCELLED = "该预约已取消。", "This booking is already cancelled.";
@@ -354,9 +354,9 @@ messages! {
     BOUGHT_ON_AT = "购买 {date} · {place}", "Bought {date} · {place}";
     TESTED_ON = "检测时间 {at}", "Tested at {at}";
     TESTED_BY = "检测人 {name}", "Tester {name}";
-    JUDGEMENT_IS = "判定: {judgement}", "Judgement: {judgement}";
+    JUDGEMENT_IS = "判定：{judgement}", "Judgement: {judgement}";
     RETESTS_LEFT = "还需复检次数: {n}", "Re-tests still needed: {n}";
-    STANDARD_OF = "依据 {method}: {standard}", "Standard {method}: {standard}";
+    STANDARD_OF = "依据{method}：{standard}", "Standard {method}: {standard}";
     BOARD_SUMMARY = "已登记 {registered} · 已收样 {received} · 已出结果 {tested}", "Registered {registered} · Received {received} · Results {tested}";
     ERR_SAMPLE_NOT_FOUND = "未找到：请检查样品码和手机号后 4 位。", "Not found: check the sample code and the last 4 digits of the phone number.";
 }
@@ -517,6 +517,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | PeopleRequired
         | ParentChanged
         | OutsideActivity
+        | AlreadyScheduled
         | SessionsOutside
         | PasswordUnchanged => FIELD_INVALID,
     }

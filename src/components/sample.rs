@@ -168,7 +168,7 @@ pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
             <p class="small">
                 {methods.iter().map(|m| {
                     let m = *m;
-                    view! { <span>{text(move || i18n::STANDARD_OF.fill(l(), &[("method", &method_msg(m).get(l())), ("standard", &m.standard())]))}" "</span> }
+                    view! { <span>{text(move || i18n::STANDARD_OF.fill(l(), &[("method", &method_msg(m).get(l())), ("standard", &if l() == Lang::Zh { m.standard().0 } else { m.standard().1 })]))}" "</span> }
                 }).collect_view()}
             </p>
             <p class="notice" data-testid="screening-notice">{t(i18n::SCREENING_NOTICE)}</p>

@@ -182,7 +182,9 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <FieldError field="consent" errors=errors/>
 
             <FailureAlert failure=failure fields_beside=true/>
-            <button type="submit" class="primary" disabled=flag(move || busy.get())>
+            // Not `disabled` while sending: a disabled button drops the keyboard's focus to
+            // the page's top; `Attempt::ready` already sends nothing twice.
+            <button type="submit" class="primary" aria-disabled=text(move || busy.get().to_string())>
                 {message(move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_BOOKING.get(lang.get()) })}
             </button>
         </form>

@@ -23,7 +23,7 @@ use labday_domain::sample::{
     VARIETIES,
 };
 use labday_domain::time::parse_date;
-use labday_domain::{FieldCode, Phone, SessionView};
+use labday_domain::{FieldCode, Phone, SessionFormat, SessionView};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -34,7 +34,16 @@ pub fn SamplesPage() -> impl IntoView {
     let session = load_id(id, api::session);
     view! {
         <Loaded from=session messages=i18n::page_error_msg let:session>
-            <Registration session/>
+            // Only a quick-test session takes samples: another says so before anything is typed.
+            {if session.format == SessionFormat::QuickTest {
+                view! { <Registration session/> }.into_any()
+            } else {
+                view! {
+                    <h1>{t(i18n::SAMPLES_TITLE)}</h1>
+                    <p class="notice" role="status" data-testid="not-quick-test">{t(i18n::ERR_NOT_QUICK_TEST)}</p>
+                    <p><a href=format!("/activities/{}", session.activity_id)>{t(i18n::BACK)}</a></p>
+                }.into_any()
+            }}
         </Loaded>
     }
 }
@@ -183,7 +192,8 @@ fn Registration(session: SessionView) -> impl IntoView {
                 <p class="field-error" id="consent-error">{field_error("consent".into())}</p>
 
                 <FailureAlert failure=failure fields_beside=true/>
-                <button type="submit" class="primary" disabled=flag(move || busy.get())>
+                // As the booking form's: not `disabled`, which drops the keyboard's focus.
+                <button type="submit" class="primary" aria-disabled=text(move || busy.get().to_string())>
                     {message(move || if busy.get() { i18n::SUBMITTING.get(lang.get()) } else { i18n::SUBMIT_SAMPLES.get(lang.get()) })}
                 </button>
             </form>

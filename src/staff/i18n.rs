@@ -309,6 +309,7 @@ messages! {
     FIELD_KIND_NOT_ALLOWED = "该类型的单位不能设在这里", "An organisation of this kind cannot sit here";
     FIELD_PARENT_CHANGED = "单位不能移到其他上级单位下", "An organisation cannot move under another one";
     FIELD_OUTSIDE_ACTIVITY = "不在活动的起止日期内", "Outside the activity's first and last days";
+    FIELD_ALREADY_SCHEDULED = "本活动已有同名、同地点、同一时间开始的场次（可能重复提交了）", "The activity already has a session of this name and place starting then (sent twice?)";
     FIELD_SESSIONS_OUTSIDE = "有场次在这些日期之外，请先调整或取消这些场次", "Some sessions fall outside these days: move or cancel them first";
     FIELD_KIND_HAS_STAFF = "该单位已有与此类型不符的账号（局设组织者，实验室和检测机构设实验室人员）", "This organisation has accounts that do not fit this kind (organisers belong to a bureau, lab staff to a lab or institute)";
     FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
@@ -543,6 +544,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         KindHasStaff => FIELD_KIND_HAS_STAFF,
         ParentChanged => FIELD_PARENT_CHANGED,
         OutsideActivity => FIELD_OUTSIDE_ACTIVITY,
+        AlreadyScheduled => FIELD_ALREADY_SCHEDULED,
         SessionsOutside => FIELD_SESSIONS_OUTSIDE,
         PasswordWrong => FIELD_PASSWORD_WRONG,
         PasswordUnchanged => FIELD_PASSWORD_UNCHANGED,
@@ -666,6 +668,7 @@ mod tests {
             FieldCode::KindNotAllowed,
             FieldCode::KindHasStaff,
             FieldCode::OutsideActivity,
+            FieldCode::AlreadyScheduled,
             FieldCode::SessionsOutside,
             FieldCode::PasswordWrong,
             FieldCode::PasswordUnchanged,

@@ -32,6 +32,9 @@ async fn organiser_cancels(server: &TestServer, session: i64) -> u32 {
         .await;
     let now = labday_server::auth::now_local();
     let cancelled = server.storage.cancel_session(chief, session, now).await;
+    // Made in storage, not through the server's handlers: the catalogue's kept copy of the
+    // session's page shows the change within its second (`catalogue_cache.rs`).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     cancelled.expect("cancels")
 }
 
@@ -233,6 +236,12 @@ async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelle
     browser.open_booking_form(&server, past).await;
     browser.wait_css("form.booking-form").await;
     browser.wait_text("本场已过取消截止时间").await;
+
+    // A visit takes no vegetables: its sample form says so before anything is typed.
+    let samples = format!("/sessions/{}/samples", f.session);
+    browser.open(&server, &samples).await;
+    browser.wait_text("只有农残快检场次可以登记样品。").await;
+    assert_eq!(browser.count("form").await, 0);
 
     organiser_cancels(&server, f.session).await;
     browser.open_booking_form(&server, f.session).await;

@@ -198,7 +198,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
         .wait_text("未找到：请检查样品码和手机号后 4 位。")
         .await;
     look_up_with(&browser, "9000").await;
-    browser.wait_text("判定: 阴性").await;
+    browser.wait_text("判定：阴性").await;
     browser.wait_text("本次快检未发现农药残留超标。").await;
     browser
         .wait_text("快检是初步筛查，不是最终结论，只对本次检验的样品负责。")
@@ -206,7 +206,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     audit(&browser, &axe, "negative result").await;
 
     browser.open(&server, &format!("/samples/{celery}")).await;
-    browser.wait_text("判定: 阳性").await;
+    browser.wait_text("判定：阳性").await;
     browser
         .wait_text("快检显示农药残留可能超标，样品将送实验室用标准方法确认。")
         .await;

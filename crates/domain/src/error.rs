@@ -252,6 +252,9 @@ wire_enum! {
         ReservedAboveCapacity = "reserved_above_capacity",
         /// A session (or a series' dates) outside its activity's first and last days.
         OutsideActivity = "outside_activity",
+        /// The activity holds a session (not cancelled) of the same title and place starting
+        /// at the same time already: a form or a series sent twice.
+        AlreadyScheduled = "already_scheduled",
         /// An activity's new first (`starts_on`) or last day (`ends_on`) would leave out one
         /// of its sessions that is not cancelled.
         SessionsOutside = "sessions_outside",

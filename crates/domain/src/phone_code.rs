@@ -163,7 +163,7 @@ pub fn verification_required() -> ApiError {
 pub fn code_message(lang: Lang, code: &PhoneCode, minutes: u32) -> Composed {
     let code = code.as_str();
     let text = match lang {
-        Lang::Zh => format!("验证码{code}，{minutes}分钟内有效，用于预约登记。请勿告诉他人。"),
+        Lang::Zh => format!("验证码{code}，{minutes}分钟内有效，用于验证手机号码。请勿告诉他人。"),
         Lang::En => {
             format!("Your labday code is {code}. It works for {minutes} minutes. Never share it.")
         }

@@ -411,11 +411,11 @@ impl Method {
         Self::ALL.into_iter().find(|m| m.as_str() == raw)
     }
 
-    /// The standard the method follows, as a result shows it.
-    pub fn standard(self) -> &'static str {
+    /// The standard the method follows, as a result shows it: `(zh, en)`.
+    pub fn standard(self) -> (&'static str, &'static str) {
         match self {
-            Method::EnzymeInhibition => "GB/T 5009.199-2003",
-            Method::ColloidalGold => "市场监管总局 KJ 快检方法 / SAMR KJ methods",
+            Method::EnzymeInhibition => ("GB/T 5009.199-2003", "GB/T 5009.199-2003"),
+            Method::ColloidalGold => ("市场监管总局 KJ 快检方法", "SAMR KJ methods"),
         }
     }
 }

@@ -402,6 +402,25 @@ fn also_refuse<T>(
     Err(e)
 }
 
+/// A session already scheduled, as [`first_already_scheduled`] compares it: its start, and
+/// its title and place in Chinese.
+pub type Scheduled = (NaiveDateTime, String, String);
+
+/// The start of the first of `new` that the activity holds already (`scheduled`, its
+/// sessions not cancelled): the same start, title and place, as when a series or a session
+/// is sent twice. Parallel groups at one time and place have titles of their own.
+pub fn first_already_scheduled(
+    new: &[ValidSession],
+    scheduled: &[Scheduled],
+) -> Option<NaiveDateTime> {
+    new.iter().map(ValidSession::get).find_map(|s| {
+        let same = |(at, title, place): &Scheduled| {
+            *at == s.starts_at && *title == s.title.zh && *place == s.place.zh
+        };
+        scheduled.iter().any(same).then_some(s.starts_at)
+    })
+}
+
 /// An activity's days, the first and the last (inclusive): its sessions fall within them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivityDays {
@@ -1391,6 +1410,28 @@ mod tests {
             draft.validate().unwrap_err().fields["starts_at"],
             FieldCode::DateInvalid
         );
+    }
+
+    #[test]
+    fn a_session_sent_twice_is_found_but_a_parallel_group_is_not() {
+        let now = at(1, 0, 0) - Duration::days(1);
+        let sessions = series().expand(now).unwrap();
+        let second = sessions[1].get();
+        let held =
+            |title: &str, place: &str| vec![(second.starts_at, title.to_owned(), place.to_owned())];
+        assert_eq!(
+            first_already_scheduled(&sessions, &held("演示", "二楼")),
+            Some(second.starts_at)
+        );
+        assert_eq!(
+            first_already_scheduled(&sessions, &held("演示 B 组", "二楼")),
+            None
+        );
+        assert_eq!(
+            first_already_scheduled(&sessions, &held("演示", "三楼")),
+            None
+        );
+        assert_eq!(first_already_scheduled(&sessions, &[]), None);
     }
 
     #[test]

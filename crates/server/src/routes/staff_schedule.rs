@@ -54,6 +54,17 @@ fn outside_activity(held: Result<(), ApiError>, field: &str) -> AppError {
     AppError(held.err().unwrap_or_else(fallback))
 }
 
+/// The refusal of sessions the activity holds already (sent twice), named on `field`.
+fn already_scheduled(field: &str) -> AppError {
+    AppError(
+        ApiError::new(
+            ErrorCode::Invalid,
+            "The activity already holds a session of this title and place starting then",
+        )
+        .with_field(field, FieldCode::AlreadyScheduled),
+    )
+}
+
 async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError> {
     state
         .storage
@@ -126,7 +137,7 @@ pub async fn update_activity(
     request_body = SessionDraft,
     responses(
         (status = 201, body = SessionView),
-        (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`; a session outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`")
+        (status = 422, body = ApiError, description = "Field errors, e.g. `ends_at: end_before_start`; a session outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`; one of the same title and place as one the activity holds (not cancelled), starting at the same time, is `starts_at`: `already_scheduled`")
     )
 )]
 pub async fn create_session(
@@ -147,6 +158,7 @@ pub async fn create_session(
         SessionsCreated::OutsideActivity(days) => {
             return Err(outside_activity(days.hold_session(&valid), "starts_at"))
         }
+        SessionsCreated::AlreadyScheduled(_) => return Err(already_scheduled("starts_at")),
     };
     Ok((StatusCode::CREATED, Json(session_view(&state, id).await?)))
 }
@@ -181,7 +193,7 @@ pub async fn preview_series(
     request_body = SessionSeries,
     responses(
         (status = 201, body = GeneratedSessions),
-        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; `from` or `to` outside the activity's first and last days: `outside_activity`")
+        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; `from` or `to` outside the activity's first and last days: `outside_activity`; a session of it that the activity holds already (the same title and place, starting at the same time, not cancelled: the series sent twice) is `from`: `already_scheduled`, and none is created")
     )
 )]
 pub async fn generate_series(
@@ -203,6 +215,7 @@ pub async fn generate_series(
         SessionsCreated::OutsideActivity(days) => {
             return Err(outside_activity(days.hold_series(&series), "from"))
         }
+        SessionsCreated::AlreadyScheduled(_) => return Err(already_scheduled("from")),
     };
     tracing::info!(activity, sessions = session_ids.len(), "series created");
     Ok((StatusCode::CREATED, Json(GeneratedSessions { session_ids })))

@@ -27,9 +27,9 @@ use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
-    may_move, over_keeps_its_times, ActivityDays, ActivityDraft, OrganisationChoice,
-    ScheduledActivity, ScheduledSession, SessionDraft, SessionsOutside, ValidActivity,
-    ValidSession,
+    first_already_scheduled, may_move, over_keeps_its_times, ActivityDays, ActivityDraft,
+    OrganisationChoice, Scheduled, ScheduledActivity, ScheduledSession, SessionDraft,
+    SessionsOutside, ValidActivity, ValidSession,
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
@@ -56,6 +56,9 @@ pub enum SessionsCreated {
     /// The activity's days, as they are as the sessions go in, leave out one of them: none
     /// was created.
     OutsideActivity(ActivityDays),
+    /// The activity holds one of them already (`schedule::first_already_scheduled`), which
+    /// starts then: none was created.
+    AlreadyScheduled(NaiveDateTime),
 }
 
 /// What became of a session edit.
@@ -74,6 +77,10 @@ const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id 
 /// When an activity's sessions that are not cancelled start and end, read for a change of
 /// its days under the activity's row lock.
 const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
+    WHERE activity_id = ? AND status <> 'cancelled'";
+/// What an activity's sessions that are not cancelled are told apart by when new ones come
+/// (`schedule::first_already_scheduled`), read under the activity's row lock.
+const HELD_SESSIONS: &str = "SELECT starts_at, title_zh, place_zh FROM sessions \
     WHERE activity_id = ? AND status <> 'cancelled'";
 /// The activity of a session.
 const SESSION_ACTIVITY: &str = "SELECT activity_id FROM sessions WHERE id = ?";
@@ -428,11 +435,23 @@ pub trait Schedule: Parts {
         sessions: &[ValidSession],
     ) -> Result<SessionsCreated, StorageError> {
         let mut tx = self.db().begin().await?;
-        let Some(days) = days_for_sessions(&mut tx, activity_id).await? else {
+        // The activity's row locked for update: two sends of one series (a double click, a
+        // retry) take turns, and the second sees the first's sessions.
+        let locked = format!("{ACTIVITY_DAYS}{}", tx.dialect().for_update());
+        let days = tx.query(&locked).bind(activity_id).fetch_optional().await?;
+        let Some(days) = days.map(days_of_row) else {
             return Ok(SessionsCreated::NoActivity);
         };
         if sessions.iter().any(|s| days.hold_session(s).is_err()) {
             return Ok(SessionsCreated::OutsideActivity(days));
+        }
+        let scheduled: Vec<Scheduled> = tx
+            .query(HELD_SESSIONS)
+            .bind(activity_id)
+            .fetch_all()
+            .await?;
+        if let Some(at) = first_already_scheduled(sessions, &scheduled) {
+            return Ok(SessionsCreated::AlreadyScheduled(at));
         }
         let mut ids = Vec::with_capacity(sessions.len());
         for s in sessions {

@@ -294,6 +294,36 @@ async fn a_series_is_previewed_then_created_in_one_go(db: Db) {
         (&first["format"], &first["capacity"], &first["starts_at"]),
         (&json!("demo"), &json!(20), &json!(at(1, 9, 0)))
     );
+
+    // The same series sent again (a double click, a retry), even twice at once, creates
+    // nothing more; another title for parallel groups is a series of its own.
+    let again = || expect_call(app, "POST", &path, lab, Some(series_body()), 422);
+    let (one, two) = tokio::join!(again(), again());
+    for body in [one, two] {
+        assert_eq!(parse(&body)["fields"], json!({"from": "already_scheduled"}));
+    }
+    assert_eq!(count_sessions().await, before + 14);
+    let mut single = session_body(12);
+    for key in [
+        "title",
+        "place",
+        "starts_at",
+        "ends_at",
+        "booking_closes_at",
+        "cancel_deadline",
+    ] {
+        single[key] = first[key].clone();
+    }
+    let one_path = format!("/api/v1/staff/activities/{activity}/sessions");
+    let body = expect_call(app, "POST", &one_path, lab, Some(single), 422).await;
+    assert_eq!(
+        parse(&body)["fields"],
+        json!({"starts_at": "already_scheduled"})
+    );
+    let mut group_b = series_body();
+    group_b["title"] = json!({"zh": "演示 B 组", "en": "Demo, group B"});
+    expect_call(app, "POST", &path, lab, Some(group_b), 201).await;
+    assert_eq!(count_sessions().await, before + 28);
 }
 
 /// Sessions lie within their activity's first and last days: created one by one, as a
