@@ -162,6 +162,14 @@ pub fn venue_time(ms: i64) -> NaiveDateTime {
     labday_domain::time::venue_local(at, labday_domain::time::SHANGHAI_OFFSET_MINUTES)
 }
 
+/// The wall-clock time now at a venue `offset_minutes` east of UTC (a session's own, as its
+/// view says: `SessionView::utc_offset_minutes`).
+pub fn venue_now_at(offset_minutes: i32) -> NaiveDateTime {
+    let at =
+        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    labday_domain::time::venue_local(at, offset_minutes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

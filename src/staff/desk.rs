@@ -1,7 +1,9 @@
 //! The scan desk every door and bench shares: the session it serves, a code typed or scanned
 //! with the camera (`scanner`), what just happened announced to everyone (screen readers
 //! too), and the last refusal in words. The roster (check-in) and the samples bench
-//! (receiving) are a desk each, with their own list below it.
+//! (receiving) are a desk each, with their own list below it. Before the session's day on its
+//! venue's clock the desk says up front that its work (check-in, walk-ins, receiving) opens
+//! that day, as the server would answer each try (`staff::from_session_day`).
 
 use crate::components::status::FailureAlert;
 use crate::i18n::{self, t, use_lang, Msg};
@@ -10,6 +12,7 @@ use crate::staff::form::{invalid_attrs, FieldError};
 use crate::staff::i18n as s;
 use crate::staff::scanner;
 use crate::{api, format};
+use labday_domain::staff::from_session_day;
 use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -132,11 +135,16 @@ pub fn ScanDesk(
     view! {
         <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
         <h1>{t(title)}</h1>
-        {move || session.get().and_then(Result::ok).map(|s| {
+        {move || session.get().and_then(Result::ok).map(|found| {
             let l = lang.get();
+            let now = format::venue_now_at(found.utc_offset_minutes);
+            let early = from_session_day(now, found.starts_at).is_err();
             view! {
-                <p class="title">{format!("{} · {}", s.activity_title.get(l.code()), s.title.get(l.code()))}</p>
-                <p class="meta">{format!("{} · {}", format::slot(s.starts_at, s.ends_at, l), s.place.get(l.code()))}</p>
+                <p class="title">{format!("{} · {}", found.activity_title.get(l.code()), found.title.get(l.code()))}</p>
+                <p class="meta">{format!("{} · {}", format::slot(found.starts_at, found.ends_at, l), found.place.get(l.code()))}</p>
+                {early.then(|| view! {
+                    <p class="notice" data-testid="before-session-day">{t(s::ERR_BEFORE_SESSION_DAY)}</p>
+                })}
             }
         })}
         <p class="sr-only" role="status" aria-live="polite">{move || desk.announce.get()}</p>

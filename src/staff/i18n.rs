@@ -420,7 +420,7 @@ messages! {
     ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
     ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
     ERR_SESSION_OVER = "场次已开始或已结束：时间不能再改（结束后也不能取消），也不能改到已过去的时间。", "The session has begun or is over: its times cannot change (once over it cannot be cancelled either), nor can it move to times already past.";
-    ERR_BEFORE_SESSION_DAY = "还没到本场次的日期，场次当天才能签到。", "Check-in opens on the session's day.";
+    ERR_BEFORE_SESSION_DAY = "还没到本场次的日期：签到、现场预约和收样都从场次当天开始。", "Not the session's day yet: check-in, walk-ins and sample receipt open on the session's day.";
     ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
     ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数与仍空着的预留名额。", "Capacity cannot go below the people already booked and the reserved places still free.";
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";

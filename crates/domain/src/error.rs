@@ -64,8 +64,8 @@ wire_enum! {
         /// withdrew it, or its records are past retention): it is not received; register it
         /// again (a walk-in at the bench).
         Withdrawn = "withdrawn",
-        /// 409 — visitors are checked in from the session's day (on its venue's clock), not
-        /// before.
+        /// 409 — visitors are checked in, walk-ins booked and samples received from the
+        /// session's day (on its venue's clock), not before.
         BeforeSessionDay = "before_session_day",
         /// 409 — that username is taken.
         UsernameTaken = "username_taken",

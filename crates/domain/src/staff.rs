@@ -449,10 +449,18 @@ pub fn check_in_people(people: Option<u32>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Whether a visitor may be checked in at the door `now` (the venue's clock) for a session
-/// that starts `session_starts`: from the session's day on, as an offline check-in's time
-/// must be (`crate::offline_check_in::check`); `before_session_day` before it.
-pub fn check_in_day(now: NaiveDateTime, session_starts: NaiveDateTime) -> Result<(), ErrorCode> {
+/// Whether staff may do a session's work at its door and bench `now` (the venue's clock),
+/// for a session that starts `session_starts`: check a visitor in, book a walk-in (checked in
+/// at once), register a walk-in's vegetables (received at once) or receive a sample. All from
+/// the session's day on, as an offline check-in's time must be
+/// (`crate::offline_check_in::check`); `before_session_day` before it, so nobody takes a place
+/// at the door, nor has a vegetable received and tested, days ahead. The day being over
+/// refuses nothing here: a late check-in or receipt is recorded; walk-ins end with the
+/// session by a rule of their own (`window_closed`).
+pub fn from_session_day(
+    now: NaiveDateTime,
+    session_starts: NaiveDateTime,
+) -> Result<(), ErrorCode> {
     if now.date() < session_starts.date() {
         return Err(ErrorCode::BeforeSessionDay);
     }
@@ -542,7 +550,7 @@ mod tests {
     }
 
     #[test]
-    fn visitors_are_checked_in_from_the_sessions_day() {
+    fn the_door_and_the_bench_open_on_the_sessions_day() {
         let at = |d: u32, h: u32, m: u32| {
             chrono::NaiveDate::from_ymd_opt(2026, 9, d)
                 .unwrap()
@@ -550,15 +558,23 @@ mod tests {
                 .unwrap()
         };
         let starts = at(20, 9, 30);
-        assert_eq!(check_in_day(at(20, 0, 0), starts), Ok(()), "early that day");
-        assert_eq!(check_in_day(at(20, 18, 0), starts), Ok(()), "late that day");
-        assert_eq!(check_in_day(at(23, 9, 0), starts), Ok(()), "days later");
         assert_eq!(
-            check_in_day(at(19, 23, 59), starts),
+            from_session_day(at(20, 0, 0), starts),
+            Ok(()),
+            "early that day"
+        );
+        assert_eq!(
+            from_session_day(at(20, 18, 0), starts),
+            Ok(()),
+            "late that day"
+        );
+        assert_eq!(from_session_day(at(23, 9, 0), starts), Ok(()), "days later");
+        assert_eq!(
+            from_session_day(at(19, 23, 59), starts),
             Err(ErrorCode::BeforeSessionDay)
         );
         assert_eq!(
-            check_in_day(at(18, 9, 30), starts),
+            from_session_day(at(18, 9, 30), starts),
             Err(ErrorCode::BeforeSessionDay)
         );
     }

@@ -113,7 +113,9 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::Withdrawn => {
             "This sample's holder details were erased before it was handed in (withdrawn): register it again"
         }
-        ErrorCode::BeforeSessionDay => "Visitors are checked in from the session's day, not before",
+        ErrorCode::BeforeSessionDay => {
+            "Check-in, walk-ins and sample receipt open on the session's day, not before"
+        }
         ErrorCode::UsernameTaken => "This username is taken",
         ErrorCode::AccountDisabled => "This account is disabled",
         ErrorCode::PasswordChangeRequired => "Choose a new password first",

@@ -8,6 +8,13 @@
 //! under the server secret (`keyed_hash.rs`), never as codes, usernames or addresses, nor as
 //! plain digests of them, which trying every IPv4 address (or username) would undo.
 //!
+//! A staff password guess ([`Throttle::password`]) counts against the account from the
+//! client's address, against the address over all accounts, and against the account over all
+//! addresses, with a limit far above the first: one address guessing pauses itself, not the
+//! holder signing in elsewhere, and guesses spread over many addresses stay bounded. An
+//! account's counts also carry the account's keyed hash, so that an organiser who resets its
+//! password or enables it forgets them all at once ([`Throttle::forget_account`]).
+//!
 //! [`RateLimit`] caps how often one client address may make bookings and sample
 //! registrations. It is in memory, per server process: it sheds floods, it does not guard a
 //! secret, and a database round trip per booking would slow every rush.
@@ -51,8 +58,15 @@ impl Rule {
     }
 }
 
-/// Wrong passwords per staff account: the account pauses after five.
-pub const SIGN_IN_PER_ACCOUNT: Rule = Rule::new("sign-in/account", 5);
+/// Wrong passwords for one staff account from one client address: that address pauses for
+/// the account after five; the holder at another address is not held up.
+pub const SIGN_IN_PER_ACCOUNT_CLIENT: Rule = Rule::new("sign-in/account-client", 5);
+/// Wrong passwords for one staff account from every address together: guessing spread over
+/// many addresses stays bounded, and keeping the holder out takes twenty addresses guessing
+/// rather than one.
+pub const SIGN_IN_PER_ACCOUNT: Rule = Rule::new("sign-in/account", 100);
+// Far above one address's limit, or a few addresses would keep the holder out again.
+const _: () = assert!(SIGN_IN_PER_ACCOUNT.limit >= 10 * SIGN_IN_PER_ACCOUNT_CLIENT.limit);
 /// Wrong passwords from one client address, whatever the accounts (an office behind one
 /// address mistypes now and then; a sprayer does not get far).
 pub const SIGN_IN_PER_CLIENT: Rule = Rule::new("sign-in/client", 20);
@@ -67,6 +81,26 @@ pub const LOOKUP_CLIENT: Rule = Rule::new("lookup/client", 30);
 /// The stored form of a key.
 fn key_digest(keys: &KeyedHash, rule: Rule, value: &str) -> String {
     keys.throttle(rule.scope, value)
+}
+
+/// What a staff account's counts are known by (`throttles.account_digest`), under a scope
+/// of its own: no rule's key.
+fn account_digest(keys: &KeyedHash, username: &str) -> String {
+    keys.throttle("staff-account", username)
+}
+
+/// The text [`SIGN_IN_PER_ACCOUNT_CLIENT`] counts: the username and the client's key, kept
+/// apart by a NUL, which neither holds.
+fn account_from(username: &str, client: &ClientAddr) -> String {
+    format!("{username}\0{}", client.key())
+}
+
+/// One count an attempt makes: the rule, the text it counts, and the staff account the
+/// count belongs to when it is one of an account's.
+struct Key<'a> {
+    rule: Rule,
+    value: &'a str,
+    account: Option<&'a str>,
 }
 
 fn now_ms() -> i64 {
@@ -108,15 +142,66 @@ impl Throttle {
         keys: &[(Rule, &str)],
         message: &'static str,
     ) -> Result<Attempt<'_>, Refusal> {
+        let keys: Vec<Key> = keys
+            .iter()
+            .map(|&(rule, value)| Key {
+                rule,
+                value,
+                account: None,
+            })
+            .collect();
+        self.count(&keys, message).await
+    }
+
+    /// Counts a check of the password of staff account `username` from `client` (a sign-in,
+    /// or a signed-in holder confirming theirs) before it runs: against the account from
+    /// this address, the address over all accounts, and the account over all addresses.
+    pub async fn password(
+        &self,
+        username: &str,
+        client: &ClientAddr,
+        message: &'static str,
+    ) -> Result<Attempt<'_>, Refusal> {
+        let from_client = account_from(username, client);
+        let address = client.key();
+        let keys = [
+            Key {
+                rule: SIGN_IN_PER_ACCOUNT_CLIENT,
+                value: &from_client,
+                account: Some(username),
+            },
+            Key {
+                rule: SIGN_IN_PER_CLIENT,
+                value: &address,
+                account: None,
+            },
+            Key {
+                rule: SIGN_IN_PER_ACCOUNT,
+                value: username,
+                account: Some(username),
+            },
+        ];
+        self.count(&keys, message).await
+    }
+
+    /// [`Throttle::attempt`] of each key, its account's digest stored with its count.
+    async fn count(&self, keys: &[Key<'_>], message: &'static str) -> Result<Attempt<'_>, Refusal> {
         let now = now_ms();
+        let hashes = self.storage.keyed_hash();
         let mut counted = Vec::with_capacity(keys.len());
         let mut refused_until: Option<(i64, Duration)> = None;
-        for &(rule, value) in keys {
-            let digest = key_digest(self.storage.keyed_hash(), rule, value);
+        for &Key {
+            rule,
+            value,
+            account,
+        } in keys
+        {
+            let digest = key_digest(hashes, rule, value);
+            let account = account.map(|username| account_digest(hashes, username));
             let window = rule.window.unwrap_or(self.window);
             let c = self
                 .storage
-                .count_attempt(&digest, rule.limit, millis(window), now)
+                .count_attempt(&digest, account.as_deref(), rule.limit, millis(window), now)
                 .await?;
             if c.attempts > i64::from(rule.limit) {
                 refused_until = Some((c.window_ends_ms, window));
@@ -158,11 +243,28 @@ impl Throttle {
         .await
     }
 
-    /// Forgets a key's attempts (a successful sign-in clears its account's failures).
-    pub async fn forget(&self, rule: Rule, value: &str) {
-        let digest = key_digest(self.storage.keyed_hash(), rule, value);
+    /// The right password for staff account `username` from `client`: the account's
+    /// failures from that address are forgotten. Those from other addresses stay counted:
+    /// they were not this client's.
+    pub async fn signed_in(&self, username: &str, client: &ClientAddr) {
+        let from_client = account_from(username, client);
+        let digest = key_digest(
+            self.storage.keyed_hash(),
+            SIGN_IN_PER_ACCOUNT_CLIENT,
+            &from_client,
+        );
         if let Err(e) = self.storage.forget_attempts(&digest).await {
             tracing::warn!(error = %e, "could not clear a throttle");
+        }
+    }
+
+    /// Forgets every failed password of staff account `username`, from every address: an
+    /// organiser reset its password or enabled it, and its holder may sign in at once. When
+    /// storage fails here the counts stay, and run out with their window.
+    pub async fn forget_account(&self, username: &str) {
+        let digest = account_digest(self.storage.keyed_hash(), username);
+        if let Err(e) = self.storage.forget_account_attempts(&digest).await {
+            tracing::warn!(error = %e, "could not clear an account's throttles");
         }
     }
 
@@ -288,6 +390,16 @@ mod tests {
         assert!(!code.contains("K7QM4XPB"));
         assert_ne!(code, key_digest(&keys, SAMPLE_CODE, "K7QM4XPB"));
         assert_eq!(code, key_digest(&keys, BOOKING_CODE, "K7QM4XPB"));
+    }
+
+    #[test]
+    fn an_accounts_counts_are_known_apart_from_every_key() {
+        let keys = KeyedHash::new(&crate::keyed_hash::ServerSecret::generate());
+        let account = account_digest(&keys, "lab-a");
+        assert_eq!(account.len(), 64);
+        assert_ne!(account, key_digest(&keys, SIGN_IN_PER_ACCOUNT, "lab-a"));
+        let client = ClientAddr(Some("203.0.113.1".parse().unwrap()));
+        assert_eq!(account_from("lab-a", &client), "lab-a\u{0}203.0.113.1");
     }
 
     #[test]

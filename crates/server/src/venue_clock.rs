@@ -1,10 +1,10 @@
 //! The venue's wall clock. Session times are stored as the venue's wall-clock time, each
 //! organisation saying how far east of UTC its venues are (`utc_offset_minutes`), so a staff
 //! rule that compares a session's times with now (no-shows only after the end, walk-ins
-//! until it, a new session not in the past, an offline check-in not in the future, a
-//! vegetable not bought tomorrow) reads the clock of the venue the session or activity
-//! belongs to, as the citizen's booking window does. Records that belong to no venue
-//! (staff sign-ins) keep [`crate::auth::now_local`].
+//! from the session's day until its end, a new session not in the past, an offline check-in
+//! not in the future, a vegetable not bought tomorrow) reads the clock of the venue the
+//! session or activity belongs to, as the citizen's booking window does. Records that belong
+//! to no venue (staff sign-ins) keep [`crate::auth::now_local`].
 
 use crate::error::{AppError, OrNotFound};
 use crate::state::AppState;

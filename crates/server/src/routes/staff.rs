@@ -9,7 +9,6 @@ use crate::error::{AppError, Refusal};
 use crate::extract::{authorise_disclosing, AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::storage::staff::CheckInError;
-use crate::throttle;
 use crate::venue_clock;
 use crate::writes::audit;
 use axum::extract::State;
@@ -24,8 +23,10 @@ use labday_domain::staff::{
 use labday_domain::{ApiError, ErrorCode};
 
 /// Signs a staff member in and sets the session cookie. The attempt is counted against the
-/// account and the client address before the password is checked, so a burst of parallel
-/// guesses gets no more checks than one guess after another.
+/// account from the client's address, the address and the account over all addresses before
+/// the password is checked (`Throttle::password`), so a burst of parallel guesses gets no
+/// more checks than one guess after another, and one address guessing does not keep the
+/// holder out elsewhere.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sign-in",
@@ -34,7 +35,7 @@ use labday_domain::{ApiError, ErrorCode};
         (status = 200, body = StaffView, description = "Signed in; the session cookie is set"),
         (status = 401, body = ApiError, description = "Wrong username or password"),
         (status = 403, body = ApiError, description = "`account_disabled`: the password was right, but the account is disabled"),
-        (status = 429, body = ApiError, description = "Too many failed attempts for this account or from this address; `Retry-After` says when to try again",
+        (status = 429, body = ApiError, description = "Too many failed attempts for this account from this address, from this address over all accounts, or for this account over all addresses; `Retry-After` says when to try again (an organiser's password reset, or enabling the account, forgets the account's)",
             headers(("Retry-After" = u64, description = "Seconds to wait")))
     )
 )]
@@ -47,11 +48,9 @@ pub async fn sign_in(
     let username = parse_username(&sign_in.username).unwrap_or_default();
     let attempt = state
         .throttle
-        .attempt(
-            &[
-                (throttle::SIGN_IN_PER_ACCOUNT, &username),
-                (throttle::SIGN_IN_PER_CLIENT, &client.key()),
-            ],
+        .password(
+            &username,
+            &client,
             "Too many failed sign-ins; wait a while before trying again",
         )
         .await?;
@@ -65,10 +64,7 @@ pub async fn sign_in(
         return Err(AppError::new(ErrorCode::Unauthorized, "Wrong username or password").into());
     };
     attempt.succeeded().await;
-    state
-        .throttle
-        .forget(throttle::SIGN_IN_PER_ACCOUNT, &username)
-        .await;
+    state.throttle.signed_in(&username, &client).await;
     if disabled {
         return Err(AppError::new(ErrorCode::AccountDisabled, "This account is disabled").into());
     }

@@ -2,15 +2,17 @@
 //! disable and enable them (a disabled account's sessions end at once and it cannot sign
 //! in), reset a password (the holder must change it at the next sign-in) and end all of an
 //! account's sessions: a fellow organiser of their own bureau is managed from the bureau
-//! above. Every staff member changes their own password. Creating accounts is
-//! `staff_admin.rs`. Every write is audited by storage, with no password in the log.
+//! above. Enabling an account and resetting its password both forget its failed sign-ins,
+//! so its holder signs in at once. Every staff member changes their own password. Creating
+//! accounts is `staff_admin.rs`. Every write is audited by storage, with no password in the
+//! log.
 
 use crate::auth::{self, AnySignedIn, SignedIn};
+use crate::client::ClientAddr;
 use crate::error::{AppError, Refusal};
 use crate::extract::{AppJson, AppPath, Organiser};
 use crate::state::AppState;
 use crate::storage::AccountChange;
-use crate::throttle;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
@@ -90,6 +92,15 @@ impl ManagedAccount {
         self.apply(state, change).await?;
         Ok(Json(account_now(state, self.account.id).await?))
     }
+
+    /// [`ManagedAccount::change`] that lets the holder in again (enabling the account,
+    /// resetting its password): its failed sign-ins are forgotten, from every address, so a
+    /// holder paused for wrong passwords (theirs, or a guesser's) signs in at once.
+    async fn let_in(&self, state: &AppState, change: AccountChange<'_>) -> AccountAnswer {
+        let answer = self.change(state, change).await?;
+        state.throttle.forget_account(&self.account.username).await;
+        Ok(answer)
+    }
 }
 
 /// What an account change answers: the account after it.
@@ -132,23 +143,28 @@ pub async fn disable_account(
     managed.change(&state, AccountChange::Disable).await
 }
 
-/// Enables a disabled account again.
-#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/enable", responses((status = 200, body = StaffAccount)))]
+/// Enables a disabled account again, and forgets its failed sign-ins: its holder signs in at
+/// once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/staff/accounts/{id}/enable",
+    responses((status = 200, body = StaffAccount, description = "Enabled; the account's failed sign-ins are forgotten, so its holder is not refused with 429"))
+)]
 pub async fn enable_account(
     State(state): State<AppState>,
     managed: ManagedAccount,
 ) -> AccountAnswer {
-    managed.change(&state, AccountChange::Enable).await
+    managed.let_in(&state, AccountChange::Enable).await
 }
 
-/// Sets a new password for an account and ends its sessions; the holder must choose
-/// another at the next sign-in.
+/// Sets a new password for an account, ends its sessions and forgets its failed sign-ins;
+/// the holder signs in with it at once and must choose another then.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/accounts/{id}/password",
     request_body = PasswordReset,
     responses(
-        (status = 200, body = StaffAccount),
+        (status = 200, body = StaffAccount, description = "Reset; the account's failed sign-ins are forgotten, so its holder is not refused with 429"),
         (status = 409, body = ApiError, description = "`own_account`: an organiser changes their own password with the current one (`PUT /api/v1/staff/me/password`), not here"),
         (status = 422, body = ApiError, description = "`password`: too short or too long")
     )
@@ -162,7 +178,7 @@ pub async fn reset_password(
     acceptable("password", &reset.password)?;
     let hash = auth::hash_off_thread(reset.password).await?;
     managed
-        .change(&state, AccountChange::ResetPassword(&hash))
+        .let_in(&state, AccountChange::ResetPassword(&hash))
         .await
 }
 
@@ -177,10 +193,10 @@ pub async fn end_sessions(
 }
 
 /// Changes the signed-in staff member's own password (also while a reset one waits to be
-/// changed): a wrong current password is 422 with `current` → `password_wrong`, counted
-/// like a failed sign-in; a new password equal to the current one is 422 with `password` →
-/// `password_unchanged` (a reset password must really change). Every other session of the
-/// account ends; this one stays.
+/// changed): a wrong current password is 422 with `current` → `password_wrong`, counted as
+/// a failed sign-in from this address (`Throttle::password`); a new password equal to the
+/// current one is 422 with `password` → `password_unchanged` (a reset password must really
+/// change). Every other session of the account ends; this one stays.
 #[utoipa::path(
     put,
     path = "/api/v1/staff/me/password",
@@ -188,11 +204,12 @@ pub async fn end_sessions(
     responses(
         (status = 200, body = StaffView),
         (status = 422, body = ApiError, description = "`current` → `password_wrong`; `password` too short or too long, or `password_unchanged` when it is the current password (after a right `current`), and nothing changes"),
-        (status = 429, body = ApiError, description = "Too many wrong passwords for this account; `Retry-After` says when to try again")
+        (status = 429, body = ApiError, description = "Too many wrong passwords, counted as failed sign-ins (for this account from this address, from this address, or for this account over all addresses); `Retry-After` says when to try again")
     )
 )]
 pub async fn change_own_password(
     State(state): State<AppState>,
+    client: ClientAddr,
     AnySignedIn(signed_in): AnySignedIn,
     AppJson(change): AppJson<PasswordChange>,
 ) -> Result<Json<StaffView>, Refusal> {
@@ -201,8 +218,9 @@ pub async fn change_own_password(
     let staff = signed_in.staff;
     let attempt = state
         .throttle
-        .attempt(
-            &[(throttle::SIGN_IN_PER_ACCOUNT, &staff.username)],
+        .password(
+            &staff.username,
+            &client,
             "Too many wrong passwords; wait a while before trying again",
         )
         .await?;

@@ -76,14 +76,15 @@ pub async fn show_sample(
         .or_not_found("sample")
 }
 
-/// The sample was handed in at this session's test point (a second receipt changes nothing).
+/// The sample was handed in at this session's test point (a second receipt changes
+/// nothing), from the session's day on, as the door checks visitors in.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/samples/{code}/receive",
     request_body = Receipt,
     responses(
         (status = 200, body = SampleView),
-        (status = 409, body = ApiError, description = "`wrong_session`: registered for another session of the organisation; `withdrawn`: its holder's details were erased before hand-in")
+        (status = 409, body = ApiError, description = "`wrong_session`: registered for another session of the organisation; `before_session_day`: the session's day (as it is when the receipt is recorded) has not come on its venue's clock; `withdrawn`: its holder's details were erased before hand-in")
     )
 )]
 pub async fn receive_sample(
@@ -97,7 +98,7 @@ pub async fn receive_sample(
             sample.signed_in.staff.id,
             receipt.session_id,
             &sample.item,
-            crate::auth::now_local(),
+            chrono::Utc::now(),
         )
         .await
         .map_err(sample_error)?;

@@ -1,6 +1,7 @@
 //! The offline channel: staff book a walk-in (someone without a smartphone) at a session's
-//! door, checked in at once, and register a walk-in's vegetables at the quick-test bench.
-//! Only staff reaching the session's organisation may (401, then 404, then 403); each is
+//! door, checked in at once, and register a walk-in's vegetables at the quick-test bench,
+//! received at once; both from the session's day on, as the door checks visitors in. Only
+//! staff reaching the session's organisation may (401, then 404, then 403); each is
 //! audited. Both change what the public pages show (places left, the sample board), so the
 //! router clears the catalogue cache after a success (`routes.rs`).
 
@@ -19,7 +20,7 @@ use labday_domain::walk_in::{WalkIn, WalkInResult, WalkInSamples};
 use labday_domain::ApiError;
 
 /// Books a walk-in into the session's reserved places first, then its free ones; checked
-/// in at once. Name and phone are optional.
+/// in at once, so only from the session's day on. Name and phone are optional.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sessions/{id}/walk-ins",
@@ -27,7 +28,7 @@ use labday_domain::ApiError;
     request_body = WalkIn,
     responses(
         (status = 201, body = WalkInResult, description = "Booked and checked in; the roster line and the places left"),
-        (status = 409, body = ApiError, description = "`session_full` (no place left, reserved or free), `session_cancelled`, `window_closed` (the session is over), or `duplicate_booking` (the phone already holds a booking here: check it in instead)"),
+        (status = 409, body = ApiError, description = "`session_full` (no place left, reserved or free), `session_cancelled`, `before_session_day` (the session's day has not come on its venue's clock: walk-ins are checked in at once, and the door checks visitors in from that day on), `window_closed` (the session is over), or `duplicate_booking` (the phone already holds a booking here: check it in instead)"),
         FieldErrors
     )
 )]
@@ -52,8 +53,9 @@ pub async fn book_walk_in(
     Ok((StatusCode::CREATED, Json(session.disclose(done))))
 }
 
-/// Registers a walk-in's vegetables at the quick-test bench, received at once: no phone
-/// needed. The answer holds each sample's code, to write on its bag.
+/// Registers a walk-in's vegetables at the quick-test bench, received at once (so only from
+/// the session's day on): no phone needed. The answer holds each sample's code, to write on
+/// its bag.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sessions/{id}/walk-in-samples",
@@ -61,7 +63,7 @@ pub async fn book_walk_in(
     request_body = WalkInSamples,
     responses(
         (status = 201, body = [SampleView], description = "The samples, received, as staff see them"),
-        (status = 409, body = ApiError, description = "Not a quick-test session, cancelled, not open, or a phone given reached its sample limit"),
+        (status = 409, body = ApiError, description = "`not_quick_test`, `session_cancelled`, `before_session_day` (the session's day has not come on its venue's clock: the samples are received at once, and samples are received from that day on), `window_closed` (not open: before its booking window opened, or the session is over), or `sample_limit` (a phone given reached its sample limit)"),
         (status = 422, body = ApiError, description = "Invalid fields, named `samples.<row>.<field>` for a vegetable's row")
     )
 )]

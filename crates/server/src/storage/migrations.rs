@@ -49,6 +49,7 @@ embed!(
     "0015_erased_hashes.sql",
     "0016_erased_sample_text.sql",
     "0017_keyed_throttles.sql",
+    "0018_throttle_accounts.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -355,6 +356,11 @@ mod tests {
             "0017_keyed_throttles.sql",
             "2bdfa6862db6659b838e225cef0ca49e978a01ed9eee09bfc154e147bc0293e9f0f533d250418efe15e115a6a829f1d4",
             "2bdfa6862db6659b838e225cef0ca49e978a01ed9eee09bfc154e147bc0293e9f0f533d250418efe15e115a6a829f1d4",
+        ),
+        (
+            "0018_throttle_accounts.sql",
+            "ebae0ca434facd1d00d72822c87394cb90d125346bf741cca16d6b9027d482ccc5c1666e26b673acd7c8d4bea4cd7a31",
+            "ebae0ca434facd1d00d72822c87394cb90d125346bf741cca16d6b9027d482ccc5c1666e26b673acd7c8d4bea4cd7a31",
         ),
     ];
 

@@ -19,7 +19,7 @@ use labday_domain::sample::{
     self, within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView,
     ValidRegistration, ValidSampleItem,
 };
-use labday_domain::staff::AuditAction;
+use labday_domain::staff::{from_session_day, AuditAction};
 use labday_domain::time::venue_local;
 use labday_domain::walk_in::ValidWalkInSamples;
 use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
@@ -126,13 +126,16 @@ async fn tallies_where(
 }
 
 /// Locks a session about to take samples and checks it takes them now: a quick-test
-/// session, not cancelled, from its booking window's opening until it ends. Its row stays
-/// locked until commit, so one phone's registrations on it are counted one after another,
-/// whichever server process they reach. Returns the venue's local time now.
+/// session, not cancelled, from its booking window's opening until it ends; a walk-in's
+/// samples, received at once, only from the session's day on, as every receipt
+/// (`staff::from_session_day`: `before_session_day`). Its row stays locked until commit, so
+/// one phone's registrations on it are counted one after another, whichever server process
+/// they reach. Returns the venue's local time now.
 async fn open_for_samples(
     tx: &mut Tx,
     session_id: i64,
     now: DateTime<Utc>,
+    walk_in: bool,
 ) -> Result<NaiveDateTime, BookingError> {
     let sql = format!(
         "{SESSION_FOR_REGISTRATION}{}",
@@ -140,7 +143,7 @@ async fn open_for_samples(
     );
     let session: Option<SessionForRegistration> =
         tx.query(&sql).bind(session_id).fetch_optional().await?;
-    let (format, status, opens_at, ends_at, offset) =
+    let (format, status, opens_at, starts_at, ends_at, offset) =
         session.ok_or_else(|| refused(ErrorCode::NotFound))?;
     if format.0 != SessionFormat::QuickTest {
         return Err(refused(ErrorCode::NotQuickTest));
@@ -149,6 +152,9 @@ async fn open_for_samples(
         return Err(refused(ErrorCode::SessionCancelled));
     }
     let local_now = venue_local(now, offset as i32);
+    if walk_in {
+        from_session_day(local_now, starts_at).map_err(refused)?;
+    }
     if local_now < opens_at || local_now >= ends_at {
         return Err(refused(ErrorCode::WindowClosed));
     }
@@ -263,7 +269,7 @@ pub trait Samples: Parts {
                 return Ok(views_where(&mut conn, filter, key.clone(), viewer).await?);
             }
         }
-        let local_now = open_for_samples(&mut tx, registration.session_id, ctx.now).await?;
+        let local_now = open_for_samples(&mut tx, registration.session_id, ctx.now, false).await?;
         let phone = registration.phone.as_str();
         let (key, digest) = ctx.idempotency.clone().unzip();
         let ids = insert_samples(
@@ -289,7 +295,8 @@ pub trait Samples: Parts {
 
     /// Registers a walk-in's samples, entered by staff at the bench: name and phone optional
     /// (a phone given counts towards its limit on the session), each sample received at
-    /// once, the registration audited. Refused as a citizen's registration is.
+    /// once, the registration audited. Refused as a citizen's registration is, and, being a
+    /// receipt, before the session's day (`before_session_day`).
     async fn register_walk_in_samples(
         &self,
         staff_id: i64,
@@ -299,7 +306,7 @@ pub trait Samples: Parts {
         now: DateTime<Utc>,
     ) -> Result<Vec<SampleView>, BookingError> {
         let mut tx = self.db().begin().await?;
-        let local_now = open_for_samples(&mut tx, session_id, now).await?;
+        let local_now = open_for_samples(&mut tx, session_id, now, true).await?;
         let holder = &samples.holder;
         let ids = insert_samples(
             &mut tx,
@@ -379,15 +386,19 @@ pub trait Samples: Parts {
         Ok(views_where(&mut conn, "m.session_id = ?", session_id, Viewer::Staff).await?)
     }
 
-    /// Marks a sample handed in at `session_id`'s test point (again: no change). Refused with
-    /// `not_found` (also for another organisation's sample) or `wrong_session` (another
-    /// session of the same organisation).
+    /// Marks a sample handed in at `session_id`'s test point at `now` (again: no change),
+    /// recorded on the venue's clock as a walk-in's samples are. Refused with `not_found`
+    /// (also for another organisation's sample), `wrong_session` (another session of the
+    /// same organisation), `before_session_day` (the session's day has not come on its
+    /// venue's clock: judged as the door's check-in is, the session read under its share
+    /// lock, so one moved to a later day at the same moment is seen or moved after) or
+    /// `withdrawn`.
     async fn receive_sample(
         &self,
         staff_id: i64,
         session_id: i64,
         code: &SampleCode,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
     ) -> Result<SampleView, BookingError> {
         let mut tx = self.db().begin().await?;
         let (id, sample_session, received_at, erased_at) = sample_for_change(&mut tx, code).await?;
@@ -395,12 +406,17 @@ pub trait Samples: Parts {
             let told = super::staff::scanned_elsewhere(&mut tx, session_id, sample_session).await?;
             return Err(refused(told));
         }
+        let session = super::bookings::session_shared(&mut tx, session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        let local_now = session.local_now(now);
+        from_session_day(local_now, session.starts_at).map_err(refused)?;
         if received_at.is_none() && erased_at.is_some() {
             return Err(refused(ErrorCode::Withdrawn));
         }
         if received_at.is_none() {
             tx.query(RECEIVE_SAMPLE)
-                .bind(now)
+                .bind(local_now)
                 .bind(id)
                 .execute()
                 .await?;

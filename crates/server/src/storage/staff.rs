@@ -14,7 +14,7 @@ use labday_domain::booking::BookingStatus;
 use labday_domain::message::DeliveryStatus;
 use labday_domain::organisation::OrgKind;
 use labday_domain::staff::{
-    check_in, check_in_day, AuditAction, Role, RosterEntry, StaffAccount, StaffView,
+    check_in, from_session_day, AuditAction, Role, RosterEntry, StaffAccount, StaffView,
 };
 use labday_domain::{offline_check_in, ApiError, ErrorCode};
 
@@ -375,7 +375,8 @@ pub trait Staff: Parts {
     /// session is read in this transaction under its share lock (`session_shared`), against
     /// the update lock a move of the session takes, so a session moved to a later day at the
     /// same moment is either seen here or moved after the check-in. The rule is the
-    /// domain's, on the venue's clock: `check_in_day` at the door, or
+    /// domain's, on the venue's clock: `from_session_day` at the door (as for walk-ins and
+    /// sample receipt), or
     /// [`offline_check_in::check`] for a check-in a desk made offline at `offline_at`. Such a
     /// check-in of a booking that is in already answers the booking as it stands, nobody
     /// more let in: it counts once.
@@ -396,7 +397,9 @@ pub trait Staff: Parts {
         match offline_at {
             Some(at) => offline_check_in::check(at, local_now, session.starts_at, people)
                 .map_err(CheckInError::Offline)?,
-            None => check_in_day(local_now, session.starts_at).map_err(BookingError::Refused)?,
+            None => {
+                from_session_day(local_now, session.starts_at).map_err(BookingError::Refused)?
+            }
         }
         let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
         let (id, booking_session): (i64, i64) =

@@ -1,6 +1,7 @@
 //! Walk-ins booked by staff at the door: a booking marked `walk_in`, checked in at once,
 //! into the session's reserved places first and then its free ones (the rule is
-//! `walk_in::admit_walk_in`). Written once for both databases: the session's row lock
+//! `walk_in::admit_walk_in`), from the session's day on, as the door checks visitors in
+//! (`staff::from_session_day`). Written once for both databases: the session's row lock
 //! (`Dialect::for_update`) is the one online bookings take on PostgreSQL, so a walk-in and a
 //! batch of online bookings are decided one after the other and never both take the last
 //! place; SQLite's one writer serialises them anyway.
@@ -12,7 +13,7 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use labday_domain::booking::BookingCode;
 use labday_domain::message::{BookingEvent, DeliveryStatus};
-use labday_domain::staff::{AuditAction, RosterEntry};
+use labday_domain::staff::{from_session_day, AuditAction, RosterEntry};
 use labday_domain::walk_in::{admit_walk_in, ValidWalkIn, WalkInResult};
 use labday_domain::{BookingStatus, ErrorCode, SessionStatus};
 
@@ -30,8 +31,10 @@ fn refused(code: ErrorCode) -> BookingError {
 
 #[async_trait]
 pub trait WalkIns: Parts {
-    /// Books a walk-in on a session, checked in at once, and audits it. Refused with
-    /// `not_found`, `session_cancelled`, `window_closed` (the session is over),
+    /// Books a walk-in on a session at `now` (its venue's clock), checked in at once, and
+    /// audits it. Refused with `not_found`, `session_cancelled`, `before_session_day` (the
+    /// session's day, as it is under the row lock, has not come), `window_closed` (the
+    /// session is over),
     /// `session_full` (no free place, reserved or not) or `duplicate_booking` (the phone
     /// already holds a booking for this session: check that one in instead).
     async fn book_walk_in(
@@ -57,6 +60,7 @@ pub trait WalkIns: Parts {
         if status.0 == SessionStatus::Cancelled {
             return Err(refused(ErrorCode::SessionCancelled));
         }
+        from_session_day(now, starts_at).map_err(refused)?;
         if now >= ends_at {
             return Err(refused(ErrorCode::WindowClosed));
         }

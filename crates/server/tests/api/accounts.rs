@@ -81,6 +81,39 @@ async fn a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in(db: Db) 
     assert!(audited(&lines, "enable_staff", &format!("staff {id}")));
 }
 
+/// A holder paused for wrong passwords (their own typos, or a guesser's at the same address)
+/// signs in at once after the organiser resets the password, and again after the organiser
+/// disables and enables the account: both forget the account's failed sign-ins.
+async fn a_reset_or_an_enable_lets_a_paused_holder_sign_in_at_once(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let id = account_id(&t, "lab-00").await;
+    let c = Some(t.county.as_str());
+    let pause = |password: &'static str| async move {
+        for _ in 0..5 {
+            let (status, _, _, _) = sign_in(app, "lab-00", "not-the-password").await;
+            assert_eq!(status, 401);
+        }
+        let (status, body, _, _) = sign_in(app, "lab-00", password).await;
+        assert_eq!(status, 429, "paused, the right password too: {body}");
+    };
+
+    pause(PASSWORD).await;
+    let path = format!("/api/v1/staff/accounts/{id}/password");
+    let body = json!({"password": NEW_PASSWORD});
+    expect_call(app, "POST", &path, c, Some(body), 200).await;
+    let (status, body, _, _) = sign_in(app, "lab-00", NEW_PASSWORD).await;
+    assert_eq!(status, 200, "at once after the reset: {body}");
+
+    pause(NEW_PASSWORD).await;
+    for change in ["disable", "enable"] {
+        let path = format!("/api/v1/staff/accounts/{id}/{change}");
+        expect_call(app, "POST", &path, c, None, 200).await;
+    }
+    let (status, body, _, _) = sign_in(app, "lab-00", NEW_PASSWORD).await;
+    assert_eq!(status, 200, "at once after enabling: {body}");
+}
+
 async fn a_reset_password_must_be_changed_before_anything_else(db: Db) {
     let t = tree(db).await;
     let app = &t.app;
@@ -384,6 +417,7 @@ crate::on_both_databases!(
     a_fellow_organiser_is_managed_from_the_bureau_above,
     lab_staff_belong_to_a_lab_never_to_a_bureau,
     a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in,
+    a_reset_or_an_enable_lets_a_paused_holder_sign_in_at_once,
     a_reset_password_must_be_changed_before_anything_else,
     a_forced_change_refuses_the_temporary_password_as_the_new_one,
     ending_sessions_signs_the_account_out_everywhere,

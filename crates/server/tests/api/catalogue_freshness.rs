@@ -259,6 +259,8 @@ async fn every_path_that_changes_places_shows_at_once(db: Db) {
             s.reserved_places = 4;
         })
         .await;
+    // On today: its door takes walk-ins (from the session's day on).
+    app.starts_today(s2).await;
     let all = [s1, s2];
     pages_agree_with_the_database(app, &all, "start").await;
     let [a, b, w1, w2] = app

@@ -129,6 +129,7 @@ async fn organisers_above_a_lab_read_its_holders_masked_at_the_door_and_the_benc
     // The bench of a quick-test session of the same lab's open day.
     let storage = app.storage.as_ref();
     let bench = add_fixture_session(storage, t.activities[0][0], quick_test()).await;
+    app.starts_today(bench).await;
     let sample = register(app, bench, "13900139000", &["spinach"]).await;
     let code = sample[0]["code"].as_str().unwrap().to_owned();
     let held = expected(("王*", "139****9000", true));

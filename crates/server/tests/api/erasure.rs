@@ -612,6 +612,8 @@ async fn erasure_empties_what_was_typed_on_a_sample_and_the_board_still_counts_i
     let point = app
         .session_with(|spec| spec.format = SessionFormat::QuickTest)
         .await;
+    // On today: the lab receives samples from the session's day on.
+    app.starts_today(point).await;
     let item = |variety: &str, other: &str| json!({"variety": variety, "variety_other": other, "bought_at": TYPED_PLACE, "bought_on": now().date()});
     let body = json!({"session_id": point, "name": NAME, "phone": PHONE, "consent": true,
         "samples": [item("other", TYPED_NAME), item("spinach", "")]});

@@ -171,8 +171,10 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
         "a cancelled booking hears nothing more"
     );
 
-    // A quick-test result, in the language the vegetables were registered in.
+    // A quick-test result, in the language the vegetables were registered in (the session
+    // on today: the lab receives samples from its day on).
     let point = app.session(quick_test()).await;
+    app.starts_today(point).await;
     let mut body = registration(point, "13700137000", &["spinach"]);
     body["lang"] = json!("en");
     let (status, samples) = app.post("/api/v1/samples", &body).await;
@@ -196,6 +198,11 @@ async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
     let session = app.session(SessionSpec::sized(4, 2)).await;
+    // On today, so its door takes walk-ins, and starting at the day's last second: a
+    // booking's texts are not sent once its session has begun.
+    let last_second = now().date().and_hms_opt(23, 59, 59).unwrap();
+    app.set_times(session, last_second, last_second + Duration::hours(1))
+        .await;
     let lab = lab_staff(&app, session).await;
     let path = format!("/api/v1/staff/sessions/{session}/walk-ins");
     let with_phone = json!({"name": "王阿姨", "phone": "139 0013 9001", "adults": 1});
@@ -745,6 +752,7 @@ async fn a_result_never_carries_the_name_typed_for_another_vegetable(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
     let point = app.session(quick_test()).await;
+    app.starts_today(point).await;
     let lab = lab_staff(&app, point).await;
     let lab = lab.as_deref();
     for (phone, lang) in [("13700137001", "zh"), ("13700137002", "en")] {

@@ -109,6 +109,8 @@ async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session(quick_test()).await;
+    // On today: the lab receives samples from the session's day on.
+    app.starts_today(session).await;
     let retried = registration(session, PHONE, &["spinach", "celery"]);
     let (status, first) = app
         .post_with_key("/api/v1/samples", "withdraw-1", &retried)
@@ -214,6 +216,8 @@ async fn a_sample_the_lab_holds_is_erased_once_its_session_is_over(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session(quick_test()).await;
+    // On today: the lab receives samples from the session's day on.
+    app.starts_today(session).await;
     let [tested, never_tested] = two_samples(app, session).await;
     tested_negative(app, lab, session, &tested).await;
     receive(app, lab, session, &never_tested).await;
@@ -299,6 +303,8 @@ async fn a_message_being_sent_as_its_holder_erases_is_its_senders_to_record(db: 
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
     let session = app.session(quick_test()).await;
+    // On today: the lab receives samples from the session's day on.
+    app.starts_today(session).await;
     let codes = two_samples(app, session).await;
     for code in &codes {
         tested_negative(app, lab, session, code).await;

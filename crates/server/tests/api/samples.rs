@@ -195,6 +195,8 @@ async fn staff_receive_and_test_samples_and_holders_see_plain_judgements(db: Db)
     let s = site(db).await;
     let app = &s.app;
     let session = app.session(quick_test()).await;
+    // On today: the lab receives samples from the session's day on.
+    app.starts_today(session).await;
     let other_quick = app.session(quick_test()).await;
     let samples = register(app, session, "13900139000", &["spinach", "celery"]).await;
     let (spinach, celery) = (
@@ -355,6 +357,8 @@ async fn thresholds_are_settings(db: Db) {
     crate::staff::add_staff(&app, "lab", labday_domain::staff::Role::LabStaff, Some(org)).await;
     let (_, _, cookie, _) = sign_in(&app, "lab", PASSWORD).await;
     let session = app.session(quick_test()).await;
+    // On today: the lab receives samples from the session's day on.
+    app.starts_today(session).await;
     let mut judged = Vec::new();
     for pct in [55.0, 60.0, 69.9, 70.0] {
         let code = register(
@@ -394,6 +398,10 @@ async fn the_board_counts_final_judgements_without_personal_data(db: Db) {
     let app = &s.app;
     let session = app.session(quick_test()).await;
     let second = app.session(quick_test()).await;
+    // On today: the lab receives samples from the sessions' day on.
+    for point in [session, second] {
+        app.starts_today(point).await;
+    }
     let a = register(
         app,
         session,

@@ -4,12 +4,13 @@
 //! three hours ahead is in the past, that the door is closed while the session is on, or
 //! that an offline check-in made a moment ago lies hours in the future. The door compares
 //! with the session's day as it is when the check-in is recorded, whatever a move of the
-//! session did since the desk's request arrived.
+//! session did since the desk's request arrived; walk-ins and sample receipt wait for that
+//! day as check-in does.
 
 use crate::helpers::{now, session_body, Db, SessionSpec, StoredBooking, TestApp};
 use crate::staff::{call, expect_call, get_as, parse, sign_in, site, site_with_lab, PASSWORD};
 use chrono::{Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
-use labday_domain::staff::check_in_day;
+use labday_domain::staff::from_session_day;
 use labday_domain::time::venue_local;
 use labday_domain::{ErrorCode, FieldCode};
 use labday_server::storage::staff::CheckInError;
@@ -192,6 +193,116 @@ async fn a_visitor_is_checked_in_from_the_sessions_day_on_its_venues_clock(db: D
     assert_eq!(parse(&text)["people"], 1, "{text}");
 }
 
+/// A walk-in is booked, a walk-in's vegetables registered and a sample received from the
+/// session's day on, on its venue's clock, as the door checks visitors in: two days early,
+/// or on the day before at the venue while China is on the session's day, each is refused
+/// with `before_session_day`, no place is taken and no sample is received (so none can be
+/// tested, nor its result texted); on the venue's day, while China is still on the day
+/// before, each goes through.
+async fn walk_ins_and_receipts_wait_for_the_sessions_day_on_its_venues_clock(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref());
+    let bench = app.session(crate::samples::quick_test()).await;
+    let registered = crate::samples::register(app, bench, "13700137000", &["spinach"]).await;
+    let code = registered[0]["code"].as_str().unwrap().to_owned();
+    let walk_in_path = format!("/api/v1/staff/sessions/{}/walk-ins", s.session);
+    let walk_in = || {
+        call(
+            app,
+            "POST",
+            &walk_in_path,
+            cookie,
+            Some(json!({"adults": 1})),
+        )
+    };
+    let bench_path = format!("/api/v1/staff/sessions/{bench}/walk-in-samples");
+    let walk_in_sample = |bought_on: NaiveDate| {
+        let sample = json!({"variety": "tomato", "variety_other": "", "bought_at": "青山湖农贸市场", "bought_on": bought_on});
+        call(
+            app,
+            "POST",
+            &bench_path,
+            cookie,
+            Some(json!({"samples": [sample]})),
+        )
+    };
+    let receive_path = format!("/api/v1/staff/samples/{code}/receive");
+    let receipt = json!({"session_id": bench});
+    let receive = || call(app, "POST", &receive_path, cookie, Some(receipt.clone()));
+    let refused = |(status, text): (u16, String), what: &str| {
+        assert_eq!(status, 409, "{what}: {text}");
+        assert_eq!(parse(&text)["code"], "before_session_day", "{what}: {text}");
+    };
+    let refused_all = |bought_on: NaiveDate, when: &'static str| async move {
+        refused(walk_in().await, &format!("a walk-in {when}"));
+        refused(
+            walk_in_sample(bought_on).await,
+            &format!("walk-in samples {when}"),
+        );
+        refused(receive().await, &format!("a receipt {when}"));
+    };
+
+    // The fixture's sessions are two days ahead.
+    refused_all(now().date(), "two days early").await;
+    let path = format!("/api/v1/staff/sessions/{}/roster", s.session);
+    assert_eq!(
+        get_as(app, &path, cookie).await,
+        json!([]),
+        "no place taken"
+    );
+    let path = format!("/api/v1/staff/sessions/{bench}/samples");
+    let samples = get_as(app, &path, cookie).await;
+    let statuses: Vec<&Value> = samples
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["status"])
+        .collect();
+    assert_eq!(
+        statuses,
+        [&json!("registered")],
+        "nothing received: {samples}"
+    );
+    let path = format!("/api/v1/staff/samples/{code}/tests");
+    let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 62});
+    let (status, text) = call(app, "POST", &path, cookie, Some(reading)).await;
+    assert_eq!(status, 409, "no test, no result texted: {text}");
+    assert_eq!(parse(&text)["code"], "not_received", "{text}");
+
+    // A venue whose date is not China's now, as for check-in above.
+    let at = |day: NaiveDate, h: u32| day.and_hms_opt(h, 0, 0).unwrap();
+    let both = |starts: NaiveDateTime, ends: NaiveDateTime| async move {
+        for session in [s.session, bench] {
+            runs(app, session, starts, ends).await;
+        }
+    };
+    let china = crate::helpers::now();
+    let venue = if china.hour() < 20 {
+        let venue = venue_at(app, s.org, -12 * 60).await;
+        assert_eq!(venue.date() + Duration::days(1), china.date());
+        let starts = at(china.date(), 9);
+        both(starts, starts + Duration::hours(1)).await;
+        refused_all(venue.date(), "the day before at a UTC-12 venue").await;
+        venue
+    } else {
+        let venue = venue_at(app, s.org, 14 * 60).await;
+        assert_eq!(venue.date(), china.date() + Duration::days(1));
+        let starts = at(venue.date() + Duration::days(1), 0);
+        both(starts, starts + Duration::hours(1)).await;
+        refused_all(venue.date(), "the day before at a UTC+14 venue").await;
+        venue
+    };
+    // On the venue's day, until an hour from now on its clock: each goes through.
+    both(at(venue.date(), 0), venue + Duration::hours(1)).await;
+    let (status, text) = walk_in().await;
+    assert_eq!(status, 201, "a walk-in on the venue's day: {text}");
+    let (status, text) = walk_in_sample(venue.date()).await;
+    assert_eq!(status, 201, "walk-in samples on the venue's day: {text}");
+    let (status, text) = receive().await;
+    assert_eq!(status, 200, "a receipt on the venue's day: {text}");
+    assert_eq!(parse(&text)["status"], "received", "{text}");
+}
+
 /// A session's details as staff send them, moved to `days` from today at 09:00 (China
 /// Standard Time, the fixture venue's clock), booking closed an hour before.
 fn moved_to(days: i64) -> Value {
@@ -249,7 +360,7 @@ async fn a_visitor_is_checked_in_from_the_sessions_day_as_it_is_then(db: Db) {
         .unwrap();
     let venue_now = venue_local(Utc::now(), read.utc_offset_minutes);
     assert_eq!(
-        check_in_day(venue_now, read.starts_at),
+        from_session_day(venue_now, read.starts_at),
         Ok(()),
         "on its day when read"
     );
@@ -380,6 +491,7 @@ async fn a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it(db: 
 }
 
 crate::on_both_databases!(
+    walk_ins_and_receipts_wait_for_the_sessions_day_on_its_venues_clock,
     a_visitor_is_checked_in_from_the_sessions_day_as_it_is_then,
     a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it,
     a_visitor_is_checked_in_from_the_sessions_day_on_its_venues_clock,

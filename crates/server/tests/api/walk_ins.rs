@@ -37,6 +37,13 @@ async fn reserved_session(app: &TestApp, capacity: u32, reserved: u32) -> i64 {
     .await
 }
 
+/// [`reserved_session`] on today: its door takes walk-ins (from the session's day on).
+async fn reserved_session_today(app: &TestApp, capacity: u32, reserved: u32) -> i64 {
+    let session = reserved_session(app, capacity, reserved).await;
+    app.starts_today(session).await;
+    session
+}
+
 async fn session_view(app: &TestApp, session: i64) -> Value {
     let (status, view) = app.get(&format!("/api/v1/sessions/{session}")).await;
     assert_eq!(status, 200, "{view}");
@@ -59,7 +66,7 @@ async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(d
     let app = &s.app;
     let cookie = lab.as_deref();
     // 8 places, 3 kept for walk-ins: 5 online.
-    let session = reserved_session(app, 8, 3).await;
+    let session = reserved_session_today(app, 8, 3).await;
     assert_eq!(places(&session_view(app, session).await), (5, 3, 0, 0));
     let (status, first) = app.book(session, "13800138000", 3, 0).await;
     assert_eq!((status, first["status"].as_str()), (201, Some("confirmed")));
@@ -132,7 +139,7 @@ async fn reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first(d
     );
 
     // Walk-ins beyond the reservation take free places, which online bookings then lack.
-    let other = reserved_session(app, 6, 2).await;
+    let other = reserved_session_today(app, 6, 2).await;
     let (status, done) = walk_in(app, cookie, other, party(3)).await;
     assert_eq!(status, 201, "{done}");
     assert_eq!(places(&session_view(app, other).await), (3, 2, 3, 3));
@@ -145,7 +152,7 @@ async fn a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online
     let app = &s.app;
     let cookie = lab.as_deref();
     // 20 places, 4 reserved; 14 booked online: 2 left online, 6 at the door.
-    let session = reserved_session(app, 20, 4).await;
+    let session = reserved_session_today(app, 20, 4).await;
     for (i, adults) in [5, 5, 4].into_iter().enumerate() {
         let (_, b) = app
             .book(session, &format!("1370013700{i}"), adults, 0)
@@ -309,6 +316,7 @@ async fn a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone(db: D
     let app = &s.app;
     let cookie = lab.as_deref();
     let bench = app.session(quick_test()).await;
+    app.starts_today(bench).await;
     let path = format!("/api/v1/staff/sessions/{bench}/walk-in-samples");
     let mut body = registration(bench, "", &["spinach", "other:藠头"]);
     body["name"] = json!("");
@@ -402,7 +410,8 @@ async fn staff_outside_the_organisation_are_refused(db: Db) {
         assert_eq!(status, 401, "{path}");
     }
     assert_eq!(app.confirmed_people_in_db(other).await, 0);
-    // The organiser reaching every organisation may.
+    // The organiser reaching every organisation may, on the session's day.
+    app.starts_today(other).await;
     let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
     let (status, done) = walk_in(app, chief.as_deref(), other, party(1)).await;
     assert_eq!(status, 201, "{done}");

@@ -16,8 +16,8 @@ pub(super) const TEST_SELECT: &str = "SELECT t.id, t.sample_id, t.method, t.inhi
 /// What registration checks of a session (`SessionForRegistration`); the session's row
 /// lock is appended.
 pub(super) const SESSION_FOR_REGISTRATION: &str =
-    "SELECT s.format, s.status, s.booking_opens_at, s.ends_at, o.utc_offset_minutes \
-    FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    "SELECT s.format, s.status, s.booking_opens_at, s.starts_at, s.ends_at, \
+    o.utc_offset_minutes FROM sessions s JOIN activities a ON a.id = s.activity_id \
     JOIN organisations o ON o.id = a.organisation_id WHERE s.id = ?";
 
 pub(super) const SAMPLES_BY_IDEMPOTENCY_KEY: &str =

@@ -11,11 +11,12 @@ use labday_domain::sample::{
 use labday_domain::{Phone, SessionFormat, SessionStatus};
 use sqlx::error::BoxDynError;
 
-/// What registration checks of a session: format, status, booking opening, end, and the
+/// What registration checks of a session: format, status, booking opening, start, end, and the
 /// venue's UTC offset in minutes.
 pub(super) type SessionForRegistration = (
     Name<SessionFormat>,
     Name<SessionStatus>,
+    NaiveDateTime,
     NaiveDateTime,
     NaiveDateTime,
     i64,
