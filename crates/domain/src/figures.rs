@@ -72,24 +72,13 @@ pub struct Tallies {
 impl Tallies {
     /// The tallies of the activities whose first day falls in `year`, and nothing of the
     /// others: one year's report counts each activity once, in the year it began.
-    pub fn held_in(self, year: i32) -> Tallies {
-        let (activities, _): (Vec<ActivityName>, Vec<ActivityName>) = self
-            .activities
-            .into_iter()
-            .partition(|a| a.starts_on.year() == year);
-        let kept: BTreeSet<i64> = activities.iter().map(|a| a.id).collect();
-        Tallies {
-            activities,
-            sessions: (self.sessions.into_iter())
-                .filter(|s| kept.contains(&s.activity_id))
-                .collect(),
-            days: (self.days.into_iter())
-                .filter(|d| kept.contains(&d.activity_id))
-                .collect(),
-            samples: (self.samples.into_iter())
-                .filter(|(activity, _)| kept.contains(activity))
-                .collect(),
-        }
+    pub fn held_in(mut self, year: i32) -> Tallies {
+        self.activities.retain(|a| a.starts_on.year() == year);
+        let kept: BTreeSet<i64> = self.activities.iter().map(|a| a.id).collect();
+        self.sessions.retain(|s| kept.contains(&s.activity_id));
+        self.days.retain(|d| kept.contains(&d.activity_id));
+        self.samples.retain(|(activity, _)| kept.contains(activity));
+        self
     }
 
     /// Hands `count` every tally: the activity it belongs to, and how it adds to a set of

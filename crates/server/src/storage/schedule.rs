@@ -213,17 +213,32 @@ fn days_of_row((starts_on, ends_on): (NaiveDate, NaiveDate)) -> ActivityDays {
     ActivityDays { starts_on, ends_on }
 }
 
-/// The days of the activity that sessions are added to or moved within, share-locked on
-/// PostgreSQL until the transaction ends: an edit of the activity's days (which takes the
-/// row's update lock, then reads its sessions) waits until these sessions are in and sees
-/// them, or these sessions wait until the new days are in and are checked against them.
-/// SQLite's one writer serialises them. `None` without the activity.
+/// How [`days_for_sessions`] locks the activity's row on PostgreSQL.
+#[derive(Clone, Copy)]
+enum DaysLock {
+    /// Sessions moved within the days: moves of different sessions go side by side.
+    Share,
+    /// Sessions added: two sends of the same ones (a double click, a retry) take turns, so
+    /// the second sees the first's (`first_already_scheduled`).
+    Update,
+}
+
+/// The days of the activity that sessions are added to or moved within, locked on
+/// PostgreSQL until the transaction ends (`lock`): an edit of the activity's days (which
+/// takes the row's update lock, then reads its sessions) waits until these sessions are in
+/// and sees them, or these sessions wait until the new days are in and are checked against
+/// them. SQLite's one writer serialises them. `None` without the activity.
 async fn days_for_sessions(
     tx: &mut Tx,
     activity_id: i64,
+    lock: DaysLock,
 ) -> Result<Option<ActivityDays>, sqlx::Error> {
-    let shared = format!("{ACTIVITY_DAYS}{}", tx.dialect().for_share());
-    let days = tx.query(&shared).bind(activity_id).fetch_optional().await?;
+    let clause = match lock {
+        DaysLock::Share => tx.dialect().for_share(),
+        DaysLock::Update => tx.dialect().for_update(),
+    };
+    let locked = format!("{ACTIVITY_DAYS}{clause}");
+    let days = tx.query(&locked).bind(activity_id).fetch_optional().await?;
     Ok(days.map(days_of_row))
 }
 
@@ -427,7 +442,8 @@ pub trait Schedule: Parts {
 
     /// Adds sessions to an activity in one transaction: all of them or none. Each must lie
     /// within the activity's days as they are while the sessions go in (read under the
-    /// activity's share lock, see `days_for_sessions`), whatever a caller checked before.
+    /// activity's update lock, see `days_for_sessions`), whatever a caller checked before,
+    /// and none may be one the activity holds already.
     async fn create_sessions(
         &self,
         staff_id: i64,
@@ -435,11 +451,8 @@ pub trait Schedule: Parts {
         sessions: &[ValidSession],
     ) -> Result<SessionsCreated, StorageError> {
         let mut tx = self.db().begin().await?;
-        // The activity's row locked for update: two sends of one series (a double click, a
-        // retry) take turns, and the second sees the first's sessions.
-        let locked = format!("{ACTIVITY_DAYS}{}", tx.dialect().for_update());
-        let days = tx.query(&locked).bind(activity_id).fetch_optional().await?;
-        let Some(days) = days.map(days_of_row) else {
+        let days = days_for_sessions(&mut tx, activity_id, DaysLock::Update).await?;
+        let Some(days) = days else {
             return Ok(SessionsCreated::NoActivity);
         };
         if sessions.iter().any(|s| days.hold_session(s).is_err()) {
@@ -497,7 +510,7 @@ pub trait Schedule: Parts {
         // A session over is corrected, not run again: nobody is told, nobody moves up.
         let over = over_keeps_its_times(now, was.1).is_err();
         let activity: i64 = tx.query(SESSION_ACTIVITY).bind(id).scalar().await?;
-        let days = days_for_sessions(&mut tx, activity)
+        let days = days_for_sessions(&mut tx, activity, DaysLock::Share)
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
         if days.hold_session(session).is_err() {
