@@ -327,6 +327,7 @@ messages! {
     SAMPLE_STATUS_RECEIVED = "已收样，待检测", "Received, waiting for the test";
     SAMPLE_STATUS_TESTING = "检测中，正在复检", "Testing: re-tests under way";
     SAMPLE_STATUS_READY = "结果已出", "Result ready";
+    SAMPLE_STATUS_CANCELLED = "场次已取消，样品不再检测", "Session cancelled: this sample will not be tested";
     NEGATIVE = "阴性", "Negative";
     SUSPICIOUS = "可疑", "Suspicious";
     POSITIVE = "阳性", "Positive";

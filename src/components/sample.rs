@@ -16,6 +16,7 @@ pub fn status_msg(s: SampleStatus) -> Msg {
         SampleStatus::Received => i18n::SAMPLE_STATUS_RECEIVED,
         SampleStatus::Testing => i18n::SAMPLE_STATUS_TESTING,
         SampleStatus::ResultReady => i18n::SAMPLE_STATUS_READY,
+        SampleStatus::SessionCancelled => i18n::SAMPLE_STATUS_CANCELLED,
     }
 }
 

@@ -66,12 +66,15 @@ pub fn SamplePage() -> impl IntoView {
                     let code = view.code.as_str().to_owned();
                     let digits = last4.get_untracked().unwrap_or_default();
                     store::remember_sample(&code, &digits);
-                    let handed_in = view.status != SampleStatus::Registered;
+                    // Its label only while it may still be handed in (its session not
+                    // cancelled).
+                    let awaited = view.status == SampleStatus::Registered;
+                    let handed_in = !awaited && view.status != SampleStatus::SessionCancelled;
                     let erasable = view.can_erase;
                     view! {
                         <div id=DETAILS>
                             <h1>{t(i18n::SAMPLE_RESULT_TITLE)}</h1>
-                            {(!handed_in).then(|| {
+                            {awaited.then(|| {
                                 let label = view.clone();
                                 view! { <ul class="labels"><SampleLabel sample=label/></ul> }
                             })}

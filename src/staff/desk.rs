@@ -181,10 +181,11 @@ pub fn ScanDesk(
 }
 
 /// A desk's refusals in words: a code it does not find is only that (a desk asks for no
-/// phone number).
+/// phone number), and a cancelled session says what the desk can no longer do.
 fn desk_error(code: ErrorCode) -> Msg {
     match code {
         ErrorCode::NotFound => s::ERR_CODE_NOT_FOUND,
+        ErrorCode::SessionCancelled => s::ERR_DESK_SESSION_CANCELLED,
         other => i18n::error_msg(other),
     }
 }

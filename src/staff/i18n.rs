@@ -400,6 +400,7 @@ messages! {
     SAMPLE_QUEUE = "待检样品", "Samples to test";
     SAMPLES_DONE = "已出结果", "Results done";
     SAMPLES_WAITING = "未送样", "Not handed in";
+    SAMPLE_SESSION_CANCELLED = "场次已取消：不再收样，不作检测", "Session cancelled: not to be received or tested";
     QUEUE_EMPTY = "没有待检测的样品。", "Nothing waiting for a test.";
     RECEIVE = "确认收样", "Mark received";
     FIND_OR_RECEIVE = "扫码或输入样品码收样", "Scan or type a sample code to receive it";
@@ -428,6 +429,7 @@ messages! {
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
     ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
     ERR_OWN_ACCOUNT = "不能停用自己的账号，也不能在这里重设自己的密码：请用“修改密码”。", "You cannot disable your own account or reset its password here: use Change password.";
+    ERR_DESK_SESSION_CANCELLED = "该场次已被主办方取消：不再收样，也不接待现场预约（取消前已收的样品照常检测）。", "The organiser cancelled this session: no more sample receipts or walk-ins (samples received before it are still tested).";
     ERR_WITHDRAWN = "这份样品的登记人信息在送样前已删除（已撤回），不能收样：请作为现场登记重新登记。", "This sample's holder details were erased before it was handed in (withdrawn): it cannot be received; register it again as a walk-in.";
 }
 

@@ -95,7 +95,13 @@ pub fn SamplesDesk() -> impl IntoView {
         move || samples.with(|l| l.iter().filter(|s| keep(s)).cloned().collect::<Vec<_>>())
     };
     let queue = those(in_queue);
-    let waiting = those(|s| s.status == SampleStatus::Registered);
+    // Not handed in: still awaited, or not to be received since its session was cancelled.
+    let waiting = those(|s| {
+        matches!(
+            s.status,
+            SampleStatus::Registered | SampleStatus::SessionCancelled
+        )
+    });
     let done = those(|s| s.status == SampleStatus::ResultReady);
     // Re-render a sample's line only when it changed.
     let key = |s: &SampleView| {
@@ -130,13 +136,16 @@ pub fn SamplesDesk() -> impl IntoView {
                         {
                             let code = sample.code.as_str().to_owned();
                             let label = si::RECEIVE_CODE.fill(lang.get_untracked(), &[("code", &sample.code.display())]);
-                            // Its holder's details erased before hand-in (withdrawn, or past
-                            // retention): nothing to receive.
+                            // Its session cancelled, or its holder's details erased before
+                            // hand-in (withdrawn, or past retention): nothing to receive.
+                            let cancelled = sample.status == SampleStatus::SessionCancelled;
                             let withdrawn = sample.holder.is_none();
                             view! {
                                 <li class="card">
                                     <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample.variety, lang.get())}</p>
-                                    {if withdrawn {
+                                    {if cancelled {
+                                        view! { <p class="small" data-testid="session-cancelled">{t(si::SAMPLE_SESSION_CANCELLED)}</p> }.into_any()
+                                    } else if withdrawn {
                                         view! { <p class="small" data-testid="withdrawn">{t(si::WITHDRAWN)}</p> }.into_any()
                                     } else {
                                         view! { <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button> }.into_any()

@@ -91,10 +91,13 @@ pub enum MessageKind {
     Rescheduled,
     /// A code that verifies a phone (`--verify-phones`; composed by `phone_code`).
     VerificationCode,
+    /// Staff cancelled a quick-test session its holder had registered samples on, not yet
+    /// handed in: they will not be tested (one message per phone).
+    SampleSessionCancelled,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 9] = [
         MessageKind::BookingConfirmed,
         MessageKind::WaitlistPromoted,
         MessageKind::SessionChanged,
@@ -103,6 +106,7 @@ impl MessageKind {
         MessageKind::SampleResult,
         MessageKind::Rescheduled,
         MessageKind::VerificationCode,
+        MessageKind::SampleSessionCancelled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +119,7 @@ impl MessageKind {
             MessageKind::SampleResult => "sample_result",
             MessageKind::Rescheduled => "rescheduled",
             MessageKind::VerificationCode => "verification_code",
+            MessageKind::SampleSessionCancelled => "sample_session_cancelled",
         }
     }
 
@@ -191,6 +196,14 @@ pub struct SampleFacts {
     /// out under the bureau's sign name, so it says only words the service chose.
     pub variety: &'static Variety,
     pub judgement: Judgement,
+}
+
+/// What the message to a holder of samples on a cancelled quick-test session needs to say:
+/// the session, not the samples (one message tells a phone of all its samples there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleSessionFacts {
+    pub activity_title: Localised,
+    pub starts_at: NaiveDateTime,
 }
 
 /// A composed message: the template's parameters (for providers that send templates) and
@@ -372,6 +385,29 @@ pub fn sample_message(lang: Lang, facts: &SampleFacts) -> Composed {
             facts.judgement.as_str().to_owned(),
         ],
         text,
+    }
+}
+
+/// The message that staff cancelled the quick-test session a phone registered samples on,
+/// none of them handed in yet: they will not be tested, and another session may take them.
+/// Template parameters: title, time.
+pub fn sample_session_cancelled_message(lang: Lang, facts: &SampleSessionFacts) -> Composed {
+    let title = localised(lang, &facts.activity_title);
+    let at = when(lang, &facts.starts_at);
+    let template = match lang {
+        Lang::Zh => {
+            "抱歉，主办方已取消{t}（{a}）快检场次，您登记的样品不再接收检测，可另约其他场次。"
+        }
+        Lang::En => {
+            "Sorry: the organiser cancelled the quick test {t} on {a}: your samples will not be \
+             tested. Another session can take them."
+        }
+    };
+    Composed {
+        kind: MessageKind::SampleSessionCancelled,
+        lang,
+        text: fill(template, &[("{a}", &at)], &title, ""),
+        params: vec![title_param(&title), at],
     }
 }
 
@@ -768,6 +804,44 @@ mod tests {
             assert_eq!(other.params[1], words);
             assert!(other.text.contains(words), "{}", other.text);
         }
+    }
+
+    #[test]
+    fn a_cancelled_quick_test_session_tells_sample_holders_in_their_language() {
+        let facts = SampleSessionFacts {
+            activity_title: Localised::new("蔬菜快检日", "Vegetable test day"),
+            starts_at: at(3, 14, 0),
+        };
+        let zh = sample_session_cancelled_message(Lang::Zh, &facts);
+        assert_eq!(
+            zh.text,
+            "抱歉，主办方已取消蔬菜快检日（9月3日 14:00）快检场次，您登记的样品不再接收检测，可另约其他场次。"
+        );
+        assert_eq!(zh.kind, MessageKind::SampleSessionCancelled);
+        assert_eq!(zh.params, ["蔬菜快检日", "9月3日 14:00"]);
+        let en = sample_session_cancelled_message(Lang::En, &facts);
+        assert_eq!(
+            en.text,
+            "Sorry: the organiser cancelled the quick test Vegetable test day on 3 Sep 14:00: \
+             your samples will not be tested. Another session can take them."
+        );
+        assert_eq!((en.lang, en.params[1].as_str()), (Lang::En, "3 Sep 14:00"));
+        // Long names still fit one segment: the title shrinks, the date and the news stay.
+        let long = SampleSessionFacts {
+            activity_title: long_facts().activity_title,
+            starts_at: at(21, 9, 30),
+        };
+        for lang in [Lang::Zh, Lang::En] {
+            let m = sample_session_cancelled_message(lang, &long);
+            assert!(fits_one_segment(&m.text), "{lang:?}: {}", m.text);
+            assert!(m.text.contains(&when(lang, &long.starts_at)), "{}", m.text);
+            assert!(
+                m.text.contains("不再接收检测") || m.text.contains("will not be tested"),
+                "{}",
+                m.text
+            );
+        }
+        assert!(gsm_septets(&sample_session_cancelled_message(Lang::En, &long).text).is_some());
     }
 
     #[test]

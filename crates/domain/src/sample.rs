@@ -636,14 +636,20 @@ pub enum SampleStatus {
     Testing,
     /// A final judgement exists.
     ResultReady,
+    /// Not handed in, and its session was cancelled: the lab will not receive or test it.
+    SessionCancelled,
 }
 
 impl SampleStatus {
-    pub fn of(received: bool, outcome: Option<Outcome>) -> SampleStatus {
+    /// The status of a sample from its receipt and its tests' outcome, and whether its
+    /// session was cancelled: that matters only to a sample never handed in (one received
+    /// before the cancellation is still tested and its result told).
+    pub fn of(received: bool, outcome: Option<Outcome>, session_cancelled: bool) -> SampleStatus {
         match outcome {
             Some(Outcome::Final(_)) => SampleStatus::ResultReady,
             Some(Outcome::Pending { .. }) => SampleStatus::Testing,
             None if received => SampleStatus::Received,
+            None if session_cancelled => SampleStatus::SessionCancelled,
             None => SampleStatus::Registered,
         }
     }
@@ -748,8 +754,9 @@ pub struct SampleView {
 }
 
 impl SampleView {
-    /// Fills status, final judgement and re-tests needed from `tests` and `received_at`.
-    pub fn settle(&mut self) {
+    /// Fills status, final judgement and re-tests needed from `tests`, `received_at` and
+    /// whether the sample's session was cancelled.
+    pub fn settle(&mut self, session_cancelled: bool) {
         let judgements: Vec<Judgement> = self
             .tests
             .iter()
@@ -757,7 +764,7 @@ impl SampleView {
             .map(|t| t.judgement)
             .collect();
         let outcome = outcome(&judgements);
-        self.status = SampleStatus::of(self.received_at.is_some(), outcome);
+        self.status = SampleStatus::of(self.received_at.is_some(), outcome, session_cancelled);
         (self.judgement, self.retests_needed) = match outcome {
             Some(Outcome::Final(j)) => (Some(j), 0),
             Some(Outcome::Pending { retests_needed }) => (None, retests_needed),
@@ -995,14 +1002,35 @@ mod tests {
 
     #[test]
     fn status_follows_receipt_and_tests() {
-        assert_eq!(SampleStatus::of(false, None), SampleStatus::Registered);
-        assert_eq!(SampleStatus::of(true, None), SampleStatus::Received);
         assert_eq!(
-            SampleStatus::of(true, outcome(&[Positive])),
+            SampleStatus::of(false, None, false),
+            SampleStatus::Registered
+        );
+        assert_eq!(SampleStatus::of(true, None, false), SampleStatus::Received);
+        assert_eq!(
+            SampleStatus::of(true, outcome(&[Positive]), false),
             SampleStatus::Testing
         );
         assert_eq!(
-            SampleStatus::of(true, outcome(&[Negative])),
+            SampleStatus::of(true, outcome(&[Negative]), false),
+            SampleStatus::ResultReady
+        );
+    }
+
+    #[test]
+    fn a_cancelled_session_ends_only_the_samples_never_handed_in() {
+        assert_eq!(
+            SampleStatus::of(false, None, true),
+            SampleStatus::SessionCancelled
+        );
+        // Received before the cancellation: tested and told as ever.
+        assert_eq!(SampleStatus::of(true, None, true), SampleStatus::Received);
+        assert_eq!(
+            SampleStatus::of(true, outcome(&[Positive]), true),
+            SampleStatus::Testing
+        );
+        assert_eq!(
+            SampleStatus::of(true, outcome(&[Negative]), true),
             SampleStatus::ResultReady
         );
     }

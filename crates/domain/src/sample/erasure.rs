@@ -12,15 +12,16 @@ use crate::error::ErrorCode;
 use chrono::NaiveDateTime;
 
 /// Whether the holder may erase a sample in `status` now (`now`, the venue's clock), its
-/// session ending at `session_ends`: before hand-in at any time; once handed in only after
-/// the session, and not while re-tests are due (`still_testing`).
+/// session ending at `session_ends`: before hand-in at any time (its session cancelled or
+/// not); once handed in only after the session, and not while re-tests are due
+/// (`still_testing`).
 pub fn may_erase(
     status: SampleStatus,
     now: NaiveDateTime,
     session_ends: NaiveDateTime,
 ) -> Result<(), ErrorCode> {
     match status {
-        SampleStatus::Registered => Ok(()),
+        SampleStatus::Registered | SampleStatus::SessionCancelled => Ok(()),
         SampleStatus::Received | SampleStatus::ResultReady if now >= session_ends => Ok(()),
         SampleStatus::Received | SampleStatus::ResultReady | SampleStatus::Testing => {
             Err(ErrorCode::StillTesting)
@@ -44,6 +45,13 @@ mod tests {
     fn a_sample_not_handed_in_is_withdrawn_at_any_time() {
         for now in [at(9), at(11), at(12), at(20)] {
             assert_eq!(may_erase(Registered, now, at(12)), Ok(()), "at {now}");
+        }
+    }
+
+    #[test]
+    fn a_sample_of_a_cancelled_session_never_handed_in_is_withdrawn_at_any_time() {
+        for now in [at(9), at(12), at(20)] {
+            assert_eq!(may_erase(SessionCancelled, now, at(12)), Ok(()), "at {now}");
         }
     }
 

@@ -77,14 +77,15 @@ pub async fn show_sample(
 }
 
 /// The sample was handed in at this session's test point (a second receipt changes
-/// nothing), from the session's day on, as the door checks visitors in.
+/// nothing), from the session's day on, as the door checks visitors in; never once the
+/// session is cancelled.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/samples/{code}/receive",
     request_body = Receipt,
     responses(
         (status = 200, body = SampleView),
-        (status = 409, body = ApiError, description = "`wrong_session`: registered for another session of the organisation; `before_session_day`: the session's day (as it is when the receipt is recorded) has not come on its venue's clock; `withdrawn`: its holder's details were erased before hand-in")
+        (status = 409, body = ApiError, description = "`wrong_session`: registered for another session of the organisation; `session_cancelled`: its session was cancelled before it was handed in (one received before stays received, and is tested); `before_session_day`: the session's day (as it is when the receipt is recorded) has not come on its venue's clock; `withdrawn`: its holder's details were erased before hand-in")
     )
 )]
 pub async fn receive_sample(

@@ -50,6 +50,7 @@ embed!(
     "0016_erased_sample_text.sql",
     "0017_keyed_throttles.sql",
     "0018_throttle_accounts.sql",
+    "0019_sample_session_cancelled.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -361,6 +362,11 @@ mod tests {
             "0018_throttle_accounts.sql",
             "ebae0ca434facd1d00d72822c87394cb90d125346bf741cca16d6b9027d482ccc5c1666e26b673acd7c8d4bea4cd7a31",
             "ebae0ca434facd1d00d72822c87394cb90d125346bf741cca16d6b9027d482ccc5c1666e26b673acd7c8d4bea4cd7a31",
+        ),
+        (
+            "0019_sample_session_cancelled.sql",
+            "a83fa4ae98f12d736dbcccb29348083176274d2ec9fa262b9361df595451a1f1bbee8f7c41477f7660793fa5e3a32488",
+            "99084e10fdd087dc41da7894766b281ef5d2b733ab8af25d35d4fc66a1d298248ee27d0f206310c67e92f7fd0104cc00",
         ),
     ];
 

@@ -14,8 +14,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use labday_domain::activity::Localised;
 use labday_domain::message::{
-    booking_message, sample_message, BookingEvent, BookingFacts, Composed, Lang, MessageKind,
-    ReminderRule, SampleFacts,
+    booking_message, sample_message, sample_session_cancelled_message, BookingEvent, BookingFacts,
+    Composed, Lang, MessageKind, ReminderRule, SampleFacts, SampleSessionFacts,
 };
 use labday_domain::sample::{outcome, Judgement, Outcome, Variety};
 
@@ -445,6 +445,75 @@ pub async fn sample_result(
         expires_at: now + Duration::days(SAMPLE_MESSAGE_DAYS),
     };
     write(&mut tx.inside(), &message).await
+}
+
+from_row! {
+    /// A sample not handed in to a session being cancelled, with what its holder's message
+    /// says (`SAMPLES_NOT_RECEIVED`).
+    struct NotReceivedRow {
+        id: i64,
+        phone: String,
+        lang: Lang,
+        starts_at: NaiveDateTime,
+        ends_at: NaiveDateTime,
+        title: Localised,
+        utc_offset_minutes: i64,
+    }
+}
+
+/// The samples of a session not handed in, whose holder left a phone and did not withdraw
+/// them (erased), in registration order.
+const SAMPLES_NOT_RECEIVED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.ends_at, \
+    a.title_zh, a.title_en, o.utc_offset_minutes \
+    FROM samples m JOIN sessions s ON s.id = m.session_id \
+    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
+    WHERE m.session_id = ? AND m.received_at IS NULL AND m.erased_at IS NULL \
+    AND m.phone IS NOT NULL ORDER BY m.id";
+
+/// One message per phone among `rows` (samples in registration order): for its first
+/// sample, in that sample's language, keyed by it.
+fn sample_session_messages(rows: &[NotReceivedRow], now: NaiveDateTime) -> Vec<Outgoing> {
+    let kind = MessageKind::SampleSessionCancelled.as_str();
+    let mut told = std::collections::HashSet::new();
+    let mut messages = Vec::new();
+    for row in rows {
+        if !told.insert(row.phone.as_str()) {
+            continue;
+        }
+        let facts = SampleSessionFacts {
+            activity_title: row.title.clone(),
+            starts_at: row.starts_at,
+        };
+        messages.push(Outgoing {
+            key: format!("{kind}:{}", row.id),
+            booking_id: None,
+            sample_id: Some(row.id),
+            phone: row.phone.clone(),
+            message: sample_session_cancelled_message(row.lang, &facts),
+            send_at: now,
+            // Worth sending until the session would have ended: until then the holder might
+            // still come to hand the samples in.
+            expires_at: row.ends_at - Duration::minutes(row.utc_offset_minutes),
+        });
+    }
+    messages
+}
+
+/// Tells each phone holding samples on `session` that were not handed in (nor withdrawn)
+/// that the session is cancelled and they will not be tested: one message per phone however
+/// many samples it holds there, inside the cancellation's transaction. Keyed by the phone's
+/// first such sample, so writing it again writes nothing. How many were written.
+pub async fn sample_session_cancelled(
+    tx: &mut InTx<'_>,
+    session: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let rows: Vec<NotReceivedRow> = tx
+        .query(SAMPLES_NOT_RECEIVED)
+        .bind(session)
+        .fetch_all()
+        .await?;
+    write_many(tx, &sample_session_messages(&rows, now.naive_utc())).await
 }
 
 /// A message claimed for delivery.

@@ -389,10 +389,11 @@ pub trait Samples: Parts {
     /// Marks a sample handed in at `session_id`'s test point at `now` (again: no change),
     /// recorded on the venue's clock as a walk-in's samples are. Refused with `not_found`
     /// (also for another organisation's sample), `wrong_session` (another session of the
-    /// same organisation), `before_session_day` (the session's day has not come on its
-    /// venue's clock: judged as the door's check-in is, the session read under its share
-    /// lock, so one moved to a later day at the same moment is seen or moved after) or
-    /// `withdrawn`.
+    /// same organisation), `session_cancelled` (its session was cancelled before it was
+    /// handed in: a sample received before stays received), `before_session_day` (the
+    /// session's day has not come on its venue's clock: judged as the door's check-in is) or
+    /// `withdrawn`. The session is read under its share lock, so a cancellation or a move
+    /// to a later day at the same moment is seen, or comes after this receipt.
     async fn receive_sample(
         &self,
         staff_id: i64,
@@ -409,6 +410,9 @@ pub trait Samples: Parts {
         let session = super::bookings::session_shared(&mut tx, session_id)
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        if received_at.is_none() && session.status == SessionStatus::Cancelled {
+            return Err(refused(ErrorCode::SessionCancelled));
+        }
         let local_now = session.local_now(now);
         from_session_day(local_now, session.starts_at).map_err(refused)?;
         if received_at.is_none() && erased_at.is_some() {

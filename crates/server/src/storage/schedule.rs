@@ -564,7 +564,10 @@ pub trait Schedule: Parts {
     }
 
     /// Cancels a session and every confirmed or waiting booking on it; returns how many
-    /// bookings were cancelled. Refused once the session is over (`session_over`).
+    /// bookings were cancelled. Their holders are told, and so is each phone holding samples
+    /// on it not handed in yet (once per phone): those samples will not be received or
+    /// tested; samples already received stay and are tested. Refused once the session is
+    /// over (`session_over`).
     async fn cancel_session(
         &self,
         staff_id: i64,
@@ -575,13 +578,15 @@ pub trait Schedule: Parts {
         lock_for_change(&mut tx, id).await?;
         let ends_at: NaiveDateTime = tx.query(SESSION_ENDS).bind(id).scalar().await?;
         over_keeps_its_times(venue_now(&mut tx, id).await?, ends_at).map_err(refused)?;
+        let told_at = chrono::Utc::now();
         outbox::booking_event(
             &mut tx.inside(),
             BookingEvent::Cancelled,
             Holders::LiveIn(id),
-            chrono::Utc::now(),
+            told_at,
         )
         .await?;
+        outbox::sample_session_cancelled(&mut tx.inside(), id, told_at).await?;
         let cancelled = changed(
             tx.query(CANCEL_SESSION_BOOKINGS)
                 .bind(now)

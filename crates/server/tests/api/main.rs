@@ -29,6 +29,7 @@ mod report;
 mod reschedule;
 mod rush;
 mod safeguards;
+mod sample_cancellation;
 mod sample_erasure;
 mod samples;
 mod scale_out;

@@ -5,7 +5,7 @@ pub(super) const SAMPLE_SELECT: &str = "SELECT m.id, m.session_id, m.code, m.var
     m.walk_in, s.title_zh, s.title_en, s.place_zh, s.place_en, s.starts_at, \
     a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, \
     o.name_zh AS org_name_zh, o.name_en AS org_name_en, m.erased_at, s.ends_at, \
-    o.utc_offset_minutes \
+    o.utc_offset_minutes, s.status AS session_status \
     FROM samples m JOIN sessions s ON s.id = m.session_id \
     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id";
 

@@ -50,6 +50,8 @@ from_row! {
         pub(super) erased_at: Option<NaiveDateTime>,
         pub(super) ends_at: NaiveDateTime,
         pub(super) utc_offset_minutes: i64,
+        // A sample never handed in to a cancelled session will not be tested.
+        pub(super) session_status: SessionStatus,
     }
 }
 
@@ -188,7 +190,7 @@ pub(super) fn sample_view(row: &SampleRow, tests: &[TestRow], viewer: Viewer) ->
         can_erase: false,
         walk_in: row.walk_in,
     };
-    view.settle();
+    view.settle(row.session_status == SessionStatus::Cancelled);
     if let Viewer::Holder(now) = viewer {
         let now = labday_domain::time::venue_local(now, row.utc_offset_minutes as i32);
         view.can_erase = sample::may_erase(view.status, now, row.ends_at).is_ok();
