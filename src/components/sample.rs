@@ -133,6 +133,15 @@ pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
     let l = move || lang.get();
     let judgement = s.with_value(|s| s.judgement);
     let tested = s.with_value(|s| !s.tests.is_empty());
+    // A reading that is not negative, by the enzyme method, of a vegetable whose own
+    // compounds can read falsely positive by it: the warning its registration gave, again.
+    let false_positive_risk = s.with_value(|s| {
+        s.variety.enzyme_false_positive()
+            && s.judgement != Some(Judgement::Negative)
+            && s.tests
+                .iter()
+                .any(|t| t.method == Method::EnzymeInhibition && t.judgement != Judgement::Negative)
+    });
     let methods: Vec<Method> = s.with_value(|s| {
         let mut m: Vec<Method> = s.tests.iter().map(|t| t.method).collect();
         m.dedup();
@@ -158,6 +167,9 @@ pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
                 <h2>{text(move || i18n::JUDGEMENT_IS.fill(l(), &[("judgement", &judgement_msg(j).get(l()))]))}</h2>
                 <p>{t(judgement_plain(j))}</p>
             </section>
+        })}
+        {false_positive_risk.then(|| view! {
+            <p class="notice" data-testid="false-positive-warning">{t(i18n::FALSE_POSITIVE_WARNING)}</p>
         })}
         {move || s.with_value(|s| (s.retests_needed > 0).then(|| {
             let n = s.retests_needed;

@@ -19,6 +19,7 @@ fn category_msg(c: Category) -> Msg {
         Category::QuickTest => i18n::CAT_QUICK_TEST,
         Category::CloudClassroom => i18n::CAT_CLOUD,
         Category::CertificationWeek => i18n::CAT_CERT_WEEK,
+        Category::Training => i18n::KIND_TRAINING,
     }
 }
 

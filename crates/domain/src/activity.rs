@@ -111,15 +111,17 @@ pub enum Category {
     QuickTest,
     CloudClassroom,
     CertificationWeek,
+    Training,
 }
 
 impl Category {
-    pub const ALL: [Category; 5] = [
+    pub const ALL: [Category; 6] = [
         Category::LabOpenDay,
         Category::Demo,
         Category::QuickTest,
         Category::CloudClassroom,
         Category::CertificationWeek,
+        Category::Training,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +131,7 @@ impl Category {
             Category::QuickTest => "quick_test",
             Category::CloudClassroom => "cloud_classroom",
             Category::CertificationWeek => "certification_week",
+            Category::Training => "training",
         }
     }
 
@@ -141,6 +144,7 @@ impl Category {
         match self {
             Category::LabOpenDay => activity.kind == ActivityKind::LabOpenDay,
             Category::CertificationWeek => activity.kind == ActivityKind::CertificationWeek,
+            Category::Training => activity.kind == ActivityKind::Training,
             Category::Demo => activity.formats.contains(&SessionFormat::Demo),
             Category::QuickTest => activity.formats.contains(&SessionFormat::QuickTest),
             Category::CloudClassroom => activity.formats.contains(&SessionFormat::CloudClassroom),

@@ -99,6 +99,31 @@ pub const VARIETIES: &[Variety] = &[
     v("other", "其他", "Other", false),
 ];
 
+/// Other names markets use for listed varieties, as `(name, key)`: typed, they pick the
+/// variety (so its false-positive warning shows), though the list shows one name.
+const ALSO_CALLED: &[(&str, &str)] = &[
+    ("西红柿", "tomato"),
+    ("马铃薯", "potato"),
+    ("洋芋", "potato"),
+    ("芫荽", "coriander"),
+    ("包菜", "cabbage"),
+    ("包心菜", "cabbage"),
+    ("圆白菜", "cabbage"),
+    ("菜花", "cauliflower"),
+    ("蒜头", "garlic"),
+    ("大蒜头", "garlic"),
+    ("蒜", "garlic"),
+    ("洋葱头", "onion"),
+    ("白萝卜", "radish"),
+    ("青椒", "chilli"),
+    ("尖椒", "chilli"),
+    ("蕹菜", "water_spinach"),
+    ("长豆角", "yardlong_bean"),
+    ("香菇", "mushroom"),
+    ("平菇", "mushroom"),
+    ("金针菇", "mushroom"),
+];
+
 /// The variety a typed `other` falls back to.
 pub const OTHER: &str = "other";
 
@@ -124,8 +149,9 @@ impl Variety {
 }
 
 /// What a person typed into the variety field, as `(key, typed name for other)`: a listed
-/// name in either language (or one of the names in its brackets, `小白菜（青菜）`) picks that
-/// variety; anything else is `other` with the text as its name.
+/// name in either language (or one of the names in its brackets, `小白菜（青菜）`, or another
+/// name markets use, `西红柿`) picks that variety; anything else is `other` with the text as
+/// its name.
 ///
 /// Names are ASCII English or Chinese (which has no case), so an ASCII case-insensitive
 /// match is the whole of it; it also keeps Unicode case tables out of the WebAssembly.
@@ -136,10 +162,15 @@ pub fn variety_from_typed(typed: &str) -> (String, String) {
         all.extend(v.zh.split(['（', '）']).filter(|p| !p.is_empty()));
         all
     };
-    match VARIETIES
+    let also = ALSO_CALLED
         .iter()
-        .find(|v| !text.is_empty() && names(v).iter().any(|n| n.eq_ignore_ascii_case(text)))
-    {
+        .find(|(name, _)| *name == text)
+        .and_then(|(_, key)| Variety::find(key));
+    match also.or_else(|| {
+        VARIETIES
+            .iter()
+            .find(|v| !text.is_empty() && names(v).iter().any(|n| n.eq_ignore_ascii_case(text)))
+    }) {
         Some(v) => (v.key.to_owned(), String::new()),
         None => (OTHER.to_owned(), text.to_owned()),
     }
@@ -1166,6 +1197,21 @@ mod tests {
             variety_from_typed("马齿苋"),
             ("other".into(), "马齿苋".into())
         );
+        // Other names markets use pick the variety, and with it its warning.
+        for (typed, key) in [
+            ("西红柿", "tomato"),
+            ("大蒜头", "garlic"),
+            (" 芫荽", "coriander"),
+        ] {
+            assert_eq!(variety_from_typed(typed), (key.into(), String::new()));
+            assert!(Variety::find(key).unwrap().enzyme_false_positive, "{key}");
+        }
+        for (name, key) in ALSO_CALLED {
+            assert!(
+                Variety::find(key).is_some(),
+                "{name} names a listed variety"
+            );
+        }
         assert_eq!(variety_from_typed("其他"), ("other".into(), String::new()));
         assert_eq!(variety_from_typed(""), ("other".into(), String::new()));
     }

@@ -3,6 +3,7 @@
 use crate::helpers::{now, Db, SessionSpec, TestApp};
 use chrono::Duration;
 use labday_domain::SessionFormat;
+use serde_json::{json, Value};
 
 async fn health_answers_and_openapi_describes_every_endpoint(db: Db) {
     let app = TestApp::spawn(db).await;
@@ -56,6 +57,19 @@ async fn demo_data_is_loaded_into_an_empty_database_only(db: Db) {
     assert_eq!(cloud.as_array().unwrap().len(), 2);
     let (_, ganzhou) = app.get("/api/v1/activities?city=Ganzhou").await;
     assert_eq!(ganzhou.as_array().unwrap().len(), 1);
+    // The two trainings (培训讲座) have a filter of their own.
+    let (_, trainings) = app.get("/api/v1/activities?category=training").await;
+    let kinds: Vec<&Value> = trainings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["kind"])
+        .collect();
+    assert_eq!(
+        kinds,
+        [&json!("training"), &json!("training")],
+        "{trainings}"
+    );
     // Something is bookable in the coming two weeks.
     let first = list[0]["id"].as_i64().unwrap();
     let (_, detail) = app.get(&format!("/api/v1/activities/{first}")).await;
