@@ -45,8 +45,7 @@ async fn fetch(
     method: &str,
     url: &str,
     body: Body,
-    idempotency_key: Option<&str>,
-    prefer: Option<&str>,
+    extra: &[(&str, Option<&str>)],
 ) -> Result<web_sys::Response, ApiError> {
     let headers = web_sys::Headers::new().map_err(encoding)?;
     let init = web_sys::RequestInit::new();
@@ -62,11 +61,7 @@ async fn fetch(
             Some("application/octet-stream")
         }
     };
-    for (name, value) in [
-        ("Content-Type", content_type),
-        ("Idempotency-Key", idempotency_key),
-        ("Prefer", prefer),
-    ] {
+    for &(name, value) in [("Content-Type", content_type)].iter().chain(extra) {
         if let Some(value) = value {
             headers.set(name, value).map_err(encoding)?;
         }
@@ -93,18 +88,18 @@ async fn exchange(
     body: Body,
     idempotency_key: Option<&str>,
 ) -> Result<String, ApiError> {
-    exchange_preferring(method, path, body, idempotency_key, None).await
+    exchange_with(method, path, body, &[("Idempotency-Key", idempotency_key)]).await
 }
 
-/// As [`exchange`], with a `Prefer` header (RFC 7240) when `prefer` is given.
-async fn exchange_preferring(
+/// As [`exchange`], with the `extra` headers that have a value (`Idempotency-Key`,
+/// `Prefer`, `If-Match`).
+async fn exchange_with(
     method: &str,
     path: &str,
     body: Body,
-    idempotency_key: Option<&str>,
-    prefer: Option<&str>,
+    extra: &[(&str, Option<&str>)],
 ) -> Result<String, ApiError> {
-    let response = fetch(method, &url(path), body, idempotency_key, prefer).await?;
+    let response = fetch(method, &url(path), body, extra).await?;
     if response.ok() {
         return text(&response).await.ok_or_else(unexpected);
     }
@@ -159,7 +154,11 @@ pub(crate) async fn post_brief<B: Serialize + ?Sized, T: DeserializeOwned>(
     idempotency_key: Option<&str>,
 ) -> Result<T, ApiError> {
     let body = json(body)?;
-    decode(exchange_preferring("POST", path, body, idempotency_key, Some("return=minimal")).await)
+    let extra = [
+        ("Idempotency-Key", idempotency_key),
+        ("Prefer", Some("return=minimal")),
+    ];
+    decode(exchange_with("POST", path, body, &extra).await)
 }
 
 /// POST of an action that takes no fields (the body is `{}`).
@@ -188,6 +187,18 @@ pub(crate) async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
 ) -> Result<T, ApiError> {
     let body = json(body)?;
     decode(exchange("PUT", path, body, None).await)
+}
+
+/// PUT of `body` as JSON if what `path` names is still at `revision` (`If-Match`): refused
+/// with `edited_meanwhile` when someone saved it meanwhile.
+pub(crate) async fn put_if_at<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    revision: u32,
+) -> Result<T, ApiError> {
+    let body = json(body)?;
+    let tag = format!("\"{revision}\"");
+    decode(exchange_with("PUT", path, body, &[("If-Match", Some(&tag))]).await)
 }
 
 /// DELETE, with no answer body expected (204).

@@ -401,6 +401,7 @@ pub fn error_msg(code: ErrorCode) -> Msg {
         | ErrorCode::SessionOver
         | ErrorCode::BeforeSessionDay
         | ErrorCode::UsernameTaken
+        | ErrorCode::EditedMeanwhile
         | ErrorCode::CapacityBelowBooked
         | ErrorCode::NotReceived
         | ErrorCode::Withdrawn

@@ -12,6 +12,7 @@ use chrono::Duration;
 use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::schedule::{ActivityDraft, ScheduledActivity};
 use labday_domain::staff::Role;
+use labday_domain::ErrorCode;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -28,6 +29,10 @@ fn kind_msg(k: ActivityKind) -> i18n::Msg {
 pub fn ActivityForm(
     existing: Option<ScheduledActivity>,
     #[prop(into)] on_saved: Callback<(i64, String)>,
+    /// Called when the server refuses the change because someone saved the activity
+    /// meanwhile: the list it came from should show the activity as it is now.
+    #[prop(optional, into)]
+    on_stale: Option<Callback<()>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let me = expect_context::<Me>();
@@ -35,7 +40,7 @@ pub fn ActivityForm(
         .get_untracked()
         .is_some_and(|m| m.role == Role::Organiser);
     let own = me.get_untracked().and_then(|m| m.organisation_id);
-    let editing = existing.as_ref().map(|a| a.id);
+    let editing = existing.as_ref().map(|a| (a.id, a.revision));
     let today = format::venue_now().date();
     let start = existing.map(|a| a.draft).unwrap_or(ActivityDraft {
         organisation_id: own.unwrap_or(0),
@@ -93,7 +98,7 @@ pub fn ActivityForm(
         spawn_local(async move {
             let l = lang.get_untracked();
             let done = match editing {
-                Some(id) => api::update_activity(id, &draft)
+                Some((id, revision)) => api::update_activity(id, revision, &draft)
                     .await
                     .map(|a| (a.id, s::SAVED.get(l).to_owned())),
                 None => api::create_activity(&draft)
@@ -103,7 +108,12 @@ pub fn ActivityForm(
             busy.set(false);
             match done {
                 Ok(saved) => on_saved.run(saved),
-                Err(e) => failure.set(Some(e)),
+                Err(e) => {
+                    if e.code == ErrorCode::EditedMeanwhile {
+                        on_stale.inspect(|c| c.run(()));
+                    }
+                    failure.set(Some(e));
+                }
             }
         });
     };

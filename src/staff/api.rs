@@ -2,7 +2,7 @@
 //! photos), written on `crate::http` like the citizen app's `crate::api`. They live in the
 //! staff module so the citizen bundles never link them.
 
-use crate::http::{delete, get, href, post, post_action, post_file, put};
+use crate::http::{delete, get, href, post, post_action, post_file, put, put_if_at};
 use labday_domain::booking::MoveBooking;
 use labday_domain::media::{MediaDraft, MediaItem};
 use labday_domain::organisation::{OrganisationDetails, OrganisationDraft};
@@ -49,8 +49,14 @@ pub async fn create_activity(draft: &ActivityDraft) -> Result<CreatedActivity, A
     post("/staff/activities", draft, None).await
 }
 
-pub async fn update_activity(id: i64, draft: &ActivityDraft) -> Result<CreatedActivity, ApiError> {
-    put(&format!("/staff/activities/{id}"), draft).await
+/// Saves an activity's details over `revision`, the one the console showed: refused with
+/// `edited_meanwhile` if someone saved it since.
+pub async fn update_activity(
+    id: i64,
+    revision: u32,
+    draft: &ActivityDraft,
+) -> Result<CreatedActivity, ApiError> {
+    put_if_at(&format!("/staff/activities/{id}"), draft, revision).await
 }
 
 pub async fn create_session(
@@ -65,8 +71,14 @@ pub async fn create_session(
     .await
 }
 
-pub async fn update_session(id: i64, draft: &SessionDraft) -> Result<SessionChanged, ApiError> {
-    put(&format!("/staff/sessions/{id}"), draft).await
+/// Saves a session's details over `revision`, the one the console showed: refused with
+/// `edited_meanwhile` if someone saved it since.
+pub async fn update_session(
+    id: i64,
+    revision: u32,
+    draft: &SessionDraft,
+) -> Result<SessionChanged, ApiError> {
+    put_if_at(&format!("/staff/sessions/{id}"), draft, revision).await
 }
 
 pub async fn cancel_session(id: i64) -> Result<CancelledSession, ApiError> {

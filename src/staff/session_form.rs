@@ -10,7 +10,7 @@ use crate::staff::form::{
     moment_input, read_date, read_moment, read_time, Failure, FormAlert, Input, Typed,
 };
 use crate::staff::i18n as s;
-use chrono::{Duration, NaiveTime};
+use chrono::{Duration, NaiveDateTime, NaiveTime};
 use labday_domain::activity::Localised;
 use labday_domain::schedule::{ScheduledSession, SessionDraft};
 use labday_domain::{ApiError, ErrorCode, FieldCode, SessionFormat};
@@ -66,6 +66,17 @@ fn fresh() -> SessionDraft {
     }
 }
 
+/// When a session starting at `starts_at` ends, given the time it ends: that day, or the
+/// next when the time is before the start (an evening session that runs past midnight). The
+/// same time as the start stays that day, and is refused as ending before it starts.
+fn ends_after(starts_at: NaiveDateTime, ends: NaiveTime) -> NaiveDateTime {
+    let ends_at = starts_at.date().and_time(ends);
+    match ends < starts_at.time() {
+        true => ends_at + Duration::days(1),
+        false => ends_at,
+    }
+}
+
 /// The form's fields; `existing` is the session being edited (with its booked count).
 /// Moving the session's date or start moves its booking and cancellation deadlines by as
 /// much.
@@ -74,9 +85,13 @@ pub fn SessionForm(
     activity_id: i64,
     existing: Option<ScheduledSession>,
     #[prop(into)] on_saved: Callback<String>,
+    /// Called when the server refuses the change because someone saved the session
+    /// meanwhile: the list it came from should show the session as it is now.
+    #[prop(optional, into)]
+    on_stale: Option<Callback<()>>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let editing = existing.as_ref().map(|e| (e.id, e.booked));
+    let editing = existing.as_ref().map(|e| (e.id, e.booked, e.revision));
     let start = existing
         .as_ref()
         .map(|e| e.draft.clone())
@@ -123,7 +138,7 @@ pub fn SessionForm(
         let mut typed = Typed::default();
         let day = typed.date("starts_on", date);
         let starts_at = day.and_time(typed.time("starts_at", starts));
-        let ends_at = day.and_time(typed.time("ends_at", ends));
+        let ends_at = ends_after(starts_at, typed.time("ends_at", ends));
         let online = format.get_untracked() == SessionFormat::CloudClassroom;
         let draft = SessionDraft {
             format: format.get_untracked(),
@@ -158,7 +173,7 @@ pub fn SessionForm(
         spawn_local(async move {
             let l = lang.get_untracked();
             let done = match editing {
-                Some((id, _)) => api::update_session(id, &d).await.map(|c| {
+                Some((id, _, revision)) => api::update_session(id, revision, &d).await.map(|c| {
                     if c.promoted_people > 0 {
                         s::SAVED_PROMOTED.fill(l, &[("n", &c.promoted_people)])
                     } else {
@@ -177,7 +192,12 @@ pub fn SessionForm(
                 Err(e) if e.code == ErrorCode::CapacityBelowBooked => failure.set(Some(
                     e.with_field("capacity", FieldCode::CapacityBelowBooked),
                 )),
-                Err(e) => failure.set(Some(e)),
+                Err(e) => {
+                    if e.code == ErrorCode::EditedMeanwhile {
+                        on_stale.inspect(|c| c.run(()));
+                    }
+                    failure.set(Some(e));
+                }
             }
         });
     };
@@ -199,7 +219,13 @@ pub fn SessionForm(
                 <Input id="session-reserved" label=s::SESSION_RESERVED key="reserved_places" value=reserved failure=failure kind="count"/>
                 <Input id="session-limit" label=s::SESSION_LIMIT key="per_booking_limit" value=limit failure=failure kind="count"/>
             </div>
-            {editing.map(|(_, booked)| view! {
+            <p class="small" aria-live="polite">{move || {
+                let ends = read_time(&ends.get())?;
+                let starts_at = starts_at()?;
+                (ends_after(starts_at, ends).date() > starts_at.date())
+                    .then(|| s::ENDS_NEXT_DAY.get(lang.get()))
+            }}</p>
+            {editing.map(|(_, booked, _)| view! {
                 <p class="small">{move || s::BOOKED_NOW_N.fill(lang.get(), &[("n", &booked)])}</p>
             })}
             <Input id="session-opens" label=s::SESSION_OPENS key="booking_opens_at" value=opens failure=failure kind="datetime-local"/>

@@ -155,7 +155,8 @@ pub fn SessionsPage() -> impl IntoView {
                     view! {
                         <section class="series">
                             {heading(s::EDIT_ACTIVITY)}
-                            <ActivityForm existing=existing on_saved=Callback::new(move |(_, message): (i64, String)| saved.run(message))/>
+                            <ActivityForm existing=existing on_saved=Callback::new(move |(_, message): (i64, String)| saved.run(message))
+                                on_stale=Callback::new(move |_| activities.refetch())/>
                             {close()}
                         </section>
                     }.into_any()
@@ -173,7 +174,8 @@ pub fn SessionsPage() -> impl IntoView {
                         <section class="series">
                             {heading(s::EDIT_SESSION)}
                             {existing.map(|e| view! {
-                                <SessionForm activity_id=activity_id existing=Some(e) on_saved=saved/>
+                                <SessionForm activity_id=activity_id existing=Some(e) on_saved=saved
+                                    on_stale=Callback::new(move |_| activities.refetch())/>
                             })}
                             {close()}
                         </section>

@@ -486,6 +486,78 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     browser.click("button", "保存").await;
     browser.wait_text("已预约 3/40 人").await;
 
+    // Someone else saves the session while it is open here: saving over it is refused, the
+    // other change stands, and what was typed stays in the form; opened again, the form
+    // shows the session as saved now.
+    browser.click("button", "修改").await;
+    browser.wait_text("目前已预约: 3 人").await;
+    let mut theirs = server
+        .storage
+        .scheduled_activities(Some(org))
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|a| a.sessions)
+        .find(|x| x.id == session)
+        .expect("listed")
+        .draft;
+    theirs.place.zh = "电磁兼容实验室 5 楼".into();
+    let accounts = server.storage.staff_accounts(None).await.unwrap();
+    let chief = accounts.iter().find(|a| a.username == "chief").unwrap().id;
+    let valid = theirs.validate().expect("a valid session");
+    server
+        .storage
+        .update_session(chief, session, &valid, None)
+        .await
+        .expect("saved by the other");
+    browser.fill("集合地点", "电磁兼容实验室 4 楼").await;
+    browser.click("button", "保存").await;
+    browser
+        .wait_text("你编辑期间，其他人保存了修改，你的修改没有保存。")
+        .await;
+    audit(&browser, &axe, "edited meanwhile").await;
+    let place = "return document.getElementById('session-place').value;";
+    assert_eq!(
+        browser.js(place).await,
+        "电磁兼容实验室 4 楼",
+        "what was typed stays"
+    );
+    browser.click("button", "收起").await;
+    browser.click("button", "修改").await;
+    browser.wait_text("目前已预约: 3 人").await;
+    assert_eq!(
+        browser.js(place).await,
+        "电磁兼容实验室 5 楼",
+        "the form opens as saved now"
+    );
+    // An evening session that runs to midnight: the end reads as the next day's.
+    set_value(&browser, "session-starts", "23:00").await;
+    set_value(&browser, "session-ends", "00:00").await;
+    browser
+        .wait_text("结束时间早于开始时间：场次在次日这个时间结束。")
+        .await;
+    browser.click("button", "保存").await;
+    browser.wait_text("已保存").await;
+    let saved = server
+        .storage
+        .scheduled_activities(Some(org))
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|a| a.sessions)
+        .find(|x| x.id == session)
+        .expect("listed");
+    assert_eq!(saved.draft.place.zh, "电磁兼容实验室 5 楼");
+    assert_eq!(
+        (saved.draft.starts_at, saved.draft.ends_at),
+        (
+            day.and_hms_opt(23, 0, 0).unwrap(),
+            (day + chrono::Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+        )
+    );
+
     // Cancelling asks first; the holder then sees the cancellation.
     browser.click("button", "取消场次").await;
     browser.wait_text("确定取消这个场次吗？").await;

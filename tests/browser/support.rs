@@ -138,7 +138,7 @@ impl TestServer {
             .expect("a known account")
             .id;
         self.storage
-            .update_session(staff, session, &valid)
+            .update_session(staff, session, &valid, None)
             .await
             .expect("moved");
     }

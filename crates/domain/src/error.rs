@@ -67,6 +67,9 @@ wire_enum! {
         /// 409 — visitors are checked in, walk-ins booked and samples received from the
         /// session's day (on its venue's clock), not before.
         BeforeSessionDay = "before_session_day",
+        /// 412 — the `If-Match` of a change names a revision the item no longer has: someone
+        /// saved it meanwhile. Nothing changed; read it again and redo the change.
+        EditedMeanwhile = "edited_meanwhile",
         /// 409 — that username is taken.
         UsernameTaken = "username_taken",
         /// 409 — a session's capacity cannot go below the people already booked on it and the
@@ -117,6 +120,7 @@ impl ErrorCode {
             | ErrorCode::AccountDisabled
             | ErrorCode::PasswordChangeRequired => 403,
             ErrorCode::Unauthorized => 401,
+            ErrorCode::EditedMeanwhile => 412,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal | ErrorCode::Network => 500,

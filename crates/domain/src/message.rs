@@ -311,7 +311,7 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
         }
         (BookingEvent::Changed, Lang::Zh) => "场次变更：{t}改为{a}，地点{p}，预约码{c}。",
         (BookingEvent::Changed, Lang::En) => {
-            "Changed: {t} is now {a} at {p}. Your code {c} still holds."
+            "Changed: {t} is now {a} at {p}. Your code {c} stays the same."
         }
         (BookingEvent::Cancelled, Lang::Zh) => "抱歉，主办方已取消{t}（{a}）场次，预约{c}已失效。",
         (BookingEvent::Cancelled, Lang::En) => {

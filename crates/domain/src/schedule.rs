@@ -528,7 +528,7 @@ pub struct SessionSeries {
     /// First slot starts at this venue-local time (`HH:MM`).
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "09:00"))]
     pub day_starts: NaiveTime,
-    /// No slot ends after this time.
+    /// No slot ends after this time; `00:00` is the midnight that ends the day.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "16:00"))]
     pub day_ends: NaiveTime,
     pub length_minutes: u32,
@@ -559,9 +559,13 @@ pub struct SessionSeries {
 
 impl SessionSeries {
     /// The sessions this series makes, in time order; every one passes the session rules.
-    /// Refused with field errors when the series is malformed, makes no session, or makes
-    /// more than [`SERIES_MAX_SESSIONS`].
+    /// Slots that start by `now` are left out: a series from today makes the rest of its
+    /// day. Refused with field errors when the series is malformed, makes no session (`from`:
+    /// `in_past` when each of its slots has started), or makes more than
+    /// [`SERIES_MAX_SESSIONS`].
     pub fn expand(&self, now: NaiveDateTime) -> Result<Vec<ValidSession>, ApiError> {
+        // A day that ends at 00:00 ends at the midnight after it.
+        let ends_at_midnight = self.day_ends == NaiveTime::MIN;
         let mut errors = FieldErrors::new();
         errors.check(in_service(self.from), "from", FieldCode::DateInvalid);
         errors.check(in_service(self.to), "to", FieldCode::DateInvalid);
@@ -590,7 +594,7 @@ impl SessionSeries {
             FieldCode::WeekdaysInvalid,
         );
         errors.check(
-            !not_leap(self.day_starts) || self.day_ends > self.day_starts,
+            !not_leap(self.day_starts) || self.day_ends > self.day_starts || ends_at_midnight,
             "day_ends",
             FieldCode::EndBeforeStart,
         );
@@ -624,13 +628,22 @@ impl SessionSeries {
         let length = Duration::minutes(i64::from(self.length_minutes));
         let step = length + Duration::minutes(i64::from(self.gap_minutes));
         let mut drafts = Vec::new();
+        let mut started = false;
         let mut day = self.from;
         while day <= self.to {
             let weekday = day.weekday().number_from_monday() as u8;
             if self.weekdays.contains(&weekday) {
-                let day_ends = day.and_time(self.day_ends);
+                let day_ends = match ends_at_midnight {
+                    true => (day + Duration::days(1)).and_time(NaiveTime::MIN),
+                    false => day.and_time(self.day_ends),
+                };
                 let mut starts_at = day.and_time(self.day_starts);
                 while starts_at + length <= day_ends {
+                    if starts_at <= now {
+                        started = true;
+                        starts_at += step;
+                        continue;
+                    }
                     if drafts.len() == SERIES_MAX_SESSIONS {
                         return Err(ApiError::new(
                             ErrorCode::Invalid,
@@ -643,6 +656,13 @@ impl SessionSeries {
                 }
             }
             day += Duration::days(1);
+        }
+        if drafts.is_empty() && started {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                "Every session of this series has started",
+            )
+            .with_field("from", FieldCode::InPast));
         }
         if drafts.is_empty() {
             return Err(
@@ -729,6 +749,10 @@ pub struct ScheduledSession {
     /// People among `booked` who were booked at the door.
     #[serde(default)]
     pub walk_ins: u32,
+    /// How many times its details were saved: a change sends it back as `If-Match`, and is
+    /// refused (`edited_meanwhile`) if someone saved the session meanwhile.
+    #[serde(default)]
+    pub revision: u32,
 }
 
 impl ScheduledSession {
@@ -752,6 +776,10 @@ pub struct ScheduledActivity {
     pub organisation: Localised,
     pub draft: ActivityDraft,
     pub sessions: Vec<ScheduledSession>,
+    /// How many times its details were saved: a change sends it back as `If-Match`, and is
+    /// refused (`edited_meanwhile`) if someone saved the activity meanwhile.
+    #[serde(default)]
+    pub revision: u32,
 }
 
 /// A created activity.
@@ -1540,10 +1568,47 @@ mod tests {
             full.expand(now).unwrap_err().fields["per_booking_limit"],
             FieldCode::LimitAboveCapacity
         );
+    }
+
+    #[test]
+    fn a_series_from_a_day_under_way_makes_the_slots_still_to_come() {
+        // Half past nine on its first day: 09:00 has begun, 10:00 and the later days stay.
+        let rest = series().expand(at(1, 9, 30)).unwrap();
+        assert_eq!(rest.len(), 7);
+        assert_eq!(rest[0].get().starts_at, at(1, 10, 0));
+        // At 10:00 on its last day every slot has begun: the whole series is in the past.
+        let refused = series().expand(at(10, 10, 0)).unwrap_err();
+        assert_eq!(refused.fields["from"], FieldCode::InPast);
+        assert_eq!(refused.fields.len(), 1, "{refused:?}");
+    }
+
+    #[test]
+    fn a_series_day_may_end_at_midnight() {
+        let evenings = SessionSeries {
+            day_starts: NaiveTime::from_hms_opt(22, 0, 0).unwrap(),
+            day_ends: NaiveTime::MIN,
+            length_minutes: 60,
+            gap_minutes: 0,
+            ..series()
+        };
+        let made = evenings.expand(at(1, 0, 0) - Duration::days(1)).unwrap();
+        let times: Vec<_> = made
+            .iter()
+            .take(2)
+            .map(|s| (s.get().starts_at, s.get().ends_at))
+            .collect();
         assert_eq!(
-            series().expand(at(1, 9, 30)).unwrap_err().fields["starts_at"],
-            FieldCode::InPast
+            times,
+            vec![(at(1, 22, 0), at(1, 23, 0)), (at(1, 23, 0), at(2, 0, 0))]
         );
+        assert_eq!(made.len(), 8, "two a day on four days");
+        // Another end before the start is still refused.
+        let backwards = SessionSeries {
+            day_ends: NaiveTime::from_hms_opt(1, 0, 0).unwrap(),
+            ..evenings
+        };
+        let refused = backwards.expand(at(1, 0, 0)).unwrap_err();
+        assert_eq!(refused.fields["day_ends"], FieldCode::EndBeforeStart);
     }
 
     #[test]

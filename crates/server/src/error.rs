@@ -116,6 +116,9 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::BeforeSessionDay => {
             "Check-in, walk-ins and sample receipt open on the session's day, not before"
         }
+        ErrorCode::EditedMeanwhile => {
+            "Someone saved this meanwhile: nothing changed; read it again and redo the change"
+        }
         ErrorCode::UsernameTaken => "This username is taken",
         ErrorCode::AccountDisabled => "This account is disabled",
         ErrorCode::PasswordChangeRequired => "Choose a new password first",

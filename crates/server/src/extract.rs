@@ -10,6 +10,8 @@
 //! - [`Organiser`]: a signed-in organiser (401, then 403).
 //! - [`WithinBookingRate`]: a citizen's write within the per-address rate (429), counted
 //!   before the body is read.
+//! - [`IfMatch`]: the revisions a change may apply to (`If-Match`), for a change that must
+//!   not undo another made meanwhile.
 //!
 //! Extractors run in the order a handler lists them, so a handler that lists `Authorised`
 //! before `AppJson` checks who may act before it reads the body.
@@ -105,6 +107,49 @@ fn holds_nul(json: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// The `If-Match` of a change (RFC 9110 §13.1.1): the revisions, as entity tags (`"3"`), it
+/// may apply to. `None` for no header or `*`: the change applies to whatever is there. A
+/// tag that is not a revision matches none, nor does a weak one (`W/"3"`: If-Match compares
+/// strongly), so a header of such tags only is refused, as a tag of an older revision is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfMatch(pub Option<Vec<u32>>);
+
+impl IfMatch {
+    pub fn of(headers: &HeaderMap) -> IfMatch {
+        if headers.get(axum::http::header::IF_MATCH).is_none() {
+            return IfMatch(None);
+        }
+        let mut revisions = Vec::new();
+        for tag in crate::headers::list_items(headers, axum::http::header::IF_MATCH, ',') {
+            if tag == "*" {
+                return IfMatch(None);
+            }
+            let revision = tag
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .and_then(|t| t.parse::<u32>().ok());
+            revisions.extend(revision);
+        }
+        IfMatch(Some(revisions))
+    }
+
+    /// The `ETag` header naming `revision`, for the answer to a change.
+    pub fn etag(revision: u32) -> Revised {
+        [(axum::http::header::ETAG, format!("\"{revision}\""))]
+    }
+}
+
+/// An answer's `ETag` header: the revision a change left ([`IfMatch::etag`]).
+pub type Revised = [(axum::http::HeaderName, String); 1];
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(IfMatch::of(&parts.headers))
+    }
 }
 
 /// Path parameters; unreadable → `404 not_found`.

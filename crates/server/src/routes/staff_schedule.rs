@@ -6,8 +6,8 @@
 //! (`writes::clears_catalogue`, applied to this router in `routes.rs`).
 
 use crate::auth::{self, SignedIn};
-use crate::error::{AppError, OrNotFound};
-use crate::extract::{ActivityId, AppJson, Authorised, SessionId};
+use crate::error::{refusal_message, AppError, OrNotFound};
+use crate::extract::{ActivityId, AppJson, Authorised, IfMatch, Revised, SessionId};
 use crate::state::AppState;
 use crate::storage::schedule::{ActivityUpdated, SessionUpdated, SessionsCreated};
 use crate::venue_clock;
@@ -100,31 +100,42 @@ pub async fn create_activity(
 }
 
 /// Replaces an activity's details (lab staff cannot hand it to another organisation). Its
-/// days cannot leave out a session that is not cancelled: move or cancel it first.
+/// days cannot leave out a session that is not cancelled: move or cancel it first. With
+/// `If-Match` (its `revision` as the console lists it, `"3"`), only if nobody saved it since;
+/// the answer's `ETag` is the new revision.
 #[utoipa::path(
     put,
     path = "/api/v1/staff/activities/{id}",
     request_body = ActivityDraft,
+    params(("If-Match" = Option<String>, Header, description = "The revision the change applies to, e.g. `\"3\"`; without it (or with `*`) the change applies whatever the revision")),
     responses(
-        (status = 200, body = CreatedActivity),
+        (status = 200, body = CreatedActivity, headers(("ETag" = String, description = "The activity's revision after the change"))),
+        (status = 412, body = ApiError, description = "`edited_meanwhile`: the activity's revision is not the one `If-Match` names (someone saved it meanwhile); nothing changed"),
         (status = 422, body = ApiError, description = "Field errors; new days that leave out one of the activity's sessions (not cancelled) are `starts_on` (a session starts before the first day) or `ends_on` (one starts after the last, or runs past the midnight after it): `sessions_outside`, and nothing changes")
     )
 )]
 pub async fn update_activity(
     State(state): State<AppState>,
     activity: Authorised<ActivityId>,
+    IfMatch(if_revisions): IfMatch,
     AppJson(draft): AppJson<ActivityDraft>,
-) -> Result<Json<CreatedActivity>, AppError> {
+) -> Result<(Revised, Json<CreatedActivity>), AppError> {
     let (signed_in, ActivityId(id)) = (activity.signed_in, activity.item);
     signed_in.require_named(draft.organisation_id)?;
     let valid = draft.validate()?;
     known_organisation(&state, draft.organisation_id).await?;
-    match state
+    let staff = signed_in.staff.id;
+    let updated = state
         .storage
-        .update_activity(signed_in.staff.id, id, &valid)
-        .await?
-    {
-        ActivityUpdated::Updated => Ok(Json(CreatedActivity { id })),
+        .update_activity(staff, id, &valid, if_revisions.as_deref());
+    match updated.await? {
+        ActivityUpdated::Updated(revision) => {
+            Ok((IfMatch::etag(revision), Json(CreatedActivity { id })))
+        }
+        ActivityUpdated::EditedMeanwhile => {
+            let code = ErrorCode::EditedMeanwhile;
+            Err(AppError::new(code, refusal_message(code)))
+        }
         ActivityUpdated::NotFound => Err(AppError::not_found("activity")),
         ActivityUpdated::SessionsOutside(outside) => Err(ApiError::from(outside).into()),
     }
@@ -163,14 +174,15 @@ pub async fn create_session(
     Ok((StatusCode::CREATED, Json(session_view(&state, id).await?)))
 }
 
-/// The sessions a series would create, without creating them (at most 500).
+/// The sessions a series would create, without creating them (at most 500): those of its
+/// slots still to come (a series from today makes the rest of the day).
 #[utoipa::path(
     post,
     path = "/api/v1/staff/activities/{id}/sessions/preview",
     request_body = SessionSeries,
     responses(
         (status = 200, body = [SessionDraft]),
-        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; `from` or `to` outside the activity's first and last days: `outside_activity`")
+        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; slots that have begun are left out, and a series all of whose slots have begun is `from`: `in_past`; `from` or `to` outside the activity's first and last days: `outside_activity`")
     )
 )]
 pub async fn preview_series(
@@ -193,7 +205,7 @@ pub async fn preview_series(
     request_body = SessionSeries,
     responses(
         (status = 201, body = GeneratedSessions),
-        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; `from` or `to` outside the activity's first and last days: `outside_activity`; a session of it that the activity holds already (the same title and place, starting at the same time, not cancelled: the series sent twice) is `from`: `already_scheduled`, and none is created")
+        (status = 422, body = ApiError, description = "Malformed series, no sessions, or more than 500; slots that have begun are left out, and a series all of whose slots have begun is `from`: `in_past`; `from` or `to` outside the activity's first and last days: `outside_activity`; a session of it that the activity holds already (the same title and place, starting at the same time, not cancelled: the series sent twice) is `from`: `already_scheduled`, and none is created")
     )
 )]
 pub async fn generate_series(
@@ -222,13 +234,18 @@ pub async fn generate_series(
 }
 
 /// Replaces a session's details. Capacity may go down only to the people already booked;
-/// raising it confirms waiting bookings that now fit, in the order they joined.
+/// raising it confirms waiting bookings that now fit, in the order they joined. With
+/// `If-Match` (the session's `revision` as an entity tag, `"3"`, as the console lists it),
+/// the change applies only if nobody saved the session since: two people editing one
+/// session cannot silently undo each other's change. The answer's `ETag` is the new revision.
 #[utoipa::path(
     put,
     path = "/api/v1/staff/sessions/{id}",
     request_body = SessionDraft,
+    params(("If-Match" = Option<String>, Header, description = "The revision the change applies to, e.g. `\"3\"`; without it (or with `*`) the change applies whatever the revision")),
     responses(
-        (status = 200, body = SessionChanged),
+        (status = 200, body = SessionChanged, headers(("ETag" = String, description = "The session's revision after the change"))),
+        (status = 412, body = ApiError, description = "`edited_meanwhile`: the session's revision is not the one `If-Match` names (someone saved it meanwhile); nothing changed"),
         (status = 409, body = ApiError, description = "`capacity_below_booked`, `session_cancelled`, or `session_over` (a session over on its venue's clock keeps its times; its other details may change)"),
         (status = 422, body = ApiError, description = "Field errors; a session moved outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`")
     )
@@ -236,20 +253,29 @@ pub async fn generate_series(
 pub async fn update_session(
     State(state): State<AppState>,
     session: Authorised<SessionId>,
+    IfMatch(if_revisions): IfMatch,
     AppJson(draft): AppJson<SessionDraft>,
-) -> Result<Json<SessionChanged>, AppError> {
+) -> Result<(Revised, Json<SessionChanged>), AppError> {
     let (staff, SessionId(id)) = (session.signed_in.staff.id, session.item);
     let valid = draft.validate()?;
-    let promoted_people = match state.storage.update_session(staff, id, &valid).await? {
-        SessionUpdated::Updated { promoted_people } => promoted_people,
+    let updated = state
+        .storage
+        .update_session(staff, id, &valid, if_revisions.as_deref())
+        .await?;
+    let (promoted_people, revision) = match updated {
+        SessionUpdated::Updated {
+            promoted_people,
+            revision,
+        } => (promoted_people, revision),
         SessionUpdated::OutsideActivity(days) => {
             return Err(outside_activity(days.hold_session(&valid), "starts_at"))
         }
     };
-    Ok(Json(SessionChanged {
+    let changed = SessionChanged {
         session: session_view(&state, id).await?,
         promoted_people,
-    }))
+    };
+    Ok((IfMatch::etag(revision), Json(changed)))
 }
 
 /// Cancels a session: every confirmed or waiting booking on it is cancelled, and holders

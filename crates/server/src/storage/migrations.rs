@@ -51,6 +51,7 @@ embed!(
     "0017_keyed_throttles.sql",
     "0018_throttle_accounts.sql",
     "0019_sample_session_cancelled.sql",
+    "0020_revisions.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -367,6 +368,11 @@ mod tests {
             "0019_sample_session_cancelled.sql",
             "a83fa4ae98f12d736dbcccb29348083176274d2ec9fa262b9361df595451a1f1bbee8f7c41477f7660793fa5e3a32488",
             "99084e10fdd087dc41da7894766b281ef5d2b733ab8af25d35d4fc66a1d298248ee27d0f206310c67e92f7fd0104cc00",
+        ),
+        (
+            "0020_revisions.sql",
+            "4fe1845d22f7fcd905ab5e2c06c5a005e93fc0b5de7cb6ec6ae82b84376bb18690228302e9cc7381e9ba26639d5e499a",
+            "6cea05ce763cf5f2534dbbda75381ad064ded6c39b38d709f375360eb87b9269c63eb92da9e3815d2463e59acbe84351",
         ),
     ];
 

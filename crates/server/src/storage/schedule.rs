@@ -39,7 +39,11 @@ use std::collections::HashMap;
 /// What became of an activity edit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActivityUpdated {
-    Updated,
+    /// Saved; its revision now.
+    Updated(u32),
+    /// `If-Match` named revisions the activity no longer has: someone saved it meanwhile,
+    /// and nothing changed.
+    EditedMeanwhile,
     /// There is no such activity.
     NotFound,
     /// Its new days would leave out sessions of it that are not cancelled; nothing changed.
@@ -67,6 +71,8 @@ pub enum SessionUpdated {
     Updated {
         /// People moved from the waiting list to confirmed because capacity went up.
         promoted_people: u32,
+        /// The session's revision now.
+        revision: u32,
     },
     /// Its activity's days, as they are as it moves, leave it out: nothing changed.
     OutsideActivity(ActivityDays),
@@ -74,6 +80,7 @@ pub enum SessionUpdated {
 
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
+const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
 /// its days under the activity's row lock.
 const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
@@ -90,7 +97,7 @@ pub(super) const INSERT_ACTIVITY: &str =
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const UPDATE_ACTIVITY: &str = "UPDATE activities SET organisation_id = ?, kind = ?, \
     title_zh = ?, title_en = ?, description_zh = ?, description_en = ?, safety_zh = ?, \
-    safety_en = ?, starts_on = ?, ends_on = ? WHERE id = ?";
+    safety_en = ?, starts_on = ?, ends_on = ?, revision = revision + 1 WHERE id = ?";
 pub(super) const INSERT_SESSION: &str =
     "INSERT INTO sessions (format, title_zh, title_en, place_zh, \
     place_en, join_link, starts_at, ends_at, capacity, reserved_places, per_booking_limit, \
@@ -98,8 +105,11 @@ pub(super) const INSERT_SESSION: &str =
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const UPDATE_SESSION: &str = "UPDATE sessions SET format = ?, title_zh = ?, title_en = ?, \
     place_zh = ?, place_en = ?, join_link = ?, starts_at = ?, ends_at = ?, capacity = ?, \
-    reserved_places = ?, per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ? \
-    WHERE id = ?";
+    reserved_places = ?, per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ?, \
+    revision = revision + 1 WHERE id = ?";
+/// What a change to a session compares with: its times, its place and its revision.
+const SESSION_AS_WAS: &str =
+    "SELECT starts_at, ends_at, place_zh, place_en, revision FROM sessions WHERE id = ?";
 /// The status of a session about to change.
 const SESSION_FOR_CHANGE: &str = "SELECT status FROM sessions WHERE id = ?";
 /// Bookings follow their session to its new day (the per-phone daily limit counts days).
@@ -121,7 +131,7 @@ const SCHEDULED_ACTIVITIES: &str = concat!(
     reach!(),
     "SELECT a.id, a.organisation_id, a.kind, a.title_zh, \
     a.title_en, a.description_zh, a.description_en, a.safety_zh, a.safety_en, a.starts_on, \
-    a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en \
+    a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en, a.revision \
     FROM activities a JOIN organisations o ON o.id = a.organisation_id \
     WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY a.ends_on DESC, a.id DESC"
 );
@@ -131,7 +141,7 @@ const SCHEDULED_SESSIONS: &str = concat!(
     "SELECT s.id, s.activity_id, s.format, s.title_zh, \
     s.title_en, s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, \
     s.per_booking_limit, s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, \
-    s.booked, s.waiting, s.reserved_places, s.walk_ins FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    s.booked, s.waiting, s.reserved_places, s.walk_ins, s.revision FROM sessions s JOIN activities a ON a.id = s.activity_id \
     WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY s.starts_at, s.id"
 );
 
@@ -246,6 +256,23 @@ async fn days_for_sessions(
 type OrganisationChoiceRow = (i64, String, String, Name<OrgKind>, Option<i64>);
 
 from_row! {
+    /// What a change to a session compares with ([`SESSION_AS_WAS`]).
+    struct SessionAsWas {
+        starts_at: NaiveDateTime,
+        ends_at: NaiveDateTime,
+        place: Localised,
+        revision: u32,
+    }
+}
+
+from_row! {
+    /// An activity's revision ([`ACTIVITY_REVISION`]).
+    struct Revision {
+        revision: u32,
+    }
+}
+
+from_row! {
     struct ScheduledActivityRow {
         id: i64,
         organisation_id: i64,
@@ -256,6 +283,7 @@ from_row! {
         starts_on: NaiveDate,
         ends_on: NaiveDate,
         org_name: Localised,
+        revision: u32,
     }
 }
 
@@ -279,6 +307,7 @@ from_row! {
         waiting: u32,
         reserved_places: u32,
         walk_ins: u32,
+        revision: u32,
     }
 }
 
@@ -292,6 +321,7 @@ fn scheduled_activities(
         .map(|r| ScheduledActivity {
             id: r.id,
             organisation: r.org_name,
+            revision: r.revision,
             draft: ActivityDraft {
                 organisation_id: r.organisation_id,
                 kind: r.kind,
@@ -315,6 +345,7 @@ fn scheduled_activities(
             booked: s.booked,
             waiting: s.waiting,
             walk_ins: s.walk_ins,
+            revision: s.revision,
             draft: SessionDraft {
                 format: s.format,
                 title: s.title,
@@ -412,19 +443,23 @@ pub trait Schedule: Parts {
     /// sessions that is not cancelled. The activity's row is locked first (`FOR UPDATE` on
     /// PostgreSQL; SQLite's one writer serialises), and session creation and moves read its
     /// days under a share lock, so a session added or moved at the same moment is either
-    /// seen here or sees the new days.
+    /// seen here or sees the new days. With `if_revisions`, it is saved only if they hold
+    /// the activity's revision (read under that lock).
     async fn update_activity(
         &self,
         staff_id: i64,
         id: i64,
         activity: &ValidActivity,
+        if_revisions: Option<&[u32]>,
     ) -> Result<ActivityUpdated, StorageError> {
         let mut tx = self.db().begin().await?;
-        let locked = format!("{ACTIVITY_DAYS}{}", tx.dialect().for_update());
-        let found: Option<(NaiveDate, NaiveDate)> =
-            tx.query(&locked).bind(id).fetch_optional().await?;
-        if found.is_none() {
+        let locked = format!("{ACTIVITY_REVISION}{}", tx.dialect().for_update());
+        let found: Option<Revision> = tx.query(&locked).bind(id).fetch_optional().await?;
+        let Some(Revision { revision }) = found else {
             return Ok(ActivityUpdated::NotFound);
+        };
+        if if_revisions.is_some_and(|r| !r.contains(&revision)) {
+            return Ok(ActivityUpdated::EditedMeanwhile);
         }
         let sessions: Vec<(NaiveDateTime, NaiveDateTime)> =
             tx.query(LIVE_SESSION_TIMES).bind(id).fetch_all().await?;
@@ -437,7 +472,7 @@ pub trait Schedule: Parts {
             .await?;
         let subject = format!("activity {id}");
         commit_audited(tx, staff_id, AuditAction::UpdateActivity, &subject).await?;
-        Ok(ActivityUpdated::Updated)
+        Ok(ActivityUpdated::Updated(revision + 1))
     }
 
     /// Adds sessions to an activity in one transaction: all of them or none. Each must lie
@@ -488,21 +523,25 @@ pub trait Schedule: Parts {
     /// session, `session_over` for new times of a session begun or to times over
     /// (`may_move`); a session over is corrected without telling or promoting anyone;
     /// [`SessionUpdated::OutsideActivity`] when its activity's days, read under the
-    /// activity's share lock (see `days_for_sessions`), leave out its new times.
+    /// activity's share lock (see `days_for_sessions`), leave out its new times;
+    /// `edited_meanwhile` when `if_revisions` is given and holds not the session's revision
+    /// (read under its update lock): someone saved it since the caller read it.
     async fn update_session(
         &self,
         staff_id: i64,
         id: i64,
         session: &ValidSession,
+        if_revisions: Option<&[u32]>,
     ) -> Result<SessionUpdated, BookingError> {
         let s = session.get();
         let mut tx = self.db().begin().await?;
         let before = lock_for_change(&mut tx, id).await?;
-        let was: (NaiveDateTime, NaiveDateTime, String, String) = tx
-            .query("SELECT starts_at, ends_at, place_zh, place_en FROM sessions WHERE id = ?")
-            .bind(id)
-            .fetch_one()
-            .await?;
+        let was: SessionAsWas = tx.query(SESSION_AS_WAS).bind(id).fetch_one().await?;
+        if if_revisions.is_some_and(|r| !r.contains(&was.revision)) {
+            return Err(refused(ErrorCode::EditedMeanwhile));
+        }
+        let revision = was.revision;
+        let was = (was.starts_at, was.ends_at, was.place.zh, was.place.en);
         let now = venue_now(&mut tx, id).await?;
         if (was.0, was.1) != (s.starts_at, s.ends_at) {
             may_move(now, was.0, s.ends_at).map_err(refused)?;
@@ -560,6 +599,7 @@ pub trait Schedule: Parts {
         .await?;
         Ok(SessionUpdated::Updated {
             promoted_people: after.booked.saturating_sub(before.booked),
+            revision: revision + 1,
         })
     }
 

@@ -569,7 +569,7 @@ async fn sessions_are_stored_only_within_their_activitys_days_as_they_are_then(d
     let both = [within.clone(), last_day.clone()];
     let created = storage.create_sessions(staff, activity, &both).await;
     assert_eq!(created.unwrap(), SessionsCreated::OutsideActivity(shrunk));
-    let moved = storage.update_session(staff, kept, &last_day).await;
+    let moved = storage.update_session(staff, kept, &last_day, None).await;
     assert_eq!(moved.unwrap(), SessionUpdated::OutsideActivity(shrunk));
     let sessions = || async {
         let list = get_as(app, path, lab).await;
@@ -596,7 +596,7 @@ async fn sessions_are_stored_only_within_their_activitys_days_as_they_are_then(d
     let created = storage.create_sessions(staff, activity, std::slice::from_ref(&within));
     assert!(matches!(created.await.unwrap(), SessionsCreated::Created(ids) if ids.len() == 1));
     let later = valid_session(session_on(5, 9, 1));
-    let moved = storage.update_session(staff, kept, &later).await;
+    let moved = storage.update_session(staff, kept, &later, None).await;
     assert!(matches!(moved.unwrap(), SessionUpdated::Updated { .. }));
     assert_eq!(
         sessions().await,
@@ -998,6 +998,141 @@ async fn staff_list_every_session_with_its_counts_within_their_organisation(db: 
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
+/// The console's list entry of session `id`: its revision and its place.
+async fn listed_session(app: &crate::helpers::TestApp, cookie: Option<&str>, id: i64) -> Value {
+    let list = get_as(app, "/api/v1/staff/activities", cookie).await;
+    let sessions = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["sessions"].as_array().cloned().unwrap_or_default());
+    sessions
+        .into_iter()
+        .find(|x| x["id"] == id)
+        .expect("the session is listed")
+}
+
+/// PUT of `body` at `path` with `If-Match: if_match` (none for `None`): the status, the
+/// answer's `ETag` and its body.
+async fn put_if(
+    app: &crate::helpers::TestApp,
+    cookie: Option<&str>,
+    path: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> (u16, Option<String>, Value) {
+    let mut req = app
+        .http
+        .put(format!("{}{path}", app.url))
+        .header("cookie", cookie.unwrap())
+        .json(body);
+    if let Some(tag) = if_match {
+        req = req.header("if-match", tag);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let etag = crate::helpers::header(&r, "etag");
+    (status, etag, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Two people edit one session from what they both read: the second save names the revision
+/// both read (`If-Match`), so it is refused, and the first change stands; its holders hear of
+/// the first change only. The same for an activity's details.
+async fn a_session_or_activity_saved_meanwhile_refuses_a_change_made_from_before(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+    let (status, _) = app.book(s.session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201);
+    let read = listed_session(app, lab, s.session).await;
+    let revision = read["revision"]
+        .as_u64()
+        .expect("the list names a revision");
+    let tag = format!("\"{revision}\"");
+    let edit = format!("/api/v1/staff/sessions/{}", s.session);
+    let changes = || {
+        app.db
+            .scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'session_changed'")
+    };
+    let told_before = changes().await;
+
+    // The first: a new place.
+    let mut first = read["draft"].clone();
+    first["place"] = json!({"zh": "三楼", "en": "Second floor"});
+    let (status, etag, body) = put_if(app, lab, &edit, Some(&tag), &first).await;
+    assert_eq!(status, 200, "{body}");
+    let now_at = format!("\"{}\"", revision + 1);
+    assert_eq!(etag.as_deref(), Some(now_at.as_str()));
+    assert_eq!(
+        listed_session(app, lab, s.session).await["revision"],
+        revision + 1
+    );
+
+    // The second, made from the same reading: another place, refused; the first stands.
+    let mut second = read["draft"].clone();
+    second["place"] = json!({"zh": "地下室", "en": "Basement"});
+    let (status, _, body) = put_if(app, lab, &edit, Some(&tag), &second).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (412, &json!("edited_meanwhile")),
+        "{body}"
+    );
+    let after = listed_session(app, lab, s.session).await;
+    assert_eq!(after["draft"]["place"]["zh"], "三楼");
+    assert_eq!(after["revision"], revision + 1);
+    assert_eq!(
+        changes().await,
+        told_before + 1,
+        "holders hear of the change that stood, and of nothing else"
+    );
+
+    // Tags that name no revision match none, nor does a weak tag (If-Match compares
+    // strongly); `*`, a list holding the revision, or no header at all apply the change.
+    let weak = format!("W/\"{}\"", revision + 1);
+    for refused in ["\"x\"", "3", "\"-1\"", "\"99999999999\"", weak.as_str()] {
+        let (status, _, _) = put_if(app, lab, &edit, Some(refused), &second).await;
+        assert_eq!(status, 412, "If-Match: {refused}");
+    }
+    let list = format!("\"{revision}\", \"{}\"", revision + 1);
+    let (status, etag, _) = put_if(app, lab, &edit, Some(&list), &second).await;
+    assert_eq!(status, 200);
+    assert_eq!(etag, Some(format!("\"{}\"", revision + 2)));
+    let (status, _, _) = put_if(app, lab, &edit, Some("*"), &first).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = put_if(app, lab, &edit, None, &second).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed_session(app, lab, s.session).await["revision"],
+        revision + 4
+    );
+
+    // The same for the activity's details.
+    let list = get_as(app, "/api/v1/staff/activities", lab).await;
+    let read = list[0].clone();
+    let revision = read["revision"]
+        .as_u64()
+        .expect("the list names a revision");
+    let tag = format!("\"{revision}\"");
+    let edit = format!("/api/v1/staff/activities/{}", read["id"]);
+    let mut first = read["draft"].clone();
+    first["title"]["zh"] = json!("第一次修改");
+    let (status, etag, body) = put_if(app, lab, &edit, Some(&tag), &first).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(etag, Some(format!("\"{}\"", revision + 1)));
+    let mut second = read["draft"].clone();
+    second["title"]["zh"] = json!("第二次修改");
+    let (status, _, body) = put_if(app, lab, &edit, Some(&tag), &second).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (412, &json!("edited_meanwhile")),
+        "{body}"
+    );
+    let list = get_as(app, "/api/v1/staff/activities", lab).await;
+    assert_eq!(list[0]["draft"]["title"]["zh"], "第一次修改");
+    assert_eq!(list[0]["revision"], revision + 1);
+}
+
 crate::on_both_databases!(
     sessions_lie_within_their_activitys_days,
     an_activitys_days_cannot_leave_out_its_sessions,
@@ -1011,4 +1146,5 @@ crate::on_both_databases!(
     figures_count_per_activity_organisation_and_overall,
     media_items_are_recorded_and_listed_and_staff_writes_are_audited,
     staff_list_every_session_with_its_counts_within_their_organisation,
+    a_session_or_activity_saved_meanwhile_refuses_a_change_made_from_before,
 );
