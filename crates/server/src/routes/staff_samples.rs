@@ -134,7 +134,7 @@ pub async fn record_test(
             sample.signed_in.staff.id,
             &sample.item,
             test,
-            crate::auth::now_local(),
+            chrono::Utc::now(),
         )
         .await
         .map_err(sample_error)?;

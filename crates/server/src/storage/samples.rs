@@ -430,21 +430,26 @@ pub trait Samples: Parts {
         commit_for_staff(tx, id).await
     }
 
-    /// Records a test of a received sample (`not_received` otherwise); a correction keeps the
-    /// test it corrects, marked superseded. Refused with `invalid` when `corrects` is not a
-    /// current test of this sample.
+    /// Records a test of a received sample (`not_received` otherwise), made at `now`, as
+    /// its venue's clock reads it; a correction keeps the test it corrects, marked
+    /// superseded. Refused with `invalid` when `corrects` is not a current test of this
+    /// sample.
     async fn record_test(
         &self,
         staff_id: i64,
         code: &SampleCode,
         test: NewTest,
-        now: NaiveDateTime,
+        now: DateTime<Utc>,
     ) -> Result<SampleView, BookingError> {
         let mut tx = self.db().begin().await?;
-        let (id, _, received_at, _) = sample_for_change(&mut tx, code).await?;
+        let (id, session_id, received_at, _) = sample_for_change(&mut tx, code).await?;
         if received_at.is_none() {
             return Err(refused(ErrorCode::NotReceived));
         }
+        let now = super::bookings::session_shared(&mut tx, session_id)
+            .await?
+            .ok_or_else(|| refused(ErrorCode::NotFound))?
+            .local_now(now);
         if let Some(earlier) = test.corrects {
             let current: i64 = tx
                 .query(TEST_TO_CORRECT)

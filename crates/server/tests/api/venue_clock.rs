@@ -265,7 +265,7 @@ async fn walk_ins_and_receipts_wait_for_the_sessions_day_on_its_venues_clock(db:
     );
     let path = format!("/api/v1/staff/samples/{code}/tests");
     let reading = json!({"method": "enzyme_inhibition", "inhibition_pct": 62});
-    let (status, text) = call(app, "POST", &path, cookie, Some(reading)).await;
+    let (status, text) = call(app, "POST", &path, cookie, Some(reading.clone())).await;
     assert_eq!(status, 409, "no test, no result texted: {text}");
     assert_eq!(parse(&text)["code"], "not_received", "{text}");
 
@@ -301,6 +301,15 @@ async fn walk_ins_and_receipts_wait_for_the_sessions_day_on_its_venues_clock(db:
     let (status, text) = receive().await;
     assert_eq!(status, 200, "a receipt on the venue's day: {text}");
     assert_eq!(parse(&text)["status"], "received", "{text}");
+    // Its receipt and its test are dated on the venue's clock, not China's.
+    let (status, text) = call(app, "POST", &path, cookie, Some(reading)).await;
+    assert_eq!(status, 200, "{text}");
+    let tested = parse(&text);
+    for when in [&tested["received_at"], &tested["tests"][0]["tested_at"]] {
+        let when: NaiveDateTime = serde_json::from_value(when.clone()).unwrap();
+        assert_eq!(when.date(), venue.date(), "{tested}");
+        assert!((when - venue).num_minutes().abs() < 5, "{when} at {venue}");
+    }
 }
 
 /// A session's details as staff send them, moved to `days` from today at 09:00 (China
