@@ -167,7 +167,7 @@ messages! {
     PRIVACY_RETENTION = "场次结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。只有您预约后未到场（爽约）时，为执行爽约暂停规则，该预约保留的号码带密钥哈希值在场次结束 {digest} 天后删除；其他预约不保留号码的任何信息。预约取消后或场次当天过后，您也可以在预约页面自行立即删除姓名和号码。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Only if you booked and did not come (a no-show) is a keyed hash of the number kept, for the no-show pause: it is deleted {digest} days after the session. Other bookings keep nothing of the number. Once a booking is cancelled or the day of its session is over, you can also erase its name and number yourself from the booking's page.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";
-    FULL_NOTICE = "本场已约满，提交后将进入候补队列，有人取消时按顺序自动递补。", "This session is full. You will join the waiting list and be moved up automatically, in order, when someone cancels.";
+    FULL_NOTICE = "本场已约满，提交后将进入候补队列：有名额空出时，按排队先后为人数放得下的候补自动确认。", "This session is full. You will join the waiting list: when places free up, waiting bookings that fit are confirmed in the order they joined.";
     BOOKED_TITLE = "预约成功", "You're booked";
     WAITLISTED_TITLE = "已进入候补", "You're on the waiting list";
     CANCELLED_TITLE = "预约已取消", "Booking cancelled";

@@ -26,7 +26,7 @@ messages! {
     SESSION_CANCELLED = "已取消", "Cancelled";
     SESSION_OVER = "已结束", "Over";
     CANCEL_SESSION = "取消场次", "Cancel session";
-    CANCEL_CONFIRM = "确定取消这个场次吗？其上的预约都会被取消，预约人查询时会看到场次已取消。此操作不能撤销。", "Cancel this session? Every booking on it is cancelled and holders see that when they look it up. This cannot be undone.";
+    CANCEL_CONFIRM = "确定取消这个场次吗？其上的预约都会被取消，预约人会收到通知，查询时也会看到场次已取消；快检场次尚未送样的样品不再接收检测，登记人也会收到通知。此操作不能撤销。", "Cancel this session? Every booking on it is cancelled: holders are told, and see it when they look it up. A quick test's samples not yet handed in will not be received or tested, and their holders are told too. This cannot be undone.";
     CANCEL_CONFIRM_YES = "确认取消场次", "Yes, cancel the session";
     CANCEL_CONFIRM_NO = "不取消", "Keep it";
     ORGANISATION = "主办单位", "Organisation";
@@ -86,7 +86,7 @@ messages! {
     ACCOUNTS_TITLE = "新建工作人员账号", "New staff account";
     ACCOUNTS_INTRO = "组织者可查看所有单位；实验室工作人员只能管理本单位的活动。", "Organisers see every organisation; lab staff manage only their own lab's activities.";
     DISPLAY_NAME = "显示名称", "Display name";
-    NEW_PASSWORD = "初始密码（至少 10 位）", "Initial password (at least 10 characters)";
+    NEW_PASSWORD = "初始密码（至少 10 位，对方首次登录时须改掉）", "Initial password (at least 10 characters; they replace it at first sign-in)";
     ROLE = "角色", "Role";
     ROLE_LAB_STAFF = "实验室工作人员", "Lab staff";
     ROLE_ORGANISER = "组织者", "Organiser";
@@ -110,6 +110,7 @@ messages! {
     ORG_ADDRESS_EN = "英文地址（可选）", "Address in English (optional)";
     ORG_CONTACT = "联系电话或邮箱", "Contact phone or e-mail";
     ORG_OFFSET = "时区（与 UTC 相差的分钟数，北京时间为 480）", "Time zone (minutes east of UTC; China Standard Time is 480)";
+    ORG_OFFSET_KEEPS_TIMES = "场次时间按当地时间保存：改时区后，已排场次的当地时间不变，预约截止、提醒和签到按新时区计。", "Session times are kept as local times: after a change of time zone, sessions keep their local times, and booking deadlines, reminders and check-in follow the new zone.";
     ORG_NAME_REQUIRED = "请填写单位名称", "Enter the organisation's name";
     ORG_NAME_TOO_LONG = "单位名称太长（最多 80 字）", "The name is too long (80 characters at most)";
     ORG_ADD_CHILD = "新建下级单位", "Add an organisation under it";
@@ -150,7 +151,7 @@ messages! {
     RESET_NAMED = "已重置密码: {username}，下次登录须修改密码", "Password reset: {username} must change it at the next sign-in";
     ENDED_NAMED = "已强制下线: {username} · 结束的登录数 {n}", "Signed out everywhere: {username} · sessions ended {n}";
     PASSWORD_TITLE = "修改密码", "Change your password";
-    PASSWORD_FORCED = "您的密码已被重置。请先设置一个新密码，然后才能继续使用工作台。", "Your password was reset. Choose a new one before you go on using the console.";
+    PASSWORD_FORCED = "您的密码是组织者设置或重置的。请先设置一个只有您知道的新密码，然后才能继续使用工作台。", "An organiser set or reset your password. Choose a new one only you know before you go on using the console.";
     CURRENT_PASSWORD = "当前密码", "Current password";
     CHOSEN_PASSWORD = "新密码（至少 10 位）", "New password (at least 10 characters)";
     CHANGE_PASSWORD = "修改密码", "Change password";
@@ -350,6 +351,9 @@ messages! {
     TORCH = "手电筒", "Torch";
     ROSTER_EMPTY = "本场暂无预约。", "No bookings for this session yet.";
     MARK_NO_SHOWS = "标记未到场", "Mark no-shows";
+    NO_SHOWS_CONFIRM = "把本场已确认但没有签到的预约都标记为未到场吗？一个号码多次未到场后会暂停预约。", "Mark every confirmed booking of this session that did not check in as a no-show? A number with repeated no-shows is paused from booking.";
+    NO_SHOWS_CONFIRM_YES = "确认标记", "Yes, mark them";
+    NO_SHOWS_CONFIRM_NO = "不标记", "Not now";
     EXPORT_CSV = "导出 CSV", "Export CSV";
     COL_NAME = "姓名", "Name";
     COL_PHONE = "手机", "Phone";
@@ -431,7 +435,7 @@ messages! {
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
     ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
     ERR_OWN_ACCOUNT = "不能停用自己的账号，也不能在这里重设自己的密码：请用“修改密码”。", "You cannot disable your own account or reset its password here: use Change password.";
-    ERR_DESK_SESSION_CANCELLED = "该场次已被主办方取消：不再收样，也不接待现场预约（取消前已收的样品照常检测）。", "The organiser cancelled this session: no more sample receipts or walk-ins (samples received before it are still tested).";
+    ERR_DESK_SESSION_CANCELLED = "该场次已被主办方取消：不再签到、收样或接待现场预约（取消前已收的样品照常检测）。", "The organiser cancelled this session: no more check-ins, sample receipts or walk-ins (samples received before it are still tested).";
     ERR_WITHDRAWN = "这份样品的登记人信息在送样前已删除（已撤回），不能收样：请作为现场登记重新登记。", "This sample's holder details were erased before it was handed in (withdrawn): it cannot be received; register it again as a walk-in.";
 }
 

@@ -269,6 +269,7 @@ fn OrganisationForm(
             <Input id="org-address-en" label=s::ORG_ADDRESS_EN key="address_en" value=address.1 failure=failure autocomplete="off"/>
             <Input id="org-contact" label=s::ORG_CONTACT key="contact" value=contact failure=failure autocomplete="off"/>
             <Input id="org-offset" label=s::ORG_OFFSET key="utc_offset_minutes" value=offset failure=failure/>
+            <p class="small">{t(s::ORG_OFFSET_KEEPS_TIMES)}</p>
             <FormAlert failure=failure shown=&["kind", "name", "city", "county", "address", "contact", "utc_offset_minutes"]/>
             <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>
                 {t(if editing.is_some() { s::SAVE } else { s::ORG_CREATE })}

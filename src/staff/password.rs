@@ -1,5 +1,5 @@
 //! Staff change their own password here, and must before anything else after an organiser
-//! reset it: while `me` says so (the server answers `password_change_required` to every
+//! created their account or reset its password: while `me` says so (the server answers `password_change_required` to every
 //! other call), the console shows only this form.
 
 use crate::i18n::t;
@@ -21,7 +21,7 @@ pub fn PasswordPage() -> impl IntoView {
     }
 }
 
-/// All the console shows while a reset password waits to be changed.
+/// All the console shows while a password an organiser chose waits to be changed.
 #[component]
 pub fn ForcedPasswordChange() -> impl IntoView {
     crate::title::use_title(s::PASSWORD_TITLE);

@@ -92,7 +92,10 @@ pub fn RosterPage() -> impl IntoView {
             }
         });
     };
+    // Marking no-shows counts against each number's bookings: asked first.
+    let confirming = RwSignal::new(false);
     let no_shows = move |_| {
+        confirming.set(false);
         let call = async move { api::mark_no_shows(page_id(id.get_untracked())?).await };
         desk.act(call, move |done| {
             roster.refetch();
@@ -113,8 +116,17 @@ pub fn RosterPage() -> impl IntoView {
             <p class="actions">
                 <a class="button secondary" href=move || id.get().map(api::roster_csv_href) download="">{t(s::EXPORT_CSV)}</a>
                 " "
-                <button type="button" on:click=no_shows>{t(s::MARK_NO_SHOWS)}</button>
+                <button type="button" on:click=move |_| confirming.set(true)>{t(s::MARK_NO_SHOWS)}</button>
             </p>
+            <Show when=move || confirming.get()>
+                <div class="confirm" role="group" aria-label=move || s::MARK_NO_SHOWS.get(lang.get())>
+                    <p>{t(s::NO_SHOWS_CONFIRM)}</p>
+                    <p class="actions">
+                        <button type="button" class="danger" on:click=no_shows>{t(s::NO_SHOWS_CONFIRM_YES)}</button>
+                        <button type="button" on:click=move |_| confirming.set(false)>{t(s::NO_SHOWS_CONFIRM_NO)}</button>
+                    </p>
+                </div>
+            </Show>
             // The roster first: at the door staff look people up; a walk-in or a move is the
             // exception.
             <WalkInForm desk=desk id=id on_booked=Callback::new(move |()| roster.refetch())/>

@@ -139,8 +139,18 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     );
     assert!(csv[3].as_str().unwrap().contains("13800138021"));
 
-    // Too early for no-shows: the console says why.
+    // Marking no-shows asks first; too early, the console says why.
     browser.click("button", "标记未到场").await;
+    browser
+        .wait_text("把本场已确认但没有签到的预约都标记为未到场吗？")
+        .await;
+    browser.click("button", "不标记").await;
+    assert!(!browser
+        .body_text()
+        .await
+        .contains("把本场已确认但没有签到的预约"));
+    browser.click("button", "标记未到场").await;
+    browser.click("button", "确认标记").await;
     browser.wait_text("场次结束后才能标记未到场。").await;
 
     browser.click("button", "退出登录").await;
@@ -346,7 +356,12 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     audit(&browser, &axe, "accounts page with field errors").await;
     browser.fill("用户名", "lab-emc").await;
     browser.fill("显示名称", "电磁院 陈工").await;
-    browser.fill("初始密码（至少 10 位）", "emc-lab-2026").await;
+    browser
+        .fill(
+            "初始密码（至少 10 位，对方首次登录时须改掉）",
+            "emc-lab-2026",
+        )
+        .await;
     browser.select("主办单位", &org.to_string()).await;
     browser.click("button", "创建账号").await;
     browser.wait_text("已创建账号: lab-emc").await;
@@ -355,8 +370,17 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(url.path(), "/staff/", "sign-out returns to the front page");
 
-    // The new lab-staff member creates an activity and a session.
+    // The new lab-staff member chooses a password of their own first (the organiser knows
+    // the one they typed), then creates an activity and a session.
     sign_in(&browser, "lab-emc", "emc-lab-2026", "电磁院 陈工").await;
+    browser
+        .wait_text("您的密码是组织者设置或重置的。请先设置一个只有您知道的新密码")
+        .await;
+    assert_eq!(browser.count("header a[href='/staff/summary']").await, 0);
+    browser.fill("当前密码", "emc-lab-2026").await;
+    browser.fill("新密码（至少 10 位）", "emc-own-2026").await;
+    browser.click("button", "修改密码").await;
+    browser.wait_text("新建活动").await;
     let nav = browser.body_text().await;
     assert!(
         !nav.contains("操作记录"),
@@ -491,16 +515,12 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     // shows the session as saved now.
     browser.click("button", "修改").await;
     browser.wait_text("目前已预约: 3 人").await;
-    let mut theirs = server
-        .storage
-        .scheduled_activities(Some(org))
-        .await
-        .unwrap()
-        .into_iter()
-        .flat_map(|a| a.sessions)
-        .find(|x| x.id == session)
-        .expect("listed")
-        .draft;
+    let listed = || async {
+        let list = server.storage.scheduled_activities(Some(org)).await;
+        let mut sessions = list.unwrap().into_iter().flat_map(|a| a.sessions);
+        sessions.find(|x| x.id == session).expect("listed")
+    };
+    let mut theirs = listed().await.draft;
     theirs.place.zh = "电磁兼容实验室 5 楼".into();
     let accounts = server.storage.staff_accounts(None).await.unwrap();
     let chief = accounts.iter().find(|a| a.username == "chief").unwrap().id;
@@ -538,15 +558,7 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
         .await;
     browser.click("button", "保存").await;
     browser.wait_text("已保存").await;
-    let saved = server
-        .storage
-        .scheduled_activities(Some(org))
-        .await
-        .unwrap()
-        .into_iter()
-        .flat_map(|a| a.sessions)
-        .find(|x| x.id == session)
-        .expect("listed");
+    let saved = listed().await;
     assert_eq!(saved.draft.place.zh, "电磁兼容实验室 5 楼");
     assert_eq!(
         (saved.draft.starts_at, saved.draft.ends_at),

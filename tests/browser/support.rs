@@ -68,6 +68,7 @@ impl TestServer {
             password_hash: labday_server::auth::hash_password(password).expect("hashes"),
             role,
             organisation_id,
+            must_change_password: false,
         };
         self.storage
             .add_staff(staff, labday_server::auth::now_local())

@@ -124,6 +124,7 @@ pub async fn run(
         password_hash,
         role,
         organisation_id: organisation,
+        must_change_password: false,
     };
     match storage
         .add_staff(staff, auth::now_local())

@@ -57,6 +57,8 @@ pub async fn create_account(
         password_hash,
         role: account.role,
         organisation_id: account.organisation_id,
+        // The organiser typed it: the holder chooses their own at the first sign-in.
+        must_change_password: true,
     };
     let now = auth::now_local();
     // The kind is checked again as the account goes in: it may have changed while the
@@ -85,7 +87,7 @@ pub async fn create_account(
             display_name: account.display_name,
             role: account.role,
             organisation_id: account.organisation_id,
-            must_change_password: false,
+            must_change_password: true,
         }),
     ))
 }

@@ -26,6 +26,9 @@ pub struct NewStaff {
     pub password_hash: String,
     pub role: Role,
     pub organisation_id: Option<i64>,
+    /// The holder must choose a password of their own at the first sign-in: one typed by an
+    /// organiser is known to two people (the operator's own, from the command line, is not).
+    pub must_change_password: bool,
 }
 
 /// What became of a new account.
@@ -103,7 +106,7 @@ pub(super) fn changed(rows: u64) -> Result<u32, sqlx::Error> {
 /// roles of its accounts) waits for it and sees it.
 const ORGANISATION_KIND: &str = "SELECT kind FROM organisations WHERE id = ?";
 const INSERT_STAFF: &str = "INSERT INTO staff (username, display_name, password_hash, role, \
-    organisation_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
+    organisation_id, created_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 /// An account's columns, without its password hash: only [`CREDENTIALS_SELECT`] reads that.
 macro_rules! staff_columns {
     () => {
@@ -275,6 +278,7 @@ pub trait Staff: Parts {
             .bind(s.role.as_str())
             .bind(s.organisation_id)
             .bind(now)
+            .bind(s.must_change_password)
             .scalar()
             .await;
         match added {

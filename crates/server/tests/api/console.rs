@@ -87,8 +87,19 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     assert!(created.get("password").is_none(), "{body}");
     assert!(created.get("password_hash").is_none(), "{body}");
     assert!(!body.contains("argon2"), "{body}");
-    let (status, me, _, _) = sign_in(app, "lab-b", "a long password").await;
+    assert_eq!(created["must_change_password"], true, "{body}");
+    let (status, me, new, _) = sign_in(app, "lab-b", "a long password").await;
     assert_eq!((status, &me["role"]), (200, &json!("lab_staff")), "{me}");
+    // The organiser typed the password, so two people know it: the holder chooses their
+    // own before anything else.
+    assert_eq!(me["must_change_password"], true, "{me}");
+    let roster = format!("/api/v1/staff/sessions/{}/roster", s.other_session);
+    let body = expect_call(app, "GET", &roster, new.as_deref(), None, 403).await;
+    assert_eq!(parse(&body)["code"], "password_change_required");
+    let own = json!({"current": "a long password", "password": "my own password 2026"});
+    let path = "/api/v1/staff/me/password";
+    expect_call(app, "PUT", path, new.as_deref(), Some(own), 200).await;
+    expect_call(app, "GET", &roster, new.as_deref(), None, 200).await;
 
     let body = create(account.clone(), 409).await;
     assert_eq!(parse(&body)["code"], "username_taken");

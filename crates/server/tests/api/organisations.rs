@@ -569,6 +569,7 @@ fn lab_staff_of(username: &str, organisation: i64) -> NewStaff {
         password_hash: "not a real hash".into(),
         role: Role::LabStaff,
         organisation_id: Some(organisation),
+        must_change_password: false,
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) async fn add_staff(
         password_hash: hash,
         role,
         organisation_id,
+        must_change_password: false,
     };
     assert!(app
         .storage
