@@ -305,7 +305,7 @@ messages! {
     BOUGHT_ON = "购买日期", "Purchase date";
     ADD_SAMPLE = "再加一份样品", "Add another sample";
     REMOVE_SAMPLE = "删除这份样品", "Remove this sample";
-    FALSE_POSITIVE_WARNING = "提示：这种蔬菜自身的成分可能让酶抑制法出现假阳性；如初检阳性，会复检并以实验室结果为准。", "Note: this vegetable's own compounds can make the enzyme test read falsely positive; a positive is re-tested and confirmed by a laboratory.";
+    FALSE_POSITIVE_WARNING = "提示：这种蔬菜自身的成分可能让酶抑制法出现假阳性；初检阳性或可疑的，会复检并以实验室结果为准。", "Note: this vegetable's own compounds can make the enzyme test read falsely positive; a positive or suspicious reading is re-tested and confirmed by a laboratory.";
     SUBMIT_SAMPLES = "提交登记", "Register samples";
     SAMPLES_PRIVACY_TEXT = "我们仅收集姓名、手机号码和每份蔬菜的购买地点，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。", "We collect only your name, your mobile number and where you bought each vegetable, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number.";
     SAMPLES_PRIVACY_RETENTION = "场次结束 {retention} 天后自动删除您的姓名、号码、购买地点和您自己填写的蔬菜名称，仅保留不含个人信息的检测统计。送样前，或场次结束、复检完成后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息（送样前删除即撤回样品）。", "Your name, number, where you bought each vegetable and any vegetable name you typed yourself are erased {retention} days after the session; only anonymous test counts are kept. Before you hand a sample in (which withdraws it), or once its session is over and its re-tests are done, you can also erase them yourself at once from the sample's result page, with your whole number.";

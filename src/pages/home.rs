@@ -100,7 +100,12 @@ pub fn HomePage() -> impl IntoView {
                     <option value="">{t(i18n::FILTER_ALL)}</option>
                     {move || cities(activities.get().and_then(Result::ok).unwrap_or_default(), lang.get())
                         .into_iter()
-                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                        // The chosen city marks its own option: the list arrives after the
+                        // select's value was set (from a link's `?city=`).
+                        .map(|(value, label)| {
+                            let chosen = filter.with_untracked(|f| f.city.as_deref() == Some(value.as_str()));
+                            view! { <option value=value selected=chosen>{label}</option> }
+                        })
                         .collect_view()}
                 </select>
             </label>
@@ -139,7 +144,8 @@ pub fn HomePage() -> impl IntoView {
 fn cities(all: Vec<ActivitySummary>, lang: Lang) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for a in all {
-        if !out.iter().any(|(v, _)| *v == a.city.zh) {
+        // An organisation with no city names none to choose.
+        if !a.city.zh.is_empty() && !out.iter().any(|(v, _)| *v == a.city.zh) {
             let label = a.city.get(lang.code()).to_owned();
             out.push((a.city.zh, label));
         }

@@ -23,7 +23,7 @@ use labday_domain::sample::{
     VARIETIES,
 };
 use labday_domain::time::parse_date;
-use labday_domain::{FieldCode, Phone, SessionFormat, SessionView};
+use labday_domain::{FieldCode, Phone, SessionFormat, SessionStatus, SessionView};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -34,18 +34,27 @@ pub fn SamplesPage() -> impl IntoView {
     let session = load_id(id, api::session);
     view! {
         <Loaded from=session messages=i18n::page_error_msg let:session>
-            // Only a quick-test session takes samples: another says so before anything is typed.
-            {if session.format == SessionFormat::QuickTest {
-                view! { <Registration session/> }.into_any()
-            } else {
-                view! {
-                    <h1>{t(i18n::SAMPLES_TITLE)}</h1>
-                    <p class="notice" role="status" data-testid="not-quick-test">{t(i18n::ERR_NOT_QUICK_TEST)}</p>
-                    <p><a href=format!("/activities/{}", session.activity_id)>{t(i18n::BACK)}</a></p>
-                }.into_any()
+            // Only a quick-test session that is not cancelled takes samples: another says so
+            // before anything is typed.
+            {match (session.format, session.status) {
+                (SessionFormat::QuickTest, SessionStatus::Cancelled) => {
+                    refused(&session, "session-cancelled", i18n::ERR_SESSION_CANCELLED)
+                }
+                (SessionFormat::QuickTest, _) => view! { <Registration session/> }.into_any(),
+                _ => refused(&session, "not-quick-test", i18n::ERR_NOT_QUICK_TEST),
             }}
         </Loaded>
     }
+}
+
+/// Why `session` takes no samples, where the form would be, with the way back.
+fn refused(session: &SessionView, testid: &'static str, why: i18n::Msg) -> AnyView {
+    view! {
+        <h1>{t(i18n::SAMPLES_TITLE)}</h1>
+        <p class="notice" role="status" data-testid=testid>{t(why)}</p>
+        <p><a href=format!("/activities/{}", session.activity_id)>{t(i18n::BACK)}</a></p>
+    }
+    .into_any()
 }
 
 /// One vegetable row of the form; `id` keys it while rows come and go.

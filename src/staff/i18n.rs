@@ -45,7 +45,7 @@ messages! {
     SESSION_DATE = "日期", "Date";
     SESSION_STARTS = "开始时间", "Starts";
     SESSION_ENDS = "结束时间", "Ends";
-    ENDS_NEXT_DAY = "结束时间早于开始时间：场次在次日这个时间结束。", "The end is before the start: the session ends at that time the next day.";
+    ENDS_NEXT_DAY = "结束时间不晚于开始时间：场次在次日这个时间结束。", "The end is not after the start: the session ends at that time the next day.";
     SESSION_CAPACITY = "名额", "Places";
     SESSION_LIMIT = "每单最多人数", "Most people per booking";
     SESSION_RESERVED = "预留现场名额", "Places kept for walk-ins";
@@ -428,7 +428,7 @@ messages! {
     ERR_SESSION_OVER = "场次已开始或已结束：时间不能再改（结束后也不能取消），也不能改到已过去的时间。", "The session has begun or is over: its times cannot change (once over it cannot be cancelled either), nor can it move to times already past.";
     ERR_BEFORE_SESSION_DAY = "还没到本场次的日期：签到、现场预约和收样都从场次当天开始。", "Not the session's day yet: check-in, walk-ins and sample receipt open on the session's day.";
     ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
-    ERR_EDITED_MEANWHILE = "你编辑期间，其他人保存了修改，你的修改没有保存。表单中仍是你填写的内容：请点“收起”，再点“修改”，看到现在保存的内容后再改。", "Someone else saved a change while you were editing, so your changes were not saved. The form still holds what you typed: choose Close, then Edit again to see what is saved now, and make your change again.";
+    ERR_EDITED_MEANWHILE = "你编辑期间，其他人保存了修改，你的修改没有保存。表单中仍是你填写的内容：请先记下要改的地方，再点“收起”、重新点“修改”，在现在保存的内容上再改。", "Someone else saved a change while you were editing, so your changes were not saved. The form still holds what you typed: note what you meant to change, then choose Close and Edit again, and redo it on what is saved now.";
     ERR_CAPACITY_BELOW_BOOKED = "名额不能少于已预约人数与仍空着的预留名额。", "Capacity cannot go below the people already booked and the reserved places still free.";
     ERR_NOT_RECEIVED = "样品尚未收样，请先确认收样再录入结果。", "The sample has not been received yet; mark it received before entering a result.";
     ERR_ACCOUNT_DISABLED = "该账号已停用，请联系组织方。", "This account is disabled; ask an organiser.";

@@ -143,10 +143,10 @@ pub fn SamplesDesk() -> impl IntoView {
                             view! {
                                 <li class="card">
                                     <p><strong>{sample.code.display()}</strong>" · "{move || variety(&sample.variety, lang.get())}</p>
-                                    {if cancelled {
-                                        view! { <p class="small" data-testid="session-cancelled">{t(si::SAMPLE_SESSION_CANCELLED)}</p> }.into_any()
-                                    } else if withdrawn {
+                                    {if withdrawn {
                                         view! { <p class="small" data-testid="withdrawn">{t(si::WITHDRAWN)}</p> }.into_any()
+                                    } else if cancelled {
+                                        view! { <p class="small" data-testid="session-cancelled">{t(si::SAMPLE_SESSION_CANCELLED)}</p> }.into_any()
                                     } else {
                                         view! { <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button> }.into_any()
                                     }}

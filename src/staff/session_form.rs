@@ -67,11 +67,12 @@ fn fresh() -> SessionDraft {
 }
 
 /// When a session starting at `starts_at` ends, given the time it ends: that day, or the
-/// next when the time is before the start (an evening session that runs past midnight). The
-/// same time as the start stays that day, and is refused as ending before it starts.
+/// next when the time is not after the start (an evening session that runs past midnight;
+/// the same time is a whole day, the longest a session may last, as a series of 24-hour
+/// slots makes).
 fn ends_after(starts_at: NaiveDateTime, ends: NaiveTime) -> NaiveDateTime {
     let ends_at = starts_at.date().and_time(ends);
-    match ends < starts_at.time() {
+    match ends <= starts_at.time() {
         true => ends_at + Duration::days(1),
         false => ends_at,
     }
@@ -236,5 +237,24 @@ pub fn SessionForm(
                 {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_SESSION.get(lang.get()) }}
             </button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ends_after;
+    use chrono::{NaiveDate, NaiveTime};
+
+    #[test]
+    fn an_end_not_after_the_start_is_the_next_days() {
+        let day = NaiveDate::from_ymd_opt(2026, 9, 20).unwrap();
+        let at = |d: NaiveDate, h: u32| d.and_time(NaiveTime::from_hms_opt(h, 0, 0).unwrap());
+        let next = day.succ_opt().unwrap();
+        let hour = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        assert_eq!(ends_after(at(day, 9), hour(11)), at(day, 11));
+        assert_eq!(ends_after(at(day, 22), hour(1)), at(next, 1));
+        assert_eq!(ends_after(at(day, 23), hour(0)), at(next, 0));
+        // The same time: a whole day, as a series of 24-hour slots makes them.
+        assert_eq!(ends_after(at(day, 9), hour(9)), at(next, 9));
     }
 }

@@ -188,7 +188,7 @@ pub fn SessionsPage() -> impl IntoView {
             }
         }}
         {move || current.get().map(|a| view! {
-            <SessionList sessions=a.sessions announce=announce confirming=confirming on_edit=Callback::new(move |id| open(Panel::EditSession(id)))
+            <SessionList sessions=a.sessions utc_offset_minutes=a.utc_offset_minutes announce=announce confirming=confirming on_edit=Callback::new(move |id| open(Panel::EditSession(id)))
                 on_changed=Callback::new(move |_| activities.refetch())/>
         })}
     }
@@ -197,13 +197,15 @@ pub fn SessionsPage() -> impl IntoView {
 #[component]
 fn SessionList(
     sessions: Vec<ScheduledSession>,
+    /// The venue's clock (minutes east of UTC): a session is over when it has ended there.
+    utc_offset_minutes: i32,
     announce: RwSignal<String>,
     confirming: RwSignal<Option<i64>>,
     on_edit: Callback<i64>,
     on_changed: Callback<()>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let now = format::venue_now();
+    let now = format::venue_now_at(utc_offset_minutes);
     let failure = RwSignal::new(None::<ApiError>);
     let cancel = move |id: i64| {
         failure.set(None);

@@ -248,6 +248,20 @@ async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelle
     browser.wait_text("该场次已被主办方取消。").await;
     assert_eq!(browser.count("form.booking-form").await, 0);
 
+    // Nor does a quick test the organiser cancelled.
+    let quick = SessionDraft {
+        format: SessionFormat::QuickTest,
+        ..session("快检场", now - chrono::Duration::days(1), starts_at)
+    };
+    let quick = storage.add_session(f.activity, quick).await.expect("adds");
+    organiser_cancels(&server, quick).await;
+    browser
+        .open(&server, &format!("/sessions/{quick}/samples"))
+        .await;
+    let why = browser.text_of("[data-testid=session-cancelled]").await;
+    assert_eq!(why, "该场次已被主办方取消。");
+    assert_eq!(browser.count("form").await, 0);
+
     // An address naming nothing says so, not "check the code and number", and offers no
     // retry that could only fail again.
     for path in [

@@ -30,6 +30,22 @@ async fn home_lists_seeded_activities_and_switches_language() {
         .wait_text("Ganzhou advertising-industry quality training")
         .await;
     assert_eq!(browser.count("li.card").await, 2);
+
+    // A link to trainings in one city: the list and the filters both say so.
+    browser.open(&server, "/?category=training&city=赣州").await;
+    browser
+        .wait_text("Ganzhou advertising-industry quality training")
+        .await;
+    assert_eq!(browser.count("li.card").await, 1);
+    let chosen = "return [document.getElementById('filter-category').value, \
+                  document.getElementById('filter-city').value];";
+    for _ in 0..40 {
+        if browser.js(chosen).await == serde_json::json!(["training", "赣州"]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(browser.js(chosen).await, serde_json::json!(["training", "赣州"]));
     browser.close().await;
 }
 

@@ -216,6 +216,16 @@ async fn an_offline_check_in_is_timed_on_the_venues_clock() {
 
     browser.open(&server, "/staff/").await;
     sign_in(&browser, "lab-west", "open-day-2026", "西区 王工").await;
+    // The console's list reads the venue's clock too: on China's the session has ended,
+    // on its own it is under way, still to be cancelled if need be.
+    browser.select("选择活动", &activity.to_string()).await;
+    let counts = browser.text_of("[data-testid=session-counts]").await;
+    assert!(!counts.contains("已结束"), "{counts}");
+    assert_eq!(
+        browser.count("li.session button.danger").await,
+        1,
+        "{counts}"
+    );
     browser
         .open(&server, &format!("/staff/sessions/{door}"))
         .await;

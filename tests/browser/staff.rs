@@ -554,7 +554,7 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     set_value(&browser, "session-starts", "23:00").await;
     set_value(&browser, "session-ends", "00:00").await;
     browser
-        .wait_text("结束时间早于开始时间：场次在次日这个时间结束。")
+        .wait_text("结束时间不晚于开始时间：场次在次日这个时间结束。")
         .await;
     browser.click("button", "保存").await;
     browser.wait_text("已保存").await;

@@ -99,8 +99,9 @@ pub const VARIETIES: &[Variety] = &[
     v("other", "其他", "Other", false),
 ];
 
-/// Other names markets use for listed varieties, as `(name, key)`: typed, they pick the
-/// variety (so its false-positive warning shows), though the list shows one name.
+/// Other names markets use for listed varieties, as `(name, key)` (English ones
+/// case-insensitive): typed, they pick the variety (so its false-positive warning shows),
+/// though the list shows one name.
 const ALSO_CALLED: &[(&str, &str)] = &[
     ("西红柿", "tomato"),
     ("马铃薯", "potato"),
@@ -115,13 +116,20 @@ const ALSO_CALLED: &[(&str, &str)] = &[
     ("蒜", "garlic"),
     ("洋葱头", "onion"),
     ("白萝卜", "radish"),
-    ("青椒", "chilli"),
+    ("西芹", "celery"),
     ("尖椒", "chilli"),
     ("蕹菜", "water_spinach"),
     ("长豆角", "yardlong_bean"),
     ("香菇", "mushroom"),
     ("平菇", "mushroom"),
     ("金针菇", "mushroom"),
+    ("cilantro", "coriander"),
+    ("eggplant", "eggplant"),
+    ("zucchini", "zucchini"),
+    ("tomatoes", "tomato"),
+    ("onions", "onion"),
+    ("mushrooms", "mushroom"),
+    ("potatoes", "potato"),
 ];
 
 /// The variety a typed `other` falls back to.
@@ -164,7 +172,7 @@ pub fn variety_from_typed(typed: &str) -> (String, String) {
     };
     let also = ALSO_CALLED
         .iter()
-        .find(|(name, _)| *name == text)
+        .find(|(name, _)| name.eq_ignore_ascii_case(text))
         .and_then(|(_, key)| Variety::find(key));
     match also.or_else(|| {
         VARIETIES
@@ -310,9 +318,16 @@ impl SampleItem {
         } else if (today - self.bought_on).num_days() > MAX_PURCHASE_AGE_DAYS {
             errors.push(("bought_on", FieldCode::BoughtTooLongAgo));
         }
+        // A listed vegetable sent as `other` by its name (西红柿, Cilantro: a client that does
+        // not map names, or an old page) is stored as that vegetable, so its false-positive
+        // warning and its place on the board follow it.
+        let (variety, variety_other) = match variety_from_typed(&variety_other) {
+            (key, _) if self.variety == OTHER && key != OTHER => (key, String::new()),
+            _ => (self.variety.clone(), variety_other),
+        };
         if errors.is_empty() {
             Ok(ValidSampleItem {
-                variety: self.variety.clone(),
+                variety,
                 variety_other,
                 bought_at,
                 bought_on: self.bought_on,
@@ -1105,6 +1120,19 @@ mod tests {
         assert_eq!(ok.items[0].bought_at, "青山湖农贸市场 12号摊");
         assert_eq!(ok.items[1].variety_other, "马齿苋");
         assert_eq!(ok.phone.as_str(), "13900139000");
+        // A listed vegetable sent as `other` by another of its names is stored as itself.
+        let named = registration(vec![
+            item("other", "西红柿", "市场", today),
+            item("other", " Cilantro", "市场", today),
+        ])
+        .validate(today)
+        .unwrap();
+        let stored: Vec<(&str, &str)> = named
+            .items
+            .iter()
+            .map(|i| (i.variety.as_str(), i.variety_other.as_str()))
+            .collect();
+        assert_eq!(stored, [("tomato", ""), ("coriander", "")]);
 
         let err = registration(vec![
             item("spinach", "", "市场", today),

@@ -776,6 +776,10 @@ pub struct ScheduledActivity {
     pub organisation: Localised,
     pub draft: ActivityDraft,
     pub sessions: Vec<ScheduledSession>,
+    /// Its organisation's venue clock (minutes east of UTC): what "over" means for its
+    /// sessions.
+    #[serde(default = "crate::time::shanghai_offset")]
+    pub utc_offset_minutes: i32,
     /// How many times its details were saved: a change sends it back as `If-Match`, and is
     /// refused (`edited_meanwhile`) if someone saved the activity meanwhile.
     #[serde(default)]

@@ -8,6 +8,11 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 /// UTC+8, the offset of Asia/Shanghai.
 pub const SHANGHAI_OFFSET_MINUTES: i32 = 480;
 
+/// [`SHANGHAI_OFFSET_MINUTES`], for serde's `default`.
+pub fn shanghai_offset() -> i32 {
+    SHANGHAI_OFFSET_MINUTES
+}
+
 /// What a venue-local time looks like on the wire: `2026-12-03T09:00:00`, sometimes with a
 /// fraction of a second, never with an offset (see [`VenueDateTime`]).
 pub const VENUE_DATETIME_PATTERN: &str =

@@ -126,10 +126,11 @@ impl IfMatch {
             if tag == "*" {
                 return IfMatch(None);
             }
+            // As `etag` writes it: `"02"` is no tag of revision 2.
             let revision = tag
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
-                .and_then(|t| t.parse::<u32>().ok());
+                .and_then(|t| t.parse::<u32>().ok().filter(|r| r.to_string() == t));
             revisions.extend(revision);
         }
         IfMatch(Some(revisions))

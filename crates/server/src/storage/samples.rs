@@ -111,7 +111,7 @@ async fn tallies_where(
     filter: &str,
     binds: &[Option<i64>],
 ) -> Result<Vec<(i64, SampleTally)>, sqlx::Error> {
-    let samples_sql = format!("{with}{TALLY_SAMPLES} WHERE {filter} ORDER BY m.id");
+    let samples_sql = format!("{with}{TALLY_SAMPLES} AND {filter} ORDER BY m.id");
     let tests_sql = format!("{with}{TALLY_TESTS} AND {filter} ORDER BY t.id");
     let mut samples = db.read(&samples_sql);
     let mut tests = db.read(&tests_sql);

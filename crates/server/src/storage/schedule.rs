@@ -131,7 +131,8 @@ const SCHEDULED_ACTIVITIES: &str = concat!(
     reach!(),
     "SELECT a.id, a.organisation_id, a.kind, a.title_zh, \
     a.title_en, a.description_zh, a.description_en, a.safety_zh, a.safety_en, a.starts_on, \
-    a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en, a.revision \
+    a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en, a.revision, \
+    o.utc_offset_minutes \
     FROM activities a JOIN organisations o ON o.id = a.organisation_id \
     WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY a.ends_on DESC, a.id DESC"
 );
@@ -284,6 +285,7 @@ from_row! {
         ends_on: NaiveDate,
         org_name: Localised,
         revision: u32,
+        utc_offset_minutes: i64,
     }
 }
 
@@ -322,6 +324,7 @@ fn scheduled_activities(
             id: r.id,
             organisation: r.org_name,
             revision: r.revision,
+            utc_offset_minutes: i32::try_from(r.utc_offset_minutes).unwrap_or_default(),
             draft: ActivityDraft {
                 organisation_id: r.organisation_id,
                 kind: r.kind,

@@ -1101,7 +1101,15 @@ async fn a_session_or_activity_saved_meanwhile_refuses_a_change_made_from_before
     // Tags that name no revision match none, nor does a weak tag (If-Match compares
     // strongly); `*`, a list holding the revision, or no header at all apply the change.
     let weak = format!("W/\"{}\"", revision + 1);
-    for refused in ["\"x\"", "3", "\"-1\"", "\"99999999999\"", weak.as_str()] {
+    let padded = format!("\"0{}\"", revision + 1);
+    for refused in [
+        "\"x\"",
+        "3",
+        "\"-1\"",
+        "\"99999999999\"",
+        weak.as_str(),
+        padded.as_str(),
+    ] {
         let (status, _, _) = put_if(app, lab, &edit, Some(refused), &second).await;
         assert_eq!(status, 412, "If-Match: {refused}");
     }

@@ -171,14 +171,19 @@ async fn cancelling_a_quick_test_session_tells_each_phone_once_and_ends_its_samp
     assert_eq!(done["status"], "result_ready", "{done}");
     arrives(&file, 10, of_kind("sample_result", RECEIVED)).await;
 
-    // The board counts it alone as tested.
+    // The board counts it alone: the samples never handed in to the cancelled session
+    // were never going to be tested, as its bookings count for nothing either.
     let (status, board) = app
         .get(&format!("/api/v1/sessions/{session}/samples/board"))
         .await;
     assert_eq!(status, 200, "{board}");
     assert_eq!(
-        (&board["received"], &board["counts"]["tested"]),
-        (&json!(1), &json!(1)),
+        (
+            &board["registered"],
+            &board["received"],
+            &board["counts"]["tested"]
+        ),
+        (&json!(1), &json!(1), &json!(1)),
         "{board}"
     );
 

@@ -47,9 +47,12 @@ pub(super) const SUPERSEDE_TEST: &str = "UPDATE sample_tests SET superseded_by =
 pub(super) const SESSION_EXISTS: &str = "SELECT COUNT(*) FROM sessions WHERE id = ?";
 pub(super) const ACTIVITY_EXISTS: &str = "SELECT COUNT(*) FROM activities WHERE id = ?";
 /// `TallySampleRow` of the samples in scope.
+/// A sample never handed in to a session that was cancelled is not counted at all: it was
+/// never going to be tested, as the cancelled session's bookings count for nothing either.
 pub(super) const TALLY_SAMPLES: &str = "SELECT m.id, s.activity_id, m.variety, \
     CAST(CASE WHEN m.received_at IS NULL THEN 0 ELSE 1 END AS BIGINT) \
-    FROM samples m JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id";
+    FROM samples m JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id \
+    WHERE (m.received_at IS NOT NULL OR s.status <> 'cancelled')";
 /// `(sample id, judgement)` of the current (not corrected) tests in scope, in test order.
 pub(super) const TALLY_TESTS: &str = "SELECT t.sample_id, t.judgement FROM sample_tests t \
     JOIN samples m ON m.id = t.sample_id JOIN sessions s ON s.id = m.session_id \
