@@ -45,7 +45,10 @@ async fn home_lists_seeded_activities_and_switches_language() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(browser.js(chosen).await, serde_json::json!(["training", "赣州"]));
+    assert_eq!(
+        browser.js(chosen).await,
+        serde_json::json!(["training", "赣州"])
+    );
     browser.close().await;
 }
 
