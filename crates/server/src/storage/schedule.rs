@@ -80,7 +80,9 @@ pub enum SessionUpdated {
 
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
-const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
+const ACTIVITY_AS_WAS: &str = "SELECT organisation_id, kind, title_zh, title_en, \
+    description_zh, description_en, safety_zh, safety_en, starts_on, ends_on, revision \
+    FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
 /// its days under the activity's row lock.
 const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
@@ -108,8 +110,9 @@ const UPDATE_SESSION: &str = "UPDATE sessions SET format = ?, title_zh = ?, titl
     reserved_places = ?, per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ?, \
     revision = revision + 1 WHERE id = ?";
 /// What a change to a session compares with: its times, its place and its revision.
-const SESSION_AS_WAS: &str =
-    "SELECT starts_at, ends_at, place_zh, place_en, revision FROM sessions WHERE id = ?";
+const SESSION_AS_WAS: &str = "SELECT format, title_zh, title_en, place_zh, place_en, \
+    join_link, starts_at, ends_at, capacity, reserved_places, per_booking_limit, \
+    booking_opens_at, booking_closes_at, cancel_deadline, revision FROM sessions WHERE id = ?";
 /// The status of a session about to change.
 const SESSION_FOR_CHANGE: &str = "SELECT status FROM sessions WHERE id = ?";
 /// Bookings follow their session to its new day (the per-phone daily limit counts days).
@@ -259,17 +262,70 @@ type OrganisationChoiceRow = (i64, String, String, Name<OrgKind>, Option<i64>);
 from_row! {
     /// What a change to a session compares with ([`SESSION_AS_WAS`]).
     struct SessionAsWas {
+        format: SessionFormat,
+        title: Localised,
+        place: Localised,
+        join_link: Option<String>,
         starts_at: NaiveDateTime,
         ends_at: NaiveDateTime,
-        place: Localised,
+        capacity: u32,
+        reserved_places: u32,
+        per_booking_limit: u32,
+        booking_opens_at: NaiveDateTime,
+        booking_closes_at: NaiveDateTime,
+        cancel_deadline: NaiveDateTime,
         revision: u32,
     }
 }
 
+impl SessionAsWas {
+    /// Whether `draft` is what the session holds already: saving it changes nothing.
+    fn holds(&self, draft: &SessionDraft) -> bool {
+        let held = SessionDraft {
+            format: self.format,
+            title: self.title.clone(),
+            place: self.place.clone(),
+            join_link: self.join_link.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            capacity: self.capacity,
+            reserved_places: self.reserved_places,
+            per_booking_limit: self.per_booking_limit,
+            booking_opens_at: self.booking_opens_at,
+            booking_closes_at: self.booking_closes_at,
+            cancel_deadline: self.cancel_deadline,
+        };
+        held == *draft
+    }
+}
+
 from_row! {
-    /// An activity's revision ([`ACTIVITY_REVISION`]).
-    struct Revision {
+    /// What a change to an activity compares with ([`ACTIVITY_AS_WAS`]).
+    struct ActivityAsWas {
+        organisation_id: i64,
+        kind: ActivityKind,
+        title: Localised,
+        description: Localised,
+        safety: Localised,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
         revision: u32,
+    }
+}
+
+impl ActivityAsWas {
+    /// Whether `draft` is what the activity holds already: saving it changes nothing.
+    fn holds(&self, draft: &ActivityDraft) -> bool {
+        let held = ActivityDraft {
+            organisation_id: self.organisation_id,
+            kind: self.kind,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            safety_notes: self.safety.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+        };
+        held == *draft
     }
 }
 
@@ -456,13 +512,18 @@ pub trait Schedule: Parts {
         if_revisions: Option<&[u32]>,
     ) -> Result<ActivityUpdated, StorageError> {
         let mut tx = self.db().begin().await?;
-        let locked = format!("{ACTIVITY_REVISION}{}", tx.dialect().for_update());
-        let found: Option<Revision> = tx.query(&locked).bind(id).fetch_optional().await?;
-        let Some(Revision { revision }) = found else {
+        let locked = format!("{ACTIVITY_AS_WAS}{}", tx.dialect().for_update());
+        let found: Option<ActivityAsWas> = tx.query(&locked).bind(id).fetch_optional().await?;
+        let Some(was) = found else {
             return Ok(ActivityUpdated::NotFound);
         };
+        let revision = was.revision;
         if if_revisions.is_some_and(|r| !r.contains(&revision)) {
             return Ok(ActivityUpdated::EditedMeanwhile);
+        }
+        // Saved as it is: nothing to do, and the revision stays (see `update_session`).
+        if was.holds(activity.get()) {
+            return Ok(ActivityUpdated::Updated(revision));
         }
         let sessions: Vec<(NaiveDateTime, NaiveDateTime)> =
             tx.query(LIVE_SESSION_TIMES).bind(id).fetch_all().await?;
@@ -544,6 +605,14 @@ pub trait Schedule: Parts {
             return Err(refused(ErrorCode::EditedMeanwhile));
         }
         let revision = was.revision;
+        // Saved as it is (opened and saved unchanged): nothing to do, and the revision stays,
+        // so nobody else's open form goes stale for it.
+        if was.holds(s) {
+            return Ok(SessionUpdated::Updated {
+                promoted_people: 0,
+                revision,
+            });
+        }
         let was = (was.starts_at, was.ends_at, was.place.zh, was.place.en);
         let now = venue_now(&mut tx, id).await?;
         if (was.0, was.1) != (s.starts_at, s.ends_at) {

@@ -1125,6 +1125,17 @@ async fn a_session_or_activity_saved_meanwhile_refuses_a_change_made_from_before
         listed_session(app, lab, s.session).await["revision"],
         revision + 4
     );
+    // Saved unchanged (opened and saved as it was): no change, so nobody else's open form
+    // goes stale, and nobody is told.
+    let told = changes().await;
+    let now_at = format!("\"{}\"", revision + 4);
+    let (status, etag, _) = put_if(app, lab, &edit, Some(&now_at), &second).await;
+    assert_eq!((status, etag.as_deref()), (200, Some(now_at.as_str())));
+    assert_eq!(
+        listed_session(app, lab, s.session).await["revision"],
+        revision + 4
+    );
+    assert_eq!(changes().await, told);
 
     // The same for the activity's details.
     let list = get_as(app, "/api/v1/staff/activities", lab).await;
@@ -1150,6 +1161,11 @@ async fn a_session_or_activity_saved_meanwhile_refuses_a_change_made_from_before
     let list = get_as(app, "/api/v1/staff/activities", lab).await;
     assert_eq!(list[0]["draft"]["title"]["zh"], "第一次修改");
     assert_eq!(list[0]["revision"], revision + 1);
+    let now_at = format!("\"{}\"", revision + 1);
+    let (status, etag, _) = put_if(app, lab, &edit, Some(&now_at), &list[0]["draft"]).await;
+    assert_eq!((status, etag.as_deref()), (200, Some(now_at.as_str())));
+    let list = get_as(app, "/api/v1/staff/activities", lab).await;
+    assert_eq!(list[0]["revision"], revision + 1, "saved unchanged");
 }
 
 crate::on_both_databases!(
