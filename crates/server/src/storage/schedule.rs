@@ -110,9 +110,12 @@ const UPDATE_SESSION: &str = "UPDATE sessions SET format = ?, title_zh = ?, titl
     reserved_places = ?, per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ?, \
     revision = revision + 1 WHERE id = ?";
 /// What a change to a session compares with: its times, its place and its revision.
-const SESSION_AS_WAS: &str = "SELECT format, title_zh, title_en, place_zh, place_en, \
-    join_link, starts_at, ends_at, capacity, reserved_places, per_booking_limit, \
-    booking_opens_at, booking_closes_at, cancel_deadline, revision FROM sessions WHERE id = ?";
+/// A session as the console lists it (`ScheduledSessionRow`, as `SCHEDULED_SESSIONS` reads
+/// it), for a change to compare with.
+const SESSION_AS_WAS: &str = "SELECT id, activity_id, format, title_zh, title_en, place_zh, \
+    place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, \
+    booking_closes_at, cancel_deadline, status, booked, waiting, reserved_places, walk_ins, \
+    revision FROM sessions WHERE id = ?";
 /// The status of a session about to change.
 const SESSION_FOR_CHANGE: &str = "SELECT status FROM sessions WHERE id = ?";
 /// Bookings follow their session to its new day (the per-phone daily limit counts days).
@@ -260,46 +263,6 @@ async fn days_for_sessions(
 type OrganisationChoiceRow = (i64, String, String, Name<OrgKind>, Option<i64>);
 
 from_row! {
-    /// What a change to a session compares with ([`SESSION_AS_WAS`]).
-    struct SessionAsWas {
-        format: SessionFormat,
-        title: Localised,
-        place: Localised,
-        join_link: Option<String>,
-        starts_at: NaiveDateTime,
-        ends_at: NaiveDateTime,
-        capacity: u32,
-        reserved_places: u32,
-        per_booking_limit: u32,
-        booking_opens_at: NaiveDateTime,
-        booking_closes_at: NaiveDateTime,
-        cancel_deadline: NaiveDateTime,
-        revision: u32,
-    }
-}
-
-impl SessionAsWas {
-    /// Whether `draft` is what the session holds already: saving it changes nothing.
-    fn holds(&self, draft: &SessionDraft) -> bool {
-        let held = SessionDraft {
-            format: self.format,
-            title: self.title.clone(),
-            place: self.place.clone(),
-            join_link: self.join_link.clone(),
-            starts_at: self.starts_at,
-            ends_at: self.ends_at,
-            capacity: self.capacity,
-            reserved_places: self.reserved_places,
-            per_booking_limit: self.per_booking_limit,
-            booking_opens_at: self.booking_opens_at,
-            booking_closes_at: self.booking_closes_at,
-            cancel_deadline: self.cancel_deadline,
-        };
-        held == *draft
-    }
-}
-
-from_row! {
     /// What a change to an activity compares with ([`ACTIVITY_AS_WAS`]).
     struct ActivityAsWas {
         organisation_id: i64,
@@ -369,6 +332,26 @@ from_row! {
     }
 }
 
+impl ScheduledSessionRow {
+    /// Its details, as its edit form shows them and a change sends them.
+    fn draft(&self) -> SessionDraft {
+        SessionDraft {
+            format: self.format,
+            title: self.title.clone(),
+            place: self.place.clone(),
+            join_link: self.join_link.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            capacity: self.capacity,
+            reserved_places: self.reserved_places,
+            per_booking_limit: self.per_booking_limit,
+            booking_opens_at: self.booking_opens_at,
+            booking_closes_at: self.booking_closes_at,
+            cancel_deadline: self.cancel_deadline,
+        }
+    }
+}
+
 /// Puts each session under its activity (sessions arrive in time order).
 fn scheduled_activities(
     activities: Vec<ScheduledActivityRow>,
@@ -405,20 +388,7 @@ fn scheduled_activities(
             waiting: s.waiting,
             walk_ins: s.walk_ins,
             revision: s.revision,
-            draft: SessionDraft {
-                format: s.format,
-                title: s.title,
-                place: s.place,
-                join_link: s.join_link,
-                starts_at: s.starts_at,
-                ends_at: s.ends_at,
-                capacity: s.capacity,
-                reserved_places: s.reserved_places,
-                per_booking_limit: s.per_booking_limit,
-                booking_opens_at: s.booking_opens_at,
-                booking_closes_at: s.booking_closes_at,
-                cancel_deadline: s.cancel_deadline,
-            },
+            draft: s.draft(),
         });
     }
     list
@@ -600,14 +570,14 @@ pub trait Schedule: Parts {
         let s = session.get();
         let mut tx = self.db().begin().await?;
         let before = lock_for_change(&mut tx, id).await?;
-        let was: SessionAsWas = tx.query(SESSION_AS_WAS).bind(id).fetch_one().await?;
+        let was: ScheduledSessionRow = tx.query(SESSION_AS_WAS).bind(id).fetch_one().await?;
         if if_revisions.is_some_and(|r| !r.contains(&was.revision)) {
             return Err(refused(ErrorCode::EditedMeanwhile));
         }
         let revision = was.revision;
         // Saved as it is (opened and saved unchanged): nothing to do, and the revision stays,
         // so nobody else's open form goes stale for it.
-        if was.holds(s) {
+        if was.draft() == *s {
             return Ok(SessionUpdated::Updated {
                 promoted_people: 0,
                 revision,
