@@ -80,9 +80,7 @@ pub enum SessionUpdated {
 
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
-const ACTIVITY_AS_WAS: &str = "SELECT organisation_id, kind, title_zh, title_en, \
-    description_zh, description_en, safety_zh, safety_en, starts_on, ends_on, revision \
-    FROM activities WHERE id = ?";
+const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
 /// its days under the activity's row lock.
 const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
@@ -133,15 +131,23 @@ const ORGANISATION_CHOICES: &str = concat!(
     WHERE id IN (SELECT id FROM reach) ORDER BY name_zh, id"
 );
 /// The console's activity list: every activity of the scope, current and future first.
+/// An activity as the console lists it (`ScheduledActivityRow`); a query adds its filter.
+macro_rules! scheduled_activity {
+    () => {
+        "SELECT a.id, a.organisation_id, a.kind, a.title_zh, \
+         a.title_en, a.description_zh, a.description_en, a.safety_zh, a.safety_en, a.starts_on, \
+         a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en, a.revision, \
+         o.utc_offset_minutes \
+         FROM activities a JOIN organisations o ON o.id = a.organisation_id "
+    };
+}
 const SCHEDULED_ACTIVITIES: &str = concat!(
     reach!(),
-    "SELECT a.id, a.organisation_id, a.kind, a.title_zh, \
-    a.title_en, a.description_zh, a.description_en, a.safety_zh, a.safety_en, a.starts_on, \
-    a.ends_on, o.name_zh AS org_name_zh, o.name_en AS org_name_en, a.revision, \
-    o.utc_offset_minutes \
-    FROM activities a JOIN organisations o ON o.id = a.organisation_id \
-    WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY a.ends_on DESC, a.id DESC"
+    scheduled_activity!(),
+    "WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY a.ends_on DESC, a.id DESC"
 );
+/// One activity as the console lists it, for a change to compare with.
+const ACTIVITY_AS_WAS: &str = concat!(scheduled_activity!(), "WHERE a.id = ?");
 /// Every session of the scope's activities, past and cancelled ones included.
 const SCHEDULED_SESSIONS: &str = concat!(
     reach!(),
@@ -263,32 +269,9 @@ async fn days_for_sessions(
 type OrganisationChoiceRow = (i64, String, String, Name<OrgKind>, Option<i64>);
 
 from_row! {
-    /// What a change to an activity compares with ([`ACTIVITY_AS_WAS`]).
-    struct ActivityAsWas {
-        organisation_id: i64,
-        kind: ActivityKind,
-        title: Localised,
-        description: Localised,
-        safety: Localised,
-        starts_on: NaiveDate,
-        ends_on: NaiveDate,
+    /// An activity's revision ([`ACTIVITY_REVISION`]).
+    struct Revision {
         revision: u32,
-    }
-}
-
-impl ActivityAsWas {
-    /// Whether `draft` is what the activity holds already: saving it changes nothing.
-    fn holds(&self, draft: &ActivityDraft) -> bool {
-        let held = ActivityDraft {
-            organisation_id: self.organisation_id,
-            kind: self.kind,
-            title: self.title.clone(),
-            description: self.description.clone(),
-            safety_notes: self.safety.clone(),
-            starts_on: self.starts_on,
-            ends_on: self.ends_on,
-        };
-        held == *draft
     }
 }
 
@@ -352,6 +335,21 @@ impl ScheduledSessionRow {
     }
 }
 
+impl ScheduledActivityRow {
+    /// Its details, as its edit form shows them and a change sends them.
+    fn draft(&self) -> ActivityDraft {
+        ActivityDraft {
+            organisation_id: self.organisation_id,
+            kind: self.kind,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            safety_notes: self.safety.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+        }
+    }
+}
+
 /// Puts each session under its activity (sessions arrive in time order).
 fn scheduled_activities(
     activities: Vec<ScheduledActivityRow>,
@@ -360,19 +358,12 @@ fn scheduled_activities(
     let mut list: Vec<ScheduledActivity> = activities
         .into_iter()
         .map(|r| ScheduledActivity {
+            draft: r.draft(),
             id: r.id,
             organisation: r.org_name,
             revision: r.revision,
             utc_offset_minutes: i32::try_from(r.utc_offset_minutes).unwrap_or_default(),
-            draft: ActivityDraft {
-                organisation_id: r.organisation_id,
-                kind: r.kind,
-                title: r.title,
-                description: r.description,
-                safety_notes: r.safety,
-                starts_on: r.starts_on,
-                ends_on: r.ends_on,
-            },
+
             sessions: Vec::new(),
         })
         .collect();
@@ -482,17 +473,17 @@ pub trait Schedule: Parts {
         if_revisions: Option<&[u32]>,
     ) -> Result<ActivityUpdated, StorageError> {
         let mut tx = self.db().begin().await?;
-        let locked = format!("{ACTIVITY_AS_WAS}{}", tx.dialect().for_update());
-        let found: Option<ActivityAsWas> = tx.query(&locked).bind(id).fetch_optional().await?;
-        let Some(was) = found else {
+        let locked = format!("{ACTIVITY_REVISION}{}", tx.dialect().for_update());
+        let found: Option<Revision> = tx.query(&locked).bind(id).fetch_optional().await?;
+        let Some(Revision { revision }) = found else {
             return Ok(ActivityUpdated::NotFound);
         };
-        let revision = was.revision;
         if if_revisions.is_some_and(|r| !r.contains(&revision)) {
             return Ok(ActivityUpdated::EditedMeanwhile);
         }
         // Saved as it is: nothing to do, and the revision stays (see `update_session`).
-        if was.holds(activity.get()) {
+        let was: ScheduledActivityRow = tx.query(ACTIVITY_AS_WAS).bind(id).fetch_one().await?;
+        if was.draft() == *activity.get() {
             return Ok(ActivityUpdated::Updated(revision));
         }
         let sessions: Vec<(NaiveDateTime, NaiveDateTime)> =
