@@ -76,9 +76,18 @@ pub fn hhmm(t: NaiveDateTime) -> String {
     )
 }
 
-/// `11月26日 周四 09:30–10:30`.
+/// `11月26日 周四 09:30–10:30`. A slot that ends on a later day names that day too
+/// (`11月26日 周四 22:00–11月27日 周五 01:00`), so an evening past midnight does not read
+/// as ending before it starts; the midnight that ends its first day reads `24:00`.
 pub fn slot(start: NaiveDateTime, end: NaiveDateTime, lang: Lang) -> String {
-    format!("{} {}–{}", day(start.date(), lang), hhmm(start), hhmm(end))
+    let ends = if end.date() == start.date() {
+        hhmm(end)
+    } else if end.time() == chrono::NaiveTime::MIN && start.date().succ_opt() == Some(end.date()) {
+        "24:00".to_owned()
+    } else {
+        moment(end, lang)
+    };
+    format!("{} {}–{ends}", day(start.date(), lang), hhmm(start))
 }
 
 /// `11月26日 周四 09:30`.
@@ -191,6 +200,42 @@ mod tests {
         assert_eq!(
             dated_in(e, f, Lang::Zh, 2027),
             "2026年12月7日 – 2027年1月3日"
+        );
+    }
+
+    #[test]
+    fn a_slot_past_midnight_names_the_day_it_ends() {
+        let at = |d: u32, h: u32, m: u32| {
+            NaiveDate::from_ymd_opt(2026, 11, d)
+                .unwrap()
+                .and_hms_opt(h, m, 0)
+                .unwrap()
+        };
+        assert_eq!(
+            slot(at(26, 9, 30), at(26, 10, 30), Lang::Zh),
+            "11月26日 周四 09:30–10:30"
+        );
+        assert_eq!(
+            slot(at(26, 22, 0), at(27, 1, 0), Lang::Zh),
+            "11月26日 周四 22:00–11月27日 周五 01:00"
+        );
+        assert_eq!(
+            slot(at(26, 22, 0), at(27, 1, 0), Lang::En),
+            "Thu 26 Nov 22:00–Fri 27 Nov 01:00"
+        );
+        // A whole day, and an evening to midnight, end at the midnight that closes the day.
+        assert_eq!(
+            slot(at(26, 0, 0), at(27, 0, 0), Lang::En),
+            "Thu 26 Nov 00:00–24:00"
+        );
+        assert_eq!(
+            slot(at(26, 20, 0), at(27, 0, 0), Lang::Zh),
+            "11月26日 周四 20:00–24:00"
+        );
+        // Two days later names the day, midnight or not.
+        assert_eq!(
+            slot(at(26, 20, 0), at(28, 0, 0), Lang::En),
+            "Thu 26 Nov 20:00–Sat 28 Nov 00:00"
         );
     }
 

@@ -175,6 +175,7 @@ messages! {
     SESSION_CANCELLED_TEXT = "您的预约随之取消，名额不再保留。可以预约本活动的其他场次。", "Your booking was cancelled with it and holds no place. You can book another session of the activity.";
     OTHER_SESSIONS = "查看本活动的其他场次", "See the activity's other sessions";
     CHECKED_IN_TITLE = "已签到入场", "You're checked in";
+    NO_SHOW_RULE = "爽约规则：{within} 天内有 {count} 次预约后既未取消也未到场的号码，自最近一次起 {block} 天内不能预约。不能来请在取消截止前取消。", "No-show rule: a number that booked and neither cancelled nor came {count} times within {within} days cannot book for {block} days after the latest. If you cannot come, cancel before the cancellation deadline.";
     NO_SHOW_TITLE = "本次预约记为未到场", "This booking was marked as a no-show";
     WAITLISTED_NO_TICKET = "候补期间不能凭此码入场：递补成功后，本页会显示入场二维码。", "While you wait, this code does not get you in: once you have a place, this page shows the QR code for the door.";
     BOOKING_CODE = "预约码", "Booking code";

@@ -4,13 +4,20 @@
 //! whether text messages are sent at all.
 
 use crate::api;
-use crate::i18n::{self, t, use_lang, Msg};
+use crate::i18n::{self, t, use_lang, Lang, Msg};
 use crate::loaded::load;
 use crate::text::maybe_text;
+use labday_domain::privacy::PrivacyNotice as Notice;
 use leptos::prelude::*;
 
+/// `also`: one sentence more that the server's numbers make (the booking form's no-show
+/// rule), a function so that a form without it carries none of its words.
 #[component]
-pub fn PrivacyNotice(collected: Msg, retention: Msg) -> impl IntoView {
+pub fn PrivacyNotice(
+    collected: Msg,
+    retention: Msg,
+    #[prop(optional)] also: Option<fn(&Notice, Lang) -> Option<String>>,
+) -> impl IntoView {
     let lang = use_lang();
     let notice = load(api::privacy);
     view! {
@@ -25,6 +32,11 @@ pub fn PrivacyNotice(collected: Msg, retention: Msg) -> impl IntoView {
                     })
                 })}
             </p>
+            {also.map(|also| view! {
+                <p data-testid="privacy-also">
+                    {maybe_text(move || also(&notice.get()?.ok()?, lang.get()))}
+                </p>
+            })}
             <TextMessageNote/>
         </details>
     }

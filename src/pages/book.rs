@@ -11,11 +11,12 @@ use crate::components::phone_code::PhoneCodeField;
 use crate::components::privacy::PrivacyNotice;
 use crate::components::status::FailureAlert;
 use crate::format;
-use crate::i18n::{self, field_msg, t, use_lang};
+use crate::i18n::{self, field_msg, t, use_lang, Lang};
 use crate::loaded::{load_id, Loaded};
 use crate::route::{self, use_id_param};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
+use labday_domain::privacy::PrivacyNotice as Notice;
 use labday_domain::{
     Availability, BookingReceipt, BookingRequest, FieldCode, SessionStatus, SessionView,
     WindowState,
@@ -173,7 +174,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             <FieldError field="adults" errors=errors/>
             <FieldError field="party" errors=errors/>
 
-            <PrivacyNotice collected=i18n::PRIVACY_TEXT retention=i18n::PRIVACY_RETENTION/>
+            <PrivacyNotice collected=i18n::PRIVACY_TEXT retention=i18n::PRIVACY_RETENTION also=no_show_rule/>
             <label class="check">
                 <input id="consent" type="checkbox" bind:checked=consent
                     aria-invalid=invalid("consent") aria-describedby="consent-error"/>
@@ -190,6 +191,17 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         </form>
         </Show>
     }
+}
+
+/// The no-show rule in the server's numbers, when it has one.
+fn no_show_rule(notice: &Notice, lang: Lang) -> Option<String> {
+    let (count, within, block) = notice.no_show_rule()?;
+    let numbers = [
+        ("count", &count as &dyn std::fmt::Display),
+        ("within", &within),
+        ("block", &block),
+    ];
+    Some(i18n::NO_SHOW_RULE.fill(lang, &numbers))
 }
 
 /// Moves keyboard and screen-reader focus to the first field in error.

@@ -12,6 +12,7 @@ use crate::staff::form::{invalid_attrs, FieldError};
 use crate::staff::i18n as s;
 use crate::staff::scanner;
 use crate::{api, format};
+use labday_domain::session::{Availability, SessionView};
 use labday_domain::staff::from_session_day;
 use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
@@ -19,12 +20,15 @@ use leptos::task::spawn_local;
 use std::future::Future;
 use wasm_bindgen::JsCast;
 
-/// What a desk shows and its page changes: the typed code, the announcement, the last failure.
+/// What a desk shows and its page changes: the typed code, the announcement, the last
+/// failure, and whether its session was cancelled (the desk then takes no code and no
+/// walk-in, as the server would refuse them).
 #[derive(Clone, Copy)]
 pub struct Desk {
     pub code: RwSignal<String>,
     pub announce: RwSignal<String>,
     pub failure: RwSignal<Option<ApiError>>,
+    pub closed: RwSignal<bool>,
 }
 
 impl Desk {
@@ -33,6 +37,7 @@ impl Desk {
             code: RwSignal::new(String::new()),
             announce: RwSignal::new(String::new()),
             failure: RwSignal::new(None),
+            closed: RwSignal::new(false),
         }
     }
 
@@ -86,6 +91,12 @@ pub fn ScanDesk(
     crate::title::use_title(title);
     let lang = use_lang();
     let session = load_id(id, api::session);
+    Effect::new(move |_| {
+        if let Some(Ok(found)) = session.get() {
+            desk.closed
+                .set(found.availability == Availability::Cancelled);
+        }
+    });
     let scanning = RwSignal::new(false);
     let (invalid, described_by) = invalid_attrs(desk.failure, "code", field);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -132,6 +143,7 @@ pub fn ScanDesk(
     };
     on_cleanup(scanner::stop);
     let availability = scanner::availability();
+    let elsewhere = elsewhere(desk);
     view! {
         <p><a href="/staff/" class="back">{t(i18n::BACK)}</a></p>
         <h1>{t(title)}</h1>
@@ -147,8 +159,12 @@ pub fn ScanDesk(
                 })}
             }
         })}
+        <Show when=move || desk.closed.get()>
+            <p class="notice" data-testid="desk-cancelled">{t(s::ERR_DESK_SESSION_CANCELLED)}</p>
+        </Show>
         <p class="sr-only" role="status" aria-live="polite">{move || desk.announce.get()}</p>
         <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || desk.announce.get()}</p>
+        <div hidden=move || desk.closed.get()>
         <form class="booking-form" on:submit=submit>
             <label for=field>{t(label)}</label>
             <input id=field autocomplete="off" autocapitalize="characters" bind:value=desk.code
@@ -175,9 +191,40 @@ pub fn ScanDesk(
             <p class="error" role="alert" data-testid="camera-error">{t(camera_message(e))}</p>
         })}
         <video node_ref=video class="scanner" playsinline muted hidden=move || !scanning.get()></video>
+        </div>
         <FailureAlert failure=desk.failure messages=desk_error/>
+        {move || elsewhere.get().map(|other| {
+            let l = lang.get();
+            let session = format!(
+                "{} · {} {} · {}",
+                format::slot(other.starts_at, other.ends_at, l),
+                other.activity_title.get(l.code()),
+                other.title.get(l.code()),
+                other.place.get(l.code()),
+            );
+            view! { <p class="error" role="alert" data-testid="elsewhere">{s::CODE_ELSEWHERE.fill(l, &[("session", &session)])}</p> }
+        })}
         {children()}
     }
+}
+
+/// The session the desk's last refused code belongs to, when the server names one
+/// (`wrong_session` within the organisation): read so staff can send its holder there.
+fn elsewhere(desk: Desk) -> RwSignal<Option<SessionView>> {
+    let found = RwSignal::new(None::<SessionView>);
+    let named = move || desk.failure.with(|f| f.as_ref().and_then(|e| e.elsewhere));
+    Effect::new(move |_| {
+        found.set(None);
+        if let Some(id) = named() {
+            spawn_local(async move {
+                // Shown only while that refusal is still the last one.
+                if let (Ok(session), true) = (api::session(id).await, untrack(named) == Some(id)) {
+                    found.set(Some(session));
+                }
+            });
+        }
+    });
+    found
 }
 
 /// A desk's refusals in words: a code it does not find is only that (a desk asks for no

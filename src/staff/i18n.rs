@@ -421,7 +421,7 @@ messages! {
     // The API's error codes only the console meets (see `console_error_msg`).
     ERR_UNAUTHORIZED = "请先登录。", "Please sign in.";
     ERR_FORBIDDEN = "无权操作其他单位的数据。", "This belongs to another organisation.";
-    ERR_WRONG_SESSION = "该预约不属于本场次。", "This booking is for another session.";
+    ERR_WRONG_SESSION = "这个码不是本场次的。", "This code is not for this session.";
     ERR_NOT_CONFIRMED = "该预约仍在候补中，尚未确认。", "This booking is still on the waiting list.";
     ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
     ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
@@ -435,6 +435,7 @@ messages! {
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
     ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
     ERR_OWN_ACCOUNT = "不能停用自己的账号，也不能在这里重设自己的密码：请用“修改密码”。", "You cannot disable your own account or reset its password here: use Change password.";
+    CODE_ELSEWHERE = "它是本单位另一场次的：{session}。请引导持码人前往该场次。", "It is for another session of yours: {session}. Send its holder there.";
     ERR_DESK_SESSION_CANCELLED = "该场次已被主办方取消：不再签到、收样或接待现场预约（取消前已收的样品照常检测）。", "The organiser cancelled this session: no more check-ins, sample receipts or walk-ins (samples received before it are still tested).";
     ERR_WITHDRAWN = "这份样品的登记人信息在送样前已删除（已撤回），不能收样：请作为现场登记重新登记。", "This sample's holder details were erased before it was handed in (withdrawn): it cannot be received; register it again as a walk-in.";
 }

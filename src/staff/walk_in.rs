@@ -100,7 +100,7 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
         });
     };
     view! {
-        <section class="walk-in" aria-labelledby="walk-in-title">
+        <section class="walk-in" aria-labelledby="walk-in-title" hidden=move || desk.closed.get()>
             <h2 id="walk-in-title">{t(s::WALK_IN_TITLE)}</h2>
             <p class="small">{t(s::WALK_IN_HINT)}</p>
             <form class="booking-form console-form" on:submit=submit novalidate>
@@ -177,7 +177,7 @@ pub fn WalkInSampleForm(
         );
     };
     view! {
-        <section class="walk-in" aria-labelledby="walk-in-sample-title">
+        <section class="walk-in" aria-labelledby="walk-in-sample-title" hidden=move || desk.closed.get()>
             <h2 id="walk-in-sample-title">{t(s::WALK_IN_SAMPLE_TITLE)}</h2>
             <form class="booking-form console-form" on:submit=submit novalidate>
                 <HolderFields name phone failure ids=("walk-in-sample-name", "walk-in-sample-phone")/>

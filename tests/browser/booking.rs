@@ -269,6 +269,37 @@ async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelle
     let why = browser.text_of("[data-testid=session-cancelled]").await;
     assert_eq!(why, "该场次已被主办方取消。");
     assert_eq!(browser.count("form").await, 0);
+    // Its bench and its door say up front what they no longer do, and offer no code field,
+    // camera or walk-in form the server would refuse.
+    browser.open(&server, "/staff/").await;
+    crate::staff::sign_in(&browser, "chief", "province-2026", "省局 李处").await;
+    for desk in [
+        format!("/staff/sessions/{quick}/samples"),
+        format!("/staff/sessions/{quick}"),
+    ] {
+        browser.open(&server, &desk).await;
+        let said = browser.text_of("[data-testid=desk-cancelled]").await;
+        assert!(
+            said.starts_with("该场次已被主办方取消：不再签到、收样或接待现场预约"),
+            "{desk}: {said}"
+        );
+        let shown = browser
+            .client
+            .execute(
+                "return [...document.querySelectorAll('form, section.walk-in, button')]\
+                 .filter(e => e.offsetParent !== null).map(e => e.textContent.trim());",
+                vec![],
+            )
+            .await
+            .expect("script");
+        let shown: Vec<String> = serde_json::from_value(shown).expect("texts");
+        assert!(
+            shown.iter().all(|t| !["收样", "签到", "扫码", "登记"]
+                .iter()
+                .any(|w| t.contains(w))),
+            "{desk}: {shown:?}"
+        );
+    }
 
     // An address naming nothing says so, not "check the code and number", and offers no
     // retry that could only fail again.
@@ -421,13 +452,16 @@ async fn a_holder_erases_their_details_once_the_booking_is_cancelled() {
 }
 
 /// The form's privacy sentence is a promise: it states the retention the server is
-/// configured with (here not the default), in both languages.
+/// configured with (here not the default), in both languages, and the no-show rule the
+/// server holds bookings to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_privacy_notice_states_the_configured_retention() {
     let browser = or_skip!(open_browser().await);
     let server = start_server_with(false, |config| {
         config.retention_days = 45;
         config.no_show_within_days = 90;
+        config.no_show_count = 2;
+        config.no_show_block_days = 30;
     })
     .await;
     let f = fixture(&server, SessionFormat::Demo, 20, None).await;
@@ -438,6 +472,7 @@ async fn the_privacy_notice_states_the_configured_retention() {
             [
                 "场次结束 45 天后自动删除您的姓名和号码",
                 "号码带密钥哈希值在场次结束 91 天后删除",
+                "爽约规则：90 天内有 2 次预约后既未取消也未到场的号码，自最近一次起 30 天内不能预约。",
             ],
         ),
         (
@@ -445,6 +480,7 @@ async fn the_privacy_notice_states_the_configured_retention() {
             [
                 "erased automatically 45 days after the session",
                 "is deleted 91 days after the session",
+                "neither cancelled nor came 2 times within 90 days cannot book for 30 days after the latest",
             ],
         ),
     ] {
@@ -456,7 +492,9 @@ async fn the_privacy_notice_states_the_configured_retention() {
     }
     let body = browser.body_text().await;
     assert!(
-        !body.contains("30 days") && !body.contains('{'),
+        !body.contains("30 days after the session")
+            && !body.contains("within 180 days")
+            && !body.contains('{'),
         "no default and no placeholder left: {body}"
     );
     browser.close().await;

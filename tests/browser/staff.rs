@@ -56,14 +56,32 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     // A tap in the roster for the second visitor.
     browser.click("button", "签到 访客13800138021").await;
     browser.wait_text("已签到: 访客13800138021 · 1 人").await;
-    // A booking for another session of the lab is refused with the reason; one of another
-    // lab reads as a code nobody has (the desk learns nothing of it).
+    // A booking for another session of the lab is refused with the reason, and the desk
+    // says which session it is for (two days on); one of another lab reads as a code nobody
+    // has (the desk learns nothing of it).
     browser.fill("输入预约码签到", &codes[2]).await;
     browser.click("button", "签到").await;
-    browser.wait_text("该预约不属于本场次。").await;
+    browser.wait_text("这个码不是本场次的。").await;
+    let elsewhere = browser.text_of("[data-testid=elsewhere]").await;
+    let day = labday_domain::time::venue_local(chrono::Utc::now(), 480) + chrono::Duration::days(2);
+    let day = format!(
+        "{}月{}日",
+        chrono::Datelike::month(&day),
+        chrono::Datelike::day(&day)
+    );
+    assert!(
+        elsewhere.starts_with(&format!("它是本单位另一场次的：{day}"))
+            && elsewhere.contains("09:30–11:00 · 食品实验室开放日 上午场 · 一楼大厅"),
+        "{elsewhere}"
+    );
     browser.fill("输入预约码签到", &codes[3]).await;
     browser.click("button", "签到").await;
     browser.wait_text("没有找到这个码：请核对后再试。").await;
+    assert_eq!(
+        browser.count("[data-testid=elsewhere]").await,
+        0,
+        "gone with its refusal"
+    );
     // The last check-in's news goes with the next code: it is not what happened to this one.
     assert!(!browser
         .body_text()

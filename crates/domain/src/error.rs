@@ -1,4 +1,5 @@
-//! The one error shape every API call returns on failure: `{"code","message","fields"}`.
+//! The one error shape every API call returns on failure: `{"code","message","fields"}`,
+//! and for `wrong_session` the id of the session the code belongs to (`elsewhere`).
 //! `code` is stable and machine-readable so the front end can show the message in the
 //! reader's language; `message` is a plain English fallback; `fields` maps form fields to
 //! per-field codes so errors can sit beside the input that caused them.
@@ -285,6 +286,11 @@ pub struct ApiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, FieldCode>,
+    /// `wrong_session` only: the id of the session of the same organisation the code
+    /// belongs to, so the desk can read it (`GET /api/v1/sessions/{id}`) and send its holder
+    /// to the right door. A desk learns nothing of another organisation's codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<i64>,
 }
 
 impl ApiError {
@@ -293,6 +299,15 @@ impl ApiError {
             code,
             message: message.into(),
             fields: BTreeMap::new(),
+            elsewhere: None,
+        }
+    }
+
+    /// `wrong_session`, naming the session the code belongs to.
+    pub fn elsewhere(message: impl Into<String>, session_id: i64) -> Self {
+        Self {
+            elsewhere: Some(session_id),
+            ..Self::new(ErrorCode::WrongSession, message)
         }
     }
 

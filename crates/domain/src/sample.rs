@@ -10,7 +10,7 @@
 
 mod erasure;
 
-pub use erasure::may_erase;
+pub use erasure::{may_erase, withdraws};
 
 use crate::activity::Localised;
 use crate::booking::{BookingCode, HolderName};
@@ -92,6 +92,7 @@ pub const VARIETIES: &[Variety] = &[
     v("onion", "洋葱", "Onion", true),
     v("garlic", "大蒜", "Garlic", true),
     v("chives", "韭菜", "Chinese chives", true),
+    v("spring_onion", "葱", "Spring onion", true),
     v("celery", "芹菜", "Celery", true),
     v("coriander", "香菜", "Coriander", true),
     v("water_bamboo", "茭白", "Water bamboo", true),
@@ -115,6 +116,10 @@ const ALSO_CALLED: &[(&str, &str)] = &[
     ("大蒜头", "garlic"),
     ("蒜", "garlic"),
     ("洋葱头", "onion"),
+    ("大葱", "spring_onion"),
+    ("小葱", "spring_onion"),
+    ("香葱", "spring_onion"),
+    ("scallion", "spring_onion"),
     ("白萝卜", "radish"),
     ("西芹", "celery"),
     ("尖椒", "chilli"),
@@ -1230,6 +1235,9 @@ mod tests {
             ("西红柿", "tomato"),
             ("大蒜头", "garlic"),
             (" 芫荽", "coriander"),
+            ("大葱", "spring_onion"),
+            ("葱", "spring_onion"),
+            ("Scallion", "spring_onion"),
         ] {
             assert_eq!(variety_from_typed(typed), (key.into(), String::new()));
             assert!(Variety::find(key).unwrap().enzyme_false_positive, "{key}");

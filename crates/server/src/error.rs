@@ -69,6 +69,10 @@ impl From<BookingError> for AppError {
     fn from(e: BookingError) -> Self {
         match e {
             BookingError::Refused(code) => AppError::new(code, refusal_message(code)),
+            BookingError::Elsewhere(session) => AppError(ApiError::elsewhere(
+                refusal_message(ErrorCode::WrongSession),
+                session,
+            )),
             BookingError::Storage(e) => e.into(),
         }
     }
@@ -97,7 +101,7 @@ pub fn refusal_message(code: ErrorCode) -> &'static str {
         ErrorCode::CapacityBelowBooked => {
             "Capacity cannot go below the people already booked on this session and the places still reserved for walk-ins"
         }
-        ErrorCode::WrongSession => "This booking is for another session",
+        ErrorCode::WrongSession => "This code is for another session",
         ErrorCode::NotConfirmed => "This booking is not confirmed (waiting, cancelled or a no-show)",
         ErrorCode::AlreadyCheckedIn => "This booking's party is already checked in",
         ErrorCode::SessionNotOver => "No-shows can be marked only after the session has ended",

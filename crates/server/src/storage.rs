@@ -129,6 +129,9 @@ impl From<sqlx::migrate::MigrateError> for StorageError {
 pub enum BookingError {
     #[error("refused: {0:?}")]
     Refused(ErrorCode),
+    /// `wrong_session`: the code belongs to this other session of the desk's organisation.
+    #[error("refused: belongs to session {0}")]
+    Elsewhere(i64),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

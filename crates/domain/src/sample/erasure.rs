@@ -29,6 +29,14 @@ pub fn may_erase(
     }
 }
 
+/// Whether an erasure allowed by [`may_erase`] withdraws the sample: it was not handed in
+/// and its session is still to end, so it leaves the registered counts. Erased once the
+/// session is over, a sample never handed in stays counted as registered, as the retention
+/// run leaves it.
+pub fn withdraws(status: SampleStatus, now: NaiveDateTime, session_ends: NaiveDateTime) -> bool {
+    status == SampleStatus::Registered && now < session_ends
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +53,19 @@ mod tests {
     fn a_sample_not_handed_in_is_withdrawn_at_any_time() {
         for now in [at(9), at(11), at(12), at(20)] {
             assert_eq!(may_erase(Registered, now, at(12)), Ok(()), "at {now}");
+        }
+    }
+
+    #[test]
+    fn only_an_erasure_before_hand_in_and_before_the_end_leaves_the_counts() {
+        assert!(withdraws(Registered, at(9), at(12)));
+        assert!(withdraws(Registered, at(11), at(12)));
+        // Never brought: registered it was, as the retention run leaves it.
+        assert!(!withdraws(Registered, at(12), at(12)));
+        assert!(!withdraws(Registered, at(20), at(12)));
+        // Its cancelled session took it out of the counts already; the lab's are counted.
+        for status in [SessionCancelled, Received, Testing, ResultReady] {
+            assert!(!withdraws(status, at(9), at(12)), "{status:?}");
         }
     }
 

@@ -88,7 +88,7 @@ pub async fn reschedule_booking(
     responses(
         (status = 200, body = BookingView, description = "The booking in its new session"),
         (status = 404, body = ApiError, description = "No such booking or session"),
-        (status = 409, body = ApiError, description = "`wrong_session` (the code is on another session of the roster's organisation; another organisation's code is 404, as an unknown one), `cancel_deadline_passed`, `already_cancelled`, `other_activity`, `session_full`, or the new session's booking rules"),
+        (status = 409, body = ApiError, description = "`wrong_session` (the code is on another session of the roster's organisation, whose id `elsewhere` gives; another organisation's code is 404, as an unknown one), `cancel_deadline_passed`, `already_cancelled`, `other_activity`, `session_full`, or the new session's booking rules"),
         FieldErrors
     )
 )]

@@ -188,7 +188,7 @@ pub async fn roster_export(
     responses(
         (status = 200, body = CheckInResult, description = "The roster line, its name and phone shown as in the roster"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "`before_session_day` (the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session` (a code of another session of the same organisation; another organisation's code is 404, as an unknown one), `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
+        (status = 409, body = ApiError, description = "`before_session_day` (the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session` (a code of another session of the same organisation, whose id `elsewhere` gives; another organisation's code is 404, as an unknown one), `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
         (status = 422, body = ApiError, description = "`code`: not a booking code (`code_invalid`); `people`: 0 (`people_required`), or given with an offline check-in (`invalid`); `offline_at`: in the future (`in_future`) or before the session's day (`in_past`)")
     )
 )]

@@ -26,10 +26,10 @@ pub struct Receipt {
 fn sample_error(e: BookingError) -> AppError {
     match e {
         BookingError::Refused(ErrorCode::NotFound) => AppError::not_found("sample"),
-        BookingError::Refused(ErrorCode::WrongSession) => AppError::new(
-            ErrorCode::WrongSession,
+        BookingError::Elsewhere(session) => AppError(ApiError::elsewhere(
             "This sample was registered for another session",
-        ),
+            session,
+        )),
         BookingError::Refused(ErrorCode::Invalid) => AppError(
             ApiError::new(
                 ErrorCode::Invalid,
@@ -85,7 +85,7 @@ pub async fn show_sample(
     request_body = Receipt,
     responses(
         (status = 200, body = SampleView),
-        (status = 409, body = ApiError, description = "`wrong_session`: registered for another session of the organisation; `session_cancelled`: its session was cancelled before it was handed in (one received before stays received, and is tested); `before_session_day`: the session's day (as it is when the receipt is recorded) has not come on its venue's clock; `withdrawn`: its holder's details were erased before hand-in")
+        (status = 409, body = ApiError, description = "`wrong_session`: registered for another session of the organisation, whose id `elsewhere` gives; `session_cancelled`: its session was cancelled before it was handed in (one received before stays received, and is tested); `before_session_day`: the session's day (as it is when the receipt is recorded) has not come on its venue's clock; `withdrawn`: its holder's details were erased before hand-in")
     )
 )]
 pub async fn receive_sample(

@@ -52,6 +52,7 @@ embed!(
     "0018_throttle_accounts.sql",
     "0019_sample_session_cancelled.sql",
     "0020_revisions.sql",
+    "0021_sample_withdrawn.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -373,6 +374,11 @@ mod tests {
             "0020_revisions.sql",
             "4fe1845d22f7fcd905ab5e2c06c5a005e93fc0b5de7cb6ec6ae82b84376bb18690228302e9cc7381e9ba26639d5e499a",
             "6cea05ce763cf5f2534dbbda75381ad064ded6c39b38d709f375360eb87b9269c63eb92da9e3815d2463e59acbe84351",
+        ),
+        (
+            "0021_sample_withdrawn.sql",
+            "5adc1a1568b5dd00ab11068eef174dc3d375d776438e6d5ab4d7cf75e268e1c60f2f29a091ac9c0943f98eb46a855c7c",
+            "aa8b1e211d55c5effbffe1ef442828ffcacf07c6f40fcb651cba5a6b520b0482ec532ae0c5b5321d72d65139824f246f",
         ),
     ];
 

@@ -208,8 +208,7 @@ async fn moving(
     let found = found.ok_or(refused(ErrorCode::NotFound))?;
     if let Mover::Staff { from_session, .. } = mover {
         if found.1 != from_session {
-            let told = super::staff::scanned_elsewhere(tx, from_session, found.1).await?;
-            return Err(refused(told));
+            return Err(super::staff::scanned_elsewhere(tx, from_session, found.1).await?);
         }
     }
     Ok(found)

@@ -404,8 +404,9 @@ pub trait Samples: Parts {
         let mut tx = self.db().begin().await?;
         let (id, sample_session, received_at, erased_at) = sample_for_change(&mut tx, code).await?;
         if sample_session != session_id {
-            let told = super::staff::scanned_elsewhere(&mut tx, session_id, sample_session).await?;
-            return Err(refused(told));
+            return Err(
+                super::staff::scanned_elsewhere(&mut tx, session_id, sample_session).await?,
+            );
         }
         let session = super::bookings::session_shared(&mut tx, session_id)
             .await?
@@ -555,13 +556,16 @@ pub trait Samples: Parts {
         let session = super::bookings::session_in(&mut conn, session_id)
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
-        sample::may_erase(status, session.local_now(now), session.ends_at).map_err(refused)?;
+        let local_now = session.local_now(now);
+        sample::may_erase(status, local_now, session.ends_at).map_err(refused)?;
+        let withdrawn = sample::withdraws(status, local_now, session.ends_at);
         tx.query(FORGET_REGISTRATION_RETRIES)
             .bind(id)
             .execute()
             .await?;
         tx.query(ERASE_SAMPLE_HOLDER)
             .bind(now.naive_utc())
+            .bind(withdrawn.then(|| now.naive_utc()))
             .bind(id)
             .execute()
             .await?;

@@ -123,12 +123,13 @@ const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
 const SESSION_ORGANISATION: &str = "SELECT a.organisation_id FROM sessions s \
     JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
 /// What the desk of session `desk` is told of a code that belongs to session `code`
-/// (`staff::scanned_elsewhere`): `wrong_session` within one organisation, else `not_found`.
+/// (`staff::scanned_elsewhere`): `wrong_session` naming `code` within one organisation, else
+/// `not_found`.
 pub(super) async fn scanned_elsewhere(
     tx: &mut Tx,
     desk: i64,
     code: i64,
-) -> Result<ErrorCode, sqlx::Error> {
+) -> Result<BookingError, sqlx::Error> {
     let mut organisations = [None, None];
     for (organisation, session) in organisations.iter_mut().zip([desk, code]) {
         *organisation = tx
@@ -137,8 +138,13 @@ pub(super) async fn scanned_elsewhere(
             .scalar_optional()
             .await?;
     }
-    let [desk, code] = organisations;
-    Ok(labday_domain::staff::scanned_elsewhere(desk, code))
+    let [desk_organisation, code_organisation] = organisations;
+    Ok(
+        match labday_domain::staff::scanned_elsewhere(desk_organisation, code_organisation) {
+            ErrorCode::WrongSession => BookingError::Elsewhere(code),
+            told => BookingError::Refused(told),
+        },
+    )
 }
 
 /// A `RosterRow` select; the statement adds which bookings. An erased holder's messages say
@@ -413,8 +419,9 @@ pub trait Staff: Parts {
                 .await?
                 .ok_or(BookingError::Refused(ErrorCode::NotFound))?;
         if booking_session != session_id {
-            let told = scanned_elsewhere(&mut tx, session_id, booking_session).await?;
-            return Err(BookingError::Refused(told).into());
+            return Err(scanned_elsewhere(&mut tx, session_id, booking_session)
+                .await?
+                .into());
         }
         let before: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
         let (_, _, _, adults, children, already, Name(status), _, _) = &before;

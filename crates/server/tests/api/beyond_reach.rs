@@ -1,8 +1,9 @@
 //! A code is its holder's secret: staff learn nothing of codes their organisation does not
 //! run. At a desk (check-in, a staff move, a sample's receipt) or in a sample's path,
 //! another organisation's booking or sample answers exactly as a code nobody has (404);
-//! another session of the desk's own organisation still says `wrong_session`, so a
-//! visitor at the wrong door is sent to the right one. On both databases.
+//! another session of the desk's own organisation still says `wrong_session`, naming that
+//! session (`elsewhere`), so a visitor at the wrong door is sent to the right one. On both
+//! databases.
 
 use crate::helpers::{add_fixture_session, Db, SessionSpec, TestApp};
 use crate::samples::register;
@@ -61,9 +62,13 @@ async fn another_organisations_codes_read_as_unknown_at_every_desk(db: Db) {
             "{what}: the same answer as a code nobody has"
         );
         assert_eq!(
-            (got[2].0, got[2].1["code"].as_str()),
-            (409, Some("wrong_session")),
-            "{what}: another session of the lab's own"
+            (got[2].0, got[2].1["code"].as_str(), &got[2].1["elsewhere"]),
+            (409, Some("wrong_session"), &json!(next_door)),
+            "{what}: another session of the lab's own, named"
+        );
+        assert!(
+            got[0].1.get("elsewhere").is_none(),
+            "{what}: nothing of another organisation's"
         );
     }
 
@@ -109,9 +114,13 @@ async fn another_organisations_codes_read_as_unknown_at_every_desk(db: Db) {
         );
     }
     assert_eq!(
-        (received[2].0, received[2].1["code"].as_str()),
-        (409, Some("wrong_session")),
-        "a sample of the lab's own other test point"
+        (
+            received[2].0,
+            received[2].1["code"].as_str(),
+            &received[2].1["elsewhere"]
+        ),
+        (409, Some("wrong_session"), &json!(our_other_point)),
+        "a sample of the lab's own other test point, named"
     );
 }
 

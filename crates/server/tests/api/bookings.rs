@@ -218,6 +218,48 @@ async fn three_no_shows_pause_bookings(db: Db) {
     app.assert_paused_alone(refused, s, "13300133001").await;
 }
 
+/// The booking form states the no-show rule from `GET /api/v1/privacy`: the numbers it
+/// gives are the ones bookings are held to, whatever a deployment sets.
+async fn the_no_show_rule_the_form_states_is_the_one_applied(db: Db) {
+    let app = TestApp::spawn_with(db, |c| {
+        c.no_show_count = 2;
+        c.no_show_within_days = 90;
+        c.no_show_block_days = 30;
+    })
+    .await;
+    let (_, privacy) = app.get("/api/v1/privacy").await;
+    let rule = ["no_show_count", "no_show_within_days", "no_show_block_days"];
+    assert_eq!(
+        rule.map(|k| &privacy[k]),
+        [&json!(2), &json!(90), &json!(30)]
+    );
+    let s = app.session(SessionSpec::default()).await;
+    // Two no-shows `days_ago` for each phone.
+    let missed = |phone: &'static str, days_ago: i64| {
+        let app = &app;
+        async move {
+            let hash = app.storage.keyed_hash().phone(phone);
+            let day = (now() - Duration::days(days_ago)).date();
+            for i in 0..2 {
+                let code = format!("N{days_ago:02}{i}{}", &phone[7..]);
+                let row = StoredBooking {
+                    phone_hash: Some(&hash),
+                    ..StoredBooking::no_show(s, &code, phone, day)
+                };
+                app.db.insert_booking(row).await;
+            }
+        }
+    };
+    // Within the 90 days and the 30 days' pause since the latest: paused.
+    missed("13300133010", 10).await;
+    let refused = app.book(s, "13300133010", 1, 0).await;
+    app.assert_paused_alone(refused, s, "13300133011").await;
+    // The pause is over 30 days after the latest no-show.
+    missed("13300133020", 31).await;
+    let (status, body) = app.book(s, "13300133020", 1, 0).await;
+    assert_eq!(status, 201, "{body}");
+}
+
 async fn retention_erases_names_and_phones_but_keeps_counts(db: Db) {
     let app = TestApp::spawn(db).await;
     let s = app.session(SessionSpec::default()).await;
@@ -247,5 +289,6 @@ crate::on_both_databases!(
     a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits,
     cancelling_after_the_deadline_is_refused_with_the_reason,
     three_no_shows_pause_bookings,
+    the_no_show_rule_the_form_states_is_the_one_applied,
     retention_erases_names_and_phones_but_keeps_counts,
 );

@@ -103,8 +103,8 @@ async fn end_session(app: &TestApp, session: i64) {
 }
 
 /// Before hand-in a sample is withdrawn at once, proven by the whole number; the bench then
-/// refuses it, and it counts for no limit: the holder may register again, online or at the
-/// bench. A retry of its registration is a new registration, not half of the first.
+/// refuses it, and it counts for no limit and in no board: the holder may register again,
+/// online or at the bench. A retry of its registration is a new registration, not half of the first.
 async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
@@ -149,6 +149,14 @@ async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
         "a sample's words, not a booking's"
     );
     assert_eq!(hashes_kept(app).await, 1, "the other sample's alone");
+    // The board counts the sample left, not the one taken back.
+    let registered = || async {
+        let path = format!("/api/v1/sessions/{session}/samples/board");
+        let (status, board) = app.get(&path).await;
+        assert_eq!(status, 200, "{board}");
+        board["registered"].as_i64()
+    };
+    assert_eq!(registered().await, Some(1));
 
     let path = format!("/api/v1/staff/samples/{withdrawn}/receive");
     let at = Some(json!({"session_id": session}));
@@ -205,6 +213,8 @@ async fn a_sample_not_handed_in_is_withdrawn_and_the_lab_refuses_it(db: Db) {
     move_into_the_past(app, &[session]).await;
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
     assert_eq!(app.db.scalar(&erased_at).await, 1);
+    // Five registered besides it, and it still not counted.
+    assert_eq!(registered().await, Some(5));
 }
 
 /// Once handed in, the lab may re-test a sample or correct its result and tell the holder

@@ -49,10 +49,11 @@ pub(super) const ACTIVITY_EXISTS: &str = "SELECT COUNT(*) FROM activities WHERE 
 /// `TallySampleRow` of the samples in scope.
 /// A sample never handed in to a session that was cancelled is not counted at all: it was
 /// never going to be tested, as the cancelled session's bookings count for nothing either.
+/// Nor is one its holder withdrew.
 pub(super) const TALLY_SAMPLES: &str = "SELECT m.id, s.activity_id, m.variety, \
     CAST(CASE WHEN m.received_at IS NULL THEN 0 ELSE 1 END AS BIGINT) \
     FROM samples m JOIN sessions s ON s.id = m.session_id JOIN activities a ON a.id = s.activity_id \
-    WHERE (m.received_at IS NOT NULL OR s.status <> 'cancelled')";
+    WHERE (m.received_at IS NOT NULL OR s.status <> 'cancelled') AND m.withdrawn_at IS NULL";
 /// `(sample id, judgement)` of the current (not corrected) tests in scope, in test order.
 pub(super) const TALLY_TESTS: &str = "SELECT t.sample_id, t.judgement FROM sample_tests t \
     JOIN samples m ON m.id = t.sample_id JOIN sessions s ON s.id = m.session_id \
@@ -74,10 +75,12 @@ pub(super) const ERASE_SAMPLE_HOLDERS: &str =
 /// its row lock is appended.
 pub(super) const HOLDER_SAMPLE: &str =
     "SELECT id, session_id FROM samples WHERE code = ? AND phone = ?";
-/// [`ERASE_SAMPLE_HOLDERS`] for one sample its holder erases.
+/// [`ERASE_SAMPLE_HOLDERS`] for one sample its holder erases, and when it was withdrawn
+/// (`NULL` unless the erasure withdraws it: `sample::withdraws`).
 pub(super) const ERASE_SAMPLE_HOLDER: &str =
     "UPDATE samples SET name = NULL, phone = NULL, phone_hash = NULL, request_digest = NULL, \
-    idempotency_key = NULL, variety_other = '', bought_at = '', erased_at = ? WHERE id = ?";
+    idempotency_key = NULL, variety_other = '', bought_at = '', erased_at = ?, \
+    withdrawn_at = ? WHERE id = ?";
 /// The idempotency record of every sample registered with the one about to be erased: a
 /// retry of that registration is then a new one, not half of the first.
 pub(super) const FORGET_REGISTRATION_RETRIES: &str =
