@@ -205,38 +205,48 @@ mod tests {
 
     #[test]
     fn a_slot_past_midnight_names_the_day_it_ends() {
-        let at = |d: u32, h: u32, m: u32| {
+        let at = |(d, h, m): (u32, u32, u32)| {
             NaiveDate::from_ymd_opt(2026, 11, d)
-                .unwrap()
-                .and_hms_opt(h, m, 0)
+                .and_then(|d| d.and_hms_opt(h, m, 0))
                 .unwrap()
         };
-        assert_eq!(
-            slot(at(26, 9, 30), at(26, 10, 30), Lang::Zh),
-            "11月26日 周四 09:30–10:30"
-        );
-        assert_eq!(
-            slot(at(26, 22, 0), at(27, 1, 0), Lang::Zh),
-            "11月26日 周四 22:00–11月27日 周五 01:00"
-        );
-        assert_eq!(
-            slot(at(26, 22, 0), at(27, 1, 0), Lang::En),
-            "Thu 26 Nov 22:00–Fri 27 Nov 01:00"
-        );
-        // A whole day, and an evening to midnight, end at the midnight that closes the day.
-        assert_eq!(
-            slot(at(26, 0, 0), at(27, 0, 0), Lang::En),
-            "Thu 26 Nov 00:00–24:00"
-        );
-        assert_eq!(
-            slot(at(26, 20, 0), at(27, 0, 0), Lang::Zh),
-            "11月26日 周四 20:00–24:00"
-        );
-        // Two days later names the day, midnight or not.
-        assert_eq!(
-            slot(at(26, 20, 0), at(28, 0, 0), Lang::En),
-            "Thu 26 Nov 20:00–Sat 28 Nov 00:00"
-        );
+        for (start, end, lang, said) in [
+            (
+                (26, 9, 30),
+                (26, 10, 30),
+                Lang::Zh,
+                "11月26日 周四 09:30–10:30",
+            ),
+            (
+                (26, 22, 0),
+                (27, 1, 0),
+                Lang::Zh,
+                "11月26日 周四 22:00–11月27日 周五 01:00",
+            ),
+            (
+                (26, 22, 0),
+                (27, 1, 0),
+                Lang::En,
+                "Thu 26 Nov 22:00–Fri 27 Nov 01:00",
+            ),
+            // A whole day, and an evening to midnight, end at the midnight closing the day.
+            ((26, 0, 0), (27, 0, 0), Lang::En, "Thu 26 Nov 00:00–24:00"),
+            (
+                (26, 20, 0),
+                (27, 0, 0),
+                Lang::Zh,
+                "11月26日 周四 20:00–24:00",
+            ),
+            // Two days on names the day, midnight or not.
+            (
+                (26, 20, 0),
+                (28, 0, 0),
+                Lang::En,
+                "Thu 26 Nov 20:00–Sat 28 Nov 00:00",
+            ),
+        ] {
+            assert_eq!(slot(at(start), at(end), lang), said);
+        }
     }
 
     #[test]
