@@ -76,10 +76,15 @@ pub fn hhmm(t: NaiveDateTime) -> String {
     )
 }
 
-/// `11月26日 周四 09:30–10:30`. A slot that ends on a later day names that day too
-/// (`11月26日 周四 22:00–11月27日 周五 01:00`), so an evening past midnight does not read
-/// as ending before it starts; the midnight that ends its first day reads `24:00`.
+/// `11月26日 周四 09:30–10:30`: the day, then [`times`].
 pub fn slot(start: NaiveDateTime, end: NaiveDateTime, lang: Lang) -> String {
+    format!("{} {}", day(start.date(), lang), times(start, end, lang))
+}
+
+/// `09:30–10:30`, under a heading that names the day. A slot that ends on a later day names
+/// that day too (`22:00–11月27日 周五 01:00`), so an evening past midnight does not read as
+/// ending before it starts; the midnight that ends its first day reads `24:00`.
+pub fn times(start: NaiveDateTime, end: NaiveDateTime, lang: Lang) -> String {
     let ends = if end.date() == start.date() {
         hhmm(end)
     } else if end.time() == chrono::NaiveTime::MIN && start.date().succ_opt() == Some(end.date()) {
@@ -87,7 +92,7 @@ pub fn slot(start: NaiveDateTime, end: NaiveDateTime, lang: Lang) -> String {
     } else {
         moment(end, lang)
     };
-    format!("{} {}–{ends}", day(start.date(), lang), hhmm(start))
+    format!("{}–{ends}", hhmm(start))
 }
 
 /// `11月26日 周四 09:30`.
@@ -247,6 +252,15 @@ mod tests {
         ] {
             assert_eq!(slot(at(start), at(end), lang), said);
         }
+        // Under a heading that names the day, the times alone.
+        assert_eq!(
+            times(at((26, 22, 0)), at((27, 1, 0)), Lang::Zh),
+            "22:00–11月27日 周五 01:00"
+        );
+        assert_eq!(
+            times(at((26, 9, 30)), at((26, 10, 30)), Lang::En),
+            "09:30–10:30"
+        );
     }
 
     #[test]

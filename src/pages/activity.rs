@@ -158,7 +158,7 @@ fn SessionRow(session: SessionView) -> impl IntoView {
     view! {
         <li class="session">
             <div class="session-main">
-                <p class="time">{s.with_value(|s| format!("{}–{}", format::hhmm(s.starts_at), format::hhmm(s.ends_at)))}</p>
+                <p class="time">{text(move || s.with_value(|s| format::times(s.starts_at, s.ends_at, lang.get())))}</p>
                 <p class="title">{text(move || s.with_value(|s| s.title.get(lang.get().code()).to_owned()))}</p>
                 <p class="meta">
                     {text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), s.place.get(lang.get().code()))))}

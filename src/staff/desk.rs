@@ -6,7 +6,7 @@
 //! that day, as the server would answer each try (`staff::from_session_day`).
 
 use crate::components::status::FailureAlert;
-use crate::i18n::{self, t, use_lang, Msg};
+use crate::i18n::{self, t, use_lang, Lang, Msg};
 use crate::loaded::load_id;
 use crate::staff::form::{invalid_attrs, FieldError};
 use crate::staff::i18n as s;
@@ -202,7 +202,18 @@ pub fn ScanDesk(
                 other.title.get(l.code()),
                 other.place.get(l.code()),
             );
-            view! { <p class="error" role="alert" data-testid="elsewhere">{s::CODE_ELSEWHERE.fill(l, &[("session", &session)])}</p> }
+            // Sent there only if it is still to come or under way.
+            let then = if other.availability == Availability::Cancelled {
+                s::ELSEWHERE_CANCELLED
+            } else if other.ends_at <= format::venue_now_at(other.utc_offset_minutes) {
+                s::ELSEWHERE_OVER
+            } else {
+                s::ELSEWHERE_GO
+            };
+            // Chinese sentences follow each other without a space.
+            let gap = if l == Lang::Zh { "" } else { " " };
+            let said = format!("{}{gap}{}", s::CODE_ELSEWHERE.fill(l, &[("session", &session)]), then.get(l));
+            view! { <p class="error" role="alert" data-testid="elsewhere">{said}</p> }
         })}
         {children()}
     }

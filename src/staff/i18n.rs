@@ -435,7 +435,10 @@ messages! {
     ERR_PASSWORD_CHANGE_REQUIRED = "密码已被重置，请先设置新密码。", "Your password was reset; choose a new one first.";
     ACCOUNT_FROM_ABOVE = "同级组织方账号由上级单位管理。", "A fellow organiser of your bureau is managed by the bureau above it.";
     ERR_OWN_ACCOUNT = "不能停用自己的账号，也不能在这里重设自己的密码：请用“修改密码”。", "You cannot disable your own account or reset its password here: use Change password.";
-    CODE_ELSEWHERE = "它是本单位另一场次的：{session}。请引导持码人前往该场次。", "It is for another session of yours: {session}. Send its holder there.";
+    CODE_ELSEWHERE = "它是本单位另一场次的：{session}。", "It is for another session of yours: {session}.";
+    ELSEWHERE_GO = "请引导持码人前往该场次。", "Send its holder there.";
+    ELSEWHERE_CANCELLED = "该场次已被取消。", "That session was cancelled.";
+    ELSEWHERE_OVER = "该场次已结束。", "That session is over.";
     ERR_DESK_SESSION_CANCELLED = "该场次已被主办方取消：不再签到、收样或接待现场预约（取消前已收的样品照常检测）。", "The organiser cancelled this session: no more check-ins, sample receipts or walk-ins (samples received before it are still tested).";
     ERR_WITHDRAWN = "这份样品的登记人信息在送样前已删除（已撤回），不能收样：请作为现场登记重新登记。", "This sample's holder details were erased before it was handed in (withdrawn): it cannot be received; register it again as a walk-in.";
 }

@@ -114,7 +114,7 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
         });
     };
     view! {
-        <section class="move-booking" aria-labelledby="move-title">
+        <section class="move-booking" aria-labelledby="move-title" hidden=move || desk.closed.get()>
             <h2 id="move-title">{t(s::MOVE_TITLE)}</h2>
             {move || if !open.get() {
                 view! { <button type="button" class="secondary" on:click=load>{t(s::MOVE_OPEN)}</button> }.into_any()

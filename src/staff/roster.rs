@@ -116,7 +116,8 @@ pub fn RosterPage() -> impl IntoView {
             <p class="actions">
                 <a class="button secondary" href=move || id.get().map(api::roster_csv_href) download="">{t(s::EXPORT_CSV)}</a>
                 " "
-                <button type="button" on:click=move |_| confirming.set(true)>{t(s::MARK_NO_SHOWS)}</button>
+                // A cancelled session's bookings were cancelled with it: nobody to mark.
+                <button type="button" hidden=move || desk.closed.get() on:click=move |_| confirming.set(true)>{t(s::MARK_NO_SHOWS)}</button>
             </p>
             <Show when=move || confirming.get()>
                 <div class="confirm" role="group" aria-label=move || s::MARK_NO_SHOWS.get(lang.get())>

@@ -71,7 +71,9 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     );
     assert!(
         elsewhere.starts_with(&format!("它是本单位另一场次的：{day}"))
-            && elsewhere.contains("09:30–11:00 · 食品实验室开放日 上午场 · 一楼大厅"),
+            && elsewhere.ends_with(
+                "09:30–11:00 · 食品实验室开放日 上午场 · 一楼大厅。请引导持码人前往该场次。"
+            ),
         "{elsewhere}"
     );
     browser.fill("输入预约码签到", &codes[3]).await;

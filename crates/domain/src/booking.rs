@@ -270,7 +270,9 @@ pub fn within_daily_limit(already_booked_that_day: u32, party: Party, limit: u32
     u64::from(already_booked_that_day) + u64::from(party.people()) <= u64::from(limit)
 }
 
-/// The no-show rule: `count` no-shows within `within_days` block booking for `block_days`.
+/// The no-show rule: `count` no-shows at most `within_days` apart pause a phone's bookings for
+/// `block_days` after the latest of them, whatever today's date (the booking form states it
+/// so). Any of the three at 0: no rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoShowPolicy {
@@ -290,22 +292,37 @@ impl Default for NoShowPolicy {
 }
 
 impl NoShowPolicy {
-    /// The date until which a phone is blocked, given the session dates of its no-shows.
+    /// Whether the rule pauses anything at all.
+    pub fn applies(&self) -> bool {
+        self.count > 0 && self.within_days > 0 && self.block_days > 0
+    }
+
+    /// The date until which a phone is paused, given the session dates of its no-shows: the
+    /// latest end of a pause that a run of `count` of them, the first and the last at most
+    /// `within_days` apart, started on its last day.
     pub fn blocked_until(&self, no_shows: &[NaiveDate], today: NaiveDate) -> Option<NaiveDate> {
-        if self.count == 0 {
+        if !self.applies() {
             return None;
         }
-        let mut recent: Vec<NaiveDate> = no_shows
-            .iter()
-            .copied()
-            .filter(|d| *d <= today && (today - *d).num_days() <= self.within_days)
-            .collect();
-        recent.sort();
-        if (recent.len() as u32) < self.count {
-            return None;
-        }
-        let until = *recent.last()? + Duration::days(self.block_days);
+        let n = usize::try_from(self.count).ok()?;
+        let mut past: Vec<NaiveDate> = no_shows.iter().copied().filter(|d| *d <= today).collect();
+        past.sort();
+        let until = past
+            .windows(n)
+            .filter(|run| (run[n - 1] - run[0]).num_days() <= self.within_days)
+            .map(|run| run[n - 1] + Duration::days(self.block_days))
+            .max()?;
         (until > today).then_some(until)
+    }
+
+    /// Days after its session that a no-show's phone hash must outlive for the rule to read
+    /// it: while a run it begins may still end a pause after today.
+    pub fn reads_for_days(&self) -> i64 {
+        if self.applies() {
+            self.within_days.saturating_add(self.block_days)
+        } else {
+            0
+        }
     }
 }
 
@@ -636,7 +653,7 @@ mod tests {
             policy.blocked_until(&[d(9, 1), d(9, 10), d(9, 15)], today),
             Some(d(11, 14))
         );
-        // One of them is older than 180 days: not blocked.
+        // One of them is more than 180 days before the last: not a run.
         assert_eq!(
             policy.blocked_until(&[d(1, 2), d(9, 10), d(9, 15)], today),
             None
@@ -646,6 +663,40 @@ mod tests {
             policy.blocked_until(&[d(5, 1), d(5, 2), d(5, 3)], today),
             None
         );
+        // The pause lasts its 60 days after the latest, though the first of the run is
+        // now more than 180 days back.
+        let today = d(9, 1);
+        assert_eq!(
+            policy.blocked_until(&[d(2, 20), d(7, 1), d(7, 10)], today),
+            Some(d(9, 8))
+        );
+        // A pause longer than the window: two no-shows a day apart, 30 days' pause.
+        let short = NoShowPolicy {
+            count: 2,
+            within_days: 7,
+            block_days: 30,
+        };
+        assert_eq!(
+            short.blocked_until(&[d(8, 10), d(8, 11)], today),
+            Some(d(9, 10))
+        );
+        assert_eq!(short.blocked_until(&[d(8, 1), d(8, 11)], today), None);
+        assert_eq!(short.reads_for_days(), 37);
+        // Any number at 0: no rule.
+        for off in [
+            NoShowPolicy { count: 0, ..short },
+            NoShowPolicy {
+                within_days: 0,
+                ..short
+            },
+            NoShowPolicy {
+                block_days: 0,
+                ..short
+            },
+        ] {
+            assert_eq!(off.blocked_until(&[d(8, 31), d(9, 1)], today), None);
+            assert_eq!(off.reads_for_days(), 0);
+        }
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub struct PrivacyNotice {
     pub verify_phones: bool,
     /// The no-show rule bookings are held to, which the booking form states before anyone
     /// books: `no_show_count` no-shows within `no_show_within_days` days pause a phone's
-    /// bookings for `no_show_block_days` days after the latest (a count or pause of 0: no
-    /// rule). Plain numbers beside the others, so no citizen bundle decodes a struct more.
+    /// bookings for `no_show_block_days` days after the latest (any of them 0: no rule, and
+    /// the count is sent as 0). Plain numbers beside the others, so no citizen bundle decodes a struct more.
     #[serde(default)]
     pub no_show_count: u32,
     #[serde(default)]
@@ -38,7 +38,9 @@ pub struct PrivacyNotice {
 impl PrivacyNotice {
     /// `(count, within_days, block_days)` of the no-show rule, when one pauses bookings.
     pub fn no_show_rule(&self) -> Option<(u32, u32, u32)> {
-        (self.no_show_count > 0 && self.no_show_block_days > 0).then_some((
+        let applies =
+            self.no_show_count > 0 && self.no_show_within_days > 0 && self.no_show_block_days > 0;
+        applies.then_some((
             self.no_show_count,
             self.no_show_within_days,
             self.no_show_block_days,

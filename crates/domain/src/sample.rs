@@ -119,7 +119,12 @@ const ALSO_CALLED: &[(&str, &str)] = &[
     ("大葱", "spring_onion"),
     ("小葱", "spring_onion"),
     ("香葱", "spring_onion"),
+    ("青葱", "spring_onion"),
     ("scallion", "spring_onion"),
+    ("scallions", "spring_onion"),
+    ("spring onions", "spring_onion"),
+    ("green onion", "spring_onion"),
+    ("green onions", "spring_onion"),
     ("白萝卜", "radish"),
     ("西芹", "celery"),
     ("尖椒", "chilli"),
@@ -1238,6 +1243,7 @@ mod tests {
             ("大葱", "spring_onion"),
             ("葱", "spring_onion"),
             ("Scallion", "spring_onion"),
+            ("green onions", "spring_onion"),
         ] {
             assert_eq!(variety_from_typed(typed), (key.into(), String::new()));
             assert!(Variety::find(key).unwrap().enzyme_false_positive, "{key}");

@@ -205,16 +205,21 @@ impl Config {
     }
 
     /// What the privacy notice on the forms promises: the retention period, how long a
-    /// booking's phone hash outlives its session (the no-show window and a day for time
-    /// zones; the retention job deletes it then), and the no-show rule it is kept for.
+    /// booking's phone hash outlives its session (the no-show window and pause, which a run of
+    /// no-shows may need, and a day for time zones; the retention job deletes it then), and
+    /// the no-show rule it is kept for.
     pub fn privacy_notice(&self) -> Result<PrivacyNotice, String> {
         let days = |d: i64| u32::try_from(d).map_err(|_| format!("{d} days is out of range"));
         Ok(PrivacyNotice {
             retention_days: days(self.retention()?)?,
-            phone_digest_days: days(self.no_show_within_days.clamp(0, MOST_DAYS) + 1)?,
+            phone_digest_days: days(self.no_show_policy().reads_for_days() + 1)?,
             text_messages: self.sms.provider != crate::sms::ProviderKind::None,
             verify_phones: self.phone_codes.verify_phones,
-            no_show_count: self.no_show_count,
+            no_show_count: if self.no_show_policy().applies() {
+                self.no_show_count
+            } else {
+                0
+            },
             no_show_within_days: days(self.no_show_within_days)?,
             no_show_block_days: days(self.no_show_block_days)?,
         })

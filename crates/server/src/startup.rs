@@ -234,7 +234,7 @@ fn log_clean_up(run: Result<u64, StorageError>, cleaned: impl FnOnce(u64), faile
 }
 
 /// Clears the phones' keyed hashes once no no-show rule can read them: sessions that ended
-/// more than `digest_days` ago (the no-show window and a day for time zones: see
+/// more than `digest_days` ago (the no-show window and pause and a day for time zones: see
 /// `Config::privacy_notice`, whose number the booking form prints).
 pub async fn forget_past_no_show_window(storage: &dyn Storage, digest_days: i64) {
     log_clean_up(

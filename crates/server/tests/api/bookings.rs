@@ -234,14 +234,14 @@ async fn the_no_show_rule_the_form_states_is_the_one_applied(db: Db) {
         [&json!(2), &json!(90), &json!(30)]
     );
     let s = app.session(SessionSpec::default()).await;
-    // Two no-shows `days_ago` for each phone.
-    let missed = |phone: &'static str, days_ago: i64| {
+    // A no-show of `phone` each so many days ago.
+    let missed = |phone: &'static str, days_ago: &'static [i64]| {
         let app = &app;
         async move {
             let hash = app.storage.keyed_hash().phone(phone);
-            let day = (now() - Duration::days(days_ago)).date();
-            for i in 0..2 {
-                let code = format!("N{days_ago:02}{i}{}", &phone[7..]);
+            for days in days_ago {
+                let day = (now() - Duration::days(*days)).date();
+                let code = format!("N{days:03}{}", &phone[7..]);
                 let row = StoredBooking {
                     phone_hash: Some(&hash),
                     ..StoredBooking::no_show(s, &code, phone, day)
@@ -250,14 +250,23 @@ async fn the_no_show_rule_the_form_states_is_the_one_applied(db: Db) {
             }
         }
     };
-    // Within the 90 days and the 30 days' pause since the latest: paused.
-    missed("13300133010", 10).await;
-    let refused = app.book(s, "13300133010", 1, 0).await;
-    app.assert_paused_alone(refused, s, "13300133011").await;
+    let books = |phone: &'static str| {
+        let app = &app;
+        async move { app.book(s, phone, 1, 0).await }
+    };
+    // Two within 90 days, the latest less than 30 days ago: paused.
+    missed("13300133010", &[10, 12]).await;
+    app.assert_paused_alone(books("13300133010").await, s, "13300133011")
+        .await;
     // The pause is over 30 days after the latest no-show.
-    missed("13300133020", 31).await;
-    let (status, body) = app.book(s, "13300133020", 1, 0).await;
-    assert_eq!(status, 201, "{body}");
+    missed("13300133020", &[31, 32]).await;
+    assert_eq!(books("13300133020").await.0, 201);
+    // 85 days apart, the first of them now more than 90 days back: paused all the same.
+    missed("13300133030", &[100, 15]).await;
+    assert_eq!(books("13300133030").await.1["code"], "no_show_blocked");
+    // 91 days apart: no run of two within 90 days.
+    missed("13300133040", &[110, 19]).await;
+    assert_eq!(books("13300133040").await.0, 201);
 }
 
 async fn retention_erases_names_and_phones_but_keeps_counts(db: Db) {
