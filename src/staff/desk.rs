@@ -3,7 +3,10 @@
 //! too), and the last refusal in words. The roster (check-in) and the samples bench
 //! (receiving) are a desk each, with their own list below it. Before the session's day on its
 //! venue's clock the desk says up front that its work (check-in, walk-ins, receiving) opens
-//! that day, as the server would answer each try (`staff::from_session_day`).
+//! that day, as the server would answer each try (`staff::from_session_day`); a cancelled
+//! session's desk says it takes nothing more, and offers no field to try. A code of another
+//! session of the organisation is refused with that session named (`elsewhere`), and the
+//! desk says when it is, and whether its holder should go there.
 
 use crate::components::status::FailureAlert;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
