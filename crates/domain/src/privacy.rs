@@ -24,9 +24,10 @@ pub struct PrivacyNotice {
     #[serde(default)]
     pub verify_phones: bool,
     /// The no-show rule bookings are held to, which the booking form states before anyone
-    /// books: `no_show_count` no-shows within `no_show_within_days` days pause a phone's
-    /// bookings for `no_show_block_days` days after the latest (any of them 0: no rule, and
-    /// the count is sent as 0). Plain numbers beside the others, so no citizen bundle decodes a struct more.
+    /// books: `no_show_count` no-shows at most `no_show_within_days` days apart pause a
+    /// phone's bookings for `no_show_block_days` days after the latest (any of them 0: no
+    /// rule, and the count is sent as 0). Plain numbers beside the others, so that no
+    /// citizen bundle decodes one struct more.
     #[serde(default)]
     pub no_show_count: u32,
     #[serde(default)]
