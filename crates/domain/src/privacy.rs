@@ -2,6 +2,7 @@
 //! the ones it is configured with and the forms print them, so the notice can never promise
 //! an erasure the server does not carry out.
 
+use crate::booking::NoShowPolicy;
 use serde::{Deserialize, Serialize};
 
 /// How long personal data is kept, as the server is configured.
@@ -39,12 +40,41 @@ pub struct PrivacyNotice {
 impl PrivacyNotice {
     /// `(count, within_days, block_days)` of the no-show rule, when one pauses bookings.
     pub fn no_show_rule(&self) -> Option<(u32, u32, u32)> {
-        let applies =
-            self.no_show_count > 0 && self.no_show_within_days > 0 && self.no_show_block_days > 0;
-        applies.then_some((
+        let rule = NoShowPolicy {
+            count: self.no_show_count,
+            within_days: i64::from(self.no_show_within_days),
+            block_days: i64::from(self.no_show_block_days),
+        };
+        rule.applies().then_some((
             self.no_show_count,
             self.no_show_within_days,
             self.no_show_block_days,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PrivacyNotice;
+
+    #[test]
+    fn the_form_states_a_no_show_rule_only_when_one_pauses_bookings() {
+        let notice = |count, within, block| PrivacyNotice {
+            retention_days: 30,
+            phone_digest_days: 241,
+            text_messages: false,
+            verify_phones: false,
+            no_show_count: count,
+            no_show_within_days: within,
+            no_show_block_days: block,
+        };
+        assert_eq!(notice(3, 180, 60).no_show_rule(), Some((3, 180, 60)));
+        assert_eq!(
+            notice(u32::MAX, 3650, 3650).no_show_rule(),
+            Some((u32::MAX, 3650, 3650))
+        );
+        for off in [notice(0, 180, 60), notice(3, 0, 60), notice(3, 180, 0)] {
+            assert_eq!(off.no_show_rule(), None, "{off:?}");
+        }
     }
 }
