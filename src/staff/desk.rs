@@ -51,6 +51,15 @@ impl Desk {
         self.announce.set(String::new());
     }
 
+    /// Closes the desk when `refusal` says its session was cancelled since the page loaded
+    /// (another console did it): the code field, the camera and the walk-ins go, as the
+    /// server would refuse each try.
+    pub fn closes_on(self, refusal: &ApiError) {
+        if refusal.code == ErrorCode::SessionCancelled {
+            self.closed.set(true);
+        }
+    }
+
     /// Runs `call`: on success announces what `done` makes of its answer, else shows why not.
     pub fn act<T: 'static>(
         self,
@@ -100,6 +109,7 @@ pub fn ScanDesk(
                 .set(found.availability == Availability::Cancelled);
         }
     });
+    Effect::new(move |_| desk.failure.with(|f| f.as_ref().map(|e| desk.closes_on(e))));
     let scanning = RwSignal::new(false);
     let (invalid, described_by) = invalid_attrs(desk.failure, "code", field);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -145,6 +155,12 @@ pub fn ScanDesk(
         });
     };
     on_cleanup(scanner::stop);
+    // A closed desk's camera stops with it.
+    Effect::new(move |_| {
+        if desk.closed.get() && scanning.get_untracked() {
+            stop();
+        }
+    });
     let availability = scanner::availability();
     let elsewhere = elsewhere(desk);
     view! {
@@ -163,7 +179,7 @@ pub fn ScanDesk(
             }
         })}
         <Show when=move || desk.closed.get()>
-            <p class="notice" data-testid="desk-cancelled">{t(s::ERR_DESK_SESSION_CANCELLED)}</p>
+            <p class="notice" role="status" data-testid="desk-cancelled">{t(s::ERR_DESK_SESSION_CANCELLED)}</p>
         </Show>
         <p class="sr-only" role="status" aria-live="polite">{move || desk.announce.get()}</p>
         <p class="notice" aria-hidden="true" data-testid="desk-announce">{move || desk.announce.get()}</p>
@@ -197,25 +213,7 @@ pub fn ScanDesk(
         </div>
         <FailureAlert failure=desk.failure messages=desk_error/>
         {move || elsewhere.get().map(|other| {
-            let l = lang.get();
-            let session = format!(
-                "{} · {} {} · {}",
-                format::slot(other.starts_at, other.ends_at, l),
-                other.activity_title.get(l.code()),
-                other.title.get(l.code()),
-                other.place.get(l.code()),
-            );
-            // Sent there only if it is still to come or under way.
-            let then = if other.availability == Availability::Cancelled {
-                s::ELSEWHERE_CANCELLED
-            } else if other.ends_at <= format::venue_now_at(other.utc_offset_minutes) {
-                s::ELSEWHERE_OVER
-            } else {
-                s::ELSEWHERE_GO
-            };
-            // Chinese sentences follow each other without a space.
-            let gap = if l == Lang::Zh { "" } else { " " };
-            let said = format!("{}{gap}{}", s::CODE_ELSEWHERE.fill(l, &[("session", &session)]), then.get(l));
+            let said = elsewhere_said(&other, lang.get());
             view! { <p class="error" role="alert" data-testid="elsewhere">{said}</p> }
         })}
         {children()}
@@ -239,6 +237,29 @@ fn elsewhere(desk: Desk) -> RwSignal<Option<SessionView>> {
         }
     });
     found
+}
+
+/// That a code is for `other`, another session of the organisation: when and where, and
+/// whether to send its holder there (only if it is still to come or under way).
+pub fn elsewhere_said(other: &SessionView, l: Lang) -> String {
+    let session = format!(
+        "{} · {} {} · {}",
+        format::slot(other.starts_at, other.ends_at, l),
+        other.activity_title.get(l.code()),
+        other.title.get(l.code()),
+        other.place.get(l.code()),
+    );
+    let then = if other.availability == Availability::Cancelled {
+        s::ELSEWHERE_CANCELLED
+    } else if other.ends_at <= format::venue_now_at(other.utc_offset_minutes) {
+        s::ELSEWHERE_OVER
+    } else {
+        s::ELSEWHERE_GO
+    };
+    // Chinese sentences follow each other without a space.
+    let gap = if l == Lang::Zh { "" } else { " " };
+    let named = s::CODE_ELSEWHERE.fill(l, &[("session", &session)]);
+    format!("{named}{gap}{}", then.get(l))
 }
 
 /// A desk's refusals in words: a code it does not find is only that (a desk asks for no

@@ -8,6 +8,7 @@
 
 use crate::staff::api;
 use labday_domain::offline_check_in::send_again;
+use labday_domain::session::SessionView;
 use labday_domain::staff::RosterEntry;
 use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::{BookingCode, BookingStatus, ErrorCode};
@@ -44,6 +45,9 @@ pub struct Conflict {
     /// The holder's name, when this device's roster had the code.
     pub name: Option<String>,
     pub reason: ErrorCode,
+    /// The session of the organisation the code is for, when it is another one
+    /// (`wrong_session`), as the server read it then.
+    pub elsewhere: Option<SessionView>,
 }
 
 /// What checking a code in on the device itself did.
@@ -65,7 +69,8 @@ pub struct OfflineDesk {
     pub online: RwSignal<bool>,
     /// The venue's minutes east of UTC: a check-in is queued with the time on its clock.
     offset: RwSignal<Option<i32>>,
-    /// How many queued check-ins the last sync sent (recorded, in already, or refused).
+    /// How many queued check-ins the last sync had taken (recorded, or in already); those
+    /// it refused are `conflicts`.
     pub synced: RwSignal<u32>,
     syncing: RwSignal<bool>,
 }
@@ -302,7 +307,8 @@ impl OfflineDesk {
 
     /// Sends the queue, oldest first, unless a sync is under way or the device is offline;
     /// stops at the first network failure (the rest waits for the next try). Refusals become
-    /// conflicts. Announces through `synced` how many were sent, if any.
+    /// conflicts, naming the other session a code is for. Announces through `synced` how
+    /// many the server took, if any.
     pub fn sync(&self) {
         let desk = *self;
         let Some(session) = desk
@@ -320,43 +326,52 @@ impl OfflineDesk {
         }
         desk.syncing.set(true);
         leptos::task::spawn_local(async move {
-            let mut sent = 0;
+            let mut taken = 0;
             while let Some(next) = desk.queue.with_untracked(|q| q.first().cloned()) {
                 let Some(at) = labday_domain::time::parse_datetime(&next.at) else {
-                    desk.settle(&next, Some(ErrorCode::Invalid));
+                    desk.settle(&next, Some((ErrorCode::Invalid, None)));
                     continue;
                 };
-                sent += 1;
                 match api::check_in_offline(session, &next.code, at).await {
-                    Ok(_) => desk.settle(&next, None),
+                    Ok(_) => {
+                        taken += 1;
+                        desk.settle(&next, None);
+                    }
                     // Not sent after all (no network, the server failing, a desk to sign in
                     // again): it stays queued, and the rest wait behind it.
                     Err(e) if send_again(e.code) => {
-                        sent -= 1;
                         if e.code == ErrorCode::Network {
                             desk.online.set(false);
                         }
                         break;
                     }
-                    Err(e) => desk.settle(&next, Some(e.code)),
+                    Err(e) => {
+                        let other = match e.elsewhere {
+                            Some(id) => crate::api::session(id).await.ok(),
+                            None => None,
+                        };
+                        desk.settle(&next, Some((e.code, other)));
+                    }
                 }
             }
             desk.syncing.set(false);
             desk.online.set(navigator_online());
-            if sent > 0 {
-                desk.synced.set(sent);
+            if taken > 0 {
+                desk.synced.set(taken);
             }
         });
     }
 
-    /// Takes `done` off the queue; a refusal becomes a conflict.
-    fn settle(&self, done: &Queued, refused: Option<ErrorCode>) {
+    /// Takes `done` off the queue; a refusal (why, and the other session it names) becomes a
+    /// conflict.
+    fn settle(&self, done: &Queued, refused: Option<(ErrorCode, Option<SessionView>)>) {
         self.queue.update(|q| q.retain(|q| q != done));
-        if let Some(reason) = refused {
+        if let Some((reason, elsewhere)) = refused {
             let conflict = Conflict {
                 code: done.code.clone(),
                 name: self.name_of(&done.code),
                 reason,
+                elsewhere,
             };
             self.conflicts.update(|c| c.push(conflict));
         }

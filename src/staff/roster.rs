@@ -4,10 +4,10 @@
 
 use crate::api;
 use crate::format;
-use crate::i18n::Msg;
 use crate::i18n::{t, use_lang};
+use crate::i18n::{Lang, Msg};
 use crate::loaded::{load_id, page_id, Loaded};
-use crate::staff::desk::{Desk, ScanDesk};
+use crate::staff::desk::{elsewhere_said, Desk, ScanDesk};
 use crate::staff::i18n as s;
 use crate::staff::move_booking::MoveForm;
 use crate::staff::offline_queue::{Local, OfflineDesk};
@@ -159,7 +159,13 @@ fn OfflineState(offline: OfflineDesk) -> impl IntoView {
                                 Some(name) => format!("{name} ({})", c.code),
                                 None => c.code.clone(),
                             };
-                            view! { <li>{who}": "{t(conflict_msg(c.reason))}</li> }
+                            let l = lang.get();
+                            let mut why = conflict_msg(c.reason).get(l).to_owned();
+                            if let Some(other) = &c.elsewhere {
+                                why.push_str(if l == Lang::Zh { "" } else { " " });
+                                why.push_str(&elsewhere_said(other, l));
+                            }
+                            view! { <li>{who}": "{why}</li> }
                         }).collect_view()}
                     </ul>
                     <button type="button" on:click=move |_| offline.conflicts.set(Vec::new())>

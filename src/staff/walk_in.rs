@@ -40,8 +40,9 @@ fn holder(name: RwSignal<String>, phone: RwSignal<String>) -> WalkInHolder {
     }
 }
 
-/// Sends what `call` makes when the domain's own checks passed (`checked`); the desk
-/// announces what `done` makes of the answer, and any refusal appears beside its field.
+/// Sends what `call` makes when the domain's own checks passed (`checked`), clearing the
+/// desk's last news; the desk announces what `done` makes of the answer, and any refusal
+/// appears beside its field.
 fn send<T: 'static, F: Future<Output = Result<T, ApiError>> + 'static>(
     desk: Desk,
     failure: Failure,
@@ -53,11 +54,16 @@ fn send<T: 'static, F: Future<Output = Result<T, ApiError>> + 'static>(
     if checked.is_err() {
         return;
     }
+    // What the last code did (another session named, say) is no longer news.
+    desk.begin();
     let call = call();
     spawn_local(async move {
         match call.await {
             Ok(answer) => desk.announce.set(done(answer)),
-            Err(e) => failure.set(Some(e)),
+            Err(e) => {
+                desk.closes_on(&e);
+                failure.set(Some(e));
+            }
         }
     });
 }

@@ -283,25 +283,21 @@ async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelle
             said.starts_with("该场次已被主办方取消：不再签到、收样或接待现场预约"),
             "{desk}: {said}"
         );
-        let shown = browser
-            .client
-            .execute(
-                "return [...document.querySelectorAll('form, section.walk-in, button')]\
-                 .filter(e => e.offsetParent !== null).map(e => e.textContent.trim());",
-                vec![],
-            )
-            .await
-            .expect("script");
-        let shown: Vec<String> = serde_json::from_value(shown).expect("texts");
-        assert!(
-            shown
-                .iter()
-                .all(|t| !["收样", "签到", "扫码", "登记", "未到场", "改到"]
-                    .iter()
-                    .any(|w| t.contains(w))),
-            "{desk}: {shown:?}"
-        );
+        let shown = desk_actions(&browser).await;
+        assert!(shown.is_empty(), "{desk}: {shown:?}");
     }
+    // A door left open while the organiser cancels its session learns it from the next try,
+    // and closes as one opened afterwards would.
+    browser
+        .open(&server, &format!("/staff/sessions/{later}"))
+        .await;
+    browser.wait_css("section.walk-in").await;
+    assert!(!desk_actions(&browser).await.is_empty());
+    organiser_cancels(&server, later).await;
+    browser.click("button", "现场预约并签到").await;
+    browser.wait_css("[data-testid=desk-cancelled]").await;
+    let shown = desk_actions(&browser).await;
+    assert!(shown.is_empty(), "{shown:?}");
 
     // An address naming nothing says so, not "check the code and number", and offers no
     // retry that could only fail again.
@@ -315,6 +311,29 @@ async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelle
         lacks(&browser, &["重试", "预约码"]).await;
     }
     browser.close().await;
+}
+
+/// What a desk offers that a cancelled session's desk must not: the visible forms and
+/// buttons that receive, check in, scan, register, mark no-shows or move.
+async fn desk_actions(browser: &Journey) -> Vec<String> {
+    let shown = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('form, section.walk-in, button')]\
+             .filter(e => e.offsetParent !== null).map(e => e.textContent.trim());",
+            vec![],
+        )
+        .await
+        .expect("script");
+    let shown: Vec<String> = serde_json::from_value(shown).expect("texts");
+    shown
+        .into_iter()
+        .filter(|t| {
+            ["收样", "签到", "扫码", "登记", "未到场", "改到"]
+                .iter()
+                .any(|w| t.contains(w))
+        })
+        .collect()
 }
 
 /// A booking whose session the organiser cancelled says so, not as if its holder had, and

@@ -63,6 +63,11 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
             .await;
         codes.push(booked["code"].as_str().unwrap().to_owned());
     }
+    // A booking of the lab's session two days on: not on this desk's roster.
+    let later = server
+        .book(f.session, "访客13800138044", "13800138044", 1, 0)
+        .await;
+    let later = later["code"].as_str().unwrap().to_owned();
 
     browser.open(&server, "/staff/").await;
     sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
@@ -113,6 +118,13 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
         .wait_text("离线签到: 访客13800138043（联网后同步）")
         .await;
     assert_eq!(waiting(&browser).await, "待同步 4");
+    // A code this device's roster lacks is queued for the server to judge.
+    browser.fill("输入预约码签到", &later).await;
+    browser.click("button", "签到").await;
+    browser
+        .wait_text(&format!("离线记录 {later}: 本机名单中没有"))
+        .await;
+    assert_eq!(waiting(&browser).await, "待同步 5");
     let in_now = |roster: &[labday_domain::staff::RosterEntry]| {
         roster.iter().map(|e| e.checked_in).sum::<u32>()
     };
@@ -120,13 +132,19 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
     assert_eq!(in_now(&roster), 0, "nothing reached the server offline");
 
     browser.set_offline(false).await;
-    browser.wait_text("已同步 4 条离线签到").await;
+    // Only what the server took counts as synced; the two it refused are listed, the other
+    // session's code with that session named, so its holder can be sent there.
+    browser.wait_text("已同步 3 条离线签到").await;
     assert_eq!(waiting(&browser).await, "待同步 0");
     let conflicts = browser.text_of("[data-testid=desk-conflicts]").await;
     assert!(
         conflicts.contains("同步后未能签到")
             && conflicts.contains(&format!("访客13800138043 ({})", codes[3]))
-            && conflicts.contains("该预约已取消。"),
+            && conflicts.contains("该预约已取消。")
+            && conflicts.contains(&format!(
+                "{later}: 这个码不是本场次的。它是本单位另一场次的："
+            ))
+            && conflicts.contains("请引导持码人前往该场次。"),
         "{conflicts}"
     );
     let roster = server.storage.roster(door).await.unwrap();

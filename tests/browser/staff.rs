@@ -115,9 +115,16 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     assert_eq!(kept, "-1");
     assert_eq!(server.storage.roster(f.session).await.unwrap().len(), 2);
     browser.fill("成人", "1").await;
-    // Someone without a smartphone at the door: one tap books one adult and checks them in.
+    // Another session's code again, then someone without a smartphone at the door: one tap
+    // books one adult and checks them in, and the line about the other session goes (it is
+    // not about this visitor).
+    browser.fill("输入预约码签到", &codes[2]).await;
+    browser.click("button", "签到").await;
+    browser.wait_css("[data-testid=elsewhere]").await;
     browser.click("button", "现场预约并签到").await;
     browser.wait_text("现场预约 1 人已签到").await;
+    assert_eq!(browser.count("[data-testid=elsewhere]").await, 0);
+    assert!(!browser.body_text().await.contains("这个码不是本场次的。"));
 
     audit(&browser, &axe, "roster page").await;
     // On a phone each booking is a card: every phone number reads on one line, and nothing

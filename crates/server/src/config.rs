@@ -80,6 +80,9 @@ pub enum UserCommand {
 /// date arithmetic on them would overflow.
 pub const MOST_DAYS: i64 = 3650;
 
+/// The most no-shows the rule may wait for: more is a typo (and fits the API's int32).
+pub const MOST_NO_SHOWS: i64 = 1000;
+
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
@@ -105,7 +108,8 @@ pub struct Config {
     #[arg(long, env = "LABDAY_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: i64,
     /// No-shows that trigger a booking pause…
-    #[arg(long, env = "LABDAY_NO_SHOW_COUNT", default_value_t = 3)]
+    #[arg(long, env = "LABDAY_NO_SHOW_COUNT", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(0..=MOST_NO_SHOWS))]
     pub no_show_count: u32,
     /// …when they fall within this many days…
     #[arg(long, env = "LABDAY_NO_SHOW_WITHIN_DAYS", default_value_t = 180,
@@ -298,6 +302,14 @@ mod tests {
             "a request needs some time"
         );
         assert!(Cli::try_parse_from(["labday-server", "--portal-origins", "*"]).is_err());
+        let no_shows = |n: &str| Cli::try_parse_from(["labday-server", "--no-show-count", n]);
+        assert_eq!(no_shows("1000").unwrap().config.no_show_count, 1000);
+        assert!(
+            no_shows("1001").is_err(),
+            "a typo, past the API's int32 too"
+        );
+        assert!(no_shows("4294967296").is_err());
+        assert!(no_shows("-1").is_err());
         assert_eq!(
             cli.config.enzyme_thresholds(),
             Ok(Thresholds::default()),
