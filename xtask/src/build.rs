@@ -203,6 +203,10 @@ pub fn spa(ctx: &Ctx, tools: &Tools) -> Result {
             Ok(None) => {}
             Err(e) => return Err(Failure::new(format!("trimming {dist}'s glue: {e}"))),
         }
+        match crate::imports::shorten(&ctx.root.join(dist)) {
+            Ok((names, bytes)) => println!("{dist}: {names} imports renamed short, {bytes} B less"),
+            Err(e) => return Err(Failure::new(format!("renaming {dist}'s imports: {e}"))),
+        }
     }
     Ok(())
 }

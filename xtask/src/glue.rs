@@ -49,12 +49,12 @@ pub fn trim(dist: &Path) -> Result<Option<usize>, String> {
     Ok(Some(glue.len() - trimmed.len()))
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
+pub(crate) fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The `<link …>` tag of `page` that holds `marker`.
-fn link<'a>(page: &'a str, marker: &str) -> Option<&'a str> {
+pub(crate) fn link<'a>(page: &'a str, marker: &str) -> Option<&'a str> {
     page.split("<link")
         .skip(1)
         .map(|rest| rest.split('>').next().unwrap_or_default())
@@ -62,7 +62,7 @@ fn link<'a>(page: &'a str, marker: &str) -> Option<&'a str> {
 }
 
 /// An attribute's value in a tag, quoted or not (minified HTML leaves most unquoted).
-fn attribute(tag: &str, name: &str) -> Option<String> {
+pub(crate) fn attribute(tag: &str, name: &str) -> Option<String> {
     let rest = tag.split(&format!(" {name}=")).nth(1)?;
     let value = match rest.chars().next()? {
         quote @ ('"' | '\'') => rest[1..].split(quote).next()?,
@@ -72,7 +72,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 }
 
 /// The last part of a URL path (`/bundles/book/labday-book-….js` → `labday-book-….js`).
-fn file_name(href: &str) -> String {
+pub(crate) fn file_name(href: &str) -> String {
     href.rsplit('/').next().unwrap_or(href).to_owned()
 }
 
@@ -139,7 +139,7 @@ fn block_end(code: &str) -> Option<usize> {
 }
 
 /// A subresource-integrity value: `sha384-` and the digest in base64.
-fn integrity(bytes: &[u8]) -> String {
+pub(crate) fn integrity(bytes: &[u8]) -> String {
     use base64::Engine;
     use sha2::Digest;
     let digest = sha2::Sha384::digest(bytes);
@@ -183,7 +183,7 @@ fn exports(wasm: &[u8]) -> Result<Vec<String>, String> {
 }
 
 /// An unsigned LEB128 number at `*at`, moving `*at` past it.
-fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
+pub(crate) fn leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let byte = *bytes.get(*at)?;

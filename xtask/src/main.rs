@@ -5,6 +5,7 @@ mod build;
 mod ctx;
 mod glue;
 mod icons;
+mod imports;
 mod lighthouse;
 mod panics;
 mod run;
