@@ -1,9 +1,11 @@
 //! Moving a visitor from the roster's session to another session of the same activity (a
 //! phone call: "can we come in the afternoon instead?"). The same rules as the holder's own
 //! move: before the cancellation deadline, into a free place, or onto the waiting list only
-//! when ticked; the booking code stays. The server audits it.
+//! when ticked; the booking code stays. The server audits it. What fails (loading the
+//! choices, or the move) is said in the form's own section, where staff are looking.
 
 use crate::api as shared;
+use crate::components::status::FailureAlert;
 use crate::format;
 use crate::i18n::{t, use_lang};
 use crate::loaded::page_id;
@@ -13,7 +15,7 @@ use crate::staff::i18n as s;
 use labday_domain::booking::{BookingStatus, MoveBooking};
 use labday_domain::schedule::ScheduledSession;
 use labday_domain::staff::RosterEntry;
-use labday_domain::SessionStatus;
+use labday_domain::{ApiError, SessionStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -33,8 +35,14 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
     let code = RwSignal::new(String::new());
     let to = RwSignal::new(None::<i64>);
     let accept_waiting = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
+    let failed = move |e: ApiError| {
+        desk.closes_on(&e);
+        failure.set(Some(e));
+    };
     let load = move |_| {
         open.set(true);
+        failure.set(None);
         choices.set(None);
         code.set(String::new());
         to.set(None);
@@ -73,7 +81,11 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
                         })
                         .unwrap_or_default(),
                 })),
-                (Err(e), _) | (_, Err(e)) => desk.failure.set(Some(e)),
+                // Closed again, so its button offers the retry.
+                (Err(e), _) | (_, Err(e)) => {
+                    open.set(false);
+                    failed(e);
+                }
             }
         });
     };
@@ -96,21 +108,23 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
             })
             .await
         };
-        desk.act(call, move |view| {
+        desk.begin();
+        failure.set(None);
+        spawn_local(async move {
+            let view = match call.await {
+                Ok(view) => view,
+                Err(e) => return failed(e),
+            };
             open.set(false);
             on_moved.run(());
             let l = lang.get_untracked();
-            s::MOVED_ANNOUNCE.fill(
-                l,
-                &[
-                    ("code", &view.code.display()),
-                    (
-                        "when",
-                        &format::slot(view.session.starts_at, view.session.ends_at, l),
-                    ),
-                    ("status", &format::status_msg(view.status).get(l)),
-                ],
-            )
+            let when = format::slot(view.session.starts_at, view.session.ends_at, l);
+            let args: [(&str, &dyn std::fmt::Display); 3] = [
+                ("code", &view.code.display()),
+                ("when", &when),
+                ("status", &format::status_msg(view.status).get(l)),
+            ];
+            desk.announce.set(s::MOVED_ANNOUNCE.fill(l, &args));
         });
     };
     view! {
@@ -161,6 +175,7 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
                     }.into_any(),
                 }
             }}
+            <FailureAlert failure=failure/>
         </section>
     }
 }

@@ -185,6 +185,64 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.close().await;
 }
 
+/// A visitor phones to come to another session: staff move the booking from the roster (the
+/// code stays), and a move the server refuses says why in the move form's own section, with
+/// nothing moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_staff_move_a_booking_to_another_session_of_the_activity() {
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    // One place left in the other session.
+    let morning = add_morning_session(&server, f.activity, SessionFormat::Visit, 1, None).await;
+    server
+        .add_lab_staff(f.session, "lab-food", "食品院 张工", "open-day-2026")
+        .await;
+    let mut codes = Vec::new();
+    for phone in ["13800138050", "13800138051"] {
+        let booked = server
+            .book(f.session, &format!("访客{phone}"), phone, 1, 0)
+            .await;
+        codes.push(booked["code"].as_str().unwrap().to_owned());
+    }
+    let session_of = |answer: serde_json::Value| answer["session"]["id"].as_i64();
+
+    browser.open(&server, "/staff/").await;
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{}", f.session))
+        .await;
+    browser.wait_text("13800138051").await;
+    browser.click("button", "将预约改到本活动的其他场次").await;
+    browser.wait_css("#move-holder").await;
+    browser.select("预约人", &codes[0]).await;
+    browser.select("改到场次", &morning.to_string()).await;
+    browser.click("button", "确认改期").await;
+    browser.wait_text("已改到").await;
+    let moved = browser.text_of("[data-testid=desk-announce]").await;
+    assert!(
+        moved.contains("09:30–11:00") && moved.contains("已确认"),
+        "{moved}"
+    );
+    let (_, first) = server.lookup(&codes[0], "13800138050").await;
+    assert_eq!(session_of(first), Some(morning));
+
+    // The morning is full now: the second visitor cannot follow without the waiting list.
+    browser.click("button", "将预约改到本活动的其他场次").await;
+    browser.wait_css("#move-holder").await;
+    browser.select("预约人", &codes[1]).await;
+    browser.select("改到场次", &morning.to_string()).await;
+    browser.click("button", "确认改期").await;
+    browser.wait_css("section.move-booking .error").await;
+    let said = browser.text_of("section.move-booking .error").await;
+    assert!(said.starts_with("名额已满"), "{said}");
+    assert!(
+        !browser.body_text().await.contains("已改到"),
+        "the last move's news is gone"
+    );
+    let (_, second) = server.lookup(&codes[1], "13800138051").await;
+    assert_eq!(session_of(second), Some(f.session), "nothing moved");
+    browser.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_organiser_sees_the_figures_for_the_written_summary() {
     let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
