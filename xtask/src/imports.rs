@@ -8,6 +8,12 @@
 //! `Z`, `ba`, … in both files alike and writes both files' new hashes into the page's
 //! `integrity` attributes. The names mean nothing at run time: the glue hands the module an
 //! object with these keys, and the module looks its imports up by them.
+//!
+//! The two files then get a new name: Trunk named them after what wasm-bindgen and wasm-opt
+//! wrote, before this step and the glue's trimming changed them, and the server lets
+//! browsers keep a file under such a name for a year. A browser that kept the files of a
+//! build before this step, under the same names, would otherwise mix old and new and fail
+//! to start the app.
 
 use crate::glue::{attribute, file_name, integrity, leb, link, read_text};
 use std::path::Path;
@@ -15,8 +21,9 @@ use std::path::Path;
 /// The module the glue's imports come from (`--target web`).
 const GLUE_MODULE: &[u8] = b"wbg";
 
-/// Renames the glue imports of the bundle in `dist` (the folder of its `index.html`): how
-/// many it renamed, and the bytes the two files lost.
+/// Renames the glue imports of the bundle in `dist` (the folder of its `index.html`), and
+/// the two files after their new content: how many imports it renamed, and the bytes the
+/// two files lost. A bundle whose imports are short already stays as it is.
 pub fn shorten(dist: &Path) -> Result<(usize, usize), String> {
     let page_path = dist.join("index.html");
     let page = read_text(&page_path)?;
@@ -32,6 +39,9 @@ pub fn shorten(dist: &Path) -> Result<(usize, usize), String> {
     let wasm = std::fs::read(&wasm_path).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
     let (short_wasm, renamed) =
         renamed_imports(&wasm).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
+    if renamed.iter().all(|(old, new)| old == new) {
+        return Ok((0, 0));
+    }
     let short_glue =
         renamed_in_glue(&glue, &renamed).map_err(|e| format!("{}: {e}", glue_path.display()))?;
     let mut new_page = page.clone();
@@ -40,11 +50,34 @@ pub fn shorten(dist: &Path) -> Result<(usize, usize), String> {
             .ok_or_else(|| format!("{}: a link without integrity", page_path.display()))?;
         new_page = new_page.replacen(&old, &integrity(bytes), 1);
     }
-    std::fs::write(&wasm_path, &short_wasm).map_err(|e| format!("{}: {e}", wasm_path.display()))?;
-    std::fs::write(&glue_path, &short_glue).map_err(|e| format!("{}: {e}", glue_path.display()))?;
+    let old_stem = glue_name.trim_end_matches(".js");
+    let new_stem = renamed_stem(old_stem, &short_glue, &short_wasm)
+        .ok_or_else(|| format!("{}: not named as Trunk names it", glue_path.display()))?;
+    let new_page = new_page.replace(&format!("/{old_stem}"), &format!("/{new_stem}"));
+    for (path, bytes, name) in [
+        (&wasm_path, &short_wasm[..], format!("{new_stem}_bg.wasm")),
+        (&glue_path, short_glue.as_bytes(), format!("{new_stem}.js")),
+    ] {
+        std::fs::write(dist.join(&name), bytes).map_err(|e| format!("{name}: {e}"))?;
+        std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     std::fs::write(&page_path, new_page).map_err(|e| format!("{}: {e}", page_path.display()))?;
     let saved = (wasm.len() - short_wasm.len()) + (glue.len() - short_glue.len());
     Ok((renamed.len(), saved))
+}
+
+/// The name `stem` (`labday-book-4fbd63b4bc7bbb5`) takes for the new glue and module: its
+/// hash, 16 hex digits as Trunk writes them, made of what they hold now.
+fn renamed_stem(stem: &str, glue: &str, wasm: &[u8]) -> Option<String> {
+    use sha2::Digest;
+    let (name, hash) = stem.rsplit_once('-')?;
+    let trunk_hash = (1..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    let digest = sha2::Sha384::new()
+        .chain_update(glue.as_bytes())
+        .chain_update(wasm)
+        .finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    trunk_hash.then(|| format!("{name}-{hex}"))
 }
 
 /// The `n`th short name: `a` … `Z`, then `ba`, `bb`, … (letters only, so any is a plain key).
@@ -273,32 +306,55 @@ mod tests {
     }
 
     #[test]
-    fn a_bundle_gets_short_names_in_both_files_and_their_new_hashes() {
+    fn a_bundle_gets_short_names_in_both_files_new_file_names_and_their_hashes() {
         let dir = std::env::temp_dir().join(format!("labday-imports-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let glue = "const b={wbg:{}};b.wbg.__wbg_now_0123456789abcdef=(()=>Date.now());export{b}";
         let wasm = module(&["__wbg_now_0123456789abcdef"]);
-        std::fs::write(dir.join("app-1.js"), glue).unwrap();
-        std::fs::write(dir.join("app-1_bg.wasm"), &wasm).unwrap();
+        std::fs::write(dir.join("app-1f.js"), glue).unwrap();
+        std::fs::write(dir.join("app-1f_bg.wasm"), &wasm).unwrap();
         let page = format!(
-            "<link crossorigin href=/b/app-1.js integrity={} rel=modulepreload>\
-             <link as=fetch crossorigin href=/b/app-1_bg.wasm integrity={} rel=preload type=application/wasm>",
+            "<script type=module>import init from '/b/app-1f.js';init('/b/app-1f_bg.wasm')</script>\
+             <link crossorigin href=/b/app-1f.js integrity={} rel=modulepreload>\
+             <link as=fetch crossorigin href=/b/app-1f_bg.wasm integrity={} rel=preload type=application/wasm>",
             integrity(glue.as_bytes()),
             integrity(&wasm)
         );
         std::fs::write(dir.join("index.html"), page).unwrap();
         let (count, saved) = shorten(&dir).unwrap();
-        let new_glue = std::fs::read_to_string(dir.join("app-1.js")).unwrap();
-        let new_wasm = std::fs::read(dir.join("app-1_bg.wasm")).unwrap();
+        assert_eq!((count, saved), (1, 2 * 25));
+        let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(!page.contains("app-1f"), "{page}");
+        // Named after what they hold now, as Trunk would: both files, every mention.
+        let stem = page
+            .split("from '/b/")
+            .nth(1)
+            .unwrap()
+            .split(".js")
+            .next()
+            .unwrap();
+        let hash = stem.strip_prefix("app-").unwrap();
+        assert!(
+            hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{stem}"
+        );
+        assert_eq!(page.matches(stem).count(), 4, "{page}");
+        let new_glue = std::fs::read_to_string(dir.join(format!("{stem}.js"))).unwrap();
+        let new_wasm = std::fs::read(dir.join(format!("{stem}_bg.wasm"))).unwrap();
         assert_eq!(
             new_glue,
             "const b={wbg:{}};b.wbg.a=(()=>Date.now());export{b}"
         );
         assert_eq!(new_wasm, module(&["a"]));
-        assert_eq!((count, saved), (1, 2 * 25));
-        let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(!dir.join("app-1f.js").exists() && !dir.join("app-1f_bg.wasm").exists());
         assert!(page.contains(&integrity(new_glue.as_bytes())), "{page}");
         assert!(page.contains(&integrity(&new_wasm)), "{page}");
+        // A second run finds nothing to rename, and changes nothing.
+        assert_eq!(shorten(&dir).unwrap(), (0, 0));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("index.html")).unwrap(),
+            page
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
