@@ -35,11 +35,10 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
     let code = RwSignal::new(String::new());
     let to = RwSignal::new(None::<i64>);
     let accept_waiting = RwSignal::new(false);
+    // A refusal here is about the move (`session_cancelled` names the session it was to
+    // go to), never a reason to close the desk.
     let failure = RwSignal::new(None::<ApiError>);
-    let failed = move |e: ApiError| {
-        desk.closes_on(&e);
-        failure.set(Some(e));
-    };
+    let failed = move |e: ApiError| failure.set(Some(e));
     let load = move |_| {
         open.set(true);
         failure.set(None);

@@ -69,9 +69,11 @@ pub struct OfflineDesk {
     pub online: RwSignal<bool>,
     /// The venue's minutes east of UTC: a check-in is queued with the time on its clock.
     offset: RwSignal<Option<i32>>,
-    /// How many queued check-ins the last sync had taken (recorded, or in already); those
-    /// it refused are `conflicts`.
-    pub synced: RwSignal<u32>,
+    /// Set after each sync the server answered anything of: how many queued check-ins it has
+    /// taken (recorded, or in already) since the desk opened; those it refused are
+    /// `conflicts`.
+    pub synced: RwSignal<Option<u32>>,
+    taken: RwSignal<u32>,
     syncing: RwSignal<bool>,
 }
 
@@ -173,7 +175,8 @@ impl OfflineDesk {
             conflicts: RwSignal::new(Vec::new()),
             online: RwSignal::new(navigator_online()),
             offset: RwSignal::new(None),
-            synced: RwSignal::new(0),
+            synced: RwSignal::new(None),
+            taken: RwSignal::new(0),
             syncing: RwSignal::new(false),
         };
         Effect::new(move |_| {
@@ -190,6 +193,7 @@ impl OfflineDesk {
             desk.queue.set(saved.queue);
             desk.offset.set(saved.offset);
             desk.conflicts.set(Vec::new());
+            desk.taken.set(0);
             desk.sync();
         });
         let went = move |online: bool| {
@@ -308,7 +312,7 @@ impl OfflineDesk {
     /// Sends the queue, oldest first, unless a sync is under way or the device is offline;
     /// stops at the first network failure (the rest waits for the next try). Refusals become
     /// conflicts, naming the other session a code is for. Announces through `synced` how
-    /// many the server took, if any.
+    /// many the server has taken, once it answered any.
     pub fn sync(&self) {
         let desk = *self;
         let Some(session) = desk
@@ -326,7 +330,7 @@ impl OfflineDesk {
         }
         desk.syncing.set(true);
         leptos::task::spawn_local(async move {
-            let mut taken = 0;
+            let mut answered = false;
             while let Some(next) = desk.queue.with_untracked(|q| q.first().cloned()) {
                 let Some(at) = labday_domain::time::parse_datetime(&next.at) else {
                     desk.settle(&next, Some((ErrorCode::Invalid, None)));
@@ -334,7 +338,8 @@ impl OfflineDesk {
                 };
                 match api::check_in_offline(session, &next.code, at).await {
                     Ok(_) => {
-                        taken += 1;
+                        answered = true;
+                        desk.taken.update(|n| *n += 1);
                         desk.settle(&next, None);
                     }
                     // Not sent after all (no network, the server failing, a desk to sign in
@@ -346,6 +351,7 @@ impl OfflineDesk {
                         break;
                     }
                     Err(e) => {
+                        answered = true;
                         let other = match e.elsewhere {
                             Some(id) => crate::api::session(id).await.ok(),
                             None => None,
@@ -356,8 +362,8 @@ impl OfflineDesk {
             }
             desk.syncing.set(false);
             desk.online.set(navigator_online());
-            if taken > 0 {
-                desk.synced.set(taken);
+            if answered {
+                desk.synced.set(Some(desk.taken.get_untracked()));
             }
         });
     }

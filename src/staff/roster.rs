@@ -10,7 +10,7 @@ use crate::loaded::{load_id, page_id, Loaded};
 use crate::staff::desk::{elsewhere_said, Desk, ScanDesk};
 use crate::staff::i18n as s;
 use crate::staff::move_booking::MoveForm;
-use crate::staff::offline_queue::{Local, OfflineDesk};
+use crate::staff::offline_queue::{Conflict, Local, OfflineDesk};
 use crate::staff::use_id_param;
 use crate::staff::walk_in::WalkInForm;
 use labday_domain::booking::BookingStatus;
@@ -40,13 +40,24 @@ pub fn RosterPage() -> impl IntoView {
             offline.receive(list);
         }
     });
-    // A sync that sent something: the server's roster again, and say so.
+    // A sync the server answered: its roster again (a refused check-in is not in, whatever
+    // this device showed), and how many it has taken since the desk opened; what it refused
+    // is listed (`OfflineState`), and an offline check-in's news is no longer news.
     Effect::new(move |_| {
-        let n = offline.synced.get();
-        if n > 0 {
+        if let Some(n) = offline.synced.get() {
             roster.refetch();
-            let text = s::OFFLINE_SYNCED_N.fill(lang.get_untracked(), &[("n", &n)]);
+            let text = match n {
+                0 => String::new(),
+                n => s::OFFLINE_SYNCED_N.fill(lang.get_untracked(), &[("n", &n)]),
+            };
             desk.announce.set(text);
+        }
+    });
+    // The organiser cancelled the session meanwhile: the desk closes, as it would online.
+    Effect::new(move |_| {
+        let cancelled = |c: &Conflict| c.reason == ErrorCode::SessionCancelled;
+        if offline.conflicts.with(|c| c.iter().any(cancelled)) {
+            desk.closed.set(true);
         }
     });
     let here = move |c: String| {
@@ -109,7 +120,7 @@ pub fn RosterPage() -> impl IntoView {
             <OfflineState offline=offline/>
             {move || match offline.roster.get() {
                 Some(list) if list.is_empty() => view! { <p class="empty">{t(s::ROSTER_EMPTY)}</p> }.into_any(),
-                Some(list) => view! { <RosterTable entries=list on_check=on_check/> }.into_any(),
+                Some(list) => view! { <RosterTable entries=list on_check=on_check closed=desk.closed/> }.into_any(),
                 // Until the first answer (or a failure with nothing kept on the device).
                 None => view! { <Loaded from=roster let:_list>""</Loaded> }.into_any(),
             }}
@@ -186,7 +197,11 @@ fn conflict_msg(code: ErrorCode) -> Msg {
 }
 
 #[component]
-fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl IntoView {
+fn RosterTable(
+    entries: Vec<RosterEntry>,
+    on_check: Callback<String>,
+    closed: RwSignal<bool>,
+) -> impl IntoView {
     let lang = use_lang();
     // Organisers reaching the session from a bureau above read it masked: say why.
     let masked = entries.iter().any(|e| e.masked);
@@ -224,7 +239,7 @@ fn RosterTable(entries: Vec<RosterEntry>, on_check: Callback<String>) -> impl In
                                 <td data-label=t(s::COL_STATUS)>{move || format::status_msg(e.status).get(lang.get())}</td>
                                 <td data-label=t(s::COL_MESSAGE)>{t(message_msg(e.message))}</td>
                                 <td>
-                                    <Show when=move || can>
+                                    <Show when=move || can && !closed.get()>
                                         <button type="button" aria-label=label.clone() on:click={
                                             let code = code.clone();
                                             move |_| on_check.run(code.clone())

@@ -148,7 +148,7 @@ pub fn SamplesDesk() -> impl IntoView {
                                     } else if cancelled {
                                         view! { <p class="small" data-testid="session-cancelled">{t(si::SAMPLE_SESSION_CANCELLED)}</p> }.into_any()
                                     } else {
-                                        view! { <button type="button" aria-label=label on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button> }.into_any()
+                                        view! { <button type="button" aria-label=label hidden=move || desk.closed.get() on:click=move |_| receive(code.clone())>{t(si::RECEIVE)}</button> }.into_any()
                                     }}
                                 </li>
                             }

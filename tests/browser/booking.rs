@@ -27,7 +27,7 @@ async fn find_booking(browser: &Journey, code: &str, phone: &str) {
 
 /// An organiser (made for it the first time) cancels `session`; how many bookings went with
 /// it.
-async fn organiser_cancels(server: &TestServer, session: i64) -> u32 {
+pub(crate) async fn organiser_cancels(server: &TestServer, session: i64) -> u32 {
     let accounts = server.storage.staff_accounts(None).await.expect("storage");
     let chief = match accounts.iter().find(|a| a.username == "chief") {
         Some(chief) => chief.id,

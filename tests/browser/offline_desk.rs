@@ -147,6 +147,24 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
             && conflicts.contains("请引导持码人前往该场次。"),
         "{conflicts}"
     );
+    // The device's roster is the server's again: the cancelled booking is not shown in.
+    let status_of = "return [...document.querySelectorAll('table.checkin tbody tr')]\
+        .filter(tr => tr.textContent.includes('访客13800138043'))\
+        .map(tr => tr.cells[4].textContent.trim()).join();";
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = browser
+            .js(status_of)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if shown == "已取消" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, "已取消");
     let roster = server.storage.roster(door).await.unwrap();
     assert_eq!(in_now(&roster), 3, "{roster:?}");
     let checked: Vec<&str> = roster

@@ -240,6 +240,22 @@ async fn lab_staff_move_a_booking_to_another_session_of_the_activity() {
     );
     let (_, second) = server.lookup(&codes[1], "13800138051").await;
     assert_eq!(session_of(second), Some(f.session), "nothing moved");
+
+    // The form stays open after a refusal, to choose again. The organiser cancels the
+    // morning meanwhile: the move is refused for that session's sake, and this session's
+    // desk stays open.
+    browser.select("预约人", &codes[1]).await;
+    browser.select("改到场次", &morning.to_string()).await;
+    crate::booking::organiser_cancels(&server, morning).await;
+    browser.click("button", "确认改期").await;
+    browser.wait_text("该场次已被主办方取消").await;
+    assert_eq!(browser.count("[data-testid=desk-cancelled]").await, 0);
+    let field_shown = "return document.getElementById('checkin-code').offsetParent !== null;";
+    assert_eq!(
+        browser.js(field_shown).await,
+        true,
+        "the desk is still open"
+    );
     browser.close().await;
 }
 

@@ -1,7 +1,8 @@
 //! Check-ins made at a desk without network and sent when it comes back: the time the
-//! phone recorded must be believable (not ahead of the server's clock by more than a phone's
-//! drift, not before the session's day), and the whole party is checked in, so sending the
-//! same check-in again (a lost answer, a second phone) changes nothing.
+//! phone recorded must be believable (not before the session's day; one ahead of the
+//! server's clock by more than a phone's drift is the phone's clock running fast, and the
+//! check-in is recorded at the server's time, not lost), and the whole party is checked in,
+//! so sending the same check-in again (a lost answer, a second phone) changes nothing.
 
 use crate::error::{ApiError, ErrorCode, FieldCode};
 use chrono::{Duration, NaiveDateTime};
@@ -10,15 +11,16 @@ use chrono::{Duration, NaiveDateTime};
 pub const CLOCK_DRIFT_MINUTES: i64 = 5;
 
 /// Whether an offline check-in made `at` (the venue's clock, as the desk keeps it) may be
-/// recorded `now` for a session that starts `session_starts` (venue time): a time a clock
-/// shows (no leap second), not in the future, not before the session's day. `people` must
-/// be the whole party (`None`).
+/// recorded `now` for a session that starts `session_starts` (venue time), and the time it
+/// is recorded at: a time a clock shows (no leap second), not before the session's day;
+/// `at`, or `now` when `at` is further ahead than a phone's drift (it happened, before now).
+/// `people` must be the whole party (`None`).
 pub fn check(
     at: NaiveDateTime,
     now: NaiveDateTime,
     session_starts: NaiveDateTime,
     people: Option<u32>,
-) -> Result<(), ApiError> {
+) -> Result<NaiveDateTime, ApiError> {
     let refused = |field: &str, code: FieldCode, text: &str| {
         Err(ApiError::new(ErrorCode::Invalid, text).with_field(field, code))
     };
@@ -36,13 +38,12 @@ pub fn check(
             "The check-in time is not one a clock shows",
         );
     }
-    if at > now + Duration::minutes(CLOCK_DRIFT_MINUTES) {
-        return refused(
-            "offline_at",
-            FieldCode::InFuture,
-            "The check-in time is in the future",
-        );
-    }
+    // A phone whose clock runs fast: its visitor came, only the minute is unknown.
+    let at = if at > now + Duration::minutes(CLOCK_DRIFT_MINUTES) {
+        now
+    } else {
+        at
+    };
     if at.date() < session_starts.date() {
         return refused(
             "offline_at",
@@ -50,7 +51,7 @@ pub fn check(
             "The check-in time is before the session's day",
         );
     }
-    Ok(())
+    Ok(at)
 }
 
 /// Whether a queued check-in that the server answered with `code` stays queued, to be sent
@@ -80,7 +81,7 @@ mod tests {
             .unwrap()
     }
 
-    fn field(r: Result<(), ApiError>) -> Option<(String, FieldCode)> {
+    fn field(r: Result<NaiveDateTime, ApiError>) -> Option<(String, FieldCode)> {
         let e = r.err()?;
         let (name, f) = e.fields.iter().next()?;
         Some((name.clone(), *f))
@@ -90,22 +91,31 @@ mod tests {
     fn a_time_on_the_session_day_up_to_a_little_ahead_of_the_server_is_taken() {
         let starts = at(20, 9, 30);
         let now = at(20, 10, 0);
-        assert_eq!(check(at(20, 9, 58), now, starts, None), Ok(()));
+        assert_eq!(check(at(20, 9, 58), now, starts, None), Ok(at(20, 9, 58)));
         // Before the session's start but on its day: people arrive early.
-        assert_eq!(check(at(20, 0, 0), now, starts, None), Ok(()));
-        assert_eq!(check(at(20, 10, 5), now, starts, None), Ok(()));
+        assert_eq!(check(at(20, 0, 0), now, starts, None), Ok(at(20, 0, 0)));
+        assert_eq!(check(at(20, 10, 5), now, starts, None), Ok(at(20, 10, 5)));
         // Synced days later (the desk's phone stayed offline): still that check-in.
-        assert_eq!(check(at(20, 11, 0), at(23, 8, 0), starts, None), Ok(()));
+        let later = at(23, 8, 0);
+        assert_eq!(check(at(20, 11, 0), later, starts, None), Ok(at(20, 11, 0)));
     }
 
     #[test]
-    fn a_future_time_a_time_before_the_day_or_a_part_of_the_party_is_refused() {
+    fn a_phone_whose_clock_runs_fast_loses_no_check_in_and_it_is_recorded_at_now() {
         let starts = at(20, 9, 30);
         let now = at(20, 10, 0);
-        assert_eq!(
-            field(check(at(20, 10, 6), now, starts, None)),
-            Some(("offline_at".into(), FieldCode::InFuture))
-        );
+        assert_eq!(check(at(20, 10, 6), now, starts, None), Ok(now));
+        assert_eq!(check(at(21, 10, 0), now, starts, None), Ok(now));
+        let year_on = NaiveDate::from_ymd_opt(2027, 9, 20)
+            .unwrap()
+            .and_hms_opt(10, 0, 0);
+        assert_eq!(check(year_on.unwrap(), now, starts, None), Ok(now));
+    }
+
+    #[test]
+    fn a_time_before_the_day_or_a_part_of_the_party_is_refused() {
+        let starts = at(20, 9, 30);
+        let now = at(20, 10, 0);
         assert_eq!(
             field(check(at(19, 23, 59), now, starts, None)),
             Some(("offline_at".into(), FieldCode::InPast))

@@ -16,7 +16,7 @@ use labday_domain::organisation::OrgKind;
 use labday_domain::staff::{
     check_in, from_session_day, AuditAction, Role, RosterEntry, StaffAccount, StaffView,
 };
-use labday_domain::{offline_check_in, ApiError, ErrorCode};
+use labday_domain::{offline_check_in, ApiError, ErrorCode, SessionStatus};
 
 /// A staff account to create (the password is already hashed).
 #[derive(Debug, Clone)]
@@ -384,8 +384,9 @@ pub trait Staff: Parts {
     /// at `now`, from the session's day on as it is when the check-in is written: the
     /// session is read in this transaction under its share lock (`session_shared`), against
     /// the update lock a move of the session takes, so a session moved to a later day at the
-    /// same moment is either seen here or moved after the check-in. The rule is the
-    /// domain's, on the venue's clock: `from_session_day` at the door (as for walk-ins and
+    /// same moment is either seen here or moved after the check-in. A cancelled session
+    /// takes no check-in (`session_cancelled`). The rule is the domain's, on the venue's
+    /// clock: `from_session_day` at the door (as for walk-ins and
     /// sample receipt), or
     /// [`offline_check_in::check`] for a check-in a desk made offline at `offline_at`. Such a
     /// check-in of a booking that is in already answers the booking as it stands, nobody
@@ -403,14 +404,22 @@ pub trait Staff: Parts {
         let session = session_shared(&mut tx, session_id)
             .await?
             .ok_or(CheckInError::NoSession)?;
-        let local_now = session.local_now(now);
-        match offline_at {
-            Some(at) => offline_check_in::check(at, local_now, session.starts_at, people)
-                .map_err(CheckInError::Offline)?,
-            None => {
-                from_session_day(local_now, session.starts_at).map_err(BookingError::Refused)?
-            }
+        // The organiser cancelled it: that is the answer for every code, not each booking's
+        // cancellation (as for walk-ins and sample receipt).
+        if session.status == SessionStatus::Cancelled {
+            return Err(BookingError::Refused(ErrorCode::SessionCancelled).into());
         }
+        let local_now = session.local_now(now);
+        let offline_at = match offline_at {
+            Some(at) => Some(
+                offline_check_in::check(at, local_now, session.starts_at, people)
+                    .map_err(CheckInError::Offline)?,
+            ),
+            None => {
+                from_session_day(local_now, session.starts_at).map_err(BookingError::Refused)?;
+                None
+            }
+        };
         let sql = format!("{BOOKING_FOR_CHECK_IN}{}", tx.dialect().for_update());
         let (id, booking_session): (i64, i64) =
             tx.query(&sql)

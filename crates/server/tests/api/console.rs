@@ -789,6 +789,18 @@ async fn cancelling_a_session_cancels_its_bookings_and_holders_see_it(db: Db) {
     let path = format!("/api/v1/staff/sessions/{session}");
     let body = expect_call(app, "PUT", &path, lab, Some(session_body(10)), 409).await;
     assert_eq!(parse(&body)["code"], "session_cancelled");
+    // Its door says so for every code, at once or synced from an offline desk: not that
+    // each holder cancelled.
+    let code = first["code"].as_str().unwrap();
+    let offline_at = crate::helpers::now();
+    for body in [
+        json!({"session_id": session, "code": code}),
+        json!({"session_id": session, "code": code, "offline_at": offline_at}),
+    ] {
+        let path = "/api/v1/staff/check-in";
+        let said = expect_call(app, "POST", path, lab, Some(body), 409).await;
+        assert_eq!(parse(&said)["code"], "session_cancelled", "{said}");
+    }
 }
 
 async fn figures_count_per_activity_organisation_and_overall(db: Db) {

@@ -1,7 +1,8 @@
 //! Check-ins a desk made without network, sent when it comes back (`offline_at`): a replay,
 //! or the same visitor checked in on two phones, counts once; what changed meanwhile (a
 //! cancelled booking, another session's code, an unknown code) is refused with the reason;
-//! a time in the future or before the session's day is refused.
+//! a time before the session's day is refused; one from a phone whose clock runs fast is
+//! recorded at the server's time.
 
 use crate::helpers::{now, Db};
 use crate::staff::{call, parse, sign_in, site_with_lab, PASSWORD};
@@ -26,12 +27,14 @@ async fn offline_check_ins_count_once_and_conflicts_say_why(db: Db) {
         (door, "13800138101", 1),
         (door, "13800138102", 1),
         (s.session, "13800138103", 1),
+        (door, "13800138104", 1),
     ] {
         let (status, booked) = app.book(session, phone, adults, 0).await;
         assert_eq!(status, 201, "{booked}");
         codes.push(code(&booked));
     }
     let (family, single, cancelled, elsewhere) = (&codes[0], &codes[1], &codes[2], &codes[3]);
+    let fast_clock = &codes[4];
     let (status, _) = app.cancel(cancelled, "13800138102").await;
     assert_eq!(status, 200);
 
@@ -71,11 +74,16 @@ async fn offline_check_ins_count_once_and_conflicts_say_why(db: Db) {
         assert!(got == status && body.contains(says), "{says}: {got} {body}");
     }
 
+    // A phone whose clock runs ten minutes fast: its visitor is in all the same, recorded at
+    // the server's time, not the phone's.
+    let ahead = now() + Duration::minutes(10);
+    let (status, body) = sync(fast_clock, ahead, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(people_and_replay(&body), (Some(1), Some(false)), "{body}");
+
     // Times a desk could not have recorded, or a part of a party, are refused (422).
-    let tomorrow = now() + Duration::minutes(10);
     let day_before = now() - Duration::hours(25);
     for (at, people, field, says) in [
-        (tomorrow, None, "offline_at", "in_future"),
         (day_before, None, "offline_at", "in_past"),
         (at, Some(1), "people", "invalid"),
     ] {
@@ -84,7 +92,7 @@ async fn offline_check_ins_count_once_and_conflicts_say_why(db: Db) {
         assert_eq!((got, fields[field].as_str()), (422, Some(says)), "{body}");
     }
 
-    // The server has exactly the three people the two phones let in; once each.
+    // The server has exactly the four people the phones let in; once each.
     let path = format!("/api/v1/staff/sessions/{door}/roster");
     let (status, roster) = call(app, "GET", &path, cookie, None).await;
     assert_eq!(status, 200);
@@ -95,12 +103,15 @@ async fn offline_check_ins_count_once_and_conflicts_say_why(db: Db) {
         .iter()
         .map(|e| e["checked_in"].as_u64().unwrap())
         .sum();
-    assert_eq!(arrived, 3, "{roster}");
-    // The audit log says which check-ins were made offline (the two that let people in).
+    assert_eq!(arrived, 4, "{roster}");
+    // The audit log says which check-ins were made offline (the three that let people in),
+    // and never a time ahead of the server's.
     let (_, _, chief, _) = sign_in(app, "chief", PASSWORD).await;
     let (status, audit) = call(app, "GET", "/api/v1/staff/audit", chief.as_deref(), None).await;
     assert_eq!(status, 200, "{audit}");
-    assert_eq!(audit.matches(", offline at ").count(), 2, "{audit}");
+    assert_eq!(audit.matches(", offline at ").count(), 3, "{audit}");
+    let minute = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+    assert!(!audit.contains(&minute(ahead)), "{audit}");
 }
 
 crate::on_both_databases!(offline_check_ins_count_once_and_conflicts_say_why);
