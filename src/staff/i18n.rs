@@ -72,7 +72,7 @@ messages! {
     WALK_IN_NAME = "姓名（可选）", "Name (optional)";
     WALK_IN_PHONE = "手机号码（可选）", "Mobile number (optional)";
     WALK_IN_BOOK = "现场预约并签到", "Book walk-in and check in";
-    WALK_IN_BOOKED_ANNOUNCE = "现场预约 {people} 人已签到（{code}）。现场还可约 {door} 人，线上余 {online} 人。", "Walk-in of {people} checked in ({code}). {door} places left at the door, {online} online.";
+    WALK_IN_BOOKED_ANNOUNCE = "现场预约 {people} 人已签到（{code}）。现场还可约 {door} 人，线上余 {online} 人。", "Walk-in party of {people} checked in ({code}). Places left: {door} at the door, {online} online.";
     WALK_IN_MARK = "现场", "Walk-in";
     WALK_IN_SAMPLE_TITLE = "现场登记样品（无智能手机）", "Register a walk-in's vegetable (no smartphone)";
     WALK_IN_SAMPLE_REGISTER = "登记并收样", "Register and receive";
@@ -201,9 +201,9 @@ messages! {
     REPORT_DEADLINES = "报送时限", "Reporting deadlines";
     REPORT_COUNTY_TO_CITY = "县（区）局向市局报送总结", "County bureaus report to the city";
     REPORT_CITY_TO_PROVINCE = "市局向省局报送总结", "City bureaus report to the province";
-    REPORT_DAYS_LEFT = "{date}，还有 {n} 天", "{date}, {n} days left";
+    REPORT_DAYS_LEFT = "{date}，还有 {n} 天", "{date}, days left: {n}";
     REPORT_DUE_TODAY = "{date}，今日截止", "{date}, due today";
-    REPORT_OVERDUE = "{date}，已逾期 {n} 天", "{date}, {n} days overdue";
+    REPORT_OVERDUE = "{date}，已逾期 {n} 天", "{date}, days overdue: {n}";
     REPORT_COMPLETE = "报送单位材料齐全。", "Every filing bureau is complete.";
     GAP_NO_OPEN_DAY = "尚无开放日", "no open day";
     GAP_NO_FIGURES = "尚无签到数据", "no attendance figures";
@@ -237,12 +237,12 @@ messages! {
     ACTION_END_SESSIONS = "强制下线", "Signed an account out everywhere";
     ACTION_CHANGE_PASSWORD = "修改本人密码", "Changed own password";
     SIGNED_IN_AS_NAME = "当前用户 · {name}", "Signed in as · {name}";
-    CHECKED_IN_ANNOUNCE = "已签到: {name} · {people} 人", "Checked in: {name} · {people} people";
+    CHECKED_IN_ANNOUNCE = "已签到: {name} · {people} 人", "Checked in: {name} · party of {people}";
     OFFLINE_QUEUED_NAME = "离线签到: {name}（联网后同步）", "Checked in offline: {name} (syncs when back online)";
     OFFLINE_QUEUED_CODE = "离线记录 {code}: 本机名单中没有，联网后由服务器核对", "Recorded offline {code}: not in this phone's roster; the server checks it when back online";
     OFFLINE_PENDING_N = "待同步 {n}", "{n} waiting to sync";
     OFFLINE_NOTICE = "离线：签到保存在本机，联网后自动同步。", "Offline: check-ins are kept on this phone and sync when the network returns.";
-    OFFLINE_SYNCED_N = "已同步 {n} 条离线签到", "{n} offline check-ins synced";
+    OFFLINE_SYNCED_N = "已同步 {n} 条离线签到", "Offline check-ins synced: {n}";
     OFFLINE_CONFLICTS = "同步后未能签到", "Not checked in after sync";
     OFFLINE_CONFLICTS_DISMISS = "知道了", "Dismiss";
     OFFLINE_UNKNOWN_CODE = "没有这个预约码。", "There is no booking with this code.";
@@ -260,7 +260,7 @@ messages! {
     SERIES_WILL_CREATE_N = "将生成场次数: {n}", "Sessions to create: {n}";
     SAVED_PROMOTED = "已保存 · 候补转为确认的人数: {n}", "Saved · People moved from the waiting list: {n}";
     SESSION_CREATED_AT = "场次已创建: {slot}", "Session created: {slot}";
-    BOOKED_NOW_N = "目前已预约: {n} 人", "Booked now: {n} people";
+    BOOKED_NOW_N = "目前已预约: {n} 人", "People booked now: {n}";
     SESSION_CANCELLED_N = "场次已取消，取消的预约数: {n}", "Session cancelled; bookings cancelled: {n}";
     BOOKED_COUNT = "已预约 {booked}/{capacity} 人", "Booked {booked}/{capacity} people";
     WAITING_COUNT = "候补 {n}", "Waiting {n}";

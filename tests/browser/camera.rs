@@ -147,7 +147,7 @@ async fn a_refused_camera_is_said_in_words_and_the_typed_code_still_works() {
     door.fill("Check in by booking code", booked["code"].as_str().unwrap())
         .await;
     door.click("button", "Check in").await;
-    door.wait_text("Checked in: 访客甲 · 2 people").await;
+    door.wait_text("Checked in: 访客甲 · party of 2").await;
     let roster = server.storage.roster(f.session).await.unwrap();
     assert_eq!(roster[0].checked_in, 2);
     door.close().await;

@@ -107,15 +107,16 @@ pub struct Config {
     /// Days after a session ends before its bookings' names and phones are erased.
     #[arg(long, env = "LABDAY_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: i64,
-    /// No-shows that trigger a booking pause…
+    /// No-shows of one phone that pause its bookings (0–1000; any of these three at 0: no
+    /// rule)…
     #[arg(long, env = "LABDAY_NO_SHOW_COUNT", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(0..=MOST_NO_SHOWS))]
     pub no_show_count: u32,
-    /// …when they fall within this many days…
+    /// …the first and the last at most this many days apart (0–3650)…
     #[arg(long, env = "LABDAY_NO_SHOW_WITHIN_DAYS", default_value_t = 180,
           value_parser = clap::value_parser!(i64).range(0..=MOST_DAYS))]
     pub no_show_within_days: i64,
-    /// …pausing bookings for this many days.
+    /// …for this many days after the latest (0–3650).
     #[arg(long, env = "LABDAY_NO_SHOW_BLOCK_DAYS", default_value_t = 60,
           value_parser = clap::value_parser!(i64).range(0..=MOST_DAYS))]
     pub no_show_block_days: i64,
