@@ -145,7 +145,7 @@ const SIGNED_OUT_KEY: &str = "labday.staff.signed-out";
 
 /// This device is signed out: every desk's roster leaves it, and the console shows the
 /// sign-in page.
-fn signed_out(me: Me) {
+pub(crate) fn signed_out(me: Me) {
     offline_queue::forget_rosters();
     me.set(None);
 }

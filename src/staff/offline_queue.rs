@@ -75,6 +75,7 @@ pub struct OfflineDesk {
     pub synced: RwSignal<Option<u32>>,
     taken: RwSignal<u32>,
     syncing: RwSignal<bool>,
+    me: crate::staff::Me,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -177,6 +178,7 @@ impl OfflineDesk {
             offset: RwSignal::new(None),
             synced: RwSignal::new(None),
             taken: RwSignal::new(0),
+            me,
             syncing: RwSignal::new(false),
         };
         Effect::new(move |_| {
@@ -345,8 +347,13 @@ impl OfflineDesk {
                     // Not sent after all (no network, the server failing, a desk to sign in
                     // again): it stays queued, and the rest wait behind it.
                     Err(e) if send_again(e.code) => {
-                        if e.code == ErrorCode::Network {
-                            desk.online.set(false);
+                        match e.code {
+                            ErrorCode::Network => desk.online.set(false),
+                            // Signed out meanwhile (elsewhere, or expired): the sign-in page,
+                            // as the console shows it; the queue waits on this device and is
+                            // sent once this desk is open again.
+                            ErrorCode::Unauthorized => crate::staff::signed_out(desk.me),
+                            _ => {}
                         }
                         break;
                     }

@@ -208,6 +208,38 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
         0,
         "the roster left with the session"
     );
+
+    // Signed out elsewhere while a check-in waits on the device: the sync that finds it out
+    // drops to the sign-in page, and the check-in is sent once the desk is open again.
+    let late = server
+        .book(door, "访客13800138045", "13800138045", 1, 0)
+        .await;
+    let late = late["code"].as_str().unwrap().to_owned();
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{door}"))
+        .await;
+    browser.wait_text("13800138045").await;
+    assert_eq!(browser.js_async(elsewhere, "sign out elsewhere").await, 204);
+    browser.set_offline(true).await;
+    browser
+        .wait_text("离线：签到保存在本机，联网后自动同步。")
+        .await;
+    browser.fill("输入预约码签到", &late).await;
+    browser.click("button", "签到").await;
+    browser
+        .wait_text("离线签到: 访客13800138045（联网后同步）")
+        .await;
+    browser.set_offline(false).await;
+    browser.wait_text("工作人员登录").await;
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{door}"))
+        .await;
+    browser.wait_text("已同步 1 条离线签到").await;
+    let roster = server.storage.roster(door).await.unwrap();
+    let late_in = roster.iter().find(|e| e.code == late).map(|e| e.checked_in);
+    assert_eq!(late_in, Some(1), "{roster:?}");
     browser.close().await;
 }
 
