@@ -43,6 +43,19 @@ async fn session_under_way_at(server: &TestServer, activity: i64, offset: i32) -
         .expect("session")
 }
 
+/// The network goes, and the desk checks `code` (the roster's `name`) in on the device.
+async fn check_in_offline(browser: &crate::support::Journey, code: &str, name: &str) {
+    browser.set_offline(true).await;
+    browser
+        .wait_text("离线：签到保存在本机，联网后自动同步。")
+        .await;
+    browser.fill("输入预约码签到", code).await;
+    browser.click("button", "签到").await;
+    browser
+        .wait_text(&format!("离线签到: {name}（联网后同步）"))
+        .await;
+}
+
 /// How many check-ins the desk says wait to sync.
 async fn waiting(browser: &crate::support::Journey) -> String {
     browser.text_of("[data-testid=desk-pending]").await
@@ -221,15 +234,7 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
         .await;
     browser.wait_text("13800138045").await;
     assert_eq!(browser.js_async(elsewhere, "sign out elsewhere").await, 204);
-    browser.set_offline(true).await;
-    browser
-        .wait_text("离线：签到保存在本机，联网后自动同步。")
-        .await;
-    browser.fill("输入预约码签到", &late).await;
-    browser.click("button", "签到").await;
-    browser
-        .wait_text("离线签到: 访客13800138045（联网后同步）")
-        .await;
+    check_in_offline(&browser, &late, "访客13800138045").await;
     browser.set_offline(false).await;
     browser.wait_text("工作人员登录").await;
     // Signing in again opens the same desk, which sends it.
@@ -296,13 +301,7 @@ async fn an_offline_check_in_is_timed_on_the_venues_clock() {
         .open(&server, &format!("/staff/sessions/{door}"))
         .await;
     browser.wait_text("13800138050").await;
-    browser.set_offline(true).await;
-    browser
-        .wait_text("离线：签到保存在本机，联网后自动同步。")
-        .await;
-    browser.fill("输入预约码签到", &code).await;
-    browser.click("button", "签到").await;
-    browser.wait_text("离线签到: 访客西（联网后同步）").await;
+    check_in_offline(&browser, &code, "访客西").await;
 
     browser.set_offline(false).await;
     browser.wait_text("已同步 1 条离线签到").await;

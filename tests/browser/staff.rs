@@ -185,6 +185,14 @@ async fn lab_staff_check_visitors_in_and_export_the_roster() {
     browser.close().await;
 }
 
+/// Moves the booking `code` to `session` with the roster's open move form.
+async fn move_to(browser: &Journey, code: &str, session: i64) {
+    browser.wait_css("#move-holder").await;
+    browser.select("预约人", code).await;
+    browser.select("改到场次", &session.to_string()).await;
+    browser.click("button", "确认改期").await;
+}
+
 /// A visitor phones to come to another session: staff move the booking from the roster (the
 /// code stays), and a move the server refuses says why in the move form's own section, with
 /// nothing moved.
@@ -212,10 +220,7 @@ async fn lab_staff_move_a_booking_to_another_session_of_the_activity() {
         .await;
     browser.wait_text("13800138051").await;
     browser.click("button", "将预约改到本活动的其他场次").await;
-    browser.wait_css("#move-holder").await;
-    browser.select("预约人", &codes[0]).await;
-    browser.select("改到场次", &morning.to_string()).await;
-    browser.click("button", "确认改期").await;
+    move_to(&browser, &codes[0], morning).await;
     browser.wait_text("已改到").await;
     let moved = browser.text_of("[data-testid=desk-announce]").await;
     assert!(
@@ -227,10 +232,7 @@ async fn lab_staff_move_a_booking_to_another_session_of_the_activity() {
 
     // The morning is full now: the second visitor cannot follow without the waiting list.
     browser.click("button", "将预约改到本活动的其他场次").await;
-    browser.wait_css("#move-holder").await;
-    browser.select("预约人", &codes[1]).await;
-    browser.select("改到场次", &morning.to_string()).await;
-    browser.click("button", "确认改期").await;
+    move_to(&browser, &codes[1], morning).await;
     browser.wait_css("section.move-booking .error").await;
     let said = browser.text_of("section.move-booking .error").await;
     assert!(said.starts_with("名额已满"), "{said}");
