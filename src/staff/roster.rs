@@ -67,7 +67,7 @@ pub fn RosterPage() -> impl IntoView {
                 desk.code.set(String::new());
                 let text = match name {
                     Some(name) => s::OFFLINE_QUEUED_NAME.fill(l, &[("name", &name)]),
-                    None => s::OFFLINE_QUEUED_CODE.fill(l, &[("code", &c.to_uppercase())]),
+                    None => s::OFFLINE_QUEUED_CODE.fill(l, &[("code", &c.trim().to_uppercase())]),
                 };
                 desk.announce.set(text);
             }
