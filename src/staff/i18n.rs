@@ -246,6 +246,8 @@ messages! {
     OFFLINE_CONFLICTS = "同步后未能签到", "Not checked in after sync";
     OFFLINE_CONFLICTS_DISMISS = "知道了", "Dismiss";
     OFFLINE_UNKNOWN_CODE = "没有这个预约码。", "There is no booking with this code.";
+    OFFLINE_BAD_TIME = "这台手机的日期或时间不对，服务器没有接受这条签到：请校正手机时间后重新签到。", "This phone's date or time is wrong, so the server did not take this check-in: set the phone's clock right and check the visitor in again.";
+    MOVE_TARGET_CANCELLED = "要改到的场次已被主办方取消，预约没有改动。", "The session to move to was cancelled by the organiser; the booking did not change.";
     NO_SHOWS_MARKED_N = "已标记未到场: {n}", "No-shows marked: {n}";
     CHECK_IN_NAME = "签到 {name}", "Check in {name}";
     RECEIVED_ANNOUNCE = "已收样: {code} · {variety}", "Received: {code} · {variety}";

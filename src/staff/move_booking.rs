@@ -7,7 +7,7 @@
 use crate::api as shared;
 use crate::components::status::FailureAlert;
 use crate::format;
-use crate::i18n::{t, use_lang};
+use crate::i18n::{t, use_lang, Msg};
 use crate::loaded::page_id;
 use crate::staff::api;
 use crate::staff::desk::Desk;
@@ -15,7 +15,7 @@ use crate::staff::i18n as s;
 use labday_domain::booking::{BookingStatus, MoveBooking};
 use labday_domain::schedule::ScheduledSession;
 use labday_domain::staff::RosterEntry;
-use labday_domain::{ApiError, SessionStatus};
+use labday_domain::{ApiError, ErrorCode, SessionStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -152,12 +152,17 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
                                 <option value="">"—"</option>
                                 {c.sessions.into_iter().map(|s| {
                                     let left = s.places().online_free();
-                                    let label = move || format!(
-                                        "{} · {} · {}",
-                                        format::slot(s.draft.starts_at, s.draft.ends_at, lang.get()),
-                                        s.draft.title.get(lang.get().code()),
-                                        s::MOVE_PLACES_LEFT.fill(lang.get(), &[("n", &left)])
-                                    );
+                                    // What tells two sessions at one time apart; no empty parts.
+                                    let label = move || {
+                                        let l = lang.get();
+                                        let slot = format::slot(s.draft.starts_at, s.draft.ends_at, l);
+                                        let left = s::MOVE_PLACES_LEFT.fill(l, &[("n", &left)]);
+                                        [slot.as_str(), s.draft.title.get(l.code()), s.draft.place.get(l.code()), left.as_str()]
+                                            .into_iter()
+                                            .filter(|part| !part.is_empty())
+                                            .collect::<Vec<_>>()
+                                            .join(" · ")
+                                    };
                                     view! { <option value=s.id.to_string()>{label}</option> }
                                 }).collect_view()}
                             </select>
@@ -174,7 +179,15 @@ pub fn MoveForm(desk: Desk, id: Memo<Option<i64>>, on_moved: Callback<()>) -> im
                     }.into_any(),
                 }
             }}
-            <FailureAlert failure=failure/>
+            <FailureAlert failure=failure messages=move_error/>
         </section>
+    }
+}
+
+/// A refused move in words: `session_cancelled` is about the session it was to go to.
+fn move_error(code: ErrorCode) -> Msg {
+    match code {
+        ErrorCode::SessionCancelled => s::MOVE_TARGET_CANCELLED,
+        other => crate::i18n::error_msg(other),
     }
 }

@@ -5,6 +5,8 @@
 //! every 15 seconds) as offline check-ins, which the server counts once however often they
 //! arrive and from however many phones. What the server refused meanwhile (a booking
 //! cancelled, a code for another session, an unknown code) is listed for staff after sync.
+//! Check-ins another staff member left waiting on the device for the same session are sent
+//! by whoever opens that desk next (a shift change on one phone).
 
 use crate::staff::api;
 use labday_domain::offline_check_in::send_again;
@@ -70,7 +72,7 @@ pub struct OfflineDesk {
     /// The venue's minutes east of UTC: a check-in is queued with the time on its clock.
     offset: RwSignal<Option<i32>>,
     /// Set after each sync the server answered anything of: how many queued check-ins it has
-    /// taken (recorded, or in already) since the desk opened; those it refused are
+    /// recorded since the desk opened (not those in already); those it refused are
     /// `conflicts`.
     pub synced: RwSignal<Option<u32>>,
     taken: RwSignal<u32>,
@@ -153,6 +155,45 @@ fn forget_where(drop: impl Fn(&str) -> bool) {
     }
 }
 
+/// Takes into `queue` the check-ins other staff members left waiting on this device for the
+/// same session (`own` is this desk's key, `labday.desk.<staff>.<session>`): after a shift
+/// change on one phone, whoever opens the desk next sends them, so no visitor who came is
+/// later marked a no-show. Their entries keep no queue afterwards (and go if nothing else).
+fn adopt_left_queues(own: &str, queue: &mut Vec<Queued>) {
+    let Some(s) = storage() else { return };
+    let Some((_, session)) = own.rsplit_once('.') else {
+        return;
+    };
+    let same_session = |k: &String| {
+        k.starts_with(PREFIX) && k != own && k.rsplit_once('.').map(|(_, i)| i) == Some(session)
+    };
+    let keys: Vec<String> = (0..s.length().unwrap_or(0))
+        .filter_map(|i| s.key(i).ok().flatten())
+        .filter(same_session)
+        .collect();
+    for k in keys {
+        let Some(left) = s.get_item(&k).ok().flatten() else {
+            continue;
+        };
+        let Ok(mut left) = crate::json::from_str::<Saved>(&left) else {
+            continue;
+        };
+        for q in left.queue.drain(..) {
+            if !queue.iter().any(|mine| mine.code == q.code) {
+                queue.push(q);
+            }
+        }
+        match serde_json::to_string(&left) {
+            Ok(raw) if !left.roster.is_empty() => {
+                let _ = s.set_item(&k, &raw);
+            }
+            _ => {
+                let _ = s.remove_item(&k);
+            }
+        }
+    }
+}
+
 /// Whether a party's booking is all in (or nothing more may come in).
 fn all_in(e: &RosterEntry) -> bool {
     e.checked_in >= e.adults.saturating_add(e.children)
@@ -184,11 +225,19 @@ impl OfflineDesk {
         Effect::new(move |_| {
             let staff = me.with(|m| m.as_ref().map(|m| m.id));
             let key = staff.zip(id.get()).map(|(s, i)| format!("{PREFIX}{s}.{i}"));
-            let saved: Saved = key
+            let mut saved: Saved = key
                 .as_deref()
                 .and_then(|k| storage()?.get_item(k).ok().flatten())
                 .and_then(|raw| crate::json::from_str(&raw).ok())
                 .unwrap_or_default();
+            let adopted = match key.as_deref() {
+                Some(own) => {
+                    let before = saved.queue.len();
+                    adopt_left_queues(own, &mut saved.queue);
+                    saved.queue.len() > before
+                }
+                None => false,
+            };
             desk.key.set(key);
             desk.roster
                 .set((!saved.roster.is_empty()).then_some(saved.roster));
@@ -196,6 +245,9 @@ impl OfflineDesk {
             desk.offset.set(saved.offset);
             desk.conflicts.set(Vec::new());
             desk.taken.set(0);
+            if adopted {
+                desk.save();
+            }
             desk.sync();
         });
         let went = move |online: bool| {
@@ -339,9 +391,12 @@ impl OfflineDesk {
                     continue;
                 };
                 match api::check_in_offline(session, &next.code, at).await {
-                    Ok(_) => {
+                    Ok(done) => {
                         answered = true;
-                        desk.taken.update(|n| *n += 1);
+                        // In already (another phone, a lost answer sent again): nothing taken.
+                        if !done.already_in {
+                            desk.taken.update(|n| *n += 1);
+                        }
                         desk.settle(&next, None);
                     }
                     // Not sent after all (no network, the server failing, a desk to sign in

@@ -53,6 +53,12 @@ pub fn RosterPage() -> impl IntoView {
             desk.announce.set(text);
         }
     });
+    // A closed desk's roster as the server has it now (its bookings cancelled).
+    Effect::new(move |_| {
+        if desk.closed.get() {
+            roster.refetch();
+        }
+    });
     // The organiser cancelled the session meanwhile: the desk closes, as it would online.
     Effect::new(move |_| {
         let cancelled = |c: &Conflict| c.reason == ErrorCode::SessionCancelled;
@@ -192,6 +198,9 @@ fn OfflineState(offline: OfflineDesk) -> impl IntoView {
 fn conflict_msg(code: ErrorCode) -> Msg {
     match code {
         ErrorCode::NotFound => s::OFFLINE_UNKNOWN_CODE,
+        // Its time: before the session's day, or not one a clock shows (the desk sends
+        // nothing else the server could find invalid).
+        ErrorCode::Invalid => s::OFFLINE_BAD_TIME,
         other => crate::i18n::error_msg(other),
     }
 }

@@ -223,7 +223,8 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
     );
 
     // Signed out elsewhere while a check-in waits on the device: the sync that finds it out
-    // drops to the sign-in page, and the check-in is sent once the desk is open again.
+    // drops to the sign-in page. The next shift signs in on this phone, and the desk it
+    // opens sends the check-in the last one left.
     let late = server
         .book(door, "访客13800138045", "13800138045", 1, 0)
         .await;
@@ -237,8 +238,10 @@ async fn staff_check_three_visitors_in_offline_and_the_server_counts_them_once()
     check_in_offline(&browser, &late, "访客13800138045").await;
     browser.set_offline(false).await;
     browser.wait_text("工作人员登录").await;
-    // Signing in again opens the same desk, which sends it.
-    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
+    server
+        .add_lab_staff(door, "lab-food-2", "食品院 李工", "open-day-2026")
+        .await;
+    sign_in(&browser, "lab-food-2", "open-day-2026", "食品院 李工").await;
     browser.wait_text("已同步 1 条离线签到").await;
     let roster = server.storage.roster(door).await.unwrap();
     let late_in = roster.iter().find(|e| e.code == late).map(|e| e.checked_in);

@@ -1,20 +1,18 @@
 //! Check-ins made at a desk without network and sent when it comes back: the time the
 //! phone recorded must be believable (not before the session's day; one ahead of the
-//! server's clock by more than a phone's drift is the phone's clock running fast, and the
-//! check-in is recorded at the server's time, not lost), and the whole party is checked in,
-//! so sending the same check-in again (a lost answer, a second phone) changes nothing.
+//! server's clock is the phone's clock running fast, and the check-in is recorded at the
+//! server's time, not lost), and the whole party is checked in, so sending the same
+//! check-in again (a lost answer, a second phone) changes nothing.
 
 use crate::error::{ApiError, ErrorCode, FieldCode};
-use chrono::{Duration, NaiveDateTime};
-
-/// How far ahead of the server's clock a phone's clock may run.
-pub const CLOCK_DRIFT_MINUTES: i64 = 5;
+use chrono::NaiveDateTime;
 
 /// Whether an offline check-in made `at` (the venue's clock, as the desk keeps it) may be
 /// recorded `now` for a session that starts `session_starts` (venue time), and the time it
 /// is recorded at: a time a clock shows (no leap second), not before the session's day;
-/// `at`, or `now` when `at` is further ahead than a phone's drift (it happened, before now).
-/// `people` must be the whole party (`None`).
+/// `at`, or `now` when `at` is ahead of it (it happened, before now: the phone's clock runs
+/// fast), so no recorded time is later than the server's. `people` must be the whole party
+/// (`None`).
 pub fn check(
     at: NaiveDateTime,
     now: NaiveDateTime,
@@ -38,12 +36,13 @@ pub fn check(
             "The check-in time is not one a clock shows",
         );
     }
-    // A phone whose clock runs fast: its visitor came, only the minute is unknown.
-    let at = if at > now + Duration::minutes(CLOCK_DRIFT_MINUTES) {
-        now
-    } else {
-        at
-    };
+    // A phone whose clock runs fast: its visitor came, only the minute is unknown. Before
+    // the session's day on the server's clock, that is what the door would answer.
+    if at > now {
+        crate::staff::from_session_day(now, session_starts)
+            .map_err(|code| ApiError::new(code, "The session's day has not come"))?;
+        return Ok(now);
+    }
     if at.date() < session_starts.date() {
         return refused(
             "offline_at",
@@ -94,7 +93,7 @@ mod tests {
         assert_eq!(check(at(20, 9, 58), now, starts, None), Ok(at(20, 9, 58)));
         // Before the session's start but on its day: people arrive early.
         assert_eq!(check(at(20, 0, 0), now, starts, None), Ok(at(20, 0, 0)));
-        assert_eq!(check(at(20, 10, 5), now, starts, None), Ok(at(20, 10, 5)));
+        assert_eq!(check(now, now, starts, None), Ok(now));
         // Synced days later (the desk's phone stayed offline): still that check-in.
         let later = at(23, 8, 0);
         assert_eq!(check(at(20, 11, 0), later, starts, None), Ok(at(20, 11, 0)));
@@ -104,8 +103,13 @@ mod tests {
     fn a_phone_whose_clock_runs_fast_loses_no_check_in_and_it_is_recorded_at_now() {
         let starts = at(20, 9, 30);
         let now = at(20, 10, 0);
-        assert_eq!(check(at(20, 10, 6), now, starts, None), Ok(now));
-        assert_eq!(check(at(21, 10, 0), now, starts, None), Ok(now));
+        for ahead in [at(20, 10, 1), at(20, 10, 6), at(21, 10, 0)] {
+            assert_eq!(check(ahead, now, starts, None), Ok(now), "{ahead}");
+        }
+        // Ahead, and the session's day has not come on the server's clock: as at the door.
+        let day_before = at(19, 22, 0);
+        let refused = check(at(20, 10, 0), day_before, starts, None).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::BeforeSessionDay);
         let year_on = NaiveDate::from_ymd_opt(2027, 9, 20)
             .unwrap()
             .and_hms_opt(10, 0, 0);

@@ -181,8 +181,8 @@ pub async fn roster_export(
 
 /// Checks a visitor in by booking code (scanned or typed) at a session's door; a desk that
 /// was offline sends its queued check-ins here with `offline_at` when the network returns
-/// (a time further ahead of the server's clock than a phone's drift of five minutes is the
-/// phone's clock running fast: recorded at the server's time, not refused).
+/// (a time ahead of the server's clock is the phone's clock running fast: recorded at the
+/// server's time, not refused).
 #[utoipa::path(
     post,
     path = "/api/v1/staff/check-in",
@@ -190,7 +190,7 @@ pub async fn roster_export(
     responses(
         (status = 200, body = CheckInResult, description = "The roster line, its name and phone shown as in the roster"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "`session_cancelled` (the organiser cancelled the session), `before_session_day` (the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session` (a code of another session of the same organisation, whose id `elsewhere` gives; another organisation's code is 404, as an unknown one), `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
+        (status = 409, body = ApiError, description = "`session_cancelled` (the organiser cancelled the session), `before_session_day` (also for an `offline_at` ahead of the server's clock before the session's day; the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session` (a code of another session of the same organisation, whose id `elsewhere` gives; another organisation's code is 404, as an unknown one), `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
         (status = 422, body = ApiError, description = "`code`: not a booking code (`code_invalid`); `people`: 0 (`people_required`), or given with an offline check-in (`invalid`); `offline_at`: before the session's day (`in_past`)")
     )
 )]

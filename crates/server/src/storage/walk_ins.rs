@@ -110,7 +110,7 @@ pub trait WalkIns: Parts {
         }
         let after = session_places(&mut tx, session_id).await?;
         let subject = format!(
-            "session {session_id}: walk-in {}, {people} people",
+            "session {session_id}: walk-in {}, party of {people}",
             code.as_str()
         );
         commit_audited(tx, staff_id, AuditAction::BookWalkIn, &subject).await?;
