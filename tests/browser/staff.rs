@@ -250,7 +250,9 @@ async fn lab_staff_move_a_booking_to_another_session_of_the_activity() {
     browser.select("改到场次", &morning.to_string()).await;
     crate::booking::organiser_cancels(&server, morning).await;
     browser.click("button", "确认改期").await;
-    browser.wait_text("该场次已被主办方取消").await;
+    browser
+        .wait_text("要改到的场次已被主办方取消，预约没有改动。")
+        .await;
     assert_eq!(browser.count("[data-testid=desk-cancelled]").await, 0);
     let field_shown = "return document.getElementById('checkin-code').offsetParent !== null;";
     assert_eq!(
