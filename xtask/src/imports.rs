@@ -58,8 +58,11 @@ pub fn shorten(dist: &Path) -> Result<(usize, usize), String> {
         (&wasm_path, &short_wasm[..], format!("{new_stem}_bg.wasm")),
         (&glue_path, short_glue.as_bytes(), format!("{new_stem}.js")),
     ] {
-        std::fs::write(dist.join(&name), bytes).map_err(|e| format!("{name}: {e}"))?;
-        std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let new_path = dist.join(&name);
+        std::fs::write(&new_path, bytes).map_err(|e| format!("{name}: {e}"))?;
+        if new_path != *path {
+            std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
     }
     std::fs::write(&page_path, new_page).map_err(|e| format!("{}: {e}", page_path.display()))?;
     let saved = (wasm.len() - short_wasm.len()) + (glue.len() - short_glue.len());
