@@ -53,11 +53,14 @@ pub fn RosterPage() -> impl IntoView {
             desk.announce.set(text);
         }
     });
-    // A closed desk's roster as the server has it now (its bookings cancelled).
-    Effect::new(move |_| {
-        if desk.closed.get() {
+    // A desk that closes while open: its roster as the server has it now (its bookings
+    // cancelled). One found closed on loading has just read it.
+    Effect::new(move |was: Option<bool>| {
+        let closed = desk.closed.get();
+        if closed && was == Some(false) {
             roster.refetch();
         }
+        closed
     });
     // The organiser cancelled the session meanwhile: the desk closes, as it would online.
     Effect::new(move |_| {
