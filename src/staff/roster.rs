@@ -15,6 +15,7 @@ use crate::staff::use_id_param;
 use crate::staff::walk_in::WalkInForm;
 use labday_domain::booking::BookingStatus;
 use labday_domain::message::DeliveryStatus;
+use labday_domain::session::Availability;
 use labday_domain::staff::RosterEntry;
 use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
@@ -54,13 +55,13 @@ pub fn RosterPage() -> impl IntoView {
         }
     });
     // A desk that closes while open: its roster as the server has it now (its bookings
-    // cancelled). One found closed on loading has just read it.
-    Effect::new(move |was: Option<bool>| {
-        let closed = desk.closed.get();
-        if closed && was == Some(false) {
+    // cancelled). One whose session loaded cancelled read it so already.
+    Effect::new(move |_| {
+        let loaded_cancelled =
+            session.with(|s| matches!(s, Some(Ok(s)) if s.availability == Availability::Cancelled));
+        if desk.closed.get() && !loaded_cancelled {
             roster.refetch();
         }
-        closed
     });
     // The organiser cancelled the session meanwhile: the desk closes, as it would online.
     Effect::new(move |_| {
