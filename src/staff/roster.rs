@@ -57,8 +57,10 @@ pub fn RosterPage() -> impl IntoView {
     // A desk that closes while open: its roster as the server has it now (its bookings
     // cancelled). One whose session loaded cancelled read it so already.
     Effect::new(move |_| {
-        let loaded_cancelled =
-            session.with(|s| matches!(s, Some(Ok(s)) if s.availability == Availability::Cancelled));
+        let loaded_cancelled = session
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|s| s.availability == Availability::Cancelled);
         if desk.closed.get() && !loaded_cancelled {
             roster.refetch();
         }
