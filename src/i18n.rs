@@ -164,7 +164,7 @@ messages! {
     TEXTS_ON = "预约或样品有变化时（确认、候补递补、场次变更或取消、活动提醒、检测结果），我们会发短信到您填写的手机。", "We text the mobile you gave when something happens to your booking or sample (confirmed, a place from the waiting list, a change or cancellation, a reminder, a result).";
     TEXTS_OFF = "本站未开通短信，不会给您发送短信：请记下预约码或样品码，回到本站查看。", "This site sends no text messages: keep your booking or sample code and check back here.";
     PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。只有举办您所约场次的实验室或监管局的工作人员能看到完整的姓名和号码，其他人看到的都是掩码。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Only the staff of the lab or bureau that runs your session see your name and number in full; everyone else sees them masked.";
-    PRIVACY_RETENTION = "场次结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。只有您预约后未到场（爽约）时，为执行爽约暂停规则，该预约保留的号码带密钥哈希值在场次结束 {digest} 天后删除；其他预约不保留号码的任何信息。预约取消后或场次当天过后，您也可以在预约页面自行立即删除姓名和号码。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Only if you booked and did not come (a no-show) is a keyed hash of the number kept, for the no-show pause: it is deleted {digest} days after the session. Other bookings keep nothing of the number. Once a booking is cancelled or the day of its session is over, you can also erase its name and number yourself from the booking's page.";
+    PRIVACY_RETENTION = "场次结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。预约取消后或场次当天过后，您也可以在预约页面自行立即删除姓名和号码。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Once a booking is cancelled or the day of its session is over, you can also erase its name and number yourself from the booking's page.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";
     FULL_NOTICE = "本场已约满，提交后将进入候补队列：有名额空出时，按排队先后为人数放得下的候补自动确认。", "This session is full. You will join the waiting list: when places free up, waiting bookings that fit are confirmed in the order they joined.";
@@ -175,7 +175,7 @@ messages! {
     SESSION_CANCELLED_TEXT = "您的预约随之取消，名额不再保留。可以预约本活动的其他场次。", "Your booking was cancelled with it and holds no place. You can book another session of the activity.";
     OTHER_SESSIONS = "查看本活动的其他场次", "See the activity's other sessions";
     CHECKED_IN_TITLE = "已签到入场", "You're checked in";
-    NO_SHOW_RULE = "爽约规则：{within} 天内有 {count} 次预约后既未取消也未到场的号码，自最近一次起 {block} 天内不能预约。不能来请在取消截止前取消。", "No-show rule: a number that booked and neither cancelled nor came {count} times within {within} days cannot book for {block} days after the latest. If you cannot come, cancel before the cancellation deadline.";
+    NO_SHOW_RULE = "爽约规则：{within} 天内有 {count} 次预约后既未取消也未到场的号码，自最近一次起 {block} 天内不能预约。不能来请在取消截止前取消。只有您预约后未到场时，为执行此规则，该预约保留的号码带密钥哈希值在场次结束 {digest} 天后删除；其他预约不保留号码的任何信息。", "No-show rule: a number that booked and neither cancelled nor came {count} times within {within} days cannot book for {block} days after the latest. If you cannot come, cancel before the cancellation deadline. Only if you booked and did not come is a keyed hash of the number kept, for this rule: it is deleted {digest} days after the session. Other bookings keep nothing of the number.";
     NO_SHOW_TITLE = "本次预约记为未到场", "This booking was marked as a no-show";
     WAITLISTED_NO_TICKET = "候补期间不能凭此码入场：递补成功后，本页会显示入场二维码。", "While you wait, this code does not get you in: once you have a place, this page shows the QR code for the door.";
     BOOKING_CODE = "预约码", "Booking code";
@@ -522,6 +522,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | OutsideActivity
         | AlreadyScheduled
         | SessionsOutside
+        | HoldsSamples
         | PasswordUnchanged => FIELD_INVALID,
     }
 }

@@ -27,8 +27,7 @@ pub fn PrivacyNotice(
             <p data-testid="retention">
                 {maybe_text(move || {
                     notice.get().and_then(Result::ok).map(|n| {
-                        let days = [("retention", &n.retention_days as &dyn std::fmt::Display), ("digest", &n.phone_digest_days)];
-                        retention.fill(lang.get(), &days)
+                        retention.fill(lang.get(), &[("retention", &n.retention_days as &dyn std::fmt::Display)])
                     })
                 })}
             </p>

@@ -193,13 +193,15 @@ fn BookingForm(session: SessionView) -> impl IntoView {
     }
 }
 
-/// The no-show rule in the server's numbers, when it has one.
+/// The no-show rule in the server's numbers, when it has one, and how long a no-show's
+/// keyed phone hash is kept for it: without a rule the form says nothing of either.
 fn no_show_rule(notice: &Notice, lang: Lang) -> Option<String> {
     let (count, within, block) = notice.no_show_rule()?;
     let numbers = [
         ("count", &count as &dyn std::fmt::Display),
         ("within", &within),
         ("block", &block),
+        ("digest", &notice.phone_digest_days),
     ];
     Some(i18n::NO_SHOW_RULE.fill(lang, &numbers))
 }

@@ -315,6 +315,7 @@ messages! {
     FIELD_OUTSIDE_ACTIVITY = "不在活动的起止日期内", "Outside the activity's first and last days";
     FIELD_ALREADY_SCHEDULED = "本活动已有同名、同地点、同一时间开始的场次（可能重复提交了）", "The activity already has a session of this name and place starting then (sent twice?)";
     FIELD_SESSIONS_OUTSIDE = "有场次在这些日期之外，请先调整或取消这些场次", "Some sessions fall outside these days: move or cancel them first";
+    FIELD_HOLDS_SAMPLES = "本场次已有样品登记，须保持农残快检形式（样品只在本场次的快检点接收和检测）", "Samples are registered on this session: it stays a quick test (they are received and tested at its bench alone)";
     FIELD_KIND_HAS_STAFF = "该单位已有与此类型不符的账号（局设组织者，实验室和检测机构设实验室人员）", "This organisation has accounts that do not fit this kind (organisers belong to a bureau, lab staff to a lab or institute)";
     FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
     FIELD_PASSWORD_UNCHANGED = "新密码不能与当前密码相同，请另设一个", "The new password must not be the current one: choose another";
@@ -561,6 +562,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         OutsideActivity => FIELD_OUTSIDE_ACTIVITY,
         AlreadyScheduled => FIELD_ALREADY_SCHEDULED,
         SessionsOutside => FIELD_SESSIONS_OUTSIDE,
+        HoldsSamples => FIELD_HOLDS_SAMPLES,
         PasswordWrong => FIELD_PASSWORD_WRONG,
         PasswordUnchanged => FIELD_PASSWORD_UNCHANGED,
         TextInvalid => FIELD_TEXT_INVALID,
@@ -685,6 +687,7 @@ mod tests {
             FieldCode::OutsideActivity,
             FieldCode::AlreadyScheduled,
             FieldCode::SessionsOutside,
+            FieldCode::HoldsSamples,
             FieldCode::PasswordWrong,
             FieldCode::PasswordUnchanged,
         ] {

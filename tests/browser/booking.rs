@@ -474,7 +474,8 @@ async fn a_holder_erases_their_details_once_the_booking_is_cancelled() {
 
 /// The form's privacy sentence is a promise: it states the retention the server is
 /// configured with (here not the default), in both languages, and the no-show rule the
-/// server holds bookings to.
+/// server holds bookings to with the keyed hash kept for it; a server without that rule
+/// promises neither.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_privacy_notice_states_the_configured_retention() {
     let browser = or_skip!(open_browser().await);
@@ -518,5 +519,18 @@ async fn the_privacy_notice_states_the_configured_retention() {
             && !body.contains('{'),
         "no default and no placeholder left: {body}"
     );
+
+    // Without a no-show rule nothing pauses a phone, so the form neither states a rule nor
+    // says a hash is kept for one.
+    let server = start_server_with(false, |config| config.no_show_count = 0).await;
+    let f = fixture(&server, SessionFormat::Demo, 20, None).await;
+    for (lang, retention) in [("", "场次结束 30 天后自动删除您的姓名和号码"), ("?lang=en", "erased automatically 30 days after the session")] {
+        browser.open(&server, &format!("/sessions/{}/book{lang}", f.session)).await;
+        browser.wait_text(retention).await;
+        let body = browser.body_text().await;
+        for said in ["爽约", "密钥哈希", "No-show rule", "keyed hash", "no-show"] {
+            assert!(!body.contains(said), "no rule, so no {said:?}: {body}");
+        }
+    }
     browser.close().await;
 }

@@ -260,6 +260,9 @@ wire_enum! {
         /// The activity holds a session (not cancelled) of the same title and place starting
         /// at the same time already: a form or a series sent twice.
         AlreadyScheduled = "already_scheduled",
+        /// A quick-test session holds registered samples (`format`): it stays a quick test,
+        /// since its samples are received and tested at its bench alone.
+        HoldsSamples = "holds_samples",
         /// An activity's new first (`starts_on`) or last day (`ends_on`) would leave out one
         /// of its sessions that is not cancelled.
         SessionsOutside = "sessions_outside",

@@ -79,7 +79,7 @@ pub enum MessageKind {
     BookingConfirmed,
     /// A waiting booking got a place.
     WaitlistPromoted,
-    /// Staff moved a session's time or place.
+    /// Staff changed a session's time or place, or took it online or on site.
     SessionChanged,
     /// Staff cancelled a session.
     SessionCancelled,

@@ -842,9 +842,36 @@ pub fn may_move(
     Ok(())
 }
 
+/// Whether a session may take format `to` from `was` while `samples` are registered on it:
+/// a quick-test session with samples stays a quick test (its samples are received and tested
+/// at its bench, and their holders were told to bring them there), `format`: `holds_samples`.
+pub fn may_change_format(
+    was: SessionFormat,
+    to: SessionFormat,
+    samples: u64,
+) -> Result<(), ApiError> {
+    let leaves_its_bench = was == SessionFormat::QuickTest && to != was && samples > 0;
+    let mut errors = FieldErrors::new();
+    errors.check(!leaves_its_bench, "format", FieldCode::HoldsSamples);
+    errors.finish(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quick_test_session_keeps_its_format_while_it_holds_samples() {
+        use SessionFormat::*;
+        let refused = may_change_format(QuickTest, Visit, 1).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Invalid);
+        assert_eq!(fields(refused), [("format".into(), FieldCode::HoldsSamples)]);
+        assert!(may_change_format(QuickTest, CloudClassroom, u64::MAX).is_err());
+        assert!(may_change_format(QuickTest, QuickTest, 5).is_ok(), "unchanged");
+        assert!(may_change_format(QuickTest, Visit, 0).is_ok(), "no sample yet");
+        assert!(may_change_format(Visit, QuickTest, 0).is_ok());
+        assert!(may_change_format(Visit, CloudClassroom, 3).is_ok(), "not a quick test");
+    }
 
     fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
         crate::time::test_time(d, h, m, 0)

@@ -9,6 +9,7 @@ use crate::error::{AppError, Refusal};
 use crate::extract::{authorise_disclosing, AppJson, Authorised, SessionId};
 use crate::state::AppState;
 use crate::storage::staff::CheckInError;
+use crate::storage::BookingError;
 use crate::venue_clock;
 use crate::writes::audit;
 use axum::extract::State;
@@ -190,7 +191,7 @@ pub async fn roster_export(
     responses(
         (status = 200, body = CheckInResult, description = "The roster line, its name and phone shown as in the roster"),
         (status = 404, body = ApiError),
-        (status = 409, body = ApiError, description = "`session_cancelled` (the organiser cancelled the session), `before_session_day` (also for an `offline_at` ahead of the server's clock before the session's day; the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session` (a code of another session of the same organisation, whose id `elsewhere` gives; another organisation's code is 404, as an unknown one), `already_cancelled`, `not_confirmed` (waiting list) or `already_checked_in` (not for offline check-ins: those answer `already_in`)"),
+        (status = 409, body = ApiError, description = "`session_cancelled` (the organiser cancelled the session), `before_session_day` (also for an `offline_at` ahead of the server's clock before the session's day; the session's day, as it is when the check-in is recorded, has not come on its venue's clock), `wrong_session` (a code of another session of the same organisation, whose id `elsewhere` gives; another organisation's code is 404, as an unknown one), `already_cancelled`, `not_confirmed` (waiting list), `already_checked_in` (not for offline check-ins: those answer `already_in`) or `party_too_large` (`people` more than the booking has left to check in)"),
         (status = 422, body = ApiError, description = "`code`: not a booking code (`code_invalid`); `people`: 0 (`people_required`), or given with an offline check-in (`invalid`); `offline_at`: before the session's day (`in_past`)")
     )
 )]
@@ -219,6 +220,13 @@ pub async fn check_in(
         .map_err(|refused| match refused {
             CheckInError::NoSession => AppError::not_found("session"),
             CheckInError::Offline(e) => AppError(e),
+            // Here the party is the booking's: more people than it has left to come in.
+            CheckInError::Booking(BookingError::Refused(ErrorCode::PartyTooLarge)) => {
+                AppError::new(
+                    ErrorCode::PartyTooLarge,
+                    "More people than the booking has left to check in",
+                )
+            }
             CheckInError::Booking(e) => e.into(),
         })?;
     let answer = CheckInResult {

@@ -234,7 +234,9 @@ pub async fn generate_series(
 }
 
 /// Replaces a session's details. Capacity may go down only to the people already booked;
-/// raising it confirms waiting bookings that now fit, in the order they joined. With
+/// raising it confirms waiting bookings that now fit, in the order they joined. Its holders
+/// get a message when its time, place, format or join link changes. A quick-test session
+/// keeps its format once samples are registered on it. With
 /// `If-Match` (the session's `revision` as an entity tag, `"3"`, as the console lists it),
 /// the change applies only if nobody saved the session since: two people editing one
 /// session cannot silently undo each other's change. The answer's `ETag` is the new revision.
@@ -247,7 +249,7 @@ pub async fn generate_series(
         (status = 200, body = SessionChanged, headers(("ETag" = String, description = "The session's revision after the change"))),
         (status = 412, body = ApiError, description = "`edited_meanwhile`: the session's revision is not the one `If-Match` names (someone saved it meanwhile); nothing changed"),
         (status = 409, body = ApiError, description = "`capacity_below_booked`, `session_cancelled`, or `session_over` (a session over on its venue's clock keeps its times; its other details may change)"),
-        (status = 422, body = ApiError, description = "Field errors; a session moved outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`")
+        (status = 422, body = ApiError, description = "Field errors; a session moved outside its activity's first and last days (as they are when it is stored) is `starts_at` (or `ends_at`): `outside_activity`; a quick-test session with samples registered on it given another format is `format`: `holds_samples`")
     )
 )]
 pub async fn update_session(
@@ -270,6 +272,7 @@ pub async fn update_session(
         SessionUpdated::OutsideActivity(days) => {
             return Err(outside_activity(days.hold_session(&valid), "starts_at"))
         }
+        SessionUpdated::Refused(refusal) => return Err(refusal.into()),
     };
     let changed = SessionChanged {
         session: session_view(&state, id).await?,

@@ -27,13 +27,13 @@ use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
-    first_already_scheduled, may_move, over_keeps_its_times, ActivityDays, ActivityDraft,
+    first_already_scheduled, may_change_format, may_move, over_keeps_its_times, ActivityDays, ActivityDraft,
     OrganisationChoice, Scheduled, ScheduledActivity, ScheduledSession, SessionDraft,
     SessionsOutside, ValidActivity, ValidSession,
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
-use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
+use labday_domain::{ApiError, ErrorCode, SessionFormat, SessionStatus};
 use std::collections::HashMap;
 
 /// What became of an activity edit.
@@ -76,6 +76,8 @@ pub enum SessionUpdated {
     },
     /// Its activity's days, as they are as it moves, leave it out: nothing changed.
     OutsideActivity(ActivityDays),
+    /// A change its state forbids (`schedule::may_change_format`): nothing changed.
+    Refused(ApiError),
 }
 
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
@@ -114,6 +116,9 @@ const SESSION_AS_WAS: &str = "SELECT id, activity_id, format, title_zh, title_en
     place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, \
     booking_closes_at, cancel_deadline, status, booked, waiting, reserved_places, walk_ins, \
     revision FROM sessions WHERE id = ?";
+/// How many samples were ever registered on a session (withdrawn and erased ones too: its
+/// boards count them).
+const SESSION_SAMPLES: &str = "SELECT COUNT(*) FROM samples WHERE session_id = ?";
 /// The status of a session about to change.
 const SESSION_FOR_CHANGE: &str = "SELECT status FROM sessions WHERE id = ?";
 /// Bookings follow their session to its new day (the per-phone daily limit counts days).
@@ -574,7 +579,21 @@ pub trait Schedule: Parts {
                 revision,
             });
         }
-        let was = (was.starts_at, was.ends_at, was.place.zh, was.place.en);
+        if was.format != s.format {
+            let samples: i64 = tx.query(SESSION_SAMPLES).bind(id).scalar().await?;
+            let samples = u64::try_from(samples).unwrap_or(0);
+            if let Err(refusal) = may_change_format(was.format, s.format, samples) {
+                return Ok(SessionUpdated::Refused(refusal));
+            }
+        }
+        // What its holders were told: its time and place, and whether they come or join
+        // online, and where.
+        let told = |d: &SessionDraft| {
+            let where_ = (d.place.zh.clone(), d.place.en.clone(), d.join_link.clone());
+            (d.starts_at, d.ends_at, d.format, where_)
+        };
+        let moved = told(&was.draft()) != told(s);
+        let was = (was.starts_at, was.ends_at);
         let now = venue_now(&mut tx, id).await?;
         if (was.0, was.1) != (s.starts_at, s.ends_at) {
             may_move(now, was.0, s.ends_at).map_err(refused)?;
@@ -592,13 +611,6 @@ pub trait Schedule: Parts {
         if before.resized(s.capacity, s.reserved_places).is_none() {
             return Err(refused(ErrorCode::CapacityBelowBooked));
         }
-        let moved = was
-            != (
-                s.starts_at,
-                s.ends_at,
-                s.place.zh.clone(),
-                s.place.en.clone(),
-            );
         bind_session(tx.query(UPDATE_SESSION), s)
             .bind(id)
             .execute()
@@ -608,8 +620,8 @@ pub trait Schedule: Parts {
             .bind(id)
             .execute()
             .await?;
-        // Holders hear of a new time or place (not of a new capacity); then whoever the new
-        // capacity lets in hears of that.
+        // Holders hear of a new time or place, or of going online or on site (not of a new
+        // capacity); then whoever the new capacity lets in hears of that.
         if moved && !over {
             outbox::booking_event(
                 &mut tx.inside(),

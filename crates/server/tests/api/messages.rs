@@ -194,6 +194,58 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     assert_eq!(sent, 5);
 }
 
+/// A session taken online, or given another join link, is news to its holders as a new
+/// time or place is: each change sends one message, which says where to go.
+async fn a_session_taken_online_tells_its_holders(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let session = app.session(SessionSpec::sized(4, 2)).await;
+    let lab = lab_staff(&app, session).await;
+    let lab = lab.as_deref();
+    let (status, booked) = book_in(&app, session, "13800138000", Some("en")).await;
+    assert_eq!(status, 201, "{booked}");
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let starts = (now() + Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .unwrap();
+    let on_site = session_body(starts, now() - Duration::days(1));
+    let (status, body) = call(&app, "PUT", &path, lab, Some(on_site.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    arrives(&file, 5, of_kind("session_changed", "13800138000")).await;
+
+    // The same time, now online: the holder hears it.
+    let mut online = on_site.clone();
+    online["format"] = json!("cloud_classroom");
+    online["place"] = json!({"zh": "", "en": ""});
+    online["join_link"] = json!("https://meeting.example/room/1");
+    let (status, body) = call(&app, "PUT", &path, lab, Some(online.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    let changes = |n: usize| {
+        let file = file.clone();
+        async move {
+            arrives(&file, 5, |_| delivered_of_kind(&file, "session_changed") >= n).await;
+            let told: Vec<Value> = delivered(&file)
+                .into_iter()
+                .filter(|m| m["kind"] == "session_changed")
+                .collect();
+            told[n - 1]["text"].as_str().unwrap().to_owned()
+        }
+    };
+    let text = changes(2).await;
+    assert!(text.contains("online") && text.contains(booked["code"].as_str().unwrap()), "{text}");
+
+    // Another link: told again. The same details once more: nobody is.
+    online["join_link"] = json!("https://meeting.example/room/2");
+    for _ in 0..2 {
+        let (status, body) = call(&app, "PUT", &path, lab, Some(online.clone())).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    changes(3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(delivered_of_kind(&file, "session_changed"), 3);
+}
+
 async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
@@ -795,6 +847,7 @@ crate::on_both_databases!(
     a_retry_waits_out_the_quiet_hours,
     a_moved_booking_is_told_once_per_move_in_its_language,
     each_kind_arrives_with_its_text_in_the_booking_language,
+    a_session_taken_online_tells_its_holders,
     a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not,
     without_a_provider_messages_stay_unsent_and_the_app_says_so,
     erasure_takes_phone_and_text_out_of_the_outbox,

@@ -3,7 +3,7 @@
 //! corrections that keep history), thresholds as settings, the public board, the organiser's
 //! figures, and erasure after the retention period.
 
-use crate::helpers::{now, Db, SessionSpec, TestApp};
+use crate::helpers::{now, session_body, Db, SessionSpec, TestApp};
 use crate::staff::{call, expect_call, sign_in, site, PASSWORD};
 use chrono::Duration;
 use labday_domain::SessionFormat;
@@ -155,6 +155,45 @@ async fn a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_n
     assert_eq!(status, 404);
     let stored = app.storage.session_samples(session).await.unwrap();
     assert_eq!(stored.len(), 5, "2 + 3 registered, nothing from refusals");
+}
+
+/// A quick-test session keeps its format once samples are registered on it: they are
+/// received and tested at its bench alone. Before the first, and in every other detail, it
+/// may change.
+async fn a_quick_test_session_with_samples_keeps_its_format(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let lab = lab.as_deref();
+    let (empty, held) = (app.session(quick_test()).await, app.session(quick_test()).await);
+    register(app, held, "13900139000", &["spinach"]).await;
+    let starts = (now() + Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .unwrap();
+    let mut body = session_body(starts, now() - Duration::days(1));
+    body["format"] = json!("quick_test");
+    for id in [empty, held] {
+        let path = format!("/api/v1/staff/sessions/{id}");
+        expect_call(app, "PUT", &path, lab, Some(body.clone()), 200).await;
+    }
+    for format in ["visit", "cloud_classroom", "demo"] {
+        body["format"] = json!(format);
+        body["join_link"] = json!("https://meeting.example/room/1");
+        let path = format!("/api/v1/staff/sessions/{held}");
+        let (status, text) = call(app, "PUT", &path, lab, Some(body.clone())).await;
+        assert_eq!(status, 422, "{format}: {text}");
+        let refusal: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(refusal["fields"], json!({"format": "holds_samples"}), "{format}");
+    }
+    let (_, view) = app.get(&format!("/api/v1/sessions/{held}")).await;
+    assert_eq!(view["format"], "quick_test", "nothing changed: {view}");
+    register(app, held, "13700137000", &["celery"]).await;
+    body["format"] = json!("visit");
+    let path = format!("/api/v1/staff/sessions/{empty}");
+    expect_call(app, "PUT", &path, lab, Some(body), 200).await;
+    let (_, view) = app.get(&format!("/api/v1/sessions/{empty}")).await;
+    assert_eq!(view["format"], "visit", "{view}");
 }
 
 async fn a_wrong_phone_reads_like_a_missing_code_and_misses_are_throttled(db: Db) {
@@ -529,6 +568,7 @@ async fn sample_holders_are_erased_after_retention_but_counts_stay(db: Db) {
 crate::on_both_databases!(
     a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_not_fit,
     a_wrong_phone_reads_like_a_missing_code_and_misses_are_throttled,
+    a_quick_test_session_with_samples_keeps_its_format,
     staff_receive_and_test_samples_and_holders_see_plain_judgements,
     thresholds_are_settings,
     the_board_counts_final_judgements_without_personal_data,

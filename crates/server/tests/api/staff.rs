@@ -639,7 +639,8 @@ async fn check_in_at_the_door_and_no_shows_after_the_session(db: Db) {
 }
 
 /// `people: 0` at the door is a field error (at least one person comes in at a time), not
-/// `party_too_large`; the booking stays as it was, and one person then comes in.
+/// `party_too_large`; the booking stays as it was, and one person then comes in. More than
+/// the party has left is `party_too_large`, said of the booking.
 async fn checking_in_nobody_is_a_field_error(db: Db) {
     let (s, lab) = site_with_lab(db).await;
     let (app, cookie) = (&s.app, lab.as_deref());
@@ -653,6 +654,13 @@ async fn checking_in_nobody_is_a_field_error(db: Db) {
     let body = parse(&expect_call(app, "POST", path, cookie, request(0), 422).await);
     assert_eq!(body["code"], "invalid", "{body}");
     assert_eq!(body["fields"]["people"], "people_required", "{body}");
+    // Two of a party of one: refused in words about the booking, not the session's limit.
+    let body = parse(&expect_call(app, "POST", path, cookie, request(2), 409).await);
+    assert_eq!(body["code"], "party_too_large", "{body}");
+    assert_eq!(
+        body["message"],
+        "More people than the booking has left to check in"
+    );
     let body = parse(&expect_call(app, "POST", path, cookie, request(1), 200).await);
     assert_eq!(body["people"], 1, "{body}");
     assert_eq!(
