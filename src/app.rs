@@ -109,9 +109,9 @@ pub fn samples() -> impl IntoView {
 
 /// The app shell around one bundle's `routes` ([`browse`], [`book`], [`mine`] or [`samples`]).
 pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
-    route::follow();
     let lang = RwSignal::new(initial_lang());
     provide_context(lang);
+    route::follow();
     let elder = RwSignal::new(
         store::elder_mode() || root_element().is_some_and(|r| r.class_list().contains("elder")),
     );

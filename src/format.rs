@@ -136,12 +136,18 @@ pub fn status_msg(s: BookingStatus) -> Msg {
     }
 }
 
-/// `2 成人 · 1 儿童` / `2 adults · 1 child` (no children, no word of them).
-pub fn party(adults: u32, children: u32, lang: Lang) -> String {
-    let count = |n: u32, one: Msg, many: Msg| match n {
+/// `n` in words: `one` for 1 (English says "1 adult", not "1 adults"), else `many` with
+/// its `{n}` filled.
+pub fn counted(n: u32, one: Msg, many: Msg, lang: Lang) -> String {
+    match n {
         1 => one.get(lang).to_owned(),
         n => many.fill(lang, &[("n", &n)]),
-    };
+    }
+}
+
+/// `2 成人 · 1 儿童` / `2 adults · 1 child` (no children, no word of them).
+pub fn party(adults: u32, children: u32, lang: Lang) -> String {
+    let count = |n: u32, one: Msg, many: Msg| counted(n, one, many, lang);
     let adults = count(adults, i18n::PARTY_ONE_ADULT, i18n::PARTY_ADULTS);
     match children {
         0 => adults,

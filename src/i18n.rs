@@ -193,7 +193,7 @@ messages! {
     HOLDER = "预约人", "Booked by";
     ADD_TO_CALENDAR = "添加到日历", "Add to calendar";
     JOIN_LINK = "进入直播", "Join the live class";
-    JOIN_LINK_HINT = "直播链接仅对预约人可见，请勿转发。", "This link is for you only; please do not share it.";
+    JOIN_LINK_HINT = "直播链接仅对预约人可见，请勿转发。", "Only people who booked see this link; please do not share it.";
     CANCEL_BOOKING = "取消预约", "Cancel booking";
     CANCEL_CONFIRM = "确定取消？名额将立即释放。", "Cancel for sure? Your places are released at once.";
     CANCEL_YES = "确定取消", "Yes, cancel";
@@ -285,6 +285,7 @@ messages! {
     CANCEL_PASSED_NOTICE = "本场已过取消截止时间：预约后不能在线取消或改期。", "This session's cancellation deadline has passed: once booked, it cannot be cancelled or moved online.";
     CLOSES_AND_CANCEL_BY = "预约截止 {closes} · 取消截止 {cancel}", "Booking closes {closes} · Cancel by {cancel}";
     PER_BOOKING_LIMIT = "每单最多 {n} 人", "Per booking, up to {n} people";
+    PER_BOOKING_ONE = "每单限 1 人", "One person per booking";
     WAITLIST_PLACE = "候补位次 {n}", "Place in queue {n}";
     PARTY_ADULTS = "{n} 成人", "{n} adults";
     PARTY_ONE_ADULT = "1 成人", "1 adult";

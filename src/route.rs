@@ -102,6 +102,8 @@ thread_local! {
     /// The address signal of this page (one app per page, and wasm has one thread), so that
     /// `navigate` works from event handlers and tasks alike.
     static ADDRESS: std::cell::Cell<Option<RwSignal<Url>>> = const { std::cell::Cell::new(None) };
+    /// The reader's language, as the shell provides it (`follow`), for the same reason.
+    static LANG: std::cell::Cell<Option<RwSignal<crate::i18n::Lang>>> = const { std::cell::Cell::new(None) };
 }
 
 fn address() -> RwSignal<Url> {
@@ -179,6 +181,13 @@ fn go(href: &str, replace: bool) {
         } else {
             history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href))
         };
+        // A language the page was opened in (`?lang=`) stays in the address, so that a
+        // reload or a bookmark opens in it too.
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&with_lang(Url::current()).href()),
+        );
     }
     address().set(Url::current());
     if !replace {
@@ -215,12 +224,14 @@ fn followed_link(ev: &web_sys::MouseEvent) -> Option<String> {
     (href.starts_with('/') && !href.starts_with("//")).then_some(href)
 }
 
-/// Starts following the address: call once, in the shell, before any page.
+/// Starts following the address: call once, in the shell, once it provides the language
+/// and before any page.
 pub fn follow() {
     let Some(window) = web_sys::window() else {
         return;
     };
     let address = address();
+    LANG.with(|l| l.set(Some(crate::i18n::use_lang())));
     let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
         if let Some(href) = followed_link(&ev) {
             ev.prevent_default();
@@ -289,11 +300,13 @@ fn elsewhere(here: Entry, url: Url) -> AnyView {
     view! { <Loading/> }.into_any()
 }
 
-/// `url` with the reader's language when the other bundle would not start in it: chosen by
-/// this page's `?lang=` (a portal's link) and not saved on the device.
+/// `url` with the reader's language when a page loaded from it would not start in it:
+/// chosen by this page's `?lang=` (a portal's link) and not saved on the device.
 fn with_lang(mut url: Url) -> Url {
     use crate::i18n::Lang;
-    let reading = crate::i18n::use_lang().get_untracked();
+    let Some(reading) = LANG.with(std::cell::Cell::get).map(|l| l.get_untracked()) else {
+        return url;
+    };
     let starts = crate::store::saved_lang().map_or(Lang::Zh, |c| Lang::from_code(&c));
     let has = url.search.split('&').any(|kv| kv.starts_with("lang="));
     if !has && starts != reading {

@@ -170,7 +170,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <p class="small">{text(move || i18n::PER_BOOKING_LIMIT.fill(lang.get(), &[("n", &limit)]))}</p>
+            <p class="small">{text(move || crate::format::counted(limit, i18n::PER_BOOKING_ONE, i18n::PER_BOOKING_LIMIT, lang.get()))}</p>
             <FieldError field="adults" errors=errors/>
             <FieldError field="party" errors=errors/>
 

@@ -524,13 +524,61 @@ async fn the_privacy_notice_states_the_configured_retention() {
     // says a hash is kept for one.
     let server = start_server_with(false, |config| config.no_show_count = 0).await;
     let f = fixture(&server, SessionFormat::Demo, 20, None).await;
-    for (lang, retention) in [("", "场次结束 30 天后自动删除您的姓名和号码"), ("?lang=en", "erased automatically 30 days after the session")] {
-        browser.open(&server, &format!("/sessions/{}/book{lang}", f.session)).await;
+    for (lang, retention) in [
+        ("", "场次结束 30 天后自动删除您的姓名和号码"),
+        ("?lang=en", "erased automatically 30 days after the session"),
+    ] {
+        browser
+            .open(&server, &format!("/sessions/{}/book{lang}", f.session))
+            .await;
         browser.wait_text(retention).await;
         let body = browser.body_text().await;
         for said in ["爽约", "密钥哈希", "No-show rule", "keyed hash", "no-show"] {
             assert!(!body.contains(said), "no rule, so no {said:?}: {body}");
         }
     }
+    browser.close().await;
+}
+
+/// A session that takes one person per booking says so in words, not "up to 1 people".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_person_session_says_so_in_both_languages() {
+    use labday_domain::schedule::SessionDraft;
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    let morning = server.storage.session(f.session, Utc::now()).await;
+    let morning = morning.expect("reads").expect("exists");
+    let one = SessionDraft {
+        format: SessionFormat::Visit,
+        title: labday_domain::Localised::new("单人场", "Single seats"),
+        place: morning.place.clone(),
+        join_link: None,
+        starts_at: morning.starts_at,
+        ends_at: morning.ends_at,
+        capacity: 10,
+        reserved_places: 0,
+        per_booking_limit: 1,
+        booking_opens_at: morning.booking_opens_at,
+        booking_closes_at: morning.booking_closes_at,
+        cancel_deadline: morning.cancel_deadline,
+    };
+    let one = server
+        .storage
+        .add_session(f.activity, one)
+        .await
+        .expect("adds");
+    for (lang, said, unsaid) in [
+        ("", "每单限 1 人", "每单最多 1 人"),
+        ("?lang=en", "One person per booking", "up to 1 people"),
+    ] {
+        browser
+            .open(&server, &format!("/sessions/{one}/book{lang}"))
+            .await;
+        browser.wait_text(said).await;
+        lacks(&browser, &[unsaid]).await;
+    }
+    browser
+        .open(&server, &format!("/sessions/{}/book?lang=en", f.session))
+        .await;
+    browser.wait_text("Per booking, up to 4 people").await;
     browser.close().await;
 }

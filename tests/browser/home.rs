@@ -122,3 +122,41 @@ async fn an_activity_shows_only_the_address_and_telephone_it_has() {
     );
     browser.close().await;
 }
+
+/// A portal's link in English (`?lang=en`) keeps its language through the pages it leads
+/// to: the address keeps the choice, so a reload or a bookmark opens in English too. The
+/// device saves nothing: the app opened without it is in Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_language_chosen_by_the_address_stays_in_it() {
+    let (browser, server) = or_skip!(open_with_server(true).await);
+    browser.open(&server, "/?lang=en").await;
+    browser.wait_text("Upcoming open days").await;
+    let title = "Testing-lab open day: Electronic Information Product Test Centre";
+    browser.click("link", title).await;
+    for _ in 0..40 {
+        if browser.js("return location.pathname").await != "/" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let search = browser.js("return location.search").await;
+    assert_eq!(search, "?lang=en", "the address keeps the language");
+    browser
+        .js("window.beforeReload = true; location.reload(); return null")
+        .await;
+    for _ in 0..100 {
+        if browser.js("return window.beforeReload === undefined").await == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser.wait_text(title).await;
+    assert_eq!(
+        browser.js("return document.documentElement.lang").await,
+        "en",
+        "reloaded in English"
+    );
+    browser.open(&server, "/").await;
+    browser.wait_text("近期开放活动").await;
+    browser.close().await;
+}

@@ -865,12 +865,24 @@ mod tests {
         use SessionFormat::*;
         let refused = may_change_format(QuickTest, Visit, 1).unwrap_err();
         assert_eq!(refused.code, ErrorCode::Invalid);
-        assert_eq!(fields(refused), [("format".into(), FieldCode::HoldsSamples)]);
+        assert_eq!(
+            fields(refused),
+            [("format".into(), FieldCode::HoldsSamples)]
+        );
         assert!(may_change_format(QuickTest, CloudClassroom, u64::MAX).is_err());
-        assert!(may_change_format(QuickTest, QuickTest, 5).is_ok(), "unchanged");
-        assert!(may_change_format(QuickTest, Visit, 0).is_ok(), "no sample yet");
+        assert!(
+            may_change_format(QuickTest, QuickTest, 5).is_ok(),
+            "unchanged"
+        );
+        assert!(
+            may_change_format(QuickTest, Visit, 0).is_ok(),
+            "no sample yet"
+        );
         assert!(may_change_format(Visit, QuickTest, 0).is_ok());
-        assert!(may_change_format(Visit, CloudClassroom, 3).is_ok(), "not a quick test");
+        assert!(
+            may_change_format(Visit, CloudClassroom, 3).is_ok(),
+            "not a quick test"
+        );
     }
 
     fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {

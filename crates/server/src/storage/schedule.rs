@@ -27,9 +27,9 @@ use labday_domain::activity::{ActivityKind, Localised};
 use labday_domain::message::BookingEvent;
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
-    first_already_scheduled, may_change_format, may_move, over_keeps_its_times, ActivityDays, ActivityDraft,
-    OrganisationChoice, Scheduled, ScheduledActivity, ScheduledSession, SessionDraft,
-    SessionsOutside, ValidActivity, ValidSession,
+    first_already_scheduled, may_change_format, may_move, over_keeps_its_times, ActivityDays,
+    ActivityDraft, OrganisationChoice, Scheduled, ScheduledActivity, ScheduledSession,
+    SessionDraft, SessionsOutside, ValidActivity, ValidSession,
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
@@ -66,7 +66,7 @@ pub enum SessionsCreated {
 }
 
 /// What became of a session edit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionUpdated {
     Updated {
         /// People moved from the waiting list to confirmed because capacity went up.

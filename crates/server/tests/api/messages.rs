@@ -224,7 +224,10 @@ async fn a_session_taken_online_tells_its_holders(db: Db) {
     let changes = |n: usize| {
         let file = file.clone();
         async move {
-            arrives(&file, 5, |_| delivered_of_kind(&file, "session_changed") >= n).await;
+            arrives(&file, 5, |_| {
+                delivered_of_kind(&file, "session_changed") >= n
+            })
+            .await;
             let told: Vec<Value> = delivered(&file)
                 .into_iter()
                 .filter(|m| m["kind"] == "session_changed")
@@ -233,7 +236,10 @@ async fn a_session_taken_online_tells_its_holders(db: Db) {
         }
     };
     let text = changes(2).await;
-    assert!(text.contains("online") && text.contains(booked["code"].as_str().unwrap()), "{text}");
+    assert!(
+        text.contains("online") && text.contains(booked["code"].as_str().unwrap()),
+        "{text}"
+    );
 
     // Another link: told again. The same details once more: nobody is.
     online["join_link"] = json!("https://meeting.example/room/2");

@@ -165,7 +165,10 @@ async fn a_quick_test_session_with_samples_keeps_its_format(db: Db) {
     let app = &s.app;
     let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
     let lab = lab.as_deref();
-    let (empty, held) = (app.session(quick_test()).await, app.session(quick_test()).await);
+    let (empty, held) = (
+        app.session(quick_test()).await,
+        app.session(quick_test()).await,
+    );
     register(app, held, "13900139000", &["spinach"]).await;
     let starts = (now() + Duration::days(3))
         .date()
@@ -184,7 +187,11 @@ async fn a_quick_test_session_with_samples_keeps_its_format(db: Db) {
         let (status, text) = call(app, "PUT", &path, lab, Some(body.clone())).await;
         assert_eq!(status, 422, "{format}: {text}");
         let refusal: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(refusal["fields"], json!({"format": "holds_samples"}), "{format}");
+        assert_eq!(
+            refusal["fields"],
+            json!({"format": "holds_samples"}),
+            "{format}"
+        );
     }
     let (_, view) = app.get(&format!("/api/v1/sessions/{held}")).await;
     assert_eq!(view["format"], "quick_test", "nothing changed: {view}");
