@@ -160,10 +160,16 @@ async fn no_wcag_violations_on_any_page_in_either_language_or_mode() {
 async fn pages_reflow_at_320_px_and_elder_mode_is_larger() {
     let (browser, server) = or_skip!(open_with_server_at((320, 640), true).await);
     let pages = pages(&server, &browser).await;
-    for elder in [false, true] {
+    // In both languages: English words are longer, and elder mode's larger.
+    for (elder, english) in [(false, false), (true, false), (false, true), (true, true)] {
         set_mode(&browser, elder).await;
         for (path, ready) in &pages {
-            browser.open(&server, path).await;
+            let path = match (english, path.contains('?')) {
+                (false, _) => path.clone(),
+                (true, false) => format!("{path}?lang=en"),
+                (true, true) => format!("{path}&lang=en"),
+            };
+            browser.open(&server, &path).await;
             browser.wait_css(ready).await;
             let overflow = browser.sideways_overflow().await;
             assert!(

@@ -36,13 +36,26 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Browsers send `Origin` on cross-site writes; refuse any that is not this server. The
+/// Browsers send `Origin` on cross-site writes; refuse any that is not this server, and any
+/// write a browser says came from another site (`Sec-Fetch-Site`). The
 /// scheme counts too: a request that reached labday over https (as a trusted proxy says,
 /// `auth::is_https`) takes only an https origin, so a page served over plain http on the
 /// same host, which anyone on the network path can write, cannot act for a signed-in
 /// organiser. A request over http takes either scheme of this host (an https page of this
 /// host is this site; behind a proxy that is not trusted, every request looks like http).
 fn check_origin(headers: &HeaderMap) -> Result<(), AppError> {
+    let refused = || {
+        AppError::new(
+            ErrorCode::Forbidden,
+            "Staff actions must come from labday itself",
+        )
+    };
+    // A browser that names the site a request comes from: another one (a sibling host of
+    // the same site included) is refused whatever `Origin` says, or without one.
+    let fetched_from = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetched_from, Some("cross-site" | "same-site")) {
+        return Err(refused());
+    }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
@@ -55,10 +68,7 @@ fn check_origin(headers: &HeaderMap) -> Result<(), AppError> {
     if !host.is_empty() && bare == host && scheme_fits {
         Ok(())
     } else {
-        Err(AppError::new(
-            ErrorCode::Forbidden,
-            "Staff actions must come from labday itself",
-        ))
+        Err(refused())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The same-origin check covers every staff write: each POST, PUT, PATCH and DELETE under
-//! `/api/v1/staff/` in the OpenAPI document, sent with a foreign `Origin` — signed in as an
-//! organiser, who may do everything — is refused with 403 and changes nothing. A staff write
+//! `/api/v1/staff/` in the OpenAPI document, sent with a foreign `Origin` (or, without one,
+//! a `Sec-Fetch-Site` of another site) — signed in as an organiser, who may do everything —
+//! is refused with 403 and changes nothing. A staff write
 //! added later is in the document (the contract test holds every route to it), so it is
 //! checked here without this file knowing about it.
 
@@ -47,11 +48,21 @@ async fn every_staff_write_refuses_another_origin(db: Db) {
             "patch" => app.http.patch(url),
             _ => app.http.delete(url),
         };
-        for signed_in in [true, false] {
+        // From a foreign origin, or said by the browser to come from another site without
+        // an `Origin` (`Sec-Fetch-Site`).
+        let foreign = [
+            ("origin", "https://evil.example"),
+            ("sec-fetch-site", "cross-site"),
+            ("sec-fetch-site", "same-site"),
+        ];
+        for (signed_in, (header, value)) in [true, false]
+            .into_iter()
+            .flat_map(|s| foreign.map(|f| (s, f)))
+        {
             let mut request = request
                 .try_clone()
                 .expect("a plain request")
-                .header("origin", "https://evil.example")
+                .header(header, value)
                 .json(&json!({}));
             if signed_in {
                 request = request.header("cookie", &cookie);
