@@ -373,7 +373,7 @@ messages! {
     SUMMARY_OVERALL = "总体", "Overall";
     SUMMARY_BY_ORG = "按单位", "By organisation";
     SUMMARY_BY_ACTIVITY = "按活动", "By activity";
-    SUMMARY_PER_DAY = "每日预约", "Bookings per day";
+    SUMMARY_PER_DAY = "每日新增预约（含候补和之后取消的）", "Bookings made per day (waiting and later cancelled ones included)";
     SUMMARY_NONE = "暂无预约数据。", "No bookings yet.";
     FIG_SESSIONS = "场次", "Sessions";
     FIG_PLACES = "提供名额", "Places offered";

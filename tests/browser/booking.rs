@@ -493,6 +493,7 @@ async fn the_privacy_notice_states_the_configured_retention() {
             "",
             [
                 "场次结束 45 天后自动删除您的姓名和号码",
+                "本设备会保存预约码和手机号码，供“我的预约”查询",
                 "号码带密钥哈希值在场次结束 121 天后删除",
                 "爽约规则：90 天内有 2 次预约后既未取消也未到场的号码，自最近一次起 30 天内不能预约。",
             ],
@@ -501,6 +502,7 @@ async fn the_privacy_notice_states_the_configured_retention() {
             "?lang=en",
             [
                 "erased automatically 45 days after the session",
+                "This device keeps the booking code and number so that My bookings can find it",
                 "is deleted 121 days after the session",
                 "neither cancelled nor came 2 times within 90 days cannot book for 30 days after the latest",
             ],

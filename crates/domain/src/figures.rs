@@ -149,7 +149,8 @@ pub struct Figures {
     pub messages_failed: u32,
     /// Cloud-classroom seats held.
     pub cloud_classroom_seats: u32,
-    /// Bookings made per day, oldest first.
+    /// Bookings made per day, oldest first: every booking made that day, whatever became of
+    /// it (waiting, cancelled since, a walk-in), so these add up to more than `booked_people`.
     pub bookings_per_day: Vec<DailyBookings>,
     /// Vegetable quick-test samples.
     pub samples: SampleFigures,

@@ -283,8 +283,8 @@ fn summary_lines(s: &Summary) -> Csv {
     }
     csv.blank_line();
     csv.row([
-        Cell::Text("日期 day"),
-        Cell::Text("预约数 bookings"),
+        Cell::Text("预约日期 day booked"),
+        Cell::Text("当日新增预约（含候补和之后取消的） bookings made (waiting and later cancelled ones included)"),
         Cell::Text("人数 people"),
     ]);
     for d in &s.overall.bookings_per_day {
