@@ -141,6 +141,7 @@ pub fn shell<R: IntoView + 'static>(routes: fn() -> R) -> impl IntoView {
         };
         store::save_lang(next.code());
         lang.set(next);
+        route::forget_address_lang();
     };
     view! {
         <a class="skip" href="#main">{t(i18n::SKIP_TO_CONTENT)}</a>

@@ -195,6 +195,22 @@ fn go(href: &str, replace: bool) {
     }
 }
 
+/// Takes `?lang=` out of the address: the reader has just picked a language on the page,
+/// which the device keeps, so a reload opens in that one rather than the address's.
+pub fn forget_address_lang() {
+    let mut url = Url::current();
+    let kept: Vec<&str> = url
+        .search
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+        .collect();
+    let search = kept.join("&");
+    if search != url.search {
+        url.search = search;
+        replace(&url.href());
+    }
+}
+
 /// The link a click follows inside the app, if it is one: a plain left click on an
 /// `<a href="/…">` of this site with no target, download or `rel="external"`.
 fn followed_link(ev: &web_sys::MouseEvent) -> Option<String> {

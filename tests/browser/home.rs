@@ -125,7 +125,8 @@ async fn an_activity_shows_only_the_address_and_telephone_it_has() {
 
 /// A portal's link in English (`?lang=en`) keeps its language through the pages it leads
 /// to: the address keeps the choice, so a reload or a bookmark opens in English too. The
-/// device saves nothing: the app opened without it is in Chinese.
+/// device saves nothing: the app opened without it is in Chinese. A language picked on the
+/// page is the device's, and leaves the address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_language_chosen_by_the_address_stays_in_it() {
     let (browser, server) = or_skip!(open_with_server(true).await);
@@ -158,6 +159,24 @@ async fn a_language_chosen_by_the_address_stays_in_it() {
         "reloaded in English"
     );
     browser.open(&server, "/").await;
+    browser.wait_text("近期开放活动").await;
+
+    // Picking a language on the page takes the address's out: the device keeps the pick.
+    browser.open(&server, "/?lang=en&category=training").await;
+    browser.wait_text("Upcoming open days").await;
+    browser.click("button", "切换到中文").await;
+    browser.wait_text("近期开放活动").await;
+    let search = browser.js("return location.search").await;
+    assert_eq!(search, "?category=training", "the other filters stay");
+    browser
+        .js("window.beforeReload = true; location.reload(); return null")
+        .await;
+    for _ in 0..100 {
+        if browser.js("return window.beforeReload === undefined").await == true {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     browser.wait_text("近期开放活动").await;
     browser.close().await;
 }
