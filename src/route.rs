@@ -199,12 +199,15 @@ fn go(href: &str, replace: bool) {
 /// which the device keeps, so a reload opens in that one rather than the address's.
 pub fn forget_address_lang() {
     let mut url = Url::current();
-    let kept: Vec<&str> = url
-        .search
-        .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
-        .collect();
-    let search = kept.join("&");
+    let mut search = String::new();
+    for kv in url.search.split('&') {
+        if !kv.is_empty() && !kv.starts_with("lang=") {
+            if !search.is_empty() {
+                search.push('&');
+            }
+            search.push_str(kv);
+        }
+    }
     if search != url.search {
         url.search = search;
         replace(&url.href());
