@@ -143,15 +143,7 @@ async fn a_language_chosen_by_the_address_stays_in_it() {
     assert!(title.is_ascii() && !title.is_empty(), "in English: {title}");
     let search = browser.js("return location.search").await;
     assert_eq!(search, "?lang=en", "the address keeps the language");
-    browser
-        .js("window.beforeReload = true; location.reload(); return null")
-        .await;
-    for _ in 0..100 {
-        if browser.js("return window.beforeReload === undefined").await == true {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    browser.reload().await;
     browser.wait_text(&title).await;
     assert_eq!(
         browser.js("return document.documentElement.lang").await,
@@ -168,15 +160,7 @@ async fn a_language_chosen_by_the_address_stays_in_it() {
     browser.wait_text("近期开放活动").await;
     let search = browser.js("return location.search").await;
     assert_eq!(search, "?category=training", "the other filters stay");
-    browser
-        .js("window.beforeReload = true; location.reload(); return null")
-        .await;
-    for _ in 0..100 {
-        if browser.js("return window.beforeReload === undefined").await == true {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    browser.reload().await;
     browser.wait_text("近期开放活动").await;
     browser.close().await;
 }

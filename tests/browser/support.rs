@@ -631,6 +631,19 @@ impl Journey {
     }
 
     /// How far the page scrolls sideways (0 or less: it fits the viewport).
+    /// Reloads the page, and returns once the old one is gone.
+    pub async fn reload(&self) {
+        self.js("window.beforeReload = true; location.reload(); return null")
+            .await;
+        for _ in 0..100 {
+            if self.js("return window.beforeReload === undefined").await == true {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.wait_css("header.top").await;
+    }
+
     pub async fn sideways_overflow(&self) -> f64 {
         self.js("return document.documentElement.scrollWidth - window.innerWidth;")
             .await
