@@ -311,7 +311,7 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
         }
         (BookingEvent::Changed, Lang::Zh) => "场次变更：{t}改为{a}，地点{p}，预约码{c}。",
         (BookingEvent::Changed, Lang::En) => {
-            "Changed: {t} is now {a} at {p}. Your code {c} stays the same."
+            "Changed: {t} is now {a}, {p}. Your code {c} stays the same."
         }
         (BookingEvent::Cancelled, Lang::Zh) => "抱歉，主办方已取消{t}（{a}）场次，预约{c}已失效。",
         (BookingEvent::Cancelled, Lang::En) => {
@@ -320,7 +320,7 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
         (BookingEvent::Reminder, Lang::Zh) => "提醒：{t}，{a}，{p}。预约码{c}，凭码入场。",
         (BookingEvent::Reminder, Lang::En) => "Reminder: {t}, {a}, {p}. Code {c} at the door.",
         (BookingEvent::Moved, Lang::Zh) => "改期成功：{t}，{a}，{p}，预约码{c}不变。",
-        (BookingEvent::Moved, Lang::En) => "Moved: {t}, now {a} at {p}. Your code {c} stays.",
+        (BookingEvent::Moved, Lang::En) => "Moved: {t}, now {a}, {p}. Your code {c} stays.",
         (BookingEvent::MovedToWaiting, Lang::Zh) => {
             "已改为候补：{t}，{a}，预约码{c}，有空位即为您确认。"
         }

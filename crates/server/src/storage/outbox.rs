@@ -13,6 +13,7 @@ use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use labday_domain::activity::Localised;
+use labday_domain::SessionFormat;
 use labday_domain::message::{
     booking_message, sample_message, sample_session_cancelled_message, BookingEvent, BookingFacts,
     Composed, Lang, MessageKind, ReminderRule, SampleFacts, SampleSessionFacts,
@@ -114,7 +115,7 @@ pub enum Holders<'a> {
 
 /// The facts of a booking's message, with who and when.
 const BOOKING_FACTS: &str = "SELECT b.id, b.code, b.phone, b.lang, s.starts_at, \
-    s.place_zh, s.place_en, a.title_zh, a.title_en, o.utc_offset_minutes \
+    s.format, s.place_zh, s.place_en, a.title_zh, a.title_en, o.utc_offset_minutes \
     FROM bookings b JOIN sessions s ON s.id = b.session_id \
     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
     WHERE b.phone IS NOT NULL AND ";
@@ -189,6 +190,7 @@ from_row! {
         phone: String,
         lang: Lang,
         starts_at: NaiveDateTime,
+        format: SessionFormat,
         place: Localised,
         title: Localised,
         utc_offset_minutes: i64,
@@ -211,6 +213,7 @@ impl FactsRow {
             phone: phone.to_owned(),
             lang,
             starts_at: session.starts_at,
+            format: session.format,
             place: session.place.clone(),
             title: session.activity_title.clone(),
             utc_offset_minutes: session.utc_offset_minutes,
@@ -223,9 +226,10 @@ impl FactsRow {
     }
 
     fn facts(&self) -> BookingFacts {
-        // An online session has no place; messages say so rather than leave a gap.
-        let place = if self.place.zh.trim().is_empty() && self.place.en.trim().is_empty() {
-            Localised::new("线上", "online")
+        // An online session is joined by its link, whatever place it names (one taken online
+        // may keep its room's): messages say so, and where the link is.
+        let place = if self.format == SessionFormat::CloudClassroom {
+            Localised::new("线上（链接见预约页面）", "online (the link is on your booking page)")
         } else {
             self.place.clone()
         };

@@ -586,11 +586,11 @@ pub trait Schedule: Parts {
                 return Ok(SessionUpdated::Refused(refusal));
             }
         }
-        // What its holders were told: its time and place, and whether they come or join
-        // online, and where.
+        // What its holders were told (a message gives the start, not the end): when, and
+        // where they come, or that they join online and by which link.
         let told = |d: &SessionDraft| {
             let where_ = (d.place.zh.clone(), d.place.en.clone(), d.join_link.clone());
-            (d.starts_at, d.ends_at, d.format, where_)
+            (d.starts_at, d.format, where_)
         };
         let moved = told(&was.draft()) != told(s);
         let was = (was.starts_at, was.ends_at);
@@ -620,7 +620,7 @@ pub trait Schedule: Parts {
             .bind(id)
             .execute()
             .await?;
-        // Holders hear of a new time or place, or of going online or on site (not of a new
+        // Holders hear of a new start or place, or of going online or on site (not of a new
         // capacity); then whoever the new capacity lets in hears of that.
         if moved && !over {
             outbox::booking_event(

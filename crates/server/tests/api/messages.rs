@@ -214,10 +214,16 @@ async fn a_session_taken_online_tells_its_holders(db: Db) {
     assert_eq!(status, 200, "{body}");
     arrives(&file, 5, of_kind("session_changed", "13800138000")).await;
 
-    // The same time, now online: the holder hears it.
-    let mut online = on_site.clone();
+    // A later end only: the message never gave it, so nobody is told.
+    let mut longer = on_site.clone();
+    longer["ends_at"] = json!(starts + Duration::hours(2));
+    let (status, body) = call(&app, "PUT", &path, lab, Some(longer.clone())).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The same time, now online (the room's name kept in the form): the holder hears it,
+    // and not of the room.
+    let mut online = longer.clone();
     online["format"] = json!("cloud_classroom");
-    online["place"] = json!({"zh": "", "en": ""});
     online["join_link"] = json!("https://meeting.example/room/1");
     let (status, body) = call(&app, "PUT", &path, lab, Some(online.clone())).await;
     assert_eq!(status, 200, "{body}");
@@ -237,7 +243,9 @@ async fn a_session_taken_online_tells_its_holders(db: Db) {
     };
     let text = changes(2).await;
     assert!(
-        text.contains("online") && text.contains(booked["code"].as_str().unwrap()),
+        text.contains("online (the link is on your booking page)")
+            && !text.contains("Ground floor")
+            && text.contains(booked["code"].as_str().unwrap()),
         "{text}"
     );
 
