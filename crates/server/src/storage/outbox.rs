@@ -13,12 +13,12 @@ use super::{Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use labday_domain::activity::Localised;
-use labday_domain::SessionFormat;
 use labday_domain::message::{
     booking_message, sample_message, sample_session_cancelled_message, BookingEvent, BookingFacts,
     Composed, Lang, MessageKind, ReminderRule, SampleFacts, SampleSessionFacts,
 };
 use labday_domain::sample::{outcome, Judgement, Outcome, Variety};
+use labday_domain::SessionFormat;
 
 /// One message on its way into the outbox.
 #[derive(Debug, Clone)]
@@ -229,7 +229,10 @@ impl FactsRow {
         // An online session is joined by its link, whatever place it names (one taken online
         // may keep its room's): messages say so, and where the link is.
         let place = if self.format == SessionFormat::CloudClassroom {
-            Localised::new("线上（链接见预约页面）", "online (the link is on your booking page)")
+            Localised::new(
+                "线上（链接见预约页面）",
+                "online (the link is on your booking page)",
+            )
         } else {
             self.place.clone()
         };
