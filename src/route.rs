@@ -183,11 +183,15 @@ fn go(href: &str, replace: bool) {
         };
         // A language the page was opened in (`?lang=`) stays in the address, so that a
         // reload or a bookmark opens in it too.
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&with_lang(Url::current()).href()),
-        );
+        let now = Url::current();
+        let kept = with_lang(now.clone());
+        if kept != now {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&kept.href()),
+            );
+        }
     }
     address().set(Url::current());
     if !replace {
