@@ -145,6 +145,11 @@ pub fn counted(n: u32, one: Msg, many: Msg, lang: Lang) -> String {
     }
 }
 
+/// `n` days: `30 天` / `30 days`, `1 day`.
+pub fn days(n: u32, lang: Lang) -> String {
+    counted(n, i18n::DAYS_ONE, i18n::DAYS_N, lang)
+}
+
 /// `2 成人 · 1 儿童` / `2 adults · 1 child` (no children, no word of them).
 pub fn party(adults: u32, children: u32, lang: Lang) -> String {
     let count = |n: u32, one: Msg, many: Msg| counted(n, one, many, lang);
@@ -161,6 +166,16 @@ pub fn party(adults: u32, children: u32, lang: Lang) -> String {
 /// The venue's wall-clock time now (UTC+8; the server has the last word on windows).
 pub fn venue_now() -> NaiveDateTime {
     venue_time(js_sys::Date::now() as i64)
+}
+
+/// Where a session is: its place, and its own address after it when it is not held at its
+/// organiser's (a quick-test desk at a market).
+pub fn where_held(s: &labday_domain::SessionView, lang: Lang) -> String {
+    let place = s.place.get(lang.code());
+    match &s.held_at {
+        Some(address) => format!("{place} · {}", address.get(lang.code())),
+        None => place.to_owned(),
+    }
 }
 
 /// When a session's booking closes and until when it may be cancelled, in one line.

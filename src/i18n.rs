@@ -164,7 +164,7 @@ messages! {
     TEXTS_ON = "预约或样品有变化时（确认、候补递补、场次变更或取消、活动提醒、检测结果），我们会发短信到您填写的手机。", "We text the mobile you gave when something happens to your booking or sample (confirmed, a place from the waiting list, a change or cancellation, a reminder, a result).";
     TEXTS_OFF = "本站未开通短信，不会给您发送短信：请记下预约码或样品码，回到本站查看。", "This site sends no text messages: keep your booking or sample code and check back here.";
     PRIVACY_TEXT = "我们仅收集姓名和手机号码，用于确认预约、入场核验和必要时联系您。只有举办您所约场次的实验室或监管局的工作人员能看到完整的姓名和号码，其他人看到的都是掩码。", "We collect only your name and mobile number, to confirm the booking, check you in and contact you if needed. Only the staff of the lab or bureau that runs your session see your name and number in full; everyone else sees them masked.";
-    PRIVACY_RETENTION = "场次结束 {retention} 天后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。预约取消后或场次当天过后，您也可以在预约页面自行立即删除姓名和号码。本设备会保存预约码和手机号码，供“我的预约”查询；删除信息或清除浏览器数据后即不再保存。", "Your name and number are erased automatically {retention} days after the session; only anonymous head counts are kept. Once a booking is cancelled or the day of its session is over, you can also erase its name and number yourself from the booking's page. This device keeps the booking code and number so that My bookings can find it; erasing your details, or clearing the browser's data, removes them.";
+    PRIVACY_RETENTION = "场次结束 {retention}后自动删除您的姓名和号码，仅保留不含个人信息的人数统计。预约取消后或场次当天过后，您也可以在预约页面自行立即删除姓名和号码。本设备会保存预约码和手机号码，供“我的预约”查询；删除信息或清除浏览器数据后即不再保存。", "Your name and number are erased automatically {retention} after the session; only anonymous head counts are kept. Once a booking is cancelled or the day of its session is over, you can also erase its name and number yourself from the booking's page. This device keeps the booking code and number so that My bookings can find it; erasing your details, or clearing the browser's data, removes them.";
     SUBMIT_BOOKING = "提交预约", "Book now";
     SUBMITTING = "正在提交…", "Booking…";
     FULL_NOTICE = "本场已约满，提交后将进入候补队列：有名额空出时，按排队先后为人数放得下的候补自动确认。", "This session is full. You will join the waiting list: when places free up, waiting bookings that fit are confirmed in the order they joined.";
@@ -175,7 +175,11 @@ messages! {
     SESSION_CANCELLED_TEXT = "您的预约随之取消，名额不再保留。可以预约本活动的其他场次。", "Your booking was cancelled with it and holds no place. You can book another session of the activity.";
     OTHER_SESSIONS = "查看本活动的其他场次", "See the activity's other sessions";
     CHECKED_IN_TITLE = "已签到入场", "You're checked in";
-    NO_SHOW_RULE = "爽约规则：{within} 天内有 {count} 次预约后既未取消也未到场的号码，自最近一次起 {block} 天内不能预约。不能来请在取消截止前取消。只有您预约后未到场时，为执行此规则，该预约保留的号码带密钥哈希值在场次结束 {digest} 天后删除；其他预约不保留号码的任何信息。", "No-show rule: a number that booked and neither cancelled nor came {count} times within {within} days cannot book for {block} days after the latest. If you cannot come, cancel before the cancellation deadline. Only if you booked and did not come is a keyed hash of the number kept, for this rule: it is deleted {digest} days after the session. Other bookings keep nothing of the number.";
+    NO_SHOW_RULE = "爽约规则：{within}内有 {count}预约后既未取消也未到场的号码，自最近一次起 {block}内不能预约。不能来请在取消截止前取消。只有您预约后未到场时，为执行此规则，该预约保留的号码带密钥哈希值在场次结束 {digest}后删除；其他预约不保留号码的任何信息。", "No-show rule: a number that booked and neither cancelled nor came {count} within {within} cannot book for {block} after the latest. If you cannot come, cancel before the cancellation deadline. Only if you booked and did not come is a keyed hash of the number kept, for this rule: it is deleted {digest} after the session. Other bookings keep nothing of the number.";
+    DAYS_ONE = "1 天", "1 day";
+    DAYS_N = "{n} 天", "{n} days";
+    TIMES_ONE = "1 次", "once";
+    TIMES_N = "{n} 次", "{n} times";
     NO_SHOW_TITLE = "本次预约记为未到场", "This booking was marked as a no-show";
     WAITLISTED_NO_TICKET = "候补期间不能凭此码入场：递补成功后，本页会显示入场二维码。", "While you wait, this code does not get you in: once you have a place, this page shows the QR code for the door.";
     BOOKING_CODE = "预约码", "Booking code";
@@ -310,7 +314,7 @@ messages! {
     FALSE_POSITIVE_WARNING = "提示：这种蔬菜自身的成分可能让酶抑制法出现假阳性；初检阳性或可疑的，会复检并以实验室结果为准。", "Note: this vegetable's own compounds can make the enzyme test read falsely positive; a positive or suspicious reading is re-tested and confirmed by a laboratory.";
     SUBMIT_SAMPLES = "提交登记", "Register samples";
     SAMPLES_PRIVACY_TEXT = "我们仅收集姓名、手机号码和每份蔬菜的购买地点，用于核对样品和必要时通知您结果。查询结果只需样品码和手机号后 4 位。", "We collect only your name, your mobile number and where you bought each vegetable, to match your samples and tell you the result if needed. Looking up a result needs only the sample code and the last 4 digits of your number.";
-    SAMPLES_PRIVACY_RETENTION = "场次结束 {retention} 天后自动删除您的姓名、号码、购买地点和您自己填写的蔬菜名称，仅保留不含个人信息的检测统计。送样前，或场次结束、复检完成后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息（送样前删除即撤回样品）。", "Your name, number, where you bought each vegetable and any vegetable name you typed yourself are erased {retention} days after the session; only anonymous test counts are kept. Before you hand a sample in (which withdraws it), or once its session is over and its re-tests are done, you can also erase them yourself at once from the sample's result page, with your whole number.";
+    SAMPLES_PRIVACY_RETENTION = "场次结束 {retention}后自动删除您的姓名、号码、购买地点和您自己填写的蔬菜名称，仅保留不含个人信息的检测统计。送样前，或场次结束、复检完成后，您也可以在样品结果页面输入完整手机号码，自行立即删除这些信息（送样前删除即撤回样品）。", "Your name, number, where you bought each vegetable and any vegetable name you typed yourself are erased {retention} after the session; only anonymous test counts are kept. Before you hand a sample in (which withdraws it), or once its session is over and its re-tests are done, you can also erase them yourself at once from the sample's result page, with your whole number.";
     SAMPLES_DONE_TITLE = "登记成功", "Samples registered";
     SAMPLES_DONE_HINT = "请打印标签或保存截图，与蔬菜一起交给工作人员。样品码也保存在本设备的“我的预约”中。", "Print the labels or keep a screenshot, and hand them in with the vegetables. The codes are also kept on this device under “My bookings”.";
     SAMPLE_CODE = "样品码", "Sample code";

@@ -4,6 +4,7 @@
 //! whether text messages are sent at all.
 
 use crate::api;
+use crate::format;
 use crate::i18n::{self, t, use_lang, Lang, Msg};
 use crate::loaded::load;
 use crate::text::maybe_text;
@@ -27,7 +28,8 @@ pub fn PrivacyNotice(
             <p data-testid="retention">
                 {maybe_text(move || {
                     notice.get().and_then(Result::ok).map(|n| {
-                        retention.fill(lang.get(), &[("retention", &n.retention_days as &dyn std::fmt::Display)])
+                        let l = lang.get();
+                        retention.fill(l, &[("retention", &format::days(n.retention_days, l))])
                     })
                 })}
             </p>

@@ -161,10 +161,12 @@ fn SessionRow(session: SessionView) -> impl IntoView {
                 <p class="time">{text(move || s.with_value(|s| format::times(s.starts_at, s.ends_at, lang.get())))}</p>
                 <p class="title">{text(move || s.with_value(|s| s.title.get(lang.get().code()).to_owned()))}</p>
                 <p class="meta">
-                    {text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), s.place.get(lang.get().code()))))}
-                    // A session's own place (a market's quick-test point is not at the lab).
+                    {text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), format::where_held(s, lang.get()))))}
+                    // A session's own place, at its own address when it has one (a market's
+                    // quick-test point is not at the lab).
                     {s.with_value(|s| (s.format != SessionFormat::CloudClassroom).then(|| {
-                        view! { " " <a href=map_href(&s.place.zh) target="_blank" rel="noopener">{t(i18n::MAP)}</a> }
+                        let search = s.held_at.as_ref().map_or(&s.place.zh, |a| &a.zh);
+                        view! { " " <a href=map_href(search) target="_blank" rel="noopener">{t(i18n::MAP)}</a> }
                     }))}
                 </p>
                 // Whether it can be booked is said once, by the action beside it: outside its

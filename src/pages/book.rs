@@ -123,7 +123,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         <section class="summary">
             <p class="title">{text(move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code()))))}</p>
             <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
-            <p>{text(move || s.with_value(|s| s.place.get(lang.get().code()).to_owned()))}</p>
+            <p>{text(move || s.with_value(|s| format::where_held(s, lang.get())))}</p>
             <Show when=flag(move || closed().is_none())>
                 <p class=s.with_value(|s| format::availability_class(s.availability))>
                     {text(move || s.with_value(|s| i18n::AVAILABILITY_LEFT.fill(lang.get(), &[("availability", &format::availability_msg(s.availability).get(lang.get())), ("left", &s.places_left)])))}
@@ -197,11 +197,14 @@ fn BookingForm(session: SessionView) -> impl IntoView {
 /// keyed phone hash is kept for it: without a rule the form says nothing of either.
 fn no_show_rule(notice: &Notice, lang: Lang) -> Option<String> {
     let (count, within, block) = notice.no_show_rule()?;
+    let count = format::counted(count, i18n::TIMES_ONE, i18n::TIMES_N, lang);
+    let [within, block, digest] =
+        [within, block, notice.phone_digest_days].map(|n| format::days(n, lang));
     let numbers = [
         ("count", &count as &dyn std::fmt::Display),
         ("within", &within),
         ("block", &block),
-        ("digest", &notice.phone_digest_days),
+        ("digest", &digest),
     ];
     Some(i18n::NO_SHOW_RULE.fill(lang, &numbers))
 }

@@ -217,7 +217,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                 <section class="summary">
                     <p class="title">{text(move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code()))))}</p>
                     <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
-                    <p>{text(move || s.with_value(|s| s.place.get(lang.get().code()).to_owned()))}</p>
+                    <p>{text(move || s.with_value(|s| format::where_held(s, lang.get())))}</p>
                 </section>
                 {form}
             }.into_any(),

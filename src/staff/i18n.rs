@@ -41,6 +41,7 @@ messages! {
     SESSION_FORMAT = "场次形式", "Format";
     SESSION_NAME = "名称", "Title";
     SESSION_PLACE = "集合地点", "Meeting place";
+    SESSION_ADDRESS = "举办地址（不在本单位时填写，如农贸市场快检点）", "Address, if not at the organiser's (a quick-test desk at a market)";
     SESSION_LINK = "线上链接（云课堂）", "Online link (cloud classroom)";
     SESSION_DATE = "日期", "Date";
     SESSION_STARTS = "开始时间", "Starts";

@@ -37,6 +37,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
     let per_booking = RwSignal::new("5".to_owned());
     let title = RwSignal::new(String::new());
     let place = RwSignal::new(String::new());
+    let address = RwSignal::new(String::new());
     let format = RwSignal::new(SessionFormat::Visit);
     let link = RwSignal::new(String::new());
     let online = move || format.get() == SessionFormat::CloudClassroom;
@@ -59,6 +60,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             format: format.get_untracked(),
             title: Localised::new(title.get_untracked(), ""),
             place: Localised::new(place.get_untracked(), ""),
+            address: Localised::new(address.get_untracked(), ""),
             join_link: (format.get_untracked() == SessionFormat::CloudClassroom)
                 .then(|| link.get_untracked()),
             capacity: typed.count("capacity", capacity),
@@ -85,6 +87,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
             per_booking,
             title,
             place,
+            address,
             link,
         ] {
             field.track();
@@ -167,8 +170,9 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                     <Input id="series-link" label=si::SESSION_LINK key="join_link" value=link failure=failure kind="url"/>
                 }>
                     <Input id="series-place" label=i18n::WHERE key="place" value=place failure=failure/>
+                    <Input id="series-address" label=si::SESSION_ADDRESS key="address" value=address failure=failure/>
                 </Show>
-                <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "reserved_places", "per_booking_limit", "title", "place", "join_link"]/>
+                <FormAlert failure=failure shown=&["from", "to", "weekdays", "day_starts", "day_ends", "length_minutes", "gap_minutes", "capacity", "reserved_places", "per_booking_limit", "title", "place", "address", "join_link"]/>
                 <p role="status" aria-live="polite">
                     {move || created.get().map(|n| si::SERIES_CREATED_N.fill(lang.get(), &[("n", &n)]))}
                 </p>

@@ -54,6 +54,7 @@ fn fresh() -> SessionDraft {
         format: SessionFormat::Visit,
         title: Localised::default(),
         place: Localised::default(),
+        address: Localised::default(),
         join_link: None,
         starts_at: starts,
         ends_at: starts + Duration::hours(1),
@@ -100,6 +101,7 @@ pub fn SessionForm(
     let format = RwSignal::new(start.format);
     let title = RwSignal::new(start.title.zh.clone());
     let place = RwSignal::new(start.place.zh.clone());
+    let address = RwSignal::new(start.address.zh.clone());
     let link = RwSignal::new(start.join_link.clone().unwrap_or_default());
     let date = RwSignal::new(start.starts_at.date().to_string());
     let starts = RwSignal::new(start.starts_at.format("%H:%M").to_string());
@@ -112,7 +114,14 @@ pub fn SessionForm(
     let cancel_by = RwSignal::new(moment_input(start.cancel_deadline));
     let failure: Failure = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    let english = (start.title.en.clone(), start.place.en.clone());
+    // The form edits the Chinese texts; the English ones (set through the API) stay as
+    // they are, but an address cleared goes in both languages: the session is back at its
+    // organiser's.
+    let english = (
+        start.title.en.clone(),
+        start.place.en.clone(),
+        start.address.en.clone(),
+    );
 
     // When the session moves, its booking deadline and cancellation deadline move with it,
     // keeping their distance from its start: a new session's defaults are an hour and two
@@ -145,6 +154,10 @@ pub fn SessionForm(
             format: format.get_untracked(),
             title: Localised::new(title.get_untracked(), english.0.clone()),
             place: Localised::new(place.get_untracked(), english.1.clone()),
+            address: match address.get_untracked() {
+                zh if zh.trim().is_empty() => Localised::default(),
+                zh => Localised::new(zh, english.2.clone()),
+            },
             join_link: online.then(|| link.get_untracked()),
             starts_at,
             ends_at,
@@ -211,6 +224,7 @@ pub fn SessionForm(
                 <Input id="session-link" label=s::SESSION_LINK key="join_link" value=link failure=failure kind="url"/>
             }>
                 <Input id="session-place" label=s::SESSION_PLACE key="place" value=place failure=failure/>
+                <Input id="session-address" label=s::SESSION_ADDRESS key="address" value=address failure=failure/>
             </Show>
             <div class="party">
                 <Input id="session-date" label=s::SESSION_DATE key="starts_on" value=date failure=failure kind="date"/>
@@ -232,7 +246,7 @@ pub fn SessionForm(
             <Input id="session-opens" label=s::SESSION_OPENS key="booking_opens_at" value=opens failure=failure kind="datetime-local"/>
             <Input id="session-closes" label=s::SESSION_CLOSES key="booking_closes_at" value=closes failure=failure kind="datetime-local"/>
             <Input id="session-cancel-by" label=s::SESSION_CANCEL_BY key="cancel_deadline" value=cancel_by failure=failure kind="datetime-local"/>
-            <FormAlert failure=failure shown=&["title", "place", "join_link", "starts_on", "starts_at", "ends_at", "capacity", "reserved_places", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
+            <FormAlert failure=failure shown=&["title", "place", "address", "join_link", "starts_on", "starts_at", "ends_at", "capacity", "reserved_places", "per_booking_limit", "booking_opens_at", "booking_closes_at", "cancel_deadline"]/>
             <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>
                 {move || if editing.is_some() { s::SAVE.get(lang.get()) } else { s::CREATE_SESSION.get(lang.get()) }}
             </button>

@@ -210,6 +210,7 @@ async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelle
         format: SessionFormat::Visit,
         title: labday_domain::Localised::new(title, title),
         place: labday_domain::Localised::new("一楼", "Ground floor"),
+        address: labday_domain::Localised::default(),
         join_link: None,
         starts_at,
         ends_at: starts_at + chrono::Duration::hours(1),
@@ -523,12 +524,16 @@ async fn the_privacy_notice_states_the_configured_retention() {
     );
 
     // Without a no-show rule nothing pauses a phone, so the form neither states a rule nor
-    // says a hash is kept for one.
-    let server = start_server_with(false, |config| config.no_show_count = 0).await;
+    // says a hash is kept for one. One day is said as one day.
+    let server = start_server_with(false, |config| {
+        config.no_show_count = 0;
+        config.retention_days = 1;
+    })
+    .await;
     let f = fixture(&server, SessionFormat::Demo, 20, None).await;
     for (lang, retention) in [
-        ("", "场次结束 30 天后自动删除您的姓名和号码"),
-        ("?lang=en", "erased automatically 30 days after the session"),
+        ("", "场次结束 1 天后自动删除您的姓名和号码"),
+        ("?lang=en", "erased automatically 1 day after the session"),
     ] {
         browser
             .open(&server, &format!("/sessions/{}/book{lang}", f.session))
@@ -553,6 +558,7 @@ async fn a_one_person_session_says_so_in_both_languages() {
         format: SessionFormat::Visit,
         title: labday_domain::Localised::new("单人场", "Single seats"),
         place: morning.place.clone(),
+        address: labday_domain::Localised::default(),
         join_link: None,
         starts_at: morning.starts_at,
         ends_at: morning.ends_at,

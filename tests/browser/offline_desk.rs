@@ -26,6 +26,7 @@ async fn session_under_way_at(server: &TestServer, activity: i64, offset: i32) -
         format: SessionFormat::Visit,
         title: Localised::new("下午场", "Afternoon tour"),
         place: Localised::new("一楼大厅", "Ground-floor lobby"),
+        address: Localised::default(),
         join_link: None,
         starts_at,
         ends_at: starts_at + chrono::Duration::minutes(90),

@@ -4,7 +4,8 @@
 
 use crate::accessibility::{axe_source, violations};
 use crate::support::{
-    add_morning_session, fixture, open_with_fixture, open_with_server_at, Journey,
+    add_morning_session, fixture, open_with_fixture, open_with_server_at, Fixture, Journey,
+    TestServer,
 };
 use labday_domain::staff::Role;
 use labday_domain::SessionFormat;
@@ -311,16 +312,78 @@ async fn the_organiser_sees_the_figures_for_the_written_summary() {
     browser.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
-    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+/// A lab staff member of the fixture's lab, signed in to the console with its activity
+/// picked.
+async fn at_the_fixtures_activity(browser: &Journey, server: &TestServer, f: &Fixture) {
     server
         .add_lab_staff(f.session, "lab-food", "食品院 王工", "open-day-2026")
         .await;
-
-    browser.open(&server, "/staff/").await;
-    sign_in(&browser, "lab-food", "open-day-2026", "食品院 王工").await;
+    browser.open(server, "/staff/").await;
+    sign_in(browser, "lab-food", "open-day-2026", "食品院 王工").await;
     browser.select("选择活动", &f.activity.to_string()).await;
+}
+
+/// A quick-test point at a market: lab staff give the session the market's address in the
+/// console; a citizen then finds the market, not the lab, on the activity page (and in its
+/// map link), on the booking form and on their booking; cleared, the lab's address is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_held_at_a_market_shows_the_markets_address_to_citizens() {
+    const MARKET: &str = "青山湖大道 8 号 青山湖农贸市场";
+    let (browser, server, f) =
+        or_skip!(open_with_fixture(SessionFormat::QuickTest, 20, None).await);
+    at_the_fixtures_activity(&browser, &server, &f).await;
+    browser.click("button", "修改").await;
+    browser.wait_text("目前已预约: 0 人").await;
+    let address = "举办地址（不在本单位时填写，如农贸市场快检点）";
+    browser.fill(address, MARKET).await;
+    browser.click("button", "保存").await;
+    browser.wait_text("已保存").await;
+
+    browser.open_activity(&server, f.activity).await;
+    browser
+        .wait_text(&format!("快检服务 · 一楼大厅 · {MARKET}"))
+        .await;
+    let maps: Vec<String> = browser
+        .js_list("return [...document.querySelectorAll('li.session a[target=_blank]')].map(a => decodeURIComponent(a.href));")
+        .await;
+    assert_eq!(maps.len(), 1, "{maps:?}");
+    assert!(maps[0].ends_with(&format!("keyword={MARKET}")), "{maps:?}");
+    browser.open_booking_form(&server, f.session).await;
+    browser.wait_text(&format!("一楼大厅 · {MARKET}")).await;
+    browser.submit_booking("张三", "13800138000").await;
+    browser.wait_text("预约成功").await;
+    let held = browser.text_of("dl.facts").await;
+    assert!(
+        held.contains(MARKET) && !held.contains("南昌市测试路 1 号"),
+        "{held}"
+    );
+
+    // Cleared: the session is at the lab again, for the holder too.
+    browser.open(&server, "/staff/").await;
+    browser.select("选择活动", &f.activity.to_string()).await;
+    browser.click("button", "修改").await;
+    browser.wait_text("目前已预约: 1 人").await;
+    assert_eq!(
+        browser
+            .js("return document.getElementById('session-address').value;")
+            .await,
+        MARKET
+    );
+    browser.fill(address, "").await;
+    browser.click("button", "保存").await;
+    browser.wait_text("已保存").await;
+    let code = server.storage.roster(f.session).await.unwrap()[0]
+        .code
+        .clone();
+    let (_, view) = server.lookup(code.as_str(), "13800138000").await;
+    assert_eq!(view["address"]["zh"], "南昌市测试路 1 号", "{view}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    at_the_fixtures_activity(&browser, &server, &f).await;
     browser.wait_text("批量生成场次").await;
     browser.fill("场次名称", "周间参观").await;
     browser.select("场次形式", "quick_test").await;

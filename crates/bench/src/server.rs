@@ -138,6 +138,7 @@ pub async fn seed(options: &Options, url: &str) -> Result<Seeded, String> {
             format: SessionFormat::Visit,
             title: Localised::new("参观", "Visit"),
             place: Localised::new("一楼", "Ground floor"),
+            address: Localised::default(),
             join_link: None,
             starts_at,
             ends_at: starts_at + Days::hours(1),

@@ -408,6 +408,8 @@ pub struct BookingView {
     pub waitlist_position: Option<u32>,
     pub session: SessionView,
     pub organisation: Localised,
+    /// Where to come: the session's own address when it is held elsewhere
+    /// ([`SessionView::held_at`]), else its organiser's.
     pub address: Localised,
     /// Only for a confirmed cloud-classroom booking, only in the holder's own view.
     pub join_link: Option<String>,

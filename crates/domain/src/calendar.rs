@@ -153,6 +153,7 @@ fn title(s: &SessionView, lang: &str) -> String {
 /// held there (a cloud classroom is not: its place is where it streams from).
 fn location(s: &SessionView, address: &Localised, lang: &str) -> String {
     let place = s.place.get(lang);
+    let address = s.held_at.as_ref().unwrap_or(address);
     let address = match s.format {
         SessionFormat::CloudClassroom => "",
         _ => address.get(lang),
@@ -393,6 +394,17 @@ mod tests {
             location(&online),
             Some(escape(view.session.place.get("zh-CN")))
         );
+    }
+
+    #[test]
+    fn a_session_held_elsewhere_is_placed_at_its_own_address() {
+        let mut view = booking(480);
+        view.session.held_at = Some(Localised::new("青山湖大道8号农贸市场", ""));
+        let text = booking_event(&view, "en");
+        let calendar = parse(&text);
+        let location = property(&calendar.events[0].properties, "LOCATION").unwrap();
+        assert_eq!(location, escape("Lobby, 青山湖大道8号农贸市场"));
+        assert!(!location.contains("Fenghe"));
     }
 
     #[test]

@@ -75,7 +75,7 @@ impl DeliveryStatus {
 /// template-based SMS provider maps to its template ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
-    /// A booking was confirmed (online, or a walk-in who gave a phone).
+    /// A booking was confirmed online.
     BookingConfirmed,
     /// A waiting booking got a place.
     WaitlistPromoted,
@@ -94,10 +94,13 @@ pub enum MessageKind {
     /// Staff cancelled a quick-test session its holder had registered samples on, not yet
     /// handed in: they will not be tested (one message per phone).
     SampleSessionCancelled,
+    /// A walk-in who gave a phone was booked and checked in at the door: their code, for
+    /// their booking's page (they are already in, so not told to show it at the door).
+    WalkInCheckedIn,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 9] = [
+    pub const ALL: [MessageKind; 10] = [
         MessageKind::BookingConfirmed,
         MessageKind::WaitlistPromoted,
         MessageKind::SessionChanged,
@@ -107,6 +110,7 @@ impl MessageKind {
         MessageKind::Rescheduled,
         MessageKind::VerificationCode,
         MessageKind::SampleSessionCancelled,
+        MessageKind::WalkInCheckedIn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -120,6 +124,16 @@ impl MessageKind {
             MessageKind::Rescheduled => "rescheduled",
             MessageKind::VerificationCode => "verification_code",
             MessageKind::SampleSessionCancelled => "sample_session_cancelled",
+            MessageKind::WalkInCheckedIn => "walk_in_checked_in",
+        }
+    }
+
+    /// The kind whose provider template a message of this kind goes out with when none of
+    /// its own is configured: a deployment set up before the kind existed keeps sending it.
+    pub fn falls_back_to(self) -> Option<MessageKind> {
+        match self {
+            MessageKind::WalkInCheckedIn => Some(MessageKind::BookingConfirmed),
+            _ => None,
         }
     }
 
@@ -140,10 +154,12 @@ pub enum BookingEvent {
     Moved,
     /// Moved to another session's waiting list.
     MovedToWaiting,
+    /// Booked and checked in at the door (a walk-in who gave a phone).
+    WalkedIn,
 }
 
 impl BookingEvent {
-    pub const ALL: [BookingEvent; 7] = [
+    pub const ALL: [BookingEvent; 8] = [
         BookingEvent::Confirmed,
         BookingEvent::Promoted,
         BookingEvent::Changed,
@@ -151,6 +167,7 @@ impl BookingEvent {
         BookingEvent::Reminder,
         BookingEvent::Moved,
         BookingEvent::MovedToWaiting,
+        BookingEvent::WalkedIn,
     ];
 
     pub fn kind(self) -> MessageKind {
@@ -161,6 +178,7 @@ impl BookingEvent {
             BookingEvent::Cancelled => MessageKind::SessionCancelled,
             BookingEvent::Reminder => MessageKind::Reminder,
             BookingEvent::Moved | BookingEvent::MovedToWaiting => MessageKind::Rescheduled,
+            BookingEvent::WalkedIn => MessageKind::WalkInCheckedIn,
         }
     }
 
@@ -321,6 +339,8 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
         (BookingEvent::Reminder, Lang::En) => "Reminder: {t}, {a}, {p}. Code {c} at the door.",
         (BookingEvent::Moved, Lang::Zh) => "改期成功：{t}，{a}，{p}，预约码{c}不变。",
         (BookingEvent::Moved, Lang::En) => "Moved: {t}, now {a}, {p}. Your code {c} stays.",
+        (BookingEvent::WalkedIn, Lang::Zh) => "已现场登记并签到：{t}，{a}，预约码{c}。",
+        (BookingEvent::WalkedIn, Lang::En) => "Checked in at the door: {t}, {a}. Your code is {c}.",
         (BookingEvent::MovedToWaiting, Lang::Zh) => {
             "已改为候补：{t}，{a}，预约码{c}，有空位即为您确认。"
         }
@@ -694,6 +714,7 @@ mod tests {
                 BookingEvent::Cancelled => "抱歉",
                 BookingEvent::Moved => "改期成功",
                 BookingEvent::MovedToWaiting => "已改为候补",
+                BookingEvent::WalkedIn => "已现场登记并签到",
             }));
             let en = booking_message(kind, Lang::En, &long_facts());
             let septets = gsm_septets(&en.text).expect("English texts stay in the GSM alphabet");
@@ -720,6 +741,13 @@ mod tests {
             zh.text,
             "预约成功：食品实验室开放日，9月3日 14:00，预约码K7M2P9QX，凭码入场。"
         );
+        // A walk-in is already in: given the code, not sent to the door with it.
+        let walked_in = booking_message(BookingEvent::WalkedIn, Lang::Zh, &facts);
+        assert_eq!(
+            walked_in.text,
+            "已现场登记并签到：食品实验室开放日，9月3日 14:00，预约码K7M2P9QX。"
+        );
+        assert_eq!(walked_in.kind, MessageKind::WalkInCheckedIn);
         let en = booking_message(BookingEvent::Reminder, Lang::En, &facts);
         assert_eq!(
             en.text,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const TITLE_MAX_CHARS: usize = 80;
 /// Longest description or safety note, in characters.
 pub const TEXT_MAX_CHARS: usize = 4000;
-/// Longest place or join link, in characters.
+/// Longest place, address or join link, in characters.
 pub const PLACE_MAX_CHARS: usize = 200;
 /// Most places one session may offer.
 pub const CAPACITY_MAX: u32 = 100_000;
@@ -191,6 +191,11 @@ pub struct SessionDraft {
     /// Where to come; required unless the session is a cloud classroom.
     #[serde(default)]
     pub place: Localised,
+    /// The street address when the session is not held at its organiser's (a quick-test
+    /// desk at a market); empty when it is. On-site sessions only: a cloud classroom's is
+    /// dropped, as its join link is where it is held.
+    #[serde(default)]
+    pub address: Localised,
     /// The online join link (cloud classrooms only, where it is required); shown only to
     /// people holding a booking.
     #[serde(default)]
@@ -263,6 +268,11 @@ impl SessionDraft {
         let draft = SessionDraft {
             title: trimmed(&self.title),
             place: trimmed(&self.place),
+            address: if online {
+                Localised::default()
+            } else {
+                trimmed(&self.address)
+            },
             join_link: if online { join_link } else { None },
             ..self.clone()
         };
@@ -300,6 +310,23 @@ impl SessionDraft {
         errors.check(
             may_keep(&draft.place, false),
             "place",
+            FieldCode::TextInvalid,
+        );
+        // The Chinese address is the one every reader falls back to, so an English one
+        // alone would be shown to nobody.
+        errors.check(
+            !text::is_blank(&draft.address.zh) || draft.address.en.is_empty(),
+            "address",
+            FieldCode::PlaceRequired,
+        );
+        errors.check(
+            longest(&draft.address) <= PLACE_MAX_CHARS,
+            "address",
+            FieldCode::TextTooLong,
+        );
+        errors.check(
+            may_keep(&draft.address, false),
+            "address",
             FieldCode::TextInvalid,
         );
         for (field, at) in [
@@ -539,6 +566,10 @@ pub struct SessionSeries {
     pub title: Localised,
     #[serde(default)]
     pub place: Localised,
+    /// Where the sessions are held when not at the organiser's address
+    /// ([`SessionDraft::address`]).
+    #[serde(default)]
+    pub address: Localised,
     #[serde(default)]
     pub join_link: Option<String>,
     pub capacity: u32,
@@ -678,9 +709,10 @@ impl SessionSeries {
     /// link, places), judged on a session at a sound time, which its dates and times cannot
     /// spoil.
     fn session_terms_refused(&self) -> Vec<(String, FieldCode)> {
-        const TERMS: [&str; 6] = [
+        const TERMS: [&str; 7] = [
             "title",
             "place",
+            "address",
             "join_link",
             "capacity",
             "reserved_places",
@@ -707,6 +739,7 @@ impl SessionSeries {
             format: self.format,
             title: self.title.clone(),
             place: self.place.clone(),
+            address: self.address.clone(),
             join_link: self.join_link.clone(),
             starts_at,
             ends_at: starts_at + length,
@@ -894,6 +927,7 @@ mod tests {
             format: SessionFormat::Visit,
             title: Localised::new(" 上午场 ", "Morning"),
             place: Localised::new("一楼大厅", "Ground floor"),
+            address: Localised::default(),
             join_link: Some("https://meet.example/x".into()),
             starts_at: at(20, 9, 0),
             ends_at: at(20, 10, 0),
@@ -1113,6 +1147,49 @@ mod tests {
         assert!(!is_web_link("https://"));
         assert!(!is_web_link("https://a b"));
         assert!(is_web_link("http://lab.example"));
+    }
+
+    #[test]
+    fn a_session_held_elsewhere_gives_its_address_in_chinese_first() {
+        let market = SessionDraft {
+            address: Localised::new(" 青山湖大道 8 号农贸市场 ", ""),
+            ..session()
+        };
+        let valid = market.validate().unwrap();
+        assert_eq!(valid.get().address.zh, "青山湖大道 8 号农贸市场");
+        let english_only = SessionDraft {
+            address: Localised::new(" ", "8 Qingshanhu Ave"),
+            ..session()
+        };
+        assert_eq!(
+            english_only.validate().unwrap_err().fields["address"],
+            FieldCode::PlaceRequired
+        );
+        let long = SessionDraft {
+            address: Localised::new("路".repeat(PLACE_MAX_CHARS + 1), ""),
+            ..session()
+        };
+        assert_eq!(
+            long.validate().unwrap_err().fields["address"],
+            FieldCode::TextTooLong
+        );
+        let hidden = SessionDraft {
+            address: Localised::new("市场\u{202e}", ""),
+            ..session()
+        };
+        assert_eq!(
+            hidden.validate().unwrap_err().fields["address"],
+            FieldCode::TextInvalid
+        );
+        // An online session is held at its link: an address it was given is not kept.
+        let online = SessionDraft {
+            format: SessionFormat::CloudClassroom,
+            ..market
+        };
+        assert_eq!(
+            online.validate().unwrap().get().address,
+            Localised::default()
+        );
     }
 
     #[test]
@@ -1445,6 +1522,7 @@ mod tests {
             format: SessionFormat::Demo,
             title: Localised::new("演示", "Demo"),
             place: Localised::new("二楼", "First floor"),
+            address: Localised::default(),
             join_link: None,
             capacity: 20,
             reserved_places: 5,

@@ -222,6 +222,10 @@ pub struct SessionView {
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub ends_at: NaiveDateTime,
     pub place: Localised,
+    /// The street address when the session is not held at its organiser's (a quick-test
+    /// desk at a market); absent when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<Localised>,
     pub capacity: u32,
     /// People (adults + children) holding places: confirmed and checked-in bookings, and
     /// walk-ins.

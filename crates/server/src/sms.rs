@@ -416,12 +416,17 @@ impl Templates {
     }
 
     /// The template for a message of `kind` in `lang`: the language's own if given, else the
-    /// kind's.
+    /// kind's; without either, that of the kind it falls back to
+    /// ([`MessageKind::falls_back_to`]).
     pub fn for_message(&self, kind: &str, lang: &str) -> Option<&str> {
         self.0
             .get(&format!("{kind}.{lang}"))
             .or_else(|| self.0.get(kind))
             .map(String::as_str)
+            .or_else(|| {
+                let fallback = MessageKind::parse(kind)?.falls_back_to()?;
+                self.for_message(fallback.as_str(), lang)
+            })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -486,5 +491,19 @@ mod template_tests {
             let other = settings(&["--sms-provider", provider]);
             assert_eq!(other.missing_template(code), None, "{provider}");
         }
+    }
+
+    #[test]
+    fn a_walk_ins_message_takes_its_own_template_or_else_the_confirmations() {
+        let walk_in = MessageKind::WalkInCheckedIn.as_str();
+        let templates = |list: &str| Templates::parse(list).unwrap();
+        let older = templates("booking_confirmed=11,booking_confirmed.en=12");
+        assert_eq!(older.for_message(walk_in, "zh"), Some("11"));
+        assert_eq!(older.for_message(walk_in, "en"), Some("12"));
+        let own = templates("booking_confirmed=11,walk_in_checked_in=21");
+        assert_eq!(own.for_message(walk_in, "en"), Some("21"));
+        assert_eq!(own.for_message("booking_confirmed", "zh"), Some("11"));
+        // Other kinds fall back to nothing.
+        assert_eq!(own.for_message("reminder", "zh"), None);
     }
 }

@@ -53,6 +53,8 @@ embed!(
     "0019_sample_session_cancelled.sql",
     "0020_revisions.sql",
     "0021_sample_withdrawn.sql",
+    "0022_session_address.sql",
+    "0023_walk_in_message.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -379,6 +381,16 @@ mod tests {
             "0021_sample_withdrawn.sql",
             "5adc1a1568b5dd00ab11068eef174dc3d375d776438e6d5ab4d7cf75e268e1c60f2f29a091ac9c0943f98eb46a855c7c",
             "aa8b1e211d55c5effbffe1ef442828ffcacf07c6f40fcb651cba5a6b520b0482ec532ae0c5b5321d72d65139824f246f",
+        ),
+        (
+            "0022_session_address.sql",
+            "d4cde1d6167989b969a2a13b685f8492d20ff9bde928a825e97e0348f35d1032a430ce5b5660c27785324a608e40052c",
+            "d4cde1d6167989b969a2a13b685f8492d20ff9bde928a825e97e0348f35d1032a430ce5b5660c27785324a608e40052c",
+        ),
+        (
+            "0023_walk_in_message.sql",
+            "033be3592276e6939fe9ed491b99efbc508e4af54ab9d9976fe0128663aa10a0eb6c72bf4956ce9ecfd3ab0291340331",
+            "0ffc2bffa985155d420743752a6594f301688f569289b6505c9a722c7aa31ad136472a36cf9a9d30f917871c1a48a072",
         ),
     ];
 

@@ -115,7 +115,8 @@ pub enum Holders<'a> {
 
 /// The facts of a booking's message, with who and when.
 const BOOKING_FACTS: &str = "SELECT b.id, b.code, b.phone, b.lang, s.starts_at, \
-    s.format, s.place_zh, s.place_en, a.title_zh, a.title_en, o.utc_offset_minutes \
+    s.format, s.place_zh, s.place_en, s.address_zh AS held_at_zh, s.address_en AS held_at_en, \
+    a.title_zh, a.title_en, o.utc_offset_minutes \
     FROM bookings b JOIN sessions s ON s.id = b.session_id \
     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
     WHERE b.phone IS NOT NULL AND ";
@@ -192,6 +193,7 @@ from_row! {
         starts_at: NaiveDateTime,
         format: SessionFormat,
         place: Localised,
+        held_at: Localised,
         title: Localised,
         utc_offset_minutes: i64,
     }
@@ -215,6 +217,7 @@ impl FactsRow {
             starts_at: session.starts_at,
             format: session.format,
             place: session.place.clone(),
+            held_at: session.held_at.clone(),
             title: session.activity_title.clone(),
             utc_offset_minutes: session.utc_offset_minutes,
         }
@@ -227,12 +230,17 @@ impl FactsRow {
 
     fn facts(&self) -> BookingFacts {
         // An online session is joined by its link, whatever place it names (one taken online
-        // may keep its room's): messages say so, and where the link is.
+        // may keep its room's): messages say so, and where the link is. One held away from
+        // its organiser's address gives that address after its place, as nobody knows it.
+        let held_elsewhere = !self.held_at.zh.is_empty();
         let place = if self.format == SessionFormat::CloudClassroom {
             Localised::new(
                 "线上（链接见预约页面）",
                 "online (the link is on your booking page)",
             )
+        } else if held_elsewhere {
+            let [zh, en] = ["zh-CN", "en"].map(|l| (self.place.get(l), self.held_at.get(l)));
+            Localised::new(format!("{}，{}", zh.0, zh.1), format!("{}, {}", en.0, en.1))
         } else {
             self.place.clone()
         };

@@ -11,7 +11,8 @@ use labday_domain::{BookingView, Phone, SessionFormat, SessionView};
 
 pub(super) const SESSION_SELECT: &str =
     "SELECT s.id, s.activity_id, s.format, s.title_zh, s.title_en, \
-    s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
+    s.place_zh, s.place_en, s.address_zh AS held_at_zh, s.address_en AS held_at_en, \
+    s.join_link, s.starts_at, s.ends_at, s.capacity, s.per_booking_limit, \
     s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, s.booked, s.waiting, \
     s.reserved_places, s.walk_ins, s.queue_length, a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, o.utc_offset_minutes, \
     o.name_zh AS org_name_zh, o.name_en AS org_name_en, o.address_zh, o.address_en \
@@ -19,12 +20,15 @@ pub(super) const SESSION_SELECT: &str =
     JOIN organisations o ON o.id = a.organisation_id";
 
 from_row! {
+    /// A session with its activity's title and its organiser's name and address; `held_at`
+    /// is the session's own address, empty when it is held at its organiser's.
     pub(super) struct SessionRow {
         pub(super) id: i64,
         pub(super) activity_id: i64,
         pub(super) format: SessionFormat,
         pub(super) title: Localised,
         pub(super) place: Localised,
+        pub(super) held_at: Localised,
         pub(super) join_link: Option<String>,
         pub(super) starts_at: NaiveDateTime,
         pub(super) ends_at: NaiveDateTime,
@@ -75,6 +79,16 @@ impl SessionRow {
         }
     }
 
+    /// Its own address when it is held away from its organiser's.
+    fn held_elsewhere(&self) -> Option<&Localised> {
+        (!self.held_at.zh.is_empty()).then_some(&self.held_at)
+    }
+
+    /// Where to come: its own address, or its organiser's.
+    pub(super) fn address(&self) -> &Localised {
+        self.held_elsewhere().unwrap_or(&self.address)
+    }
+
     pub(super) fn view(&self, now: DateTime<Utc>) -> SessionView {
         let places = self.places();
         let status = self.status();
@@ -92,6 +106,7 @@ impl SessionRow {
             starts_at: self.starts_at,
             ends_at: self.ends_at,
             place: self.place.clone(),
+            held_at: self.held_elsewhere().cloned(),
             capacity: places.capacity,
             booked: places.booked,
             places_left: places.left_when(status),
@@ -387,7 +402,7 @@ impl Holding<'_> {
             waitlist_position,
             session,
             organisation: s.org_name.clone(),
-            address: s.address.clone(),
+            address: s.address().clone(),
             join_link,
             can_cancel,
             can_erase,

@@ -102,18 +102,18 @@ const UPDATE_ACTIVITY: &str = "UPDATE activities SET organisation_id = ?, kind =
     safety_en = ?, starts_on = ?, ends_on = ?, revision = revision + 1 WHERE id = ?";
 pub(super) const INSERT_SESSION: &str =
     "INSERT INTO sessions (format, title_zh, title_en, place_zh, \
-    place_en, join_link, starts_at, ends_at, capacity, reserved_places, per_booking_limit, \
-    booking_opens_at, booking_closes_at, cancel_deadline, activity_id) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    place_en, address_zh, address_en, join_link, starts_at, ends_at, capacity, reserved_places, \
+    per_booking_limit, booking_opens_at, booking_closes_at, cancel_deadline, activity_id) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 const UPDATE_SESSION: &str = "UPDATE sessions SET format = ?, title_zh = ?, title_en = ?, \
-    place_zh = ?, place_en = ?, join_link = ?, starts_at = ?, ends_at = ?, capacity = ?, \
-    reserved_places = ?, per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ?, \
+    place_zh = ?, place_en = ?, address_zh = ?, address_en = ?, join_link = ?, starts_at = ?, \
+    ends_at = ?, capacity = ?, reserved_places = ?, per_booking_limit = ?, booking_opens_at = ?, booking_closes_at = ?, cancel_deadline = ?, \
     revision = revision + 1 WHERE id = ?";
 /// What a change to a session compares with: its times, its place and its revision.
 /// A session as the console lists it (`ScheduledSessionRow`, as `SCHEDULED_SESSIONS` reads
 /// it), for a change to compare with.
 const SESSION_AS_WAS: &str = "SELECT id, activity_id, format, title_zh, title_en, place_zh, \
-    place_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, \
+    place_en, address_zh, address_en, join_link, starts_at, ends_at, capacity, per_booking_limit, booking_opens_at, \
     booking_closes_at, cancel_deadline, status, booked, waiting, reserved_places, walk_ins, \
     revision FROM sessions WHERE id = ?";
 /// How many samples were ever registered on a session (withdrawn and erased ones too: its
@@ -157,8 +157,8 @@ const ACTIVITY_AS_WAS: &str = concat!(scheduled_activity!(), "WHERE a.id = ?");
 const SCHEDULED_SESSIONS: &str = concat!(
     reach!(),
     "SELECT s.id, s.activity_id, s.format, s.title_zh, \
-    s.title_en, s.place_zh, s.place_en, s.join_link, s.starts_at, s.ends_at, s.capacity, \
-    s.per_booking_limit, s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, \
+    s.title_en, s.place_zh, s.place_en, s.address_zh, s.address_en, s.join_link, s.starts_at, \
+    s.ends_at, s.capacity, s.per_booking_limit, s.booking_opens_at, s.booking_closes_at, s.cancel_deadline, s.status, \
     s.booked, s.waiting, s.reserved_places, s.walk_ins, s.revision FROM sessions s JOIN activities a ON a.id = s.activity_id \
     WHERE a.organisation_id IN (SELECT id FROM reach) ORDER BY s.starts_at, s.id"
 );
@@ -181,6 +181,7 @@ pub(super) fn bind_session<'q>(statement: Statement<'q>, s: &'q SessionDraft) ->
         .bind(s.format.as_str())
         .bind_localised(&s.title)
         .bind_localised(&s.place)
+        .bind_localised(&s.address)
         .bind(&s.join_link)
         .bind(s.starts_at)
         .bind(s.ends_at)
@@ -303,6 +304,7 @@ from_row! {
         format: SessionFormat,
         title: Localised,
         place: Localised,
+        address: Localised,
         join_link: Option<String>,
         starts_at: NaiveDateTime,
         ends_at: NaiveDateTime,
@@ -327,6 +329,7 @@ impl ScheduledSessionRow {
             format: self.format,
             title: self.title.clone(),
             place: self.place.clone(),
+            address: self.address.clone(),
             join_link: self.join_link.clone(),
             starts_at: self.starts_at,
             ends_at: self.ends_at,
@@ -589,7 +592,7 @@ pub trait Schedule: Parts {
         // What its holders were told (a message gives the start, not the end): when, and
         // where they come, or that they join online and by which link.
         let told = |d: &SessionDraft| {
-            let where_ = (d.place.zh.clone(), d.place.en.clone(), d.join_link.clone());
+            let where_ = (d.place.clone(), d.address.clone(), d.join_link.clone());
             (d.starts_at, d.format, where_)
         };
         let moved = told(&was.draft()) != told(s);

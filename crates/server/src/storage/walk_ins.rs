@@ -102,7 +102,7 @@ pub trait WalkIns: Parts {
             let code = [code.as_str()];
             super::outbox::booking_event(
                 &mut tx.inside(),
-                BookingEvent::Confirmed,
+                BookingEvent::WalkedIn,
                 super::outbox::Holders::Codes(&code),
                 chrono::Utc::now(),
             )

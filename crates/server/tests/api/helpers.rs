@@ -393,6 +393,7 @@ pub async fn add_fixture_session(
                 format: spec.format,
                 title: Localised::new("测试场次", "Test session"),
                 place: Localised::new("一楼", "Ground floor"),
+                address: Localised::default(),
                 join_link: spec.join_link,
                 starts_at,
                 ends_at: starts_at + Duration::hours(1),

@@ -260,6 +260,99 @@ async fn a_session_taken_online_tells_its_holders(db: Db) {
     assert_eq!(delivered_of_kind(&file, "session_changed"), 3);
 }
 
+/// A session moved to a market: its holders are told where, the booking, the activity and
+/// the calendar give the market's address instead of the organiser's, and moving it back
+/// tells them again.
+async fn a_session_held_at_a_market_gives_its_own_address_everywhere(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let session = app.session(SessionSpec::sized(4, 2)).await;
+    let lab = lab_staff(&app, session).await;
+    let lab = lab.as_deref();
+    let (status, booked) = book_in(&app, session, "13800138000", None).await;
+    assert_eq!(status, 201, "{booked}");
+    let code = booked["code"].as_str().unwrap();
+    let (_, organiser) = app.lookup(code, "13800138000").await;
+    let organiser = organiser["address"].clone();
+    let market = "青山湖大道8号 青山湖农贸市场";
+
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let starts = (now() + Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .unwrap();
+    let mut held = session_body(starts, now() - Duration::days(1));
+    let (status, body) = call(&app, "PUT", &path, lab, Some(held.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    arrives(&file, 5, of_kind("session_changed", "13800138000")).await;
+    // The same time and room, at the market: told, with the market in the text.
+    held["address"] = json!({"zh": format!("  {market} "), "en": ""});
+    let (status, body) = call(&app, "PUT", &path, lab, Some(held.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    arrives(&file, 5, |_| {
+        delivered_of_kind(&file, "session_changed") >= 2
+    })
+    .await;
+    let told: Vec<String> = delivered(&file)
+        .into_iter()
+        .filter(|m| m["kind"] == "session_changed")
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        told[1].contains(market) && told[1].contains("一楼"),
+        "{}",
+        told[1]
+    );
+
+    let (_, view) = app.lookup(code, "13800138000").await;
+    assert_eq!(view["address"], json!({"zh": market, "en": ""}), "{view}");
+    assert_eq!(view["session"]["held_at"]["zh"], market);
+    let (_, activity) = app
+        .get(&format!("/api/v1/activities/{}", app.activity_id))
+        .await;
+    let listed = activity["sessions"].as_array().unwrap();
+    let listed = listed.iter().find(|s| s["id"] == session).unwrap();
+    assert_eq!(listed["held_at"]["zh"], market, "{listed}");
+    assert_ne!(
+        activity["address"]["zh"], market,
+        "the organiser's stays its own"
+    );
+    let calendar = app
+        .get_response(
+            &format!("/api/v1/activities/{}/calendar.ics", app.activity_id),
+            None,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let calendar = labday_domain::calendar::unfold(&calendar);
+    assert!(
+        calendar.contains(&format!("LOCATION:一楼\\, {market}")),
+        "{calendar}"
+    );
+
+    // Back at the organiser's: told again, and the booking gives its address once more.
+    held["address"] = json!({"zh": "", "en": ""});
+    let (status, body) = call(&app, "PUT", &path, lab, Some(held)).await;
+    assert_eq!(status, 200, "{body}");
+    arrives(&file, 5, |_| {
+        delivered_of_kind(&file, "session_changed") >= 3
+    })
+    .await;
+    let (_, view) = app.lookup(code, "13800138000").await;
+    assert_eq!(view["address"], organiser);
+    assert!(view["session"].get("held_at").is_none(), "{view}");
+
+    // An address in English only would be shown to nobody: refused, nothing changed.
+    let mut english = session_body(starts, now() - Duration::days(1));
+    english["address"] = json!({"zh": " ", "en": "8 Qingshanhu Ave"});
+    let (status, body) = call(&app, "PUT", &path, lab, Some(english)).await;
+    let refused: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(refused["fields"]["address"], "place_required", "{body}");
+}
+
 async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
@@ -283,9 +376,16 @@ async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
     )
     .await;
     assert_eq!(status, 201);
-    arrives(&file, 5, of_kind("booking_confirmed", "13900139001")).await;
+    arrives(&file, 5, of_kind("walk_in_checked_in", "13900139001")).await;
     let rows = app.db.scalar("SELECT COUNT(*) FROM outbox").await;
     assert_eq!(rows, 1, "no phone, no message");
+    // Already in: given the code, not sent to the door with it.
+    let told = delivered(&file);
+    let text = told[0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("已现场登记并签到：") && !text.contains("凭码入场"),
+        "{text}"
+    );
 
     // Staff see who was told: the roster, and the summary's count.
     let mut statuses = Vec::new();
@@ -862,6 +962,7 @@ crate::on_both_databases!(
     a_moved_booking_is_told_once_per_move_in_its_language,
     each_kind_arrives_with_its_text_in_the_booking_language,
     a_session_taken_online_tells_its_holders,
+    a_session_held_at_a_market_gives_its_own_address_everywhere,
     a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not,
     without_a_provider_messages_stay_unsent_and_the_app_says_so,
     erasure_takes_phone_and_text_out_of_the_outbox,
