@@ -232,6 +232,8 @@ pub struct SampleSheet {
     pub session_title: Localised,
     pub organisation: Localised,
     pub place: Localised,
+    #[serde(default)]
+    pub held_at: Option<Localised>,
     #[serde(with = "labday_domain::time::wire::venue_datetime")]
     pub session_starts_at: NaiveDateTime,
     pub variety: VarietyName,
@@ -463,6 +465,7 @@ mod tests {
             activity_title: Localised::new("蔬菜快检", "Quick tests"),
             organisation: Localised::new("检测中心", "Test centre"),
             place: Localised::new("一楼大厅", "Ground-floor hall"),
+            held_at: Some(Localised::new("八一菜场", "")),
             session_starts_at: at(26, 9, 30),
             variety: VarietyName::of("spinach", ""),
             enzyme_false_positive: false,
@@ -489,6 +492,7 @@ mod tests {
         assert_eq!(sheet.session_title, view.session_title);
         assert_eq!(sheet.organisation, view.organisation);
         assert_eq!(sheet.place, view.place);
+        assert_eq!(sheet.held_at, view.held_at);
         assert_eq!(sheet.session_starts_at, view.session_starts_at);
         assert_eq!(sheet.variety, view.variety);
         assert_eq!(sheet.bought_at, view.bought_at);

@@ -79,6 +79,19 @@ fn ends_after(starts_at: NaiveDateTime, ends: NaiveTime) -> NaiveDateTime {
     }
 }
 
+/// The Chinese text typed, with the English one it had while the Chinese is unchanged. The
+/// form edits only the Chinese: once that changes, an English one would say something else
+/// (an old room, an old market), so it goes and English readers see the Chinese, as they do
+/// for any text without a translation; an address cleared is gone in both languages.
+fn with_english(zh: String, was: &Localised) -> Localised {
+    let en = if zh.trim() == was.zh.trim() {
+        was.en.clone()
+    } else {
+        String::new()
+    };
+    Localised::new(zh, en)
+}
+
 /// The form's fields; `existing` is the session being edited (with its booked count).
 /// Moving the session's date or start moves its booking and cancellation deadlines by as
 /// much.
@@ -114,14 +127,13 @@ pub fn SessionForm(
     let cancel_by = RwSignal::new(moment_input(start.cancel_deadline));
     let failure: Failure = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    // The form edits the Chinese texts; the English ones (set through the API) stay as
-    // they are, but an address cleared goes in both languages: the session is back at its
-    // organiser's.
-    let english = (
-        start.title.en.clone(),
-        start.place.en.clone(),
-        start.address.en.clone(),
-    );
+    // The texts as they were, for their English (set through the API), which the form keeps
+    // only beside an unchanged Chinese one.
+    let was = StoredValue::new((
+        start.title.clone(),
+        start.place.clone(),
+        start.address.clone(),
+    ));
 
     // When the session moves, its booking deadline and cancellation deadline move with it,
     // keeping their distance from its start: a new session's defaults are an hour and two
@@ -152,12 +164,9 @@ pub fn SessionForm(
         let online = format.get_untracked() == SessionFormat::CloudClassroom;
         let draft = SessionDraft {
             format: format.get_untracked(),
-            title: Localised::new(title.get_untracked(), english.0.clone()),
-            place: Localised::new(place.get_untracked(), english.1.clone()),
-            address: match address.get_untracked() {
-                zh if zh.trim().is_empty() => Localised::default(),
-                zh => Localised::new(zh, english.2.clone()),
-            },
+            title: was.with_value(|w| with_english(title.get_untracked(), &w.0)),
+            place: was.with_value(|w| with_english(place.get_untracked(), &w.1)),
+            address: was.with_value(|w| with_english(address.get_untracked(), &w.2)),
             join_link: online.then(|| link.get_untracked()),
             starts_at,
             ends_at,
@@ -256,8 +265,17 @@ pub fn SessionForm(
 
 #[cfg(test)]
 mod tests {
-    use super::ends_after;
+    use super::{ends_after, with_english};
+    use labday_domain::activity::Localised;
     use chrono::{NaiveDate, NaiveTime};
+
+    #[test]
+    fn english_stays_only_beside_the_chinese_it_translates() {
+        let was = Localised::new("一楼大厅", "Ground-floor lobby");
+        assert_eq!(with_english("一楼大厅 ".into(), &was).en, "Ground-floor lobby");
+        assert_eq!(with_english("三楼".into(), &was), Localised::new("三楼", ""));
+        assert_eq!(with_english("".into(), &was), Localised::default());
+    }
 
     #[test]
     fn an_end_not_after_the_start_is_the_next_days() {

@@ -325,7 +325,8 @@ async fn at_the_fixtures_activity(browser: &Journey, server: &TestServer, f: &Fi
 
 /// A quick-test point at a market: lab staff give the session the market's address in the
 /// console; a citizen then finds the market, not the lab, on the activity page (and in its
-/// map link), on the booking form and on their booking; cleared, the lab's address is back.
+/// map link), on the booking form, on their booking and on the sample form; cleared, the
+/// lab's address is back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_held_at_a_market_shows_the_markets_address_to_citizens() {
     const MARKET: &str = "青山湖大道 8 号 青山湖农贸市场";
@@ -357,6 +358,12 @@ async fn a_session_held_at_a_market_shows_the_markets_address_to_citizens() {
         held.contains(MARKET) && !held.contains("南昌市测试路 1 号"),
         "{held}"
     );
+
+    // Vegetables for the desk are registered for the market too.
+    browser
+        .open(&server, &format!("/sessions/{}/samples", f.session))
+        .await;
+    browser.wait_text(&format!("一楼大厅 · {MARKET}")).await;
 
     // Cleared: the session is at the lab again, for the holder too.
     browser.open(&server, "/staff/").await;

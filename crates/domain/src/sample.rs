@@ -771,6 +771,10 @@ pub struct SampleView {
     pub activity_title: Localised,
     pub organisation: Localised,
     pub place: Localised,
+    /// The session's own address when it is held away from its organiser's (a quick-test
+    /// desk at a market): `SessionView::held_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<Localised>,
     #[serde(with = "crate::time::wire::venue_datetime")]
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
     pub session_starts_at: NaiveDateTime,

@@ -203,6 +203,38 @@ async fn a_quick_test_session_with_samples_keeps_its_format(db: Db) {
     assert_eq!(view["format"], "visit", "{view}");
 }
 
+/// A quick-test desk at a market: the sample's page says where, with the market's address;
+/// a desk at its organiser's names no address of its own.
+async fn a_sample_at_a_market_names_the_markets_address(db: Db) {
+    let s = site(db).await;
+    let app = &s.app;
+    let (_, _, lab, _) = sign_in(app, "lab-a", PASSWORD).await;
+    let (market, lab_desk) = (
+        app.session(quick_test()).await,
+        app.session(quick_test()).await,
+    );
+    let starts = (now() + Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .unwrap();
+    let mut body = session_body(starts, now() - Duration::days(1));
+    body["format"] = json!("quick_test");
+    body["address"] = json!({"zh": "青山湖大道8号 青山湖农贸市场"});
+    let path = format!("/api/v1/staff/sessions/{market}");
+    expect_call(app, "PUT", &path, lab.as_deref(), Some(body), 200).await;
+    for (session, held_at) in [
+        (market, json!({"zh": "青山湖大道8号 青山湖农贸市场", "en": ""})),
+        (lab_desk, Value::Null),
+    ] {
+        let registered = register(app, session, "13900139000", &["spinach"]).await;
+        assert_eq!(registered[0]["held_at"], held_at, "{registered:?}");
+        let code = registered[0]["code"].as_str().unwrap();
+        let (status, view) = lookup(app, code, "9000").await;
+        assert_eq!(status, 200, "{view}");
+        assert_eq!(view["held_at"], held_at, "{view}");
+    }
+}
+
 async fn a_wrong_phone_reads_like_a_missing_code_and_misses_are_throttled(db: Db) {
     let app = TestApp::spawn(db).await;
     let session = app.session(quick_test()).await;
@@ -576,6 +608,7 @@ crate::on_both_databases!(
     a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_not_fit,
     a_wrong_phone_reads_like_a_missing_code_and_misses_are_throttled,
     a_quick_test_session_with_samples_keeps_its_format,
+    a_sample_at_a_market_names_the_markets_address,
     staff_receive_and_test_samples_and_holders_see_plain_judgements,
     thresholds_are_settings,
     the_board_counts_final_judgements_without_personal_data,

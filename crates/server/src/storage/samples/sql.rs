@@ -2,7 +2,8 @@
 
 pub(super) const SAMPLE_SELECT: &str = "SELECT m.id, m.session_id, m.code, m.variety, \
     m.variety_other, m.bought_at, m.bought_on, m.name, m.phone, m.registered_at, m.received_at, \
-    m.walk_in, s.title_zh, s.title_en, s.place_zh, s.place_en, s.starts_at, \
+    m.walk_in, s.title_zh, s.title_en, s.place_zh, s.place_en, \
+    s.address_zh AS held_at_zh, s.address_en AS held_at_en, s.starts_at, \
     a.title_zh AS activity_title_zh, a.title_en AS activity_title_en, \
     o.name_zh AS org_name_zh, o.name_en AS org_name_en, m.erased_at, s.ends_at, \
     o.utc_offset_minutes, s.status AS session_status \
