@@ -140,6 +140,7 @@ messages! {
     AVAIL_CANCELLED = "已取消", "Cancelled";
     ORGANISER = "主办单位", "Organiser";
     ADDRESS = "地址", "Address";
+    ORGANISER_ADDRESS = "主办单位地址", "Organiser's address";
     MAP = "在地图中查看", "Open in map";
     SAFETY = "参观须知", "Safety notes";
     CONTACT = "咨询电话", "Contact";

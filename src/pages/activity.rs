@@ -65,6 +65,11 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
     let contact = a.with_value(|a| (!a.contact.trim().is_empty()).then(|| a.contact.clone()));
     let has_safety = a.with_value(|a| !a.safety_notes.zh.is_empty());
     let days = a.with_value(|a| by_day(&a.sessions));
+    // With a session held elsewhere, the organiser's address is not simply where to go.
+    let address_label = match a.with_value(|a| a.sessions.iter().any(|s| s.held_at.is_some())) {
+        true => i18n::ORGANISER_ADDRESS,
+        false => i18n::ADDRESS,
+    };
     let quick_test = a.with_value(|a| {
         a.sessions
             .iter()
@@ -81,7 +86,7 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
                 <dt>{t(i18n::ORGANISER)}</dt>
                 <dd>{localised(|a| &a.summary.organisation)}</dd>
                 {map_href.map(|href| view! {
-                    <dt>{t(i18n::ADDRESS)}</dt>
+                    <dt>{t(address_label)}</dt>
                     <dd>{localised(|a| &a.address)}" "<a href=href target="_blank" rel="noopener">{t(i18n::MAP)}</a></dd>
                 })}
                 {contact.map(|contact| view! {

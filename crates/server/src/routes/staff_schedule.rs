@@ -235,7 +235,7 @@ pub async fn generate_series(
 
 /// Replaces a session's details. Capacity may go down only to the people already booked;
 /// raising it confirms waiting bookings that now fit, in the order they joined. Its holders
-/// get a message when its start, place, format or join link changes. A quick-test session
+/// get a message when its start, place, address, format or join link changes. A quick-test session
 /// keeps its format once samples are registered on it. With
 /// `If-Match` (the session's `revision` as an entity tag, `"3"`, as the console lists it),
 /// the change applies only if nobody saved the session since: two people editing one

@@ -231,7 +231,10 @@ impl FactsRow {
     fn facts(&self) -> BookingFacts {
         // An online session is joined by its link, whatever place it names (one taken online
         // may keep its room's): messages say so, and where the link is. One held away from
-        // its organiser's address gives that address after its place, as nobody knows it.
+        // its organiser's gives that address, which is where to go, in place of its place
+        // (both would not fit): in English when it has one, else an English text gives its
+        // place, staying in the GSM alphabet and one segment (the booking page has the
+        // address).
         let held_elsewhere = !self.held_at.zh.is_empty();
         let place = if self.format == SessionFormat::CloudClassroom {
             Localised::new(
@@ -239,8 +242,11 @@ impl FactsRow {
                 "online (the link is on your booking page)",
             )
         } else if held_elsewhere {
-            let [zh, en] = ["zh-CN", "en"].map(|l| (self.place.get(l), self.held_at.get(l)));
-            Localised::new(format!("{}，{}", zh.0, zh.1), format!("{}, {}", en.0, en.1))
+            let en = match self.held_at.en.is_empty() {
+                true => &self.place.en,
+                false => &self.held_at.en,
+            };
+            Localised::new(self.held_at.zh.clone(), en.clone())
         } else {
             self.place.clone()
         };
