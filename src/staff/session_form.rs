@@ -266,14 +266,20 @@ pub fn SessionForm(
 #[cfg(test)]
 mod tests {
     use super::{ends_after, with_english};
-    use labday_domain::activity::Localised;
     use chrono::{NaiveDate, NaiveTime};
+    use labday_domain::activity::Localised;
 
     #[test]
     fn english_stays_only_beside_the_chinese_it_translates() {
         let was = Localised::new("一楼大厅", "Ground-floor lobby");
-        assert_eq!(with_english("一楼大厅 ".into(), &was).en, "Ground-floor lobby");
-        assert_eq!(with_english("三楼".into(), &was), Localised::new("三楼", ""));
+        assert_eq!(
+            with_english("一楼大厅 ".into(), &was).en,
+            "Ground-floor lobby"
+        );
+        assert_eq!(
+            with_english("三楼".into(), &was),
+            Localised::new("三楼", "")
+        );
         assert_eq!(with_english("".into(), &was), Localised::default());
     }
 

@@ -223,7 +223,10 @@ async fn a_sample_at_a_market_names_the_markets_address(db: Db) {
     let path = format!("/api/v1/staff/sessions/{market}");
     expect_call(app, "PUT", &path, lab.as_deref(), Some(body), 200).await;
     for (session, held_at) in [
-        (market, json!({"zh": "青山湖大道8号 青山湖农贸市场", "en": ""})),
+        (
+            market,
+            json!({"zh": "青山湖大道8号 青山湖农贸市场", "en": ""}),
+        ),
         (lab_desk, Value::Null),
     ] {
         let registered = register(app, session, "13900139000", &["spinach"]).await;
