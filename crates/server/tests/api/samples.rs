@@ -219,7 +219,7 @@ async fn a_sample_at_a_market_names_the_markets_address(db: Db) {
         .unwrap();
     let mut body = session_body(starts, now() - Duration::days(1));
     body["format"] = json!("quick_test");
-    body["address"] = json!({"zh": "青山湖大道8号 青山湖农贸市场"});
+    body["address"] = json!({"zh": "青山湖大道8号 青山湖农贸市场", "en": ""});
     let path = format!("/api/v1/staff/sessions/{market}");
     expect_call(app, "PUT", &path, lab.as_deref(), Some(body), 200).await;
     for (session, held_at) in [
