@@ -16,7 +16,7 @@ use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingReceipt, BookingRequest,
-    BookingStatus, BookingView, ErrorCode, Localised, SessionView,
+    BookingStatus, BookingView, ErrorCode, Localised, SessionFormat, SessionStatus, SessionView,
 };
 
 fn query_string(filter: &ActivityFilter) -> String {
@@ -51,6 +51,30 @@ pub async fn privacy() -> Result<PrivacyNotice, ApiError> {
 }
 
 pub async fn session(id: i64) -> Result<SessionView, ApiError> {
+    get(&format!("/sessions/{id}")).await
+}
+
+/// What the sample form shows of its session, read from the same answer as [`session`]:
+/// the places, windows and deadlines only the booking form reads are left unread, so their
+/// reader stays out of the samples bundle (as [`SampleSheet`] does for `SampleView`).
+#[derive(Clone, serde::Deserialize)]
+pub struct SessionSheet {
+    pub id: i64,
+    pub activity_id: i64,
+    pub activity_title: Localised,
+    pub format: SessionFormat,
+    pub title: Localised,
+    #[serde(with = "labday_domain::time::wire::venue_datetime")]
+    pub starts_at: NaiveDateTime,
+    #[serde(with = "labday_domain::time::wire::venue_datetime")]
+    pub ends_at: NaiveDateTime,
+    pub place: Localised,
+    #[serde(default)]
+    pub held_at: Option<Localised>,
+    pub status: SessionStatus,
+}
+
+pub async fn session_sheet(id: i64) -> Result<SessionSheet, ApiError> {
     get(&format!("/sessions/{id}")).await
 }
 
@@ -504,5 +528,30 @@ mod tests {
         assert_eq!(sheet.retests_needed, view.retests_needed);
         let list: Vec<SampleSheet> = crate::json::from_str(&format!("[{text}]")).unwrap();
         assert_eq!(list.len(), 1);
+    }
+
+    /// The sample form's session sheet reads a whole session as the server sends it.
+    #[test]
+    fn a_session_sheet_reads_the_session_view_the_server_sends() {
+        let text = r#"{"id":7,"activity_id":3,"activity_title":{"zh":"蔬菜快检","en":"Quick tests"},
+            "format":"quick_test","title":{"zh":"上午场","en":"Morning"},
+            "starts_at":"2026-11-26T09:30:00","ends_at":"2026-11-26T11:00:00",
+            "place":{"zh":"快检台","en":"Test desk"},"held_at":{"zh":"八一菜场","en":""},
+            "capacity":40,"booked":2,"places_left":38,"reserved_places":0,"walk_ins":0,
+            "availability":"open","per_booking_limit":3,"booking_opens_at":"2026-11-20T00:00:00",
+            "booking_closes_at":"2026-11-26T08:30:00","cancel_deadline":"2026-11-26T07:30:00",
+            "window":"open","status":"scheduled","waiting":0,"utc_offset_minutes":480}"#;
+        let view: labday_domain::SessionView = crate::json::from_str(text).unwrap();
+        let sheet: super::SessionSheet = crate::json::from_str(text).unwrap();
+        assert_eq!((sheet.id, sheet.activity_id), (view.id, view.activity_id));
+        assert_eq!(sheet.activity_title, view.activity_title);
+        assert_eq!((sheet.format, sheet.status), (view.format, view.status));
+        assert_eq!(sheet.title, view.title);
+        assert_eq!(
+            (sheet.starts_at, sheet.ends_at),
+            (view.starts_at, view.ends_at)
+        );
+        assert_eq!((&sheet.place, &sheet.held_at), (&view.place, &view.held_at));
+        assert_eq!(sheet.held_at, Some(Localised::new("八一菜场", "")));
     }
 }

@@ -5,6 +5,7 @@ use crate::i18n::{self, Lang, Msg};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use labday_domain::booking::BookingStatus;
 use labday_domain::session::{Availability, SessionFormat};
+use labday_domain::Localised;
 
 const WEEKDAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
 const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -169,10 +170,10 @@ pub fn venue_now() -> NaiveDateTime {
 }
 
 /// Where a session is: its place, and its own address after it when it is not held at its
-/// organiser's (a quick-test desk at a market).
-pub fn where_held(s: &labday_domain::SessionView, lang: Lang) -> String {
-    let place = s.place.get(lang.code());
-    match &s.held_at {
+/// organiser's (`held_at`, a quick-test desk at a market).
+pub fn place_held(place: &Localised, held_at: Option<&Localised>, lang: Lang) -> String {
+    let place = place.get(lang.code());
+    match held_at {
         Some(address) => format!("{place} · {}", address.get(lang.code())),
         None => place.to_owned(),
     }

@@ -157,9 +157,8 @@ pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
             <dd>{text(move || s.with_value(|s| format!("{} · {}", format::date_range(s.bought_on, s.bought_on, l()), s.bought_at)))}</dd>
             <dt>{t(i18n::WHERE)}</dt>
             <dd>{text(move || s.with_value(|s| {
-                let l = l().code();
-                let held_at = s.held_at.as_ref().map(|a| format!(" · {}", a.get(l))).unwrap_or_default();
-                format!("{} · {} · {}{held_at}", s.organisation.get(l), s.session_title.get(l), s.place.get(l))
+                let place = format::place_held(&s.place, s.held_at.as_ref(), l());
+                format!("{} · {} · {place}", s.organisation.get(l().code()), s.session_title.get(l().code()))
             }))}</dd>
             <dt>{t(i18n::WHEN)}</dt>
             <dd>{text(move || s.with_value(|s| format::moment(s.session_starts_at, l())))}</dd>

@@ -166,7 +166,7 @@ fn SessionRow(session: SessionView) -> impl IntoView {
                 <p class="time">{text(move || s.with_value(|s| format::times(s.starts_at, s.ends_at, lang.get())))}</p>
                 <p class="title">{text(move || s.with_value(|s| s.title.get(lang.get().code()).to_owned()))}</p>
                 <p class="meta">
-                    {text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), format::where_held(s, lang.get()))))}
+                    {text(move || s.with_value(|s| format!("{} · {}", format::format_msg(s.format).get(lang.get()), format::place_held(&s.place, s.held_at.as_ref(), lang.get()))))}
                     // A session's own place, at its own address when it has one (a market's
                     // quick-test point is not at the lab).
                     {s.with_value(|s| (s.format != SessionFormat::CloudClassroom).then(|| {

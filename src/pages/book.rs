@@ -123,7 +123,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
         <section class="summary">
             <p class="title">{text(move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code()))))}</p>
             <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
-            <p>{text(move || s.with_value(|s| format::where_held(s, lang.get())))}</p>
+            <p>{text(move || s.with_value(|s| format::place_held(&s.place, s.held_at.as_ref(), lang.get())))}</p>
             <Show when=flag(move || closed().is_none())>
                 <p class=s.with_value(|s| format::availability_class(s.availability))>
                     {text(move || s.with_value(|s| i18n::AVAILABILITY_LEFT.fill(lang.get(), &[("availability", &format::availability_msg(s.availability).get(lang.get())), ("left", &s.places_left)])))}

@@ -4,7 +4,7 @@
 //! field; the result is a printable label per sample, remembered on this device. The
 //! session's results board is one link away, on the activity page.
 
-use crate::api;
+use crate::api::{self, SessionSheet};
 use crate::attempt::Attempt;
 use crate::components::phone_code::PhoneCodeField;
 use crate::components::privacy::PrivacyNotice;
@@ -23,7 +23,7 @@ use labday_domain::sample::{
     VARIETIES,
 };
 use labday_domain::time::parse_date;
-use labday_domain::{FieldCode, Phone, SessionFormat, SessionStatus, SessionView};
+use labday_domain::{FieldCode, Phone, SessionFormat, SessionStatus};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 pub fn SamplesPage() -> impl IntoView {
     crate::title::use_title(i18n::SAMPLES_TITLE);
     let id = use_id_param();
-    let session = load_id(id, api::session);
+    let session = load_id(id, api::session_sheet);
     view! {
         <Loaded from=session messages=i18n::page_error_msg let:session>
             // Only a quick-test session that is not cancelled takes samples: another says so
@@ -48,7 +48,7 @@ pub fn SamplesPage() -> impl IntoView {
 }
 
 /// Why `session` takes no samples, where the form would be, with the way back.
-fn refused(session: &SessionView, testid: &'static str, why: i18n::Msg) -> AnyView {
+fn refused(session: &SessionSheet, testid: &'static str, why: i18n::Msg) -> AnyView {
     view! {
         <h1>{t(i18n::SAMPLES_TITLE)}</h1>
         <p class="notice" role="status" data-testid=testid>{t(why)}</p>
@@ -96,7 +96,7 @@ fn variety_name(v: &Variety, lang: Lang) -> &'static str {
 }
 
 #[component]
-fn Registration(session: SessionView) -> impl IntoView {
+fn Registration(session: SessionSheet) -> impl IntoView {
     let lang = use_lang();
     let s = StoredValue::new(session);
     let today = format::venue_now().date();
@@ -217,7 +217,7 @@ fn Registration(session: SessionView) -> impl IntoView {
                 <section class="summary">
                     <p class="title">{text(move || s.with_value(|s| format!("{} · {}", s.activity_title.get(lang.get().code()), s.title.get(lang.get().code()))))}</p>
                     <p>{text(move || s.with_value(|s| format::slot(s.starts_at, s.ends_at, lang.get())))}</p>
-                    <p>{text(move || s.with_value(|s| format::where_held(s, lang.get())))}</p>
+                    <p>{text(move || s.with_value(|s| format::place_held(&s.place, s.held_at.as_ref(), lang.get())))}</p>
                 </section>
                 {form}
             }.into_any(),
