@@ -430,19 +430,20 @@ fn also_refuse<T>(
 }
 
 /// A session already scheduled, as [`first_already_scheduled`] compares it: its start, and
-/// its title and place in Chinese.
-pub type Scheduled = (NaiveDateTime, String, String);
+/// its title, place and own address in Chinese.
+pub type Scheduled = (NaiveDateTime, String, String, String);
 
 /// The start of the first of `new` that the activity holds already (`scheduled`, its
-/// sessions not cancelled): the same start, title and place, as when a series or a session
-/// is sent twice. Parallel groups at one time and place have titles of their own.
+/// sessions not cancelled): the same start, title, place and address, as when a series or a
+/// session is sent twice. Parallel groups at one time and place have titles of their own;
+/// desks of one name at two markets have their addresses.
 pub fn first_already_scheduled(
     new: &[ValidSession],
     scheduled: &[Scheduled],
 ) -> Option<NaiveDateTime> {
     new.iter().map(ValidSession::get).find_map(|s| {
-        let same = |(at, title, place): &Scheduled| {
-            *at == s.starts_at && *title == s.title.zh && *place == s.place.zh
+        let same = |(at, title, place, address): &Scheduled| {
+            (at, title, place, address) == (&s.starts_at, &s.title.zh, &s.place.zh, &s.address.zh)
         };
         scheduled.iter().any(same).then_some(s.starts_at)
     })
@@ -1566,20 +1567,22 @@ mod tests {
         let now = at(1, 0, 0) - Duration::days(1);
         let sessions = series().expand(now).unwrap();
         let second = sessions[1].get();
-        let held =
-            |title: &str, place: &str| vec![(second.starts_at, title.to_owned(), place.to_owned())];
+        let held = |title: &str, place: &str, address: &str| {
+            let texts = [title, place, address].map(str::to_owned);
+            let [title, place, address] = texts;
+            vec![(second.starts_at, title, place, address)]
+        };
         assert_eq!(
-            first_already_scheduled(&sessions, &held("演示", "二楼")),
+            first_already_scheduled(&sessions, &held("演示", "二楼", "")),
             Some(second.starts_at)
         );
-        assert_eq!(
-            first_already_scheduled(&sessions, &held("演示 B 组", "二楼")),
-            None
-        );
-        assert_eq!(
-            first_already_scheduled(&sessions, &held("演示", "三楼")),
-            None
-        );
+        for other in [
+            held("演示 B 组", "二楼", ""),
+            held("演示", "三楼", ""),
+            held("演示", "二楼", "八一菜场"),
+        ] {
+            assert_eq!(first_already_scheduled(&sessions, &other), None);
+        }
         assert_eq!(first_already_scheduled(&sessions, &[]), None);
     }
 

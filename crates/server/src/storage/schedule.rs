@@ -89,7 +89,7 @@ const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
     WHERE activity_id = ? AND status <> 'cancelled'";
 /// What an activity's sessions that are not cancelled are told apart by when new ones come
 /// (`schedule::first_already_scheduled`), read under the activity's row lock.
-const HELD_SESSIONS: &str = "SELECT starts_at, title_zh, place_zh FROM sessions \
+const HELD_SESSIONS: &str = "SELECT starts_at, title_zh, place_zh, address_zh FROM sessions \
     WHERE activity_id = ? AND status <> 'cancelled'";
 /// The activity of a session.
 const SESSION_ACTIVITY: &str = "SELECT activity_id FROM sessions WHERE id = ?";
