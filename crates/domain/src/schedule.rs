@@ -1568,8 +1568,7 @@ mod tests {
         let sessions = series().expand(now).unwrap();
         let second = sessions[1].get();
         let held = |title: &str, place: &str, address: &str| {
-            let texts = [title, place, address].map(str::to_owned);
-            let [title, place, address] = texts;
+            let [title, place, address] = [title, place, address].map(str::to_owned);
             vec![(second.starts_at, title, place, address)]
         };
         assert_eq!(

@@ -157,6 +157,18 @@ async fn a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_n
     assert_eq!(stored.len(), 5, "2 + 3 registered, nothing from refusals");
 }
 
+/// A quick-test session's details as the console sends them: three days from now at 14:00,
+/// booking open since yesterday.
+fn quick_test_in_three_days() -> Value {
+    let starts = (now() + Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .unwrap();
+    let mut body = session_body(starts, now() - Duration::days(1));
+    body["format"] = json!("quick_test");
+    body
+}
+
 /// A quick-test session keeps its format once samples are registered on it: they are
 /// received and tested at its bench alone. Before the first, and in every other detail, it
 /// may change.
@@ -170,12 +182,7 @@ async fn a_quick_test_session_with_samples_keeps_its_format(db: Db) {
         app.session(quick_test()).await,
     );
     register(app, held, "13900139000", &["spinach"]).await;
-    let starts = (now() + Duration::days(3))
-        .date()
-        .and_hms_opt(14, 0, 0)
-        .unwrap();
-    let mut body = session_body(starts, now() - Duration::days(1));
-    body["format"] = json!("quick_test");
+    let mut body = quick_test_in_three_days();
     for id in [empty, held] {
         let path = format!("/api/v1/staff/sessions/{id}");
         expect_call(app, "PUT", &path, lab, Some(body.clone()), 200).await;
@@ -213,12 +220,7 @@ async fn a_sample_at_a_market_names_the_markets_address(db: Db) {
         app.session(quick_test()).await,
         app.session(quick_test()).await,
     );
-    let starts = (now() + Duration::days(3))
-        .date()
-        .and_hms_opt(14, 0, 0)
-        .unwrap();
-    let mut body = session_body(starts, now() - Duration::days(1));
-    body["format"] = json!("quick_test");
+    let mut body = quick_test_in_three_days();
     body["address"] = json!({"zh": "青山湖大道8号 青山湖农贸市场", "en": ""});
     let path = format!("/api/v1/staff/sessions/{market}");
     expect_call(app, "PUT", &path, lab.as_deref(), Some(body), 200).await;
