@@ -505,6 +505,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | UsernameInvalid
         | PasswordTooShort
         | PasswordTooLong
+        | PasswordWeak
         | OrganisationRequired
         | OrganisationUnexpected
         | OrganisationUnknown
@@ -527,6 +528,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | ParentChanged
         | OutsideActivity
         | AlreadyScheduled
+        | ActivityExists
         | SessionsOutside
         | HoldsSamples
         | PasswordUnchanged => FIELD_INVALID,

@@ -172,7 +172,7 @@ pub fn ScanDesk(
             let early = from_session_day(now, found.starts_at).is_err();
             view! {
                 <p class="title">{format!("{} · {}", found.activity_title.get(l.code()), found.title.get(l.code()))}</p>
-                <p class="meta">{format!("{} · {}", format::slot(found.starts_at, found.ends_at, l), found.place.get(l.code()))}</p>
+                <p class="meta">{format!("{} · {}", format::slot(found.starts_at, found.ends_at, l), format::place_held(&found.place, found.held_at.as_ref(), l))}</p>
                 {early.then(|| view! {
                     <p class="notice" data-testid="before-session-day">{t(s::ERR_BEFORE_SESSION_DAY)}</p>
                 })}
@@ -239,7 +239,8 @@ fn elsewhere(desk: Desk) -> RwSignal<Option<SessionView>> {
     found
 }
 
-/// That a code is for `other`, another session of the organisation: when and where, and
+/// That a code is for `other`, another session of the organisation: when and where (with
+/// its own address when it is held away from the organiser, at a market say), and
 /// whether to send its holder there (only if it is still to come or under way).
 pub fn elsewhere_said(other: &SessionView, l: Lang) -> String {
     let session = format!(
@@ -247,7 +248,7 @@ pub fn elsewhere_said(other: &SessionView, l: Lang) -> String {
         format::slot(other.starts_at, other.ends_at, l),
         other.activity_title.get(l.code()),
         other.title.get(l.code()),
-        other.place.get(l.code()),
+        format::place_held(&other.place, other.held_at.as_ref(), l),
     );
     let then = if other.availability == Availability::Cancelled {
         s::ELSEWHERE_CANCELLED

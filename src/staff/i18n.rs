@@ -281,6 +281,7 @@ messages! {
     FIELD_SPAN_TOO_LONG = "时间跨度太长", "This spans too long";
     FIELD_PLACE_REQUIRED = "请填写地点", "Say where";
     FIELD_JOIN_LINK_REQUIRED = "云课堂需要线上链接", "A cloud classroom needs an online link";
+    FIELD_JOIN_LINK_INVALID = "请填写以 https:// 开头的会议链接", "Enter a meeting link starting with https://";
     FIELD_LINK_INVALID = "请填写以 https:// 或 http:// 开头的网址", "Enter a web address starting with https:// or http://";
     FIELD_DATE_INVALID = "请填写 2000 至 2999 年间的日期", "Enter a date in the years 2000 to 2999";
     FIELD_NOT_A_COUNT = "请填写 0 或更大的整数", "Enter a whole number, 0 or more";
@@ -297,6 +298,7 @@ messages! {
     FIELD_USERNAME_INVALID = "用户名为 3–32 位小写字母、数字或 . _ -", "3–32 lower-case letters, digits or . _ -";
     FIELD_PASSWORD_TOO_SHORT = "密码至少 10 位", "At least 10 characters";
     FIELD_PASSWORD_TOO_LONG = "密码最多 128 位", "At most 128 characters";
+    FIELD_PASSWORD_WEAK = "密码太容易被猜到：不要用重复或连续的字符、常见密码，也不要包含用户名", "Too easy to guess: no repeated or consecutive characters, no common password, and not the username";
     FIELD_ORGANISATION_REQUIRED = "请选择所属单位", "Choose the organisation";
     FIELD_ORGANISATION_UNEXPECTED = "组织者账号不属于某个单位", "Organisers do not belong to one organisation";
     FIELD_ORGANISATION_UNKNOWN = "没有这个单位", "No such organisation";
@@ -314,6 +316,7 @@ messages! {
     FIELD_KIND_NOT_ALLOWED = "该类型的单位不能设在这里", "An organisation of this kind cannot sit here";
     FIELD_PARENT_CHANGED = "单位不能移到其他上级单位下", "An organisation cannot move under another one";
     FIELD_OUTSIDE_ACTIVITY = "不在活动的起止日期内", "Outside the activity's first and last days";
+    FIELD_ACTIVITY_EXISTS = "本单位已有同名、同一天开始的活动（可能重复提交了）", "Your organisation already has an activity of this title starting that day (sent twice?)";
     FIELD_ALREADY_SCHEDULED = "本活动已有同名、同地点、同一时间开始的场次（可能重复提交了）", "The activity already has a session of this name and place starting then (sent twice?)";
     FIELD_SESSIONS_OUTSIDE = "有场次在这些日期之外，请先调整或取消这些场次", "Some sessions fall outside these days: move or cancel them first";
     FIELD_HOLDS_SAMPLES = "本场次已有样品登记，须保持农残快检形式（样品只在本场次的快检点接收和检测）", "Samples are registered on this session: it stays a quick test (they are received and tested at its bench alone)";
@@ -528,7 +531,8 @@ pub fn field_error(code: FieldCode) -> Msg {
         SpanTooLong => FIELD_SPAN_TOO_LONG,
         PlaceRequired => FIELD_PLACE_REQUIRED,
         JoinLinkRequired => FIELD_JOIN_LINK_REQUIRED,
-        JoinLinkInvalid | LinkInvalid => FIELD_LINK_INVALID,
+        JoinLinkInvalid => FIELD_JOIN_LINK_INVALID,
+        LinkInvalid => FIELD_LINK_INVALID,
         NotACount => FIELD_NOT_A_COUNT,
         CapacityInvalid => FIELD_CAPACITY_INVALID,
         LimitInvalid => FIELD_LIMIT_INVALID,
@@ -543,6 +547,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         UsernameInvalid => FIELD_USERNAME_INVALID,
         PasswordTooShort => FIELD_PASSWORD_TOO_SHORT,
         PasswordTooLong => FIELD_PASSWORD_TOO_LONG,
+        PasswordWeak => FIELD_PASSWORD_WEAK,
         OrganisationRequired => FIELD_ORGANISATION_REQUIRED,
         OrganisationUnexpected => FIELD_ORGANISATION_UNEXPECTED,
         OrganisationUnknown => FIELD_ORGANISATION_UNKNOWN,
@@ -562,6 +567,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         ParentChanged => FIELD_PARENT_CHANGED,
         OutsideActivity => FIELD_OUTSIDE_ACTIVITY,
         AlreadyScheduled => FIELD_ALREADY_SCHEDULED,
+        ActivityExists => FIELD_ACTIVITY_EXISTS,
         SessionsOutside => FIELD_SESSIONS_OUTSIDE,
         HoldsSamples => FIELD_HOLDS_SAMPLES,
         PasswordWrong => FIELD_PASSWORD_WRONG,
@@ -659,6 +665,7 @@ mod tests {
             FieldCode::TitleRequired,
             FieldCode::PlaceRequired,
             FieldCode::JoinLinkRequired,
+            FieldCode::JoinLinkInvalid,
             FieldCode::NotACount,
             FieldCode::DateInvalid,
             FieldCode::CapacityInvalid,
@@ -672,6 +679,7 @@ mod tests {
             FieldCode::OutletRequired,
             FieldCode::UsernameInvalid,
             FieldCode::PasswordTooShort,
+            FieldCode::PasswordWeak,
             FieldCode::OrganisationRequired,
             FieldCode::CaptionRequired,
             FieldCode::PhotoType,
@@ -687,6 +695,7 @@ mod tests {
             FieldCode::KindHasStaff,
             FieldCode::OutsideActivity,
             FieldCode::AlreadyScheduled,
+            FieldCode::ActivityExists,
             FieldCode::SessionsOutside,
             FieldCode::HoldsSamples,
             FieldCode::PasswordWrong,

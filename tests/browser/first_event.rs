@@ -13,9 +13,9 @@ use labday::staff::i18n as s;
 use labday_server::config::{OrgCommand, UserCommand};
 
 const CHIEF_PASSWORD: &str = "province-2026";
-const FIRST_PASSWORD: &str = "food-lab-first";
-const TEMPORARY_PASSWORD: &str = "food-lab-reset";
-const OWN_PASSWORD: &str = "food-lab-2026-own";
+const FIRST_PASSWORD: &str = "first-sample-day";
+const TEMPORARY_PASSWORD: &str = "reset-for-today";
+const OWN_PASSWORD: &str = "my-own-2026-key";
 
 /// A name in both languages, as the journey types and reads it.
 struct Named {
@@ -176,10 +176,15 @@ async fn from_an_empty_database_to_a_visitor_checked_in(lang: Lang) {
     browser.wait_text(w.of(s::ACCOUNTS_TITLE)).await;
     browser.fill(w.of(s::USERNAME), "food-lab").await;
     browser.fill(w.of(s::DISPLAY_NAME), "食品所 王工").await;
-    browser.fill(w.of(s::NEW_PASSWORD), FIRST_PASSWORD).await;
     browser
         .select(w.of(s::ORGANISATION), &lab.to_string())
         .await;
+    // A password a guesser would try first (the username and a year) is refused beside
+    // its field; the rest of the form stays as typed.
+    browser.fill(w.of(s::NEW_PASSWORD), "Food-Lab-2026").await;
+    browser.click("button", w.of(s::CREATE_ACCOUNT)).await;
+    browser.wait_text(w.of(s::FIELD_PASSWORD_WEAK)).await;
+    browser.fill(w.of(s::NEW_PASSWORD), FIRST_PASSWORD).await;
     browser.click("button", w.of(s::CREATE_ACCOUNT)).await;
     let created = w.fill(s::ACCOUNT_CREATED_NAMED, &[("username", &"food-lab")]);
     browser.wait_text(&created).await;

@@ -220,6 +220,10 @@ wire_enum! {
         UsernameInvalid = "username_invalid",
         PasswordTooShort = "password_too_short",
         PasswordTooLong = "password_too_long",
+        /// Long enough, but among the first a guesser tries: one character or a few over
+        /// and over, a run along the keyboard or the alphabet, a well-known password, or
+        /// the username inside it ([`crate::staff::check_password`]).
+        PasswordWeak = "password_weak",
         OrganisationRequired = "organisation_required",
         OrganisationUnexpected = "organisation_unexpected",
         OrganisationUnknown = "organisation_unknown",
@@ -260,6 +264,9 @@ wire_enum! {
         /// The activity holds a session (not cancelled) of the same title and place starting
         /// at the same time already: a form or a series sent twice.
         AlreadyScheduled = "already_scheduled",
+        /// The organisation holds an activity of the same Chinese title starting on the
+        /// same day already: a form sent twice.
+        ActivityExists = "activity_exists",
         /// A quick-test session holds registered samples (`format`): it stays a quick test,
         /// since its samples are received and tested at its bench alone.
         HoldsSamples = "holds_samples",

@@ -43,8 +43,8 @@ impl MediaDraft {
     pub fn validate(&self, today: NaiveDate) -> Result<ValidMedia, ApiError> {
         let draft = MediaDraft {
             link: self.link.trim().to_owned(),
-            outlet: self.outlet.trim().to_owned(),
-            headline: self.headline.trim().to_owned(),
+            outlet: text::trim(&self.outlet).to_owned(),
+            headline: text::trim(&self.headline).to_owned(),
             ..self.clone()
         };
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");

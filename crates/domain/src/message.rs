@@ -203,6 +203,10 @@ pub struct BookingFacts {
     pub activity_title: Localised,
     pub starts_at: NaiveDateTime,
     pub place: Localised,
+    /// Whether `place` is a street address (a session held away from its organiser's, a
+    /// market's quick-test desk): cut to fit, it loses its start (the province and city
+    /// its readers live in), not its end (the market, its gate, the desk).
+    pub place_is_address: bool,
     pub code: String,
 }
 
@@ -348,11 +352,27 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
             "Moved to the waiting list: {t}, {a}. Code {c}: booked as soon as a place frees up."
         }
     };
-    let text = fill(template, &[("{a}", &at), ("{c}", &code)], &title, &place);
+    let cut: Cut = if facts.place_is_address {
+        shorten_start
+    } else {
+        shorten
+    };
+    let text = fill_cut(
+        template,
+        &[("{a}", &at), ("{c}", &code)],
+        &title,
+        &place,
+        cut,
+    );
     Composed {
         kind: event.kind(),
         lang,
-        params: vec![title_param(&title), at, code, place_param(&place)],
+        params: vec![
+            title_param(&title),
+            at,
+            code,
+            cut(&place, PLACE_PARAM_CHARS),
+        ],
         text,
     }
 }
@@ -444,12 +464,11 @@ fn title_param(title: &str) -> String {
 /// there, and the message never goes.
 pub const PLACE_PARAM_CHARS: usize = 35;
 
-/// The place as a template parameter: whole when it fits [`PLACE_PARAM_CHARS`] characters
-/// (characters, not bytes: a Chinese address is three bytes a character), else its start
-/// with an ellipsis.
-fn place_param(place: &str) -> String {
-    shorten(place, PLACE_PARAM_CHARS)
-}
+/// How a text is cut to at most so many characters: [`shorten`] keeps its start,
+/// [`shorten_start`] its end. A place passed as a template parameter is whole when it fits
+/// [`PLACE_PARAM_CHARS`] characters (characters, not bytes: a Chinese address is three bytes
+/// a character), else cut so.
+type Cut = fn(&str, usize) -> String;
 
 /// Fewest characters a shrunk title or place keeps, so it stays recognisable.
 const SHRINK_FLOOR: usize = 6;
@@ -458,6 +477,17 @@ const SHRINK_FLOOR: usize = 6;
 /// longer one first, each with an ellipsis) until the text fits one segment or both are at
 /// [`SHRINK_FLOOR`]; a text still too long goes out in two segments rather than say less.
 fn fill(template: &str, fixed: &[(&str, &str)], title: &str, place: &str) -> String {
+    fill_cut(template, fixed, title, place, shorten)
+}
+
+/// [`fill`], the place cut by `cut_place`.
+fn fill_cut(
+    template: &str,
+    fixed: &[(&str, &str)],
+    title: &str,
+    place: &str,
+    cut_place: Cut,
+) -> String {
     let mut base = template.to_owned();
     for (slot, value) in fixed {
         base = base.replace(slot, value);
@@ -466,7 +496,7 @@ fn fill(template: &str, fixed: &[(&str, &str)], title: &str, place: &str) -> Str
     loop {
         let text = base
             .replace("{t}", &shorten(title, t))
-            .replace("{p}", &shorten(place, p));
+            .replace("{p}", &cut_place(place, p));
         if fits_one_segment(&text) {
             return text;
         }
@@ -500,6 +530,27 @@ fn shorten(text: &str, chars: usize) -> String {
     out.truncate(kept);
     out.push_str(mark);
     out
+}
+
+/// `text` in at most `chars` characters, the first an ellipsis when something was cut: its
+/// end kept, as [`shorten`] keeps its start.
+fn shorten_start(text: &str, chars: usize) -> String {
+    let n = text.chars().count();
+    if n <= chars {
+        return text.to_owned();
+    }
+    let mark = if gsm_septets(text).is_some() {
+        ".."
+    } else {
+        "…"
+    };
+    let keep = chars.saturating_sub(mark.chars().count());
+    let tail: String = text.chars().skip(n - keep).collect();
+    // No ellipsis before a space or a comma ("..., Gate 2").
+    let tail = tail.trim_start_matches(|c: char| {
+        c.is_whitespace() || c.is_ascii_punctuation() || "，、；：—".contains(c)
+    });
+    format!("{mark}{tail}")
 }
 
 /// When reminders go out: `hours_before` the session starts, moved out of the quiet hours
@@ -690,6 +741,7 @@ mod tests {
                 "南昌市青山湖区昌东大道7999号江西省检验检测认证总院食品检验检测研究院二楼实验室",
                 "2nd floor laboratory, 7999 Changdong Avenue, Qingshanhu District, Nanchang",
             ),
+            place_is_address: false,
             code: "ABCD2345".into(),
         }
     }
@@ -729,11 +781,58 @@ mod tests {
     }
 
     #[test]
+    fn a_long_market_address_is_cut_from_its_start_and_keeps_the_desk() {
+        let market = "中国江西省南昌市青山湖区青山湖大道8号青山湖农贸市场东门入口右侧快检服务台";
+        let facts = BookingFacts {
+            place: Localised::new(market, "Quick-test desk, east gate"),
+            place_is_address: true,
+            ..long_facts()
+        };
+        for kind in [
+            BookingEvent::Changed,
+            BookingEvent::Reminder,
+            BookingEvent::Moved,
+        ] {
+            let zh = booking_message(kind, Lang::Zh, &facts);
+            assert!(
+                zh.text.chars().count() <= UCS2_SEGMENT - SIGN_ROOM,
+                "{}",
+                zh.text
+            );
+            assert!(
+                zh.text.contains("东门入口右侧快检服务台"),
+                "{kind:?}: {}",
+                zh.text
+            );
+            assert!(!zh.text.contains("江西省南昌市"), "{kind:?}: {}", zh.text);
+            // A template parameter is cut the same way, to what the platforms take.
+            let param = &zh.params[3];
+            assert!(param.chars().count() <= PLACE_PARAM_CHARS, "{param}");
+            assert!(
+                param.starts_with('…') && param.ends_with("东门入口右侧快检服务台"),
+                "{param}"
+            );
+            let en = booking_message(kind, Lang::En, &facts);
+            assert!(en.text.contains("east gate"), "{kind:?}: {}", en.text);
+        }
+        // A room's name is cut at its end, as before.
+        let room = booking_message(BookingEvent::Reminder, Lang::Zh, &long_facts());
+        assert!(room.text.contains("南昌市青山湖区"), "{}", room.text);
+        assert_eq!(
+            shorten_start("Gate 2, 8 Qingshanhu Avenue", 12),
+            "..nhu Avenue"
+        );
+        assert_eq!(shorten_start("Desk 3, Gate 2", 10), "..Gate 2");
+        assert_eq!(shorten_start("一楼", 6), "一楼");
+    }
+
+    #[test]
     fn short_names_are_never_cut() {
         let facts = BookingFacts {
             activity_title: Localised::new("食品实验室开放日", "Food lab open day"),
             starts_at: at(3, 14, 0),
             place: Localised::new("二楼", "2nd floor"),
+            place_is_address: false,
             code: "K7M2P9QX".into(),
         };
         let zh = booking_message(BookingEvent::Confirmed, Lang::Zh, &facts);

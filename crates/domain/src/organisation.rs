@@ -103,7 +103,7 @@ impl ValidOrganisation {
 }
 
 fn trimmed(text: &Localised) -> Localised {
-    Localised::new(text.zh.trim(), text.en.trim())
+    Localised::new(crate::text::trim(&text.zh), crate::text::trim(&text.en))
 }
 
 /// Whether a text fits its field: `None` when it does, else why not.
@@ -137,7 +137,7 @@ impl OrganisationDraft {
             city: trimmed(&self.city),
             county: trimmed(&self.county),
             address: trimmed(&self.address),
-            contact: self.contact.trim().to_owned(),
+            contact: crate::text::trim(&self.contact).to_owned(),
             ..self.clone()
         };
         let mut err = ApiError::new(ErrorCode::Invalid, "Some fields need attention");

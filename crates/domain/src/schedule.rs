@@ -94,7 +94,7 @@ impl FieldErrors {
 }
 
 fn trimmed(text: &Localised) -> Localised {
-    Localised::new(text.zh.trim(), text.en.trim())
+    Localised::new(text::trim(&text.zh), text::trim(&text.en))
 }
 
 fn longest(text: &Localised) -> usize {
@@ -196,8 +196,8 @@ pub struct SessionDraft {
     /// dropped, as its join link is where it is held.
     #[serde(default)]
     pub address: Localised,
-    /// The online join link (cloud classrooms only, where it is required); shown only to
-    /// people holding a booking.
+    /// The online join link (cloud classrooms only, where it is required, and `https://`);
+    /// shown only to people holding a booking.
     #[serde(default)]
     pub join_link: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = crate::time::VenueDateTime))]
@@ -254,7 +254,7 @@ impl SessionDraft {
     /// The session rules: it ends after it starts (within a day); booking opens before it
     /// closes and closes no later than the start; the cancellation deadline is no later
     /// than the start; capacity and per-booking limit are sensible; on-site sessions say
-    /// where, cloud classrooms give a web join link; title and place are one line each,
+    /// where, cloud classrooms give an `https://` join link; title and place are one line each,
     /// without controls or bidirectional overrides.
     pub fn validate(&self) -> Result<ValidSession, ApiError> {
         let mut errors = FieldErrors::new();
@@ -295,7 +295,9 @@ impl SessionDraft {
             match &draft.join_link {
                 None => errors.add("join_link", FieldCode::JoinLinkRequired),
                 Some(link) => errors.check(
-                    is_web_link(link) && link.chars().count() <= PLACE_MAX_CHARS,
+                    link.starts_with("https://")
+                        && is_web_link(link)
+                        && link.chars().count() <= PLACE_MAX_CHARS,
                     "join_link",
                     FieldCode::JoinLinkInvalid,
                 ),
@@ -1121,14 +1123,18 @@ mod tests {
             online.validate().unwrap_err().fields["join_link"],
             FieldCode::JoinLinkRequired
         );
-        let bad = SessionDraft {
-            join_link: Some("javascript:alert(1)".into()),
-            ..online.clone()
-        };
-        assert_eq!(
-            bad.validate().unwrap_err().fields["join_link"],
-            FieldCode::JoinLinkInvalid
-        );
+        // Not a web address, or one anybody on the way could read and change.
+        for link in ["javascript:alert(1)", "http://meet.example/room?id=1"] {
+            let bad = SessionDraft {
+                join_link: Some(link.into()),
+                ..online.clone()
+            };
+            assert_eq!(
+                bad.validate().unwrap_err().fields["join_link"],
+                FieldCode::JoinLinkInvalid,
+                "{link}"
+            );
+        }
         let good = SessionDraft {
             join_link: Some(" https://meet.example/room?id=1 ".into()),
             ..online

@@ -92,16 +92,120 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 40;
 
-/// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters, or why not.
-pub fn check_password(password: &str) -> Result<(), FieldCode> {
+/// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters that is not
+/// among the first a guesser tries ([`is_guessable`]), or why not. `username` is the
+/// account's.
+pub fn check_password(password: &str, username: &str) -> Result<(), FieldCode> {
     let chars = password.chars().count();
     if chars < PASSWORD_MIN_CHARS {
         Err(FieldCode::PasswordTooShort)
     } else if chars > PASSWORD_MAX_CHARS {
         Err(FieldCode::PasswordTooLong)
+    } else if is_guessable(password, username) {
+        Err(FieldCode::PasswordWeak)
     } else {
         Ok(())
     }
+}
+
+/// Runs a guesser tries first: digits, the alphabet and the keyboard's rows and columns
+/// (read forwards or backwards, from anywhere in them).
+const RUNS: [&str; 5] = [
+    "012345678901234567890",
+    "abcdefghijklmnopqrstuvwxyzabc",
+    "qwertyuiopasdfghjklzxcvbnm",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "!@#$%^&*()_+",
+];
+
+/// Words and passwords near the top of the published lists of leaked passwords, in
+/// English and in Chinese pinyin (`woaini`, 我爱你; `5201314`, "I love you for ever"), and
+/// this service's own name.
+const WELL_KNOWN: [&str; 14] = [
+    "password",
+    "passw0rd",
+    "p@ssw0rd",
+    "iloveyou",
+    "letmein",
+    "welcome",
+    "woaini",
+    "admin",
+    "administrator",
+    "1q2w3e4r5t",
+    "1q2w3e4r5t6y",
+    "5201314",
+    "5201314520",
+    "labday",
+];
+
+/// Whether a password is among the first a guesser tries, however long: NIST SP 800-63B
+/// asks a service to refuse repeated and sequential characters, well-known passwords and
+/// the username. Without case, it is guessable when it
+/// - has at most four different characters (`aaaaaaaaaa`, `1212121212`, `abcabcabca`);
+/// - is one half twice (`abcd1abcd1`);
+/// - holds the username;
+/// - is a [`WELL_KNOWN`] one with digits and marks after it (`P@ssw0rd2026!`);
+/// - is made of at most three pieces (letters, digits, other characters) each of which is
+///   a [`WELL_KNOWN`] word, one character repeated, a piece of [`RUNS`], up to four digits
+///   (a year) or up to two marks: `1234567890`, `qwertyuiop`, `abc1234567`, `password2026`,
+///   `Woaini1314!`, `1qaz2wsx3edc` (a piece of a run whole).
+pub fn is_guessable(password: &str, username: &str) -> bool {
+    let lower = password.to_ascii_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let mut distinct = chars.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let half = chars.len() / 2;
+    let twice = chars.len().is_multiple_of(2) && chars[..half] == chars[half..];
+    let username = username.trim().to_ascii_lowercase();
+    let pieces = pieces(&lower);
+    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    distinct.len() <= 4
+        || WELL_KNOWN.contains(&stem)
+        || twice
+        || (username.chars().count() >= 3 && lower.contains(&username))
+        || is_trivial(&lower)
+        || (pieces.len() <= 3 && pieces.iter().all(|p| is_trivial(p)))
+}
+
+/// `text` cut where it turns from letters to digits to other characters and back.
+fn pieces(text: &str) -> Vec<&str> {
+    let class = |c: char| {
+        if c.is_ascii_alphabetic() {
+            0
+        } else if c.is_ascii_digit() {
+            1
+        } else {
+            2
+        }
+    };
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut last = None;
+    for (i, c) in text.char_indices() {
+        if last.is_some_and(|l| l != class(c)) {
+            pieces.push(&text[start..i]);
+            start = i;
+        }
+        last = Some(class(c));
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+/// Whether a piece of a password adds next to nothing for a guesser ([`is_guessable`]).
+fn is_trivial(piece: &str) -> bool {
+    let first = piece.chars().next();
+    let backwards: String = piece.chars().rev().collect();
+    WELL_KNOWN.contains(&piece)
+        || piece.chars().all(|c| Some(c) == first)
+        || RUNS
+            .iter()
+            .any(|run| run.contains(piece) || run.contains(backwards.as_str()))
+        || (piece.len() <= 4 && piece.bytes().all(|b| b.is_ascii_digit()))
+        || (piece.len() <= 2 && piece.bytes().all(|b| b.is_ascii_punctuation() || b == b' '))
 }
 
 /// An organiser creating a staff account in the console.
@@ -158,7 +262,7 @@ impl NewStaffAccount {
         if let Err(code) = &username {
             err = err.with_field("username", *code);
         }
-        if let Err(code) = check_password(&self.password) {
+        if let Err(code) = check_password(&self.password, &self.username) {
             err = err.with_field("password", code);
         }
         // Optional: the username stands in for a missing one.
@@ -647,6 +751,68 @@ mod tests {
     }
 
     #[test]
+    fn a_password_a_guesser_tries_first_is_refused_however_long() {
+        for weak in [
+            "aaaaaaaaaa",
+            "1212121212",
+            "abcabcabca",
+            "1234567890",
+            "0987654321",
+            "9876543210",
+            "qwertyuiop",
+            "QWERTYUIOP",
+            "asdfghjkl;",
+            "zxcvbnm123",
+            "1qaz2wsx3edc",
+            "1q2w3e4r5t",
+            "abc1234567",
+            "a123456789",
+            "aa12345678",
+            "qq123456789",
+            "password2026",
+            "Password123456",
+            "P@ssw0rd2026",
+            "Woaini1314!",
+            "5201314520",
+            "admin12345",
+            "labday-2026",
+            "abcd1abcd1",
+            "xyz.xyz.xyz.",
+            "food-lab-first",
+            "My Food-Lab",
+            "   \u{3000}   \u{3000}   ",
+            "我爱你我爱你我爱你我",
+        ] {
+            assert_eq!(
+                check_password(weak, "food-lab"),
+                Err(FieldCode::PasswordWeak),
+                "{weak}"
+            );
+        }
+        for fine in [
+            "long enough!",
+            "open-day-2026",
+            "season-two-2026",
+            "a long password",
+            "not-the-password",
+            "my own password 2026",
+            "correct horse battery staple",
+            "x7k-9p2-q4r",
+            "ab84729150",
+            "豫章故郡，洪都新府。",
+            "first-sample-day",
+        ] {
+            assert_eq!(check_password(fine, "food-lab"), Ok(()), "{fine}");
+        }
+        // The username is looked for without case; one shorter than three letters is not.
+        assert_eq!(
+            check_password("Chief of the bureau", "chief"),
+            Err(FieldCode::PasswordWeak)
+        );
+        assert_eq!(check_password("my way to the lab", "my"), Ok(()));
+    }
+
+    #[test]
     fn new_accounts_need_a_good_username_a_long_password_and_the_right_organisation() {
         let lab = NewStaffAccount {
             username: " Lab.Two ".into(),
@@ -692,7 +858,7 @@ mod tests {
             long.validate().unwrap_err().fields["password"],
             FieldCode::PasswordTooLong
         );
-        assert_eq!(check_password("long enough!"), Ok(()));
+        assert_eq!(check_password("long enough!", "lab.two"), Ok(()));
         let reset = PasswordReset {
             password: "secret-words".into(),
         };

@@ -55,6 +55,49 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
+/// Whether `c` is padding that may be dropped where a text begins: white space and the
+/// invisible characters of [`is_invisible`], except the controls (a bell, a vertical tab)
+/// and bidirectional controls, which [`line`] refuses wherever they stand rather than
+/// dropping them unseen.
+fn is_padding(c: char) -> bool {
+    is_invisible(c) && !is_bidi_control(c) && (c.is_whitespace() || !c.is_control())
+}
+
+/// Whether `c` may be dropped where a text ends: [`is_padding`], except the characters
+/// that change the one before them (variation selectors, tags, the combining grapheme
+/// joiner, the Hangul jungseong filler, the Mongolian and Khmer ones), which end an emoji
+/// such as ❤️ or a flag.
+fn is_trailing_padding(c: char) -> bool {
+    is_padding(c)
+        && !matches!(
+            c,
+            '\u{034F}'
+                | '\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
+/// `raw` without the padding around it: white space, and the invisible characters that
+/// text pasted from a spreadsheet, a chat or a web page brings along (a byte-order mark, a
+/// zero-width space, a soft hyphen), which would make "\u{FEFF}张三" a name that looks like
+/// 张三 but is not found as 张三, nor counted as the same.
+///
+/// A text of nothing but such characters keeps them (less its white space), so that it is
+/// refused as blank rather than taken for an empty field.
+pub fn trim(raw: &str) -> &str {
+    let text = raw
+        .trim_start_matches(is_padding)
+        .trim_end_matches(is_trailing_padding);
+    if text.is_empty() {
+        raw.trim()
+    } else {
+        text
+    }
+}
+
 /// A full-width character (`４`, `Ｋ`, `＋`, as Chinese input methods type them in full-width
 /// mode) as its ASCII one, and the ideographic space as a space; any other character as it
 /// is.
@@ -89,10 +132,10 @@ fn fits_block(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}') || fits_line(c)
 }
 
-/// `raw` without its surrounding white space, when that is 1 to `max` characters, at least
+/// `raw` without the padding around it ([`trim`]), when that is 1 to `max` characters, at least
 /// one of which shows, with no control character and no bidirectional override.
 pub(crate) fn line(raw: &str, max: usize) -> Result<&str, Fault> {
-    let text = raw.trim();
+    let text = trim(raw);
     if is_blank(text) {
         Err(Fault::Missing)
     } else if text.chars().count() > max {
@@ -109,7 +152,7 @@ pub(crate) fn line(raw: &str, max: usize) -> Result<&str, Fault> {
 /// (with `several_lines`, line breaks and tabs allowed too: a description).
 pub(crate) fn may_keep(text: &str, several_lines: bool) -> bool {
     let fits = if several_lines { fits_block } else { fits_line };
-    let text = text.trim();
+    let text = trim(text);
     text.is_empty() || (!is_blank(text) && text.chars().all(fits))
 }
 
@@ -150,6 +193,34 @@ mod tests {
         assert_eq!(line("a\nb", 2), Err(Fault::TooLong));
         assert_eq!(line("a\nb", 3), Err(Fault::Control));
         assert_eq!(line("a\u{B}b", 3), Err(Fault::Control));
+    }
+
+    #[test]
+    fn pasted_padding_is_dropped_at_the_ends_and_kept_where_it_joins() {
+        // A byte-order mark from a spreadsheet, a zero-width space from a chat, a soft hyphen.
+        assert_eq!(line("\u{FEFF}张三", 2), Ok("张三"));
+        assert_eq!(line("\u{200B} 张三\u{200B}\u{00AD}", 2), Ok("张三"));
+        assert_eq!(line("\u{2060}Alice\u{200D}\u{FEFF}", 5), Ok("Alice"));
+        assert_eq!(
+            trim("\u{3000}\u{200C}青山湖区农贸市场\u{3164} "),
+            "青山湖区农贸市场"
+        );
+        // What ends an emoji or a flag stays, and so does a joiner inside one.
+        assert_eq!(trim("爱心❤\u{FE0F}"), "爱心❤\u{FE0F}");
+        let flag = "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}";
+        assert_eq!(trim(flag), flag);
+        assert_eq!(
+            line("👨\u{200D}👩\u{200D}👧", 8),
+            Ok("👨\u{200D}👩\u{200D}👧")
+        );
+        // A control or a bidirectional control is refused, not dropped unseen; so is a text
+        // of nothing but padding.
+        assert_eq!(line("张三\u{7}", 40), Err(Fault::Control));
+        assert_eq!(line("\u{FEFF}\u{200B}", 40), Err(Fault::Missing));
+        assert_eq!(line("\u{202E}Alice", 40), Err(Fault::Control));
+        assert_eq!(line("Alice\u{2069}", 40), Err(Fault::Control));
+        assert!(may_keep("\u{FEFF}一楼大厅", false));
+        assert!(!may_keep("\u{200B}", false));
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl WalkInHolder {
         let mut fault = |field: &str, code| {
             err.fields.insert(field.to_owned(), code);
         };
-        let name = match self.name.trim() {
+        let name = match crate::text::trim(&self.name) {
             raw if crate::text::is_blank(raw) => None,
             raw => HolderName::parse(raw).map_err(|c| fault("name", c)).ok(),
         };

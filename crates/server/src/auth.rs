@@ -144,13 +144,16 @@ pub fn clear_cookie(secure: bool) -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
 }
 
-/// Whether the request reached us over https, as a proxy says: `X-Forwarded-Proto` reaches
-/// handlers only from a peer in `--trusted-proxies` (`client::resolve` removes it otherwise).
+/// Whether the request reached us over https, as a proxy says: `X-Forwarded-Proto`, or the
+/// `proto=` the nearest proxy put last in the standard `Forwarded` header; both reach
+/// handlers only from a peer in `--trusted-proxies` (`client::resolve` removes them
+/// otherwise).
 pub fn is_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+    let proto = match headers.get("x-forwarded-proto") {
+        Some(value) => value.to_str().ok(),
+        None => crate::client::forwarded_param(headers, "proto").last(),
+    };
+    proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
@@ -388,5 +391,27 @@ mod tests {
             "a=1; labday_staff=tok123; b=2".parse().unwrap(),
         );
         assert_eq!(cookie_token(&headers).as_deref(), Some("tok123"));
+    }
+
+    #[test]
+    fn a_proxy_says_https_in_either_header() {
+        let said = |name: &str, value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+            is_https(&headers)
+        };
+        assert!(said("x-forwarded-proto", "HTTPS"));
+        assert!(!said("x-forwarded-proto", "http"));
+        assert!(said("forwarded", "for=203.0.113.9;proto=https"));
+        // The nearest proxy's element is the last; one the client sent first decides nothing.
+        assert!(!said(
+            "forwarded",
+            "proto=https, for=203.0.113.9;proto=http"
+        ));
+        assert!(!said("forwarded", "for=203.0.113.9"));
+        assert!(!is_https(&HeaderMap::new()));
     }
 }

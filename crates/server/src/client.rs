@@ -95,7 +95,12 @@ impl TrustedProxies {
         if !self.contains(client) {
             return client;
         }
-        let hops: Vec<&str> = list_items(headers, "x-forwarded-for", ',').collect();
+        // A proxy that sends only the standard `Forwarded` header (RFC 7239) names the hops
+        // in its `for=` parameters, in the same order.
+        let mut hops: Vec<&str> = list_items(headers, "x-forwarded-for", ',').collect();
+        if hops.is_empty() {
+            hops = forwarded_param(headers, "for").collect();
+        }
         for hop in hops.into_iter().rev() {
             let Some(ip) = hop_address(hop) else {
                 // Garbage to the left of a trusted hop: the hop we trust is the client.
@@ -110,12 +115,30 @@ impl TrustedProxies {
     }
 }
 
-/// One `X-Forwarded-For` entry: an address, or an address with a port (some proxies add it).
+/// One `X-Forwarded-For` entry or `Forwarded` `for=` node: an address, an address with a
+/// port (some proxies add it), or an IPv6 address in brackets with or without one;
+/// `unknown` and hidden names (`_proxy1`) are none.
 fn hop_address(hop: &str) -> Option<IpAddr> {
-    hop.parse::<IpAddr>()
+    let bare = hop.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    bare.unwrap_or(hop)
+        .parse::<IpAddr>()
         .ok()
         .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
         .map(|ip| ip.to_canonical())
+}
+
+/// The value of parameter `name` in each element of the `Forwarded` header (RFC 7239:
+/// `for=192.0.2.60;proto=https, for="[2001:db8::17]:4711"`), in order, unquoted; an
+/// element without it is left out.
+pub fn forwarded_param<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> {
+    list_items(headers, "forwarded", ',').filter_map(move |element| {
+        element.split(';').find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().trim_matches('"'))
+        })
+    })
 }
 
 /// The client address of a request, as decided by [`resolve`]; `None` when the server was
@@ -245,6 +268,47 @@ mod tests {
         assert_ne!(a.key(), other.key());
         assert_eq!(ClientAddr(Some(ip("203.0.113.9"))).key(), "203.0.113.9");
         assert_eq!(ClientAddr(None).key(), "unknown");
+    }
+
+    #[test]
+    fn a_proxy_sending_only_the_standard_forwarded_header_names_the_client() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let standard = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("forwarded", value.parse().unwrap());
+            headers
+        };
+        let cases = [
+            ("for=203.0.113.9", "203.0.113.9"),
+            ("For=\"203.0.113.9:5123\";proto=https", "203.0.113.9"),
+            ("for=\"[2001:db8:cafe::17]:4711\"", "2001:db8:cafe::17"),
+            ("for=\"[2001:db8:cafe::17]\"", "2001:db8:cafe::17"),
+            // Forged first, then our proxies' own: the right-most untrusted hop.
+            (
+                "for=1.1.1.1, for=203.0.113.9;by=10.0.0.7, for=10.0.0.7",
+                "203.0.113.9",
+            ),
+            // A hidden or unknown hop stops the walk at the last trusted one.
+            ("for=_hidden, for=10.0.0.9", "10.0.0.9"),
+            ("for=unknown", "10.0.0.1"),
+            ("proto=https", "10.0.0.1"),
+        ];
+        for (value, client) in cases {
+            assert_eq!(
+                proxies.client(ip("10.0.0.1"), &standard(value)),
+                ip(client),
+                "{value}"
+            );
+        }
+        // X-Forwarded-For, when both come, is what the proxy appended to.
+        let mut both = standard("for=198.51.100.7");
+        both.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        assert_eq!(proxies.client(ip("10.0.0.1"), &both), ip("203.0.113.9"));
+        // From anyone else it names nobody.
+        assert_eq!(
+            TrustedProxies::default().client(ip("198.51.100.1"), &standard("for=203.0.113.9")),
+            ip("198.51.100.1")
+        );
     }
 
     #[test]

@@ -118,7 +118,8 @@ impl Card {
     }
 
     /// A session's booking or sample page: what to do, the session and its activity (a
-    /// blank title left out); when and where. `None` for a sample page of a session that
+    /// blank title left out); when and where (the place, and the address it is held at
+    /// when that is not its organiser's). `None` for a sample page of a session that
     /// takes no samples: the page says so, and no card promises it.
     pub fn of_session(s: &SessionView, page: Shared, lang: Lang) -> Option<Card> {
         let l = lang.code();
@@ -134,13 +135,16 @@ impl Card {
             s.starts_at.format("%H:%M"),
             s.ends_at.format("%H:%M")
         );
+        // Held away from its organiser (a quick-test desk at a market): that address too.
+        let held_at = s.held_at.as_ref().map(|a| a.get(l).to_owned());
+        let held_at = held_at.unwrap_or_default();
         let named: Vec<&str> = [s.title.get(l), s.activity_title.get(l)]
             .into_iter()
             .filter(|t| !t.trim().is_empty())
             .collect();
         Some(Card {
             title: format!("{action}{colon}{}", named.join(" · ")),
-            description: describe(&[when, s.place.get(l).to_owned()], ""),
+            description: describe(&[when, s.place.get(l).to_owned(), held_at], ""),
         })
     }
 

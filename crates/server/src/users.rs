@@ -9,9 +9,11 @@ use crate::storage::Storage;
 use labday_domain::activity::Localised;
 use labday_domain::organisation::{OrgKind, OrganisationDraft};
 use labday_domain::staff::{
-    parse_username, NewStaffAccount, Role, DISPLAY_NAME_MAX_CHARS, PASSWORD_MIN_CHARS,
+    check_password, parse_username, NewStaffAccount, Role, DISPLAY_NAME_MAX_CHARS,
+    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS,
 };
 use labday_domain::time::SHANGHAI_OFFSET_MINUTES;
+use labday_domain::FieldCode;
 use std::sync::Arc;
 
 /// The configured database, without demo data.
@@ -79,11 +81,14 @@ pub async fn run(
         return Err("a lab-staff account needs --organisation <id>".into());
     }
     let password = password.ok_or("give the password in LABDAY_PASSWORD or on standard input")?;
-    if password.chars().count() < PASSWORD_MIN_CHARS {
-        return Err(format!(
-            "the password must have at least {PASSWORD_MIN_CHARS} characters"
-        ));
-    }
+    check_password(&password, &username).map_err(|code| match code {
+        FieldCode::PasswordWeak => "the password is too easy to guess: no repeated or consecutive \
+                                    characters, no common password, and not the username"
+            .to_owned(),
+        _ => format!(
+            "the password must have {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"
+        ),
+    })?;
     // The display name as the console's form takes it: the same rule, the username when
     // none is given.
     let display_name = NewStaffAccount {

@@ -9,7 +9,7 @@ use crate::auth::{self, SignedIn};
 use crate::error::{refusal_message, AppError, OrNotFound};
 use crate::extract::{ActivityId, AppJson, Authorised, IfMatch, Revised, SessionId};
 use crate::state::AppState;
-use crate::storage::schedule::{ActivityUpdated, SessionUpdated, SessionsCreated};
+use crate::storage::schedule::{ActivityCreated, ActivityUpdated, SessionUpdated, SessionsCreated};
 use crate::venue_clock;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -73,7 +73,8 @@ async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError
         .or_not_found("session")
 }
 
-/// Creates an activity for an organisation.
+/// Creates an activity for an organisation, once: the same title starting on the same day
+/// again is refused.
 #[utoipa::path(
     post,
     path = "/api/v1/staff/activities",
@@ -81,7 +82,7 @@ async fn session_view(state: &AppState, id: i64) -> Result<SessionView, AppError
     responses(
         (status = 201, body = CreatedActivity),
         (status = 403, body = ApiError, description = "Lab staff naming another organisation"),
-        (status = 422, body = ApiError, description = "Field errors; a last day already over on the organisation's clock is `ends_on`: `already_over`")
+        (status = 422, body = ApiError, description = "Field errors; a last day already over on the organisation's clock is `ends_on`: `already_over`; an activity of the organisation with the same Chinese title starting on the same day (the form sent twice) is `title`: `activity_exists`, and nothing is created")
     )
 )]
 pub async fn create_activity(
@@ -92,11 +93,20 @@ pub async fn create_activity(
     signed_in.require_named(draft.organisation_id)?;
     let now = venue_clock::at_organisation(&state, draft.organisation_id).await?;
     let valid: ValidActivity = draft.validate_new(now.map(|now| now.date()))?;
-    let id = state
+    let created = state
         .storage
         .create_activity(signed_in.staff.id, &valid)
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedActivity { id })))
+    match created {
+        ActivityCreated::Created(id) => Ok((StatusCode::CREATED, Json(CreatedActivity { id }))),
+        ActivityCreated::AlreadyScheduled(_) => Err(AppError(
+            ApiError::new(
+                ErrorCode::Invalid,
+                "The organisation already holds an activity of this title starting that day",
+            )
+            .with_field("title", FieldCode::ActivityExists),
+        )),
+    }
 }
 
 /// Replaces an activity's details (lab staff cannot hand it to another organisation). Its

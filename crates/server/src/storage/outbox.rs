@@ -109,8 +109,18 @@ pub enum Holders<'a> {
     Ids(&'a [i64]),
     /// These bookings, by code.
     Codes(&'a [&'a str]),
-    /// Every booking of this session that holds or waits for a place.
-    LiveIn(i64),
+    /// Every booking of this session that holds or waits for a place; with a language, only
+    /// those whose holder reads it.
+    LiveIn(i64, Option<Lang>),
+}
+
+/// `condition` on bookings, and `column = ?` (to bind the language) when only the holders
+/// reading `lang` are meant (`Holders::LiveIn`).
+fn reading(condition: &str, column: &str, lang: Option<Lang>) -> String {
+    match lang {
+        Some(_) => format!("{condition} AND {column} = ?"),
+        None => condition.to_owned(),
+    }
 }
 
 /// The facts of a booking's message, with who and when.
@@ -254,6 +264,7 @@ impl FactsRow {
             activity_title: self.title.clone(),
             starts_at: self.starts_at,
             place,
+            place_is_address: held_elsewhere && self.format != SessionFormat::CloudClassroom,
             code: self.code.clone(),
         }
     }
@@ -273,12 +284,17 @@ impl FactsRow {
 
 async fn facts_of(tx: &mut InTx<'_>, holders: Holders<'_>) -> Result<Vec<FactsRow>, sqlx::Error> {
     match holders {
-        Holders::LiveIn(session) => {
+        Holders::LiveIn(session, lang) => {
+            let live = "b.session_id = ? AND b.status IN ('confirmed', 'waitlisted')";
             let sql = format!(
-                "{BOOKING_FACTS}b.session_id = ? AND b.status IN ('confirmed', 'waitlisted') \
-                 ORDER BY b.id"
+                "{BOOKING_FACTS}{} ORDER BY b.id",
+                reading(live, "b.lang", lang)
             );
-            tx.query(&sql).bind(session).fetch_all().await
+            let query = tx.query(&sql).bind(session);
+            match lang {
+                Some(lang) => query.bind(lang.as_str()).fetch_all().await,
+                None => query.fetch_all().await,
+            }
         }
         Holders::Ids(ids) => facts_where_in(tx, "b.id", ids, "").await,
         Holders::Codes(codes) => {
@@ -371,12 +387,15 @@ pub async fn withdraw_reminders(
     let mut withdrawn = 0;
     for statement in [PENDING_REMINDERS, SENDING_REMINDERS] {
         withdrawn += match holders {
-            Holders::LiveIn(session) => {
-                let sql = format!(
-                    "{statement}(SELECT id FROM bookings WHERE session_id = ? \
-                     AND status IN ('confirmed', 'waitlisted'))"
-                );
-                tx.query(&sql).bind(now).bind(session).execute().await?
+            Holders::LiveIn(session, lang) => {
+                let live = "SELECT id FROM bookings WHERE session_id = ? \
+                     AND status IN ('confirmed', 'waitlisted')";
+                let sql = format!("{statement}({})", reading(live, "lang", lang));
+                let query = tx.query(&sql).bind(now).bind(session);
+                match lang {
+                    Some(lang) => query.bind(lang.as_str()).execute().await?,
+                    None => query.execute().await?,
+                }
             }
             Holders::Ids(ids) => withdraw_where_in(tx, statement, "", ids, now).await?,
             Holders::Codes(codes) => {

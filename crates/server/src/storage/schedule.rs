@@ -24,7 +24,7 @@ use super::{BookingError, Parts, StorageError};
 use async_trait::async_trait;
 use chrono::{NaiveDate, NaiveDateTime};
 use labday_domain::activity::{ActivityKind, Localised};
-use labday_domain::message::BookingEvent;
+use labday_domain::message::{BookingEvent, Lang};
 use labday_domain::organisation::OrgKind;
 use labday_domain::schedule::{
     first_already_scheduled, may_change_format, may_move, over_keeps_its_times, ActivityDays,
@@ -48,6 +48,16 @@ pub enum ActivityUpdated {
     NotFound,
     /// Its new days would leave out sessions of it that are not cancelled; nothing changed.
     SessionsOutside(SessionsOutside),
+}
+
+/// What became of a new activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityCreated {
+    /// Its id.
+    Created(i64),
+    /// The organisation holds an activity of the same Chinese title starting on the same day
+    /// already, this id (the same form sent twice): nothing was created.
+    AlreadyScheduled(i64),
 }
 
 /// What became of sessions added to an activity.
@@ -81,6 +91,12 @@ pub enum SessionUpdated {
 }
 
 const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHERE id = ?";
+/// The organisation a new activity goes to, locked (`Dialect::for_update`) so that two
+/// sends of one form take turns and the second sees the first's activity.
+const ORGANISATION_ROW: &str = "SELECT id FROM organisations WHERE id = ?";
+/// An organisation's activity of a Chinese title starting on a day, read under that lock.
+const SAME_ACTIVITY: &str =
+    "SELECT id FROM activities WHERE organisation_id = ? AND title_zh = ? AND starts_on = ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
 const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
@@ -453,18 +469,39 @@ pub trait Schedule: Parts {
         Ok(days.map(days_of_row))
     }
 
+    /// Creates an activity, unless its organisation holds one of the same Chinese title
+    /// starting on the same day: two sends of one form (a double click, a retry after a
+    /// lost answer, two tabs) take turns on the organisation's row lock on PostgreSQL (and
+    /// SQLite's one writer), so only the first creates it.
     async fn create_activity(
         &self,
         staff_id: i64,
         activity: &ValidActivity,
-    ) -> Result<i64, StorageError> {
+    ) -> Result<ActivityCreated, StorageError> {
+        let draft = activity.get();
         let mut tx = self.db().begin().await?;
-        let id: i64 = bind_activity(tx.query(INSERT_ACTIVITY), activity.get())
+        let locked = format!("{ORGANISATION_ROW}{}", tx.dialect().for_update());
+        let _: Option<i64> = tx
+            .query(&locked)
+            .bind(draft.organisation_id)
+            .scalar_optional()
+            .await?;
+        let same: Option<i64> = tx
+            .query(SAME_ACTIVITY)
+            .bind(draft.organisation_id)
+            .bind(draft.title.zh.as_str())
+            .bind(draft.starts_on)
+            .scalar_optional()
+            .await?;
+        if let Some(id) = same {
+            return Ok(ActivityCreated::AlreadyScheduled(id));
+        }
+        let id: i64 = bind_activity(tx.query(INSERT_ACTIVITY), draft)
             .scalar()
             .await?;
         let subject = format!("activity {id}");
         commit_audited(tx, staff_id, AuditAction::CreateActivity, &subject).await?;
-        Ok(id)
+        Ok(ActivityCreated::Created(id))
     }
 
     /// Replaces an activity's details, unless its new days would leave out one of its
@@ -589,13 +626,24 @@ pub trait Schedule: Parts {
                 return Ok(SessionUpdated::Refused(refusal));
             }
         }
-        // What its holders were told (a message gives the start, not the end): when, and
-        // where they come, or that they join online and by which link.
-        let told = |d: &SessionDraft| {
-            let where_ = (d.place.clone(), d.address.clone(), d.join_link.clone());
-            (d.starts_at, d.format, where_)
+        // What its holders reading `lang` were told (a message gives the start, not the
+        // end): when, and where they come, or that they join online and by which link, as
+        // their booking page shows it in their language (an English text missing falls back
+        // to the Chinese). A change only one language shows (an English place put right)
+        // is told only to the holders reading it.
+        let told = |d: &SessionDraft, lang: Lang| {
+            let l = lang.as_str();
+            let where_ = (d.place.get(l).to_owned(), d.address.get(l).to_owned());
+            (d.starts_at, d.format, where_, d.join_link.clone())
         };
-        let moved = told(&was.draft()) != told(s);
+        let was_draft = was.draft();
+        let moved_for = [Lang::Zh, Lang::En].map(|l| told(&was_draft, l) != told(s, l));
+        let tell = match moved_for {
+            [true, true] => Some(None),
+            [true, false] => Some(Some(Lang::Zh)),
+            [false, true] => Some(Some(Lang::En)),
+            [false, false] => None,
+        };
         let was = (was.starts_at, was.ends_at);
         let now = venue_now(&mut tx, id).await?;
         if (was.0, was.1) != (s.starts_at, s.ends_at) {
@@ -625,11 +673,11 @@ pub trait Schedule: Parts {
             .await?;
         // Holders hear of a new start or place, or of going online or on site (not of a new
         // capacity); then whoever the new capacity lets in hears of that.
-        if moved && !over {
+        if let Some(reading) = tell.filter(|_| !over) {
             outbox::booking_event(
                 &mut tx.inside(),
                 BookingEvent::Changed,
-                Holders::LiveIn(id),
+                Holders::LiveIn(id, reading),
                 chrono::Utc::now(),
             )
             .await?;
@@ -670,7 +718,7 @@ pub trait Schedule: Parts {
         outbox::booking_event(
             &mut tx.inside(),
             BookingEvent::Cancelled,
-            Holders::LiveIn(id),
+            Holders::LiveIn(id, None),
             told_at,
         )
         .await?;

@@ -131,6 +131,10 @@ async fn a_reset_password_must_be_changed_before_anything_else(db: Db) {
     )
     .await;
     assert_eq!(field(&text, "password"), "password_too_short");
+    // Long enough, but the account's own name with a year: what a guesser tries first.
+    let guessable = Some(json!({"password": "LAB-00-2026!"}));
+    let text = expect_call(app, "POST", &path, Some(&city), guessable, 422).await;
+    assert_eq!(field(&text, "password"), "password_weak");
     let body = json!({"password": NEW_PASSWORD});
     let reset = parse(&expect_call(app, "POST", &path, Some(&city), Some(body), 200).await);
     assert_eq!(reset["must_change_password"], true);
@@ -164,6 +168,11 @@ async fn a_reset_password_must_be_changed_before_anything_else(db: Db) {
     let too_short = json!({"current": NEW_PASSWORD, "password": "short"});
     let text = expect_call(app, "PUT", change, Some(&first), Some(too_short), 422).await;
     assert_eq!(field(&text, "password"), "password_too_short");
+    for weak in ["1234567890", "qwertyuiop", "password2026", "aaaaaaaaaaaa"] {
+        let weak = json!({"current": NEW_PASSWORD, "password": weak});
+        let text = expect_call(app, "PUT", change, Some(&first), Some(weak), 422).await;
+        assert_eq!(field(&text, "password"), "password_weak");
+    }
     let right = json!({"current": NEW_PASSWORD, "password": "another-one-2026"});
     let changed = parse(&expect_call(app, "PUT", change, Some(&first), Some(right), 200).await);
     assert_eq!(changed["must_change_password"], false);

@@ -110,6 +110,9 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     assert_eq!(fields["username"], "username_invalid");
     assert_eq!(fields["password"], "password_too_short");
     assert_eq!(fields["organisation_id"], "organisation_required");
+    let request = json!({"username": "lab-c", "password": "Lab-C-2026-spring", "role": "lab_staff", "organisation_id": s.other_org});
+    let body = create(request, 422).await;
+    assert_eq!(parse(&body)["fields"]["password"], "password_weak");
 
     let request = json!({"username": "ghost-lab", "password": PASSWORD, "role": "lab_staff", "organisation_id": 999_999});
     let body = create(request, 422).await;

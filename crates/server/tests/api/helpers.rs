@@ -393,7 +393,7 @@ pub async fn add_fixture_session(
                 format: spec.format,
                 title: Localised::new("测试场次", "Test session"),
                 place: Localised::new("一楼", "Ground floor"),
-                address: Localised::default(),
+                address: spec.address,
                 join_link: spec.join_link,
                 starts_at,
                 ends_at: starts_at + Duration::hours(1),
@@ -422,6 +422,8 @@ pub struct SessionSpec {
     pub closes_before_start: Duration,
     pub cancel_before_start: Duration,
     pub join_link: Option<String>,
+    /// Where it is held when not at its organiser's (a market's quick-test desk).
+    pub address: Localised,
 }
 
 impl SessionSpec {
@@ -456,6 +458,7 @@ impl Default for SessionSpec {
             closes_before_start: Duration::hours(1),
             cancel_before_start: Duration::hours(2),
             join_link: None,
+            address: Localised::default(),
         }
     }
 }

@@ -350,6 +350,64 @@ async fn a_session_held_at_a_market_gives_its_own_address_everywhere(db: Db) {
     assert_eq!(refused["fields"]["address"], "place_required", "{body}");
 }
 
+/// A change only one language shows (the English place put right) is told only to the
+/// holders reading that language; one both show is told to all.
+async fn a_change_only_english_shows_is_told_only_in_english(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let session = app.session(SessionSpec::sized(4, 2)).await;
+    let lab = lab_staff(&app, session).await;
+    let lab = lab.as_deref();
+    let (zh, en) = ("13800138000", "13900139000");
+    assert_eq!(book_in(&app, session, zh, None).await.0, 201);
+    assert_eq!(book_in(&app, session, en, Some("en")).await.0, 201);
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let starts = (now() + Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .unwrap();
+    let mut body = session_body(starts, now() - Duration::days(1));
+    let (status, said) = call(&app, "PUT", &path, lab, Some(body.clone())).await;
+    assert_eq!(status, 200, "{said}");
+    arrives(&file, 5, |_| {
+        delivered_of_kind(&file, "session_changed") >= 2
+    })
+    .await;
+
+    // Only the English name of the room: the Chinese text would read as before.
+    body["place"] = json!({"zh": "一楼", "en": "Ground-floor hall"});
+    let (status, said) = call(&app, "PUT", &path, lab, Some(body.clone())).await;
+    assert_eq!(status, 200, "{said}");
+    let told = arrives(&file, 5, |m| {
+        of_kind("session_changed", en)(m) && m["text"].as_str().unwrap().contains("hall")
+    })
+    .await;
+    assert!(
+        told["text"].as_str().unwrap().contains("Ground-floor hall"),
+        "{told}"
+    );
+    // Then a new room in both: everyone hears of it. By then the Chinese holder has heard
+    // twice in all (the first change and this one), never of the English name.
+    body["place"] = json!({"zh": "三楼", "en": "Second floor"});
+    let (status, said) = call(&app, "PUT", &path, lab, Some(body)).await;
+    assert_eq!(status, 200, "{said}");
+    arrives(&file, 5, |_| {
+        delivered_of_kind(&file, "session_changed") >= 5
+    })
+    .await;
+    let to = |phone: &str| {
+        delivered(&file)
+            .into_iter()
+            .filter(|m| m["kind"] == "session_changed" && m["phone"] == phone)
+            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let chinese = to(zh);
+    assert_eq!(chinese.len(), 2, "{chinese:?}");
+    assert!(chinese[1].contains("三楼"), "{chinese:?}");
+    assert_eq!(to(en).len(), 3);
+}
+
 async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
     let (_dir, file) = message_file();
     let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
@@ -960,6 +1018,7 @@ crate::on_both_databases!(
     each_kind_arrives_with_its_text_in_the_booking_language,
     a_session_taken_online_tells_its_holders,
     a_session_held_at_a_market_gives_its_own_address_everywhere,
+    a_change_only_english_shows_is_told_only_in_english,
     a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not,
     without_a_provider_messages_stay_unsent_and_the_app_says_so,
     erasure_takes_phone_and_text_out_of_the_outbox,

@@ -138,8 +138,10 @@ async fn activity_and_session_links_carry_their_own_escaped_card(db: Db) {
         format!("预约：测试场次 · {hostile_zh} · labday")
     );
     assert!(meta(&book, "name=\"description\"").ends_with(" · 一楼"));
+    // A quick-test desk at a market: its card sends people to the market, not the lab.
     let quick_test = SessionSpec {
         format: SessionFormat::QuickTest,
+        address: Localised::new("青山湖农贸市场东门", ""),
         ..SessionSpec::default()
     };
     let point = add_fixture_session(app.storage.as_ref(), activity, quick_test).await;
@@ -148,6 +150,14 @@ async fn activity_and_session_links_carry_their_own_escaped_card(db: Db) {
         meta(&samples, "property=\"og:title\""),
         format!("Register samples: Test session · {hostile_en}")
     );
+    let card = meta(&samples, "property=\"og:description\"");
+    assert!(
+        card.ends_with(" · Ground floor · 青山湖农贸市场东门"),
+        "{card}"
+    );
+    let (_, booking) = page(&app, &format!("/sessions/{point}/book")).await;
+    let card = meta(&booking, "property=\"og:description\"");
+    assert!(card.ends_with(" · 一楼 · 青山湖农贸市场东门"), "{card}");
 
     // A page the server has no card for keeps the app's own title: no such activity or
     // session, or a sample page of a session that takes no samples.
