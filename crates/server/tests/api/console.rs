@@ -434,6 +434,46 @@ fn activity_on(organisation: i64, first: i64, last: i64, title: &str) -> Value {
     body
 }
 
+/// A form sent twice (a double click, a retry after a lost answer, two tabs) makes one
+/// activity, even when the sends arrive together: the others are told it exists, beside
+/// its title; another day or title is another activity.
+async fn an_activity_sent_twice_at_once_is_created_once(db: Db) {
+    let (s, lab) = site_with_lab(db).await;
+    let (app, lab) = (&s.app, lab.as_deref());
+    let path = "/api/v1/staff/activities";
+    let body = activity_on(s.org, 3, 5, "\u{FEFF}计量开放日 ");
+    let sends = (0..8).map(|_| call(app, "POST", path, lab, Some(body.clone())));
+    let answers = futures::future::join_all(sends).await;
+    let created: Vec<&String> = answers
+        .iter()
+        .filter(|(status, _)| *status == 201)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(created.len(), 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(status, _)| *status != 201) {
+        assert_eq!(*status, 422, "{body}");
+        assert_eq!(parse(body)["fields"], json!({"title": "activity_exists"}));
+    }
+    let id = parse(created[0])["id"].as_i64().unwrap();
+    let day = |days: i64| json!(now().date() + Duration::days(days));
+    // Stored trimmed of the pasted byte-order mark, as the title it looks like.
+    assert_eq!(
+        listed_activity(app, lab, id).await,
+        json!(["计量开放日", day(3), day(5)])
+    );
+    let again = activity_on(s.org, 3, 9, "计量开放日");
+    let text = expect_call(app, "POST", path, lab, Some(again), 422).await;
+    assert_eq!(parse(&text)["fields"]["title"], "activity_exists");
+    let list = get_as(app, path, lab).await;
+    let same = |a: &&Value| a["draft"]["title"]["zh"] == "计量开放日";
+    assert_eq!(list.as_array().unwrap().iter().filter(same).count(), 1);
+    // Starting another day, or under another title, it is another activity.
+    let later = activity_on(s.org, 10, 12, "计量开放日");
+    expect_call(app, "POST", path, lab, Some(later), 201).await;
+    let other = activity_on(s.org, 3, 5, "计量开放日（下午）");
+    expect_call(app, "POST", path, lab, Some(other), 201).await;
+}
+
 /// An activity's title, first and last days as the console lists it.
 async fn listed_activity(app: &crate::helpers::TestApp, cookie: Option<&str>, id: i64) -> Value {
     let list = get_as(app, "/api/v1/staff/activities", cookie).await;
@@ -1190,6 +1230,7 @@ crate::on_both_databases!(
     sessions_created_while_an_activitys_days_shrink_stay_within_them,
     organisers_create_staff_accounts_and_lab_staff_cannot,
     activities_and_sessions_are_created_and_edited_with_field_errors,
+    an_activity_sent_twice_at_once_is_created_once,
     a_series_is_previewed_then_created_in_one_go,
     capacity_goes_down_only_to_what_is_booked_and_up_promotes_the_waiting_list,
     cancelling_a_session_cancels_its_bookings_and_holders_see_it,
