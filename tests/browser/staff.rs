@@ -366,6 +366,11 @@ async fn a_session_held_at_a_market_shows_the_markets_address_to_citizens() {
         .open(&server, &format!("/sessions/{}/samples", f.session))
         .await;
     browser.wait_text(&format!("一楼大厅 · {MARKET}")).await;
+    // And the lab's staff at the desk read where it stands.
+    browser
+        .open(&server, &format!("/staff/sessions/{}", f.session))
+        .await;
+    browser.wait_text(&format!("一楼大厅 · {MARKET}")).await;
 
     // Cleared: the session is at the lab again, for the holder too.
     browser.open(&server, "/staff/").await;
