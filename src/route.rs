@@ -36,6 +36,20 @@ impl Url {
         }
     }
 
+    /// A link's `href` of this site (`/path?query#fragment`) as an address.
+    fn of_href(href: &str) -> Url {
+        let (rest, hash) = match href.find('#') {
+            Some(at) => href.split_at(at),
+            None => (href, ""),
+        };
+        let (path, search) = rest.split_once('?').unwrap_or((rest, ""));
+        Url {
+            path: path.to_owned(),
+            search: search.to_owned(),
+            hash: hash.to_owned(),
+        }
+    }
+
     /// The address again, as a link would give it.
     pub fn href(&self) -> String {
         let mut out = self.path.clone();
@@ -247,6 +261,29 @@ fn followed_link(ev: &web_sys::MouseEvent) -> Option<String> {
     (href.starts_with('/') && !href.starts_with("//")).then_some(href)
 }
 
+/// Gives a link of this site that is about to be opened elsewhere (a middle click, the
+/// menu's "open in new tab" after a right click or a long press, a modifier key with Enter
+/// on a focused link) the reader's language when a new tab would not start in it
+/// ([`with_lang`]): a portal's `?lang=en` is not saved on the device.
+fn carry_lang(ev: web_sys::Event) {
+    let link = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("a[href]").ok().flatten());
+    let Some(link) = link else {
+        return;
+    };
+    let Some(href) = link.get_attribute("href") else {
+        return;
+    };
+    if href.starts_with('/') && !href.starts_with("//") {
+        let kept = with_lang(Url::of_href(&href)).href();
+        if kept != href {
+            let _ = link.set_attribute("href", &kept);
+        }
+    }
+}
+
 /// Starts following the address: call once, in the shell, once it provides the language
 /// and before any page.
 pub fn follow() {
@@ -262,12 +299,18 @@ pub fn follow() {
         }
     });
     let on_pop = Closure::<dyn Fn()>::new(move || address.set(Url::current()));
+    let on_leaving = Closure::<dyn Fn(web_sys::Event)>::new(carry_lang);
     if let Some(doc) = window.document() {
         let _ = doc.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+        for leaving in ["pointerdown", "contextmenu", "focusin"] {
+            let _ =
+                doc.add_event_listener_with_callback(leaving, on_leaving.as_ref().unchecked_ref());
+        }
     }
     let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
     // They live as long as the page.
     on_click.forget();
+    on_leaving.forget();
     on_pop.forget();
 }
 
@@ -381,6 +424,24 @@ mod tests {
         ] {
             assert_eq!(id(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_links_href_reads_as_the_address_it_opens() {
+        for href in [
+            "/",
+            "/activities/3",
+            "/?city=南昌&q=a",
+            "/bookings/K7M2#result",
+            "/x?a=1#h?b",
+        ] {
+            assert_eq!(Url::of_href(href).href(), href);
+        }
+        let url = Url::of_href("/sessions/7/book?lang=en#form");
+        assert_eq!(
+            (url.path.as_str(), url.search.as_str(), url.hash.as_str()),
+            ("/sessions/7/book", "lang=en", "#form")
+        );
     }
 
     #[test]

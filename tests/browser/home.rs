@@ -126,7 +126,7 @@ async fn an_activity_shows_only_the_address_and_telephone_it_has() {
 /// A portal's link in English (`?lang=en`) keeps its language through the pages it leads
 /// to: the address keeps the choice, so a reload or a bookmark opens in English too. The
 /// device saves nothing: the app opened without it is in Chinese. A language picked on the
-/// page is the device's, and leaves the address.
+/// page is the device's, and leaves the address. A link opened in a new tab carries it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_language_chosen_by_the_address_stays_in_it() {
     let (browser, server) = or_skip!(open_with_server(true).await);
@@ -150,6 +150,33 @@ async fn a_language_chosen_by_the_address_stays_in_it() {
         "en",
         "reloaded in English"
     );
+    // A link opened in a new tab (a middle click, the menu after a right click or a long
+    // press) starts there in English too: a pointer going down on it gives it the language.
+    browser.open(&server, "/?lang=en").await;
+    browser.wait_text("Upcoming open days").await;
+    let href = "return document.querySelector('li.card a').getAttribute('href')";
+    let plain = browser
+        .js(href)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        plain.starts_with("/activities/") && !plain.contains("lang"),
+        "{plain}"
+    );
+    browser
+        .js("document.querySelector('li.card a').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return '';")
+        .await;
+    let carried = browser
+        .js(href)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(carried, format!("{plain}?lang=en"));
+    browser.open(&server, &carried).await; // as a new tab: the device says nothing
+    browser.wait_text(&title).await;
     browser.open(&server, "/").await;
     browser.wait_text("近期开放活动").await;
 

@@ -352,17 +352,17 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
             "Moved to the waiting list: {t}, {a}. Code {c}: booked as soon as a place frees up."
         }
     };
-    let cut: Cut = if facts.place_is_address {
-        shorten_start
+    let kind = if facts.place_is_address {
+        PlaceKind::Address
     } else {
-        shorten
+        PlaceKind::Room
     };
-    let text = fill_cut(
+    let text = fill_place(
         template,
         &[("{a}", &at), ("{c}", &code)],
         &title,
         &place,
-        cut,
+        kind,
     );
     Composed {
         kind: event.kind(),
@@ -371,7 +371,7 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
             title_param(&title),
             at,
             code,
-            cut(&place, PLACE_PARAM_CHARS),
+            kind.cut(&place, PLACE_PARAM_CHARS),
         ],
         text,
     }
@@ -464,29 +464,55 @@ fn title_param(title: &str) -> String {
 /// there, and the message never goes.
 pub const PLACE_PARAM_CHARS: usize = 35;
 
-/// How a text is cut to at most so many characters: [`shorten`] keeps its start,
-/// [`shorten_start`] its end. A place passed as a template parameter is whole when it fits
-/// [`PLACE_PARAM_CHARS`] characters (characters, not bytes: a Chinese address is three bytes
-/// a character), else cut so.
-type Cut = fn(&str, usize) -> String;
+/// What a message's place is, which says how it is cut to fit: a room's name keeps its
+/// start ([`shorten`]), down to [`SHRINK_FLOOR`] characters; a street address its end
+/// ([`shorten_start`]: the market, its gate, the desk), and at least [`ADDRESS_FLOOR`]
+/// (a text takes a second segment rather). A place passed as a template parameter is whole
+/// when it fits [`PLACE_PARAM_CHARS`] characters (characters, not bytes: a Chinese address
+/// is three bytes a character), else cut so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlaceKind {
+    Room,
+    Address,
+}
+
+impl PlaceKind {
+    fn cut(self, place: &str, chars: usize) -> String {
+        match self {
+            PlaceKind::Room => shorten(place, chars),
+            PlaceKind::Address => shorten_start(place, chars),
+        }
+    }
+
+    fn floor(self) -> usize {
+        match self {
+            PlaceKind::Room => SHRINK_FLOOR,
+            PlaceKind::Address => ADDRESS_FLOOR,
+        }
+    }
+}
+
+/// Fewest characters a shrunk address keeps: enough for a market and its gate.
+const ADDRESS_FLOOR: usize = 20;
 
 /// Fewest characters a shrunk title or place keeps, so it stays recognisable.
 const SHRINK_FLOOR: usize = 6;
 
 /// The template with its fixed values, and the title `{t}` and place `{p}` shortened (the
 /// longer one first, each with an ellipsis) until the text fits one segment or both are at
-/// [`SHRINK_FLOOR`]; a text still too long goes out in two segments rather than say less.
+/// their floors ([`SHRINK_FLOOR`], an address's [`ADDRESS_FLOOR`]); a text still too long
+/// goes out in two segments rather than say less.
 fn fill(template: &str, fixed: &[(&str, &str)], title: &str, place: &str) -> String {
-    fill_cut(template, fixed, title, place, shorten)
+    fill_place(template, fixed, title, place, PlaceKind::Room)
 }
 
-/// [`fill`], the place cut by `cut_place`.
-fn fill_cut(
+/// [`fill`], the place shrunk as its kind is ([`PlaceKind`]).
+fn fill_place(
     template: &str,
     fixed: &[(&str, &str)],
     title: &str,
     place: &str,
-    cut_place: Cut,
+    kind: PlaceKind,
 ) -> String {
     let mut base = template.to_owned();
     for (slot, value) in fixed {
@@ -496,13 +522,13 @@ fn fill_cut(
     loop {
         let text = base
             .replace("{t}", &shorten(title, t))
-            .replace("{p}", &cut_place(place, p));
+            .replace("{p}", &kind.cut(place, p));
         if fits_one_segment(&text) {
             return text;
         }
-        if t >= p && t > SHRINK_FLOOR {
+        if (t >= p || p <= kind.floor()) && t > SHRINK_FLOOR {
             t -= 1;
-        } else if p > SHRINK_FLOOR {
+        } else if p > kind.floor() {
             p -= 1;
         } else {
             return text;
@@ -793,9 +819,10 @@ mod tests {
             BookingEvent::Reminder,
             BookingEvent::Moved,
         ] {
+            // The address keeps twenty characters at least, rather than fit one segment.
             let zh = booking_message(kind, Lang::Zh, &facts);
             assert!(
-                zh.text.chars().count() <= UCS2_SEGMENT - SIGN_ROOM,
+                zh.text.contains("9月21日 09:30") && zh.text.contains("ABCD2345"),
                 "{}",
                 zh.text
             );
@@ -815,6 +842,16 @@ mod tests {
             let en = booking_message(kind, Lang::En, &facts);
             assert!(en.text.contains("east gate"), "{kind:?}: {}", en.text);
         }
+        // An English text for a market without an English address names it in Chinese,
+        // whole, though that takes a second segment.
+        let market = BookingFacts {
+            activity_title: Localised::new("测试开放日", "Test open day"),
+            place: Localised::new("青山湖农贸市场东门", ""),
+            place_is_address: true,
+            ..long_facts()
+        };
+        let en = booking_message(BookingEvent::Changed, Lang::En, &market);
+        assert!(en.text.contains(", 青山湖农贸市场东门."), "{}", en.text);
         // A room's name is cut at its end, as before.
         let room = booking_message(BookingEvent::Reminder, Lang::Zh, &long_facts());
         assert!(room.text.contains("南昌市青山湖区"), "{}", room.text);

@@ -236,18 +236,60 @@ impl ValidSession {
     }
 }
 
-/// Whether `link` looks like a web address a browser can open.
+/// Whether `link` looks like a web address a browser can open: `https://` or `http://`
+/// (in any case), then a host of letters, digits and hyphens in dot-separated labels (or an
+/// IPv6 address in brackets) with an optional port, and no user name before it (in
+/// `https://bank.example@evil.example` the host is evil.example); and nowhere white space,
+/// a control, a bidirectional override, a backslash (read as `/` by browsers) or a
+/// character that must be encoded in an address (`"<>^`{|}`).
 pub fn is_web_link(link: &str) -> bool {
-    let rest = link
-        .strip_prefix("https://")
-        .or_else(|| link.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty()
-            && !link
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || text::is_bidi_control(c))
-    })
+    let Some(rest) = strip_scheme(link, "https://").or_else(|| strip_scheme(link, "http://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // A host or a bracketed IPv6 address, then `:port` or nothing.
+    let (host, port) = match authority.rfind(']') {
+        Some(end) => authority.split_at(end + 1),
+        None => authority
+            .find(':')
+            .map_or((authority, ""), |at| authority.split_at(at)),
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c == '-' || c.is_alphanumeric())
+    };
+    let host_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => !v6.is_empty() && v6.chars().all(|c| c == ':' || c.is_ascii_hexdigit()),
+        None => host.split('.').all(label_ok),
+    };
+    host_ok
+        && port_ok
+        && !link.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || text::is_bidi_control(c)
+                || "\\\"<>^`{|}".contains(c)
+        })
+}
+
+/// `link` after `scheme` (`https://`), whatever its case.
+fn strip_scheme<'a>(link: &'a str, scheme: &str) -> Option<&'a str> {
+    let head = link.get(..scheme.len())?;
+    head.eq_ignore_ascii_case(scheme)
+        .then(|| &link[scheme.len()..])
+}
+
+/// Whether `link` is a web address ([`is_web_link`]) reached over https, as a join link must
+/// be: nobody between the citizen and the meeting can read or change it.
+pub fn is_https_link(link: &str) -> bool {
+    strip_scheme(link, "https://").is_some() && is_web_link(link)
 }
 
 impl SessionDraft {
@@ -295,9 +337,7 @@ impl SessionDraft {
             match &draft.join_link {
                 None => errors.add("join_link", FieldCode::JoinLinkRequired),
                 Some(link) => errors.check(
-                    link.starts_with("https://")
-                        && is_web_link(link)
-                        && link.chars().count() <= PLACE_MAX_CHARS,
+                    is_https_link(link) && link.chars().count() <= PLACE_MAX_CHARS,
                     "join_link",
                     FieldCode::JoinLinkInvalid,
                 ),
@@ -1154,6 +1194,35 @@ mod tests {
         assert!(!is_web_link("https://"));
         assert!(!is_web_link("https://a b"));
         assert!(is_web_link("http://lab.example"));
+        for fine in [
+            "HTTPS://meeting.example.com/j/1",
+            "Https://x.example",
+            "https://meeting.tencent.com/dm/abc?pwd=1#x",
+            "https://会议.例子.中国/室",
+            "https://lab.example:8443/room",
+            "https://[2001:db8::1]:8443/room",
+            "https://192.0.2.7/room",
+        ] {
+            assert!(is_https_link(fine), "{fine}");
+        }
+        for bad in [
+            "https://user:pw@host.example",
+            "https://user@host.example/x",
+            "https://-/",
+            "https://..",
+            "https://a..b",
+            "https://%00/",
+            "https://x.example/\"><script>",
+            "https://x.example\\@evil.com",
+            "https://host.example:/x",
+            "https://host.example:99999999/x",
+            "https://2001:db8::1/x",
+            "https:///x",
+            "ftp://host.example",
+        ] {
+            assert!(!is_web_link(bad), "{bad}");
+        }
+        assert!(!is_https_link("http://meet.example/room"));
     }
 
     #[test]

@@ -92,12 +92,15 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 40;
 
-/// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters that is not
-/// among the first a guesser tries ([`is_guessable`]), or why not. `username` is the
-/// account's.
+/// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters, without control
+/// characters, that is not among the first a guesser tries ([`is_guessable`]), or why not.
+/// `username` is the account's.
 pub fn check_password(password: &str, username: &str) -> Result<(), FieldCode> {
     let chars = password.chars().count();
-    if chars < PASSWORD_MIN_CHARS {
+    if password.chars().any(char::is_control) {
+        // A line break or a tab is a paste gone wrong, and no sign-in form can type it.
+        Err(FieldCode::TextInvalid)
+    } else if chars < PASSWORD_MIN_CHARS {
         Err(FieldCode::PasswordTooShort)
     } else if chars > PASSWORD_MAX_CHARS {
         Err(FieldCode::PasswordTooLong)
@@ -108,64 +111,137 @@ pub fn check_password(password: &str, username: &str) -> Result<(), FieldCode> {
     }
 }
 
-/// Runs a guesser tries first: digits, the alphabet and the keyboard's rows and columns
-/// (read forwards or backwards, from anywhere in them).
-const RUNS: [&str; 5] = [
+/// Runs a guesser tries first: digits, the alphabet, the keyboard's rows, its columns
+/// (down, and down and up in turn) and the keypad's (read forwards or backwards, from
+/// anywhere in them).
+const RUNS: [&str; 9] = [
     "012345678901234567890",
     "abcdefghijklmnopqrstuvwxyzabc",
     "qwertyuiopasdfghjklzxcvbnm",
     "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "qazwsxedcrfvtgbyhnujmikolp",
+    "zaq12wsxcde34rfvbgt56yhnmju78ik9ol0p",
     "!@#$%^&*()_+",
+    "1472583690",
+    "7894561230",
 ];
 
 /// Words and passwords near the top of the published lists of leaked passwords, in
-/// English and in Chinese pinyin (`woaini`, 我爱你; `5201314`, "I love you for ever"), and
-/// this service's own name.
-const WELL_KNOWN: [&str; 14] = [
+/// English and in Chinese (`woaini`, 我爱你; `5201314`, "I love you for ever"; 密码,
+/// "password"), keyboard blocks, and this service's own name.
+const WELL_KNOWN: [&str; 29] = [
     "password",
-    "passw0rd",
-    "p@ssw0rd",
     "iloveyou",
     "letmein",
     "welcome",
     "woaini",
     "admin",
     "administrator",
+    "root",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "master",
+    "shadow",
+    "sunshine",
+    "princess",
+    "superman",
+    "trustno",
     "1q2w3e4r5t",
     "1q2w3e4r5t6y",
+    "qweasdzxc",
+    "159753",
+    "159357",
+    "159753852456",
     "5201314",
     "5201314520",
+    "1314520",
+    "密码",
     "labday",
 ];
 
 /// Whether a password is among the first a guesser tries, however long: NIST SP 800-63B
 /// asks a service to refuse repeated and sequential characters, well-known passwords and
-/// the username. Without case, it is guessable when it
+/// the username. Read without case, full-width characters as their ASCII ones and without
+/// invisible characters ([`guess_form`]), it is guessable when it
 /// - has at most four different characters (`aaaaaaaaaa`, `1212121212`, `abcabcabca`);
 /// - is one half twice (`abcd1abcd1`);
-/// - holds the username;
-/// - is a [`WELL_KNOWN`] one with digits and marks after it (`P@ssw0rd2026!`);
+/// - holds the username, or the username without its marks (`li.wei` in `liwei.rocks`);
+/// - is a [`WELL_KNOWN`] one, also in leetspeak, with digits and marks after it
+///   (`P@ssw0rd2026!`, `pa55w0rd123`, `iloveyou❤️`);
 /// - is made of at most three pieces (letters, digits, other characters) each of which is
-///   a [`WELL_KNOWN`] word, one character repeated, a piece of [`RUNS`], up to four digits
-///   (a year) or up to two marks: `1234567890`, `qwertyuiop`, `abc1234567`, `password2026`,
-///   `Woaini1314!`, `1qaz2wsx3edc` (a piece of a run whole).
+///   [trivial](is_trivial) (`1234567890`, `abc1234567`, `password2026`, `Woaini1314!`), or
+///   its letters and its digits, apart, are each trivial with at most two marks besides
+///   (`a1b2c3d4e5f6`);
+/// - with the shifted marks of the number row read as their digits (`!QAZ2wsx#EDC`).
 pub fn is_guessable(password: &str, username: &str) -> bool {
-    let lower = password.to_ascii_lowercase();
+    let lower = guess_form(password);
+    let username = guess_form(username);
+    let bare_username: String = username
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let holds = |name: &str| name.chars().count() >= 3 && lower.contains(name);
+    holds(&username)
+        || holds(&bare_username)
+        || guessable_shape(&lower)
+        || guessable_shape(&unshifted(&lower))
+}
+
+/// A password as [`is_guessable`] reads it.
+fn guess_form(text: &str) -> String {
+    text.chars()
+        .filter(|c| !crate::text::is_invisible(*c) || *c == ' ')
+        .map(|c| crate::text::half_width(c).to_ascii_lowercase())
+        .collect()
+}
+
+/// The shifted marks of the number row as their digits (`!@#` as `123`).
+fn unshifted(text: &str) -> String {
+    let (marks, digits) = ("!@#$%^&*()", "1234567890");
+    text.chars()
+        .map(|c| {
+            marks
+                .find(c)
+                .map_or(c, |i| char::from(digits.as_bytes()[i]))
+        })
+        .collect()
+}
+
+/// Letters written as digits and marks (`p@55w0rd`) as the letters.
+fn unleet(text: &str) -> String {
+    let (leet, plain) = ("4@0$5317", "aaosseit");
+    text.chars()
+        .map(|c| leet.find(c).map_or(c, |i| char::from(plain.as_bytes()[i])))
+        .collect()
+}
+
+/// [`is_guessable`]'s rules but the username's.
+fn guessable_shape(lower: &str) -> bool {
     let chars: Vec<char> = lower.chars().collect();
     let mut distinct = chars.clone();
     distinct.sort_unstable();
     distinct.dedup();
     let half = chars.len() / 2;
     let twice = chars.len().is_multiple_of(2) && chars[..half] == chars[half..];
-    let username = username.trim().to_ascii_lowercase();
-    let pieces = pieces(&lower);
-    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let pieces = pieces(lower);
+    // The word before the digits, marks and symbols (an emoji) a password ends with.
+    let stem = lower.trim_end_matches(|c: char| !c.is_alphabetic());
+    let apart = |keep: fn(&char) -> bool| lower.chars().filter(keep).collect::<String>();
+    let (letters, digits) = (
+        apart(char::is_ascii_alphabetic),
+        apart(char::is_ascii_digit),
+    );
+    let marks = chars.len() - letters.len() - digits.len();
+    let trivial_or_none = |text: &str| text.is_empty() || is_trivial(text);
     distinct.len() <= 4
-        || WELL_KNOWN.contains(&stem)
         || twice
-        || (username.chars().count() >= 3 && lower.contains(&username))
-        || is_trivial(&lower)
+        || WELL_KNOWN.contains(&stem)
+        || WELL_KNOWN.contains(&unleet(stem).as_str())
+        || is_trivial(lower)
         || (pieces.len() <= 3 && pieces.iter().all(|p| is_trivial(p)))
+        || (marks <= 2 && trivial_or_none(&letters) && trivial_or_none(&digits))
 }
 
 /// `text` cut where it turns from letters to digits to other characters and back.
@@ -195,11 +271,20 @@ fn pieces(text: &str) -> Vec<&str> {
     pieces
 }
 
-/// Whether a piece of a password adds next to nothing for a guesser ([`is_guessable`]).
+/// Whether a piece of a password adds next to nothing for a guesser ([`is_guessable`]): a
+/// [`WELL_KNOWN`] word, one character repeated, a piece of [`RUNS`] either way, a trivial
+/// half twice (`abcabc`), up to four digits (a year) or up to two marks.
 fn is_trivial(piece: &str) -> bool {
     let first = piece.chars().next();
     let backwards: String = piece.chars().rev().collect();
-    WELL_KNOWN.contains(&piece)
+    let half = piece.len() / 2;
+    let twice = piece.is_ascii()
+        && half > 0
+        && piece.len().is_multiple_of(2)
+        && piece[..half] == piece[half..]
+        && is_trivial(&piece[..half]);
+    twice
+        || WELL_KNOWN.contains(&piece)
         || piece.chars().all(|c| Some(c) == first)
         || RUNS
             .iter()
@@ -782,6 +867,30 @@ mod tests {
             "My Food-Lab",
             "   \u{3000}   \u{3000}   ",
             "我爱你我爱你我爱你我",
+            // A hostile review's: common words, keyboard blocks, leetspeak, full width,
+            // invisible characters, emoji after a word.
+            "monkey123456",
+            "dragon12345",
+            "root12345678",
+            "1314520abc",
+            "qazwsxedc123",
+            "zaq12wsxcde",
+            "123qweasdzxc",
+            "!QAZ2wsx#EDC",
+            "1472583690",
+            "159753852456",
+            "a1b2c3d4e5f6",
+            "abcabc123123",
+            "p4ssw0rd123",
+            "pa55w0rd123",
+            "Pa$$w0rd2024",
+            "iloveyou❤️❤️",
+            "pass\u{200B}word123",
+            "ｐａｓｓｗｏｒｄ１２３",
+            "ｑｗｅｒｔｙｕｉｏｐ",
+            "１２３４５６７８９０",
+            "密码123456789",
+            "trustno1trustno1",
         ] {
             assert_eq!(
                 check_password(weak, "food-lab"),
@@ -810,6 +919,18 @@ mod tests {
             Err(FieldCode::PasswordWeak)
         );
         assert_eq!(check_password("my way to the lab", "my"), Ok(()));
+        assert_eq!(
+            check_password("liwei.rocks9X#", "li.wei"),
+            Err(FieldCode::PasswordWeak)
+        );
+        assert_eq!(
+            check_password("Kq9!ＡＢＣxyzw", "abc"),
+            Err(FieldCode::PasswordWeak)
+        );
+        // A line break or a tab is no part of a password anyone can type at sign-in.
+        for pasted in ["Kp9mQ2vL7xZ\r", "Kp9mQ2vL7xZ\n", "Kp9m\tQ2vL7xZ"] {
+            assert_eq!(check_password(pasted, "x"), Err(FieldCode::TextInvalid));
+        }
     }
 
     #[test]

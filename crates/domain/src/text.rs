@@ -29,7 +29,7 @@ pub fn is_bidi_control(c: char) -> bool {
 /// joiner, bidirectional marks, variation selectors, the byte-order mark, Hangul fillers,
 /// tags…). Such characters are kept where they join visible ones (the U+200D inside 👨‍👩‍👧),
 /// but a text made only of them is blank.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
         || matches!(
@@ -88,14 +88,55 @@ fn is_trailing_padding(c: char) -> bool {
 /// A text of nothing but such characters keeps them (less its white space), so that it is
 /// refused as blank rather than taken for an empty field.
 pub fn trim(raw: &str) -> &str {
-    let text = raw
-        .trim_start_matches(is_padding)
-        .trim_end_matches(is_trailing_padding);
+    let start = raw.trim_start_matches(is_padding);
+    let bare = start.trim_end_matches(is_padding);
+    // After an emoji, a variation selector or tags finish it (❤️, a flag): kept there, and
+    // only there.
+    let text = match bare.chars().next_back() {
+        Some(last) if is_pictograph(last) => start.trim_end_matches(is_trailing_padding),
+        _ => bare,
+    };
     if text.is_empty() {
         raw.trim()
     } else {
         text
     }
+}
+
+/// Whether `c` is a symbol or pictograph that a variation selector may turn into an emoji
+/// (or tags into a flag): the blocks emoji come from, not the letters of any script.
+fn is_pictograph(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00A9}'
+            | '\u{00AE}'
+            | '\u{203C}'
+            | '\u{2049}'
+            | '\u{2122}'
+            | '\u{2139}'
+            | '\u{2194}'..='\u{21FF}'
+            | '\u{2300}'..='\u{23FF}'
+            | '\u{24C2}'
+            | '\u{25A0}'..='\u{27BF}'
+            | '\u{2900}'..='\u{297F}'
+            | '\u{2B00}'..='\u{2BFF}'
+            | '\u{3030}'
+            | '\u{303D}'
+            | '\u{3297}'
+            | '\u{3299}'
+            | '\u{1F000}'..='\u{1FAFF}'
+    )
+}
+
+/// Whether two texts read the same: equal once the invisible characters ([`is_invisible`],
+/// but spaces) are left out of both, as a reader comparing them on a screen would find.
+pub fn looks_same(a: &str, b: &str) -> bool {
+    let shown = |t: &str| {
+        t.chars()
+            .filter(|c| *c == ' ' || !is_invisible(*c))
+            .collect::<String>()
+    };
+    shown(a) == shown(b)
 }
 
 /// A full-width character (`４`, `Ｋ`, `＋`, as Chinese input methods type them in full-width
@@ -115,12 +156,17 @@ pub fn is_blank(text: &str) -> bool {
 }
 
 /// Whether `c` may stand in a one-line text: no control, no line or paragraph separator
-/// (U+2028, U+2029: a line break by another name), no bidirectional override, and no
+/// (U+2028, U+2029: a line break by another name), no bidirectional override, no
+/// interlinear annotation marks (U+FFF9–U+FFFB) or language tag (U+E0001), which hide text
+/// or mark it up rather than write it, and no
 /// noncharacter (U+FDD0–U+FDEF, and U+xFFFE, U+xFFFF of every plane: never text, and not
 /// allowed in a report's XML).
 fn fits_line(c: char) -> bool {
     !c.is_control()
-        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{FDD0}'..='\u{FDEF}')
+        && !matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{FDD0}'..='\u{FDEF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0001}'
+        )
         && (u32::from(c) & 0xFFFE) != 0xFFFE
         && !is_bidi_control(c)
 }
@@ -220,6 +266,23 @@ mod tests {
         assert_eq!(line("\u{202E}Alice", 40), Err(Fault::Control));
         assert_eq!(line("Alice\u{2069}", 40), Err(Fault::Control));
         assert!(may_keep("\u{FEFF}一楼大厅", false));
+        // After a letter a variation selector or a tag finishes nothing: dropped too.
+        for padded in [
+            "开放日\u{FE0F}",
+            "开放日\u{E0100}",
+            "开放日\u{E0020}",
+            "开放日\u{E0067}\u{E007F}",
+            "开放日\u{180E}",
+            "开放日\u{034F}",
+            "开放日\u{3164}\u{3164}\u{FE0F}",
+        ] {
+            assert_eq!(trim(padded), "开放日", "{padded:?}");
+        }
+        assert!(looks_same("开放日\u{200B}测试", "开放日测试"));
+        assert!(!looks_same("开放日 测试", "开放日测试"));
+        for hidden in ["参观\u{FFF9}x\u{FFFB}", "参观\u{E0001}x"] {
+            assert_eq!(line(hidden, 40), Err(Fault::Control), "{hidden:?}");
+        }
         assert!(!may_keep("\u{200B}", false));
     }
 

@@ -151,7 +151,9 @@ pub fn clear_cookie(secure: bool) -> String {
 pub fn is_https(headers: &HeaderMap) -> bool {
     let proto = match headers.get("x-forwarded-proto") {
         Some(value) => value.to_str().ok(),
-        None => crate::client::forwarded_param(headers, "proto").last(),
+        None => crate::client::forwarded_param(headers, "proto")
+            .last()
+            .flatten(),
     };
     proto.is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
@@ -412,6 +414,10 @@ mod tests {
             "proto=https, for=203.0.113.9;proto=http"
         ));
         assert!(!said("forwarded", "for=203.0.113.9"));
+        assert!(!said("forwarded", "for=1.2.3.4;proto=https, for=5.6.7.8"));
+        assert!(!said("forwarded", "for=\"1.2.3.4;proto=https\""));
+        assert!(!said("forwarded", "for=1.2.3.4;proto=https;proto=http"));
+        assert!(said("forwarded", "for=1.2.3.4;proto=\"https\""));
         assert!(!is_https(&HeaderMap::new()));
     }
 }

@@ -99,7 +99,10 @@ impl TrustedProxies {
         // in its `for=` parameters, in the same order.
         let mut hops: Vec<&str> = list_items(headers, "x-forwarded-for", ',').collect();
         if hops.is_empty() {
-            hops = forwarded_param(headers, "for").collect();
+            // An element without a `for=` names no hop: the walk stops there.
+            hops = forwarded_param(headers, "for")
+                .map(Option::unwrap_or_default)
+                .collect();
         }
         for hop in hops.into_iter().rev() {
             let Some(ip) = hop_address(hop) else {
@@ -128,17 +131,50 @@ fn hop_address(hop: &str) -> Option<IpAddr> {
 }
 
 /// The value of parameter `name` in each element of the `Forwarded` header (RFC 7239:
-/// `for=192.0.2.60;proto=https, for="[2001:db8::17]:4711"`), in order, unquoted; an
-/// element without it is left out.
-pub fn forwarded_param<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> {
-    list_items(headers, "forwarded", ',').filter_map(move |element| {
-        element.split(';').find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            key.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| value.trim().trim_matches('"'))
+/// `for=192.0.2.60;proto=https, for="[2001:db8::17]:4711"`), in order, unquoted; `None`
+/// for an element without it, or naming it twice (malformed). Commas and semicolons inside
+/// a quoted value separate nothing.
+pub fn forwarded_param<'a>(
+    headers: &'a HeaderMap,
+    name: &'a str,
+) -> impl Iterator<Item = Option<&'a str>> {
+    headers
+        .get_all("forwarded")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| outside_quotes(v, ','))
+        .map(move |element| {
+            let mut values = outside_quotes(element, ';').filter_map(|pair| {
+                let (key, value) = pair.trim().split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then_some(value.trim())
+            });
+            let value = values.next()?;
+            let unquoted = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
+            values.next().is_none().then_some(unquoted.unwrap_or(value))
         })
-    })
+}
+
+/// `text` cut at each `separator` that stands outside a quoted string (`"…"`, in which `\`
+/// escapes the next character).
+fn outside_quotes(text: &str, separator: char) -> impl Iterator<Item = &str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c == separator && !quoted {
+            parts.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    parts.push(&text[start..]);
+    parts.into_iter()
 }
 
 /// The client address of a request, as decided by [`resolve`]; `None` when the server was
@@ -292,6 +328,11 @@ mod tests {
             ("for=_hidden, for=10.0.0.9", "10.0.0.9"),
             ("for=unknown", "10.0.0.1"),
             ("proto=https", "10.0.0.1"),
+            // A comma or a semicolon inside quotes separates nothing; a hop named twice is
+            // malformed.
+            ("for=\"203.0.113.9;x=1, 5\", for=10.0.0.7", "10.0.0.7"),
+            ("for=203.0.113.9;for=198.51.100.7", "10.0.0.1"),
+            ("for=203.0.113.9, proto=https;by=10.0.0.7", "10.0.0.1"),
         ];
         for (value, client) in cases {
             assert_eq!(

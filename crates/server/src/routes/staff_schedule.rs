@@ -54,6 +54,18 @@ fn outside_activity(held: Result<(), ApiError>, field: &str) -> AppError {
     AppError(held.err().unwrap_or_else(fallback))
 }
 
+/// The refusal of an activity its organisation holds already (sent twice, or an edit onto
+/// another's title and first day).
+fn activity_exists() -> AppError {
+    AppError(
+        ApiError::new(
+            ErrorCode::Invalid,
+            "The organisation already holds an activity of this title starting that day",
+        )
+        .with_field("title", FieldCode::ActivityExists),
+    )
+}
+
 /// The refusal of sessions the activity holds already (sent twice), named on `field`.
 fn already_scheduled(field: &str) -> AppError {
     AppError(
@@ -99,13 +111,7 @@ pub async fn create_activity(
         .await?;
     match created {
         ActivityCreated::Created(id) => Ok((StatusCode::CREATED, Json(CreatedActivity { id }))),
-        ActivityCreated::AlreadyScheduled(_) => Err(AppError(
-            ApiError::new(
-                ErrorCode::Invalid,
-                "The organisation already holds an activity of this title starting that day",
-            )
-            .with_field("title", FieldCode::ActivityExists),
-        )),
+        ActivityCreated::AlreadyScheduled(_) => Err(activity_exists()),
     }
 }
 
@@ -121,7 +127,7 @@ pub async fn create_activity(
     responses(
         (status = 200, body = CreatedActivity, headers(("ETag" = String, description = "The activity's revision after the change"))),
         (status = 412, body = ApiError, description = "`edited_meanwhile`: the activity's revision is not the one `If-Match` names (someone saved it meanwhile); nothing changed"),
-        (status = 422, body = ApiError, description = "Field errors; new days that leave out one of the activity's sessions (not cancelled) are `starts_on` (a session starts before the first day) or `ends_on` (one starts after the last, or runs past the midnight after it): `sessions_outside`, and nothing changes")
+        (status = 422, body = ApiError, description = "Field errors; new days that leave out one of the activity's sessions (not cancelled) are `starts_on` (a session starts before the first day) or `ends_on` (one starts after the last, or runs past the midnight after it): `sessions_outside`; a title and first day of another activity of the organisation are `title`: `activity_exists`; and nothing changes")
     )
 )]
 pub async fn update_activity(
@@ -148,6 +154,7 @@ pub async fn update_activity(
         }
         ActivityUpdated::NotFound => Err(AppError::not_found("activity")),
         ActivityUpdated::SessionsOutside(outside) => Err(ApiError::from(outside).into()),
+        ActivityUpdated::AlreadyScheduled(_) => Err(activity_exists()),
     }
 }
 

@@ -242,9 +242,9 @@ impl FactsRow {
         // An online session is joined by its link, whatever place it names (one taken online
         // may keep its room's): messages say so, and where the link is. One held away from
         // its organiser's gives that address, which is where to go, in place of its place
-        // (both would not fit): in English when it has one, else an English text gives its
-        // place, staying in the GSM alphabet and one segment (the booking page has the
-        // address).
+        // (both would not fit): in English when it has one, else in Chinese, even in an
+        // English text (it leaves the GSM alphabet and may take two segments, but a room's
+        // English name would send the reader to the wrong building, or town).
         let held_elsewhere = !self.held_at.zh.is_empty();
         let place = if self.format == SessionFormat::CloudClassroom {
             Localised::new(
@@ -252,11 +252,7 @@ impl FactsRow {
                 "online (the link is on your booking page)",
             )
         } else if held_elsewhere {
-            let en = match self.held_at.en.is_empty() {
-                true => &self.place.en,
-                false => &self.held_at.en,
-            };
-            Localised::new(self.held_at.zh.clone(), en.clone())
+            self.held_at.clone()
         } else {
             self.place.clone()
         };

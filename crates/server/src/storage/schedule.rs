@@ -33,6 +33,7 @@ use labday_domain::schedule::{
 };
 use labday_domain::session::Places;
 use labday_domain::staff::AuditAction;
+use labday_domain::text::looks_same;
 use labday_domain::{ApiError, ErrorCode, SessionFormat, SessionStatus};
 use std::collections::HashMap;
 
@@ -48,6 +49,38 @@ pub enum ActivityUpdated {
     NotFound,
     /// Its new days would leave out sessions of it that are not cancelled; nothing changed.
     SessionsOutside(SessionsOutside),
+    /// Its organisation holds another activity of its new Chinese title starting on its new
+    /// first day, this id: nothing changed.
+    AlreadyScheduled(i64),
+}
+
+/// The organisation's activity other than `except` with `draft`'s first day and a Chinese
+/// title that reads the same (`text::looks_same`: a zero-width space inside makes no other
+/// title), read under the organisation's row lock (`Dialect::for_update`; SQLite's one
+/// writer serialises): two sends of one form, or an edit and a new one, take turns on it,
+/// so the second sees the first's.
+async fn same_activity(
+    tx: &mut Tx,
+    draft: &ActivityDraft,
+    except: Option<i64>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let locked = format!("{ORGANISATION_ROW}{}", tx.dialect().for_update());
+    let _: Option<i64> = tx
+        .query(&locked)
+        .bind(draft.organisation_id)
+        .scalar_optional()
+        .await?;
+    let same_day: Vec<(i64, String)> = tx
+        .query(SAME_DAY_ACTIVITIES)
+        .bind(draft.organisation_id)
+        .bind(draft.starts_on)
+        .bind(except.unwrap_or(0))
+        .fetch_all()
+        .await?;
+    Ok(same_day
+        .into_iter()
+        .find(|(_, title)| looks_same(title, &draft.title.zh))
+        .map(|(id, _)| id))
 }
 
 /// What became of a new activity.
@@ -94,9 +127,10 @@ const ACTIVITY_ORGANISATION: &str = "SELECT organisation_id FROM activities WHER
 /// The organisation a new activity goes to, locked (`Dialect::for_update`) so that two
 /// sends of one form take turns and the second sees the first's activity.
 const ORGANISATION_ROW: &str = "SELECT id FROM organisations WHERE id = ?";
-/// An organisation's activity of a Chinese title starting on a day, read under that lock.
-const SAME_ACTIVITY: &str =
-    "SELECT id FROM activities WHERE organisation_id = ? AND title_zh = ? AND starts_on = ?";
+/// An organisation's other activities (not this id) starting on a day, with their Chinese
+/// titles, read under that lock.
+const SAME_DAY_ACTIVITIES: &str = "SELECT id, title_zh FROM activities \
+    WHERE organisation_id = ? AND starts_on = ? AND id <> ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
 const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
@@ -470,9 +504,8 @@ pub trait Schedule: Parts {
     }
 
     /// Creates an activity, unless its organisation holds one of the same Chinese title
-    /// starting on the same day: two sends of one form (a double click, a retry after a
-    /// lost answer, two tabs) take turns on the organisation's row lock on PostgreSQL (and
-    /// SQLite's one writer), so only the first creates it.
+    /// starting on the same day ([`same_activity`]): of two sends of one form (a double
+    /// click, a retry after a lost answer, two tabs), only the first creates it.
     async fn create_activity(
         &self,
         staff_id: i64,
@@ -480,20 +513,7 @@ pub trait Schedule: Parts {
     ) -> Result<ActivityCreated, StorageError> {
         let draft = activity.get();
         let mut tx = self.db().begin().await?;
-        let locked = format!("{ORGANISATION_ROW}{}", tx.dialect().for_update());
-        let _: Option<i64> = tx
-            .query(&locked)
-            .bind(draft.organisation_id)
-            .scalar_optional()
-            .await?;
-        let same: Option<i64> = tx
-            .query(SAME_ACTIVITY)
-            .bind(draft.organisation_id)
-            .bind(draft.title.zh.as_str())
-            .bind(draft.starts_on)
-            .scalar_optional()
-            .await?;
-        if let Some(id) = same {
+        if let Some(id) = same_activity(&mut tx, draft, None).await? {
             return Ok(ActivityCreated::AlreadyScheduled(id));
         }
         let id: i64 = bind_activity(tx.query(INSERT_ACTIVITY), draft)
@@ -535,6 +555,9 @@ pub trait Schedule: Parts {
             tx.query(LIVE_SESSION_TIMES).bind(id).fetch_all().await?;
         if let Err(outside) = activity.days().hold_sessions(sessions) {
             return Ok(ActivityUpdated::SessionsOutside(outside));
+        }
+        if let Some(other) = same_activity(&mut tx, activity.get(), Some(id)).await? {
+            return Ok(ActivityUpdated::AlreadyScheduled(other));
         }
         bind_activity(tx.query(UPDATE_ACTIVITY), activity.get())
             .bind(id)

@@ -461,17 +461,39 @@ async fn an_activity_sent_twice_at_once_is_created_once(db: Db) {
         listed_activity(app, lab, id).await,
         json!(["计量开放日", day(3), day(5)])
     );
-    let again = activity_on(s.org, 3, 9, "计量开放日");
-    let text = expect_call(app, "POST", path, lab, Some(again), 422).await;
-    assert_eq!(parse(&text)["fields"]["title"], "activity_exists");
+    // Nor can a title that only reads the same (a zero-width space inside, a variation
+    // selector after it) make a second one.
+    for twin in ["计量开放日", "计量\u{200B}开放日", "计量开放日\u{FE0F}"] {
+        let again = activity_on(s.org, 3, 9, twin);
+        let text = expect_call(app, "POST", path, lab, Some(again), 422).await;
+        assert_eq!(
+            parse(&text)["fields"]["title"],
+            "activity_exists",
+            "{twin:?}"
+        );
+    }
     let list = get_as(app, path, lab).await;
     let same = |a: &&Value| a["draft"]["title"]["zh"] == "计量开放日";
     assert_eq!(list.as_array().unwrap().iter().filter(same).count(), 1);
     // Starting another day, or under another title, it is another activity.
     let later = activity_on(s.org, 10, 12, "计量开放日");
-    expect_call(app, "POST", path, lab, Some(later), 201).await;
+    let later_id =
+        parse(&expect_call(app, "POST", path, lab, Some(later), 201).await)["id"].clone();
     let other = activity_on(s.org, 3, 5, "计量开放日（下午）");
     expect_call(app, "POST", path, lab, Some(other), 201).await;
+    // Nor may an edit make one activity the other's twin; nothing changes.
+    let edit = format!("{path}/{later_id}");
+    let onto = activity_on(s.org, 3, 6, "计量开放日");
+    let text = expect_call(app, "PUT", &edit, lab, Some(onto), 422).await;
+    assert_eq!(parse(&text)["fields"]["title"], "activity_exists");
+    let later_id = later_id.as_i64().unwrap();
+    assert_eq!(
+        listed_activity(app, lab, later_id).await,
+        json!(["计量开放日", day(10), day(12)])
+    );
+    // Saved as it is, it is still its own.
+    let same = activity_on(s.org, 10, 12, "计量开放日");
+    expect_call(app, "PUT", &edit, lab, Some(same), 200).await;
 }
 
 /// An activity's title, first and last days as the console lists it.

@@ -389,7 +389,7 @@ async fn a_change_only_english_shows_is_told_only_in_english(db: Db) {
     // Then a new room in both: everyone hears of it. By then the Chinese holder has heard
     // twice in all (the first change and this one), never of the English name.
     body["place"] = json!({"zh": "三楼", "en": "Second floor"});
-    let (status, said) = call(&app, "PUT", &path, lab, Some(body)).await;
+    let (status, said) = call(&app, "PUT", &path, lab, Some(body.clone())).await;
     assert_eq!(status, 200, "{said}");
     arrives(&file, 5, |_| {
         delivered_of_kind(&file, "session_changed") >= 5
@@ -406,6 +406,19 @@ async fn a_change_only_english_shows_is_told_only_in_english(db: Db) {
     assert_eq!(chinese.len(), 2, "{chinese:?}");
     assert!(chinese[1].contains("三楼"), "{chinese:?}");
     assert_eq!(to(en).len(), 3);
+    // Off to a market whose address has no English: both hear, and the English text names
+    // the market in Chinese rather than the room it left.
+    body["address"] = json!({"zh": "青山湖农贸市场东门", "en": ""});
+    let (status, said) = call(&app, "PUT", &path, lab, Some(body)).await;
+    assert_eq!(status, 200, "{said}");
+    arrives(&file, 5, |_| {
+        delivered_of_kind(&file, "session_changed") >= 7
+    })
+    .await;
+    let english = to(en);
+    assert_eq!(english.len(), 4, "{english:?}");
+    assert!(english[3].contains("青山湖农贸市场东门"), "{english:?}");
+    assert!(!english[3].contains("Second floor"), "{english:?}");
 }
 
 async fn a_walk_in_with_a_phone_is_confirmed_and_one_without_is_not(db: Db) {
