@@ -38,15 +38,15 @@ impl Url {
 
     /// A link's `href` of this site (`/path?query#fragment`) as an address.
     fn of_href(href: &str) -> Url {
-        let (rest, hash) = match href.find('#') {
-            Some(at) => href.split_at(at),
-            None => (href, ""),
+        let (rest, hash) = match href.split_once('#') {
+            Some((rest, hash)) => (rest, format!("#{hash}")),
+            None => (href, String::new()),
         };
         let (path, search) = rest.split_once('?').unwrap_or((rest, ""));
         Url {
             path: path.to_owned(),
             search: search.to_owned(),
-            hash: hash.to_owned(),
+            hash,
         }
     }
 
@@ -265,7 +265,7 @@ fn followed_link(ev: &web_sys::MouseEvent) -> Option<String> {
 /// menu's "open in new tab" after a right click or a long press, a modifier key with Enter
 /// on a focused link) the reader's language when a new tab would not start in it
 /// ([`with_lang`]): a portal's `?lang=en` is not saved on the device.
-fn carry_lang(ev: web_sys::Event) {
+fn carry_lang(ev: &web_sys::Event) {
     let link = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -292,25 +292,26 @@ pub fn follow() {
     };
     let address = address();
     LANG.with(|l| l.set(Some(crate::i18n::use_lang())));
-    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
-        if let Some(href) = followed_link(&ev) {
+    // One listener for a click, and for what comes before a link is opened elsewhere.
+    let on_link = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+        if ev.type_() != "click" {
+            carry_lang(&ev);
+        } else if let Some(href) = followed_link(&ev) {
             ev.prevent_default();
             navigate(&href);
         }
     });
     let on_pop = Closure::<dyn Fn()>::new(move || address.set(Url::current()));
-    let on_leaving = Closure::<dyn Fn(web_sys::Event)>::new(carry_lang);
     if let Some(doc) = window.document() {
-        let _ = doc.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-        for leaving in ["pointerdown", "contextmenu", "focusin"] {
-            let _ =
-                doc.add_event_listener_with_callback(leaving, on_leaving.as_ref().unchecked_ref());
+        // A right click's menu, and a long press's, follow a pointer going down; a key on a
+        // link, its focus (a focus event is no mouse event, but only its target is read).
+        for event in ["click", "pointerdown", "focusin"] {
+            let _ = doc.add_event_listener_with_callback(event, on_link.as_ref().unchecked_ref());
         }
     }
     let _ = window.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
     // They live as long as the page.
-    on_click.forget();
-    on_leaving.forget();
+    on_link.forget();
     on_pop.forget();
 }
 
