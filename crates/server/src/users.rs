@@ -85,6 +85,9 @@ pub async fn run(
         FieldCode::PasswordWeak => "the password is too easy to guess: no repeated or consecutive \
                                     characters, no common password, and not the username"
             .to_owned(),
+        FieldCode::TextInvalid => {
+            "the password cannot hold a control character (a tab, a line break)".to_owned()
+        }
         _ => format!(
             "the password must have {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"
         ),

@@ -106,8 +106,8 @@ impl ManagedAccount {
 /// What an account change answers: the account after it.
 type AccountAnswer = Result<Json<StaffAccount>, AppError>;
 
-/// 422 on `field` unless `password` is 10–128 characters and not among the first a guesser
-/// tries for the account `username` ([`check_password`]).
+/// 422 on `field` unless `password` is 10–128 characters without a control character, and
+/// not among the first a guesser tries for the account `username` ([`check_password`]).
 fn acceptable(field: &str, password: &str, username: &str) -> Result<(), AppError> {
     check_password(password, username).map_err(|code| {
         AppError(
@@ -167,7 +167,7 @@ pub async fn enable_account(
     responses(
         (status = 200, body = StaffAccount, description = "Reset; the account's failed sign-ins are forgotten, so its holder is not refused with 429"),
         (status = 409, body = ApiError, description = "`own_account`: an organiser changes their own password with the current one (`PUT /api/v1/staff/me/password`), not here"),
-        (status = 422, body = ApiError, description = "`password`: `password_too_short`, `password_too_long`, or `password_weak` (repeated or consecutive characters, a well-known password, or the username inside it)")
+        (status = 422, body = ApiError, description = "`password`: `password_too_short`, `password_too_long`, `text_invalid` (a control character: a tab, a line break), or `password_weak` (repeated or consecutive characters, a well-known password, or the username inside it)")
     )
 )]
 pub async fn reset_password(
@@ -204,7 +204,7 @@ pub async fn end_sessions(
     request_body = PasswordChange,
     responses(
         (status = 200, body = StaffView),
-        (status = 422, body = ApiError, description = "`current` → `password_wrong`; `password` too short, too long or `password_weak`, or `password_unchanged` when it is the current password (after a right `current`), and nothing changes"),
+        (status = 422, body = ApiError, description = "`current` → `password_wrong`; `password` too short, too long, `text_invalid` or `password_weak`, or `password_unchanged` when it is the current password (after a right `current`), and nothing changes"),
         (status = 429, body = ApiError, description = "Too many wrong passwords, counted as failed sign-ins (for this account from this address, from this address, or for this account over all addresses); `Retry-After` says when to try again")
     )
 )]
