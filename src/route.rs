@@ -273,14 +273,20 @@ fn carry_lang(ev: &web_sys::Event) {
     let Some(link) = link else {
         return;
     };
-    let Some(href) = link.get_attribute("href") else {
+    // The link as the page wrote it, kept aside the first time: what was added for one
+    // language goes again once the reader picks another.
+    let Some(href) = link
+        .get_attribute("data-href")
+        .or_else(|| link.get_attribute("href"))
+    else {
         return;
     };
     if href.starts_with('/') && !href.starts_with("//") {
         let kept = with_lang(Url::of_href(&href)).href();
         if kept != href {
-            let _ = link.set_attribute("href", &kept);
+            let _ = link.set_attribute("data-href", &href);
         }
+        let _ = link.set_attribute("href", &kept);
     }
 }
 

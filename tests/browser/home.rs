@@ -175,6 +175,13 @@ async fn a_language_chosen_by_the_address_stays_in_it() {
         .unwrap_or_default()
         .to_owned();
     assert_eq!(carried, format!("{plain}?lang=en"));
+    // Picking Chinese on the page takes the language off the link again.
+    browser.click("button", "切换到中文").await;
+    browser.wait_text("近期开放活动").await;
+    browser
+        .js("document.querySelector('li.card a').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return '';")
+        .await;
+    assert_eq!(browser.js(href).await.as_str(), Some(plain.as_str()));
     browser.open(&server, &carried).await; // as a new tab: the device says nothing
     browser.wait_text(&title).await;
     browser.open(&server, "/").await;

@@ -239,9 +239,11 @@ impl ValidSession {
 /// Whether `link` looks like a web address a browser can open: `https://` or `http://`
 /// (in any case), then a host of letters, digits and hyphens in dot-separated labels (or an
 /// IPv6 address in brackets) with an optional port, and no user name before it (in
-/// `https://bank.example@evil.example` the host is evil.example); and nowhere white space,
-/// a control, a bidirectional override, a backslash (read as `/` by browsers) or a
-/// character that must be encoded in an address (`"<>^`{|}`).
+/// `https://bank.example@evil.example` the host is evil.example), a port of 1–65535; and
+/// nowhere white space, a control, an invisible character (a zero-width space would make a
+/// link look like another), a bidirectional override, an interlinear annotation mark, a
+/// backslash (read as `/` by browsers) or a character that must be encoded in an address
+/// (`"<>^`{|}`).
 pub fn is_web_link(link: &str) -> bool {
     let Some(rest) = strip_scheme(link, "https://").or_else(|| strip_scheme(link, "http://"))
     else {
@@ -258,7 +260,8 @@ pub fn is_web_link(link: &str) -> bool {
     let port_ok = port.is_empty()
         || port
             .strip_prefix(':')
-            .is_some_and(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+            .and_then(|p| p.parse::<u16>().ok())
+            .is_some_and(|p| p > 0 && !port.contains('+'));
     let label_ok = |label: &str| {
         !label.is_empty()
             && !label.starts_with('-')
@@ -272,9 +275,9 @@ pub fn is_web_link(link: &str) -> bool {
     host_ok
         && port_ok
         && !link.chars().any(|c| {
-            c.is_whitespace()
-                || c.is_control()
+            text::is_invisible(c)
                 || text::is_bidi_control(c)
+                || matches!(c, '\u{FFF9}'..='\u{FFFB}')
                 || "\\\"<>^`{|}".contains(c)
         })
 }
@@ -1217,6 +1220,12 @@ mod tests {
             "https://host.example:/x",
             "https://host.example:99999999/x",
             "https://2001:db8::1/x",
+            "https://a.example:0/",
+            "https://a.example:99999/",
+            "https://a.example:+80/",
+            "https://meeting.tencent.com/dm/a\u{200B}b",
+            "https://a.example/x\u{FFFA}y",
+            "https://a.example/\u{00AD}",
             "https:///x",
             "ftp://host.example",
         ] {

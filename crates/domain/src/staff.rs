@@ -167,13 +167,15 @@ const WELL_KNOWN: [&str; 29] = [
 /// invisible characters ([`guess_form`]), it is guessable when it
 /// - has at most four different characters (`aaaaaaaaaa`, `1212121212`, `abcabcabca`);
 /// - is one half twice (`abcd1abcd1`);
-/// - holds the username, or the username without its marks (`li.wei` in `liwei.rocks`);
+/// - is built on the username, or on the username without its marks: without it, less than
+///   [`PASSWORD_MIN_CHARS`] characters are left (`Food-Lab-2026`, `li.wei` in
+///   `liwei.rocks9`; not `lab` in `labrador retriever dog`);
 /// - is a [`WELL_KNOWN`] one, also in leetspeak, with digits and marks after it
 ///   (`P@ssw0rd2026!`, `pa55w0rd123`, `iloveyou❤️`);
 /// - is made of at most three pieces (letters, digits, other characters) each of which is
 ///   [trivial](is_trivial) (`1234567890`, `abc1234567`, `password2026`, `Woaini1314!`), or
 ///   its letters and its digits, apart, are each trivial with at most two marks besides
-///   (`a1b2c3d4e5f6`);
+///   (`a1b2c3d4e5f6`), or it is at most four trivial parts in a row (`qwerasdfzxcv`);
 /// - with the shifted marks of the number row read as their digits (`!QAZ2wsx#EDC`).
 pub fn is_guessable(password: &str, username: &str) -> bool {
     let lower = guess_form(password);
@@ -182,7 +184,12 @@ pub fn is_guessable(password: &str, username: &str) -> bool {
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
-    let holds = |name: &str| name.chars().count() >= 3 && lower.contains(name);
+    // Built on the username: what is left without it would be too short a password.
+    let holds = |name: &str| {
+        name.chars().count() >= 3
+            && lower.contains(name)
+            && lower.replace(name, "").chars().count() < PASSWORD_MIN_CHARS
+    };
     holds(&username)
         || holds(&bare_username)
         || guessable_shape(&lower)
@@ -242,6 +249,24 @@ fn guessable_shape(lower: &str) -> bool {
         || is_trivial(lower)
         || (pieces.len() <= 3 && pieces.iter().all(|p| is_trivial(p)))
         || (marks <= 2 && trivial_or_none(&letters) && trivial_or_none(&digits))
+        || few_trivial_parts(lower, 4)
+}
+
+/// Whether `text` is at most `parts` [trivial](is_trivial) parts one after the other, none
+/// longer than the longest run (`qwerasdfzxcv`: three rows of keys; `1qazxsw23edc`: three
+/// columns, down, up and down).
+fn few_trivial_parts(text: &str, parts: usize) -> bool {
+    if text.is_empty() {
+        return true;
+    }
+    parts > 0
+        && text
+            .char_indices()
+            .skip(1)
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .take(40)
+            .any(|end| is_trivial(&text[..end]) && few_trivial_parts(&text[end..], parts - 1))
 }
 
 /// `text` cut where it turns from letters to digits to other characters and back.
@@ -891,6 +916,18 @@ mod tests {
             "１２３４５６７８９０",
             "密码123456789",
             "trustno1trustno1",
+            // A second review's: keyboard runs joined.
+            "qwerasdfzxcv",
+            "qwerasdf12",
+            "1234qwerasdf",
+            "1234qwerasdfzxcv",
+            "qwertasdfg",
+            "zaq12wsx!!",
+            "zaq12wsx11",
+            "zaq1xsw2cde3",
+            "1qazxsw23edc",
+            "qweqweqwe123",
+            "abcabcabc123",
         ] {
             assert_eq!(
                 check_password(weak, "food-lab"),
@@ -913,11 +950,14 @@ mod tests {
         ] {
             assert_eq!(check_password(fine, "food-lab"), Ok(()), "{fine}");
         }
-        // The username is looked for without case; one shorter than three letters is not.
+        // A password built on the username (looked for without case) is refused; a long
+        // passphrase that happens to hold a short one is not.
         assert_eq!(
-            check_password("Chief of the bureau", "chief"),
+            check_password("Chief-2026-nc", "chief"),
             Err(FieldCode::PasswordWeak)
         );
+        assert_eq!(check_password("labrador retriever dog", "lab"), Ok(()));
+        assert_eq!(check_password("tomorrow never dies 007", "tom"), Ok(()));
         assert_eq!(check_password("my way to the lab", "my"), Ok(()));
         assert_eq!(
             check_password("liwei.rocks9X#", "li.wei"),

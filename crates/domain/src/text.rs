@@ -99,11 +99,13 @@ pub fn trim(raw: &str) -> &str {
 }
 
 /// Whether two texts read the same: equal once the invisible characters ([`is_invisible`],
-/// but spaces) are left out of both, as a reader comparing them on a screen would find.
+/// but spaces) are left out of both and full-width letters and digits read as ASCII
+/// ([`half_width`]), as a reader comparing them on a screen would find.
 pub fn looks_same(a: &str, b: &str) -> bool {
     let shown = |t: &str| {
         t.chars()
             .filter(|c| *c == ' ' || !is_invisible(*c))
+            .map(half_width)
             .collect::<String>()
     };
     shown(a) == shown(b)
@@ -241,6 +243,7 @@ mod tests {
         // matters (`looks_same`).
         assert_eq!(trim("开放日\u{FE0F}\u{200B}"), "开放日\u{FE0F}");
         assert!(looks_same("开放日\u{FE0F}", "开放日"));
+        assert!(looks_same("安全培训１２３４", "安全培训1234"));
         assert!(looks_same("开放日\u{200B}测试", "开放日测试"));
         assert!(!looks_same("开放日 测试", "开放日测试"));
         for hidden in ["参观\u{FFF9}x\u{FFFB}", "参观\u{E0001}x"] {

@@ -144,13 +144,15 @@ pub fn clear_cookie(secure: bool) -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
 }
 
-/// Whether the request reached us over https, as a proxy says: `X-Forwarded-Proto`, or the
-/// `proto=` the nearest proxy put last in the standard `Forwarded` header; both reach
+/// Whether the request reached us over https, as a proxy says: the last `X-Forwarded-Proto`
+/// (the nearest proxy's), or the `proto=` the nearest proxy put last in the standard
+/// `Forwarded` header; both reach
 /// handlers only from a peer in `--trusted-proxies` (`client::resolve` removes them
 /// otherwise).
 pub fn is_https(headers: &HeaderMap) -> bool {
-    let proto = match headers.get("x-forwarded-proto") {
-        Some(value) => value.to_str().ok(),
+    // Of several (on one line or on several), the last: the nearest proxy's.
+    let proto = match crate::headers::list_items(headers, "x-forwarded-proto", ',').last() {
+        Some(value) => Some(value),
         None => crate::client::forwarded_param(headers, "proto")
             .last()
             .flatten(),
@@ -418,6 +420,12 @@ mod tests {
         assert!(!said("forwarded", "for=\"1.2.3.4;proto=https\""));
         assert!(!said("forwarded", "for=1.2.3.4;proto=https;proto=http"));
         assert!(said("forwarded", "for=1.2.3.4;proto=\"https\""));
+        assert!(!said("forwarded", "for=1.2.3.4;proto=https;for=1.1.1.1"));
+        assert!(!said("x-forwarded-proto", "https, http"));
+        let mut two_lines = HeaderMap::new();
+        two_lines.append("x-forwarded-proto", "https".parse().unwrap());
+        two_lines.append("x-forwarded-proto", "http".parse().unwrap());
+        assert!(!is_https(&two_lines), "the proxy's own line, the last, says http");
         assert!(!is_https(&HeaderMap::new()));
     }
 }

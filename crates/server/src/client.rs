@@ -132,7 +132,7 @@ fn hop_address(hop: &str) -> Option<IpAddr> {
 
 /// The value of parameter `name` in each element of the `Forwarded` header (RFC 7239:
 /// `for=192.0.2.60;proto=https, for="[2001:db8::17]:4711"`), in order, unquoted; `None`
-/// for an element without it, or naming it twice (malformed). Commas and semicolons inside
+/// for an element without it, or with any parameter twice (malformed). Commas and semicolons inside
 /// a quoted value separate nothing.
 pub fn forwarded_param<'a>(
     headers: &'a HeaderMap,
@@ -144,15 +144,20 @@ pub fn forwarded_param<'a>(
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| outside_quotes(v, ','))
         .map(move |element| {
-            let mut values = outside_quotes(element, ';').filter_map(|pair| {
-                let (key, value) = pair.trim().split_once('=')?;
-                key.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then_some(value.trim())
+            let pairs: Vec<(&str, &str)> = outside_quotes(element, ';')
+                .filter_map(|pair| pair.trim().split_once('='))
+                .map(|(key, value)| (key.trim(), value.trim()))
+                .collect();
+            // A parameter given twice makes the element void (RFC 7239, section 4).
+            let twice = pairs.iter().enumerate().any(|(i, (key, _))| {
+                pairs[..i].iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
             });
-            let value = values.next()?;
+            let (_, value) = pairs
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .filter(|_| !twice)?;
             let unquoted = value.strip_prefix('"').and_then(|v| v.strip_suffix('"'));
-            values.next().is_none().then_some(unquoted.unwrap_or(value))
+            Some(unquoted.unwrap_or(value))
         })
 }
 
@@ -332,6 +337,7 @@ mod tests {
             // malformed.
             ("for=\"203.0.113.9;x=1, 5\", for=10.0.0.7", "10.0.0.7"),
             ("for=203.0.113.9;for=198.51.100.7", "10.0.0.1"),
+            ("for=203.0.113.9;proto=https;proto=http", "10.0.0.1"),
             ("for=203.0.113.9, proto=https;by=10.0.0.7", "10.0.0.1"),
         ];
         for (value, client) in cases {

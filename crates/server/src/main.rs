@@ -53,6 +53,8 @@ async fn main() -> std::process::ExitCode {
             let password = std::env::var("LABDAY_PASSWORD").ok().or_else(|| {
                 let mut line = String::new();
                 std::io::stdin().read_line(&mut line).ok()?;
+                // A file saved with a byte-order mark (Windows Notepad) starts with one.
+                let line = line.strip_prefix('\u{FEFF}').unwrap_or(&line);
                 Some(line.trim_end_matches(['\r', '\n']).to_owned())
             });
             finish(labday_server::users::run(&cli.config, command, password).await)

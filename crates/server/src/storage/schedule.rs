@@ -650,14 +650,17 @@ pub trait Schedule: Parts {
             }
         }
         // What its holders reading `lang` were told (a message gives the start, not the
-        // end): when, and where they come, or that they join online and by which link, as
-        // their booking page shows it in their language (an English text missing falls back
-        // to the Chinese). A change only one language shows (an English place put right)
-        // is told only to the holders reading it.
+        // end): when, and where they come, or that they join online and by which link. The
+        // Chinese place and address are where the session is, so a change of them is told
+        // to everyone (an English text left as it was would send English readers to the old
+        // one); an English one put right is told only to the holders reading English.
         let told = |d: &SessionDraft, lang: Lang| {
-            let l = lang.as_str();
-            let where_ = (d.place.get(l).to_owned(), d.address.get(l).to_owned());
-            (d.starts_at, d.format, where_, d.join_link.clone())
+            let english = match lang {
+                Lang::En => (d.place.en.clone(), d.address.en.clone()),
+                Lang::Zh => Default::default(),
+            };
+            let chinese = (d.place.zh.clone(), d.address.zh.clone());
+            (d.starts_at, d.format, chinese, english, d.join_link.clone())
         };
         let was_draft = was.draft();
         let moved_for = [Lang::Zh, Lang::En].map(|l| told(&was_draft, l) != told(s, l));
