@@ -167,7 +167,7 @@ pub async fn enable_account(
     responses(
         (status = 200, body = StaffAccount, description = "Reset; the account's failed sign-ins are forgotten, so its holder is not refused with 429"),
         (status = 409, body = ApiError, description = "`own_account`: an organiser changes their own password with the current one (`PUT /api/v1/staff/me/password`), not here"),
-        (status = 422, body = ApiError, description = "`password`: `password_too_short`, `password_too_long`, `text_invalid` (a control character: a tab, a line break), or `password_weak` (repeated or consecutive characters, a well-known password, or the username inside it)")
+        (status = 422, body = ApiError, description = "`password`: `password_too_short`, `password_too_long`, `text_invalid` (a control character: a tab, a line break), or `password_weak` (repeated or consecutive characters, a well-known password, or one built on the username)")
     )
 )]
 pub async fn reset_password(
