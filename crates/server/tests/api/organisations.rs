@@ -208,8 +208,11 @@ async fn a_county_organiser_acts_in_its_own_subtree_only(db: Db) {
         let created = if status == 200 { 201 } else { 403 };
         let path = "/api/v1/staff/activities";
         expect_call(app, "POST", path, c, Some(activity_body(lab)), created).await;
+        // An edit of its own: the activity just created holds this title from today.
+        let mut edit = activity_body(lab);
+        edit["title"] = json!({"zh": "改过的开放日", "en": "Open day, edited"});
         let path = format!("/api/v1/staff/activities/{activity}");
-        expect_call(app, "PUT", &path, c, Some(activity_body(lab)), status).await;
+        expect_call(app, "PUT", &path, c, Some(edit), status).await;
         let path = format!("/api/v1/staff/activities/{activity}/sessions");
         expect_call(app, "POST", &path, c, Some(session_body(5)), created).await;
         let path = format!("/api/v1/staff/sessions/{session}/no-shows");
