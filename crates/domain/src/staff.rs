@@ -175,7 +175,8 @@ const WELL_KNOWN: [&str; 29] = [
 /// - is made of at most three pieces (letters, digits, other characters) each of which is
 ///   [trivial](is_trivial) (`1234567890`, `abc1234567`, `password2026`, `Woaini1314!`), or
 ///   its letters and its digits, apart, are each trivial with at most two marks besides
-///   (`a1b2c3d4e5f6`), or it is at most four trivial parts in a row (`qwerasdfzxcv`);
+///   (`a1b2c3d4e5f6`), or it is at most four [patterns](is_pattern) in a row
+///   (`qwerasdfzxcv`);
 /// - with the shifted marks of the number row read as their digits (`!QAZ2wsx#EDC`).
 pub fn is_guessable(password: &str, username: &str) -> bool {
     let lower = guess_form(password);
@@ -252,21 +253,34 @@ fn guessable_shape(lower: &str) -> bool {
         || few_trivial_parts(lower, 4)
 }
 
-/// Whether `text` is at most `parts` [trivial](is_trivial) parts one after the other, none
-/// longer than the longest run (`qwerasdfzxcv`: three rows of keys; `1qazxsw23edc`: three
-/// columns, down, up and down).
+/// Whether `text` is at most `parts` [patterns](is_pattern) one after the other, the last
+/// of which may be any [trivial](is_trivial) piece such as a year (`qwerasdfzxcv`: three
+/// rows of keys; `1qazxsw23edc`: three columns, down, up and down; `qwerasdf12`).
 fn few_trivial_parts(text: &str, parts: usize) -> bool {
-    if text.is_empty() {
+    if parts > 0 && is_trivial(text) {
         return true;
     }
-    parts > 0
+    parts > 1
         && text
             .char_indices()
             .skip(1)
             .map(|(i, _)| i)
-            .chain([text.len()])
             .take(40)
-            .any(|end| is_trivial(&text[..end]) && few_trivial_parts(&text[end..], parts - 1))
+            .any(|end| is_pattern(&text[..end]) && few_trivial_parts(&text[end..], parts - 1))
+}
+
+/// Whether a part of a password is a pattern a guesser tries: a [`WELL_KNOWN`] word, one
+/// character two times or more, three or more of a run of [`RUNS`] either way.
+fn is_pattern(part: &str) -> bool {
+    let backwards: String = part.chars().rev().collect();
+    let mut chars = part.chars();
+    let first = chars.next();
+    WELL_KNOWN.contains(&part)
+        || (chars.clone().next().is_some() && chars.all(|c| Some(c) == first))
+        || (part.chars().count() >= 3
+            && RUNS
+                .iter()
+                .any(|run| run.contains(part) || run.contains(backwards.as_str())))
 }
 
 /// `text` cut where it turns from letters to digits to other characters and back.

@@ -425,7 +425,10 @@ mod tests {
         let mut two_lines = HeaderMap::new();
         two_lines.append("x-forwarded-proto", "https".parse().unwrap());
         two_lines.append("x-forwarded-proto", "http".parse().unwrap());
-        assert!(!is_https(&two_lines), "the proxy's own line, the last, says http");
+        assert!(
+            !is_https(&two_lines),
+            "the proxy's own line, the last, says http"
+        );
         assert!(!is_https(&HeaderMap::new()));
     }
 }

@@ -149,9 +149,10 @@ pub fn forwarded_param<'a>(
                 .map(|(key, value)| (key.trim(), value.trim()))
                 .collect();
             // A parameter given twice makes the element void (RFC 7239, section 4).
-            let twice = pairs.iter().enumerate().any(|(i, (key, _))| {
-                pairs[..i].iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
-            });
+            let twice = pairs
+                .iter()
+                .enumerate()
+                .any(|(i, (key, _))| pairs[..i].iter().any(|(k, _)| k.eq_ignore_ascii_case(key)));
             let (_, value) = pairs
                 .iter()
                 .find(|(key, _)| key.eq_ignore_ascii_case(name))
