@@ -110,7 +110,7 @@ async fn organisers_create_staff_accounts_and_lab_staff_cannot(db: Db) {
     assert_eq!(fields["username"], "username_invalid");
     assert_eq!(fields["password"], "password_too_short");
     assert_eq!(fields["organisation_id"], "organisation_required");
-    let request = json!({"username": "lab-c", "password": "Lab-C-2026-spring", "role": "lab_staff", "organisation_id": s.other_org});
+    let request = json!({"username": "lab-c", "password": "Lab-C-2026!", "role": "lab_staff", "organisation_id": s.other_org});
     let body = create(request, 422).await;
     assert_eq!(parse(&body)["fields"]["password"], "password_weak");
 
