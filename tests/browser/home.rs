@@ -155,33 +155,21 @@ async fn a_language_chosen_by_the_address_stays_in_it() {
     browser.open(&server, "/?lang=en").await;
     browser.wait_text("Upcoming open days").await;
     let href = "return document.querySelector('li.card a').getAttribute('href')";
-    let plain = browser
-        .js(href)
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let press = "document.querySelector('li.card a').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return '';";
+    let link_now = || async { browser.js(href).await.as_str().map(str::to_owned) };
+    let plain = link_now().await.unwrap_or_default();
     assert!(
         plain.starts_with("/activities/") && !plain.contains("lang"),
         "{plain}"
     );
-    browser
-        .js("document.querySelector('li.card a').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return '';")
-        .await;
-    let carried = browser
-        .js(href)
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    browser.js(press).await;
+    let carried = link_now().await.unwrap_or_default();
     assert_eq!(carried, format!("{plain}?lang=en"));
     // Picking Chinese on the page takes the language off the link again.
     browser.click("button", "切换到中文").await;
     browser.wait_text("近期开放活动").await;
-    browser
-        .js("document.querySelector('li.card a').dispatchEvent(new PointerEvent('pointerdown', {bubbles: true})); return '';")
-        .await;
-    assert_eq!(browser.js(href).await.as_str(), Some(plain.as_str()));
+    browser.js(press).await;
+    assert_eq!(link_now().await, Some(plain.clone()));
     browser.open(&server, &carried).await; // as a new tab: the device says nothing
     browser.wait_text(&title).await;
     browser.open(&server, "/").await;

@@ -132,8 +132,8 @@ fn hop_address(hop: &str) -> Option<IpAddr> {
 
 /// The value of parameter `name` in each element of the `Forwarded` header (RFC 7239:
 /// `for=192.0.2.60;proto=https, for="[2001:db8::17]:4711"`), in order, unquoted; `None`
-/// for an element without it, or with any parameter twice (malformed). Commas and semicolons inside
-/// a quoted value separate nothing.
+/// for an element without it, or with any parameter twice (malformed). Commas and
+/// semicolons inside a quoted value separate nothing.
 pub fn forwarded_param<'a>(
     headers: &'a HeaderMap,
     name: &'a str,

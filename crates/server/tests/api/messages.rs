@@ -57,6 +57,29 @@ pub(crate) fn of_kind<'a>(kind: &'a str, phone: &'a str) -> impl Fn(&Value) -> b
     move |m| m["kind"] == kind && m["phone"] == phone
 }
 
+/// Staff save `body` over the session at `path`, and the texts about changes come in until
+/// there are `told` of them in all.
+async fn change_until_told(
+    app: &TestApp,
+    file: &Path,
+    (path, lab): (&str, Option<&str>),
+    body: &Value,
+    told: usize,
+) {
+    let (status, said) = call(app, "PUT", path, lab, Some(body.clone())).await;
+    assert_eq!(status, 200, "{said}");
+    arrives(file, 5, |_| {
+        delivered_of_kind(file, "session_changed") >= told
+    })
+    .await;
+}
+
+/// 14:00 three days on, a session's new start its holders are told of.
+fn two_pm_in_three_days() -> chrono::NaiveDateTime {
+    let day = (now() + Duration::days(3)).date();
+    day.and_hms_opt(14, 0, 0).expect("a time of day")
+}
+
 /// The log provider writing to `file`, a quick dispatcher, reminders off unless asked.
 pub(crate) fn log_to(config: &mut Config, file: &Path) {
     config.sms.provider = ProviderKind::Log;
@@ -133,10 +156,7 @@ async fn each_kind_arrives_with_its_text_in_the_booking_language(db: Db) {
     );
 
     // Staff move the session: the live holder hears of the new time and place.
-    let starts = (now() + Duration::days(3))
-        .date()
-        .and_hms_opt(14, 0, 0)
-        .unwrap();
+    let starts = two_pm_in_three_days();
     let mut moved = session_body(starts, now() - Duration::days(1));
     moved["place"] = json!({"zh": "三楼", "en": "Second floor"});
     moved["capacity"] = json!(1);
@@ -205,10 +225,7 @@ async fn a_session_taken_online_tells_its_holders(db: Db) {
     let (status, booked) = book_in(&app, session, "13800138000", Some("en")).await;
     assert_eq!(status, 201, "{booked}");
     let path = format!("/api/v1/staff/sessions/{session}");
-    let starts = (now() + Duration::days(3))
-        .date()
-        .and_hms_opt(14, 0, 0)
-        .unwrap();
+    let starts = two_pm_in_three_days();
     let on_site = session_body(starts, now() - Duration::days(1));
     let (status, body) = call(&app, "PUT", &path, lab, Some(on_site.clone())).await;
     assert_eq!(status, 200, "{body}");
@@ -277,22 +294,14 @@ async fn a_session_held_at_a_market_gives_its_own_address_everywhere(db: Db) {
     let market = "青山湖大道8号 青山湖农贸市场";
 
     let path = format!("/api/v1/staff/sessions/{session}");
-    let starts = (now() + Duration::days(3))
-        .date()
-        .and_hms_opt(14, 0, 0)
-        .unwrap();
+    let starts = two_pm_in_three_days();
     let mut held = session_body(starts, now() - Duration::days(1));
     let (status, body) = call(&app, "PUT", &path, lab, Some(held.clone())).await;
     assert_eq!(status, 200, "{body}");
     arrives(&file, 5, of_kind("session_changed", "13800138000")).await;
     // The same time and room, at the market: told, with the market in the text.
     held["address"] = json!({"zh": format!("  {market} "), "en": ""});
-    let (status, body) = call(&app, "PUT", &path, lab, Some(held.clone())).await;
-    assert_eq!(status, 200, "{body}");
-    arrives(&file, 5, |_| {
-        delivered_of_kind(&file, "session_changed") >= 2
-    })
-    .await;
+    change_until_told(&app, &file, (path.as_str(), lab), &held, 2).await;
     let told: Vec<String> = delivered(&file)
         .into_iter()
         .filter(|m| m["kind"] == "session_changed")
@@ -331,12 +340,7 @@ async fn a_session_held_at_a_market_gives_its_own_address_everywhere(db: Db) {
 
     // Back at the organiser's: told again, and the booking gives its address once more.
     held["address"] = json!({"zh": "", "en": ""});
-    let (status, body) = call(&app, "PUT", &path, lab, Some(held)).await;
-    assert_eq!(status, 200, "{body}");
-    arrives(&file, 5, |_| {
-        delivered_of_kind(&file, "session_changed") >= 3
-    })
-    .await;
+    change_until_told(&app, &file, (path.as_str(), lab), &held, 3).await;
     let (_, view) = app.lookup(code, "13800138000").await;
     assert_eq!(view["address"], organiser);
     assert!(view["session"].get("held_at").is_none(), "{view}");
@@ -362,17 +366,10 @@ async fn a_change_only_english_shows_is_told_only_in_english(db: Db) {
     assert_eq!(book_in(&app, session, zh, None).await.0, 201);
     assert_eq!(book_in(&app, session, en, Some("en")).await.0, 201);
     let path = format!("/api/v1/staff/sessions/{session}");
-    let starts = (now() + Duration::days(3))
-        .date()
-        .and_hms_opt(14, 0, 0)
-        .unwrap();
+    let starts = two_pm_in_three_days();
     let mut body = session_body(starts, now() - Duration::days(1));
-    let (status, said) = call(&app, "PUT", &path, lab, Some(body.clone())).await;
-    assert_eq!(status, 200, "{said}");
-    arrives(&file, 5, |_| {
-        delivered_of_kind(&file, "session_changed") >= 2
-    })
-    .await;
+    let staff = (path.as_str(), lab);
+    change_until_told(&app, &file, staff, &body, 2).await;
 
     // Only the English name of the room: the Chinese text would read as before.
     body["place"] = json!({"zh": "一楼", "en": "Ground-floor hall"});
@@ -389,12 +386,7 @@ async fn a_change_only_english_shows_is_told_only_in_english(db: Db) {
     // Then a new room in both: everyone hears of it. By then the Chinese holder has heard
     // twice in all (the first change and this one), never of the English name.
     body["place"] = json!({"zh": "三楼", "en": "Second floor"});
-    let (status, said) = call(&app, "PUT", &path, lab, Some(body.clone())).await;
-    assert_eq!(status, 200, "{said}");
-    arrives(&file, 5, |_| {
-        delivered_of_kind(&file, "session_changed") >= 5
-    })
-    .await;
+    change_until_told(&app, &file, staff, &body, 5).await;
     let to = |phone: &str| {
         delivered(&file)
             .into_iter()
@@ -409,12 +401,7 @@ async fn a_change_only_english_shows_is_told_only_in_english(db: Db) {
     // Off to a market whose address has no English: both hear, and the English text names
     // the market in Chinese rather than the room it left.
     body["address"] = json!({"zh": "青山湖农贸市场东门", "en": ""});
-    let (status, said) = call(&app, "PUT", &path, lab, Some(body)).await;
-    assert_eq!(status, 200, "{said}");
-    arrives(&file, 5, |_| {
-        delivered_of_kind(&file, "session_changed") >= 7
-    })
-    .await;
+    change_until_told(&app, &file, staff, &body, 7).await;
     let english = to(en);
     assert_eq!(english.len(), 4, "{english:?}");
     assert!(english[3].contains("青山湖农贸市场东门"), "{english:?}");
