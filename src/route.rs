@@ -232,6 +232,11 @@ pub fn forget_address_lang() {
     }
 }
 
+/// Whether a link's `href` is a path of this site (`/…`, not `//host/…`).
+fn is_own_path(href: &str) -> bool {
+    href.starts_with('/') && !href.starts_with("//")
+}
+
 /// The link a click follows inside the app, if it is one: a plain left click on an
 /// `<a href="/…">` of this site with no target, download or `rel="external"`.
 fn followed_link(ev: &web_sys::MouseEvent) -> Option<String> {
@@ -258,7 +263,7 @@ fn followed_link(ev: &web_sys::MouseEvent) -> Option<String> {
         return None;
     }
     let href = a.get_attribute("href")?;
-    (href.starts_with('/') && !href.starts_with("//")).then_some(href)
+    is_own_path(&href).then_some(href)
 }
 
 /// Gives a link of this site that is about to be opened elsewhere (a middle click, the
@@ -281,7 +286,7 @@ fn carry_lang(ev: &web_sys::Event) {
     else {
         return;
     };
-    if href.starts_with('/') && !href.starts_with("//") {
+    if is_own_path(&href) {
         let kept = with_lang(Url::of_href(&href)).href();
         if kept != href {
             let _ = link.set_attribute("data-href", &href);

@@ -1203,6 +1203,8 @@ mod tests {
             "https://meeting.tencent.com/dm/abc?pwd=1#x",
             "https://会议.例子.中国/室",
             "https://lab.example:8443/room",
+            "https://lab.example:1/room",
+            "https://lab.example:65535/room",
             "https://[2001:db8::1]:8443/room",
             "https://192.0.2.7/room",
         ] {
@@ -1222,6 +1224,7 @@ mod tests {
             "https://2001:db8::1/x",
             "https://a.example:0/",
             "https://a.example:99999/",
+            "https://a.example:65536/",
             "https://a.example:+80/",
             "https://meeting.tencent.com/dm/a\u{200B}b",
             "https://a.example/x\u{FFFA}y",

@@ -272,15 +272,22 @@ fn few_trivial_parts(text: &str, parts: usize) -> bool {
 /// Whether a part of a password is a pattern a guesser tries: a [`WELL_KNOWN`] word, one
 /// character two times or more, three or more of a run of [`RUNS`] either way.
 fn is_pattern(part: &str) -> bool {
-    let backwards: String = part.chars().rev().collect();
-    let mut chars = part.chars();
-    let first = chars.next();
     WELL_KNOWN.contains(&part)
-        || (chars.clone().next().is_some() && chars.all(|c| Some(c) == first))
-        || (part.chars().count() >= 3
-            && RUNS
-                .iter()
-                .any(|run| run.contains(part) || run.contains(backwards.as_str())))
+        || (part.chars().nth(1).is_some() && is_one_repeated(part))
+        || (part.chars().nth(2).is_some() && in_a_run(part))
+}
+
+/// Whether `text` is one character over and over.
+fn is_one_repeated(text: &str) -> bool {
+    let first = text.chars().next();
+    text.chars().all(|c| Some(c) == first)
+}
+
+/// Whether `text` stands in one of [`RUNS`], forwards or backwards.
+fn in_a_run(text: &str) -> bool {
+    let backwards: String = text.chars().rev().collect();
+    RUNS.iter()
+        .any(|run| run.contains(text) || run.contains(backwards.as_str()))
 }
 
 /// `text` cut where it turns from letters to digits to other characters and back.
@@ -314,8 +321,6 @@ fn pieces(text: &str) -> Vec<&str> {
 /// [`WELL_KNOWN`] word, one character repeated, a piece of [`RUNS`] either way, a trivial
 /// half twice (`abcabc`), up to four digits (a year) or up to two marks.
 fn is_trivial(piece: &str) -> bool {
-    let first = piece.chars().next();
-    let backwards: String = piece.chars().rev().collect();
     let half = piece.len() / 2;
     let twice = piece.is_ascii()
         && half > 0
@@ -324,10 +329,8 @@ fn is_trivial(piece: &str) -> bool {
         && is_trivial(&piece[..half]);
     twice
         || WELL_KNOWN.contains(&piece)
-        || piece.chars().all(|c| Some(c) == first)
-        || RUNS
-            .iter()
-            .any(|run| run.contains(piece) || run.contains(backwards.as_str()))
+        || is_one_repeated(piece)
+        || in_a_run(piece)
         || (piece.len() <= 4 && piece.bytes().all(|b| b.is_ascii_digit()))
         || (piece.len() <= 2 && piece.bytes().all(|b| b.is_ascii_punctuation() || b == b' '))
 }
