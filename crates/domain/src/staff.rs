@@ -92,15 +92,24 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 /// Longest display name, in characters.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 40;
 
-/// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters, without control
-/// characters, that is not among the first a guesser tries ([`is_guessable`]), or why not.
+/// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters, at least
+/// [`PASSWORD_MIN_CHARS`] of them characters that show (or white space), without control
+/// characters, line separators or bidirectional overrides, that is not among the first a
+/// guesser tries ([`is_guessable`]), or why not.
 /// `username` is the account's.
 pub fn check_password(password: &str, username: &str) -> Result<(), FieldCode> {
     let chars = password.chars().count();
-    if password.chars().any(char::is_control) {
-        // A line break or a tab is a paste gone wrong, and no sign-in form can type it.
+    // What a guesser has to type: zero-width and other invisible characters add nothing
+    // a guesser would not add for free.
+    let shown = password
+        .chars()
+        .filter(|c| c.is_whitespace() || !crate::text::is_invisible(*c))
+        .count();
+    if !password.chars().all(crate::text::fits_line) {
+        // A line break, a tab or a line separator is a paste gone wrong, and no sign-in
+        // form can type it; a bidirectional override hides what was typed.
         Err(FieldCode::TextInvalid)
-    } else if chars < PASSWORD_MIN_CHARS {
+    } else if shown < PASSWORD_MIN_CHARS {
         Err(FieldCode::PasswordTooShort)
     } else if chars > PASSWORD_MAX_CHARS {
         Err(FieldCode::PasswordTooLong)
@@ -875,6 +884,39 @@ mod tests {
         );
         // A late arrival marked as a no-show can still be let in.
         assert_eq!(check_in(NoShow, 1, 0, None), Ok(1));
+    }
+
+    #[test]
+    fn a_password_is_measured_by_what_shows_and_refuses_hidden_marks() {
+        // Nine characters that show, padded with invisible ones to ten or more.
+        for padded in [
+            "kx7-vq2mp\u{200B}",
+            "\u{FEFF}kx7-vq2mp",
+            "kx7\u{2060}-vq2mp\u{00AD}\u{200D}",
+        ] {
+            assert_eq!(
+                check_password(padded, "lab"),
+                Err(FieldCode::PasswordTooShort),
+                "{padded:?}"
+            );
+        }
+        // Ten that show: long enough, and spaces count.
+        assert_eq!(check_password("kx7-vq2mpz", "lab"), Ok(()));
+        assert_eq!(check_password("kx7 vq2 mpz", "lab"), Ok(()));
+        // Line separators and bidirectional overrides are a paste gone wrong or a disguise.
+        for hidden in [
+            "kx7-vq2mpz-wr\u{2028}",
+            "kx7-vq2\u{2029}mpz-wr",
+            "kx7-vq2mpz-\u{202E}rw",
+            "kx7-vq2mpz-\u{2066}wr",
+            "kx7-vq2mpz-wr\u{FFFF}",
+        ] {
+            assert_eq!(
+                check_password(hidden, "lab"),
+                Err(FieldCode::TextInvalid),
+                "{hidden:?}"
+            );
+        }
     }
 
     #[test]

@@ -133,7 +133,7 @@ pub fn is_blank(text: &str) -> bool {
 /// or mark it up rather than write it, and no
 /// noncharacter (U+FDD0–U+FDEF, and U+xFFFE, U+xFFFF of every plane: never text, and not
 /// allowed in a report's XML).
-fn fits_line(c: char) -> bool {
+pub(crate) fn fits_line(c: char) -> bool {
     !c.is_control()
         && !matches!(
             c,
