@@ -8,8 +8,9 @@
 //! mapped to [`SendError`] by [`classify`]; errors and logs name only that code and the
 //! request id.
 
-use super::http::{self, hmac_sha256, lower_hex, sha256_hex};
+use super::http::{self, hmac_sha256, sha256_hex};
 use super::{CloudAccount, Provider, SendError, Sms};
+use crate::keyed_hash::lower_hex;
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, AUTHORIZATION, HOST};
 use std::collections::BTreeMap;

@@ -5,6 +5,7 @@
 //! Errors carry no URL (a gateway's URL may hold a token) and nothing of the message.
 
 use super::SendError;
+use crate::keyed_hash::lower_hex;
 use hmac::{Hmac, Mac};
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, Url};
@@ -126,11 +127,6 @@ pub(super) fn unix_now() -> Result<u64, SendError> {
         .duration_since(UNIX_EPOCH)
         .map(|since| since.as_secs())
         .map_err(|_| SendError::Retry("the clock is before 1970".into()))
-}
-
-/// Lower-case hex, as both signatures are written.
-pub(super) fn lower_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {

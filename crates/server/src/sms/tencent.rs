@@ -8,8 +8,9 @@
 //! accepted. Codes are mapped to [`SendError`] by [`classify`]. Neither the phone nor the
 //! text reaches an error or a log: only Tencent's code and request id.
 
-use super::http::{self, hmac_sha256, lower_hex, sha256_hex};
+use super::http::{self, hmac_sha256, sha256_hex};
 use super::{CloudAccount, Provider, SendError, Sms};
+use crate::keyed_hash::lower_hex;
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 

@@ -9,8 +9,9 @@
 //! - 2xx: accepted; 408, 429 and 5xx (and no answer within the timeout): tried again later
 //!   with the same key; any other status: refused, not tried again.
 
-use super::http::{self, hmac_sha256, lower_hex};
+use super::http::{self, hmac_sha256};
 use super::{Provider, Secret, SendError, Sms};
+use crate::keyed_hash::lower_hex;
 use async_trait::async_trait;
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use reqwest::Url;
