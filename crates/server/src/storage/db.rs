@@ -234,21 +234,10 @@ impl Db {
         let mut conn = write.acquire().await?;
         let set_wait = |d| format!("PRAGMA busy_timeout = {}", millis(d));
         sqlx::query(&set_wait(wait)).execute(&mut *conn).await?;
-        // A checkpoint already running (the background one, `sqlite/checkpoint.rs`) makes
-        // this one busy at once, whatever the wait: it is tried again until `wait` is over.
-        let deadline = std::time::Instant::now() + wait;
-        let emptied = loop {
-            let busy = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&mut *conn)
-                .await
-                .map(|row| row.get::<i64, _>(0) != 0);
-            match busy {
-                Ok(true) if std::time::Instant::now() < deadline => {
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                }
-                other => break other.map(|busy| !busy),
-            }
-        };
+        let emptied = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await
+            .map(|row| row.get::<i64, _>(0) == 0);
         let restored = sqlx::query(&set_wait(super::sqlite::BUSY_TIMEOUT))
             .execute(&mut *conn)
             .await;

@@ -1,11 +1,9 @@
 //! The default storage: one SQLite file in WAL mode. Reads use a small pool; every write
 //! goes through a single connection, so booking transactions are serialised and capacity
 //! checks cannot race. Bookings are admitted in batches on that connection (group commit,
-//! `admit.rs`), and the WAL is copied back into the file beside it (`checkpoint.rs`). One
-//! server process per file.
+//! `admit.rs`). One server process per file.
 
 mod admit;
-mod checkpoint;
 mod lock;
 
 use super::db::Db;
@@ -46,18 +44,13 @@ pub async fn open(path: &Path) -> Result<Store, StorageError> {
         .busy_timeout(BUSY_TIMEOUT);
     let write = SqlitePoolOptions::new()
         .max_connections(1)
-        .connect_with(
-            options
-                .clone()
-                .pragma("wal_autocheckpoint", checkpoint::WRITER_BACKSTOP_PAGES),
-        )
+        .connect_with(options.clone())
         .await?;
     super::migrations::sqlite().await?.run(&write).await?;
     let read = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
         .await?;
-    checkpoint::start(read.clone());
     let db = Db::Sqlite {
         read,
         write: write.clone(),
