@@ -93,9 +93,10 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const DISPLAY_NAME_MAX_CHARS: usize = 40;
 
 /// A password of [`PASSWORD_MIN_CHARS`]–[`PASSWORD_MAX_CHARS`] characters, at least
-/// [`PASSWORD_MIN_CHARS`] of them characters that show (or white space), without control
-/// characters, line separators or bidirectional overrides, that is not among the first a
-/// guesser tries ([`is_guessable`]), or why not.
+/// [`PASSWORD_MIN_CHARS`] of them characters that show (or white space), each one that may
+/// stand in a one-line text (no control character, line separator, bidirectional override
+/// or noncharacter), that is not among the first a guesser tries ([`is_guessable`]), or why
+/// not.
 /// `username` is the account's.
 pub fn check_password(password: &str, username: &str) -> Result<(), FieldCode> {
     let chars = password.chars().count();
