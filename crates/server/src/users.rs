@@ -86,7 +86,9 @@ pub async fn run(
                                     characters, no common password, and not the username"
             .to_owned(),
         FieldCode::TextInvalid => {
-            "the password cannot hold a control character (a tab, a line break)".to_owned()
+            "the password cannot hold a control character (a tab, a line break), a line \
+             separator or a direction override"
+                .to_owned()
         }
         _ => format!(
             "the password must have {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters"

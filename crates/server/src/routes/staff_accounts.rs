@@ -106,8 +106,9 @@ impl ManagedAccount {
 /// What an account change answers: the account after it.
 type AccountAnswer = Result<Json<StaffAccount>, AppError>;
 
-/// 422 on `field` unless `password` is 10–128 characters without a control character, and
-/// not among the first a guesser tries for the account `username` ([`check_password`]).
+/// 422 on `field` unless `password` is 10–128 characters (10 that show), without a control
+/// character, a line separator or a direction override, and not among the first a guesser
+/// tries for the account `username` ([`check_password`]).
 fn acceptable(field: &str, password: &str, username: &str) -> Result<(), AppError> {
     check_password(password, username).map_err(|code| {
         AppError(
@@ -167,7 +168,7 @@ pub async fn enable_account(
     responses(
         (status = 200, body = StaffAccount, description = "Reset; the account's failed sign-ins are forgotten, so its holder is not refused with 429"),
         (status = 409, body = ApiError, description = "`own_account`: an organiser changes their own password with the current one (`PUT /api/v1/staff/me/password`), not here"),
-        (status = 422, body = ApiError, description = "`password`: `password_too_short`, `password_too_long`, `text_invalid` (a control character: a tab, a line break), or `password_weak` (repeated or consecutive characters, a well-known password, or one built on the username)")
+        (status = 422, body = ApiError, description = "`password`: `password_too_short`, `password_too_long`, `text_invalid` (a control character such as a tab or a line break, a line separator, a direction override), or `password_weak` (repeated or consecutive characters, a well-known password, or one built on the username)")
     )
 )]
 pub async fn reset_password(
