@@ -55,6 +55,7 @@ embed!(
     "0021_sample_withdrawn.sql",
     "0022_session_address.sql",
     "0023_walk_in_message.sql",
+    "0024_one_phone_index.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -391,6 +392,11 @@ mod tests {
             "0023_walk_in_message.sql",
             "033be3592276e6939fe9ed491b99efbc508e4af54ab9d9976fe0128663aa10a0eb6c72bf4956ce9ecfd3ab0291340331",
             "0ffc2bffa985155d420743752a6594f301688f569289b6505c9a722c7aa31ad136472a36cf9a9d30f917871c1a48a072",
+        ),
+        (
+            "0024_one_phone_index.sql",
+            "7468ed1daecb43362893b773e240535d7deb9f85f27d7caf46c73fec276382c2c44b9b5c944e1dada76e5a41f3f4bce2",
+            "7468ed1daecb43362893b773e240535d7deb9f85f27d7caf46c73fec276382c2c44b9b5c944e1dada76e5a41f3f4bce2",
         ),
     ];
 

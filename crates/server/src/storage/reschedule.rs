@@ -55,11 +55,10 @@ const BY_CODE: &str =
 /// concurrent move that wins commits, so this is a bound on a storm, not a wait).
 const MOVE_TRIES: usize = 8;
 const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
-/// The phone's other bookings that the booking rules count, by its keyed hash (as group
-/// commit reads them).
+/// The phone's other bookings, by its keyed hash, as group commit reads them: cancelled
+/// ones too, which `Held::of` leaves out, so that only the phone's index can serve the read.
 const PHONE_HELD: &str = "SELECT session_id, session_day, adults + children, status \
-    FROM bookings WHERE phone_hash = ? AND id <> ? \
-    AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')";
+    FROM bookings WHERE phone_hash = ? AND id <> ?";
 const RELEASE_PLACES: &str = "UPDATE sessions SET booked = booked - ? WHERE id = ?";
 const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = ?";
 const TAKE_PLACES: &str = "UPDATE sessions SET booked = booked + ? WHERE id = ?";

@@ -417,10 +417,63 @@ async fn staff_outside_the_organisation_are_refused(db: Db) {
     assert_eq!(status, 201, "{done}");
 }
 
+/// One phone holds one place a session, at the door as online: the database's unique index
+/// (by the phone's keyed hash and the session, over the bookings that hold or wait for a
+/// place) refuses a walk-in for a phone booked online, and lets it in once every booking of
+/// that phone on the session is cancelled, however many there were.
+async fn a_phone_holds_one_place_a_session_at_the_door_too(db: Db) {
+    let (s, lab) = lab_site(db).await;
+    let app = &s.app;
+    let cookie = lab.as_deref();
+    let session = reserved_session_today(app, 8, 3).await;
+    let (status, online) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201, "{online}");
+    let same_phone = json!({"phone": "138 0013 8000", "adults": 2});
+    let (status, refused) = walk_in(app, cookie, session, same_phone.clone()).await;
+    assert_eq!(
+        (status, &refused["code"]),
+        (409, &json!("duplicate_booking"))
+    );
+    assert_eq!(places(&session_view(app, session).await), (4, 3, 0, 1));
+    // Walk-ins with no phone, or another, never clash.
+    for body in [
+        party(1),
+        party(1),
+        json!({"phone": "13900139000", "adults": 1}),
+    ] {
+        let (status, done) = walk_in(app, cookie, session, body).await;
+        assert_eq!(status, 201, "{done}");
+    }
+    // Cancelled twice over: booked again after the first cancellation, cancelled again.
+    let code = online["code"].as_str().unwrap();
+    assert_eq!(app.cancel(code, "13800138000").await.0, 200);
+    let (status, again) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(
+        app.cancel(again["code"].as_str().unwrap(), "13800138000")
+            .await
+            .0,
+        200
+    );
+    let (status, done) = walk_in(app, cookie, session, same_phone.clone()).await;
+    assert_eq!(status, 201, "{done}");
+    // Now the walk-in holds the phone's place: neither door nor website books it twice.
+    let (status, twice) = walk_in(app, cookie, session, same_phone).await;
+    assert_eq!((status, &twice["code"]), (409, &json!("duplicate_booking")));
+    let (status, online) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(
+        (status, &online["code"]),
+        (409, &json!("duplicate_booking"))
+    );
+    assert_eq!(places(&session_view(app, session).await), (3, 3, 5, 5));
+    assert_eq!(app.confirmed_people_in_db(session).await, 5);
+}
+
 crate::on_both_databases!(
     reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first,
     a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings,
     every_field_is_checked_at_its_limits,
     a_walk_ins_vegetables_are_registered_at_the_bench_without_a_phone,
     staff_outside_the_organisation_are_refused,
+    a_phone_holds_one_place_a_session_at_the_door_too,
 );

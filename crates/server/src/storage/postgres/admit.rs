@@ -125,13 +125,11 @@ impl PgAdmissions {
         let by_hash: HashMap<String, &String> =
             phones.iter().map(|p| (self.keys.phone(p), p)).collect();
         let hashes: Vec<&String> = by_hash.keys().collect();
-        let held: Vec<(String, i64, NaiveDate, i64, Name<BookingStatus>)> = sqlx::query_as(
-            "SELECT phone_hash, session_id, session_day, adults + children, status FROM bookings \
-             WHERE phone_hash = ANY($1) AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
-        )
-        .bind(&hashes)
-        .fetch_all(&mut *tx)
-        .await?;
+        let held: Vec<(String, i64, NaiveDate, i64, Name<BookingStatus>)> =
+            sqlx::query_as(super::PHONES_HELD)
+                .bind(&hashes)
+                .fetch_all(&mut *tx)
+                .await?;
         for (hash, session, day, people, status) in held {
             if let (Some(phone), Some(h)) = (
                 by_hash.get(&hash),

@@ -138,7 +138,8 @@ async fn read_known(
     .fetch_all(&mut *conn)
     .await?;
     known.sessions = sessions.into_iter().map(|s| (s.id, s)).collect();
-    // Read by the phones' keyed hashes, which outlive erasure (no-shows count for months).
+    // Read by the phones' keyed hashes, which outlive erasure (no-shows count for months);
+    // cancelled bookings too, which `Held::of` leaves out (as PostgreSQL's `PHONES_HELD`).
     let phones: HashMap<String, String> =
         distinct(batch, |r| Some(r.booking.phone.as_str().to_owned()))
             .into_iter()
@@ -147,8 +148,7 @@ async fn read_known(
     let hashes: Vec<&String> = phones.keys().collect();
     let held: Vec<(String, i64, NaiveDate, i64, Name<BookingStatus>)> = sqlx::query_as(
         "SELECT phone_hash, session_id, session_day, adults + children, status FROM bookings \
-         WHERE phone_hash IN (SELECT value FROM json_each(?)) \
-         AND status IN ('confirmed', 'waitlisted', 'checked_in', 'no_show')",
+         WHERE phone_hash IN (SELECT value FROM json_each(?))",
     )
     .bind(json_list(&hashes))
     .fetch_all(&mut *conn)
