@@ -395,8 +395,8 @@ mod tests {
         ),
         (
             "0024_one_phone_index.sql",
-            "7468ed1daecb43362893b773e240535d7deb9f85f27d7caf46c73fec276382c2c44b9b5c944e1dada76e5a41f3f4bce2",
-            "7468ed1daecb43362893b773e240535d7deb9f85f27d7caf46c73fec276382c2c44b9b5c944e1dada76e5a41f3f4bce2",
+            "2caab871bf527b7a20b74bdc8d389a3a011f1a8279928ac0f58e0c657425ee1e4a6910ea2435f9f720c39db517a319e3",
+            "2caab871bf527b7a20b74bdc8d389a3a011f1a8279928ac0f58e0c657425ee1e4a6910ea2435f9f720c39db517a319e3",
         ),
     ];
 
@@ -686,8 +686,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn an_old_sqlite_database_migrates_and_keeps_its_rows() {
+    /// A SQLite database in a folder of its own, migrated to the first `migrations` templates.
+    async fn old_sqlite(migrations: usize) -> (tempfile::TempDir, sqlx::SqlitePool) {
         use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
         let dir = tempfile::tempdir().unwrap();
         let options = SqliteConnectOptions::new()
@@ -699,10 +699,16 @@ mod tests {
             .connect_with(options)
             .await
             .unwrap();
-        let old = Migrator::new(Embedded(Dialect::Sqlite, &TEMPLATES[..5]))
+        let old = Migrator::new(Embedded(Dialect::Sqlite, &TEMPLATES[..migrations]))
             .await
             .unwrap();
         old.run(&pool).await.unwrap();
+        (dir, pool)
+    }
+
+    #[tokio::test]
+    async fn an_old_sqlite_database_migrates_and_keeps_its_rows() {
+        let (_dir, pool) = old_sqlite(5).await;
         for statement in OLD_ROWS {
             sqlx::query(statement).execute(&pool).await.unwrap();
         }
@@ -718,8 +724,13 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn an_old_postgres_database_migrates_and_keeps_its_rows() {
+    /// A PostgreSQL schema of its own (`t_migrate_<name>_<pid>`), migrated to the first
+    /// `migrations` templates: the admin connection that drops it, the pool and the schema.
+    /// `None` outside CI when PostgreSQL is unreachable (said on stderr).
+    async fn old_postgres(
+        name: &str,
+        migrations: usize,
+    ) -> Option<(sqlx::PgConnection, sqlx::PgPool, String)> {
         use sqlx::postgres::PgPoolOptions;
         use sqlx::Connection;
         let base = std::env::var("LABDAY_TEST_POSTGRES")
@@ -730,11 +741,11 @@ mod tests {
             Ok(conn) => conn,
             Err(e) if std::env::var_os("CI").is_none() => {
                 eprintln!("SKIPPED (not in CI): PostgreSQL unreachable: {e}");
-                return;
+                return None;
             }
             Err(e) => panic!("PostgreSQL unreachable in CI: {e}"),
         };
-        let schema = format!("t_migrate_{}", std::process::id());
+        let schema = format!("t_migrate_{name}_{}", std::process::id());
         sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             .execute(&mut admin)
             .await
@@ -750,10 +761,18 @@ mod tests {
             .connect(&url)
             .await
             .unwrap();
-        let old = Migrator::new(Embedded(Dialect::Postgres, &TEMPLATES[..5]))
+        let old = Migrator::new(Embedded(Dialect::Postgres, &TEMPLATES[..migrations]))
             .await
             .unwrap();
         old.run(&pool).await.unwrap();
+        Some((admin, pool, schema))
+    }
+
+    #[tokio::test]
+    async fn an_old_postgres_database_migrates_and_keeps_its_rows() {
+        let Some((mut admin, pool, schema)) = old_postgres("rows", 5).await else {
+            return;
+        };
         for statement in OLD_ROWS {
             sqlx::query(statement).execute(&pool).await.unwrap();
         }
@@ -772,6 +791,79 @@ mod tests {
         assert!(
             refused.is_err(),
             "a negative counter is refused after migrating"
+        );
+    }
+
+    /// A state migration 0023 allowed: a phone's online booking marked a no-show, a walk-in
+    /// of the same phone let in on the same session in the moment before (its clock read
+    /// before the session's lock), then the no-show erased by its holder (its hash kept for
+    /// the no-show pause) and checked in late by a desk that was offline. Two bookings of one
+    /// phone hold a place on one session, one of them erased.
+    const ERASED_BESIDE_A_WALK_IN: &[&str] = &[
+        "INSERT INTO organisations (id, name_zh, city_zh) VALUES (1, '实验室', '南昌')",
+        "INSERT INTO activities (id, organisation_id, kind, title_zh, starts_on, ends_on) \
+         VALUES (1, 1, 'lab_open_day', '开放日', '2026-06-01', '2026-06-30')",
+        "INSERT INTO sessions (id, activity_id, format, starts_at, ends_at, capacity, per_booking_limit, \
+           booking_opens_at, booking_closes_at, cancel_deadline, booked) VALUES \
+         (1, 1, 'visit', '2026-06-01 10:00:00', '2026-06-01 12:00:00', 10, 5, '2026-05-01 00:00:00', \
+           '2026-06-01 09:00:00', '2026-06-01 08:00:00', 2)",
+        "INSERT INTO bookings (session_id, code, name, phone, phone_hash, adults, children, status, \
+           session_day, booked_at, consent_at, checked_in, erased_at) VALUES \
+         (1, 'ERASED01', NULL, NULL, 'c0ffee', 1, 0, 'checked_in', '2026-06-01', \
+           '2026-05-02 10:00:00', '2026-05-02 10:00:00', 1, '2026-06-01 12:10:00'), \
+         (1, 'WALKIN01', NULL, '13800138000', 'c0ffee', 1, 0, 'checked_in', '2026-06-01', \
+           '2026-06-01 11:59:59', '2026-06-01 11:59:59', 1, NULL)",
+    ];
+
+    /// After migrating: both bookings kept, and the rule holds for those that name their
+    /// holder: a second booking of the phone that holds a place on the session is refused.
+    const ONE_MORE_OF_THE_PHONE: &str = "INSERT INTO bookings (session_id, code, name, phone, \
+        phone_hash, adults, children, status, session_day, booked_at, consent_at) VALUES \
+        (1, 'ONEMORE1', 'x', '13800138000', 'c0ffee', 1, 0, 'waitlisted', '2026-06-01', \
+        '2026-06-01 11:00:00', '2026-06-01 11:00:00')";
+
+    #[tokio::test]
+    async fn an_erased_booking_beside_a_walk_in_of_its_phone_migrates() {
+        let (_dir, pool) = old_sqlite(23).await;
+        for statement in ERASED_BESIDE_A_WALK_IN {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        super::sqlite().await.unwrap().run(&pool).await.unwrap();
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, 2);
+        let refused = sqlx::query(ONE_MORE_OF_THE_PHONE).execute(&pool).await;
+        assert!(
+            matches!(&refused, Err(sqlx::Error::Database(e)) if e.is_unique_violation()),
+            "{refused:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_erased_booking_beside_a_walk_in_of_its_phone_migrates_on_postgres() {
+        let Some((mut admin, pool, schema)) = old_postgres("erased", 23).await else {
+            return;
+        };
+        for statement in ERASED_BESIDE_A_WALK_IN {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        let migrated = super::postgres().await.unwrap().run(&pool).await;
+        let kept: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM bookings")
+            .fetch_one(&pool)
+            .await;
+        let refused = sqlx::query(ONE_MORE_OF_THE_PHONE).execute(&pool).await;
+        pool.close().await;
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        migrated.unwrap();
+        assert_eq!(kept.unwrap(), 2);
+        assert!(
+            matches!(&refused, Err(sqlx::Error::Database(e)) if e.is_unique_violation()),
+            "{refused:?}"
         );
     }
 }
