@@ -768,9 +768,18 @@ mod tests {
         Some((admin, pool, schema))
     }
 
+    /// Ends [`old_postgres`]'s pool and drops its schema.
+    async fn drop_postgres(mut admin: sqlx::PgConnection, pool: sqlx::PgPool, schema: &str) {
+        pool.close().await;
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+
     #[tokio::test]
     async fn an_old_postgres_database_migrates_and_keeps_its_rows() {
-        let Some((mut admin, pool, schema)) = old_postgres("rows", 5).await else {
+        let Some((admin, pool, schema)) = old_postgres("rows", 5).await else {
             return;
         };
         for statement in OLD_ROWS {
@@ -781,11 +790,7 @@ mod tests {
         let refused = sqlx::query("UPDATE sessions SET booked = -1 WHERE id = 2")
             .execute(&pool)
             .await;
-        pool.close().await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        drop_postgres(admin, pool, &schema).await;
         migrated.unwrap();
         assert_repaired(after.unwrap());
         assert!(
@@ -843,7 +848,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_erased_booking_beside_a_walk_in_of_its_phone_migrates_on_postgres() {
-        let Some((mut admin, pool, schema)) = old_postgres("erased", 23).await else {
+        let Some((admin, pool, schema)) = old_postgres("erased", 23).await else {
             return;
         };
         for statement in ERASED_BESIDE_A_WALK_IN {
@@ -854,11 +859,7 @@ mod tests {
             .fetch_one(&pool)
             .await;
         let refused = sqlx::query(ONE_MORE_OF_THE_PHONE).execute(&pool).await;
-        pool.close().await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        drop_postgres(admin, pool, &schema).await;
         migrated.unwrap();
         assert_eq!(kept.unwrap(), 2);
         assert!(

@@ -16,9 +16,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Connections per server process. Bookings of one session queue on its row lock anyway, so
-/// a few connections keep the database busy; several processes must stay well below
-/// PostgreSQL's default `max_connections` of 100.
 /// The bookings of a batch's phones that the booking rules count, by the phones' keyed
 /// hashes (`$1`, one a phone). Cancelled ones too: `Held::of` leaves them out. A status
 /// condition here would let the planner read the bookings in those statuses through
@@ -29,6 +26,9 @@ use std::time::Duration;
 pub const PHONES_HELD: &str = "SELECT phone_hash, session_id, session_day, adults + children, \
     status FROM bookings WHERE phone_hash = ANY($1)";
 
+/// Connections per server process. Bookings of one session queue on its row lock anyway, so
+/// a few connections keep the database busy; several processes must stay well below
+/// PostgreSQL's default `max_connections` of 100.
 const POOL_SIZE: u32 = 8;
 
 /// Batches of bookings in flight at once per process: while one commits (a WAL flush),

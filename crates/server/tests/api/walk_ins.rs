@@ -419,7 +419,7 @@ async fn staff_outside_the_organisation_are_refused(db: Db) {
 
 /// One phone holds one place a session, at the door as online: the database's unique index
 /// (by the phone's keyed hash and the session, over the bookings that hold or wait for a
-/// place) refuses a walk-in for a phone booked online, and lets it in once every booking of
+/// place and name their holder) refuses a walk-in for a phone booked online, and lets it in once every booking of
 /// that phone on the session is cancelled, however many there were.
 async fn a_phone_holds_one_place_a_session_at_the_door_too(db: Db) {
     let (s, lab) = lab_site(db).await;
