@@ -8,6 +8,7 @@
 //! for one purpose never equals one hashed for another.
 
 use hmac::{Hmac, Mac};
+use labday_domain::booking::{BookingCode, CODE_LEN};
 use rand::RngCore;
 use sha2::Sha256;
 
@@ -60,6 +61,9 @@ enum Purpose {
     Idempotency,
     /// The client's Idempotency-Key itself, which a client may fill with anything.
     IdempotencyKey,
+    /// A booking's code, drawn from its Idempotency-Key's hash: the key's retry finds the
+    /// booking by its code, and nobody without the secret can tell the code from the key.
+    BookingCode,
     /// A phone number, for the rules that count a phone's bookings and samples; a no-show
     /// keeps it past erasure, for the no-show pause.
     Phone,
@@ -77,6 +81,7 @@ impl Purpose {
         match self {
             Purpose::Idempotency => b"labday/v1/idempotency",
             Purpose::IdempotencyKey => b"labday/v1/idempotency-key",
+            Purpose::BookingCode => b"labday/v1/booking-code",
             Purpose::Phone => b"labday/v1/phone",
             Purpose::PhoneCode => b"labday/v1/phone-code",
             Purpose::PhoneToken => b"labday/v1/phone-token",
@@ -90,6 +95,7 @@ impl Purpose {
 pub struct KeyedHash {
     idempotency: HmacSha256,
     idempotency_key: HmacSha256,
+    booking_code: HmacSha256,
     phone: HmacSha256,
     phone_code: HmacSha256,
     phone_token: HmacSha256,
@@ -106,6 +112,7 @@ impl KeyedHash {
         KeyedHash {
             idempotency: keyed(Purpose::Idempotency),
             idempotency_key: keyed(Purpose::IdempotencyKey),
+            booking_code: keyed(Purpose::BookingCode),
             phone: keyed(Purpose::Phone),
             phone_code: keyed(Purpose::PhoneCode),
             phone_token: keyed(Purpose::PhoneToken),
@@ -121,6 +128,20 @@ impl KeyedHash {
     /// What is stored in place of a client's Idempotency-Key.
     pub fn idempotency_key(&self, key: &str) -> String {
         hex(&self.idempotency_key, key.as_bytes())
+    }
+
+    /// The code a booking made with the Idempotency-Key stored as `key_hash`
+    /// ([`Self::idempotency_key`]) takes at its `draw`th try: the same key draws the same
+    /// codes in every process that shares the secret. Two keys may draw the same code (8
+    /// characters of 30); the next draw of the later one then differs.
+    pub fn booking_code(&self, key_hash: &str, draw: u8) -> BookingCode {
+        let mut mac = self.booking_code.clone();
+        mac.update(key_hash.as_bytes());
+        mac.update(&[0, draw]);
+        let digest = mac.finalize().into_bytes();
+        let mut bytes = [0u8; CODE_LEN];
+        bytes.copy_from_slice(&digest[..CODE_LEN]);
+        BookingCode::from_random(bytes)
     }
 
     /// What the rules know a phone number by (its digits as stored, `Phone::as_str`); all
@@ -203,6 +224,36 @@ mod tests {
             "a key and a body never share a digest"
         );
         assert_eq!(keys.phone("13800138000").len(), 64);
+    }
+
+    #[test]
+    fn a_key_draws_the_same_codes_under_one_secret_and_others_under_another() {
+        let keys = KeyedHash::new(&ServerSecret::generate());
+        let key = keys.idempotency_key("k");
+        let draws: Vec<String> = (0..3)
+            .map(|d| keys.booking_code(&key, d).as_str().to_owned())
+            .collect();
+        let again: Vec<String> = (0..3)
+            .map(|d| keys.booking_code(&key, d).as_str().to_owned())
+            .collect();
+        assert_eq!(draws, again, "a retry draws the codes its first try drew");
+        assert_ne!(draws[0], draws[1]);
+        assert_ne!(draws[1], draws[2]);
+        for code in &draws {
+            assert_eq!(
+                BookingCode::parse(code).map(|c| c.as_str().to_owned()),
+                Ok(code.clone()),
+                "a drawn code is one a holder can type back"
+            );
+        }
+        let other_key = keys.idempotency_key("l");
+        assert_ne!(keys.booking_code(&other_key, 0).as_str(), draws[0]);
+        let elsewhere = KeyedHash::new(&ServerSecret::generate());
+        assert_ne!(
+            elsewhere.booking_code(&key, 0).as_str(),
+            draws[0],
+            "without the secret the key does not tell the code"
+        );
     }
 
     #[test]

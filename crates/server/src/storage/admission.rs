@@ -2,7 +2,8 @@
 //! at once, and each used to be a write transaction of its own, queued on the session's
 //! lock: the last caller waited for a thousand commits. Here the requests wait in a queue
 //! instead, and a writer takes everything waiting as one batch: it reads what the batch's
-//! decisions depend on (sessions, earlier idempotency keys, the phones' bookings) in a few
+//! decisions depend on (sessions, the bookings of earlier requests with the same
+//! idempotency keys, found by the codes those keys draw, the phones' bookings) in a few
 //! statements, decides each request in arrival order exactly as if they had come one after
 //! another ([`decide`]), writes the new bookings and counters and commits once, then answers
 //! every caller with its own outcome: the holder's view of its booking, made from what the
@@ -86,10 +87,11 @@ pub(super) async fn admit_each(writer: &dyn BatchWriter, batch: &[Request]) -> V
     }
 }
 
-/// How many codes a request is tried with. Codes are random (8 characters of 30), so among
-/// hundreds of thousands of bookings two can draw the same one (the bench met it three times
-/// in about 4 million bookings); the booking's unique index refuses the second, and the same
-/// request with a fresh code goes through.
+/// How many codes a request is tried with. Codes are 8 characters of 30, so among hundreds
+/// of thousands of bookings two can draw the same one (the bench met it three times in about
+/// 4 million bookings); the booking's unique index refuses the second, and the same request
+/// goes through with a fresh code: a random one, or for a request with an Idempotency-Key
+/// its key's next draw, which the next try reads ([`CodeDraws`]).
 const CODE_TRIES: usize = 3;
 
 /// `answer`, the request's answer on its own; when a unique index refused its code, the
@@ -246,20 +248,104 @@ pub(super) struct Known {
     pub sessions: HashMap<i64, SessionRow>,
     /// Idempotency key → (booking code, request digest).
     pub keys: HashMap<String, (String, Option<String>)>,
+    /// Idempotency key with no booking yet → the code its booking takes ([`CodeDraws`]).
+    pub drawn: HashMap<String, String>,
     /// Phone → its bookings that hold places, and its no-shows.
     pub phones: HashMap<String, Vec<Held>>,
 }
 
-/// A booking made with an idempotency key, as read back: `(key, code, request digest)`.
-pub(super) type KeyedBooking = (String, String, Option<String>);
+/// A booking row found by a code a key drew, or by a key from before codes were drawn:
+/// `(its key's hash, if it still has one; code; request digest)`.
+pub(super) type KeyedBooking = (Option<String>, String, Option<String>);
 
-impl Known {
-    /// Remembers the bookings already made with the batch's idempotency keys.
-    pub fn add_keys(&mut self, rows: Vec<KeyedBooking>) {
-        self.keys.extend(
-            rows.into_iter()
-                .map(|(key, code, digest)| (key, (code, digest))),
-        );
+/// How many codes a key draws before its booking takes a random one (and a retry no longer
+/// finds it by its code). A draw is taken by another booking about once in 10^11 at a million
+/// bookings; three in a row, never.
+const DRAWS: u8 = 3;
+
+/// The search for the batch's idempotency keys' bookings, by the codes those keys draw
+/// ([`KeyedHash::booking_code`](crate::keyed_hash::KeyedHash::booking_code)). A key's
+/// booking holds the first of its codes that no other booking held when it was made, and
+/// bookings are never deleted, so reading the draws in order finds it: a draw held by a
+/// booking of this key is its booking; a draw nobody holds means the key has none (and the
+/// new booking takes that draw); a draw held by another booking sends the key on to its
+/// next. Each database reads the rows of each round's codes and hands them to
+/// [`CodeDraws::found`]; one round almost always settles every key.
+pub(super) struct CodeDraws<'a> {
+    hasher: &'a crate::keyed_hash::KeyedHash,
+    draw: u8,
+    /// Keys not yet settled, each with the code it draws this round.
+    open: HashMap<String, String>,
+}
+
+impl<'a> CodeDraws<'a> {
+    /// The search for the keys of `batch`.
+    pub fn new(hasher: &'a crate::keyed_hash::KeyedHash, batch: &[Request]) -> CodeDraws<'a> {
+        let open = distinct(batch, |r| {
+            r.ctx.idempotency.as_ref().map(|(k, _)| k.clone())
+        })
+        .into_iter()
+        .map(|key| {
+            let code = hasher.booking_code(&key, 0).as_str().to_owned();
+            (key, code)
+        })
+        .collect();
+        CodeDraws {
+            hasher,
+            draw: 0,
+            open,
+        }
+    }
+
+    /// The codes to read this round, and the keys to look up among bookings made before
+    /// codes were drawn (first round only); `None` once every key is settled.
+    pub fn round(&self) -> Option<(Vec<&str>, Vec<&str>)> {
+        if self.open.is_empty() {
+            return None;
+        }
+        let codes = self.open.values().map(String::as_str).collect();
+        let earlier = if self.draw == 0 {
+            self.open.keys().map(String::as_str).collect()
+        } else {
+            Vec::new()
+        };
+        Some((codes, earlier))
+    }
+
+    /// Settles what this round's rows tell, and draws again for the keys whose code another
+    /// booking holds. A key still open after its last draw books with a random code.
+    pub fn found(&mut self, known: &mut Known, rows: Vec<KeyedBooking>) {
+        let mut held = HashSet::new();
+        for (key, code, digest) in rows {
+            if let Some(key) = key.filter(|k| self.open.contains_key(k)) {
+                self.open.remove(&key);
+                known.keys.insert(key, (code.clone(), digest));
+            }
+            held.insert(code);
+        }
+        let (free, taken): (Vec<_>, Vec<_>) = std::mem::take(&mut self.open)
+            .into_iter()
+            .partition(|(_, code)| !held.contains(code));
+        known.drawn.extend(free);
+        self.draw += 1;
+        if self.draw < DRAWS {
+            self.open = taken
+                .into_iter()
+                .map(|(key, _)| {
+                    let code = self
+                        .hasher
+                        .booking_code(&key, self.draw)
+                        .as_str()
+                        .to_owned();
+                    (key, code)
+                })
+                .collect();
+        } else if !taken.is_empty() {
+            tracing::warn!(
+                keys = taken.len(),
+                "every code a key drew is held; booking with a random code"
+            );
+        }
     }
 }
 
@@ -450,8 +536,12 @@ fn decide_one(
         people,
         no_show: false,
     });
-    let code = ctx.code.as_str().to_owned();
     let (key, digest) = ctx.idempotency.clone().unzip();
+    // A key's code is the one it drew, so that its retry finds the booking by its code.
+    let code = key
+        .as_ref()
+        .and_then(|k| known.drawn.remove(k))
+        .unwrap_or_else(|| ctx.code.as_str().to_owned());
     if let (Some(key), Some(digest)) = (&key, &digest) {
         known
             .keys
@@ -598,6 +688,64 @@ mod desk_tests {
             idempotency: None,
         };
         (booking, ctx)
+    }
+
+    #[test]
+    fn each_key_settles_on_its_booking_or_on_the_first_code_nobody_holds() {
+        use crate::keyed_hash::{KeyedHash, ServerSecret};
+        let hasher = KeyedHash::new(&ServerSecret::generate());
+        let keyed = |i: u8, key: &str| {
+            let (booking, mut ctx) = request(i);
+            ctx.idempotency = Some((key.to_owned(), format!("digest-{key}")));
+            Request { booking, ctx }
+        };
+        let batch = [keyed(0, "a"), keyed(1, "b"), keyed(2, "c"), keyed(3, "a")];
+        let code = |key: &str, draw: u8| hasher.booking_code(key, draw).as_str().to_owned();
+        let mut draws = CodeDraws::new(&hasher, &batch);
+        let (mut codes, mut earlier) = draws.round().expect("three keys to settle");
+        codes.sort_unstable();
+        earlier.sort_unstable();
+        let mut first = vec![code("a", 0), code("b", 0), code("c", 0)];
+        first.sort_unstable();
+        assert_eq!(codes, first, "one code a key, the same key once");
+        assert_eq!(earlier, ["a", "b", "c"]);
+        let mut known = Known::default();
+        // a's first code is another key's booking, b's is b's own, c's is free.
+        draws.found(
+            &mut known,
+            vec![
+                (Some("z".into()), code("a", 0), None),
+                (Some("b".into()), code("b", 0), Some("digest-b".into())),
+            ],
+        );
+        assert_eq!(
+            known.keys.get("b"),
+            Some(&(code("b", 0), Some("digest-b".to_owned())))
+        );
+        assert_eq!(known.drawn.get("c"), Some(&code("c", 0)));
+        let (codes, earlier) = draws.round().expect("a draws again");
+        assert_eq!((codes, earlier), (vec![code("a", 1).as_str()], vec![]));
+        draws.found(&mut known, Vec::new());
+        assert_eq!(known.drawn.get("a"), Some(&code("a", 1)));
+        assert!(draws.round().is_none(), "every key settled");
+
+        // A key from before codes were drawn is found by the key, whatever its code.
+        let mut draws = CodeDraws::new(&hasher, &batch[..1]);
+        let mut known = Known::default();
+        draws.found(
+            &mut known,
+            vec![(Some("a".into()), "RANDOM23".into(), None)],
+        );
+        assert_eq!(known.keys.get("a"), Some(&("RANDOM23".to_owned(), None)));
+        assert!(known.drawn.is_empty() && draws.round().is_none());
+
+        // Three codes held: no draw left, and the booking takes its random code.
+        let mut draws = CodeDraws::new(&hasher, &batch[..1]);
+        let mut known = Known::default();
+        for draw in 0..DRAWS {
+            draws.found(&mut known, vec![(None, code("a", draw), None)]);
+        }
+        assert!(known.drawn.is_empty() && known.keys.is_empty() && draws.round().is_none());
     }
 
     /// A writer with a bug: it panics on its first batch, then admits nothing but refusals.

@@ -105,7 +105,8 @@ const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = 
 /// phone's keyed hash stays (1) or goes (0), as `booking::erase` decided.
 const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     phone_hash = CASE WHEN ? = 1 THEN phone_hash ELSE NULL END, \
-    request_digest = NULL, idempotency_key = NULL, erased_at = ? WHERE id = ?";
+    request_digest = NULL, idempotency_key = NULL, earlier_idempotency_key = NULL, \
+    erased_at = ? WHERE id = ?";
 /// Everything that names the holder. The phone's keyed hash stays only on a booking nobody
 /// came for (a no-show, or a confirmed booking staff have yet to mark as one: the session is
 /// over), as `booking::erase` keeps it: the no-show pause is the one rule that reads an
@@ -113,7 +114,8 @@ const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
 /// it again), and it counts no-shows alone.
 const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     phone_hash = CASE WHEN status IN ('no_show', 'confirmed') THEN phone_hash ELSE NULL END, \
-    request_digest = NULL, idempotency_key = NULL, erased_at = ? \
+    request_digest = NULL, idempotency_key = NULL, earlier_idempotency_key = NULL, \
+    erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 /// A booking erased while nobody had come may since have been checked in (a desk's offline
 /// check-in arriving late) or cancelled with its session: its hash no longer stands for a

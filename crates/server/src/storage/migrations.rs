@@ -56,6 +56,7 @@ embed!(
     "0022_session_address.sql",
     "0023_walk_in_message.sql",
     "0024_one_phone_index.sql",
+    "0025_codes_from_keys.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -397,6 +398,11 @@ mod tests {
             "0024_one_phone_index.sql",
             "2caab871bf527b7a20b74bdc8d389a3a011f1a8279928ac0f58e0c657425ee1e4a6910ea2435f9f720c39db517a319e3",
             "2caab871bf527b7a20b74bdc8d389a3a011f1a8279928ac0f58e0c657425ee1e4a6910ea2435f9f720c39db517a319e3",
+        ),
+        (
+            "0025_codes_from_keys.sql",
+            "4e658f3d94de2c87a010f85e6890347b006b3c24e1ad94e360952ccbb2aa143ec56f45ce5e8b320a658c4a65f48fe0ef",
+            "b0bc908cc2421ce4e9958a066eab7aefd6fae3bb003618790ad572314fdd040d6ebc005e1c2905dc5fc8eab69a821c58",
         ),
     ];
 
@@ -866,5 +872,62 @@ mod tests {
             matches!(&refused, Err(sqlx::Error::Database(e)) if e.is_unique_violation()),
             "{refused:?}"
         );
+    }
+
+    /// A booking made with an Idempotency-Key before codes were drawn from keys, and one
+    /// made without: the first's key is what its retry is looked up by after migrating.
+    const KEYED_BEFORE_DRAWS: &[&str] = &[
+        ERASED_BESIDE_A_WALK_IN[0],
+        ERASED_BESIDE_A_WALK_IN[1],
+        ERASED_BESIDE_A_WALK_IN[2],
+        "INSERT INTO bookings (session_id, code, name, phone, phone_hash, adults, children, status, \
+           session_day, booked_at, consent_at, idempotency_key, request_digest) VALUES \
+         (1, 'KEYED001', 'x', '13800138000', 'c0ffee', 1, 0, 'confirmed', '2026-06-01', \
+           '2026-05-02 10:00:00', '2026-05-02 10:00:00', 'key-hash', 'digest'), \
+         (1, 'UNKEYED1', 'y', '13800138001', 'decaf0', 1, 0, 'confirmed', '2026-06-01', \
+           '2026-05-02 10:00:00', '2026-05-02 10:00:00', NULL, NULL)",
+    ];
+
+    /// `(code, earlier key, key)` of every booking, by code.
+    const KEYS_AFTER: &str = "SELECT code, earlier_idempotency_key, idempotency_key \
+        FROM bookings ORDER BY code";
+
+    type KeysAfter = Vec<(String, Option<String>, Option<String>)>;
+
+    fn assert_keys_moved(after: KeysAfter) {
+        assert_eq!(
+            after,
+            vec![
+                ("KEYED001".into(), Some("key-hash".into()), None),
+                ("UNKEYED1".into(), None, None),
+            ],
+            "an earlier booking's key is kept where a retry looks it up"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_earlier_bookings_key_stays_where_its_retry_is_looked_up() {
+        let (_dir, pool) = old_sqlite(24).await;
+        for statement in KEYED_BEFORE_DRAWS {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        super::sqlite().await.unwrap().run(&pool).await.unwrap();
+        let after: KeysAfter = sqlx::query_as(KEYS_AFTER).fetch_all(&pool).await.unwrap();
+        assert_keys_moved(after);
+    }
+
+    #[tokio::test]
+    async fn an_earlier_bookings_key_stays_where_its_retry_is_looked_up_on_postgres() {
+        let Some((admin, pool, schema)) = old_postgres("keys", 24).await else {
+            return;
+        };
+        for statement in KEYED_BEFORE_DRAWS {
+            sqlx::query(statement).execute(&pool).await.unwrap();
+        }
+        let migrated = super::postgres().await.unwrap().run(&pool).await;
+        let after: Result<KeysAfter, _> = sqlx::query_as(KEYS_AFTER).fetch_all(&pool).await;
+        drop_postgres(admin, pool, &schema).await;
+        migrated.unwrap();
+        assert_keys_moved(after.unwrap());
     }
 }

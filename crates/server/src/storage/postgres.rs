@@ -26,6 +26,16 @@ use std::time::Duration;
 pub const PHONES_HELD: &str = "SELECT phone_hash, session_id, session_day, adults + children, \
     status FROM bookings WHERE phone_hash = ANY($1)";
 
+/// The bookings a batch's idempotency keys may have made (`admission::CodeDraws`): those holding the
+/// codes the keys draw this round, and those made before codes were drawn, by their key
+/// (a partial index holds only those: `= ANY` is never true of NULL, so the planner may
+/// read it, for an empty list too). Public for the test that checks its plan on 100,000
+/// bookings (`tests/api/at_scale.rs`).
+pub const KEYED_BOOKINGS: &str = "SELECT idempotency_key, code, request_digest FROM bookings \
+    WHERE code = ANY($1) \
+    UNION ALL SELECT earlier_idempotency_key, code, request_digest FROM bookings \
+    WHERE earlier_idempotency_key = ANY($2)";
+
 /// Connections per server process. Bookings of one session queue on its row lock anyway, so
 /// a few connections keep the database busy; several processes must stay well below
 /// PostgreSQL's default `max_connections` of 100.

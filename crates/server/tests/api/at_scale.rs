@@ -45,16 +45,20 @@ async fn reads(conn: &mut PgConnection, table: &str) -> Reads {
 
 /// 100,000 bookings: confirmed ones spread over `big` with their confirmation messages,
 /// and one in [`WAITING_EVERY`] waiting for `popular`; the sessions' counters kept in step.
+/// Half of them were made before codes were drawn from keys (migration 0025): a retry
+/// looks their keys up too.
 fn fill_statements(big: &[i64], popular: i64) -> Vec<String> {
     let big_ids = big.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let n = big.len();
     vec![
         format!(
             "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, \
-             session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash, lang) \
+             session_day, booked_at, consent_at, idempotency_key, earlier_idempotency_key, \
+             request_digest, phone_hash, lang) \
              SELECT s.id, 'FILL' || g, '填充', '17' || lpad(g::text, 9, '0'), 1, 0, \
                CASE WHEN s.id = {popular} THEN 'waitlisted' ELSE 'confirmed' END, \
-               s.starts_at::date, s.booking_opens_at, s.booking_opens_at, 'fill-' || g, 'digest-' || g, \
+               s.starts_at::date, s.booking_opens_at, s.booking_opens_at, 'fill-' || g, \
+               CASE WHEN g % 2 = 0 THEN 'earlier-' || g END, 'digest-' || g, \
                md5('phone' || g) || md5('hash' || g), 'zh' \
              FROM generate_series(1, {FILLED}) g JOIN sessions s ON s.id = CASE \
                WHEN g % {WAITING_EVERY} = 0 THEN {popular} \
@@ -122,6 +126,50 @@ async fn assert_phones_read_by_their_index(conn: &mut PgConnection) {
             indexes_in(&plan),
             ["bookings_phone_hash"],
             "{phones} phones: {plan:#}"
+        );
+    }
+}
+
+/// The read of a batch's idempotency keys' bookings, planned on the filled table as the
+/// booking transaction plans it: by the codes the keys draw through the codes' index, and
+/// by the keys from before codes were drawn through their partial index, for a full batch
+/// and more, and with no earlier keys to look up (a later round) as well.
+async fn assert_keys_read_by_their_indexes(conn: &mut PgConnection) {
+    let explain = format!(
+        "EXPLAIN (FORMAT JSON) {}",
+        labday_server::storage::postgres::KEYED_BOOKINGS
+    );
+    for (codes, earlier) in [(1, 1), (256, 256), (4096, 4096), (256, 0)] {
+        let mut tx = conn.begin().await.expect("begin");
+        sqlx::query("SET LOCAL enable_seqscan = off")
+            .execute(&mut *tx)
+            .await
+            .expect("set");
+        let codes: Vec<String> = (0..codes).map(|n| format!("FILL{}", n * 7)).collect();
+        let earlier: Vec<String> = (0..earlier).map(|n| format!("earlier-{}", n * 2)).collect();
+        let plan: Value = sqlx::query_scalar(&explain)
+            .bind(&codes)
+            .bind(&earlier)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("explain");
+        let read = indexes_in(&plan);
+        let expected: &[&str] = if earlier.is_empty() {
+            &["bookings_code_key"]
+        } else {
+            &["bookings_code_key", "bookings_earlier_idempotency_key"]
+        };
+        assert!(
+            expected.iter().all(|i| read.contains(i))
+                && read.iter().all(|i| expected.contains(i)
+                    || earlier.is_empty() && *i == "bookings_earlier_idempotency_key"),
+            "{} codes, {} earlier keys: {read:?} {plan:#}",
+            codes.len(),
+            earlier.len()
+        );
+        assert!(
+            !plan.to_string().contains("\"Seq Scan\""),
+            "no table read through: {plan:#}"
         );
     }
 }
@@ -217,6 +265,7 @@ async fn bookings_on_a_table_of_100000_read_no_table_through() {
         started.elapsed()
     );
     assert_phones_read_by_their_index(&mut conn).await;
+    assert_keys_read_by_their_indexes(&mut conn).await;
     // The fill's own scans are counted now, the server's warm-up once its backends flush.
     sqlx::query("SELECT pg_stat_force_next_flush()")
         .execute(&mut conn)
@@ -243,7 +292,8 @@ async fn bookings_on_a_table_of_100000_read_no_table_through() {
         waiting += usize::from(v["status"] == "waitlisted");
     }
     assert_eq!(waiting, (BATCH / BATCH_WAITING_EVERY) as usize);
-    // A retry is answered with the booking it made, found among the 100,000 by its key.
+    // A retry is answered with the booking it made, found among the 100,000 by the code its
+    // key drew.
     let (status, again) = book(&app, big[1], format!("138{:08}", 1), "batch-1".into()).await;
     assert_eq!(status, 201, "{again}");
     assert_eq!(again["code"], answers[1].1["code"]);

@@ -12,6 +12,7 @@ mod console;
 mod contract;
 mod counts;
 mod disclosure;
+mod drawn_codes;
 mod early_answers;
 mod erasure;
 mod group_commit;

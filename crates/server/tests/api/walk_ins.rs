@@ -469,7 +469,52 @@ async fn a_phone_holds_one_place_a_session_at_the_door_too(db: Db) {
     assert_eq!(app.confirmed_people_in_db(session).await, 5);
 }
 
+/// A no-show (marked as the session went on: the desk's clock ran ahead) whose phone then
+/// walked in is not checked in beside that walk-in, online or offline: the phone is in
+/// already, and the desk is told so, not "something went wrong".
+async fn a_no_show_whose_phone_walked_in_is_told_it_is_in_already(db: Db) {
+    let (s, lab) = lab_site(db).await;
+    let app = &s.app;
+    let cookie = lab.as_deref();
+    let session = reserved_session_today(app, 8, 3).await;
+    let (status, online) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201, "{online}");
+    let code = online["code"].as_str().unwrap();
+    app.sql(&format!(
+        "UPDATE bookings SET status = 'no_show' WHERE code = '{code}'"
+    ))
+    .await;
+    let (status, done) = walk_in(
+        app,
+        cookie,
+        session,
+        json!({"phone": "13800138000", "adults": 1}),
+    )
+    .await;
+    assert_eq!(status, 201, "{done}");
+    let at = crate::helpers::now() - chrono::Duration::minutes(1);
+    for body in [
+        json!({"session_id": session, "code": code}),
+        json!({"session_id": session, "code": code, "offline_at": at}),
+    ] {
+        let (status, text) = call(app, "POST", "/api/v1/staff/check-in", cookie, Some(body)).await;
+        assert_eq!(
+            (status, &parse(&text)["code"]),
+            (409, &json!("duplicate_booking")),
+            "{text}"
+        );
+    }
+    let status_now = app
+        .db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE code = '{code}' AND status = 'no_show'"
+        ))
+        .await;
+    assert_eq!(status_now, 1, "the no-show stays as it was");
+}
+
 crate::on_both_databases!(
+    a_no_show_whose_phone_walked_in_is_told_it_is_in_already,
     reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first,
     a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings,
     every_field_is_checked_at_its_limits,

@@ -9,7 +9,7 @@
 //! commit and outside the locks.
 
 use super::super::admission::{
-    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views,
+    decide, distinct, Answer, BatchWriter, CodeDraws, Held, KeyedBooking, Known, Request, Views,
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
@@ -38,9 +38,9 @@ impl BatchWriter for PgAdmissions {
     }
 
     /// Another process may commit the same Idempotency-Key, sent with another phone (so
-    /// under another phone lock), between this batch's read of the keys and its insert: the
-    /// unique index refuses this one, and a second try finds the earlier booking and
-    /// answers with it (or with the mismatch).
+    /// under another phone lock), between this batch's read of the keys and its insert: both
+    /// drew the same code, so the code's unique index refuses this one, and a second try
+    /// finds the earlier booking by that code and answers with it (or with the mismatch).
     async fn admit_alone(&self, request: &Request) -> Answer {
         let alone = std::slice::from_ref(request);
         let mut answers = match self.admit_retrying(alone).await {
@@ -109,17 +109,14 @@ impl PgAdmissions {
         .execute(&mut *tx)
         .await?;
         let mut known = Known::default();
-        let keys = distinct(batch, |r| {
-            r.ctx.idempotency.as_ref().map(|(k, _)| k.clone())
-        });
-        if !keys.is_empty() {
-            let rows: Vec<KeyedBooking> = sqlx::query_as(
-                "SELECT idempotency_key, code, request_digest FROM bookings WHERE idempotency_key = ANY($1)",
-            )
-            .bind(&keys)
-            .fetch_all(&mut *tx)
-            .await?;
-            known.add_keys(rows);
+        let mut draws = CodeDraws::new(&self.keys, batch);
+        while let Some((codes, earlier)) = draws.round() {
+            let rows: Vec<KeyedBooking> = sqlx::query_as(super::KEYED_BOOKINGS)
+                .bind(&codes)
+                .bind(&earlier)
+                .fetch_all(&mut *tx)
+                .await?;
+            draws.found(&mut known, rows);
         }
         // Read by the phones' keyed hashes, which outlive erasure (no-shows count for months).
         let by_hash: HashMap<String, &String> =

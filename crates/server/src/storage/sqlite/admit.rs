@@ -4,7 +4,8 @@
 //! text is the same for every batch and stays prepared.
 
 use super::super::admission::{
-    decide, distinct, Answer, BatchWriter, Held, KeyedBooking, Known, Request, Views, QUEUE_PLACES,
+    decide, distinct, Answer, BatchWriter, CodeDraws, Held, KeyedBooking, Known, Request, Views,
+    QUEUE_PLACES,
 };
 use super::super::columns::Name;
 use super::super::db::InTx;
@@ -47,6 +48,13 @@ const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, pho
       max(CASE WHEN key % 13 = 9 THEN value END), max(CASE WHEN key % 13 = 10 THEN value END), \
       max(CASE WHEN key % 13 = 11 THEN value END), max(CASE WHEN key % 13 = 12 THEN value END) \
     FROM json_each(?) GROUP BY key / 13 ORDER BY key / 13 RETURNING id, code";
+
+/// The bookings a batch's idempotency keys may have made ([`CodeDraws`]): those holding the
+/// codes the keys draw this round, and those made before codes were drawn, by their key.
+const KEYED_BOOKINGS: &str = "SELECT idempotency_key, code, request_digest FROM bookings \
+    WHERE code IN (SELECT value FROM json_each(?)) \
+    UNION ALL SELECT earlier_idempotency_key, code, request_digest FROM bookings \
+    WHERE earlier_idempotency_key IN (SELECT value FROM json_each(?))";
 
 /// Every session's counters in one statement, from a JSON list of `[session, booked,
 /// waiting]` moves.
@@ -117,18 +125,14 @@ async fn read_known(
     batch: &[Request],
 ) -> Result<Known, sqlx::Error> {
     let mut known = Known::default();
-    let keys = distinct(batch, |r| {
-        r.ctx.idempotency.as_ref().map(|(k, _)| k.clone())
-    });
-    if !keys.is_empty() {
-        let rows: Vec<KeyedBooking> = sqlx::query_as(
-            "SELECT idempotency_key, code, request_digest FROM bookings \
-             WHERE idempotency_key IN (SELECT value FROM json_each(?))",
-        )
-        .bind(json_list(&keys))
-        .fetch_all(&mut *conn)
-        .await?;
-        known.add_keys(rows);
+    let mut draws = CodeDraws::new(hasher, batch);
+    while let Some((codes, earlier)) = draws.round() {
+        let rows: Vec<KeyedBooking> = sqlx::query_as(KEYED_BOOKINGS)
+            .bind(json_list(&codes))
+            .bind(json_list(&earlier))
+            .fetch_all(&mut *conn)
+            .await?;
+        draws.found(&mut known, rows);
     }
     let ids = distinct(batch, |r| Some(r.booking.session_id));
     let sessions: Vec<SessionRow> = sqlx::query_as(&format!(
