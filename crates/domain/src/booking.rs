@@ -343,7 +343,8 @@ pub const CODE_LEN: usize = 8;
 pub struct BookingCode(String);
 
 impl BookingCode {
-    /// Builds a code from random bytes (the server supplies them from its CSPRNG).
+    /// Builds a code from random bytes (the server supplies them from its CSPRNG, or from a
+    /// keyed hash of the booking's Idempotency-Key).
     pub fn from_random(bytes: [u8; CODE_LEN]) -> BookingCode {
         let code = bytes
             .iter()

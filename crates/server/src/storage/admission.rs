@@ -250,6 +250,8 @@ pub(super) struct Known {
     pub keys: HashMap<String, (String, Option<String>)>,
     /// Idempotency key with no booking yet → the code its booking takes ([`CodeDraws`]).
     pub drawn: HashMap<String, String>,
+    /// Idempotency keys whose every draw another booking holds: refused as used.
+    pub spent: HashSet<String>,
     /// Phone → its bookings that hold places, and its no-shows.
     pub phones: HashMap<String, Vec<Held>>,
 }
@@ -258,18 +260,21 @@ pub(super) struct Known {
 /// `(its key's hash, if it still has one; code; request digest)`.
 pub(super) type KeyedBooking = (Option<String>, String, Option<String>);
 
-/// How many codes a key draws before its booking takes a random one (and a retry no longer
-/// finds it by its code). A draw is taken by another booking about once in 10^11 at a million
-/// bookings; three in a row, never.
+/// How many codes a key draws. A draw is held by another key's booking about once in 10^11
+/// at a million bookings, three in a row never; a key draws on when its own booking was
+/// erased (which clears the key but keeps the code), so a key sent again after three
+/// erasures is refused as used (`idempotency_mismatch`), rather than booked with a code its
+/// retry could not find.
 const DRAWS: u8 = 3;
 
 /// The search for the batch's idempotency keys' bookings, by the codes those keys draw
 /// ([`KeyedHash::booking_code`](crate::keyed_hash::KeyedHash::booking_code)). A key's
 /// booking holds the first of its codes that no other booking held when it was made, and
-/// bookings are never deleted, so reading the draws in order finds it: a draw held by a
-/// booking of this key is its booking; a draw nobody holds means the key has none (and the
-/// new booking takes that draw); a draw held by another booking sends the key on to its
-/// next. Each database reads the rows of each round's codes and hands them to
+/// bookings are never deleted (erasure keeps the row and its code), so reading the draws in
+/// order finds it: a draw held by a booking of this key is its booking; a draw nobody holds
+/// means the key has none (and the new booking takes that draw); a draw held by another
+/// booking (or by an erased one, whose key is gone) sends the key on to its next. Keys of
+/// bookings made before codes were drawn are looked up as keys, in the first round. Each database reads the rows of each round's codes and hands them to
 /// [`CodeDraws::found`]; one round almost always settles every key.
 pub(super) struct CodeDraws<'a> {
     hasher: &'a crate::keyed_hash::KeyedHash,
@@ -313,7 +318,7 @@ impl<'a> CodeDraws<'a> {
     }
 
     /// Settles what this round's rows tell, and draws again for the keys whose code another
-    /// booking holds. A key still open after its last draw books with a random code.
+    /// booking holds. A key still open after its last draw is spent.
     pub fn found(&mut self, known: &mut Known, rows: Vec<KeyedBooking>) {
         let mut held = HashSet::new();
         for (key, code, digest) in rows {
@@ -340,11 +345,8 @@ impl<'a> CodeDraws<'a> {
                     (key, code)
                 })
                 .collect();
-        } else if !taken.is_empty() {
-            tracing::warn!(
-                keys = taken.len(),
-                "every code a key drew is held; booking with a random code"
-            );
+        } else {
+            known.spent.extend(taken.into_iter().map(|(key, _)| key));
         }
     }
 }
@@ -501,6 +503,9 @@ fn decide_one(
             }
             return Ok(code.clone());
         }
+        if known.spent.contains(key) {
+            return Err(ErrorCode::IdempotencyMismatch);
+        }
     }
     let session = known
         .sessions
@@ -537,7 +542,8 @@ fn decide_one(
         no_show: false,
     });
     let (key, digest) = ctx.idempotency.clone().unzip();
-    // A key's code is the one it drew, so that its retry finds the booking by its code.
+    // A key's code is the one it drew, so that its retry finds the booking by its code
+    // (a key that drew none is spent, refused above).
     let code = key
         .as_ref()
         .and_then(|k| known.drawn.remove(k))
@@ -739,13 +745,17 @@ mod desk_tests {
         assert_eq!(known.keys.get("a"), Some(&("RANDOM23".to_owned(), None)));
         assert!(known.drawn.is_empty() && draws.round().is_none());
 
-        // Three codes held: no draw left, and the booking takes its random code.
+        // Three codes held: no draw left, and the key is spent.
         let mut draws = CodeDraws::new(&hasher, &batch[..1]);
         let mut known = Known::default();
         for draw in 0..DRAWS {
             draws.found(&mut known, vec![(None, code("a", draw), None)]);
         }
         assert!(known.drawn.is_empty() && known.keys.is_empty() && draws.round().is_none());
+        assert!(known.spent.contains("a"));
+        let plan = decide(&mut known, &batch[..1]);
+        assert_eq!(plan.outcomes, [Err(ErrorCode::IdempotencyMismatch)]);
+        assert!(plan.inserts.is_empty(), "a spent key books nothing");
     }
 
     /// A writer with a bug: it panics on its first batch, then admits nothing but refusals.

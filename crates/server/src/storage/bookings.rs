@@ -38,7 +38,11 @@ impl BookingContext {
     }
 }
 
-/// Bookings: the one aggregate where concurrency matters.
+/// Bookings: the one aggregate where concurrency matters./// A booking erased by a server of the version before migration 0025, which knew nothing
+/// of `code_key`, kept its key's hash there: it goes at the next retention run.
+const FORGET_ERASED_KEYS: &str = "UPDATE bookings SET code_key = NULL \
+    WHERE erased_at IS NOT NULL AND code_key IS NOT NULL";
+
 #[async_trait]
 pub trait Bookings: Send + Sync {
     /// Books atomically: window, duplicate, daily-limit and no-show checks, then confirmed
@@ -105,7 +109,7 @@ const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = 
 /// phone's keyed hash stays (1) or goes (0), as `booking::erase` decided.
 const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     phone_hash = CASE WHEN ? = 1 THEN phone_hash ELSE NULL END, \
-    request_digest = NULL, idempotency_key = NULL, earlier_idempotency_key = NULL, \
+    request_digest = NULL, idempotency_key = NULL, code_key = NULL, \
     erased_at = ? WHERE id = ?";
 /// Everything that names the holder. The phone's keyed hash stays only on a booking nobody
 /// came for (a no-show, or a confirmed booking staff have yet to mark as one: the session is
@@ -114,7 +118,7 @@ const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
 /// it again), and it counts no-shows alone.
 const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     phone_hash = CASE WHEN status IN ('no_show', 'confirmed') THEN phone_hash ELSE NULL END, \
-    request_digest = NULL, idempotency_key = NULL, earlier_idempotency_key = NULL, \
+    request_digest = NULL, idempotency_key = NULL, code_key = NULL, \
     erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 /// A booking erased while nobody had come may since have been checked in (a desk's offline
@@ -260,6 +264,7 @@ impl<S: Admits> Bookings for S {
             .execute()
             .await?;
         self.db().write(FORGET_ERASED_HASHES).execute().await?;
+        self.db().write(FORGET_ERASED_KEYS).execute().await?;
         // Every run, not only when this one erased something: a run whose checkpoint found
         // readers busy leaves erased page images in the WAL for the next run to clear.
         if let Err(e) = erasure::forget_erased(self.db()).await {

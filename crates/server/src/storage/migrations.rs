@@ -401,8 +401,8 @@ mod tests {
         ),
         (
             "0025_codes_from_keys.sql",
-            "4e658f3d94de2c87a010f85e6890347b006b3c24e1ad94e360952ccbb2aa143ec56f45ce5e8b320a658c4a65f48fe0ef",
-            "b0bc908cc2421ce4e9958a066eab7aefd6fae3bb003618790ad572314fdd040d6ebc005e1c2905dc5fc8eab69a821c58",
+            "feca52237ecdcdc2ccff3dc2f489a7ee5da9fa65c5fb4778d1144b93bc0b2bc7acbb88f1212d35b1bce512119b1135ae",
+            "7ac379b2f9dcdc826d4cc0c1cd7b95b2a4ebafe23f4530a4c3f3f7bbab640b7a36472d355cfbe5dd8a4c83524e8cd299",
         ),
     ];
 
@@ -888,8 +888,8 @@ mod tests {
            '2026-05-02 10:00:00', '2026-05-02 10:00:00', NULL, NULL)",
     ];
 
-    /// `(code, earlier key, key)` of every booking, by code.
-    const KEYS_AFTER: &str = "SELECT code, earlier_idempotency_key, idempotency_key \
+    /// `(code, key of a random code, key the code was drawn from)` of every booking, by code.
+    const KEYS_AFTER: &str = "SELECT code, idempotency_key, code_key \
         FROM bookings ORDER BY code";
 
     type KeysAfter = Vec<(String, Option<String>, Option<String>)>;
@@ -901,7 +901,7 @@ mod tests {
                 ("KEYED001".into(), Some("key-hash".into()), None),
                 ("UNKEYED1".into(), None, None),
             ],
-            "an earlier booking's key is kept where a retry looks it up"
+            "an earlier booking's key stays where a retry looks it up"
         );
     }
 

@@ -31,10 +31,10 @@ pub const PHONES_HELD: &str = "SELECT phone_hash, session_id, session_day, adult
 /// (a partial index holds only those: `= ANY` is never true of NULL, so the planner may
 /// read it, for an empty list too). Public for the test that checks its plan on 100,000
 /// bookings (`tests/api/at_scale.rs`).
-pub const KEYED_BOOKINGS: &str = "SELECT idempotency_key, code, request_digest FROM bookings \
+pub const KEYED_BOOKINGS: &str = "SELECT code_key, code, request_digest FROM bookings \
     WHERE code = ANY($1) \
-    UNION ALL SELECT earlier_idempotency_key, code, request_digest FROM bookings \
-    WHERE earlier_idempotency_key = ANY($2)";
+    UNION ALL SELECT idempotency_key, code, request_digest FROM bookings \
+    WHERE idempotency_key = ANY($2)";
 
 /// Connections per server process. Bookings of one session queue on its row lock anyway, so
 /// a few connections keep the database busy; several processes must stay well below

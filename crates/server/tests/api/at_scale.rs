@@ -53,8 +53,8 @@ fn fill_statements(big: &[i64], popular: i64) -> Vec<String> {
     vec![
         format!(
             "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, \
-             session_day, booked_at, consent_at, idempotency_key, earlier_idempotency_key, \
-             request_digest, phone_hash, lang) \
+             session_day, booked_at, consent_at, code_key, idempotency_key, request_digest, \
+             phone_hash, lang) \
              SELECT s.id, 'FILL' || g, '填充', '17' || lpad(g::text, 9, '0'), 1, 0, \
                CASE WHEN s.id = {popular} THEN 'waitlisted' ELSE 'confirmed' END, \
                s.starts_at::date, s.booking_opens_at, s.booking_opens_at, 'fill-' || g, \
@@ -157,12 +157,12 @@ async fn assert_keys_read_by_their_indexes(conn: &mut PgConnection) {
         let expected: &[&str] = if earlier.is_empty() {
             &["bookings_code_key"]
         } else {
-            &["bookings_code_key", "bookings_earlier_idempotency_key"]
+            &["bookings_code_key", "bookings_idempotency_key"]
         };
         assert!(
             expected.iter().all(|i| read.contains(i))
                 && read.iter().all(|i| expected.contains(i)
-                    || earlier.is_empty() && *i == "bookings_earlier_idempotency_key"),
+                    || earlier.is_empty() && *i == "bookings_idempotency_key"),
             "{} codes, {} earlier keys: {read:?} {plan:#}",
             codes.len(),
             earlier.len()

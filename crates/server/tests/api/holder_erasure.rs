@@ -54,7 +54,7 @@ async fn a_cancelled_booking_is_erased_at_once_from_every_copy(db: Db) {
         .db
         .scalar(&format!(
             "SELECT COUNT(*) FROM bookings WHERE code = '{code}' AND request_digest IS NULL \
-             AND idempotency_key IS NULL AND erased_at IS NOT NULL"
+             AND idempotency_key IS NULL AND code_key IS NULL AND erased_at IS NOT NULL"
         ))
         .await;
     assert_eq!(erased_rows, 1, "the idempotency record goes too");

@@ -163,7 +163,7 @@ impl PgAdmissions {
             let digests: Vec<Option<String>> =
                 rows.iter().map(|b| b.request_digest.clone()).collect();
             let written: Vec<(i64, String)> = sqlx::query_as(
-                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, phone_hash, lang) \
+                "INSERT INTO bookings (session_id, code, name, phone, adults, children, status, session_day, booked_at, consent_at, code_key, request_digest, phone_hash, lang) \
                  SELECT session_id, code, name, phone, adults, children, status, session_day, stamp, stamp, key, digest, phone_hash, lang \
                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], \
                    $7::text[], $8::date[], $9::timestamp[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY \

@@ -37,7 +37,7 @@ const BOOKING_FIELDS: usize = 13;
 /// anew every time it is named, and each `->> 'field'` parses it again, which was about
 /// 15 % of a booking's instructions.
 const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
-    adults, children, status, session_day, booked_at, consent_at, idempotency_key, request_digest, \
+    adults, children, status, session_day, booked_at, consent_at, code_key, request_digest, \
     lang) \
     SELECT \
       max(CASE WHEN key % 13 = 0 THEN value END), max(CASE WHEN key % 13 = 1 THEN value END), \
@@ -51,10 +51,10 @@ const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, pho
 
 /// The bookings a batch's idempotency keys may have made ([`CodeDraws`]): those holding the
 /// codes the keys draw this round, and those made before codes were drawn, by their key.
-const KEYED_BOOKINGS: &str = "SELECT idempotency_key, code, request_digest FROM bookings \
+const KEYED_BOOKINGS: &str = "SELECT code_key, code, request_digest FROM bookings \
     WHERE code IN (SELECT value FROM json_each(?)) \
-    UNION ALL SELECT earlier_idempotency_key, code, request_digest FROM bookings \
-    WHERE earlier_idempotency_key IN (SELECT value FROM json_each(?))";
+    UNION ALL SELECT idempotency_key, code, request_digest FROM bookings \
+    WHERE idempotency_key IN (SELECT value FROM json_each(?))";
 
 /// Every session's counters in one statement, from a JSON list of `[session, booked,
 /// waiting]` moves.
