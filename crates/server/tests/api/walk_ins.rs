@@ -417,17 +417,24 @@ async fn staff_outside_the_organisation_are_refused(db: Db) {
     assert_eq!(status, 201, "{done}");
 }
 
+/// The lab's site and staff, a session of 8 places (3 reserved) that runs today, and the
+/// booking of 13800138000 made on it online.
+async fn booked_online_today(db: Db) -> (Site, Option<String>, i64, Value) {
+    let (s, lab) = lab_site(db).await;
+    let session = reserved_session_today(&s.app, 8, 3).await;
+    let (status, online) = s.app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201, "{online}");
+    (s, lab, session, online)
+}
+
 /// One phone holds one place a session, at the door as online: the database's unique index
 /// (by the phone's keyed hash and the session, over the bookings that hold or wait for a
 /// place and name their holder) refuses a walk-in for a phone booked online, and lets it in once every booking of
 /// that phone on the session is cancelled, however many there were.
 async fn a_phone_holds_one_place_a_session_at_the_door_too(db: Db) {
-    let (s, lab) = lab_site(db).await;
+    let (s, lab, session, online) = booked_online_today(db).await;
     let app = &s.app;
     let cookie = lab.as_deref();
-    let session = reserved_session_today(app, 8, 3).await;
-    let (status, online) = app.book(session, "13800138000", 1, 0).await;
-    assert_eq!(status, 201, "{online}");
     let same_phone = json!({"phone": "138 0013 8000", "adults": 2});
     let (status, refused) = walk_in(app, cookie, session, same_phone.clone()).await;
     assert_eq!(
@@ -473,12 +480,9 @@ async fn a_phone_holds_one_place_a_session_at_the_door_too(db: Db) {
 /// walked in is not checked in beside that walk-in, online or offline: the phone is in
 /// already, and the desk is told so, not "something went wrong".
 async fn a_no_show_whose_phone_walked_in_is_told_it_is_in_already(db: Db) {
-    let (s, lab) = lab_site(db).await;
+    let (s, lab, session, online) = booked_online_today(db).await;
     let app = &s.app;
     let cookie = lab.as_deref();
-    let session = reserved_session_today(app, 8, 3).await;
-    let (status, online) = app.book(session, "13800138000", 1, 0).await;
-    assert_eq!(status, 201, "{online}");
     let code = online["code"].as_str().unwrap();
     app.sql(&format!(
         "UPDATE bookings SET status = 'no_show' WHERE code = '{code}'"
