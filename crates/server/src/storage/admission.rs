@@ -260,8 +260,9 @@ pub(super) struct Known {
 /// `(its key's hash, if it still has one; code; request digest)`.
 pub(super) type KeyedBooking = (Option<String>, String, Option<String>);
 
-/// How many codes a key draws. A draw is held by another key's booking about once in 10^11
-/// at a million bookings, three in a row never; a key draws on when its own booking was
+/// How many codes a key draws. With a million bookings in the table a draw is held by
+/// another booking about once in 660,000 (10^6 of 30^8 codes), so second draws happen;
+/// three held in a row, about once in 10^17. A key also draws on when its own booking was
 /// erased (which clears the key but keeps the code), so a key sent again after three
 /// erasures is refused as used (`idempotency_mismatch`), rather than booked with a code its
 /// retry could not find.

@@ -38,11 +38,7 @@ impl BookingContext {
     }
 }
 
-/// Bookings: the one aggregate where concurrency matters./// A booking erased by a server of the version before migration 0025, which knew nothing
-/// of `code_key`, kept its key's hash there: it goes at the next retention run.
-const FORGET_ERASED_KEYS: &str = "UPDATE bookings SET code_key = NULL \
-    WHERE erased_at IS NOT NULL AND code_key IS NOT NULL";
-
+/// Bookings: the one aggregate where concurrency matters.
 #[async_trait]
 pub trait Bookings: Send + Sync {
     /// Books atomically: window, duplicate, daily-limit and no-show checks, then confirmed
@@ -123,10 +119,14 @@ const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
 /// A booking erased while nobody had come may since have been checked in (a desk's offline
 /// check-in arriving late) or cancelled with its session: its hash no longer stands for a
-/// missed visit, so it goes at the next retention run.
-const FORGET_ERASED_HASHES: &str = "UPDATE bookings SET phone_hash = NULL \
-    WHERE erased_at IS NOT NULL AND phone_hash IS NOT NULL \
-    AND status NOT IN ('no_show', 'confirmed')";
+/// missed visit, so it goes at the next retention run. So does the key's hash a server of
+/// the version before migration 0025, which knew nothing of `code_key`, left there when it
+/// erased a booking. One pass over the erased bookings for both.
+const FORGET_ERASED_HASHES: &str = "UPDATE bookings SET \
+    phone_hash = CASE WHEN status IN ('no_show', 'confirmed') THEN phone_hash ELSE NULL END, \
+    code_key = NULL \
+    WHERE erased_at IS NOT NULL AND (code_key IS NOT NULL \
+    OR (phone_hash IS NOT NULL AND status NOT IN ('no_show', 'confirmed')))";
 
 #[async_trait]
 impl<S: Admits> Bookings for S {
@@ -264,7 +264,6 @@ impl<S: Admits> Bookings for S {
             .execute()
             .await?;
         self.db().write(FORGET_ERASED_HASHES).execute().await?;
-        self.db().write(FORGET_ERASED_KEYS).execute().await?;
         // Every run, not only when this one erased something: a run whose checkpoint found
         // readers busy leaves erased page images in the WAL for the next run to clear.
         if let Err(e) = erasure::forget_erased(self.db()).await {

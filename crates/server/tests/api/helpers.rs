@@ -495,7 +495,17 @@ impl TestApp {
         let activity_id = add_fixture_activity(storage.as_ref()).await;
         TestApp {
             url: format!("http://{}", running.addr),
-            http: reqwest::Client::new(),
+            // A kept-alive connection idle for the server's client timeout (20 s by
+            // default) is closed by the server; a client that picks it from its pool at
+            // that instant meets the close instead of an answer, a race of HTTP/1.1 itself
+            // (browsers retry it). On a loaded machine a test's batch can leave
+            // connections idle that long, so the tests' client lets them go well before.
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(
+                    std::time::Duration::from_secs(config.connections.client_timeout_secs) / 2,
+                )
+                .build()
+                .expect("HTTP client"),
             storage,
             db,
             activity_id,
