@@ -142,6 +142,19 @@ impl From<sqlx::Error> for BookingError {
     }
 }
 
+impl BookingError {
+    /// A write's result, with the phone's unique index refusing it read as what it means:
+    /// the phone already holds a place on the session (`duplicate_booking`).
+    fn unless_phone_held<T>(written: Result<T, sqlx::Error>) -> Result<T, BookingError> {
+        match written {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(BookingError::Refused(ErrorCode::DuplicateBooking))
+            }
+            other => Ok(other?),
+        }
+    }
+}
+
 pub(crate) use store::{Admits, Parts};
 
 /// Everything the server stores.

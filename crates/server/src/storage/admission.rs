@@ -275,8 +275,9 @@ const DRAWS: u8 = 3;
 /// order finds it: a draw held by a booking of this key is its booking; a draw nobody holds
 /// means the key has none (and the new booking takes that draw); a draw held by another
 /// booking (or by an erased one, whose key is gone) sends the key on to its next. Keys of
-/// bookings made before codes were drawn are looked up as keys, in the first round. Each database reads the rows of each round's codes and hands them to
-/// [`CodeDraws::found`]; one round almost always settles every key.
+/// bookings made before codes were drawn are looked up as keys, in the first round. Each
+/// database reads the rows of each round's codes and hands them to [`CodeDraws::found`];
+/// one round almost always settles every key.
 pub(super) struct CodeDraws<'a> {
     hasher: &'a crate::keyed_hash::KeyedHash,
     draw: u8,

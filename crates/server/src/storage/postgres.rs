@@ -26,11 +26,11 @@ use std::time::Duration;
 pub const PHONES_HELD: &str = "SELECT phone_hash, session_id, session_day, adults + children, \
     status FROM bookings WHERE phone_hash = ANY($1)";
 
-/// The bookings a batch's idempotency keys may have made (`admission::CodeDraws`): those holding the
-/// codes the keys draw this round, and those made before codes were drawn, by their key
-/// (a partial index holds only those: `= ANY` is never true of NULL, so the planner may
-/// read it, for an empty list too). Public for the test that checks its plan on 100,000
-/// bookings (`tests/api/at_scale.rs`).
+/// The bookings a batch's idempotency keys may have made (`admission::CodeDraws`): those
+/// holding the codes the keys draw this round, and those made before codes were drawn, by
+/// their key (a partial index holds only those: `= ANY` is never true of NULL, so the
+/// planner may read it, for an empty list too). Public for the test that checks its plan on
+/// 100,000 bookings (`tests/api/at_scale.rs`).
 pub const KEYED_BOOKINGS: &str = "SELECT code_key, code, request_digest FROM bookings \
     WHERE code = ANY($1) \
     UNION ALL SELECT idempotency_key, code, request_digest FROM bookings \

@@ -453,18 +453,13 @@ pub trait Staff: Parts {
         };
         // A no-show's phone may have walked in meanwhile: it holds its one place on the
         // session already, so the phone's unique index refuses a second one checked in.
-        let recorded = tx
-            .query(RECORD_CHECK_IN)
-            .bind(i64::from(n))
-            .bind(id)
-            .execute()
-            .await;
-        match recorded {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(BookingError::Refused(ErrorCode::DuplicateBooking).into())
-            }
-            other => other?,
-        };
+        BookingError::unless_phone_held(
+            tx.query(RECORD_CHECK_IN)
+                .bind(i64::from(n))
+                .bind(id)
+                .execute()
+                .await,
+        )?;
         let after: RosterRow = tx.query(ROSTER_LINE).bind(id).fetch_one().await?;
         let subject = match offline_at {
             Some(at) => format!("booking {}: {n}, offline at {at}", after.0),

@@ -86,12 +86,7 @@ pub trait WalkIns: Parts {
             .bind(true)
             .execute()
             .await;
-        match inserted {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(refused(ErrorCode::DuplicateBooking))
-            }
-            other => other?,
-        };
+        BookingError::unless_phone_held(inserted)?;
         tx.query(COUNT_WALK_IN)
             .bind(people)
             .bind(people)
