@@ -7,6 +7,7 @@
 
 mod admit;
 
+use super::admission::Writers;
 use super::db::Db;
 use super::store::Store;
 use super::StorageError;
@@ -90,7 +91,7 @@ pub async fn open(url: &str) -> Result<Store, StorageError> {
     Store::assemble(
         db,
         |keys| Arc::new(PgAdmissions { pool, keys }),
-        BOOKING_WRITERS,
+        Writers::Tasks(BOOKING_WRITERS),
     )
     .await
 }

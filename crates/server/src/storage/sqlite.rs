@@ -6,6 +6,7 @@
 mod admit;
 mod lock;
 
+use super::admission::Writers;
 use super::db::Db;
 use super::store::Store;
 use super::StorageError;
@@ -55,5 +56,6 @@ pub async fn open(path: &Path) -> Result<Store, StorageError> {
         read,
         write: write.clone(),
     };
-    Store::assemble(db, |keys| Arc::new(SqliteAdmissions { write, keys }), 1).await
+    let admissions = |keys| Arc::new(SqliteAdmissions { write, keys }) as _;
+    Store::assemble(db, admissions, Writers::OwnThread).await
 }
