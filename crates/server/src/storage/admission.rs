@@ -128,59 +128,43 @@ pub(crate) struct Desk {
     queue: mpsc::Sender<Pending>,
 }
 
-/// Where a desk's writers run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Writers {
-    /// This many tasks of the server's runtime. PostgreSQL's: one batch's reads can overlap
-    /// another's commit, and its connections' sockets belong to that runtime.
-    Tasks(usize),
-    /// One writer on a thread of its own, with a runtime of its own. SQLite's: a batch is a
-    /// chain of statements, each handed to the connection's thread and awaited, and a
-    /// writer that was a task of the server's runtime waited behind every HTTP task ready
-    /// at each link of that chain, while the connection stood idle. On its own thread the
-    /// writer is woken as soon as each statement answers (measured in BENCHMARKS.md).
-    OwnThread,
-}
-
 impl Desk {
-    /// Starts the writers that take batches off one queue. They end when the desk is
-    /// dropped.
-    pub(super) fn open(
-        writer: Arc<dyn BatchWriter>,
-        writers: Writers,
-    ) -> Result<Desk, StorageError> {
+    /// Starts `writers` tasks that take batches off one queue. SQLite has one writer
+    /// connection, so one task; PostgreSQL can overlap a batch's reads with another's
+    /// commit. The tasks end when the desk is dropped.
+    pub(super) fn open(writer: Arc<dyn BatchWriter>, writers: usize) -> Desk {
         Desk::with_queue(writer, writers, QUEUE_LENGTH)
     }
 
     /// As [`Desk::open`], with room for `queue_length` waiting requests.
-    fn with_queue(
-        writer: Arc<dyn BatchWriter>,
-        writers: Writers,
-        queue_length: usize,
-    ) -> Result<Desk, StorageError> {
+    fn with_queue(writer: Arc<dyn BatchWriter>, writers: usize, queue_length: usize) -> Desk {
         let (queue, receiver) = mpsc::channel(queue_length.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
-        match writers {
-            Writers::Tasks(n) => {
-                for _ in 0..n.max(1) {
-                    tokio::spawn(take_batches(writer.clone(), receiver.clone()));
+        for _ in 0..writers.max(1) {
+            let writer = writer.clone();
+            let receiver = receiver.clone();
+            tokio::spawn(async move {
+                while let Some(batch) = next_batch(&receiver).await {
+                    // Each batch in a task of its own: a panic (a bug; overflow checks are on
+                    // in release builds) fails that batch's callers, not every booking after.
+                    let writer = writer.clone();
+                    let admitted = tokio::spawn(async move {
+                        let (requests, replies): (Vec<Request>, Vec<_>) =
+                            batch.into_iter().map(|p| (p.request, p.reply)).unzip();
+                        let answers = admit_each(writer.as_ref(), &requests).await;
+                        for (reply, answer) in replies.into_iter().zip(answers) {
+                            // A caller that went away (client disconnected) needs no answer.
+                            let _ = reply.send(answer);
+                        }
+                    })
+                    .await;
+                    if admitted.is_err() {
+                        tracing::error!("a booking batch panicked; its callers were answered 500");
+                    }
                 }
-            }
-            Writers::OwnThread => {
-                let cannot = |e: std::io::Error| {
-                    StorageError::new(format!("cannot start the booking writer: {e}"))
-                };
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(cannot)?;
-                std::thread::Builder::new()
-                    .name("labday-bookings".into())
-                    .spawn(move || runtime.block_on(take_batches(writer, receiver)))
-                    .map_err(cannot)?;
-            }
+            });
         }
-        Ok(Desk { queue })
+        Desk { queue }
     }
 
     /// Queues one request and waits for its answer; `unavailable` when the queue is full.
@@ -220,28 +204,6 @@ async fn next_batch(receiver: &Mutex<mpsc::Receiver<Pending>>) -> Option<Vec<Pen
         }
     }
     Some(batch)
-}
-
-/// One writer: takes batches off the queue and admits them until the desk is gone.
-async fn take_batches(writer: Arc<dyn BatchWriter>, receiver: Arc<Mutex<mpsc::Receiver<Pending>>>) {
-    while let Some(batch) = next_batch(&receiver).await {
-        // Each batch in a task of its own: a panic (a bug; overflow checks are on in release
-        // builds) fails that batch's callers, not every booking after.
-        let writer = writer.clone();
-        let admitted = tokio::spawn(async move {
-            let (requests, replies): (Vec<Request>, Vec<_>) =
-                batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-            let answers = admit_each(writer.as_ref(), &requests).await;
-            for (reply, answer) in replies.into_iter().zip(answers) {
-                // A caller that went away (client disconnected) needs no answer.
-                let _ = reply.send(answer);
-            }
-        })
-        .await;
-        if admitted.is_err() {
-            tracing::error!("a booking batch panicked; its callers were answered 500");
-        }
-    }
 }
 
 /// One of a phone number's bookings that a decision depends on.
@@ -814,110 +776,86 @@ mod desk_tests {
         }
     }
 
-    /// Both places a desk's writers run.
-    const BOTH: [Writers; 2] = [Writers::Tasks(1), Writers::OwnThread];
-
     #[tokio::test]
     async fn a_panicking_batch_fails_its_callers_and_the_desk_goes_on() {
-        for writers in BOTH {
-            let writer = Arc::new(PanicsOnce(std::sync::atomic::AtomicBool::new(false)));
-            let desk = Desk::with_queue(writer, writers, 8).expect("a desk");
-            let (booking, ctx) = request(0);
-            assert!(
-                matches!(desk.book(booking, ctx).await, Err(BookingError::Storage(_))),
-                "{writers:?}"
-            );
-            let (booking, ctx) = request(1);
-            assert!(
-                matches!(
-                    tokio::time::timeout(Duration::from_secs(5), desk.book(booking, ctx)).await,
-                    Ok(Err(BookingError::Refused(ErrorCode::WindowClosed)))
-                ),
-                "the next booking is still decided ({writers:?})"
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn a_writer_on_its_own_thread_ends_with_its_desk() {
-        // Already panicked once: it refuses every booking.
-        let writer = Arc::new(PanicsOnce(std::sync::atomic::AtomicBool::new(true)));
-        let desk = Desk::with_queue(writer.clone(), Writers::OwnThread, 8).expect("a desk");
+        let desk = Desk::with_queue(
+            Arc::new(PanicsOnce(std::sync::atomic::AtomicBool::new(false))),
+            1,
+            8,
+        );
         let (booking, ctx) = request(0);
         assert!(matches!(
             desk.book(booking, ctx).await,
-            Err(BookingError::Refused(ErrorCode::WindowClosed))
+            Err(BookingError::Storage(_))
         ));
-        drop(desk);
-        tokio::time::timeout(Duration::from_secs(5), async {
-            while Arc::strong_count(&writer) > 1 {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        })
-        .await
-        .expect("the thread let go of the writer: it ended");
+        let (booking, ctx) = request(1);
+        assert!(
+            matches!(
+                tokio::time::timeout(Duration::from_secs(5), desk.book(booking, ctx)).await,
+                Ok(Err(BookingError::Refused(ErrorCode::WindowClosed)))
+            ),
+            "the next booking is still decided"
+        );
     }
 
     #[tokio::test]
     async fn a_full_queue_answers_unavailable_at_once_instead_of_holding_the_caller() {
-        for writers in BOTH {
-            let (started, mut taken) = mpsc::unbounded_channel();
-            let writer = Arc::new(Stuck {
-                started,
-                release: tokio::sync::Semaphore::new(0),
-            });
-            let desk = Arc::new(Desk::with_queue(writer.clone(), writers, 2).expect("a desk"));
+        let (started, mut taken) = mpsc::unbounded_channel();
+        let writer = Arc::new(Stuck {
+            started,
+            release: tokio::sync::Semaphore::new(0),
+        });
+        let desk = Arc::new(Desk::with_queue(writer.clone(), 1, 2));
 
-            // The writer takes the first request and is stuck on it.
-            let first = tokio::spawn({
+        // The writer takes the first request and is stuck on it.
+        let first = tokio::spawn({
+            let desk = desk.clone();
+            async move { desk.book(request(0).0, request(0).1).await }
+        });
+        assert_eq!(taken.recv().await, Some(1));
+        // Two more wait in the queue, which is then full.
+        let waiting: Vec<_> = (1..=2)
+            .map(|i| {
                 let desk = desk.clone();
-                async move { desk.book(request(0).0, request(0).1).await }
-            });
-            assert_eq!(taken.recv().await, Some(1));
-            // Two more wait in the queue, which is then full.
-            let waiting: Vec<_> = (1..=2)
-                .map(|i| {
-                    let desk = desk.clone();
-                    tokio::spawn(async move { desk.book(request(i).0, request(i).1).await })
-                })
-                .collect();
-            tokio::time::timeout(Duration::from_secs(5), async {
-                while desk.queue.capacity() > 0 {
-                    tokio::task::yield_now().await;
-                }
+                tokio::spawn(async move { desk.book(request(i).0, request(i).1).await })
             })
-            .await
-            .expect("the two requests queue up");
-
-            // The next caller is not held: it is answered unavailable at once.
-            let (booking, ctx) = request(3);
-            let shed = tokio::time::timeout(Duration::from_secs(1), desk.book(booking, ctx))
-                .await
-                .expect("answered without waiting for the stuck writer");
-            assert!(
-                matches!(shed, Err(BookingError::Refused(ErrorCode::Unavailable))),
-                "{shed:?}"
-            );
-            assert_eq!(
-                ErrorCode::Unavailable.http_status(),
-                503,
-                "which the API answers as 503"
-            );
-
-            // The callers already queued are still answered once the writer moves on.
-            writer.release.add_permits(10);
-            let first = first.await.expect("task");
-            assert!(matches!(
-                first,
-                Err(BookingError::Refused(ErrorCode::WindowClosed))
-            ));
-            for w in waiting {
-                let answer = w.await.expect("task");
-                assert!(
-                    matches!(answer, Err(BookingError::Refused(ErrorCode::WindowClosed))),
-                    "{answer:?}"
-                );
+            .collect();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while desk.queue.capacity() > 0 {
+                tokio::task::yield_now().await;
             }
+        })
+        .await
+        .expect("the two requests queue up");
+
+        // The next caller is not held: it is answered unavailable at once.
+        let (booking, ctx) = request(3);
+        let shed = tokio::time::timeout(Duration::from_secs(1), desk.book(booking, ctx))
+            .await
+            .expect("answered without waiting for the stuck writer");
+        assert!(
+            matches!(shed, Err(BookingError::Refused(ErrorCode::Unavailable))),
+            "{shed:?}"
+        );
+        assert_eq!(
+            ErrorCode::Unavailable.http_status(),
+            503,
+            "which the API answers as 503"
+        );
+
+        // The callers already queued are still answered once the writer moves on.
+        writer.release.add_permits(10);
+        let first = first.await.expect("task");
+        assert!(matches!(
+            first,
+            Err(BookingError::Refused(ErrorCode::WindowClosed))
+        ));
+        for w in waiting {
+            let answer = w.await.expect("task");
+            assert!(
+                matches!(answer, Err(BookingError::Refused(ErrorCode::WindowClosed))),
+                "{answer:?}"
+            );
         }
     }
 }

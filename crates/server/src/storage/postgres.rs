@@ -7,7 +7,6 @@
 
 mod admit;
 
-use super::admission::Writers;
 use super::db::Db;
 use super::store::Store;
 use super::StorageError;
@@ -91,7 +90,7 @@ pub async fn open(url: &str) -> Result<Store, StorageError> {
     Store::assemble(
         db,
         |keys| Arc::new(PgAdmissions { pool, keys }),
-        Writers::Tasks(BOOKING_WRITERS),
+        BOOKING_WRITERS,
     )
     .await
 }

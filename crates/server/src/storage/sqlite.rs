@@ -6,7 +6,6 @@
 mod admit;
 mod lock;
 
-use super::admission::Writers;
 use super::db::Db;
 use super::store::Store;
 use super::StorageError;
@@ -56,6 +55,5 @@ pub async fn open(path: &Path) -> Result<Store, StorageError> {
         read,
         write: write.clone(),
     };
-    let admissions = |keys| Arc::new(SqliteAdmissions { write, keys }) as _;
-    Store::assemble(db, admissions, Writers::OwnThread).await
+    Store::assemble(db, |keys| Arc::new(SqliteAdmissions { write, keys }), 1).await
 }

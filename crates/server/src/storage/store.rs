@@ -3,7 +3,7 @@
 //! methods the implementation for anything that has these [`Parts`]; `sqlite.rs` and
 //! `postgres.rs` only open a database and say how it admits a batch of bookings.
 
-use super::admission::{BatchWriter, Desk, Writers};
+use super::admission::{BatchWriter, Desk};
 use super::db::{Db, Dialect};
 use super::{erasure, Storage, StorageError};
 use crate::keyed_hash::KeyedHash;
@@ -37,11 +37,11 @@ pub struct Store {
 
 impl Store {
     /// A migrated database made ready: its server secret read (or made), earlier phones
-    /// hashed, and a desk whose `writers` admit batches with `admissions`.
+    /// hashed, and a desk with `writers` batch writers from `admissions`.
     pub(super) async fn assemble(
         db: Db,
         admissions: impl FnOnce(Arc<KeyedHash>) -> Arc<dyn BatchWriter>,
-        writers: Writers,
+        writers: usize,
     ) -> Result<Store, StorageError> {
         let keys = Arc::new(erasure::server_keys(&db).await?);
         let hashed = erasure::backfill_phone_hashes(&db, &keys).await?;
@@ -52,7 +52,7 @@ impl Store {
             );
         }
         let admissions = admissions(keys.clone());
-        let desk = Desk::open(admissions.clone(), writers)?;
+        let desk = Desk::open(admissions.clone(), writers);
         Ok(Store {
             db,
             keys,
