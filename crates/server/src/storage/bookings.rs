@@ -164,17 +164,31 @@ impl<S: Admits> Bookings for S {
         phone: &Phone,
         now: DateTime<Utc>,
     ) -> Result<BookingView, BookingError> {
-        let mut tx = self.db().begin().await?;
-        let (_, session_id, ..) = holder_booking(&mut tx, code, phone)
-            .await?
-            .ok_or(not_found())?;
-        let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
-        tx.query(&lock).bind(session_id).execute().await?;
+        let lock = format!("{LOCK_SESSION}{}", self.db().dialect().for_update());
+        let mut tries = 0;
+        let (mut tx, session_id, (id, _, status, adults, children)) = loop {
+            let mut tx = self.db().begin().await?;
+            let (_, session_id, ..) = holder_booking(&mut tx, code, phone)
+                .await?
+                .ok_or(not_found())?;
+            tx.query(&lock).bind(session_id).execute().await?;
+            // Read again under the session's lock: a concurrent cancel may have won, or a
+            // move put the booking in another session meanwhile (then start again, as a
+            // move does, rather than wait for a second lock holding the first): the places
+            // released are those of the session it is in.
+            let held = holder_booking(&mut tx, code, phone)
+                .await?
+                .ok_or(not_found())?;
+            if held.1 == session_id {
+                break (tx, session_id, held);
+            }
+            tries += 1;
+            if tries == super::reschedule::MOVE_TRIES {
+                return Err(StorageError::new("a booking moved by others on every try").into());
+            }
+            drop(tx);
+        };
         let session = session_in(&mut Conn::Tx(&mut tx), session_id)
-            .await?
-            .ok_or(not_found())?;
-        // Read again under the session's lock: a concurrent cancel may have won.
-        let (id, _, status, adults, children) = holder_booking(&mut tx, code, phone)
             .await?
             .ok_or(not_found())?;
         let people = party_size(adults, children)?;

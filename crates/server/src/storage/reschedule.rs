@@ -53,7 +53,7 @@ const BY_CODE: &str =
     "SELECT id, session_id, status, adults, children, phone FROM bookings WHERE code = ?";
 /// Reads of a booking that a concurrent move keeps moving before the move gives up (each
 /// concurrent move that wins commits, so this is a bound on a storm, not a wait).
-const MOVE_TRIES: usize = 8;
+pub(super) const MOVE_TRIES: usize = 8;
 const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 /// The phone's other bookings, by its keyed hash, as group commit reads them: cancelled
 /// ones too, which `Held::of` leaves out, so that only the phone's index can serve the read.

@@ -240,6 +240,8 @@ async fn views_of(
     Ok(views)
 }
 
+const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
+
 #[async_trait]
 pub trait Samples: Parts {
     /// Registers every sample of a quick-test registration, or none: the session must be a
@@ -254,6 +256,14 @@ pub trait Samples: Parts {
     ) -> Result<Vec<SampleView>, BookingError> {
         let mut tx = self.db().begin().await?;
         if let Some((key, digest)) = &ctx.idempotency {
+            // The session's lock before the key is looked up: the same registration sent
+            // twice at once queues on it, and the second then finds the first's samples
+            // (on PostgreSQL; SQLite writes one transaction at a time).
+            let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
+            tx.query(&lock)
+                .bind(registration.session_id)
+                .execute()
+                .await?;
             let earlier: Vec<(i64, Option<String>)> = tx
                 .query(SAMPLES_BY_IDEMPOTENCY_KEY)
                 .bind(key)

@@ -4,7 +4,7 @@
 //! twice, and 20 holders racing for the last 3 places while their old sessions' waiting
 //! lists move up; two moves of one booking at once, and moves in opposite directions, all
 //! finishing (no deadlock) with every booking in one place; a move racing a check-in, one
-//! of them refused and the check-in never lost.
+//! of them refused and the check-in never lost; a cancellation overtaken by a move.
 
 use crate::helpers::{add_fixture_activity, add_fixture_session, header, Db, SessionSpec, TestApp};
 use crate::staff::{add_staff, call, parse, sign_in, PASSWORD};
@@ -595,6 +595,107 @@ async fn a_move_racing_a_check_in_never_loses_the_check_in(db: Db) {
     }
     assert_eq!(moved + checked_in, 12);
     assert_eq!(places(&app, to).await, (moved, 0));
+}
+
+/// A holder's cancellation overtaken by a move (the booking read in one session, the move
+/// committed before the cancellation holds that session's lock) releases the places of the
+/// session the booking is in when it is cancelled, and only those: the session it left keeps
+/// the counter the move gave it. PostgreSQL only: SQLite runs one write at a time, so
+/// nothing commits between the two reads there. The test holds the old session's lock and
+/// makes the move's changes itself while the cancellation waits for that lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancellation_overtaken_by_a_move_releases_the_places_it_holds() {
+    use sqlx::{Connection, PgConnection};
+    let name = "a_cancellation_overtaken_by_a_move_releases_the_places_it_holds";
+    let Some(db) = Db::postgres(name).await else {
+        return;
+    };
+    // The server's connections carry a name of their own: the test sees when one waits.
+    let mut tag = [0u8; 6];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut tag);
+    let app_name: String = std::iter::once("labday_overtaken_".to_owned())
+        .chain(tag.iter().map(|b| format!("{b:02x}")))
+        .collect();
+    let app = TestApp::spawn_with(db, |config| {
+        config.database = format!("{}&application_name={app_name}", config.database);
+    })
+    .await;
+    let [from, to] = [
+        app.session(SessionSpec::sized(4, 2)).await,
+        app.session(SessionSpec::sized(4, 2)).await,
+    ];
+    let phone = "13800138077";
+    let code = booked(&app, from, phone, 2).await;
+    let mut conn = PgConnection::connect(&app.db.url()).await.expect("connect");
+    let mut tx = conn.begin().await.expect("begin");
+    sqlx::query("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
+        .bind(from)
+        .execute(&mut *tx)
+        .await
+        .expect("lock");
+    let app = std::sync::Arc::new(app);
+    let cancel = {
+        let (app, code) = (app.clone(), code.clone());
+        tokio::spawn(async move { app.cancel(&code, phone).await })
+    };
+    // Until the cancellation waits for the old session's lock (it has read the booking).
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
+        AND wait_event_type = 'Lock'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let n: i64 = sqlx::query_scalar(waiting)
+            .bind(&app_name)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("pg_stat_activity");
+        if n > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cancellation never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The move's changes: the booking in `to`, its two places counted there.
+    for (sql, a, b) in [
+        (
+            "UPDATE bookings SET session_id = $1 WHERE session_id = $2",
+            to,
+            from,
+        ),
+        (
+            "UPDATE sessions SET booked = booked + $2 WHERE id = $1",
+            from,
+            -2,
+        ),
+        (
+            "UPDATE sessions SET booked = booked + $2 WHERE id = $1",
+            to,
+            2,
+        ),
+    ] {
+        sqlx::query(sql)
+            .bind(a)
+            .bind(b)
+            .execute(&mut *tx)
+            .await
+            .expect("move");
+    }
+    tx.commit().await.expect("commit");
+    let (status, answer) = cancel.await.expect("task");
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["status"], "cancelled", "{answer}");
+    assert_eq!(answer["session"]["id"], json!(to), "{answer}");
+    for session in [from, to] {
+        let booked = app
+            .db
+            .scalar(&format!("SELECT booked FROM sessions WHERE id = {session}"))
+            .await;
+        assert_eq!(booked, 0, "session {session}: its places are all free");
+        assert_eq!(app.confirmed_people_in_db(session).await, 0);
+    }
+    let _ = conn.close().await;
 }
 
 crate::on_both_databases!(

@@ -609,8 +609,36 @@ async fn sample_holders_are_erased_after_retention_but_counts_stay(db: Db) {
     assert_eq!(board["registered"], 1);
 }
 
+/// The same registration sent several times at once (a double tap, a retry racing the
+/// first) registers once: every answer gives the first registration's samples.
+async fn one_registration_sent_at_once_several_times_registers_once(db: Db) {
+    let app = std::sync::Arc::new(TestApp::spawn(db).await);
+    let session = app.session(quick_test()).await;
+    let body = registration(session, "13900139055", &["spinach", "celery"]);
+    let sends = (0..8).map(|_| {
+        let (app, body) = (app.clone(), body.clone());
+        tokio::spawn(async move { app.post_with_key("/api/v1/samples", "twice-1", &body).await })
+    });
+    let mut answers = Vec::new();
+    for send in sends.collect::<Vec<_>>() {
+        let (status, answer) = send.await.expect("task");
+        assert_eq!(status, 201, "{answer}");
+        answers.push(answer);
+    }
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    assert_eq!(answers[0].as_array().map(Vec::len), Some(2));
+    let stored = app
+        .db
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM samples WHERE session_id = {session}"
+        ))
+        .await;
+    assert_eq!(stored, 2, "two vegetables, registered once");
+}
+
 crate::on_both_databases!(
     a_registration_gives_each_vegetable_a_code_once_and_refuses_what_does_not_fit,
+    one_registration_sent_at_once_several_times_registers_once,
     a_wrong_phone_reads_like_a_missing_code_and_misses_are_throttled,
     a_quick_test_session_with_samples_keeps_its_format,
     a_sample_at_a_market_names_the_markets_address,
