@@ -222,6 +222,8 @@ messages! {
     ACTION_CHECK_IN = "签到", "Checked a visitor in";
     ACTION_MARK_NO_SHOWS = "标记未到场", "Marked no-shows";
     ACTION_EXPORT_ROSTER = "导出名单", "Exported a roster";
+    ACTION_EXPORT_SUMMARY = "导出统计表", "Exported the summary";
+    ACTION_EXPORT_REPORT = "导出活动报告", "Exported the event report";
     ACTION_ADD_MEDIA = "添加媒体报道", "Added media coverage";
     ACTION_ADD_PHOTO = "上传照片", "Uploaded a photo";
     ACTION_UPDATE_MEDIA = "修改媒体报道", "Corrected media coverage";
@@ -604,6 +606,8 @@ pub fn action_label(action: AuditAction) -> Msg {
         AuditAction::CheckIn => ACTION_CHECK_IN,
         AuditAction::MarkNoShows => ACTION_MARK_NO_SHOWS,
         AuditAction::ExportRoster => ACTION_EXPORT_ROSTER,
+        AuditAction::ExportSummary => ACTION_EXPORT_SUMMARY,
+        AuditAction::ExportReport => ACTION_EXPORT_REPORT,
         AuditAction::AddMedia => ACTION_ADD_MEDIA,
         AuditAction::AddPhoto => ACTION_ADD_PHOTO,
         AuditAction::UpdateMedia => ACTION_UPDATE_MEDIA,

@@ -432,9 +432,9 @@ impl NewStaffAccount {
 }
 
 wire_enum! {
-    /// What an audit-log line records. Sign-ins, new accounts and roster exports are written
-    /// by their handlers (`routes/staff.rs`, `routes/staff_admin.rs`, through
-    /// `writes::audit`); every other action in the same transaction as the change itself.
+    /// What an audit-log line records. Sign-ins, new accounts and exports are written
+    /// by their handlers (`routes/staff.rs`, `routes/staff_admin.rs`, `routes/summary.rs`,
+    /// through `writes::audit`); every other action in the same transaction as the change itself.
     pub enum AuditAction {
         SignIn = "sign_in",
         CreateStaff = "create_staff",
@@ -446,6 +446,8 @@ wire_enum! {
         CheckIn = "check_in",
         MarkNoShows = "mark_no_shows",
         ExportRoster = "export_roster",
+        ExportSummary = "export_summary",
+        ExportReport = "export_report",
         AddMedia = "add_media",
         AddPhoto = "add_photo",
         UpdateMedia = "update_media",

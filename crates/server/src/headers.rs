@@ -259,7 +259,7 @@ async fn protect(
     let https = crate::auth::is_https(request.headers());
     let path = request.uri().path();
     let api = path.starts_with("/api/");
-    let console = path == "/staff" || path.starts_with("/staff/");
+    let console = in_console(path);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if api {
@@ -285,6 +285,14 @@ async fn protect(
         );
     }
     response
+}
+
+/// Whether `path` reaches the staff console's files, read as the file server reads it
+/// (escapes decoded, empty and `.` segments skipped): `/%73taff/` and `//staff/` serve the
+/// console's page too, so they get its policy, never a portal's.
+fn in_console(path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    decoded.split('/').find(|s| !s.is_empty() && *s != ".") == Some("staff")
 }
 
 /// The items of a request header written as a list (`Accept-Encoding` and

@@ -39,23 +39,56 @@ pub const UNIT_COLUMNS: [(&str, &str); 11] = [
     ("照片", "Photos"),
 ];
 
-/// A unit's figures in [`UNIT_COLUMNS`] order, as text.
-pub fn unit_cells(c: &UnitCounts) -> [String; 11] {
+/// The figure columns of a unit row in a spreadsheet (the summary's CSV): [`UNIT_COLUMNS`]
+/// with the judgements in three columns of numbers, as one cell `20/2/1` reads as a date.
+pub const UNIT_NUMBER_COLUMNS: [(&str, &str); 13] = [
+    ("开放日", "Open days"),
+    ("场次", "Sessions"),
+    ("名额", "Places"),
+    ("预约人数", "Booked"),
+    ("签到人数", "Checked in"),
+    ("现场登记", "Walk-ins"),
+    ("云课堂座位", "Cloud seats"),
+    ("快检样品", "Samples"),
+    ("阴性", "Negative"),
+    ("可疑", "Suspicious"),
+    ("阳性", "Positive"),
+    ("媒体报道", "Media"),
+    ("照片", "Photos"),
+];
+
+/// A unit's figures in [`UNIT_NUMBER_COLUMNS`] order.
+pub fn unit_numbers(c: &UnitCounts) -> [u32; 13] {
     let f = &c.figures;
     let s = &f.samples;
     [
-        c.open_days.to_string(),
-        f.sessions.to_string(),
-        f.places_offered.to_string(),
-        f.booked_people.to_string(),
-        f.checked_in_people.to_string(),
-        f.walk_in_people.to_string(),
-        f.cloud_classroom_seats.to_string(),
-        s.registered.to_string(),
-        format!("{}/{}/{}", s.negative, s.suspicious, s.positive),
-        c.media_items.to_string(),
-        c.photos.to_string(),
+        c.open_days,
+        f.sessions,
+        f.places_offered,
+        f.booked_people,
+        f.checked_in_people,
+        f.walk_in_people,
+        f.cloud_classroom_seats,
+        s.registered,
+        s.negative,
+        s.suspicious,
+        s.positive,
+        c.media_items,
+        c.photos,
     ]
+}
+
+/// A unit's figures in [`UNIT_COLUMNS`] order, as text: the judgements in one cell.
+pub fn unit_cells(c: &UnitCounts) -> [String; 11] {
+    let n = unit_numbers(c);
+    let judged = format!("{}/{}/{}", n[8], n[9], n[10]);
+    let cells: Vec<String> = n[..8]
+        .iter()
+        .map(u32::to_string)
+        .chain([judged])
+        .chain(n[11..].iter().map(u32::to_string))
+        .collect();
+    cells.try_into().expect("eleven cells")
 }
 
 /// What an organisation is, in both languages.

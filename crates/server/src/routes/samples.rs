@@ -13,6 +13,7 @@ use crate::routes::{FieldErrors, TooManyMisses};
 use crate::state::AppState;
 use crate::storage::samples::{BoardScope, RegistrationContext};
 use crate::throttle;
+use crate::venue_clock;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -22,7 +23,6 @@ use chrono::Utc;
 use labday_domain::sample::{
     self, SampleBoard, SampleErasure, SampleLookup, SampleRegistration, SampleView,
 };
-use labday_domain::time::{venue_local, SHANGHAI_OFFSET_MINUTES};
 use labday_domain::{ApiError, ErrorCode};
 
 fn not_found() -> AppError {
@@ -54,8 +54,8 @@ pub async fn register_samples(
     AppJson(request): AppJson<SampleRegistration>,
 ) -> Result<(StatusCode, Json<Vec<SampleView>>), Refusal> {
     let now = Utc::now();
-    let today = venue_local(now, SHANGHAI_OFFSET_MINUTES).date();
-    let valid = request.validate(today)?;
+    let today = venue_clock::at_session_or_china(&state, request.session_id).await?;
+    let valid = request.validate(today.date())?;
     crate::phone_codes::require(&state, &valid.phone, request.phone_token.as_deref()).await?;
     let ctx = RegistrationContext {
         now,

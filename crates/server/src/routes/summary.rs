@@ -8,10 +8,13 @@ use crate::auth::{self, SignedIn};
 use crate::csv::{self, Cell, Csv};
 use crate::error::AppError;
 use crate::extract::AppQuery;
-use crate::quality_report::{both_names, report_docx, unit_cells, ReportPhoto, UNIT_COLUMNS};
+use crate::quality_report::{
+    both_names, report_docx, unit_numbers, ReportPhoto, UNIT_NUMBER_COLUMNS,
+};
 use crate::routes::staff_catalogue::ScopeQuery;
 use crate::routes::FieldErrors;
 use crate::state::AppState;
+use crate::writes::audit;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -22,6 +25,7 @@ use labday_domain::figures::{summarise, Figures, Summary};
 use labday_domain::media::MediaItem;
 use labday_domain::photo::PhotoItem;
 use labday_domain::report::{quality_report, QualityReport, ReportInput};
+use labday_domain::staff::AuditAction;
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
@@ -187,6 +191,14 @@ pub async fn quality_report_docx(
     .await
     .map_err(|e| AppError::internal(format!("report task: {e}")))?
     .map_err(|e| AppError::internal(format!("report document: {e}")))?;
+    let subject = export_subject("report.docx", year, &query);
+    audit(
+        &state,
+        &signed_in.staff,
+        AuditAction::ExportReport,
+        &subject,
+    )
+    .await?;
     Ok((
         [
             (
@@ -302,7 +314,11 @@ pub fn rollup_csv(csv: &mut Csv, r: &QualityReport) {
     let header: Vec<String> = [scope.as_str(), "编号 id", "名称 name"]
         .map(str::to_owned)
         .into_iter()
-        .chain(UNIT_COLUMNS.iter().map(|(zh, en)| format!("{zh} {en}")))
+        .chain(
+            UNIT_NUMBER_COLUMNS
+                .iter()
+                .map(|(zh, en)| format!("{zh} {en}")),
+        )
         .collect();
     csv.row(header.iter().map(|h| Cell::Text(h)));
     let units = r.units.iter().map(|u| {
@@ -315,11 +331,11 @@ pub fn rollup_csv(csv: &mut Csv, r: &QualityReport) {
     });
     let overall = std::iter::once(("overall", String::new(), "全部 All".to_owned(), &r.overall));
     for (kind, id, name, counts) in units.chain(overall) {
-        let cells = unit_cells(counts);
         let line = [kind, id.as_str(), name.as_str()]
             .into_iter()
-            .chain(cells.iter().map(String::as_str));
-        csv.row(line.map(Cell::Text));
+            .map(Cell::Text)
+            .chain(unit_numbers(counts).map(Cell::from));
+        csv.row(line);
     }
 }
 
@@ -337,11 +353,25 @@ pub async fn summary_export(
     AppQuery(query): AppQuery<ReportQuery>,
 ) -> Result<Response, AppError> {
     let mut csv = summary_lines(&load(&state, &signed_in, query.scope()).await?);
-    rollup_csv(
-        &mut csv,
-        &load_report(&state, &signed_in, &query).await?.report,
-    );
+    let report = load_report(&state, &signed_in, &query).await?.report;
+    rollup_csv(&mut csv, &report);
+    let subject = export_subject("summary.csv", report.year, &query);
+    audit(
+        &state,
+        &signed_in.staff,
+        AuditAction::ExportSummary,
+        &subject,
+    )
+    .await?;
     Ok(csv::download(csv.finish(), "labday-summary.csv"))
+}
+
+/// An export's subject in the audit log: the file, its year and the organisation chosen.
+fn export_subject(file: &str, year: i32, query: &ReportQuery) -> String {
+    match query.organisation_id {
+        Some(id) => format!("{file} {year}, organisation {id}"),
+        None => format!("{file} {year}"),
+    }
 }
 
 pub fn router() -> Router<AppState> {

@@ -173,6 +173,28 @@ async fn the_report_rolls_up_within_the_organisers_reach(db: Db) {
         csv.contains(&format!("city_bureau,{},市0,2,2,", t.cities[0])),
         "{csv}"
     );
+    // The judgements in three columns of numbers: one cell "20/2/1" is a date to a
+    // spreadsheet.
+    assert!(
+        csv.contains("快检样品 Samples,阴性 Negative,可疑 Suspicious,阳性 Positive,媒体报道 Media"),
+        "{csv}"
+    );
+    let rolled_up = csv
+        .lines()
+        .skip_while(|l| !l.contains("逐级汇总 rolled up"));
+    for line in rolled_up.skip(1) {
+        let cells: Vec<&str> = line.trim_end().split(',').collect();
+        assert_eq!(cells.len(), 16, "{line}");
+        assert!(
+            cells[3..].iter().all(|c| c.parse::<u32>().is_ok()),
+            "every figure a number: {line}"
+        );
+    }
+    let lines = audit_lines(&t).await;
+    assert!(
+        audited(&lines, "export_summary", "summary.csv 20"),
+        "{lines:?}"
+    );
 }
 
 /// The names of the files in a zip, and one file's text.
@@ -261,6 +283,11 @@ async fn the_report_is_a_word_document_with_tables_and_captioned_photos(db: Db) 
 
     let other = format!("/api/v1/staff/report.docx?organisation_id={}", t.cities[1]);
     expect_call(app, "GET", &other, Some(&city), None, 403).await;
+    // The export is in the audit log (the refused one is not).
+    let lines = audit_lines(&t).await;
+    let exports: Vec<_> = lines.iter().filter(|(a, _)| a == "export_report").collect();
+    assert_eq!(exports.len(), 1, "{lines:?}");
+    assert!(exports[0].1.starts_with("report.docx 20"), "{lines:?}");
 }
 
 /// Whether XML 1.0 allows `c` in a document.

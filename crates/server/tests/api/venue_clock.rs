@@ -499,8 +499,56 @@ async fn a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it(db: 
     eprintln!("checked in first {in_first}, moved first {moved_first}");
 }
 
+/// A citizen's vegetable was not bought tomorrow on the calendar of the venue that tests
+/// it, as at the bench: the venue's today is taken, its tomorrow refused, where China's date
+/// is another. The venue is put east or west of China so that its date differs from
+/// China's now, whatever the hour the test runs.
+async fn a_citizens_vegetable_is_dated_on_its_venues_calendar(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let session = app.session(crate::samples::quick_test()).await;
+    let org = app
+        .db
+        .scalar(&format!(
+            "SELECT organisation_id FROM activities WHERE id = {}",
+            app.activity_id
+        ))
+        .await;
+    let utc_hour = Utc::now().hour();
+    let minutes = if (10..16).contains(&utc_hour) {
+        14 * 60
+    } else {
+        -12 * 60
+    };
+    let now = venue_at(&app, org, minutes).await;
+    let china = venue_local(Utc::now(), 480).date();
+    assert_ne!(
+        now.date(),
+        china,
+        "the venue's date is not China's at UTC+{minutes} min"
+    );
+    runs(
+        &app,
+        session,
+        now - Duration::hours(1),
+        now + Duration::hours(2),
+    )
+    .await;
+    let mut body = crate::samples::registration(session, "13900139066", &["spinach"]);
+    body["samples"][0]["bought_on"] = json!(now.date());
+    let (status, answer) = app.post("/api/v1/samples", &body).await;
+    assert_eq!(status, 201, "bought on the venue's today: {answer}");
+    body["samples"][0]["bought_on"] = json!(now.date() + Duration::days(1));
+    let (status, answer) = app.post("/api/v1/samples", &body).await;
+    assert_eq!(status, 422, "bought on the venue's tomorrow: {answer}");
+    assert!(
+        answer["fields"]["samples.0.bought_on"].is_string(),
+        "{answer}"
+    );
+}
+
 crate::on_both_databases!(
     walk_ins_and_receipts_wait_for_the_sessions_day_on_its_venues_clock,
+    a_citizens_vegetable_is_dated_on_its_venues_calendar,
     a_visitor_is_checked_in_from_the_sessions_day_as_it_is_then,
     a_check_in_racing_a_move_to_a_later_day_is_recorded_only_before_it,
     a_visitor_is_checked_in_from_the_sessions_day_on_its_venues_clock,
