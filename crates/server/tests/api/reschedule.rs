@@ -638,14 +638,17 @@ async fn a_cancellation_overtaken_by_a_move_releases_the_places_it_holds() {
         let (app, code) = (app.clone(), code.clone());
         tokio::spawn(async move { app.cancel(&code, phone).await })
     };
-    // Until the cancellation waits for the old session's lock (it has read the booking).
+    // Until the cancellation waits for the old session's lock (it has read the booking),
+    // seen from a connection of its own outside any transaction: a transaction would see
+    // the server's connections as they were at its first look.
+    let mut watcher = PgConnection::connect(&app.db.url()).await.expect("connect");
     let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
-        AND wait_event_type = 'Lock'";
+        AND wait_event_type = 'Lock' AND query LIKE 'SELECT id FROM sessions WHERE id = $1%'";
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let n: i64 = sqlx::query_scalar(waiting)
             .bind(&app_name)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut watcher)
             .await
             .expect("pg_stat_activity");
         if n > 0 {
@@ -696,6 +699,7 @@ async fn a_cancellation_overtaken_by_a_move_releases_the_places_it_holds() {
         assert_eq!(app.confirmed_people_in_db(session).await, 0);
     }
     let _ = conn.close().await;
+    let _ = watcher.close().await;
 }
 
 crate::on_both_databases!(

@@ -513,19 +513,17 @@ async fn a_citizens_vegetable_is_dated_on_its_venues_calendar(db: Db) {
             app.activity_id
         ))
         .await;
-    let utc_hour = Utc::now().hour();
-    let minutes = if (10..16).contains(&utc_hour) {
+    // UTC+14 is a day ahead of China from 10:00 to 16:00 UTC, UTC-12 a day behind from
+    // 16:00 to 12:00: each is taken an hour or more from the time its own date turns.
+    let at = Utc::now();
+    let minutes = if (11..16).contains(&at.hour()) {
         14 * 60
     } else {
         -12 * 60
     };
+    let venue = venue_local(at, minutes as i32).date();
+    assert_ne!(venue, venue_local(at, 480).date(), "UTC{minutes:+} min");
     let now = venue_at(&app, org, minutes).await;
-    let china = venue_local(Utc::now(), 480).date();
-    assert_ne!(
-        now.date(),
-        china,
-        "the venue's date is not China's at UTC+{minutes} min"
-    );
     runs(
         &app,
         session,
