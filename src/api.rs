@@ -17,6 +17,7 @@ use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn,
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingReceipt, BookingRequest,
     BookingStatus, BookingView, ErrorCode, Localised, SessionFormat, SessionStatus, SessionView,
+    WindowState,
 };
 
 fn query_string(filter: &ActivityFilter) -> String {
@@ -72,6 +73,12 @@ pub struct SessionSheet {
     #[serde(default)]
     pub held_at: Option<Localised>,
     pub status: SessionStatus,
+    /// From when it takes samples (until `ends_at`), in venue time.
+    #[serde(with = "labday_domain::time::wire::venue_datetime")]
+    pub booking_opens_at: NaiveDateTime,
+    /// `not_yet_open` until then, by the server's clock.
+    pub window: WindowState,
+    pub utc_offset_minutes: i32,
 }
 
 pub async fn session_sheet(id: i64) -> Result<SessionSheet, ApiError> {

@@ -215,6 +215,7 @@ messages! {
     RESCHEDULE_HINT = "新场次确认后才释放原名额；预约码不变。", "You keep your place until the new one is confirmed; the booking code stays the same.";
     RESCHEDULE_PICK = "选择新的场次", "Choose the new session";
     RESCHEDULE_NONE = "本活动没有其他仍有名额的场次。", "No other session of this activity has places left.";
+    RESCHEDULE_TARGET_CANCELLED = "所选场次已被主办方取消，您的预约没有改动。", "The organiser cancelled the session you chose; your booking did not change.";
     RESCHEDULE_CONFIRM = "确认改期", "Move my booking";
     RESCHEDULE_KEEP = "不改了", "Keep this time";
     RESCHEDULED = "已改期，预约码不变。", "Your booking has been moved; the code is the same.";
@@ -277,6 +278,8 @@ messages! {
     ERR_TOO_MANY = "操作过于频繁，请稍后再试。", "Too many attempts; please wait a moment.";
     ERR_SESSION_FULL = "名额已满：预留和剩余名额都已用完。", "This session is full: no reserved or free place is left.";
     ERR_OTHER_ACTIVITY = "只能改到同一活动的其他场次。", "A booking can move only to another session of the same activity.";
+    SAMPLES_NOT_YET_OPEN = "尚未开放样品登记 · 开放登记 {at}", "Sample registration not open yet · Opens {at}";
+    SAMPLES_SESSION_OVER = "本场次已结束，不再接收样品登记。", "This session is over: it takes no more samples.";
     ERR_NOT_QUICK_TEST = "只有农残快检场次可以登记样品。", "Samples can be registered only on a quick-test session.";
     ERR_SAMPLE_LIMIT = "该手机号在本场次登记的样品已达上限（5 份）。", "This phone number has registered the most samples allowed for this session (5).";
     ERR_UNAVAILABLE = "当前访问人数较多，请稍候再试。", "The service is very busy; please try again in a moment.";

@@ -5,7 +5,7 @@
 //! (session storage) until it expires, so a second booking within ten minutes needs no code.
 
 use crate::api;
-use crate::i18n::{self, field_msg, t, use_lang};
+use crate::i18n::{self, field_msg, t, use_lang, Msg};
 use crate::loaded::load;
 use crate::text::{flag, maybe_message, maybe_text};
 use labday_domain::phone_code::{PhoneCode, FIELD};
@@ -105,6 +105,7 @@ pub fn PhoneCodeField(
     let on = verifying_now();
     let sent = RwSignal::new(false);
     let waiting = RwSignal::new(false);
+    let failed = RwSignal::new(None::<Msg>);
     let held = move || {
         Phone::parse(&phone.get())
             .ok()
@@ -121,6 +122,7 @@ pub fn PhoneCodeField(
         // A fresh start for the form's errors (replacing the map, not removing from it,
         // keeps the B-tree's removal code out of the bundles).
         errors.set(BTreeMap::new());
+        failed.set(None);
         let p = match Phone::parse(&typed) {
             Ok(p) => p,
             Err(c) => return set("phone", c),
@@ -141,20 +143,28 @@ pub fn PhoneCodeField(
                 }
                 Err(e) => {
                     waiting.set(false);
-                    let c = e
-                        .fields
-                        .values()
-                        .next()
-                        .copied()
-                        .unwrap_or(FieldCode::PhoneCodeLimit);
-                    errors.update(|all| {
-                        all.insert(FIELD.into(), c);
-                    });
+                    // A refusal names its field (too soon, a limit reached); anything else
+                    // (no network, the server busy) is worded as itself, not as a limit.
+                    match e.fields.values().next().copied() {
+                        Some(c) => errors.update(|all| {
+                            all.insert(FIELD.into(), c);
+                        }),
+                        None => failed.set(Some(match e.code {
+                            // Verification switched off since the page loaded.
+                            ErrorCode::NotFound => i18n::ERR_INTERNAL,
+                            other => i18n::error_msg(other),
+                        })),
+                    }
                 }
             }
         });
     };
-    let error = move || errors.with(|e| e.get(FIELD).map(|&c| field_msg(c).get(lang.get())));
+    let error = move || {
+        errors
+            .with(|e| e.get(FIELD).map(|&c| field_msg(c)))
+            .or_else(|| failed.get())
+            .map(|m| m.get(lang.get()))
+    };
     view! {
         <Show when=flag(on)>
             <Show when=flag(move || !held()) fallback=move || view! { <p class="small">{t(i18n::PHONE_VERIFIED)}</p> }>
@@ -167,7 +177,7 @@ pub fn PhoneCodeField(
                     </button>
                 </div>
                 <p class="small" role="status">{maybe_text(move || sent.get().then(|| i18n::CODE_SENT.get(lang.get()).to_owned()))}</p>
-                <p class="field-error" id="phone_code-error">{maybe_message(error)}</p>
+                <p class="field-error" id="phone_code-error" role="alert">{maybe_message(error)}</p>
             </Show>
         </Show>
     }

@@ -12,7 +12,7 @@ use crate::components::privacy::PrivacyNotice;
 use crate::components::status::FailureAlert;
 use crate::format;
 use crate::i18n::{self, field_msg, t, use_lang, Lang};
-use crate::loaded::{load_id, Loaded};
+use crate::loaded::{load, load_id, Loaded};
 use crate::route::{self, use_id_param};
 use crate::store;
 use crate::text::{flag, maybe_message, message, text};
@@ -50,13 +50,31 @@ fn FieldError(field: &'static str, errors: RwSignal<BTreeMap<String, FieldCode>>
 fn BookingForm(session: SessionView) -> impl IntoView {
     let lang = use_lang();
     let s = StoredValue::new(session);
-    let limit = s.with_value(|s| s.per_booking_limit.max(1));
+    // The session's own limit, or the daily limit per phone when that is smaller (known
+    // once the server's numbers arrive): the form offers no party the server must refuse
+    // (the choices above it are disabled).
+    let notice = load(api::privacy);
+    let own = s.with_value(|s| s.per_booking_limit.max(1));
+    let limit = move || match notice.get() {
+        Some(Ok(n)) => n.per_booking(own).max(1),
+        _ => own,
+    };
     let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let adults = RwSignal::new(1u32);
     let children = RwSignal::new(0u32);
     let consent = RwSignal::new(false);
+    // A party picked before the server's numbers cut the choice is cut with it.
+    Effect::new(move |_| {
+        let most = limit();
+        if adults.get_untracked() > most {
+            adults.set(most);
+        }
+        if children.get_untracked() >= most {
+            children.set(most - 1);
+        }
+    });
     let errors = RwSignal::new(BTreeMap::<String, FieldCode>::new());
     let attempt = Attempt::new();
     let (busy, failure) = (attempt.busy, attempt.failure);
@@ -81,7 +99,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
             errors.set(fields.clone());
             focus_first_error(fields);
         };
-        if let Err(e) = request.validate(limit) {
+        if let Err(e) = request.validate(limit()) {
             return show(&e.fields);
         }
         errors.set(BTreeMap::new());
@@ -158,7 +176,7 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     <select id="adults" aria-invalid=invalid("adults") aria-describedby="adults-error party-error"
                         on:change=move |ev| adults.set(event_target_value(&ev).parse().unwrap_or(1))
                         prop:value=text(move || adults.get().to_string())>
-                        {(1..=limit).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                        {(1..=own).map(|n| view! { <option value=n.to_string() disabled=flag(move || n > limit())>{n}</option> }).collect_view()}
                     </select>
                 </div>
                 <div>
@@ -166,11 +184,11 @@ fn BookingForm(session: SessionView) -> impl IntoView {
                     <select id="children" aria-describedby="party-error"
                         on:change=move |ev| children.set(event_target_value(&ev).parse().unwrap_or(0))
                         prop:value=text(move || children.get().to_string())>
-                        {(0..limit).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                        {(0..own).map(|n| view! { <option value=n.to_string() disabled=flag(move || n >= limit())>{n}</option> }).collect_view()}
                     </select>
                 </div>
             </div>
-            <p class="small">{text(move || crate::format::counted(limit, i18n::PER_BOOKING_ONE, i18n::PER_BOOKING_LIMIT, lang.get()))}</p>
+            <p class="small">{text(move || crate::format::counted(limit(), i18n::PER_BOOKING_ONE, i18n::PER_BOOKING_LIMIT, lang.get()))}</p>
             <FieldError field="adults" errors=errors/>
             <FieldError field="party" errors=errors/>
 

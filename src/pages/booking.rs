@@ -20,50 +20,84 @@ use crate::text::{flag, maybe_message, maybe_text, message, text};
 use labday_domain::booking::BookingStatus;
 use labday_domain::calendar::booking_event;
 use labday_domain::session::SessionStatus;
-use labday_domain::{ApiError, BookingView, SessionFormat};
+use labday_domain::{ApiError, BookingView, ErrorCode, SessionFormat};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// What the page has to show: the phone to ask for (again, after a number that did not
+/// match, with the reason), or the booking.
+#[derive(Clone)]
+enum Lookup {
+    Ask(Option<Msg>),
+    Found(Box<BookingView>),
+}
 
 #[component]
 pub fn BookingPage() -> impl IntoView {
     crate::title::use_title(i18n::TITLE_BOOKING);
+    let lang = use_lang();
     let code = use_code_param();
     let phone = RwSignal::new(store::phone_for(&code()));
     let booking = load(move || {
         let code = code();
         let phone = phone.get();
         async move {
-            match phone {
-                Some(phone) => api::find_booking(&code, &phone).await.map(Some),
+            let Some(phone) = phone else {
                 // Nothing to ask yet: the page asks for the phone.
-                None => Ok(None),
+                return Ok(Lookup::Ask(None));
+            };
+            match api::find_booking(&code, &phone).await {
+                Ok(view) => {
+                    // Remembered once it matched: a mistyped number is never kept, and a
+                    // visit does not move a remembered booking to the top of the list.
+                    if store::phone_for(&code).as_deref() != Some(phone.as_str()) {
+                        store::remember_booking(&code, &phone);
+                    }
+                    Ok(Lookup::Found(Box::new(view)))
+                }
+                // The number did not match (or the booking is gone): ask again, saying so.
+                Err(e) if e.code == ErrorCode::NotFound => {
+                    Ok(Lookup::Ask(Some(i18n::ERR_NOT_FOUND)))
+                }
+                Err(e) => Err(e),
             }
         }
     });
     let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<Msg>);
     let ask = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let p = typed.get_untracked();
-        if labday_domain::Phone::parse(&p).is_ok() {
-            store::remember_booking(&code(), &p);
-            phone.set(Some(p));
+        match labday_domain::Phone::parse(&p) {
+            Ok(_) => {
+                error.set(None);
+                phone.set(Some(p));
+            }
+            Err(c) => error.set(Some(i18n::field_msg(c))),
         }
     };
     view! {
         <Loaded from=booking let:found>
             {match found {
-                None => view! {
-                    <h1>{t(i18n::FIND_TITLE)}</h1>
-                    <form class="lookup" on:submit=ask>
-                        <p>{t(i18n::ENTER_PHONE)}</p>
-                        <label for="lookup-phone">{t(i18n::PHONE)}</label>
-                        <input id="lookup-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=typed/>
-                        <button type="submit" class="primary">{t(i18n::FIND)}</button>
-                    </form>
-                }.into_any(),
-                Some(view) => {
+                Lookup::Ask(missed) => {
+                    // A number typed wrong now says so; else why the last one missed.
+                    let shown = move || error.get().or(missed).map(|m| m.get(lang.get()));
+                    view! {
+                        <h1>{t(i18n::FIND_TITLE)}</h1>
+                        <form class="lookup" on:submit=ask novalidate>
+                            <p id="lookup-phone-hint">{t(i18n::ENTER_PHONE)}</p>
+                            <label for="lookup-phone">{t(i18n::PHONE)}</label>
+                            <input id="lookup-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=typed
+                                aria-describedby="lookup-phone-hint lookup-phone-error"
+                                aria-invalid=text(move || shown().is_some().to_string())/>
+                            <p class="field-error" id="lookup-phone-error" role="alert">{maybe_message(shown)}</p>
+                            <button type="submit" class="primary">{t(i18n::FIND)}</button>
+                        </form>
+                    }.into_any()
+                }
+                Lookup::Found(view) => {
                     let p = phone.get_untracked().unwrap_or_default();
-                    view! { <BookingCard booking=view phone=p/> }.into_any()
+                    view! { <BookingCard booking=*view phone=p/> }.into_any()
                 }
             }}
         </Loaded>
@@ -84,28 +118,39 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
     let failure = RwSignal::new(None::<ApiError>);
     let announce = RwSignal::new(None::<&'static str>);
     let phone = StoredValue::new(phone);
+    // A cancellation or an erasure under way: "yes" takes no second tap meanwhile.
+    let working = RwSignal::new(false);
     let cancel = move |()| {
         let code = current.with_untracked(|b| b.code.as_str().to_owned());
         failure.set(None);
+        working.set(true);
         spawn_local(async move {
             match api::cancel_booking(&code, &phone.get_value()).await {
                 Ok(view) => {
                     current.set(view);
                     announce.set(Some(i18n::CANCELLED_TITLE.get(lang.get_untracked())));
+                    // The button pressed is gone: the heading, which now says so, has focus.
+                    crate::dom::focus_soon(HEADING.into());
                 }
                 Err(e) => failure.set(Some(e)),
             }
+            working.set(false);
         });
     };
     let erased = RwSignal::new(false);
     let erase = move |()| {
         let code = current.with_untracked(|b| b.code.as_str().to_owned());
         failure.set(None);
+        working.set(true);
         spawn_local(async move {
             match api::erase_booking(&code, &phone.get_value()).await {
-                Ok(()) => erased.set(true),
+                Ok(()) => {
+                    erased.set(true);
+                    crate::dom::focus_soon(HEADING.into());
+                }
                 Err(e) => failure.set(Some(e)),
             }
+            working.set(false);
         });
     };
     let l = move || lang.get();
@@ -137,7 +182,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
     let gone = move || {
         view! {
             <div role="status" data-testid="booking-erased">
-                <h1>{t(i18n::ERASED_TITLE)}</h1>
+                <h1 id=HEADING tabindex="-1">{t(i18n::ERASED_TITLE)}</h1>
                 <p>{t(i18n::ERASED_TEXT)}</p>
             </div>
             <p><a href="/my">{t(i18n::NAV_MY)}</a></p>
@@ -146,7 +191,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
     view! {
         <Show when=move || !erased.get() fallback=gone>
         <p class="sr-only" role="status" aria-live="polite">{maybe_message(move || announce.get())}</p>
-        <h1>{heading}</h1>
+        <h1 id=HEADING tabindex="-1">{heading}</h1>
         <section class=text(move || format!("ticket {}", status().as_str()))>
             <p class="code-label">{t(i18n::BOOKING_CODE)}</p>
             <p class="code" data-testid="booking-code">{code_text}</p>
@@ -201,7 +246,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
         {move || {
             let (can, st) = current.with(|b| (b.can_cancel, b.status));
             if can {
-                view! { <AskFirst asks=CANCELLING act=Callback::new(cancel)/> }.into_any()
+                view! { <AskFirst asks=CANCELLING act=Callback::new(cancel) working/> }.into_any()
             } else if matches!(st, BookingStatus::Confirmed | BookingStatus::Waitlisted) {
                 view! { <p class="notice">{t(i18n::CANCEL_TOO_LATE)}</p> }.into_any()
             } else {
@@ -211,7 +256,7 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
         <Show when=move || current.with(|b| b.can_erase)>
             <section class="erase">
                 <p class="small">{t(i18n::ERASE_HINT)}</p>
-                <AskFirst asks=ERASING act=Callback::new(erase)/>
+                <AskFirst asks=ERASING act=Callback::new(erase) working/>
             </section>
         </Show>
         <p><a href="/my">{t(i18n::NAV_MY)}</a></p>
@@ -219,40 +264,56 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
     }
 }
 
-/// The words of an action that asks before it acts: the button, the question, yes and no.
-struct Asking([Msg; 4]);
+/// The page's heading, focused when what was pressed is gone (cancelled, erased).
+const HEADING: &str = "booking-heading";
 
-const CANCELLING: Asking = Asking([
-    i18n::CANCEL_BOOKING,
-    i18n::CANCEL_CONFIRM,
-    i18n::CANCEL_YES,
-    i18n::CANCEL_NO,
-]);
-const ERASING: Asking = Asking([
-    i18n::ERASE_TITLE,
-    i18n::ERASE_CONFIRM,
-    i18n::ERASE_YES,
-    i18n::ERASE_NO,
-]);
+/// The words of an action that asks before it acts: the button, the question, yes and no;
+/// and the id its button and its "no" share (focus stays where the finger was).
+struct Asking([Msg; 4], &'static str);
 
-/// A button that asks first: pressed, it puts its question with yes (which does `act`) and
-/// no (which puts the button back).
+const CANCELLING: Asking = Asking(
+    [
+        i18n::CANCEL_BOOKING,
+        i18n::CANCEL_CONFIRM,
+        i18n::CANCEL_YES,
+        i18n::CANCEL_NO,
+    ],
+    "ask-cancel",
+);
+const ERASING: Asking = Asking(
+    [
+        i18n::ERASE_TITLE,
+        i18n::ERASE_CONFIRM,
+        i18n::ERASE_YES,
+        i18n::ERASE_NO,
+    ],
+    "ask-erase",
+);
+
+/// A button that asks first: pressed, it puts its question with yes (which does `act`, and
+/// takes no second tap while `working`) and no (which puts the button back). Each swap
+/// keeps the focus on the control that took the button's place.
 #[component]
-fn AskFirst(asks: Asking, act: Callback<()>) -> impl IntoView {
-    let Asking([label, question, yes, no]) = asks;
+fn AskFirst(asks: Asking, act: Callback<()>, working: RwSignal<bool>) -> impl IntoView {
+    let Asking([label, question, yes, no], id) = asks;
     let asking = RwSignal::new(false);
+    let swap = move |to: bool| {
+        asking.set(to);
+        crate::dom::focus_soon(id.into());
+    };
     move || {
         if asking.get() {
             view! {
                 <div class="confirm" role="group" aria-label=t(label)>
                     <p>{t(question)}</p>
-                    <button type="button" class="danger" on:click=move |_| act.run(())>{t(yes)}</button>
-                    <button type="button" on:click=move |_| asking.set(false)>{t(no)}</button>
+                    <button type="button" class="danger" on:click=move |_| act.run(())
+                        disabled=flag(move || working.get())>{t(yes)}</button>
+                    <button type="button" id=id on:click=move |_| swap(false)>{t(no)}</button>
                 </div>
             }
             .into_any()
         } else {
-            view! { <button type="button" class="secondary" on:click=move |_| asking.set(true)>{t(label)}</button> }.into_any()
+            view! { <button type="button" class="secondary" id=id on:click=move |_| swap(true)>{t(label)}</button> }.into_any()
         }
     }
 }

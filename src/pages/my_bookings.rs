@@ -10,7 +10,7 @@ use crate::i18n::{self, field_msg, t, use_lang};
 use crate::loaded::{load, Loaded};
 use crate::route;
 use crate::store::{self, RememberedBooking, RememberedSample};
-use crate::text::maybe_message;
+use crate::text::{maybe_message, text};
 use labday_domain::booking::BookingCode;
 use labday_domain::sample::SampleLookup;
 use labday_domain::{ApiError, FieldCode, Phone};
@@ -60,7 +60,14 @@ fn MySamples() -> impl IntoView {
         let (c, digits) = match lookup.validate() {
             Ok(ok) => ok,
             Err(e) => {
+                // Focus on the first field in error: its message is read out with it.
+                let first = if e.fields.contains_key("code") {
+                    "sample-code"
+                } else {
+                    "sample-last4"
+                };
                 errors.set(e.fields);
+                crate::dom::focus(first);
                 return;
             }
         };
@@ -90,10 +97,12 @@ fn MySamples() -> impl IntoView {
             <p class="small">{t(i18n::FIND_SAMPLE_HINT)}</p>
             <form on:submit=submit novalidate>
                 <label for="sample-code">{t(i18n::SAMPLE_CODE)}</label>
-                <input id="sample-code" autocomplete="off" autocapitalize="characters" bind:value=code aria-describedby="sample-code-error"/>
+                <input id="sample-code" autocomplete="off" autocapitalize="characters" bind:value=code aria-describedby="sample-code-error"
+                    aria-invalid=text(move || errors.with(|e| e.contains_key("code")).to_string())/>
                 <p class="field-error" id="sample-code-error">{err_for("code")}</p>
                 <label for="sample-last4">{t(i18n::LAST4)}</label>
-                <input id="sample-last4" inputmode="numeric" maxlength="4" autocomplete="off" bind:value=last4 aria-describedby="sample-last4-error"/>
+                <input id="sample-last4" inputmode="numeric" maxlength="4" autocomplete="off" bind:value=last4 aria-describedby="sample-last4-error"
+                    aria-invalid=text(move || errors.with(|e| e.contains_key("phone_last4")).to_string())/>
                 <p class="field-error" id="sample-last4-error">{err_for("phone_last4")}</p>
                 <FailureAlert failure=failure messages=i18n::sample_error_msg/>
                 <button type="submit" class="primary">{t(i18n::FIND)}</button>
@@ -198,6 +207,11 @@ fn FindBooking() -> impl IntoView {
             Ok(ok) => ok,
             Err(e) => {
                 field_error.set(Some(e));
+                crate::dom::focus(if e.0 == "code" {
+                    "find-code"
+                } else {
+                    "find-phone"
+                });
                 return;
             }
         };
@@ -226,10 +240,12 @@ fn FindBooking() -> impl IntoView {
             <p class="small">{t(i18n::FIND_HINT)}</p>
             <form on:submit=submit novalidate>
                 <label for="find-code">{t(i18n::BOOKING_CODE)}</label>
-                <input id="find-code" autocomplete="off" autocapitalize="characters" bind:value=code aria-describedby="find-code-error"/>
+                <input id="find-code" autocomplete="off" autocapitalize="characters" bind:value=code aria-describedby="find-code-error"
+                    aria-invalid=text(move || field_error.get().is_some_and(|(f, _)| f == "code").to_string())/>
                 <p class="field-error" id="find-code-error">{err_for("code")}</p>
                 <label for="find-phone">{t(i18n::PHONE)}</label>
-                <input id="find-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=phone aria-describedby="find-phone-error"/>
+                <input id="find-phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=phone aria-describedby="find-phone-error"
+                    aria-invalid=text(move || field_error.get().is_some_and(|(f, _)| f == "phone").to_string())/>
                 <p class="field-error" id="find-phone-error">{err_for("phone")}</p>
                 <FailureAlert failure=failure/>
                 <button type="submit" class="primary">{t(i18n::FIND)}</button>

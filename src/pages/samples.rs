@@ -23,7 +23,7 @@ use labday_domain::sample::{
     VARIETIES,
 };
 use labday_domain::time::parse_date;
-use labday_domain::{FieldCode, Phone, SessionFormat, SessionStatus};
+use labday_domain::{FieldCode, Phone, SessionFormat, SessionStatus, WindowState};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -34,24 +34,43 @@ pub fn SamplesPage() -> impl IntoView {
     let session = load_id(id, api::session_sheet);
     view! {
         <Loaded from=session messages=i18n::page_error_msg let:session>
-            // Only a quick-test session that is not cancelled takes samples: another says so
-            // before anything is typed.
-            {match (session.format, session.status) {
-                (SessionFormat::QuickTest, SessionStatus::Cancelled) => {
-                    refused(&session, "session-cancelled", i18n::ERR_SESSION_CANCELLED)
+            // Only a quick-test session that is not cancelled, from its opening until its
+            // end (as the server checks), takes samples: another says so before anything is
+            // typed.
+            {
+                // Opening by the server's clock (its window); the end by the venue's.
+                let now = format::now_at(session.utc_offset_minutes);
+                match (session.format, session.status) {
+                    (SessionFormat::QuickTest, SessionStatus::Cancelled) => {
+                        refused(&session, "session-cancelled", |l| i18n::ERR_SESSION_CANCELLED.get(l).into())
+                    }
+                    (SessionFormat::QuickTest, _) if session.window == WindowState::NotYetOpen => {
+                        let opens = session.booking_opens_at;
+                        refused(&session, "not-yet-open", move |l| {
+                            i18n::SAMPLES_NOT_YET_OPEN.fill(l, &[("at", &format::moment(opens, l))])
+                        })
+                    }
+                    (SessionFormat::QuickTest, _) if now >= session.ends_at => {
+                        refused(&session, "session-over", |l| i18n::SAMPLES_SESSION_OVER.get(l).into())
+                    }
+                    (SessionFormat::QuickTest, _) => view! { <Registration session/> }.into_any(),
+                    _ => refused(&session, "not-quick-test", |l| i18n::ERR_NOT_QUICK_TEST.get(l).into()),
                 }
-                (SessionFormat::QuickTest, _) => view! { <Registration session/> }.into_any(),
-                _ => refused(&session, "not-quick-test", i18n::ERR_NOT_QUICK_TEST),
-            }}
+            }
         </Loaded>
     }
 }
 
 /// Why `session` takes no samples, where the form would be, with the way back.
-fn refused(session: &SessionSheet, testid: &'static str, why: i18n::Msg) -> AnyView {
+fn refused(
+    session: &SessionSheet,
+    testid: &'static str,
+    why: impl Fn(Lang) -> String + Send + Sync + 'static,
+) -> AnyView {
+    let lang = use_lang();
     view! {
         <h1>{t(i18n::SAMPLES_TITLE)}</h1>
-        <p class="notice" role="status" data-testid=testid>{t(why)}</p>
+        <p class="notice" role="status" data-testid=testid>{text(move || why(lang.get()))}</p>
         <p><a href=format!("/activities/{}", session.activity_id)>{t(i18n::BACK)}</a></p>
     }
     .into_any()
@@ -98,8 +117,10 @@ fn variety_name(v: &Variety, lang: Lang) -> &'static str {
 #[component]
 fn Registration(session: SessionSheet) -> impl IntoView {
     let lang = use_lang();
+    // The venue's calendar, as the server dates a vegetable by it.
+    let offset = session.utc_offset_minutes;
     let s = StoredValue::new(session);
-    let today = format::venue_now().date();
+    let today = format::now_at(offset).date();
     let next_id = StoredValue::new(1u32);
     let rows = RwSignal::new(vec![Row::new(0, String::new(), today)]);
     let name = RwSignal::new(String::new());
@@ -138,7 +159,7 @@ fn Registration(session: SessionSheet) -> impl IntoView {
             phone_token: None,
         };
         let show = move |fields: &BTreeMap<String, FieldCode>| show_errors(errors, rows, fields);
-        if let Err(e) = request.validate(format::venue_now().date()) {
+        if let Err(e) = request.validate(format::now_at(offset).date()) {
             return show(&e.fields);
         }
         errors.set(BTreeMap::new());
@@ -174,7 +195,7 @@ fn Registration(session: SessionSheet) -> impl IntoView {
             </datalist>
             <form class="booking-form samples-form" on:submit=submit novalidate>
                 <For each=move || rows.get() key=|r| r.id let:row>
-                    <SampleRow row=row rows=rows errors=errors/>
+                    <SampleRow row=row rows=rows errors=errors offset=offset/>
                 </For>
                 <p class="field-error" id="samples-error">{field_error("samples".into())}</p>
                 <Show when=flag(move || rows.with(|r| r.len() < MAX_SAMPLES_PER_PHONE as usize))>
@@ -245,6 +266,8 @@ fn SampleRow(
     row: Row,
     rows: RwSignal<Vec<Row>>,
     errors: RwSignal<BTreeMap<String, FieldCode>>,
+    /// The venue's offset from UTC, in minutes: no vegetable bought after its today.
+    offset: i32,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = row.id;
@@ -279,7 +302,7 @@ fn SampleRow(
         format!("bought-at-{id}"),
         format!("bought-on-{id}"),
     );
-    let max_date = format::venue_now().date().to_string();
+    let max_date = format::now_at(offset).date().to_string();
     view! {
         <fieldset class="sample-row">
             <legend>{text(move || i18n::SAMPLE_NUMBER.fill(lang.get(), &[("n", &(index() + 1))]))}</legend>

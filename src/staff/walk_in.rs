@@ -42,23 +42,30 @@ fn holder(name: RwSignal<String>, phone: RwSignal<String>) -> WalkInHolder {
 
 /// Sends what `call` makes when the domain's own checks passed (`checked`), clearing the
 /// desk's last news; the desk announces what `done` makes of the answer, and any refusal
-/// appears beside its field.
+/// appears beside its field. A second tap while the form's request is `busy` sends nothing
+/// (a walk-in booked twice keeps places no one can give back).
 fn send<T: 'static, F: Future<Output = Result<T, ApiError>> + 'static>(
     desk: Desk,
-    failure: Failure,
+    (failure, busy): (Failure, RwSignal<bool>),
     checked: Result<(), ApiError>,
     call: impl FnOnce() -> F,
     done: impl FnOnce(T) -> String + 'static,
 ) {
+    if busy.get_untracked() {
+        return;
+    }
     failure.set(checked.clone().err());
     if checked.is_err() {
         return;
     }
     // What the last code did (another session named, say) is no longer news.
     desk.begin();
+    busy.set(true);
     let call = call();
     spawn_local(async move {
-        match call.await {
+        let answer = call.await;
+        busy.set(false);
+        match answer {
             Ok(answer) => desk.announce.set(done(answer)),
             Err(e) => {
                 desk.closes_on(&e);
@@ -77,6 +84,7 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
     let adults = RwSignal::new("1".to_owned());
     let children = RwSignal::new("0".to_owned());
     let failure: Failure = RwSignal::new(None);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut typed = Typed::default();
@@ -90,20 +98,26 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
             .and_then(|()| walk_in.validate().map(|_| ()));
         let call =
             move || async move { api::book_walk_in(page_id(id.get_untracked())?, &walk_in).await };
-        send(desk, failure, checked, call, move |done: WalkInResult| {
-            name.set(String::new());
-            phone.set(String::new());
-            on_booked.run(());
-            s::WALK_IN_BOOKED_ANNOUNCE.fill(
-                lang.get_untracked(),
-                &[
-                    ("people", &done.entry.checked_in),
-                    ("code", &done.entry.code),
-                    ("door", &done.walk_in_places_left),
-                    ("online", &done.online_places_left),
-                ],
-            )
-        });
+        send(
+            desk,
+            (failure, busy),
+            checked,
+            call,
+            move |done: WalkInResult| {
+                name.set(String::new());
+                phone.set(String::new());
+                on_booked.run(());
+                s::WALK_IN_BOOKED_ANNOUNCE.fill(
+                    lang.get_untracked(),
+                    &[
+                        ("people", &done.entry.checked_in),
+                        ("code", &done.entry.code),
+                        ("door", &done.walk_in_places_left),
+                        ("online", &done.online_places_left),
+                    ],
+                )
+            },
+        );
     };
     view! {
         <section class="walk-in" aria-labelledby="walk-in-title" hidden=move || desk.closed.get()>
@@ -137,6 +151,7 @@ pub fn WalkInSampleForm(
     let today = format::venue_now().date();
     let bought_on = RwSignal::new(today.to_string());
     let failure: Failure = RwSignal::new(None);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (variety, variety_other) = variety_from_typed(&typed.get_untracked());
@@ -156,7 +171,7 @@ pub fn WalkInSampleForm(
         };
         send(
             desk,
-            failure,
+            (failure, busy),
             checked,
             call,
             move |samples: Vec<SampleView>| {

@@ -161,6 +161,26 @@ async fn citizen_books_in_english_and_finds_it_from_another_device() {
     find_booking(&browser, &code, "13900139000").await;
     browser.wait_text("You're booked").await;
     assert_eq!(status_on_page(&browser).await, "Confirmed");
+
+    // A third device opens the booking's own address: a mistyped number is asked again,
+    // with the reason, and never kept; the right one opens it.
+    browser.js("localStorage.clear()").await;
+    browser
+        .open(&server, &format!("/bookings/{code}?lang=en"))
+        .await;
+    browser.fill("Mobile number", "13800000000").await;
+    browser.click("button", "Find").await;
+    browser
+        .wait_text("Not found: check the booking code and mobile number.")
+        .await;
+    assert!(
+        !browser.local_storage().await.contains("13800000000"),
+        "a number that matched nothing is not remembered"
+    );
+    browser.fill("Mobile number", "13900139000").await;
+    browser.click("button", "Find").await;
+    browser.wait_text("You're booked").await;
+    assert!(browser.local_storage().await.contains("13900139000"));
     browser.close().await;
 }
 
@@ -198,7 +218,8 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
 
 /// A session that takes no booking now says why where its form would be (booking opens
 /// later; the organiser cancelled it), and its activity's page counts its places without
-/// calling it bookable; one whose cancellation deadline has passed warns before booking.
+/// calling it bookable; one whose cancellation deadline has passed warns before booking. A
+/// quick test's sample form says so too before it opens, once it is over, or cancelled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelled() {
     use labday_domain::schedule::SessionDraft;
@@ -256,6 +277,37 @@ async fn the_booking_form_says_first_when_a_session_cannot_be_booked_or_cancelle
     browser.open_booking_form(&server, f.session).await;
     browser.wait_text("该场次已被主办方取消。").await;
     assert_eq!(browser.count("form.booking-form").await, 0);
+
+    // A quick test takes samples from its opening until its end: before, its form says when
+    // it opens; after, that it is over; neither offers a form the server would refuse.
+    let early = SessionDraft {
+        format: SessionFormat::QuickTest,
+        ..session("晚开快检", now + chrono::Duration::days(1), starts_at)
+    };
+    let early = storage.add_session(f.activity, early).await.expect("adds");
+    let over = SessionDraft {
+        format: SessionFormat::QuickTest,
+        starts_at: now - chrono::Duration::hours(3),
+        ends_at: now - chrono::Duration::hours(1),
+        booking_closes_at: now - chrono::Duration::hours(3),
+        ..session(
+            "已结束快检",
+            now - chrono::Duration::days(2),
+            now - chrono::Duration::days(1),
+        )
+    };
+    let over = storage.add_session(f.activity, over).await.expect("adds");
+    for (quick, testid, said) in [
+        (early, "not-yet-open", "尚未开放样品登记 · 开放登记"),
+        (over, "session-over", "本场次已结束，不再接收样品登记。"),
+    ] {
+        browser
+            .open(&server, &format!("/sessions/{quick}/samples"))
+            .await;
+        let why = browser.text_of(&format!("[data-testid={testid}]")).await;
+        assert!(why.starts_with(said), "{why}");
+        assert_eq!(browser.count("form").await, 0);
+    }
 
     // Nor does a quick test the organiser cancelled.
     let quick = SessionDraft {
@@ -547,28 +599,30 @@ async fn the_privacy_notice_states_the_configured_retention() {
     browser.close().await;
 }
 
-/// A session that takes one person per booking says so in words, not "up to 1 people".
+/// A session that takes one person per booking says so in words, not "up to 1 people"; one
+/// that takes more than a phone may book in a day offers the daily limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_one_person_session_says_so_in_both_languages() {
+async fn the_form_offers_no_bigger_party_than_a_booking_may_hold() {
     use labday_domain::schedule::SessionDraft;
     let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     let morning = server.storage.session(f.session, Utc::now()).await;
     let morning = morning.expect("reads").expect("exists");
-    let one = SessionDraft {
+    let draft = |s: &labday_domain::SessionView| SessionDraft {
         format: SessionFormat::Visit,
         title: labday_domain::Localised::new("单人场", "Single seats"),
-        place: morning.place.clone(),
+        place: s.place.clone(),
         address: labday_domain::Localised::default(),
         join_link: None,
-        starts_at: morning.starts_at,
-        ends_at: morning.ends_at,
+        starts_at: s.starts_at,
+        ends_at: s.ends_at,
         capacity: 10,
         reserved_places: 0,
         per_booking_limit: 1,
-        booking_opens_at: morning.booking_opens_at,
-        booking_closes_at: morning.booking_closes_at,
-        cancel_deadline: morning.cancel_deadline,
+        booking_opens_at: s.booking_opens_at,
+        booking_closes_at: s.booking_closes_at,
+        cancel_deadline: s.cancel_deadline,
     };
+    let one = draft(&morning);
     let one = server
         .storage
         .add_session(f.activity, one)
@@ -588,5 +642,23 @@ async fn a_one_person_session_says_so_in_both_languages() {
         .open(&server, &format!("/sessions/{}/book?lang=en", f.session))
         .await;
     browser.wait_text("Per booking, up to 4 people").await;
+    // Ten a booking, but one phone books five people a day at most (the default
+    // `--daily-limit`): the form offers five, not a party the server must refuse.
+    let ten = SessionDraft {
+        title: labday_domain::Localised::new("家庭场", "Family session"),
+        per_booking_limit: 10,
+        ..draft(&morning)
+    };
+    let ten = server
+        .storage
+        .add_session(f.activity, ten)
+        .await
+        .expect("adds");
+    browser
+        .open(&server, &format!("/sessions/{ten}/book?lang=en"))
+        .await;
+    browser.wait_text("Per booking, up to 5 people").await;
+    assert_eq!(browser.count("#adults option:enabled").await, 5);
+    assert_eq!(browser.count("#children option:enabled").await, 5);
     browser.close().await;
 }

@@ -35,9 +35,23 @@ pub struct PrivacyNotice {
     pub no_show_within_days: u32,
     #[serde(default)]
     pub no_show_block_days: u32,
+    /// The most people one phone may book for one day (`--daily-limit`): the booking form
+    /// offers no bigger party than this, whatever a session allows per booking (0: an older
+    /// server that did not say).
+    #[serde(default)]
+    pub daily_limit: u32,
 }
 
 impl PrivacyNotice {
+    /// The most people one booking of a session may hold: its own limit, or the daily limit
+    /// per phone when that is smaller (a bigger party is refused, `daily_limit`).
+    pub fn per_booking(&self, session_limit: u32) -> u32 {
+        match self.daily_limit {
+            0 => session_limit,
+            daily => session_limit.min(daily),
+        }
+    }
+
     /// `(count, within_days, block_days)` of the no-show rule, when one pauses bookings.
     pub fn no_show_rule(&self) -> Option<(u32, u32, u32)> {
         let rule = NoShowPolicy {
@@ -67,6 +81,7 @@ mod tests {
             no_show_count: count,
             no_show_within_days: within,
             no_show_block_days: block,
+            daily_limit: 5,
         };
         assert_eq!(notice(3, 180, 60).no_show_rule(), Some((3, 180, 60)));
         assert_eq!(
@@ -76,5 +91,24 @@ mod tests {
         for off in [notice(0, 180, 60), notice(3, 0, 60), notice(3, 180, 0)] {
             assert_eq!(off.no_show_rule(), None, "{off:?}");
         }
+    }
+
+    #[test]
+    fn a_booking_holds_no_more_than_the_daily_limit_allows() {
+        let mut notice = PrivacyNotice {
+            retention_days: 30,
+            phone_digest_days: 241,
+            text_messages: false,
+            verify_phones: false,
+            no_show_count: 3,
+            no_show_within_days: 180,
+            no_show_block_days: 60,
+            daily_limit: 5,
+        };
+        assert_eq!(notice.per_booking(10), 5);
+        assert_eq!(notice.per_booking(5), 5);
+        assert_eq!(notice.per_booking(2), 2);
+        notice.daily_limit = 0;
+        assert_eq!(notice.per_booking(10), 10);
     }
 }

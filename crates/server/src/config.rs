@@ -227,6 +227,7 @@ impl Config {
             },
             no_show_within_days: days(self.no_show_within_days)?,
             no_show_block_days: days(self.no_show_block_days)?,
+            daily_limit: self.daily_limit,
         })
     }
 

@@ -9,9 +9,20 @@ use crate::format;
 use crate::i18n::{self, t, use_lang};
 use crate::text::flag;
 use labday_domain::booking::{destinations, BookingStatus};
-use labday_domain::{ApiError, BookingView, SessionView};
+use labday_domain::{ApiError, BookingView, ErrorCode, SessionView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// The id of the button that opens the choice.
+const OPEN: &str = "reschedule-open";
+
+/// A refused move in words: "cancelled" is said of the session chosen, not of the booking's.
+fn move_error_msg(code: ErrorCode) -> i18n::Msg {
+    match code {
+        ErrorCode::SessionCancelled => i18n::RESCHEDULE_TARGET_CANCELLED,
+        other => i18n::error_msg(other),
+    }
+}
 
 /// The action and, once opened, the choice of sessions. `announce` says a finished move
 /// to screen readers.
@@ -55,6 +66,11 @@ pub fn Reschedule(
             }
         });
     };
+    // Closed, the choice gives its place back to the button that opened it, with the focus.
+    let close = move || {
+        open.set(false);
+        crate::dom::focus_soon(OPEN.into());
+    };
     let confirm = move |_| {
         let Some(to) = chosen.get_untracked() else {
             return;
@@ -66,7 +82,7 @@ pub fn Reschedule(
             match api::reschedule_booking(&code, &phone.get_value(), to).await {
                 Ok(view) => {
                     current.set(view);
-                    open.set(false);
+                    close();
                     announce.set(Some(i18n::RESCHEDULED.get(lang.get_untracked())));
                 }
                 Err(e) => failure.set(Some(e)),
@@ -96,6 +112,7 @@ pub fn Reschedule(
             <li>
                 <label>
                     <input type="radio" name="reschedule-to" value=id.to_string()
+                        prop:checked=flag(move || chosen.get() == Some(id))
                         on:change=move |_| chosen.set(Some(id))/>
                     " "{label}
                 </label>
@@ -124,13 +141,13 @@ pub fn Reschedule(
                                 </button>
                             }.into_any(),
                         }}
-                        <button type="button" on:click=move |_| open.set(false)>{t(i18n::RESCHEDULE_KEEP)}</button>
-                        <FailureAlert failure=failure/>
+                        <button type="button" on:click=move |_| close()>{t(i18n::RESCHEDULE_KEEP)}</button>
+                        <FailureAlert failure=failure messages=move_error_msg/>
                     </section>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" on:click=start>{t(i18n::RESCHEDULE)}</button>
+                    <button type="button" class="secondary" id=OPEN on:click=start>{t(i18n::RESCHEDULE)}</button>
                 }.into_any()
             }}
         </Show>

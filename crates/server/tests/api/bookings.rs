@@ -121,6 +121,19 @@ async fn a_party_over_the_daily_limit_says_nothing_about_the_phone(db: Db) {
     }
 }
 
+/// The booking form offers no party bigger than the daily limit `GET /api/v1/privacy`
+/// gives: that number is the one bookings are held to, whatever a deployment sets.
+async fn the_daily_limit_the_form_reads_is_the_one_applied(db: Db) {
+    let app = TestApp::spawn_with(db, |c| c.daily_limit = 3).await;
+    let (_, privacy) = app.get("/api/v1/privacy").await;
+    assert_eq!(privacy["daily_limit"], json!(3));
+    let session = app.session_with(|spec| spec.per_booking_limit = 10).await;
+    let (status, err) = app.book(session, "13600136000", 2, 2).await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("daily_limit")));
+    let (status, _) = app.book(session, "13600136000", 2, 1).await;
+    assert_eq!(status, 201, "a party of the daily limit books");
+}
+
 async fn booking_outside_the_window_is_refused(db: Db) {
     let app = TestApp::spawn(db).await;
     let later = app
@@ -294,6 +307,7 @@ crate::on_both_databases!(
     a_retried_request_with_the_same_key_books_once,
     one_booking_per_phone_per_session_and_five_people_per_day,
     a_party_over_the_daily_limit_says_nothing_about_the_phone,
+    the_daily_limit_the_form_reads_is_the_one_applied,
     booking_outside_the_window_is_refused,
     a_full_session_waitlists_and_a_cancellation_promotes_the_earliest_that_fits,
     cancelling_after_the_deadline_is_refused_with_the_reason,
