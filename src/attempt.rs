@@ -103,7 +103,7 @@ impl Default for Attempt {
 }
 
 /// A fresh key: the time and 64 random bits.
-fn new_key() -> String {
+pub(crate) fn new_key() -> String {
     let a = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let b = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let t = js_sys::Date::now() as u64;

@@ -201,6 +201,7 @@ messages! {
     JOIN_LINK_HINT = "直播链接仅对预约人可见，请勿转发。", "Only people who booked see this link; please do not share it.";
     CANCEL_BOOKING = "取消预约", "Cancel booking";
     CANCEL_CONFIRM = "确定取消？名额将立即释放。", "Cancel for sure? Your places are released at once.";
+    LEAVE_QUEUE_CONFIRM = "确定取消？您将离开候补名单。", "Cancel for sure? You leave the waiting list.";
     CANCEL_YES = "确定取消", "Yes, cancel";
     CANCEL_NO = "不取消", "Keep it";
     ERASE_TITLE = "删除我的信息", "Delete my details";

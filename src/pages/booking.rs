@@ -105,9 +105,12 @@ pub fn BookingPage() -> impl IntoView {
 }
 
 fn calendar_href(view: &BookingView, lang: &str) -> String {
+    // Made now: a file made after a move replaces the event a calendar took before.
+    let made = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64);
+    let made = made.unwrap_or_default();
     format!(
         "data:text/calendar;charset=utf-8,{}",
-        js_sys::encode_uri_component(&booking_event(view, lang))
+        js_sys::encode_uri_component(&booking_event(view, lang, made))
     )
 }
 
@@ -246,7 +249,8 @@ fn BookingCard(booking: BookingView, phone: String) -> impl IntoView {
         {move || {
             let (can, st) = current.with(|b| (b.can_cancel, b.status));
             if can {
-                view! { <AskFirst asks=CANCELLING act=Callback::new(cancel) working/> }.into_any()
+                let asks = if st == BookingStatus::Waitlisted { LEAVING } else { CANCELLING };
+                view! { <AskFirst asks act=Callback::new(cancel) working/> }.into_any()
             } else if matches!(st, BookingStatus::Confirmed | BookingStatus::Waitlisted) {
                 view! { <p class="notice">{t(i18n::CANCEL_TOO_LATE)}</p> }.into_any()
             } else {
@@ -275,6 +279,16 @@ const CANCELLING: Asking = Asking(
     [
         i18n::CANCEL_BOOKING,
         i18n::CANCEL_CONFIRM,
+        i18n::CANCEL_YES,
+        i18n::CANCEL_NO,
+    ],
+    "ask-cancel",
+);
+/// Cancelling a place on the waiting list, which holds no places to release.
+const LEAVING: Asking = Asking(
+    [
+        i18n::CANCEL_BOOKING,
+        i18n::LEAVE_QUEUE_CONFIRM,
         i18n::CANCEL_YES,
         i18n::CANCEL_NO,
     ],

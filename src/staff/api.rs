@@ -91,11 +91,16 @@ pub async fn move_booking(request: &MoveBooking) -> Result<BookingView, ApiError
 }
 
 /// Books a walk-in at the session's door, checked in at once.
-pub async fn book_walk_in(session_id: i64, walk_in: &WalkIn) -> Result<WalkInResult, ApiError> {
+/// Books a walk-in; the same request again with the same `key` books nothing more.
+pub async fn book_walk_in(
+    session_id: i64,
+    walk_in: &WalkIn,
+    key: &str,
+) -> Result<WalkInResult, ApiError> {
     post(
         &format!("/staff/sessions/{session_id}/walk-ins"),
         walk_in,
-        None,
+        Some(key),
     )
     .await
 }

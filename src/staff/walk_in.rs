@@ -13,7 +13,7 @@ use crate::staff::form::{Failure, FieldError, FormAlert, Input, Typed};
 use crate::staff::i18n as s;
 use labday_domain::sample::{variety_from_typed, SampleItem, SampleView, VARIETIES};
 use labday_domain::walk_in::{WalkIn, WalkInHolder, WalkInResult, WalkInSamples};
-use labday_domain::ApiError;
+use labday_domain::{ApiError, ErrorCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::future::Future;
@@ -85,6 +85,9 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
     let children = RwSignal::new("0".to_owned());
     let failure: Failure = RwSignal::new(None);
     let busy = RwSignal::new(false);
+    // One key until an answer comes back: the same walk-in sent again after a lost answer
+    // is answered, not booked twice.
+    let key = StoredValue::new(crate::attempt::new_key());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut typed = Typed::default();
@@ -96,8 +99,16 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
         let checked = typed
             .finish(())
             .and_then(|()| walk_in.validate().map(|_| ()));
-        let call =
-            move || async move { api::book_walk_in(page_id(id.get_untracked())?, &walk_in).await };
+        let call = move || async move {
+            let answer =
+                api::book_walk_in(page_id(id.get_untracked())?, &walk_in, &key.get_value()).await;
+            // A refusal or a walk-in booked settles this one; the next is another.
+            if !matches!(&answer, Err(e) if matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable))
+            {
+                key.set_value(crate::attempt::new_key());
+            }
+            answer
+        };
         send(
             desk,
             (failure, busy),

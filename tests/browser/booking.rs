@@ -106,6 +106,11 @@ async fn citizen_books_shows_finds_and_cancels_in_chinese() {
         "calendar file offered: {href}"
     );
     assert!(href.contains(&code), "the .ics carries the booking code");
+    // Made now, as the later version of the booking's event (a move keeps the code).
+    assert!(
+        href.contains("SEQUENCE%3A"),
+        "the .ics says its version: {href}"
+    );
 
     // Reload: the booking is still there (remembered on this device).
     browser.client.refresh().await.expect("reload");
@@ -199,6 +204,11 @@ async fn a_full_session_offers_the_waiting_list_and_promotes_after_a_cancellatio
     browser.wait_text("候补期间不能凭此码入场").await;
     lacks(&browser, &["入场时出示", "添加到日历"]).await;
     assert_eq!(browser.count("svg.qr").await, 0);
+    // Cancelling a waiting place asks about the queue, not about places it does not hold.
+    browser.click("button", "取消预约").await;
+    browser.wait_text("确定取消？您将离开候补名单。").await;
+    lacks(&browser, &["名额将立即释放"]).await;
+    browser.click("button", "不取消").await;
 
     // The other holder cancels; on reload this booking is confirmed.
     let (cancelled, _) = server

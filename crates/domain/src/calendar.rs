@@ -105,6 +105,9 @@ impl Ics {
 struct Event<'a> {
     uid: String,
     stamp: String,
+    /// Higher for a later version of the same event (`UID`), so a calendar that holds it
+    /// takes the new one in its place (a booking moved to another time, then added again).
+    sequence: Option<i64>,
     session: &'a SessionView,
     summary: String,
     location: String,
@@ -119,6 +122,9 @@ impl Ics {
         self.line("BEGIN:VEVENT");
         self.line(&format!("UID:{}", e.uid));
         self.line(&format!("DTSTAMP:{}", e.stamp));
+        if let Some(n) = e.sequence {
+            self.line(&format!("SEQUENCE:{n}"));
+        }
         self.line(&format!("DTSTART:{}", utc_stamp(s.starts_at, offset)));
         self.line(&format!("DTEND:{}", utc_stamp(s.ends_at, offset)));
         self.line(&format!("SUMMARY:{}", escape(&e.summary)));
@@ -165,8 +171,11 @@ fn location(s: &SessionView, address: &Localised, lang: &str) -> String {
     }
 }
 
-/// The .ics file for a booking, in the reader's language, with its reminder.
-pub fn booking_event(view: &BookingView, lang: &str) -> String {
+/// The .ics file for a booking, in the reader's language, with its reminder, made at `now`.
+/// Its `UID` is the booking's code, which a move keeps; a file made later says it is the
+/// later version (`DTSTAMP` now, `SEQUENCE` the minutes since the booking was made), so a
+/// calendar that took the first one replaces it with the booking's new time.
+pub fn booking_event(view: &BookingView, lang: &str, now: chrono::DateTime<chrono::Utc>) -> String {
     let s = &view.session;
     let mut description = format!(
         "{}: {}",
@@ -184,7 +193,8 @@ pub fn booking_event(view: &BookingView, lang: &str) -> String {
     let mut ics = Ics::new(&[]);
     ics.event(Event {
         uid: format!("{}@labday", view.code.as_str()),
-        stamp: utc_stamp(view.booked_at, s.utc_offset_minutes),
+        stamp: utc_stamp(now.naive_utc(), 0),
+        sequence: Some(since_booked(view, now)),
         session: s,
         summary: title(s, lang),
         location: location(s, &view.address, lang),
@@ -192,6 +202,13 @@ pub fn booking_event(view: &BookingView, lang: &str) -> String {
         alarm: true,
     });
     ics.finish()
+}
+
+/// Whole minutes from the booking to `now` (0 for a clock behind the server's).
+fn since_booked(view: &BookingView, now: chrono::DateTime<chrono::Utc>) -> i64 {
+    let offset = Duration::minutes(i64::from(view.session.utc_offset_minutes));
+    let booked = view.booked_at - offset;
+    (now.naive_utc() - booked).num_minutes().max(0)
 }
 
 /// The subscribable calendar of an activity: one event per session in `detail`, each with
@@ -219,6 +236,8 @@ pub fn activity_feed(
         ics.event(Event {
             uid: format!("session-{}@labday", s.id),
             stamp: stamp.clone(),
+            // A subscriber's calendar takes each fetch whole.
+            sequence: None,
             session: s,
             summary: title(s, lang),
             location: location(s, &detail.address, lang),
@@ -359,7 +378,7 @@ mod tests {
     fn a_bookings_event_reads_back_with_its_title_times_in_utc_and_reminder() {
         for (offset, start) in [(480, "20260920T010000Z"), (420, "20260920T020000Z")] {
             let view = booking(offset);
-            let text = booking_event(&view, "zh-CN");
+            let text = booking_event(&view, "zh-CN", made());
             assert_folded_well(&text);
             let calendar = parse(&text);
             let [event] = &calendar.events[..] else {
@@ -379,17 +398,45 @@ mod tests {
         }
     }
 
+    /// When the tests' files are made: a day after the bookings of [`booking`] (whatever
+    /// their offset).
+    fn made() -> chrono::DateTime<chrono::Utc> {
+        let view = booking(480);
+        let booked = view.booked_at - Duration::minutes(480);
+        (booked + Duration::days(1)).and_utc()
+    }
+
+    #[test]
+    fn a_file_made_later_replaces_the_event_a_calendar_holds() {
+        let view = booking(480);
+        let event = |now| {
+            let calendar = parse(&booking_event(&view, "en", now));
+            let props = calendar.events[0].properties.clone();
+            let read = |name| property(&props, name).map(str::to_owned);
+            (read("UID"), read("DTSTAMP"), read("SEQUENCE"))
+        };
+        let first = event(made());
+        let later = event(made() + Duration::minutes(90));
+        assert_eq!(first.0, later.0, "one event: the booking's code");
+        assert_eq!(first.2.as_deref(), Some("1440"));
+        assert_eq!(later.2.as_deref(), Some("1530"));
+        assert!(later.1 > first.1, "{later:?} after {first:?}");
+        // A device whose clock is behind the booking's still makes a valid file.
+        let early = event(made() - Duration::days(2));
+        assert_eq!(early.2.as_deref(), Some("0"));
+    }
+
     #[test]
     fn an_online_seat_is_not_sent_to_the_street_address() {
         let mut view = booking(480);
         view.address = Localised::new("丰和中大道1号", "1 Fenghe Rd");
-        let on_site = parse(&booking_event(&view, "zh-CN"));
+        let on_site = parse(&booking_event(&view, "zh-CN", made()));
         let location = |c: &ical::parser::ical::component::IcalCalendar| {
             property(&c.events[0].properties, "LOCATION").map(str::to_owned)
         };
         assert!(location(&on_site).is_some_and(|l| l.contains("丰和中大道1号")));
         view.session.format = SessionFormat::CloudClassroom;
-        let online = parse(&booking_event(&view, "zh-CN"));
+        let online = parse(&booking_event(&view, "zh-CN", made()));
         assert_eq!(
             location(&online),
             Some(escape(view.session.place.get("zh-CN")))
@@ -400,7 +447,7 @@ mod tests {
     fn a_session_held_elsewhere_is_placed_at_its_own_address() {
         let mut view = booking(480);
         view.session.held_at = Some(Localised::new("青山湖大道8号农贸市场", ""));
-        let text = booking_event(&view, "en");
+        let text = booking_event(&view, "en", made());
         let calendar = parse(&text);
         let location = property(&calendar.events[0].properties, "LOCATION").unwrap();
         assert_eq!(location, escape("Lobby, 青山湖大道8号农贸市场"));

@@ -100,7 +100,7 @@ fn prefers_minimal(headers: &HeaderMap) -> bool {
     path = "/api/v1/bookings",
     request_body = BookingRequest,
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first result"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 100, description = "Retries with the same key return the first result"),
         ("Prefer" = Option<String>, Header, description = "`return=minimal`: answer with the booking's receipt (code, status, waiting-list place, session) instead of the holder's whole view")
     ),
     responses(

@@ -37,7 +37,7 @@ fn not_found() -> AppError {
     post,
     path = "/api/v1/samples",
     request_body = SampleRegistration,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key return the first registration")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 100, description = "Retries with the same key return the first registration")),
     responses(
         (status = 201, body = [SampleView], description = "Registered, in the order sent"),
         (status = 404, body = ApiError, description = "No such session"),

@@ -7,11 +7,12 @@
 
 use crate::error::AppError;
 use crate::extract::{AppJson, Authorised, SessionId};
+use crate::routes::bookings::idempotency_record;
 use crate::routes::FieldErrors;
 use crate::state::AppState;
 use crate::venue_clock;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::Utc;
@@ -24,29 +25,34 @@ use labday_domain::ApiError;
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sessions/{id}/walk-ins",
-    params(("id" = i64, Path)),
+    params(
+        ("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 100, description = "The same request again with the same key answers the walk-in it booked (the places left as they are now) and books nothing; another request under it is `idempotency_mismatch` (409)")
+    ),
     request_body = WalkIn,
     responses(
         (status = 201, body = WalkInResult, description = "Booked and checked in; the roster line and the places left"),
-        (status = 409, body = ApiError, description = "`session_full` (no place left, reserved or free), `session_cancelled`, `before_session_day` (the session's day has not come on its venue's clock: walk-ins are checked in at once, and the door checks visitors in from that day on), `window_closed` (the session is over), or `duplicate_booking` (the phone already holds a booking here: check it in instead)"),
+        (status = 409, body = ApiError, description = "`session_full` (no place left, reserved or free), `session_cancelled`, `before_session_day` (the session's day has not come on its venue's clock: walk-ins are checked in at once, and the door checks visitors in from that day on), `window_closed` (the session is over), `duplicate_booking` (the phone already holds a booking here: check it in instead), or `idempotency_mismatch`"),
         FieldErrors
     )
 )]
 pub async fn book_walk_in(
     State(state): State<AppState>,
     session: Authorised<SessionId>,
+    headers: HeaderMap,
     AppJson(walk_in): AppJson<WalkIn>,
 ) -> Result<(StatusCode, Json<WalkInResult>), AppError> {
     let SessionId(id) = session.item;
     let valid = walk_in.validate()?;
     let staff = session.signed_in.staff.id;
+    let idempotency = idempotency_record(state.storage.keyed_hash(), &headers, &walk_in)?;
     let done = state
         .storage
         .book_walk_in(
             staff,
             id,
             &valid,
-            &crate::codes::fresh(),
+            (&crate::codes::fresh(), idempotency),
             venue_clock::at_session(&state, id).await?,
         )
         .await?;

@@ -20,8 +20,22 @@ use labday_domain::{BookingStatus, ErrorCode, SessionStatus};
 /// `(status, starts_at, ends_at)` of the session a walk-in joins; its row lock is appended.
 const SESSION_FOR_WALK_IN: &str = "SELECT status, starts_at, ends_at FROM sessions WHERE id = ?";
 const INSERT_WALK_IN: &str = "INSERT INTO bookings (session_id, code, name, phone, phone_hash, \
-    adults, children, status, session_day, booked_at, consent_at, checked_in, walk_in) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, 'checked_in', ?, ?, ?, ?, ?)";
+    adults, children, status, session_day, booked_at, consent_at, checked_in, walk_in, \
+    idempotency_key, request_digest) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, 'checked_in', ?, ?, ?, ?, ?, ?, ?)";
+/// The walk-in an Idempotency-Key booked before: `(session, code, name, phone, adults,
+/// children, request digest)`.
+const WALK_IN_BY_KEY: &str = "SELECT session_id, code, name, phone, adults, children, \
+    request_digest FROM bookings WHERE idempotency_key = ? AND walk_in = ?";
+type EarlierWalkIn = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+);
 const COUNT_WALK_IN: &str =
     "UPDATE sessions SET booked = booked + ?, walk_ins = walk_ins + ? WHERE id = ?";
 
@@ -36,13 +50,16 @@ pub trait WalkIns: Parts {
     /// session's day, as it is under the row lock, has not come), `window_closed` (the
     /// session is over),
     /// `session_full` (no free place, reserved or not) or `duplicate_booking` (the phone
-    /// already holds a booking for this session: check that one in instead).
+    /// already holds a booking for this session: check that one in instead). With an
+    /// `idempotency` record (the key's and the request's keyed hashes), the same request
+    /// again answers the walk-in it booked, with the places left now, and books nothing;
+    /// another request under that key is `idempotency_mismatch`.
     async fn book_walk_in(
         &self,
         staff_id: i64,
         session_id: i64,
         walk_in: &ValidWalkIn,
-        code: &BookingCode,
+        (code, idempotency): (&BookingCode, Option<(String, String)>),
         now: NaiveDateTime,
     ) -> Result<WalkInResult, BookingError> {
         let mut tx = self.db().begin().await?;
@@ -57,6 +74,33 @@ pub trait WalkIns: Parts {
             .fetch_optional()
             .await?
             .ok_or_else(|| refused(ErrorCode::NotFound))?;
+        // Under the session's lock, before the rules: a retry after the session ended, or
+        // after its last place went to this very walk-in, still gets its answer.
+        if let Some((key, digest)) = &idempotency {
+            let earlier: Option<EarlierWalkIn> = tx
+                .query(WALK_IN_BY_KEY)
+                .bind(key)
+                .bind(true)
+                .fetch_optional()
+                .await?;
+            if let Some((at, code, name, phone, adults, children, sent)) = earlier {
+                if at != session_id || sent.as_deref() != Some(digest.as_str()) {
+                    return Err(refused(ErrorCode::IdempotencyMismatch));
+                }
+                let after = session_places(&mut tx, session_id).await?;
+                let people = |n: i64| u32::try_from(n).unwrap_or_default();
+                let entry = walk_in_entry(
+                    &code,
+                    (name.as_deref(), phone.as_deref()),
+                    (people(adults), people(children)),
+                );
+                return Ok(WalkInResult {
+                    entry,
+                    walk_in_places_left: after.walk_in_free(),
+                    online_places_left: after.online_free(),
+                });
+            }
+        }
         if status.0 == SessionStatus::Cancelled {
             return Err(refused(ErrorCode::SessionCancelled));
         }
@@ -84,6 +128,8 @@ pub trait WalkIns: Parts {
             .bind(now)
             .bind(people)
             .bind(true)
+            .bind(idempotency.as_ref().map(|(key, _)| key.as_str()))
+            .bind(idempotency.as_ref().map(|(_, digest)| digest.as_str()))
             .execute()
             .await;
         BookingError::unless_phone_held(inserted)?;
@@ -110,21 +156,34 @@ pub trait WalkIns: Parts {
         );
         commit_audited(tx, staff_id, AuditAction::BookWalkIn, &subject).await?;
         Ok(WalkInResult {
-            entry: RosterEntry {
-                code: code.as_str().to_owned(),
-                name: name.unwrap_or_default().to_owned(),
-                phone: phone.unwrap_or_default().to_owned(),
-                adults: party.adults(),
-                children: party.children(),
-                checked_in: party.people(),
-                status: BookingStatus::CheckedIn,
-                walk_in: true,
-                message: phone.map(|_| DeliveryStatus::Pending),
-                masked: false,
-            },
+            entry: walk_in_entry(
+                code.as_str(),
+                (name, phone),
+                (party.adults(), party.children()),
+            ),
             walk_in_places_left: after.walk_in_free(),
             online_places_left: after.online_free(),
         })
+    }
+}
+
+/// A walk-in's line on the roster: checked in, its text message (with a phone) on its way.
+fn walk_in_entry(
+    code: &str,
+    (name, phone): (Option<&str>, Option<&str>),
+    (adults, children): (u32, u32),
+) -> RosterEntry {
+    RosterEntry {
+        code: code.to_owned(),
+        name: name.unwrap_or_default().to_owned(),
+        phone: phone.unwrap_or_default().to_owned(),
+        adults,
+        children,
+        checked_in: adults + children,
+        status: BookingStatus::CheckedIn,
+        walk_in: true,
+        message: phone.map(|_| DeliveryStatus::Pending),
+        masked: false,
     }
 }
 

@@ -22,6 +22,9 @@ use std::collections::BTreeSet;
 /// small operations, few enough that both databases finish well under a minute.
 const REQUESTS_PER_OPERATION: usize = 24;
 
+/// Valid requests more for an operation none of whose requests succeeded yet.
+const LAST_TRIES: usize = 8;
+
 /// What `value` (a count of `unit`, or a number) breaks of the schema's lower and upper
 /// bounds named `keys`, where it has them.
 fn out_of_bounds(
@@ -298,6 +301,10 @@ fn by_name(rng: &mut StdRng, name: &str, path: &str, fx: &Fixture) -> Option<Val
         "day_starts" => Some(json!("09:00:00")),
         "day_ends" => Some(json!("12:00:00")),
         "link" => Some(json!("https://example.org/news/1")),
+        // Organisations are updated beside the other operations: their venues stay on
+        // China's clock, which the dates here are written in (a vegetable bought today is
+        // one bought on its venue's today).
+        "utc_offset_minutes" => Some(json!(480)),
         "starts_on" | "bought_on" | "published_on" => Some(json!(today)),
         "ends_on" => Some(json!(today + Duration::days(9))),
         "starts_at" => Some(json!(at(3, 10))),
@@ -640,8 +647,15 @@ async fn check_operation(
     } else {
         REQUESTS_PER_OPERATION
     };
-    for i in 0..requests {
-        let hostile = i % 3 != 0;
+    for i in 0..requests + LAST_TRIES {
+        // Past its share, an operation that has not yet succeeded gets valid requests
+        // only, a few more, so that whether the fuzzer got past its door depends less on
+        // the draw; one that has stops there.
+        let last_tries = i >= requests;
+        if last_tries && statuses.iter().any(|s| (200..300).contains(s)) {
+            break;
+        }
+        let hostile = !last_tries && i % 3 != 0;
         let hostile_params = hostile && rng.gen_bool(0.3);
         let mut url_path = op.path.clone();
         let mut query = Vec::new();

@@ -517,7 +517,52 @@ async fn a_no_show_whose_phone_walked_in_is_told_it_is_in_already(db: Db) {
     assert_eq!(status_now, 1, "the no-show stays as it was");
 }
 
+/// A walk-in sent again with its Idempotency-Key (the door's answer lost on a bad network)
+/// is answered with the walk-in it booked and books nothing more, even once its last place
+/// went to that walk-in; another request under the key is refused.
+async fn a_walk_in_sent_again_with_its_key_books_once(db: Db) {
+    let (s, lab) = lab_site(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref().expect("signed in"));
+    let session = reserved_session_today(app, 3, 2).await;
+    let send = |body: Value, key: &'static str| async move {
+        let r = app
+            .http
+            .post(format!(
+                "{}/api/v1/staff/sessions/{session}/walk-ins",
+                app.url
+            ))
+            .header("cookie", cookie)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    let body = json!({"name": "老王", "adults": 2, "children": 1});
+    let (status, first) = send(body.clone(), "door-1").await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["walk_in_places_left"], 0, "{first}");
+    // Full now, but the same request is this walk-in, not a new one.
+    let (status, again) = send(body.clone(), "door-1").await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["entry"]["code"], first["entry"]["code"]);
+    assert_eq!(again["entry"]["checked_in"], 3, "{again}");
+    assert_eq!(places(&session_view(app, session).await), (0, 2, 3, 3));
+    // Another request under the key is not a retry.
+    let (status, other) = send(party(1), "door-1").await;
+    assert_eq!(
+        (status, &other["code"]),
+        (409, &json!("idempotency_mismatch"))
+    );
+    // A new key is a new walk-in (and the session is full).
+    let (status, full) = send(party(1), "door-2").await;
+    assert_eq!((status, &full["code"]), (409, &json!("session_full")));
+    assert_eq!(app.confirmed_people_in_db(session).await, 3);
+}
+
 crate::on_both_databases!(
+    a_walk_in_sent_again_with_its_key_books_once,
     a_no_show_whose_phone_walked_in_is_told_it_is_in_already,
     reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first,
     a_walk_in_never_takes_the_session_past_capacity_under_concurrent_online_bookings,
