@@ -90,8 +90,8 @@ pub async fn move_booking(request: &MoveBooking) -> Result<BookingView, ApiError
     post("/staff/bookings/move", request, None).await
 }
 
-/// Books a walk-in at the session's door, checked in at once.
-/// Books a walk-in; the same request again with the same `key` books nothing more.
+/// Books a walk-in at the session's door, checked in at once; the same request again with
+/// the same `key` books nothing more.
 pub async fn book_walk_in(
     session_id: i64,
     walk_in: &WalkIn,

@@ -130,6 +130,13 @@ impl KeyedHash {
         hex(&self.idempotency_key, key.as_bytes())
     }
 
+    /// What is stored in place of the console's Idempotency-Key for a walk-in: the key under
+    /// a purpose of its own, so that no citizen's key reads as a walk-in's in the column
+    /// both keep their keys in (nor a walk-in's as a citizen's booking).
+    pub fn walk_in_key(&self, key: &str) -> String {
+        hex(&self.idempotency_key, format!("walk-in\0{key}").as_bytes())
+    }
+
     /// The code a booking made with the Idempotency-Key stored as `key_hash`
     /// ([`Self::idempotency_key`]) takes at its `draw`th try: the same key draws the same
     /// codes in every process that shares the secret. Two keys may draw the same code (8

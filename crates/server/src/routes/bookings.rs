@@ -53,6 +53,17 @@ pub(crate) fn idempotency_record<T: serde::Serialize>(
     headers: &HeaderMap,
     request: &T,
 ) -> Result<Option<(String, String)>, AppError> {
+    keyed_record(keys, headers, request, KeyedHash::idempotency_key)
+}
+
+/// [`idempotency_record`] with the key kept as `stored` keeps it (a walk-in's under a
+/// purpose of its own: `KeyedHash::walk_in_key`).
+pub(crate) fn keyed_record<T: serde::Serialize>(
+    keys: &KeyedHash,
+    headers: &HeaderMap,
+    request: &T,
+    stored: fn(&KeyedHash, &str) -> String,
+) -> Result<Option<(String, String)>, AppError> {
     let Some(key) = idempotency_key(headers)? else {
         return Ok(None);
     };
@@ -62,10 +73,7 @@ pub(crate) fn idempotency_record<T: serde::Serialize>(
         tracing::error!(error = %e, "cannot serialise a request for its digest");
         AppError::new(ErrorCode::Internal, "Something went wrong")
     })?;
-    Ok(Some((
-        keys.idempotency_key(&key),
-        keys.request_digest(&canonical),
-    )))
+    Ok(Some((stored(keys, &key), keys.request_digest(&canonical))))
 }
 
 /// What a booking answers: the holder's whole view, or with `Prefer: return=minimal` (RFC

@@ -7,7 +7,8 @@
 
 use crate::error::AppError;
 use crate::extract::{AppJson, Authorised, SessionId};
-use crate::routes::bookings::idempotency_record;
+use crate::keyed_hash::KeyedHash;
+use crate::routes::bookings::keyed_record;
 use crate::routes::FieldErrors;
 use crate::state::AppState;
 use crate::venue_clock;
@@ -45,7 +46,8 @@ pub async fn book_walk_in(
     let SessionId(id) = session.item;
     let valid = walk_in.validate()?;
     let staff = session.signed_in.staff.id;
-    let idempotency = idempotency_record(state.storage.keyed_hash(), &headers, &walk_in)?;
+    let keys = state.storage.keyed_hash();
+    let idempotency = keyed_record(keys, &headers, &walk_in, KeyedHash::walk_in_key)?;
     let done = state
         .storage
         .book_walk_in(

@@ -28,8 +28,9 @@ pub const PHONES_HELD: &str = "SELECT phone_hash, session_id, session_day, adult
 
 /// The bookings a batch's idempotency keys may have made (`admission::CodeDraws`): those
 /// holding the codes the keys draw this round, and those made before codes were drawn, by
-/// their key (a partial index holds only those: `= ANY` is never true of NULL, so the
-/// planner may read it, for an empty list too). Public for the test that checks its plan on
+/// their key (a partial index holds only those, and walk-ins' keys, kept under a purpose of
+/// their own that no citizen's key hashes to: `= ANY` is never true of NULL, so the planner
+/// may read it, for an empty list too). Public for the test that checks its plan on
 /// 100,000 bookings (`tests/api/at_scale.rs`).
 pub const KEYED_BOOKINGS: &str = "SELECT code_key, code, request_digest FROM bookings \
     WHERE code = ANY($1) \

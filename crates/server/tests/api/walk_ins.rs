@@ -559,6 +559,14 @@ async fn a_walk_in_sent_again_with_its_key_books_once(db: Db) {
     let (status, full) = send(party(1), "door-2").await;
     assert_eq!((status, &full["code"]), (409, &json!("session_full")));
     assert_eq!(app.confirmed_people_in_db(session).await, 3);
+    // A citizen who happens to send the door's key books as with any other.
+    let online = reserved_session(app, 10, 0).await;
+    let booking = json!({"session_id": online, "name": "李雷", "phone": "13900139011",
+        "adults": 1, "children": 0, "consent": true});
+    let (status, booked) = app
+        .post_with_key("/api/v1/bookings", "door-1", &booking)
+        .await;
+    assert_eq!(status, 201, "{booked}");
 }
 
 crate::on_both_databases!(

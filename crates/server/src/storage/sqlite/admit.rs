@@ -50,7 +50,8 @@ const INSERT_BOOKINGS: &str = "INSERT INTO bookings (session_id, code, name, pho
     FROM json_each(?) GROUP BY key / 13 ORDER BY key / 13 RETURNING id, code";
 
 /// The bookings a batch's idempotency keys may have made ([`CodeDraws`]): those holding the
-/// codes the keys draw this round, and those made before codes were drawn, by their key.
+/// codes the keys draw this round, and those made before codes were drawn, by their key (the
+/// column also keeps walk-ins' keys, under a purpose no citizen's key hashes to).
 const KEYED_BOOKINGS: &str = "SELECT code_key, code, request_digest FROM bookings \
     WHERE code IN (SELECT value FROM json_each(?)) \
     UNION ALL SELECT idempotency_key, code, request_digest FROM bookings \
