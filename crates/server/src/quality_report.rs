@@ -24,23 +24,9 @@ use labday_domain::photo::fits_pixel_limits;
 use labday_domain::report::{Filing, Gap, QualityReport, UnitCounts, UnitReport};
 use std::io::Cursor;
 
-/// The figure columns of a unit row, after its name.
-pub const UNIT_COLUMNS: [(&str, &str); 11] = [
-    ("开放日", "Open days"),
-    ("场次", "Sessions"),
-    ("名额", "Places"),
-    ("预约人数", "Booked"),
-    ("签到人数", "Checked in"),
-    ("现场登记", "Walk-ins"),
-    ("云课堂座位", "Cloud seats"),
-    ("快检样品", "Samples"),
-    ("阴性/可疑/阳性", "neg. / susp. / pos."),
-    ("媒体报道", "Media"),
-    ("照片", "Photos"),
-];
-
-/// The figure columns of a unit row in a spreadsheet (the summary's CSV): [`UNIT_COLUMNS`]
-/// with the judgements in three columns of numbers, as one cell `20/2/1` reads as a date.
+/// The figure columns of a unit row, after its name. The summary's CSV has them all, each
+/// a number; the Word report's table puts the three judgements in one column
+/// ([`unit_heads`], [`unit_cells`]): in a spreadsheet one cell `20/2/1` reads as a date.
 pub const UNIT_NUMBER_COLUMNS: [(&str, &str); 13] = [
     ("开放日", "Open days"),
     ("场次", "Sessions"),
@@ -78,7 +64,20 @@ pub fn unit_numbers(c: &UnitCounts) -> [u32; 13] {
     ]
 }
 
-/// A unit's figures in [`UNIT_COLUMNS`] order, as text: the judgements in one cell.
+/// The Word report's column heads: [`UNIT_NUMBER_COLUMNS`], the judgements in one column.
+fn unit_heads() -> Vec<String> {
+    let c = &UNIT_NUMBER_COLUMNS;
+    let head = |(zh, en): &(&str, &str)| format!("{zh}\n{en}");
+    let judged = "阴性/可疑/阳性\nneg. / susp. / pos.".to_owned();
+    c[..8]
+        .iter()
+        .map(head)
+        .chain([judged])
+        .chain(c[11..].iter().map(head))
+        .collect()
+}
+
+/// A unit's figures in [`unit_heads`] order, as text: the judgements in one cell.
 pub fn unit_cells(c: &UnitCounts) -> [String; 11] {
     let n = unit_numbers(c);
     let judged = format!("{}/{}/{}", n[8], n[9], n[10]);
@@ -291,7 +290,7 @@ fn table(
 /// The unit tables' header: the unit, then the figures, each in both languages.
 fn unit_header(first: &str) -> Vec<String> {
     std::iter::once(first.to_owned())
-        .chain(UNIT_COLUMNS.iter().map(|(zh, en)| format!("{zh}\n{en}")))
+        .chain(unit_heads())
         .collect()
 }
 
