@@ -97,7 +97,9 @@ const HOLDER_BOOKING: &str =
 /// Taken first by every change to a session's places: on PostgreSQL the row stays locked
 /// until the transaction ends, so changes to one session queue here (SQLite's one writer
 /// already serialises them).
-const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
+/// A session's row, to take its lock (`Dialect::for_update` appended): the one statement
+/// cancellations, moves and sample registrations queue on.
+pub(super) const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 const CANCEL: &str = "UPDATE bookings SET status = 'cancelled', cancelled_at = ? WHERE id = ?";
 const RELEASE_PLACES: &str = "UPDATE sessions SET booked = booked - ? WHERE id = ?";
 const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = ?";

@@ -17,7 +17,7 @@
 
 use super::admission::{phone_facts, Held};
 use super::audit::audit;
-use super::bookings::{booking_view, session_in};
+use super::bookings::{booking_view, session_in, LOCK_SESSION};
 use super::columns::Name;
 use super::db::{Conn, Tx};
 use super::outbox::{self, Holders};
@@ -54,7 +54,6 @@ const BY_CODE: &str =
 /// Reads of a booking that a concurrent move keeps moving before the move gives up (each
 /// concurrent move that wins commits, so this is a bound on a storm, not a wait).
 pub(super) const MOVE_TRIES: usize = 8;
-const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 /// The phone's other bookings, by its keyed hash, as group commit reads them: cancelled
 /// ones too, which `Held::of` leaves out, so that only the phone's index can serve the read.
 const PHONE_HELD: &str = "SELECT session_id, session_day, adults + children, status \

@@ -8,6 +8,7 @@ mod sql;
 mod view;
 
 use super::audit::audit;
+use super::bookings::LOCK_SESSION;
 use super::db::{Conn, Db, Tx, Value};
 use super::organisations::REACH;
 use super::{BookingError, Parts, StorageError};
@@ -239,8 +240,6 @@ async fn views_of(
     }
     Ok(views)
 }
-
-const LOCK_SESSION: &str = "SELECT id FROM sessions WHERE id = ?";
 
 #[async_trait]
 pub trait Samples: Parts {

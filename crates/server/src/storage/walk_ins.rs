@@ -7,6 +7,7 @@
 //! place; SQLite's one writer serialises them anyway.
 
 use super::audit::commit_audited;
+use super::rows::count;
 use super::waiting::session_places;
 use super::{BookingError, Parts};
 use async_trait::async_trait;
@@ -88,11 +89,10 @@ pub trait WalkIns: Parts {
                     return Err(refused(ErrorCode::IdempotencyMismatch));
                 }
                 let after = session_places(&mut tx, session_id).await?;
-                let people = |n: i64| u32::try_from(n).unwrap_or_default();
                 let entry = walk_in_entry(
                     &code,
                     (name.as_deref(), phone.as_deref()),
-                    (people(adults), people(children)),
+                    (count(adults)?, count(children)?),
                 );
                 return Ok(WalkInResult {
                     entry,

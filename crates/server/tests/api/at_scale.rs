@@ -205,11 +205,7 @@ async fn bookings_on_a_table_of_100000_read_no_table_through() {
     };
     // The server's connections carry a name of their own, so the test can tell when they
     // have all ended (and flushed their counters). No message job or reminder runs meanwhile.
-    let mut tag = [0u8; 6];
-    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut tag);
-    let app_name: String = std::iter::once("labday_at_scale_".to_owned())
-        .chain(tag.iter().map(|b| format!("{b:02x}")))
-        .collect();
+    let app_name = crate::helpers::application_name("labday_at_scale_");
     let app = TestApp::spawn_with(db, |config| {
         config.database = format!("{}&application_name={app_name}", config.database);
         config.messages.outbox_poll_ms = 60_000;

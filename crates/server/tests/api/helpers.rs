@@ -22,6 +22,16 @@ pub fn postgres_url() -> String {
         .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
+/// `prefix` and 48 random bits: a PostgreSQL `application_name` the test's server
+/// connections carry, so that the test can find them in `pg_stat_activity`.
+pub fn application_name(prefix: &str) -> String {
+    let mut tag = [0u8; 6];
+    rand::thread_rng().fill_bytes(&mut tag);
+    std::iter::once(prefix.to_owned())
+        .chain(tag.iter().map(|b| format!("{b:02x}")))
+        .collect()
+}
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {

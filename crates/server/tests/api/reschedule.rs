@@ -611,11 +611,7 @@ async fn a_cancellation_overtaken_by_a_move_releases_the_places_it_holds() {
         return;
     };
     // The server's connections carry a name of their own: the test sees when one waits.
-    let mut tag = [0u8; 6];
-    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut tag);
-    let app_name: String = std::iter::once("labday_overtaken_".to_owned())
-        .chain(tag.iter().map(|b| format!("{b:02x}")))
-        .collect();
+    let app_name = crate::helpers::application_name("labday_overtaken_");
     let app = TestApp::spawn_with(db, |config| {
         config.database = format!("{}&application_name={app_name}", config.database);
     })
