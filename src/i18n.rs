@@ -535,6 +535,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | ActivityExists
         | SessionsOutside
         | HoldsSamples
+        | HoldsBookings
         | PasswordUnchanged => FIELD_INVALID,
     }
 }

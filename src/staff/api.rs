@@ -105,13 +105,15 @@ pub async fn book_walk_in(
     .await
 }
 
-/// Registers a walk-in's vegetables at the session's bench, received at once.
+/// Registers a walk-in's vegetables at the session's bench, received at once; the same
+/// request again with the same `key` registers nothing more.
 pub async fn register_walk_in_samples(
     session_id: i64,
     samples: &WalkInSamples,
+    key: &str,
 ) -> Result<Vec<SampleView>, ApiError> {
     let path = format!("/staff/sessions/{session_id}/walk-in-samples");
-    post(&path, samples, None).await
+    post(&path, samples, Some(key)).await
 }
 
 pub async fn create_account(account: &NewStaffAccount) -> Result<StaffView, ApiError> {

@@ -24,14 +24,16 @@ use std::future::Future;
 use wasm_bindgen::JsCast;
 
 /// What a desk shows and its page changes: the typed code, the announcement, the last
-/// failure, and whether its session was cancelled (the desk then takes no code and no
-/// walk-in, as the server would refuse them).
+/// failure, whether its session was cancelled (the desk then takes no code and no
+/// walk-in, as the server would refuse them), and its venue's offset from UTC in minutes
+/// (China's until the session is read).
 #[derive(Clone, Copy)]
 pub struct Desk {
     pub code: RwSignal<String>,
     pub announce: RwSignal<String>,
     pub failure: RwSignal<Option<ApiError>>,
     pub closed: RwSignal<bool>,
+    pub offset: RwSignal<i32>,
 }
 
 impl Desk {
@@ -41,6 +43,7 @@ impl Desk {
             announce: RwSignal::new(String::new()),
             failure: RwSignal::new(None),
             closed: RwSignal::new(false),
+            offset: RwSignal::new(labday_domain::time::SHANGHAI_OFFSET_MINUTES),
         }
     }
 
@@ -107,6 +110,7 @@ pub fn ScanDesk(
         if let Some(Ok(found)) = session.get() {
             desk.closed
                 .set(found.availability == Availability::Cancelled);
+            desk.offset.set(found.utc_offset_minutes);
         }
     });
     Effect::new(move |_| desk.failure.with(|f| f.as_ref().map(|e| desk.closes_on(e))));

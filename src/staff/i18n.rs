@@ -75,6 +75,7 @@ messages! {
     WALK_IN_BOOK = "现场预约并签到", "Book walk-in and check in";
     WALK_IN_BOOKED_ANNOUNCE = "现场预约 {people} 人已签到（{code}）。现场还可约 {door} 人，线上余 {online} 人。", "Walk-in party of {people} checked in ({code}). Places left: {door} at the door, {online} online.";
     WALK_IN_MARK = "现场", "Walk-in";
+    WALK_IN_EARLIER_LANDED = "网络中断前发出的那次登记已经成功，已列在下方；表单改过了，所以这次没有提交。如果这是另一位，请再点一次。", "What you sent before the connection broke was registered, and is listed below; the form has changed since, so this was not sent. If this is someone else, send it again.";
     WALK_IN_SAMPLE_TITLE = "现场登记样品（无智能手机）", "Register a walk-in's vegetable (no smartphone)";
     WALK_IN_SAMPLE_REGISTER = "登记并收样", "Register and receive";
     WALK_IN_SAMPLE_ANNOUNCE = "样品码 {code}（{variety}）：请写在袋子上。", "Sample code {code} ({variety}): write it on the bag.";
@@ -322,6 +323,7 @@ messages! {
     FIELD_ALREADY_SCHEDULED = "本活动已有同名、同地点、同一时间开始的场次（可能重复提交了）", "The activity already has a session of this name and place starting then (sent twice?)";
     FIELD_SESSIONS_OUTSIDE = "有场次在这些日期之外，请先调整或取消这些场次", "Some sessions fall outside these days: move or cancel them first";
     FIELD_HOLDS_SAMPLES = "本场次已有样品登记，须保持农残快检形式（样品只在本场次的快检点接收和检测）", "Samples are registered on this session: it stays a quick test (they are received and tested at its bench alone)";
+    FIELD_HOLDS_BOOKINGS = "本活动已有预约或样品登记，不能改由其他单位主办：登记人的信息只交给了本单位", "This activity holds bookings or samples, so it stays with its organisation: their holders left their details with it";
     FIELD_KIND_HAS_STAFF = "该单位已有与此类型不符的账号（局设组织者，实验室和检测机构设实验室人员）", "This organisation has accounts that do not fit this kind (organisers belong to a bureau, lab staff to a lab or institute)";
     FIELD_PASSWORD_WRONG = "当前密码不正确", "The current password is not right";
     FIELD_PASSWORD_UNCHANGED = "新密码不能与当前密码相同，请另设一个", "The new password must not be the current one: choose another";
@@ -434,7 +436,7 @@ messages! {
     ERR_NOT_CONFIRMED = "该预约仍在候补中，尚未确认。", "This booking is still on the waiting list.";
     ERR_ALREADY_CHECKED_IN = "该预约已全部签到。", "Everyone in this booking has already checked in.";
     ERR_SESSION_NOT_OVER = "场次结束后才能标记未到场。", "No-shows can be marked only after the session ends.";
-    ERR_SESSION_OVER = "场次已开始或已结束：时间不能再改（结束后也不能取消），也不能改到已过去的时间。", "The session has begun or is over: its times cannot change (once over it cannot be cancelled either), nor can it move to times already past.";
+    ERR_SESSION_OVER = "场次已开始或已结束：时间不能再改（结束后也不能取消），也不能改到已经开始的时间。", "The session has begun or is over: its times cannot change (once over it cannot be cancelled either), nor can it move to a start already past.";
     ERR_BEFORE_SESSION_DAY = "还没到本场次的日期：签到、现场预约和收样都从场次当天开始。", "Not the session's day yet: check-in, walk-ins and sample receipt open on the session's day.";
     ERR_USERNAME_TAKEN = "该用户名已被使用。", "That username is taken.";
     ERR_EDITED_MEANWHILE = "你编辑期间，其他人保存了修改，你的修改没有保存。表单中仍是你填写的内容：请先记下要改的地方，再点“收起”、重新点“修改”，在现在保存的内容上再改。", "Someone else saved a change while you were editing, so your changes were not saved. The form still holds what you typed: note what you meant to change, then choose Close and Edit again, and redo it on what is saved now.";
@@ -572,6 +574,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         ActivityExists => FIELD_ACTIVITY_EXISTS,
         SessionsOutside => FIELD_SESSIONS_OUTSIDE,
         HoldsSamples => FIELD_HOLDS_SAMPLES,
+        HoldsBookings => FIELD_HOLDS_BOOKINGS,
         PasswordWrong => FIELD_PASSWORD_WRONG,
         PasswordUnchanged => FIELD_PASSWORD_UNCHANGED,
         TextInvalid => FIELD_TEXT_INVALID,
@@ -702,6 +705,7 @@ mod tests {
             FieldCode::ActivityExists,
             FieldCode::SessionsOutside,
             FieldCode::HoldsSamples,
+            FieldCode::HoldsBookings,
             FieldCode::PasswordWrong,
             FieldCode::PasswordUnchanged,
         ] {

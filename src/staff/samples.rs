@@ -115,7 +115,8 @@ pub fn SamplesDesk() -> impl IntoView {
     view! {
         <ScanDesk desk=desk id=id title=si::STAFF_SAMPLES field="sample-code" label=si::FIND_OR_RECEIVE
             action=si::RECEIVE scan=si::SCAN_SAMPLE on_code=Callback::new(receive)>
-            <WalkInSampleForm desk=desk id=id on_registered=Callback::new(move |added: Vec<SampleView>| added.into_iter().for_each(replace))/>
+            <WalkInSampleForm desk=desk id=id on_registered=Callback::new(move |added: Vec<SampleView>| added.into_iter().for_each(replace))
+                on_stale=Callback::new(move |()| loaded.refetch())/>
             <Loaded from=loaded let:_list>
                 // Organisers reaching the session from a bureau above read holders masked: say why.
                 <Show when=move || samples.with(|l| l.iter().any(|s| s.holder.as_ref().is_some_and(|h| h.masked)))>

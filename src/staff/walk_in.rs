@@ -40,36 +40,70 @@ fn holder(name: RwSignal<String>, phone: RwSignal<String>) -> WalkInHolder {
     }
 }
 
-/// Sends what `call` makes when the domain's own checks passed (`checked`), clearing the
-/// desk's last news; the desk announces what `done` makes of the answer, and any refusal
-/// appears beside its field. A second tap while the form's request is `busy` sends nothing
-/// (a walk-in booked twice keeps places no one can give back).
+/// One form's request at a time, and its Idempotency-Key: one key until an answer comes
+/// back, so the same walk-in sent again after a lost answer is answered, not booked twice.
+#[derive(Clone, Copy)]
+struct Sending {
+    failure: Failure,
+    busy: RwSignal<bool>,
+    key: StoredValue<String>,
+    lang: RwSignal<i18n::Lang>,
+}
+
+impl Sending {
+    fn new() -> Sending {
+        Sending {
+            failure: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            key: StoredValue::new(crate::attempt::new_key()),
+            lang: i18n::use_lang(),
+        }
+    }
+}
+
+/// Sends what `call` makes of the form's key when the domain's own checks passed
+/// (`checked`), clearing the desk's last news; the desk announces what `done` makes of the
+/// answer, and any refusal appears beside its field. A second tap while the form's request
+/// is on its way sends nothing (a walk-in booked twice keeps places no one can give back).
+/// An answer or a refusal settles the key, and the next request is another; a lost answer
+/// keeps it. `idempotency_mismatch` means the request sent under the key before the answer
+/// was lost did land, and the form has changed since: the desk says so, `earlier` shows it
+/// (the list read again), and the next tap sends the form as a new one.
 fn send<T: 'static, F: Future<Output = Result<T, ApiError>> + 'static>(
     desk: Desk,
-    (failure, busy): (Failure, RwSignal<bool>),
+    form: Sending,
     checked: Result<(), ApiError>,
-    call: impl FnOnce() -> F,
-    done: impl FnOnce(T) -> String + 'static,
+    call: impl FnOnce(String) -> F,
+    (done, earlier): (impl FnOnce(T) -> String + 'static, Callback<()>),
 ) {
-    if busy.get_untracked() {
+    if form.busy.get_untracked() {
         return;
     }
-    failure.set(checked.clone().err());
+    form.failure.set(checked.clone().err());
     if checked.is_err() {
         return;
     }
     // What the last code did (another session named, say) is no longer news.
     desk.begin();
-    busy.set(true);
-    let call = call();
+    form.busy.set(true);
+    let call = call(form.key.get_value());
     spawn_local(async move {
         let answer = call.await;
-        busy.set(false);
+        form.busy.set(false);
+        let lost = matches!(&answer, Err(e) if matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable));
+        if !lost {
+            form.key.set_value(crate::attempt::new_key());
+        }
         match answer {
             Ok(answer) => desk.announce.set(done(answer)),
+            Err(e) if e.code == ErrorCode::IdempotencyMismatch => {
+                earlier.run(());
+                let words = s::WALK_IN_EARLIER_LANDED.get(form.lang.get_untracked());
+                desk.announce.set(words.to_owned());
+            }
             Err(e) => {
                 desk.closes_on(&e);
-                failure.set(Some(e));
+                form.failure.set(Some(e));
             }
         }
     });
@@ -83,11 +117,8 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
     let phone = RwSignal::new(String::new());
     let adults = RwSignal::new("1".to_owned());
     let children = RwSignal::new("0".to_owned());
-    let failure: Failure = RwSignal::new(None);
-    let busy = RwSignal::new(false);
-    // One key until an answer comes back: the same walk-in sent again after a lost answer
-    // is answered, not booked twice.
-    let key = StoredValue::new(crate::attempt::new_key());
+    let form = Sending::new();
+    let failure = form.failure;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut typed = Typed::default();
@@ -99,36 +130,24 @@ pub fn WalkInForm(desk: Desk, id: Memo<Option<i64>>, on_booked: Callback<()>) ->
         let checked = typed
             .finish(())
             .and_then(|()| walk_in.validate().map(|_| ()));
-        let call = move || async move {
-            let answer =
-                api::book_walk_in(page_id(id.get_untracked())?, &walk_in, &key.get_value()).await;
-            // A refusal or a walk-in booked settles this one; the next is another.
-            if !matches!(&answer, Err(e) if matches!(e.code, ErrorCode::Network | ErrorCode::Unavailable))
-            {
-                key.set_value(crate::attempt::new_key());
-            }
-            answer
+        let call = move |key: String| async move {
+            api::book_walk_in(page_id(id.get_untracked())?, &walk_in, &key).await
         };
-        send(
-            desk,
-            (failure, busy),
-            checked,
-            call,
-            move |done: WalkInResult| {
-                name.set(String::new());
-                phone.set(String::new());
-                on_booked.run(());
-                s::WALK_IN_BOOKED_ANNOUNCE.fill(
-                    lang.get_untracked(),
-                    &[
-                        ("people", &done.entry.checked_in),
-                        ("code", &done.entry.code),
-                        ("door", &done.walk_in_places_left),
-                        ("online", &done.online_places_left),
-                    ],
-                )
-            },
-        );
+        let booked = move |done: WalkInResult| {
+            name.set(String::new());
+            phone.set(String::new());
+            on_booked.run(());
+            s::WALK_IN_BOOKED_ANNOUNCE.fill(
+                lang.get_untracked(),
+                &[
+                    ("people", &done.entry.checked_in),
+                    ("code", &done.entry.code),
+                    ("door", &done.walk_in_places_left),
+                    ("online", &done.online_places_left),
+                ],
+            )
+        };
+        send(desk, form, checked, call, (booked, on_booked));
     };
     view! {
         <section class="walk-in" aria-labelledby="walk-in-title" hidden=move || desk.closed.get()>
@@ -153,16 +172,29 @@ pub fn WalkInSampleForm(
     desk: Desk,
     id: Memo<Option<i64>>,
     on_registered: Callback<Vec<SampleView>>,
+    /// Reads the bench's list again (what a lost answer registered is in it).
+    on_stale: Callback<()>,
 ) -> impl IntoView {
     let lang = i18n::use_lang();
     let name = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let typed = RwSignal::new(String::new());
     let bought_at = RwSignal::new(String::new());
-    let today = format::venue_now().date();
-    let bought_on = RwSignal::new(today.to_string());
-    let failure: Failure = RwSignal::new(None);
-    let busy = RwSignal::new(false);
+    // Today on the session's venue's calendar, as the server checks the date: China's until
+    // the session is read, then the venue's, the field following unless edited.
+    let today = move || format::venue_now_at(desk.offset.get_untracked()).date();
+    let bought_on = RwSignal::new(today().to_string());
+    let shown = StoredValue::new(bought_on.get_untracked());
+    Effect::new(move |_| {
+        desk.offset.track();
+        let now = today().to_string();
+        if bought_on.get_untracked() == shown.get_value() {
+            bought_on.set(now.clone());
+        }
+        shown.set_value(now);
+    });
+    let form = Sending::new();
+    let failure = form.failure;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (variety, variety_other) = variety_from_typed(&typed.get_untracked());
@@ -176,37 +208,32 @@ pub fn WalkInSampleForm(
                 bought_on: bought_on.get_untracked().parse().unwrap_or_default(),
             }],
         };
-        let checked = request.validate(format::venue_now().date()).map(|_| ());
-        let call = move || async move {
-            api::register_walk_in_samples(page_id(id.get_untracked())?, &request).await
+        let checked = request.validate(today()).map(|_| ());
+        let call = move |key: String| async move {
+            api::register_walk_in_samples(page_id(id.get_untracked())?, &request, &key).await
         };
-        send(
-            desk,
-            (failure, busy),
-            checked,
-            call,
-            move |samples: Vec<SampleView>| {
-                typed.set(String::new());
-                let l = lang.get_untracked();
-                let codes: Vec<String> = samples
-                    .iter()
-                    .map(|x| {
-                        s::WALK_IN_SAMPLE_ANNOUNCE.fill(
-                            l,
-                            &[
-                                ("code", &x.code.display()),
-                                (
-                                    "variety",
-                                    &crate::components::sample::variety(&x.variety, l),
-                                ),
-                            ],
-                        )
-                    })
-                    .collect();
-                on_registered.run(samples);
-                codes.join(" ")
-            },
-        );
+        let registered = move |samples: Vec<SampleView>| {
+            typed.set(String::new());
+            let l = lang.get_untracked();
+            let codes: Vec<String> = samples
+                .iter()
+                .map(|x| {
+                    s::WALK_IN_SAMPLE_ANNOUNCE.fill(
+                        l,
+                        &[
+                            ("code", &x.code.display()),
+                            (
+                                "variety",
+                                &crate::components::sample::variety(&x.variety, l),
+                            ),
+                        ],
+                    )
+                })
+                .collect();
+            on_registered.run(samples);
+            codes.join(" ")
+        };
+        send(desk, form, checked, call, (registered, on_stale));
     };
     view! {
         <section class="walk-in" aria-labelledby="walk-in-sample-title" hidden=move || desk.closed.get()>

@@ -453,15 +453,7 @@ async fn a_booking_whose_answer_was_lost_is_sent_again_and_books_once() {
     browser.wait_text("填写预约信息").await;
     browser.fill_booking("周九", "13600136000").await;
     // The first booking reaches the server; its answer never reaches the page.
-    browser
-        .js("const real = window.fetch; let lost = false; \
-             window.fetch = async (...args) => { \
-               const answer = await real(...args); \
-               const url = args[0] instanceof Request ? args[0].url : String(args[0]); \
-               if (!lost && url.endsWith('/api/v1/bookings')) { \
-                 lost = true; throw new TypeError('Failed to fetch'); } \
-               return answer; };")
-        .await;
+    browser.lose_next_answer("/api/v1/bookings").await;
     browser.click("button", "提交预约").await;
     browser.wait_text("无法连接服务器").await;
     let places = |server: &crate::support::TestServer| {

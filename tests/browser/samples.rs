@@ -176,6 +176,48 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     browser.wait_text("（番茄）：请写在袋子上。").await;
     audit(&browser, &axe, "staff sample bench").await;
 
+    // The bench's answer lost on the way back: the same form sent again is answered with
+    // the sample the first send registered, and registers nothing more.
+    let registered = || async {
+        let samples = server.storage.session_samples(f.session).await;
+        samples.expect("samples")
+    };
+    let before = registered().await.len();
+    browser.lose_next_answer("/walk-in-samples").await;
+    type_into(&browser, "walk-in-variety", "黄瓜").await;
+    browser.click("button", "登记并收样").await;
+    browser.wait_text("无法连接服务器").await;
+    assert_eq!(
+        registered().await.len(),
+        before + 1,
+        "the first send registered"
+    );
+    browser.click("button", "登记并收样").await;
+    browser.wait_text("（黄瓜）：请写在袋子上。").await;
+    assert_eq!(
+        registered().await.len(),
+        before + 1,
+        "the second, nothing more"
+    );
+    // Lost again, and the form edited before it is sent again: nothing is sent, the desk
+    // says the lost one landed, and the list shows it; the next tap registers the edit.
+    browser.lose_next_answer("/walk-in-samples").await;
+    type_into(&browser, "walk-in-variety", "茄子").await;
+    browser.click("button", "登记并收样").await;
+    browser.wait_text("无法连接服务器").await;
+    type_into(&browser, "walk-in-variety", "辣椒").await;
+    browser.click("button", "登记并收样").await;
+    browser
+        .wait_text("网络中断前发出的那次登记已经成功，已列在下方")
+        .await;
+    let landed = registered().await;
+    assert_eq!(landed.len(), before + 2, "the edited form was not sent");
+    let eggplant = landed.last().expect("the lost one").code.display();
+    browser.wait_text(&eggplant).await;
+    browser.click("button", "登记并收样").await;
+    browser.wait_text("（辣椒）：请写在袋子上。").await;
+    assert_eq!(registered().await.len(), before + 3);
+
     enzyme_result(&browser, &spinach, "12.5").await;
     enzyme_result(&browser, &celery, "62").await;
     // A typo on the first re-test, then its correction.

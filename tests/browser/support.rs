@@ -578,6 +578,22 @@ impl Journey {
         }
     }
 
+    /// Loses the answer to the page's next request whose address ends with `path_end`: the
+    /// request reaches the server and is answered, but the page sees a network error, as
+    /// on a connection that broke on the way back.
+    pub async fn lose_next_answer(&self, path_end: &str) {
+        let script = format!(
+            "const real = window.fetch; let lost = false; \
+             window.fetch = async (...args) => {{ \
+               const answer = await real(...args); \
+               const url = args[0] instanceof Request ? args[0].url : String(args[0]); \
+               if (!lost && url.endsWith({path_end:?})) {{ \
+                 lost = true; throw new TypeError('Failed to fetch'); }} \
+               return answer; }};"
+        );
+        self.js(&script).await;
+    }
+
     /// Runs `script` in the page (it `return`s its value).
     pub async fn js(&self, script: &str) -> Value {
         self.client

@@ -270,6 +270,9 @@ wire_enum! {
         /// A quick-test session holds registered samples (`format`): it stays a quick test,
         /// since its samples are received and tested at its bench alone.
         HoldsSamples = "holds_samples",
+        /// An activity that holds bookings or samples (`organisation_id`) stays with its
+        /// organisation: its holders left their details with it.
+        HoldsBookings = "holds_bookings",
         /// An activity's new first (`starts_on`) or last day (`ends_on`) would leave out one
         /// of its sessions that is not cancelled.
         SessionsOutside = "sessions_outside",

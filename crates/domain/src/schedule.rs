@@ -907,15 +907,16 @@ pub fn over_keeps_its_times(now: NaiveDateTime, ends_at: NaiveDateTime) -> Resul
     Ok(())
 }
 
-/// Whether a session that starts `starts_at` may move `now` to times ending `new_ends_at`:
-/// not once it has begun (its first visitors may be in), and not to times already over (its
-/// holders could never come, and would be marked no-shows): `session_over`.
+/// Whether a session that starts `starts_at` may move `now` to times starting
+/// `new_starts_at`: not once it has begun (its first visitors may be in), and not to times
+/// already begun (its holders could not come in time, and the message telling them of the
+/// change expires at the new start, before it could be sent): `session_over`.
 pub fn may_move(
     now: NaiveDateTime,
     starts_at: NaiveDateTime,
-    new_ends_at: NaiveDateTime,
+    new_starts_at: NaiveDateTime,
 ) -> Result<(), ErrorCode> {
-    if now >= starts_at || now >= new_ends_at {
+    if now >= starts_at || now >= new_starts_at {
         return Err(ErrorCode::SessionOver);
     }
     Ok(())
@@ -1013,11 +1014,14 @@ mod tests {
             may_move(starts, starts, at(21, 10, 0)),
             Err(ErrorCode::SessionOver)
         );
+        // Begun already at its new times (an hour ago), though not over: refused too.
         assert_eq!(
             may_move(now, starts, at(19, 11, 0)),
             Err(ErrorCode::SessionOver)
         );
         assert_eq!(may_move(now, starts, now), Err(ErrorCode::SessionOver));
+        // A new start a minute ahead is fine.
+        assert_eq!(may_move(now, starts, at(19, 12, 1)), Ok(()));
     }
 
     #[test]

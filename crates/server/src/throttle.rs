@@ -70,11 +70,34 @@ const _: () = assert!(SIGN_IN_PER_ACCOUNT.limit >= 10 * SIGN_IN_PER_ACCOUNT_CLIE
 /// Wrong passwords from one client address, whatever the accounts (an office behind one
 /// address mistypes now and then; a sprayer does not get far).
 pub const SIGN_IN_PER_CLIENT: Rule = Rule::new("sign-in/client", 20);
-/// Misses on one booking code, lookups and cancellations together: enough for typos, far
-/// too few to try the phone numbers a masked `138****8000` leaves open.
-pub const BOOKING_CODE: Rule = Rule::new("booking/code", 5);
-/// Misses on one sample code: the 10,000 possible last-four digits stay out of reach.
-pub const SAMPLE_CODE: Rule = Rule::new("sample/code", 5);
+/// Misses on one code: a few within the throttle's window (typos), and fewer than
+/// [`GUESSES_A_DAY`] within a day, so that the 10,000 numbers a masked phone (`138****8000`,
+/// as staff above a lab and a booking's page show it) or a sample's last four digits
+/// leave open take years to try, not the weeks a code is kept: five every 15 minutes alone
+/// would try them all in 21 days.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeRules {
+    pub window: Rule,
+    pub day: Rule,
+}
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+/// Misses a day on one code.
+pub const GUESSES_A_DAY: u32 = 20;
+/// The numbers one masked phone, or one sample's last four digits, leave open.
+const LEFT_OPEN: u32 = 10_000;
+const _: () = assert!(LEFT_OPEN / GUESSES_A_DAY >= 365);
+
+/// Misses on one booking code, lookups, cancellations and moves together.
+pub const BOOKING_CODE: CodeRules = CodeRules {
+    window: Rule::new("booking/code", 5),
+    day: Rule::new("booking/code-day", GUESSES_A_DAY).within(DAY),
+};
+/// Misses on one sample code, lookups and erasures together.
+pub const SAMPLE_CODE: CodeRules = CodeRules {
+    window: Rule::new("sample/code", 5),
+    day: Rule::new("sample/code-day", GUESSES_A_DAY).within(DAY),
+};
 /// Misses from one client address on booking and sample lookups, whatever the codes.
 pub const LOOKUP_CLIENT: Rule = Rule::new("lookup/client", 30);
 
@@ -228,16 +251,17 @@ impl Throttle {
         }
     }
 
-    /// Counts a lookup (or a cancellation) by code against the code, under `code_rule`, and
-    /// against the client, before the code is checked.
+    /// Counts a lookup (or a cancellation) by code against the code, under both of
+    /// `code_rules`, and against the client, before the code is checked.
     pub async fn lookup(
         &self,
-        code_rule: Rule,
+        code_rules: CodeRules,
         code: &str,
         client: &ClientAddr,
     ) -> Result<Attempt<'_>, Refusal> {
+        let CodeRules { window, day } = code_rules;
         self.attempt(
-            &[(code_rule, code), (LOOKUP_CLIENT, &client.key())],
+            &[(window, code), (day, code), (LOOKUP_CLIENT, &client.key())],
             "Too many tries; wait a while before trying again",
         )
         .await
@@ -385,11 +409,12 @@ mod tests {
     #[test]
     fn keys_are_stored_as_digests_apart_per_scope() {
         let keys = KeyedHash::new(&crate::keyed_hash::ServerSecret::generate());
-        let code = key_digest(&keys, BOOKING_CODE, "K7QM4XPB");
+        let code = key_digest(&keys, BOOKING_CODE.window, "K7QM4XPB");
         assert_eq!(code.len(), 64);
         assert!(!code.contains("K7QM4XPB"));
-        assert_ne!(code, key_digest(&keys, SAMPLE_CODE, "K7QM4XPB"));
-        assert_eq!(code, key_digest(&keys, BOOKING_CODE, "K7QM4XPB"));
+        assert_ne!(code, key_digest(&keys, SAMPLE_CODE.window, "K7QM4XPB"));
+        assert_ne!(code, key_digest(&keys, BOOKING_CODE.day, "K7QM4XPB"));
+        assert_eq!(code, key_digest(&keys, BOOKING_CODE.window, "K7QM4XPB"));
     }
 
     #[test]

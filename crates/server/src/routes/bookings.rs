@@ -203,7 +203,7 @@ pub(crate) async fn counted_lookup<'a>(
 pub(crate) async fn counted_holder<'a>(
     state: &'a AppState,
     client: &ClientAddr,
-    rule: throttle::Rule,
+    rule: throttle::CodeRules,
     code: &str,
     phone: &str,
 ) -> Result<(BookingCode, Phone, Attempt<'a>), Refusal> {

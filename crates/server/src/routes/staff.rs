@@ -34,7 +34,7 @@ use labday_domain::{ApiError, ErrorCode};
     request_body = SignIn,
     responses(
         (status = 200, body = StaffView, description = "Signed in; the session cookie is set"),
-        (status = 401, body = ApiError, description = "Wrong username or password"),
+        (status = 401, body = ApiError, description = "Wrong username or password (also when the password was changed or reset, or the account disabled, while it was being checked)"),
         (status = 403, body = ApiError, description = "`account_disabled`: the password was right, but the account is disabled"),
         (status = 429, body = ApiError, description = "Too many failed attempts for this account from this address, from this address over all accounts, or for this account over all addresses; `Retry-After` says when to try again (an organiser's password reset, or enabling the account, forgets the account's)",
             headers(("Retry-After" = u64, description = "Seconds to wait")))
@@ -58,7 +58,7 @@ pub async fn sign_in(
     let found = state.storage.staff_credentials(&username).await?;
     let disabled = found.as_ref().is_some_and(|c| c.disabled);
     let (staff, hash) = found.map(|c| (c.staff, c.password_hash)).unzip();
-    let verified = state.passwords.verify(sign_in.password, hash).await;
+    let verified = state.passwords.verify(sign_in.password, hash.clone()).await;
     let Some(staff) = staff.filter(|_| verified) else {
         attempt.failed();
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -74,10 +74,15 @@ pub async fn sign_in(
         .purge_expired_sessions(auth::now_local())
         .await?;
     let (token, digest) = auth::new_token();
-    state
+    let checked = (staff.id, hash.as_deref().unwrap_or_default());
+    let opened = state
         .storage
-        .open_staff_session(staff.id, &digest, auth::session_expiry())
+        .open_staff_session(checked, &digest, auth::session_expiry())
         .await?;
+    if !opened {
+        // The password changed, or the account was disabled, while it was being checked.
+        return Err(AppError::new(ErrorCode::Unauthorized, "Wrong username or password").into());
+    }
     audit(&state, &staff, AuditAction::SignIn, &staff.username).await?;
     let cookie = auth::session_cookie(&token, auth::is_https(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Json(staff)).into_response())

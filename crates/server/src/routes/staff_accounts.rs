@@ -206,6 +206,7 @@ pub async fn end_sessions(
     responses(
         (status = 200, body = StaffView),
         (status = 422, body = ApiError, description = "`current` → `password_wrong`; `password` too short, too long, `text_invalid` or `password_weak`, or `password_unchanged` when it is the current password (after a right `current`), and nothing changes"),
+        (status = 401, body = ApiError, description = "`unauthorized`: not signed in, or an organiser reset the password (or the session ended) while the change was checked: nothing changed"),
         (status = 429, body = ApiError, description = "Too many wrong passwords, counted as failed sign-ins (for this account from this address, from this address, or for this account over all addresses); `Retry-After` says when to try again")
     )
 )]
@@ -231,6 +232,7 @@ pub async fn change_own_password(
         .staff_credentials(&staff.username)
         .await?
         .map(|c| c.password_hash);
+    let verified = hash.clone().unwrap_or_default();
     if !state.passwords.verify(change.current, hash).await {
         attempt.failed();
         return Err(AppError(
@@ -251,10 +253,15 @@ pub async fn change_own_password(
         )
     })?;
     let hash = auth::hash_off_thread(change.password).await?;
-    state
+    let changed = state
         .storage
-        .change_own_password(staff.id, &hash, &signed_in.token_digest)
+        .change_own_password(staff.id, (&verified, &hash), &signed_in.token_digest)
         .await?;
+    if !changed {
+        // An organiser reset the password, or this session ended, while it was checked.
+        let ended = "The password changed or this sign-in ended meanwhile; sign in again";
+        return Err(AppError::new(ErrorCode::Unauthorized, ended).into());
+    }
     Ok(Json(StaffView {
         must_change_password: false,
         ..staff

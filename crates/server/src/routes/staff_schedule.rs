@@ -127,7 +127,7 @@ pub async fn create_activity(
     responses(
         (status = 200, body = CreatedActivity, headers(("ETag" = String, description = "The activity's revision after the change"))),
         (status = 412, body = ApiError, description = "`edited_meanwhile`: the activity's revision is not the one `If-Match` names (someone saved it meanwhile); nothing changed"),
-        (status = 422, body = ApiError, description = "Field errors; new days that leave out one of the activity's sessions (not cancelled) are `starts_on` (a session starts before the first day) or `ends_on` (one starts after the last, or runs past the midnight after it): `sessions_outside`; a title and first day of another activity of the organisation are `title`: `activity_exists`; and nothing changes")
+        (status = 422, body = ApiError, description = "Field errors; new days that leave out one of the activity's sessions (not cancelled) are `starts_on` (a session starts before the first day) or `ends_on` (one starts after the last, or runs past the midnight after it): `sessions_outside`; a title and first day of another activity of the organisation are `title`: `activity_exists`; another organisation for an activity holding bookings or samples is `organisation_id`: `holds_bookings` (its holders left their details with its organisation, whose staff alone see them in full); and nothing changes")
     )
 )]
 pub async fn update_activity(
@@ -155,6 +155,13 @@ pub async fn update_activity(
         ActivityUpdated::NotFound => Err(AppError::not_found("activity")),
         ActivityUpdated::SessionsOutside(outside) => Err(ApiError::from(outside).into()),
         ActivityUpdated::AlreadyScheduled(_) => Err(activity_exists()),
+        ActivityUpdated::HoldsBookings => Err(AppError(
+            ApiError::new(
+                ErrorCode::Invalid,
+                "An activity with bookings or samples stays with its organisation",
+            )
+            .with_field("organisation_id", FieldCode::HoldsBookings),
+        )),
     }
 }
 

@@ -67,27 +67,33 @@ pub async fn book_walk_in(
 #[utoipa::path(
     post,
     path = "/api/v1/staff/sessions/{id}/walk-in-samples",
-    params(("id" = i64, Path)),
+    params(
+        ("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 100, description = "The same request again with the same key answers the samples it registered and registers nothing; another request under it is `idempotency_mismatch` (409)")
+    ),
     request_body = WalkInSamples,
     responses(
         (status = 201, body = [SampleView], description = "The samples, received, as staff see them"),
-        (status = 409, body = ApiError, description = "`not_quick_test`, `session_cancelled`, `before_session_day` (the session's day has not come on its venue's clock: the samples are received at once, and samples are received from that day on), `window_closed` (not open: before its booking window opened, or the session is over), or `sample_limit` (a phone given reached its sample limit)"),
+        (status = 409, body = ApiError, description = "`not_quick_test`, `session_cancelled`, `before_session_day` (the session's day has not come on its venue's clock: the samples are received at once, and samples are received from that day on), `window_closed` (not open: before its booking window opened, or the session is over), `sample_limit` (a phone given reached its sample limit), or `idempotency_mismatch`"),
         (status = 422, body = ApiError, description = "Invalid fields, named `samples.<row>.<field>` for a vegetable's row")
     )
 )]
 pub async fn register_walk_in_samples(
     State(state): State<AppState>,
     session: Authorised<SessionId>,
+    headers: HeaderMap,
     AppJson(request): AppJson<WalkInSamples>,
 ) -> Result<(StatusCode, Json<Vec<SampleView>>), AppError> {
     let SessionId(id) = session.item;
     let now = Utc::now();
     let valid = request.validate(venue_clock::at_session(&state, id).await?.date())?;
+    let keys = state.storage.keyed_hash();
+    let idempotency = keyed_record(keys, &headers, &request, KeyedHash::walk_in_key)?;
     let codes: Vec<_> = valid.items.iter().map(|_| crate::codes::fresh()).collect();
     let staff = session.signed_in.staff.id;
     let samples = state
         .storage
-        .register_walk_in_samples(staff, id, &valid, &codes, now)
+        .register_walk_in_samples(staff, id, &valid, (&codes, idempotency), now)
         .await?;
     Ok((StatusCode::CREATED, Json(session.disclose(samples))))
 }

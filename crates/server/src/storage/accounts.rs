@@ -111,27 +111,41 @@ pub trait Accounts: Parts {
     }
 
     /// The holder's own new password: the forced change is done, and every other session of
-    /// the account ends (`keep`, the digest of the session that asked, stays).
+    /// the account ends (`keep`, the digest of the session that asked, stays). Only while
+    /// the account still has the password hash `verified` (the one its current password was
+    /// checked against) and the session `keep` still runs: an organiser's reset, or another
+    /// change, made while this one was being checked wins, and this one changes nothing
+    /// (`false`).
     async fn change_own_password(
         &self,
         id: i64,
-        password_hash: &str,
+        (verified, password_hash): (&str, &str),
         keep: &str,
-    ) -> Result<(), StorageError> {
+    ) -> Result<bool, StorageError> {
+        const SET_OWN_PASSWORD: &str = "UPDATE staff SET password_hash = ?, \
+            must_change_password = ? WHERE id = ? AND password_hash = ? \
+            AND EXISTS (SELECT 1 FROM staff_sessions WHERE token_digest = ? AND staff_id = ?)";
         let mut tx = self.db().begin().await?;
-        tx.query(SET_PASSWORD)
+        let set = tx
+            .query(SET_OWN_PASSWORD)
             .bind(password_hash)
             .bind(false)
             .bind(id)
+            .bind(verified)
+            .bind(keep)
+            .bind(id)
             .execute()
             .await?;
+        if set == 0 {
+            return Ok(false);
+        }
         tx.query(END_OTHER_SESSIONS)
             .bind(id)
             .bind(keep)
             .execute()
             .await?;
         commit_audited(tx, id, AuditAction::ChangePassword, &subject(id)).await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Deletes sessions that expired by `now`; how many.

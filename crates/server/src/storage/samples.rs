@@ -241,6 +241,42 @@ async fn views_of(
     Ok(views)
 }
 
+/// The samples an Idempotency-Key registered on this session before, as `viewer` sees
+/// them, when `idempotency` (the key's and the request's keyed hashes) is the same request's:
+/// `idempotency_mismatch` for another request under the key (or another session's); `None`
+/// when the key registered nothing, or none was sent. Looked up under the session's lock,
+/// taken first: the same registration sent twice at once queues on it, and the second
+/// then finds the first's samples (on PostgreSQL; SQLite writes one transaction at a time).
+/// Before the session's rules: a retry after the session ended still gets its answer.
+async fn registered_before(
+    tx: &mut Tx,
+    session_id: i64,
+    idempotency: &Option<(String, String)>,
+    viewer: Viewer,
+) -> Result<Option<Vec<SampleView>>, BookingError> {
+    let Some((key, digest)) = idempotency else {
+        return Ok(None);
+    };
+    let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
+    tx.query(&lock).bind(session_id).execute().await?;
+    let earlier: Option<(i64, Option<String>)> = tx
+        .query(SAMPLES_BY_IDEMPOTENCY_KEY)
+        .bind(key)
+        .fetch_optional()
+        .await?;
+    let Some((at, earlier_digest)) = earlier else {
+        return Ok(None);
+    };
+    if at != session_id || earlier_digest.as_deref() != Some(digest.as_str()) {
+        return Err(refused(ErrorCode::IdempotencyMismatch));
+    }
+    let mut conn = Conn::Tx(tx);
+    let filter = "m.idempotency_key = ?";
+    Ok(Some(
+        views_where(&mut conn, filter, key.clone(), viewer).await?,
+    ))
+}
+
 #[async_trait]
 pub trait Samples: Parts {
     /// Registers every sample of a quick-test registration, or none: the session must be a
@@ -254,29 +290,12 @@ pub trait Samples: Parts {
         ctx: RegistrationContext,
     ) -> Result<Vec<SampleView>, BookingError> {
         let mut tx = self.db().begin().await?;
-        if let Some((key, digest)) = &ctx.idempotency {
-            // The session's lock before the key is looked up: the same registration sent
-            // twice at once queues on it, and the second then finds the first's samples
-            // (on PostgreSQL; SQLite writes one transaction at a time).
-            let lock = format!("{LOCK_SESSION}{}", tx.dialect().for_update());
-            tx.query(&lock)
-                .bind(registration.session_id)
-                .execute()
-                .await?;
-            let earlier: Vec<(i64, Option<String>)> = tx
-                .query(SAMPLES_BY_IDEMPOTENCY_KEY)
-                .bind(key)
-                .fetch_all()
-                .await?;
-            if let Some((_, earlier_digest)) = earlier.first() {
-                if earlier_digest.as_deref() != Some(digest.as_str()) {
-                    return Err(refused(ErrorCode::IdempotencyMismatch));
-                }
-                let filter = "m.idempotency_key = ?";
-                let mut conn = Conn::Tx(&mut tx);
-                let viewer = Viewer::Holder(ctx.now);
-                return Ok(views_where(&mut conn, filter, key.clone(), viewer).await?);
-            }
+        let viewer = Viewer::Holder(ctx.now);
+        let session_id = registration.session_id;
+        if let Some(earlier) =
+            registered_before(&mut tx, session_id, &ctx.idempotency, viewer).await?
+        {
+            return Ok(earlier);
         }
         let local_now = open_for_samples(&mut tx, registration.session_id, ctx.now, false).await?;
         let phone = registration.phone.as_str();
@@ -305,18 +324,26 @@ pub trait Samples: Parts {
     /// Registers a walk-in's samples, entered by staff at the bench: name and phone optional
     /// (a phone given counts towards its limit on the session), each sample received at
     /// once, the registration audited. Refused as a citizen's registration is, and, being a
-    /// receipt, before the session's day (`before_session_day`).
+    /// receipt, before the session's day (`before_session_day`). With an `idempotency`
+    /// record (the key kept under the walk-ins' own purpose, `KeyedHash::walk_in_key`), the
+    /// same request again answers the samples it registered and registers nothing.
     async fn register_walk_in_samples(
         &self,
         staff_id: i64,
         session_id: i64,
         samples: &ValidWalkInSamples,
-        codes: &[SampleCode],
+        (codes, idempotency): (&[SampleCode], Option<(String, String)>),
         now: DateTime<Utc>,
     ) -> Result<Vec<SampleView>, BookingError> {
         let mut tx = self.db().begin().await?;
+        if let Some(earlier) =
+            registered_before(&mut tx, session_id, &idempotency, Viewer::Staff).await?
+        {
+            return Ok(earlier);
+        }
         let local_now = open_for_samples(&mut tx, session_id, now, true).await?;
         let holder = &samples.holder;
+        let (key, digest) = idempotency.unzip();
         let ids = insert_samples(
             &mut tx,
             self.keys(),
@@ -327,7 +354,7 @@ pub trait Samples: Parts {
                 name: holder.name.as_ref().map(|n| n.as_str()),
                 phone: holder.phone.as_ref().map(|p| p.as_str()),
                 at: local_now,
-                idempotency: (None, None),
+                idempotency: (key, digest),
                 walk_in: true,
                 lang: Default::default(),
             },

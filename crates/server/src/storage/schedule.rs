@@ -52,6 +52,10 @@ pub enum ActivityUpdated {
     /// Its organisation holds another activity of its new Chinese title starting on its new
     /// first day, this id: nothing changed.
     AlreadyScheduled(i64),
+    /// It would go to another organisation, but holds bookings or samples: their holders
+    /// left their details with its organisation, whose own staff alone see them in full,
+    /// and a handover would show them to the new one's (an organiser's own bureau, say).
+    HoldsBookings,
 }
 
 /// The organisation's activity other than `except` with `draft`'s first day and a Chinese
@@ -135,6 +139,11 @@ const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id 
 const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
 /// its days under the activity's row lock.
+/// Whether any session of an activity holds a booking or a sample (of any status).
+const ACTIVITY_HOLDS_BOOKINGS: &str = "SELECT EXISTS (SELECT 1 FROM bookings b \
+    JOIN sessions s ON s.id = b.session_id WHERE s.activity_id = ?) \
+    OR EXISTS (SELECT 1 FROM samples m JOIN sessions s ON s.id = m.session_id \
+    WHERE s.activity_id = ?)";
 const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
     WHERE activity_id = ? AND status <> 'cancelled'";
 /// What an activity's sessions that are not cancelled are told apart by when new ones come
@@ -559,11 +568,26 @@ pub trait Schedule: Parts {
         if let Some(other) = same_activity(&mut tx, activity.get(), Some(id)).await? {
             return Ok(ActivityUpdated::AlreadyScheduled(other));
         }
+        let (from, to) = (was.organisation_id, activity.get().organisation_id);
+        if from != to {
+            let held: bool = tx
+                .query(ACTIVITY_HOLDS_BOOKINGS)
+                .bind(id)
+                .bind(id)
+                .scalar()
+                .await?;
+            if held {
+                return Ok(ActivityUpdated::HoldsBookings);
+            }
+        }
         bind_activity(tx.query(UPDATE_ACTIVITY), activity.get())
             .bind(id)
             .execute()
             .await?;
-        let subject = format!("activity {id}");
+        let subject = match from == to {
+            true => format!("activity {id}"),
+            false => format!("activity {id}: organisation {from} to {to}"),
+        };
         commit_audited(tx, staff_id, AuditAction::UpdateActivity, &subject).await?;
         Ok(ActivityUpdated::Updated(revision + 1))
     }
@@ -673,7 +697,7 @@ pub trait Schedule: Parts {
         let was = (was.starts_at, was.ends_at);
         let now = venue_now(&mut tx, id).await?;
         if (was.0, was.1) != (s.starts_at, s.ends_at) {
-            may_move(now, was.0, s.ends_at).map_err(refused)?;
+            may_move(now, was.0, s.starts_at).map_err(refused)?;
         }
         // A session over is corrected, not run again: nobody is told, nobody moves up.
         let over = over_keeps_its_times(now, was.1).is_err();

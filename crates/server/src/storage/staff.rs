@@ -117,8 +117,11 @@ macro_rules! staff_columns {
 pub(super) use staff_columns;
 pub(super) const STAFF_SELECT: &str = concat!(staff_columns!(), " FROM staff s");
 const CREDENTIALS_SELECT: &str = concat!(staff_columns!(), ", s.password_hash FROM staff s");
-const OPEN_SESSION: &str =
-    "INSERT INTO staff_sessions (token_digest, staff_id, expires_at) VALUES (?, ?, ?)";
+/// Opens a session only while the account still has the password hash the sign-in checked
+/// and is not disabled: a password changed or reset, or the account disabled, while the
+/// sign-in was checking (argon2 takes a while, and waits its turn) ends that sign-in too.
+const OPEN_SESSION: &str = "INSERT INTO staff_sessions (token_digest, staff_id, expires_at) \
+    SELECT ?, id, ? FROM staff WHERE id = ? AND password_hash = ? AND disabled_at IS NULL";
 const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
 const SESSION_ORGANISATION: &str = "SELECT a.organisation_id FROM sessions s \
     JOIN activities a ON a.id = s.activity_id WHERE s.id = ?";
@@ -313,20 +316,24 @@ pub trait Staff: Parts {
         }))
     }
 
+    /// Opens a session for the account, if it still has the password hash the sign-in
+    /// checked and is not disabled ([`OPEN_SESSION`]); whether it did.
     async fn open_staff_session(
         &self,
-        staff_id: i64,
+        (staff_id, password_hash): (i64, &str),
         token_digest: &str,
         expires_at: NaiveDateTime,
-    ) -> Result<(), StorageError> {
-        self.db()
+    ) -> Result<bool, StorageError> {
+        let opened = self
+            .db()
             .write(OPEN_SESSION)
             .bind(token_digest)
-            .bind(staff_id)
             .bind(expires_at)
+            .bind(staff_id)
+            .bind(password_hash)
             .execute()
             .await?;
-        Ok(())
+        Ok(opened == 1)
     }
 
     /// The staff member holding an unexpired session with this token digest, unless the

@@ -422,7 +422,62 @@ async fn lab_staff_belong_to_a_lab_never_to_a_bureau(db: Db) {
     assert_eq!(made[0]["organisation_id"], t.labs[0][0]);
 }
 
+/// The cookie of a session opened straight in storage with `token`.
+fn cookie_for(token: &str) -> String {
+    let set = labday_server::auth::session_cookie(token, false);
+    set.split(';').next().expect("name=value").to_owned()
+}
+
+/// An organiser's reset that commits while a sign-in with the old password, or a change of
+/// it, is being checked (argon2 takes a while, and waits its turn) wins: the sign-in opens
+/// no session, and the change changes nothing, since each goes through only while the
+/// account still has the password hash it checked (and the change's session still runs).
+/// A disabled account opens none either.
+async fn a_reset_made_while_a_sign_in_or_a_change_is_checked_wins(db: Db) {
+    use labday_server::auth::{new_token, session_expiry};
+    let t = tree(db).await;
+    let (app, storage) = (&t.app, t.app.storage.as_ref());
+    let id = account_id(&t, "lab-00").await;
+    let hash = || async {
+        let found = storage.staff_credentials("lab-00").await.expect("db");
+        found.expect("the account").password_hash
+    };
+    // What the sign-in and the holder's change read before the reset.
+    let (checked, before) = (hash().await, new_token());
+    let holder = new_token();
+    assert!(storage
+        .open_staff_session((id, &checked), &holder.1, session_expiry())
+        .await
+        .expect("db"));
+    let path = format!("/api/v1/staff/accounts/{id}/password");
+    let reset = Some(json!({"password": NEW_PASSWORD}));
+    expect_call(app, "POST", &path, Some(&t.county), reset, 200).await;
+    let opened = storage.open_staff_session((id, &checked), &before.1, session_expiry());
+    assert!(!opened.await.expect("db"), "the old password opens nothing");
+    assert_eq!(me(app, &cookie_for(&before.0)).await, 401);
+    // The holder's change, checked against the old hash, from a session the reset ended.
+    let after_reset = hash().await;
+    let stale = storage.change_own_password(id, (&checked, "new-hash"), &holder.1);
+    assert!(!stale.await.expect("db"), "the reset stands");
+    assert_eq!(hash().await, after_reset);
+    // The same from a live session, against the old hash: still nothing.
+    let live = new_token();
+    let opened = storage.open_staff_session((id, &after_reset), &live.1, session_expiry());
+    assert!(opened.await.expect("db"));
+    let stale = storage.change_own_password(id, (&checked, "new-hash"), &live.1);
+    assert!(!stale.await.expect("db"));
+    assert_eq!(hash().await, after_reset);
+    assert_eq!(me(app, &cookie_for(&live.0)).await, 200);
+    // Disabled meanwhile: no session, though the hash is the one checked.
+    let disable = format!("/api/v1/staff/accounts/{id}/disable");
+    expect_call(app, "POST", &disable, Some(&t.county), None, 200).await;
+    let late = new_token();
+    let opened = storage.open_staff_session((id, &after_reset), &late.1, session_expiry());
+    assert!(!opened.await.expect("db"));
+}
+
 crate::on_both_databases!(
+    a_reset_made_while_a_sign_in_or_a_change_is_checked_wins,
     a_fellow_organiser_is_managed_from_the_bureau_above,
     lab_staff_belong_to_a_lab_never_to_a_bureau,
     a_disabled_accounts_cookie_stops_at_once_and_it_cannot_sign_in,

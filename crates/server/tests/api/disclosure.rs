@@ -162,7 +162,68 @@ async fn organisers_above_a_lab_read_its_holders_masked_at_the_door_and_the_benc
     assert_eq!(holders, [in_full("13600136000"), in_full("13900139000")]);
 }
 
+/// An organiser above a lab cannot read its holders in full by handing the lab's activity
+/// to the organiser's own bureau: an activity holding a booking (or a sample) stays with
+/// its organisation (`holds_bookings`), and its roster stays masked. One holding none may
+/// go, and the audit log names both organisations.
+async fn an_activity_holding_bookings_stays_with_its_organisation(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let city = cookie_of(app, "city-0").await;
+    let lab = t.labs[0][0];
+    let post = |path: &str, body: Value| {
+        let path = path.to_owned();
+        let cookie = city.clone();
+        async move { parse(&expect_call(app, "POST", &path, Some(&cookie), Some(body), 201).await) }
+    };
+    let draft = crate::console::activity_body(lab);
+    let activity = post("/api/v1/staff/activities", draft.clone()).await["id"].clone();
+    let sessions = format!("/api/v1/staff/activities/{activity}/sessions");
+    let session = post(&sessions, crate::console::session_body(5)).await["id"].clone();
+    let session = session.as_i64().expect("a session id");
+    let (status, booked) = app.book(session, "13800138000", 1, 0).await;
+    assert_eq!(status, 201, "{booked}");
+    let activity_path = format!("/api/v1/staff/activities/{activity}");
+    let mut taken_over = draft.clone();
+    taken_over["organisation_id"] = json!(t.cities[0]);
+    let refused = expect_call(
+        app,
+        "PUT",
+        &activity_path,
+        Some(&city),
+        Some(taken_over),
+        422,
+    )
+    .await;
+    assert_eq!(
+        parse(&refused)["fields"]["organisation_id"],
+        "holds_bookings",
+        "{refused}"
+    );
+    roster_reads(app, session, ("city-0", &city), MASKED).await;
+
+    // Without bookings or samples, it may go; the audit log says from where to where.
+    let mut empty = crate::console::activity_body(lab);
+    empty["title"] = json!({"zh": "另一个开放日", "en": ""});
+    let other = post("/api/v1/staff/activities", empty.clone()).await["id"].clone();
+    empty["organisation_id"] = json!(t.cities[0]);
+    let path = format!("/api/v1/staff/activities/{other}");
+    expect_call(app, "PUT", &path, Some(&city), Some(empty), 200).await;
+    let audit =
+        parse(&expect_call(app, "GET", "/api/v1/staff/audit", Some(&city), None, 200).await);
+    let subject = format!("activity {other}: organisation {lab} to {}", t.cities[0]);
+    assert!(
+        audit
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|e| e["subject"] == subject.as_str()),
+        "{subject} in {audit}"
+    );
+}
+
 crate::on_both_databases!(
+    an_activity_holding_bookings_stays_with_its_organisation,
     only_the_organisation_running_a_session_reads_its_holders_in_full,
     organisers_above_a_lab_read_its_holders_masked_at_the_door_and_the_bench,
 );

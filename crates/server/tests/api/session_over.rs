@@ -71,8 +71,8 @@ async fn a_session_over_keeps_its_times_and_its_no_shows(db: Db) {
     assert_eq!(found["status"], "no_show", "{found}");
 }
 
-/// A session moves only before it begins, and never to times already over (its holders
-/// could never come, and would be marked no-shows); a session over takes more places
+/// A session moves only before it begins, and never to times already begun (its holders
+/// could not come in time, and would be marked no-shows); a session over takes more places
 /// without confirming anyone from its waiting list (their day has passed).
 async fn a_session_moves_only_before_it_begins_and_not_into_the_past(db: Db) {
     let (s, lab) = site_with_lab(db).await;
@@ -88,7 +88,21 @@ async fn a_session_moves_only_before_it_begins_and_not_into_the_past(db: Db) {
     into_the_past["booking_opens_at"] = at(now() - Duration::days(2));
     into_the_past["booking_closes_at"] = at(now() - Duration::hours(2));
     into_the_past["cancel_deadline"] = at(now() - Duration::hours(3));
-    let refused = expect_call(app, "PUT", &path(ahead), lab, Some(into_the_past), 409).await;
+    let refused = expect_call(
+        app,
+        "PUT",
+        &path(ahead),
+        lab,
+        Some(into_the_past.clone()),
+        409,
+    )
+    .await;
+    assert_eq!(parse(&refused)["code"], "session_over", "{refused}");
+    // Into times already begun, though not over: refused too (the message telling its
+    // holders would expire at the new start, before it could be sent).
+    let mut begun_already = into_the_past.clone();
+    begun_already["ends_at"] = at(now() + Duration::minutes(120));
+    let refused = expect_call(app, "PUT", &path(ahead), lab, Some(begun_already), 409).await;
     assert_eq!(parse(&refused)["code"], "session_over", "{refused}");
     let (_, found) = app
         .lookup(booked["code"].as_str().unwrap(), "13800138031")

@@ -517,6 +517,20 @@ async fn a_no_show_whose_phone_walked_in_is_told_it_is_in_already(db: Db) {
     assert_eq!(status_now, 1, "the no-show stays as it was");
 }
 
+/// POSTs `body` to the staff API's `path` as `cookie`'s staff, with an Idempotency-Key.
+async fn keyed(app: &TestApp, cookie: &str, path: &str, key: &str, body: Value) -> (u16, Value) {
+    let r = app
+        .http
+        .post(format!("{}{path}", app.url))
+        .header("cookie", cookie)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("POST");
+    (r.status().as_u16(), r.json::<Value>().await.expect("JSON"))
+}
+
 /// A walk-in sent again with its Idempotency-Key (the door's answer lost on a bad network)
 /// is answered with the walk-in it booked and books nothing more, even once its last place
 /// went to that walk-in; another request under the key is refused.
@@ -524,21 +538,8 @@ async fn a_walk_in_sent_again_with_its_key_books_once(db: Db) {
     let (s, lab) = lab_site(db).await;
     let (app, cookie) = (&s.app, lab.as_deref().expect("signed in"));
     let session = reserved_session_today(app, 3, 2).await;
-    let send = |body: Value, key: &'static str| async move {
-        let r = app
-            .http
-            .post(format!(
-                "{}/api/v1/staff/sessions/{session}/walk-ins",
-                app.url
-            ))
-            .header("cookie", cookie)
-            .header("Idempotency-Key", key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json::<Value>().await.unwrap())
-    };
+    let path = format!("/api/v1/staff/sessions/{session}/walk-ins");
+    let send = |body: Value, key: &'static str| keyed(app, cookie, &path, key, body);
     let body = json!({"name": "老王", "adults": 2, "children": 1});
     let (status, first) = send(body.clone(), "door-1").await;
     assert_eq!(status, 201, "{first}");
@@ -569,7 +570,71 @@ async fn a_walk_in_sent_again_with_its_key_books_once(db: Db) {
     assert_eq!(status, 201, "{booked}");
 }
 
+/// A walk-in's vegetables sent again with their Idempotency-Key (the bench's answer lost)
+/// are answered with the samples they registered, codes and all, and register nothing more:
+/// sent again one after another (once the phone has reached its limit with them), or
+/// several times at once; another request under the key, or the key on another bench, is
+/// refused; a citizen's registration under the same key string registers as any other.
+async fn a_walk_ins_vegetables_sent_again_with_their_key_register_once(db: Db) {
+    let (s, lab) = lab_site(db).await;
+    let (app, cookie) = (&s.app, lab.as_deref().expect("signed in"));
+    let bench = app.session(quick_test()).await;
+    app.starts_today(bench).await;
+    let path = format!("/api/v1/staff/sessions/{bench}/walk-in-samples");
+    let count = || async {
+        let sql = format!("SELECT COUNT(*) FROM samples WHERE session_id = {bench}");
+        app.db.scalar(&sql).await
+    };
+    let five = ["spinach", "celery", "tomato", "cabbage", "carrot"];
+    let full = registration(bench, "13800138000", &five);
+    let (status, first) = keyed(app, cookie, &path, "bench-1", full.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    // The phone holds its five now, yet the same request is these five, not a sixth.
+    let (status, again) = keyed(app, cookie, &path, "bench-1", full.clone()).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again, first);
+    assert_eq!(count().await, 5);
+    let (status, other) = keyed(
+        app,
+        cookie,
+        &path,
+        "bench-1",
+        registration(bench, "", &["chilli"]),
+    )
+    .await;
+    assert_eq!(
+        (status, &other["code"]),
+        (409, &json!("idempotency_mismatch"))
+    );
+    // Sent four times at once: one registration, every answer the same.
+    let one = registration(bench, "", &["spinach"]);
+    let sends = (0..4).map(|_| keyed(app, cookie, &path, "bench-2", one.clone()));
+    let answers = futures::future::join_all(sends).await;
+    assert!(
+        answers.iter().all(|a| *a == answers[0] && a.0 == 201),
+        "{answers:?}"
+    );
+    assert_eq!(count().await, 6);
+    // The key names this bench's registration only.
+    let other_bench = app.session(quick_test()).await;
+    app.starts_today(other_bench).await;
+    let elsewhere = format!("/api/v1/staff/sessions/{other_bench}/walk-in-samples");
+    let (status, moved) = keyed(app, cookie, &elsewhere, "bench-2", one.clone()).await;
+    assert_eq!(
+        (status, &moved["code"]),
+        (409, &json!("idempotency_mismatch"))
+    );
+    // A citizen who happens to send the bench's key registers as with any other.
+    let citizen = registration(bench, "13900139012", &["spinach"]);
+    let (status, registered) = app
+        .post_with_key("/api/v1/samples", "bench-2", &citizen)
+        .await;
+    assert_eq!(status, 201, "{registered}");
+    assert_eq!(count().await, 7);
+}
+
 crate::on_both_databases!(
+    a_walk_ins_vegetables_sent_again_with_their_key_register_once,
     a_walk_in_sent_again_with_its_key_books_once,
     a_no_show_whose_phone_walked_in_is_told_it_is_in_already,
     reserved_places_keep_online_bookings_out_and_walk_ins_take_them_first,

@@ -22,7 +22,7 @@ pub(super) const SESSION_FOR_REGISTRATION: &str =
     JOIN organisations o ON o.id = a.organisation_id WHERE s.id = ?";
 
 pub(super) const SAMPLES_BY_IDEMPOTENCY_KEY: &str =
-    "SELECT id, request_digest FROM samples WHERE idempotency_key = ? ORDER BY id";
+    "SELECT session_id, request_digest FROM samples WHERE idempotency_key = ? ORDER BY id LIMIT 1";
 /// By the phone's keyed hash, like the booking rules.
 pub(super) const SAMPLES_OF_PHONE: &str =
     "SELECT COUNT(*) FROM samples WHERE session_id = ? AND phone_hash = ?";
