@@ -106,16 +106,19 @@ const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = 
 /// [`ERASE_HOLDERS`] for one booking its holder erases; the first value says whether the
 /// phone's keyed hash stays (1) or goes (0), as `booking::erase` decided.
 const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
-    phone_hash = CASE WHEN ? = 1 THEN phone_hash ELSE NULL END, \
+    phone_hash = CASE WHEN ? = 1 AND session_id NOT IN (SELECT id FROM sessions \
+    WHERE format = 'cloud_classroom') THEN phone_hash ELSE NULL END, \
     request_digest = NULL, idempotency_key = NULL, code_key = NULL, \
     erased_at = ? WHERE id = ?";
 /// Everything that names the holder. The phone's keyed hash stays only on a booking nobody
 /// came for (a no-show, or a confirmed booking staff have yet to mark as one: the session is
 /// over), as `booking::erase` keeps it: the no-show pause is the one rule that reads an
 /// erased booking (its session's day is over, so no daily limit or duplicate check can meet
-/// it again), and it counts no-shows alone.
+/// it again), and it counts no-shows alone. An online seat's confirmed booking keeps nothing:
+/// no door tells who came, and no-shows are not marked there.
 const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
-    phone_hash = CASE WHEN status IN ('no_show', 'confirmed') THEN phone_hash ELSE NULL END, \
+    phone_hash = CASE WHEN status = 'no_show' OR (status = 'confirmed' AND session_id NOT IN \
+    (SELECT id FROM sessions WHERE format = 'cloud_classroom')) THEN phone_hash ELSE NULL END, \
     request_digest = NULL, idempotency_key = NULL, code_key = NULL, \
     erased_at = ? \
     WHERE erased_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?)";
@@ -125,10 +128,12 @@ const ERASE_HOLDERS: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
 /// the version before migration 0025, which knew nothing of `code_key`, left there when it
 /// erased a booking. One pass over the erased bookings for both.
 const FORGET_ERASED_HASHES: &str = "UPDATE bookings SET \
-    phone_hash = CASE WHEN status IN ('no_show', 'confirmed') THEN phone_hash ELSE NULL END, \
+    phone_hash = CASE WHEN status = 'no_show' OR (status = 'confirmed' AND session_id NOT IN \
+    (SELECT id FROM sessions WHERE format = 'cloud_classroom')) THEN phone_hash ELSE NULL END, \
     code_key = NULL \
-    WHERE erased_at IS NOT NULL AND (code_key IS NOT NULL \
-    OR (phone_hash IS NOT NULL AND status NOT IN ('no_show', 'confirmed')))";
+    WHERE erased_at IS NOT NULL AND (code_key IS NOT NULL OR (phone_hash IS NOT NULL \
+    AND (status NOT IN ('no_show', 'confirmed') OR (status = 'confirmed' AND session_id IN \
+    (SELECT id FROM sessions WHERE format = 'cloud_classroom')))))";
 
 #[async_trait]
 impl<S: Admits> Bookings for S {
@@ -198,10 +203,12 @@ impl<S: Admits> Bookings for S {
         let release = booking::cancel(status.0, people, local_now, session.cancel_deadline)
             .map_err(BookingError::Refused)?;
         tx.query(CANCEL).bind(local_now).bind(id).execute().await?;
-        // Its reminder, if one is waiting to go, goes with it.
+        // What is still waiting to be texted about it (its reminder, a confirmation) goes
+        // with it.
         let ids = [id];
         let holder = super::outbox::Holders::Ids(&ids);
-        super::outbox::withdraw_reminders(&mut tx.inside(), holder, now.naive_utc()).await?;
+        let stale = super::outbox::Stale::Everything;
+        super::outbox::withdraw_stale(&mut tx.inside(), holder, stale, now.naive_utc()).await?;
         let (counter, people) = match release {
             Release::Places(people) => (RELEASE_PLACES, people),
             Release::Queue(people) => (LEAVE_QUEUE, people),

@@ -349,7 +349,7 @@ async fn facts_where_in<T: Listed>(
 /// Writes `event`'s message to each of `holders` that left a phone, inside the change's
 /// transaction; how many were written. A session's change is told again each time it
 /// changes; every other event once per booking. An event that makes their reminders wrong
-/// (a move, a change, a cancelled session) withdraws them first ([`withdraw_reminders`]).
+/// (a move, a change, a cancelled session) withdraws them first, with whatever else it makes stale ([`withdraw_stale`]).
 pub async fn booking_event(
     tx: &mut InTx<'_>,
     event: BookingEvent,
@@ -358,10 +358,40 @@ pub async fn booking_event(
 ) -> Result<u64, sqlx::Error> {
     let now = now.naive_utc();
     if event.withdraws_reminder() {
-        withdraw_reminders(tx, holders, now).await?;
+        let stale = match event {
+            BookingEvent::Cancelled => Stale::Everything,
+            _ => Stale::Times,
+        };
+        withdraw_stale(tx, holders, stale, now).await?;
     }
     let rows = facts_of(tx, holders).await?;
-    write_many(tx, &messages(event, &rows, now)).await
+    let mut outgoing = messages(event, &rows, now);
+    if matches!(event, BookingEvent::Moved | BookingEvent::MovedToWaiting) {
+        for message in &mut outgoing {
+            space_move_texts(tx, message).await?;
+        }
+    }
+    write_many(tx, &outgoing).await
+}
+
+/// Texts about one booking's moves go at most one per [`MOVE_TEXT_GAP`]: a move's text is
+/// sent no sooner than that after the last one that went (or is going) out, and a move made
+/// meanwhile replaces it while it waits ([`Stale::Times`]), so the holder hears of where
+/// the booking is now, once. Moving a booking back and forth (which needs only its code
+/// and phone, without verified phones anyone's) cannot text its phone without end.
+pub const MOVE_TEXT_GAP: chrono::Duration = chrono::Duration::minutes(10);
+
+async fn space_move_texts(tx: &mut InTx<'_>, message: &mut Outgoing) -> Result<(), sqlx::Error> {
+    const LAST_MOVE_TEXT: &str =
+        "SELECT MAX(created_at) FROM outbox WHERE booking_id = ? AND kind = 'rescheduled'";
+    let Some(booking) = message.booking_id else {
+        return Ok(());
+    };
+    let last: Option<NaiveDateTime> = tx.query(LAST_MOVE_TEXT).bind(booking).scalar().await?;
+    if let Some(last) = last {
+        message.send_at = message.send_at.max(last + MOVE_TEXT_GAP);
+    }
+    Ok(())
 }
 
 /// Writes `event`'s message to bookings the caller has just written in this transaction,
@@ -394,24 +424,56 @@ fn messages(event: BookingEvent, rows: &[FactsRow], now: NaiveDateTime) -> Vec<O
         .collect()
 }
 
-/// Deletes the reminders not yet delivered of `holders`, inside the change's transaction:
-/// the booking was cancelled or moved, or its session cancelled or changed, so the reminder
-/// would send the holder to the wrong place or time, or to nothing. A reminder not being
-/// sent at this moment is gone as if never written: nothing counts it as failed, and the
-/// reminder job may write the one for a new time. One being sent now (its claim's lease
-/// still runs) cannot be called back, but it expires at once: should that try fail, it is
-/// never tried again (the expiry job records it as expired). How many were withdrawn.
-pub async fn withdraw_reminders(
+/// What a change makes stale of the messages still waiting to go to its holders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    /// The booking moved, or its session changed: its reminder, and any earlier change or
+    /// move still waiting (backing off after a failed try, say), would send the holder to
+    /// the old time or place after the new message did. The new message carries the code
+    /// and the new time and place. A confirmation or a promotion still waiting stays: it
+    /// tells of the booking itself (news a change does not repeat).
+    Times,
+    /// The booking or its session was cancelled: nothing still waiting about it is true.
+    Everything,
+}
+
+impl Stale {
+    /// The kinds of message this makes stale, as an SQL list.
+    fn kinds(self) -> &'static str {
+        match self {
+            Stale::Times => "('reminder', 'session_changed', 'rescheduled')",
+            Stale::Everything => {
+                "('reminder', 'session_changed', 'rescheduled', 'booking_confirmed', \
+                 'waitlist_promoted', 'walk_in_checked_in')"
+            }
+        }
+    }
+}
+
+/// Deletes the messages `stale` names not yet delivered of `holders`, inside the change's
+/// transaction: the booking was cancelled or moved, or its session cancelled or changed,
+/// so they would send the holder to the wrong place or time, or to nothing. A message not
+/// being sent at this moment is gone as if never written: nothing counts it as failed, and
+/// the reminder job may write the reminder for a new time. One being sent now (its claim's
+/// lease still runs) cannot be called back, but it expires at once: should that try fail,
+/// it is never tried again (the expiry job records it as expired). How many were withdrawn.
+pub async fn withdraw_stale(
     tx: &mut InTx<'_>,
     holders: Holders<'_>,
+    stale: Stale,
     now: NaiveDateTime,
 ) -> Result<u64, sqlx::Error> {
-    const PENDING_REMINDERS: &str = "DELETE FROM outbox WHERE kind = 'reminder' \
-        AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?) AND booking_id IN ";
-    const SENDING_REMINDERS: &str = "UPDATE outbox SET expires_at = created_at \
-        WHERE kind = 'reminder' AND status = 'pending' AND lease_until > ? AND booking_id IN ";
+    let kinds = stale.kinds();
+    let pending = format!(
+        "DELETE FROM outbox WHERE kind IN {kinds} AND status = 'pending' \
+         AND (lease_until IS NULL OR lease_until <= ?) AND booking_id IN "
+    );
+    let sending = format!(
+        "UPDATE outbox SET expires_at = created_at WHERE kind IN {kinds} \
+         AND status = 'pending' AND lease_until > ? AND booking_id IN "
+    );
     let mut withdrawn = 0;
-    for statement in [PENDING_REMINDERS, SENDING_REMINDERS] {
+    for statement in [pending.as_str(), sending.as_str()] {
         withdrawn += match holders {
             Holders::LiveIn(session, lang) => {
                 let live = "SELECT id FROM bookings WHERE session_id = ? \

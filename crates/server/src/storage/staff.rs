@@ -174,8 +174,10 @@ const RECORD_CHECK_IN: &str =
     "UPDATE bookings SET checked_in = checked_in + ?, status = 'checked_in' WHERE id = ?";
 /// The session whose no-shows are marked; locked like a booking's check-in.
 const SESSION_ENDS_AT: &str = "SELECT ends_at FROM sessions WHERE id = ?";
+/// Not on an online seat: no door tells who came, and a no-show pauses the phone.
 const MARK_NO_SHOWS: &str = "UPDATE bookings SET status = 'no_show' \
-    WHERE session_id = ? AND status = 'confirmed' AND checked_in = 0";
+    WHERE session_id = ? AND status = 'confirmed' AND checked_in = 0 AND session_id NOT IN \
+    (SELECT id FROM sessions WHERE format = 'cloud_classroom')";
 
 from_row! {
     pub(super) struct StaffRow {
@@ -481,7 +483,8 @@ pub trait Staff: Parts {
         })
     }
 
-    /// After the session: every confirmed booking nobody checked in for becomes a no-show.
+    /// After the session: every confirmed booking nobody checked in for becomes a no-show
+    /// (none on an online seat).
     async fn mark_no_shows(
         &self,
         staff_id: i64,

@@ -462,8 +462,9 @@ pub(crate) async fn statuses_with_a_phone_hash(db: &TestDb) -> Vec<String> {
 
 /// Erasure keeps a phone's keyed hash only on a booking nobody came for (a no-show, or a
 /// confirmed booking of a session over, which staff mark as one): a checked-in, cancelled
-/// or waiting booking, or a walk-in, keeps nothing of the phone, and the no-shows still
-/// pause the number.
+/// or waiting booking, a walk-in, or an online seat (no door tells who came, and no-shows
+/// are not marked there), keeps nothing of the phone, and the no-shows still pause the
+/// number.
 async fn erasure_keeps_the_phones_keyed_hash_only_where_nobody_came(db: Db) {
     let (s, lab) = crate::staff::site_with_lab(db).await;
     let (app, lab) = (&s.app, lab.as_deref());
@@ -508,9 +509,21 @@ async fn erasure_keeps_the_phones_keyed_hash_only_where_nobody_came(db: Db) {
         .await;
     assert_eq!(status, 200);
 
-    // The visits were missed: staff mark the no-shows once they are over.
-    move_into_the_past(app, &[visits[0], visits[1], visits[2], door, full]).await;
-    for visit in visits {
+    // An online seat: no door, so nobody can tell whether its holder came.
+    let online = app
+        .session(SessionSpec {
+            format: labday_domain::SessionFormat::CloudClassroom,
+            join_link: Some("https://meeting.example/room/1".into()),
+            ..SessionSpec::default()
+        })
+        .await;
+    let (status, body) = app.book(online, "13800138007", 1, 0).await;
+    assert_eq!(status, 201, "{body}");
+
+    // The visits were missed: staff mark the no-shows once they are over. The online
+    // session has none to mark: its seat stays confirmed.
+    move_into_the_past(app, &[visits[0], visits[1], visits[2], door, full, online]).await;
+    for visit in visits.into_iter().chain([online]) {
         let path = format!("/api/v1/staff/sessions/{visit}/no-shows");
         crate::staff::expect_call(app, "POST", &path, lab, None, 200).await;
     }
@@ -520,6 +533,7 @@ async fn erasure_keeps_the_phones_keyed_hash_only_where_nobody_came(db: Db) {
             "cancelled",
             "checked_in",
             "checked_in",
+            "confirmed",
             "confirmed",
             "no_show",
             "no_show",
@@ -534,7 +548,7 @@ async fn erasure_keeps_the_phones_keyed_hash_only_where_nobody_came(db: Db) {
         statuses_with_a_phone_hash(&app.db).await,
         ["confirmed", "no_show", "no_show", "no_show"],
         "after erasure only the bookings nobody came for keep the hash: the no-shows, and the \
-         confirmed booking staff have yet to mark as one"
+         confirmed booking staff have yet to mark as one; the online seat keeps nothing"
     );
     let erased = count(
         &app.db,

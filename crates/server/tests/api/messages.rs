@@ -1007,7 +1007,80 @@ async fn a_result_never_carries_the_name_typed_for_another_vegetable(db: Db) {
     assert_eq!(outbox_rows(&app.db, "kind = 'sample_result'").await, 2);
 }
 
+/// Texts still waiting give way to newer news about their booking. Two changes of a
+/// session leave one change text, with the last time (the earlier one, backing off after a
+/// failed try, would have gone after it), and the confirmation still waiting stays (it is
+/// news of the booking itself). A cancelled session leaves only its cancellation. Moving a
+/// booking back and forth texts at most one move every ten minutes, and the one waiting
+/// says where the booking is now.
+async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
+    // No provider: every text stays waiting, as behind a provider that keeps failing.
+    let app = TestApp::spawn(db).await;
+    let session = app.session(SessionSpec::default()).await;
+    let lab = lab_staff(&app, session).await;
+    let (status, booked) = book_in(&app, session, "13800138005", None).await;
+    assert_eq!(status, 201, "{booked}");
+    let path = format!("/api/v1/staff/sessions/{session}");
+    let first = two_pm_in_three_days();
+    for starts in [first, first + Duration::hours(1)] {
+        let body = session_body(starts, now() - Duration::days(1));
+        let (status, said) = call(&app, "PUT", &path, lab.as_deref(), Some(body)).await;
+        assert_eq!(status, 200, "{said}");
+    }
+    let waiting = |kind: &str, phone: &str| {
+        format!("kind = '{kind}' AND phone = '{phone}' AND status = 'pending'")
+    };
+    let changed = waiting("session_changed", "13800138005");
+    assert_eq!(
+        outbox_rows(&app.db, &changed).await,
+        1,
+        "the last change alone"
+    );
+    let last_time = format!("{changed} AND text LIKE '%15:00%'");
+    assert_eq!(outbox_rows(&app.db, &last_time).await, 1, "at 15:00");
+    let confirmed = waiting("booking_confirmed", "13800138005");
+    assert_eq!(outbox_rows(&app.db, &confirmed).await, 1);
+    let cancel = format!("/api/v1/staff/sessions/{session}/cancel");
+    let (status, said) = call(&app, "POST", &cancel, lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{said}");
+    let all = "phone = '13800138005' AND status = 'pending'";
+    assert_eq!(outbox_rows(&app.db, all).await, 1, "the cancellation alone");
+    assert_eq!(
+        outbox_rows(&app.db, &waiting("session_cancelled", "13800138005")).await,
+        1
+    );
+
+    // Moves: back and forth, three times; one text waits, of the last.
+    let a = app
+        .session_with(|s| s.starts_in = Duration::hours(30))
+        .await;
+    let b = app
+        .session_with(|s| s.starts_in = Duration::hours(54))
+        .await;
+    let (_, booked) = book_in(&app, a, "13800138006", None).await;
+    let code = booked["code"].as_str().expect("a code").to_owned();
+    for to in [b, a, b] {
+        let (status, moved) = reschedule(&app, &code, "13800138006", to, false).await;
+        assert_eq!(status, 200, "{moved}");
+    }
+    let moves = waiting("rescheduled", "13800138006");
+    assert_eq!(outbox_rows(&app.db, &moves).await, 1, "the last move alone");
+    // Once that one has gone, the next move's text waits ten minutes from it.
+    app.sql("UPDATE outbox SET status = 'sent' WHERE kind = 'rescheduled'")
+        .await;
+    let (status, moved) = reschedule(&app, &code, "13800138006", a, false).await;
+    assert_eq!(status, 200, "{moved}");
+    let soonest = (chrono::Utc::now().naive_utc() + Duration::minutes(9)).format("%F %T");
+    let later = format!("{moves} AND next_attempt_at > '{soonest}'");
+    assert_eq!(
+        outbox_rows(&app.db, &later).await,
+        1,
+        "spaced from the last"
+    );
+}
+
 crate::on_both_databases!(
+    newer_news_replaces_texts_still_waiting_and_moves_are_spaced,
     a_result_never_carries_the_name_typed_for_another_vegetable,
     a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes,
     a_booking_confirmed_inside_the_reminder_window_gets_no_reminder,
