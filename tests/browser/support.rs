@@ -109,8 +109,12 @@ impl TestServer {
     /// on, and a journey at the door runs on that day whatever the time it runs.
     pub async fn move_to_today(&self, session: i64, username: &str) {
         let now = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES);
-        let midnight = now.date().and_hms_opt(0, 0, 0).expect("midnight");
-        let starts_at = midnight.max(now - chrono::Duration::hours(1));
+        // A session moves only to a start still ahead: a few seconds on, within today.
+        let last = now
+            .date()
+            .and_hms_milli_opt(23, 59, 59, 999)
+            .expect("the day's end");
+        let starts_at = (now + chrono::Duration::seconds(20)).min(last);
         let s = self
             .storage
             .session(session, Utc::now())
