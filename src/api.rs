@@ -16,8 +16,8 @@ use labday_domain::schedule::{GeneratedSessions, SessionDraft, SessionSeries};
 use labday_domain::staff::{CheckIn, CheckInResult, NoShows, RosterEntry, SignIn, StaffView};
 use labday_domain::{
     ActivityDetail, ActivityFilter, ActivitySummary, ApiError, BookingReceipt, BookingRequest,
-    BookingStatus, BookingView, ErrorCode, Localised, SessionFormat, SessionStatus, SessionView,
-    WindowState,
+    BookingStatus, BookingView, ErrorCode, Localised, Phone, SessionFormat, SessionStatus,
+    SessionView, WindowState,
 };
 
 fn query_string(filter: &ActivityFilter) -> String {
@@ -104,8 +104,16 @@ fn booking_lookup(code: &str, phone: &str) -> BookingLookup {
 /// A booking by its code and phone; with no network, its copy on this device (`offline`).
 pub async fn find_booking(code: &str, phone: &str) -> Result<BookingView, ApiError> {
     let copy = offline::copy_of(code, phone);
-    let found: BookingView =
-        offline::lookup(offline::BOOKING, &copy, &booking_lookup(code, phone)).await?;
+    let found: BookingView = offline::lookup(offline::BOOKING, &copy, &booking_lookup(code, phone))
+        .await
+        .inspect_err(|e| {
+            // The number this device kept for the code no longer finds it: the booking was
+            // erased (by the retention run, or on another device), so its number goes too.
+            let kept = store::phone_for(code);
+            if e.code == ErrorCode::NotFound && kept.is_some_and(|k| same_phone(&k, phone)) {
+                store::forget_booking(code);
+            }
+        })?;
     if found.status == BookingStatus::Cancelled {
         // A cancelled booking is no ticket: its copies go, however it was cancelled.
         store::forget_copies(offline::BOOKING, code);
@@ -320,6 +328,18 @@ async fn sample_by_code<T: serde::de::DeserializeOwned>(
         &lookup,
     )
     .await
+    .inspect_err(|e| {
+        // As for a booking: the digits this device kept no longer find the sample.
+        let kept = store::last4_for(code);
+        if e.code == ErrorCode::NotFound && kept.as_deref() == Some(phone_last4) {
+            store::forget_sample(code);
+        }
+    })
+}
+
+/// Whether two typed numbers are one phone (`138 0013 8000`, `+86 13800138000`).
+fn same_phone(a: &str, b: &str) -> bool {
+    matches!((Phone::parse(a), Phone::parse(b)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Erases a sample's name and number on the server (by its code and the whole number),

@@ -276,7 +276,7 @@ messages! {
     ERR_SESSION_CANCELLED = "该场次已被主办方取消。", "The organiser cancelled this session.";
     ERR_NO_SHOW = "因多次预约未到场，该号码暂停预约。", "Bookings are paused for this number after repeated no-shows.";
     ERR_IDEMPOTENCY = "重复提交的内容不一致，请刷新后重试。", "A repeated request did not match; reload and try again.";
-    ERR_TOO_MANY = "操作过于频繁，请稍后再试。", "Too many attempts; please wait a moment.";
+    ERR_TOO_MANY = "操作过于频繁，请稍后再试（同一个码错得太多时，次日再试）。", "Too many attempts; try again later (after many wrong tries on one code, the next day).";
     ERR_SESSION_FULL = "名额已满：预留和剩余名额都已用完。", "This session is full: no reserved or free place is left.";
     ERR_OTHER_ACTIVITY = "只能改到同一活动的其他场次。", "A booking can move only to another session of the same activity.";
     SAMPLES_NOT_YET_OPEN = "尚未开放样品登记 · 开放登记 {at}", "Sample registration not open yet · Opens {at}";
@@ -533,6 +533,7 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | OutsideActivity
         | AlreadyScheduled
         | ActivityExists
+        | OrganisationExists
         | SessionsOutside
         | HoldsSamples
         | HoldsBookings

@@ -25,8 +25,9 @@ use wasm_bindgen::JsCast;
 
 /// What a desk shows and its page changes: the typed code, the announcement, the last
 /// failure, whether its session was cancelled (the desk then takes no code and no
-/// walk-in, as the server would refuse them), and its venue's offset from UTC in minutes
-/// (China's until the session is read).
+/// walk-in, as the server would refuse them), its venue's offset from UTC in minutes
+/// (China's until the session is read), and whether it is an online seat (no door: no
+/// no-shows to mark).
 #[derive(Clone, Copy)]
 pub struct Desk {
     pub code: RwSignal<String>,
@@ -34,6 +35,7 @@ pub struct Desk {
     pub failure: RwSignal<Option<ApiError>>,
     pub closed: RwSignal<bool>,
     pub offset: RwSignal<i32>,
+    pub online: RwSignal<bool>,
 }
 
 impl Desk {
@@ -44,6 +46,7 @@ impl Desk {
             failure: RwSignal::new(None),
             closed: RwSignal::new(false),
             offset: RwSignal::new(labday_domain::time::SHANGHAI_OFFSET_MINUTES),
+            online: RwSignal::new(false),
         }
     }
 
@@ -111,6 +114,8 @@ pub fn ScanDesk(
             desk.closed
                 .set(found.availability == Availability::Cancelled);
             desk.offset.set(found.utc_offset_minutes);
+            desk.online
+                .set(found.format == labday_domain::SessionFormat::CloudClassroom);
         }
     });
     Effect::new(move |_| desk.failure.with(|f| f.as_ref().map(|e| desk.closes_on(e))));

@@ -75,7 +75,7 @@ messages! {
     WALK_IN_BOOK = "现场预约并签到", "Book walk-in and check in";
     WALK_IN_BOOKED_ANNOUNCE = "现场预约 {people} 人已签到（{code}）。现场还可约 {door} 人，线上余 {online} 人。", "Walk-in party of {people} checked in ({code}). Places left: {door} at the door, {online} online.";
     WALK_IN_MARK = "现场", "Walk-in";
-    WALK_IN_EARLIER_LANDED = "网络中断前发出的那次登记已经成功，已列在下方；表单改过了，所以这次没有提交。如果这是另一位，请再点一次。", "What you sent before the connection broke was registered, and is listed below; the form has changed since, so this was not sent. If this is someone else, send it again.";
+    WALK_IN_EARLIER_LANDED = "网络中断前发出的那次登记已经成功，已在名单中；表单改过了，所以这次没有提交。如果这是另一位，请再点一次。", "What you sent before the connection broke was registered, and is on the list; the form has changed since, so this was not sent. If this is someone else, send it again.";
     WALK_IN_SAMPLE_TITLE = "现场登记样品（无智能手机）", "Register a walk-in's vegetable (no smartphone)";
     WALK_IN_SAMPLE_REGISTER = "登记并收样", "Register and receive";
     WALK_IN_SAMPLE_ANNOUNCE = "样品码 {code}（{variety}）：请写在袋子上。", "Sample code {code} ({variety}): write it on the bag.";
@@ -320,6 +320,7 @@ messages! {
     FIELD_PARENT_CHANGED = "单位不能移到其他上级单位下", "An organisation cannot move under another one";
     FIELD_OUTSIDE_ACTIVITY = "不在活动的起止日期内", "Outside the activity's first and last days";
     FIELD_ACTIVITY_EXISTS = "本单位已有同名、同一天开始的活动（可能重复提交了）", "Your organisation already has an activity of this title starting that day (sent twice?)";
+    FIELD_ORGANISATION_EXISTS = "上级单位下已有同名单位（可能重复提交了）", "The organisation above already has one of this name (sent twice?)";
     FIELD_ALREADY_SCHEDULED = "本活动已有同名、同地点、同一时间开始的场次（可能重复提交了）", "The activity already has a session of this name and place starting then (sent twice?)";
     FIELD_SESSIONS_OUTSIDE = "有场次在这些日期之外，请先调整或取消这些场次", "Some sessions fall outside these days: move or cancel them first";
     FIELD_HOLDS_SAMPLES = "本场次已有样品登记，须保持农残快检形式（样品只在本场次的快检点接收和检测）", "Samples are registered on this session: it stays a quick test (they are received and tested at its bench alone)";
@@ -572,6 +573,7 @@ pub fn field_error(code: FieldCode) -> Msg {
         OutsideActivity => FIELD_OUTSIDE_ACTIVITY,
         AlreadyScheduled => FIELD_ALREADY_SCHEDULED,
         ActivityExists => FIELD_ACTIVITY_EXISTS,
+        OrganisationExists => FIELD_ORGANISATION_EXISTS,
         SessionsOutside => FIELD_SESSIONS_OUTSIDE,
         HoldsSamples => FIELD_HOLDS_SAMPLES,
         HoldsBookings => FIELD_HOLDS_BOOKINGS,
@@ -703,6 +705,7 @@ mod tests {
             FieldCode::OutsideActivity,
             FieldCode::AlreadyScheduled,
             FieldCode::ActivityExists,
+            FieldCode::OrganisationExists,
             FieldCode::SessionsOutside,
             FieldCode::HoldsSamples,
             FieldCode::HoldsBookings,

@@ -139,8 +139,9 @@ pub fn RosterPage() -> impl IntoView {
             <p class="actions">
                 <a class="button secondary" href=move || id.get().map(api::roster_csv_href) download="">{t(s::EXPORT_CSV)}</a>
                 " "
-                // A cancelled session's bookings were cancelled with it: nobody to mark.
-                <button type="button" hidden=move || desk.closed.get() on:click=move |_| confirming.set(true)>{t(s::MARK_NO_SHOWS)}</button>
+                // A cancelled session's bookings were cancelled with it: nobody to mark. An
+                // online seat has no door that tells who came: none to mark either.
+                <button type="button" hidden=move || desk.closed.get() || desk.online.get() on:click=move |_| confirming.set(true)>{t(s::MARK_NO_SHOWS)}</button>
             </p>
             <Show when=move || confirming.get()>
                 <div class="confirm" role="group" aria-label=move || s::MARK_NO_SHOWS.get(lang.get())>

@@ -482,6 +482,46 @@ async fn a_booking_whose_answer_was_lost_is_sent_again_and_books_once() {
     browser.close().await;
 }
 
+/// A booking erased on the server behind this device's back (by the retention run, or from
+/// another phone) is forgotten here at the next look: "my bookings" keeps neither its code
+/// nor the number typed for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_erased_elsewhere_is_forgotten_here_with_its_number() {
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    browser.open_booking_form(&server, f.session).await;
+    browser.submit_booking("吴忘记", "13500135000").await;
+    browser.wait_text("预约成功").await;
+    let code = code_on_page(&browser).await;
+    let remembered = "return localStorage.getItem('labday.bookings') || '';";
+    let kept = browser.js(remembered).await;
+    assert!(kept.as_str().unwrap_or_default().contains(&code), "{kept}");
+    let holder = serde_json::json!({"code": code, "phone": "13500135000"});
+    for path in ["/api/v1/bookings/cancel", "/api/v1/bookings/erase"] {
+        let (status, answer) = server.post(path, &holder).await;
+        assert_eq!(status, 200, "{path}: {answer}");
+    }
+    browser.open(&server, "/my").await;
+    let mut kept = String::new();
+    for _ in 0..50 {
+        kept = browser
+            .js(remembered)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if !kept.contains(&code) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(
+        !kept.contains(&code) && !kept.contains("13500135000"),
+        "{kept}"
+    );
+    assert!(!browser.local_storage().await.contains("13500135000"));
+    browser.close().await;
+}
+
 /// The privacy notice's "you can also erase them yourself" holds: the form says it; an
 /// upcoming booking offers no erasure (the lab needs the name at the door); once cancelled,
 /// 删除我的信息 erases name and number on the server and forgets the booking on this phone.

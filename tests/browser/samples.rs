@@ -208,7 +208,7 @@ async fn a_citizen_registers_vegetables_staff_test_them_and_the_board_counts_the
     type_into(&browser, "walk-in-variety", "辣椒").await;
     browser.click("button", "登记并收样").await;
     browser
-        .wait_text("网络中断前发出的那次登记已经成功，已列在下方")
+        .wait_text("网络中断前发出的那次登记已经成功，已在名单中")
         .await;
     let landed = registered().await;
     assert_eq!(landed.len(), before + 2, "the edited form was not sent");
@@ -366,7 +366,7 @@ async fn a_holder_erases_a_sample_with_the_whole_number() {
     }
     browser.fill("手机号码", "13811115678").await;
     browser.click("button", "确定删除").await;
-    browser.wait_text("操作过于频繁，请稍后再试。").await;
+    browser.wait_text("操作过于频繁，请稍后再试").await;
     let probed_code = SampleCode::parse(&probed).expect("a code");
     let still = server
         .storage

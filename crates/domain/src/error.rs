@@ -267,6 +267,9 @@ wire_enum! {
         /// The organisation holds an activity of the same Chinese title starting on the
         /// same day already: a form sent twice.
         ActivityExists = "activity_exists",
+        /// The parent organisation holds one of the same Chinese name already (`name`): a
+        /// form sent twice.
+        OrganisationExists = "organisation_exists",
         /// A quick-test session holds registered samples (`format`): it stays a quick test,
         /// since its samples are received and tested at its bench alone.
         HoldsSamples = "holds_samples",

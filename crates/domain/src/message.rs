@@ -97,10 +97,13 @@ pub enum MessageKind {
     /// A walk-in who gave a phone was booked and checked in at the door: their code, for
     /// their booking's page (they are already in, so not told to show it at the door).
     WalkInCheckedIn,
+    /// Staff moved a quick-test session its holder had registered samples on, not yet
+    /// handed in, to another time or place (one message per phone).
+    SampleSessionChanged,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 10] = [
+    pub const ALL: [MessageKind; 11] = [
         MessageKind::BookingConfirmed,
         MessageKind::WaitlistPromoted,
         MessageKind::SessionChanged,
@@ -111,6 +114,7 @@ impl MessageKind {
         MessageKind::VerificationCode,
         MessageKind::SampleSessionCancelled,
         MessageKind::WalkInCheckedIn,
+        MessageKind::SampleSessionChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +129,7 @@ impl MessageKind {
             MessageKind::VerificationCode => "verification_code",
             MessageKind::SampleSessionCancelled => "sample_session_cancelled",
             MessageKind::WalkInCheckedIn => "walk_in_checked_in",
+            MessageKind::SampleSessionChanged => "sample_session_changed",
         }
     }
 
@@ -226,6 +231,16 @@ pub struct SampleFacts {
 pub struct SampleSessionFacts {
     pub activity_title: Localised,
     pub starts_at: NaiveDateTime,
+}
+
+/// What the message about a quick-test session's new time or place says: when it starts
+/// now, and where (a market's address when it is held away from its organiser).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleSessionChange {
+    pub activity_title: Localised,
+    pub starts_at: NaiveDateTime,
+    pub place: Localised,
+    pub place_is_address: bool,
 }
 
 /// A composed message: the template's parameters (for providers that send templates) and
@@ -448,6 +463,29 @@ pub fn sample_session_cancelled_message(lang: Lang, facts: &SampleSessionFacts) 
         lang,
         text: fill(template, &[("{a}", &at)], &title, ""),
         params: vec![title_param(&title), at],
+    }
+}
+
+/// The message that a quick-test session its holder registered samples on has a new time
+/// or place: bring them then and there.
+pub fn sample_session_changed_message(lang: Lang, change: &SampleSessionChange) -> Composed {
+    let title = localised(lang, &change.activity_title);
+    let place = localised(lang, &change.place);
+    let at = when(lang, &change.starts_at);
+    let template = match lang {
+        Lang::Zh => "快检变更：{t}改为{a}，地点{p}，请届时送样。",
+        Lang::En => "Quick test changed: {t} is now {a}, {p}. Bring your samples then.",
+    };
+    let kind = if change.place_is_address {
+        PlaceKind::Address
+    } else {
+        PlaceKind::Room
+    };
+    Composed {
+        kind: MessageKind::SampleSessionChanged,
+        lang,
+        text: fill_place(template, &[("{a}", &at)], &title, &place, kind),
+        params: vec![title_param(&title), at, kind.cut(&place, PLACE_PARAM_CHARS)],
     }
 }
 
@@ -1161,6 +1199,47 @@ mod tests {
         );
         assert_eq!(scrub_error(&"x".repeat(500)).len(), 200);
         assert_eq!(scrub_error("+8613800138000"), "+#");
+    }
+
+    #[test]
+    fn a_quick_test_moved_says_when_and_where_now_in_one_segment() {
+        let change = SampleSessionChange {
+            activity_title: Localised::new("食品安全周快检", "Food safety week quick test"),
+            starts_at: at(22, 14, 30),
+            place: Localised::new("一楼大厅", "Ground floor hall"),
+            place_is_address: false,
+        };
+        let zh = sample_session_changed_message(Lang::Zh, &change);
+        assert_eq!(
+            zh.text,
+            "快检变更：食品安全周快检改为9月22日 14:30，地点一楼大厅，请届时送样。"
+        );
+        assert_eq!(zh.kind, MessageKind::SampleSessionChanged);
+        let en = sample_session_changed_message(Lang::En, &change);
+        assert_eq!(
+            en.text,
+            "Quick test changed: Food safety week quick test is now 22 Sep 14:30, Ground floor \
+             hall. Bring your samples then."
+        );
+        // The longest names still fit one segment, keeping the time and the address's end.
+        let long = SampleSessionChange {
+            activity_title: Localised::new("长".repeat(60), "Long ".repeat(40)),
+            place: Localised::new(
+                format!("{}青山湖农贸市场东门快检点", "江西省南昌市".repeat(6)),
+                "",
+            ),
+            place_is_address: true,
+            ..change
+        };
+        let zh = sample_session_changed_message(Lang::Zh, &long);
+        assert!(fits_one_segment(&zh.text), "{}", zh.text);
+        assert!(
+            zh.text.contains("9月22日 14:30") && zh.text.contains("东门快检点"),
+            "{}",
+            zh.text
+        );
+        let en = sample_session_changed_message(Lang::En, &long);
+        assert!(en.text.contains("22 Sep 14:30"), "{}", en.text);
     }
 
     #[test]

@@ -346,6 +346,8 @@ mod tests {
             ),
             (120, 2)
         );
+        let cli = Cli::try_parse_from(["labday-server", "--sms-timeout-secs", "30"]).unwrap();
+        assert_eq!(cli.config.sms.sms_timeout_secs, 30);
         let cli = Cli::try_parse_from([
             "labday-server",
             "--trusted-proxies",
@@ -363,6 +365,9 @@ mod tests {
             ["--trusted-proxies", "proxy.example"],
             ["--argon2-parallelism", "0"],
             ["--throttle-window-seconds", "0"],
+            // Longer than the dispatcher waits for a send: cut off, then sent twice.
+            ["--sms-timeout-secs", "31"],
+            ["--sms-timeout-secs", "0"],
         ] {
             let args = std::iter::once("labday-server").chain(bad);
             assert!(Cli::try_parse_from(args).is_err(), "{bad:?}");

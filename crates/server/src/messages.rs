@@ -88,8 +88,11 @@ pub struct Retries {
 /// How long a claim holds a message: longer than any send may take ([`SEND_TIMEOUT`]), so
 /// nobody else sends it meanwhile.
 const LEASE_SECS: i64 = 120;
-/// A provider that has not answered by then is treated as a temporary failure.
-const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// A provider that has not answered by then is treated as a temporary failure: no shorter
+/// than the longest timeout a provider may be given (`--sms-timeout-secs`), which then
+/// answers first.
+const SEND_TIMEOUT: std::time::Duration =
+    std::time::Duration::from_secs(crate::sms::MOST_TIMEOUT_SECS);
 /// Messages claimed at once: few enough that sending them one after another, each taking
 /// up to [`SEND_TIMEOUT`], ends well inside the lease. A longer batch would let the lease of
 /// its last messages run out while they still wait their turn, and another process would

@@ -97,6 +97,10 @@ pub enum ProviderKind {
 
 /// Seconds a provider may take to answer one message before it is tried again later.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
+/// The longest `--sms-timeout-secs`: the dispatcher gives up on a send after this long
+/// (`messages::SEND_TIMEOUT`) and retries later, so a provider allowed longer would be
+/// cut off while it might still deliver, and the retry would text the holder twice.
+pub const MOST_TIMEOUT_SECS: u64 = 30;
 /// Tencent Cloud's SMS regions are ap-guangzhou, ap-beijing and ap-nanjing.
 pub const DEFAULT_TENCENT_REGION: &str = "ap-guangzhou";
 
@@ -109,9 +113,9 @@ pub struct SmsConfig {
     /// With `--sms-provider log`: the file each message is appended to as a JSON line.
     #[arg(long, env = "LABDAY_SMS_LOG_FILE")]
     pub sms_log_file: Option<PathBuf>,
-    /// Seconds to wait for the provider's answer to one message (1–120); a message not
+    /// Seconds to wait for the provider's answer to one message (1–30); a message not
     /// answered in time is tried again later.
-    #[arg(long, env = "LABDAY_SMS_TIMEOUT_SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=120))]
+    #[arg(long, env = "LABDAY_SMS_TIMEOUT_SECS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=MOST_TIMEOUT_SECS))]
     pub sms_timeout_secs: u64,
     /// A PEM file of certificate authorities to trust besides the built-in public ones (a
     /// bureau gateway's or private endpoint's own CA).

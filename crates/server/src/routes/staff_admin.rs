@@ -6,12 +6,11 @@ use crate::error::AppError;
 use crate::extract::{AppJson, AppQuery, Organiser};
 use crate::state::AppState;
 use crate::storage::staff::{NewStaff, StaffAdded};
-use crate::writes::audit;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use labday_domain::staff::{AuditAction, AuditEntry, NewStaffAccount, StaffView};
+use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
@@ -63,7 +62,8 @@ pub async fn create_account(
     let now = auth::now_local();
     // The kind is checked again as the account goes in: it may have changed while the
     // password was hashed.
-    let id = match state.storage.add_staff(staff, now).await? {
+    let by = Some(signed_in.staff.id);
+    let id = match state.storage.add_staff_by(staff, now, by).await? {
         StaffAdded::Added(id) => id,
         StaffAdded::UsernameTaken => {
             return Err(AppError::new(
@@ -73,12 +73,6 @@ pub async fn create_account(
         }
         StaffAdded::KindNotAllowed => return Err(kind_not_allowed()),
     };
-    let subject = format!(
-        "staff {id}: {} ({})",
-        account.username,
-        account.role.as_str()
-    );
-    audit(&state, &signed_in.staff, AuditAction::CreateStaff, &subject).await?;
     Ok((
         StatusCode::CREATED,
         Json(StaffView {

@@ -106,8 +106,8 @@ const LEAVE_QUEUE: &str = "UPDATE sessions SET waiting = waiting - ? WHERE id = 
 /// [`ERASE_HOLDERS`] for one booking its holder erases; the first value says whether the
 /// phone's keyed hash stays (1) or goes (0), as `booking::erase` decided.
 const ERASE_HOLDER: &str = "UPDATE bookings SET name = NULL, phone = NULL, \
-    phone_hash = CASE WHEN ? = 1 AND session_id NOT IN (SELECT id FROM sessions \
-    WHERE format = 'cloud_classroom') THEN phone_hash ELSE NULL END, \
+    phone_hash = CASE WHEN ? = 1 AND (status = 'no_show' OR session_id NOT IN \
+    (SELECT id FROM sessions WHERE format = 'cloud_classroom')) THEN phone_hash ELSE NULL END, \
     request_digest = NULL, idempotency_key = NULL, code_key = NULL, \
     erased_at = ? WHERE id = ?";
 /// Everything that names the holder. The phone's keyed hash stays only on a booking nobody

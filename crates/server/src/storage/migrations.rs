@@ -57,6 +57,7 @@ embed!(
     "0023_walk_in_message.sql",
     "0024_one_phone_index.sql",
     "0025_codes_from_keys.sql",
+    "0026_sample_session_changed.sql",
 );
 
 /// SQLite's migrations (`migrations/`, rendered for SQLite).
@@ -403,6 +404,11 @@ mod tests {
             "0025_codes_from_keys.sql",
             "feca52237ecdcdc2ccff3dc2f489a7ee5da9fa65c5fb4778d1144b93bc0b2bc7acbb88f1212d35b1bce512119b1135ae",
             "7ac379b2f9dcdc826d4cc0c1cd7b95b2a4ebafe23f4530a4c3f3f7bbab640b7a36472d355cfbe5dd8a4c83524e8cd299",
+        ),
+        (
+            "0026_sample_session_changed.sql",
+            "3d03a32b62909b621a61a61ec6268f467ba6991f2882b0824844d3a4f5e2da7ec3a9db7bf315134426dc34691071e045",
+            "86b7a2089e0614e5c083046c5248e9f56e81d0d501fd0616108ce2082dcb0bca8b1004de49b34a1ab2b97e2337eb910a",
         ),
     ];
 

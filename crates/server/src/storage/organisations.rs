@@ -78,6 +78,8 @@ const CHILD_KINDS: &str = "SELECT DISTINCT kind FROM organisations WHERE parent_
 /// The roles of an organisation's staff accounts, disabled ones too (they may be enabled
 /// again).
 const STAFF_ROLES: &str = "SELECT DISTINCT role FROM staff WHERE organisation_id = ?";
+/// An organisation of this Chinese name under this parent.
+const TWIN_ORGANISATION: &str = "SELECT id FROM organisations WHERE parent_id = ? AND name_zh = ?";
 const INSERT_ORGANISATION: &str = "INSERT INTO organisations (kind, name_zh, name_en, \
     city_zh, city_en, county_zh, county_en, address_zh, address_en, contact, \
     utc_offset_minutes, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
@@ -226,6 +228,22 @@ pub trait Organisations: Parts {
         };
         if !o.kind.may_sit_under(parent_kind) {
             return Ok(Err(kind_not_allowed()));
+        }
+        // Under the parent's lock: the same form sent twice (a lost answer) makes one.
+        if let Some(parent) = o.parent_id {
+            let twin: Option<i64> = tx
+                .query(TWIN_ORGANISATION)
+                .bind(parent)
+                .bind(&o.name.zh)
+                .scalar_optional()
+                .await?;
+            if twin.is_some() {
+                return Ok(Err(misplaced(
+                    "name",
+                    FieldCode::OrganisationExists,
+                    "The organisation above already has one of this name",
+                )));
+            }
         }
         let id: i64 = bind_organisation(tx.query(INSERT_ORGANISATION), o)
             .bind(o.parent_id)

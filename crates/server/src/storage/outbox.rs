@@ -7,6 +7,7 @@
 //! it needs inside the transaction and writes the row. A change that should tell someone
 //! calls [`booking_event`] (or [`enqueue`] with a message of its own) before committing.
 
+use super::columns::Name;
 use super::db::{Dialect, InTx, Listed, Tx};
 use super::rows::SessionRow;
 use super::{Parts, StorageError};
@@ -14,11 +15,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use labday_domain::activity::Localised;
 use labday_domain::message::{
-    booking_message, sample_message, sample_session_cancelled_message, BookingEvent, BookingFacts,
-    Composed, Lang, MessageKind, ReminderRule, SampleFacts, SampleSessionFacts,
+    booking_message, sample_message, sample_session_cancelled_message,
+    sample_session_changed_message, BookingEvent, BookingFacts, Composed, Lang, MessageKind,
+    ReminderRule, SampleFacts, SampleSessionChange, SampleSessionFacts,
 };
 use labday_domain::sample::{outcome, Judgement, Outcome, Variety};
-use labday_domain::SessionFormat;
+use labday_domain::{BookingStatus, SessionFormat};
 
 /// One message on its way into the outbox.
 #[derive(Debug, Clone)]
@@ -183,10 +185,12 @@ type Candidate = (
 /// them as failed. Followed by `now` and which messages.
 const DROP_WAITING: &str = "DELETE FROM outbox WHERE status = 'pending' \
     AND (lease_until IS NULL OR lease_until <= ?) AND ";
-/// What erasing a message leaves: no phone, no text. One being sent at this moment stays its
+/// What erasing a message leaves: no phone, no text, no provider error (which may echo the
+/// number in a form the scrub of digit runs misses). One being sent at this moment stays its
 /// sender's to record (the provider may have taken it), but expires at once, so a failed
 /// try is never tried again. Followed by which messages.
 const ERASE_MESSAGE: &str = "UPDATE outbox SET phone = NULL, text = '', params = '[]', \
+    last_error = NULL, \
     expires_at = CASE WHEN status = 'pending' THEN created_at ELSE expires_at END \
     WHERE (phone IS NOT NULL OR text <> '') AND ";
 /// Which messages [`Outbox::erase_messages`] erases: those of erased bookings and samples.
@@ -357,14 +361,19 @@ pub async fn booking_event(
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     let now = now.naive_utc();
-    if event.withdraws_reminder() {
-        let stale = match event {
-            BookingEvent::Cancelled => Stale::Everything,
-            _ => Stale::Times,
-        };
+    let stale = match event {
+        BookingEvent::Cancelled => Some(Stale::Everything),
+        BookingEvent::Moved | BookingEvent::MovedToWaiting => Some(Stale::Moved),
+        BookingEvent::Changed => Some(Stale::Times),
+        _ => None,
+    };
+    if let Some(stale) = stale {
         withdraw_stale(tx, holders, stale, now).await?;
     }
     let rows = facts_of(tx, holders).await?;
+    if stale == Some(Stale::Times) {
+        rewrite_waiting(tx, &rows, now).await?;
+    }
     let mut outgoing = messages(event, &rows, now);
     if matches!(event, BookingEvent::Moved | BookingEvent::MovedToWaiting) {
         for message in &mut outgoing {
@@ -375,21 +384,27 @@ pub async fn booking_event(
 }
 
 /// Texts about one booking's moves go at most one per [`MOVE_TEXT_GAP`]: a move's text is
-/// sent no sooner than that after the last one that went (or is going) out, and a move made
-/// meanwhile replaces it while it waits ([`Stale::Times`]), so the holder hears of where
-/// the booking is now, once. Moving a booking back and forth (which needs only its code
-/// and phone, without verified phones anyone's) cannot text its phone without end.
+/// sent no sooner than that after the last one went out (or is going out now, or was last
+/// tried), and a move made meanwhile replaces it while it waits (the earlier waiting one is
+/// withdrawn), so the holder hears of where the booking is now, once. Moving a booking back
+/// and forth (which needs only its code and phone, without verified phones anyone's)
+/// cannot text its phone without end. A text the gap would hold past its session's start
+/// goes at once: the holder must hear of the move before the session.
 pub const MOVE_TEXT_GAP: chrono::Duration = chrono::Duration::minutes(10);
 
 async fn space_move_texts(tx: &mut InTx<'_>, message: &mut Outgoing) -> Result<(), sqlx::Error> {
-    const LAST_MOVE_TEXT: &str =
-        "SELECT MAX(created_at) FROM outbox WHERE booking_id = ? AND kind = 'rescheduled'";
+    // When the last one went, or its send (or last try) began: not when it was written,
+    // since a text held by the gap is written long before it goes.
+    const LAST_MOVE_TEXT: &str = "SELECT MAX(COALESCE(sent_at, next_attempt_at)) FROM outbox \
+        WHERE booking_id = ? AND kind = 'rescheduled'";
     let Some(booking) = message.booking_id else {
         return Ok(());
     };
     let last: Option<NaiveDateTime> = tx.query(LAST_MOVE_TEXT).bind(booking).scalar().await?;
-    if let Some(last) = last {
-        message.send_at = message.send_at.max(last + MOVE_TEXT_GAP);
+    if let Some(spaced) = last.map(|last| last + MOVE_TEXT_GAP) {
+        if spaced > message.send_at && spaced < message.expires_at {
+            message.send_at = spaced;
+        }
     }
     Ok(())
 }
@@ -427,12 +442,16 @@ fn messages(event: BookingEvent, rows: &[FactsRow], now: NaiveDateTime) -> Vec<O
 /// What a change makes stale of the messages still waiting to go to its holders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stale {
-    /// The booking moved, or its session changed: its reminder, and any earlier change or
-    /// move still waiting (backing off after a failed try, say), would send the holder to
-    /// the old time or place after the new message did. The new message carries the code
-    /// and the new time and place. A confirmation or a promotion still waiting stays: it
-    /// tells of the booking itself (news a change does not repeat).
+    /// Its session changed time or place: its reminder and any earlier change still
+    /// waiting (backing off after a failed try, say) would send the holder to the old time
+    /// or place after the new message did; they go, as the new message carries the code and
+    /// the new time and place. Waiting news of the booking itself (a confirmation, a
+    /// promotion, a move, perhaps to the waiting list) stays news the change does not
+    /// repeat: it is written again with the new time and place ([`rewrite_waiting`]).
     Times,
+    /// The booking moved: its new session's message says where it is now, and whether it
+    /// holds a place or waits for one; nothing still waiting about it is true any more.
+    Moved,
     /// The booking or its session was cancelled: nothing still waiting about it is true.
     Everything,
 }
@@ -441,13 +460,72 @@ impl Stale {
     /// The kinds of message this makes stale, as an SQL list.
     fn kinds(self) -> &'static str {
         match self {
-            Stale::Times => "('reminder', 'session_changed', 'rescheduled')",
+            Stale::Times => "('reminder', 'session_changed')",
+            Stale::Moved => {
+                "('reminder', 'session_changed', 'rescheduled', 'booking_confirmed', \
+                 'waitlist_promoted')"
+            }
             Stale::Everything => {
                 "('reminder', 'session_changed', 'rescheduled', 'booking_confirmed', \
                  'waitlist_promoted', 'walk_in_checked_in')"
             }
         }
     }
+}
+
+/// The news of a booking still waiting to go that a change of its session's time or place
+/// does not repeat, by the kind it was written as: `(message, booking, kind, the booking's
+/// status)`. Not one being sent at this moment (a live lease).
+const WAITING_NEWS: &str = "SELECT o.id, o.booking_id, o.kind, b.status FROM outbox o \
+    JOIN bookings b ON b.id = o.booking_id WHERE o.status = 'pending' \
+    AND (o.lease_until IS NULL OR o.lease_until <= ?) \
+    AND o.kind IN ('booking_confirmed', 'waitlist_promoted', 'rescheduled', \
+    'walk_in_checked_in') AND o.booking_id IN ";
+const REWRITE: &str = "UPDATE outbox SET text = ?, params = ?, expires_at = ? WHERE id = ?";
+
+/// Writes again, with the facts of `rows` as they are now (after a change of their
+/// session's time or place), each message still waiting that tells of its booking itself,
+/// in the same words; how many. A confirmation backing off after a failed try then goes
+/// out with the new time, whenever it goes.
+async fn rewrite_waiting(
+    tx: &mut InTx<'_>,
+    rows: &[FactsRow],
+    now: NaiveDateTime,
+) -> Result<u64, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let list = tx.dialect().json_list(&ids);
+    let sql = format!("{WAITING_NEWS}({})", list.subquery);
+    let waiting: Vec<(i64, i64, Name<MessageKind>, Name<BookingStatus>)> =
+        tx.query(&sql).bind(now).bind(list.json).fetch_all().await?;
+    let mut rewritten = 0;
+    for (id, booking, Name(kind), Name(status)) in waiting {
+        let Some(row) = rows.iter().find(|r| r.id == booking) else {
+            continue;
+        };
+        let event = match kind {
+            MessageKind::BookingConfirmed => BookingEvent::Confirmed,
+            MessageKind::WaitlistPromoted => BookingEvent::Promoted,
+            MessageKind::WalkInCheckedIn => BookingEvent::WalkedIn,
+            MessageKind::Rescheduled if status == BookingStatus::Waitlisted => {
+                BookingEvent::MovedToWaiting
+            }
+            _ => BookingEvent::Moved,
+        };
+        let message = booking_message(event, row.lang, &row.facts());
+        let params = serde_json::to_string(&message.params).unwrap_or_else(|_| "[]".into());
+        rewritten += tx
+            .query(REWRITE)
+            .bind(message.text)
+            .bind(params)
+            .bind(row.starts_utc())
+            .bind(id)
+            .execute()
+            .await?;
+    }
+    Ok(rewritten)
 }
 
 /// Deletes the messages `stale` names not yet delivered of `holders`, inside the change's
@@ -641,7 +719,116 @@ pub async fn sample_session_cancelled(
         .bind(session)
         .fetch_all()
         .await?;
-    write_many(tx, &sample_session_messages(&rows, now.naive_utc())).await
+    let now = now.naive_utc();
+    withdraw_sample_changes(tx, SampleChanges::Session(session), now).await?;
+    write_many(tx, &sample_session_messages(&rows, now)).await
+}
+
+from_row! {
+    /// A sample not handed in to a quick-test session that moved, with what its holder's
+    /// message says (`SAMPLES_AWAITED`).
+    struct AwaitedRow {
+        id: i64,
+        phone: String,
+        lang: Lang,
+        starts_at: NaiveDateTime,
+        place: Localised,
+        held_at: Localised,
+        title: Localised,
+        utc_offset_minutes: i64,
+    }
+}
+
+/// [`SAMPLES_NOT_RECEIVED`] with the session's place and address, the condition on the
+/// language appended.
+const SAMPLES_AWAITED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.place_zh, \
+    s.place_en, s.address_zh AS held_at_zh, s.address_en AS held_at_en, \
+    a.title_zh, a.title_en, o.utc_offset_minutes \
+    FROM samples m JOIN sessions s ON s.id = m.session_id \
+    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
+    WHERE m.session_id = ? AND m.received_at IS NULL AND m.erased_at IS NULL \
+    AND m.phone IS NOT NULL";
+
+/// Tells each phone holding samples on quick-test `session` not handed in (nor withdrawn)
+/// of its new time or place, inside the change's transaction: one message per phone however
+/// many samples it holds there (by its first sample), to those who registered in `lang`
+/// when only that language's words changed. A change of it still waiting to go is
+/// withdrawn first: the new message says where and when now. How many were written.
+pub async fn sample_session_changed(
+    tx: &mut InTx<'_>,
+    session: i64,
+    lang: Option<Lang>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let sql = format!("{} ORDER BY m.id", reading(SAMPLES_AWAITED, "m.lang", lang));
+    let query = tx.query(&sql).bind(session);
+    let rows: Vec<AwaitedRow> = match lang {
+        Some(lang) => query.bind(lang.as_str()).fetch_all().await?,
+        None => query.fetch_all().await?,
+    };
+    let now = now.naive_utc();
+    let kind = MessageKind::SampleSessionChanged.as_str();
+    let mut told = std::collections::HashSet::new();
+    let mut messages = Vec::new();
+    for row in &rows {
+        if !told.insert(row.phone.as_str()) {
+            continue;
+        }
+        let held_elsewhere = !row.held_at.zh.is_empty();
+        let change = SampleSessionChange {
+            activity_title: row.title.clone(),
+            starts_at: row.starts_at,
+            place: match held_elsewhere {
+                true => row.held_at.clone(),
+                false => row.place.clone(),
+            },
+            place_is_address: held_elsewhere,
+        };
+        messages.push(Outgoing {
+            key: format!("{kind}:{}:{}", row.id, now.and_utc().timestamp_micros()),
+            booking_id: None,
+            sample_id: Some(row.id),
+            phone: row.phone.clone(),
+            message: sample_session_changed_message(row.lang, &change),
+            send_at: now,
+            // Worth sending until the session starts: the holder comes then.
+            expires_at: row.starts_at - Duration::minutes(row.utc_offset_minutes),
+        });
+    }
+    let ids: Vec<i64> = messages.iter().filter_map(|m| m.sample_id).collect();
+    withdraw_sample_changes(tx, SampleChanges::Of(&ids), now).await?;
+    write_many(tx, &messages).await
+}
+
+/// Whose waiting change messages [`withdraw_sample_changes`] withdraws.
+enum SampleChanges<'a> {
+    /// These samples' (each phone's first on the session).
+    Of(&'a [i64]),
+    /// Every sample's of the session (it is being cancelled).
+    Session(i64),
+}
+
+/// Deletes the quick-test change messages still waiting to go (not being sent at this
+/// moment) of some samples: a newer change or the session's cancellation tells instead.
+async fn withdraw_sample_changes(
+    tx: &mut InTx<'_>,
+    of: SampleChanges<'_>,
+    now: NaiveDateTime,
+) -> Result<u64, sqlx::Error> {
+    const WAITING: &str = "DELETE FROM outbox WHERE kind = 'sample_session_changed' \
+        AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?) AND sample_id IN ";
+    match of {
+        SampleChanges::Of([]) => Ok(0),
+        SampleChanges::Of(ids) => {
+            let list = tx.dialect().json_list(ids);
+            let sql = format!("{WAITING}({})", list.subquery);
+            tx.query(&sql).bind(now).bind(list.json).execute().await
+        }
+        SampleChanges::Session(session) => {
+            let sql = format!("{WAITING}(SELECT id FROM samples WHERE session_id = ?)");
+            tx.query(&sql).bind(now).bind(session).execute().await
+        }
+    }
 }
 
 /// A message claimed for delivery.

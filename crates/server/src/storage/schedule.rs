@@ -139,6 +139,8 @@ const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id 
 const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
 /// When an activity's sessions that are not cancelled start and end, read for a change of
 /// its days under the activity's row lock.
+/// An activity's sessions, to lock their rows (`Dialect::for_update`, appended).
+const ACTIVITY_SESSIONS: &str = "SELECT id FROM sessions WHERE activity_id = ?";
 /// Whether any session of an activity holds a booking or a sample (of any status).
 const ACTIVITY_HOLDS_BOOKINGS: &str = "SELECT EXISTS (SELECT 1 FROM bookings b \
     JOIN sessions s ON s.id = b.session_id WHERE s.activity_id = ?) \
@@ -547,6 +549,21 @@ pub trait Schedule: Parts {
         if_revisions: Option<&[u32]>,
     ) -> Result<ActivityUpdated, StorageError> {
         let mut tx = self.db().begin().await?;
+        // A handover to another organisation locks the activity's sessions' rows first, as
+        // a booking, a walk-in and a sample registration take them on PostgreSQL: none of
+        // those commits between the look for bookings below and the handover. First, as a
+        // change to a session takes its row before its activity's, so the two never wait
+        // on each other. (SQLite's one writer serialises them anyway.)
+        let running: Option<i64> = tx
+            .query(ACTIVITY_ORGANISATION)
+            .bind(id)
+            .scalar_optional()
+            .await?;
+        let handover = running.is_some_and(|o| o != activity.get().organisation_id);
+        if handover {
+            let sessions = format!("{ACTIVITY_SESSIONS}{}", tx.dialect().for_update());
+            tx.query(&sessions).bind(id).execute().await?;
+        }
         let locked = format!("{ACTIVITY_REVISION}{}", tx.dialect().for_update());
         let found: Option<Revision> = tx.query(&locked).bind(id).fetch_optional().await?;
         let Some(Revision { revision }) = found else {
@@ -570,6 +587,10 @@ pub trait Schedule: Parts {
         }
         let (from, to) = (was.organisation_id, activity.get().organisation_id);
         if from != to {
+            if !handover {
+                // Handed over by someone else since the first look: look again.
+                return Ok(ActivityUpdated::EditedMeanwhile);
+            }
             let held: bool = tx
                 .query(ACTIVITY_HOLDS_BOOKINGS)
                 .bind(id)
@@ -724,13 +745,11 @@ pub trait Schedule: Parts {
         // Holders hear of a new start or place, or of going online or on site (not of a new
         // capacity); then whoever the new capacity lets in hears of that.
         if let Some(reading) = tell.filter(|_| !over) {
-            outbox::booking_event(
-                &mut tx.inside(),
-                BookingEvent::Changed,
-                Holders::LiveIn(id, reading),
-                chrono::Utc::now(),
-            )
-            .await?;
+            let now = chrono::Utc::now();
+            let holders = Holders::LiveIn(id, reading);
+            outbox::booking_event(&mut tx.inside(), BookingEvent::Changed, holders, now).await?;
+            // Samples registered on a quick test are brought to it: their holders hear too.
+            outbox::sample_session_changed(&mut tx.inside(), id, reading, now).await?;
         }
         if !over {
             promote_waiting(&mut tx, id).await?;

@@ -120,6 +120,10 @@ const CREDENTIALS_SELECT: &str = concat!(staff_columns!(), ", s.password_hash FR
 /// Opens a session only while the account still has the password hash the sign-in checked
 /// and is not disabled: a password changed or reset, or the account disabled, while the
 /// sign-in was checking (argon2 takes a while, and waits its turn) ends that sign-in too.
+/// The account's row is read under a share lock (`Dialect::for_share`, appended): on
+/// PostgreSQL a reset or disable not yet committed holds the row, so the sign-in waits for
+/// it and then reads the new hash, instead of slipping in between the reset's end of the
+/// account's sessions and its commit.
 const OPEN_SESSION: &str = "INSERT INTO staff_sessions (token_digest, staff_id, expires_at) \
     SELECT ?, id, ? FROM staff WHERE id = ? AND password_hash = ? AND disabled_at IS NULL";
 const CLOSE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_digest = ?";
@@ -272,6 +276,17 @@ pub trait Staff: Parts {
     /// lock, then checks the accounts), so no account is ever left in an organisation whose
     /// kind its role does not fit, however a kind change and the creation interleave.
     async fn add_staff(&self, s: NewStaff, now: NaiveDateTime) -> Result<StaffAdded, StorageError> {
+        self.add_staff_by(s, now, None).await
+    }
+
+    /// [`Staff::add_staff`], audited as `by`'s in the same transaction when given: an
+    /// account never exists without its line in the audit log.
+    async fn add_staff_by(
+        &self,
+        s: NewStaff,
+        now: NaiveDateTime,
+        by: Option<i64>,
+    ) -> Result<StaffAdded, StorageError> {
         let mut tx = self.db().begin().await?;
         if let Some(organisation) = s.organisation_id {
             let sql = format!("{ORGANISATION_KIND}{}", tx.dialect().for_share());
@@ -294,7 +309,13 @@ pub trait Staff: Parts {
             .await;
         match added {
             Ok(id) => {
-                tx.commit().await?;
+                match by {
+                    Some(by) => {
+                        let subject = format!("staff {id}: {} ({})", s.username, s.role.as_str());
+                        commit_audited(tx, by, AuditAction::CreateStaff, &subject).await?;
+                    }
+                    None => tx.commit().await?,
+                }
                 Ok(StaffAdded::Added(id))
             }
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -326,9 +347,10 @@ pub trait Staff: Parts {
         token_digest: &str,
         expires_at: NaiveDateTime,
     ) -> Result<bool, StorageError> {
+        let sql = format!("{OPEN_SESSION}{}", self.db().dialect().for_share());
         let opened = self
             .db()
-            .write(OPEN_SESSION)
+            .write(&sql)
             .bind(token_digest)
             .bind(expires_at)
             .bind(staff_id)

@@ -518,12 +518,19 @@ async fn erasure_takes_phone_and_text_out_of_the_outbox(db: Db) {
     let (status, _) = app.book(session, "13800138000", 1, 0).await;
     assert_eq!(status, 201);
     arrives(&file, 5, of_kind("booking_confirmed", "13800138000")).await;
+    // A provider's error that echoed the number, spaced as the digit scrub does not catch.
+    app.sql("UPDATE outbox SET last_error = 'invalid number +86 138 0013 8000'")
+        .await;
     let past = now() - Duration::days(40);
     app.set_times(session, past, past + Duration::hours(1))
         .await;
     labday_server::startup::erase_past_retention(app.storage.as_ref(), 30).await;
-    let left = outbox_rows(&app.db, "phone IS NOT NULL OR text <> '' OR params <> '[]'").await;
-    assert_eq!(left, 0, "no phone, text or parameters stay");
+    let left = outbox_rows(
+        &app.db,
+        "phone IS NOT NULL OR text <> '' OR params <> '[]' OR last_error IS NOT NULL",
+    )
+    .await;
+    assert_eq!(left, 0, "no phone, text, parameters or provider error stay");
     let kept = outbox_rows(&app.db, "status = 'sent'").await;
     assert_eq!(kept, 1, "the delivery record stays, for the counts");
 }
@@ -1009,10 +1016,11 @@ async fn a_result_never_carries_the_name_typed_for_another_vegetable(db: Db) {
 
 /// Texts still waiting give way to newer news about their booking. Two changes of a
 /// session leave one change text, with the last time (the earlier one, backing off after a
-/// failed try, would have gone after it), and the confirmation still waiting stays (it is
-/// news of the booking itself). A cancelled session leaves only its cancellation. Moving a
-/// booking back and forth texts at most one move every ten minutes, and the one waiting
-/// says where the booking is now.
+/// failed try, would have gone after it), and the confirmation still waiting stays, written
+/// again with the new time (it is news of the booking itself), as does a move onto the
+/// waiting list. A cancelled session leaves only its cancellation. Moving a booking back
+/// and forth texts at most one move every ten minutes, and the one waiting says where the
+/// booking is now.
 async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
     // No provider: every text stays waiting, as behind a provider that keeps failing.
     let app = TestApp::spawn(db).await;
@@ -1039,7 +1047,12 @@ async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
     let last_time = format!("{changed} AND text LIKE '%15:00%'");
     assert_eq!(outbox_rows(&app.db, &last_time).await, 1, "at 15:00");
     let confirmed = waiting("booking_confirmed", "13800138005");
-    assert_eq!(outbox_rows(&app.db, &confirmed).await, 1);
+    let confirmed_now = format!("{confirmed} AND text LIKE '%15:00%'");
+    assert_eq!(
+        outbox_rows(&app.db, &confirmed_now).await,
+        1,
+        "the confirmation still waiting says the new time"
+    );
     let cancel = format!("/api/v1/staff/sessions/{session}/cancel");
     let (status, said) = call(&app, "POST", &cancel, lab.as_deref(), None).await;
     assert_eq!(status, 200, "{said}");
@@ -1049,6 +1062,32 @@ async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
         outbox_rows(&app.db, &waiting("session_cancelled", "13800138005")).await,
         1
     );
+
+    // Moved onto a full session's waiting list, which then changes time: the text still
+    // waiting says so, with the new time.
+    let full = app.session(SessionSpec::sized(1, 1)).await;
+    let (_, taken) = book_in(&app, full, "13800138008", None).await;
+    assert_eq!(taken["status"], "confirmed", "{taken}");
+    let from = app.session(SessionSpec::default()).await;
+    let (_, waits) = book_in(&app, from, "13800138009", None).await;
+    let code = waits["code"].as_str().expect("a code").to_owned();
+    let (status, moved) = reschedule(&app, &code, "13800138009", full, true).await;
+    assert_eq!(
+        (status, &moved["status"]),
+        (200, &json!("waitlisted")),
+        "{moved}"
+    );
+    let mut later = session_body(first + Duration::hours(2), now() - Duration::days(1));
+    later["capacity"] = json!(1);
+    later["per_booking_limit"] = json!(1);
+    let path = format!("/api/v1/staff/sessions/{full}");
+    let (status, said) = call(&app, "PUT", &path, lab.as_deref(), Some(later)).await;
+    assert_eq!(status, 200, "{said}");
+    let still_waiting = format!(
+        "{} AND text LIKE '%候补%' AND text LIKE '%16:00%'",
+        waiting("rescheduled", "13800138009")
+    );
+    assert_eq!(outbox_rows(&app.db, &still_waiting).await, 1);
 
     // Moves: back and forth, three times; one text waits, of the last.
     let a = app
@@ -1066,8 +1105,9 @@ async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
     let moves = waiting("rescheduled", "13800138006");
     assert_eq!(outbox_rows(&app.db, &moves).await, 1, "the last move alone");
     // Once that one has gone, the next move's text waits ten minutes from it.
-    app.sql("UPDATE outbox SET status = 'sent' WHERE kind = 'rescheduled'")
-        .await;
+    let sent = "UPDATE outbox SET status = 'sent', sent_at = next_attempt_at \
+                WHERE kind = 'rescheduled' AND phone = '13800138006'";
+    app.sql(sent).await;
     let (status, moved) = reschedule(&app, &code, "13800138006", a, false).await;
     assert_eq!(status, 200, "{moved}");
     let soonest = (chrono::Utc::now().naive_utc() + Duration::minutes(9)).format("%F %T");
@@ -1079,7 +1119,56 @@ async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
     );
 }
 
+/// A quick-test session moved to another time and a market: each phone holding samples on
+/// it not yet handed in hears once (however many it registered), in its language, with the
+/// new time and the market's address; a second change replaces the first still waiting; a
+/// session's cancellation then replaces both.
+async fn sample_holders_hear_when_their_quick_test_moves(db: Db) {
+    // No provider: every text stays waiting for the test to read.
+    let app = TestApp::spawn(db).await;
+    let bench = app.session(quick_test()).await;
+    let lab = lab_staff(&app, bench).await;
+    crate::samples::register(&app, bench, "13900139101", &["spinach", "celery"]).await;
+    let mut english = registration(bench, "13900139102", &["tomato"]);
+    english["lang"] = json!("en");
+    let (status, body) = app.post("/api/v1/samples", &english).await;
+    assert_eq!(status, 201, "{body}");
+    let path = format!("/api/v1/staff/sessions/{bench}");
+    let first = two_pm_in_three_days();
+    for starts in [first, first + Duration::hours(1)] {
+        let mut body = session_body(starts, now() - Duration::days(1));
+        body["format"] = json!("quick_test");
+        body["address"] = json!({"zh": "南昌市青山湖农贸市场东门", "en": ""});
+        let (status, said) = call(&app, "PUT", &path, lab.as_deref(), Some(body)).await;
+        assert_eq!(status, 200, "{said}");
+    }
+    let waiting = |phone: &str, kind: &str| {
+        format!("kind = '{kind}' AND phone = '{phone}' AND status = 'pending'")
+    };
+    let zh = waiting("13900139101", "sample_session_changed");
+    assert_eq!(
+        outbox_rows(&app.db, &zh).await,
+        1,
+        "once a phone, the last change"
+    );
+    let told = format!("{zh} AND text LIKE '快检变更：%15:00%东门%'");
+    assert_eq!(outbox_rows(&app.db, &told).await, 1);
+    let en = waiting("13900139102", "sample_session_changed");
+    let told = format!("{en} AND text LIKE 'Quick test changed: %15:00%'");
+    assert_eq!(outbox_rows(&app.db, &told).await, 1);
+    let cancel = format!("/api/v1/staff/sessions/{bench}/cancel");
+    let (status, said) = call(&app, "POST", &cancel, lab.as_deref(), None).await;
+    assert_eq!(status, 200, "{said}");
+    for phone in ["13900139101", "13900139102"] {
+        let changes = waiting(phone, "sample_session_changed");
+        assert_eq!(outbox_rows(&app.db, &changes).await, 0, "{phone}");
+        let cancelled = waiting(phone, "sample_session_cancelled");
+        assert_eq!(outbox_rows(&app.db, &cancelled).await, 1, "{phone}");
+    }
+}
+
 crate::on_both_databases!(
+    sample_holders_hear_when_their_quick_test_moves,
     newer_news_replaces_texts_still_waiting_and_moves_are_spaced,
     a_result_never_carries_the_name_typed_for_another_vegetable,
     a_pending_reminder_is_withdrawn_when_its_booking_or_session_goes,

@@ -707,7 +707,28 @@ async fn accounts_created_while_kinds_change_always_fit_their_organisation(db: D
     }
 }
 
+/// The same new organisation sent several times at once (a lost answer, sent again) is made
+/// once: the others are told its parent holds one of that name already (`name`:
+/// `organisation_exists`); the same name under another parent is another organisation.
+async fn the_same_organisation_sent_again_is_made_once(db: Db) {
+    let t = tree(db).await;
+    let app = &t.app;
+    let path = "/api/v1/staff/organisations";
+    let body = org_body(json!(t.counties[0][0]), "lab", "重复提交检测所");
+    let sends = (0..8).map(|_| call(app, "POST", path, Some(&t.county), Some(body.clone())));
+    let answers = futures::future::join_all(sends).await;
+    let made = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(made, 1, "{answers:?}");
+    for (status, text) in answers.iter().filter(|(status, _)| *status != 201) {
+        assert_eq!(*status, 422, "{text}");
+        assert_eq!(field(text, "name"), "organisation_exists", "{text}");
+    }
+    let elsewhere = org_body(json!(t.counties[0][1]), "lab", "重复提交检测所");
+    expect_call(app, "POST", path, Some(&t.root), Some(elsewhere), 201).await;
+}
+
 crate::on_both_databases!(
+    the_same_organisation_sent_again_is_made_once,
     an_account_is_stored_only_while_its_organisations_kind_fits,
     accounts_created_while_kinds_change_always_fit_their_organisation,
     a_county_organiser_acts_in_its_own_subtree_only,

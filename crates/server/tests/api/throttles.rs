@@ -276,7 +276,11 @@ async fn the_table_holds_digests_counts_atomically_and_sweeps_what_expired(db: D
     let code = unused_code(1);
     assert_eq!(lookup(&app, &code, "13800138000").await.status, 404);
     let keys = stored_keys(&app.db).await;
-    assert_eq!(keys.len(), 2, "the code and the client");
+    assert_eq!(
+        keys.len(),
+        3,
+        "the code (its window and its day) and the client"
+    );
     for key in &keys {
         assert!(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()));
         assert!(!key.contains(&code) && !key.contains("127.0.0.1"));
@@ -315,7 +319,7 @@ async fn the_table_holds_digests_counts_atomically_and_sweeps_what_expired(db: D
         1,
         "only the expired key"
     );
-    assert_eq!(stored_keys(&app.db).await.len(), 2);
+    assert_eq!(stored_keys(&app.db).await.len(), 3);
 }
 
 /// The SHA-256 of a throttle's scope and key, as the table held them before they were keyed.
@@ -340,13 +344,15 @@ async fn the_table_keeps_no_plain_digest_of_an_address_a_code_or_a_username(db: 
     let stored = stored_keys(&app.db).await;
     assert_eq!(
         stored.len(),
-        5,
-        "code, username, username from the client and the client twice: {stored:?}"
+        6,
+        "code twice (its window and its day), username, username from the client and the \
+         client twice: {stored:?}"
     );
     for (scope, key) in [
         ("lookup/client", "127.0.0.1"),
         ("sign-in/client", "127.0.0.1"),
         ("booking/code", code.as_str()),
+        ("booking/code-day", code.as_str()),
         ("sign-in/account", "lab-a"),
         ("sign-in/account-client", "lab-a\u{0}127.0.0.1"),
     ] {
