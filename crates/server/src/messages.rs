@@ -88,11 +88,11 @@ pub struct Retries {
 /// How long a claim holds a message: longer than any send may take ([`SEND_TIMEOUT`]), so
 /// nobody else sends it meanwhile.
 const LEASE_SECS: i64 = 120;
-/// A provider that has not answered by then is treated as a temporary failure: no shorter
-/// than the longest timeout a provider may be given (`--sms-timeout-secs`), which then
-/// answers first.
+/// A provider that has not answered by then is treated as a temporary failure: longer than
+/// the longest timeout a provider may be given (`--sms-timeout-secs`), by a margin for the
+/// connection and the answer's reading, so the provider's own timeout answers first.
 const SEND_TIMEOUT: std::time::Duration =
-    std::time::Duration::from_secs(crate::sms::MOST_TIMEOUT_SECS);
+    std::time::Duration::from_secs(crate::sms::MOST_TIMEOUT_SECS + 5);
 /// Messages claimed at once: few enough that sending them one after another, each taking
 /// up to [`SEND_TIMEOUT`], ends well inside the lease. A longer batch would let the lease of
 /// its last messages run out while they still wait their turn, and another process would

@@ -25,7 +25,8 @@ pub struct Sms<'a> {
     pub lang: &'a str,
     /// What the message is about, as the outbox names it (`booking_confirmed`,
     /// `waitlist_promoted`, `session_changed`, `session_cancelled`, `reminder`,
-    /// `sample_result`, `verification_code`, `rescheduled`, `sample_session_cancelled`):
+    /// `sample_result`, `verification_code`, `rescheduled`, `sample_session_cancelled`,
+    /// `walk_in_checked_in`, `sample_session_changed`):
     /// template-based providers map it to a template id.
     pub kind: &'a str,
     /// The template's parameters, in order (activity, time, code, …).

@@ -280,6 +280,16 @@ pub async fn start(
             )));
         }
     }
+    // A kind without a template is refused at each send, and shows as failed: said once at
+    // start too, naming the kind (one added by an upgrade, say).
+    for kind in labday_domain::message::MessageKind::ALL {
+        let fallback = kind.falls_back_to();
+        let missing = config.sms.missing_template(kind);
+        let covered = fallback.is_some_and(|k| config.sms.missing_template(k).is_none());
+        if let Some(why) = missing.filter(|_| !covered) {
+            tracing::warn!("{why}: its text messages will be refused and show as failed");
+        }
+    }
     let lock = lock_database(config)?;
     let storage = open_storage(config).await?;
     let throttle = Arc::new(crate::throttle::Throttle::new(

@@ -365,6 +365,7 @@ pub async fn booking_event(
         BookingEvent::Cancelled => Some(Stale::Everything),
         BookingEvent::Moved | BookingEvent::MovedToWaiting => Some(Stale::Moved),
         BookingEvent::Changed => Some(Stale::Times),
+        BookingEvent::Promoted => Some(Stale::Promoted),
         _ => None,
     };
     if let Some(stale) = stale {
@@ -372,7 +373,7 @@ pub async fn booking_event(
     }
     let rows = facts_of(tx, holders).await?;
     if stale == Some(Stale::Times) {
-        rewrite_waiting(tx, &rows, now).await?;
+        rewrite_waiting(tx, &rows).await?;
     }
     let mut outgoing = messages(event, &rows, now);
     if matches!(event, BookingEvent::Moved | BookingEvent::MovedToWaiting) {
@@ -452,6 +453,9 @@ pub enum Stale {
     /// The booking moved: its new session's message says where it is now, and whether it
     /// holds a place or waits for one; nothing still waiting about it is true any more.
     Moved,
+    /// The booking was confirmed from the waiting list: a move onto the waiting list still
+    /// waiting to go is no longer true (the promotion says it is booked, when and where).
+    Promoted,
     /// The booking or its session was cancelled: nothing still waiting about it is true.
     Everything,
 }
@@ -461,6 +465,7 @@ impl Stale {
     fn kinds(self) -> &'static str {
         match self {
             Stale::Times => "('reminder', 'session_changed')",
+            Stale::Promoted => "('rescheduled')",
             Stale::Moved => {
                 "('reminder', 'session_changed', 'rescheduled', 'booking_confirmed', \
                  'waitlist_promoted')"
@@ -475,10 +480,10 @@ impl Stale {
 
 /// The news of a booking still waiting to go that a change of its session's time or place
 /// does not repeat, by the kind it was written as: `(message, booking, kind, the booking's
-/// status)`. Not one being sent at this moment (a live lease).
+/// status)`. One being sent at this moment too: its sender holds its own copy of the text,
+/// and should this try fail, the next one reads the rewritten text.
 const WAITING_NEWS: &str = "SELECT o.id, o.booking_id, o.kind, b.status FROM outbox o \
     JOIN bookings b ON b.id = o.booking_id WHERE o.status = 'pending' \
-    AND (o.lease_until IS NULL OR o.lease_until <= ?) \
     AND o.kind IN ('booking_confirmed', 'waitlist_promoted', 'rescheduled', \
     'walk_in_checked_in') AND o.booking_id IN ";
 const REWRITE: &str = "UPDATE outbox SET text = ?, params = ?, expires_at = ? WHERE id = ?";
@@ -487,11 +492,7 @@ const REWRITE: &str = "UPDATE outbox SET text = ?, params = ?, expires_at = ? WH
 /// session's time or place), each message still waiting that tells of its booking itself,
 /// in the same words; how many. A confirmation backing off after a failed try then goes
 /// out with the new time, whenever it goes.
-async fn rewrite_waiting(
-    tx: &mut InTx<'_>,
-    rows: &[FactsRow],
-    now: NaiveDateTime,
-) -> Result<u64, sqlx::Error> {
+async fn rewrite_waiting(tx: &mut InTx<'_>, rows: &[FactsRow]) -> Result<u64, sqlx::Error> {
     if rows.is_empty() {
         return Ok(0);
     }
@@ -499,7 +500,7 @@ async fn rewrite_waiting(
     let list = tx.dialect().json_list(&ids);
     let sql = format!("{WAITING_NEWS}({})", list.subquery);
     let waiting: Vec<(i64, i64, Name<MessageKind>, Name<BookingStatus>)> =
-        tx.query(&sql).bind(now).bind(list.json).fetch_all().await?;
+        tx.query(&sql).bind(list.json).fetch_all().await?;
     let mut rewritten = 0;
     for (id, booking, Name(kind), Name(status)) in waiting {
         let Some(row) = rows.iter().find(|r| r.id == booking) else {
@@ -720,7 +721,7 @@ pub async fn sample_session_cancelled(
         .fetch_all()
         .await?;
     let now = now.naive_utc();
-    withdraw_sample_changes(tx, SampleChanges::Session(session), now).await?;
+    withdraw_sample_changes(tx, session, None, now).await?;
     write_many(tx, &sample_session_messages(&rows, now)).await
 }
 
@@ -732,6 +733,7 @@ from_row! {
         phone: String,
         lang: Lang,
         starts_at: NaiveDateTime,
+        ends_at: NaiveDateTime,
         place: Localised,
         held_at: Localised,
         title: Localised,
@@ -741,7 +743,7 @@ from_row! {
 
 /// [`SAMPLES_NOT_RECEIVED`] with the session's place and address, the condition on the
 /// language appended.
-const SAMPLES_AWAITED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.place_zh, \
+const SAMPLES_AWAITED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.ends_at, s.place_zh, \
     s.place_en, s.address_zh AS held_at_zh, s.address_en AS held_at_en, \
     a.title_zh, a.title_en, o.utc_offset_minutes \
     FROM samples m JOIN sessions s ON s.id = m.session_id \
@@ -752,8 +754,8 @@ const SAMPLES_AWAITED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.plac
 /// Tells each phone holding samples on quick-test `session` not handed in (nor withdrawn)
 /// of its new time or place, inside the change's transaction: one message per phone however
 /// many samples it holds there (by its first sample), to those who registered in `lang`
-/// when only that language's words changed. A change of it still waiting to go is
-/// withdrawn first: the new message says where and when now. How many were written.
+/// when only that language's words changed. Its changes still waiting to go are withdrawn
+/// first: the new message says where and when now. How many were written.
 pub async fn sample_session_changed(
     tx: &mut InTx<'_>,
     session: i64,
@@ -791,43 +793,35 @@ pub async fn sample_session_changed(
             phone: row.phone.clone(),
             message: sample_session_changed_message(row.lang, &change),
             send_at: now,
-            // Worth sending until the session starts: the holder comes then.
-            expires_at: row.starts_at - Duration::minutes(row.utc_offset_minutes),
+            // Worth sending until the session ends: until then the holder may still come
+            // (a place may change after the start).
+            expires_at: row.ends_at - Duration::minutes(row.utc_offset_minutes),
         });
     }
-    let ids: Vec<i64> = messages.iter().filter_map(|m| m.sample_id).collect();
-    withdraw_sample_changes(tx, SampleChanges::Of(&ids), now).await?;
+    withdraw_sample_changes(tx, session, lang, now).await?;
     write_many(tx, &messages).await
 }
 
-/// Whose waiting change messages [`withdraw_sample_changes`] withdraws.
-enum SampleChanges<'a> {
-    /// These samples' (each phone's first on the session).
-    Of(&'a [i64]),
-    /// Every sample's of the session (it is being cancelled).
-    Session(i64),
-}
-
-/// Deletes the quick-test change messages still waiting to go (not being sent at this
-/// moment) of some samples: a newer change or the session's cancellation tells instead.
+/// Deletes the quick-test change messages of `session` still waiting to go (not being sent
+/// at this moment), to those who registered in `lang` if given: a newer change, in the
+/// words they read, or the session's cancellation (`None`) tells instead. By the session,
+/// not by the samples told: the sample a phone's last message was keyed by may have been
+/// handed in since.
 async fn withdraw_sample_changes(
     tx: &mut InTx<'_>,
-    of: SampleChanges<'_>,
+    session: i64,
+    lang: Option<Lang>,
     now: NaiveDateTime,
 ) -> Result<u64, sqlx::Error> {
-    const WAITING: &str = "DELETE FROM outbox WHERE kind = 'sample_session_changed' \
-        AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?) AND sample_id IN ";
-    match of {
-        SampleChanges::Of([]) => Ok(0),
-        SampleChanges::Of(ids) => {
-            let list = tx.dialect().json_list(ids);
-            let sql = format!("{WAITING}({})", list.subquery);
-            tx.query(&sql).bind(now).bind(list.json).execute().await
-        }
-        SampleChanges::Session(session) => {
-            let sql = format!("{WAITING}(SELECT id FROM samples WHERE session_id = ?)");
-            tx.query(&sql).bind(now).bind(session).execute().await
-        }
+    let of_session = reading("SELECT id FROM samples WHERE session_id = ?", "lang", lang);
+    let sql = format!(
+        "DELETE FROM outbox WHERE kind = 'sample_session_changed' AND status = 'pending' \
+         AND (lease_until IS NULL OR lease_until <= ?) AND sample_id IN ({of_session})"
+    );
+    let query = tx.query(&sql).bind(now).bind(session);
+    match lang {
+        Some(lang) => query.bind(lang.as_str()).execute().await,
+        None => query.execute().await,
     }
 }
 

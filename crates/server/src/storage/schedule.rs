@@ -137,15 +137,17 @@ const SAME_DAY_ACTIVITIES: &str = "SELECT id, title_zh FROM activities \
     WHERE organisation_id = ? AND starts_on = ? AND id <> ?";
 const ACTIVITY_DAYS: &str = "SELECT starts_on, ends_on FROM activities WHERE id = ?";
 const ACTIVITY_REVISION: &str = "SELECT revision FROM activities WHERE id = ?";
-/// When an activity's sessions that are not cancelled start and end, read for a change of
-/// its days under the activity's row lock.
-/// An activity's sessions, to lock their rows (`Dialect::for_update`, appended).
-const ACTIVITY_SESSIONS: &str = "SELECT id FROM sessions WHERE activity_id = ?";
+/// An activity's sessions, to lock their rows (`Dialect::for_update`, appended): by id, as a
+/// booking's move and a batch of bookings lock sessions, so that none waits on another in a
+/// circle.
+const ACTIVITY_SESSIONS: &str = "SELECT id FROM sessions WHERE activity_id = ? ORDER BY id";
 /// Whether any session of an activity holds a booking or a sample (of any status).
 const ACTIVITY_HOLDS_BOOKINGS: &str = "SELECT EXISTS (SELECT 1 FROM bookings b \
     JOIN sessions s ON s.id = b.session_id WHERE s.activity_id = ?) \
     OR EXISTS (SELECT 1 FROM samples m JOIN sessions s ON s.id = m.session_id \
     WHERE s.activity_id = ?)";
+/// When an activity's sessions that are not cancelled start and end, read for a change of
+/// its days under the activity's row lock.
 const LIVE_SESSION_TIMES: &str = "SELECT starts_at, ends_at FROM sessions \
     WHERE activity_id = ? AND status <> 'cancelled'";
 /// What an activity's sessions that are not cancelled are told apart by when new ones come

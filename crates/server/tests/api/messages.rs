@@ -1088,6 +1088,16 @@ async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
         waiting("rescheduled", "13800138009")
     );
     assert_eq!(outbox_rows(&app.db, &still_waiting).await, 1);
+    // A place frees up (one more): promoted, the waiting-list text gives way to the promotion.
+    let mut more = session_body(first + Duration::hours(2), now() - Duration::days(1));
+    more["capacity"] = json!(2);
+    more["per_booking_limit"] = json!(1);
+    let (status, said) = call(&app, "PUT", &path, lab.as_deref(), Some(more)).await;
+    assert_eq!(status, 200, "{said}");
+    let moves = waiting("rescheduled", "13800138009");
+    assert_eq!(outbox_rows(&app.db, &moves).await, 0, "no longer waiting");
+    let promoted = waiting("waitlist_promoted", "13800138009");
+    assert_eq!(outbox_rows(&app.db, &promoted).await, 1);
 
     // Moves: back and forth, three times; one text waits, of the last.
     let a = app
@@ -1104,14 +1114,28 @@ async fn newer_news_replaces_texts_still_waiting_and_moves_are_spaced(db: Db) {
     }
     let moves = waiting("rescheduled", "13800138006");
     assert_eq!(outbox_rows(&app.db, &moves).await, 1, "the last move alone");
+    let confirmed = waiting("booking_confirmed", "13800138006");
+    assert_eq!(
+        outbox_rows(&app.db, &confirmed).await,
+        0,
+        "the move says it instead"
+    );
     // Once that one has gone, the next move's text waits ten minutes from it.
-    let sent = "UPDATE outbox SET status = 'sent', sent_at = next_attempt_at \
-                WHERE kind = 'rescheduled' AND phone = '13800138006'";
-    app.sql(sent).await;
+    // Written half an hour ago (held by the gap), sent a minute ago: the gap runs from then.
+    let at = |minutes: i64| {
+        (chrono::Utc::now().naive_utc() + Duration::minutes(minutes)).format("%F %T")
+    };
+    let sent = format!(
+        "UPDATE outbox SET status = 'sent', created_at = '{}', next_attempt_at = '{}', \
+         sent_at = '{}' WHERE kind = 'rescheduled' AND phone = '13800138006'",
+        at(-30),
+        at(-20),
+        at(-1)
+    );
+    app.sql(&sent).await;
     let (status, moved) = reschedule(&app, &code, "13800138006", a, false).await;
     assert_eq!(status, 200, "{moved}");
-    let soonest = (chrono::Utc::now().naive_utc() + Duration::minutes(9)).format("%F %T");
-    let later = format!("{moves} AND next_attempt_at > '{soonest}'");
+    let later = format!("{moves} AND next_attempt_at > '{}'", at(8));
     assert_eq!(
         outbox_rows(&app.db, &later).await,
         1,
@@ -1167,7 +1191,84 @@ async fn sample_holders_hear_when_their_quick_test_moves(db: Db) {
     }
 }
 
+/// A quick test's market changed after it began (its times cannot, but its place may): the
+/// phones holding samples not yet handed in hear of it until the session ends. A phone
+/// whose first sample was handed in between two changes hears of the last one alone.
+async fn a_quick_test_under_way_tells_its_new_place_once_per_phone(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let bench = app
+        .session_with(|s| {
+            s.format = labday_domain::SessionFormat::QuickTest;
+            s.starts_in = Duration::minutes(-30);
+            s.opens_in = Duration::days(-1);
+        })
+        .await;
+    let lab = lab_staff(&app, bench).await;
+    let samples =
+        crate::samples::register(&app, bench, "13900139103", &["spinach", "celery"]).await;
+    let (_, view) = app.get(&format!("/api/v1/sessions/{bench}")).await;
+    let path = format!("/api/v1/staff/sessions/{bench}");
+    let moved_to = |address: &str| {
+        let starts: chrono::NaiveDateTime =
+            serde_json::from_value(view["starts_at"].clone()).expect("a start");
+        let mut body = session_body(starts, now() - Duration::days(1));
+        body["ends_at"] = view["ends_at"].clone();
+        body["format"] = json!("quick_test");
+        body["address"] = json!({"zh": address, "en": ""});
+        body
+    };
+    let (status, said) = call(
+        &app,
+        "PUT",
+        &path,
+        lab.as_deref(),
+        Some(moved_to("南昌市青山湖农贸市场东门")),
+    )
+    .await;
+    assert_eq!(status, 200, "{said}");
+    let pending = "kind = 'sample_session_changed' AND phone = '13900139103' \
+                   AND status = 'pending'";
+    let alive = format!(
+        "{pending} AND expires_at > '{}'",
+        chrono::Utc::now().naive_utc().format("%F %T")
+    );
+    assert_eq!(
+        outbox_rows(&app.db, &alive).await,
+        1,
+        "worth sending until the end"
+    );
+    // The first vegetable is handed in; the market changes again.
+    let code = samples[0]["code"].as_str().expect("a code");
+    let receive = format!("/api/v1/staff/samples/{code}/receive");
+    let (status, said) = call(
+        &app,
+        "POST",
+        &receive,
+        lab.as_deref(),
+        Some(json!({"session_id": bench})),
+    )
+    .await;
+    assert_eq!(status, 200, "{said}");
+    let (status, said) = call(
+        &app,
+        "PUT",
+        &path,
+        lab.as_deref(),
+        Some(moved_to("南昌市洪城大市场北门")),
+    )
+    .await;
+    assert_eq!(status, 200, "{said}");
+    assert_eq!(
+        outbox_rows(&app.db, pending).await,
+        1,
+        "the last change alone"
+    );
+    let last = format!("{pending} AND text LIKE '%北门%'");
+    assert_eq!(outbox_rows(&app.db, &last).await, 1);
+}
+
 crate::on_both_databases!(
+    a_quick_test_under_way_tells_its_new_place_once_per_phone,
     sample_holders_hear_when_their_quick_test_moves,
     newer_news_replaces_texts_still_waiting_and_moves_are_spaced,
     a_result_never_carries_the_name_typed_for_another_vegetable,
