@@ -187,18 +187,97 @@ impl BookingEvent {
         }
     }
 
-    /// Whether this event makes a reminder already written for the booking wrong: the
-    /// booking left its session (moved, or the session cancelled) or the session's time or
-    /// place changed. Its pending reminder is withdrawn in the event's transaction; the
-    /// reminder job writes one for the new time when one is still due.
-    pub fn withdraws_reminder(self) -> bool {
-        matches!(
-            self,
-            BookingEvent::Changed
-                | BookingEvent::Cancelled
-                | BookingEvent::Moved
-                | BookingEvent::MovedToWaiting
-        )
+    /// What this event makes untrue of the messages about the booking still waiting to go
+    /// (a reminder for a time it no longer has, say): withdrawn or written again in the
+    /// event's transaction; the reminder job writes a reminder for the new time when one is
+    /// still due. `None`: nothing.
+    pub fn makes_stale(self) -> Option<Stale> {
+        match self {
+            BookingEvent::Changed => Some(Stale::Times),
+            BookingEvent::Moved | BookingEvent::MovedToWaiting => Some(Stale::Moved),
+            BookingEvent::Promoted => Some(Stale::Promoted),
+            BookingEvent::Cancelled => Some(Stale::Everything),
+            BookingEvent::Confirmed | BookingEvent::Reminder | BookingEvent::WalkedIn => None,
+        }
+    }
+
+    /// The event a waiting message of `kind` told, written again with new facts, its
+    /// booking now `waiting` (or not): a move's words say whether it waits for a place.
+    pub fn told_by(kind: MessageKind, waiting: bool) -> Option<BookingEvent> {
+        Some(match kind {
+            MessageKind::BookingConfirmed => BookingEvent::Confirmed,
+            MessageKind::WaitlistPromoted => BookingEvent::Promoted,
+            MessageKind::WalkInCheckedIn => BookingEvent::WalkedIn,
+            MessageKind::Rescheduled if waiting => BookingEvent::MovedToWaiting,
+            MessageKind::Rescheduled => BookingEvent::Moved,
+            MessageKind::SessionChanged => BookingEvent::Changed,
+            MessageKind::SessionCancelled => BookingEvent::Cancelled,
+            MessageKind::Reminder => BookingEvent::Reminder,
+            MessageKind::SampleResult
+            | MessageKind::VerificationCode
+            | MessageKind::SampleSessionCancelled
+            | MessageKind::SampleSessionChanged => return None,
+        })
+    }
+}
+
+/// What an event makes untrue of the messages about a booking still waiting to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    /// Its session changed time or place: its reminder and any earlier change still
+    /// waiting (backing off after a failed try, say) would send the holder to the old time
+    /// or place after the new message did; they go, as the new message carries the code and
+    /// the new time and place. Waiting news of the booking itself (a confirmation, a
+    /// promotion, a move, perhaps onto the waiting list) is news the change does not repeat:
+    /// it is written again with the new time and place.
+    Times,
+    /// The booking moved: its new session's message says where it is now, and whether it
+    /// holds a place or waits for one; nothing still waiting about it is true any more.
+    Moved,
+    /// The booking was confirmed from the waiting list: a move onto the waiting list still
+    /// waiting to go is no longer true (the promotion says it is booked, when and where).
+    Promoted,
+    /// The booking or its session was cancelled: nothing still waiting about it is true.
+    Everything,
+}
+
+impl Stale {
+    /// The kinds of waiting message withdrawn.
+    pub fn withdrawn(self) -> &'static [MessageKind] {
+        use MessageKind::*;
+        match self {
+            Stale::Times => &[Reminder, SessionChanged],
+            Stale::Moved => &[
+                Reminder,
+                SessionChanged,
+                Rescheduled,
+                BookingConfirmed,
+                WaitlistPromoted,
+            ],
+            Stale::Promoted => &[Rescheduled],
+            Stale::Everything => &[
+                Reminder,
+                SessionChanged,
+                Rescheduled,
+                BookingConfirmed,
+                WaitlistPromoted,
+                WalkInCheckedIn,
+            ],
+        }
+    }
+
+    /// The kinds of waiting message written again with the booking's new facts.
+    pub fn rewritten(self) -> &'static [MessageKind] {
+        use MessageKind::*;
+        match self {
+            Stale::Times => &[
+                BookingConfirmed,
+                WaitlistPromoted,
+                Rescheduled,
+                WalkInCheckedIn,
+            ],
+            Stale::Moved | Stale::Promoted | Stale::Everything => &[],
+        }
     }
 }
 
@@ -1178,7 +1257,10 @@ mod tests {
     fn only_events_that_move_or_end_the_booking_withdraw_its_reminder() {
         let withdrawing: Vec<BookingEvent> = BookingEvent::ALL
             .into_iter()
-            .filter(|e| e.withdraws_reminder())
+            .filter(|e| {
+                e.makes_stale()
+                    .is_some_and(|s| s.withdrawn().contains(&MessageKind::Reminder))
+            })
             .collect();
         assert_eq!(
             withdrawing,
@@ -1189,6 +1271,40 @@ mod tests {
                 BookingEvent::MovedToWaiting
             ]
         );
+    }
+
+    #[test]
+    fn a_waiting_message_is_withdrawn_or_written_again_never_both_and_reads_as_it_was() {
+        for event in BookingEvent::ALL {
+            let Some(stale) = event.makes_stale() else {
+                continue;
+            };
+            for kind in stale.rewritten() {
+                assert!(!stale.withdrawn().contains(kind), "{event:?} {kind:?}");
+                // Written again as the news it was, with the booking's state now.
+                let told = BookingEvent::told_by(*kind, false).expect("a booking's news");
+                assert_eq!(told.kind(), *kind);
+            }
+        }
+        // A cancellation leaves nothing about the booking waiting.
+        let everything = Stale::Everything.withdrawn();
+        for event in BookingEvent::ALL {
+            let Some(stale) = event.makes_stale() else {
+                continue;
+            };
+            for kind in stale.withdrawn().iter().chain(stale.rewritten()) {
+                assert!(everything.contains(kind), "{kind:?}");
+            }
+        }
+        assert_eq!(
+            BookingEvent::told_by(MessageKind::Rescheduled, true),
+            Some(BookingEvent::MovedToWaiting)
+        );
+        for kind in MessageKind::ALL {
+            if let Some(event) = BookingEvent::told_by(kind, true) {
+                assert_eq!(event.kind(), kind);
+            }
+        }
     }
 
     #[test]

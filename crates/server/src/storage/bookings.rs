@@ -207,7 +207,7 @@ impl<S: Admits> Bookings for S {
         // with it.
         let ids = [id];
         let holder = super::outbox::Holders::Ids(&ids);
-        let stale = super::outbox::Stale::Everything;
+        let stale = labday_domain::message::Stale::Everything;
         super::outbox::withdraw_stale(&mut tx.inside(), holder, stale, now.naive_utc()).await?;
         let (counter, people) = match release {
             Release::Places(people) => (RELEASE_PLACES, people),

@@ -17,7 +17,7 @@ use labday_domain::activity::Localised;
 use labday_domain::message::{
     booking_message, sample_message, sample_session_cancelled_message,
     sample_session_changed_message, BookingEvent, BookingFacts, Composed, Lang, MessageKind,
-    ReminderRule, SampleFacts, SampleSessionChange, SampleSessionFacts,
+    ReminderRule, SampleFacts, SampleSessionChange, SampleSessionFacts, Stale,
 };
 use labday_domain::sample::{outcome, Judgement, Outcome, Variety};
 use labday_domain::{BookingStatus, SessionFormat};
@@ -243,6 +243,16 @@ from_row! {
     }
 }
 
+/// Where a session is held, as a message names it, and whether that is a street address:
+/// its own address when it is held away from its organiser (a quick-test desk at a
+/// market), else its place.
+fn held_where(place: &Localised, held_at: &Localised) -> (Localised, bool) {
+    match held_at.zh.is_empty() {
+        true => (place.clone(), false),
+        false => (held_at.clone(), true),
+    }
+}
+
 impl FactsRow {
     /// The facts of booking `id`, just written to `session`, as `BOOKING_FACTS` would read
     /// them back.
@@ -279,22 +289,21 @@ impl FactsRow {
         // (both would not fit): in English when it has one, else in Chinese, even in an
         // English text (it leaves the GSM alphabet and may take two segments, but a room's
         // English name would send the reader to the wrong building, or town).
-        let held_elsewhere = !self.held_at.zh.is_empty();
-        let place = if self.format == SessionFormat::CloudClassroom {
-            Localised::new(
-                "线上（链接见预约页面）",
-                "online (the link is on your booking page)",
-            )
-        } else if held_elsewhere {
-            self.held_at.clone()
-        } else {
-            self.place.clone()
+        let (place, place_is_address) = match self.format {
+            SessionFormat::CloudClassroom => (
+                Localised::new(
+                    "线上（链接见预约页面）",
+                    "online (the link is on your booking page)",
+                ),
+                false,
+            ),
+            _ => held_where(&self.place, &self.held_at),
         };
         BookingFacts {
             activity_title: self.title.clone(),
             starts_at: self.starts_at,
             place,
-            place_is_address: held_elsewhere && self.format != SessionFormat::CloudClassroom,
+            place_is_address,
             code: self.code.clone(),
         }
     }
@@ -352,8 +361,9 @@ async fn facts_where_in<T: Listed>(
 
 /// Writes `event`'s message to each of `holders` that left a phone, inside the change's
 /// transaction; how many were written. A session's change is told again each time it
-/// changes; every other event once per booking. An event that makes their reminders wrong
-/// (a move, a change, a cancelled session) withdraws them first, with whatever else it makes stale ([`withdraw_stale`]).
+/// changes; every other event once per booking. What the event makes untrue of the messages
+/// still waiting about the booking (`BookingEvent::makes_stale`: a reminder after a move,
+/// say) is withdrawn ([`withdraw_stale`]) or written again ([`rewrite_waiting`]) first.
 pub async fn booking_event(
     tx: &mut InTx<'_>,
     event: BookingEvent,
@@ -361,19 +371,10 @@ pub async fn booking_event(
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
     let now = now.naive_utc();
-    let stale = match event {
-        BookingEvent::Cancelled => Some(Stale::Everything),
-        BookingEvent::Moved | BookingEvent::MovedToWaiting => Some(Stale::Moved),
-        BookingEvent::Changed => Some(Stale::Times),
-        BookingEvent::Promoted => Some(Stale::Promoted),
-        _ => None,
-    };
-    if let Some(stale) = stale {
-        withdraw_stale(tx, holders, stale, now).await?;
-    }
     let rows = facts_of(tx, holders).await?;
-    if stale == Some(Stale::Times) {
-        rewrite_waiting(tx, &rows).await?;
+    if let Some(stale) = event.makes_stale() {
+        withdraw_stale(tx, holders, stale, now).await?;
+        rewrite_waiting(tx, &rows, stale).await?;
     }
     let mut outgoing = messages(event, &rows, now);
     if matches!(event, BookingEvent::Moved | BookingEvent::MovedToWaiting) {
@@ -440,65 +441,39 @@ fn messages(event: BookingEvent, rows: &[FactsRow], now: NaiveDateTime) -> Vec<O
         .collect()
 }
 
-/// What a change makes stale of the messages still waiting to go to its holders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stale {
-    /// Its session changed time or place: its reminder and any earlier change still
-    /// waiting (backing off after a failed try, say) would send the holder to the old time
-    /// or place after the new message did; they go, as the new message carries the code and
-    /// the new time and place. Waiting news of the booking itself (a confirmation, a
-    /// promotion, a move, perhaps to the waiting list) stays news the change does not
-    /// repeat: it is written again with the new time and place ([`rewrite_waiting`]).
-    Times,
-    /// The booking moved: its new session's message says where it is now, and whether it
-    /// holds a place or waits for one; nothing still waiting about it is true any more.
-    Moved,
-    /// The booking was confirmed from the waiting list: a move onto the waiting list still
-    /// waiting to go is no longer true (the promotion says it is booked, when and where).
-    Promoted,
-    /// The booking or its session was cancelled: nothing still waiting about it is true.
-    Everything,
+/// `kinds` as an SQL list: `('reminder', 'session_changed')`.
+fn kinds_list(kinds: &[MessageKind]) -> String {
+    let quoted: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    format!("({})", quoted.join(", "))
 }
 
-impl Stale {
-    /// The kinds of message this makes stale, as an SQL list.
-    fn kinds(self) -> &'static str {
-        match self {
-            Stale::Times => "('reminder', 'session_changed')",
-            Stale::Promoted => "('rescheduled')",
-            Stale::Moved => {
-                "('reminder', 'session_changed', 'rescheduled', 'booking_confirmed', \
-                 'waitlist_promoted')"
-            }
-            Stale::Everything => {
-                "('reminder', 'session_changed', 'rescheduled', 'booking_confirmed', \
-                 'waitlist_promoted', 'walk_in_checked_in')"
-            }
-        }
-    }
-}
-
-/// The news of a booking still waiting to go that a change of its session's time or place
-/// does not repeat, by the kind it was written as: `(message, booking, kind, the booking's
-/// status)`. One being sent at this moment too: its sender holds its own copy of the text,
-/// and should this try fail, the next one reads the rewritten text.
+/// The messages still waiting to go, of some kinds (appended) and bookings (after them):
+/// `(message, booking, kind, the booking's status)`. One being sent at this moment too: its
+/// sender holds its own copy of the text, and should this try fail, the next one reads the
+/// rewritten text.
 const WAITING_NEWS: &str = "SELECT o.id, o.booking_id, o.kind, b.status FROM outbox o \
-    JOIN bookings b ON b.id = o.booking_id WHERE o.status = 'pending' \
-    AND o.kind IN ('booking_confirmed', 'waitlist_promoted', 'rescheduled', \
-    'walk_in_checked_in') AND o.booking_id IN ";
+    JOIN bookings b ON b.id = o.booking_id WHERE o.status = 'pending' AND o.kind IN ";
 const REWRITE: &str = "UPDATE outbox SET text = ?, params = ?, expires_at = ? WHERE id = ?";
 
-/// Writes again, with the facts of `rows` as they are now (after a change of their
-/// session's time or place), each message still waiting that tells of its booking itself,
-/// in the same words; how many. A confirmation backing off after a failed try then goes
-/// out with the new time, whenever it goes.
-async fn rewrite_waiting(tx: &mut InTx<'_>, rows: &[FactsRow]) -> Result<u64, sqlx::Error> {
-    if rows.is_empty() {
+/// Writes again, with the facts of `rows` as they are now, each message still waiting to go
+/// of the `kinds` `stale` rewrites, in the same words (`BookingEvent::told_by`); how many. A
+/// confirmation backing off after a failed try then goes out with the new time, whenever it
+/// goes.
+async fn rewrite_waiting(
+    tx: &mut InTx<'_>,
+    rows: &[FactsRow],
+    stale: Stale,
+) -> Result<u64, sqlx::Error> {
+    if rows.is_empty() || stale.rewritten().is_empty() {
         return Ok(0);
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let list = tx.dialect().json_list(&ids);
-    let sql = format!("{WAITING_NEWS}({})", list.subquery);
+    let kinds = kinds_list(stale.rewritten());
+    let sql = format!(
+        "{WAITING_NEWS}{kinds} AND o.booking_id IN ({})",
+        list.subquery
+    );
     let waiting: Vec<(i64, i64, Name<MessageKind>, Name<BookingStatus>)> =
         tx.query(&sql).bind(list.json).fetch_all().await?;
     let mut rewritten = 0;
@@ -506,14 +481,9 @@ async fn rewrite_waiting(tx: &mut InTx<'_>, rows: &[FactsRow]) -> Result<u64, sq
         let Some(row) = rows.iter().find(|r| r.id == booking) else {
             continue;
         };
-        let event = match kind {
-            MessageKind::BookingConfirmed => BookingEvent::Confirmed,
-            MessageKind::WaitlistPromoted => BookingEvent::Promoted,
-            MessageKind::WalkInCheckedIn => BookingEvent::WalkedIn,
-            MessageKind::Rescheduled if status == BookingStatus::Waitlisted => {
-                BookingEvent::MovedToWaiting
-            }
-            _ => BookingEvent::Moved,
+        let waiting = status == BookingStatus::Waitlisted;
+        let Some(event) = BookingEvent::told_by(kind, waiting) else {
+            continue;
         };
         let message = booking_message(event, row.lang, &row.facts());
         let params = serde_json::to_string(&message.params).unwrap_or_else(|_| "[]".into());
@@ -542,7 +512,7 @@ pub async fn withdraw_stale(
     stale: Stale,
     now: NaiveDateTime,
 ) -> Result<u64, sqlx::Error> {
-    let kinds = stale.kinds();
+    let kinds = kinds_list(stale.withdrawn());
     let pending = format!(
         "DELETE FROM outbox WHERE kind IN {kinds} AND status = 'pending' \
          AND (lease_until IS NULL OR lease_until <= ?) AND booking_id IN "
@@ -655,79 +625,8 @@ pub async fn sample_result(
 }
 
 from_row! {
-    /// A sample not handed in to a session being cancelled, with what its holder's message
-    /// says (`SAMPLES_NOT_RECEIVED`).
-    struct NotReceivedRow {
-        id: i64,
-        phone: String,
-        lang: Lang,
-        starts_at: NaiveDateTime,
-        ends_at: NaiveDateTime,
-        title: Localised,
-        utc_offset_minutes: i64,
-    }
-}
-
-/// The samples of a session not handed in, whose holder left a phone and did not withdraw
-/// them (erased), in registration order.
-const SAMPLES_NOT_RECEIVED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.ends_at, \
-    a.title_zh, a.title_en, o.utc_offset_minutes \
-    FROM samples m JOIN sessions s ON s.id = m.session_id \
-    JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
-    WHERE m.session_id = ? AND m.received_at IS NULL AND m.erased_at IS NULL \
-    AND m.phone IS NOT NULL ORDER BY m.id";
-
-/// One message per phone among `rows` (samples in registration order): for its first
-/// sample, in that sample's language, keyed by it.
-fn sample_session_messages(rows: &[NotReceivedRow], now: NaiveDateTime) -> Vec<Outgoing> {
-    let kind = MessageKind::SampleSessionCancelled.as_str();
-    let mut told = std::collections::HashSet::new();
-    let mut messages = Vec::new();
-    for row in rows {
-        if !told.insert(row.phone.as_str()) {
-            continue;
-        }
-        let facts = SampleSessionFacts {
-            activity_title: row.title.clone(),
-            starts_at: row.starts_at,
-        };
-        messages.push(Outgoing {
-            key: format!("{kind}:{}", row.id),
-            booking_id: None,
-            sample_id: Some(row.id),
-            phone: row.phone.clone(),
-            message: sample_session_cancelled_message(row.lang, &facts),
-            send_at: now,
-            // Worth sending until the session would have ended: until then the holder might
-            // still come to hand the samples in.
-            expires_at: row.ends_at - Duration::minutes(row.utc_offset_minutes),
-        });
-    }
-    messages
-}
-
-/// Tells each phone holding samples on `session` that were not handed in (nor withdrawn)
-/// that the session is cancelled and they will not be tested: one message per phone however
-/// many samples it holds there, inside the cancellation's transaction. Keyed by the phone's
-/// first such sample, so writing it again writes nothing. How many were written.
-pub async fn sample_session_cancelled(
-    tx: &mut InTx<'_>,
-    session: i64,
-    now: DateTime<Utc>,
-) -> Result<u64, sqlx::Error> {
-    let rows: Vec<NotReceivedRow> = tx
-        .query(SAMPLES_NOT_RECEIVED)
-        .bind(session)
-        .fetch_all()
-        .await?;
-    let now = now.naive_utc();
-    withdraw_sample_changes(tx, session, None, now).await?;
-    write_many(tx, &sample_session_messages(&rows, now)).await
-}
-
-from_row! {
-    /// A sample not handed in to a quick-test session that moved, with what its holder's
-    /// message says (`SAMPLES_AWAITED`).
+    /// A sample not handed in to a session being cancelled or changed, with what its
+    /// holder's message says (`SAMPLES_AWAITED`).
     struct AwaitedRow {
         id: i64,
         phone: String,
@@ -741,63 +640,109 @@ from_row! {
     }
 }
 
-/// [`SAMPLES_NOT_RECEIVED`] with the session's place and address, the condition on the
-/// language appended.
-const SAMPLES_AWAITED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.ends_at, s.place_zh, \
-    s.place_en, s.address_zh AS held_at_zh, s.address_en AS held_at_en, \
+/// The samples of a session not handed in, whose holder left a phone and did not withdraw
+/// them (erased), with the session's times, place and address; the condition on the
+/// language is appended.
+const SAMPLES_AWAITED: &str = "SELECT m.id, m.phone, m.lang, s.starts_at, s.ends_at, \
+    s.place_zh, s.place_en, s.address_zh AS held_at_zh, s.address_en AS held_at_en, \
     a.title_zh, a.title_en, o.utc_offset_minutes \
     FROM samples m JOIN sessions s ON s.id = m.session_id \
     JOIN activities a ON a.id = s.activity_id JOIN organisations o ON o.id = a.organisation_id \
     WHERE m.session_id = ? AND m.received_at IS NULL AND m.erased_at IS NULL \
     AND m.phone IS NOT NULL";
 
+/// Each phone's first sample awaited on `session` (registration order), of those who
+/// registered in `lang` if given: one message per phone however many samples it holds there,
+/// in that sample's language, keyed by it.
+async fn awaited_per_phone(
+    tx: &mut InTx<'_>,
+    session: i64,
+    lang: Option<Lang>,
+) -> Result<Vec<AwaitedRow>, sqlx::Error> {
+    let sql = format!("{} ORDER BY m.id", reading(SAMPLES_AWAITED, "m.lang", lang));
+    let query = tx.query(&sql).bind(session);
+    let mut rows: Vec<AwaitedRow> = match lang {
+        Some(lang) => query.bind(lang.as_str()).fetch_all().await?,
+        None => query.fetch_all().await?,
+    };
+    let mut told = std::collections::HashSet::new();
+    rows.retain(|row| told.insert(row.phone.clone()));
+    Ok(rows)
+}
+
+impl AwaitedRow {
+    /// `message` to the sample's phone, under `key`: worth sending until the session would
+    /// have ended, since until then the holder might still come to hand the samples in (and
+    /// a place may change after the start).
+    fn to_phone(&self, key: String, message: Composed, now: NaiveDateTime) -> Outgoing {
+        Outgoing {
+            key,
+            booking_id: None,
+            sample_id: Some(self.id),
+            phone: self.phone.clone(),
+            message,
+            send_at: now,
+            expires_at: self.ends_at - Duration::minutes(self.utc_offset_minutes),
+        }
+    }
+}
+
+/// Tells each phone holding samples on `session` that were not handed in (nor withdrawn)
+/// that the session is cancelled and they will not be tested, inside the cancellation's
+/// transaction ([`awaited_per_phone`]); a change still waiting to go gives way. Keyed by the
+/// phone's first such sample, so writing it again writes nothing. How many were written.
+pub async fn sample_session_cancelled(
+    tx: &mut InTx<'_>,
+    session: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let now = now.naive_utc();
+    let kind = MessageKind::SampleSessionCancelled.as_str();
+    let rows = awaited_per_phone(tx, session, None).await?;
+    let messages: Vec<Outgoing> = rows
+        .iter()
+        .map(|row| {
+            let facts = SampleSessionFacts {
+                activity_title: row.title.clone(),
+                starts_at: row.starts_at,
+            };
+            let message = sample_session_cancelled_message(row.lang, &facts);
+            row.to_phone(format!("{kind}:{}", row.id), message, now)
+        })
+        .collect();
+    withdraw_sample_changes(tx, session, None, now).await?;
+    write_many(tx, &messages).await
+}
+
 /// Tells each phone holding samples on quick-test `session` not handed in (nor withdrawn)
-/// of its new time or place, inside the change's transaction: one message per phone however
-/// many samples it holds there (by its first sample), to those who registered in `lang`
-/// when only that language's words changed. Its changes still waiting to go are withdrawn
-/// first: the new message says where and when now. How many were written.
+/// of its new time or place, inside the change's transaction ([`awaited_per_phone`]), to
+/// those who registered in `lang` when only that language's words changed. Its changes
+/// still waiting to go are withdrawn first: the new message says where and when now. How
+/// many were written.
 pub async fn sample_session_changed(
     tx: &mut InTx<'_>,
     session: i64,
     lang: Option<Lang>,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let sql = format!("{} ORDER BY m.id", reading(SAMPLES_AWAITED, "m.lang", lang));
-    let query = tx.query(&sql).bind(session);
-    let rows: Vec<AwaitedRow> = match lang {
-        Some(lang) => query.bind(lang.as_str()).fetch_all().await?,
-        None => query.fetch_all().await?,
-    };
     let now = now.naive_utc();
     let kind = MessageKind::SampleSessionChanged.as_str();
-    let mut told = std::collections::HashSet::new();
-    let mut messages = Vec::new();
-    for row in &rows {
-        if !told.insert(row.phone.as_str()) {
-            continue;
-        }
-        let held_elsewhere = !row.held_at.zh.is_empty();
-        let change = SampleSessionChange {
-            activity_title: row.title.clone(),
-            starts_at: row.starts_at,
-            place: match held_elsewhere {
-                true => row.held_at.clone(),
-                false => row.place.clone(),
-            },
-            place_is_address: held_elsewhere,
-        };
-        messages.push(Outgoing {
-            key: format!("{kind}:{}:{}", row.id, now.and_utc().timestamp_micros()),
-            booking_id: None,
-            sample_id: Some(row.id),
-            phone: row.phone.clone(),
-            message: sample_session_changed_message(row.lang, &change),
-            send_at: now,
-            // Worth sending until the session ends: until then the holder may still come
-            // (a place may change after the start).
-            expires_at: row.ends_at - Duration::minutes(row.utc_offset_minutes),
-        });
-    }
+    let rows = awaited_per_phone(tx, session, lang).await?;
+    let messages: Vec<Outgoing> = rows
+        .iter()
+        .map(|row| {
+            let (place, place_is_address) = held_where(&row.place, &row.held_at);
+            let change = SampleSessionChange {
+                activity_title: row.title.clone(),
+                starts_at: row.starts_at,
+                place,
+                place_is_address,
+            };
+            let message = sample_session_changed_message(row.lang, &change);
+            let key = format!("{kind}:{}:{}", row.id, now.and_utc().timestamp_micros());
+            row.to_phone(key, message, now)
+        })
+        .collect();
     withdraw_sample_changes(tx, session, lang, now).await?;
     write_many(tx, &messages).await
 }
