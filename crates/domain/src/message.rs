@@ -411,7 +411,9 @@ fn localised(lang: Lang, text: &Localised) -> String {
     }
 }
 
-/// The message about a booking.
+/// The message about a booking. A session on site and one online (a cloud classroom, joined
+/// by the link on the booking's page, which its code opens) share every kind and template, so
+/// no wording sends its reader to a door: the code "lets you in" either way.
 pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) -> Composed {
     let title = localised(lang, &facts.activity_title);
     let place = localised(lang, &facts.place);
@@ -420,7 +422,7 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
     // `{t}` title and `{p}` place shrink to fit; the rest is kept whole.
     let template = match (event, lang) {
         (BookingEvent::Confirmed, Lang::Zh) => "预约成功：{t}，{a}，预约码{c}，凭码入场。",
-        (BookingEvent::Confirmed, Lang::En) => "Booked: {t}, {a}. Code {c}: show it at the door.",
+        (BookingEvent::Confirmed, Lang::En) => "Booked: {t}, {a}. Your code {c} lets you in.",
         (BookingEvent::Promoted, Lang::Zh) => "候补成功，已为您确认：{t}，{a}，预约码{c}。",
         (BookingEvent::Promoted, Lang::En) => {
             "A place freed up and you are booked: {t}, {a}. Code {c}."
@@ -434,7 +436,7 @@ pub fn booking_message(event: BookingEvent, lang: Lang, facts: &BookingFacts) ->
             "Sorry: the organiser cancelled {t} on {a}. Booking {c} no longer holds."
         }
         (BookingEvent::Reminder, Lang::Zh) => "提醒：{t}，{a}，{p}。预约码{c}，凭码入场。",
-        (BookingEvent::Reminder, Lang::En) => "Reminder: {t}, {a}, {p}. Code {c} at the door.",
+        (BookingEvent::Reminder, Lang::En) => "Reminder: {t}, {a}, {p}. Your code {c} lets you in.",
         (BookingEvent::Moved, Lang::Zh) => "改期成功：{t}，{a}，{p}，预约码{c}不变。",
         (BookingEvent::Moved, Lang::En) => "Moved: {t}, now {a}, {p}. Your code {c} stays.",
         (BookingEvent::WalkedIn, Lang::Zh) => "已现场登记并签到：{t}，{a}，预约码{c}。",
@@ -1004,12 +1006,31 @@ mod tests {
         let en = booking_message(BookingEvent::Reminder, Lang::En, &facts);
         assert_eq!(
             en.text,
-            "Reminder: Food lab open day, 3 Sep 14:00, 2nd floor. Code K7M2P9QX at the door."
+            "Reminder: Food lab open day, 3 Sep 14:00, 2nd floor. Your code K7M2P9QX lets you in."
         );
         assert_eq!(
             en.params,
             ["Food lab open day", "3 Sep 14:00", "K7M2P9QX", "2nd floor"]
         );
+    }
+
+    #[test]
+    fn no_booking_message_sends_an_online_seat_to_a_door() {
+        let online = BookingFacts {
+            place: Localised::new(
+                "线上（链接见预约页面）",
+                "online (the link is on your booking page)",
+            ),
+            ..long_facts()
+        };
+        for event in BookingEvent::ALL {
+            for lang in [Lang::Zh, Lang::En] {
+                let text = booking_message(event, lang, &online).text;
+                let walked_in = event == BookingEvent::WalkedIn;
+                assert!(walked_in || !text.contains("door"), "{text}");
+                assert!(!text.contains("出示") && !text.contains("门口"), "{text}");
+            }
+        }
     }
 
     #[test]
