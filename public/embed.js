@@ -24,10 +24,14 @@
     if (scale.test(d.fontScale || '')) q.set('font_scale', d.fontScale);
     if (d.elder === '1') q.set('elder', '1');
     var f = document.createElement('iframe');
-    f.src = origin + path(d) + '?' + q.toString();
+    // A path's own query (`/?city=…`) is kept and the embed's added to it; a fragment stays last.
+    var u = new URL(path(d), origin);
+    q.forEach(function (v, k) { u.searchParams.set(k, v); });
+    f.src = u.href;
     f.title = d.title || (d.lang === 'en' ? 'Lab open-day bookings' : '实验室开放日预约');
-    f.style.cssText = 'display:block;width:100%;min-width:280px;height:640px;border:0;overflow:hidden';
-    f.setAttribute('scrolling', 'no');
+    // It scrolls inside itself until the app says how tall it is (a browser that keeps its
+    // storage from a portal's frame, or has no ResizeObserver, may never say).
+    f.style.cssText = 'display:block;width:100%;min-width:280px;height:640px;border:0';
     el.appendChild(f);
     frames.push(f);
   }
@@ -38,10 +42,19 @@
     for (var i = 0; i < frames.length; i++) {
       if (frames[i].contentWindow === e.source) {
         frames[i].style.height = Math.max(240, Math.min(30000, m.height | 0)) + 'px';
+        frames[i].style.overflow = 'hidden';
+        frames[i].setAttribute('scrolling', 'no');
       }
     }
   });
 
-  var els = document.querySelectorAll('[data-labday]');
-  for (var i = 0; i < els.length; i++) mount(els[i]);
+  // Elements there now, those the page adds later (a portal built by script), and any one
+  // the portal hands over itself: `labday.mount(el)`.
+  function scan() {
+    var els = document.querySelectorAll('[data-labday]');
+    for (var i = 0; i < els.length; i++) mount(els[i]);
+  }
+  scan();
+  if (window.MutationObserver) new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
+  window.labday = { mount: mount };
 })();

@@ -16,43 +16,27 @@ use crate::store;
 use crate::text::{message, text};
 use labday_domain::entry::Entry;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 fn root_element() -> Option<web_sys::Element> {
     web_sys::window()?.document()?.document_element()
 }
 
-/// After a route change, moves focus to the new page's heading (or the main region) so
-/// screen-reader and keyboard users start at the top of what changed.
+/// After a move to another page, moves focus to the new page's heading (or the main region)
+/// so screen-reader and keyboard users start at the top of what changed. Only the path
+/// counts: a filter or the language written into the query leaves focus where it is (a
+/// keyboard arrowing through a filter's options stays on it).
 #[component]
 fn RouteFocus() -> impl IntoView {
     let url = route::use_url();
+    let path = Memo::new(move |_| url.with(|u| u.path.clone()));
     let first = StoredValue::new(true);
     Effect::new(move |_| {
-        let _ = url.with(|u| u.path.clone());
+        path.track();
         if first.get_value() {
             first.set_value(false);
             return;
         }
-        set_timeout(
-            || {
-                let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-                    return;
-                };
-                let target = doc
-                    .query_selector("main h1")
-                    .ok()
-                    .flatten()
-                    .or_else(|| doc.get_element_by_id("main"));
-                if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                    if !el.has_attribute("tabindex") {
-                        let _ = el.set_attribute("tabindex", "-1");
-                    }
-                    let _ = el.focus();
-                }
-            },
-            std::time::Duration::from_millis(60),
-        );
+        crate::dom::focus_page_heading_soon();
     });
 }
 

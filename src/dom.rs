@@ -33,6 +33,31 @@ pub fn focus_soon(id: String) {
     leptos::prelude::set_timeout(move || focus(&id), std::time::Duration::from_millis(30));
 }
 
+/// Moves focus to the new page's heading (or the main region) once it has rendered: after
+/// a move to another page, so screen-reader and keyboard users start at the top of what
+/// changed.
+pub fn focus_page_heading_soon() {
+    leptos::prelude::set_timeout(
+        || {
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            let target = doc
+                .query_selector("main h1")
+                .ok()
+                .flatten()
+                .or_else(|| doc.get_element_by_id("main"));
+            if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                if !el.has_attribute("tabindex") {
+                    let _ = el.set_attribute("tabindex", "-1");
+                }
+                let _ = el.focus();
+            }
+        },
+        std::time::Duration::from_millis(60),
+    );
+}
+
 /// Focuses the first control marked invalid (`aria-invalid="true"`) once the view has
 /// updated: after a refused form, where its first error is.
 pub fn focus_first_invalid() {

@@ -38,6 +38,13 @@ enum Body {
     File(web_sys::File),
 }
 
+/// How long a request may go unanswered before it counts as the network failing: a Wi-Fi
+/// or mobile network that no longer reaches the server can hold a request for minutes, and
+/// a door or a form would wait that long with nothing to say. Every answer the API gives
+/// comes in well under it (a booking in a rush in tens of milliseconds); an upload, whose
+/// sending on a slow network is its own time, has none.
+const ANSWER_WITHIN_MS: u32 = 15_000;
+
 /// The browser's `fetch` of `method` at `url` (straight on `web_sys`: a wrapper such as
 /// gloo-net parses the address again and formats JavaScript errors, which every bundle
 /// would carry for nothing).
@@ -50,6 +57,7 @@ async fn fetch(
     let headers = web_sys::Headers::new().map_err(encoding)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
+    let upload = matches!(body, Body::File(_));
     let content_type = match &body {
         Body::Nothing => None,
         Body::Json(json) => {
@@ -67,6 +75,11 @@ async fn fetch(
         }
     }
     init.set_headers(&headers);
+    if !upload {
+        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
+            ANSWER_WITHIN_MS,
+        )));
+    }
     let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(encoding)?;
     let window = web_sys::window().ok_or_else(unexpected)?;
     let response = JsFuture::from(window.fetch_with_request(&request))

@@ -92,6 +92,7 @@ pub fn StaffApp() -> impl IntoView {
     };
     view! {
         <Router base="/staff">
+            <a class="skip" href="#main">{t(ci::SKIP_TO_CONTENT)}</a>
             <header class="top">
                 <a href="/staff/" class="brand">{t(si::STAFF_APP_NAME)}</a>
                 {move || me.get().map(|m| view! {
@@ -108,8 +109,10 @@ pub fn StaffApp() -> impl IntoView {
                     <span class="who">{si::SIGNED_IN_AS_NAME.fill(lang.get(), &[("name", if m.display_name.is_empty() { &m.username } else { &m.display_name })])}</span>
                     <SignOutButton/>
                 })}
-                <button type="button" class="lang" on:click=switch aria-label=t(crate::i18n::SWITCH_LANG_LABEL)>{t(crate::i18n::SWITCH_LANG)}</button>
+                <button type="button" class="lang" on:click=switch aria-label=t(crate::i18n::SWITCH_LANG_LABEL)
+                    lang=move || match lang.get() { Lang::Zh => "en", Lang::En => "zh-CN" }>{t(crate::i18n::SWITCH_LANG)}</button>
             </header>
+            <PageFocus/>
             <main id="main" tabindex="-1">
                 {move || {
                     if !checked.get() {
@@ -137,6 +140,22 @@ pub fn StaffApp() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// After a move to another page of the console (a roster opened from the list, say),
+/// focus goes to the new page's heading, as in the citizen app: the link clicked is gone.
+#[component]
+fn PageFocus() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let first = StoredValue::new(true);
+    Effect::new(move |_| {
+        location.pathname.track();
+        if first.get_value() {
+            first.set_value(false);
+            return;
+        }
+        crate::dom::focus_page_heading_soon();
+    });
 }
 
 /// Where a tab that signs out tells this browser's other tabs of the console (a `storage`

@@ -52,6 +52,8 @@ pub fn FindByPhone() -> impl IntoView {
                     phone_code::settle(&e);
                     errors.set(e.fields.clone());
                     failure.set(Some(e));
+                    // A field's mistake is read out where it is.
+                    crate::dom::focus_first_invalid();
                 }
             }
         });
@@ -84,13 +86,15 @@ pub fn FindByPhone() -> impl IntoView {
                 <p class="small">{t(i18n::FIND_PHONE_HINT)}</p>
                 <form on:submit=submit novalidate>
                     <label for="phone">{t(i18n::PHONE)}</label>
-                    <input id="phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=phone aria-describedby="phone-error"/>
+                    <input id="phone" type="tel" inputmode="numeric" autocomplete="tel" bind:value=phone aria-describedby="phone-error"
+                        aria-invalid=move || field_error().is_some().to_string()/>
                     <p class="field-error" id="phone-error">{crate::text::maybe_message(field_error)}</p>
                     <PhoneCodeField phone code errors/>
                     <FailureAlert failure=failure fields_beside=true/>
                     <button type="submit" class="primary">{t(i18n::FIND)}</button>
                 </form>
-                {results}
+                // What was found (or that nothing was) is read out as it arrives.
+                <div role="status">{results}</div>
             </section>
         </Show>
     }

@@ -125,7 +125,11 @@ pub fn PhoneCodeField(
         failed.set(None);
         let p = match Phone::parse(&typed) {
             Ok(p) => p,
-            Err(c) => return set("phone", c),
+            Err(c) => {
+                // Where the mistake is, read out with its message.
+                set("phone", c);
+                return crate::dom::focus_first_invalid();
+            }
         };
         waiting.set(true);
         spawn_local(async move {

@@ -102,7 +102,7 @@ fn ActivityView(activity: ActivityDetail) -> impl IntoView {
             </Show>
             <section>
                 <h2>{t(i18n::SESSIONS)}</h2>
-                <p><a class="button secondary" data-testid="subscribe-calendar"
+                <p><a class="button secondary" data-testid="subscribe-calendar" rel="external"
                     href=text(move || api::activity_calendar_href(a.with_value(|a| a.summary.id), lang.get().code()))
                     aria-label=t(i18n::SUBSCRIBE_CALENDAR_LABEL)>{t(i18n::SUBSCRIBE_CALENDAR)}</a></p>
                 {if days.is_empty() {

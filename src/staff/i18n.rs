@@ -51,7 +51,7 @@ messages! {
     SESSION_LIMIT = "每单最多人数", "Most people per booking";
     SESSION_RESERVED = "预留现场名额", "Places kept for walk-ins";
     PLACES_BOTH = "线上余 {online} · 现场可约 {door}（预留 {reserved}，现场已约 {walk_ins}）", "Online left {online} · at the door {door} (kept {reserved}, walk-ins {walk_ins})";
-    FIG_WALK_INS = "现场预约人数", "Walk-in people";
+    FIG_WALK_INS = "其中现场预约人数", "Of them walk-in people";
     FIG_MESSAGES = "短信 已发送 / 失败", "Text messages sent / failed";
     FIELD_RESERVED_ABOVE_CAPACITY = "预留名额不能超过总名额", "Cannot keep more places than the session has";
     ACTION_BOOK_WALK_IN = "现场预约", "Walk-in booked";
@@ -208,7 +208,7 @@ messages! {
     REPORT_OVERDUE = "{date}，已逾期 {n} 天", "{date}, days overdue: {n}";
     REPORT_COMPLETE = "报送单位材料齐全。", "Every filing bureau is complete.";
     GAP_NO_OPEN_DAY = "尚无开放日", "no open day";
-    GAP_NO_FIGURES = "尚无签到数据", "no attendance figures";
+    GAP_NO_FIGURES = "尚无参与数据（签到、云课堂座位或检测样品）", "no participation figures (check-ins, cloud-classroom seats or tested samples)";
     GAP_NO_PHOTOS = "尚无照片", "no photos";
     GAP_NO_MEDIA = "尚无媒体报道", "no media coverage";
     SUMMARY_MEDIA = "媒体报道", "Media coverage";
@@ -242,6 +242,7 @@ messages! {
     ACTION_CHANGE_PASSWORD = "修改本人密码", "Changed own password";
     SIGNED_IN_AS_NAME = "当前用户 · {name}", "Signed in as · {name}";
     CHECKED_IN_ANNOUNCE = "已签到: {name} · {people} 人", "Checked in: {name} · party of {people}";
+    CHECKING_IN_CODE = "正在签到 {code}…", "Checking in {code}…";
     OFFLINE_QUEUED_NAME = "离线签到: {name}（联网后同步）", "Checked in offline: {name} (syncs when back online)";
     OFFLINE_QUEUED_CODE = "离线记录 {code}: 本机名单中没有，联网后由服务器核对", "Recorded offline {code}: not in this phone's roster; the server checks it when back online";
     OFFLINE_PENDING_N = "待同步 {n}", "{n} waiting to sync";
@@ -363,6 +364,7 @@ messages! {
     TORCH = "手电筒", "Torch";
     ROSTER_EMPTY = "本场暂无预约。", "No bookings for this session yet.";
     MARK_NO_SHOWS = "标记未到场", "Mark no-shows";
+    NO_SHOWS_WAIT_SYNC = "本机还有离线签到待同步：同步后才能标记未到场。", "This phone still holds offline check-ins to sync: no-shows can be marked once they are sent.";
     NO_SHOWS_CONFIRM = "把本场已确认但没有签到的预约都标记为未到场吗？一个号码多次未到场后会暂停预约。", "Mark every confirmed booking of this session that did not check in as a no-show? A number with repeated no-shows is paused from booking.";
     NO_SHOWS_CONFIRM_YES = "确认标记", "Yes, mark them";
     NO_SHOWS_CONFIRM_NO = "不标记", "Not now";
@@ -390,7 +392,7 @@ messages! {
     FIG_CHECKED_IN = "到场人数", "People checked in";
     FIG_NO_SHOW_RATE = "未到场率", "No-show rate";
     FIG_WAITLISTED = "候补人数", "People waitlisted";
-    FIG_CLOUD = "云课堂座位", "Cloud-classroom seats";
+    FIG_CLOUD = "其中云课堂座位", "Of them cloud-classroom seats";
     FIG_BOOKINGS = "预约单数", "Bookings";
     FIG_SAMPLES = "快检样品（已出结果）", "Quick-test samples (with result)";
     FIG_SAMPLE_JUDGEMENTS = "阴性 / 可疑 / 阳性", "Negative / suspicious / positive";
@@ -408,7 +410,7 @@ messages! {
     SERIES_SESSION_TITLE = "场次名称", "Session title";
     SERIES_PREVIEW = "预览", "Preview";
     SERIES_CREATE = "确认生成", "Create them";
-    WEEKDAYS = "一二三四五六日", "MTWTFSS";
+    WEEKDAYS = "周一 周二 周三 周四 周五 周六 周日", "Mon Tue Wed Thu Fri Sat Sun";
     DAY = "日期", "Day";
     METHOD = "检测方法", "Method";
     STRIP_READING = "试纸结果", "Strip reading";

@@ -259,8 +259,14 @@ impl OfflineDesk {
         let on = window_event_listener(leptos::ev::online, move |_| went(true));
         let off = window_event_listener(leptos::ev::offline, move |_| went(false));
         listen([on, off]);
+        // Every 15 s: the device's word that it is offline is taken; its word that it is
+        // online is not (a Wi-Fi that no longer reaches the server says so too): the desk
+        // stays offline after the server could not be reached until a sync reaches it.
         let retry = set_interval_with_handle(
-            move || went(navigator_online()),
+            move || match navigator_online() {
+                true => desk.sync(),
+                false => desk.online.set(false),
+            },
             std::time::Duration::from_secs(15),
         )
         .ok();
@@ -385,6 +391,7 @@ impl OfflineDesk {
         desk.syncing.set(true);
         leptos::task::spawn_local(async move {
             let mut answered = false;
+            let mut unreachable = false;
             while let Some(next) = desk.queue.with_untracked(|q| q.first().cloned()) {
                 let Some(at) = labday_domain::time::parse_datetime(&next.at) else {
                     desk.settle(&next, Some((ErrorCode::Invalid, None)));
@@ -403,7 +410,7 @@ impl OfflineDesk {
                     // again): it stays queued, and the rest wait behind it.
                     Err(e) if send_again(e.code) => {
                         match e.code {
-                            ErrorCode::Network => desk.online.set(false),
+                            ErrorCode::Network => unreachable = true,
                             // Signed out meanwhile (elsewhere, or expired): the sign-in page,
                             // as the console shows it; the queue waits on this device and is
                             // sent once this desk is open again.
@@ -423,7 +430,8 @@ impl OfflineDesk {
                 }
             }
             desk.syncing.set(false);
-            desk.online.set(navigator_online());
+            // Reached the server: online again; could not: offline until a sync does.
+            desk.online.set(!unreachable && navigator_online());
             if answered {
                 desk.synced.set(Some(desk.taken.get_untracked()));
             }

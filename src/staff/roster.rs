@@ -86,17 +86,33 @@ pub fn RosterPage() -> impl IntoView {
             Local::Refused(code) => desk.failure.set(Some(ApiError::new(code, ""))),
         }
     };
+    // The code on its way to the server: the same code again (scanned twice while a slow
+    // network answers) waits for that answer rather than sending a second check-in.
+    let in_flight = StoredValue::new(None::<String>);
     let check = move |c: String, people: Option<u32>| {
+        let same = |f: &Option<String>| {
+            f.as_deref()
+                .is_some_and(|f| f.eq_ignore_ascii_case(c.trim()))
+        };
+        if in_flight.with_value(same) {
+            return;
+        }
         desk.begin();
         if !offline.online.get_untracked() {
             here(c);
             return;
         }
+        in_flight.set_value(Some(c.trim().to_owned()));
+        let l = lang.get_untracked();
+        desk.announce
+            .set(s::CHECKING_IN_CODE.fill(l, &[("code", &c.trim().to_uppercase())]));
         spawn_local(async move {
             let answer = match page_id(id.get_untracked()) {
                 Ok(session) => api::check_in(session, &c, people).await,
                 Err(e) => Err(e),
             };
+            in_flight.set_value(None);
+            desk.announce.set(String::new());
             match answer {
                 Ok(done) => {
                     desk.code.set(String::new());
@@ -141,8 +157,12 @@ pub fn RosterPage() -> impl IntoView {
                 " "
                 // A cancelled session's bookings were cancelled with it: nobody to mark. An
                 // online seat has no door that tells who came: none to mark either.
-                <button type="button" hidden=move || desk.closed.get() || desk.online.get() on:click=move |_| confirming.set(true)>{t(s::MARK_NO_SHOWS)}</button>
+                // Nor while this phone holds check-ins not yet sent: those people came.
+                <button type="button" hidden=move || desk.closed.get() || desk.online.get()
+                    disabled=move || !offline.queue.with(Vec::is_empty) aria-describedby="no-shows-wait"
+                    on:click=move |_| confirming.set(true)>{t(s::MARK_NO_SHOWS)}</button>
             </p>
+            <p class="small" id="no-shows-wait" hidden=move || offline.queue.with(Vec::is_empty) || desk.online.get()>{t(s::NO_SHOWS_WAIT_SYNC)}</p>
             <Show when=move || confirming.get()>
                 <div class="confirm" role="group" aria-label=move || s::MARK_NO_SHOWS.get(lang.get())>
                     <p>{t(s::NO_SHOWS_CONFIRM)}</p>

@@ -144,7 +144,7 @@ pub fn SeriesForm(activity_id: i64, #[prop(into)] on_created: Callback<()>) -> i
                 <fieldset class="weekdays">
                     <legend>{t(si::SERIES_WEEKDAYS)}</legend>
                     {(1u8..=7).map(|d| {
-                        let label = move || si::WEEKDAYS.get(lang.get()).chars().nth(usize::from(d - 1)).unwrap_or('?').to_string();
+                        let label = move || si::WEEKDAYS.get(lang.get()).split(' ').nth(usize::from(d - 1)).unwrap_or("?").to_owned();
                         view! {
                             <label class="check">
                                 <input type="checkbox" prop:checked=move || weekdays.get().contains(&d)

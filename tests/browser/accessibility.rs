@@ -212,3 +212,61 @@ async fn pages_reflow_at_320_px_and_elder_mode_is_larger() {
     assert_eq!(on, serde_json::json!(false), "remembered after reload");
     browser.close().await;
 }
+
+/// The contrast ratio (WCAG) of the colours two computed CSS colours name, in the page.
+const CONTRAST: &str = "
+    const rgb = c => (c.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+    const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255; \
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); \
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); \
+        return (x + 0.05) / (y + 0.05); };
+    const ground = e => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor; \
+        if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
+";
+
+/// What marks a field (its border) and the focus (its ring) stands out at 3:1 against what
+/// is around it (WCAG 1.4.11), in both modes: on the page, on the field itself, and on the
+/// blue header, where a white halo inside the dark ring carries it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_and_the_focus_ring_stand_out_in_both_modes() {
+    let (browser, server) = or_skip!(open_with_server(false).await);
+    let f = fixture(&server, SessionFormat::Visit, 30, None).await;
+    browser.open(&server, "/").await;
+    for elder in [false, true] {
+        set_mode(&browser, elder).await;
+        browser
+            .open(&server, &format!("/sessions/{}/book", f.session))
+            .await;
+        browser.wait_css("form.booking-form input").await;
+        let script = format!(
+            "{CONTRAST}
+             const field = document.querySelector('form.booking-form input[type=tel], form.booking-form input:not([type])');
+             const border = ratio(getComputedStyle(field).borderTopColor, ground(field.parentElement));
+             const inside = ratio(getComputedStyle(field).borderTopColor, getComputedStyle(field).backgroundColor);
+             field.focus();
+             // No outline drawn is no ring, whatever colour it would have.
+             const drawn = e => getComputedStyle(e).outlineStyle !== 'none' && parseFloat(getComputedStyle(e).outlineWidth) >= 2;
+             const ring = drawn(field) ? ratio(getComputedStyle(field).outlineColor, ground(field.parentElement)) : 0;
+             const header = document.querySelector('header.top button');
+             header.focus();
+             const halo = (getComputedStyle(header).boxShadow.match(/rgba?\\([^)]*\\)/) || ['none'])[0];
+             const onHeader = !drawn(header) ? 0 : Math.max(ratio(halo, ground(header.parentElement)),
+                 ratio(getComputedStyle(header).outlineColor, ground(header.parentElement)));
+             return [border, inside, ring, onHeader];"
+        );
+        let ratios: Vec<f64> = browser.js_list(&script).await;
+        for (what, r) in [
+            "field border on the page",
+            "field border on the field",
+            "focus ring on the page",
+            "focus ring on the header",
+        ]
+        .iter()
+        .zip(&ratios)
+        {
+            assert!(*r >= 3.0, "{what} (elder={elder}): {r:.2}:1");
+        }
+    }
+    browser.close().await;
+}

@@ -704,3 +704,62 @@ async fn the_form_offers_no_bigger_party_than_a_booking_may_hold() {
     assert_eq!(browser.count("#children option:enabled").await, 5);
     browser.close().await;
 }
+
+/// A citizen moves a booking to another session of the activity with the keyboard: "change
+/// time" gives way to the choice, and the keyboard goes to its heading (not back to the
+/// page's top); the booking then holds the other session, its code the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_moves_to_another_session_with_the_keyboard() {
+    use fantoccini::key::Key;
+    use labday_domain::activity::Localised;
+    use labday_domain::schedule::SessionDraft;
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    let now = labday_domain::time::venue_local(Utc::now(), 480);
+    let starts_at = (now + chrono::Duration::days(3))
+        .date()
+        .and_hms_opt(14, 0, 0)
+        .expect("time");
+    let afternoon = server
+        .storage
+        .add_session(
+            f.activity,
+            SessionDraft {
+                format: SessionFormat::Visit,
+                title: Localised::new("下午场", "Afternoon tour"),
+                place: Localised::new("一楼大厅", "Ground-floor lobby"),
+                address: Localised::default(),
+                join_link: None,
+                starts_at,
+                ends_at: starts_at + chrono::Duration::minutes(90),
+                capacity: 20,
+                reserved_places: 0,
+                per_booking_limit: 4,
+                booking_opens_at: now - chrono::Duration::days(1),
+                booking_closes_at: starts_at - chrono::Duration::hours(1),
+                cancel_deadline: starts_at - chrono::Duration::hours(2),
+            },
+        )
+        .await
+        .expect("session");
+    browser.open_booking_form(&server, f.session).await;
+    browser.submit_booking("周九", "13300133001").await;
+    browser.wait_text("预约成功").await;
+    let code = code_on_page(&browser).await;
+    browser.tab_to("改期").await;
+    browser.press(Key::Enter).await;
+    browser.wait_text("改到本活动的其他场次").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let focused = browser.js("return document.activeElement.id;").await;
+    assert_eq!(focused, "reschedule-title", "the keyboard is at the choice");
+    browser.wait_text("下午场").await;
+    browser.press(Key::Tab).await;
+    browser.press(Key::Space).await;
+    browser.tab_to("确认改期").await;
+    browser.press(Key::Enter).await;
+    browser.wait_text("已改期，预约码不变。").await;
+    assert_eq!(code_on_page(&browser).await, code);
+    let (status, booking) = server.lookup(&code, "13300133001").await;
+    assert_eq!(status, 200, "{booking}");
+    assert_eq!(booking["session"]["id"], afternoon, "{booking}");
+    browser.close().await;
+}

@@ -14,7 +14,7 @@ async fn portal(labday: String, activity: i64, listener: tokio::net::TcpListener
     let page = format!(
         r##"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>门户</title>
         <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-        <body><h1>示例门户</h1><div data-labday data-activity="{activity}" data-lang="zh-CN" data-primary="#b3261e"></div>
+        <body><h1>示例门户</h1><div data-labday data-activity="{activity}" data-lang="zh-CN" data-primary="#b3261e" data-font-scale="1.2"></div>
         <p id="after">页脚</p><script src="{labday}/embed.js"></script></body></html>"##
     );
     let router = axum::Router::new().route(
@@ -138,6 +138,17 @@ async fn booking_works_inside_a_portal_iframe_whose_height_follows_the_content()
         serde_json::json!("#b3261e"),
         "the portal's colour is applied"
     );
+    // 长辈版 keeps its own darker blue and multiplies the portal's text scale.
+    let (colour, size) = (
+        "return getComputedStyle(document.documentElement).getPropertyValue('--primary').trim()",
+        "return parseFloat(getComputedStyle(document.documentElement).fontSize)",
+    );
+    assert!((browser.js_number(size).await - 16.0 * 1.2).abs() < 0.01);
+    browser.click("button", "长辈版").await;
+    assert_eq!(browser.js(colour).await, serde_json::json!("#003f80"));
+    assert!((browser.js_number(size).await - 16.0 * 1.2 * 1.25).abs() < 0.01);
+    browser.click("button", "长辈版").await;
+    assert_eq!(browser.js(colour).await, serde_json::json!("#b3261e"));
     browser.click("link", "预约 上午场").await;
     browser.wait_text("填写预约信息").await;
     browser.fill_booking("郑十一", "13800138011").await;
@@ -183,5 +194,104 @@ async fn a_portal_that_is_not_allowed_cannot_frame_the_app() {
         mounted.is_err(),
         "the browser refused to show labday inside a portal that is not allowed"
     );
+    browser.close().await;
+}
+
+/// A browser that refuses storage to the portal's frame (cookies blocked, say: the storage
+/// objects then throw) still runs the frame in embed mode: no site header, the portal's
+/// colour, and a height that follows the content instead of the loader's 640 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_refused_storage_still_embeds_and_fits_its_content() {
+    let browser = or_skip!(open_browser().await);
+    let (_server, _, origin) = serve_portal(None).await;
+    let refuse = "if (window.parent !== window) { for (const area of ['localStorage', 'sessionStorage']) { \
+        Object.defineProperty(window, area, { get() { throw new DOMException('refused', 'SecurityError'); } }); } }";
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": refuse }),
+        )
+        .await;
+    let frame = visit_portal(&browser, &origin).await;
+    frame.enter_frame().await.expect("into the frame");
+    browser.wait_text("食品实验室开放日").await;
+    let refused = browser
+        .js("try { localStorage.length; return false; } catch (e) { return e.name === 'SecurityError'; }")
+        .await;
+    assert_eq!(
+        refused,
+        serde_json::json!(true),
+        "storage is refused in the frame"
+    );
+    let (embed, primary) = (
+        browser
+            .js("return document.documentElement.classList.contains('embed')")
+            .await,
+        browser
+            .js("return getComputedStyle(document.documentElement).getPropertyValue('--primary').trim()")
+            .await,
+    );
+    assert_eq!(embed, serde_json::json!(true), "embed mode");
+    assert_eq!(primary, serde_json::json!("#b3261e"), "the portal's colour");
+    browser.enter_parent().await;
+    let height = wait_fitted(&browser).await;
+    assert!(
+        (height - 640.0).abs() > 1.0,
+        "fitted to the content: {height}"
+    );
+    browser.close().await;
+}
+
+/// A portal built by script adds its element after the loader ran, with a path that has a
+/// query and a fragment of its own: the loader mounts it, in embed mode, the query kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_element_added_later_with_its_own_query_is_embedded() {
+    let browser = or_skip!(open_browser().await);
+    let (_server, _, origin) = serve_portal(None).await;
+    visit_portal(&browser, &origin).await;
+    browser
+        .js("const d = document.createElement('div'); d.dataset.labday = ''; \
+             d.dataset.path = '/?category=lab_open_day#list'; document.body.appendChild(d); return null;")
+        .await;
+    browser
+        .wait_css("div[data-labday] ~ div[data-labday] iframe")
+        .await;
+    let src = browser
+        .js("const f = document.querySelectorAll('iframe'); return f.length === 2 ? f[1].src : '';")
+        .await;
+    let src = src.as_str().unwrap_or_default().to_owned();
+    let url = reqwest::Url::parse(&src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
+    let query: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert_eq!(url.path(), "/");
+    assert_eq!(
+        query.get("category").map(String::as_str),
+        Some("lab_open_day"),
+        "{src}"
+    );
+    assert_eq!(query.get("embed").map(String::as_str), Some("1"), "{src}");
+    assert_eq!(url.fragment(), Some("list"));
+    let frames = browser
+        .client
+        .find_all(Locator::Css("iframe"))
+        .await
+        .expect("frames");
+    frames[1]
+        .clone()
+        .enter_frame()
+        .await
+        .expect("into the second frame");
+    browser.wait_css("main h1").await;
+    let chosen = browser
+        .js("return document.getElementById('filter-category').value;")
+        .await;
+    assert_eq!(
+        chosen,
+        serde_json::json!("lab_open_day"),
+        "the path's query holds"
+    );
+    let embed = browser
+        .js("return document.documentElement.classList.contains('embed')")
+        .await;
+    assert_eq!(embed, serde_json::json!(true), "embed mode");
     browser.close().await;
 }

@@ -115,3 +115,54 @@ async fn links_back_and_forward_and_journeys_across_bundles() {
     assert_eq!(path(&browser).await, "/no/such/page");
     browser.close().await;
 }
+
+/// The activity's "subscribe" link gives the calendar file, not an in-app page: the app
+/// leaves a link to its API to the browser. And a filter chosen with the keyboard keeps the
+/// keyboard on it: only a move to another page moves focus to the page's heading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_link_leaves_the_app_and_a_filter_keeps_the_focus() {
+    let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
+    browser.open_activity(&server, f.activity).await;
+    let link = browser.wait_css("[data-testid=subscribe-calendar]").await;
+    let href = link.attr("href").await.expect("href").expect("a link");
+    let calendar = browser
+        .js_async(
+            &format!(
+                "fetch({href:?}).then(r => r.text()).then(arguments[0], e => arguments[0](String(e)));"
+            ),
+            "the calendar",
+        )
+        .await;
+    assert!(
+        calendar
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("BEGIN:VCALENDAR"),
+        "{calendar}"
+    );
+    mark(&browser).await;
+    link.click().await.expect("click");
+    // The browser takes the file (a download here); the app never routes to it.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let body = browser.body_text().await;
+    assert!(
+        !body.contains("页面不存在"),
+        "routed inside the app: {body}"
+    );
+    assert!(!path(&browser).await.starts_with("/api/") || !same_document(&browser).await);
+
+    browser.open(&server, "/").await;
+    browser.wait_css("#filter-category").await;
+    browser.wait_css("main h1").await;
+    browser
+        .js(
+            "const s = document.getElementById('filter-category'); s.focus(); \
+             s.value = 'demo'; s.dispatchEvent(new Event('change', {bubbles: true})); return null;",
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(path(&browser).await.contains("category=demo"));
+    let focused = browser.js("return document.activeElement.id;").await;
+    assert_eq!(focused, "filter-category");
+    browser.close().await;
+}

@@ -318,3 +318,86 @@ async fn an_offline_check_in_is_timed_on_the_venues_clock() {
     assert_eq!(browser.count("[data-testid=desk-conflicts]").await, 0);
     browser.close().await;
 }
+
+/// A network that says it is up but no longer reaches the server (a Wi-Fi cut off behind its
+/// router): the check-in shows that it is on its way, the same code again sends nothing
+/// more, and once the request has waited its limit the desk checks the visitor in on the
+/// device and stays offline (the device's word that it is online is not taken again) until
+/// a sync reaches the server, which then counts the check-in once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_that_hangs_turns_the_desk_offline_until_the_server_answers() {
+    let (browser, server) = or_skip!(open_with_server(false).await);
+    let f = fixture(&server, SessionFormat::Visit, 20, None).await;
+    let door = session_under_way(&server, f.activity).await;
+    server
+        .add_lab_staff(door, "lab-food", "食品院 张工", "open-day-2026")
+        .await;
+    let booked = server
+        .book(door, "访客13800138050", "13800138050", 1, 0)
+        .await;
+    let code = booked["code"].as_str().unwrap().to_owned();
+    browser.open(&server, "/staff/").await;
+    sign_in(&browser, "lab-food", "open-day-2026", "食品院 张工").await;
+    browser
+        .open(&server, &format!("/staff/sessions/{door}"))
+        .await;
+    browser.wait_text("13800138050").await;
+
+    // From now on every call to the API hangs: no answer, no error, until the page's own
+    // limit gives up on it. The check-ins sent are counted.
+    browser
+        .js("window.__hung = 0; const real = window.fetch; window.__realFetch = real; \
+             window.fetch = (req, init) => { \
+               const url = req instanceof Request ? req.url : String(req); \
+               if (!url.includes('/api/v1/')) return real(req, init); \
+               if (url.endsWith('/staff/check-in')) window.__hung += 1; \
+               const signal = (req instanceof Request ? req.signal : init && init.signal); \
+               return new Promise((_, reject) => signal && signal.addEventListener('abort', () => reject(signal.reason))); }; \
+             return null;")
+        .await;
+    browser.fill("输入预约码签到", &code).await;
+    browser.click("button", "签到").await;
+    browser.wait_text(&format!("正在签到 {code}…")).await;
+    browser.click("button", "签到").await;
+    let sent = browser.js_number("return window.__hung;").await;
+    assert_eq!(sent, 1.0, "the same code again waits for the first answer");
+    let started = std::time::Instant::now();
+    let queued = "离线签到: 访客13800138050（联网后同步）";
+    for _ in 0..40 {
+        if browser.body_text().await.contains(queued) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(
+        browser.body_text().await.contains(queued),
+        "queued on the device"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // Offline it stays while the server cannot be reached, through the desk's retries.
+    let notice = "离线：签到保存在本机，联网后自动同步。";
+    for _ in 0..40 {
+        assert!(
+            browser.body_text().await.contains(notice),
+            "back online too soon"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(waiting(&browser).await, "待同步 1");
+    // The network reaches the server again: the next retry syncs, and the desk is online.
+    browser
+        .js("window.fetch = window.__realFetch; return null;")
+        .await;
+    for _ in 0..60 {
+        if browser.body_text().await.contains("已同步 1 条离线签到") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    browser.wait_text("已同步 1 条离线签到").await;
+    assert!(!browser.body_text().await.contains(notice));
+    let roster = server.storage.roster(door).await.unwrap();
+    let came = roster.iter().find(|e| e.code == code).map(|e| e.checked_in);
+    assert_eq!(came, Some(1), "{roster:?}");
+    browser.close().await;
+}

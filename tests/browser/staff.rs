@@ -409,6 +409,14 @@ async fn lab_staff_generate_a_week_of_sessions_after_a_preview() {
     // Seven days hold five weekdays; 09:00–12:00 in 60-minute slots with 30-minute gaps: two a day.
     let count = browser.text_of("[data-testid=series-count]").await;
     assert_eq!(count, "将生成场次数: 10");
+    // Each day's box says which day it is: seven names, none twice (heard, "T" was two days).
+    let days: Vec<String> = browser
+        .js_list("return [...document.querySelectorAll('.weekdays label')].map(l => l.textContent.trim());")
+        .await;
+    assert_eq!(
+        days,
+        ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+    );
     // A field changed after the preview takes the preview away: nothing can be created
     // from what is no longer shown.
     browser.fill("每场时长（分钟）", "30").await;
@@ -660,6 +668,18 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
     browser.click("link", "签到名单").await;
     browser.wait_text("访客 周").await;
     browser.wait_text("13800138050").await;
+    // The link clicked is gone with its page: focus is on the new page's heading.
+    let mut focused = serde_json::Value::Null;
+    for _ in 0..20 {
+        focused = browser
+            .js("const e = document.activeElement; return e ? e.tagName + ' ' + (e.closest('main') !== null) : '';")
+            .await;
+        if focused == "H1 true" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(focused, "H1 true");
     browser.click("link", "返回").await;
     browser.select("选择活动", &activity.id.to_string()).await;
 

@@ -49,6 +49,9 @@ async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
 
     browser.open_booking_form(&server, f.session).await;
     browser.wait_text("填写预约信息").await;
+    // A code asked for without a number: the keyboard goes to the number, marked wrong.
+    browser.click("button", "获取验证码").await;
+    focused_on_invalid(&browser, "phone").await;
     browser.fill_booking("王小明", phone).await;
     // Without the code: refused beside its field, nothing booked.
     browser.click("button", "提交预约").await;
@@ -69,6 +72,14 @@ async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
     browser.js("localStorage.clear()").await;
     browser.open(&server, "/my").await;
     browser.wait_text("按手机号查找").await;
+    // Sent without a number: the keyboard goes to the number, marked wrong.
+    browser
+        .click_now(
+            "section.find:has(#phone) button[type=submit]",
+            "the find button",
+        )
+        .await;
+    focused_on_invalid(&browser, "phone").await;
     let input = browser
         .find_now("#phone", "the find-by-phone number field")
         .await;
@@ -81,8 +92,25 @@ async fn a_citizen_verifies_the_phone_books_and_finds_the_booking_by_phone() {
             "the find button",
         )
         .await;
-    let list = browser.text_of("[data-testid=phone-holdings]").await;
+    let list = browser
+        .text_of("[role=status] [data-testid=phone-holdings]")
+        .await;
     let shown = list.replace('-', "");
     assert!(shown.contains(&booked), "{list}");
     browser.wait_text("138****8000").await;
+}
+
+/// Waits until focus is on the field `id`, marked invalid (at most 3 s).
+async fn focused_on_invalid(browser: &crate::support::Journey, id: &str) {
+    let script = "const e = document.activeElement; \
+        return e ? e.id + ':' + e.getAttribute('aria-invalid') : '';";
+    let mut seen = serde_json::Value::Null;
+    for _ in 0..30 {
+        seen = browser.js(script).await;
+        if seen == serde_json::json!(format!("{id}:true")) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("focus never reached the invalid {id}: {seen}");
 }

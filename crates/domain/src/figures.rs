@@ -27,7 +27,8 @@ pub struct SessionTally {
     pub booked_people: u32,
     /// People let in at the door.
     pub checked_in_people: u32,
-    /// People in bookings marked as no-shows.
+    /// People who held a place and did not come: in bookings marked as no-shows, and, once
+    /// the session has ended, those missing from a party let in only in part.
     pub no_show_people: u32,
     /// People on the waiting list now.
     pub waitlisted_people: u32,
@@ -132,9 +133,12 @@ pub struct Figures {
     /// People who held a place (confirmed, checked in, or no-show).
     pub booked_people: u32,
     pub checked_in_people: u32,
+    /// People who booked and did not come (bookings marked as no-shows, and those missing
+    /// from parties let in only in part once their session ended).
     pub no_show_people: u32,
-    /// No-shows among people whose attendance is known (checked in or no-show), 0–1;
-    /// absent until anyone's attendance is known.
+    /// No-shows among the people who booked ahead whose attendance is known (checked in or
+    /// no-show; walk-ins, booked at the door as they came, are not among them), 0–1; absent
+    /// until anyone's attendance is known.
     pub no_show_rate: Option<f64>,
     /// People waiting for a place now.
     pub waitlisted_people: u32,
@@ -205,10 +209,17 @@ impl Figures {
         }
     }
 
+    /// Whether these figures show anyone taking part: let in at a door, holding a seat of
+    /// a cloud classroom (no door tells who joined), or with a vegetable tested.
+    pub fn anyone_took_part(&self) -> bool {
+        self.checked_in_people > 0 || self.cloud_classroom_seats > 0 || self.samples.tested > 0
+    }
+
     /// Sorts the days and works out the no-show rate, once everything is added.
     pub fn finish(mut self) -> Self {
         self.bookings_per_day.sort_by_key(|d| d.day);
-        let known = self.checked_in_people.saturating_add(self.no_show_people);
+        let known = (self.checked_in_people.saturating_sub(self.walk_in_people))
+            .saturating_add(self.no_show_people);
         self.no_show_rate = (known > 0).then(|| f64::from(self.no_show_people) / f64::from(known));
         self
     }
@@ -428,7 +439,8 @@ mod tests {
         assert_eq!(o.booked_people, 55);
         assert_eq!(o.checked_in_people, 8);
         assert_eq!(o.no_show_people, 2);
-        assert_eq!(o.no_show_rate, Some(0.2));
+        // Walk-ins booked as they came: the rate is of those who booked ahead, 2 of 5 + 2.
+        assert_eq!(o.no_show_rate, Some(2.0 / 7.0));
         assert_eq!(o.waitlisted_people, 3);
         assert_eq!(o.walk_in_people, 3);
         assert_eq!((o.messages_sent, o.messages_failed), (4, 1));

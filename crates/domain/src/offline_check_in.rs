@@ -54,8 +54,11 @@ pub fn check(
 }
 
 /// Whether a queued check-in that the server answered with `code` stays queued, to be sent
-/// again later: the network or the server failed, or the desk must sign in again. Any other
-/// answer is the server's decision about that check-in (a conflict shown to staff).
+/// again later: the network or the server failed, the desk must sign in again, or the
+/// account signed in now may not check in at that session (after a shift change on one
+/// phone, someone of another organisation opened its desk: the check-ins wait for one who
+/// may, not lost). Any other answer is the server's decision about that check-in (a
+/// conflict shown to staff).
 pub fn send_again(code: ErrorCode) -> bool {
     matches!(
         code,
@@ -65,6 +68,7 @@ pub fn send_again(code: ErrorCode) -> bool {
             | ErrorCode::TooManyRequests
             | ErrorCode::Unauthorized
             | ErrorCode::PasswordChangeRequired
+            | ErrorCode::Forbidden
     )
 }
 
@@ -144,6 +148,7 @@ mod tests {
             ErrorCode::TooManyRequests,
             ErrorCode::Unauthorized,
             ErrorCode::PasswordChangeRequired,
+            ErrorCode::Forbidden,
         ] {
             assert!(send_again(later), "{later:?}");
         }
@@ -153,7 +158,6 @@ mod tests {
             ErrorCode::NotConfirmed,
             ErrorCode::AlreadyCancelled,
             ErrorCode::Invalid,
-            ErrorCode::Forbidden,
             ErrorCode::BadRequest,
         ] {
             assert!(!send_again(decided), "{decided:?}");

@@ -273,7 +273,7 @@ fn without_open_day(units: &[UnitReport]) -> Vec<UnitName> {
 pub fn gaps(total: &UnitCounts) -> Vec<Gap> {
     [
         (total.open_days == 0, Gap::NoOpenDay),
-        (total.figures.checked_in_people == 0, Gap::NoFigures),
+        (!total.figures.anyone_took_part(), Gap::NoFigures),
         (total.photos == 0, Gap::NoPhotos),
         (total.media_items == 0, Gap::NoMedia),
     ]
@@ -544,6 +544,37 @@ mod tests {
         });
         assert_eq!(r.units[1].total.figures.sessions, 1);
         assert_eq!(r.overall.figures.sessions, 1);
+    }
+
+    #[test]
+    fn a_cloud_classroom_or_a_quick_test_alone_has_participation_figures() {
+        let with = |figures: Figures| UnitCounts {
+            open_days: 1,
+            media_items: 1,
+            photos: 1,
+            figures,
+        };
+        assert_eq!(gaps(&with(Figures::default())), vec![Gap::NoFigures]);
+        let seats = Figures {
+            cloud_classroom_seats: 500,
+            ..Figures::default()
+        };
+        let tested = Figures {
+            samples: crate::figures::SampleFigures {
+                registered: 200,
+                tested: 200,
+                negative: 200,
+                ..Default::default()
+            },
+            ..Figures::default()
+        };
+        let door = Figures {
+            checked_in_people: 1,
+            ..Figures::default()
+        };
+        for figures in [seats, tested, door] {
+            assert_eq!(gaps(&with(figures)), Vec::<Gap>::new());
+        }
     }
 
     #[test]

@@ -33,8 +33,9 @@ pub const UNIT_NUMBER_COLUMNS: [(&str, &str); 13] = [
     ("名额", "Places"),
     ("预约人数", "Booked"),
     ("签到人数", "Checked in"),
-    ("现场登记", "Walk-ins"),
-    ("云课堂座位", "Cloud seats"),
+    // Parts of the booked (and, walk-ins, of the checked-in): not added to them again.
+    ("其中现场登记", "Of them walk-ins"),
+    ("其中云课堂", "Of them online"),
     ("快检样品", "Samples"),
     ("阴性", "Negative"),
     ("可疑", "Suspicious"),
@@ -105,7 +106,7 @@ pub fn kind_label(kind: OrgKind) -> (&'static str, &'static str) {
 pub fn gap_label(gap: Gap) -> &'static str {
     match gap {
         Gap::NoOpenDay => "尚无开放日 no open day",
-        Gap::NoFigures => "尚无签到数据 no attendance figures",
+        Gap::NoFigures => "尚无参与数据 no participation figures",
         Gap::NoPhotos => "尚无照片 no photos",
         Gap::NoMedia => "尚无媒体报道 no media coverage",
     }
@@ -279,6 +280,8 @@ fn table(
     widths: &[usize],
     centred_from: usize,
 ) -> Table {
+    // A grid short of a column makes Word repair the document (it asks before opening).
+    debug_assert_eq!(widths.len(), header.len(), "one width per column");
     let head = table_row(header, true, centred_from);
     let body = rows.iter().map(|r| table_row(r, false, centred_from));
     Table::new(std::iter::once(head).chain(body).collect())
@@ -309,12 +312,17 @@ fn indented(u: &UnitReport) -> String {
 }
 
 // A4 with 2 cm margins leaves 17 cm (9638 twips) across.
+const ACROSS: usize = 9638;
 const NAME_WIDTH: usize = 1838;
-const FIGURE_WIDTH: usize = 780;
 
+/// One width per column of [`unit_header`]: the name's, and the rest shared by the figures.
 fn unit_widths() -> Vec<usize> {
+    let figures = unit_heads().len();
     std::iter::once(NAME_WIDTH)
-        .chain([FIGURE_WIDTH; 10])
+        .chain(std::iter::repeat_n(
+            (ACROSS - NAME_WIDTH) / figures,
+            figures,
+        ))
         .collect()
 }
 
@@ -513,6 +521,13 @@ pub fn report_docx(
 mod tests {
     use super::*;
     use labday_domain::photo::{dimensions, ImageType};
+
+    #[test]
+    fn the_unit_tables_have_one_width_per_column_within_the_page() {
+        let widths = unit_widths();
+        assert_eq!(widths.len(), unit_header("单位 Unit").len());
+        assert!(widths.iter().sum::<usize>() <= ACROSS);
+    }
 
     #[test]
     fn text_loses_what_xml_forbids_and_keeps_the_rest() {

@@ -58,12 +58,16 @@ pub fn versioned(script: &str, version: &str) -> Option<String> {
 }
 
 /// The worker of the app built in `dist`, or `None` when it has none (then `/sw.js` is not
-/// found, and the app keeps working online).
-pub fn render(dist: &Path) -> Option<Worker> {
+/// found, and the app keeps working online). `framed_by` is the pages' `frame-ancestors`
+/// directive: a worker keeps the pages it stored with the headers they came with, so a new
+/// list of portals is a new version too, whose install stores them again (a portal taken
+/// off the list no longer frames the app from a returning reader's stored page).
+pub fn render(dist: &Path, framed_by: &str) -> Option<Worker> {
     let script = std::fs::read_to_string(dist.join("sw.js")).ok()?;
     let pages: Vec<Vec<u8>> = Entry::ALL
         .into_iter()
         .filter_map(|entry| std::fs::read(dist.join(entry.index())).ok())
+        .chain([framed_by.as_bytes().to_vec()])
         .collect();
     let Some(script) = versioned(&script, &version(&pages)) else {
         tracing::warn!("dist/sw.js has no `{UNVERSIONED}` line to version; not serving it");
@@ -116,6 +120,24 @@ mod tests {
         assert!(served.contains("var BUILD = '00ff00ff00ff00ff';"));
         assert!(!served.contains("'dev'"));
         assert_eq!(versioned("var BUILD = 'other';", "1"), None);
+    }
+
+    #[test]
+    fn another_list_of_portals_is_another_worker() {
+        let dist = tempfile::tempdir().unwrap();
+        std::fs::write(dist.path().join("sw.js"), "var BUILD = 'dev';").unwrap();
+        std::fs::write(dist.path().join("index.html"), "<script src=/app.js>").unwrap();
+        let tag = |framed_by: &str| {
+            let worker = super::render(dist.path(), framed_by).unwrap();
+            let sent = worker.0.send(&axum::http::HeaderMap::new());
+            sent.headers()[axum::http::header::ETAG].clone()
+        };
+        let own = "frame-ancestors 'self'";
+        assert_eq!(tag(own), tag(own));
+        assert_ne!(
+            tag(own),
+            tag("frame-ancestors 'self' https://www.jiangxi.gov.cn")
+        );
     }
 
     #[test]

@@ -119,18 +119,19 @@ async fn not_built() -> impl IntoResponse {
 }
 
 /// The router for everything outside `/api`, without share cards (every page gets its
-/// bundle's `index.html` as built).
+/// bundle's `index.html` as built), framed by nobody but itself.
 pub fn router(dist: &Path) -> Router {
-    app(dist, None)
+    app(dist, None, "frame-ancestors 'self'")
 }
 
 /// The router for everything outside `/api`: activity and session pages carry their own
-/// title and share card, read from `storage`.
-pub fn router_with_cards(dist: &Path, storage: Arc<dyn Storage>) -> Router {
-    app(dist, Some(storage))
+/// title and share card, read from `storage`; `framed_by` is the pages' `frame-ancestors`
+/// directive (the service worker's version follows it).
+pub fn router_with_cards(dist: &Path, storage: Arc<dyn Storage>, framed_by: &str) -> Router {
+    app(dist, Some(storage), framed_by)
 }
 
-fn app(dist: &Path, storage: Option<Arc<dyn Storage>>) -> Router {
+fn app(dist: &Path, storage: Option<Arc<dyn Storage>>, framed_by: &str) -> Router {
     let index = dist.join("index.html");
     if !index.exists() {
         tracing::warn!(dist = %dist.display(), "no built app found; serving the API only");
@@ -142,7 +143,7 @@ fn app(dist: &Path, storage: Option<Arc<dyn Storage>>) -> Router {
         Err(e) => tracing::warn!(error = %e, "could not precompress app files"),
     }
     let mut router = citizen_app(dist, storage);
-    if let Some(worker) = crate::service_worker::render(dist) {
+    if let Some(worker) = crate::service_worker::render(dist, framed_by) {
         router = router.route(crate::service_worker::PATH, worker.route());
     }
     // The staff console is its own bundle with its own deep links under /staff/.

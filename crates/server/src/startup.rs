@@ -110,10 +110,11 @@ pub fn app(state: AppState, config: &Config) -> Router {
         .route("/api/{*rest}", any(api_not_found));
     // A write's body is read before anything answers it, on every path: the app's pages
     // refuse writes too.
+    let framed_by = embedding::frame_ancestors(&config.portal_origins.0);
     let router = Router::new()
         .nest("/api/v1", api)
         .merge(no_endpoint)
-        .merge(spa::router_with_cards(&config.dist, storage))
+        .merge(spa::router_with_cards(&config.dist, storage, &framed_by))
         .layer(middleware::from_fn_with_state(
             writes::BodyRoom::shared(),
             writes::whole_body,
@@ -127,7 +128,7 @@ pub fn app(state: AppState, config: &Config) -> Router {
     headers::apply(
         router,
         &config.dist,
-        &embedding::frame_ancestors(&config.portal_origins.0),
+        &framed_by,
         config.trusted_proxies.clone(),
     )
     .layer(SetResponseHeaderLayer::overriding(

@@ -15,6 +15,8 @@ use leptos::task::spawn_local;
 
 /// The id of the button that opens the choice.
 const OPEN: &str = "reschedule-open";
+/// The choice's heading, where the keyboard goes when the choice opens.
+const TITLE: &str = "reschedule-title";
 
 /// A refused move in words: "cancelled" is said of the session chosen, not of the booking's.
 fn move_error_msg(code: ErrorCode) -> i18n::Msg {
@@ -52,6 +54,8 @@ pub fn Reschedule(
         chosen.set(None);
         failure.set(None);
         choices.set(None);
+        // The button pressed gives way to the choice: the keyboard goes to its heading.
+        crate::dom::focus_soon(TITLE.into());
         let (activity, session, people) = current
             .with_untracked(|b| (b.session.activity_id, b.session.id, b.adults + b.children));
         spawn_local(async move {
@@ -123,8 +127,8 @@ pub fn Reschedule(
         <Show when=flag(movable)>
             {move || if open.get() {
                 view! {
-                    <section class="reschedule" aria-labelledby="reschedule-title" data-testid="reschedule">
-                        <h2 id="reschedule-title">{t(i18n::RESCHEDULE_TITLE)}</h2>
+                    <section class="reschedule" aria-labelledby=TITLE data-testid="reschedule">
+                        <h2 id=TITLE tabindex="-1">{t(i18n::RESCHEDULE_TITLE)}</h2>
                         <p class="small">{t(i18n::RESCHEDULE_HINT)}</p>
                         {move || match choices.get() {
                             None if failure.with(Option::is_none) => view! { <p>{t(i18n::LOADING)}</p> }.into_any(),

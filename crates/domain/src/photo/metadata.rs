@@ -306,16 +306,16 @@ fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut i = HEADER;
     while let Some(header) = bytes.get(i..i + 8) {
         let size = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
-        // Chunks are padded to an even size.
-        let Some(end) = size
-            .checked_add(8 + size % 2)
-            .and_then(|n| n.checked_add(i))
-        else {
+        let Some(data_end) = size.checked_add(8).and_then(|n| n.checked_add(i)) else {
             break;
         };
-        if end > bytes.len() {
+        if data_end > bytes.len() {
             break;
         }
+        // Chunks are padded to an even size, but the last one may lack its pad byte (some
+        // writers leave it out, or out of the RIFF size), as `is_complete` allows: it is a
+        // whole chunk all the same, kept or dropped as any other.
+        let end = (data_end + size % 2).min(bytes.len());
         let fourcc = &header[..4];
         if WEBP_KEPT.iter().any(|k| k.as_slice() == fourcc) {
             if fourcc == b"VP8X" && size >= 1 {
@@ -342,6 +342,7 @@ fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photo::is_complete;
     use crate::photo::webp_files::{riff, webp_chunk};
 
     /// A little-endian TIFF block, as inside Exif, whose IFD0 points at a GPS IFD holding a
@@ -588,6 +589,28 @@ mod tests {
         let photo = [riff(&[&vp8x(0x20), &own, &image]), b"GPS 28.68N".to_vec()].concat();
         let kept = strip_metadata(ImageType::Webp, photo);
         assert_eq!(kept, riff(&[&vp8x(0x20), &image]));
+    }
+
+    #[test]
+    fn a_webp_whose_last_chunk_lacks_its_pad_byte_loses_its_exif_too() {
+        let vp8x = |flags: u8| webp_chunk(b"VP8X", &[flags, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let image = webp_chunk(b"VP8L", &[0x2F, 0, 0, 0, 0x10, 0x07, 0x10, 0x11, 0x11]);
+        let mut data = [b"Exif\0\0".as_slice(), &tiff_with_gps()].concat();
+        if data.len() % 2 == 0 {
+            data.push(0);
+        }
+        let padded = webp_chunk(b"EXIF", &data);
+        let unpadded = &padded[..padded.len() - 1];
+        // The pad byte left out of the file, and left out of the RIFF size only.
+        let mut short_size = riff(&[&vp8x(0x08), &image, &padded]);
+        let riff_size = u32::from_le_bytes(short_size[4..8].try_into().unwrap()) - 1;
+        short_size[4..8].copy_from_slice(&riff_size.to_le_bytes());
+        for photo in [riff(&[&vp8x(0x08), &image, unpadded]), short_size] {
+            assert!(is_complete(ImageType::Webp, &photo), "taken as a photo");
+            let kept = strip_metadata(ImageType::Webp, photo);
+            assert_eq!(kept, riff(&[&vp8x(0), &image]));
+            assert!(!contains(&kept, &tiff_with_gps()));
+        }
     }
 
     /// A TIFF block whose IFD0 holds a make and `orientation` (SHORT), in either byte order.

@@ -211,9 +211,10 @@ pub async fn photo_image(
     Ok((
         [
             (header::CONTENT_TYPE, image.content_type),
-            // Staff-only: never in a shared cache, and asked again each time, so a photo
-            // deleted, or seen before signing out, does not show from the browser's cache.
-            (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+            // Staff-only, and it may show a citizen: kept in no cache, the browser's disk
+            // cache included, so a photo deleted, or seen before signing out on a shared
+            // computer, is not left there (as rosters are not).
+            (header::CACHE_CONTROL, "no-store".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("inline; filename=\"photo-{id}\""),

@@ -267,13 +267,13 @@ fn summary_lines(s: &Summary) -> Csv {
         "未到人数 no-show people",
         "未到率 no-show rate",
         "候补人数 waitlisted people",
-        "云课堂座位 cloud-classroom seats",
+        "其中云课堂座位 of them cloud-classroom seats",
         "快检样品 samples registered",
         "已出结果 samples tested",
         "阴性 negative",
         "可疑 suspicious",
         "阳性 positive",
-        "现场预约人数 walk-in people",
+        "其中现场预约人数 of them walk-in people",
         "短信已发送 messages sent",
         "短信发送失败 messages failed",
     ]);
@@ -422,7 +422,8 @@ mod tests {
         let csv = summary_csv(&s);
         assert!(csv.starts_with('\u{feff}'));
         assert!(
-            csv.contains("overall,,全部 All,1,0,10,8,6,2,25.0%,1,0,0,0,0,0,0,2,7,1\r\n"),
+            // 2 no-shows of the 4 + 2 who booked ahead (the 2 walk-ins came as they booked).
+            csv.contains("overall,,全部 All,1,0,10,8,6,2,33.3%,1,0,0,0,0,0,0,2,7,1\r\n"),
             "{csv}"
         );
         assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");

@@ -150,7 +150,16 @@ pub trait Photos: Parts {
     async fn delete_photo(&self, staff_id: i64, id: i64) -> Result<bool, StorageError> {
         let subject = format!("photo {id}");
         let entry = (staff_id, AuditAction::DeletePhoto, subject.as_str());
-        Ok(delete_audited(self.db(), DELETE_PHOTO, id, entry).await?)
+        let deleted = delete_audited(self.db(), DELETE_PHOTO, id, entry).await?;
+        // Its bytes are overwritten in the database file (`secure_delete`), but their pages
+        // stay in SQLite's WAL until a checkpoint empties it: now, as erasure does, or at
+        // the next retention run when readers keep it busy.
+        if deleted {
+            if let Err(e) = super::erasure::forget_erased(self.db()).await {
+                tracing::warn!(error = %e, "after deleting a photo");
+            }
+        }
+        Ok(deleted)
     }
 
     /// One photo's image, or `None` if there is no such photo.

@@ -12,7 +12,7 @@ use super::organisations::{reach, REACH};
 use super::rows::count;
 use super::{Parts, StorageError};
 use async_trait::async_trait;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use labday_domain::activity::Localised;
 use labday_domain::figures::{ActivityName, DayTally, SessionTally, Tallies};
 use labday_domain::media::{MediaItem, ValidMedia};
@@ -34,10 +34,13 @@ const TALLY_SESSIONS: &str = concat!(reach!(), "SELECT s.activity_id, s.format, 
     (SELECT COUNT(*) FROM outbox m WHERE m.status = 'sent' AND (m.booking_id IN (SELECT id FROM bookings WHERE session_id = s.id) \
       OR m.sample_id IN (SELECT id FROM samples WHERE session_id = s.id))), \
     (SELECT COUNT(*) FROM outbox m WHERE m.status = 'failed' AND (m.booking_id IN (SELECT id FROM bookings WHERE session_id = s.id) \
-      OR m.sample_id IN (SELECT id FROM samples WHERE session_id = s.id))) \
-    FROM sessions s JOIN activities a ON a.id = s.activity_id LEFT JOIN bookings b ON b.session_id = s.id \
+      OR m.sample_id IN (SELECT id FROM samples WHERE session_id = s.id))), \
+    CAST(COALESCE(SUM(CASE WHEN b.status = 'checked_in' THEN b.adults + b.children - b.checked_in ELSE 0 END), 0) AS BIGINT), \
+    s.ends_at, o.utc_offset_minutes \
+    FROM sessions s JOIN activities a ON a.id = s.activity_id \
+    JOIN organisations o ON o.id = a.organisation_id LEFT JOIN bookings b ON b.session_id = s.id \
     WHERE a.organisation_id IN (SELECT id FROM reach) \
-    GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity, s.walk_ins");
+    GROUP BY s.id, s.activity_id, s.format, s.status, s.capacity, s.walk_ins, s.ends_at, o.utc_offset_minutes");
 /// Both databases print a timestamp as `YYYY-MM-DD HH:MM:SS`; its first ten characters are
 /// the day.
 const TALLY_DAYS: &str = concat!(reach!(), "SELECT s.activity_id, SUBSTR(CAST(b.booked_at AS TEXT), 1, 10) AS day, COUNT(*), CAST(SUM(b.adults + b.children) AS BIGINT) \
@@ -92,9 +95,17 @@ type SessionTallyRow = (
     i64,
     i64,
     i64,
+    i64,
+    NaiveDateTime,
+    i64,
 );
 
-fn session_tally(r: SessionTallyRow) -> Result<SessionTally, sqlx::Error> {
+/// A session's tally at `now`: once it has ended, the people missing from a party that was
+/// let in only in part (two of four came) did not come either, and count as no-shows (their
+/// booking is not marked one: its holder came).
+fn session_tally(r: SessionTallyRow, now: DateTime<Utc>) -> Result<SessionTally, sqlx::Error> {
+    let ended = r.12 <= now.naive_utc() + Duration::minutes(r.13);
+    let missing = if ended { count(r.11)? } else { 0 };
     Ok(SessionTally {
         activity_id: r.0,
         format: r.1 .0,
@@ -102,7 +113,7 @@ fn session_tally(r: SessionTallyRow) -> Result<SessionTally, sqlx::Error> {
         capacity: count(r.3)?,
         booked_people: count(r.4)?,
         checked_in_people: count(r.5)?,
-        no_show_people: count(r.6)?,
+        no_show_people: count(r.6)?.saturating_add(missing),
         waitlisted_people: count(r.7)?,
         walk_in_people: count(r.8)?,
         messages_sent: count(r.9)?,
@@ -205,7 +216,7 @@ pub trait Reports: Parts {
             activities: activities.into_iter().map(activity_name).collect(),
             sessions: sessions
                 .into_iter()
-                .map(session_tally)
+                .map(|r| session_tally(r, Utc::now()))
                 .collect::<Result<_, _>>()?,
             days: days.into_iter().map(day_tally).collect::<Result<_, _>>()?,
             samples: Vec::new(),

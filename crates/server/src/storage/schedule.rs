@@ -562,15 +562,25 @@ pub trait Schedule: Parts {
             .scalar_optional()
             .await?;
         let handover = running.is_some_and(|o| o != activity.get().organisation_id);
+        let mut sessions_locked: Vec<i64> = Vec::new();
         if handover {
             let sessions = format!("{ACTIVITY_SESSIONS}{}", tx.dialect().for_update());
-            tx.query(&sessions).bind(id).execute().await?;
+            sessions_locked = tx.query(&sessions).bind(id).scalars().await?;
         }
         let locked = format!("{ACTIVITY_REVISION}{}", tx.dialect().for_update());
         let found: Option<Revision> = tx.query(&locked).bind(id).fetch_optional().await?;
         let Some(Revision { revision }) = found else {
             return Ok(ActivityUpdated::NotFound);
         };
+        // A session added while the handover waited for the activity (sessions are added
+        // under its lock, so none is added now) is not locked: a booking on it could commit
+        // after the look for bookings. The handover starts again from the first look.
+        if handover {
+            let now: Vec<i64> = tx.query(ACTIVITY_SESSIONS).bind(id).scalars().await?;
+            if now != sessions_locked {
+                return Ok(ActivityUpdated::EditedMeanwhile);
+            }
+        }
         if if_revisions.is_some_and(|r| !r.contains(&revision)) {
             return Ok(ActivityUpdated::EditedMeanwhile);
         }

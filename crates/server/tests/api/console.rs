@@ -893,6 +893,9 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     let past = past_session_with_one_visitor_come(app, 4, "FGHKWXY", earlier, lab.as_deref()).await;
     let path = format!("/api/v1/staff/sessions/{past}/no-shows");
     expect_call(app, "POST", &path, lab.as_deref(), None, 200).await;
+    // The one who came had booked for three: the two missing did not come either.
+    app.sql("UPDATE bookings SET adults = 3 WHERE code = 'FGHKWXY2'")
+        .await;
 
     let path = "/api/v1/staff/summary";
     let body = expect_call(app, "GET", path, chief.as_deref(), None, 200).await;
@@ -900,16 +903,16 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     let o = &all["overall"];
     assert_eq!(o["sessions"], 4, "{o}");
     assert_eq!(o["places_offered"], 10 + 10 + 2 + 10);
-    assert_eq!(o["booked_people"], 3 + 1 + 1 + 2 + 2);
+    assert_eq!(o["booked_people"], 3 + 1 + 1 + 2 + 4);
     assert_eq!(o["checked_in_people"], 1);
-    assert_eq!(o["no_show_people"], 1);
-    assert_eq!(o["no_show_rate"], 0.5);
+    assert_eq!(o["no_show_people"], 1 + 2);
+    assert_eq!(o["no_show_rate"], 0.75);
     assert_eq!(o["waitlisted_people"], 1);
     assert_eq!(o["cloud_classroom_seats"], 2);
     assert_eq!(
         o["bookings_per_day"],
         json!([
-            {"day": earlier, "bookings": 2, "people": 2},
+            {"day": earlier, "bookings": 2, "people": 4},
             {"day": now().date(), "bookings": 5, "people": 8},
         ])
     );
@@ -924,7 +927,7 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     let body = expect_call(app, "GET", path, lab.as_deref(), None, 200).await;
     let mine = parse(&body);
     assert_eq!(mine["overall"]["sessions"], 3);
-    assert_eq!(mine["overall"]["booked_people"], 8);
+    assert_eq!(mine["overall"]["booked_people"], 10);
     assert_eq!(mine["organisations"][0]["organisation_id"], s.org);
     assert_eq!(mine["activities"].as_array().unwrap().len(), 1);
     let path = format!("/api/v1/staff/summary?organisation_id={}", s.other_org);
@@ -938,7 +941,7 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
     let text = String::from_utf8(bytes.to_vec()).unwrap();
     assert!(
-        text.contains("overall,,全部 All,4,0,32,9,1,1,50.0%,1,2,0,0,0,0,0,0,0,0\r\n"),
+        text.contains("overall,,全部 All,4,0,32,11,1,3,75.0%,1,2,0,0,0,0,0,0,0,0\r\n"),
         "{text}"
     );
 }

@@ -6,7 +6,7 @@
 //! still works for them by code.
 
 use crate::helpers::{add_fixture_session, Db, SessionSpec, TestApp};
-use crate::organisations::{add_activity_of, cookie_of, tree};
+use crate::organisations::{add_activity_of, cookie_of, tree, tree_of};
 use crate::samples::{quick_test, register, registration};
 use crate::staff::{expect_call, parse};
 use serde_json::{json, Value};
@@ -220,6 +220,110 @@ async fn an_activity_holding_bookings_stays_with_its_organisation(db: Db) {
             .any(|e| e["subject"] == subject.as_str()),
         "{subject} in {audit}"
     );
+}
+
+/// A session added to an activity while its handover waits for the activity's lock is not
+/// among the sessions the handover locked, so a booking on it could commit after the look
+/// for bookings: the handover hands nothing over and says it was edited meanwhile; sent
+/// again, it goes. PostgreSQL only: SQLite runs one write at a time, so nothing is added
+/// while a handover runs. The test holds the activity's lock and adds the session itself
+/// once the handover waits for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_added_while_a_handover_waits_makes_it_start_again() {
+    use sqlx::{Connection, PgConnection};
+    let name = "a_session_added_while_a_handover_waits_makes_it_start_again";
+    let Some(db) = Db::postgres(name).await else {
+        return;
+    };
+    // The server's connections carry a name of their own: the test sees when one waits.
+    let app_name = crate::helpers::application_name("labday_handover_");
+    let app = TestApp::spawn_with(db, |config| {
+        config.database = format!("{}&application_name={app_name}", config.database);
+    })
+    .await;
+    let t = std::sync::Arc::new(tree_of(app).await);
+    let app = &t.app;
+    let city = cookie_of(app, "city-0").await;
+    let lab = t.labs[0][0];
+    let draft = crate::console::activity_body(lab);
+    let created = expect_call(
+        app,
+        "POST",
+        "/api/v1/staff/activities",
+        Some(&city),
+        Some(draft.clone()),
+        201,
+    )
+    .await;
+    let activity = parse(&created)["id"].as_i64().expect("an activity id");
+    let sessions = format!("/api/v1/staff/activities/{activity}/sessions");
+    let body = crate::console::session_body(5);
+    let session = parse(&expect_call(app, "POST", &sessions, Some(&city), Some(body), 201).await)
+        ["id"]
+        .as_i64()
+        .expect("a session id");
+    let path = format!("/api/v1/staff/activities/{activity}");
+    let mut handed = draft;
+    handed["organisation_id"] = json!(t.cities[0]);
+
+    let mut conn = PgConnection::connect(&app.db.url()).await.expect("connect");
+    let mut tx = conn.begin().await.expect("begin");
+    sqlx::query("SELECT id FROM activities WHERE id = $1 FOR UPDATE")
+        .bind(activity)
+        .execute(&mut *tx)
+        .await
+        .expect("lock");
+    let handover = {
+        let (t, path, city, handed) = (t.clone(), path.clone(), city.clone(), handed.clone());
+        tokio::spawn(async move {
+            let answer = crate::staff::call(&t.app, "PUT", &path, Some(&city), Some(handed));
+            answer.await
+        })
+    };
+    let mut watcher = PgConnection::connect(&app.db.url()).await.expect("connect");
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
+        AND wait_event_type = 'Lock' AND query LIKE 'SELECT revision FROM activities%'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let n: i64 = sqlx::query_scalar(waiting)
+            .bind(&app_name)
+            .fetch_one(&mut watcher)
+            .await
+            .expect("pg_stat_activity");
+        if n > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the handover never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // A session added meanwhile: a copy of the first, a minute later.
+    for statement in [
+        "CREATE TEMP TABLE added ON COMMIT DROP AS SELECT * FROM sessions WHERE id = $1",
+        "UPDATE added SET id = nextval(pg_get_serial_sequence('sessions', 'id')), \
+         starts_at = starts_at + interval '1 minute', ends_at = ends_at + interval '1 minute' \
+         WHERE id = $1",
+        "INSERT INTO sessions SELECT * FROM added WHERE id <> $1",
+    ] {
+        sqlx::query(statement)
+            .bind(session)
+            .execute(&mut *tx)
+            .await
+            .expect(statement);
+    }
+    tx.commit().await.expect("commit");
+    let (status, answer) = handover.await.expect("task");
+    assert_eq!(status, 412, "{answer}");
+    assert_eq!(parse(&answer)["code"], "edited_meanwhile", "{answer}");
+    let runs = format!("SELECT organisation_id FROM activities WHERE id = {activity}");
+    assert_eq!(app.db.scalar(&runs).await, lab, "the lab runs it still");
+    // Sent again, it sees both sessions (neither holds a booking) and hands them over.
+    expect_call(app, "PUT", &path, Some(&city), Some(handed), 200).await;
+    assert_eq!(app.db.scalar(&runs).await, t.cities[0]);
+    let _ = conn.close().await;
+    let _ = watcher.close().await;
 }
 
 crate::on_both_databases!(

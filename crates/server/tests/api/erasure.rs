@@ -64,15 +64,16 @@ pub(crate) async fn cells_containing(db: &TestDb, needles: &[&str]) -> Vec<Strin
 }
 
 /// Whether the SQLite file or its WAL holds `needle`'s bytes anywhere, live or freed.
-pub(crate) fn sqlite_files_hold(db: &TestDb, needle: &str) -> bool {
+pub(crate) fn sqlite_files_hold(db: &TestDb, needle: impl AsRef<[u8]>) -> bool {
     let TestDb::Sqlite { path, .. } = db else {
         return false;
     };
+    let needle = needle.as_ref();
     let mut wal = path.clone().into_os_string();
     wal.push("-wal");
     [path.clone(), wal.into()].iter().any(|file| {
         std::fs::read(file)
-            .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            .map(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
             .unwrap_or(false)
     })
 }

@@ -64,7 +64,11 @@ pub(crate) struct Tree {
 }
 
 pub(crate) async fn tree(db: Db) -> Tree {
-    let app = TestApp::spawn(db).await;
+    tree_of(TestApp::spawn(db).await).await
+}
+
+/// [`tree`] on a server the caller started.
+pub(crate) async fn tree_of(app: TestApp) -> Tree {
     let province = OrganisationDraft {
         parent_id: None,
         kind: OrgKind::ProvinceBureau,

@@ -1,6 +1,7 @@
 //! Photos for the written summary: uploaded as the raw image, recognised by their first
 //! bytes, limited in size, listed, and served to staff of the right organisation only.
 
+use crate::erasure::sqlite_files_hold;
 use crate::helpers::{now, Db};
 use crate::staff::{expect_call, get_as, sign_in, site, PASSWORD};
 use serde_json::{json, Value};
@@ -182,9 +183,9 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
     let r = app.get_response(&path, lab.as_deref()).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/png");
-    // Never in a shared cache, and asked again each time: a deleted photo, or one seen
-    // before signing out, does not show from the browser's cache.
-    assert_eq!(r.headers()["cache-control"], "private, no-cache");
+    // Kept in no cache, the browser's own included: a deleted photo, or one seen before
+    // signing out on a shared computer, is not left on its disk.
+    assert_eq!(r.headers()["cache-control"], "no-store");
     assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
     let r = app.get_response(&path, None).await;
     assert_eq!(r.status(), 401, "no image without a staff session");
@@ -267,6 +268,22 @@ async fn photos_are_checked_kept_listed_and_served_to_the_right_staff(db: Db) {
     assert_eq!(log[1]["action"], "add_photo");
     assert_eq!(log[1]["username"], "lab-a");
     assert!(now().date() >= log[0]["at"].as_str().unwrap()[..10].parse().unwrap());
+
+    // Deleted, it is gone, and so are its bytes: on SQLite neither the database file nor
+    // its WAL keeps a copy (the WAL is emptied at once, as after an erasure).
+    let noisy = noisy_jpeg(64, 64, 90);
+    let (status, kept) = upload(app, lab.as_deref(), app.activity_id, "待删", noisy.clone()).await;
+    assert_eq!(status, 201, "{kept}");
+    let needle = &noisy[noisy.len() / 2..noisy.len() / 2 + 64];
+    let sqlite = matches!(app.db, crate::helpers::TestDb::Sqlite { .. });
+    assert_eq!(sqlite_files_hold(&app.db, needle), sqlite, "stored");
+    let path = format!("/api/v1/staff/photos/{}", kept["id"]);
+    expect_call(app, "DELETE", &path, lab.as_deref(), None, 204).await;
+    expect_call(app, "GET", &path, lab.as_deref(), None, 404).await;
+    assert!(
+        !sqlite_files_hold(&app.db, needle),
+        "the SQLite file or its WAL still holds the deleted photo"
+    );
 }
 
 /// A small file declaring a huge image (11000 × 11000 pixels in 15 KB: 121 MB decoded, or
