@@ -10,9 +10,15 @@
       parent: q.get('parent') || '', primary: q.get('primary') || '',
       radius: q.get('radius') || '', scale: q.get('font_scale') || '', elder: q.get('elder') || ''
     };
-    try { sessionStorage.setItem('labday.embed', JSON.stringify(e)); } catch (_) {}
+    // Kept for the frame's next pages (another bundle loads as a new page, without these
+    // in its address): in the tab's storage, and in the frame's name, which a browser
+    // refusing storage keeps too.
+    var kept = JSON.stringify(e);
+    try { sessionStorage.setItem('labday.embed', kept); } catch (_) {}
+    if (window.parent !== window) window.name = 'labday.embed:' + kept;
   } else {
-    try { e = JSON.parse(stored('sessionStorage', 'labday.embed') || 'null'); } catch (_) {}
+    var named = window.name.indexOf('labday.embed:') === 0 ? window.name.slice(13) : null;
+    try { e = JSON.parse(stored('sessionStorage', 'labday.embed') || named || 'null'); } catch (_) {}
   }
   // A portal's elder=1 is a default, on every page of the frame (the address carries it to
   // the first only): a reader who turned 长辈版 off on this device keeps it off.

@@ -219,7 +219,7 @@ pub async fn check_in(
         people,
         offline_at: None,
     };
-    post("/staff/check-in", &body, None).await
+    http::post_at_door("/staff/check-in", &body).await
 }
 
 pub async fn mark_no_shows(session_id: i64) -> Result<NoShows, ApiError> {

@@ -35,26 +35,59 @@ pub fn focus_soon(id: String) {
 
 /// Moves focus to the new page's heading (or the main region) once it has rendered: after
 /// a move to another page, so screen-reader and keyboard users start at the top of what
-/// changed.
+/// changed. A router may put the new page in place a moment later, taking the heading
+/// focused first with the old page: focus is looked at again, and given to the heading
+/// there when it was lost.
 pub fn focus_page_heading_soon() {
-    leptos::prelude::set_timeout(
-        || {
-            let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-                return;
-            };
-            let target = doc
-                .query_selector("main h1")
-                .ok()
-                .flatten()
-                .or_else(|| doc.get_element_by_id("main"));
-            if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                if !el.has_attribute("tabindex") {
-                    let _ = el.set_attribute("tabindex", "-1");
+    fn heading() {
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let target = doc
+            .query_selector("main h1")
+            .ok()
+            .flatten()
+            .or_else(|| doc.get_element_by_id("main"));
+        if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            if !el.has_attribute("tabindex") {
+                let _ = el.set_attribute("tabindex", "-1");
+            }
+            let _ = el.focus();
+        }
+    }
+    fn lost() -> bool {
+        let doc = web_sys::window().and_then(|w| w.document());
+        doc.and_then(|d| d.active_element())
+            .is_none_or(|e| e.tag_name() == "BODY")
+    }
+    leptos::prelude::set_timeout(heading, std::time::Duration::from_millis(60));
+    for later in [250, 700] {
+        leptos::prelude::set_timeout(
+            || {
+                if lost() {
+                    heading();
                 }
+            },
+            std::time::Duration::from_millis(later),
+        );
+    }
+}
+
+/// As [`focus_first_invalid`], in the form holding the element `id` only: a page of two
+/// forms (find by code, find by number) sends the keyboard to the one that was refused,
+/// not to an older mistake in the other.
+pub fn focus_first_invalid_in_form_of(id: &'static str) {
+    leptos::prelude::set_timeout(
+        move || {
+            let first = element(id)
+                .and_then(|e| e.closest("form").ok().flatten())
+                .and_then(|f| f.query_selector("[aria-invalid=\"true\"]").ok().flatten())
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(el) = first {
                 let _ = el.focus();
             }
         },
-        std::time::Duration::from_millis(60),
+        std::time::Duration::from_millis(30),
     );
 }
 

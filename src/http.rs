@@ -39,11 +39,28 @@ enum Body {
 }
 
 /// How long a request may go unanswered before it counts as the network failing: a Wi-Fi
-/// or mobile network that no longer reaches the server can hold a request for minutes, and
-/// a door or a form would wait that long with nothing to say. Every answer the API gives
-/// comes in well under it (a booking in a rush in tens of milliseconds); an upload, whose
-/// sending on a slow network is its own time, has none.
-const ANSWER_WITHIN_MS: u32 = 15_000;
+/// or mobile network that no longer reaches the server can hold a request for minutes, with
+/// nothing to say meanwhile. A form waits longer than the server holds a request under load
+/// before answering 503 (`--request-timeout-secs`, 30 by default): a slow answer is the
+/// server's to give, in its own words. A door waits less: a check-in given up is kept on the
+/// device and sent again (the server counts it once), and the queue must not stand still.
+/// An upload, whose sending on a slow network is its own time, has none.
+#[derive(Clone, Copy)]
+enum Within {
+    Answer,
+    Door,
+    Upload,
+}
+
+impl Within {
+    fn millis(self) -> Option<u32> {
+        match self {
+            Within::Answer => Some(60_000),
+            Within::Door => Some(10_000),
+            Within::Upload => None,
+        }
+    }
+}
 
 /// The browser's `fetch` of `method` at `url` (straight on `web_sys`: a wrapper such as
 /// gloo-net parses the address again and formats JavaScript errors, which every bundle
@@ -53,11 +70,11 @@ async fn fetch(
     url: &str,
     body: Body,
     extra: &[(&str, Option<&str>)],
+    within: Within,
 ) -> Result<web_sys::Response, ApiError> {
     let headers = web_sys::Headers::new().map_err(encoding)?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
-    let upload = matches!(body, Body::File(_));
     let content_type = match &body {
         Body::Nothing => None,
         Body::Json(json) => {
@@ -75,10 +92,22 @@ async fn fetch(
         }
     }
     init.set_headers(&headers);
-    if !upload {
-        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
-            ANSWER_WITHIN_MS,
-        )));
+    // A controller and a timer rather than `AbortSignal.timeout`, which older in-app
+    // browsers and WebViews lack (calling it there would fail every request); without a
+    // controller either, the request goes without a limit.
+    let limit = match body {
+        Body::File(_) => Within::Upload,
+        _ => within,
+    };
+    let controller = limit
+        .millis()
+        .and_then(|ms| Some((ms, web_sys::AbortController::new().ok()?)));
+    if let Some((ms, controller)) = controller {
+        init.set_signal(Some(&controller.signal()));
+        leptos::prelude::set_timeout(
+            move || controller.abort(),
+            std::time::Duration::from_millis(ms.into()),
+        );
     }
     let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(encoding)?;
     let window = web_sys::window().ok_or_else(unexpected)?;
@@ -112,9 +141,25 @@ async fn exchange_with(
     body: Body,
     extra: &[(&str, Option<&str>)],
 ) -> Result<String, ApiError> {
-    let response = fetch(method, &url(path), body, extra).await?;
+    exchange_within(method, path, body, extra, Within::Answer).await
+}
+
+/// As [`exchange_with`], given up after `within`.
+async fn exchange_within(
+    method: &str,
+    path: &str,
+    body: Body,
+    extra: &[(&str, Option<&str>)],
+    within: Within,
+) -> Result<String, ApiError> {
+    let response = fetch(method, &url(path), body, extra, within).await?;
     if response.ok() {
-        return text(&response).await.ok_or_else(unexpected);
+        // An answer cut off on its way (the connection, or the limit) is the network's
+        // failure: the write it answers may have been made, and a retry with the same key
+        // is what tells.
+        return text(&response)
+            .await
+            .ok_or_else(|| ApiError::new(ErrorCode::Network, "The answer was cut off on its way"));
     }
     let text = text(&response).await.unwrap_or_default();
     match crate::json::from_str::<ApiError>(&text) {
@@ -172,6 +217,25 @@ pub(crate) async fn post_brief<B: Serialize + ?Sized, T: DeserializeOwned>(
         ("Prefer", Some("return=minimal")),
     ];
     decode(exchange_with("POST", path, body, &extra).await)
+}
+
+/// As [`post`], given up sooner: a check-in at the door, which the desk keeps on the
+/// device and sends again when the network does not answer in time.
+pub(crate) async fn post_at_door<B: Serialize + ?Sized, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let body = json(body)?;
+    decode(exchange_within("POST", path, body, &[], Within::Door).await)
+}
+
+/// Whether the server answers at all (`GET /health`), within a door's limit: a desk that
+/// went offline because it could not reach the server, with nothing queued to send, learns
+/// it is back.
+pub(crate) async fn reaches_server() -> bool {
+    exchange_within("GET", "/health", Body::Nothing, &[], Within::Door)
+        .await
+        .is_ok()
 }
 
 /// POST of an action that takes no fields (the body is `{}`).

@@ -92,7 +92,8 @@ pub fn StaffApp() -> impl IntoView {
     };
     view! {
         <Router base="/staff">
-            <a class="skip" href="#main">{t(ci::SKIP_TO_CONTENT)}</a>
+            // The browser's own jump (not the router's, which would only scroll there).
+            <a class="skip" href="#main" rel="external">{t(ci::SKIP_TO_CONTENT)}</a>
             <header class="top">
                 <a href="/staff/" class="brand">{t(si::STAFF_APP_NAME)}</a>
                 {move || me.get().map(|m| view! {

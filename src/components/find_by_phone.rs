@@ -53,7 +53,7 @@ pub fn FindByPhone() -> impl IntoView {
                     errors.set(e.fields.clone());
                     failure.set(Some(e));
                     // A field's mistake is read out where it is.
-                    crate::dom::focus_first_invalid();
+                    crate::dom::focus_first_invalid_in_form_of("phone");
                 }
             }
         });

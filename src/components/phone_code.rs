@@ -128,7 +128,7 @@ pub fn PhoneCodeField(
             Err(c) => {
                 // Where the mistake is, read out with its message.
                 set("phone", c);
-                return crate::dom::focus_first_invalid();
+                return crate::dom::focus_first_invalid_in_form_of("send-code");
             }
         };
         waiting.set(true);

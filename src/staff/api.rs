@@ -33,7 +33,7 @@ pub async fn check_in_offline(
         people: None,
         offline_at: Some(at),
     };
-    post("/staff/check-in", &body, None).await
+    crate::http::post_at_door("/staff/check-in", &body).await
 }
 
 /// Every activity in this account's scope with all its sessions and their counts.

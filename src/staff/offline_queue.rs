@@ -382,10 +382,20 @@ impl OfflineDesk {
         else {
             return;
         };
-        if desk.syncing.get_untracked()
-            || desk.queue.with_untracked(Vec::is_empty)
-            || !navigator_online()
-        {
+        if desk.syncing.get_untracked() || !navigator_online() {
+            return;
+        }
+        // Nothing to send: an offline desk (the server was out of reach) asks whether it is
+        // back, so the door goes online again without waiting for a check-in to queue.
+        if desk.queue.with_untracked(Vec::is_empty) {
+            if !desk.online.get_untracked() {
+                desk.syncing.set(true);
+                leptos::task::spawn_local(async move {
+                    let back = crate::http::reaches_server().await;
+                    desk.syncing.set(false);
+                    desk.online.set(back && navigator_online());
+                });
+            }
             return;
         }
         desk.syncing.set(true);

@@ -86,15 +86,12 @@ pub fn RosterPage() -> impl IntoView {
             Local::Refused(code) => desk.failure.set(Some(ApiError::new(code, ""))),
         }
     };
-    // The code on its way to the server: the same code again (scanned twice while a slow
+    // The codes on their way to the server: the same code again (scanned twice while a slow
     // network answers) waits for that answer rather than sending a second check-in.
-    let in_flight = StoredValue::new(None::<String>);
+    let in_flight = StoredValue::new(Vec::<String>::new());
     let check = move |c: String, people: Option<u32>| {
-        let same = |f: &Option<String>| {
-            f.as_deref()
-                .is_some_and(|f| f.eq_ignore_ascii_case(c.trim()))
-        };
-        if in_flight.with_value(same) {
+        let code = c.trim().to_uppercase();
+        if in_flight.with_value(|f| f.contains(&code)) {
             return;
         }
         desk.begin();
@@ -102,17 +99,19 @@ pub fn RosterPage() -> impl IntoView {
             here(c);
             return;
         }
-        in_flight.set_value(Some(c.trim().to_owned()));
-        let l = lang.get_untracked();
-        desk.announce
-            .set(s::CHECKING_IN_CODE.fill(l, &[("code", &c.trim().to_uppercase())]));
+        in_flight.update_value(|f| f.push(code.clone()));
+        let pending = s::CHECKING_IN_CODE.fill(lang.get_untracked(), &[("code", &code)]);
+        desk.announce.set(pending.clone());
         spawn_local(async move {
             let answer = match page_id(id.get_untracked()) {
                 Ok(session) => api::check_in(session, &c, people).await,
                 Err(e) => Err(e),
             };
-            in_flight.set_value(None);
-            desk.announce.set(String::new());
+            in_flight.update_value(|f| f.retain(|x| *x != code));
+            // Its own "checking in" goes; another code's, still on its way, stays.
+            if desk.announce.with_untracked(|a| *a == pending) {
+                desk.announce.set(String::new());
+            }
             match answer {
                 Ok(done) => {
                     desk.code.set(String::new());

@@ -25,16 +25,17 @@ fn rows(f: &Figures, l: Lang) -> Vec<(&'static str, String)> {
     vec![
         (si::FIG_SESSIONS.get(l), f.sessions.to_string()),
         (si::FIG_PLACES.get(l), f.places_offered.to_string()),
+        // Each "of them" follows the figure it is a part of.
         (si::FIG_BOOKED.get(l), f.booked_people.to_string()),
+        (si::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
         (si::FIG_CHECKED_IN.get(l), f.checked_in_people.to_string()),
+        (si::FIG_WALK_INS.get(l), f.walk_in_people.to_string()),
         (si::FIG_NO_SHOW_RATE.get(l), rate(f)),
         (si::FIG_WAITLISTED.get(l), f.waitlisted_people.to_string()),
-        (si::FIG_WALK_INS.get(l), f.walk_in_people.to_string()),
         (
             si::FIG_MESSAGES.get(l),
             format!("{} / {}", f.messages_sent, f.messages_failed),
         ),
-        (si::FIG_CLOUD.get(l), f.cloud_classroom_seats.to_string()),
         (
             si::FIG_SAMPLES.get(l),
             format!("{} ({})", f.samples.registered, f.samples.tested),

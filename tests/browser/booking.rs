@@ -751,7 +751,7 @@ async fn a_booking_moves_to_another_session_with_the_keyboard() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let focused = browser.js("return document.activeElement.id;").await;
     assert_eq!(focused, "reschedule-title", "the keyboard is at the choice");
-    browser.wait_text("下午场").await;
+    browser.wait_css("input[name=reschedule-to]").await;
     browser.press(Key::Tab).await;
     browser.press(Key::Space).await;
     browser.tab_to("确认改期").await;

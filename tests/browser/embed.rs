@@ -239,6 +239,24 @@ async fn a_frame_refused_storage_still_embeds_and_fits_its_content() {
         (height - 640.0).abs() > 1.0,
         "fitted to the content: {height}"
     );
+    // The booking form is another bundle, loaded as a new page: still embedded, still fitted.
+    browser.enter_iframe().await;
+    browser.click("link", "预约 上午场").await;
+    browser.wait_text("填写预约信息").await;
+    let embed = browser
+        .js("return document.documentElement.classList.contains('embed')")
+        .await;
+    assert_eq!(
+        embed,
+        serde_json::json!(true),
+        "embed mode on the next page"
+    );
+    browser.enter_parent().await;
+    let form = wait_fitted(&browser).await;
+    assert!(
+        (form - height).abs() > 1.0,
+        "fitted to the form: {height} → {form}"
+    );
     browser.close().await;
 }
 

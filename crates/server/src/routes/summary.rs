@@ -231,17 +231,17 @@ fn figures_row(csv: &mut Csv, scope: &str, id: Option<i64>, name: &str, f: &Figu
         f.cancelled_sessions.into(),
         f.places_offered.into(),
         f.booked_people.into(),
+        f.cloud_classroom_seats.into(),
         f.checked_in_people.into(),
+        f.walk_in_people.into(),
         f.no_show_people.into(),
         Cell::Text(&rate),
         f.waitlisted_people.into(),
-        f.cloud_classroom_seats.into(),
         f.samples.registered.into(),
         f.samples.tested.into(),
         f.samples.negative.into(),
         f.samples.suspicious.into(),
         f.samples.positive.into(),
-        f.walk_in_people.into(),
         f.messages_sent.into(),
         f.messages_failed.into(),
     ]);
@@ -263,17 +263,17 @@ fn summary_lines(s: &Summary) -> Csv {
         "取消场次 cancelled sessions",
         "提供名额 places offered",
         "预约人数 booked people",
+        "其中云课堂座位 of them cloud-classroom seats",
         "签到人数 checked-in people",
+        "其中现场预约人数 of them walk-in people",
         "未到人数 no-show people",
         "未到率 no-show rate",
         "候补人数 waitlisted people",
-        "其中云课堂座位 of them cloud-classroom seats",
         "快检样品 samples registered",
         "已出结果 samples tested",
         "阴性 negative",
         "可疑 suspicious",
         "阳性 positive",
-        "其中现场预约人数 of them walk-in people",
         "短信已发送 messages sent",
         "短信发送失败 messages failed",
     ]);
@@ -423,7 +423,7 @@ mod tests {
         assert!(csv.starts_with('\u{feff}'));
         assert!(
             // 2 no-shows of the 4 + 2 who booked ahead (the 2 walk-ins came as they booked).
-            csv.contains("overall,,全部 All,1,0,10,8,6,2,33.3%,1,0,0,0,0,0,0,2,7,1\r\n"),
+            csv.contains("overall,,全部 All,1,0,10,8,0,6,2,2,33.3%,1,0,0,0,0,0,7,1\r\n"),
             "{csv}"
         );
         assert!(csv.contains("organisation,2,Test lab,1,"), "{csv}");

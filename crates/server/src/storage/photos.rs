@@ -152,8 +152,9 @@ pub trait Photos: Parts {
         let entry = (staff_id, AuditAction::DeletePhoto, subject.as_str());
         let deleted = delete_audited(self.db(), DELETE_PHOTO, id, entry).await?;
         // Its bytes are overwritten in the database file (`secure_delete`), but their pages
-        // stay in SQLite's WAL until a checkpoint empties it: now, as erasure does, or at
-        // the next retention run when readers keep it busy.
+        // stay in SQLite's WAL until a checkpoint empties it: now (a staff action, rare,
+        // holding writes at most the short wait for readers), as the retention run does
+        // after erasing, or at the next run when readers keep it busy.
         if deleted {
             if let Err(e) = super::erasure::forget_erased(self.db()).await {
                 tracing::warn!(error = %e, "after deleting a photo");

@@ -941,7 +941,7 @@ async fn figures_count_per_activity_organisation_and_overall(db: Db) {
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark");
     let text = String::from_utf8(bytes.to_vec()).unwrap();
     assert!(
-        text.contains("overall,,全部 All,4,0,32,11,1,3,75.0%,1,2,0,0,0,0,0,0,0,0\r\n"),
+        text.contains("overall,,全部 All,4,0,32,11,2,1,0,3,75.0%,1,0,0,0,0,0,0,0\r\n"),
         "{text}"
     );
 }
