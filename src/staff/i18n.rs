@@ -208,7 +208,7 @@ messages! {
     REPORT_OVERDUE = "{date}，已逾期 {n} 天", "{date}, days overdue: {n}";
     REPORT_COMPLETE = "报送单位材料齐全。", "Every filing bureau is complete.";
     GAP_NO_OPEN_DAY = "尚无开放日", "no open day";
-    GAP_NO_FIGURES = "尚无参与数据（签到、云课堂座位或检测样品）", "no participation figures (check-ins, cloud-classroom seats or tested samples)";
+    GAP_NO_FIGURES = "尚无参与数据（签到、已开课的云课堂座位或检测样品）", "no participation figures (check-ins, seats of cloud classes held, or tested samples)";
     GAP_NO_PHOTOS = "尚无照片", "no photos";
     GAP_NO_MEDIA = "尚无媒体报道", "no media coverage";
     SUMMARY_MEDIA = "媒体报道", "Media coverage";

@@ -218,7 +218,7 @@ fn renamed_in_glue(glue: &str, renamed: &[(String, String)]) -> Result<String, S
     for (old, new) in renamed {
         let key = format!(".{old}=");
         let found = out.match_indices(&key).count();
-        let anywhere = out.matches(old.as_str()).count();
+        let anywhere = whole_names(&out, old);
         if found != 1 || anywhere != 1 {
             return Err(format!(
                 "the import {old} stands {anywhere} times in the glue, {found} of them as a key, \
@@ -230,9 +230,34 @@ fn renamed_in_glue(glue: &str, renamed: &[(String, String)]) -> Result<String, S
     Ok(out)
 }
 
+/// How many times `name` stands in `text` as a whole name: not as the start of a longer one
+/// (`__wbindgen_closure_wrapper243` in `__wbindgen_closure_wrapper2439`), nor its end.
+fn whole_names(text: &str, name: &str) -> usize {
+    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(name)
+        .filter(|&(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + name.len()..].chars().next();
+            !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
+        })
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_that_starts_a_longer_one_stands_once() {
+        let glue = "i.__w243=((a)=>a);i.__w2439=((a)=>a);";
+        assert_eq!(whole_names(glue, "__w243"), 1);
+        assert_eq!(whole_names(glue, "__w24"), 0);
+        let renamed = [("__w243".to_owned(), "a".to_owned())];
+        assert_eq!(
+            renamed_in_glue(glue, &renamed).unwrap(),
+            "i.a=((a)=>a);i.__w2439=((a)=>a);"
+        );
+    }
 
     /// A module importing `names` from the glue (functions of type 0) and its memory from
     /// elsewhere, then a type section of one byte that is kept as it is.

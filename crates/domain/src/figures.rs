@@ -22,6 +22,8 @@ pub struct SessionTally {
     pub activity_id: i64,
     pub format: SessionFormat,
     pub cancelled: bool,
+    /// Whether it has ended (by its venue's clock when the tally was read).
+    pub ended: bool,
     pub capacity: u32,
     /// People in confirmed, checked-in and no-show bookings: everyone who held a place.
     pub booked_people: u32,
@@ -153,6 +155,10 @@ pub struct Figures {
     pub messages_failed: u32,
     /// Cloud-classroom seats held.
     pub cloud_classroom_seats: u32,
+    /// Of them, those of sessions already held: people who took part online (no door tells
+    /// who joined), as far as anyone can know. Not sent: what a report lacks is judged on it.
+    #[serde(skip)]
+    pub cloud_seats_held: u32,
     /// Bookings made per day, oldest first: every booking made that day, whatever became of
     /// it (waiting, cancelled since, a walk-in), so these add up to more than `booked_people`.
     pub bookings_per_day: Vec<DailyBookings>,
@@ -177,6 +183,9 @@ impl Figures {
         self.messages_failed = self.messages_failed.saturating_add(s.messages_failed);
         if s.format == SessionFormat::CloudClassroom {
             self.cloud_classroom_seats = self.cloud_classroom_seats.saturating_add(s.booked_people);
+            if s.ended && !s.cancelled {
+                self.cloud_seats_held = self.cloud_seats_held.saturating_add(s.booked_people);
+            }
         }
     }
 
@@ -210,9 +219,9 @@ impl Figures {
     }
 
     /// Whether these figures show anyone taking part: let in at a door, holding a seat of
-    /// a cloud classroom (no door tells who joined), or with a vegetable tested.
+    /// a cloud classroom already held (no door tells who joined), or with a vegetable tested.
     pub fn anyone_took_part(&self) -> bool {
-        self.checked_in_people > 0 || self.cloud_classroom_seats > 0 || self.samples.tested > 0
+        self.checked_in_people > 0 || self.cloud_seats_held > 0 || self.samples.tested > 0
     }
 
     /// Sorts the days and works out the no-show rate, once everything is added.
@@ -316,6 +325,7 @@ pub(crate) fn tally(activity_id: i64, capacity: u32, booked: u32) -> SessionTall
         activity_id,
         format: SessionFormat::Visit,
         cancelled: false,
+        ended: false,
         capacity,
         booked_people: booked,
         checked_in_people: 0,

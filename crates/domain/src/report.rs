@@ -555,8 +555,15 @@ mod tests {
             figures,
         };
         assert_eq!(gaps(&with(Figures::default())), vec![Gap::NoFigures]);
+        // Seats booked for a cloud classroom still to come are no one taking part yet.
+        let booked = Figures {
+            cloud_classroom_seats: 500,
+            ..Figures::default()
+        };
+        assert_eq!(gaps(&with(booked)), vec![Gap::NoFigures]);
         let seats = Figures {
             cloud_classroom_seats: 500,
+            cloud_seats_held: 500,
             ..Figures::default()
         };
         let tested = Figures {

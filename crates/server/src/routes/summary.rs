@@ -402,6 +402,7 @@ mod tests {
                 activity_id: 4,
                 format: SessionFormat::Visit,
                 cancelled: false,
+                ended: true,
                 capacity: 10,
                 booked_people: 8,
                 checked_in_people: 6,
