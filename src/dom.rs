@@ -33,44 +33,85 @@ pub fn focus_soon(id: String) {
     leptos::prelude::set_timeout(move || focus(&id), std::time::Duration::from_millis(30));
 }
 
+fn page_heading() -> Option<web_sys::Element> {
+    let doc = web_sys::window()?.document()?;
+    doc.query_selector("main h1").ok().flatten()
+}
+
+/// Focuses `el`, focusable or not.
+fn focus_element(el: web_sys::Element) {
+    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+        if !el.has_attribute("tabindex") {
+            let _ = el.set_attribute("tabindex", "-1");
+        }
+        let _ = el.focus();
+    }
+}
+
 /// Moves focus to the new page's heading (or the main region) once it has rendered: after
 /// a move to another page, so screen-reader and keyboard users start at the top of what
-/// changed. A router may put the new page in place a moment later, taking the heading
-/// focused first with the old page: focus is looked at again, and given to the heading
-/// there when it was lost.
+/// changed. For a router that puts the new page in place as the address changes (the
+/// citizen app's).
 pub fn focus_page_heading_soon() {
-    fn heading() {
-        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-            return;
-        };
-        let target = doc
-            .query_selector("main h1")
-            .ok()
-            .flatten()
-            .or_else(|| doc.get_element_by_id("main"));
-        if let Some(el) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-            if !el.has_attribute("tabindex") {
-                let _ = el.set_attribute("tabindex", "-1");
+    leptos::prelude::set_timeout(
+        || {
+            let main = || {
+                web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("main"))
+            };
+            if let Some(el) = page_heading().or_else(main) {
+                focus_element(el);
             }
-            let _ = el.focus();
+        },
+        std::time::Duration::from_millis(60),
+    );
+}
+
+thread_local! {
+    /// The heading of the page shown last (console): a new page is known by another one.
+    static SHOWN: std::cell::RefCell<Option<web_sys::Element>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Notes the first page's heading once it appears (console; focus stays where the browser
+/// put it on a page load).
+pub fn note_first_page_heading() {
+    fn look(tries: u32) {
+        match page_heading() {
+            Some(h) => SHOWN.with(|s| *s.borrow_mut() = Some(h)),
+            None if tries > 0 => leptos::prelude::set_timeout(
+                move || look(tries - 1),
+                std::time::Duration::from_millis(50),
+            ),
+            None => {}
         }
     }
-    fn lost() -> bool {
-        let doc = web_sys::window().and_then(|w| w.document());
-        doc.and_then(|d| d.active_element())
-            .is_none_or(|e| e.tag_name() == "BODY")
+    look(100);
+}
+
+/// As [`focus_page_heading_soon`], for a router that may keep the old page until the new
+/// one has what it shows (the console's): the new page is the one whose heading is not the
+/// one shown last (or, not known, the one there as the address changed), looked for every
+/// 50 ms for up to 5 s.
+pub fn focus_next_page_heading() {
+    fn look(old: Option<web_sys::Element>, tries: u32) {
+        match page_heading() {
+            Some(h) if Some(&h) != old.as_ref() => {
+                SHOWN.with(|s| *s.borrow_mut() = Some(h.clone()));
+                focus_element(h);
+            }
+            _ if tries == 0 => {}
+            _ => leptos::prelude::set_timeout(
+                move || look(old, tries - 1),
+                std::time::Duration::from_millis(50),
+            ),
+        }
     }
-    leptos::prelude::set_timeout(heading, std::time::Duration::from_millis(60));
-    for later in [250, 700] {
-        leptos::prelude::set_timeout(
-            || {
-                if lost() {
-                    heading();
-                }
-            },
-            std::time::Duration::from_millis(later),
-        );
-    }
+    let shown = SHOWN
+        .with(|s| s.borrow().clone())
+        .filter(|h| h.is_connected());
+    look(shown.or_else(page_heading), 100);
 }
 
 /// As [`focus_first_invalid`], in the form holding the element `id` only: a page of two

@@ -486,6 +486,9 @@ pub fn field_msg(code: FieldCode) -> Msg {
         | PesticideRequired
         | StripRequired
         | CorrectionInvalid
+        | RetestDiffers
+        | ResultFinal
+        | FellowOrganiser
         | TextInvalid
         | DateInvalid
         | TitleRequired

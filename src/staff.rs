@@ -153,9 +153,10 @@ fn PageFocus() -> impl IntoView {
         location.pathname.track();
         if first.get_value() {
             first.set_value(false);
+            crate::dom::note_first_page_heading();
             return;
         }
-        crate::dom::focus_page_heading_soon();
+        crate::dom::focus_next_page_heading();
     });
 }
 

@@ -89,7 +89,14 @@ pub fn SampleLabel(sample: SampleSheet) -> impl IntoView {
 /// samples journey failed on the staff bench (a stale reading input right after a
 /// correction), for a reason not yet understood; the saving was small.
 #[component]
-pub fn TestList(tests: Vec<SampleTest>, #[prop(optional)] staff: bool) -> impl IntoView {
+pub fn TestList(
+    tests: Vec<SampleTest>,
+    #[prop(optional)] staff: bool,
+    /// No final judgement yet (a holder's page): the readings only, since one test's
+    /// judgement is not the sample's (a first positive may end negative after its re-tests).
+    #[prop(optional)]
+    provisional: bool,
+) -> impl IntoView {
     let lang = use_lang();
     let mut first = true;
     let rows = tests
@@ -109,9 +116,11 @@ pub fn TestList(tests: Vec<SampleTest>, #[prop(optional)] staff: bool) -> impl I
                         <strong>{move || kind.get(lang.get())}</strong>
                         " · "{move || test.with_value(|t| method_msg(t.method).get(lang.get()))}
                         " · "{move || test.with_value(|t| reading(t, lang.get()))}
-                        " · "<span class=move || test.with_value(|t| format!("judgement {}", t.judgement.as_str()))>
-                            {move || test.with_value(|t| judgement_msg(t.judgement).get(lang.get()))}
-                        </span>
+                        {(!provisional).then(|| view! {
+                            " · "<span class=move || test.with_value(|t| format!("judgement {}", t.judgement.as_str()))>
+                                {move || test.with_value(|t| judgement_msg(t.judgement).get(lang.get()))}
+                            </span>
+                        })}
                     </p>
                     <p class="small">
                         {move || test.with_value(|t| i18n::TESTED_ON.fill(lang.get(), &[("at", &format::moment(t.tested_at, lang.get()))]))}
@@ -180,7 +189,7 @@ pub fn SampleResult(sample: SampleSheet) -> impl IntoView {
         }))}
         <Show when=flag(move || tested)>
             <h2>{t(i18n::SAMPLE_RESULT_TITLE)}</h2>
-            <TestList tests=s.with_value(|s| s.tests.clone())/>
+            <TestList tests=s.with_value(|s| s.tests.clone()) provisional=judgement.is_none()/>
             <p class="small">
                 {methods.iter().map(|m| {
                     let m = *m;

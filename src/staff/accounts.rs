@@ -14,7 +14,7 @@ use crate::staff::i18n as s;
 use crate::staff::organisations::in_tree_order;
 use crate::staff::{Me, OrganiserPage};
 use labday_domain::schedule::OrganisationChoice;
-use labday_domain::staff::{NewStaffAccount, PasswordReset, Role, StaffAccount};
+use labday_domain::staff::{fellow_organiser, NewStaffAccount, PasswordReset, Role, StaffAccount};
 use labday_domain::ApiError;
 use leptos::prelude::*;
 
@@ -223,11 +223,17 @@ fn AccountList(
     }
 }
 
-/// The organisations an account of `role` may belong to, in tree order, indented by depth.
-fn choices_for(role: Role, all: &[OrganisationChoice]) -> Vec<(i64, String, OrganisationChoice)> {
+/// The organisations an account of `role` made by an organiser of `own` may belong to, in
+/// tree order, indented by depth: not their own bureau for an organiser (a fellow, made from
+/// the bureau above).
+fn choices_for(
+    role: Role,
+    own: Option<i64>,
+    all: &[OrganisationChoice],
+) -> Vec<(i64, String, OrganisationChoice)> {
     in_tree_order(all)
         .into_iter()
-        .filter(|(_, o)| role.may_belong_to(o.kind))
+        .filter(|(_, o)| role.may_belong_to(o.kind) && !fellow_organiser(role, Some(o.id), own))
         .map(|(depth, o)| (o.id, "\u{a0}\u{a0}".repeat(depth), o))
         .collect()
 }
@@ -235,6 +241,7 @@ fn choices_for(role: Role, all: &[OrganisationChoice]) -> Vec<(i64, String, Orga
 #[component]
 fn AccountForm(organisations: Organisations, on_created: Callback<()>) -> impl IntoView {
     let lang = use_lang();
+    let me = expect_context::<Me>();
     let username = RwSignal::new(String::new());
     let display_name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -292,7 +299,8 @@ fn AccountForm(organisations: Organisations, on_created: Callback<()>) -> impl I
                     <option value="" selected=move || organisation.get().is_none()>"—"</option>
                     {move || {
                         let all = organisations.get().and_then(Result::ok).unwrap_or_default();
-                        choices_for(role.get(), &all).into_iter().map(|(id, indent, o)| view! {
+                        let own = me.with(|m| m.as_ref().and_then(|m| m.organisation_id));
+                        choices_for(role.get(), own, &all).into_iter().map(|(id, indent, o)| view! {
                             <option value=id.to_string() selected=move || organisation.get() == Some(id)>
                                 {indent}{o.name.get(lang.get().code()).to_owned()}
                             </option>

@@ -431,6 +431,10 @@ messages! {
     FIELD_PEOPLE_REQUIRED = "签到人数至少为 1", "At least 1 person must be checked in";
     FIELD_PESTICIDE_REQUIRED = "请填写试纸检测的农药", "Name the pesticide the strip tests for";
     FIELD_STRIP_REQUIRED = "请选择试纸结果", "Choose what the strip shows";
+    SAMPLE_CHANGED_MEANWHILE = "样品 {code} 刚由另一处录入了检测，未保存你的录入：下面是它现在的结果，请核对后再录入。", "Sample {code} was just tested at another desk, so your entry was not saved: it is shown as it is now; check it before entering again.";
+    FIELD_FELLOW_ORGANISER = "本单位的其他组织者账号须由上级单位创建和管理", "Another organiser of your own bureau is created, and managed, by the bureau above";
+    FIELD_RETEST_DIFFERS = "复检须与初检方法相同（胶体金试纸须检同一种农药）", "A re-test uses the first test's method (a strip, the same pesticide)";
+    FIELD_RESULT_FINAL = "结果已确定：如某次检测录错，请更正该次检测", "The result is final: if a test was entered wrongly, correct that test";
     FIELD_CORRECTION_INVALID = "这次检测已被更正，请刷新后重试", "That test was already corrected; reload and try again";
     // The API's error codes only the console meets (see `console_error_msg`).
     ERR_UNAUTHORIZED = "请先登录。", "Please sign in.";
@@ -588,6 +592,9 @@ pub fn field_error(code: FieldCode) -> Msg {
         PesticideRequired => FIELD_PESTICIDE_REQUIRED,
         StripRequired => FIELD_STRIP_REQUIRED,
         CorrectionInvalid => FIELD_CORRECTION_INVALID,
+        RetestDiffers => FIELD_RETEST_DIFFERS,
+        ResultFinal => FIELD_RESULT_FINAL,
+        FellowOrganiser => FIELD_FELLOW_ORGANISER,
         PeopleRequired => FIELD_PEOPLE_REQUIRED,
         // The citizen's words serve the console too (the sample desk, a holder's name).
         DateInvalid => FIELD_DATE_INVALID,
@@ -702,6 +709,9 @@ mod tests {
             FieldCode::PesticideRequired,
             FieldCode::StripRequired,
             FieldCode::CorrectionInvalid,
+            FieldCode::RetestDiffers,
+            FieldCode::ResultFinal,
+            FieldCode::FellowOrganiser,
             FieldCode::KindNotAllowed,
             FieldCode::KindHasStaff,
             FieldCode::OutsideActivity,

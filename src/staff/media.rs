@@ -136,8 +136,13 @@ fn MediaForm(
     );
     let failure: Failure = RwSignal::new(None);
     let saved = RwSignal::new(String::new());
+    // One save at a time: a second tap while the first is on its way would add the item twice.
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         failure.set(None);
         saved.set(String::new());
         let mut typed = Typed::default();
@@ -153,11 +158,13 @@ fn MediaForm(
             headline: headline.get_untracked(),
             published_on,
         };
+        busy.set(true);
         spawn_local(async move {
             let answer = match editing {
                 Some(id) => api::update_media(id, &draft).await,
                 None => api::add_media(&draft).await,
             };
+            busy.set(false);
             match answer {
                 Ok(item) => {
                     saved.set(
@@ -187,7 +194,7 @@ fn MediaForm(
                 <Input id="media-date" label=s::MEDIA_DATE key="published_on" value=date failure=failure kind="date"/>
                 <FormAlert failure=failure shown=&["link", "outlet", "headline", "published_on"]/>
                 <p role="status" aria-live="polite">{move || saved.get()}</p>
-                <button type="submit" class="primary">{t(button)}</button>
+                <button type="submit" class="primary" aria-disabled=move || busy.get().then_some("true")>{t(button)}</button>
                 {editing.map(|_| view! {
                     <button type="button" class="secondary" on:click=move |_| on_saved.run(())>{t(s::STOP_EDITING)}</button>
                 })}

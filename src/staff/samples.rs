@@ -17,7 +17,7 @@ use crate::staff::walk_in::WalkInSampleForm;
 use labday_domain::sample::{
     Method, SampleStatus, SampleView, StripReading, TestEntry, STRIP_PESTICIDES,
 };
-use labday_domain::{ApiError, FieldCode};
+use labday_domain::{ApiError, ErrorCode, FieldCode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
@@ -90,6 +90,14 @@ pub fn SamplesDesk() -> impl IntoView {
         });
         focus_soon(next.map_or_else(|| "sample-code".into(), |c| format!("reading-{c}")));
     });
+    // Another desk entered a test meanwhile: the sample as it is now, and word of it.
+    let stale = Callback::new(move |sample: SampleView| {
+        let l = lang.get_untracked();
+        let code = sample.code.display();
+        desk.announce
+            .set(si::SAMPLE_CHANGED_MEANWHILE.fill(l, &[("code", &code)]));
+        replace(sample);
+    });
     // The samples one list shows, read from the session's list.
     let those = move |keep: fn(&SampleView) -> bool| {
         move || samples.with(|l| l.iter().filter(|s| keep(s)).cloned().collect::<Vec<_>>())
@@ -128,7 +136,7 @@ pub fn SamplesDesk() -> impl IntoView {
                 </Show>
                 <ul class="cards desk">
                     <For each=queue key=key let:sample>
-                        <SampleLine sample=sample on_saved=saved/>
+                        <SampleLine sample=sample on_saved=saved on_stale=stale/>
                     </For>
                 </ul>
                 <h2>{t(si::SAMPLES_WAITING)}</h2>
@@ -159,7 +167,7 @@ pub fn SamplesDesk() -> impl IntoView {
                 <h2>{t(si::SAMPLES_DONE)}</h2>
                 <ul class="cards desk">
                     <For each=done key=key let:sample>
-                        <SampleLine sample=sample on_saved=saved/>
+                        <SampleLine sample=sample on_saved=saved on_stale=stale/>
                     </For>
                 </ul>
             </Loaded>
@@ -169,7 +177,11 @@ pub fn SamplesDesk() -> impl IntoView {
 
 /// One received sample: its tests so far and a form for the next (or a correction).
 #[component]
-fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoView {
+fn SampleLine(
+    sample: SampleView,
+    on_saved: Callback<SampleView>,
+    on_stale: Callback<SampleView>,
+) -> impl IntoView {
     let lang = use_lang();
     let code = sample.code.as_str().to_owned();
     let open = sample.status != SampleStatus::ResultReady;
@@ -185,6 +197,7 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
         .holder
         .as_ref()
         .map(|h| format!("{} · {}", h.name, h.phone));
+    let seen = sample.tests.iter().filter(|t| !t.superseded).count();
     let s = StoredValue::new(sample.clone());
     let form_code = StoredValue::new(code.clone());
     let show_form = move || open || correcting.get().is_some();
@@ -214,7 +227,7 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
                 </p>
             })}
             <Show when=show_form>
-                <ResultForm code=form_code.get_value() correcting=correcting on_saved=on_saved/>
+                <ResultForm code=form_code.get_value() seen=seen correcting=correcting on_saved=on_saved on_stale=on_stale/>
             </Show>
         </li>
     }
@@ -223,8 +236,12 @@ fn SampleLine(sample: SampleView, on_saved: Callback<SampleView>) -> impl IntoVi
 #[component]
 fn ResultForm(
     code: String,
+    /// How many current tests the line shows: sent, so a test another desk entered since
+    /// refuses this one rather than making it a re-test it was not.
+    seen: usize,
     correcting: RwSignal<Option<i64>>,
     on_saved: Callback<SampleView>,
+    on_stale: Callback<SampleView>,
 ) -> impl IntoView {
     let lang = use_lang();
     let method = RwSignal::new(Method::EnzymeInhibition);
@@ -246,6 +263,7 @@ fn ResultForm(
             pesticide: Some(pesticide.get_untracked()),
             strip: strip.get_untracked(),
             corrects: correcting.get_untracked(),
+            tests_seen: u32::try_from(seen).ok(),
         };
         failure.set(None);
         if let Err(e) = entry.validate() {
@@ -261,6 +279,12 @@ fn ResultForm(
                 Ok(sample) => {
                     correcting.set(None);
                     on_saved.run(sample);
+                }
+                Err(e) if e.code == ErrorCode::EditedMeanwhile => {
+                    if let Ok(now) = api::staff_sample(&c.get_value()).await {
+                        correcting.set(None);
+                        on_stale.run(now);
+                    }
                 }
                 Err(e) => {
                     if let Some(fields) = (!e.fields.is_empty()).then(|| e.fields.clone()) {

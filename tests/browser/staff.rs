@@ -802,8 +802,14 @@ async fn organiser_and_lab_staff_run_an_event_from_the_console() {
         .fill("报道链接", "https://news.example/2026/emc-open-day")
         .await;
     browser.fill("标题", "电磁兼容实验室向市民开放").await;
-    browser.click("button", "保存报道").await;
+    // Tapped twice at once, it is added once.
+    browser
+        .js("const b = [...document.querySelectorAll('button')].find(b => b.textContent === '保存报道'); b.click(); b.click(); return null;")
+        .await;
     browser.wait_text("已添加报道: 江西日报").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let items = server.storage.media(None, None).await.expect("media");
+    assert_eq!(items.len(), 1, "{items:?}");
     let dir = tempfile::tempdir().unwrap();
     let not_an_image = dir.path().join("notes.png");
     std::fs::write(&not_an_image, b"GIF89a pretending").unwrap();

@@ -191,8 +191,17 @@ wire_enum! {
         PercentInvalid = "percent_invalid",
         PesticideRequired = "pesticide_required",
         StripRequired = "strip_required",
+        /// An organiser account on the creator's own bureau: made from the bureau above.
+        FellowOrganiser = "fellow_organiser",
         /// `corrects` names no current test of this sample.
         CorrectionInvalid = "correction_invalid",
+        /// A test by another method, or a strip for another pesticide, than the sample's
+        /// other tests: a re-test repeats the first test (an enzyme test cannot clear what a
+        /// strip found, nor one pesticide's strip another's).
+        RetestDiffers = "retest_differs",
+        /// The sample's result is final: a new test would quietly overturn it; a mistaken
+        /// test is corrected instead.
+        ResultFinal = "result_final",
         TitleRequired = "title_required",
         TitleTooLong = "title_too_long",
         EndBeforeStart = "end_before_start",

@@ -588,6 +588,11 @@ pub struct TestEntry {
     /// The id of an earlier test this one corrects (the earlier one is kept in history).
     #[serde(default)]
     pub corrects: Option<i64>,
+    /// How many current tests the sample had on the page that sends this one: when another
+    /// desk has entered one since, this one is refused (`edited_meanwhile`) and the page
+    /// reads the sample again, rather than counting it as a re-test it was not.
+    #[serde(default)]
+    pub tests_seen: Option<u32>,
 }
 
 /// A reading that passed the field checks.
@@ -631,6 +636,19 @@ impl TestEntry {
                 }
             }
         }
+    }
+}
+
+/// Whether `other` repeats `first`: the same method and, for strips, a strip for the same
+/// pesticide (as typed, but for case and spaces). The re-tests of a sample repeat its first
+/// test: an enzyme test does not detect what a strip for one pesticide found, nor does a
+/// strip for another pesticide, so neither may clear it.
+pub fn repeats(first: &Reading, other: &Reading) -> bool {
+    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    match (first, other) {
+        (Reading::Enzyme { .. }, Reading::Enzyme { .. }) => true,
+        (Reading::Strip { pesticide: a, .. }, Reading::Strip { pesticide: b, .. }) => same(a, b),
+        _ => false,
     }
 }
 
@@ -934,6 +952,7 @@ mod tests {
             pesticide: None,
             strip: None,
             corrects: None,
+            tests_seen: None,
         };
         judge(&entry.validate().unwrap(), Thresholds::default())
     }
@@ -945,8 +964,32 @@ mod tests {
             pesticide: Some(pesticide.into()),
             strip: reading,
             corrects: None,
+            tests_seen: None,
         };
         entry.validate().map(|r| judge(&r, Thresholds::default()))
+    }
+
+    #[test]
+    fn a_retest_repeats_the_first_tests_method_and_pesticide() {
+        let enzyme = Reading::Enzyme {
+            inhibition_tenths: 600,
+        };
+        let strip = |p: &str| Reading::Strip {
+            pesticide: p.into(),
+            reading: StripReading::Negative,
+        };
+        assert!(repeats(
+            &enzyme,
+            &Reading::Enzyme {
+                inhibition_tenths: 100
+            }
+        ));
+        assert!(repeats(&strip("氟虫腈"), &strip(" 氟虫腈 ")));
+        assert!(repeats(&strip("Fipronil"), &strip("fipronil")));
+        // An enzyme test does not see what a fipronil strip found, nor another pesticide's strip.
+        assert!(!repeats(&strip("氟虫腈"), &enzyme));
+        assert!(!repeats(&enzyme, &strip("氟虫腈")));
+        assert!(!repeats(&strip("克百威"), &strip("啶虫脒")));
     }
 
     #[test]
@@ -991,6 +1034,7 @@ mod tests {
                 pesticide: None,
                 strip: None,
                 corrects: None,
+                tests_seen: None,
             };
             let err = entry.validate().unwrap_err();
             assert_eq!(err.fields["inhibition_pct"], FieldCode::PercentInvalid);
@@ -1001,6 +1045,7 @@ mod tests {
             pesticide: None,
             strip: None,
             corrects: None,
+            tests_seen: None,
         };
         assert!(missing.validate().is_err());
     }

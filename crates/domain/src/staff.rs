@@ -493,12 +493,18 @@ impl StaffAccount {
     /// (or by an organiser of every organisation, made on the command line). So no
     /// organiser can lock a fellow out, or set their password and act as them.
     pub fn managed_by(&self, manager_id: i64, manager: Option<i64>) -> bool {
-        let fellow = manager.is_some()
-            && self.role == Role::Organiser
-            && self.organisation_id == manager
-            && self.id != manager_id;
-        !fellow
+        let fellow = fellow_organiser(self.role, self.organisation_id, manager);
+        !fellow || self.id == manager_id
     }
+}
+
+/// Whether an account of `role` on `organisation` would be a fellow organiser of an organiser
+/// acting for `manager` (`None`: every organisation, who has no fellows): an organiser of
+/// the same bureau. Such an account is made, as it is managed, from the bureau above (or by
+/// an organiser of every organisation): the one who makes it types its first password and
+/// could sign in as it before its holder does.
+pub fn fellow_organiser(role: Role, organisation: Option<i64>, manager: Option<i64>) -> bool {
+    manager.is_some() && role == Role::Organiser && organisation == manager
 }
 
 /// An organiser setting a new password for an account; the holder must change it at the

@@ -73,6 +73,10 @@ impl From<BookingError> for AppError {
                 refusal_message(ErrorCode::WrongSession),
                 session,
             )),
+            BookingError::Field(field, code) => AppError(
+                ApiError::new(ErrorCode::Invalid, "Some fields need attention")
+                    .with_field(field, code),
+            ),
             BookingError::Storage(e) => e.into(),
         }
     }

@@ -132,6 +132,9 @@ pub enum BookingError {
     /// `wrong_session`: the code belongs to this other session of the desk's organisation.
     #[error("refused: belongs to session {0}")]
     Elsewhere(i64),
+    /// Refused for what one field holds (`invalid`, with the field named).
+    #[error("refused: {0} {1:?}")]
+    Field(&'static str, labday_domain::FieldCode),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use labday_domain::staff::{AuditEntry, NewStaffAccount, StaffView};
+use labday_domain::staff::{fellow_organiser, AuditEntry, NewStaffAccount, StaffView};
 use labday_domain::{ApiError, ErrorCode, FieldCode};
 use serde::Deserialize;
 
@@ -25,7 +25,7 @@ use serde::Deserialize;
         (status = 201, body = StaffView),
         (status = 403, body = ApiError, description = "Only organisers create accounts, within their reach"),
         (status = 409, body = ApiError, description = "`username_taken`"),
-        (status = 422, body = ApiError, description = "Field errors; `organisation_id`: `organisation_unknown`, or `kind_not_allowed` when the role does not fit the organisation's kind (an organiser belongs to a bureau, lab staff to a lab or institute), checked again as the account is stored")
+        (status = 422, body = ApiError, description = "Field errors; `organisation_id`: `organisation_unknown`, `kind_not_allowed` when the role does not fit the organisation's kind (an organiser belongs to a bureau, lab staff to a lab or institute), checked again as the account is stored, or `fellow_organiser` for an organiser of the creator's own bureau (made, as it is managed, from the bureau above)")
     )
 )]
 pub async fn create_account(
@@ -45,6 +45,13 @@ pub async fn create_account(
             signed_in.require(org)?;
             if !account.role.may_belong_to(found.draft.kind) {
                 return Err(kind_not_allowed());
+            }
+            let manager = signed_in.staff.organisation_id;
+            if fellow_organiser(account.role, Some(org), manager) {
+                return Err(invalid_organisation(
+                    FieldCode::FellowOrganiser,
+                    "Another organiser of your own bureau is created by the bureau above",
+                ));
             }
         }
         None => signed_in.require_everything()?,

@@ -114,7 +114,8 @@ pub async fn receive_sample(
     responses(
         (status = 200, body = SampleView, description = "The sample with its new test and judgement"),
         (status = 409, body = ApiError, description = "Not received yet"),
-        (status = 422, body = ApiError, description = "Invalid reading, or `corrects` is not a current test")
+        (status = 412, body = ApiError, description = "`edited_meanwhile`: `tests_seen` is not the number of current tests (another desk entered one since); nothing recorded"),
+        (status = 422, body = ApiError, description = "Invalid reading; `corrects` is not a current test (`correction_invalid`), or a new test for a sample whose result is final (`corrects`: `result_final`: correct a test instead); a test by another method, or a strip for another pesticide, than the sample's other tests (`method`: `retest_differs`)")
     )
 )]
 pub async fn record_test(
@@ -127,6 +128,7 @@ pub async fn record_test(
         judgement: judge(&reading, state.enzyme_thresholds),
         reading,
         corrects: entry.corrects,
+        tests_seen: entry.tests_seen,
     };
     let view = state
         .storage

@@ -571,27 +571,55 @@ const SAMPLE_MESSAGE_DAYS: i64 = 7;
 /// message names the vegetable only in words of the list (`SampleFacts`).
 type SampleHolderRow = (String, String, Option<String>, super::columns::Name<Lang>);
 
-/// When a sample's tests now reach a final judgement, writes the result message for its
-/// holder (once per judgement: a correction that changes it tells again).
+/// After a sample's test or correction: its result message as the tests now stand. A
+/// result message still waiting to go is withdrawn (it may say what a correction undid, and
+/// would arrive after the newer one); then, when the tests reach a final judgement other
+/// than the one the holder was last told (sent, or being sent now), it is told, keyed by the
+/// test that settled it: a correction that changes it, and one that changes it back, each
+/// tell again. A correction that leaves the result open again withdraws only.
 pub async fn sample_result(
     tx: &mut Tx,
     sample_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let tests: Vec<Judgement> = tx
+    let now = now.naive_utc();
+    tx.query(
+        "DELETE FROM outbox WHERE sample_id = ? AND kind = 'sample_result' \
+         AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)",
+    )
+    .bind(sample_id)
+    .bind(now)
+    .execute()
+    .await?;
+    let tests: Vec<(i64, super::columns::Name<Judgement>)> = tx
         .query(
-            "SELECT judgement FROM sample_tests WHERE sample_id = ? AND superseded_by IS NULL \
-             ORDER BY id",
+            "SELECT id, judgement FROM sample_tests WHERE sample_id = ? \
+             AND superseded_by IS NULL ORDER BY id",
         )
         .bind(sample_id)
-        .scalars::<super::columns::Name<Judgement>>()
-        .await?
-        .into_iter()
-        .map(|j| j.0)
-        .collect();
-    let Some(Outcome::Final(judgement)) = outcome(&tests) else {
+        .fetch_all()
+        .await?;
+    let judged: Vec<Judgement> = tests.iter().map(|t| t.1 .0).collect();
+    let Some(Outcome::Final(judgement)) = outcome(&judged) else {
         return Ok(false);
     };
+    let told: Option<String> = tx
+        .query(
+            "SELECT params FROM outbox WHERE sample_id = ? AND kind = 'sample_result' \
+             AND (status = 'sent' OR (status = 'pending' AND lease_until > ?)) \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(sample_id)
+        .bind(now)
+        .scalar_optional()
+        .await?;
+    let told = told
+        .and_then(|p| serde_json::from_str::<Vec<String>>(&p).ok())
+        .and_then(|p| p.get(2).cloned());
+    if told.as_deref() == Some(judgement.as_str()) {
+        return Ok(false);
+    }
+    let settled_by = tests.last().map_or(0, |t| t.0);
     let row: Option<SampleHolderRow> = tx
         .query("SELECT code, variety, phone, lang FROM samples WHERE id = ?")
         .bind(sample_id)
@@ -607,12 +635,10 @@ pub async fn sample_result(
         variety,
         judgement,
     };
-    let now = now.naive_utc();
     let message = Outgoing {
         key: format!(
-            "{}:{sample_id}:{}",
+            "{}:{sample_id}:{settled_by}",
             MessageKind::SampleResult.as_str(),
-            judgement.as_str()
         ),
         booking_id: None,
         sample_id: Some(sample_id),

@@ -9,6 +9,7 @@ mod view;
 
 use super::audit::audit;
 use super::bookings::LOCK_SESSION;
+use super::columns::Name;
 use super::db::{Conn, Db, Tx, Value};
 use super::organisations::REACH;
 use super::{BookingError, Parts, StorageError};
@@ -17,13 +18,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::phone::Phone;
 use labday_domain::sample::{
-    self, within_sample_limit, Judgement, Reading, SampleCode, SampleTally, SampleView,
-    ValidRegistration, ValidSampleItem,
+    self, outcome, repeats, within_sample_limit, Judgement, Method, Outcome, Reading, SampleCode,
+    SampleTally, SampleView, StripReading, ValidRegistration, ValidSampleItem,
 };
 use labday_domain::staff::{from_session_day, AuditAction};
 use labday_domain::time::venue_local;
 use labday_domain::walk_in::ValidWalkInSamples;
-use labday_domain::{ErrorCode, SessionFormat, SessionStatus};
+use labday_domain::{ErrorCode, FieldCode, SessionFormat, SessionStatus};
 use sql::*;
 use view::*;
 
@@ -44,6 +45,24 @@ pub struct NewTest {
     pub reading: Reading,
     pub judgement: Judgement,
     pub corrects: Option<i64>,
+    /// How many current tests the sender saw (`TestEntry::tests_seen`).
+    pub tests_seen: Option<u32>,
+}
+
+/// `(id, method, pesticide, judgement)` of a sample's current test (`CURRENT_TESTS`).
+type CurrentTest = (i64, Name<Method>, Option<String>, Name<Judgement>);
+
+/// What a current test was, as far as repeating it goes: its method and pesticide.
+fn kind_of(t: &CurrentTest) -> Reading {
+    match t.1 .0 {
+        Method::EnzymeInhibition => Reading::Enzyme {
+            inhibition_tenths: 0,
+        },
+        Method::ColloidalGold => Reading::Strip {
+            pesticide: t.2.clone().unwrap_or_default(),
+            reading: StripReading::Negative,
+        },
+    }
 }
 
 /// Whose samples the board counts.
@@ -497,6 +516,27 @@ pub trait Samples: Parts {
             if current == 0 {
                 return Err(refused(ErrorCode::Invalid));
             }
+        }
+        // Read under the sample's lock (`sample_for_change`): no other test lands meanwhile.
+        let current: Vec<CurrentTest> = tx.query(CURRENT_TESTS).bind(id).fetch_all().await?;
+        if test
+            .tests_seen
+            .is_some_and(|seen| usize::try_from(seen).ok() != Some(current.len()))
+        {
+            return Err(refused(ErrorCode::EditedMeanwhile));
+        }
+        let others: Vec<&CurrentTest> = current
+            .iter()
+            .filter(|t| Some(t.0) != test.corrects)
+            .collect();
+        if test.corrects.is_none() {
+            let judged: Vec<Judgement> = current.iter().map(|t| t.3 .0).collect();
+            if matches!(outcome(&judged), Some(Outcome::Final(_))) {
+                return Err(BookingError::Field("corrects", FieldCode::ResultFinal));
+            }
+        }
+        if others.iter().any(|t| !repeats(&kind_of(t), &test.reading)) {
+            return Err(BookingError::Field("method", FieldCode::RetestDiffers));
         }
         let (method, tenths, pesticide, strip) = reading_columns(&test.reading);
         let test_id: i64 = tx

@@ -281,11 +281,15 @@ async fn organisers_manage_only_the_accounts_within_their_reach(db: Db) {
     let app = &t.app;
     let c = Some(t.county.as_str());
     let accounts = "/api/v1/staff/accounts";
-    // New accounts: lab staff of a lab in the reach, an organiser of a bureau in it.
+    // New accounts: lab staff of a lab in the reach; an organiser of the county itself is a
+    // fellow, made from above (here by an organiser of everything).
     let lab = json!({"username": "lab-00-b", "password": PASSWORD, "role": "lab_staff", "organisation_id": t.labs[0][0]});
     expect_call(app, "POST", accounts, c, Some(lab), 201).await;
     let deputy = json!({"username": "county-00-b", "password": PASSWORD, "role": "organiser", "organisation_id": t.counties[0][0]});
-    let made = parse(&expect_call(app, "POST", accounts, c, Some(deputy), 201).await);
+    let text = expect_call(app, "POST", accounts, c, Some(deputy.clone()), 422).await;
+    assert_eq!(field(&text, "organisation_id"), "fellow_organiser");
+    let from_above = Some(t.root.as_str());
+    let made = parse(&expect_call(app, "POST", accounts, from_above, Some(deputy), 201).await);
     assert_eq!(made["organisation_id"], t.counties[0][0]);
     // Outside the reach, an organiser of a lab, an organiser of everything.
     let outside = json!({"username": "lab-01-b", "password": PASSWORD, "role": "lab_staff", "organisation_id": t.labs[0][1]});
@@ -360,7 +364,33 @@ async fn a_fellow_organiser_is_managed_from_the_bureau_above(db: Db) {
     let app = &t.app;
     let c = Some(t.county.as_str());
     let deputy = json!({"username": "county-00-b", "password": PASSWORD, "role": "organiser", "organisation_id": t.counties[0][0]});
-    expect_call(app, "POST", "/api/v1/staff/accounts", c, Some(deputy), 201).await;
+    // Not made by a fellow (who typed its first password could sign in as it first): by the
+    // city above.
+    let refused = expect_call(
+        app,
+        "POST",
+        "/api/v1/staff/accounts",
+        c,
+        Some(deputy.clone()),
+        422,
+    )
+    .await;
+    assert_eq!(
+        parse(&refused)["fields"]["organisation_id"],
+        "fellow_organiser",
+        "{refused}"
+    );
+    let city = cookie_of(app, "city-0").await;
+    let by_city = Some(city.as_str());
+    expect_call(
+        app,
+        "POST",
+        "/api/v1/staff/accounts",
+        by_city,
+        Some(deputy),
+        201,
+    )
+    .await;
     let id = account_id(&t, "county-00-b").await;
     let deputy_cookie = cookie_of(app, "county-00-b").await;
     for (action, body) in [
@@ -383,7 +413,6 @@ async fn a_fellow_organiser_is_managed_from_the_bureau_above(db: Db) {
     let county = account_id(&t, "county-00").await;
     let path = format!("/api/v1/staff/accounts/{county}/disable");
     expect_call(app, "POST", &path, Some(&deputy_cookie), None, 403).await;
-    let city = cookie_of(app, "city-0").await;
     let path = format!("/api/v1/staff/accounts/{id}/disable");
     let disabled = parse(&expect_call(app, "POST", &path, Some(&city), None, 200).await);
     assert_eq!(disabled["disabled"], true);

@@ -12,7 +12,7 @@ use crate::helpers::{now, session_body, Db, SessionSpec, TestApp, TestDb};
 use crate::reschedule::reschedule;
 use crate::samples::{quick_test, registration, tested_negative};
 use crate::scale_out::Instance;
-use crate::staff::{add_staff, call, sign_in, PASSWORD};
+use crate::staff::{add_staff, call, expect_call, sign_in, PASSWORD};
 use chrono::Duration;
 use labday_domain::staff::Role;
 use labday_server::config::Config;
@@ -1267,7 +1267,91 @@ async fn a_quick_test_under_way_tells_its_new_place_once_per_phone(db: Db) {
     assert_eq!(outbox_rows(&app.db, &last).await, 1);
 }
 
+/// A result corrected to another judgement, and back, tells its holder each time: the last
+/// text says what the result page says.
+async fn a_result_corrected_and_corrected_back_tells_each_time(db: Db) {
+    let (_dir, file) = message_file();
+    let app = TestApp::spawn_with(db, |c| log_to(c, &file)).await;
+    let point = app.session(quick_test()).await;
+    app.starts_today(point).await;
+    let lab = lab_staff(&app, point).await;
+    let lab = lab.as_deref();
+    let body = registration(point, "13700137009", &["celery"]);
+    let (status, samples) = app.post("/api/v1/samples", &body).await;
+    assert_eq!(status, 201, "{samples}");
+    let code = samples[0]["code"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/staff/samples/{code}/receive");
+    expect_call(
+        &app,
+        "POST",
+        &path,
+        lab,
+        Some(json!({"session_id": point})),
+        200,
+    )
+    .await;
+    let path = format!("/api/v1/staff/samples/{code}/tests");
+    let enzyme = |pct: f64, corrects: Option<i64>| json!({"method": "enzyme_inhibition", "inhibition_pct": pct, "corrects": corrects});
+    let mut last = Value::Null;
+    for pct in [55.0, 60.0, 58.0] {
+        let text = expect_call(&app, "POST", &path, lab, Some(enzyme(pct, None)), 200).await;
+        last = serde_json::from_str(&text).unwrap();
+    }
+    assert_eq!(last["judgement"], "positive");
+    let results = || {
+        delivered(&file)
+            .into_iter()
+            .filter(|m| m["kind"] == "sample_result")
+            .map(|m| m["params"][2].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let told_until = |n: usize| async move {
+        for _ in 0..100 {
+            if results().len() >= n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    told_until(1).await;
+    // The third test was mistyped: 35 %, negative; then that correction was itself wrong.
+    let third = last["tests"][2]["id"].as_i64().unwrap();
+    let text = expect_call(
+        &app,
+        "POST",
+        &path,
+        lab,
+        Some(enzyme(35.0, Some(third))),
+        200,
+    )
+    .await;
+    let corrected: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(corrected["judgement"], "negative");
+    told_until(2).await;
+    let fourth = corrected["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["superseded"] == false && t["inhibition_pct"] == 35.0)
+        .and_then(|t| t["id"].as_i64())
+        .unwrap();
+    let text = expect_call(
+        &app,
+        "POST",
+        &path,
+        lab,
+        Some(enzyme(58.0, Some(fourth))),
+        200,
+    )
+    .await;
+    let back: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(back["judgement"], "positive");
+    told_until(3).await;
+    assert_eq!(results(), ["positive", "negative", "positive"]);
+}
+
 crate::on_both_databases!(
+    a_result_corrected_and_corrected_back_tells_each_time,
     a_quick_test_under_way_tells_its_new_place_once_per_phone,
     sample_holders_hear_when_their_quick_test_moves,
     newer_news_replaces_texts_still_waiting_and_moves_are_spaced,

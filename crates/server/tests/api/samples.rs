@@ -373,14 +373,35 @@ async fn staff_receive_and_test_samples_and_holders_see_plain_judgements(db: Db)
         status, 422,
         "a corrected test cannot be corrected again: {err}"
     );
-    let (_, last) = post(
-        test(&celery),
-        json!({"method": "colloidal_gold", "pesticide": "克百威", "strip": "positive"}),
-    )
-    .await;
+    // A re-test repeats the first test: a strip cannot clear what an enzyme test found.
+    let strip = json!({"method": "colloidal_gold", "pesticide": "克百威", "strip": "negative"});
+    let (status, err) = post(test(&celery), strip).await;
+    assert_eq!(
+        (status, err["fields"]["method"].as_str()),
+        (422, Some("retest_differs")),
+        "{err}"
+    );
+    // A desk that saw fewer tests than there are (another desk entered one) is refused.
+    let mut stale = enzyme(55.0);
+    stale["tests_seen"] = json!(1);
+    let (status, err) = post(test(&celery), stale).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (412, Some("edited_meanwhile"))
+    );
+    let mut last = enzyme(55.0);
+    last["tests_seen"] = json!(2);
+    let (_, last) = post(test(&celery), last).await;
     assert_eq!(
         (last["status"].as_str(), last["judgement"].as_str()),
         (Some("result_ready"), Some("positive"))
+    );
+    // Final: a further test would overturn it quietly; a correction is the way.
+    let (status, err) = post(test(&celery), enzyme(5.0)).await;
+    assert_eq!(
+        (status, err["fields"]["corrects"].as_str()),
+        (422, Some("result_final")),
+        "{err}"
     );
     let history = last["tests"].as_array().unwrap();
     assert_eq!(history.len(), 4);
@@ -394,8 +415,8 @@ async fn staff_receive_and_test_samples_and_holders_see_plain_judgements(db: Db)
     let tests = seen["tests"].as_array().unwrap();
     assert_eq!(tests.len(), 3, "the corrected typo is not shown: {seen}");
     assert!(tests.iter().all(|t| t["tester"].is_null()));
-    assert_eq!(tests[2]["method"], "colloidal_gold");
-    assert_eq!(tests[2]["pesticide"], "克百威");
+    assert_eq!(tests[2]["method"], "enzyme_inhibition");
+    assert_eq!(tests[2]["inhibition_pct"], 55.0);
     let (_, seen) = lookup(app, &spinach, "9000").await;
     assert_eq!(seen["judgement"], "negative");
 
