@@ -68,39 +68,13 @@ pub fn focus_page_heading_soon() {
     );
 }
 
-thread_local! {
-    /// The heading of the page shown last (console): a new page is known by another one.
-    static SHOWN: std::cell::RefCell<Option<web_sys::Element>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// Notes the first page's heading once it appears (console; focus stays where the browser
-/// put it on a page load).
-pub fn note_first_page_heading() {
-    fn look(tries: u32) {
-        match page_heading() {
-            Some(h) => SHOWN.with(|s| *s.borrow_mut() = Some(h)),
-            None if tries > 0 => leptos::prelude::set_timeout(
-                move || look(tries - 1),
-                std::time::Duration::from_millis(50),
-            ),
-            None => {}
-        }
-    }
-    look(100);
-}
-
-/// As [`focus_page_heading_soon`], for a router that may keep the old page until the new
-/// one has what it shows (the console's): the new page is the one whose heading is not the
-/// one shown last (or, not known, the one there as the address changed), looked for every
-/// 50 ms for up to 5 s.
+/// As [`focus_page_heading_soon`], as a move to another page begins under a router that
+/// may keep the old page until the new one has what it shows (the console's): the new page
+/// is the one whose heading is not the one there now, looked for every 50 ms for up to 5 s.
 pub fn focus_next_page_heading() {
     fn look(old: Option<web_sys::Element>, tries: u32) {
         match page_heading() {
-            Some(h) if Some(&h) != old.as_ref() => {
-                SHOWN.with(|s| *s.borrow_mut() = Some(h.clone()));
-                focus_element(h);
-            }
+            Some(h) if Some(&h) != old.as_ref() => focus_element(h),
             _ if tries == 0 => {}
             _ => leptos::prelude::set_timeout(
                 move || look(old, tries - 1),
@@ -108,10 +82,7 @@ pub fn focus_next_page_heading() {
             ),
         }
     }
-    let shown = SHOWN
-        .with(|s| s.borrow().clone())
-        .filter(|h| h.is_connected());
-    look(shown.or_else(page_heading), 100);
+    look(page_heading(), 100);
 }
 
 /// As [`focus_first_invalid`], in the form holding the element `id` only: a page of two

@@ -38,6 +38,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use wasm_bindgen::JsCast;
 
 /// The signed-in staff member, or `None` before sign-in.
 pub type Me = RwSignal<Option<StaffView>>;
@@ -145,19 +146,44 @@ pub fn StaffApp() -> impl IntoView {
 
 /// After a move to another page of the console (a roster opened from the list, say),
 /// focus goes to the new page's heading, as in the citizen app: the link clicked is gone.
+/// Taken from the moves themselves (a link of the console followed, Back or Forward), heard
+/// before the router acts on them, with the heading shown as the move begins: the new page
+/// is the one whose heading is another.
 #[component]
 fn PageFocus() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let first = StoredValue::new(true);
-    Effect::new(move |_| {
-        location.pathname.track();
-        if first.get_value() {
-            first.set_value(false);
-            crate::dom::note_first_page_heading();
-            return;
+    use wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let followed = Closure::<dyn Fn(web_sys::MouseEvent)>::new(|ev: web_sys::MouseEvent| {
+        let link = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("a[href]").ok().flatten());
+        let inside = link.is_some_and(|a| {
+            let href = a.get_attribute("href").unwrap_or_default();
+            let external = a
+                .get_attribute("rel")
+                .is_some_and(|r| r.contains("external"));
+            href.starts_with("/staff/")
+                && !external
+                && !a.has_attribute("download")
+                && !a.has_attribute("target")
+        });
+        let modified = ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key();
+        if inside && ev.button() == 0 && !modified {
+            crate::dom::focus_next_page_heading();
         }
-        crate::dom::focus_next_page_heading();
     });
+    let moved = Closure::<dyn Fn()>::new(crate::dom::focus_next_page_heading);
+    // In the capture phase: before the router's own listeners show the new page.
+    for (event, listener) in [("click", followed.as_ref()), ("popstate", moved.as_ref())] {
+        let _ =
+            window.add_event_listener_with_callback_and_bool(event, listener.unchecked_ref(), true);
+    }
+    // The console's one app lives as long as its page.
+    followed.forget();
+    moved.forget();
 }
 
 /// Where a tab that signs out tells this browser's other tabs of the console (a `storage`
