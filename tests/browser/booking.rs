@@ -712,33 +712,16 @@ async fn the_form_offers_no_bigger_party_than_a_booking_may_hold() {
 async fn a_booking_moves_to_another_session_with_the_keyboard() {
     use fantoccini::key::Key;
     use labday_domain::activity::Localised;
-    use labday_domain::schedule::SessionDraft;
     let (browser, server, f) = or_skip!(open_with_fixture(SessionFormat::Visit, 20, None).await);
     let now = labday_domain::time::venue_local(Utc::now(), 480);
     let starts_at = (now + chrono::Duration::days(3))
         .date()
         .and_hms_opt(14, 0, 0)
         .expect("time");
+    let title = Localised::new("下午场", "Afternoon tour");
     let afternoon = server
         .storage
-        .add_session(
-            f.activity,
-            SessionDraft {
-                format: SessionFormat::Visit,
-                title: Localised::new("下午场", "Afternoon tour"),
-                place: Localised::new("一楼大厅", "Ground-floor lobby"),
-                address: Localised::default(),
-                join_link: None,
-                starts_at,
-                ends_at: starts_at + chrono::Duration::minutes(90),
-                capacity: 20,
-                reserved_places: 0,
-                per_booking_limit: 4,
-                booking_opens_at: now - chrono::Duration::days(1),
-                booking_closes_at: starts_at - chrono::Duration::hours(1),
-                cancel_deadline: starts_at - chrono::Duration::hours(2),
-            },
-        )
+        .add_session(f.activity, crate::support::session_draft(starts_at, title))
         .await
         .expect("session");
     browser.open_booking_form(&server, f.session).await;

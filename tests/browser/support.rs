@@ -248,28 +248,37 @@ pub async fn add_morning_session(
         .date()
         .and_hms_opt(9, 30, 0)
         .expect("time");
+    let mut draft = session_draft(starts_at, Localised::new("上午场", "Morning tour"));
+    draft.format = format;
+    draft.capacity = capacity;
+    draft.join_link = join_link.map(str::to_owned);
     server
         .storage
-        .add_session(
-            activity,
-            SessionDraft {
-                format,
-                title: Localised::new("上午场", "Morning tour"),
-                place: Localised::new("一楼大厅", "Ground-floor lobby"),
-                address: Localised::default(),
-                join_link: join_link.map(str::to_owned),
-                starts_at,
-                ends_at: starts_at + chrono::Duration::minutes(90),
-                capacity,
-                reserved_places: 0,
-                per_booking_limit: 4,
-                booking_opens_at: now - chrono::Duration::days(1),
-                booking_closes_at: starts_at - chrono::Duration::hours(1),
-                cancel_deadline: starts_at - chrono::Duration::hours(2),
-            },
-        )
+        .add_session(activity, draft)
         .await
         .expect("session")
+}
+
+/// A visit of 90 minutes in the lobby starting `starts_at` (China's clock), 20 places, up
+/// to 4 a booking, booking open from yesterday until an hour before it, cancellable until
+/// two hours before.
+pub fn session_draft(starts_at: chrono::NaiveDateTime, title: Localised) -> SessionDraft {
+    let now = venue_local(Utc::now(), SHANGHAI_OFFSET_MINUTES);
+    SessionDraft {
+        format: SessionFormat::Visit,
+        title,
+        place: Localised::new("一楼大厅", "Ground-floor lobby"),
+        address: Localised::default(),
+        join_link: None,
+        starts_at,
+        ends_at: starts_at + chrono::Duration::minutes(90),
+        capacity: 20,
+        reserved_places: 0,
+        per_booking_limit: 4,
+        booking_opens_at: now - chrono::Duration::days(1),
+        booking_closes_at: starts_at - chrono::Duration::hours(1),
+        cancel_deadline: starts_at - chrono::Duration::hours(2),
+    }
 }
 
 /// Where most journeys start: Chromium at a phone viewport, and a server without demo data

@@ -281,24 +281,13 @@ async fn a_session_added_while_a_handover_waits_makes_it_start_again() {
         })
     };
     let mut watcher = PgConnection::connect(&app.db.url()).await.expect("connect");
-    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
-        AND wait_event_type = 'Lock' AND query LIKE 'SELECT revision FROM activities%'";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let n: i64 = sqlx::query_scalar(waiting)
-            .bind(&app_name)
-            .fetch_one(&mut watcher)
-            .await
-            .expect("pg_stat_activity");
-        if n > 0 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the handover never waited"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    crate::helpers::until_waiting_for_lock(
+        &mut watcher,
+        &app_name,
+        "SELECT revision FROM activities",
+        "the handover",
+    )
+    .await;
     // A session added meanwhile: a copy of the first, a minute later.
     for statement in [
         "CREATE TEMP TABLE added ON COMMIT DROP AS SELECT * FROM sessions WHERE id = $1",

@@ -32,6 +32,34 @@ pub fn application_name(prefix: &str) -> String {
         .collect()
 }
 
+/// Waits (up to 20 s) until a connection of the server, named `app_name`, waits for a lock
+/// in a statement that starts with `statement`: seen from `watcher`, a connection of its
+/// own outside any transaction (a transaction would see the server's connections as they
+/// were at its first look). `what` names the wait when it never comes.
+pub async fn until_waiting_for_lock(
+    watcher: &mut PgConnection,
+    app_name: &str,
+    statement: &str,
+    what: &str,
+) {
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
+        AND wait_event_type = 'Lock' AND starts_with(query, $2)";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let n: i64 = sqlx::query_scalar(waiting)
+            .bind(app_name)
+            .bind(statement)
+            .fetch_one(&mut *watcher)
+            .await
+            .expect("pg_stat_activity");
+        if n > 0 {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what} never waited");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {

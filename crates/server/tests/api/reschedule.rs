@@ -638,24 +638,13 @@ async fn a_cancellation_overtaken_by_a_move_releases_the_places_it_holds() {
     // seen from a connection of its own outside any transaction: a transaction would see
     // the server's connections as they were at its first look.
     let mut watcher = PgConnection::connect(&app.db.url()).await.expect("connect");
-    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
-        AND wait_event_type = 'Lock' AND query LIKE 'SELECT id FROM sessions WHERE id = $1%'";
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let n: i64 = sqlx::query_scalar(waiting)
-            .bind(&app_name)
-            .fetch_one(&mut watcher)
-            .await
-            .expect("pg_stat_activity");
-        if n > 0 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the cancellation never waited"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    crate::helpers::until_waiting_for_lock(
+        &mut watcher,
+        &app_name,
+        "SELECT id FROM sessions WHERE id = $1",
+        "the cancellation",
+    )
+    .await;
     // The move's changes: the booking in `to`, its two places counted there.
     for (sql, a, b) in [
         (
