@@ -55,11 +55,7 @@ fn focus_element(el: web_sys::Element) {
 pub fn focus_page_heading_soon() {
     leptos::prelude::set_timeout(
         || {
-            let main = || {
-                web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.get_element_by_id("main"))
-            };
+            let main = || element("main").map(web_sys::Element::from);
             if let Some(el) = page_heading().or_else(main) {
                 focus_element(el);
             }
@@ -85,20 +81,22 @@ pub fn focus_next_page_heading() {
     look(page_heading(), 100);
 }
 
+/// The first control marked invalid (`aria-invalid="true"`) inside `root`, focused.
+fn focus_invalid_in(root: Option<web_sys::Element>) {
+    let first = root
+        .and_then(|r| r.query_selector("[aria-invalid=\"true\"]").ok().flatten())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = first {
+        let _ = el.focus();
+    }
+}
+
 /// As [`focus_first_invalid`], in the form holding the element `id` only: a page of two
 /// forms (find by code, find by number) sends the keyboard to the one that was refused,
 /// not to an older mistake in the other.
 pub fn focus_first_invalid_in_form_of(id: &'static str) {
     leptos::prelude::set_timeout(
-        move || {
-            let first = element(id)
-                .and_then(|e| e.closest("form").ok().flatten())
-                .and_then(|f| f.query_selector("[aria-invalid=\"true\"]").ok().flatten())
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-            if let Some(el) = first {
-                let _ = el.focus();
-            }
-        },
+        move || focus_invalid_in(element(id).and_then(|e| e.closest("form").ok().flatten())),
         std::time::Duration::from_millis(30),
     );
 }
@@ -108,13 +106,8 @@ pub fn focus_first_invalid_in_form_of(id: &'static str) {
 pub fn focus_first_invalid() {
     leptos::prelude::set_timeout(
         || {
-            let first = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.query_selector("[aria-invalid=\"true\"]").ok().flatten())
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-            if let Some(el) = first {
-                let _ = el.focus();
-            }
+            let document = web_sys::window().and_then(|w| w.document());
+            focus_invalid_in(document.and_then(|d| d.document_element()));
         },
         std::time::Duration::from_millis(30),
     );

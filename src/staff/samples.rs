@@ -193,11 +193,12 @@ fn SampleLine(
         .filter(|(_, t)| !t.superseded)
         .map(|(i, t)| (t.id, i + 1))
         .collect();
+    // The current tests, one correction each: how many the bench saw.
+    let seen = corrections.len();
     let holder = sample
         .holder
         .as_ref()
         .map(|h| format!("{} · {}", h.name, h.phone));
-    let seen = sample.tests.iter().filter(|t| !t.superseded).count();
     let s = StoredValue::new(sample.clone());
     let form_code = StoredValue::new(code.clone());
     let show_form = move || open || correcting.get().is_some();
@@ -281,9 +282,12 @@ fn ResultForm(
                     on_saved.run(sample);
                 }
                 Err(e) if e.code == ErrorCode::EditedMeanwhile => {
-                    if let Ok(now) = api::staff_sample(&c.get_value()).await {
-                        correcting.set(None);
-                        on_stale.run(now);
+                    match api::staff_sample(&c.get_value()).await {
+                        Ok(now) => {
+                            correcting.set(None);
+                            on_stale.run(now);
+                        }
+                        Err(_) => failure.set(Some(e)),
                     }
                 }
                 Err(e) => {

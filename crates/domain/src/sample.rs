@@ -639,17 +639,28 @@ impl TestEntry {
     }
 }
 
-/// Whether `other` repeats `first`: the same method and, for strips, a strip for the same
-/// pesticide (as typed, but for case and spaces). The re-tests of a sample repeat its first
-/// test: an enzyme test does not detect what a strip for one pesticide found, nor does a
-/// strip for another pesticide, so neither may clear it.
-pub fn repeats(first: &Reading, other: &Reading) -> bool {
-    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
-    match (first, other) {
-        (Reading::Enzyme { .. }, Reading::Enzyme { .. }) => true,
-        (Reading::Strip { pesticide: a, .. }, Reading::Strip { pesticide: b, .. }) => same(a, b),
-        _ => false,
+/// What a test is, as far as repeating it goes: its method and, for a strip, the pesticide
+/// it tests for.
+pub type TestKind<'a> = (Method, Option<&'a str>);
+
+impl Reading {
+    pub fn kind(&self) -> TestKind<'_> {
+        match self {
+            Reading::Enzyme { .. } => (Method::EnzymeInhibition, None),
+            Reading::Strip { pesticide, .. } => (Method::ColloidalGold, Some(pesticide)),
+        }
     }
+}
+
+/// Whether a test of kind `other` repeats one of kind `first`: the same method and, for
+/// strips, a strip for the same pesticide (as typed, but for case and spaces). The re-tests
+/// of a sample repeat its first test: an enzyme test does not detect what a strip for one
+/// pesticide found, nor does a strip for another pesticide, so neither may clear it.
+pub fn repeats(first: TestKind, other: TestKind) -> bool {
+    let same = |a: Option<&str>, b: Option<&str>| {
+        a.unwrap_or_default().trim().to_lowercase() == b.unwrap_or_default().trim().to_lowercase()
+    };
+    first.0 == other.0 && (first.0 == Method::EnzymeInhibition || same(first.1, other.1))
 }
 
 /// Judges one reading.
@@ -978,18 +989,17 @@ mod tests {
             pesticide: p.into(),
             reading: StripReading::Negative,
         };
-        assert!(repeats(
-            &enzyme,
-            &Reading::Enzyme {
-                inhibition_tenths: 100
-            }
-        ));
-        assert!(repeats(&strip("氟虫腈"), &strip(" 氟虫腈 ")));
-        assert!(repeats(&strip("Fipronil"), &strip("fipronil")));
+        let other_enzyme = Reading::Enzyme {
+            inhibition_tenths: 100,
+        };
+        let repeat = |a: &Reading, b: &Reading| repeats(a.kind(), b.kind());
+        assert!(repeat(&enzyme, &other_enzyme));
+        assert!(repeat(&strip("氟虫腈"), &strip(" 氟虫腈 ")));
+        assert!(repeat(&strip("Fipronil"), &strip("fipronil")));
         // An enzyme test does not see what a fipronil strip found, nor another pesticide's strip.
-        assert!(!repeats(&strip("氟虫腈"), &enzyme));
-        assert!(!repeats(&enzyme, &strip("氟虫腈")));
-        assert!(!repeats(&strip("克百威"), &strip("啶虫脒")));
+        assert!(!repeat(&strip("氟虫腈"), &enzyme));
+        assert!(!repeat(&enzyme, &strip("氟虫腈")));
+        assert!(!repeat(&strip("克百威"), &strip("啶虫脒")));
     }
 
     #[test]

@@ -591,15 +591,12 @@ pub async fn sample_result(
     .bind(now)
     .execute()
     .await?;
-    let tests: Vec<(i64, super::columns::Name<Judgement>)> = tx
-        .query(
-            "SELECT id, judgement FROM sample_tests WHERE sample_id = ? \
-             AND superseded_by IS NULL ORDER BY id",
-        )
+    let tests: Vec<super::samples::CurrentTest> = tx
+        .query(super::samples::CURRENT_TESTS)
         .bind(sample_id)
         .fetch_all()
         .await?;
-    let judged: Vec<Judgement> = tests.iter().map(|t| t.1 .0).collect();
+    let judged: Vec<Judgement> = tests.iter().map(|t| t.3 .0).collect();
     let Some(Outcome::Final(judgement)) = outcome(&judged) else {
         return Ok(false);
     };

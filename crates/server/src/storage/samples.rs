@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use labday_domain::phone::Phone;
 use labday_domain::sample::{
     self, outcome, repeats, within_sample_limit, Judgement, Method, Outcome, Reading, SampleCode,
-    SampleTally, SampleView, StripReading, ValidRegistration, ValidSampleItem,
+    SampleTally, SampleView, ValidRegistration, ValidSampleItem,
 };
 use labday_domain::staff::{from_session_day, AuditAction};
 use labday_domain::time::venue_local;
@@ -50,20 +50,8 @@ pub struct NewTest {
 }
 
 /// `(id, method, pesticide, judgement)` of a sample's current test (`CURRENT_TESTS`).
-type CurrentTest = (i64, Name<Method>, Option<String>, Name<Judgement>);
-
-/// What a current test was, as far as repeating it goes: its method and pesticide.
-fn kind_of(t: &CurrentTest) -> Reading {
-    match t.1 .0 {
-        Method::EnzymeInhibition => Reading::Enzyme {
-            inhibition_tenths: 0,
-        },
-        Method::ColloidalGold => Reading::Strip {
-            pesticide: t.2.clone().unwrap_or_default(),
-            reading: StripReading::Negative,
-        },
-    }
-}
+pub(super) type CurrentTest = (i64, Name<Method>, Option<String>, Name<Judgement>);
+pub(super) use sql::CURRENT_TESTS;
 
 /// Whose samples the board counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -535,7 +523,11 @@ pub trait Samples: Parts {
                 return Err(BookingError::Field("corrects", FieldCode::ResultFinal));
             }
         }
-        if others.iter().any(|t| !repeats(&kind_of(t), &test.reading)) {
+        let kind = test.reading.kind();
+        if others
+            .iter()
+            .any(|t| !repeats((t.1 .0, t.2.as_deref()), kind))
+        {
             return Err(BookingError::Field("method", FieldCode::RetestDiffers));
         }
         let (method, tenths, pesticide, strip) = reading_columns(&test.reading);

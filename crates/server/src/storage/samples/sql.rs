@@ -39,7 +39,8 @@ pub(super) const SAMPLE_FOR_CHANGE: &str =
     "SELECT id, session_id, received_at, erased_at FROM samples WHERE code = ?";
 pub(super) const RECEIVE_SAMPLE: &str = "UPDATE samples SET received_at = ? WHERE id = ?";
 /// A sample's current tests, in order: `samples::CurrentTest`.
-pub(super) const CURRENT_TESTS: &str = "SELECT id, method, pesticide, judgement FROM sample_tests \
+pub(in crate::storage) const CURRENT_TESTS: &str =
+    "SELECT id, method, pesticide, judgement FROM sample_tests \
     WHERE sample_id = ? AND superseded_by IS NULL ORDER BY id";
 pub(super) const TEST_TO_CORRECT: &str =
     "SELECT COUNT(*) FROM sample_tests WHERE id = ? AND sample_id = ? AND superseded_by IS NULL";
